@@ -1,0 +1,41 @@
+# Stafett — `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export PYTHONDONTWRITEBYTECODE := 1
+
+.DEFAULT_GOAL := help
+
+help: ## Show this list
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install Stafett with its development tools
+
+run: $(STAMP) ## Serve Stafett on http://127.0.0.1:8000 (SQLite under var/, demo plan on first start)
+	$(BIN)/stafett demo
+	$(BIN)/stafett serve --host 127.0.0.1 --port 8000
+
+lint: $(STAMP) ## ruff (lint and format check), mypy --strict, import-linter contracts
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+test: lint ## Lint, then every test (PostgreSQL ones included) with warnings as errors
+	$(BIN)/pytest -q
+
+bench: $(STAMP) ## Benchmarks (SQLite and PostgreSQL); figures to stdout and var/bench/results.json
+	$(BIN)/python -m bench
+
+clean: ## Remove the virtualenv and local data
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis
+
+.PHONY: help install run lint test bench clean

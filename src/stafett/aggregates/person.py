@@ -1,0 +1,88 @@
+"""A person in the municipality's directory, and the rules for their details.
+
+Persons are not event-sourced (see docs/decisions/0002-person-directory-table.md):
+their details are personal data that must be erasable, so they live in a mutable
+table with a change log that names changed fields but never their values.
+"""
+
+import re
+from dataclasses import dataclass, replace
+from datetime import date
+from uuid import UUID
+
+from stafett.aggregates.errors import ValidationError
+from stafett.aggregates.values import MAX_NAME_LENGTH, clean_name
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+NORWEGIAN_MOBILE = re.compile(r"^(\+47)?[0-9]{8}$")
+E164 = re.compile(r"^\+[1-9][0-9]{7,14}$")
+MAX_EMAIL_LENGTH = 254
+
+
+@dataclass(frozen=True, slots=True)
+class PersonDetails:
+    """Everything the directory holds about a person; `*` fields are required."""
+
+    first_name: str
+    last_name: str
+    birth_date: date | None = None
+    workplace: str = ""
+    position: str = ""
+    email: str = ""
+    mobile: str = ""
+    phone: str = ""
+    street_address: str = ""
+    postcode: str = ""
+    place: str = ""
+    hide_phone: bool = False
+    hide_mobile: bool = False
+    restrict_search: bool = False
+
+    def validated(self, *, today: date) -> "PersonDetails":
+        """The same details, trimmed, or a ValidationError naming the bad field."""
+        if self.birth_date is not None and self.birth_date > today:
+            raise ValidationError("birth_date", "must not be in the future")
+        email = self.email.strip()
+        if email and (len(email) > MAX_EMAIL_LENGTH or not EMAIL.match(email)):
+            raise ValidationError("email", "is not a valid e-mail address")
+        mobile = _phone("mobile", self.mobile)
+        phone = _phone("phone", self.phone)
+        return replace(
+            self,
+            first_name=clean_name("first_name", self.first_name),
+            last_name=clean_name("last_name", self.last_name),
+            email=email,
+            mobile=mobile,
+            phone=phone,
+            workplace=_short("workplace", self.workplace),
+            position=_short("position", self.position),
+            street_address=_short("street_address", self.street_address),
+            postcode=_short("postcode", self.postcode),
+            place=_short("place", self.place),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    person_id: UUID
+    details: PersonDetails
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.details.first_name} {self.details.last_name}"
+
+
+def _short(field: str, value: str) -> str:
+    text = value.strip()
+    if len(text) > MAX_NAME_LENGTH:
+        raise ValidationError(field, f"must be at most {MAX_NAME_LENGTH} characters")
+    return text
+
+
+def _phone(field: str, value: str) -> str:
+    number = re.sub(r"[\s-]", "", value)
+    if number and not (NORWEGIAN_MOBILE.match(number) or E164.match(number)):
+        raise ValidationError(field, "must be +47 and 8 digits, or an E.164 number")
+    if NORWEGIAN_MOBILE.match(number) and not number.startswith("+"):
+        number = "+47" + number
+    return number

@@ -1,0 +1,227 @@
+"""Value types held in plan state and carried by plan events.
+
+All are frozen: a plan replaces an item instead of changing it in place, which
+lets a copy of a plan share its items with the original (see `Plan.__deepcopy__`).
+Enums are plain `Enum` subclasses (not `str` mixins) so that the event
+transcoder sees them and stores their value.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import Enum
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from stafett.aggregates.errors import ValidationError
+
+MUNICIPAL_TIMEZONE = ZoneInfo("Europe/Oslo")
+MAX_NAME_LENGTH = 200
+MAX_TEXT_LENGTH = 10_000
+
+
+class PlanType(Enum):
+    RELAY_LOG = "SL"
+    INDIVIDUAL_PLAN = "IP"
+
+
+class PlanStatus(Enum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class Role(Enum):
+    """A participant's role in one plan; `COORDINATOR` only ever names an actor."""
+
+    OWNER = "owner"
+    RELATIVE = "relative"
+    PROVIDER = "provider"
+    COORDINATOR = "coordinator"
+
+
+class Access(Enum):
+    NONE = "none"
+    READ = "read"
+    WRITE = "write"
+
+    def allows_reading(self) -> bool:
+        return self is not Access.NONE
+
+
+class Section(Enum):
+    GOALS = "goals"
+    ACTIVITIES = "activities"
+    MINUTES = "minutes"
+    MESSAGES = "messages"
+
+
+class ConsentStatus(Enum):
+    ACTIVE = "active"
+    RESET = "reset"
+    WITHDRAWN = "withdrawn"
+
+
+class GoalStatus(Enum):
+    ACTIVE = "active"
+    ACHIEVED = "achieved"
+    PARTLY_ACHIEVED = "partly_achieved"
+    NOT_ACHIEVED = "not_achieved"
+    DISCONTINUED = "discontinued"
+
+
+class ActivityStatus(Enum):
+    PLANNED = "planned"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class CommentTarget(Enum):
+    GOAL = "goal"
+    ACTIVITY = "activity"
+    MINUTES = "minutes"
+
+
+@dataclass(frozen=True, slots=True)
+class Rights:
+    """What one participant may do per section; by default all see the same."""
+
+    goals: Access = Access.WRITE
+    activities: Access = Access.WRITE
+    minutes: Access = Access.WRITE
+    messages: Access = Access.WRITE
+    print: bool = True
+    edit_person: bool = False
+
+    def level(self, section: Section) -> Access:
+        level: Access = getattr(self, section.value)
+        return level
+
+
+FULL_RIGHTS = Rights(edit_person=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Consent:
+    """The consent the collaboration rests on; `given_by` is personal data."""
+
+    given_by: str
+    given_on: date
+    expires_on: date
+    scope: str
+    status: ConsentStatus = ConsentStatus.ACTIVE
+
+    def is_valid_on(self, day: date) -> bool:
+        return self.status is ConsentStatus.ACTIVE and self.given_on <= day <= self.expires_on
+
+
+@dataclass(frozen=True, slots=True)
+class Participant:
+    participant_id: UUID
+    person_id: UUID
+    role: Role
+    responsibility: str
+    rights: Rights
+    active: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    evaluated_on: date
+    status: GoalStatus
+    text: str
+    by_participant_id: UUID
+
+
+@dataclass(frozen=True, slots=True)
+class Goal:
+    goal_id: UUID
+    title: str
+    description: str
+    due_on: date | None
+    status: GoalStatus = GoalStatus.ACTIVE
+    evaluations: tuple[Evaluation, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Activity:
+    activity_id: UUID
+    title: str
+    description: str
+    responsible_participant_id: UUID
+    due_on: date | None
+    goal_id: UUID | None
+    status: ActivityStatus = ActivityStatus.PLANNED
+    completed_on: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Minutes:
+    minutes_id: UUID
+    met_on: date
+    attendee_ids: tuple[UUID, ...]
+    notes: str
+    decisions: str
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    comment_id: UUID
+    on_kind: CommentTarget
+    on_id: UUID
+    text: str
+    author_participant_id: UUID
+    posted_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    message_id: UUID
+    sender_participant_id: UUID
+    recipient_ids: tuple[UUID, ...]
+    subject: str
+    body: str
+    sent_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarEntry:
+    entry_id: UUID
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    location: str
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveRecord:
+    archive_id: UUID
+    archived_at: datetime
+    digest: str
+
+
+def local_date(instant: datetime) -> date:
+    """The municipal calendar date of an instant (consent dates are local dates)."""
+    return instant.astimezone(MUNICIPAL_TIMEZONE).date()
+
+
+def require_aware(field: str, instant: datetime) -> None:
+    if instant.tzinfo is None or instant.utcoffset() is None:
+        raise ValidationError(field, "must include a time zone offset")
+
+
+def clean_name(field: str, value: str) -> str:
+    text = value.strip()
+    if not text:
+        raise ValidationError(field, "must not be empty")
+    if len(text) > MAX_NAME_LENGTH:
+        raise ValidationError(field, f"must be at most {MAX_NAME_LENGTH} characters")
+    return text
+
+
+def clean_text(field: str, value: str, *, required: bool = False) -> str:
+    text = value.strip()
+    if required and not text:
+        raise ValidationError(field, "must not be empty")
+    if len(text) > MAX_TEXT_LENGTH:
+        raise ValidationError(field, f"must be at most {MAX_TEXT_LENGTH} characters")
+    return text

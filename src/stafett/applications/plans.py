@@ -1,0 +1,669 @@
+"""The plan application: the only use-case API for plans and the person directory.
+
+Each command loads a plan, lets the aggregate check its rules, and saves the new
+event with optimistic concurrency. Callers may pass the version they saw; a
+stale one raises `VersionConflictError`. Without it, a command that lost a race
+is retried on fresh state.
+
+Loading is kept cheap for long plans: the library's aggregate cache holds the
+latest plans (fast-forwarded from the store on every load, so several processes
+stay correct), copies come out of it through `Plan.__deepcopy__` (containers
+copied, frozen items shared), and snapshots of the in-memory state are taken
+every `SNAPSHOT_INTERVAL` events for loads that miss the cache and for history.
+"""
+
+import contextlib
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar, cast
+from uuid import UUID, uuid4
+
+import structlog
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording
+
+from stafett.aggregates.errors import ValidationError
+from stafett.aggregates.person import Person, PersonDetails
+from stafett.aggregates.plan import Plan
+from stafett.aggregates.values import (
+    Activity,
+    ActivityStatus,
+    CalendarEntry,
+    CommentTarget,
+    Consent,
+    GoalStatus,
+    Minutes,
+    PlanType,
+    Rights,
+    Role,
+    local_date,
+)
+from stafett.applications.results import (
+    CommandResult,
+    PersonNotFoundError,
+    PersonRegistered,
+    PlanNotFoundError,
+    PlanView,
+    TimelineEntry,
+    VersionConflictError,
+)
+from stafett.applications.summaries import summarise
+from stafett.applications.transcodings import register_plan_transcodings
+from stafett.persistence.directory import PersonDirectory
+from stafett.persistence.recorders import (
+    EVENT_TIMES_KWARG,
+    TimeIndexedPostgresRecorder,
+    TimeIndexedSQLiteRecorder,
+)
+
+SNAPSHOT_INTERVAL = 100
+MAX_ATTEMPTS = 5
+Clock = Callable[[], datetime]
+log = structlog.get_logger(__name__)
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+class PlanApplication(Application[UUID]):
+    name = "plans"
+    env: ClassVar[dict[str, str]] = {
+        "AGGREGATE_CACHE_MAXSIZE": "1000",
+        "IS_SNAPSHOTTING_ENABLED": "y",
+    }
+    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {Plan: SNAPSHOT_INTERVAL}
+
+    def __init__(self, env: dict[str, str] | None = None, *, clock: Clock = system_clock):
+        super().__init__(env)
+        self.clock = clock
+        recorder = self.recorder
+        if not isinstance(recorder, TimeIndexedSQLiteRecorder | TimeIndexedPostgresRecorder):
+            msg = "PlanApplication needs a time-indexed recorder (APPLICATION_RECORDER_TOPIC)"
+            raise TypeError(msg)
+        self.time_index = recorder
+        self.directory = PersonDirectory(recorder.datastore)
+        self.directory.create_tables()
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        register_plan_transcodings(transcoder)
+
+    # ------------------------------------------------------------- recording
+
+    def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
+        processing_event.saved_kwargs[EVENT_TIMES_KWARG] = [
+            (e.originator_id, e.originator_version, cast(Plan.Event, e).timestamp)
+            for e in processing_event.events
+        ]
+        return super()._record(processing_event)
+
+    def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
+        """Snapshot the saved in-memory plan instead of reloading it from the store."""
+        assert self.snapshots is not None
+        for aggregate in processing_event.aggregates.values():
+            if not isinstance(aggregate, Plan):
+                continue
+            versions = [
+                e.originator_version
+                for e in processing_event.events
+                if e.originator_id == aggregate.id
+            ]
+            if any(v % SNAPSHOT_INTERVAL == 0 for v in versions):
+                try:
+                    self.snapshots.put([Plan.Snapshot.take(aggregate)])
+                except Exception:  # a snapshot is only a shortcut; the events are saved
+                    log.exception("snapshot_failed", plan_id=str(aggregate.id))
+
+    # --------------------------------------------------------------- loading
+
+    def _load(self, plan_id: UUID) -> Plan:
+        try:
+            plan: object = self.repository.get(plan_id)
+        except AggregateNotFoundError:
+            raise PlanNotFoundError("no such plan") from None
+        if not isinstance(plan, Plan):
+            raise PlanNotFoundError("no such plan")
+        return plan
+
+    def _forget(self, plan_id: UUID) -> None:
+        cache = self.repository.cache
+        if cache is not None:
+            with contextlib.suppress(KeyError):
+                cache.get(plan_id, evict=True)
+
+    def _command(
+        self,
+        plan_id: UUID,
+        expected_version: int | None,
+        decide: Callable[[Plan, datetime], None],
+        created_id: UUID | None = None,
+    ) -> CommandResult:
+        for _ in range(MAX_ATTEMPTS):
+            plan = self._load(plan_id)
+            if expected_version is not None and plan.version != expected_version:
+                raise VersionConflictError(expected_version, plan.version)
+            decide(plan, self.clock())
+            if not plan.pending_events:
+                return CommandResult(plan.id, plan.version, None, created_id)
+            try:
+                recordings = self.save(plan)
+            except IntegrityError as conflict:
+                self._forget(plan_id)
+                if expected_version is not None:
+                    actual = self._load(plan_id).version
+                    raise VersionConflictError(expected_version, actual) from conflict
+                continue
+            return CommandResult(plan.id, plan.version, recordings[-1].notification.id, created_id)
+        raise VersionConflictError(-1, self._load(plan_id).version)
+
+    # ---------------------------------------------------------------- persons
+
+    def register_person(self, details: PersonDetails, *, by: UUID | None) -> PersonRegistered:
+        now = self.clock()
+        checked = details.validated(today=local_date(now))
+        person, duplicates = self.directory.register(checked, actor_id=by, at=now)
+        return PersonRegistered(person.person_id, tuple(duplicates))
+
+    def get_person(self, person_id: UUID) -> Person:
+        try:
+            return self.directory.get(person_id)
+        except KeyError:
+            raise PersonNotFoundError("no such person") from None
+
+    def find_persons(self, text: str) -> list[Person]:
+        return self.directory.find_by_name(text)
+
+    def _person_ref(self, ref: UUID | PersonDetails, by: UUID, field: str) -> tuple[UUID, bool]:
+        """The id of an existing person, or of one registered now (then True)."""
+        if isinstance(ref, UUID):
+            try:
+                self.directory.get(ref)
+            except KeyError:
+                raise ValidationError(field, "no such person") from None
+            return ref, False
+        return self.register_person(ref, by=by).person_id, True
+
+    def _with_new_person(
+        self, ref: UUID | PersonDetails, by: UUID, field: str, act: Callable[[UUID], CommandResult]
+    ) -> CommandResult:
+        """Run `act` for a person; a person registered for it is erased again if it fails."""
+        person_id, is_new = self._person_ref(ref, by, field)
+        try:
+            return act(person_id)
+        except BaseException:
+            if is_new:
+                self.directory.erase(person_id, actor_id=by, at=self.clock(), kind="withdrawn")
+            raise
+
+    # ----------------------------------------------------------------- plans
+
+    def create_plan(
+        self,
+        *,
+        by: UUID,
+        plan_type: PlanType,
+        short_name: str,
+        start_date: date,
+        owner: UUID | PersonDetails,
+        consent: Consent,
+        end_date: date | None = None,
+    ) -> CommandResult:
+        self.get_person(by)
+
+        def create(owner_id: UUID) -> CommandResult:
+            plan = Plan.create(
+                plan_id=uuid4(),
+                at=self.clock(),
+                creator_person_id=by,
+                creator_participant_id=uuid4(),
+                plan_type=plan_type,
+                short_name=short_name,
+                owner_person_id=owner_id,
+                owner_participant_id=uuid4(),
+                start_date=start_date,
+                end_date=end_date,
+                consent=consent,
+            )
+            recordings = self.save(plan)
+            return CommandResult(plan.id, plan.version, recordings[-1].notification.id)
+
+        return self._with_new_person(owner, by, "owner", create)
+
+    def add_participant(
+        self,
+        plan_id: UUID,
+        *,
+        by: UUID,
+        person: UUID | PersonDetails,
+        role: Role,
+        responsibility: str = "",
+        rights: Rights | None = None,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        participant_id = uuid4()
+
+        def add(person_id: UUID) -> CommandResult:
+            return self._command(
+                plan_id,
+                expected_version,
+                lambda plan, at: plan.add_participant(
+                    by=by,
+                    at=at,
+                    participant_id=participant_id,
+                    person_id=person_id,
+                    role=role,
+                    responsibility=responsibility,
+                    rights=rights or Rights(),
+                ),
+                participant_id,
+            )
+
+        return self._with_new_person(person, by, "person", add)
+
+    def change_participant(
+        self,
+        plan_id: UUID,
+        *,
+        by: UUID,
+        participant_id: UUID,
+        responsibility: str,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        return self._command(
+            plan_id,
+            expected_version,
+            lambda plan, at: plan.change_participant(
+                by=by, at=at, participant_id=participant_id, responsibility=responsibility
+            ),
+        )
+
+    def change_rights(
+        self,
+        plan_id: UUID,
+        *,
+        by: UUID,
+        participant_id: UUID,
+        rights: Rights,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        return self._command(
+            plan_id,
+            expected_version,
+            lambda plan, at: plan.change_rights(
+                by=by, at=at, participant_id=participant_id, rights=rights
+            ),
+        )
+
+    def remove_participant(
+        self, plan_id: UUID, *, by: UUID, participant_id: UUID, expected_version: int | None = None
+    ) -> CommandResult:
+        return self._command(
+            plan_id,
+            expected_version,
+            lambda plan, at: plan.remove_participant(by=by, at=at, participant_id=participant_id),
+        )
+
+    def hand_over_coordinator(
+        self, plan_id: UUID, *, by: UUID, participant_id: UUID, expected_version: int | None = None
+    ) -> CommandResult:
+        return self._command(
+            plan_id,
+            expected_version,
+            lambda plan, at: plan.hand_over_coordinator(
+                by=by, at=at, participant_id=participant_id
+            ),
+        )
+
+    def renew_consent(
+        self, plan_id: UUID, *, by: UUID, consent: Consent, expected_version: int | None = None
+    ) -> CommandResult:
+        return self._command(
+            plan_id,
+            expected_version,
+            lambda plan, at: plan.renew_consent(by=by, at=at, consent=consent),
+        )
+
+    def change_consent_scope(
+        self, plan_id: UUID, *, by: UUID, scope: str, expected_version: int | None = None
+    ) -> CommandResult:
+        return self._command(
+            plan_id,
+            expected_version,
+            lambda plan, at: plan.change_consent_scope(by=by, at=at, scope=scope),
+        )
+
+    def reset_consent(
+        self, plan_id: UUID, *, by: UUID, expected_version: int | None = None
+    ) -> CommandResult:
+        return self._command(
+            plan_id, expected_version, lambda plan, at: plan.reset_consent(by=by, at=at)
+        )
+
+    def withdraw_consent(
+        self, plan_id: UUID, *, by: UUID, expected_version: int | None = None
+    ) -> CommandResult:
+        return self._command(
+            plan_id, expected_version, lambda plan, at: plan.withdraw_consent(by=by, at=at)
+        )
+
+    def set_goal(
+        self,
+        plan_id: UUID,
+        *,
+        by: UUID,
+        title: str,
+        description: str = "",
+        due_on: date | None = None,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        goal_id = uuid4()
+        return self._command(
+            plan_id,
+            expected_version,
+            lambda plan, at: plan.set_goal(
+                by=by, at=at, goal_id=goal_id, title=title, description=description, due_on=due_on
+            ),
+            goal_id,
+        )
+
+    def revise_goal(
+        self,
+        plan_id: UUID,
+        *,
+        by: UUID,
+        goal_id: UUID,
+        title: str,
+        description: str = "",
+        due_on: date | None = None,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        return self._command(
+            plan_id,
+            expected_version,
+            lambda plan, at: plan.revise_goal(
+                by=by, at=at, goal_id=goal_id, title=title, description=description, due_on=due_on
+            ),
+        )
+
+    def evaluate_goal(
+        self,
+        plan_id: UUID,
+        *,
+        by: UUID,
+        goal_id: UUID,
+        status: GoalStatus,
+        text: str,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        return self._command(
+            plan_id,
+            expected_version,
+            lambda plan, at: plan.evaluate_goal(
+                by=by, at=at, goal_id=goal_id, status=status, text=text
+            ),
+        )
+
+    def add_activity(
+        self,
+        plan_id: UUID,
+        *,
+        by: UUID,
+        title: str,
+        responsible_participant_id: UUID,
+        description: str = "",
+        due_on: date | None = None,
+        goal_id: UUID | None = None,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        activity = Activity(
+            activity_id=uuid4(),
+            title=title,
+            description=description,
+            responsible_participant_id=responsible_participant_id,
+            due_on=due_on,
+            goal_id=goal_id,
+        )
+        return self._command(
+            plan_id,
+            expected_version,
+            lambda plan, at: plan.add_activity(by=by, at=at, activity=activity),
+            activity.activity_id,
+        )
+
+    def change_activity(
+        self,
+        plan_id: UUID,
+        *,
+        by: UUID,
+        activity_id: UUID,
+        title: str,
+        responsible_participant_id: UUID,
+        description: str = "",
+        due_on: date | None = None,
+        goal_id: UUID | None = None,
+        status: ActivityStatus = ActivityStatus.PLANNED,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        def change(plan: Plan, at: datetime) -> None:
+            old = plan.state.activities.get(activity_id)
+            completed_on = old.completed_on if old is not None else None
+            activity = Activity(
+                activity_id=activity_id,
+                title=title,
+                description=description,
+                responsible_participant_id=responsible_participant_id,
+                due_on=due_on,
+                goal_id=goal_id,
+                status=status,
+                completed_on=completed_on,
+            )
+            plan.change_activity(by=by, at=at, activity=activity)
+
+        return self._command(plan_id, expected_version, change)
+
+    def complete_activity(
+        self, plan_id: UUID, *, by: UUID, activity_id: UUID, expected_version: int | None = None
+    ) -> CommandResult:
+        return self._command(
+            plan_id,
+            expected_version,
+            lambda plan, at: plan.complete_activity(by=by, at=at, activity_id=activity_id),
+        )
+
+    def record_minutes(
+        self,
+        plan_id: UUID,
+        *,
+        by: UUID,
+        met_on: date,
+        attendee_ids: tuple[UUID, ...],
+        notes: str,
+        decisions: str = "",
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        minutes = Minutes(
+            minutes_id=uuid4(),
+            met_on=met_on,
+            attendee_ids=attendee_ids,
+            notes=notes,
+            decisions=decisions,
+        )
+        return self._command(
+            plan_id,
+            expected_version,
+            lambda plan, at: plan.record_minutes(by=by, at=at, minutes=minutes),
+            minutes.minutes_id,
+        )
+
+    def post_comment(
+        self,
+        plan_id: UUID,
+        *,
+        by: UUID,
+        on_kind: CommentTarget,
+        on_id: UUID,
+        text: str,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        comment_id = uuid4()
+        return self._command(
+            plan_id,
+            expected_version,
+            lambda plan, at: plan.post_comment(
+                by=by, at=at, comment_id=comment_id, on_kind=on_kind, on_id=on_id, text=text
+            ),
+            comment_id,
+        )
+
+    def send_message(
+        self,
+        plan_id: UUID,
+        *,
+        by: UUID,
+        recipient_ids: tuple[UUID, ...] | None,
+        subject: str,
+        body: str,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        message_id = uuid4()
+        return self._command(
+            plan_id,
+            expected_version,
+            lambda plan, at: plan.send_message(
+                by=by,
+                at=at,
+                message_id=message_id,
+                recipient_ids=recipient_ids,
+                subject=subject,
+                body=body,
+            ),
+            message_id,
+        )
+
+    def add_calendar_entry(
+        self,
+        plan_id: UUID,
+        *,
+        by: UUID,
+        title: str,
+        starts_at: datetime,
+        ends_at: datetime,
+        location: str = "",
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        entry = CalendarEntry(
+            entry_id=uuid4(), title=title, starts_at=starts_at, ends_at=ends_at, location=location
+        )
+        return self._command(
+            plan_id,
+            expected_version,
+            lambda plan, at: plan.add_calendar_entry(by=by, at=at, entry=entry),
+            entry.entry_id,
+        )
+
+    def close_plan(
+        self,
+        plan_id: UUID,
+        *,
+        by: UUID,
+        ended_on: date,
+        reason: str = "",
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        return self._command(
+            plan_id,
+            expected_version,
+            lambda plan, at: plan.close(by=by, at=at, ended_on=ended_on, reason=reason),
+        )
+
+    def reopen_plan(
+        self, plan_id: UUID, *, by: UUID, expected_version: int | None = None
+    ) -> CommandResult:
+        return self._command(plan_id, expected_version, lambda plan, at: plan.reopen(by=by, at=at))
+
+    def record_archive(
+        self, plan_id: UUID, *, by: UUID, digest: str, expected_version: int | None = None
+    ) -> CommandResult:
+        archive_id = uuid4()
+        return self._command(
+            plan_id,
+            expected_version,
+            lambda plan, at: plan.record_archive(
+                by=by, at=at, archive_id=archive_id, digest=digest
+            ),
+            archive_id,
+        )
+
+    # ------------------------------------------------------------------ reads
+
+    def get_plan(self, plan_id: UUID) -> PlanView:
+        return _view(self._load(plan_id))
+
+    def plan_as_of(
+        self, plan_id: UUID, *, version: int | None = None, at: datetime | None = None
+    ) -> PlanView:
+        """The plan as it stood at a version, or at an instant (exactly one of them)."""
+        if (version is None) == (at is None):
+            raise ValidationError("as_of", "give exactly one of version and instant")
+        if at is not None:
+            if at.tzinfo is None:
+                raise ValidationError("as_of", "must include a time zone offset")
+            version = self.time_index.version_at(plan_id, at)
+            if version is None:
+                raise PlanNotFoundError("the plan did not exist at that instant")
+        assert version is not None
+        if version < 1:
+            raise ValidationError("version", "must be at least 1")
+        try:
+            plan: object = self.repository.get(plan_id, version=version)
+        except AggregateNotFoundError:
+            raise PlanNotFoundError("no such plan") from None
+        if not isinstance(plan, Plan):
+            raise PlanNotFoundError("no such plan")
+        if plan.version < version:
+            raise ValidationError("version", f"the plan has only {plan.version} versions")
+        return _view(plan)
+
+    def timeline(self, plan_id: UUID) -> list[TimelineEntry]:
+        events = list(self.events.get(plan_id))
+        if not events:
+            raise PlanNotFoundError("no such plan")
+        names = {
+            pid: person.full_name
+            for pid, person in self.directory.get_many(
+                cast(Plan.Event, e).actor_id for e in events
+            ).items()
+        }
+        entries = []
+        for event in events:
+            plan_event = cast(Plan.Event, event)
+            assert isinstance(plan_event, Plan.Event | Plan.Created)
+            entries.append(
+                TimelineEntry(
+                    version=plan_event.originator_version,
+                    at=plan_event.timestamp,
+                    actor_id=plan_event.actor_id,
+                    actor_name=names.get(plan_event.actor_id, "(slettet person)"),
+                    actor_role=plan_event.actor_role,
+                    type=type(event).__name__,
+                    summary=summarise(event),
+                )
+            )
+        return entries
+
+    def plan_ids(self) -> list[UUID]:
+        """Every plan id in creation order (for operators and the demo, not for users)."""
+        ids: list[UUID] = []
+        start = 1
+        created = [Plan.Created.TOPIC]
+        while True:
+            items = self.recorder.select_notifications(start, 100, topics=created)
+            ids.extend(cast(UUID, n.originator_id) for n in items)
+            if len(items) < 100:
+                return ids
+            start = items[-1].id + 1
+
+
+def _view(plan: Plan) -> PlanView:
+    return PlanView.of(plan.id, plan.version, plan.created_on, plan.modified_on, plan.state)

@@ -1,0 +1,119 @@
+"""Plain values the applications hand out; aggregates never leave them."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from uuid import UUID
+
+from stafett.aggregates.errors import DomainError, NotFoundError
+from stafett.aggregates.plan import PlanState
+from stafett.aggregates.values import (
+    Activity,
+    ArchiveRecord,
+    CalendarEntry,
+    Comment,
+    Consent,
+    Goal,
+    Message,
+    Minutes,
+    Participant,
+    PlanStatus,
+    PlanType,
+    Role,
+)
+
+
+class PlanNotFoundError(NotFoundError):
+    """No plan with this id (or, at a version or instant, not yet)."""
+
+
+class PersonNotFoundError(NotFoundError):
+    """No person with this id in the directory."""
+
+
+class VersionConflictError(DomainError):
+    """The plan has moved on since the version the caller expected."""
+
+    def __init__(self, expected: int, actual: int) -> None:
+        super().__init__(f"expected version {expected}, the plan is at version {actual}")
+        self.expected = expected
+        self.actual = actual
+
+
+@dataclass(frozen=True, slots=True)
+class CommandResult:
+    plan_id: UUID
+    version: int
+    notification_id: int | None
+    created_id: UUID | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PersonRegistered:
+    person_id: UUID
+    likely_duplicates: tuple[UUID, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PlanView:
+    """A plan's full state at one version (callers filter it by the viewer's rights)."""
+
+    plan_id: UUID
+    version: int
+    created_at: datetime
+    modified_at: datetime
+    plan_type: PlanType
+    short_name: str
+    owner_person_id: UUID
+    start_date: date
+    end_date: date | None
+    status: PlanStatus
+    closed_reason: str
+    consent: Consent
+    coordinator_participant_id: UUID
+    participants: tuple[Participant, ...]
+    goals: tuple[Goal, ...]
+    activities: tuple[Activity, ...]
+    minutes: tuple[Minutes, ...]
+    comments: tuple[Comment, ...]
+    messages: tuple[Message, ...]
+    calendar: tuple[CalendarEntry, ...]
+    archives: tuple[ArchiveRecord, ...]
+
+    @classmethod
+    def of(
+        cls, plan_id: UUID, version: int, created: datetime, modified: datetime, s: PlanState
+    ) -> "PlanView":
+        return cls(
+            plan_id=plan_id,
+            version=version,
+            created_at=created,
+            modified_at=modified,
+            plan_type=s.plan_type,
+            short_name=s.short_name,
+            owner_person_id=s.owner_person_id,
+            start_date=s.start_date,
+            end_date=s.end_date,
+            status=s.status,
+            closed_reason=s.closed_reason,
+            consent=s.consent,
+            coordinator_participant_id=s.coordinator_id,
+            participants=tuple(s.participants.values()),
+            goals=tuple(s.goals.values()),
+            activities=tuple(s.activities.values()),
+            minutes=tuple(s.minutes.values()),
+            comments=tuple(s.comments),
+            messages=tuple(s.messages),
+            calendar=tuple(s.calendar.values()),
+            archives=tuple(s.archives),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    version: int
+    at: datetime
+    actor_id: UUID
+    actor_name: str
+    actor_role: Role
+    type: str
+    summary: str

@@ -1,0 +1,126 @@
+"""Event recorders that also keep a time index of every event.
+
+The stored event's timestamp lives inside its (possibly encrypted) state, so the
+database cannot find "the version at instant T" by itself. These recorders write
+one `(originator_id, originator_version, recorded_at)` row per event in the same
+transaction as the event, which makes "as of T" one indexed query. The instant is
+stored as whole microseconds since the epoch (UTC) on both engines.
+"""
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Identifier
+
+EVENT_TIMES_KWARG = "event_times"
+EventTime = tuple[UUID, int, datetime]
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def to_micros(instant: datetime) -> int:
+    delta = instant.astimezone(UTC) - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+class TimeIndexedSQLiteRecorder(SQLiteApplicationRecorder):
+    def __init__(self, datastore: SQLiteDatastore, events_table_name: str = "stored_events"):
+        super().__init__(datastore, events_table_name)
+        self.times_table_name = "event_times"
+
+    def construct_create_table_statements(self) -> list[str]:
+        statements = super().construct_create_table_statements()
+        statements.append(
+            "CREATE TABLE IF NOT EXISTS event_times ("
+            "originator_id TEXT NOT NULL, "
+            "originator_version INTEGER NOT NULL, "
+            "recorded_at INTEGER NOT NULL, "
+            "PRIMARY KEY (originator_id, originator_version)) WITHOUT ROWID"
+        )
+        statements.append(
+            "CREATE INDEX IF NOT EXISTS event_times_by_instant "
+            "ON event_times (originator_id, recorded_at)"
+        )
+        return statements
+
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        ids = super()._insert_events(c, stored_events, **kwargs)
+        times: Sequence[EventTime] = kwargs.get(EVENT_TIMES_KWARG, ())
+        if times:
+            c.executemany(
+                "INSERT INTO event_times VALUES (?,?,?)",
+                [(oid.hex, version, to_micros(at)) for oid, version, at in times],
+            )
+        return ids
+
+    def version_at(self, originator_id: UUID, instant: datetime) -> int | None:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT MAX(originator_version) AS v FROM event_times "
+                "WHERE originator_id=? AND recorded_at<=?",
+                (originator_id.hex, to_micros(instant)),
+            )
+            row = c.fetchone()
+        version: int | None = row["v"]
+        return version
+
+
+class TimeIndexedPostgresRecorder(PostgresApplicationRecorder):
+    def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
+        super().__init__(datastore, events_table_name=events_table_name)
+        self.times_table_name = events_table_name.removesuffix("_events") + "_event_times"
+        schema = Identifier(self.datastore.schema)
+        table = Identifier(self.times_table_name)
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {schema}.{table} ("
+                "originator_id uuid NOT NULL, "
+                "originator_version bigint NOT NULL, "
+                "recorded_at bigint NOT NULL, "
+                "PRIMARY KEY (originator_id, originator_version))"
+            ).format(schema=schema, table=table)
+        )
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE INDEX IF NOT EXISTS {index} ON {schema}.{table} "
+                "(originator_id, recorded_at)"
+            ).format(
+                index=Identifier(self.times_table_name + "_by_instant"),
+                schema=schema,
+                table=table,
+            )
+        )
+        self.insert_times_statement = SQL(
+            "INSERT INTO {schema}.{table} VALUES (%s, %s, %s)"
+        ).format(schema=schema, table=table)
+        self.select_version_at_statement = SQL(
+            "SELECT MAX(originator_version) AS v FROM {schema}.{table} "
+            "WHERE originator_id=%s AND recorded_at<=%s"
+        ).format(schema=schema, table=table)
+
+    def _insert_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> None:
+        super()._insert_events(curs, stored_events, **kwargs)
+        times: Sequence[EventTime] = kwargs.get(EVENT_TIMES_KWARG, ())
+        if times:
+            curs.executemany(
+                self.insert_times_statement,
+                [(oid, version, to_micros(at)) for oid, version, at in times],
+            )
+
+    def version_at(self, originator_id: UUID, instant: datetime) -> int | None:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(self.select_version_at_statement, (originator_id, to_micros(instant)))
+            row = curs.fetchone()
+        assert row is not None
+        version: int | None = row["v"]
+        return version
