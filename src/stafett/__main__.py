@@ -1,0 +1,111 @@
+"""The `stafett` command line: serve, demo, plan history."""
+
+import argparse
+import ipaddress
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from uuid import UUID
+
+import msgspec
+
+from stafett.aggregates.errors import DomainError
+from stafett.applications.demo import ensure_demo
+from stafett.bootstrap import build_plans, build_web
+from stafett.settings import Settings, SettingsError
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="stafett", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="serve the web app and API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+
+    commands.add_parser("demo", help="create the demo plan if the store has no plan yet")
+
+    plan = commands.add_parser("plan", help="inspect plans").add_subparsers(
+        dest="plan_command", required=True
+    )
+    history = plan.add_parser("history", help="a plan as of an instant or version")
+    history.add_argument("plan_id", type=UUID)
+    when = history.add_mutually_exclusive_group()
+    when.add_argument("--as-of", type=_instant, metavar="INSTANT", help="ISO 8601 with offset")
+    when.add_argument("--version", type=int, metavar="N")
+    timeline = plan.add_parser("timeline", help="every event of a plan")
+    timeline.add_argument("plan_id", type=UUID)
+    plan.add_parser("list", help="every plan id (operators only)")
+
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings.from_env()
+        return _run(args, settings)
+    except (SettingsError, DomainError) as error:
+        print(f"stafett: {error}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "serve":
+        return _serve(settings, args.host, args.port)
+    with build_plans(settings) as plans:
+        if args.command == "demo":
+            demo = ensure_demo(plans)
+            verb = "created" if demo.created else "already there"
+            print(f"demo plan {demo.plan_id} ({verb})")
+        elif args.plan_command == "history":
+            if args.as_of is None and args.version is None:
+                view = plans.get_plan(args.plan_id)
+            else:
+                view = plans.plan_as_of(args.plan_id, version=args.version, at=args.as_of)
+            _print_json(view)
+        elif args.plan_command == "timeline":
+            for entry in plans.timeline(args.plan_id):
+                print(
+                    f"{entry.version:>6}  {entry.at.isoformat()}  {entry.actor_role.value:<11}  "
+                    f"{entry.actor_name}: {entry.summary}"
+                )
+        elif args.plan_command == "list":
+            for plan_id in plans.plan_ids():
+                print(plan_id)
+    return 0
+
+
+def _serve(settings: Settings, host: str, port: int) -> int:
+    import uvicorn
+
+    if settings.environment == "development" and not _is_loopback(host):
+        print(
+            "stafett: development mode serves only on a loopback address "
+            "(set STAFETT_ENV=production to serve elsewhere)",
+            file=sys.stderr,
+        )
+        return 2
+    with build_plans(settings) as plans:
+        uvicorn.run(build_web(settings, plans), host=host, port=port, log_level="info")
+    return 0
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _instant(text: str) -> datetime:
+    instant = datetime.fromisoformat(text)
+    if instant.tzinfo is None:
+        raise argparse.ArgumentTypeError("the instant needs an offset, e.g. +01:00 or Z")
+    return instant
+
+
+def _print_json(value: object) -> None:
+    sys.stdout.write(msgspec.json.format(msgspec.json.encode(value), indent=2).decode() + "\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

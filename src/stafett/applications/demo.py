@@ -1,0 +1,134 @@
+"""A demo plan with demo participants, for `make run` on an empty store."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+from uuid import UUID
+
+from stafett.aggregates.person import PersonDetails
+from stafett.aggregates.values import (
+    Access,
+    CommentTarget,
+    Consent,
+    GoalStatus,
+    PlanType,
+    Rights,
+    Role,
+    local_date,
+)
+from stafett.applications.plans import PlanApplication
+
+
+@dataclass(frozen=True)
+class Demo:
+    plan_id: UUID
+    coordinator_id: UUID
+    created: bool
+
+
+def ensure_demo(plans: PlanApplication) -> Demo:
+    """Create the demo plan unless the store already has a plan; idempotent."""
+    existing = plans.plan_ids()
+    if existing:
+        plan = plans.get_plan(existing[0])
+        coordinator = next(
+            p for p in plan.participants if p.participant_id == plan.coordinator_participant_id
+        )
+        return Demo(plan.plan_id, coordinator.person_id, created=False)
+
+    today = local_date(plans.clock())
+
+    def register(first: str, last: str, **more: object) -> UUID:
+        details = PersonDetails(first_name=first, last_name=last, **more)  # type: ignore[arg-type]
+        return plans.register_person(details, by=None).person_id
+
+    kari = register(
+        "Kari",
+        "Stafettholder",
+        workplace="Solbakken skole",
+        position="Sosiallærer",
+        email="kari.stafettholder@example.no",
+        mobile="+4791234567",
+    )
+    anne = register("Anne", "Nordmann", email="anne.nordmann@example.no", mobile="+4792345678")
+    per = register(
+        "Per",
+        "Lærer",
+        workplace="Solbakken skole",
+        position="Kontaktlærer",
+        email="per.laerer@example.no",
+        mobile="+4793456789",
+    )
+    helga = register(
+        "Helga",
+        "Helsesykepleier",
+        workplace="Helsestasjonen",
+        position="Helsesykepleier",
+        email="helga@example.no",
+        mobile="+4794567890",
+        hide_mobile=True,
+    )
+    created = plans.create_plan(
+        by=kari,
+        plan_type=PlanType.RELAY_LOG,
+        short_name="Ola – trivsel og lesing",
+        start_date=today,
+        owner=PersonDetails(
+            first_name="Ola", last_name="Nordmann", birth_date=today.replace(year=today.year - 10)
+        ),
+        consent=Consent(
+            given_by="Anne Nordmann (mor)",
+            given_on=today,
+            expires_on=today + timedelta(days=210),
+            scope="Full deling i plangruppen",
+        ),
+    )
+    plan_id = created.plan_id
+    mother = plans.add_participant(
+        plan_id, by=kari, person=anne, role=Role.RELATIVE, responsibility="Mor"
+    ).created_id
+    teacher = plans.add_participant(
+        plan_id, by=kari, person=per, role=Role.PROVIDER, responsibility="Leseopplæring"
+    ).created_id
+    plans.add_participant(
+        plan_id,
+        by=kari,
+        person=helga,
+        role=Role.PROVIDER,
+        responsibility="Helsesamtaler",
+        rights=Rights(minutes=Access.READ, goals=Access.READ),
+    )
+    assert mother is not None
+    assert teacher is not None
+    goal = plans.set_goal(
+        plan_id,
+        by=kari,
+        title="Ola leser med glede",
+        description="Ola leser 15 minutter hver dag, hjemme og på skolen.",
+        due_on=today + timedelta(days=120),
+    ).created_id
+    assert goal is not None
+    plans.add_activity(
+        plan_id,
+        by=per,
+        title="Lesekvarter hver morgen",
+        responsible_participant_id=teacher,
+        goal_id=goal,
+        due_on=today + timedelta(days=60),
+    )
+    plans.record_minutes(
+        plan_id,
+        by=kari,
+        met_on=today,
+        attendee_ids=(mother, teacher),
+        notes="Oppstartsmøte. Vi ble enige om felles mål og hvem som gjør hva.",
+        decisions="Per følger opp lesekvarter. Neste møte om seks uker.",
+    )
+    plans.post_comment(
+        plan_id,
+        by=anne,
+        on_kind=CommentTarget.GOAL,
+        on_id=goal,
+        text="Vi leser sammen hver kveld også.",
+    )
+    plans.evaluate_goal(plan_id, by=kari, goal_id=goal, status=GoalStatus.ACTIVE, text="God start.")
+    return Demo(plan_id, kari, created=True)

@@ -1,0 +1,83 @@
+"""The one table that maps domain and infrastructure errors to problem details.
+
+Handlers never catch domain errors themselves; litestar finds the handler for an
+exception by its class hierarchy, so each entry covers its subclasses too.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from eventsourcing.persistence import InterfaceError, OperationalError
+from litestar import Request, Response
+from litestar.plugins.problem_details import (
+    ProblemDetailsConfig,
+    ProblemDetailsException,
+    ProblemDetailsPlugin,
+)
+
+from stafett.aggregates.errors import (
+    ConsentNotValidError,
+    DomainError,
+    DuplicateError,
+    NotAParticipantError,
+    NotFoundError,
+    NotPermittedError,
+    PlanClosedError,
+    ValidationError,
+)
+from stafett.applications.results import VersionConflictError
+
+RETRY_AFTER_SECONDS = "5"
+
+# class → (status, title shown to people, whether the domain message is safe to show)
+ERROR_TABLE: dict[type[Exception], tuple[int, str, bool]] = {
+    ValidationError: (422, "Ugyldig verdi", True),
+    NotFoundError: (404, "Finnes ikke", False),
+    NotAParticipantError: (404, "Finnes ikke", False),
+    NotPermittedError: (403, "Ikke tillatt", True),
+    ConsentNotValidError: (403, "Samtykket gjelder ikke", True),
+    PlanClosedError: (409, "Planen er avsluttet", True),
+    DuplicateError: (409, "Finnes allerede", True),
+    VersionConflictError: (409, "Planen er endret av noen andre", True),
+    DomainError: (400, "Kan ikke utføres", True),
+    OperationalError: (503, "Midlertidig utilgjengelig", False),
+    InterfaceError: (503, "Midlertidig utilgjengelig", False),
+}
+
+
+def _to_problem(exc_class: type[Exception]) -> Callable[[Exception], ProblemDetailsException]:
+    status, title, show_detail = ERROR_TABLE[exc_class]
+
+    def convert(exc: Exception) -> ProblemDetailsException:
+        extra: dict[str, Any] = {}
+        if isinstance(exc, ValidationError):
+            extra["field"] = exc.field
+        headers = {"Retry-After": RETRY_AFTER_SECONDS} if status == 503 else None
+        return ProblemDetailsException(
+            status_code=status,
+            title=title,
+            detail=str(exc) if show_detail else title,
+            type_=f"/problems/{exc_class.__name__}",
+            extra=extra or None,
+            headers=headers,
+        )
+
+    return convert
+
+
+def problem_details_plugin() -> ProblemDetailsPlugin:
+    return ProblemDetailsPlugin(
+        ProblemDetailsConfig(
+            enable_for_all_http_exceptions=True,
+            exception_to_problem_detail_map={cls: _to_problem(cls) for cls in ERROR_TABLE},
+        )
+    )
+
+
+def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """Anything unexpected: logged with its trace, answered without one."""
+    request.logger.exception("unhandled_error", path=request.url.path)
+    problem = ProblemDetailsException(
+        status_code=500, title="Noe gikk galt", detail="Noe gikk galt. Prøv igjen senere."
+    )
+    return problem.to_response(request)
