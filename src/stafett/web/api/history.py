@@ -10,8 +10,8 @@ from uuid import UUID
 
 import msgspec
 from litestar import Controller, get
-from litestar.di import Provide
-from litestar.params import Parameter
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, FromQuery, QueryParameter
 
 from stafett.aggregates.values import Role
 from stafett.applications.plans import PlanApplication
@@ -41,16 +41,18 @@ class HistoryController(Controller):
     @get("/history", sync_to_thread=True)
     def history(
         self,
-        plans: PlanApplication,
-        plan_id: UUID,
-        as_of: Annotated[datetime | None, Parameter(query="as_of")] = None,
-        version: Annotated[int | None, Parameter(query="version", ge=1)] = None,
+        plans: NamedDependency[PlanApplication],
+        plan_id: FromPath[UUID],
+        as_of: FromQuery[datetime | None] = None,
+        version: Annotated[int | None, QueryParameter(ge=1)] = None,
     ) -> PlanView:
         """The plan as it stood at `as_of` (an instant with offset) or at `version`."""
         return plans.plan_as_of(plan_id, version=version, at=as_of)
 
     @get("/timeline", sync_to_thread=True)
-    def timeline(self, plans: PlanApplication, plan_id: UUID) -> list[TimelineEntryOut]:
+    def timeline(
+        self, plans: NamedDependency[PlanApplication], plan_id: FromPath[UUID]
+    ) -> list[TimelineEntryOut]:
         """Every event of the plan, oldest first."""
         return [
             TimelineEntryOut(

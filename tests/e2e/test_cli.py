@@ -1,0 +1,84 @@
+"""The `stafett` command line on a SQLite store."""
+
+import json
+from pathlib import Path
+from uuid import uuid4
+
+import pytest
+
+from stafett.__main__ import main
+
+
+@pytest.fixture(autouse=True)
+def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "var" / "stafett.sqlite"
+    monkeypatch.setenv("STAFETT_DATABASE_URL", f"sqlite:///{path}")
+    return path
+
+
+def plan_id_from_demo(capsys: pytest.CaptureFixture[str]) -> str:
+    assert main(["demo"]) == 0
+    return capsys.readouterr().out.split()[2]
+
+
+def test_demo_creates_one_plan_and_is_idempotent(
+    capsys: pytest.CaptureFixture[str], store: Path
+) -> None:
+    first = plan_id_from_demo(capsys)
+    assert store.exists()
+    assert main(["demo"]) == 0
+    assert "already there" in capsys.readouterr().out
+    assert main(["plan", "list"]) == 0
+    assert capsys.readouterr().out.split() == [first]
+
+
+def test_plan_history_prints_the_plan_at_a_version(capsys: pytest.CaptureFixture[str]) -> None:
+    plan_id = plan_id_from_demo(capsys)
+    assert main(["plan", "history", plan_id, "--version", "5"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert plan["version"] == 5
+    assert [goal["title"] for goal in plan["goals"]] == ["Ola leser med glede"]
+
+
+def test_plan_history_as_of_an_instant_before_the_plan_fails_clearly(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    plan_id = plan_id_from_demo(capsys)
+    assert main(["plan", "history", plan_id, "--as-of", "2001-01-01T00:00:00+01:00"]) == 2
+    assert "did not exist" in capsys.readouterr().err
+
+
+def test_an_instant_without_offset_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    plan_id = plan_id_from_demo(capsys)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["plan", "history", plan_id, "--as-of", "2026-01-01T00:00:00"])
+    assert exit_info.value.code == 2
+    assert "offset" in capsys.readouterr().err
+
+
+def test_timeline_prints_one_line_per_event(capsys: pytest.CaptureFixture[str]) -> None:
+    plan_id = plan_id_from_demo(capsys)
+    assert main(["plan", "timeline", plan_id]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 9
+    assert "Plan opprettet" in lines[0]
+
+
+def test_an_unknown_plan_is_reported_without_a_trace(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["plan", "timeline", str(uuid4())]) == 2
+    err = capsys.readouterr().err
+    assert "no such plan" in err
+    assert "Traceback" not in err
+
+
+def test_development_serving_refuses_a_public_address(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", "--host", "0.0.0.0"]) == 2
+    assert "loopback" in capsys.readouterr().err
+
+
+def test_a_bad_database_url_is_a_clear_error(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STAFETT_DATABASE_URL", "mysql://nope")
+    assert main(["plan", "list"]) == 2
+    assert "STAFETT_DATABASE_URL" in capsys.readouterr().err

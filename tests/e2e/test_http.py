@@ -1,0 +1,128 @@
+"""The HTTP surface of the plan core: health, history, timeline, errors, OpenAPI."""
+
+from collections.abc import Iterator
+from datetime import timedelta
+from uuid import uuid4
+
+import pytest
+from litestar.testing import TestClient
+
+from stafett.applications.demo import ensure_demo
+from stafett.applications.plans import PlanApplication
+from stafett.web.app import create_app
+from tests.conftest import ManualClock
+
+
+@pytest.fixture
+def demo(plans: PlanApplication, clock: ManualClock) -> Iterator[tuple[TestClient, str]]:
+    demo = ensure_demo(plans)
+    clock.advance(timedelta(minutes=5))
+    with TestClient(create_app(plans, development=True), base_url="https://test.local") as c:
+        yield c, str(demo.plan_id)
+
+
+def test_health_answers_ok_when_the_store_answers(demo: tuple[TestClient, str]) -> None:
+    client, _ = demo
+    response = client.get("/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_health_answers_503_with_retry_after_when_the_store_is_gone(
+    plans: PlanApplication,
+) -> None:
+    with TestClient(create_app(plans, development=True)) as client:
+        plans.close()
+        response = client.get("/health")
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "5"
+
+
+def test_history_by_version_returns_the_plan_as_it_stood(demo: tuple[TestClient, str]) -> None:
+    client, plan_id = demo
+    body = client.get(f"/api/v1/plans/{plan_id}/history", params={"version": 4}).json()
+    assert body["version"] == 4
+    assert body["goals"] == []
+    assert len(body["participants"]) == 5
+    latest = client.get(f"/api/v1/plans/{plan_id}/history", params={"version": 9}).json()
+    assert [g["title"] for g in latest["goals"]] == ["Ola leser med glede"]
+
+
+def test_history_as_of_an_instant_uses_the_offset(
+    demo: tuple[TestClient, str], clock: ManualClock
+) -> None:
+    client, plan_id = demo
+    instant = (clock.now - timedelta(minutes=5)).astimezone().isoformat()
+    body = client.get(f"/api/v1/plans/{plan_id}/history", params={"as_of": instant}).json()
+    assert body["version"] == 9
+
+
+def test_history_before_the_plan_existed_is_not_found(demo: tuple[TestClient, str]) -> None:
+    client, plan_id = demo
+    response = client.get(
+        f"/api/v1/plans/{plan_id}/history", params={"as_of": "2001-01-01T00:00:00+01:00"}
+    )
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_a_version_past_the_head_is_a_validation_error_naming_the_field(
+    demo: tuple[TestClient, str],
+) -> None:
+    client, plan_id = demo
+    response = client.get(f"/api/v1/plans/{plan_id}/history", params={"version": 999})
+    assert response.status_code == 422
+    assert response.json()["field"] == "version"
+
+
+def test_both_version_and_instant_are_refused(demo: tuple[TestClient, str]) -> None:
+    client, plan_id = demo
+    response = client.get(
+        f"/api/v1/plans/{plan_id}/history",
+        params={"version": 2, "as_of": "2026-03-02T10:00:00+01:00"},
+    )
+    assert response.status_code == 422
+
+
+def test_a_malformed_instant_is_a_client_error_without_a_trace(
+    demo: tuple[TestClient, str],
+) -> None:
+    client, plan_id = demo
+    response = client.get(f"/api/v1/plans/{plan_id}/history", params={"as_of": "yesterday"})
+    assert response.status_code == 400
+    assert "Traceback" not in response.text
+
+
+def test_timeline_lists_every_event_with_actor_and_summary(demo: tuple[TestClient, str]) -> None:
+    client, plan_id = demo
+    entries = client.get(f"/api/v1/plans/{plan_id}/timeline").json()
+    assert [e["version"] for e in entries] == list(range(1, 10))
+    assert entries[0]["actor"]["name"] == "Kari Stafettholder"
+    assert entries[0]["actor"]["role"] == "coordinator"
+    assert entries[7]["actor"]["role"] == "relative"
+    assert entries[7]["summary"] == "Kommentar skrevet"
+
+
+def test_an_unknown_plan_is_not_found_on_every_read_route(demo: tuple[TestClient, str]) -> None:
+    client, _ = demo
+    unknown = uuid4()
+    for path in (f"/api/v1/plans/{unknown}/timeline", f"/api/v1/plans/{unknown}/history"):
+        response = client.get(path, params={"version": 1} if "history" in path else None)
+        assert response.status_code == 404, path
+
+
+def test_plan_routes_are_not_mounted_outside_development(plans: PlanApplication) -> None:
+    demo = ensure_demo(plans)
+    with TestClient(create_app(plans, development=False)) as client:
+        assert client.get(f"/api/v1/plans/{demo.plan_id}/timeline").status_code == 404
+        assert client.get("/health").status_code == 200
+
+
+def test_the_openapi_schema_lists_exactly_the_served_routes(demo: tuple[TestClient, str]) -> None:
+    client, _ = demo
+    schema = client.get("/schema/openapi.json").json()
+    assert set(schema["paths"]) == {
+        "/health",
+        "/api/v1/plans/{plan_id}/history",
+        "/api/v1/plans/{plan_id}/timeline",
+    }
