@@ -48,7 +48,7 @@ def clock() -> ManualClock:
 def postgres_available() -> str | None:
     """None when the test server answers, else the reason it does not."""
     try:
-        with psycopg.connect(POSTGRES_URL.split("?")[0], connect_timeout=3):
+        with psycopg.connect(POSTGRES_URL.split("?", maxsplit=1)[0], connect_timeout=3):
             return None
     except psycopg.Error as error:
         return f"PostgreSQL at {POSTGRES_URL} is not reachable: {error}"
@@ -68,7 +68,7 @@ def postgres_url() -> str:
 def postgres_schema(postgres_url: str) -> Iterator[str]:
     """A new, empty schema for one test; dropped afterwards."""
     schema = "t_" + uuid.uuid4().hex[:16]
-    base = postgres_url.split("?")[0]
+    base = postgres_url.split("?", maxsplit=1)[0]
     with psycopg.connect(base, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
     yield f"{base}?schema={schema}"
