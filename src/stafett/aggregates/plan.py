@@ -411,6 +411,8 @@ class Plan(Aggregate):
         require_aware("at", at)
         if owner_person_id == creator_person_id:
             raise ValidationError("owner", "the coordinator cannot be the plan's owner")
+        if owner_participant_id == creator_participant_id:
+            raise ValidationError("owner", "the owner and the coordinator are two participants")
         if end_date is not None and end_date < start_date:
             raise ValidationError("end_date", "must not be before start_date")
         consent = _checked_consent(consent)
@@ -679,6 +681,8 @@ class Plan(Aggregate):
         actor = self._writer(by, Section.ACTIVITIES, at)
         if activity.activity_id in self.state.activities:
             raise DuplicateError("activity id already used")
+        if activity.status is ActivityStatus.COMPLETED:
+            raise ValidationError("status", "complete an activity with its own command")
         checked = self._checked_activity(activity)
         self._trigger(self.ActivityAdded, at, actor, activity=checked)
 
@@ -782,7 +786,7 @@ class Plan(Aggregate):
                 if p.participant_id != actor.participant_id
             )
         else:
-            recipients = tuple(dict.fromkeys(recipient_ids))
+            recipients = tuple(r for r in dict.fromkeys(recipient_ids) if r != actor.participant_id)
             for recipient in recipients:
                 self._participant(recipient, "to")
         if not recipients:

@@ -147,7 +147,7 @@ class PersonDirectory:
         words = [w for w in text.casefold().split() if w]
         if not words:
             return []
-        where = " AND ".join("name_key LIKE %s" for _ in words)
+        where = " AND ".join("name_key LIKE %s ESCAPE '!'" for _ in words)
         with self._cursor(commit=False) as c:
             c.execute(
                 self._sql(
@@ -244,4 +244,5 @@ def _name_key(details: PersonDetails) -> str:
 
 
 def _escape_like(word: str) -> str:
-    return word.replace("\\", "").replace("%", "").replace("_", "")
+    """Make `%` and `_` match themselves (`!` is the escape character)."""
+    return word.replace("!", "!!").replace("%", "!%").replace("_", "!_")

@@ -106,16 +106,22 @@ class TimeIndexedPostgresRecorder(PostgresApplicationRecorder):
             "WHERE originator_id=%s AND recorded_at<=%s"
         ).format(schema=schema, table=table)
 
-    def _insert_events(
+    def _insert_stored_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> None:
-        super()._insert_events(curs, stored_events, **kwargs)
+        """After the events: under the library's table lock and inside its error handling.
+
+        A cursor of its own, because the library reads the events' notification ids
+        from `curs` afterwards.
+        """
+        super()._insert_stored_events(curs, stored_events, **kwargs)
         times: Sequence[EventTime] = kwargs.get(EVENT_TIMES_KWARG, ())
         if times:
-            curs.executemany(
-                self.insert_times_statement,
-                [(oid, version, to_micros(at)) for oid, version, at in times],
-            )
+            with curs.connection.cursor() as times_cursor:
+                times_cursor.executemany(
+                    self.insert_times_statement,
+                    [(oid, version, to_micros(at)) for oid, version, at in times],
+                )
 
     def version_at(self, originator_id: UUID, instant: datetime) -> int | None:
         with self.datastore.transaction(commit=False) as curs:
