@@ -6,8 +6,7 @@ changed which fields of whom and when — never the values — so erasing a pers
 deletes their personal data and leaves an accountable trail.
 """
 
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import fields
 from datetime import date, datetime
 from typing import Any
@@ -18,26 +17,23 @@ from eventsourcing.sqlite import SQLiteDatastore
 
 from stafett.aggregates.person import Person, PersonDetails
 from stafett.persistence.recorders import to_micros
+from stafett.persistence.sql import SqlTables
 
 DETAIL_FIELDS = tuple(f.name for f in fields(PersonDetails))
 BOOL_FIELDS = ("hide_phone", "hide_mobile", "restrict_search")
 
 
-class PersonDirectory:
+class PersonDirectory(SqlTables):
     def __init__(self, datastore: SQLiteDatastore | PostgresDatastore) -> None:
-        self.datastore = datastore
-        self.is_sqlite = isinstance(datastore, SQLiteDatastore)
-        prefix = "" if self.is_sqlite else f'"{datastore.schema}".'  # type: ignore[union-attr]
-        self.persons = prefix + "persons"
-        self.changes = prefix + "person_changes"
+        super().__init__(datastore)
+        self.persons = self.table("persons")
+        self.changes = self.table("person_changes")
 
     # ------------------------------------------------------------------ schema
 
     def create_tables(self) -> None:
-        uuid_type = "TEXT" if self.is_sqlite else "uuid"
-        bool_type = "INTEGER" if self.is_sqlite else "boolean"
-        date_type = "TEXT" if self.is_sqlite else "date"
-        serial = "INTEGER PRIMARY KEY AUTOINCREMENT" if self.is_sqlite else "bigserial PRIMARY KEY"
+        uuid_type, bool_type, date_type = self.uuid_type, self.bool_type, self.date_type
+        serial = self.serial_key
         columns = ", ".join(
             f"{name} {bool_type} NOT NULL"
             if name in BOOL_FIELDS
@@ -57,9 +53,7 @@ class PersonDirectory:
             "kind TEXT NOT NULL, changed_fields TEXT NOT NULL)",
             f"CREATE INDEX IF NOT EXISTS person_changes_by_person ON {self.changes} (person_id)",
         ]
-        with self._cursor(commit=True) as c:
-            for statement in statements:
-                c.execute(statement)
+        self.create(statements)
 
     # ------------------------------------------------------------------ writes
 
@@ -69,12 +63,12 @@ class PersonDirectory:
         """Add a person; also return ids already registered with the same name and birth date."""
         person = Person(person_id=uuid4(), details=details)
         duplicates = self.likely_duplicates(details)
-        values = [self._value(person.person_id)]
-        values += [self._value(getattr(details, name)) for name in DETAIL_FIELDS]
+        values = [self.value(person.person_id)]
+        values += [self.value(getattr(details, name)) for name in DETAIL_FIELDS]
         values += [_name_key(details), to_micros(at)]
         marks = ", ".join(["%s"] * len(values))
-        with self._cursor(commit=True) as c:
-            c.execute(self._sql(f"INSERT INTO {self.persons} VALUES ({marks})"), values)
+        with self.cursor(commit=True) as c:
+            c.execute(self.sql(f"INSERT INTO {self.persons} VALUES ({marks})"), values)
             self._log(
                 c,
                 person_id=person.person_id,
@@ -92,13 +86,13 @@ class PersonDirectory:
         changed = [n for n in DETAIL_FIELDS if getattr(old.details, n) != getattr(details, n)]
         if changed:
             assignments = ", ".join(f"{name}=%s" for name in changed)
-            values = [self._value(getattr(details, name)) for name in changed]
-            with self._cursor(commit=True) as c:
+            values = [self.value(getattr(details, name)) for name in changed]
+            with self.cursor(commit=True) as c:
                 c.execute(
-                    self._sql(
+                    self.sql(
                         f"UPDATE {self.persons} SET {assignments}, name_key=%s WHERE person_id=%s"
                     ),
-                    [*values, _name_key(details), self._value(person_id)],
+                    [*values, _name_key(details), self.value(person_id)],
                 )
                 self._log(
                     c,
@@ -112,10 +106,10 @@ class PersonDirectory:
 
     def erase(self, person_id: UUID, *, actor_id: UUID | None, at: datetime, kind: str) -> None:
         """Delete a person's details; the change log keeps that it happened, and why."""
-        with self._cursor(commit=True) as c:
+        with self.cursor(commit=True) as c:
             c.execute(
-                self._sql(f"DELETE FROM {self.persons} WHERE person_id=%s"),
-                [self._value(person_id)],
+                self.sql(f"DELETE FROM {self.persons} WHERE person_id=%s"),
+                [self.value(person_id)],
             )
             self._log(
                 c, person_id=person_id, actor_id=actor_id, at=at, kind=kind, changed=DETAIL_FIELDS
@@ -134,10 +128,10 @@ class PersonDirectory:
         if not ids:
             return {}
         marks = ", ".join(["%s"] * len(ids))
-        with self._cursor(commit=False) as c:
+        with self.cursor(commit=False) as c:
             c.execute(
-                self._sql(f"SELECT * FROM {self.persons} WHERE person_id IN ({marks})"),
-                [self._value(i) for i in ids],
+                self.sql(f"SELECT * FROM {self.persons} WHERE person_id IN ({marks})"),
+                [self.value(i) for i in ids],
             )
             rows = c.fetchall()
         return {person.person_id: person for person in map(self._person, rows)}
@@ -148,9 +142,9 @@ class PersonDirectory:
         if not words:
             return []
         where = " AND ".join("name_key LIKE %s ESCAPE '!'" for _ in words)
-        with self._cursor(commit=False) as c:
+        with self.cursor(commit=False) as c:
             c.execute(
-                self._sql(
+                self.sql(
                     f"SELECT * FROM {self.persons} WHERE {where} "
                     "ORDER BY last_name, first_name LIMIT %s"
                 ),
@@ -161,35 +155,27 @@ class PersonDirectory:
     def likely_duplicates(self, details: PersonDetails) -> list[UUID]:
         if details.birth_date is None:
             return []
-        with self._cursor(commit=False) as c:
+        with self.cursor(commit=False) as c:
             c.execute(
-                self._sql(
+                self.sql(
                     f"SELECT person_id FROM {self.persons} WHERE name_key=%s AND birth_date=%s"
                 ),
-                [_name_key(details), self._value(details.birth_date)],
+                [_name_key(details), self.value(details.birth_date)],
             )
-            return [self._uuid(row["person_id"]) for row in c.fetchall()]
+            return [self.uuid(row["person_id"]) for row in c.fetchall()]
 
     def changes_of(self, person_id: UUID) -> list[tuple[str, tuple[str, ...]]]:
-        with self._cursor(commit=False) as c:
+        with self.cursor(commit=False) as c:
             c.execute(
-                self._sql(
+                self.sql(
                     f"SELECT kind, changed_fields FROM {self.changes} "
                     "WHERE person_id=%s ORDER BY change_id"
                 ),
-                [self._value(person_id)],
+                [self.value(person_id)],
             )
             return [(r["kind"], tuple(r["changed_fields"].split(","))) for r in c.fetchall()]
 
     # ---------------------------------------------------------------- helpers
-
-    @contextmanager
-    def _cursor(self, *, commit: bool) -> Iterator[Any]:
-        with self.datastore.transaction(commit=commit) as c:
-            yield c
-
-    def _sql(self, statement: str) -> str:
-        return statement.replace("%s", "?") if self.is_sqlite else statement
 
     def _log(
         self,
@@ -202,33 +188,19 @@ class PersonDirectory:
         changed: Sequence[str],
     ) -> None:
         c.execute(
-            self._sql(
+            self.sql(
                 f"INSERT INTO {self.changes} "
                 "(person_id, changed_at, actor_id, kind, changed_fields) "
                 "VALUES (%s, %s, %s, %s, %s)"
             ),
             [
-                self._value(person_id),
+                self.value(person_id),
                 to_micros(at),
-                None if actor_id is None else self._value(actor_id),
+                None if actor_id is None else self.value(actor_id),
                 kind,
                 ",".join(changed),
             ],
         )
-
-    def _value(self, value: Any) -> Any:
-        if not self.is_sqlite:
-            return value
-        if isinstance(value, UUID):
-            return value.hex
-        if isinstance(value, date):
-            return value.isoformat()
-        if isinstance(value, bool):
-            return int(value)
-        return value
-
-    def _uuid(self, value: Any) -> UUID:
-        return value if isinstance(value, UUID) else UUID(value)
 
     def _person(self, row: Any) -> Person:
         data = {name: row[name] for name in DETAIL_FIELDS}
@@ -236,7 +208,7 @@ class PersonDirectory:
             data[name] = bool(data[name])
         if isinstance(data["birth_date"], str):
             data["birth_date"] = date.fromisoformat(data["birth_date"])
-        return Person(person_id=self._uuid(row["person_id"]), details=PersonDetails(**data))
+        return Person(person_id=self.uuid(row["person_id"]), details=PersonDetails(**data))
 
 
 def _name_key(details: PersonDetails) -> str:
