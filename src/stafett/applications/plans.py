@@ -12,7 +12,8 @@ copied, frozen items shared), and snapshots of the in-memory state are taken
 every `SNAPSHOT_INTERVAL` events for loads that miss the cache and for history.
 """
 
-import contextlib
+import random
+import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar, cast
@@ -57,7 +58,8 @@ from stafett.persistence.recorders import (
 )
 
 SNAPSHOT_INTERVAL = 100
-MAX_ATTEMPTS = 5
+MAX_ATTEMPTS = 10
+RETRY_BACKOFF_SECONDS = 0.002
 Clock = Callable[[], datetime]
 log = structlog.get_logger(__name__)
 
@@ -126,12 +128,6 @@ class PlanApplication(Application[UUID]):
             raise PlanNotFoundError("no such plan")
         return plan
 
-    def _forget(self, plan_id: UUID) -> None:
-        cache = self.repository.cache
-        if cache is not None:
-            with contextlib.suppress(KeyError):
-                cache.get(plan_id, evict=True)
-
     def _command(
         self,
         plan_id: UUID,
@@ -139,7 +135,7 @@ class PlanApplication(Application[UUID]):
         decide: Callable[[Plan, datetime], None],
         created_id: UUID | None = None,
     ) -> CommandResult:
-        for _ in range(MAX_ATTEMPTS):
+        for attempt in range(MAX_ATTEMPTS):
             plan = self._load(plan_id)
             if expected_version is not None and plan.version != expected_version:
                 raise VersionConflictError(expected_version, plan.version)
@@ -149,13 +145,15 @@ class PlanApplication(Application[UUID]):
             try:
                 recordings = self.save(plan)
             except IntegrityError as conflict:
-                self._forget(plan_id)
+                # The cached plan was only copied, never changed, so the next load
+                # fast-forwards it from the store; no need to drop it.
                 if expected_version is not None:
                     actual = self._load(plan_id).version
                     raise VersionConflictError(expected_version, actual) from conflict
+                time.sleep(random.uniform(0, RETRY_BACKOFF_SECONDS * (attempt + 1)))
                 continue
             return CommandResult(plan.id, plan.version, recordings[-1].notification.id, created_id)
-        raise VersionConflictError(-1, self._load(plan_id).version)
+        raise VersionConflictError(None, self._load(plan_id).version)
 
     # ---------------------------------------------------------------- persons
 

@@ -33,8 +33,12 @@ class PersonNotFoundError(NotFoundError):
 class VersionConflictError(DomainError):
     """The plan has moved on since the version the caller expected."""
 
-    def __init__(self, expected: int, actual: int) -> None:
-        super().__init__(f"expected version {expected}, the plan is at version {actual}")
+    def __init__(self, expected: int | None, actual: int) -> None:
+        if expected is None:
+            message = f"the plan kept changing (now at version {actual}); try again"
+        else:
+            message = f"expected version {expected}, the plan is at version {actual}"
+        super().__init__(message)
         self.expected = expected
         self.actual = actual
 
