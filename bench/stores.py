@@ -1,0 +1,193 @@
+"""The two stores the benchmark runs on, and the raw driver's insert rate on each.
+
+SQLite: a new database file in a temporary directory (WAL mode, which
+eventsourcing sets and which persists in the file). PostgreSQL: a new schema,
+dropped again at the end. The raw insert table sits next to the application's
+tables (same file, same schema), so it gets the same journal and commit settings.
+"""
+
+import sqlite3
+import tempfile
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
+from typing import Any
+from uuid import UUID, uuid4
+
+import psycopg
+from psycopg import sql
+
+from bench.measure import Step
+from stafett.applications.plans import PlanApplication
+
+DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+class Backend(ABC):
+    name: str
+    url: str
+
+    @abstractmethod
+    def raw_inserter(self, topic: str, state: bytes, rows: int) -> AbstractContextManager[Step]:
+        """A step that INSERTs and COMMITs one row, with a fresh originator id each call.
+
+        `step(i)` writes the i-th of `rows` pre-made ids; `i` must not repeat.
+        """
+
+    @abstractmethod
+    def _storage_row(self, table: str, plan_id: UUID) -> tuple[int, int, int, int]:
+        """Rows, bytes of state, largest state and highest version of one originator."""
+
+    @abstractmethod
+    def describe(self) -> dict[str, str]:
+        """The settings that decide the commit cost."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def plan_storage(self, app: PlanApplication, plan_id: UUID) -> dict[str, int]:
+        """How many events and snapshots a plan has, and their bytes."""
+        assert app.snapshots is not None
+        events_table: str = app.recorder.events_table_name  # type: ignore[attr-defined]
+        snapshots_table: str = app.snapshots.recorder.events_table_name  # type: ignore[attr-defined]
+        events, event_bytes, _, version = self._storage_row(events_table, plan_id)
+        snapshots, snapshot_bytes, largest, latest = self._storage_row(snapshots_table, plan_id)
+        return {
+            "events": events,
+            "event_bytes": event_bytes,
+            "version": version,
+            "snapshots": snapshots,
+            "snapshot_bytes": snapshot_bytes,
+            "largest_snapshot_bytes": largest,
+            "latest_snapshot_version": latest,
+        }
+
+
+class SQLiteBackend(Backend):
+    name = "sqlite"
+
+    def __init__(self, directory: Path | None = None) -> None:
+        self._tmp = tempfile.TemporaryDirectory(prefix="stafett-bench-", dir=directory)
+        self.path = Path(self._tmp.name) / "bench.sqlite"
+        self.url = f"sqlite:///{self.path}"
+
+    def _connect(self) -> sqlite3.Connection:
+        # As eventsourcing connects: autocommit mode, explicit BEGIN, WAL journal.
+        conn = sqlite3.connect(self.path, isolation_level=None, timeout=10)
+        mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+        if mode.lower() != "wal":
+            conn.execute("PRAGMA journal_mode=WAL")
+        return conn
+
+    @contextmanager
+    def raw_inserter(self, topic: str, state: bytes, rows: int) -> Iterator[Step]:
+        conn = self._connect()
+        try:
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS raw_events (originator_id TEXT, "
+                "originator_version INTEGER, topic TEXT, state BLOB, "
+                "PRIMARY KEY (originator_id, originator_version)) WITHOUT ROWID"
+            )
+            ids = [uuid4().hex for _ in range(rows)]
+            execute = conn.execute
+
+            def insert(i: int) -> None:
+                execute("BEGIN")
+                execute("INSERT INTO raw_events VALUES (?,?,?,?)", (ids[i], 1, topic, state))
+                execute("COMMIT")
+
+            yield insert
+        finally:
+            conn.close()
+
+    def _storage_row(self, table: str, plan_id: UUID) -> tuple[int, int, int, int]:
+        conn = self._connect()
+        try:
+            row: tuple[int, int, int, int] = conn.execute(
+                "SELECT COUNT(*), COALESCE(SUM(LENGTH(state)), 0), "
+                "COALESCE(MAX(LENGTH(state)), 0), COALESCE(MAX(originator_version), 0) "
+                f'FROM "{table}" WHERE originator_id = ?',
+                (plan_id.hex,),
+            ).fetchone()
+            return row
+        finally:
+            conn.close()
+
+    def describe(self) -> dict[str, str]:
+        conn = self._connect()
+        try:
+            mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+            sync = conn.execute("PRAGMA synchronous").fetchone()[0]
+        finally:
+            conn.close()
+        names = {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}
+        return {
+            "version": sqlite3.sqlite_version,
+            "journal_mode": str(mode),
+            "synchronous": names.get(sync, str(sync)),
+            "file": "temporary file in " + str(self.path.parent.parent),
+        }
+
+    def close(self) -> None:
+        self._tmp.cleanup()
+
+
+class PostgresBackend(Backend):
+    name = "postgres"
+
+    def __init__(self, url: str = DEFAULT_POSTGRES_URL) -> None:
+        self.base = url.split("?", maxsplit=1)[0]
+        self.schema = "bench_" + uuid4().hex[:12]
+        with psycopg.connect(self.base, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(self.schema)))
+        self.url = f"{self.base}?schema={self.schema}"
+
+    @contextmanager
+    def raw_inserter(self, topic: str, state: bytes, rows: int) -> Iterator[Step]:
+        table = sql.Identifier(self.schema, "raw_events")
+        with psycopg.connect(self.base) as conn:
+            conn.execute(
+                sql.SQL(
+                    "CREATE TABLE IF NOT EXISTS {} (originator_id uuid NOT NULL, "
+                    "originator_version bigint NOT NULL, topic text, state bytea, "
+                    "PRIMARY KEY (originator_id, originator_version))"
+                ).format(table)
+            )
+            conn.commit()
+            statement = sql.SQL("INSERT INTO {} VALUES (%s, %s, %s, %s)").format(table)
+            ids = [uuid4() for _ in range(rows)]
+            execute: Callable[..., Any] = conn.execute
+            commit = conn.commit
+
+            def insert(i: int) -> None:
+                execute(statement, (ids[i], 1, topic, state), prepare=True)
+                commit()
+
+            yield insert
+
+    def _storage_row(self, table: str, plan_id: UUID) -> tuple[int, int, int, int]:
+        statement = sql.SQL(
+            "SELECT COUNT(*), COALESCE(SUM(octet_length(state)), 0), "
+            "COALESCE(MAX(octet_length(state)), 0), COALESCE(MAX(originator_version), 0) "
+            "FROM {} WHERE originator_id = %s"
+        ).format(sql.Identifier(self.schema, table))
+        with psycopg.connect(self.base) as conn:
+            row = conn.execute(statement, (plan_id,)).fetchone()
+        assert row is not None
+        return (int(row[0]), int(row[1]), int(row[2]), int(row[3]))
+
+    def describe(self) -> dict[str, str]:
+        settings = {}
+        with psycopg.connect(self.base) as conn:
+            for name in ("server_version", "synchronous_commit", "fsync", "wal_sync_method"):
+                row = conn.execute(sql.SQL("SHOW {}").format(sql.Identifier(name))).fetchone()
+                settings[name] = str(row[0]) if row else "?"
+        settings["schema"] = self.schema + " (created and dropped by the benchmark)"
+        return settings
+
+    def close(self) -> None:
+        with psycopg.connect(self.base, autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(self.schema))
+            )

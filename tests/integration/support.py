@@ -1,0 +1,78 @@
+"""Small builders the integration tests share: people, plans and direct store counts."""
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from psycopg.sql import SQL, Identifier
+
+from stafett.aggregates.values import PlanType, Role, local_date
+from stafett.applications.plans import PlanApplication
+from tests.conftest import consent_for, person
+
+
+@dataclass(frozen=True)
+class NewPlan:
+    plan_id: UUID
+    coordinator_id: UUID
+    owner_id: UUID
+
+
+def register(plans: PlanApplication, first: str, last: str, **details: object) -> UUID:
+    return plans.register_person(person(first, last, **details), by=None).person_id
+
+
+def new_plan(plans: PlanApplication, *, coordinator_id: UUID | None = None) -> NewPlan:
+    """A relay log for Ola, coordinated by Kari (both registered here unless given)."""
+    kari = coordinator_id or register(plans, "Kari", "Stafettholder")
+    ola = register(plans, "Ola", "Nordmann")
+    today = local_date(plans.clock())
+    created = plans.create_plan(
+        by=kari,
+        plan_type=PlanType.RELAY_LOG,
+        short_name="Ola – trivsel",
+        start_date=today,
+        owner=ola,
+        consent=consent_for(today),
+    )
+    return NewPlan(created.plan_id, kari, ola)
+
+
+def add_provider(plans: PlanApplication, plan: NewPlan, first: str, last: str) -> tuple[UUID, UUID]:
+    """Register a person and add them as a provider; returns (person id, participant id)."""
+    person_id = register(plans, first, last)
+    added = plans.add_participant(
+        plan.plan_id, by=plan.coordinator_id, person=person_id, role=Role.PROVIDER
+    )
+    assert added.created_id is not None
+    return person_id, added.created_id
+
+
+def count_rows(plans: PlanApplication, table: str) -> int:
+    """Rows in one of the directory's tables (`persons` or `person_changes`)."""
+    names = {"persons": plans.directory.persons, "person_changes": plans.directory.changes}
+    name = names[table]
+    with plans.directory.datastore.transaction(commit=False) as c:
+        c.execute(f"SELECT COUNT(*) AS n FROM {name}")
+        row = c.fetchone()
+    return int(row["n"])
+
+
+def count_time_rows(plans: PlanApplication, plan_id: UUID) -> int:
+    """Rows the time index holds for one plan."""
+    recorder = plans.time_index
+    with recorder.datastore.transaction(commit=False) as c:
+        if plans.directory.is_sqlite:
+            c.execute(
+                f"SELECT COUNT(*) AS n FROM {recorder.times_table_name} WHERE originator_id=?",
+                (plan_id.hex,),
+            )
+        else:
+            c.execute(
+                SQL("SELECT COUNT(*) AS n FROM {}.{} WHERE originator_id=%s").format(
+                    Identifier(recorder.datastore.schema),  # type: ignore[union-attr]
+                    Identifier(recorder.times_table_name),
+                ),
+                (plan_id,),
+            )
+        row = c.fetchone()
+    return int(row["n"])

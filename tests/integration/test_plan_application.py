@@ -1,0 +1,644 @@
+"""The plan application on a real store: commands, versions, conflicts, several instances."""
+
+import threading
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+from uuid import uuid4
+
+import pytest
+
+from stafett.aggregates.errors import (
+    ConsentNotValidError,
+    NotAParticipantError,
+    NotPermittedError,
+    PlanClosedError,
+    ValidationError,
+)
+from stafett.aggregates.values import (
+    FULL_RIGHTS,
+    Access,
+    ActivityStatus,
+    CommentTarget,
+    ConsentStatus,
+    GoalStatus,
+    PlanStatus,
+    PlanType,
+    Rights,
+    Role,
+    local_date,
+)
+from stafett.applications.plans import PlanApplication
+from stafett.applications.results import (
+    CommandResult,
+    PersonNotFoundError,
+    PlanNotFoundError,
+    VersionConflictError,
+)
+from stafett.settings import Settings
+from tests.conftest import ManualClock, consent_for, person
+from tests.integration.support import (
+    add_provider,
+    count_rows,
+    count_time_rows,
+    new_plan,
+    register,
+)
+
+
+@pytest.fixture
+def other_instance(database_url: str, clock: ManualClock) -> Iterator[PlanApplication]:
+    """A second application on the same database, as another process would have."""
+    app = PlanApplication(Settings(database_url=database_url).event_store_env(), clock=clock)
+    try:
+        yield app
+    finally:
+        app.close()
+
+
+# ------------------------------------------------------------------ creating
+
+
+def test_a_plan_is_created_for_an_owner_already_in_the_directory(
+    plans: PlanApplication, clock: ManualClock
+) -> None:
+    kari = register(plans, "Kari", "Stafettholder")
+    ola = register(plans, "Ola", "Nordmann")
+    today = local_date(clock())
+
+    created = plans.create_plan(
+        by=kari,
+        plan_type=PlanType.INDIVIDUAL_PLAN,
+        short_name="  Ola – lesing  ",
+        start_date=today,
+        owner=ola,
+        consent=consent_for(today),
+    )
+
+    assert created.version == 1
+    assert created.notification_id == plans.recorder.max_notification_id()
+    assert created.notification_id is not None
+    view = plans.get_plan(created.plan_id)
+    assert view.plan_id == created.plan_id
+    assert view.version == 1
+    assert view.plan_type is PlanType.INDIVIDUAL_PLAN
+    assert view.short_name == "Ola – lesing"
+    assert view.owner_person_id == ola
+    assert view.created_at == clock.now
+    assert view.status is PlanStatus.OPEN
+    by_person = {p.person_id: p for p in view.participants}
+    assert by_person.keys() == {kari, ola}
+    assert by_person[ola].role is Role.OWNER
+    assert by_person[kari].role is Role.PROVIDER
+    assert by_person[kari].rights == FULL_RIGHTS
+    assert view.coordinator_participant_id == by_person[kari].participant_id
+    assert plans.plan_ids() == [created.plan_id]
+
+
+def test_a_plan_is_created_for_a_new_owner_who_is_registered_in_the_directory(
+    plans: PlanApplication, clock: ManualClock
+) -> None:
+    kari = register(plans, "Kari", "Stafettholder")
+    today = local_date(clock())
+
+    created = plans.create_plan(
+        by=kari,
+        plan_type=PlanType.RELAY_LOG,
+        short_name="Ola – trivsel",
+        start_date=today,
+        owner=person("Ola", "Nordmann", birth_date=today.replace(year=today.year - 9)),
+        consent=consent_for(today),
+    )
+
+    owner_id = plans.get_plan(created.plan_id).owner_person_id
+    owner = plans.get_person(owner_id)
+    assert owner.full_name == "Ola Nordmann"
+    assert [p.person_id for p in plans.directory.find_by_name("ola nordmann")] == [owner_id]
+    assert plans.directory.changes_of(owner_id)[0][0] == "registered"
+
+
+def test_creating_a_plan_by_an_unknown_person_is_refused_and_writes_nothing(
+    plans: PlanApplication, clock: ManualClock
+) -> None:
+    today = local_date(clock())
+    persons_before = count_rows(plans, "persons")
+
+    with pytest.raises(PersonNotFoundError):
+        plans.create_plan(
+            by=uuid4(),
+            plan_type=PlanType.RELAY_LOG,
+            short_name="Ola – trivsel",
+            start_date=today,
+            owner=person("Ola", "Nordmann"),
+            consent=consent_for(today),
+        )
+
+    assert plans.recorder.max_notification_id() is None
+    assert plans.plan_ids() == []
+    assert plans.directory.find_by_name("Ola Nordmann") == []
+    assert count_rows(plans, "persons") == persons_before
+
+
+@pytest.mark.parametrize(
+    ("field", "end_after_days", "consent_days"),
+    [("end_date", -1, 210), ("expires_on", None, -5)],
+    ids=["end_before_start", "consent_expiring_before_given"],
+)
+def test_creating_a_plan_with_invalid_input_names_the_field_and_leaves_no_new_person(
+    plans: PlanApplication,
+    clock: ManualClock,
+    field: str,
+    end_after_days: int | None,
+    consent_days: int,
+) -> None:
+    kari = register(plans, "Kari", "Stafettholder")
+    new_plan(plans, coordinator_id=kari)
+    today = local_date(clock())
+    head = plans.recorder.max_notification_id()
+    persons_before = count_rows(plans, "persons")
+
+    with pytest.raises(ValidationError) as refused:
+        plans.create_plan(
+            by=kari,
+            plan_type=PlanType.RELAY_LOG,
+            short_name="Lise – skolestart",
+            start_date=today,
+            end_date=None if end_after_days is None else today + timedelta(days=end_after_days),
+            owner=person("Lise", "Bakken"),
+            consent=consent_for(today, days=consent_days),
+        )
+
+    assert refused.value.field == field
+    assert plans.directory.find_by_name("Lise Bakken") == []
+    assert count_rows(plans, "persons") == persons_before
+    assert plans.recorder.max_notification_id() == head
+    assert len(plans.plan_ids()) == 1
+
+
+def test_creating_a_plan_for_an_owner_id_not_in_the_directory_names_the_owner(
+    plans: PlanApplication, clock: ManualClock
+) -> None:
+    kari = register(plans, "Kari", "Stafettholder")
+    today = local_date(clock())
+
+    with pytest.raises(ValidationError) as refused:
+        plans.create_plan(
+            by=kari,
+            plan_type=PlanType.RELAY_LOG,
+            short_name="Ola – trivsel",
+            start_date=today,
+            owner=uuid4(),
+            consent=consent_for(today),
+        )
+
+    assert refused.value.field == "owner"
+    assert plans.recorder.max_notification_id() is None
+
+
+# ------------------------------------------------------------------ commands
+
+
+def test_every_command_returns_its_new_version_and_notification_id(
+    plans: PlanApplication, clock: ManualClock
+) -> None:
+    plan = new_plan(plans)
+    pid, kari = plan.plan_id, plan.coordinator_id
+    anne = register(plans, "Anne", "Nordmann")
+    today = local_date(clock())
+    results: list[tuple[str, CommandResult]] = []
+
+    def run(name: str, command: Callable[[], CommandResult]) -> CommandResult:
+        clock.advance(timedelta(minutes=1))
+        before = plans.get_plan(pid).version
+        result = command()
+        assert result.plan_id == pid, name
+        assert result.version == before + 1, name
+        assert result.notification_id is not None, name
+        assert result.notification_id == plans.recorder.max_notification_id(), name
+        assert plans.get_plan(pid).version == result.version, name
+        results.append((name, result))
+        return result
+
+    anne_part = run(
+        "add_participant(existing)",
+        lambda: plans.add_participant(pid, by=kari, person=anne, role=Role.RELATIVE),
+    ).created_id
+    per_part = run(
+        "add_participant(new)",
+        lambda: plans.add_participant(
+            pid, by=kari, person=person("Per", "Lærer"), role=Role.PROVIDER
+        ),
+    ).created_id
+    assert anne_part is not None
+    assert per_part is not None
+    run(
+        "change_participant",
+        lambda: plans.change_participant(
+            pid, by=kari, participant_id=per_part, responsibility="Kontaktlærer"
+        ),
+    )
+    run(
+        "change_rights",
+        lambda: plans.change_rights(
+            pid, by=kari, participant_id=anne_part, rights=Rights(goals=Access.READ)
+        ),
+    )
+    goal = run("set_goal", lambda: plans.set_goal(pid, by=kari, title="Lese hver dag")).created_id
+    assert goal is not None
+    run(
+        "revise_goal",
+        lambda: plans.revise_goal(pid, by=kari, goal_id=goal, title="Lese 20 minutter"),
+    )
+    run(
+        "evaluate_goal",
+        lambda: plans.evaluate_goal(
+            pid, by=kari, goal_id=goal, status=GoalStatus.PARTLY_ACHIEVED, text="Godt i gang"
+        ),
+    )
+    activity = run(
+        "add_activity",
+        lambda: plans.add_activity(
+            pid, by=kari, title="Leselekse", responsible_participant_id=per_part, goal_id=goal
+        ),
+    ).created_id
+    assert activity is not None
+    run(
+        "change_activity",
+        lambda: plans.change_activity(
+            pid,
+            by=kari,
+            activity_id=activity,
+            title="Leselekse",
+            responsible_participant_id=per_part,
+            status=ActivityStatus.IN_PROGRESS,
+        ),
+    )
+    run(
+        "complete_activity",
+        lambda: plans.complete_activity(pid, by=kari, activity_id=activity),
+    )
+    minutes = run(
+        "record_minutes",
+        lambda: plans.record_minutes(
+            pid, by=kari, met_on=today, attendee_ids=(anne_part, per_part), notes="Oppstart"
+        ),
+    ).created_id
+    comment = run(
+        "post_comment",
+        lambda: plans.post_comment(
+            pid, by=anne, on_kind=CommentTarget.GOAL, on_id=goal, text="Fint mål"
+        ),
+    ).created_id
+    message = run(
+        "send_message",
+        lambda: plans.send_message(pid, by=kari, recipient_ids=None, subject="Møte", body="Hei"),
+    ).created_id
+    starts = clock.now + timedelta(days=3)
+    entry = run(
+        "add_calendar_entry",
+        lambda: plans.add_calendar_entry(
+            pid, by=kari, title="Møte", starts_at=starts, ends_at=starts + timedelta(hours=1)
+        ),
+    ).created_id
+    run("change_consent_scope", lambda: plans.change_consent_scope(pid, by=kari, scope="Mål"))
+    run(
+        "renew_consent",
+        lambda: plans.renew_consent(pid, by=kari, consent=consent_for(today, days=300)),
+    )
+    run(
+        "remove_participant",
+        lambda: plans.remove_participant(pid, by=kari, participant_id=anne_part),
+    )
+    run(
+        "hand_over_coordinator",
+        lambda: plans.hand_over_coordinator(pid, by=kari, participant_id=per_part),
+    )
+    per = plans.get_plan(pid).participants
+    per_id = next(p.person_id for p in per if p.participant_id == per_part)
+    run("close_plan", lambda: plans.close_plan(pid, by=per_id, ended_on=today, reason="Ferdig"))
+    run("reopen_plan", lambda: plans.reopen_plan(pid, by=per_id))
+    archive = run(
+        "record_archive", lambda: plans.record_archive(pid, by=per_id, digest="sha256:abc")
+    ).created_id
+    run("reset_consent", lambda: plans.reset_consent(pid, by=per_id))
+    run("withdraw_consent", lambda: plans.withdraw_consent(pid, by=per_id))
+
+    assert [r.version for _, r in results] == list(range(2, 2 + len(results)))
+    ids = [r.notification_id for _, r in results]
+    assert ids == sorted(ids)
+    assert len(set(ids)) == len(ids)
+    view = plans.get_plan(pid)
+    assert view.version == 1 + len(results) == 24
+    assert [g.goal_id for g in view.goals] == [goal]
+    assert [a.activity_id for a in view.activities] == [activity]
+    assert [m.minutes_id for m in view.minutes] == [minutes]
+    assert [c.comment_id for c in view.comments] == [comment]
+    assert [m.message_id for m in view.messages] == [message]
+    assert [e.entry_id for e in view.calendar] == [entry]
+    assert [a.archive_id for a in view.archives] == [archive]
+    assert view.coordinator_participant_id == per_part
+    assert view.consent.status is ConsentStatus.WITHDRAWN
+    assert count_time_rows(plans, pid) == view.version
+
+
+def test_a_command_that_changes_nothing_returns_no_notification_id(
+    plans: PlanApplication,
+) -> None:
+    plan = new_plan(plans)
+    added = plans.add_participant(
+        plan.plan_id,
+        by=plan.coordinator_id,
+        person=register(plans, "Anne", "Nordmann"),
+        role=Role.RELATIVE,
+        rights=Rights(messages=Access.NONE),
+    )
+    assert added.created_id is not None
+    head = plans.recorder.max_notification_id()
+
+    unchanged = plans.change_rights(
+        plan.plan_id,
+        by=plan.coordinator_id,
+        participant_id=added.created_id,
+        rights=Rights(messages=Access.NONE),
+    )
+
+    assert unchanged == CommandResult(plan.plan_id, added.version, None, None)
+    assert plans.recorder.max_notification_id() == head
+    assert plans.get_plan(plan.plan_id).version == added.version
+
+    reset = plans.reset_consent(plan.plan_id, by=plan.coordinator_id)
+    assert reset.notification_id is not None
+    reset_again = plans.reset_consent(plan.plan_id, by=plan.coordinator_id)
+    assert reset_again.notification_id is None
+    assert reset_again.version == reset.version
+
+
+def test_an_unknown_plan_is_not_found_by_commands_and_reads(
+    plans: PlanApplication, clock: ManualClock
+) -> None:
+    plan = new_plan(plans)
+    unknown = uuid4()
+    head = plans.recorder.max_notification_id()
+    persons_before = count_rows(plans, "persons")
+    kari = plan.coordinator_id
+
+    commands: list[Callable[[], object]] = [
+        lambda: plans.set_goal(unknown, by=kari, title="Mål"),
+        lambda: plans.close_plan(unknown, by=kari, ended_on=local_date(clock())),
+        lambda: plans.reset_consent(unknown, by=kari),
+        lambda: plans.add_participant(unknown, by=kari, person=plan.owner_id, role=Role.RELATIVE),
+        lambda: plans.add_participant(
+            unknown, by=kari, person=person("Lise", "Bakken"), role=Role.RELATIVE
+        ),
+    ]
+    reads: list[Callable[[], object]] = [
+        lambda: plans.get_plan(unknown),
+        lambda: plans.plan_as_of(unknown, version=1),
+        lambda: plans.plan_as_of(unknown, at=clock.now),
+        lambda: plans.timeline(unknown),
+    ]
+    for call in commands + reads:
+        with pytest.raises(PlanNotFoundError):
+            call()
+
+    assert plans.recorder.max_notification_id() == head
+    assert plans.directory.find_by_name("Lise Bakken") == []
+    assert count_rows(plans, "persons") == persons_before
+
+
+# ------------------------------------------------------------------ versions
+
+
+def test_a_stale_expected_version_is_refused_and_writes_nothing(plans: PlanApplication) -> None:
+    plan = new_plan(plans)
+    first = plans.set_goal(plan.plan_id, by=plan.coordinator_id, title="Lese hver dag")
+    head = plans.recorder.max_notification_id()
+
+    with pytest.raises(VersionConflictError) as conflict:
+        plans.set_goal(plan.plan_id, by=plan.coordinator_id, title="Svømme", expected_version=1)
+    assert (conflict.value.expected, conflict.value.actual) == (1, first.version)
+
+    with pytest.raises(VersionConflictError):
+        plans.add_participant(
+            plan.plan_id,
+            by=plan.coordinator_id,
+            person=person("Lise", "Bakken"),
+            role=Role.RELATIVE,
+            expected_version=1,
+        )
+
+    assert plans.recorder.max_notification_id() == head
+    view = plans.get_plan(plan.plan_id)
+    assert view.version == first.version
+    assert [g.title for g in view.goals] == ["Lese hver dag"]
+    assert plans.directory.find_by_name("Lise Bakken") == []
+
+
+def test_the_current_expected_version_is_accepted(plans: PlanApplication) -> None:
+    plan = new_plan(plans)
+    first = plans.set_goal(plan.plan_id, by=plan.coordinator_id, title="Lese", expected_version=1)
+
+    second = plans.set_goal(
+        plan.plan_id, by=plan.coordinator_id, title="Svømme", expected_version=first.version
+    )
+
+    assert (first.version, second.version) == (2, 3)
+    assert [g.title for g in plans.get_plan(plan.plan_id).goals] == ["Lese", "Svømme"]
+
+
+# ------------------------------------------------------------ two instances
+
+
+def test_a_write_through_one_instance_is_seen_by_the_other(
+    plans: PlanApplication, other_instance: PlanApplication
+) -> None:
+    plan = new_plan(plans)
+    kari = plan.coordinator_id
+    assert other_instance.get_plan(plan.plan_id).version == 1  # now in its cache
+    plans.set_goal(plan.plan_id, by=kari, title="Lese")
+    written = plans.set_goal(plan.plan_id, by=kari, title="Svømme")
+
+    seen = other_instance.get_plan(plan.plan_id)
+    assert seen.version == written.version == 3
+    assert [g.title for g in seen.goals] == ["Lese", "Svømme"]
+
+    answered = other_instance.set_goal(
+        plan.plan_id, by=kari, title="Sykle", expected_version=written.version
+    )
+    assert answered.version == 4
+    assert plans.get_plan(plan.plan_id) == other_instance.get_plan(plan.plan_id)
+    assert [g.title for g in plans.get_plan(plan.plan_id).goals] == ["Lese", "Svømme", "Sykle"]
+    assert other_instance.directory.get(kari).full_name == "Kari Stafettholder"
+
+
+def test_interleaved_commands_from_two_instances_lose_no_event(
+    plans: PlanApplication, other_instance: PlanApplication, clock: ManualClock
+) -> None:
+    plan = new_plan(plans)
+    apps = (plans, other_instance)
+    for n in range(12):
+        clock.advance()
+        apps[n % 2].set_goal(plan.plan_id, by=plan.coordinator_id, title=f"Mål {n}")
+
+    for app in apps:
+        view = app.get_plan(plan.plan_id)
+        assert view.version == 1 + 12
+        assert [g.title for g in view.goals] == [f"Mål {n}" for n in range(12)]
+        assert [e.version for e in app.timeline(plan.plan_id)] == list(range(1, 14))
+    assert count_time_rows(plans, plan.plan_id) == 13
+
+
+class RacingClock:
+    """A clock that lets another instance write once, just after a command loaded its plan."""
+
+    def __init__(self, clock: ManualClock, race: Callable[[], object]) -> None:
+        self.clock = clock
+        self.race: Callable[[], object] | None = race
+
+    def __call__(self) -> datetime:
+        race, self.race = self.race, None
+        if race is not None:
+            race()
+        return self.clock()
+
+
+def test_a_command_that_loses_a_race_is_retried_on_fresh_state(
+    plans: PlanApplication, database_url: str, clock: ManualClock
+) -> None:
+    plan = new_plan(plans)
+    kari = plan.coordinator_id
+    racing = RacingClock(clock, lambda: plans.set_goal(plan.plan_id, by=kari, title="Først"))
+    env = Settings(database_url=database_url).event_store_env()
+    loser = PlanApplication(env, clock=racing)
+    try:
+        assert loser.get_plan(plan.plan_id).version == 1
+        result = loser.set_goal(plan.plan_id, by=kari, title="Etter")
+        assert racing.race is None  # the other write did happen in between
+        assert result.version == 3
+        assert result.notification_id == plans.recorder.max_notification_id()
+        for app in (plans, loser):
+            assert [g.title for g in app.get_plan(plan.plan_id).goals] == ["Først", "Etter"]
+    finally:
+        loser.close()
+    assert count_time_rows(plans, plan.plan_id) == 3
+
+
+def test_a_command_that_loses_a_race_with_an_expected_version_is_a_conflict(
+    plans: PlanApplication, database_url: str, clock: ManualClock
+) -> None:
+    plan = new_plan(plans)
+    kari = plan.coordinator_id
+    racing = RacingClock(clock, lambda: plans.set_goal(plan.plan_id, by=kari, title="Først"))
+    loser = PlanApplication(Settings(database_url=database_url).event_store_env(), clock=racing)
+    try:
+        with pytest.raises(VersionConflictError) as conflict:
+            loser.set_goal(plan.plan_id, by=kari, title="Etter", expected_version=1)
+        assert (conflict.value.expected, conflict.value.actual) == (1, 2)
+        assert [g.title for g in loser.get_plan(plan.plan_id).goals] == ["Først"]
+    finally:
+        loser.close()
+    assert plans.get_plan(plan.plan_id).version == 2
+    assert count_time_rows(plans, plan.plan_id) == 2
+
+
+def test_concurrent_writers_on_two_instances_lose_no_event(
+    plans: PlanApplication, other_instance: PlanApplication
+) -> None:
+    """Each command either lands or reports a conflict; none is lost or half-written.
+
+    A command that keeps losing the race gives up after a few attempts with
+    `VersionConflictError`; that is an answer the caller sees, not a lost event.
+    """
+    plan = new_plan(plans)
+    writers, per_writer = 4, 6
+    start = threading.Barrier(writers)
+    landed: list[str] = []
+    refused: list[VersionConflictError] = []
+    errors: list[BaseException] = []
+
+    def write(app: PlanApplication, writer: int) -> None:
+        start.wait()
+        for n in range(per_writer):
+            title = f"{writer}-{n}"
+            try:
+                app.set_goal(plan.plan_id, by=plan.coordinator_id, title=title)
+            except VersionConflictError as conflict:
+                refused.append(conflict)
+            except BaseException as error:  # reported below, in the test's thread
+                errors.append(error)
+            else:
+                landed.append(title)
+
+    threads = [
+        threading.Thread(target=write, args=((plans, other_instance)[w % 2], w))
+        for w in range(writers)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert len(landed) + len(refused) == writers * per_writer
+    assert len(landed) > writers * per_writer // 2
+    for app in (plans, other_instance):
+        view = app.get_plan(plan.plan_id)
+        assert view.version == 1 + len(landed)
+        assert sorted(g.title for g in view.goals) == sorted(landed)
+    assert count_time_rows(plans, plan.plan_id) == 1 + len(landed)
+
+
+# ------------------------------------------------------------------ refusals
+
+
+def test_a_refused_command_writes_nothing(plans: PlanApplication, clock: ManualClock) -> None:
+    plan = new_plan(plans)
+    per, per_part = add_provider(plans, plan, "Per", "Lærer")
+    stranger = register(plans, "Sara", "Fremmed")
+    head = plans.recorder.max_notification_id()
+    version = plans.get_plan(plan.plan_id).version
+    persons_before = count_rows(plans, "persons")
+
+    with pytest.raises(NotAParticipantError):
+        plans.set_goal(plan.plan_id, by=stranger, title="Mål")
+    with pytest.raises(NotPermittedError):
+        plans.hand_over_coordinator(plan.plan_id, by=per, participant_id=per_part)
+    with pytest.raises(NotPermittedError):
+        plans.add_participant(
+            plan.plan_id, by=per, person=person("Lise", "Bakken"), role=Role.RELATIVE
+        )
+    with pytest.raises(ValidationError) as refused:
+        plans.add_calendar_entry(
+            plan.plan_id,
+            by=plan.coordinator_id,
+            title="Møte",
+            starts_at=clock.now,
+            ends_at=clock.now - timedelta(hours=1),
+        )
+    assert refused.value.field == "ends_at"
+
+    assert plans.recorder.max_notification_id() == head
+    assert plans.get_plan(plan.plan_id).version == version
+    assert plans.directory.find_by_name("Lise Bakken") == []
+    assert count_rows(plans, "persons") == persons_before
+
+    plans.close_plan(plan.plan_id, by=plan.coordinator_id, ended_on=local_date(clock()))
+    closed_head = plans.recorder.max_notification_id()
+    with pytest.raises(PlanClosedError):
+        plans.set_goal(plan.plan_id, by=plan.coordinator_id, title="Mål")
+    assert plans.recorder.max_notification_id() == closed_head
+    assert plans.get_plan(plan.plan_id).version == version + 1
+    assert plans.get_plan(plan.plan_id).goals == ()
+    assert count_time_rows(plans, plan.plan_id) == version + 1
+
+
+def test_a_refused_command_leaves_the_cached_plan_untouched(
+    plans: PlanApplication, clock: ManualClock
+) -> None:
+    plan = new_plan(plans)
+    before = plans.get_plan(plan.plan_id)
+    clock.advance(timedelta(days=400))  # consent has expired by now
+
+    with pytest.raises(ConsentNotValidError):
+        plans.set_goal(plan.plan_id, by=plan.coordinator_id, title="Mål")
+
+    assert plans.get_plan(plan.plan_id) == before
