@@ -10,8 +10,10 @@ from uuid import UUID
 import msgspec
 
 from stafett.aggregates.errors import DomainError
+from stafett.aggregates.person import PersonDetails
+from stafett.applications.accounts import OtpChannel
 from stafett.applications.demo import ensure_demo
-from stafett.bootstrap import build_plans, build_web
+from stafett.bootstrap import build_web, services
 from stafett.settings import Settings, SettingsError
 
 
@@ -37,6 +39,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     timeline.add_argument("plan_id", type=UUID)
     plan.add_parser("list", help="every plan id (operators only)")
 
+    users = commands.add_parser("users", help="manage accounts").add_subparsers(
+        dest="users_command", required=True
+    )
+    create = users.add_parser(
+        "create", help="create a person and account; the password is read from standard input"
+    )
+    create.add_argument("--username", required=True)
+    create.add_argument("--first-name", required=True)
+    create.add_argument("--last-name", required=True)
+    create.add_argument("--email", default="")
+    create.add_argument("--mobile", default="")
+    create.add_argument("--otp-channel", choices=["sms", "email"], default="sms")
+    create.add_argument("--coordinator", action="store_true")
+    create.add_argument("--org-admin", action="store_true")
+    create.add_argument("--auditor", action="store_true")
+
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env()
@@ -49,11 +67,33 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "serve":
         return _serve(settings, args.host, args.port)
-    with build_plans(settings) as plans:
+    with services(settings) as built:
+        plans = built.plans
         if args.command == "demo":
-            demo = ensure_demo(plans)
+            demo = ensure_demo(plans, built.accounts)
             verb = "created" if demo.created else "already there"
             print(f"demo plan {demo.plan_id} ({verb})")
+            for username, password in demo.credentials:
+                print(f"  demo user {username:<8} password {password}")
+            if demo.credentials:
+                print(f"  one-time codes are written to {settings.outbox_dir}/ (shown once)")
+        elif args.command == "users":
+            password = sys.stdin.readline().rstrip("\n")
+            person_id = built.accounts.create_account(
+                username=args.username,
+                password=password,
+                details=PersonDetails(
+                    first_name=args.first_name,
+                    last_name=args.last_name,
+                    email=args.email,
+                    mobile=args.mobile,
+                ),
+                otp_channel=OtpChannel(args.otp_channel),
+                is_coordinator=args.coordinator,
+                is_org_admin=args.org_admin,
+                is_auditor=args.auditor,
+            )
+            print(person_id)
         elif args.plan_command == "history":
             if args.as_of is None and args.version is None:
                 view = plans.get_plan(args.plan_id)
@@ -82,8 +122,8 @@ def _serve(settings: Settings, host: str, port: int) -> int:
             file=sys.stderr,
         )
         return 2
-    with build_plans(settings) as plans:
-        uvicorn.run(build_web(settings, plans), host=host, port=port, log_level="info")
+    with services(settings) as built:
+        uvicorn.run(build_web(settings, built), host=host, port=port, log_level="info")
     return 0
 
 

@@ -1,6 +1,7 @@
 """All configuration, read from STAFETT_* environment variables in one place."""
 
 import os
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,12 +15,36 @@ class SettingsError(ValueError):
     """A STAFETT_* variable has a value Stafett cannot use."""
 
 
+SECRET_NAMES = ("STAFETT_SECRET_KEY", "STAFETT_PASSWORD_PEPPER", "STAFETT_CODE_KEY")
+MIN_SECRET_LENGTH = 32
+
+
+@dataclass(frozen=True)
+class Secrets:
+    """Keys kept outside the database: CSRF signing, password pepper, code HMAC."""
+
+    secret_key: str
+    password_pepper: bytes
+    code_key: bytes
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     environment: str = "development"
     outbox_dir: Path = Path("var/outbox")
     aggregate_cache_size: int = 1000
+    secrets: Secrets | None = None
+    fast_password_hashing: bool = False
+    smtp_url: str | None = None
+    sms_gateway_url: str | None = None
+    sms_gateway_token: str | None = None
+    mail_from: str = "Stafett <ikke-svar@stafett.invalid>"
+    public_url: str = "http://127.0.0.1:8000"
+
+    @property
+    def is_development(self) -> bool:
+        return self.environment == "development"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -30,12 +55,45 @@ class Settings:
         cache = env.get("STAFETT_AGGREGATE_CACHE_SIZE", "1000")
         if not cache.isdigit():
             raise SettingsError("STAFETT_AGGREGATE_CACHE_SIZE must be a whole number")
-        return cls(
+        fast_hashing = env.get("STAFETT_PASSWORD_HASH", "argon2id") == "fast"
+        settings = cls(
             database_url=env.get("STAFETT_DATABASE_URL", DEFAULT_DATABASE_URL),
             environment=environment,
             outbox_dir=Path(env.get("STAFETT_OUTBOX_DIR", "var/outbox")),
             aggregate_cache_size=int(cache),
+            secrets=_secrets(env) if all(env.get(n) for n in SECRET_NAMES) else None,
+            fast_password_hashing=fast_hashing,
+            smtp_url=env.get("STAFETT_SMTP_URL") or None,
+            sms_gateway_url=env.get("STAFETT_SMS_GATEWAY_URL") or None,
+            sms_gateway_token=env.get("STAFETT_SMS_GATEWAY_TOKEN") or None,
+            mail_from=env.get("STAFETT_MAIL_FROM", cls.mail_from),
+            public_url=env.get("STAFETT_PUBLIC_URL", cls.public_url),
         )
+        if environment == "production":
+            missing = [n for n in SECRET_NAMES if not env.get(n)]
+            missing += [
+                n for n in ("STAFETT_SMTP_URL", "STAFETT_SMS_GATEWAY_URL") if not env.get(n)
+            ]
+            if missing:
+                raise SettingsError("production needs " + ", ".join(missing))
+            if fast_hashing:
+                raise SettingsError("STAFETT_PASSWORD_HASH=fast is for development only")
+        return settings
+
+    def secrets_or_development(self, directory: Path = Path("var")) -> Secrets:
+        """The configured secrets; in development, ones generated once under var/."""
+        if self.secrets is not None:
+            return self.secrets
+        if not self.is_development:
+            raise SettingsError("production needs " + ", ".join(SECRET_NAMES))
+        path = directory / "development-secrets"
+        if not path.exists():
+            directory.mkdir(parents=True, exist_ok=True)
+            lines = [f"{name}={secrets.token_urlsafe(32)}" for name in SECRET_NAMES]
+            path.write_text("\n".join(lines) + "\n")
+            path.chmod(0o600)
+        values = dict(line.split("=", 1) for line in path.read_text().split())
+        return _secrets(values)
 
     def event_store_env(self) -> dict[str, str]:
         """The eventsourcing library's settings for the plan application."""
@@ -75,3 +133,14 @@ class Settings:
         else:
             raise SettingsError("STAFETT_DATABASE_URL must start with sqlite:// or postgresql://")
         return env
+
+
+def _secrets(env: Mapping[str, str]) -> Secrets:
+    values = [env[name] for name in SECRET_NAMES]
+    if any(len(value) < MIN_SECRET_LENGTH for value in values):
+        raise SettingsError(
+            f"{', '.join(SECRET_NAMES)} must each be at least {MIN_SECRET_LENGTH} characters"
+        )
+    return Secrets(
+        secret_key=values[0], password_pepper=values[1].encode(), code_key=values[2].encode()
+    )

@@ -1,5 +1,6 @@
 """The `stafett` command line on a SQLite store."""
 
+import io
 import json
 from pathlib import Path
 from uuid import uuid4
@@ -12,7 +13,9 @@ from stafett.__main__ import main
 @pytest.fixture(autouse=True)
 def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "var" / "stafett.sqlite"
+    monkeypatch.chdir(tmp_path)  # development secrets and the outbox go under ./var
     monkeypatch.setenv("STAFETT_DATABASE_URL", f"sqlite:///{path}")
+    monkeypatch.setenv("STAFETT_PASSWORD_HASH", "fast")
     return path
 
 
@@ -82,3 +85,31 @@ def test_a_bad_database_url_is_a_clear_error(
     monkeypatch.setenv("STAFETT_DATABASE_URL", "mysql://nope")
     assert main(["plan", "list"]) == 2
     assert "STAFETT_DATABASE_URL" in capsys.readouterr().err
+
+
+def test_demo_prints_each_demo_users_password_once(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo"]) == 0
+    first = capsys.readouterr().out
+    assert first.count("demo user") == 4
+    assert main(["demo"]) == 0
+    assert "demo user" not in capsys.readouterr().out
+
+
+def test_users_create_reads_the_password_from_standard_input(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("blå fjorder og grå måker\n"))
+    argv = ["users", "create", "--username", "ola", "--first-name", "Ola", "--last-name", "Lærer"]
+    assert main([*argv, "--email", "ola@example.no", "--otp-channel", "email"]) == 0
+    person_id = capsys.readouterr().out.strip()
+    assert len(person_id) == 36
+    assert "blå fjorder" not in person_id
+
+
+def test_users_create_refuses_a_weak_password_clearly(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("password1234\n"))
+    argv = ["users", "create", "--username", "ola", "--first-name", "Ola", "--last-name", "L"]
+    assert main([*argv, "--mobile", "+4791234567"]) == 2
+    assert "too common" in capsys.readouterr().err

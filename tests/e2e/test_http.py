@@ -1,6 +1,5 @@
 """The HTTP surface of the plan core: health, history, timeline, errors, OpenAPI."""
 
-from collections.abc import Iterator
 from datetime import timedelta
 from uuid import uuid4
 
@@ -9,16 +8,17 @@ from litestar.testing import TestClient
 
 from stafett.applications.demo import ensure_demo
 from stafett.applications.plans import PlanApplication
-from stafett.web.app import create_app
 from tests.conftest import ManualClock
+from tests.e2e.conftest import Web
 
 
 @pytest.fixture
-def demo(plans: PlanApplication, clock: ManualClock) -> Iterator[tuple[TestClient, str]]:
-    demo = ensure_demo(plans)
+def demo(web: Web, clock: ManualClock) -> tuple[TestClient, str]:  # type: ignore[type-arg]
+    demo = ensure_demo(web.plans, web.accounts)
     clock.advance(timedelta(minutes=5))
-    with TestClient(create_app(plans, development=True), base_url="https://test.local") as c:
-        yield c, str(demo.plan_id)
+    passwords = dict(demo.credentials)
+    web.login("kari", passwords["kari"])
+    return web.client, str(demo.plan_id)
 
 
 def test_health_answers_ok_when_the_store_answers(demo: tuple[TestClient, str]) -> None:
@@ -29,11 +29,10 @@ def test_health_answers_ok_when_the_store_answers(demo: tuple[TestClient, str]) 
 
 
 def test_health_answers_503_with_retry_after_when_the_store_is_gone(
-    plans: PlanApplication,
+    web: Web, plans: PlanApplication
 ) -> None:
-    with TestClient(create_app(plans, development=True)) as client:
-        plans.close()
-        response = client.get("/health")
+    plans.close()
+    response = web.client.get("/health")
     assert response.status_code == 503
     assert response.headers["retry-after"] == "5"
 
@@ -89,7 +88,7 @@ def test_a_malformed_instant_is_a_client_error_without_a_trace(
 ) -> None:
     client, plan_id = demo
     response = client.get(f"/api/v1/plans/{plan_id}/history", params={"as_of": "yesterday"})
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "Traceback" not in response.text
 
 
@@ -111,11 +110,36 @@ def test_an_unknown_plan_is_not_found_on_every_read_route(demo: tuple[TestClient
         assert response.status_code == 404, path
 
 
-def test_plan_routes_are_not_mounted_outside_development(plans: PlanApplication) -> None:
-    demo = ensure_demo(plans)
-    with TestClient(create_app(plans, development=False)) as client:
-        assert client.get(f"/api/v1/plans/{demo.plan_id}/timeline").status_code == 404
-        assert client.get("/health").status_code == 200
+def test_history_needs_a_login(web: Web) -> None:
+    demo = ensure_demo(web.plans, web.accounts)
+    response = web.client.get(f"/api/v1/plans/{demo.plan_id}/timeline")
+    assert response.status_code == 401
+    assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_a_participant_who_is_not_coordinator_may_not_read_the_history(web: Web) -> None:
+    demo = ensure_demo(web.plans, web.accounts)
+    web.login("anne", dict(demo.credentials)["anne"])
+    assert web.client.get(f"/api/v1/plans/{demo.plan_id}/timeline").status_code == 403
+
+
+def test_someone_outside_the_plan_is_told_it_does_not_exist(web: Web) -> None:
+    demo = ensure_demo(web.plans, web.accounts)
+    web.create_user("stranger", coordinator=True)
+    web.login("stranger")
+    inside = web.client.get(f"/api/v1/plans/{demo.plan_id}/timeline")
+    missing = web.client.get(f"/api/v1/plans/{uuid4()}/timeline")
+    assert inside.status_code == missing.status_code == 404
+    assert inside.json() == missing.json()
+
+
+def test_an_auditor_reads_any_plans_history(web: Web) -> None:
+    demo = ensure_demo(web.plans, web.accounts)
+    web.create_user("revisor", auditor=True)
+    web.login("revisor")
+    response = web.client.get(f"/api/v1/plans/{demo.plan_id}/history", params={"version": 2})
+    assert response.status_code == 200
+    assert response.json()["version"] == 2
 
 
 def test_the_openapi_schema_lists_exactly_the_served_routes(demo: tuple[TestClient, str]) -> None:
@@ -123,6 +147,16 @@ def test_the_openapi_schema_lists_exactly_the_served_routes(demo: tuple[TestClie
     schema = client.get("/schema/openapi.json").json()
     assert set(schema["paths"]) == {
         "/health",
+        "/api/v1/session",
+        "/api/v1/session/otp",
+        "/api/v1/session/otp/resend",
+        "/api/v1/session/terms",
+        "/api/v1/password-reset",
+        "/api/v1/password-reset/{token}",
+        "/api/v1/me",
+        "/api/v1/me/password",
+        "/api/v1/me/totp",
+        "/api/v1/me/totp/confirm",
         "/api/v1/plans/{plan_id}/history",
         "/api/v1/plans/{plan_id}/timeline",
     }

@@ -1,5 +1,6 @@
 """A demo plan with demo participants, for `make run` on an empty store."""
 
+import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from uuid import UUID
@@ -15,6 +16,7 @@ from stafett.aggregates.values import (
     Role,
     local_date,
 )
+from stafett.applications.accounts import AccountService, OtpChannel
 from stafett.applications.plans import PlanApplication
 
 
@@ -23,10 +25,14 @@ class Demo:
     plan_id: UUID
     coordinator_id: UUID
     created: bool
+    credentials: tuple[tuple[str, str], ...] = ()
 
 
-def ensure_demo(plans: PlanApplication) -> Demo:
-    """Create the demo plan unless the store already has a plan; idempotent."""
+def ensure_demo(plans: PlanApplication, accounts: AccountService) -> Demo:
+    """Create the demo plan and its users unless the store has a plan; idempotent.
+
+    The demo users' passwords are random and returned once, for the console.
+    """
     existing = plans.plan_ids()
     if existing:
         plan = plans.get_plan(existing[0])
@@ -36,10 +42,20 @@ def ensure_demo(plans: PlanApplication) -> Demo:
         return Demo(plan.plan_id, coordinator.person_id, created=False)
 
     today = local_date(plans.clock())
+    credentials: list[tuple[str, str]] = []
 
     def register(first: str, last: str, **more: object) -> UUID:
         details = PersonDetails(first_name=first, last_name=last, **more)  # type: ignore[arg-type]
-        return plans.register_person(details, by=None).person_id
+        username = first.casefold()
+        password = "-".join(secrets.token_urlsafe(6) for _ in range(3))
+        credentials.append((username, password))
+        return accounts.create_account(
+            username=username,
+            password=password,
+            details=details,
+            otp_channel=OtpChannel.EMAIL,
+            is_coordinator=first == "Kari",
+        )
 
     kari = register(
         "Kari",
@@ -131,4 +147,4 @@ def ensure_demo(plans: PlanApplication) -> Demo:
         text="Vi leser sammen hver kveld også.",
     )
     plans.evaluate_goal(plan_id, by=kari, goal_id=goal, status=GoalStatus.ACTIVE, text="God start.")
-    return Demo(plan_id, kari, created=True)
+    return Demo(plan_id, kari, created=True, credentials=tuple(credentials))

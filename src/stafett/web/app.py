@@ -3,18 +3,26 @@
 from typing import Any
 
 from litestar import Litestar, Request, Response, get
+from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
 
+from stafett.applications.accounts import AccountService
 from stafett.applications.plans import PlanApplication
 from stafett.web.api.history import HistoryController
+from stafett.web.api.session import CSRF_HEADER, SessionController
+from stafett.web.auth import Policy, check_policies, policy, policy_guard
 from stafett.web.errors import RETRY_AFTER_SECONDS, internal_error_handler, problem_details_plugin
-from stafett.web.state import PLANS
+from stafett.web.state import ACCOUNTS, PLANS
+
+# Login steps run before any session exists; they are guarded by SameSite=Strict
+# cookies, JSON-only bodies and the account's own limits instead of a token.
+CSRF_EXEMPT = ["^/api/v1/session", "^/api/v1/password-reset"]
 
 
-@get("/health", sync_to_thread=True, tags=["operations"])
+@get("/health", sync_to_thread=True, tags=["operations"], opt=policy(Policy.PUBLIC))
 def health(state: State) -> Response[dict[str, Any]]:
     """Liveness and store reachability, for load balancers and operators."""
     plans: PlanApplication = state[PLANS]
@@ -29,14 +37,29 @@ def health(state: State) -> Response[dict[str, Any]]:
     return Response({"status": "ok"})
 
 
-def create_app(plans: PlanApplication, *, development: bool) -> Litestar:
-    """The web app around one plan application, which the caller owns and closes."""
-    handlers: list[Any] = [health]
-    if development:
-        handlers.append(HistoryController)
-    return Litestar(
-        route_handlers=handlers,
-        state=State({PLANS: plans}),
+def create_app(
+    plans: PlanApplication,
+    accounts: AccountService,
+    *,
+    secret_key: str,
+    expose_schema: bool = True,
+) -> Litestar:
+    """The web app around the applications, which the caller owns and closes.
+
+    The OpenAPI schema is public only where `expose_schema` (development) says so.
+    """
+    app = Litestar(
+        route_handlers=[health, SessionController, HistoryController],
+        state=State({PLANS: plans, ACCOUNTS: accounts}),
+        guards=[policy_guard],
+        csrf_config=CSRFConfig(
+            secret=secret_key,
+            cookie_name="__Host-csrf",
+            cookie_secure=True,
+            cookie_samesite="strict",
+            header_name=CSRF_HEADER,
+            exclude=CSRF_EXEMPT,
+        ),
         plugins=[problem_details_plugin()],
         exception_handlers={Exception: _internal},
         openapi_config=OpenAPIConfig(
@@ -44,8 +67,12 @@ def create_app(plans: PlanApplication, *, development: bool) -> Litestar:
             version="0.1.0",
             path="/schema",
             render_plugins=[ScalarRenderPlugin()],
-        ),
+        )
+        if expose_schema
+        else None,
     )
+    check_policies(app)
+    return app
 
 
 def _internal(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:

@@ -7,8 +7,10 @@ exception by its class hierarchy, so each entry covers its subclasses too.
 from collections.abc import Callable
 from typing import Any
 
+import structlog
 from eventsourcing.persistence import InterfaceError, OperationalError
 from litestar import Request, Response
+from litestar.exceptions import ValidationException
 from litestar.plugins.problem_details import (
     ProblemDetailsConfig,
     ProblemDetailsException,
@@ -25,12 +27,25 @@ from stafett.aggregates.errors import (
     PlanClosedError,
     ValidationError,
 )
+from stafett.applications.accounts import (
+    CodeRejectedError,
+    LoginFailedError,
+    TooManyAttemptsError,
+)
+from stafett.applications.passwords import HashingBusyError
 from stafett.applications.results import VersionConflictError
 
 RETRY_AFTER_SECONDS = "5"
+log = structlog.get_logger(__name__)
 
-# class → (status, title shown to people, whether the domain message is safe to show)
+# class → (status, title shown to people, whether the domain message is safe to show).
+# The problem type is derived from status and title, never from the class, so
+# "not in this plan" and "no such plan" cannot be told apart.
 ERROR_TABLE: dict[type[Exception], tuple[int, str, bool]] = {
+    LoginFailedError: (401, "Feil brukernavn eller passord", False),
+    CodeRejectedError: (401, "Koden er ikke gyldig", False),
+    TooManyAttemptsError: (429, "For mange forsøk", False),
+    HashingBusyError: (503, "Midlertidig utilgjengelig", False),
     ValidationError: (422, "Ugyldig verdi", True),
     NotFoundError: (404, "Finnes ikke", False),
     NotAParticipantError: (404, "Finnes ikke", False),
@@ -40,6 +55,7 @@ ERROR_TABLE: dict[type[Exception], tuple[int, str, bool]] = {
     DuplicateError: (409, "Finnes allerede", True),
     VersionConflictError: (409, "Planen er endret av noen andre", True),
     DomainError: (400, "Kan ikke utføres", True),
+    ValidationException: (422, "Ugyldig forespørsel", True),
     OperationalError: (503, "Midlertidig utilgjengelig", False),
     InterfaceError: (503, "Midlertidig utilgjengelig", False),
 }
@@ -52,17 +68,31 @@ def _to_problem(exc_class: type[Exception]) -> Callable[[Exception], ProblemDeta
         extra: dict[str, Any] = {}
         if isinstance(exc, ValidationError):
             extra["field"] = exc.field
+        if isinstance(exc, ValidationException) and isinstance(exc.extra, list):
+            extra["errors"] = [
+                {"field": e.get("key", ""), "message": e.get("message", "")}
+                for e in exc.extra
+                if isinstance(e, dict)
+            ]
         headers = {"Retry-After": RETRY_AFTER_SECONDS} if status == 503 else None
+        if isinstance(exc, TooManyAttemptsError):
+            headers = {"Retry-After": str(exc.retry_after)}
         return ProblemDetailsException(
             status_code=status,
             title=title,
-            detail=str(exc) if show_detail else title,
-            type_=f"/problems/{exc_class.__name__}",
+            detail=_detail(exc) if show_detail else title,
+            type_=f"/problems/{status}",
             extra=extra or None,
             headers=headers,
         )
 
     return convert
+
+
+def _detail(exc: Exception) -> str:
+    if isinstance(exc, ValidationException):
+        return str(exc.detail)
+    return str(exc)
 
 
 def problem_details_plugin() -> ProblemDetailsPlugin:
@@ -76,7 +106,7 @@ def problem_details_plugin() -> ProblemDetailsPlugin:
 
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """Anything unexpected: logged with its trace, answered without one."""
-    request.logger.exception("unhandled_error", path=request.url.path)
+    log.exception("unhandled_error", path=request.url.path)
     problem = ProblemDetailsException(
         status_code=500, title="Noe gikk galt", detail="Noe gikk galt. Prøv igjen senere."
     )

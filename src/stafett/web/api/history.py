@@ -1,7 +1,8 @@
 """Plan history for coordinators and auditors: as of a version or an instant, and the timeline.
 
-Until accounts and login land, these routes are mounted only in development
-(see docs/decisions/0004-read-routes-before-login.md).
+Only the plan's coordinator and accounts with the auditor role may read a plan's
+history. Any other participant gets 403; anyone outside the plan gets 404, the
+same answer as for a plan that does not exist.
 """
 
 from datetime import datetime
@@ -9,14 +10,20 @@ from typing import Annotated
 from uuid import UUID
 
 import msgspec
+import structlog
 from litestar import Controller, get
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, QueryParameter
 
+from stafett.aggregates.errors import NotAParticipantError, NotPermittedError
 from stafett.aggregates.values import Role
+from stafett.applications.accounts import Principal
 from stafett.applications.plans import PlanApplication
 from stafett.applications.results import PlanView
+from stafett.web.auth import Policy, policy, provide_principal
 from stafett.web.state import provide_plans
+
+log = structlog.get_logger(__name__)
 
 
 class ActorOut(msgspec.Struct):
@@ -33,27 +40,55 @@ class TimelineEntryOut(msgspec.Struct):
     summary: str
 
 
+def require_history_reader(plans: PlanApplication, plan_id: UUID, principal: Principal) -> None:
+    """Coordinator of the plan, or an auditor; anyone else is refused."""
+    plan = plans.get_plan(plan_id)
+    if principal.is_auditor:
+        log.info("sensitive_read", actor=str(principal.person_id), plan=str(plan_id), as_="auditor")
+        return
+    me = next(
+        (p for p in plan.participants if p.person_id == principal.person_id and p.active), None
+    )
+    if me is None:
+        log.info("authz_fail", actor=str(principal.person_id), plan=str(plan_id))
+        raise NotAParticipantError("not in this plan")
+    if me.participant_id != plan.coordinator_participant_id:
+        log.info("authz_fail", actor=str(principal.person_id), plan=str(plan_id))
+        raise NotPermittedError("only the coordinator and auditors read the history")
+    log.info("sensitive_read", actor=str(principal.person_id), plan=str(plan_id), as_="coordinator")
+
+
 class HistoryController(Controller):
     path = "/api/v1/plans/{plan_id:uuid}"
-    dependencies = {"plans": Provide(provide_plans, sync_to_thread=False)}  # noqa: RUF012
+    dependencies = {  # noqa: RUF012
+        "plans": Provide(provide_plans, sync_to_thread=False),
+        "principal": Provide(provide_principal, sync_to_thread=False),
+    }
     tags = ["history"]  # noqa: RUF012
+    opt = policy(Policy.AUTHENTICATED)
 
     @get("/history", sync_to_thread=True)
     def history(
         self,
         plans: NamedDependency[PlanApplication],
+        principal: NamedDependency[Principal],
         plan_id: FromPath[UUID],
         as_of: FromQuery[datetime | None] = None,
         version: Annotated[int | None, QueryParameter(ge=1)] = None,
     ) -> PlanView:
         """The plan as it stood at `as_of` (an instant with offset) or at `version`."""
+        require_history_reader(plans, plan_id, principal)
         return plans.plan_as_of(plan_id, version=version, at=as_of)
 
     @get("/timeline", sync_to_thread=True)
     def timeline(
-        self, plans: NamedDependency[PlanApplication], plan_id: FromPath[UUID]
+        self,
+        plans: NamedDependency[PlanApplication],
+        principal: NamedDependency[Principal],
+        plan_id: FromPath[UUID],
     ) -> list[TimelineEntryOut]:
         """Every event of the plan, oldest first."""
+        require_history_reader(plans, plan_id, principal)
         return [
             TimelineEntryOut(
                 version=e.version,

@@ -1,0 +1,521 @@
+"""Accounts and login: password → one-time code → terms (first time) → session.
+
+Every step that authenticates issues a new session token and destroys the old
+one (SEC-SES-02). Unknown user, wrong password and locked account fail alike,
+after the same argon2 work (SEC-OTP-08). Codes are six digits from `secrets`,
+kept only as an HMAC bound to the login attempt, valid five minutes, five tries,
+single use; a new code voids the old (SEC-OTP-01..05). Ten consecutive failures
+lock the account for 15 minutes, a hundred until an administrator releases it
+(SEC-OTP-04). Sessions expire after 30 idle minutes and 8 hours in all.
+"""
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from enum import Enum
+from uuid import UUID
+
+import pyotp
+import structlog
+
+from stafett.aggregates.errors import DomainError, NotPermittedError, ValidationError
+from stafett.aggregates.person import PersonDetails
+from stafett.applications.passwords import PasswordHashing, check_password
+from stafett.delivery import Channel, OutgoingMessage, Sender
+from stafett.persistence.accounts import AccountRecord, AccountStore
+from stafett.persistence.directory import PersonDirectory
+from stafett.persistence.recorders import to_micros
+from stafett.persistence.sessions import SessionRecord, SessionStore
+
+TERMS_VERSION = 1
+CODE_LIFETIME = timedelta(minutes=5)
+CODE_TRIES = 5
+SOFT_LOCK_AFTER = 10
+SOFT_LOCK = timedelta(minutes=15)
+HARD_LOCK_AFTER = 100
+IDLE_TIMEOUT = timedelta(minutes=30)
+ABSOLUTE_TIMEOUT = timedelta(hours=8)
+PRE_AUTH_TIMEOUT = timedelta(minutes=10)
+RESET_LIFETIME = timedelta(minutes=30)
+CODE_SENDS_PER_15_MIN = 5
+RESETS_PER_HOUR = 3
+log = structlog.get_logger(__name__)
+
+
+class OtpChannel(Enum):
+    SMS = "sms"
+    EMAIL = "email"
+    TOTP = "totp"
+
+
+class Stage(Enum):
+    OTP = "otp"
+    TERMS = "terms"
+    DONE = "done"
+
+
+class LoginFailedError(DomainError):
+    """Username, password or account state did not allow a login (deliberately vague)."""
+
+
+class CodeRejectedError(DomainError):
+    """The one-time code was wrong, expired, used up or not for this login."""
+
+
+class TooManyAttemptsError(DomainError):
+    """A rate limit was hit; `retry_after` seconds until it lifts."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is logged in; rights in plans are always read from current plan state."""
+
+    person_id: UUID
+    username: str
+    name: str
+    is_coordinator: bool
+    is_org_admin: bool
+    is_auditor: bool
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        flags = {
+            "coordinator": self.is_coordinator,
+            "org_admin": self.is_org_admin,
+            "auditor": self.is_auditor,
+        }
+        return tuple(role for role, held in flags.items() if held)
+
+
+@dataclass(frozen=True, slots=True)
+class LoginStep:
+    token: str
+    next: Stage
+    channel: OtpChannel | None = None
+
+
+class AccountService:
+    def __init__(
+        self,
+        *,
+        accounts: AccountStore,
+        sessions: SessionStore,
+        directory: PersonDirectory,
+        hashing: PasswordHashing,
+        sender: Sender,
+        code_key: bytes,
+        clock: Callable[[], datetime],
+        public_url: str = "http://127.0.0.1:8000",
+    ) -> None:
+        self.accounts = accounts
+        self.sessions = sessions
+        self.directory = directory
+        self.hashing = hashing
+        self.sender = sender
+        self.code_key = code_key
+        self.clock = clock
+        self.public_url = public_url.rstrip("/")
+
+    # ------------------------------------------------------------- accounts
+
+    def create_account(
+        self,
+        *,
+        username: str,
+        password: str,
+        details: PersonDetails,
+        otp_channel: OtpChannel = OtpChannel.SMS,
+        is_coordinator: bool = False,
+        is_org_admin: bool = False,
+        is_auditor: bool = False,
+    ) -> UUID:
+        """Register the person and their account (the operator's bootstrap path)."""
+        now = self.clock()
+        name = username.strip().casefold()
+        if not name or len(name) > 64 or any(ch.isspace() for ch in name):
+            raise ValidationError("username", "must be 1–64 characters without spaces")
+        if self.accounts.by_username(name) is not None:
+            raise ValidationError("username", "is taken")
+        checked = details.validated(today=now.date())
+        if otp_channel is OtpChannel.SMS and not checked.mobile:
+            raise ValidationError("mobile", "is needed for codes by SMS")
+        if otp_channel is OtpChannel.EMAIL and not checked.email:
+            raise ValidationError("email", "is needed for codes by e-mail")
+        if not (checked.mobile or checked.email):
+            raise ValidationError("mobile", "a mobile number or an e-mail address is needed")
+        clean = check_password(
+            password, context=(name, checked.first_name, checked.last_name), field="password"
+        )
+        password_hash = self.hashing.hash(clean)
+        person, _ = self.directory.register(checked, actor_id=None, at=now)
+        try:
+            self.accounts.insert(
+                AccountRecord(
+                    person_id=person.person_id,
+                    username=name,
+                    password_hash=password_hash,
+                    otp_channel=otp_channel.value,
+                    is_coordinator=is_coordinator,
+                    is_org_admin=is_org_admin,
+                    is_auditor=is_auditor,
+                ),
+                at=now,
+            )
+        except BaseException:
+            self.directory.erase(person.person_id, actor_id=None, at=now, kind="withdrawn")
+            raise
+        return person.person_id
+
+    # ---------------------------------------------------------------- login
+
+    def begin_login(self, username: str, password: str) -> LoginStep:
+        """Check the password; on success send a code and open a pre-auth session."""
+        now = self.clock()
+        account = self.accounts.by_username(username.strip())
+        matches = self.hashing.verify(account.password_hash if account else None, password)
+        if account is None:
+            log.info("authn_login_fail", reason="credentials")
+            raise LoginFailedError("wrong username or password")
+        if self._is_locked(account, now):
+            log.warning("authn_login_fail_locked", actor=str(account.person_id))
+            raise LoginFailedError("wrong username or password")
+        if not matches:
+            self._count_failure(account, now)
+            log.info("authn_login_fail", actor=str(account.person_id), reason="credentials")
+            raise LoginFailedError("wrong username or password")
+        if self.hashing.needs_rehash(account.password_hash):
+            account = self.accounts.update(
+                replace(account, password_hash=self.hashing.hash(password)), at=now
+            )
+        channel = OtpChannel(account.otp_channel)
+        token = self.sessions.start(account.person_id, Stage.OTP.value, at=now)
+        if channel is not OtpChannel.TOTP:
+            self._send_code(token, account, channel, now)
+        log.info("authn_password_ok", actor=str(account.person_id), channel=channel.value)
+        return LoginStep(token, Stage.OTP, channel)
+
+    def resend_code(self, token: str) -> LoginStep:
+        now = self.clock()
+        _session, account = self._pre_auth(token, Stage.OTP, now)
+        channel = OtpChannel(account.otp_channel)
+        if channel is OtpChannel.TOTP:
+            raise CodeRejectedError("codes come from the authenticator app")
+        self._send_code(token, account, channel, now)
+        return LoginStep(token, Stage.OTP, channel)
+
+    def verify_code(self, token: str, code: str) -> LoginStep:
+        now = self.clock()
+        session, account = self._pre_auth(token, Stage.OTP, now)
+        if self._is_locked(account, now):
+            raise CodeRejectedError("the code is not valid")
+        if not self._code_matches(session, account, code.strip(), now):
+            tries = session.code_attempts + 1
+            self.sessions.save(replace(session, code_attempts=tries))
+            self._count_failure(account, now)
+            log.info("authn_login_fail", actor=str(account.person_id), reason="code")
+            raise CodeRejectedError("the code is not valid")
+        account = self.accounts.update(replace(account, failures=0, locked_until=None), at=now)
+        stage = Stage.DONE if account.terms_version == TERMS_VERSION else Stage.TERMS
+        cleared = replace(
+            session,
+            stage=stage.value,
+            code_hmac=None,
+            code_expires=None,
+            code_attempts=0,
+            authenticated_at=to_micros(now) if stage is Stage.DONE else None,
+            last_seen=to_micros(now),
+        )
+        new_token = self.sessions.rotate(token, cleared)
+        if stage is Stage.DONE:
+            self._session_created(account, new_token)
+        return LoginStep(new_token, stage)
+
+    def answer_terms(self, token: str, *, accept: bool) -> LoginStep | None:
+        """Accepting finishes the login; declining ends the session (None)."""
+        now = self.clock()
+        session, account = self._pre_auth(token, Stage.TERMS, now)
+        if not accept:
+            self.sessions.end(token)
+            log.info("authn_terms_declined", actor=str(account.person_id))
+            return None
+        account = self.accounts.update(
+            replace(account, terms_version=TERMS_VERSION),
+            at=now,
+            fact="terms_accepted",
+            detail=str(TERMS_VERSION),
+        )
+        done = replace(
+            session,
+            stage=Stage.DONE.value,
+            authenticated_at=to_micros(now),
+            last_seen=to_micros(now),
+        )
+        new_token = self.sessions.rotate(token, done)
+        self._session_created(account, new_token)
+        return LoginStep(new_token, Stage.DONE)
+
+    def authenticate(self, token: str | None) -> Principal | None:
+        """The principal of a live, fully logged-in session; expired sessions are ended."""
+        if not token:
+            return None
+        now = self.clock()
+        session = self.sessions.get(token)
+        if session is None or session.stage != Stage.DONE.value:
+            return None
+        micros = to_micros(now)
+        assert session.authenticated_at is not None
+        idle = micros - session.last_seen > IDLE_TIMEOUT.total_seconds() * 1e6
+        spent = micros - session.authenticated_at > ABSOLUTE_TIMEOUT.total_seconds() * 1e6
+        if idle or spent:
+            self.sessions.end(token)
+            log.info("session_expired", actor=str(session.person_id), idle=idle)
+            return None
+        account = self.accounts.by_person(session.person_id)
+        if account is None or account.hard_locked:
+            self.sessions.end(token)
+            return None
+        if micros - session.last_seen > 30_000_000:
+            self.sessions.save(replace(session, last_seen=micros))
+        return self._principal(account)
+
+    def logout(self, token: str | None) -> None:
+        if token:
+            session = self.sessions.get(token)
+            self.sessions.end(token)
+            if session is not None:
+                log.info("session_ended", actor=str(session.person_id))
+
+    # ------------------------------------------------------------ passwords
+
+    def change_password(self, principal: Principal, token: str, *, current: str, new: str) -> None:
+        now = self.clock()
+        account = self._account(principal.person_id)
+        if not self.hashing.verify(account.password_hash, current):
+            self._count_failure(account, now)
+            raise NotPermittedError("the current password is wrong")
+        person = self.directory.get(principal.person_id)
+        clean = check_password(
+            new,
+            context=(account.username, person.details.first_name, person.details.last_name),
+            field="new_password",
+        )
+        self.accounts.update(
+            replace(account, password_hash=self.hashing.hash(clean)),
+            at=now,
+            fact="password_changed",
+        )
+        ended = self.sessions.end_all_of(account.person_id, except_token=token)
+        log.info("authn_password_change", actor=str(account.person_id), sessions_ended=ended)
+        self._notify(account, "Passordet ditt er endret", "Passordet til Stafett ble endret.")
+
+    def request_reset(self, username: str) -> None:
+        """Send a reset link when the account exists; the caller learns nothing either way."""
+        now = self.clock()
+        account = self.accounts.by_username(username.strip())
+        if account is None:
+            return
+        hits = self.sessions.hit(f"reset:{account.person_id}", window_seconds=3600, at=now)
+        if hits > RESETS_PER_HOUR:
+            log.warning("excess_rate_limit_exceeded", actor=str(account.person_id), what="reset")
+            return
+        person = self.directory.get(account.person_id)
+        if not person.details.email:
+            return
+        token = self.sessions.issue_reset(account.person_id, expires_at=now + RESET_LIFETIME)
+        self.sender.send(
+            OutgoingMessage(
+                channel=Channel.EMAIL,
+                to=person.details.email,
+                subject="Nytt passord i Stafett",
+                body=(
+                    "Du (eller noen andre) ba om å sette nytt passord i Stafett.\n"
+                    f"Lenken virker én gang i 30 minutter: {self.public_url}/reset/{token}\n"
+                    "Ba du ikke om dette, kan du se bort fra e-posten."
+                ),
+            )
+        )
+        log.info("authn_password_reset_requested", actor=str(account.person_id))
+
+    def complete_reset(self, token: str, new_password: str) -> None:
+        """Set a new password; does not log in (the next login still needs a code)."""
+        now = self.clock()
+        person_id = self.sessions.consume_reset(token, at=now)
+        if person_id is None:
+            raise NotPermittedError("the link is not valid any more")
+        account = self._account(person_id)
+        person = self.directory.get(person_id)
+        clean = check_password(
+            new_password,
+            context=(account.username, person.details.first_name, person.details.last_name),
+            field="new_password",
+        )
+        self.accounts.update(
+            replace(account, password_hash=self.hashing.hash(clean)),
+            at=now,
+            fact="password_reset",
+        )
+        self.sessions.end_all_of(person_id)
+        log.info("authn_password_change", actor=str(person_id), via="reset")
+
+    # ----------------------------------------------------------------- TOTP
+
+    def enrol_totp(self, principal: Principal) -> str:
+        """Start authenticator-app enrolment; returns the otpauth:// URI for a QR code."""
+        account = self._account(principal.person_id)
+        secret = pyotp.random_base32()
+        self.accounts.update(replace(account, totp_secret=secret), at=self.clock())
+        return pyotp.TOTP(secret).provisioning_uri(name=account.username, issuer_name="Stafett")
+
+    def confirm_totp(self, principal: Principal, code: str) -> None:
+        """Switch the account to authenticator codes once the app shows a right one."""
+        now = self.clock()
+        account = self._account(principal.person_id)
+        step = self._totp_step(account, code.strip(), now)
+        if step is None:
+            raise CodeRejectedError("the code is not valid")
+        self.accounts.update(
+            replace(account, otp_channel=OtpChannel.TOTP.value, totp_last_step=step),
+            at=now,
+            fact="otp_channel_changed",
+            detail="totp",
+        )
+
+    # -------------------------------------------------------------- helpers
+
+    def _account(self, person_id: UUID) -> AccountRecord:
+        account = self.accounts.by_person(person_id)
+        if account is None:
+            raise LoginFailedError("no account")
+        return account
+
+    def _principal(self, account: AccountRecord) -> Principal:
+        person = self.directory.get(account.person_id)
+        return Principal(
+            person_id=account.person_id,
+            username=account.username,
+            name=person.full_name,
+            is_coordinator=account.is_coordinator,
+            is_org_admin=account.is_org_admin,
+            is_auditor=account.is_auditor,
+        )
+
+    def _pre_auth(
+        self, token: str, stage: Stage, now: datetime
+    ) -> tuple[SessionRecord, AccountRecord]:
+        session = self.sessions.get(token)
+        too_old = (
+            session is not None
+            and to_micros(now) - session.created_at > PRE_AUTH_TIMEOUT.total_seconds() * 1e6
+        )
+        if session is None or session.stage != stage.value or too_old:
+            if session is not None:
+                self.sessions.end(token)
+            log.info("authn_sequence_fail", expected=stage.value)
+            raise CodeRejectedError("start the login again")
+        return session, self._account(session.person_id)
+
+    def _is_locked(self, account: AccountRecord, now: datetime) -> bool:
+        return account.hard_locked or (
+            account.locked_until is not None and account.locked_until > to_micros(now)
+        )
+
+    def _count_failure(self, account: AccountRecord, now: datetime) -> None:
+        failures = account.failures + 1
+        locked_until = account.locked_until
+        hard = account.hard_locked
+        fact = None
+        if failures >= HARD_LOCK_AFTER:
+            hard, fact = True, "hard_locked"
+        elif failures % SOFT_LOCK_AFTER == 0:
+            locked_until, fact = to_micros(now + SOFT_LOCK), "locked"
+        self.accounts.update(
+            replace(account, failures=failures, locked_until=locked_until, hard_locked=hard),
+            at=now,
+            fact=fact,
+        )
+        if fact is not None:
+            log.warning("authn_login_lock", actor=str(account.person_id), hard=hard)
+
+    def _code_hmac(self, session_hash: str, code: str) -> str:
+        message = f"{session_hash}|{code}".encode()
+        return hmac.new(self.code_key, message, hashlib.sha256).hexdigest()
+
+    def _send_code(
+        self, token: str, account: AccountRecord, channel: OtpChannel, now: datetime
+    ) -> None:
+        sends = self.sessions.hit(f"code:{account.person_id}", window_seconds=900, at=now)
+        if sends > CODE_SENDS_PER_15_MIN:
+            log.warning("excess_rate_limit_exceeded", actor=str(account.person_id), what="code")
+            raise TooManyAttemptsError("too many codes sent", retry_after=900)
+        session = self.sessions.get(token)
+        assert session is not None
+        code = f"{secrets.randbelow(10**6):06d}"
+        self.sessions.save(
+            replace(
+                session,
+                code_hmac=self._code_hmac(session.token_hash, code),
+                code_expires=to_micros(now + CODE_LIFETIME),
+                code_attempts=0,
+            )
+        )
+        person = self.directory.get(account.person_id)
+        to = person.details.mobile if channel is OtpChannel.SMS else person.details.email
+        self.sender.send(
+            OutgoingMessage(
+                channel=Channel.SMS if channel is OtpChannel.SMS else Channel.EMAIL,
+                to=to,
+                subject="Engangskode til Stafett",
+                body=f"Engangskoden din til Stafett er {code}. Den gjelder i 5 minutter.",
+            )
+        )
+
+    def _code_matches(
+        self, session: SessionRecord, account: AccountRecord, code: str, now: datetime
+    ) -> bool:
+        if OtpChannel(account.otp_channel) is OtpChannel.TOTP:
+            step = self._totp_step(account, code, now)
+            if step is None or session.code_attempts >= CODE_TRIES:
+                return False
+            self.accounts.update(replace(account, totp_last_step=step), at=now)
+            return True
+        if session.code_hmac is None or session.code_expires is None:
+            return False
+        if session.code_attempts >= CODE_TRIES or session.code_expires < to_micros(now):
+            return False
+        candidate = self._code_hmac(session.token_hash, code)
+        return hmac.compare_digest(candidate, session.code_hmac)
+
+    def _totp_step(self, account: AccountRecord, code: str, now: datetime) -> int | None:
+        """The time step the code belongs to, if valid and newer than the last one used."""
+        if not account.totp_secret:
+            return None
+        totp = pyotp.TOTP(account.totp_secret)
+        for offset in (-1, 0, 1):
+            moment = now + timedelta(seconds=offset * totp.interval)
+            step = totp.timecode(moment)
+            fresh = account.totp_last_step is None or step > account.totp_last_step
+            if fresh and hmac.compare_digest(totp.at(moment), code):
+                return step
+        return None
+
+    def _session_created(self, account: AccountRecord, token: str) -> None:
+        log.info("session_created", actor=str(account.person_id))
+        log.info("authn_login_success", actor=str(account.person_id))
+
+    def _notify(self, account: AccountRecord, subject: str, body: str) -> None:
+        person = self.directory.get(account.person_id)
+        if person.details.email:
+            self.sender.send(
+                OutgoingMessage(Channel.EMAIL, to=person.details.email, subject=subject, body=body)
+            )
+        elif person.details.mobile:
+            self.sender.send(
+                OutgoingMessage(Channel.SMS, to=person.details.mobile, subject=subject, body=body)
+            )

@@ -1,0 +1,203 @@
+"""Server-side sessions, login challenges, reset tokens and rate counters.
+
+Only SHA-256 digests of session and reset tokens are stored (SEC-SES-01,
+SEC-REC-02); a one-time code is stored only as an HMAC (SEC-OTP-05). Everything
+lives in the database so that several web workers share it.
+"""
+
+import hashlib
+import secrets
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.postgres import PostgresDatastore
+from eventsourcing.sqlite import SQLiteDatastore
+
+from stafett.persistence.recorders import to_micros
+from stafett.persistence.sql import SqlTables
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> str:
+    """256 bits from the operating system's CSPRNG."""
+    return secrets.token_urlsafe(32)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRecord:
+    token_hash: str
+    person_id: UUID
+    stage: str
+    created_at: int
+    last_seen: int
+    authenticated_at: int | None = None
+    code_hmac: str | None = None
+    code_expires: int | None = None
+    code_attempts: int = 0
+
+
+COLUMNS = tuple(f.name for f in fields(SessionRecord))
+
+
+class SessionStore(SqlTables):
+    def __init__(self, datastore: SQLiteDatastore | PostgresDatastore) -> None:
+        super().__init__(datastore)
+        self.sessions = self.table("sessions")
+        self.resets = self.table("password_resets")
+        self.counters = self.table("rate_counters")
+
+    def create_tables(self) -> None:
+        self.create(
+            [
+                f"CREATE TABLE IF NOT EXISTS {self.sessions} ("
+                "token_hash TEXT PRIMARY KEY, "
+                f"person_id {self.uuid_type} NOT NULL, stage TEXT NOT NULL, "
+                "created_at BIGINT NOT NULL, last_seen BIGINT NOT NULL, "
+                "authenticated_at BIGINT, code_hmac TEXT, code_expires BIGINT, "
+                "code_attempts INTEGER NOT NULL)",
+                f"CREATE INDEX IF NOT EXISTS sessions_by_person ON {self.sessions} (person_id)",
+                f"CREATE TABLE IF NOT EXISTS {self.resets} (token_hash TEXT PRIMARY KEY, "
+                f"person_id {self.uuid_type} NOT NULL, expires_at BIGINT NOT NULL)",
+                f"CREATE TABLE IF NOT EXISTS {self.counters} (key TEXT NOT NULL, "
+                "window_start BIGINT NOT NULL, hits INTEGER NOT NULL, "
+                "PRIMARY KEY (key, window_start))",
+            ]
+        )
+
+    # ---------------------------------------------------------------- sessions
+
+    def start(self, person_id: UUID, stage: str, *, at: datetime, **more: Any) -> str:
+        """A new session; returns the token, which only the client keeps."""
+        token = new_token()
+        now = to_micros(at)
+        record = SessionRecord(digest(token), person_id, stage, now, now, **more)
+        with self.cursor(commit=True) as c:
+            self._insert(c, record)
+        return token
+
+    def get(self, token: str) -> SessionRecord | None:
+        with self.cursor(commit=False) as c:
+            c.execute(
+                self.sql(f"SELECT * FROM {self.sessions} WHERE token_hash=%s"), [digest(token)]
+            )
+            row = c.fetchone()
+        if row is None:
+            return None
+        data = {n: row[n] for n in COLUMNS}
+        data["person_id"] = self.uuid(data["person_id"])
+        return SessionRecord(**data)
+
+    def rotate(self, old_token: str, record: SessionRecord) -> str:
+        """Replace the session under a new token (SEC-SES-02); the old one stops working."""
+        token = new_token()
+        new = SessionRecord(
+            **{**{n: getattr(record, n) for n in COLUMNS}, "token_hash": digest(token)}
+        )
+        with self.cursor(commit=True) as c:
+            c.execute(
+                self.sql(f"DELETE FROM {self.sessions} WHERE token_hash=%s"), [digest(old_token)]
+            )
+            self._insert(c, new)
+        return token
+
+    def save(self, record: SessionRecord) -> None:
+        names = [n for n in COLUMNS if n != "token_hash"]
+        with self.cursor(commit=True) as c:
+            c.execute(
+                self.sql(
+                    f"UPDATE {self.sessions} SET {', '.join(f'{n}=%s' for n in names)} "
+                    "WHERE token_hash=%s"
+                ),
+                [*(self.value(getattr(record, n)) for n in names), record.token_hash],
+            )
+
+    def end(self, token: str) -> None:
+        with self.cursor(commit=True) as c:
+            c.execute(self.sql(f"DELETE FROM {self.sessions} WHERE token_hash=%s"), [digest(token)])
+
+    def end_all_of(self, person_id: UUID, *, except_token: str | None = None) -> int:
+        keep = digest(except_token) if except_token else ""
+        where = "WHERE person_id=%s AND token_hash<>%s"
+        params = [self.value(person_id), keep]
+        with self.cursor(commit=True) as c:
+            c.execute(self.sql(f"SELECT COUNT(*) AS n FROM {self.sessions} {where}"), params)
+            count: int = c.fetchone()["n"]
+            c.execute(self.sql(f"DELETE FROM {self.sessions} {where}"), params)
+            return count
+
+    def count_of(self, person_id: UUID) -> int:
+        with self.cursor(commit=False) as c:
+            c.execute(
+                self.sql(f"SELECT COUNT(*) AS n FROM {self.sessions} WHERE person_id=%s"),
+                [self.value(person_id)],
+            )
+            n: int = c.fetchone()["n"]
+            return n
+
+    def _insert(self, c: Any, record: SessionRecord) -> None:
+        c.execute(
+            self.sql(
+                f"INSERT INTO {self.sessions} ({', '.join(COLUMNS)}) "
+                f"VALUES ({', '.join(['%s'] * len(COLUMNS))})"
+            ),
+            [self.value(getattr(record, n)) for n in COLUMNS],
+        )
+
+    # ------------------------------------------------------------ reset tokens
+
+    def issue_reset(self, person_id: UUID, *, expires_at: datetime) -> str:
+        """A single-use reset token; any earlier one for the person stops working."""
+        token = new_token()
+        with self.cursor(commit=True) as c:
+            c.execute(
+                self.sql(f"DELETE FROM {self.resets} WHERE person_id=%s"), [self.value(person_id)]
+            )
+            c.execute(
+                self.sql(f"INSERT INTO {self.resets} VALUES (%s, %s, %s)"),
+                [digest(token), self.value(person_id), to_micros(expires_at)],
+            )
+        return token
+
+    def consume_reset(self, token: str, *, at: datetime) -> UUID | None:
+        """The person a live token was issued for; the token is gone afterwards."""
+        with self.cursor(commit=True) as c:
+            c.execute(
+                self.sql(f"SELECT person_id, expires_at FROM {self.resets} WHERE token_hash=%s"),
+                [digest(token)],
+            )
+            row = c.fetchone()
+            c.execute(self.sql(f"DELETE FROM {self.resets} WHERE token_hash=%s"), [digest(token)])
+        if row is None or row["expires_at"] < to_micros(at):
+            return None
+        return self.uuid(row["person_id"])
+
+    # ---------------------------------------------------------------- counters
+
+    def hit(self, key: str, *, window_seconds: int, at: datetime) -> int:
+        """Count one hit for `key` in the current fixed window; returns the window's count."""
+        now = to_micros(at)
+        window = now - now % (window_seconds * 1_000_000)
+        with self.cursor(commit=True) as c:
+            current = "hits" if self.is_sqlite else f"{self.counters}.hits"
+            c.execute(
+                self.sql(
+                    f"INSERT INTO {self.counters} VALUES (%s, %s, 1) "
+                    f"ON CONFLICT (key, window_start) DO UPDATE SET hits = {current} + 1"
+                ),
+                [key, window],
+            )
+            c.execute(
+                self.sql(f"SELECT hits FROM {self.counters} WHERE key=%s AND window_start=%s"),
+                [key, window],
+            )
+            hits: int = c.fetchone()["hits"]
+            c.execute(
+                self.sql(f"DELETE FROM {self.counters} WHERE window_start < %s"),
+                [now - 2 * 86_400 * 1_000_000],
+            )
+            return hits

@@ -1,0 +1,222 @@
+"""Login, logout, password change and reset, and who-am-I (api.md: Login)."""
+
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+import msgspec
+from litestar import Controller, Request, Response, delete, get, post, put
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, JSONBody
+from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
+from litestar.utils.scope.state import ScopeState
+
+from stafett.applications.accounts import AccountService, LoginStep, Principal
+from stafett.web.auth import (
+    Policy,
+    clear_session_cookie,
+    policy,
+    provide_principal,
+    session_token,
+    set_session_cookie,
+)
+from stafett.web.state import provide_accounts
+
+Secret = Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
+CSRF_HEADER = "x-csrftoken"
+
+
+class LoginBody(msgspec.Struct, forbid_unknown_fields=True):
+    username: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    password: Secret
+
+
+class CodeBody(msgspec.Struct, forbid_unknown_fields=True):
+    code: Annotated[str, msgspec.Meta(min_length=1, max_length=12)]
+
+
+class TermsBody(msgspec.Struct, forbid_unknown_fields=True):
+    accept: bool
+
+
+class ResetRequestBody(msgspec.Struct, forbid_unknown_fields=True):
+    username: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+
+
+class NewPasswordBody(msgspec.Struct, forbid_unknown_fields=True):
+    new_password: Secret
+
+
+class PasswordChangeBody(msgspec.Struct, forbid_unknown_fields=True):
+    current_password: Secret
+    new_password: Secret
+
+
+class NextStep(msgspec.Struct, omit_defaults=True):
+    next: Literal["otp", "terms", "done"]
+    channel: Literal["sms", "email", "totp"] | None = None
+
+
+class Csrf(msgspec.Struct):
+    header: str
+    token: str
+
+
+class Me(msgspec.Struct):
+    person_id: UUID
+    username: str
+    name: str
+    roles: list[str]
+    csrf: Csrf
+
+
+class TotpEnrolment(msgspec.Struct):
+    otpauth_uri: str
+
+
+def _step(step: LoginStep) -> Response[NextStep]:
+    body = NextStep(
+        next=step.next.value,
+        channel=step.channel.value if step.channel else None,
+    )
+    response = Response(body, status_code=200)
+    set_session_cookie(response, step.token)
+    return response
+
+
+class SessionController(Controller):
+    path = "/api/v1"
+    dependencies = {  # noqa: RUF012
+        "accounts": Provide(provide_accounts, sync_to_thread=False),
+        "principal": Provide(provide_principal, sync_to_thread=False),
+    }
+    tags = ["session"]  # noqa: RUF012
+
+    @post("/session", sync_to_thread=True, opt=policy(Policy.PUBLIC))
+    def log_in(
+        self, accounts: NamedDependency[AccountService], data: JSONBody[LoginBody]
+    ) -> Response[NextStep]:
+        """Password step: answers which channel the one-time code went to."""
+        return _step(accounts.begin_login(data.username, data.password))
+
+    @post("/session/otp", sync_to_thread=True, opt=policy(Policy.PUBLIC))
+    def one_time_code(
+        self,
+        accounts: NamedDependency[AccountService],
+        request: Request[Any, Any, Any],
+        data: JSONBody[CodeBody],
+    ) -> Response[NextStep]:
+        """Code step: the session id changes."""
+        return _step(accounts.verify_code(session_token(request) or "", data.code))
+
+    @post("/session/otp/resend", sync_to_thread=True, opt=policy(Policy.PUBLIC))
+    def resend_code(
+        self, accounts: NamedDependency[AccountService], request: Request[Any, Any, Any]
+    ) -> Response[NextStep]:
+        """A new code; the earlier one stops working."""
+        return _step(accounts.resend_code(session_token(request) or ""))
+
+    @post("/session/terms", sync_to_thread=True, opt=policy(Policy.PUBLIC))
+    def terms(
+        self,
+        accounts: NamedDependency[AccountService],
+        request: Request[Any, Any, Any],
+        data: JSONBody[TermsBody],
+    ) -> Response[NextStep]:
+        """Terms of use, once (and again when they change); declining ends the session."""
+        step = accounts.answer_terms(session_token(request) or "", accept=data.accept)
+        if step is None:
+            response = Response(NextStep(next="done"), status_code=200)
+            clear_session_cookie(response)
+            return response
+        return _step(step)
+
+    @delete("/session", sync_to_thread=True, opt=policy(Policy.PUBLIC), status_code=204)
+    def log_out(
+        self, accounts: NamedDependency[AccountService], request: Request[Any, Any, Any]
+    ) -> Response[None]:
+        """Ends the session server-side and tells the browser to forget it."""
+        accounts.logout(session_token(request))
+        response = Response(None, status_code=HTTP_204_NO_CONTENT)
+        clear_session_cookie(response)
+        return response
+
+    @post(
+        "/password-reset",
+        sync_to_thread=True,
+        opt=policy(Policy.PUBLIC),
+        status_code=HTTP_202_ACCEPTED,
+    )
+    def request_reset(
+        self, accounts: NamedDependency[AccountService], data: JSONBody[ResetRequestBody]
+    ) -> None:
+        """Always 202: whether the user exists is not revealed."""
+        accounts.request_reset(data.username)
+
+    @post(
+        "/password-reset/{token:str}",
+        sync_to_thread=True,
+        opt=policy(Policy.PUBLIC),
+        status_code=HTTP_204_NO_CONTENT,
+    )
+    def complete_reset(
+        self,
+        accounts: NamedDependency[AccountService],
+        token: FromPath[str],
+        data: JSONBody[NewPasswordBody],
+    ) -> None:
+        """Sets the new password; the next login still asks for a one-time code."""
+        accounts.complete_reset(token, data.new_password)
+
+    @put(
+        "/me/password",
+        sync_to_thread=True,
+        opt=policy(Policy.AUTHENTICATED),
+        status_code=HTTP_204_NO_CONTENT,
+    )
+    def change_password(
+        self,
+        accounts: NamedDependency[AccountService],
+        principal: NamedDependency[Principal],
+        request: Request[Any, Any, Any],
+        data: JSONBody[PasswordChangeBody],
+    ) -> None:
+        """Needs the current password; the user's other sessions end."""
+        accounts.change_password(
+            principal,
+            session_token(request) or "",
+            current=data.current_password,
+            new=data.new_password,
+        )
+
+    @get("/me", sync_to_thread=False, opt=policy(Policy.AUTHENTICATED))
+    def me(self, principal: NamedDependency[Principal], request: Request[Any, Any, Any]) -> Me:
+        """Who is logged in, and the CSRF token to send with every change."""
+        token = ScopeState.from_scope(request.scope).csrf_token
+        return Me(
+            person_id=principal.person_id,
+            username=principal.username,
+            name=principal.name,
+            roles=list(principal.roles),
+            csrf=Csrf(header=CSRF_HEADER, token=token if isinstance(token, str) else ""),
+        )
+
+    @post("/me/totp", sync_to_thread=True, opt=policy(Policy.AUTHENTICATED))
+    def enrol_totp(
+        self, accounts: NamedDependency[AccountService], principal: NamedDependency[Principal]
+    ) -> TotpEnrolment:
+        """Start using an authenticator app: scan this URI as a QR code, then confirm."""
+        return TotpEnrolment(otpauth_uri=accounts.enrol_totp(principal))
+
+    @post(
+        "/me/totp/confirm",
+        sync_to_thread=True,
+        opt=policy(Policy.AUTHENTICATED),
+        status_code=HTTP_204_NO_CONTENT,
+    )
+    def confirm_totp(
+        self,
+        accounts: NamedDependency[AccountService],
+        principal: NamedDependency[Principal],
+        data: JSONBody[CodeBody],
+    ) -> None:
+        accounts.confirm_totp(principal, data.code)

@@ -1,0 +1,91 @@
+"""A running web app with real accounts, sessions and an outbox, for HTTP tests."""
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from uuid import UUID
+
+import pytest
+from litestar.testing import TestClient
+
+from stafett.aggregates.person import PersonDetails
+from stafett.applications.accounts import AccountService, OtpChannel
+from stafett.applications.plans import PlanApplication
+from stafett.bootstrap import build_accounts
+from stafett.settings import Secrets, Settings
+from stafett.web.app import create_app
+from tests.conftest import ManualClock
+
+SECRETS = Secrets(secret_key="k" * 40, password_pepper=b"p" * 40, code_key=b"c" * 40)
+PASSWORD = "blå fjorder og grå måker"
+
+
+@dataclass
+class Web:
+    client: TestClient  # type: ignore[type-arg]
+    plans: PlanApplication
+    accounts: AccountService
+    outbox: Path
+    clock: ManualClock
+
+    def create_user(
+        self,
+        username: str,
+        *,
+        password: str = PASSWORD,
+        channel: OtpChannel = OtpChannel.EMAIL,
+        coordinator: bool = False,
+        auditor: bool = False,
+    ) -> UUID:
+        return self.accounts.create_account(
+            username=username,
+            password=password,
+            details=PersonDetails(
+                first_name=username.capitalize(),
+                last_name="Testesen",
+                email=f"{username}@example.no",
+                mobile="+4791234567",
+            ),
+            otp_channel=channel,
+            is_coordinator=coordinator,
+            is_auditor=auditor,
+        )
+
+    def messages(self) -> list[dict[str, str]]:
+        return [json.loads(p.read_text()) for p in sorted(self.outbox.glob("*.json"))]
+
+    def last_code(self) -> str:
+        match = re.search(r"\b(\d{6})\b", self.messages()[-1]["body"])
+        assert match is not None
+        return match.group(1)
+
+    def login(self, username: str, password: str = PASSWORD) -> None:
+        first = self.client.post(
+            "/api/v1/session", json={"username": username, "password": password}
+        )
+        assert first.status_code == 200, first.text
+        second = self.client.post("/api/v1/session/otp", json={"code": self.last_code()})
+        assert second.status_code == 200, second.text
+        if second.json()["next"] == "terms":
+            third = self.client.post("/api/v1/session/terms", json={"accept": True})
+            assert third.json() == {"next": "done"}
+
+    def csrf_headers(self) -> dict[str, str]:
+        me = self.client.get("/api/v1/me").json()
+        return {me["csrf"]["header"]: me["csrf"]["token"]}
+
+
+@pytest.fixture
+def web(plans: PlanApplication, clock: ManualClock, tmp_path: Path) -> Iterator[Web]:
+    settings = Settings(
+        database_url="unused",
+        outbox_dir=tmp_path / "outbox",
+        secrets=SECRETS,
+        fast_password_hashing=True,
+    )
+    accounts = build_accounts(settings, plans)
+    app = create_app(plans, accounts, secret_key=SECRETS.secret_key)
+    with TestClient(app, base_url="https://stafett.test") as client:
+        yield Web(client, plans, accounts, settings.outbox_dir, clock)
