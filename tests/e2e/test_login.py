@@ -341,3 +341,15 @@ def test_unknown_fields_and_wrong_types_are_rejected(web: Web) -> None:
     wrong = web.client.post(LOGIN, json={"username": 1, "password": "b"})
     assert extra.status_code == wrong.status_code == 422
     assert "Traceback" not in extra.text
+
+
+def test_a_database_outage_answers_503_with_retry_after_never_a_trace(web: Web) -> None:
+    web.create_user("kari")
+    web.login("kari")
+    web.plans.close()
+    response = web.client.get("/api/v1/me")
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "5"
+    assert "Traceback" not in response.text
+    login = web.client.post(LOGIN, json={"username": "kari", "password": PASSWORD})
+    assert login.status_code == 503

@@ -12,7 +12,8 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate, Snapshot
+from eventsourcing.domain import Aggregate
+from eventsourcing.domain import Snapshot as BaseSnapshot
 
 from stafett.aggregates.errors import (
     ConsentNotValidError,
@@ -110,7 +111,7 @@ class Plan(Aggregate):
 
     TOPIC = TOPIC_PREFIX + "Plan"
 
-    class Snapshot(Snapshot):
+    class Snapshot(BaseSnapshot):
         TOPIC = TOPIC_PREFIX + "Snapshot"
 
     class Event(Aggregate.Event):

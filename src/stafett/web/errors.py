@@ -7,8 +7,13 @@ exception by its class hierarchy, so each entry covers its subclasses too.
 from collections.abc import Callable
 from typing import Any
 
+import psycopg
 import structlog
-from eventsourcing.persistence import InterfaceError, OperationalError
+from eventsourcing.persistence import (
+    ConnectionPoolClosedError,
+    InterfaceError,
+    OperationalError,
+)
 from litestar import Request, Response
 from litestar.exceptions import ValidationException
 from litestar.plugins.problem_details import (
@@ -16,6 +21,7 @@ from litestar.plugins.problem_details import (
     ProblemDetailsException,
     ProblemDetailsPlugin,
 )
+from psycopg_pool import PoolTimeout
 
 from stafett.aggregates.errors import (
     ConsentNotValidError,
@@ -58,6 +64,9 @@ ERROR_TABLE: dict[type[Exception], tuple[int, str, bool]] = {
     ValidationException: (422, "Ugyldig forespørsel", True),
     OperationalError: (503, "Midlertidig utilgjengelig", False),
     InterfaceError: (503, "Midlertidig utilgjengelig", False),
+    ConnectionPoolClosedError: (503, "Midlertidig utilgjengelig", False),
+    psycopg.OperationalError: (503, "Midlertidig utilgjengelig", False),
+    PoolTimeout: (503, "Midlertidig utilgjengelig", False),
 }
 
 
