@@ -353,3 +353,13 @@ def test_a_database_outage_answers_503_with_retry_after_never_a_trace(web: Web) 
     assert "Traceback" not in response.text
     login = web.client.post(LOGIN, json={"username": "kari", "password": PASSWORD})
     assert login.status_code == 503
+
+
+def test_more_than_thirty_login_requests_a_minute_from_one_address_answer_429(web: Web) -> None:
+    for _ in range(30):
+        assert attempt(web, "feil passord her", username="nobody") == 401
+    response = web.client.post(LOGIN, json={"username": "nobody", "password": "x" * 12})
+    assert response.status_code == 429
+    assert response.headers["retry-after"] == "60"
+    web.clock.advance(timedelta(minutes=1))
+    assert attempt(web, "feil passord her", username="nobody") == 401

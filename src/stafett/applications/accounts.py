@@ -42,6 +42,7 @@ PRE_AUTH_TIMEOUT = timedelta(minutes=10)
 RESET_LIFETIME = timedelta(minutes=30)
 CODE_SENDS_PER_15_MIN = 5
 RESETS_PER_HOUR = 3
+ATTEMPTS_PER_MINUTE_PER_ADDRESS = 30
 log = structlog.get_logger(__name__)
 
 
@@ -174,6 +175,13 @@ class AccountService:
         return person.person_id
 
     # ---------------------------------------------------------------- login
+
+    def note_attempt(self, address: str) -> None:
+        """Count a login-type request from one network address; too many → 429."""
+        hits = self.sessions.hit(f"address:{address}", window_seconds=60, at=self.clock())
+        if hits > ATTEMPTS_PER_MINUTE_PER_ADDRESS:
+            log.warning("excess_rate_limit_exceeded", what="address")
+            raise TooManyAttemptsError("too many attempts from this address", retry_after=60)
 
     def begin_login(self, username: str, password: str) -> LoginStep:
         """Check the password; on success send a code and open a pre-auth session."""

@@ -22,6 +22,7 @@ from stafett.web.state import ACCOUNTS
 
 SESSION_COOKIE = "__Host-sid"
 SCHEMA_PREFIX = "/schema"
+RATE_LIMITED_PREFIXES = ("/api/v1/session", "/api/v1/password-reset")
 PRINCIPAL = "principal"
 log = structlog.get_logger(__name__)
 
@@ -46,6 +47,12 @@ async def policy_guard(
         log.error("authz_fail", reason="route without policy", path=connection.url.path)
         raise PermissionDeniedException("Ikke tillatt")
     if kind is Policy.PUBLIC:
+        if connection.scope.get("method") == "POST" and connection.url.path.startswith(
+            RATE_LIMITED_PREFIXES
+        ):
+            accounts_: AccountService = connection.app.state[ACCOUNTS]
+            address = connection.client.host if connection.client else "unknown"
+            await anyio.to_thread.run_sync(accounts_.note_attempt, address)
         return
     accounts: AccountService = connection.app.state[ACCOUNTS]
     token = connection.cookies.get(SESSION_COOKIE)
