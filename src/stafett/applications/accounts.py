@@ -229,6 +229,7 @@ class AccountService:
             self._count_failure(account, now)
             log.info("authn_login_fail", actor=str(account.person_id), reason="code")
             raise CodeRejectedError("the code is not valid")
+        account = self._account(account.person_id)  # the match may have stored a TOTP step
         account = self.accounts.update(replace(account, failures=0, locked_until=None), at=now)
         stage = Stage.DONE if account.terms_version == TERMS_VERSION else Stage.TERMS
         cleared = replace(
