@@ -12,6 +12,7 @@ from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
 from stafett.applications.accounts import AccountService
 from stafett.applications.plans import PlanApplication
 from stafett.web.api.history import HistoryController
+from stafett.web.api.plans import PlanController
 from stafett.web.api.session import CSRF_HEADER, SessionController
 from stafett.web.auth import Policy, check_policies, policy, policy_guard
 from stafett.web.errors import RETRY_AFTER_SECONDS, internal_error_handler, problem_details_plugin
@@ -49,7 +50,7 @@ def create_app(
     The OpenAPI schema is public only where `expose_schema` (development) says so.
     """
     app = Litestar(
-        route_handlers=[health, SessionController, HistoryController],
+        route_handlers=[health, SessionController, HistoryController, PlanController],
         state=State({PLANS: plans, ACCOUNTS: accounts}),
         guards=[policy_guard],
         csrf_config=CSRFConfig(

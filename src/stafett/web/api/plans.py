@@ -1,0 +1,878 @@
+"""Writes to plans (api.md: Plans): create, plan group, consent, content, close and reopen.
+
+Every handler makes the logged-in person the actor and leaves the rules to the
+plan: who may write what, consent, a closed plan. Writes to a plan take the
+version the caller last saw, as `If-Match: "<version>"` or `expected_version` in
+the body, and answer with the plan's new version. Someone outside a plan gets
+the 404 of a plan that does not exist, whatever they send.
+"""
+
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from typing import Annotated, Literal, TypeVar
+from uuid import UUID
+
+import msgspec
+import structlog
+from litestar import Controller, delete, patch, post, put
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, HeaderParameter, JSONBody
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+
+from stafett.aggregates.errors import NotAParticipantError, NotFoundError, ValidationError
+from stafett.aggregates.person import MAX_EMAIL_LENGTH, PersonDetails
+from stafett.aggregates.values import (
+    MAX_NAME_LENGTH,
+    MAX_TEXT_LENGTH,
+    Access,
+    ActivityStatus,
+    CommentTarget,
+    Consent,
+    GoalStatus,
+    PlanType,
+    Rights,
+    Role,
+)
+from stafett.applications.accounts import Principal
+from stafett.applications.plans import PlanApplication
+from stafett.applications.results import CommandResult, PlanView, VersionConflictError
+from stafett.web.auth import Policy, policy, provide_principal
+from stafett.web.state import provide_plans
+
+log = structlog.get_logger(__name__)
+
+MAX_PHONE_LENGTH = 32
+MAX_LIST_LENGTH = 500
+MERGE_ATTEMPTS = 3
+T = TypeVar("T")
+
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_NAME_LENGTH)]
+ShortText = Annotated[str, msgspec.Meta(max_length=MAX_NAME_LENGTH)]
+Text = Annotated[str, msgspec.Meta(max_length=MAX_TEXT_LENGTH)]
+RequiredText = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_TEXT_LENGTH)]
+Instant = Annotated[datetime, msgspec.Meta(tz=True)]
+Version = Annotated[int, msgspec.Meta(ge=1)]
+Ids = Annotated[list[UUID], msgspec.Meta(max_length=MAX_LIST_LENGTH)]
+
+IfMatch = Annotated[
+    str | None,
+    HeaderParameter(
+        name="If-Match",
+        max_length=40,
+        description='The plan version the change is based on, e.g. "7"; a stale one answers 409.',
+    ),
+]
+ENTITY_TAG = re.compile(r'"([0-9]{1,18})"|([0-9]{1,18})')
+
+# ------------------------------------------------------------------ bodies
+
+
+class PersonBody(msgspec.Struct, forbid_unknown_fields=True):
+    """An existing person (`person_id` alone) or a new one (at least both names)."""
+
+    person_id: UUID | None = None
+    first_name: Name | None = None
+    last_name: Name | None = None
+    birth_date: date | None = None
+    workplace: ShortText = ""
+    position: ShortText = ""
+    email: Annotated[str, msgspec.Meta(max_length=MAX_EMAIL_LENGTH)] = ""
+    mobile: Annotated[str, msgspec.Meta(max_length=MAX_PHONE_LENGTH)] = ""
+    phone: Annotated[str, msgspec.Meta(max_length=MAX_PHONE_LENGTH)] = ""
+    street_address: ShortText = ""
+    postcode: ShortText = ""
+    place: ShortText = ""
+    hide_phone: bool = False
+    hide_mobile: bool = False
+    restrict_search: bool = False
+
+
+class ConsentBody(msgspec.Struct, forbid_unknown_fields=True):
+    given_by: Name
+    given_on: date
+    expires_on: date
+    scope: RequiredText
+
+
+class RightsBody(msgspec.Struct, forbid_unknown_fields=True):
+    goals: Access
+    activities: Access
+    minutes: Access
+    messages: Access
+    print: bool
+    edit_person: bool
+
+
+class CreatePlanBody(msgspec.Struct, forbid_unknown_fields=True):
+    type: PlanType
+    short_name: Name
+    start_date: date
+    owner: PersonBody
+    consent: ConsentBody
+    end_date: date | None = None
+
+
+class AddParticipantBody(msgspec.Struct, forbid_unknown_fields=True):
+    person: PersonBody
+    role: Literal["relative", "provider"]
+    responsibility: Text = ""
+    rights: RightsBody | None = None
+    expected_version: Version | None = None
+
+
+class ChangeParticipantBody(msgspec.Struct, forbid_unknown_fields=True):
+    responsibility: Text | msgspec.UnsetType = msgspec.UNSET
+    rights: RightsBody | msgspec.UnsetType = msgspec.UNSET
+    expected_version: Version | None = None
+
+
+class VersionBody(msgspec.Struct, forbid_unknown_fields=True):
+    """The body of a write that needs nothing but, optionally, the version seen."""
+
+    expected_version: Version | None = None
+
+
+class HandOverBody(msgspec.Struct, forbid_unknown_fields=True):
+    participant_id: UUID
+    expected_version: Version | None = None
+
+
+class RenewConsentBody(msgspec.Struct, forbid_unknown_fields=True):
+    given_by: Name
+    given_on: date
+    expires_on: date
+    scope: RequiredText
+    expected_version: Version | None = None
+
+
+class GoalBody(msgspec.Struct, forbid_unknown_fields=True):
+    title: Name
+    description: Text = ""
+    due_on: date | None = None
+    expected_version: Version | None = None
+
+
+class GoalChangeBody(msgspec.Struct, forbid_unknown_fields=True):
+    title: Name | msgspec.UnsetType = msgspec.UNSET
+    description: Text | msgspec.UnsetType = msgspec.UNSET
+    due_on: date | msgspec.UnsetType | None = msgspec.UNSET
+    expected_version: Version | None = None
+
+
+class EvaluationBody(msgspec.Struct, forbid_unknown_fields=True):
+    status: GoalStatus
+    text: RequiredText
+    expected_version: Version | None = None
+
+
+class ActivityBody(msgspec.Struct, forbid_unknown_fields=True):
+    title: Name
+    responsible_participant_id: UUID
+    description: Text = ""
+    due_on: date | None = None
+    goal_id: UUID | None = None
+    expected_version: Version | None = None
+
+
+class ActivityChangeBody(msgspec.Struct, forbid_unknown_fields=True):
+    title: Name | msgspec.UnsetType = msgspec.UNSET
+    description: Text | msgspec.UnsetType = msgspec.UNSET
+    responsible_participant_id: UUID | msgspec.UnsetType = msgspec.UNSET
+    due_on: date | msgspec.UnsetType | None = msgspec.UNSET
+    goal_id: UUID | msgspec.UnsetType | None = msgspec.UNSET
+    status: ActivityStatus | msgspec.UnsetType = msgspec.UNSET
+    expected_version: Version | None = None
+
+
+class MinutesBody(msgspec.Struct, forbid_unknown_fields=True):
+    met_on: date
+    attendee_ids: Ids
+    notes: RequiredText
+    decisions: Text = ""
+    expected_version: Version | None = None
+
+
+class CommentOn(msgspec.Struct, forbid_unknown_fields=True):
+    kind: CommentTarget
+    id: UUID
+
+
+class CommentBody(msgspec.Struct, forbid_unknown_fields=True):
+    on: CommentOn
+    text: RequiredText
+    expected_version: Version | None = None
+
+
+class MessageBody(msgspec.Struct, forbid_unknown_fields=True):
+    to: Ids | Literal["all"]
+    subject: Name
+    body: RequiredText
+    expected_version: Version | None = None
+
+
+class CalendarEntryBody(msgspec.Struct, forbid_unknown_fields=True):
+    title: Name
+    starts_at: Instant
+    ends_at: Instant
+    location: Text = ""
+    expected_version: Version | None = None
+
+
+class CloseBody(msgspec.Struct, forbid_unknown_fields=True):
+    ended_on: date
+    reason: Text = ""
+    expected_version: Version | None = None
+
+
+# ---------------------------------------------------------------- answers
+
+
+class NewPlan(msgspec.Struct):
+    id: UUID
+    version: int
+
+
+class NewParticipant(msgspec.Struct):
+    participant_id: UUID
+    version: int
+
+
+class NewGoal(msgspec.Struct):
+    goal_id: UUID
+    version: int
+
+
+class NewActivity(msgspec.Struct):
+    activity_id: UUID
+    version: int
+
+
+class NewMinutes(msgspec.Struct):
+    minutes_id: UUID
+    version: int
+
+
+class NewComment(msgspec.Struct):
+    comment_id: UUID
+    version: int
+
+
+class NewMessage(msgspec.Struct):
+    message_id: UUID
+    version: int
+
+
+class NewCalendarEntry(msgspec.Struct):
+    entry_id: UUID
+    version: int
+
+
+class NewVersion(msgspec.Struct):
+    version: int
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def expected_version(if_match: str | None, in_body: int | None) -> int | None:
+    """The version the caller based the change on, from the header or the body."""
+    from_header = None
+    if if_match is not None:
+        match = ENTITY_TAG.fullmatch(if_match.strip())
+        if match is None:
+            raise ValidationError("If-Match", 'must be a plan version such as "7"')
+        from_header = int(match.group(1) or match.group(2))
+    if from_header is not None and in_body is not None and from_header != in_body:
+        raise ValidationError("expected_version", "differs from the If-Match header")
+    return from_header if from_header is not None else in_body
+
+
+def _require_member(plans: PlanApplication, plan_id: UUID, principal: Principal) -> None:
+    plan = plans.get_plan(plan_id)
+    if not any(p.person_id == principal.person_id and p.active for p in plan.participants):
+        log.info("authz_fail", actor=str(principal.person_id), plan=str(plan_id))
+        raise NotAParticipantError("not in this plan")
+
+
+@contextmanager
+def _strangers_learn_nothing(
+    plans: PlanApplication, plan_id: UUID, principal: Principal
+) -> Iterator[None]:
+    """Turn a version conflict into the 404 of a missing plan for someone outside it.
+
+    The application compares versions before the plan's rules run, so without this
+    a stale If-Match would tell a stranger that the plan exists and its version.
+    """
+    try:
+        yield
+    except VersionConflictError:
+        _require_member(plans, plan_id, principal)
+        raise
+
+
+def _merged(
+    plans: PlanApplication,
+    plan_id: UUID,
+    principal: Principal,
+    expected: int | None,
+    change: Callable[[PlanView, int], CommandResult],
+) -> CommandResult:
+    """Apply a partial change to the plan as last read, so no field is lost to a race.
+
+    With the caller's own version a conflict is theirs to resolve (409); without
+    one, a lost race is retried on fresh state.
+    """
+    for _ in range(MERGE_ATTEMPTS):
+        plan = plans.get_plan(plan_id)
+        with _strangers_learn_nothing(plans, plan_id, principal):
+            try:
+                return change(plan, plan.version if expected is None else expected)
+            except VersionConflictError:
+                if expected is not None:
+                    raise
+    with _strangers_learn_nothing(plans, plan_id, principal):
+        raise VersionConflictError(None, plans.get_plan(plan_id).version)
+
+
+def _created_id(result: CommandResult) -> UUID:
+    assert result.created_id is not None
+    return result.created_id
+
+
+def _person(body: PersonBody, field: str) -> UUID | PersonDetails:
+    if body.person_id is not None:
+        if body != PersonBody(person_id=body.person_id):
+            raise ValidationError(field, "give either person_id or a new person's details")
+        return body.person_id
+    if body.first_name is None:
+        raise ValidationError("first_name", "is required for a new person")
+    if body.last_name is None:
+        raise ValidationError("last_name", "is required for a new person")
+    return PersonDetails(
+        first_name=body.first_name,
+        last_name=body.last_name,
+        birth_date=body.birth_date,
+        workplace=body.workplace,
+        position=body.position,
+        email=body.email,
+        mobile=body.mobile,
+        phone=body.phone,
+        street_address=body.street_address,
+        postcode=body.postcode,
+        place=body.place,
+        hide_phone=body.hide_phone,
+        hide_mobile=body.hide_mobile,
+        restrict_search=body.restrict_search,
+    )
+
+
+def _consent(body: ConsentBody | RenewConsentBody) -> Consent:
+    return Consent(
+        given_by=body.given_by,
+        given_on=body.given_on,
+        expires_on=body.expires_on,
+        scope=body.scope,
+    )
+
+
+def _rights(body: RightsBody) -> Rights:
+    return Rights(
+        goals=body.goals,
+        activities=body.activities,
+        minutes=body.minutes,
+        messages=body.messages,
+        print=body.print,
+        edit_person=body.edit_person,
+    )
+
+
+S = TypeVar("S", ChangeParticipantBody, GoalChangeBody, ActivityChangeBody)
+
+
+def _require_changes(body: S, nothing: S) -> None:
+    """A PATCH must name something to change, or it would only add an empty event."""
+    if msgspec.structs.replace(body, expected_version=None) == nothing:
+        raise ValidationError("body", "names nothing to change")
+
+
+def _given(value: T | msgspec.UnsetType, current: T) -> T:
+    return current if isinstance(value, msgspec.UnsetType) else value
+
+
+# ------------------------------------------------------------- the routes
+
+
+class PlanController(Controller):
+    path = "/api/v1/plans"
+    dependencies = {  # noqa: RUF012
+        "plans": Provide(provide_plans, sync_to_thread=False),
+        "principal": Provide(provide_principal, sync_to_thread=False),
+    }
+    tags = ["plans"]  # noqa: RUF012
+    opt = policy(Policy.AUTHENTICATED)
+
+    @post("/", sync_to_thread=True, opt=policy(Policy.COORDINATOR), status_code=HTTP_201_CREATED)
+    def create_plan(
+        self,
+        *,
+        plans: NamedDependency[PlanApplication],
+        principal: NamedDependency[Principal],
+        data: JSONBody[CreatePlanBody],
+    ) -> NewPlan:
+        """A new plan; the caller becomes its coordinator (coordinator accounts only)."""
+        result = plans.create_plan(
+            by=principal.person_id,
+            plan_type=data.type,
+            short_name=data.short_name,
+            start_date=data.start_date,
+            end_date=data.end_date,
+            owner=_person(data.owner, "owner"),
+            consent=_consent(data.consent),
+        )
+        return NewPlan(id=result.plan_id, version=result.version)
+
+    # ------------------------------------------------------- plan group
+
+    @post("/{plan_id:uuid}/participants", sync_to_thread=True, status_code=HTTP_201_CREATED)
+    def add_participant(
+        self,
+        *,
+        plans: NamedDependency[PlanApplication],
+        principal: NamedDependency[Principal],
+        plan_id: FromPath[UUID],
+        data: JSONBody[AddParticipantBody],
+        if_match: IfMatch = None,
+    ) -> NewParticipant:
+        """An existing person, or a new one registered in the directory, joins the group."""
+        with _strangers_learn_nothing(plans, plan_id, principal):
+            result = plans.add_participant(
+                plan_id,
+                by=principal.person_id,
+                person=_person(data.person, "person"),
+                role=Role(data.role),
+                responsibility=data.responsibility,
+                rights=_rights(data.rights) if data.rights is not None else None,
+                expected_version=expected_version(if_match, data.expected_version),
+            )
+        return NewParticipant(participant_id=_created_id(result), version=result.version)
+
+    @patch("/{plan_id:uuid}/participants/{participant_id:uuid}", sync_to_thread=True)
+    def change_participant(
+        self,
+        *,
+        plans: NamedDependency[PlanApplication],
+        principal: NamedDependency[Principal],
+        plan_id: FromPath[UUID],
+        participant_id: FromPath[UUID],
+        data: JSONBody[ChangeParticipantBody],
+        if_match: IfMatch = None,
+    ) -> NewVersion:
+        """New rights and/or responsibility; each one given is its own change."""
+        expected = expected_version(if_match, data.expected_version)
+        _require_changes(data, ChangeParticipantBody())
+        with _strangers_learn_nothing(plans, plan_id, principal):
+            result = None
+            if not isinstance(data.rights, msgspec.UnsetType):
+                result = plans.change_rights(
+                    plan_id,
+                    by=principal.person_id,
+                    participant_id=participant_id,
+                    rights=_rights(data.rights),
+                    expected_version=expected,
+                )
+                expected = result.version if expected is not None else None
+            if not isinstance(data.responsibility, msgspec.UnsetType):
+                result = plans.change_participant(
+                    plan_id,
+                    by=principal.person_id,
+                    participant_id=participant_id,
+                    responsibility=data.responsibility,
+                    expected_version=expected,
+                )
+        assert result is not None
+        return NewVersion(version=result.version)
+
+    @delete(
+        "/{plan_id:uuid}/participants/{participant_id:uuid}",
+        sync_to_thread=True,
+        status_code=HTTP_200_OK,
+    )
+    def remove_participant(
+        self,
+        *,
+        plans: NamedDependency[PlanApplication],
+        principal: NamedDependency[Principal],
+        plan_id: FromPath[UUID],
+        participant_id: FromPath[UUID],
+        data: JSONBody[VersionBody | None] = None,
+        if_match: IfMatch = None,
+    ) -> NewVersion:
+        """Out of the plan group; what they wrote stays in the history."""
+        with _strangers_learn_nothing(plans, plan_id, principal):
+            result = plans.remove_participant(
+                plan_id,
+                by=principal.person_id,
+                participant_id=participant_id,
+                expected_version=expected_version(
+                    if_match, data.expected_version if data else None
+                ),
+            )
+        return NewVersion(version=result.version)
+
+    @post("/{plan_id:uuid}/coordinator", sync_to_thread=True, status_code=HTTP_200_OK)
+    def hand_over_coordinator(
+        self,
+        *,
+        plans: NamedDependency[PlanApplication],
+        principal: NamedDependency[Principal],
+        plan_id: FromPath[UUID],
+        data: JSONBody[HandOverBody],
+        if_match: IfMatch = None,
+    ) -> NewVersion:
+        """Hand the baton to another provider in the group."""
+        with _strangers_learn_nothing(plans, plan_id, principal):
+            result = plans.hand_over_coordinator(
+                plan_id,
+                by=principal.person_id,
+                participant_id=data.participant_id,
+                expected_version=expected_version(if_match, data.expected_version),
+            )
+        return NewVersion(version=result.version)
+
+    # ---------------------------------------------------------- consent
+
+    @put("/{plan_id:uuid}/consent", sync_to_thread=True)
+    def renew_consent(
+        self,
+        *,
+        plans: NamedDependency[PlanApplication],
+        principal: NamedDependency[Principal],
+        plan_id: FromPath[UUID],
+        data: JSONBody[RenewConsentBody],
+        if_match: IfMatch = None,
+    ) -> NewVersion:
+        """Consent given again, or changed; it is active from now on."""
+        with _strangers_learn_nothing(plans, plan_id, principal):
+            result = plans.renew_consent(
+                plan_id,
+                by=principal.person_id,
+                consent=_consent(data),
+                expected_version=expected_version(if_match, data.expected_version),
+            )
+        return NewVersion(version=result.version)
+
+    @delete("/{plan_id:uuid}/consent", sync_to_thread=True, status_code=HTTP_200_OK)
+    def reset_consent(
+        self,
+        *,
+        plans: NamedDependency[PlanApplication],
+        principal: NamedDependency[Principal],
+        plan_id: FromPath[UUID],
+        data: JSONBody[VersionBody | None] = None,
+        if_match: IfMatch = None,
+    ) -> NewVersion:
+        """Reset: no new content until consent is given again."""
+        with _strangers_learn_nothing(plans, plan_id, principal):
+            result = plans.reset_consent(
+                plan_id,
+                by=principal.person_id,
+                expected_version=expected_version(
+                    if_match, data.expected_version if data else None
+                ),
+            )
+        return NewVersion(version=result.version)
+
+    # ------------------------------------------------------------ goals
+
+    @post("/{plan_id:uuid}/goals", sync_to_thread=True, status_code=HTTP_201_CREATED)
+    def set_goal(
+        self,
+        *,
+        plans: NamedDependency[PlanApplication],
+        principal: NamedDependency[Principal],
+        plan_id: FromPath[UUID],
+        data: JSONBody[GoalBody],
+        if_match: IfMatch = None,
+    ) -> NewGoal:
+        with _strangers_learn_nothing(plans, plan_id, principal):
+            result = plans.set_goal(
+                plan_id,
+                by=principal.person_id,
+                title=data.title,
+                description=data.description,
+                due_on=data.due_on,
+                expected_version=expected_version(if_match, data.expected_version),
+            )
+        return NewGoal(goal_id=_created_id(result), version=result.version)
+
+    @patch("/{plan_id:uuid}/goals/{goal_id:uuid}", sync_to_thread=True)
+    def revise_goal(
+        self,
+        *,
+        plans: NamedDependency[PlanApplication],
+        principal: NamedDependency[Principal],
+        plan_id: FromPath[UUID],
+        goal_id: FromPath[UUID],
+        data: JSONBody[GoalChangeBody],
+        if_match: IfMatch = None,
+    ) -> NewVersion:
+        """Title, description or due date; fields left out keep their value."""
+
+        def revise(plan: PlanView, version: int) -> CommandResult:
+            goal = next((g for g in plan.goals if g.goal_id == goal_id), None)
+            if goal is None:
+                raise NotFoundError("no such goal in this plan")
+            return plans.revise_goal(
+                plan_id,
+                by=principal.person_id,
+                goal_id=goal_id,
+                title=_given(data.title, goal.title),
+                description=_given(data.description, goal.description),
+                due_on=_given(data.due_on, goal.due_on),
+                expected_version=version,
+            )
+
+        _require_changes(data, GoalChangeBody())
+        expected = expected_version(if_match, data.expected_version)
+        result = _merged(plans, plan_id, principal, expected, revise)
+        return NewVersion(version=result.version)
+
+    @post(
+        "/{plan_id:uuid}/goals/{goal_id:uuid}/evaluations",
+        sync_to_thread=True,
+        status_code=HTTP_200_OK,
+    )
+    def evaluate_goal(
+        self,
+        *,
+        plans: NamedDependency[PlanApplication],
+        principal: NamedDependency[Principal],
+        plan_id: FromPath[UUID],
+        goal_id: FromPath[UUID],
+        data: JSONBody[EvaluationBody],
+        if_match: IfMatch = None,
+    ) -> NewVersion:
+        """An evaluation dated today; its status becomes the goal's."""
+        with _strangers_learn_nothing(plans, plan_id, principal):
+            result = plans.evaluate_goal(
+                plan_id,
+                by=principal.person_id,
+                goal_id=goal_id,
+                status=data.status,
+                text=data.text,
+                expected_version=expected_version(if_match, data.expected_version),
+            )
+        return NewVersion(version=result.version)
+
+    # ------------------------------------------------------- activities
+
+    @post("/{plan_id:uuid}/activities", sync_to_thread=True, status_code=HTTP_201_CREATED)
+    def add_activity(
+        self,
+        *,
+        plans: NamedDependency[PlanApplication],
+        principal: NamedDependency[Principal],
+        plan_id: FromPath[UUID],
+        data: JSONBody[ActivityBody],
+        if_match: IfMatch = None,
+    ) -> NewActivity:
+        with _strangers_learn_nothing(plans, plan_id, principal):
+            result = plans.add_activity(
+                plan_id,
+                by=principal.person_id,
+                title=data.title,
+                description=data.description,
+                responsible_participant_id=data.responsible_participant_id,
+                due_on=data.due_on,
+                goal_id=data.goal_id,
+                expected_version=expected_version(if_match, data.expected_version),
+            )
+        return NewActivity(activity_id=_created_id(result), version=result.version)
+
+    @patch("/{plan_id:uuid}/activities/{activity_id:uuid}", sync_to_thread=True)
+    def change_activity(
+        self,
+        *,
+        plans: NamedDependency[PlanApplication],
+        principal: NamedDependency[Principal],
+        plan_id: FromPath[UUID],
+        activity_id: FromPath[UUID],
+        data: JSONBody[ActivityChangeBody],
+        if_match: IfMatch = None,
+    ) -> NewVersion:
+        """Fields left out keep their value; status "completed" completes it (dated today)."""
+        _require_changes(data, ActivityChangeBody())
+        fields = msgspec.structs.replace(data, status=msgspec.UNSET, expected_version=None)
+        has_fields = fields != ActivityChangeBody()
+
+        def change(plan: PlanView, version: int) -> CommandResult:
+            old = next((a for a in plan.activities if a.activity_id == activity_id), None)
+            if old is None:
+                raise NotFoundError("no such activity in this plan")
+            status = _given(data.status, old.status)
+            completing = status is ActivityStatus.COMPLETED and old.status is not status
+            result = None
+            if has_fields or not completing:
+                result = plans.change_activity(
+                    plan_id,
+                    by=principal.person_id,
+                    activity_id=activity_id,
+                    title=_given(data.title, old.title),
+                    description=_given(data.description, old.description),
+                    responsible_participant_id=_given(
+                        data.responsible_participant_id, old.responsible_participant_id
+                    ),
+                    due_on=_given(data.due_on, old.due_on),
+                    goal_id=_given(data.goal_id, old.goal_id),
+                    status=old.status if completing else status,
+                    expected_version=version,
+                )
+                version = result.version
+            if completing:
+                result = plans.complete_activity(
+                    plan_id,
+                    by=principal.person_id,
+                    activity_id=activity_id,
+                    expected_version=version,
+                )
+            assert result is not None
+            return result
+
+        expected = expected_version(if_match, data.expected_version)
+        result = _merged(plans, plan_id, principal, expected, change)
+        return NewVersion(version=result.version)
+
+    # ------------------------------------------------- minutes and talk
+
+    @post("/{plan_id:uuid}/minutes", sync_to_thread=True, status_code=HTTP_201_CREATED)
+    def record_minutes(
+        self,
+        *,
+        plans: NamedDependency[PlanApplication],
+        principal: NamedDependency[Principal],
+        plan_id: FromPath[UUID],
+        data: JSONBody[MinutesBody],
+        if_match: IfMatch = None,
+    ) -> NewMinutes:
+        with _strangers_learn_nothing(plans, plan_id, principal):
+            result = plans.record_minutes(
+                plan_id,
+                by=principal.person_id,
+                met_on=data.met_on,
+                attendee_ids=tuple(data.attendee_ids),
+                notes=data.notes,
+                decisions=data.decisions,
+                expected_version=expected_version(if_match, data.expected_version),
+            )
+        return NewMinutes(minutes_id=_created_id(result), version=result.version)
+
+    @post("/{plan_id:uuid}/comments", sync_to_thread=True, status_code=HTTP_201_CREATED)
+    def post_comment(
+        self,
+        *,
+        plans: NamedDependency[PlanApplication],
+        principal: NamedDependency[Principal],
+        plan_id: FromPath[UUID],
+        data: JSONBody[CommentBody],
+        if_match: IfMatch = None,
+    ) -> NewComment:
+        """On a goal, activity or minutes; reading that section is enough."""
+        with _strangers_learn_nothing(plans, plan_id, principal):
+            result = plans.post_comment(
+                plan_id,
+                by=principal.person_id,
+                on_kind=data.on.kind,
+                on_id=data.on.id,
+                text=data.text,
+                expected_version=expected_version(if_match, data.expected_version),
+            )
+        return NewComment(comment_id=_created_id(result), version=result.version)
+
+    @post("/{plan_id:uuid}/messages", sync_to_thread=True, status_code=HTTP_201_CREATED)
+    def send_message(
+        self,
+        *,
+        plans: NamedDependency[PlanApplication],
+        principal: NamedDependency[Principal],
+        plan_id: FromPath[UUID],
+        data: JSONBody[MessageBody],
+        if_match: IfMatch = None,
+    ) -> NewMessage:
+        """To the listed participants, or to everyone else in the group ("all")."""
+        with _strangers_learn_nothing(plans, plan_id, principal):
+            result = plans.send_message(
+                plan_id,
+                by=principal.person_id,
+                recipient_ids=None if data.to == "all" else tuple(data.to),
+                subject=data.subject,
+                body=data.body,
+                expected_version=expected_version(if_match, data.expected_version),
+            )
+        return NewMessage(message_id=_created_id(result), version=result.version)
+
+    @post("/{plan_id:uuid}/calendar", sync_to_thread=True, status_code=HTTP_201_CREATED)
+    def add_calendar_entry(
+        self,
+        *,
+        plans: NamedDependency[PlanApplication],
+        principal: NamedDependency[Principal],
+        plan_id: FromPath[UUID],
+        data: JSONBody[CalendarEntryBody],
+        if_match: IfMatch = None,
+    ) -> NewCalendarEntry:
+        with _strangers_learn_nothing(plans, plan_id, principal):
+            result = plans.add_calendar_entry(
+                plan_id,
+                by=principal.person_id,
+                title=data.title,
+                starts_at=data.starts_at,
+                ends_at=data.ends_at,
+                location=data.location,
+                expected_version=expected_version(if_match, data.expected_version),
+            )
+        return NewCalendarEntry(entry_id=_created_id(result), version=result.version)
+
+    # -------------------------------------------------------- lifecycle
+
+    @post("/{plan_id:uuid}/close", sync_to_thread=True, status_code=HTTP_200_OK)
+    def close_plan(
+        self,
+        *,
+        plans: NamedDependency[PlanApplication],
+        principal: NamedDependency[Principal],
+        plan_id: FromPath[UUID],
+        data: JSONBody[CloseBody],
+        if_match: IfMatch = None,
+    ) -> NewVersion:
+        """Closed: every further content write answers 409 until it is reopened."""
+        with _strangers_learn_nothing(plans, plan_id, principal):
+            result = plans.close_plan(
+                plan_id,
+                by=principal.person_id,
+                ended_on=data.ended_on,
+                reason=data.reason,
+                expected_version=expected_version(if_match, data.expected_version),
+            )
+        return NewVersion(version=result.version)
+
+    @post("/{plan_id:uuid}/reopen", sync_to_thread=True, status_code=HTTP_200_OK)
+    def reopen_plan(
+        self,
+        *,
+        plans: NamedDependency[PlanApplication],
+        principal: NamedDependency[Principal],
+        plan_id: FromPath[UUID],
+        data: JSONBody[VersionBody | None] = None,
+        if_match: IfMatch = None,
+    ) -> NewVersion:
+        with _strangers_learn_nothing(plans, plan_id, principal):
+            result = plans.reopen_plan(
+                plan_id,
+                by=principal.person_id,
+                expected_version=expected_version(
+                    if_match, data.expected_version if data else None
+                ),
+            )
+        return NewVersion(version=result.version)
