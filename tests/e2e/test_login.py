@@ -363,3 +363,13 @@ def test_more_than_thirty_login_requests_a_minute_from_one_address_answer_429(we
     assert response.headers["retry-after"] == "60"
     web.clock.advance(timedelta(minutes=1))
     assert attempt(web, "feil passord her", username="nobody") == 401
+
+
+def test_malformed_json_is_bad_input_answered_422(web: Web) -> None:
+    response = web.client.post(
+        LOGIN,
+        content=b'{"username": "kari", "password"',
+        headers={"content-type": "application/json"},
+    )
+    assert response.status_code == 422
+    assert response.json()["type"] == "/problems/422"

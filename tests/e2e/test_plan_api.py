@@ -638,14 +638,14 @@ def test_an_unknown_field_is_refused_by_name(web: Web, group: Group) -> None:
     assert version_of(web, group.plan_id) == version
 
 
-def test_malformed_json_is_a_bad_request_and_nothing_is_written(web: Web, group: Group) -> None:
+def test_malformed_json_is_bad_input_and_nothing_is_written(web: Web, group: Group) -> None:
     version = version_of(web, group.plan_id)
     response = web.client.post(
         group.url("/goals"),
         content='{"title": "Mål",'.encode(),
         headers=group.headers | {"content-type": "application/json"},
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.headers["content-type"].startswith("application/problem+json")
     assert "Traceback" not in response.text
     assert version_of(web, group.plan_id) == version

@@ -15,7 +15,7 @@ from eventsourcing.persistence import (
     OperationalError,
 )
 from litestar import Request, Response
-from litestar.exceptions import ValidationException
+from litestar.exceptions import ClientException, ValidationException
 from litestar.plugins.problem_details import (
     ProblemDetailsConfig,
     ProblemDetailsException,
@@ -104,11 +104,26 @@ def _detail(exc: Exception) -> str:
     return str(exc)
 
 
+def _client_problem(exc: Exception) -> ProblemDetailsException:
+    """A body litestar could not read (e.g. malformed JSON) is bad input: 422, like the rest."""
+    assert isinstance(exc, ClientException)
+    status = 422 if exc.status_code == 400 else exc.status_code
+    return ProblemDetailsException(
+        status_code=status,
+        title="Ugyldig forespørsel" if status == 422 else str(exc.detail),
+        detail="The request body could not be read" if status == 422 else str(exc.detail),
+        type_=f"/problems/{status}",
+    )
+
+
 def problem_details_plugin() -> ProblemDetailsPlugin:
     return ProblemDetailsPlugin(
         ProblemDetailsConfig(
             enable_for_all_http_exceptions=True,
-            exception_to_problem_detail_map={cls: _to_problem(cls) for cls in ERROR_TABLE},
+            exception_to_problem_detail_map={
+                ClientException: _client_problem,
+                **{cls: _to_problem(cls) for cls in ERROR_TABLE},
+            },
         )
     )
 
