@@ -96,8 +96,13 @@ class Settings:
         return _secrets(values)
 
     def event_store_env(self) -> dict[str, str]:
-        """The eventsourcing library's settings for the plan application."""
-        env = {"AGGREGATE_CACHE_MAXSIZE": str(self.aggregate_cache_size)}
+        """The eventsourcing library's settings for the plan application.
+
+        A cache size of 0 means no aggregate cache: the library reads an empty value
+        as "none" but 0 as "unbounded", and an absent one as the application's default.
+        """
+        cache_size = str(self.aggregate_cache_size) if self.aggregate_cache_size > 0 else ""
+        env = {"AGGREGATE_CACHE_MAXSIZE": cache_size}
         url = urlsplit(self.database_url)
         if url.scheme == "sqlite":
             path = unquote(url.path.removeprefix("/")) if url.netloc == "" else ""
@@ -106,7 +111,7 @@ class Settings:
             if path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
             env |= {
-                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "PERSISTENCE_MODULE": "stafett.persistence.sqlite_store:StafettSQLiteFactory",
                 "SQLITE_DBNAME": path,
                 "SQLITE_LOCK_TIMEOUT": "10",
                 "APPLICATION_RECORDER_TOPIC": (
@@ -116,7 +121,7 @@ class Settings:
         elif url.scheme in ("postgresql", "postgres"):
             query = parse_qs(url.query)
             env |= {
-                "PERSISTENCE_MODULE": "eventsourcing.postgres",
+                "PERSISTENCE_MODULE": "stafett.persistence.postgres_store:StafettPostgresFactory",
                 "POSTGRES_DBNAME": unquote(url.path.removeprefix("/")) or "stafett",
                 "POSTGRES_HOST": url.hostname or "127.0.0.1",
                 "POSTGRES_PORT": str(url.port or 5432),

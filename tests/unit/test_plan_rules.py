@@ -403,7 +403,7 @@ def test_the_owner_cannot_create_their_own_plan() -> None:
 def test_the_owner_and_the_coordinator_cannot_share_a_participant_id() -> None:
     """With one id for both, the coordinator's entry would silently replace the owner's."""
     shared = uuid4()
-    with pytest.raises(DomainError):
+    with pytest.raises(ValidationError):
         create_plan(creator_participant_id=shared, owner_participant_id=shared)
 
 
@@ -1464,6 +1464,18 @@ def test_a_message_goes_to_each_listed_recipient_once(group: Group) -> None:
     assert group.plan.state.messages[0].recipient_ids == (group.relative_pid, group.owner_pid)
 
 
+def test_a_sender_listed_among_the_recipients_is_left_out(group: Group) -> None:
+    group.plan.send_message(
+        by=group.relative,
+        at=LATER,
+        message_id=uuid4(),
+        recipient_ids=(group.relative_pid, group.owner_pid),
+        subject="Hei",
+        body="Hei",
+    )
+    assert group.plan.state.messages[0].recipient_ids == (group.owner_pid,)
+
+
 def test_a_message_to_an_unknown_or_removed_participant_is_refused(group: Group) -> None:
     remove(group, group.relative_pid)
     for recipient in [group.relative_pid, uuid4()]:
@@ -1756,6 +1768,35 @@ def test_every_event_names_its_actor_with_their_role_and_the_given_instant(group
         assert event.actor_role is role
         assert event.timestamp == at
         assert group.plan.modified_on == at
+
+
+def test_a_copy_of_a_plan_is_equal_and_changes_independently(group: Group) -> None:
+    CONTENT_COMMANDS["post_comment"](group, group.relative, AT)
+    CONTENT_COMMANDS["send_message"](group, group.relative, AT)
+    group.plan.collect_events()
+    CONTENT_COMMANDS["set_goal"](group, group.coordinator, AT)  # left pending
+    original = group.plan
+    saved = copy.deepcopy(original.state)
+    pending = list(original.pending_events)
+    clone = copy.deepcopy(original)
+    assert clone == original
+    assert clone.state == original.state
+    group.plan = clone
+    for name, command in [*CONTENT_COMMANDS.items(), *MANAGING_COMMANDS.items()]:
+        if name not in ("hand_over_coordinator", "close"):
+            command(group, group.coordinator, LATER)
+    MANAGING_COMMANDS["hand_over_coordinator"](group, group.coordinator, LATER)
+    MANAGING_COMMANDS["close"](group, group.provider, LATER)
+    clone.withdraw_consent(by=group.owner, at=LATER)
+    clone.reopen(by=group.provider, at=LATER)
+    clone.record_archive(by=group.provider, at=LATER, archive_id=uuid4(), digest="d")
+    assert clone.version == original.version + len(CONTENT_COMMANDS) + len(MANAGING_COMMANDS) + 3
+    assert original.state == saved
+    assert original.pending_events == pending
+    assert original.state.participants[group.relative_pid].rights == Rights()
+    assert original.state.coordinator_id == group.coordinator_pid
+    assert (len(original.state.comments), len(original.state.messages)) == (1, 1)
+    assert original.state.archives == []
 
 
 @pytest.mark.parametrize("command", sorted(ALL_COMMANDS))

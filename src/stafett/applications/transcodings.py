@@ -1,22 +1,59 @@
 """How plan events and snapshots are turned into stored bytes and back.
 
-The library's JSON transcoder knows UUID, Decimal and datetime; everything else
-that plan events carry is registered here. A plan snapshot holds the whole
-`PlanState` and is encoded in one piece with msgspec, which reads and writes
-typed dataclasses in C: decoding a 10,000-event plan's state stays in the
-low milliseconds instead of one Python call per nested object.
+Events: the library's JSON transcoder knows UUID, Decimal and datetime; everything
+else that plan events carry is registered here.
+
+Snapshots: the snapshot store has a transcoder of its own (`PlanSnapshotTranscoder`).
+A plan snapshot is one MessagePack document, decoded by msgspec into typed
+dataclasses in C with the cyclic garbage collector paused meanwhile (decoding
+allocates many objects, which would otherwise trigger collections over the whole
+heap). Datetimes are stored as RFC 3339 strings, so their offsets survive as they
+do in events; UUIDs as 16 bytes.
+
+The comments and messages logs are stored as lists of *chunks*, each an encoded
+MessagePack array of items, with their item counts. Encoding a snapshot copies the
+bytes of the chunks the plan already has (from the snapshot it was loaded from, or
+sealed by the previous snapshot) and encodes only the items appended since, as one
+new chunk; decoding one keeps the chunks as `msgspec.Raw` slices of the stored
+bytes, decoded when the log is first read (see `stafett.aggregates.logs`).
+
+Snapshots written by earlier versions (JSON, with the state as a JSON string
+inside) still decode, through the JSON transcoder.
 """
 
+import dataclasses
+import gc
+import typing
+from collections.abc import Callable, Sequence
 from dataclasses import is_dataclass
-from datetime import date
+from datetime import date, datetime
 from enum import Enum
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
+from uuid import UUID
 
 import msgspec
-from eventsourcing.persistence import JSONTranscoder, Transcoding
+from eventsourcing.persistence import JSONTranscoder, Transcoder, Transcoding
 
 from stafett.aggregates import values
+from stafett.aggregates.logs import AppendOnlyLog
 from stafett.aggregates.plan import PlanState
+
+T = TypeVar("T")
+
+
+def without_gc(decode: Callable[[Any], T], data: Any) -> T:
+    """`decode(data)` with the cyclic garbage collector paused (restored after)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return decode(data)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+# ---------------------------------------------------------------- events (JSON)
 
 
 class DateAsISO(Transcoding):
@@ -57,17 +94,65 @@ class DataclassAsDict(Transcoding):
         return msgspec.convert(data, self.type)
 
 
+# ------------------------------------------------------- the shape of PlanState
+
+_HINTS = typing.get_type_hints(PlanState)
+LOG_FIELDS: dict[str, type[Any]] = {
+    name: typing.get_args(hint)[0]
+    for name, hint in _HINTS.items()
+    if typing.get_origin(hint) is AppendOnlyLog
+}
+"""PlanState's append-only logs and the type of their items."""
+PLAIN_FIELDS = tuple(f.name for f in dataclasses.fields(PlanState) if f.name not in LOG_FIELDS)
+
+
+def _mirror(
+    name: str, log_type: Callable[[type[Any]], Any], empty_log: Callable[[], Any]
+) -> type[msgspec.Struct]:
+    """A msgspec Struct with PlanState's fields (and defaults), logs typed by `log_type`."""
+    fields: list[tuple[str, Any, Any]] = []
+    for f in dataclasses.fields(PlanState):
+        if f.name in LOG_FIELDS:
+            item_type = LOG_FIELDS[f.name]
+            fields.append((f.name, log_type(item_type), msgspec.field(default_factory=empty_log)))
+        elif f.default is not dataclasses.MISSING:
+            fields.append((f.name, _HINTS[f.name], f.default))
+        elif f.default_factory is not dataclasses.MISSING:
+            factory = f.default_factory
+            fields.append((f.name, _HINTS[f.name], msgspec.field(default_factory=factory)))
+        else:
+            fields.append((f.name, _HINTS[f.name], msgspec.NODEFAULT))
+    return msgspec.defstruct(name, fields, kw_only=True)
+
+
+# ------------------------------------------------ the former snapshots (JSON)
+
+_LegacyPlanState = _mirror("_LegacyPlanState", lambda item: list[item], list)  # type: ignore[valid-type]
+
+
+def _log_as_list(obj: Any) -> Any:
+    if isinstance(obj, AppendOnlyLog):
+        return list(obj)
+    raise NotImplementedError(type(obj))
+
+
 class PlanStateAsJSON(Transcoding):
+    """The former snapshot encoding (a JSON string in the JSON); kept to read old snapshots."""
+
     type = PlanState
     name = "stafett.PlanState"
-    _encoder = msgspec.json.Encoder()
-    _decoder = msgspec.json.Decoder(PlanState)
+    _encoder = msgspec.json.Encoder(enc_hook=_log_as_list)
+    _decoder = msgspec.json.Decoder(_LegacyPlanState)
 
     def encode(self, obj: PlanState) -> str:
         return self._encoder.encode(obj).decode()
 
     def decode(self, data: str) -> PlanState:
-        return self._decoder.decode(data)
+        legacy = without_gc(self._decoder.decode, data)
+        fields = {name: getattr(legacy, name) for name in PLAIN_FIELDS}
+        for name in LOG_FIELDS:
+            fields[name] = AppendOnlyLog(getattr(legacy, name))
+        return PlanState(**fields)
 
 
 def register_plan_transcodings(transcoder: JSONTranscoder) -> None:
@@ -80,3 +165,132 @@ def register_plan_transcodings(transcoder: JSONTranscoder) -> None:
             elif is_dataclass(obj):
                 transcoder.register(DataclassAsDict(obj))
     transcoder.register(PlanStateAsJSON())
+
+
+# ----------------------------------------------------- snapshots (MessagePack)
+
+SNAPSHOT_FORMAT = 2
+_PLAN_TOPIC = "stafett.plan:Plan"
+_AGGREGATE_KEYS = {"_created_on", "_modified_on", "state"}
+_SNAPSHOT_KEYS = {"timestamp", "topic", "state"}
+
+
+class _StoredLog(msgspec.Struct, array_like=True):
+    counts: list[int]
+    chunks: list[msgspec.Raw]
+
+
+_StoredPlanState = _mirror("_StoredPlanState", lambda _: _StoredLog, lambda: _StoredLog([], []))
+
+
+class _StoredPlanSnapshot(msgspec.Struct, array_like=True):
+    format: int
+    timestamp: datetime
+    topic: str
+    created_on: datetime
+    modified_on: datetime
+    state: _StoredPlanState  # type: ignore[valid-type]
+
+
+_encoder = msgspec.msgpack.Encoder(uuid_format="bytes")
+_chunk_decoders: dict[str, Callable[[Any], Sequence[Any]]] = {
+    name: partial(without_gc, msgspec.msgpack.Decoder(list[item_type]).decode)  # type: ignore[valid-type]
+    for name, item_type in LOG_FIELDS.items()
+}
+
+
+def _encode_items(items: Sequence[Any]) -> msgspec.Raw:
+    return msgspec.Raw(_encoder.encode(msgspec.to_builtins(items, builtin_types=(UUID,))))
+
+
+def seal_logs(state: PlanState) -> None:
+    """Encode each log's items appended since its last chunk as a new chunk, in place.
+
+    Taken before a snapshot of `state`: the snapshot then only copies chunk bytes,
+    and so does the next one, for these items.
+    """
+    for name in LOG_FIELDS:
+        log: AppendOnlyLog[Any] = getattr(state, name)
+        tail = log.tail()
+        if tail:
+            log.seal(_encode_items(tail), len(tail), _chunk_decoders[name])
+
+
+def _stored_log(log: AppendOnlyLog[Any]) -> list[Any]:
+    chunks: list[msgspec.Raw] = []
+    counts: list[int] = []
+    for data, count in log.encoded_chunks():
+        if not isinstance(data, msgspec.Raw):  # only this module makes chunks
+            raise TypeError(f"a log chunk of type {type(data).__name__}")
+        chunks.append(data)
+        counts.append(count)
+    tail = log.tail()
+    if tail:
+        chunks.append(_encode_items(tail))
+        counts.append(len(tail))
+    return [counts, chunks]
+
+
+class PlanSnapshotTranscoder(Transcoder):
+    """Plan snapshots as MessagePack; any other state through the JSON transcoder.
+
+    A stored plan snapshot is `[format, timestamp, topic, created_on, modified_on,
+    state]`, the state's logs each `[counts, chunks]`. JSON always starts with `{`,
+    a MessagePack array never does, so the first byte tells the two apart on decode.
+    """
+
+    def __init__(self, json: Transcoder) -> None:
+        self.json = json
+        self._decoder = msgspec.msgpack.Decoder(_StoredPlanSnapshot)
+
+    def encode(self, obj: Any) -> bytes:
+        aggregate = obj.get("state") if isinstance(obj, dict) else None
+        if (
+            not isinstance(aggregate, dict)
+            or obj.keys() != _SNAPSHOT_KEYS
+            or obj["topic"] != _PLAN_TOPIC
+            or aggregate.keys() != _AGGREGATE_KEYS
+            or not isinstance(aggregate["state"], PlanState)
+        ):
+            return self.json.encode(obj)
+        state: PlanState = aggregate["state"]
+        stored_state = msgspec.to_builtins(
+            {name: getattr(state, name) for name in PLAIN_FIELDS}, builtin_types=(UUID,)
+        )
+        for name in LOG_FIELDS:
+            stored_state[name] = _stored_log(getattr(state, name))
+        stored = [
+            SNAPSHOT_FORMAT,
+            obj["timestamp"].isoformat(),
+            obj["topic"],
+            aggregate["_created_on"].isoformat(),
+            aggregate["_modified_on"].isoformat(),
+            stored_state,
+        ]
+        return _encoder.encode(stored)
+
+    def decode(self, data: bytes) -> Any:
+        if data[:1] == b"{":
+            return self.json.decode(data)
+        stored = without_gc(self._decoder.decode, data)
+        if stored.format != SNAPSHOT_FORMAT:
+            msg = f"unknown plan snapshot format {stored.format}"
+            raise ValueError(msg)
+        stored_state = stored.state
+        fields = {name: getattr(stored_state, name) for name in PLAIN_FIELDS}
+        for name in LOG_FIELDS:
+            log: _StoredLog = getattr(stored_state, name)
+            if len(log.counts) != len(log.chunks):
+                raise ValueError(f"{name}: {len(log.counts)} counts for {len(log.chunks)} chunks")
+            fields[name] = AppendOnlyLog.from_chunks(
+                zip(log.chunks, log.counts, strict=True), _chunk_decoders[name]
+            )
+        return {
+            "timestamp": stored.timestamp,
+            "topic": stored.topic,
+            "state": {
+                "_created_on": stored.created_on,
+                "_modified_on": stored.modified_on,
+                "state": PlanState(**fields),
+            },
+        }

@@ -1,0 +1,111 @@
+"""The SQLite infrastructure factory: time-indexed events, snapshots in a rowid table.
+
+eventsourcing creates its snapshots table `WITHOUT ROWID`, which keeps each row in
+the primary key's b-tree; with rows of megabytes, finding the latest snapshot of a
+plan (or finding that it has none) reads through other plans' large rows, so a miss
+cost milliseconds. Here the snapshots live in an ordinary rowid table with the same
+key as a UNIQUE index: a lookup walks the small index and reads only the row found.
+
+A database made before keeps its snapshots: a `WITHOUT ROWID` snapshots table found
+at start is rebuilt as a rowid table once, in one transaction.
+
+Every connection also keeps a larger page cache (32 MiB instead of 2 MiB): a
+snapshot of a long plan is bigger than the default cache, so each load read it
+again from the file, page by page, at ten times the cost of reading it from the
+cache. (Mapping the file with `mmap_size` was slower still on this machine.)
+
+`settings.Settings.event_store_env` names `StafettSQLiteFactory` as the library's
+PERSISTENCE_MODULE (a topic naming the class, since this module also holds the
+library's factory class it subclasses).
+"""
+
+from eventsourcing.persistence import AggregateRecorder
+from eventsourcing.sqlite import (
+    SQLiteAggregateRecorder,
+    SQLiteConnection,
+    SQLiteConnectionPool,
+    SQLiteCursor,
+    SQLiteFactory,
+)
+from eventsourcing.utils import Environment, EnvType
+
+from stafett.persistence.memory import keep_large_buffers_in_heap
+from stafett.persistence.recorders import TimeIndexedSQLiteRecorder
+
+
+class SQLiteSnapshotRecorder(SQLiteAggregateRecorder):
+    """The library's aggregate recorder, in a rowid table with a UNIQUE key index."""
+
+    def construct_create_table_statements(self) -> list[str]:
+        table = self.events_table_name
+        return [
+            f"CREATE TABLE IF NOT EXISTS {table} ("
+            "originator_id TEXT NOT NULL, "
+            "originator_version INTEGER NOT NULL, "
+            "topic TEXT, "
+            "state BLOB)",
+            f"CREATE UNIQUE INDEX IF NOT EXISTS {table}_key "
+            f"ON {table} (originator_id, originator_version)",
+        ]
+
+    def _create_table(self, c: SQLiteCursor) -> None:
+        c.execute(
+            "SELECT sql FROM sqlite_master WHERE type='table' AND name=?",
+            (self.events_table_name,),
+        )
+        row = c.fetchone()
+        if row is not None and "WITHOUT ROWID" in str(row["sql"]).upper():
+            self._rebuild_as_rowid_table(c)
+        super()._create_table(c)
+
+    def _rebuild_as_rowid_table(self, c: SQLiteCursor) -> None:
+        table = self.events_table_name
+        old = f"{table}_without_rowid"
+        c.execute(f"ALTER TABLE {table} RENAME TO {old}")
+        super()._create_table(c)
+        c.execute(
+            f"INSERT INTO {table} (originator_id, originator_version, topic, state) "
+            f"SELECT originator_id, originator_version, topic, state FROM {old} "
+            "ORDER BY originator_id, originator_version"
+        )
+        c.execute(f"DROP TABLE {old}")
+
+
+PAGE_CACHE_KIB = 32 * 1024
+
+
+class TunedSQLiteConnectionPool(SQLiteConnectionPool):
+    """The library's pool; each new connection has a larger page cache."""
+
+    def _create_connection(self) -> SQLiteConnection:
+        connection = super()._create_connection()
+        if not self.is_sqlite_memory_mode:
+            cursor = connection.cursor()
+            cursor.execute(f"PRAGMA cache_size = -{PAGE_CACHE_KIB}")
+            cursor.sqlite_cursor.close()
+        return connection
+
+
+class StafettSQLiteFactory(SQLiteFactory):
+    """Events in the time-indexed application recorder; snapshots in a rowid table."""
+
+    application_recorder_class = TimeIndexedSQLiteRecorder
+
+    def __init__(self, env: Environment | EnvType | None) -> None:
+        keep_large_buffers_in_heap()
+        super().__init__(env)
+        library_pool = self.datastore.pool  # made by the datastore; no connection yet
+        self.datastore.pool = TunedSQLiteConnectionPool(
+            db_name=library_pool.db_name, lock_timeout=library_pool.lock_timeout
+        )
+        library_pool.close()
+
+    def aggregate_recorder(self, purpose: str = "events") -> AggregateRecorder:
+        if purpose != "snapshots":
+            return super().aggregate_recorder(purpose)
+        recorder = SQLiteSnapshotRecorder(
+            datastore=self.datastore, events_table_name="stored_" + purpose
+        )
+        if self.env_create_table():
+            recorder.create_table()
+        return recorder

@@ -1,0 +1,230 @@
+"""Snapshots and the aggregate cache on a real store.
+
+A plan loaded from its snapshots (by an application with no cache, as a restarted
+process would) must equal the plan the writing application holds, at every
+version; its comments and messages stay encoded until read, also through commands.
+"""
+
+import sqlite3
+from collections.abc import Iterator
+from datetime import timedelta, timezone
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import pytest
+from eventsourcing.application import LRUCache, Repository
+
+from stafett.aggregates.plan import Plan
+from stafett.aggregates.values import CommentTarget
+from stafett.applications.plans import SNAPSHOT_INTERVAL, PlanApplication
+from stafett.settings import Settings
+from tests.conftest import ManualClock
+from tests.integration.support import NewPlan, add_provider, new_plan
+
+OSLO_WINTER = timezone(timedelta(hours=1))
+
+
+def no_cache_env(database_url: str) -> dict[str, str]:
+    return Settings(database_url=database_url, aggregate_cache_size=0).event_store_env()
+
+
+@pytest.fixture
+def fresh(database_url: str, clock: ManualClock) -> Iterator[PlanApplication]:
+    """A second application with no aggregate cache: every load reads the store."""
+    app = PlanApplication(no_cache_env(database_url), clock=clock)
+    try:
+        yield app
+    finally:
+        app.close()
+
+
+def write_plan(plans: PlanApplication, clock: ManualClock, events: int) -> NewPlan:
+    """A plan of exactly `events` events: comments, messages, calendar entries, goals."""
+    plan = new_plan(plans)
+    kari = plan.coordinator_id
+    add_provider(plans, plan, "Per", "Lærer")
+    goal_id = plans.set_goal(plan.plan_id, by=kari, title="Lese").created_id
+    assert goal_id is not None
+    version = 3
+    while version < events:
+        clock.advance(timedelta(minutes=7))
+        kind = version % 5
+        if kind in (0, 2):
+            result = plans.post_comment(
+                plan.plan_id,
+                by=kari,
+                on_kind=CommentTarget.GOAL,
+                on_id=goal_id,
+                text=f"Kommentar {version} – «æøå»",
+            )
+        elif kind in (1, 3):
+            result = plans.send_message(
+                plan.plan_id, by=kari, recipient_ids=None, subject="Møte", body=f"Melding {version}"
+            )
+        else:
+            starts = (clock() + timedelta(days=3)).astimezone(OSLO_WINTER)
+            result = plans.add_calendar_entry(
+                plan.plan_id,
+                by=kari,
+                title=f"Møte {version}",
+                starts_at=starts,
+                ends_at=starts + timedelta(hours=1),
+            )
+        version = result.version
+    return plan
+
+
+def snapshot_versions(app: PlanApplication, plan_id: UUID) -> list[int]:
+    assert app.snapshots is not None
+    return [s.originator_version for s in app.snapshots.recorder.select_events(plan_id)]
+
+
+def loaded(app: PlanApplication, plan_id: UUID, version: int | None = None) -> Plan:
+    plan: Any = app.repository.get(plan_id, version=version)
+    assert isinstance(plan, Plan)
+    return plan
+
+
+def test_a_plan_reloaded_from_snapshots_equals_the_written_plan(
+    plans: PlanApplication, fresh: PlanApplication, clock: ManualClock
+) -> None:
+    events = 3 * SNAPSHOT_INTERVAL + 42
+    plan = write_plan(plans, clock, events)
+    assert snapshot_versions(plans, plan.plan_id) == [100, 200, 300]
+    written = loaded(plans, plan.plan_id)  # the writer's cached plan, never reloaded
+
+    reloaded = loaded(fresh, plan.plan_id)
+
+    assert reloaded.version == written.version == events
+    assert reloaded.state.comments.undecoded_chunks() > 0  # not read yet
+    assert reloaded.state == written.state
+    assert (reloaded.created_on, reloaded.modified_on) == (written.created_on, written.modified_on)
+    assert fresh.get_plan(plan.plan_id) == plans.get_plan(plan.plan_id)
+    # Offsets survive the snapshot as they do the events (not only the instants).
+    offsets = {e.starts_at.utcoffset() for e in fresh.get_plan(plan.plan_id).calendar}
+    assert offsets == {timedelta(hours=1)}
+    texts = [c.text for c in fresh.get_plan(plan.plan_id).comments]
+    assert texts[-1].endswith("«æøå»")
+
+    replay: Repository[UUID] = Repository(event_store=fresh.events)  # events only
+    for version in (99, 100, 101, 200, 250, 300, events):
+        from_snapshot = loaded(fresh, plan.plan_id, version)
+        from_events = replay.get(plan.plan_id, version=version)
+        assert isinstance(from_events, Plan)
+        assert from_snapshot.version == version
+        assert from_snapshot.state == from_events.state, version
+        view = fresh.plan_as_of(plan.plan_id, version=version)
+        assert len(view.comments) == len(from_events.state.comments)
+
+
+def test_commands_on_a_plan_from_a_snapshot_leave_its_logs_encoded(
+    plans: PlanApplication, database_url: str, clock: ManualClock
+) -> None:
+    plan = write_plan(plans, clock, SNAPSHOT_INTERVAL + 90)
+    kari = plan.coordinator_id
+    goal_id = plans.get_plan(plan.plan_id).goals[0].goal_id
+    restarted = PlanApplication(Settings(database_url=database_url).event_store_env(), clock=clock)
+    try:
+        for n in range(20):  # across the snapshot at 200
+            clock.advance()
+            restarted.post_comment(
+                plan.plan_id, by=kari, on_kind=CommentTarget.GOAL, on_id=goal_id, text=f"Ny {n}"
+            )
+            restarted.send_message(
+                plan.plan_id, by=kari, recipient_ids=None, subject="Hei", body=f"Ny {n}"
+            )
+        assert snapshot_versions(restarted, plan.plan_id) == [100, 200]
+        assert restarted.repository.cache is not None
+        cached: Any = restarted.repository.cache.get(plan.plan_id)
+        assert cached.version == SNAPSHOT_INTERVAL + 90 + 40
+        for log in (cached.state.comments, cached.state.messages):
+            assert log.undecoded_chunks() == 1  # the one from the snapshot at 100
+
+        assert restarted.get_plan(plan.plan_id) == plans.get_plan(plan.plan_id)
+        assert cached.state.comments.undecoded_chunks() == 0  # read by the view
+    finally:
+        restarted.close()
+    with PlanApplication(no_cache_env(database_url), clock=clock) as reader:
+        assert reader.get_plan(plan.plan_id) == plans.get_plan(plan.plan_id)
+
+
+def test_a_command_on_a_stale_cached_plan_sees_the_other_instances_writes(
+    plans: PlanApplication, database_url: str, clock: ManualClock
+) -> None:
+    """The cached copy is not fast-forwarded; a refusal or no-op is checked on fresh state."""
+    plan = new_plan(plans)
+    kari = plan.coordinator_id
+    other = PlanApplication(Settings(database_url=database_url).event_store_env(), clock=clock)
+    try:
+        assert other.get_plan(plan.plan_id).version == 1  # cached there at version 1
+        goal = plans.set_goal(plan.plan_id, by=kari, title="Lese")
+        plans.close_plan(plan.plan_id, by=kari, ended_on=clock().date())
+        plans.reopen_plan(plan.plan_id, by=kari)
+        assert goal.created_id is not None
+
+        # Needs the goal the other instance has not seen yet: decided again, fresh.
+        commented = other.post_comment(
+            plan.plan_id, by=kari, on_kind=CommentTarget.GOAL, on_id=goal.created_id, text="Bra"
+        )
+        assert commented.version == 5
+        assert [c.text for c in plans.get_plan(plan.plan_id).comments] == ["Bra"]
+        # Its own cache now holds the plan it saved.
+        assert other.repository.cache is not None
+        assert other.repository.cache.get(plan.plan_id).version == 5
+    finally:
+        other.close()
+
+
+def test_a_cache_size_of_0_means_no_cache(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'stafett.sqlite'}"
+    assert (
+        Settings(database_url=url, aggregate_cache_size=0).event_store_env()[
+            "AGGREGATE_CACHE_MAXSIZE"
+        ]
+        == ""
+    )
+    with PlanApplication(no_cache_env(url)) as app:
+        assert app.repository.cache is None
+    with PlanApplication(
+        Settings(database_url=url, aggregate_cache_size=7).event_store_env()
+    ) as app:
+        assert isinstance(app.repository.cache, LRUCache)
+        assert app.repository.cache.maxsize == 7
+    assert Settings.from_env({"STAFETT_AGGREGATE_CACHE_SIZE": "0"}).aggregate_cache_size == 0
+
+
+def test_an_sqlite_database_from_before_keeps_its_snapshots(
+    tmp_path: Path, clock: ManualClock
+) -> None:
+    """A WITHOUT ROWID snapshots table is rebuilt as a rowid table; old JSON snapshots load."""
+    path = tmp_path / "stafett.sqlite"
+    url = f"sqlite:///{path}"
+    stock = Settings(database_url=url).event_store_env() | {
+        "PERSISTENCE_MODULE": "eventsourcing.sqlite"
+    }
+    with PlanApplication(stock, clock=clock) as before:
+        plan = write_plan(before, clock, SNAPSHOT_INTERVAL + 5)
+        at_100 = loaded(before, plan.plan_id, SNAPSHOT_INTERVAL)
+        legacy = before.mapper.to_stored_event(Plan.Snapshot.take(at_100))  # JSON in JSON
+        assert legacy.state.startswith(b"{")
+        expected = before.get_plan(plan.plan_id)
+    with sqlite3.connect(path) as conn:
+        (sql,) = conn.execute(
+            "SELECT sql FROM sqlite_master WHERE name='stored_snapshots'"
+        ).fetchone()
+        assert "WITHOUT ROWID" in sql
+        conn.execute("UPDATE stored_snapshots SET state=?", (legacy.state,))
+
+    with PlanApplication(no_cache_env(url), clock=clock) as after:
+        assert loaded(after, plan.plan_id).state.comments.undecoded_chunks() == 0  # JSON
+        assert after.get_plan(plan.plan_id) == expected
+        assert snapshot_versions(after, plan.plan_id) == [SNAPSHOT_INTERVAL]
+    with sqlite3.connect(path) as conn:
+        (sql,) = conn.execute(
+            "SELECT sql FROM sqlite_master WHERE name='stored_snapshots'"
+        ).fetchone()
+        assert "WITHOUT ROWID" not in sql
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+        assert "stored_snapshots_key" in tables
+        assert "stored_snapshots_without_rowid" not in tables
