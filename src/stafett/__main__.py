@@ -15,6 +15,7 @@ from stafett.applications.accounts import OtpChannel
 from stafett.applications.demo import ensure_demo
 from stafett.bootstrap import build_web, services
 from stafett.settings import Settings, SettingsError
+from stafett.web.logging import configure_logging
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -122,8 +123,16 @@ def _serve(settings: Settings, host: str, port: int) -> int:
             file=sys.stderr,
         )
         return 2
+    configure_logging(json_lines=settings.environment == "production")
     with services(settings) as built:
-        uvicorn.run(build_web(settings, built), host=host, port=port, log_level="info")
+        uvicorn.run(
+            build_web(settings, built),
+            host=host,
+            port=port,
+            log_config=None,
+            access_log=False,
+            server_header=False,
+        )
     return 0
 
 

@@ -16,6 +16,8 @@ from stafett.web.api.plans import PlanController
 from stafett.web.api.session import CSRF_HEADER, SessionController
 from stafett.web.auth import Policy, check_policies, policy, policy_guard
 from stafett.web.errors import RETRY_AFTER_SECONDS, internal_error_handler, problem_details_plugin
+from stafett.web.headers import SecurityHeadersMiddleware
+from stafett.web.logging import RequestLogMiddleware
 from stafett.web.state import ACCOUNTS, PLANS
 
 # Login steps run before any session exists; they are guarded by SameSite=Strict
@@ -53,6 +55,7 @@ def create_app(
         route_handlers=[health, SessionController, HistoryController, PlanController],
         state=State({PLANS: plans, ACCOUNTS: accounts}),
         guards=[policy_guard],
+        logging_config=None,  # configure_logging owns logging; litestar must not reset it
         csrf_config=CSRFConfig(
             secret=secret_key,
             cookie_name="__Host-csrf",
@@ -73,6 +76,8 @@ def create_app(
         else None,
     )
     check_policies(app)
+    # Route middleware runs only after routing and never sees 404/405: wrap the whole handler.
+    app.asgi_handler = RequestLogMiddleware(SecurityHeadersMiddleware(app.asgi_handler))
     return app
 
 

@@ -1,0 +1,153 @@
+"""Security headers on every HTTP response (SEC-HDR-01..06).
+
+`SecurityHeadersMiddleware` is a plain ASGI middleware, not a litestar
+`ASGIMiddleware`: litestar builds its middleware stack per route, after routing,
+so middleware passed to `Litestar(middleware=[...])` never sees the 404 for an
+unknown path or the 405 for a wrong method. `create_app` therefore wraps the
+whole ASGI handler (`app.asgi_handler`), which also holds litestar's exception
+handling, so problem-details answers and 500s pass through here as well.
+
+Each response gets a fresh 128-bit CSP nonce. It is chosen before the request
+reaches the app and kept in `scope["state"]["csp_nonce"]` (`request.state` in a
+handler, `csp_nonce(request.scope)` anywhere), so templates can put it on
+their `<script nonce=…>` tags.
+
+The OpenAPI schema: only `/schema/openapi.json` is supported. The Scalar UI at
+`/schema` loads an unpinned ("latest") script and a stylesheet from a CDN
+without subresource integrity, and uses inline styles and scripts; making it
+work would mean allowing a third-party origin and `'unsafe-inline'`, exactly
+what the policy forbids. So paths under `/schema` get the same CSP as every
+other path, and the UI page stays blank in a browser. Point a local viewer at
+the JSON instead. The schema holds no personal data, so only there is
+`Cache-Control` left to the handler.
+"""
+
+import base64
+import json
+import secrets
+from collections.abc import Iterable
+from typing import Any
+
+from litestar.enums import ScopeType
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+CSP_NONCE = "csp_nonce"
+SCHEMA_PREFIX = "/schema"
+
+_FIXED_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (b"strict-transport-security", b"max-age=31536000; includeSubDomains"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"cross-origin-resource-policy", b"same-origin"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+    (b"x-frame-options", b"DENY"),
+)
+_NO_STORE = (b"cache-control", b"no-store")
+# Headers that would name the software and its version (SEC-HDR-06).
+_REMOVED = frozenset({b"server", b"x-powered-by"})
+
+_FALLBACK_BODY = json.dumps(
+    {
+        "status": 500,
+        "title": "Noe gikk galt",
+        "detail": "Noe gikk galt. Prøv igjen senere.",
+    },
+    ensure_ascii=False,
+).encode()
+
+
+def new_nonce() -> str:
+    """128 random bits, base64-encoded, for one response's CSP."""
+    return base64.b64encode(secrets.token_bytes(16)).decode("ascii")
+
+
+def content_security_policy(nonce: str) -> str:
+    return (
+        "default-src 'none'; "
+        f"script-src 'self' 'nonce-{nonce}'; "
+        "style-src 'self'; "
+        "img-src 'self' data:; "
+        "connect-src 'self'; "
+        "font-src 'self'; "
+        "form-action 'self'; "
+        "frame-ancestors 'none'; "
+        "base-uri 'none'; "
+        "object-src 'none'"
+    )
+
+
+def csp_nonce(scope: Scope) -> str:
+    """The nonce of the response being built for this request."""
+    nonce: str = scope["state"][CSP_NONCE]
+    return nonce
+
+
+def is_schema_path(path: str) -> bool:
+    return path == SCHEMA_PREFIX or path.startswith(SCHEMA_PREFIX + "/")
+
+
+def security_headers(nonce: str, *, cacheable: bool) -> list[tuple[bytes, bytes]]:
+    """The headers this middleware sets, replacing any of the same name."""
+    headers = [(b"content-security-policy", content_security_policy(nonce).encode("ascii"))]
+    headers.extend(_FIXED_HEADERS)
+    if not cacheable:
+        headers.append(_NO_STORE)
+    return headers
+
+
+def merge_headers(
+    existing: Iterable[tuple[bytes, bytes]], ours: list[tuple[bytes, bytes]]
+) -> list[tuple[bytes, bytes]]:
+    """Drop the handler's copies of our headers and the revealing ones, then add ours."""
+    replaced = {name for name, _ in ours} | _REMOVED
+    kept = [(name, value) for name, value in existing if name.lower() not in replaced]
+    return kept + ours
+
+
+class SecurityHeadersMiddleware:
+    """Adds the security headers to every HTTP response; other scopes pass through."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP:
+            await self.app(scope, receive, send)
+            return
+        nonce = new_nonce()
+        state: dict[str, Any] = scope.setdefault("state", {})
+        state[CSP_NONCE] = nonce
+        ours = security_headers(nonce, cacheable=is_schema_path(scope["path"]))
+        started = False
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                message["headers"] = merge_headers(message.get("headers", ()), ours)
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception:
+            # Litestar answers errors itself; this is for a failure in that
+            # machinery, so that even then the client gets no bare answer.
+            if not started:
+                await _send_fallback_error(send, ours)
+            raise
+
+
+async def _send_fallback_error(send: Send, headers: list[tuple[bytes, bytes]]) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 500,
+            "headers": [
+                (b"content-type", b"application/problem+json; charset=utf-8"),
+                (b"content-length", str(len(_FALLBACK_BODY)).encode("ascii")),
+                *headers,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": _FALLBACK_BODY, "more_body": False})

@@ -1,0 +1,206 @@
+"""Structured logs: one configuration for structlog and stdlib, request ids, the access log.
+
+Every line, our own and those of uvicorn and litestar, goes through the same
+processors (SEC-LOG-02): context variables (so `request_id` is on each line of a
+request), level, `ts` in UTC with `Z`, then `redact_secrets`, rendered as JSON
+lines in production and for people at a console in development.
+
+The access log is our own `RequestLogMiddleware`, not litestar's `StructlogPlugin`:
+
+- the plugin's `LoggingMiddleware` writes a request line and a separate response
+  line, and has no duration field;
+- it is route middleware, so the 404s and 405s of unmatched requests, which
+  probes produce in bulk, would never be logged;
+- the plugin calls `structlog.configure` and `logging.config.dictConfig` each
+  time an app is built, replacing this configuration and its redaction;
+- its defaults log bodies, cookies and headers (tech notes §3); restricting the
+  field tuples fixes that, but leaves the three points above.
+
+The middleware logs exactly one `http_request` line per request with method,
+path, path parameters, status and duration, never the query string (it may hold
+names), headers, cookies or bodies. Like `SecurityHeadersMiddleware`, it wraps
+litestar's whole ASGI handler so that unmatched requests are covered.
+"""
+
+import logging
+import re
+import sys
+import time
+import uuid
+from collections.abc import Mapping
+from typing import Any, TextIO
+
+import structlog
+from litestar.enums import ScopeType
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from structlog.types import EventDict, Processor, WrappedLogger
+
+REDACTED = "[redacted]"
+REQUEST_ID_HEADER = b"x-request-id"
+# Key names compared case-insensitively, with "-" read as "_". Beyond the names
+# in SEC-LOG-05 this covers our CSRF header and cookie names.
+SECRET_KEYS = frozenset(
+    {
+        "password",
+        "current_password",
+        "new_password",
+        "code",
+        "token",
+        "csrf",
+        "cookie",
+        "authorization",
+        "session",
+        "set_cookie",
+        "csrf_token",
+        "x_csrftoken",
+        "__host_csrf",
+        "__host_sid",
+        "proxy_authorization",
+    }
+)
+# Third-party loggers whose lines must be structured too. uvicorn's access log
+# carries the query string and the client address: it is kept at WARNING, so
+# that `http_request` is the only access line. httpx logs whole URLs at INFO.
+_ROUTED_LOGGERS: dict[str, int] = {
+    "uvicorn": logging.NOTSET,
+    "uvicorn.error": logging.NOTSET,
+    "uvicorn.access": logging.WARNING,
+    "uvicorn.asgi": logging.NOTSET,
+    "litestar": logging.NOTSET,
+    "httpx": logging.WARNING,
+    "httpcore": logging.WARNING,
+}
+ROUTED_LOGGERS = tuple(_ROUTED_LOGGERS)
+
+_VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9-]{8,64}")
+access_log = structlog.get_logger("stafett.web.access")
+
+
+def _is_secret(key: object) -> bool:
+    if isinstance(key, bytes):
+        key = key.decode("latin-1")
+    return isinstance(key, str) and key.lower().replace("-", "_") in SECRET_KEYS
+
+
+def _redact(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: REDACTED if _is_secret(k) else _redact(v) for k, v in value.items()}
+    if isinstance(value, tuple) and len(value) == 2 and _is_secret(value[0]):
+        return (value[0], REDACTED)  # a (name, value) pair, as in raw headers
+    if isinstance(value, list):
+        return [_redact(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_redact(v) for v in value)
+    return value
+
+
+def redact_secrets(_logger: WrappedLogger, _method: str, event_dict: EventDict) -> EventDict:
+    """Replace the value of every secret-named key, at any depth, with "[redacted]"."""
+    return {k: REDACTED if _is_secret(k) else _redact(v) for k, v in event_dict.items()}
+
+
+def configure_logging(
+    *, json_lines: bool, stream: TextIO | None = None, level: int = logging.INFO
+) -> None:
+    """Send structlog and stdlib logging through one handler on the root logger.
+
+    Replaces the root logger's handlers, so call it once at start-up, and run
+    uvicorn with `log_config=None` so it does not install its own afterwards.
+    Loggers are not cached on first use, so a later call (tests) takes effect
+    for module-level loggers too.
+    """
+    shared: list[Processor] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True, key="ts"),
+        redact_secrets,
+    ]
+    target = stream if stream is not None else sys.stderr
+    renderer: list[Processor] = (
+        [structlog.processors.format_exc_info, structlog.processors.JSONRenderer()]
+        if json_lines
+        else [structlog.dev.ConsoleRenderer(colors=target.isatty())]
+    )
+    structlog.configure(
+        processors=[
+            structlog.stdlib.filter_by_level,
+            *shared,
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=False,
+    )
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=shared,
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *renderer],
+    )
+    handler = logging.StreamHandler(target)
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    root.handlers = [handler]
+    root.setLevel(level)
+    for name, logger_level in _ROUTED_LOGGERS.items():
+        logger = logging.getLogger(name)
+        logger.handlers = []
+        logger.propagate = True
+        logger.setLevel(logger_level)
+
+
+def request_id_from(scope: Scope) -> str:
+    """The caller's `X-Request-ID` if it is well formed, else a new one."""
+    for name, value in scope["headers"]:
+        if name.lower() == REQUEST_ID_HEADER:
+            candidate = value.decode("latin-1")
+            if _VALID_REQUEST_ID.fullmatch(candidate):
+                return candidate
+            break
+    return uuid.uuid4().hex
+
+
+class RequestLogMiddleware:
+    """Gives each HTTP request an id, binds it for its log lines and logs the request.
+
+    The id is bound with structlog's context variables for the length of the
+    request, returned as `X-Request-ID`, and the bindings are undone afterwards.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP:
+            await self.app(scope, receive, send)
+            return
+        request_id = request_id_from(scope)
+        method, path = scope["method"], scope["path"]
+        status = 500  # unless the app gets as far as starting a response
+        started = time.perf_counter()
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [
+                    *(
+                        (name, value)
+                        for name, value in message.get("headers", ())
+                        if name.lower() != REQUEST_ID_HEADER
+                    ),
+                    (REQUEST_ID_HEADER, request_id.encode("ascii")),
+                ]
+            await send(message)
+
+        with structlog.contextvars.bound_contextvars(request_id=request_id):
+            try:
+                await self.app(scope, receive, send_with_id)
+            finally:
+                access_log.info(
+                    "http_request",
+                    method=method,
+                    path=path,
+                    path_params={k: str(v) for k, v in scope.get("path_params", {}).items()},
+                    status=status,
+                    duration_ms=round((time.perf_counter() - started) * 1000, 1),
+                )
