@@ -642,3 +642,14 @@ def test_a_refused_command_leaves_the_cached_plan_untouched(
         plans.set_goal(plan.plan_id, by=plan.coordinator_id, title="Mål")
 
     assert plans.get_plan(plan.plan_id) == before
+
+
+def test_a_stranger_with_a_stale_version_learns_nothing_about_the_plan(
+    plans: PlanApplication,
+) -> None:
+    """Someone outside the plan gets 'not a participant', never the plan's version."""
+    plan = new_plan(plans)
+    stranger = register(plans, "Sara", "Fremmed")
+    with pytest.raises(NotAParticipantError) as refused:
+        plans.set_goal(plan.plan_id, by=stranger, title="Mål", expected_version=99)
+    assert "version" not in str(refused.value)

@@ -36,7 +36,7 @@ from eventsourcing.persistence import (
     Recording,
 )
 
-from stafett.aggregates.errors import ValidationError
+from stafett.aggregates.errors import NotAParticipantError, ValidationError
 from stafett.aggregates.person import Person, PersonDetails
 from stafett.aggregates.plan import Plan
 from stafett.aggregates.values import (
@@ -214,6 +214,7 @@ class PlanApplication(Application[UUID]):
     def _command(
         self,
         plan_id: UUID,
+        by: UUID,
         expected_version: int | None,
         decide: Callable[[Plan, datetime], None],
         created_id: UUID | None = None,
@@ -235,6 +236,12 @@ class PlanApplication(Application[UUID]):
             plan = self._load(plan_id)
         conflicts = 0
         while True:
+            if plan.state.participant_of(by) is None:
+                # Outside the plan group nothing is revealed, not even a version.
+                if not fresh:
+                    plan, fresh = self._load(plan_id), True
+                    continue
+                raise NotAParticipantError("the person is not in this plan group")
             if expected_version is not None and plan.version != expected_version:
                 if not fresh:
                     plan, fresh = self._load(plan_id), True
@@ -358,6 +365,7 @@ class PlanApplication(Application[UUID]):
         def add(person_id: UUID) -> CommandResult:
             return self._command(
                 plan_id,
+                by,
                 expected_version,
                 lambda plan, at: plan.add_participant(
                     by=by,
@@ -384,6 +392,7 @@ class PlanApplication(Application[UUID]):
     ) -> CommandResult:
         return self._command(
             plan_id,
+            by,
             expected_version,
             lambda plan, at: plan.change_participant(
                 by=by, at=at, participant_id=participant_id, responsibility=responsibility
@@ -401,6 +410,7 @@ class PlanApplication(Application[UUID]):
     ) -> CommandResult:
         return self._command(
             plan_id,
+            by,
             expected_version,
             lambda plan, at: plan.change_rights(
                 by=by, at=at, participant_id=participant_id, rights=rights
@@ -412,6 +422,7 @@ class PlanApplication(Application[UUID]):
     ) -> CommandResult:
         return self._command(
             plan_id,
+            by,
             expected_version,
             lambda plan, at: plan.remove_participant(by=by, at=at, participant_id=participant_id),
         )
@@ -421,6 +432,7 @@ class PlanApplication(Application[UUID]):
     ) -> CommandResult:
         return self._command(
             plan_id,
+            by,
             expected_version,
             lambda plan, at: plan.hand_over_coordinator(
                 by=by, at=at, participant_id=participant_id
@@ -432,6 +444,7 @@ class PlanApplication(Application[UUID]):
     ) -> CommandResult:
         return self._command(
             plan_id,
+            by,
             expected_version,
             lambda plan, at: plan.renew_consent(by=by, at=at, consent=consent),
         )
@@ -441,6 +454,7 @@ class PlanApplication(Application[UUID]):
     ) -> CommandResult:
         return self._command(
             plan_id,
+            by,
             expected_version,
             lambda plan, at: plan.change_consent_scope(by=by, at=at, scope=scope),
         )
@@ -449,14 +463,14 @@ class PlanApplication(Application[UUID]):
         self, plan_id: UUID, *, by: UUID, expected_version: int | None = None
     ) -> CommandResult:
         return self._command(
-            plan_id, expected_version, lambda plan, at: plan.reset_consent(by=by, at=at)
+            plan_id, by, expected_version, lambda plan, at: plan.reset_consent(by=by, at=at)
         )
 
     def withdraw_consent(
         self, plan_id: UUID, *, by: UUID, expected_version: int | None = None
     ) -> CommandResult:
         return self._command(
-            plan_id, expected_version, lambda plan, at: plan.withdraw_consent(by=by, at=at)
+            plan_id, by, expected_version, lambda plan, at: plan.withdraw_consent(by=by, at=at)
         )
 
     def set_goal(
@@ -472,6 +486,7 @@ class PlanApplication(Application[UUID]):
         goal_id = uuid4()
         return self._command(
             plan_id,
+            by,
             expected_version,
             lambda plan, at: plan.set_goal(
                 by=by, at=at, goal_id=goal_id, title=title, description=description, due_on=due_on
@@ -492,6 +507,7 @@ class PlanApplication(Application[UUID]):
     ) -> CommandResult:
         return self._command(
             plan_id,
+            by,
             expected_version,
             lambda plan, at: plan.revise_goal(
                 by=by, at=at, goal_id=goal_id, title=title, description=description, due_on=due_on
@@ -510,6 +526,7 @@ class PlanApplication(Application[UUID]):
     ) -> CommandResult:
         return self._command(
             plan_id,
+            by,
             expected_version,
             lambda plan, at: plan.evaluate_goal(
                 by=by, at=at, goal_id=goal_id, status=status, text=text
@@ -538,6 +555,7 @@ class PlanApplication(Application[UUID]):
         )
         return self._command(
             plan_id,
+            by,
             expected_version,
             lambda plan, at: plan.add_activity(by=by, at=at, activity=activity),
             activity.activity_id,
@@ -572,13 +590,14 @@ class PlanApplication(Application[UUID]):
             )
             plan.change_activity(by=by, at=at, activity=activity)
 
-        return self._command(plan_id, expected_version, change)
+        return self._command(plan_id, by, expected_version, change)
 
     def complete_activity(
         self, plan_id: UUID, *, by: UUID, activity_id: UUID, expected_version: int | None = None
     ) -> CommandResult:
         return self._command(
             plan_id,
+            by,
             expected_version,
             lambda plan, at: plan.complete_activity(by=by, at=at, activity_id=activity_id),
         )
@@ -603,6 +622,7 @@ class PlanApplication(Application[UUID]):
         )
         return self._command(
             plan_id,
+            by,
             expected_version,
             lambda plan, at: plan.record_minutes(by=by, at=at, minutes=minutes),
             minutes.minutes_id,
@@ -621,6 +641,7 @@ class PlanApplication(Application[UUID]):
         comment_id = uuid4()
         return self._command(
             plan_id,
+            by,
             expected_version,
             lambda plan, at: plan.post_comment(
                 by=by, at=at, comment_id=comment_id, on_kind=on_kind, on_id=on_id, text=text
@@ -641,6 +662,7 @@ class PlanApplication(Application[UUID]):
         message_id = uuid4()
         return self._command(
             plan_id,
+            by,
             expected_version,
             lambda plan, at: plan.send_message(
                 by=by,
@@ -669,6 +691,7 @@ class PlanApplication(Application[UUID]):
         )
         return self._command(
             plan_id,
+            by,
             expected_version,
             lambda plan, at: plan.add_calendar_entry(by=by, at=at, entry=entry),
             entry.entry_id,
@@ -685,6 +708,7 @@ class PlanApplication(Application[UUID]):
     ) -> CommandResult:
         return self._command(
             plan_id,
+            by,
             expected_version,
             lambda plan, at: plan.close(by=by, at=at, ended_on=ended_on, reason=reason),
         )
@@ -692,7 +716,9 @@ class PlanApplication(Application[UUID]):
     def reopen_plan(
         self, plan_id: UUID, *, by: UUID, expected_version: int | None = None
     ) -> CommandResult:
-        return self._command(plan_id, expected_version, lambda plan, at: plan.reopen(by=by, at=at))
+        return self._command(
+            plan_id, by, expected_version, lambda plan, at: plan.reopen(by=by, at=at)
+        )
 
     def record_archive(
         self, plan_id: UUID, *, by: UUID, digest: str, expected_version: int | None = None
@@ -700,6 +726,7 @@ class PlanApplication(Application[UUID]):
         archive_id = uuid4()
         return self._command(
             plan_id,
+            by,
             expected_version,
             lambda plan, at: plan.record_archive(
                 by=by, at=at, archive_id=archive_id, digest=digest

@@ -302,8 +302,9 @@ def _strangers_learn_nothing(
 ) -> Iterator[None]:
     """Turn a version conflict into the 404 of a missing plan for someone outside it.
 
-    The application compares versions before the plan's rules run, so without this
-    a stale If-Match would tell a stranger that the plan exists and its version.
+    The application already refuses strangers before it compares versions; this is
+    a second, web-side guard for the same promise, kept because a leak here would
+    reveal that a child's plan exists.
     """
     try:
         yield
