@@ -17,9 +17,11 @@ from stafett.bootstrap import build_accounts
 from stafett.settings import Secrets, Settings
 from stafett.web.app import create_app
 from tests.conftest import ManualClock
+from tests.leakcheck import remember
 
 SECRETS = Secrets(secret_key="k" * 40, password_pepper=b"p" * 40, code_key=b"c" * 40)
 PASSWORD = "blå fjorder og grå måker"
+remember(PASSWORD)
 
 
 @dataclass
@@ -59,9 +61,11 @@ class Web:
     def last_code(self) -> str:
         match = re.search(r"\b(\d{6})\b", self.messages()[-1]["body"])
         assert match is not None
+        remember(match.group(1))
         return match.group(1)
 
     def login(self, username: str, password: str = PASSWORD) -> None:
+        remember(password)
         first = self.client.post(
             "/api/v1/session", json={"username": username, "password": password}
         )
@@ -71,6 +75,7 @@ class Web:
         if second.json()["next"] == "terms":
             third = self.client.post("/api/v1/session/terms", json={"accept": True})
             assert third.json() == {"next": "done"}
+        remember(self.client.cookies["__Host-sid"])
 
     def csrf_headers(self) -> dict[str, str]:
         me = self.client.get("/api/v1/me").json()

@@ -7,11 +7,13 @@ import pytest
 from stafett.applications import accounts as accounts_module
 from stafett.persistence.sessions import digest
 from tests.e2e.conftest import PASSWORD, Web
+from tests.leakcheck import remember
 
 LOGIN = "/api/v1/session"
 
 
 def start(web: Web, username: str = "kari", password: str = PASSWORD) -> dict[str, str]:
+    remember(password)
     response = web.client.post(LOGIN, json={"username": username, "password": password})
     assert response.status_code == 200, response.text
     body: dict[str, str] = response.json()

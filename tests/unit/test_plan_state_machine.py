@@ -180,9 +180,11 @@ class PlanMachine(RuleBasedStateMachine):
         return data.draw(st.sampled_from(choices), label="by")
 
     def participant_choices(self, fits: Callable[[UUID], bool] | None = None) -> list[UUID]:
-        """Every participant id and an unknown one; active ones that `fits` twice more."""
+        """Every participant id and an unknown one; active ones that `fits` twice more,
+        and those who left once more (commands must not reach them)."""
         fitting = [p for p in self.members if self.is_active(p) and (fits is None or fits(p))]
-        return [*fitting, *fitting, *self.members, UNKNOWN]
+        left = [p for p in self.members if not self.is_active(p)]
+        return [*fitting, *fitting, *self.members, *left, UNKNOWN]
 
     def draw_participant_id(
         self, data: st.DataObject, label: str, fits: Callable[[UUID], bool] | None = None
