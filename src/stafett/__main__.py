@@ -55,6 +55,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     create.add_argument("--coordinator", action="store_true")
     create.add_argument("--org-admin", action="store_true")
     create.add_argument("--auditor", action="store_true")
+    unlock = users.add_parser("unlock", help="release a locked account")
+    unlock.add_argument("username")
 
     args = parser.parse_args(argv)
     try:
@@ -78,6 +80,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"  demo user {username:<8} password {password}")
             if demo.credentials:
                 print(f"  one-time codes are written to {settings.outbox_dir}/ (shown once)")
+        elif args.command == "users" and args.users_command == "unlock":
+            built.accounts.unlock(args.username)
+            print(f"{args.username} unlocked")
         elif args.command == "users":
             password = sys.stdin.readline().rstrip("\n")
             person_id = built.accounts.create_account(

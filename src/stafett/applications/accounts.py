@@ -174,6 +174,19 @@ class AccountService:
             raise
         return person.person_id
 
+    def unlock(self, username: str) -> None:
+        """An administrator releases a locked account (soft or hard lock)."""
+        now = self.clock()
+        account = self.accounts.by_username(username.strip())
+        if account is None:
+            raise ValidationError("username", "no such account")
+        self.accounts.update(
+            replace(account, failures=0, locked_until=None, hard_locked=False),
+            at=now,
+            fact="unlocked",
+        )
+        log.info("authn_account_unlocked", actor=str(account.person_id))
+
     # ---------------------------------------------------------------- login
 
     def note_attempt(self, address: str) -> None:
