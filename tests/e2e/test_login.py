@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 
 from stafett.applications import accounts as accounts_module
+from stafett.applications.accounts import OtpChannel
 from stafett.persistence.sessions import digest
 from tests.e2e.conftest import PASSWORD, Web
 from tests.leakcheck import remember
@@ -297,7 +298,7 @@ def test_weak_new_passwords_are_refused_naming_the_field(
 
 def test_a_reset_request_answers_the_same_whether_or_not_the_user_exists(web: Web) -> None:
     """SEC-REC-01."""
-    web.create_user("kari")
+    web.create_user("kari", channel=OtpChannel.SMS)
     known = web.client.post("/api/v1/password-reset", json={"username": "kari"})
     unknown = web.client.post("/api/v1/password-reset", json={"username": "nobody"})
     assert known.status_code == unknown.status_code == 202
@@ -307,7 +308,7 @@ def test_a_reset_request_answers_the_same_whether_or_not_the_user_exists(web: We
 
 def test_a_reset_link_works_once_within_thirty_minutes_and_never_logs_in(web: Web) -> None:
     """SEC-REC-02 and -03."""
-    web.create_user("kari")
+    web.create_user("kari", channel=OtpChannel.SMS)
     web.login("kari")
     old_session = web.client.cookies["__Host-sid"]
     web.client.cookies.clear()
@@ -375,3 +376,31 @@ def test_malformed_json_is_bad_input_answered_422(web: Web) -> None:
     )
     assert response.status_code == 422
     assert response.json()["type"] == "/problems/422"
+
+
+def test_no_reset_link_goes_to_the_mailbox_that_also_gets_the_login_codes(web: Web) -> None:
+    """SEC-REC-02: e-mail would then hold both factors; the coordinator resets instead."""
+    web.create_user("kari", channel=OtpChannel.EMAIL)
+    response = web.client.post("/api/v1/password-reset", json={"username": "kari"})
+    assert response.status_code == 202
+    assert web.messages() == []
+
+
+def test_an_unknown_user_costs_the_same_argon2_work_as_a_known_one(
+    web: Web, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SEC-OTP-08 timing: the password is verified (against a dummy hash) either way."""
+    web.create_user("kari")
+    verified: list[object] = []
+    original = web.accounts.hashing.verify
+
+    def spy(stored: str | None, password: str) -> bool:
+        verified.append(stored)
+        return original(stored, password)
+
+    monkeypatch.setattr(web.accounts.hashing, "verify", spy)
+    assert attempt(web, "feil passord her", username="nobody") == 401
+    assert attempt(web, "feil passord her") == 401
+    assert len(verified) == 2
+    assert verified[0] is None
+    assert isinstance(verified[1], str)

@@ -348,7 +348,10 @@ class AccountService:
             log.warning("excess_rate_limit_exceeded", actor=str(account.person_id), what="reset")
             return
         person = self.directory.get(account.person_id)
-        if not person.details.email:
+        if not person.details.email or account.otp_channel == OtpChannel.EMAIL.value:
+            # One mailbox must never hold both the reset link and the login code
+            # (SEC-REC-02): such accounts are reset through their coordinator.
+            log.info("authn_password_reset_refused", actor=str(account.person_id))
             return
         token = self.sessions.issue_reset(account.person_id, expires_at=now + RESET_LIFETIME)
         self.sender.send(
