@@ -653,3 +653,30 @@ def test_a_stranger_with_a_stale_version_learns_nothing_about_the_plan(
     with pytest.raises(NotAParticipantError) as refused:
         plans.set_goal(plan.plan_id, by=stranger, title="Mål", expected_version=99)
     assert "version" not in str(refused.value)
+
+
+def test_rights_and_responsibility_change_together_or_not_at_all(
+    plans: PlanApplication,
+) -> None:
+    plan = new_plan(plans)
+    _, per_part = add_provider(plans, plan, "Per", "Lærer")
+    before = plans.get_plan(plan.plan_id)
+    with pytest.raises(ValidationError):
+        plans.update_participant(
+            plan.plan_id,
+            by=plan.coordinator_id,
+            participant_id=per_part,
+            rights=Rights(goals=Access.READ),
+            responsibility="x" * 10_001,
+        )
+    assert plans.get_plan(plan.plan_id) == before
+    result = plans.update_participant(
+        plan.plan_id,
+        by=plan.coordinator_id,
+        participant_id=per_part,
+        rights=Rights(goals=Access.READ),
+        responsibility="Leseopplæring",
+    )
+    assert result.version == before.version + 2
+    changed = {p.participant_id: p for p in plans.get_plan(plan.plan_id).participants}[per_part]
+    assert (changed.rights.goals, changed.responsibility) == (Access.READ, "Leseopplæring")

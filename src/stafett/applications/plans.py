@@ -417,6 +417,30 @@ class PlanApplication(Application[UUID]):
             ),
         )
 
+    def update_participant(
+        self,
+        plan_id: UUID,
+        *,
+        by: UUID,
+        participant_id: UUID,
+        responsibility: str | None = None,
+        rights: Rights | None = None,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        """New rights and/or responsibility, saved together or not at all."""
+        if responsibility is None and rights is None:
+            raise ValidationError("body", "give responsibility, rights or both")
+
+        def update(plan: Plan, at: datetime) -> None:
+            if rights is not None:
+                plan.change_rights(by=by, at=at, participant_id=participant_id, rights=rights)
+            if responsibility is not None:
+                plan.change_participant(
+                    by=by, at=at, participant_id=participant_id, responsibility=responsibility
+                )
+
+        return self._command(plan_id, by, expected_version, update)
+
     def remove_participant(
         self, plan_id: UUID, *, by: UUID, participant_id: UUID, expected_version: int | None = None
     ) -> CommandResult:

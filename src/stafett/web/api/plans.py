@@ -470,29 +470,20 @@ class PlanController(Controller):
         data: JSONBody[ChangeParticipantBody],
         if_match: IfMatch = None,
     ) -> NewVersion:
-        """New rights and/or responsibility; each one given is its own change."""
+        """New rights and/or responsibility, saved together (one version, or nothing)."""
         expected = expected_version(if_match, data.expected_version)
         _require_changes(data, ChangeParticipantBody())
         with _strangers_learn_nothing(plans, plan_id, principal):
-            result = None
-            if not isinstance(data.rights, msgspec.UnsetType):
-                result = plans.change_rights(
-                    plan_id,
-                    by=principal.person_id,
-                    participant_id=participant_id,
-                    rights=_rights(data.rights),
-                    expected_version=expected,
-                )
-                expected = result.version if expected is not None else None
-            if not isinstance(data.responsibility, msgspec.UnsetType):
-                result = plans.change_participant(
-                    plan_id,
-                    by=principal.person_id,
-                    participant_id=participant_id,
-                    responsibility=data.responsibility,
-                    expected_version=expected,
-                )
-        assert result is not None
+            result = plans.update_participant(
+                plan_id,
+                by=principal.person_id,
+                participant_id=participant_id,
+                rights=None if isinstance(data.rights, msgspec.UnsetType) else _rights(data.rights),
+                responsibility=None
+                if isinstance(data.responsibility, msgspec.UnsetType)
+                else data.responsibility,
+                expected_version=expected,
+            )
         return NewVersion(version=result.version)
 
     @delete(
