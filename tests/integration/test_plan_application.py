@@ -2,6 +2,7 @@
 
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import datetime, timedelta
 from uuid import uuid4
 
@@ -10,6 +11,7 @@ import pytest
 from stafett.aggregates.errors import (
     ConsentNotValidError,
     NotAParticipantError,
+    NotFoundError,
     NotPermittedError,
     PlanClosedError,
     ValidationError,
@@ -680,3 +682,43 @@ def test_rights_and_responsibility_change_together_or_not_at_all(
     assert result.version == before.version + 2
     changed = {p.participant_id: p for p in plans.get_plan(plan.plan_id).participants}[per_part]
     assert (changed.rights.goals, changed.responsibility) == (Access.READ, "Leseopplæring")
+
+
+def test_an_activity_revised_and_completed_in_one_go_is_saved_together_or_not_at_all(
+    plans: PlanApplication,
+) -> None:
+    plan = new_plan(plans)
+    _, per_part = add_provider(plans, plan, "Per", "Lærer")
+    activity_id = plans.add_activity(
+        plan.plan_id,
+        by=plan.coordinator_id,
+        title="Lesekvarter",
+        responsible_participant_id=per_part,
+    ).created_id
+    assert activity_id is not None
+    before = plans.get_plan(plan.plan_id)
+    with pytest.raises(NotFoundError):
+        plans.update_activity(
+            plan.plan_id,
+            by=plan.coordinator_id,
+            activity_id=activity_id,
+            revise=lambda old: replace(
+                old,
+                title="Lesekvarter hver dag",
+                responsible_participant_id=uuid4(),
+                status=ActivityStatus.COMPLETED,
+            ),
+        )
+    assert plans.get_plan(plan.plan_id) == before
+    result = plans.update_activity(
+        plan.plan_id,
+        by=plan.coordinator_id,
+        activity_id=activity_id,
+        revise=lambda old: replace(
+            old, title="Lesekvarter hver dag", status=ActivityStatus.COMPLETED
+        ),
+    )
+    assert result.version == before.version + 2
+    (done,) = plans.get_plan(plan.plan_id).activities
+    assert (done.title, done.status) == ("Lesekvarter hver dag", ActivityStatus.COMPLETED)
+    assert done.completed_on is not None

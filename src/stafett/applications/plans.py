@@ -21,6 +21,7 @@ import random
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar, cast
 from uuid import UUID, uuid4
@@ -36,7 +37,7 @@ from eventsourcing.persistence import (
     Recording,
 )
 
-from stafett.aggregates.errors import NotAParticipantError, ValidationError
+from stafett.aggregates.errors import NotAParticipantError, NotFoundError, ValidationError
 from stafett.aggregates.person import Person, PersonDetails
 from stafett.aggregates.plan import Plan
 from stafett.aggregates.values import (
@@ -45,6 +46,7 @@ from stafett.aggregates.values import (
     CalendarEntry,
     CommentTarget,
     Consent,
+    Goal,
     GoalStatus,
     Minutes,
     PlanType,
@@ -615,6 +617,67 @@ class PlanApplication(Application[UUID]):
             plan.change_activity(by=by, at=at, activity=activity)
 
         return self._command(plan_id, by, expected_version, change)
+
+    def update_activity(
+        self,
+        plan_id: UUID,
+        *,
+        by: UUID,
+        activity_id: UUID,
+        revise: Callable[[Activity], Activity],
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        """Change an activity as `revise` says, from its current value, in one save.
+
+        A revision that marks it completed also completes it (dated today); any other
+        field it changes is saved with the completion, or neither is.
+        """
+
+        def update(plan: Plan, at: datetime) -> None:
+            old = plan.state.activities.get(activity_id)
+            if old is None:
+                raise NotFoundError("no such activity in this plan")
+            new = replace(revise(old), activity_id=activity_id)
+            done = ActivityStatus.COMPLETED
+            if new.status is done and old.status is not done:
+                fields = replace(new, status=old.status, completed_on=old.completed_on)
+                if fields != old:
+                    plan.change_activity(by=by, at=at, activity=fields)
+                plan.complete_activity(by=by, at=at, activity_id=activity_id)
+                return
+            same_status = new.status is old.status
+            candidate = replace(new, completed_on=old.completed_on if same_status else None)
+            if candidate != old:
+                plan.change_activity(by=by, at=at, activity=candidate)
+
+        return self._command(plan_id, by, expected_version, update)
+
+    def update_goal(
+        self,
+        plan_id: UUID,
+        *,
+        by: UUID,
+        goal_id: UUID,
+        revise: Callable[[Goal], Goal],
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        """Revise a goal's title, description or due date from its current value."""
+
+        def update(plan: Plan, at: datetime) -> None:
+            old = plan.state.goals.get(goal_id)
+            if old is None:
+                raise NotFoundError("no such goal in this plan")
+            new = revise(old)
+            plan.revise_goal(
+                by=by,
+                at=at,
+                goal_id=goal_id,
+                title=new.title,
+                description=new.description,
+                due_on=new.due_on,
+            )
+
+        return self._command(plan_id, by, expected_version, update)
 
     def complete_activity(
         self, plan_id: UUID, *, by: UUID, activity_id: UUID, expected_version: int | None = None

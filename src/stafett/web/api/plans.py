@@ -8,8 +8,9 @@ the 404 of a plan that does not exist, whatever they send.
 """
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Annotated, Literal, TypeVar
 from uuid import UUID
@@ -21,15 +22,17 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, HeaderParameter, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from stafett.aggregates.errors import NotAParticipantError, NotFoundError, ValidationError
+from stafett.aggregates.errors import NotAParticipantError, ValidationError
 from stafett.aggregates.person import MAX_EMAIL_LENGTH, PersonDetails
 from stafett.aggregates.values import (
     MAX_NAME_LENGTH,
     MAX_TEXT_LENGTH,
     Access,
+    Activity,
     ActivityStatus,
     CommentTarget,
     Consent,
+    Goal,
     GoalStatus,
     PlanType,
     Rights,
@@ -37,7 +40,7 @@ from stafett.aggregates.values import (
 )
 from stafett.applications.accounts import Principal
 from stafett.applications.plans import PlanApplication
-from stafett.applications.results import CommandResult, PlanView, VersionConflictError
+from stafett.applications.results import CommandResult, VersionConflictError
 from stafett.web.auth import Policy, policy, provide_principal
 from stafett.web.state import provide_plans
 
@@ -45,7 +48,6 @@ log = structlog.get_logger(__name__)
 
 MAX_PHONE_LENGTH = 32
 MAX_LIST_LENGTH = 500
-MERGE_ATTEMPTS = 3
 T = TypeVar("T")
 
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_NAME_LENGTH)]
@@ -311,30 +313,6 @@ def _strangers_learn_nothing(
     except VersionConflictError:
         _require_member(plans, plan_id, principal)
         raise
-
-
-def _merged(
-    plans: PlanApplication,
-    plan_id: UUID,
-    principal: Principal,
-    expected: int | None,
-    change: Callable[[PlanView, int], CommandResult],
-) -> CommandResult:
-    """Apply a partial change to the plan as last read, so no field is lost to a race.
-
-    With the caller's own version a conflict is theirs to resolve (409); without
-    one, a lost race is retried on fresh state.
-    """
-    for _ in range(MERGE_ATTEMPTS):
-        plan = plans.get_plan(plan_id)
-        with _strangers_learn_nothing(plans, plan_id, principal):
-            try:
-                return change(plan, plan.version if expected is None else expected)
-            except VersionConflictError:
-                if expected is not None:
-                    raise
-    with _strangers_learn_nothing(plans, plan_id, principal):
-        raise VersionConflictError(None, plans.get_plan(plan_id).version)
 
 
 def _created_id(result: CommandResult) -> UUID:
@@ -611,24 +589,24 @@ class PlanController(Controller):
         if_match: IfMatch = None,
     ) -> NewVersion:
         """Title, description or due date; fields left out keep their value."""
+        _require_changes(data, GoalChangeBody())
 
-        def revise(plan: PlanView, version: int) -> CommandResult:
-            goal = next((g for g in plan.goals if g.goal_id == goal_id), None)
-            if goal is None:
-                raise NotFoundError("no such goal in this plan")
-            return plans.revise_goal(
+        def revise(old: Goal) -> Goal:
+            return replace(
+                old,
+                title=_given(data.title, old.title),
+                description=_given(data.description, old.description),
+                due_on=_given(data.due_on, old.due_on),
+            )
+
+        with _strangers_learn_nothing(plans, plan_id, principal):
+            result = plans.update_goal(
                 plan_id,
                 by=principal.person_id,
                 goal_id=goal_id,
-                title=_given(data.title, goal.title),
-                description=_given(data.description, goal.description),
-                due_on=_given(data.due_on, goal.due_on),
-                expected_version=version,
+                revise=revise,
+                expected_version=expected_version(if_match, data.expected_version),
             )
-
-        _require_changes(data, GoalChangeBody())
-        expected = expected_version(if_match, data.expected_version)
-        result = _merged(plans, plan_id, principal, expected, revise)
         return NewVersion(version=result.version)
 
     @post(
@@ -694,46 +672,33 @@ class PlanController(Controller):
         data: JSONBody[ActivityChangeBody],
         if_match: IfMatch = None,
     ) -> NewVersion:
-        """Fields left out keep their value; status "completed" completes it (dated today)."""
+        """Fields left out keep their value; status "completed" completes it (dated today).
+
+        Every change in one body is saved together, or none is.
+        """
         _require_changes(data, ActivityChangeBody())
-        fields = msgspec.structs.replace(data, status=msgspec.UNSET, expected_version=None)
-        has_fields = fields != ActivityChangeBody()
 
-        def change(plan: PlanView, version: int) -> CommandResult:
-            old = next((a for a in plan.activities if a.activity_id == activity_id), None)
-            if old is None:
-                raise NotFoundError("no such activity in this plan")
-            status = _given(data.status, old.status)
-            completing = status is ActivityStatus.COMPLETED and old.status is not status
-            result = None
-            if has_fields or not completing:
-                result = plans.change_activity(
-                    plan_id,
-                    by=principal.person_id,
-                    activity_id=activity_id,
-                    title=_given(data.title, old.title),
-                    description=_given(data.description, old.description),
-                    responsible_participant_id=_given(
-                        data.responsible_participant_id, old.responsible_participant_id
-                    ),
-                    due_on=_given(data.due_on, old.due_on),
-                    goal_id=_given(data.goal_id, old.goal_id),
-                    status=old.status if completing else status,
-                    expected_version=version,
-                )
-                version = result.version
-            if completing:
-                result = plans.complete_activity(
-                    plan_id,
-                    by=principal.person_id,
-                    activity_id=activity_id,
-                    expected_version=version,
-                )
-            assert result is not None
-            return result
+        def revise(old: Activity) -> Activity:
+            return replace(
+                old,
+                title=_given(data.title, old.title),
+                description=_given(data.description, old.description),
+                responsible_participant_id=_given(
+                    data.responsible_participant_id, old.responsible_participant_id
+                ),
+                due_on=_given(data.due_on, old.due_on),
+                goal_id=_given(data.goal_id, old.goal_id),
+                status=_given(data.status, old.status),
+            )
 
-        expected = expected_version(if_match, data.expected_version)
-        result = _merged(plans, plan_id, principal, expected, change)
+        with _strangers_learn_nothing(plans, plan_id, principal):
+            result = plans.update_activity(
+                plan_id,
+                by=principal.person_id,
+                activity_id=activity_id,
+                revise=revise,
+                expected_version=expected_version(if_match, data.expected_version),
+            )
         return NewVersion(version=result.version)
 
     # ------------------------------------------------- minutes and talk
