@@ -78,6 +78,12 @@ class Settings:
                 raise SettingsError("production needs " + ", ".join(missing))
             if fast_hashing:
                 raise SettingsError("STAFETT_PASSWORD_HASH=fast is for development only")
+            smtp = urlsplit(env["STAFETT_SMTP_URL"])
+            plain_with_password = smtp.scheme == "smtp" and smtp.password
+            if plain_with_password and "starttls=required" not in smtp.query:
+                raise SettingsError(
+                    "STAFETT_SMTP_URL sends a password: use smtps:// or add ?starttls=required"
+                )
         return settings
 
     def secrets_or_development(self, directory: Path = Path("var")) -> Secrets:
