@@ -50,10 +50,8 @@ def require_history_reader(plans: PlanApplication, plan_id: UUID, principal: Pri
         (p for p in plan.participants if p.person_id == principal.person_id and p.active), None
     )
     if me is None:
-        log.info("authz_fail", actor=str(principal.person_id), plan=str(plan_id))
         raise NotAParticipantError("not in this plan")
     if me.participant_id != plan.coordinator_participant_id:
-        log.info("authz_fail", actor=str(principal.person_id), plan=str(plan_id))
         raise NotPermittedError("only the coordinator and auditors read the history")
     log.info("sensitive_read", actor=str(principal.person_id), plan=str(plan_id), as_="coordinator")
 

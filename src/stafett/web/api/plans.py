@@ -8,8 +8,6 @@ the 404 of a plan that does not exist, whatever they send.
 """
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date, datetime
 from typing import Annotated, Literal, TypeVar
@@ -22,7 +20,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, HeaderParameter, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from stafett.aggregates.errors import NotAParticipantError, ValidationError
+from stafett.aggregates.errors import ValidationError
 from stafett.aggregates.person import MAX_EMAIL_LENGTH, PersonDetails
 from stafett.aggregates.values import (
     MAX_NAME_LENGTH,
@@ -40,7 +38,7 @@ from stafett.aggregates.values import (
 )
 from stafett.applications.accounts import Principal
 from stafett.applications.plans import PlanApplication
-from stafett.applications.results import CommandResult, VersionConflictError
+from stafett.applications.results import CommandResult
 from stafett.web.auth import Policy, policy, provide_principal
 from stafett.web.state import provide_plans
 
@@ -291,30 +289,6 @@ def expected_version(if_match: str | None, in_body: int | None) -> int | None:
     return from_header if from_header is not None else in_body
 
 
-def _require_member(plans: PlanApplication, plan_id: UUID, principal: Principal) -> None:
-    plan = plans.get_plan(plan_id)
-    if not any(p.person_id == principal.person_id and p.active for p in plan.participants):
-        log.info("authz_fail", actor=str(principal.person_id), plan=str(plan_id))
-        raise NotAParticipantError("not in this plan")
-
-
-@contextmanager
-def _strangers_learn_nothing(
-    plans: PlanApplication, plan_id: UUID, principal: Principal
-) -> Iterator[None]:
-    """Turn a version conflict into the 404 of a missing plan for someone outside it.
-
-    The application already refuses strangers before it compares versions; this is
-    a second, web-side guard for the same promise, kept because a leak here would
-    reveal that a child's plan exists.
-    """
-    try:
-        yield
-    except VersionConflictError:
-        _require_member(plans, plan_id, principal)
-        raise
-
-
 def _created_id(result: CommandResult) -> UUID:
     assert result.created_id is not None
     return result.created_id
@@ -425,16 +399,15 @@ class PlanController(Controller):
         if_match: IfMatch = None,
     ) -> NewParticipant:
         """An existing person, or a new one registered in the directory, joins the group."""
-        with _strangers_learn_nothing(plans, plan_id, principal):
-            result = plans.add_participant(
-                plan_id,
-                by=principal.person_id,
-                person=_person(data.person, "person"),
-                role=Role(data.role),
-                responsibility=data.responsibility,
-                rights=_rights(data.rights) if data.rights is not None else None,
-                expected_version=expected_version(if_match, data.expected_version),
-            )
+        result = plans.add_participant(
+            plan_id,
+            by=principal.person_id,
+            person=_person(data.person, "person"),
+            role=Role(data.role),
+            responsibility=data.responsibility,
+            rights=_rights(data.rights) if data.rights is not None else None,
+            expected_version=expected_version(if_match, data.expected_version),
+        )
         return NewParticipant(participant_id=_created_id(result), version=result.version)
 
     @patch("/{plan_id:uuid}/participants/{participant_id:uuid}", sync_to_thread=True)
@@ -451,17 +424,16 @@ class PlanController(Controller):
         """New rights and/or responsibility, saved together (one version, or nothing)."""
         expected = expected_version(if_match, data.expected_version)
         _require_changes(data, ChangeParticipantBody())
-        with _strangers_learn_nothing(plans, plan_id, principal):
-            result = plans.update_participant(
-                plan_id,
-                by=principal.person_id,
-                participant_id=participant_id,
-                rights=None if isinstance(data.rights, msgspec.UnsetType) else _rights(data.rights),
-                responsibility=None
-                if isinstance(data.responsibility, msgspec.UnsetType)
-                else data.responsibility,
-                expected_version=expected,
-            )
+        result = plans.update_participant(
+            plan_id,
+            by=principal.person_id,
+            participant_id=participant_id,
+            rights=None if isinstance(data.rights, msgspec.UnsetType) else _rights(data.rights),
+            responsibility=None
+            if isinstance(data.responsibility, msgspec.UnsetType)
+            else data.responsibility,
+            expected_version=expected,
+        )
         return NewVersion(version=result.version)
 
     @delete(
@@ -480,15 +452,12 @@ class PlanController(Controller):
         if_match: IfMatch = None,
     ) -> NewVersion:
         """Out of the plan group; what they wrote stays in the history."""
-        with _strangers_learn_nothing(plans, plan_id, principal):
-            result = plans.remove_participant(
-                plan_id,
-                by=principal.person_id,
-                participant_id=participant_id,
-                expected_version=expected_version(
-                    if_match, data.expected_version if data else None
-                ),
-            )
+        result = plans.remove_participant(
+            plan_id,
+            by=principal.person_id,
+            participant_id=participant_id,
+            expected_version=expected_version(if_match, data.expected_version if data else None),
+        )
         return NewVersion(version=result.version)
 
     @post("/{plan_id:uuid}/coordinator", sync_to_thread=True, status_code=HTTP_200_OK)
@@ -502,13 +471,12 @@ class PlanController(Controller):
         if_match: IfMatch = None,
     ) -> NewVersion:
         """Hand the baton to another provider in the group."""
-        with _strangers_learn_nothing(plans, plan_id, principal):
-            result = plans.hand_over_coordinator(
-                plan_id,
-                by=principal.person_id,
-                participant_id=data.participant_id,
-                expected_version=expected_version(if_match, data.expected_version),
-            )
+        result = plans.hand_over_coordinator(
+            plan_id,
+            by=principal.person_id,
+            participant_id=data.participant_id,
+            expected_version=expected_version(if_match, data.expected_version),
+        )
         return NewVersion(version=result.version)
 
     # ---------------------------------------------------------- consent
@@ -524,13 +492,12 @@ class PlanController(Controller):
         if_match: IfMatch = None,
     ) -> NewVersion:
         """Consent given again, or changed; it is active from now on."""
-        with _strangers_learn_nothing(plans, plan_id, principal):
-            result = plans.renew_consent(
-                plan_id,
-                by=principal.person_id,
-                consent=_consent(data),
-                expected_version=expected_version(if_match, data.expected_version),
-            )
+        result = plans.renew_consent(
+            plan_id,
+            by=principal.person_id,
+            consent=_consent(data),
+            expected_version=expected_version(if_match, data.expected_version),
+        )
         return NewVersion(version=result.version)
 
     @delete("/{plan_id:uuid}/consent", sync_to_thread=True, status_code=HTTP_200_OK)
@@ -544,14 +511,11 @@ class PlanController(Controller):
         if_match: IfMatch = None,
     ) -> NewVersion:
         """Reset: no new content until consent is given again."""
-        with _strangers_learn_nothing(plans, plan_id, principal):
-            result = plans.reset_consent(
-                plan_id,
-                by=principal.person_id,
-                expected_version=expected_version(
-                    if_match, data.expected_version if data else None
-                ),
-            )
+        result = plans.reset_consent(
+            plan_id,
+            by=principal.person_id,
+            expected_version=expected_version(if_match, data.expected_version if data else None),
+        )
         return NewVersion(version=result.version)
 
     # ------------------------------------------------------------ goals
@@ -566,15 +530,14 @@ class PlanController(Controller):
         data: JSONBody[GoalBody],
         if_match: IfMatch = None,
     ) -> NewGoal:
-        with _strangers_learn_nothing(plans, plan_id, principal):
-            result = plans.set_goal(
-                plan_id,
-                by=principal.person_id,
-                title=data.title,
-                description=data.description,
-                due_on=data.due_on,
-                expected_version=expected_version(if_match, data.expected_version),
-            )
+        result = plans.set_goal(
+            plan_id,
+            by=principal.person_id,
+            title=data.title,
+            description=data.description,
+            due_on=data.due_on,
+            expected_version=expected_version(if_match, data.expected_version),
+        )
         return NewGoal(goal_id=_created_id(result), version=result.version)
 
     @patch("/{plan_id:uuid}/goals/{goal_id:uuid}", sync_to_thread=True)
@@ -599,14 +562,13 @@ class PlanController(Controller):
                 due_on=_given(data.due_on, old.due_on),
             )
 
-        with _strangers_learn_nothing(plans, plan_id, principal):
-            result = plans.update_goal(
-                plan_id,
-                by=principal.person_id,
-                goal_id=goal_id,
-                revise=revise,
-                expected_version=expected_version(if_match, data.expected_version),
-            )
+        result = plans.update_goal(
+            plan_id,
+            by=principal.person_id,
+            goal_id=goal_id,
+            revise=revise,
+            expected_version=expected_version(if_match, data.expected_version),
+        )
         return NewVersion(version=result.version)
 
     @post(
@@ -625,15 +587,14 @@ class PlanController(Controller):
         if_match: IfMatch = None,
     ) -> NewVersion:
         """An evaluation dated today; its status becomes the goal's."""
-        with _strangers_learn_nothing(plans, plan_id, principal):
-            result = plans.evaluate_goal(
-                plan_id,
-                by=principal.person_id,
-                goal_id=goal_id,
-                status=data.status,
-                text=data.text,
-                expected_version=expected_version(if_match, data.expected_version),
-            )
+        result = plans.evaluate_goal(
+            plan_id,
+            by=principal.person_id,
+            goal_id=goal_id,
+            status=data.status,
+            text=data.text,
+            expected_version=expected_version(if_match, data.expected_version),
+        )
         return NewVersion(version=result.version)
 
     # ------------------------------------------------------- activities
@@ -648,17 +609,16 @@ class PlanController(Controller):
         data: JSONBody[ActivityBody],
         if_match: IfMatch = None,
     ) -> NewActivity:
-        with _strangers_learn_nothing(plans, plan_id, principal):
-            result = plans.add_activity(
-                plan_id,
-                by=principal.person_id,
-                title=data.title,
-                description=data.description,
-                responsible_participant_id=data.responsible_participant_id,
-                due_on=data.due_on,
-                goal_id=data.goal_id,
-                expected_version=expected_version(if_match, data.expected_version),
-            )
+        result = plans.add_activity(
+            plan_id,
+            by=principal.person_id,
+            title=data.title,
+            description=data.description,
+            responsible_participant_id=data.responsible_participant_id,
+            due_on=data.due_on,
+            goal_id=data.goal_id,
+            expected_version=expected_version(if_match, data.expected_version),
+        )
         return NewActivity(activity_id=_created_id(result), version=result.version)
 
     @patch("/{plan_id:uuid}/activities/{activity_id:uuid}", sync_to_thread=True)
@@ -691,14 +651,13 @@ class PlanController(Controller):
                 status=_given(data.status, old.status),
             )
 
-        with _strangers_learn_nothing(plans, plan_id, principal):
-            result = plans.update_activity(
-                plan_id,
-                by=principal.person_id,
-                activity_id=activity_id,
-                revise=revise,
-                expected_version=expected_version(if_match, data.expected_version),
-            )
+        result = plans.update_activity(
+            plan_id,
+            by=principal.person_id,
+            activity_id=activity_id,
+            revise=revise,
+            expected_version=expected_version(if_match, data.expected_version),
+        )
         return NewVersion(version=result.version)
 
     # ------------------------------------------------- minutes and talk
@@ -713,16 +672,15 @@ class PlanController(Controller):
         data: JSONBody[MinutesBody],
         if_match: IfMatch = None,
     ) -> NewMinutes:
-        with _strangers_learn_nothing(plans, plan_id, principal):
-            result = plans.record_minutes(
-                plan_id,
-                by=principal.person_id,
-                met_on=data.met_on,
-                attendee_ids=tuple(data.attendee_ids),
-                notes=data.notes,
-                decisions=data.decisions,
-                expected_version=expected_version(if_match, data.expected_version),
-            )
+        result = plans.record_minutes(
+            plan_id,
+            by=principal.person_id,
+            met_on=data.met_on,
+            attendee_ids=tuple(data.attendee_ids),
+            notes=data.notes,
+            decisions=data.decisions,
+            expected_version=expected_version(if_match, data.expected_version),
+        )
         return NewMinutes(minutes_id=_created_id(result), version=result.version)
 
     @post("/{plan_id:uuid}/comments", sync_to_thread=True, status_code=HTTP_201_CREATED)
@@ -736,15 +694,14 @@ class PlanController(Controller):
         if_match: IfMatch = None,
     ) -> NewComment:
         """On a goal, activity or minutes; reading that section is enough."""
-        with _strangers_learn_nothing(plans, plan_id, principal):
-            result = plans.post_comment(
-                plan_id,
-                by=principal.person_id,
-                on_kind=data.on.kind,
-                on_id=data.on.id,
-                text=data.text,
-                expected_version=expected_version(if_match, data.expected_version),
-            )
+        result = plans.post_comment(
+            plan_id,
+            by=principal.person_id,
+            on_kind=data.on.kind,
+            on_id=data.on.id,
+            text=data.text,
+            expected_version=expected_version(if_match, data.expected_version),
+        )
         return NewComment(comment_id=_created_id(result), version=result.version)
 
     @post("/{plan_id:uuid}/messages", sync_to_thread=True, status_code=HTTP_201_CREATED)
@@ -758,15 +715,14 @@ class PlanController(Controller):
         if_match: IfMatch = None,
     ) -> NewMessage:
         """To the listed participants, or to everyone else in the group ("all")."""
-        with _strangers_learn_nothing(plans, plan_id, principal):
-            result = plans.send_message(
-                plan_id,
-                by=principal.person_id,
-                recipient_ids=None if data.to == "all" else tuple(data.to),
-                subject=data.subject,
-                body=data.body,
-                expected_version=expected_version(if_match, data.expected_version),
-            )
+        result = plans.send_message(
+            plan_id,
+            by=principal.person_id,
+            recipient_ids=None if data.to == "all" else tuple(data.to),
+            subject=data.subject,
+            body=data.body,
+            expected_version=expected_version(if_match, data.expected_version),
+        )
         return NewMessage(message_id=_created_id(result), version=result.version)
 
     @post("/{plan_id:uuid}/calendar", sync_to_thread=True, status_code=HTTP_201_CREATED)
@@ -779,16 +735,15 @@ class PlanController(Controller):
         data: JSONBody[CalendarEntryBody],
         if_match: IfMatch = None,
     ) -> NewCalendarEntry:
-        with _strangers_learn_nothing(plans, plan_id, principal):
-            result = plans.add_calendar_entry(
-                plan_id,
-                by=principal.person_id,
-                title=data.title,
-                starts_at=data.starts_at,
-                ends_at=data.ends_at,
-                location=data.location,
-                expected_version=expected_version(if_match, data.expected_version),
-            )
+        result = plans.add_calendar_entry(
+            plan_id,
+            by=principal.person_id,
+            title=data.title,
+            starts_at=data.starts_at,
+            ends_at=data.ends_at,
+            location=data.location,
+            expected_version=expected_version(if_match, data.expected_version),
+        )
         return NewCalendarEntry(entry_id=_created_id(result), version=result.version)
 
     # -------------------------------------------------------- lifecycle
@@ -804,14 +759,13 @@ class PlanController(Controller):
         if_match: IfMatch = None,
     ) -> NewVersion:
         """Closed: every further content write answers 409 until it is reopened."""
-        with _strangers_learn_nothing(plans, plan_id, principal):
-            result = plans.close_plan(
-                plan_id,
-                by=principal.person_id,
-                ended_on=data.ended_on,
-                reason=data.reason,
-                expected_version=expected_version(if_match, data.expected_version),
-            )
+        result = plans.close_plan(
+            plan_id,
+            by=principal.person_id,
+            ended_on=data.ended_on,
+            reason=data.reason,
+            expected_version=expected_version(if_match, data.expected_version),
+        )
         return NewVersion(version=result.version)
 
     @post("/{plan_id:uuid}/reopen", sync_to_thread=True, status_code=HTTP_200_OK)
@@ -824,12 +778,9 @@ class PlanController(Controller):
         data: JSONBody[VersionBody | None] = None,
         if_match: IfMatch = None,
     ) -> NewVersion:
-        with _strangers_learn_nothing(plans, plan_id, principal):
-            result = plans.reopen_plan(
-                plan_id,
-                by=principal.person_id,
-                expected_version=expected_version(
-                    if_match, data.expected_version if data else None
-                ),
-            )
+        result = plans.reopen_plan(
+            plan_id,
+            by=principal.person_id,
+            expected_version=expected_version(if_match, data.expected_version if data else None),
+        )
         return NewVersion(version=result.version)
