@@ -1,0 +1,192 @@
+"""Who has read what of a plan (SEC-LOG-04): record before answering, verify the chain.
+
+Each entry is hashed over the previous entry's hash and its own canonical JSON,
+so changing, removing or reordering an earlier entry breaks every later hash.
+`record` raises `AccessLogUnavailableError` on any failure: a caller that is about
+to answer with plan content must then answer with nothing (fail closed).
+Entries hold ids only; names are looked up when the log is shown.
+"""
+
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
+import structlog
+
+from stafett.aggregates.errors import ValidationError
+from stafett.persistence.access_log import AccessLogStore, AccessRow, SeqTakenError
+from stafett.persistence.recorders import to_micros
+
+GENESIS_HASH = "0" * 64
+MAX_ATTEMPTS = 100
+ROLES = frozenset({"owner", "relative", "provider", "coordinator", "auditor"})
+SECTIONS = frozenset(
+    {
+        "overview",
+        "participants",
+        "goals",
+        "activities",
+        "minutes",
+        "messages",
+        "calendar",
+        "comments",
+        "history",
+        "timeline",
+        "access_log",
+    }
+)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+log = structlog.get_logger(__name__)
+
+
+class AccessLogUnavailableError(Exception):
+    """The read could not be recorded, so it must not happen."""
+
+
+@dataclass(frozen=True, slots=True)
+class AccessEntry:
+    plan_id: UUID
+    seq: int
+    at: datetime
+    reader_person_id: UUID
+    role: str
+    sections: tuple[str, ...]
+    grounds: str
+    prev_hash: str
+    hash: str
+
+
+def canonical(
+    *,
+    plan_id: UUID,
+    seq: int,
+    at: int,
+    reader_person_id: UUID,
+    role: str,
+    sections: Sequence[str],
+    grounds: str,
+) -> bytes:
+    """The entry as sorted, compact JSON: the bytes its hash covers."""
+    return json.dumps(
+        {
+            "at": at,
+            "grounds": grounds,
+            "plan_id": str(plan_id),
+            "reader_person_id": str(reader_person_id),
+            "role": role,
+            "sections": list(sections),
+            "seq": seq,
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    ).encode()
+
+
+def chain_hash(prev_hash: str, entry: bytes) -> str:
+    return hashlib.sha256(prev_hash.encode("ascii") + entry).hexdigest()
+
+
+class AccessLog:
+    def __init__(self, store: AccessLogStore, *, clock: Callable[[], datetime]) -> None:
+        self.store = store
+        self.clock = clock
+
+    def record(
+        self,
+        plan_id: UUID,
+        *,
+        reader_person_id: UUID,
+        role: str,
+        sections: Sequence[str],
+        grounds: str,
+        at: datetime | None = None,
+    ) -> None:
+        """Append one entry to the plan's chain; AccessLogUnavailableError if that fails."""
+        if role not in ROLES:
+            raise ValidationError("role", f"unknown role {role!r}")
+        unknown = [s for s in sections if s not in SECTIONS]
+        if not sections or unknown:
+            raise ValidationError("sections", f"unknown or no sections: {unknown}")
+        if not grounds:
+            raise ValidationError("grounds", "must be given")
+        at_micros = to_micros(self.clock() if at is None else at)
+        try:
+            for _ in range(MAX_ATTEMPTS):
+                head = self.store.head(plan_id)
+                seq, prev_hash = (1, GENESIS_HASH) if head is None else (head[0] + 1, head[1])
+                entry = canonical(
+                    plan_id=plan_id,
+                    seq=seq,
+                    at=at_micros,
+                    reader_person_id=reader_person_id,
+                    role=role,
+                    sections=sections,
+                    grounds=grounds,
+                )
+                row = AccessRow(
+                    plan_id=plan_id,
+                    seq=seq,
+                    at=at_micros,
+                    reader_person_id=reader_person_id,
+                    role=role,
+                    sections=tuple(sections),
+                    grounds=grounds,
+                    prev_hash=prev_hash,
+                    hash=chain_hash(prev_hash, entry),
+                )
+                try:
+                    self.store.append(row)
+                except SeqTakenError:
+                    continue
+                return
+            msg = f"gave up after {MAX_ATTEMPTS} conflicting appends"
+            raise RuntimeError(msg)
+        except Exception as error:
+            log.error(
+                "access_log_failed", plan=str(plan_id), error=type(error).__name__
+            )  # ids and the error class only: the message may carry values
+            raise AccessLogUnavailableError("the read could not be recorded") from error
+
+    def entries(self, plan_id: UUID) -> list[AccessEntry]:
+        """The plan's entries, oldest first."""
+        return [
+            AccessEntry(
+                plan_id=r.plan_id,
+                seq=r.seq,
+                at=_EPOCH + timedelta(microseconds=r.at),
+                reader_person_id=r.reader_person_id,
+                role=r.role,
+                sections=r.sections,
+                grounds=r.grounds,
+                prev_hash=r.prev_hash,
+                hash=r.hash,
+            )
+            for r in self.store.rows_of(plan_id)
+        ]
+
+    def verify(self, plan_id: UUID) -> list[str]:
+        """Recompute the chain; the problems found, or an empty list when it is intact."""
+        problems: list[str] = []
+        prev_hash = GENESIS_HASH
+        for expected_seq, row in enumerate(self.store.rows_of(plan_id), start=1):
+            if row.seq != expected_seq:
+                problems.append(f"seq {row.seq}: expected seq {expected_seq}")
+            if row.prev_hash != prev_hash:
+                problems.append(f"seq {row.seq}: prev_hash does not match the entry before")
+            entry = canonical(
+                plan_id=row.plan_id,
+                seq=row.seq,
+                at=row.at,
+                reader_person_id=row.reader_person_id,
+                role=row.role,
+                sections=row.sections,
+                grounds=row.grounds,
+            )
+            if chain_hash(row.prev_hash, entry) != row.hash:
+                problems.append(f"seq {row.seq}: hash does not match the entry")
+            prev_hash = row.hash
+        return problems

@@ -1,0 +1,142 @@
+"""The access log (innsynslogg): one append-only, hash-chained row stream per plan.
+
+Rows live in `access_log`, in the same database (file or schema) as the plan
+events but outside the event store, so a read never becomes a plan notification
+(docs/decisions/0008-access-log.md). `(plan_id, seq)` is the primary key: two
+writers that both try to append seq n collide there and one of them retries. The
+database itself refuses UPDATE and DELETE with a trigger on both stores.
+
+This module only stores and returns rows; the chain (canonical form, hashes,
+verification) belongs to `stafett.applications.access_log`.
+"""
+
+import json
+from dataclasses import dataclass
+from uuid import UUID
+
+import psycopg
+from eventsourcing.persistence import IntegrityError
+from eventsourcing.postgres import PostgresDatastore
+from eventsourcing.sqlite import SQLiteDatastore
+
+from stafett.persistence.sql import SqlTables
+
+APPEND_ONLY_MESSAGE = "access_log is append-only"
+
+
+class SeqTakenError(Exception):
+    """Another writer appended this sequence number first; read the head again."""
+
+
+@dataclass(frozen=True, slots=True)
+class AccessRow:
+    plan_id: UUID
+    seq: int
+    at: int  # microseconds since the Unix epoch, UTC
+    reader_person_id: UUID
+    role: str
+    sections: tuple[str, ...]
+    grounds: str
+    prev_hash: str
+    hash: str
+
+
+COLUMNS = (
+    "plan_id",
+    "seq",
+    "at",
+    "reader_person_id",
+    "role",
+    "sections",
+    "grounds",
+    "prev_hash",
+    "hash",
+)
+
+
+class AccessLogStore(SqlTables):
+    def __init__(self, datastore: SQLiteDatastore | PostgresDatastore) -> None:
+        super().__init__(datastore)
+        self.rows = self.table("access_log")
+
+    def create_tables(self) -> None:
+        statements = [
+            f"CREATE TABLE IF NOT EXISTS {self.rows} ("
+            f"plan_id {self.uuid_type} NOT NULL, seq BIGINT NOT NULL, at BIGINT NOT NULL, "
+            f"reader_person_id {self.uuid_type} NOT NULL, role TEXT NOT NULL, "
+            "sections TEXT NOT NULL, grounds TEXT NOT NULL, "
+            "prev_hash TEXT NOT NULL, hash TEXT NOT NULL, "
+            "PRIMARY KEY (plan_id, seq))",
+        ]
+        if self.is_sqlite:
+            statements += [
+                f"CREATE TRIGGER IF NOT EXISTS access_log_no_{verb.lower()} "
+                f"BEFORE {verb} ON {self.rows} "
+                f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END"
+                for verb in ("UPDATE", "DELETE")
+            ]
+        else:
+            function = self.table("access_log_append_only")
+            statements += [
+                f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger "
+                "LANGUAGE plpgsql AS $$ BEGIN "
+                f"RAISE EXCEPTION '{APPEND_ONLY_MESSAGE}'; END $$",
+                f"CREATE OR REPLACE TRIGGER access_log_no_change "
+                f"BEFORE UPDATE OR DELETE ON {self.rows} "
+                f"FOR EACH ROW EXECUTE FUNCTION {function}()",
+                f"CREATE OR REPLACE TRIGGER access_log_no_truncate "
+                f"BEFORE TRUNCATE ON {self.rows} "
+                f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()",
+            ]
+        self.create(statements)
+
+    def head(self, plan_id: UUID) -> tuple[int, str] | None:
+        """The last (seq, hash) of the plan's chain, or None when it has none yet."""
+        with self.cursor(commit=False) as c:
+            c.execute(
+                self.sql(
+                    f"SELECT seq, hash FROM {self.rows} WHERE plan_id=%s ORDER BY seq DESC LIMIT 1"
+                ),
+                [self.value(plan_id)],
+            )
+            row = c.fetchone()
+        return None if row is None else (int(row["seq"]), str(row["hash"]))
+
+    def append(self, row: AccessRow) -> None:
+        """Insert one row; SeqTakenError when its sequence number is already taken."""
+        values = [self.value(getattr(row, n)) for n in COLUMNS]
+        values[COLUMNS.index("sections")] = json.dumps(list(row.sections), ensure_ascii=False)
+        marks = ", ".join(["%s"] * len(COLUMNS))
+        try:
+            with self.cursor(commit=True) as c:
+                c.execute(
+                    self.sql(f"INSERT INTO {self.rows} ({', '.join(COLUMNS)}) VALUES ({marks})"),
+                    values,
+                )
+        except (IntegrityError, psycopg.errors.UniqueViolation):
+            raise SeqTakenError(f"seq {row.seq} is taken") from None
+
+    def rows_of(self, plan_id: UUID) -> list[AccessRow]:
+        """Every row of the plan's chain, oldest first."""
+        with self.cursor(commit=False) as c:
+            c.execute(
+                self.sql(
+                    f"SELECT {', '.join(COLUMNS)} FROM {self.rows} WHERE plan_id=%s ORDER BY seq"
+                ),
+                [self.value(plan_id)],
+            )
+            rows = c.fetchall()
+        return [
+            AccessRow(
+                plan_id=self.uuid(r["plan_id"]),
+                seq=int(r["seq"]),
+                at=int(r["at"]),
+                reader_person_id=self.uuid(r["reader_person_id"]),
+                role=r["role"],
+                sections=tuple(json.loads(r["sections"])),
+                grounds=r["grounds"],
+                prev_hash=r["prev_hash"],
+                hash=r["hash"],
+            )
+            for r in rows
+        ]
