@@ -26,7 +26,7 @@ import uvicorn
 from stafett.aggregates.person import PersonDetails
 from stafett.applications import accounts as accounts_module
 from stafett.applications.accounts import OtpChannel
-from stafett.bootstrap import Services, build_accounts, build_plans
+from stafett.bootstrap import Services, build_access_log, build_accounts, build_plans
 from stafett.settings import Secrets, Settings
 from stafett.web.app import create_app
 
@@ -43,7 +43,12 @@ def rss_mib() -> float:
 
 
 def serve(services: Services, secret_key: str, port: int) -> uvicorn.Server:
-    app = create_app(services.plans, services.accounts, secret_key=secret_key)
+    app = create_app(
+        services.plans,
+        services.accounts,
+        access_log=services.access_log,
+        secret_key=secret_key,
+    )
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
     threading.Thread(target=server.run, daemon=True).start()
     while not server.started:
@@ -82,7 +87,7 @@ def run(sequential: int, port: int) -> dict[str, Any]:
                     ),
                     otp_channel=OtpChannel.EMAIL,
                 )
-            server = serve(Services(plans, accounts), "s" * 40, port)
+            server = serve(Services(plans, accounts, build_access_log(plans)), "s" * 40, port)
             base = f"http://127.0.0.1:{port}"
             try:
                 timings = []

@@ -6,10 +6,12 @@ from dataclasses import dataclass
 
 from litestar import Litestar
 
+from stafett.applications.access_log import AccessLog
 from stafett.applications.accounts import AccountService
 from stafett.applications.passwords import PasswordHashing
 from stafett.applications.plans import PlanApplication
 from stafett.delivery import sender_from_settings
+from stafett.persistence.access_log import AccessLogStore
 from stafett.persistence.accounts import AccountStore
 from stafett.persistence.sessions import SessionStore
 from stafett.settings import Settings
@@ -20,6 +22,7 @@ from stafett.web.app import create_app
 class Services:
     plans: PlanApplication
     accounts: AccountService
+    access_log: AccessLog
 
 
 def build_plans(settings: Settings) -> PlanApplication:
@@ -53,11 +56,22 @@ def build_accounts(settings: Settings, plans: PlanApplication) -> AccountService
     )
 
 
+def build_access_log(plans: PlanApplication) -> AccessLog:
+    """The access log on the plan store's database; its tables are created here."""
+    store = AccessLogStore(plans.directory.datastore)
+    store.create_tables()
+    return AccessLog(store, clock=plans.clock)
+
+
 @contextmanager
 def services(settings: Settings) -> Iterator[Services]:
     """Every application, closed again on exit."""
     with build_plans(settings) as plans:
-        yield Services(plans=plans, accounts=build_accounts(settings, plans))
+        yield Services(
+            plans=plans,
+            accounts=build_accounts(settings, plans),
+            access_log=build_access_log(plans),
+        )
 
 
 def build_web(settings: Settings, built: Services) -> Litestar:
@@ -65,6 +79,7 @@ def build_web(settings: Settings, built: Services) -> Litestar:
     return create_app(
         built.plans,
         built.accounts,
+        access_log=built.access_log,
         secret_key=secret_key,
         expose_schema=settings.is_development,
     )

@@ -11,9 +11,10 @@ import pytest
 from litestar.testing import TestClient
 
 from stafett.aggregates.person import PersonDetails
+from stafett.applications.access_log import AccessLog
 from stafett.applications.accounts import AccountService, OtpChannel
 from stafett.applications.plans import PlanApplication
-from stafett.bootstrap import build_accounts
+from stafett.bootstrap import build_access_log, build_accounts
 from stafett.settings import Secrets, Settings
 from stafett.web.app import create_app
 from tests.conftest import ManualClock
@@ -31,6 +32,7 @@ class Web:
     accounts: AccountService
     outbox: Path
     clock: ManualClock
+    access_log: AccessLog
 
     def create_user(
         self,
@@ -91,6 +93,7 @@ def web(plans: PlanApplication, clock: ManualClock, tmp_path: Path) -> Iterator[
         fast_password_hashing=True,
     )
     accounts = build_accounts(settings, plans)
-    app = create_app(plans, accounts, secret_key=SECRETS.secret_key)
+    access_log = build_access_log(plans)
+    app = create_app(plans, accounts, access_log=access_log, secret_key=SECRETS.secret_key)
     with TestClient(app, base_url="https://stafett.test") as client:
-        yield Web(client, plans, accounts, settings.outbox_dir, clock)
+        yield Web(client, plans, accounts, settings.outbox_dir, clock, access_log)

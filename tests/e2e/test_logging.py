@@ -20,7 +20,7 @@ from litestar.testing import TestClient
 from litestar.types import Message, ReceiveMessage, Scope
 
 from stafett.applications.plans import PlanApplication
-from stafett.bootstrap import build_accounts
+from stafett.bootstrap import build_access_log, build_accounts
 from stafett.settings import Settings
 from stafett.web.app import create_app
 from stafett.web.headers import SecurityHeadersMiddleware
@@ -324,7 +324,12 @@ def test_a_failed_login_through_the_real_app_logs_no_secret(
         secrets=SECRETS,
         fast_password_hashing=True,
     )
-    app = create_app(plans, build_accounts(settings, plans), secret_key=SECRETS.secret_key)
+    app = create_app(
+        plans,
+        build_accounts(settings, plans),
+        access_log=build_access_log(plans),
+        secret_key=SECRETS.secret_key,
+    )
     with (
         TestClient(app, base_url="https://stafett.test") as client,
         captured_json_logs() as stream,

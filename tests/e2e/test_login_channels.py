@@ -11,7 +11,7 @@ import pytest
 from litestar.testing import TestClient
 
 from stafett.applications.plans import PlanApplication
-from stafett.bootstrap import build_accounts
+from stafett.bootstrap import build_access_log, build_accounts
 from stafett.delivery import RoutingSender, SmtpSender
 from stafett.settings import Settings
 from stafett.web.app import create_app
@@ -36,9 +36,10 @@ def test_a_user_logs_in_with_a_code_received_by_e_mail_over_smtp(
     accounts = build_accounts(settings, plans)
     mail = SmtpSender(smtp.url, "Stafett <ikke-svar@stafett.test>")
     accounts.sender = RoutingSender(email=mail, sms=mail)
-    app = create_app(plans, accounts, secret_key=SECRETS.secret_key)
+    access_log = build_access_log(plans)
+    app = create_app(plans, accounts, access_log=access_log, secret_key=SECRETS.secret_key)
     with TestClient(app, base_url="https://stafett.test") as client:
-        web = Web(client, plans, accounts, tmp_path, clock)
+        web = Web(client, plans, accounts, tmp_path, clock, access_log)
         web.create_user("kari")
         response = client.post(LOGIN, json={"username": "kari", "password": PASSWORD})
         assert response.json() == {"next": "otp", "channel": "email"}

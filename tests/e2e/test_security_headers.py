@@ -12,7 +12,7 @@ from litestar.testing import TestClient
 from litestar.types import ASGIApp, Message, Receive, ReceiveMessage, Scope, Send
 
 from stafett.applications.plans import PlanApplication
-from stafett.bootstrap import build_accounts
+from stafett.bootstrap import build_access_log, build_accounts
 from stafett.settings import Settings
 from stafett.web.app import create_app
 from stafett.web.auth import Policy, policy
@@ -61,7 +61,12 @@ def client(plans: PlanApplication, tmp_path: Path) -> Iterator[TestClient[Litest
         secrets=SECRETS,
         fast_password_hashing=True,
     )
-    app = create_app(plans, build_accounts(settings, plans), secret_key=SECRETS.secret_key)
+    app = create_app(
+        plans,
+        build_accounts(settings, plans),
+        access_log=build_access_log(plans),
+        secret_key=SECRETS.secret_key,
+    )
     app.register(boom)
     with TestClient(app, base_url="https://stafett.test") as client:
         yield client

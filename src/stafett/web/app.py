@@ -9,8 +9,10 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
 
+from stafett.applications.access_log import AccessLog
 from stafett.applications.accounts import AccountService
 from stafett.applications.plans import PlanApplication
+from stafett.web.api.access_log import AccessLogController
 from stafett.web.api.history import HistoryController
 from stafett.web.api.plans import PlanController
 from stafett.web.api.session import CSRF_HEADER, SessionController
@@ -18,7 +20,7 @@ from stafett.web.auth import Policy, check_policies, policy, policy_guard
 from stafett.web.errors import RETRY_AFTER_SECONDS, internal_error_handler, problem_details_plugin
 from stafett.web.headers import SecurityHeadersMiddleware
 from stafett.web.logging import RequestLogMiddleware
-from stafett.web.state import ACCOUNTS, PLANS
+from stafett.web.state import ACCESS_LOG, ACCOUNTS, PLANS
 
 # Login steps run before any session exists; they are guarded by SameSite=Strict
 # cookies, JSON-only bodies and the account's own limits instead of a token.
@@ -44,16 +46,25 @@ def create_app(
     plans: PlanApplication,
     accounts: AccountService,
     *,
+    access_log: AccessLog,
     secret_key: str,
     expose_schema: bool = True,
 ) -> Litestar:
     """The web app around the applications, which the caller owns and closes.
 
+    `access_log` records every read of plan content before it is answered.
+
     The OpenAPI schema is public only where `expose_schema` (development) says so.
     """
     app = Litestar(
-        route_handlers=[health, SessionController, HistoryController, PlanController],
-        state=State({PLANS: plans, ACCOUNTS: accounts}),
+        route_handlers=[
+            health,
+            SessionController,
+            HistoryController,
+            AccessLogController,
+            PlanController,
+        ],
+        state=State({PLANS: plans, ACCOUNTS: accounts, ACCESS_LOG: access_log}),
         guards=[policy_guard],
         logging_config=None,  # configure_logging owns logging; litestar must not reset it
         csrf_config=CSRFConfig(

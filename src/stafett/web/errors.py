@@ -33,6 +33,7 @@ from stafett.aggregates.errors import (
     PlanClosedError,
     ValidationError,
 )
+from stafett.applications.access_log import AccessLogUnavailableError
 from stafett.applications.accounts import (
     CodeRejectedError,
     LoginFailedError,
@@ -52,6 +53,7 @@ ERROR_TABLE: dict[type[Exception], tuple[int, str, bool]] = {
     CodeRejectedError: (401, "Koden er ikke gyldig", False),
     TooManyAttemptsError: (429, "For mange forsøk", False),
     HashingBusyError: (503, "Midlertidig utilgjengelig", False),
+    AccessLogUnavailableError: (503, "Midlertidig utilgjengelig", False),
     ValidationError: (422, "Ugyldig verdi", True),
     NotFoundError: (404, "Finnes ikke", False),
     NotAParticipantError: (404, "Finnes ikke", False),

@@ -2,11 +2,13 @@
 
 from litestar.datastructures import State
 
+from stafett.applications.access_log import AccessLog
 from stafett.applications.accounts import AccountService
 from stafett.applications.plans import PlanApplication
 
 PLANS = "plans"
 ACCOUNTS = "accounts"
+ACCESS_LOG = "access_log"
 
 
 def provide_plans(state: State) -> PlanApplication:
@@ -17,3 +19,8 @@ def provide_plans(state: State) -> PlanApplication:
 def provide_accounts(state: State) -> AccountService:
     accounts: AccountService = state[ACCOUNTS]
     return accounts
+
+
+def provide_access_log(state: State) -> AccessLog:
+    access_log: AccessLog = state[ACCESS_LOG]
+    return access_log

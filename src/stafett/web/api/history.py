@@ -2,7 +2,8 @@
 
 Only the plan's coordinator and accounts with the auditor role may read a plan's
 history. Any other participant gets 403; anyone outside the plan gets 404, the
-same answer as for a plan that does not exist.
+same answer as for a plan that does not exist. Each answer is recorded in the
+plan's access log before it is sent; if that fails the answer is 503 and empty.
 """
 
 from datetime import datetime
@@ -17,11 +18,12 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 
 from stafett.aggregates.errors import NotAParticipantError, NotPermittedError
 from stafett.aggregates.values import Role
+from stafett.applications.access_log import AccessLog
 from stafett.applications.accounts import Principal
 from stafett.applications.plans import PlanApplication
 from stafett.applications.results import PlanView
 from stafett.web.auth import Policy, policy, provide_principal
-from stafett.web.state import provide_plans
+from stafett.web.state import provide_access_log, provide_plans
 
 log = structlog.get_logger(__name__)
 
@@ -40,12 +42,14 @@ class TimelineEntryOut(msgspec.Struct):
     summary: str
 
 
-def require_history_reader(plans: PlanApplication, plan_id: UUID, principal: Principal) -> None:
-    """Coordinator of the plan, or an auditor; anyone else is refused."""
+def require_history_reader(
+    plans: PlanApplication, plan_id: UUID, principal: Principal
+) -> tuple[str, str]:
+    """(role, grounds) of the plan's coordinator or an auditor; anyone else is refused."""
     plan = plans.get_plan(plan_id)
     if principal.is_auditor:
         log.info("sensitive_read", actor=str(principal.person_id), plan=str(plan_id), as_="auditor")
-        return
+        return "auditor", "auditor"
     me = next(
         (p for p in plan.participants if p.person_id == principal.person_id and p.active), None
     )
@@ -54,12 +58,35 @@ def require_history_reader(plans: PlanApplication, plan_id: UUID, principal: Pri
     if me.participant_id != plan.coordinator_participant_id:
         raise NotPermittedError("only the coordinator and auditors read the history")
     log.info("sensitive_read", actor=str(principal.person_id), plan=str(plan_id), as_="coordinator")
+    return Role.COORDINATOR.value, f"participant:{me.participant_id}"
+
+
+def record_read(
+    access_log: AccessLog,
+    plans: PlanApplication,
+    plan_id: UUID,
+    *,
+    principal: Principal,
+    standing: tuple[str, str],
+    section: str,
+) -> None:
+    """Record the read before it is answered; raises (so nothing is answered) if that fails."""
+    role, grounds = standing
+    access_log.record(
+        plan_id,
+        reader_person_id=principal.person_id,
+        role=role,
+        sections=[section],
+        grounds=grounds,
+        at=plans.clock(),
+    )
 
 
 class HistoryController(Controller):
     path = "/api/v1/plans/{plan_id:uuid}"
     dependencies = {  # noqa: RUF012
         "plans": Provide(provide_plans, sync_to_thread=False),
+        "access_log": Provide(provide_access_log, sync_to_thread=False),
         "principal": Provide(provide_principal, sync_to_thread=False),
     }
     tags = ["history"]  # noqa: RUF012
@@ -68,26 +95,34 @@ class HistoryController(Controller):
     @get("/history", sync_to_thread=True)
     def history(
         self,
+        *,
         plans: NamedDependency[PlanApplication],
+        access_log: NamedDependency[AccessLog],
         principal: NamedDependency[Principal],
         plan_id: FromPath[UUID],
         as_of: FromQuery[datetime | None] = None,
         version: Annotated[int | None, QueryParameter(ge=1)] = None,
     ) -> PlanView:
         """The plan as it stood at `as_of` (an instant with offset) or at `version`."""
-        require_history_reader(plans, plan_id, principal)
-        return plans.plan_as_of(plan_id, version=version, at=as_of)
+        standing = require_history_reader(plans, plan_id, principal)
+        view = plans.plan_as_of(plan_id, version=version, at=as_of)
+        record_read(
+            access_log, plans, plan_id, principal=principal, standing=standing, section="history"
+        )
+        return view
 
     @get("/timeline", sync_to_thread=True)
     def timeline(
         self,
+        *,
         plans: NamedDependency[PlanApplication],
+        access_log: NamedDependency[AccessLog],
         principal: NamedDependency[Principal],
         plan_id: FromPath[UUID],
     ) -> list[TimelineEntryOut]:
         """Every event of the plan, oldest first."""
-        require_history_reader(plans, plan_id, principal)
-        return [
+        standing = require_history_reader(plans, plan_id, principal)
+        entries = [
             TimelineEntryOut(
                 version=e.version,
                 at=e.at,
@@ -97,3 +132,7 @@ class HistoryController(Controller):
             )
             for e in plans.timeline(plan_id)
         ]
+        record_read(
+            access_log, plans, plan_id, principal=principal, standing=standing, section="timeline"
+        )
+        return entries

@@ -1,0 +1,114 @@
+"""Who has read the plan (innsyn, SEC-LOG-04): for the owner, relatives and the coordinator.
+
+Anyone outside the plan gets 404, the same answer as for a plan that does not
+exist; a provider in the plan who is not its coordinator gets 403. Reading the
+log is itself a read of the plan and is recorded before the answer; when that
+fails the answer is 503 with no entries (fail closed).
+"""
+
+from datetime import datetime
+from uuid import UUID
+
+import msgspec
+import structlog
+from litestar import Controller, get
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath
+
+from stafett.aggregates.errors import NotAParticipantError, NotPermittedError
+from stafett.aggregates.values import Role
+from stafett.applications.access_log import AccessLog
+from stafett.applications.accounts import Principal
+from stafett.applications.plans import PlanApplication
+from stafett.applications.results import PersonNotFoundError
+from stafett.web.auth import Policy, policy, provide_principal
+from stafett.web.state import provide_access_log, provide_plans
+
+ERASED_PERSON = "(slettet person)"
+log = structlog.get_logger(__name__)
+
+
+class ReaderOut(msgspec.Struct):
+    person_id: UUID
+    name: str
+    role: str
+
+
+class AccessEntryOut(msgspec.Struct):
+    at: datetime
+    reader: ReaderOut
+    sections: list[str]
+    grounds: str
+
+
+def access_log_standing(
+    plans: PlanApplication, plan_id: UUID, principal: Principal
+) -> tuple[str, str]:
+    """(role, grounds) of a caller who may read the plan's access log; refuses anyone else."""
+    plan = plans.get_plan(plan_id)
+    me = next(
+        (p for p in plan.participants if p.person_id == principal.person_id and p.active), None
+    )
+    if me is None:
+        raise NotAParticipantError("not in this plan")
+    grounds = f"participant:{me.participant_id}"
+    if me.participant_id == plan.coordinator_participant_id:
+        return Role.COORDINATOR.value, grounds
+    if me.role in {Role.OWNER, Role.RELATIVE}:
+        return me.role.value, grounds
+    raise NotPermittedError("only the owner, relatives and the coordinator read the access log")
+
+
+class AccessLogController(Controller):
+    path = "/api/v1/plans/{plan_id:uuid}/access-log"
+    dependencies = {  # noqa: RUF012
+        "plans": Provide(provide_plans, sync_to_thread=False),
+        "access_log": Provide(provide_access_log, sync_to_thread=False),
+        "principal": Provide(provide_principal, sync_to_thread=False),
+    }
+    tags = ["access log"]  # noqa: RUF012
+    opt = policy(Policy.AUTHENTICATED)
+
+    @get("", sync_to_thread=True)
+    def entries(
+        self,
+        *,
+        plans: NamedDependency[PlanApplication],
+        access_log: NamedDependency[AccessLog],
+        principal: NamedDependency[Principal],
+        plan_id: FromPath[UUID],
+    ) -> list[AccessEntryOut]:
+        """Every recorded read of the plan, newest first, this one included."""
+        role, grounds = access_log_standing(plans, plan_id, principal)
+        access_log.record(
+            plan_id,
+            reader_person_id=principal.person_id,
+            role=role,
+            sections=["access_log"],
+            grounds=grounds,
+            at=plans.clock(),
+        )
+        log.info("sensitive_read", actor=str(principal.person_id), plan=str(plan_id), as_=role)
+        entries = access_log.entries(plan_id)
+        names: dict[UUID, str] = {}
+        for entry in entries:
+            if entry.reader_person_id not in names:
+                names[entry.reader_person_id] = _name(plans, entry.reader_person_id)
+        return [
+            AccessEntryOut(
+                at=e.at,
+                reader=ReaderOut(
+                    person_id=e.reader_person_id, name=names[e.reader_person_id], role=e.role
+                ),
+                sections=list(e.sections),
+                grounds=e.grounds,
+            )
+            for e in reversed(entries)
+        ]
+
+
+def _name(plans: PlanApplication, person_id: UUID) -> str:
+    try:
+        return plans.get_person(person_id).full_name
+    except PersonNotFoundError:
+        return ERASED_PERSON

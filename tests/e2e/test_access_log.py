@@ -1,0 +1,247 @@
+"""The access log over HTTP (SEC-LOG-04): who may see it, what it shows, fail closed."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from uuid import UUID, uuid4
+
+import httpx
+import pytest
+from eventsourcing.persistence import OperationalError
+
+from stafett.aggregates.values import Consent, PlanType, Role, local_date
+from stafett.persistence.access_log import AccessRow
+from tests.e2e.conftest import Web
+
+PLANS = "/api/v1/plans"
+
+
+@dataclass(frozen=True)
+class Cast:
+    """Ola's plan: kari coordinates, anne is a relative, per a provider; stranger is outside."""
+
+    plan_id: UUID
+    ids: dict[str, UUID]
+    participant_ids: dict[str, UUID]
+
+    def url(self, suffix: str) -> str:
+        return f"{PLANS}/{self.plan_id}{suffix}"
+
+
+@pytest.fixture
+def cast(web: Web) -> Cast:
+    ids = {
+        "kari": web.create_user("kari", coordinator=True),
+        "ola": web.create_user("ola"),
+        "anne": web.create_user("anne"),
+        "per": web.create_user("per"),
+        "stranger": web.create_user("stranger", coordinator=True),
+        "revisor": web.create_user("revisor", auditor=True),
+    }
+    plans = web.plans
+    today = local_date(plans.clock())
+    plan_id = plans.create_plan(
+        by=ids["kari"],
+        plan_type=PlanType.RELAY_LOG,
+        short_name="Ola hemmelig kortnavn",
+        start_date=today,
+        owner=ids["ola"],
+        consent=Consent(
+            given_by="Mor", given_on=today, expires_on=today + timedelta(days=200), scope="Alt"
+        ),
+    ).plan_id
+    for name, role in (("anne", Role.RELATIVE), ("per", Role.PROVIDER)):
+        plans.add_participant(plan_id, by=ids["kari"], person=ids[name], role=role)
+    plan = plans.get_plan(plan_id)
+    participant_ids = {
+        name: next(p.participant_id for p in plan.participants if p.person_id == person_id)
+        for name, person_id in ids.items()
+        if any(p.person_id == person_id for p in plan.participants)
+    }
+    return Cast(plan_id, ids, participant_ids)
+
+
+def entry_count(web: Web, cast: Cast) -> int:
+    return len(web.access_log.entries(cast.plan_id))
+
+
+def test_the_owner_sees_who_read_the_plan_newest_first_with_names(web: Web, cast: Cast) -> None:
+    start = web.clock.now
+    web.login("kari")
+    assert web.client.get(cast.url("/timeline")).status_code == 200
+    web.clock.advance(timedelta(minutes=1))
+    assert web.client.get(cast.url("/history"), params={"version": 1}).status_code == 200
+    web.clock.advance(timedelta(minutes=1))
+    web.login("revisor")
+    assert web.client.get(cast.url("/history"), params={"version": 2}).status_code == 200
+    web.clock.advance(timedelta(minutes=1))
+
+    web.login("ola")
+    response = web.client.get(cast.url("/access-log"))
+
+    assert response.status_code == 200, response.text
+    kari, ola, revisor = cast.ids["kari"], cast.ids["ola"], cast.ids["revisor"]
+    assert response.json() == [
+        {
+            "at": (start + timedelta(minutes=3)).isoformat().replace("+00:00", "Z"),
+            "reader": {"person_id": str(ola), "name": "Ola Testesen", "role": "owner"},
+            "sections": ["access_log"],
+            "grounds": f"participant:{cast.participant_ids['ola']}",
+        },
+        {
+            "at": (start + timedelta(minutes=2)).isoformat().replace("+00:00", "Z"),
+            "reader": {"person_id": str(revisor), "name": "Revisor Testesen", "role": "auditor"},
+            "sections": ["history"],
+            "grounds": "auditor",
+        },
+        {
+            "at": (start + timedelta(minutes=1)).isoformat().replace("+00:00", "Z"),
+            "reader": {"person_id": str(kari), "name": "Kari Testesen", "role": "coordinator"},
+            "sections": ["history"],
+            "grounds": f"participant:{cast.participant_ids['kari']}",
+        },
+        {
+            "at": start.isoformat().replace("+00:00", "Z"),
+            "reader": {"person_id": str(kari), "name": "Kari Testesen", "role": "coordinator"},
+            "sections": ["timeline"],
+            "grounds": f"participant:{cast.participant_ids['kari']}",
+        },
+    ]
+    assert web.access_log.verify(cast.plan_id) == []
+
+
+@pytest.mark.parametrize(("user", "role"), [("anne", "relative"), ("kari", "coordinator")])
+def test_a_relative_and_the_coordinator_may_read_it_too(
+    web: Web, cast: Cast, user: str, role: str
+) -> None:
+    web.login(user)
+    response = web.client.get(cast.url("/access-log"))
+    assert response.status_code == 200
+    assert [e["reader"]["role"] for e in response.json()] == [role]
+
+
+def test_a_provider_in_the_plan_is_refused_and_nothing_is_recorded(web: Web, cast: Cast) -> None:
+    web.login("per")
+    response = web.client.get(cast.url("/access-log"))
+    assert response.status_code == 403
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert entry_count(web, cast) == 0
+
+
+def test_someone_outside_the_plan_is_told_it_does_not_exist(web: Web, cast: Cast) -> None:
+    web.login("stranger")
+    inside = web.client.get(cast.url("/access-log"))
+    missing = web.client.get(f"{PLANS}/{uuid4()}/access-log")
+    assert inside.status_code == missing.status_code == 404
+    assert inside.json() == missing.json()
+    assert inside.headers["content-type"] == missing.headers["content-type"]
+    assert entry_count(web, cast) == 0
+
+
+def test_a_removed_relative_no_longer_sees_the_plan(web: Web, cast: Cast) -> None:
+    web.plans.remove_participant(
+        cast.plan_id, by=cast.ids["kari"], participant_id=cast.participant_ids["anne"]
+    )
+    web.login("anne")
+    assert web.client.get(cast.url("/access-log")).status_code == 404
+    assert entry_count(web, cast) == 0
+
+
+def test_an_auditor_outside_the_plan_may_not_read_the_access_log(web: Web, cast: Cast) -> None:
+    web.login("revisor")
+    assert web.client.get(cast.url("/access-log")).status_code == 404
+
+
+def test_the_access_log_needs_a_login(web: Web, cast: Cast) -> None:
+    response = web.client.get(cast.url("/access-log"))
+    assert response.status_code == 401
+    assert entry_count(web, cast) == 0
+
+
+def test_reads_of_another_plan_do_not_show(web: Web, cast: Cast) -> None:
+    today = local_date(web.plans.clock())
+    other = web.plans.create_plan(
+        by=cast.ids["kari"],
+        plan_type=PlanType.RELAY_LOG,
+        short_name="En annen plan",
+        start_date=today,
+        owner=cast.ids["ola"],
+        consent=Consent(
+            given_by="Mor", given_on=today, expires_on=today + timedelta(days=200), scope="Alt"
+        ),
+    ).plan_id
+    web.login("kari")
+    assert web.client.get(f"{PLANS}/{other}/timeline").status_code == 200
+    web.login("ola")
+    assert [e["sections"] for e in web.client.get(cast.url("/access-log")).json()] == [
+        ["access_log"]
+    ]
+    assert len(web.access_log.entries(other)) == 1
+
+
+@pytest.mark.parametrize(
+    ("user", "path", "params"),
+    [
+        ("kari", "/timeline", None),
+        ("kari", "/history", {"version": 1}),
+        ("revisor", "/history", {"version": 1}),
+        ("ola", "/access-log", None),
+    ],
+)
+def test_each_read_records_exactly_one_entry(
+    web: Web, cast: Cast, user: str, path: str, params: dict[str, Any] | None
+) -> None:
+    web.login(user)
+    for expected in (1, 2):
+        assert web.client.get(cast.url(path), params=params).status_code == 200
+        assert entry_count(web, cast) == expected
+    section = path.strip("/").replace("-", "_")
+    assert [e.sections for e in web.access_log.entries(cast.plan_id)] == [(section,)] * 2
+    assert {e.reader_person_id for e in web.access_log.entries(cast.plan_id)} == {cast.ids[user]}
+
+
+def test_a_read_that_fails_is_not_recorded(web: Web, cast: Cast) -> None:
+    web.login("kari")
+    assert web.client.get(cast.url("/history"), params={"version": 999}).status_code == 422
+    assert entry_count(web, cast) == 0
+
+
+def assert_no_plan_data(response: httpx.Response, cast: Cast) -> None:
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "5"
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert set(response.json()) == {"type", "title", "status", "detail"}
+    for secret in ("Ola hemmelig kortnavn", "Testesen", str(cast.ids["ola"]), "Opprettet"):
+        assert secret not in response.text
+
+
+FAILING_READS = [
+    ("kari", "/timeline", None),
+    ("kari", "/history", {"version": 1}),
+    ("ola", "/access-log", None),
+]
+
+
+@pytest.mark.parametrize("failure", [OperationalError("disk I/O error"), RuntimeError("boom")])
+@pytest.mark.parametrize("read", FAILING_READS, ids=[path for _, path, _ in FAILING_READS])
+def test_when_the_read_cannot_be_recorded_nothing_is_answered(
+    web: Web,
+    cast: Cast,
+    monkeypatch: pytest.MonkeyPatch,
+    failure: Exception,
+    read: tuple[str, str, dict[str, Any] | None],
+) -> None:
+    user, path, params = read
+    web.login("kari")
+    assert web.client.get(cast.url("/timeline")).status_code == 200  # an entry to leak
+    web.login(user)
+
+    def fail(row: AccessRow) -> None:
+        raise failure
+
+    monkeypatch.setattr(web.access_log.store, "append", fail)
+    response = web.client.get(cast.url(path), params=params)
+
+    assert_no_plan_data(response, cast)
+    monkeypatch.undo()
+    assert entry_count(web, cast) == 1
