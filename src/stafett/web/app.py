@@ -14,6 +14,7 @@ from stafett.applications.accounts import AccountService
 from stafett.applications.plans import PlanApplication
 from stafett.web.api.access_log import AccessLogController
 from stafett.web.api.history import HistoryController
+from stafett.web.api.persons import PersonController
 from stafett.web.api.plans import PlanController
 from stafett.web.api.session import CSRF_HEADER, SessionController
 from stafett.web.auth import Policy, check_policies, policy, policy_guard
@@ -62,6 +63,7 @@ def create_app(
             SessionController,
             HistoryController,
             AccessLogController,
+            PersonController,
             PlanController,
         ],
         state=State({PLANS: plans, ACCOUNTS: accounts, ACCESS_LOG: access_log}),

@@ -1,0 +1,86 @@
+"""The person directory (product item 9): find anyone in the municipality by name.
+
+Only fields that are visible across plans are answered: name, workplace, position,
+e-mail, and phone and mobile unless the person hid them (an empty string then, the
+same as no number, so a hidden number cannot be told from a missing one). Birth date
+and address are never answered, nor which plans a person is in or any role or
+responsibility there. People who chose "restrict search" are left out, except from
+their own searches. The search text is personal data and is not logged.
+"""
+
+from typing import Annotated
+from uuid import UUID
+
+import msgspec
+import structlog
+from litestar import Controller, get
+from litestar.di import NamedDependency, Provide
+from litestar.params import QueryParameter
+
+from stafett.aggregates.errors import ValidationError
+from stafett.aggregates.person import Person
+from stafett.applications.accounts import Principal
+from stafett.applications.plans import PlanApplication
+from stafett.web.auth import Policy, policy, provide_principal
+from stafett.web.state import provide_plans
+
+MIN_NAME_LENGTH = 2
+MAX_NAME_LENGTH = 100
+MAX_RESULTS = 50
+log = structlog.get_logger(__name__)
+
+
+class PersonOut(msgspec.Struct):
+    person_id: UUID
+    first_name: str
+    last_name: str
+    workplace: str
+    position: str
+    email: str
+    phone: str
+    mobile: str
+
+
+def directory_entry(person: Person) -> PersonOut:
+    d = person.details
+    return PersonOut(
+        person_id=person.person_id,
+        first_name=d.first_name,
+        last_name=d.last_name,
+        workplace=d.workplace,
+        position=d.position,
+        email=d.email,
+        phone="" if d.hide_phone else d.phone,
+        mobile="" if d.hide_mobile else d.mobile,
+    )
+
+
+class PersonController(Controller):
+    path = "/api/v1/persons"
+    dependencies = {  # noqa: RUF012
+        "plans": Provide(provide_plans, sync_to_thread=False),
+        "principal": Provide(provide_principal, sync_to_thread=False),
+    }
+    tags = ["directory"]  # noqa: RUF012
+    opt = policy(Policy.AUTHENTICATED)
+
+    @get("", sync_to_thread=True)
+    def search(
+        self,
+        *,
+        plans: NamedDependency[PlanApplication],
+        principal: NamedDependency[Principal],
+        name: Annotated[
+            str, QueryParameter(min_length=MIN_NAME_LENGTH, max_length=MAX_NAME_LENGTH)
+        ],
+    ) -> list[PersonOut]:
+        """People whose name contains every word of `name`, by last name; at most 50."""
+        if len(name.strip()) < MIN_NAME_LENGTH:
+            raise ValidationError("name", f"must be at least {MIN_NAME_LENGTH} characters")
+        found = [
+            directory_entry(p)
+            for p in plans.find_persons(name)
+            if not p.details.restrict_search or p.person_id == principal.person_id
+        ][:MAX_RESULTS]
+        log.info("person_search", actor=str(principal.person_id), results=len(found))
+        return found
