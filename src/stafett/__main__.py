@@ -1,4 +1,4 @@
-"""The `stafett` command line: serve, demo, plan history."""
+"""The `stafett` command line: serve, demo, plan history, access log check."""
 
 import argparse
 import ipaddress
@@ -11,6 +11,7 @@ import msgspec
 
 from stafett.aggregates.errors import DomainError
 from stafett.aggregates.person import PersonDetails
+from stafett.applications.access_log import AccessLog
 from stafett.applications.accounts import OtpChannel
 from stafett.applications.demo import ensure_demo
 from stafett.bootstrap import build_web, services
@@ -39,6 +40,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     timeline = plan.add_parser("timeline", help="every event of a plan")
     timeline.add_argument("plan_id", type=UUID)
     plan.add_parser("list", help="every plan id (operators only)")
+    access_log = plan.add_parser(
+        "access-log", help="who read a plan, and whether its hash chain is intact (exit 1 if not)"
+    )
+    access_log.add_argument("plan_id", type=UUID)
 
     users = commands.add_parser("users", help="manage accounts").add_subparsers(
         dest="users_command", required=True
@@ -115,6 +120,25 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         elif args.plan_command == "list":
             for plan_id in plans.plan_ids():
                 print(plan_id)
+        elif args.plan_command == "access-log":
+            return _access_log(built.access_log, args.plan_id)
+    return 0
+
+
+def _access_log(access_log: AccessLog, plan_id: UUID) -> int:
+    """Every entry (ids only), then the chain check; 1 when the chain is broken."""
+    entries = access_log.entries(plan_id)
+    for e in entries:
+        print(
+            f"{e.seq:>6}  {e.at.isoformat()}  {e.role:<11}  {e.reader_person_id}  "
+            f"{','.join(e.sections)}  {e.grounds}"
+        )
+    problems = access_log.verify(plan_id)
+    for problem in problems:
+        print(f"BROKEN: {problem}")
+    if problems:
+        return 1
+    print(f"chain intact: {len(entries)} entries")
     return 0
 
 

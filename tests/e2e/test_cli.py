@@ -2,12 +2,15 @@
 
 import io
 import json
+import sqlite3
 from pathlib import Path
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 
 from stafett.__main__ import main
+from stafett.bootstrap import services
+from stafett.settings import Settings
 
 
 @pytest.fixture(autouse=True)
@@ -113,3 +116,32 @@ def test_users_create_refuses_a_weak_password_clearly(
     argv = ["users", "create", "--username", "ola", "--first-name", "Ola", "--last-name", "L"]
     assert main([*argv, "--mobile", "+4791234567"]) == 2
     assert "too common" in capsys.readouterr().err
+
+
+def test_access_log_prints_the_reads_and_checks_the_chain(
+    capsys: pytest.CaptureFixture[str], store: Path
+) -> None:
+    plan_id = UUID(plan_id_from_demo(capsys))
+    reader = uuid4()
+    with services(Settings.from_env()) as built:
+        for section in ("timeline", "history"):
+            built.access_log.record(
+                plan_id,
+                reader_person_id=reader,
+                role="auditor",
+                sections=[section],
+                grounds="auditor",
+            )
+
+    assert main(["plan", "access-log", str(plan_id)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 3
+    assert lines[0].split()[0] == "1"
+    assert f"{reader}  timeline  auditor" in lines[0]
+    assert lines[2] == "chain intact: 2 entries"
+
+    with sqlite3.connect(store) as db:
+        db.execute("DROP TRIGGER access_log_no_update")
+        db.execute("UPDATE access_log SET sections='[\"overview\"]' WHERE seq=1")
+    assert main(["plan", "access-log", str(plan_id)]) == 1
+    assert "BROKEN: seq 1: hash does not match the entry" in capsys.readouterr().out
