@@ -160,6 +160,7 @@ def test_the_openapi_schema_lists_exactly_the_served_routes(demo: tuple[TestClie
         "/api/v1/plans/{plan_id}/history",
         "/api/v1/plans/{plan_id}/timeline",
         "/api/v1/plans",
+        "/api/v1/plans/{plan_id}",
         "/api/v1/plans/{plan_id}/participants",
         "/api/v1/plans/{plan_id}/participants/{participant_id}",
         "/api/v1/plans/{plan_id}/coordinator",

@@ -12,6 +12,7 @@ from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
 from stafett.applications.accounts import AccountService
 from stafett.applications.plans import PlanApplication
 from stafett.web.api.history import HistoryController
+from stafett.web.api.plan_view import PlanViewController
 from stafett.web.api.plans import PlanController
 from stafett.web.api.session import CSRF_HEADER, SessionController
 from stafett.web.auth import Policy, check_policies, policy, policy_guard
@@ -52,7 +53,13 @@ def create_app(
     The OpenAPI schema is public only where `expose_schema` (development) says so.
     """
     app = Litestar(
-        route_handlers=[health, SessionController, HistoryController, PlanController],
+        route_handlers=[
+            health,
+            SessionController,
+            HistoryController,
+            PlanController,
+            PlanViewController,
+        ],
         state=State({PLANS: plans, ACCOUNTS: accounts}),
         guards=[policy_guard],
         logging_config=None,  # configure_logging owns logging; litestar must not reset it

@@ -16,8 +16,10 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, QueryParameter
 
 from stafett.aggregates.errors import NotAParticipantError, NotPermittedError
-from stafett.aggregates.values import Role
+from stafett.aggregates.policy import Action, Denial, Standing, decide
+from stafett.aggregates.values import PlanStatus, Role
 from stafett.applications.accounts import Principal
+from stafett.applications.permitted import standing_in
 from stafett.applications.plans import PlanApplication
 from stafett.applications.results import PlanView
 from stafett.web.auth import Policy, policy, provide_principal
@@ -40,20 +42,36 @@ class TimelineEntryOut(msgspec.Struct):
     summary: str
 
 
-def require_history_reader(plans: PlanApplication, plan_id: UUID, principal: Principal) -> None:
-    """Coordinator of the plan, or an auditor; anyone else is refused."""
+def require_history_reader(plans: PlanApplication, plan_id: UUID, principal: Principal) -> str:
+    """The policy table's READ_HISTORY: the plan's coordinator or an auditor account.
+
+    Answers the standing the read is made under (for the logs); refuses anyone else,
+    with the 404 of a plan that does not exist for those outside the plan group.
+    """
     plan = plans.get_plan(plan_id)
-    if principal.is_auditor:
-        log.info("sensitive_read", actor=str(principal.person_id), plan=str(plan_id), as_="auditor")
-        return
-    me = next(
-        (p for p in plan.participants if p.person_id == principal.person_id and p.active), None
-    )
-    if me is None:
+    standing, _ = standing_in(plan, principal.person_id)
+    candidates = [standing, *([Standing.AUDITOR] if principal.is_auditor else [])]
+    decisions = [
+        decide(
+            Action.READ_HISTORY,
+            candidate,
+            consent_valid=plan.consent.is_valid_on(plans.today()),
+            plan_open=plan.status is PlanStatus.OPEN,
+        )
+        for candidate in candidates
+    ]
+    for candidate, decision in zip(candidates, decisions, strict=True):
+        if decision.allowed:
+            log.info(
+                "sensitive_read",
+                actor=str(principal.person_id),
+                plan=str(plan_id),
+                as_=candidate.value,
+            )
+            return candidate.value
+    if decisions[0].denial is Denial.NOT_FOUND:
         raise NotAParticipantError("not in this plan")
-    if me.participant_id != plan.coordinator_participant_id:
-        raise NotPermittedError("only the coordinator and auditors read the history")
-    log.info("sensitive_read", actor=str(principal.person_id), plan=str(plan_id), as_="coordinator")
+    raise NotPermittedError("only the coordinator and auditors read the history")
 
 
 class HistoryController(Controller):
