@@ -6,12 +6,18 @@ municipal day's end, reset, removal and rights changes count from the next
 request), SEC-AC-09 (an error in the policy answers with no plan data).
 """
 
+import io
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 import pytest
+import structlog
 
 from stafett.aggregates import policy
+from stafett.web.logging import ROUTED_LOGGERS, configure_logging
 from tests.e2e.conftest import Web
 from tests.e2e.test_plan_api import PLANS, Group, group, log_in, rights
 
@@ -36,6 +42,23 @@ OVERVIEW_KEYS = {
     "comments",
 }
 CONTENT_KEYS = {"goals", "activities", "calendar", "minutes", "messages"}
+
+
+@contextmanager
+def captured_console_logs() -> Iterator[io.StringIO]:
+    """The development console format into memory; structlog and stdlib restored after."""
+    loggers = [logging.getLogger(), *(logging.getLogger(name) for name in ROUTED_LOGGERS)]
+    saved = [(lg, list(lg.handlers), lg.level, lg.propagate) for lg in loggers]
+    stream = io.StringIO()
+    try:
+        configure_logging(json_lines=False, stream=stream)
+        yield stream
+    finally:
+        structlog.reset_defaults()
+        for logger, handlers, level, propagate in saved:
+            logger.handlers = handlers
+            logger.setLevel(level)
+            logger.propagate = propagate
 
 
 def add_content(web: Web, g: Group) -> None:
@@ -148,13 +171,18 @@ def test_consent_expires_for_providers_at_the_end_of_its_last_municipal_day(
 def test_an_error_in_the_policy_answers_without_plan_data(
     web: Web, group: Group, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """And its trace, logged in the development console format, shows no local values."""
     log_in(web, "kari")
 
     def broken(*args: object, **kwargs: object) -> policy.Decision:
         raise RuntimeError("policy store unavailable")
 
     monkeypatch.setattr("stafett.applications.permitted.decide", broken)
-    answer = web.client.get(group.url())
+    with captured_console_logs() as logged:
+        answer = web.client.get(group.url())
+    assert "unhandled_error" in logged.getvalue()
+    assert "policy store unavailable" in logged.getvalue()  # the trace is there
+    assert web.client.cookies["__Host-sid"] not in logged.getvalue()  # its locals are not
     assert answer.status_code == 500
     assert answer.headers["content-type"].startswith("application/problem+json")
     assert "Ola" not in answer.text
