@@ -36,7 +36,10 @@ bench: $(STAMP) ## Benchmarks (SQLite and PostgreSQL); figures to stdout and var
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.login
 
+docs: $(STAMP) ## Regenerate docs/policy.md from the policy table
+	$(BIN)/python -m stafett.aggregates.policy > docs/policy.md
+
 clean: ## Remove the virtualenv and local data
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis
 
-.PHONY: help install run lint test bench clean
+.PHONY: help install run lint test bench docs clean

@@ -162,6 +162,7 @@ def test_the_openapi_schema_lists_exactly_the_served_routes(demo: tuple[TestClie
         "/api/v1/plans/{plan_id}/access-log",
         "/api/v1/persons",
         "/api/v1/plans",
+        "/api/v1/plans/{plan_id}",
         "/api/v1/plans/{plan_id}/participants",
         "/api/v1/plans/{plan_id}/participants/{participant_id}",
         "/api/v1/plans/{plan_id}/coordinator",

@@ -26,6 +26,7 @@ from stafett.aggregates.errors import (
     ValidationError,
 )
 from stafett.aggregates.logs import AppendOnlyLog
+from stafett.aggregates.policy import Action, Denial, Standing, decide
 from stafett.aggregates.values import (
     FULL_RIGHTS,
     Access,
@@ -485,30 +486,49 @@ class Plan(Aggregate):
             **kw,
         )
 
-    def _require_open(self) -> None:
-        if self.state.status is PlanStatus.CLOSED:
-            raise PlanClosedError("the plan is closed")
+    def standing_of(self, person_id: UUID) -> Standing:
+        """How a person stands towards this plan now (removed counts as outside)."""
+        participant = self.state.participant_of(person_id)
+        if participant is None:
+            return Standing.OUTSIDER
+        return Standing(self.role_of(participant).value)
+
+    def _permitted(
+        self,
+        person_id: UUID,
+        action: Action,
+        *,
+        at: datetime | None = None,
+        section: Section | None = None,
+    ) -> Participant:
+        """The acting participant, if the policy table allows the action; else the refusal."""
+        participant = self.state.participant_of(person_id)
+        standing = (
+            Standing.OUTSIDER if participant is None else Standing(self.role_of(participant).value)
+        )
+        if at is not None:
+            require_aware("at", at)
+        decision = decide(
+            action,
+            standing,
+            consent_valid=at is None or self.state.consent.is_valid_on(local_date(at)),
+            plan_open=self.state.status is PlanStatus.OPEN,
+            access=None
+            if participant is None or section is None
+            else self.access(participant, section),
+        )
+        if decision.denial is not None or participant is None:
+            raise _refusal(decision.denial, action, section)
+        return participant
 
     def _coordinator(self, person_id: UUID) -> Participant:
-        participant = self.actor(person_id)
-        if participant.participant_id != self.state.coordinator_id:
-            raise NotPermittedError("only the coordinator may do this")
-        return participant
+        return self._permitted(person_id, Action.RECORD_ARCHIVE)
 
     def _managing(self, person_id: UUID) -> Participant:
-        participant = self._coordinator(person_id)
-        self._require_open()
-        return participant
+        return self._permitted(person_id, Action.MANAGE)
 
     def _writer(self, person_id: UUID, section: Section, at: datetime) -> Participant:
-        participant = self.actor(person_id)
-        self._require_open()
-        require_aware("at", at)
-        if not self.state.consent.is_valid_on(local_date(at)):
-            raise ConsentNotValidError("content needs valid consent")
-        if self.access(participant, section) is not Access.WRITE:
-            raise NotPermittedError(f"no write access to {section.value}")
-        return participant
+        return self._permitted(person_id, Action.WRITE_SECTION, at=at, section=section)
 
     def _participant(self, participant_id: UUID, field_name: str) -> Participant:
         participant = self.state.participants.get(participant_id)
@@ -624,9 +644,7 @@ class Plan(Aggregate):
 
     def withdraw_consent(self, *, by: UUID, at: datetime) -> None:
         """The owner, a relative or the coordinator withdraws consent (also when closed)."""
-        actor = self.actor(by)
-        if self.role_of(actor) is Role.PROVIDER:
-            raise NotPermittedError("a provider cannot withdraw the family's consent")
+        actor = self._permitted(by, Action.WITHDRAW_CONSENT)
         if self.state.consent.status is ConsentStatus.WITHDRAWN:
             return
         self._trigger(self.ConsentWithdrawn, at, actor)
@@ -759,13 +777,7 @@ class Plan(Aggregate):
         text: str,
     ) -> None:
         """Comment on a goal, activity or minutes; reading its section is enough."""
-        actor = self.actor(by)
-        self._require_open()
-        require_aware("at", at)
-        if not self.state.consent.is_valid_on(local_date(at)):
-            raise ConsentNotValidError("content needs valid consent")
-        if not self.access(actor, COMMENT_SECTION[on_kind]).allows_reading():
-            raise NotPermittedError(f"no access to {COMMENT_SECTION[on_kind].value}")
+        actor = self._permitted(by, Action.COMMENT, at=at, section=COMMENT_SECTION[on_kind])
         targets: dict[CommentTarget, dict[UUID, Any]] = {
             CommentTarget.GOAL: self.state.goals,
             CommentTarget.ACTIVITY: self.state.activities,
@@ -843,9 +855,7 @@ class Plan(Aggregate):
         )
 
     def reopen(self, *, by: UUID, at: datetime) -> None:
-        actor = self._coordinator(by)
-        if self.state.status is not PlanStatus.CLOSED:
-            raise ValidationError("status", "only a closed plan can be reopened")
+        actor = self._permitted(by, Action.REOPEN)
         self._trigger(self.Reopened, at, actor)
 
     def record_archive(self, *, by: UUID, at: datetime, archive_id: UUID, digest: str) -> None:
@@ -855,6 +865,20 @@ class Plan(Aggregate):
             raise ValidationError("digest", "must not be empty")
         archive = ArchiveRecord(archive_id=archive_id, archived_at=at, digest=digest)
         self._trigger(self.Archived, at, actor, archive=archive)
+
+
+def _refusal(denial: Denial | None, action: Action, section: Section | None) -> Exception:
+    """The domain error for a refusal of the policy table."""
+    where = f" to {section.value}" if section is not None else ""
+    messages: dict[Denial | None, Exception] = {
+        None: NotAParticipantError("the person is not in this plan group"),
+        Denial.NOT_FOUND: NotAParticipantError("the person is not in this plan group"),
+        Denial.NOT_PERMITTED: NotPermittedError(f"not permitted: {action.value}{where}"),
+        Denial.CONSENT: ConsentNotValidError("content needs valid consent"),
+        Denial.CLOSED: PlanClosedError("the plan is closed"),
+        Denial.NOT_CLOSED: ValidationError("status", "only a closed plan can be reopened"),
+    }
+    return messages[denial]
 
 
 def _checked_consent(consent: Consent) -> Consent:

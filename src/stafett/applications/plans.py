@@ -20,7 +20,7 @@ import copy
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar, cast
@@ -54,6 +54,7 @@ from stafett.aggregates.values import (
     Role,
     local_date,
 )
+from stafett.applications.permitted import PermittedPlan, permitted_view
 from stafett.applications.results import (
     CommandResult,
     PersonNotFoundError,
@@ -824,7 +825,22 @@ class PlanApplication(Application[UUID]):
     # ------------------------------------------------------------------ reads
 
     def get_plan(self, plan_id: UUID) -> PlanView:
+        """The full plan; callers that show it to a person filter it (`read_plan`)."""
         return _view(self._load(plan_id))
+
+    def read_plan(self, plan_id: UUID, *, by: UUID) -> PermittedPlan:
+        """What `by` may see of the plan now, by the policy table (`permitted.py`)."""
+        return permitted_view(self.get_plan(plan_id), by, now=self.clock())
+
+    def today(self) -> date:
+        """The municipal calendar date now (consent dates are such dates)."""
+        return local_date(self.clock())
+
+    def person_names(self, person_ids: Iterable[UUID]) -> dict[UUID, str]:
+        """Full names from the directory; an erased person is missing from the answer."""
+        return {
+            pid: person.full_name for pid, person in self.directory.get_many(person_ids).items()
+        }
 
     def plan_as_of(
         self, plan_id: UUID, *, version: int | None = None, at: datetime | None = None

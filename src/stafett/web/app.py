@@ -15,6 +15,7 @@ from stafett.applications.plans import PlanApplication
 from stafett.web.api.access_log import AccessLogController
 from stafett.web.api.history import HistoryController
 from stafett.web.api.persons import PersonController
+from stafett.web.api.plan_view import PlanViewController
 from stafett.web.api.plans import PlanController
 from stafett.web.api.session import CSRF_HEADER, SessionController
 from stafett.web.auth import Policy, check_policies, policy, policy_guard
@@ -65,6 +66,7 @@ def create_app(
             AccessLogController,
             PersonController,
             PlanController,
+            PlanViewController,
         ],
         state=State({PLANS: plans, ACCOUNTS: accounts, ACCESS_LOG: access_log}),
         guards=[policy_guard],

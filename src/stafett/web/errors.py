@@ -76,7 +76,7 @@ def _to_problem(exc_class: type[Exception]) -> Callable[[Exception], ProblemDeta
     status, title, show_detail = ERROR_TABLE[exc_class]
 
     def convert(exc: Exception) -> ProblemDetailsException:
-        if isinstance(exc, NotAParticipantError | NotPermittedError):
+        if isinstance(exc, NotAParticipantError | NotPermittedError | ConsentNotValidError):
             log.info("authz_fail", reason=type(exc).__name__)
         extra: dict[str, Any] = {}
         if isinstance(exc, ValidationError):

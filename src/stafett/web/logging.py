@@ -120,7 +120,13 @@ def configure_logging(
     renderer: list[Processor] = (
         [structlog.processors.format_exc_info, structlog.processors.JSONRenderer()]
         if json_lines
-        else [structlog.dev.ConsoleRenderer(colors=target.isatty())]
+        else [
+            # The library's default traceback formatter (rich) prints every frame's
+            # local variables: request headers and session cookies among them.
+            structlog.dev.ConsoleRenderer(
+                colors=target.isatty(), exception_formatter=structlog.dev.plain_traceback
+            )
+        ]
     )
     structlog.configure(
         processors=[

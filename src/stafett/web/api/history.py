@@ -17,9 +17,11 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, QueryParameter
 
 from stafett.aggregates.errors import NotAParticipantError, NotPermittedError
-from stafett.aggregates.values import Role
+from stafett.aggregates.policy import Action, Denial, Standing, decide
+from stafett.aggregates.values import PlanStatus, Role
 from stafett.applications.access_log import AccessLog
 from stafett.applications.accounts import Principal
+from stafett.applications.permitted import standing_in
 from stafett.applications.plans import PlanApplication
 from stafett.applications.results import PlanView
 from stafett.web.auth import Policy, policy, provide_principal
@@ -45,20 +47,38 @@ class TimelineEntryOut(msgspec.Struct):
 def require_history_reader(
     plans: PlanApplication, plan_id: UUID, principal: Principal
 ) -> tuple[str, str]:
-    """(role, grounds) of the plan's coordinator or an auditor; anyone else is refused."""
+    """The policy table's READ_HISTORY: the plan's coordinator or an auditor account.
+
+    Answers (role, grounds) of the read, for the access log and the logs; refuses
+    anyone else, with the 404 of a plan that does not exist for those outside the
+    plan group.
+    """
     plan = plans.get_plan(plan_id)
-    if principal.is_auditor:
-        log.info("sensitive_read", actor=str(principal.person_id), plan=str(plan_id), as_="auditor")
-        return "auditor", "auditor"
-    me = next(
-        (p for p in plan.participants if p.person_id == principal.person_id and p.active), None
-    )
-    if me is None:
+    standing, me = standing_in(plan, principal.person_id)
+    candidates = [standing, *([Standing.AUDITOR] if principal.is_auditor else [])]
+    decisions = [
+        decide(
+            Action.READ_HISTORY,
+            candidate,
+            consent_valid=plan.consent.is_valid_on(plans.today()),
+            plan_open=plan.status is PlanStatus.OPEN,
+        )
+        for candidate in candidates
+    ]
+    for candidate, decision in zip(candidates, decisions, strict=True):
+        if decision.allowed:
+            log.info(
+                "sensitive_read",
+                actor=str(principal.person_id),
+                plan=str(plan_id),
+                as_=candidate.value,
+            )
+            if candidate is Standing.AUDITOR or me is None:
+                return Standing.AUDITOR.value, "auditor"
+            return candidate.value, f"participant:{me.participant_id}"
+    if decisions[0].denial is Denial.NOT_FOUND:
         raise NotAParticipantError("not in this plan")
-    if me.participant_id != plan.coordinator_participant_id:
-        raise NotPermittedError("only the coordinator and auditors read the history")
-    log.info("sensitive_read", actor=str(principal.person_id), plan=str(plan_id), as_="coordinator")
-    return Role.COORDINATOR.value, f"participant:{me.participant_id}"
+    raise NotPermittedError("only the coordinator and auditors read the history")
 
 
 def record_read(

@@ -1,0 +1,208 @@
+"""The policy table: who may do what to a plan, in which state (SEC-AC-01).
+
+One table, read by the code that decides and by the tests that check it: the
+plan's commands ask `decide` before they change anything, the permitted view
+asks it which sections and fields a reader gets, and the authorization matrix
+test derives every expected HTTP status from it. `docs/policy.md` is generated
+from it (`python -m stafett.aggregates.policy`).
+
+A caller stands towards one plan as its owner, a relative, a provider or its
+coordinator (the participant holding the baton), or as someone outside it (never
+added, or removed). Outside the plan group nothing is allowed and nothing is
+revealed: the answer is the one for a plan that does not exist. An auditor
+account outside the plan group may read its history and timeline, nothing else.
+Deny by default: an action without a matching rule is refused.
+
+Consent: providers need consent valid on the municipal date of the request for
+every read and write; the owner, relatives and the coordinator keep reading their
+plan without it (the plan is opened to them first; consent is what lets others
+in), but content writes need valid consent from everyone.
+"""
+
+from dataclasses import dataclass
+from enum import Enum
+
+from stafett.aggregates.values import Access, Section
+
+
+class Standing(Enum):
+    """How a person stands towards one plan."""
+
+    OWNER = "owner"
+    RELATIVE = "relative"
+    PROVIDER = "provider"
+    COORDINATOR = "coordinator"
+    AUDITOR = "auditor"  # an auditor account outside the plan group
+    OUTSIDER = "outsider"  # never in the plan group, or removed from it
+
+
+class Action(Enum):
+    OPEN = "open"  # read the plan's overview and plan group (GET plan, plan list)
+    READ_SECTION = "read_section"  # read one content section (goals, activities, …)
+    WRITE_SECTION = "write_section"  # add or change content in a section
+    COMMENT = "comment"  # comment on an item of a section
+    MANAGE = "manage"  # plan group, rights, consent, baton, close
+    REOPEN = "reopen"
+    RECORD_ARCHIVE = "record_archive"
+    WITHDRAW_CONSENT = "withdraw_consent"
+    READ_HISTORY = "read_history"  # history as of a version or instant, timeline
+    READ_ACCESS_LOG = "read_access_log"  # who has read what in this plan
+
+
+class Need(Enum):
+    """A condition on consent or on the plan's state."""
+
+    ANY = "any"
+    VALID = "valid"  # consent valid on the municipal date of the request
+    OPEN = "open"  # the plan is not closed
+    CLOSED = "closed"
+
+
+class Denial(Enum):
+    """Why an action is refused; the web layer maps each to one HTTP status."""
+
+    NOT_FOUND = "not_found"  # outside the plan: 404, as for a plan that does not exist
+    NOT_PERMITTED = "not_permitted"  # 403
+    CONSENT = "consent"  # 403: consent is not valid
+    CLOSED = "closed"  # 409: the plan is closed
+    NOT_CLOSED = "not_closed"  # 422: only a closed plan can be reopened
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    action: Action
+    standings: frozenset[Standing]
+    consent: Need = Need.ANY
+    plan: Need = Need.ANY
+    access: Access | None = None  # the least right the section needs (per participant)
+
+
+FAMILY = frozenset({Standing.OWNER, Standing.RELATIVE, Standing.COORDINATOR})
+PARTICIPANTS = frozenset(
+    {Standing.OWNER, Standing.RELATIVE, Standing.PROVIDER, Standing.COORDINATOR}
+)
+COORDINATOR = frozenset({Standing.COORDINATOR})
+PROVIDER = frozenset({Standing.PROVIDER})
+
+# The table. For one action, a standing matches at most one rule.
+RULES: tuple[Rule, ...] = (
+    Rule(Action.OPEN, FAMILY),
+    Rule(Action.OPEN, PROVIDER, consent=Need.VALID),
+    Rule(Action.READ_SECTION, FAMILY, access=Access.READ),
+    Rule(Action.READ_SECTION, PROVIDER, consent=Need.VALID, access=Access.READ),
+    Rule(
+        Action.WRITE_SECTION, PARTICIPANTS, consent=Need.VALID, plan=Need.OPEN, access=Access.WRITE
+    ),
+    Rule(Action.COMMENT, PARTICIPANTS, consent=Need.VALID, plan=Need.OPEN, access=Access.READ),
+    Rule(Action.MANAGE, COORDINATOR, plan=Need.OPEN),
+    Rule(Action.REOPEN, COORDINATOR, plan=Need.CLOSED),
+    Rule(Action.RECORD_ARCHIVE, COORDINATOR),
+    Rule(Action.WITHDRAW_CONSENT, FAMILY),
+    Rule(Action.READ_HISTORY, frozenset({Standing.COORDINATOR, Standing.AUDITOR})),
+    Rule(Action.READ_ACCESS_LOG, FAMILY),
+)
+
+# Field filter: fields of a readable part that only some standings receive.
+# (part, field) → the standings that see it; every other field of a readable
+# part goes to everyone who may open the plan.
+FIELD_RULES: dict[tuple[str, str], frozenset[Standing]] = {
+    ("consent", "given_by"): FAMILY,  # personal data about the family
+    ("participants", "rights"): COORDINATOR,  # others' rights; one's own rights are in `me`
+}
+
+# Content parts and the section whose right governs them.
+PART_SECTION: dict[str, Section] = {
+    "goals": Section.GOALS,
+    "activities": Section.ACTIVITIES,
+    "calendar": Section.ACTIVITIES,  # calendar entries count as activities
+    "minutes": Section.MINUTES,
+    "messages": Section.MESSAGES,  # and only those the reader sent or received
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    denial: Denial | None
+
+    @property
+    def allowed(self) -> bool:
+        return self.denial is None
+
+
+ALLOW = Decision(None)
+
+
+def rule_for(action: Action, standing: Standing) -> Rule | None:
+    for rule in RULES:
+        if rule.action is action and standing in rule.standings:
+            return rule
+    return None
+
+
+def decide(
+    action: Action,
+    standing: Standing,
+    *,
+    consent_valid: bool,
+    plan_open: bool,
+    access: Access | None = None,
+) -> Decision:
+    """Allow, or the first reason to refuse: standing, plan state, consent, right.
+
+    `access` is the caller's right in the section the action touches (the
+    coordinator's is always write); actions on no section ignore it.
+    """
+    rule = rule_for(action, standing)
+    if rule is None:
+        outside = standing in (Standing.OUTSIDER, Standing.AUDITOR)
+        return Decision(Denial.NOT_FOUND if outside else Denial.NOT_PERMITTED)
+    if rule.plan is Need.OPEN and not plan_open:
+        return Decision(Denial.CLOSED)
+    if rule.plan is Need.CLOSED and plan_open:
+        return Decision(Denial.NOT_CLOSED)
+    if rule.consent is Need.VALID and not consent_valid:
+        return Decision(Denial.CONSENT)
+    if rule.access is not None and not _at_least(access or Access.NONE, rule.access):
+        return Decision(Denial.NOT_PERMITTED)
+    return ALLOW
+
+
+def sees_field(standing: Standing, part: str, field: str) -> bool:
+    allowed = FIELD_RULES.get((part, field))
+    return allowed is None or standing in allowed
+
+
+def _at_least(have: Access, need: Access) -> bool:
+    order = (Access.NONE, Access.READ, Access.WRITE)
+    return order.index(have) >= order.index(need)
+
+
+def as_markdown() -> str:
+    """The table as a page for people (docs/policy.md is this output)."""
+    lines = [
+        "# Policy table (generated from `src/stafett/aggregates/policy.py`)",
+        "",
+        "Outside the plan group (never added, or removed) every action answers as for a",
+        "plan that does not exist; an auditor account outside it reads history only. An",
+        "action with no row is refused. `make docs` writes this page; a test keeps it current.",
+        "",
+        "| action | standings | consent | plan | least right in the section |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for rule in RULES:
+        standings = ", ".join(sorted(s.value for s in rule.standings))
+        access = rule.access.value if rule.access else "—"
+        lines.append(
+            f"| {rule.action.value} | {standings} | {rule.consent.value} "
+            f"| {rule.plan.value} | {access} |"
+        )
+    lines += ["", "| part | field | only for |", "| --- | --- | --- |"]
+    for (part, field), standings_ in FIELD_RULES.items():
+        lines.append(f"| {part} | {field} | {', '.join(sorted(s.value for s in standings_))} |")
+    lines += ["", "| content part | governed by the right on |", "| --- | --- |"]
+    lines += [f"| {part} | {section.value} |" for part, section in PART_SECTION.items()]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(as_markdown(), end="")

@@ -1,0 +1,369 @@
+"""The authorization matrix (REL-AUTHZ): every identity × every plan route × plan state.
+
+The expected answer of every cell comes from the policy table
+(`stafett.aggregates.policy.decide`), never from a list written here; the test
+counts mismatches, checks that no refused answer carries plan content, and that
+each refusal of a logged-in caller is logged as `authz_fail`.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import structlog
+from structlog.testing import capture_logs
+
+from stafett.aggregates.policy import Action, Denial, Standing, decide
+from stafett.aggregates.values import FULL_RIGHTS, Access, Rights, Section
+from tests.e2e.conftest import Web
+
+PLANS = "/api/v1/plans"
+SECRET_MARKERS = ("Matrise-plan", "Hemmelig mål", "Fortrolig melding", "Mor og far")
+DENIAL_STATUS = {
+    Denial.NOT_FOUND: 404,
+    Denial.NOT_PERMITTED: 403,
+    Denial.CONSENT: 403,
+    Denial.CLOSED: 409,
+    Denial.NOT_CLOSED: 422,
+}
+STATES = ("valid consent", "expired consent", "consent reset", "participant removed", "closed")
+ALL = {"goals": "write", "activities": "write", "minutes": "write", "messages": "write"}
+READ_ONLY = {"goals": "read", "activities": "read", "minutes": "read", "messages": "read"}
+
+
+@dataclass(frozen=True)
+class Identity:
+    name: str
+    rights: Rights | None  # in the plan; None for those outside it
+    standing: Standing  # while a member of the plan (or outside it)
+    removable: bool = False  # removed in the state "participant removed"
+
+
+IDENTITIES = (
+    Identity("kari", FULL_RIGHTS, Standing.COORDINATOR),
+    Identity("ola", Rights(), Standing.OWNER),
+    Identity("anne", Rights(goals=Access.NONE), Standing.RELATIVE, removable=True),
+    Identity("per", Rights(), Standing.PROVIDER, removable=True),
+    Identity(
+        "pia",
+        Rights(
+            goals=Access.READ, activities=Access.READ, minutes=Access.READ, messages=Access.READ
+        ),
+        Standing.PROVIDER,
+        removable=True,
+    ),
+    Identity("olga", None, Standing.OUTSIDER),  # organisation admin
+    Identity("aud", None, Standing.AUDITOR),  # auditor
+    Identity("ute", None, Standing.OUTSIDER),  # provider in another plan only
+    Identity("anonymous", None, Standing.OUTSIDER),
+)
+
+
+@dataclass
+class Fixture:
+    plan_id: str
+    spare: str  # a provider without an account: the target of management routes
+    goal: str
+    activity: str
+    ids: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str  # {plan}, {spare}, {goal}, {activity} are filled in per plan
+    action: Action
+    section: Section | None = None
+    body: Callable[[Fixture], dict[str, Any]] | None = None
+    changes_standing: bool = False  # a success changes who may do what: rebuild after it
+
+
+ROUTES = (
+    Route("GET", "{plan}", Action.OPEN),
+    Route("GET", "{plan}/history?version=1", Action.READ_HISTORY),
+    Route("GET", "{plan}/timeline", Action.READ_HISTORY),
+    Route("POST", "{plan}/goals", Action.WRITE_SECTION, Section.GOALS, lambda f: {"title": "Mål"}),
+    Route(
+        "PATCH",
+        "{plan}/goals/{goal}",
+        Action.WRITE_SECTION,
+        Section.GOALS,
+        lambda f: {"title": "Nytt mål"},
+    ),
+    Route(
+        "POST",
+        "{plan}/goals/{goal}/evaluations",
+        Action.WRITE_SECTION,
+        Section.GOALS,
+        lambda f: {"status": "achieved", "text": "Nådd"},
+    ),
+    Route(
+        "POST",
+        "{plan}/activities",
+        Action.WRITE_SECTION,
+        Section.ACTIVITIES,
+        lambda f: {"title": "Tiltak", "responsible_participant_id": f.spare},
+    ),
+    Route(
+        "PATCH",
+        "{plan}/activities/{activity}",
+        Action.WRITE_SECTION,
+        Section.ACTIVITIES,
+        lambda f: {"title": "Endret tiltak"},
+    ),
+    Route(
+        "POST",
+        "{plan}/calendar",
+        Action.WRITE_SECTION,
+        Section.ACTIVITIES,
+        lambda f: {
+            "title": "Møte",
+            "starts_at": "2026-11-01T10:00:00+01:00",
+            "ends_at": "2026-11-01T11:00:00+01:00",
+        },
+    ),
+    Route(
+        "POST",
+        "{plan}/minutes",
+        Action.WRITE_SECTION,
+        Section.MINUTES,
+        lambda f: {"met_on": "2026-03-02", "attendee_ids": [f.spare], "notes": "Referat"},
+    ),
+    Route(
+        "POST",
+        "{plan}/messages",
+        Action.WRITE_SECTION,
+        Section.MESSAGES,
+        lambda f: {"to": [f.spare], "subject": "Hei", "body": "Tekst"},
+    ),
+    Route(
+        "POST",
+        "{plan}/comments",
+        Action.COMMENT,
+        Section.GOALS,
+        lambda f: {"on": {"kind": "goal", "id": f.goal}, "text": "Kommentar"},
+    ),
+    Route(
+        "POST",
+        "{plan}/participants",
+        Action.MANAGE,
+        body=lambda f: {
+            "person": {"first_name": "Ny", "last_name": "Deltaker"},
+            "role": "provider",
+            "rights": ALL | {"print": True, "edit_person": False},
+        },
+        changes_standing=True,
+    ),
+    Route(
+        "PATCH",
+        "{plan}/participants/{spare}",
+        Action.MANAGE,
+        body=lambda f: {"responsibility": "Ny oppgave"},
+        changes_standing=True,
+    ),
+    Route(
+        "PUT",
+        "{plan}/consent",
+        Action.MANAGE,
+        body=lambda f: {
+            "given_by": "Mor",
+            "given_on": "2026-03-01",
+            "expires_on": "2027-03-01",
+            "scope": "Alt",
+        },
+        changes_standing=True,
+    ),
+    Route("DELETE", "{plan}/consent", Action.MANAGE, changes_standing=True),
+    Route("DELETE", "{plan}/participants/{spare}", Action.MANAGE, changes_standing=True),
+    Route(
+        "POST",
+        "{plan}/coordinator",
+        Action.MANAGE,
+        body=lambda f: {"participant_id": f.spare},
+        changes_standing=True,
+    ),
+    Route(
+        "POST",
+        "{plan}/close",
+        Action.MANAGE,
+        body=lambda f: {"ended_on": "2026-11-01"},
+        changes_standing=True,
+    ),
+    Route("POST", "{plan}/reopen", Action.REOPEN, body=lambda f: {}, changes_standing=True),
+)
+
+
+class Matrix:
+    def __init__(self, web: Web) -> None:
+        self.web = web
+        self.sessions: dict[str, str] = {}
+        self.persons: dict[str, str] = {}
+        for identity in IDENTITIES:
+            if identity.name == "anonymous":
+                continue
+            person = self.web.create_user(
+                identity.name,
+                coordinator=identity.name == "kari",
+                auditor=identity.name == "aud",
+            )
+            self.persons[identity.name] = str(person)
+        for identity in IDENTITIES:
+            if identity.name != "anonymous":
+                self.web.client.cookies.delete("__Host-sid")  # a login ends the session it sees
+                self.web.login(identity.name)
+                self.sessions[identity.name] = self.web.client.cookies["__Host-sid"]
+        self.csrf = self.web.csrf_headers()
+        self.act_as("kari")
+        other = self.send("POST", PLANS, self._plan_body("Annen plan", owner="olga"))
+        self.send(
+            "POST",
+            f"{PLANS}/{other.json()['id']}/participants",
+            {
+                "person": {"person_id": self.persons["ute"]},
+                "role": "provider",
+                "rights": ALL | {"print": True, "edit_person": False},
+            },
+        )
+
+    def act_as(self, name: str) -> None:
+        self.web.client.cookies.delete("__Host-sid")
+        if name != "anonymous":
+            self.web.client.cookies.set("__Host-sid", self.sessions[name], domain="stafett.test")
+
+    def send(self, method: str, url: str, body: dict[str, Any] | None = None) -> httpx.Response:
+        headers = self.csrf if method != "GET" else {}
+        return self.web.client.request(method, url, json=body, headers=headers)
+
+    def _plan_body(self, name: str, *, owner: str) -> dict[str, Any]:
+        return {
+            "type": "SL",
+            "short_name": name,
+            "start_date": "2026-03-02",
+            "owner": {"person_id": self.persons[owner]},
+            "consent": {
+                "given_by": "Mor og far",
+                "given_on": "2026-03-01",
+                "expires_on": "2026-09-30",
+                "scope": "Full deling",
+            },
+        }
+
+    def fresh(self, state: str) -> Fixture:
+        """A new plan in `state`, made through the API by its coordinator."""
+        self.act_as("kari")
+        created = self.send("POST", PLANS, self._plan_body("Matrise-plan", owner="ola"))
+        assert created.status_code == 201, created.text
+        plan = f"{PLANS}/{created.json()['id']}"
+        ids: dict[str, str] = {}
+        for identity in IDENTITIES:
+            if identity.standing in (Standing.RELATIVE, Standing.PROVIDER):
+                assert identity.rights is not None
+                level = {s.value: identity.rights.level(s).value for s in Section}
+                added = self.send(
+                    "POST",
+                    f"{plan}/participants",
+                    {
+                        "person": {"person_id": self.persons[identity.name]},
+                        "role": identity.standing.value,
+                        "rights": level | {"print": True, "edit_person": False},
+                    },
+                )
+                assert added.status_code == 201, added.text
+                ids[identity.name] = added.json()["participant_id"]
+        spare = self.send(
+            "POST",
+            f"{plan}/participants",
+            {
+                "person": {"first_name": "Reserve", "last_name": "Deltaker"},
+                "role": "provider",
+                "rights": ALL | {"print": True, "edit_person": False},
+            },
+        ).json()["participant_id"]
+        goal = self.send("POST", f"{plan}/goals", {"title": "Hemmelig mål"}).json()["goal_id"]
+        activity = self.send(
+            "POST", f"{plan}/activities", {"title": "Tiltak", "responsible_participant_id": spare}
+        ).json()["activity_id"]
+        sent = self.send(
+            "POST", f"{plan}/messages", {"to": "all", "subject": "Om", "body": "Fortrolig melding"}
+        )
+        assert sent.status_code == 201, sent.text
+        if state == "expired consent":  # renewed with a consent that ran out yesterday
+            lapsed = {"given_by": "Mor", "given_on": "2026-01-01", "expires_on": "2026-03-01"}
+            renewed = self.send("PUT", f"{plan}/consent", lapsed | {"scope": "Alt"})
+            assert renewed.status_code == 200, renewed.text
+        elif state == "consent reset":
+            assert self.send("DELETE", f"{plan}/consent").status_code == 200
+        elif state == "participant removed":
+            for identity in IDENTITIES:
+                if identity.removable:
+                    removed = self.send("DELETE", f"{plan}/participants/{ids[identity.name]}")
+                    assert removed.status_code == 200, removed.text
+        elif state == "closed":
+            closed = self.send("POST", f"{plan}/close", {"ended_on": "2026-03-02"})
+            assert closed.status_code == 200, closed.text
+        return Fixture(plan_id=plan, spare=spare, goal=goal, activity=activity, ids=ids)
+
+
+def expected(identity: Identity, route: Route, state: str) -> int | None:
+    """The status the policy table gives; None for an allowed request (any 2xx)."""
+    if identity.name == "anonymous":
+        return 401
+    standing = identity.standing
+    if state == "participant removed" and identity.removable:
+        standing = Standing.OUTSIDER
+    access = None
+    if route.section is not None and identity.rights is not None:
+        access = identity.rights.level(route.section)
+    decision = decide(
+        route.action,
+        standing,
+        consent_valid=state in ("valid consent", "participant removed", "closed"),
+        plan_open=state != "closed",
+        access=access,
+    )
+    return None if decision.denial is None else DENIAL_STATUS[decision.denial]
+
+
+def test_every_identity_route_and_state_answers_as_the_policy_table_says(web: Web) -> None:
+    matrix = Matrix(web)
+    mismatches: list[str] = []
+    leaks: list[str] = []
+    unlogged: list[str] = []
+    cells = 0
+    for state in STATES:
+        for identity in IDENTITIES:
+            fixture: Fixture | None = None
+            for route in ROUTES:
+                if fixture is None:
+                    fixture = matrix.fresh(state)
+                url = route.path.format(
+                    plan=fixture.plan_id,
+                    spare=fixture.spare,
+                    goal=fixture.goal,
+                    activity=fixture.activity,
+                )
+                matrix.act_as(identity.name)
+                body = route.body(fixture) if route.body else None
+                with capture_logs() as logs:
+                    answer = matrix.send(route.method, url, body)
+                cells += 1
+                want = expected(identity, route, state)
+                got = answer.status_code
+                where = f"{state} · {identity.name} · {route.method} {route.path}"
+                if (want is None and not 200 <= got < 300) or (want is not None and got != want):
+                    mismatches.append(f"{where}: expected {want or '2xx'}, got {got} {answer.text}")
+                if got >= 400:
+                    if any(marker in answer.text for marker in SECRET_MARKERS):
+                        leaks.append(f"{where}: {answer.text}")
+                    if got in (403, 404) and not any(
+                        entry["event"] == "authz_fail" for entry in logs
+                    ):
+                        unlogged.append(where)
+                elif route.changes_standing:
+                    fixture = None  # the next route starts from a fresh plan
+    structlog.get_logger(__name__).info("authz_matrix", cells=cells)
+    assert cells == len(STATES) * len(IDENTITIES) * len(ROUTES)
+    assert mismatches == [], f"{len(mismatches)} of {cells} cells:\n" + "\n".join(mismatches)
+    assert leaks == []
+    assert unlogged == []
