@@ -9,7 +9,7 @@ import httpx
 import pytest
 from eventsourcing.persistence import OperationalError
 
-from stafett.aggregates.values import Consent, PlanType, Role, local_date
+from stafett.aggregates.values import Access, Consent, PlanType, Rights, Role, local_date
 from stafett.persistence.access_log import AccessRow
 from tests.e2e.conftest import Web
 from tests.e2e.test_logging import captured_json_logs, lines
@@ -187,6 +187,8 @@ def test_reads_of_another_plan_do_not_show(web: Web, cast: Cast) -> None:
         ("kari", "/history", {"version": 1}),
         ("revisor", "/history", {"version": 1}),
         ("ola", "/access-log", None),
+        ("ola", "", None),
+        ("per", "", None),
     ],
 )
 def test_each_read_records_exactly_one_entry(
@@ -196,8 +198,10 @@ def test_each_read_records_exactly_one_entry(
     for expected in (1, 2):
         assert web.client.get(cast.url(path), params=params).status_code == 200
         assert entry_count(web, cast) == expected
-    section = path.strip("/").replace("-", "_")
-    assert [e.sections for e in web.access_log.entries(cast.plan_id)] == [(section,)] * 2
+    first, second = web.access_log.entries(cast.plan_id)
+    section = path.strip("/").replace("-", "_") or "overview"
+    assert first.sections[0] == section
+    assert first.sections == second.sections
     assert {e.reader_person_id for e in web.access_log.entries(cast.plan_id)} == {cast.ids[user]}
 
 
@@ -228,6 +232,41 @@ def test_each_read_logs_exactly_one_sensitive_read(
     assert [(r["actor"], r["plan"]) for r in reads] == [(str(cast.ids[user]), str(cast.plan_id))]
 
 
+def test_the_permitted_view_records_the_parts_it_answered_and_the_grounds(
+    web: Web, cast: Cast
+) -> None:
+    web.login("ola")
+    assert web.client.get(cast.url("")).status_code == 200
+    web.clock.advance()
+    web.login("per")
+    assert web.client.get(cast.url("")).status_code == 200
+
+    owner, provider = web.access_log.entries(cast.plan_id)
+    assert (owner.reader_person_id, owner.role) == (cast.ids["ola"], "owner")
+    assert owner.grounds == f"participant:{cast.participant_ids['ola']}"
+    assert owner.sections[:3] == ("overview", "consent", "participants")
+    assert {"goals", "activities", "calendar", "minutes", "messages"} <= set(owner.sections)
+    consent = web.plans.get_plan(cast.plan_id).consent
+    assert (provider.reader_person_id, provider.role) == (cast.ids["per"], "provider")
+    assert provider.grounds == f"consent:{consent.given_on}..{consent.expires_on}"
+
+
+def test_a_relative_without_goal_rights_is_not_recorded_as_reading_goals(
+    web: Web, cast: Cast
+) -> None:
+    web.plans.change_rights(
+        cast.plan_id,
+        by=cast.ids["kari"],
+        participant_id=cast.participant_ids["anne"],
+        rights=Rights(goals=Access.NONE),
+    )
+    web.login("anne")
+    assert "goals" not in web.client.get(cast.url("")).json()
+    (entry,) = web.access_log.entries(cast.plan_id)
+    assert "goals" not in entry.sections
+    assert "activities" in entry.sections
+
+
 def test_a_read_that_fails_is_not_recorded(web: Web, cast: Cast) -> None:
     web.login("kari")
     assert web.client.get(cast.url("/history"), params={"version": 999}).status_code == 422
@@ -247,11 +286,15 @@ FAILING_READS = [
     ("kari", "/timeline", None),
     ("kari", "/history", {"version": 1}),
     ("ola", "/access-log", None),
+    ("ola", "", None),
+    ("per", "", None),
 ]
 
 
 @pytest.mark.parametrize("failure", [OperationalError("disk I/O error"), RuntimeError("boom")])
-@pytest.mark.parametrize("read", FAILING_READS, ids=[path for _, path, _ in FAILING_READS])
+@pytest.mark.parametrize(
+    "read", FAILING_READS, ids=[f"{user}{path}" for user, path, _ in FAILING_READS]
+)
 def test_when_the_read_cannot_be_recorded_nothing_is_answered(
     web: Web,
     cast: Cast,

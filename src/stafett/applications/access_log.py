@@ -26,6 +26,7 @@ ROLES = frozenset({"owner", "relative", "provider", "coordinator", "auditor"})
 SECTIONS = frozenset(
     {
         "overview",
+        "consent",
         "participants",
         "goals",
         "activities",

@@ -16,9 +16,11 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath
 
 from stafett.aggregates.errors import NotAParticipantError, NotPermittedError
-from stafett.aggregates.values import Role
+from stafett.aggregates.policy import Action, Denial, decide
+from stafett.aggregates.values import PlanStatus
 from stafett.applications.access_log import AccessLog
 from stafett.applications.accounts import Principal
+from stafett.applications.permitted import standing_in
 from stafett.applications.plans import PlanApplication
 from stafett.applications.results import PersonNotFoundError
 from stafett.web.auth import Policy, policy, provide_principal
@@ -44,19 +46,20 @@ class AccessEntryOut(msgspec.Struct):
 def access_log_standing(
     plans: PlanApplication, plan_id: UUID, principal: Principal
 ) -> tuple[str, str]:
-    """(role, grounds) of a caller who may read the plan's access log; refuses anyone else."""
+    """The policy table's READ_ACCESS_LOG: (role, grounds) of the caller, or a refusal."""
     plan = plans.get_plan(plan_id)
-    me = next(
-        (p for p in plan.participants if p.person_id == principal.person_id and p.active), None
+    standing, me = standing_in(plan, principal.person_id)
+    decision = decide(
+        Action.READ_ACCESS_LOG,
+        standing,
+        consent_valid=plan.consent.is_valid_on(plans.today()),
+        plan_open=plan.status is PlanStatus.OPEN,
     )
-    if me is None:
+    if decision.denial is Denial.NOT_FOUND or me is None:
         raise NotAParticipantError("not in this plan")
-    grounds = f"participant:{me.participant_id}"
-    if me.participant_id == plan.coordinator_participant_id:
-        return Role.COORDINATOR.value, grounds
-    if me.role in {Role.OWNER, Role.RELATIVE}:
-        return me.role.value, grounds
-    raise NotPermittedError("only the owner, relatives and the coordinator read the access log")
+    if not decision.allowed:
+        raise NotPermittedError("only the owner, relatives and the coordinator read the access log")
+    return standing.value, f"participant:{me.participant_id}"
 
 
 class AccessLogController(Controller):

@@ -4,6 +4,8 @@ The application filters the plan by the policy table on every request; a part th
 caller may not read is not in the answer at all (no key), so a relative with
 `goals: none` never receives a goal. Someone outside the plan group gets the 404
 of a plan that does not exist; a provider whose consent has lapsed gets 403.
+Every answer is recorded in the plan's access log (the parts answered, the
+standing and grounds) before it is sent; if that fails the answer is 503 and empty.
 """
 
 from datetime import date, datetime
@@ -28,11 +30,12 @@ from stafett.aggregates.values import (
     Role,
     Section,
 )
+from stafett.applications.access_log import AccessLog
 from stafett.applications.accounts import Principal
 from stafett.applications.permitted import PermittedPlan
 from stafett.applications.plans import PlanApplication
 from stafett.web.auth import Policy, policy, provide_principal
-from stafett.web.state import provide_plans
+from stafett.web.state import provide_access_log, provide_plans
 
 log = structlog.get_logger(__name__)
 ERASED = "(slettet person)"
@@ -312,6 +315,7 @@ class PlanViewController(Controller):
     path = "/api/v1/plans"
     dependencies = {  # noqa: RUF012
         "plans": Provide(provide_plans, sync_to_thread=False),
+        "access_log": Provide(provide_access_log, sync_to_thread=False),
         "principal": Provide(provide_principal, sync_to_thread=False),
     }
     tags = ["plans"]  # noqa: RUF012
@@ -320,7 +324,9 @@ class PlanViewController(Controller):
     @get("/{plan_id:uuid}", sync_to_thread=True)
     def read_plan(
         self,
+        *,
         plans: NamedDependency[PlanApplication],
+        access_log: NamedDependency[AccessLog],
         principal: NamedDependency[Principal],
         plan_id: FromPath[UUID],
     ) -> PlanOut:
@@ -329,10 +335,26 @@ class PlanViewController(Controller):
         names = plans.person_names(
             [view.owner_person_id, *(m.person_id for m in view.participants)]
         )
+        out = plan_out(view, names, plans.today())
+        access_log.record(
+            plan_id,
+            reader_person_id=principal.person_id,
+            role=view.me.standing.value,
+            sections=view.parts,
+            grounds=grounds_of(view),
+            at=plans.clock(),
+        )
         log.info(
             "sensitive_read",
             actor=str(principal.person_id),
             plan=str(plan_id),
             parts=",".join(view.parts),
         )
-        return plan_out(view, names, plans.today())
+        return out
+
+
+def grounds_of(view: PermittedPlan) -> str:
+    """Providers read under the consent in force; the family and coordinator as participants."""
+    if view.me.standing is Standing.PROVIDER:
+        return f"consent:{view.consent.given_on.isoformat()}..{view.consent.expires_on.isoformat()}"
+    return f"participant:{view.me.participant_id}"
