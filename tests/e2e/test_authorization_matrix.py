@@ -83,6 +83,7 @@ ROUTES = (
     Route("GET", "{plan}", Action.OPEN),
     Route("GET", "{plan}/history?version=1", Action.READ_HISTORY),
     Route("GET", "{plan}/timeline", Action.READ_HISTORY),
+    Route("GET", "{plan}/access-log", Action.READ_ACCESS_LOG),
     Route("POST", "{plan}/goals", Action.WRITE_SECTION, Section.GOALS, lambda f: {"title": "Mål"}),
     Route(
         "PATCH",
