@@ -11,6 +11,7 @@ from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
 
 from stafett.applications.accounts import AccountService
 from stafett.applications.plans import PlanApplication
+from stafett.web.api.consent import ConsentController
 from stafett.web.api.history import HistoryController
 from stafett.web.api.plan_view import PlanViewController
 from stafett.web.api.plans import PlanController
@@ -59,6 +60,7 @@ def create_app(
             HistoryController,
             PlanController,
             PlanViewController,
+            ConsentController,
         ],
         state=State({PLANS: plans, ACCOUNTS: accounts}),
         guards=[policy_guard],
