@@ -176,6 +176,13 @@ ROUTES = (
         changes_standing=True,
     ),
     Route("DELETE", "{plan}/consent", Action.MANAGE, changes_standing=True),
+    Route(
+        "POST",
+        "{plan}/consent/withdrawal",
+        Action.WITHDRAW_CONSENT,
+        body=lambda f: {},
+        changes_standing=True,
+    ),
     Route("DELETE", "{plan}/participants/{spare}", Action.MANAGE, changes_standing=True),
     Route(
         "POST",

@@ -187,3 +187,21 @@ def test_an_error_in_the_policy_answers_without_plan_data(
     assert answer.headers["content-type"].startswith("application/problem+json")
     assert "Ola" not in answer.text
     assert "policy store" not in answer.text
+
+
+def test_the_family_withdraws_consent_and_providers_lose_the_plan_at_once(
+    web: Web, group: Group
+) -> None:
+    headers = log_in(web, "per")
+    assert web.client.get(group.url()).status_code == 200
+    refused = web.client.post(group.url("/consent/withdrawal"), headers=headers)
+    assert refused.status_code == 403  # a provider cannot withdraw the family's consent
+    headers = log_in(web, "anne")
+    withdrawn = web.client.post(group.url("/consent/withdrawal"), headers=headers)
+    assert withdrawn.status_code == 200, withdrawn.text
+    assert web.client.get(group.url()).json()["consent"]["status"] == "withdrawn"
+    log_in(web, "per")
+    assert web.client.get(group.url()).status_code == 403
+    headers = log_in(web, "kari")
+    goal = web.client.post(group.url("/goals"), json={"title": "Nytt"}, headers=headers)
+    assert goal.status_code == 403  # no content without consent, not even the coordinator's

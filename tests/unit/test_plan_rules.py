@@ -1829,3 +1829,11 @@ def test_a_refused_command_leaves_version_and_pending_events_unchanged(group: Gr
         assert group.plan.pending_events == pending
         assert group.plan.state == state
     assert [type(e) for e in group.plan.collect_events()] == [Plan.GoalSet, Plan.MessageSent]
+
+
+def test_a_reset_after_a_withdrawal_keeps_the_consent_withdrawn(group: Group) -> None:
+    group.plan.withdraw_consent(by=group.owner, at=AT)
+    group.plan.collect_events()
+    group.plan.reset_consent(by=group.coordinator, at=LATER)
+    assert group.plan.pending_events == []
+    assert group.plan.state.consent.status is ConsentStatus.WITHDRAWN

@@ -597,13 +597,13 @@ class PlanMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def reset_consent(self, data: st.DataObject) -> None:
         by = self.draw_actor(data)
-        already = self.consent.status is ConsentStatus.RESET
+        lapsed = self.consent.status is not ConsentStatus.ACTIVE  # reset or withdrawn stays
         accepted = self.expect(
             self.managing_errors(by),
             lambda: self.plan.reset_consent(by=by, at=self.now),
-            None if already else Plan.ConsentReset,
+            None if lapsed else Plan.ConsentReset,
         )
-        if accepted:
+        if accepted and not lapsed:
             self.consent = replace(self.consent, status=ConsentStatus.RESET)
 
     @rule(

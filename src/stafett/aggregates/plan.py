@@ -638,8 +638,8 @@ class Plan(Aggregate):
 
     def reset_consent(self, *, by: UUID, at: datetime) -> None:
         actor = self._managing(by)
-        if self.state.consent.status is ConsentStatus.RESET:
-            return
+        if self.state.consent.status is not ConsentStatus.ACTIVE:
+            return  # already reset, or withdrawn by the family: a reset must not hide that
         self._trigger(self.ConsentReset, at, actor)
 
     def withdraw_consent(self, *, by: UUID, at: datetime) -> None:

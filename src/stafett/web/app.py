@@ -13,6 +13,7 @@ from stafett.applications.access_log import AccessLog
 from stafett.applications.accounts import AccountService
 from stafett.applications.plans import PlanApplication
 from stafett.web.api.access_log import AccessLogController
+from stafett.web.api.consent import ConsentController
 from stafett.web.api.history import HistoryController
 from stafett.web.api.persons import PersonController
 from stafett.web.api.plan_view import PlanViewController
@@ -67,6 +68,7 @@ def create_app(
             PersonController,
             PlanController,
             PlanViewController,
+            ConsentController,
         ],
         state=State({PLANS: plans, ACCOUNTS: accounts, ACCESS_LOG: access_log}),
         guards=[policy_guard],
