@@ -22,7 +22,6 @@ from stafett.applications.access_log import AccessLog
 from stafett.applications.accounts import Principal
 from stafett.applications.permitted import standing_in
 from stafett.applications.plans import PlanApplication
-from stafett.applications.results import PersonNotFoundError
 from stafett.web.auth import Policy, policy, provide_principal
 from stafett.web.state import provide_access_log, provide_plans
 
@@ -93,25 +92,17 @@ class AccessLogController(Controller):
         )
         log.info("sensitive_read", actor=str(principal.person_id), plan=str(plan_id), as_=role)
         entries = access_log.entries(plan_id)
-        names: dict[UUID, str] = {}
-        for entry in entries:
-            if entry.reader_person_id not in names:
-                names[entry.reader_person_id] = _name(plans, entry.reader_person_id)
+        names = plans.person_names(e.reader_person_id for e in entries)
         return [
             AccessEntryOut(
                 at=e.at,
                 reader=ReaderOut(
-                    person_id=e.reader_person_id, name=names[e.reader_person_id], role=e.role
+                    person_id=e.reader_person_id,
+                    name=names.get(e.reader_person_id, ERASED_PERSON),
+                    role=e.role,
                 ),
                 sections=list(e.sections),
                 grounds=e.grounds,
             )
             for e in reversed(entries)
         ]
-
-
-def _name(plans: PlanApplication, person_id: UUID) -> str:
-    try:
-        return plans.get_person(person_id).full_name
-    except PersonNotFoundError:
-        return ERASED_PERSON
