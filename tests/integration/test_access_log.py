@@ -302,3 +302,30 @@ def test_tables_can_be_created_twice(store: AccessLogStore, access_log: AccessLo
     read(access_log, plan_id, uuid4())
     with pytest.raises(DB_ERRORS, match="append-only"):
         execute(store, f"DELETE FROM {store.rows}")
+
+
+def test_several_workers_can_create_the_tables_at_once(
+    plans: PlanApplication, clock: ManualClock
+) -> None:
+    count = 4
+    barrier = threading.Barrier(count, timeout=10)
+    errors: list[BaseException] = []
+
+    def start() -> None:
+        try:
+            barrier.wait()
+            AccessLogStore(plans.directory.datastore).create_tables()
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=start) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(t.is_alive() for t in threads)
+    assert errors == []
+    store = AccessLogStore(plans.directory.datastore)
+    read(AccessLog(store, clock=clock), uuid4(), uuid4())
+    with pytest.raises(DB_ERRORS, match="append-only"):
+        execute(store, f"DELETE FROM {store.rows}")

@@ -77,6 +77,9 @@ class AccessLogStore(SqlTables):
             ]
         else:
             function = self.table("access_log_append_only")
+            # Workers starting together would race on CREATE OR REPLACE ("tuple
+            # concurrently updated"); a transaction lock lets them take turns.
+            statements.insert(0, "SELECT pg_advisory_xact_lock(hashtext('stafett.access_log'))")
             statements += [
                 f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger "
                 "LANGUAGE plpgsql AS $$ BEGIN "
