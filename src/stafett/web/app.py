@@ -11,14 +11,16 @@ from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
 
 from stafett.applications.accounts import AccountService
 from stafett.applications.plans import PlanApplication
+from stafett.projections.plan_list import PlanListView
 from stafett.web.api.history import HistoryController
+from stafett.web.api.lists import ReportController
 from stafett.web.api.plans import PlanController
 from stafett.web.api.session import CSRF_HEADER, SessionController
 from stafett.web.auth import Policy, check_policies, policy, policy_guard
 from stafett.web.errors import RETRY_AFTER_SECONDS, internal_error_handler, problem_details_plugin
 from stafett.web.headers import SecurityHeadersMiddleware
 from stafett.web.logging import RequestLogMiddleware
-from stafett.web.state import ACCOUNTS, PLANS
+from stafett.web.state import ACCOUNTS, PLAN_LIST, PLANS
 
 # Login steps run before any session exists; they are guarded by SameSite=Strict
 # cookies, JSON-only bodies and the account's own limits instead of a token.
@@ -44,16 +46,25 @@ def create_app(
     plans: PlanApplication,
     accounts: AccountService,
     *,
+    plan_list: PlanListView | None = None,
     secret_key: str,
     expose_schema: bool = True,
 ) -> Litestar:
     """The web app around the applications, which the caller owns and closes.
 
     The OpenAPI schema is public only where `expose_schema` (development) says so.
+    Without `plan_list` the list and report routes answer 503 and writes do not
+    wait for the view.
     """
     app = Litestar(
-        route_handlers=[health, SessionController, HistoryController, PlanController],
-        state=State({PLANS: plans, ACCOUNTS: accounts}),
+        route_handlers=[
+            health,
+            SessionController,
+            HistoryController,
+            PlanController,
+            ReportController,
+        ],
+        state=State({PLANS: plans, ACCOUNTS: accounts, PLAN_LIST: plan_list}),
         guards=[policy_guard],
         logging_config=None,  # configure_logging owns logging; litestar must not reset it
         csrf_config=CSRFConfig(
