@@ -96,7 +96,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return _worker(settings, args.lag_every)
     if args.command == "projections":
         return _projections(settings, args.projections_command)
-    with services(settings) as built:
+    # One-shot commands never run the projection: a second runner beside a running
+    # server would race it for the tracking position.
+    with services(settings, run_projections=False) as built:
         plans = built.plans
         if args.command == "demo":
             demo = ensure_demo(plans, built.accounts)

@@ -202,3 +202,15 @@ def test_services_run_the_projection_in_process_only_on_sqlite(
         assert built.plan_list is not None
     assert in_process is settings.database_url.startswith("sqlite")
     assert {t for t in set(threading.enumerate()) - before if t.is_alive()} == set()
+
+
+def test_one_shot_commands_leave_the_projection_to_its_one_runner(
+    database_url: str, tmp_path: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(str(tmp_path))
+    monkeypatch.setenv("STAFETT_DATABASE_URL", database_url)
+    monkeypatch.setenv("STAFETT_PASSWORD_HASH", "fast")
+    assert main(["demo"]) == 0
+    status = plan_list_status(Settings(database_url=database_url))
+    assert status.max_notification_id > 0
+    assert status.tracking_id == 0  # no runner ran in the demo command
