@@ -9,9 +9,9 @@ On each store, in one run:
 - catch-up: a `ProjectionRunner` from an empty view to the last notification id
   (events/s), and its ratio to the read rate;
 - list latency: `plans_for` for a user in `user_plans` of the plans (median, p99 over
-  `query_runs` calls), beside the baseline of loading that user's plans one by one
-  with `get_plan` from an application with no aggregate cache (what a list would cost
-  without the projection).
+  `query_runs` calls; on PostgreSQL after ANALYZE, as autovacuum would have run),
+  beside the baseline of loading that user's plans one by one with `get_plan` from an
+  application with no aggregate cache (what a list would cost without the projection).
 
 Figures are printed and merged into var/bench/results.json under "projection".
 """
@@ -172,6 +172,8 @@ def run_backend(backend: Backend, sizes: Sizes, say: Any = _say) -> dict[str, An
         result["catch_up_seconds"] = catch_up_seconds
         result["catch_up_over_log_read"] = result["catch_up_per_s"] / result["log_read_per_s"]
 
+        if isinstance(backend, PostgresBackend):
+            backend.analyze()  # the statistics autovacuum keeps on a running system
         step(f"plans_for a user in {sizes.user_plans} of {sizes.plans} plans")
         today = local_date(now())
         rows = view.plans_for(user, today=today)
