@@ -3,10 +3,12 @@
 import threading
 from collections.abc import Iterator
 from datetime import date, timedelta
+from typing import Any
 from uuid import uuid4
 
 import pytest
 from eventsourcing.persistence import StoredEvent, Tracking
+from eventsourcing.projection import ProjectionRunner
 
 from stafett.__main__ import main
 from stafett.applications.plans import PlanApplication
@@ -23,6 +25,7 @@ from stafett.projections.plan_list import (
     PlanListProjection,
     PlanListView,
     construct_view,
+    view_class,
 )
 from stafett.settings import Settings
 from tests.conftest import ManualClock, consent_for
@@ -68,24 +71,47 @@ def varied_history(plans: PlanApplication, clock: ManualClock) -> None:
     plans.record_archive(third.plan_id, by=third.coordinator, digest="sha256:abc")
 
 
+class CrashingProjection(PlanListProjection):
+    """The plan list, crashing on one notification (as a killed worker would stop)."""
+
+    name = PlanListProjection.name  # the same view (tracking table) as the real runner
+    crash_at = 0
+
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        if tracking.notification_id >= self.crash_at:
+            raise RuntimeError("crashed mid-way")
+        super().process_event(domain_event, tracking)
+
+
 def test_a_runner_resumes_where_the_last_one_stopped(
     plans: PlanApplication, view: PlanListView, settings: Settings, clock: ManualClock
 ) -> None:
     varied_history(plans, clock)
     target = plans.recorder.max_notification_id()
     assert target is not None
-    # The first runner got halfway before it stopped (or crashed).
-    projection = PlanListProjection(view)
-    for n in plans.recorder.select_notifications(1, target // 2):
-        projection.process_event(plans.mapper.to_domain_event(n), Tracking(plans.name, n.id))
-    assert view.max_tracking_id(APPLICATION_NAME) == target // 2
-    with plan_list_runner(settings.event_store_env()) as runner:
+    env = settings.event_store_env()
+    CrashingProjection.crash_at = target // 2 + 1
+    crashing = ProjectionRunner(
+        application_class=PlanApplication,
+        projection_class=CrashingProjection,
+        view_class=view_class(env),
+        env=env,
+    )
+    with pytest.raises(RuntimeError, match="crashed mid-way"), crashing:
+        crashing.run_forever(timeout=WAIT_SECONDS)
+    stopped_at = view.max_tracking_id(APPLICATION_NAME)
+    assert stopped_at is not None
+    assert 0 < stopped_at < CrashingProjection.crash_at
+    after = plans.recorder.select_notifications(stopped_at, 10_000, inclusive_of_start=False)
+    remaining = len(after)
+
+    with plan_list_runner(env) as runner:
         runner.wait(target, timeout=WAIT_SECONDS)
-        assert runner.projection.processed == target - target // 2  # type: ignore[attr-defined]
+        assert runner.projection.processed == remaining  # type: ignore[attr-defined]
     resumed = view.rows()
 
     view.reset()
-    with plan_list_runner(settings.event_store_env()) as runner:
+    with plan_list_runner(env) as runner:
         runner.wait(target, timeout=WAIT_SECONDS)
     assert view.rows() == resumed
     assert len(resumed["planlist_plans"]) == 3
