@@ -35,6 +35,7 @@ test: lint ## Lint, then every test (PostgreSQL ones included) with warnings as 
 bench: $(STAMP) ## Benchmarks (SQLite and PostgreSQL); figures to stdout and var/bench/results.json
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.login
+	$(BIN)/python -m bench.projection
 
 docs: $(STAMP) ## Regenerate docs/policy.md from the policy table
 	$(BIN)/python -m stafett.aggregates.policy > docs/policy.md

@@ -186,6 +186,15 @@ class PostgresBackend(Backend):
         settings["schema"] = self.schema + " (created and dropped by the benchmark)"
         return settings
 
+    def analyze(self) -> None:
+        """Planner statistics for every table in the schema."""
+        with psycopg.connect(self.base, autocommit=True) as conn:
+            tables = conn.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = %s", (self.schema,)
+            ).fetchall()
+            for (table,) in tables:
+                conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(self.schema, table)))
+
     def close(self) -> None:
         with psycopg.connect(self.base, autocommit=True) as conn:
             conn.execute(

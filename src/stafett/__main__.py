@@ -1,20 +1,31 @@
-"""The `stafett` command line: serve, demo, plan history, access log check."""
+"""The `stafett` command line: serve, worker, projections, demo, plans, access log, users."""
 
 import argparse
 import ipaddress
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
 import msgspec
+import structlog
 
 from stafett.aggregates.errors import DomainError
 from stafett.aggregates.person import PersonDetails
 from stafett.applications.access_log import AccessLog
 from stafett.applications.accounts import OtpChannel
 from stafett.applications.demo import ensure_demo
-from stafett.bootstrap import build_web, services
+from stafett.bootstrap import (
+    AnotherRunnerError,
+    build_web,
+    plan_list_status,
+    rebuild_plan_list,
+    run_worker,
+    runs_projections_in_process,
+    services,
+)
 from stafett.settings import Settings, SettingsError
 from stafett.web.logging import configure_logging
 
@@ -26,6 +37,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve = commands.add_parser("serve", help="serve the web app and API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+
+    worker = commands.add_parser(
+        "worker", help="run the plan-list projection (PostgreSQL; exactly one per deployment)"
+    )
+    worker.add_argument("--lag-every", type=float, default=30.0, metavar="SECONDS")
+    projections = commands.add_parser("projections", help="the plan-list projection")
+    projection_commands = projections.add_subparsers(dest="projections_command", required=True)
+    projection_commands.add_parser(
+        "rebuild", help="empty the plan list and replay every event (stop the runner first)"
+    )
+    projection_commands.add_parser("status", help="max notification id, tracking position, lag")
 
     commands.add_parser("demo", help="create the demo plan if the store has no plan yet")
 
@@ -75,7 +97,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "serve":
         return _serve(settings, args.host, args.port)
-    with services(settings) as built:
+    if args.command == "worker":
+        return _worker(settings, args.lag_every)
+    if args.command == "projections":
+        return _projections(settings, args.projections_command)
+    # One-shot commands never run the projection: a second runner beside a running
+    # server would race it for the tracking position.
+    with services(settings, run_projections=False) as built:
         plans = built.plans
         if args.command == "demo":
             demo = ensure_demo(plans, built.accounts)
@@ -162,6 +190,46 @@ def _serve(settings: Settings, host: str, port: int) -> int:
             access_log=False,
             server_header=False,
         )
+    return 0
+
+
+def _worker(settings: Settings, lag_every: float) -> int:
+    if runs_projections_in_process(settings):
+        print(
+            "stafett: on SQLite the web process runs the plan-list projection; no worker",
+            file=sys.stderr,
+        )
+        return 2
+    configure_logging(json_lines=settings.environment == "production")
+    stop = threading.Event()
+    for number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(number, lambda *_: stop.set())
+    try:
+        run_worker(settings, lag_every=lag_every, stop=stop)
+    except AnotherRunnerError as error:
+        print(f"stafett: {error}", file=sys.stderr)
+        return 3
+    except Exception as error:
+        structlog.get_logger(__name__).error(
+            "projection_failed", projection="planlist", error=type(error).__name__
+        )
+        return 1
+    return 0
+
+
+def _projections(settings: Settings, command: str) -> int:
+    if command == "rebuild":
+        try:
+            processed = rebuild_plan_list(settings)
+        except AnotherRunnerError as error:
+            print(f"stafett: {error}", file=sys.stderr)
+            return 3
+        print(f"planlist rebuilt: {processed} events processed")
+        return 0
+    status = plan_list_status(settings)
+    print(f"max notification id  {status.max_notification_id}")
+    print(f"tracking position    {status.tracking_id}")
+    print(f"lag                  {status.lag}")
     return 0
 
 

@@ -1,9 +1,12 @@
 """The composition root: the one place that reads settings and wires the parts."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 
+import structlog
+from eventsourcing.projection import ProjectionRunner
 from litestar import Litestar
 
 from stafett.applications.access_log import AccessLog
@@ -13,9 +16,26 @@ from stafett.applications.plans import PlanApplication
 from stafett.delivery import sender_from_settings
 from stafett.persistence.access_log import AccessLogStore
 from stafett.persistence.accounts import AccountStore
+from stafett.persistence.locks import try_session_lock
 from stafett.persistence.sessions import SessionStore
+from stafett.projections.plan_list import (
+    APPLICATION_NAME,
+    PlanListProjection,
+    PlanListView,
+    construct_view,
+    view_class,
+)
 from stafett.settings import Settings
 from stafett.web.app import create_app
+
+PlanListRunner = ProjectionRunner[PlanApplication, PlanListView]
+LAG_LOG_SECONDS = 30.0
+REBUILD_TIMEOUT_SECONDS = 24 * 3600.0
+log = structlog.get_logger(__name__)
+
+
+class AnotherRunnerError(RuntimeError):
+    """The plan-list projection already has its one runner in this deployment."""
 
 
 @dataclass(frozen=True)
@@ -23,6 +43,28 @@ class Services:
     plans: PlanApplication
     accounts: AccountService
     access_log: AccessLog
+    plan_list: PlanListView | None = None
+    plan_list_runner: PlanListRunner | None = None
+
+
+def plan_list_runner(env: Mapping[str, str]) -> PlanListRunner:
+    """The plan-list projection, running in threads of this process from its tracking position.
+
+    It reads through a plan application of its own. Exactly one runner per
+    deployment: in the web process on SQLite, in `stafett worker` on PostgreSQL.
+    """
+    runner: PlanListRunner = ProjectionRunner(
+        application_class=PlanApplication,
+        projection_class=PlanListProjection,
+        view_class=view_class(env),
+        env=dict(env),
+    )
+    return runner
+
+
+def runs_projections_in_process(settings: Settings) -> bool:
+    """SQLite has one process, so its web process runs the projection too."""
+    return settings.database_url.startswith("sqlite")
 
 
 def build_plans(settings: Settings) -> PlanApplication:
@@ -64,13 +106,26 @@ def build_access_log(plans: PlanApplication) -> AccessLog:
 
 
 @contextmanager
-def services(settings: Settings) -> Iterator[Services]:
-    """Every application, closed again on exit."""
-    with build_plans(settings) as plans:
+def services(settings: Settings, *, run_projections: bool | None = None) -> Iterator[Services]:
+    """Every application and the plan-list view, closed again on exit.
+
+    The plan-list runner runs in this process when `run_projections` says so; by
+    default only on SQLite (on PostgreSQL, `stafett worker` runs it).
+    """
+    in_process = (
+        runs_projections_in_process(settings) if run_projections is None else run_projections
+    )
+    env = settings.event_store_env()
+    with build_plans(settings) as plans, ExitStack() as stack:
+        view, factory = construct_view(env)
+        stack.callback(factory.close)
+        runner = stack.enter_context(plan_list_runner(env)) if in_process else None
         yield Services(
             plans=plans,
             accounts=build_accounts(settings, plans),
             access_log=build_access_log(plans),
+            plan_list=view,
+            plan_list_runner=runner,
         )
 
 
@@ -80,6 +135,110 @@ def build_web(settings: Settings, built: Services) -> Litestar:
         built.plans,
         built.accounts,
         access_log=built.access_log,
+        plan_list=built.plan_list,
         secret_key=secret_key,
         expose_schema=settings.is_development,
     )
+
+
+# ------------------------------------------------------- the projection's operators
+
+
+@dataclass(frozen=True)
+class ProjectionStatus:
+    max_notification_id: int
+    tracking_id: int
+
+    @property
+    def lag(self) -> int:
+        return self.max_notification_id - self.tracking_id
+
+
+def _status(plans: PlanApplication, view: PlanListView) -> ProjectionStatus:
+    return ProjectionStatus(
+        plans.recorder.max_notification_id() or 0, view.max_tracking_id(APPLICATION_NAME) or 0
+    )
+
+
+def plan_list_status(settings: Settings) -> ProjectionStatus:
+    env = settings.event_store_env()
+    view, factory = construct_view(env)
+    try:
+        with build_plans(settings) as plans:
+            return _status(plans, view)
+    finally:
+        factory.close()
+
+
+@contextmanager
+def the_only_runner(settings: Settings) -> Iterator[None]:
+    """On PostgreSQL, hold the plan-list lock (a session advisory lock) or refuse.
+
+    On SQLite the web process runs the projection; a rebuild must not run beside it
+    (docs/operations.md).
+    """
+    if runs_projections_in_process(settings):
+        yield
+        return
+    env = settings.event_store_env()
+    name = f"stafett.planlist.{env['POSTGRES_DBNAME']}.{env['POSTGRES_SCHEMA']}"
+    conn = try_session_lock(env, name)
+    if conn is None:
+        msg = "another worker already runs the plan-list projection; exactly one may run"
+        raise AnotherRunnerError(msg)
+    try:
+        yield
+    finally:
+        conn.close()
+
+
+def run_worker(
+    settings: Settings,
+    *,
+    lag_every: float = LAG_LOG_SECONDS,
+    stop: threading.Event | None = None,
+) -> None:
+    """Run the plan-list projection until `stop` is set; a projection error is raised.
+
+    It resumes from the view's tracking position, so a worker that crashed or was
+    stopped carries on where it left off. Every `lag_every` seconds it logs
+    `projection_lag` (notifications recorded but not yet in the view).
+    """
+    stop = stop or threading.Event()
+    env = settings.event_store_env()
+    with the_only_runner(settings), plan_list_runner(env) as runner:
+        log.info("projection_started", projection=PlanListProjection.name)
+        while not stop.is_set():
+            runner.run_forever(timeout=lag_every)  # raises the projection's error
+            if runner.is_interrupted.is_set():
+                break
+            status = _status(runner.app, runner.view)
+            log.info(
+                "projection_lag",
+                projection=PlanListProjection.name,
+                max_notification_id=status.max_notification_id,
+                tracking_id=status.tracking_id,
+                lag=status.lag,
+            )
+        log.info("projection_stopped", projection=PlanListProjection.name)
+
+
+def rebuild_plan_list(settings: Settings) -> int:
+    """Empty the plan list (its visits stay) and replay every event; how many were processed.
+
+    It replays up to the highest notification id when it starts (and whatever
+    arrives meanwhile). Stop the worker, or on SQLite the web process, first.
+    """
+    env = settings.event_store_env()
+    with the_only_runner(settings):
+        view, factory = construct_view(env)
+        try:
+            view.reset(APPLICATION_NAME)
+        finally:
+            factory.close()
+        with plan_list_runner(env) as runner:
+            target = runner.app.recorder.max_notification_id()
+            runner.wait(target, timeout=REBUILD_TIMEOUT_SECONDS)
+            projection = runner.projection
+            assert isinstance(projection, PlanListProjection)
+            return projection.processed

@@ -14,7 +14,8 @@ from stafett.aggregates.person import PersonDetails
 from stafett.applications.access_log import AccessLog
 from stafett.applications.accounts import AccountService, OtpChannel
 from stafett.applications.plans import PlanApplication
-from stafett.bootstrap import build_access_log, build_accounts
+from stafett.bootstrap import build_access_log, build_accounts, plan_list_runner
+from stafett.projections.plan_list import PlanListView, construct_view
 from stafett.settings import Secrets, Settings
 from stafett.web.app import create_app
 from tests.conftest import ManualClock
@@ -33,6 +34,7 @@ class Web:
     outbox: Path
     clock: ManualClock
     access_log: AccessLog
+    plan_list: PlanListView | None = None
 
     def create_user(
         self,
@@ -42,6 +44,7 @@ class Web:
         channel: OtpChannel = OtpChannel.EMAIL,
         coordinator: bool = False,
         auditor: bool = False,
+        org_admin: bool = False,
     ) -> UUID:
         return self.accounts.create_account(
             username=username,
@@ -55,6 +58,7 @@ class Web:
             otp_channel=channel,
             is_coordinator=coordinator,
             is_auditor=auditor,
+            is_org_admin=org_admin,
         )
 
     def messages(self) -> list[dict[str, str]]:
@@ -85,7 +89,10 @@ class Web:
 
 
 @pytest.fixture
-def web(plans: PlanApplication, clock: ManualClock, tmp_path: Path) -> Iterator[Web]:
+def web(
+    plans: PlanApplication, clock: ManualClock, tmp_path: Path, database_url: str
+) -> Iterator[Web]:
+    """The app with the plan-list projection running in this process (on both stores)."""
     settings = Settings(
         database_url="unused",
         outbox_dir=tmp_path / "outbox",
@@ -93,7 +100,19 @@ def web(plans: PlanApplication, clock: ManualClock, tmp_path: Path) -> Iterator[
         fast_password_hashing=True,
     )
     accounts = build_accounts(settings, plans)
-    access_log = build_access_log(plans)
-    app = create_app(plans, accounts, access_log=access_log, secret_key=SECRETS.secret_key)
-    with TestClient(app, base_url="https://stafett.test") as client:
-        yield Web(client, plans, accounts, settings.outbox_dir, clock, access_log)
+    env = Settings(database_url=database_url).event_store_env()
+    view, factory = construct_view(env)
+    try:
+        with plan_list_runner(env):
+            access_log = build_access_log(plans)
+            app = create_app(
+                plans,
+                accounts,
+                access_log=access_log,
+                plan_list=view,
+                secret_key=SECRETS.secret_key,
+            )
+            with TestClient(app, base_url="https://stafett.test") as client:
+                yield Web(client, plans, accounts, settings.outbox_dir, clock, access_log, view)
+    finally:
+        factory.close()

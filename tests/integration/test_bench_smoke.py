@@ -39,3 +39,26 @@ def test_quick_bench_on_sqlite_reports_every_figure(
     assert storage["latest_snapshot_version"] == 300
     printed = capsys.readouterr().out
     assert all(key in printed for key in KEYS)
+
+
+def test_projection_bench_on_sqlite_reports_every_figure(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bench import projection
+
+    out = tmp_path / "results.json"
+    out.write_text('{"sqlite": {"kept": true}}')
+    tiny = projection.Sizes(plans=12, user_plans=5, query_runs=3, baseline_runs=1)
+
+    assert (
+        projection.main(["--quick", "--only", "sqlite", "--out", str(out)], quick_sizes=tiny) == 0
+    )
+
+    results = json.loads(out.read_text())
+    assert results["sqlite"] == {"kept": True}  # merged, not overwritten
+    figures = results["projection"]["sqlite"]
+    assert figures["events"] == 12 * projection.EVENTS_PER_PLAN
+    assert figures["tracking_id"] is not None
+    for _, key, _ in projection.ROWS:
+        assert figures[key] > 0, key
+    assert "projection catch-up, events/s" in capsys.readouterr().out

@@ -11,9 +11,8 @@ Inherited tests and how they apply:
 - `test_insert_select`, `test_concurrent_no_conflicts`, `test_concurrent_throughput`,
   `test_performance` (prints a figure, asserts that inserting works) run unchanged on both.
 - `optional_test_insert_subscribe` is not collected by name (the library keeps it
-  optional); it runs on PostgreSQL as `test_insert_subscribe`, as the library's own
-  PostgreSQL module does. SQLite recorders cannot subscribe (`subscribe` raises
-  `NotImplementedError` in the library), which is asserted instead.
+  optional); it runs as `test_insert_subscribe` on both stores: the library's SQLite
+  recorder cannot subscribe, ours can (tests/integration/test_subscriptions.py).
 - `NonInterleavingNotificationIDsBaseCase.test` runs on both.
 
 The stock tests insert events without time rows, so each case runs a second time with a
@@ -416,10 +415,8 @@ class TestTimeIndexedSQLiteRecorder(
     TimeIndexChecks,
     conformance.ApplicationRecorderTestCase[TimeIndexedSQLiteRecorder],
 ):
-    def test_subscribing_is_not_supported(self) -> None:
-        recorder = self.create_recorder()
-        with pytest.raises(NotImplementedError):
-            recorder.subscribe(gt=0)
+    def test_insert_subscribe(self) -> None:
+        self.optional_test_insert_subscribe()
 
 
 class TestTimeIndexedSQLiteRecorderWithTimeRows(

@@ -12,15 +12,38 @@ under the library's table lock (so notification ids stay in commit order) sets t
 lock timeout, notifies the channel, inserts both and returns the notification ids;
 in autocommit mode the statement is its own transaction. The library's path took
 seven statements and a sync. A key conflict still raises `IntegrityError`.
+
+Both recorders can be subscribed to (the library's `ProjectionRunner` needs it).
+The stock SQLite recorder cannot; ours returns a `ListenNotifySubscription` that
+is woken right after any recorder in this process inserts events into the same
+database file (a registry keyed by the file's path: the runner reads through an
+application and a connection of its own), and every `POLL_SECONDS` to catch
+writes from other processes. The PostgreSQL subscription listens for NOTIFY as
+the library's does and also wakes every `POLL_SECONDS`: a lost NOTIFY (eventsourcing
+issue #305) would otherwise stall a projection for good.
 """
 
+import os
+import threading
+import weakref
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
-from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.persistence import (
+    ApplicationRecorder,
+    InterfaceError,
+    ListenNotifySubscription,
+    OperationalError,
+    StoredEvent,
+    Subscription,
+)
+from eventsourcing.postgres import (
+    PostgresApplicationRecorder,
+    PostgresDatastore,
+    PostgresSubscription,
+)
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
 from eventsourcing.utils import retry
 from psycopg import Cursor
@@ -37,10 +60,132 @@ def to_micros(instant: datetime) -> int:
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
+POLL_SECONDS = 0.5
+
+
+class _Ticker:
+    """A thread that calls `tick` every `interval` seconds until stopped."""
+
+    def __init__(self, interval: float, tick: Any) -> None:
+        self._interval = interval
+        self._tick = tick
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="subscription-poll", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stopped.wait(self._interval):
+            self._tick()
+
+    def stop(self) -> None:
+        self._stopped.set()
+
+    def join(self) -> None:
+        if self._thread is not threading.current_thread():
+            self._thread.join()
+
+
+_registry_lock = threading.Lock()
+_subscriptions: dict[str, "weakref.WeakSet[SQLiteSubscription]"] = {}
+
+
+def _database_key(datastore: SQLiteDatastore) -> str:
+    """The database file's absolute path; an in-memory database is private to its pool."""
+    pool = datastore.pool
+    if pool.is_sqlite_memory_mode:
+        return f"memory:{id(pool)}"
+    return os.path.abspath(pool.db_name)
+
+
+def wake_subscriptions(datastore: SQLiteDatastore) -> None:
+    """Wake every subscription in this process to the database `datastore` writes to."""
+    with _registry_lock:
+        subscriptions = list(_subscriptions.get(_database_key(datastore), ()))
+    for subscription in subscriptions:
+        subscription.wake()
+
+
+class SQLiteSubscription(ListenNotifySubscription["TimeIndexedSQLiteRecorder"]):
+    """Pulls new notifications when woken by a write in this process, or by the poll."""
+
+    def __init__(
+        self,
+        recorder: "TimeIndexedSQLiteRecorder",
+        gt: int | None = None,
+        topics: Sequence[str] = (),
+        poll_seconds: float = POLL_SECONDS,
+    ) -> None:
+        self._key = _database_key(recorder.datastore)
+        super().__init__(recorder=recorder, gt=gt, topics=topics)
+        with _registry_lock:
+            _subscriptions.setdefault(self._key, weakref.WeakSet()).add(self)
+        self._ticker = _Ticker(poll_seconds, self.wake)
+
+    def wake(self) -> None:
+        self._has_been_notified.set()
+
+    def stop(self) -> None:
+        ticker: _Ticker | None = getattr(self, "_ticker", None)
+        if ticker is not None:
+            ticker.stop()
+        with _registry_lock:
+            registered = _subscriptions.get(getattr(self, "_key", ""))
+            if registered is not None:
+                registered.discard(self)
+                if not registered:
+                    del _subscriptions[self._key]
+        super().stop()
+
+    def __exit__(self, *args: object, **kwargs: Any) -> None:
+        try:
+            super().__exit__(*args, **kwargs)
+        finally:
+            self._ticker.join()
+
+
+class PollingPostgresSubscription(PostgresSubscription):
+    """The library's LISTEN/NOTIFY subscription, also woken every `poll_seconds` (#305)."""
+
+    def __init__(
+        self,
+        recorder: PostgresApplicationRecorder,
+        gt: int | None = None,
+        topics: Sequence[str] = (),
+        poll_seconds: float = POLL_SECONDS,
+    ) -> None:
+        super().__init__(recorder=recorder, gt=gt, topics=topics)
+        self._ticker = _Ticker(poll_seconds, self._has_been_notified.set)
+
+    def stop(self) -> None:
+        ticker: _Ticker | None = getattr(self, "_ticker", None)
+        if ticker is not None:
+            ticker.stop()
+        super().stop()
+
+    def __exit__(self, *args: object, **kwargs: Any) -> None:
+        try:
+            super().__exit__(*args, **kwargs)
+        finally:
+            self._ticker.join()
+
+
 class TimeIndexedSQLiteRecorder(SQLiteApplicationRecorder):
     def __init__(self, datastore: SQLiteDatastore, events_table_name: str = "stored_events"):
         super().__init__(datastore, events_table_name)
         self.times_table_name = "event_times"
+
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        ids = super().insert_events(stored_events, **kwargs)
+        if stored_events:
+            wake_subscriptions(self.datastore)
+        return ids
+
+    def subscribe(
+        self, gt: int | None = None, topics: Sequence[str] = ()
+    ) -> Subscription[ApplicationRecorder]:
+        return SQLiteSubscription(recorder=self, gt=gt, topics=topics)
 
     def construct_create_table_statements(self) -> list[str]:
         statements = super().construct_create_table_statements()
@@ -149,6 +294,11 @@ class TimeIndexedPostgresRecorder(PostgresApplicationRecorder):
             "%s::{id_type}[], %s::bigint[], %s::text[], %s::bytea[], "
             "%s::{id_type}[], %s::bigint[], %s::bigint[]) AS n"
         ).format(schema=schema, function=function, id_type=id_type)
+
+    def subscribe(
+        self, gt: int | None = None, topics: Sequence[str] = ()
+    ) -> Subscription[ApplicationRecorder]:
+        return PollingPostgresSubscription(recorder=self, gt=gt, topics=topics)
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(

@@ -12,9 +12,11 @@ from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
 from stafett.applications.access_log import AccessLog
 from stafett.applications.accounts import AccountService
 from stafett.applications.plans import PlanApplication
+from stafett.projections.plan_list import PlanListView
 from stafett.web.api.access_log import AccessLogController
 from stafett.web.api.consent import ConsentController
 from stafett.web.api.history import HistoryController
+from stafett.web.api.lists import ReportController
 from stafett.web.api.persons import PersonController
 from stafett.web.api.plan_view import PlanViewController
 from stafett.web.api.plans import PlanController
@@ -23,7 +25,7 @@ from stafett.web.auth import Policy, check_policies, policy, policy_guard
 from stafett.web.errors import RETRY_AFTER_SECONDS, internal_error_handler, problem_details_plugin
 from stafett.web.headers import SecurityHeadersMiddleware
 from stafett.web.logging import RequestLogMiddleware
-from stafett.web.state import ACCESS_LOG, ACCOUNTS, PLANS
+from stafett.web.state import ACCESS_LOG, ACCOUNTS, PLAN_LIST, PLANS
 
 # Login steps run before any session exists; they are guarded by SameSite=Strict
 # cookies, JSON-only bodies and the account's own limits instead of a token.
@@ -50,6 +52,7 @@ def create_app(
     accounts: AccountService,
     *,
     access_log: AccessLog,
+    plan_list: PlanListView | None = None,
     secret_key: str,
     expose_schema: bool = True,
 ) -> Litestar:
@@ -58,6 +61,8 @@ def create_app(
     `access_log` records every read of plan content before it is answered.
 
     The OpenAPI schema is public only where `expose_schema` (development) says so.
+    Without `plan_list` the list and report routes answer 503 and writes do not
+    wait for the view.
     """
     app = Litestar(
         route_handlers=[
@@ -69,8 +74,11 @@ def create_app(
             PlanController,
             PlanViewController,
             ConsentController,
+            ReportController,
         ],
-        state=State({PLANS: plans, ACCOUNTS: accounts, ACCESS_LOG: access_log}),
+        state=State(
+            {PLANS: plans, ACCOUNTS: accounts, ACCESS_LOG: access_log, PLAN_LIST: plan_list}
+        ),
         guards=[policy_guard],
         logging_config=None,  # configure_logging owns logging; litestar must not reset it
         csrf_config=CSRFConfig(

@@ -31,6 +31,7 @@ class Policy(Enum):
     PUBLIC = "public"  # login steps, health, password reset
     AUTHENTICATED = "authenticated"  # any logged-in person; plan rules decide the rest
     COORDINATOR = "coordinator"  # account may create plans
+    ORG_ADMIN = "org_admin"  # organisation reports
 
 
 def policy(kind: Policy) -> dict[str, Any]:
@@ -59,7 +60,10 @@ async def policy_guard(
     principal = await anyio.to_thread.run_sync(accounts.authenticate, token)
     if principal is None:
         raise NotAuthorizedException("Du må logge inn")
-    if kind is Policy.COORDINATOR and not principal.is_coordinator:
+    refused = (kind is Policy.COORDINATOR and not principal.is_coordinator) or (
+        kind is Policy.ORG_ADMIN and not principal.is_org_admin
+    )
+    if refused:
         log.info("authz_fail", actor=str(principal.person_id), path=connection.url.path)
         raise PermissionDeniedException("Ikke tillatt")
     connection.state[PRINCIPAL] = principal

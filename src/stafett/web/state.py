@@ -1,14 +1,48 @@
 """What the web layer keeps in litestar's application state, and its providers."""
 
+from dataclasses import dataclass
+
+import structlog
 from litestar.datastructures import State
+from litestar.exceptions import ServiceUnavailableException
 
 from stafett.applications.access_log import AccessLog
 from stafett.applications.accounts import AccountService
 from stafett.applications.plans import PlanApplication
+from stafett.applications.results import CommandResult
+from stafett.projections.plan_list import APPLICATION_NAME, PlanListView
 
 PLANS = "plans"
 ACCOUNTS = "accounts"
 ACCESS_LOG = "access_log"
+PLAN_LIST = "plan_list"
+CATCH_UP_SECONDS = 5.0
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class ReadYourWrites:
+    """After a write, wait (bounded) until the plan list has it, so the next read shows it.
+
+    The write has succeeded either way: a view that does not catch up in time is
+    logged as `projection_lag` and the answer goes out.
+    """
+
+    view: PlanListView | None
+    timeout: float = CATCH_UP_SECONDS
+
+    def __call__(self, result: CommandResult) -> None:
+        if self.view is None or result.notification_id is None:
+            return
+        try:
+            self.view.wait(APPLICATION_NAME, result.notification_id, timeout=self.timeout)
+        except TimeoutError:
+            log.warning(
+                "projection_lag",
+                projection="planlist",
+                notification_id=result.notification_id,
+                tracking_id=self.view.max_tracking_id(APPLICATION_NAME),
+            )
 
 
 def provide_plans(state: State) -> PlanApplication:
@@ -24,3 +58,14 @@ def provide_accounts(state: State) -> AccountService:
 def provide_access_log(state: State) -> AccessLog:
     access_log: AccessLog = state[ACCESS_LOG]
     return access_log
+
+
+def provide_plan_list(state: State) -> PlanListView:
+    view: PlanListView | None = state.get(PLAN_LIST)
+    if view is None:
+        raise ServiceUnavailableException("Planlisten er ikke tilgjengelig")
+    return view
+
+
+def provide_read_your_writes(state: State) -> ReadYourWrites:
+    return ReadYourWrites(state.get(PLAN_LIST))

@@ -39,8 +39,14 @@ from stafett.aggregates.values import (
 from stafett.applications.accounts import Principal
 from stafett.applications.plans import PlanApplication
 from stafett.applications.results import CommandResult
+from stafett.web.api.lists import PlanListRoutes
 from stafett.web.auth import Policy, policy, provide_principal
-from stafett.web.state import provide_plans
+from stafett.web.state import (
+    ReadYourWrites,
+    provide_plan_list,
+    provide_plans,
+    provide_read_your_writes,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -357,11 +363,13 @@ def _given(value: T | msgspec.UnsetType, current: T) -> T:
 # ------------------------------------------------------------- the routes
 
 
-class PlanController(Controller):
+class PlanController(PlanListRoutes, Controller):
     path = "/api/v1/plans"
     dependencies = {  # noqa: RUF012
         "plans": Provide(provide_plans, sync_to_thread=False),
         "principal": Provide(provide_principal, sync_to_thread=False),
+        "caught_up": Provide(provide_read_your_writes, sync_to_thread=False),
+        "plan_list": Provide(provide_plan_list, sync_to_thread=False),
     }
     tags = ["plans"]  # noqa: RUF012
     opt = policy(Policy.AUTHENTICATED)
@@ -372,6 +380,7 @@ class PlanController(Controller):
         *,
         plans: NamedDependency[PlanApplication],
         principal: NamedDependency[Principal],
+        caught_up: NamedDependency[ReadYourWrites],
         data: JSONBody[CreatePlanBody],
     ) -> NewPlan:
         """A new plan; the caller becomes its coordinator (coordinator accounts only)."""
@@ -384,6 +393,7 @@ class PlanController(Controller):
             owner=_person(data.owner, "owner"),
             consent=_consent(data.consent),
         )
+        caught_up(result)
         return NewPlan(id=result.plan_id, version=result.version)
 
     # ------------------------------------------------------- plan group
@@ -394,6 +404,7 @@ class PlanController(Controller):
         *,
         plans: NamedDependency[PlanApplication],
         principal: NamedDependency[Principal],
+        caught_up: NamedDependency[ReadYourWrites],
         plan_id: FromPath[UUID],
         data: JSONBody[AddParticipantBody],
         if_match: IfMatch = None,
@@ -408,6 +419,7 @@ class PlanController(Controller):
             rights=_rights(data.rights) if data.rights is not None else None,
             expected_version=expected_version(if_match, data.expected_version),
         )
+        caught_up(result)
         return NewParticipant(participant_id=_created_id(result), version=result.version)
 
     @patch("/{plan_id:uuid}/participants/{participant_id:uuid}", sync_to_thread=True)
@@ -416,6 +428,7 @@ class PlanController(Controller):
         *,
         plans: NamedDependency[PlanApplication],
         principal: NamedDependency[Principal],
+        caught_up: NamedDependency[ReadYourWrites],
         plan_id: FromPath[UUID],
         participant_id: FromPath[UUID],
         data: JSONBody[ChangeParticipantBody],
@@ -434,6 +447,7 @@ class PlanController(Controller):
             else data.responsibility,
             expected_version=expected,
         )
+        caught_up(result)
         return NewVersion(version=result.version)
 
     @delete(
@@ -446,6 +460,7 @@ class PlanController(Controller):
         *,
         plans: NamedDependency[PlanApplication],
         principal: NamedDependency[Principal],
+        caught_up: NamedDependency[ReadYourWrites],
         plan_id: FromPath[UUID],
         participant_id: FromPath[UUID],
         data: JSONBody[VersionBody | None] = None,
@@ -458,6 +473,7 @@ class PlanController(Controller):
             participant_id=participant_id,
             expected_version=expected_version(if_match, data.expected_version if data else None),
         )
+        caught_up(result)
         return NewVersion(version=result.version)
 
     @post("/{plan_id:uuid}/coordinator", sync_to_thread=True, status_code=HTTP_200_OK)
@@ -466,6 +482,7 @@ class PlanController(Controller):
         *,
         plans: NamedDependency[PlanApplication],
         principal: NamedDependency[Principal],
+        caught_up: NamedDependency[ReadYourWrites],
         plan_id: FromPath[UUID],
         data: JSONBody[HandOverBody],
         if_match: IfMatch = None,
@@ -477,6 +494,7 @@ class PlanController(Controller):
             participant_id=data.participant_id,
             expected_version=expected_version(if_match, data.expected_version),
         )
+        caught_up(result)
         return NewVersion(version=result.version)
 
     # ---------------------------------------------------------- consent
@@ -487,6 +505,7 @@ class PlanController(Controller):
         *,
         plans: NamedDependency[PlanApplication],
         principal: NamedDependency[Principal],
+        caught_up: NamedDependency[ReadYourWrites],
         plan_id: FromPath[UUID],
         data: JSONBody[RenewConsentBody],
         if_match: IfMatch = None,
@@ -498,6 +517,7 @@ class PlanController(Controller):
             consent=_consent(data),
             expected_version=expected_version(if_match, data.expected_version),
         )
+        caught_up(result)
         return NewVersion(version=result.version)
 
     @delete("/{plan_id:uuid}/consent", sync_to_thread=True, status_code=HTTP_200_OK)
@@ -506,6 +526,7 @@ class PlanController(Controller):
         *,
         plans: NamedDependency[PlanApplication],
         principal: NamedDependency[Principal],
+        caught_up: NamedDependency[ReadYourWrites],
         plan_id: FromPath[UUID],
         data: JSONBody[VersionBody | None] = None,
         if_match: IfMatch = None,
@@ -516,6 +537,7 @@ class PlanController(Controller):
             by=principal.person_id,
             expected_version=expected_version(if_match, data.expected_version if data else None),
         )
+        caught_up(result)
         return NewVersion(version=result.version)
 
     # ------------------------------------------------------------ goals
@@ -526,6 +548,7 @@ class PlanController(Controller):
         *,
         plans: NamedDependency[PlanApplication],
         principal: NamedDependency[Principal],
+        caught_up: NamedDependency[ReadYourWrites],
         plan_id: FromPath[UUID],
         data: JSONBody[GoalBody],
         if_match: IfMatch = None,
@@ -538,6 +561,7 @@ class PlanController(Controller):
             due_on=data.due_on,
             expected_version=expected_version(if_match, data.expected_version),
         )
+        caught_up(result)
         return NewGoal(goal_id=_created_id(result), version=result.version)
 
     @patch("/{plan_id:uuid}/goals/{goal_id:uuid}", sync_to_thread=True)
@@ -546,6 +570,7 @@ class PlanController(Controller):
         *,
         plans: NamedDependency[PlanApplication],
         principal: NamedDependency[Principal],
+        caught_up: NamedDependency[ReadYourWrites],
         plan_id: FromPath[UUID],
         goal_id: FromPath[UUID],
         data: JSONBody[GoalChangeBody],
@@ -569,6 +594,7 @@ class PlanController(Controller):
             revise=revise,
             expected_version=expected_version(if_match, data.expected_version),
         )
+        caught_up(result)
         return NewVersion(version=result.version)
 
     @post(
@@ -581,6 +607,7 @@ class PlanController(Controller):
         *,
         plans: NamedDependency[PlanApplication],
         principal: NamedDependency[Principal],
+        caught_up: NamedDependency[ReadYourWrites],
         plan_id: FromPath[UUID],
         goal_id: FromPath[UUID],
         data: JSONBody[EvaluationBody],
@@ -595,6 +622,7 @@ class PlanController(Controller):
             text=data.text,
             expected_version=expected_version(if_match, data.expected_version),
         )
+        caught_up(result)
         return NewVersion(version=result.version)
 
     # ------------------------------------------------------- activities
@@ -605,6 +633,7 @@ class PlanController(Controller):
         *,
         plans: NamedDependency[PlanApplication],
         principal: NamedDependency[Principal],
+        caught_up: NamedDependency[ReadYourWrites],
         plan_id: FromPath[UUID],
         data: JSONBody[ActivityBody],
         if_match: IfMatch = None,
@@ -619,6 +648,7 @@ class PlanController(Controller):
             goal_id=data.goal_id,
             expected_version=expected_version(if_match, data.expected_version),
         )
+        caught_up(result)
         return NewActivity(activity_id=_created_id(result), version=result.version)
 
     @patch("/{plan_id:uuid}/activities/{activity_id:uuid}", sync_to_thread=True)
@@ -627,6 +657,7 @@ class PlanController(Controller):
         *,
         plans: NamedDependency[PlanApplication],
         principal: NamedDependency[Principal],
+        caught_up: NamedDependency[ReadYourWrites],
         plan_id: FromPath[UUID],
         activity_id: FromPath[UUID],
         data: JSONBody[ActivityChangeBody],
@@ -658,6 +689,7 @@ class PlanController(Controller):
             revise=revise,
             expected_version=expected_version(if_match, data.expected_version),
         )
+        caught_up(result)
         return NewVersion(version=result.version)
 
     # ------------------------------------------------- minutes and talk
@@ -668,6 +700,7 @@ class PlanController(Controller):
         *,
         plans: NamedDependency[PlanApplication],
         principal: NamedDependency[Principal],
+        caught_up: NamedDependency[ReadYourWrites],
         plan_id: FromPath[UUID],
         data: JSONBody[MinutesBody],
         if_match: IfMatch = None,
@@ -681,6 +714,7 @@ class PlanController(Controller):
             decisions=data.decisions,
             expected_version=expected_version(if_match, data.expected_version),
         )
+        caught_up(result)
         return NewMinutes(minutes_id=_created_id(result), version=result.version)
 
     @post("/{plan_id:uuid}/comments", sync_to_thread=True, status_code=HTTP_201_CREATED)
@@ -689,6 +723,7 @@ class PlanController(Controller):
         *,
         plans: NamedDependency[PlanApplication],
         principal: NamedDependency[Principal],
+        caught_up: NamedDependency[ReadYourWrites],
         plan_id: FromPath[UUID],
         data: JSONBody[CommentBody],
         if_match: IfMatch = None,
@@ -702,6 +737,7 @@ class PlanController(Controller):
             text=data.text,
             expected_version=expected_version(if_match, data.expected_version),
         )
+        caught_up(result)
         return NewComment(comment_id=_created_id(result), version=result.version)
 
     @post("/{plan_id:uuid}/messages", sync_to_thread=True, status_code=HTTP_201_CREATED)
@@ -710,6 +746,7 @@ class PlanController(Controller):
         *,
         plans: NamedDependency[PlanApplication],
         principal: NamedDependency[Principal],
+        caught_up: NamedDependency[ReadYourWrites],
         plan_id: FromPath[UUID],
         data: JSONBody[MessageBody],
         if_match: IfMatch = None,
@@ -723,6 +760,7 @@ class PlanController(Controller):
             body=data.body,
             expected_version=expected_version(if_match, data.expected_version),
         )
+        caught_up(result)
         return NewMessage(message_id=_created_id(result), version=result.version)
 
     @post("/{plan_id:uuid}/calendar", sync_to_thread=True, status_code=HTTP_201_CREATED)
@@ -731,6 +769,7 @@ class PlanController(Controller):
         *,
         plans: NamedDependency[PlanApplication],
         principal: NamedDependency[Principal],
+        caught_up: NamedDependency[ReadYourWrites],
         plan_id: FromPath[UUID],
         data: JSONBody[CalendarEntryBody],
         if_match: IfMatch = None,
@@ -744,6 +783,7 @@ class PlanController(Controller):
             location=data.location,
             expected_version=expected_version(if_match, data.expected_version),
         )
+        caught_up(result)
         return NewCalendarEntry(entry_id=_created_id(result), version=result.version)
 
     # -------------------------------------------------------- lifecycle
@@ -754,6 +794,7 @@ class PlanController(Controller):
         *,
         plans: NamedDependency[PlanApplication],
         principal: NamedDependency[Principal],
+        caught_up: NamedDependency[ReadYourWrites],
         plan_id: FromPath[UUID],
         data: JSONBody[CloseBody],
         if_match: IfMatch = None,
@@ -766,6 +807,7 @@ class PlanController(Controller):
             reason=data.reason,
             expected_version=expected_version(if_match, data.expected_version),
         )
+        caught_up(result)
         return NewVersion(version=result.version)
 
     @post("/{plan_id:uuid}/reopen", sync_to_thread=True, status_code=HTTP_200_OK)
@@ -774,6 +816,7 @@ class PlanController(Controller):
         *,
         plans: NamedDependency[PlanApplication],
         principal: NamedDependency[Principal],
+        caught_up: NamedDependency[ReadYourWrites],
         plan_id: FromPath[UUID],
         data: JSONBody[VersionBody | None] = None,
         if_match: IfMatch = None,
@@ -783,4 +826,5 @@ class PlanController(Controller):
             by=principal.person_id,
             expected_version=expected_version(if_match, data.expected_version if data else None),
         )
+        caught_up(result)
         return NewVersion(version=result.version)

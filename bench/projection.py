@@ -1,0 +1,277 @@
+"""The plan-list projection: catch-up rate and list latency, beside their baselines.
+
+On each store, in one run:
+
+- a store of `events` events over `plans` plans (each: created, two participants
+  added, a goal, then messages and comments), written in batches of whole plans;
+- baseline: reading the whole notification log with `recorder.select_notifications`
+  in pages of 500 (events/s) — what any catch-up must at least do;
+- catch-up: a `ProjectionRunner` from an empty view to the last notification id
+  (events/s), and its ratio to the read rate;
+- list latency: `plans_for` for a user in `user_plans` of the plans (median, p99 over
+  `query_runs` calls; on PostgreSQL after ANALYZE, as autovacuum would have run),
+  beside the baseline of loading that user's plans one by one with `get_plan` from an
+  application with no aggregate cache (what a list would cost without the projection).
+
+Figures are printed and merged into var/bench/results.json under "projection".
+"""
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from uuid import UUID, uuid4
+
+from bench.stores import DEFAULT_POSTGRES_URL, Backend, PostgresBackend, SQLiteBackend
+from bench.workload import consent_from, now
+from stafett.aggregates.person import PersonDetails
+from stafett.aggregates.plan import Plan
+from stafett.aggregates.values import CommentTarget, PlanType, Rights, Role, local_date
+from stafett.applications.plans import PlanApplication
+from stafett.bootstrap import plan_list_runner
+from stafett.projections.plan_list import APPLICATION_NAME, construct_view
+from stafett.settings import Settings
+
+RESULTS = Path("var/bench/results.json")
+PAGE = 500
+EVENTS_PER_PLAN = 10
+BATCH_PLANS = 100
+
+
+@dataclass(frozen=True)
+class Sizes:
+    plans: int  # plans in the store; EVENTS_PER_PLAN events each
+    user_plans: int  # plans the measured user is in
+    query_runs: int  # timed plans_for calls
+    baseline_runs: int  # timed loads of the user's plans without the projection
+
+
+FULL = Sizes(plans=10_000, user_plans=50, query_runs=300, baseline_runs=3)
+QUICK = Sizes(plans=500, user_plans=50, query_runs=50, baseline_runs=1)
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def build_store(app: PlanApplication, sizes: Sizes) -> tuple[UUID, int]:
+    """The plans; the measured user is a provider in the first `user_plans`. Events written."""
+
+    def register(first: str, last: str) -> UUID:
+        return app.register_person(PersonDetails(first, last), by=None).person_id
+
+    coordinator = register("Kari", "Stafettholder")
+    user = register("Per", "Lærer")
+    relative = register("Anne", "Nordmann")
+    other = register("Helga", "Helsesykepleier")
+    owners = [register(f"Barn{i}", "Nordmann") for i in range(100)]
+    at = now()
+    today = local_date(at)
+    written = 0
+    batch: list[Plan] = []
+    for i in range(sizes.plans):
+        plan = Plan.create(
+            plan_id=uuid4(),
+            at=at,
+            creator_person_id=coordinator,
+            creator_participant_id=uuid4(),
+            plan_type=PlanType.RELAY_LOG if i % 3 else PlanType.INDIVIDUAL_PLAN,
+            short_name=f"Plan {i}",
+            owner_person_id=owners[i % len(owners)],
+            owner_participant_id=uuid4(),
+            start_date=today - timedelta(days=30),
+            end_date=None,
+            consent=consent_from(today - timedelta(days=30)),
+        )
+        provider = user if i < sizes.user_plans else other
+        for person, role in ((relative, Role.RELATIVE), (provider, Role.PROVIDER)):
+            plan.add_participant(
+                by=coordinator,
+                at=at,
+                participant_id=uuid4(),
+                person_id=person,
+                role=role,
+                responsibility="",
+                rights=Rights(),
+            )
+        goal_id = uuid4()
+        plan.set_goal(
+            by=coordinator, at=at, goal_id=goal_id, title="Leser", description="", due_on=None
+        )
+        for n in range(EVENTS_PER_PLAN - 4):
+            if n % 2:
+                plan.post_comment(
+                    by=coordinator,
+                    at=at,
+                    comment_id=uuid4(),
+                    on_kind=CommentTarget.GOAL,
+                    on_id=goal_id,
+                    text="God fremgang denne uken.",
+                )
+            else:
+                plan.send_message(
+                    by=coordinator,
+                    at=at,
+                    message_id=uuid4(),
+                    recipient_ids=None,
+                    subject="Møte",
+                    body="Vi møtes tirsdag kl. 14.",
+                )
+        batch.append(plan)
+        if len(batch) == BATCH_PLANS or i == sizes.plans - 1:
+            written += sum(len(p.pending_events) for p in batch)
+            app.save(*batch)
+            batch = []
+    return user, written
+
+
+def run_backend(backend: Backend, sizes: Sizes, say: Any = _say) -> dict[str, Any]:
+    env = Settings(database_url=backend.url).event_store_env() | {"AGGREGATE_CACHE_MAXSIZE": ""}
+    started = time.perf_counter()
+
+    def step(message: str) -> None:
+        say(f"  [{backend.name} {time.perf_counter() - started:6.1f}s] {message}")
+
+    result: dict[str, Any] = {}
+    app = PlanApplication(env)
+    view, factory = construct_view(env)
+    try:
+        step(f"writing {sizes.plans} plans, {EVENTS_PER_PLAN} events each (untimed)")
+        user, written = build_store(app, sizes)
+        last = app.recorder.max_notification_id()
+        assert last is not None
+        result["events"] = written
+
+        step("baseline: reading the notification log in pages of 500")
+        read_started = time.perf_counter()
+        read, start = 0, 0
+        while True:
+            page = app.recorder.select_notifications(start, PAGE, inclusive_of_start=False)
+            read += len(page)
+            if len(page) < PAGE:
+                break
+            start = page[-1].id
+        read_seconds = time.perf_counter() - read_started
+        if read != written:
+            raise RuntimeError(f"read {read} notifications, wrote {written}")
+        result["log_read_per_s"] = read / read_seconds
+
+        step("catch-up: a ProjectionRunner from an empty view")
+        catch_up_started = time.perf_counter()
+        with plan_list_runner(env) as runner:
+            runner.wait(last, timeout=3600)
+            catch_up_seconds = time.perf_counter() - catch_up_started
+        result["catch_up_per_s"] = written / catch_up_seconds
+        result["catch_up_seconds"] = catch_up_seconds
+        result["catch_up_over_log_read"] = result["catch_up_per_s"] / result["log_read_per_s"]
+
+        if isinstance(backend, PostgresBackend):
+            backend.analyze()  # the statistics autovacuum keeps on a running system
+        step(f"plans_for a user in {sizes.user_plans} of {sizes.plans} plans")
+        today = local_date(now())
+        rows = view.plans_for(user, today=today)
+        if len(rows) != sizes.user_plans:
+            raise RuntimeError(f"listed {len(rows)} plans, want {sizes.user_plans}")
+        ms = _durations(lambda: view.plans_for(user, today=today), sizes.query_runs)
+        result["list_median_ms"] = statistics.median(ms)
+        result["list_p99_ms"] = _p99(ms)
+
+        step("baseline: get_plan on each of the user's plans, no aggregate cache")
+        ids = [row.id for row in rows]
+        baseline = _durations(lambda: [app.get_plan(i) for i in ids], sizes.baseline_runs)
+        result["list_by_loading_plans_ms"] = statistics.median(baseline)
+        result["loading_over_list"] = result["list_by_loading_plans_ms"] / result["list_median_ms"]
+        result["tracking_id"] = view.max_tracking_id(APPLICATION_NAME)
+        result["seconds"] = time.perf_counter() - started
+    finally:
+        factory.close()
+        app.close()
+    return result
+
+
+def _durations(call: Any, runs: int) -> list[float]:
+    call()  # warm-up
+    ms = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        call()
+        ms.append((time.perf_counter() - t) * 1000)
+    return ms
+
+
+def _p99(ms: list[float]) -> float:
+    ordered = sorted(ms)
+    return ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+
+
+ROWS = (
+    ("events in the store", "events", "{:.0f}"),
+    ("log read (select_notifications), events/s", "log_read_per_s", "{:.0f}"),
+    ("projection catch-up, events/s", "catch_up_per_s", "{:.0f}"),
+    ("  catch-up / log read", "catch_up_over_log_read", "{:.3f}"),
+    ("plans_for median, ms", "list_median_ms", "{:.2f}"),
+    ("plans_for p99, ms", "list_p99_ms", "{:.2f}"),
+    ("baseline: get_plan x user's plans, ms", "list_by_loading_plans_ms", "{:.1f}"),
+    ("  baseline / plans_for median", "loading_over_list", "{:.0f}x"),
+)
+
+
+def report(results: dict[str, Any]) -> str:
+    names = [n for n in ("sqlite", "postgres") if n in results]
+    width = 44
+    lines = [f"{'plan-list projection':{width}}" + "".join(f"{n:>14}" for n in names)]
+    for label, key, fmt in ROWS:
+        cells = "".join(f"{fmt.format(results[n][key]):>14}" for n in names)
+        lines.append(f"{label:{width}}{cells}")
+    for name, error in results.get("errors", {}).items():
+        lines.append(f"{name}: FAILED: {error}")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None, *, quick_sizes: Sizes = QUICK) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.projection", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    parser.add_argument("--only", choices=("sqlite", "postgres"), help="run on one store only")
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get("STAFETT_BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL),
+    )
+    parser.add_argument("--out", type=Path, default=RESULTS, help="JSON to merge results into")
+    args = parser.parse_args(argv)
+    sizes = quick_sizes if args.quick else FULL
+    results: dict[str, Any] = {"mode": "quick" if args.quick else "full", "sizes": asdict(sizes)}
+    errors: dict[str, str] = {}
+    for name in ("sqlite", "postgres"):
+        if args.only not in (None, name):
+            continue
+        _say(f"{name}:")
+        try:
+            backend: Backend = (
+                SQLiteBackend() if name == "sqlite" else PostgresBackend(args.postgres_url)
+            )
+        except Exception as error:  # e.g. no PostgreSQL server
+            errors[name] = f"{type(error).__name__}: {error}"
+            continue
+        try:
+            results[name] = run_backend(backend, sizes)
+        finally:
+            backend.close()
+    if errors:
+        results["errors"] = errors
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    existing = json.loads(args.out.read_text()) if args.out.exists() else {}
+    existing["projection"] = results
+    args.out.write_text(json.dumps(existing, indent=2, ensure_ascii=False) + "\n")
+    print(report(results))
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,152 @@
+"""Lists read from the plan-list projection (api.md: Plan list, Reports).
+
+`GET /api/v1/plans` lists the plans the logged-in person may open today (the
+municipal date of the plan application's clock); `GET /api/v1/reports` gives an
+organisation administrator the four organisation reports in one answer. Neither
+replays a plan; both read the view's tables, which every plan write waits for.
+"""
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+import msgspec
+import structlog
+from litestar import Controller, get
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromQuery, QueryParameter
+
+from stafett.aggregates.values import MAX_NAME_LENGTH, local_date
+from stafett.applications.accounts import Principal
+from stafett.applications.plans import PlanApplication
+from stafett.projections.plan_list import PlanListRow, PlanListView, ReportItem
+from stafett.web.auth import Policy, policy, provide_principal
+from stafett.web.state import provide_plan_list, provide_plans
+
+log = structlog.get_logger(__name__)
+INACTIVE_DAYS = 90
+EXPIRING_WITHIN_DAYS = 30
+
+
+class PlanListItem(msgspec.Struct):
+    id: UUID
+    owner_name: str | None
+    owner_birth_date: date | None
+    short_name: str
+    type: Literal["SL", "IP"]
+    changed_since_last_visit: bool
+    new_message: bool
+    consent_expires_on: date
+    consent_expires_in_days: int
+    start_date: date
+    end_date: date | None
+    last_archived_at: datetime | None
+    can_manage: bool
+
+    @classmethod
+    def of(cls, row: PlanListRow) -> "PlanListItem":
+        return cls(
+            id=row.id,
+            owner_name=row.owner_name,
+            owner_birth_date=row.owner_birth_date,
+            short_name=row.short_name,
+            type="SL" if row.type == "SL" else "IP",
+            changed_since_last_visit=row.changed_since_last_visit,
+            new_message=row.new_message,
+            consent_expires_on=row.consent_expires_on,
+            consent_expires_in_days=row.consent_expires_in_days,
+            start_date=row.start_date,
+            end_date=row.end_date,
+            last_archived_at=row.last_archived_at,
+            can_manage=row.can_manage,
+        )
+
+
+class ReportPlan(msgspec.Struct):
+    plan_id: UUID
+    short_name: str
+    type: str
+    status: str
+    on: date | None
+
+    @classmethod
+    def of(cls, item: ReportItem) -> "ReportPlan":
+        return cls(item.plan_id, item.short_name, item.type, item.status, item.on)
+
+
+class PlanCountItem(msgspec.Struct):
+    type: str
+    status: str
+    count: int
+
+
+class Reports(msgspec.Struct):
+    counts: list[PlanCountItem]
+    consents_expiring: list[ReportPlan]
+    inactive: list[ReportPlan]
+    never_archived: list[ReportPlan]
+
+
+NameQuery = Annotated[str | None, QueryParameter(max_length=MAX_NAME_LENGTH)]
+
+_dependencies = {
+    "plans": Provide(provide_plans, sync_to_thread=False),
+    "plan_list": Provide(provide_plan_list, sync_to_thread=False),
+    "principal": Provide(provide_principal, sync_to_thread=False),
+}
+
+
+class PlanListRoutes:
+    """`GET /api/v1/plans`, mounted by `PlanController`: a second controller on the same
+    path would register litestar's OPTIONS handler twice. That controller provides
+    `plan_list`."""
+
+    @get("/", sync_to_thread=True, opt=policy(Policy.AUTHENTICATED))
+    def list_plans(
+        self,
+        *,
+        plans: NamedDependency[PlanApplication],
+        plan_list: NamedDependency[PlanListView],
+        principal: NamedDependency[Principal],
+        first_name: NameQuery = None,
+        last_name: NameQuery = None,
+        include_closed: FromQuery[bool] = False,
+    ) -> list[PlanListItem]:
+        """The plans the caller is in and may open today, most recently changed first."""
+        rows = plan_list.plans_for(
+            principal.person_id,
+            today=local_date(plans.clock()),
+            first_name=first_name,
+            last_name=last_name,
+            include_closed=include_closed,
+        )
+        log.info("plan_list_read", actor=str(principal.person_id), count=len(rows))
+        return [PlanListItem.of(row) for row in rows]
+
+
+class ReportController(Controller):
+    path = "/api/v1/reports"
+    dependencies = _dependencies
+    tags = ["reports"]  # noqa: RUF012
+
+    @get("/", sync_to_thread=True, opt=policy(Policy.ORG_ADMIN))
+    def reports(
+        self,
+        *,
+        plans: NamedDependency[PlanApplication],
+        plan_list: NamedDependency[PlanListView],
+        principal: NamedDependency[Principal],
+    ) -> Reports:
+        """Plans by type and status, consents expiring within 30 days, open plans with no
+        event for 90 days, plans never archived (organisation administrators only)."""
+        now = plans.clock()
+        log.info("report_read", actor=str(principal.person_id))
+        return Reports(
+            counts=[PlanCountItem(c.type, c.status, c.count) for c in plan_list.report_counts()],
+            consents_expiring=[
+                ReportPlan.of(i)
+                for i in plan_list.consents_expiring(local_date(now), EXPIRING_WITHIN_DAYS)
+            ],
+            inactive=[ReportPlan.of(i) for i in plan_list.inactive_plans(now, INACTIVE_DAYS)],
+            never_archived=[ReportPlan.of(i) for i in plan_list.never_archived()],
+        )

@@ -1,0 +1,345 @@
+"""The plan-list projection's contract: events in, rows out, on SQLite and PostgreSQL.
+
+Events are fed to the projection straight from the notification log here (the runner
+is tested in test_plan_list_runner.py), so each test decides exactly what is
+processed and when.
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import pytest
+from eventsourcing.persistence import IntegrityError, Tracking
+
+from stafett.aggregates.values import Access, PlanType, Rights, Role
+from stafett.applications.plans import PlanApplication
+from stafett.persistence.recorders import to_micros
+from stafett.projections.plan_list import (
+    MEMBERS_TABLE,
+    PLANS_TABLE,
+    PlanCount,
+    PlanListProjection,
+    PlanListView,
+    construct_view,
+)
+from stafett.settings import Settings
+from tests.conftest import ManualClock, consent_for, person
+
+START = date(2026, 3, 1)  # the clock starts on 2026-03-02 09:00 UTC
+
+
+@pytest.fixture
+def view(plans: PlanApplication, database_url: str) -> Iterator[PlanListView]:
+    built, factory = construct_view(Settings(database_url=database_url).event_store_env())
+    try:
+        yield built
+    finally:
+        factory.close()
+
+
+def project(plans: PlanApplication, projection: PlanListProjection) -> int:
+    """Feed every event after the view's position; how many were processed."""
+    start = projection.view.max_tracking_id(plans.name) or 0
+    count = 0
+    for n in plans.recorder.select_notifications(start, 10_000, inclusive_of_start=False):
+        projection.process_event(plans.mapper.to_domain_event(n), Tracking(plans.name, n.id))
+        count += 1
+    return count
+
+
+def table(view: PlanListView, name: str) -> list[dict[str, Any]]:
+    sql = view._sql  # type: ignore[attr-defined]
+    key = "plan_id" if name == PLANS_TABLE else "plan_id, participant_id"
+    with view.datastore.transaction(commit=False) as c:  # type: ignore[attr-defined]
+        c.execute(f"SELECT * FROM {sql.table(name)} ORDER BY {key}")
+        return [dict(row) for row in c.fetchall()]
+
+
+def uuid(value: Any) -> UUID:
+    return value if isinstance(value, UUID) else UUID(value)
+
+
+def day(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+@dataclass
+class Group:
+    plan_id: UUID
+    coordinator: UUID
+    owner: UUID
+    relative: UUID
+    provider: UUID
+    provider_participant: UUID
+    relative_participant: UUID
+
+
+def make_group(
+    plans: PlanApplication, *, short_name: str = "Ola sin plan", days: int = 210
+) -> Group:
+    coordinator = plans.register_person(person("Kari", "Koordinator"), by=None).person_id
+    owner = plans.register_person(
+        person("Ola", "Nordmann", birth_date=date(2015, 5, 17)), by=None
+    ).person_id
+    relative = plans.register_person(person("Mor", "Nordmann"), by=None).person_id
+    provider = plans.register_person(person("Per", "Helsesøster"), by=None).person_id
+    created = plans.create_plan(
+        by=coordinator,
+        plan_type=PlanType.INDIVIDUAL_PLAN,
+        short_name=short_name,
+        start_date=START,
+        owner=owner,
+        consent=consent_for(START, days),
+    )
+    plan_id = created.plan_id
+    rel = plans.add_participant(plan_id, by=coordinator, person=relative, role=Role.RELATIVE)
+    prov = plans.add_participant(
+        plan_id,
+        by=coordinator,
+        person=provider,
+        role=Role.PROVIDER,
+        rights=Rights(messages=Access.READ),
+    )
+    assert rel.created_id is not None
+    assert prov.created_id is not None
+    return Group(plan_id, coordinator, owner, relative, provider, prov.created_id, rel.created_id)
+
+
+def test_every_column_follows_the_events(
+    plans: PlanApplication, view: PlanListView, clock: ManualClock
+) -> None:
+    projection = PlanListProjection(view)
+    g = make_group(plans)
+    created_at = clock.now
+    clock.advance(timedelta(hours=1))
+    plans.send_message(
+        g.plan_id,
+        by=g.coordinator,
+        recipient_ids=(g.provider_participant,),
+        subject="Hei",
+        body=".",
+    )
+    message_at = clock.now
+    clock.advance(timedelta(hours=1))
+    plans.record_archive(g.plan_id, by=g.coordinator, digest="sha256:x")
+    archived_at = clock.now
+    clock.advance(timedelta(hours=1))
+    plans.close_plan(g.plan_id, by=g.coordinator, ended_on=date(2026, 3, 3))
+    closed_at = clock.now
+
+    assert project(plans, projection) == 6
+
+    [row] = table(view, PLANS_TABLE)
+    assert uuid(row["plan_id"]) == g.plan_id
+    assert row["plan_type"] == "IP"
+    assert row["short_name"] == "Ola sin plan"
+    assert uuid(row["owner_person_id"]) == g.owner
+    assert day(row["start_date"]) == START
+    assert day(row["end_date"]) == date(2026, 3, 3)
+    assert row["status"] == "closed"
+    assert row["consent_status"] == "active"
+    assert day(row["consent_given_on"]) == START
+    assert day(row["consent_expires_on"]) == START + timedelta(days=210)
+    assert uuid(row["coordinator_person_id"]) == g.coordinator
+    assert row["created_at"] == to_micros(created_at)
+    assert row["last_event_at"] == to_micros(closed_at)
+    assert row["last_content_at"] == to_micros(message_at)
+    assert row["last_archived_at"] == to_micros(archived_at)
+    assert row["version"] == 6
+
+    members = {uuid(m["person_id"]): m for m in table(view, MEMBERS_TABLE)}
+    assert set(members) == {g.coordinator, g.owner, g.relative, g.provider}
+    roles = {
+        p: (m["role"], bool(m["is_coordinator"]), bool(m["active"])) for p, m in members.items()
+    }
+    assert roles == {
+        g.coordinator: ("provider", True, True),
+        g.owner: ("owner", False, True),
+        g.relative: ("relative", False, True),
+        g.provider: ("provider", False, True),
+    }
+    assert members[g.provider]["messages_access"] == "read"
+    assert members[g.coordinator]["messages_access"] == "write"
+    assert uuid(members[g.provider]["participant_id"]) == g.provider_participant
+    assert members[g.provider]["last_message_to_me_at"] == to_micros(message_at)
+    assert members[g.owner]["last_message_to_me_at"] is None
+
+
+def test_processing_the_same_position_twice_changes_nothing(
+    plans: PlanApplication, view: PlanListView
+) -> None:
+    projection = PlanListProjection(view)
+    g = make_group(plans)
+    project(plans, projection)
+    before = view.rows()
+    [first] = plans.recorder.select_notifications(1, 1)
+    event = plans.mapper.to_domain_event(first)
+    with pytest.raises(IntegrityError):
+        projection.process_event(event, Tracking(plans.name, first.id))
+    assert view.rows() == before
+    assert len(before[MEMBERS_TABLE]) == 4
+    assert view.max_tracking_id(plans.name) == plans.recorder.max_notification_id()
+    assert g.plan_id == uuid(before[PLANS_TABLE][0][0])
+
+
+def listed(view: PlanListView, person_id: UUID, today: date, **kw: Any) -> list[UUID]:
+    return [row.id for row in view.plans_for(person_id, today=today, **kw)]
+
+
+def test_a_provider_sees_the_plan_only_on_days_of_valid_consent(
+    plans: PlanApplication, view: PlanListView
+) -> None:
+    projection = PlanListProjection(view)
+    g = make_group(plans, days=30)
+    project(plans, projection)
+    expires_on = START + timedelta(days=30)
+    assert listed(view, g.provider, START - timedelta(days=1)) == []
+    assert listed(view, g.provider, START) == [g.plan_id]
+    assert listed(view, g.provider, expires_on) == [g.plan_id]
+    assert listed(view, g.provider, expires_on + timedelta(days=1)) == []
+    for member in (g.owner, g.relative, g.coordinator):
+        assert listed(view, member, expires_on + timedelta(days=1)) == [g.plan_id]
+    [row] = view.plans_for(g.provider, today=expires_on)
+    assert row.consent_expires_on == expires_on
+    assert row.consent_expires_in_days == 0
+
+
+@pytest.mark.parametrize("end_consent", ["reset", "withdraw"])
+def test_a_provider_loses_the_plan_when_consent_ends(
+    plans: PlanApplication, view: PlanListView, end_consent: str
+) -> None:
+    projection = PlanListProjection(view)
+    g = make_group(plans)
+    if end_consent == "reset":
+        plans.reset_consent(g.plan_id, by=g.coordinator)
+    else:
+        plans.withdraw_consent(g.plan_id, by=g.owner)
+    project(plans, projection)
+    assert listed(view, g.provider, START) == []
+    for member in (g.owner, g.relative, g.coordinator):
+        assert listed(view, member, START) == [g.plan_id]
+    plans.renew_consent(g.plan_id, by=g.coordinator, consent=consent_for(START))
+    project(plans, projection)
+    assert listed(view, g.provider, START) == [g.plan_id]
+
+
+def test_a_removed_participant_no_longer_sees_the_plan(
+    plans: PlanApplication, view: PlanListView
+) -> None:
+    projection = PlanListProjection(view)
+    g = make_group(plans)
+    plans.remove_participant(g.plan_id, by=g.coordinator, participant_id=g.relative_participant)
+    project(plans, projection)
+    assert listed(view, g.relative, START) == []
+    assert listed(view, g.owner, START) == [g.plan_id]
+
+
+def test_closed_plans_are_listed_only_when_asked_for(
+    plans: PlanApplication, view: PlanListView
+) -> None:
+    projection = PlanListProjection(view)
+    g = make_group(plans)
+    plans.close_plan(g.plan_id, by=g.coordinator, ended_on=START)
+    project(plans, projection)
+    assert listed(view, g.owner, START) == []
+    [row] = view.plans_for(g.coordinator, today=START, include_closed=True)
+    assert row.id == g.plan_id
+    assert row.can_manage is False
+    plans.reopen_plan(g.plan_id, by=g.coordinator)
+    project(plans, projection)
+    [row] = view.plans_for(g.coordinator, today=START)
+    assert row.can_manage is True
+    assert row.end_date is None
+
+
+def test_search_by_the_owners_name(plans: PlanApplication, view: PlanListView) -> None:
+    projection = PlanListProjection(view)
+    g = make_group(plans)
+    project(plans, projection)
+    assert listed(view, g.coordinator, START, first_name="ol") == [g.plan_id]
+    assert listed(view, g.coordinator, START, first_name="OLA", last_name="nord") == [g.plan_id]
+    assert listed(view, g.coordinator, START, first_name="nord") == []
+    assert listed(view, g.coordinator, START, last_name="ola") == []
+    assert listed(view, g.coordinator, START, first_name="%") == []
+    [row] = view.plans_for(g.coordinator, today=START)
+    assert row.owner_name == "Ola Nordmann"
+    assert row.owner_birth_date == date(2015, 5, 17)
+    assert row.type == "IP"
+    assert row.start_date == START
+
+
+def test_changes_and_messages_since_the_last_visit(
+    plans: PlanApplication, view: PlanListView, clock: ManualClock
+) -> None:
+    projection = PlanListProjection(view)
+    g = make_group(plans)
+    project(plans, projection)
+    [row] = view.plans_for(g.provider, today=START)
+    assert (row.changed_since_last_visit, row.new_message) == (True, False)
+
+    view.note_visit(g.provider, g.plan_id, clock.advance())
+    view.note_visit(g.provider, g.plan_id, clock.now - timedelta(days=1))  # older: kept max
+    [row] = view.plans_for(g.provider, today=START)
+    assert (row.changed_since_last_visit, row.new_message) == (False, False)
+
+    clock.advance()
+    plans.send_message(g.plan_id, by=g.coordinator, recipient_ids=None, subject="Hei", body=".")
+    project(plans, projection)
+    [row] = view.plans_for(g.provider, today=START)
+    assert (row.changed_since_last_visit, row.new_message) == (True, True)
+
+    plans.change_rights(
+        g.plan_id,
+        by=g.coordinator,
+        participant_id=g.provider_participant,
+        rights=Rights(messages=Access.NONE),
+    )
+    project(plans, projection)
+    [row] = view.plans_for(g.provider, today=START)
+    assert row.new_message is False
+
+
+def test_handing_over_moves_management(plans: PlanApplication, view: PlanListView) -> None:
+    projection = PlanListProjection(view)
+    g = make_group(plans)
+    plans.hand_over_coordinator(g.plan_id, by=g.coordinator, participant_id=g.provider_participant)
+    project(plans, projection)
+    [row] = view.plans_for(g.provider, today=START)
+    assert row.can_manage is True
+    [row] = view.plans_for(g.coordinator, today=START)
+    assert row.can_manage is False
+    members = {uuid(m["person_id"]): m for m in table(view, MEMBERS_TABLE)}
+    assert members[g.provider]["messages_access"] == "write"
+    assert members[g.coordinator]["messages_access"] == "write"  # its own rights are full
+    [plan] = table(view, PLANS_TABLE)
+    assert uuid(plan["coordinator_person_id"]) == g.provider
+
+
+def test_reports(plans: PlanApplication, view: PlanListView, clock: ManualClock) -> None:
+    projection = PlanListProjection(view)
+    soon = make_group(plans, short_name="Snart", days=20)
+    later = make_group(plans, short_name="Senere", days=200)
+    plans.close_plan(later.plan_id, by=later.coordinator, ended_on=START)
+    clock.advance(timedelta(days=100))
+    plans.reopen_plan(later.plan_id, by=later.coordinator)
+    plans.record_archive(later.plan_id, by=later.coordinator, digest="sha256:x")
+    project(plans, projection)
+
+    assert view.report_counts() == [PlanCount("IP", "open", 2)]
+    [expiring] = view.consents_expiring(START)
+    assert (expiring.plan_id, expiring.short_name, expiring.on) == (
+        soon.plan_id,
+        "Snart",
+        START + timedelta(days=20),
+    )
+    assert view.consents_expiring(START, within_days=19) == []
+    now = clock.now
+    [inactive] = view.inactive_plans(now)
+    assert inactive.plan_id == soon.plan_id
+    assert inactive.on == date(2026, 3, 2)
+    assert view.inactive_plans(now, days=101) == []
+    assert [item.plan_id for item in view.never_archived()] == [soon.plan_id]
+    assert datetime(2026, 3, 2, tzinfo=UTC) < now

@@ -1,0 +1,242 @@
+"""Running the plan-list projection: resume, the worker, its one-runner lock, rebuild."""
+
+import threading
+from collections.abc import Iterator
+from datetime import date, timedelta
+from typing import Any
+from uuid import uuid4
+
+import pytest
+from eventsourcing.persistence import StoredEvent, Tracking
+from eventsourcing.projection import ProjectionRunner
+
+from stafett.__main__ import main
+from stafett.applications.plans import PlanApplication
+from stafett.bootstrap import (
+    AnotherRunnerError,
+    plan_list_runner,
+    plan_list_status,
+    run_worker,
+    services,
+    the_only_runner,
+)
+from stafett.projections.plan_list import (
+    APPLICATION_NAME,
+    PlanListProjection,
+    PlanListView,
+    construct_view,
+    view_class,
+)
+from stafett.settings import Settings
+from tests.conftest import ManualClock, consent_for
+from tests.integration.test_plan_list import START, make_group
+
+WAIT_SECONDS = 10.0
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url)
+
+
+@pytest.fixture
+def view(plans: PlanApplication, settings: Settings) -> Iterator[PlanListView]:
+    built, factory = construct_view(settings.event_store_env())
+    try:
+        yield built
+    finally:
+        factory.close()
+
+
+def varied_history(plans: PlanApplication, clock: ManualClock) -> None:
+    """Several plans: members come and go, consent resets and renews, talk, close, archive."""
+    first = make_group(plans, short_name="Første")
+    second = make_group(plans, short_name="Andre", days=40)
+    third = make_group(plans, short_name="Tredje")
+    clock.advance(timedelta(hours=2))
+    plans.remove_participant(
+        first.plan_id, by=first.coordinator, participant_id=first.relative_participant
+    )
+    plans.send_message(
+        first.plan_id, by=first.coordinator, recipient_ids=None, subject="Møte", body="Tirsdag"
+    )
+    plans.set_goal(first.plan_id, by=first.coordinator, title="Lese")
+    plans.reset_consent(second.plan_id, by=second.coordinator)
+    clock.advance(timedelta(days=1))
+    plans.renew_consent(second.plan_id, by=second.coordinator, consent=consent_for(START, 300))
+    plans.hand_over_coordinator(
+        second.plan_id, by=second.coordinator, participant_id=second.provider_participant
+    )
+    plans.close_plan(third.plan_id, by=third.coordinator, ended_on=date(2026, 3, 3))
+    plans.record_archive(third.plan_id, by=third.coordinator, digest="sha256:abc")
+
+
+class CrashingProjection(PlanListProjection):
+    """The plan list, crashing on one notification (as a killed worker would stop)."""
+
+    name = PlanListProjection.name  # the same view (tracking table) as the real runner
+    crash_at = 0
+
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        if tracking.notification_id >= self.crash_at:
+            raise RuntimeError("crashed mid-way")
+        super().process_event(domain_event, tracking)
+
+
+def test_a_runner_resumes_where_the_last_one_stopped(
+    plans: PlanApplication, view: PlanListView, settings: Settings, clock: ManualClock
+) -> None:
+    varied_history(plans, clock)
+    target = plans.recorder.max_notification_id()
+    assert target is not None
+    env = settings.event_store_env()
+    CrashingProjection.crash_at = target // 2 + 1
+    crashing = ProjectionRunner(
+        application_class=PlanApplication,
+        projection_class=CrashingProjection,
+        view_class=view_class(env),
+        env=env,
+    )
+    with pytest.raises(RuntimeError, match="crashed mid-way"), crashing:
+        crashing.run_forever(timeout=WAIT_SECONDS)
+    stopped_at = view.max_tracking_id(APPLICATION_NAME)
+    assert stopped_at is not None
+    assert 0 < stopped_at < CrashingProjection.crash_at
+    after = plans.recorder.select_notifications(stopped_at, 10_000, inclusive_of_start=False)
+    remaining = len(after)
+
+    with plan_list_runner(env) as runner:
+        runner.wait(target, timeout=WAIT_SECONDS)
+        assert runner.projection.processed == remaining  # type: ignore[attr-defined]
+    resumed = view.rows()
+
+    view.reset()
+    with plan_list_runner(env) as runner:
+        runner.wait(target, timeout=WAIT_SECONDS)
+    assert view.rows() == resumed
+    assert len(resumed["planlist_plans"]) == 3
+
+
+def test_rebuild_gives_the_rows_the_live_runner_made(
+    plans: PlanApplication,
+    view: PlanListView,
+    settings: Settings,
+    *,
+    clock: ManualClock,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with plan_list_runner(settings.event_store_env()) as runner:
+        varied_history(plans, clock)
+        target = plans.recorder.max_notification_id()
+        runner.wait(target, timeout=WAIT_SECONDS)
+    live = view.rows()
+    [some_plan] = [row[0] for row in live["planlist_plans"]][:1]
+    person = uuid4()
+    view.note_visit(person, view._sql.uuid(some_plan), clock.now)  # type: ignore[attr-defined]
+
+    monkeypatch.setenv("STAFETT_DATABASE_URL", settings.database_url)
+    assert main(["projections", "rebuild"]) == 0
+    assert f"{target} events processed" in capsys.readouterr().out
+    assert view.rows() == live
+    assert _visit_count(view) == 1  # visits are not the projection's: a rebuild keeps them
+
+    assert main(["projections", "status"]) == 0
+    out = capsys.readouterr().out
+    assert f"max notification id  {target}" in out
+    assert f"tracking position    {target}" in out
+    assert "lag                  0" in out
+
+
+def _visit_count(view: PlanListView) -> int:
+    sql = view._sql  # type: ignore[attr-defined]
+    with view.datastore.transaction(commit=False) as c:  # type: ignore[attr-defined]
+        c.execute(f"SELECT COUNT(*) AS n FROM {sql.table('planlist_visits')}")
+        return int(c.fetchone()["n"])
+
+
+def test_the_worker_keeps_the_view_current_and_stops_cleanly(
+    plans: PlanApplication, view: PlanListView, settings: Settings, clock: ManualClock
+) -> None:
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            run_worker(settings, lag_every=0.05, stop=stop)
+        except BaseException as error:
+            errors.append(error)
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    try:
+        varied_history(plans, clock)
+        view.wait(APPLICATION_NAME, plans.recorder.max_notification_id(), timeout=WAIT_SECONDS)
+        assert plan_list_status(settings).lag == 0
+    finally:
+        stop.set()
+        worker.join(timeout=WAIT_SECONDS)
+    assert not worker.is_alive()
+    assert errors == []
+
+
+def test_the_worker_fails_on_an_event_it_cannot_project(
+    plans: PlanApplication, settings: Settings
+) -> None:
+    poison = StoredEvent(uuid4(), 1, "stafett.plan:PlanCreated", b"not json")
+    plans.recorder.insert_events([poison])
+    with pytest.raises(Exception) as raised:  # noqa: PT011 - whatever the decoder raises
+        run_worker(settings, lag_every=5.0)
+    assert not isinstance(raised.value, AnotherRunnerError)
+
+
+@pytest.mark.postgres
+def test_a_second_worker_refuses_to_start(
+    postgres_schema: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    settings = Settings(database_url=postgres_schema)
+    with the_only_runner(settings):
+        with pytest.raises(AnotherRunnerError), the_only_runner(settings):
+            pass
+        monkeypatch.setenv("STAFETT_DATABASE_URL", postgres_schema)
+        assert main(["worker"]) == 3
+        assert "exactly one may run" in capsys.readouterr().err
+    with the_only_runner(settings):  # released with its holder
+        pass
+
+
+def test_the_cli_worker_exits_non_zero_when_the_projection_fails(
+    plans: PlanApplication, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STAFETT_DATABASE_URL", settings.database_url)
+    if settings.database_url.startswith("sqlite"):
+        assert main(["worker"]) == 2  # the web process runs it on SQLite
+        return
+    plans.recorder.insert_events([StoredEvent(uuid4(), 1, "stafett.plan:PlanCreated", b"x")])
+    assert main(["worker", "--lag-every", "5"]) == 1
+
+
+def test_services_run_the_projection_in_process_only_on_sqlite(
+    settings: Settings, tmp_path: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(str(tmp_path))  # development secrets go under var/ here
+    before = set(threading.enumerate())
+    with services(settings) as built:
+        in_process = built.plan_list_runner is not None
+        assert built.plan_list is not None
+    assert in_process is settings.database_url.startswith("sqlite")
+    assert {t for t in set(threading.enumerate()) - before if t.is_alive()} == set()
+
+
+def test_one_shot_commands_leave_the_projection_to_its_one_runner(
+    database_url: str, tmp_path: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(str(tmp_path))
+    monkeypatch.setenv("STAFETT_DATABASE_URL", database_url)
+    monkeypatch.setenv("STAFETT_PASSWORD_HASH", "fast")
+    assert main(["demo"]) == 0
+    status = plan_list_status(Settings(database_url=database_url))
+    assert status.max_notification_id > 0
+    assert status.tracking_id == 0  # no runner ran in the demo command
