@@ -214,6 +214,7 @@ class Matrix:
                 identity.name,
                 coordinator=identity.name == "kari",
                 auditor=identity.name == "aud",
+                org_admin=identity.name == "olga",
             )
             self.persons[identity.name] = str(person)
         for identity in IDENTITIES:
@@ -333,6 +334,38 @@ def expected(identity: Identity, route: Route, state: str) -> int | None:
     return None if decision.denial is None else DENIAL_STATUS[decision.denial]
 
 
+ACCOUNT_ROUTES = ("plan list", "reports", "directory")
+
+
+def check_account_routes(
+    matrix: Matrix, identity: Identity, state: str, fixture: Fixture | None, mismatches: list[str]
+) -> int:
+    """Routes outside one plan: the list shows the plan exactly when `open` is allowed."""
+    if fixture is None:
+        fixture = matrix.fresh(state)
+    matrix.act_as(identity.name)
+    where = f"{state} · {identity.name}"
+    listed = matrix.send("GET", PLANS + "?include_closed=true")
+    reports = matrix.send("GET", "/api/v1/reports")
+    directory = matrix.send("GET", "/api/v1/persons?name=Ola")
+    if identity.name == "anonymous":
+        for name, answer in zip(ACCOUNT_ROUTES, (listed, reports, directory), strict=True):
+            if answer.status_code != 401:
+                mismatches.append(f"{where} · {name}: expected 401, got {answer.status_code}")
+        return len(ACCOUNT_ROUTES)
+    plan_id = fixture.plan_id.rsplit("/", 1)[1]
+    opens = expected(identity, Route("GET", "{plan}", Action.OPEN), state) is None
+    shown = listed.status_code == 200 and plan_id in {row["id"] for row in listed.json()}
+    if listed.status_code != 200 or shown != opens:
+        mismatches.append(f"{where} · plan list: expected shown={opens}, got {listed.text}")
+    want_reports = 200 if identity.name == "olga" else 403  # organisation admins only
+    if reports.status_code != want_reports:
+        mismatches.append(f"{where} · reports: expected {want_reports}, got {reports.status_code}")
+    if directory.status_code != 200:
+        mismatches.append(f"{where} · directory: expected 200, got {directory.status_code}")
+    return len(ACCOUNT_ROUTES)
+
+
 def test_every_identity_route_and_state_answers_as_the_policy_table_says(web: Web) -> None:
     matrix = Matrix(web)
     mismatches: list[str] = []
@@ -370,8 +403,9 @@ def test_every_identity_route_and_state_answers_as_the_policy_table_says(web: We
                         unlogged.append(where)
                 elif route.changes_standing:
                     fixture = None  # the next route starts from a fresh plan
+            cells += check_account_routes(matrix, identity, state, fixture, mismatches)
     structlog.get_logger(__name__).info("authz_matrix", cells=cells)
-    assert cells == len(STATES) * len(IDENTITIES) * len(ROUTES)
+    assert cells == len(STATES) * len(IDENTITIES) * (len(ROUTES) + len(ACCOUNT_ROUTES))
     assert mismatches == [], f"{len(mismatches)} of {cells} cells:\n" + "\n".join(mismatches)
     assert leaks == []
     assert unlogged == []

@@ -108,3 +108,33 @@ def test_a_write_answers_even_when_the_list_falls_behind(web: Web) -> None:
     [lag] = [e for e in logs if e["event"] == "projection_lag"]
     assert lag["log_level"] == "warning"
     assert lag["notification_id"] == ahead
+
+
+def test_opening_a_plan_clears_changed_and_new_message_until_the_next_change(web: Web) -> None:
+    web.create_user("kari", coordinator=True)
+    per = web.create_user("per")
+    headers = log_in(web, "kari")
+    plan_id = web.client.post(PLANS, json=plan_body(), headers=headers).json()["id"]
+    added = web.client.post(
+        f"{PLANS}/{plan_id}/participants",
+        json={"person": {"person_id": str(per)}, "role": "provider", "rights": rights()},
+        headers=headers,
+    )
+    participant = added.json()["participant_id"]
+    message = {"to": [participant], "subject": "Hei", "body": "Til Per"}
+    assert web.client.post(f"{PLANS}/{plan_id}/messages", json=message, headers=headers).is_success
+    log_in(web, "per")
+    [row] = web.client.get(PLANS).json()
+    assert (row["changed_since_last_visit"], row["new_message"]) == (True, True)
+    web.clock.advance()
+    assert web.client.get(f"{PLANS}/{plan_id}").status_code == 200  # the visit
+    [row] = web.client.get(PLANS).json()
+    assert (row["changed_since_last_visit"], row["new_message"]) == (False, False)
+    web.clock.advance()
+    headers = log_in(web, "kari")
+    assert web.client.post(
+        f"{PLANS}/{plan_id}/goals", json={"title": "Nytt mål"}, headers=headers
+    ).is_success
+    log_in(web, "per")
+    [row] = web.client.get(PLANS).json()
+    assert (row["changed_since_last_visit"], row["new_message"]) == (True, False)

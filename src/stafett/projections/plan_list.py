@@ -46,6 +46,7 @@ from eventsourcing.utils import Environment
 from psycopg.sql import SQL
 
 from stafett.aggregates.plan import CONTENT_EVENT_TYPES, Plan
+from stafett.aggregates.policy import RULES, Action, Need
 from stafett.aggregates.values import Access, ConsentStatus, PlanStatus, Role, local_date
 from stafett.persistence.recorders import to_micros
 from stafett.persistence.sql import SqlTables
@@ -59,6 +60,28 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 def from_micros(micros: int | None) -> datetime | None:
     return None if micros is None else _EPOCH + timedelta(microseconds=micros)
+
+
+def _standings_opening(consent: Need) -> tuple[str, ...]:
+    return tuple(
+        sorted(
+            standing.value
+            for rule in RULES
+            if rule.action is Action.OPEN and rule.consent is consent
+            for standing in rule.standings
+        )
+    )
+
+
+OPEN_WITHOUT_CONSENT = _standings_opening(Need.ANY)
+OPEN_WITH_CONSENT = _standings_opening(Need.VALID)
+
+
+def _one_of(expression: str, values: tuple[str, ...]) -> str:
+    """`expression IN (%s, …)`, or a false condition when there is nothing to match."""
+    if not values:
+        return "(1=0)"
+    return f"{expression} IN ({', '.join(['%s'] * len(values))})"
 
 
 # ------------------------------------------------------------------ values
@@ -406,14 +429,22 @@ class _PlanListSQL(PlanListView):
         prefix of a later word of their full name; both case-insensitive."""
         t = self._sql
         day = t.value(today)
+        # Who may open a plan comes from the policy table's `open` rows.
+        standing = "(CASE WHEN m.is_coordinator THEN 'coordinator' ELSE m.role END)"
         where = [
             "m.person_id=%s",
             "m.active",
-            "(m.role IN ('owner', 'relative') OR m.is_coordinator OR "
-            "(p.consent_status='active' AND p.consent_given_on<=%s "
-            "AND %s<=p.consent_expires_on))",
+            f"({_one_of(standing, OPEN_WITHOUT_CONSENT)} OR "
+            f"({_one_of(standing, OPEN_WITH_CONSENT)} AND p.consent_status='active' "
+            "AND p.consent_given_on<=%s AND %s<=p.consent_expires_on))",
         ]
-        values: list[Any] = [t.value(person_id), day, day]
+        values: list[Any] = [
+            t.value(person_id),
+            *OPEN_WITHOUT_CONSENT,
+            *OPEN_WITH_CONSENT,
+            day,
+            day,
+        ]
         if not include_closed:
             where.append("p.status='open'")
         if first_name:

@@ -67,5 +67,11 @@ def provide_plan_list(state: State) -> PlanListView:
     return view
 
 
+def provide_visits(state: State) -> PlanListView | None:
+    """The plan-list view, where visits are noted; None when the app runs without it."""
+    view: PlanListView | None = state.get(PLAN_LIST)
+    return view
+
+
 def provide_read_your_writes(state: State) -> ReadYourWrites:
     return ReadYourWrites(state.get(PLAN_LIST))

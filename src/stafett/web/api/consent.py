@@ -16,7 +16,7 @@ from stafett.applications.accounts import Principal
 from stafett.applications.plans import PlanApplication
 from stafett.web.api.plans import IfMatch, NewVersion, VersionBody, expected_version
 from stafett.web.auth import Policy, policy, provide_principal
-from stafett.web.state import provide_plans
+from stafett.web.state import ReadYourWrites, provide_plans, provide_read_your_writes
 
 
 class ConsentController(Controller):
@@ -24,6 +24,7 @@ class ConsentController(Controller):
     dependencies = {  # noqa: RUF012
         "plans": Provide(provide_plans, sync_to_thread=False),
         "principal": Provide(provide_principal, sync_to_thread=False),
+        "caught_up": Provide(provide_read_your_writes, sync_to_thread=False),
     }
     tags = ["plans"]  # noqa: RUF012
     opt = policy(Policy.AUTHENTICATED)
@@ -34,6 +35,7 @@ class ConsentController(Controller):
         *,
         plans: NamedDependency[PlanApplication],
         principal: NamedDependency[Principal],
+        caught_up: NamedDependency[ReadYourWrites],
         plan_id: FromPath[UUID],
         data: JSONBody[VersionBody | None] = None,
         if_match: IfMatch = None,
@@ -44,4 +46,5 @@ class ConsentController(Controller):
             by=principal.person_id,
             expected_version=expected_version(if_match, data.expected_version if data else None),
         )
+        caught_up(result)
         return NewVersion(version=result.version)

@@ -34,8 +34,9 @@ from stafett.applications.access_log import AccessLog
 from stafett.applications.accounts import Principal
 from stafett.applications.permitted import PermittedPlan
 from stafett.applications.plans import PlanApplication
+from stafett.projections.plan_list import PlanListView
 from stafett.web.auth import Policy, policy, provide_principal
-from stafett.web.state import provide_access_log, provide_plans
+from stafett.web.state import provide_access_log, provide_plans, provide_visits
 
 log = structlog.get_logger(__name__)
 ERASED = "(slettet person)"
@@ -317,6 +318,7 @@ class PlanViewController(Controller):
         "plans": Provide(provide_plans, sync_to_thread=False),
         "access_log": Provide(provide_access_log, sync_to_thread=False),
         "principal": Provide(provide_principal, sync_to_thread=False),
+        "visits": Provide(provide_visits, sync_to_thread=False),
     }
     tags = ["plans"]  # noqa: RUF012
     opt = policy(Policy.AUTHENTICATED)
@@ -328,6 +330,7 @@ class PlanViewController(Controller):
         plans: NamedDependency[PlanApplication],
         access_log: NamedDependency[AccessLog],
         principal: NamedDependency[Principal],
+        visits: NamedDependency[PlanListView | None],
         plan_id: FromPath[UUID],
     ) -> PlanOut:
         """The caller's permitted view: only the parts their rights and the consent allow."""
@@ -344,6 +347,8 @@ class PlanViewController(Controller):
             grounds=grounds_of(view),
             at=plans.clock(),
         )
+        if visits is not None:  # "changed since my last visit" in the plan list
+            visits.note_visit(principal.person_id, plan_id, plans.clock())
         log.info(
             "sensitive_read",
             actor=str(principal.person_id),
