@@ -10,6 +10,7 @@ from stafett.applications.demo import ensure_demo
 from stafett.applications.plans import PlanApplication
 from tests.conftest import ManualClock
 from tests.e2e.conftest import Web
+from tests.e2e.test_plan_api import PLANS, log_in, plan_body
 
 
 @pytest.fixture
@@ -21,11 +22,27 @@ def demo(web: Web, clock: ManualClock) -> tuple[TestClient, str]:  # type: ignor
     return web.client, str(demo.plan_id)
 
 
-def test_health_answers_ok_when_the_store_answers(demo: tuple[TestClient, str]) -> None:
+def test_health_answers_ok_when_the_store_answers(
+    demo: tuple[TestClient, str],  # type: ignore[type-arg]
+    web: Web,
+) -> None:
     client, _ = demo
+    assert web.plan_list is not None
+    web.plan_list.wait("plans", web.plans.recorder.max_notification_id(), timeout=5)
     response = client.get("/health")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
+    assert response.json() == {"status": "ok", "plan_list_lag": 0}
+
+
+def test_health_reports_how_far_the_plan_list_lags_behind_the_events(web: Web) -> None:
+    assert web.plan_list is not None
+    web.create_user("kari", coordinator=True)
+    headers = log_in(web, "kari")
+    assert web.client.post(PLANS, json=plan_body(), headers=headers).status_code == 201
+    assert web.client.get("/health").json()["plan_list_lag"] == 0  # the write waited for it
+    web.plan_list.reset()  # the view forgets everything: every event is behind
+    lag = web.client.get("/health").json()["plan_list_lag"]
+    assert lag == web.plans.recorder.max_notification_id()
 
 
 def test_health_answers_503_with_retry_after_when_the_store_is_gone(

@@ -12,7 +12,7 @@ from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
 from stafett.applications.access_log import AccessLog
 from stafett.applications.accounts import AccountService
 from stafett.applications.plans import PlanApplication
-from stafett.projections.plan_list import PlanListView
+from stafett.projections.plan_list import APPLICATION_NAME, PlanListView
 from stafett.web.api.access_log import AccessLogController
 from stafett.web.api.consent import ConsentController
 from stafett.web.api.history import HistoryController
@@ -36,15 +36,20 @@ CSRF_EXEMPT = ["^/api/v1/session", "^/api/v1/password-reset"]
 def health(state: State) -> Response[dict[str, Any]]:
     """Liveness and store reachability, for load balancers and operators."""
     plans: PlanApplication = state[PLANS]
+    view: PlanListView | None = state.get(PLAN_LIST)
     try:
-        plans.recorder.max_notification_id()
+        newest = plans.recorder.max_notification_id() or 0
+        projected = (view.max_tracking_id(APPLICATION_NAME) or 0) if view is not None else None
     except Exception:
         return Response(
             {"status": "unavailable"},
             status_code=HTTP_503_SERVICE_UNAVAILABLE,
             headers={"Retry-After": RETRY_AFTER_SECONDS},
         )
-    return Response({"status": "ok"})
+    answer: dict[str, Any] = {"status": "ok"}
+    if projected is not None:  # events the plan list has not projected yet
+        answer["plan_list_lag"] = max(newest - projected, 0)
+    return Response(answer)
 
 
 def create_app(
