@@ -120,6 +120,9 @@ class Settings:
                 "PERSISTENCE_MODULE": "stafett.persistence.sqlite_store:StafettSQLiteFactory",
                 "SQLITE_DBNAME": path,
                 "SQLITE_LOCK_TIMEOUT": "10",
+                # The plan-list view commits without waiting for the disk (see
+                # persistence/sqlite_store.py); the events keep full durability.
+                "PLANLIST_SQLITE_SYNCHRONOUS": "NORMAL",
                 "APPLICATION_RECORDER_TOPIC": (
                     "stafett.persistence.recorders:TimeIndexedSQLiteRecorder"
                 ),

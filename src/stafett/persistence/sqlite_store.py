@@ -19,6 +19,8 @@ PERSISTENCE_MODULE (a topic naming the class, since this module also holds the
 library's factory class it subclasses).
 """
 
+from typing import Any
+
 from eventsourcing.persistence import AggregateRecorder
 from eventsourcing.sqlite import (
     SQLiteAggregateRecorder,
@@ -72,16 +74,27 @@ class SQLiteSnapshotRecorder(SQLiteAggregateRecorder):
 
 
 PAGE_CACHE_KIB = 32 * 1024
+# Durability of commits on this factory's connections. The event store keeps FULL
+# (each commit is on disk before it returns). A read model may use NORMAL: in WAL
+# mode a power loss can then undo its last commits, each with its own tracking
+# position, so the runner projects them again: still exactly once.
+SYNCHRONOUS_KEY = "SQLITE_SYNCHRONOUS"
+SYNCHRONOUS_LEVELS = ("FULL", "NORMAL")
 
 
 class TunedSQLiteConnectionPool(SQLiteConnectionPool):
     """The library's pool; each new connection has a larger page cache."""
+
+    def __init__(self, *, synchronous: str = "FULL", **kwargs: Any) -> None:
+        self.synchronous = synchronous  # checked by the factory: one of SYNCHRONOUS_LEVELS
+        super().__init__(**kwargs)
 
     def _create_connection(self) -> SQLiteConnection:
         connection = super()._create_connection()
         if not self.is_sqlite_memory_mode:
             cursor = connection.cursor()
             cursor.execute(f"PRAGMA cache_size = -{PAGE_CACHE_KIB}")
+            cursor.execute(f"PRAGMA synchronous = {self.synchronous}")
             cursor.sqlite_cursor.close()
         return connection
 
@@ -95,10 +108,16 @@ class StafettSQLiteFactory(SQLiteFactory):
         keep_large_buffers_in_heap()
         super().__init__(env)
         library_pool = self.datastore.pool  # made by the datastore; no connection yet
-        self.datastore.pool = TunedSQLiteConnectionPool(
-            db_name=library_pool.db_name, lock_timeout=library_pool.lock_timeout
-        )
         library_pool.close()
+        synchronous = (self.env.get(SYNCHRONOUS_KEY) or "FULL").upper()
+        if synchronous not in SYNCHRONOUS_LEVELS:
+            msg = f"{SYNCHRONOUS_KEY} must be one of {', '.join(SYNCHRONOUS_LEVELS)}"
+            raise ValueError(msg)
+        self.datastore.pool = TunedSQLiteConnectionPool(
+            db_name=library_pool.db_name,
+            lock_timeout=library_pool.lock_timeout,
+            synchronous=synchronous,
+        )
 
     def aggregate_recorder(self, purpose: str = "events") -> AggregateRecorder:
         if purpose != "snapshots":
