@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
-from bench.stores import DEFAULT_POSTGRES_URL, Backend, PostgresBackend, SQLiteBackend
+from bench.stores import DEFAULT_POSTGRES_URL, Backend, PostgresBackend, each_backend
 from bench.workload import consent_from, now
 from stafett.aggregates.person import PersonDetails
 from stafett.aggregates.plan import Plan
@@ -247,22 +247,10 @@ def main(argv: Sequence[str] | None = None, *, quick_sizes: Sizes = QUICK) -> in
     args = parser.parse_args(argv)
     sizes = quick_sizes if args.quick else FULL
     results: dict[str, Any] = {"mode": "quick" if args.quick else "full", "sizes": asdict(sizes)}
-    errors: dict[str, str] = {}
-    for name in ("sqlite", "postgres"):
-        if args.only not in (None, name):
-            continue
-        _say(f"{name}:")
-        try:
-            backend: Backend = (
-                SQLiteBackend() if name == "sqlite" else PostgresBackend(args.postgres_url)
-            )
-        except Exception as error:  # e.g. no PostgreSQL server
-            errors[name] = f"{type(error).__name__}: {error}"
-            continue
-        try:
-            results[name] = run_backend(backend, sizes)
-        finally:
-            backend.close()
+    by_store, errors = each_backend(
+        args.only, args.postgres_url, lambda backend: run_backend(backend, sizes)
+    )
+    results |= by_store
     if errors:
         results["errors"] = errors
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -16,7 +16,7 @@ from uuid import UUID
 from eventsourcing.application import Repository
 
 from bench.measure import Stepper, durations
-from bench.stores import DEFAULT_POSTGRES_URL, Backend, PostgresBackend, SQLiteBackend
+from bench.stores import DEFAULT_POSTGRES_URL, Backend, each_backend
 from bench.workload import (
     TIMED_COMMENT,
     build_long_plan,
@@ -398,22 +398,10 @@ def main(argv: Sequence[str] | None = None, *, quick_sizes: Sizes = QUICK) -> in
         "machine": machine(),
         "sizes": asdict(sizes),
     }
-    errors: dict[str, str] = {}
-    for name in ("sqlite", "postgres"):
-        if args.only not in (None, name):
-            continue
-        _say(f"{name}:")
-        try:
-            backend: Backend = (
-                SQLiteBackend() if name == "sqlite" else PostgresBackend(args.postgres_url)
-            )
-        except Exception as error:  # e.g. no PostgreSQL server
-            errors[name] = f"{type(error).__name__}: {error}"
-            continue
-        try:
-            results[name] = run_backend(backend, sizes)
-        finally:
-            backend.close()
+    by_store, errors = each_backend(
+        args.only, args.postgres_url, lambda backend: run_backend(backend, sizes)
+    )
+    results |= by_store
     if errors:
         results["errors"] = errors
     args.out.parent.mkdir(parents=True, exist_ok=True)

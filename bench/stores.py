@@ -7,6 +7,7 @@ tables (same file, same schema), so it gets the same journal and commit settings
 """
 
 import sqlite3
+import sys
 import tempfile
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
@@ -200,3 +201,31 @@ class PostgresBackend(Backend):
             conn.execute(
                 sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(self.schema))
             )
+
+
+def each_backend(
+    only: str | None, postgres_url: str, run: Callable[[Backend], dict[str, Any]]
+) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+    """`run` on SQLite and on PostgreSQL (or on the one `only` names), each closed after.
+
+    Answers the results and the errors (a store that could not be set up, e.g. no
+    PostgreSQL server) by store name.
+    """
+    results: dict[str, dict[str, Any]] = {}
+    errors: dict[str, str] = {}
+    for name in ("sqlite", "postgres"):
+        if only not in (None, name):
+            continue
+        print(f"{name}:", file=sys.stderr, flush=True)
+        try:
+            backend: Backend = (
+                SQLiteBackend() if name == "sqlite" else PostgresBackend(postgres_url)
+            )
+        except Exception as error:  # e.g. no PostgreSQL server
+            errors[name] = f"{type(error).__name__}: {error}"
+            continue
+        try:
+            results[name] = run(backend)
+        finally:
+            backend.close()
+    return results, errors

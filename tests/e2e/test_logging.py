@@ -5,7 +5,7 @@ import json
 import logging
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any, cast
 from uuid import UUID, uuid4
@@ -39,8 +39,8 @@ log = structlog.get_logger(__name__)
 
 
 @contextmanager
-def captured_json_logs() -> Iterator[io.StringIO]:
-    """Configure JSON logging into memory, then restore structlog and the stdlib loggers.
+def captured_logs(*, json_lines: bool = True) -> Iterator[io.StringIO]:
+    """Configure logging into memory, then restore structlog and the stdlib loggers.
 
     Used inside the test body, not as a fixture: pytest swaps its own capture
     handlers on the root logger between setup, call and teardown.
@@ -49,7 +49,7 @@ def captured_json_logs() -> Iterator[io.StringIO]:
     saved = [(lg, list(lg.handlers), lg.level, lg.propagate) for lg in loggers]
     stream = io.StringIO()
     try:
-        configure_logging(json_lines=True, stream=stream)
+        configure_logging(json_lines=json_lines, stream=stream)
         yield stream
     finally:
         structlog.reset_defaults()
@@ -57,6 +57,10 @@ def captured_json_logs() -> Iterator[io.StringIO]:
             logger.handlers = handlers
             logger.setLevel(level)
             logger.propagate = propagate
+
+
+def captured_json_logs() -> AbstractContextManager[io.StringIO]:
+    return captured_logs(json_lines=True)
 
 
 def lines(stream: io.StringIO) -> list[dict[str, Any]]:

@@ -6,19 +6,14 @@ municipal day's end, reset, removal and rights changes count from the next
 request), SEC-AC-09 (an error in the policy answers with no plan data).
 """
 
-import io
-import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 import pytest
-import structlog
 
 from stafett.aggregates import policy
-from stafett.web.logging import ROUTED_LOGGERS, configure_logging
 from tests.e2e.conftest import Web
+from tests.e2e.test_logging import captured_logs
 from tests.e2e.test_plan_api import PLANS, Group, group, log_in, rights
 
 __all__ = ["group"]  # the fixture, imported for this module's tests
@@ -42,23 +37,6 @@ OVERVIEW_KEYS = {
     "comments",
 }
 CONTENT_KEYS = {"goals", "activities", "calendar", "minutes", "messages"}
-
-
-@contextmanager
-def captured_console_logs() -> Iterator[io.StringIO]:
-    """The development console format into memory; structlog and stdlib restored after."""
-    loggers = [logging.getLogger(), *(logging.getLogger(name) for name in ROUTED_LOGGERS)]
-    saved = [(lg, list(lg.handlers), lg.level, lg.propagate) for lg in loggers]
-    stream = io.StringIO()
-    try:
-        configure_logging(json_lines=False, stream=stream)
-        yield stream
-    finally:
-        structlog.reset_defaults()
-        for logger, handlers, level, propagate in saved:
-            logger.handlers = handlers
-            logger.setLevel(level)
-            logger.propagate = propagate
 
 
 def add_content(web: Web, g: Group) -> None:
@@ -178,7 +156,7 @@ def test_an_error_in_the_policy_answers_without_plan_data(
         raise RuntimeError("policy store unavailable")
 
     monkeypatch.setattr("stafett.applications.permitted.decide", broken)
-    with captured_console_logs() as logged:
+    with captured_logs(json_lines=False) as logged:
         answer = web.client.get(group.url())
     assert "unhandled_error" in logged.getvalue()
     assert "policy store unavailable" in logged.getvalue()  # the trace is there

@@ -14,7 +14,6 @@ from stafett.applications.accounts import AccountService
 from stafett.applications.plans import PlanApplication
 from stafett.projections.plan_list import APPLICATION_NAME, PlanListView
 from stafett.web.api.access_log import AccessLogController
-from stafett.web.api.consent import ConsentController
 from stafett.web.api.history import HistoryController
 from stafett.web.api.lists import ReportController
 from stafett.web.api.persons import PersonController
@@ -78,7 +77,6 @@ def create_app(
             PersonController,
             PlanController,
             PlanViewController,
-            ConsentController,
             ReportController,
         ],
         state=State(

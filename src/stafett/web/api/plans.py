@@ -540,6 +540,28 @@ class PlanController(PlanListRoutes, Controller):
         caught_up(result)
         return NewVersion(version=result.version)
 
+    @post("/{plan_id:uuid}/consent/withdrawal", sync_to_thread=True, status_code=HTTP_200_OK)
+    def withdraw_consent(
+        self,
+        *,
+        plans: NamedDependency[PlanApplication],
+        principal: NamedDependency[Principal],
+        caught_up: NamedDependency[ReadYourWrites],
+        plan_id: FromPath[UUID],
+        data: JSONBody[VersionBody | None] = None,
+        if_match: IfMatch = None,
+    ) -> NewVersion:
+        """The owner, a relative or the coordinator withdraws consent (also when closed):
+        providers lose the plan from the next request, and nothing new is written until
+        consent is given again."""
+        result = plans.withdraw_consent(
+            plan_id,
+            by=principal.person_id,
+            expected_version=expected_version(if_match, data.expected_version if data else None),
+        )
+        caught_up(result)
+        return NewVersion(version=result.version)
+
     # ------------------------------------------------------------ goals
 
     @post("/{plan_id:uuid}/goals", sync_to_thread=True, status_code=HTTP_201_CREATED)
