@@ -4,6 +4,7 @@ import threading
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import structlog
 from eventsourcing.projection import ProjectionRunner
@@ -16,7 +17,7 @@ from stafett.applications.plans import PlanApplication
 from stafett.delivery import sender_from_settings
 from stafett.persistence.access_log import AccessLogStore
 from stafett.persistence.accounts import AccountStore
-from stafett.persistence.locks import try_session_lock
+from stafett.persistence.locks import try_file_lock, try_session_lock
 from stafett.persistence.sessions import SessionStore
 from stafett.projections.plan_list import (
     APPLICATION_NAME,
@@ -119,6 +120,14 @@ def services(settings: Settings, *, run_projections: bool | None = None) -> Iter
     with build_plans(settings) as plans, ExitStack() as stack:
         view, factory = construct_view(env)
         stack.callback(factory.close)
+        if in_process:
+            try:
+                stack.enter_context(the_only_runner(settings))
+            except AnotherRunnerError:
+                # Another process on this SQLite file runs it; this one reads the view,
+                # which its subscriptions' 0.5 s poll keeps in step with that runner.
+                log.info("projection_runner_elsewhere", projection="planlist")
+                in_process = False
         runner = stack.enter_context(plan_list_runner(env)) if in_process else None
         yield Services(
             plans=plans,
@@ -172,15 +181,27 @@ def plan_list_status(settings: Settings) -> ProjectionStatus:
 
 @contextmanager
 def the_only_runner(settings: Settings) -> Iterator[None]:
-    """On PostgreSQL, hold the plan-list lock (a session advisory lock) or refuse.
+    """Hold the plan-list lock or refuse with AnotherRunnerError.
 
-    On SQLite the web process runs the projection; a rebuild must not run beside it
-    (docs/operations.md).
+    On PostgreSQL a session advisory lock; on SQLite an exclusive lock on the file
+    `<database>.planlist.lock` beside the database, so a second `stafett serve` on the
+    same file, or a rebuild while one serves, cannot start a second runner.
     """
-    if runs_projections_in_process(settings):
-        yield
-        return
     env = settings.event_store_env()
+    if runs_projections_in_process(settings):
+        database = env["SQLITE_DBNAME"]
+        if database == ":memory:":  # one process, one connection's database
+            yield
+            return
+        handle = try_file_lock(Path(f"{database}.planlist.lock"))
+        if handle is None:
+            msg = "another process already runs the plan-list projection; exactly one may run"
+            raise AnotherRunnerError(msg)
+        try:
+            yield
+        finally:
+            handle.close()
+        return
     name = f"stafett.planlist.{env['POSTGRES_DBNAME']}.{env['POSTGRES_SCHEMA']}"
     conn = try_session_lock(env, name)
     if conn is None:

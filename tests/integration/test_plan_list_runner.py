@@ -240,3 +240,26 @@ def test_one_shot_commands_leave_the_projection_to_its_one_runner(
     status = plan_list_status(Settings(database_url=database_url))
     assert status.max_notification_id > 0
     assert status.tracking_id == 0  # no runner ran in the demo command
+
+
+def test_on_sqlite_a_second_process_on_the_same_file_leaves_the_runner_to_the_first(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The file lock beside the database: one runner, a rebuild refused while it runs."""
+    monkeypatch.chdir(str(tmp_path))
+    url = f"sqlite:///{tmp_path / 'stafett.sqlite'}"
+    settings = Settings(database_url=url)
+    with services(settings) as first, services(settings) as second:
+        assert first.plan_list_runner is not None
+        assert second.plan_list_runner is None  # its view is kept current by the first
+        written = make_group(second.plans, days=2000)  # by the process without the runner
+        last = second.plans.recorder.max_notification_id()
+        second.plan_list.wait(APPLICATION_NAME, last, timeout=5)  # type: ignore[union-attr]
+        assert second.plan_list is not None
+        rows = second.plan_list.plans_for(written.coordinator, today=second.plans.today())
+        assert [row.id for row in rows] == [written.plan_id]
+        monkeypatch.setenv("STAFETT_DATABASE_URL", url)
+        assert main(["projections", "rebuild"]) == 3
+        assert "exactly one may run" in capsys.readouterr().err
+    with services(settings) as again:  # the lock went with its holder
+        assert again.plan_list_runner is not None

@@ -1,7 +1,11 @@
-"""A PostgreSQL session-level advisory lock: one holder per key in the whole deployment."""
+"""One holder per key in a whole deployment: a PostgreSQL session-level advisory lock,
+or, beside a SQLite file, an exclusive lock on a file (all its processes share a host)."""
 
+import fcntl
 import zlib
 from collections.abc import Mapping
+from pathlib import Path
+from typing import TextIO
 
 import psycopg
 from psycopg.conninfo import make_conninfo
@@ -36,3 +40,18 @@ def try_session_lock(env: Mapping[str, str], name: str) -> LockConnection | None
         return conn
     conn.close()
     return None
+
+
+def try_file_lock(path: Path) -> TextIO | None:
+    """An open file holding an exclusive lock on `path`, or None if another holder has it.
+
+    The lock lasts as long as the file is open: close it to release it (the operating
+    system releases a crashed holder's lock with its process).
+    """
+    handle = path.open("a", encoding="utf-8")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        return None
+    return handle
