@@ -138,3 +138,14 @@ def test_opening_a_plan_clears_changed_and_new_message_until_the_next_change(web
     log_in(web, "per")
     [row] = web.client.get(PLANS).json()
     assert (row["changed_since_last_visit"], row["new_message"]) == (True, False)
+
+
+def test_bad_list_queries_get_a_clear_422_and_no_rows(web: Web) -> None:
+    web.create_user("kari", coordinator=True)
+    headers = log_in(web, "kari")
+    assert web.client.post(PLANS, json=plan_body(), headers=headers).status_code == 201
+    for query in ({"first_name": "x" * 201}, {"include_closed": "kanskje"}):
+        answer = web.client.get(PLANS, params=query)
+        assert answer.status_code == 422, query
+        assert answer.headers["content-type"].startswith("application/problem+json")
+        assert "Ola" not in answer.text
