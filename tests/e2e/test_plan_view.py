@@ -39,7 +39,8 @@ OVERVIEW_KEYS = {
 CONTENT_KEYS = {"goals", "activities", "calendar", "minutes", "messages"}
 
 
-def add_content(web: Web, g: Group) -> None:
+def add_content(web: Web, g: Group) -> str:
+    """A goal with a comment, and a message to the provider; the goal's id."""
     headers = log_in(web, "kari")
     goal = web.client.post(g.url("/goals"), json={"title": "Lese bedre"}, headers=headers)
     assert goal.status_code == 201, goal.text
@@ -47,6 +48,8 @@ def add_content(web: Web, g: Group) -> None:
     assert web.client.post(g.url("/comments"), json=note, headers=headers).status_code == 201
     message = {"to": [g.provider], "subject": "Til Per", "body": "Bare til deg"}
     assert web.client.post(g.url("/messages"), json=message, headers=headers).status_code == 201
+    goal_id: str = goal.json()["goal_id"]
+    return goal_id
 
 
 def test_a_relative_without_goal_rights_gets_no_goal_key_and_no_goal_comments(
@@ -69,11 +72,12 @@ def test_a_relative_without_goal_rights_gets_no_goal_key_and_no_goal_comments(
 def test_a_provider_sees_goals_and_their_own_messages_but_not_who_gave_consent(
     web: Web, group: Group
 ) -> None:
-    add_content(web, group)
+    goal_id = add_content(web, group)
     log_in(web, "per")
     body = web.client.get(group.url()).json()
     assert set(body) == OVERVIEW_KEYS | CONTENT_KEYS
-    assert [g["title"] for g in body["goals"]] == ["Lese bedre"]
+    assert [(g["goal_id"], g["title"]) for g in body["goals"]] == [(goal_id, "Lese bedre")]
+    assert body["comments"][0]["on_id"] == goal_id
     assert [m["body"] for m in body["messages"]] == ["Bare til deg"]
     assert len(body["comments"]) == 1
     assert "given_by" not in body["consent"]

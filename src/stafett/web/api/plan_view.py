@@ -9,6 +9,7 @@ standing and grounds) before it is sent; if that fails the answer is 503 and emp
 """
 
 from datetime import date, datetime
+from typing import TypeVar
 from uuid import UUID
 
 import msgspec
@@ -39,6 +40,7 @@ from stafett.web.auth import Policy, policy, provide_principal
 from stafett.web.state import provide_access_log, provide_plans, provide_visits
 
 log = structlog.get_logger(__name__)
+S = TypeVar("S", bound=msgspec.Struct)
 ERASED = "(slettet person)"
 
 
@@ -87,7 +89,7 @@ class EvaluationOut(msgspec.Struct):
 
 
 class GoalOut(msgspec.Struct):
-    id: UUID
+    goal_id: UUID
     title: str
     description: str
     due_on: date | None
@@ -96,7 +98,7 @@ class GoalOut(msgspec.Struct):
 
 
 class ActivityOut(msgspec.Struct):
-    id: UUID
+    activity_id: UUID
     title: str
     description: str
     responsible_participant_id: UUID
@@ -107,7 +109,7 @@ class ActivityOut(msgspec.Struct):
 
 
 class CalendarEntryOut(msgspec.Struct):
-    id: UUID
+    entry_id: UUID
     title: str
     starts_at: datetime
     ends_at: datetime
@@ -115,7 +117,7 @@ class CalendarEntryOut(msgspec.Struct):
 
 
 class MinutesOut(msgspec.Struct):
-    id: UUID
+    minutes_id: UUID
     met_on: date
     attendee_ids: list[UUID]
     notes: str
@@ -123,7 +125,7 @@ class MinutesOut(msgspec.Struct):
 
 
 class MessageOut(msgspec.Struct):
-    id: UUID
+    message_id: UUID
     sender_participant_id: UUID
     recipient_ids: list[UUID]
     subject: str
@@ -132,7 +134,7 @@ class MessageOut(msgspec.Struct):
 
 
 class CommentOut(msgspec.Struct):
-    id: UUID
+    comment_id: UUID
     on_kind: CommentTarget
     on_id: UUID
     text: str
@@ -141,7 +143,7 @@ class CommentOut(msgspec.Struct):
 
 
 class ArchiveOut(msgspec.Struct):
-    id: UUID
+    archive_id: UUID
     archived_at: datetime
     digest: str
 
@@ -172,15 +174,13 @@ class PlanOut(msgspec.Struct, omit_defaults=True):
     messages: list[MessageOut] | msgspec.UnsetType = msgspec.UNSET
 
 
+def _items(items: tuple[object, ...], shape: type[S]) -> list[S]:
+    """Plan items (frozen dataclasses) as their answer shape, field by field."""
+    return msgspec.convert(items, list[shape], from_attributes=True)  # type: ignore[valid-type]
+
+
 def _rights(rights: Rights) -> RightsOut:
-    return RightsOut(
-        goals=rights.goals,
-        activities=rights.activities,
-        minutes=rights.minutes,
-        messages=rights.messages,
-        print=rights.print,
-        edit_person=rights.edit_person,
-    )
+    return msgspec.convert(rights, RightsOut, from_attributes=True)
 
 
 def plan_out(view: PermittedPlan, names: dict[UUID, str], today: date) -> PlanOut:
@@ -225,90 +225,19 @@ def plan_out(view: PermittedPlan, names: dict[UUID, str], today: date) -> PlanOu
             )
             for m in view.participants
         ],
-        archives=[
-            ArchiveOut(id=a.archive_id, archived_at=a.archived_at, digest=a.digest)
-            for a in view.archives
-        ],
-        comments=[
-            CommentOut(
-                id=c.comment_id,
-                on_kind=c.on_kind,
-                on_id=c.on_id,
-                text=c.text,
-                author_participant_id=c.author_participant_id,
-                posted_at=c.posted_at,
-            )
-            for c in view.comments
-        ],
+        archives=_items(view.archives, ArchiveOut),
+        comments=_items(view.comments, CommentOut),
     )
     if view.goals is not None:
-        out.goals = [
-            GoalOut(
-                id=g.goal_id,
-                title=g.title,
-                description=g.description,
-                due_on=g.due_on,
-                status=g.status,
-                evaluations=[
-                    EvaluationOut(
-                        evaluated_on=e.evaluated_on,
-                        status=e.status,
-                        text=e.text,
-                        by_participant_id=e.by_participant_id,
-                    )
-                    for e in g.evaluations
-                ],
-            )
-            for g in view.goals
-        ]
+        out.goals = _items(view.goals, GoalOut)
     if view.activities is not None:
-        out.activities = [
-            ActivityOut(
-                id=a.activity_id,
-                title=a.title,
-                description=a.description,
-                responsible_participant_id=a.responsible_participant_id,
-                due_on=a.due_on,
-                goal_id=a.goal_id,
-                status=a.status,
-                completed_on=a.completed_on,
-            )
-            for a in view.activities
-        ]
+        out.activities = _items(view.activities, ActivityOut)
     if view.calendar is not None:
-        out.calendar = [
-            CalendarEntryOut(
-                id=e.entry_id,
-                title=e.title,
-                starts_at=e.starts_at,
-                ends_at=e.ends_at,
-                location=e.location,
-            )
-            for e in view.calendar
-        ]
+        out.calendar = _items(view.calendar, CalendarEntryOut)
     if view.minutes is not None:
-        out.minutes = [
-            MinutesOut(
-                id=m.minutes_id,
-                met_on=m.met_on,
-                attendee_ids=list(m.attendee_ids),
-                notes=m.notes,
-                decisions=m.decisions,
-            )
-            for m in view.minutes
-        ]
+        out.minutes = _items(view.minutes, MinutesOut)
     if view.messages is not None:
-        out.messages = [
-            MessageOut(
-                id=m.message_id,
-                sender_participant_id=m.sender_participant_id,
-                recipient_ids=list(m.recipient_ids),
-                subject=m.subject,
-                body=m.body,
-                sent_at=m.sent_at,
-            )
-            for m in view.messages
-        ]
+        out.messages = _items(view.messages, MessageOut)
     return out
 
 
