@@ -486,14 +486,14 @@ class Plan(Aggregate):
             **kw,
         )
 
-    def standing_of(self, person_id: UUID) -> Standing:
+    def standing_of(self, person_id: UUID) -> tuple[Standing, Participant | None]:
         """How a person stands towards this plan now (removed counts as outside)."""
         participant = self.state.participant_of(person_id)
         if participant is None:
-            return Standing.OUTSIDER
-        return Standing(self.role_of(participant).value)
+            return Standing.OUTSIDER, None
+        return Standing(self.role_of(participant).value), participant
 
-    def _permitted(
+    def permitted(
         self,
         person_id: UUID,
         action: Action,
@@ -501,11 +501,12 @@ class Plan(Aggregate):
         at: datetime | None = None,
         section: Section | None = None,
     ) -> Participant:
-        """The acting participant, if the policy table allows the action; else the refusal."""
-        participant = self.state.participant_of(person_id)
-        standing = (
-            Standing.OUTSIDER if participant is None else Standing(self.role_of(participant).value)
-        )
+        """The acting participant, if the policy table allows the action at `at`.
+
+        Else the refusal as a domain error. Without `at`, consent is not asked (the
+        actions that need it always come with their instant).
+        """
+        standing, participant = self.standing_of(person_id)
         if at is not None:
             require_aware("at", at)
         decision = decide(
@@ -522,13 +523,13 @@ class Plan(Aggregate):
         return participant
 
     def _coordinator(self, person_id: UUID) -> Participant:
-        return self._permitted(person_id, Action.RECORD_ARCHIVE)
+        return self.permitted(person_id, Action.RECORD_ARCHIVE)
 
     def _managing(self, person_id: UUID) -> Participant:
-        return self._permitted(person_id, Action.MANAGE)
+        return self.permitted(person_id, Action.MANAGE)
 
     def _writer(self, person_id: UUID, section: Section, at: datetime) -> Participant:
-        return self._permitted(person_id, Action.WRITE_SECTION, at=at, section=section)
+        return self.permitted(person_id, Action.WRITE_SECTION, at=at, section=section)
 
     def _participant(self, participant_id: UUID, field_name: str) -> Participant:
         participant = self.state.participants.get(participant_id)
@@ -644,7 +645,7 @@ class Plan(Aggregate):
 
     def withdraw_consent(self, *, by: UUID, at: datetime) -> None:
         """The owner, a relative or the coordinator withdraws consent (also when closed)."""
-        actor = self._permitted(by, Action.WITHDRAW_CONSENT)
+        actor = self.permitted(by, Action.WITHDRAW_CONSENT)
         if self.state.consent.status is ConsentStatus.WITHDRAWN:
             return
         self._trigger(self.ConsentWithdrawn, at, actor)
@@ -777,7 +778,7 @@ class Plan(Aggregate):
         text: str,
     ) -> None:
         """Comment on a goal, activity or minutes; reading its section is enough."""
-        actor = self._permitted(by, Action.COMMENT, at=at, section=COMMENT_SECTION[on_kind])
+        actor = self.permitted(by, Action.COMMENT, at=at, section=COMMENT_SECTION[on_kind])
         targets: dict[CommentTarget, dict[UUID, Any]] = {
             CommentTarget.GOAL: self.state.goals,
             CommentTarget.ACTIVITY: self.state.activities,
@@ -855,7 +856,7 @@ class Plan(Aggregate):
         )
 
     def reopen(self, *, by: UUID, at: datetime) -> None:
-        actor = self._permitted(by, Action.REOPEN)
+        actor = self.permitted(by, Action.REOPEN)
         self._trigger(self.Reopened, at, actor)
 
     def record_archive(self, *, by: UUID, at: datetime, archive_id: UUID, digest: str) -> None:

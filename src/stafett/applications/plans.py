@@ -37,9 +37,15 @@ from eventsourcing.persistence import (
     Recording,
 )
 
-from stafett.aggregates.errors import NotAParticipantError, NotFoundError, ValidationError
+from stafett.aggregates.errors import (
+    NotAParticipantError,
+    NotFoundError,
+    NotPermittedError,
+    ValidationError,
+)
 from stafett.aggregates.person import Person, PersonDetails
 from stafett.aggregates.plan import Plan
+from stafett.aggregates.policy import Action, Standing, decide
 from stafett.aggregates.values import (
     Activity,
     ActivityStatus,
@@ -49,6 +55,8 @@ from stafett.aggregates.values import (
     Goal,
     GoalStatus,
     Minutes,
+    Participant,
+    PlanStatus,
     PlanType,
     Rights,
     Role,
@@ -831,6 +839,31 @@ class PlanApplication(Application[UUID]):
     def read_plan(self, plan_id: UUID, *, by: UUID) -> PermittedPlan:
         """What `by` may see of the plan now, by the policy table (`permitted.py`)."""
         return permitted_view(self.get_plan(plan_id), by, now=self.clock())
+
+    def authorize(
+        self, plan_id: UUID, *, by: UUID, action: Action, auditor: bool = False
+    ) -> tuple[Standing, Participant | None]:
+        """The policy table's answer for `by` now, refused as a command would be.
+
+        For reads that are not the permitted view (history, timeline, access log):
+        the plan is loaded, not turned into a full view. An auditor account outside
+        the plan group (`auditor=True`) stands as `Standing.AUDITOR`.
+        """
+        plan = self._load(plan_id)
+        try:
+            participant = plan.permitted(by, action, at=self.clock())
+        except (NotAParticipantError, NotPermittedError):
+            as_auditor = decide(
+                action,
+                Standing.AUDITOR,
+                consent_valid=plan.state.consent.is_valid_on(self.today()),
+                plan_open=plan.state.status is PlanStatus.OPEN,
+            )
+            if auditor and as_auditor.allowed:
+                return Standing.AUDITOR, None
+            raise
+        standing, _ = plan.standing_of(by)
+        return standing, participant
 
     def today(self) -> date:
         """The municipal calendar date now (consent dates are such dates)."""

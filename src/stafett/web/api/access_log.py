@@ -15,12 +15,9 @@ from litestar import Controller, get
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath
 
-from stafett.aggregates.errors import NotAParticipantError, NotPermittedError
-from stafett.aggregates.policy import Action, Denial, decide
-from stafett.aggregates.values import PlanStatus
+from stafett.aggregates.policy import Action
 from stafett.applications.access_log import AccessLog
 from stafett.applications.accounts import Principal
-from stafett.applications.permitted import standing_in
 from stafett.applications.plans import PlanApplication
 from stafett.web.auth import Policy, policy, provide_principal
 from stafett.web.state import provide_access_log, provide_plans
@@ -46,18 +43,8 @@ def access_log_standing(
     plans: PlanApplication, plan_id: UUID, principal: Principal
 ) -> tuple[str, str]:
     """The policy table's READ_ACCESS_LOG: (role, grounds) of the caller, or a refusal."""
-    plan = plans.get_plan(plan_id)
-    standing, me = standing_in(plan, principal.person_id)
-    decision = decide(
-        Action.READ_ACCESS_LOG,
-        standing,
-        consent_valid=plan.consent.is_valid_on(plans.today()),
-        plan_open=plan.status is PlanStatus.OPEN,
-    )
-    if decision.denial is Denial.NOT_FOUND or me is None:
-        raise NotAParticipantError("not in this plan")
-    if not decision.allowed:
-        raise NotPermittedError("only the owner, relatives and the coordinator read the access log")
+    standing, me = plans.authorize(plan_id, by=principal.person_id, action=Action.READ_ACCESS_LOG)
+    assert me is not None  # only participants read the access log
     return standing.value, f"participant:{me.participant_id}"
 
 

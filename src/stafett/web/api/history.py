@@ -16,12 +16,10 @@ from litestar import Controller, get
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, QueryParameter
 
-from stafett.aggregates.errors import NotAParticipantError, NotPermittedError
-from stafett.aggregates.policy import Action, Denial, Standing, decide
-from stafett.aggregates.values import PlanStatus, Role
+from stafett.aggregates.policy import Action, Standing
+from stafett.aggregates.values import Role
 from stafett.applications.access_log import AccessLog
 from stafett.applications.accounts import Principal
-from stafett.applications.permitted import standing_in
 from stafett.applications.plans import PlanApplication
 from stafett.applications.results import PlanView
 from stafett.web.auth import Policy, policy, provide_principal
@@ -53,32 +51,15 @@ def require_history_reader(
     anyone else, with the 404 of a plan that does not exist for those outside the
     plan group.
     """
-    plan = plans.get_plan(plan_id)
-    standing, me = standing_in(plan, principal.person_id)
-    candidates = [standing, *([Standing.AUDITOR] if principal.is_auditor else [])]
-    decisions = [
-        decide(
-            Action.READ_HISTORY,
-            candidate,
-            consent_valid=plan.consent.is_valid_on(plans.today()),
-            plan_open=plan.status is PlanStatus.OPEN,
-        )
-        for candidate in candidates
-    ]
-    for candidate, decision in zip(candidates, decisions, strict=True):
-        if decision.allowed:
-            log.info(
-                "sensitive_read",
-                actor=str(principal.person_id),
-                plan=str(plan_id),
-                as_=candidate.value,
-            )
-            if candidate is Standing.AUDITOR or me is None:
-                return Standing.AUDITOR.value, "auditor"
-            return candidate.value, f"participant:{me.participant_id}"
-    if decisions[0].denial is Denial.NOT_FOUND:
-        raise NotAParticipantError("not in this plan")
-    raise NotPermittedError("only the coordinator and auditors read the history")
+    standing, me = plans.authorize(
+        plan_id, by=principal.person_id, action=Action.READ_HISTORY, auditor=principal.is_auditor
+    )
+    log.info(
+        "sensitive_read", actor=str(principal.person_id), plan=str(plan_id), as_=standing.value
+    )
+    if me is None:
+        return Standing.AUDITOR.value, "auditor"
+    return standing.value, f"participant:{me.participant_id}"
 
 
 def record_read(
