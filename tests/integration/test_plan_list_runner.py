@@ -252,7 +252,7 @@ def test_on_sqlite_a_second_process_on_the_same_file_leaves_the_runner_to_the_fi
     with services(settings) as first, services(settings) as second:
         assert first.plan_list_runner is not None
         assert second.plan_list_runner is None  # its view is kept current by the first
-        written = make_group(second.plans, days=2000)  # by the process without the runner
+        written = make_group(second.plans, days=1000)  # by the process without the runner
         last = second.plans.recorder.max_notification_id()
         second.plan_list.wait(APPLICATION_NAME, last, timeout=5)  # type: ignore[union-attr]
         assert second.plan_list is not None

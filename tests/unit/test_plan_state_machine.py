@@ -618,8 +618,8 @@ class PlanMachine(RuleBasedStateMachine):
             FIRST_CONSENT, given_on=given_on, expires_on=given_on + timedelta(days=days)
         )
         errors = self.managing_errors(by)
-        if days <= 0:
-            errors.append(ValidationError)
+        if days <= 0 or renewed.expires_on < local_date(self.now):
+            errors.append(ValidationError)  # a renewal that has already run out is refused
         accepted = self.expect(
             errors,
             lambda: self.plan.renew_consent(by=by, at=self.now, consent=renewed),

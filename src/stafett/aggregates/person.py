@@ -11,7 +11,8 @@ from datetime import date
 from uuid import UUID
 
 from stafett.aggregates.errors import ValidationError
-from stafett.aggregates.values import MAX_NAME_LENGTH, clean_name
+from stafett.aggregates.text import clean_line
+from stafett.aggregates.values import MAX_NAME_LENGTH, clean_name, plausible_date
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 NORWEGIAN_MOBILE = re.compile(r"^(\+47)?[0-9]{8}$")
@@ -42,7 +43,9 @@ class PersonDetails:
         """The same details, trimmed, or a ValidationError naming the bad field."""
         if self.birth_date is not None and self.birth_date > today:
             raise ValidationError("birth_date", "must not be in the future")
-        email = self.email.strip()
+        if self.birth_date is not None:
+            plausible_date("birth_date", self.birth_date)
+        email = clean_line("email", self.email, required=False, max_length=MAX_EMAIL_LENGTH)
         if email and (len(email) > MAX_EMAIL_LENGTH or not EMAIL.match(email)):
             raise ValidationError("email", "is not a valid e-mail address")
         mobile = _phone("mobile", self.mobile)
@@ -73,10 +76,7 @@ class Person:
 
 
 def _short(field: str, value: str) -> str:
-    text = value.strip()
-    if len(text) > MAX_NAME_LENGTH:
-        raise ValidationError(field, f"must be at most {MAX_NAME_LENGTH} characters")
-    return text
+    return clean_line(field, value, required=False, max_length=MAX_NAME_LENGTH)
 
 
 def _phone(field: str, value: str) -> str:

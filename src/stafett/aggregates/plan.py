@@ -8,7 +8,7 @@ library's `timestamp`.
 """
 
 from dataclasses import dataclass, field, fields, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -56,6 +56,9 @@ from stafett.aggregates.values import (
 )
 
 TOPIC_PREFIX = "stafett.plan:"
+CONSENT_GIVEN_AT_MOST_AGO = timedelta(days=2 * 366)
+CONSENT_GIVEN_AT_MOST_AHEAD = timedelta(days=366)
+CONSENT_LONGEST = timedelta(days=5 * 366)
 COMMENT_SECTION = {
     CommentTarget.GOAL: Section.GOALS,
     CommentTarget.ACTIVITY: Section.ACTIVITIES,
@@ -82,6 +85,8 @@ class PlanState:
     participants: dict[UUID, Participant]
     status: PlanStatus = PlanStatus.OPEN
     closed_reason: str = ""
+    # While closed, `end_date` is the day it ended; this keeps the planned end for a reopen.
+    planned_end_date: date | None = None
     goals: dict[UUID, Goal] = field(default_factory=dict)
     activities: dict[UUID, Activity] = field(default_factory=dict)
     minutes: dict[UUID, Minutes] = field(default_factory=dict)
@@ -338,15 +343,20 @@ class Plan(Aggregate):
 
         def apply_to(self, state: PlanState) -> None:
             state.status = PlanStatus.CLOSED
+            state.planned_end_date = state.end_date
             state.end_date = self.ended_on
             state.closed_reason = self.reason
 
     class Reopened(Event):
         TOPIC = TOPIC_PREFIX + "PlanReopened"
+        # The planned end date the plan gets back; events stored before it was carried
+        # read None here, as the plan then had it.
+        end_date: date | None = None
 
         def apply_to(self, state: PlanState) -> None:
             state.status = PlanStatus.OPEN
-            state.end_date = None
+            state.end_date = self.end_date
+            state.planned_end_date = None
             state.closed_reason = ""
 
     class Archived(Event):
@@ -432,9 +442,9 @@ class Plan(Aggregate):
             raise ValidationError("owner", "the owner and the coordinator are two participants")
         if end_date is not None and end_date < start_date:
             raise ValidationError("end_date", "must not be before start_date")
-        consent = _checked_consent(consent)
-        if not consent.is_valid_on(local_date(at)):
+        if consent.expires_on > consent.given_on and not consent.is_valid_on(local_date(at)):
             raise ConsentNotValidError("a plan can only be created under valid consent")
+        consent = _checked_consent(consent, today=local_date(at))
         return cls._create(
             cls.Created,
             id=plan_id,
@@ -626,7 +636,9 @@ class Plan(Aggregate):
 
     def renew_consent(self, *, by: UUID, at: datetime, consent: Consent) -> None:
         actor = self._managing(by)
-        consent = _checked_consent(replace(consent, status=ConsentStatus.ACTIVE))
+        consent = _checked_consent(
+            replace(consent, status=ConsentStatus.ACTIVE), today=local_date(at)
+        )
         self._trigger(self.ConsentRenewed, at, actor, consent=consent)
 
     def change_consent_scope(self, *, by: UUID, at: datetime, scope: str) -> None:
@@ -857,7 +869,7 @@ class Plan(Aggregate):
 
     def reopen(self, *, by: UUID, at: datetime) -> None:
         actor = self.permitted(by, Action.REOPEN)
-        self._trigger(self.Reopened, at, actor)
+        self._trigger(self.Reopened, at, actor, end_date=self.state.planned_end_date)
 
     def record_archive(self, *, by: UUID, at: datetime, archive_id: UUID, digest: str) -> None:
         """Note that a sealed record was made; archiving may happen more than once."""
@@ -882,9 +894,23 @@ def _refusal(denial: Denial | None, action: Action, section: Section | None) -> 
     return messages[denial]
 
 
-def _checked_consent(consent: Consent) -> Consent:
+def _checked_consent(consent: Consent, *, today: date) -> Consent:
+    """Consent dated near today that has not run out and runs for a plausible while.
+
+    A consent dated 1900 or running to 9999 is a typing error, and a "renewal"
+    that has already run out would lock every provider, and the coordinator's own
+    writes, out of the plan at once.
+    """
+    if consent.given_on > today + CONSENT_GIVEN_AT_MOST_AHEAD:
+        raise ValidationError("given_on", "must be within the coming year")
+    if consent.given_on < today - CONSENT_GIVEN_AT_MOST_AGO:
+        raise ValidationError("given_on", "must be within the last two years")
     if consent.expires_on <= consent.given_on:
         raise ValidationError("expires_on", "must be after given_on")
+    if consent.expires_on < today:
+        raise ValidationError("expires_on", "must not have passed already")
+    if consent.expires_on > consent.given_on + CONSENT_LONGEST:
+        raise ValidationError("expires_on", "must be at most five years after given_on")
     return replace(
         consent,
         given_by=clean_name("given_by", consent.given_by),

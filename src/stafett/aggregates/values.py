@@ -13,10 +13,14 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from stafett.aggregates.errors import ValidationError
+from stafett.aggregates.text import clean_free, clean_line
 
 MUNICIPAL_TIMEZONE = ZoneInfo("Europe/Oslo")
 MAX_NAME_LENGTH = 200
 MAX_TEXT_LENGTH = 10_000
+# Dates outside these are typing errors (or probes of the calendar's ends).
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_DATE = date(2199, 12, 31)
 
 
 class PlanType(Enum):
@@ -98,6 +102,11 @@ class Rights:
 
 
 FULL_RIGHTS = Rights(edit_person=True)
+
+
+# The source guide's starting point: "I utgangspunktet får alle plandeltakerne
+# tilgang til samme informasjon".
+DEFAULT_CONSENT_SCOPE = "Alle i plangruppen får tilgang til den samme informasjonen"
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,19 +218,17 @@ def require_aware(field: str, instant: datetime) -> None:
         raise ValidationError(field, "must include a time zone offset")
 
 
+def plausible_date(field: str, day: date) -> date:
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise ValidationError(field, f"must be between {EARLIEST_DATE} and {LATEST_DATE}")
+    return day
+
+
 def clean_name(field: str, value: str) -> str:
-    text = value.strip()
-    if not text:
-        raise ValidationError(field, "must not be empty")
-    if len(text) > MAX_NAME_LENGTH:
-        raise ValidationError(field, f"must be at most {MAX_NAME_LENGTH} characters")
-    return text
+    """A required one-line text under the one text rule (`aggregates.text`)."""
+    return clean_line(field, value, required=True, max_length=MAX_NAME_LENGTH)
 
 
 def clean_text(field: str, value: str, *, required: bool = False) -> str:
-    text = value.strip()
-    if required and not text:
-        raise ValidationError(field, "must not be empty")
-    if len(text) > MAX_TEXT_LENGTH:
-        raise ValidationError(field, f"must be at most {MAX_TEXT_LENGTH} characters")
-    return text
+    """A free text under the one text rule (`aggregates.text`)."""
+    return clean_free(field, value, required=required, max_length=MAX_TEXT_LENGTH)

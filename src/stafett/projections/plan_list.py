@@ -715,7 +715,7 @@ class PlanListProjection(Projection[PlanListView]):
 
     @process_event.register
     def _reopened(self, event: Plan.Reopened, tracking: Tracking) -> None:
-        fields = (("status", PlanStatus.OPEN.value), ("end_date", None))
+        fields = (("status", PlanStatus.OPEN.value), ("end_date", event.end_date))
         self._apply(self._change(event, plan_fields=fields), tracking)
 
     @process_event.register

@@ -21,6 +21,7 @@ from stafett.web.api.plan_view import PlanViewController
 from stafett.web.api.plans import PlanController
 from stafett.web.api.session import CSRF_HEADER, SessionController
 from stafett.web.auth import Policy, check_policies, policy, policy_guard
+from stafett.web.edge import InputEdgeMiddleware
 from stafett.web.errors import RETRY_AFTER_SECONDS, internal_error_handler, problem_details_plugin
 from stafett.web.headers import SecurityHeadersMiddleware
 from stafett.web.logging import RequestLogMiddleware
@@ -105,7 +106,9 @@ def create_app(
     )
     check_policies(app)
     # Route middleware runs only after routing and never sees 404/405: wrap the whole handler.
-    app.asgi_handler = RequestLogMiddleware(SecurityHeadersMiddleware(app.asgi_handler))
+    app.asgi_handler = RequestLogMiddleware(
+        SecurityHeadersMiddleware(InputEdgeMiddleware(app.asgi_handler))
+    )
     return app
 
 

@@ -4,6 +4,7 @@ Handlers never catch domain errors themselves; litestar finds the handler for an
 exception by its class hierarchy, so each entry covers its subclasses too.
 """
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -43,6 +44,7 @@ from stafett.applications.passwords import HashingBusyError
 from stafett.applications.results import VersionConflictError
 
 RETRY_AFTER_SECONDS = "5"
+FIELD_MESSAGE = re.compile(r"([a-z_]{1,64}): (.+)", re.DOTALL)
 log = structlog.get_logger(__name__)
 
 # class → (status, title shown to people, whether the domain message is safe to show).
@@ -82,11 +84,7 @@ def _to_problem(exc_class: type[Exception]) -> Callable[[Exception], ProblemDeta
         if isinstance(exc, ValidationError):
             extra["field"] = exc.field
         if isinstance(exc, ValidationException) and isinstance(exc.extra, list):
-            extra["errors"] = [
-                {"field": e.get("key", ""), "message": e.get("message", "")}
-                for e in exc.extra
-                if isinstance(e, dict)
-            ]
+            extra["errors"] = [_field_error(e) for e in exc.extra if isinstance(e, dict)]
         headers = {"Retry-After": RETRY_AFTER_SECONDS} if status == 503 else None
         if isinstance(exc, TooManyAttemptsError):
             headers = {"Retry-After": str(exc.retry_after)}
@@ -100,6 +98,15 @@ def _to_problem(exc_class: type[Exception]) -> Callable[[Exception], ProblemDeta
         )
 
     return convert
+
+
+def _field_error(error: dict[str, Any]) -> dict[str, str]:
+    """One parsing error; a rule of `Body` names its field first ("title: …")."""
+    message = str(error.get("message", ""))
+    named = FIELD_MESSAGE.fullmatch(message)
+    if named is not None:
+        return {"field": named.group(1), "message": named.group(2)}
+    return {"field": str(error.get("key", "")), "message": message}
 
 
 def _detail(exc: Exception) -> str:
@@ -134,7 +141,7 @@ def problem_details_plugin() -> ProblemDetailsPlugin:
 
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """Anything unexpected: logged with its trace, answered without one."""
-    log.exception("unhandled_error", path=request.url.path)
+    log.exception("unhandled_error", path=request.scope.get("path_template", "(no route)"))
     problem = ProblemDetailsException(
         status_code=500, title="Noe gikk galt", detail="Noe gikk galt. Prøv igjen senere."
     )

@@ -23,8 +23,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from stafett.aggregates.errors import ValidationError
 from stafett.aggregates.person import MAX_EMAIL_LENGTH, PersonDetails
 from stafett.aggregates.values import (
-    MAX_NAME_LENGTH,
-    MAX_TEXT_LENGTH,
+    DEFAULT_CONSENT_SCOPE,
     Access,
     Activity,
     ActivityStatus,
@@ -41,6 +40,7 @@ from stafett.applications.plans import PlanApplication
 from stafett.applications.results import CommandResult
 from stafett.web.api.lists import PlanListRoutes
 from stafett.web.auth import Policy, policy, provide_principal
+from stafett.web.edge import MAX_VERSION, Body, Name, RequiredText, ShortText, Text
 from stafett.web.state import (
     ReadYourWrites,
     provide_plan_list,
@@ -54,12 +54,8 @@ MAX_PHONE_LENGTH = 32
 MAX_LIST_LENGTH = 500
 T = TypeVar("T")
 
-Name = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_NAME_LENGTH)]
-ShortText = Annotated[str, msgspec.Meta(max_length=MAX_NAME_LENGTH)]
-Text = Annotated[str, msgspec.Meta(max_length=MAX_TEXT_LENGTH)]
-RequiredText = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_TEXT_LENGTH)]
 Instant = Annotated[datetime, msgspec.Meta(tz=True)]
-Version = Annotated[int, msgspec.Meta(ge=1)]
+Version = Annotated[int, msgspec.Meta(ge=1, le=MAX_VERSION)]
 Ids = Annotated[list[UUID], msgspec.Meta(max_length=MAX_LIST_LENGTH)]
 
 IfMatch = Annotated[
@@ -75,7 +71,7 @@ ENTITY_TAG = re.compile(r'"([0-9]{1,18})"|([0-9]{1,18})')
 # ------------------------------------------------------------------ bodies
 
 
-class PersonBody(msgspec.Struct, forbid_unknown_fields=True):
+class PersonBody(Body):
     """An existing person (`person_id` alone) or a new one (at least both names)."""
 
     person_id: UUID | None = None
@@ -94,15 +90,26 @@ class PersonBody(msgspec.Struct, forbid_unknown_fields=True):
     hide_mobile: bool = False
     restrict_search: bool = False
 
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.person_id is not None:
+            details = (f for f in msgspec.structs.fields(self) if f.name != "person_id")
+            if any(getattr(self, f.name) != f.default for f in details):
+                raise ValueError("person: give either person_id or a new person's details")
+        elif self.first_name is None:
+            raise ValueError("first_name: is required for a new person")
+        elif self.last_name is None:
+            raise ValueError("last_name: is required for a new person")
 
-class ConsentBody(msgspec.Struct, forbid_unknown_fields=True):
+
+class ConsentBody(Body):
     given_by: Name
     given_on: date
     expires_on: date
-    scope: RequiredText
+    scope: RequiredText = DEFAULT_CONSENT_SCOPE  # optional in api.md
 
 
-class RightsBody(msgspec.Struct, forbid_unknown_fields=True):
+class RightsBody(Body):
     goals: Access
     activities: Access
     minutes: Access
@@ -111,7 +118,7 @@ class RightsBody(msgspec.Struct, forbid_unknown_fields=True):
     edit_person: bool
 
 
-class CreatePlanBody(msgspec.Struct, forbid_unknown_fields=True):
+class CreatePlanBody(Body):
     type: PlanType
     short_name: Name
     start_date: date
@@ -120,7 +127,7 @@ class CreatePlanBody(msgspec.Struct, forbid_unknown_fields=True):
     end_date: date | None = None
 
 
-class AddParticipantBody(msgspec.Struct, forbid_unknown_fields=True):
+class AddParticipantBody(Body):
     person: PersonBody
     role: Literal["relative", "provider"]
     responsibility: Text = ""
@@ -128,24 +135,24 @@ class AddParticipantBody(msgspec.Struct, forbid_unknown_fields=True):
     expected_version: Version | None = None
 
 
-class ChangeParticipantBody(msgspec.Struct, forbid_unknown_fields=True):
+class ChangeParticipantBody(Body):
     responsibility: Text | msgspec.UnsetType = msgspec.UNSET
     rights: RightsBody | msgspec.UnsetType = msgspec.UNSET
     expected_version: Version | None = None
 
 
-class VersionBody(msgspec.Struct, forbid_unknown_fields=True):
+class VersionBody(Body):
     """The body of a write that needs nothing but, optionally, the version seen."""
 
     expected_version: Version | None = None
 
 
-class HandOverBody(msgspec.Struct, forbid_unknown_fields=True):
+class HandOverBody(Body):
     participant_id: UUID
     expected_version: Version | None = None
 
 
-class RenewConsentBody(msgspec.Struct, forbid_unknown_fields=True):
+class RenewConsentBody(Body):
     given_by: Name
     given_on: date
     expires_on: date
@@ -153,27 +160,27 @@ class RenewConsentBody(msgspec.Struct, forbid_unknown_fields=True):
     expected_version: Version | None = None
 
 
-class GoalBody(msgspec.Struct, forbid_unknown_fields=True):
+class GoalBody(Body):
     title: Name
     description: Text = ""
     due_on: date | None = None
     expected_version: Version | None = None
 
 
-class GoalChangeBody(msgspec.Struct, forbid_unknown_fields=True):
+class GoalChangeBody(Body):
     title: Name | msgspec.UnsetType = msgspec.UNSET
     description: Text | msgspec.UnsetType = msgspec.UNSET
     due_on: date | msgspec.UnsetType | None = msgspec.UNSET
     expected_version: Version | None = None
 
 
-class EvaluationBody(msgspec.Struct, forbid_unknown_fields=True):
+class EvaluationBody(Body):
     status: GoalStatus
     text: RequiredText
     expected_version: Version | None = None
 
 
-class ActivityBody(msgspec.Struct, forbid_unknown_fields=True):
+class ActivityBody(Body):
     title: Name
     responsible_participant_id: UUID
     description: Text = ""
@@ -182,7 +189,7 @@ class ActivityBody(msgspec.Struct, forbid_unknown_fields=True):
     expected_version: Version | None = None
 
 
-class ActivityChangeBody(msgspec.Struct, forbid_unknown_fields=True):
+class ActivityChangeBody(Body):
     title: Name | msgspec.UnsetType = msgspec.UNSET
     description: Text | msgspec.UnsetType = msgspec.UNSET
     responsible_participant_id: UUID | msgspec.UnsetType = msgspec.UNSET
@@ -192,7 +199,7 @@ class ActivityChangeBody(msgspec.Struct, forbid_unknown_fields=True):
     expected_version: Version | None = None
 
 
-class MinutesBody(msgspec.Struct, forbid_unknown_fields=True):
+class MinutesBody(Body):
     met_on: date
     attendee_ids: Ids
     notes: RequiredText
@@ -200,25 +207,25 @@ class MinutesBody(msgspec.Struct, forbid_unknown_fields=True):
     expected_version: Version | None = None
 
 
-class CommentOn(msgspec.Struct, forbid_unknown_fields=True):
+class CommentOn(Body):
     kind: CommentTarget
     id: UUID
 
 
-class CommentBody(msgspec.Struct, forbid_unknown_fields=True):
+class CommentBody(Body):
     on: CommentOn
     text: RequiredText
     expected_version: Version | None = None
 
 
-class MessageBody(msgspec.Struct, forbid_unknown_fields=True):
+class MessageBody(Body):
     to: Ids | Literal["all"]
     subject: Name
     body: RequiredText
     expected_version: Version | None = None
 
 
-class CalendarEntryBody(msgspec.Struct, forbid_unknown_fields=True):
+class CalendarEntryBody(Body):
     title: Name
     starts_at: Instant
     ends_at: Instant
@@ -226,7 +233,7 @@ class CalendarEntryBody(msgspec.Struct, forbid_unknown_fields=True):
     expected_version: Version | None = None
 
 
-class CloseBody(msgspec.Struct, forbid_unknown_fields=True):
+class CloseBody(Body):
     ended_on: date
     reason: Text = ""
     expected_version: Version | None = None
@@ -300,15 +307,12 @@ def _created_id(result: CommandResult) -> UUID:
     return result.created_id
 
 
-def _person(body: PersonBody, field: str) -> UUID | PersonDetails:
+def _person(body: PersonBody) -> UUID | PersonDetails:
+    """The body's person (its shape was checked when it was decoded)."""
     if body.person_id is not None:
-        if body != PersonBody(person_id=body.person_id):
-            raise ValidationError(field, "give either person_id or a new person's details")
         return body.person_id
-    if body.first_name is None:
-        raise ValidationError("first_name", "is required for a new person")
-    if body.last_name is None:
-        raise ValidationError("last_name", "is required for a new person")
+    assert body.first_name is not None
+    assert body.last_name is not None
     return PersonDetails(
         first_name=body.first_name,
         last_name=body.last_name,
@@ -374,7 +378,7 @@ class PlanController(PlanListRoutes, Controller):
     tags = ["plans"]  # noqa: RUF012
     opt = policy(Policy.AUTHENTICATED)
 
-    @post("/", sync_to_thread=True, opt=policy(Policy.COORDINATOR), status_code=HTTP_201_CREATED)
+    @post("/", sync_to_thread=True, opt=policy(Policy.CREATE_PLAN), status_code=HTTP_201_CREATED)
     def create_plan(
         self,
         *,

@@ -19,34 +19,34 @@ from stafett.web.auth import (
     session_token,
     set_session_cookie,
 )
+from stafett.web.edge import Body, Secret
 from stafett.web.state import provide_accounts
 
-Secret = Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
 CSRF_HEADER = "x-csrftoken"
 
 
-class LoginBody(msgspec.Struct, forbid_unknown_fields=True):
+class LoginBody(Body):
     username: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
     password: Secret
 
 
-class CodeBody(msgspec.Struct, forbid_unknown_fields=True):
+class CodeBody(Body):
     code: Annotated[str, msgspec.Meta(min_length=1, max_length=12)]
 
 
-class TermsBody(msgspec.Struct, forbid_unknown_fields=True):
+class TermsBody(Body):
     accept: bool
 
 
-class ResetRequestBody(msgspec.Struct, forbid_unknown_fields=True):
+class ResetRequestBody(Body):
     username: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 
 
-class NewPasswordBody(msgspec.Struct, forbid_unknown_fields=True):
+class NewPasswordBody(Body):
     new_password: Secret
 
 
-class PasswordChangeBody(msgspec.Struct, forbid_unknown_fields=True):
+class PasswordChangeBody(Body):
     current_password: Secret
     new_password: Secret
 

@@ -1,0 +1,372 @@
+"""The input edge: one rule for every body, query and path (decision 0011).
+
+Two parts, so that no handler, and no route, carries its own checks:
+
+- `InputEdgeMiddleware` wraps the whole ASGI app and reads what arrives as bytes:
+  a path or query with control characters or bytes that are not UTF-8 is refused
+  (400, 422 for a query); a query's texts pass the one-line text rule and reach litestar in NFC;
+  a body on an `/api/` route must be `application/json` (else 415), at most
+  `MAX_BODY_BYTES` (else 413), UTF-8, JSON without duplicate keys, nested at
+  most `MAX_DEPTH` deep, with integers of at most 15 digits and no NaN or
+  Infinity (else 422). Nothing reaches a handler that breaks these.
+- `Body`, the base of every request struct: once msgspec has decoded one, its
+  `__post_init__` applies the text rule of `stafett.aggregates.text` to each
+  text field (one-line unless the field's type says free text; secrets are left
+  alone) and keeps dates between 1900 and 2199 (`plausible_date`). A refusal
+  is a msgspec validation error, which litestar answers 400 and our error table
+  turns into a 422 problem.
+"""
+
+import json
+import unicodedata
+from collections.abc import Callable
+from datetime import date, datetime
+from functools import cache
+from typing import Annotated, Any
+from urllib.parse import unquote_to_bytes, urlencode
+
+import msgspec
+import structlog
+from litestar.enums import ScopeType
+from litestar.types import ASGIApp, Receive, ReceiveMessage, Scope, Send
+from litestar.types.asgi_types import HTTPRequestEvent, HTTPResponseStartEvent
+
+from stafett.aggregates.errors import ValidationError
+from stafett.aggregates.text import clean_free, clean_line
+from stafett.aggregates.values import (
+    MAX_NAME_LENGTH,
+    MAX_TEXT_LENGTH,
+    plausible_date,
+)
+
+MAX_BODY_BYTES = 1_048_576
+MAX_DEPTH = 16
+MAX_INTEGER_DIGITS = 15
+MAX_QUERY_VALUE_LENGTH = 1_000
+MAX_VERSION = 2**53 - 1  # a plan version, within what JSON numbers carry exactly
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+JSON_TYPES = frozenset({"application/json"})
+API_PREFIX = "/api/"
+TEXT = "stafett_text"  # the key in msgspec.Meta(extra=...) naming a field's text kind
+LINE, FREE, SECRET = "line", "free", "secret"
+log = structlog.get_logger(__name__)
+
+# The text types request structs are made of. A plain `str` field is one-line.
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_NAME_LENGTH, extra={TEXT: LINE})]
+ShortText = Annotated[str, msgspec.Meta(max_length=MAX_NAME_LENGTH, extra={TEXT: LINE})]
+Text = Annotated[str, msgspec.Meta(max_length=MAX_TEXT_LENGTH, extra={TEXT: FREE})]
+RequiredText = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=MAX_TEXT_LENGTH, extra={TEXT: FREE})
+]
+Secret = Annotated[str, msgspec.Meta(min_length=1, max_length=1024, extra={TEXT: SECRET})]
+
+
+# ------------------------------------------------------------------ fields
+
+
+Cleaner = Callable[[str, Any], Any]
+
+
+def _text_cleaner(kind: str, required: bool, max_length: int) -> Cleaner:
+    clean = clean_free if kind == FREE else clean_line
+
+    def run(field: str, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        return clean(field, value, required=required, max_length=max_length)
+
+    return run
+
+
+def _date_cleaner(field: str, value: Any) -> Any:
+    if isinstance(value, datetime):
+        plausible_instant(field, value)
+    elif isinstance(value, date):
+        plausible_date(field, value)
+    return value
+
+
+def _cleaner(info: Any) -> Cleaner | None:
+    """How to clean a value of this msgspec type, or None when there is nothing to do."""
+    extra: dict[str, Any] = {}
+    if isinstance(info, msgspec.inspect.Metadata):
+        extra = info.extra or {}
+        info = info.type
+    if isinstance(info, msgspec.inspect.StrType):
+        kind = extra.get(TEXT, LINE)
+        if kind == SECRET:
+            return None
+        limit = info.max_length if info.max_length is not None else MAX_TEXT_LENGTH
+        return _text_cleaner(kind, bool(info.min_length), limit)
+    if isinstance(info, msgspec.inspect.DateType | msgspec.inspect.DateTimeType):
+        return _date_cleaner
+    if isinstance(info, msgspec.inspect.UnionType):
+        found = [c for c in map(_cleaner, info.types) if c is not None]
+        return found[0] if found else None
+    if isinstance(info, msgspec.inspect.ListType):
+        item = _cleaner(info.item_type)
+        if item is None:
+            return None
+        return lambda field, values: (
+            [item(field, v) for v in values] if isinstance(values, list) else values
+        )
+    return None
+
+
+@cache
+def _cleaners(cls: type) -> tuple[tuple[str, Cleaner], ...]:
+    info = msgspec.inspect.type_info(cls)
+    assert isinstance(info, msgspec.inspect.StructType)
+    pairs = ((f.name, _cleaner(f.type)) for f in info.fields)
+    return tuple((name, c) for name, c in pairs if c is not None)
+
+
+class Body(msgspec.Struct, forbid_unknown_fields=True):
+    """Base of every request body: unknown fields refused, the text and date rules applied."""
+
+    def __post_init__(self) -> None:
+        for name, clean in _cleaners(type(self)):
+            try:
+                setattr(self, name, clean(name, getattr(self, name)))
+            except ValidationError as error:
+                raise ValueError(f"{name}: {error.message}") from None
+
+
+def plausible_instant(field: str, instant: datetime) -> datetime:
+    """An instant whose calendar date, in any offset, is a plausible one."""
+    plausible_date(field, instant.date())
+    return instant
+
+
+# ------------------------------------------------------------- the bytes
+
+
+class InputRejectedError(Exception):
+    def __init__(self, status: int, title: str, detail: str, reason: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.reason = reason
+
+
+def _bad(detail: str, reason: str) -> InputRejectedError:
+    return InputRejectedError(422, "Ugyldig forespørsel", detail, reason)
+
+
+def _has_controls(text: str) -> bool:
+    return any(unicodedata.category(ch) in ("Cc", "Cs") for ch in text)
+
+
+def check_path(path: str) -> None:
+    if _has_controls(path):
+        raise InputRejectedError(
+            400, "Ugyldig adresse", "The address contains characters that are not allowed", "path"
+        )
+
+
+def _query_pairs(raw: bytes) -> list[tuple[str, str]]:
+    """The query's (key, value) pairs, decoded as strict UTF-8 (parse_qsl would replace)."""
+    pairs = []
+    for part in raw.split(b"&"):
+        if not part:
+            continue
+        key, _, value = part.partition(b"=")
+        try:
+            pairs.append(
+                (
+                    unquote_to_bytes(key.replace(b"+", b" ")).decode("utf-8"),
+                    unquote_to_bytes(value.replace(b"+", b" ")).decode("utf-8"),
+                )
+            )
+        except UnicodeDecodeError:
+            raise _bad("The query is not valid UTF-8", "query") from None
+    return pairs
+
+
+def clean_query(raw: bytes) -> bytes:
+    """The query string with every value under the one-line text rule, re-encoded."""
+    if not raw:
+        return raw
+    cleaned = []
+    for key, value in _query_pairs(raw):
+        if len(value) > MAX_QUERY_VALUE_LENGTH or _has_controls(key):
+            raise _bad(f"The query parameter {key[:40]!r} is not allowed", "query")
+        try:
+            clean = clean_line(key, value, required=False, max_length=MAX_QUERY_VALUE_LENGTH)
+        except ValidationError as error:
+            raise _bad(f"{key[:40]}: {error.message}", "query") from None
+        cleaned.append((key, clean))
+    return urlencode(cleaned).encode("ascii")
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise _bad(f"The key {key[:40]!r} appears twice", "duplicate_key")
+        result[key] = value
+    return result
+
+
+def _integer(digits: str) -> int:
+    if len(digits.lstrip("-")) > MAX_INTEGER_DIGITS:
+        raise _bad("A number is too large", "number")
+    return int(digits)
+
+
+def _decimal(text: str) -> float:
+    if len(text) > 40:
+        raise _bad("A number is too long", "number")
+    return float(text)
+
+
+def _constant(name: str) -> Any:
+    raise _bad(f"{name} is not a number JSON allows", "number")
+
+
+def _depth(value: Any) -> int:
+    if not isinstance(value, dict | list):
+        return 0
+    deepest, level = 0, [(value, 1)]
+    while level:
+        item, depth = level.pop()
+        deepest = max(deepest, depth)
+        if depth > MAX_DEPTH:
+            return depth
+        children = (
+            item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        )
+        level.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return deepest
+
+
+def check_json(body: bytes) -> None:
+    """Refuse a body that is not strict UTF-8 JSON within our limits."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _bad("The body is not valid UTF-8", "utf8") from None
+    try:
+        value = json.loads(
+            text,
+            object_pairs_hook=_no_duplicates,
+            parse_int=_integer,
+            parse_float=_decimal,
+            parse_constant=_constant,
+        )
+    except RecursionError:
+        raise _bad(f"The body is nested more than {MAX_DEPTH} deep", "depth") from None
+    except ValueError as error:  # json.JSONDecodeError included
+        if isinstance(error, UnicodeError):
+            raise _bad("The body is not valid UTF-8", "utf8") from None
+        raise _bad("The body is not valid JSON", "json") from None
+    if _depth(value) > MAX_DEPTH:
+        raise _bad(f"The body is nested more than {MAX_DEPTH} deep", "depth")
+
+
+def _content_type(scope: Scope) -> tuple[str, str]:
+    """(media type, charset) from the request's Content-Type header."""
+    for name, value in scope["headers"]:
+        if name.lower() == b"content-type":
+            parts = value.decode("latin-1").split(";")
+            media = parts[0].strip().lower()
+            charset = ""
+            for param in parts[1:]:
+                key, _, val = param.partition("=")
+                if key.strip().lower() == "charset":
+                    charset = val.strip().strip('"').lower()
+            return media, charset
+    return "", ""
+
+
+def _declares_body(scope: Scope) -> bool:
+    for name, value in scope["headers"]:
+        lowered = name.lower()
+        if lowered == b"content-length" and value.strip() not in (b"0", b""):
+            return True
+        if lowered == b"transfer-encoding":
+            return True
+    return False
+
+
+def _problem(error: InputRejectedError) -> tuple[HTTPResponseStartEvent, bytes]:
+    body = {
+        "type": f"/problems/{error.status}",
+        "title": error.title,
+        "status": error.status,
+        "detail": error.detail,
+    }
+    start: HTTPResponseStartEvent = {
+        "type": "http.response.start",
+        "status": error.status,
+        "headers": [(b"content-type", b"application/problem+json")],
+    }
+    return start, json.dumps(body, ensure_ascii=False).encode()
+
+
+class InputEdgeMiddleware:
+    """Refuses malformed paths, queries and JSON bodies before litestar sees them."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP:
+            await self.app(scope, receive, send)
+            return
+        try:
+            check_path(scope["path"])
+            scope["query_string"] = clean_query(scope.get("query_string", b""))
+            if scope["method"] in BODY_METHODS and scope["path"].startswith(API_PREFIX):
+                receive = await self._checked_body(scope, receive)
+        except InputRejectedError as error:
+            log.info("input_validation_fail", reason=error.reason, status=error.status)
+            start, body = _problem(error)
+            await send(start)
+            await send({"type": "http.response.body", "body": body, "more_body": False})
+            return
+        await self.app(scope, receive, send)
+
+    async def _checked_body(self, scope: Scope, receive: Receive) -> Receive:
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                break  # the client went away; litestar will see the same
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                raise InputRejectedError(
+                    413, "For stor forespørsel", "The body is too large", "size"
+                )
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        if body or _declares_body(scope):
+            media, charset = _content_type(scope)
+            if media not in JSON_TYPES or charset not in ("", "utf-8"):
+                raise InputRejectedError(
+                    415,
+                    "Feil innholdstype",
+                    "Send the body as application/json",
+                    "content_type",
+                )
+            check_json(body)
+        replayed = False
+
+        async def replay() -> ReceiveMessage:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                event: HTTPRequestEvent = {
+                    "type": "http.request",
+                    "body": body,
+                    "more_body": False,
+                }
+                return event
+            return await receive()
+
+        return replay
