@@ -112,7 +112,7 @@ def test_a_request_is_logged_once_with_its_shape_and_none_of_its_secrets(
     [access] = [line for line in lines(stream) if line["event"] == "http_request"]
     assert access["request_id"] == response.headers["x-request-id"]
     assert access["method"] == "POST"
-    assert access["path"] == f"/api/v1/plans/{plan_id}/notes"
+    assert access["path"] == "/api/v1/plans/{plan_id}/notes"  # the route, never the raw path
     assert access["path_params"] == {"plan_id": str(plan_id)}
     assert access["status"] == 201
     assert access["duration_ms"] >= 0
@@ -184,8 +184,8 @@ def test_unmatched_requests_are_logged_too(client: TestClient[Litestar]) -> None
         client.delete(f"/api/v1/plans/{uuid4()}/notes")
     access = [line for line in lines(stream) if line["event"] == "http_request"]
     assert [(a["method"], a["path"], a["status"]) for a in access] == [
-        ("GET", "/no/such/page", 404),
-        ("DELETE", access[1]["path"], 405),
+        ("GET", "(no route)", 404),
+        ("DELETE", "(no route)", 405),
     ]
     assert "Ola" not in stream.getvalue()
 

@@ -17,8 +17,11 @@ The access log is our own `RequestLogMiddleware`, not litestar's `StructlogPlugi
   field tuples fixes that, but leaves the three points above.
 
 The middleware logs exactly one `http_request` line per request with method,
-path, path parameters, status and duration, never the query string (it may hold
-names), headers, cookies or bodies. Like `SecurityHeadersMiddleware`, it wraps
+the route's template as `path` (`/api/v1/plans/{plan_id:uuid}`; "(no route)"
+when nothing matched), path parameters, status and duration, never the raw path
+(a reset link's token is in it), the query string (it may hold names), headers,
+cookies or bodies. Every value of every line has its control and
+text-direction characters escaped (`escape_controls`). Like `SecurityHeadersMiddleware`, it wraps
 litestar's whole ASGI handler so that unmatched requests are covered.
 """
 
@@ -73,6 +76,8 @@ _ROUTED_LOGGERS: dict[str, int] = {
 ROUTED_LOGGERS = tuple(_ROUTED_LOGGERS)
 
 _VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9-]{8,64}")
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+UNMATCHED = "(no route)"
 access_log = structlog.get_logger("stafett.web.access")
 
 
@@ -99,6 +104,22 @@ def redact_secrets(_logger: WrappedLogger, _method: str, event_dict: EventDict) 
     return {k: REDACTED if _is_secret(k) else _redact(v) for k, v in event_dict.items()}
 
 
+def _escape(value: Any) -> Any:
+    if isinstance(value, str):
+        return _CONTROLS.sub(lambda m: f"\\u{ord(m.group()):04x}", value)
+    if isinstance(value, Mapping):
+        return {_escape(k): _escape(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_escape(v) for v in value)
+    return value
+
+
+def escape_controls(_logger: WrappedLogger, _method: str, event_dict: EventDict) -> EventDict:
+    """Write control and text-direction characters as `\\uXXXX`, so no value can forge a
+    line, hide text or reorder what a reader sees, whichever renderer prints it."""
+    return {k: _escape(v) for k, v in event_dict.items()}
+
+
 def configure_logging(
     *, json_lines: bool, stream: TextIO | None = None, level: int = logging.INFO
 ) -> None:
@@ -115,6 +136,7 @@ def configure_logging(
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True, key="ts"),
         redact_secrets,
+        escape_controls,
     ]
     target = stream if stream is not None else sys.stderr
     renderer: list[Processor] = (
@@ -180,7 +202,7 @@ class RequestLogMiddleware:
             await self.app(scope, receive, send)
             return
         request_id = request_id_from(scope)
-        method, path = scope["method"], scope["path"]
+        method = scope["method"]
         status = 500  # unless the app gets as far as starting a response
         started = time.perf_counter()
 
@@ -205,7 +227,7 @@ class RequestLogMiddleware:
                 access_log.info(
                     "http_request",
                     method=method,
-                    path=path,
+                    path=scope.get("path_template", UNMATCHED),
                     path_params={k: str(v) for k, v in scope.get("path_params", {}).items()},
                     status=status,
                     duration_ms=round((time.perf_counter() - started) * 1000, 1),
