@@ -8,13 +8,21 @@ each refusal of a logged-in caller is logged as `authz_fail`.
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import structlog
 from structlog.testing import capture_logs
 
-from stafett.aggregates.policy import Action, Denial, Standing, decide
+from stafett.aggregates.policy import (
+    AccountAction,
+    Action,
+    Denial,
+    Standing,
+    account_may,
+    decide,
+)
 from stafett.aggregates.values import FULL_RIGHTS, Access, Rights, Section
 from tests.e2e.conftest import Web
 
@@ -259,7 +267,22 @@ class Matrix:
         }
 
     def fresh(self, state: str) -> Fixture:
-        """A new plan in `state`, made through the API by its coordinator."""
+        """A new plan in `state`, made through the API by its coordinator.
+
+        An expired consent is made the way it happens: the plan is made the day
+        before, under a consent that runs out that day (a renewal that has already
+        run out is refused).
+        """
+        lapsing = state == "expired consent"
+        if lapsing:
+            self.web.clock.advance(-timedelta(days=1))
+        try:
+            return self._fresh(state)
+        finally:
+            if lapsing:
+                self.web.clock.advance(timedelta(days=1))
+
+    def _fresh(self, state: str) -> Fixture:
         self.act_as("kari")
         created = self.send("POST", PLANS, self._plan_body("Matrise-plan", owner="ola"))
         assert created.status_code == 201, created.text
@@ -297,7 +320,7 @@ class Matrix:
             "POST", f"{plan}/messages", {"to": "all", "subject": "Om", "body": "Fortrolig melding"}
         )
         assert sent.status_code == 201, sent.text
-        if state == "expired consent":  # renewed with a consent that ran out yesterday
+        if state == "expired consent":  # renewed with a consent that runs out today (03-01)
             lapsed = {"given_by": "Mor", "given_on": "2026-01-01", "expires_on": "2026-03-01"}
             renewed = self.send("PUT", f"{plan}/consent", lapsed | {"scope": "Alt"})
             assert renewed.status_code == 200, renewed.text
@@ -335,6 +358,8 @@ def expected(identity: Identity, route: Route, state: str) -> int | None:
 
 
 ACCOUNT_ROUTES = ("plan list", "reports", "directory")
+# The account roles each identity is created with (Matrix.__init__).
+ACCOUNT_ROLES = {"kari": ("coordinator",), "olga": ("org_admin",), "aud": ("auditor",)}
 
 
 def check_account_routes(
@@ -358,11 +383,16 @@ def check_account_routes(
     shown = listed.status_code == 200 and plan_id in {row["id"] for row in listed.json()}
     if listed.status_code != 200 or shown != opens:
         mismatches.append(f"{where} · plan list: expected shown={opens}, got {listed.text}")
-    want_reports = 200 if identity.name == "olga" else 403  # organisation admins only
-    if reports.status_code != want_reports:
-        mismatches.append(f"{where} · reports: expected {want_reports}, got {reports.status_code}")
-    if directory.status_code != 200:
-        mismatches.append(f"{where} · directory: expected 200, got {directory.status_code}")
+    roles = ACCOUNT_ROLES.get(identity.name, ())
+    for name, answer, action in (
+        ("reports", reports, AccountAction.READ_REPORTS),
+        ("directory", directory, AccountAction.SEARCH_DIRECTORY),
+    ):
+        want = 200 if account_may(action, roles) else 403
+        if answer.status_code != want:
+            mismatches.append(f"{where} · {name}: expected {want}, got {answer.status_code}")
+        if want == 403 and "Ola" in answer.text:
+            mismatches.append(f"{where} · {name}: a refusal names a person: {answer.text}")
     return len(ACCOUNT_ROUTES)
 
 

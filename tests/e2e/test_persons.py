@@ -118,6 +118,7 @@ def test_a_person_who_restricts_search_still_finds_themself(web: Web) -> None:
             restrict_search=True,
         ),
         otp_channel=OtpChannel.EMAIL,
+        is_coordinator=True,
     )
     web.login("sigrid")
     assert [p["person_id"] for p in search(web, "Sigrid Skjermet")] == [str(me)]

@@ -19,6 +19,7 @@ plan without it (the plan is opened to them first; consent is what lets others
 in), but content writes need valid consent from everyone.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 
@@ -177,6 +178,36 @@ def _at_least(have: Access, need: Access) -> bool:
     return order.index(have) >= order.index(need)
 
 
+class AccountRole(Enum):
+    """What an account may do outside any one plan; the values are `Principal.roles`."""
+
+    COORDINATOR = "coordinator"  # may create plans, and so coordinate them
+    ORG_ADMIN = "org_admin"  # organisation administrator
+    AUDITOR = "auditor"
+
+
+class AccountAction(Enum):
+    CREATE_PLAN = "create_plan"
+    SEARCH_DIRECTORY = "search_directory"  # find people by name to add them to a plan
+    READ_REPORTS = "read_reports"  # the organisation's plan reports
+
+
+# Account actions and the roles that may take them; an action with no row is refused.
+# The directory is for those who add people to plans: parents, youth and providers
+# never search it, so they cannot look up anyone's contact details.
+ACCOUNT_RULES: dict[AccountAction, frozenset[AccountRole]] = {
+    AccountAction.CREATE_PLAN: frozenset({AccountRole.COORDINATOR}),
+    AccountAction.SEARCH_DIRECTORY: frozenset({AccountRole.COORDINATOR, AccountRole.ORG_ADMIN}),
+    AccountAction.READ_REPORTS: frozenset({AccountRole.ORG_ADMIN}),
+}
+
+
+def account_may(action: AccountAction, roles: Iterable[str]) -> bool:
+    """Whether an account holding `roles` (their values) may take `action`."""
+    allowed = ACCOUNT_RULES.get(action, frozenset())
+    return any(role.value in roles for role in allowed)
+
+
 def as_markdown() -> str:
     """The table as a page for people (docs/policy.md is this output)."""
     lines = [
@@ -201,6 +232,9 @@ def as_markdown() -> str:
         lines.append(f"| {part} | {field} | {', '.join(sorted(s.value for s in standings_))} |")
     lines += ["", "| content part | governed by the right on |", "| --- | --- |"]
     lines += [f"| {part} | {section.value} |" for part, section in PART_SECTION.items()]
+    lines += ["", "| account action (outside any plan) | account roles |", "| --- | --- |"]
+    for action, roles in ACCOUNT_RULES.items():
+        lines.append(f"| {action.value} | {', '.join(sorted(r.value for r in roles))} |")
     return "\n".join(lines) + "\n"
 
 

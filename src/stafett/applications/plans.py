@@ -372,6 +372,9 @@ class PlanApplication(Application[UUID]):
         expected_version: int | None = None,
     ) -> CommandResult:
         participant_id = uuid4()
+        # Membership first: nobody learns whether a person id exists, and nothing is
+        # registered in the directory, unless they may manage this plan's group.
+        self.authorize(plan_id, by=by, action=Action.MANAGE)
 
         def add(person_id: UUID) -> CommandResult:
             return self._command(

@@ -17,6 +17,7 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 
+from stafett.aggregates.policy import AccountAction, account_may
 from stafett.applications.accounts import AccountService, Principal
 from stafett.web.state import ACCOUNTS
 
@@ -28,10 +29,13 @@ log = structlog.get_logger(__name__)
 
 
 class Policy(Enum):
+    """A route's gate. Account-level gates are rows of the policy table (`ACCOUNT_RULES`)."""
+
     PUBLIC = "public"  # login steps, health, password reset
     AUTHENTICATED = "authenticated"  # any logged-in person; plan rules decide the rest
-    COORDINATOR = "coordinator"  # account may create plans
-    ORG_ADMIN = "org_admin"  # organisation reports
+    CREATE_PLAN = AccountAction.CREATE_PLAN
+    SEARCH_DIRECTORY = AccountAction.SEARCH_DIRECTORY
+    READ_REPORTS = AccountAction.READ_REPORTS
 
 
 def policy(kind: Policy) -> dict[str, Any]:
@@ -45,7 +49,7 @@ async def policy_guard(
     if connection.url.path.startswith(SCHEMA_PREFIX) and kind is None:
         return  # the OpenAPI routes, mounted in development only (create_app)
     if not isinstance(kind, Policy):
-        log.error("authz_fail", reason="route without policy", path=connection.url.path)
+        log.error("authz_fail", reason="route without policy", path=_route(connection))
         raise PermissionDeniedException("Ikke tillatt")
     if kind is Policy.PUBLIC:
         if connection.scope.get("method") == "POST" and connection.url.path.startswith(
@@ -60,13 +64,15 @@ async def policy_guard(
     principal = await anyio.to_thread.run_sync(accounts.authenticate, token)
     if principal is None:
         raise NotAuthorizedException("Du må logge inn")
-    refused = (kind is Policy.COORDINATOR and not principal.is_coordinator) or (
-        kind is Policy.ORG_ADMIN and not principal.is_org_admin
-    )
-    if refused:
-        log.info("authz_fail", actor=str(principal.person_id), path=connection.url.path)
+    if isinstance(kind.value, AccountAction) and not account_may(kind.value, principal.roles):
+        log.info("authz_fail", actor=str(principal.person_id), path=_route(connection))
         raise PermissionDeniedException("Ikke tillatt")
     connection.state[PRINCIPAL] = principal
+
+
+def _route(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    """The route's template for logs: the raw path may hold a token (a reset link)."""
+    return str(connection.scope.get("path_template", "(no route)"))
 
 
 def provide_principal(request: Request[Any, Any, Any]) -> Principal:

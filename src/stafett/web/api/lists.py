@@ -129,7 +129,7 @@ class ReportController(Controller):
     dependencies = _dependencies
     tags = ["reports"]  # noqa: RUF012
 
-    @get("/", sync_to_thread=True, opt=policy(Policy.ORG_ADMIN))
+    @get("/", sync_to_thread=True, opt=policy(Policy.READ_REPORTS))
     def reports(
         self,
         *,

@@ -1,5 +1,10 @@
 """The person directory (product item 9): find anyone in the municipality by name.
 
+Only those who add people to plans search it: coordinators and organisation
+administrators (`Policy.SEARCH_DIRECTORY`, a row of the policy table). Anyone
+else gets 403 before the search runs, whatever the name, so they learn nothing,
+not even whether a name exists. A search needs two visible characters.
+
 Only fields that are visible across plans are answered: name, workplace, position,
 e-mail, and phone and mobile unless the person hid them (an empty string then, the
 same as no number, so a hidden number cannot be told from a missing one). Birth date
@@ -19,6 +24,7 @@ from litestar.params import QueryParameter
 
 from stafett.aggregates.errors import ValidationError
 from stafett.aggregates.person import Person
+from stafett.aggregates.text import visible_length
 from stafett.applications.accounts import Principal
 from stafett.applications.plans import PlanApplication
 from stafett.web.auth import Policy, policy, provide_principal
@@ -62,7 +68,7 @@ class PersonController(Controller):
         "principal": Provide(provide_principal, sync_to_thread=False),
     }
     tags = ["directory"]  # noqa: RUF012
-    opt = policy(Policy.AUTHENTICATED)
+    opt = policy(Policy.SEARCH_DIRECTORY)
 
     @get("", sync_to_thread=True)
     def search(
@@ -75,8 +81,8 @@ class PersonController(Controller):
         ],
     ) -> list[PersonOut]:
         """People whose name contains every word of `name`, by last name; at most 50."""
-        if len(name.strip()) < MIN_NAME_LENGTH:
-            raise ValidationError("name", f"must be at least {MIN_NAME_LENGTH} characters")
+        if visible_length(name) < MIN_NAME_LENGTH:
+            raise ValidationError("name", f"needs {MIN_NAME_LENGTH} visible characters or more")
         found = [
             directory_entry(p)
             for p in plans.find_persons(name)

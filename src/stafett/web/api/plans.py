@@ -394,7 +394,7 @@ class PlanController(PlanListRoutes, Controller):
             short_name=data.short_name,
             start_date=data.start_date,
             end_date=data.end_date,
-            owner=_person(data.owner, "owner"),
+            owner=_person(data.owner),
             consent=_consent(data.consent),
         )
         caught_up(result)
@@ -417,7 +417,7 @@ class PlanController(PlanListRoutes, Controller):
         result = plans.add_participant(
             plan_id,
             by=principal.person_id,
-            person=_person(data.person, "person"),
+            person=_person(data.person),
             role=Role(data.role),
             responsibility=data.responsibility,
             rights=_rights(data.rights) if data.rights is not None else None,
