@@ -189,6 +189,10 @@ def _serve(settings: Settings, host: str, port: int) -> int:
             log_config=None,
             access_log=False,
             server_header=False,
+            # X-Forwarded-For only from the configured proxies (uvicorn would trust
+            # loopback by default): the client address is what the rate limits count.
+            proxy_headers=bool(settings.trusted_proxies),
+            forwarded_allow_ips=list(settings.trusted_proxies) or None,
         )
     return 0
 

@@ -1,5 +1,6 @@
 """All configuration, read from STAFETT_* environment variables in one place."""
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
@@ -41,6 +42,9 @@ class Settings:
     sms_gateway_token: str | None = None
     mail_from: str = "Stafett <ikke-svar@stafett.invalid>"
     public_url: str = "http://127.0.0.1:8000"
+    # Addresses (or networks) of reverse proxies whose X-Forwarded-For is believed;
+    # none by default, so a client cannot choose the address its limits count.
+    trusted_proxies: tuple[str, ...] = ()
 
     @property
     def is_development(self) -> bool:
@@ -68,6 +72,7 @@ class Settings:
             sms_gateway_token=env.get("STAFETT_SMS_GATEWAY_TOKEN") or None,
             mail_from=env.get("STAFETT_MAIL_FROM", cls.mail_from),
             public_url=env.get("STAFETT_PUBLIC_URL", cls.public_url),
+            trusted_proxies=_networks(env.get("STAFETT_TRUSTED_PROXIES", "")),
         )
         if environment == "production":
             missing = [n for n in SECRET_NAMES if not env.get(n)]
@@ -147,6 +152,21 @@ class Settings:
         else:
             raise SettingsError("STAFETT_DATABASE_URL must start with sqlite:// or postgresql://")
         return env
+
+
+def _networks(value: str) -> tuple[str, ...]:
+    """Comma-separated IP addresses or networks (CIDR), each checked."""
+    found = []
+    for item in (part.strip() for part in value.split(",")):
+        if not item:
+            continue
+        try:
+            found.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError:
+            raise SettingsError(
+                f"STAFETT_TRUSTED_PROXIES: {item!r} is not an IP address or network"
+            ) from None
+    return tuple(found)
 
 
 def _secrets(env: Mapping[str, str]) -> Secrets:
