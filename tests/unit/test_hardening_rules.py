@@ -96,9 +96,7 @@ def test_replaying_a_close_and_reopen_gives_back_the_planned_end_date() -> None:
 @pytest.mark.parametrize("born", [date(1899, 12, 31), date(1, 1, 1)])
 def test_a_birth_date_before_1900_is_refused(born: date) -> None:
     with pytest.raises(ValidationError) as refused:
-        PersonDetails(first_name="Ola", last_name="Gammel", birth_date=born).validated(
-            today=TODAY
-        )
+        PersonDetails(first_name="Ola", last_name="Gammel", birth_date=born).validated(today=TODAY)
     assert refused.value.field == "birth_date"
 
 

@@ -11,8 +11,8 @@ Two parts, so that no handler, and no route, carries its own checks:
   Infinity (else 422). Nothing reaches a handler that breaks these.
 - `Body`, the base of every request struct: once msgspec has decoded one, its
   `__post_init__` applies the text rule of `stafett.aggregates.text` to each
-  text field (one-line unless the field's type says free text; secrets are left
-  alone) and keeps dates between 1900 and 2199 (`plausible_date`). A refusal
+  text field (one-line unless the field's type says free text; a secret only
+  refuses control characters) and keeps dates between 1900 and 2199 (`plausible_date`). A refusal
   is a msgspec validation error, which litestar answers 400 and our error table
   turns into a 422 problem.
 """
@@ -78,6 +78,14 @@ def _text_cleaner(kind: str, required: bool, max_length: int) -> Cleaner:
     return run
 
 
+def _secret_cleaner(field: str, value: Any) -> Any:
+    """Passwords and codes are not normalised here (the password rule does that),
+    but no printable secret holds a control character."""
+    if isinstance(value, str) and _has_controls(value):
+        raise ValidationError(field, "must not contain control characters")
+    return value
+
+
 def _date_cleaner(field: str, value: Any) -> Any:
     if isinstance(value, datetime):
         plausible_instant(field, value)
@@ -95,7 +103,7 @@ def _cleaner(info: Any) -> Cleaner | None:
     if isinstance(info, msgspec.inspect.StrType):
         kind = extra.get(TEXT, LINE)
         if kind == SECRET:
-            return None
+            return _secret_cleaner
         limit = info.max_length if info.max_length is not None else MAX_TEXT_LENGTH
         return _text_cleaner(kind, bool(info.min_length), limit)
     if isinstance(info, msgspec.inspect.DateType | msgspec.inspect.DateTimeType):
@@ -133,7 +141,8 @@ class Body(msgspec.Struct, forbid_unknown_fields=True):
 
 
 def plausible_instant(field: str, instant: datetime) -> datetime:
-    """An instant whose calendar date, in any offset, is a plausible one."""
+    """An instant whose calendar date is a plausible one (so converting it cannot overflow);
+    for query parameters, which litestar decodes without `Body`."""
     plausible_date(field, instant.date())
     return instant
 

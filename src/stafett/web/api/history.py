@@ -23,6 +23,7 @@ from stafett.applications.accounts import Principal
 from stafett.applications.plans import PlanApplication
 from stafett.applications.results import PlanView
 from stafett.web.auth import Policy, policy, provide_principal
+from stafett.web.edge import MAX_VERSION, plausible_instant
 from stafett.web.state import provide_access_log, provide_plans
 
 log = structlog.get_logger(__name__)
@@ -102,9 +103,11 @@ class HistoryController(Controller):
         principal: NamedDependency[Principal],
         plan_id: FromPath[UUID],
         as_of: FromQuery[datetime | None] = None,
-        version: Annotated[int | None, QueryParameter(ge=1)] = None,
+        version: Annotated[int | None, QueryParameter(ge=1, le=MAX_VERSION)] = None,
     ) -> PlanView:
         """The plan as it stood at `as_of` (an instant with offset) or at `version`."""
+        if as_of is not None:
+            plausible_instant("as_of", as_of)
         standing = require_history_reader(plans, plan_id, principal)
         view = plans.plan_as_of(plan_id, version=version, at=as_of)
         record_read(
