@@ -36,6 +36,7 @@ bench: $(STAMP) ## Benchmarks (SQLite and PostgreSQL); figures to stdout and var
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.login
 	$(BIN)/python -m bench.projection
+	$(BIN)/python -m bench.plan_view
 
 docs: $(STAMP) ## Regenerate docs/policy.md from the policy table
 	$(BIN)/python -m stafett.aggregates.policy > docs/policy.md

@@ -62,3 +62,20 @@ def test_projection_bench_on_sqlite_reports_every_figure(
     for _, key, _ in projection.ROWS:
         assert figures[key] > 0, key
     assert "projection catch-up, events/s" in capsys.readouterr().out
+
+
+def test_plan_view_bench_on_sqlite_reports_every_figure(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bench import plan_view
+
+    out = tmp_path / "results.json"
+    tiny = plan_view.Sizes(goals=3, comments=10, runs=2)
+
+    assert plan_view.main(["--quick", "--only", "sqlite", "--out", str(out)], quick_sizes=tiny) == 0
+
+    figures = json.loads(out.read_text())["plan_view"]["sqlite"]
+    for key in ("load_ms", "view_coordinator_ms", "view_relative_without_goals_ms"):
+        assert figures[key]["median_ms"] > 0, key
+    assert figures["sizes"] == {"goals": 3, "comments": 10, "runs": 2}
+    assert "view as coordinator" in capsys.readouterr().out
