@@ -564,7 +564,7 @@ def test_the_coordinator_adds_a_provider(group: Group) -> None:
         rights=Rights(),
     )
     assert group.plan.state.participants[pid].role is Role.PROVIDER
-    assert group.plan.role_of(group.plan.state.participants[pid]) is Role.PROVIDER
+    assert group.plan.state.role_of(group.plan.state.participants[pid]) is Role.PROVIDER
 
 
 @pytest.mark.parametrize("member", ["coordinator", "owner", "relative", "provider"])

@@ -29,7 +29,6 @@ from stafett.aggregates.logs import AppendOnlyLog
 from stafett.aggregates.policy import Action, Denial, Standing, decide
 from stafett.aggregates.values import (
     FULL_RIGHTS,
-    Access,
     Activity,
     ActivityStatus,
     ArchiveRecord,
@@ -122,6 +121,28 @@ class PlanState:
             if participant.person_id == person_id and participant.active:
                 return participant
         return None
+
+    # Who someone is in the plan, decided here only: the commands, the permitted
+    # view and the history routes all ask these three.
+
+    def role_of(self, participant: Participant) -> Role:
+        """The participant's role, with the baton counted: the coordinator's is COORDINATOR."""
+        if participant.participant_id == self.coordinator_id:
+            return Role.COORDINATOR
+        return participant.role
+
+    def standing_of(self, person_id: UUID) -> tuple[Standing, Participant | None]:
+        """How a person stands towards this plan now (removed counts as outside)."""
+        participant = self.participant_of(person_id)
+        if participant is None:
+            return Standing.OUTSIDER, None
+        return Standing(self.role_of(participant).value), participant
+
+    def rights_of(self, participant: Participant) -> Rights:
+        """The rights in force: the coordinator's are always full."""
+        if participant.participant_id == self.coordinator_id:
+            return FULL_RIGHTS
+        return participant.rights
 
 
 _STATE_FIELDS = tuple(f.name for f in fields(PlanState))
@@ -472,19 +493,9 @@ class Plan(Aggregate):
             raise NotAParticipantError("the person is not in this plan group")
         return participant
 
-    def role_of(self, participant: Participant) -> Role:
-        if participant.participant_id == self.state.coordinator_id:
-            return Role.COORDINATOR
-        return participant.role
-
     def is_coordinator(self, person_id: UUID) -> bool:
         participant = self.state.participant_of(person_id)
         return participant is not None and (participant.participant_id == self.state.coordinator_id)
-
-    def access(self, participant: Participant, section: Section) -> Access:
-        if participant.participant_id == self.state.coordinator_id:
-            return Access.WRITE
-        return participant.rights.level(section)
 
     def _trigger(self, event_class: type[Event], at: datetime, by: Participant, **kw: Any) -> None:
         require_aware("at", at)
@@ -492,16 +503,9 @@ class Plan(Aggregate):
             event_class,
             timestamp=at,
             actor_id=by.person_id,
-            actor_role=self.role_of(by),
+            actor_role=self.state.role_of(by),
             **kw,
         )
-
-    def standing_of(self, person_id: UUID) -> tuple[Standing, Participant | None]:
-        """How a person stands towards this plan now (removed counts as outside)."""
-        participant = self.state.participant_of(person_id)
-        if participant is None:
-            return Standing.OUTSIDER, None
-        return Standing(self.role_of(participant).value), participant
 
     def permitted(
         self,
@@ -516,7 +520,7 @@ class Plan(Aggregate):
         Else the refusal as a domain error. Without `at`, consent is not asked (the
         actions that need it always come with their instant).
         """
-        standing, participant = self.standing_of(person_id)
+        standing, participant = self.state.standing_of(person_id)
         if at is not None:
             require_aware("at", at)
         decision = decide(
@@ -526,7 +530,7 @@ class Plan(Aggregate):
             plan_open=self.state.status is PlanStatus.OPEN,
             access=None
             if participant is None or section is None
-            else self.access(participant, section),
+            else self.state.rights_of(participant).level(section),
         )
         if decision.denial is not None or participant is None:
             raise _refusal(decision.denial, action, section)

@@ -1,19 +1,36 @@
-"""A reader's permitted view of one plan: the full plan filtered by the policy table.
+"""A reader's permitted view of one plan: built in one step from the plan's state.
 
 The filter runs on every read, on the plan's current state and the instant of the
 request, so a right taken away, a removal, a reset or an expired consent counts
 from the next request on (SEC-AC-05); nothing about rights is cached anywhere.
-A part the reader may not read is absent (None), not empty, so an API answer
+A part the reader may not read is absent (UNSET), not empty, so the answer
 carries no key for it (SEC-AC-04).
+
+The answer is the response itself (`PlanOut`, a msgspec struct the web layer
+returns as it is). Plan items are the frozen domain values, encoded as they are;
+comments and messages, the bulk of a long plan, are decoded from the plan's
+logs only when the reader may read them (decision 0003).
+
+A version of a plan never changes, so the JSON of its shared parts (goals,
+activities, calendar, minutes, and the comments a set of readable sections
+allows) is the same for every reader who may see them: `EncodedParts` keeps it,
+keyed by plan, version and part, and a later view embeds it as it is
+(`msgspec.Raw`) instead of encoding thousands of items again. Messages, which
+differ per reader, are always encoded anew.
 """
 
-from dataclasses import dataclass
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from datetime import date, datetime
-from typing import TypeVar
+from functools import partial
+from typing import TypeVar, cast
 from uuid import UUID
 
+import msgspec
+
 from stafett.aggregates.errors import ConsentNotValidError, NotAParticipantError
-from stafett.aggregates.plan import COMMENT_SECTION
+from stafett.aggregates.plan import COMMENT_SECTION, PlanState
 from stafett.aggregates.policy import (
     PART_SECTION,
     Action,
@@ -23,16 +40,15 @@ from stafett.aggregates.policy import (
     sees_field,
 )
 from stafett.aggregates.values import (
-    FULL_RIGHTS,
     Activity,
     ArchiveRecord,
     CalendarEntry,
     Comment,
+    CommentTarget,
     ConsentStatus,
     Goal,
     Message,
     Minutes,
-    Participant,
     PlanStatus,
     PlanType,
     Rights,
@@ -40,94 +56,107 @@ from stafett.aggregates.values import (
     Section,
     local_date,
 )
-from stafett.applications.results import PlanView
 
+ERASED = "(slettet person)"
 T = TypeVar("T")
+EMPTY = msgspec.Raw(b"[]")  # an empty part, kept so that finding it costs nothing either
 
 
-@dataclass(frozen=True, slots=True)
-class ConsentSeen:
-    given_by: str | None  # only the family and the coordinator see who gave it
+class ConsentOut(msgspec.Struct, omit_defaults=True):
     given_on: date
     expires_on: date
+    expires_in_days: int
     scope: str
     status: ConsentStatus
     valid_now: bool
+    given_by: str | msgspec.UnsetType = msgspec.UNSET  # the family and the coordinator
 
 
-@dataclass(frozen=True, slots=True)
-class MemberSeen:
+class MemberOut(msgspec.Struct, omit_defaults=True):
     participant_id: UUID
     person_id: UUID
+    name: str
     role: Role  # owner, relative or provider: the role in this plan, shown only inside it
     is_coordinator: bool
     responsibility: str  # plan-specific, shown only inside the plan
-    rights: Rights | None  # only the coordinator sees the rights of others
+    rights: Rights | msgspec.UnsetType = msgspec.UNSET  # one's own; others' for the coordinator
 
 
-@dataclass(frozen=True, slots=True)
-class Me:
+class MeOut(msgspec.Struct):
     participant_id: UUID
     standing: Standing
     rights: Rights  # in force (the coordinator's are always full)
-    readable: tuple[Section, ...]
-    writable: tuple[Section, ...]
+    readable: list[Section]
+    writable: list[Section]
 
 
-@dataclass(frozen=True, slots=True)
-class PermittedPlan:
-    plan_id: UUID
+class PlanOut(msgspec.Struct, omit_defaults=True):
+    """What one reader may see of a plan now; parts they may not read have no key."""
+
+    id: UUID
     version: int
     modified_at: datetime
-    plan_type: PlanType
+    type: PlanType
     short_name: str
     owner_person_id: UUID
+    owner_name: str
     start_date: date
     end_date: date | None
     status: PlanStatus
     closed_reason: str
-    consent: ConsentSeen
-    me: Me
-    participants: tuple[MemberSeen, ...]
+    consent: ConsentOut
+    me: MeOut
+    participants: list[MemberOut]
     archives: tuple[ArchiveRecord, ...]
-    goals: tuple[Goal, ...] | None
-    activities: tuple[Activity, ...] | None
-    calendar: tuple[CalendarEntry, ...] | None
-    minutes: tuple[Minutes, ...] | None
-    messages: tuple[Message, ...] | None
     comments: tuple[Comment, ...]  # only on items of readable sections
+    goals: tuple[Goal, ...] | msgspec.UnsetType = msgspec.UNSET
+    activities: tuple[Activity, ...] | msgspec.UnsetType = msgspec.UNSET
+    calendar: tuple[CalendarEntry, ...] | msgspec.UnsetType = msgspec.UNSET
+    minutes: tuple[Minutes, ...] | msgspec.UnsetType = msgspec.UNSET
+    messages: tuple[Message, ...] | msgspec.UnsetType = msgspec.UNSET  # sent or received
 
     @property
     def parts(self) -> tuple[str, ...]:
         """The parts this view carries, for the access log."""
         present = ["overview", "consent", "participants"]
-        present += [part for part in PART_SECTION if getattr(self, part) is not None]
+        present += [part for part in PART_SECTION if getattr(self, part) is not msgspec.UNSET]
         if self.comments:
             present.append("comments")
         return tuple(present)
 
 
-def standing_in(plan: PlanView, person_id: UUID) -> tuple[Standing, Participant | None]:
-    """How a person stands towards the plan now; removed participants are outsiders."""
-    for participant in plan.participants:
-        if participant.person_id == person_id and participant.active:
-            if participant.participant_id == plan.coordinator_participant_id:
-                return Standing.COORDINATOR, participant
-            return Standing(participant.role.value), participant
-    return Standing.OUTSIDER, None
+def people_in(state: PlanState) -> list[UUID]:
+    """The person ids a view names: the owner and the active plan group."""
+    return [state.owner_person_id, *(p.person_id for p in state.active_participants())]
 
 
-def permitted_view(plan: PlanView, person_id: UUID, *, now: datetime) -> PermittedPlan:
-    """What `person_id` may see of `plan` at `now`; refuses outsiders and lapsed readers."""
-    standing, me = standing_in(plan, person_id)
-    consent_valid = plan.consent.is_valid_on(local_date(now))
-    plan_open = plan.status is PlanStatus.OPEN
+def permitted_view(
+    plan_id: UUID,
+    version: int,
+    modified_at: datetime,
+    state: PlanState,
+    person_id: UUID,
+    *,
+    now: datetime,
+    names: Callable[[Iterable[UUID]], Mapping[UUID, str]],
+    encoded: "EncodedParts | None" = None,
+) -> PlanOut:
+    """What `person_id` may see of the plan at `now`; refuses outsiders and lapsed readers.
+
+    `names` looks up full names, asked only once the reader is let in. With
+    `encoded`, shared parts come from (or go into) that cache as embedded JSON.
+    """
+    standing, me = state.standing_of(person_id)
+    today = local_date(now)
+    consent = state.consent
+    consent_valid = consent.is_valid_on(today)
+    plan_open = state.status is PlanStatus.OPEN
     opened = decide(Action.OPEN, standing, consent_valid=consent_valid, plan_open=plan_open)
     if opened.denial is Denial.CONSENT:
         raise ConsentNotValidError("consent is not valid: the plan is closed to providers")
     if not opened.allowed or me is None:
         raise NotAParticipantError("not in this plan")
-    rights = FULL_RIGHTS if standing is Standing.COORDINATOR else me.rights
+    rights = state.rights_of(me)
 
     def may(action: Action, section: Section) -> bool:
         return decide(
@@ -138,63 +167,120 @@ def permitted_view(plan: PlanView, person_id: UUID, *, now: datetime) -> Permitt
             access=rights.level(section),
         ).allowed
 
-    readable = tuple(s for s in Section if may(Action.READ_SECTION, s))
-    writable = tuple(s for s in Section if may(Action.WRITE_SECTION, s))
+    readable = [s for s in Section if may(Action.READ_SECTION, s)]
+    writable = [s for s in Section if may(Action.WRITE_SECTION, s)]
+    named = names(people_in(state))
 
-    def part(name: str, items: tuple[T, ...]) -> tuple[T, ...] | None:
-        return items if PART_SECTION[name] in readable else None
+    def shared(part: str, variant: object, make: Callable[[], tuple[T, ...]]) -> tuple[T, ...]:
+        if encoded is None:
+            return make()
+        return encoded.get((plan_id, version, part, variant), make)
 
-    mine = me.participant_id
-    messages = part("messages", plan.messages)
-    if messages is not None:
-        messages = tuple(
-            m for m in messages if m.sender_participant_id == mine or mine in m.recipient_ids
-        )
-    return PermittedPlan(
-        plan_id=plan.plan_id,
-        version=plan.version,
-        modified_at=plan.modified_at,
-        plan_type=plan.plan_type,
-        short_name=plan.short_name,
-        owner_person_id=plan.owner_person_id,
-        start_date=plan.start_date,
-        end_date=plan.end_date,
-        status=plan.status,
-        closed_reason=plan.closed_reason,
-        consent=ConsentSeen(
-            given_by=plan.consent.given_by if sees_field(standing, "consent", "given_by") else None,
-            given_on=plan.consent.given_on,
-            expires_on=plan.consent.expires_on,
-            scope=plan.consent.scope,
-            status=plan.consent.status,
+    sees_rights = sees_field(standing, "participants", "rights")
+    out = PlanOut(
+        id=plan_id,
+        version=version,
+        modified_at=modified_at,
+        type=state.plan_type,
+        short_name=state.short_name,
+        owner_person_id=state.owner_person_id,
+        owner_name=named.get(state.owner_person_id, ERASED),
+        start_date=state.start_date,
+        end_date=state.end_date,
+        status=state.status,
+        closed_reason=state.closed_reason,
+        consent=ConsentOut(
+            given_on=consent.given_on,
+            expires_on=consent.expires_on,
+            expires_in_days=(consent.expires_on - today).days,
+            scope=consent.scope,
+            status=consent.status,
             valid_now=consent_valid,
+            given_by=consent.given_by
+            if sees_field(standing, "consent", "given_by")
+            else msgspec.UNSET,
         ),
-        me=Me(
-            participant_id=mine,
+        me=MeOut(
+            participant_id=me.participant_id,
             standing=standing,
             rights=rights,
             readable=readable,
             writable=writable,
         ),
-        participants=tuple(
-            MemberSeen(
+        participants=[
+            MemberOut(
                 participant_id=p.participant_id,
                 person_id=p.person_id,
+                name=named.get(p.person_id, ERASED),
                 role=p.role,
-                is_coordinator=p.participant_id == plan.coordinator_participant_id,
+                is_coordinator=p.participant_id == state.coordinator_id,
                 responsibility=p.responsibility,
-                rights=p.rights
-                if p.participant_id == mine or sees_field(standing, "participants", "rights")
-                else None,
+                rights=p.rights if p is me or sees_rights else msgspec.UNSET,
             )
-            for p in plan.participants
-            if p.active
-        ),
-        archives=plan.archives,
-        goals=part("goals", plan.goals),
-        activities=part("activities", plan.activities),
-        calendar=part("calendar", plan.calendar),
-        minutes=part("minutes", plan.minutes),
-        messages=messages,
-        comments=tuple(c for c in plan.comments if COMMENT_SECTION[c.on_kind] in readable),
+            for p in state.active_participants()
+        ],
+        archives=tuple(state.archives),
+        comments=shared("comments", tuple(readable), lambda: _comments(state, readable)),
     )
+    items: dict[str, Mapping[UUID, object]] = {
+        "goals": state.goals,
+        "activities": state.activities,
+        "calendar": state.calendar,
+        "minutes": state.minutes,
+    }
+    for part, section in PART_SECTION.items():
+        if section not in readable:
+            continue
+        if part == "messages":  # only those the reader sent or received
+            mine = me.participant_id
+            out.messages = tuple(
+                m
+                for m in state.messages
+                if m.sender_participant_id == mine or mine in m.recipient_ids
+            )
+        else:
+            setattr(out, part, shared(part, None, partial(tuple, items[part].values())))
+    return out
+
+
+def _comments(state: PlanState, readable: list[Section]) -> tuple[Comment, ...]:
+    """Comments on items of readable sections; the log is decoded only if some are."""
+    kinds = {kind for kind, section in COMMENT_SECTION.items() if section in readable}
+    if not kinds:
+        return ()
+    if len(kinds) == len(CommentTarget):
+        return tuple(state.comments)
+    return tuple(c for c in state.comments if c.on_kind in kinds)
+
+
+class EncodedParts:
+    """The encoded JSON of plan parts by (plan, version, part, variant), least recent out.
+
+    Bounded by total bytes; safe across threads. Entries never go stale: a new
+    event makes a new version, and so a new key.
+    """
+
+    def __init__(self, max_bytes: int = 32 * 1024 * 1024) -> None:
+        self.max_bytes = max_bytes
+        self._entries: OrderedDict[Hashable, msgspec.Raw] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, make: Callable[[], tuple[T, ...]]) -> tuple[T, ...]:
+        """The part's items as embedded JSON (typed as the items it stands for); an empty
+        part stays an empty tuple, so the view can tell it carries nothing."""
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+                return () if found is EMPTY else cast(tuple[T, ...], found)
+        items = make()
+        raw = msgspec.Raw(msgspec.json.encode(items)) if items else EMPTY
+        with self._lock:
+            if key not in self._entries:
+                self._entries[key] = raw
+                self._bytes += len(raw)
+            while self._bytes > self.max_bytes and self._entries:
+                _, dropped = self._entries.popitem(last=False)
+                self._bytes -= len(dropped)
+        return items if raw is EMPTY else cast(tuple[T, ...], raw)

@@ -62,7 +62,7 @@ from stafett.aggregates.values import (
     Role,
     local_date,
 )
-from stafett.applications.permitted import PermittedPlan, permitted_view
+from stafett.applications.permitted import EncodedParts, PlanOut, permitted_view
 from stafett.applications.results import (
     CommandResult,
     PersonNotFoundError,
@@ -108,6 +108,7 @@ class PlanApplication(Application[UUID]):
         super().__init__(env)
         self.clock = clock
         self._cache_lock = threading.Lock()
+        self.encoded_parts = EncodedParts()
         recorder = self.recorder
         if not isinstance(recorder, TimeIndexedSQLiteRecorder | TimeIndexedPostgresRecorder):
             msg = "PlanApplication needs a time-indexed recorder (APPLICATION_RECORDER_TOPIC)"
@@ -839,9 +840,19 @@ class PlanApplication(Application[UUID]):
         """The full plan; callers that show it to a person filter it (`read_plan`)."""
         return _view(self._load(plan_id))
 
-    def read_plan(self, plan_id: UUID, *, by: UUID) -> PermittedPlan:
+    def read_plan(self, plan_id: UUID, *, by: UUID) -> PlanOut:
         """What `by` may see of the plan now, by the policy table (`permitted.py`)."""
-        return permitted_view(self.get_plan(plan_id), by, now=self.clock())
+        plan = self._load(plan_id)
+        return permitted_view(
+            plan.id,
+            plan.version,
+            plan.modified_on,
+            plan.state,
+            by,
+            now=self.clock(),
+            names=self.person_names,
+            encoded=self.encoded_parts,
+        )
 
     def authorize(
         self, plan_id: UUID, *, by: UUID, action: Action, auditor: bool = False
@@ -865,7 +876,7 @@ class PlanApplication(Application[UUID]):
             if auditor and as_auditor.allowed:
                 return Standing.AUDITOR, None
             raise
-        standing, _ = plan.standing_of(by)
+        standing, _ = plan.state.standing_of(by)
         return standing, participant
 
     def today(self) -> date:
