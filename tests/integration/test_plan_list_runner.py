@@ -1,5 +1,6 @@
 """Running the plan-list projection: resume, the worker, its one-runner lock, rebuild."""
 
+import dataclasses
 import threading
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -11,6 +12,8 @@ from eventsourcing.persistence import StoredEvent, Tracking
 from eventsourcing.projection import ProjectionRunner
 
 from stafett.__main__ import main
+from stafett.aggregates.plan import Plan
+from stafett.aggregates.values import PlanType
 from stafett.applications.plans import PlanApplication
 from stafett.bootstrap import (
     AnotherRunnerError,
@@ -263,3 +266,47 @@ def test_on_sqlite_a_second_process_on_the_same_file_leaves_the_runner_to_the_fi
         assert "exactly one may run" in capsys.readouterr().err
     with services(settings) as again:  # the lock went with its holder
         assert again.plan_list_runner is not None
+
+
+def test_a_stored_event_with_a_nul_in_its_text_still_reaches_the_list(
+    plans: PlanApplication, view: PlanListView, settings: Settings
+) -> None:
+    """Text PostgreSQL cannot hold (older events, or ones written past the HTTP edge)."""
+    with plan_list_runner(settings.event_store_env()) as runner:
+        poisoned = make_group(plans, short_name="short\x00name")
+        later = make_group(plans, short_name="Etter")
+        runner.wait(plans.recorder.max_notification_id(), timeout=WAIT_SECONDS)
+    [row] = view.plans_for(poisoned.coordinator, today=plans.today())
+    assert (row.id, row.short_name) == (poisoned.plan_id, "short\ufffdname")
+    assert [r.short_name for r in view.plans_for(later.coordinator, today=plans.today())] == [
+        "Etter"
+    ]
+    assert plan_list_status(settings).lag == 0
+
+
+def test_a_stored_event_with_a_lone_surrogate_in_its_text_still_reaches_the_list(
+    plans: PlanApplication, view: PlanListView, settings: Settings, clock: ManualClock
+) -> None:
+    """Stored JSON may escape a lone surrogate, which no driver can encode as UTF-8."""
+    coordinator, owner = uuid4(), uuid4()
+    plan = Plan.create(
+        plan_id=uuid4(),
+        at=clock.now,
+        creator_person_id=coordinator,
+        creator_participant_id=uuid4(),
+        plan_type=PlanType.RELAY_LOG,
+        short_name="PLACEHOLDER",
+        owner_person_id=owner,
+        owner_participant_id=uuid4(),
+        start_date=START,
+        end_date=None,
+        consent=consent_for(START),
+    )
+    [stored] = [plans.mapper.to_stored_event(e) for e in plan.collect_events()]
+    assert b'"PLACEHOLDER"' in stored.state  # plain JSON: the test can write what it wants
+    state = stored.state.replace(b'"PLACEHOLDER"', b'"half \\udc80 a pair"')
+    plans.recorder.insert_events([dataclasses.replace(stored, state=state)])
+    with plan_list_runner(settings.event_store_env()) as runner:
+        runner.wait(plans.recorder.max_notification_id(), timeout=WAIT_SECONDS)
+    [row] = view.plans_for(coordinator, today=plans.today())
+    assert (row.id, row.short_name) == (plan.id, "half \ufffd a pair")

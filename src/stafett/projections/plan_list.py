@@ -17,12 +17,15 @@ Tables (docs/decisions/0007-plan-list-projection.md):
 - `planlist_visits`: when a person last opened a plan. It is written by the plan
   view, not derived from events, so a rebuild keeps it.
 
+Every value written to these tables passes through `storable`: text no engine can
+hold (NUL, lone surrogates) becomes U+FFFD, so an event already stored always fits.
 Instants are stored as whole microseconds since the epoch (UTC) on both engines;
 dates as ISO text on SQLite and `date` on PostgreSQL. Owner names and birth dates
 are read from the person directory's `persons` table in the same database, never
 copied into the view.
 """
 
+import re
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -56,6 +59,21 @@ PLANS_TABLE = "planlist_plans"
 MEMBERS_TABLE = "planlist_members"
 VISITS_TABLE = "planlist_visits"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+# What a view's text may not hold: NUL (PostgreSQL `text` cannot store it) and lone
+# surrogates (neither psycopg nor sqlite3 can encode them as UTF-8).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+REPLACEMENT = "\ufffd"
+
+
+def storable(value: Any) -> Any:
+    """A value as the view stores it: in text, each character no engine can hold
+    becomes U+FFFD. Stored events are never refused, so text that reached the event
+    store (older data, other writers) must still fit the view (decision 0013)."""
+    if isinstance(value, str):
+        return _UNSTORABLE.sub(REPLACEMENT, value)
+    return value
 
 
 def from_micros(micros: int | None) -> datetime | None:
@@ -249,6 +267,11 @@ class _PlanListSQL(PlanListView):
     def _begin(self, c: Any) -> None:
         """Called first in each projecting transaction."""
 
+    @staticmethod
+    def _write(c: Any, statement: str, values: Sequence[Any]) -> None:
+        """Every write to the view's tables goes through here, each value made `storable`."""
+        c.execute(statement, [storable(value) for value in values])
+
     def wait(
         self,
         application_name: str,
@@ -285,7 +308,8 @@ class _PlanListSQL(PlanListView):
             self._begin(c)
             new = change.new_plan
             if new is not None:
-                c.execute(
+                self._write(
+                    c,
                     t.sql(
                         f"INSERT INTO {plans} (plan_id, plan_type, short_name, "
                         "owner_person_id, start_date, end_date, status, consent_status, "
@@ -321,13 +345,15 @@ class _PlanListSQL(PlanListView):
                 for column, value in change.plan_fields:
                     assignments.append(f"{column}=%s")
                     values.append(t.value(value))
-                c.execute(
+                self._write(
+                    c,
                     t.sql(f"UPDATE {plans} SET {', '.join(assignments)} WHERE plan_id=%s"),
                     [*values, plan],
                 )
             for member in (*(new.members if new else ()), *change.new_members):
                 access = Access.WRITE if member.is_coordinator else member.rights_messages
-                c.execute(
+                self._write(
+                    c,
                     t.sql(
                         f"INSERT INTO {members} (plan_id, participant_id, person_id, role, "
                         "is_coordinator, active, rights_messages, messages_access, "
@@ -346,13 +372,15 @@ class _PlanListSQL(PlanListView):
                     ],
                 )
             if change.removed_member is not None:
-                c.execute(
+                self._write(
+                    c,
                     t.sql(f"UPDATE {members} SET active=%s WHERE plan_id=%s AND participant_id=%s"),
                     [t.value(False), plan, t.value(change.removed_member)],
                 )
             if change.rights_messages is not None:
                 participant, level = change.rights_messages
-                c.execute(
+                self._write(
+                    c,
                     t.sql(
                         f"UPDATE {members} SET rights_messages=%s, messages_access="
                         "CASE WHEN is_coordinator THEN 'write' ELSE %s END "
@@ -362,7 +390,8 @@ class _PlanListSQL(PlanListView):
                 )
             if change.coordinator is not None:
                 coordinator = t.value(change.coordinator)
-                c.execute(
+                self._write(
+                    c,
                     t.sql(
                         f"UPDATE {members} SET is_coordinator=(participant_id=%s), "
                         "messages_access=CASE WHEN participant_id=%s THEN 'write' "
@@ -370,7 +399,8 @@ class _PlanListSQL(PlanListView):
                     ),
                     [coordinator, coordinator, plan],
                 )
-                c.execute(
+                self._write(
+                    c,
                     t.sql(
                         f"UPDATE {plans} SET coordinator_person_id=(SELECT person_id "
                         f"FROM {members} WHERE plan_id=%s AND participant_id=%s) "
@@ -380,7 +410,8 @@ class _PlanListSQL(PlanListView):
                 )
             if change.message_to:
                 marks = ", ".join(["%s"] * len(change.message_to))
-                c.execute(
+                self._write(
+                    c,
                     t.sql(
                         f"UPDATE {members} SET last_message_to_me_at=%s "
                         f"WHERE plan_id=%s AND participant_id IN ({marks})"
@@ -394,7 +425,8 @@ class _PlanListSQL(PlanListView):
         latest = "max" if t.is_sqlite else "GREATEST"
         visits = t.table(VISITS_TABLE)
         with self.datastore.transaction(commit=True) as c:
-            c.execute(
+            self._write(
+                c,
                 t.sql(
                     f"INSERT INTO {visits} (person_id, plan_id, visited_at) VALUES (%s, %s, %s) "
                     "ON CONFLICT (person_id, plan_id) DO UPDATE SET visited_at="
