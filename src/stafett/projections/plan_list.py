@@ -53,8 +53,10 @@ from stafett.aggregates.policy import RULES, Action, Need
 from stafett.aggregates.values import Access, ConsentStatus, PlanStatus, Role, local_date
 from stafett.persistence.recorders import to_micros
 from stafett.persistence.sql import SqlTables
+from stafett.projections.faults import Fault, FaultLog, FaultTable
 
 APPLICATION_NAME = "plans"
+PROJECTION_NAME = "planlist"
 PLANS_TABLE = "planlist_plans"
 MEMBERS_TABLE = "planlist_members"
 VISITS_TABLE = "planlist_visits"
@@ -186,8 +188,10 @@ class ReportItem:
 # -------------------------------------------------------------------- view
 
 
-class PlanListView(TrackingRecorder, ABC):
-    """The plan-list tables and their queries; written only through `apply`."""
+class PlanListView(TrackingRecorder, FaultLog, ABC):
+    """The plan-list tables and their queries; written only through `apply`.
+
+    It also keeps the runner's fault record (`projections/faults.py`)."""
 
     @abstractmethod
     def apply(self, change: PlanChange, tracking: Tracking) -> None:
@@ -227,13 +231,14 @@ class PlanListView(TrackingRecorder, ABC):
 
     @abstractmethod
     def reset(self, application_name: str = APPLICATION_NAME) -> None:
-        """Drop the projected tables and the tracking position; make them anew, empty."""
+        """Drop the projected tables, the tracking position and any fault; make them anew."""
 
 
 class _PlanListSQL(PlanListView):
     """The SQL shared by both engines, through `SqlTables` (placeholders, value types)."""
 
     _sql: SqlTables
+    _faults: FaultTable
     datastore: Any
 
     def _table_statements(self) -> list[str]:
@@ -259,6 +264,7 @@ class _PlanListSQL(PlanListView):
             f"CREATE TABLE IF NOT EXISTS {visits} ("
             f"person_id {uuid} NOT NULL, plan_id {uuid} NOT NULL, visited_at BIGINT NOT NULL, "
             "PRIMARY KEY (person_id, plan_id))",
+            *self._faults.create_statements(),
         ]
 
     def _tracking_table(self) -> str:
@@ -296,6 +302,17 @@ class _PlanListSQL(PlanListView):
             elif interrupt.wait(min(pause, remaining)):
                 raise WaitInterruptedError
             pause = min(pause * 2, 0.1)
+
+    # -------------------------------------------------------------- faults
+
+    def record_fault(self, projection: str, notification_id: int, error: str, at: datetime) -> None:
+        self._faults.record(projection, notification_id, error, at)
+
+    def clear_fault(self, projection: str) -> None:
+        self._faults.clear(projection)
+
+    def fault(self, application_name: str = APPLICATION_NAME) -> Fault | None:
+        return self._faults.read(PROJECTION_NAME, self._tracking_table(), application_name)
 
     # ------------------------------------------------------------- writing
 
@@ -443,6 +460,9 @@ class _PlanListSQL(PlanListView):
             c.execute(
                 t.sql(f"DELETE FROM {self._tracking_table()} WHERE application_name=%s"),
                 [application_name],
+            )
+            c.execute(
+                t.sql(f"DELETE FROM {self._faults.table} WHERE projection=%s"), [PROJECTION_NAME]
             )
         self.create_table()  # type: ignore[attr-defined]
 
@@ -603,6 +623,7 @@ class _PlanListSQL(PlanListView):
 class SQLitePlanListView(_PlanListSQL, SQLiteTrackingRecorder):
     def __init__(self, datastore: SQLiteDatastore, **kwargs: Any) -> None:
         self._sql = SqlTables(datastore)
+        self._faults = FaultTable(self._sql)
         super().__init__(datastore, **kwargs)
 
     def construct_create_table_statements(self) -> list[str]:
@@ -616,6 +637,7 @@ class SQLitePlanListView(_PlanListSQL, SQLiteTrackingRecorder):
 class PostgresPlanListView(_PlanListSQL, PostgresTrackingRecorder):
     def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
         self._sql = SqlTables(datastore)
+        self._faults = FaultTable(self._sql)
         super().__init__(datastore, **kwargs)
         self.sql_create_statements.extend(SQL(s).format() for s in self._table_statements())
 
@@ -642,7 +664,7 @@ def view_class(env: Mapping[str, str]) -> type[PlanListView]:
 
 
 class PlanListProjection(Projection[PlanListView]):
-    name = "planlist"
+    name = PROJECTION_NAME
     topics: ClassVar[tuple[str, ...]] = (  # type: ignore[misc]
         Plan.Created.TOPIC,
         *(
