@@ -234,6 +234,12 @@ def _projections(settings: Settings, command: str) -> int:
     print(f"max notification id  {status.max_notification_id}")
     print(f"tracking position    {status.tracking_id}")
     print(f"lag                  {status.lag}")
+    if status.fault is not None:  # the event the runner keeps retrying (decision 0013)
+        fault = status.fault
+        print(
+            f"failing on           notification {fault.notification_id}, {fault.attempts} "
+            f"attempts since {fault.first_failed_at.isoformat()} ({fault.error})"
+        )
     return 0
 
 

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import structlog
-from eventsourcing.projection import ProjectionRunner
 from litestar import Litestar
 
 from stafett.applications.access_log import AccessLog
@@ -19,6 +18,7 @@ from stafett.persistence.access_log import AccessLogStore
 from stafett.persistence.accounts import AccountStore
 from stafett.persistence.locks import try_file_lock, try_session_lock
 from stafett.persistence.sessions import SessionStore
+from stafett.projections.faults import Fault
 from stafett.projections.plan_list import (
     APPLICATION_NAME,
     PlanListProjection,
@@ -26,10 +26,11 @@ from stafett.projections.plan_list import (
     construct_view,
     view_class,
 )
+from stafett.projections.runner import Backoff, RetryingProjectionRunner
 from stafett.settings import Settings
 from stafett.web.app import create_app
 
-PlanListRunner = ProjectionRunner[PlanApplication, PlanListView]
+PlanListRunner = RetryingProjectionRunner[PlanApplication, PlanListView]
 LAG_LOG_SECONDS = 30.0
 REBUILD_TIMEOUT_SECONDS = 24 * 3600.0
 log = structlog.get_logger(__name__)
@@ -48,17 +49,20 @@ class Services:
     plan_list_runner: PlanListRunner | None = None
 
 
-def plan_list_runner(env: Mapping[str, str]) -> PlanListRunner:
+def plan_list_runner(env: Mapping[str, str], *, backoff: Backoff | None = None) -> PlanListRunner:
     """The plan-list projection, running in threads of this process from its tracking position.
 
     It reads through a plan application of its own. Exactly one runner per
-    deployment: in the web process on SQLite, in `stafett worker` on PostgreSQL.
+    deployment: in the web process on SQLite, in `stafett worker` on PostgreSQL. An
+    event that fails is retried after `backoff` pauses until it succeeds, and shown
+    as the view's fault meanwhile (decision 0013).
     """
-    runner: PlanListRunner = ProjectionRunner(
+    runner: PlanListRunner = RetryingProjectionRunner(
         application_class=PlanApplication,
         projection_class=PlanListProjection,
         view_class=view_class(env),
         env=dict(env),
+        backoff=backoff,
     )
     return runner
 
@@ -157,6 +161,7 @@ def build_web(settings: Settings, built: Services) -> Litestar:
 class ProjectionStatus:
     max_notification_id: int
     tracking_id: int
+    fault: Fault | None = None
 
     @property
     def lag(self) -> int:
@@ -165,7 +170,9 @@ class ProjectionStatus:
 
 def _status(plans: PlanApplication, view: PlanListView) -> ProjectionStatus:
     return ProjectionStatus(
-        plans.recorder.max_notification_id() or 0, view.max_tracking_id(APPLICATION_NAME) or 0
+        plans.recorder.max_notification_id() or 0,
+        view.max_tracking_id(APPLICATION_NAME) or 0,
+        view.fault(APPLICATION_NAME),
     )
 
 
@@ -218,16 +225,19 @@ def run_worker(
     *,
     lag_every: float = LAG_LOG_SECONDS,
     stop: threading.Event | None = None,
+    backoff: Backoff | None = None,
 ) -> None:
-    """Run the plan-list projection until `stop` is set; a projection error is raised.
+    """Run the plan-list projection until `stop` is set.
 
     It resumes from the view's tracking position, so a worker that crashed or was
-    stopped carries on where it left off. Every `lag_every` seconds it logs
-    `projection_lag` (notifications recorded but not yet in the view).
+    stopped carries on where it left off. An event that fails is retried (`backoff`)
+    and never skipped; only an error outside processing an event (the subscription's
+    connection) is raised. Every `lag_every` seconds it logs `projection_lag`
+    (notifications recorded but not yet in the view).
     """
     stop = stop or threading.Event()
     env = settings.event_store_env()
-    with the_only_runner(settings), plan_list_runner(env) as runner:
+    with the_only_runner(settings), plan_list_runner(env, backoff=backoff) as runner:
         log.info("projection_started", projection=PlanListProjection.name)
         while not stop.is_set():
             runner.run_forever(timeout=lag_every)  # raises the projection's error

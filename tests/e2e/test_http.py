@@ -1,6 +1,6 @@
 """The HTTP surface of the plan core: health, history, timeline, errors, OpenAPI."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from uuid import uuid4
 
 import pytest
@@ -8,9 +8,12 @@ from litestar.testing import TestClient
 
 from stafett.applications.demo import ensure_demo
 from stafett.applications.plans import PlanApplication
+from stafett.projections.plan_list import PlanChange
 from tests.conftest import ManualClock
 from tests.e2e.conftest import Web
 from tests.e2e.test_plan_api import PLANS, log_in, plan_body
+from tests.integration.support import FailingUntilReleased, eventually
+from tests.integration.test_plan_list import make_group
 
 
 @pytest.fixture
@@ -198,3 +201,28 @@ def test_the_openapi_schema_lists_exactly_the_served_routes(demo: tuple[TestClie
         "/api/v1/plans/{plan_id}/reopen",
         "/api/v1/reports",
     }
+
+
+def test_health_shows_the_event_the_plan_list_keeps_retrying_until_it_succeeds(
+    web: Web, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def is_poisoned(change: PlanChange, _: object) -> bool:
+        return change.new_plan is not None and change.new_plan.short_name == "Giftig"
+
+    failing = FailingUntilReleased(monkeypatch, is_poisoned)
+    make_group(web.plans, short_name="Giftig")  # stored past the HTTP edge
+    created = web.plans.recorder.max_notification_id()
+    assert created is not None
+    eventually(lambda: "plan_list_fault" in web.client.get("/health").json())
+    body = web.client.get("/health").json()
+    assert body["status"] == "ok"
+    assert body["plan_list_lag"] >= 1
+    fault = body["plan_list_fault"]
+    assert set(fault) == {"notification_id", "attempts", "since"}
+    assert 0 < fault["notification_id"] <= created
+    assert fault["attempts"] >= 1
+    assert datetime.fromisoformat(fault["since"]).tzinfo is not None
+
+    failing.released.set()
+    eventually(lambda: web.client.get("/health").json() == {"status": "ok", "plan_list_lag": 0})
+    assert failing.applied[fault["notification_id"]] == 1

@@ -1,12 +1,19 @@
 """Small builders the integration tests share: people, plans and direct store counts."""
 
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from uuid import UUID
 
+import pytest
+from eventsourcing.persistence import Tracking
 from psycopg.sql import SQL, Identifier
 
 from stafett.aggregates.values import PlanType, Role, local_date
 from stafett.applications.plans import PlanApplication
+from stafett.projections.plan_list import PlanChange, PlanListProjection
 from tests.conftest import consent_for, person
 
 
@@ -76,3 +83,40 @@ def count_time_rows(plans: PlanApplication, plan_id: UUID) -> int:
             )
         row = c.fetchone()
     return int(row["n"])
+
+
+class FailingUntilReleased:
+    """Makes the plan list fail on chosen events, as a bug would, until `released` is set.
+
+    It replaces the projection's one write path, so the runner sees the error from
+    `process_event`; `failures` counts the failed attempts and `applied` how often each
+    notification took effect.
+    """
+
+    def __init__(
+        self,
+        monkeypatch: pytest.MonkeyPatch,
+        fails: Callable[[PlanChange, Tracking], bool],
+    ) -> None:
+        self.released = threading.Event()
+        self.failures = 0
+        self.applied: Counter[int] = Counter()
+        apply = PlanListProjection._apply
+
+        def failing(projection: PlanListProjection, change: PlanChange, tracking: Tracking) -> None:
+            if fails(change, tracking) and not self.released.is_set():
+                self.failures += 1
+                raise RuntimeError("a bug in the plan list")
+            apply(projection, change, tracking)
+            self.applied[tracking.notification_id] += 1
+
+        monkeypatch.setattr(PlanListProjection, "_apply", failing)
+
+
+def eventually(check: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Wait until `check()` holds; fail the test after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            pytest.fail(f"not within {timeout} s: {check.__doc__ or check}")
+        time.sleep(0.02)

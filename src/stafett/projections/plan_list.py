@@ -17,12 +17,15 @@ Tables (docs/decisions/0007-plan-list-projection.md):
 - `planlist_visits`: when a person last opened a plan. It is written by the plan
   view, not derived from events, so a rebuild keeps it.
 
+Every value written to these tables passes through `storable`: text no engine can
+hold (NUL, lone surrogates) becomes U+FFFD, so an event already stored always fits.
 Instants are stored as whole microseconds since the epoch (UTC) on both engines;
 dates as ISO text on SQLite and `date` on PostgreSQL. Owner names and birth dates
 are read from the person directory's `persons` table in the same database, never
 copied into the view.
 """
 
+import re
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -50,12 +53,29 @@ from stafett.aggregates.policy import RULES, Action, Need
 from stafett.aggregates.values import Access, ConsentStatus, PlanStatus, Role, local_date
 from stafett.persistence.recorders import to_micros
 from stafett.persistence.sql import SqlTables
+from stafett.projections.faults import Fault, FaultLog, FaultTable
 
 APPLICATION_NAME = "plans"
+PROJECTION_NAME = "planlist"
 PLANS_TABLE = "planlist_plans"
 MEMBERS_TABLE = "planlist_members"
 VISITS_TABLE = "planlist_visits"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+# What a view's text may not hold: NUL (PostgreSQL `text` cannot store it) and lone
+# surrogates (neither psycopg nor sqlite3 can encode them as UTF-8).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+REPLACEMENT = "\ufffd"
+
+
+def storable(value: Any) -> Any:
+    """A value as the view stores it: in text, each character no engine can hold
+    becomes U+FFFD. Stored events are never refused, so text that reached the event
+    store (older data, other writers) must still fit the view (decision 0013)."""
+    if isinstance(value, str):
+        return _UNSTORABLE.sub(REPLACEMENT, value)
+    return value
 
 
 def from_micros(micros: int | None) -> datetime | None:
@@ -168,8 +188,10 @@ class ReportItem:
 # -------------------------------------------------------------------- view
 
 
-class PlanListView(TrackingRecorder, ABC):
-    """The plan-list tables and their queries; written only through `apply`."""
+class PlanListView(TrackingRecorder, FaultLog, ABC):
+    """The plan-list tables and their queries; written only through `apply`.
+
+    It also keeps the runner's fault record (`projections/faults.py`)."""
 
     @abstractmethod
     def apply(self, change: PlanChange, tracking: Tracking) -> None:
@@ -209,13 +231,14 @@ class PlanListView(TrackingRecorder, ABC):
 
     @abstractmethod
     def reset(self, application_name: str = APPLICATION_NAME) -> None:
-        """Drop the projected tables and the tracking position; make them anew, empty."""
+        """Drop the projected tables, the tracking position and any fault; make them anew."""
 
 
 class _PlanListSQL(PlanListView):
     """The SQL shared by both engines, through `SqlTables` (placeholders, value types)."""
 
     _sql: SqlTables
+    _faults: FaultTable
     datastore: Any
 
     def _table_statements(self) -> list[str]:
@@ -241,6 +264,7 @@ class _PlanListSQL(PlanListView):
             f"CREATE TABLE IF NOT EXISTS {visits} ("
             f"person_id {uuid} NOT NULL, plan_id {uuid} NOT NULL, visited_at BIGINT NOT NULL, "
             "PRIMARY KEY (person_id, plan_id))",
+            *self._faults.create_statements(),
         ]
 
     def _tracking_table(self) -> str:
@@ -248,6 +272,11 @@ class _PlanListSQL(PlanListView):
 
     def _begin(self, c: Any) -> None:
         """Called first in each projecting transaction."""
+
+    @staticmethod
+    def _write(c: Any, statement: str, values: Sequence[Any]) -> None:
+        """Every write to the view's tables goes through here, each value made `storable`."""
+        c.execute(statement, [storable(value) for value in values])
 
     def wait(
         self,
@@ -274,6 +303,17 @@ class _PlanListSQL(PlanListView):
                 raise WaitInterruptedError
             pause = min(pause * 2, 0.1)
 
+    # -------------------------------------------------------------- faults
+
+    def record_fault(self, projection: str, notification_id: int, error: str, at: datetime) -> None:
+        self._faults.record(projection, notification_id, error, at)
+
+    def clear_fault(self, projection: str) -> None:
+        self._faults.clear(projection)
+
+    def fault(self, application_name: str = APPLICATION_NAME) -> Fault | None:
+        return self._faults.read(PROJECTION_NAME, self._tracking_table(), application_name)
+
     # ------------------------------------------------------------- writing
 
     def apply(self, change: PlanChange, tracking: Tracking) -> None:
@@ -285,7 +325,8 @@ class _PlanListSQL(PlanListView):
             self._begin(c)
             new = change.new_plan
             if new is not None:
-                c.execute(
+                self._write(
+                    c,
                     t.sql(
                         f"INSERT INTO {plans} (plan_id, plan_type, short_name, "
                         "owner_person_id, start_date, end_date, status, consent_status, "
@@ -321,13 +362,15 @@ class _PlanListSQL(PlanListView):
                 for column, value in change.plan_fields:
                     assignments.append(f"{column}=%s")
                     values.append(t.value(value))
-                c.execute(
+                self._write(
+                    c,
                     t.sql(f"UPDATE {plans} SET {', '.join(assignments)} WHERE plan_id=%s"),
                     [*values, plan],
                 )
             for member in (*(new.members if new else ()), *change.new_members):
                 access = Access.WRITE if member.is_coordinator else member.rights_messages
-                c.execute(
+                self._write(
+                    c,
                     t.sql(
                         f"INSERT INTO {members} (plan_id, participant_id, person_id, role, "
                         "is_coordinator, active, rights_messages, messages_access, "
@@ -346,13 +389,15 @@ class _PlanListSQL(PlanListView):
                     ],
                 )
             if change.removed_member is not None:
-                c.execute(
+                self._write(
+                    c,
                     t.sql(f"UPDATE {members} SET active=%s WHERE plan_id=%s AND participant_id=%s"),
                     [t.value(False), plan, t.value(change.removed_member)],
                 )
             if change.rights_messages is not None:
                 participant, level = change.rights_messages
-                c.execute(
+                self._write(
+                    c,
                     t.sql(
                         f"UPDATE {members} SET rights_messages=%s, messages_access="
                         "CASE WHEN is_coordinator THEN 'write' ELSE %s END "
@@ -362,7 +407,8 @@ class _PlanListSQL(PlanListView):
                 )
             if change.coordinator is not None:
                 coordinator = t.value(change.coordinator)
-                c.execute(
+                self._write(
+                    c,
                     t.sql(
                         f"UPDATE {members} SET is_coordinator=(participant_id=%s), "
                         "messages_access=CASE WHEN participant_id=%s THEN 'write' "
@@ -370,7 +416,8 @@ class _PlanListSQL(PlanListView):
                     ),
                     [coordinator, coordinator, plan],
                 )
-                c.execute(
+                self._write(
+                    c,
                     t.sql(
                         f"UPDATE {plans} SET coordinator_person_id=(SELECT person_id "
                         f"FROM {members} WHERE plan_id=%s AND participant_id=%s) "
@@ -380,7 +427,8 @@ class _PlanListSQL(PlanListView):
                 )
             if change.message_to:
                 marks = ", ".join(["%s"] * len(change.message_to))
-                c.execute(
+                self._write(
+                    c,
                     t.sql(
                         f"UPDATE {members} SET last_message_to_me_at=%s "
                         f"WHERE plan_id=%s AND participant_id IN ({marks})"
@@ -394,7 +442,8 @@ class _PlanListSQL(PlanListView):
         latest = "max" if t.is_sqlite else "GREATEST"
         visits = t.table(VISITS_TABLE)
         with self.datastore.transaction(commit=True) as c:
-            c.execute(
+            self._write(
+                c,
                 t.sql(
                     f"INSERT INTO {visits} (person_id, plan_id, visited_at) VALUES (%s, %s, %s) "
                     "ON CONFLICT (person_id, plan_id) DO UPDATE SET visited_at="
@@ -411,6 +460,9 @@ class _PlanListSQL(PlanListView):
             c.execute(
                 t.sql(f"DELETE FROM {self._tracking_table()} WHERE application_name=%s"),
                 [application_name],
+            )
+            c.execute(
+                t.sql(f"DELETE FROM {self._faults.table} WHERE projection=%s"), [PROJECTION_NAME]
             )
         self.create_table()  # type: ignore[attr-defined]
 
@@ -571,6 +623,7 @@ class _PlanListSQL(PlanListView):
 class SQLitePlanListView(_PlanListSQL, SQLiteTrackingRecorder):
     def __init__(self, datastore: SQLiteDatastore, **kwargs: Any) -> None:
         self._sql = SqlTables(datastore)
+        self._faults = FaultTable(self._sql)
         super().__init__(datastore, **kwargs)
 
     def construct_create_table_statements(self) -> list[str]:
@@ -584,6 +637,7 @@ class SQLitePlanListView(_PlanListSQL, SQLiteTrackingRecorder):
 class PostgresPlanListView(_PlanListSQL, PostgresTrackingRecorder):
     def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
         self._sql = SqlTables(datastore)
+        self._faults = FaultTable(self._sql)
         super().__init__(datastore, **kwargs)
         self.sql_create_statements.extend(SQL(s).format() for s in self._table_statements())
 
@@ -610,7 +664,7 @@ def view_class(env: Mapping[str, str]) -> type[PlanListView]:
 
 
 class PlanListProjection(Projection[PlanListView]):
-    name = "planlist"
+    name = PROJECTION_NAME
     topics: ClassVar[tuple[str, ...]] = (  # type: ignore[misc]
         Plan.Created.TOPIC,
         *(

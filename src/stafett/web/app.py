@@ -40,6 +40,7 @@ def health(state: State) -> Response[dict[str, Any]]:
     try:
         newest = plans.recorder.max_notification_id() or 0
         projected = (view.max_tracking_id(APPLICATION_NAME) or 0) if view is not None else None
+        fault = view.fault(APPLICATION_NAME) if view is not None else None
     except Exception:
         return Response(
             {"status": "unavailable"},
@@ -49,6 +50,12 @@ def health(state: State) -> Response[dict[str, Any]]:
     answer: dict[str, Any] = {"status": "ok"}
     if projected is not None:  # events the plan list has not projected yet
         answer["plan_list_lag"] = max(newest - projected, 0)
+    if fault is not None:  # the event the plan list keeps retrying (decision 0013)
+        answer["plan_list_fault"] = {
+            "notification_id": fault.notification_id,
+            "attempts": fault.attempts,
+            "since": fault.first_failed_at.isoformat(),
+        }
     return Response(answer)
 
 
