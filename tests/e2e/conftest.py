@@ -87,6 +87,11 @@ class Web:
         me = self.client.get("/api/v1/me").json()
         return {me["csrf"]["header"]: me["csrf"]["token"]}
 
+    def logout(self) -> None:
+        """Log out as a page of ours does: a full session needs its CSRF token for it."""
+        response = self.client.delete("/api/v1/session", headers=self.csrf_headers())
+        assert response.status_code == 204, response.text
+
 
 @pytest.fixture
 def web(

@@ -63,7 +63,7 @@ def enrol(web: Web) -> pyotp.TOTP:
     code = totp.at(web.clock.now)
     confirm = web.client.post("/api/v1/me/totp/confirm", json={"code": code}, headers=headers)
     assert confirm.status_code == 204
-    web.client.delete(LOGIN)
+    web.logout()
     return totp
 
 
@@ -84,7 +84,7 @@ def test_a_used_authenticator_code_cannot_be_replayed(web: Web) -> None:
     code = totp.at(web.clock.now)
     web.client.post(LOGIN, json={"username": "kari", "password": PASSWORD})
     assert web.client.post(f"{LOGIN}/otp", json={"code": code}).status_code == 200
-    web.client.delete(LOGIN)
+    web.logout()
     web.client.post(LOGIN, json={"username": "kari", "password": PASSWORD})
     assert web.client.post(f"{LOGIN}/otp", json={"code": code}).status_code == 401
 
@@ -96,6 +96,6 @@ def test_a_wrong_authenticator_code_does_not_switch_the_channel(web: Web) -> Non
     web.client.post("/api/v1/me/totp", headers=headers)
     wrong = web.client.post("/api/v1/me/totp/confirm", json={"code": "000000"}, headers=headers)
     assert wrong.status_code == 401
-    web.client.delete(LOGIN)
+    web.logout()
     response = web.client.post(LOGIN, json={"username": "kari", "password": PASSWORD})
     assert response.json()["channel"] == "email"

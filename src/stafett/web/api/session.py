@@ -8,12 +8,13 @@ from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
-from litestar.utils.scope.state import ScopeState
 
 from stafett.applications.accounts import AccountService, LoginStep, Principal
 from stafett.web.auth import (
+    CSRF_HEADER,
     Policy,
     clear_session_cookie,
+    csrf_token_of,
     policy,
     provide_principal,
     session_token,
@@ -22,7 +23,6 @@ from stafett.web.auth import (
 from stafett.web.state import provide_accounts
 
 Secret = Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
-CSRF_HEADER = "x-csrftoken"
 
 
 class LoginBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -91,14 +91,14 @@ class SessionController(Controller):
     }
     tags = ["session"]  # noqa: RUF012
 
-    @post("/session", sync_to_thread=True, opt=policy(Policy.PUBLIC))
+    @post("/session", sync_to_thread=True, opt=policy(Policy.PUBLIC, pre_login=True))
     def log_in(
         self, accounts: NamedDependency[AccountService], data: JSONBody[LoginBody]
     ) -> Response[NextStep]:
         """Password step: answers which channel the one-time code went to."""
         return _step(accounts.begin_login(data.username, data.password))
 
-    @post("/session/otp", sync_to_thread=True, opt=policy(Policy.PUBLIC))
+    @post("/session/otp", sync_to_thread=True, opt=policy(Policy.PUBLIC, pre_login=True))
     def one_time_code(
         self,
         accounts: NamedDependency[AccountService],
@@ -108,14 +108,14 @@ class SessionController(Controller):
         """Code step: the session id changes."""
         return _step(accounts.verify_code(session_token(request) or "", data.code))
 
-    @post("/session/otp/resend", sync_to_thread=True, opt=policy(Policy.PUBLIC))
+    @post("/session/otp/resend", sync_to_thread=True, opt=policy(Policy.PUBLIC, pre_login=True))
     def resend_code(
         self, accounts: NamedDependency[AccountService], request: Request[Any, Any, Any]
     ) -> Response[NextStep]:
         """A new code; the earlier one stops working."""
         return _step(accounts.resend_code(session_token(request) or ""))
 
-    @post("/session/terms", sync_to_thread=True, opt=policy(Policy.PUBLIC))
+    @post("/session/terms", sync_to_thread=True, opt=policy(Policy.PUBLIC, pre_login=True))
     def terms(
         self,
         accounts: NamedDependency[AccountService],
@@ -134,7 +134,10 @@ class SessionController(Controller):
     def log_out(
         self, accounts: NamedDependency[AccountService], request: Request[Any, Any, Any]
     ) -> Response[None]:
-        """Ends the session server-side and tells the browser to forget it."""
+        """Ends the session server-side and tells the browser to forget it.
+
+        Public, so that a half-finished login can be abandoned; a full session needs
+        the CSRF token here too (the guard checks it), or any site could log us out."""
         accounts.logout(session_token(request))
         response = Response(None, status_code=HTTP_204_NO_CONTENT)
         clear_session_cookie(response)
@@ -143,7 +146,7 @@ class SessionController(Controller):
     @post(
         "/password-reset",
         sync_to_thread=True,
-        opt=policy(Policy.PUBLIC),
+        opt=policy(Policy.PUBLIC, pre_login=True),
         status_code=HTTP_202_ACCEPTED,
     )
     def request_reset(
@@ -155,7 +158,7 @@ class SessionController(Controller):
     @post(
         "/password-reset/{token:str}",
         sync_to_thread=True,
-        opt=policy(Policy.PUBLIC),
+        opt=policy(Policy.PUBLIC, pre_login=True),
         status_code=HTTP_204_NO_CONTENT,
     )
     def complete_reset(
@@ -191,13 +194,12 @@ class SessionController(Controller):
     @get("/me", sync_to_thread=False, opt=policy(Policy.AUTHENTICATED))
     def me(self, principal: NamedDependency[Principal], request: Request[Any, Any, Any]) -> Me:
         """Who is logged in, and the CSRF token to send with every change."""
-        token = ScopeState.from_scope(request.scope).csrf_token
         return Me(
             person_id=principal.person_id,
             username=principal.username,
             name=principal.name,
             roles=list(principal.roles),
-            csrf=Csrf(header=CSRF_HEADER, token=token if isinstance(token, str) else ""),
+            csrf=Csrf(header=CSRF_HEADER, token=csrf_token_of(request)),
         )
 
     @post("/me/totp", sync_to_thread=True, opt=policy(Policy.AUTHENTICATED))
