@@ -278,12 +278,17 @@ def test_a_password_change_ends_the_users_other_sessions(web: Web) -> None:
         ("password1234", "too common"),
         ("kari-sitt-passord", "must not contain"),
         ("x" * 129, "at most 128"),
+        ("aaaaaaaaaaaa", "too easy to guess (repetitions)"),
+        ("1990-01-01-19", "too easy to guess (dates)"),
+        ("\u200b".join("password1234"), "too common"),
+        (PASSWORD, "must differ from your current password"),
+        ("\u200d" + PASSWORD + "\u00ad", "must differ from your current password"),
     ],
 )
 def test_weak_new_passwords_are_refused_naming_the_field(
     web: Web, password: str, reason: str
 ) -> None:
-    """SEC-PWP-01..03."""
+    """SEC-PWP-01..03, and the strength estimate, invisible padding and reuse (issue 8)."""
     web.create_user("kari")
     web.login("kari")
     body = {"current_password": PASSWORD, "new_password": password}
@@ -294,6 +299,18 @@ def test_weak_new_passwords_are_refused_naming_the_field(
     assert response.status_code == 422
     assert response.json()["field"] == "new_password"
     assert reason in response.json()["detail"]
+
+
+def test_a_password_set_with_invisible_characters_logs_in_without_them_and_back(
+    web: Web,
+) -> None:
+    """Login normalises as the policy did: the cleaned password is the one stored."""
+    padded = "\u200b".join("ærlig øl på årsmøtet") + "\ufeff"
+    remember(padded)
+    web.create_user("kari", password=padded)
+    assert start(web, password="ærlig øl på årsmøtet")["next"] == "otp"
+    web.client.cookies.clear()
+    assert start(web, password=padded)["next"] == "otp"
 
 
 def test_a_reset_request_answers_the_same_whether_or_not_the_user_exists(web: Web) -> None:

@@ -327,6 +327,7 @@ class AccountService:
             new,
             context=(account.username, person.details.first_name, person.details.last_name),
             field="new_password",
+            is_current=lambda text: self.hashing.verify(account.password_hash, text),
         )
         self.accounts.update(
             replace(account, password_hash=self.hashing.hash(clean)),
@@ -380,6 +381,7 @@ class AccountService:
             new_password,
             context=(account.username, person.details.first_name, person.details.last_name),
             field="new_password",
+            is_current=lambda text: self.hashing.verify(account.password_hash, text),
         )
         self.accounts.update(
             replace(account, password_hash=self.hashing.hash(clean)),
