@@ -322,24 +322,25 @@ class AccountService:
         if not self.hashing.verify(account.password_hash, current):
             self._count_failure(account, now)
             raise NotPermittedError("the current password is wrong")
-        person = self.directory.get(principal.person_id)
-        clean = check_password(
-            new,
-            context=(account.username, person.details.first_name, person.details.last_name),
-            field="new_password",
-            is_current=lambda text: self.hashing.verify(account.password_hash, text),
-        )
-        self.accounts.update(
-            replace(account, password_hash=self.hashing.hash(clean)),
-            at=now,
-            fact="password_changed",
+        clean = self._acceptable_password(account, new)
+        self.accounts.set_password(
+            account.person_id, self.hashing.hash(clean), at=now, fact="password_changed"
         )
         ended = self.sessions.end_all_of(account.person_id, except_token=token)
         log.info("authn_password_change", actor=str(account.person_id), sessions_ended=ended)
-        self._notify(account, "Passordet ditt er endret", "Passordet til Stafett ble endret.")
+        self._notify_everywhere(
+            account,
+            "Passordet ditt i Stafett er endret",
+            "Passordet til Stafett-kontoen din ble nettopp endret, og du er logget ut "
+            "andre steder. Var det ikke deg, kontakt koordinatoren din med en gang.",
+        )
 
     def request_reset(self, username: str) -> None:
-        """Send a reset link when the account exists; the caller learns nothing either way."""
+        """Send a reset link when the account exists; the caller learns nothing either way.
+
+        The web layer runs this after the 202 has gone out (a background task), so
+        the answer costs the same for known and unknown names.
+        """
         now = self.clock()
         account = self.accounts.by_username(username.strip())
         if account is None:
@@ -370,26 +371,32 @@ class AccountService:
         log.info("authn_password_reset_requested", actor=str(account.person_id))
 
     def complete_reset(self, token: str, new_password: str) -> None:
-        """Set a new password; does not log in (the next login still needs a code)."""
+        """Set a new password; does not log in (the next login still needs a code).
+
+        The password is checked before the link is used up, so a refused password
+        leaves the link working; the link is then used up in one statement, so of
+        two completions at once only one sets its password.
+        """
         now = self.clock()
-        person_id = self.sessions.consume_reset(token, at=now)
+        person_id = self.sessions.reset_holder(token, at=now)
         if person_id is None:
             raise NotPermittedError("the link is not valid any more")
         account = self._account(person_id)
-        person = self.directory.get(person_id)
-        clean = check_password(
-            new_password,
-            context=(account.username, person.details.first_name, person.details.last_name),
-            field="new_password",
-            is_current=lambda text: self.hashing.verify(account.password_hash, text),
-        )
-        self.accounts.update(
-            replace(account, password_hash=self.hashing.hash(clean)),
-            at=now,
-            fact="password_reset",
-        )
+        password_hash = self.hashing.hash(self._acceptable_password(account, new_password))
+        if self.sessions.consume_reset(token, at=self.clock()) != person_id:
+            raise NotPermittedError("the link is not valid any more")
+        self.accounts.set_password(person_id, password_hash, at=now, fact="password_reset")
         self.sessions.end_all_of(person_id)
         log.info("authn_password_change", actor=str(person_id), via="reset")
+        # The link went by e-mail; the notice goes to every channel, so also to the
+        # one that did not carry it.
+        self._notify_everywhere(
+            account,
+            "Passordet ditt i Stafett er satt på nytt",
+            "Passordet til Stafett-kontoen din ble nettopp satt på nytt med en lenke sendt "
+            "på e-post, og alle innlogginger er avsluttet. Var det ikke deg, kontakt "
+            "koordinatoren din med en gang.",
+        )
 
     # ----------------------------------------------------------------- TOTP
 
@@ -536,13 +543,24 @@ class AccountService:
         log.info("session_created", actor=str(account.person_id))
         log.info("authn_login_success", actor=str(account.person_id))
 
-    def _notify(self, account: AccountRecord, subject: str, body: str) -> None:
+    def _acceptable_password(self, account: AccountRecord, new: str) -> str:
+        """The cleaned new password, or a ValidationError naming `new_password`."""
+        person = self.directory.get(account.person_id)
+        return check_password(
+            new,
+            context=(account.username, person.details.first_name, person.details.last_name),
+            field="new_password",
+            is_current=lambda text: self.hashing.verify(account.password_hash, text),
+        )
+
+    def _notify_everywhere(self, account: AccountRecord, subject: str, body: str) -> None:
+        """Tell the person on every channel they have; never with a secret in it."""
         person = self.directory.get(account.person_id)
         if person.details.email:
             self.sender.send(
                 OutgoingMessage(Channel.EMAIL, to=person.details.email, subject=subject, body=body)
             )
-        elif person.details.mobile:
+        if person.details.mobile:
             self.sender.send(
                 OutgoingMessage(Channel.SMS, to=person.details.mobile, subject=subject, body=body)
             )

@@ -103,6 +103,15 @@ class AccountStore(SqlTables):
                 self._fact(c, account.person_id, at, fact, detail)
         return account
 
+    def set_password(self, person_id: UUID, password_hash: str, *, at: datetime, fact: str) -> None:
+        """Replace only the hash, so a concurrent update of other columns is not undone."""
+        with self.cursor(commit=True) as c:
+            c.execute(
+                self.sql(f"UPDATE {self.accounts} SET password_hash=%s WHERE person_id=%s"),
+                [password_hash, self.value(person_id)],
+            )
+            self._fact(c, person_id, at, fact, "")
+
     def record_fact(self, person_id: UUID, *, at: datetime, kind: str, detail: str = "") -> None:
         with self.cursor(commit=True) as c:
             self._fact(c, person_id, at, kind, detail)

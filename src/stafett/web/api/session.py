@@ -4,7 +4,9 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import msgspec
+import structlog
 from litestar import Controller, Request, Response, delete, get, post, put
+from litestar.background_tasks import BackgroundTask
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
@@ -22,6 +24,7 @@ from stafett.web.auth import (
 )
 from stafett.web.state import provide_accounts
 
+log = structlog.get_logger(__name__)
 Secret = Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
 
 
@@ -71,6 +74,15 @@ class Me(msgspec.Struct):
 
 class TotpEnrolment(msgspec.Struct):
     otpauth_uri: str
+
+
+def _send_reset_link(accounts: AccountService, username: str) -> None:
+    """After the answer: a failure here has no caller left, so it is logged (without a trace,
+    whose frames would hold the username) and the person can simply ask again."""
+    try:
+        accounts.request_reset(username)
+    except Exception as error:
+        log.error("password_reset_failed", error=type(error).__name__)
 
 
 def _step(step: LoginStep) -> Response[NextStep]:
@@ -145,15 +157,23 @@ class SessionController(Controller):
 
     @post(
         "/password-reset",
-        sync_to_thread=True,
+        sync_to_thread=False,
         opt=policy(Policy.PUBLIC, pre_login=True),
         status_code=HTTP_202_ACCEPTED,
     )
     def request_reset(
         self, accounts: NamedDependency[AccountService], data: JSONBody[ResetRequestBody]
-    ) -> None:
-        """Always 202: whether the user exists is not revealed."""
-        accounts.request_reset(data.username)
+    ) -> Response[bytes]:
+        """Always 202: whether the user exists is not revealed.
+
+        The lookup and the e-mail happen after the answer has gone out, so the
+        answer takes the same time for known and unknown names (SEC-REC-01).
+        """
+        return Response(
+            b"",
+            status_code=HTTP_202_ACCEPTED,
+            background=BackgroundTask(_send_reset_link, accounts, data.username),
+        )
 
     @post(
         "/password-reset/{token:str}",
