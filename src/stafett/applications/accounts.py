@@ -400,25 +400,43 @@ class AccountService:
 
     # ----------------------------------------------------------------- TOTP
 
-    def enrol_totp(self, principal: Principal) -> str:
-        """Start authenticator-app enrolment; returns the otpauth:// URI for a QR code."""
+    def enrol_totp(self, principal: Principal, *, current_password: str) -> str:
+        """Start authenticator-app enrolment; returns the otpauth:// URI for a QR code.
+
+        Binding a new factor needs the password as well as the session, and the new
+        secret is only held as pending: login keeps the factor it had until
+        `confirm_totp` sees a right code from the new app.
+        """
+        now = self.clock()
         account = self._account(principal.person_id)
+        if not self.hashing.verify(account.password_hash, current_password):
+            self._count_failure(account, now)
+            log.info("authn_totp_enrolment_refused", actor=str(account.person_id))
+            raise NotPermittedError("the current password is wrong")
         secret = pyotp.random_base32()
-        self.accounts.update(replace(account, totp_secret=secret), at=self.clock())
+        self.accounts.set_pending_totp(account.person_id, secret, at=now)
+        log.info("authn_totp_enrolment_started", actor=str(account.person_id))
         return pyotp.TOTP(secret).provisioning_uri(name=account.username, issuer_name="Stafett")
 
     def confirm_totp(self, principal: Principal, code: str) -> None:
-        """Switch the account to authenticator codes once the app shows a right one."""
+        """Switch the account to the pending authenticator once it shows a right code."""
         now = self.clock()
         account = self._account(principal.person_id)
-        step = self._totp_step(account, code.strip(), now)
-        if step is None:
+        pending = account.totp_pending_secret
+        step = self._totp_step(pending, None, code.strip(), now) if pending else None
+        if pending is None or step is None:
             raise CodeRejectedError("the code is not valid")
-        self.accounts.update(
-            replace(account, otp_channel=OtpChannel.TOTP.value, totp_last_step=step),
-            at=now,
-            fact="otp_channel_changed",
-            detail="totp",
+        confirmed = self.accounts.confirm_pending_totp(
+            account.person_id, pending, step=step, channel=OtpChannel.TOTP.value, at=now
+        )
+        if not confirmed:  # another enrolment replaced the pending secret meanwhile
+            raise CodeRejectedError("the code is not valid")
+        log.info("authn_totp_enrolled", actor=str(account.person_id))
+        self._notify_everywhere(
+            account,
+            "Ny autentiseringsapp i Stafett",
+            "En ny autentiseringsapp er nå koblet til Stafett-kontoen din, og engangskodene "
+            "kommer fra den. Var det ikke deg, kontakt koordinatoren din med en gang.",
         )
 
     # -------------------------------------------------------------- helpers
@@ -514,7 +532,7 @@ class AccountService:
         self, session: SessionRecord, account: AccountRecord, code: str, now: datetime
     ) -> bool:
         if OtpChannel(account.otp_channel) is OtpChannel.TOTP:
-            step = self._totp_step(account, code, now)
+            step = self._totp_step(account.totp_secret, account.totp_last_step, code, now)
             if step is None or session.code_attempts >= CODE_TRIES:
                 return False
             self.accounts.update(replace(account, totp_last_step=step), at=now)
@@ -526,15 +544,17 @@ class AccountService:
         candidate = self._code_hmac(session.token_hash, code)
         return hmac.compare_digest(candidate, session.code_hmac)
 
-    def _totp_step(self, account: AccountRecord, code: str, now: datetime) -> int | None:
+    def _totp_step(
+        self, secret: str | None, last_step: int | None, code: str, now: datetime
+    ) -> int | None:
         """The time step the code belongs to, if valid and newer than the last one used."""
-        if not account.totp_secret:
+        if not secret:
             return None
-        totp = pyotp.TOTP(account.totp_secret)
+        totp = pyotp.TOTP(secret)
         for offset in (-1, 0, 1):
             moment = now + timedelta(seconds=offset * totp.interval)
             step = totp.timecode(moment)
-            fresh = account.totp_last_step is None or step > account.totp_last_step
+            fresh = last_step is None or step > last_step
             if fresh and hmac.compare_digest(totp.at(moment), code):
                 return step
         return None

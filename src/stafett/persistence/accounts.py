@@ -28,6 +28,9 @@ class AccountRecord:
     otp_channel: str
     totp_secret: str | None = None
     totp_last_step: int | None = None
+    # An authenticator being enrolled: used for nothing but its confirmation, which
+    # moves it to `totp_secret`; until then login keeps the factor it had.
+    totp_pending_secret: str | None = None
     terms_version: int | None = None
     failures: int = 0
     locked_until: int | None = None
@@ -40,6 +43,9 @@ class AccountRecord:
 COLUMNS = tuple(f.name for f in fields(AccountRecord))
 BOOLS = ("hard_locked", "is_coordinator", "is_org_admin", "is_auditor")
 INTS = ("totp_last_step", "terms_version", "failures", "locked_until")
+NULLABLE_TEXT = ("totp_secret", "totp_pending_secret")
+# Columns added after the first release: older databases get them on start.
+ADDED_COLUMNS = {"totp_pending_secret": "TEXT"}
 
 
 class AccountStore(SqlTables):
@@ -58,7 +64,7 @@ class AccountStore(SqlTables):
                 return f"{name} {self.bool_type} NOT NULL"
             if name in INTS:
                 return f"{name} BIGINT" + (" NOT NULL" if name == "failures" else "")
-            nullable = name == "totp_secret"
+            nullable = name in NULLABLE_TEXT
             return f"{name} TEXT" + ("" if nullable else " NOT NULL")
 
         self.create(
@@ -71,13 +77,17 @@ class AccountStore(SqlTables):
                 f"CREATE INDEX IF NOT EXISTS account_facts_by_person ON {self.facts} (person_id)",
             ]
         )
+        self.add_missing_columns(self.accounts, "accounts", ADDED_COLUMNS)
 
     def insert(self, account: AccountRecord, *, at: datetime) -> None:
         values = [self.value(getattr(account, n)) for n in COLUMNS] + [to_micros(at)]
         marks = ", ".join(["%s"] * len(values))
+        names = ", ".join([*COLUMNS, "created_at"])  # named: added columns come last on disk
         try:
             with self.cursor(commit=True) as c:
-                c.execute(self.sql(f"INSERT INTO {self.accounts} VALUES ({marks})"), values)
+                c.execute(
+                    self.sql(f"INSERT INTO {self.accounts} ({names}) VALUES ({marks})"), values
+                )
                 self._fact(c, account.person_id, at, "account_created", "")
         except (IntegrityError, psycopg.IntegrityError):
             raise DuplicateError("the username or person already has an account") from None
@@ -111,6 +121,37 @@ class AccountStore(SqlTables):
                 [password_hash, self.value(person_id)],
             )
             self._fact(c, person_id, at, fact, "")
+
+    def set_pending_totp(self, person_id: UUID, secret: str, *, at: datetime) -> None:
+        """Hold a new authenticator until it is confirmed; the login factor is untouched."""
+        with self.cursor(commit=True) as c:
+            c.execute(
+                self.sql(f"UPDATE {self.accounts} SET totp_pending_secret=%s WHERE person_id=%s"),
+                [secret, self.value(person_id)],
+            )
+            self._fact(c, person_id, at, "totp_enrolment_started", "")
+
+    def confirm_pending_totp(
+        self, person_id: UUID, secret: str, *, step: int, channel: str, at: datetime
+    ) -> bool:
+        """Make the pending authenticator the login factor, if it is still the pending one.
+
+        Conditional on `secret`, so an enrolment started meanwhile (a new pending
+        secret) is not confirmed by a code for the old one.
+        """
+        with self.cursor(commit=True) as c:
+            c.execute(
+                self.sql(
+                    f"UPDATE {self.accounts} SET totp_secret=totp_pending_secret, "
+                    "totp_pending_secret=NULL, totp_last_step=%s, otp_channel=%s "
+                    "WHERE person_id=%s AND totp_pending_secret=%s RETURNING person_id"
+                ),
+                [step, channel, self.value(person_id), secret],
+            )
+            if c.fetchone() is None:
+                return False
+            self._fact(c, person_id, at, "otp_channel_changed", channel)
+            return True
 
     def record_fact(self, person_id: UUID, *, at: datetime, kind: str, detail: str = "") -> None:
         with self.cursor(commit=True) as c:

@@ -54,6 +54,10 @@ class PasswordChangeBody(msgspec.Struct, forbid_unknown_fields=True):
     new_password: Secret
 
 
+class TotpEnrolBody(msgspec.Struct, forbid_unknown_fields=True):
+    current_password: Secret
+
+
 class NextStep(msgspec.Struct, omit_defaults=True):
     next: Literal["otp", "terms", "done"]
     channel: Literal["sms", "email", "totp"] | None = None
@@ -224,10 +228,16 @@ class SessionController(Controller):
 
     @post("/me/totp", sync_to_thread=True, opt=policy(Policy.AUTHENTICATED))
     def enrol_totp(
-        self, accounts: NamedDependency[AccountService], principal: NamedDependency[Principal]
+        self,
+        accounts: NamedDependency[AccountService],
+        principal: NamedDependency[Principal],
+        data: JSONBody[TotpEnrolBody],
     ) -> TotpEnrolment:
-        """Start using an authenticator app: scan this URI as a QR code, then confirm."""
-        return TotpEnrolment(otpauth_uri=accounts.enrol_totp(principal))
+        """Start using an authenticator app: needs the current password; scan this URI as a
+        QR code, then confirm with a code from the app. Until then login is unchanged."""
+        return TotpEnrolment(
+            otpauth_uri=accounts.enrol_totp(principal, current_password=data.current_password)
+        )
 
     @post(
         "/me/totp/confirm",
@@ -241,4 +251,5 @@ class SessionController(Controller):
         principal: NamedDependency[Principal],
         data: JSONBody[CodeBody],
     ) -> None:
+        """The new app becomes the login factor; the person is told on every channel."""
         accounts.confirm_totp(principal, data.code)
