@@ -4,9 +4,17 @@ Every step that authenticates issues a new session token and destroys the old
 one (SEC-SES-02). Unknown user, wrong password and locked account fail alike,
 after the same argon2 work (SEC-OTP-08). Codes are six digits from `secrets`,
 kept only as an HMAC bound to the login attempt, valid five minutes, five tries,
-single use; a new code voids the old (SEC-OTP-01..05). Ten consecutive failures
-lock the account for 15 minutes, a hundred until an administrator releases it
-(SEC-OTP-04). Sessions expire after 30 idle minutes and 8 hours in all.
+single use; a new code voids the old (SEC-OTP-01..05). Sessions expire after 30
+idle minutes and 8 hours in all.
+
+Failed logins (decision 0010, SEC-OTP-04): a browser that has completed a full
+login holds a signed device token (the `__Host-device` cookie) and is judged only
+by its own counter, so failures caused by others never lock its owner out. Every
+other client counts against the account's "untrusted" counter (ten failures lock
+clients without a known device out for 15 minutes) and against its own network
+address's counter for that account (five lock that address out of it for 15
+minutes). A hundred consecutive failures from anywhere lock the account until an
+administrator releases it, as NIST SP 800-63B §5.2.2 allows.
 """
 
 import hashlib
@@ -33,9 +41,12 @@ from stafett.persistence.sessions import SessionRecord, SessionStore
 TERMS_VERSION = 1
 CODE_LIFETIME = timedelta(minutes=5)
 CODE_TRIES = 5
-SOFT_LOCK_AFTER = 10
+SOFT_LOCK_AFTER = 10  # failures of clients without a known device, per account
+ADDRESS_LOCK_AFTER = 5  # failures from one network address, per account
+DEVICE_LOCK_AFTER = 10  # failures of one known device
 SOFT_LOCK = timedelta(minutes=15)
 HARD_LOCK_AFTER = 100
+DEVICE_LIFETIME = timedelta(days=90)
 IDLE_TIMEOUT = timedelta(minutes=30)
 ABSOLUTE_TIMEOUT = timedelta(hours=8)
 PRE_AUTH_TIMEOUT = timedelta(minutes=10)
@@ -96,10 +107,20 @@ class Principal:
 
 
 @dataclass(frozen=True, slots=True)
+class Client:
+    """Where a login-type request comes from: its network address, and the device token
+    its browser presented (the `__Host-device` cookie), if any."""
+
+    address: str
+    device: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class LoginStep:
     token: str
     next: Stage
     channel: OtpChannel | None = None
+    device: str | None = None  # a device token for the browser to keep (after the code)
 
 
 class AccountService:
@@ -112,6 +133,7 @@ class AccountService:
         hashing: PasswordHashing,
         sender: Sender,
         code_key: bytes,
+        device_key: bytes,
         clock: Callable[[], datetime],
         public_url: str = "http://127.0.0.1:8000",
     ) -> None:
@@ -121,6 +143,7 @@ class AccountService:
         self.hashing = hashing
         self.sender = sender
         self.code_key = code_key
+        self.device_key = device_key
         self.clock = clock
         self.public_url = public_url.rstrip("/")
 
@@ -180,11 +203,7 @@ class AccountService:
         account = self.accounts.by_username(username.strip())
         if account is None:
             raise ValidationError("username", "no such account")
-        self.accounts.update(
-            replace(account, failures=0, locked_until=None, hard_locked=False),
-            at=now,
-            fact="unlocked",
-        )
+        self.accounts.release(account.person_id, at=now)
         log.info("authn_account_unlocked", actor=str(account.person_id))
 
     # ---------------------------------------------------------------- login
@@ -196,19 +215,22 @@ class AccountService:
             log.warning("excess_rate_limit_exceeded", what="address")
             raise TooManyAttemptsError("too many attempts from this address", retry_after=60)
 
-    def begin_login(self, username: str, password: str) -> LoginStep:
-        """Check the password; on success send a code and open a pre-auth session."""
+    def begin_login(self, username: str, password: str, client: Client) -> LoginStep:
+        """Check the password; on success send a code and open a pre-auth session.
+
+        Unknown user, wrong password and a lock answer alike, after the same argon2 work.
+        """
         now = self.clock()
         account = self.accounts.by_username(username.strip())
         matches = self.hashing.verify(account.password_hash if account else None, password)
         if account is None:
             log.info("authn_login_fail", reason="credentials")
             raise LoginFailedError("wrong username or password")
-        if self._is_locked(account, now):
+        if self._is_locked(account, client, now):
             log.warning("authn_login_fail_locked", actor=str(account.person_id))
             raise LoginFailedError("wrong username or password")
         if not matches:
-            self._count_failure(account, now)
+            self._count_failure(account, client, now)
             log.info("authn_login_fail", actor=str(account.person_id), reason="credentials")
             raise LoginFailedError("wrong username or password")
         if self.hashing.needs_rehash(account.password_hash):
@@ -231,19 +253,21 @@ class AccountService:
         self._send_code(token, account, channel, now)
         return LoginStep(token, Stage.OTP, channel)
 
-    def verify_code(self, token: str, code: str) -> LoginStep:
+    def verify_code(self, token: str, code: str, client: Client) -> LoginStep:
+        """The second factor; a right code gives the browser a device token to keep."""
         now = self.clock()
         session, account = self._pre_auth(token, Stage.OTP, now)
-        if self._is_locked(account, now):
+        if self._is_locked(account, client, now):
             raise CodeRejectedError("the code is not valid")
         if not self._code_matches(session, account, code.strip(), now):
             tries = session.code_attempts + 1
             self.sessions.save(replace(session, code_attempts=tries))
-            self._count_failure(account, now)
+            self._count_failure(account, client, now)
             log.info("authn_login_fail", actor=str(account.person_id), reason="code")
             raise CodeRejectedError("the code is not valid")
+        self.accounts.succeeded(account.person_id, self._scopes(account, client, now))
+        device = self._device_id(account, client, now) or secrets.token_urlsafe(16)
         account = self._account(account.person_id)  # the match may have stored a TOTP step
-        account = self.accounts.update(replace(account, failures=0, locked_until=None), at=now)
         stage = Stage.DONE if account.terms_version == TERMS_VERSION else Stage.TERMS
         cleared = replace(
             session,
@@ -257,7 +281,7 @@ class AccountService:
         new_token = self.sessions.rotate(token, cleared)
         if stage is Stage.DONE:
             self._session_created(account, new_token)
-        return LoginStep(new_token, stage)
+        return LoginStep(new_token, stage, device=self._device_token(account, device, now))
 
     def answer_terms(self, token: str, *, accept: bool) -> LoginStep | None:
         """Accepting finishes the login; declining ends the session (None)."""
@@ -316,12 +340,12 @@ class AccountService:
 
     # ------------------------------------------------------------ passwords
 
-    def change_password(self, principal: Principal, token: str, *, current: str, new: str) -> None:
+    def change_password(
+        self, principal: Principal, token: str, client: Client, *, current: str, new: str
+    ) -> None:
         now = self.clock()
         account = self._account(principal.person_id)
-        if not self.hashing.verify(account.password_hash, current):
-            self._count_failure(account, now)
-            raise NotPermittedError("the current password is wrong")
+        self._current_password(account, client, current, now)
         clean = self._acceptable_password(account, new)
         self.accounts.set_password(
             account.person_id, self.hashing.hash(clean), at=now, fact="password_changed"
@@ -400,7 +424,7 @@ class AccountService:
 
     # ----------------------------------------------------------------- TOTP
 
-    def enrol_totp(self, principal: Principal, *, current_password: str) -> str:
+    def enrol_totp(self, principal: Principal, client: Client, *, current_password: str) -> str:
         """Start authenticator-app enrolment; returns the otpauth:// URI for a QR code.
 
         Binding a new factor needs the password as well as the session, and the new
@@ -409,10 +433,7 @@ class AccountService:
         """
         now = self.clock()
         account = self._account(principal.person_id)
-        if not self.hashing.verify(account.password_hash, current_password):
-            self._count_failure(account, now)
-            log.info("authn_totp_enrolment_refused", actor=str(account.person_id))
-            raise NotPermittedError("the current password is wrong")
+        self._current_password(account, client, current_password, now)
         secret = pyotp.random_base32()
         self.accounts.set_pending_totp(account.person_id, secret, at=now)
         log.info("authn_totp_enrolment_started", actor=str(account.person_id))
@@ -473,27 +494,76 @@ class AccountService:
             raise CodeRejectedError("start the login again")
         return session, self._account(session.person_id)
 
-    def _is_locked(self, account: AccountRecord, now: datetime) -> bool:
-        return account.hard_locked or (
-            account.locked_until is not None and account.locked_until > to_micros(now)
-        )
+    # ------------------------------------------------------ failed logins and locks
 
-    def _count_failure(self, account: AccountRecord, now: datetime) -> None:
-        failures = account.failures + 1
-        locked_until = account.locked_until
-        hard = account.hard_locked
-        fact = None
-        if failures >= HARD_LOCK_AFTER:
-            hard, fact = True, "hard_locked"
-        elif failures % SOFT_LOCK_AFTER == 0:
-            locked_until, fact = to_micros(now + SOFT_LOCK), "locked"
-        self.accounts.update(
-            replace(account, failures=failures, locked_until=locked_until, hard_locked=hard),
-            at=now,
-            fact=fact,
-        )
-        if fact is not None:
-            log.warning("authn_login_lock", actor=str(account.person_id), hard=hard)
+    def _current_password(
+        self, account: AccountRecord, client: Client, password: str, now: datetime
+    ) -> None:
+        """A logged-in person proves the password again; failures count as at login."""
+        if self._is_locked(account, client, now):
+            raise TooManyAttemptsError(
+                "too many wrong passwords", retry_after=int(SOFT_LOCK.total_seconds())
+            )
+        if not self.hashing.verify(account.password_hash, password):
+            self._count_failure(account, client, now)
+            log.info("authn_reauthentication_fail", actor=str(account.person_id))
+            raise NotPermittedError("the current password is wrong")
+
+    def _scopes(self, account: AccountRecord, client: Client, now: datetime) -> list[str]:
+        """The counters that judge this client: its own device's, or the untrusted ones."""
+        device = self._device_id(account, client, now)
+        if device is not None:
+            return [self._scope("device", device)]
+        return ["untrusted", self._scope("address", client.address)]
+
+    def _scope(self, kind: str, value: str) -> str:
+        """A counter's key: a keyed digest, so no address or device id is stored."""
+        mac = hmac.new(self.device_key, f"{kind}|{value}".encode(), hashlib.sha256)
+        return f"{kind}:{mac.hexdigest()[:32]}"
+
+    def _is_locked(self, account: AccountRecord, client: Client, now: datetime) -> bool:
+        if account.hard_locked:
+            return True
+        scopes = self._scopes(account, client, now)
+        return self.accounts.locked_scope(account.person_id, scopes, at=now) is not None
+
+    def _count_failure(self, account: AccountRecord, client: Client, now: datetime) -> None:
+        person_id = account.person_id
+        lock_micros = SOFT_LOCK // timedelta(microseconds=1)
+        for scope in self._scopes(account, client, now):
+            kind = scope.split(":", 1)[0]
+            after = {"device": DEVICE_LOCK_AFTER, "address": ADDRESS_LOCK_AFTER}.get(
+                kind, SOFT_LOCK_AFTER
+            )
+            if self.accounts.fail(
+                person_id, scope, at=now, lock_after=after, lock_micros=lock_micros
+            ):
+                log.warning("authn_login_lock", actor=str(person_id), hard=False, scope=kind)
+        if self.accounts.count_failure(person_id, at=now, hard_after=HARD_LOCK_AFTER):
+            log.warning("authn_login_lock", actor=str(person_id), hard=True, scope="account")
+
+    # ---------------------------------------------------------- device tokens
+
+    def _device_token(self, account: AccountRecord, device_id: str, now: datetime) -> str:
+        """`<person>.<device>.<issued>.<mac>`: the browser's proof of a full login here."""
+        issued = str(int(now.timestamp()))
+        body = f"{account.person_id.hex}.{device_id}.{issued}"
+        return f"{body}.{self._device_mac(body)}"
+
+    def _device_mac(self, body: str) -> str:
+        return hmac.new(self.device_key, f"device|{body}".encode(), hashlib.sha256).hexdigest()
+
+    def _device_id(self, account: AccountRecord, client: Client, now: datetime) -> str | None:
+        """The device id of a valid, unexpired token for this account; else None."""
+        parts = (client.device or "").split(".")
+        if len(parts) != 4 or not parts[2].isdigit():
+            return None
+        person, device_id, issued, mac = parts
+        body = f"{person}.{device_id}.{issued}"
+        if not hmac.compare_digest(mac.encode(), self._device_mac(body).encode()):
+            return None
+        fresh = now.timestamp() - int(issued) < DEVICE_LIFETIME.total_seconds()
+        return device_id if fresh and person == account.person_id.hex else None
 
     def _code_hmac(self, session_hash: str, code: str) -> str:
         message = f"{session_hash}|{code}".encode()

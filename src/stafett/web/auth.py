@@ -28,10 +28,11 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 
-from stafett.applications.accounts import AccountService, Principal
+from stafett.applications.accounts import DEVICE_LIFETIME, AccountService, Client, Principal
 from stafett.web.state import ACCOUNTS, CSRF_KEY
 
 SESSION_COOKIE = "__Host-sid"
+DEVICE_COOKIE = "__Host-device"  # a signed "this browser has logged in here" (decision 0010)
 CSRF_HEADER = "x-csrftoken"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 SAME_SITE_FETCHES = frozenset({"same-origin", "none"})  # "none": typed or bookmarked by the user
@@ -165,13 +166,34 @@ def set_session_cookie(response: Response[Any], token: str) -> None:
     )
 
 
+def client_of(request: Request[Any, Any, Any]) -> Client:
+    """The network address and the device token of the caller, for the login counters."""
+    address = request.client.host if request.client else "unknown"
+    return Client(address=address, device=request.cookies.get(DEVICE_COOKIE))
+
+
+def set_device_cookie(response: Response[Any], token: str) -> None:
+    """Kept across logouts on purpose: it grants nothing, it only selects the counter."""
+    response.set_cookie(
+        DEVICE_COOKIE,
+        token,
+        max_age=int(DEVICE_LIFETIME.total_seconds()),
+        path="/",
+        secure=True,
+        httponly=True,
+        samesite="strict",
+    )
+
+
 def clear_session_cookie(response: Response[Any]) -> None:
     """Expire the cookie with the attributes it was set with: browsers ignore a
     `__Host-` cookie set without Secure, so a bare deletion would leave it in place."""
     response.set_cookie(
         SESSION_COOKIE, "", max_age=0, path="/", secure=True, httponly=True, samesite="strict"
     )
-    response.headers["Clear-Site-Data"] = '"cache", "cookies", "storage"'
+    # Not "cookies": that would also wipe the device cookie, which must outlive the
+    # session so that others' failures never lock this browser out (decision 0010).
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
 
 
 def check_policies(app: Litestar) -> None:

@@ -16,10 +16,12 @@ from stafett.web.auth import (
     CSRF_HEADER,
     Policy,
     clear_session_cookie,
+    client_of,
     csrf_token_of,
     policy,
     provide_principal,
     session_token,
+    set_device_cookie,
     set_session_cookie,
 )
 from stafett.web.state import provide_accounts
@@ -96,6 +98,8 @@ def _step(step: LoginStep) -> Response[NextStep]:
     )
     response = Response(body, status_code=200)
     set_session_cookie(response, step.token)
+    if step.device is not None:
+        set_device_cookie(response, step.device)
     return response
 
 
@@ -109,10 +113,13 @@ class SessionController(Controller):
 
     @post("/session", sync_to_thread=True, opt=policy(Policy.PUBLIC, pre_login=True))
     def log_in(
-        self, accounts: NamedDependency[AccountService], data: JSONBody[LoginBody]
+        self,
+        accounts: NamedDependency[AccountService],
+        request: Request[Any, Any, Any],
+        data: JSONBody[LoginBody],
     ) -> Response[NextStep]:
         """Password step: answers which channel the one-time code went to."""
-        return _step(accounts.begin_login(data.username, data.password))
+        return _step(accounts.begin_login(data.username, data.password, client_of(request)))
 
     @post("/session/otp", sync_to_thread=True, opt=policy(Policy.PUBLIC, pre_login=True))
     def one_time_code(
@@ -121,8 +128,9 @@ class SessionController(Controller):
         request: Request[Any, Any, Any],
         data: JSONBody[CodeBody],
     ) -> Response[NextStep]:
-        """Code step: the session id changes."""
-        return _step(accounts.verify_code(session_token(request) or "", data.code))
+        """Code step: the session id changes, and the browser gets a device cookie."""
+        token = session_token(request) or ""
+        return _step(accounts.verify_code(token, data.code, client_of(request)))
 
     @post("/session/otp/resend", sync_to_thread=True, opt=policy(Policy.PUBLIC, pre_login=True))
     def resend_code(
@@ -211,6 +219,7 @@ class SessionController(Controller):
         accounts.change_password(
             principal,
             session_token(request) or "",
+            client_of(request),
             current=data.current_password,
             new=data.new_password,
         )
@@ -231,12 +240,15 @@ class SessionController(Controller):
         self,
         accounts: NamedDependency[AccountService],
         principal: NamedDependency[Principal],
+        request: Request[Any, Any, Any],
         data: JSONBody[TotpEnrolBody],
     ) -> TotpEnrolment:
         """Start using an authenticator app: needs the current password; scan this URI as a
         QR code, then confirm with a code from the app. Until then login is unchanged."""
         return TotpEnrolment(
-            otpauth_uri=accounts.enrol_totp(principal, current_password=data.current_password)
+            otpauth_uri=accounts.enrol_totp(
+                principal, client_of(request), current_password=data.current_password
+            )
         )
 
     @post(
