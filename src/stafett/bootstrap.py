@@ -98,6 +98,7 @@ def build_accounts(settings: Settings, plans: PlanApplication) -> AccountService
             clock=plans.clock,
         ),
         code_key=secrets.code_key,
+        device_key=secrets.secret_key.encode(),
         clock=plans.clock,
         public_url=settings.public_url,
     )

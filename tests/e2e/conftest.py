@@ -3,8 +3,10 @@
 import json
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 import pytest
@@ -82,10 +84,31 @@ class Web:
             third = self.client.post("/api/v1/session/terms", json={"accept": True})
             assert third.json() == {"next": "done"}
         remember(self.client.cookies["__Host-sid"])
+        remember(self.client.cookies["__Host-device"])
 
     def csrf_headers(self) -> dict[str, str]:
         me = self.client.get("/api/v1/me").json()
         return {me["csrf"]["header"]: me["csrf"]["token"]}
+
+    @contextmanager
+    def from_address(self, address: str) -> Iterator[None]:
+        """Requests inside come from `address` (the test client's is "testclient")."""
+        app = self.client.app
+        inner = app.asgi_handler
+
+        async def elsewhere(scope: Any, receive: Any, send: Any) -> None:
+            await inner({**scope, "client": (address, 50000)}, receive, send)
+
+        app.asgi_handler = elsewhere
+        try:
+            yield
+        finally:
+            app.asgi_handler = inner
+
+    def logout(self) -> None:
+        """Log out as a page of ours does: a full session needs its CSRF token for it."""
+        response = self.client.delete("/api/v1/session", headers=self.csrf_headers())
+        assert response.status_code == 204, response.text
 
 
 @pytest.fixture

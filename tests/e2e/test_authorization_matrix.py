@@ -214,6 +214,8 @@ class Matrix:
     def __init__(self, web: Web) -> None:
         self.web = web
         self.sessions: dict[str, str] = {}
+        self.csrf: dict[str, dict[str, str]] = {}  # CSRF tokens are bound to their session
+        self.acting = "anonymous"
         self.persons: dict[str, str] = {}
         for identity in IDENTITIES:
             if identity.name == "anonymous":
@@ -230,7 +232,7 @@ class Matrix:
                 self.web.client.cookies.delete("__Host-sid")  # a login ends the session it sees
                 self.web.login(identity.name)
                 self.sessions[identity.name] = self.web.client.cookies["__Host-sid"]
-        self.csrf = self.web.csrf_headers()
+                self.csrf[identity.name] = self.web.csrf_headers()
         self.act_as("kari")
         other = self.send("POST", PLANS, self._plan_body("Annen plan", owner="olga"))
         self.send(
@@ -244,12 +246,13 @@ class Matrix:
         )
 
     def act_as(self, name: str) -> None:
+        self.acting = name
         self.web.client.cookies.delete("__Host-sid")
         if name != "anonymous":
             self.web.client.cookies.set("__Host-sid", self.sessions[name], domain="stafett.test")
 
     def send(self, method: str, url: str, body: dict[str, Any] | None = None) -> httpx.Response:
-        headers = self.csrf if method != "GET" else {}
+        headers = self.csrf.get(self.acting, {}) if method != "GET" else {}
         return self.web.client.request(method, url, json=body, headers=headers)
 
     def _plan_body(self, name: str, *, owner: str) -> dict[str, Any]:

@@ -87,7 +87,7 @@ def test_a_user_made_with_the_cli_logs_in_works_on_a_plan_and_logs_out(
         )
         assert goal.status_code == 201
         assert goal.json()["version"] == 2
-        assert client.delete("/api/v1/session").status_code == 204
+        assert client.delete("/api/v1/session", headers=headers).status_code == 204
         assert client.get("/api/v1/me").status_code == 401
         # Terms are asked once: the second login goes straight to done.
         client.post("/api/v1/session", json=login)

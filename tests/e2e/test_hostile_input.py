@@ -71,6 +71,9 @@ SAMPLES: dict[tuple[str, str], Sample] = {
         texts=(("current_password",), ("new_password",)),
     ),
     ("POST", "/api/v1/me/totp/confirm"): Sample(lambda i: {"code": "123456"}, texts=(("code",),)),
+    ("POST", "/api/v1/me/totp"): Sample(
+        lambda i: {"current_password": "feil passord her"}, texts=(("current_password",),)
+    ),
     ("POST", PLANS): Sample(
         lambda i: {
             "type": "SL",
@@ -164,7 +167,6 @@ SAMPLES: dict[tuple[str, str], Sample] = {
 BODYLESS = {
     ("DELETE", "/api/v1/session"),
     ("POST", "/api/v1/session/otp/resend"),
-    ("POST", "/api/v1/me/totp"),
 }
 
 # Text values that break the rule wherever they stand.

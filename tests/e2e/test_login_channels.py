@@ -18,6 +18,7 @@ from stafett.web.app import create_app
 from tests.conftest import ManualClock
 from tests.e2e.conftest import PASSWORD, SECRETS, Web
 from tests.integration.test_delivery import CollectingHandler, SmtpServer, running_smtp, text_of
+from tests.leakcheck import remember
 
 LOGIN = "/api/v1/session"
 
@@ -53,17 +54,41 @@ def test_a_user_logs_in_with_a_code_received_by_e_mail_over_smtp(
         assert list(tmp_path.glob("*.json")) == []  # nothing went to the outbox
 
 
+ENROL = "/api/v1/me/totp"
+CONFIRM = "/api/v1/me/totp/confirm"
+WITH_PASSWORD = {"current_password": PASSWORD}
+
+
+def start_enrolment(web: Web, headers: dict[str, str]) -> pyotp.TOTP:
+    """Ask for a new authenticator (logged in); the app as it would be after scanning."""
+    response = web.client.post(ENROL, json=WITH_PASSWORD, headers=headers)
+    assert response.status_code == 201, response.text
+    uri = response.json()["otpauth_uri"]
+    assert uri.startswith("otpauth://totp/Stafett:kari?")
+    secret = parse_qs(urlsplit(uri).query)["secret"][0]
+    remember(secret)
+    return pyotp.TOTP(secret)
+
+
+def log_in_with_app(web: Web, totp: pyotp.TOTP) -> int:
+    """A whole login whose second step is a code from `totp`; the code step's status."""
+    web.clock.advance(timedelta(seconds=30))  # a fresh time step: used ones are refused
+    response = web.client.post(LOGIN, json={"username": "kari", "password": PASSWORD})
+    assert response.json() == {"next": "otp", "channel": "totp"}
+    code = totp.at(web.clock.now)
+    remember(code)
+    return web.client.post(f"{LOGIN}/otp", json={"code": code}).status_code
+
+
 def enrol(web: Web) -> pyotp.TOTP:
     web.create_user("kari")
     web.login("kari")
     headers = web.csrf_headers()
-    uri = web.client.post("/api/v1/me/totp", headers=headers).json()["otpauth_uri"]
-    assert uri.startswith("otpauth://totp/Stafett:kari?")
-    totp = pyotp.TOTP(parse_qs(urlsplit(uri).query)["secret"][0])
+    totp = start_enrolment(web, headers)
     code = totp.at(web.clock.now)
-    confirm = web.client.post("/api/v1/me/totp/confirm", json={"code": code}, headers=headers)
+    confirm = web.client.post(CONFIRM, json={"code": code}, headers=headers)
     assert confirm.status_code == 204
-    web.client.delete(LOGIN)
+    web.logout()
     return totp
 
 
@@ -84,7 +109,7 @@ def test_a_used_authenticator_code_cannot_be_replayed(web: Web) -> None:
     code = totp.at(web.clock.now)
     web.client.post(LOGIN, json={"username": "kari", "password": PASSWORD})
     assert web.client.post(f"{LOGIN}/otp", json={"code": code}).status_code == 200
-    web.client.delete(LOGIN)
+    web.logout()
     web.client.post(LOGIN, json={"username": "kari", "password": PASSWORD})
     assert web.client.post(f"{LOGIN}/otp", json={"code": code}).status_code == 401
 
@@ -93,9 +118,74 @@ def test_a_wrong_authenticator_code_does_not_switch_the_channel(web: Web) -> Non
     web.create_user("kari")
     web.login("kari")
     headers = web.csrf_headers()
-    web.client.post("/api/v1/me/totp", headers=headers)
-    wrong = web.client.post("/api/v1/me/totp/confirm", json={"code": "000000"}, headers=headers)
+    start_enrolment(web, headers)
+    wrong = web.client.post(CONFIRM, json={"code": "000000"}, headers=headers)
     assert wrong.status_code == 401
-    web.client.delete(LOGIN)
+    web.logout()
     response = web.client.post(LOGIN, json={"username": "kari", "password": PASSWORD})
     assert response.json()["channel"] == "email"
+
+
+def test_enrolling_an_authenticator_needs_the_current_password(web: Web) -> None:
+    web.create_user("kari")
+    web.login("kari")
+    headers = web.csrf_headers()
+    assert web.client.post(ENROL, json={}, headers=headers).status_code == 422
+    wrong = {"current_password": "ikke mitt passord i det hele tatt"}
+    response = web.client.post(ENROL, json=wrong, headers=headers)
+    assert response.status_code == 403
+    assert "otpauth" not in response.text
+    account = web.accounts.accounts.by_username("kari")
+    assert account is not None
+    assert account.totp_pending_secret is None
+    assert account.failures == 1  # counted like a wrong password at login
+
+
+def test_an_unconfirmed_authenticator_does_not_replace_the_confirmed_one(web: Web) -> None:
+    """Someone holding only the session cannot swap the second factor."""
+    old_app = enrol(web)
+    assert log_in_with_app(web, old_app) == 200
+    start_enrolment(web, web.csrf_headers())  # never confirmed
+    web.logout()
+    assert log_in_with_app(web, old_app) == 200
+
+
+def test_a_code_from_an_unconfirmed_authenticator_does_not_log_in(web: Web) -> None:
+    old_app = enrol(web)
+    assert log_in_with_app(web, old_app) == 200
+    new_app = start_enrolment(web, web.csrf_headers())
+    web.logout()
+    assert log_in_with_app(web, new_app) == 401
+
+
+def test_a_confirmed_authenticator_takes_over_and_the_old_one_stops(web: Web) -> None:
+    old_app = enrol(web)
+    assert log_in_with_app(web, old_app) == 200
+    headers = web.csrf_headers()
+    new_app = start_enrolment(web, headers)
+    code = new_app.at(web.clock.now)
+    assert web.client.post(CONFIRM, json={"code": code}, headers=headers).status_code == 204
+    web.logout()
+    assert log_in_with_app(web, old_app) == 401
+    web.client.cookies.clear()
+    assert log_in_with_app(web, new_app) == 200
+
+
+def test_a_new_authenticator_is_announced_on_every_channel_without_its_secret(web: Web) -> None:
+    web.create_user("kari")
+    web.login("kari")
+    headers = web.csrf_headers()
+    before = len(web.messages())
+    app = start_enrolment(web, headers)
+    assert web.messages()[before:] == []  # nothing changed yet
+    code = app.at(web.clock.now)
+    assert web.client.post(CONFIRM, json={"code": code}, headers=headers).status_code == 204
+    notices = web.messages()[before:]
+    assert {(m["channel"], m["to"]) for m in notices} == {
+        ("email", "kari@example.no"),
+        ("sms", "+4791234567"),
+    }
+    for notice in notices:
+        assert "autentiseringsapp" in notice["body"]
+        assert app.secret not in notice["body"]
+        assert "otpauth" not in notice["body"]

@@ -4,9 +4,17 @@ Every step that authenticates issues a new session token and destroys the old
 one (SEC-SES-02). Unknown user, wrong password and locked account fail alike,
 after the same argon2 work (SEC-OTP-08). Codes are six digits from `secrets`,
 kept only as an HMAC bound to the login attempt, valid five minutes, five tries,
-single use; a new code voids the old (SEC-OTP-01..05). Ten consecutive failures
-lock the account for 15 minutes, a hundred until an administrator releases it
-(SEC-OTP-04). Sessions expire after 30 idle minutes and 8 hours in all.
+single use; a new code voids the old (SEC-OTP-01..05). Sessions expire after 30
+idle minutes and 8 hours in all.
+
+Failed logins (decision 0010, SEC-OTP-04): a browser that has completed a full
+login holds a signed device token (the `__Host-device` cookie) and is judged only
+by its own counter, so failures caused by others never lock its owner out. Every
+other client counts against the account's "untrusted" counter (ten failures lock
+clients without a known device out for 15 minutes) and against its own network
+address's counter for that account (five lock that address out of it for 15
+minutes). A hundred consecutive failures from anywhere lock the account until an
+administrator releases it, as NIST SP 800-63B §5.2.2 allows.
 """
 
 import hashlib
@@ -33,9 +41,12 @@ from stafett.persistence.sessions import SessionRecord, SessionStore
 TERMS_VERSION = 1
 CODE_LIFETIME = timedelta(minutes=5)
 CODE_TRIES = 5
-SOFT_LOCK_AFTER = 10
+SOFT_LOCK_AFTER = 10  # failures of clients without a known device, per account
+ADDRESS_LOCK_AFTER = 5  # failures from one network address, per account
+DEVICE_LOCK_AFTER = 10  # failures of one known device
 SOFT_LOCK = timedelta(minutes=15)
 HARD_LOCK_AFTER = 100
+DEVICE_LIFETIME = timedelta(days=90)
 IDLE_TIMEOUT = timedelta(minutes=30)
 ABSOLUTE_TIMEOUT = timedelta(hours=8)
 PRE_AUTH_TIMEOUT = timedelta(minutes=10)
@@ -96,10 +107,20 @@ class Principal:
 
 
 @dataclass(frozen=True, slots=True)
+class Client:
+    """Where a login-type request comes from: its network address, and the device token
+    its browser presented (the `__Host-device` cookie), if any."""
+
+    address: str
+    device: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class LoginStep:
     token: str
     next: Stage
     channel: OtpChannel | None = None
+    device: str | None = None  # a device token for the browser to keep (after the code)
 
 
 class AccountService:
@@ -112,6 +133,7 @@ class AccountService:
         hashing: PasswordHashing,
         sender: Sender,
         code_key: bytes,
+        device_key: bytes,
         clock: Callable[[], datetime],
         public_url: str = "http://127.0.0.1:8000",
     ) -> None:
@@ -121,6 +143,7 @@ class AccountService:
         self.hashing = hashing
         self.sender = sender
         self.code_key = code_key
+        self.device_key = device_key
         self.clock = clock
         self.public_url = public_url.rstrip("/")
 
@@ -180,11 +203,7 @@ class AccountService:
         account = self.accounts.by_username(username.strip())
         if account is None:
             raise ValidationError("username", "no such account")
-        self.accounts.update(
-            replace(account, failures=0, locked_until=None, hard_locked=False),
-            at=now,
-            fact="unlocked",
-        )
+        self.accounts.release(account.person_id, at=now)
         log.info("authn_account_unlocked", actor=str(account.person_id))
 
     # ---------------------------------------------------------------- login
@@ -196,19 +215,22 @@ class AccountService:
             log.warning("excess_rate_limit_exceeded", what="address")
             raise TooManyAttemptsError("too many attempts from this address", retry_after=60)
 
-    def begin_login(self, username: str, password: str) -> LoginStep:
-        """Check the password; on success send a code and open a pre-auth session."""
+    def begin_login(self, username: str, password: str, client: Client) -> LoginStep:
+        """Check the password; on success send a code and open a pre-auth session.
+
+        Unknown user, wrong password and a lock answer alike, after the same argon2 work.
+        """
         now = self.clock()
         account = self.accounts.by_username(username.strip())
         matches = self.hashing.verify(account.password_hash if account else None, password)
         if account is None:
             log.info("authn_login_fail", reason="credentials")
             raise LoginFailedError("wrong username or password")
-        if self._is_locked(account, now):
+        if self._is_locked(account, client, now):
             log.warning("authn_login_fail_locked", actor=str(account.person_id))
             raise LoginFailedError("wrong username or password")
         if not matches:
-            self._count_failure(account, now)
+            self._count_failure(account, client, now)
             log.info("authn_login_fail", actor=str(account.person_id), reason="credentials")
             raise LoginFailedError("wrong username or password")
         if self.hashing.needs_rehash(account.password_hash):
@@ -231,19 +253,21 @@ class AccountService:
         self._send_code(token, account, channel, now)
         return LoginStep(token, Stage.OTP, channel)
 
-    def verify_code(self, token: str, code: str) -> LoginStep:
+    def verify_code(self, token: str, code: str, client: Client) -> LoginStep:
+        """The second factor; a right code gives the browser a device token to keep."""
         now = self.clock()
         session, account = self._pre_auth(token, Stage.OTP, now)
-        if self._is_locked(account, now):
+        if self._is_locked(account, client, now):
             raise CodeRejectedError("the code is not valid")
         if not self._code_matches(session, account, code.strip(), now):
             tries = session.code_attempts + 1
             self.sessions.save(replace(session, code_attempts=tries))
-            self._count_failure(account, now)
+            self._count_failure(account, client, now)
             log.info("authn_login_fail", actor=str(account.person_id), reason="code")
             raise CodeRejectedError("the code is not valid")
+        self.accounts.succeeded(account.person_id, self._scopes(account, client, now))
+        device = self._device_id(account, client, now) or secrets.token_urlsafe(16)
         account = self._account(account.person_id)  # the match may have stored a TOTP step
-        account = self.accounts.update(replace(account, failures=0, locked_until=None), at=now)
         stage = Stage.DONE if account.terms_version == TERMS_VERSION else Stage.TERMS
         cleared = replace(
             session,
@@ -257,7 +281,7 @@ class AccountService:
         new_token = self.sessions.rotate(token, cleared)
         if stage is Stage.DONE:
             self._session_created(account, new_token)
-        return LoginStep(new_token, stage)
+        return LoginStep(new_token, stage, device=self._device_token(account, device, now))
 
     def answer_terms(self, token: str, *, accept: bool) -> LoginStep | None:
         """Accepting finishes the login; declining ends the session (None)."""
@@ -316,29 +340,31 @@ class AccountService:
 
     # ------------------------------------------------------------ passwords
 
-    def change_password(self, principal: Principal, token: str, *, current: str, new: str) -> None:
+    def change_password(
+        self, principal: Principal, token: str, client: Client, *, current: str, new: str
+    ) -> None:
         now = self.clock()
         account = self._account(principal.person_id)
-        if not self.hashing.verify(account.password_hash, current):
-            self._count_failure(account, now)
-            raise NotPermittedError("the current password is wrong")
-        person = self.directory.get(principal.person_id)
-        clean = check_password(
-            new,
-            context=(account.username, person.details.first_name, person.details.last_name),
-            field="new_password",
-        )
-        self.accounts.update(
-            replace(account, password_hash=self.hashing.hash(clean)),
-            at=now,
-            fact="password_changed",
+        self._current_password(account, client, current, now)
+        clean = self._acceptable_password(account, new)
+        self.accounts.set_password(
+            account.person_id, self.hashing.hash(clean), at=now, fact="password_changed"
         )
         ended = self.sessions.end_all_of(account.person_id, except_token=token)
         log.info("authn_password_change", actor=str(account.person_id), sessions_ended=ended)
-        self._notify(account, "Passordet ditt er endret", "Passordet til Stafett ble endret.")
+        self._notify_everywhere(
+            account,
+            "Passordet ditt i Stafett er endret",
+            "Passordet til Stafett-kontoen din ble nettopp endret, og du er logget ut "
+            "andre steder. Var det ikke deg, kontakt koordinatoren din med en gang.",
+        )
 
     def request_reset(self, username: str) -> None:
-        """Send a reset link when the account exists; the caller learns nothing either way."""
+        """Send a reset link when the account exists; the caller learns nothing either way.
+
+        The web layer runs this after the 202 has gone out (a background task), so
+        the answer costs the same for known and unknown names.
+        """
         now = self.clock()
         account = self.accounts.by_username(username.strip())
         if account is None:
@@ -369,47 +395,69 @@ class AccountService:
         log.info("authn_password_reset_requested", actor=str(account.person_id))
 
     def complete_reset(self, token: str, new_password: str) -> None:
-        """Set a new password; does not log in (the next login still needs a code)."""
+        """Set a new password; does not log in (the next login still needs a code).
+
+        The password is checked before the link is used up, so a refused password
+        leaves the link working; the link is then used up in one statement, so of
+        two completions at once only one sets its password.
+        """
         now = self.clock()
-        person_id = self.sessions.consume_reset(token, at=now)
+        person_id = self.sessions.reset_holder(token, at=now)
         if person_id is None:
             raise NotPermittedError("the link is not valid any more")
         account = self._account(person_id)
-        person = self.directory.get(person_id)
-        clean = check_password(
-            new_password,
-            context=(account.username, person.details.first_name, person.details.last_name),
-            field="new_password",
-        )
-        self.accounts.update(
-            replace(account, password_hash=self.hashing.hash(clean)),
-            at=now,
-            fact="password_reset",
-        )
+        password_hash = self.hashing.hash(self._acceptable_password(account, new_password))
+        if self.sessions.consume_reset(token, at=self.clock()) != person_id:
+            raise NotPermittedError("the link is not valid any more")
+        self.accounts.set_password(person_id, password_hash, at=now, fact="password_reset")
         self.sessions.end_all_of(person_id)
         log.info("authn_password_change", actor=str(person_id), via="reset")
+        # The link went by e-mail; the notice goes to every channel, so also to the
+        # one that did not carry it.
+        self._notify_everywhere(
+            account,
+            "Passordet ditt i Stafett er satt på nytt",
+            "Passordet til Stafett-kontoen din ble nettopp satt på nytt med en lenke sendt "
+            "på e-post, og alle innlogginger er avsluttet. Var det ikke deg, kontakt "
+            "koordinatoren din med en gang.",
+        )
 
     # ----------------------------------------------------------------- TOTP
 
-    def enrol_totp(self, principal: Principal) -> str:
-        """Start authenticator-app enrolment; returns the otpauth:// URI for a QR code."""
+    def enrol_totp(self, principal: Principal, client: Client, *, current_password: str) -> str:
+        """Start authenticator-app enrolment; returns the otpauth:// URI for a QR code.
+
+        Binding a new factor needs the password as well as the session, and the new
+        secret is only held as pending: login keeps the factor it had until
+        `confirm_totp` sees a right code from the new app.
+        """
+        now = self.clock()
         account = self._account(principal.person_id)
+        self._current_password(account, client, current_password, now)
         secret = pyotp.random_base32()
-        self.accounts.update(replace(account, totp_secret=secret), at=self.clock())
+        self.accounts.set_pending_totp(account.person_id, secret, at=now)
+        log.info("authn_totp_enrolment_started", actor=str(account.person_id))
         return pyotp.TOTP(secret).provisioning_uri(name=account.username, issuer_name="Stafett")
 
     def confirm_totp(self, principal: Principal, code: str) -> None:
-        """Switch the account to authenticator codes once the app shows a right one."""
+        """Switch the account to the pending authenticator once it shows a right code."""
         now = self.clock()
         account = self._account(principal.person_id)
-        step = self._totp_step(account, code.strip(), now)
-        if step is None:
+        pending = account.totp_pending_secret
+        step = self._totp_step(pending, None, code.strip(), now) if pending else None
+        if pending is None or step is None:
             raise CodeRejectedError("the code is not valid")
-        self.accounts.update(
-            replace(account, otp_channel=OtpChannel.TOTP.value, totp_last_step=step),
-            at=now,
-            fact="otp_channel_changed",
-            detail="totp",
+        confirmed = self.accounts.confirm_pending_totp(
+            account.person_id, pending, step=step, channel=OtpChannel.TOTP.value, at=now
+        )
+        if not confirmed:  # another enrolment replaced the pending secret meanwhile
+            raise CodeRejectedError("the code is not valid")
+        log.info("authn_totp_enrolled", actor=str(account.person_id))
+        self._notify_everywhere(
+            account,
+            "Ny autentiseringsapp i Stafett",
+            "En ny autentiseringsapp er nå koblet til Stafett-kontoen din, og engangskodene "
+            "kommer fra den. Var det ikke deg, kontakt koordinatoren din med en gang.",
         )
 
     # -------------------------------------------------------------- helpers
@@ -446,27 +494,76 @@ class AccountService:
             raise CodeRejectedError("start the login again")
         return session, self._account(session.person_id)
 
-    def _is_locked(self, account: AccountRecord, now: datetime) -> bool:
-        return account.hard_locked or (
-            account.locked_until is not None and account.locked_until > to_micros(now)
-        )
+    # ------------------------------------------------------ failed logins and locks
 
-    def _count_failure(self, account: AccountRecord, now: datetime) -> None:
-        failures = account.failures + 1
-        locked_until = account.locked_until
-        hard = account.hard_locked
-        fact = None
-        if failures >= HARD_LOCK_AFTER:
-            hard, fact = True, "hard_locked"
-        elif failures % SOFT_LOCK_AFTER == 0:
-            locked_until, fact = to_micros(now + SOFT_LOCK), "locked"
-        self.accounts.update(
-            replace(account, failures=failures, locked_until=locked_until, hard_locked=hard),
-            at=now,
-            fact=fact,
-        )
-        if fact is not None:
-            log.warning("authn_login_lock", actor=str(account.person_id), hard=hard)
+    def _current_password(
+        self, account: AccountRecord, client: Client, password: str, now: datetime
+    ) -> None:
+        """A logged-in person proves the password again; failures count as at login."""
+        if self._is_locked(account, client, now):
+            raise TooManyAttemptsError(
+                "too many wrong passwords", retry_after=int(SOFT_LOCK.total_seconds())
+            )
+        if not self.hashing.verify(account.password_hash, password):
+            self._count_failure(account, client, now)
+            log.info("authn_reauthentication_fail", actor=str(account.person_id))
+            raise NotPermittedError("the current password is wrong")
+
+    def _scopes(self, account: AccountRecord, client: Client, now: datetime) -> list[str]:
+        """The counters that judge this client: its own device's, or the untrusted ones."""
+        device = self._device_id(account, client, now)
+        if device is not None:
+            return [self._scope("device", device)]
+        return ["untrusted", self._scope("address", client.address)]
+
+    def _scope(self, kind: str, value: str) -> str:
+        """A counter's key: a keyed digest, so no address or device id is stored."""
+        mac = hmac.new(self.device_key, f"{kind}|{value}".encode(), hashlib.sha256)
+        return f"{kind}:{mac.hexdigest()[:32]}"
+
+    def _is_locked(self, account: AccountRecord, client: Client, now: datetime) -> bool:
+        if account.hard_locked:
+            return True
+        scopes = self._scopes(account, client, now)
+        return self.accounts.locked_scope(account.person_id, scopes, at=now) is not None
+
+    def _count_failure(self, account: AccountRecord, client: Client, now: datetime) -> None:
+        person_id = account.person_id
+        lock_micros = SOFT_LOCK // timedelta(microseconds=1)
+        for scope in self._scopes(account, client, now):
+            kind = scope.split(":", 1)[0]
+            after = {"device": DEVICE_LOCK_AFTER, "address": ADDRESS_LOCK_AFTER}.get(
+                kind, SOFT_LOCK_AFTER
+            )
+            if self.accounts.fail(
+                person_id, scope, at=now, lock_after=after, lock_micros=lock_micros
+            ):
+                log.warning("authn_login_lock", actor=str(person_id), hard=False, scope=kind)
+        if self.accounts.count_failure(person_id, at=now, hard_after=HARD_LOCK_AFTER):
+            log.warning("authn_login_lock", actor=str(person_id), hard=True, scope="account")
+
+    # ---------------------------------------------------------- device tokens
+
+    def _device_token(self, account: AccountRecord, device_id: str, now: datetime) -> str:
+        """`<person>.<device>.<issued>.<mac>`: the browser's proof of a full login here."""
+        issued = str(int(now.timestamp()))
+        body = f"{account.person_id.hex}.{device_id}.{issued}"
+        return f"{body}.{self._device_mac(body)}"
+
+    def _device_mac(self, body: str) -> str:
+        return hmac.new(self.device_key, f"device|{body}".encode(), hashlib.sha256).hexdigest()
+
+    def _device_id(self, account: AccountRecord, client: Client, now: datetime) -> str | None:
+        """The device id of a valid, unexpired token for this account; else None."""
+        parts = (client.device or "").split(".")
+        if len(parts) != 4 or not parts[2].isdigit():
+            return None
+        person, device_id, issued, mac = parts
+        body = f"{person}.{device_id}.{issued}"
+        if not hmac.compare_digest(mac.encode(), self._device_mac(body).encode()):
+            return None
+        fresh = now.timestamp() - int(issued) < DEVICE_LIFETIME.total_seconds()
+        return device_id if fresh and person == account.person_id.hex else None
 
     def _code_hmac(self, session_hash: str, code: str) -> str:
         message = f"{session_hash}|{code}".encode()
@@ -505,7 +602,7 @@ class AccountService:
         self, session: SessionRecord, account: AccountRecord, code: str, now: datetime
     ) -> bool:
         if OtpChannel(account.otp_channel) is OtpChannel.TOTP:
-            step = self._totp_step(account, code, now)
+            step = self._totp_step(account.totp_secret, account.totp_last_step, code, now)
             if step is None or session.code_attempts >= CODE_TRIES:
                 return False
             self.accounts.update(replace(account, totp_last_step=step), at=now)
@@ -517,15 +614,17 @@ class AccountService:
         candidate = self._code_hmac(session.token_hash, code)
         return hmac.compare_digest(candidate, session.code_hmac)
 
-    def _totp_step(self, account: AccountRecord, code: str, now: datetime) -> int | None:
+    def _totp_step(
+        self, secret: str | None, last_step: int | None, code: str, now: datetime
+    ) -> int | None:
         """The time step the code belongs to, if valid and newer than the last one used."""
-        if not account.totp_secret:
+        if not secret:
             return None
-        totp = pyotp.TOTP(account.totp_secret)
+        totp = pyotp.TOTP(secret)
         for offset in (-1, 0, 1):
             moment = now + timedelta(seconds=offset * totp.interval)
             step = totp.timecode(moment)
-            fresh = account.totp_last_step is None or step > account.totp_last_step
+            fresh = last_step is None or step > last_step
             if fresh and hmac.compare_digest(totp.at(moment), code):
                 return step
         return None
@@ -534,13 +633,24 @@ class AccountService:
         log.info("session_created", actor=str(account.person_id))
         log.info("authn_login_success", actor=str(account.person_id))
 
-    def _notify(self, account: AccountRecord, subject: str, body: str) -> None:
+    def _acceptable_password(self, account: AccountRecord, new: str) -> str:
+        """The cleaned new password, or a ValidationError naming `new_password`."""
+        person = self.directory.get(account.person_id)
+        return check_password(
+            new,
+            context=(account.username, person.details.first_name, person.details.last_name),
+            field="new_password",
+            is_current=lambda text: self.hashing.verify(account.password_hash, text),
+        )
+
+    def _notify_everywhere(self, account: AccountRecord, subject: str, body: str) -> None:
+        """Tell the person on every channel they have; never with a secret in it."""
         person = self.directory.get(account.person_id)
         if person.details.email:
             self.sender.send(
                 OutgoingMessage(Channel.EMAIL, to=person.details.email, subject=subject, body=body)
             )
-        elif person.details.mobile:
+        if person.details.mobile:
             self.sender.send(
                 OutgoingMessage(Channel.SMS, to=person.details.mobile, subject=subject, body=body)
             )

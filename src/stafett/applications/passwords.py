@@ -1,10 +1,17 @@
 """Password policy and hashing (SEC-PW-*, SEC-PWP-*).
 
-Policy: 12–128 code points after NFKC normalisation with runs of spaces
-collapsed; no composition rules; refused when it is a common password (the
-30,000-entry list shipped with zxcvbn), such a password with only digits or
-punctuation added, or when it contains the username, the person's names or a
-word tied to this service.
+Normalisation, before any check and before hashing (so login normalises the same
+way): invisible characters are removed (Unicode format characters such as
+zero-width spaces and joiners, the BOM, the soft hyphen and bidi controls, plus
+invisible fillers and variation selectors and control characters), then NFKC,
+then runs of white space collapse to one space.
+
+Policy: 12–128 code points after normalisation; no composition rules; refused
+when it is a common password (the 30,000-entry list shipped with zxcvbn), such a
+password with only digits or punctuation added, when it contains the username,
+the person's names or a word tied to this service, when zxcvbn's strength
+estimate (with those words as the user's inputs) is below 3 of 4 (repetitions,
+sequences, dates, keyboard walks), or when it is the account's current password.
 
 Hashing: argon2id with RFC 9106's low-memory profile (m=64 MiB, t=3, p=4) over an
 HMAC-SHA-256 of the password with a pepper kept outside the database. At most
@@ -17,12 +24,13 @@ import hmac
 import re
 import threading
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from argon2.profiles import RFC_9106_LOW_MEMORY
+from zxcvbn import zxcvbn
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from stafett.aggregates.errors import DomainError, ValidationError
@@ -36,18 +44,58 @@ _SPACES = re.compile(r"\s+")
 _DECORATION = re.compile(r"^[\W\d_]*(.*?)[\W\d_]*$", re.DOTALL)
 _ONLY_DECORATION = re.compile(r"^[\W\d_]*$")
 MIN_COMMON_PREFIX = 6
+MIN_STRENGTH = 3  # zxcvbn's score: 3 is "safely unguessable", 0-2 fall to offline guessing
+# zxcvbn's pattern names, as a user reads them in the refusal.
+WEAK_PATTERNS = {
+    "repeat": "repetitions",
+    "sequence": "sequences such as abc or 1234",
+    "date": "dates",
+    "regex": "years",
+    "spatial": "keyboard patterns",
+    "dictionary": "common words, names or passwords",
+}
+# Invisible characters outside the format category (Cf): fillers that render as
+# nothing, the combining grapheme joiner and variation selectors.
+INVISIBLE = frozenset(
+    "\u034f\u115f\u1160\u17b4\u17b5\u180b\u180c\u180d\u180f\u2800\u3164\uffa0"
+) | frozenset(map(chr, [*range(0xFE00, 0xFE10), *range(0xE0100, 0xE01F0)]))
 
 
 class HashingBusyError(DomainError):
     """Too many passwords are being hashed right now; try again shortly."""
 
 
+def _visible(ch: str) -> bool:
+    category = unicodedata.category(ch)
+    if category == "Cf" or ch in INVISIBLE:
+        return False
+    return category != "Cc" or ch.isspace()  # tabs and newlines collapse to a space below
+
+
 def normalise(password: str) -> str:
-    return _SPACES.sub(" ", unicodedata.normalize("NFKC", password))
+    """What is checked and hashed: invisible characters gone, NFKC, white space collapsed.
+
+    Invisible characters go first, so that what is left composes as it would have
+    been typed without them; a password padded with zero-width characters is then
+    the plain password, for the policy and at login alike.
+    """
+    visible = "".join(ch for ch in password if _visible(ch))
+    return _SPACES.sub(" ", unicodedata.normalize("NFKC", visible))
 
 
-def check_password(password: str, *, context: Iterable[str], field: str = "password") -> str:
-    """The normalised password, or a ValidationError saying why it is refused."""
+def check_password(
+    password: str,
+    *,
+    context: Iterable[str],
+    field: str = "password",
+    is_current: Callable[[str], bool] | None = None,
+) -> str:
+    """The normalised password, or a ValidationError saying why it is refused.
+
+    `is_current` tells whether a normalised password is the account's current one
+    (an argon2 verification, so it is asked last, for an otherwise good password).
+    """
+    context = tuple(context)
     text = normalise(password)
     if len(text) < MIN_LENGTH:
         raise ValidationError(field, f"must be at least {MIN_LENGTH} characters")
@@ -60,7 +108,31 @@ def check_password(password: str, *, context: Iterable[str], field: str = "passw
     for word in words:
         if len(word) >= MIN_WORD and word in folded:
             raise ValidationError(field, "must not contain your name, username or the service")
+    weak = weaknesses(text, context)
+    if weak:
+        raise ValidationError(
+            field,
+            f"is too easy to guess ({', '.join(weak)}); "
+            "a few unusual words together make a strong password",
+        )
+    if is_current is not None and is_current(text):
+        raise ValidationError(field, "must differ from your current password")
     return text
+
+
+def weaknesses(text: str, context: Iterable[str] = ()) -> tuple[str, ...]:
+    """Why zxcvbn rates the password below `MIN_STRENGTH`; empty when it is strong enough.
+
+    The user's own words (username, names) and the service words are given to the
+    estimator, so passwords built on them count as guessable too.
+    """
+    inputs = [w for item in (*context, *SERVICE_WORDS) for w in item.casefold().split()]
+    result = zxcvbn(text, user_inputs=inputs, max_length=MAX_LENGTH)
+    if result["score"] >= MIN_STRENGTH:
+        return ()
+    found = [WEAK_PATTERNS.get(match["pattern"]) for match in result["sequence"]]
+    reasons = tuple(dict.fromkeys(reason for reason in found if reason))
+    return reasons or ("too short for its kind of characters",)
 
 
 def _is_common(folded: str) -> bool:

@@ -2,7 +2,10 @@
 
 Nothing here is ever written to the event store (SEC-PW-05). The fact log
 `account_facts` keeps what happened ("password_changed", "terms_accepted 1",
-"locked") without any secret, for the account's own history and for auditors.
+"locked untrusted") without any secret, for the account's own history and for
+auditors. `login_throttles` counts failed logins per account and scope (clients
+without a known device, one network address, one known device) and holds their
+soft locks (decision 0010); scopes are keyed digests, never a raw address.
 """
 
 from dataclasses import dataclass, fields
@@ -28,9 +31,11 @@ class AccountRecord:
     otp_channel: str
     totp_secret: str | None = None
     totp_last_step: int | None = None
+    # An authenticator being enrolled: used for nothing but its confirmation, which
+    # moves it to `totp_secret`; until then login keeps the factor it had.
+    totp_pending_secret: str | None = None
     terms_version: int | None = None
-    failures: int = 0
-    locked_until: int | None = None
+    failures: int = 0  # consecutive failures from anywhere, for the hard lock
     hard_locked: bool = False
     is_coordinator: bool = False
     is_org_admin: bool = False
@@ -39,7 +44,13 @@ class AccountRecord:
 
 COLUMNS = tuple(f.name for f in fields(AccountRecord))
 BOOLS = ("hard_locked", "is_coordinator", "is_org_admin", "is_auditor")
-INTS = ("totp_last_step", "terms_version", "failures", "locked_until")
+INTS = ("totp_last_step", "terms_version", "failures")
+NULLABLE_TEXT = ("totp_secret", "totp_pending_secret")
+# Columns added after the first release: older databases get them on start.
+# (The first release's `locked_until` is no longer used: soft locks are in
+# `login_throttles`. Older databases keep the nullable column, unread.)
+ADDED_COLUMNS = {"totp_pending_secret": "TEXT"}
+THROTTLE_ROWS_KEPT = 2 * 86_400 * 1_000_000  # µs: idle, unlocked counters older than this go
 
 
 class AccountStore(SqlTables):
@@ -47,6 +58,7 @@ class AccountStore(SqlTables):
         super().__init__(datastore)
         self.accounts = self.table("accounts")
         self.facts = self.table("account_facts")
+        self.throttles = self.table("login_throttles")
 
     def create_tables(self) -> None:
         def column(name: str) -> str:
@@ -58,7 +70,7 @@ class AccountStore(SqlTables):
                 return f"{name} {self.bool_type} NOT NULL"
             if name in INTS:
                 return f"{name} BIGINT" + (" NOT NULL" if name == "failures" else "")
-            nullable = name == "totp_secret"
+            nullable = name in NULLABLE_TEXT
             return f"{name} TEXT" + ("" if nullable else " NOT NULL")
 
         self.create(
@@ -69,15 +81,23 @@ class AccountStore(SqlTables):
                 f"person_id {self.uuid_type} NOT NULL, at BIGINT NOT NULL, "
                 "kind TEXT NOT NULL, detail TEXT NOT NULL)",
                 f"CREATE INDEX IF NOT EXISTS account_facts_by_person ON {self.facts} (person_id)",
+                f"CREATE TABLE IF NOT EXISTS {self.throttles} ("
+                f"person_id {self.uuid_type} NOT NULL, scope TEXT NOT NULL, "
+                "failures INTEGER NOT NULL, locked_until BIGINT, updated_at BIGINT NOT NULL, "
+                "PRIMARY KEY (person_id, scope))",
             ]
         )
+        self.add_missing_columns(self.accounts, "accounts", ADDED_COLUMNS)
 
     def insert(self, account: AccountRecord, *, at: datetime) -> None:
         values = [self.value(getattr(account, n)) for n in COLUMNS] + [to_micros(at)]
         marks = ", ".join(["%s"] * len(values))
+        names = ", ".join([*COLUMNS, "created_at"])  # named: added columns come last on disk
         try:
             with self.cursor(commit=True) as c:
-                c.execute(self.sql(f"INSERT INTO {self.accounts} VALUES ({marks})"), values)
+                c.execute(
+                    self.sql(f"INSERT INTO {self.accounts} ({names}) VALUES ({marks})"), values
+                )
                 self._fact(c, account.person_id, at, "account_created", "")
         except (IntegrityError, psycopg.IntegrityError):
             raise DuplicateError("the username or person already has an account") from None
@@ -102,6 +122,147 @@ class AccountStore(SqlTables):
             if fact is not None:
                 self._fact(c, account.person_id, at, fact, detail)
         return account
+
+    def set_password(self, person_id: UUID, password_hash: str, *, at: datetime, fact: str) -> None:
+        """Replace only the hash, so a concurrent update of other columns is not undone."""
+        with self.cursor(commit=True) as c:
+            c.execute(
+                self.sql(f"UPDATE {self.accounts} SET password_hash=%s WHERE person_id=%s"),
+                [password_hash, self.value(person_id)],
+            )
+            self._fact(c, person_id, at, fact, "")
+
+    def set_pending_totp(self, person_id: UUID, secret: str, *, at: datetime) -> None:
+        """Hold a new authenticator until it is confirmed; the login factor is untouched."""
+        with self.cursor(commit=True) as c:
+            c.execute(
+                self.sql(f"UPDATE {self.accounts} SET totp_pending_secret=%s WHERE person_id=%s"),
+                [secret, self.value(person_id)],
+            )
+            self._fact(c, person_id, at, "totp_enrolment_started", "")
+
+    def confirm_pending_totp(
+        self, person_id: UUID, secret: str, *, step: int, channel: str, at: datetime
+    ) -> bool:
+        """Make the pending authenticator the login factor, if it is still the pending one.
+
+        Conditional on `secret`, so an enrolment started meanwhile (a new pending
+        secret) is not confirmed by a code for the old one.
+        """
+        with self.cursor(commit=True) as c:
+            c.execute(
+                self.sql(
+                    f"UPDATE {self.accounts} SET totp_secret=totp_pending_secret, "
+                    "totp_pending_secret=NULL, totp_last_step=%s, otp_channel=%s "
+                    "WHERE person_id=%s AND totp_pending_secret=%s RETURNING person_id"
+                ),
+                [step, channel, self.value(person_id), secret],
+            )
+            if c.fetchone() is None:
+                return False
+            self._fact(c, person_id, at, "otp_channel_changed", channel)
+            return True
+
+    # ------------------------------------------------------------ failed logins
+
+    def count_failure(self, person_id: UUID, *, at: datetime, hard_after: int) -> bool:
+        """One more consecutive failure; True when this one hard-locks the account."""
+        with self.cursor(commit=True) as c:
+            c.execute(
+                self.sql(
+                    f"UPDATE {self.accounts} SET failures = failures + 1 WHERE person_id=%s "
+                    "RETURNING failures, hard_locked"
+                ),
+                [self.value(person_id)],
+            )
+            row = c.fetchone()
+            if row is None or bool(row["hard_locked"]) or row["failures"] < hard_after:
+                return False
+            c.execute(
+                self.sql(f"UPDATE {self.accounts} SET hard_locked=%s WHERE person_id=%s"),
+                [self.value(True), self.value(person_id)],
+            )
+            self._fact(c, person_id, at, "hard_locked", "")
+            return True
+
+    def fail(
+        self, person_id: UUID, scope: str, *, at: datetime, lock_after: int, lock_micros: int
+    ) -> bool:
+        """Count a failure in `scope`; every `lock_after`-th locks it. True when it locked."""
+        now = to_micros(at)
+        with self.cursor(commit=True) as c:
+            current = "failures" if self.is_sqlite else f"{self.throttles}.failures"
+            c.execute(
+                self.sql(
+                    f"INSERT INTO {self.throttles} (person_id, scope, failures, updated_at) "
+                    "VALUES (%s, %s, 1, %s) ON CONFLICT (person_id, scope) DO UPDATE SET "
+                    f"failures = {current} + 1, updated_at = excluded.updated_at "
+                    "RETURNING failures"
+                ),
+                [self.value(person_id), scope, now],
+            )
+            failures: int = c.fetchone()["failures"]
+            locks = failures % lock_after == 0
+            if locks:
+                c.execute(
+                    self.sql(
+                        f"UPDATE {self.throttles} SET locked_until=%s "
+                        "WHERE person_id=%s AND scope=%s"
+                    ),
+                    [now + lock_micros, self.value(person_id), scope],
+                )
+                kind = scope.split(":", 1)[0]
+                self._fact(c, person_id, at, "locked", kind)
+            c.execute(
+                self.sql(
+                    f"DELETE FROM {self.throttles} WHERE updated_at < %s "
+                    "AND (locked_until IS NULL OR locked_until < %s)"
+                ),
+                [now - THROTTLE_ROWS_KEPT, now],
+            )
+            return locks
+
+    def locked_scope(self, person_id: UUID, scopes: list[str], *, at: datetime) -> str | None:
+        """The first of `scopes` that is locked at `at`, if any."""
+        marks = ", ".join(["%s"] * len(scopes))
+        with self.cursor(commit=False) as c:
+            c.execute(
+                self.sql(
+                    f"SELECT scope FROM {self.throttles} WHERE person_id=%s "
+                    f"AND scope IN ({marks}) AND locked_until > %s"
+                ),
+                [self.value(person_id), *scopes, to_micros(at)],
+            )
+            locked = {row["scope"] for row in c.fetchall()}
+        return next((scope for scope in scopes if scope in locked), None)
+
+    def succeeded(self, person_id: UUID, scopes: list[str]) -> None:
+        """A full login: the consecutive count and the counters of its scopes start over."""
+        marks = ", ".join(["%s"] * len(scopes))
+        with self.cursor(commit=True) as c:
+            c.execute(
+                self.sql(f"UPDATE {self.accounts} SET failures=0 WHERE person_id=%s"),
+                [self.value(person_id)],
+            )
+            c.execute(
+                self.sql(f"DELETE FROM {self.throttles} WHERE person_id=%s AND scope IN ({marks})"),
+                [self.value(person_id), *scopes],
+            )
+
+    def release(self, person_id: UUID, *, at: datetime) -> None:
+        """An administrator lifts every lock of the account, hard and soft."""
+        with self.cursor(commit=True) as c:
+            c.execute(
+                self.sql(
+                    f"UPDATE {self.accounts} SET failures=0, hard_locked=%s WHERE person_id=%s"
+                ),
+                [self.value(False), self.value(person_id)],
+            )
+            c.execute(
+                self.sql(f"DELETE FROM {self.throttles} WHERE person_id=%s"),
+                [self.value(person_id)],
+            )
+            self._fact(c, person_id, at, "unlocked", "")
 
     def record_fact(self, person_id: UUID, *, at: datetime, kind: str, detail: str = "") -> None:
         with self.cursor(commit=True) as c:

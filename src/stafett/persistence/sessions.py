@@ -163,15 +163,32 @@ class SessionStore(SqlTables):
             )
         return token
 
-    def consume_reset(self, token: str, *, at: datetime) -> UUID | None:
-        """The person a live token was issued for; the token is gone afterwards."""
-        with self.cursor(commit=True) as c:
+    def reset_holder(self, token: str, *, at: datetime) -> UUID | None:
+        """The person a live token was issued for, leaving the token in place."""
+        with self.cursor(commit=False) as c:
             c.execute(
                 self.sql(f"SELECT person_id, expires_at FROM {self.resets} WHERE token_hash=%s"),
                 [digest(token)],
             )
             row = c.fetchone()
-            c.execute(self.sql(f"DELETE FROM {self.resets} WHERE token_hash=%s"), [digest(token)])
+        if row is None or row["expires_at"] < to_micros(at):
+            return None
+        return self.uuid(row["person_id"])
+
+    def consume_reset(self, token: str, *, at: datetime) -> UUID | None:
+        """Use the token up: the person it was live for, to exactly one caller.
+
+        One `DELETE … RETURNING`, so of two concurrent callers only the one whose
+        delete removed the row gets the person; the other gets None.
+        """
+        with self.cursor(commit=True) as c:
+            c.execute(
+                self.sql(
+                    f"DELETE FROM {self.resets} WHERE token_hash=%s RETURNING person_id, expires_at"
+                ),
+                [digest(token)],
+            )
+            row = c.fetchone()
         if row is None or row["expires_at"] < to_micros(at):
             return None
         return self.uuid(row["person_id"])

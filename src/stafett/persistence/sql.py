@@ -37,6 +37,33 @@ class SqlTables:
             for statement in statements:
                 c.execute(statement)
 
+    def add_missing_columns(self, table: str, name: str, columns: dict[str, str]) -> None:
+        """Add columns that an older version's `CREATE TABLE` did not have (idempotent).
+
+        `table` is the qualified name from `table()`, `name` the bare one; `columns`
+        maps a column name to its type and constraints, which must allow existing rows
+        (nullable, or with a default). Only missing columns are altered, so a start
+        against an up-to-date database takes no table lock.
+        """
+        with self.cursor(commit=True) as c:
+            if isinstance(self.datastore, PostgresDatastore):
+                c.execute(
+                    "SELECT column_name FROM information_schema.columns "
+                    "WHERE table_schema=%s AND table_name=%s",
+                    [self.datastore.schema, name],
+                )
+                present = {row["column_name"] for row in c.fetchall()}
+                missing = [n for n in columns if n not in present]
+                for column in missing:
+                    c.execute(
+                        f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {columns[column]}"
+                    )
+            else:
+                c.execute(f"PRAGMA table_info({table})")
+                present = {row["name"] for row in c.fetchall()}
+                for column in (n for n in columns if n not in present):
+                    c.execute(f"ALTER TABLE {table} ADD COLUMN {column} {columns[column]}")
+
     @contextmanager
     def cursor(self, *, commit: bool) -> Iterator[Any]:
         with self.datastore.transaction(commit=commit) as c:

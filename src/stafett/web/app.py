@@ -3,7 +3,6 @@
 from typing import Any
 
 from litestar import Litestar, Request, Response, get
-from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
@@ -19,17 +18,13 @@ from stafett.web.api.lists import ReportController
 from stafett.web.api.persons import PersonController
 from stafett.web.api.plan_view import PlanViewController
 from stafett.web.api.plans import PlanController
-from stafett.web.api.session import CSRF_HEADER, SessionController
+from stafett.web.api.session import SessionController
 from stafett.web.auth import Policy, check_policies, policy, policy_guard
 from stafett.web.edge import InputEdgeMiddleware
 from stafett.web.errors import RETRY_AFTER_SECONDS, internal_error_handler, problem_details_plugin
 from stafett.web.headers import SecurityHeadersMiddleware
 from stafett.web.logging import RequestLogMiddleware
-from stafett.web.state import ACCESS_LOG, ACCOUNTS, PLAN_LIST, PLANS
-
-# Login steps run before any session exists; they are guarded by SameSite=Strict
-# cookies, JSON-only bodies and the account's own limits instead of a token.
-CSRF_EXEMPT = ["^/api/v1/session", "^/api/v1/password-reset"]
+from stafett.web.state import ACCESS_LOG, ACCOUNTS, CSRF_KEY, PLAN_LIST, PLANS
 
 
 @get("/health", sync_to_thread=True, tags=["operations"], opt=policy(Policy.PUBLIC))
@@ -89,17 +84,10 @@ def create_app(
         ],
         state=State(
             {PLANS: plans, ACCOUNTS: accounts, ACCESS_LOG: access_log, PLAN_LIST: plan_list}
+            | {CSRF_KEY: secret_key.encode()}  # web/auth.py binds CSRF tokens to sessions
         ),
         guards=[policy_guard],
         logging_config=None,  # configure_logging owns logging; litestar must not reset it
-        csrf_config=CSRFConfig(
-            secret=secret_key,
-            cookie_name="__Host-csrf",
-            cookie_secure=True,
-            cookie_samesite="strict",
-            header_name=CSRF_HEADER,
-            exclude=CSRF_EXEMPT,
-        ),
         plugins=[problem_details_plugin()],
         exception_handlers={Exception: _internal},
         openapi_config=OpenAPIConfig(

@@ -5,10 +5,21 @@ app with a route that does not (SEC-AC-02). The guard reads the session cookie
 on every request and asks the account service for a live session, so an ended
 or expired session is refused on its next request; rights inside plans are
 read from plan state by the handlers, never from the session (SEC-AC-05).
+
+The same guard is the one place that refuses cross-site changes (SEC-CSRF-01):
+every POST, PUT, PATCH and DELETE with a logged-in session must carry the
+synchronizer token HMAC-SHA256(secret key, "csrf|" + session token) in
+`x-csrftoken`, so a token is worth nothing with another session; and a request
+whose `Sec-Fetch-Site` or `Origin` says it comes from another site is refused
+whatever it carries. Only the steps before a session exists (login, code,
+terms, password reset) are exempt from the token, as decision 0006 says.
 """
 
+import hashlib
+import hmac
 from enum import Enum
 from typing import Any
+from urllib.parse import urlsplit
 
 import anyio
 import structlog
@@ -18,10 +29,14 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from litestar.handlers.base import BaseRouteHandler
 
 from stafett.aggregates.policy import AccountAction, account_may
-from stafett.applications.accounts import AccountService, Principal
-from stafett.web.state import ACCOUNTS
+from stafett.applications.accounts import DEVICE_LIFETIME, AccountService, Client, Principal
+from stafett.web.state import ACCOUNTS, CSRF_KEY
 
 SESSION_COOKIE = "__Host-sid"
+DEVICE_COOKIE = "__Host-device"  # a signed "this browser has logged in here" (decision 0010)
+CSRF_HEADER = "x-csrftoken"
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+SAME_SITE_FETCHES = frozenset({"same-origin", "none"})  # "none": typed or bookmarked by the user
 SCHEMA_PREFIX = "/schema"
 RATE_LIMITED_PREFIXES = ("/api/v1/session", "/api/v1/password-reset")
 PRINCIPAL = "principal"
@@ -38,8 +53,14 @@ class Policy(Enum):
     READ_REPORTS = AccountAction.READ_REPORTS
 
 
-def policy(kind: Policy) -> dict[str, Any]:
-    return {"policy": kind}
+def policy(kind: Policy, *, pre_login: bool = False) -> dict[str, Any]:
+    """A route's policy; `pre_login` marks a login or reset step, which needs no CSRF token.
+
+    Those steps run before any session exists, so no token can be bound to one; they
+    are covered by SameSite=Strict cookies, JSON-only bodies, the same-site check and
+    the account's own limits (decision 0006).
+    """
+    return {"policy": kind, "pre_login": pre_login}
 
 
 async def policy_guard(
@@ -51,19 +72,29 @@ async def policy_guard(
     if not isinstance(kind, Policy):
         log.error("authz_fail", reason="route without policy", path=_route(connection))
         raise PermissionDeniedException("Ikke tillatt")
+    unsafe = connection.scope.get("method") in UNSAFE_METHODS
+    if unsafe:
+        _refuse_cross_site(connection)
+    accounts: AccountService = connection.app.state[ACCOUNTS]
+    token = connection.cookies.get(SESSION_COOKIE)
+    needs_csrf = unsafe and not handler.opt.get("pre_login", False)
     if kind is Policy.PUBLIC:
         if connection.scope.get("method") == "POST" and connection.url.path.startswith(
             RATE_LIMITED_PREFIXES
         ):
-            accounts_: AccountService = connection.app.state[ACCOUNTS]
             address = connection.client.host if connection.client else "unknown"
-            await anyio.to_thread.run_sync(accounts_.note_attempt, address)
+            await anyio.to_thread.run_sync(accounts.note_attempt, address)
+        if needs_csrf and token:  # logout: a full session must prove the page is ours
+            full = await anyio.to_thread.run_sync(accounts.authenticate, token)
+            if full is not None:
+                _check_csrf(connection, token)
         return
-    accounts: AccountService = connection.app.state[ACCOUNTS]
-    token = connection.cookies.get(SESSION_COOKIE)
     principal = await anyio.to_thread.run_sync(accounts.authenticate, token)
     if principal is None:
         raise NotAuthorizedException("Du må logge inn")
+    if needs_csrf:
+        assert token is not None  # authenticate found a session for it
+        _check_csrf(connection, token)
     if isinstance(kind.value, AccountAction) and not account_may(kind.value, principal.roles):
         log.info("authz_fail", actor=str(principal.person_id), path=_route(connection))
         raise PermissionDeniedException("Ikke tillatt")
@@ -73,6 +104,57 @@ async def policy_guard(
 def _route(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
     """The route's template for logs: the raw path may hold a token (a reset link)."""
     return str(connection.scope.get("path_template", "(no route)"))
+
+
+def csrf_token(secret: bytes, session_token: str) -> str:
+    """The synchronizer token of one session: useless with any other session."""
+    return hmac.new(secret, b"csrf|" + session_token.encode(), hashlib.sha256).hexdigest()
+
+
+def csrf_token_of(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    """The CSRF token for the session the request carries ("" without one)."""
+    token = connection.cookies.get(SESSION_COOKIE)
+    return csrf_token(connection.app.state[CSRF_KEY], token) if token else ""
+
+
+def _check_csrf(connection: ASGIConnection[Any, Any, Any, Any], session: str) -> None:
+    presented = connection.headers.get(CSRF_HEADER, "")
+    expected = csrf_token(connection.app.state[CSRF_KEY], session)
+    if not hmac.compare_digest(presented.encode(), expected.encode()):
+        log.warning(
+            "malicious_csrf",
+            reason="missing token" if not presented else "wrong token",
+            path=_route(connection),
+        )
+        raise PermissionDeniedException("Ikke tillatt")
+
+
+def _refuse_cross_site(connection: ASGIConnection[Any, Any, Any, Any]) -> None:
+    """A change asked for by another site's page: refused before any other work."""
+    fetch_site = connection.headers.get("sec-fetch-site")
+    origin = connection.headers.get("origin")
+    cross = (fetch_site is not None and fetch_site.lower() not in SAME_SITE_FETCHES) or (
+        origin is not None and origin.lower() not in _own_origins(connection)
+    )
+    if cross:
+        log.warning(
+            "malicious_csrf",
+            reason="cross-site request",
+            sec_fetch_site=fetch_site,
+            path=_route(connection),
+        )
+        raise PermissionDeniedException("Ikke tillatt")
+
+
+def _own_origins(connection: ASGIConnection[Any, Any, Any, Any]) -> set[str]:
+    """This request's own origin, and the public URL's (behind a proxy terminating TLS)."""
+    url = connection.url
+    origins = {f"{url.scheme}://{url.netloc}".lower()}
+    accounts: AccountService = connection.app.state[ACCOUNTS]
+    public = urlsplit(accounts.public_url)
+    if public.scheme and public.netloc:
+        origins.add(f"{public.scheme}://{public.netloc}".lower())
+    return origins
 
 
 def provide_principal(request: Request[Any, Any, Any]) -> Principal:
@@ -90,9 +172,34 @@ def set_session_cookie(response: Response[Any], token: str) -> None:
     )
 
 
+def client_of(request: Request[Any, Any, Any]) -> Client:
+    """The network address and the device token of the caller, for the login counters."""
+    address = request.client.host if request.client else "unknown"
+    return Client(address=address, device=request.cookies.get(DEVICE_COOKIE))
+
+
+def set_device_cookie(response: Response[Any], token: str) -> None:
+    """Kept across logouts on purpose: it grants nothing, it only selects the counter."""
+    response.set_cookie(
+        DEVICE_COOKIE,
+        token,
+        max_age=int(DEVICE_LIFETIME.total_seconds()),
+        path="/",
+        secure=True,
+        httponly=True,
+        samesite="strict",
+    )
+
+
 def clear_session_cookie(response: Response[Any]) -> None:
-    response.delete_cookie(SESSION_COOKIE, path="/")
-    response.headers["Clear-Site-Data"] = '"cache", "cookies", "storage"'
+    """Expire the cookie with the attributes it was set with: browsers ignore a
+    `__Host-` cookie set without Secure, so a bare deletion would leave it in place."""
+    response.set_cookie(
+        SESSION_COOKIE, "", max_age=0, path="/", secure=True, httponly=True, samesite="strict"
+    )
+    # Not "cookies": that would also wipe the device cookie, which must outlive the
+    # session so that others' failures never lock this browser out (decision 0010).
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
 
 
 def check_policies(app: Litestar) -> None:

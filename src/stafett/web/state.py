@@ -16,6 +16,7 @@ PLANS = "plans"
 ACCOUNTS = "accounts"
 ACCESS_LOG = "access_log"
 PLAN_LIST = "plan_list"
+CSRF_KEY = "csrf_key"  # bytes: the key of the session-bound CSRF tokens (web/auth.py)
 CATCH_UP_SECONDS = 5.0
 log = structlog.get_logger(__name__)
 

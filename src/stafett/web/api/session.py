@@ -4,25 +4,30 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import msgspec
+import structlog
 from litestar import Controller, Request, Response, delete, get, post, put
+from litestar.background_tasks import BackgroundTask
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
-from litestar.utils.scope.state import ScopeState
 
 from stafett.applications.accounts import AccountService, LoginStep, Principal
 from stafett.web.auth import (
+    CSRF_HEADER,
     Policy,
     clear_session_cookie,
+    client_of,
+    csrf_token_of,
     policy,
     provide_principal,
     session_token,
+    set_device_cookie,
     set_session_cookie,
 )
 from stafett.web.edge import Body, Secret
 from stafett.web.state import provide_accounts
 
-CSRF_HEADER = "x-csrftoken"
+log = structlog.get_logger(__name__)
 
 
 class LoginBody(Body):
@@ -51,6 +56,10 @@ class PasswordChangeBody(Body):
     new_password: Secret
 
 
+class TotpEnrolBody(Body):
+    current_password: Secret
+
+
 class NextStep(msgspec.Struct, omit_defaults=True):
     next: Literal["otp", "terms", "done"]
     channel: Literal["sms", "email", "totp"] | None = None
@@ -73,6 +82,15 @@ class TotpEnrolment(msgspec.Struct):
     otpauth_uri: str
 
 
+def _send_reset_link(accounts: AccountService, username: str) -> None:
+    """After the answer: a failure here has no caller left, so it is logged (without a trace,
+    whose frames would hold the username) and the person can simply ask again."""
+    try:
+        accounts.request_reset(username)
+    except Exception as error:
+        log.error("password_reset_failed", error=type(error).__name__)
+
+
 def _step(step: LoginStep) -> Response[NextStep]:
     body = NextStep(
         next=step.next.value,
@@ -80,6 +98,8 @@ def _step(step: LoginStep) -> Response[NextStep]:
     )
     response = Response(body, status_code=200)
     set_session_cookie(response, step.token)
+    if step.device is not None:
+        set_device_cookie(response, step.device)
     return response
 
 
@@ -91,31 +111,35 @@ class SessionController(Controller):
     }
     tags = ["session"]  # noqa: RUF012
 
-    @post("/session", sync_to_thread=True, opt=policy(Policy.PUBLIC))
+    @post("/session", sync_to_thread=True, opt=policy(Policy.PUBLIC, pre_login=True))
     def log_in(
-        self, accounts: NamedDependency[AccountService], data: JSONBody[LoginBody]
+        self,
+        accounts: NamedDependency[AccountService],
+        request: Request[Any, Any, Any],
+        data: JSONBody[LoginBody],
     ) -> Response[NextStep]:
         """Password step: answers which channel the one-time code went to."""
-        return _step(accounts.begin_login(data.username, data.password))
+        return _step(accounts.begin_login(data.username, data.password, client_of(request)))
 
-    @post("/session/otp", sync_to_thread=True, opt=policy(Policy.PUBLIC))
+    @post("/session/otp", sync_to_thread=True, opt=policy(Policy.PUBLIC, pre_login=True))
     def one_time_code(
         self,
         accounts: NamedDependency[AccountService],
         request: Request[Any, Any, Any],
         data: JSONBody[CodeBody],
     ) -> Response[NextStep]:
-        """Code step: the session id changes."""
-        return _step(accounts.verify_code(session_token(request) or "", data.code))
+        """Code step: the session id changes, and the browser gets a device cookie."""
+        token = session_token(request) or ""
+        return _step(accounts.verify_code(token, data.code, client_of(request)))
 
-    @post("/session/otp/resend", sync_to_thread=True, opt=policy(Policy.PUBLIC))
+    @post("/session/otp/resend", sync_to_thread=True, opt=policy(Policy.PUBLIC, pre_login=True))
     def resend_code(
         self, accounts: NamedDependency[AccountService], request: Request[Any, Any, Any]
     ) -> Response[NextStep]:
         """A new code; the earlier one stops working."""
         return _step(accounts.resend_code(session_token(request) or ""))
 
-    @post("/session/terms", sync_to_thread=True, opt=policy(Policy.PUBLIC))
+    @post("/session/terms", sync_to_thread=True, opt=policy(Policy.PUBLIC, pre_login=True))
     def terms(
         self,
         accounts: NamedDependency[AccountService],
@@ -134,7 +158,10 @@ class SessionController(Controller):
     def log_out(
         self, accounts: NamedDependency[AccountService], request: Request[Any, Any, Any]
     ) -> Response[None]:
-        """Ends the session server-side and tells the browser to forget it."""
+        """Ends the session server-side and tells the browser to forget it.
+
+        Public, so that a half-finished login can be abandoned; a full session needs
+        the CSRF token here too (the guard checks it), or any site could log us out."""
         accounts.logout(session_token(request))
         response = Response(None, status_code=HTTP_204_NO_CONTENT)
         clear_session_cookie(response)
@@ -142,20 +169,28 @@ class SessionController(Controller):
 
     @post(
         "/password-reset",
-        sync_to_thread=True,
-        opt=policy(Policy.PUBLIC),
+        sync_to_thread=False,
+        opt=policy(Policy.PUBLIC, pre_login=True),
         status_code=HTTP_202_ACCEPTED,
     )
     def request_reset(
         self, accounts: NamedDependency[AccountService], data: JSONBody[ResetRequestBody]
-    ) -> None:
-        """Always 202: whether the user exists is not revealed."""
-        accounts.request_reset(data.username)
+    ) -> Response[bytes]:
+        """Always 202: whether the user exists is not revealed.
+
+        The lookup and the e-mail happen after the answer has gone out, so the
+        answer takes the same time for known and unknown names (SEC-REC-01).
+        """
+        return Response(
+            b"",
+            status_code=HTTP_202_ACCEPTED,
+            background=BackgroundTask(_send_reset_link, accounts, data.username),
+        )
 
     @post(
         "/password-reset/{token:str}",
         sync_to_thread=True,
-        opt=policy(Policy.PUBLIC),
+        opt=policy(Policy.PUBLIC, pre_login=True),
         status_code=HTTP_204_NO_CONTENT,
     )
     def complete_reset(
@@ -184,6 +219,7 @@ class SessionController(Controller):
         accounts.change_password(
             principal,
             session_token(request) or "",
+            client_of(request),
             current=data.current_password,
             new=data.new_password,
         )
@@ -191,21 +227,29 @@ class SessionController(Controller):
     @get("/me", sync_to_thread=False, opt=policy(Policy.AUTHENTICATED))
     def me(self, principal: NamedDependency[Principal], request: Request[Any, Any, Any]) -> Me:
         """Who is logged in, and the CSRF token to send with every change."""
-        token = ScopeState.from_scope(request.scope).csrf_token
         return Me(
             person_id=principal.person_id,
             username=principal.username,
             name=principal.name,
             roles=list(principal.roles),
-            csrf=Csrf(header=CSRF_HEADER, token=token if isinstance(token, str) else ""),
+            csrf=Csrf(header=CSRF_HEADER, token=csrf_token_of(request)),
         )
 
     @post("/me/totp", sync_to_thread=True, opt=policy(Policy.AUTHENTICATED))
     def enrol_totp(
-        self, accounts: NamedDependency[AccountService], principal: NamedDependency[Principal]
+        self,
+        accounts: NamedDependency[AccountService],
+        principal: NamedDependency[Principal],
+        request: Request[Any, Any, Any],
+        data: JSONBody[TotpEnrolBody],
     ) -> TotpEnrolment:
-        """Start using an authenticator app: scan this URI as a QR code, then confirm."""
-        return TotpEnrolment(otpauth_uri=accounts.enrol_totp(principal))
+        """Start using an authenticator app: needs the current password; scan this URI as a
+        QR code, then confirm with a code from the app. Until then login is unchanged."""
+        return TotpEnrolment(
+            otpauth_uri=accounts.enrol_totp(
+                principal, client_of(request), current_password=data.current_password
+            )
+        )
 
     @post(
         "/me/totp/confirm",
@@ -219,4 +263,5 @@ class SessionController(Controller):
         principal: NamedDependency[Principal],
         data: JSONBody[CodeBody],
     ) -> None:
+        """The new app becomes the login factor; the person is told on every channel."""
         accounts.confirm_totp(principal, data.code)
