@@ -7,15 +7,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import structlog
+from eventsourcing.sqlite import SQLiteDatastore
 from litestar import Litestar
 
 from stafett.applications.access_log import AccessLog
 from stafett.applications.accounts import AccountService
 from stafett.applications.passwords import PasswordHashing
-from stafett.applications.plans import PlanApplication
+from stafett.applications.plans import Clock, PlanApplication, system_clock
 from stafett.delivery import sender_from_settings
 from stafett.persistence.access_log import AccessLogStore
 from stafett.persistence.accounts import AccountStore
+from stafett.persistence.directory import PersonDirectory
 from stafett.persistence.locks import try_file_lock, try_session_lock
 from stafett.persistence.sessions import SessionStore
 from stafett.projections.faults import Fault
@@ -72,8 +74,19 @@ def runs_projections_in_process(settings: Settings) -> bool:
     return settings.database_url.startswith("sqlite")
 
 
-def build_plans(settings: Settings) -> PlanApplication:
-    return PlanApplication(settings.event_store_env())
+def build_plans(settings: Settings, *, clock: Clock = system_clock) -> PlanApplication:
+    """The plan application and its person directory.
+
+    On SQLite and PostgreSQL the directory, accounts and access log share the event
+    store's database (the application makes the directory there); in memory they get
+    an in-memory SQLite database of their own, handed in here.
+    """
+    env = settings.event_store_env()
+    if settings.is_in_memory:
+        directory = PersonDirectory(SQLiteDatastore(":memory:"))
+        directory.create_tables()
+        return PlanApplication(env, clock=clock, directory=directory)
+    return PlanApplication(env, clock=clock)
 
 
 def build_accounts(settings: Settings, plans: PlanApplication) -> AccountService:

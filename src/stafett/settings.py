@@ -47,6 +47,10 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
 
     @property
+    def is_in_memory(self) -> bool:
+        return self.database_url.startswith("memory:")
+
+    @property
     def is_development(self) -> bool:
         return self.environment == "development"
 
@@ -149,8 +153,12 @@ class Settings:
                     "stafett.persistence.recorders:TimeIndexedPostgresRecorder"
                 ),
             }
+        elif url.scheme == "memory":  # tests of the applications: nothing on disk
+            env |= {"PERSISTENCE_MODULE": "stafett.persistence.popo_store:StafettPOPOFactory"}
         else:
-            raise SettingsError("STAFETT_DATABASE_URL must start with sqlite:// or postgresql://")
+            raise SettingsError(
+                "STAFETT_DATABASE_URL must start with sqlite://, postgresql:// or memory://"
+            )
         return env
 
 

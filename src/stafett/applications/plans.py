@@ -36,6 +36,8 @@ from eventsourcing.persistence import (
     Mapper,
     Recording,
 )
+from eventsourcing.postgres import PostgresDatastore
+from eventsourcing.sqlite import SQLiteDatastore
 
 from stafett.aggregates.errors import (
     NotAParticipantError,
@@ -79,11 +81,7 @@ from stafett.applications.transcodings import (
     seal_logs,
 )
 from stafett.persistence.directory import PersonDirectory
-from stafett.persistence.recorders import (
-    EVENT_TIMES_KWARG,
-    TimeIndexedPostgresRecorder,
-    TimeIndexedSQLiteRecorder,
-)
+from stafett.persistence.recorders import EVENT_TIMES_KWARG, TimeIndex
 
 SNAPSHOT_INTERVAL = 100
 MAX_ATTEMPTS = 10
@@ -104,18 +102,31 @@ class PlanApplication(Application[UUID]):
     }
     snapshotting_intervals: ClassVar[dict[type[Any], int]] = {Plan: SNAPSHOT_INTERVAL}
 
-    def __init__(self, env: dict[str, str] | None = None, *, clock: Clock = system_clock):
+    def __init__(
+        self,
+        env: dict[str, str] | None = None,
+        *,
+        clock: Clock = system_clock,
+        directory: PersonDirectory | None = None,
+    ):
+        """The store comes from `env` (the library's settings); the person directory is
+        given by the composition root, or made on the event store's own database."""
         super().__init__(env)
         self.clock = clock
         self._cache_lock = threading.Lock()
         self.encoded_parts = EncodedParts()
         recorder = self.recorder
-        if not isinstance(recorder, TimeIndexedSQLiteRecorder | TimeIndexedPostgresRecorder):
+        if not isinstance(recorder, TimeIndex):
             msg = "PlanApplication needs a time-indexed recorder (APPLICATION_RECORDER_TOPIC)"
             raise TypeError(msg)
         self.time_index = recorder
-        self.directory = PersonDirectory(recorder.datastore)
-        self.directory.create_tables()
+        if directory is None:
+            datastore = getattr(recorder, "datastore", None)
+            if not isinstance(datastore, SQLiteDatastore | PostgresDatastore):
+                raise TypeError("this store has no database for the directory: give one")
+            directory = PersonDirectory(datastore)
+            directory.create_tables()
+        self.directory = directory
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

@@ -28,7 +28,7 @@ import threading
 import weakref
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 from uuid import UUID
 
 from eventsourcing.persistence import (
@@ -51,6 +51,15 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier, Literal
 
 EVENT_TIMES_KWARG = "event_times"
+
+
+@runtime_checkable
+class TimeIndex(Protocol):
+    """A recorder that can tell which version an aggregate had at an instant."""
+
+    def version_at(self, originator_id: UUID, instant: datetime) -> int | None: ...
+
+
 EventTime = tuple[UUID, int, datetime]
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
