@@ -7,23 +7,13 @@ kept only as an HMAC bound to the login attempt, valid five minutes, five tries,
 single use; a new code voids the old (SEC-OTP-01..05). Sessions expire after 30
 idle minutes and 8 hours in all.
 
-Failed logins (decision 0010, SEC-OTP-04): a browser that has completed a full
-login holds a signed device token (the `__Host-device` cookie) and is judged only
-by its own counter, so failures caused by others never lock its owner out. Every
-other client counts against the account's "untrusted" counter (ten failures lock
-clients without a known device out for 15 minutes) and against its own network
-address's counter for that account (five lock that address out of it for 15
-minutes). A hundred consecutive failures from anywhere lock the account until an
-administrator releases it, as NIST SP 800-63B §5.2.2 allows.
+Failed logins and locks: `applications/lockout.py` (decision 0010).
 """
 
-import hashlib
-import hmac
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
-from enum import Enum
 from uuid import UUID
 
 import pyotp
@@ -31,22 +21,29 @@ import structlog
 
 from stafett.aggregates.errors import DomainError, NotPermittedError, ValidationError
 from stafett.aggregates.person import PersonDetails
+from stafett.applications.codes import OneTimeCodes, OtpChannel, TooManyAttemptsError, totp_step
+from stafett.applications.lockout import SOFT_LOCK, Client, LoginLocks
 from stafett.applications.passwords import PasswordHashing, check_password
+from stafett.applications.principal import LoginStep, Principal, Stage
 from stafett.delivery import Channel, OutgoingMessage, Sender
 from stafett.persistence.accounts import AccountRecord, AccountStore
 from stafett.persistence.directory import PersonDirectory
 from stafett.persistence.recorders import to_micros
 from stafett.persistence.sessions import SessionRecord, SessionStore
 
+__all__ = [
+    "AccountService",
+    "CodeRejectedError",
+    "LoginFailedError",
+    "LoginStep",
+    "OtpChannel",  # from codes, where it is used; named here for callers of the service
+    "Principal",
+    "Stage",
+    "TooManyAttemptsError",
+]
 TERMS_VERSION = 1
 CODE_LIFETIME = timedelta(minutes=5)
 CODE_TRIES = 5
-SOFT_LOCK_AFTER = 10  # failures of clients without a known device, per account
-ADDRESS_LOCK_AFTER = 5  # failures from one network address, per account
-DEVICE_LOCK_AFTER = 10  # failures of one known device
-SOFT_LOCK = timedelta(minutes=15)
-HARD_LOCK_AFTER = 100
-DEVICE_LIFETIME = timedelta(days=90)
 IDLE_TIMEOUT = timedelta(minutes=30)
 ABSOLUTE_TIMEOUT = timedelta(hours=8)
 PRE_AUTH_TIMEOUT = timedelta(minutes=10)
@@ -57,70 +54,12 @@ ATTEMPTS_PER_MINUTE_PER_ADDRESS = 30
 log = structlog.get_logger(__name__)
 
 
-class OtpChannel(Enum):
-    SMS = "sms"
-    EMAIL = "email"
-    TOTP = "totp"
-
-
-class Stage(Enum):
-    OTP = "otp"
-    TERMS = "terms"
-    DONE = "done"
-
-
 class LoginFailedError(DomainError):
     """Username, password or account state did not allow a login (deliberately vague)."""
 
 
 class CodeRejectedError(DomainError):
     """The one-time code was wrong, expired, used up or not for this login."""
-
-
-class TooManyAttemptsError(DomainError):
-    """A rate limit was hit; `retry_after` seconds until it lifts."""
-
-    def __init__(self, message: str, retry_after: int) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
-
-
-@dataclass(frozen=True, slots=True)
-class Principal:
-    """Who is logged in; rights in plans are always read from current plan state."""
-
-    person_id: UUID
-    username: str
-    name: str
-    is_coordinator: bool
-    is_org_admin: bool
-    is_auditor: bool
-
-    @property
-    def roles(self) -> tuple[str, ...]:
-        flags = {
-            "coordinator": self.is_coordinator,
-            "org_admin": self.is_org_admin,
-            "auditor": self.is_auditor,
-        }
-        return tuple(role for role, held in flags.items() if held)
-
-
-@dataclass(frozen=True, slots=True)
-class Client:
-    """Where a login-type request comes from: its network address, and the device token
-    its browser presented (the `__Host-device` cookie), if any."""
-
-    address: str
-    device: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class LoginStep:
-    token: str
-    next: Stage
-    channel: OtpChannel | None = None
-    device: str | None = None  # a device token for the browser to keep (after the code)
 
 
 class AccountService:
@@ -142,8 +81,14 @@ class AccountService:
         self.directory = directory
         self.hashing = hashing
         self.sender = sender
-        self.code_key = code_key
-        self.device_key = device_key
+        self.codes = OneTimeCodes(
+            sessions=sessions,
+            accounts=accounts,
+            directory=directory,
+            send=self._send,
+            key=code_key,
+        )
+        self.locks = LoginLocks(accounts, device_key)
         self.clock = clock
         self.public_url = public_url.rstrip("/")
 
@@ -226,11 +171,11 @@ class AccountService:
         if account is None:
             log.info("authn_login_fail", reason="credentials")
             raise LoginFailedError("wrong username or password")
-        if self._is_locked(account, client, now):
+        if self.locks.is_locked(account, client, now):
             log.warning("authn_login_fail_locked", actor=str(account.person_id))
             raise LoginFailedError("wrong username or password")
         if not matches:
-            self._count_failure(account, client, now)
+            self.locks.count_failure(account, client, now)
             log.info("authn_login_fail", actor=str(account.person_id), reason="credentials")
             raise LoginFailedError("wrong username or password")
         if self.hashing.needs_rehash(account.password_hash):
@@ -240,7 +185,7 @@ class AccountService:
         channel = OtpChannel(account.otp_channel)
         token = self.sessions.start(account.person_id, Stage.OTP.value, at=now)
         if channel is not OtpChannel.TOTP:
-            self._send_code(token, account, channel, now)
+            self.codes.send(token, account, channel, now)
         log.info("authn_password_ok", actor=str(account.person_id), channel=channel.value)
         return LoginStep(token, Stage.OTP, channel)
 
@@ -250,23 +195,23 @@ class AccountService:
         channel = OtpChannel(account.otp_channel)
         if channel is OtpChannel.TOTP:
             raise CodeRejectedError("codes come from the authenticator app")
-        self._send_code(token, account, channel, now)
+        self.codes.send(token, account, channel, now)
         return LoginStep(token, Stage.OTP, channel)
 
     def verify_code(self, token: str, code: str, client: Client) -> LoginStep:
         """The second factor; a right code gives the browser a device token to keep."""
         now = self.clock()
         session, account = self._pre_auth(token, Stage.OTP, now)
-        if self._is_locked(account, client, now):
+        if self.locks.is_locked(account, client, now):
             raise CodeRejectedError("the code is not valid")
-        if not self._code_matches(session, account, code.strip(), now):
+        if not self.codes.matches(session, account, code.strip(), now):
             tries = session.code_attempts + 1
             self.sessions.save(replace(session, code_attempts=tries))
-            self._count_failure(account, client, now)
+            self.locks.count_failure(account, client, now)
             log.info("authn_login_fail", actor=str(account.person_id), reason="code")
             raise CodeRejectedError("the code is not valid")
-        self.accounts.succeeded(account.person_id, self._scopes(account, client, now))
-        device = self._device_id(account, client, now) or secrets.token_urlsafe(16)
+        self.accounts.succeeded(account.person_id, self.locks.scopes(account, client, now))
+        device = self.locks.device_id(account, client, now) or secrets.token_urlsafe(16)
         account = self._account(account.person_id)  # the match may have stored a TOTP step
         stage = Stage.DONE if account.terms_version == TERMS_VERSION else Stage.TERMS
         cleared = replace(
@@ -281,7 +226,7 @@ class AccountService:
         new_token = self.sessions.rotate(token, cleared)
         if stage is Stage.DONE:
             self._session_created(account, new_token)
-        return LoginStep(new_token, stage, device=self._device_token(account, device, now))
+        return LoginStep(new_token, stage, device=self.locks.device_token(account, device, now))
 
     def answer_terms(self, token: str, *, accept: bool) -> LoginStep | None:
         """Accepting finishes the login; declining ends the session (None)."""
@@ -444,7 +389,7 @@ class AccountService:
         now = self.clock()
         account = self._account(principal.person_id)
         pending = account.totp_pending_secret
-        step = self._totp_step(pending, None, code.strip(), now) if pending else None
+        step = totp_step(pending, None, code.strip(), now) if pending else None
         if pending is None or step is None:
             raise CodeRejectedError("the code is not valid")
         confirmed = self.accounts.confirm_pending_totp(
@@ -500,134 +445,17 @@ class AccountService:
         self, account: AccountRecord, client: Client, password: str, now: datetime
     ) -> None:
         """A logged-in person proves the password again; failures count as at login."""
-        if self._is_locked(account, client, now):
+        if self.locks.is_locked(account, client, now):
             raise TooManyAttemptsError(
                 "too many wrong passwords", retry_after=int(SOFT_LOCK.total_seconds())
             )
         if not self.hashing.verify(account.password_hash, password):
-            self._count_failure(account, client, now)
+            self.locks.count_failure(account, client, now)
             log.info("authn_reauthentication_fail", actor=str(account.person_id))
             raise NotPermittedError("the current password is wrong")
 
-    def _scopes(self, account: AccountRecord, client: Client, now: datetime) -> list[str]:
-        """The counters that judge this client: its own device's, or the untrusted ones."""
-        device = self._device_id(account, client, now)
-        if device is not None:
-            return [self._scope("device", device)]
-        return ["untrusted", self._scope("address", client.address)]
-
-    def _scope(self, kind: str, value: str) -> str:
-        """A counter's key: a keyed digest, so no address or device id is stored."""
-        mac = hmac.new(self.device_key, f"{kind}|{value}".encode(), hashlib.sha256)
-        return f"{kind}:{mac.hexdigest()[:32]}"
-
-    def _is_locked(self, account: AccountRecord, client: Client, now: datetime) -> bool:
-        if account.hard_locked:
-            return True
-        scopes = self._scopes(account, client, now)
-        return self.accounts.locked_scope(account.person_id, scopes, at=now) is not None
-
-    def _count_failure(self, account: AccountRecord, client: Client, now: datetime) -> None:
-        person_id = account.person_id
-        lock_micros = SOFT_LOCK // timedelta(microseconds=1)
-        for scope in self._scopes(account, client, now):
-            kind = scope.split(":", 1)[0]
-            after = {"device": DEVICE_LOCK_AFTER, "address": ADDRESS_LOCK_AFTER}.get(
-                kind, SOFT_LOCK_AFTER
-            )
-            if self.accounts.fail(
-                person_id, scope, at=now, lock_after=after, lock_micros=lock_micros
-            ):
-                log.warning("authn_login_lock", actor=str(person_id), hard=False, scope=kind)
-        if self.accounts.count_failure(person_id, at=now, hard_after=HARD_LOCK_AFTER):
-            log.warning("authn_login_lock", actor=str(person_id), hard=True, scope="account")
-
-    # ---------------------------------------------------------- device tokens
-
-    def _device_token(self, account: AccountRecord, device_id: str, now: datetime) -> str:
-        """`<person>.<device>.<issued>.<mac>`: the browser's proof of a full login here."""
-        issued = str(int(now.timestamp()))
-        body = f"{account.person_id.hex}.{device_id}.{issued}"
-        return f"{body}.{self._device_mac(body)}"
-
-    def _device_mac(self, body: str) -> str:
-        return hmac.new(self.device_key, f"device|{body}".encode(), hashlib.sha256).hexdigest()
-
-    def _device_id(self, account: AccountRecord, client: Client, now: datetime) -> str | None:
-        """The device id of a valid, unexpired token for this account; else None."""
-        parts = (client.device or "").split(".")
-        if len(parts) != 4 or not parts[2].isdigit():
-            return None
-        person, device_id, issued, mac = parts
-        body = f"{person}.{device_id}.{issued}"
-        if not hmac.compare_digest(mac.encode(), self._device_mac(body).encode()):
-            return None
-        fresh = now.timestamp() - int(issued) < DEVICE_LIFETIME.total_seconds()
-        return device_id if fresh and person == account.person_id.hex else None
-
-    def _code_hmac(self, session_hash: str, code: str) -> str:
-        message = f"{session_hash}|{code}".encode()
-        return hmac.new(self.code_key, message, hashlib.sha256).hexdigest()
-
-    def _send_code(
-        self, token: str, account: AccountRecord, channel: OtpChannel, now: datetime
-    ) -> None:
-        sends = self.sessions.hit(f"code:{account.person_id}", window_seconds=900, at=now)
-        if sends > CODE_SENDS_PER_15_MIN:
-            log.warning("excess_rate_limit_exceeded", actor=str(account.person_id), what="code")
-            raise TooManyAttemptsError("too many codes sent", retry_after=900)
-        session = self.sessions.get(token)
-        assert session is not None
-        code = f"{secrets.randbelow(10**6):06d}"
-        self.sessions.save(
-            replace(
-                session,
-                code_hmac=self._code_hmac(session.token_hash, code),
-                code_expires=to_micros(now + CODE_LIFETIME),
-                code_attempts=0,
-            )
-        )
-        person = self.directory.get(account.person_id)
-        to = person.details.mobile if channel is OtpChannel.SMS else person.details.email
-        self.sender.send(
-            OutgoingMessage(
-                channel=Channel.SMS if channel is OtpChannel.SMS else Channel.EMAIL,
-                to=to,
-                subject="Engangskode til Stafett",
-                body=f"Engangskoden din til Stafett er {code}. Den gjelder i 5 minutter.",
-            )
-        )
-
-    def _code_matches(
-        self, session: SessionRecord, account: AccountRecord, code: str, now: datetime
-    ) -> bool:
-        if OtpChannel(account.otp_channel) is OtpChannel.TOTP:
-            step = self._totp_step(account.totp_secret, account.totp_last_step, code, now)
-            if step is None or session.code_attempts >= CODE_TRIES:
-                return False
-            self.accounts.update(replace(account, totp_last_step=step), at=now)
-            return True
-        if session.code_hmac is None or session.code_expires is None:
-            return False
-        if session.code_attempts >= CODE_TRIES or session.code_expires < to_micros(now):
-            return False
-        candidate = self._code_hmac(session.token_hash, code)
-        return hmac.compare_digest(candidate, session.code_hmac)
-
-    def _totp_step(
-        self, secret: str | None, last_step: int | None, code: str, now: datetime
-    ) -> int | None:
-        """The time step the code belongs to, if valid and newer than the last one used."""
-        if not secret:
-            return None
-        totp = pyotp.TOTP(secret)
-        for offset in (-1, 0, 1):
-            moment = now + timedelta(seconds=offset * totp.interval)
-            step = totp.timecode(moment)
-            fresh = last_step is None or step > last_step
-            if fresh and hmac.compare_digest(totp.at(moment), code):
-                return step
-        return None
+    def _send(self, message: OutgoingMessage) -> None:
+        self.sender.send(message)  # looked up on each send: tests replace the sender
 
     def _session_created(self, account: AccountRecord, token: str) -> None:
         log.info("session_created", actor=str(account.person_id))

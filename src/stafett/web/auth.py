@@ -29,7 +29,8 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from litestar.handlers.base import BaseRouteHandler
 
 from stafett.aggregates.policy import AccountAction, account_may
-from stafett.applications.accounts import DEVICE_LIFETIME, AccountService, Client, Principal
+from stafett.applications.accounts import AccountService, Principal
+from stafett.applications.lockout import DEVICE_LIFETIME, Client
 from stafett.web.state import ACCOUNTS, CSRF_KEY
 
 SESSION_COOKIE = "__Host-sid"

@@ -1,0 +1,122 @@
+"""One-time codes by SMS or e-mail, and authenticator (TOTP) codes (SEC-OTP-01..05).
+
+Codes are six digits from `secrets`, kept only as an HMAC bound to the login
+attempt (the pre-auth session), valid five minutes, five tries, single use; a new
+code voids the old; at most five sends in 15 minutes per account. TOTP codes are
+accepted one step either side and never twice (the last step used is stored).
+"""
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime, timedelta
+from enum import Enum
+
+import pyotp
+import structlog
+
+from stafett.aggregates.errors import DomainError
+from stafett.delivery import Channel, OutgoingMessage
+from stafett.persistence.accounts import AccountRecord, AccountStore
+from stafett.persistence.directory import PersonDirectory
+from stafett.persistence.recorders import to_micros
+from stafett.persistence.sessions import SessionRecord, SessionStore
+
+CODE_LIFETIME = timedelta(minutes=5)
+CODE_TRIES = 5
+CODE_SENDS_PER_15_MIN = 5
+log = structlog.get_logger(__name__)
+
+
+class OtpChannel(Enum):
+    SMS = "sms"
+    EMAIL = "email"
+    TOTP = "totp"
+
+
+class TooManyAttemptsError(DomainError):
+    """A rate limit was hit; `retry_after` seconds until it lifts."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class OneTimeCodes:
+    def __init__(
+        self,
+        *,
+        sessions: SessionStore,
+        accounts: AccountStore,
+        directory: PersonDirectory,
+        send: Callable[[OutgoingMessage], None],
+        key: bytes,
+    ) -> None:
+        self.sessions = sessions
+        self.accounts = accounts
+        self.directory = directory
+        self.send_message = send
+        self.key = key
+
+    def _hmac(self, session_hash: str, code: str) -> str:
+        message = f"{session_hash}|{code}".encode()
+        return hmac.new(self.key, message, hashlib.sha256).hexdigest()
+
+    def send(self, token: str, account: AccountRecord, channel: OtpChannel, now: datetime) -> None:
+        sends = self.sessions.hit(f"code:{account.person_id}", window_seconds=900, at=now)
+        if sends > CODE_SENDS_PER_15_MIN:
+            log.warning("excess_rate_limit_exceeded", actor=str(account.person_id), what="code")
+            raise TooManyAttemptsError("too many codes sent", retry_after=900)
+        session = self.sessions.get(token)
+        assert session is not None
+        code = f"{secrets.randbelow(10**6):06d}"
+        self.sessions.save(
+            replace(
+                session,
+                code_hmac=self._hmac(session.token_hash, code),
+                code_expires=to_micros(now + CODE_LIFETIME),
+                code_attempts=0,
+            )
+        )
+        person = self.directory.get(account.person_id)
+        to = person.details.mobile if channel is OtpChannel.SMS else person.details.email
+        self.send_message(
+            OutgoingMessage(
+                channel=Channel.SMS if channel is OtpChannel.SMS else Channel.EMAIL,
+                to=to,
+                subject="Engangskode til Stafett",
+                body=f"Engangskoden din til Stafett er {code}. Den gjelder i 5 minutter.",
+            )
+        )
+
+    def matches(
+        self, session: SessionRecord, account: AccountRecord, code: str, now: datetime
+    ) -> bool:
+        if OtpChannel(account.otp_channel) is OtpChannel.TOTP:
+            step = totp_step(account.totp_secret, account.totp_last_step, code, now)
+            if step is None or session.code_attempts >= CODE_TRIES:
+                return False
+            self.accounts.update(replace(account, totp_last_step=step), at=now)
+            return True
+        if session.code_hmac is None or session.code_expires is None:
+            return False
+        if session.code_attempts >= CODE_TRIES or session.code_expires < to_micros(now):
+            return False
+        candidate = self._hmac(session.token_hash, code)
+        return hmac.compare_digest(candidate, session.code_hmac)
+
+
+def totp_step(secret: str | None, last_step: int | None, code: str, now: datetime) -> int | None:
+    """The time step the code belongs to, if valid and newer than the last one used."""
+    if not secret:
+        return None
+    totp = pyotp.TOTP(secret)
+    for offset in (-1, 0, 1):
+        moment = now + timedelta(seconds=offset * totp.interval)
+        step = totp.timecode(moment)
+        fresh = last_step is None or step > last_step
+        if fresh and hmac.compare_digest(totp.at(moment), code):
+            return step
+    return None

@@ -1,0 +1,42 @@
+"""Who is logged in, and where a login stands: plain values the web layer reads."""
+
+from dataclasses import dataclass
+from enum import Enum
+from uuid import UUID
+
+from stafett.applications.codes import OtpChannel
+
+
+class Stage(Enum):
+    OTP = "otp"
+    TERMS = "terms"
+    DONE = "done"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is logged in; rights in plans are always read from current plan state."""
+
+    person_id: UUID
+    username: str
+    name: str
+    is_coordinator: bool
+    is_org_admin: bool
+    is_auditor: bool
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        flags = {
+            "coordinator": self.is_coordinator,
+            "org_admin": self.is_org_admin,
+            "auditor": self.is_auditor,
+        }
+        return tuple(role for role, held in flags.items() if held)
+
+
+@dataclass(frozen=True, slots=True)
+class LoginStep:
+    token: str
+    next: Stage
+    channel: OtpChannel | None = None
+    device: str | None = None  # a device token for the browser to keep (after the code)
