@@ -228,7 +228,12 @@ class RequestLogMiddleware:
                     "http_request",
                     method=method,
                     path=scope.get("path_template", UNMATCHED),
-                    path_params={k: str(v) for k, v in scope.get("path_params", {}).items()},
+                    # Redacted here as well as by the processor: a logger configured
+                    # elsewhere (a test's, a host's) must not print a reset token either.
+                    path_params={
+                        k: REDACTED if _is_secret(k) else str(v)
+                        for k, v in scope.get("path_params", {}).items()
+                    },
                     status=status,
                     duration_ms=round((time.perf_counter() - started) * 1000, 1),
                 )
