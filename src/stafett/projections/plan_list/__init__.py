@@ -4,6 +4,7 @@ Laid out as the library's projection examples are:
 
 - `view.py`: the rows and `PlanListView`, the view's interface with intent-named
   methods (`plan_created`, `participant_added`, …, `plans_for`, `note_visit`);
+- `access.py`: the policy table and the plan's standing rules as SQL (generated);
 - `sql.py` (tables, writes) and `queries.py` (reads): the SQL both engines share;
   `sqlite.py`, `postgres.py`: one engine each;
 - `projection.py`: `PlanListProjection`, each plan event to one view method;

@@ -1,9 +1,9 @@
 """The plan list's queries, the same on both engines: a person's list and the reports.
 
-Who may open a plan is answered in SQL from the policy table's `open` rows, with the
-caller's municipal date, so consent expiry needs no event. Owner names and birth dates
-are joined from the person directory's `persons` table at read time, never copied into
-the view.
+Who may open a plan, manage it or read its messages is answered by SQL generated from
+the policy table (`access.py`), with the caller's municipal date, so consent expiry
+needs no event. Owner names and birth dates are joined from the person directory's
+`persons` table at read time, never copied into the view.
 """
 
 from collections.abc import Sequence
@@ -11,10 +11,12 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from stafett.aggregates.policy import RULES, Action, Need
-from stafett.aggregates.values import Access, PlanStatus, local_date
+from stafett.aggregates.policy import Action
+from stafett.aggregates.values import PlanStatus, local_date
 from stafett.persistence.recorders import to_micros
 from stafett.persistence.sql import SqlTables
+from stafett.projections.plan_list import access
+from stafett.projections.plan_list.access import Condition
 from stafett.projections.plan_list.view import (
     MEMBERS_TABLE,
     PLANS_TABLE,
@@ -24,28 +26,6 @@ from stafett.projections.plan_list.view import (
     ReportItem,
     from_micros,
 )
-
-
-def _standings_opening(consent: Need) -> tuple[str, ...]:
-    return tuple(
-        sorted(
-            standing.value
-            for rule in RULES
-            if rule.action is Action.OPEN and rule.consent is consent
-            for standing in rule.standings
-        )
-    )
-
-
-OPEN_WITHOUT_CONSENT = _standings_opening(Need.ANY)
-OPEN_WITH_CONSENT = _standings_opening(Need.VALID)
-
-
-def _one_of(expression: str, values: tuple[str, ...]) -> str:
-    """`expression IN (%s, …)`, or a false condition when there is nothing to match."""
-    if not values:
-        return "(1=0)"
-    return f"{expression} IN ({', '.join(['%s'] * len(values))})"
 
 
 class PlanListQueries(PlanListView):
@@ -70,46 +50,37 @@ class PlanListQueries(PlanListView):
         prefix of a later word of their full name; both case-insensitive."""
         t = self._sql
         day = t.value(today)
-        # Who may open a plan comes from the policy table's `open` rows.
-        standing = "(CASE WHEN m.is_coordinator THEN 'coordinator' ELSE m.role END)"
+        manage = access.allowed(Action.MANAGE, day)
+        read_messages = access.allowed(Action.READ_SECTION, day, access="m.messages_access")
         where = [
-            "m.person_id=%s",
-            "m.active",
-            f"({_one_of(standing, OPEN_WITHOUT_CONSENT)} OR "
-            f"({_one_of(standing, OPEN_WITH_CONSENT)} AND p.consent_status='active' "
-            "AND p.consent_given_on<=%s AND %s<=p.consent_expires_on))",
-        ]
-        values: list[Any] = [
-            t.value(person_id),
-            *OPEN_WITHOUT_CONSENT,
-            *OPEN_WITH_CONSENT,
-            day,
-            day,
+            Condition("m.person_id=%s", (t.value(person_id),)),
+            Condition("m.active"),
+            access.allowed(Action.OPEN, day),
         ]
         if not include_closed:
-            where.append("p.status='open'")
+            where.append(Condition("p.status=%s", (PlanStatus.OPEN.value,)))
         if first_name:
-            where.append("d.name_key LIKE %s ESCAPE '!'")
-            values.append(_escape_like(first_name.strip().casefold()) + "%")
+            prefix = _escape_like(first_name.strip().casefold()) + "%"
+            where.append(Condition("d.name_key LIKE %s ESCAPE '!'", (prefix,)))
         if last_name:
-            where.append("d.name_key LIKE %s ESCAPE '!'")
-            values.append("% " + _escape_like(last_name.strip().casefold()) + "%")
+            word = "% " + _escape_like(last_name.strip().casefold()) + "%"
+            where.append(Condition("d.name_key LIKE %s ESCAPE '!'", (word,)))
+        condition = access.all_of(*where)
         with self.datastore.transaction(commit=False) as c:
             c.execute(
                 t.sql(
-                    "SELECT p.plan_id, p.owner_person_id, p.short_name, p.plan_type, p.status, "
+                    "SELECT p.plan_id, p.owner_person_id, p.short_name, p.plan_type, "
                     "p.consent_expires_on, p.start_date, p.end_date, p.last_archived_at, "
-                    "p.last_event_at, m.is_coordinator, m.messages_access, "
-                    "m.last_message_to_me_at, v.visited_at, d.first_name, d.last_name, "
-                    f"d.birth_date FROM {self._members} m "
+                    "p.last_event_at, m.last_message_to_me_at, v.visited_at, d.first_name, "
+                    f"d.last_name, d.birth_date, {manage.sql} AS may_manage, "
+                    f"{read_messages.sql} AS may_read_messages FROM {self._members} m "
                     f"JOIN {self._plans} p ON p.plan_id=m.plan_id "
                     f"LEFT JOIN {self._visits} v "
                     "ON v.person_id=m.person_id AND v.plan_id=m.plan_id "
                     f"LEFT JOIN {t.table('persons')} d ON d.person_id=p.owner_person_id "
-                    f"WHERE {' AND '.join(where)} "
-                    "ORDER BY p.last_event_at DESC, p.plan_id"
+                    f"WHERE {condition.sql} ORDER BY p.last_event_at DESC, p.plan_id"
                 ),
-                values,
+                [*manage.values, *read_messages.values, *condition.values],
             )
             rows = c.fetchall()
         return [self._list_row(row, today) for row in rows]
@@ -134,13 +105,13 @@ class PlanListQueries(PlanListView):
             changed_since_last_visit=visited is None or row["last_event_at"] > visited,
             new_message=last_message is not None
             and (visited is None or last_message > visited)
-            and row["messages_access"] != Access.NONE.value,
+            and bool(row["may_read_messages"]),
             consent_expires_on=expires_on,
             consent_expires_in_days=(expires_on - today).days,
             start_date=start_date,
             end_date=_date(row["end_date"]),
             last_archived_at=from_micros(row["last_archived_at"]),
-            can_manage=bool(row["is_coordinator"]) and row["status"] == PlanStatus.OPEN.value,
+            can_manage=bool(row["may_manage"]),
         )
 
     def report_counts(self) -> list[PlanCount]:

@@ -21,6 +21,8 @@ from stafett.aggregates.values import Access, Consent, ConsentStatus, PlanStatus
 from stafett.persistence.recorders import to_micros
 from stafett.persistence.sql import SqlTables
 from stafett.projections.faults import Fault, FaultTable
+from stafett.projections.plan_list import access
+from stafett.projections.plan_list.access import Condition
 from stafett.projections.plan_list.queries import PlanListQueries
 from stafett.projections.plan_list.view import (
     APPLICATION_NAME,
@@ -77,14 +79,13 @@ class PlanListSQL(PlanListQueries):
             f"UPDATE {members} SET active=%s WHERE plan_id=%s AND participant_id=%s"
         )
         self._rights_update = t.sql(
-            f"UPDATE {members} SET rights_messages=%s, messages_access="
-            "CASE WHEN is_coordinator THEN 'write' ELSE %s END "
+            f"UPDATE {members} SET rights_messages=%s, messages_access={_given(None).sql} "
             "WHERE plan_id=%s AND participant_id=%s"
         )
+        holds, in_force = _handed_to(None)
         self._baton_update = t.sql(
-            f"UPDATE {members} SET is_coordinator=(participant_id=%s), "
-            "messages_access=CASE WHEN participant_id=%s THEN 'write' "
-            "ELSE rights_messages END WHERE plan_id=%s"
+            f"UPDATE {members} SET is_coordinator=({holds.sql}), "
+            f"messages_access={in_force.sql} WHERE plan_id=%s"
         )
         self._coordinator_update = t.sql(
             f"UPDATE {plans} SET coordinator_person_id=(SELECT person_id "
@@ -188,7 +189,7 @@ class PlanListSQL(PlanListQueries):
             t.value(member.is_coordinator),
             t.value(True),
             member.rights_messages.value,
-            (Access.WRITE if member.is_coordinator else member.rights_messages).value,
+            access.messages_of(member.is_coordinator, member.rights_messages).value,
             None,
         ]
 
@@ -241,7 +242,7 @@ class PlanListSQL(PlanListQueries):
     ) -> None:
         t = self._sql
         level = messages.value
-        values = [level, level, t.value(stamp.plan_id), t.value(participant_id)]
+        values = [level, *_given(level).values, t.value(stamp.plan_id), t.value(participant_id)]
         self._project(tracking, self._plan(self._touch, stamp), (self._rights_update, values))
 
     def coordinator_handed_over(
@@ -249,10 +250,11 @@ class PlanListSQL(PlanListQueries):
     ) -> None:
         t = self._sql
         plan, holder = t.value(stamp.plan_id), t.value(participant_id)
+        holds, in_force = _handed_to(holder)
         self._project(
             tracking,
             self._plan(self._touch, stamp),
-            (self._baton_update, [holder, holder, plan]),
+            (self._baton_update, [*holds.values, *in_force.values, plan]),
             (self._coordinator_update, [plan, holder, plan]),
         )
 
@@ -314,3 +316,14 @@ class PlanListSQL(PlanListQueries):
                 t.sql(f"DELETE FROM {self._faults.table} WHERE projection=%s"), [PROJECTION_NAME]
             )
         self.create_table()  # type: ignore[attr-defined]
+
+
+def _given(level: str | None) -> Condition:
+    """A member's right on messages in force once its given right is `level`."""
+    return access.messages_in_force(Condition("is_coordinator"), Condition("%s", (level,)))
+
+
+def _handed_to(holder: Any) -> tuple[Condition, Condition]:
+    """Who holds the baton once it is handed to `holder`, and each member's right in force."""
+    holds = Condition("participant_id=%s", (holder,))
+    return holds, access.messages_in_force(holds, Condition("rights_messages"))

@@ -18,7 +18,8 @@ Tables (docs/decisions/0007-plan-list-projection.md):
 - `planlist_visits`: when a person last opened a plan. It is written by the plan
   view, not derived from events, so a rebuild keeps it.
 
-Who may open a plan is answered by the queries (`queries.py`), from the policy table.
+Who may open a plan, manage it or read its messages is not written here: the SQL that
+answers it is generated from the policy table (`access.py`).
 """
 
 import re
