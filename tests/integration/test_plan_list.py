@@ -5,7 +5,6 @@ is tested in test_plan_list_runner.py), so each test decides exactly what is
 processed and when.
 """
 
-from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -26,21 +25,10 @@ from stafett.projections.plan_list import (
     PlanCount,
     PlanListProjection,
     PlanListView,
-    construct_view,
 )
-from stafett.settings import Settings
 from tests.conftest import ManualClock, consent_for, person
 
 START = date(2026, 3, 1)  # the clock starts on 2026-03-02 09:00 UTC
-
-
-@pytest.fixture
-def view(plans: PlanApplication, database_url: str) -> Iterator[PlanListView]:
-    built, factory = construct_view(Settings(database_url=database_url).event_store_env())
-    try:
-        yield built
-    finally:
-        factory.close()
 
 
 def project(plans: PlanApplication, projection: PlanListProjection) -> int:
