@@ -1,9 +1,9 @@
-"""Shared fixtures: a controllable clock and the plan application on every store.
+"""Shared fixtures: a controllable clock, the plan application and its list on every store.
 
-`plans` runs each test that uses it once on SQLite and once on PostgreSQL. The
-PostgreSQL run gets a fresh schema of its own. Without a reachable server the
-PostgreSQL runs skip with the reason shown; with STAFETT_REQUIRE_POSTGRES=1 (as
-in CI) they fail instead.
+`plans` runs each test that uses it once on SQLite and once on PostgreSQL, and
+`view` is the plan-list view on the same store. The PostgreSQL run gets a fresh
+schema of its own. Without a reachable server the PostgreSQL runs skip with the
+reason shown; with STAFETT_REQUIRE_POSTGRES=1 (as in CI) they fail instead.
 """
 
 import os
@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, settings
 from stafett.aggregates.person import PersonDetails
 from stafett.aggregates.values import Consent
 from stafett.applications.plans import PlanApplication
+from stafett.projections.plan_list import PlanListView, construct_view
 from stafett.settings import Settings
 from tests import leakcheck
 
@@ -92,6 +93,20 @@ def plans(database_url: str, clock: ManualClock) -> Iterator[PlanApplication]:
         yield app
     finally:
         app.close()
+
+
+@pytest.fixture
+def view(plans: PlanApplication, database_url: str) -> Iterator[PlanListView]:
+    """The plan-list view on the store `plans` uses, on each engine.
+
+    Built by `construct_view`, as the services build it: the factory is the one place
+    that picks the engine, for the application, the runner and every test.
+    """
+    built, factory = construct_view(Settings(database_url=database_url).event_store_env())
+    try:
+        yield built
+    finally:
+        factory.close()
 
 
 def consent_for(day: date, days: int = 210) -> Consent:

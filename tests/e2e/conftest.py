@@ -17,7 +17,7 @@ from stafett.applications.access_log import AccessLog
 from stafett.applications.accounts import AccountService, OtpChannel
 from stafett.applications.plans import PlanApplication
 from stafett.bootstrap import build_access_log, build_accounts, plan_list_runner
-from stafett.projections.plan_list import PlanListView, construct_view
+from stafett.projections.plan_list import PlanListView
 from stafett.settings import Secrets, Settings
 from stafett.web.app import create_app
 from tests.conftest import ManualClock
@@ -113,7 +113,11 @@ class Web:
 
 @pytest.fixture
 def web(
-    plans: PlanApplication, clock: ManualClock, tmp_path: Path, database_url: str
+    plans: PlanApplication,
+    view: PlanListView,
+    clock: ManualClock,
+    tmp_path: Path,
+    database_url: str,
 ) -> Iterator[Web]:
     """The app with the plan-list projection running in this process (on both stores)."""
     settings = Settings(
@@ -124,18 +128,14 @@ def web(
     )
     accounts = build_accounts(settings, plans)
     env = Settings(database_url=database_url).event_store_env()
-    view, factory = construct_view(env)
-    try:
-        with plan_list_runner(env):
-            access_log = build_access_log(plans)
-            app = create_app(
-                plans,
-                accounts,
-                access_log=access_log,
-                plan_list=view,
-                secret_key=SECRETS.secret_key,
-            )
-            with TestClient(app, base_url="https://stafett.test") as client:
-                yield Web(client, plans, accounts, settings.outbox_dir, clock, access_log, view)
-    finally:
-        factory.close()
+    with plan_list_runner(env):
+        access_log = build_access_log(plans)
+        app = create_app(
+            plans,
+            accounts,
+            access_log=access_log,
+            plan_list=view,
+            secret_key=SECRETS.secret_key,
+        )
+        with TestClient(app, base_url="https://stafett.test") as client:
+            yield Web(client, plans, accounts, settings.outbox_dir, clock, access_log, view)

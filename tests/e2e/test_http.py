@@ -6,9 +6,9 @@ from uuid import uuid4
 import pytest
 from litestar.testing import TestClient
 
+from stafett.aggregates.plan import Plan
 from stafett.applications.demo import ensure_demo
 from stafett.applications.plans import PlanApplication
-from stafett.projections.plan_list import PlanChange
 from tests.conftest import ManualClock
 from tests.e2e.conftest import Web
 from tests.e2e.test_plan_api import PLANS, log_in, plan_body
@@ -206,8 +206,8 @@ def test_the_openapi_schema_lists_exactly_the_served_routes(demo: tuple[TestClie
 def test_health_shows_the_event_the_plan_list_keeps_retrying_until_it_succeeds(
     web: Web, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def is_poisoned(change: PlanChange, _: object) -> bool:
-        return change.new_plan is not None and change.new_plan.short_name == "Giftig"
+    def is_poisoned(event: object, _: object) -> bool:
+        return isinstance(event, Plan.Created) and event.short_name == "Giftig"
 
     failing = FailingUntilReleased(monkeypatch, is_poisoned)
     make_group(web.plans, short_name="Giftig")  # stored past the HTTP edge

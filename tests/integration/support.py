@@ -5,6 +5,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
 import pytest
@@ -14,7 +15,7 @@ from psycopg.sql import SQL, Identifier
 from stafett.aggregates.values import PlanType, Role, local_date
 from stafett.applications.plans import PlanApplication
 from stafett.persistence.popo_store import TimeIndexedPOPORecorder
-from stafett.projections.plan_list import PlanChange, PlanListProjection
+from stafett.projections.plan_list import PlanListProjection
 from tests.conftest import consent_for, person
 
 
@@ -91,29 +92,29 @@ def count_time_rows(plans: PlanApplication, plan_id: UUID) -> int:
 class FailingUntilReleased:
     """Makes the plan list fail on chosen events, as a bug would, until `released` is set.
 
-    It replaces the projection's one write path, so the runner sees the error from
-    `process_event`; `failures` counts the failed attempts and `applied` how often each
-    notification took effect.
+    It replaces the projection's one way in (`process_event`), so the runner sees the
+    error as it would see a bug's; `failures` counts the failed attempts and `applied`
+    how often each notification took effect.
     """
 
     def __init__(
         self,
         monkeypatch: pytest.MonkeyPatch,
-        fails: Callable[[PlanChange, Tracking], bool],
+        fails: Callable[[Any, Tracking], bool],
     ) -> None:
         self.released = threading.Event()
         self.failures = 0
         self.applied: Counter[int] = Counter()
-        apply = PlanListProjection._apply
+        process = PlanListProjection.process_event
 
-        def failing(projection: PlanListProjection, change: PlanChange, tracking: Tracking) -> None:
-            if fails(change, tracking) and not self.released.is_set():
+        def failing(projection: PlanListProjection, event: Any, tracking: Tracking) -> None:
+            if fails(event, tracking) and not self.released.is_set():
                 self.failures += 1
                 raise RuntimeError("a bug in the plan list")
-            apply(projection, change, tracking)
+            process(projection, event, tracking)
             self.applied[tracking.notification_id] += 1
 
-        monkeypatch.setattr(PlanListProjection, "_apply", failing)
+        monkeypatch.setattr(PlanListProjection, "process_event", failing)
 
 
 def eventually(check: Callable[[], bool], timeout: float = 10.0) -> None:

@@ -5,8 +5,7 @@ is tested in test_plan_list_runner.py), so each test decides exactly what is
 processed and when.
 """
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -14,6 +13,9 @@ from uuid import UUID
 import pytest
 from eventsourcing.persistence import IntegrityError, Tracking
 
+from stafett.aggregates import policy
+from stafett.aggregates.errors import NotAParticipantError
+from stafett.aggregates.policy import Action, Need, Standing
 from stafett.aggregates.values import Access, PlanType, Rights, Role
 from stafett.applications.plans import PlanApplication
 from stafett.persistence.recorders import to_micros
@@ -23,21 +25,10 @@ from stafett.projections.plan_list import (
     PlanCount,
     PlanListProjection,
     PlanListView,
-    construct_view,
 )
-from stafett.settings import Settings
 from tests.conftest import ManualClock, consent_for, person
 
 START = date(2026, 3, 1)  # the clock starts on 2026-03-02 09:00 UTC
-
-
-@pytest.fixture
-def view(plans: PlanApplication, database_url: str) -> Iterator[PlanListView]:
-    built, factory = construct_view(Settings(database_url=database_url).event_store_env())
-    try:
-        yield built
-    finally:
-        factory.close()
 
 
 def project(plans: PlanApplication, projection: PlanListProjection) -> int:
@@ -343,3 +334,85 @@ def test_reports(plans: PlanApplication, view: PlanListView, clock: ManualClock)
     assert view.inactive_plans(now, days=101) == []
     assert [item.plan_id for item in view.never_archived()] == [soon.plan_id]
     assert datetime(2026, 3, 2, tzinfo=UTC) < now
+
+
+def with_rule(
+    monkeypatch: pytest.MonkeyPatch, action: Action, standing: Standing, consent: Need | None = None
+) -> None:
+    """Change one row of the policy table: `standing` loses its rule for `action`, or
+    with `consent` has a rule of its own that needs it; every other row stays."""
+    rule = policy.rule_for(action, standing)
+    assert rule is not None
+    rest = replace(rule, standings=rule.standings - {standing})
+    own = (replace(rule, standings=frozenset({standing}), consent=consent),) if consent else ()
+    rules = tuple(r for old in policy.RULES for r in ((rest, *own) if old is rule else (old,)))
+    monkeypatch.setattr(policy, "RULES", rules)
+
+
+def test_the_list_follows_the_policy_table(
+    plans: PlanApplication, view: PlanListView, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The list's SQL is made from the policy table: change a row, and the list, the
+    plan's own read and `decide` all follow it on the next call."""
+    projection = PlanListProjection(view)
+    g = make_group(plans, days=30)
+    plans.send_message(g.plan_id, by=g.coordinator, recipient_ids=None, subject="Hei", body=".")
+    project(plans, projection)
+    lapsed = START + timedelta(days=31)
+    everyone = (g.owner, g.relative, g.coordinator, g.provider)
+    original = policy.RULES
+
+    def new_message(person_id: UUID) -> bool:
+        [row] = view.plans_for(person_id, today=START)
+        return row.new_message
+
+    assert listed(view, g.provider, START) == [g.plan_id]
+    assert listed(view, g.provider, lapsed) == []
+    assert plans.read_plan(g.plan_id, by=g.provider).id == g.plan_id
+
+    with_rule(monkeypatch, Action.OPEN, Standing.PROVIDER)  # providers never open
+    assert listed(view, g.provider, START) == []
+    for member in (g.owner, g.relative, g.coordinator):
+        assert listed(view, member, START) == [g.plan_id]
+    with pytest.raises(NotAParticipantError):
+        plans.read_plan(g.plan_id, by=g.provider)
+
+    monkeypatch.setattr(policy, "RULES", original)
+    with_rule(monkeypatch, Action.OPEN, Standing.PROVIDER, Need.ANY)  # without consent
+    assert listed(view, g.provider, lapsed) == [g.plan_id]
+    clock.advance(timedelta(days=31))
+    assert plans.read_plan(g.plan_id, by=g.provider).id == g.plan_id
+
+    monkeypatch.setattr(policy, "RULES", original)
+    with_rule(monkeypatch, Action.OPEN, Standing.OWNER, Need.VALID)  # the owner needs it
+    assert listed(view, g.owner, lapsed) == []
+    assert listed(view, g.owner, START) == [g.plan_id]
+
+    monkeypatch.setattr(policy, "RULES", original)
+    assert [new_message(p) for p in everyone] == [True, True, False, True]  # not to the sender
+    assert "messages" in plans.read_plan(g.plan_id, by=g.relative).parts
+    with_rule(monkeypatch, Action.READ_SECTION, Standing.RELATIVE)
+    assert [new_message(p) for p in everyone] == [True, False, False, True]
+    assert "messages" not in plans.read_plan(g.plan_id, by=g.relative).parts
+
+    monkeypatch.setattr(policy, "RULES", original)
+    assert [r.can_manage for p in everyone for r in view.plans_for(p, today=START)] == [
+        False,
+        False,
+        True,
+        False,
+    ]
+    manage = policy.rule_for(Action.MANAGE, Standing.COORDINATOR)
+    assert manage is not None
+    owner_too = replace(manage, standings=manage.standings | {Standing.OWNER})
+    monkeypatch.setattr(policy, "RULES", tuple(owner_too if r is manage else r for r in original))
+    assert [r.can_manage for p in everyone for r in view.plans_for(p, today=START)] == [
+        True,
+        False,
+        True,
+        False,
+    ]
+    assert policy.decide(Action.MANAGE, Standing.OWNER, consent_valid=True, plan_open=True).allowed
+
+    monkeypatch.setattr(policy, "RULES", tuple(r for r in original if r.action is not Action.OPEN))
+    assert [listed(view, p, START) for p in everyone] == [[], [], [], []]  # deny by default

@@ -5,7 +5,6 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -48,15 +47,6 @@ FAST = Backoff(first=0.01, factor=2.0, cap=0.05)
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     return Settings(database_url=database_url)
-
-
-@pytest.fixture
-def view(plans: PlanApplication, settings: Settings) -> Iterator[PlanListView]:
-    built, factory = construct_view(settings.event_store_env())
-    try:
-        yield built
-    finally:
-        factory.close()
 
 
 def varied_history(plans: PlanApplication, clock: ManualClock) -> None:

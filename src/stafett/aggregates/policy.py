@@ -163,7 +163,7 @@ def decide(
         return Decision(Denial.NOT_CLOSED)
     if rule.consent is Need.VALID and not consent_valid:
         return Decision(Denial.CONSENT)
-    if rule.access is not None and not _at_least(access or Access.NONE, rule.access):
+    if rule.access is not None and not at_least(access or Access.NONE, rule.access):
         return Decision(Denial.NOT_PERMITTED)
     return ALLOW
 
@@ -173,7 +173,8 @@ def sees_field(standing: Standing, part: str, field: str) -> bool:
     return allowed is None or standing in allowed
 
 
-def _at_least(have: Access, need: Access) -> bool:
+def at_least(have: Access, need: Access) -> bool:
+    """Whether the right `have` is `need` or more (none < read < write)."""
     order = (Access.NONE, Access.READ, Access.WRITE)
     return order.index(have) >= order.index(need)
 

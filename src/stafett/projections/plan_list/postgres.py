@@ -1,0 +1,27 @@
+"""The plan list on PostgreSQL: its tables and `planlist_tracking` in the store's schema."""
+
+from typing import Any
+
+from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
+from psycopg.sql import SQL
+
+from stafett.projections.plan_list.sql import PlanListSQL
+
+
+class PostgresPlanListView(PlanListSQL, PostgresTrackingRecorder):
+    latest = "GREATEST"
+
+    def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
+        super().__init__(datastore, **kwargs)
+        self.sql_create_statements.extend(SQL(s).format() for s in self._table_statements())
+
+    def _tracking_table(self) -> str:
+        return self._sql.table(self.tracking_table_name)
+
+    def _begin(self, c: Any) -> None:
+        """Commit without waiting for the WAL flush (visibility is unchanged).
+
+        A crash may lose the last few projected transactions, each with its
+        tracking row, so they are projected again on restart: still exactly once.
+        """
+        c.execute("SET LOCAL synchronous_commit = off")

@@ -1,0 +1,189 @@
+"""The plan list's queries, the same on both engines: a person's list and the reports.
+
+Who may open a plan, manage it or read its messages is answered by SQL generated from
+the policy table (`access.py`), with the caller's municipal date, so consent expiry
+needs no event. Owner names and birth dates are joined from the person directory's
+`persons` table at read time, never copied into the view.
+"""
+
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from stafett.aggregates.policy import Action
+from stafett.aggregates.values import PlanStatus, local_date
+from stafett.persistence.recorders import to_micros
+from stafett.persistence.sql import SqlTables
+from stafett.projections.plan_list import access
+from stafett.projections.plan_list.access import Condition
+from stafett.projections.plan_list.view import (
+    MEMBERS_TABLE,
+    PLANS_TABLE,
+    PlanCount,
+    PlanListRow,
+    PlanListView,
+    ReportItem,
+    from_micros,
+)
+
+
+class PlanListQueries(PlanListView):
+    """The reading half of both engines' view (`sql.py` has the tables and the writes)."""
+
+    datastore: Any
+    _sql: SqlTables
+    _plans: str
+    _members: str
+    _visits: str
+
+    def plans_for(
+        self,
+        person_id: UUID,
+        *,
+        today: date,
+        first_name: str | None = None,
+        last_name: str | None = None,
+        include_closed: bool = False,
+    ) -> list[PlanListRow]:
+        """Search: `first_name` is a prefix of the owner's first name, `last_name` a
+        prefix of a later word of their full name; both case-insensitive."""
+        t = self._sql
+        day = t.value(today)
+        manage = access.allowed(Action.MANAGE, day)
+        read_messages = access.allowed(Action.READ_SECTION, day, access="m.messages_access")
+        where = [
+            Condition("m.person_id=%s", (t.value(person_id),)),
+            Condition("m.active"),
+            access.allowed(Action.OPEN, day),
+        ]
+        if not include_closed:
+            where.append(Condition("p.status=%s", (PlanStatus.OPEN.value,)))
+        if first_name:
+            prefix = _escape_like(first_name.strip().casefold()) + "%"
+            where.append(Condition("d.name_key LIKE %s ESCAPE '!'", (prefix,)))
+        if last_name:
+            word = "% " + _escape_like(last_name.strip().casefold()) + "%"
+            where.append(Condition("d.name_key LIKE %s ESCAPE '!'", (word,)))
+        condition = access.all_of(*where)
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                t.sql(
+                    "SELECT p.plan_id, p.owner_person_id, p.short_name, p.plan_type, "
+                    "p.consent_expires_on, p.start_date, p.end_date, p.last_archived_at, "
+                    "p.last_event_at, m.last_message_to_me_at, v.visited_at, d.first_name, "
+                    f"d.last_name, d.birth_date, {manage.sql} AS may_manage, "
+                    f"{read_messages.sql} AS may_read_messages FROM {self._members} m "
+                    f"JOIN {self._plans} p ON p.plan_id=m.plan_id "
+                    f"LEFT JOIN {self._visits} v "
+                    "ON v.person_id=m.person_id AND v.plan_id=m.plan_id "
+                    f"LEFT JOIN {t.table('persons')} d ON d.person_id=p.owner_person_id "
+                    f"WHERE {condition.sql} ORDER BY p.last_event_at DESC, p.plan_id"
+                ),
+                [*manage.values, *read_messages.values, *condition.values],
+            )
+            rows = c.fetchall()
+        return [self._list_row(row, today) for row in rows]
+
+    def _list_row(self, row: Any, today: date) -> PlanListRow:
+        visited = row["visited_at"]
+        last_message = row["last_message_to_me_at"]
+        expires_on = _date(row["consent_expires_on"])
+        assert expires_on is not None
+        start_date = _date(row["start_date"])
+        assert start_date is not None
+        name = None
+        if row["first_name"] is not None:
+            name = f"{row['first_name']} {row['last_name']}"
+        return PlanListRow(
+            id=self._sql.uuid(row["plan_id"]),
+            owner_person_id=self._sql.uuid(row["owner_person_id"]),
+            owner_name=name,
+            owner_birth_date=_date(row["birth_date"]),
+            short_name=row["short_name"],
+            type=row["plan_type"],
+            changed_since_last_visit=visited is None or row["last_event_at"] > visited,
+            new_message=last_message is not None
+            and (visited is None or last_message > visited)
+            and bool(row["may_read_messages"]),
+            consent_expires_on=expires_on,
+            consent_expires_in_days=(expires_on - today).days,
+            start_date=start_date,
+            end_date=_date(row["end_date"]),
+            last_archived_at=from_micros(row["last_archived_at"]),
+            can_manage=bool(row["may_manage"]),
+        )
+
+    def report_counts(self) -> list[PlanCount]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT plan_type, status, COUNT(*) AS n FROM {self._plans} "
+                "GROUP BY plan_type, status ORDER BY plan_type, status"
+            )
+            return [PlanCount(r["plan_type"], r["status"], int(r["n"])) for r in c.fetchall()]
+
+    def consents_expiring(self, today: date, within_days: int = 30) -> list[ReportItem]:
+        t = self._sql
+        return self._report(
+            "consent_expires_on",
+            "status='open' AND consent_status='active' "
+            "AND consent_expires_on>=%s AND consent_expires_on<=%s",
+            [t.value(today), t.value(today + timedelta(days=within_days))],
+            "consent_expires_on",
+        )
+
+    def inactive_plans(self, now: datetime, days: int = 90) -> list[ReportItem]:
+        return self._report(
+            "last_event_at",
+            "status='open' AND last_event_at<%s",
+            [to_micros(now - timedelta(days=days))],
+            "last_event_at",
+        )
+
+    def never_archived(self) -> list[ReportItem]:
+        return self._report("created_at", "last_archived_at IS NULL", [], "created_at")
+
+    def _report(self, on: str, where: str, values: Sequence[Any], order: str) -> list[ReportItem]:
+        t = self._sql
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                t.sql(
+                    f"SELECT plan_id, short_name, plan_type, status, {on} AS on_value "
+                    f"FROM {self._plans} WHERE {where} ORDER BY {order}, plan_id"
+                ),
+                list(values),
+            )
+            rows = c.fetchall()
+        items = []
+        for row in rows:
+            value = row["on_value"]
+            instant = from_micros(value) if isinstance(value, int) else None
+            items.append(
+                ReportItem(
+                    plan_id=t.uuid(row["plan_id"]),
+                    short_name=row["short_name"],
+                    type=row["plan_type"],
+                    status=row["status"],
+                    on=local_date(instant) if instant is not None else _date(value),
+                )
+            )
+        return items
+
+    def rows(self) -> dict[str, list[tuple[Any, ...]]]:
+        keys = {PLANS_TABLE: "plan_id", MEMBERS_TABLE: "plan_id, participant_id"}
+        found: dict[str, list[tuple[Any, ...]]] = {}
+        with self.datastore.transaction(commit=False) as c:
+            for name, key in keys.items():
+                c.execute(f"SELECT * FROM {self._sql.table(name)} ORDER BY {key}")
+                found[name] = [tuple(dict(row).values()) for row in c.fetchall()]
+        return found
+
+
+def _date(value: Any) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
+
+
+def _escape_like(word: str) -> str:
+    return word.replace("!", "!!").replace("%", "!%").replace("_", "!_")

@@ -1,0 +1,329 @@
+"""The plan list's tables and writes, the same on both engines (through `SqlTables`).
+
+Each event's statements are fixed text per intent, made once when the view is built:
+only values travel as parameters, and every value written passes through `storable`
+(text no engine can hold, NUL or lone surrogates, becomes U+FFFD), so an event
+already stored always fits. Instants are whole microseconds since the epoch (UTC) on
+both engines; dates ISO text on SQLite and `date` on PostgreSQL. The queries are in
+`queries.py`; what differs by engine is in `sqlite.py` and `postgres.py`.
+"""
+
+import threading
+import time
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import Tracking, WaitInterruptedError
+
+from stafett.aggregates.values import Access, Consent, ConsentStatus, PlanStatus
+from stafett.persistence.recorders import to_micros
+from stafett.persistence.sql import SqlTables
+from stafett.projections.faults import Fault, FaultTable
+from stafett.projections.plan_list import access
+from stafett.projections.plan_list.access import Condition
+from stafett.projections.plan_list.queries import PlanListQueries
+from stafett.projections.plan_list.view import (
+    APPLICATION_NAME,
+    MEMBERS_TABLE,
+    PLANS_TABLE,
+    PROJECTION_NAME,
+    VISITS_TABLE,
+    MemberRow,
+    NewPlan,
+    Stamp,
+    storable,
+)
+
+Write = tuple[str, Sequence[Any]]
+
+
+class PlanListSQL(PlanListQueries):
+    """Both engines' view; an engine's class adds its tracking recorder and its few words."""
+
+    latest: str  # the engine's function for the larger of two values
+
+    def __init__(self, datastore: Any, **kwargs: Any) -> None:
+        self._sql = t = SqlTables(datastore)
+        self._faults = FaultTable(t)
+        plans, members = t.table(PLANS_TABLE), t.table(MEMBERS_TABLE)
+        self._plans, self._members, self._visits = plans, members, t.table(VISITS_TABLE)
+
+        def plan_update(assignments: str = "") -> str:
+            return t.sql(
+                f"UPDATE {plans} SET last_event_at=%s, version=%s{assignments} WHERE plan_id=%s"
+            )
+
+        self._touch = plan_update()
+        self._content = plan_update(", last_content_at=%s")
+        self._consent = plan_update(
+            ", consent_status=%s, consent_given_on=%s, consent_expires_on=%s"
+        )
+        self._consent_status = plan_update(", consent_status=%s")
+        self._status = plan_update(", status=%s, end_date=%s")
+        self._archived = plan_update(", last_archived_at=%s")
+        self._insert_plan = t.sql(
+            f"INSERT INTO {plans} (plan_id, plan_type, short_name, owner_person_id, "
+            "start_date, end_date, status, consent_status, consent_expires_on, "
+            "consent_given_on, coordinator_person_id, created_at, last_event_at, "
+            "last_content_at, last_archived_at, version) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+        )
+        self._insert_member = t.sql(
+            f"INSERT INTO {members} (plan_id, participant_id, person_id, role, "
+            "is_coordinator, active, rights_messages, messages_access, "
+            "last_message_to_me_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+        )
+        self._deactivate = t.sql(
+            f"UPDATE {members} SET active=%s WHERE plan_id=%s AND participant_id=%s"
+        )
+        self._rights_update = t.sql(
+            f"UPDATE {members} SET rights_messages=%s, messages_access={_given(None).sql} "
+            "WHERE plan_id=%s AND participant_id=%s"
+        )
+        holds, in_force = _handed_to(None)
+        self._baton_update = t.sql(
+            f"UPDATE {members} SET is_coordinator=({holds.sql}), "
+            f"messages_access={in_force.sql} WHERE plan_id=%s"
+        )
+        self._coordinator_update = t.sql(
+            f"UPDATE {plans} SET coordinator_person_id=(SELECT person_id "
+            f"FROM {members} WHERE plan_id=%s AND participant_id=%s) WHERE plan_id=%s"
+        )
+        self._message_to = t.sql(
+            f"UPDATE {members} SET last_message_to_me_at=%s WHERE plan_id=%s AND participant_id=%s"
+        )
+        super().__init__(datastore, **kwargs)  # type: ignore[call-arg]  # the engine's recorder
+
+    def _table_statements(self) -> list[str]:
+        t = self._sql
+        uuid, boolean, day = t.uuid_type, t.bool_type, t.date_type
+        return [
+            f"CREATE TABLE IF NOT EXISTS {self._plans} ("
+            f"plan_id {uuid} PRIMARY KEY, plan_type TEXT NOT NULL, short_name TEXT NOT NULL, "
+            f"owner_person_id {uuid} NOT NULL, start_date {day} NOT NULL, end_date {day}, "
+            "status TEXT NOT NULL, consent_status TEXT NOT NULL, "
+            f"consent_expires_on {day} NOT NULL, consent_given_on {day} NOT NULL, "
+            f"coordinator_person_id {uuid} NOT NULL, created_at BIGINT NOT NULL, "
+            "last_event_at BIGINT NOT NULL, last_content_at BIGINT, last_archived_at BIGINT, "
+            "version BIGINT NOT NULL)",
+            f"CREATE TABLE IF NOT EXISTS {self._members} ("
+            f"plan_id {uuid} NOT NULL, participant_id {uuid} NOT NULL, "
+            f"person_id {uuid} NOT NULL, role TEXT NOT NULL, is_coordinator {boolean} NOT NULL, "
+            f"active {boolean} NOT NULL, rights_messages TEXT NOT NULL, "
+            "messages_access TEXT NOT NULL, last_message_to_me_at BIGINT, "
+            "PRIMARY KEY (plan_id, participant_id))",
+            f"CREATE INDEX IF NOT EXISTS planlist_members_by_person ON {self._members} (person_id)",
+            f"CREATE TABLE IF NOT EXISTS {self._visits} ("
+            f"person_id {uuid} NOT NULL, plan_id {uuid} NOT NULL, visited_at BIGINT NOT NULL, "
+            "PRIMARY KEY (person_id, plan_id))",
+            *self._faults.create_statements(),
+        ]
+
+    def _tracking_table(self) -> str:
+        raise NotImplementedError
+
+    def _begin(self, c: Any) -> None:
+        """Called first in each projecting transaction."""
+
+    def wait(
+        self,
+        application_name: str,
+        notification_id: int | None,
+        timeout: float = 1.0,
+        interrupt: threading.Event | None = None,
+    ) -> None:
+        """The library's wait, polling from 2 ms up to 100 ms instead of from 100 ms.
+
+        A web request waits here after each write (read-your-writes); the runner
+        usually has the event within milliseconds.
+        """
+        deadline = time.monotonic() + timeout
+        pause = 0.002
+        while not self.has_tracking_id(application_name, notification_id):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                msg = f"Timed out waiting for notification {notification_id} of {application_name}"
+                raise TimeoutError(msg)
+            if interrupt is None:
+                time.sleep(min(pause, remaining))
+            elif interrupt.wait(min(pause, remaining)):
+                raise WaitInterruptedError
+            pause = min(pause * 2, 0.1)
+
+    # -------------------------------------------------------------- faults
+
+    def record_fault(self, projection: str, notification_id: int, error: str, at: datetime) -> None:
+        self._faults.record(projection, notification_id, error, at)
+
+    def clear_fault(self, projection: str) -> None:
+        self._faults.clear(projection)
+
+    def fault(self, application_name: str = APPLICATION_NAME) -> Fault | None:
+        return self._faults.read(PROJECTION_NAME, self._tracking_table(), application_name)
+
+    # ------------------------------------------------------- what happened
+
+    def _project(self, tracking: Tracking, *writes: Write) -> None:
+        """The writes and the tracking position in one transaction; each value `storable`."""
+        with self.datastore.transaction(commit=True) as c:
+            self._begin(c)
+            for statement, values in writes:
+                c.execute(statement, [storable(value) for value in values])
+            self._insert_tracking(c, tracking)  # type: ignore[attr-defined]
+
+    def _plan(self, statement: str, stamp: Stamp, *values: Any) -> Write:
+        """One of the fixed plan updates: when, version, then `values`, then which plan."""
+        t = self._sql
+        changed = [t.value(value) for value in values]
+        return statement, [to_micros(stamp.at), stamp.version, *changed, t.value(stamp.plan_id)]
+
+    def _member(self, plan_id: UUID, member: MemberRow) -> Write:
+        t = self._sql
+        return self._insert_member, [
+            t.value(plan_id),
+            t.value(member.participant_id),
+            t.value(member.person_id),
+            member.role.value,
+            t.value(member.is_coordinator),
+            t.value(True),
+            member.rights_messages.value,
+            access.messages_of(member.is_coordinator, member.rights_messages).value,
+            None,
+        ]
+
+    def plan_created(self, stamp: Stamp, plan: NewPlan, *, tracking: Tracking) -> None:
+        t = self._sql
+        at = to_micros(stamp.at)
+        consent = plan.consent
+        new = (
+            self._insert_plan,
+            [
+                t.value(stamp.plan_id),
+                plan.plan_type.value,
+                plan.short_name,
+                t.value(plan.owner.person_id),
+                t.value(plan.start_date),
+                t.value(plan.end_date),
+                PlanStatus.OPEN.value,
+                consent.status.value,
+                t.value(consent.expires_on),
+                t.value(consent.given_on),
+                t.value(plan.coordinator.person_id),
+                at,
+                at,
+                None,
+                None,
+                stamp.version,
+            ],
+        )
+        members = (self._member(stamp.plan_id, m) for m in (plan.owner, plan.coordinator))
+        self._project(tracking, new, *members)
+
+    def plan_touched(self, stamp: Stamp, *, tracking: Tracking) -> None:
+        self._project(tracking, self._plan(self._touch, stamp))
+
+    def content_changed(self, stamp: Stamp, *, tracking: Tracking) -> None:
+        self._project(tracking, self._plan(self._content, stamp, to_micros(stamp.at)))
+
+    def participant_added(self, stamp: Stamp, member: MemberRow, *, tracking: Tracking) -> None:
+        self._project(tracking, self._plan(self._touch, stamp), self._member(stamp.plan_id, member))
+
+    def participant_removed(
+        self, stamp: Stamp, participant_id: UUID, *, tracking: Tracking
+    ) -> None:
+        t = self._sql
+        values = [t.value(False), t.value(stamp.plan_id), t.value(participant_id)]
+        self._project(tracking, self._plan(self._touch, stamp), (self._deactivate, values))
+
+    def rights_changed(
+        self, stamp: Stamp, participant_id: UUID, messages: Access, *, tracking: Tracking
+    ) -> None:
+        t = self._sql
+        level = messages.value
+        values = [level, *_given(level).values, t.value(stamp.plan_id), t.value(participant_id)]
+        self._project(tracking, self._plan(self._touch, stamp), (self._rights_update, values))
+
+    def coordinator_handed_over(
+        self, stamp: Stamp, participant_id: UUID, *, tracking: Tracking
+    ) -> None:
+        t = self._sql
+        plan, holder = t.value(stamp.plan_id), t.value(participant_id)
+        holds, in_force = _handed_to(holder)
+        self._project(
+            tracking,
+            self._plan(self._touch, stamp),
+            (self._baton_update, [*holds.values, *in_force.values, plan]),
+            (self._coordinator_update, [plan, holder, plan]),
+        )
+
+    def consent_renewed(self, stamp: Stamp, consent: Consent, *, tracking: Tracking) -> None:
+        values = (consent.status.value, consent.given_on, consent.expires_on)
+        self._project(tracking, self._plan(self._consent, stamp, *values))
+
+    def consent_ended(self, stamp: Stamp, status: ConsentStatus, *, tracking: Tracking) -> None:
+        self._project(tracking, self._plan(self._consent_status, stamp, status.value))
+
+    def message_sent(
+        self, stamp: Stamp, recipient_ids: Sequence[UUID], *, tracking: Tracking
+    ) -> None:
+        t = self._sql
+        at, plan = to_micros(stamp.at), t.value(stamp.plan_id)
+        self._project(
+            tracking,
+            self._plan(self._content, stamp, at),
+            *((self._message_to, [at, plan, t.value(to)]) for to in recipient_ids),
+        )
+
+    def plan_closed(self, stamp: Stamp, ended_on: date, *, tracking: Tracking) -> None:
+        status = PlanStatus.CLOSED.value
+        self._project(tracking, self._plan(self._status, stamp, status, ended_on))
+
+    def plan_reopened(self, stamp: Stamp, end_date: date | None, *, tracking: Tracking) -> None:
+        status = PlanStatus.OPEN.value
+        self._project(tracking, self._plan(self._status, stamp, status, end_date))
+
+    def archive_recorded(self, stamp: Stamp, archived_at: datetime, *, tracking: Tracking) -> None:
+        archived = to_micros(archived_at)
+        self._project(tracking, self._plan(self._archived, stamp, archived))
+
+    # ------------------------------------------------------------- visits
+
+    def note_visit(self, person_id: UUID, plan_id: UUID, at: datetime) -> None:
+        t = self._sql
+        visits = self._visits
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(
+                t.sql(
+                    f"INSERT INTO {visits} (person_id, plan_id, visited_at) VALUES (%s, %s, %s) "
+                    "ON CONFLICT (person_id, plan_id) DO UPDATE SET visited_at="
+                    f"{self.latest}({visits.split('.')[-1]}.visited_at, excluded.visited_at)"
+                ),
+                [storable(t.value(v)) for v in (person_id, plan_id, to_micros(at))],
+            )
+
+    def reset(self, application_name: str = APPLICATION_NAME) -> None:
+        t = self._sql
+        with self.datastore.transaction(commit=True) as c:
+            for table in (self._plans, self._members):
+                c.execute(f"DROP TABLE IF EXISTS {table}")
+            c.execute(
+                t.sql(f"DELETE FROM {self._tracking_table()} WHERE application_name=%s"),
+                [application_name],
+            )
+            c.execute(
+                t.sql(f"DELETE FROM {self._faults.table} WHERE projection=%s"), [PROJECTION_NAME]
+            )
+        self.create_table()  # type: ignore[attr-defined]
+
+
+def _given(level: str | None) -> Condition:
+    """A member's right on messages in force once its given right is `level`."""
+    return access.messages_in_force(Condition("is_coordinator"), Condition("%s", (level,)))
+
+
+def _handed_to(holder: Any) -> tuple[Condition, Condition]:
+    """Who holds the baton once it is handed to `holder`, and each member's right in force."""
+    holds = Condition("participant_id=%s", (holder,))
+    return holds, access.messages_in_force(holds, Condition("rights_messages"))

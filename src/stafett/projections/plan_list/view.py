@@ -1,0 +1,245 @@
+"""The plan list's view: its rows and what it is asked to do, engine aside.
+
+`PlanListProjection` (`projection.py`) tells the view what happened to a plan, one
+intent-named method per kind of event (`plan_created`, `participant_added`, …); each
+writes its rows and the event's tracking position in ONE transaction, so each event
+takes effect exactly once (a position already recorded raises `IntegrityError`) and a
+runner that stopped resumes from the view's own position. Every plan event advances
+tracking, including those that change no column but `last_event_at`.
+
+Tables (docs/decisions/0007-plan-list-projection.md):
+
+- `planlist_plans`: one row per plan: type, name, owner, dates, status, consent,
+  coordinator, when it was created, last changed (any event), last given content,
+  last archived, and its version.
+- `planlist_members`: one row per participant of a plan: person, role, coordinator
+  or not, active or removed, effective message access (the coordinator's rights are
+  full) and the instant of the latest message sent to them.
+- `planlist_visits`: when a person last opened a plan. It is written by the plan
+  view, not derived from events, so a rebuild keeps it.
+
+Who may open a plan, manage it or read its messages is not written here: the SQL that
+answers it is generated from the policy table (`access.py`).
+"""
+
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import Tracking, TrackingRecorder
+
+from stafett.aggregates.values import Access, Consent, ConsentStatus, PlanType, Role
+from stafett.projections.faults import FaultLog
+
+APPLICATION_NAME = "plans"
+PROJECTION_NAME = "planlist"
+PLANS_TABLE = "planlist_plans"
+MEMBERS_TABLE = "planlist_members"
+VISITS_TABLE = "planlist_visits"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+# What a view's text may not hold: NUL (PostgreSQL `text` cannot store it) and lone
+# surrogates (neither psycopg nor sqlite3 can encode them as UTF-8).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+REPLACEMENT = "\ufffd"
+
+
+def storable(value: Any) -> Any:
+    """A value as the view stores it: in text, each character no engine can hold
+    becomes U+FFFD. Stored events are never refused, so text that reached the event
+    store (older data, other writers) must still fit the view (decision 0013)."""
+    if isinstance(value, str):
+        return _UNSTORABLE.sub(REPLACEMENT, value)
+    return value
+
+
+def from_micros(micros: int | None) -> datetime | None:
+    return None if micros is None else _EPOCH + timedelta(microseconds=micros)
+
+
+# ------------------------------------------------------------------ values
+
+
+@dataclass(frozen=True, slots=True)
+class Stamp:
+    """Which plan an event changed, its version after it, and when (its `last_event_at`)."""
+
+    plan_id: UUID
+    version: int
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRow:
+    participant_id: UUID
+    person_id: UUID
+    role: Role
+    is_coordinator: bool
+    rights_messages: Access
+
+
+@dataclass(frozen=True, slots=True)
+class NewPlan:
+    """A plan as created: its owner and its coordinator are its first members."""
+
+    plan_type: PlanType
+    short_name: str
+    start_date: date
+    end_date: date | None
+    consent: Consent
+    owner: MemberRow
+    coordinator: MemberRow
+
+
+@dataclass(frozen=True, slots=True)
+class PlanListRow:
+    """One plan in a person's list (api.md: GET /api/v1/plans), plus its owner's id."""
+
+    id: UUID
+    owner_person_id: UUID
+    owner_name: str | None
+    owner_birth_date: date | None
+    short_name: str
+    type: str
+    changed_since_last_visit: bool
+    new_message: bool
+    consent_expires_on: date
+    consent_expires_in_days: int
+    start_date: date
+    end_date: date | None
+    last_archived_at: datetime | None
+    can_manage: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PlanCount:
+    type: str
+    status: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReportItem:
+    """A plan in an organisation report: no personal data, one relevant date."""
+
+    plan_id: UUID
+    short_name: str
+    type: str
+    status: str
+    on: date | None
+
+
+# -------------------------------------------------------------------- view
+
+
+class PlanListView(TrackingRecorder, FaultLog, ABC):
+    """The plan-list tables and their queries.
+
+    Each method under "what happened" writes what one plan event changes together
+    with `tracking`, in one transaction. It also keeps the runner's fault record
+    (`projections/faults.py`).
+    """
+
+    # ---------------------------------------------------- what happened
+
+    @abstractmethod
+    def plan_created(self, stamp: Stamp, plan: NewPlan, *, tracking: Tracking) -> None:
+        """A new plan, with its first members."""
+
+    @abstractmethod
+    def plan_touched(self, stamp: Stamp, *, tracking: Tracking) -> None:
+        """An event that changes nothing the list shows but when the plan last changed."""
+
+    @abstractmethod
+    def content_changed(self, stamp: Stamp, *, tracking: Tracking) -> None:
+        """Content was given (a goal, an activity, minutes, a comment, …)."""
+
+    @abstractmethod
+    def participant_added(self, stamp: Stamp, member: MemberRow, *, tracking: Tracking) -> None:
+        """Someone joined the plan group."""
+
+    @abstractmethod
+    def participant_removed(
+        self, stamp: Stamp, participant_id: UUID, *, tracking: Tracking
+    ) -> None:
+        """Someone left the plan group; their row stays, inactive."""
+
+    @abstractmethod
+    def rights_changed(
+        self, stamp: Stamp, participant_id: UUID, messages: Access, *, tracking: Tracking
+    ) -> None:
+        """A participant's right on messages is now `messages`."""
+
+    @abstractmethod
+    def coordinator_handed_over(
+        self, stamp: Stamp, participant_id: UUID, *, tracking: Tracking
+    ) -> None:
+        """The baton passed to `participant_id`."""
+
+    @abstractmethod
+    def consent_renewed(self, stamp: Stamp, consent: Consent, *, tracking: Tracking) -> None:
+        """The plan rests on `consent` from now on."""
+
+    @abstractmethod
+    def consent_ended(self, stamp: Stamp, status: ConsentStatus, *, tracking: Tracking) -> None:
+        """Consent was reset or withdrawn (`status`)."""
+
+    @abstractmethod
+    def message_sent(
+        self, stamp: Stamp, recipient_ids: Sequence[UUID], *, tracking: Tracking
+    ) -> None:
+        """A message (content) went to these participants."""
+
+    @abstractmethod
+    def plan_closed(self, stamp: Stamp, ended_on: date, *, tracking: Tracking) -> None: ...
+
+    @abstractmethod
+    def plan_reopened(self, stamp: Stamp, end_date: date | None, *, tracking: Tracking) -> None:
+        """Open again, with its planned end date back."""
+
+    @abstractmethod
+    def archive_recorded(self, stamp: Stamp, archived_at: datetime, *, tracking: Tracking) -> None:
+        """A sealed archive of the plan was made at `archived_at`."""
+
+    # ------------------------------------------------------------ reading
+
+    @abstractmethod
+    def plans_for(
+        self,
+        person_id: UUID,
+        *,
+        today: date,
+        first_name: str | None = None,
+        last_name: str | None = None,
+        include_closed: bool = False,
+    ) -> list[PlanListRow]:
+        """The plans this person is an active member of and may open today."""
+
+    @abstractmethod
+    def note_visit(self, person_id: UUID, plan_id: UUID, at: datetime) -> None:
+        """Remember that the person opened the plan (the latest visit wins)."""
+
+    @abstractmethod
+    def report_counts(self) -> list[PlanCount]: ...
+
+    @abstractmethod
+    def consents_expiring(self, today: date, within_days: int = 30) -> list[ReportItem]: ...
+
+    @abstractmethod
+    def inactive_plans(self, now: datetime, days: int = 90) -> list[ReportItem]: ...
+
+    @abstractmethod
+    def never_archived(self) -> list[ReportItem]: ...
+
+    @abstractmethod
+    def rows(self) -> dict[str, list[tuple[Any, ...]]]:
+        """Every row of every table a rebuild makes, ordered (for checks and operators)."""
+
+    @abstractmethod
+    def reset(self, application_name: str = APPLICATION_NAME) -> None:
+        """Drop the projected tables, the tracking position and any fault; make them anew."""
