@@ -36,11 +36,11 @@ from stafett.aggregates.values import (
     Role,
 )
 from stafett.applications.accounts import Principal
+from stafett.applications.input import MAX_VERSION, Body, Name, RequiredText, ShortText, Text
 from stafett.applications.plans import PlanApplication
 from stafett.applications.results import CommandResult
 from stafett.web.api.lists import PlanListRoutes
 from stafett.web.auth import Policy, policy, provide_principal
-from stafett.web.edge import MAX_VERSION, Body, Name, RequiredText, ShortText, Text
 from stafett.web.state import (
     ReadYourWrites,
     provide_plan_list,
