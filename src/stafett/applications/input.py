@@ -112,6 +112,14 @@ def _cleaners(cls: type) -> tuple[tuple[str, Cleaner], ...]:
     return tuple((name, c) for name, c in pairs if c is not None)
 
 
+class InputError(ValidationError, ValueError):
+    """A value refused by the input rule.
+
+    To a caller that builds a struct it is the domain's `ValidationError`; while
+    msgspec decodes one, a `ValueError` becomes msgspec's validation error.
+    """
+
+
 class Body(msgspec.Struct, forbid_unknown_fields=True):
     """Base of every request body: unknown fields refused, the text and date rules applied."""
 
@@ -120,7 +128,7 @@ class Body(msgspec.Struct, forbid_unknown_fields=True):
             try:
                 setattr(self, name, clean(name, getattr(self, name)))
             except ValidationError as error:
-                raise ValueError(f"{name}: {error.message}") from None
+                raise InputError(name, error.message) from None
 
 
 def plausible_instant(field: str, instant: datetime) -> datetime:

@@ -26,6 +26,7 @@ from datetime import UTC, date, datetime
 from typing import Any, ClassVar, cast
 from uuid import UUID, uuid4
 
+import msgspec
 import structlog
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import DomainEventProtocol, MutableOrImmutableAggregate
@@ -62,6 +63,7 @@ from stafett.aggregates.values import (
     Role,
     local_date,
 )
+from stafett.applications.commands import AddParticipant, PersonIn, PlanCommand
 from stafett.applications.permitted import EncodedParts, PlanOut, permitted_view
 from stafett.applications.results import (
     CommandResult,
@@ -327,6 +329,59 @@ class PlanApplication(Application[UUID]):
             raise
 
     # ----------------------------------------------------------------- plans
+
+    def handle(
+        self,
+        plan_id: UUID,
+        command: PlanCommand,
+        *,
+        by: UUID,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        """Give `command` to the plan as `by`: load, decide, save, retry a lost race.
+
+        `expected_version` (else the command's own) is the version the caller saw;
+        a command that adds an item answers its new id as `created_id`.
+        """
+        command.check()
+        if expected_version is None:
+            expected_version = command.expected_version
+        new_id = uuid4()
+        if isinstance(command, AddParticipant):
+            return self._add_participant(plan_id, command, by, expected_version, new_id)
+        return self._command(
+            plan_id,
+            by,
+            expected_version,
+            lambda plan, at: command.run(plan, by, at, new_id),
+            new_id if command.creates else None,
+        )
+
+    def _add_participant(
+        self,
+        plan_id: UUID,
+        command: AddParticipant,
+        by: UUID,
+        expected_version: int | None,
+        participant_id: UUID,
+    ) -> CommandResult:
+        """The person is resolved to an id first, registered if new (and erased again
+        if the command then fails)."""
+        # Membership first: nobody learns whether a person id exists, and nothing is
+        # registered in the directory, unless they may manage this plan's group.
+        self.authorize(plan_id, by=by, action=Action.MANAGE)
+
+        def add(person_id: UUID) -> CommandResult:
+            resolved = msgspec.structs.replace(command, person=PersonIn(person_id=person_id))
+            return self._command(
+                plan_id,
+                by,
+                expected_version,
+                lambda plan, at: resolved.run(plan, by, at, participant_id),
+                participant_id,
+            )
+
+        return self._with_new_person(command.person.ref(), by, "person", add)
 
     def create_plan(
         self,
