@@ -33,6 +33,7 @@ from bench.stores import DEFAULT_POSTGRES_URL, Backend, each_backend
 from bench.workload import consent_from, now
 from stafett.aggregates.person import PersonDetails
 from stafett.aggregates.values import Access, CommentTarget, PlanType, Rights, Role, local_date
+from stafett.applications.commands import ConsentIn, CreatePlan, PersonIn
 from stafett.applications.permitted import EncodedParts
 from stafett.applications.plans import PlanApplication
 from stafett.settings import Settings
@@ -72,12 +73,14 @@ def build_plan(app: PlanApplication, sizes: Sizes) -> Built:
     provider = register("Per", "Lærer")
     today = local_date(now())
     plan_id = app.create_plan(
+        CreatePlan(
+            type=PlanType.INDIVIDUAL_PLAN,
+            short_name="Stor plan",
+            start_date=today,
+            owner=PersonIn.of(owner),
+            consent=ConsentIn.of(consent_from(today)),
+        ),
         by=coordinator,
-        plan_type=PlanType.INDIVIDUAL_PLAN,
-        short_name="Stor plan",
-        start_date=today,
-        owner=owner,
-        consent=consent_from(today),
     ).plan_id
     app.add_participant(
         plan_id,

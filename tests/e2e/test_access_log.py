@@ -10,6 +10,7 @@ import pytest
 from eventsourcing.persistence import OperationalError
 
 from stafett.aggregates.values import Access, Consent, PlanType, Rights, Role, local_date
+from stafett.applications.commands import ConsentIn, CreatePlan, PersonIn
 from stafett.persistence.access_log import AccessRow
 from tests.e2e.conftest import Web
 from tests.e2e.test_logging import captured_json_logs, lines
@@ -42,14 +43,21 @@ def cast(web: Web) -> Cast:
     plans = web.plans
     today = local_date(plans.clock())
     plan_id = plans.create_plan(
-        by=ids["kari"],
-        plan_type=PlanType.RELAY_LOG,
-        short_name="Ola hemmelig kortnavn",
-        start_date=today,
-        owner=ids["ola"],
-        consent=Consent(
-            given_by="Mor", given_on=today, expires_on=today + timedelta(days=200), scope="Alt"
+        CreatePlan(
+            type=PlanType.RELAY_LOG,
+            short_name="Ola hemmelig kortnavn",
+            start_date=today,
+            owner=PersonIn.of(ids["ola"]),
+            consent=ConsentIn.of(
+                Consent(
+                    given_by="Mor",
+                    given_on=today,
+                    expires_on=today + timedelta(days=200),
+                    scope="Alt",
+                )
+            ),
         ),
+        by=ids["kari"],
     ).plan_id
     for name, role in (("anne", Role.RELATIVE), ("per", Role.PROVIDER)):
         plans.add_participant(plan_id, by=ids["kari"], person=ids[name], role=role)
@@ -162,14 +170,21 @@ def test_the_access_log_needs_a_login(web: Web, cast: Cast) -> None:
 def test_reads_of_another_plan_do_not_show(web: Web, cast: Cast) -> None:
     today = local_date(web.plans.clock())
     other = web.plans.create_plan(
-        by=cast.ids["kari"],
-        plan_type=PlanType.RELAY_LOG,
-        short_name="En annen plan",
-        start_date=today,
-        owner=cast.ids["ola"],
-        consent=Consent(
-            given_by="Mor", given_on=today, expires_on=today + timedelta(days=200), scope="Alt"
+        CreatePlan(
+            type=PlanType.RELAY_LOG,
+            short_name="En annen plan",
+            start_date=today,
+            owner=PersonIn.of(cast.ids["ola"]),
+            consent=ConsentIn.of(
+                Consent(
+                    given_by="Mor",
+                    given_on=today,
+                    expires_on=today + timedelta(days=200),
+                    scope="Alt",
+                )
+            ),
         ),
+        by=cast.ids["kari"],
     ).plan_id
     web.login("kari")
     assert web.client.get(f"{PLANS}/{other}/timeline").status_code == 200

@@ -12,6 +12,7 @@ from eventsourcing.persistence import Tracking
 from psycopg.sql import SQL, Identifier
 
 from stafett.aggregates.values import PlanType, Role, local_date
+from stafett.applications.commands import ConsentIn, CreatePlan, PersonIn
 from stafett.applications.plans import PlanApplication
 from stafett.projections.plan_list import PlanChange, PlanListProjection
 from tests.conftest import consent_for, person
@@ -34,12 +35,14 @@ def new_plan(plans: PlanApplication, *, coordinator_id: UUID | None = None) -> N
     ola = register(plans, "Ola", "Nordmann")
     today = local_date(plans.clock())
     created = plans.create_plan(
+        CreatePlan(
+            type=PlanType.RELAY_LOG,
+            short_name="Ola – trivsel",
+            start_date=today,
+            owner=PersonIn.of(ola),
+            consent=ConsentIn.of(consent_for(today)),
+        ),
         by=kari,
-        plan_type=PlanType.RELAY_LOG,
-        short_name="Ola – trivsel",
-        start_date=today,
-        owner=ola,
-        consent=consent_for(today),
     )
     return NewPlan(created.plan_id, kari, ola)
 

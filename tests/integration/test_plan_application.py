@@ -29,6 +29,7 @@ from stafett.aggregates.values import (
     Role,
     local_date,
 )
+from stafett.applications.commands import ConsentIn, CreatePlan, PersonIn
 from stafett.applications.plans import PlanApplication
 from stafett.applications.results import (
     CommandResult,
@@ -68,12 +69,14 @@ def test_a_plan_is_created_for_an_owner_already_in_the_directory(
     today = local_date(clock())
 
     created = plans.create_plan(
+        CreatePlan(
+            type=PlanType.INDIVIDUAL_PLAN,
+            short_name="  Ola – lesing  ",
+            start_date=today,
+            owner=PersonIn.of(ola),
+            consent=ConsentIn.of(consent_for(today)),
+        ),
         by=kari,
-        plan_type=PlanType.INDIVIDUAL_PLAN,
-        short_name="  Ola – lesing  ",
-        start_date=today,
-        owner=ola,
-        consent=consent_for(today),
     )
 
     assert created.version == 1
@@ -103,12 +106,16 @@ def test_a_plan_is_created_for_a_new_owner_who_is_registered_in_the_directory(
     today = local_date(clock())
 
     created = plans.create_plan(
+        CreatePlan(
+            type=PlanType.RELAY_LOG,
+            short_name="Ola – trivsel",
+            start_date=today,
+            owner=PersonIn.of(
+                person("Ola", "Nordmann", birth_date=today.replace(year=today.year - 9))
+            ),
+            consent=ConsentIn.of(consent_for(today)),
+        ),
         by=kari,
-        plan_type=PlanType.RELAY_LOG,
-        short_name="Ola – trivsel",
-        start_date=today,
-        owner=person("Ola", "Nordmann", birth_date=today.replace(year=today.year - 9)),
-        consent=consent_for(today),
     )
 
     owner_id = plans.get_plan(created.plan_id).owner_person_id
@@ -126,12 +133,14 @@ def test_creating_a_plan_by_an_unknown_person_is_refused_and_writes_nothing(
 
     with pytest.raises(PersonNotFoundError):
         plans.create_plan(
+            CreatePlan(
+                type=PlanType.RELAY_LOG,
+                short_name="Ola – trivsel",
+                start_date=today,
+                owner=PersonIn.of(person("Ola", "Nordmann")),
+                consent=ConsentIn.of(consent_for(today)),
+            ),
             by=uuid4(),
-            plan_type=PlanType.RELAY_LOG,
-            short_name="Ola – trivsel",
-            start_date=today,
-            owner=person("Ola", "Nordmann"),
-            consent=consent_for(today),
         )
 
     assert plans.recorder.max_notification_id() is None
@@ -160,13 +169,15 @@ def test_creating_a_plan_with_invalid_input_names_the_field_and_leaves_no_new_pe
 
     with pytest.raises(ValidationError) as refused:
         plans.create_plan(
+            CreatePlan(
+                type=PlanType.RELAY_LOG,
+                short_name="Lise – skolestart",
+                start_date=today,
+                owner=PersonIn.of(person("Lise", "Bakken")),
+                consent=ConsentIn.of(consent_for(today, days=consent_days)),
+                end_date=None if end_after_days is None else today + timedelta(days=end_after_days),
+            ),
             by=kari,
-            plan_type=PlanType.RELAY_LOG,
-            short_name="Lise – skolestart",
-            start_date=today,
-            end_date=None if end_after_days is None else today + timedelta(days=end_after_days),
-            owner=person("Lise", "Bakken"),
-            consent=consent_for(today, days=consent_days),
         )
 
     assert refused.value.field == field
@@ -184,12 +195,14 @@ def test_creating_a_plan_for_an_owner_id_not_in_the_directory_names_the_owner(
 
     with pytest.raises(ValidationError) as refused:
         plans.create_plan(
+            CreatePlan(
+                type=PlanType.RELAY_LOG,
+                short_name="Ola – trivsel",
+                start_date=today,
+                owner=PersonIn.of(uuid4()),
+                consent=ConsentIn.of(consent_for(today)),
+            ),
             by=kari,
-            plan_type=PlanType.RELAY_LOG,
-            short_name="Ola – trivsel",
-            start_date=today,
-            owner=uuid4(),
-            consent=consent_for(today),
         )
 
     assert refused.value.field == "owner"

@@ -15,6 +15,7 @@ import pytest
 from eventsourcing.persistence import IntegrityError, Tracking
 
 from stafett.aggregates.values import Access, PlanType, Rights, Role
+from stafett.applications.commands import ConsentIn, CreatePlan, PersonIn
 from stafett.applications.plans import PlanApplication
 from stafett.persistence.recorders import to_micros
 from stafett.projections.plan_list import (
@@ -87,12 +88,14 @@ def make_group(
     relative = plans.register_person(person("Mor", "Nordmann"), by=None).person_id
     provider = plans.register_person(person("Per", "Helsesøster"), by=None).person_id
     created = plans.create_plan(
+        CreatePlan(
+            type=PlanType.INDIVIDUAL_PLAN,
+            short_name=short_name,
+            start_date=START,
+            owner=PersonIn.of(owner),
+            consent=ConsentIn.of(consent_for(START, days)),
+        ),
         by=coordinator,
-        plan_type=PlanType.INDIVIDUAL_PLAN,
-        short_name=short_name,
-        start_date=START,
-        owner=owner,
-        consent=consent_for(START, days),
     )
     plan_id = created.plan_id
     rel = plans.add_participant(plan_id, by=coordinator, person=relative, role=Role.RELATIVE)

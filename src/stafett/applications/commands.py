@@ -10,16 +10,16 @@ Updates (`ReviseGoal`, `ChangeActivity`, `ChangeParticipant`) are explicit parti
 changes: a field left `UNSET` keeps its value, read from the plan inside the
 decide step, so a retried command merges with the state it is retried on.
 
-A command addressed by the route (a goal, activity or participant in the path)
-carries that id as a field whose default `NO_ID` names nothing; the route fills it
-in, and a body may not set it.
+A command addressed by its route (a goal, activity or participant in the path)
+extends the struct of its body with that id: the route decodes the body, which may
+not name the id, and makes the command with `Command.addressed(body, id=...)`.
 
 To add a command: a struct here (its `run` calls one new method of `Plan`, which
 triggers one new event), and a route handler that passes the decoded struct on.
 """
 
 from datetime import date, datetime
-from typing import Annotated, ClassVar, Literal, Self, TypeVar
+from typing import Annotated, Any, ClassVar, Literal, Self, TypeVar
 from uuid import UUID
 
 import msgspec
@@ -53,7 +53,6 @@ from stafett.applications.input import (
 
 MAX_PHONE_LENGTH = 32
 MAX_LIST_LENGTH = 500
-NO_ID = UUID(int=0)  # the id of a command's target before the route fills it in
 
 Instant = Annotated[datetime, msgspec.Meta(tz=True)]
 Ids = Annotated[list[UUID], msgspec.Meta(max_length=MAX_LIST_LENGTH)]
@@ -175,18 +174,21 @@ class PlanCommand(Body, kw_only=True):
         """Give the command to the plan, which checks its rules and triggers its event."""
         raise NotImplementedError
 
-    def addressed(self, **path_ids: UUID) -> Self:
-        """This command with its target's id from the route; a body may not name it."""
-        for name in path_ids:
-            if getattr(self, name) != NO_ID:
-                raise ValidationError(name, "is given by the address, not the body")
-        return msgspec.structs.replace(self, **path_ids)
+    @classmethod
+    def addressed(cls, body: "PlanCommand", **address: UUID) -> Self:
+        """The command from its body and the id its route names."""
+        fields: dict[str, Any] = {**msgspec.structs.asdict(body), **address}
+        return cls(**fields)
 
 
-class _Update(PlanCommand, kw_only=True):
+class Versioned(PlanCommand):
+    """The body of a command that needs nothing but, optionally, the version seen."""
+
+
+class _Changes(PlanCommand, kw_only=True):
     """A partial change: at least one field besides the address must be given."""
 
-    address: ClassVar[str]  # the field naming what changes
+    address: ClassVar[str] = ""  # the command's field naming what changes
 
     def check(self) -> None:
         """An empty change would only add an empty event."""
@@ -221,12 +223,17 @@ class AddParticipant(PlanCommand):
         )
 
 
-class ChangeParticipant(_Update):
-    """New rights and/or responsibility, saved together (one version, or nothing)."""
+class ParticipantChange(_Changes):
+    """The body of `ChangeParticipant`."""
 
     responsibility: Text | msgspec.UnsetType = msgspec.UNSET
     rights: RightsIn | msgspec.UnsetType = msgspec.UNSET
-    participant_id: UUID = NO_ID
+
+
+class ChangeParticipant(ParticipantChange, kw_only=True):
+    """New rights and/or responsibility, saved together (one version, or nothing)."""
+
+    participant_id: UUID
     address: ClassVar[str] = "participant_id"
 
     def run(self, plan: Plan, by: UUID, at: datetime, new_id: UUID) -> None:
@@ -240,8 +247,8 @@ class ChangeParticipant(_Update):
         )
 
 
-class RemoveParticipant(PlanCommand):
-    participant_id: UUID = NO_ID
+class RemoveParticipant(Versioned, kw_only=True):
+    participant_id: UUID
 
     def run(self, plan: Plan, by: UUID, at: datetime, new_id: UUID) -> None:
         plan.remove_participant(by=by, at=at, participant_id=self.participant_id)
@@ -286,12 +293,12 @@ class ChangeConsentScope(PlanCommand):
         plan.change_consent_scope(by=by, at=at, scope=self.scope)
 
 
-class ResetConsent(PlanCommand):
+class ResetConsent(Versioned):
     def run(self, plan: Plan, by: UUID, at: datetime, new_id: UUID) -> None:
         plan.reset_consent(by=by, at=at)
 
 
-class WithdrawConsent(PlanCommand):
+class WithdrawConsent(Versioned):
     def run(self, plan: Plan, by: UUID, at: datetime, new_id: UUID) -> None:
         plan.withdraw_consent(by=by, at=at)
 
@@ -316,13 +323,18 @@ class SetGoal(PlanCommand):
         )
 
 
-class ReviseGoal(_Update):
-    """Title, description or due date; fields left out keep their value."""
+class GoalRevision(_Changes):
+    """The body of `ReviseGoal`."""
 
     title: Name | msgspec.UnsetType = msgspec.UNSET
     description: Text | msgspec.UnsetType = msgspec.UNSET
     due_on: date | msgspec.UnsetType | None = msgspec.UNSET
-    goal_id: UUID = NO_ID
+
+
+class ReviseGoal(GoalRevision, kw_only=True):
+    """Title, description or due date; fields left out keep their value."""
+
+    goal_id: UUID
     address: ClassVar[str] = "goal_id"
 
     def run(self, plan: Plan, by: UUID, at: datetime, new_id: UUID) -> None:
@@ -337,12 +349,17 @@ class ReviseGoal(_Update):
         )
 
 
-class EvaluateGoal(PlanCommand):
-    """An evaluation dated today; its status becomes the goal's."""
+class GoalEvaluation(PlanCommand):
+    """The body of `EvaluateGoal`."""
 
     status: GoalStatus
     text: RequiredText
-    goal_id: UUID = NO_ID
+
+
+class EvaluateGoal(GoalEvaluation, kw_only=True):
+    """An evaluation dated today; its status becomes the goal's."""
+
+    goal_id: UUID
 
     def run(self, plan: Plan, by: UUID, at: datetime, new_id: UUID) -> None:
         plan.evaluate_goal(by=by, at=at, goal_id=self.goal_id, status=self.status, text=self.text)
@@ -371,11 +388,8 @@ class AddActivity(PlanCommand):
         plan.add_activity(by=by, at=at, activity=activity)
 
 
-class ChangeActivity(_Update):
-    """Fields left out keep their value; status "completed" completes it (dated today).
-
-    Every change in one command is saved together, or none is.
-    """
+class ActivityChange(_Changes):
+    """The body of `ChangeActivity`."""
 
     title: Name | msgspec.UnsetType = msgspec.UNSET
     description: Text | msgspec.UnsetType = msgspec.UNSET
@@ -383,7 +397,15 @@ class ChangeActivity(_Update):
     due_on: date | msgspec.UnsetType | None = msgspec.UNSET
     goal_id: UUID | msgspec.UnsetType | None = msgspec.UNSET
     status: ActivityStatus | msgspec.UnsetType = msgspec.UNSET
-    activity_id: UUID = NO_ID
+
+
+class ChangeActivity(ActivityChange, kw_only=True):
+    """Fields left out keep their value; status "completed" completes it (dated today).
+
+    Every change in one command is saved together, or none is.
+    """
+
+    activity_id: UUID
     address: ClassVar[str] = "activity_id"
 
     def run(self, plan: Plan, by: UUID, at: datetime, new_id: UUID) -> None:
@@ -494,7 +516,7 @@ class ClosePlan(PlanCommand):
         plan.close(by=by, at=at, ended_on=self.ended_on, reason=self.reason)
 
 
-class ReopenPlan(PlanCommand):
+class ReopenPlan(Versioned):
     def run(self, plan: Plan, by: UUID, at: datetime, new_id: UUID) -> None:
         plan.reopen(by=by, at=at)
 

@@ -17,6 +17,7 @@ from stafett.aggregates.values import (
     local_date,
 )
 from stafett.applications.accounts import AccountService, OtpChannel
+from stafett.applications.commands import ConsentIn, CreatePlan, PersonIn
 from stafett.applications.plans import PlanApplication
 
 
@@ -84,19 +85,27 @@ def ensure_demo(plans: PlanApplication, accounts: AccountService) -> Demo:
         hide_mobile=True,
     )
     created = plans.create_plan(
+        CreatePlan(
+            type=PlanType.RELAY_LOG,
+            short_name="Ola – trivsel og lesing",
+            start_date=today,
+            owner=PersonIn.of(
+                PersonDetails(
+                    first_name="Ola",
+                    last_name="Nordmann",
+                    birth_date=today.replace(year=today.year - 10),
+                )
+            ),
+            consent=ConsentIn.of(
+                Consent(
+                    given_by="Anne Nordmann (mor)",
+                    given_on=today,
+                    expires_on=today + timedelta(days=210),
+                    scope="Full deling i plangruppen",
+                )
+            ),
+        ),
         by=kari,
-        plan_type=PlanType.RELAY_LOG,
-        short_name="Ola – trivsel og lesing",
-        start_date=today,
-        owner=PersonDetails(
-            first_name="Ola", last_name="Nordmann", birth_date=today.replace(year=today.year - 10)
-        ),
-        consent=Consent(
-            given_by="Anne Nordmann (mor)",
-            given_on=today,
-            expires_on=today + timedelta(days=210),
-            scope="Full deling i plangruppen",
-        ),
     )
     plan_id = created.plan_id
     mother = plans.add_participant(

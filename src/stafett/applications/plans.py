@@ -58,12 +58,11 @@ from stafett.aggregates.values import (
     Minutes,
     Participant,
     PlanStatus,
-    PlanType,
     Rights,
     Role,
     local_date,
 )
-from stafett.applications.commands import AddParticipant, PersonIn, PlanCommand
+from stafett.applications.commands import AddParticipant, CreatePlan, PersonIn, PlanCommand
 from stafett.applications.permitted import EncodedParts, PlanOut, permitted_view
 from stafett.applications.results import (
     CommandResult,
@@ -383,17 +382,8 @@ class PlanApplication(Application[UUID]):
 
         return self._with_new_person(command.person.ref(), by, "person", add)
 
-    def create_plan(
-        self,
-        *,
-        by: UUID,
-        plan_type: PlanType,
-        short_name: str,
-        start_date: date,
-        owner: UUID | PersonDetails,
-        consent: Consent,
-        end_date: date | None = None,
-    ) -> CommandResult:
+    def create_plan(self, command: CreatePlan, *, by: UUID) -> CommandResult:
+        """A new plan, with `by` as its coordinator; the owner may be registered first."""
         self.get_person(by)
 
         def create(owner_id: UUID) -> CommandResult:
@@ -402,19 +392,19 @@ class PlanApplication(Application[UUID]):
                 at=self.clock(),
                 creator_person_id=by,
                 creator_participant_id=uuid4(),
-                plan_type=plan_type,
-                short_name=short_name,
+                plan_type=command.type,
+                short_name=command.short_name,
                 owner_person_id=owner_id,
                 owner_participant_id=uuid4(),
-                start_date=start_date,
-                end_date=end_date,
-                consent=consent,
+                start_date=command.start_date,
+                end_date=command.end_date,
+                consent=command.consent.value(),
             )
             recordings = self.save(plan)
             self._remember(plan)
             return CommandResult(plan.id, plan.version, recordings[-1].notification.id)
 
-        return self._with_new_person(owner, by, "owner", create)
+        return self._with_new_person(command.owner.ref(), by, "owner", create)
 
     def add_participant(
         self,
