@@ -11,8 +11,8 @@ import pytest
 from eventsourcing.persistence import Tracking
 from psycopg.sql import SQL, Identifier
 
-from stafett.aggregates.values import PlanType, Role, local_date
-from stafett.applications.commands import ConsentIn, CreatePlan, PersonIn
+from stafett.aggregates.values import PlanType, local_date
+from stafett.applications.commands import AddParticipant, ConsentIn, CreatePlan, PersonIn
 from stafett.applications.plans import PlanApplication
 from stafett.projections.plan_list import PlanChange, PlanListProjection
 from tests.conftest import consent_for, person
@@ -50,8 +50,10 @@ def new_plan(plans: PlanApplication, *, coordinator_id: UUID | None = None) -> N
 def add_provider(plans: PlanApplication, plan: NewPlan, first: str, last: str) -> tuple[UUID, UUID]:
     """Register a person and add them as a provider; returns (person id, participant id)."""
     person_id = register(plans, first, last)
-    added = plans.add_participant(
-        plan.plan_id, by=plan.coordinator_id, person=person_id, role=Role.PROVIDER
+    added = plans.handle(
+        plan.plan_id,
+        AddParticipant(person=PersonIn.of(person_id), role="provider"),
+        by=plan.coordinator_id,
     )
     assert added.created_id is not None
     return person_id, added.created_id
