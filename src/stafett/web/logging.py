@@ -228,7 +228,12 @@ class RequestLogMiddleware:
                     "http_request",
                     method=method,
                     path=scope.get("path_template", UNMATCHED),
-                    path_params={k: str(v) for k, v in scope.get("path_params", {}).items()},
+                    # Redacted here, not only by the processor chain: a reset link's
+                    # token is a path parameter, and tests log without that chain.
+                    path_params={
+                        k: REDACTED if _is_secret(k) else str(v)
+                        for k, v in scope.get("path_params", {}).items()
+                    },
                     status=status,
                     duration_ms=round((time.perf_counter() - started) * 1000, 1),
                 )
