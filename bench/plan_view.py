@@ -32,7 +32,17 @@ import msgspec
 from bench.stores import DEFAULT_POSTGRES_URL, Backend, each_backend
 from bench.workload import consent_from, now
 from stafett.aggregates.person import PersonDetails
-from stafett.aggregates.values import Access, CommentTarget, PlanType, Rights, Role, local_date
+from stafett.aggregates.values import Access, CommentTarget, PlanType, Rights, local_date
+from stafett.applications.commands import (
+    AddParticipant,
+    CommentOn,
+    ConsentIn,
+    CreatePlan,
+    PersonIn,
+    PostComment,
+    RightsIn,
+    SetGoal,
+)
 from stafett.applications.permitted import EncodedParts
 from stafett.applications.plans import PlanApplication
 from stafett.settings import Settings
@@ -72,33 +82,42 @@ def build_plan(app: PlanApplication, sizes: Sizes) -> Built:
     provider = register("Per", "Lærer")
     today = local_date(now())
     plan_id = app.create_plan(
+        CreatePlan(
+            type=PlanType.INDIVIDUAL_PLAN,
+            short_name="Stor plan",
+            start_date=today,
+            owner=PersonIn.of(owner),
+            consent=ConsentIn.of(consent_from(today)),
+        ),
         by=coordinator,
-        plan_type=PlanType.INDIVIDUAL_PLAN,
-        short_name="Stor plan",
-        start_date=today,
-        owner=owner,
-        consent=consent_from(today),
     ).plan_id
-    app.add_participant(
+    app.handle(
         plan_id,
+        AddParticipant(
+            person=PersonIn.of(relative),
+            role="relative",
+            rights=RightsIn.of(Rights(goals=Access.NONE)),
+        ),
         by=coordinator,
-        person=relative,
-        role=Role.RELATIVE,
-        rights=Rights(goals=Access.NONE),
     )
-    app.add_participant(plan_id, by=coordinator, person=provider, role=Role.PROVIDER)
+    app.handle(
+        plan_id, AddParticipant(person=PersonIn.of(provider), role="provider"), by=coordinator
+    )
     goals = []
     for i in range(sizes.goals):
-        result = app.set_goal(plan_id, by=coordinator, title=f"Mål {i}", description="Tekst " * 20)
+        result = app.handle(
+            plan_id, SetGoal(title=f"Mål {i}", description="Tekst " * 20), by=coordinator
+        )
         assert result.created_id is not None
         goals.append(result.created_id)
     for i in range(sizes.comments):
-        app.post_comment(
+        app.handle(
             plan_id,
+            PostComment(
+                on=CommentOn(kind=CommentTarget.GOAL, id=goals[i % len(goals)]),
+                text=f"Kommentar {i}: " + "ord " * 30,
+            ),
             by=coordinator,
-            on_kind=CommentTarget.GOAL,
-            on_id=goals[i % len(goals)],
-            text=f"Kommentar {i}: " + "ord " * 30,
         )
     return Built(plan_id, coordinator, relative)
 

@@ -27,6 +27,7 @@ from bench.workload import (
 )
 from stafett.aggregates.plan import Plan
 from stafett.aggregates.values import CommentTarget
+from stafett.applications.commands import CommentOn, PostComment
 from stafett.applications.plans import SNAPSHOT_INTERVAL, PlanApplication
 from stafett.settings import Settings
 
@@ -175,21 +176,21 @@ def run_backend(backend: Backend, sizes: Sizes, say: Say = _say) -> dict[str, An
 
             def command_on_new_plan(i: int) -> None:
                 plan = new_plans[i % len(new_plans)]
-                app.post_comment(
+                app.handle(
                     plan.plan_id,
+                    PostComment(
+                        on=CommentOn(kind=CommentTarget.GOAL, id=plan.goal_id), text=TIMED_COMMENT
+                    ),
                     by=coordinator,
-                    on_kind=CommentTarget.GOAL,
-                    on_id=plan.goal_id,
-                    text=TIMED_COMMENT,
                 )
 
             def command_on_long_plan(_: int) -> None:
-                app.post_comment(
+                app.handle(
                     long.plan_id,
+                    PostComment(
+                        on=CommentOn(kind=CommentTarget.GOAL, id=long.goal_id), text=TIMED_COMMENT
+                    ),
                     by=coordinator,
-                    on_kind=CommentTarget.GOAL,
-                    on_id=long.goal_id,
-                    text=TIMED_COMMENT,
                 )
 
             step(
@@ -360,7 +361,7 @@ METHOD = (
     "    a table with the events table's primary key, in the same file / schema (SQLite: WAL,",
     "    default synchronous, as eventsourcing connects); rows carry a real CommentPosted state.",
     "    Median of its blocks (one per round).",
-    "  command_per_s: PlanApplication.post_comment on a goal, round-robin over the new plans;",
+    "  command_per_s: PlanApplication.handle(PostComment) on a goal, round-robin over the plans;",
     "    a first round (reported apart as 'first on each plan': cache misses) fills the",
     "    aggregate cache, as a running server has it; then each timed round is one command per",
     "    plan (copy from the cache, command, save, cache the saved plan); median of the rounds.",

@@ -9,7 +9,16 @@ import httpx
 import pytest
 from eventsourcing.persistence import OperationalError
 
-from stafett.aggregates.values import Access, Consent, PlanType, Rights, Role, local_date
+from stafett.aggregates.values import Access, Consent, PlanType, Rights, local_date
+from stafett.applications.commands import (
+    AddParticipant,
+    ChangeParticipant,
+    ConsentIn,
+    CreatePlan,
+    PersonIn,
+    RemoveParticipant,
+    RightsIn,
+)
 from stafett.persistence.access_log import AccessRow
 from tests.e2e.conftest import Web
 from tests.e2e.test_logging import captured_json_logs, lines
@@ -42,17 +51,27 @@ def cast(web: Web) -> Cast:
     plans = web.plans
     today = local_date(plans.clock())
     plan_id = plans.create_plan(
-        by=ids["kari"],
-        plan_type=PlanType.RELAY_LOG,
-        short_name="Ola hemmelig kortnavn",
-        start_date=today,
-        owner=ids["ola"],
-        consent=Consent(
-            given_by="Mor", given_on=today, expires_on=today + timedelta(days=200), scope="Alt"
+        CreatePlan(
+            type=PlanType.RELAY_LOG,
+            short_name="Ola hemmelig kortnavn",
+            start_date=today,
+            owner=PersonIn.of(ids["ola"]),
+            consent=ConsentIn.of(
+                Consent(
+                    given_by="Mor",
+                    given_on=today,
+                    expires_on=today + timedelta(days=200),
+                    scope="Alt",
+                )
+            ),
         ),
+        by=ids["kari"],
     ).plan_id
-    for name, role in (("anne", Role.RELATIVE), ("per", Role.PROVIDER)):
-        plans.add_participant(plan_id, by=ids["kari"], person=ids[name], role=role)
+    for command in (
+        AddParticipant(person=PersonIn.of(ids["anne"]), role="relative"),
+        AddParticipant(person=PersonIn.of(ids["per"]), role="provider"),
+    ):
+        plans.handle(plan_id, command, by=ids["kari"])
     plan = plans.get_plan(plan_id)
     participant_ids = {
         name: next(p.participant_id for p in plan.participants if p.person_id == person_id)
@@ -140,8 +159,10 @@ def test_someone_outside_the_plan_is_told_it_does_not_exist(web: Web, cast: Cast
 
 
 def test_a_removed_relative_no_longer_sees_the_plan(web: Web, cast: Cast) -> None:
-    web.plans.remove_participant(
-        cast.plan_id, by=cast.ids["kari"], participant_id=cast.participant_ids["anne"]
+    web.plans.handle(
+        cast.plan_id,
+        RemoveParticipant(participant_id=cast.participant_ids["anne"]),
+        by=cast.ids["kari"],
     )
     web.login("anne")
     assert web.client.get(cast.url("/access-log")).status_code == 404
@@ -162,14 +183,21 @@ def test_the_access_log_needs_a_login(web: Web, cast: Cast) -> None:
 def test_reads_of_another_plan_do_not_show(web: Web, cast: Cast) -> None:
     today = local_date(web.plans.clock())
     other = web.plans.create_plan(
-        by=cast.ids["kari"],
-        plan_type=PlanType.RELAY_LOG,
-        short_name="En annen plan",
-        start_date=today,
-        owner=cast.ids["ola"],
-        consent=Consent(
-            given_by="Mor", given_on=today, expires_on=today + timedelta(days=200), scope="Alt"
+        CreatePlan(
+            type=PlanType.RELAY_LOG,
+            short_name="En annen plan",
+            start_date=today,
+            owner=PersonIn.of(cast.ids["ola"]),
+            consent=ConsentIn.of(
+                Consent(
+                    given_by="Mor",
+                    given_on=today,
+                    expires_on=today + timedelta(days=200),
+                    scope="Alt",
+                )
+            ),
         ),
+        by=cast.ids["kari"],
     ).plan_id
     web.login("kari")
     assert web.client.get(f"{PLANS}/{other}/timeline").status_code == 200
@@ -254,11 +282,13 @@ def test_the_permitted_view_records_the_parts_it_answered_and_the_grounds(
 def test_a_relative_without_goal_rights_is_not_recorded_as_reading_goals(
     web: Web, cast: Cast
 ) -> None:
-    web.plans.change_rights(
+    web.plans.handle(
         cast.plan_id,
+        ChangeParticipant(
+            participant_id=cast.participant_ids["anne"],
+            rights=RightsIn.of(Rights(goals=Access.NONE)),
+        ),
         by=cast.ids["kari"],
-        participant_id=cast.participant_ids["anne"],
-        rights=Rights(goals=Access.NONE),
     )
     web.login("anne")
     assert "goals" not in web.client.get(cast.url("")).json()

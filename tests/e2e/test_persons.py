@@ -8,6 +8,7 @@ import pytest
 from stafett.aggregates.person import PersonDetails
 from stafett.aggregates.values import Consent, PlanType, local_date
 from stafett.applications.accounts import OtpChannel
+from stafett.applications.commands import ConsentIn, CreatePlan, PersonIn
 from tests.e2e.conftest import PASSWORD, Web
 from tests.e2e.test_logging import captured_json_logs, lines
 
@@ -60,14 +61,21 @@ def test_a_person_is_found_with_cross_plan_fields_only(web: Web, searcher: UUID)
     )
     today = local_date(web.plans.clock())
     plan_id = web.plans.create_plan(
-        by=searcher,
-        plan_type=PlanType.RELAY_LOG,
-        short_name="Planens kortnavn",
-        start_date=today,
-        owner=ola,
-        consent=Consent(
-            given_by="Mor", given_on=today, expires_on=today + timedelta(days=90), scope="Alt"
+        CreatePlan(
+            type=PlanType.RELAY_LOG,
+            short_name="Planens kortnavn",
+            start_date=today,
+            owner=PersonIn.of(ola),
+            consent=ConsentIn.of(
+                Consent(
+                    given_by="Mor",
+                    given_on=today,
+                    expires_on=today + timedelta(days=90),
+                    scope="Alt",
+                )
+            ),
         ),
+        by=searcher,
     ).plan_id
 
     found = search(web, "fjellheim")

@@ -12,7 +12,8 @@ import pytest
 from eventsourcing.persistence import Tracking
 from psycopg.sql import SQL, Identifier
 
-from stafett.aggregates.values import PlanType, Role, local_date
+from stafett.aggregates.values import PlanType, local_date
+from stafett.applications.commands import AddParticipant, ConsentIn, CreatePlan, PersonIn
 from stafett.applications.plans import PlanApplication
 from stafett.persistence.popo_store import TimeIndexedPOPORecorder
 from stafett.projections.plan_list import PlanListProjection
@@ -36,12 +37,14 @@ def new_plan(plans: PlanApplication, *, coordinator_id: UUID | None = None) -> N
     ola = register(plans, "Ola", "Nordmann")
     today = local_date(plans.clock())
     created = plans.create_plan(
+        CreatePlan(
+            type=PlanType.RELAY_LOG,
+            short_name="Ola – trivsel",
+            start_date=today,
+            owner=PersonIn.of(ola),
+            consent=ConsentIn.of(consent_for(today)),
+        ),
         by=kari,
-        plan_type=PlanType.RELAY_LOG,
-        short_name="Ola – trivsel",
-        start_date=today,
-        owner=ola,
-        consent=consent_for(today),
     )
     return NewPlan(created.plan_id, kari, ola)
 
@@ -49,8 +52,10 @@ def new_plan(plans: PlanApplication, *, coordinator_id: UUID | None = None) -> N
 def add_provider(plans: PlanApplication, plan: NewPlan, first: str, last: str) -> tuple[UUID, UUID]:
     """Register a person and add them as a provider; returns (person id, participant id)."""
     person_id = register(plans, first, last)
-    added = plans.add_participant(
-        plan.plan_id, by=plan.coordinator_id, person=person_id, role=Role.PROVIDER
+    added = plans.handle(
+        plan.plan_id,
+        AddParticipant(person=PersonIn.of(person_id), role="provider"),
+        by=plan.coordinator_id,
     )
     assert added.created_id is not None
     return person_id, added.created_id

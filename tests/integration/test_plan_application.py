@@ -2,7 +2,6 @@
 
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 from datetime import datetime, timedelta
 from uuid import uuid4
 
@@ -28,6 +27,34 @@ from stafett.aggregates.values import (
     Rights,
     Role,
     local_date,
+)
+from stafett.applications.commands import (
+    AddActivity,
+    AddCalendarEntry,
+    AddParticipant,
+    ChangeActivity,
+    ChangeConsentScope,
+    ChangeParticipant,
+    ClosePlan,
+    CommentOn,
+    CompleteActivity,
+    ConsentIn,
+    CreatePlan,
+    EvaluateGoal,
+    HandOverCoordinator,
+    PersonIn,
+    PostComment,
+    RecordArchive,
+    RecordMinutes,
+    RemoveParticipant,
+    RenewConsent,
+    ReopenPlan,
+    ResetConsent,
+    ReviseGoal,
+    RightsIn,
+    SendMessage,
+    SetGoal,
+    WithdrawConsent,
 )
 from stafett.applications.plans import PlanApplication
 from stafett.applications.results import (
@@ -68,12 +95,14 @@ def test_a_plan_is_created_for_an_owner_already_in_the_directory(
     today = local_date(clock())
 
     created = plans.create_plan(
+        CreatePlan(
+            type=PlanType.INDIVIDUAL_PLAN,
+            short_name="  Ola – lesing  ",
+            start_date=today,
+            owner=PersonIn.of(ola),
+            consent=ConsentIn.of(consent_for(today)),
+        ),
         by=kari,
-        plan_type=PlanType.INDIVIDUAL_PLAN,
-        short_name="  Ola – lesing  ",
-        start_date=today,
-        owner=ola,
-        consent=consent_for(today),
     )
 
     assert created.version == 1
@@ -103,12 +132,16 @@ def test_a_plan_is_created_for_a_new_owner_who_is_registered_in_the_directory(
     today = local_date(clock())
 
     created = plans.create_plan(
+        CreatePlan(
+            type=PlanType.RELAY_LOG,
+            short_name="Ola – trivsel",
+            start_date=today,
+            owner=PersonIn.of(
+                person("Ola", "Nordmann", birth_date=today.replace(year=today.year - 9))
+            ),
+            consent=ConsentIn.of(consent_for(today)),
+        ),
         by=kari,
-        plan_type=PlanType.RELAY_LOG,
-        short_name="Ola – trivsel",
-        start_date=today,
-        owner=person("Ola", "Nordmann", birth_date=today.replace(year=today.year - 9)),
-        consent=consent_for(today),
     )
 
     owner_id = plans.get_plan(created.plan_id).owner_person_id
@@ -126,12 +159,14 @@ def test_creating_a_plan_by_an_unknown_person_is_refused_and_writes_nothing(
 
     with pytest.raises(PersonNotFoundError):
         plans.create_plan(
+            CreatePlan(
+                type=PlanType.RELAY_LOG,
+                short_name="Ola – trivsel",
+                start_date=today,
+                owner=PersonIn.of(person("Ola", "Nordmann")),
+                consent=ConsentIn.of(consent_for(today)),
+            ),
             by=uuid4(),
-            plan_type=PlanType.RELAY_LOG,
-            short_name="Ola – trivsel",
-            start_date=today,
-            owner=person("Ola", "Nordmann"),
-            consent=consent_for(today),
         )
 
     assert plans.recorder.max_notification_id() is None
@@ -160,13 +195,15 @@ def test_creating_a_plan_with_invalid_input_names_the_field_and_leaves_no_new_pe
 
     with pytest.raises(ValidationError) as refused:
         plans.create_plan(
+            CreatePlan(
+                type=PlanType.RELAY_LOG,
+                short_name="Lise – skolestart",
+                start_date=today,
+                owner=PersonIn.of(person("Lise", "Bakken")),
+                consent=ConsentIn.of(consent_for(today, days=consent_days)),
+                end_date=None if end_after_days is None else today + timedelta(days=end_after_days),
+            ),
             by=kari,
-            plan_type=PlanType.RELAY_LOG,
-            short_name="Lise – skolestart",
-            start_date=today,
-            end_date=None if end_after_days is None else today + timedelta(days=end_after_days),
-            owner=person("Lise", "Bakken"),
-            consent=consent_for(today, days=consent_days),
         )
 
     assert refused.value.field == field
@@ -184,12 +221,14 @@ def test_creating_a_plan_for_an_owner_id_not_in_the_directory_names_the_owner(
 
     with pytest.raises(ValidationError) as refused:
         plans.create_plan(
+            CreatePlan(
+                type=PlanType.RELAY_LOG,
+                short_name="Ola – trivsel",
+                start_date=today,
+                owner=PersonIn.of(uuid4()),
+                consent=ConsentIn.of(consent_for(today)),
+            ),
             by=kari,
-            plan_type=PlanType.RELAY_LOG,
-            short_name="Ola – trivsel",
-            start_date=today,
-            owner=uuid4(),
-            consent=consent_for(today),
         )
 
     assert refused.value.field == "owner"
@@ -222,107 +261,139 @@ def test_every_command_returns_its_new_version_and_notification_id(
 
     anne_part = run(
         "add_participant(existing)",
-        lambda: plans.add_participant(pid, by=kari, person=anne, role=Role.RELATIVE),
+        lambda: plans.handle(
+            pid, AddParticipant(person=PersonIn.of(anne), role="relative"), by=kari
+        ),
     ).created_id
     per_part = run(
         "add_participant(new)",
-        lambda: plans.add_participant(
-            pid, by=kari, person=person("Per", "Lærer"), role=Role.PROVIDER
+        lambda: plans.handle(
+            pid,
+            AddParticipant(person=PersonIn.of(person("Per", "Lærer")), role="provider"),
+            by=kari,
         ),
     ).created_id
     assert anne_part is not None
     assert per_part is not None
     run(
         "change_participant",
-        lambda: plans.change_participant(
-            pid, by=kari, participant_id=per_part, responsibility="Kontaktlærer"
+        lambda: plans.handle(
+            pid, ChangeParticipant(participant_id=per_part, responsibility="Kontaktlærer"), by=kari
         ),
     )
     run(
         "change_rights",
-        lambda: plans.change_rights(
-            pid, by=kari, participant_id=anne_part, rights=Rights(goals=Access.READ)
+        lambda: plans.handle(
+            pid,
+            ChangeParticipant(
+                participant_id=anne_part, rights=RightsIn.of(Rights(goals=Access.READ))
+            ),
+            by=kari,
         ),
     )
-    goal = run("set_goal", lambda: plans.set_goal(pid, by=kari, title="Lese hver dag")).created_id
+    goal = run(
+        "set_goal", lambda: plans.handle(pid, SetGoal(title="Lese hver dag"), by=kari)
+    ).created_id
     assert goal is not None
     run(
         "revise_goal",
-        lambda: plans.revise_goal(pid, by=kari, goal_id=goal, title="Lese 20 minutter"),
+        lambda: plans.handle(
+            pid,
+            ReviseGoal(goal_id=goal, title="Lese 20 minutter", description="", due_on=None),
+            by=kari,
+        ),
     )
     run(
         "evaluate_goal",
-        lambda: plans.evaluate_goal(
-            pid, by=kari, goal_id=goal, status=GoalStatus.PARTLY_ACHIEVED, text="Godt i gang"
+        lambda: plans.handle(
+            pid,
+            EvaluateGoal(goal_id=goal, status=GoalStatus.PARTLY_ACHIEVED, text="Godt i gang"),
+            by=kari,
         ),
     )
     activity = run(
         "add_activity",
-        lambda: plans.add_activity(
-            pid, by=kari, title="Leselekse", responsible_participant_id=per_part, goal_id=goal
+        lambda: plans.handle(
+            pid,
+            AddActivity(title="Leselekse", responsible_participant_id=per_part, goal_id=goal),
+            by=kari,
         ),
     ).created_id
     assert activity is not None
     run(
         "change_activity",
-        lambda: plans.change_activity(
+        lambda: plans.handle(
             pid,
+            ChangeActivity(
+                activity_id=activity,
+                title="Leselekse",
+                responsible_participant_id=per_part,
+                status=ActivityStatus.IN_PROGRESS,
+                description="",
+                due_on=None,
+                goal_id=None,
+            ),
             by=kari,
-            activity_id=activity,
-            title="Leselekse",
-            responsible_participant_id=per_part,
-            status=ActivityStatus.IN_PROGRESS,
         ),
     )
     run(
         "complete_activity",
-        lambda: plans.complete_activity(pid, by=kari, activity_id=activity),
+        lambda: plans.handle(pid, CompleteActivity(activity_id=activity), by=kari),
     )
     minutes = run(
         "record_minutes",
-        lambda: plans.record_minutes(
-            pid, by=kari, met_on=today, attendee_ids=(anne_part, per_part), notes="Oppstart"
+        lambda: plans.handle(
+            pid,
+            RecordMinutes(met_on=today, attendee_ids=[anne_part, per_part], notes="Oppstart"),
+            by=kari,
         ),
     ).created_id
     comment = run(
         "post_comment",
-        lambda: plans.post_comment(
-            pid, by=anne, on_kind=CommentTarget.GOAL, on_id=goal, text="Fint mål"
+        lambda: plans.handle(
+            pid,
+            PostComment(on=CommentOn(kind=CommentTarget.GOAL, id=goal), text="Fint mål"),
+            by=anne,
         ),
     ).created_id
     message = run(
         "send_message",
-        lambda: plans.send_message(pid, by=kari, recipient_ids=None, subject="Møte", body="Hei"),
+        lambda: plans.handle(pid, SendMessage(to="all", subject="Møte", body="Hei"), by=kari),
     ).created_id
     starts = clock.now + timedelta(days=3)
     entry = run(
         "add_calendar_entry",
-        lambda: plans.add_calendar_entry(
-            pid, by=kari, title="Møte", starts_at=starts, ends_at=starts + timedelta(hours=1)
+        lambda: plans.handle(
+            pid,
+            AddCalendarEntry(title="Møte", starts_at=starts, ends_at=starts + timedelta(hours=1)),
+            by=kari,
         ),
     ).created_id
-    run("change_consent_scope", lambda: plans.change_consent_scope(pid, by=kari, scope="Mål"))
+    run("change_consent_scope", lambda: plans.handle(pid, ChangeConsentScope(scope="Mål"), by=kari))
     run(
         "renew_consent",
-        lambda: plans.renew_consent(pid, by=kari, consent=consent_for(today, days=300)),
+        lambda: plans.handle(pid, RenewConsent.of(consent_for(today, days=300)), by=kari),
     )
     run(
         "remove_participant",
-        lambda: plans.remove_participant(pid, by=kari, participant_id=anne_part),
+        lambda: plans.handle(pid, RemoveParticipant(participant_id=anne_part), by=kari),
     )
     run(
         "hand_over_coordinator",
-        lambda: plans.hand_over_coordinator(pid, by=kari, participant_id=per_part),
+        lambda: plans.handle(pid, HandOverCoordinator(participant_id=per_part), by=kari),
     )
     per = plans.get_plan(pid).participants
     per_id = next(p.person_id for p in per if p.participant_id == per_part)
-    run("close_plan", lambda: plans.close_plan(pid, by=per_id, ended_on=today, reason="Ferdig"))
-    run("reopen_plan", lambda: plans.reopen_plan(pid, by=per_id))
+    run(
+        "close_plan",
+        lambda: plans.handle(pid, ClosePlan(ended_on=today, reason="Ferdig"), by=per_id),
+    )
+    run("reopen_plan", lambda: plans.handle(pid, ReopenPlan(), by=per_id))
     archive = run(
-        "record_archive", lambda: plans.record_archive(pid, by=per_id, digest="sha256:abc")
+        "record_archive", lambda: plans.handle(pid, RecordArchive(digest="sha256:abc"), by=per_id)
     ).created_id
-    run("reset_consent", lambda: plans.reset_consent(pid, by=per_id))
-    run("withdraw_consent", lambda: plans.withdraw_consent(pid, by=per_id))
+    run("reset_consent", lambda: plans.handle(pid, ResetConsent(), by=per_id))
+    run("withdraw_consent", lambda: plans.handle(pid, WithdrawConsent(), by=per_id))
 
     assert [r.version for _, r in results] == list(range(2, 2 + len(results)))
     ids = [r.notification_id for _, r in results]
@@ -346,30 +417,33 @@ def test_a_command_that_changes_nothing_returns_no_notification_id(
     plans: PlanApplication,
 ) -> None:
     plan = new_plan(plans)
-    added = plans.add_participant(
+    added = plans.handle(
         plan.plan_id,
+        AddParticipant(
+            person=PersonIn.of(register(plans, "Anne", "Nordmann")),
+            role="relative",
+            rights=RightsIn.of(Rights(messages=Access.NONE)),
+        ),
         by=plan.coordinator_id,
-        person=register(plans, "Anne", "Nordmann"),
-        role=Role.RELATIVE,
-        rights=Rights(messages=Access.NONE),
     )
     assert added.created_id is not None
     head = plans.recorder.max_notification_id()
 
-    unchanged = plans.change_rights(
+    unchanged = plans.handle(
         plan.plan_id,
+        ChangeParticipant(
+            participant_id=added.created_id, rights=RightsIn.of(Rights(messages=Access.NONE))
+        ),
         by=plan.coordinator_id,
-        participant_id=added.created_id,
-        rights=Rights(messages=Access.NONE),
     )
 
     assert unchanged == CommandResult(plan.plan_id, added.version, None, None)
     assert plans.recorder.max_notification_id() == head
     assert plans.get_plan(plan.plan_id).version == added.version
 
-    reset = plans.reset_consent(plan.plan_id, by=plan.coordinator_id)
+    reset = plans.handle(plan.plan_id, ResetConsent(), by=plan.coordinator_id)
     assert reset.notification_id is not None
-    reset_again = plans.reset_consent(plan.plan_id, by=plan.coordinator_id)
+    reset_again = plans.handle(plan.plan_id, ResetConsent(), by=plan.coordinator_id)
     assert reset_again.notification_id is None
     assert reset_again.version == reset.version
 
@@ -384,12 +458,16 @@ def test_an_unknown_plan_is_not_found_by_commands_and_reads(
     kari = plan.coordinator_id
 
     commands: list[Callable[[], object]] = [
-        lambda: plans.set_goal(unknown, by=kari, title="Mål"),
-        lambda: plans.close_plan(unknown, by=kari, ended_on=local_date(clock())),
-        lambda: plans.reset_consent(unknown, by=kari),
-        lambda: plans.add_participant(unknown, by=kari, person=plan.owner_id, role=Role.RELATIVE),
-        lambda: plans.add_participant(
-            unknown, by=kari, person=person("Lise", "Bakken"), role=Role.RELATIVE
+        lambda: plans.handle(unknown, SetGoal(title="Mål"), by=kari),
+        lambda: plans.handle(unknown, ClosePlan(ended_on=local_date(clock())), by=kari),
+        lambda: plans.handle(unknown, ResetConsent(), by=kari),
+        lambda: plans.handle(
+            unknown, AddParticipant(person=PersonIn.of(plan.owner_id), role="relative"), by=kari
+        ),
+        lambda: plans.handle(
+            unknown,
+            AddParticipant(person=PersonIn.of(person("Lise", "Bakken")), role="relative"),
+            by=kari,
         ),
     ]
     reads: list[Callable[[], object]] = [
@@ -412,19 +490,20 @@ def test_an_unknown_plan_is_not_found_by_commands_and_reads(
 
 def test_a_stale_expected_version_is_refused_and_writes_nothing(plans: PlanApplication) -> None:
     plan = new_plan(plans)
-    first = plans.set_goal(plan.plan_id, by=plan.coordinator_id, title="Lese hver dag")
+    first = plans.handle(plan.plan_id, SetGoal(title="Lese hver dag"), by=plan.coordinator_id)
     head = plans.recorder.max_notification_id()
 
     with pytest.raises(VersionConflictError) as conflict:
-        plans.set_goal(plan.plan_id, by=plan.coordinator_id, title="Svømme", expected_version=1)
+        plans.handle(
+            plan.plan_id, SetGoal(title="Svømme"), by=plan.coordinator_id, expected_version=1
+        )
     assert (conflict.value.expected, conflict.value.actual) == (1, first.version)
 
     with pytest.raises(VersionConflictError):
-        plans.add_participant(
+        plans.handle(
             plan.plan_id,
+            AddParticipant(person=PersonIn.of(person("Lise", "Bakken")), role="relative"),
             by=plan.coordinator_id,
-            person=person("Lise", "Bakken"),
-            role=Role.RELATIVE,
             expected_version=1,
         )
 
@@ -437,10 +516,15 @@ def test_a_stale_expected_version_is_refused_and_writes_nothing(plans: PlanAppli
 
 def test_the_current_expected_version_is_accepted(plans: PlanApplication) -> None:
     plan = new_plan(plans)
-    first = plans.set_goal(plan.plan_id, by=plan.coordinator_id, title="Lese", expected_version=1)
+    first = plans.handle(
+        plan.plan_id, SetGoal(title="Lese"), by=plan.coordinator_id, expected_version=1
+    )
 
-    second = plans.set_goal(
-        plan.plan_id, by=plan.coordinator_id, title="Svømme", expected_version=first.version
+    second = plans.handle(
+        plan.plan_id,
+        SetGoal(title="Svømme"),
+        by=plan.coordinator_id,
+        expected_version=first.version,
     )
 
     assert (first.version, second.version) == (2, 3)
@@ -456,15 +540,15 @@ def test_a_write_through_one_instance_is_seen_by_the_other(
     plan = new_plan(plans)
     kari = plan.coordinator_id
     assert other_instance.get_plan(plan.plan_id).version == 1  # now in its cache
-    plans.set_goal(plan.plan_id, by=kari, title="Lese")
-    written = plans.set_goal(plan.plan_id, by=kari, title="Svømme")
+    plans.handle(plan.plan_id, SetGoal(title="Lese"), by=kari)
+    written = plans.handle(plan.plan_id, SetGoal(title="Svømme"), by=kari)
 
     seen = other_instance.get_plan(plan.plan_id)
     assert seen.version == written.version == 3
     assert [g.title for g in seen.goals] == ["Lese", "Svømme"]
 
-    answered = other_instance.set_goal(
-        plan.plan_id, by=kari, title="Sykle", expected_version=written.version
+    answered = other_instance.handle(
+        plan.plan_id, SetGoal(title="Sykle"), by=kari, expected_version=written.version
     )
     assert answered.version == 4
     assert plans.get_plan(plan.plan_id) == other_instance.get_plan(plan.plan_id)
@@ -479,7 +563,7 @@ def test_interleaved_commands_from_two_instances_lose_no_event(
     apps = (plans, other_instance)
     for n in range(12):
         clock.advance()
-        apps[n % 2].set_goal(plan.plan_id, by=plan.coordinator_id, title=f"Mål {n}")
+        apps[n % 2].handle(plan.plan_id, SetGoal(title=f"Mål {n}"), by=plan.coordinator_id)
 
     for app in apps:
         view = app.get_plan(plan.plan_id)
@@ -508,12 +592,12 @@ def test_a_command_that_loses_a_race_is_retried_on_fresh_state(
 ) -> None:
     plan = new_plan(plans)
     kari = plan.coordinator_id
-    racing = RacingClock(clock, lambda: plans.set_goal(plan.plan_id, by=kari, title="Først"))
+    racing = RacingClock(clock, lambda: plans.handle(plan.plan_id, SetGoal(title="Først"), by=kari))
     env = Settings(database_url=database_url).event_store_env()
     loser = PlanApplication(env, clock=racing)
     try:
         assert loser.get_plan(plan.plan_id).version == 1
-        result = loser.set_goal(plan.plan_id, by=kari, title="Etter")
+        result = loser.handle(plan.plan_id, SetGoal(title="Etter"), by=kari)
         assert racing.race is None  # the other write did happen in between
         assert result.version == 3
         assert result.notification_id == plans.recorder.max_notification_id()
@@ -529,11 +613,11 @@ def test_a_command_that_loses_a_race_with_an_expected_version_is_a_conflict(
 ) -> None:
     plan = new_plan(plans)
     kari = plan.coordinator_id
-    racing = RacingClock(clock, lambda: plans.set_goal(plan.plan_id, by=kari, title="Først"))
+    racing = RacingClock(clock, lambda: plans.handle(plan.plan_id, SetGoal(title="Først"), by=kari))
     loser = PlanApplication(Settings(database_url=database_url).event_store_env(), clock=racing)
     try:
         with pytest.raises(VersionConflictError) as conflict:
-            loser.set_goal(plan.plan_id, by=kari, title="Etter", expected_version=1)
+            loser.handle(plan.plan_id, SetGoal(title="Etter"), by=kari, expected_version=1)
         assert (conflict.value.expected, conflict.value.actual) == (1, 2)
         assert [g.title for g in loser.get_plan(plan.plan_id).goals] == ["Først"]
     finally:
@@ -562,7 +646,7 @@ def test_concurrent_writers_on_two_instances_lose_no_event(
         for n in range(per_writer):
             title = f"{writer}-{n}"
             try:
-                app.set_goal(plan.plan_id, by=plan.coordinator_id, title=title)
+                app.handle(plan.plan_id, SetGoal(title=title), by=plan.coordinator_id)
             except VersionConflictError as conflict:
                 refused.append(conflict)
             except BaseException as error:  # reported below, in the test's thread
@@ -601,20 +685,22 @@ def test_a_refused_command_writes_nothing(plans: PlanApplication, clock: ManualC
     persons_before = count_rows(plans, "persons")
 
     with pytest.raises(NotAParticipantError):
-        plans.set_goal(plan.plan_id, by=stranger, title="Mål")
+        plans.handle(plan.plan_id, SetGoal(title="Mål"), by=stranger)
     with pytest.raises(NotPermittedError):
-        plans.hand_over_coordinator(plan.plan_id, by=per, participant_id=per_part)
+        plans.handle(plan.plan_id, HandOverCoordinator(participant_id=per_part), by=per)
     with pytest.raises(NotPermittedError):
-        plans.add_participant(
-            plan.plan_id, by=per, person=person("Lise", "Bakken"), role=Role.RELATIVE
+        plans.handle(
+            plan.plan_id,
+            AddParticipant(person=PersonIn.of(person("Lise", "Bakken")), role="relative"),
+            by=per,
         )
     with pytest.raises(ValidationError) as refused:
-        plans.add_calendar_entry(
+        plans.handle(
             plan.plan_id,
+            AddCalendarEntry(
+                title="Møte", starts_at=clock.now, ends_at=clock.now - timedelta(hours=1)
+            ),
             by=plan.coordinator_id,
-            title="Møte",
-            starts_at=clock.now,
-            ends_at=clock.now - timedelta(hours=1),
         )
     assert refused.value.field == "ends_at"
 
@@ -623,10 +709,10 @@ def test_a_refused_command_writes_nothing(plans: PlanApplication, clock: ManualC
     assert plans.directory.find_by_name("Lise Bakken") == []
     assert count_rows(plans, "persons") == persons_before
 
-    plans.close_plan(plan.plan_id, by=plan.coordinator_id, ended_on=local_date(clock()))
+    plans.handle(plan.plan_id, ClosePlan(ended_on=local_date(clock())), by=plan.coordinator_id)
     closed_head = plans.recorder.max_notification_id()
     with pytest.raises(PlanClosedError):
-        plans.set_goal(plan.plan_id, by=plan.coordinator_id, title="Mål")
+        plans.handle(plan.plan_id, SetGoal(title="Mål"), by=plan.coordinator_id)
     assert plans.recorder.max_notification_id() == closed_head
     assert plans.get_plan(plan.plan_id).version == version + 1
     assert plans.get_plan(plan.plan_id).goals == ()
@@ -641,7 +727,7 @@ def test_a_refused_command_leaves_the_cached_plan_untouched(
     clock.advance(timedelta(days=400))  # consent has expired by now
 
     with pytest.raises(ConsentNotValidError):
-        plans.set_goal(plan.plan_id, by=plan.coordinator_id, title="Mål")
+        plans.handle(plan.plan_id, SetGoal(title="Mål"), by=plan.coordinator_id)
 
     assert plans.get_plan(plan.plan_id) == before
 
@@ -653,7 +739,7 @@ def test_a_stranger_with_a_stale_version_learns_nothing_about_the_plan(
     plan = new_plan(plans)
     stranger = register(plans, "Sara", "Fremmed")
     with pytest.raises(NotAParticipantError) as refused:
-        plans.set_goal(plan.plan_id, by=stranger, title="Mål", expected_version=99)
+        plans.handle(plan.plan_id, SetGoal(title="Mål"), by=stranger, expected_version=99)
     assert "version" not in str(refused.value)
 
 
@@ -664,20 +750,24 @@ def test_rights_and_responsibility_change_together_or_not_at_all(
     _, per_part = add_provider(plans, plan, "Per", "Lærer")
     before = plans.get_plan(plan.plan_id)
     with pytest.raises(ValidationError):
-        plans.update_participant(
+        plans.handle(
             plan.plan_id,
+            ChangeParticipant(
+                participant_id=per_part,
+                rights=RightsIn.of(Rights(goals=Access.READ)),
+                responsibility="x" * 10_001,
+            ),
             by=plan.coordinator_id,
-            participant_id=per_part,
-            rights=Rights(goals=Access.READ),
-            responsibility="x" * 10_001,
         )
     assert plans.get_plan(plan.plan_id) == before
-    result = plans.update_participant(
+    result = plans.handle(
         plan.plan_id,
+        ChangeParticipant(
+            participant_id=per_part,
+            rights=RightsIn.of(Rights(goals=Access.READ)),
+            responsibility="Leseopplæring",
+        ),
         by=plan.coordinator_id,
-        participant_id=per_part,
-        rights=Rights(goals=Access.READ),
-        responsibility="Leseopplæring",
     )
     assert result.version == before.version + 2
     changed = {p.participant_id: p for p in plans.get_plan(plan.plan_id).participants}[per_part]
@@ -689,34 +779,31 @@ def test_an_activity_revised_and_completed_in_one_go_is_saved_together_or_not_at
 ) -> None:
     plan = new_plan(plans)
     _, per_part = add_provider(plans, plan, "Per", "Lærer")
-    activity_id = plans.add_activity(
+    activity_id = plans.handle(
         plan.plan_id,
+        AddActivity(title="Lesekvarter", responsible_participant_id=per_part),
         by=plan.coordinator_id,
-        title="Lesekvarter",
-        responsible_participant_id=per_part,
     ).created_id
     assert activity_id is not None
     before = plans.get_plan(plan.plan_id)
     with pytest.raises(NotFoundError):
-        plans.update_activity(
+        plans.handle(
             plan.plan_id,
-            by=plan.coordinator_id,
-            activity_id=activity_id,
-            revise=lambda old: replace(
-                old,
+            ChangeActivity(
+                activity_id=activity_id,
                 title="Lesekvarter hver dag",
                 responsible_participant_id=uuid4(),
                 status=ActivityStatus.COMPLETED,
             ),
+            by=plan.coordinator_id,
         )
     assert plans.get_plan(plan.plan_id) == before
-    result = plans.update_activity(
+    result = plans.handle(
         plan.plan_id,
-        by=plan.coordinator_id,
-        activity_id=activity_id,
-        revise=lambda old: replace(
-            old, title="Lesekvarter hver dag", status=ActivityStatus.COMPLETED
+        ChangeActivity(
+            activity_id=activity_id, title="Lesekvarter hver dag", status=ActivityStatus.COMPLETED
         ),
+        by=plan.coordinator_id,
     )
     assert result.version == before.version + 2
     (done,) = plans.get_plan(plan.plan_id).activities

@@ -16,7 +16,24 @@ from eventsourcing.persistence import IntegrityError, Tracking
 from stafett.aggregates import policy
 from stafett.aggregates.errors import NotAParticipantError
 from stafett.aggregates.policy import Action, Need, Standing
-from stafett.aggregates.values import Access, PlanType, Rights, Role
+from stafett.aggregates.values import Access, PlanType, Rights
+from stafett.applications.commands import (
+    AddParticipant,
+    ChangeParticipant,
+    ClosePlan,
+    ConsentIn,
+    CreatePlan,
+    HandOverCoordinator,
+    PersonIn,
+    RecordArchive,
+    RemoveParticipant,
+    RenewConsent,
+    ReopenPlan,
+    ResetConsent,
+    RightsIn,
+    SendMessage,
+    WithdrawConsent,
+)
 from stafett.applications.plans import PlanApplication
 from stafett.persistence.recorders import to_micros
 from stafett.projections.plan_list import (
@@ -78,21 +95,27 @@ def make_group(
     relative = plans.register_person(person("Mor", "Nordmann"), by=None).person_id
     provider = plans.register_person(person("Per", "Helsesøster"), by=None).person_id
     created = plans.create_plan(
+        CreatePlan(
+            type=PlanType.INDIVIDUAL_PLAN,
+            short_name=short_name,
+            start_date=START,
+            owner=PersonIn.of(owner),
+            consent=ConsentIn.of(consent_for(START, days)),
+        ),
         by=coordinator,
-        plan_type=PlanType.INDIVIDUAL_PLAN,
-        short_name=short_name,
-        start_date=START,
-        owner=owner,
-        consent=consent_for(START, days),
     )
     plan_id = created.plan_id
-    rel = plans.add_participant(plan_id, by=coordinator, person=relative, role=Role.RELATIVE)
-    prov = plans.add_participant(
+    rel = plans.handle(
+        plan_id, AddParticipant(person=PersonIn.of(relative), role="relative"), by=coordinator
+    )
+    prov = plans.handle(
         plan_id,
+        AddParticipant(
+            person=PersonIn.of(provider),
+            role="provider",
+            rights=RightsIn.of(Rights(messages=Access.READ)),
+        ),
         by=coordinator,
-        person=provider,
-        role=Role.PROVIDER,
-        rights=Rights(messages=Access.READ),
     )
     assert rel.created_id is not None
     assert prov.created_id is not None
@@ -106,19 +129,17 @@ def test_every_column_follows_the_events(
     g = make_group(plans)
     created_at = clock.now
     clock.advance(timedelta(hours=1))
-    plans.send_message(
+    plans.handle(
         g.plan_id,
+        SendMessage(to=[g.provider_participant], subject="Hei", body="."),
         by=g.coordinator,
-        recipient_ids=(g.provider_participant,),
-        subject="Hei",
-        body=".",
     )
     message_at = clock.now
     clock.advance(timedelta(hours=1))
-    plans.record_archive(g.plan_id, by=g.coordinator, digest="sha256:x")
+    plans.handle(g.plan_id, RecordArchive(digest="sha256:x"), by=g.coordinator)
     archived_at = clock.now
     clock.advance(timedelta(hours=1))
-    plans.close_plan(g.plan_id, by=g.coordinator, ended_on=date(2026, 3, 3))
+    plans.handle(g.plan_id, ClosePlan(ended_on=date(2026, 3, 3)), by=g.coordinator)
     closed_at = clock.now
 
     assert project(plans, projection) == 6
@@ -205,14 +226,14 @@ def test_a_provider_loses_the_plan_when_consent_ends(
     projection = PlanListProjection(view)
     g = make_group(plans)
     if end_consent == "reset":
-        plans.reset_consent(g.plan_id, by=g.coordinator)
+        plans.handle(g.plan_id, ResetConsent(), by=g.coordinator)
     else:
-        plans.withdraw_consent(g.plan_id, by=g.owner)
+        plans.handle(g.plan_id, WithdrawConsent(), by=g.owner)
     project(plans, projection)
     assert listed(view, g.provider, START) == []
     for member in (g.owner, g.relative, g.coordinator):
         assert listed(view, member, START) == [g.plan_id]
-    plans.renew_consent(g.plan_id, by=g.coordinator, consent=consent_for(START))
+    plans.handle(g.plan_id, RenewConsent.of(consent_for(START)), by=g.coordinator)
     project(plans, projection)
     assert listed(view, g.provider, START) == [g.plan_id]
 
@@ -222,7 +243,9 @@ def test_a_removed_participant_no_longer_sees_the_plan(
 ) -> None:
     projection = PlanListProjection(view)
     g = make_group(plans)
-    plans.remove_participant(g.plan_id, by=g.coordinator, participant_id=g.relative_participant)
+    plans.handle(
+        g.plan_id, RemoveParticipant(participant_id=g.relative_participant), by=g.coordinator
+    )
     project(plans, projection)
     assert listed(view, g.relative, START) == []
     assert listed(view, g.owner, START) == [g.plan_id]
@@ -233,13 +256,13 @@ def test_closed_plans_are_listed_only_when_asked_for(
 ) -> None:
     projection = PlanListProjection(view)
     g = make_group(plans)
-    plans.close_plan(g.plan_id, by=g.coordinator, ended_on=START)
+    plans.handle(g.plan_id, ClosePlan(ended_on=START), by=g.coordinator)
     project(plans, projection)
     assert listed(view, g.owner, START) == []
     [row] = view.plans_for(g.coordinator, today=START, include_closed=True)
     assert row.id == g.plan_id
     assert row.can_manage is False
-    plans.reopen_plan(g.plan_id, by=g.coordinator)
+    plans.handle(g.plan_id, ReopenPlan(), by=g.coordinator)
     project(plans, projection)
     [row] = view.plans_for(g.coordinator, today=START)
     assert row.can_manage is True
@@ -277,16 +300,17 @@ def test_changes_and_messages_since_the_last_visit(
     assert (row.changed_since_last_visit, row.new_message) == (False, False)
 
     clock.advance()
-    plans.send_message(g.plan_id, by=g.coordinator, recipient_ids=None, subject="Hei", body=".")
+    plans.handle(g.plan_id, SendMessage(to="all", subject="Hei", body="."), by=g.coordinator)
     project(plans, projection)
     [row] = view.plans_for(g.provider, today=START)
     assert (row.changed_since_last_visit, row.new_message) == (True, True)
 
-    plans.change_rights(
+    plans.handle(
         g.plan_id,
+        ChangeParticipant(
+            participant_id=g.provider_participant, rights=RightsIn.of(Rights(messages=Access.NONE))
+        ),
         by=g.coordinator,
-        participant_id=g.provider_participant,
-        rights=Rights(messages=Access.NONE),
     )
     project(plans, projection)
     [row] = view.plans_for(g.provider, today=START)
@@ -296,7 +320,9 @@ def test_changes_and_messages_since_the_last_visit(
 def test_handing_over_moves_management(plans: PlanApplication, view: PlanListView) -> None:
     projection = PlanListProjection(view)
     g = make_group(plans)
-    plans.hand_over_coordinator(g.plan_id, by=g.coordinator, participant_id=g.provider_participant)
+    plans.handle(
+        g.plan_id, HandOverCoordinator(participant_id=g.provider_participant), by=g.coordinator
+    )
     project(plans, projection)
     [row] = view.plans_for(g.provider, today=START)
     assert row.can_manage is True
@@ -313,10 +339,10 @@ def test_reports(plans: PlanApplication, view: PlanListView, clock: ManualClock)
     projection = PlanListProjection(view)
     soon = make_group(plans, short_name="Snart", days=20)
     later = make_group(plans, short_name="Senere", days=200)
-    plans.close_plan(later.plan_id, by=later.coordinator, ended_on=START)
+    plans.handle(later.plan_id, ClosePlan(ended_on=START), by=later.coordinator)
     clock.advance(timedelta(days=100))
-    plans.reopen_plan(later.plan_id, by=later.coordinator)
-    plans.record_archive(later.plan_id, by=later.coordinator, digest="sha256:x")
+    plans.handle(later.plan_id, ReopenPlan(), by=later.coordinator)
+    plans.handle(later.plan_id, RecordArchive(digest="sha256:x"), by=later.coordinator)
     project(plans, projection)
 
     assert view.report_counts() == [PlanCount("IP", "open", 2)]
@@ -356,7 +382,7 @@ def test_the_list_follows_the_policy_table(
     plan's own read and `decide` all follow it on the next call."""
     projection = PlanListProjection(view)
     g = make_group(plans, days=30)
-    plans.send_message(g.plan_id, by=g.coordinator, recipient_ids=None, subject="Hei", body=".")
+    plans.handle(g.plan_id, SendMessage(to="all", subject="Hei", body="."), by=g.coordinator)
     project(plans, projection)
     lapsed = START + timedelta(days=31)
     everyone = (g.owner, g.relative, g.coordinator, g.provider)

@@ -18,6 +18,16 @@ from structlog.testing import capture_logs
 from stafett.__main__ import main
 from stafett.aggregates.plan import Plan
 from stafett.aggregates.values import PlanType
+from stafett.applications.commands import (
+    ClosePlan,
+    HandOverCoordinator,
+    RecordArchive,
+    RemoveParticipant,
+    RenewConsent,
+    ResetConsent,
+    SendMessage,
+    SetGoal,
+)
 from stafett.applications.plans import PlanApplication
 from stafett.bootstrap import (
     AnotherRunnerError,
@@ -55,21 +65,25 @@ def varied_history(plans: PlanApplication, clock: ManualClock) -> None:
     second = make_group(plans, short_name="Andre", days=40)
     third = make_group(plans, short_name="Tredje")
     clock.advance(timedelta(hours=2))
-    plans.remove_participant(
-        first.plan_id, by=first.coordinator, participant_id=first.relative_participant
+    plans.handle(
+        first.plan_id,
+        RemoveParticipant(participant_id=first.relative_participant),
+        by=first.coordinator,
     )
-    plans.send_message(
-        first.plan_id, by=first.coordinator, recipient_ids=None, subject="Møte", body="Tirsdag"
+    plans.handle(
+        first.plan_id, SendMessage(to="all", subject="Møte", body="Tirsdag"), by=first.coordinator
     )
-    plans.set_goal(first.plan_id, by=first.coordinator, title="Lese")
-    plans.reset_consent(second.plan_id, by=second.coordinator)
+    plans.handle(first.plan_id, SetGoal(title="Lese"), by=first.coordinator)
+    plans.handle(second.plan_id, ResetConsent(), by=second.coordinator)
     clock.advance(timedelta(days=1))
-    plans.renew_consent(second.plan_id, by=second.coordinator, consent=consent_for(START, 300))
-    plans.hand_over_coordinator(
-        second.plan_id, by=second.coordinator, participant_id=second.provider_participant
+    plans.handle(second.plan_id, RenewConsent.of(consent_for(START, 300)), by=second.coordinator)
+    plans.handle(
+        second.plan_id,
+        HandOverCoordinator(participant_id=second.provider_participant),
+        by=second.coordinator,
     )
-    plans.close_plan(third.plan_id, by=third.coordinator, ended_on=date(2026, 3, 3))
-    plans.record_archive(third.plan_id, by=third.coordinator, digest="sha256:abc")
+    plans.handle(third.plan_id, ClosePlan(ended_on=date(2026, 3, 3)), by=third.coordinator)
+    plans.handle(third.plan_id, RecordArchive(digest="sha256:abc"), by=third.coordinator)
 
 
 class CrashingProjection(PlanListProjection):

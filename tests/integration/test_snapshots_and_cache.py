@@ -17,6 +17,15 @@ from eventsourcing.application import LRUCache, Repository
 
 from stafett.aggregates.plan import Plan
 from stafett.aggregates.values import CommentTarget
+from stafett.applications.commands import (
+    AddCalendarEntry,
+    ClosePlan,
+    CommentOn,
+    PostComment,
+    ReopenPlan,
+    SendMessage,
+    SetGoal,
+)
 from stafett.applications.plans import SNAPSHOT_INTERVAL, PlanApplication
 from stafett.settings import Settings
 from tests.conftest import ManualClock
@@ -44,32 +53,35 @@ def write_plan(plans: PlanApplication, clock: ManualClock, events: int) -> NewPl
     plan = new_plan(plans)
     kari = plan.coordinator_id
     add_provider(plans, plan, "Per", "Lærer")
-    goal_id = plans.set_goal(plan.plan_id, by=kari, title="Lese").created_id
+    goal_id = plans.handle(plan.plan_id, SetGoal(title="Lese"), by=kari).created_id
     assert goal_id is not None
     version = 3
     while version < events:
         clock.advance(timedelta(minutes=7))
         kind = version % 5
         if kind in (0, 2):
-            result = plans.post_comment(
+            result = plans.handle(
                 plan.plan_id,
+                PostComment(
+                    on=CommentOn(kind=CommentTarget.GOAL, id=goal_id),
+                    text=f"Kommentar {version} – «æøå»",
+                ),
                 by=kari,
-                on_kind=CommentTarget.GOAL,
-                on_id=goal_id,
-                text=f"Kommentar {version} – «æøå»",
             )
         elif kind in (1, 3):
-            result = plans.send_message(
-                plan.plan_id, by=kari, recipient_ids=None, subject="Møte", body=f"Melding {version}"
+            result = plans.handle(
+                plan.plan_id,
+                SendMessage(to="all", subject="Møte", body=f"Melding {version}"),
+                by=kari,
             )
         else:
             starts = (clock() + timedelta(days=3)).astimezone(OSLO_WINTER)
-            result = plans.add_calendar_entry(
+            result = plans.handle(
                 plan.plan_id,
+                AddCalendarEntry(
+                    title=f"Møte {version}", starts_at=starts, ends_at=starts + timedelta(hours=1)
+                ),
                 by=kari,
-                title=f"Møte {version}",
-                starts_at=starts,
-                ends_at=starts + timedelta(hours=1),
             )
         version = result.version
     return plan
@@ -128,11 +140,13 @@ def test_commands_on_a_plan_from_a_snapshot_leave_its_logs_encoded(
     try:
         for n in range(20):  # across the snapshot at 200
             clock.advance()
-            restarted.post_comment(
-                plan.plan_id, by=kari, on_kind=CommentTarget.GOAL, on_id=goal_id, text=f"Ny {n}"
+            restarted.handle(
+                plan.plan_id,
+                PostComment(on=CommentOn(kind=CommentTarget.GOAL, id=goal_id), text=f"Ny {n}"),
+                by=kari,
             )
-            restarted.send_message(
-                plan.plan_id, by=kari, recipient_ids=None, subject="Hei", body=f"Ny {n}"
+            restarted.handle(
+                plan.plan_id, SendMessage(to="all", subject="Hei", body=f"Ny {n}"), by=kari
             )
         assert snapshot_versions(restarted, plan.plan_id) == [100, 200]
         assert restarted.repository.cache is not None
@@ -158,14 +172,16 @@ def test_a_command_on_a_stale_cached_plan_sees_the_other_instances_writes(
     other = PlanApplication(Settings(database_url=database_url).event_store_env(), clock=clock)
     try:
         assert other.get_plan(plan.plan_id).version == 1  # cached there at version 1
-        goal = plans.set_goal(plan.plan_id, by=kari, title="Lese")
-        plans.close_plan(plan.plan_id, by=kari, ended_on=clock().date())
-        plans.reopen_plan(plan.plan_id, by=kari)
+        goal = plans.handle(plan.plan_id, SetGoal(title="Lese"), by=kari)
+        plans.handle(plan.plan_id, ClosePlan(ended_on=clock().date()), by=kari)
+        plans.handle(plan.plan_id, ReopenPlan(), by=kari)
         assert goal.created_id is not None
 
         # Needs the goal the other instance has not seen yet: decided again, fresh.
-        commented = other.post_comment(
-            plan.plan_id, by=kari, on_kind=CommentTarget.GOAL, on_id=goal.created_id, text="Bra"
+        commented = other.handle(
+            plan.plan_id,
+            PostComment(on=CommentOn(kind=CommentTarget.GOAL, id=goal.created_id), text="Bra"),
+            by=kari,
         )
         assert commented.version == 5
         assert [c.text for c in plans.get_plan(plan.plan_id).comments] == ["Bra"]

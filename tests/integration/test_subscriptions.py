@@ -20,6 +20,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder
 from psycopg.sql import SQL, Identifier
 
 from stafett.aggregates.values import PlanType
+from stafett.applications.commands import ConsentIn, CreatePlan, PersonIn
 from stafett.applications.plans import PlanApplication
 from stafett.persistence.recorders import (
     PollingPostgresSubscription,
@@ -56,12 +57,14 @@ def reader(subscription: Subscription[object]) -> Iterator["queue.Queue[Notifica
 def create_plan(app: PlanApplication) -> int:
     coordinator = app.register_person(person("Kari", "Koordinator"), by=None).person_id
     result = app.create_plan(
+        CreatePlan(
+            type=PlanType.INDIVIDUAL_PLAN,
+            short_name="Plan",
+            start_date=date(2026, 3, 1),
+            owner=PersonIn.of(person("Ola", "Barn")),
+            consent=ConsentIn.of(consent_for(date(2026, 3, 1))),
+        ),
         by=coordinator,
-        plan_type=PlanType.INDIVIDUAL_PLAN,
-        short_name="Plan",
-        start_date=date(2026, 3, 1),
-        owner=person("Ola", "Barn"),
-        consent=consent_for(date(2026, 3, 1)),
     )
     assert result.notification_id is not None
     return result.notification_id

@@ -18,6 +18,26 @@ from stafett.aggregates.values import (
     Role,
     local_date,
 )
+from stafett.applications.commands import (
+    AddActivity,
+    AddCalendarEntry,
+    AddParticipant,
+    ChangeActivity,
+    ChangeParticipant,
+    ClosePlan,
+    CommentOn,
+    CompleteActivity,
+    EvaluateGoal,
+    HandOverCoordinator,
+    PersonIn,
+    PostComment,
+    RecordMinutes,
+    RenewConsent,
+    ReviseGoal,
+    RightsIn,
+    SendMessage,
+    SetGoal,
+)
 from stafett.applications.plans import SNAPSHOT_INTERVAL, PlanApplication
 from stafett.applications.results import CommandResult, PlanNotFoundError, PlanView
 from stafett.settings import Settings
@@ -74,65 +94,83 @@ def build_long_plan(plans: PlanApplication, clock: ManualClock) -> History:
         today = local_date(clock())
         kind = n % 12
         if kind == 0 or not goals:
-            result = plans.set_goal(pid, by=kari, title=f"Mål {n}", due_on=today)
+            result = plans.handle(pid, SetGoal(title=f"Mål {n}", due_on=today), by=kari)
             assert result.created_id is not None
             goals.append(result.created_id)
             return result
         if kind == 1:
-            return plans.revise_goal(pid, by=per, goal_id=goals[-1], title=f"Mål {n} (revidert)")
+            return plans.handle(
+                pid,
+                ReviseGoal(
+                    goal_id=goals[-1], title=f"Mål {n} (revidert)", description="", due_on=None
+                ),
+                by=per,
+            )
         if kind == 2:
-            return plans.evaluate_goal(
-                pid, by=kari, goal_id=goals[-1], status=GoalStatus.PARTLY_ACHIEVED, text=f"{n}"
+            return plans.handle(
+                pid,
+                EvaluateGoal(goal_id=goals[-1], status=GoalStatus.PARTLY_ACHIEVED, text=f"{n}"),
+                by=kari,
             )
         if kind == 3 or not activities:
-            result = plans.add_activity(
-                pid, by=kari, title=f"Tiltak {n}", responsible_participant_id=per_part
+            result = plans.handle(
+                pid, AddActivity(title=f"Tiltak {n}", responsible_participant_id=per_part), by=kari
             )
             assert result.created_id is not None
             activities.append(result.created_id)
             return result
         if kind == 4:
-            return plans.change_activity(
+            return plans.handle(
                 pid,
+                ChangeActivity(
+                    activity_id=activities[-1],
+                    title=f"Tiltak {n}",
+                    responsible_participant_id=per_part,
+                    goal_id=goals[-1],
+                    status=ActivityStatus.IN_PROGRESS,
+                    description="",
+                    due_on=None,
+                ),
                 by=kari,
-                activity_id=activities[-1],
-                title=f"Tiltak {n}",
-                responsible_participant_id=per_part,
-                goal_id=goals[-1],
-                status=ActivityStatus.IN_PROGRESS,
             )
         if kind == 5 or not minutes:
-            result = plans.record_minutes(
-                pid, by=per, met_on=today, attendee_ids=(per_part,), notes=f"Referat {n}"
+            result = plans.handle(
+                pid,
+                RecordMinutes(met_on=today, attendee_ids=[per_part], notes=f"Referat {n}"),
+                by=per,
             )
             assert result.created_id is not None
             minutes.append(result.created_id)
             return result
         if kind == 6:
-            return plans.post_comment(
-                pid, by=per, on_kind=CommentTarget.MINUTES, on_id=minutes[-1], text=f"{n}"
+            return plans.handle(
+                pid,
+                PostComment(on=CommentOn(kind=CommentTarget.MINUTES, id=minutes[-1]), text=f"{n}"),
+                by=per,
             )
         if kind == 7:
-            return plans.send_message(
-                pid, by=kari, recipient_ids=(per_part,), subject=f"Melding {n}", body="Hei"
+            return plans.handle(
+                pid, SendMessage(to=[per_part], subject=f"Melding {n}", body="Hei"), by=kari
             )
         if kind == 8:
             starts = clock.now.astimezone(OSLO) + timedelta(days=2)
-            return plans.add_calendar_entry(
+            return plans.handle(
                 pid,
+                AddCalendarEntry(
+                    title=f"Møte {n}", starts_at=starts, ends_at=starts + timedelta(hours=1)
+                ),
                 by=kari,
-                title=f"Møte {n}",
-                starts_at=starts,
-                ends_at=starts + timedelta(hours=1),
             )
         if kind == 9:
-            return plans.change_rights(
-                pid, by=kari, participant_id=per_part, rights=rights[n // 12 % 2]
+            return plans.handle(
+                pid,
+                ChangeParticipant(participant_id=per_part, rights=RightsIn.of(rights[n // 12 % 2])),
+                by=kari,
             )
         if kind == 10:
-            return plans.complete_activity(pid, by=kari, activity_id=activities[-1])
-        return plans.change_participant(
-            pid, by=kari, participant_id=per_part, responsibility=f"Ansvar {n}"
+            return plans.handle(pid, CompleteActivity(activity_id=activities[-1]), by=kari)
+        return plans.handle(
+            pid, ChangeParticipant(participant_id=per_part, responsibility=f"Ansvar {n}"), by=kari
         )
 
     n = 0
@@ -195,7 +233,7 @@ def test_the_latest_plan_loaded_without_a_cache_equals_the_plan_its_writer_sees(
 
 def test_a_version_beyond_the_head_is_refused(plans: PlanApplication) -> None:
     plan = new_plan(plans)
-    plans.set_goal(plan.plan_id, by=plan.coordinator_id, title="Mål")
+    plans.handle(plan.plan_id, SetGoal(title="Mål"), by=plan.coordinator_id)
 
     with pytest.raises(ValidationError) as refused:
         plans.plan_as_of(plan.plan_id, version=3)
@@ -235,8 +273,8 @@ def hourly(plans: PlanApplication, clock: ManualClock) -> History:
     """A plan created at 09:00 that gains a goal at 10:00 and one at 11:00 (UTC)."""
     plan = new_plan(plans)
     commands: list[Callable[[], object]] = [
-        lambda: plans.set_goal(plan.plan_id, by=plan.coordinator_id, title="Lese"),
-        lambda: plans.set_goal(plan.plan_id, by=plan.coordinator_id, title="Svømme"),
+        lambda: plans.handle(plan.plan_id, SetGoal(title="Lese"), by=plan.coordinator_id),
+        lambda: plans.handle(plan.plan_id, SetGoal(title="Svømme"), by=plan.coordinator_id),
     ]
     return record_history(plans, clock, plan, commands, step=timedelta(hours=1))
 
@@ -314,20 +352,22 @@ def busy(plans: PlanApplication, clock: ManualClock) -> History:
     added: list[UUID] = []
 
     def add_per() -> CommandResult:
-        result = plans.add_participant(pid, by=kari, person=per, role=Role.PROVIDER)
+        result = plans.handle(
+            pid, AddParticipant(person=PersonIn.of(per), role="provider"), by=kari
+        )
         assert result.created_id is not None
         added.append(result.created_id)
         return result
 
     commands: list[Callable[[], object]] = [
         add_per,
-        lambda: plans.set_goal(pid, by=per, title="Lese hver dag"),
-        lambda: plans.record_minutes(
-            pid, by=kari, met_on=today, attendee_ids=(added[0],), notes="Oppstart"
+        lambda: plans.handle(pid, SetGoal(title="Lese hver dag"), by=per),
+        lambda: plans.handle(
+            pid, RecordMinutes(met_on=today, attendee_ids=[added[0]], notes="Oppstart"), by=kari
         ),
-        lambda: plans.renew_consent(pid, by=kari, consent=consent_for(today, days=300)),
-        lambda: plans.hand_over_coordinator(pid, by=kari, participant_id=added[0]),
-        lambda: plans.close_plan(pid, by=per, ended_on=today, reason="Ferdig"),
+        lambda: plans.handle(pid, RenewConsent.of(consent_for(today, days=300)), by=kari),
+        lambda: plans.handle(pid, HandOverCoordinator(participant_id=added[0]), by=kari),
+        lambda: plans.handle(pid, ClosePlan(ended_on=today, reason="Ferdig"), by=per),
     ]
     return record_history(plans, clock, plan, commands)
 

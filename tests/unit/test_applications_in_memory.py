@@ -70,12 +70,13 @@ def test_the_in_memory_store_is_the_librarys_and_keeps_a_time_index(
 ) -> None:
     from eventsourcing.popo import POPOApplicationRecorder
 
+    from stafett.applications.commands import SetGoal
     from tests.integration.support import new_plan
 
     assert isinstance(plans.recorder, POPOApplicationRecorder)
     made = new_plan(plans)
     first = clock()
     clock.advance()
-    plans.set_goal(made.plan_id, by=made.coordinator_id, title="Mål")
+    plans.handle(made.plan_id, SetGoal(title="Mål"), by=made.coordinator_id)
     assert plans.plan_as_of(made.plan_id, at=first).version == 1
     assert plans.plan_as_of(made.plan_id, at=clock()).version == 2

@@ -551,13 +551,13 @@ class Plan(Aggregate):
             raise NotFoundError(f"{field_name}: no such participant in this plan")
         return participant
 
-    def _goal(self, goal_id: UUID) -> Goal:
+    def goal(self, goal_id: UUID) -> Goal:
         goal = self.state.goals.get(goal_id)
         if goal is None:
             raise NotFoundError("no such goal in this plan")
         return goal
 
-    def _activity(self, activity_id: UUID) -> Activity:
+    def activity(self, activity_id: UUID) -> Activity:
         activity = self.state.activities.get(activity_id)
         if activity is None:
             raise NotFoundError("no such activity in this plan")
@@ -617,6 +617,23 @@ class Plan(Aggregate):
         if target.rights == rights:
             return
         self._trigger(self.RightsChanged, at, actor, participant_id=participant_id, rights=rights)
+
+    def update_participant(
+        self,
+        *,
+        by: UUID,
+        at: datetime,
+        participant_id: UUID,
+        responsibility: str | None = None,
+        rights: Rights | None = None,
+    ) -> None:
+        """New rights and/or responsibility (None keeps it), in one save or not at all."""
+        if rights is not None:
+            self.change_rights(by=by, at=at, participant_id=participant_id, rights=rights)
+        if responsibility is not None:
+            self.change_participant(
+                by=by, at=at, participant_id=participant_id, responsibility=responsibility
+            )
 
     def remove_participant(self, *, by: UUID, at: datetime, participant_id: UUID) -> None:
         actor = self._managing(by)
@@ -702,7 +719,7 @@ class Plan(Aggregate):
         due_on: date | None,
     ) -> None:
         actor = self._writer(by, Section.GOALS, at)
-        self._goal(goal_id)
+        self.goal(goal_id)
         self._trigger(
             self.GoalRevised,
             at,
@@ -717,7 +734,7 @@ class Plan(Aggregate):
         self, *, by: UUID, at: datetime, goal_id: UUID, status: GoalStatus, text: str
     ) -> None:
         actor = self._writer(by, Section.GOALS, at)
-        self._goal(goal_id)
+        self.goal(goal_id)
         evaluation = Evaluation(
             evaluated_on=local_date(at),
             status=status,
@@ -739,15 +756,34 @@ class Plan(Aggregate):
 
     def change_activity(self, *, by: UUID, at: datetime, activity: Activity) -> None:
         actor = self._writer(by, Section.ACTIVITIES, at)
-        old = self._activity(activity.activity_id)
+        old = self.activity(activity.activity_id)
         checked = self._checked_activity(activity)
         if checked.status is ActivityStatus.COMPLETED and old.status is not checked.status:
             raise ValidationError("status", "complete an activity with its own command")
         self._trigger(self.ActivityChanged, at, actor, activity=checked)
 
+    def revise_activity(self, *, by: UUID, at: datetime, activity: Activity) -> None:
+        """The activity as it should now be, from its fields: changed, completed, or both.
+
+        A status that becomes completed completes it (dated today), with any other
+        field changed first, in one save; an unchanged activity triggers nothing.
+        """
+        old = self.activity(activity.activity_id)
+        done = ActivityStatus.COMPLETED
+        if activity.status is done and old.status is not done:
+            fields = replace(activity, status=old.status, completed_on=old.completed_on)
+            if fields != old:
+                self.change_activity(by=by, at=at, activity=fields)
+            self.complete_activity(by=by, at=at, activity_id=activity.activity_id)
+            return
+        same_status = activity.status is old.status
+        candidate = replace(activity, completed_on=old.completed_on if same_status else None)
+        if candidate != old:
+            self.change_activity(by=by, at=at, activity=candidate)
+
     def complete_activity(self, *, by: UUID, at: datetime, activity_id: UUID) -> None:
         actor = self._writer(by, Section.ACTIVITIES, at)
-        if self._activity(activity_id).status is ActivityStatus.COMPLETED:
+        if self.activity(activity_id).status is ActivityStatus.COMPLETED:
             raise DuplicateError("the activity is already completed")
         self._trigger(
             self.ActivityCompleted,

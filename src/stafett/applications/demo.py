@@ -13,10 +13,22 @@ from stafett.aggregates.values import (
     GoalStatus,
     PlanType,
     Rights,
-    Role,
     local_date,
 )
 from stafett.applications.accounts import AccountService, OtpChannel
+from stafett.applications.commands import (
+    AddActivity,
+    AddParticipant,
+    CommentOn,
+    ConsentIn,
+    CreatePlan,
+    EvaluateGoal,
+    PersonIn,
+    PostComment,
+    RecordMinutes,
+    RightsIn,
+    SetGoal,
+)
 from stafett.applications.plans import PlanApplication
 
 
@@ -84,67 +96,89 @@ def ensure_demo(plans: PlanApplication, accounts: AccountService) -> Demo:
         hide_mobile=True,
     )
     created = plans.create_plan(
+        CreatePlan(
+            type=PlanType.RELAY_LOG,
+            short_name="Ola – trivsel og lesing",
+            start_date=today,
+            owner=PersonIn.of(
+                PersonDetails(
+                    first_name="Ola",
+                    last_name="Nordmann",
+                    birth_date=today.replace(year=today.year - 10),
+                )
+            ),
+            consent=ConsentIn.of(
+                Consent(
+                    given_by="Anne Nordmann (mor)",
+                    given_on=today,
+                    expires_on=today + timedelta(days=210),
+                    scope="Full deling i plangruppen",
+                )
+            ),
+        ),
         by=kari,
-        plan_type=PlanType.RELAY_LOG,
-        short_name="Ola – trivsel og lesing",
-        start_date=today,
-        owner=PersonDetails(
-            first_name="Ola", last_name="Nordmann", birth_date=today.replace(year=today.year - 10)
-        ),
-        consent=Consent(
-            given_by="Anne Nordmann (mor)",
-            given_on=today,
-            expires_on=today + timedelta(days=210),
-            scope="Full deling i plangruppen",
-        ),
     )
     plan_id = created.plan_id
-    mother = plans.add_participant(
-        plan_id, by=kari, person=anne, role=Role.RELATIVE, responsibility="Mor"
-    ).created_id
-    teacher = plans.add_participant(
-        plan_id, by=kari, person=per, role=Role.PROVIDER, responsibility="Leseopplæring"
-    ).created_id
-    plans.add_participant(
+    mother = plans.handle(
         plan_id,
+        AddParticipant(person=PersonIn.of(anne), role="relative", responsibility="Mor"),
         by=kari,
-        person=helga,
-        role=Role.PROVIDER,
-        responsibility="Helsesamtaler",
-        rights=Rights(minutes=Access.READ, goals=Access.READ),
+    ).created_id
+    teacher = plans.handle(
+        plan_id,
+        AddParticipant(person=PersonIn.of(per), role="provider", responsibility="Leseopplæring"),
+        by=kari,
+    ).created_id
+    plans.handle(
+        plan_id,
+        AddParticipant(
+            person=PersonIn.of(helga),
+            role="provider",
+            responsibility="Helsesamtaler",
+            rights=RightsIn.of(Rights(minutes=Access.READ, goals=Access.READ)),
+        ),
+        by=kari,
     )
     assert mother is not None
     assert teacher is not None
-    goal = plans.set_goal(
+    goal = plans.handle(
         plan_id,
+        SetGoal(
+            title="Ola leser med glede",
+            description="Ola leser 15 minutter hver dag, hjemme og på skolen.",
+            due_on=today + timedelta(days=120),
+        ),
         by=kari,
-        title="Ola leser med glede",
-        description="Ola leser 15 minutter hver dag, hjemme og på skolen.",
-        due_on=today + timedelta(days=120),
     ).created_id
     assert goal is not None
-    plans.add_activity(
+    plans.handle(
         plan_id,
+        AddActivity(
+            title="Lesekvarter hver morgen",
+            responsible_participant_id=teacher,
+            goal_id=goal,
+            due_on=today + timedelta(days=60),
+        ),
         by=per,
-        title="Lesekvarter hver morgen",
-        responsible_participant_id=teacher,
-        goal_id=goal,
-        due_on=today + timedelta(days=60),
     )
-    plans.record_minutes(
+    plans.handle(
         plan_id,
+        RecordMinutes(
+            met_on=today,
+            attendee_ids=[mother, teacher],
+            notes="Oppstartsmøte. Vi ble enige om felles mål og hvem som gjør hva.",
+            decisions="Per følger opp lesekvarter. Neste møte om seks uker.",
+        ),
         by=kari,
-        met_on=today,
-        attendee_ids=(mother, teacher),
-        notes="Oppstartsmøte. Vi ble enige om felles mål og hvem som gjør hva.",
-        decisions="Per følger opp lesekvarter. Neste møte om seks uker.",
     )
-    plans.post_comment(
+    plans.handle(
         plan_id,
+        PostComment(
+            on=CommentOn(kind=CommentTarget.GOAL, id=goal), text="Vi leser sammen hver kveld også."
+        ),
         by=anne,
-        on_kind=CommentTarget.GOAL,
-        on_id=goal,
-        text="Vi leser sammen hver kveld også.",
     )
-    plans.evaluate_goal(plan_id, by=kari, goal_id=goal, status=GoalStatus.ACTIVE, text="God start.")
+    plans.handle(
+        plan_id, EvaluateGoal(goal_id=goal, status=GoalStatus.ACTIVE, text="God start."), by=kari
+    )
     return Demo(plan_id, kari, created=True, credentials=tuple(credentials))

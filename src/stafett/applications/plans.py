@@ -21,11 +21,11 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar, cast
 from uuid import UUID, uuid4
 
+import msgspec
 import structlog
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import DomainEventProtocol, MutableOrImmutableAggregate
@@ -41,7 +41,6 @@ from eventsourcing.sqlite import SQLiteDatastore
 
 from stafett.aggregates.errors import (
     NotAParticipantError,
-    NotFoundError,
     NotPermittedError,
     ValidationError,
 )
@@ -49,21 +48,11 @@ from stafett.aggregates.person import Person, PersonDetails
 from stafett.aggregates.plan import Plan
 from stafett.aggregates.policy import Action, Standing, decide
 from stafett.aggregates.values import (
-    Activity,
-    ActivityStatus,
-    CalendarEntry,
-    CommentTarget,
-    Consent,
-    Goal,
-    GoalStatus,
-    Minutes,
     Participant,
     PlanStatus,
-    PlanType,
-    Rights,
-    Role,
     local_date,
 )
+from stafett.applications.commands import AddParticipant, CreatePlan, PersonIn, PlanCommand
 from stafett.applications.permitted import EncodedParts, PlanOut, permitted_view
 from stafett.applications.results import (
     CommandResult,
@@ -339,17 +328,61 @@ class PlanApplication(Application[UUID]):
 
     # ----------------------------------------------------------------- plans
 
-    def create_plan(
+    def handle(
         self,
+        plan_id: UUID,
+        command: PlanCommand,
         *,
         by: UUID,
-        plan_type: PlanType,
-        short_name: str,
-        start_date: date,
-        owner: UUID | PersonDetails,
-        consent: Consent,
-        end_date: date | None = None,
+        expected_version: int | None = None,
     ) -> CommandResult:
+        """Give `command` to the plan as `by`: load, decide, save, retry a lost race.
+
+        `expected_version` (else the command's own) is the version the caller saw;
+        a command that adds an item answers its new id as `created_id`.
+        """
+        command.check()
+        if expected_version is None:
+            expected_version = command.expected_version
+        new_id = uuid4()
+        if isinstance(command, AddParticipant):
+            return self._add_participant(plan_id, command, by, expected_version, new_id)
+        return self._command(
+            plan_id,
+            by,
+            expected_version,
+            lambda plan, at: command.run(plan, by, at, new_id),
+            new_id if command.creates else None,
+        )
+
+    def _add_participant(
+        self,
+        plan_id: UUID,
+        command: AddParticipant,
+        by: UUID,
+        expected_version: int | None,
+        participant_id: UUID,
+    ) -> CommandResult:
+        """The person is resolved to an id first, registered if new (and erased again
+        if the command then fails)."""
+        # Membership first: nobody learns whether a person id exists, and nothing is
+        # registered in the directory, unless they may manage this plan's group.
+        self.authorize(plan_id, by=by, action=Action.MANAGE)
+
+        def add(person_id: UUID) -> CommandResult:
+            resolved = msgspec.structs.replace(command, person=PersonIn(person_id=person_id))
+            return self._command(
+                plan_id,
+                by,
+                expected_version,
+                lambda plan, at: resolved.run(plan, by, at, participant_id),
+                participant_id,
+            )
+
+        return self._with_new_person(command.person.ref(), by, "person", add)
+
+    def create_plan(self, command: CreatePlan, *, by: UUID) -> CommandResult:
+        """A new plan, with `by` as its coordinator; the owner may be registered first."""
         self.get_person(by)
 
         def create(owner_id: UUID) -> CommandResult:
@@ -358,492 +391,19 @@ class PlanApplication(Application[UUID]):
                 at=self.clock(),
                 creator_person_id=by,
                 creator_participant_id=uuid4(),
-                plan_type=plan_type,
-                short_name=short_name,
+                plan_type=command.type,
+                short_name=command.short_name,
                 owner_person_id=owner_id,
                 owner_participant_id=uuid4(),
-                start_date=start_date,
-                end_date=end_date,
-                consent=consent,
+                start_date=command.start_date,
+                end_date=command.end_date,
+                consent=command.consent.value(),
             )
             recordings = self.save(plan)
             self._remember(plan)
             return CommandResult(plan.id, plan.version, recordings[-1].notification.id)
 
-        return self._with_new_person(owner, by, "owner", create)
-
-    def add_participant(
-        self,
-        plan_id: UUID,
-        *,
-        by: UUID,
-        person: UUID | PersonDetails,
-        role: Role,
-        responsibility: str = "",
-        rights: Rights | None = None,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        participant_id = uuid4()
-        # Membership first: nobody learns whether a person id exists, and nothing is
-        # registered in the directory, unless they may manage this plan's group.
-        self.authorize(plan_id, by=by, action=Action.MANAGE)
-
-        def add(person_id: UUID) -> CommandResult:
-            return self._command(
-                plan_id,
-                by,
-                expected_version,
-                lambda plan, at: plan.add_participant(
-                    by=by,
-                    at=at,
-                    participant_id=participant_id,
-                    person_id=person_id,
-                    role=role,
-                    responsibility=responsibility,
-                    rights=rights or Rights(),
-                ),
-                participant_id,
-            )
-
-        return self._with_new_person(person, by, "person", add)
-
-    def change_participant(
-        self,
-        plan_id: UUID,
-        *,
-        by: UUID,
-        participant_id: UUID,
-        responsibility: str,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._command(
-            plan_id,
-            by,
-            expected_version,
-            lambda plan, at: plan.change_participant(
-                by=by, at=at, participant_id=participant_id, responsibility=responsibility
-            ),
-        )
-
-    def change_rights(
-        self,
-        plan_id: UUID,
-        *,
-        by: UUID,
-        participant_id: UUID,
-        rights: Rights,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._command(
-            plan_id,
-            by,
-            expected_version,
-            lambda plan, at: plan.change_rights(
-                by=by, at=at, participant_id=participant_id, rights=rights
-            ),
-        )
-
-    def update_participant(
-        self,
-        plan_id: UUID,
-        *,
-        by: UUID,
-        participant_id: UUID,
-        responsibility: str | None = None,
-        rights: Rights | None = None,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        """New rights and/or responsibility, saved together or not at all."""
-        if responsibility is None and rights is None:
-            raise ValidationError("body", "give responsibility, rights or both")
-
-        def update(plan: Plan, at: datetime) -> None:
-            if rights is not None:
-                plan.change_rights(by=by, at=at, participant_id=participant_id, rights=rights)
-            if responsibility is not None:
-                plan.change_participant(
-                    by=by, at=at, participant_id=participant_id, responsibility=responsibility
-                )
-
-        return self._command(plan_id, by, expected_version, update)
-
-    def remove_participant(
-        self, plan_id: UUID, *, by: UUID, participant_id: UUID, expected_version: int | None = None
-    ) -> CommandResult:
-        return self._command(
-            plan_id,
-            by,
-            expected_version,
-            lambda plan, at: plan.remove_participant(by=by, at=at, participant_id=participant_id),
-        )
-
-    def hand_over_coordinator(
-        self, plan_id: UUID, *, by: UUID, participant_id: UUID, expected_version: int | None = None
-    ) -> CommandResult:
-        return self._command(
-            plan_id,
-            by,
-            expected_version,
-            lambda plan, at: plan.hand_over_coordinator(
-                by=by, at=at, participant_id=participant_id
-            ),
-        )
-
-    def renew_consent(
-        self, plan_id: UUID, *, by: UUID, consent: Consent, expected_version: int | None = None
-    ) -> CommandResult:
-        return self._command(
-            plan_id,
-            by,
-            expected_version,
-            lambda plan, at: plan.renew_consent(by=by, at=at, consent=consent),
-        )
-
-    def change_consent_scope(
-        self, plan_id: UUID, *, by: UUID, scope: str, expected_version: int | None = None
-    ) -> CommandResult:
-        return self._command(
-            plan_id,
-            by,
-            expected_version,
-            lambda plan, at: plan.change_consent_scope(by=by, at=at, scope=scope),
-        )
-
-    def reset_consent(
-        self, plan_id: UUID, *, by: UUID, expected_version: int | None = None
-    ) -> CommandResult:
-        return self._command(
-            plan_id, by, expected_version, lambda plan, at: plan.reset_consent(by=by, at=at)
-        )
-
-    def withdraw_consent(
-        self, plan_id: UUID, *, by: UUID, expected_version: int | None = None
-    ) -> CommandResult:
-        return self._command(
-            plan_id, by, expected_version, lambda plan, at: plan.withdraw_consent(by=by, at=at)
-        )
-
-    def set_goal(
-        self,
-        plan_id: UUID,
-        *,
-        by: UUID,
-        title: str,
-        description: str = "",
-        due_on: date | None = None,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        goal_id = uuid4()
-        return self._command(
-            plan_id,
-            by,
-            expected_version,
-            lambda plan, at: plan.set_goal(
-                by=by, at=at, goal_id=goal_id, title=title, description=description, due_on=due_on
-            ),
-            goal_id,
-        )
-
-    def revise_goal(
-        self,
-        plan_id: UUID,
-        *,
-        by: UUID,
-        goal_id: UUID,
-        title: str,
-        description: str = "",
-        due_on: date | None = None,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._command(
-            plan_id,
-            by,
-            expected_version,
-            lambda plan, at: plan.revise_goal(
-                by=by, at=at, goal_id=goal_id, title=title, description=description, due_on=due_on
-            ),
-        )
-
-    def evaluate_goal(
-        self,
-        plan_id: UUID,
-        *,
-        by: UUID,
-        goal_id: UUID,
-        status: GoalStatus,
-        text: str,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._command(
-            plan_id,
-            by,
-            expected_version,
-            lambda plan, at: plan.evaluate_goal(
-                by=by, at=at, goal_id=goal_id, status=status, text=text
-            ),
-        )
-
-    def add_activity(
-        self,
-        plan_id: UUID,
-        *,
-        by: UUID,
-        title: str,
-        responsible_participant_id: UUID,
-        description: str = "",
-        due_on: date | None = None,
-        goal_id: UUID | None = None,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        activity = Activity(
-            activity_id=uuid4(),
-            title=title,
-            description=description,
-            responsible_participant_id=responsible_participant_id,
-            due_on=due_on,
-            goal_id=goal_id,
-        )
-        return self._command(
-            plan_id,
-            by,
-            expected_version,
-            lambda plan, at: plan.add_activity(by=by, at=at, activity=activity),
-            activity.activity_id,
-        )
-
-    def change_activity(
-        self,
-        plan_id: UUID,
-        *,
-        by: UUID,
-        activity_id: UUID,
-        title: str,
-        responsible_participant_id: UUID,
-        description: str = "",
-        due_on: date | None = None,
-        goal_id: UUID | None = None,
-        status: ActivityStatus = ActivityStatus.PLANNED,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        def change(plan: Plan, at: datetime) -> None:
-            old = plan.state.activities.get(activity_id)
-            completed_on = old.completed_on if old is not None else None
-            activity = Activity(
-                activity_id=activity_id,
-                title=title,
-                description=description,
-                responsible_participant_id=responsible_participant_id,
-                due_on=due_on,
-                goal_id=goal_id,
-                status=status,
-                completed_on=completed_on,
-            )
-            plan.change_activity(by=by, at=at, activity=activity)
-
-        return self._command(plan_id, by, expected_version, change)
-
-    def update_activity(
-        self,
-        plan_id: UUID,
-        *,
-        by: UUID,
-        activity_id: UUID,
-        revise: Callable[[Activity], Activity],
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        """Change an activity as `revise` says, from its current value, in one save.
-
-        A revision that marks it completed also completes it (dated today); any other
-        field it changes is saved with the completion, or neither is.
-        """
-
-        def update(plan: Plan, at: datetime) -> None:
-            old = plan.state.activities.get(activity_id)
-            if old is None:
-                raise NotFoundError("no such activity in this plan")
-            new = replace(revise(old), activity_id=activity_id)
-            done = ActivityStatus.COMPLETED
-            if new.status is done and old.status is not done:
-                fields = replace(new, status=old.status, completed_on=old.completed_on)
-                if fields != old:
-                    plan.change_activity(by=by, at=at, activity=fields)
-                plan.complete_activity(by=by, at=at, activity_id=activity_id)
-                return
-            same_status = new.status is old.status
-            candidate = replace(new, completed_on=old.completed_on if same_status else None)
-            if candidate != old:
-                plan.change_activity(by=by, at=at, activity=candidate)
-
-        return self._command(plan_id, by, expected_version, update)
-
-    def update_goal(
-        self,
-        plan_id: UUID,
-        *,
-        by: UUID,
-        goal_id: UUID,
-        revise: Callable[[Goal], Goal],
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        """Revise a goal's title, description or due date from its current value."""
-
-        def update(plan: Plan, at: datetime) -> None:
-            old = plan.state.goals.get(goal_id)
-            if old is None:
-                raise NotFoundError("no such goal in this plan")
-            new = revise(old)
-            plan.revise_goal(
-                by=by,
-                at=at,
-                goal_id=goal_id,
-                title=new.title,
-                description=new.description,
-                due_on=new.due_on,
-            )
-
-        return self._command(plan_id, by, expected_version, update)
-
-    def complete_activity(
-        self, plan_id: UUID, *, by: UUID, activity_id: UUID, expected_version: int | None = None
-    ) -> CommandResult:
-        return self._command(
-            plan_id,
-            by,
-            expected_version,
-            lambda plan, at: plan.complete_activity(by=by, at=at, activity_id=activity_id),
-        )
-
-    def record_minutes(
-        self,
-        plan_id: UUID,
-        *,
-        by: UUID,
-        met_on: date,
-        attendee_ids: tuple[UUID, ...],
-        notes: str,
-        decisions: str = "",
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        minutes = Minutes(
-            minutes_id=uuid4(),
-            met_on=met_on,
-            attendee_ids=attendee_ids,
-            notes=notes,
-            decisions=decisions,
-        )
-        return self._command(
-            plan_id,
-            by,
-            expected_version,
-            lambda plan, at: plan.record_minutes(by=by, at=at, minutes=minutes),
-            minutes.minutes_id,
-        )
-
-    def post_comment(
-        self,
-        plan_id: UUID,
-        *,
-        by: UUID,
-        on_kind: CommentTarget,
-        on_id: UUID,
-        text: str,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        comment_id = uuid4()
-        return self._command(
-            plan_id,
-            by,
-            expected_version,
-            lambda plan, at: plan.post_comment(
-                by=by, at=at, comment_id=comment_id, on_kind=on_kind, on_id=on_id, text=text
-            ),
-            comment_id,
-        )
-
-    def send_message(
-        self,
-        plan_id: UUID,
-        *,
-        by: UUID,
-        recipient_ids: tuple[UUID, ...] | None,
-        subject: str,
-        body: str,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        message_id = uuid4()
-        return self._command(
-            plan_id,
-            by,
-            expected_version,
-            lambda plan, at: plan.send_message(
-                by=by,
-                at=at,
-                message_id=message_id,
-                recipient_ids=recipient_ids,
-                subject=subject,
-                body=body,
-            ),
-            message_id,
-        )
-
-    def add_calendar_entry(
-        self,
-        plan_id: UUID,
-        *,
-        by: UUID,
-        title: str,
-        starts_at: datetime,
-        ends_at: datetime,
-        location: str = "",
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        entry = CalendarEntry(
-            entry_id=uuid4(), title=title, starts_at=starts_at, ends_at=ends_at, location=location
-        )
-        return self._command(
-            plan_id,
-            by,
-            expected_version,
-            lambda plan, at: plan.add_calendar_entry(by=by, at=at, entry=entry),
-            entry.entry_id,
-        )
-
-    def close_plan(
-        self,
-        plan_id: UUID,
-        *,
-        by: UUID,
-        ended_on: date,
-        reason: str = "",
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._command(
-            plan_id,
-            by,
-            expected_version,
-            lambda plan, at: plan.close(by=by, at=at, ended_on=ended_on, reason=reason),
-        )
-
-    def reopen_plan(
-        self, plan_id: UUID, *, by: UUID, expected_version: int | None = None
-    ) -> CommandResult:
-        return self._command(
-            plan_id, by, expected_version, lambda plan, at: plan.reopen(by=by, at=at)
-        )
-
-    def record_archive(
-        self, plan_id: UUID, *, by: UUID, digest: str, expected_version: int | None = None
-    ) -> CommandResult:
-        archive_id = uuid4()
-        return self._command(
-            plan_id,
-            by,
-            expected_version,
-            lambda plan, at: plan.record_archive(
-                by=by, at=at, archive_id=archive_id, digest=digest
-            ),
-            archive_id,
-        )
+        return self._with_new_person(command.owner.ref(), by, "owner", create)
 
     # ------------------------------------------------------------------ reads
 

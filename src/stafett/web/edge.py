@@ -9,143 +9,33 @@ Two parts, so that no handler, and no route, carries its own checks:
   `MAX_BODY_BYTES` (else 413), UTF-8, JSON without duplicate keys, nested at
   most `MAX_DEPTH` deep, with integers of at most 15 digits and no NaN or
   Infinity (else 422). Nothing reaches a handler that breaks these.
-- `Body`, the base of every request struct: once msgspec has decoded one, its
-  `__post_init__` applies the text rule of `stafett.aggregates.text` to each
-  text field (one-line unless the field's type says free text; a secret only
-  refuses control characters) and keeps dates between 1900 and 2199 (`plausible_date`). A refusal
-  is a msgspec validation error, which litestar answers 400 and our error table
-  turns into a 422 problem.
+- `Body`, the base of every request struct, in `stafett.applications.input`
+  (the plan commands are such structs): once msgspec has decoded one, its
+  `__post_init__` applies the same text rule to each text field and keeps dates
+  between 1900 and 2199.
 """
 
 import json
-import unicodedata
-from collections.abc import Callable
-from datetime import date, datetime
-from functools import cache
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import unquote_to_bytes, urlencode
 
-import msgspec
 import structlog
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Receive, ReceiveMessage, Scope, Send
 from litestar.types.asgi_types import HTTPRequestEvent, HTTPResponseStartEvent
 
 from stafett.aggregates.errors import ValidationError
-from stafett.aggregates.text import clean_free, clean_line
-from stafett.aggregates.values import (
-    MAX_NAME_LENGTH,
-    MAX_TEXT_LENGTH,
-    plausible_date,
-)
+from stafett.aggregates.text import clean_line
+from stafett.applications.input import has_controls
 
 MAX_BODY_BYTES = 1_048_576
 MAX_DEPTH = 16
 MAX_INTEGER_DIGITS = 15
 MAX_QUERY_VALUE_LENGTH = 1_000
-MAX_VERSION = 2**53 - 1  # a plan version, within what JSON numbers carry exactly
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 JSON_TYPES = frozenset({"application/json"})
 API_PREFIX = "/api/"
-TEXT = "stafett_text"  # the key in msgspec.Meta(extra=...) naming a field's text kind
-LINE, FREE, SECRET = "line", "free", "secret"
 log = structlog.get_logger(__name__)
-
-# The text types request structs are made of. A plain `str` field is one-line.
-Name = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_NAME_LENGTH, extra={TEXT: LINE})]
-ShortText = Annotated[str, msgspec.Meta(max_length=MAX_NAME_LENGTH, extra={TEXT: LINE})]
-Text = Annotated[str, msgspec.Meta(max_length=MAX_TEXT_LENGTH, extra={TEXT: FREE})]
-RequiredText = Annotated[
-    str, msgspec.Meta(min_length=1, max_length=MAX_TEXT_LENGTH, extra={TEXT: FREE})
-]
-Secret = Annotated[str, msgspec.Meta(min_length=1, max_length=1024, extra={TEXT: SECRET})]
-
-
-# ------------------------------------------------------------------ fields
-
-
-Cleaner = Callable[[str, Any], Any]
-
-
-def _text_cleaner(kind: str, required: bool, max_length: int) -> Cleaner:
-    clean = clean_free if kind == FREE else clean_line
-
-    def run(field: str, value: Any) -> Any:
-        if not isinstance(value, str):
-            return value
-        return clean(field, value, required=required, max_length=max_length)
-
-    return run
-
-
-def _secret_cleaner(field: str, value: Any) -> Any:
-    """Passwords and codes are not normalised here (the password rule does that),
-    but no printable secret holds a control character."""
-    if isinstance(value, str) and _has_controls(value):
-        raise ValidationError(field, "must not contain control characters")
-    return value
-
-
-def _date_cleaner(field: str, value: Any) -> Any:
-    if isinstance(value, datetime):
-        plausible_instant(field, value)
-    elif isinstance(value, date):
-        plausible_date(field, value)
-    return value
-
-
-def _cleaner(info: Any) -> Cleaner | None:
-    """How to clean a value of this msgspec type, or None when there is nothing to do."""
-    extra: dict[str, Any] = {}
-    if isinstance(info, msgspec.inspect.Metadata):
-        extra = info.extra or {}
-        info = info.type
-    if isinstance(info, msgspec.inspect.StrType):
-        kind = extra.get(TEXT, LINE)
-        if kind == SECRET:
-            return _secret_cleaner
-        limit = info.max_length if info.max_length is not None else MAX_TEXT_LENGTH
-        return _text_cleaner(kind, bool(info.min_length), limit)
-    if isinstance(info, msgspec.inspect.DateType | msgspec.inspect.DateTimeType):
-        return _date_cleaner
-    if isinstance(info, msgspec.inspect.UnionType):
-        found = [c for c in map(_cleaner, info.types) if c is not None]
-        return found[0] if found else None
-    if isinstance(info, msgspec.inspect.ListType):
-        item = _cleaner(info.item_type)
-        if item is None:
-            return None
-        return lambda field, values: (
-            [item(field, v) for v in values] if isinstance(values, list) else values
-        )
-    return None
-
-
-@cache
-def _cleaners(cls: type) -> tuple[tuple[str, Cleaner], ...]:
-    info = msgspec.inspect.type_info(cls)
-    assert isinstance(info, msgspec.inspect.StructType)
-    pairs = ((f.name, _cleaner(f.type)) for f in info.fields)
-    return tuple((name, c) for name, c in pairs if c is not None)
-
-
-class Body(msgspec.Struct, forbid_unknown_fields=True):
-    """Base of every request body: unknown fields refused, the text and date rules applied."""
-
-    def __post_init__(self) -> None:
-        for name, clean in _cleaners(type(self)):
-            try:
-                setattr(self, name, clean(name, getattr(self, name)))
-            except ValidationError as error:
-                raise ValueError(f"{name}: {error.message}") from None
-
-
-def plausible_instant(field: str, instant: datetime) -> datetime:
-    """An instant whose calendar date is a plausible one (so converting it cannot overflow);
-    for query parameters, which litestar decodes without `Body`."""
-    plausible_date(field, instant.date())
-    return instant
-
 
 # ------------------------------------------------------------- the bytes
 
@@ -163,12 +53,8 @@ def _bad(detail: str, reason: str) -> InputRejectedError:
     return InputRejectedError(422, "Ugyldig forespørsel", detail, reason)
 
 
-def _has_controls(text: str) -> bool:
-    return any(unicodedata.category(ch) in ("Cc", "Cs") for ch in text)
-
-
 def check_path(path: str) -> None:
-    if _has_controls(path):
+    if has_controls(path):
         raise InputRejectedError(
             400, "Ugyldig adresse", "The address contains characters that are not allowed", "path"
         )
@@ -199,7 +85,7 @@ def clean_query(raw: bytes) -> bytes:
         return raw
     cleaned = []
     for key, value in _query_pairs(raw):
-        if len(value) > MAX_QUERY_VALUE_LENGTH or _has_controls(key):
+        if len(value) > MAX_QUERY_VALUE_LENGTH or has_controls(key):
             raise _bad(f"The query parameter {key[:40]!r} is not allowed", "query")
         try:
             clean = clean_line(key, value, required=False, max_length=MAX_QUERY_VALUE_LENGTH)

@@ -20,10 +20,10 @@ from stafett.aggregates.policy import Action, Standing
 from stafett.aggregates.values import Role
 from stafett.applications.access_log import AccessLog
 from stafett.applications.accounts import Principal
+from stafett.applications.input import MAX_VERSION, plausible_instant
 from stafett.applications.plans import PlanApplication
 from stafett.applications.results import PlanView
 from stafett.web.auth import Policy, policy, provide_principal
-from stafett.web.edge import MAX_VERSION, plausible_instant
 from stafett.web.state import provide_access_log, provide_plans
 
 log = structlog.get_logger(__name__)

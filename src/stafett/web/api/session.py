@@ -12,6 +12,7 @@ from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
 from stafett.applications.accounts import AccountService, LoginStep, Principal
+from stafett.applications.input import Body, Secret
 from stafett.web.auth import (
     CSRF_HEADER,
     Policy,
@@ -24,7 +25,6 @@ from stafett.web.auth import (
     set_device_cookie,
     set_session_cookie,
 )
-from stafett.web.edge import Body, Secret
 from stafett.web.state import provide_accounts
 
 log = structlog.get_logger(__name__)

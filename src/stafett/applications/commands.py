@@ -1,0 +1,531 @@
+"""Plan commands as data: one struct per thing a person can do to a plan.
+
+Each struct is at once the JSON body its route decodes (field for field as
+api.md documents it) and what `PlanApplication.handle` takes from every other
+caller: tests, the demo, the benchmarks. `run` turns it into one call of the
+plan's command method, which checks the rules and triggers the event; `handle`
+loads, runs, saves, retries a lost race and answers a `CommandResult`.
+
+Updates (`ReviseGoal`, `ChangeActivity`, `ChangeParticipant`) are explicit partial
+changes: a field left `UNSET` keeps its value, read from the plan inside the
+decide step, so a retried command merges with the state it is retried on.
+
+A command addressed by its route (a goal, activity or participant in the path)
+extends the struct of its body with that id: the route decodes the body, which may
+not name the id, and makes the command with `Command.addressed(body, id=...)`.
+
+To add a command: a struct here (its `run` calls one new method of `Plan`, which
+triggers one new event), and a route handler that passes the decoded struct on.
+"""
+
+from datetime import date, datetime
+from typing import Annotated, Any, ClassVar, Literal, Self, TypeVar
+from uuid import UUID
+
+import msgspec
+
+from stafett.aggregates.errors import ValidationError
+from stafett.aggregates.person import MAX_EMAIL_LENGTH, PersonDetails
+from stafett.aggregates.plan import Plan
+from stafett.aggregates.values import (
+    DEFAULT_CONSENT_SCOPE,
+    Access,
+    Activity,
+    ActivityStatus,
+    CalendarEntry,
+    CommentTarget,
+    Consent,
+    GoalStatus,
+    Minutes,
+    PlanType,
+    Rights,
+    Role,
+)
+from stafett.applications.input import (
+    Body,
+    InputError,
+    Name,
+    RequiredText,
+    ShortText,
+    Text,
+    Version,
+)
+
+MAX_PHONE_LENGTH = 32
+MAX_LIST_LENGTH = 500
+
+Instant = Annotated[datetime, msgspec.Meta(tz=True)]
+Ids = Annotated[list[UUID], msgspec.Meta(max_length=MAX_LIST_LENGTH)]
+T = TypeVar("T")
+
+
+def _given(value: T | msgspec.UnsetType, current: T) -> T:
+    return current if isinstance(value, msgspec.UnsetType) else value
+
+
+# ------------------------------------------------------------------ parts
+
+
+class PersonIn(Body):
+    """An existing person (`person_id` alone) or a new one (at least both names)."""
+
+    person_id: UUID | None = None
+    first_name: Name | None = None
+    last_name: Name | None = None
+    birth_date: date | None = None
+    workplace: ShortText = ""
+    position: ShortText = ""
+    email: Annotated[str, msgspec.Meta(max_length=MAX_EMAIL_LENGTH)] = ""
+    mobile: Annotated[str, msgspec.Meta(max_length=MAX_PHONE_LENGTH)] = ""
+    phone: Annotated[str, msgspec.Meta(max_length=MAX_PHONE_LENGTH)] = ""
+    street_address: ShortText = ""
+    postcode: ShortText = ""
+    place: ShortText = ""
+    hide_phone: bool = False
+    hide_mobile: bool = False
+    restrict_search: bool = False
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.person_id is not None:
+            details = (f for f in msgspec.structs.fields(self) if f.name != "person_id")
+            if any(getattr(self, f.name) != f.default for f in details):
+                raise InputError("person", "give either person_id or a new person's details")
+        elif self.first_name is None:
+            raise InputError("first_name", "is required for a new person")
+        elif self.last_name is None:
+            raise InputError("last_name", "is required for a new person")
+
+    @classmethod
+    def of(cls, person: UUID | PersonDetails) -> "PersonIn":
+        if isinstance(person, UUID):
+            return cls(person_id=person)
+        return cls(**{f: getattr(person, f) for f in cls.__struct_fields__ if f != "person_id"})
+
+    def ref(self) -> UUID | PersonDetails:
+        """The person id, or the new person's details (the shape was checked on decoding)."""
+        if self.person_id is not None:
+            return self.person_id
+        assert self.first_name is not None
+        assert self.last_name is not None
+        fields = {f: getattr(self, f) for f in self.__struct_fields__ if f != "person_id"}
+        return PersonDetails(**fields)
+
+
+class ConsentIn(Body):
+    given_by: Name
+    given_on: date
+    expires_on: date
+    scope: RequiredText = DEFAULT_CONSENT_SCOPE  # optional in api.md when a plan is created
+
+    @classmethod
+    def of(cls, consent: Consent) -> "ConsentIn":
+        return cls(consent.given_by, consent.given_on, consent.expires_on, consent.scope)
+
+    def value(self) -> Consent:
+        return Consent(self.given_by, self.given_on, self.expires_on, self.scope)
+
+
+class RightsIn(Body):
+    goals: Access
+    activities: Access
+    minutes: Access
+    messages: Access
+    print: bool
+    edit_person: bool
+
+    @classmethod
+    def of(cls, rights: Rights) -> "RightsIn":
+        return cls(**{f: getattr(rights, f) for f in cls.__struct_fields__})
+
+    def value(self) -> Rights:
+        return Rights(**{f: getattr(self, f) for f in self.__struct_fields__})
+
+
+class CommentOn(Body):
+    kind: CommentTarget
+    id: UUID
+
+
+class CreatePlan(Body):
+    """A new plan; `PlanApplication.create_plan` makes the caller its coordinator."""
+
+    type: PlanType
+    short_name: Name
+    start_date: date
+    owner: PersonIn
+    consent: ConsentIn
+    end_date: date | None = None
+
+
+# --------------------------------------------------------------- commands
+
+
+class PlanCommand(Body, kw_only=True):
+    """A command to one plan; `expected_version` is the version the caller last saw."""
+
+    expected_version: Version | None = None
+    creates: ClassVar[bool] = False  # True: `run` adds an item with `new_id`, the result's id
+
+    def check(self) -> None:
+        """Refuse a command that cannot be right whatever the plan (before it is loaded)."""
+
+    def run(self, plan: Plan, by: UUID, at: datetime, new_id: UUID) -> None:
+        """Give the command to the plan, which checks its rules and triggers its event."""
+        raise NotImplementedError
+
+    @classmethod
+    def addressed(cls, body: "PlanCommand", **address: UUID) -> Self:
+        """The command from its body and the id its route names."""
+        fields: dict[str, Any] = {**msgspec.structs.asdict(body), **address}
+        return cls(**fields)
+
+
+class Versioned(PlanCommand):
+    """The body of a command that needs nothing but, optionally, the version seen."""
+
+
+class _Changes(PlanCommand, kw_only=True):
+    """A partial change: at least one field besides the address must be given."""
+
+    address: ClassVar[str] = ""  # the command's field naming what changes
+
+    def check(self) -> None:
+        """An empty change would only add an empty event."""
+        unchanged = ("expected_version", self.address)
+        changes = (getattr(self, f) for f in self.__struct_fields__ if f not in unchanged)
+        if all(value is msgspec.UNSET for value in changes):
+            raise ValidationError("body", "names nothing to change")
+
+
+# ----------------------------------------------------------- plan group
+
+
+class AddParticipant(PlanCommand):
+    """`handle` resolves `person` to an id first (registering a new person)."""
+
+    person: PersonIn
+    role: Literal["relative", "provider"]
+    responsibility: Text = ""
+    rights: RightsIn | None = None
+    creates: ClassVar[bool] = True
+
+    def run(self, plan: Plan, by: UUID, at: datetime, new_id: UUID) -> None:
+        assert self.person.person_id is not None
+        plan.add_participant(
+            by=by,
+            at=at,
+            participant_id=new_id,
+            person_id=self.person.person_id,
+            role=Role(self.role),
+            responsibility=self.responsibility,
+            rights=self.rights.value() if self.rights is not None else Rights(),
+        )
+
+
+class ParticipantChange(_Changes):
+    """The body of `ChangeParticipant`."""
+
+    responsibility: Text | msgspec.UnsetType = msgspec.UNSET
+    rights: RightsIn | msgspec.UnsetType = msgspec.UNSET
+
+
+class ChangeParticipant(ParticipantChange, kw_only=True):
+    """New rights and/or responsibility, saved together (one version, or nothing)."""
+
+    participant_id: UUID
+    address: ClassVar[str] = "participant_id"
+
+    def run(self, plan: Plan, by: UUID, at: datetime, new_id: UUID) -> None:
+        rights = self.rights
+        plan.update_participant(
+            by=by,
+            at=at,
+            participant_id=self.participant_id,
+            responsibility=_given(self.responsibility, None),
+            rights=None if isinstance(rights, msgspec.UnsetType) else rights.value(),
+        )
+
+
+class RemoveParticipant(Versioned, kw_only=True):
+    participant_id: UUID
+
+    def run(self, plan: Plan, by: UUID, at: datetime, new_id: UUID) -> None:
+        plan.remove_participant(by=by, at=at, participant_id=self.participant_id)
+
+
+class HandOverCoordinator(PlanCommand):
+    participant_id: UUID
+
+    def run(self, plan: Plan, by: UUID, at: datetime, new_id: UUID) -> None:
+        plan.hand_over_coordinator(by=by, at=at, participant_id=self.participant_id)
+
+
+# ---------------------------------------------------------------- consent
+
+
+class RenewConsent(PlanCommand):
+    """Consent given again, or changed; it is active from now on."""
+
+    given_by: Name
+    given_on: date
+    expires_on: date
+    scope: RequiredText
+
+    @classmethod
+    def of(cls, consent: Consent) -> "RenewConsent":
+        return cls(
+            given_by=consent.given_by,
+            given_on=consent.given_on,
+            expires_on=consent.expires_on,
+            scope=consent.scope,
+        )
+
+    def run(self, plan: Plan, by: UUID, at: datetime, new_id: UUID) -> None:
+        consent = Consent(self.given_by, self.given_on, self.expires_on, self.scope)
+        plan.renew_consent(by=by, at=at, consent=consent)
+
+
+class ChangeConsentScope(PlanCommand):
+    scope: RequiredText
+
+    def run(self, plan: Plan, by: UUID, at: datetime, new_id: UUID) -> None:
+        plan.change_consent_scope(by=by, at=at, scope=self.scope)
+
+
+class ResetConsent(Versioned):
+    def run(self, plan: Plan, by: UUID, at: datetime, new_id: UUID) -> None:
+        plan.reset_consent(by=by, at=at)
+
+
+class WithdrawConsent(Versioned):
+    def run(self, plan: Plan, by: UUID, at: datetime, new_id: UUID) -> None:
+        plan.withdraw_consent(by=by, at=at)
+
+
+# ------------------------------------------------------------------ goals
+
+
+class SetGoal(PlanCommand):
+    title: Name
+    description: Text = ""
+    due_on: date | None = None
+    creates: ClassVar[bool] = True
+
+    def run(self, plan: Plan, by: UUID, at: datetime, new_id: UUID) -> None:
+        plan.set_goal(
+            by=by,
+            at=at,
+            goal_id=new_id,
+            title=self.title,
+            description=self.description,
+            due_on=self.due_on,
+        )
+
+
+class GoalRevision(_Changes):
+    """The body of `ReviseGoal`."""
+
+    title: Name | msgspec.UnsetType = msgspec.UNSET
+    description: Text | msgspec.UnsetType = msgspec.UNSET
+    due_on: date | msgspec.UnsetType | None = msgspec.UNSET
+
+
+class ReviseGoal(GoalRevision, kw_only=True):
+    """Title, description or due date; fields left out keep their value."""
+
+    goal_id: UUID
+    address: ClassVar[str] = "goal_id"
+
+    def run(self, plan: Plan, by: UUID, at: datetime, new_id: UUID) -> None:
+        old = plan.goal(self.goal_id)
+        plan.revise_goal(
+            by=by,
+            at=at,
+            goal_id=self.goal_id,
+            title=_given(self.title, old.title),
+            description=_given(self.description, old.description),
+            due_on=_given(self.due_on, old.due_on),
+        )
+
+
+class GoalEvaluation(PlanCommand):
+    """The body of `EvaluateGoal`."""
+
+    status: GoalStatus
+    text: RequiredText
+
+
+class EvaluateGoal(GoalEvaluation, kw_only=True):
+    """An evaluation dated today; its status becomes the goal's."""
+
+    goal_id: UUID
+
+    def run(self, plan: Plan, by: UUID, at: datetime, new_id: UUID) -> None:
+        plan.evaluate_goal(by=by, at=at, goal_id=self.goal_id, status=self.status, text=self.text)
+
+
+# ------------------------------------------------------------- activities
+
+
+class AddActivity(PlanCommand):
+    title: Name
+    responsible_participant_id: UUID
+    description: Text = ""
+    due_on: date | None = None
+    goal_id: UUID | None = None
+    creates: ClassVar[bool] = True
+
+    def run(self, plan: Plan, by: UUID, at: datetime, new_id: UUID) -> None:
+        activity = Activity(
+            activity_id=new_id,
+            title=self.title,
+            description=self.description,
+            responsible_participant_id=self.responsible_participant_id,
+            due_on=self.due_on,
+            goal_id=self.goal_id,
+        )
+        plan.add_activity(by=by, at=at, activity=activity)
+
+
+class ActivityChange(_Changes):
+    """The body of `ChangeActivity`."""
+
+    title: Name | msgspec.UnsetType = msgspec.UNSET
+    description: Text | msgspec.UnsetType = msgspec.UNSET
+    responsible_participant_id: UUID | msgspec.UnsetType = msgspec.UNSET
+    due_on: date | msgspec.UnsetType | None = msgspec.UNSET
+    goal_id: UUID | msgspec.UnsetType | None = msgspec.UNSET
+    status: ActivityStatus | msgspec.UnsetType = msgspec.UNSET
+
+
+class ChangeActivity(ActivityChange, kw_only=True):
+    """Fields left out keep their value; status "completed" completes it (dated today).
+
+    Every change in one command is saved together, or none is.
+    """
+
+    activity_id: UUID
+    address: ClassVar[str] = "activity_id"
+
+    def run(self, plan: Plan, by: UUID, at: datetime, new_id: UUID) -> None:
+        old = plan.activity(self.activity_id)
+        new = Activity(
+            activity_id=self.activity_id,
+            title=_given(self.title, old.title),
+            description=_given(self.description, old.description),
+            responsible_participant_id=_given(
+                self.responsible_participant_id, old.responsible_participant_id
+            ),
+            due_on=_given(self.due_on, old.due_on),
+            goal_id=_given(self.goal_id, old.goal_id),
+            status=_given(self.status, old.status),
+            completed_on=old.completed_on,
+        )
+        plan.revise_activity(by=by, at=at, activity=new)
+
+
+class CompleteActivity(PlanCommand):
+    activity_id: UUID
+
+    def run(self, plan: Plan, by: UUID, at: datetime, new_id: UUID) -> None:
+        plan.complete_activity(by=by, at=at, activity_id=self.activity_id)
+
+
+# ------------------------------------------------------- minutes and talk
+
+
+class RecordMinutes(PlanCommand):
+    met_on: date
+    attendee_ids: Ids
+    notes: RequiredText
+    decisions: Text = ""
+    creates: ClassVar[bool] = True
+
+    def run(self, plan: Plan, by: UUID, at: datetime, new_id: UUID) -> None:
+        minutes = Minutes(
+            minutes_id=new_id,
+            met_on=self.met_on,
+            attendee_ids=tuple(self.attendee_ids),
+            notes=self.notes,
+            decisions=self.decisions,
+        )
+        plan.record_minutes(by=by, at=at, minutes=minutes)
+
+
+class PostComment(PlanCommand):
+    """On a goal, activity or minutes; reading that section is enough."""
+
+    on: CommentOn
+    text: RequiredText
+    creates: ClassVar[bool] = True
+
+    def run(self, plan: Plan, by: UUID, at: datetime, new_id: UUID) -> None:
+        plan.post_comment(
+            by=by, at=at, comment_id=new_id, on_kind=self.on.kind, on_id=self.on.id, text=self.text
+        )
+
+
+class SendMessage(PlanCommand):
+    """To the listed participants, or to everyone else in the group ("all")."""
+
+    to: Ids | Literal["all"]
+    subject: Name
+    body: RequiredText
+    creates: ClassVar[bool] = True
+
+    def run(self, plan: Plan, by: UUID, at: datetime, new_id: UUID) -> None:
+        plan.send_message(
+            by=by,
+            at=at,
+            message_id=new_id,
+            recipient_ids=None if self.to == "all" else tuple(self.to),
+            subject=self.subject,
+            body=self.body,
+        )
+
+
+class AddCalendarEntry(PlanCommand):
+    title: Name
+    starts_at: Instant
+    ends_at: Instant
+    location: Text = ""
+    creates: ClassVar[bool] = True
+
+    def run(self, plan: Plan, by: UUID, at: datetime, new_id: UUID) -> None:
+        entry = CalendarEntry(
+            entry_id=new_id,
+            title=self.title,
+            starts_at=self.starts_at,
+            ends_at=self.ends_at,
+            location=self.location,
+        )
+        plan.add_calendar_entry(by=by, at=at, entry=entry)
+
+
+# -------------------------------------------------------------- lifecycle
+
+
+class ClosePlan(PlanCommand):
+    """Closed: every further content write is refused until it is reopened."""
+
+    ended_on: date
+    reason: Text = ""
+
+    def run(self, plan: Plan, by: UUID, at: datetime, new_id: UUID) -> None:
+        plan.close(by=by, at=at, ended_on=self.ended_on, reason=self.reason)
+
+
+class ReopenPlan(Versioned):
+    def run(self, plan: Plan, by: UUID, at: datetime, new_id: UUID) -> None:
+        plan.reopen(by=by, at=at)
+
+
+class RecordArchive(PlanCommand):
+    """Note that a sealed record was made (`digest`); not a route, the archive's own."""
+
+    digest: str
+    creates: ClassVar[bool] = True
+
+    def run(self, plan: Plan, by: UUID, at: datetime, new_id: UUID) -> None:
+        plan.record_archive(by=by, at=at, archive_id=new_id, digest=self.digest)
