@@ -1,0 +1,312 @@
+"""The Plan aggregate's events, after the creation: each one's `apply_to` only assigns state.
+
+Each keeps the explicit topic `stafett.plan:<Name>` it is stored under, so it moves
+between modules without a stored event changing; `Plan` names each one as an
+attribute (`Plan.GoalSet`), and the plan's `Created` event is defined there.
+Commands check every rule before they trigger one, so a stream recorded under
+older rules always replays.
+"""
+
+from dataclasses import replace
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from stafett.aggregates.plan_state import PlanState
+from stafett.aggregates.values import (
+    Activity,
+    ActivityStatus,
+    ArchiveRecord,
+    CalendarEntry,
+    Comment,
+    Consent,
+    ConsentStatus,
+    Evaluation,
+    Goal,
+    Message,
+    Minutes,
+    Participant,
+    PlanStatus,
+    Rights,
+    Role,
+)
+
+TOPIC_PREFIX = "stafett.plan:"
+
+
+class PlanEvent(Aggregate.Event):
+    """`Plan.Event`: what every plan event carries, and the state it changes."""
+
+    TOPIC = TOPIC_PREFIX + "Event"
+    actor_id: UUID
+    actor_role: Role
+
+    def apply(self, aggregate: Any) -> None:
+        self.apply_to(aggregate.state)
+
+    def apply_to(self, state: PlanState) -> None:
+        raise NotImplementedError
+
+
+class ParticipantAdded(PlanEvent):
+    TOPIC = TOPIC_PREFIX + "ParticipantAdded"
+    participant_id: UUID
+    person_id: UUID
+    role: Role
+    responsibility: str
+    rights: Rights
+
+    def apply_to(self, state: PlanState) -> None:
+        state.participants[self.participant_id] = Participant(
+            participant_id=self.participant_id,
+            person_id=self.person_id,
+            role=self.role,
+            responsibility=self.responsibility,
+            rights=self.rights,
+        )
+
+
+class ParticipantChanged(PlanEvent):
+    TOPIC = TOPIC_PREFIX + "ParticipantChanged"
+    participant_id: UUID
+    responsibility: str
+
+    def apply_to(self, state: PlanState) -> None:
+        old = state.participants[self.participant_id]
+        state.participants[self.participant_id] = replace(old, responsibility=self.responsibility)
+
+
+class RightsChanged(PlanEvent):
+    TOPIC = TOPIC_PREFIX + "RightsChanged"
+    participant_id: UUID
+    rights: Rights
+
+    def apply_to(self, state: PlanState) -> None:
+        old = state.participants[self.participant_id]
+        state.participants[self.participant_id] = replace(old, rights=self.rights)
+
+
+class ParticipantRemoved(PlanEvent):
+    TOPIC = TOPIC_PREFIX + "ParticipantRemoved"
+    participant_id: UUID
+
+    def apply_to(self, state: PlanState) -> None:
+        old = state.participants[self.participant_id]
+        state.participants[self.participant_id] = replace(old, active=False)
+
+
+class ConsentRenewed(PlanEvent):
+    TOPIC = TOPIC_PREFIX + "ConsentRenewed"
+    consent: Consent
+
+    def apply_to(self, state: PlanState) -> None:
+        state.consent = self.consent
+
+
+class ConsentChanged(PlanEvent):
+    TOPIC = TOPIC_PREFIX + "ConsentChanged"
+    scope: str
+
+    def apply_to(self, state: PlanState) -> None:
+        state.consent = replace(state.consent, scope=self.scope)
+
+
+class ConsentReset(PlanEvent):
+    TOPIC = TOPIC_PREFIX + "ConsentReset"
+
+    def apply_to(self, state: PlanState) -> None:
+        state.consent = replace(state.consent, status=ConsentStatus.RESET)
+
+
+class ConsentWithdrawn(PlanEvent):
+    TOPIC = TOPIC_PREFIX + "ConsentWithdrawn"
+
+    def apply_to(self, state: PlanState) -> None:
+        state.consent = replace(state.consent, status=ConsentStatus.WITHDRAWN)
+
+
+class CoordinatorHandedOver(PlanEvent):
+    TOPIC = TOPIC_PREFIX + "CoordinatorHandedOver"
+    participant_id: UUID
+
+    def apply_to(self, state: PlanState) -> None:
+        state.coordinator_id = self.participant_id
+
+
+class GoalSet(PlanEvent):
+    TOPIC = TOPIC_PREFIX + "GoalSet"
+    goal_id: UUID
+    title: str
+    description: str
+    due_on: date | None
+
+    def apply_to(self, state: PlanState) -> None:
+        state.goals[self.goal_id] = Goal(
+            goal_id=self.goal_id,
+            title=self.title,
+            description=self.description,
+            due_on=self.due_on,
+        )
+
+
+class GoalRevised(PlanEvent):
+    TOPIC = TOPIC_PREFIX + "GoalRevised"
+    goal_id: UUID
+    title: str
+    description: str
+    due_on: date | None
+
+    def apply_to(self, state: PlanState) -> None:
+        old = state.goals[self.goal_id]
+        state.goals[self.goal_id] = replace(
+            old, title=self.title, description=self.description, due_on=self.due_on
+        )
+
+
+class GoalEvaluated(PlanEvent):
+    TOPIC = TOPIC_PREFIX + "GoalEvaluated"
+    goal_id: UUID
+    evaluation: Evaluation
+
+    def apply_to(self, state: PlanState) -> None:
+        old = state.goals[self.goal_id]
+        state.goals[self.goal_id] = replace(
+            old,
+            status=self.evaluation.status,
+            evaluations=(*old.evaluations, self.evaluation),
+        )
+
+
+class ActivityAdded(PlanEvent):
+    TOPIC = TOPIC_PREFIX + "ActivityAdded"
+    activity: Activity
+
+    def apply_to(self, state: PlanState) -> None:
+        state.activities[self.activity.activity_id] = self.activity
+
+
+class ActivityChanged(PlanEvent):
+    TOPIC = TOPIC_PREFIX + "ActivityChanged"
+    activity: Activity
+
+    def apply_to(self, state: PlanState) -> None:
+        state.activities[self.activity.activity_id] = self.activity
+
+
+class ActivityCompleted(PlanEvent):
+    TOPIC = TOPIC_PREFIX + "ActivityCompleted"
+    activity_id: UUID
+    completed_on: date
+
+    def apply_to(self, state: PlanState) -> None:
+        old = state.activities[self.activity_id]
+        state.activities[self.activity_id] = replace(
+            old, status=ActivityStatus.COMPLETED, completed_on=self.completed_on
+        )
+
+
+class MinutesRecorded(PlanEvent):
+    TOPIC = TOPIC_PREFIX + "MinutesRecorded"
+    minutes: Minutes
+
+    def apply_to(self, state: PlanState) -> None:
+        state.minutes[self.minutes.minutes_id] = self.minutes
+
+
+class CommentPosted(PlanEvent):
+    TOPIC = TOPIC_PREFIX + "CommentPosted"
+    comment: Comment
+
+    def apply_to(self, state: PlanState) -> None:
+        state.comments.append(self.comment)
+
+
+class MessageSent(PlanEvent):
+    TOPIC = TOPIC_PREFIX + "MessageSent"
+    message: Message
+
+    def apply_to(self, state: PlanState) -> None:
+        state.messages.append(self.message)
+
+
+class CalendarEntryAdded(PlanEvent):
+    TOPIC = TOPIC_PREFIX + "CalendarEntryAdded"
+    entry: CalendarEntry
+
+    def apply_to(self, state: PlanState) -> None:
+        state.calendar[self.entry.entry_id] = self.entry
+
+
+class Closed(PlanEvent):
+    TOPIC = TOPIC_PREFIX + "PlanClosed"
+    ended_on: date
+    reason: str
+
+    def apply_to(self, state: PlanState) -> None:
+        state.status = PlanStatus.CLOSED
+        state.planned_end_date = state.end_date
+        state.end_date = self.ended_on
+        state.closed_reason = self.reason
+
+
+class Reopened(PlanEvent):
+    TOPIC = TOPIC_PREFIX + "PlanReopened"
+    # The planned end date the plan gets back; events stored before it was carried
+    # read None here, as the plan then had it.
+    end_date: date | None = None
+
+    def apply_to(self, state: PlanState) -> None:
+        state.status = PlanStatus.OPEN
+        state.end_date = self.end_date
+        state.planned_end_date = None
+        state.closed_reason = ""
+
+
+class Archived(PlanEvent):
+    TOPIC = TOPIC_PREFIX + "PlanArchived"
+    archive: ArchiveRecord
+
+    def apply_to(self, state: PlanState) -> None:
+        state.archives.append(self.archive)
+
+
+CONTENT_EVENT_TYPES: tuple[type[PlanEvent], ...] = (
+    GoalSet,
+    GoalRevised,
+    GoalEvaluated,
+    ActivityAdded,
+    ActivityChanged,
+    ActivityCompleted,
+    MinutesRecorded,
+    CommentPosted,
+    MessageSent,
+    CalendarEntryAdded,
+)
+
+PLAN_EVENTS: tuple[type[PlanEvent], ...] = (
+    ParticipantAdded,
+    ParticipantChanged,
+    RightsChanged,
+    ParticipantRemoved,
+    ConsentRenewed,
+    ConsentChanged,
+    ConsentReset,
+    ConsentWithdrawn,
+    CoordinatorHandedOver,
+    GoalSet,
+    GoalRevised,
+    GoalEvaluated,
+    ActivityAdded,
+    ActivityChanged,
+    ActivityCompleted,
+    MinutesRecorded,
+    CommentPosted,
+    MessageSent,
+    CalendarEntryAdded,
+    Closed,
+    Reopened,
+    Archived,
+)
+"""Every event of a plan after its creation, each an attribute of `Plan` by its name."""

@@ -1,0 +1,110 @@
+"""What a plan holds: `PlanState`, and who someone is in it (standing, role, rights).
+
+The Plan aggregate (`plan.py`) keeps one; its events (`plan_events.py`) change it.
+"""
+
+from dataclasses import dataclass, field, fields
+from datetime import date
+from uuid import UUID
+
+from stafett.aggregates.logs import AppendOnlyLog
+from stafett.aggregates.policy import Standing
+from stafett.aggregates.values import (
+    FULL_RIGHTS,
+    Activity,
+    ArchiveRecord,
+    CalendarEntry,
+    Comment,
+    Consent,
+    Goal,
+    Message,
+    Minutes,
+    Participant,
+    PlanStatus,
+    PlanType,
+    Rights,
+    Role,
+)
+
+
+@dataclass(slots=True)
+class PlanState:
+    """Everything a plan holds. Items are frozen; only the containers change.
+
+    Comments and messages, most of a long plan, are append-only logs that a plan
+    loaded from a snapshot decodes only when they are read (see `AppendOnlyLog`);
+    commands append to them but never read them.
+    """
+
+    plan_type: PlanType
+    short_name: str
+    owner_person_id: UUID
+    start_date: date
+    end_date: date | None
+    consent: Consent
+    coordinator_id: UUID
+    participants: dict[UUID, Participant]
+    status: PlanStatus = PlanStatus.OPEN
+    closed_reason: str = ""
+    # While closed, `end_date` is the day it ended; this keeps the planned end for a reopen.
+    planned_end_date: date | None = None
+    goals: dict[UUID, Goal] = field(default_factory=dict)
+    activities: dict[UUID, Activity] = field(default_factory=dict)
+    minutes: dict[UUID, Minutes] = field(default_factory=dict)
+    comments: AppendOnlyLog[Comment] = field(default_factory=AppendOnlyLog)
+    messages: AppendOnlyLog[Message] = field(default_factory=AppendOnlyLog)
+    calendar: dict[UUID, CalendarEntry] = field(default_factory=dict)
+    archives: list[ArchiveRecord] = field(default_factory=list)
+
+    def copy(self) -> "PlanState":
+        """A copy whose containers are new and whose frozen items are shared.
+
+        Field by field rather than `dataclasses.replace`, which costs ten times more
+        (it runs `__init__` through introspection); it is on every command's path.
+        """
+        clone = object.__new__(PlanState)
+        for name in _STATE_FIELDS:
+            setattr(clone, name, getattr(self, name))
+        clone.participants = dict(self.participants)
+        clone.goals = dict(self.goals)
+        clone.activities = dict(self.activities)
+        clone.minutes = dict(self.minutes)
+        clone.comments = self.comments.copy()
+        clone.messages = self.messages.copy()
+        clone.calendar = dict(self.calendar)
+        clone.archives = list(self.archives)
+        return clone
+
+    def active_participants(self) -> list[Participant]:
+        return [p for p in self.participants.values() if p.active]
+
+    def participant_of(self, person_id: UUID) -> Participant | None:
+        for participant in self.participants.values():
+            if participant.person_id == person_id and participant.active:
+                return participant
+        return None
+
+    # Who someone is in the plan, decided here only: the commands, the permitted
+    # view and the history routes all ask these three.
+
+    def role_of(self, participant: Participant) -> Role:
+        """The participant's role, with the baton counted: the coordinator's is COORDINATOR."""
+        if participant.participant_id == self.coordinator_id:
+            return Role.COORDINATOR
+        return participant.role
+
+    def standing_of(self, person_id: UUID) -> tuple[Standing, Participant | None]:
+        """How a person stands towards this plan now (removed counts as outside)."""
+        participant = self.participant_of(person_id)
+        if participant is None:
+            return Standing.OUTSIDER, None
+        return Standing(self.role_of(participant).value), participant
+
+    def rights_of(self, participant: Participant) -> Rights:
+        """The rights in force: the coordinator's are always full."""
+        if participant.participant_id == self.coordinator_id:
+            return FULL_RIGHTS
+        return participant.rights
+
+
+_STATE_FIELDS = tuple(f.name for f in fields(PlanState))
