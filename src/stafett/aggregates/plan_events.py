@@ -7,8 +7,9 @@ Commands check every rule before they trigger one, so a stream recorded under
 older rules always replays.
 """
 
-from dataclasses import replace
+from dataclasses import fields, replace
 from datetime import date
+from functools import cache
 from typing import Any
 from uuid import UUID
 
@@ -49,6 +50,24 @@ class PlanEvent(Aggregate.Event):
     def apply_to(self, state: PlanState) -> None:
         raise NotImplementedError
 
+    def own_fields(self) -> dict[str, Any]:
+        """This event's fields beyond those every plan event has, by name."""
+        return {name: getattr(self, name) for name in _own_field_names(type(self))}
+
+
+@cache
+def _own_field_names(cls: type[PlanEvent]) -> tuple[str, ...]:
+    common = {f.name for f in fields(PlanEvent)}
+    return tuple(f.name for f in fields(cls) if f.name not in common)
+
+
+def _revise(items: dict[UUID, Any], item_id: UUID, **changes: Any) -> None:
+    """Replace the item `item_id` of `items` by a copy with `changes`."""
+    items[item_id] = replace(items[item_id], **changes)
+
+
+# ------------------------------------------------------------ the plan group
+
 
 class ParticipantAdded(PlanEvent):
     TOPIC = TOPIC_PREFIX + "ParticipantAdded"
@@ -59,13 +78,7 @@ class ParticipantAdded(PlanEvent):
     rights: Rights
 
     def apply_to(self, state: PlanState) -> None:
-        state.participants[self.participant_id] = Participant(
-            participant_id=self.participant_id,
-            person_id=self.person_id,
-            role=self.role,
-            responsibility=self.responsibility,
-            rights=self.rights,
-        )
+        state.participants[self.participant_id] = Participant(**self.own_fields())
 
 
 class ParticipantChanged(PlanEvent):
@@ -74,8 +87,7 @@ class ParticipantChanged(PlanEvent):
     responsibility: str
 
     def apply_to(self, state: PlanState) -> None:
-        old = state.participants[self.participant_id]
-        state.participants[self.participant_id] = replace(old, responsibility=self.responsibility)
+        _revise(state.participants, self.participant_id, responsibility=self.responsibility)
 
 
 class RightsChanged(PlanEvent):
@@ -84,8 +96,7 @@ class RightsChanged(PlanEvent):
     rights: Rights
 
     def apply_to(self, state: PlanState) -> None:
-        old = state.participants[self.participant_id]
-        state.participants[self.participant_id] = replace(old, rights=self.rights)
+        _revise(state.participants, self.participant_id, rights=self.rights)
 
 
 class ParticipantRemoved(PlanEvent):
@@ -93,8 +104,18 @@ class ParticipantRemoved(PlanEvent):
     participant_id: UUID
 
     def apply_to(self, state: PlanState) -> None:
-        old = state.participants[self.participant_id]
-        state.participants[self.participant_id] = replace(old, active=False)
+        _revise(state.participants, self.participant_id, active=False)
+
+
+class CoordinatorHandedOver(PlanEvent):
+    TOPIC = TOPIC_PREFIX + "CoordinatorHandedOver"
+    participant_id: UUID
+
+    def apply_to(self, state: PlanState) -> None:
+        state.coordinator_id = self.participant_id
+
+
+# ------------------------------------------------------------------- consent
 
 
 class ConsentRenewed(PlanEvent):
@@ -127,12 +148,7 @@ class ConsentWithdrawn(PlanEvent):
         state.consent = replace(state.consent, status=ConsentStatus.WITHDRAWN)
 
 
-class CoordinatorHandedOver(PlanEvent):
-    TOPIC = TOPIC_PREFIX + "CoordinatorHandedOver"
-    participant_id: UUID
-
-    def apply_to(self, state: PlanState) -> None:
-        state.coordinator_id = self.participant_id
+# ------------------------------------------------------------------- content
 
 
 class GoalSet(PlanEvent):
@@ -143,12 +159,7 @@ class GoalSet(PlanEvent):
     due_on: date | None
 
     def apply_to(self, state: PlanState) -> None:
-        state.goals[self.goal_id] = Goal(
-            goal_id=self.goal_id,
-            title=self.title,
-            description=self.description,
-            due_on=self.due_on,
-        )
+        state.goals[self.goal_id] = Goal(**self.own_fields())
 
 
 class GoalRevised(PlanEvent):
@@ -159,9 +170,12 @@ class GoalRevised(PlanEvent):
     due_on: date | None
 
     def apply_to(self, state: PlanState) -> None:
-        old = state.goals[self.goal_id]
-        state.goals[self.goal_id] = replace(
-            old, title=self.title, description=self.description, due_on=self.due_on
+        _revise(
+            state.goals,
+            self.goal_id,
+            title=self.title,
+            description=self.description,
+            due_on=self.due_on,
         )
 
 
@@ -171,28 +185,25 @@ class GoalEvaluated(PlanEvent):
     evaluation: Evaluation
 
     def apply_to(self, state: PlanState) -> None:
-        old = state.goals[self.goal_id]
-        state.goals[self.goal_id] = replace(
-            old,
-            status=self.evaluation.status,
-            evaluations=(*old.evaluations, self.evaluation),
-        )
+        evaluations = (*state.goals[self.goal_id].evaluations, self.evaluation)
+        _revise(state.goals, self.goal_id, status=self.evaluation.status, evaluations=evaluations)
 
 
-class ActivityAdded(PlanEvent):
+class _ActivityStated(PlanEvent):
+    """The activity as it now stands, whole (added or changed)."""
+
+    activity: Activity
+
+    def apply_to(self, state: PlanState) -> None:
+        state.activities[self.activity.activity_id] = self.activity
+
+
+class ActivityAdded(_ActivityStated):
     TOPIC = TOPIC_PREFIX + "ActivityAdded"
-    activity: Activity
-
-    def apply_to(self, state: PlanState) -> None:
-        state.activities[self.activity.activity_id] = self.activity
 
 
-class ActivityChanged(PlanEvent):
+class ActivityChanged(_ActivityStated):
     TOPIC = TOPIC_PREFIX + "ActivityChanged"
-    activity: Activity
-
-    def apply_to(self, state: PlanState) -> None:
-        state.activities[self.activity.activity_id] = self.activity
 
 
 class ActivityCompleted(PlanEvent):
@@ -201,9 +212,11 @@ class ActivityCompleted(PlanEvent):
     completed_on: date
 
     def apply_to(self, state: PlanState) -> None:
-        old = state.activities[self.activity_id]
-        state.activities[self.activity_id] = replace(
-            old, status=ActivityStatus.COMPLETED, completed_on=self.completed_on
+        _revise(
+            state.activities,
+            self.activity_id,
+            status=ActivityStatus.COMPLETED,
+            completed_on=self.completed_on,
         )
 
 
@@ -237,6 +250,9 @@ class CalendarEntryAdded(PlanEvent):
 
     def apply_to(self, state: PlanState) -> None:
         state.calendar[self.entry.entry_id] = self.entry
+
+
+# ----------------------------------------------------------------- lifecycle
 
 
 class Closed(PlanEvent):
