@@ -66,15 +66,7 @@ class PlanContent(PlanAccess):
         actor = self._writer(by, Section.GOALS, at)
         if goal_id in self.state.goals:
             raise DuplicateError("goal id already used")
-        self._trigger(
-            GoalSet,
-            at,
-            actor,
-            goal_id=goal_id,
-            title=clean_name("title", title),
-            description=clean_text("description", description),
-            due_on=due_on,
-        )
+        self._trigger(GoalSet, at, actor, **_goal_fields(goal_id, title, description, due_on))
 
     def revise_goal(
         self,
@@ -88,15 +80,7 @@ class PlanContent(PlanAccess):
     ) -> None:
         actor = self._writer(by, Section.GOALS, at)
         self.goal(goal_id)
-        self._trigger(
-            GoalRevised,
-            at,
-            actor,
-            goal_id=goal_id,
-            title=clean_name("title", title),
-            description=clean_text("description", description),
-            due_on=due_on,
-        )
+        self._trigger(GoalRevised, at, actor, **_goal_fields(goal_id, title, description, due_on))
 
     def evaluate_goal(
         self, *, by: UUID, at: datetime, goal_id: UUID, status: GoalStatus, text: str
@@ -264,3 +248,15 @@ class PlanContent(PlanAccess):
             location=clean_text("location", entry.location),
         )
         self._trigger(CalendarEntryAdded, at, actor, entry=checked)
+
+
+def _goal_fields(
+    goal_id: UUID, title: str, description: str, due_on: date | None
+) -> dict[str, Any]:
+    """A goal's fields as its events carry them, the text cleaned."""
+    return {
+        "goal_id": goal_id,
+        "title": clean_name("title", title),
+        "description": clean_text("description", description),
+        "due_on": due_on,
+    }
