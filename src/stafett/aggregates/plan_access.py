@@ -77,7 +77,7 @@ class PlanAccess:
             else self.state.rights_of(participant).level(section),
         )
         if decision.denial is not None or participant is None:
-            raise refusal(decision.denial, action, section)
+            raise _refusal(decision.denial, action, section)
         return participant
 
     def _coordinator(self, person_id: UUID) -> Participant:
@@ -108,7 +108,7 @@ class PlanAccess:
         return activity
 
 
-def refusal(denial: Denial | None, action: Action, section: Section | None) -> Exception:
+def _refusal(denial: Denial | None, action: Action, section: Section | None) -> Exception:
     """The domain error for a refusal of the policy table."""
     where = f" to {section.value}" if section is not None else ""
     messages: dict[Denial | None, Exception] = {
