@@ -13,9 +13,11 @@ decide step, so a retried command merges with the state it is retried on.
 A command addressed by its route (a goal, activity or participant in the path)
 extends the struct of its body with that id: the route decodes the body, which may
 not name the id, and makes the command with `Command.addressed(body, id=...)`.
+The parts of bodies (`PersonIn`, `ConsentIn`, `RightsIn`, `CommentOn`) and
+`CreatePlan` are in `parts.py`.
 
 To add a command: a struct here (its `run` calls one new method of `Plan`, which
-triggers one new event), and a route handler that passes the decoded struct on.
+triggers one new event), and one `plan_write` route in `web/api/plans.py`.
 """
 
 from datetime import date, datetime
@@ -25,33 +27,20 @@ from uuid import UUID
 import msgspec
 
 from stafett.aggregates.errors import ValidationError
-from stafett.aggregates.person import MAX_EMAIL_LENGTH, PersonDetails
 from stafett.aggregates.plan import Plan
 from stafett.aggregates.values import (
-    DEFAULT_CONSENT_SCOPE,
-    Access,
     Activity,
     ActivityStatus,
     CalendarEntry,
-    CommentTarget,
     Consent,
     GoalStatus,
     Minutes,
-    PlanType,
     Rights,
     Role,
 )
-from stafett.applications.input import (
-    Body,
-    InputError,
-    Name,
-    RequiredText,
-    ShortText,
-    Text,
-    Version,
-)
+from stafett.applications.input import Body, Name, RequiredText, Text, Version
+from stafett.applications.parts import CommentOn, PersonIn, RightsIn
 
-MAX_PHONE_LENGTH = 32
 MAX_LIST_LENGTH = 500
 
 Instant = Annotated[datetime, msgspec.Meta(tz=True)]
@@ -61,101 +50,6 @@ T = TypeVar("T")
 
 def _given(value: T | msgspec.UnsetType, current: T) -> T:
     return current if isinstance(value, msgspec.UnsetType) else value
-
-
-# ------------------------------------------------------------------ parts
-
-
-class PersonIn(Body):
-    """An existing person (`person_id` alone) or a new one (at least both names)."""
-
-    person_id: UUID | None = None
-    first_name: Name | None = None
-    last_name: Name | None = None
-    birth_date: date | None = None
-    workplace: ShortText = ""
-    position: ShortText = ""
-    email: Annotated[str, msgspec.Meta(max_length=MAX_EMAIL_LENGTH)] = ""
-    mobile: Annotated[str, msgspec.Meta(max_length=MAX_PHONE_LENGTH)] = ""
-    phone: Annotated[str, msgspec.Meta(max_length=MAX_PHONE_LENGTH)] = ""
-    street_address: ShortText = ""
-    postcode: ShortText = ""
-    place: ShortText = ""
-    hide_phone: bool = False
-    hide_mobile: bool = False
-    restrict_search: bool = False
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        if self.person_id is not None:
-            details = (f for f in msgspec.structs.fields(self) if f.name != "person_id")
-            if any(getattr(self, f.name) != f.default for f in details):
-                raise InputError("person", "give either person_id or a new person's details")
-        elif self.first_name is None:
-            raise InputError("first_name", "is required for a new person")
-        elif self.last_name is None:
-            raise InputError("last_name", "is required for a new person")
-
-    @classmethod
-    def of(cls, person: UUID | PersonDetails) -> "PersonIn":
-        if isinstance(person, UUID):
-            return cls(person_id=person)
-        return cls(**{f: getattr(person, f) for f in cls.__struct_fields__ if f != "person_id"})
-
-    def ref(self) -> UUID | PersonDetails:
-        """The person id, or the new person's details (the shape was checked on decoding)."""
-        if self.person_id is not None:
-            return self.person_id
-        assert self.first_name is not None
-        assert self.last_name is not None
-        fields = {f: getattr(self, f) for f in self.__struct_fields__ if f != "person_id"}
-        return PersonDetails(**fields)
-
-
-class ConsentIn(Body):
-    given_by: Name
-    given_on: date
-    expires_on: date
-    scope: RequiredText = DEFAULT_CONSENT_SCOPE  # optional in api.md when a plan is created
-
-    @classmethod
-    def of(cls, consent: Consent) -> "ConsentIn":
-        return cls(consent.given_by, consent.given_on, consent.expires_on, consent.scope)
-
-    def value(self) -> Consent:
-        return Consent(self.given_by, self.given_on, self.expires_on, self.scope)
-
-
-class RightsIn(Body):
-    goals: Access
-    activities: Access
-    minutes: Access
-    messages: Access
-    print: bool
-    edit_person: bool
-
-    @classmethod
-    def of(cls, rights: Rights) -> "RightsIn":
-        return cls(**{f: getattr(rights, f) for f in cls.__struct_fields__})
-
-    def value(self) -> Rights:
-        return Rights(**{f: getattr(self, f) for f in self.__struct_fields__})
-
-
-class CommentOn(Body):
-    kind: CommentTarget
-    id: UUID
-
-
-class CreatePlan(Body):
-    """A new plan; `PlanApplication.create_plan` makes the caller its coordinator."""
-
-    type: PlanType
-    short_name: Name
-    start_date: date
-    owner: PersonIn
-    consent: ConsentIn
-    end_date: date | None = None
 
 
 # --------------------------------------------------------------- commands

@@ -52,7 +52,8 @@ from stafett.aggregates.values import (
     PlanStatus,
     local_date,
 )
-from stafett.applications.commands import AddParticipant, CreatePlan, PersonIn, PlanCommand
+from stafett.applications.commands import AddParticipant, PlanCommand
+from stafett.applications.parts import CreatePlan, PersonIn
 from stafett.applications.permitted import EncodedParts, PlanOut, permitted_view
 from stafett.applications.results import (
     CommandResult,

@@ -33,7 +33,6 @@ from stafett.applications.commands import (
     ChangeActivity,
     ChangeParticipant,
     ClosePlan,
-    CreatePlan,
     EvaluateGoal,
     GoalEvaluation,
     GoalRevision,
@@ -52,6 +51,7 @@ from stafett.applications.commands import (
     Versioned,
     WithdrawConsent,
 )
+from stafett.applications.parts import CreatePlan
 from stafett.applications.plans import PlanApplication
 from stafett.applications.results import CommandResult
 from stafett.web.api.lists import PlanListRoutes
