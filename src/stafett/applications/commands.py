@@ -20,6 +20,7 @@ To add a command: a struct here (its `run` calls one new method of `Plan`, which
 triggers one new event), and one `plan_write` route in `web/api/plans.py`.
 """
 
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Annotated, Any, ClassVar, Literal, Self, TypeVar
 from uuid import UUID
@@ -39,7 +40,7 @@ from stafett.aggregates.values import (
     Role,
 )
 from stafett.applications.input import Body, Name, RequiredText, Text, Version
-from stafett.applications.parts import CommentOn, PersonIn, RightsIn
+from stafett.applications.parts import CommentOn, ConsentIn, PersonIn, RightsIn
 
 MAX_LIST_LENGTH = 500
 
@@ -84,11 +85,15 @@ class _Changes(PlanCommand, kw_only=True):
 
     address: ClassVar[str] = ""  # the command's field naming what changes
 
+    def changes(self) -> dict[str, Any]:
+        """The fields given, by name (those left `UNSET` keep their value)."""
+        unchanged = ("expected_version", self.address)
+        fields = (f for f in self.__struct_fields__ if f not in unchanged)
+        return {f: getattr(self, f) for f in fields if getattr(self, f) is not msgspec.UNSET}
+
     def check(self) -> None:
         """An empty change would only add an empty event."""
-        unchanged = ("expected_version", self.address)
-        changes = (getattr(self, f) for f in self.__struct_fields__ if f not in unchanged)
-        if all(value is msgspec.UNSET for value in changes):
+        if not self.changes():
             raise ValidationError("body", "names nothing to change")
 
 
@@ -168,12 +173,7 @@ class RenewConsent(PlanCommand):
 
     @classmethod
     def of(cls, consent: Consent) -> "RenewConsent":
-        return cls(
-            given_by=consent.given_by,
-            given_on=consent.given_on,
-            expires_on=consent.expires_on,
-            scope=consent.scope,
-        )
+        return cls(**msgspec.structs.asdict(ConsentIn.of(consent)))
 
     def run(self, plan: Plan, by: UUID, at: datetime, new_id: UUID) -> None:
         consent = Consent(self.given_by, self.given_on, self.expires_on, self.scope)
@@ -232,14 +232,14 @@ class ReviseGoal(GoalRevision, kw_only=True):
     address: ClassVar[str] = "goal_id"
 
     def run(self, plan: Plan, by: UUID, at: datetime, new_id: UUID) -> None:
-        old = plan.goal(self.goal_id)
+        new = replace(plan.goal(self.goal_id), **self.changes())
         plan.revise_goal(
             by=by,
             at=at,
             goal_id=self.goal_id,
-            title=_given(self.title, old.title),
-            description=_given(self.description, old.description),
-            due_on=_given(self.due_on, old.due_on),
+            title=new.title,
+            description=new.description,
+            due_on=new.due_on,
         )
 
 
@@ -303,19 +303,7 @@ class ChangeActivity(ActivityChange, kw_only=True):
     address: ClassVar[str] = "activity_id"
 
     def run(self, plan: Plan, by: UUID, at: datetime, new_id: UUID) -> None:
-        old = plan.activity(self.activity_id)
-        new = Activity(
-            activity_id=self.activity_id,
-            title=_given(self.title, old.title),
-            description=_given(self.description, old.description),
-            responsible_participant_id=_given(
-                self.responsible_participant_id, old.responsible_participant_id
-            ),
-            due_on=_given(self.due_on, old.due_on),
-            goal_id=_given(self.goal_id, old.goal_id),
-            status=_given(self.status, old.status),
-            completed_on=old.completed_on,
-        )
+        new = replace(plan.activity(self.activity_id), **self.changes())
         plan.revise_activity(by=by, at=at, activity=new)
 
 
