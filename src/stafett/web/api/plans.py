@@ -18,7 +18,7 @@ from uuid import UUID
 
 import msgspec
 from litestar import Controller, delete, patch, post, put
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, HeaderParameter, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
@@ -61,6 +61,7 @@ from stafett.web.state import (
     provide_plan_list,
     provide_plans,
     provide_read_your_writes,
+    provided,
 )
 
 IfMatch = Annotated[
@@ -207,13 +208,13 @@ def plan_write(
 
 class PlanController(PlanListRoutes, Controller):
     path = "/api/v1/plans"
-    dependencies = {  # noqa: RUF012
-        "plans": Provide(provide_plans, sync_to_thread=False),
-        "principal": Provide(provide_principal, sync_to_thread=False),
-        "caught_up": Provide(provide_read_your_writes, sync_to_thread=False),
-        "commands": Provide(provide_commands, sync_to_thread=False),
-        "plan_list": Provide(provide_plan_list, sync_to_thread=False),
-    }
+    dependencies = provided(
+        provide_plans,
+        provide_principal,
+        provide_commands,
+        provide_plan_list,
+        caught_up=provide_read_your_writes,
+    )
     tags = ["plans"]  # noqa: RUF012
     opt = policy(Policy.AUTHENTICATED)
 

@@ -7,7 +7,7 @@ import msgspec
 import structlog
 from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.background_tasks import BackgroundTask
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
@@ -25,7 +25,7 @@ from stafett.web.auth import (
     set_device_cookie,
     set_session_cookie,
 )
-from stafett.web.state import provide_accounts
+from stafett.web.state import provide_accounts, provided
 
 log = structlog.get_logger(__name__)
 
@@ -112,10 +112,7 @@ def _step(step: LoginStep) -> Response[NextStep]:
 
 class SessionController(Controller):
     path = "/api/v1"
-    dependencies = {  # noqa: RUF012
-        "accounts": Provide(provide_accounts, sync_to_thread=False),
-        "principal": Provide(provide_principal, sync_to_thread=False),
-    }
+    dependencies = provided(provide_accounts, provide_principal)
     tags = ["session"]  # noqa: RUF012
 
     @post("/session", sync_to_thread=True, opt=PRE_LOGIN)
