@@ -33,16 +33,8 @@ from bench.stores import DEFAULT_POSTGRES_URL, Backend, each_backend
 from bench.workload import consent_from, now
 from stafett.aggregates.person import PersonDetails
 from stafett.aggregates.values import Access, CommentTarget, PlanType, Rights, local_date
-from stafett.applications.commands import (
-    AddParticipant,
-    CommentOn,
-    ConsentIn,
-    CreatePlan,
-    PersonIn,
-    PostComment,
-    RightsIn,
-    SetGoal,
-)
+from stafett.applications.commands import AddParticipant, PostComment, SetGoal
+from stafett.applications.parts import CommentOn, ConsentIn, CreatePlan, PersonIn, RightsIn
 from stafett.applications.permitted import EncodedParts
 from stafett.applications.plans import PlanApplication
 from stafett.settings import Settings

@@ -27,7 +27,8 @@ from bench.workload import (
 )
 from stafett.aggregates.plan import Plan
 from stafett.aggregates.values import CommentTarget
-from stafett.applications.commands import CommentOn, PostComment
+from stafett.applications.commands import PostComment
+from stafett.applications.parts import CommentOn
 from stafett.applications.plans import SNAPSHOT_INTERVAL, PlanApplication
 from stafett.settings import Settings
 

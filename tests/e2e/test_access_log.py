@@ -10,15 +10,8 @@ import pytest
 from eventsourcing.persistence import OperationalError
 
 from stafett.aggregates.values import Access, Consent, PlanType, Rights, local_date
-from stafett.applications.commands import (
-    AddParticipant,
-    ChangeParticipant,
-    ConsentIn,
-    CreatePlan,
-    PersonIn,
-    RemoveParticipant,
-    RightsIn,
-)
+from stafett.applications.commands import AddParticipant, ChangeParticipant, RemoveParticipant
+from stafett.applications.parts import ConsentIn, CreatePlan, PersonIn, RightsIn
 from stafett.persistence.access_log import AccessRow
 from tests.e2e.conftest import Web
 from tests.e2e.test_logging import captured_json_logs, lines

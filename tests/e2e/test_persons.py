@@ -8,7 +8,7 @@ import pytest
 from stafett.aggregates.person import PersonDetails
 from stafett.aggregates.values import Consent, PlanType, local_date
 from stafett.applications.accounts import OtpChannel
-from stafett.applications.commands import ConsentIn, CreatePlan, PersonIn
+from stafett.applications.parts import ConsentIn, CreatePlan, PersonIn
 from tests.e2e.conftest import PASSWORD, Web
 from tests.e2e.test_logging import captured_json_logs, lines
 

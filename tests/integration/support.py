@@ -13,7 +13,8 @@ from eventsourcing.persistence import Tracking
 from psycopg.sql import SQL, Identifier
 
 from stafett.aggregates.values import PlanType, local_date
-from stafett.applications.commands import AddParticipant, ConsentIn, CreatePlan, PersonIn
+from stafett.applications.commands import AddParticipant
+from stafett.applications.parts import ConsentIn, CreatePlan, PersonIn
 from stafett.applications.plans import PlanApplication
 from stafett.persistence.popo_store import TimeIndexedPOPORecorder
 from stafett.projections.plan_list import PlanListProjection

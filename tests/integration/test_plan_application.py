@@ -36,13 +36,9 @@ from stafett.applications.commands import (
     ChangeConsentScope,
     ChangeParticipant,
     ClosePlan,
-    CommentOn,
     CompleteActivity,
-    ConsentIn,
-    CreatePlan,
     EvaluateGoal,
     HandOverCoordinator,
-    PersonIn,
     PostComment,
     RecordArchive,
     RecordMinutes,
@@ -51,11 +47,11 @@ from stafett.applications.commands import (
     ReopenPlan,
     ResetConsent,
     ReviseGoal,
-    RightsIn,
     SendMessage,
     SetGoal,
     WithdrawConsent,
 )
+from stafett.applications.parts import CommentOn, ConsentIn, CreatePlan, PersonIn, RightsIn
 from stafett.applications.plans import PlanApplication
 from stafett.applications.results import (
     CommandResult,

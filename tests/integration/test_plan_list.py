@@ -21,19 +21,16 @@ from stafett.applications.commands import (
     AddParticipant,
     ChangeParticipant,
     ClosePlan,
-    ConsentIn,
-    CreatePlan,
     HandOverCoordinator,
-    PersonIn,
     RecordArchive,
     RemoveParticipant,
     RenewConsent,
     ReopenPlan,
     ResetConsent,
-    RightsIn,
     SendMessage,
     WithdrawConsent,
 )
+from stafett.applications.parts import ConsentIn, CreatePlan, PersonIn, RightsIn
 from stafett.applications.plans import PlanApplication
 from stafett.persistence.recorders import to_micros
 from stafett.projections.plan_list import (

@@ -20,12 +20,12 @@ from stafett.aggregates.values import CommentTarget
 from stafett.applications.commands import (
     AddCalendarEntry,
     ClosePlan,
-    CommentOn,
     PostComment,
     ReopenPlan,
     SendMessage,
     SetGoal,
 )
+from stafett.applications.parts import CommentOn
 from stafett.applications.plans import SNAPSHOT_INTERVAL, PlanApplication
 from stafett.settings import Settings
 from tests.conftest import ManualClock

@@ -20,7 +20,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder
 from psycopg.sql import SQL, Identifier
 
 from stafett.aggregates.values import PlanType
-from stafett.applications.commands import ConsentIn, CreatePlan, PersonIn
+from stafett.applications.parts import ConsentIn, CreatePlan, PersonIn
 from stafett.applications.plans import PlanApplication
 from stafett.persistence.recorders import (
     PollingPostgresSubscription,

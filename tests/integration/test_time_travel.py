@@ -25,19 +25,17 @@ from stafett.applications.commands import (
     ChangeActivity,
     ChangeParticipant,
     ClosePlan,
-    CommentOn,
     CompleteActivity,
     EvaluateGoal,
     HandOverCoordinator,
-    PersonIn,
     PostComment,
     RecordMinutes,
     RenewConsent,
     ReviseGoal,
-    RightsIn,
     SendMessage,
     SetGoal,
 )
+from stafett.applications.parts import CommentOn, PersonIn, RightsIn
 from stafett.applications.plans import SNAPSHOT_INTERVAL, PlanApplication
 from stafett.applications.results import CommandResult, PlanNotFoundError, PlanView
 from stafett.settings import Settings

@@ -13,11 +13,14 @@ decide step, so a retried command merges with the state it is retried on.
 A command addressed by its route (a goal, activity or participant in the path)
 extends the struct of its body with that id: the route decodes the body, which may
 not name the id, and makes the command with `Command.addressed(body, id=...)`.
+The parts of bodies (`PersonIn`, `ConsentIn`, `RightsIn`, `CommentOn`) and
+`CreatePlan` are in `parts.py`.
 
 To add a command: a struct here (its `run` calls one new method of `Plan`, which
-triggers one new event), and a route handler that passes the decoded struct on.
+triggers one new event), and one `plan_write` route in `web/api/plans.py`.
 """
 
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Annotated, Any, ClassVar, Literal, Self, TypeVar
 from uuid import UUID
@@ -25,33 +28,20 @@ from uuid import UUID
 import msgspec
 
 from stafett.aggregates.errors import ValidationError
-from stafett.aggregates.person import MAX_EMAIL_LENGTH, PersonDetails
 from stafett.aggregates.plan import Plan
 from stafett.aggregates.values import (
-    DEFAULT_CONSENT_SCOPE,
-    Access,
     Activity,
     ActivityStatus,
     CalendarEntry,
-    CommentTarget,
     Consent,
     GoalStatus,
     Minutes,
-    PlanType,
     Rights,
     Role,
 )
-from stafett.applications.input import (
-    Body,
-    InputError,
-    Name,
-    RequiredText,
-    ShortText,
-    Text,
-    Version,
-)
+from stafett.applications.input import Body, Name, RequiredText, Text, Version
+from stafett.applications.parts import CommentOn, ConsentIn, PersonIn, RightsIn
 
-MAX_PHONE_LENGTH = 32
 MAX_LIST_LENGTH = 500
 
 Instant = Annotated[datetime, msgspec.Meta(tz=True)]
@@ -61,101 +51,6 @@ T = TypeVar("T")
 
 def _given(value: T | msgspec.UnsetType, current: T) -> T:
     return current if isinstance(value, msgspec.UnsetType) else value
-
-
-# ------------------------------------------------------------------ parts
-
-
-class PersonIn(Body):
-    """An existing person (`person_id` alone) or a new one (at least both names)."""
-
-    person_id: UUID | None = None
-    first_name: Name | None = None
-    last_name: Name | None = None
-    birth_date: date | None = None
-    workplace: ShortText = ""
-    position: ShortText = ""
-    email: Annotated[str, msgspec.Meta(max_length=MAX_EMAIL_LENGTH)] = ""
-    mobile: Annotated[str, msgspec.Meta(max_length=MAX_PHONE_LENGTH)] = ""
-    phone: Annotated[str, msgspec.Meta(max_length=MAX_PHONE_LENGTH)] = ""
-    street_address: ShortText = ""
-    postcode: ShortText = ""
-    place: ShortText = ""
-    hide_phone: bool = False
-    hide_mobile: bool = False
-    restrict_search: bool = False
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        if self.person_id is not None:
-            details = (f for f in msgspec.structs.fields(self) if f.name != "person_id")
-            if any(getattr(self, f.name) != f.default for f in details):
-                raise InputError("person", "give either person_id or a new person's details")
-        elif self.first_name is None:
-            raise InputError("first_name", "is required for a new person")
-        elif self.last_name is None:
-            raise InputError("last_name", "is required for a new person")
-
-    @classmethod
-    def of(cls, person: UUID | PersonDetails) -> "PersonIn":
-        if isinstance(person, UUID):
-            return cls(person_id=person)
-        return cls(**{f: getattr(person, f) for f in cls.__struct_fields__ if f != "person_id"})
-
-    def ref(self) -> UUID | PersonDetails:
-        """The person id, or the new person's details (the shape was checked on decoding)."""
-        if self.person_id is not None:
-            return self.person_id
-        assert self.first_name is not None
-        assert self.last_name is not None
-        fields = {f: getattr(self, f) for f in self.__struct_fields__ if f != "person_id"}
-        return PersonDetails(**fields)
-
-
-class ConsentIn(Body):
-    given_by: Name
-    given_on: date
-    expires_on: date
-    scope: RequiredText = DEFAULT_CONSENT_SCOPE  # optional in api.md when a plan is created
-
-    @classmethod
-    def of(cls, consent: Consent) -> "ConsentIn":
-        return cls(consent.given_by, consent.given_on, consent.expires_on, consent.scope)
-
-    def value(self) -> Consent:
-        return Consent(self.given_by, self.given_on, self.expires_on, self.scope)
-
-
-class RightsIn(Body):
-    goals: Access
-    activities: Access
-    minutes: Access
-    messages: Access
-    print: bool
-    edit_person: bool
-
-    @classmethod
-    def of(cls, rights: Rights) -> "RightsIn":
-        return cls(**{f: getattr(rights, f) for f in cls.__struct_fields__})
-
-    def value(self) -> Rights:
-        return Rights(**{f: getattr(self, f) for f in self.__struct_fields__})
-
-
-class CommentOn(Body):
-    kind: CommentTarget
-    id: UUID
-
-
-class CreatePlan(Body):
-    """A new plan; `PlanApplication.create_plan` makes the caller its coordinator."""
-
-    type: PlanType
-    short_name: Name
-    start_date: date
-    owner: PersonIn
-    consent: ConsentIn
-    end_date: date | None = None
 
 
 # --------------------------------------------------------------- commands
@@ -190,11 +85,15 @@ class _Changes(PlanCommand, kw_only=True):
 
     address: ClassVar[str] = ""  # the command's field naming what changes
 
+    def changes(self) -> dict[str, Any]:
+        """The fields given, by name (those left `UNSET` keep their value)."""
+        unchanged = ("expected_version", self.address)
+        fields = (f for f in self.__struct_fields__ if f not in unchanged)
+        return {f: getattr(self, f) for f in fields if getattr(self, f) is not msgspec.UNSET}
+
     def check(self) -> None:
         """An empty change would only add an empty event."""
-        unchanged = ("expected_version", self.address)
-        changes = (getattr(self, f) for f in self.__struct_fields__ if f not in unchanged)
-        if all(value is msgspec.UNSET for value in changes):
+        if not self.changes():
             raise ValidationError("body", "names nothing to change")
 
 
@@ -274,12 +173,7 @@ class RenewConsent(PlanCommand):
 
     @classmethod
     def of(cls, consent: Consent) -> "RenewConsent":
-        return cls(
-            given_by=consent.given_by,
-            given_on=consent.given_on,
-            expires_on=consent.expires_on,
-            scope=consent.scope,
-        )
+        return cls(**msgspec.structs.asdict(ConsentIn.of(consent)))
 
     def run(self, plan: Plan, by: UUID, at: datetime, new_id: UUID) -> None:
         consent = Consent(self.given_by, self.given_on, self.expires_on, self.scope)
@@ -338,14 +232,14 @@ class ReviseGoal(GoalRevision, kw_only=True):
     address: ClassVar[str] = "goal_id"
 
     def run(self, plan: Plan, by: UUID, at: datetime, new_id: UUID) -> None:
-        old = plan.goal(self.goal_id)
+        new = replace(plan.goal(self.goal_id), **self.changes())
         plan.revise_goal(
             by=by,
             at=at,
             goal_id=self.goal_id,
-            title=_given(self.title, old.title),
-            description=_given(self.description, old.description),
-            due_on=_given(self.due_on, old.due_on),
+            title=new.title,
+            description=new.description,
+            due_on=new.due_on,
         )
 
 
@@ -409,19 +303,7 @@ class ChangeActivity(ActivityChange, kw_only=True):
     address: ClassVar[str] = "activity_id"
 
     def run(self, plan: Plan, by: UUID, at: datetime, new_id: UUID) -> None:
-        old = plan.activity(self.activity_id)
-        new = Activity(
-            activity_id=self.activity_id,
-            title=_given(self.title, old.title),
-            description=_given(self.description, old.description),
-            responsible_participant_id=_given(
-                self.responsible_participant_id, old.responsible_participant_id
-            ),
-            due_on=_given(self.due_on, old.due_on),
-            goal_id=_given(self.goal_id, old.goal_id),
-            status=_given(self.status, old.status),
-            completed_on=old.completed_on,
-        )
+        new = replace(plan.activity(self.activity_id), **self.changes())
         plan.revise_activity(by=by, at=at, activity=new)
 
 

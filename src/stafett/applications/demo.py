@@ -19,16 +19,12 @@ from stafett.applications.accounts import AccountService, OtpChannel
 from stafett.applications.commands import (
     AddActivity,
     AddParticipant,
-    CommentOn,
-    ConsentIn,
-    CreatePlan,
     EvaluateGoal,
-    PersonIn,
     PostComment,
     RecordMinutes,
-    RightsIn,
     SetGoal,
 )
+from stafett.applications.parts import CommentOn, ConsentIn, CreatePlan, PersonIn, RightsIn
 from stafett.applications.plans import PlanApplication
 
 

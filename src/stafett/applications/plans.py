@@ -13,7 +13,8 @@ made stale, and the command is decided again on the plan fast-forwarded from the
 store. The saved plan goes back into the cache. Reads fast-forward the cached plan
 from the store, so they see every process's writes. Snapshots of the in-memory plan
 are taken every `SNAPSHOT_INTERVAL` events for loads that miss the cache and for
-history; comments and messages in them stay encoded until read.
+history; comments and messages in them stay encoded until read. How events and
+snapshots are recorded is `PlanRecording`'s (recording.py).
 """
 
 import copy
@@ -26,16 +27,8 @@ from typing import Any, ClassVar, cast
 from uuid import UUID, uuid4
 
 import msgspec
-import structlog
-from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
-from eventsourcing.domain import DomainEventProtocol, MutableOrImmutableAggregate
-from eventsourcing.persistence import (
-    EventStore,
-    IntegrityError,
-    JSONTranscoder,
-    Mapper,
-    Recording,
-)
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
 
@@ -52,8 +45,10 @@ from stafett.aggregates.values import (
     PlanStatus,
     local_date,
 )
-from stafett.applications.commands import AddParticipant, CreatePlan, PersonIn, PlanCommand
+from stafett.applications.commands import AddParticipant, PlanCommand
+from stafett.applications.parts import CreatePlan, PersonIn
 from stafett.applications.permitted import EncodedParts, PlanOut, permitted_view
+from stafett.applications.recording import PlanRecording
 from stafett.applications.results import (
     CommandResult,
     PersonNotFoundError,
@@ -64,26 +59,20 @@ from stafett.applications.results import (
     VersionConflictError,
 )
 from stafett.applications.summaries import summarise
-from stafett.applications.transcodings import (
-    PlanSnapshotTranscoder,
-    register_plan_transcodings,
-    seal_logs,
-)
 from stafett.persistence.directory import PersonDirectory
-from stafett.persistence.recorders import EVENT_TIMES_KWARG, TimeIndex
+from stafett.persistence.recorders import TimeIndex
 
 SNAPSHOT_INTERVAL = 100
 MAX_ATTEMPTS = 10
 RETRY_BACKOFF_SECONDS = 0.002
 Clock = Callable[[], datetime]
-log = structlog.get_logger(__name__)
 
 
 def system_clock() -> datetime:
     return datetime.now(UTC)
 
 
-class PlanApplication(Application[UUID]):
+class PlanApplication(PlanRecording):
     name = "plans"
     env: ClassVar[dict[str, str]] = {
         "AGGREGATE_CACHE_MAXSIZE": "1000",
@@ -116,73 +105,6 @@ class PlanApplication(Application[UUID]):
             directory = PersonDirectory(datastore)
             directory.create_tables()
         self.directory = directory
-
-    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
-        super().register_transcodings(transcoder)
-        register_plan_transcodings(transcoder)
-
-    def construct_snapshot_store(self) -> EventStore[UUID]:
-        """Snapshots get a MessagePack transcoder of their own; events stay JSON."""
-        mapper: Mapper[UUID] = self.factory.mapper(
-            transcoder=PlanSnapshotTranscoder(self.mapper.transcoder)
-        )
-        recorder = self.factory.aggregate_recorder(purpose="snapshots")
-        return self.factory.event_store(mapper=mapper, recorder=recorder)
-
-    # ------------------------------------------------------------- recording
-
-    def save(
-        self,
-        *objs: MutableOrImmutableAggregate[UUID] | DomainEventProtocol[UUID] | None,
-        **kwargs: Any,
-    ) -> list[Recording[UUID]]:
-        """The library's `save`, collecting a plan's events without its protocol checks.
-
-        `ProcessingEvent.collect_events` tells aggregates from events with
-        `isinstance` against runtime-checkable protocols, about 75 µs per save; a
-        `Plan` is collected directly. Everything else takes the library's way.
-        """
-        processing_event: ProcessingEvent[UUID] = ProcessingEvent()
-        others = []
-        for obj in objs:
-            if isinstance(obj, Plan):
-                processing_event.events.extend(obj.collect_events())
-                processing_event.aggregates[obj.id] = obj
-            else:
-                others.append(obj)
-        processing_event.collect_events(*others, **kwargs)
-        recordings = self._record(processing_event)
-        self._take_snapshots(processing_event)
-        self._notify(recordings)
-        self.notify(processing_event.events)  # deprecated in the library, still called
-        return recordings
-
-    def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
-        processing_event.saved_kwargs[EVENT_TIMES_KWARG] = [
-            (e.originator_id, e.originator_version, cast(Plan.Event, e).timestamp)
-            for e in processing_event.events
-        ]
-        return super()._record(processing_event)
-
-    def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
-        """Snapshot the saved in-memory plan instead of reloading it from the store."""
-        assert self.snapshots is not None
-        for aggregate in processing_event.aggregates.values():
-            if not isinstance(aggregate, Plan):
-                continue
-            versions = [
-                e.originator_version
-                for e in processing_event.events
-                if e.originator_id == aggregate.id
-            ]
-            if any(v % SNAPSHOT_INTERVAL == 0 for v in versions):
-                try:
-                    # The logs' new items become a chunk of this plan too, so that
-                    # the next snapshot copies their bytes instead of encoding them.
-                    seal_logs(aggregate.state)
-                    self.snapshots.put([Plan.Snapshot.take(aggregate)])
-                except Exception:  # a snapshot is only a shortcut; the events are saved
-                    log.exception("snapshot_failed", plan_id=str(aggregate.id))
 
     # --------------------------------------------------------------- loading
 

@@ -1,9 +1,12 @@
 """What the web layer keeps in litestar's application state, and its providers."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import structlog
 from litestar.datastructures import State
+from litestar.di import Provide
 from litestar.exceptions import ServiceUnavailableException
 
 from stafett.applications.access_log import AccessLog
@@ -76,3 +79,10 @@ def provide_visits(state: State) -> PlanListView | None:
 
 def provide_read_your_writes(state: State) -> ReadYourWrites:
     return ReadYourWrites(state.get(PLAN_LIST))
+
+
+def provided(*providers: Callable[..., Any], **named: Callable[..., Any]) -> dict[str, Provide]:
+    """A controller's dependencies, each `provide_<name>` as `<name>` (or named by keyword);
+    all of them are cheap lookups, called without a worker thread."""
+    by_name = {p.__name__.removeprefix("provide_"): p for p in providers} | named
+    return {name: Provide(p, sync_to_thread=False) for name, p in by_name.items()}

@@ -1,10 +1,13 @@
 """The plan-list projection: each plan event told to the view by what it means.
 
-One handler per kind of event calls one intent-named method of `PlanListView`
-(`view.py`) with the event's values; which rows and columns change is the view's
-business. An event the list does not know only advances the view's position.
+Each kind of event calls one intent-named method of `PlanListView` (`view.py`)
+with the event's values: a handler of its own where it needs more than one value,
+else a row of `TOLD`; which rows and columns change is the view's business. An
+event the list does not know only advances the view's position.
 """
 
+from collections.abc import Callable
+from operator import attrgetter
 from typing import Any, ClassVar
 
 from eventsourcing.dispatch import singledispatchmethod
@@ -70,7 +73,11 @@ class PlanListProjection(Projection[PlanListView]):
 
     @_project.register
     def _other(self, event: Plan.Event, tracking: Tracking) -> None:
-        if isinstance(event, CONTENT_EVENT_TYPES):
+        told = TOLD.get(type(event))
+        if told is not None:
+            method, value = told
+            getattr(self.view, method.__name__)(_stamp(event), value(event), tracking=tracking)
+        elif isinstance(event, CONTENT_EVENT_TYPES):
             self.view.content_changed(_stamp(event), tracking=tracking)
         else:
             self.view.plan_touched(_stamp(event), tracking=tracking)
@@ -87,42 +94,21 @@ class PlanListProjection(Projection[PlanListView]):
         messages = event.rights.messages
         self.view.rights_changed(_stamp(event), event.participant_id, messages, tracking=tracking)
 
-    @_project.register
-    def _removed(self, event: Plan.ParticipantRemoved, tracking: Tracking) -> None:
-        self.view.participant_removed(_stamp(event), event.participant_id, tracking=tracking)
 
-    @_project.register
-    def _handed_over(self, event: Plan.CoordinatorHandedOver, tracking: Tracking) -> None:
-        self.view.coordinator_handed_over(_stamp(event), event.participant_id, tracking=tracking)
-
-    @_project.register
-    def _renewed(self, event: Plan.ConsentRenewed, tracking: Tracking) -> None:
-        self.view.consent_renewed(_stamp(event), event.consent, tracking=tracking)
-
-    @_project.register
-    def _reset(self, event: Plan.ConsentReset, tracking: Tracking) -> None:
-        self.view.consent_ended(_stamp(event), ConsentStatus.RESET, tracking=tracking)
-
-    @_project.register
-    def _withdrawn(self, event: Plan.ConsentWithdrawn, tracking: Tracking) -> None:
-        self.view.consent_ended(_stamp(event), ConsentStatus.WITHDRAWN, tracking=tracking)
-
-    @_project.register
-    def _message(self, event: Plan.MessageSent, tracking: Tracking) -> None:
-        recipients = event.message.recipient_ids
-        self.view.message_sent(_stamp(event), recipients, tracking=tracking)
-
-    @_project.register
-    def _closed(self, event: Plan.Closed, tracking: Tracking) -> None:
-        self.view.plan_closed(_stamp(event), event.ended_on, tracking=tracking)
-
-    @_project.register
-    def _reopened(self, event: Plan.Reopened, tracking: Tracking) -> None:
-        self.view.plan_reopened(_stamp(event), event.end_date, tracking=tracking)
-
-    @_project.register
-    def _archived(self, event: Plan.Archived, tracking: Tracking) -> None:
-        self.view.archive_recorded(_stamp(event), event.archive.archived_at, tracking=tracking)
+View = PlanListView
+# The events that tell the view one value: its method (called on the view by name, so
+# the store's own implementation answers), and the event's value it is given.
+TOLD: dict[type[Plan.Event], tuple[Callable[..., None], Callable[[Any], object]]] = {
+    Plan.ParticipantRemoved: (View.participant_removed, attrgetter("participant_id")),
+    Plan.CoordinatorHandedOver: (View.coordinator_handed_over, attrgetter("participant_id")),
+    Plan.ConsentRenewed: (View.consent_renewed, attrgetter("consent")),
+    Plan.ConsentReset: (View.consent_ended, lambda _: ConsentStatus.RESET),
+    Plan.ConsentWithdrawn: (View.consent_ended, lambda _: ConsentStatus.WITHDRAWN),
+    Plan.MessageSent: (View.message_sent, attrgetter("message.recipient_ids")),
+    Plan.Closed: (View.plan_closed, attrgetter("ended_on")),
+    Plan.Reopened: (View.plan_reopened, attrgetter("end_date")),
+    Plan.Archived: (View.archive_recorded, attrgetter("archive.archived_at")),
+}
 
 
 def _stamp(event: Plan.Event | Plan.Created) -> Stamp:

@@ -12,7 +12,7 @@ from uuid import UUID
 import msgspec
 import structlog
 from litestar import Controller, get
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import FromPath
 
 from stafett.aggregates.policy import Action
@@ -20,7 +20,7 @@ from stafett.applications.access_log import AccessLog
 from stafett.applications.accounts import Principal
 from stafett.applications.plans import PlanApplication
 from stafett.web.auth import Policy, policy, provide_principal
-from stafett.web.state import provide_access_log, provide_plans
+from stafett.web.state import provide_access_log, provide_plans, provided
 
 ERASED_PERSON = "(slettet person)"
 log = structlog.get_logger(__name__)
@@ -50,11 +50,7 @@ def access_log_standing(
 
 class AccessLogController(Controller):
     path = "/api/v1/plans/{plan_id:uuid}/access-log"
-    dependencies = {  # noqa: RUF012
-        "plans": Provide(provide_plans, sync_to_thread=False),
-        "access_log": Provide(provide_access_log, sync_to_thread=False),
-        "principal": Provide(provide_principal, sync_to_thread=False),
-    }
+    dependencies = provided(provide_plans, provide_access_log, provide_principal)
     tags = ["access log"]  # noqa: RUF012
     opt = policy(Policy.AUTHENTICATED)
 

@@ -13,7 +13,7 @@ from uuid import UUID
 import msgspec
 import structlog
 from litestar import Controller, get
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, QueryParameter
 
 from stafett.aggregates.policy import Action, Standing
@@ -24,7 +24,7 @@ from stafett.applications.input import MAX_VERSION, plausible_instant
 from stafett.applications.plans import PlanApplication
 from stafett.applications.results import PlanView
 from stafett.web.auth import Policy, policy, provide_principal
-from stafett.web.state import provide_access_log, provide_plans
+from stafett.web.state import provide_access_log, provide_plans, provided
 
 log = structlog.get_logger(__name__)
 
@@ -86,11 +86,7 @@ def record_read(
 
 class HistoryController(Controller):
     path = "/api/v1/plans/{plan_id:uuid}"
-    dependencies = {  # noqa: RUF012
-        "plans": Provide(provide_plans, sync_to_thread=False),
-        "access_log": Provide(provide_access_log, sync_to_thread=False),
-        "principal": Provide(provide_principal, sync_to_thread=False),
-    }
+    dependencies = provided(provide_plans, provide_access_log, provide_principal)
     tags = ["history"]  # noqa: RUF012
     opt = policy(Policy.AUTHENTICATED)
 

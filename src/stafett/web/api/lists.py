@@ -13,7 +13,7 @@ from uuid import UUID
 import msgspec
 import structlog
 from litestar import Controller, get
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import FromQuery, QueryParameter
 
 from stafett.aggregates.values import MAX_NAME_LENGTH, local_date
@@ -21,7 +21,7 @@ from stafett.applications.accounts import Principal
 from stafett.applications.plans import PlanApplication
 from stafett.projections.plan_list import PlanListRow, PlanListView, ReportItem
 from stafett.web.auth import Policy, policy, provide_principal
-from stafett.web.state import provide_plan_list, provide_plans
+from stafett.web.state import provide_plan_list, provide_plans, provided
 
 log = structlog.get_logger(__name__)
 INACTIVE_DAYS = 90
@@ -89,11 +89,7 @@ class Reports(msgspec.Struct):
 
 NameQuery = Annotated[str | None, QueryParameter(max_length=MAX_NAME_LENGTH)]
 
-_dependencies = {
-    "plans": Provide(provide_plans, sync_to_thread=False),
-    "plan_list": Provide(provide_plan_list, sync_to_thread=False),
-    "principal": Provide(provide_principal, sync_to_thread=False),
-}
+_dependencies = provided(provide_plans, provide_plan_list, provide_principal)
 
 
 class PlanListRoutes:

@@ -19,7 +19,7 @@ from uuid import UUID
 import msgspec
 import structlog
 from litestar import Controller, get
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
 from stafett.aggregates.errors import ValidationError
@@ -28,7 +28,7 @@ from stafett.aggregates.text import visible_length
 from stafett.applications.accounts import Principal
 from stafett.applications.plans import PlanApplication
 from stafett.web.auth import Policy, policy, provide_principal
-from stafett.web.state import provide_plans
+from stafett.web.state import provide_plans, provided
 
 MIN_NAME_LENGTH = 2
 MAX_NAME_LENGTH = 100
@@ -63,10 +63,7 @@ def directory_entry(person: Person) -> PersonOut:
 
 class PersonController(Controller):
     path = "/api/v1/persons"
-    dependencies = {  # noqa: RUF012
-        "plans": Provide(provide_plans, sync_to_thread=False),
-        "principal": Provide(provide_principal, sync_to_thread=False),
-    }
+    dependencies = provided(provide_plans, provide_principal)
     tags = ["directory"]  # noqa: RUF012
     opt = policy(Policy.SEARCH_DIRECTORY)
 

@@ -12,7 +12,7 @@ from uuid import UUID
 
 import structlog
 from litestar import Controller, get
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import FromPath
 
 from stafett.aggregates.policy import Standing
@@ -22,19 +22,14 @@ from stafett.applications.permitted import PlanOut
 from stafett.applications.plans import PlanApplication
 from stafett.projections.plan_list import PlanListView
 from stafett.web.auth import Policy, policy, provide_principal
-from stafett.web.state import provide_access_log, provide_plans, provide_visits
+from stafett.web.state import provide_access_log, provide_plans, provide_visits, provided
 
 log = structlog.get_logger(__name__)
 
 
 class PlanViewController(Controller):
     path = "/api/v1/plans"
-    dependencies = {  # noqa: RUF012
-        "plans": Provide(provide_plans, sync_to_thread=False),
-        "access_log": Provide(provide_access_log, sync_to_thread=False),
-        "principal": Provide(provide_principal, sync_to_thread=False),
-        "visits": Provide(provide_visits, sync_to_thread=False),
-    }
+    dependencies = provided(provide_plans, provide_access_log, provide_principal, provide_visits)
     tags = ["plans"]  # noqa: RUF012
     opt = policy(Policy.AUTHENTICATED)
 

@@ -9,14 +9,17 @@ write what, consent, a closed plan. Someone outside a plan gets the 404 of a pla
 that does not exist, whatever they send.
 """
 
+import inspect
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 import msgspec
 from litestar import Controller, delete, patch, post, put
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
+from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, HeaderParameter, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
@@ -30,7 +33,6 @@ from stafett.applications.commands import (
     ChangeActivity,
     ChangeParticipant,
     ClosePlan,
-    CreatePlan,
     EvaluateGoal,
     GoalEvaluation,
     GoalRevision,
@@ -49,6 +51,7 @@ from stafett.applications.commands import (
     Versioned,
     WithdrawConsent,
 )
+from stafett.applications.parts import CreatePlan
 from stafett.applications.plans import PlanApplication
 from stafett.applications.results import CommandResult
 from stafett.web.api.lists import PlanListRoutes
@@ -58,6 +61,7 @@ from stafett.web.state import (
     provide_plan_list,
     provide_plans,
     provide_read_your_writes,
+    provided,
 )
 
 IfMatch = Annotated[
@@ -78,43 +82,22 @@ class NewPlan(msgspec.Struct):
     version: int
 
 
-class NewParticipant(msgspec.Struct):
-    participant_id: UUID
-    version: int
-
-
-class NewGoal(msgspec.Struct):
-    goal_id: UUID
-    version: int
-
-
-class NewActivity(msgspec.Struct):
-    activity_id: UUID
-    version: int
-
-
-class NewMinutes(msgspec.Struct):
-    minutes_id: UUID
-    version: int
-
-
-class NewComment(msgspec.Struct):
-    comment_id: UUID
-    version: int
-
-
-class NewMessage(msgspec.Struct):
-    message_id: UUID
-    version: int
-
-
-class NewCalendarEntry(msgspec.Struct):
-    entry_id: UUID
-    version: int
-
-
 class NewVersion(msgspec.Struct):
     version: int
+
+
+def new_item(name: str, id_field: str) -> type[msgspec.Struct]:
+    """The answer to a write that adds an item: `{id_field: ..., "version": ...}`."""
+    return msgspec.defstruct(name, [(id_field, UUID), ("version", int)], module=__name__)
+
+
+NewParticipant = new_item("NewParticipant", "participant_id")
+NewGoal = new_item("NewGoal", "goal_id")
+NewActivity = new_item("NewActivity", "activity_id")
+NewMinutes = new_item("NewMinutes", "minutes_id")
+NewComment = new_item("NewComment", "comment_id")
+NewMessage = new_item("NewMessage", "message_id")
+NewCalendarEntry = new_item("NewCalendarEntry", "entry_id")
 
 
 # ------------------------------------------------------- the one dependency
@@ -165,23 +148,73 @@ def provide_commands(
     return Commands(plans, principal, caught_up, if_match)
 
 
-def _created_id(result: CommandResult) -> UUID:
-    assert result.created_id is not None
-    return result.created_id
-
-
 # ------------------------------------------------------------- the routes
+
+PATH_IDS = re.compile(r"\{(\w+):uuid\}")
+Method = type[post] | type[patch] | type[put] | type[delete]
+Stub = Callable[[], None]
+
+
+def plan_write(
+    method: Method,
+    path: str,
+    body: type[PlanCommand],
+    *,
+    command: type[PlanCommand] | None = None,
+    answer: type[msgspec.Struct] = NewVersion,
+    optional: bool = False,
+) -> Callable[[Stub], HTTPRouteHandler]:
+    """The route handler of one plan write, named and documented by the stub it decorates.
+
+    The handler decodes `body` (an `optional` one may be left out: `body()`), gives
+    it to `Commands` and answers the new version, or with `answer` the new item's id
+    and version (201). A path naming an item besides the plan (`.../{goal_id:uuid}`)
+    makes `command` from the body and that id (`Command.addressed`). The signature is
+    built here so that litestar reads, validates and documents each route's own path
+    parameters and body type, as it does for a handler written out.
+    """
+    address = PATH_IDS.findall(path)[1:]  # after plan_id
+    make = command or body
+    id_field = None if answer is NewVersion else next(iter(answer.__struct_fields__))
+
+    def handler(self: Controller, *, commands: Commands, plan_id: UUID, **given: Any) -> Any:
+        data = given.pop("data") or body()
+        result = commands(plan_id, make.addressed(data, **given) if address else data)
+        if id_field is None:
+            return NewVersion(version=result.version)
+        return answer(**{id_field: result.created_id, "version": result.version})
+
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    data = JSONBody[body | None] if optional else JSONBody[body]  # type: ignore[misc,valid-type]
+    parameters = [
+        inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+        inspect.Parameter("commands", keyword, annotation=NamedDependency[Commands]),
+        *(inspect.Parameter(n, keyword, annotation=FromPath[UUID]) for n in ["plan_id", *address]),
+        inspect.Parameter("data", keyword, annotation=data)
+        if not optional
+        else inspect.Parameter("data", keyword, annotation=data, default=None),
+    ]
+    handler.__signature__ = inspect.Signature(parameters, return_annotation=answer)  # type: ignore[attr-defined]
+    handler.__annotations__ = {p.name: p.annotation for p in parameters[1:]} | {"return": answer}
+    status = HTTP_200_OK if id_field is None else HTTP_201_CREATED
+
+    def route(stub: Stub) -> HTTPRouteHandler:
+        handler.__name__, handler.__qualname__ = stub.__name__, stub.__qualname__
+        handler.__doc__ = stub.__doc__
+        return method(path, sync_to_thread=True, status_code=status)(handler)
+
+    return route
 
 
 class PlanController(PlanListRoutes, Controller):
     path = "/api/v1/plans"
-    dependencies = {  # noqa: RUF012
-        "plans": Provide(provide_plans, sync_to_thread=False),
-        "principal": Provide(provide_principal, sync_to_thread=False),
-        "caught_up": Provide(provide_read_your_writes, sync_to_thread=False),
-        "commands": Provide(provide_commands, sync_to_thread=False),
-        "plan_list": Provide(provide_plan_list, sync_to_thread=False),
-    }
+    dependencies = provided(
+        provide_plans,
+        provide_principal,
+        provide_commands,
+        provide_plan_list,
+        caught_up=provide_read_your_writes,
+    )
     tags = ["plans"]  # noqa: RUF012
     opt = policy(Policy.AUTHENTICATED)
 
@@ -193,237 +226,109 @@ class PlanController(PlanListRoutes, Controller):
         result = commands.create_plan(data)
         return NewPlan(id=result.plan_id, version=result.version)
 
+    # Every other write is one `plan_write`: method, path, body, and what differs.
+
     # ------------------------------------------------------- plan group
 
-    @post("/{plan_id:uuid}/participants", sync_to_thread=True, status_code=HTTP_201_CREATED)
-    def add_participant(
-        self,
-        *,
-        commands: NamedDependency[Commands],
-        plan_id: FromPath[UUID],
-        data: JSONBody[AddParticipant],
-    ) -> NewParticipant:
+    @plan_write(post, "/{plan_id:uuid}/participants", AddParticipant, answer=NewParticipant)
+    def add_participant() -> None:
         """An existing person, or a new one registered in the directory, joins the group."""
-        result = commands(plan_id, data)
-        return NewParticipant(participant_id=_created_id(result), version=result.version)
 
-    @patch("/{plan_id:uuid}/participants/{participant_id:uuid}", sync_to_thread=True)
-    def change_participant(
-        self,
-        *,
-        commands: NamedDependency[Commands],
-        plan_id: FromPath[UUID],
-        participant_id: FromPath[UUID],
-        data: JSONBody[ParticipantChange],
-    ) -> NewVersion:
-        """New rights and/or responsibility, saved together (one version, or nothing)."""
-        command = ChangeParticipant.addressed(data, participant_id=participant_id)
-        return NewVersion(version=commands(plan_id, command).version)
-
-    @delete(
+    @plan_write(
+        patch,
         "/{plan_id:uuid}/participants/{participant_id:uuid}",
-        sync_to_thread=True,
-        status_code=HTTP_200_OK,
+        ParticipantChange,
+        command=ChangeParticipant,
     )
-    def remove_participant(
-        self,
-        *,
-        commands: NamedDependency[Commands],
-        plan_id: FromPath[UUID],
-        participant_id: FromPath[UUID],
-        data: JSONBody[Versioned | None] = None,
-    ) -> NewVersion:
-        """Out of the plan group; what they wrote stays in the history."""
-        command = RemoveParticipant.addressed(data or Versioned(), participant_id=participant_id)
-        return NewVersion(version=commands(plan_id, command).version)
+    def change_participant() -> None:
+        """New rights and/or responsibility, saved together (one version, or nothing)."""
 
-    @post("/{plan_id:uuid}/coordinator", sync_to_thread=True, status_code=HTTP_200_OK)
-    def hand_over_coordinator(
-        self,
-        *,
-        commands: NamedDependency[Commands],
-        plan_id: FromPath[UUID],
-        data: JSONBody[HandOverCoordinator],
-    ) -> NewVersion:
+    @plan_write(
+        delete,
+        "/{plan_id:uuid}/participants/{participant_id:uuid}",
+        Versioned,
+        command=RemoveParticipant,
+        optional=True,
+    )
+    def remove_participant() -> None:
+        """Out of the plan group; what they wrote stays in the history."""
+
+    @plan_write(post, "/{plan_id:uuid}/coordinator", HandOverCoordinator)
+    def hand_over_coordinator() -> None:
         """Hand the baton to another provider in the group."""
-        return NewVersion(version=commands(plan_id, data).version)
 
     # ---------------------------------------------------------- consent
 
-    @put("/{plan_id:uuid}/consent", sync_to_thread=True)
-    def renew_consent(
-        self,
-        *,
-        commands: NamedDependency[Commands],
-        plan_id: FromPath[UUID],
-        data: JSONBody[RenewConsent],
-    ) -> NewVersion:
+    @plan_write(put, "/{plan_id:uuid}/consent", RenewConsent)
+    def renew_consent() -> None:
         """Consent given again, or changed; it is active from now on."""
-        return NewVersion(version=commands(plan_id, data).version)
 
-    @delete("/{plan_id:uuid}/consent", sync_to_thread=True, status_code=HTTP_200_OK)
-    def reset_consent(
-        self,
-        *,
-        commands: NamedDependency[Commands],
-        plan_id: FromPath[UUID],
-        data: JSONBody[ResetConsent | None] = None,
-    ) -> NewVersion:
+    @plan_write(delete, "/{plan_id:uuid}/consent", ResetConsent, optional=True)
+    def reset_consent() -> None:
         """Reset: no new content until consent is given again."""
-        return NewVersion(version=commands(plan_id, data or ResetConsent()).version)
 
-    @post("/{plan_id:uuid}/consent/withdrawal", sync_to_thread=True, status_code=HTTP_200_OK)
-    def withdraw_consent(
-        self,
-        *,
-        commands: NamedDependency[Commands],
-        plan_id: FromPath[UUID],
-        data: JSONBody[WithdrawConsent | None] = None,
-    ) -> NewVersion:
+    @plan_write(post, "/{plan_id:uuid}/consent/withdrawal", WithdrawConsent, optional=True)
+    def withdraw_consent() -> None:
         """The owner, a relative or the coordinator withdraws consent (also when closed):
         providers lose the plan from the next request, and nothing new is written until
         consent is given again."""
-        return NewVersion(version=commands(plan_id, data or WithdrawConsent()).version)
 
     # ------------------------------------------------------------ goals
 
-    @post("/{plan_id:uuid}/goals", sync_to_thread=True, status_code=HTTP_201_CREATED)
-    def set_goal(
-        self,
-        *,
-        commands: NamedDependency[Commands],
-        plan_id: FromPath[UUID],
-        data: JSONBody[SetGoal],
-    ) -> NewGoal:
-        result = commands(plan_id, data)
-        return NewGoal(goal_id=_created_id(result), version=result.version)
+    @plan_write(post, "/{plan_id:uuid}/goals", SetGoal, answer=NewGoal)
+    def set_goal() -> None: ...
 
-    @patch("/{plan_id:uuid}/goals/{goal_id:uuid}", sync_to_thread=True)
-    def revise_goal(
-        self,
-        *,
-        commands: NamedDependency[Commands],
-        plan_id: FromPath[UUID],
-        goal_id: FromPath[UUID],
-        data: JSONBody[GoalRevision],
-    ) -> NewVersion:
+    @plan_write(patch, "/{plan_id:uuid}/goals/{goal_id:uuid}", GoalRevision, command=ReviseGoal)
+    def revise_goal() -> None:
         """Title, description or due date; fields left out keep their value."""
-        command = ReviseGoal.addressed(data, goal_id=goal_id)
-        return NewVersion(version=commands(plan_id, command).version)
 
-    @post(
+    @plan_write(
+        post,
         "/{plan_id:uuid}/goals/{goal_id:uuid}/evaluations",
-        sync_to_thread=True,
-        status_code=HTTP_200_OK,
+        GoalEvaluation,
+        command=EvaluateGoal,
     )
-    def evaluate_goal(
-        self,
-        *,
-        commands: NamedDependency[Commands],
-        plan_id: FromPath[UUID],
-        goal_id: FromPath[UUID],
-        data: JSONBody[GoalEvaluation],
-    ) -> NewVersion:
+    def evaluate_goal() -> None:
         """An evaluation dated today; its status becomes the goal's."""
-        command = EvaluateGoal.addressed(data, goal_id=goal_id)
-        return NewVersion(version=commands(plan_id, command).version)
 
     # ------------------------------------------------------- activities
 
-    @post("/{plan_id:uuid}/activities", sync_to_thread=True, status_code=HTTP_201_CREATED)
-    def add_activity(
-        self,
-        *,
-        commands: NamedDependency[Commands],
-        plan_id: FromPath[UUID],
-        data: JSONBody[AddActivity],
-    ) -> NewActivity:
-        result = commands(plan_id, data)
-        return NewActivity(activity_id=_created_id(result), version=result.version)
+    @plan_write(post, "/{plan_id:uuid}/activities", AddActivity, answer=NewActivity)
+    def add_activity() -> None: ...
 
-    @patch("/{plan_id:uuid}/activities/{activity_id:uuid}", sync_to_thread=True)
-    def change_activity(
-        self,
-        *,
-        commands: NamedDependency[Commands],
-        plan_id: FromPath[UUID],
-        activity_id: FromPath[UUID],
-        data: JSONBody[ActivityChange],
-    ) -> NewVersion:
+    @plan_write(
+        patch,
+        "/{plan_id:uuid}/activities/{activity_id:uuid}",
+        ActivityChange,
+        command=ChangeActivity,
+    )
+    def change_activity() -> None:
         """Fields left out keep their value; status "completed" completes it (dated today).
 
         Every change in one body is saved together, or none is.
         """
-        command = ChangeActivity.addressed(data, activity_id=activity_id)
-        return NewVersion(version=commands(plan_id, command).version)
 
     # ------------------------------------------------- minutes and talk
 
-    @post("/{plan_id:uuid}/minutes", sync_to_thread=True, status_code=HTTP_201_CREATED)
-    def record_minutes(
-        self,
-        *,
-        commands: NamedDependency[Commands],
-        plan_id: FromPath[UUID],
-        data: JSONBody[RecordMinutes],
-    ) -> NewMinutes:
-        result = commands(plan_id, data)
-        return NewMinutes(minutes_id=_created_id(result), version=result.version)
+    @plan_write(post, "/{plan_id:uuid}/minutes", RecordMinutes, answer=NewMinutes)
+    def record_minutes() -> None: ...
 
-    @post("/{plan_id:uuid}/comments", sync_to_thread=True, status_code=HTTP_201_CREATED)
-    def post_comment(
-        self,
-        *,
-        commands: NamedDependency[Commands],
-        plan_id: FromPath[UUID],
-        data: JSONBody[PostComment],
-    ) -> NewComment:
+    @plan_write(post, "/{plan_id:uuid}/comments", PostComment, answer=NewComment)
+    def post_comment() -> None:
         """On a goal, activity or minutes; reading that section is enough."""
-        result = commands(plan_id, data)
-        return NewComment(comment_id=_created_id(result), version=result.version)
 
-    @post("/{plan_id:uuid}/messages", sync_to_thread=True, status_code=HTTP_201_CREATED)
-    def send_message(
-        self,
-        *,
-        commands: NamedDependency[Commands],
-        plan_id: FromPath[UUID],
-        data: JSONBody[SendMessage],
-    ) -> NewMessage:
+    @plan_write(post, "/{plan_id:uuid}/messages", SendMessage, answer=NewMessage)
+    def send_message() -> None:
         """To the listed participants, or to everyone else in the group ("all")."""
-        result = commands(plan_id, data)
-        return NewMessage(message_id=_created_id(result), version=result.version)
 
-    @post("/{plan_id:uuid}/calendar", sync_to_thread=True, status_code=HTTP_201_CREATED)
-    def add_calendar_entry(
-        self,
-        *,
-        commands: NamedDependency[Commands],
-        plan_id: FromPath[UUID],
-        data: JSONBody[AddCalendarEntry],
-    ) -> NewCalendarEntry:
-        result = commands(plan_id, data)
-        return NewCalendarEntry(entry_id=_created_id(result), version=result.version)
+    @plan_write(post, "/{plan_id:uuid}/calendar", AddCalendarEntry, answer=NewCalendarEntry)
+    def add_calendar_entry() -> None: ...
 
     # -------------------------------------------------------- lifecycle
 
-    @post("/{plan_id:uuid}/close", sync_to_thread=True, status_code=HTTP_200_OK)
-    def close_plan(
-        self,
-        *,
-        commands: NamedDependency[Commands],
-        plan_id: FromPath[UUID],
-        data: JSONBody[ClosePlan],
-    ) -> NewVersion:
+    @plan_write(post, "/{plan_id:uuid}/close", ClosePlan)
+    def close_plan() -> None:
         """Closed: every further content write answers 409 until it is reopened."""
-        return NewVersion(version=commands(plan_id, data).version)
 
-    @post("/{plan_id:uuid}/reopen", sync_to_thread=True, status_code=HTTP_200_OK)
-    def reopen_plan(
-        self,
-        *,
-        commands: NamedDependency[Commands],
-        plan_id: FromPath[UUID],
-        data: JSONBody[ReopenPlan | None] = None,
-    ) -> NewVersion:
-        return NewVersion(version=commands(plan_id, data or ReopenPlan()).version)
+    @plan_write(post, "/{plan_id:uuid}/reopen", ReopenPlan, optional=True)
+    def reopen_plan() -> None: ...

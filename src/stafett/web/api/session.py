@@ -7,7 +7,7 @@ import msgspec
 import structlog
 from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.background_tasks import BackgroundTask
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
@@ -25,7 +25,7 @@ from stafett.web.auth import (
     set_device_cookie,
     set_session_cookie,
 )
-from stafett.web.state import provide_accounts
+from stafett.web.state import provide_accounts, provided
 
 log = structlog.get_logger(__name__)
 
@@ -58,6 +58,13 @@ class PasswordChangeBody(Body):
 
 class TotpEnrolBody(Body):
     current_password: Secret
+
+
+Accounts = NamedDependency[AccountService]
+LoggedIn = NamedDependency[Principal]
+AnyRequest = Request[Any, Any, Any]
+PRE_LOGIN = policy(Policy.PUBLIC, pre_login=True)  # a login or reset step
+LOGGED_IN_ONLY = policy(Policy.AUTHENTICATED)
 
 
 class NextStep(msgspec.Struct, omit_defaults=True):
@@ -105,45 +112,40 @@ def _step(step: LoginStep) -> Response[NextStep]:
 
 class SessionController(Controller):
     path = "/api/v1"
-    dependencies = {  # noqa: RUF012
-        "accounts": Provide(provide_accounts, sync_to_thread=False),
-        "principal": Provide(provide_principal, sync_to_thread=False),
-    }
+    dependencies = provided(provide_accounts, provide_principal)
     tags = ["session"]  # noqa: RUF012
 
-    @post("/session", sync_to_thread=True, opt=policy(Policy.PUBLIC, pre_login=True))
+    @post("/session", sync_to_thread=True, opt=PRE_LOGIN)
     def log_in(
         self,
-        accounts: NamedDependency[AccountService],
-        request: Request[Any, Any, Any],
+        accounts: Accounts,
+        request: AnyRequest,
         data: JSONBody[LoginBody],
     ) -> Response[NextStep]:
         """Password step: answers which channel the one-time code went to."""
         return _step(accounts.begin_login(data.username, data.password, client_of(request)))
 
-    @post("/session/otp", sync_to_thread=True, opt=policy(Policy.PUBLIC, pre_login=True))
+    @post("/session/otp", sync_to_thread=True, opt=PRE_LOGIN)
     def one_time_code(
         self,
-        accounts: NamedDependency[AccountService],
-        request: Request[Any, Any, Any],
+        accounts: Accounts,
+        request: AnyRequest,
         data: JSONBody[CodeBody],
     ) -> Response[NextStep]:
         """Code step: the session id changes, and the browser gets a device cookie."""
         token = session_token(request) or ""
         return _step(accounts.verify_code(token, data.code, client_of(request)))
 
-    @post("/session/otp/resend", sync_to_thread=True, opt=policy(Policy.PUBLIC, pre_login=True))
-    def resend_code(
-        self, accounts: NamedDependency[AccountService], request: Request[Any, Any, Any]
-    ) -> Response[NextStep]:
+    @post("/session/otp/resend", sync_to_thread=True, opt=PRE_LOGIN)
+    def resend_code(self, accounts: Accounts, request: AnyRequest) -> Response[NextStep]:
         """A new code; the earlier one stops working."""
         return _step(accounts.resend_code(session_token(request) or ""))
 
-    @post("/session/terms", sync_to_thread=True, opt=policy(Policy.PUBLIC, pre_login=True))
+    @post("/session/terms", sync_to_thread=True, opt=PRE_LOGIN)
     def terms(
         self,
-        accounts: NamedDependency[AccountService],
-        request: Request[Any, Any, Any],
+        accounts: Accounts,
+        request: AnyRequest,
         data: JSONBody[TermsBody],
     ) -> Response[NextStep]:
         """Terms of use, once (and again when they change); declining ends the session."""
@@ -155,9 +157,7 @@ class SessionController(Controller):
         return _step(step)
 
     @delete("/session", sync_to_thread=True, opt=policy(Policy.PUBLIC), status_code=204)
-    def log_out(
-        self, accounts: NamedDependency[AccountService], request: Request[Any, Any, Any]
-    ) -> Response[None]:
+    def log_out(self, accounts: Accounts, request: AnyRequest) -> Response[None]:
         """Ends the session server-side and tells the browser to forget it.
 
         Public, so that a half-finished login can be abandoned; a full session needs
@@ -170,11 +170,11 @@ class SessionController(Controller):
     @post(
         "/password-reset",
         sync_to_thread=False,
-        opt=policy(Policy.PUBLIC, pre_login=True),
+        opt=PRE_LOGIN,
         status_code=HTTP_202_ACCEPTED,
     )
     def request_reset(
-        self, accounts: NamedDependency[AccountService], data: JSONBody[ResetRequestBody]
+        self, accounts: Accounts, data: JSONBody[ResetRequestBody]
     ) -> Response[bytes]:
         """Always 202: whether the user exists is not revealed.
 
@@ -190,12 +190,12 @@ class SessionController(Controller):
     @post(
         "/password-reset/{token:str}",
         sync_to_thread=True,
-        opt=policy(Policy.PUBLIC, pre_login=True),
+        opt=PRE_LOGIN,
         status_code=HTTP_204_NO_CONTENT,
     )
     def complete_reset(
         self,
-        accounts: NamedDependency[AccountService],
+        accounts: Accounts,
         token: FromPath[str],
         data: JSONBody[NewPasswordBody],
     ) -> None:
@@ -205,14 +205,14 @@ class SessionController(Controller):
     @put(
         "/me/password",
         sync_to_thread=True,
-        opt=policy(Policy.AUTHENTICATED),
+        opt=LOGGED_IN_ONLY,
         status_code=HTTP_204_NO_CONTENT,
     )
     def change_password(
         self,
-        accounts: NamedDependency[AccountService],
-        principal: NamedDependency[Principal],
-        request: Request[Any, Any, Any],
+        accounts: Accounts,
+        principal: LoggedIn,
+        request: AnyRequest,
         data: JSONBody[PasswordChangeBody],
     ) -> None:
         """Needs the current password; the user's other sessions end."""
@@ -224,8 +224,8 @@ class SessionController(Controller):
             new=data.new_password,
         )
 
-    @get("/me", sync_to_thread=False, opt=policy(Policy.AUTHENTICATED))
-    def me(self, principal: NamedDependency[Principal], request: Request[Any, Any, Any]) -> Me:
+    @get("/me", sync_to_thread=False, opt=LOGGED_IN_ONLY)
+    def me(self, principal: LoggedIn, request: AnyRequest) -> Me:
         """Who is logged in, and the CSRF token to send with every change."""
         return Me(
             person_id=principal.person_id,
@@ -235,12 +235,12 @@ class SessionController(Controller):
             csrf=Csrf(header=CSRF_HEADER, token=csrf_token_of(request)),
         )
 
-    @post("/me/totp", sync_to_thread=True, opt=policy(Policy.AUTHENTICATED))
+    @post("/me/totp", sync_to_thread=True, opt=LOGGED_IN_ONLY)
     def enrol_totp(
         self,
-        accounts: NamedDependency[AccountService],
-        principal: NamedDependency[Principal],
-        request: Request[Any, Any, Any],
+        accounts: Accounts,
+        principal: LoggedIn,
+        request: AnyRequest,
         data: JSONBody[TotpEnrolBody],
     ) -> TotpEnrolment:
         """Start using an authenticator app: needs the current password; scan this URI as a
@@ -254,13 +254,13 @@ class SessionController(Controller):
     @post(
         "/me/totp/confirm",
         sync_to_thread=True,
-        opt=policy(Policy.AUTHENTICATED),
+        opt=LOGGED_IN_ONLY,
         status_code=HTTP_204_NO_CONTENT,
     )
     def confirm_totp(
         self,
-        accounts: NamedDependency[AccountService],
-        principal: NamedDependency[Principal],
+        accounts: Accounts,
+        principal: LoggedIn,
         data: JSONBody[CodeBody],
     ) -> None:
         """The new app becomes the login factor; the person is told on every channel."""

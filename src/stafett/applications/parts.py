@@ -1,0 +1,118 @@
+"""The parts of plan command bodies, and the body of a new plan.
+
+A person (an existing one, or a new one the command registers), a consent, a
+participant's rights, what a comment is on; and `CreatePlan`, which is no command
+to a plan (there is none yet) but `PlanApplication.create_plan`'s input. Each part
+converts from the domain value (`of`) and back (`value`, `ref`).
+"""
+
+from datetime import date
+from typing import Annotated
+from uuid import UUID
+
+import msgspec
+
+from stafett.aggregates.person import MAX_EMAIL_LENGTH, PersonDetails
+from stafett.aggregates.values import (
+    DEFAULT_CONSENT_SCOPE,
+    Access,
+    CommentTarget,
+    Consent,
+    PlanType,
+    Rights,
+)
+from stafett.applications.input import Body, InputError, Name, RequiredText, ShortText
+
+MAX_PHONE_LENGTH = 32
+
+
+class PersonIn(Body):
+    """An existing person (`person_id` alone) or a new one (at least both names)."""
+
+    person_id: UUID | None = None
+    first_name: Name | None = None
+    last_name: Name | None = None
+    birth_date: date | None = None
+    workplace: ShortText = ""
+    position: ShortText = ""
+    email: Annotated[str, msgspec.Meta(max_length=MAX_EMAIL_LENGTH)] = ""
+    mobile: Annotated[str, msgspec.Meta(max_length=MAX_PHONE_LENGTH)] = ""
+    phone: Annotated[str, msgspec.Meta(max_length=MAX_PHONE_LENGTH)] = ""
+    street_address: ShortText = ""
+    postcode: ShortText = ""
+    place: ShortText = ""
+    hide_phone: bool = False
+    hide_mobile: bool = False
+    restrict_search: bool = False
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.person_id is not None:
+            details = (f for f in msgspec.structs.fields(self) if f.name != "person_id")
+            if any(getattr(self, f.name) != f.default for f in details):
+                raise InputError("person", "give either person_id or a new person's details")
+        elif self.first_name is None:
+            raise InputError("first_name", "is required for a new person")
+        elif self.last_name is None:
+            raise InputError("last_name", "is required for a new person")
+
+    @classmethod
+    def of(cls, person: UUID | PersonDetails) -> "PersonIn":
+        if isinstance(person, UUID):
+            return cls(person_id=person)
+        return cls(**{f: getattr(person, f) for f in cls.__struct_fields__ if f != "person_id"})
+
+    def ref(self) -> UUID | PersonDetails:
+        """The person id, or the new person's details (the shape was checked on decoding)."""
+        if self.person_id is not None:
+            return self.person_id
+        assert self.first_name is not None
+        assert self.last_name is not None
+        fields = {f: getattr(self, f) for f in self.__struct_fields__ if f != "person_id"}
+        return PersonDetails(**fields)
+
+
+class ConsentIn(Body):
+    given_by: Name
+    given_on: date
+    expires_on: date
+    scope: RequiredText = DEFAULT_CONSENT_SCOPE  # optional in api.md when a plan is created
+
+    @classmethod
+    def of(cls, consent: Consent) -> "ConsentIn":
+        return cls(consent.given_by, consent.given_on, consent.expires_on, consent.scope)
+
+    def value(self) -> Consent:
+        return Consent(self.given_by, self.given_on, self.expires_on, self.scope)
+
+
+class RightsIn(Body):
+    goals: Access
+    activities: Access
+    minutes: Access
+    messages: Access
+    print: bool
+    edit_person: bool
+
+    @classmethod
+    def of(cls, rights: Rights) -> "RightsIn":
+        return cls(**{f: getattr(rights, f) for f in cls.__struct_fields__})
+
+    def value(self) -> Rights:
+        return Rights(**{f: getattr(self, f) for f in self.__struct_fields__})
+
+
+class CommentOn(Body):
+    kind: CommentTarget
+    id: UUID
+
+
+class CreatePlan(Body):
+    """A new plan; `PlanApplication.create_plan` makes the caller its coordinator."""
+
+    type: PlanType
+    short_name: Name
+    start_date: date
+    owner: PersonIn
+    consent: ConsentIn
+    end_date: date | None = None
