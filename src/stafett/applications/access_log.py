@@ -10,7 +10,7 @@ Entries hold ids only; names are looked up when the log is shown.
 import hashlib
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
@@ -87,6 +87,19 @@ def canonical(
     ).encode()
 
 
+def canonical_of(row: AccessRow) -> bytes:
+    """The bytes a row's hash covers: every field but the hashes."""
+    return canonical(
+        plan_id=row.plan_id,
+        seq=row.seq,
+        at=row.at,
+        reader_person_id=row.reader_person_id,
+        role=row.role,
+        sections=row.sections,
+        grounds=row.grounds,
+    )
+
+
 def chain_hash(prev_hash: str, entry: bytes) -> str:
     return hashlib.sha256(prev_hash.encode("ascii") + entry).hexdigest()
 
@@ -119,16 +132,7 @@ class AccessLog:
             for _ in range(MAX_ATTEMPTS):
                 head = self.store.head(plan_id)
                 seq, prev_hash = (1, GENESIS_HASH) if head is None else (head[0] + 1, head[1])
-                entry = canonical(
-                    plan_id=plan_id,
-                    seq=seq,
-                    at=at_micros,
-                    reader_person_id=reader_person_id,
-                    role=role,
-                    sections=sections,
-                    grounds=grounds,
-                )
-                row = AccessRow(
+                unsealed = AccessRow(
                     plan_id=plan_id,
                     seq=seq,
                     at=at_micros,
@@ -137,8 +141,9 @@ class AccessLog:
                     sections=tuple(sections),
                     grounds=grounds,
                     prev_hash=prev_hash,
-                    hash=chain_hash(prev_hash, entry),
+                    hash="",
                 )
+                row = replace(unsealed, hash=chain_hash(prev_hash, canonical_of(unsealed)))
                 try:
                     self.store.append(row)
                 except SeqTakenError:
@@ -178,16 +183,7 @@ class AccessLog:
                 problems.append(f"seq {row.seq}: expected seq {expected_seq}")
             if row.prev_hash != prev_hash:
                 problems.append(f"seq {row.seq}: prev_hash does not match the entry before")
-            entry = canonical(
-                plan_id=row.plan_id,
-                seq=row.seq,
-                at=row.at,
-                reader_person_id=row.reader_person_id,
-                role=row.role,
-                sections=row.sections,
-                grounds=row.grounds,
-            )
-            if chain_hash(row.prev_hash, entry) != row.hash:
+            if chain_hash(row.prev_hash, canonical_of(row)) != row.hash:
                 problems.append(f"seq {row.seq}: hash does not match the entry")
             prev_hash = row.hash
         return problems

@@ -114,7 +114,25 @@ def wake_subscriptions(datastore: SQLiteDatastore) -> None:
         subscription.wake()
 
 
-class SQLiteSubscription(ListenNotifySubscription["TimeIndexedSQLiteRecorder"]):
+class _Polled:
+    """A subscription with a poll ticker: stopped with it, and joined on exit."""
+
+    _ticker: _Ticker
+
+    def stop(self) -> None:
+        ticker: _Ticker | None = getattr(self, "_ticker", None)
+        if ticker is not None:
+            ticker.stop()
+        super().stop()  # type: ignore[misc]
+
+    def __exit__(self, *args: object, **kwargs: Any) -> None:
+        try:
+            super().__exit__(*args, **kwargs)  # type: ignore[misc]
+        finally:
+            self._ticker.join()
+
+
+class SQLiteSubscription(_Polled, ListenNotifySubscription["TimeIndexedSQLiteRecorder"]):
     """Pulls new notifications when woken by a write in this process, or by the poll."""
 
     def __init__(
@@ -134,9 +152,6 @@ class SQLiteSubscription(ListenNotifySubscription["TimeIndexedSQLiteRecorder"]):
         self._has_been_notified.set()
 
     def stop(self) -> None:
-        ticker: _Ticker | None = getattr(self, "_ticker", None)
-        if ticker is not None:
-            ticker.stop()
         with _registry_lock:
             registered = _subscriptions.get(getattr(self, "_key", ""))
             if registered is not None:
@@ -145,14 +160,8 @@ class SQLiteSubscription(ListenNotifySubscription["TimeIndexedSQLiteRecorder"]):
                     del _subscriptions[self._key]
         super().stop()
 
-    def __exit__(self, *args: object, **kwargs: Any) -> None:
-        try:
-            super().__exit__(*args, **kwargs)
-        finally:
-            self._ticker.join()
 
-
-class PollingPostgresSubscription(PostgresSubscription):
+class PollingPostgresSubscription(_Polled, PostgresSubscription):
     """The library's LISTEN/NOTIFY subscription, also woken every `poll_seconds` (#305)."""
 
     def __init__(
@@ -164,18 +173,6 @@ class PollingPostgresSubscription(PostgresSubscription):
     ) -> None:
         super().__init__(recorder=recorder, gt=gt, topics=topics)
         self._ticker = _Ticker(poll_seconds, self._has_been_notified.set)
-
-    def stop(self) -> None:
-        ticker: _Ticker | None = getattr(self, "_ticker", None)
-        if ticker is not None:
-            ticker.stop()
-        super().stop()
-
-    def __exit__(self, *args: object, **kwargs: Any) -> None:
-        try:
-            super().__exit__(*args, **kwargs)
-        finally:
-            self._ticker.join()
 
 
 class TimeIndexedSQLiteRecorder(SQLiteApplicationRecorder):

@@ -16,7 +16,7 @@ subscription's own connection failing) still stop it, as in the library.
 """
 
 import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from threading import Event
@@ -145,16 +145,13 @@ def _failed(
         error=type(error).__name__,
         retry_in=pause,
     )
-    if faults is None:
-        return
-    try:
-        faults.record_fault(name, tracking.notification_id, type(error).__name__, datetime.now(UTC))
-    except Exception as unrecorded:
-        log.warning(
+    if faults is not None:
+        at = datetime.now(UTC)
+        _noted(
             "projection_fault_not_recorded",
-            projection=name,
-            notification_id=tracking.notification_id,
-            error=type(unrecorded).__name__,
+            name,
+            tracking,
+            lambda: faults.record_fault(name, tracking.notification_id, type(error).__name__, at),
         )
 
 
@@ -165,14 +162,18 @@ def _recovered(name: str, faults: FaultLog | None, tracking: Tracking, attempts:
         notification_id=tracking.notification_id,
         attempts=attempts + 1,
     )
-    if faults is None:
-        return
+    if faults is not None:
+        _noted("projection_fault_not_cleared", name, tracking, lambda: faults.clear_fault(name))
+
+
+def _noted(event: str, name: str, tracking: Tracking, write: Callable[[], None]) -> None:
+    """Write to the fault log; a failure there is logged, never raised over the event's."""
     try:
-        faults.clear_fault(name)
-    except Exception as uncleared:
+        write()
+    except Exception as failed:
         log.warning(
-            "projection_fault_not_cleared",
+            event,
             projection=name,
             notification_id=tracking.notification_id,
-            error=type(uncleared).__name__,
+            error=type(failed).__name__,
         )

@@ -20,13 +20,13 @@ from typing import Any
 from urllib.parse import unquote_to_bytes, urlencode
 
 import structlog
-from litestar.enums import ScopeType
-from litestar.types import ASGIApp, Receive, ReceiveMessage, Scope, Send
+from litestar.types import HTTPScope, Receive, ReceiveMessage, Scope, Send
 from litestar.types.asgi_types import HTTPRequestEvent, HTTPResponseStartEvent
 
 from stafett.aggregates.errors import ValidationError
 from stafett.aggregates.text import clean_line
 from stafett.applications.input import has_controls
+from stafett.web.middleware import HTTPMiddleware
 
 MAX_BODY_BYTES = 1_048_576
 MAX_DEPTH = 16
@@ -200,16 +200,10 @@ def _problem(error: InputRejectedError) -> tuple[HTTPResponseStartEvent, bytes]:
     return start, json.dumps(body, ensure_ascii=False).encode()
 
 
-class InputEdgeMiddleware:
+class InputEdgeMiddleware(HTTPMiddleware):
     """Refuses malformed paths, queries and JSON bodies before litestar sees them."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != ScopeType.HTTP:
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: HTTPScope, receive: Receive, send: Send) -> None:
         try:
             check_path(scope["path"])
             scope["query_string"] = clean_query(scope.get("query_string", b""))

@@ -28,8 +28,9 @@ import secrets
 from collections.abc import Iterable
 from typing import Any
 
-from litestar.enums import ScopeType
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import HTTPScope, Message, Receive, Scope, Send
+
+from stafett.web.middleware import HTTPMiddleware
 
 CSP_NONCE = "csp_nonce"
 SCHEMA_PREFIX = "/schema"
@@ -105,16 +106,10 @@ def merge_headers(
     return kept + ours
 
 
-class SecurityHeadersMiddleware:
+class SecurityHeadersMiddleware(HTTPMiddleware):
     """Adds the security headers to every HTTP response; other scopes pass through."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != ScopeType.HTTP:
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: HTTPScope, receive: Receive, send: Send) -> None:
         nonce = new_nonce()
         state: dict[str, Any] = scope.setdefault("state", {})
         state[CSP_NONCE] = nonce

@@ -34,9 +34,10 @@ from collections.abc import Mapping
 from typing import Any, TextIO
 
 import structlog
-from litestar.enums import ScopeType
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import HTTPScope, Message, Receive, Scope, Send
 from structlog.types import EventDict, Processor, WrappedLogger
+
+from stafett.web.middleware import HTTPMiddleware
 
 REDACTED = "[redacted]"
 REQUEST_ID_HEADER = b"x-request-id"
@@ -187,20 +188,14 @@ def request_id_from(scope: Scope) -> str:
     return uuid.uuid4().hex
 
 
-class RequestLogMiddleware:
+class RequestLogMiddleware(HTTPMiddleware):
     """Gives each HTTP request an id, binds it for its log lines and logs the request.
 
     The id is bound with structlog's context variables for the length of the
     request, returned as `X-Request-ID`, and the bindings are undone afterwards.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != ScopeType.HTTP:
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: HTTPScope, receive: Receive, send: Send) -> None:
         request_id = request_id_from(scope)
         method = scope["method"]
         status = 500  # unless the app gets as far as starting a response
