@@ -45,21 +45,8 @@ class PlanListItem(msgspec.Struct):
 
     @classmethod
     def of(cls, row: PlanListRow) -> "PlanListItem":
-        return cls(
-            id=row.id,
-            owner_name=row.owner_name,
-            owner_birth_date=row.owner_birth_date,
-            short_name=row.short_name,
-            type="SL" if row.type == "SL" else "IP",
-            changed_since_last_visit=row.changed_since_last_visit,
-            new_message=row.new_message,
-            consent_expires_on=row.consent_expires_on,
-            consent_expires_in_days=row.consent_expires_in_days,
-            start_date=row.start_date,
-            end_date=row.end_date,
-            last_archived_at=row.last_archived_at,
-            can_manage=row.can_manage,
-        )
+        """The row's answer fields (its owner's person id stays behind)."""
+        return msgspec.convert(row, cls, from_attributes=True)
 
 
 class ReportPlan(msgspec.Struct):
