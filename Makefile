@@ -17,9 +17,25 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP) ## Create .venv and install Stafett with its development tools
+# Front-end assets from the npm registry, pinned in package-lock.json, served as static files.
+VENDOR := src/stafett/web/static/vendor
+ASSETS := $(VENDOR)/.installed
+$(ASSETS): package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts
+	mkdir -p $(VENDOR)
+	cp node_modules/@digdir/designsystemet-css/dist/src/index.css $(VENDOR)/designsystemet.css
+	cp node_modules/@digdir/designsystemet-theme/brand/digdir.css $(VENDOR)/theme.css
+	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx.min.js
+	touch $@
 
-run: $(STAMP) ## Serve Stafett on http://127.0.0.1:8000 (SQLite under var/, demo plan on first start)
+# The browser the page tests drive: Debian's Chromium (Playwright cannot download one here).
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null
+
+install: $(STAMP) $(ASSETS) ## Create .venv and install Stafett with its development tools and page assets
+
+run: $(STAMP) $(ASSETS) ## Serve Stafett on http://127.0.0.1:8000 (SQLite under var/, demo plan on first start)
 	$(BIN)/stafett demo
 	$(BIN)/stafett serve --host 127.0.0.1 --port 8000
 
@@ -29,7 +45,7 @@ lint: $(STAMP) ## ruff (lint and format check), mypy --strict, import-linter con
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: lint ## Lint, then every test (PostgreSQL ones included) with warnings as errors
+test: lint $(ASSETS) $(CHROMIUM) ## Lint, then every test (PostgreSQL ones included) with warnings as errors
 	$(BIN)/pytest -q
 
 bench: $(STAMP) ## Benchmarks (SQLite and PostgreSQL); figures to stdout and var/bench/results.json
@@ -42,6 +58,6 @@ docs: $(STAMP) ## Regenerate docs/policy.md from the policy table
 	$(BIN)/python -m stafett.aggregates.policy > docs/policy.md
 
 clean: ## Remove the virtualenv and local data
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis node_modules $(VENDOR)
 
 .PHONY: help install run lint test bench docs clean

@@ -105,6 +105,41 @@ class Web:
         finally:
             app.asgi_handler = inner
 
+    # ----------------------------------------------------------- pages
+
+    ORIGIN = "https://stafett.test"
+
+    def page_token(self, path: str = "/plans") -> str:
+        """The CSRF token a page of ours puts in its forms."""
+        html = self.client.get(path).text
+        match = re.search(r'name="csrf_token" value="([0-9a-f]*)"', html)
+        assert match is not None, html[:500]
+        return match.group(1)
+
+    def submit(
+        self, path: str, data: dict[str, Any] | None = None, *, token: bool = True, **kwargs: Any
+    ) -> Any:
+        """Post a form as the browser does: from our origin, with the page's CSRF token."""
+        fields = dict(data or {})
+        if token and "csrf_token" not in fields:
+            fields["csrf_token"] = self.page_token()
+        return self.client.post(
+            path, data=fields, headers={"origin": self.ORIGIN}, follow_redirects=False, **kwargs
+        )
+
+    def page_login(self, username: str, password: str = PASSWORD) -> None:
+        """Log in through the pages: password, code from the outbox, terms when asked."""
+        remember(password)
+        first = self.submit("/login", {"username": username, "password": password}, token=False)
+        assert first.status_code == 303, first.text
+        second = self.submit("/login/code", {"code": self.last_code()}, token=False)
+        assert second.status_code == 303, second.text
+        if second.headers["location"].startswith("/login/terms"):
+            third = self.submit("/login/terms", {"answer": "yes"}, token=False)
+            assert third.status_code == 303, third.text
+        remember(self.client.cookies["__Host-sid"])
+        remember(self.client.cookies["__Host-device"])
+
     def logout(self) -> None:
         """Log out as a page of ours does: a full session needs its CSRF token for it."""
         response = self.client.delete("/api/v1/session", headers=self.csrf_headers())

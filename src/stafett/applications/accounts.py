@@ -25,6 +25,7 @@ from stafett.applications.codes import OneTimeCodes, OtpChannel, TooManyAttempts
 from stafett.applications.lockout import SOFT_LOCK, Client, LoginLocks
 from stafett.applications.passwords import PasswordHashing, check_password
 from stafett.applications.principal import LoginStep, Principal, Stage
+from stafett.applications.terms import TERMS_VERSION
 from stafett.delivery import Channel, OutgoingMessage, Sender
 from stafett.persistence.accounts import AccountRecord, AccountStore
 from stafett.persistence.directory import PersonDirectory
@@ -41,7 +42,6 @@ __all__ = [
     "Stage",
     "TooManyAttemptsError",
 ]
-TERMS_VERSION = 1
 CODE_LIFETIME = timedelta(minutes=5)
 CODE_TRIES = 5
 IDLE_TIMEOUT = timedelta(minutes=30)
@@ -405,6 +405,12 @@ class AccountService:
             "kommer fra den. Var det ikke deg, kontakt koordinatoren din med en gang.",
         )
 
+    def set_language(self, person_id: UUID, language: str) -> None:
+        """The pages' language the person chose, kept for their next login anywhere."""
+        account = self._account(person_id)
+        if account.language != language:
+            self.accounts.update(replace(account, language=language), at=self.clock())
+
     # -------------------------------------------------------------- helpers
 
     def _account(self, person_id: UUID) -> AccountRecord:
@@ -422,6 +428,7 @@ class AccountService:
             is_coordinator=account.is_coordinator,
             is_org_admin=account.is_org_admin,
             is_auditor=account.is_auditor,
+            language=account.language,
         )
 
     def _pre_auth(

@@ -23,6 +23,7 @@ class Principal:
     is_coordinator: bool
     is_org_admin: bool
     is_auditor: bool
+    language: str | None = None  # the pages' language the person chose
 
     @property
     def roles(self) -> tuple[str, ...]:

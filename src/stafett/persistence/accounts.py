@@ -40,16 +40,17 @@ class AccountRecord:
     is_coordinator: bool = False
     is_org_admin: bool = False
     is_auditor: bool = False
+    language: str | None = None  # the pages' language the person chose ("nb", "en")
 
 
 COLUMNS = tuple(f.name for f in fields(AccountRecord))
 BOOLS = ("hard_locked", "is_coordinator", "is_org_admin", "is_auditor")
 INTS = ("totp_last_step", "terms_version", "failures")
-NULLABLE_TEXT = ("totp_secret", "totp_pending_secret")
+NULLABLE_TEXT = ("totp_secret", "totp_pending_secret", "language")
 # Columns added after the first release: older databases get them on start.
 # (The first release's `locked_until` is no longer used: soft locks are in
 # `login_throttles`. Older databases keep the nullable column, unread.)
-ADDED_COLUMNS = {"totp_pending_secret": "TEXT"}
+ADDED_COLUMNS = {"totp_pending_secret": "TEXT", "language": "TEXT"}
 THROTTLE_ROWS_KEPT = 2 * 86_400 * 1_000_000  # µs: idle, unlocked counters older than this go
 
 

@@ -24,6 +24,8 @@ from stafett.web.edge import InputEdgeMiddleware
 from stafett.web.errors import RETRY_AFTER_SECONDS, internal_error_handler, problem_details_plugin
 from stafett.web.headers import SecurityHeadersMiddleware
 from stafett.web.logging import RequestLogMiddleware
+from stafett.web.pages import page_routes
+from stafett.web.pages.render import template_config
 from stafett.web.state import ACCESS_LOG, ACCOUNTS, CSRF_KEY, PLAN_LIST, PLANS
 
 
@@ -81,7 +83,9 @@ def create_app(
             PlanController,
             PlanViewController,
             ReportController,
+            *page_routes(),
         ],
+        template_config=template_config(),
         state=State(
             {PLANS: plans, ACCOUNTS: accounts, ACCESS_LOG: access_log, PLAN_LIST: plan_list}
             | {CSRF_KEY: secret_key.encode()}  # web/auth.py binds CSRF tokens to sessions

@@ -9,7 +9,8 @@ read from plan state by the handlers, never from the session (SEC-AC-05).
 The same guard is the one place that refuses cross-site changes (SEC-CSRF-01):
 every POST, PUT, PATCH and DELETE with a logged-in session must carry the
 synchronizer token HMAC-SHA256(secret key, "csrf|" + session token) in
-`x-csrftoken`, so a token is worth nothing with another session; and a request
+`x-csrftoken` (a page's form sends it as its `csrf_token` field), so a token is
+worth nothing with another session; and a request
 whose `Sec-Fetch-Site` or `Origin` says it comes from another site is refused
 whatever it carries. Only the steps before a session exists (login, code,
 terms, password reset) are exempt from the token, as decision 0006 says.
@@ -88,14 +89,16 @@ async def policy_guard(
         if needs_csrf and token:  # logout: a full session must prove the page is ours
             full = await anyio.to_thread.run_sync(accounts.authenticate, token)
             if full is not None:
-                _check_csrf(connection, token)
+                await _check_csrf(connection, token)
+        if unsafe and _is_form(connection):
+            _require_browser_origin(connection)
         return
     principal = await anyio.to_thread.run_sync(accounts.authenticate, token)
     if principal is None:
         raise NotAuthorizedException("Du må logge inn")
     if needs_csrf:
         assert token is not None  # authenticate found a session for it
-        _check_csrf(connection, token)
+        await _check_csrf(connection, token)
     if isinstance(kind.value, AccountAction) and not account_may(kind.value, principal.roles):
         log.info("authz_fail", actor=str(principal.person_id), path=_route(connection))
         raise PermissionDeniedException("Ikke tillatt")
@@ -118,8 +121,38 @@ def csrf_token_of(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
     return csrf_token(connection.app.state[CSRF_KEY], token) if token else ""
 
 
-def _check_csrf(connection: ASGIConnection[Any, Any, Any, Any], session: str) -> None:
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+CSRF_FIELD = "csrf_token"
+
+
+def _is_form(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
+    return connection.headers.get("content-type", "").lower().startswith(FORM_TYPES)
+
+
+async def _presented_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    """The token in the header, else in the form's field (the form is parsed once and
+    kept by litestar for the handler)."""
     presented = connection.headers.get(CSRF_HEADER, "")
+    if presented or not _is_form(connection) or not isinstance(connection, Request):
+        return presented
+    value = (await connection.form()).get(CSRF_FIELD, "")
+    return value if isinstance(value, str) else ""
+
+
+def _require_browser_origin(connection: ASGIConnection[Any, Any, Any, Any]) -> None:
+    """A form posted before login carries no token, so it must say where it comes from:
+    every browser sends `Origin` or `Sec-Fetch-Site` with a form (and one from another
+    site has already been refused). A form without either is not from a page of ours."""
+    if (
+        connection.headers.get("origin") is None
+        and connection.headers.get("sec-fetch-site") is None
+    ):
+        log.warning("malicious_csrf", reason="form without origin", path=_route(connection))
+        raise PermissionDeniedException("Ikke tillatt")
+
+
+async def _check_csrf(connection: ASGIConnection[Any, Any, Any, Any], session: str) -> None:
+    presented = await _presented_token(connection)
     expected = csrf_token(connection.app.state[CSRF_KEY], session)
     if not hmac.compare_digest(presented.encode(), expected.encode()):
         log.warning(

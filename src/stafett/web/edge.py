@@ -8,7 +8,9 @@ Two parts, so that no handler, and no route, carries its own checks:
   a body on an `/api/` route must be `application/json` (else 415), at most
   `MAX_BODY_BYTES` (else 413), UTF-8, JSON without duplicate keys, nested at
   most `MAX_DEPTH` deep, with integers of at most 15 digits and no NaN or
-  Infinity (else 422). Nothing reaches a handler that breaks these.
+  Infinity (else 422); a body on a page route is a form, URL-encoded in strict
+  UTF-8 within the same size (multipart, for a photo, within `MAX_UPLOAD_BYTES`).
+  Nothing reaches a handler that breaks these.
 - `Body`, the base of every request struct, in `stafett.applications.input`
   (the plan commands are such structs): once msgspec has decoded one, its
   `__post_init__` applies the same text rule to each text field and keeps dates
@@ -34,6 +36,9 @@ MAX_INTEGER_DIGITS = 15
 MAX_QUERY_VALUE_LENGTH = 1_000
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 JSON_TYPES = frozenset({"application/json"})
+FORM = "application/x-www-form-urlencoded"
+MULTIPART = "multipart/form-data"
+MAX_UPLOAD_BYTES = 6 * 1_048_576  # a page's photo upload (the image itself is capped lower)
 API_PREFIX = "/api/"
 log = structlog.get_logger(__name__)
 
@@ -207,8 +212,11 @@ class InputEdgeMiddleware(HTTPMiddleware):
         try:
             check_path(scope["path"])
             scope["query_string"] = clean_query(scope.get("query_string", b""))
-            if scope["method"] in BODY_METHODS and scope["path"].startswith(API_PREFIX):
-                receive = await self._checked_body(scope, receive)
+            if scope["method"] in BODY_METHODS:
+                if scope["path"].startswith(API_PREFIX):
+                    receive = await self._checked_body(scope, receive)
+                else:
+                    receive = await self._checked_form(scope, receive)
         except InputRejectedError as error:
             log.info("input_validation_fail", reason=error.reason, status=error.status)
             start, body = _problem(error)
@@ -218,22 +226,7 @@ class InputEdgeMiddleware(HTTPMiddleware):
         await self.app(scope, receive, send)
 
     async def _checked_body(self, scope: Scope, receive: Receive) -> Receive:
-        chunks: list[bytes] = []
-        size = 0
-        more = True
-        while more:
-            message = await receive()
-            if message["type"] != "http.request":
-                break  # the client went away; litestar will see the same
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > MAX_BODY_BYTES:
-                raise InputRejectedError(
-                    413, "For stor forespørsel", "The body is too large", "size"
-                )
-            chunks.append(chunk)
-            more = message.get("more_body", False)
-        body = b"".join(chunks)
+        body = await _read(receive, MAX_BODY_BYTES)
         if body or _declares_body(scope):
             media, charset = _content_type(scope)
             if media not in JSON_TYPES or charset not in ("", "utf-8"):
@@ -244,18 +237,49 @@ class InputEdgeMiddleware(HTTPMiddleware):
                     "content_type",
                 )
             check_json(body)
-        replayed = False
+        return _replay(body, receive)
 
-        async def replay() -> ReceiveMessage:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                event: HTTPRequestEvent = {
-                    "type": "http.request",
-                    "body": body,
-                    "more_body": False,
-                }
-                return event
-            return await receive()
+    async def _checked_form(self, scope: Scope, receive: Receive) -> Receive:
+        """A page's form: URL-encoded in strict UTF-8, or multipart (a photo) up to its cap."""
+        media, charset = _content_type(scope)
+        if media == MULTIPART:
+            return _replay(await _read(receive, MAX_UPLOAD_BYTES), receive)
+        body = await _read(receive, MAX_BODY_BYTES)
+        if body or _declares_body(scope):
+            if media != FORM or charset not in ("", "utf-8"):
+                raise InputRejectedError(
+                    415, "Feil innholdstype", "Send the form as the page does", "content_type"
+                )
+            _query_pairs(body)  # strict UTF-8, like a query; the fields' structs apply the rule
+        return _replay(body, receive)
 
-        return replay
+
+async def _read(receive: Receive, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    more = True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":
+            break  # the client went away; litestar will see the same
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise InputRejectedError(413, "For stor forespørsel", "The body is too large", "size")
+        chunks.append(chunk)
+        more = message.get("more_body", False)
+    return b"".join(chunks)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    replayed = False
+
+    async def replay() -> ReceiveMessage:
+        nonlocal replayed
+        if not replayed:
+            replayed = True
+            event: HTTPRequestEvent = {"type": "http.request", "body": body, "more_body": False}
+            return event
+        return await receive()
+
+    return replay

@@ -18,8 +18,8 @@ without subresource integrity, and uses inline styles and scripts; making it
 work would mean allowing a third-party origin and `'unsafe-inline'`, exactly
 what the policy forbids. So paths under `/schema` get the same CSP as every
 other path, and the UI page stays blank in a browser. Point a local viewer at
-the JSON instead. The schema holds no personal data, so only there is
-`Cache-Control` left to the handler.
+the JSON instead. The schema and the pages' static files (`/static`) hold no
+personal data, so only there is `Cache-Control` left to the handler.
 """
 
 import base64
@@ -34,6 +34,7 @@ from stafett.web.middleware import HTTPMiddleware
 
 CSP_NONCE = "csp_nonce"
 SCHEMA_PREFIX = "/schema"
+STATIC_PREFIX = "/static"
 
 _FIXED_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"strict-transport-security", b"max-age=31536000; includeSubDomains"),
@@ -88,6 +89,11 @@ def is_schema_path(path: str) -> bool:
     return path == SCHEMA_PREFIX or path.startswith(SCHEMA_PREFIX + "/")
 
 
+def is_static_path(path: str) -> bool:
+    """The pages' style sheets and scripts: public, the same for everyone."""
+    return path.startswith(STATIC_PREFIX + "/")
+
+
 def security_headers(nonce: str, *, cacheable: bool) -> list[tuple[bytes, bytes]]:
     """The headers this middleware sets, replacing any of the same name."""
     headers = [(b"content-security-policy", content_security_policy(nonce).encode("ascii"))]
@@ -113,7 +119,8 @@ class SecurityHeadersMiddleware(HTTPMiddleware):
         nonce = new_nonce()
         state: dict[str, Any] = scope.setdefault("state", {})
         state[CSP_NONCE] = nonce
-        ours = security_headers(nonce, cacheable=is_schema_path(scope["path"]))
+        path = scope["path"]
+        ours = security_headers(nonce, cacheable=is_schema_path(path) or is_static_path(path))
         started = False
 
         async def send_with_headers(message: Message) -> None:

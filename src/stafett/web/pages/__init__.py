@@ -1,0 +1,84 @@
+"""The web client: server-rendered pages over the same services as the JSON API.
+
+`page_routes()` gives the page controllers, the static files and the language
+switch as one litestar router. Pages keep no rules: each calls the application
+service the matching API route calls, and refusals come from the same error table
+(`pages/errors.py`). Forms post `application/x-www-form-urlencoded` with the
+session's CSRF token as `csrf_token` (the guard in `web/auth.py` checks it).
+"""
+
+from pathlib import Path
+from typing import Any
+
+import anyio
+from litestar import Request, Router, post
+from litestar.di import NamedDependency
+from litestar.response import Redirect
+from litestar.static_files import create_static_files_router
+
+from stafett.applications.accounts import AccountService
+from stafett.web import i18n
+from stafett.web.auth import PRINCIPAL, Policy, policy, session_token
+from stafett.web.pages.errors import exception_handlers
+from stafett.web.pages.forms import form_of
+from stafett.web.pages.login import LoginPages
+from stafett.web.pages.render import local_path, see_other
+from stafett.web.state import provide_accounts, provided
+
+STATIC = Path(__file__).parent.parent / "static"
+LANGUAGE_COOKIE = "lang"
+YEAR = 365 * 86_400
+AnyRequest = Request[Any, Any, Any]
+
+
+async def choose_language(request: AnyRequest) -> None:
+    """The page's language: the person's choice, else the browser's cookie, else bokmål."""
+    principal = request.state.get(PRINCIPAL)
+    preferred = getattr(principal, "language", None) if principal is not None else None
+    i18n.set_language(preferred or request.cookies.get(LANGUAGE_COOKIE))
+
+
+@post(
+    "/language",
+    opt=policy(Policy.PUBLIC),
+    dependencies=provided(provide_accounts),
+    include_in_schema=False,
+)
+async def switch_language(
+    request: AnyRequest, accounts: NamedDependency[AccountService]
+) -> Redirect:
+    """Remembered in the browser, and on the account when someone is logged in."""
+    fields = await form_of(request)
+    chosen = i18n.chosen(str(fields.get("language", "")))
+    principal = await anyio.to_thread.run_sync(accounts.authenticate, session_token(request))
+    if principal is not None:
+        await anyio.to_thread.run_sync(accounts.set_language, principal.person_id, chosen)
+    response = see_other(local_path(str(fields.get("back", "")), default="/"))
+    response.set_cookie(
+        LANGUAGE_COOKIE,
+        chosen,
+        max_age=YEAR,
+        path="/",
+        secure=True,
+        httponly=True,
+        samesite="lax",
+    )
+    return response
+
+
+def page_routes() -> list[Router]:
+    static = create_static_files_router(
+        path="/static",
+        directories=[STATIC],
+        opt=policy(Policy.PUBLIC),
+        include_in_schema=False,
+        send_as_attachment=False,
+    )
+    pages = Router(
+        path="/",
+        route_handlers=[LoginPages, switch_language],
+        before_request=choose_language,
+        exception_handlers=exception_handlers(),
+        include_in_schema=False,
+    )
+    return [static, pages]

@@ -1,0 +1,74 @@
+"""What a page shows when something is refused or fails: a page, never a trace.
+
+The statuses come from the web's one error table (`web/errors.py`), so a page
+and the JSON API refuse alike; only the wording is the page's. A request
+without a live session goes to the login page, which brings the person back.
+"""
+
+from typing import Any
+from urllib.parse import quote
+
+import structlog
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, NotAuthorizedException
+from litestar.response import Redirect
+from litestar.status_codes import HTTP_303_SEE_OTHER
+from litestar.types import ExceptionHandlersMap
+
+from stafett.web.errors import ERROR_TABLE
+from stafett.web.i18n import _
+from stafett.web.pages.render import page
+
+log = structlog.get_logger(__name__)
+AnyRequest = Request[Any, Any, Any]
+
+
+def status_of(exc: Exception) -> int:
+    if isinstance(exc, HTTPException):
+        return exc.status_code
+    for cls in type(exc).__mro__:
+        if cls in ERROR_TABLE:
+            return ERROR_TABLE[cls][0]
+    return 500
+
+
+def message_of(status: int) -> tuple[str, str]:
+    """(title, what to do) for a refused page."""
+    if status == 403:
+        return _("Not allowed"), _("You do not have access to this. Ask the plan's coordinator.")
+    if status == 404:
+        return _("Not found"), _("The page or plan does not exist, or you are not in its group.")
+    if status == 409:
+        return _("Not possible now"), _("The plan has changed or is closed. Open it again.")
+    if status in (400, 413, 415, 422):
+        return _("Could not be read"), _("Something in the form could not be read. Try again.")
+    if status == 429:
+        return _("Too many attempts"), _("Wait a little and try again.")
+    if status == 503:
+        return _("Temporarily unavailable"), _("Try again in a moment.")
+    return _("Something went wrong"), _("Something went wrong. Try again later.")
+
+
+def page_error(request: AnyRequest, exc: Exception) -> Response[Any]:
+    if isinstance(exc, NotAuthorizedException):
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return Redirect(
+            path=f"/login?next={quote(target, safe='')}", status_code=HTTP_303_SEE_OTHER
+        )
+    status = status_of(exc)
+    if status >= 500 and not isinstance(exc, HTTPException):
+        log.exception("unhandled_error", path=request.scope.get("path_template", "(no route)"))
+    title, advice = message_of(status)
+    headers = {"Retry-After": "5"} if status == 503 else None
+    template = page(request, "error.html", status=status, title=title, advice=advice)
+    if headers:
+        template.headers.update(headers)
+    return template
+
+
+def exception_handlers() -> ExceptionHandlersMap:
+    """Every class the error table knows, HTTP errors and the rest: each to a page."""
+    handlers: ExceptionHandlersMap = {}
+    for cls in (*ERROR_TABLE, HTTPException, Exception):
+        handlers[cls] = page_error
+    return handlers

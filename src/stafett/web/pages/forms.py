@@ -1,0 +1,97 @@
+"""Forms: the browser's fields decoded into the same structs the JSON API decodes.
+
+A page never has rules of its own: a form becomes the command struct (or
+request struct) of the API route doing the same thing, through `msgspec.convert`
+with the browser's strings read as numbers, dates and booleans. An empty field
+is a field left out. What msgspec or the text rule refuses comes back as one
+message per field, in the page's language, and the page is shown again with
+everything the person typed (`FormError`).
+"""
+
+import re
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+import msgspec
+from litestar import Request
+
+from stafett.aggregates.errors import ValidationError
+from stafett.applications.passwords import MAX_LENGTH
+from stafett.web.i18n import _
+
+T = TypeVar("T")
+AnyRequest = Request[Any, Any, Any]
+_AT = re.compile(r"at `\$\.([a-z_]+)")
+_MISSING = re.compile(r"missing required field `([a-z_]+)`")
+_LEADING = re.compile(r"^([a-z_]{1,64}): ")
+_MAX = re.compile(r"length <= (\d+)")
+
+
+class FormError(Exception):
+    """Field name → message for the person; "" names the form as a whole."""
+
+    def __init__(self, errors: Mapping[str, str]) -> None:
+        super().__init__(", ".join(errors))
+        self.errors = dict(errors)
+
+
+async def form_of(request: AnyRequest) -> dict[str, Any]:
+    """The posted fields: one value each, a list where a name repeats (checkboxes)."""
+    form = await request.form()
+    fields: dict[str, Any] = {}
+    for key in form:
+        values = form.getall(key)
+        fields[key] = values if len(values) > 1 else values[0]
+    return fields
+
+
+def decode(kind: type[T], fields: Mapping[str, Any], *, drop: tuple[str, ...] = ()) -> T:
+    """`fields` as a `kind`, or `FormError` naming what is wrong."""
+    given = {
+        k: v
+        for k, v in fields.items()
+        if k not in ("csrf_token", *drop) and not (isinstance(v, str) and v.strip() == "")
+    }
+    try:
+        return msgspec.convert(given, kind, strict=False)
+    except msgspec.ValidationError as error:
+        raise FormError(dict([explain(str(error))])) from None
+    except ValidationError as error:
+        raise FormError({error.field: message_for(error.message)}) from None
+
+
+def explain(message: str) -> tuple[str, str]:
+    """(field, message for people) from a msgspec or text-rule message."""
+    for pattern in (_MISSING, _AT, _LEADING):
+        found = pattern.search(message)
+        if found is not None:
+            return found.group(1), message_for(message)
+    return "", message_for(message)
+
+
+def message_for(message: str) -> str:
+    """The person's language for the refusals they can cause by typing."""
+    if "missing required field" in message or "blank" in message or "length >= 1" in message:
+        return _("Fill in this field.")
+    if (longest := _MAX.search(message)) is not None:
+        return _("Too long: at most %(count)s characters.") % {"count": longest.group(1)}
+    if "date" in message.lower() or "Invalid RFC3339" in message:
+        return _("Write a date as dd.mm.yyyy, or pick one.")
+    if "Expected `int`" in message:
+        return _("Write a whole number.")
+    if "not allowed" in message or "character" in message:
+        return _("Contains characters that are not allowed.")
+    return _("Check this value.")
+
+
+def password_advice(message: str) -> str:
+    """The password rule's refusal (`applications/passwords.py`) in the page's language."""
+    if "at least" in message:
+        return _("Use at least 12 characters; a few unusual words make a good password.")
+    if "at most" in message:
+        return _("Too long: at most %(count)s characters.") % {"count": MAX_LENGTH}
+    if "differ" in message:
+        return _("Choose a password different from the one you have.")
+    if "name" in message:
+        return _("Do not use your name, your username or the name of the service.")
+    return _("This password is too easy to guess. Add a word or two.")

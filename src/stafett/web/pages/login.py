@@ -1,0 +1,258 @@
+"""Logging in, out and back in: the pages of api.md's login steps.
+
+Each page calls the same `AccountService` method as its JSON route, so the
+counters, locks, code rules and terms are the same; only the answer is a page.
+Failures answer alike whatever their reason (a wrong password, an unknown name
+and a locked account cannot be told apart), so the page says what the person
+can do next rather than which it was.
+"""
+
+from typing import Any
+
+import anyio
+from litestar import Controller, Request, get, post
+from litestar.background_tasks import BackgroundTask
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from stafett.aggregates.errors import NotPermittedError, ValidationError
+from stafett.applications.accounts import (
+    AccountService,
+    CodeRejectedError,
+    LoginFailedError,
+    LoginStep,
+    Stage,
+    TooManyAttemptsError,
+)
+from stafett.applications.codes import OtpChannel
+from stafett.applications.terms import terms
+from stafett.web.api.session import _send_reset_link
+from stafett.web.auth import (
+    SESSION_COOKIE,
+    Policy,
+    clear_session_cookie,
+    client_of,
+    policy,
+    session_token,
+    set_device_cookie,
+    set_session_cookie,
+)
+from stafett.web.i18n import _, current_language
+from stafett.web.pages.forms import form_of, password_advice
+from stafett.web.pages.render import local_path, page, see_other
+from stafett.web.state import provide_accounts, provided
+
+AnyRequest = Request[Any, Any, Any]
+Accounts = NamedDependency[AccountService]
+PRE_LOGIN = policy(Policy.PUBLIC, pre_login=True)
+PUBLIC = policy(Policy.PUBLIC)
+FIELD_LIMIT = 1024
+
+
+def _field(fields: dict[str, Any], name: str) -> str:
+    value = fields.get(name, "")
+    return value[:FIELD_LIMIT] if isinstance(value, str) else ""
+
+
+def _next_page(step: LoginStep, after: str) -> Redirect:
+    """Where a login step leads, with the session (and device) cookie it brings."""
+    if step.next is Stage.OTP:
+        channel = step.channel.value if step.channel else "email"
+        response = see_other("/login/code", via=channel, next=after)
+    elif step.next is Stage.TERMS:
+        response = see_other("/login/terms", next=after)
+    else:
+        response = see_other(local_path(after))
+    set_session_cookie(response, step.token)
+    if step.device is not None:
+        set_device_cookie(response, step.device)
+    return response
+
+
+def _too_many(error: TooManyAttemptsError) -> str:
+    minutes = max(1, (error.retry_after + 59) // 60)
+    return _("Too many attempts. Try again in %(minutes)s minutes.") % {"minutes": minutes}
+
+
+class LoginPages(Controller):
+    path = "/"
+    dependencies = provided(provide_accounts)
+    include_in_schema = False
+
+    @get("/", sync_to_thread=True, opt=PUBLIC)
+    def home(self, accounts: Accounts, request: AnyRequest) -> Redirect:
+        """The address people type: their plans, or the login page."""
+        logged_in = accounts.authenticate(request.cookies.get(SESSION_COOKIE))
+        return see_other("/plans" if logged_in else "/login")
+
+    @get("/login", sync_to_thread=True, opt=PUBLIC)
+    def login_form(self, accounts: Accounts, request: AnyRequest) -> Template | Redirect:
+        after = local_path(request.query_params.get("next"))
+        if accounts.authenticate(request.cookies.get(SESSION_COOKIE)) is not None:
+            return see_other(after)
+        return page(request, "login/password.html", after=after, username="", error=None)
+
+    @post("/login", opt=PRE_LOGIN)
+    async def login(self, accounts: Accounts, request: AnyRequest) -> Template | Redirect:
+        fields = await form_of(request)
+        username, after = _field(fields, "username"), local_path(_field(fields, "next"))
+        error, status = None, 200
+        try:
+            step = await _in_thread(
+                accounts.begin_login, username, _field(fields, "password"), client_of(request)
+            )
+            return _next_page(step, after)
+        except LoginFailedError:
+            error, status = (
+                _(
+                    "Wrong username or password. After many failed attempts the account "
+                    "is locked for a while; your coordinator can help."
+                ),
+                401,
+            )
+        except TooManyAttemptsError as too_many:
+            error, status = _too_many(too_many), 429
+        return page(
+            request,
+            "login/password.html",
+            status=status,
+            after=after,
+            username=username,
+            error=error,
+        )
+
+    @get("/login/code", sync_to_thread=False, opt=PUBLIC)
+    def code_form(self, request: AnyRequest) -> Template | Redirect:
+        if not session_token(request):
+            return see_other("/login")
+        return self._code_page(request, error=None, status=200)
+
+    def _code_page(self, request: AnyRequest, *, error: str | None, status: int) -> Template:
+        via = request.query_params.get("via", "email")
+        channel = via if via in {c.value for c in OtpChannel} else OtpChannel.EMAIL.value
+        return page(
+            request,
+            "login/code.html",
+            status=status,
+            channel=channel,
+            after=local_path(request.query_params.get("next")),
+            error=error,
+        )
+
+    @post("/login/code", opt=PRE_LOGIN)
+    async def code(self, accounts: Accounts, request: AnyRequest) -> Template | Redirect:
+        fields = await form_of(request)
+        after = local_path(_field(fields, "next"))
+        try:
+            step = await _in_thread(
+                accounts.verify_code,
+                session_token(request) or "",
+                _field(fields, "code")[:12],
+                client_of(request),
+            )
+            return _next_page(step, after)
+        except CodeRejectedError:
+            error, status = (
+                _(
+                    "The code is wrong or has expired (a code lasts 5 minutes). "
+                    "Check it, or ask for a new code."
+                ),
+                401,
+            )
+        except TooManyAttemptsError as too_many:
+            error, status = _too_many(too_many), 429
+        return self._code_page(request, error=error, status=status)
+
+    @post("/login/code/resend", opt=PRE_LOGIN)
+    async def resend(self, accounts: Accounts, request: AnyRequest) -> Template | Redirect:
+        fields = await form_of(request)
+        after = local_path(_field(fields, "next"))
+        try:
+            step = await _in_thread(accounts.resend_code, session_token(request) or "")
+        except (CodeRejectedError, TooManyAttemptsError):
+            return see_other("/login", saved="start_again")
+        channel = step.channel.value if step.channel else "email"
+        return see_other("/login/code", via=channel, next=after, saved="code_sent")
+
+    @get("/login/terms", sync_to_thread=False, opt=PUBLIC)
+    def terms_form(self, request: AnyRequest) -> Template | Redirect:
+        if not session_token(request):
+            return see_other("/login")
+        return page(
+            request,
+            "login/terms.html",
+            terms=terms(current_language()),
+            after=local_path(request.query_params.get("next")),
+        )
+
+    @post("/login/terms", opt=PRE_LOGIN)
+    async def answer_terms(self, accounts: Accounts, request: AnyRequest) -> Redirect:
+        fields = await form_of(request)
+        accept = _field(fields, "answer") == "yes"
+        try:
+            step = await _in_thread(
+                lambda: accounts.answer_terms(session_token(request) or "", accept=accept)
+            )
+        except CodeRejectedError:
+            return see_other("/login", saved="start_again")
+        if step is None:
+            response = see_other("/login", saved="terms_declined")
+            clear_session_cookie(response)
+            return response
+        return _next_page(step, _field(fields, "next"))
+
+    @post("/logout", opt=PUBLIC)
+    async def logout(self, accounts: Accounts, request: AnyRequest) -> Redirect:
+        """Public, so a half-finished login can be abandoned; a full session's form
+        carries its CSRF token (the guard checks it)."""
+        await _in_thread(accounts.logout, session_token(request))
+        response = see_other("/login", saved="logged_out")
+        clear_session_cookie(response)
+        return response
+
+    @get("/password-reset", sync_to_thread=False, opt=PUBLIC)
+    def reset_form(self, request: AnyRequest) -> Template:
+        return page(request, "login/reset_request.html", sent=False)
+
+    @post("/password-reset", opt=PRE_LOGIN)
+    async def request_reset(self, accounts: Accounts, request: AnyRequest) -> Template:
+        """The same answer whether or not the name exists; the link goes after it."""
+        fields = await form_of(request)
+        username = _field(fields, "username").strip()[:200]
+        answer = page(request, "login/reset_request.html", sent=True)
+        if username:
+            answer.background = BackgroundTask(_send_reset_link, accounts, username)
+        return answer
+
+    @get("/reset/{token:str}", sync_to_thread=False, opt=PUBLIC)
+    def new_password_form(self, request: AnyRequest, token: FromPath[str]) -> Template:
+        return page(request, "login/reset_password.html", token=token, errors={})
+
+    @post("/reset/{token:str}", opt=PRE_LOGIN)
+    async def new_password(
+        self, accounts: Accounts, request: AnyRequest, token: FromPath[str]
+    ) -> Template | Redirect:
+        fields = await form_of(request)
+        new, again = _field(fields, "new_password"), _field(fields, "new_password_again")
+        if new != again:
+            errors = {"new_password_again": _("The two passwords differ. Type them again.")}
+        else:
+            try:
+                await _in_thread(accounts.complete_reset, token, new)
+                return see_other("/login", saved="password_set")
+            except Exception as error:  # the same refusals as the JSON route
+                errors = {"new_password": _password_refusal(error)}
+        return page(request, "login/reset_password.html", status=422, token=token, errors=errors)
+
+
+def _password_refusal(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        return password_advice(error.message)
+    if isinstance(error, NotPermittedError):
+        return _("The link has expired or has been used. Ask for a new one.")
+    raise error
+
+
+async def _in_thread(function: Any, *args: Any) -> Any:
+    return await anyio.to_thread.run_sync(function, *args)

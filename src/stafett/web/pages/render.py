@@ -1,0 +1,120 @@
+"""How a page is built: one Jinja environment, one `page()` for every handler.
+
+Templates autoescape everything; page strings go through gettext
+(`stafett.web.i18n`). Every page gets the CSP nonce of its response (for the
+one script tag), the CSRF token of its session (each form carries it as
+`csrf_token`, htmx sends it as the `x-csrftoken` header), the logged-in
+person, if any, and the language.
+"""
+
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from litestar import Request
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER
+from litestar.template import TemplateConfig
+
+from stafett.aggregates.values import MUNICIPAL_TIMEZONE
+from stafett.web import i18n
+from stafett.web.auth import PRINCIPAL, csrf_token_of
+from stafett.web.headers import csp_nonce
+from stafett.web.i18n import _
+
+SAVED: dict[str, Callable[[], str]] = {}  # each area adds the confirmations of its writes
+TEMPLATES = Path(__file__).parent.parent / "templates"
+AnyRequest = Request[Any, Any, Any]
+
+
+def _date(value: date | datetime | None) -> str:
+    """Dates as Norwegians write them (dd.mm.yyyy), in both languages."""
+    if value is None:
+        return ""
+    return value.strftime("%d.%m.%Y")
+
+
+def _datetime(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return value.astimezone(MUNICIPAL_TIMEZONE).strftime("%d.%m.%Y %H:%M")
+
+
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        i18n.gettext, i18n.ngettext, newstyle=True
+    )
+    env.filters["date"] = _date
+    env.filters["datetime"] = _datetime
+    return env
+
+
+def template_config() -> TemplateConfig[JinjaTemplateEngine]:
+    return TemplateConfig(instance=JinjaTemplateEngine.from_environment(environment()))
+
+
+def page(request: AnyRequest, name: str, *, status: int = 200, **context: Any) -> Template:
+    """The page `name` with what every page needs, plus `context`."""
+    return Template(
+        template_name=name,
+        status_code=status,
+        media_type="text/html",
+        context={
+            "nonce": csp_nonce(request.scope),
+            "csrf_token": csrf_token_of(request),
+            "principal": request.state.get(PRINCIPAL),
+            "lang": i18n.current_language(),
+            "here": request.url.path,
+            "query": request.url.query,
+            "confirmation": confirmation(request.query_params.get("saved")),
+            **context,
+        },
+    )
+
+
+def confirmation(key: str | None) -> str | None:
+    """What a write did, said on the page it leads to (`?saved=<key>`; never user text)."""
+    messages = {
+        "logged_out": lambda: _("You are logged out."),
+        "code_sent": lambda: _("A new code is on its way. The earlier code no longer works."),
+        "start_again": lambda: _("The login took too long. Start again."),
+        "terms_declined": lambda: _(
+            "You declined the terms, so you are not logged in. Contact your coordinator "
+            "if you have questions."
+        ),
+        "password_set": lambda: _("Your new password is saved. Log in with it."),
+        **SAVED,
+    }
+    said = messages.get(key or "")
+    return said() if said is not None else None
+
+
+def see_other(path: str, **query: str) -> Redirect:
+    """After a form: to a page of ours (303, so the browser GETs it)."""
+    if query:
+        path += "?" + "&".join(f"{k}={quote(v, safe='')}" for k, v in query.items())
+    return Redirect(path=path, status_code=HTTP_303_SEE_OTHER)
+
+
+def local_path(target: str | None, default: str = "/plans") -> str:
+    """A return address that stays on this site: a path of ours, or the default."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    if "\\" in target:
+        return default
+    return target
