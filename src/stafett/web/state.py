@@ -9,11 +9,11 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import ServiceUnavailableException
 
-from stafett.applications.access_log import AccessLog
 from stafett.applications.accounts import AccountService
 from stafett.applications.plans import PlanApplication
 from stafett.applications.results import CommandResult
 from stafett.projections.plan_list import APPLICATION_NAME, PlanListView
+from stafett.web.reads import PlanReads
 
 PLANS = "plans"
 ACCOUNTS = "accounts"
@@ -59,11 +59,6 @@ def provide_accounts(state: State) -> AccountService:
     return accounts
 
 
-def provide_access_log(state: State) -> AccessLog:
-    access_log: AccessLog = state[ACCESS_LOG]
-    return access_log
-
-
 def provide_plan_list(state: State) -> PlanListView:
     view: PlanListView | None = state.get(PLAN_LIST)
     if view is None:
@@ -71,10 +66,9 @@ def provide_plan_list(state: State) -> PlanListView:
     return view
 
 
-def provide_visits(state: State) -> PlanListView | None:
-    """The plan-list view, where visits are noted; None when the app runs without it."""
-    view: PlanListView | None = state.get(PLAN_LIST)
-    return view
+def provide_reads(state: State) -> PlanReads:
+    """Reads of plan content: authorized, recorded in the access log, logged (web/reads.py)."""
+    return PlanReads(state[PLANS], state[ACCESS_LOG], state.get(PLAN_LIST))
 
 
 def provide_read_your_writes(state: State) -> ReadYourWrites:

@@ -10,20 +10,14 @@ from datetime import datetime
 from uuid import UUID
 
 import msgspec
-import structlog
 from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 
-from stafett.aggregates.policy import Action
-from stafett.applications.access_log import AccessLog
 from stafett.applications.accounts import Principal
-from stafett.applications.plans import PlanApplication
 from stafett.web.auth import Policy, policy, provide_principal
-from stafett.web.state import provide_access_log, provide_plans, provided
-
-ERASED_PERSON = "(slettet person)"
-log = structlog.get_logger(__name__)
+from stafett.web.reads import PlanReads
+from stafett.web.state import provide_reads, provided
 
 
 class ReaderOut(msgspec.Struct):
@@ -39,18 +33,9 @@ class AccessEntryOut(msgspec.Struct):
     grounds: str
 
 
-def access_log_standing(
-    plans: PlanApplication, plan_id: UUID, principal: Principal
-) -> tuple[str, str]:
-    """The policy table's READ_ACCESS_LOG: (role, grounds) of the caller, or a refusal."""
-    standing, me = plans.authorize(plan_id, by=principal.person_id, action=Action.READ_ACCESS_LOG)
-    assert me is not None  # only participants read the access log
-    return standing.value, f"participant:{me.participant_id}"
-
-
 class AccessLogController(Controller):
     path = "/api/v1/plans/{plan_id:uuid}/access-log"
-    dependencies = provided(provide_plans, provide_access_log, provide_principal)
+    dependencies = provided(provide_reads, provide_principal)
     tags = ["access log"]  # noqa: RUF012
     opt = policy(Policy.AUTHENTICATED)
 
@@ -58,34 +43,21 @@ class AccessLogController(Controller):
     def entries(
         self,
         *,
-        plans: NamedDependency[PlanApplication],
-        access_log: NamedDependency[AccessLog],
+        reads: NamedDependency[PlanReads],
         principal: NamedDependency[Principal],
         plan_id: FromPath[UUID],
     ) -> list[AccessEntryOut]:
         """Every recorded read of the plan, newest first, this one included."""
-        role, grounds = access_log_standing(plans, plan_id, principal)
-        access_log.record(
-            plan_id,
-            reader_person_id=principal.person_id,
-            role=role,
-            sections=["access_log"],
-            grounds=grounds,
-            at=plans.clock(),
-        )
-        log.info("sensitive_read", actor=str(principal.person_id), plan=str(plan_id), as_=role)
-        entries = access_log.entries(plan_id)
-        names = plans.person_names(e.reader_person_id for e in entries)
         return [
             AccessEntryOut(
-                at=e.at,
+                at=named.entry.at,
                 reader=ReaderOut(
-                    person_id=e.reader_person_id,
-                    name=names.get(e.reader_person_id, ERASED_PERSON),
-                    role=e.role,
+                    person_id=named.entry.reader_person_id,
+                    name=named.reader_name,
+                    role=named.entry.role,
                 ),
-                sections=list(e.sections),
-                grounds=e.grounds,
+                sections=list(named.entry.sections),
+                grounds=named.entry.grounds,
             )
-            for e in reversed(entries)
+            for named in reads.access_entries(plan_id, principal)
         ]

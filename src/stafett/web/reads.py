@@ -1,0 +1,123 @@
+"""Every read of plan content, for the JSON API and the pages alike.
+
+One place decides, records and logs a read: the policy table (through the plan
+application) says whether the person may read it; the read is written to the
+plan's access log before anything is answered (if that fails, nothing is:
+`AccessLogUnavailableError`, a 503); and a `sensitive_read` line names the
+reader, the plan and the parts. A page and an API route reading the same thing
+call the same method here, so neither can forget a step.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+import structlog
+
+from stafett.aggregates.policy import Action, Standing
+from stafett.applications.access_log import AccessEntry, AccessLog
+from stafett.applications.accounts import Principal
+from stafett.applications.permitted import PlanOut
+from stafett.applications.plans import PlanApplication
+from stafett.applications.results import PlanView, TimelineEntry
+from stafett.projections.plan_list import PlanListView
+
+ERASED_PERSON = "(slettet person)"
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class NamedAccessEntry:
+    entry: AccessEntry
+    reader_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class PlanReads:
+    plans: PlanApplication
+    access_log: AccessLog
+    visits: PlanListView | None = None  # where "changed since my last visit" is noted
+
+    def plan(self, plan_id: UUID, principal: Principal) -> PlanOut:
+        """The person's permitted view: only the parts their rights and the consent allow."""
+        view = self.plans.read_plan(plan_id, by=principal.person_id)
+        self._record(plan_id, principal, view.me.standing.value, view.parts, grounds_of(view))
+        if self.visits is not None:
+            self.visits.note_visit(principal.person_id, plan_id, self.plans.clock())
+        return view
+
+    def as_of(
+        self,
+        plan_id: UUID,
+        principal: Principal,
+        *,
+        version: int | None = None,
+        at: datetime | None = None,
+    ) -> PlanView:
+        """The plan as it stood (READ_HISTORY: its coordinator or an auditor)."""
+        role, grounds = self._history_reader(plan_id, principal)
+        view = self.plans.plan_as_of(plan_id, version=version, at=at)
+        self._record(plan_id, principal, role, ["history"], grounds)
+        return view
+
+    def timeline(self, plan_id: UUID, principal: Principal) -> list[TimelineEntry]:
+        """Every event of the plan, oldest first (READ_HISTORY)."""
+        role, grounds = self._history_reader(plan_id, principal)
+        entries = self.plans.timeline(plan_id)
+        self._record(plan_id, principal, role, ["timeline"], grounds)
+        return entries
+
+    def access_entries(self, plan_id: UUID, principal: Principal) -> list[NamedAccessEntry]:
+        """Every recorded read of the plan, newest first, this one included
+        (READ_ACCESS_LOG: the owner, relatives and the coordinator)."""
+        standing, me = self.plans.authorize(
+            plan_id, by=principal.person_id, action=Action.READ_ACCESS_LOG
+        )
+        assert me is not None  # only participants read the access log
+        grounds = f"participant:{me.participant_id}"
+        self._record(plan_id, principal, standing.value, ["access_log"], grounds)
+        entries = self.access_log.entries(plan_id)
+        names = self.plans.person_names(e.reader_person_id for e in entries)
+        return [
+            NamedAccessEntry(e, names.get(e.reader_person_id, ERASED_PERSON))
+            for e in reversed(entries)
+        ]
+
+    def _history_reader(self, plan_id: UUID, principal: Principal) -> tuple[str, str]:
+        standing, me = self.plans.authorize(
+            plan_id,
+            by=principal.person_id,
+            action=Action.READ_HISTORY,
+            auditor=principal.is_auditor,
+        )
+        if me is None:
+            return Standing.AUDITOR.value, "auditor"
+        return standing.value, f"participant:{me.participant_id}"
+
+    def _record(
+        self, plan_id: UUID, principal: Principal, role: str, parts: Sequence[str], grounds: str
+    ) -> None:
+        """Recorded before the answer; raises (so nothing is answered) if that fails."""
+        self.access_log.record(
+            plan_id,
+            reader_person_id=principal.person_id,
+            role=role,
+            sections=parts,
+            grounds=grounds,
+            at=self.plans.clock(),
+        )
+        log.info(
+            "sensitive_read",
+            actor=str(principal.person_id),
+            plan=str(plan_id),
+            as_=role,
+            parts=",".join(parts),
+        )
+
+
+def grounds_of(view: PlanOut) -> str:
+    """Providers read under the consent in force; the family and coordinator as participants."""
+    if view.me.standing is Standing.PROVIDER:
+        return f"consent:{view.consent.given_on.isoformat()}..{view.consent.expires_on.isoformat()}"
+    return f"participant:{view.me.participant_id}"
