@@ -12,19 +12,16 @@ that does not exist, whatever they send.
 import inspect
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
 import msgspec
 from litestar import Controller, delete, patch, post, put
 from litestar.di import NamedDependency
 from litestar.handlers import HTTPRouteHandler
-from litestar.params import FromPath, HeaderParameter, JSONBody
+from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from stafett.aggregates.errors import ValidationError
-from stafett.applications.accounts import Principal
 from stafett.applications.commands import (
     ActivityChange,
     AddActivity,
@@ -52,27 +49,15 @@ from stafett.applications.commands import (
     WithdrawConsent,
 )
 from stafett.applications.parts import CreatePlan
-from stafett.applications.plans import PlanApplication
-from stafett.applications.results import CommandResult
 from stafett.web.api.lists import PlanListRoutes
 from stafett.web.auth import Policy, policy, provide_principal
 from stafett.web.state import (
-    ReadYourWrites,
     provide_plan_list,
     provide_plans,
     provide_read_your_writes,
     provided,
 )
-
-IfMatch = Annotated[
-    str | None,
-    HeaderParameter(
-        name="If-Match",
-        max_length=40,
-        description='The plan version the change is based on, e.g. "7"; a stale one answers 409.',
-    ),
-]
-ENTITY_TAG = re.compile(r'"([0-9]{1,18})"|([0-9]{1,18})')
+from stafett.web.writes import Commands, provide_commands
 
 # ---------------------------------------------------------------- answers
 
@@ -98,54 +83,6 @@ NewMinutes = new_item("NewMinutes", "minutes_id")
 NewComment = new_item("NewComment", "comment_id")
 NewMessage = new_item("NewMessage", "message_id")
 NewCalendarEntry = new_item("NewCalendarEntry", "entry_id")
-
-
-# ------------------------------------------------------- the one dependency
-
-
-def expected_version(if_match: str | None, in_body: int | None) -> int | None:
-    """The version the caller based the change on, from the header or the body."""
-    from_header = None
-    if if_match is not None:
-        match = ENTITY_TAG.fullmatch(if_match.strip())
-        if match is None:
-            raise ValidationError("If-Match", 'must be a plan version such as "7"')
-        from_header = int(match.group(1) or match.group(2))
-    if from_header is not None and in_body is not None and from_header != in_body:
-        raise ValidationError("expected_version", "differs from the If-Match header")
-    return from_header if from_header is not None else in_body
-
-
-@dataclass(frozen=True, slots=True)
-class Commands:
-    """Gives a command to the plans as the logged-in person, then waits for the plan list."""
-
-    plans: PlanApplication
-    principal: Principal
-    caught_up: ReadYourWrites
-    if_match: str | None
-
-    def __call__(self, plan_id: UUID, command: PlanCommand) -> CommandResult:
-        expected = expected_version(self.if_match, command.expected_version)
-        result = self.plans.handle(
-            plan_id, command, by=self.principal.person_id, expected_version=expected
-        )
-        self.caught_up(result)
-        return result
-
-    def create_plan(self, command: CreatePlan) -> CommandResult:
-        result = self.plans.create_plan(command, by=self.principal.person_id)
-        self.caught_up(result)
-        return result
-
-
-def provide_commands(
-    plans: NamedDependency[PlanApplication],
-    principal: NamedDependency[Principal],
-    caught_up: NamedDependency[ReadYourWrites],
-    if_match: IfMatch = None,
-) -> Commands:
-    return Commands(plans, principal, caught_up, if_match)
 
 
 # ------------------------------------------------------------- the routes

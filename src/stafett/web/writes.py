@@ -1,0 +1,79 @@
+"""Writes to plans, for the JSON API and the pages alike: `Commands`.
+
+Every write gives its command (`applications/commands.py`) to `Commands`: the
+logged-in person is the actor, the version the person last saw comes as
+`If-Match: "<version>"` or `expected_version` in the body (a page's form carries
+it as a hidden field), and the answer waits (bounded) until the plan list has
+the write, so the next page or list shows it.
+"""
+
+import re
+from dataclasses import dataclass
+from typing import Annotated
+from uuid import UUID
+
+from litestar.di import NamedDependency
+from litestar.params import HeaderParameter
+
+from stafett.aggregates.errors import ValidationError
+from stafett.applications.accounts import Principal
+from stafett.applications.commands import PlanCommand
+from stafett.applications.parts import CreatePlan
+from stafett.applications.plans import PlanApplication
+from stafett.applications.results import CommandResult
+from stafett.web.state import ReadYourWrites
+
+IfMatch = Annotated[
+    str | None,
+    HeaderParameter(
+        name="If-Match",
+        max_length=40,
+        description='The plan version the change is based on, e.g. "7"; a stale one answers 409.',
+    ),
+]
+ENTITY_TAG = re.compile(r'"([0-9]{1,18})"|([0-9]{1,18})')
+
+
+def expected_version(if_match: str | None, in_body: int | None) -> int | None:
+    """The version the caller based the change on, from the header or the body."""
+    from_header = None
+    if if_match is not None:
+        match = ENTITY_TAG.fullmatch(if_match.strip())
+        if match is None:
+            raise ValidationError("If-Match", 'must be a plan version such as "7"')
+        from_header = int(match.group(1) or match.group(2))
+    if from_header is not None and in_body is not None and from_header != in_body:
+        raise ValidationError("expected_version", "differs from the If-Match header")
+    return from_header if from_header is not None else in_body
+
+
+@dataclass(frozen=True, slots=True)
+class Commands:
+    """Gives a command to the plans as the logged-in person, then waits for the plan list."""
+
+    plans: PlanApplication
+    principal: Principal
+    caught_up: ReadYourWrites
+    if_match: str | None
+
+    def __call__(self, plan_id: UUID, command: PlanCommand) -> CommandResult:
+        expected = expected_version(self.if_match, command.expected_version)
+        result = self.plans.handle(
+            plan_id, command, by=self.principal.person_id, expected_version=expected
+        )
+        self.caught_up(result)
+        return result
+
+    def create_plan(self, command: CreatePlan) -> CommandResult:
+        result = self.plans.create_plan(command, by=self.principal.person_id)
+        self.caught_up(result)
+        return result
+
+
+def provide_commands(
+    plans: NamedDependency[PlanApplication],
+    principal: NamedDependency[Principal],
+    caught_up: NamedDependency[ReadYourWrites],
+    if_match: IfMatch = None,
+) -> Commands:
+    return Commands(plans, principal, caught_up, if_match)
