@@ -163,6 +163,7 @@ def shared_app() -> Litestar:
 
 @pytest.fixture
 def web(
+    *,
     plans: PlanApplication,
     view: PlanListView,
     clock: ManualClock,
