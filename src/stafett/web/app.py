@@ -4,8 +4,10 @@ from typing import Any
 
 from litestar import Litestar, Request, Response, get
 from litestar.datastructures import State
+from litestar.exceptions import NotFoundException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.plugins.problem_details import ProblemDetailsException
 from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
 
 from stafett.applications.access_log import AccessLog
@@ -24,7 +26,8 @@ from stafett.web.edge import InputEdgeMiddleware
 from stafett.web.errors import RETRY_AFTER_SECONDS, internal_error_handler, problem_details_plugin
 from stafett.web.headers import SecurityHeadersMiddleware
 from stafett.web.logging import RequestLogMiddleware
-from stafett.web.pages import page_routes
+from stafett.web.pages import is_page_path, page_routes
+from stafett.web.pages.errors import page_error
 from stafett.web.pages.render import template_config
 from stafett.web.state import ACCESS_LOG, ACCOUNTS, CSRF_KEY, PLAN_LIST, PLANS
 
@@ -93,7 +96,7 @@ def create_app(
         guards=[policy_guard],
         logging_config=None,  # configure_logging owns logging; litestar must not reset it
         plugins=[problem_details_plugin()],
-        exception_handlers={Exception: _internal},
+        exception_handlers={Exception: _internal, NotFoundException: _not_found},
         openapi_config=OpenAPIConfig(
             title="Stafett",
             version="0.1.0",
@@ -109,6 +112,16 @@ def create_app(
         SecurityHeadersMiddleware(InputEdgeMiddleware(app.asgi_handler))
     )
     return app
+
+
+def _not_found(request: Request[Any, Any, Any], exc: NotFoundException) -> Response[Any]:
+    """An address that is no route: a page for people, a problem for API clients."""
+    if is_page_path(request.url.path):
+        return page_error(request, exc)
+    problem = ProblemDetailsException(
+        status_code=404, title="Not Found", detail="Not Found", type_="/problems/404"
+    )
+    return problem.to_response(request)
 
 
 def _internal(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:

@@ -31,6 +31,14 @@ YEAR = 365 * 86_400
 AnyRequest = Request[Any, Any, Any]
 
 
+NOT_PAGES = ("/api/", "/schema", "/health", "/static/")
+
+
+def is_page_path(path: str) -> bool:
+    """Whether an address belongs to the pages (whose refusals are pages, not problems)."""
+    return not path.startswith(NOT_PAGES)
+
+
 async def choose_language(request: AnyRequest) -> None:
     """The page's language: the person's choice, else the browser's cookie, else bokmål."""
     principal = request.state.get(PRINCIPAL)

@@ -51,9 +51,13 @@ def message_of(status: int) -> tuple[str, str]:
 
 def page_error(request: AnyRequest, exc: Exception) -> Response[Any]:
     if isinstance(exc, NotAuthorizedException):
+        # A form sent after the session ended: its page (drafts.js) keeps the text and
+        # brings the person back to it after the login (`expired=1`).
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        expired = "&expired=1" if request.method != "GET" else ""
         return Redirect(
-            path=f"/login?next={quote(target, safe='')}", status_code=HTTP_303_SEE_OTHER
+            path=f"/login?next={quote(target, safe='')}{expired}",
+            status_code=HTTP_303_SEE_OTHER,
         )
     status = status_of(exc)
     if status >= 500 and not isinstance(exc, HTTPException):

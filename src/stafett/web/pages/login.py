@@ -91,7 +91,14 @@ class LoginPages(Controller):
         after = local_path(request.query_params.get("next"))
         if accounts.authenticate(request.cookies.get(SESSION_COOKIE)) is not None:
             return see_other(after)
-        return page(request, "login/password.html", after=after, username="", error=None)
+        return page(
+            request,
+            "login/password.html",
+            after=after,
+            username="",
+            error=None,
+            expired=request.query_params.get("expired") == "1",
+        )
 
     @post("/login", opt=PRE_LOGIN)
     async def login(self, accounts: Accounts, request: AnyRequest) -> Template | Redirect:
@@ -120,6 +127,7 @@ class LoginPages(Controller):
             after=after,
             username=username,
             error=error,
+            expired=False,
         )
 
     @get("/login/code", sync_to_thread=False, opt=PUBLIC)
