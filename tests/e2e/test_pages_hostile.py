@@ -1,0 +1,125 @@
+"""Hostile forms to every page that takes one, logged in, on both stores.
+
+The page routes come from the app itself, so a page added later is covered
+without a line here. Each gets what a careless or hostile client sends instead
+of a form — bytes that are not UTF-8, JSON, a body over the limit, NUL and other
+control characters, a value far over any field's limit, a form without the CSRF
+token — and must answer without a server error or a trace, store nothing, and
+leave a normal read working afterwards.
+"""
+
+import re
+from uuid import uuid4
+
+import pytest
+
+from stafett.web.edge import MAX_BODY_BYTES
+from stafett.web.pages import is_page_path
+from tests.e2e.conftest import Web
+from tests.e2e.test_hostile_input import Ids, make_plan, store_counts
+
+PRE_LOGIN = ("/login", "/password-reset", "/reset/", "/language")
+FIELDS = ("title", "text", "description", "first_name", "last_name", "short_name", "reason")
+ID_PARAMETER = re.compile(r"\{(\w+):(uuid|str)\}")
+
+
+def page_form_routes(web: Web) -> list[str]:
+    """The paths of every page route that takes a POST; the login steps last, since a
+    login step sent with a full session ends it (a session is in one stage only)."""
+    found = set()
+    for route in web.client.app.routes:
+        if not is_page_path(route.path):
+            continue
+        for handler in getattr(route, "route_handlers", ()):
+            if "POST" in handler.http_methods:
+                found.add(route.path)
+    return sorted(found, key=lambda path: (path.startswith(PRE_LOGIN), path))
+
+
+def concrete(path: str, ids: Ids) -> str:
+    """The route with the test plan's ids where it names them, new ids elsewhere."""
+    known = {
+        "plan_id": ids.plan,
+        "participant_id": ids.participant,
+        "pid": ids.participant,
+        "goal_id": ids.goal,
+        "activity_id": ids.activity,
+    }
+    return ID_PARAMETER.sub(lambda m: known.get(m.group(1), str(uuid4())), path)
+
+
+HOSTILE_BODIES = [
+    pytest.param(
+        b"title=%ff%fe&text=%ed%a0%80", "application/x-www-form-urlencoded", id="not UTF-8"
+    ),
+    pytest.param(b'{"title": "x"}', "application/json", id="JSON instead of a form"),
+    pytest.param(
+        b"title=" + b"a" * (MAX_BODY_BYTES + 10),
+        "application/x-www-form-urlencoded",
+        id="over the size limit",
+    ),
+    pytest.param(
+        "&".join(f"{name}=a%00b%07c" for name in FIELDS).encode(),
+        "application/x-www-form-urlencoded",
+        id="control characters",
+    ),
+    pytest.param(
+        "&".join(f"{name}={'x' * 20_000}" for name in FIELDS).encode(),
+        "application/x-www-form-urlencoded",
+        id="far too long",
+    ),
+]
+
+
+@pytest.mark.parametrize(("body", "content_type"), HOSTILE_BODIES)
+def test_hostile_forms_are_refused_and_store_nothing(
+    web: Web, body: bytes, content_type: str
+) -> None:
+    ids, _csrf = make_plan(web)
+    token = web.page_token()
+    routes = page_form_routes(web)
+    assert "/login" in routes  # the discovery finds the pages
+    before = store_counts(web)
+    for route in routes:
+        if route in ("/logout", "/language"):
+            continue  # they take no input worth refusing and would end the test's session
+        path = concrete(route, ids)
+        with_token = body + f"&csrf_token={token}".encode() if b"=" in body else body
+        response = web.client.post(
+            path,
+            content=with_token,
+            headers={"content-type": content_type, "origin": web.ORIGIN},
+            follow_redirects=False,
+        )
+        assert response.status_code < 500, f"{route}: {response.status_code} {response.text[:300]}"
+        assert "Traceback" not in response.text, route
+        assert response.status_code != 200 or "<form" in response.text, route
+    assert store_counts(web) == before
+    web.page_login("kari")
+    assert web.client.get("/api/v1/plans/" + ids.plan).status_code == 200
+
+
+def test_a_page_form_without_the_csrf_token_is_refused_everywhere(web: Web) -> None:
+    ids, _csrf = make_plan(web)
+    before = store_counts(web)
+    for route in page_form_routes(web):
+        response = web.client.post(
+            concrete(route, ids),
+            data={"title": "Et mål"},
+            headers={"origin": web.ORIGIN},
+            follow_redirects=False,
+        )
+        if route.startswith(PRE_LOGIN):
+            continue  # before a session exists there is no token (decision 0006)
+        assert response.status_code == 403, f"{route}: {response.status_code}"
+    assert store_counts(web) == before
+
+
+def test_a_form_that_says_nothing_of_where_it_comes_from_is_refused_before_login(
+    web: Web,
+) -> None:
+    web.create_user("kari")
+    response = web.client.post(
+        "/login", data={"username": "kari", "password": "x"}, follow_redirects=False
+    )
+    assert response.status_code == 403
