@@ -311,6 +311,40 @@ def test_a_stale_version_shows_the_plan_as_it_is_now_and_keeps_the_text(
     assert "Mitt mål" in followed(web, again)
 
 
+def test_the_plans_own_refusals_come_back_next_to_their_field(web: Web, group: Group) -> None:
+    web.page_login("kari")
+    before = version_of(web, group)
+    backwards = {"title": "Møte", "starts_at": "2026-03-10T11:00", "ends_at": "2026-03-10T10:00"}
+    refused = send(web, group, "/plan/calendar", backwards)
+    assert refused.status_code == 422
+    assert 'id="calendar-new-ends_at-error">Slutten må være etter starten.' in refused.text
+    assert 'value="2026-03-10T11:00"' in refused.text
+    both = {"audience": "all", "to": group.provider, "subject": "Hei", "body": "Til hvem?"}
+    refused = send(web, group, "/plan/messages", both)
+    assert refused.status_code == 422
+    assert 'id="message-new-audience-error"' in refused.text
+    assert "Til hvem?" in refused.text
+    nobody = {"audience": "chosen", "subject": "Hei", "body": "Til ingen"}
+    refused = send(web, group, "/plan/messages", nobody)
+    assert "Velg minst én mottaker." in refused.text
+    assert version_of(web, group) == before
+
+
+def test_a_closed_plan_is_read_without_forms(web: Web, group: Group) -> None:
+    headers = log_in(web, "kari")
+    closed = web.client.post(
+        f"/api/v1/plans/{group.plan_id}/close",
+        json={"ended_on": "2026-03-02", "reason": "Målene er nådd"},
+        headers=headers,
+    )
+    assert closed.status_code == 200, closed.text
+    web.page_login("kari")
+    page = web.client.get(page_of(group, "/plan")).text
+    assert "Planen er avsluttet." in page
+    assert 'method="post" action="/plans' not in page
+    assert "Målene er nådd" in page
+
+
 def test_a_form_without_the_csrf_token_is_refused_and_nothing_written(
     web: Web, group: Group
 ) -> None:
@@ -490,5 +524,9 @@ def test_the_access_log_lists_the_coordinators_read(web: Web, group: Group) -> N
     assert "oversikt, samtykke, deltakere, mål, aktiviteter" in kari[-1]
     assert "innsynslogg" in rows[0]
     assert "Anne Testesen" in rows[0]
+    again = web.client.get(page_of(group, "/access-log")).text
+    anne = again.split("<tbody>")[1].split("</tr>")[1]  # the heading of the page before
+    assert "Anne Testesen" in anne
+    assert "oversikt, samtykke</td>" in anne  # the heading only, not the plan's content
     web.page_login("per")
     assert web.client.get(page_of(group, "/access-log")).status_code == 403

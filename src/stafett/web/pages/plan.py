@@ -196,10 +196,13 @@ class PlanWriter:
         except FormError as refused:
             failed = Failed(form_key, forms.typed(fields), _named(refused.errors, fields))
         except ValidationError as refused:
-            errors = {forms.field_of(refused.field, fields): message_for(refused.message)}
-            failed = Failed(form_key, forms.typed(fields), errors)
-        except VersionConflictError:
-            failed = Failed(form_key, forms.typed(fields), {}, conflict=True)
+            said = forms.explained(refused.field, refused.message, message_for(refused.message))
+            failed = Failed(
+                form_key, forms.typed(fields), {forms.field_of(refused.field, fields): said}
+            )
+        except VersionConflictError as moved:
+            unseen = moved.actual - (moved.expected or moved.actual)
+            failed = Failed(form_key, forms.typed(fields), {}, conflict=True, changes_since=unseen)
         else:
             back = f"/plans/{plan_id}/plan?saved={form.saved}#{form.anchor(fields, result)}"
             return see_other(back)

@@ -52,6 +52,7 @@ class Failed:
     values: Mapping[str, Any]
     errors: Mapping[str, str]
     conflict: bool = False
+    changes_since: int = 0  # after a conflict: how many changes the person had not seen
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +151,10 @@ def send_message(fields: Mapping[str, Any]) -> SendMessage:
     """To everyone, or to the participants ticked (at least one)."""
     given = typed(fields)
     audience = given.pop("audience", "all")
+    if audience == "all" and given.get("to"):
+        raise FormError(
+            {"audience": _("You chose everyone and also ticked recipients. Choose one of them.")}
+        )
     if audience == "all":
         given["to"] = "all"
     elif not given.get("to"):
@@ -183,10 +188,22 @@ def _cleared(fields: Mapping[str, Any], *names: str) -> dict[str, Any]:
 
 
 def field_of(error_field: str, fields: Mapping[str, Any]) -> str:
-    """A refusal's field as the form names it; "" (the form as a whole) if it has none."""
+    """A refusal's field as the form names it; "" (the form as a whole) if it has none
+    the person sees."""
+    if error_field == "expected_version":
+        return ""
     if error_field in fields or error_field in LIST_FIELDS:
         return error_field
     return ""
+
+
+def explained(field_name: str, message: str, fallback: str) -> str:
+    """The plan's own refusals of what was typed, said for people (else `fallback`)."""
+    if field_name == "ends_at" and "after" in message:
+        return _("The end must be after the start.")
+    if field_name == "to":
+        return _("Choose at least one other participant.")
+    return fallback
 
 
 Builder = Callable[[Mapping[str, Any]], PlanCommand]

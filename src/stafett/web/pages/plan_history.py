@@ -23,7 +23,11 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
-from stafett.aggregates.errors import NotAParticipantError, ValidationError
+from stafett.aggregates.errors import (
+    ConsentNotValidError,
+    NotAParticipantError,
+    ValidationError,
+)
 from stafett.aggregates.values import MUNICIPAL_TIMEZONE, plausible_date
 from stafett.applications.accounts import Principal
 from stafett.applications.permitted import PlanOut
@@ -46,6 +50,7 @@ Reads = NamedDependency[PlanReads]
 Me = NamedDependency[Principal]
 PlanId = FromPath[UUID]
 MAX_DATE_LENGTH = 10
+MAX_ECHO = 40  # of a day typed into the form, shown again
 
 # Each event type as a sentence about whoever did it ("%(who)s": name and role).
 EVENTS: dict[str, Callable[[], str]] = {
@@ -148,7 +153,7 @@ class PlanHistoryPages(Controller):
         context: dict[str, Any] = {
             **heading_context(plan_id, heading, principal, "history"),
             "timeline": [told(e, roles) for e in reversed(entries)],
-            "on": on or "",
+            "on": (on or "")[:MAX_ECHO],
             "errors": {},
             "as_of": None,
             "not_yet": False,
@@ -184,11 +189,11 @@ class PlanHistoryPages(Controller):
 
 
 def _heading(reads: PlanReads, plan_id: UUID, principal: Principal) -> PlanOut | None:
-    """The plan's heading, or None for an auditor outside the plan group (whom the
-    timeline has just let in)."""
+    """The plan's heading, or None for an auditor the plan itself does not open to (outside
+    its group, or a provider without valid consent), whom the timeline has just let in."""
     try:
         return reads.overview(plan_id, principal)
-    except NotAParticipantError:
+    except (NotAParticipantError, ConsentNotValidError):
         if principal.is_auditor:
             return None
         raise
