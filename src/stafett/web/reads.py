@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+import msgspec
 import structlog
 
 from stafett.aggregates.policy import Action, Standing
@@ -34,6 +35,15 @@ class NamedAccessEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class Visit:
+    """A read of the permitted view, with the reader's visit before it (None: the first)."""
+
+    view: PlanOut
+    previous: datetime | None
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class PlanReads:
     plans: PlanApplication
     access_log: AccessLog
@@ -46,6 +56,42 @@ class PlanReads:
         if self.visits is not None:
             self.visits.note_visit(principal.person_id, plan_id, self.plans.clock())
         return view
+
+    def plan_since_last_visit(self, plan_id: UUID, principal: Principal) -> Visit:
+        """`plan`, with when the person last opened the plan before this read (a plan's
+        home page tells what is new since then)."""
+        previous = None
+        if self.visits is not None:
+            previous = self.visits.last_visit(principal.person_id, plan_id)
+        view = self.plan(plan_id, principal)
+        return Visit(view, previous, self.plans.clock())
+
+    def overview(self, plan_id: UUID, principal: Principal) -> PlanOut:
+        """Only the plan's heading: name, type, owner, status, consent and the reader's own
+        standing and rights, for a page that shows it above something else (the history,
+        the access log). Recorded as the overview and consent; the visit is not noted."""
+        view = self.plans.read_plan(plan_id, by=principal.person_id)
+        heading = msgspec.structs.replace(
+            view,
+            participants=[],
+            comments=(),
+            goals=msgspec.UNSET,
+            activities=msgspec.UNSET,
+            calendar=msgspec.UNSET,
+            minutes=msgspec.UNSET,
+            messages=msgspec.UNSET,
+        )
+        self._record(
+            plan_id, principal, view.me.standing.value, ["overview", "consent"], grounds_of(view)
+        )
+        return heading
+
+    def names_in(self, view: PlanView) -> dict[UUID, str]:
+        """The names of the owner and participants of a plan version read through `as_of`,
+        erased people as `ERASED_PERSON`."""
+        people = [view.owner_person_id, *(p.person_id for p in view.participants)]
+        names = self.plans.person_names(people)
+        return {pid: names.get(pid, ERASED_PERSON) for pid in people}
 
     def as_of(
         self,

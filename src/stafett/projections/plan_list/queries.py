@@ -114,6 +114,16 @@ class PlanListQueries(PlanListView):
             can_manage=bool(row["may_manage"]),
         )
 
+    def last_visit(self, person_id: UUID, plan_id: UUID) -> datetime | None:
+        t = self._sql
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                t.sql(f"SELECT visited_at FROM {self._visits} WHERE person_id=%s AND plan_id=%s"),
+                [t.value(person_id), t.value(plan_id)],
+            )
+            row = c.fetchone()
+        return None if row is None else from_micros(row["visited_at"])
+
     def report_counts(self) -> list[PlanCount]:
         with self.datastore.transaction(commit=False) as c:
             c.execute(

@@ -225,6 +225,10 @@ class PlanListView(TrackingRecorder, FaultLog, ABC):
         """Remember that the person opened the plan (the latest visit wins)."""
 
     @abstractmethod
+    def last_visit(self, person_id: UUID, plan_id: UUID) -> datetime | None:
+        """When the person last opened the plan (None: never)."""
+
+    @abstractmethod
     def report_counts(self) -> list[PlanCount]: ...
 
     @abstractmethod

@@ -1,0 +1,393 @@
+"""Inside one plan: its home page, the plan itself, and every write the plan's forms make.
+
+Both pages read the person's permitted view through `PlanReads.plan` (authorised by
+the policy table, recorded in the access log, the visit noted): a part the person
+may not read is absent from it, and so from the page, heading and all. A form is
+shown only where the view says the person may write (`me.writable`, or the policy
+table's answer for commenting); the application checks every write again.
+
+Each form posts to its own route here, which decodes it into the API's command
+(`plan_forms.py`), gives it to `Commands` and goes back to the plan with the write
+confirmed (303, `?saved=<key>#<the item>`). What was typed that the command refuses
+(422), and a plan changed since the page was shown (409), show the page again: the
+plan as it is now, the form as the person filled it in, and what to do.
+"""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import anyio
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from stafett.aggregates.errors import ValidationError
+from stafett.aggregates.policy import Action
+from stafett.aggregates.values import ActivityStatus, CommentTarget, GoalStatus, Section
+from stafett.applications.accounts import Principal
+from stafett.applications.commands import PlanCommand
+from stafett.applications.permitted import PlanOut
+from stafett.applications.results import CommandResult, VersionConflictError
+from stafett.web.auth import Policy, policy, provide_principal
+from stafett.web.i18n import _
+from stafett.web.pages import plan_forms as forms
+from stafett.web.pages.forms import FormError, form_of, message_for
+from stafett.web.pages.plan_forms import Failed, form_state
+from stafett.web.pages.plan_parts import (
+    PARTS,
+    comments_of,
+    heading_context,
+    labels,
+    may,
+    member_names,
+    parts_context,
+    present,
+)
+from stafett.web.pages.render import SAVED, page, see_other
+from stafett.web.reads import PlanReads, Visit
+from stafett.web.state import provide_plans, provide_read_your_writes, provide_reads, provided
+from stafett.web.writes import Commands, provide_commands
+
+AnyRequest = Request[Any, Any, Any]
+Response = Template | Redirect
+Reads = NamedDependency[PlanReads]
+Me = NamedDependency[Principal]
+HOME_ITEMS = 5  # calendar entries and messages on the home page
+
+SAVED.update(
+    {
+        "goal_added": lambda: _("The goal is added."),
+        "goal_revised": lambda: _("The goal is changed."),
+        "goal_evaluated": lambda: _("The evaluation is saved."),
+        "activity_added": lambda: _("The activity is added."),
+        "activity_changed": lambda: _("The activity is changed."),
+        "activity_completed": lambda: _("The activity is marked as completed."),
+        "minutes_recorded": lambda: _("The minutes are saved."),
+        "comment_posted": lambda: _("Your comment is posted."),
+        "message_sent": lambda: _("The message is sent."),
+        "calendar_entry_added": lambda: _("The calendar entry is added."),
+    }
+)
+
+
+# ------------------------------------------------------------------ contexts
+
+
+def home_context(visit: Visit, principal: Principal) -> dict[str, Any]:
+    """Home: what is new since the last visit, my activities, what comes next, messages to me."""
+    view = visit.view
+    me = view.me.participant_id
+    previous = visit.previous
+    activities = present(view, "activities")
+    calendar = present(view, "calendar")
+    messages = present(view, "messages")
+    to_me = [m for m in messages or () if me in m.recipient_ids]
+    return {
+        **heading_context(view.id, view, principal, "home"),
+        "view": view,
+        "names": member_names(view),
+        "previous": previous,
+        "changed": previous is None or view.modified_at > previous,
+        "new_comments": [c for c in comments_of(view) if previous and c.posted_at > previous],
+        "items": _item_titles(view),
+        "my_activities": None
+        if activities is None
+        else sorted(
+            (a for a in activities if a.responsible_participant_id == me),
+            key=lambda a: (a.status is ActivityStatus.COMPLETED, a.due_on is None, a.due_on),
+        ),
+        "next_entries": None
+        if calendar is None
+        else sorted((e for e in calendar if e.ends_at >= visit.at), key=lambda e: e.starts_at)[
+            :HOME_ITEMS
+        ],
+        "messages_to_me": None
+        if messages is None
+        else sorted(to_me, key=lambda m: m.sent_at, reverse=True)[:HOME_ITEMS],
+    }
+
+
+def plan_context(view: PlanOut, principal: Principal, failed: Failed | None) -> dict[str, Any]:
+    """The plan: every part the view carries, and the forms the person may use."""
+    writable = set(view.me.writable)
+    words = labels()
+    return {
+        **heading_context(view.id, view, principal, "plan"),
+        "view": view,
+        "names": member_names(view),
+        "members": view.participants,
+        "me": view.me.participant_id,
+        **parts_context({part: present(view, part) for part in PARTS}, comments_of(view)),
+        "can": {
+            "goals": Section.GOALS in writable,
+            "activities": Section.ACTIVITIES in writable,
+            "calendar": Section.ACTIVITIES in writable,
+            "minutes": Section.MINUTES in writable,
+            "messages": Section.MESSAGES in writable,
+        },
+        "may_comment": {
+            CommentTarget.GOAL.value: may(view, Action.COMMENT, Section.GOALS),
+            CommentTarget.ACTIVITY.value: may(view, Action.COMMENT, Section.ACTIVITIES),
+            CommentTarget.MINUTES.value: may(view, Action.COMMENT, Section.MINUTES),
+        },
+        "goal_options": [(s.value, words["goal"][s]) for s in GoalStatus],
+        "activity_options": [(s.value, words["activity"][s]) for s in ActivityStatus],
+        "member_options": [(str(p.participant_id), p.name) for p in view.participants],
+        "recipient_options": [
+            (str(p.participant_id), p.name)
+            for p in view.participants
+            if p.participant_id != view.me.participant_id
+        ],
+        "state": form_state(view.version, failed),
+        "failed": failed,
+        "readonly": False,
+    }
+
+
+def _item_titles(view: PlanOut) -> dict[str, str]:
+    """What a comment is on, by "kind-id", as the home page names it."""
+    titles: dict[str, str] = {}
+    for goal in present(view, "goals") or ():
+        titles[f"goal-{goal.goal_id}"] = goal.title
+    for activity in present(view, "activities") or ():
+        titles[f"activity-{activity.activity_id}"] = activity.title
+    for minutes in present(view, "minutes") or ():
+        titles[f"minutes-{minutes.minutes_id}"] = minutes.met_on.strftime("%d.%m.%Y")
+    return titles
+
+
+# --------------------------------------------------------------------- pages
+
+Build = Callable[[Mapping[str, Any]], PlanCommand]
+Anchor = Callable[[Mapping[str, Any], CommandResult], str]
+Key = str | Callable[[Mapping[str, Any]], str]
+
+
+@dataclass(frozen=True, slots=True)
+class Form:
+    """One of the plan's forms: its key on the page, how it becomes a command, the
+    confirmation of its write and the item the page goes back to."""
+
+    key: Key
+    build: Build
+    saved: str
+    anchor: Anchor
+
+
+@dataclass(frozen=True, slots=True)
+class PlanWriter:
+    """A form's write as the logged-in person, and the plan page again if it is refused."""
+
+    reads: PlanReads
+    principal: Principal
+    commands: Commands
+
+    async def write(self, request: AnyRequest, plan_id: UUID, form: Form) -> Response:
+        """Decode the form, write it and go back to the plan with the write confirmed;
+        or show the plan again with the form as typed."""
+        fields = await form_of(request)
+        form_key = form.key if isinstance(form.key, str) else form.key(fields)
+        try:
+            command = form.build(fields)
+            result = await anyio.to_thread.run_sync(self.commands, plan_id, command)
+        except FormError as refused:
+            failed = Failed(form_key, forms.typed(fields), _named(refused.errors, fields))
+        except ValidationError as refused:
+            said = forms.explained(refused.field, refused.message, message_for(refused.message))
+            failed = Failed(
+                form_key, forms.typed(fields), {forms.field_of(refused.field, fields): said}
+            )
+        except VersionConflictError as moved:
+            unseen = moved.actual - (moved.expected or moved.actual)
+            failed = Failed(form_key, forms.typed(fields), {}, conflict=True, changes_since=unseen)
+        else:
+            back = f"/plans/{plan_id}/plan?saved={form.saved}#{form.anchor(fields, result)}"
+            return see_other(back)
+        view = await anyio.to_thread.run_sync(self.reads.plan, plan_id, self.principal)
+        context = plan_context(view, self.principal, failed)
+        return page(request, "plan/plan.html", status=_refused_status(request, failed), **context)
+
+
+def provide_writer(reads: Reads, principal: Me, commands: NamedDependency[Commands]) -> PlanWriter:
+    return PlanWriter(reads, principal, commands)
+
+
+Writer = NamedDependency[PlanWriter]
+PlanId = FromPath[UUID]
+
+
+def _created(kind: str) -> Anchor:
+    return lambda _fields, result: f"{kind}-{result.created_id}"
+
+
+def _at(anchor: str) -> Anchor:
+    return lambda _fields, _result: anchor
+
+
+class PlanPages(Controller):
+    path = "/plans/{plan_id:uuid}"
+    dependencies = provided(
+        provide_reads,
+        provide_principal,
+        provide_plans,
+        provide_commands,
+        provide_writer,
+        caught_up=provide_read_your_writes,
+    )
+    opt = policy(Policy.AUTHENTICATED)
+    include_in_schema = False
+
+    @get("/", sync_to_thread=True)
+    def home(self, request: AnyRequest, reads: Reads, principal: Me, plan_id: PlanId) -> Template:
+        visit = reads.plan_since_last_visit(plan_id, principal)
+        return page(request, "plan/home.html", **home_context(visit, principal))
+
+    @get("/plan", sync_to_thread=True)
+    def the_plan(
+        self, request: AnyRequest, reads: Reads, principal: Me, plan_id: PlanId
+    ) -> Template:
+        view = reads.plan(plan_id, principal)
+        return page(request, "plan/plan.html", **plan_context(view, principal, None))
+
+    @post("/plan/goals")
+    async def set_goal(self, request: AnyRequest, writer: Writer, plan_id: PlanId) -> Response:
+        return await writer.write(
+            request, plan_id, Form("goal-new", forms.set_goal, "goal_added", _created("goal"))
+        )
+
+    @post("/plan/goals/{goal_id:uuid}")
+    async def revise_goal(
+        self, request: AnyRequest, writer: Writer, plan_id: PlanId, goal_id: FromPath[UUID]
+    ) -> Response:
+        return await writer.write(
+            request,
+            plan_id,
+            Form(
+                f"goal-{goal_id}-revise",
+                lambda fields: forms.revise_goal(fields, goal_id),
+                "goal_revised",
+                _at(f"goal-{goal_id}"),
+            ),
+        )
+
+    @post("/plan/goals/{goal_id:uuid}/evaluations")
+    async def evaluate_goal(
+        self, request: AnyRequest, writer: Writer, plan_id: PlanId, goal_id: FromPath[UUID]
+    ) -> Response:
+        return await writer.write(
+            request,
+            plan_id,
+            Form(
+                f"goal-{goal_id}-evaluate",
+                lambda fields: forms.evaluate_goal(fields, goal_id),
+                "goal_evaluated",
+                _at(f"goal-{goal_id}"),
+            ),
+        )
+
+    @post("/plan/activities")
+    async def add_activity(self, request: AnyRequest, writer: Writer, plan_id: PlanId) -> Response:
+        return await writer.write(
+            request,
+            plan_id,
+            Form("activity-new", forms.add_activity, "activity_added", _created("activity")),
+        )
+
+    @post("/plan/activities/{activity_id:uuid}")
+    async def change_activity(
+        self, request: AnyRequest, writer: Writer, plan_id: PlanId, activity_id: FromPath[UUID]
+    ) -> Response:
+        return await writer.write(
+            request,
+            plan_id,
+            Form(
+                f"activity-{activity_id}-change",
+                lambda fields: forms.change_activity(fields, activity_id),
+                "activity_changed",
+                _at(f"activity-{activity_id}"),
+            ),
+        )
+
+    @post("/plan/activities/{activity_id:uuid}/completed")
+    async def complete_activity(
+        self, request: AnyRequest, writer: Writer, plan_id: PlanId, activity_id: FromPath[UUID]
+    ) -> Response:
+        return await writer.write(
+            request,
+            plan_id,
+            Form(
+                f"activity-{activity_id}-complete",
+                lambda fields: forms.complete_activity(fields, activity_id),
+                "activity_completed",
+                _at(f"activity-{activity_id}"),
+            ),
+        )
+
+    @post("/plan/minutes")
+    async def record_minutes(
+        self, request: AnyRequest, writer: Writer, plan_id: PlanId
+    ) -> Response:
+        return await writer.write(
+            request,
+            plan_id,
+            Form("minutes-new", forms.record_minutes, "minutes_recorded", _created("minutes")),
+        )
+
+    @post("/plan/comments")
+    async def post_comment(self, request: AnyRequest, writer: Writer, plan_id: PlanId) -> Response:
+        return await writer.write(
+            request,
+            plan_id,
+            Form(
+                _comment_key,
+                forms.post_comment,
+                "comment_posted",
+                lambda fields, _result: f"{_comment_key(fields)}-list",
+            ),
+        )
+
+    @post("/plan/messages")
+    async def send_message(self, request: AnyRequest, writer: Writer, plan_id: PlanId) -> Response:
+        return await writer.write(
+            request,
+            plan_id,
+            Form("message-new", forms.send_message, "message_sent", _created("message")),
+        )
+
+    @post("/plan/calendar")
+    async def add_calendar_entry(
+        self, request: AnyRequest, writer: Writer, plan_id: PlanId
+    ) -> Response:
+        return await writer.write(
+            request,
+            plan_id,
+            Form(
+                "calendar-new", forms.add_calendar_entry, "calendar_entry_added", _created("entry")
+            ),
+        )
+
+
+def _refused_status(request: AnyRequest, failed: Failed) -> int:
+    """409 for a conflict, 422 for what was typed; 200 to htmx, which swaps in only
+    successful answers (the page it gets shows the refusal all the same)."""
+    if request.headers.get("hx-request") == "true":
+        return 200
+    return 409 if failed.conflict else 422
+
+
+def _comment_key(fields: Mapping[str, Any]) -> str:
+    """The comment form of one item: "comment-goal-<id>" (only known kinds and ids)."""
+    kind = str(fields.get("on_kind", ""))
+    try:
+        item = UUID(str(fields.get("on_id", "")))
+    except ValueError:
+        return "comment"
+    known = {t.value for t in CommentTarget}
+    return f"comment-{kind}-{item}" if kind in known else "comment"
+
+
+def _named(errors: Mapping[str, str], fields: Mapping[str, Any]) -> dict[str, str]:
+    return {forms.field_of(name, fields): message for name, message in errors.items()}

@@ -1,0 +1,209 @@
+"""The plan's forms: each one becomes the API's command struct, and a refused one comes back.
+
+Every form posts the fields of its command (`applications/commands.py`) plus the
+plan version the page showed (`expected_version`). The browser's shapes become the
+command's here, and nothing else: a checkbox list is a list, a local date and time
+is an instant in Norway's time zone, a nested `on` is two fields. The command
+itself, its limits and its rules are the API's (`forms.decode`, then `Commands`).
+
+When a write is refused for what was typed, or because the plan changed meanwhile,
+the page is shown again with `Failed`: the form's key, what was typed, the messages
+by field, and whether it was a version conflict. `form_state` gives each form on the
+page what it shows: typed values and messages for the failed one, the current
+values (its defaults) for the others.
+"""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import msgspec
+
+from stafett.aggregates.values import MUNICIPAL_TIMEZONE
+from stafett.applications.commands import (
+    ActivityChange,
+    AddActivity,
+    AddCalendarEntry,
+    ChangeActivity,
+    EvaluateGoal,
+    GoalEvaluation,
+    GoalRevision,
+    PlanCommand,
+    PostComment,
+    RecordMinutes,
+    ReviseGoal,
+    SendMessage,
+    SetGoal,
+)
+from stafett.web.i18n import _
+from stafett.web.pages.forms import FormError, decode
+
+LIST_FIELDS = ("attendee_ids", "to")
+LOCAL_INSTANTS = ("starts_at", "ends_at")
+
+
+@dataclass(frozen=True, slots=True)
+class Failed:
+    """A form that was refused: shown again with what was typed."""
+
+    key: str
+    values: Mapping[str, Any]
+    errors: Mapping[str, str]
+    conflict: bool = False
+    changes_since: int = 0  # after a conflict: how many changes the person had not seen
+
+
+@dataclass(frozen=True, slots=True)
+class FormState:
+    """What one form on the page shows."""
+
+    key: str
+    values: Mapping[str, Any]
+    errors: Mapping[str, str] = field(default_factory=dict)
+    version: Any = None
+    failed: bool = False
+    conflict: bool = False
+
+
+def form_state(version: int, failed: Failed | None) -> Callable[..., FormState]:
+    """`state(key, **current)` for the templates: the failed form as typed (after a
+    conflict with the version now shown, so it can be sent again), others as they are."""
+
+    def state(key: str, **current: Any) -> FormState:
+        if failed is not None and failed.key == key:
+            typed = failed.values.get("expected_version", version)
+            shown = version if failed.conflict else typed
+            return FormState(key, failed.values, failed.errors, shown, True, failed.conflict)
+        values = {k: "" if v is None else _text(v) for k, v in current.items()}
+        return FormState(key, values, {}, version)
+
+    return state
+
+
+def _text(value: Any) -> Any:
+    if isinstance(value, list | tuple):
+        return [_text(v) for v in value]
+    if isinstance(value, UUID):
+        return str(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "value"):  # an enum
+        return value.value
+    return value
+
+
+def typed(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The posted fields as the page shows them again (lists where a form has lists)."""
+    shown = {k: v for k, v in fields.items() if k != "csrf_token"}
+    for name in LIST_FIELDS:
+        if name in shown and not isinstance(shown[name], list):
+            shown[name] = [shown[name]]
+    return shown
+
+
+# ------------------------------------------------------------- commands
+
+
+def set_goal(fields: Mapping[str, Any]) -> SetGoal:
+    return decode(SetGoal, fields)
+
+
+def revise_goal(fields: Mapping[str, Any], goal_id: UUID) -> ReviseGoal:
+    """The goal as the form shows it: an emptied description or due date is cleared."""
+    body = decode(GoalRevision, fields)
+    body = msgspec.structs.replace(body, **_cleared(fields, "description", "due_on"))
+    return ReviseGoal.addressed(body, goal_id=goal_id)
+
+
+def evaluate_goal(fields: Mapping[str, Any], goal_id: UUID) -> EvaluateGoal:
+    return EvaluateGoal.addressed(decode(GoalEvaluation, fields), goal_id=goal_id)
+
+
+def add_activity(fields: Mapping[str, Any]) -> AddActivity:
+    return decode(AddActivity, fields)
+
+
+def change_activity(fields: Mapping[str, Any], activity_id: UUID) -> ChangeActivity:
+    """The activity as the form shows it: emptied fields are cleared."""
+    body = decode(ActivityChange, fields)
+    body = msgspec.structs.replace(body, **_cleared(fields, "description", "due_on", "goal_id"))
+    return ChangeActivity.addressed(body, activity_id=activity_id)
+
+
+def complete_activity(fields: Mapping[str, Any], activity_id: UUID) -> ChangeActivity:
+    body = decode(ActivityChange, {**fields, "status": "completed"})
+    return ChangeActivity.addressed(body, activity_id=activity_id)
+
+
+def record_minutes(fields: Mapping[str, Any]) -> RecordMinutes:
+    return decode(RecordMinutes, {"attendee_ids": [], **typed(fields)})
+
+
+def post_comment(fields: Mapping[str, Any]) -> PostComment:
+    on = {"kind": fields.get("on_kind", ""), "id": fields.get("on_id", "")}
+    given = {k: v for k, v in fields.items() if k not in ("on_kind", "on_id")}
+    return decode(PostComment, {**given, "on": on})
+
+
+def send_message(fields: Mapping[str, Any]) -> SendMessage:
+    """To everyone, or to the participants ticked (at least one)."""
+    given = typed(fields)
+    audience = given.pop("audience", "all")
+    if audience == "all" and given.get("to"):
+        raise FormError(
+            {"audience": _("You chose everyone and also ticked recipients. Choose one of them.")}
+        )
+    if audience == "all":
+        given["to"] = "all"
+    elif not given.get("to"):
+        raise FormError({"to": _("Choose at least one recipient.")})
+    return decode(SendMessage, given)
+
+
+def add_calendar_entry(fields: Mapping[str, Any]) -> AddCalendarEntry:
+    """Times as the browser's date-and-time field sends them are Norway's local time."""
+    given = dict(fields)
+    for name in LOCAL_INSTANTS:
+        given[name] = local_instant(str(given.get(name, "")))
+    return decode(AddCalendarEntry, given)
+
+
+def local_instant(value: str) -> str:
+    """ "2026-03-10T10:00" (no offset) as an instant in Europe/Oslo; other text as it is."""
+    try:
+        instant = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return value
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=MUNICIPAL_TIMEZONE)
+    return instant.isoformat()
+
+
+def _cleared(fields: Mapping[str, Any], *names: str) -> dict[str, Any]:
+    """The optional fields the form sent empty: "" for a text, None for the rest."""
+    empty = [n for n in names if n in fields and str(fields[n]).strip() == ""]
+    return {n: "" if n == "description" else None for n in empty}
+
+
+def field_of(error_field: str, fields: Mapping[str, Any]) -> str:
+    """A refusal's field as the form names it; "" (the form as a whole) if it has none
+    the person sees."""
+    if error_field == "expected_version":
+        return ""
+    if error_field in fields or error_field in LIST_FIELDS:
+        return error_field
+    return ""
+
+
+def explained(field_name: str, message: str, fallback: str) -> str:
+    """The plan's own refusals of what was typed, said for people (else `fallback`)."""
+    if field_name == "ends_at" and "after" in message:
+        return _("The end must be after the start.")
+    if field_name == "to":
+        return _("Choose at least one other participant.")
+    return fallback
+
+
+Builder = Callable[[Mapping[str, Any]], PlanCommand]

@@ -1,0 +1,198 @@
+"""What every page inside one plan shares: the heading, the tabs, and words for the plan's values.
+
+The tabs a person sees are the policy table's answer for them (`decide`), read from
+their permitted view (`PlanOut.me`): a tab they may not open is not shown, and the
+page behind it is refused by the application anyway. Labels for statuses, roles and
+parts are functions, so they are translated in the language of the page being built.
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import msgspec
+
+from stafett.aggregates.policy import Action, decide
+from stafett.aggregates.values import (
+    Activity,
+    ActivityStatus,
+    CalendarEntry,
+    Comment,
+    CommentTarget,
+    Goal,
+    GoalStatus,
+    Message,
+    Minutes,
+    PlanStatus,
+    PlanType,
+    Role,
+    Section,
+)
+from stafett.applications.accounts import Principal
+from stafett.applications.permitted import PlanOut
+from stafett.web.i18n import _
+
+PARTS = ("goals", "activities", "minutes", "messages", "calendar")  # in the guide's order
+
+
+@dataclass(frozen=True, slots=True)
+class Tab:
+    key: str
+    label: str
+    href: str
+
+
+def may(view: PlanOut, action: Action, section: Section | None = None) -> bool:
+    """The policy table's answer for the reader of `view`, now."""
+    return decide(
+        action,
+        view.me.standing,
+        consent_valid=view.consent.valid_now,
+        plan_open=view.status is PlanStatus.OPEN,
+        access=view.me.rights.level(section) if section is not None else None,
+    ).allowed
+
+
+def tabs_for(plan_id: UUID, view: PlanOut | None, principal: Principal) -> list[Tab]:
+    """The plan's tabs this person may open (`view` None: an auditor outside the plan)."""
+    base = f"/plans/{plan_id}"
+    tabs: list[Tab] = []
+    if view is not None:
+        tabs += [
+            Tab("home", _("Home"), base),
+            Tab("plan", _("The plan"), f"{base}/plan"),
+            Tab("participants", _("Participants"), f"{base}/participants"),
+        ]
+    if (view is not None and may(view, Action.READ_HISTORY)) or principal.is_auditor:
+        tabs.append(Tab("history", _("History"), f"{base}/history"))
+    if view is not None and may(view, Action.READ_ACCESS_LOG):
+        tabs.append(Tab("access_log", _("Access log"), f"{base}/access-log"))
+    if view is not None and (may(view, Action.MANAGE) or may(view, Action.REOPEN)):
+        tabs.append(Tab("manage", _("Manage plan"), f"{base}/manage"))
+    return tabs
+
+
+def comments_of(view: PlanOut) -> tuple[Comment, ...]:
+    """The comments the view carries (on items of the parts the reader may read)."""
+    return present(view, "comments") or ()
+
+
+ITEMS: dict[str, Any] = {  # each part's type, to decode a part embedded as JSON
+    "goals": tuple[Goal, ...],
+    "activities": tuple[Activity, ...],
+    "calendar": tuple[CalendarEntry, ...],
+    "minutes": tuple[Minutes, ...],
+    "messages": tuple[Message, ...],
+    "comments": tuple[Comment, ...],
+}
+
+
+def present(view: PlanOut, part: str) -> tuple[Any, ...] | None:
+    """A part of the permitted view as its items, or None when the reader may not read it
+    (absent). A part the view embeds as encoded JSON (`EncodedParts`) is decoded."""
+    items = getattr(view, part)
+    if items is msgspec.UNSET:
+        return None
+    if isinstance(items, msgspec.Raw):
+        decoded: tuple[Any, ...] = msgspec.json.decode(items, type=ITEMS[part])
+        return decoded
+    return tuple(items)
+
+
+def member_names(view: PlanOut) -> dict[UUID, str]:
+    """Participant id → name, for the plan group as the view gives it."""
+    return {m.participant_id: m.name for m in view.participants}
+
+
+def comments_by_item(comments: Iterable[Any]) -> dict[str, list[Any]]:
+    """Comments grouped by what they are on ("goal-<id>"), oldest first."""
+    grouped: dict[str, list[Any]] = {}
+    for comment in sorted(comments, key=lambda c: c.posted_at):
+        grouped.setdefault(f"{comment.on_kind.value}-{comment.on_id}", []).append(comment)
+    return grouped
+
+
+def parts_context(parts: Mapping[str, Any], comments: Iterable[Any]) -> dict[str, Any]:
+    """What the part templates (`plan/parts.html`) show: the parts (None: not readable),
+    the comments by item, and the goals by id (for the activities that belong to one)."""
+    goals = parts.get("goals") or ()
+    return {
+        "parts": dict(parts),
+        "comments_on": comments_by_item(comments),
+        "goal_titles": {g.goal_id: g.title for g in goals},
+        "goal_choices": [(str(g.goal_id), g.title) for g in goals],
+    }
+
+
+def labels() -> dict[str, Mapping[Any, str]]:
+    """Words for the plan's values, in the page's language."""
+    return {
+        "type": {
+            PlanType.RELAY_LOG: _("Relay log"),
+            PlanType.INDIVIDUAL_PLAN: _("Individual plan"),
+        },
+        "status": {PlanStatus.OPEN: _("Open"), PlanStatus.CLOSED: _("Closed")},
+        "goal": {
+            GoalStatus.ACTIVE: _("Active"),
+            GoalStatus.ACHIEVED: _("Achieved"),
+            GoalStatus.PARTLY_ACHIEVED: _("Partly achieved"),
+            GoalStatus.NOT_ACHIEVED: _("Not achieved"),
+            GoalStatus.DISCONTINUED: _("Discontinued"),
+        },
+        "activity": {
+            ActivityStatus.PLANNED: _("Planned"),
+            ActivityStatus.IN_PROGRESS: _("In progress"),
+            ActivityStatus.COMPLETED: _("Completed"),
+            ActivityStatus.CANCELLED: _("Cancelled"),
+        },
+        "role": role_labels(),
+        "target": {
+            CommentTarget.GOAL: _("goal"),
+            CommentTarget.ACTIVITY: _("activity"),
+            CommentTarget.MINUTES: _("meeting minutes"),
+        },
+    }
+
+
+def role_labels() -> dict[Any, str]:
+    """A role by its enum or its value (the access log stores values)."""
+    words = {
+        "owner": _("plan owner"),
+        "relative": _("relative"),
+        "provider": _("service provider"),
+        "coordinator": _("coordinator"),
+        "auditor": _("auditor"),
+    }
+    return words | {Role(value): word for value, word in words.items() if value != "auditor"}
+
+
+def part_labels() -> dict[str, str]:
+    """The access log's part names."""
+    return {
+        "overview": _("overview"),
+        "consent": _("consent"),
+        "participants": _("participants"),
+        "goals": _("goals"),
+        "activities": _("activities"),
+        "calendar": _("calendar"),
+        "minutes": _("minutes"),
+        "messages": _("messages"),
+        "comments": _("comments"),
+        "history": _("the plan as it stood"),
+        "timeline": _("history"),
+        "access_log": _("access log"),
+    }
+
+
+def heading_context(
+    plan_id: UUID, view: PlanOut | None, principal: Principal, tab: str
+) -> dict[str, Any]:
+    """What `plan/tabs.html` needs: the heading (None for an outside auditor) and tabs."""
+    return {
+        "plan_id": plan_id,
+        "heading": view,
+        "tabs": tabs_for(plan_id, view, principal),
+        "tab": tab,
+        "labels": labels(),
+    }

@@ -1,0 +1,532 @@
+"""The pages inside one plan: home, the plan and its forms, history and access log.
+
+On both stores. The plan is test_plan_api's `group`: kari coordinates, anne is a
+relative with goals `none`, per is a provider with full rights.
+"""
+
+import re
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+
+import httpx
+
+from tests.e2e.conftest import Web
+from tests.e2e.test_plan_api import Group, group, log_in, rights
+
+__all__ = ["group"]
+
+GOAL = "Lese tjue minutter hver dag"
+GOAL_COMMENT = "Dette målet går fint"
+
+
+def page_of(g: Group, suffix: str = "") -> str:
+    return f"/plans/{g.plan_id}{suffix}"
+
+
+def version_on(html: str) -> str:
+    """The plan version the page's forms carry."""
+    found = re.search(r'name="expected_version" value="(\d+)"', html)
+    assert found is not None, html[:2000]
+    return found.group(1)
+
+
+def send(web: Web, g: Group, suffix: str, fields: dict[str, Any]) -> httpx.Response:
+    """Post one of the plan page's forms as the browser does: the page's CSRF token and,
+    unless the test gives one, the version the page shows."""
+    shown = web.client.get(page_of(g, "/plan"))
+    token = re.search(r'name="csrf_token" value="([0-9a-f]+)"', shown.text)
+    assert token is not None, shown.text[:500]
+    given = {"csrf_token": token.group(1), "expected_version": version_on(shown.text), **fields}
+    response: httpx.Response = web.submit(page_of(g, suffix), given)
+    return response
+
+
+def followed(web: Web, response: httpx.Response) -> str:
+    assert response.status_code == 303, response.text
+    page = web.client.get(response.headers["location"])
+    assert page.status_code == 200, page.text
+    return page.text
+
+
+def version_of(web: Web, g: Group) -> int:
+    return web.plans.get_plan(UUID(g.plan_id)).version
+
+
+def goal_with_comment(web: Web, g: Group) -> str:
+    """kari sets a goal and comments on it (through the API); the goal's id."""
+    headers = log_in(web, "kari")
+    goal = web.client.post(
+        f"/api/v1/plans/{g.plan_id}/goals", json={"title": GOAL}, headers=headers
+    )
+    assert goal.status_code == 201, goal.text
+    goal_id: str = goal.json()["goal_id"]
+    note = {"on": {"kind": "goal", "id": goal_id}, "text": GOAL_COMMENT}
+    posted = web.client.post(f"/api/v1/plans/{g.plan_id}/comments", json=note, headers=headers)
+    assert posted.status_code == 201, posted.text
+    return goal_id
+
+
+# ------------------------------------------------------------- the plan
+
+
+def test_a_coordinator_adds_a_goal_and_an_activity_through_the_forms_and_sees_them(
+    web: Web, group: Group
+) -> None:
+    web.page_login("kari")
+    added = send(web, group, "/plan/goals", {"title": GOAL, "due_on": "2026-06-30"})
+    assert re.search(r"#goal-[0-9a-f-]{36}$", added.headers["location"])
+    page = followed(web, added)
+    assert GOAL in page
+    assert "Målet er lagt til." in page
+    assert "30.06.2026" in page
+    goal_id = str(web.plans.get_plan(UUID(group.plan_id)).goals[0].goal_id)
+
+    activity = {
+        "title": "Leselekser med mor",
+        "responsible_participant_id": group.coordinator,
+        "due_on": "2026-04-15",
+        "goal_id": goal_id,
+    }
+    page = followed(web, send(web, group, "/plan/activities", activity))
+    assert "Aktiviteten er lagt til." in page
+    assert "Leselekser med mor" in page
+    assert "15.04.2026" in page
+    assert f'href="#goal-{goal_id}"' in page  # the activity names its goal
+
+    home = web.client.get(page_of(group))
+    assert home.status_code == 200
+    mine = home.text.split('id="mine-heading"')[1].split("</section>")[0]
+    assert "Leselekser med mor" in mine  # kari is responsible: "my activities"
+
+
+def test_every_write_the_plan_page_offers_is_saved_and_shown(web: Web, group: Group) -> None:
+    web.page_login("kari")
+    followed(web, send(web, group, "/plan/goals", {"title": GOAL}))
+    plan = web.plans.get_plan(UUID(group.plan_id))
+    goal_id = plan.goals[0].goal_id
+
+    page = followed(
+        web,
+        send(web, group, f"/plan/goals/{goal_id}", {"title": "Lese mer", "description": ""}),
+    )
+    assert "Målet er endret." in page
+    assert "Lese mer" in page
+    evaluated = {"status": "partly_achieved", "text": "Halvveis der"}
+    page = followed(web, send(web, group, f"/plan/goals/{goal_id}/evaluations", evaluated))
+    assert "Evalueringen er lagret." in page
+    assert "Halvveis der" in page
+    assert "Delvis nådd" in page
+
+    followed(
+        web,
+        send(
+            web,
+            group,
+            "/plan/activities",
+            {"title": "Bibliotek", "responsible_participant_id": group.provider},
+        ),
+    )
+    activity_id = web.plans.get_plan(UUID(group.plan_id)).activities[0].activity_id
+    changed = {
+        "title": "Bibliotek hver fredag",
+        "responsible_participant_id": group.provider,
+        "status": "in_progress",
+    }
+    page = followed(web, send(web, group, f"/plan/activities/{activity_id}", changed))
+    assert "Bibliotek hver fredag" in page
+    assert "Pågår" in page
+    page = followed(web, send(web, group, f"/plan/activities/{activity_id}/completed", {}))
+    assert "Aktiviteten er markert som fullført." in page
+    assert web.plans.get_plan(UUID(group.plan_id)).activities[0].status.value == "completed"
+
+    minutes = {
+        "met_on": "2026-03-01",
+        "attendee_ids": [group.coordinator, group.relative],
+        "notes": "Vi snakket om lesing",
+    }
+    page = followed(web, send(web, group, "/plan/minutes", minutes))
+    assert "Møtereferatet er lagret." in page
+    assert "Vi snakket om lesing" in page
+    assert "Anne Testesen" in page.split("Vi snakket om lesing")[0].split("Møte 01.03.2026")[1]
+
+    message = {"audience": "chosen", "to": group.provider, "subject": "Til Per", "body": "Hei"}
+    page = followed(web, send(web, group, "/plan/messages", message))
+    assert "Meldingen er sendt." in page
+    assert "Til Per" in page
+    sent = web.plans.get_plan(UUID(group.plan_id)).messages[0]
+    assert [str(r) for r in sent.recipient_ids] == [group.provider]
+
+    entry = {
+        "title": "Ansvarsgruppemøte",
+        "starts_at": "2026-03-10T10:00",
+        "ends_at": "2026-03-10T11:30",
+    }
+    page = followed(web, send(web, group, "/plan/calendar", entry))
+    assert "Kalenderoppføringen er lagt til." in page
+    assert "10.03.2026 10:00" in page  # Norway's time, as typed
+    stored = web.plans.get_plan(UUID(group.plan_id)).calendar[0]
+    assert stored.starts_at.utcoffset() == timedelta(hours=1)  # CET in March
+
+
+def test_a_participant_posts_a_comment_and_everyone_who_reads_the_activity_sees_it(
+    web: Web, group: Group
+) -> None:
+    web.page_login("kari")
+    followed(
+        web,
+        send(
+            web,
+            group,
+            "/plan/activities",
+            {"title": "Bibliotek", "responsible_participant_id": group.provider},
+        ),
+    )
+    activity_id = web.plans.get_plan(UUID(group.plan_id)).activities[0].activity_id
+    web.page_login("per")
+    comment = {"on_kind": "activity", "on_id": str(activity_id), "text": "Jeg tar første tur"}
+    posted = send(web, group, "/plan/comments", comment)
+    assert posted.headers["location"].endswith(f"#comment-activity-{activity_id}-list")
+    page = followed(web, posted)
+    assert "Kommentaren din er sendt." in page
+    assert "Jeg tar første tur" in page
+    web.page_login("anne")
+    assert "Jeg tar første tur" in web.client.get(page_of(group, "/plan")).text
+
+
+def test_a_comment_posted_with_htmx_answers_the_plan_to_swap_in(web: Web, group: Group) -> None:
+    goal_id = goal_with_comment(web, group)
+    web.page_login("per")
+    fields = {"on_kind": "goal", "on_id": goal_id, "text": "Via htmx"}
+    shown = web.client.get(page_of(group, "/plan"))
+    assert 'hx-post="' in shown.text
+    assert 'hx-select="#main"' in shown.text
+    token = re.search(r'name="csrf_token" value="([0-9a-f]+)"', shown.text)
+    assert token is not None
+    posted = web.client.post(
+        page_of(group, "/plan/comments"),
+        data={"csrf_token": token.group(1), "expected_version": "1", **fields},
+        headers={"origin": web.ORIGIN, "hx-request": "true"},
+        follow_redirects=False,
+    )
+    assert posted.status_code == 200  # htmx swaps only successful answers in
+    assert "Noen endret planen mens du skrev" in posted.text
+    assert "Via htmx" in posted.text  # kept in the form
+    assert version_of(web, group) == int(version_on(posted.text))
+
+
+def test_a_relative_without_goal_rights_sees_no_goal_anywhere(web: Web, group: Group) -> None:
+    goal_with_comment(web, group)
+    web.page_login("anne")
+    for suffix in ("", "/plan"):
+        page = web.client.get(page_of(group, suffix))
+        assert page.status_code == 200, page.text
+        assert GOAL not in page.text
+        assert GOAL_COMMENT not in page.text
+        assert 'id="goals"' not in page.text  # not even an empty heading
+        assert "/plan/goals" not in page.text  # and no form for goals
+    history = web.client.get(page_of(group, "/history"))
+    assert history.status_code == 403
+    assert GOAL not in history.text
+    assert "Ikke tillatt" in history.text
+    assert f'href="{page_of(group, "/history")}"' not in web.client.get(page_of(group)).text
+
+
+def test_forms_are_shown_only_for_the_writes_the_rights_allow(web: Web, group: Group) -> None:
+    headers = log_in(web, "kari")
+    changed = web.client.patch(
+        f"/api/v1/plans/{group.plan_id}/participants/{group.provider}",
+        json={"rights": rights(goals="read", minutes="read")},
+        headers=headers,
+    )
+    assert changed.status_code == 200, changed.text
+    goal_with_comment(web, group)
+    web.page_login("per")
+    page = web.client.get(page_of(group, "/plan")).text
+    assert GOAL in page
+    assert f'action="/plans/{group.plan_id}/plan/goals"' not in page
+    assert "/evaluations" not in page
+    assert "/plan/minutes" not in page
+    assert f'action="{page_of(group, "/plan/activities")}"' in page
+    assert 'name="on_kind" value="goal"' in page  # reading goals is enough to comment
+    refused = send(web, group, "/plan/goals", {"title": "Per sitt mål"})
+    assert refused.status_code == 403  # the application refuses it anyway
+    assert "Per sitt mål" not in str(web.plans.get_plan(UUID(group.plan_id)).goals)
+
+
+# ------------------------------------------------------- nothing typed is lost
+
+
+def test_a_blank_goal_title_comes_back_with_the_typed_text_and_the_message(
+    web: Web, group: Group
+) -> None:
+    web.page_login("kari")
+    before = version_of(web, group)
+    refused = send(web, group, "/plan/goals", {"title": "   ", "description": "Beskrivelsen min"})
+    assert refused.status_code == 422
+    assert "Fyll ut dette feltet." in refused.text
+    assert "Beskrivelsen min" in refused.text
+    assert 'id="goal-new-title" name="title"' in refused.text
+    assert 'aria-invalid="true" aria-describedby="goal-new-title-error"' in refused.text
+    assert '<details class="ds-details" data-variant="default" open>' in refused.text
+    assert version_of(web, group) == before
+
+
+def test_a_goal_title_of_201_characters_comes_back_typed_with_the_limit(
+    web: Web, group: Group
+) -> None:
+    web.page_login("kari")
+    before = version_of(web, group)
+    title = "Å" * 201
+    refused = send(web, group, "/plan/goals", {"title": title})
+    assert refused.status_code == 422
+    assert f'value="{title}"' in refused.text
+    assert "For langt: høyst 200 tegn." in refused.text
+    assert version_of(web, group) == before
+    accepted = send(web, group, "/plan/goals", {"title": title[:200]})
+    assert accepted.status_code == 303
+
+
+def test_a_stale_version_shows_the_plan_as_it_is_now_and_keeps_the_text(
+    web: Web, group: Group
+) -> None:
+    web.page_login("kari")
+    seen = version_on(web.client.get(page_of(group, "/plan")).text)
+    followed(web, send(web, group, "/plan/goals", {"title": "Noen andres mål"}))  # meanwhile
+    stale = send(
+        web,
+        group,
+        "/plan/goals",
+        {"title": "Mitt mål", "description": "Lang tekst", "expected_version": seen},
+    )
+    assert stale.status_code == 409
+    assert "Noen endret planen mens du skrev" in stale.text
+    assert 'value="Mitt mål"' in stale.text
+    assert "Lang tekst" in stale.text
+    assert "Noen andres mål" in stale.text  # the current state is shown
+    now = version_of(web, group)
+    form = stale.text.split('action="{}"'.format(page_of(group, "/plan/goals")))[1]
+    assert version_on(form) == str(now)  # sent again, the form carries the new version
+    again = send(web, group, "/plan/goals", {"title": "Mitt mål", "expected_version": str(now)})
+    assert "Mitt mål" in followed(web, again)
+
+
+def test_the_plans_own_refusals_come_back_next_to_their_field(web: Web, group: Group) -> None:
+    web.page_login("kari")
+    before = version_of(web, group)
+    backwards = {"title": "Møte", "starts_at": "2026-03-10T11:00", "ends_at": "2026-03-10T10:00"}
+    refused = send(web, group, "/plan/calendar", backwards)
+    assert refused.status_code == 422
+    assert 'id="calendar-new-ends_at-error">Slutten må være etter starten.' in refused.text
+    assert 'value="2026-03-10T11:00"' in refused.text
+    both = {"audience": "all", "to": group.provider, "subject": "Hei", "body": "Til hvem?"}
+    refused = send(web, group, "/plan/messages", both)
+    assert refused.status_code == 422
+    assert 'id="message-new-audience-error"' in refused.text
+    assert "Til hvem?" in refused.text
+    nobody = {"audience": "chosen", "subject": "Hei", "body": "Til ingen"}
+    refused = send(web, group, "/plan/messages", nobody)
+    assert "Velg minst én mottaker." in refused.text
+    assert version_of(web, group) == before
+
+
+def test_a_closed_plan_is_read_without_forms(web: Web, group: Group) -> None:
+    headers = log_in(web, "kari")
+    closed = web.client.post(
+        f"/api/v1/plans/{group.plan_id}/close",
+        json={"ended_on": "2026-03-02", "reason": "Målene er nådd"},
+        headers=headers,
+    )
+    assert closed.status_code == 200, closed.text
+    web.page_login("kari")
+    page = web.client.get(page_of(group, "/plan")).text
+    assert "Planen er avsluttet." in page
+    assert 'method="post" action="/plans' not in page
+    assert "Målene er nådd" in page
+
+
+def test_a_form_without_the_csrf_token_is_refused_and_nothing_written(
+    web: Web, group: Group
+) -> None:
+    web.page_login("kari")
+    before = version_of(web, group)
+    refused = web.submit(
+        page_of(group, "/plan/goals"),
+        {"title": "Uten token", "expected_version": str(before)},
+        token=False,
+    )
+    assert refused.status_code == 403
+    assert version_of(web, group) == before
+
+
+# ------------------------------------------------------------ who gets in
+
+
+def test_an_outsider_gets_the_not_found_page_and_a_lapsed_provider_the_refusal(
+    web: Web, group: Group
+) -> None:
+    web.create_user("stranger")
+    web.page_login("stranger")
+    for suffix in ("", "/plan", "/history", "/access-log"):
+        answer = web.client.get(page_of(group, suffix))
+        assert answer.status_code == 404, suffix
+        assert "Ola" not in answer.text
+    web.clock.now += timedelta(days=240)  # the consent ran out on 30.09.2026
+    web.page_login("per")
+    refused = web.client.get(page_of(group, "/plan"))
+    assert refused.status_code == 403
+    assert "Ola 2026" not in refused.text
+
+
+def test_the_tabs_are_those_the_policy_lets_each_person_open(web: Web, group: Group) -> None:
+    def tabs(username: str) -> list[str]:
+        web.page_login(username)
+        page = web.client.get(page_of(group)).text
+        nav = page.split('aria-label="Deler av planen"')[1].split("</nav>")[0]
+        return re.findall(r">([^<]+)</a>", nav)
+
+    assert tabs("kari") == [
+        "Hjem", "Planen", "Deltakere", "Historikk", "Innsynslogg", "Administrer planen"
+    ]  # fmt: skip
+    assert tabs("anne") == ["Hjem", "Planen", "Deltakere", "Innsynslogg"]
+    assert tabs("per") == ["Hjem", "Planen", "Deltakere"]
+
+
+def test_the_heading_names_the_plan_its_owner_status_and_consent(web: Web, group: Group) -> None:
+    web.page_login("anne")
+    page = web.client.get(page_of(group)).text
+    heading = page.split('<header class="plan-heading">')[1].split("</header>")[0]
+    assert "Ola 2026" in heading
+    assert "Stafettlogg" in heading
+    assert "Ola Planeier" in heading
+    assert "Åpen" in heading
+    assert "30.09.2026" in heading
+    assert 'aria-current="page">Hjem<' in page
+
+
+# ------------------------------------------------------------------ home
+
+
+def test_home_tells_what_is_new_since_the_last_visit(web: Web, group: Group) -> None:
+    web.page_login("anne")
+    first = web.client.get(page_of(group)).text
+    assert "Dette er første gang du er inne i denne planen." in first
+    web.clock.advance(timedelta(minutes=5))
+    again = web.client.get(page_of(group)).text
+    assert "Ingenting er endret siden sist du var her" in again
+
+    web.clock.advance(timedelta(hours=1))
+    web.page_login("kari")
+    followed(
+        web,
+        send(
+            web,
+            group,
+            "/plan/activities",
+            {"title": "Svømming", "responsible_participant_id": group.relative},
+        ),
+    )
+    activity_id = web.plans.get_plan(UUID(group.plan_id)).activities[0].activity_id
+    comment = {"on_kind": "activity", "on_id": str(activity_id), "text": "Husk badetøy"}
+    followed(web, send(web, group, "/plan/comments", comment))
+    message = {"audience": "all", "subject": "Møte neste uke", "body": "Passer tirsdag?"}
+    followed(web, send(web, group, "/plan/messages", message))
+    entry = {
+        "title": "Ansvarsgruppe",
+        "starts_at": "2026-03-20T09:00",
+        "ends_at": "2026-03-20T10:00",
+    }
+    followed(web, send(web, group, "/plan/calendar", entry))
+
+    web.clock.advance(timedelta(minutes=5))
+    web.page_login("anne")
+    home = web.client.get(page_of(group)).text
+    assert "Planen er endret siden sist du var her, 02.03.2026 10:05." in home
+    new = home.split('id="new-heading"')[1].split("</section>")[0]
+    assert "Kari Testesen" in new
+    assert "Svømming" in new
+    mine = home.split('id="mine-heading"')[1].split("</section>")[0]
+    assert "Svømming" in mine
+    coming = home.split('id="next-heading"')[1].split("</section>")[0]
+    assert "20.03.2026 09:00: Ansvarsgruppe" in coming
+    to_me = home.split('id="to-me-heading"')[1].split("</section>")[0]
+    assert "Møte neste uke" in to_me
+    assert ">Ny<" in to_me
+    assert "Ingenting er endret" in web.client.get(page_of(group)).text  # now seen
+
+
+def test_the_last_visit_is_kept_per_person_and_plan(web: Web, group: Group) -> None:
+    view = web.plan_list
+    assert view is not None
+    plan_id, person = UUID(group.plan_id), UUID(int=7)
+    assert view.last_visit(person, plan_id) is None
+    view.note_visit(person, plan_id, web.clock.now)
+    view.note_visit(person, plan_id, web.clock.now - timedelta(days=1))  # older: kept
+    assert view.last_visit(person, plan_id) == web.clock.now
+    assert view.last_visit(person, UUID(int=8)) is None
+
+
+# ---------------------------------------------------------------- history
+
+
+def test_the_coordinator_reads_the_history_in_plain_norwegian_newest_first(
+    web: Web, group: Group
+) -> None:
+    web.page_login("kari")
+    followed(web, send(web, group, "/plan/goals", {"title": "Første tittel"}))
+    goal_id = web.plans.get_plan(UUID(group.plan_id)).goals[0].goal_id
+    web.clock.advance(timedelta(days=2))
+    web.page_login("kari")  # a new day, a new session
+    followed(web, send(web, group, f"/plan/goals/{goal_id}", {"title": "Ny tittel"}))
+
+    page = web.client.get(page_of(group, "/history"))
+    assert page.status_code == 200, page.text
+    timeline = page.text.split('class="timeline"')[1]
+    assert "Kari Testesen (koordinator) endret et mål" in timeline
+    assert timeline.index("endret et mål") < timeline.index("la til et mål")  # newest first
+    assert timeline.index("la til et mål") < timeline.index("opprettet planen")
+
+    then = web.client.get(page_of(group, "/history"), params={"on": "2026-03-03"})
+    assert then.status_code == 200
+    assert "Første tittel" in then.text
+    assert "Ny tittel" not in then.text
+    assert "/plan/goals" not in then.text  # read-only
+    before = web.client.get(page_of(group, "/history"), params={"on": "01.03.2026"})
+    assert "Planen fantes ikke ennå den dagen." in before.text
+    wrong = web.client.get(page_of(group, "/history"), params={"on": "snart"})
+    assert wrong.status_code == 422
+    assert 'value="snart"' in wrong.text
+
+
+def test_an_auditor_outside_the_plan_reads_its_history(web: Web, group: Group) -> None:
+    web.create_user("revisor", auditor=True)
+    web.page_login("revisor")
+    page = web.client.get(page_of(group, "/history"), params={"on": "2026-03-02"})
+    assert page.status_code == 200, page.text
+    assert "Planens historikk" in page.text
+    assert "Ola 2026" in page.text  # in the plan as it stood
+    assert web.client.get(page_of(group)).status_code == 404
+
+
+# ------------------------------------------------------------- access log
+
+
+def test_the_access_log_lists_the_coordinators_read(web: Web, group: Group) -> None:
+    web.page_login("kari")
+    web.client.get(page_of(group, "/plan"))
+    web.page_login("anne")
+    page = web.client.get(page_of(group, "/access-log"))
+    assert page.status_code == 200, page.text
+    rows = page.text.split("<tbody>")[1].split("</tbody>")[0].split("<tr>")[1:]
+    kari = [r for r in rows if "Kari Testesen" in r]
+    assert kari, rows
+    assert "koordinator" in kari[-1]
+    assert "oversikt, samtykke, deltakere, mål, aktiviteter" in kari[-1]
+    assert "innsynslogg" in rows[0]
+    assert "Anne Testesen" in rows[0]
+    again = web.client.get(page_of(group, "/access-log")).text
+    anne = again.split("<tbody>")[1].split("</tr>")[1]  # the heading of the page before
+    assert "Anne Testesen" in anne
+    assert "oversikt, samtykke</td>" in anne  # the heading only, not the plan's content
+    web.page_login("per")
+    assert web.client.get(page_of(group, "/access-log")).status_code == 403
