@@ -22,6 +22,7 @@ from stafett.web.auth import PRINCIPAL, Policy, policy, session_token
 from stafett.web.pages.errors import exception_handlers
 from stafett.web.pages.forms import form_of
 from stafett.web.pages.login import LoginPages
+from stafett.web.pages.plan_list import NewPlanPages, PlanListPages
 from stafett.web.pages.render import local_path, see_other
 from stafett.web.state import provide_accounts, provided
 
@@ -76,7 +77,7 @@ def page_routes() -> list[Router]:
     )
     pages = Router(
         path="/",
-        route_handlers=[LoginPages, switch_language],
+        route_handlers=[LoginPages, PlanListPages, NewPlanPages, switch_language],
         before_request=choose_language,
         exception_handlers=exception_handlers(),
         include_in_schema=False,
