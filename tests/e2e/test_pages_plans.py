@@ -152,6 +152,11 @@ def test_search_by_first_and_last_name_narrows_the_list_and_keeps_the_form(web: 
     page = web.client.get("/plans", params={"first_name": "siri", "last_name": "planeier"})
     assert rows_of(page.text) == []
     assert "Ingen planer passer med søket" in page.text
+    for query in ({"first_name": "x" * 201}, {"include_closed": "kanskje"}):
+        unread = web.client.get("/plans", params=query)
+        assert unread.status_code == 400, query
+        assert unread.headers["content-type"].startswith("text/html")
+        assert "Ola" not in unread.text
 
 
 def test_closed_plans_are_listed_only_when_asked_for(web: Web) -> None:
