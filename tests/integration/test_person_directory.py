@@ -220,3 +220,15 @@ def test_an_erased_person_is_gone_but_the_change_log_keeps_that_it_happened(
     ]
     again = plans.register_person(person("Anne", "Nordmann", birth_date=BIRTH), by=editor)
     assert again.likely_duplicates == ()
+
+
+def test_likely_duplicates_can_be_asked_for_before_registering(plans: PlanApplication) -> None:
+    first = plans.register_person(person("Kari", "Nordmann", birth_date=BIRTH), by=None)
+    plans.register_person(person("Kari", "Nordmann", birth_date=BIRTH + timedelta(days=1)), by=None)
+
+    found = plans.likely_duplicates(person(" kari ", "NORDMANN", birth_date=BIRTH))
+
+    assert [p.person_id for p in found] == [first.person_id]
+    assert plans.likely_duplicates(person("Kari", "Nordmann")) == []
+    with pytest.raises(ValidationError):
+        plans.likely_duplicates(person("Kari", "Nordmann", birth_date=date(2999, 1, 1)))

@@ -277,6 +277,7 @@ def test_search_by_the_owners_name(plans: PlanApplication, view: PlanListView) -
     assert listed(view, g.coordinator, START, first_name="%") == []
     [row] = view.plans_for(g.coordinator, today=START)
     assert row.owner_name == "Ola Nordmann"
+    assert (row.owner_first_name, row.owner_last_name) == ("Ola", "Nordmann")
     assert row.owner_birth_date == date(2015, 5, 17)
     assert row.type == "IP"
     assert row.start_date == START

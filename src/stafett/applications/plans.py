@@ -226,6 +226,13 @@ class PlanApplication(PlanRecording):
     def find_persons(self, text: str) -> list[Person]:
         return self.directory.find_by_name(text)
 
+    def likely_duplicates(self, details: PersonDetails) -> list[Person]:
+        """Who `register_person` would report for `details` (the same name and birth
+        date), asked before registering; the details are checked as registering would."""
+        checked = details.validated(today=local_date(self.clock()))
+        found = self.directory.get_many(self.directory.likely_duplicates(checked))
+        return sorted(found.values(), key=lambda p: (p.details.last_name, p.details.first_name))
+
     def _person_ref(self, ref: UUID | PersonDetails, by: UUID, field: str) -> tuple[UUID, bool]:
         """The id of an existing person, or of one registered now (then True)."""
         if isinstance(ref, UUID):

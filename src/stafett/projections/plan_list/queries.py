@@ -112,6 +112,8 @@ class PlanListQueries(PlanListView):
             end_date=_date(row["end_date"]),
             last_archived_at=from_micros(row["last_archived_at"]),
             can_manage=bool(row["may_manage"]),
+            owner_first_name=row["first_name"],
+            owner_last_name=row["last_name"],
         )
 
     def last_visit(self, person_id: UUID, plan_id: UUID) -> datetime | None:

@@ -98,7 +98,8 @@ class NewPlan:
 
 @dataclass(frozen=True, slots=True)
 class PlanListRow:
-    """One plan in a person's list (api.md: GET /api/v1/plans), plus its owner's id."""
+    """One plan in a person's list (api.md: GET /api/v1/plans), plus its owner's id and
+    names apart (the list page writes "last, first", as the guide does)."""
 
     id: UUID
     owner_person_id: UUID
@@ -114,6 +115,8 @@ class PlanListRow:
     end_date: date | None
     last_archived_at: datetime | None
     can_manage: bool
+    owner_first_name: str | None = None
+    owner_last_name: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

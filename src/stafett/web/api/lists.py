@@ -96,14 +96,14 @@ class PlanListRoutes:
         include_closed: FromQuery[bool] = False,
     ) -> list[PlanListItem]:
         """The plans the caller is in and may open today, most recently changed first."""
-        rows = plan_list.plans_for(
-            principal.person_id,
-            today=local_date(plans.clock()),
+        rows = plans_of(
+            plans,
+            plan_list,
+            principal,
             first_name=first_name,
             last_name=last_name,
             include_closed=include_closed,
         )
-        log.info("plan_list_read", actor=str(principal.person_id), count=len(rows))
         return [PlanListItem.of(row) for row in rows]
 
 
@@ -122,14 +122,43 @@ class ReportController(Controller):
     ) -> Reports:
         """Plans by type and status, consents expiring within 30 days, open plans with no
         event for 90 days, plans never archived (organisation administrators only)."""
-        now = plans.clock()
-        log.info("report_read", actor=str(principal.person_id))
-        return Reports(
-            counts=[PlanCountItem(c.type, c.status, c.count) for c in plan_list.report_counts()],
-            consents_expiring=[
-                ReportPlan.of(i)
-                for i in plan_list.consents_expiring(local_date(now), EXPIRING_WITHIN_DAYS)
-            ],
-            inactive=[ReportPlan.of(i) for i in plan_list.inactive_plans(now, INACTIVE_DAYS)],
-            never_archived=[ReportPlan.of(i) for i in plan_list.never_archived()],
-        )
+        return organisation_reports(plans, plan_list, principal)
+
+
+def plans_of(
+    plans: PlanApplication,
+    plan_list: PlanListView,
+    principal: Principal,
+    *,
+    first_name: str | None = None,
+    last_name: str | None = None,
+    include_closed: bool = False,
+) -> list[PlanListRow]:
+    """The person's plan list (this route's and the list page's): the plans they are in and
+    may open today, read from the projection and logged without names."""
+    rows = plan_list.plans_for(
+        principal.person_id,
+        today=local_date(plans.clock()),
+        first_name=first_name,
+        last_name=last_name,
+        include_closed=include_closed,
+    )
+    log.info("plan_list_read", actor=str(principal.person_id), count=len(rows))
+    return rows
+
+
+def organisation_reports(
+    plans: PlanApplication, plan_list: PlanListView, principal: Principal
+) -> Reports:
+    """The four organisation reports (this route's and the reports page's), logged."""
+    now = plans.clock()
+    log.info("report_read", actor=str(principal.person_id))
+    return Reports(
+        counts=[PlanCountItem(c.type, c.status, c.count) for c in plan_list.report_counts()],
+        consents_expiring=[
+            ReportPlan.of(i)
+            for i in plan_list.consents_expiring(local_date(now), EXPIRING_WITHIN_DAYS)
+        ],
+        inactive=[ReportPlan.of(i) for i in plan_list.inactive_plans(now, INACTIVE_DAYS)],
+        never_archived=[ReportPlan.of(i) for i in plan_list.never_archived()],
+    )

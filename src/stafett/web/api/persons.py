@@ -13,6 +13,7 @@ responsibility there. People who chose "restrict search" are left out, except fr
 their own searches. The search text is personal data and is not logged.
 """
 
+from collections.abc import Iterable
 from typing import Annotated
 from uuid import UUID
 
@@ -78,12 +79,24 @@ class PersonController(Controller):
         ],
     ) -> list[PersonOut]:
         """People whose name contains every word of `name`, by last name; at most 50."""
-        if visible_length(name) < MIN_NAME_LENGTH:
-            raise ValidationError("name", f"needs {MIN_NAME_LENGTH} visible characters or more")
-        found = [
-            directory_entry(p)
-            for p in plans.find_persons(name)
-            if not p.details.restrict_search or p.person_id == principal.person_id
-        ][:MAX_RESULTS]
-        log.info("person_search", actor=str(principal.person_id), results=len(found))
-        return found
+        return search_directory(plans, principal, name)
+
+
+def search_directory(plans: PlanApplication, principal: Principal, name: str) -> list[PersonOut]:
+    """The directory search of this route and of the pages that add people (the caller
+    holds `Policy.SEARCH_DIRECTORY`); the search text is not logged."""
+    if visible_length(name) < MIN_NAME_LENGTH:
+        raise ValidationError("name", f"needs {MIN_NAME_LENGTH} visible characters or more")
+    found = shown_to(principal, plans.find_persons(name))[:MAX_RESULTS]
+    log.info("person_search", actor=str(principal.person_id), results=len(found))
+    return found
+
+
+def shown_to(principal: Principal, persons: Iterable[Person]) -> list[PersonOut]:
+    """What the directory shows of `persons`: their cross-plan fields, and nobody who chose
+    "restrict search" (except the searcher themselves)."""
+    return [
+        directory_entry(p)
+        for p in persons
+        if not p.details.restrict_search or p.person_id == principal.person_id
+    ]

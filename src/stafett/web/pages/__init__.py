@@ -24,6 +24,7 @@ from stafett.web.pages.forms import form_of
 from stafett.web.pages.login import LoginPages
 from stafett.web.pages.plan import PlanPages
 from stafett.web.pages.plan_history import PlanHistoryPages
+from stafett.web.pages.plan_list import NewPlanPages, PlanListPages
 from stafett.web.pages.render import local_path, see_other
 from stafett.web.state import provide_accounts, provided
 
@@ -86,7 +87,14 @@ def page_routes() -> list[Router]:
     )
     pages = Router(
         path="/",
-        route_handlers=[LoginPages, PlanPages, PlanHistoryPages, switch_language],
+        route_handlers=[
+            LoginPages,
+            PlanListPages,
+            NewPlanPages,
+            PlanPages,
+            PlanHistoryPages,
+            switch_language,
+        ],
         before_request=choose_language,
         exception_handlers=exception_handlers(),
         include_in_schema=False,

@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 import structlog
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, NotAuthorizedException
+from litestar.exceptions import ClientException, HTTPException, NotAuthorizedException
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_303_SEE_OTHER
 from litestar.types import ExceptionHandlersMap
@@ -71,8 +71,12 @@ def page_error(request: AnyRequest, exc: Exception) -> Response[Any]:
 
 
 def exception_handlers() -> ExceptionHandlersMap:
-    """Every class the error table knows, HTTP errors and the rest: each to a page."""
+    """Every class the error table knows, HTTP errors and the rest: each to a page.
+
+    `ClientException` too: the app maps it to a problem (JSON), and litestar picks the
+    handler of the nearest class in an exception's MRO before a farther one, whatever the
+    layer, so without it a refusal by the guard (401, 403) would answer JSON, not a page."""
     handlers: ExceptionHandlersMap = {}
-    for cls in (*ERROR_TABLE, HTTPException, Exception):
+    for cls in (*ERROR_TABLE, ClientException, HTTPException, Exception):
         handlers[cls] = page_error
     return handlers

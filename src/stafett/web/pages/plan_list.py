@@ -1,0 +1,223 @@
+"""The plan list, creating a plan, and the organisation reports: the guide's first screens.
+
+`GET /plans` is `GET /api/v1/plans` as a page: the same read of the plan-list
+projection (`api/lists.plans_of`), so a person sees exactly the plans the API lists.
+`/plans/new` decodes its form into the API's `CreatePlan` and gives it to `Commands`;
+the owner is found with the directory search of `GET /api/v1/persons`, and a new
+owner whom the directory already seems to hold (the same name and birth date) is
+only registered once the coordinator has seen them and confirmed. `GET /reports` is
+`GET /api/v1/reports` as tables. The account rules (who may create plans, search the
+directory, read reports) are the policy table's, asked through `account_may`.
+"""
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+import anyio
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromQuery
+from litestar.response import Redirect, Template
+
+from stafett.aggregates.errors import ConsentNotValidError, ValidationError
+from stafett.aggregates.policy import AccountAction, account_may
+from stafett.aggregates.values import local_date
+from stafett.applications.accounts import Principal
+from stafett.applications.plans import PlanApplication
+from stafett.applications.results import PersonNotFoundError
+from stafett.projections.plan_list import PlanListView
+from stafett.web.api.lists import NameQuery, organisation_reports, plans_of
+from stafett.web.api.persons import MAX_NAME_LENGTH, PersonOut, search_directory, shown_to
+from stafett.web.auth import Policy, policy, provide_principal
+from stafett.web.i18n import _
+from stafett.web.pages.forms import FormError, form_of
+from stafett.web.pages.new_plan import (
+    CONFIRM,
+    SEARCH,
+    PlanForm,
+    command_of,
+    consent_not_in_force,
+    refusal_of,
+)
+from stafett.web.pages.render import SAVED, page, see_other
+from stafett.web.state import provide_plan_list, provide_plans, provide_read_your_writes, provided
+from stafett.web.writes import Commands, provide_commands
+
+AnyRequest = Request[Any, Any, Any]
+Plans = NamedDependency[PlanApplication]
+PlanList = NamedDependency[PlanListView]
+Me = NamedDependency[Principal]
+
+SAVED["plan_created"] = lambda: _("The plan is created, and you are its coordinator.")
+
+
+class PlanListPages(Controller):
+    path = "/"
+    dependencies = provided(provide_plans, provide_plan_list, provide_principal)
+    include_in_schema = False
+
+    @get("/plans", sync_to_thread=True, opt=policy(Policy.AUTHENTICATED))
+    def plan_list(
+        self,
+        *,
+        request: AnyRequest,
+        plans: Plans,
+        plan_list: PlanList,
+        principal: Me,
+        first_name: NameQuery = None,
+        last_name: NameQuery = None,
+        include_closed: FromQuery[bool] = False,
+    ) -> Template:
+        """The plans the person is in and may open today, with the guide's columns."""
+        rows = plans_of(
+            plans,
+            plan_list,
+            principal,
+            first_name=first_name,
+            last_name=last_name,
+            include_closed=include_closed,
+        )
+        return page(
+            request,
+            "plans/list.html",
+            rows=rows,
+            search={
+                "first_name": first_name or "",
+                "last_name": last_name or "",
+                "include_closed": include_closed,
+            },
+            searched=bool(first_name or last_name),
+            may_create=account_may(AccountAction.CREATE_PLAN, principal.roles),
+        )
+
+    @get("/reports", sync_to_thread=True, opt=policy(Policy.READ_REPORTS))
+    def reports(
+        self, request: AnyRequest, plans: Plans, plan_list: PlanList, principal: Me
+    ) -> Template:
+        """The organisation's four reports, as `GET /api/v1/reports` gives them."""
+        return page(
+            request, "plans/reports.html", reports=organisation_reports(plans, plan_list, principal)
+        )
+
+
+class NewPlanPages(Controller):
+    path = "/plans/new"
+    dependencies = provided(
+        provide_plans,
+        provide_principal,
+        provide_plan_list,
+        provide_commands,
+        caught_up=provide_read_your_writes,
+    )
+    include_in_schema = False
+    opt = policy(Policy.CREATE_PLAN)
+
+    @get("/", sync_to_thread=True)
+    def new_plan_form(
+        self,
+        request: AnyRequest,
+        plans: Plans,
+        principal: Me,
+        owner_search: NameQuery = None,
+    ) -> Template:
+        """An empty form (consent first); `?owner_search=` already lists directory matches."""
+        form = PlanForm.blank(local_date(plans.clock()).isoformat())
+        form.values[SEARCH] = owner_search or ""
+        return _form_page(request, plans, principal, form)
+
+    @post("/")
+    async def create_plan(
+        self, request: AnyRequest, plans: Plans, principal: Me, commands: NamedDependency[Commands]
+    ) -> Template | Redirect:
+        """Search the directory (the form comes back as typed), or create the plan."""
+        fields = await form_of(request)
+        form = PlanForm.typed(fields)
+        if fields.get("action") == "search":
+            if not form.values[SEARCH].strip():
+                form.errors[SEARCH] = _("Type at least 2 letters of the name.")
+            return await anyio.to_thread.run_sync(_form_page, request, plans, principal, form)
+        return await anyio.to_thread.run_sync(_create, request, plans, principal, commands, form)
+
+
+def _create(
+    request: AnyRequest,
+    plans: PlanApplication,
+    principal: Principal,
+    commands: Commands,
+    form: PlanForm,
+) -> Template | Redirect:
+    """The plan, made by `Commands`; else the form again, with what to correct or confirm."""
+    try:
+        command = command_of(form)
+        owner = command.owner.ref()
+        if not isinstance(owner, UUID) and not form.confirmed_new:
+            duplicates = shown_to(principal, plans.likely_duplicates(owner))
+            if duplicates:
+                return _form_page(
+                    request, plans, principal, form, duplicates=duplicates, born=owner.birth_date
+                )
+        result = commands.create_plan(command)
+    except FormError as wrong:
+        form.errors = wrong.errors
+    except ValidationError as refused:
+        form.errors = refusal_of(refused)
+    except ConsentNotValidError:
+        form.errors = consent_not_in_force()
+    else:
+        return see_other(f"/plans/{result.plan_id}", saved="plan_created")
+    return _form_page(request, plans, principal, form, status=422)
+
+
+def _form_page(
+    request: AnyRequest,
+    plans: PlanApplication,
+    principal: Principal,
+    form: PlanForm,
+    *,
+    duplicates: Sequence[PersonOut] = (),
+    born: date | None = None,
+    status: int = 200,
+) -> Template:
+    """The form as typed, with the directory's matches for the owner search, the owner
+    already chosen, and likely duplicates of a new owner (born on `born`) if there are."""
+    warned = {p.person_id for p in duplicates}
+    found = [p for p in _directory_matches(plans, principal, form) if p.person_id not in warned]
+    chosen = form.chosen_owner
+    if chosen is not None and chosen not in warned | {p.person_id for p in found}:
+        found = [*_person(plans, principal, chosen), *found]
+    return page(
+        request,
+        "plans/new.html",
+        status=status,
+        form=form.values,
+        errors=form.errors,
+        found=found,
+        duplicates=duplicates,
+        born=born,
+        may_search=account_may(AccountAction.SEARCH_DIRECTORY, principal.roles),
+        confirm=CONFIRM,
+    )
+
+
+def _directory_matches(
+    plans: PlanApplication, principal: Principal, form: PlanForm
+) -> list[PersonOut]:
+    """The directory search of `GET /api/v1/persons` for the owner search field."""
+    name = form.values[SEARCH].strip()[:MAX_NAME_LENGTH]
+    if not name or not account_may(AccountAction.SEARCH_DIRECTORY, principal.roles):
+        return []
+    try:
+        return search_directory(plans, principal, name)
+    except ValidationError:
+        form.errors.setdefault(SEARCH, _("Type at least 2 letters of the name."))
+        return []
+
+
+def _person(plans: PlanApplication, principal: Principal, person_id: UUID) -> list[PersonOut]:
+    """The owner chosen earlier, as the directory shows them (nothing if they are gone)."""
+    try:
+        return shown_to(principal, [plans.get_person(person_id)])
+    except PersonNotFoundError:
+        return []
