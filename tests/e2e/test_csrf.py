@@ -145,3 +145,39 @@ def test_abandoning_a_login_half_way_needs_no_token(web: Web) -> None:
     web.client.post(LOGIN, json={"username": "kari", "password": PASSWORD})
     web.last_code()
     assert web.client.delete(LOGIN).status_code == 204
+
+
+def test_a_same_origin_form_with_an_opaque_origin_passes_as_chromium_sends_it(web: Web) -> None:
+    """Under `Referrer-Policy: no-referrer` Chromium sends `Origin: null` with a form of our
+    own page, and `Sec-Fetch-Site: same-origin`, which a page cannot forge."""
+    web.create_user("kari")
+    response = web.client.post(
+        "/login",
+        data={"username": "kari", "password": PASSWORD},
+        headers={"Origin": "null", "Sec-Fetch-Site": "same-origin"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    assert len(web.messages()) == 1  # the code went out
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": "null"},
+        {"Origin": "null", "Sec-Fetch-Site": "cross-site"},
+        {"Origin": "https://stafett.test", "Sec-Fetch-Site": "cross-site"},
+    ],
+)
+def test_an_opaque_or_contradicted_origin_is_another_site(
+    web: Web, headers: dict[str, str]
+) -> None:
+    web.create_user("kari")
+    response = web.client.post(
+        "/login",
+        data={"username": "kari", "password": PASSWORD},
+        headers=headers,
+        follow_redirects=False,
+    )
+    assert response.status_code == 403
+    assert web.messages() == []
