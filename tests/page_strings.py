@@ -48,6 +48,24 @@ def bokmal() -> dict[str, tuple[str, bool, Path]]:
     return entries
 
 
+def disagreements() -> list[str]:
+    """Message ids two catalogs translate differently (the merge would pick one silently)."""
+    seen: dict[str, tuple[str, Path]] = {}
+    found = []
+    for path in sorted(CATALOGS.glob("*.po")):
+        with path.open("rb") as po:
+            catalog = read_po(po, locale="nb")
+        for message in catalog:
+            if not message.id or not message.string:
+                continue
+            msgid = message.id[0] if isinstance(message.id, tuple) else message.id
+            text = message.string[0] if isinstance(message.string, tuple) else message.string
+            if msgid in seen and seen[msgid][0] != text:
+                found.append(f"{msgid!r}: {seen[msgid][1].name} and {path.name} differ")
+            seen.setdefault(msgid, (text, path))
+    return found
+
+
 def placeholders(text: str) -> set[str]:
     return set(PLACEHOLDER.findall(text))
 

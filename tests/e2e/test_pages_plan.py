@@ -386,7 +386,7 @@ def test_the_tabs_are_those_the_policy_lets_each_person_open(web: Web, group: Gr
         return re.findall(r">([^<]+)</a>", nav)
 
     assert tabs("kari") == [
-        "Hjem", "Planen", "Deltakere", "Historikk", "Innsynslogg", "Administrer planen"
+        "Hjem", "Planen", "Deltakere", "Historikk", "Innsynslogg", "Administrer plan"
     ]  # fmt: skip
     assert tabs("anne") == ["Hjem", "Planen", "Deltakere", "Innsynslogg"]
     assert tabs("per") == ["Hjem", "Planen", "Deltakere"]

@@ -1,7 +1,7 @@
 """Every page string has its bokmål translation, with the same placeholders."""
 
 from stafett.web import i18n
-from tests.page_strings import bokmal, extracted, placeholders
+from tests.page_strings import bokmal, disagreements, extracted, placeholders
 
 
 def test_every_page_string_is_translated_to_bokmal() -> None:
@@ -35,3 +35,7 @@ def test_the_extraction_finds_strings_in_templates_and_code() -> None:
     found = extracted()
     assert any("templates/" in where for places in found.values() for where in places)
     assert any(where.startswith("pages/") for places in found.values() for where in places)
+
+
+def test_catalogs_that_share_a_string_translate_it_alike() -> None:
+    assert disagreements() == []
