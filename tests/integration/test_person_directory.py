@@ -220,3 +220,16 @@ def test_an_erased_person_is_gone_but_the_change_log_keeps_that_it_happened(
     ]
     again = plans.register_person(person("Anne", "Nordmann", birth_date=BIRTH), by=editor)
     assert again.likely_duplicates == ()
+
+
+def test_a_directory_from_before_the_fax_field_gets_it_on_start(plans: PlanApplication) -> None:
+    directory = plans.directory
+    old = plans.register_person(person("Eldre", "Rad"), by=None).person_id
+    with directory.cursor(commit=True) as c:
+        c.execute(f"ALTER TABLE {directory.persons} DROP COLUMN fax")
+
+    directory.create_tables()  # as a start of this release against the older table does
+    new = plans.register_person(person("Ny", "Rad", fax="35000001"), by=None).person_id
+
+    assert plans.get_person(old).details.fax == ""
+    assert plans.get_person(new).details.fax == "+4735000001"
