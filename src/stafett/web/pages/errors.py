@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 import structlog
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, NotAuthorizedException
+from litestar.exceptions import ClientException, HTTPException, NotAuthorizedException
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_303_SEE_OTHER
 from litestar.types import ExceptionHandlersMap
@@ -67,8 +67,12 @@ def page_error(request: AnyRequest, exc: Exception) -> Response[Any]:
 
 
 def exception_handlers() -> ExceptionHandlersMap:
-    """Every class the error table knows, HTTP errors and the rest: each to a page."""
+    """Every class the error table knows, HTTP errors and the rest: each to a page.
+
+    `ClientException` too: the API's problem handler is registered for it, and an
+    exception is handled by its nearest class, so without it a refusal by the guard
+    (401, 403) would answer a page with a JSON problem."""
     handlers: ExceptionHandlersMap = {}
-    for cls in (*ERROR_TABLE, HTTPException, Exception):
+    for cls in (*ERROR_TABLE, ClientException, HTTPException, Exception):
         handlers[cls] = page_error
     return handlers
