@@ -168,6 +168,10 @@ def _refuse_cross_site(connection: ASGIConnection[Any, Any, Any, Any]) -> None:
     """A change asked for by another site's page: refused before any other work."""
     fetch_site = connection.headers.get("sec-fetch-site")
     origin = connection.headers.get("origin")
+    if origin == "null" and fetch_site is not None and fetch_site.lower() == "same-origin":
+        # Under `Referrer-Policy: no-referrer` a browser posts our own forms with
+        # `Origin: null`; its `Sec-Fetch-Site` (which no page can set) says where from.
+        origin = None
     cross = (fetch_site is not None and fetch_site.lower() not in SAME_SITE_FETCHES) or (
         origin is not None and origin.lower() not in _own_origins(connection)
     )
