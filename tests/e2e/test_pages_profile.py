@@ -16,6 +16,7 @@ import pyotp
 from litestar.testing import TestClient
 
 from tests.e2e.conftest import PASSWORD, Web
+from tests.e2e.test_pages_help import check_markup
 from tests.e2e.test_plan_api import Group, group
 from tests.leakcheck import remember
 
@@ -343,3 +344,10 @@ def test_the_language_i_choose_follows_me_to_my_next_login(web: Web) -> None:
         assert "<h1" in page
         assert "My profile" in page
         assert re.search(r'id="f-language-en" name="language" value="en" checked', page)
+
+
+def test_the_profile_pages_label_every_field_and_repeat_no_id(web: Web) -> None:
+    logged_in(web)
+    check_markup(web.client.get("/profile").text)
+    check_markup(post(web, "/profile/details", details(phone="12")).text)
+    check_markup(post(web, "/profile/authenticator", {"app_password": PASSWORD}).text)

@@ -55,6 +55,11 @@ class UserRow:
     is_me: bool
 
     @property
+    def may_lock(self) -> bool:
+        """Administrators do not lock themselves out."""
+        return not self.is_me
+
+    @property
     def resets_itself(self) -> bool:
         """Codes by SMS or an app: the person uses "forgotten password" (no admin reset)."""
         return self.otp_channel is not OtpChannel.EMAIL

@@ -19,9 +19,12 @@ from litestar.static_files import create_static_files_router
 from stafett.applications.accounts import AccountService
 from stafett.web import i18n
 from stafett.web.auth import PRINCIPAL, Policy, policy, session_token
+from stafett.web.pages.admin import AdminPages
 from stafett.web.pages.errors import exception_handlers
 from stafett.web.pages.forms import form_of
+from stafett.web.pages.help import HelpPages
 from stafett.web.pages.login import LoginPages
+from stafett.web.pages.profile import ProfilePages
 from stafett.web.pages.render import local_path, see_other
 from stafett.web.state import provide_accounts, provided
 
@@ -76,7 +79,7 @@ def page_routes() -> list[Router]:
     )
     pages = Router(
         path="/",
-        route_handlers=[LoginPages, switch_language],
+        route_handlers=[LoginPages, ProfilePages, AdminPages, HelpPages, switch_language],
         before_request=choose_language,
         exception_handlers=exception_handlers(),
         include_in_schema=False,

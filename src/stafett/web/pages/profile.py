@@ -288,6 +288,7 @@ class ProfilePages(Controller):
                 "profile/authenticator.html",
                 qr=qr_svg(uri),
                 secret=secret_of(uri),
+                uri=uri,
                 errors={},
             )
         return await self._refused(
@@ -313,6 +314,7 @@ class ProfilePages(Controller):
             status=422,
             qr=None,
             secret=None,
+            uri=None,
             errors={"code": message},
         )
 
