@@ -16,6 +16,7 @@ from litestar.testing import TestClient
 
 from stafett.applications.accounts import OtpChannel
 from tests.e2e.conftest import PASSWORD, Web
+from tests.e2e.test_me import actors_of
 from tests.e2e.test_pages_help import check_markup
 from tests.leakcheck import remember
 
@@ -115,6 +116,7 @@ def test_a_new_user_chooses_their_password_from_the_link_and_logs_in(web: Web, a
     assert nina is not None
     assert nina.is_coordinator
     assert ("opened_by", str(admin)) in facts(web, nina.person_id)
+    assert actors_of(web, nina.person_id) == [("registered", str(admin))]
     assert web.plans.get_person(nina.person_id).details.workplace == "Helsestasjonen"
 
     browser = other_browser(web)

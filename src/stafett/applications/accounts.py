@@ -142,8 +142,10 @@ class AccountService:
         is_coordinator: bool = False,
         is_org_admin: bool = False,
         is_auditor: bool = False,
+        by: UUID | None = None,
     ) -> UUID:
-        """Register the person and their account (the operator's bootstrap path).
+        """Register the person and their account (the operator's bootstrap path; `by`
+        names the administrator who does it in the directory's change log).
 
         Without a `password` the account gets none that anyone knows (the hash of a
         random secret that is thrown away): the person chooses one with an activation
@@ -164,7 +166,7 @@ class AccountService:
                 password, context=(name, checked.first_name, checked.last_name), field="password"
             )
         password_hash = self.hashing.hash(clean)
-        person, _ = self.directory.register(checked, actor_id=None, at=now)
+        person, _ = self.directory.register(checked, actor_id=by, at=now)
         try:
             self.accounts.insert(
                 AccountRecord(
@@ -179,7 +181,7 @@ class AccountService:
                 at=now,
             )
         except BaseException:
-            self.directory.erase(person.person_id, actor_id=None, at=now, kind="withdrawn")
+            self.directory.erase(person.person_id, actor_id=by, at=now, kind="withdrawn")
             raise
         return person.person_id
 

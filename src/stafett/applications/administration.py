@@ -56,13 +56,11 @@ class UserRow:
 
     @property
     def may_lock(self) -> bool:
-        """Administrators do not lock themselves out."""
-        return not self.is_me
+        return not self.is_me  # an administrator does not lock themselves out
 
     @property
     def resets_itself(self) -> bool:
-        """Codes by SMS or an app: the person uses "forgotten password" (no admin reset)."""
-        return self.otp_channel is not OtpChannel.EMAIL
+        return resets_itself(self.otp_channel)
 
     @property
     def locked(self) -> bool:
@@ -119,6 +117,7 @@ class Administration:
             details=details,
             otp_channel=otp_channel,
             is_coordinator=is_coordinator,
+            by=by.person_id,
         )
         now = self.clock()
         self.accounts.record_fact(person_id, at=now, kind="opened_by", detail=str(by.person_id))
@@ -143,7 +142,7 @@ class Administration:
     def lock(self, by: Principal, person_id: UUID) -> None:
         """Lock an account until an administrator unlocks it; its sessions end now."""
         self._allowed(by)
-        if person_id == by.person_id:
+        if person_id == by.person_id:  # `UserRow.may_lock`
             raise NotPermittedError("administrators do not lock their own account")
         self._account(person_id)
         self.accounts.set_flag(
@@ -170,7 +169,7 @@ class Administration:
         """Send the person a link to choose a new password (e-mail-code accounts only)."""
         self._allowed(by)
         account = self._account(person_id)
-        if account.otp_channel != OtpChannel.EMAIL.value:
+        if resets_itself(OtpChannel(account.otp_channel)):
             raise ResetRefusedError("codes for this account do not go by e-mail")
         email = self.directory.get(person_id).details.email  # codes by e-mail: there is one
         now = self.clock()
@@ -225,6 +224,11 @@ class Administration:
         if account is None:
             raise ValidationError("person_id", "no such account")
         return account
+
+
+def resets_itself(channel: OtpChannel) -> bool:
+    """Codes by SMS or an app: the person uses "forgotten password"; no administrator reset."""
+    return channel is not OtpChannel.EMAIL
 
 
 def _roles(account: AccountRecord) -> tuple[str, ...]:
