@@ -130,6 +130,17 @@ def test_a_new_user_chooses_their_password_from_the_link_and_logs_in(web: Web, a
     assert browser.client.get("/api/v1/me").json()["roles"] == ["coordinator"]
 
 
+def test_a_new_user_without_e_mail_gets_the_link_by_sms(web: Web, admin: UUID) -> None:
+    made = post(
+        web, "/admin/users", NEW_USER | {"email": "", "mobile": "912 34 568", "otp_channel": "sms"}
+    )
+    assert made.status_code == 303
+    sms = web.messages()[-1]
+    assert (sms["channel"], sms["to"]) == ("sms", "+4791234568")
+    assert "/reset/" in sms["body"]
+    remember(sms["body"].split("/reset/")[1].split()[0])
+
+
 def test_a_refused_new_user_comes_back_with_what_was_typed(web: Web, admin: UUID) -> None:
     web.create_user("kari")
     taken = post(web, "/admin/users", NEW_USER | {"username": "kari"})
