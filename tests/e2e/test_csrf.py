@@ -113,6 +113,19 @@ def test_a_change_from_our_own_origin_passes(web: Web) -> None:
     assert response.status_code == 204
 
 
+def test_a_form_a_browser_posts_with_a_null_origin_from_our_own_page_passes(web: Web) -> None:
+    """Our `Referrer-Policy: no-referrer` makes browsers send `Origin: null` with every
+    form; `Sec-Fetch-Site` still says it comes from our own page."""
+    web.create_user("kari")
+    _, csrf = log_in_with_token(web, "kari")
+    own_form = {"Origin": "null", "Sec-Fetch-Site": "same-origin"}
+    response = web.client.put("/api/v1/me/password", json=CHANGE, headers={**csrf, **own_form})
+    assert response.status_code == 204
+    cross = {"Origin": "null", "Sec-Fetch-Site": "cross-site"}
+    response = web.client.put("/api/v1/me/password", json=CHANGE, headers={**csrf, **cross})
+    assert response.status_code == 403
+
+
 def test_logout_without_the_token_is_refused_and_the_session_lives_on(web: Web) -> None:
     web.create_user("kari")
     log_in_with_token(web, "kari")

@@ -71,6 +71,17 @@ SAMPLES: dict[tuple[str, str], Sample] = {
         texts=(("current_password",), ("new_password",)),
     ),
     ("POST", "/api/v1/me/totp/confirm"): Sample(lambda i: {"code": "123456"}, texts=(("code",),)),
+    ("PATCH", "/api/v1/me"): Sample(
+        lambda i: {
+            "first_name": "Kari",
+            "workplace": "Skolen",
+            "birth_date": "1980-05-17",
+            "mobile": "+4799999999",  # a new number: the (wrong) password is checked
+            "current_password": "feil passord her",
+        },
+        texts=(("first_name",), ("workplace",), ("place",), ("mobile",), ("current_password",)),
+        dates=(("birth_date",),),
+    ),
     ("POST", "/api/v1/me/totp"): Sample(
         lambda i: {"current_password": "feil passord her"}, texts=(("current_password",),)
     ),
@@ -403,6 +414,7 @@ REQUIRED_TEXTS: dict[tuple[str, str], tuple[tuple[str, ...], ...]] = {
     ("PUT", PLANS + "/{plan_id:uuid}/consent"): (("given_by",), ("scope",)),
     ("POST", "/api/v1/session"): (("username",),),
     ("POST", "/api/v1/password-reset"): (("username",),),
+    ("PATCH", "/api/v1/me"): (("first_name",),),
 }
 
 HOSTILE_QUERIES = {

@@ -175,6 +175,7 @@ def test_the_openapi_schema_lists_exactly_the_served_routes(demo: tuple[TestClie
         "/api/v1/password-reset/{token}",
         "/api/v1/me",
         "/api/v1/me/password",
+        "/api/v1/me/details",
         "/api/v1/me/totp",
         "/api/v1/me/totp/confirm",
         "/api/v1/plans/{plan_id}/history",

@@ -232,3 +232,16 @@ def test_likely_duplicates_can_be_asked_for_before_registering(plans: PlanApplic
     assert plans.likely_duplicates(person("Kari", "Nordmann")) == []
     with pytest.raises(ValidationError):
         plans.likely_duplicates(person("Kari", "Nordmann", birth_date=date(2999, 1, 1)))
+
+
+def test_a_directory_from_before_the_fax_field_gets_it_on_start(plans: PlanApplication) -> None:
+    directory = plans.directory
+    old = plans.register_person(person("Eldre", "Rad"), by=None).person_id
+    with directory.cursor(commit=True) as c:
+        c.execute(f"ALTER TABLE {directory.persons} DROP COLUMN fax")
+
+    directory.create_tables()  # as a start of this release against the older table does
+    new = plans.register_person(person("Ny", "Rad", fax="35000001"), by=None).person_id
+
+    assert plans.get_person(old).details.fax == ""
+    assert plans.get_person(new).details.fax == "+4735000001"

@@ -32,6 +32,7 @@ class PersonDetails:
     email: str = ""
     mobile: str = ""
     phone: str = ""
+    fax: str = ""
     street_address: str = ""
     postcode: str = ""
     place: str = ""
@@ -50,6 +51,7 @@ class PersonDetails:
             raise ValidationError("email", "is not a valid e-mail address")
         mobile = _phone("mobile", self.mobile)
         phone = _phone("phone", self.phone)
+        fax = _phone("fax", self.fax)
         return replace(
             self,
             first_name=clean_name("first_name", self.first_name),
@@ -57,6 +59,7 @@ class PersonDetails:
             email=email,
             mobile=mobile,
             phone=phone,
+            fax=fax,
             workplace=_short("workplace", self.workplace),
             position=_short("position", self.position),
             street_address=_short("street_address", self.street_address),
@@ -73,6 +76,14 @@ class Person:
     @property
     def full_name(self) -> str:
         return f"{self.details.first_name} {self.details.last_name}"
+
+    def seen_by_others(self) -> PersonDetails:
+        """The details as anyone but the person sees them: a hidden number is no number
+        (an empty string, so a hidden number cannot be told from a missing one)."""
+        d = self.details
+        return replace(
+            d, phone="" if d.hide_phone else d.phone, mobile="" if d.hide_mobile else d.mobile
+        )
 
 
 def _short(field: str, value: str) -> str:

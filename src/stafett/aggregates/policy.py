@@ -191,6 +191,7 @@ class AccountAction(Enum):
     CREATE_PLAN = "create_plan"
     SEARCH_DIRECTORY = "search_directory"  # find people by name to add them to a plan
     READ_REPORTS = "read_reports"  # the organisation's plan reports
+    MANAGE_USERS = "manage_users"  # create accounts, lock, unlock, reset, grant coordinator
 
 
 # Account actions and the roles that may take them; an action with no row is refused.
@@ -200,6 +201,7 @@ ACCOUNT_RULES: dict[AccountAction, frozenset[AccountRole]] = {
     AccountAction.CREATE_PLAN: frozenset({AccountRole.COORDINATOR}),
     AccountAction.SEARCH_DIRECTORY: frozenset({AccountRole.COORDINATOR, AccountRole.ORG_ADMIN}),
     AccountAction.READ_REPORTS: frozenset({AccountRole.ORG_ADMIN}),
+    AccountAction.MANAGE_USERS: frozenset({AccountRole.ORG_ADMIN}),
 }
 
 

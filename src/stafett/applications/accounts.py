@@ -7,22 +7,27 @@ kept only as an HMAC bound to the login attempt, valid five minutes, five tries,
 single use; a new code voids the old (SEC-OTP-01..05). Sessions expire after 30
 idle minutes and 8 hours in all.
 
-Failed logins and locks: `applications/lockout.py` (decision 0010).
+Failed logins and locks: `applications/lockout.py` (decision 0010). A person's own
+account and details ("my profile"): their directory details, code channel,
+authenticator, password and live sessions. What organisation administrators do to
+other accounts: `applications/administration.py`.
 """
 
 import secrets
-from collections.abc import Callable
-from dataclasses import replace
-from datetime import datetime, timedelta
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 import pyotp
 import structlog
 
 from stafett.aggregates.errors import DomainError, NotPermittedError, ValidationError
-from stafett.aggregates.person import PersonDetails
+from stafett.aggregates.person import Person, PersonDetails
+from stafett.aggregates.values import local_date
 from stafett.applications.codes import OneTimeCodes, OtpChannel, TooManyAttemptsError, totp_step
 from stafett.applications.lockout import SOFT_LOCK, Client, LoginLocks
+from stafett.applications.parts import PersonChange
 from stafett.applications.passwords import PasswordHashing, check_password
 from stafett.applications.principal import LoginStep, Principal, Stage
 from stafett.applications.terms import TERMS_VERSION
@@ -30,15 +35,17 @@ from stafett.delivery import Channel, OutgoingMessage, Sender
 from stafett.persistence.accounts import AccountRecord, AccountStore
 from stafett.persistence.directory import PersonDirectory
 from stafett.persistence.recorders import to_micros
-from stafett.persistence.sessions import SessionRecord, SessionStore
+from stafett.persistence.sessions import SessionRecord, SessionStore, digest
 
 __all__ = [
     "AccountService",
     "CodeRejectedError",
     "LoginFailedError",
     "LoginStep",
+    "MyAccount",
     "OtpChannel",  # from codes, where it is used; named here for callers of the service
     "Principal",
+    "SessionInfo",
     "Stage",
     "TooManyAttemptsError",
 ]
@@ -48,6 +55,8 @@ IDLE_TIMEOUT = timedelta(minutes=30)
 ABSOLUTE_TIMEOUT = timedelta(hours=8)
 PRE_AUTH_TIMEOUT = timedelta(minutes=10)
 RESET_LIFETIME = timedelta(minutes=30)
+# A new account's link to choose its first password: the person may not read it at once.
+ACTIVATION_LIFETIME = timedelta(days=3)
 CODE_SENDS_PER_15_MIN = 5
 RESETS_PER_HOUR = 3
 ATTEMPTS_PER_MINUTE_PER_ADDRESS = 30
@@ -60,6 +69,35 @@ class LoginFailedError(DomainError):
 
 class CodeRejectedError(DomainError):
     """The one-time code was wrong, expired, used up or not for this login."""
+
+
+@dataclass(frozen=True, slots=True)
+class MyAccount:
+    """What a person sees of their own account: their details, and how they log in."""
+
+    username: str
+    details: PersonDetails
+    otp_channel: OtpChannel
+    language: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SessionInfo:
+    """One live login of a person; `current` is the one asking."""
+
+    started_at: datetime
+    last_seen: datetime
+    current: bool
+
+
+def check_reachable(channel: OtpChannel, details: PersonDetails) -> None:
+    """The account's codes and notices have somewhere to go (else a ValidationError)."""
+    if channel is OtpChannel.SMS and not details.mobile:
+        raise ValidationError("mobile", "is needed for codes by SMS")
+    if channel is OtpChannel.EMAIL and not details.email:
+        raise ValidationError("email", "is needed for codes by e-mail")
+    if not (details.mobile or details.email):
+        raise ValidationError("mobile", "a mobile number or an e-mail address is needed")
 
 
 class AccountService:
@@ -98,14 +136,21 @@ class AccountService:
         self,
         *,
         username: str,
-        password: str,
+        password: str | None,
         details: PersonDetails,
         otp_channel: OtpChannel = OtpChannel.SMS,
         is_coordinator: bool = False,
         is_org_admin: bool = False,
         is_auditor: bool = False,
+        by: UUID | None = None,
     ) -> UUID:
-        """Register the person and their account (the operator's bootstrap path)."""
+        """Register the person and their account (the operator's bootstrap path; `by`
+        names the administrator who does it in the directory's change log).
+
+        Without a `password` the account gets none that anyone knows (the hash of a
+        random secret that is thrown away): the person chooses one with an activation
+        link (`send_password_link`), as the administrators' new accounts do.
+        """
         now = self.clock()
         name = username.strip().casefold()
         if not name or len(name) > 64 or any(ch.isspace() for ch in name):
@@ -113,17 +158,15 @@ class AccountService:
         if self.accounts.by_username(name) is not None:
             raise ValidationError("username", "is taken")
         checked = details.validated(today=now.date())
-        if otp_channel is OtpChannel.SMS and not checked.mobile:
-            raise ValidationError("mobile", "is needed for codes by SMS")
-        if otp_channel is OtpChannel.EMAIL and not checked.email:
-            raise ValidationError("email", "is needed for codes by e-mail")
-        if not (checked.mobile or checked.email):
-            raise ValidationError("mobile", "a mobile number or an e-mail address is needed")
-        clean = check_password(
-            password, context=(name, checked.first_name, checked.last_name), field="password"
-        )
+        check_reachable(otp_channel, checked)
+        if password is None:
+            clean = secrets.token_urlsafe(32)
+        else:
+            clean = check_password(
+                password, context=(name, checked.first_name, checked.last_name), field="password"
+            )
         password_hash = self.hashing.hash(clean)
-        person, _ = self.directory.register(checked, actor_id=None, at=now)
+        person, _ = self.directory.register(checked, actor_id=by, at=now)
         try:
             self.accounts.insert(
                 AccountRecord(
@@ -138,7 +181,7 @@ class AccountService:
                 at=now,
             )
         except BaseException:
-            self.directory.erase(person.person_id, actor_id=None, at=now, kind="withdrawn")
+            self.directory.erase(person.person_id, actor_id=by, at=now, kind="withdrawn")
             raise
         return person.person_id
 
@@ -261,9 +304,7 @@ class AccountService:
         if session is None or session.stage != Stage.DONE.value:
             return None
         micros = to_micros(now)
-        assert session.authenticated_at is not None
-        idle = micros - session.last_seen > IDLE_TIMEOUT.total_seconds() * 1e6
-        spent = micros - session.authenticated_at > ABSOLUTE_TIMEOUT.total_seconds() * 1e6
+        idle, spent = _expiry(session, micros)
         if idle or spent:
             self.sessions.end(token)
             log.info("session_expired", actor=str(session.person_id), idle=idle)
@@ -324,20 +365,34 @@ class AccountService:
             # (SEC-REC-02): such accounts are reset through their coordinator.
             log.info("authn_password_reset_refused", actor=str(account.person_id))
             return
-        token = self.sessions.issue_reset(account.person_id, expires_at=now + RESET_LIFETIME)
-        self.sender.send(
-            OutgoingMessage(
-                channel=Channel.EMAIL,
-                to=person.details.email,
-                subject="Nytt passord i Stafett",
-                body=(
-                    "Du (eller noen andre) ba om å sette nytt passord i Stafett.\n"
-                    f"Lenken virker én gang i 30 minutter: {self.public_url}/reset/{token}\n"
-                    "Ba du ikke om dette, kan du se bort fra e-posten."
-                ),
-            )
+        self.send_password_link(
+            account.person_id,
+            (Channel.EMAIL, person.details.email),
+            subject="Nytt passord i Stafett",
+            lead="Du (eller noen andre) ba om å sette nytt passord i Stafett.",
+            lifetime=RESET_LIFETIME,
+            valid_for="30 minutter",
+            tail="Ba du ikke om dette, kan du se bort fra e-posten.",
         )
         log.info("authn_password_reset_requested", actor=str(account.person_id))
+
+    def send_password_link(
+        self,
+        person_id: UUID,
+        to: tuple[Channel, str],
+        *,
+        subject: str,
+        lead: str,
+        lifetime: timedelta,
+        valid_for: str,
+        tail: str = "",
+    ) -> None:
+        """A single-use link that sets the account's password and nothing else: the next
+        login still needs a one-time code. A new link voids any earlier one."""
+        token = self.sessions.issue_reset(person_id, expires_at=self.clock() + lifetime)
+        link = f"{self.public_url}/reset/{token}"
+        body = f"{lead}\nLenken virker én gang i {valid_for}: {link}\n{tail}".rstrip()
+        self.sender.send(OutgoingMessage(channel=to[0], to=to[1], subject=subject, body=body))
 
     def complete_reset(self, token: str, new_password: str) -> None:
         """Set a new password; does not log in (the next login still needs a code).
@@ -411,6 +466,109 @@ class AccountService:
         if account.language != language:
             self.accounts.update(replace(account, language=language), at=self.clock())
 
+    # ----------------------------------------------------- my own account
+
+    def my_account(self, principal: Principal) -> MyAccount:
+        account = self._account(principal.person_id)
+        return MyAccount(
+            username=account.username,
+            details=self.directory.get(account.person_id).details,
+            otp_channel=OtpChannel(account.otp_channel),
+            language=account.language,
+        )
+
+    def change_details(
+        self,
+        principal: Principal,
+        client: Client,
+        change: PersonChange,
+        *,
+        current_password: str | None = None,
+    ) -> Person:
+        """Correct one's own directory details; the change log names the person as actor.
+
+        The mobile number and the e-mail address are where codes and reset links go,
+        so changing either binds a new authenticator (SEC-OTP-06): it needs the current
+        password, and the person is told at the old and the new addresses.
+        """
+        if not change.changes():
+            raise ValidationError("body", "names nothing to change")
+        now = self.clock()
+        account = self._account(principal.person_id)
+        old = self.directory.get(account.person_id).details
+        new = change.applied_to(old).validated(today=local_date(now))
+        check_reachable(OtpChannel(account.otp_channel), new)
+        rebound = [f for f in ("mobile", "email") if getattr(new, f) != getattr(old, f)]
+        if rebound:
+            if not current_password:
+                raise ValidationError(
+                    "current_password", "is needed to change the mobile number or e-mail address"
+                )
+            self._current_password(account, client, current_password, now)
+        person = self.directory.update(account.person_id, new, actor_id=account.person_id, at=now)
+        log.info("person_details_changed", actor=str(account.person_id))
+        if rebound:
+            self.accounts.record_fact(
+                account.person_id, at=now, kind="contact_changed", detail=",".join(rebound)
+            )
+            self._notify(
+                (old, new),
+                "Kontaktopplysningene dine i Stafett er endret",
+                "Mobilnummeret eller e-postadressen for Stafett-kontoen din ble nettopp endret. "
+                "Var det ikke deg, kontakt koordinatoren din med en gang.",
+            )
+        return person
+
+    def set_otp_channel(
+        self, principal: Principal, client: Client, channel: OtpChannel, *, current_password: str
+    ) -> None:
+        """Codes by SMS or by e-mail from the next login on (an authenticator app is set
+        up with `enrol_totp`); needs the current password, like any new factor."""
+        if channel is OtpChannel.TOTP:
+            raise ValidationError("otp_channel", "an authenticator app is set up with a QR code")
+        now = self.clock()
+        account = self._account(principal.person_id)
+        check_reachable(channel, self.directory.get(account.person_id).details)
+        self._current_password(account, client, current_password, now)
+        if account.otp_channel == channel.value:
+            return
+        self.accounts.set_otp_channel(account.person_id, channel.value, at=now)
+        log.info("authn_otp_channel_changed", actor=str(account.person_id), channel=channel.value)
+        self._notify_everywhere(
+            account,
+            "Engangskodene i Stafett kommer en ny vei",
+            "Engangskodene til Stafett-kontoen din sendes nå på "
+            + ("SMS." if channel is OtpChannel.SMS else "e-post.")
+            + " Var det ikke deg, kontakt koordinatoren din med en gang.",
+        )
+
+    def live_sessions(self, principal: Principal, token: str | None) -> list[SessionInfo]:
+        """The person's logins that still work, the latest first; `token`'s is `current`."""
+        micros = to_micros(self.clock())
+        mine = digest(token) if token else ""
+        live = [
+            s
+            for s in self.sessions.of_person(principal.person_id, stage=Stage.DONE.value)
+            if not any(_expiry(s, micros))
+        ]
+        return [
+            SessionInfo(
+                started_at=_instant(s.authenticated_at or s.created_at),
+                last_seen=_instant(s.last_seen),
+                current=s.token_hash == mine,
+            )
+            for s in sorted(live, key=lambda s: s.last_seen, reverse=True)
+        ]
+
+    def end_all_sessions(self, principal: Principal) -> int:
+        """Log out everywhere, this browser too."""
+        ended = self.sessions.end_all_of(principal.person_id)
+        self.accounts.record_fact(
+            principal.person_id, at=self.clock(), kind="sessions_ended", detail=str(ended)
+        )
+        log.info("session_ended_everywhere", actor=str(principal.person_id), sessions=ended)
+        return ended
+
     # -------------------------------------------------------------- helpers
 
     def _account(self, person_id: UUID) -> AccountRecord:
@@ -480,12 +638,27 @@ class AccountService:
 
     def _notify_everywhere(self, account: AccountRecord, subject: str, body: str) -> None:
         """Tell the person on every channel they have; never with a secret in it."""
-        person = self.directory.get(account.person_id)
-        if person.details.email:
-            self.sender.send(
-                OutgoingMessage(Channel.EMAIL, to=person.details.email, subject=subject, body=body)
-            )
-        if person.details.mobile:
-            self.sender.send(
-                OutgoingMessage(Channel.SMS, to=person.details.mobile, subject=subject, body=body)
-            )
+        self._notify([self.directory.get(account.person_id).details], subject, body)
+
+    def _notify(self, details: Iterable[PersonDetails], subject: str, body: str) -> None:
+        """Tell every address in `details` (old and new ones), each once."""
+        addresses: dict[tuple[Channel, str], None] = {}
+        for d in details:
+            if d.email:
+                addresses[(Channel.EMAIL, d.email)] = None
+            if d.mobile:
+                addresses[(Channel.SMS, d.mobile)] = None
+        for channel, to in addresses:
+            self.sender.send(OutgoingMessage(channel, to=to, subject=subject, body=body))
+
+
+def _expiry(session: SessionRecord, micros: int) -> tuple[bool, bool]:
+    """(idle too long, older than the absolute lifetime) of a logged-in session."""
+    started = session.authenticated_at if session.authenticated_at is not None else 0
+    idle = micros - session.last_seen > IDLE_TIMEOUT.total_seconds() * 1e6
+    spent = micros - started > ABSOLUTE_TIMEOUT.total_seconds() * 1e6
+    return idle, spent
+
+
+def _instant(micros: int) -> datetime:
+    return datetime.fromtimestamp(micros / 1e6, tz=UTC)

@@ -1,13 +1,15 @@
-"""The parts of plan command bodies, and the body of a new plan.
+"""The parts of plan command bodies, the body of a new plan, and a change of a person.
 
 A person (an existing one, or a new one the command registers), a consent, a
 participant's rights, what a comment is on; and `CreatePlan`, which is no command
 to a plan (there is none yet) but `PlanApplication.create_plan`'s input. Each part
-converts from the domain value (`of`) and back (`value`, `ref`).
+converts from the domain value (`of`) and back (`value`, `ref`). `PersonChange` is
+a partial change of a person's directory details (a field left `UNSET` keeps its value).
 """
 
+from dataclasses import replace
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 import msgspec
@@ -24,6 +26,8 @@ from stafett.aggregates.values import (
 from stafett.applications.input import Body, InputError, Name, RequiredText, ShortText
 
 MAX_PHONE_LENGTH = 32
+Email = Annotated[str, msgspec.Meta(max_length=MAX_EMAIL_LENGTH)]
+Phone = Annotated[str, msgspec.Meta(max_length=MAX_PHONE_LENGTH)]
 
 
 class PersonIn(Body):
@@ -35,9 +39,9 @@ class PersonIn(Body):
     birth_date: date | None = None
     workplace: ShortText = ""
     position: ShortText = ""
-    email: Annotated[str, msgspec.Meta(max_length=MAX_EMAIL_LENGTH)] = ""
-    mobile: Annotated[str, msgspec.Meta(max_length=MAX_PHONE_LENGTH)] = ""
-    phone: Annotated[str, msgspec.Meta(max_length=MAX_PHONE_LENGTH)] = ""
+    email: Email = ""
+    mobile: Phone = ""
+    phone: Phone = ""
     street_address: ShortText = ""
     postcode: ShortText = ""
     place: ShortText = ""
@@ -116,3 +120,36 @@ class CreatePlan(Body):
     owner: PersonIn
     consent: ConsentIn
     end_date: date | None = None
+
+
+class PersonChange(Body, kw_only=True):
+    """Some of a person's directory details; "" clears a field, `None` a birth date.
+
+    The same rules as a new person's details apply to the result
+    (`PersonDetails.validated`), so this struct only shapes the input.
+    """
+
+    first_name: Name | msgspec.UnsetType = msgspec.UNSET
+    last_name: Name | msgspec.UnsetType = msgspec.UNSET
+    birth_date: date | msgspec.UnsetType | None = msgspec.UNSET
+    workplace: ShortText | msgspec.UnsetType = msgspec.UNSET
+    position: ShortText | msgspec.UnsetType = msgspec.UNSET
+    email: Email | msgspec.UnsetType = msgspec.UNSET
+    mobile: Phone | msgspec.UnsetType = msgspec.UNSET
+    phone: Phone | msgspec.UnsetType = msgspec.UNSET
+    fax: Phone | msgspec.UnsetType = msgspec.UNSET
+    street_address: ShortText | msgspec.UnsetType = msgspec.UNSET
+    postcode: ShortText | msgspec.UnsetType = msgspec.UNSET
+    place: ShortText | msgspec.UnsetType = msgspec.UNSET
+    hide_phone: bool | msgspec.UnsetType = msgspec.UNSET
+    hide_mobile: bool | msgspec.UnsetType = msgspec.UNSET
+    restrict_search: bool | msgspec.UnsetType = msgspec.UNSET
+
+    def changes(self) -> dict[str, Any]:
+        """The fields given, by name."""
+        fields = PersonChange.__struct_fields__
+        return {f: getattr(self, f) for f in fields if getattr(self, f) is not msgspec.UNSET}
+
+    def applied_to(self, details: PersonDetails) -> PersonDetails:
+        """`details` with the given fields replaced (not yet validated)."""
+        return replace(details, **self.changes())

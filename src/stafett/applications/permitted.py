@@ -17,6 +17,11 @@ allows) is the same for every reader who may see them: `EncodedParts` keeps it,
 keyed by plan, version and part, and a later view embeds it as it is
 (`msgspec.Raw`) instead of encoding thousands of items again. Messages, which
 differ per reader, are always encoded anew.
+
+Each member of the plan group comes with how to reach them (`ContactOut`: the
+fields the directory shows everyone), read from the person directory on each
+view, so a changed or hidden number counts at once; a number the person hid is
+an empty string to everyone but themself.
 """
 
 import threading
@@ -30,6 +35,7 @@ from uuid import UUID
 import msgspec
 
 from stafett.aggregates.errors import ConsentNotValidError, NotAParticipantError
+from stafett.aggregates.person import Person
 from stafett.aggregates.plan import COMMENT_SECTION, PlanState
 from stafett.aggregates.policy import (
     PART_SECTION,
@@ -72,6 +78,22 @@ class ConsentOut(msgspec.Struct, omit_defaults=True):
     given_by: str | msgspec.UnsetType = msgspec.UNSET  # the family and the coordinator
 
 
+class ContactOut(msgspec.Struct):
+    """How to reach a member: the directory's cross-plan fields, hidden numbers as ""."""
+
+    workplace: str
+    position: str
+    email: str
+    mobile: str
+    phone: str
+    fax: str
+
+    @classmethod
+    def of(cls, person: Person, *, own: bool) -> "ContactOut":
+        d = person.details if own else person.seen_by_others()
+        return cls(d.workplace, d.position, d.email, d.mobile, d.phone, d.fax)
+
+
 class MemberOut(msgspec.Struct, omit_defaults=True):
     participant_id: UUID
     person_id: UUID
@@ -80,6 +102,7 @@ class MemberOut(msgspec.Struct, omit_defaults=True):
     is_coordinator: bool
     responsibility: str  # plan-specific, shown only inside the plan
     rights: Rights | msgspec.UnsetType = msgspec.UNSET  # one's own; others' for the coordinator
+    contact: ContactOut | msgspec.UnsetType = msgspec.UNSET  # absent for an erased person
 
 
 class MeOut(msgspec.Struct):
@@ -138,12 +161,14 @@ def permitted_view(
     person_id: UUID,
     *,
     now: datetime,
-    names: Callable[[Iterable[UUID]], Mapping[UUID, str]],
+    names: Callable[[Iterable[UUID]], Mapping[UUID, str]] | None = None,
+    people: Callable[[Iterable[UUID]], Mapping[UUID, Person]] | None = None,
     encoded: "EncodedParts | None" = None,
 ) -> PlanOut:
     """What `person_id` may see of the plan at `now`; refuses outsiders and lapsed readers.
 
-    `names` looks up full names, asked only once the reader is let in. With
+    `people` looks up the persons named (their names and contact), or `names` their
+    full names only; either is asked only once the reader is let in. With
     `encoded`, shared parts come from (or go into) that cache as embedded JSON.
     """
     standing, me = state.standing_of(person_id)
@@ -169,7 +194,14 @@ def permitted_view(
 
     readable = [s for s in Section if may(Action.READ_SECTION, s)]
     writable = [s for s in Section if may(Action.WRITE_SECTION, s)]
-    named = names(people_in(state))
+    found: Mapping[UUID, Person] = {}
+    if people is not None:
+        found = people(people_in(state))
+        named: Mapping[UUID, str] = {pid: p.full_name for pid, p in found.items()}
+    elif names is not None:
+        named = names(people_in(state))
+    else:
+        raise TypeError("give `people` or `names`")
 
     def shared(part: str, variant: object, make: Callable[[], tuple[T, ...]]) -> tuple[T, ...]:
         if encoded is None:
@@ -216,6 +248,9 @@ def permitted_view(
                 is_coordinator=p.participant_id == state.coordinator_id,
                 responsibility=p.responsibility,
                 rights=p.rights if p is me or sees_rights else msgspec.UNSET,
+                contact=ContactOut.of(found[p.person_id], own=p is me)
+                if p.person_id in found
+                else msgspec.UNSET,
             )
             for p in state.active_participants()
         ],

@@ -350,7 +350,7 @@ class PlanApplication(PlanRecording):
             plan.state,
             by,
             now=self.clock(),
-            names=self.person_names,
+            people=self.directory.get_many,
             encoded=self.encoded_parts,
         )
 

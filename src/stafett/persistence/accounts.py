@@ -164,6 +164,37 @@ class AccountStore(SqlTables):
             self._fact(c, person_id, at, "otp_channel_changed", channel)
             return True
 
+    def set_otp_channel(self, person_id: UUID, channel: str, *, at: datetime) -> None:
+        """Codes by `channel` from now on; an authenticator's secrets go (enrolled anew)."""
+        with self.cursor(commit=True) as c:
+            c.execute(
+                self.sql(
+                    f"UPDATE {self.accounts} SET otp_channel=%s, totp_secret=NULL, "
+                    "totp_last_step=NULL, totp_pending_secret=NULL WHERE person_id=%s"
+                ),
+                [channel, self.value(person_id)],
+            )
+            self._fact(c, person_id, at, "otp_channel_changed", channel)
+
+    def set_flag(
+        self, person_id: UUID, flag: str, value: bool, *, at: datetime, fact: str, detail: str = ""
+    ) -> None:
+        """Set one of the account's flags (a role, or the hard lock), with its fact."""
+        if flag not in BOOLS:
+            raise ValueError(f"not an account flag: {flag}")
+        with self.cursor(commit=True) as c:
+            c.execute(
+                self.sql(f"UPDATE {self.accounts} SET {flag}=%s WHERE person_id=%s"),
+                [self.value(value), self.value(person_id)],
+            )
+            self._fact(c, person_id, at, fact, detail)
+
+    def every(self) -> list[AccountRecord]:
+        """Every account, by username (for the organisation's administrators)."""
+        with self.cursor(commit=False) as c:
+            c.execute(f"SELECT * FROM {self.accounts} ORDER BY username")
+            return [self._record(row) for row in c.fetchall()]
+
     # ------------------------------------------------------------ failed logins
 
     def count_failure(self, person_id: UUID, *, at: datetime, hard_after: int) -> bool:
@@ -222,6 +253,17 @@ class AccountStore(SqlTables):
                 [now - THROTTLE_ROWS_KEPT, now],
             )
             return locks
+
+    def soft_locked(self, *, at: datetime) -> set[UUID]:
+        """The accounts with a soft lock in force at `at`, in any scope."""
+        with self.cursor(commit=False) as c:
+            c.execute(
+                self.sql(
+                    f"SELECT DISTINCT person_id FROM {self.throttles} WHERE locked_until > %s"
+                ),
+                [to_micros(at)],
+            )
+            return {self.uuid(row["person_id"]) for row in c.fetchall()}
 
     def locked_scope(self, person_id: UUID, scopes: list[str], *, at: datetime) -> str | None:
         """The first of `scopes` that is locked at `at`, if any."""
@@ -291,8 +333,9 @@ class AccountStore(SqlTables):
                 self.sql(f"SELECT * FROM {self.accounts} WHERE {column}=%s"), [self.value(value)]
             )
             row = c.fetchone()
-        if row is None:
-            return None
+        return None if row is None else self._record(row)
+
+    def _record(self, row: Any) -> AccountRecord:
         data = {n: row[n] for n in COLUMNS}
         data["person_id"] = self.uuid(data["person_id"])
         for name in BOOLS:

@@ -86,8 +86,9 @@ class SessionStore(SqlTables):
                 self.sql(f"SELECT * FROM {self.sessions} WHERE token_hash=%s"), [digest(token)]
             )
             row = c.fetchone()
-        if row is None:
-            return None
+        return None if row is None else self._record(row)
+
+    def _record(self, row: Any) -> SessionRecord:
         data = {n: row[n] for n in COLUMNS}
         data["person_id"] = self.uuid(data["person_id"])
         return SessionRecord(**data)
@@ -129,6 +130,16 @@ class SessionStore(SqlTables):
             count: int = c.fetchone()["n"]
             c.execute(self.sql(f"DELETE FROM {self.sessions} {where}"), params)
             return count
+
+    def of_person(self, person_id: UUID, *, stage: str) -> list[SessionRecord]:
+        """The person's sessions at `stage` (expired ones not yet ended too)."""
+        with self.cursor(commit=False) as c:
+            c.execute(
+                self.sql(f"SELECT * FROM {self.sessions} WHERE person_id=%s AND stage=%s"),
+                [self.value(person_id), stage],
+            )
+            rows = c.fetchall()
+        return [self._record(row) for row in rows]
 
     def count_of(self, person_id: UUID) -> int:
         with self.cursor(commit=False) as c:

@@ -53,6 +53,7 @@ class Policy(Enum):
     CREATE_PLAN = AccountAction.CREATE_PLAN
     SEARCH_DIRECTORY = AccountAction.SEARCH_DIRECTORY
     READ_REPORTS = AccountAction.READ_REPORTS
+    MANAGE_USERS = AccountAction.MANAGE_USERS
 
 
 def policy(kind: Policy, *, pre_login: bool = False) -> dict[str, Any]:

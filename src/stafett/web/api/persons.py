@@ -49,7 +49,7 @@ class PersonOut(msgspec.Struct):
 
 
 def directory_entry(person: Person) -> PersonOut:
-    d = person.details
+    d = person.seen_by_others()
     return PersonOut(
         person_id=person.person_id,
         first_name=d.first_name,
@@ -57,8 +57,8 @@ def directory_entry(person: Person) -> PersonOut:
         workplace=d.workplace,
         position=d.position,
         email=d.email,
-        phone="" if d.hide_phone else d.phone,
-        mobile="" if d.hide_mobile else d.mobile,
+        phone=d.phone,
+        mobile=d.mobile,
     )
 
 

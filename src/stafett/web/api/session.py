@@ -1,18 +1,20 @@
-"""Login, logout, password change and reset, and who-am-I (api.md: Login)."""
+"""Login, logout, password change and reset, who-am-I and my details (api.md: Login)."""
 
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import msgspec
 import structlog
-from litestar import Controller, Request, Response, delete, get, post, put
+from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.background_tasks import BackgroundTask
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
+from stafett.aggregates.person import PersonDetails
 from stafett.applications.accounts import AccountService, LoginStep, Principal
 from stafett.applications.input import Body, Secret
+from stafett.applications.parts import PersonChange
 from stafett.web.auth import (
     CSRF_HEADER,
     Policy,
@@ -58,6 +60,13 @@ class PasswordChangeBody(Body):
 
 class TotpEnrolBody(Body):
     current_password: Secret
+
+
+class MyDetailsChange(PersonChange, kw_only=True):
+    """Some of my directory details; a new mobile number or e-mail address (where codes
+    and reset links go) also needs `current_password`."""
+
+    current_password: Secret | msgspec.UnsetType = msgspec.UNSET
 
 
 Accounts = NamedDependency[AccountService]
@@ -234,6 +243,28 @@ class SessionController(Controller):
             roles=list(principal.roles),
             csrf=Csrf(header=CSRF_HEADER, token=csrf_token_of(request)),
         )
+
+    @get("/me/details", sync_to_thread=True, opt=LOGGED_IN_ONLY)
+    def my_details(self, accounts: Accounts, principal: LoggedIn) -> PersonDetails:
+        """My details in the person directory, as I can see and correct them."""
+        return accounts.my_account(principal).details
+
+    @patch("/me", sync_to_thread=True, opt=LOGGED_IN_ONLY)
+    def change_my_details(
+        self,
+        accounts: Accounts,
+        principal: LoggedIn,
+        request: AnyRequest,
+        data: JSONBody[MyDetailsChange],
+    ) -> PersonDetails:
+        """Correct my details and number visibility; answers them as saved."""
+        password = data.current_password
+        return accounts.change_details(
+            principal,
+            client_of(request),
+            data,
+            current_password=None if isinstance(password, msgspec.UnsetType) else password,
+        ).details
 
     @post("/me/totp", sync_to_thread=True, opt=LOGGED_IN_ONLY)
     def enrol_totp(

@@ -19,12 +19,15 @@ from litestar.static_files import create_static_files_router
 from stafett.applications.accounts import AccountService
 from stafett.web import i18n
 from stafett.web.auth import PRINCIPAL, Policy, policy, session_token
+from stafett.web.pages.admin import AdminPages
 from stafett.web.pages.errors import exception_handlers
 from stafett.web.pages.forms import form_of
+from stafett.web.pages.help import HelpPages
 from stafett.web.pages.login import LoginPages
 from stafett.web.pages.plan import PlanPages
 from stafett.web.pages.plan_history import PlanHistoryPages
 from stafett.web.pages.plan_list import NewPlanPages, PlanListPages
+from stafett.web.pages.profile import ProfilePages
 from stafett.web.pages.render import local_path, see_other
 from stafett.web.state import provide_accounts, provided
 
@@ -93,6 +96,9 @@ def page_routes() -> list[Router]:
             NewPlanPages,
             PlanPages,
             PlanHistoryPages,
+            ProfilePages,
+            AdminPages,
+            HelpPages,
             switch_language,
         ],
         before_request=choose_language,

@@ -1,0 +1,243 @@
+"""The organisation administrators' work on other people's accounts.
+
+Every method takes the administrator as `by` and asks the policy table first
+(`AccountAction.MANAGE_USERS`); the web route's gate asks the same row, so a
+page cannot offer what this refuses. Each change is a fact in `account_facts`
+naming the administrator, and a log line.
+
+An administrator never sets, sees or receives a password (SEC-REC-04): a new
+account gets an activation link to choose one, and a reset sends the person a
+link. Only accounts whose codes go by e-mail are reset by an administrator:
+they cannot use "forgotten password" themselves, since one mailbox must not
+hold both the reset link and the login code (SEC-REC-02); the administrator
+starts it after making sure who is asking. Everyone else gets codes on their
+phone or in an app and resets the password themselves.
+"""
+
+from dataclasses import dataclass
+from uuid import UUID
+
+import structlog
+
+from stafett.aggregates.errors import NotPermittedError, ValidationError
+from stafett.aggregates.person import PersonDetails
+from stafett.aggregates.policy import AccountAction, account_may
+from stafett.applications.accounts import (
+    ACTIVATION_LIFETIME,
+    RESET_LIFETIME,
+    RESETS_PER_HOUR,
+    AccountService,
+    OtpChannel,
+    Principal,
+    TooManyAttemptsError,
+)
+from stafett.delivery import Channel
+from stafett.persistence.accounts import AccountRecord
+
+log = structlog.get_logger(__name__)
+
+
+class ResetRefusedError(NotPermittedError):
+    """The account's codes do not go by e-mail: the person resets the password themselves."""
+
+
+@dataclass(frozen=True, slots=True)
+class UserRow:
+    """One account as the administrators' list shows it."""
+
+    person_id: UUID
+    username: str
+    name: str
+    roles: tuple[str, ...]
+    otp_channel: OtpChannel
+    hard_locked: bool  # until an administrator unlocks it
+    soft_locked: bool  # for a while, after many failed attempts
+    is_me: bool
+
+    @property
+    def may_lock(self) -> bool:
+        return not self.is_me  # an administrator does not lock themselves out
+
+    @property
+    def resets_itself(self) -> bool:
+        return resets_itself(self.otp_channel)
+
+    @property
+    def locked(self) -> bool:
+        return self.hard_locked or self.soft_locked
+
+
+class Administration:
+    def __init__(self, accounts: AccountService) -> None:
+        self.service = accounts
+        self.accounts = accounts.accounts
+        self.directory = accounts.directory
+        self.clock = accounts.clock
+
+    def users(self, by: Principal) -> list[UserRow]:
+        """Every account, by username, with its roles and whether it is locked."""
+        self._allowed(by)
+        records = self.accounts.every()
+        names = {
+            p.person_id: p.full_name
+            for p in self.directory.get_many(r.person_id for r in records).values()
+        }
+        soft = self.accounts.soft_locked(at=self.clock())
+        return [
+            UserRow(
+                person_id=r.person_id,
+                username=r.username,
+                name=names.get(r.person_id, ""),
+                roles=_roles(r),
+                otp_channel=OtpChannel(r.otp_channel),
+                hard_locked=r.hard_locked,
+                soft_locked=r.person_id in soft,
+                is_me=r.person_id == by.person_id,
+            )
+            for r in records
+        ]
+
+    def open_account(
+        self,
+        by: Principal,
+        *,
+        username: str,
+        details: PersonDetails,
+        otp_channel: OtpChannel,
+        is_coordinator: bool = False,
+    ) -> UUID:
+        """A new person and account without a password; an activation link goes to them
+        (by e-mail, or by SMS when they have no e-mail address) to choose one."""
+        self._allowed(by)
+        if otp_channel is OtpChannel.TOTP:
+            raise ValidationError("otp_channel", "the person sets up an app after logging in")
+        person_id = self.service.create_account(
+            username=username,
+            password=None,
+            details=details,
+            otp_channel=otp_channel,
+            is_coordinator=is_coordinator,
+            by=by.person_id,
+        )
+        now = self.clock()
+        self.accounts.record_fact(person_id, at=now, kind="opened_by", detail=str(by.person_id))
+        person = self.directory.get(person_id).details
+        to = (Channel.EMAIL, person.email) if person.email else (Channel.SMS, person.mobile)
+        account = self._account(person_id)
+        self.service.send_password_link(
+            person_id,
+            to,
+            subject="Du har fått en brukerkonto i Stafett",
+            lead=(
+                f"Du har fått en brukerkonto i Stafett. Brukernavnet ditt er {account.username}. "
+                "Velg et passord med lenken under; når du logger inn, får du i tillegg en "
+                "engangskode."
+            ),
+            lifetime=ACTIVATION_LIFETIME,
+            valid_for="3 døgn",
+        )
+        log.info("account_opened", actor=str(by.person_id), account=str(person_id))
+        return person_id
+
+    def lock(self, by: Principal, person_id: UUID) -> None:
+        """Lock an account until an administrator unlocks it; its sessions end now."""
+        self._allowed(by)
+        if person_id == by.person_id:  # `UserRow.may_lock`
+            raise NotPermittedError("administrators do not lock their own account")
+        self._account(person_id)
+        self.accounts.set_flag(
+            person_id,
+            "hard_locked",
+            True,
+            at=self.clock(),
+            fact="locked_by_administrator",
+            detail=str(by.person_id),
+        )
+        self.service.sessions.end_all_of(person_id)
+        log.info("account_locked", actor=str(by.person_id), account=str(person_id))
+
+    def unlock(self, by: Principal, person_id: UUID) -> None:
+        """Lift every lock, an administrator's and those of failed attempts."""
+        self._allowed(by)
+        self._account(person_id)
+        now = self.clock()
+        self.accounts.release(person_id, at=now)
+        self.accounts.record_fact(person_id, at=now, kind="unlocked_by", detail=str(by.person_id))
+        log.info("account_unlocked", actor=str(by.person_id), account=str(person_id))
+
+    def start_reset(self, by: Principal, person_id: UUID) -> None:
+        """Send the person a link to choose a new password (e-mail-code accounts only)."""
+        self._allowed(by)
+        account = self._account(person_id)
+        if resets_itself(OtpChannel(account.otp_channel)):
+            raise ResetRefusedError("codes for this account do not go by e-mail")
+        email = self.directory.get(person_id).details.email  # codes by e-mail: there is one
+        now = self.clock()
+        if self.service.sessions.hit(f"reset:{person_id}", window_seconds=3600, at=now) > (
+            RESETS_PER_HOUR
+        ):
+            raise TooManyAttemptsError("too many resets for this account", retry_after=3600)
+        self.service.send_password_link(
+            person_id,
+            (Channel.EMAIL, email),
+            subject="Nytt passord i Stafett",
+            lead="En administrator har startet nytt passord for Stafett-kontoen din.",
+            lifetime=RESET_LIFETIME,
+            valid_for="30 minutter",
+            tail="Ba du ikke om dette, kontakt koordinatoren din.",
+        )
+        self.accounts.record_fact(
+            person_id, at=now, kind="reset_started_by", detail=str(by.person_id)
+        )
+        log.info("authn_password_reset_by_administrator", actor=str(by.person_id))
+
+    def set_coordinator(self, by: Principal, person_id: UUID, *, coordinator: bool) -> None:
+        """Grant or take back the coordinator role (creating plans, and so coordinating)."""
+        self._allowed(by)
+        account = self._account(person_id)
+        if account.is_coordinator == coordinator:
+            return
+        self.accounts.set_flag(
+            person_id,
+            "is_coordinator",
+            coordinator,
+            at=self.clock(),
+            fact="coordinator_granted" if coordinator else "coordinator_revoked",
+            detail=str(by.person_id),
+        )
+        log.info(
+            "account_role_changed",
+            actor=str(by.person_id),
+            account=str(person_id),
+            coordinator=coordinator,
+        )
+
+    # -------------------------------------------------------------- helpers
+
+    def _allowed(self, by: Principal) -> None:
+        if not account_may(AccountAction.MANAGE_USERS, by.roles):
+            log.info("authz_fail", actor=str(by.person_id), action="manage_users")
+            raise NotPermittedError("only organisation administrators manage users")
+
+    def _account(self, person_id: UUID) -> AccountRecord:
+        account = self.accounts.by_person(person_id)
+        if account is None:
+            raise ValidationError("person_id", "no such account")
+        return account
+
+
+def resets_itself(channel: OtpChannel) -> bool:
+    """Codes by SMS or an app: the person uses "forgotten password"; no administrator reset."""
+    return channel is not OtpChannel.EMAIL
+
+
+def _roles(account: AccountRecord) -> tuple[str, ...]:
+    """The account's roles, named as `Principal.roles` names them."""
+    return Principal(
+        person_id=account.person_id,
+        username=account.username,
+        name="",
+        is_coordinator=account.is_coordinator,
+        is_org_admin=account.is_org_admin,
+        is_auditor=account.is_auditor,
+    ).roles

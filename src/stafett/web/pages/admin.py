@@ -1,0 +1,207 @@
+"""Organisation administration: the users of the service and who may coordinate.
+
+Only organisation administrators reach these pages (`Policy.MANAGE_USERS`, the
+policy table's `manage_users` row); every change goes through
+`applications/administration.py`, which asks the same row again and records
+the change as a fact naming the administrator. A new user is made without a
+password: an activation link goes to them to choose one. An administrator never
+sets or sees a password.
+"""
+
+from typing import Any
+from uuid import UUID
+
+import anyio
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from stafett.aggregates.errors import DuplicateError, ValidationError
+from stafett.applications.accounts import (
+    AccountService,
+    OtpChannel,
+    Principal,
+    TooManyAttemptsError,
+)
+from stafett.applications.administration import Administration, ResetRefusedError
+from stafett.applications.parts import PersonIn
+from stafett.web.auth import Policy, policy, provide_principal
+from stafett.web.i18n import _
+from stafett.web.pages.forms import FormError, decode, form_of
+from stafett.web.pages.profile import detail_message
+from stafett.web.pages.render import SAVED, page, see_other
+from stafett.web.state import provide_accounts, provided
+
+AnyRequest = Request[Any, Any, Any]
+LoggedIn = NamedDependency[Principal]
+PERSON_FIELDS = (
+    "first_name",
+    "last_name",
+    "birth_date",
+    "workplace",
+    "position",
+    "email",
+    "mobile",
+)
+FIELD_LIMIT = 1024
+
+SAVED["user_created"] = lambda: _(
+    "The user is made. A link to choose a password has gone to them by e-mail, or by SMS "
+    "when they have no e-mail address."
+)
+SAVED["user_locked"] = lambda: _("The user is locked and logged out everywhere.")
+SAVED["user_unlocked"] = lambda: _("The user is unlocked and can log in again.")
+SAVED["reset_sent"] = lambda: _("A link to choose a new password has gone to the user's e-mail.")
+SAVED["coordinator_granted"] = lambda: _("The user is now a coordinator and can create plans.")
+SAVED["coordinator_revoked"] = lambda: _("The user is no longer a coordinator.")
+
+
+def provide_administration(accounts: NamedDependency[AccountService]) -> Administration:
+    return Administration(accounts)
+
+
+Admin = NamedDependency[Administration]
+
+
+def _field(fields: dict[str, Any], name: str) -> str:
+    value = fields.get(name, "")
+    return value[:FIELD_LIMIT] if isinstance(value, str) else ""
+
+
+def account_message(error: ValidationError) -> tuple[str, str]:
+    """(form field, message) for a refused new user."""
+    if error.field == "username":
+        if "taken" in error.message:
+            return "username", _("This username is taken. Choose another.")
+        return "username", _("Use 1–64 characters without spaces.")
+    return detail_message(error)
+
+
+async def _in_thread(function: Any, *args: Any, **kwargs: Any) -> Any:
+    return await anyio.to_thread.run_sync(lambda: function(*args, **kwargs))
+
+
+class AdminPages(Controller):
+    path = "/admin"
+    opt = policy(Policy.MANAGE_USERS)
+    dependencies = provided(
+        provide_accounts, provide_principal, administration=provide_administration
+    )
+    include_in_schema = False
+
+    @get("", sync_to_thread=True)
+    def users(self, administration: Admin, principal: LoggedIn, request: AnyRequest) -> Template:
+        return self._list(request, administration, principal)
+
+    def _list(
+        self,
+        request: AnyRequest,
+        administration: Administration,
+        principal: Principal,
+        *,
+        status: int = 200,
+        refusal: str | None = None,
+    ) -> Template:
+        return page(
+            request,
+            "admin/index.html",
+            status=status,
+            users=administration.users(principal),
+            refusal=refusal,
+        )
+
+    @get("/users/new", sync_to_thread=False)
+    def new_user_form(self, request: AnyRequest) -> Template:
+        return page(request, "admin/new_user.html", values={"otp_channel": "sms"}, errors={})
+
+    @post("/users")
+    async def create_user(
+        self, administration: Admin, principal: LoggedIn, request: AnyRequest
+    ) -> Template | Redirect:
+        fields = await form_of(request)
+        values: dict[str, Any] = {
+            name: _field(fields, name) for name in (*PERSON_FIELDS, "username", "otp_channel")
+        }
+        values["is_coordinator"] = "is_coordinator" in fields
+        try:
+            person = decode(PersonIn, {name: values[name] for name in PERSON_FIELDS})
+            channel = values["otp_channel"]
+            if channel not in (OtpChannel.SMS.value, OtpChannel.EMAIL.value):
+                raise FormError({"otp_channel": _("Choose SMS or e-mail.")})
+            details = person.ref()
+            assert not isinstance(details, UUID)  # a form has no person id field
+            await _in_thread(
+                administration.open_account,
+                principal,
+                username=values["username"],
+                details=details,
+                otp_channel=OtpChannel(channel),
+                is_coordinator=bool(values["is_coordinator"]),
+            )
+            return see_other("/admin", saved="user_created")
+        except FormError as error:
+            errors = error.errors
+        except ValidationError as error:
+            errors = dict([account_message(error)])
+        except DuplicateError:
+            errors = {"username": _("This username is taken. Choose another.")}
+        return page(request, "admin/new_user.html", status=422, values=values, errors=errors)
+
+    @post("/users/{person_id:uuid}/lock")
+    async def lock(
+        self, administration: Admin, principal: LoggedIn, person_id: FromPath[UUID]
+    ) -> Redirect:
+        await _in_thread(administration.lock, principal, person_id)
+        return see_other("/admin", saved="user_locked")
+
+    @post("/users/{person_id:uuid}/unlock")
+    async def unlock(
+        self, administration: Admin, principal: LoggedIn, person_id: FromPath[UUID]
+    ) -> Redirect:
+        await _in_thread(administration.unlock, principal, person_id)
+        return see_other("/admin", saved="user_unlocked")
+
+    @post("/users/{person_id:uuid}/reset")
+    async def reset(
+        self,
+        administration: Admin,
+        principal: LoggedIn,
+        request: AnyRequest,
+        person_id: FromPath[UUID],
+    ) -> Template | Redirect:
+        try:
+            await _in_thread(administration.start_reset, principal, person_id)
+            return see_other("/admin", saved="reset_sent")
+        except ResetRefusedError:
+            status, refusal = (
+                403,
+                _(
+                    "This user gets the one-time code by SMS or from an app, so they reset the "
+                    "password themselves: “Forgotten your password?” on the login page sends a "
+                    "link to their e-mail, and the code still comes to their phone. Only users "
+                    "whose codes go by e-mail are reset by an administrator, because a link and "
+                    "a code in the same mailbox must not be enough on their own."
+                ),
+            )
+        except TooManyAttemptsError:
+            status, refusal = (
+                429,
+                _("Several links have been sent to this user in the last hour. Wait a while."),
+            )
+        refused: Template = await _in_thread(
+            self._list, request, administration, principal, status=status, refusal=refusal
+        )
+        return refused
+
+    @post("/users/{person_id:uuid}/coordinator")
+    async def coordinator(
+        self,
+        administration: Admin,
+        principal: LoggedIn,
+        request: AnyRequest,
+        person_id: FromPath[UUID],
+    ) -> Redirect:
+        grant = _field(await form_of(request), "coordinator") == "yes"
+        await _in_thread(administration.set_coordinator, principal, person_id, coordinator=grant)
+        return see_other("/admin", saved="coordinator_granted" if grant else "coordinator_revoked")

@@ -1,0 +1,356 @@
+"""My profile ("Detaljer" in the guide): my details, how I log in, my password, my sessions.
+
+Each form calls the `AccountService` method its JSON route calls (`PATCH
+/api/v1/me`, `PUT /api/v1/me/password`, `POST /api/v1/me/totp` and its
+confirmation), so the rules are the service's: a new mobile number or e-mail
+address needs the password, a new code channel must have somewhere to go, a
+wrong password counts as at login. The details form always sends every field,
+so an emptied field is cleared (unlike a plan form, where empty means "left
+out"). Passwords are never shown again on a refused form.
+"""
+
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import anyio
+import msgspec
+import segno
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.response import Redirect, Template
+
+from stafett.aggregates.errors import NotPermittedError, ValidationError
+from stafett.aggregates.person import PersonDetails
+from stafett.applications.accounts import (
+    AccountService,
+    CodeRejectedError,
+    OtpChannel,
+    Principal,
+    TooManyAttemptsError,
+)
+from stafett.applications.parts import PersonChange
+from stafett.web.auth import (
+    Policy,
+    clear_session_cookie,
+    client_of,
+    policy,
+    provide_principal,
+    session_token,
+)
+from stafett.web.i18n import _
+from stafett.web.pages.forms import FormError, explain, form_of, message_for, password_advice
+from stafett.web.pages.render import SAVED, page, see_other
+from stafett.web.state import provide_accounts, provided
+
+AnyRequest = Request[Any, Any, Any]
+Accounts = NamedDependency[AccountService]
+LoggedIn = NamedDependency[Principal]
+TEXT_FIELDS = (
+    "first_name",
+    "last_name",
+    "workplace",
+    "position",
+    "email",
+    "mobile",
+    "phone",
+    "fax",
+    "street_address",
+    "postcode",
+    "place",
+)
+FLAGS = ("hide_phone", "hide_mobile", "restrict_search")
+FIELD_LIMIT = 1024
+
+SAVED["details_saved"] = lambda: _("Your details are saved.")
+SAVED["channel_changed"] = lambda: _("From your next login the code comes the new way.")
+SAVED["authenticator_on"] = lambda: _(
+    "The authenticator app is set up. From your next login the code comes from the app."
+)
+SAVED["password_changed"] = lambda: _(
+    "Your new password is saved. You are logged out everywhere else."
+)
+SAVED["logged_out_everywhere"] = lambda: _("You are logged out everywhere, here too.")
+
+
+def _field(fields: dict[str, Any], name: str) -> str:
+    value = fields.get(name, "")
+    return value[:FIELD_LIMIT] if isinstance(value, str) else ""
+
+
+def values_of(details: PersonDetails) -> dict[str, Any]:
+    """The details form's fields, filled in from saved details."""
+    values: dict[str, Any] = {name: getattr(details, name) for name in (*TEXT_FIELDS, *FLAGS)}
+    values["birth_date"] = details.birth_date.isoformat() if details.birth_date else ""
+    return values
+
+
+def typed_values(fields: dict[str, Any]) -> dict[str, Any]:
+    """The details form's fields as the person typed them (for a refused form)."""
+    values: dict[str, Any] = {name: _field(fields, name) for name in (*TEXT_FIELDS, "birth_date")}
+    values.update({name: name in fields for name in FLAGS})
+    return values
+
+
+def change_of(fields: dict[str, Any]) -> PersonChange:
+    """Every field of the details form as a change: an empty one clears the field."""
+    given: dict[str, Any] = {name: _field(fields, name) for name in TEXT_FIELDS}
+    given["birth_date"] = _field(fields, "birth_date").strip() or None
+    given.update({name: name in fields for name in FLAGS})
+    try:
+        return msgspec.convert(given, PersonChange, strict=False)
+    except msgspec.ValidationError as error:
+        field, message = explain(str(error))
+        if "must not be empty" in str(error):  # a name of blanks only
+            message = _("Fill in this field.")
+        raise FormError({field: message}) from None
+
+
+def detail_message(error: ValidationError) -> tuple[str, str]:
+    """(form field, message) for a refusal of the details or the code channel."""
+    field, text = error.field, error.message
+    if field == "current_password":
+        return "confirm_password", _(
+            "Type your password to change your mobile number or e-mail address."
+        )
+    if "codes by SMS" in text:
+        return field, _("Your codes come by SMS, so you need a mobile number.")
+    if "codes by e-mail" in text:
+        return field, _("Your codes come by e-mail, so you need an e-mail address.")
+    if "mobile number or an e-mail" in text:
+        return field, _("Give a mobile number or an e-mail address.")
+    if field in ("mobile", "phone", "fax"):
+        return field, _("Write a Norwegian number of 8 digits, or a number starting with +.")
+    if field == "email":
+        return field, _("Write an e-mail address like name@example.no.")
+    if field == "birth_date":
+        return field, _("The birth date cannot be in the future.")
+    return field, message_for(text)
+
+
+def too_many(error: TooManyAttemptsError) -> str:
+    minutes = max(1, (error.retry_after + 59) // 60)
+    return _("Too many attempts. Try again in %(minutes)s minutes.") % {"minutes": minutes}
+
+
+def qr_svg(uri: str) -> str:
+    """The otpauth URI as an inline SVG QR code (presentation attributes only, no `style`)."""
+    svg: str = segno.make(uri, error="m").svg_inline(
+        scale=5, dark="#000", light="#fff", title=_("QR code for your authenticator app")
+    )
+    return svg
+
+
+def secret_of(uri: str) -> str:
+    """The key in the URI, in groups of four, for typing into an app by hand."""
+    secret = parse_qs(urlsplit(uri).query).get("secret", [""])[0]
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+
+
+async def _in_thread(function: Any, *args: Any, **kwargs: Any) -> Any:
+    return await anyio.to_thread.run_sync(lambda: function(*args, **kwargs))
+
+
+class ProfilePages(Controller):
+    path = "/profile"
+    opt = policy(Policy.AUTHENTICATED)
+    dependencies = provided(provide_accounts, provide_principal)
+    include_in_schema = False
+
+    @get("", sync_to_thread=True)
+    def profile(self, accounts: Accounts, principal: LoggedIn, request: AnyRequest) -> Template:
+        return self._page(request, accounts, principal)
+
+    def _page(
+        self,
+        request: AnyRequest,
+        accounts: AccountService,
+        principal: Principal,
+        *,
+        status: int = 200,
+        errors: dict[str, str] | None = None,
+        values: dict[str, Any] | None = None,
+        failed: str = "",
+    ) -> Template:
+        mine = accounts.my_account(principal)
+        return page(
+            request,
+            "profile/index.html",
+            status=status,
+            mine=mine,
+            values=values if values is not None else values_of(mine.details),
+            sessions=accounts.live_sessions(principal, session_token(request)),
+            errors=errors or {},
+            failed=failed,
+        )
+
+    async def _refused(
+        self,
+        request: AnyRequest,
+        accounts: AccountService,
+        principal: Principal,
+        *,
+        failed: str,
+        errors: dict[str, str],
+        values: dict[str, Any] | None = None,
+    ) -> Template:
+        """The profile again, status 422, with the refused form's messages (and values)."""
+        refused: Template = await _in_thread(
+            self._page,
+            request,
+            accounts,
+            principal,
+            status=422,
+            errors=errors,
+            values=values,
+            failed=failed,
+        )
+        return refused
+
+    @post("/details")
+    async def save_details(
+        self, accounts: Accounts, principal: LoggedIn, request: AnyRequest
+    ) -> Template | Redirect:
+        fields = await form_of(request)
+        password = _field(fields, "confirm_password") or None
+        try:
+            change = change_of(fields)
+            await _in_thread(
+                accounts.change_details,
+                principal,
+                client_of(request),
+                change,
+                current_password=password,
+            )
+            return see_other("/profile", saved="details_saved")
+        except FormError as error:
+            errors = error.errors
+        except ValidationError as error:
+            errors = dict([detail_message(error)])
+        except NotPermittedError:
+            errors = {"confirm_password": _("The password is wrong.")}
+        except TooManyAttemptsError as error:
+            errors = {"confirm_password": too_many(error)}
+        return await self._refused(
+            request,
+            accounts,
+            principal,
+            failed="details",
+            errors=errors,
+            values=typed_values(fields),
+        )
+
+    @post("/channel")
+    async def change_channel(
+        self, accounts: Accounts, principal: LoggedIn, request: AnyRequest
+    ) -> Template | Redirect:
+        fields = await form_of(request)
+        chosen = _field(fields, "otp_channel")
+        errors: dict[str, str]
+        if chosen not in (OtpChannel.SMS.value, OtpChannel.EMAIL.value):
+            errors = {"otp_channel": _("Choose SMS or e-mail.")}
+        else:
+            try:
+                await _in_thread(
+                    accounts.set_otp_channel,
+                    principal,
+                    client_of(request),
+                    OtpChannel(chosen),
+                    current_password=_field(fields, "channel_password"),
+                )
+                return see_other("/profile", saved="channel_changed")
+            except ValidationError as error:
+                errors = {"otp_channel": detail_message(error)[1]}
+            except NotPermittedError:
+                errors = {"channel_password": _("The password is wrong.")}
+            except TooManyAttemptsError as error:
+                errors = {"channel_password": too_many(error)}
+        return await self._refused(request, accounts, principal, failed="channel", errors=errors)
+
+    @post("/authenticator")
+    async def start_authenticator(
+        self, accounts: Accounts, principal: LoggedIn, request: AnyRequest
+    ) -> Template:
+        fields = await form_of(request)
+        try:
+            uri = await _in_thread(
+                accounts.enrol_totp,
+                principal,
+                client_of(request),
+                current_password=_field(fields, "app_password"),
+            )
+        except NotPermittedError:
+            errors = {"app_password": _("The password is wrong.")}
+        except TooManyAttemptsError as error:
+            errors = {"app_password": too_many(error)}
+        else:
+            return page(
+                request,
+                "profile/authenticator.html",
+                qr=qr_svg(uri),
+                secret=secret_of(uri),
+                uri=uri,
+                errors={},
+            )
+        return await self._refused(
+            request, accounts, principal, failed="authenticator", errors=errors
+        )
+
+    @post("/authenticator/confirm")
+    async def confirm_authenticator(
+        self, accounts: Accounts, principal: LoggedIn, request: AnyRequest
+    ) -> Template | Redirect:
+        fields = await form_of(request)
+        try:
+            await _in_thread(accounts.confirm_totp, principal, _field(fields, "code")[:12])
+            return see_other("/profile", saved="authenticator_on")
+        except CodeRejectedError:
+            message = _(
+                "The code is not right. Type the code the app shows now, or start again "
+                "from My profile."
+            )
+        return page(
+            request,
+            "profile/authenticator.html",
+            status=422,
+            qr=None,
+            secret=None,
+            uri=None,
+            errors={"code": message},
+        )
+
+    @post("/password")
+    async def change_password(
+        self, accounts: Accounts, principal: LoggedIn, request: AnyRequest
+    ) -> Template | Redirect:
+        fields = await form_of(request)
+        new, again = _field(fields, "new_password"), _field(fields, "new_password_again")
+        if new != again:
+            errors = {"new_password_again": _("The two passwords differ. Type them again.")}
+            return await self._refused(
+                request, accounts, principal, failed="password", errors=errors
+            )
+        try:
+            await _in_thread(
+                accounts.change_password,
+                principal,
+                session_token(request) or "",
+                client_of(request),
+                current=_field(fields, "current_password"),
+                new=new,
+            )
+            return see_other("/profile", saved="password_changed")
+        except NotPermittedError:
+            errors = {"current_password": _("The current password is wrong.")}
+        except TooManyAttemptsError as error:
+            errors = {"current_password": too_many(error)}
+        except ValidationError as error:
+            errors = {"new_password": password_advice(error.message)}
+        return await self._refused(request, accounts, principal, failed="password", errors=errors)
+
+    @post("/sessions/end")
+    async def log_out_everywhere(self, accounts: Accounts, principal: LoggedIn) -> Redirect:
+        """Every session of mine ends, this one too: back to the login page."""
+        await _in_thread(accounts.end_all_sessions, principal)
+        response = see_other("/login", saved="logged_out_everywhere")
+        clear_session_cookie(response)
+        return response
