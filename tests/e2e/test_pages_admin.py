@@ -89,7 +89,7 @@ def test_the_list_shows_each_user_with_roles_and_state(web: Web, admin: UUID) ->
     kari = row_of(page.text, "kari")
     assert "Kari Testesen" in kari
     assert "koordinator" in kari
-    assert "Aktiv" in kari
+    assert "Kan logge inn" in kari
     assert "Send lenke til nytt passord" in kari  # codes by e-mail: the administrator resets
     per = row_of(page.text, "per")
     assert "Setter nytt passord selv" in per  # codes by SMS: "forgotten password" works
@@ -171,7 +171,7 @@ def test_a_locked_user_is_logged_out_and_can_log_in_again_once_unlocked(
     assert refused.status_code == 401
     unlocked = post(web, f"/admin/users/{kari}/unlock")
     assert unlocked.status_code == 303
-    assert "Aktiv" in row_of(web.client.get("/admin").text, "kari")
+    assert "Kan logge inn" in row_of(web.client.get("/admin").text, "kari")
     karis.page_login("kari")
     assert ("locked_by_administrator", str(admin)) in facts(web, kari)
     assert ("unlocked_by", str(admin)) in facts(web, kari)
@@ -184,7 +184,7 @@ def test_a_user_locked_by_failed_attempts_is_shown_and_unlocked(web: Web, admin:
         browser.submit("/login", {"username": "kari", "password": "feil passord"}, token=False)
     assert "Låst en stund" in row_of(web.client.get("/admin").text, "kari")
     post(web, f"/admin/users/{kari}/unlock")
-    assert "Aktiv" in row_of(web.client.get("/admin").text, "kari")
+    assert "Kan logge inn" in row_of(web.client.get("/admin").text, "kari")
     browser.page_login("kari")
 
 
@@ -241,7 +241,7 @@ def test_a_change_without_the_csrf_token_is_refused(web: Web, admin: UUID) -> No
     kari = web.create_user("kari")
     refused = web.submit(f"/admin/users/{kari}/lock", {}, token=False)
     assert refused.status_code == 403
-    assert "Aktiv" in row_of(web.client.get("/admin").text, "kari")
+    assert "Kan logge inn" in row_of(web.client.get("/admin").text, "kari")
 
 
 def test_the_administration_pages_label_every_field_and_repeat_no_id(web: Web, admin: UUID) -> None:
