@@ -3,6 +3,12 @@
 Persons are not event-sourced (see docs/decisions/0002-person-directory-table.md):
 their details are personal data that must be erasable, so they live in a mutable
 table with a change log that names changed fields but never their values.
+
+Some details are the person's across plans: anyone who finds the name in the
+directory, and everyone in a plan group the person is in, sees them
+(`SHARED_FIELDS`; a number the person hid shows as no number). The rest (birth date,
+address, the visibility choices) is seen only by the person and by those who may edit
+their details; what someone does in one plan (role, responsibility) is the plan's.
 """
 
 import re
@@ -32,6 +38,7 @@ class PersonDetails:
     email: str = ""
     mobile: str = ""
     phone: str = ""
+    fax: str = ""
     street_address: str = ""
     postcode: str = ""
     place: str = ""
@@ -50,6 +57,7 @@ class PersonDetails:
             raise ValidationError("email", "is not a valid e-mail address")
         mobile = _phone("mobile", self.mobile)
         phone = _phone("phone", self.phone)
+        fax = _phone("fax", self.fax)
         return replace(
             self,
             first_name=clean_name("first_name", self.first_name),
@@ -57,12 +65,32 @@ class PersonDetails:
             email=email,
             mobile=mobile,
             phone=phone,
+            fax=fax,
             workplace=_short("workplace", self.workplace),
             position=_short("position", self.position),
             street_address=_short("street_address", self.street_address),
             postcode=_short("postcode", self.postcode),
             place=_short("place", self.place),
         )
+
+    def shared(self) -> dict[str, str]:
+        """The details everyone who sees this person gets, in any plan and in the
+        directory: `SHARED_FIELDS`, with a hidden number as no number ("")."""
+        hidden = {"phone": self.hide_phone, "mobile": self.hide_mobile}
+        return {f: "" if hidden.get(f, False) else getattr(self, f) for f in SHARED_FIELDS}
+
+
+# Seen across plans by everyone who sees the person (phone and mobile unless hidden).
+SHARED_FIELDS = (
+    "first_name",
+    "last_name",
+    "workplace",
+    "position",
+    "email",
+    "mobile",
+    "phone",
+    "fax",
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,12 @@ single use; a new code voids the old (SEC-OTP-01..05). Sessions expire after 30
 idle minutes and 8 hours in all.
 
 Failed logins and locks: `applications/lockout.py` (decision 0010).
+
+An operator makes the first accounts at the command line (`create_account`, with a
+password). A plan's coordinator gives a participant who has none a login
+(`open_account`, through `applications/logins.py`): the account starts with no
+usable password, and a single-use link, the password-reset link's kind, lets the
+person choose one.
 """
 
 import secrets
@@ -19,7 +25,12 @@ from uuid import UUID
 import pyotp
 import structlog
 
-from stafett.aggregates.errors import DomainError, NotPermittedError, ValidationError
+from stafett.aggregates.errors import (
+    DomainError,
+    DuplicateError,
+    NotPermittedError,
+    ValidationError,
+)
 from stafett.aggregates.person import PersonDetails
 from stafett.applications.codes import OneTimeCodes, OtpChannel, TooManyAttemptsError, totp_step
 from stafett.applications.lockout import SOFT_LOCK, Client, LoginLocks
@@ -48,6 +59,10 @@ IDLE_TIMEOUT = timedelta(minutes=30)
 ABSOLUTE_TIMEOUT = timedelta(hours=8)
 PRE_AUTH_TIMEOUT = timedelta(minutes=10)
 RESET_LIFETIME = timedelta(minutes=30)
+# A new account's link to choose a password: started by the coordinator, who has met
+# the person (SEC-REC-04), so it may wait a couple of days to be opened.
+ACTIVATION_LIFETIME = timedelta(hours=48)
+MAX_USERNAME_LENGTH = 64
 CODE_SENDS_PER_15_MIN = 5
 RESETS_PER_HOUR = 3
 ATTEMPTS_PER_MINUTE_PER_ADDRESS = 30
@@ -107,18 +122,9 @@ class AccountService:
     ) -> UUID:
         """Register the person and their account (the operator's bootstrap path)."""
         now = self.clock()
-        name = username.strip().casefold()
-        if not name or len(name) > 64 or any(ch.isspace() for ch in name):
-            raise ValidationError("username", "must be 1–64 characters without spaces")
-        if self.accounts.by_username(name) is not None:
-            raise ValidationError("username", "is taken")
+        name = self._free_username(username)
         checked = details.validated(today=now.date())
-        if otp_channel is OtpChannel.SMS and not checked.mobile:
-            raise ValidationError("mobile", "is needed for codes by SMS")
-        if otp_channel is OtpChannel.EMAIL and not checked.email:
-            raise ValidationError("email", "is needed for codes by e-mail")
-        if not (checked.mobile or checked.email):
-            raise ValidationError("mobile", "a mobile number or an e-mail address is needed")
+        _reachable(checked, otp_channel)
         clean = check_password(
             password, context=(name, checked.first_name, checked.last_name), field="password"
         )
@@ -141,6 +147,82 @@ class AccountService:
             self.directory.erase(person.person_id, actor_id=None, at=now, kind="withdrawn")
             raise
         return person.person_id
+
+    def open_account(self, person_id: UUID, *, username: str, otp_channel: OtpChannel) -> Channel:
+        """An account for a person in the directory, with no usable password: a
+        single-use link to choose one goes to them; answers the channel it went by.
+
+        The link goes by the channel the login codes do not use when the person has
+        both (SEC-REC-02), else by the one they have. Nobody knows the password the
+        account starts with: it is a random secret, hashed and forgotten.
+        """
+        now = self.clock()
+        name = self._free_username(username)
+        if self.accounts.by_person(person_id) is not None:
+            raise DuplicateError("the person already has an account")
+        try:
+            details = self.directory.get(person_id).details
+        except KeyError:
+            raise ValidationError("person_id", "no such person") from None
+        _reachable(details, otp_channel)
+        nobody_knows = self.hashing.hash(secrets.token_urlsafe(32))
+        self.accounts.insert(
+            AccountRecord(
+                person_id=person_id,
+                username=name,
+                password_hash=nobody_knows,
+                otp_channel=otp_channel.value,
+            ),
+            at=now,
+        )
+        token = self.sessions.issue_reset(person_id, expires_at=now + ACTIVATION_LIFETIME)
+        channel = _link_channel(details, otp_channel)
+        link = f"{self.public_url}/reset/{token}"
+        hours = int(ACTIVATION_LIFETIME.total_seconds() // 3600)
+        self.sender.send(
+            OutgoingMessage(
+                channel=channel,
+                to=details.email if channel is Channel.EMAIL else details.mobile,
+                subject="Velg passordet ditt i Stafett",
+                body=(
+                    f"Du har fått en brukerkonto i Stafett. Brukernavnet ditt er {name}.\n"
+                    f"Velg passordet ditt her (lenken virker én gang, i {hours} timer): "
+                    f"{link}\n"
+                    "Ventet du ikke dette, kan du se bort fra meldingen."
+                ),
+            )
+        )
+        log.info("account_opened", actor=str(person_id), link_by=channel.value)
+        return channel
+
+    def has_account(self, person_id: UUID) -> bool:
+        return self.accounts.by_person(person_id) is not None
+
+    def contact_changed(
+        self, person_id: UUID, before: PersonDetails, after: PersonDetails, by: UUID
+    ) -> None:
+        """Someone else changed where a person with an account gets codes and links:
+        tell them at the addresses they had (SEC-OTP-09), so a change they did not
+        expect does not go unnoticed."""
+        if by == person_id or self.accounts.by_person(person_id) is None:
+            return
+        if (before.email, before.mobile) == (after.email, after.mobile):
+            return
+        log.info("person_contact_changed", actor=str(by), person=str(person_id))
+        subject = "Kontaktopplysningene dine i Stafett er endret"
+        body = (
+            "E-postadressen eller mobilnummeret ditt i Stafett ble nettopp endret av "
+            "noen i en plan du er med i. Engangskoder og lenker går nå dit. Var det ikke "
+            "avtalt, kontakt koordinatoren din med en gang."
+        )
+        if before.email:
+            self.sender.send(
+                OutgoingMessage(Channel.EMAIL, to=before.email, subject=subject, body=body)
+            )
+        if before.mobile:
+            self.sender.send(
+                OutgoingMessage(Channel.SMS, to=before.mobile, subject=subject, body=body)
+            )
 
     def unlock(self, username: str) -> None:
         """An administrator releases a locked account (soft or hard lock)."""
@@ -413,6 +495,14 @@ class AccountService:
 
     # -------------------------------------------------------------- helpers
 
+    def _free_username(self, username: str) -> str:
+        name = username.strip().casefold()
+        if not name or len(name) > MAX_USERNAME_LENGTH or any(ch.isspace() for ch in name):
+            raise ValidationError("username", "must be 1–64 characters without spaces")
+        if self.accounts.by_username(name) is not None:
+            raise ValidationError("username", "is taken")
+        return name
+
     def _account(self, person_id: UUID) -> AccountRecord:
         account = self.accounts.by_person(person_id)
         if account is None:
@@ -489,3 +579,20 @@ class AccountService:
             self.sender.send(
                 OutgoingMessage(Channel.SMS, to=person.details.mobile, subject=subject, body=body)
             )
+
+
+def _reachable(details: PersonDetails, otp_channel: OtpChannel) -> None:
+    """The person can get their codes: a mobile for SMS, an e-mail address for e-mail."""
+    if otp_channel is OtpChannel.SMS and not details.mobile:
+        raise ValidationError("mobile", "is needed for codes by SMS")
+    if otp_channel is OtpChannel.EMAIL and not details.email:
+        raise ValidationError("email", "is needed for codes by e-mail")
+    if not (details.mobile or details.email):
+        raise ValidationError("mobile", "a mobile number or an e-mail address is needed")
+
+
+def _link_channel(details: PersonDetails, otp_channel: OtpChannel) -> Channel:
+    """Where a link to choose a password goes: not where the codes go, when there is a choice."""
+    if otp_channel is OtpChannel.SMS:
+        return Channel.EMAIL if details.email else Channel.SMS
+    return Channel.SMS if details.mobile else Channel.EMAIL

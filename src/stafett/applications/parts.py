@@ -24,6 +24,8 @@ from stafett.aggregates.values import (
 from stafett.applications.input import Body, InputError, Name, RequiredText, ShortText
 
 MAX_PHONE_LENGTH = 32
+Email = Annotated[str, msgspec.Meta(max_length=MAX_EMAIL_LENGTH)]
+Phone = Annotated[str, msgspec.Meta(max_length=MAX_PHONE_LENGTH)]
 
 
 class PersonIn(Body):
@@ -35,9 +37,10 @@ class PersonIn(Body):
     birth_date: date | None = None
     workplace: ShortText = ""
     position: ShortText = ""
-    email: Annotated[str, msgspec.Meta(max_length=MAX_EMAIL_LENGTH)] = ""
-    mobile: Annotated[str, msgspec.Meta(max_length=MAX_PHONE_LENGTH)] = ""
-    phone: Annotated[str, msgspec.Meta(max_length=MAX_PHONE_LENGTH)] = ""
+    email: Email = ""
+    mobile: Phone = ""
+    phone: Phone = ""
+    fax: Phone = ""
     street_address: ShortText = ""
     postcode: ShortText = ""
     place: ShortText = ""

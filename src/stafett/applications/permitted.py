@@ -17,6 +17,10 @@ allows) is the same for every reader who may see them: `EncodedParts` keeps it,
 keyed by plan, version and part, and a later view embeds it as it is
 (`msgspec.Raw`) instead of encoding thousands of items again. Messages, which
 differ per reader, are always encoded anew.
+
+Each member of the plan group comes with the details the person shares across
+plans (`PersonDetails.shared`: a number they hid is left out, except in their
+own entry); what only some may see (birth date, address) is not in the view.
 """
 
 import threading
@@ -30,6 +34,7 @@ from uuid import UUID
 import msgspec
 
 from stafett.aggregates.errors import ConsentNotValidError, NotAParticipantError
+from stafett.aggregates.person import SHARED_FIELDS, Person
 from stafett.aggregates.plan import COMMENT_SECTION, PlanState
 from stafett.aggregates.policy import (
     PART_SECTION,
@@ -80,6 +85,13 @@ class MemberOut(msgspec.Struct, omit_defaults=True):
     is_coordinator: bool
     responsibility: str  # plan-specific, shown only inside the plan
     rights: Rights | msgspec.UnsetType = msgspec.UNSET  # one's own; others' for the coordinator
+    # Shared across plans (`PersonDetails.shared`); empty (no key) when none, or hidden.
+    workplace: str = ""
+    position: str = ""
+    email: str = ""
+    mobile: str = ""
+    phone: str = ""
+    fax: str = ""
 
 
 class MeOut(msgspec.Struct):
@@ -138,13 +150,14 @@ def permitted_view(
     person_id: UUID,
     *,
     now: datetime,
-    names: Callable[[Iterable[UUID]], Mapping[UUID, str]],
+    people: Callable[[Iterable[UUID]], Mapping[UUID, Person]],
     encoded: "EncodedParts | None" = None,
 ) -> PlanOut:
     """What `person_id` may see of the plan at `now`; refuses outsiders and lapsed readers.
 
-    `names` looks up full names, asked only once the reader is let in. With
-    `encoded`, shared parts come from (or go into) that cache as embedded JSON.
+    `people` looks up the persons named (the directory), asked only once the reader
+    is let in. With `encoded`, shared parts come from (or go into) that cache as
+    embedded JSON.
     """
     standing, me = state.standing_of(person_id)
     today = local_date(now)
@@ -169,7 +182,8 @@ def permitted_view(
 
     readable = [s for s in Section if may(Action.READ_SECTION, s)]
     writable = [s for s in Section if may(Action.WRITE_SECTION, s)]
-    named = names(people_in(state))
+    found = people(people_in(state))
+    named = {pid: person.full_name for pid, person in found.items()}
 
     def shared(part: str, variant: object, make: Callable[[], tuple[T, ...]]) -> tuple[T, ...]:
         if encoded is None:
@@ -216,6 +230,7 @@ def permitted_view(
                 is_coordinator=p.participant_id == state.coordinator_id,
                 responsibility=p.responsibility,
                 rights=p.rights if p is me or sees_rights else msgspec.UNSET,
+                **_contact(found.get(p.person_id), own=p is me),
             )
             for p in state.active_participants()
         ],
@@ -241,6 +256,18 @@ def permitted_view(
         else:
             setattr(out, part, shared(part, None, partial(tuple, items[part].values())))
     return out
+
+
+NAME_FIELDS = ("first_name", "last_name")
+
+
+def _contact(person: Person | None, *, own: bool) -> dict[str, str]:
+    """A member's shared details besides the name; all of one's own."""
+    if person is None:
+        return {}
+    d = person.details
+    shared = {f: getattr(d, f) for f in SHARED_FIELDS} if own else d.shared()
+    return {f: v for f, v in shared.items() if f not in NAME_FIELDS}
 
 
 def _comments(state: PlanState, readable: list[Section]) -> tuple[Comment, ...]:

@@ -21,6 +21,8 @@ from stafett.persistence.sql import SqlTables
 
 DETAIL_FIELDS = tuple(f.name for f in fields(PersonDetails))
 BOOL_FIELDS = ("hide_phone", "hide_mobile", "restrict_search")
+# Fields added after the first release: older databases get them on start.
+ADDED_COLUMNS = {"fax": "TEXT NOT NULL DEFAULT ''"}
 
 
 class PersonDirectory(SqlTables):
@@ -54,6 +56,7 @@ class PersonDirectory(SqlTables):
             f"CREATE INDEX IF NOT EXISTS person_changes_by_person ON {self.changes} (person_id)",
         ]
         self.create(statements)
+        self.add_missing_columns(self.persons, "persons", ADDED_COLUMNS)
 
     # ------------------------------------------------------------------ writes
 
@@ -67,8 +70,9 @@ class PersonDirectory(SqlTables):
         values += [self.value(getattr(details, name)) for name in DETAIL_FIELDS]
         values += [_name_key(details), to_micros(at)]
         marks = ", ".join(["%s"] * len(values))
+        names = ", ".join(["person_id", *DETAIL_FIELDS, "name_key", "registered_at"])
         with self.cursor(commit=True) as c:
-            c.execute(self.sql(f"INSERT INTO {self.persons} VALUES ({marks})"), values)
+            c.execute(self.sql(f"INSERT INTO {self.persons} ({names}) VALUES ({marks})"), values)
             self._log(
                 c,
                 person_id=person.person_id,
