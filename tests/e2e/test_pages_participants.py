@@ -327,6 +327,10 @@ def test_the_coordinator_adds_a_person_found_in_the_directory(web: Web, plan: Pl
     assert found.status_code == 200
     assert "Siv Skolesen" in found.text
     assert "Bø skole" in found.text
+    members = web.client.get(plan.url("/participants/new"), params={"name": "testesen"}).text
+    assert "Anne Testesen" in members
+    assert "er allerede i plangruppen" in members  # and cannot be chosen again
+    assert "disabled" in members
     fields = form_on(
         web, plan.url("/participants/new?name=siv+skol"), plan.url("/participants/new")
     )
@@ -516,14 +520,8 @@ def test_a_parent_withdraws_consent_from_the_participants_page(web: Web, plan: P
 
 
 def test_a_provider_may_not_withdraw_consent(web: Web, plan: Plan) -> None:
-    web.create_user("pia")
-    add(
-        web,
-        plan.id,
-        plan.kari,
-        PersonIn(person_id=web.accounts.accounts.by_username("pia").person_id),
-        "provider",
-    )  # type: ignore[union-attr]
+    pia = web.create_user("pia")
+    add(web, plan.id, plan.kari, PersonIn(person_id=pia), "provider")
     web.page_login("pia")
     assert plan.url("/consent/withdrawal") not in web.client.get(plan.url("/participants")).text
     assert web.client.get(plan.url("/consent/withdrawal")).status_code == 403
@@ -532,3 +530,16 @@ def test_a_provider_may_not_withdraw_consent(web: Web, plan: Plan) -> None:
     )
     assert refused.status_code == 403
     assert web.plans.get_plan(plan.id).consent.status.value == "active"
+
+
+def test_a_provider_whose_consent_ran_out_is_refused(web: Web, plan: Plan) -> None:
+    pia = web.create_user("pia")
+    add(web, plan.id, plan.kari, PersonIn(person_id=pia), "provider")
+    web.page_login("pia")
+    assert web.client.get(plan.url("/participants")).status_code == 200
+    web.clock.advance(timedelta(days=181))  # the consent ran out yesterday
+    web.page_login("pia")
+    for path in ("/participants", f"/participants/{plan.per}"):
+        refused = web.client.get(plan.url(path))
+        assert refused.status_code == 403, path
+        assert "Helsesøster" not in refused.text

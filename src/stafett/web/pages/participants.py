@@ -462,6 +462,7 @@ def add_context(
         "how": "directory",
         "search_name": name or "",
         "found": found,
+        "in_group": {m.person_id for m in view.participants},
         "search_errors": search_errors,
         "values": {"role": "provider"} | rights_values(Rights()),
         "errors": {},
