@@ -232,3 +232,16 @@ def test_likely_duplicates_can_be_asked_for_before_registering(plans: PlanApplic
     assert plans.likely_duplicates(person("Kari", "Nordmann")) == []
     with pytest.raises(ValidationError):
         plans.likely_duplicates(person("Kari", "Nordmann", birth_date=date(2999, 1, 1)))
+
+
+def test_a_directory_from_before_the_fax_field_gets_it_on_start(plans: PlanApplication) -> None:
+    directory = plans.directory
+    kept = plans.register_person(person("Kari", "Nordmann"), by=None).person_id
+    directory.create([f"ALTER TABLE {directory.persons} DROP COLUMN fax"])  # as it was
+
+    directory.create_tables()
+    directory.create_tables()  # a second start finds nothing to add
+
+    assert plans.get_person(kept).details.fax == ""
+    added = plans.register_person(person("Per", "Faks", fax="22 33 44 55"), by=None)
+    assert plans.get_person(added.person_id).details.fax == "+4722334455"
