@@ -39,7 +39,8 @@ from stafett.applications.results import VersionConflictError
 from stafett.web.auth import Policy, policy, provide_principal
 from stafett.web.i18n import _
 from stafett.web.pages.forms import FormError, decode, form_of
-from stafett.web.pages.participants import REFUSALS, in_thread, may, refusal
+from stafett.web.pages.participants import REFUSALS, in_thread, refusal
+from stafett.web.pages.plan_parts import heading_context, may
 from stafett.web.pages.render import SAVED, page, see_other
 from stafett.web.reads import PlanReads
 from stafett.web.state import provide_plans, provide_read_your_writes, provide_reads, provided
@@ -263,7 +264,7 @@ def manage_context(reads: PlanReads, principal: Principal, plan_id: UUID) -> dic
     today = local_date(reads.plans.clock())
     return {
         "plan": view,
-        "tab": "manage",
+        **heading_context(plan_id, view, principal, "manage"),
         "manages": manages,
         "reopens": reopens,
         "may_withdraw": may(view, Action.WITHDRAW_CONSENT)
@@ -282,7 +283,7 @@ def withdrawal_context(reads: PlanReads, principal: Principal, plan_id: UUID) ->
         raise PermissionDeniedException("not permitted: withdraw consent")
     return {
         "plan": view,
-        "tab": "participants",
+        **heading_context(plan_id, view, principal, "participants"),
         "withdrawn": view.consent.status is ConsentStatus.WITHDRAWN,
         "errors": {},
     }

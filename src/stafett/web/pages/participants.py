@@ -25,8 +25,8 @@ from litestar.response import Redirect, Template
 
 from stafett.aggregates.errors import DuplicateError, NotFoundError, ValidationError
 from stafett.aggregates.person import SHARED_FIELDS, Person
-from stafett.aggregates.policy import AccountAction, Action, access_for, account_may, decide
-from stafett.aggregates.values import Access, PlanStatus, Rights, Section
+from stafett.aggregates.policy import AccountAction, Action, account_may
+from stafett.aggregates.values import Rights, Section
 from stafett.applications.accounts import Principal
 from stafett.applications.commands import PERSON_FIELDS, AddParticipant, ChangeParticipant
 from stafett.applications.logins import NewLogin, ParticipantLogins
@@ -39,6 +39,7 @@ from stafett.web.api.persons import PersonOut, search_directory
 from stafett.web.auth import Policy, policy, provide_principal
 from stafett.web.i18n import _
 from stafett.web.pages.forms import FormError, decode, form_of, message_for
+from stafett.web.pages.plan_parts import heading_context, may
 from stafett.web.pages.render import SAVED, page, see_other
 from stafett.web.reads import PlanReads
 from stafett.web.state import provide_plans, provide_read_your_writes, provide_reads, provided
@@ -68,19 +69,8 @@ SAVED["login_given"] = lambda: _(
 # ------------------------------------------------------------ the policy, asked
 
 
-def may(view: PlanOut, action: Action, access: Access | None = None) -> bool:
-    """Whether the policy table lets the reader of `view` take `action` now."""
-    return decide(
-        action,
-        view.me.standing,
-        consent_valid=view.consent.valid_now,
-        plan_open=view.status is PlanStatus.OPEN,
-        access=access,
-    ).allowed
-
-
 def may_edit_person(view: PlanOut) -> bool:
-    return may(view, Action.EDIT_PERSON, access_for(Action.EDIT_PERSON, view.me.rights))
+    return may(view, Action.EDIT_PERSON)
 
 
 def member_of(view: PlanOut, participant_id: UUID) -> MemberOut:
@@ -235,7 +225,7 @@ class ParticipantPages(Controller):
             request,
             "participants/list.html",
             plan=view,
-            tab="participants",
+            **heading_context(plan_id, view, principal, "participants"),
             members=ordered(view),
             may_manage=may(view, Action.MANAGE),
             may_withdraw=may(view, Action.WITHDRAW_CONSENT),
@@ -399,7 +389,7 @@ def details_context(
     )
     return {
         "plan": view,
-        "tab": "participants",
+        **heading_context(plan_id, view, principal, "participants"),
         "member": member,
         "own": own,
         "person": person,
@@ -457,7 +447,7 @@ def add_context(
         raise PermissionDeniedException("not permitted: search the directory")
     return {
         "plan": view,
-        "tab": "participants",
+        **heading_context(plan_id, view, principal, "participants"),
         "may_search": may_search,
         "how": "directory",
         "search_name": name or "",
@@ -470,4 +460,4 @@ def add_context(
     }
 
 
-__all__ = ["ParticipantPages", "may", "may_edit_person"]
+__all__ = ["ParticipantPages", "may_edit_person"]
