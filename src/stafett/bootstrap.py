@@ -96,7 +96,7 @@ def build_accounts(settings: Settings, plans: PlanApplication) -> AccountService
     accounts.create_tables()
     sessions = SessionStore(datastore)
     sessions.create_tables()
-    return AccountService(
+    service = AccountService(
         accounts=accounts,
         sessions=sessions,
         directory=plans.directory,
@@ -115,6 +115,8 @@ def build_accounts(settings: Settings, plans: PlanApplication) -> AccountService
         clock=plans.clock,
         public_url=settings.public_url,
     )
+    plans.person_changed = service.contact_changed  # the person hears of it (SEC-OTP-09)
+    return service
 
 
 def build_access_log(plans: PlanApplication) -> AccessLog:

@@ -20,6 +20,7 @@ from stafett.aggregates.policy import (
     Action,
     Denial,
     Standing,
+    access_for,
     account_may,
     decide,
 )
@@ -191,6 +192,19 @@ ROUTES = (
         body=lambda f: {},
         changes_standing=True,
     ),
+    Route(
+        "PATCH",
+        "{plan}/participants/{spare}",
+        Action.EDIT_PERSON,
+        body=lambda f: {"phone": "22334455", "hide_mobile": True},
+    ),
+    Route(
+        "POST",
+        "{plan}/participants/{spare}/account",
+        Action.MANAGE,
+        body=lambda f: {"username": f"reserve-{f.spare}"},
+        changes_standing=True,  # the spare has a login now: the next route needs a fresh plan
+    ),
     Route("DELETE", "{plan}/participants/{spare}", Action.MANAGE, changes_standing=True),
     Route(
         "POST",
@@ -310,7 +324,7 @@ class Matrix:
             "POST",
             f"{plan}/participants",
             {
-                "person": {"first_name": "Reserve", "last_name": "Deltaker"},
+                "person": {"first_name": "Reserve", "last_name": "Deltaker", "mobile": "90000009"},
                 "role": "provider",
                 "rights": ALL | {"print": True, "edit_person": False},
             },
@@ -348,8 +362,8 @@ def expected(identity: Identity, route: Route, state: str) -> int | None:
     if state == "participant removed" and identity.removable:
         standing = Standing.OUTSIDER
     access = None
-    if route.section is not None and identity.rights is not None:
-        access = identity.rights.level(route.section)
+    if identity.rights is not None:
+        access = access_for(route.action, identity.rights, route.section)
     decision = decide(
         route.action,
         standing,

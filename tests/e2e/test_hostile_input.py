@@ -108,7 +108,12 @@ SAMPLES: dict[tuple[str, str], Sample] = {
         texts=(("person", "first_name"), ("person", "position"), ("responsibility",)),
     ),
     ("PATCH", PLANS + "/{plan_id:uuid}/participants/{participant_id:uuid}"): Sample(
-        lambda i: {"responsibility": "Kontakt"}, texts=(("responsibility",),)
+        lambda i: {"responsibility": "Kontakt", "workplace": "Skolen", "place": "Bø"},
+        texts=(("responsibility",), ("workplace",), ("place",), ("email",), ("mobile",)),
+        dates=(("birth_date",),),
+    ),
+    ("POST", PLANS + "/{plan_id:uuid}/participants/{participant_id:uuid}/account"): Sample(
+        lambda i: {"username": "per.helse", "otp_channel": "email"}, texts=(("username",),)
     ),
     ("DELETE", PLANS + "/{plan_id:uuid}/participants/{participant_id:uuid}"): Sample(
         lambda i: {"expected_version": 99}

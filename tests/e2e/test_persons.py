@@ -22,6 +22,7 @@ KEYS = {
     "email",
     "phone",
     "mobile",
+    "fax",
 }
 
 
@@ -90,6 +91,7 @@ def test_a_person_is_found_with_cross_plan_fields_only(web: Web, searcher: UUID)
             "email": "ola@example.no",
             "phone": "+4722334455",
             "mobile": "+4791234567",
+            "fax": "",
         }
     ]
     response = web.client.get(PERSONS, params={"name": "fjellheim"})

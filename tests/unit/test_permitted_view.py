@@ -17,6 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from stafett.aggregates.errors import ConsentNotValidError, DomainError, NotAParticipantError
+from stafett.aggregates.person import Person, PersonDetails
 from stafett.aggregates.plan import Plan
 from stafett.aggregates.values import (
     FULL_RIGHTS,
@@ -273,7 +274,7 @@ def view_of(plan: Plan, person_id: UUID, now: datetime) -> PlanOut:
         plan.state,
         person_id,
         now=now,
-        names=lambda ids: dict.fromkeys(ids, "Navn"),
+        people=lambda ids: {i: Person(i, PersonDetails("Navn", "Navnesen")) for i in ids},
     )
 
 

@@ -3,6 +3,12 @@
 Persons are not event-sourced (see docs/decisions/0002-person-directory-table.md):
 their details are personal data that must be erasable, so they live in a mutable
 table with a change log that names changed fields but never their values.
+
+Some details are the person's across plans: anyone who finds the name in the
+directory, and everyone in a plan group the person is in, sees them
+(`SHARED_FIELDS`; a number the person hid shows as no number). The rest (birth date,
+address, the visibility choices) is seen only by the person and by those who may edit
+their details; what someone does in one plan (role, responsibility) is the plan's.
 """
 
 import re
@@ -66,6 +72,19 @@ class PersonDetails:
             postcode=_short("postcode", self.postcode),
             place=_short("place", self.place),
         )
+
+
+# Seen across plans by everyone who sees the person (phone and mobile unless hidden).
+SHARED_FIELDS = (
+    "first_name",
+    "last_name",
+    "workplace",
+    "position",
+    "email",
+    "mobile",
+    "phone",
+    "fax",
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -250,13 +250,16 @@ class Plan(PlanContent, Aggregate):
         self, *, by: UUID, at: datetime, participant_id: UUID, responsibility: str
     ) -> None:
         actor = self._managing(by)
-        self._participant(participant_id, "participant_id")
+        target = self._participant(participant_id, "participant_id")
+        responsibility = clean_text("responsibility", responsibility)
+        if target.responsibility == responsibility:
+            return
         self._trigger(
             self.ParticipantChanged,
             at,
             actor,
             participant_id=participant_id,
-            responsibility=clean_text("responsibility", responsibility),
+            responsibility=responsibility,
         )
 
     def change_rights(
@@ -278,8 +281,17 @@ class Plan(PlanContent, Aggregate):
         participant_id: UUID,
         responsibility: str | None = None,
         rights: Rights | None = None,
+        person: bool = False,
     ) -> None:
-        """New rights and/or responsibility (None keeps it), in one save or not at all."""
+        """New rights and/or responsibility (None keeps it), in one save or not at all.
+
+        `person`: the participant's person details change too. They are the
+        directory's, not the plan's (the application stores them), so nothing is
+        triggered for them here; the plan only says whether `by` may (EDIT_PERSON).
+        """
+        if person:
+            self.permitted(by, Action.EDIT_PERSON, at=at)
+            self.member(participant_id)
         if rights is not None:
             self.change_rights(by=by, at=at, participant_id=participant_id, rights=rights)
         if responsibility is not None:

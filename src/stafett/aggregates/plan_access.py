@@ -18,7 +18,7 @@ from stafett.aggregates.errors import (
 )
 from stafett.aggregates.plan_events import PlanEvent
 from stafett.aggregates.plan_state import PlanState
-from stafett.aggregates.policy import Action, Denial, decide
+from stafett.aggregates.policy import Action, Denial, access_for, decide
 from stafett.aggregates.values import (
     Activity,
     Goal,
@@ -73,8 +73,8 @@ class PlanAccess:
             consent_valid=at is None or self.state.consent.is_valid_on(local_date(at)),
             plan_open=self.state.status is PlanStatus.OPEN,
             access=None
-            if participant is None or section is None
-            else self.state.rights_of(participant).level(section),
+            if participant is None
+            else access_for(action, self.state.rights_of(participant), section),
         )
         if decision.denial is not None or participant is None:
             raise _refusal(decision.denial, action, section)
@@ -88,6 +88,10 @@ class PlanAccess:
 
     def _writer(self, person_id: UUID, section: Section, at: datetime) -> Participant:
         return self.permitted(person_id, Action.WRITE_SECTION, at=at, section=section)
+
+    def member(self, participant_id: UUID) -> Participant:
+        """An active participant of this plan, or NotFoundError."""
+        return self._participant(participant_id, "participant_id")
 
     def _participant(self, participant_id: UUID, field_name: str) -> Participant:
         participant = self.state.participants.get(participant_id)

@@ -17,13 +17,17 @@ Consent: providers need consent valid on the municipal date of the request for
 every read and write; the owner, relatives and the coordinator keep reading their
 plan without it (the plan is opened to them first; consent is what lets others
 in), but content writes need valid consent from everyone.
+
+A participant's person details (name, contact, address: the directory's, shared
+across plans) are edited by the coordinator, and by participants given the
+`edit_person` right (`ACTION_RIGHT`: a right that is no section's).
 """
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 
-from stafett.aggregates.values import Access, Section
+from stafett.aggregates.values import Access, Rights, Section
 
 
 class Standing(Enum):
@@ -43,6 +47,7 @@ class Action(Enum):
     WRITE_SECTION = "write_section"  # add or change content in a section
     COMMENT = "comment"  # comment on an item of a section
     MANAGE = "manage"  # plan group, rights, consent, baton, close
+    EDIT_PERSON = "edit_person"  # a participant's person details (the directory's)
     REOPEN = "reopen"
     RECORD_ARCHIVE = "record_archive"
     WITHDRAW_CONSENT = "withdraw_consent"
@@ -84,6 +89,7 @@ PARTICIPANTS = frozenset(
 )
 COORDINATOR = frozenset({Standing.COORDINATOR})
 PROVIDER = frozenset({Standing.PROVIDER})
+MEMBERS = frozenset({Standing.OWNER, Standing.RELATIVE, Standing.PROVIDER})  # no baton
 
 # The table. For one action, a standing matches at most one rule.
 RULES: tuple[Rule, ...] = (
@@ -96,6 +102,8 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(Action.COMMENT, PARTICIPANTS, consent=Need.VALID, plan=Need.OPEN, access=Access.READ),
     Rule(Action.MANAGE, COORDINATOR, plan=Need.OPEN),
+    Rule(Action.EDIT_PERSON, COORDINATOR, plan=Need.OPEN),
+    Rule(Action.EDIT_PERSON, MEMBERS, consent=Need.VALID, plan=Need.OPEN, access=Access.WRITE),
     Rule(Action.REOPEN, COORDINATOR, plan=Need.CLOSED),
     Rule(Action.RECORD_ARCHIVE, COORDINATOR),
     Rule(Action.WITHDRAW_CONSENT, FAMILY),
@@ -119,6 +127,10 @@ PART_SECTION: dict[str, Section] = {
     "minutes": Section.MINUTES,
     "messages": Section.MESSAGES,  # and only those the reader sent or received
 }
+
+# Actions whose least right is a yes/no right rather than a section's: the right's
+# name. Holding it counts as `write`, lacking it as `none`.
+ACTION_RIGHT: dict[Action, str] = {Action.EDIT_PERSON: "edit_person"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +178,15 @@ def decide(
     if rule.access is not None and not at_least(access or Access.NONE, rule.access):
         return Decision(Denial.NOT_PERMITTED)
     return ALLOW
+
+
+def access_for(action: Action, rights: Rights, section: Section | None = None) -> Access | None:
+    """The right that `decide` weighs for `action`: the section's level, or for an
+    action governed by a yes/no right (`ACTION_RIGHT`) write when it is held."""
+    right = ACTION_RIGHT.get(action)
+    if right is not None:
+        return Access.WRITE if getattr(rights, right) else Access.NONE
+    return None if section is None else rights.level(section)
 
 
 def sees_field(standing: Standing, part: str, field: str) -> bool:
@@ -220,12 +241,14 @@ def as_markdown() -> str:
         "plan that does not exist; an auditor account outside it reads history only. An",
         "action with no row is refused. `make docs` writes this page; a test keeps it current.",
         "",
-        "| action | standings | consent | plan | least right in the section |",
+        "| action | standings | consent | plan | least right in the section (or the right) |",
         "| --- | --- | --- | --- | --- |",
     ]
     for rule in RULES:
         standings = ", ".join(sorted(s.value for s in rule.standings))
         access = rule.access.value if rule.access else "—"
+        if rule.access and rule.action in ACTION_RIGHT:
+            access = f"the `{ACTION_RIGHT[rule.action]}` right"
         lines.append(
             f"| {rule.action.value} | {standings} | {rule.consent.value} "
             f"| {rule.plan.value} | {access} |"

@@ -28,6 +28,7 @@ SECTIONS = frozenset(
         "overview",
         "consent",
         "participants",
+        "person_details",  # a participant's full details (those who may edit them)
         "goals",
         "activities",
         "minutes",

@@ -11,6 +11,12 @@ Failed logins and locks: `applications/lockout.py` (decision 0010). A person's o
 account and details ("my profile"): their directory details, code channel,
 authenticator, password and live sessions. What organisation administrators do to
 other accounts: `applications/administration.py`.
+
+An operator makes the first accounts at the command line (`create_account`, with a
+password). A plan's coordinator gives a participant who has none a login
+(`open_account`, through `applications/logins.py`): the account starts with no
+usable password, and a single-use link, the password-reset link's kind, lets the
+person choose one.
 """
 
 import secrets
@@ -22,7 +28,12 @@ from uuid import UUID
 import pyotp
 import structlog
 
-from stafett.aggregates.errors import DomainError, NotPermittedError, ValidationError
+from stafett.aggregates.errors import (
+    DomainError,
+    DuplicateError,
+    NotPermittedError,
+    ValidationError,
+)
 from stafett.aggregates.person import Person, PersonDetails
 from stafett.aggregates.values import local_date
 from stafett.applications.codes import OneTimeCodes, OtpChannel, TooManyAttemptsError, totp_step
@@ -55,8 +66,10 @@ IDLE_TIMEOUT = timedelta(minutes=30)
 ABSOLUTE_TIMEOUT = timedelta(hours=8)
 PRE_AUTH_TIMEOUT = timedelta(minutes=10)
 RESET_LIFETIME = timedelta(minutes=30)
-# A new account's link to choose its first password: the person may not read it at once.
-ACTIVATION_LIFETIME = timedelta(days=3)
+# A new account's link to choose a password: started by the coordinator, who has met
+# the person (SEC-REC-04), so it may wait a couple of days to be opened.
+ACTIVATION_LIFETIME = timedelta(hours=48)
+MAX_USERNAME_LENGTH = 64
 CODE_SENDS_PER_15_MIN = 5
 RESETS_PER_HOUR = 3
 ATTEMPTS_PER_MINUTE_PER_ADDRESS = 30
@@ -152,11 +165,7 @@ class AccountService:
         link (`send_password_link`), as the administrators' new accounts do.
         """
         now = self.clock()
-        name = username.strip().casefold()
-        if not name or len(name) > 64 or any(ch.isspace() for ch in name):
-            raise ValidationError("username", "must be 1–64 characters without spaces")
-        if self.accounts.by_username(name) is not None:
-            raise ValidationError("username", "is taken")
+        name = self._free_username(username)
         checked = details.validated(today=now.date())
         check_reachable(otp_channel, checked)
         if password is None:
@@ -184,6 +193,66 @@ class AccountService:
             self.directory.erase(person.person_id, actor_id=by, at=now, kind="withdrawn")
             raise
         return person.person_id
+
+    def open_account(self, person_id: UUID, *, username: str, otp_channel: OtpChannel) -> Channel:
+        """An account for a person in the directory, with no usable password: a
+        single-use link to choose one goes to them; answers the channel it went by.
+
+        The link goes by the channel the login codes do not use when the person has
+        both (SEC-REC-02), else by the one they have. Nobody knows the password the
+        account starts with: it is a random secret, hashed and forgotten.
+        """
+        now = self.clock()
+        name = self._free_username(username)
+        if self.accounts.by_person(person_id) is not None:
+            raise DuplicateError("the person already has an account")
+        try:
+            details = self.directory.get(person_id).details
+        except KeyError:
+            raise ValidationError("person_id", "no such person") from None
+        check_reachable(otp_channel, details)
+        nobody_knows = self.hashing.hash(secrets.token_urlsafe(32))
+        self.accounts.insert(
+            AccountRecord(
+                person_id=person_id,
+                username=name,
+                password_hash=nobody_knows,
+                otp_channel=otp_channel.value,
+            ),
+            at=now,
+        )
+        channel = self.send_activation_link(person_id, name, details, otp_channel)
+        log.info("account_opened", actor=str(person_id), link_by=channel.value)
+        return channel
+
+    def has_account(self, person_id: UUID) -> bool:
+        return self.accounts.by_person(person_id) is not None
+
+    def contact_changed(
+        self, person_id: UUID, before: PersonDetails, after: PersonDetails, by: UUID
+    ) -> None:
+        """Someone else changed where a person with an account gets codes and links:
+        tell them at the addresses they had (SEC-OTP-09), so a change they did not
+        expect does not go unnoticed."""
+        if by == person_id or self.accounts.by_person(person_id) is None:
+            return
+        if (before.email, before.mobile) == (after.email, after.mobile):
+            return
+        log.info("person_contact_changed", actor=str(by), person=str(person_id))
+        subject = "Kontaktopplysningene dine i Stafett er endret"
+        body = (
+            "E-postadressen eller mobilnummeret ditt i Stafett ble nettopp endret av "
+            "noen i en plan du er med i. Engangskoder og lenker går nå dit. Var det ikke "
+            "avtalt, kontakt koordinatoren din med en gang."
+        )
+        if before.email:
+            self.sender.send(
+                OutgoingMessage(Channel.EMAIL, to=before.email, subject=subject, body=body)
+            )
+        if before.mobile:
+            self.sender.send(
+                OutgoingMessage(Channel.SMS, to=before.mobile, subject=subject, body=body)
+            )
 
     def unlock(self, username: str) -> None:
         """An administrator releases a locked account (soft or hard lock)."""
@@ -375,6 +444,28 @@ class AccountService:
             tail="Ba du ikke om dette, kan du se bort fra e-posten.",
         )
         log.info("authn_password_reset_requested", actor=str(account.person_id))
+
+    def send_activation_link(
+        self, person_id: UUID, username: str, details: PersonDetails, otp_channel: OtpChannel
+    ) -> Channel:
+        """The new account's link to choose its password, by the channel the login codes do
+        not use when the person has both (SEC-REC-02); answers the channel it went by."""
+        channel = link_channel(details, otp_channel)
+        hours = int(ACTIVATION_LIFETIME.total_seconds() // 3600)
+        self.send_password_link(
+            person_id,
+            (channel, details.email if channel is Channel.EMAIL else details.mobile),
+            subject="Velg passordet ditt i Stafett",
+            lead=(
+                f"Du har fått en brukerkonto i Stafett. Brukernavnet ditt er {username}. "
+                "Velg passordet ditt med lenken under; når du logger inn, får du i tillegg "
+                "en engangskode."
+            ),
+            lifetime=ACTIVATION_LIFETIME,
+            valid_for=f"{hours} timer",
+            tail="Ventet du ikke dette, kan du se bort fra meldingen.",
+        )
+        return channel
 
     def send_password_link(
         self,
@@ -571,6 +662,14 @@ class AccountService:
 
     # -------------------------------------------------------------- helpers
 
+    def _free_username(self, username: str) -> str:
+        name = username.strip().casefold()
+        if not name or len(name) > MAX_USERNAME_LENGTH or any(ch.isspace() for ch in name):
+            raise ValidationError("username", "must be 1–64 characters without spaces")
+        if self.accounts.by_username(name) is not None:
+            raise ValidationError("username", "is taken")
+        return name
+
     def _account(self, person_id: UUID) -> AccountRecord:
         account = self.accounts.by_person(person_id)
         if account is None:
@@ -662,3 +761,10 @@ def _expiry(session: SessionRecord, micros: int) -> tuple[bool, bool]:
 
 def _instant(micros: int) -> datetime:
     return datetime.fromtimestamp(micros / 1e6, tz=UTC)
+
+
+def link_channel(details: PersonDetails, otp_channel: OtpChannel) -> Channel:
+    """Where a link to choose a password goes: not where the codes go, when there is a choice."""
+    if otp_channel is OtpChannel.SMS:
+        return Channel.EMAIL if details.email else Channel.SMS
+    return Channel.SMS if details.mobile else Channel.EMAIL

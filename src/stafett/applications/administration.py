@@ -23,7 +23,6 @@ from stafett.aggregates.errors import NotPermittedError, ValidationError
 from stafett.aggregates.person import PersonDetails
 from stafett.aggregates.policy import AccountAction, account_may
 from stafett.applications.accounts import (
-    ACTIVATION_LIFETIME,
     RESET_LIFETIME,
     RESETS_PER_HOUR,
     AccountService,
@@ -107,7 +106,7 @@ class Administration:
         is_coordinator: bool = False,
     ) -> UUID:
         """A new person and account without a password; an activation link goes to them
-        (by e-mail, or by SMS when they have no e-mail address) to choose one."""
+        to choose one (`AccountService.send_activation_link`)."""
         self._allowed(by)
         if otp_channel is OtpChannel.TOTP:
             raise ValidationError("otp_channel", "the person sets up an app after logging in")
@@ -122,20 +121,8 @@ class Administration:
         now = self.clock()
         self.accounts.record_fact(person_id, at=now, kind="opened_by", detail=str(by.person_id))
         person = self.directory.get(person_id).details
-        to = (Channel.EMAIL, person.email) if person.email else (Channel.SMS, person.mobile)
         account = self._account(person_id)
-        self.service.send_password_link(
-            person_id,
-            to,
-            subject="Du har fått en brukerkonto i Stafett",
-            lead=(
-                f"Du har fått en brukerkonto i Stafett. Brukernavnet ditt er {account.username}. "
-                "Velg et passord med lenken under; når du logger inn, får du i tillegg en "
-                "engangskode."
-            ),
-            lifetime=ACTIVATION_LIFETIME,
-            valid_for="3 døgn",
-        )
+        self.service.send_activation_link(person_id, account.username, person, otp_channel)
         log.info("account_opened", actor=str(by.person_id), account=str(person_id))
         return person_id
 

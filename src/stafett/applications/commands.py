@@ -20,7 +20,7 @@ To add a command: a struct here (its `run` calls one new method of `Plan`, which
 triggers one new event), and one `plan_write` route in `web/api/plans.py`.
 """
 
-from dataclasses import replace
+from dataclasses import fields, replace
 from datetime import date, datetime
 from typing import Annotated, Any, ClassVar, Literal, Self, TypeVar
 from uuid import UUID
@@ -28,6 +28,7 @@ from uuid import UUID
 import msgspec
 
 from stafett.aggregates.errors import ValidationError
+from stafett.aggregates.person import PersonDetails
 from stafett.aggregates.plan import Plan
 from stafett.aggregates.values import (
     Activity,
@@ -39,8 +40,15 @@ from stafett.aggregates.values import (
     Rights,
     Role,
 )
-from stafett.applications.input import Body, Name, RequiredText, Text, Version
-from stafett.applications.parts import CommentOn, ConsentIn, PersonIn, RightsIn
+from stafett.applications.input import Body, Name, RequiredText, ShortText, Text, Version
+from stafett.applications.parts import (
+    CommentOn,
+    ConsentIn,
+    Email,
+    PersonIn,
+    Phone,
+    RightsIn,
+)
 
 MAX_LIST_LENGTH = 500
 
@@ -122,15 +130,46 @@ class AddParticipant(PlanCommand):
         )
 
 
-class ParticipantChange(_Changes):
-    """The body of `ChangeParticipant`."""
+Unset = msgspec.UnsetType
 
-    responsibility: Text | msgspec.UnsetType = msgspec.UNSET
-    rights: RightsIn | msgspec.UnsetType = msgspec.UNSET
+
+class ParticipantChange(_Changes):
+    """The body of `ChangeParticipant`: the plan's fields (responsibility, rights: the
+    coordinator's to change) and the person's details (their directory entry, shared
+    across plans: the coordinator's and those with the `edit_person` right)."""
+
+    responsibility: Text | Unset = msgspec.UNSET
+    rights: RightsIn | Unset = msgspec.UNSET
+    first_name: Name | Unset = msgspec.UNSET
+    last_name: Name | Unset = msgspec.UNSET
+    birth_date: date | Unset | None = msgspec.UNSET
+    workplace: ShortText | Unset = msgspec.UNSET
+    position: ShortText | Unset = msgspec.UNSET
+    email: Email | Unset = msgspec.UNSET
+    mobile: Phone | Unset = msgspec.UNSET
+    phone: Phone | Unset = msgspec.UNSET
+    fax: Phone | Unset = msgspec.UNSET
+    hide_phone: bool | Unset = msgspec.UNSET
+    hide_mobile: bool | Unset = msgspec.UNSET
+    street_address: ShortText | Unset = msgspec.UNSET
+    postcode: ShortText | Unset = msgspec.UNSET
+    place: ShortText | Unset = msgspec.UNSET
+    restrict_search: bool | Unset = msgspec.UNSET
+
+    def person_changes(self) -> dict[str, Any]:
+        """The person details given (the fields of `PersonDetails`), by name."""
+        return {k: v for k, v in self.changes().items() if k in PERSON_FIELDS}
+
+
+PERSON_FIELDS = frozenset(f.name for f in fields(PersonDetails))
 
 
 class ChangeParticipant(ParticipantChange, kw_only=True):
-    """New rights and/or responsibility, saved together (one version, or nothing)."""
+    """New rights, responsibility and/or person details, saved together.
+
+    `handle` checks and stores the person details (the directory's) and runs this
+    for the plan's part: one version, or nothing.
+    """
 
     participant_id: UUID
     address: ClassVar[str] = "participant_id"
@@ -143,6 +182,7 @@ class ChangeParticipant(ParticipantChange, kw_only=True):
             participant_id=self.participant_id,
             responsibility=_given(self.responsibility, None),
             rights=None if isinstance(rights, msgspec.UnsetType) else rights.value(),
+            person=bool(self.person_changes()),
         )
 
 

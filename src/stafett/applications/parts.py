@@ -42,6 +42,7 @@ class PersonIn(Body):
     email: Email = ""
     mobile: Phone = ""
     phone: Phone = ""
+    fax: Phone = ""
     street_address: ShortText = ""
     postcode: ShortText = ""
     place: ShortText = ""

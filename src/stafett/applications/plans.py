@@ -22,6 +22,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar, cast
 from uuid import UUID, uuid4
@@ -45,7 +46,7 @@ from stafett.aggregates.values import (
     PlanStatus,
     local_date,
 )
-from stafett.applications.commands import AddParticipant, PlanCommand
+from stafett.applications.commands import AddParticipant, ChangeParticipant, PlanCommand
 from stafett.applications.parts import CreatePlan, PersonIn
 from stafett.applications.permitted import EncodedParts, PlanOut, permitted_view
 from stafett.applications.recording import PlanRecording
@@ -66,6 +67,8 @@ SNAPSHOT_INTERVAL = 100
 MAX_ATTEMPTS = 10
 RETRY_BACKOFF_SECONDS = 0.002
 Clock = Callable[[], datetime]
+# Told when someone changed a person's details: (person id, before, after, by whom).
+PersonChanged = Callable[[UUID, PersonDetails, PersonDetails, UUID], None]
 
 
 def system_clock() -> datetime:
@@ -88,9 +91,14 @@ class PlanApplication(PlanRecording):
         directory: PersonDirectory | None = None,
     ):
         """The store comes from `env` (the library's settings); the person directory is
-        given by the composition root, or made on the event store's own database."""
+        given by the composition root, or made on the event store's own database.
+
+        `person_changed` (set by the composition root) hears of every change a
+        participant's details get through a plan (the accounts tell the person).
+        """
         super().__init__(env)
         self.clock = clock
+        self.person_changed: PersonChanged | None = None
         self._cache_lock = threading.Lock()
         self.encoded_parts = EncodedParts()
         recorder = self.recorder
@@ -276,6 +284,8 @@ class PlanApplication(PlanRecording):
         new_id = uuid4()
         if isinstance(command, AddParticipant):
             return self._add_participant(plan_id, command, by, expected_version, new_id)
+        if isinstance(command, ChangeParticipant) and command.person_changes():
+            return self._change_participant(plan_id, command, by, expected_version)
         return self._command(
             plan_id,
             by,
@@ -309,6 +319,35 @@ class PlanApplication(PlanRecording):
             )
 
         return self._with_new_person(command.person.ref(), by, "person", add)
+
+    def _change_participant(
+        self,
+        plan_id: UUID,
+        command: ChangeParticipant,
+        by: UUID,
+        expected_version: int | None,
+    ) -> CommandResult:
+        """The person details go to the directory once the plan has taken its part.
+
+        The policy is asked first (EDIT_PERSON, as the plan's own check will), so
+        nobody learns anything of a person they may not edit; the details are checked
+        before anything is saved, so a refused value changes nothing.
+        """
+        self.authorize(plan_id, by=by, action=Action.EDIT_PERSON)
+        person_id = self.member_person(plan_id, command.participant_id)
+        before = self.get_person(person_id).details
+        after = replace(before, **command.person_changes()).validated(today=self.today())
+        result = self._command(
+            plan_id,
+            by,
+            expected_version,
+            lambda plan, at: command.run(plan, by, at, uuid4()),
+        )
+        if after != before:
+            self.directory.update(person_id, after, actor_id=by, at=self.clock())
+            if self.person_changed is not None:
+                self.person_changed(person_id, before, after, by)
+        return result
 
     def create_plan(self, command: CreatePlan, *, by: UUID) -> CommandResult:
         """A new plan, with `by` as its coordinator; the owner may be registered first."""
@@ -378,6 +417,24 @@ class PlanApplication(PlanRecording):
             raise
         standing, _ = plan.state.standing_of(by)
         return standing, participant
+
+    def participant_details(self, plan_id: UUID, *, by: UUID, participant_id: UUID) -> Person:
+        """All the directory holds of a participant: for those who may edit it
+        (EDIT_PERSON), and for the participant themself."""
+        plan = self._load(plan_id)
+        target = self._visible_member(plan, by, participant_id)
+        if target.person_id != by:
+            self.authorize(plan_id, by=by, action=Action.EDIT_PERSON)
+        return self.get_person(target.person_id)
+
+    def member_person(self, plan_id: UUID, participant_id: UUID) -> UUID:
+        """The person an active participant of the plan is (NotFoundError if none)."""
+        return self._load(plan_id).member(participant_id).person_id
+
+    def _visible_member(self, plan: Plan, by: UUID, participant_id: UUID) -> Participant:
+        """A participant of a plan `by` may open (else as for a plan that does not exist)."""
+        plan.permitted(by, Action.OPEN, at=self.clock())
+        return plan.member(participant_id)
 
     def today(self) -> date:
         """The municipal calendar date now (consent dates are such dates)."""

@@ -17,6 +17,7 @@ from stafett.projections.plan_list import APPLICATION_NAME, PlanListView
 from stafett.web.api.access_log import AccessLogController
 from stafett.web.api.history import HistoryController
 from stafett.web.api.lists import ReportController
+from stafett.web.api.logins import LoginController
 from stafett.web.api.persons import PersonController
 from stafett.web.api.plan_view import PlanViewController
 from stafett.web.api.plans import PlanController
@@ -84,6 +85,7 @@ def create_app(
             AccessLogController,
             PersonController,
             PlanController,
+            LoginController,
             PlanViewController,
             ReportController,
             *page_routes(),

@@ -16,6 +16,7 @@ from uuid import UUID
 import msgspec
 import structlog
 
+from stafett.aggregates.person import Person
 from stafett.aggregates.policy import Action, Standing
 from stafett.applications.access_log import AccessEntry, AccessLog
 from stafett.applications.accounts import Principal
@@ -92,6 +93,18 @@ class PlanReads:
         people = [view.owner_person_id, *(p.person_id for p in view.participants)]
         names = self.plans.person_names(people)
         return {pid: names.get(pid, ERASED_PERSON) for pid in people}
+
+    def person(self, plan_id: UUID, principal: Principal, participant_id: UUID) -> Person:
+        """All the directory holds of a participant: for those who may edit their details
+        (EDIT_PERSON) and for the participant themself."""
+        person = self.plans.participant_details(
+            plan_id, by=principal.person_id, participant_id=participant_id
+        )
+        standing, me = self.plans.authorize(plan_id, by=principal.person_id, action=Action.OPEN)
+        assert me is not None  # only participants get this far
+        grounds = f"participant:{me.participant_id}"
+        self._record(plan_id, principal, standing.value, ["person_details"], grounds)
+        return person
 
     def as_of(
         self,

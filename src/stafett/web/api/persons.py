@@ -5,9 +5,10 @@ administrators (`Policy.SEARCH_DIRECTORY`, a row of the policy table). Anyone
 else gets 403 before the search runs, whatever the name, so they learn nothing,
 not even whether a name exists. A search needs two visible characters.
 
-Only fields that are visible across plans are answered: name, workplace, position,
-e-mail, and phone and mobile unless the person hid them (an empty string then, the
-same as no number, so a hidden number cannot be told from a missing one). Birth date
+Only fields that are visible across plans are answered (`PersonDetails.shared`): name,
+workplace, position, e-mail, fax, and phone and mobile unless the person hid them (an
+empty string then, the same as no number, so a hidden number cannot be told from a
+missing one). Birth date
 and address are never answered, nor which plans a person is in or any role or
 responsibility there. People who chose "restrict search" are left out, except from
 their own searches. The search text is personal data and is not logged.
@@ -46,6 +47,7 @@ class PersonOut(msgspec.Struct):
     email: str
     phone: str
     mobile: str
+    fax: str = ""
 
 
 def directory_entry(person: Person) -> PersonOut:

@@ -24,6 +24,8 @@ from stafett.web.pages.errors import exception_handlers
 from stafett.web.pages.forms import form_of
 from stafett.web.pages.help import HelpPages
 from stafett.web.pages.login import LoginPages
+from stafett.web.pages.manage import ManagePages
+from stafett.web.pages.participants import ParticipantPages
 from stafett.web.pages.plan import PlanPages
 from stafett.web.pages.plan_history import PlanHistoryPages
 from stafett.web.pages.plan_list import NewPlanPages, PlanListPages
@@ -96,6 +98,8 @@ def page_routes() -> list[Router]:
             NewPlanPages,
             PlanPages,
             PlanHistoryPages,
+            ParticipantPages,
+            ManagePages,
             ProfilePages,
             AdminPages,
             HelpPages,

@@ -13,7 +13,7 @@ from uuid import UUID
 
 import msgspec
 
-from stafett.aggregates.policy import Action, decide
+from stafett.aggregates.policy import Action, access_for, decide
 from stafett.aggregates.values import (
     Activity,
     ActivityStatus,
@@ -44,13 +44,14 @@ class Tab:
 
 
 def may(view: PlanOut, action: Action, section: Section | None = None) -> bool:
-    """The policy table's answer for the reader of `view`, now."""
+    """The policy table's answer for the reader of `view`, now (with their right in
+    `section`, or the yes/no right the action needs, such as `edit_person`)."""
     return decide(
         action,
         view.me.standing,
         consent_valid=view.consent.valid_now,
         plan_open=view.status is PlanStatus.OPEN,
-        access=view.me.rights.level(section) if section is not None else None,
+        access=access_for(action, view.me.rights, section),
     ).allowed
 
 
@@ -173,6 +174,7 @@ def part_labels() -> dict[str, str]:
         "overview": _("overview"),
         "consent": _("consent"),
         "participants": _("participants"),
+        "person_details": _("a participant's person details"),
         "goals": _("goals"),
         "activities": _("activities"),
         "calendar": _("calendar"),

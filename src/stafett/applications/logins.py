@@ -1,0 +1,63 @@
+"""Giving a participant a login: the plan's coordinator makes an account for a
+participant who has none.
+
+Until then only an operator at the command line made accounts, so a child or an
+adviser added to a plan could never log in. Who may do it is the policy table's
+(`Action.MANAGE`: the coordinator of an open plan), asked through the plan
+application as every plan command asks it; the account is made by the account
+service with no usable password, and a single-use link to choose one goes to the
+person (`AccountService.open_account`).
+"""
+
+from dataclasses import dataclass
+from typing import Annotated, Literal
+from uuid import UUID
+
+import msgspec
+import structlog
+
+from stafett.aggregates.policy import Action
+from stafett.applications.accounts import MAX_USERNAME_LENGTH, AccountService, OtpChannel
+from stafett.applications.input import LINE, TEXT, Body
+from stafett.applications.plans import PlanApplication
+from stafett.delivery import Channel
+
+log = structlog.get_logger(__name__)
+Username = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=MAX_USERNAME_LENGTH, extra={TEXT: LINE})
+]
+
+
+class NewLogin(Body):
+    """What the coordinator chooses: the username, and where the login codes go."""
+
+    username: Username
+    otp_channel: Literal["sms", "email"] = "sms"
+
+
+@dataclass(frozen=True, slots=True)
+class ParticipantLogins:
+    plans: PlanApplication
+    accounts: AccountService
+
+    def give_login(
+        self, plan_id: UUID, participant_id: UUID, login: NewLogin, *, by: UUID
+    ) -> Channel:
+        """The account, made now; answers the channel the link to choose a password went by."""
+        self.plans.authorize(plan_id, by=by, action=Action.MANAGE)
+        person_id = self.plans.member_person(plan_id, participant_id)
+        channel = self.accounts.open_account(
+            person_id, username=login.username, otp_channel=OtpChannel(login.otp_channel)
+        )
+        log.info(
+            "participant_login_given",
+            actor=str(by),
+            plan=str(plan_id),
+            participant=str(participant_id),
+        )
+        return channel
+
+    def has_login(self, plan_id: UUID, participant_id: UUID, *, by: UUID) -> bool:
+        """Whether the participant has an account (for the plan's coordinator to see)."""
+        self.plans.authorize(plan_id, by=by, action=Action.MANAGE)
+        return self.accounts.has_account(self.plans.member_person(plan_id, participant_id))

@@ -1,0 +1,292 @@
+"""Manage a plan: the coordinator's actions (issue 10, item 5), and withdrawing consent.
+
+`/plans/{id}/manage` holds the coordinator's forms: hand over the baton to another
+provider, renew or change consent, reset it, close the plan with a reason, reopen
+it. Each form becomes the API's command (`HandOverCoordinator`, `RenewConsent`,
+`ResetConsent`, `ClosePlan`, `ReopenPlan`) and goes through `Commands`. Withdrawing
+consent has a page of its own (`/plans/{id}/consent/withdrawal`), as the owner and
+relatives may do it too. The destructive ones ask the person to tick that they
+understand. Which forms show comes from the policy table (`may`); there is no
+archive button (archiving arrives with its own issue).
+"""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+from uuid import UUID
+
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.exceptions import PermissionDeniedException
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from stafett.aggregates.policy import Action
+from stafett.aggregates.values import ConsentStatus, PlanStatus, Role, local_date
+from stafett.applications.accounts import Principal
+from stafett.applications.commands import (
+    ClosePlan,
+    HandOverCoordinator,
+    PlanCommand,
+    RenewConsent,
+    ReopenPlan,
+    ResetConsent,
+    WithdrawConsent,
+)
+from stafett.applications.permitted import PlanOut
+from stafett.applications.results import VersionConflictError
+from stafett.web.auth import Policy, policy, provide_principal
+from stafett.web.i18n import _
+from stafett.web.pages.forms import FormError, decode, form_of
+from stafett.web.pages.participants import REFUSALS, in_thread, refusal
+from stafett.web.pages.plan_parts import heading_context, may
+from stafett.web.pages.render import SAVED, page, see_other
+from stafett.web.reads import PlanReads
+from stafett.web.state import provide_plans, provide_read_your_writes, provide_reads, provided
+from stafett.web.writes import Commands, provide_commands
+
+AnyRequest = Request[Any, Any, Any]
+Reads = NamedDependency[PlanReads]
+Writes = NamedDependency[Commands]
+Me = NamedDependency[Principal]
+DEFAULT_CONSENT_DAYS = 365
+
+SAVED["baton_handed_over"] = lambda: _(
+    "The baton is handed over. The new coordinator manages the plan from now on."
+)
+SAVED["consent_renewed"] = lambda: _("The consent is saved. It is in force from now on.")
+SAVED["consent_reset"] = lambda: _(
+    "The consent is reset. Nothing new can be written until consent is given again."
+)
+SAVED["consent_withdrawn"] = lambda: _(
+    "The consent is withdrawn. The service providers no longer have access to the plan."
+)
+SAVED["plan_closed"] = lambda: _("The plan is closed.")
+SAVED["plan_reopened"] = lambda: _("The plan is open again.")
+
+
+def confirmed(fields: Mapping[str, Any], name: str) -> None:
+    """A destructive action waits for its "I understand" box."""
+    if name not in fields:
+        raise FormError({name: _("Tick the box to confirm.")})
+
+
+def consent_values(view: PlanOut, today: date) -> dict[str, Any]:
+    """The renewal form, filled in from the consent in force (the given-by the reader sees)."""
+    consent = view.consent
+    return {
+        "given_by": consent.given_by if isinstance(consent.given_by, str) else "",
+        "given_on": today.isoformat(),
+        "expires_on": (today + timedelta(days=DEFAULT_CONSENT_DAYS)).isoformat(),
+        "scope": consent.scope,
+        "ended_on": today.isoformat(),
+    }
+
+
+def successors(view: PlanOut) -> list[Any]:
+    """Who the baton can pass to: the other providers of the group."""
+    return [m for m in view.participants if m.role is Role.PROVIDER and not m.is_coordinator]
+
+
+@dataclass(frozen=True, slots=True)
+class Deps:
+    reads: PlanReads
+    commands: Commands
+    principal: Principal
+
+
+@dataclass(frozen=True, slots=True)
+class Form:
+    """One form of the manage page: its command, the page after it and what that says."""
+
+    command: Callable[[Mapping[str, Any]], PlanCommand]
+    then: str
+    saved: str
+
+
+def confirmed_command(
+    kind: type[PlanCommand], box: str
+) -> Callable[[Mapping[str, Any]], PlanCommand]:
+    def command(fields: Mapping[str, Any]) -> PlanCommand:
+        confirmed(fields, box)
+        return decode(kind, fields, drop=(box,))
+
+    return command
+
+
+BATON = Form(
+    confirmed_command(HandOverCoordinator, "confirm_baton"), "participants", "baton_handed_over"
+)
+RENEW = Form(lambda fields: decode(RenewConsent, fields), "manage", "consent_renewed")
+RESET = Form(confirmed_command(ResetConsent, "confirm_reset"), "manage", "consent_reset")
+CLOSE = Form(confirmed_command(ClosePlan, "confirm_close"), "manage", "plan_closed")
+REOPEN = Form(lambda fields: decode(ReopenPlan, fields), "manage", "plan_reopened")
+
+
+async def act(request: AnyRequest, deps: Deps, plan_id: UUID, form: Form) -> Template | Redirect:
+    """One form: its command through `Commands`, then the next page; or the manage page
+    again with the form as typed and what was wrong."""
+    fields = await form_of(request)
+    try:
+        await in_thread(deps.commands, plan_id, form.command(fields))
+        return see_other(f"/plans/{plan_id}/{form.then}", saved=form.saved)
+    except REFUSALS as error:
+        errors = refusal(error, lambda name: name in fields)
+        status = 409 if isinstance(error, VersionConflictError) else 422
+    context = await in_thread(manage_context, deps.reads, deps.principal, plan_id)
+    context["values"] |= {k: v for k, v in fields.items() if isinstance(v, str)}
+    context["errors"] = errors
+    return page(request, "manage/manage.html", status=status, **context)
+
+
+class ManagePages(Controller):
+    path = "/plans/{plan_id:uuid}"
+    dependencies = provided(
+        provide_reads,
+        provide_plans,
+        provide_principal,
+        provide_commands,
+        caught_up=provide_read_your_writes,
+    )
+    opt = policy(Policy.AUTHENTICATED)
+    include_in_schema = False
+
+    @get("/manage", sync_to_thread=True)
+    def manage(
+        self, *, request: AnyRequest, reads: Reads, principal: Me, plan_id: FromPath[UUID]
+    ) -> Template:
+        """The coordinator's actions on the plan, each where the policy lets them."""
+        return page(request, "manage/manage.html", **manage_context(reads, principal, plan_id))
+
+    @post("/manage/coordinator")
+    async def hand_over(
+        self,
+        *,
+        request: AnyRequest,
+        reads: Reads,
+        commands: Writes,
+        principal: Me,
+        plan_id: FromPath[UUID],
+    ) -> Template | Redirect:
+        """Hand the baton to another provider; the manage page is then theirs."""
+        return await act(request, Deps(reads, commands, principal), plan_id, BATON)
+
+    @post("/manage/consent")
+    async def renew_consent(
+        self,
+        *,
+        request: AnyRequest,
+        reads: Reads,
+        commands: Writes,
+        principal: Me,
+        plan_id: FromPath[UUID],
+    ) -> Template | Redirect:
+        return await act(request, Deps(reads, commands, principal), plan_id, RENEW)
+
+    @post("/manage/consent/reset")
+    async def reset_consent(
+        self,
+        *,
+        request: AnyRequest,
+        reads: Reads,
+        commands: Writes,
+        principal: Me,
+        plan_id: FromPath[UUID],
+    ) -> Template | Redirect:
+        return await act(request, Deps(reads, commands, principal), plan_id, RESET)
+
+    @post("/manage/close")
+    async def close(
+        self,
+        *,
+        request: AnyRequest,
+        reads: Reads,
+        commands: Writes,
+        principal: Me,
+        plan_id: FromPath[UUID],
+    ) -> Template | Redirect:
+        return await act(request, Deps(reads, commands, principal), plan_id, CLOSE)
+
+    @post("/manage/reopen")
+    async def reopen(
+        self,
+        *,
+        request: AnyRequest,
+        reads: Reads,
+        commands: Writes,
+        principal: Me,
+        plan_id: FromPath[UUID],
+    ) -> Template | Redirect:
+        return await act(request, Deps(reads, commands, principal), plan_id, REOPEN)
+
+    # ------------------------------------------------------- withdraw consent
+
+    @get("/consent/withdrawal", sync_to_thread=True)
+    def withdrawal_form(
+        self, *, request: AnyRequest, reads: Reads, principal: Me, plan_id: FromPath[UUID]
+    ) -> Template:
+        """The owner, a relative or the coordinator withdraws consent: a page to confirm it."""
+        return page(
+            request, "manage/withdraw.html", **withdrawal_context(reads, principal, plan_id)
+        )
+
+    @post("/consent/withdrawal")
+    async def withdraw(
+        self,
+        *,
+        request: AnyRequest,
+        reads: Reads,
+        commands: Writes,
+        principal: Me,
+        plan_id: FromPath[UUID],
+    ) -> Template | Redirect:
+        fields = await form_of(request)
+        try:
+            confirmed(fields, "confirm_withdraw")
+            command = decode(WithdrawConsent, fields, drop=("confirm_withdraw",))
+            await in_thread(commands, plan_id, command)
+            return see_other(f"/plans/{plan_id}/participants", saved="consent_withdrawn")
+        except REFUSALS as error:
+            errors = refusal(error, lambda name: name in fields)
+            status = 409 if isinstance(error, VersionConflictError) else 422
+        context = await in_thread(withdrawal_context, reads, principal, plan_id)
+        context["errors"] = errors
+        return page(request, "manage/withdraw.html", status=status, **context)
+
+
+def manage_context(reads: PlanReads, principal: Principal, plan_id: UUID) -> dict[str, Any]:
+    """The manage page: the coordinator's, open or closed; refused to everyone else."""
+    view = reads.plan(plan_id, principal)
+    manages, reopens = may(view, Action.MANAGE), may(view, Action.REOPEN)
+    if not (manages or reopens):
+        raise PermissionDeniedException("not permitted: manage")
+    today = local_date(reads.plans.clock())
+    return {
+        "plan": view,
+        **heading_context(plan_id, view, principal, "manage"),
+        "manages": manages,
+        "reopens": reopens,
+        "may_withdraw": may(view, Action.WITHDRAW_CONSENT)
+        and view.consent.status is not ConsentStatus.WITHDRAWN,
+        "consent_active": view.consent.status is ConsentStatus.ACTIVE,
+        "closed": view.status is PlanStatus.CLOSED,
+        "successors": successors(view),
+        "values": consent_values(view, today),
+        "errors": {},
+    }
+
+
+def withdrawal_context(reads: PlanReads, principal: Principal, plan_id: UUID) -> dict[str, Any]:
+    view = reads.plan(plan_id, principal)
+    if not may(view, Action.WITHDRAW_CONSENT):
+        raise PermissionDeniedException("not permitted: withdraw consent")
+    return {
+        "plan": view,
+        **heading_context(plan_id, view, principal, "participants"),
+        "withdrawn": view.consent.status is ConsentStatus.WITHDRAWN,
+        "errors": {},
+    }
+
+
+__all__ = ["ManagePages"]

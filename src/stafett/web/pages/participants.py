@@ -1,0 +1,463 @@
+"""The plan group's pages: the participants tab, a participant's details, adding a
+participant and giving one a login (issue 10, items 4 and 10).
+
+Every read goes through `PlanReads` (the permitted view; a participant's full details
+only for those who may edit them, and for the participant themself), every write
+through `Commands` with the API's own structs (`AddParticipant`, `ChangeParticipant`)
+or, for a login, through the same application as `POST …/participants/{pid}/account`.
+What a person may do is asked of the policy table with their standing and rights from
+the permitted view (`may`); a form is shown only when it lets them, and the
+application checks the write anyway.
+"""
+
+from collections.abc import Callable, Mapping
+from functools import partial
+from typing import Any, TypeVar
+from uuid import UUID
+
+import anyio
+import msgspec
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.exceptions import PermissionDeniedException
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from stafett.aggregates.errors import DuplicateError, NotFoundError, ValidationError
+from stafett.aggregates.person import SHARED_FIELDS, Person
+from stafett.aggregates.policy import AccountAction, Action, account_may
+from stafett.aggregates.values import Rights, Section
+from stafett.applications.accounts import Principal
+from stafett.applications.commands import PERSON_FIELDS, AddParticipant, ChangeParticipant
+from stafett.applications.logins import NewLogin, ParticipantLogins
+from stafett.applications.parts import PersonIn, RightsIn
+from stafett.applications.permitted import MemberOut, PlanOut
+from stafett.applications.plans import PlanApplication
+from stafett.applications.results import VersionConflictError
+from stafett.web.api.logins import provide_logins
+from stafett.web.api.persons import PersonOut, search_directory
+from stafett.web.auth import Policy, policy, provide_principal
+from stafett.web.i18n import _
+from stafett.web.pages.forms import FormError, decode, form_of, message_for
+from stafett.web.pages.plan_parts import heading_context, may
+from stafett.web.pages.render import SAVED, page, see_other
+from stafett.web.reads import PlanReads
+from stafett.web.state import provide_plans, provide_read_your_writes, provide_reads, provided
+from stafett.web.writes import Commands, provide_commands
+
+T = TypeVar("T")
+AnyRequest = Request[Any, Any, Any]
+Reads = NamedDependency[PlanReads]
+Writes = NamedDependency[Commands]
+Me = NamedDependency[Principal]
+
+# The person's details as the forms name them; the yes/no ones are checkboxes.
+PERSON_FLAGS = ("hide_phone", "hide_mobile", "restrict_search")
+PERSON_TEXTS = tuple(
+    f for f in PersonIn.__struct_fields__ if f in PERSON_FIELDS and f not in PERSON_FLAGS
+)
+SECTIONS = tuple(s.value for s in Section)
+RIGHT_FLAGS = ("print", "edit_person")
+
+SAVED["participant_added"] = lambda: _("The participant is added to the plan group.")
+SAVED["participant_saved"] = lambda: _("The changes are saved.")
+SAVED["login_given"] = lambda: _(
+    "The login is made. A link to choose a password is on its way to the participant."
+)
+
+
+# ------------------------------------------------------------ the policy, asked
+
+
+def may_edit_person(view: PlanOut) -> bool:
+    return may(view, Action.EDIT_PERSON)
+
+
+def member_of(view: PlanOut, participant_id: UUID) -> MemberOut:
+    for member in view.participants:
+        if member.participant_id == participant_id:
+            return member
+    raise NotFoundError("no such participant in this plan")
+
+
+def ordered(view: PlanOut) -> list[MemberOut]:
+    """The coordinator first, then the owner, relatives and providers, by name."""
+    rank = {"owner": 1, "relative": 2, "provider": 3}
+    return sorted(
+        view.participants,
+        key=lambda m: (0 if m.is_coordinator else rank[m.role.value], m.name.casefold()),
+    )
+
+
+# ------------------------------------------------------- forms into commands
+
+
+def text(fields: Mapping[str, Any], name: str) -> str:
+    value = fields.get(name, "")
+    return value if isinstance(value, str) else ""
+
+
+def rights_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The rights matrix of a form (`rights.<section>` radios, `rights.<flag>` boxes)."""
+    chosen: dict[str, Any] = {s: text(fields, f"rights.{s}") for s in SECTIONS}
+    chosen |= {flag: f"rights.{flag}" in fields for flag in RIGHT_FLAGS}
+    return chosen
+
+
+def change_of(fields: Mapping[str, Any], participant_id: UUID) -> ChangeParticipant:
+    """The details form as the API's `ChangeParticipant`: what the form held is given,
+    an emptied field as empty (or no birth date), an unticked box as no."""
+    given: dict[str, Any] = {"participant_id": str(participant_id)}
+    given["expected_version"] = text(fields, "expected_version")
+    cleared: dict[str, Any] = {}
+    texts = PERSON_TEXTS if "first_name" in fields else ()
+    for name in (*texts, "responsibility"):
+        if name in fields:
+            value = text(fields, name)
+            if value.strip():
+                given[name] = value
+            else:
+                cleared[name] = None if name == "birth_date" else ""
+    if texts:
+        given |= {flag: flag in fields for flag in PERSON_FLAGS}
+    if f"rights.{SECTIONS[0]}" in fields:
+        given["rights"] = rights_fields(fields)
+    command = decode(ChangeParticipant, given)
+    return msgspec.structs.replace(command, **cleared) if cleared else command
+
+
+def new_person_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
+    person: dict[str, Any] = {n: text(fields, n) for n in PERSON_TEXTS if text(fields, n).strip()}
+    return person | {flag: True for flag in PERSON_FLAGS if flag in fields}
+
+
+def addition_of(fields: Mapping[str, Any]) -> AddParticipant:
+    """The add form as the API's `AddParticipant`: a person from the directory, or new."""
+    if text(fields, "how") == "directory":
+        chosen = text(fields, "person_id")
+        if not chosen:
+            raise FormError({"person_id": _("Choose a person from the search result.")})
+        person: dict[str, Any] = {"person_id": chosen}
+    else:
+        person = new_person_fields(fields)
+        decode(PersonIn, person)  # names the field a new person lacks
+    body: dict[str, Any] = {
+        "person": person,
+        "role": text(fields, "role"),
+        "responsibility": text(fields, "responsibility"),
+        "rights": rights_fields(fields),
+        "expected_version": text(fields, "expected_version"),
+    }
+    return decode(AddParticipant, body)
+
+
+def refusal(error: Exception, known: Callable[[str], bool]) -> dict[str, str]:
+    """A write's refusal as the form's messages (a field of the form, or the form)."""
+    if isinstance(error, FormError):
+        return error.errors
+    if isinstance(error, VersionConflictError):
+        return {"": conflict_message()}
+    if isinstance(error, DuplicateError):
+        return {"": _("This is already so: the person is in the plan group, or has a login.")}
+    assert isinstance(error, ValidationError)
+    field = error.field if known(error.field) else ""
+    return {field: explained(error.message)}
+
+
+def explained(message: str) -> str:
+    """The refusals of a person's details and of a new login, in the page's language."""
+    if "E.164" in message:
+        return _("Write a Norwegian number of 8 digits, or + and the country code first.")
+    if "e-mail address" in message and "valid" in message:
+        return _("Write an e-mail address, such as navn@example.no.")
+    if "future" in message:
+        return _("A birth date cannot be in the future.")
+    if "is taken" in message:
+        return _("The username is taken. Choose another.")
+    if "without spaces" in message:
+        return _("Write one word without spaces, at most 64 characters.")
+    if "codes by SMS" in message:
+        return _("Codes by SMS need a mobile number. Add it to the details, or choose e-mail.")
+    if "codes by e-mail" in message:
+        return _("Codes by e-mail need an e-mail address. Add it to the details, or choose SMS.")
+    if "mobile number or an e-mail address" in message:
+        return _("The participant needs a mobile number or an e-mail address first.")
+    return message_for(message)
+
+
+def conflict_message() -> str:
+    return _(
+        "Someone changed the plan while you were writing. What it holds now is shown; "
+        "your text is kept. Check it and save again."
+    )
+
+
+REFUSALS = (FormError, ValidationError, VersionConflictError, DuplicateError)
+
+
+async def in_thread(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    return await anyio.to_thread.run_sync(partial(function, *args, **kwargs))
+
+
+# ------------------------------------------------------------------ the pages
+
+
+class ParticipantPages(Controller):
+    path = "/plans/{plan_id:uuid}/participants"
+    dependencies = provided(
+        provide_reads,
+        provide_plans,
+        provide_principal,
+        provide_commands,
+        provide_logins,
+        caught_up=provide_read_your_writes,
+    )
+    opt = policy(Policy.AUTHENTICATED)
+    include_in_schema = False
+
+    @get("", sync_to_thread=True)
+    def group(
+        self, *, request: AnyRequest, reads: Reads, principal: Me, plan_id: FromPath[UUID]
+    ) -> Template:
+        """The plan group: role, responsibility and shared contact details of each."""
+        view = reads.plan(plan_id, principal)
+        return page(
+            request,
+            "participants/list.html",
+            plan=view,
+            **heading_context(plan_id, view, principal, "participants"),
+            members=ordered(view),
+            may_manage=may(view, Action.MANAGE),
+            may_withdraw=may(view, Action.WITHDRAW_CONSENT),
+        )
+
+    # -------------------------------------------------------------- details
+
+    @get("/{participant_id:uuid}", sync_to_thread=True)
+    def details(
+        self,
+        *,
+        request: AnyRequest,
+        reads: Reads,
+        logins: NamedDependency[ParticipantLogins],
+        principal: Me,
+        plan_id: FromPath[UUID],
+        participant_id: FromPath[UUID],
+    ) -> Template:
+        context = details_context(reads, logins, principal, plan_id, participant_id)
+        return page(request, "participants/details.html", **context)
+
+    @post("/{participant_id:uuid}")
+    async def save_details(
+        self,
+        *,
+        request: AnyRequest,
+        reads: Reads,
+        logins: NamedDependency[ParticipantLogins],
+        commands: Writes,
+        principal: Me,
+        plan_id: FromPath[UUID],
+        participant_id: FromPath[UUID],
+    ) -> Template | Redirect:
+        """The details form: the person's details, responsibility and rights, in one save."""
+        fields = await form_of(request)
+        try:
+            await in_thread(commands, plan_id, change_of(fields, participant_id))
+            here = f"/plans/{plan_id}/participants/{participant_id}"
+            return see_other(here, saved="participant_saved")
+        except REFUSALS as error:
+            errors = refusal(error, lambda name: name in fields or name in RIGHT_NAMES)
+            status = 409 if isinstance(error, VersionConflictError) else 422
+        context = await in_thread(
+            details_context, reads, logins, principal, plan_id, participant_id
+        )
+        context["values"] |= typed(fields, context["values"])
+        context["errors"] = errors
+        return page(request, "participants/details.html", status=status, **context)
+
+    @post("/{participant_id:uuid}/account")
+    async def give_login(
+        self,
+        *,
+        request: AnyRequest,
+        reads: Reads,
+        logins: NamedDependency[ParticipantLogins],
+        principal: Me,
+        plan_id: FromPath[UUID],
+        participant_id: FromPath[UUID],
+    ) -> Template | Redirect:
+        """The coordinator gives a participant without an account a login."""
+        fields = await form_of(request)
+        try:
+            login = decode(NewLogin, fields)
+            await in_thread(
+                logins.give_login, plan_id, participant_id, login, by=principal.person_id
+            )
+            here = f"/plans/{plan_id}/participants/{participant_id}"
+            return see_other(here, saved="login_given")
+        except REFUSALS as error:
+            known = ("username", "otp_channel", "mobile", "email")
+            errors = refusal(error, lambda name: name in known)
+            errors = {
+                ("otp_channel" if k in ("mobile", "email") else k): v for k, v in errors.items()
+            }
+        context = await in_thread(
+            details_context, reads, logins, principal, plan_id, participant_id
+        )
+        context["login_values"] = {k: text(fields, k) for k in ("username", "otp_channel")}
+        context["login_errors"] = errors
+        return page(request, "participants/details.html", status=422, **context)
+
+    # ------------------------------------------------------------------ add
+
+    @get("/new", sync_to_thread=True)
+    def add_form(
+        self,
+        *,
+        request: AnyRequest,
+        reads: Reads,
+        plans: NamedDependency[PlanApplication],
+        principal: Me,
+        plan_id: FromPath[UUID],
+    ) -> Template:
+        """Find the person in the directory, or register a new one; then role and rights."""
+        name = request.query_params.get("name")
+        context = add_context(reads, plans, principal, plan_id, name)
+        how = request.query_params.get("how", "")
+        if how == "new" or not context["may_search"]:
+            context["how"] = "new"
+        return page(request, "participants/add.html", **context)
+
+    @post("/new")
+    async def add(
+        self,
+        *,
+        request: AnyRequest,
+        reads: Reads,
+        plans: NamedDependency[PlanApplication],
+        commands: Writes,
+        principal: Me,
+        plan_id: FromPath[UUID],
+    ) -> Template | Redirect:
+        fields = await form_of(request)
+        try:
+            result = await in_thread(commands, plan_id, addition_of(fields))
+            added = f"/plans/{plan_id}/participants/{result.created_id}"
+            return see_other(added, saved="participant_added")
+        except REFUSALS as error:
+            errors = refusal(error, lambda name: name in fields or name in RIGHT_NAMES)
+            status = 409 if isinstance(error, VersionConflictError) else 422
+        how = "directory" if text(fields, "how") == "directory" else "new"
+        search = text(fields, "name") if how == "directory" else None
+        context = await in_thread(add_context, reads, plans, principal, plan_id, search)
+        context |= {"how": how, "errors": errors, "values": typed(fields, {})}
+        return page(request, "participants/add.html", status=status, **context)
+
+
+RIGHT_NAMES = frozenset(f"rights.{name}" for name in (*SECTIONS, *RIGHT_FLAGS))
+
+
+def typed(fields: Mapping[str, Any], current: Mapping[str, Any]) -> dict[str, Any]:
+    """What the person typed, to show again; unticked boxes as unticked."""
+    values: dict[str, Any] = {
+        k: v for k, v in fields.items() if k != "csrf_token" and isinstance(v, str)
+    }
+    for flag in PERSON_FLAGS:
+        if flag in current or "first_name" in fields:
+            values[flag] = flag in fields
+    if f"rights.{SECTIONS[0]}" in fields:
+        values |= {f"rights.{flag}": f"rights.{flag}" in fields for flag in RIGHT_FLAGS}
+    return values
+
+
+def details_context(
+    reads: PlanReads,
+    logins: ParticipantLogins,
+    principal: Principal,
+    plan_id: UUID,
+    participant_id: UUID,
+) -> dict[str, Any]:
+    """What the details page shows the reader, and which of its forms they may use."""
+    view = reads.plan(plan_id, principal)
+    member = member_of(view, participant_id)
+    own = member.person_id == principal.person_id
+    edits_person = may_edit_person(view)
+    manages = may(view, Action.MANAGE)
+    person = reads.person(plan_id, principal, participant_id) if edits_person or own else None
+    has_login = (
+        logins.has_login(plan_id, participant_id, by=principal.person_id) if manages else None
+    )
+    return {
+        "plan": view,
+        **heading_context(plan_id, view, principal, "participants"),
+        "member": member,
+        "own": own,
+        "person": person,
+        "edits_person": edits_person,
+        "manages": manages,
+        "edits_rights": manages and not member.is_coordinator,
+        "rights_shown": member.rights if isinstance(member.rights, Rights) else None,
+        "has_login": has_login,
+        "values": current_values(member, person),
+        "errors": {},
+        "login_errors": {},
+        "login_values": {"otp_channel": "sms"},
+        "shared_fields": SHARED_FIELDS,
+        "sections": SECTIONS,
+    }
+
+
+def current_values(member: MemberOut, person: Person | None) -> dict[str, Any]:
+    values: dict[str, Any] = {"responsibility": member.responsibility}
+    if person is not None:
+        for name in (*PERSON_TEXTS, *PERSON_FLAGS):
+            value = getattr(person.details, name)
+            values[name] = value.isoformat() if name == "birth_date" and value else value
+    if isinstance(member.rights, Rights):
+        values |= rights_values(member.rights)
+    return values
+
+
+def rights_values(rights: Rights) -> dict[str, Any]:
+    shown = RightsIn.of(rights)
+    values: dict[str, Any] = {f"rights.{s}": getattr(shown, s).value for s in SECTIONS}
+    return values | {f"rights.{flag}": getattr(shown, flag) for flag in RIGHT_FLAGS}
+
+
+def add_context(
+    reads: PlanReads,
+    plans: PlanApplication,
+    principal: Principal,
+    plan_id: UUID,
+    name: str | None,
+) -> dict[str, Any]:
+    """The add page: only for those who manage the plan group."""
+    view = reads.plan(plan_id, principal)
+    if not may(view, Action.MANAGE):
+        raise PermissionDeniedException("not permitted: manage")
+    may_search = account_may(AccountAction.SEARCH_DIRECTORY, principal.roles)
+    found: list[PersonOut] | None = None
+    search_errors: dict[str, str] = {}
+    if name is not None and may_search:
+        try:
+            found = search_directory(plans, principal, name)
+        except ValidationError as error:
+            search_errors = {"name": message_for(error.message)}
+    elif name is not None:
+        raise PermissionDeniedException("not permitted: search the directory")
+    return {
+        "plan": view,
+        **heading_context(plan_id, view, principal, "participants"),
+        "may_search": may_search,
+        "how": "directory",
+        "search_name": name or "",
+        "found": found,
+        "in_group": {m.person_id for m in view.participants},
+        "search_errors": search_errors,
+        "values": {"role": "provider"} | rights_values(Rights()),
+        "errors": {},
+        "sections": SECTIONS,
+    }
+
+
+__all__ = ["ParticipantPages", "may_edit_person"]

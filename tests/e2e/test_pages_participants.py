@@ -1,0 +1,545 @@
+"""The participants pages and the coordinator's actions (issue 10, items 4, 5 and 10),
+through the browser's forms, on both stores.
+
+What each page shows comes from the permitted view and the policy table: a parent
+whose goals are `none` still sees the plan group but not others' rights; a hidden
+mobile number is hidden from the others after the coordinator hides it; only the
+coordinator adds people, gives logins and manages the plan.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from html.parser import HTMLParser
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+from stafett.aggregates.person import PersonDetails
+from stafett.aggregates.values import Access, Consent, PlanType, Rights, Role, local_date
+from stafett.applications.commands import AddParticipant, SetGoal
+from stafett.applications.parts import ConsentIn, CreatePlan, PersonIn, RightsIn
+from tests.e2e.conftest import Web
+from tests.leakcheck import remember
+
+NEW_PASSWORD = "sju blå elefanter danser tango"
+remember(NEW_PASSWORD)
+
+
+@dataclass
+class Plan:
+    id: UUID
+    kari: UUID  # the coordinator's person id
+    owner: UUID  # participant ids from here
+    anne: UUID  # relative, goals: none
+    per: UUID  # provider, no account
+
+    def url(self, suffix: str = "") -> str:
+        return f"/plans/{self.id}{suffix}"
+
+    def version(self, web: Web) -> int:
+        return web.plans.get_plan(self.id).version
+
+
+def add(web: Web, plan_id: UUID, by: UUID, person: PersonIn, role: str, **more: Any) -> UUID:
+    result = web.plans.handle(
+        plan_id,
+        AddParticipant(person=person, role=role, **more),
+        by=by,  # type: ignore[arg-type]
+    )
+    assert result.created_id is not None
+    return result.created_id
+
+
+@pytest.fixture
+def plan(web: Web) -> Plan:
+    kari = web.create_user("kari", coordinator=True)
+    anne = web.create_user("anne")
+    today = local_date(web.plans.clock())
+    created = web.plans.create_plan(
+        CreatePlan(
+            type=PlanType.RELAY_LOG,
+            short_name="Olas plan",
+            start_date=today,
+            owner=PersonIn(first_name="Ola", last_name="Planeier"),
+            consent=ConsentIn.of(
+                Consent("Mor og far", today, today + timedelta(days=180), "Alle ser alt")
+            ),
+        ),
+        by=kari,
+    )
+    no_goals = RightsIn.of(Rights(goals=Access.NONE))
+    anne_pid = add(
+        web, created.plan_id, kari, PersonIn(person_id=anne), "relative", rights=no_goals
+    )
+    per_pid = add(
+        web,
+        created.plan_id,
+        kari,
+        PersonIn(first_name="Per", last_name="Helse", email="per@example.no", mobile="91111111"),
+        "provider",
+        responsibility="Helsesøster",
+    )
+    state = web.plans.get_plan(created.plan_id)
+    owner = next(p for p in state.participants if p.role is Role.OWNER)
+    return Plan(created.plan_id, kari, owner.participant_id, anne_pid, per_pid)
+
+
+def html_text(html: str) -> str:
+    """The page's text without tags, white space collapsed (for what a reader sees)."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+# ------------------------------------------------------------- participants tab
+
+
+def test_the_participants_tab_shows_each_role_and_responsibility(web: Web, plan: Plan) -> None:
+    web.page_login("kari")
+    page = web.client.get(plan.url("/participants"))
+    assert page.status_code == 200, page.text
+    text = html_text(page.text)
+    for shown in ("Ola Planeier", "Anne Testesen", "Per Helse", "Helsesøster", "Koordinator"):
+        assert shown in text
+    assert "Planeier" in text
+    assert "Pårørende" in text
+    assert "Tjenesteyter" in text
+    assert f'href="{plan.url(f"/participants/{plan.per}")}"' in page.text
+
+
+class FormFields(HTMLParser):
+    """The fields a form of a page sends as it stands: inputs, ticked boxes, chosen
+    radios and options, text areas (what a browser would post untouched)."""
+
+    def __init__(self, action: str) -> None:
+        super().__init__()
+        self.action = action
+        self.inside = False
+        self.fields: dict[str, str] = {}
+        self._textarea: str | None = None
+        self._select: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form":
+            posts = a.get("method", "").lower() == "post"
+            self.inside = posts and a.get("action") == self.action and not self.fields
+        elif not self.inside:
+            return
+        elif tag == "input" and "name" in a:
+            if a.get("type") in ("checkbox", "radio"):
+                if "checked" in a:
+                    self.fields[a["name"]] = a.get("value", "on")
+            else:
+                self.fields[a["name"]] = a.get("value", "")
+        elif tag == "textarea":
+            self._textarea = a["name"]
+            self.fields[a["name"]] = ""
+        elif tag == "select":
+            self._select = a["name"]
+        elif (
+            tag == "option"
+            and self._select
+            and ("selected" in a or self._select not in self.fields)
+        ):
+            self.fields[self._select] = a.get("value", "")
+
+    def handle_data(self, data: str) -> None:
+        if self.inside and self._textarea:
+            self.fields[self._textarea] += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.inside = False
+        elif tag == "textarea":
+            self._textarea = None
+        elif tag == "select":
+            self._select = None
+
+
+def form_on(web: Web, page_path: str, action: str) -> dict[str, str]:
+    """The fields of the form posting to `action` on the page at `page_path`."""
+    page = web.client.get(page_path)
+    assert page.status_code == 200, page.text
+    parser = FormFields(action)
+    parser.feed(page.text)
+    assert parser.fields, f"no form posting to {action} on {page_path}"
+    return parser.fields
+
+
+def csrf(web: Web, plan: Plan) -> dict[str, str]:
+    """The CSRF field the plan's pages put in their forms, for a form posted by hand."""
+    return {"csrf_token": web.page_token(plan.url("/participants"))}
+
+
+def view_as(web: Web, username: str, plan: Plan) -> dict[str, Any]:
+    """The permitted view (API) as `username` sees it."""
+    web.client.cookies.clear()
+    web.login(username)
+    answer = web.client.get(f"/api/v1/plans/{plan.id}")
+    assert answer.status_code == 200, answer.text
+    found: dict[str, Any] = answer.json()
+    return found
+
+
+def member_in(view: dict[str, Any], participant_id: UUID) -> dict[str, Any]:
+    found: dict[str, Any] = next(
+        m for m in view["participants"] if m["participant_id"] == str(participant_id)
+    )
+    return found
+
+
+def test_a_parent_without_goals_sees_the_group_but_not_the_others_rights(
+    web: Web, plan: Plan
+) -> None:
+    web.page_login("anne")
+    group = web.client.get(plan.url("/participants"))
+    assert group.status_code == 200
+    assert "Per Helse" in group.text
+    assert "Helsesøster" in group.text
+    assert "/participants/new" not in group.text
+    assert "/manage" not in group.text
+
+    others = web.client.get(plan.url(f"/participants/{plan.per}"))
+    assert others.status_code == 200
+    assert "Rettigheter i denne planen" not in others.text
+    assert 'name="first_name"' not in others.text  # nothing to edit
+    own = html_text(web.client.get(plan.url(f"/participants/{plan.anne}")).text)
+    assert "Rettigheter i denne planen" in own
+    assert "Mål Ingen" in own
+
+    for refused in ("/participants/new", "/manage"):
+        assert web.client.get(plan.url(refused)).status_code == 403
+
+
+def test_the_coordinator_hides_a_mobile_and_the_others_no_longer_see_it(
+    web: Web, plan: Plan
+) -> None:
+    web.page_login("kari")
+    details = plan.url(f"/participants/{plan.per}")
+    fields = form_on(web, details, details)
+    assert fields["mobile"] == "+4791111111"
+    assert "hide_mobile" not in fields
+    fields |= {"mobile": "922 22 222", "hide_mobile": "yes", "fax": "22001100"}
+
+    saved = web.submit(details, fields)
+    assert saved.status_code == 303, saved.text
+    shown = web.client.get(saved.headers["location"])
+    assert "Endringene er lagret" in shown.text
+    assert 'value="+4792222222"' in shown.text
+
+    seen_by_anne = member_in(view_as(web, "anne", plan), plan.per)
+    assert "mobile" not in seen_by_anne
+    assert seen_by_anne["fax"] == "+4722001100"
+    assert seen_by_anne["responsibility"] == "Helsesøster"
+    web.page_login("anne")
+    assert "92222222" not in web.client.get(plan.url("/participants")).text
+
+
+def test_the_coordinator_changes_responsibility_and_rights_in_the_same_form(
+    web: Web, plan: Plan
+) -> None:
+    web.page_login("kari")
+    details = plan.url(f"/participants/{plan.anne}")
+    fields = form_on(web, details, details)
+    fields |= {"responsibility": "Mor og verge", "rights.goals": "read"}
+    saved = web.submit(details, fields)
+    assert saved.status_code == 303, saved.text
+    member = member_in(view_as(web, "kari", plan), plan.anne)
+    assert member["responsibility"] == "Mor og verge"
+    assert member["rights"]["goals"] == "read"
+    assert member["rights"]["messages"] == "write"
+
+
+def test_bad_details_come_back_with_what_was_typed_and_change_nothing(web: Web, plan: Plan) -> None:
+    web.page_login("kari")
+    details = plan.url(f"/participants/{plan.per}")
+    fields = form_on(web, details, details) | {"mobile": "12", "place": "Bø i Telemark"}
+    before = plan.version(web)
+
+    refused = web.submit(details, fields)
+
+    assert refused.status_code == 422
+    assert 'value="12"' in refused.text
+    assert 'value="Bø i Telemark"' in refused.text
+    assert 'id="f-mobile-error"' in refused.text
+    assert 'aria-invalid="true"' in refused.text
+    assert "ds-error-summary" in refused.text
+    assert plan.version(web) == before
+    person = web.plans.get_person(web.plans.member_person(plan.id, plan.per))
+    assert (person.details.mobile, person.details.place) == ("+4791111111", "")
+
+    blank = web.submit(details, form_on(web, details, details) | {"first_name": " "})
+    assert blank.status_code == 422
+    assert 'id="f-first_name-error"' in blank.text
+
+
+def test_a_form_without_its_csrf_token_is_refused(web: Web, plan: Plan) -> None:
+    web.page_login("kari")
+    details = plan.url(f"/participants/{plan.per}")
+    fields = form_on(web, details, details)
+    del fields["csrf_token"]
+    refused = web.submit(details, fields | {"mobile": "93333333"}, token=False)
+    assert refused.status_code == 403
+    close = web.submit(
+        plan.url("/manage/close"), {"ended_on": "2026-03-02", "confirm_close": "yes"}, token=False
+    )
+    assert close.status_code == 403
+    assert web.plans.get_plan(plan.id).status.value == "open"
+
+
+def test_a_version_conflict_keeps_the_text_and_shows_the_plan_as_it_is(
+    web: Web, plan: Plan
+) -> None:
+    web.page_login("kari")
+    details = plan.url(f"/participants/{plan.per}")
+    fields = form_on(web, details, details) | {"responsibility": "Helsesøster og kontakt"}
+    web.plans.handle(plan.id, SetGoal(title="Et mål"), by=plan.kari)  # someone else writes
+
+    conflict = web.submit(details, fields)
+
+    assert conflict.status_code == 409
+    assert "Helsesøster og kontakt" in conflict.text
+    assert "endret planen mens du skrev" in conflict.text
+    assert f'name="expected_version" value="{plan.version(web)}"' in conflict.text
+
+
+def test_someone_outside_the_plan_gets_the_page_of_a_plan_that_does_not_exist(
+    web: Web, plan: Plan
+) -> None:
+    web.create_user("ute")
+    web.page_login("ute")
+    for path in ("/participants", f"/participants/{plan.per}", "/manage", "/consent/withdrawal"):
+        answer = web.client.get(plan.url(path))
+        assert answer.status_code == 404, path
+        assert "Per Helse" not in answer.text
+
+
+# ------------------------------------------------------------------ adding
+
+
+def test_the_coordinator_adds_a_person_found_in_the_directory(web: Web, plan: Plan) -> None:
+    siv = web.plans.register_person(
+        PersonDetails("Siv", "Skolesen", workplace="Bø skole", position="Lærer"), by=None
+    ).person_id
+    web.page_login("kari")
+    found = web.client.get(plan.url("/participants/new"), params={"name": "siv skol"})
+    assert found.status_code == 200
+    assert "Siv Skolesen" in found.text
+    assert "Bø skole" in found.text
+    members = web.client.get(plan.url("/participants/new"), params={"name": "testesen"}).text
+    assert "Anne Testesen" in members
+    assert "er allerede i plangruppen" in members  # and cannot be chosen again
+    assert "disabled" in members
+    fields = form_on(
+        web, plan.url("/participants/new?name=siv+skol"), plan.url("/participants/new")
+    )
+    assert "person_id" not in fields  # nobody is chosen for the coordinator
+
+    unchosen = web.submit(plan.url("/participants/new"), fields)
+    assert unchosen.status_code == 422
+    assert "Velg en person" in unchosen.text
+
+    added = web.submit(
+        plan.url("/participants/new"),
+        fields
+        | {"person_id": str(siv), "responsibility": "Kontaktlærer", "rights.minutes": "none"},
+    )
+    assert added.status_code == 303, added.text
+    details = web.client.get(added.headers["location"])
+    assert "Deltakeren er lagt til" in details.text
+    member = next(m for m in web.plans.get_plan(plan.id).participants if m.person_id == siv)
+    assert (member.role, member.responsibility) == (Role.PROVIDER, "Kontaktlærer")
+    assert member.rights.minutes is Access.NONE
+
+
+def test_the_coordinator_registers_a_new_person_and_a_mistake_is_shown_by_its_field(
+    web: Web, plan: Plan
+) -> None:
+    web.page_login("kari")
+    new = plan.url("/participants/new")
+    fields = form_on(web, plan.url("/participants/new?how=new"), new)
+    fields |= {"first_name": "Mona", "email": "mona@example.no", "role": "relative"}
+
+    missing = web.submit(new, fields)
+    assert missing.status_code == 422
+    assert 'id="f-last_name-error"' in missing.text
+    assert 'value="Mona"' in missing.text
+    assert 'value="mona@example.no"' in missing.text
+
+    added = web.submit(new, fields | {"last_name": "Mormor", "birth_date": "1950-04-03"})
+    assert added.status_code == 303, added.text
+    group = web.client.get(plan.url("/participants")).text
+    assert "Mona Mormor" in group
+    assert "Pårørende" in group
+
+
+def test_only_the_coordinator_may_add(web: Web, plan: Plan) -> None:
+    web.page_login("anne")
+    refused = web.submit(
+        plan.url("/participants/new"),
+        {"how": "new", "first_name": "X", "last_name": "Y", "role": "relative"} | csrf(web, plan),
+    )
+    assert refused.status_code == 403
+    assert all(p.person_id != UUID(int=0) for p in web.plans.get_plan(plan.id).participants)
+    assert not web.plans.find_persons("X Y")
+
+
+# ------------------------------------------------------------------ a login
+
+
+def test_the_coordinator_gives_a_participant_a_login_they_then_use(web: Web, plan: Plan) -> None:
+    web.page_login("kari")
+    details = plan.url(f"/participants/{plan.per}")
+    account = plan.url(f"/participants/{plan.per}/account")
+    fields = form_on(web, details, account)
+    assert fields["otp_channel"] == "sms"
+
+    given = web.submit(account, fields | {"username": "per.helse"})
+    assert given.status_code == 303, given.text
+    after = web.client.get(given.headers["location"]).text
+    assert "Påloggingen er laget" in after
+    assert account not in after  # no form for a second account
+
+    link = web.messages()[-1]
+    assert (link["channel"], link["to"]) == ("email", "per@example.no")
+    token = re.search(r"/reset/([A-Za-z0-9_-]+)", link["body"])
+    assert token is not None
+    remember(token.group(1))
+    web.client.cookies.clear()
+    chosen = web.submit(
+        f"/reset/{token.group(1)}",
+        {"new_password": NEW_PASSWORD, "new_password_again": NEW_PASSWORD},
+        token=False,
+    )
+    assert chosen.status_code == 303, chosen.text
+    web.page_login("per.helse", NEW_PASSWORD)
+    assert "Olas plan" in web.client.get(plan.url("/participants")).text
+
+
+def test_a_login_is_refused_to_others_and_to_someone_who_has_one(web: Web, plan: Plan) -> None:
+    web.page_login("kari")
+    taken = web.submit(
+        plan.url(f"/participants/{plan.anne}/account"), {"username": "anne2"} | csrf(web, plan)
+    )
+    assert taken.status_code == 422
+    assert not web.accounts.accounts.by_username("anne2")
+    bad = web.submit(
+        plan.url(f"/participants/{plan.per}/account"), {"username": "kari"} | csrf(web, plan)
+    )
+    assert bad.status_code == 422
+    assert 'id="f-username-error"' in bad.text
+
+    web.page_login("anne")
+    assert 'action="' + plan.url(f"/participants/{plan.per}/account") not in (
+        web.client.get(plan.url(f"/participants/{plan.per}")).text
+    )
+    refused = web.submit(
+        plan.url(f"/participants/{plan.per}/account"), {"username": "per"} | csrf(web, plan)
+    )
+    assert refused.status_code == 403
+    assert not web.accounts.accounts.by_username("per")
+
+
+# ------------------------------------------------------------- managing
+
+
+def test_handing_over_the_baton_makes_the_other_provider_coordinator(web: Web, plan: Plan) -> None:
+    web.page_login("kari")
+    fields = form_on(web, plan.url("/manage"), plan.url("/manage/coordinator"))
+    assert fields["participant_id"] == str(plan.per)
+
+    unconfirmed = web.submit(plan.url("/manage/coordinator"), fields)
+    assert unconfirmed.status_code == 422
+    assert 'id="f-confirm_baton-error"' in unconfirmed.text
+
+    handed = web.submit(plan.url("/manage/coordinator"), fields | {"confirm_baton": "yes"})
+    assert handed.status_code == 303, handed.text
+    assert web.plans.get_plan(plan.id).coordinator_participant_id == plan.per
+    assert web.client.get(plan.url("/manage")).status_code == 403
+
+
+def test_close_with_a_reason_and_open_again(web: Web, plan: Plan) -> None:
+    web.page_login("kari")
+    fields = form_on(web, plan.url("/manage"), plan.url("/manage/close"))
+    fields |= {"reason": "Samarbeidet er avsluttet", "confirm_close": "yes"}
+    closed = web.submit(plan.url("/manage/close"), fields)
+    assert closed.status_code == 303, closed.text
+    state = web.plans.get_plan(plan.id)
+    assert (state.status.value, state.closed_reason) == ("closed", "Samarbeidet er avsluttet")
+    manage = web.client.get(closed.headers["location"]).text
+    assert "Planen er avsluttet" in manage
+    assert "Samarbeidet er avsluttet" in manage
+    assert plan.url("/manage/close") not in manage  # a closed plan is not closed again
+
+    reopened = web.submit(
+        plan.url("/manage/reopen"), form_on(web, plan.url("/manage"), plan.url("/manage/reopen"))
+    )
+    assert reopened.status_code == 303, reopened.text
+    assert web.plans.get_plan(plan.id).status.value == "open"
+
+
+def test_consent_is_reset_and_renewed(web: Web, plan: Plan) -> None:
+    web.page_login("kari")
+    reset = web.submit(
+        plan.url("/manage/consent/reset"),
+        form_on(web, plan.url("/manage"), plan.url("/manage/consent/reset"))
+        | {"confirm_reset": "yes"},
+    )
+    assert reset.status_code == 303, reset.text
+    assert web.plans.get_plan(plan.id).consent.status.value == "reset"
+
+    fields = form_on(web, plan.url("/manage"), plan.url("/manage/consent"))
+    assert fields["given_by"] == "Mor og far"
+    bad = web.submit(plan.url("/manage/consent"), fields | {"expires_on": "2020-01-01"})
+    assert bad.status_code == 422
+    assert 'id="f-expires_on-error"' in bad.text
+    renewed = web.submit(
+        plan.url("/manage/consent"), fields | {"scope": "Alle ser alt, ikke notater"}
+    )
+    assert renewed.status_code == 303, renewed.text
+    consent = web.plans.get_plan(plan.id).consent
+    assert (consent.status.value, consent.scope) == ("active", "Alle ser alt, ikke notater")
+
+
+def test_a_parent_withdraws_consent_from_the_participants_page(web: Web, plan: Plan) -> None:
+    web.page_login("anne")
+    group = web.client.get(plan.url("/participants")).text
+    assert plan.url("/consent/withdrawal") in group
+    confirm = plan.url("/consent/withdrawal")
+    fields = form_on(web, confirm, confirm)
+
+    unconfirmed = web.submit(confirm, fields)
+    assert unconfirmed.status_code == 422
+    assert web.plans.get_plan(plan.id).consent.status.value == "active"
+
+    withdrawn = web.submit(confirm, fields | {"confirm_withdraw": "yes"})
+    assert withdrawn.status_code == 303, withdrawn.text
+    assert web.plans.get_plan(plan.id).consent.status.value == "withdrawn"
+    assert "Samtykket er trukket tilbake" in web.client.get(withdrawn.headers["location"]).text
+
+
+def test_a_provider_may_not_withdraw_consent(web: Web, plan: Plan) -> None:
+    pia = web.create_user("pia")
+    add(web, plan.id, plan.kari, PersonIn(person_id=pia), "provider")
+    web.page_login("pia")
+    assert plan.url("/consent/withdrawal") not in web.client.get(plan.url("/participants")).text
+    assert web.client.get(plan.url("/consent/withdrawal")).status_code == 403
+    refused = web.submit(
+        plan.url("/consent/withdrawal"), {"confirm_withdraw": "yes"} | csrf(web, plan)
+    )
+    assert refused.status_code == 403
+    assert web.plans.get_plan(plan.id).consent.status.value == "active"
+
+
+def test_a_provider_whose_consent_ran_out_is_refused(web: Web, plan: Plan) -> None:
+    pia = web.create_user("pia")
+    add(web, plan.id, plan.kari, PersonIn(person_id=pia), "provider")
+    web.page_login("pia")
+    assert web.client.get(plan.url("/participants")).status_code == 200
+    web.clock.advance(timedelta(days=181))  # the consent ran out yesterday
+    web.page_login("pia")
+    for path in ("/participants", f"/participants/{plan.per}"):
+        refused = web.client.get(plan.url(path))
+        assert refused.status_code == 403, path
+        assert "Helsesøster" not in refused.text
