@@ -74,12 +74,12 @@ def test_the_coordinator_changes_contact_details_and_others_no_longer_see_a_hidd
     assert person.details.fax == "+4722001100"
 
     log_in(web, "anne")
-    seen = member(web, group, group.provider)
-    assert "mobile" not in seen
+    seen = member(web, group, group.provider)["contact"]
+    assert seen["mobile"] == ""  # hidden: no number, as if there were none
     assert seen["fax"] == "+4722001100"
     assert seen["email"] == "per@example.no"
     log_in(web, "per")  # one's own entry shows one's own number
-    assert member(web, group, group.provider)["mobile"] == "+4798765432"
+    assert member(web, group, group.provider)["contact"]["mobile"] == "+4798765432"
 
 
 def test_the_details_are_checked_and_a_refused_value_changes_nothing(

@@ -229,8 +229,8 @@ def test_the_coordinator_hides_a_mobile_and_the_others_no_longer_see_it(
     assert 'value="+4792222222"' in shown.text
 
     seen_by_anne = member_in(view_as(web, "anne", plan), plan.per)
-    assert "mobile" not in seen_by_anne
-    assert seen_by_anne["fax"] == "+4722001100"
+    assert seen_by_anne["contact"]["mobile"] == ""  # hidden: as if there were none
+    assert seen_by_anne["contact"]["fax"] == "+4722001100"
     assert seen_by_anne["responsibility"] == "Helsesøster"
     web.page_login("anne")
     assert "92222222" not in web.client.get(plan.url("/participants")).text
