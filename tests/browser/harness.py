@@ -13,7 +13,8 @@
   critical violations, else a readable failure.
 - `screenshot(page, name)`: full-page PNGs at 360 and 1280 px under var/screenshots/.
 - `tab_to(page, selector)`: the keyboard alone, checking that focus always shows.
-- `log_in(page, live, user)`: the login pages, as a person uses them.
+- `log_in(page, live, user)`: the login pages, as a person uses them; `sign_in` the
+  same session straight from the account service, for tests of other pages.
 
 Cookies: the session cookie is `__Host-sid`, which browsers keep only when set
 `Secure`. Chromium counts http://127.0.0.1 (like http://localhost) as a
@@ -41,13 +42,32 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import ConsoleMessage, Dialog, Error, Page, expect
 
 from stafett.aggregates.person import PersonDetails
-from stafett.aggregates.values import Consent, PlanType, Rights, local_date
-from stafett.applications.accounts import OtpChannel
-from stafett.applications.commands import AddParticipant
-from stafett.applications.parts import ConsentIn, CreatePlan, PersonIn, RightsIn
+from stafett.aggregates.values import (
+    CommentTarget,
+    Consent,
+    GoalStatus,
+    PlanType,
+    Rights,
+    local_date,
+)
+from stafett.applications.accounts import OtpChannel, Stage
+from stafett.applications.commands import (
+    AddActivity,
+    AddCalendarEntry,
+    AddParticipant,
+    EvaluateGoal,
+    PlanCommand,
+    PostComment,
+    RecordMinutes,
+    SendMessage,
+    SetGoal,
+)
+from stafett.applications.lockout import Client
+from stafett.applications.parts import CommentOn, ConsentIn, CreatePlan, PersonIn, RightsIn
 from stafett.bootstrap import Services, build_web, services
 from stafett.projections.plan_list import APPLICATION_NAME
 from stafett.settings import Secrets, Settings
+from stafett.web.auth import SESSION_COOKIE
 from tests.leakcheck import remember
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -182,6 +202,69 @@ class LiveServer:
         )
         assert added.created_id is not None
         return added.created_id
+
+    def furnish_plan(self, plan_id: UUID, by: User) -> dict[str, UUID]:
+        """What a plan holds after a few weeks, as the demo plan: a goal with an
+        evaluation and a comment, an activity, minutes, a message and a meeting."""
+        plans = self.built.plans
+        today = local_date(plans.clock())
+        coordinator = plans.get_plan(plan_id).coordinator_participant_id
+        everyone = [p.participant_id for p in plans.get_plan(plan_id).participants]
+
+        def run(command: PlanCommand) -> UUID:
+            created = plans.handle(plan_id, command, by=by.person_id).created_id
+            assert created is not None
+            return created
+
+        goal = run(
+            SetGoal(
+                title="Ola leser med glede",
+                description="Ola leser 15 minutter hver dag, hjemme og på skolen.",
+                due_on=today + timedelta(days=120),
+            )
+        )
+        plans.handle(
+            plan_id,
+            EvaluateGoal(goal_id=goal, status=GoalStatus.ACTIVE, text="God start."),
+            by=by.person_id,
+        )
+        starts = plans.clock() + timedelta(days=7)
+        return {
+            "goal_id": goal,
+            "activity_id": run(
+                AddActivity(
+                    title="Lesekvarter hver morgen",
+                    responsible_participant_id=coordinator,
+                    goal_id=goal,
+                    due_on=today + timedelta(days=60),
+                )
+            ),
+            "minutes_id": run(
+                RecordMinutes(
+                    met_on=today,
+                    attendee_ids=everyone,
+                    notes="Oppstartsmøte. Vi ble enige om felles mål og hvem som gjør hva.",
+                    decisions="Neste møte om seks uker.",
+                )
+            ),
+            "comment_id": run(
+                PostComment(
+                    on=CommentOn(kind=CommentTarget.GOAL, id=goal),
+                    text="Vi leser sammen hver kveld også.",
+                )
+            ),
+            "message_id": run(
+                SendMessage(to="all", subject="Neste møte", body="Passer torsdag kl. 14?")
+            ),
+            "entry_id": run(
+                AddCalendarEntry(
+                    title="Møte i plangruppen",
+                    starts_at=starts,
+                    ends_at=starts + timedelta(hours=1),
+                    location="Solbakken skole, møterom 2",
+                )
+            ),
+        }
 
     def settle(self) -> None:
         """Wait until the plan list has projected every event recorded so far."""
@@ -445,6 +528,38 @@ def submit_password(page: Page, user: User, password: str | None = None) -> None
 def submit_code(page: Page, code: str) -> None:
     page.locator("#f-code").fill(code)
     page.locator("form[action='/login/code'] button[type=submit]").click()
+
+
+def sign_in(page: Page, live: LiveServer, user: User) -> None:
+    """Setup, not a test of logging in: a full session from the account service (password,
+    the code from the outbox, the terms), put in the page's cookie jar as the server
+    would set it. Four page loads fewer than `log_in`, for tests about other pages."""
+    accounts = live.built.accounts
+    client = Client(address="127.0.0.1")
+    before = len(live.inbox(user))
+    step = accounts.begin_login(user.username, user.password, client)
+    step = accounts.verify_code(step.token, code_in(live.message(user, before + 1)), client)
+    if step.next is Stage.TERMS:
+        accepted = accounts.answer_terms(step.token, accept=True)
+        assert accepted is not None
+        step = accepted
+    assert step.next is Stage.DONE, step.next
+    remember(step.token)
+    page.context.add_cookies(
+        [
+            {
+                "name": SESSION_COOKIE,
+                "value": step.token,
+                "domain": "127.0.0.1",  # host-only, as __Host- demands
+                "path": "/",
+                "secure": True,
+                "httpOnly": True,
+                "sameSite": "Strict",
+            }
+        ]
+    )
+    page.goto("/")
+    expect(page).to_have_url(re.compile(r"/plans$"))
 
 
 def log_in(page: Page, live: LiveServer, user: User, *, lands_on: str = "/plans") -> None:
