@@ -61,10 +61,21 @@ TARGETS = [
     Target("login page", "/login"),
     Target("plan list page", "/plans", logged_in=True, fallback="/api/v1/plans"),
     Target(
-        f"{LONG_PLAN_EVENTS}-event plan page",
+        f"{LONG_PLAN_EVENTS}-event plan: home tab",
         "/plans/{plan_id}",
         logged_in=True,
         fallback="/api/v1/plans/{plan_id}",
+    ),
+    Target(
+        f"{LONG_PLAN_EVENTS}-event plan: the plan tab",
+        "/plans/{plan_id}/plan",
+        logged_in=True,
+        fallback="/api/v1/plans/{plan_id}",
+    ),
+    Target(
+        f"{LONG_PLAN_EVENTS}-event plan: JSON",
+        "/api/v1/plans/{plan_id}",
+        logged_in=True,
     ),
 ]
 """What is measured, in order; the first is the bare app every ratio divides by."""
