@@ -61,6 +61,12 @@ PAGES = [
     Visit("plans-parent", "/plans", who="parent"),
     Visit("plan-plan-parent", "/plans/{plan_id}/plan", who="parent"),
     Visit("reports", "/reports", who="org_admin"),
+    Visit("profile", "/profile", who="coordinator"),
+    Visit("profile-parent", "/profile", who="parent"),
+    Visit("admin", "/admin", who="org_admin"),
+    Visit("admin-new-user", "/admin/users/new", who="org_admin"),
+    Visit("help", "/help"),
+    Visit("help-logged-in", "/help", who="parent"),
     Visit(
         "not-found", "/plans/00000000-0000-4000-8000-000000000000", who="coordinator", status=404
     ),
