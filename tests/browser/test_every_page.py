@@ -45,6 +45,7 @@ class Visit:
 
 
 NO_PLAN = "00000000-0000-4000-8000-000000000000"
+NO_PLAN = "00000000-0000-4000-8000-000000000000"
 PAGES = [
     Visit("login", "/login"),
     Visit("login-code", "/login/code?via=email", who="password_given"),
@@ -67,9 +68,8 @@ PAGES = [
     Visit("admin-new-user", "/admin/users/new", who="org_admin"),
     Visit("help", "/help"),
     Visit("help-logged-in", "/help", who="parent"),
-    Visit(
-        "not-found", "/plans/00000000-0000-4000-8000-000000000000", who="coordinator", status=404
-    ),
+    Visit("no-such-plan", "/plans/" + NO_PLAN, who="coordinator", status=404),
+    Visit("no-such-page", "/no-such-page", status=404),
 ]
 
 Arrival = Callable[[Page, LiveServer], dict[str, str]]
