@@ -36,6 +36,11 @@ CHROMIUM := /usr/bin/chromium
 $(CHROMIUM):
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null
 
+# The load generator of the page benchmark.
+WRK := /usr/bin/wrk
+$(WRK):
+	command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
+
 install: $(STAMP) $(ASSETS) ## Create .venv and install Stafett with its development tools and page assets
 
 run: $(STAMP) $(ASSETS) ## Serve Stafett on http://127.0.0.1:8000 (SQLite under var/, demo plan on first start)
@@ -51,11 +56,12 @@ lint: $(STAMP) ## ruff (lint and format check), mypy --strict, import-linter con
 test: lint $(ASSETS) $(CHROMIUM) ## Lint, then every test (PostgreSQL ones included) with warnings as errors
 	$(BIN)/pytest -q
 
-bench: $(STAMP) ## Benchmarks (SQLite and PostgreSQL); figures to stdout and var/bench/results.json
+bench: $(STAMP) $(ASSETS) $(WRK) ## Benchmarks (SQLite and PostgreSQL); figures to stdout and var/bench/results.json
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.login
 	$(BIN)/python -m bench.projection
 	$(BIN)/python -m bench.plan_view
+	$(BIN)/python -m bench.pages
 
 docs: $(STAMP) ## Regenerate docs/policy.md from the policy table
 	$(BIN)/python -m stafett.aggregates.policy > docs/policy.md

@@ -1,0 +1,103 @@
+"""Fixtures of the browser tests: a Chromium and a live Stafett per test module, a fresh
+browser context (cookies, storage) per test.
+
+Per module, not per run: while Playwright's sync API is started, its asyncio loop
+counts as running in the main thread, and `asyncio.run` in any later test of the
+same pytest run (tests/e2e) would fail. A launch costs well under a second.
+
+- `live`: the running app and its setup helpers (`harness.LiveServer`).
+- `page`: a page at 1280×800 in a new context whose base URL is the live app,
+  in Norwegian (nb-NO, Europe/Oslo), with the XSS canary installed and a `Watch`
+  on it. After the test, the watch must be clean: no CSP violation, no script
+  error, no dialog, no canary call — every test checks that without asking.
+- `open_page`: another page in another new context (a second person), same watch.
+
+Chromium is Debian's (`/usr/bin/chromium`, or `STAFETT_CHROMIUM`): Playwright
+cannot download its own here. Without it the tests fail, never skip: `make test`
+installs it.
+"""
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+from tests.browser.harness import LiveServer, Watch, flush, live_server
+from tests.browser.xss import BINDING, CANARY
+
+CHROMIUM = Path(os.environ.get("STAFETT_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--disable-dev-shm-usage",  # containers often have a tiny /dev/shm
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-extensions",
+    "--font-render-hinting=none",  # the same glyph widths run after run, for screenshots
+]
+VIEWPORT = {"width": 1280, "height": 800}
+OpenPage = Callable[[], Page]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"Chromium is not at {CHROMIUM}. The browser tests need Debian's chromium: "
+            "run `make test` (it installs it) or `apt-get install chromium`. "
+            "`playwright install` cannot download a browser here.",
+            pytrace=False,
+        )
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    with live_server(tmp_path_factory.mktemp("live")) as server:
+        yield server
+
+
+@pytest.fixture
+def watch() -> Watch:
+    return Watch()
+
+
+@pytest.fixture
+def open_page(browser: Browser, live: LiveServer, watch: Watch) -> Iterator[OpenPage]:
+    """Opens a page in a new browser context (a person of their own) for the test."""
+    contexts: list[BrowserContext] = []
+
+    def opened() -> Page:
+        context = browser.new_context(
+            base_url=live.base_url,
+            viewport=VIEWPORT,  # type: ignore[arg-type]
+            locale="nb-NO",
+            timezone_id="Europe/Oslo",
+        )
+        context.set_default_timeout(10_000)
+        context.expose_function(BINDING, watch.on_xss)
+        context.add_init_script(CANARY)
+        context.on("console", watch.on_console)
+        context.on("weberror", lambda error: watch.on_error(error.error))
+        context.on("dialog", watch.on_dialog)
+        contexts.append(context)
+        return context.new_page()
+
+    yield opened
+    for context in contexts:
+        for page in context.pages:
+            flush(page)
+        context.close()
+    watch.check()
+
+
+@pytest.fixture
+def page(open_page: OpenPage) -> Page:
+    return open_page()

@@ -1,0 +1,181 @@
+"""Every page, as the person who may see it, held to the same bars.
+
+Each `Visit` is opened in a fresh browser context by the person `who` names
+(see `ARRIVALS`), then: the answer's status, the CSP header, `lang` on <html>,
+a title and one <h1>, axe-core with 0 serious or critical WCAG 2.1 AA
+violations, no console errors beyond the status note, and full-page
+screenshots at 360 and 1280 px (var/screenshots/<name>-<width>.png). The page
+fixture fails the test on any CSP violation, script error or dialog.
+
+Adding a page is one line in `PAGES`. The path may name what its arrival made,
+e.g. `Visit("plan", "/plans/{plan_id}", who="coordinator")`.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+from uuid import UUID
+
+import pytest
+from playwright.sync_api import Page
+
+from stafett.aggregates.values import Access, Rights
+from stafett.applications.accounts import OtpChannel
+from tests.browser.harness import (
+    LiveServer,
+    User,
+    Watch,
+    axe,
+    code_in,
+    flush,
+    link_in,
+    screenshot,
+    sign_in,
+    submit_code,
+    submit_password,
+)
+
+
+@dataclass(frozen=True)
+class Visit:
+    name: str  # the screenshots' name
+    path: str  # with {names} from what the arrival made
+    who: str = "nobody"  # a key of ARRIVALS
+    status: int = 200
+
+
+NO_PLAN = "00000000-0000-4000-8000-000000000000"
+NO_PLAN = "00000000-0000-4000-8000-000000000000"
+PAGES = [
+    Visit("login", "/login"),
+    Visit("login-code", "/login/code?via=email", who="password_given"),
+    Visit("login-code-sms", "/login/code?via=sms", who="password_given"),
+    Visit("login-terms", "/login/terms", who="terms_due"),
+    Visit("password-reset", "/password-reset"),
+    Visit("reset-new-password", "/reset/{reset_token}", who="reset_link"),
+    Visit("plans", "/plans", who="coordinator"),
+    Visit("plans-new", "/plans/new", who="coordinator"),
+    Visit("plan-home", "/plans/{plan_id}", who="coordinator"),
+    Visit("plan-plan", "/plans/{plan_id}/plan", who="coordinator"),
+    Visit("plan-history", "/plans/{plan_id}/history", who="coordinator"),
+    Visit("plan-access-log", "/plans/{plan_id}/access-log", who="coordinator"),
+    Visit("plans-parent", "/plans", who="parent"),
+    Visit("plan-plan-parent", "/plans/{plan_id}/plan", who="parent"),
+    Visit("reports", "/reports", who="org_admin"),
+    Visit("profile", "/profile", who="coordinator"),
+    Visit("profile-parent", "/profile", who="parent"),
+    Visit("admin", "/admin", who="org_admin"),
+    Visit("admin-new-user", "/admin/users/new", who="org_admin"),
+    Visit("help", "/help"),
+    Visit("help-logged-in", "/help", who="parent"),
+    Visit("no-such-plan", "/plans/" + NO_PLAN, who="coordinator", status=404),
+    Visit("no-such-page", "/no-such-page", status=404),
+]
+
+Arrival = Callable[[Page, LiveServer], dict[str, str]]
+
+
+def nobody(page: Page, live: LiveServer) -> dict[str, str]:
+    return {}
+
+
+def password_given(page: Page, live: LiveServer) -> dict[str, str]:
+    """Half-way through a login: the password is accepted, a code was sent."""
+    submit_password(page, live.new_user("kode"))
+    page.wait_for_url("**/login/code*")
+    return {}
+
+
+def terms_due(page: Page, live: LiveServer) -> dict[str, str]:
+    """A first login: password and code given, the terms not answered yet."""
+    user = live.new_user("vilkaar")
+    submit_password(page, user)
+    submit_code(page, code_in(live.message(user, 1)))
+    page.wait_for_url("**/login/terms*")
+    return {}
+
+
+def reset_link(page: Page, live: LiveServer) -> dict[str, str]:
+    """A password-reset link from the e-mail (codes go by SMS, so a link may be sent)."""
+    user = live.new_user("glemsk", channel=OtpChannel.SMS)
+    live.built.accounts.request_reset(user.username)
+    link = link_in(live.message(user, 1, address=user.email))
+    return {"reset_token": link.rsplit("/", 1)[-1]}
+
+
+def _plan_group(live: LiveServer) -> tuple[User, User, UUID]:
+    """A coordinator and a parent who may not read goals, in a plan of a few weeks."""
+    kari = live.new_user("koordinator", first_name="Kari", coordinator=True)
+    anne = live.new_user("forelder", first_name="Anne", last_name="Nordmann")
+    plan_id = live.create_plan(kari)
+    live.add_participant(
+        plan_id, anne, by=kari, rights=Rights(goals=Access.NONE), responsibility="Mor"
+    )
+    live.furnish_plan(plan_id, kari)
+    live.settle()
+    return kari, anne, plan_id
+
+
+def coordinator(page: Page, live: LiveServer) -> dict[str, str]:
+    """The plan's coordinator, logged in."""
+    kari, _, plan_id = _plan_group(live)
+    sign_in(page, live, kari)
+    return {"plan_id": str(plan_id)}
+
+
+def parent(page: Page, live: LiveServer) -> dict[str, str]:
+    """A parent in the plan whose goal right is `none`, logged in."""
+    _, anne, plan_id = _plan_group(live)
+    sign_in(page, live, anne)
+    return {"plan_id": str(plan_id)}
+
+
+def org_admin(page: Page, live: LiveServer) -> dict[str, str]:
+    """An organisation administrator (reports), logged in."""
+    _plan_group(live)
+    sign_in(page, live, live.new_user("admin", first_name="Åse", org_admin=True))
+    return {}
+
+
+ARRIVALS: dict[str, Arrival] = {
+    "nobody": nobody,
+    "password_given": password_given,
+    "terms_due": terms_due,
+    "reset_link": reset_link,
+    "coordinator": coordinator,
+    "parent": parent,
+    "org_admin": org_admin,
+}
+
+
+@pytest.mark.parametrize("visit", PAGES, ids=[v.name for v in PAGES])
+def test_the_page_meets_every_bar(page: Page, live: LiveServer, watch: Watch, visit: Visit) -> None:
+    made = ARRIVALS[visit.who](page, live)
+    response = page.goto(visit.path.format(**made))
+    assert response is not None
+    assert response.status == visit.status, page.content()[:500]
+    csp = response.headers["content-security-policy"]
+    assert "'nonce-" in csp
+    assert "unsafe-inline" not in csp
+    assert page.locator("html").get_attribute("lang") == "nb"
+    assert page.title().endswith("– Stafett")
+    assert page.title() != "– Stafett"
+    assert page.locator("h1").count() == 1
+    axe(page, what=visit.name)
+    screenshot(page, visit.name)
+    flush(page)
+    assert watch.loading_errors() == []
+
+
+@pytest.mark.parametrize("who", list(ARRIVALS))
+def test_each_person_arrives(page: Page, live: LiveServer, who: str) -> None:
+    """Every arrival works today, also those no page of today uses yet."""
+    made = ARRIVALS[who](page, live)
+    cookies = {c["name"] for c in page.context.cookies()}
+    if who in ("coordinator", "parent", "org_admin"):
+        assert urlsplit(page.url).path == "/plans"
+        assert "__Host-sid" in cookies
+    elif who in ("password_given", "terms_due"):
+        assert "__Host-sid" in cookies  # the half-finished login's session
+    elif who == "reset_link":
+        assert len(made["reset_token"]) >= 32
