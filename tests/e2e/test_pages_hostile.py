@@ -123,3 +123,16 @@ def test_a_form_that_says_nothing_of_where_it_comes_from_is_refused_before_login
         "/login", data={"username": "kari", "password": "x"}, follow_redirects=False
     )
     assert response.status_code == 403
+
+
+def test_the_login_pages_count_against_the_same_per_address_limit_as_the_api(web: Web) -> None:
+    web.create_user("kari")
+    answers = [
+        web.submit("/login", {"username": "kari", "password": "feil passord"}, token=False)
+        for _ in range(31)
+    ]
+    assert [a.status_code for a in answers[:30]] == [401] * 30
+    assert answers[30].status_code == 429
+    assert "For mange forsøk" in answers[30].text  # a page, in the person's language
+    api = web.client.post("/api/v1/session", json={"username": "kari", "password": "x"})
+    assert api.status_code == 429  # one budget for the API and the pages

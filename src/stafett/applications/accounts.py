@@ -126,8 +126,10 @@ class AccountService:
         device_key: bytes,
         clock: Callable[[], datetime],
         public_url: str = "http://127.0.0.1:8000",
+        attempts_per_minute: int = ATTEMPTS_PER_MINUTE_PER_ADDRESS,
     ) -> None:
         self.accounts = accounts
+        self.attempts_per_minute = attempts_per_minute  # login-type requests per address
         self.sessions = sessions
         self.directory = directory
         self.hashing = hashing
@@ -268,7 +270,7 @@ class AccountService:
     def note_attempt(self, address: str) -> None:
         """Count a login-type request from one network address; too many → 429."""
         hits = self.sessions.hit(f"address:{address}", window_seconds=60, at=self.clock())
-        if hits > ATTEMPTS_PER_MINUTE_PER_ADDRESS:
+        if hits > self.attempts_per_minute:
             log.warning("excess_rate_limit_exceeded", what="address")
             raise TooManyAttemptsError("too many attempts from this address", retry_after=60)
 

@@ -40,7 +40,14 @@ CSRF_HEADER = "x-csrftoken"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 SAME_SITE_FETCHES = frozenset({"same-origin", "none"})  # "none": typed or bookmarked by the user
 SCHEMA_PREFIX = "/schema"
-RATE_LIMITED_PREFIXES = ("/api/v1/session", "/api/v1/password-reset")
+# Login-type steps, counted per network address: the API's and the pages' alike.
+RATE_LIMITED_PREFIXES = (
+    "/api/v1/session",
+    "/api/v1/password-reset",
+    "/login",
+    "/password-reset",
+    "/reset/",
+)
 PRINCIPAL = "principal"
 log = structlog.get_logger(__name__)
 
