@@ -198,7 +198,10 @@ def test_a_comment_posted_with_htmx_answers_the_plan_to_swap_in(web: Web, group:
     goal_id = goal_with_comment(web, group)
     web.page_login("per")
     fields = {"on_kind": "goal", "on_id": goal_id, "text": "Via htmx"}
-    shown = web.client.get(page_of(group, "/plan"))
+    listed = web.client.get(page_of(group, "/plan")).text
+    assert f'href="?open=comment-goal-{goal_id}#comment-goal-{goal_id}"' in listed
+    assert 'hx-post="' not in listed  # an item's form is drawn when asked for
+    shown = web.client.get(page_of(group, f"/plan?open=comment-goal-{goal_id}"))
     assert 'hx-post="' in shown.text
     assert 'hx-select="#main"' in shown.text
     token = re.search(r'name="csrf_token" value="([0-9a-f]+)"', shown.text)
@@ -248,7 +251,7 @@ def test_forms_are_shown_only_for_the_writes_the_rights_allow(web: Web, group: G
     assert "/evaluations" not in page
     assert "/plan/minutes" not in page
     assert f'action="{page_of(group, "/plan/activities")}"' in page
-    assert 'name="on_kind" value="goal"' in page  # reading goals is enough to comment
+    assert "?open=comment-goal-" in page  # reading goals is enough to comment
     refused = send(web, group, "/plan/goals", {"title": "Per sitt mål"})
     assert refused.status_code == 403  # the application refuses it anyway
     assert "Per sitt mål" not in str(web.plans.get_plan(UUID(group.plan_id)).goals)
@@ -530,3 +533,22 @@ def test_the_access_log_lists_the_coordinators_read(web: Web, group: Group) -> N
     assert "oversikt, samtykke</td>" in anne  # the heading only, not the plan's content
     web.page_login("per")
     assert web.client.get(page_of(group, "/access-log")).status_code == 403
+
+
+def test_an_items_own_forms_are_links_until_asked_for(web: Web, group: Group) -> None:
+    """A long plan's page carries no form per item: each is drawn when its link is followed."""
+    goal_id = goal_with_comment(web, group)
+    web.page_login("kari")
+    listed = web.client.get(page_of(group, "/plan")).text
+    evaluate = f"goal-{goal_id}-evaluate"
+    assert f'href="?open={evaluate}#{evaluate}"' in listed
+    assert f'action="/plans/{group.plan_id}/plan/goals/{goal_id}/evaluations"' not in listed
+
+    opened = web.client.get(page_of(group, f"/plan?open={evaluate}")).text
+    assert f'action="/plans/{group.plan_id}/plan/goals/{goal_id}/evaluations"' in opened
+    assert f'<details class="ds-details" data-variant="default" id="{evaluate}" open>' in opened
+    assert f'action="/plans/{group.plan_id}/plan/goals/{goal_id}"' not in opened  # only that one
+
+    odd = web.client.get(page_of(group, '/plan?open="><script>'))
+    assert odd.status_code == 200
+    assert "<script>" not in odd.text.split("</head>", 1)[1]

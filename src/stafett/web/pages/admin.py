@@ -15,7 +15,7 @@ import anyio
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
-from litestar.response import Redirect, Template
+from litestar.response import Redirect
 
 from stafett.aggregates.errors import DuplicateError, ValidationError
 from stafett.applications.accounts import (
@@ -30,7 +30,7 @@ from stafett.web.auth import Policy, policy, provide_principal
 from stafett.web.i18n import _
 from stafett.web.pages.forms import FormError, decode, form_of
 from stafett.web.pages.profile import detail_message
-from stafett.web.pages.render import SAVED, page, see_other
+from stafett.web.pages.render import SAVED, Page, page, see_other
 from stafett.web.state import provide_accounts, provided
 
 AnyRequest = Request[Any, Any, Any]
@@ -91,7 +91,7 @@ class AdminPages(Controller):
     include_in_schema = False
 
     @get("", sync_to_thread=True)
-    def users(self, administration: Admin, principal: LoggedIn, request: AnyRequest) -> Template:
+    def users(self, administration: Admin, principal: LoggedIn, request: AnyRequest) -> Page:
         return self._list(request, administration, principal)
 
     def _list(
@@ -102,7 +102,7 @@ class AdminPages(Controller):
         *,
         status: int = 200,
         refusal: str | None = None,
-    ) -> Template:
+    ) -> Page:
         return page(
             request,
             "admin/index.html",
@@ -112,13 +112,13 @@ class AdminPages(Controller):
         )
 
     @get("/users/new", sync_to_thread=False)
-    def new_user_form(self, request: AnyRequest) -> Template:
+    def new_user_form(self, request: AnyRequest) -> Page:
         return page(request, "admin/new_user.html", values={"otp_channel": "sms"}, errors={})
 
     @post("/users")
     async def create_user(
         self, administration: Admin, principal: LoggedIn, request: AnyRequest
-    ) -> Template | Redirect:
+    ) -> Page | Redirect:
         fields = await form_of(request)
         values: dict[str, Any] = {
             name: _field(fields, name) for name in (*PERSON_FIELDS, "username", "otp_channel")
@@ -169,7 +169,7 @@ class AdminPages(Controller):
         principal: LoggedIn,
         request: AnyRequest,
         person_id: FromPath[UUID],
-    ) -> Template | Redirect:
+    ) -> Page | Redirect:
         try:
             await _in_thread(administration.start_reset, principal, person_id)
             return see_other("/admin", saved="reset_sent")
@@ -189,7 +189,7 @@ class AdminPages(Controller):
                 429,
                 _("Several links have been sent to this user in the last hour. Wait a while."),
             )
-        refused: Template = await _in_thread(
+        refused: Page = await _in_thread(
             self._list, request, administration, principal, status=status, refusal=refusal
         )
         return refused

@@ -11,12 +11,11 @@ from typing import Any
 import anyio
 from litestar import Controller, Request, get
 from litestar.di import NamedDependency
-from litestar.response import Template
 
 from stafett.applications.accounts import AccountService
 from stafett.web import i18n
 from stafett.web.auth import PRINCIPAL, Policy, policy, session_token
-from stafett.web.pages.render import page
+from stafett.web.pages.render import Page, page
 from stafett.web.state import provide_accounts, provided
 
 AnyRequest = Request[Any, Any, Any]
@@ -29,9 +28,7 @@ class HelpPages(Controller):
     include_in_schema = False
 
     @get("")
-    async def help(
-        self, accounts: NamedDependency[AccountService], request: AnyRequest
-    ) -> Template:
+    async def help(self, accounts: NamedDependency[AccountService], request: AnyRequest) -> Page:
         principal = await anyio.to_thread.run_sync(accounts.authenticate, session_token(request))
         if principal is not None:  # a public page: the guard has not looked
             request.state[PRINCIPAL] = principal

@@ -14,7 +14,7 @@ from litestar import Controller, Request, get, post
 from litestar.background_tasks import BackgroundTask
 from litestar.di import NamedDependency
 from litestar.params import FromPath
-from litestar.response import Redirect, Template
+from litestar.response import Redirect
 
 from stafett.aggregates.errors import NotPermittedError, ValidationError
 from stafett.applications.accounts import (
@@ -40,7 +40,7 @@ from stafett.web.auth import (
 )
 from stafett.web.i18n import _, current_language
 from stafett.web.pages.forms import form_of, password_advice
-from stafett.web.pages.render import local_path, page, see_other
+from stafett.web.pages.render import Page, local_path, page, see_other
 from stafett.web.state import provide_accounts, provided
 
 AnyRequest = Request[Any, Any, Any]
@@ -87,7 +87,7 @@ class LoginPages(Controller):
         return see_other("/plans" if logged_in else "/login")
 
     @get("/login", sync_to_thread=True, opt=PUBLIC)
-    def login_form(self, accounts: Accounts, request: AnyRequest) -> Template | Redirect:
+    def login_form(self, accounts: Accounts, request: AnyRequest) -> Page | Redirect:
         after = local_path(request.query_params.get("next"))
         if accounts.authenticate(request.cookies.get(SESSION_COOKIE)) is not None:
             return see_other(after)
@@ -101,7 +101,7 @@ class LoginPages(Controller):
         )
 
     @post("/login", opt=PRE_LOGIN)
-    async def login(self, accounts: Accounts, request: AnyRequest) -> Template | Redirect:
+    async def login(self, accounts: Accounts, request: AnyRequest) -> Page | Redirect:
         fields = await form_of(request)
         username, after = _field(fields, "username"), local_path(_field(fields, "next"))
         error, status = None, 200
@@ -131,12 +131,12 @@ class LoginPages(Controller):
         )
 
     @get("/login/code", sync_to_thread=False, opt=PUBLIC)
-    def code_form(self, request: AnyRequest) -> Template | Redirect:
+    def code_form(self, request: AnyRequest) -> Page | Redirect:
         if not session_token(request):
             return see_other("/login")
         return self._code_page(request, error=None, status=200)
 
-    def _code_page(self, request: AnyRequest, *, error: str | None, status: int) -> Template:
+    def _code_page(self, request: AnyRequest, *, error: str | None, status: int) -> Page:
         via = request.query_params.get("via", "email")
         channel = via if via in {c.value for c in OtpChannel} else OtpChannel.EMAIL.value
         return page(
@@ -149,7 +149,7 @@ class LoginPages(Controller):
         )
 
     @post("/login/code", opt=PRE_LOGIN)
-    async def code(self, accounts: Accounts, request: AnyRequest) -> Template | Redirect:
+    async def code(self, accounts: Accounts, request: AnyRequest) -> Page | Redirect:
         fields = await form_of(request)
         after = local_path(_field(fields, "next"))
         try:
@@ -173,7 +173,7 @@ class LoginPages(Controller):
         return self._code_page(request, error=error, status=status)
 
     @post("/login/code/resend", opt=PRE_LOGIN)
-    async def resend(self, accounts: Accounts, request: AnyRequest) -> Template | Redirect:
+    async def resend(self, accounts: Accounts, request: AnyRequest) -> Page | Redirect:
         fields = await form_of(request)
         after = local_path(_field(fields, "next"))
         try:
@@ -184,7 +184,7 @@ class LoginPages(Controller):
         return see_other("/login/code", via=channel, next=after, saved="code_sent")
 
     @get("/login/terms", sync_to_thread=False, opt=PUBLIC)
-    def terms_form(self, request: AnyRequest) -> Template | Redirect:
+    def terms_form(self, request: AnyRequest) -> Page | Redirect:
         if not session_token(request):
             return see_other("/login")
         return page(
@@ -220,11 +220,11 @@ class LoginPages(Controller):
         return response
 
     @get("/password-reset", sync_to_thread=False, opt=PUBLIC)
-    def reset_form(self, request: AnyRequest) -> Template:
+    def reset_form(self, request: AnyRequest) -> Page:
         return page(request, "login/reset_request.html", sent=False)
 
     @post("/password-reset", opt=PRE_LOGIN)
-    async def request_reset(self, accounts: Accounts, request: AnyRequest) -> Template:
+    async def request_reset(self, accounts: Accounts, request: AnyRequest) -> Page:
         """The same answer whether or not the name exists; the link goes after it."""
         fields = await form_of(request)
         username = _field(fields, "username").strip()[:200]
@@ -234,13 +234,13 @@ class LoginPages(Controller):
         return answer
 
     @get("/reset/{token:str}", sync_to_thread=False, opt=PUBLIC)
-    def new_password_form(self, request: AnyRequest, token: FromPath[str]) -> Template:
+    def new_password_form(self, request: AnyRequest, token: FromPath[str]) -> Page:
         return page(request, "login/reset_password.html", token=token, errors={})
 
     @post("/reset/{token:str}", opt=PRE_LOGIN)
     async def new_password(
         self, accounts: Accounts, request: AnyRequest, token: FromPath[str]
-    ) -> Template | Redirect:
+    ) -> Page | Redirect:
         fields = await form_of(request)
         new, again = _field(fields, "new_password"), _field(fields, "new_password_again")
         if new != again:

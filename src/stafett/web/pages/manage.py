@@ -20,7 +20,7 @@ from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import PermissionDeniedException
 from litestar.params import FromPath
-from litestar.response import Redirect, Template
+from litestar.response import Redirect
 
 from stafett.aggregates.policy import Action
 from stafett.aggregates.values import ConsentStatus, PlanStatus, Role, local_date
@@ -41,7 +41,7 @@ from stafett.web.i18n import _
 from stafett.web.pages.forms import FormError, decode, form_of
 from stafett.web.pages.participants import REFUSALS, in_thread, refusal
 from stafett.web.pages.plan_parts import heading_context, may
-from stafett.web.pages.render import SAVED, page, see_other
+from stafett.web.pages.render import SAVED, Page, page, see_other
 from stafett.web.reads import PlanReads
 from stafett.web.state import provide_plans, provide_read_your_writes, provide_reads, provided
 from stafett.web.writes import Commands, provide_commands
@@ -124,7 +124,7 @@ CLOSE = Form(confirmed_command(ClosePlan, "confirm_close"), "manage", "plan_clos
 REOPEN = Form(lambda fields: decode(ReopenPlan, fields), "manage", "plan_reopened")
 
 
-async def act(request: AnyRequest, deps: Deps, plan_id: UUID, form: Form) -> Template | Redirect:
+async def act(request: AnyRequest, deps: Deps, plan_id: UUID, form: Form) -> Page | Redirect:
     """One form: its command through `Commands`, then the next page; or the manage page
     again with the form as typed and what was wrong."""
     fields = await form_of(request)
@@ -155,7 +155,7 @@ class ManagePages(Controller):
     @get("/manage", sync_to_thread=True)
     def manage(
         self, *, request: AnyRequest, reads: Reads, principal: Me, plan_id: FromPath[UUID]
-    ) -> Template:
+    ) -> Page:
         """The coordinator's actions on the plan, each where the policy lets them."""
         return page(request, "manage/manage.html", **manage_context(reads, principal, plan_id))
 
@@ -168,7 +168,7 @@ class ManagePages(Controller):
         commands: Writes,
         principal: Me,
         plan_id: FromPath[UUID],
-    ) -> Template | Redirect:
+    ) -> Page | Redirect:
         """Hand the baton to another provider; the manage page is then theirs."""
         return await act(request, Deps(reads, commands, principal), plan_id, BATON)
 
@@ -181,7 +181,7 @@ class ManagePages(Controller):
         commands: Writes,
         principal: Me,
         plan_id: FromPath[UUID],
-    ) -> Template | Redirect:
+    ) -> Page | Redirect:
         return await act(request, Deps(reads, commands, principal), plan_id, RENEW)
 
     @post("/manage/consent/reset")
@@ -193,7 +193,7 @@ class ManagePages(Controller):
         commands: Writes,
         principal: Me,
         plan_id: FromPath[UUID],
-    ) -> Template | Redirect:
+    ) -> Page | Redirect:
         return await act(request, Deps(reads, commands, principal), plan_id, RESET)
 
     @post("/manage/close")
@@ -205,7 +205,7 @@ class ManagePages(Controller):
         commands: Writes,
         principal: Me,
         plan_id: FromPath[UUID],
-    ) -> Template | Redirect:
+    ) -> Page | Redirect:
         return await act(request, Deps(reads, commands, principal), plan_id, CLOSE)
 
     @post("/manage/reopen")
@@ -217,7 +217,7 @@ class ManagePages(Controller):
         commands: Writes,
         principal: Me,
         plan_id: FromPath[UUID],
-    ) -> Template | Redirect:
+    ) -> Page | Redirect:
         return await act(request, Deps(reads, commands, principal), plan_id, REOPEN)
 
     # ------------------------------------------------------- withdraw consent
@@ -225,7 +225,7 @@ class ManagePages(Controller):
     @get("/consent/withdrawal", sync_to_thread=True)
     def withdrawal_form(
         self, *, request: AnyRequest, reads: Reads, principal: Me, plan_id: FromPath[UUID]
-    ) -> Template:
+    ) -> Page:
         """The owner, a relative or the coordinator withdraws consent: a page to confirm it."""
         return page(
             request, "manage/withdraw.html", **withdrawal_context(reads, principal, plan_id)
@@ -240,7 +240,7 @@ class ManagePages(Controller):
         commands: Writes,
         principal: Me,
         plan_id: FromPath[UUID],
-    ) -> Template | Redirect:
+    ) -> Page | Redirect:
         fields = await form_of(request)
         try:
             confirmed(fields, "confirm_withdraw")

@@ -21,7 +21,7 @@ from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import PermissionDeniedException
 from litestar.params import FromPath
-from litestar.response import Redirect, Template
+from litestar.response import Redirect
 
 from stafett.aggregates.errors import DuplicateError, NotFoundError, ValidationError
 from stafett.aggregates.person import SHARED_FIELDS, Person
@@ -40,7 +40,7 @@ from stafett.web.auth import Policy, policy, provide_principal
 from stafett.web.i18n import _
 from stafett.web.pages.forms import FormError, decode, form_of, message_for
 from stafett.web.pages.plan_parts import heading_context, may
-from stafett.web.pages.render import SAVED, page, see_other
+from stafett.web.pages.render import SAVED, Page, page, see_other
 from stafett.web.reads import PlanReads
 from stafett.web.state import provide_plans, provide_read_your_writes, provide_reads, provided
 from stafett.web.writes import Commands, provide_commands
@@ -218,7 +218,7 @@ class ParticipantPages(Controller):
     @get("", sync_to_thread=True)
     def group(
         self, *, request: AnyRequest, reads: Reads, principal: Me, plan_id: FromPath[UUID]
-    ) -> Template:
+    ) -> Page:
         """The plan group: role, responsibility and shared contact details of each."""
         view = reads.plan(plan_id, principal)
         return page(
@@ -243,7 +243,7 @@ class ParticipantPages(Controller):
         principal: Me,
         plan_id: FromPath[UUID],
         participant_id: FromPath[UUID],
-    ) -> Template:
+    ) -> Page:
         context = details_context(reads, logins, principal, plan_id, participant_id)
         return page(request, "participants/details.html", **context)
 
@@ -258,7 +258,7 @@ class ParticipantPages(Controller):
         principal: Me,
         plan_id: FromPath[UUID],
         participant_id: FromPath[UUID],
-    ) -> Template | Redirect:
+    ) -> Page | Redirect:
         """The details form: the person's details, responsibility and rights, in one save."""
         fields = await form_of(request)
         try:
@@ -285,7 +285,7 @@ class ParticipantPages(Controller):
         principal: Me,
         plan_id: FromPath[UUID],
         participant_id: FromPath[UUID],
-    ) -> Template | Redirect:
+    ) -> Page | Redirect:
         """The coordinator gives a participant without an account a login."""
         fields = await form_of(request)
         try:
@@ -319,7 +319,7 @@ class ParticipantPages(Controller):
         plans: NamedDependency[PlanApplication],
         principal: Me,
         plan_id: FromPath[UUID],
-    ) -> Template:
+    ) -> Page:
         """Find the person in the directory, or register a new one; then role and rights."""
         name = request.query_params.get("name")
         context = add_context(reads, plans, principal, plan_id, name)
@@ -338,7 +338,7 @@ class ParticipantPages(Controller):
         commands: Writes,
         principal: Me,
         plan_id: FromPath[UUID],
-    ) -> Template | Redirect:
+    ) -> Page | Redirect:
         fields = await form_of(request)
         try:
             result = await in_thread(commands, plan_id, addition_of(fields))

@@ -13,6 +13,7 @@ confirmed (303, `?saved=<key>#<the item>`). What was typed that the command refu
 plan as it is now, the form as the person filled it in, and what to do.
 """
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +23,7 @@ import anyio
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
-from litestar.response import Redirect, Template
+from litestar.response import Redirect
 
 from stafett.aggregates.errors import ValidationError
 from stafett.aggregates.policy import Action
@@ -46,16 +47,17 @@ from stafett.web.pages.plan_parts import (
     parts_context,
     present,
 )
-from stafett.web.pages.render import SAVED, page, see_other
+from stafett.web.pages.render import SAVED, Page, page, see_other
 from stafett.web.reads import PlanReads, Visit
 from stafett.web.state import provide_plans, provide_read_your_writes, provide_reads, provided
 from stafett.web.writes import Commands, provide_commands
 
 AnyRequest = Request[Any, Any, Any]
-Response = Template | Redirect
+Response = Page | Redirect
 Reads = NamedDependency[PlanReads]
 Me = NamedDependency[Principal]
 HOME_ITEMS = 5  # calendar entries and messages on the home page
+FORM_KEY = re.compile(r"[a-z0-9-]{1,100}")  # the key of one form on the page (`?open=`)
 
 SAVED.update(
     {
@@ -110,8 +112,12 @@ def home_context(visit: Visit, principal: Principal) -> dict[str, Any]:
     }
 
 
-def plan_context(view: PlanOut, principal: Principal, failed: Failed | None) -> dict[str, Any]:
-    """The plan: every part the view carries, and the forms the person may use."""
+def plan_context(
+    view: PlanOut, principal: Principal, failed: Failed | None, opened: str | None = None
+) -> dict[str, Any]:
+    """The plan: every part the view carries, and the forms the person may use; an item's
+    own forms (comment, evaluate, change) are links until asked for (`opened`), so a long
+    plan's page does not carry a form for every item."""
     writable = set(view.me.writable)
     words = labels()
     return {
@@ -141,7 +147,7 @@ def plan_context(view: PlanOut, principal: Principal, failed: Failed | None) -> 
             for p in view.participants
             if p.participant_id != view.me.participant_id
         ],
-        "state": form_state(view.version, failed),
+        "state": form_state(view.version, failed, opened),
         "failed": failed,
         "readonly": False,
     }
@@ -241,16 +247,17 @@ class PlanPages(Controller):
     include_in_schema = False
 
     @get("/", sync_to_thread=True)
-    def home(self, request: AnyRequest, reads: Reads, principal: Me, plan_id: PlanId) -> Template:
+    def home(self, request: AnyRequest, reads: Reads, principal: Me, plan_id: PlanId) -> Page:
         visit = reads.plan_since_last_visit(plan_id, principal)
         return page(request, "plan/home.html", **home_context(visit, principal))
 
     @get("/plan", sync_to_thread=True)
-    def the_plan(
-        self, request: AnyRequest, reads: Reads, principal: Me, plan_id: PlanId
-    ) -> Template:
+    def the_plan(self, request: AnyRequest, reads: Reads, principal: Me, plan_id: PlanId) -> Page:
         view = reads.plan(plan_id, principal)
-        return page(request, "plan/plan.html", **plan_context(view, principal, None))
+        opened = request.query_params.get("open")
+        if opened is not None and not FORM_KEY.fullmatch(opened):
+            opened = None
+        return page(request, "plan/plan.html", **plan_context(view, principal, None, opened))
 
     @post("/plan/goals")
     async def set_goal(self, request: AnyRequest, writer: Writer, plan_id: PlanId) -> Response:

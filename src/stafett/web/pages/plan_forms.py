@@ -65,9 +65,12 @@ class FormState:
     version: Any = None
     failed: bool = False
     conflict: bool = False
+    opened: bool = False  # asked for by `?open=<key>` (an item's form is drawn on demand)
 
 
-def form_state(version: int, failed: Failed | None) -> Callable[..., FormState]:
+def form_state(
+    version: int, failed: Failed | None, opened: str | None = None
+) -> Callable[..., FormState]:
     """`state(key, **current)` for the templates: the failed form as typed (after a
     conflict with the version now shown, so it can be sent again), others as they are."""
 
@@ -77,7 +80,7 @@ def form_state(version: int, failed: Failed | None) -> Callable[..., FormState]:
             shown = version if failed.conflict else typed
             return FormState(key, failed.values, failed.errors, shown, True, failed.conflict)
         values = {k: "" if v is None else _text(v) for k, v in current.items()}
-        return FormState(key, values, {}, version)
+        return FormState(key, values, {}, version, opened=key == opened)
 
     return state
 

@@ -21,7 +21,6 @@ from uuid import UUID
 from litestar import Controller, Request, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
-from litestar.response import Template
 
 from stafett.aggregates.errors import (
     ConsentNotValidError,
@@ -41,7 +40,7 @@ from stafett.web.pages.plan_parts import (
     parts_context,
     role_labels,
 )
-from stafett.web.pages.render import page
+from stafett.web.pages.render import Page, page
 from stafett.web.reads import PlanReads
 from stafett.web.state import provide_reads, provided
 
@@ -145,7 +144,7 @@ class PlanHistoryPages(Controller):
         principal: Me,
         plan_id: PlanId,
         on: FromQuery[str | None] = None,
-    ) -> Template:
+    ) -> Page:
         """The timeline, newest first; with `on` (a date), the plan at that day's end."""
         entries = reads.timeline(plan_id, principal)
         heading = _heading(reads, plan_id, principal)
@@ -172,9 +171,7 @@ class PlanHistoryPages(Controller):
         return page(request, "plan/history.html", status=status, **context)
 
     @get("/access-log", sync_to_thread=True)
-    def access_log(
-        self, request: AnyRequest, reads: Reads, principal: Me, plan_id: PlanId
-    ) -> Template:
+    def access_log(self, request: AnyRequest, reads: Reads, principal: Me, plan_id: PlanId) -> Page:
         """Who has read the plan, newest first (this read included)."""
         entries = reads.access_entries(plan_id, principal)
         heading = reads.overview(plan_id, principal)

@@ -19,7 +19,7 @@ import anyio
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromQuery
-from litestar.response import Redirect, Template
+from litestar.response import Redirect
 
 from stafett.aggregates.errors import ConsentNotValidError, ValidationError
 from stafett.aggregates.policy import AccountAction, account_may
@@ -41,7 +41,7 @@ from stafett.web.pages.new_plan import (
     consent_not_in_force,
     refusal_of,
 )
-from stafett.web.pages.render import SAVED, page, see_other
+from stafett.web.pages.render import SAVED, Page, page, see_other
 from stafett.web.state import provide_plan_list, provide_plans, provide_read_your_writes, provided
 from stafett.web.writes import Commands, provide_commands
 
@@ -69,7 +69,7 @@ class PlanListPages(Controller):
         first_name: NameQuery = None,
         last_name: NameQuery = None,
         include_closed: FromQuery[bool] = False,
-    ) -> Template:
+    ) -> Page:
         """The plans the person is in and may open today, with the guide's columns."""
         rows = plans_of(
             plans,
@@ -95,7 +95,7 @@ class PlanListPages(Controller):
     @get("/reports", sync_to_thread=True, opt=policy(Policy.READ_REPORTS))
     def reports(
         self, request: AnyRequest, plans: Plans, plan_list: PlanList, principal: Me
-    ) -> Template:
+    ) -> Page:
         """The organisation's four reports, as `GET /api/v1/reports` gives them."""
         return page(
             request, "plans/reports.html", reports=organisation_reports(plans, plan_list, principal)
@@ -121,7 +121,7 @@ class NewPlanPages(Controller):
         plans: Plans,
         principal: Me,
         owner_search: NameQuery = None,
-    ) -> Template:
+    ) -> Page:
         """An empty form (consent first); `?owner_search=` already lists directory matches."""
         form = PlanForm.blank(local_date(plans.clock()).isoformat())
         form.values[SEARCH] = owner_search or ""
@@ -130,7 +130,7 @@ class NewPlanPages(Controller):
     @post("/")
     async def create_plan(
         self, request: AnyRequest, plans: Plans, principal: Me, commands: NamedDependency[Commands]
-    ) -> Template | Redirect:
+    ) -> Page | Redirect:
         """Search the directory (the form comes back as typed), or create the plan."""
         fields = await form_of(request)
         form = PlanForm.typed(fields)
@@ -147,7 +147,7 @@ def _create(
     principal: Principal,
     commands: Commands,
     form: PlanForm,
-) -> Template | Redirect:
+) -> Page | Redirect:
     """The plan, made by `Commands`; else the form again, with what to correct or confirm."""
     try:
         command = command_of(form)
@@ -179,7 +179,7 @@ def _form_page(
     duplicates: Sequence[PersonOut] = (),
     born: date | None = None,
     status: int = 200,
-) -> Template:
+) -> Page:
     """The form as typed, with the directory's matches for the owner search, the owner
     already chosen, and likely duplicates of a new owner (born on `born`) if there are."""
     warned = {p.person_id for p in duplicates}

@@ -17,7 +17,7 @@ import msgspec
 import segno
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
-from litestar.response import Redirect, Template
+from litestar.response import Redirect
 
 from stafett.aggregates.errors import NotPermittedError, ValidationError
 from stafett.aggregates.person import PersonDetails
@@ -39,7 +39,7 @@ from stafett.web.auth import (
 )
 from stafett.web.i18n import _
 from stafett.web.pages.forms import FormError, explain, form_of, message_for, password_advice
-from stafett.web.pages.render import SAVED, page, see_other
+from stafett.web.pages.render import SAVED, Page, page, see_other
 from stafett.web.state import provide_accounts, provided
 
 AnyRequest = Request[Any, Any, Any]
@@ -157,7 +157,7 @@ class ProfilePages(Controller):
     include_in_schema = False
 
     @get("", sync_to_thread=True)
-    def profile(self, accounts: Accounts, principal: LoggedIn, request: AnyRequest) -> Template:
+    def profile(self, accounts: Accounts, principal: LoggedIn, request: AnyRequest) -> Page:
         return self._page(request, accounts, principal)
 
     def _page(
@@ -170,7 +170,7 @@ class ProfilePages(Controller):
         errors: dict[str, str] | None = None,
         values: dict[str, Any] | None = None,
         failed: str = "",
-    ) -> Template:
+    ) -> Page:
         mine = accounts.my_account(principal)
         return page(
             request,
@@ -192,9 +192,9 @@ class ProfilePages(Controller):
         failed: str,
         errors: dict[str, str],
         values: dict[str, Any] | None = None,
-    ) -> Template:
+    ) -> Page:
         """The profile again, status 422, with the refused form's messages (and values)."""
-        refused: Template = await _in_thread(
+        refused: Page = await _in_thread(
             self._page,
             request,
             accounts,
@@ -209,7 +209,7 @@ class ProfilePages(Controller):
     @post("/details")
     async def save_details(
         self, accounts: Accounts, principal: LoggedIn, request: AnyRequest
-    ) -> Template | Redirect:
+    ) -> Page | Redirect:
         fields = await form_of(request)
         password = _field(fields, "confirm_password") or None
         try:
@@ -242,7 +242,7 @@ class ProfilePages(Controller):
     @post("/channel")
     async def change_channel(
         self, accounts: Accounts, principal: LoggedIn, request: AnyRequest
-    ) -> Template | Redirect:
+    ) -> Page | Redirect:
         fields = await form_of(request)
         chosen = _field(fields, "otp_channel")
         errors: dict[str, str]
@@ -269,7 +269,7 @@ class ProfilePages(Controller):
     @post("/authenticator")
     async def start_authenticator(
         self, accounts: Accounts, principal: LoggedIn, request: AnyRequest
-    ) -> Template:
+    ) -> Page:
         fields = await form_of(request)
         try:
             uri = await _in_thread(
@@ -298,7 +298,7 @@ class ProfilePages(Controller):
     @post("/authenticator/confirm")
     async def confirm_authenticator(
         self, accounts: Accounts, principal: LoggedIn, request: AnyRequest
-    ) -> Template | Redirect:
+    ) -> Page | Redirect:
         fields = await form_of(request)
         try:
             await _in_thread(accounts.confirm_totp, principal, _field(fields, "code")[:12])
@@ -321,7 +321,7 @@ class ProfilePages(Controller):
     @post("/password")
     async def change_password(
         self, accounts: Accounts, principal: LoggedIn, request: AnyRequest
-    ) -> Template | Redirect:
+    ) -> Page | Redirect:
         fields = await form_of(request)
         new, again = _field(fields, "new_password"), _field(fields, "new_password_again")
         if new != again:

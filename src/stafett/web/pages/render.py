@@ -15,8 +15,9 @@ from urllib.parse import quote, urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from litestar import Request
+from litestar.enums import MediaType
 from litestar.plugins.jinja import JinjaTemplateEngine
-from litestar.response import Redirect, Template
+from litestar.response import Redirect, Response
 from litestar.status_codes import HTTP_303_SEE_OTHER
 from litestar.template import TemplateConfig
 
@@ -29,6 +30,7 @@ from stafett.web.i18n import _
 SAVED: dict[str, Callable[[], str]] = {}  # each area adds the confirmations of its writes
 TEMPLATES = Path(__file__).parent.parent / "templates"
 AnyRequest = Request[Any, Any, Any]
+Page = Response[str]  # a rendered page
 
 
 def _date(value: date | datetime | None) -> str:
@@ -65,23 +67,27 @@ def template_config() -> TemplateConfig[JinjaTemplateEngine]:
     return TemplateConfig(instance=JinjaTemplateEngine.from_environment(environment()))
 
 
-def page(request: AnyRequest, name: str, *, status: int = 200, **context: Any) -> Template:
-    """The page `name` with what every page needs, plus `context`."""
-    return Template(
-        template_name=name,
-        status_code=status,
-        media_type="text/html",
-        context={
-            "nonce": csp_nonce(request.scope),
-            "csrf_token": csrf_token_of(request),
-            "principal": request.state.get(PRINCIPAL),
-            "lang": i18n.current_language(),
-            "here": request.url.path,
-            "query": request.url.query,
-            "confirmation": confirmation(request.query_params.get("saved")),
-            **context,
-        },
+def page(request: AnyRequest, name: str, *, status: int = 200, **context: Any) -> Page:
+    """The page `name` with what every page needs, plus `context`, rendered at once.
+
+    Rendered here rather than by litestar's `Template` response, which renders on the
+    event loop after the handler: a handler that runs in a worker thread (most pages)
+    renders there too, so one long page does not hold up every other request. The
+    page's language is the context variable `i18n` set, which the thread carries.
+    """
+    template = request.app.template_engine.get_template(name)  # type: ignore[union-attr]
+    html = template.render(
+        nonce=csp_nonce(request.scope),
+        csrf_token=csrf_token_of(request),
+        principal=request.state.get(PRINCIPAL),
+        lang=i18n.current_language(),
+        here=request.url.path,
+        query=request.url.query,
+        confirmation=confirmation(request.query_params.get("saved")),
+        request=request,
+        **context,
     )
+    return Response(html, status_code=status, media_type=MediaType.HTML)
 
 
 def confirmation(key: str | None) -> str | None:
