@@ -140,6 +140,16 @@ async def act(request: AnyRequest, deps: Deps, plan_id: UUID, form: Form) -> Pag
     return page(request, "manage/manage.html", status=status, **context)
 
 
+# The manage page's forms, by the last part of the address each posts to.
+ACTIONS = {
+    "coordinator": BATON,
+    "consent": RENEW,
+    "consent/reset": RESET,
+    "close": CLOSE,
+    "reopen": REOPEN,
+}
+
+
 class ManagePages(Controller):
     path = "/plans/{plan_id:uuid}"
     dependencies = provided(
@@ -159,8 +169,8 @@ class ManagePages(Controller):
         """The coordinator's actions on the plan, each where the policy lets them."""
         return page(request, "manage/manage.html", **manage_context(reads, principal, plan_id))
 
-    @post("/manage/coordinator")
-    async def hand_over(
+    @post([f"/manage/{name}" for name in ACTIONS])
+    async def act_on_plan(
         self,
         *,
         request: AnyRequest,
@@ -169,56 +179,10 @@ class ManagePages(Controller):
         principal: Me,
         plan_id: FromPath[UUID],
     ) -> Page | Redirect:
-        """Hand the baton to another provider; the manage page is then theirs."""
-        return await act(request, Deps(reads, commands, principal), plan_id, BATON)
-
-    @post("/manage/consent")
-    async def renew_consent(
-        self,
-        *,
-        request: AnyRequest,
-        reads: Reads,
-        commands: Writes,
-        principal: Me,
-        plan_id: FromPath[UUID],
-    ) -> Page | Redirect:
-        return await act(request, Deps(reads, commands, principal), plan_id, RENEW)
-
-    @post("/manage/consent/reset")
-    async def reset_consent(
-        self,
-        *,
-        request: AnyRequest,
-        reads: Reads,
-        commands: Writes,
-        principal: Me,
-        plan_id: FromPath[UUID],
-    ) -> Page | Redirect:
-        return await act(request, Deps(reads, commands, principal), plan_id, RESET)
-
-    @post("/manage/close")
-    async def close(
-        self,
-        *,
-        request: AnyRequest,
-        reads: Reads,
-        commands: Writes,
-        principal: Me,
-        plan_id: FromPath[UUID],
-    ) -> Page | Redirect:
-        return await act(request, Deps(reads, commands, principal), plan_id, CLOSE)
-
-    @post("/manage/reopen")
-    async def reopen(
-        self,
-        *,
-        request: AnyRequest,
-        reads: Reads,
-        commands: Writes,
-        principal: Me,
-        plan_id: FromPath[UUID],
-    ) -> Page | Redirect:
-        return await act(request, Deps(reads, commands, principal), plan_id, REOPEN)
+        """One of the coordinator's actions (`ACTIONS`, by the address's last part):
+        hand the baton over, renew or reset consent, close or reopen the plan."""
+        action = ACTIONS[request.url.path.split("/manage/", 1)[1]]
+        return await act(request, Deps(reads, commands, principal), plan_id, action)
 
     # ------------------------------------------------------- withdraw consent
 

@@ -233,6 +233,19 @@ def _at(anchor: str) -> Anchor:
     return lambda _fields, _result: anchor
 
 
+def item_form(
+    kind: str, item_id: UUID, action: str, make: Callable[[Any, UUID], Any], saved: str
+) -> Form:
+    """The form of one action on one goal or activity: its key on the page, its command,
+    its confirmation, and the item the page returns to."""
+    return Form(
+        f"{kind}-{item_id}-{action}",
+        lambda fields: make(fields, item_id),
+        saved,
+        _at(f"{kind}-{item_id}"),
+    )
+
+
 class PlanPages(Controller):
     path = "/plans/{plan_id:uuid}"
     dependencies = provided(
@@ -269,31 +282,15 @@ class PlanPages(Controller):
     async def revise_goal(
         self, request: AnyRequest, writer: Writer, plan_id: PlanId, goal_id: FromPath[UUID]
     ) -> Response:
-        return await writer.write(
-            request,
-            plan_id,
-            Form(
-                f"goal-{goal_id}-revise",
-                lambda fields: forms.revise_goal(fields, goal_id),
-                "goal_revised",
-                _at(f"goal-{goal_id}"),
-            ),
-        )
+        form = item_form("goal", goal_id, "revise", forms.revise_goal, "goal_revised")
+        return await writer.write(request, plan_id, form)
 
     @post("/plan/goals/{goal_id:uuid}/evaluations")
     async def evaluate_goal(
         self, request: AnyRequest, writer: Writer, plan_id: PlanId, goal_id: FromPath[UUID]
     ) -> Response:
-        return await writer.write(
-            request,
-            plan_id,
-            Form(
-                f"goal-{goal_id}-evaluate",
-                lambda fields: forms.evaluate_goal(fields, goal_id),
-                "goal_evaluated",
-                _at(f"goal-{goal_id}"),
-            ),
-        )
+        form = item_form("goal", goal_id, "evaluate", forms.evaluate_goal, "goal_evaluated")
+        return await writer.write(request, plan_id, form)
 
     @post("/plan/activities")
     async def add_activity(self, request: AnyRequest, writer: Writer, plan_id: PlanId) -> Response:
@@ -307,31 +304,19 @@ class PlanPages(Controller):
     async def change_activity(
         self, request: AnyRequest, writer: Writer, plan_id: PlanId, activity_id: FromPath[UUID]
     ) -> Response:
-        return await writer.write(
-            request,
-            plan_id,
-            Form(
-                f"activity-{activity_id}-change",
-                lambda fields: forms.change_activity(fields, activity_id),
-                "activity_changed",
-                _at(f"activity-{activity_id}"),
-            ),
+        form = item_form(
+            "activity", activity_id, "change", forms.change_activity, "activity_changed"
         )
+        return await writer.write(request, plan_id, form)
 
     @post("/plan/activities/{activity_id:uuid}/completed")
     async def complete_activity(
         self, request: AnyRequest, writer: Writer, plan_id: PlanId, activity_id: FromPath[UUID]
     ) -> Response:
-        return await writer.write(
-            request,
-            plan_id,
-            Form(
-                f"activity-{activity_id}-complete",
-                lambda fields: forms.complete_activity(fields, activity_id),
-                "activity_completed",
-                _at(f"activity-{activity_id}"),
-            ),
+        form = item_form(
+            "activity", activity_id, "complete", forms.complete_activity, "activity_completed"
         )
+        return await writer.write(request, plan_id, form)
 
     @post("/plan/minutes")
     async def record_minutes(
