@@ -8,9 +8,11 @@ single use; a new code voids the old (SEC-OTP-01..05). Sessions expire after 30
 idle minutes and 8 hours in all.
 
 Failed logins and locks: `applications/lockout.py` (decision 0010). A person's own
-account and details ("my profile"): their directory details, code channel,
-authenticator, password and live sessions. What organisation administrators do to
-other accounts: `applications/administration.py`.
+account ("my profile": details, code channel, authenticator, language, live
+sessions) is the `OwnAccount` part of this service (`own_account.py`); links that
+set a password (reset, activation, change) the `PasswordLinks` part
+(`password_links.py`). What organisation administrators do to other accounts:
+`applications/administration.py`.
 
 An operator makes the first accounts at the command line (`create_account`, with a
 password). A plan's coordinator gives a participant who has none a login
@@ -21,24 +23,33 @@ person choose one.
 
 import secrets
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from dataclasses import replace
+from datetime import datetime, timedelta
 from uuid import UUID
 
-import pyotp
 import structlog
 
 from stafett.aggregates.errors import (
     DomainError,
-    DuplicateError,
     NotPermittedError,
     ValidationError,
 )
-from stafett.aggregates.person import Person, PersonDetails
-from stafett.aggregates.values import local_date
-from stafett.applications.codes import OneTimeCodes, OtpChannel, TooManyAttemptsError, totp_step
+from stafett.aggregates.person import PersonDetails
+from stafett.applications.codes import (
+    CodeRejectedError,
+    OneTimeCodes,
+    OtpChannel,
+    TooManyAttemptsError,
+)
 from stafett.applications.lockout import SOFT_LOCK, Client, LoginLocks
-from stafett.applications.parts import PersonChange
+from stafett.applications.own_account import (
+    MyAccount,
+    OwnAccount,
+    SessionInfo,
+    check_reachable,
+    session_expiry,
+)
+from stafett.applications.password_links import PasswordLinks
 from stafett.applications.passwords import PasswordHashing, check_password
 from stafett.applications.principal import LoginStep, Principal, Stage
 from stafett.applications.terms import TERMS_VERSION
@@ -46,7 +57,7 @@ from stafett.delivery import Channel, OutgoingMessage, Sender
 from stafett.persistence.accounts import AccountRecord, AccountStore
 from stafett.persistence.directory import PersonDirectory
 from stafett.persistence.recorders import to_micros
-from stafett.persistence.sessions import SessionRecord, SessionStore, digest
+from stafett.persistence.sessions import SessionRecord, SessionStore
 
 __all__ = [
     "AccountService",
@@ -62,16 +73,9 @@ __all__ = [
 ]
 CODE_LIFETIME = timedelta(minutes=5)
 CODE_TRIES = 5
-IDLE_TIMEOUT = timedelta(minutes=30)
-ABSOLUTE_TIMEOUT = timedelta(hours=8)
 PRE_AUTH_TIMEOUT = timedelta(minutes=10)
-RESET_LIFETIME = timedelta(minutes=30)
-# A new account's link to choose a password: started by the coordinator, who has met
-# the person (SEC-REC-04), so it may wait a couple of days to be opened.
-ACTIVATION_LIFETIME = timedelta(hours=48)
 MAX_USERNAME_LENGTH = 64
 CODE_SENDS_PER_15_MIN = 5
-RESETS_PER_HOUR = 3
 ATTEMPTS_PER_MINUTE_PER_ADDRESS = 30
 log = structlog.get_logger(__name__)
 
@@ -80,40 +84,7 @@ class LoginFailedError(DomainError):
     """Username, password or account state did not allow a login (deliberately vague)."""
 
 
-class CodeRejectedError(DomainError):
-    """The one-time code was wrong, expired, used up or not for this login."""
-
-
-@dataclass(frozen=True, slots=True)
-class MyAccount:
-    """What a person sees of their own account: their details, and how they log in."""
-
-    username: str
-    details: PersonDetails
-    otp_channel: OtpChannel
-    language: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class SessionInfo:
-    """One live login of a person; `current` is the one asking."""
-
-    started_at: datetime
-    last_seen: datetime
-    current: bool
-
-
-def check_reachable(channel: OtpChannel, details: PersonDetails) -> None:
-    """The account's codes and notices have somewhere to go (else a ValidationError)."""
-    if channel is OtpChannel.SMS and not details.mobile:
-        raise ValidationError("mobile", "is needed for codes by SMS")
-    if channel is OtpChannel.EMAIL and not details.email:
-        raise ValidationError("email", "is needed for codes by e-mail")
-    if not (details.mobile or details.email):
-        raise ValidationError("mobile", "a mobile number or an e-mail address is needed")
-
-
-class AccountService:
+class AccountService(OwnAccount, PasswordLinks):
     def __init__(
         self,
         *,
@@ -195,37 +166,6 @@ class AccountService:
             self.directory.erase(person.person_id, actor_id=by, at=now, kind="withdrawn")
             raise
         return person.person_id
-
-    def open_account(self, person_id: UUID, *, username: str, otp_channel: OtpChannel) -> Channel:
-        """An account for a person in the directory, with no usable password: a
-        single-use link to choose one goes to them; answers the channel it went by.
-
-        The link goes by the channel the login codes do not use when the person has
-        both (SEC-REC-02), else by the one they have. Nobody knows the password the
-        account starts with: it is a random secret, hashed and forgotten.
-        """
-        now = self.clock()
-        name = self._free_username(username)
-        if self.accounts.by_person(person_id) is not None:
-            raise DuplicateError("the person already has an account")
-        try:
-            details = self.directory.get(person_id).details
-        except KeyError:
-            raise ValidationError("person_id", "no such person") from None
-        check_reachable(otp_channel, details)
-        nobody_knows = self.hashing.hash(secrets.token_urlsafe(32))
-        self.accounts.insert(
-            AccountRecord(
-                person_id=person_id,
-                username=name,
-                password_hash=nobody_knows,
-                otp_channel=otp_channel.value,
-            ),
-            at=now,
-        )
-        channel = self.send_activation_link(person_id, name, details, otp_channel)
-        log.info("account_opened", actor=str(person_id), link_by=channel.value)
-        return channel
 
     def has_account(self, person_id: UUID) -> bool:
         return self.accounts.by_person(person_id) is not None
@@ -375,7 +315,7 @@ class AccountService:
         if session is None or session.stage != Stage.DONE.value:
             return None
         micros = to_micros(now)
-        idle, spent = _expiry(session, micros)
+        idle, spent = session_expiry(session, micros)
         if idle or spent:
             self.sessions.end(token)
             log.info("session_expired", actor=str(session.person_id), idle=idle)
@@ -394,273 +334,6 @@ class AccountService:
             self.sessions.end(token)
             if session is not None:
                 log.info("session_ended", actor=str(session.person_id))
-
-    # ------------------------------------------------------------ passwords
-
-    def change_password(
-        self, principal: Principal, token: str, client: Client, *, current: str, new: str
-    ) -> None:
-        now = self.clock()
-        account = self._account(principal.person_id)
-        self._current_password(account, client, current, now)
-        clean = self._acceptable_password(account, new)
-        self.accounts.set_password(
-            account.person_id, self.hashing.hash(clean), at=now, fact="password_changed"
-        )
-        ended = self.sessions.end_all_of(account.person_id, except_token=token)
-        log.info("authn_password_change", actor=str(account.person_id), sessions_ended=ended)
-        self._notify_everywhere(
-            account,
-            "Passordet ditt i Stafett er endret",
-            "Passordet til Stafett-kontoen din ble nettopp endret, og du er logget ut "
-            "andre steder. Var det ikke deg, kontakt koordinatoren din med en gang.",
-        )
-
-    def request_reset(self, username: str) -> None:
-        """Send a reset link when the account exists; the caller learns nothing either way.
-
-        The web layer runs this after the 202 has gone out (a background task), so
-        the answer costs the same for known and unknown names.
-        """
-        now = self.clock()
-        account = self.accounts.by_username(username.strip())
-        if account is None:
-            return
-        hits = self.sessions.hit(f"reset:{account.person_id}", window_seconds=3600, at=now)
-        if hits > RESETS_PER_HOUR:
-            log.warning("excess_rate_limit_exceeded", actor=str(account.person_id), what="reset")
-            return
-        person = self.directory.get(account.person_id)
-        if not person.details.email or account.otp_channel == OtpChannel.EMAIL.value:
-            # One mailbox must never hold both the reset link and the login code
-            # (SEC-REC-02): such accounts are reset through their coordinator.
-            log.info("authn_password_reset_refused", actor=str(account.person_id))
-            return
-        self.send_password_link(
-            account.person_id,
-            (Channel.EMAIL, person.details.email),
-            subject="Nytt passord i Stafett",
-            lead="Du (eller noen andre) ba om å sette nytt passord i Stafett.",
-            lifetime=RESET_LIFETIME,
-            valid_for="30 minutter",
-            tail="Ba du ikke om dette, kan du se bort fra e-posten.",
-        )
-        log.info("authn_password_reset_requested", actor=str(account.person_id))
-
-    def send_activation_link(
-        self, person_id: UUID, username: str, details: PersonDetails, otp_channel: OtpChannel
-    ) -> Channel:
-        """The new account's link to choose its password, by the channel the login codes do
-        not use when the person has both (SEC-REC-02); answers the channel it went by."""
-        channel = link_channel(details, otp_channel)
-        hours = int(ACTIVATION_LIFETIME.total_seconds() // 3600)
-        self.send_password_link(
-            person_id,
-            (channel, details.email if channel is Channel.EMAIL else details.mobile),
-            subject="Velg passordet ditt i Stafett",
-            lead=(
-                f"Du har fått en brukerkonto i Stafett. Brukernavnet ditt er {username}. "
-                "Velg passordet ditt med lenken under; når du logger inn, får du i tillegg "
-                "en engangskode."
-            ),
-            lifetime=ACTIVATION_LIFETIME,
-            valid_for=f"{hours} timer",
-            tail="Ventet du ikke dette, kan du se bort fra meldingen.",
-        )
-        return channel
-
-    def send_password_link(
-        self,
-        person_id: UUID,
-        to: tuple[Channel, str],
-        *,
-        subject: str,
-        lead: str,
-        lifetime: timedelta,
-        valid_for: str,
-        tail: str = "",
-    ) -> None:
-        """A single-use link that sets the account's password and nothing else: the next
-        login still needs a one-time code. A new link voids any earlier one."""
-        token = self.sessions.issue_reset(person_id, expires_at=self.clock() + lifetime)
-        link = f"{self.public_url}/reset/{token}"
-        body = f"{lead}\nLenken virker én gang i {valid_for}: {link}\n{tail}".rstrip()
-        self.sender.send(OutgoingMessage(channel=to[0], to=to[1], subject=subject, body=body))
-
-    def complete_reset(self, token: str, new_password: str) -> None:
-        """Set a new password; does not log in (the next login still needs a code).
-
-        The password is checked before the link is used up, so a refused password
-        leaves the link working; the link is then used up in one statement, so of
-        two completions at once only one sets its password.
-        """
-        now = self.clock()
-        person_id = self.sessions.reset_holder(token, at=now)
-        if person_id is None:
-            raise NotPermittedError("the link is not valid any more")
-        account = self._account(person_id)
-        password_hash = self.hashing.hash(self._acceptable_password(account, new_password))
-        if self.sessions.consume_reset(token, at=self.clock()) != person_id:
-            raise NotPermittedError("the link is not valid any more")
-        self.accounts.set_password(person_id, password_hash, at=now, fact="password_reset")
-        self.sessions.end_all_of(person_id)
-        log.info("authn_password_change", actor=str(person_id), via="reset")
-        # The link went by e-mail; the notice goes to every channel, so also to the
-        # one that did not carry it.
-        self._notify_everywhere(
-            account,
-            "Passordet ditt i Stafett er satt på nytt",
-            "Passordet til Stafett-kontoen din ble nettopp satt på nytt med en lenke sendt "
-            "på e-post, og alle innlogginger er avsluttet. Var det ikke deg, kontakt "
-            "koordinatoren din med en gang.",
-        )
-
-    # ----------------------------------------------------------------- TOTP
-
-    def enrol_totp(self, principal: Principal, client: Client, *, current_password: str) -> str:
-        """Start authenticator-app enrolment; returns the otpauth:// URI for a QR code.
-
-        Binding a new factor needs the password as well as the session, and the new
-        secret is only held as pending: login keeps the factor it had until
-        `confirm_totp` sees a right code from the new app.
-        """
-        now = self.clock()
-        account = self._account(principal.person_id)
-        self._current_password(account, client, current_password, now)
-        secret = pyotp.random_base32()
-        self.accounts.set_pending_totp(account.person_id, secret, at=now)
-        log.info("authn_totp_enrolment_started", actor=str(account.person_id))
-        return pyotp.TOTP(secret).provisioning_uri(name=account.username, issuer_name="Stafett")
-
-    def confirm_totp(self, principal: Principal, code: str) -> None:
-        """Switch the account to the pending authenticator once it shows a right code."""
-        now = self.clock()
-        account = self._account(principal.person_id)
-        pending = account.totp_pending_secret
-        step = totp_step(pending, None, code.strip(), now) if pending else None
-        if pending is None or step is None:
-            raise CodeRejectedError("the code is not valid")
-        confirmed = self.accounts.confirm_pending_totp(
-            account.person_id, pending, step=step, channel=OtpChannel.TOTP.value, at=now
-        )
-        if not confirmed:  # another enrolment replaced the pending secret meanwhile
-            raise CodeRejectedError("the code is not valid")
-        log.info("authn_totp_enrolled", actor=str(account.person_id))
-        self._notify_everywhere(
-            account,
-            "Ny autentiseringsapp i Stafett",
-            "En ny autentiseringsapp er nå koblet til Stafett-kontoen din, og engangskodene "
-            "kommer fra den. Var det ikke deg, kontakt koordinatoren din med en gang.",
-        )
-
-    def set_language(self, person_id: UUID, language: str) -> None:
-        """The pages' language the person chose, kept for their next login anywhere."""
-        account = self._account(person_id)
-        if account.language != language:
-            self.accounts.update(replace(account, language=language), at=self.clock())
-
-    # ----------------------------------------------------- my own account
-
-    def my_account(self, principal: Principal) -> MyAccount:
-        account = self._account(principal.person_id)
-        return MyAccount(
-            username=account.username,
-            details=self.directory.get(account.person_id).details,
-            otp_channel=OtpChannel(account.otp_channel),
-            language=account.language,
-        )
-
-    def change_details(
-        self,
-        principal: Principal,
-        client: Client,
-        change: PersonChange,
-        *,
-        current_password: str | None = None,
-    ) -> Person:
-        """Correct one's own directory details; the change log names the person as actor.
-
-        The mobile number and the e-mail address are where codes and reset links go,
-        so changing either binds a new authenticator (SEC-OTP-06): it needs the current
-        password, and the person is told at the old and the new addresses.
-        """
-        if not change.changes():
-            raise ValidationError("body", "names nothing to change")
-        now = self.clock()
-        account = self._account(principal.person_id)
-        old = self.directory.get(account.person_id).details
-        new = change.applied_to(old).validated(today=local_date(now))
-        check_reachable(OtpChannel(account.otp_channel), new)
-        rebound = [f for f in ("mobile", "email") if getattr(new, f) != getattr(old, f)]
-        if rebound:
-            if not current_password:
-                raise ValidationError(
-                    "current_password", "is needed to change the mobile number or e-mail address"
-                )
-            self._current_password(account, client, current_password, now)
-        person = self.directory.update(account.person_id, new, actor_id=account.person_id, at=now)
-        log.info("person_details_changed", actor=str(account.person_id))
-        if rebound:
-            self.accounts.record_fact(
-                account.person_id, at=now, kind="contact_changed", detail=",".join(rebound)
-            )
-            self._notify(
-                (old, new),
-                "Kontaktopplysningene dine i Stafett er endret",
-                "Mobilnummeret eller e-postadressen for Stafett-kontoen din ble nettopp endret. "
-                "Var det ikke deg, kontakt koordinatoren din med en gang.",
-            )
-        return person
-
-    def set_otp_channel(
-        self, principal: Principal, client: Client, channel: OtpChannel, *, current_password: str
-    ) -> None:
-        """Codes by SMS or by e-mail from the next login on (an authenticator app is set
-        up with `enrol_totp`); needs the current password, like any new factor."""
-        if channel is OtpChannel.TOTP:
-            raise ValidationError("otp_channel", "an authenticator app is set up with a QR code")
-        now = self.clock()
-        account = self._account(principal.person_id)
-        check_reachable(channel, self.directory.get(account.person_id).details)
-        self._current_password(account, client, current_password, now)
-        if account.otp_channel == channel.value:
-            return
-        self.accounts.set_otp_channel(account.person_id, channel.value, at=now)
-        log.info("authn_otp_channel_changed", actor=str(account.person_id), channel=channel.value)
-        self._notify_everywhere(
-            account,
-            "Engangskodene i Stafett kommer en ny vei",
-            "Engangskodene til Stafett-kontoen din sendes nå på "
-            + ("SMS." if channel is OtpChannel.SMS else "e-post.")
-            + " Var det ikke deg, kontakt koordinatoren din med en gang.",
-        )
-
-    def live_sessions(self, principal: Principal, token: str | None) -> list[SessionInfo]:
-        """The person's logins that still work, the latest first; `token`'s is `current`."""
-        micros = to_micros(self.clock())
-        mine = digest(token) if token else ""
-        live = [
-            s
-            for s in self.sessions.of_person(principal.person_id, stage=Stage.DONE.value)
-            if not any(_expiry(s, micros))
-        ]
-        return [
-            SessionInfo(
-                started_at=_instant(s.authenticated_at or s.created_at),
-                last_seen=_instant(s.last_seen),
-                current=s.token_hash == mine,
-            )
-            for s in sorted(live, key=lambda s: s.last_seen, reverse=True)
-        ]
-
-    def end_all_sessions(self, principal: Principal) -> int:
-        """Log out everywhere, this browser too."""
-        ended = self.sessions.end_all_of(principal.person_id)
-        self.accounts.record_fact(
-            principal.person_id, at=self.clock(), kind="sessions_ended", detail=str(ended)
-        )
-        log.info("session_ended_everywhere", actor=str(principal.person_id), sessions=ended)
-        return ended
 
     # -------------------------------------------------------------- helpers
 
@@ -751,22 +424,3 @@ class AccountService:
                 addresses[(Channel.SMS, d.mobile)] = None
         for channel, to in addresses:
             self.sender.send(OutgoingMessage(channel, to=to, subject=subject, body=body))
-
-
-def _expiry(session: SessionRecord, micros: int) -> tuple[bool, bool]:
-    """(idle too long, older than the absolute lifetime) of a logged-in session."""
-    started = session.authenticated_at if session.authenticated_at is not None else 0
-    idle = micros - session.last_seen > IDLE_TIMEOUT.total_seconds() * 1e6
-    spent = micros - started > ABSOLUTE_TIMEOUT.total_seconds() * 1e6
-    return idle, spent
-
-
-def _instant(micros: int) -> datetime:
-    return datetime.fromtimestamp(micros / 1e6, tz=UTC)
-
-
-def link_channel(details: PersonDetails, otp_channel: OtpChannel) -> Channel:
-    """Where a link to choose a password goes: not where the codes go, when there is a choice."""
-    if otp_channel is OtpChannel.SMS:
-        return Channel.EMAIL if details.email else Channel.SMS
-    return Channel.SMS if details.mobile else Channel.EMAIL

@@ -23,13 +23,12 @@ from stafett.aggregates.errors import NotPermittedError, ValidationError
 from stafett.aggregates.person import PersonDetails
 from stafett.aggregates.policy import AccountAction, account_may
 from stafett.applications.accounts import (
-    RESET_LIFETIME,
-    RESETS_PER_HOUR,
     AccountService,
     OtpChannel,
     Principal,
     TooManyAttemptsError,
 )
+from stafett.applications.password_links import RESET_LIFETIME, RESETS_PER_HOUR
 from stafett.delivery import Channel
 from stafett.persistence.accounts import AccountRecord
 

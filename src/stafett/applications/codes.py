@@ -36,6 +36,10 @@ class OtpChannel(Enum):
     TOTP = "totp"
 
 
+class CodeRejectedError(DomainError):
+    """The one-time code was wrong, expired, used up or not for this login."""
+
+
 class TooManyAttemptsError(DomainError):
     """A rate limit was hit; `retry_after` seconds until it lifts."""
 

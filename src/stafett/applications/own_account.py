@@ -1,0 +1,251 @@
+"""A person's own account ("my profile"): details, code channel, authenticator, language,
+live sessions; a mixin of `AccountService`, which holds the stores and the helpers named
+in `AccountCore`.
+
+Binding a new factor (an authenticator, another code channel, a new mobile number or
+e-mail address) needs the current password as well as the session (SEC-OTP-06), and
+the person is told on every channel they have (SEC-OTP-09).
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+from uuid import UUID
+
+import pyotp
+import structlog
+
+from stafett.aggregates.errors import ValidationError
+from stafett.aggregates.person import Person, PersonDetails
+from stafett.aggregates.values import local_date
+from stafett.applications.codes import CodeRejectedError, OtpChannel, totp_step
+from stafett.applications.lockout import Client
+from stafett.applications.parts import PersonChange
+from stafett.applications.principal import Principal, Stage
+from stafett.persistence.accounts import AccountRecord, AccountStore
+from stafett.persistence.directory import PersonDirectory
+from stafett.persistence.recorders import to_micros
+from stafett.persistence.sessions import SessionRecord, SessionStore, digest
+
+IDLE_TIMEOUT = timedelta(minutes=30)
+ABSOLUTE_TIMEOUT = timedelta(hours=8)
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class MyAccount:
+    """What a person sees of their own account: their details, and how they log in."""
+
+    username: str
+    details: PersonDetails
+    otp_channel: OtpChannel
+    language: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SessionInfo:
+    """One live login of a person; `current` is the one asking."""
+
+    started_at: datetime
+    last_seen: datetime
+    current: bool
+
+
+def check_reachable(channel: OtpChannel, details: PersonDetails) -> None:
+    """The account's codes and notices have somewhere to go (else a ValidationError)."""
+    if channel is OtpChannel.SMS and not details.mobile:
+        raise ValidationError("mobile", "is needed for codes by SMS")
+    if channel is OtpChannel.EMAIL and not details.email:
+        raise ValidationError("email", "is needed for codes by e-mail")
+    if not (details.mobile or details.email):
+        raise ValidationError("mobile", "a mobile number or an e-mail address is needed")
+
+
+class AccountCore(Protocol):
+    """What the own-account methods use of `AccountService`."""
+
+    accounts: AccountStore
+    sessions: SessionStore
+    directory: PersonDirectory
+    clock: Callable[[], datetime]
+
+    def _account(self, person_id: UUID) -> AccountRecord: ...
+
+    def _current_password(
+        self, account: AccountRecord, client: Client, password: str, now: datetime
+    ) -> None: ...
+
+    def _notify_everywhere(self, account: AccountRecord, subject: str, body: str) -> None: ...
+
+    def _notify(self, details: Iterable[PersonDetails], subject: str, body: str) -> None: ...
+
+
+class OwnAccount:
+    # ----------------------------------------------------------------- TOTP
+
+    def enrol_totp(
+        self: AccountCore, principal: Principal, client: Client, *, current_password: str
+    ) -> str:
+        """Start authenticator-app enrolment; returns the otpauth:// URI for a QR code.
+
+        Binding a new factor needs the password as well as the session, and the new
+        secret is only held as pending: login keeps the factor it had until
+        `confirm_totp` sees a right code from the new app.
+        """
+        now = self.clock()
+        account = self._account(principal.person_id)
+        self._current_password(account, client, current_password, now)
+        secret = pyotp.random_base32()
+        self.accounts.set_pending_totp(account.person_id, secret, at=now)
+        log.info("authn_totp_enrolment_started", actor=str(account.person_id))
+        return pyotp.TOTP(secret).provisioning_uri(name=account.username, issuer_name="Stafett")
+
+    def confirm_totp(self: AccountCore, principal: Principal, code: str) -> None:
+        """Switch the account to the pending authenticator once it shows a right code."""
+        now = self.clock()
+        account = self._account(principal.person_id)
+        pending = account.totp_pending_secret
+        step = totp_step(pending, None, code.strip(), now) if pending else None
+        if pending is None or step is None:
+            raise CodeRejectedError("the code is not valid")
+        confirmed = self.accounts.confirm_pending_totp(
+            account.person_id, pending, step=step, channel=OtpChannel.TOTP.value, at=now
+        )
+        if not confirmed:  # another enrolment replaced the pending secret meanwhile
+            raise CodeRejectedError("the code is not valid")
+        log.info("authn_totp_enrolled", actor=str(account.person_id))
+        self._notify_everywhere(
+            account,
+            "Ny autentiseringsapp i Stafett",
+            "En ny autentiseringsapp er nå koblet til Stafett-kontoen din, og engangskodene "
+            "kommer fra den. Var det ikke deg, kontakt koordinatoren din med en gang.",
+        )
+
+    def set_language(self: AccountCore, person_id: UUID, language: str) -> None:
+        """The pages' language the person chose, kept for their next login anywhere."""
+        account = self._account(person_id)
+        if account.language != language:
+            self.accounts.update(replace(account, language=language), at=self.clock())
+
+    # ----------------------------------------------------- my own account
+
+    def my_account(self: AccountCore, principal: Principal) -> MyAccount:
+        account = self._account(principal.person_id)
+        return MyAccount(
+            username=account.username,
+            details=self.directory.get(account.person_id).details,
+            otp_channel=OtpChannel(account.otp_channel),
+            language=account.language,
+        )
+
+    def change_details(
+        self: AccountCore,
+        principal: Principal,
+        client: Client,
+        change: PersonChange,
+        *,
+        current_password: str | None = None,
+    ) -> Person:
+        """Correct one's own directory details; the change log names the person as actor.
+
+        The mobile number and the e-mail address are where codes and reset links go,
+        so changing either binds a new authenticator (SEC-OTP-06): it needs the current
+        password, and the person is told at the old and the new addresses.
+        """
+        if not change.changes():
+            raise ValidationError("body", "names nothing to change")
+        now = self.clock()
+        account = self._account(principal.person_id)
+        old = self.directory.get(account.person_id).details
+        new = change.applied_to(old).validated(today=local_date(now))
+        check_reachable(OtpChannel(account.otp_channel), new)
+        rebound = [f for f in ("mobile", "email") if getattr(new, f) != getattr(old, f)]
+        if rebound:
+            if not current_password:
+                raise ValidationError(
+                    "current_password", "is needed to change the mobile number or e-mail address"
+                )
+            self._current_password(account, client, current_password, now)
+        person = self.directory.update(account.person_id, new, actor_id=account.person_id, at=now)
+        log.info("person_details_changed", actor=str(account.person_id))
+        if rebound:
+            self.accounts.record_fact(
+                account.person_id, at=now, kind="contact_changed", detail=",".join(rebound)
+            )
+            self._notify(
+                (old, new),
+                "Kontaktopplysningene dine i Stafett er endret",
+                "Mobilnummeret eller e-postadressen for Stafett-kontoen din ble nettopp endret. "
+                "Var det ikke deg, kontakt koordinatoren din med en gang.",
+            )
+        return person
+
+    def set_otp_channel(
+        self: AccountCore,
+        principal: Principal,
+        client: Client,
+        channel: OtpChannel,
+        *,
+        current_password: str,
+    ) -> None:
+        """Codes by SMS or by e-mail from the next login on (an authenticator app is set
+        up with `enrol_totp`); needs the current password, like any new factor."""
+        if channel is OtpChannel.TOTP:
+            raise ValidationError("otp_channel", "an authenticator app is set up with a QR code")
+        now = self.clock()
+        account = self._account(principal.person_id)
+        check_reachable(channel, self.directory.get(account.person_id).details)
+        self._current_password(account, client, current_password, now)
+        if account.otp_channel == channel.value:
+            return
+        self.accounts.set_otp_channel(account.person_id, channel.value, at=now)
+        log.info("authn_otp_channel_changed", actor=str(account.person_id), channel=channel.value)
+        self._notify_everywhere(
+            account,
+            "Engangskodene i Stafett kommer en ny vei",
+            "Engangskodene til Stafett-kontoen din sendes nå på "
+            + ("SMS." if channel is OtpChannel.SMS else "e-post.")
+            + " Var det ikke deg, kontakt koordinatoren din med en gang.",
+        )
+
+    def live_sessions(
+        self: AccountCore, principal: Principal, token: str | None
+    ) -> list[SessionInfo]:
+        """The person's logins that still work, the latest first; `token`'s is `current`."""
+        micros = to_micros(self.clock())
+        mine = digest(token) if token else ""
+        live = [
+            s
+            for s in self.sessions.of_person(principal.person_id, stage=Stage.DONE.value)
+            if not any(session_expiry(s, micros))
+        ]
+        return [
+            SessionInfo(
+                started_at=_instant(s.authenticated_at or s.created_at),
+                last_seen=_instant(s.last_seen),
+                current=s.token_hash == mine,
+            )
+            for s in sorted(live, key=lambda s: s.last_seen, reverse=True)
+        ]
+
+    def end_all_sessions(self: AccountCore, principal: Principal) -> int:
+        """Log out everywhere, this browser too."""
+        ended = self.sessions.end_all_of(principal.person_id)
+        self.accounts.record_fact(
+            principal.person_id, at=self.clock(), kind="sessions_ended", detail=str(ended)
+        )
+        log.info("session_ended_everywhere", actor=str(principal.person_id), sessions=ended)
+        return ended
+
+
+def session_expiry(session: SessionRecord, micros: int) -> tuple[bool, bool]:
+    """(idle too long, older than the absolute lifetime) of a logged-in session."""
+    started = session.authenticated_at if session.authenticated_at is not None else 0
+    idle = micros - session.last_seen > IDLE_TIMEOUT.total_seconds() * 1e6
+    spent = micros - started > ABSOLUTE_TIMEOUT.total_seconds() * 1e6
+    return idle, spent
+
+
+def _instant(micros: int) -> datetime:
+    return datetime.fromtimestamp(micros / 1e6, tz=UTC)

@@ -1,0 +1,246 @@
+"""Links that set a password: a reset the person asks for, the activation of a new
+account, and changing the password while logged in; a mixin of `AccountService`.
+
+A link is single use, stored as a digest, and sets the password only: the next
+login still needs a one-time code (SEC-REC-02). It never goes to the mailbox the
+login codes go to when the person has another channel.
+"""
+
+import secrets
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Protocol
+from uuid import UUID
+
+import structlog
+
+from stafett.aggregates.errors import DuplicateError, NotPermittedError, ValidationError
+from stafett.aggregates.person import PersonDetails
+from stafett.applications.codes import OtpChannel
+from stafett.applications.lockout import Client
+from stafett.applications.own_account import check_reachable
+from stafett.applications.passwords import PasswordHashing
+from stafett.applications.principal import Principal
+from stafett.delivery import Channel, OutgoingMessage, Sender
+from stafett.persistence.accounts import AccountRecord, AccountStore
+from stafett.persistence.directory import PersonDirectory
+from stafett.persistence.sessions import SessionStore
+
+RESET_LIFETIME = timedelta(minutes=30)
+# A new account's link to choose a password: started by the coordinator, who has met
+# the person (SEC-REC-04), so it may wait a couple of days to be opened.
+ACTIVATION_LIFETIME = timedelta(hours=48)
+RESETS_PER_HOUR = 3
+log = structlog.get_logger(__name__)
+
+
+class PasswordCore(Protocol):
+    """What the password-link methods use of `AccountService`."""
+
+    accounts: AccountStore
+    sessions: SessionStore
+    directory: PersonDirectory
+    hashing: PasswordHashing
+    sender: Sender
+    clock: Callable[[], datetime]
+    public_url: str
+
+    def _account(self, person_id: UUID) -> AccountRecord: ...
+
+    def _free_username(self, username: str) -> str: ...
+
+    def _current_password(
+        self, account: AccountRecord, client: Client, password: str, now: datetime
+    ) -> None: ...
+
+    def _acceptable_password(self, account: AccountRecord, new: str) -> str: ...
+
+    def _notify_everywhere(self, account: AccountRecord, subject: str, body: str) -> None: ...
+
+    def send_password_link(
+        self,
+        person_id: UUID,
+        to: tuple[Channel, str],
+        *,
+        subject: str,
+        lead: str,
+        lifetime: timedelta,
+        valid_for: str,
+        tail: str = "",
+    ) -> None: ...
+
+    def send_activation_link(
+        self, person_id: UUID, username: str, details: PersonDetails, otp_channel: OtpChannel
+    ) -> Channel: ...
+
+
+class PasswordLinks:
+    def open_account(
+        self: PasswordCore, person_id: UUID, *, username: str, otp_channel: OtpChannel
+    ) -> Channel:
+        """An account for a person in the directory, with no usable password: a
+        single-use link to choose one goes to them; answers the channel it went by.
+
+        The link goes by the channel the login codes do not use when the person has
+        both (SEC-REC-02), else by the one they have. Nobody knows the password the
+        account starts with: it is a random secret, hashed and forgotten.
+        """
+        now = self.clock()
+        name = self._free_username(username)
+        if self.accounts.by_person(person_id) is not None:
+            raise DuplicateError("the person already has an account")
+        try:
+            details = self.directory.get(person_id).details
+        except KeyError:
+            raise ValidationError("person_id", "no such person") from None
+        check_reachable(otp_channel, details)
+        nobody_knows = self.hashing.hash(secrets.token_urlsafe(32))
+        self.accounts.insert(
+            AccountRecord(
+                person_id=person_id,
+                username=name,
+                password_hash=nobody_knows,
+                otp_channel=otp_channel.value,
+            ),
+            at=now,
+        )
+        channel = self.send_activation_link(person_id, name, details, otp_channel)
+        log.info("account_opened", actor=str(person_id), link_by=channel.value)
+        return channel
+
+    # ------------------------------------------------------------ passwords
+
+    def change_password(
+        self: PasswordCore,
+        principal: Principal,
+        token: str,
+        client: Client,
+        *,
+        current: str,
+        new: str,
+    ) -> None:
+        now = self.clock()
+        account = self._account(principal.person_id)
+        self._current_password(account, client, current, now)
+        clean = self._acceptable_password(account, new)
+        self.accounts.set_password(
+            account.person_id, self.hashing.hash(clean), at=now, fact="password_changed"
+        )
+        ended = self.sessions.end_all_of(account.person_id, except_token=token)
+        log.info("authn_password_change", actor=str(account.person_id), sessions_ended=ended)
+        self._notify_everywhere(
+            account,
+            "Passordet ditt i Stafett er endret",
+            "Passordet til Stafett-kontoen din ble nettopp endret, og du er logget ut "
+            "andre steder. Var det ikke deg, kontakt koordinatoren din med en gang.",
+        )
+
+    def request_reset(self: PasswordCore, username: str) -> None:
+        """Send a reset link when the account exists; the caller learns nothing either way.
+
+        The web layer runs this after the 202 has gone out (a background task), so
+        the answer costs the same for known and unknown names.
+        """
+        now = self.clock()
+        account = self.accounts.by_username(username.strip())
+        if account is None:
+            return
+        hits = self.sessions.hit(f"reset:{account.person_id}", window_seconds=3600, at=now)
+        if hits > RESETS_PER_HOUR:
+            log.warning("excess_rate_limit_exceeded", actor=str(account.person_id), what="reset")
+            return
+        person = self.directory.get(account.person_id)
+        if not person.details.email or account.otp_channel == OtpChannel.EMAIL.value:
+            # One mailbox must never hold both the reset link and the login code
+            # (SEC-REC-02): such accounts are reset through their coordinator.
+            log.info("authn_password_reset_refused", actor=str(account.person_id))
+            return
+        self.send_password_link(
+            account.person_id,
+            (Channel.EMAIL, person.details.email),
+            subject="Nytt passord i Stafett",
+            lead="Du (eller noen andre) ba om å sette nytt passord i Stafett.",
+            lifetime=RESET_LIFETIME,
+            valid_for="30 minutter",
+            tail="Ba du ikke om dette, kan du se bort fra e-posten.",
+        )
+        log.info("authn_password_reset_requested", actor=str(account.person_id))
+
+    def send_activation_link(
+        self: PasswordCore,
+        person_id: UUID,
+        username: str,
+        details: PersonDetails,
+        otp_channel: OtpChannel,
+    ) -> Channel:
+        """The new account's link to choose its password, by the channel the login codes do
+        not use when the person has both (SEC-REC-02); answers the channel it went by."""
+        channel = link_channel(details, otp_channel)
+        hours = int(ACTIVATION_LIFETIME.total_seconds() // 3600)
+        self.send_password_link(
+            person_id,
+            (channel, details.email if channel is Channel.EMAIL else details.mobile),
+            subject="Velg passordet ditt i Stafett",
+            lead=(
+                f"Du har fått en brukerkonto i Stafett. Brukernavnet ditt er {username}. "
+                "Velg passordet ditt med lenken under; når du logger inn, får du i tillegg "
+                "en engangskode."
+            ),
+            lifetime=ACTIVATION_LIFETIME,
+            valid_for=f"{hours} timer",
+            tail="Ventet du ikke dette, kan du se bort fra meldingen.",
+        )
+        return channel
+
+    def send_password_link(
+        self: PasswordCore,
+        person_id: UUID,
+        to: tuple[Channel, str],
+        *,
+        subject: str,
+        lead: str,
+        lifetime: timedelta,
+        valid_for: str,
+        tail: str = "",
+    ) -> None:
+        """A single-use link that sets the account's password and nothing else: the next
+        login still needs a one-time code. A new link voids any earlier one."""
+        token = self.sessions.issue_reset(person_id, expires_at=self.clock() + lifetime)
+        link = f"{self.public_url}/reset/{token}"
+        body = f"{lead}\nLenken virker én gang i {valid_for}: {link}\n{tail}".rstrip()
+        self.sender.send(OutgoingMessage(channel=to[0], to=to[1], subject=subject, body=body))
+
+    def complete_reset(self: PasswordCore, token: str, new_password: str) -> None:
+        """Set a new password; does not log in (the next login still needs a code).
+
+        The password is checked before the link is used up, so a refused password
+        leaves the link working; the link is then used up in one statement, so of
+        two completions at once only one sets its password.
+        """
+        now = self.clock()
+        person_id = self.sessions.reset_holder(token, at=now)
+        if person_id is None:
+            raise NotPermittedError("the link is not valid any more")
+        account = self._account(person_id)
+        password_hash = self.hashing.hash(self._acceptable_password(account, new_password))
+        if self.sessions.consume_reset(token, at=self.clock()) != person_id:
+            raise NotPermittedError("the link is not valid any more")
+        self.accounts.set_password(person_id, password_hash, at=now, fact="password_reset")
+        self.sessions.end_all_of(person_id)
+        log.info("authn_password_change", actor=str(person_id), via="reset")
+        # The link went by e-mail; the notice goes to every channel, so also to the
+        # one that did not carry it.
+        self._notify_everywhere(
+            account,
+            "Passordet ditt i Stafett er satt på nytt",
+            "Passordet til Stafett-kontoen din ble nettopp satt på nytt med en lenke sendt "
+            "på e-post, og alle innlogginger er avsluttet. Var det ikke deg, kontakt "
+            "koordinatoren din med en gang.",
+        )
+
+
+def link_channel(details: PersonDetails, otp_channel: OtpChannel) -> Channel:
+    """Where a link to choose a password goes: not where the codes go, when there is a choice."""
+    if otp_channel is OtpChannel.SMS:
+        return Channel.EMAIL if details.email else Channel.SMS
+    return Channel.SMS if details.mobile else Channel.EMAIL
