@@ -59,7 +59,7 @@ from stafett.applications.results import (
     TimelineEntry,
     VersionConflictError,
 )
-from stafett.applications.summaries import summarise
+from stafett.applications.summaries import timeline_of
 from stafett.persistence.directory import PersonDirectory
 from stafett.persistence.recorders import TimeIndex
 
@@ -472,31 +472,11 @@ class PlanApplication(PlanRecording):
         return _view(plan)
 
     def timeline(self, plan_id: UUID) -> list[TimelineEntry]:
-        events = list(self.events.get(plan_id))
+        """Every event of the plan, oldest first, with its actor's name and a summary."""
+        events = [cast(Plan.Event, e) for e in self.events.get(plan_id)]
         if not events:
             raise PlanNotFoundError("no such plan")
-        names = {
-            pid: person.full_name
-            for pid, person in self.directory.get_many(
-                cast(Plan.Event, e).actor_id for e in events
-            ).items()
-        }
-        entries = []
-        for event in events:
-            plan_event = cast(Plan.Event, event)
-            assert isinstance(plan_event, Plan.Event | Plan.Created)
-            entries.append(
-                TimelineEntry(
-                    version=plan_event.originator_version,
-                    at=plan_event.timestamp,
-                    actor_id=plan_event.actor_id,
-                    actor_name=names.get(plan_event.actor_id, "(slettet person)"),
-                    actor_role=plan_event.actor_role,
-                    type=type(event).__name__,
-                    summary=summarise(event),
-                )
-            )
-        return entries
+        return timeline_of(events, self.person_names(e.actor_id for e in events))
 
     def plan_ids(self) -> list[UUID]:
         """Every plan id in creation order (for operators and the demo, not for users)."""

@@ -1,9 +1,13 @@
 """One line of Norwegian (bokmål) per event, for the timeline people read."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
+from uuid import UUID
 
 from stafett.aggregates.plan import Plan
+from stafett.applications.results import TimelineEntry
+
+ERASED_PERSON = "(slettet person)"
 
 _ROLE = {"owner": "planeier", "relative": "pårørende", "provider": "tjenesteyter"}
 _SUMMARIES: dict[type[Any], Callable[[Any], str]] = {
@@ -35,3 +39,19 @@ _SUMMARIES: dict[type[Any], Callable[[Any], str]] = {
 
 def summarise(event: object) -> str:
     return _SUMMARIES[type(event)](event)
+
+
+def timeline_of(events: Iterable[Plan.Event], names: Mapping[UUID, str]) -> list[TimelineEntry]:
+    """The timeline of a plan's events: who (by `names`, from the directory) did what when."""
+    return [
+        TimelineEntry(
+            version=event.originator_version,
+            at=event.timestamp,
+            actor_id=event.actor_id,
+            actor_name=names.get(event.actor_id, ERASED_PERSON),
+            actor_role=event.actor_role,
+            type=type(event).__name__,
+            summary=summarise(event),
+        )
+        for event in events
+    ]

@@ -23,9 +23,9 @@ from stafett.applications.accounts import Principal
 from stafett.applications.permitted import PlanOut
 from stafett.applications.plans import PlanApplication
 from stafett.applications.results import PlanView, TimelineEntry
+from stafett.applications.summaries import ERASED_PERSON
 from stafett.projections.plan_list import PlanListView
 
-ERASED_PERSON = "(slettet person)"
 log = structlog.get_logger(__name__)
 
 
