@@ -40,10 +40,13 @@ from tests.browser.conftest import OpenPage
 from tests.browser.harness import (
     LiveServer,
     User,
+    code_in,
     link_in,
     log_in,
     screenshot,
     sign_in,
+    submit_code,
+    submit_password,
     tab_to,
 )
 from tests.leakcheck import remember
@@ -213,7 +216,13 @@ def test_a_coordinator_makes_a_plan_a_parent_without_goals_joins_and_comments(
     # The parent, in a browser of her own.
     home = open_page()
     choose_a_password(home, live, lise)
-    log_in(home, live, lise)  # the code by SMS, the terms accepted
+    texts = len(live.inbox(lise))  # the notice that her password was set, by SMS too
+    submit_password(home, lise)
+    expect(home).to_have_url(re.compile(r"/login/code\?via=sms"))
+    submit_code(home, code_in(live.message(lise, texts + 1)))
+    expect(home).to_have_url(re.compile(r"/login/terms"))  # a first login: the terms
+    home.get_by_role("button", name="Ja, jeg godtar").click()
+    expect(home).to_have_url(re.compile(r"/plans$"))
     screenshot(home, "story-4-parent-plans")
     home.get_by_role("link", name="Berg, Emil").click()
     expect(home.locator("h1")).to_have_text("Emil – søvn og skole")
