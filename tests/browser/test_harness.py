@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Page
 
-from tests.browser.harness import Watch, axe, flush, screenshot
+from tests.browser.harness import Watch, axe, flush, screenshot, tab_to
 from tests.browser.xss import assert_inert, injected
 
 
@@ -76,3 +76,23 @@ def test_screenshots_come_at_both_widths(page: Page) -> None:
     assert page.viewport_size == {"width": 1280, "height": 800}
     for path in paths:
         path.unlink()
+
+
+def test_tab_to_fails_where_the_focus_does_not_show(page: Page) -> None:
+    """A control without a ring fails; a checkbox counts its field's ring (Designsystemet
+    rings the field, box and label, rather than the box)."""
+    page.goto("/login")
+    page.evaluate(
+        """() => {
+             document.querySelector("main").insertAdjacentHTML("beforeend",
+               '<div class="ds-field"><input class="ds-input" type="checkbox" id="box">'
+               + '<label class="ds-label" for="box">Boks</label></div>'
+               + '<button id="bare" class="ds-button">Uten ring</button>');
+             const bare = document.getElementById("bare");  // CSSOM: the CSP allows it
+             bare.style.outline = "none";
+             bare.style.boxShadow = "none";
+           }"""
+    )
+    tab_to(page, "#box")
+    with pytest.raises(AssertionError, match="focus not shown"):
+        tab_to(page, "#bare", limit=1)

@@ -116,6 +116,11 @@ def test_a_wrong_code_is_said_and_a_new_code_replaces_it(page: Page, live: LiveS
     submit_code(page, a_wrong_code(first))
     expect(page.locator(ERROR)).to_contain_text("Koden er feil eller utløpt")
     expect(page).to_have_url(re.compile(r"/login/code"))
+    field = page.locator("#f-code")  # the message is the field's description
+    expect(field).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#" + str(field.get_attribute("aria-describedby")))).to_contain_text(
+        "Koden er feil eller utløpt"
+    )
     axe(page, what="the code page with its error")
     screenshot(page, "login-code-wrong")
 
@@ -134,7 +139,9 @@ def test_declining_the_terms_logs_nobody_in(page: Page, live: LiveServer) -> Non
     submit_password(page, geir)
     submit_code(page, code_in(live.message(geir, 1)))
     page.get_by_role("button", name="Nei").click()
-    expect(page.locator(CONFIRMATION)).to_contain_text("Du takket nei til vilkårene")
+    said = page.locator("[data-confirmation]")
+    expect(said).to_contain_text("Du takket nei til vilkårene")
+    expect(said).to_have_attribute("data-color", "info")  # said, not celebrated
     assert path_of(page) == "/login"
     assert "__Host-sid" not in {c["name"] for c in page.context.cookies()}
     axe(page, what="the login page after declining")

@@ -8,6 +8,7 @@ person, if any, and the language.
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,23 @@ from stafett.web.auth import PRINCIPAL, csrf_token_of
 from stafett.web.headers import csp_nonce
 from stafett.web.i18n import _
 
-SAVED: dict[str, Callable[[], str]] = {}  # each area adds the confirmations of its writes
+
+@dataclass(frozen=True, slots=True)
+class Said:
+    """What the page after a write or a step says, and how: `color` is the alert's
+    `data-color` (success for a write done; info for news that is no success)."""
+
+    text: str
+    color: str = "success"
+
+
+def info(text: str) -> Said:
+    """A message that is said, not celebrated (the person declined, or must start again)."""
+    return Said(text, "info")
+
+
+# Each area adds the confirmations of its writes: a text (said as a success) or a `Said`.
+SAVED: dict[str, Callable[[], str | Said]] = {}
 TEMPLATES = Path(__file__).parent.parent / "templates"
 AnyRequest = Request[Any, Any, Any]
 Page = Response[str]  # a rendered page
@@ -90,21 +107,26 @@ def page(request: AnyRequest, name: str, *, status: int = 200, **context: Any) -
     return Response(html, status_code=status, media_type=MediaType.HTML)
 
 
-def confirmation(key: str | None) -> str | None:
+def confirmation(key: str | None) -> Said | None:
     """What a write did, said on the page it leads to (`?saved=<key>`; never user text)."""
-    messages = {
+    messages: dict[str, Callable[[], str | Said]] = {
         "logged_out": lambda: _("You are logged out."),
         "code_sent": lambda: _("A new code is on its way. The earlier code no longer works."),
-        "start_again": lambda: _("The login took too long. Start again."),
-        "terms_declined": lambda: _(
-            "You declined the terms, so you are not logged in. Contact your coordinator "
-            "if you have questions."
+        "start_again": lambda: info(_("The login took too long. Start again.")),
+        "terms_declined": lambda: info(
+            _(
+                "You declined the terms, so you are not logged in. Contact your coordinator "
+                "if you have questions."
+            )
         ),
         "password_set": lambda: _("Your new password is saved. Log in with it."),
         **SAVED,
     }
-    said = messages.get(key or "")
-    return said() if said is not None else None
+    message = messages.get(key or "")
+    if message is None:
+        return None
+    said = message()
+    return said if isinstance(said, Said) else Said(said)
 
 
 def see_other(path: str, **query: str) -> Redirect:
