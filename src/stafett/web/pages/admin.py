@@ -11,7 +11,6 @@ sets or sees a password.
 from typing import Any
 from uuid import UUID
 
-import anyio
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
@@ -30,7 +29,7 @@ from stafett.web.auth import Policy, policy, provide_principal
 from stafett.web.i18n import _
 from stafett.web.pages.forms import FormError, decode, form_of
 from stafett.web.pages.profile import detail_message
-from stafett.web.pages.render import SAVED, Page, page, see_other
+from stafett.web.pages.render import SAVED, Page, in_thread, page, see_other
 from stafett.web.state import provide_accounts, provided
 
 AnyRequest = Request[Any, Any, Any]
@@ -76,10 +75,6 @@ def account_message(error: ValidationError) -> tuple[str, str]:
             return "username", _("This username is taken. Choose another.")
         return "username", _("Use 1–64 characters without spaces.")
     return detail_message(error)
-
-
-async def _in_thread(function: Any, *args: Any, **kwargs: Any) -> Any:
-    return await anyio.to_thread.run_sync(lambda: function(*args, **kwargs))
 
 
 class AdminPages(Controller):
@@ -131,7 +126,7 @@ class AdminPages(Controller):
                 raise FormError({"otp_channel": _("Choose SMS or e-mail.")})
             details = person.ref()
             assert not isinstance(details, UUID)  # a form has no person id field
-            await _in_thread(
+            await in_thread(
                 administration.open_account,
                 principal,
                 username=values["username"],
@@ -152,14 +147,14 @@ class AdminPages(Controller):
     async def lock(
         self, administration: Admin, principal: LoggedIn, person_id: FromPath[UUID]
     ) -> Redirect:
-        await _in_thread(administration.lock, principal, person_id)
+        await in_thread(administration.lock, principal, person_id)
         return see_other("/admin", saved="user_locked")
 
     @post("/users/{person_id:uuid}/unlock")
     async def unlock(
         self, administration: Admin, principal: LoggedIn, person_id: FromPath[UUID]
     ) -> Redirect:
-        await _in_thread(administration.unlock, principal, person_id)
+        await in_thread(administration.unlock, principal, person_id)
         return see_other("/admin", saved="user_unlocked")
 
     @post("/users/{person_id:uuid}/reset")
@@ -171,7 +166,7 @@ class AdminPages(Controller):
         person_id: FromPath[UUID],
     ) -> Page | Redirect:
         try:
-            await _in_thread(administration.start_reset, principal, person_id)
+            await in_thread(administration.start_reset, principal, person_id)
             return see_other("/admin", saved="reset_sent")
         except ResetRefusedError:
             status, refusal = (
@@ -189,7 +184,7 @@ class AdminPages(Controller):
                 429,
                 _("Several links have been sent to this user in the last hour. Wait a while."),
             )
-        refused: Page = await _in_thread(
+        refused: Page = await in_thread(
             self._list, request, administration, principal, status=status, refusal=refusal
         )
         return refused
@@ -203,5 +198,5 @@ class AdminPages(Controller):
         person_id: FromPath[UUID],
     ) -> Redirect:
         grant = _field(await form_of(request), "coordinator") == "yes"
-        await _in_thread(administration.set_coordinator, principal, person_id, coordinator=grant)
+        await in_thread(administration.set_coordinator, principal, person_id, coordinator=grant)
         return see_other("/admin", saved="coordinator_granted" if grant else "coordinator_revoked")

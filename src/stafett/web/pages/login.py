@@ -9,7 +9,6 @@ can do next rather than which it was.
 
 from typing import Any
 
-import anyio
 from litestar import Controller, Request, get, post
 from litestar.background_tasks import BackgroundTask
 from litestar.di import NamedDependency
@@ -40,7 +39,7 @@ from stafett.web.auth import (
 )
 from stafett.web.i18n import _, current_language
 from stafett.web.pages.forms import form_of, password_advice
-from stafett.web.pages.render import Page, local_path, page, see_other
+from stafett.web.pages.render import Page, in_thread, local_path, page, see_other
 from stafett.web.state import provide_accounts, provided
 
 AnyRequest = Request[Any, Any, Any]
@@ -106,7 +105,7 @@ class LoginPages(Controller):
         username, after = _field(fields, "username"), local_path(_field(fields, "next"))
         error, status = None, 200
         try:
-            step = await _in_thread(
+            step = await in_thread(
                 accounts.begin_login, username, _field(fields, "password"), client_of(request)
             )
             return _next_page(step, after)
@@ -153,7 +152,7 @@ class LoginPages(Controller):
         fields = await form_of(request)
         after = local_path(_field(fields, "next"))
         try:
-            step = await _in_thread(
+            step = await in_thread(
                 accounts.verify_code,
                 session_token(request) or "",
                 _field(fields, "code")[:12],
@@ -177,7 +176,7 @@ class LoginPages(Controller):
         fields = await form_of(request)
         after = local_path(_field(fields, "next"))
         try:
-            step = await _in_thread(accounts.resend_code, session_token(request) or "")
+            step = await in_thread(accounts.resend_code, session_token(request) or "")
         except (CodeRejectedError, TooManyAttemptsError):
             return see_other("/login", saved="start_again")
         channel = step.channel.value if step.channel else "email"
@@ -199,7 +198,7 @@ class LoginPages(Controller):
         fields = await form_of(request)
         accept = _field(fields, "answer") == "yes"
         try:
-            step = await _in_thread(
+            step = await in_thread(
                 lambda: accounts.answer_terms(session_token(request) or "", accept=accept)
             )
         except CodeRejectedError:
@@ -214,7 +213,7 @@ class LoginPages(Controller):
     async def logout(self, accounts: Accounts, request: AnyRequest) -> Redirect:
         """Public, so a half-finished login can be abandoned; a full session's form
         carries its CSRF token (the guard checks it)."""
-        await _in_thread(accounts.logout, session_token(request))
+        await in_thread(accounts.logout, session_token(request))
         response = see_other("/login", saved="logged_out")
         clear_session_cookie(response)
         return response
@@ -247,7 +246,7 @@ class LoginPages(Controller):
             errors = {"new_password_again": _("The two passwords differ. Type them again.")}
         else:
             try:
-                await _in_thread(accounts.complete_reset, token, new)
+                await in_thread(accounts.complete_reset, token, new)
                 return see_other("/login", saved="password_set")
             except Exception as error:  # the same refusals as the JSON route
                 errors = {"new_password": _password_refusal(error)}
@@ -260,7 +259,3 @@ def _password_refusal(error: Exception) -> str:
     if isinstance(error, NotPermittedError):
         return _("The link has expired or has been used. Ask for a new one.")
     raise error
-
-
-async def _in_thread(function: Any, *args: Any) -> Any:
-    return await anyio.to_thread.run_sync(function, *args)

@@ -39,9 +39,9 @@ from stafett.applications.results import VersionConflictError
 from stafett.web.auth import Policy, policy, provide_principal
 from stafett.web.i18n import _
 from stafett.web.pages.forms import FormError, decode, form_of
-from stafett.web.pages.participants import REFUSALS, in_thread, refusal
+from stafett.web.pages.participants import REFUSALS, refusal
 from stafett.web.pages.plan_parts import heading_context, may
-from stafett.web.pages.render import SAVED, Page, page, see_other
+from stafett.web.pages.render import SAVED, Page, in_thread, page, see_other
 from stafett.web.reads import PlanReads
 from stafett.web.state import provide_plans, provide_read_your_writes, provide_reads, provided
 from stafett.web.writes import Commands, provide_commands

@@ -11,11 +11,9 @@ application checks the write anyway.
 """
 
 from collections.abc import Callable, Mapping
-from functools import partial
 from typing import Any, TypeVar
 from uuid import UUID
 
-import anyio
 import msgspec
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
@@ -40,7 +38,7 @@ from stafett.web.auth import Policy, policy, provide_principal
 from stafett.web.i18n import _
 from stafett.web.pages.forms import FormError, decode, form_of, message_for
 from stafett.web.pages.plan_parts import heading_context, may
-from stafett.web.pages.render import SAVED, Page, page, see_other
+from stafett.web.pages.render import SAVED, Page, in_thread, page, see_other
 from stafett.web.reads import PlanReads
 from stafett.web.state import provide_plans, provide_read_your_writes, provide_reads, provided
 from stafett.web.writes import Commands, provide_commands
@@ -193,10 +191,6 @@ def conflict_message() -> str:
 
 
 REFUSALS = (FormError, ValidationError, VersionConflictError, DuplicateError)
-
-
-async def in_thread(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    return await anyio.to_thread.run_sync(partial(function, *args, **kwargs))
 
 
 # ------------------------------------------------------------------ the pages

@@ -9,10 +9,10 @@ so an emptied field is cleared (unlike a plan form, where empty means "left
 out"). Passwords are never shown again on a refused form.
 """
 
+from dataclasses import fields as dataclass_fields
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import anyio
 import msgspec
 import segno
 from litestar import Controller, Request, get, post
@@ -39,26 +39,17 @@ from stafett.web.auth import (
 )
 from stafett.web.i18n import _
 from stafett.web.pages.forms import FormError, explain, form_of, message_for, password_advice
-from stafett.web.pages.render import SAVED, Page, page, see_other
+from stafett.web.pages.render import SAVED, Page, in_thread, page, see_other
 from stafett.web.state import provide_accounts, provided
 
 AnyRequest = Request[Any, Any, Any]
 Accounts = NamedDependency[AccountService]
 LoggedIn = NamedDependency[Principal]
-TEXT_FIELDS = (
-    "first_name",
-    "last_name",
-    "workplace",
-    "position",
-    "email",
-    "mobile",
-    "phone",
-    "fax",
-    "street_address",
-    "postcode",
-    "place",
-)
 FLAGS = ("hide_phone", "hide_mobile", "restrict_search")
+# The person's own text fields: every detail but the birth date and the flags.
+TEXT_FIELDS = tuple(
+    f.name for f in dataclass_fields(PersonDetails) if f.name not in (*FLAGS, "birth_date")
+)
 FIELD_LIMIT = 1024
 
 SAVED["details_saved"] = lambda: _("Your details are saved.")
@@ -146,10 +137,6 @@ def secret_of(uri: str) -> str:
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
-async def _in_thread(function: Any, *args: Any, **kwargs: Any) -> Any:
-    return await anyio.to_thread.run_sync(lambda: function(*args, **kwargs))
-
-
 class ProfilePages(Controller):
     path = "/profile"
     opt = policy(Policy.AUTHENTICATED)
@@ -194,7 +181,7 @@ class ProfilePages(Controller):
         values: dict[str, Any] | None = None,
     ) -> Page:
         """The profile again, status 422, with the refused form's messages (and values)."""
-        refused: Page = await _in_thread(
+        refused: Page = await in_thread(
             self._page,
             request,
             accounts,
@@ -214,7 +201,7 @@ class ProfilePages(Controller):
         password = _field(fields, "confirm_password") or None
         try:
             change = change_of(fields)
-            await _in_thread(
+            await in_thread(
                 accounts.change_details,
                 principal,
                 client_of(request),
@@ -250,7 +237,7 @@ class ProfilePages(Controller):
             errors = {"otp_channel": _("Choose SMS or e-mail.")}
         else:
             try:
-                await _in_thread(
+                await in_thread(
                     accounts.set_otp_channel,
                     principal,
                     client_of(request),
@@ -272,7 +259,7 @@ class ProfilePages(Controller):
     ) -> Page:
         fields = await form_of(request)
         try:
-            uri = await _in_thread(
+            uri = await in_thread(
                 accounts.enrol_totp,
                 principal,
                 client_of(request),
@@ -301,7 +288,7 @@ class ProfilePages(Controller):
     ) -> Page | Redirect:
         fields = await form_of(request)
         try:
-            await _in_thread(accounts.confirm_totp, principal, _field(fields, "code")[:12])
+            await in_thread(accounts.confirm_totp, principal, _field(fields, "code")[:12])
             return see_other("/profile", saved="authenticator_on")
         except CodeRejectedError:
             message = _(
@@ -330,7 +317,7 @@ class ProfilePages(Controller):
                 request, accounts, principal, failed="password", errors=errors
             )
         try:
-            await _in_thread(
+            await in_thread(
                 accounts.change_password,
                 principal,
                 session_token(request) or "",
@@ -350,7 +337,7 @@ class ProfilePages(Controller):
     @post("/sessions/end")
     async def log_out_everywhere(self, accounts: Accounts, principal: LoggedIn) -> Redirect:
         """Every session of mine ends, this one too: back to the login page."""
-        await _in_thread(accounts.end_all_sessions, principal)
+        await in_thread(accounts.end_all_sessions, principal)
         response = see_other("/login", saved="logged_out_everywhere")
         clear_session_cookie(response)
         return response

@@ -10,10 +10,12 @@ person, if any, and the language.
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
 
+import anyio
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from litestar import Request
 from litestar.enums import MediaType
@@ -47,6 +49,7 @@ def info(text: str) -> Said:
 SAVED: dict[str, Callable[[], str | Said]] = {}
 TEMPLATES = Path(__file__).parent.parent / "templates"
 AnyRequest = Request[Any, Any, Any]
+T = TypeVar("T")
 Page = Response[str]  # a rendered page
 
 
@@ -127,6 +130,12 @@ def confirmation(key: str | None) -> Said | None:
         return None
     said = message()
     return said if isinstance(said, Said) else Said(said)
+
+
+async def in_thread(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """A blocking service call from an async page handler, in a worker thread (which
+    carries the page's language)."""
+    return await anyio.to_thread.run_sync(partial(function, *args, **kwargs))
 
 
 def see_other(path: str, **query: str) -> Redirect:
