@@ -31,6 +31,29 @@ $(ASSETS): package-lock.json
 	cp node_modules/@fontsource/inter/files/inter-*-{400,500,600}-normal.woff2 $(VENDOR)/files/
 	touch $@
 
+# The fonts of record.pdf (archive/pdf.py): Inter's regular and bold from the npm package
+# inter-ui, whole (every script in one file: WeasyPrint mixes up fonts split by unicode-range),
+# unpacked once from WOFF2 to TrueType (unpacking costs seconds on every render otherwise);
+# found beside the package at run time.
+FONTS := src/stafett/archive/fonts
+FONTS_STAMP := $(FONTS)/.installed
+$(FONTS_STAMP): $(ASSETS) $(STAMP)
+	mkdir -p $(FONTS)
+	for face in Regular Bold; do \
+	  $(BIN)/fonttools ttLib.woff2 decompress -o $(FONTS)/Inter-$$face.ttf \
+	    node_modules/inter-ui/web/Inter-$$face.woff2 || exit 1; \
+	done
+	cp node_modules/inter-ui/LICENSE.txt $(FONTS)/
+	touch $@
+
+# What WeasyPrint (record.pdf) needs from Debian: Pango (with fontconfig), HarfBuzz's
+# subsetter (it subsets the embedded fonts), and DejaVu for letters Inter lacks.
+# Checked on every run (dpkg answers in milliseconds), so a new package here is installed.
+PDF_LIBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+pdf-libs:
+	@dpkg -s $(PDF_LIBS) >/dev/null 2>&1 || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PDF_LIBS) >/dev/null)
+
 # The browser the page tests drive: Debian's Chromium (Playwright cannot download one here).
 CHROMIUM := /usr/bin/chromium
 $(CHROMIUM):
@@ -41,9 +64,9 @@ WRK := /usr/bin/wrk
 $(WRK):
 	command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
 
-install: $(STAMP) $(ASSETS) ## Create .venv and install Stafett with its development tools and page assets
+install: $(STAMP) $(ASSETS) $(FONTS_STAMP) pdf-libs ## Create .venv and install Stafett with its development tools and page assets
 
-run: $(STAMP) $(ASSETS) ## Serve Stafett on http://127.0.0.1:8000 (SQLite under var/, demo plan on first start)
+run: $(STAMP) $(ASSETS) $(FONTS_STAMP) pdf-libs ## Serve Stafett on http://127.0.0.1:8000 (SQLite under var/, demo plan on first start)
 	$(BIN)/stafett demo
 	$(BIN)/stafett serve --host 127.0.0.1 --port 8000
 
@@ -53,20 +76,21 @@ lint: $(STAMP) ## ruff (lint and format check), mypy --strict, import-linter con
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: lint $(ASSETS) $(CHROMIUM) ## Lint, then every test (PostgreSQL ones included) with warnings as errors
+test: lint $(ASSETS) $(FONTS_STAMP) pdf-libs $(CHROMIUM) ## Lint, then every test (PostgreSQL ones included) with warnings as errors
 	$(BIN)/pytest -q
 
-bench: $(STAMP) $(ASSETS) $(WRK) ## Benchmarks (SQLite and PostgreSQL); figures to stdout and var/bench/results.json
+bench: $(STAMP) $(ASSETS) $(FONTS_STAMP) pdf-libs $(WRK) ## Benchmarks (SQLite and PostgreSQL); figures to stdout and var/bench/results.json
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.login
 	$(BIN)/python -m bench.projection
 	$(BIN)/python -m bench.plan_view
 	$(BIN)/python -m bench.pages
+	$(BIN)/python -m bench.record_pdf
 
 docs: $(STAMP) ## Regenerate docs/policy.md from the policy table
 	$(BIN)/python -m stafett.aggregates.policy > docs/policy.md
 
 clean: ## Remove the virtualenv and local data
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis node_modules $(VENDOR)
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis node_modules $(VENDOR) $(FONTS)
 
-.PHONY: help install run lint test bench docs clean
+.PHONY: help install run lint test bench docs clean pdf-libs

@@ -1,0 +1,365 @@
+"""record.pdf: a plan made through the application on the in-memory store, rendered once.
+
+Read back with pypdf: the text people see (owner, every goal, Sámi letters, hostile
+text as literal text, page numbers, header), and what makes it PDF/A (the XMP
+declaration, the sRGB OutputIntent, every font embedded).
+"""
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import pytest
+from pypdf import PdfReader
+from pypdf.generic import DictionaryObject
+
+from stafett.aggregates.plan import Plan
+from stafett.aggregates.plan_state import PlanState
+from stafett.aggregates.values import (
+    Access,
+    ActivityStatus,
+    CommentTarget,
+    ConsentStatus,
+    GoalStatus,
+    PlanStatus,
+    PlanType,
+    Rights,
+    Role,
+)
+from stafett.applications.commands import (
+    AddActivity,
+    AddCalendarEntry,
+    AddParticipant,
+    ClosePlan,
+    CompleteActivity,
+    EvaluateGoal,
+    PostComment,
+    RecordMinutes,
+    RemoveParticipant,
+    SendMessage,
+    SetGoal,
+)
+from stafett.applications.parts import CommentOn, ConsentIn, CreatePlan, PersonIn, RightsIn
+from stafett.applications.plans import PlanApplication
+from stafett.applications.results import TimelineEntry
+from stafett.archive import pdf
+from stafett.archive.pdf import FontsMissingError, record_pdf, render_html, shown
+from stafett.archive.record_words import Words
+from stafett.bootstrap import build_plans
+from stafett.settings import Settings
+from tests.conftest import ManualClock, consent_for, person
+
+SEALED_AT = datetime(2026, 9, 1, 10, 30, tzinfo=UTC)  # 12:30 in Oslo (summer time)
+OWNER = "Ánte Niillas Čuđe"
+SAMI = "Æ Ø Å æ ø å č đ ŋ š ŧ ž Č Đ Ŋ Š Ŧ Ž"
+HOSTILE_GOAL = '<script>alert("mål")</script>'
+HOSTILE_COMMENT = "</div></td><b>ikke fet</b> & mer"
+GOALS = ("Ánte leser med glede", f"Språk: {SAMI}", HOSTILE_GOAL)
+
+
+@dataclass(frozen=True)
+class Sample:
+    state: PlanState
+    names: dict[UUID, str]
+    timeline: list[TimelineEntry]
+
+    def render(self, **changes: Any) -> bytes:
+        arguments: dict[str, Any] = {
+            "names": self.names,
+            "timeline": self.timeline,
+            "sealed_at": SEALED_AT,
+        } | changes
+        state = arguments.pop("state", self.state)
+        return record_pdf(state, **arguments)
+
+
+def build_sample(plans: PlanApplication, clock: ManualClock) -> Sample:
+    """A closed relay log with everything a record shows, Sámi names and hostile texts."""
+
+    def register(first: str, last: str) -> UUID:
+        return plans.register_person(person(first, last), by=None).person_id
+
+    def tick() -> None:
+        clock.advance(timedelta(hours=5))
+
+    kari = register("Kari", "Stafettholder")
+    owner_first, owner_last = OWNER.rsplit(" ", 1)
+    today = plans.today()
+    plan_id = plans.create_plan(
+        CreatePlan(
+            type=PlanType.RELAY_LOG,
+            short_name="Ánte – trivsel og språk",
+            start_date=today,
+            owner=PersonIn(first_name=owner_first, last_name=owner_last),
+            consent=ConsentIn.of(consent_for(today)),
+        ),
+        by=kari,
+    ).plan_id
+
+    def do(command: Any, by: UUID = kari) -> UUID | None:
+        tick()
+        return plans.handle(plan_id, command, by=by).created_id
+
+    mother_person = register("Siŋŋá", "Čuđe")
+    mother = do(AddParticipant(person=PersonIn.of(mother_person), role="relative"))
+    teacher_person = register("Žanna", "Ŧorgá-Ødegård")
+    teacher = do(
+        AddParticipant(
+            person=PersonIn.of(teacher_person),
+            role="provider",
+            responsibility="Kontaktlærer\nLeseopplæring",
+            rights=RightsIn.of(Rights(minutes=Access.READ, goals=Access.NONE)),
+        )
+    )
+    gone = do(AddParticipant(person=PersonIn.of(register("Per", "Vikar")), role="provider"))
+    assert mother
+    assert teacher
+    assert gone
+    do(RemoveParticipant(participant_id=gone))
+    goals = [
+        do(SetGoal(title=title, description=f"Beskrivelse av «{title}».", due_on=today))
+        for title in GOALS
+    ]
+    assert all(goals)
+    do(EvaluateGoal(goal_id=goals[0], status=GoalStatus.PARTLY_ACHIEVED, text="Bedre.\nFint."))
+    do(EvaluateGoal(goal_id=goals[0], status=GoalStatus.ACHIEVED, text="Nådd i juni."))
+    activity = do(
+        AddActivity(
+            title="Lesekvarter hver morgen",
+            responsible_participant_id=teacher,
+            goal_id=goals[0],
+            due_on=today + timedelta(days=30),
+        )
+    )
+    do(AddActivity(title="Samisk språkbad", responsible_participant_id=mother))
+    assert activity
+    do(CompleteActivity(activity_id=activity))
+    minutes = do(
+        RecordMinutes(
+            met_on=today,
+            attendee_ids=[mother, teacher],
+            notes="Oppstartsmøte.\nVi ble enige om mål.",
+            decisions="Žanna følger opp.",
+        )
+    )
+    assert minutes
+    do(PostComment(on=CommentOn(kind=CommentTarget.GOAL, id=goals[1]), text="Buorre! Čuđe."))
+    do(PostComment(on=CommentOn(kind=CommentTarget.MINUTES, id=minutes), text=HOSTILE_COMMENT))
+    do(SendMessage(to="all", subject="Neste møte", body="Torsdag kl. 14?"), by=mother_person)
+    do(SendMessage(to=[mother], subject="Lesing", body="Han leste høyt i dag."), by=teacher_person)
+    start = clock.now + timedelta(days=7)
+    do(
+        AddCalendarEntry(
+            title="Oppfølgingsmøte",
+            starts_at=start,
+            ends_at=start + timedelta(hours=1),
+            location="Solbakken skole, rom 2",
+        )
+    )
+    do(ClosePlan(ended_on=plans.today(), reason="Målene er nådd."))
+
+    loaded = plans.repository.get(plan_id)
+    assert isinstance(loaded, Plan)
+    people = {p.person_id for p in loaded.state.participants.values()} | {
+        loaded.state.owner_person_id
+    }
+    return Sample(loaded.state, plans.person_names(people), plans.timeline(plan_id))
+
+
+@pytest.fixture(scope="module")
+def sample() -> Iterator[Sample]:
+    clock = ManualClock()
+    plans = build_plans(Settings(database_url="memory://"), clock=clock)
+    try:
+        yield build_sample(plans, clock)
+    finally:
+        plans.close()
+
+
+@pytest.fixture(scope="module")
+def record(sample: Sample) -> PdfReader:
+    return PdfReader(BytesIO(sample.render()))
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def page_texts(reader: PdfReader) -> list[str]:
+    return [flat(page.extract_text()) for page in reader.pages]
+
+
+def test_the_record_holds_the_owner_and_every_goal_title_letters_intact(
+    record: PdfReader, sample: Sample
+) -> None:
+    text = " ".join(page_texts(record))
+    assert OWNER in text
+    assert "Siŋŋá Čuđe" in text
+    assert "Žanna Ŧorgá-Ødegård" in text
+    for title in GOALS:
+        assert flat(title) in text
+    assert SAMI in text
+    # Every section, and every event of the timeline by its summary.
+    for heading in ("Deltakere", "Samtykke", "Mål", "Aktiviteter", "Møtereferater"):
+        assert heading in text
+    for heading in ("Kommentarer", "Meldinger", "Kalender", "Tidslinje"):
+        assert heading in text
+    for entry in sample.timeline:
+        assert flat(shown(entry.summary)) in text
+
+
+def test_the_cover_page_says_what_the_plan_is_and_when_it_was_sealed(record: PdfReader) -> None:
+    cover = page_texts(record)[0]
+    assert "STAFETTLOGG" in cover  # shown in capitals
+    assert "Ánte – trivsel og språk" in cover
+    assert OWNER in cover
+    assert "Avsluttet" in cover
+    assert "Målene er nådd." in cover
+    assert "01.09.2026 kl. 12:30 (norsk tid)" in cover  # Oslo time, not UTC
+
+
+def test_every_page_has_its_number_of_the_whole_and_later_pages_the_plan_title(
+    record: PdfReader,
+) -> None:
+    pages = page_texts(record)
+    assert len(pages) >= 3
+    for number, text in enumerate(pages, start=1):
+        assert f"Side {number} av {len(pages)}" in text
+        if number > 1:
+            assert "Stafettlogg: Ánte – trivsel og språk" in text
+
+
+def test_the_record_declares_pdfa_2b_in_its_xmp_and_has_an_srgb_output_intent(
+    record: PdfReader,
+) -> None:
+    xmp = record.xmp_metadata
+    assert xmp is not None
+    raw = xmp.stream.get_data().decode()
+    part = re.search(r"pdfaid:part(?:>|=\")(\d)", raw)
+    conformance = re.search(r"pdfaid:conformance(?:>|=\")([A-Z])", raw)
+    assert part is not None
+    assert part.group(1) == "2"
+    assert conformance is not None
+    assert conformance.group(1) == "B"
+    assert "<xmp:CreateDate>2026-09-01T10:30:00+00:00</xmp:CreateDate>" in raw  # the sealing
+    root = record.trailer["/Root"]
+    intents = root["/OutputIntents"]
+    assert len(intents) >= 1
+    intent = intents[0].get_object()
+    assert intent["/S"] == "/GTS_PDFA1"
+    assert "sRGB" in intent["/OutputConditionIdentifier"]
+    profile = intent["/DestOutputProfile"].get_object()
+    header = profile.get_data()[:40]
+    assert profile["/N"] == 3
+    assert header[36:40] == b"acsp"  # an ICC profile
+    assert header[16:20] == b"RGB "  # of an RGB colour space
+
+
+def _fonts(resources: DictionaryObject | None, seen: set[int]) -> Iterator[DictionaryObject]:
+    """Every font of a page's resources, form XObjects included."""
+    if resources is None:
+        return
+    for font in (resources.get("/Font") or {}).values():
+        yield font.get_object()
+    for xobject in (resources.get("/XObject") or {}).values():
+        obj = xobject.get_object()
+        if obj.get("/Subtype") == "/Form" and id(obj) not in seen:
+            seen.add(id(obj))
+            yield from _fonts(obj.get("/Resources"), seen)
+
+
+def test_every_font_is_embedded_and_inter_is_the_one_used(record: PdfReader) -> None:
+    names = set()
+    seen: set[int] = set()
+    for page in record.pages:
+        for font in _fonts(page.get("/Resources"), seen):
+            descendants = font.get("/DescendantFonts")
+            described = descendants[0].get_object() if descendants else font
+            descriptor = described["/FontDescriptor"].get_object()
+            assert any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")), (
+                font["/BaseFont"]
+            )
+            names.add(str(font["/BaseFont"]).split("+")[-1])
+    assert names
+    assert all(name.startswith("Inter") for name in names), names
+
+
+def test_hostile_text_is_literal_text_not_markup(record: PdfReader, sample: Sample) -> None:
+    text = " ".join(page_texts(record))
+    assert HOSTILE_GOAL in text
+    assert flat(HOSTILE_COMMENT) in text
+    document = pdf.record_document(
+        sample.state, names=sample.names, timeline=sample.timeline, sealed_at=SEALED_AT
+    )
+    html = render_html(document)
+    assert "&lt;script&gt;alert(&#34;mål&#34;)&lt;/script&gt;" in html
+    assert "<script" not in html
+    assert "<b>" not in html
+
+
+def test_control_and_direction_characters_are_shown_not_obeyed(sample: Sample) -> None:
+    owner = sample.state.owner_person_id
+    names = sample.names | {owner: "Ola\u202egnaL\x07 Nordmann"}
+    state = replace(sample.state, short_name="Plan\x00\u202dnavn")
+    reader = PdfReader(BytesIO(sample.render(names=names, state=state)))
+    cover = page_texts(reader)[0]
+    assert "Ola[U+202E]gnaL[U+0007] Nordmann" in cover
+    assert "Plan[U+0000][U+202D]navn" in cover
+    assert "\u202e" not in cover
+    assert shown("linje én\n\tlinje to") == "linje én\n\tlinje to"  # free text keeps these
+
+
+def test_the_same_plan_sealed_at_the_same_instant_gives_the_same_bytes(sample: Sample) -> None:
+    first, second = sample.render(), sample.render()
+    assert first == second
+    assert sample.render(sealed_at=SEALED_AT + timedelta(seconds=1)) != first
+
+
+def test_the_english_record_has_english_words(sample: Sample) -> None:
+    reader = PdfReader(BytesIO(sample.render(language="en")))
+    pages = page_texts(reader)
+    assert "RELAY LOG" in pages[0]
+    assert "2026-09-01 12:30 (Norwegian time)" in pages[0]
+    text = " ".join(pages)
+    for heading in ("Participants", "Goals", "Activities", "Comments", "Messages", "Timeline"):
+        assert heading in text
+    assert f"Page 2 of {len(pages)}" in pages[1]
+
+
+def test_an_erased_person_is_named_as_erased(sample: Sample) -> None:
+    names = {pid: n for pid, n in sample.names.items() if n != OWNER}
+    document = pdf.record_document(
+        sample.state, names=names, timeline=sample.timeline, sealed_at=SEALED_AT
+    )
+    assert document.cover[0].value == "(slettet person)"
+
+
+def test_the_words_name_every_value_in_both_languages() -> None:
+    for language in ("nb", "en"):
+        words = Words(language)
+        for enum in (PlanType, PlanStatus, Role, Access, ConsentStatus, GoalStatus):
+            for member in enum:
+                assert words.of(member)
+        for member in (*ActivityStatus, *CommentTarget):
+            assert words.of(member)
+    assert Words("nb").labels().keys() == Words("en").labels().keys()
+
+
+def test_bad_arguments_are_refused(sample: Sample) -> None:
+    with pytest.raises(ValueError, match="time zone"):
+        sample.render(sealed_at=datetime(2026, 9, 1, 10, 30))
+    with pytest.raises(ValueError, match="nb or en"):
+        sample.render(language="sv")
+
+
+def test_missing_fonts_are_an_error_not_a_silent_fallback(
+    sample: Sample, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(pdf, "FONT_DIR", tmp_path)
+    with pytest.raises(FontsMissingError, match="make install"):
+        sample.render()
