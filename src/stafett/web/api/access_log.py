@@ -11,12 +11,9 @@ from uuid import UUID
 
 import msgspec
 from litestar import Controller, get
-from litestar.di import NamedDependency
-from litestar.params import FromPath
 
-from stafett.applications.accounts import Principal
 from stafett.web.auth import Policy, policy, provide_principal
-from stafett.web.reads import PlanReads
+from stafett.web.params import LoggedIn, PlanId, Reads
 from stafett.web.state import provide_reads, provided
 
 
@@ -43,9 +40,9 @@ class AccessLogController(Controller):
     def entries(
         self,
         *,
-        reads: NamedDependency[PlanReads],
-        principal: NamedDependency[Principal],
-        plan_id: FromPath[UUID],
+        reads: Reads,
+        principal: LoggedIn,
+        plan_id: PlanId,
     ) -> list[AccessEntryOut]:
         """Every recorded read of the plan, newest first, this one included."""
         return [

@@ -12,15 +12,13 @@ from uuid import UUID
 
 import msgspec
 from litestar import Controller, get
-from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.params import FromQuery, QueryParameter
 
 from stafett.aggregates.values import Role
-from stafett.applications.accounts import Principal
 from stafett.applications.input import MAX_VERSION, plausible_instant
 from stafett.applications.results import PlanView
 from stafett.web.auth import Policy, policy, provide_principal
-from stafett.web.reads import PlanReads
+from stafett.web.params import LoggedIn, PlanId, Reads
 from stafett.web.state import provide_reads, provided
 
 
@@ -48,9 +46,9 @@ class HistoryController(Controller):
     def history(
         self,
         *,
-        reads: NamedDependency[PlanReads],
-        principal: NamedDependency[Principal],
-        plan_id: FromPath[UUID],
+        reads: Reads,
+        principal: LoggedIn,
+        plan_id: PlanId,
         as_of: FromQuery[datetime | None] = None,
         version: Annotated[int | None, QueryParameter(ge=1, le=MAX_VERSION)] = None,
     ) -> PlanView:
@@ -63,9 +61,9 @@ class HistoryController(Controller):
     def timeline(
         self,
         *,
-        reads: NamedDependency[PlanReads],
-        principal: NamedDependency[Principal],
-        plan_id: FromPath[UUID],
+        reads: Reads,
+        principal: LoggedIn,
+        plan_id: PlanId,
     ) -> list[TimelineEntryOut]:
         """Every event of the plan, oldest first."""
         return [

@@ -15,13 +15,12 @@ from uuid import UUID
 import msgspec
 from litestar import Controller, post
 from litestar.datastructures import State
-from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_201_CREATED
 
-from stafett.applications.accounts import Principal
 from stafett.applications.logins import NewLogin, ParticipantLogins
 from stafett.web.auth import Policy, policy, provide_principal
+from stafett.web.params import LoggedIn, Logins, PlanId
 from stafett.web.state import ACCOUNTS, PLANS, provided
 
 
@@ -47,9 +46,9 @@ class LoginController(Controller):
     def give_login(
         self,
         *,
-        logins: NamedDependency[ParticipantLogins],
-        principal: NamedDependency[Principal],
-        plan_id: FromPath[UUID],
+        logins: Logins,
+        principal: LoggedIn,
+        plan_id: PlanId,
         participant_id: FromPath[UUID],
         data: JSONBody[NewLogin],
     ) -> LoginGiven:

@@ -21,7 +21,6 @@ from uuid import UUID
 import msgspec
 import structlog
 from litestar import Controller, get
-from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
 from stafett.aggregates.errors import ValidationError
@@ -30,6 +29,7 @@ from stafett.aggregates.text import visible_length
 from stafett.applications.accounts import Principal
 from stafett.applications.plans import PlanApplication
 from stafett.web.auth import Policy, policy, provide_principal
+from stafett.web.params import LoggedIn, Plans
 from stafett.web.state import provide_plans, provided
 
 MIN_NAME_LENGTH = 2
@@ -74,8 +74,8 @@ class PersonController(Controller):
     def search(
         self,
         *,
-        plans: NamedDependency[PlanApplication],
-        principal: NamedDependency[Principal],
+        plans: Plans,
+        principal: LoggedIn,
         name: Annotated[
             str, QueryParameter(min_length=MIN_NAME_LENGTH, max_length=MAX_NAME_LENGTH)
         ],

@@ -8,16 +8,11 @@ Every answer is recorded in the plan's access log (the parts answered, the
 standing and grounds) before it is sent; if that fails the answer is 503 and empty.
 """
 
-from uuid import UUID
-
 from litestar import Controller, get
-from litestar.di import NamedDependency
-from litestar.params import FromPath
 
-from stafett.applications.accounts import Principal
 from stafett.applications.permitted import PlanOut
 from stafett.web.auth import Policy, policy, provide_principal
-from stafett.web.reads import PlanReads
+from stafett.web.params import LoggedIn, PlanId, Reads
 from stafett.web.state import provide_reads, provided
 
 
@@ -31,9 +26,9 @@ class PlanViewController(Controller):
     def read_plan(
         self,
         *,
-        reads: NamedDependency[PlanReads],
-        principal: NamedDependency[Principal],
-        plan_id: FromPath[UUID],
+        reads: Reads,
+        principal: LoggedIn,
+        plan_id: PlanId,
     ) -> PlanOut:
         """The caller's permitted view: only the parts their rights and the consent allow."""
         return reads.plan(plan_id, principal)

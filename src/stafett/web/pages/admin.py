@@ -11,14 +11,13 @@ sets or sees a password.
 from typing import Any
 from uuid import UUID
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect
 
 from stafett.aggregates.errors import DuplicateError, ValidationError
 from stafett.applications.accounts import (
-    AccountService,
     OtpChannel,
     Principal,
     TooManyAttemptsError,
@@ -30,10 +29,9 @@ from stafett.web.i18n import _
 from stafett.web.pages.forms import FormError, decode, form_of
 from stafett.web.pages.profile import detail_message
 from stafett.web.pages.render import SAVED, Page, in_thread, page, see_other
+from stafett.web.params import Accounts, AnyRequest, LoggedIn
 from stafett.web.state import provide_accounts, provided
 
-AnyRequest = Request[Any, Any, Any]
-LoggedIn = NamedDependency[Principal]
 PERSON_FIELDS = (
     "first_name",
     "last_name",
@@ -56,7 +54,7 @@ SAVED["coordinator_granted"] = lambda: _("The user is now a coordinator and can 
 SAVED["coordinator_revoked"] = lambda: _("The user is no longer a coordinator.")
 
 
-def provide_administration(accounts: NamedDependency[AccountService]) -> Administration:
+def provide_administration(accounts: Accounts) -> Administration:
     return Administration(accounts)
 
 

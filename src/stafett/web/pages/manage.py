@@ -16,10 +16,8 @@ from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
-from litestar import Controller, Request, get, post
-from litestar.di import NamedDependency
+from litestar import Controller, get, post
 from litestar.exceptions import PermissionDeniedException
-from litestar.params import FromPath
 from litestar.response import Redirect
 
 from stafett.aggregates.policy import Action
@@ -42,14 +40,11 @@ from stafett.web.pages.forms import FormError, decode, form_of
 from stafett.web.pages.participants import REFUSALS, refusal
 from stafett.web.pages.plan_parts import heading_context, may
 from stafett.web.pages.render import SAVED, Page, in_thread, page, see_other
+from stafett.web.params import AnyRequest, LoggedIn, PlanId, Reads, Writes
 from stafett.web.reads import PlanReads
 from stafett.web.state import provide_plans, provide_read_your_writes, provide_reads, provided
 from stafett.web.writes import Commands, provide_commands
 
-AnyRequest = Request[Any, Any, Any]
-Reads = NamedDependency[PlanReads]
-Writes = NamedDependency[Commands]
-Me = NamedDependency[Principal]
 DEFAULT_CONSENT_DAYS = 365
 
 SAVED["baton_handed_over"] = lambda: _(
@@ -164,7 +159,7 @@ class ManagePages(Controller):
 
     @get("/manage", sync_to_thread=True)
     def manage(
-        self, *, request: AnyRequest, reads: Reads, principal: Me, plan_id: FromPath[UUID]
+        self, *, request: AnyRequest, reads: Reads, principal: LoggedIn, plan_id: PlanId
     ) -> Page:
         """The coordinator's actions on the plan, each where the policy lets them."""
         return page(request, "manage/manage.html", **manage_context(reads, principal, plan_id))
@@ -176,8 +171,8 @@ class ManagePages(Controller):
         request: AnyRequest,
         reads: Reads,
         commands: Writes,
-        principal: Me,
-        plan_id: FromPath[UUID],
+        principal: LoggedIn,
+        plan_id: PlanId,
     ) -> Page | Redirect:
         """One of the coordinator's actions (`ACTIONS`, by the address's last part):
         hand the baton over, renew or reset consent, close or reopen the plan."""
@@ -188,7 +183,7 @@ class ManagePages(Controller):
 
     @get("/consent/withdrawal", sync_to_thread=True)
     def withdrawal_form(
-        self, *, request: AnyRequest, reads: Reads, principal: Me, plan_id: FromPath[UUID]
+        self, *, request: AnyRequest, reads: Reads, principal: LoggedIn, plan_id: PlanId
     ) -> Page:
         """The owner, a relative or the coordinator withdraws consent: a page to confirm it."""
         return page(
@@ -202,8 +197,8 @@ class ManagePages(Controller):
         request: AnyRequest,
         reads: Reads,
         commands: Writes,
-        principal: Me,
-        plan_id: FromPath[UUID],
+        principal: LoggedIn,
+        plan_id: PlanId,
     ) -> Page | Redirect:
         fields = await form_of(request)
         try:

@@ -15,8 +15,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 import msgspec
-from litestar import Controller, Request, get, post
-from litestar.di import NamedDependency
+from litestar import Controller, get, post
 from litestar.exceptions import PermissionDeniedException
 from litestar.params import FromPath
 from litestar.response import Redirect
@@ -39,15 +38,12 @@ from stafett.web.i18n import _
 from stafett.web.pages.forms import FormError, decode, form_of, message_for
 from stafett.web.pages.plan_parts import heading_context, may
 from stafett.web.pages.render import SAVED, Page, in_thread, page, see_other
+from stafett.web.params import AnyRequest, LoggedIn, Logins, PlanId, Plans, Reads, Writes
 from stafett.web.reads import PlanReads
 from stafett.web.state import provide_plans, provide_read_your_writes, provide_reads, provided
-from stafett.web.writes import Commands, provide_commands
+from stafett.web.writes import provide_commands
 
 T = TypeVar("T")
-AnyRequest = Request[Any, Any, Any]
-Reads = NamedDependency[PlanReads]
-Writes = NamedDependency[Commands]
-Me = NamedDependency[Principal]
 
 # The person's details as the forms name them; the yes/no ones are checkboxes.
 PERSON_FLAGS = ("hide_phone", "hide_mobile", "restrict_search")
@@ -211,7 +207,7 @@ class ParticipantPages(Controller):
 
     @get("", sync_to_thread=True)
     def group(
-        self, *, request: AnyRequest, reads: Reads, principal: Me, plan_id: FromPath[UUID]
+        self, *, request: AnyRequest, reads: Reads, principal: LoggedIn, plan_id: PlanId
     ) -> Page:
         """The plan group: role, responsibility and shared contact details of each."""
         view = reads.plan(plan_id, principal)
@@ -233,9 +229,9 @@ class ParticipantPages(Controller):
         *,
         request: AnyRequest,
         reads: Reads,
-        logins: NamedDependency[ParticipantLogins],
-        principal: Me,
-        plan_id: FromPath[UUID],
+        logins: Logins,
+        principal: LoggedIn,
+        plan_id: PlanId,
         participant_id: FromPath[UUID],
     ) -> Page:
         context = details_context(reads, logins, principal, plan_id, participant_id)
@@ -247,10 +243,10 @@ class ParticipantPages(Controller):
         *,
         request: AnyRequest,
         reads: Reads,
-        logins: NamedDependency[ParticipantLogins],
+        logins: Logins,
         commands: Writes,
-        principal: Me,
-        plan_id: FromPath[UUID],
+        principal: LoggedIn,
+        plan_id: PlanId,
         participant_id: FromPath[UUID],
     ) -> Page | Redirect:
         """The details form: the person's details, responsibility and rights, in one save."""
@@ -275,9 +271,9 @@ class ParticipantPages(Controller):
         *,
         request: AnyRequest,
         reads: Reads,
-        logins: NamedDependency[ParticipantLogins],
-        principal: Me,
-        plan_id: FromPath[UUID],
+        logins: Logins,
+        principal: LoggedIn,
+        plan_id: PlanId,
         participant_id: FromPath[UUID],
     ) -> Page | Redirect:
         """The coordinator gives a participant without an account a login."""
@@ -310,9 +306,9 @@ class ParticipantPages(Controller):
         *,
         request: AnyRequest,
         reads: Reads,
-        plans: NamedDependency[PlanApplication],
-        principal: Me,
-        plan_id: FromPath[UUID],
+        plans: Plans,
+        principal: LoggedIn,
+        plan_id: PlanId,
     ) -> Page:
         """Find the person in the directory, or register a new one; then role and rights."""
         name = request.query_params.get("name")
@@ -328,10 +324,10 @@ class ParticipantPages(Controller):
         *,
         request: AnyRequest,
         reads: Reads,
-        plans: NamedDependency[PlanApplication],
+        plans: Plans,
         commands: Writes,
-        principal: Me,
-        plan_id: FromPath[UUID],
+        principal: LoggedIn,
+        plan_id: PlanId,
     ) -> Page | Redirect:
         fields = await form_of(request)
         try:

@@ -20,7 +20,7 @@ from typing import Any
 from uuid import UUID
 
 import anyio
-from litestar import Controller, Request, get, post
+from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect
@@ -48,14 +48,12 @@ from stafett.web.pages.plan_parts import (
     present,
 )
 from stafett.web.pages.render import SAVED, Page, page, see_other
+from stafett.web.params import AnyRequest, LoggedIn, PlanId, Reads, Writes
 from stafett.web.reads import PlanReads, Visit
 from stafett.web.state import provide_plans, provide_read_your_writes, provide_reads, provided
 from stafett.web.writes import Commands, provide_commands
 
-AnyRequest = Request[Any, Any, Any]
 Response = Page | Redirect
-Reads = NamedDependency[PlanReads]
-Me = NamedDependency[Principal]
 HOME_ITEMS = 5  # calendar entries and messages on the home page
 FORM_KEY = re.compile(r"[a-z0-9-]{1,100}")  # the key of one form on the page (`?open=`)
 
@@ -217,12 +215,11 @@ class PlanWriter:
         return page(request, "plan/plan.html", status=_refused_status(request, failed), **context)
 
 
-def provide_writer(reads: Reads, principal: Me, commands: NamedDependency[Commands]) -> PlanWriter:
+def provide_writer(reads: Reads, principal: LoggedIn, commands: Writes) -> PlanWriter:
     return PlanWriter(reads, principal, commands)
 
 
 Writer = NamedDependency[PlanWriter]
-PlanId = FromPath[UUID]
 
 
 def _created(kind: str) -> Anchor:
@@ -260,12 +257,14 @@ class PlanPages(Controller):
     include_in_schema = False
 
     @get("/", sync_to_thread=True)
-    def home(self, request: AnyRequest, reads: Reads, principal: Me, plan_id: PlanId) -> Page:
+    def home(self, request: AnyRequest, reads: Reads, principal: LoggedIn, plan_id: PlanId) -> Page:
         visit = reads.plan_since_last_visit(plan_id, principal)
         return page(request, "plan/home.html", **home_context(visit, principal))
 
     @get("/plan", sync_to_thread=True)
-    def the_plan(self, request: AnyRequest, reads: Reads, principal: Me, plan_id: PlanId) -> Page:
+    def the_plan(
+        self, request: AnyRequest, reads: Reads, principal: LoggedIn, plan_id: PlanId
+    ) -> Page:
         view = reads.plan(plan_id, principal)
         opened = request.query_params.get("open")
         if opened is not None and not FORM_KEY.fullmatch(opened):

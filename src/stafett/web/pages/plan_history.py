@@ -18,9 +18,8 @@ from datetime import date, datetime, time
 from typing import Any
 from uuid import UUID
 
-from litestar import Controller, Request, get
-from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery
+from litestar import Controller, get
+from litestar.params import FromQuery
 
 from stafett.aggregates.errors import (
     ConsentNotValidError,
@@ -41,13 +40,10 @@ from stafett.web.pages.plan_parts import (
     role_labels,
 )
 from stafett.web.pages.render import Page, page
+from stafett.web.params import AnyRequest, LoggedIn, PlanId, Reads
 from stafett.web.reads import PlanReads
 from stafett.web.state import provide_reads, provided
 
-AnyRequest = Request[Any, Any, Any]
-Reads = NamedDependency[PlanReads]
-Me = NamedDependency[Principal]
-PlanId = FromPath[UUID]
 MAX_DATE_LENGTH = 10
 MAX_ECHO = 40  # of a day typed into the form, shown again
 
@@ -141,7 +137,7 @@ class PlanHistoryPages(Controller):
         self,
         request: AnyRequest,
         reads: Reads,
-        principal: Me,
+        principal: LoggedIn,
         plan_id: PlanId,
         on: FromQuery[str | None] = None,
     ) -> Page:
@@ -171,7 +167,9 @@ class PlanHistoryPages(Controller):
         return page(request, "plan/history.html", status=status, **context)
 
     @get("/access-log", sync_to_thread=True)
-    def access_log(self, request: AnyRequest, reads: Reads, principal: Me, plan_id: PlanId) -> Page:
+    def access_log(
+        self, request: AnyRequest, reads: Reads, principal: LoggedIn, plan_id: PlanId
+    ) -> Page:
         """Who has read the plan, newest first (this read included)."""
         entries = reads.access_entries(plan_id, principal)
         heading = reads.overview(plan_id, principal)
