@@ -11,15 +11,14 @@ from typing import Annotated
 from uuid import UUID
 
 import msgspec
-from litestar import Controller, get
+from litestar import get
 from litestar.params import FromQuery, QueryParameter
 
 from stafett.aggregates.values import Role
 from stafett.applications.input import MAX_VERSION, plausible_instant
 from stafett.applications.results import PlanView
-from stafett.web.auth import Policy, policy, provide_principal
+from stafett.web.controllers import PlanReading
 from stafett.web.params import LoggedIn, PlanId, Reads
-from stafett.web.state import provide_reads, provided
 
 
 class ActorOut(msgspec.Struct):
@@ -36,11 +35,9 @@ class TimelineEntryOut(msgspec.Struct):
     summary: str
 
 
-class HistoryController(Controller):
+class HistoryController(PlanReading):
     path = "/api/v1/plans/{plan_id:uuid}"
-    dependencies = provided(provide_reads, provide_principal)
     tags = ["history"]  # noqa: RUF012
-    opt = policy(Policy.AUTHENTICATED)
 
     @get("/history", sync_to_thread=True)
     def history(
@@ -59,11 +56,7 @@ class HistoryController(Controller):
 
     @get("/timeline", sync_to_thread=True)
     def timeline(
-        self,
-        *,
-        reads: Reads,
-        principal: LoggedIn,
-        plan_id: PlanId,
+        self, *, reads: Reads, principal: LoggedIn, plan_id: PlanId
     ) -> list[TimelineEntryOut]:
         """Every event of the plan, oldest first."""
         return [

@@ -55,7 +55,6 @@ async def choose_language(request: AnyRequest) -> None:
     "/language",
     opt=policy(Policy.PUBLIC),
     dependencies=provided(provide_accounts),
-    include_in_schema=False,
 )
 async def switch_language(request: AnyRequest, accounts: Accounts) -> Redirect:
     """Remembered in the browser, and on the account when someone is logged in."""

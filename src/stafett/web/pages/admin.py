@@ -81,7 +81,6 @@ class AdminPages(Controller):
     dependencies = provided(
         provide_accounts, provide_principal, administration=provide_administration
     )
-    include_in_schema = False
 
     @get("", sync_to_thread=True)
     def users(self, administration: Admin, principal: LoggedIn, request: AnyRequest) -> Page:

@@ -20,7 +20,6 @@ class HelpPages(Controller):
     path = "/help"
     opt = policy(Policy.PUBLIC)
     dependencies = provided(provide_accounts)
-    include_in_schema = False
 
     @get("")
     async def help(self, accounts: Accounts, request: AnyRequest) -> Page:

@@ -74,7 +74,6 @@ def _too_many(error: TooManyAttemptsError) -> str:
 class LoginPages(Controller):
     path = "/"
     dependencies = provided(provide_accounts)
-    include_in_schema = False
 
     @get("/", sync_to_thread=True, opt=PUBLIC)
     def home(self, accounts: Accounts, request: AnyRequest) -> Redirect:

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
-from litestar import Controller, get, post
+from litestar import get, post
 from litestar.exceptions import PermissionDeniedException
 from litestar.response import Redirect
 
@@ -34,16 +34,14 @@ from stafett.applications.commands import (
 )
 from stafett.applications.permitted import PlanOut
 from stafett.applications.results import VersionConflictError
-from stafett.web.auth import Policy, policy, provide_principal
 from stafett.web.i18n import _
 from stafett.web.pages.forms import FormError, decode, form_of
 from stafett.web.pages.participants import REFUSALS, refusal
-from stafett.web.pages.plan_parts import heading_context, may
+from stafett.web.pages.plan_parts import InOnePlan, heading_context, may
 from stafett.web.pages.render import SAVED, Page, in_thread, page, see_other
 from stafett.web.params import AnyRequest, LoggedIn, PlanId, Reads, Writes
 from stafett.web.reads import PlanReads
-from stafett.web.state import provide_plans, provide_read_your_writes, provide_reads, provided
-from stafett.web.writes import Commands, provide_commands
+from stafett.web.writes import Commands
 
 DEFAULT_CONSENT_DAYS = 365
 
@@ -145,18 +143,7 @@ ACTIONS = {
 }
 
 
-class ManagePages(Controller):
-    path = "/plans/{plan_id:uuid}"
-    dependencies = provided(
-        provide_reads,
-        provide_plans,
-        provide_principal,
-        provide_commands,
-        caught_up=provide_read_your_writes,
-    )
-    opt = policy(Policy.AUTHENTICATED)
-    include_in_schema = False
-
+class ManagePages(InOnePlan):
     @get("/manage", sync_to_thread=True)
     def manage(
         self, *, request: AnyRequest, reads: Reads, principal: LoggedIn, plan_id: PlanId

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 import msgspec
-from litestar import Controller, get, post
+from litestar import get, post
 from litestar.exceptions import PermissionDeniedException
 from litestar.params import FromPath
 from litestar.response import Redirect
@@ -33,15 +33,13 @@ from stafett.applications.plans import PlanApplication
 from stafett.applications.results import VersionConflictError
 from stafett.web.api.logins import provide_logins
 from stafett.web.api.persons import PersonOut, search_directory
-from stafett.web.auth import Policy, policy, provide_principal
 from stafett.web.i18n import _
 from stafett.web.pages.forms import FormError, decode, form_of, message_for
-from stafett.web.pages.plan_parts import heading_context, may
+from stafett.web.pages.plan_parts import InOnePlan, heading_context, may
 from stafett.web.pages.render import SAVED, Page, in_thread, page, see_other
 from stafett.web.params import AnyRequest, LoggedIn, Logins, PlanId, Plans, Reads, Writes
 from stafett.web.reads import PlanReads
-from stafett.web.state import provide_plans, provide_read_your_writes, provide_reads, provided
-from stafett.web.writes import provide_commands
+from stafett.web.state import provided
 
 T = TypeVar("T")
 
@@ -192,18 +190,9 @@ REFUSALS = (FormError, ValidationError, VersionConflictError, DuplicateError)
 # ------------------------------------------------------------------ the pages
 
 
-class ParticipantPages(Controller):
+class ParticipantPages(InOnePlan):
     path = "/plans/{plan_id:uuid}/participants"
-    dependencies = provided(
-        provide_reads,
-        provide_plans,
-        provide_principal,
-        provide_commands,
-        provide_logins,
-        caught_up=provide_read_your_writes,
-    )
-    opt = policy(Policy.AUTHENTICATED)
-    include_in_schema = False
+    dependencies = InOnePlan.dependencies | provided(provide_logins)
 
     @get("", sync_to_thread=True)
     def group(

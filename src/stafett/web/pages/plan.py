@@ -20,7 +20,7 @@ from typing import Any
 from uuid import UUID
 
 import anyio
-from litestar import Controller, get, post
+from litestar import get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect
@@ -32,13 +32,13 @@ from stafett.applications.accounts import Principal
 from stafett.applications.commands import PlanCommand
 from stafett.applications.permitted import PlanOut
 from stafett.applications.results import CommandResult, VersionConflictError
-from stafett.web.auth import Policy, policy, provide_principal
 from stafett.web.i18n import _
 from stafett.web.pages import plan_forms as forms
 from stafett.web.pages.forms import FormError, form_of, message_for
 from stafett.web.pages.plan_forms import Failed, form_state
 from stafett.web.pages.plan_parts import (
     PARTS,
+    InOnePlan,
     comments_of,
     heading_context,
     labels,
@@ -50,8 +50,8 @@ from stafett.web.pages.plan_parts import (
 from stafett.web.pages.render import SAVED, Page, page, see_other
 from stafett.web.params import AnyRequest, LoggedIn, PlanId, Reads, Writes
 from stafett.web.reads import PlanReads, Visit
-from stafett.web.state import provide_plans, provide_read_your_writes, provide_reads, provided
-from stafett.web.writes import Commands, provide_commands
+from stafett.web.state import provided
+from stafett.web.writes import Commands
 
 Response = Page | Redirect
 HOME_ITEMS = 5  # calendar entries and messages on the home page
@@ -243,18 +243,8 @@ def item_form(
     )
 
 
-class PlanPages(Controller):
-    path = "/plans/{plan_id:uuid}"
-    dependencies = provided(
-        provide_reads,
-        provide_principal,
-        provide_plans,
-        provide_commands,
-        provide_writer,
-        caught_up=provide_read_your_writes,
-    )
-    opt = policy(Policy.AUTHENTICATED)
-    include_in_schema = False
+class PlanPages(InOnePlan):
+    dependencies = InOnePlan.dependencies | provided(provide_writer)
 
     @get("/", sync_to_thread=True)
     def home(self, request: AnyRequest, reads: Reads, principal: LoggedIn, plan_id: PlanId) -> Page:

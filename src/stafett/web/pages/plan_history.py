@@ -18,7 +18,7 @@ from datetime import date, datetime, time
 from typing import Any
 from uuid import UUID
 
-from litestar import Controller, get
+from litestar import get
 from litestar.params import FromQuery
 
 from stafett.aggregates.errors import (
@@ -30,10 +30,10 @@ from stafett.aggregates.values import MUNICIPAL_TIMEZONE, plausible_date
 from stafett.applications.accounts import Principal
 from stafett.applications.permitted import PlanOut
 from stafett.applications.results import PlanNotFoundError, PlanView, TimelineEntry
-from stafett.web.auth import Policy, policy, provide_principal
 from stafett.web.i18n import _
 from stafett.web.pages.plan_parts import (
     PARTS,
+    InOnePlan,
     heading_context,
     part_labels,
     parts_context,
@@ -42,7 +42,6 @@ from stafett.web.pages.plan_parts import (
 from stafett.web.pages.render import Page, page
 from stafett.web.params import AnyRequest, LoggedIn, PlanId, Reads
 from stafett.web.reads import PlanReads
-from stafett.web.state import provide_reads, provided
 
 MAX_DATE_LENGTH = 10
 MAX_ECHO = 40  # of a day typed into the form, shown again
@@ -126,12 +125,7 @@ def as_of_context(view: PlanView, names: dict[UUID, str]) -> dict[str, Any]:
     }
 
 
-class PlanHistoryPages(Controller):
-    path = "/plans/{plan_id:uuid}"
-    dependencies = provided(provide_reads, provide_principal)
-    opt = policy(Policy.AUTHENTICATED)
-    include_in_schema = False
-
+class PlanHistoryPages(InOnePlan):
     @get("/history", sync_to_thread=True)
     def history(
         self,

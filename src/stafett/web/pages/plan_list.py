@@ -49,7 +49,6 @@ SAVED["plan_created"] = lambda: _("The plan is created, and you are its coordina
 class PlanListPages(Controller):
     path = "/"
     dependencies = provided(provide_plans, provide_plan_list, provide_principal)
-    include_in_schema = False
 
     @get("/plans", sync_to_thread=True, opt=policy(Policy.AUTHENTICATED))
     def plan_list(
@@ -104,7 +103,6 @@ class NewPlanPages(Controller):
         provide_commands,
         caught_up=provide_read_your_writes,
     )
-    include_in_schema = False
     opt = policy(Policy.CREATE_PLAN)
 
     @get("/", sync_to_thread=True)

@@ -138,7 +138,6 @@ class ProfilePages(Controller):
     path = "/profile"
     opt = policy(Policy.AUTHENTICATED)
     dependencies = provided(provide_accounts, provide_principal)
-    include_in_schema = False
 
     @get("", sync_to_thread=True)
     def profile(self, accounts: Accounts, principal: LoggedIn, request: AnyRequest) -> Page:
