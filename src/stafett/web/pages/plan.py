@@ -20,8 +20,9 @@ from typing import Any
 from uuid import UUID
 
 import anyio
-from litestar import get, post
+from litestar import Controller, get, post
 from litestar.di import NamedDependency
+from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath
 from litestar.response import Redirect
 
@@ -230,6 +231,11 @@ def _at(anchor: str) -> Anchor:
     return lambda _fields, _result: anchor
 
 
+def adding(kind: str, build: Build, saved: str, anchor: str) -> Form:
+    """The form that adds a `kind` (key "<kind>-new"); the page goes back to the new item."""
+    return Form(f"{kind}-new", build, saved, _created(anchor))
+
+
 def item_form(
     kind: str, item_id: UUID, action: str, make: Callable[[Any, UUID], Any], saved: str
 ) -> Form:
@@ -241,6 +247,53 @@ def item_form(
         saved,
         _at(f"{kind}-{item_id}"),
     )
+
+
+def _comment_key(fields: Mapping[str, Any]) -> str:
+    """The comment form of one item: "comment-goal-<id>" (only known kinds and ids)."""
+    kind = str(fields.get("on_kind", ""))
+    try:
+        item = UUID(str(fields.get("on_id", "")))
+    except ValueError:
+        return "comment"
+    known = {t.value for t in CommentTarget}
+    return f"comment-{kind}-{item}" if kind in known else "comment"
+
+
+COMMENT = Form(
+    _comment_key,
+    forms.post_comment,
+    "comment_posted",
+    lambda fields, _result: f"{_comment_key(fields)}-list",
+)
+
+
+def writes(path: str, form: Form) -> HTTPRouteHandler:
+    """The route a form of the plan page posts to (`path`, below the plan's address)."""
+
+    async def write(
+        self: Controller, request: AnyRequest, writer: Writer, plan_id: PlanId
+    ) -> Response:
+        return await writer.write(request, plan_id, form)
+
+    return post(path)(write)
+
+
+def writes_item(
+    path: str, kind: str, action: str, make: Callable[[Any, UUID], Any], saved: str
+) -> HTTPRouteHandler:
+    """The route of one action on one goal or activity, whose id is `{item_id}` in `path`."""
+
+    async def write(
+        self: Controller,
+        request: AnyRequest,
+        writer: Writer,
+        plan_id: PlanId,
+        item_id: FromPath[UUID],
+    ) -> Response:
+        return await writer.write(request, plan_id, item_form(kind, item_id, action, make, saved))
+
+    return post(path)(write)
 
 
 class PlanPages(InOnePlan):
@@ -261,94 +314,47 @@ class PlanPages(InOnePlan):
             opened = None
         return page(request, "plan/plan.html", **plan_context(view, principal, None, opened))
 
-    @post("/plan/goals")
-    async def set_goal(self, request: AnyRequest, writer: Writer, plan_id: PlanId) -> Response:
-        return await writer.write(
-            request, plan_id, Form("goal-new", forms.set_goal, "goal_added", _created("goal"))
-        )
-
-    @post("/plan/goals/{goal_id:uuid}")
-    async def revise_goal(
-        self, request: AnyRequest, writer: Writer, plan_id: PlanId, goal_id: FromPath[UUID]
-    ) -> Response:
-        form = item_form("goal", goal_id, "revise", forms.revise_goal, "goal_revised")
-        return await writer.write(request, plan_id, form)
-
-    @post("/plan/goals/{goal_id:uuid}/evaluations")
-    async def evaluate_goal(
-        self, request: AnyRequest, writer: Writer, plan_id: PlanId, goal_id: FromPath[UUID]
-    ) -> Response:
-        form = item_form("goal", goal_id, "evaluate", forms.evaluate_goal, "goal_evaluated")
-        return await writer.write(request, plan_id, form)
-
-    @post("/plan/activities")
-    async def add_activity(self, request: AnyRequest, writer: Writer, plan_id: PlanId) -> Response:
-        return await writer.write(
-            request,
-            plan_id,
-            Form("activity-new", forms.add_activity, "activity_added", _created("activity")),
-        )
-
-    @post("/plan/activities/{activity_id:uuid}")
-    async def change_activity(
-        self, request: AnyRequest, writer: Writer, plan_id: PlanId, activity_id: FromPath[UUID]
-    ) -> Response:
-        form = item_form(
-            "activity", activity_id, "change", forms.change_activity, "activity_changed"
-        )
-        return await writer.write(request, plan_id, form)
-
-    @post("/plan/activities/{activity_id:uuid}/completed")
-    async def complete_activity(
-        self, request: AnyRequest, writer: Writer, plan_id: PlanId, activity_id: FromPath[UUID]
-    ) -> Response:
-        form = item_form(
-            "activity", activity_id, "complete", forms.complete_activity, "activity_completed"
-        )
-        return await writer.write(request, plan_id, form)
-
-    @post("/plan/minutes")
-    async def record_minutes(
-        self, request: AnyRequest, writer: Writer, plan_id: PlanId
-    ) -> Response:
-        return await writer.write(
-            request,
-            plan_id,
-            Form("minutes-new", forms.record_minutes, "minutes_recorded", _created("minutes")),
-        )
-
-    @post("/plan/comments")
-    async def post_comment(self, request: AnyRequest, writer: Writer, plan_id: PlanId) -> Response:
-        return await writer.write(
-            request,
-            plan_id,
-            Form(
-                _comment_key,
-                forms.post_comment,
-                "comment_posted",
-                lambda fields, _result: f"{_comment_key(fields)}-list",
-            ),
-        )
-
-    @post("/plan/messages")
-    async def send_message(self, request: AnyRequest, writer: Writer, plan_id: PlanId) -> Response:
-        return await writer.write(
-            request,
-            plan_id,
-            Form("message-new", forms.send_message, "message_sent", _created("message")),
-        )
-
-    @post("/plan/calendar")
-    async def add_calendar_entry(
-        self, request: AnyRequest, writer: Writer, plan_id: PlanId
-    ) -> Response:
-        return await writer.write(
-            request,
-            plan_id,
-            Form(
-                "calendar-new", forms.add_calendar_entry, "calendar_entry_added", _created("entry")
-            ),
-        )
+    # Every form of the plan posts to its own address here.
+    set_goal = writes("/plan/goals", adding("goal", forms.set_goal, "goal_added", "goal"))
+    revise_goal = writes_item(
+        "/plan/goals/{item_id:uuid}", "goal", "revise", forms.revise_goal, "goal_revised"
+    )
+    evaluate_goal = writes_item(
+        "/plan/goals/{item_id:uuid}/evaluations",
+        "goal",
+        "evaluate",
+        forms.evaluate_goal,
+        "goal_evaluated",
+    )
+    add_activity = writes(
+        "/plan/activities",
+        adding("activity", forms.add_activity, "activity_added", "activity"),
+    )
+    change_activity = writes_item(
+        "/plan/activities/{item_id:uuid}",
+        "activity",
+        "change",
+        forms.change_activity,
+        "activity_changed",
+    )
+    complete_activity = writes_item(
+        "/plan/activities/{item_id:uuid}/completed",
+        "activity",
+        "complete",
+        forms.complete_activity,
+        "activity_completed",
+    )
+    record_minutes = writes(
+        "/plan/minutes", adding("minutes", forms.record_minutes, "minutes_recorded", "minutes")
+    )
+    post_comment = writes("/plan/comments", COMMENT)
+    send_message = writes(
+        "/plan/messages", adding("message", forms.send_message, "message_sent", "message")
+    )
+    add_calendar_entry = writes(
+        "/plan/calendar",
+        adding("calendar", forms.add_calendar_entry, "calendar_entry_added", "entry"),
+    )
 
 
 def _refused_status(request: AnyRequest, failed: Failed) -> int:
@@ -357,17 +363,6 @@ def _refused_status(request: AnyRequest, failed: Failed) -> int:
     if request.headers.get("hx-request") == "true":
         return 200
     return 409 if failed.conflict else 422
-
-
-def _comment_key(fields: Mapping[str, Any]) -> str:
-    """The comment form of one item: "comment-goal-<id>" (only known kinds and ids)."""
-    kind = str(fields.get("on_kind", ""))
-    try:
-        item = UUID(str(fields.get("on_id", "")))
-    except ValueError:
-        return "comment"
-    known = {t.value for t in CommentTarget}
-    return f"comment-{kind}-{item}" if kind in known else "comment"
 
 
 def _named(errors: Mapping[str, str], fields: Mapping[str, Any]) -> dict[str, str]:
