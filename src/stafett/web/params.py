@@ -22,6 +22,7 @@ from stafett.web.writes import Commands
 
 AnyRequest = Request[Any, Any, Any]
 PlanId = FromPath[UUID]  # the `{plan_id:uuid}` of the path
+PathId = FromPath[UUID]  # another id of the path: `{participant_id:uuid}`, `{person_id:uuid}`...
 
 LoggedIn = NamedDependency[Principal]  # the logged-in person: `provide_principal` (auth.py)
 Accounts = NamedDependency[AccountService]  # `provide_accounts`

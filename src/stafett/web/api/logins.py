@@ -10,17 +10,16 @@ application (`applications/logins.py`).
 """
 
 from typing import Literal
-from uuid import UUID
 
 import msgspec
 from litestar import Controller, post
 from litestar.datastructures import State
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 from litestar.status_codes import HTTP_201_CREATED
 
 from stafett.applications.logins import NewLogin, ParticipantLogins
 from stafett.web.auth import Policy, policy, provide_principal
-from stafett.web.params import LoggedIn, Logins, PlanId
+from stafett.web.params import LoggedIn, Logins, PathId, PlanId
 from stafett.web.state import ACCOUNTS, PLANS, provided
 
 
@@ -49,7 +48,7 @@ class LoginController(Controller):
         logins: Logins,
         principal: LoggedIn,
         plan_id: PlanId,
-        participant_id: FromPath[UUID],
+        participant_id: PathId,
         data: JSONBody[NewLogin],
     ) -> LoginGiven:
         """An account for a participant who has none; a link to choose a password goes to them."""

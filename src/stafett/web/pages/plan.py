@@ -23,7 +23,6 @@ import anyio
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.handlers import HTTPRouteHandler
-from litestar.params import FromPath
 from litestar.response import Redirect
 
 from stafett.aggregates.errors import ValidationError
@@ -49,7 +48,7 @@ from stafett.web.pages.plan_parts import (
     present,
 )
 from stafett.web.pages.render import SAVED, Page, page, see_other
-from stafett.web.params import AnyRequest, LoggedIn, PlanId, Reads, Writes
+from stafett.web.params import AnyRequest, LoggedIn, PathId, PlanId, Reads, Writes
 from stafett.web.reads import PlanReads, Visit
 from stafett.web.state import provided
 from stafett.web.writes import Commands
@@ -289,7 +288,7 @@ def writes_item(
         request: AnyRequest,
         writer: Writer,
         plan_id: PlanId,
-        item_id: FromPath[UUID],
+        item_id: PathId,
     ) -> Response:
         return await writer.write(request, plan_id, item_form(kind, item_id, action, make, saved))
 
