@@ -24,7 +24,7 @@ from litestar import Controller, get
 from litestar.params import QueryParameter
 
 from stafett.aggregates.errors import ValidationError
-from stafett.aggregates.person import Person
+from stafett.aggregates.person import SHARED_FIELDS, Person
 from stafett.aggregates.text import visible_length
 from stafett.applications.accounts import Principal
 from stafett.applications.plans import PlanApplication
@@ -51,17 +51,9 @@ class PersonOut(msgspec.Struct):
 
 
 def directory_entry(person: Person) -> PersonOut:
-    d = person.seen_by_others()
-    return PersonOut(
-        person_id=person.person_id,
-        first_name=d.first_name,
-        last_name=d.last_name,
-        workplace=d.workplace,
-        position=d.position,
-        email=d.email,
-        phone=d.phone,
-        mobile=d.mobile,
-    )
+    """The person's fields that are visible across plans (`SHARED_FIELDS`), as others see them."""
+    seen = person.seen_by_others()
+    return PersonOut(person.person_id, **{name: getattr(seen, name) for name in SHARED_FIELDS})
 
 
 class PersonController(Controller):
