@@ -110,6 +110,14 @@ def test_hidden_numbers_are_answered_as_no_number(web: Web, searcher: UUID) -> N
     assert (found["Mona"]["phone"], found["Mona"]["mobile"]) == ("+4722000001", "")
 
 
+def test_a_fax_number_is_answered_as_it_is_visible_across_plans(web: Web, searcher: UUID) -> None:
+    register(web, "Frida", "Faksen", fax="+4722112233")
+
+    [found] = search(web, "faksen")
+
+    assert found["fax"] == "+4722112233"
+
+
 def test_people_who_restrict_search_are_not_found_by_others(web: Web, searcher: UUID) -> None:
     register(web, "Synlig", "Lunde")
     register(web, "Skjermet", "Lunde", restrict_search=True)

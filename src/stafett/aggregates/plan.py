@@ -217,6 +217,10 @@ class Plan(PlanContent, Aggregate):
 
     # ----------------------------------------------------------- participants
 
+    def _managing_member(self, by: UUID, participant_id: UUID) -> tuple[Participant, Participant]:
+        """The coordinator who acts (`by`), and the participant of the group acted on."""
+        return self._managing(by), self.member(participant_id)
+
     def add_participant(
         self,
         *,
@@ -249,8 +253,7 @@ class Plan(PlanContent, Aggregate):
     def change_participant(
         self, *, by: UUID, at: datetime, participant_id: UUID, responsibility: str
     ) -> None:
-        actor = self._managing(by)
-        target = self._participant(participant_id, "participant_id")
+        actor, target = self._managing_member(by, participant_id)
         responsibility = clean_text("responsibility", responsibility)
         if target.responsibility == responsibility:
             return
@@ -265,8 +268,7 @@ class Plan(PlanContent, Aggregate):
     def change_rights(
         self, *, by: UUID, at: datetime, participant_id: UUID, rights: Rights
     ) -> None:
-        actor = self._managing(by)
-        target = self._participant(participant_id, "participant_id")
+        actor, target = self._managing_member(by, participant_id)
         if participant_id == self.state.coordinator_id:
             raise ValidationError("participant_id", "the coordinator always has full rights")
         if target.rights == rights:
@@ -300,8 +302,7 @@ class Plan(PlanContent, Aggregate):
             )
 
     def remove_participant(self, *, by: UUID, at: datetime, participant_id: UUID) -> None:
-        actor = self._managing(by)
-        target = self._participant(participant_id, "participant_id")
+        actor, target = self._managing_member(by, participant_id)
         if participant_id == self.state.coordinator_id:
             raise ValidationError("participant_id", "hand the baton over before leaving")
         if target.role is Role.OWNER:
@@ -309,8 +310,7 @@ class Plan(PlanContent, Aggregate):
         self._trigger(self.ParticipantRemoved, at, actor, participant_id=participant_id)
 
     def hand_over_coordinator(self, *, by: UUID, at: datetime, participant_id: UUID) -> None:
-        actor = self._managing(by)
-        target = self._participant(participant_id, "participant_id")
+        actor, target = self._managing_member(by, participant_id)
         if target.role is not Role.PROVIDER:
             raise ValidationError("participant_id", "the baton can only pass to a provider")
         if participant_id == self.state.coordinator_id:

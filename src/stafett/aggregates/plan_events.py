@@ -10,7 +10,7 @@ older rules always replays.
 from dataclasses import fields, replace
 from datetime import date
 from functools import cache
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -50,9 +50,10 @@ class PlanEvent(Aggregate.Event):
     def apply_to(self, state: PlanState) -> None:
         raise NotImplementedError
 
-    def own_fields(self) -> dict[str, Any]:
-        """This event's fields beyond those every plan event has, by name."""
-        return {name: getattr(self, name) for name in _own_field_names(type(self))}
+    def own_fields(self, *leaving_out: str) -> dict[str, Any]:
+        """This event's fields beyond those every plan event has (and `leaving_out`), by name."""
+        names = _own_field_names(type(self))
+        return {name: getattr(self, name) for name in names if name not in leaving_out}
 
 
 @cache
@@ -64,6 +65,16 @@ def _own_field_names(cls: type[PlanEvent]) -> tuple[str, ...]:
 def _revise(items: dict[UUID, Any], item_id: UUID, **changes: Any) -> None:
     """Replace the item `item_id` of `items` by a copy with `changes`."""
     items[item_id] = replace(items[item_id], **changes)
+
+
+class _ParticipantRevised(PlanEvent):
+    """A participant's record, changed in the fields the event carries besides the id."""
+
+    participant_id: UUID
+
+    def apply_to(self, state: PlanState) -> None:
+        changes = self.own_fields("participant_id")
+        _revise(state.participants, self.participant_id, **changes)
 
 
 # ------------------------------------------------------------ the plan group
@@ -81,22 +92,14 @@ class ParticipantAdded(PlanEvent):
         state.participants[self.participant_id] = Participant(**self.own_fields())
 
 
-class ParticipantChanged(PlanEvent):
+class ParticipantChanged(_ParticipantRevised):
     TOPIC = TOPIC_PREFIX + "ParticipantChanged"
-    participant_id: UUID
     responsibility: str
 
-    def apply_to(self, state: PlanState) -> None:
-        _revise(state.participants, self.participant_id, responsibility=self.responsibility)
 
-
-class RightsChanged(PlanEvent):
+class RightsChanged(_ParticipantRevised):
     TOPIC = TOPIC_PREFIX + "RightsChanged"
-    participant_id: UUID
     rights: Rights
-
-    def apply_to(self, state: PlanState) -> None:
-        _revise(state.participants, self.participant_id, rights=self.rights)
 
 
 class ParticipantRemoved(PlanEvent):
@@ -134,49 +137,49 @@ class ConsentChanged(PlanEvent):
         state.consent = replace(state.consent, scope=self.scope)
 
 
-class ConsentReset(PlanEvent):
+class _ConsentEnded(PlanEvent):
+    """The consent is no longer in force, for the reason its `status` names."""
+
+    status: ClassVar[ConsentStatus]
+
+    def apply_to(self, state: PlanState) -> None:
+        state.consent = replace(state.consent, status=self.status)
+
+
+class ConsentReset(_ConsentEnded):
     TOPIC = TOPIC_PREFIX + "ConsentReset"
-
-    def apply_to(self, state: PlanState) -> None:
-        state.consent = replace(state.consent, status=ConsentStatus.RESET)
+    status = ConsentStatus.RESET
 
 
-class ConsentWithdrawn(PlanEvent):
+class ConsentWithdrawn(_ConsentEnded):
     TOPIC = TOPIC_PREFIX + "ConsentWithdrawn"
-
-    def apply_to(self, state: PlanState) -> None:
-        state.consent = replace(state.consent, status=ConsentStatus.WITHDRAWN)
+    status = ConsentStatus.WITHDRAWN
 
 
 # ------------------------------------------------------------------- content
 
 
-class GoalSet(PlanEvent):
-    TOPIC = TOPIC_PREFIX + "GoalSet"
+class _GoalStated(PlanEvent):
+    """A goal's title, description and due date as they now stand (set or revised)."""
+
     goal_id: UUID
     title: str
     description: str
     due_on: date | None
+
+
+class GoalSet(_GoalStated):
+    TOPIC = TOPIC_PREFIX + "GoalSet"
 
     def apply_to(self, state: PlanState) -> None:
         state.goals[self.goal_id] = Goal(**self.own_fields())
 
 
-class GoalRevised(PlanEvent):
+class GoalRevised(_GoalStated):
     TOPIC = TOPIC_PREFIX + "GoalRevised"
-    goal_id: UUID
-    title: str
-    description: str
-    due_on: date | None
 
     def apply_to(self, state: PlanState) -> None:
-        _revise(
-            state.goals,
-            self.goal_id,
-            title=self.title,
-            description=self.description,
-            due_on=self.due_on,
-        )
+        _revise(state.goals, self.goal_id, **self.own_fields("goal_id"))
 
 
 class GoalEvaluated(PlanEvent):
@@ -311,16 +314,7 @@ PLAN_EVENTS: tuple[type[PlanEvent], ...] = (
     ConsentReset,
     ConsentWithdrawn,
     CoordinatorHandedOver,
-    GoalSet,
-    GoalRevised,
-    GoalEvaluated,
-    ActivityAdded,
-    ActivityChanged,
-    ActivityCompleted,
-    MinutesRecorded,
-    CommentPosted,
-    MessageSent,
-    CalendarEntryAdded,
+    *CONTENT_EVENT_TYPES,
     Closed,
     Reopened,
     Archived,

@@ -10,7 +10,7 @@ Entries hold ids only; names are looked up when the log is shown.
 import hashlib
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
@@ -90,15 +90,9 @@ def canonical(
 
 def canonical_of(row: AccessRow) -> bytes:
     """The bytes a row's hash covers: every field but the hashes."""
-    return canonical(
-        plan_id=row.plan_id,
-        seq=row.seq,
-        at=row.at,
-        reader_person_id=row.reader_person_id,
-        role=row.role,
-        sections=row.sections,
-        grounds=row.grounds,
-    )
+    fields = asdict(row)
+    del fields["prev_hash"], fields["hash"]
+    return canonical(**fields)
 
 
 def chain_hash(prev_hash: str, entry: bytes) -> str:
@@ -161,17 +155,7 @@ class AccessLog:
     def entries(self, plan_id: UUID) -> list[AccessEntry]:
         """The plan's entries, oldest first."""
         return [
-            AccessEntry(
-                plan_id=r.plan_id,
-                seq=r.seq,
-                at=_EPOCH + timedelta(microseconds=r.at),
-                reader_person_id=r.reader_person_id,
-                role=r.role,
-                sections=r.sections,
-                grounds=r.grounds,
-                prev_hash=r.prev_hash,
-                hash=r.hash,
-            )
+            AccessEntry(**(asdict(r) | {"at": _EPOCH + timedelta(microseconds=r.at)}))
             for r in self.store.rows_of(plan_id)
         ]
 

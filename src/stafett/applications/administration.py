@@ -28,7 +28,7 @@ from stafett.applications.accounts import (
     Principal,
     TooManyAttemptsError,
 )
-from stafett.applications.password_links import RESET_LIFETIME, RESETS_PER_HOUR
+from stafett.applications.password_links import RESETS_PER_HOUR, reset_message
 from stafett.delivery import Channel
 from stafett.persistence.accounts import AccountRecord
 
@@ -163,15 +163,11 @@ class Administration:
             RESETS_PER_HOUR
         ):
             raise TooManyAttemptsError("too many resets for this account", retry_after=3600)
-        self.service.send_password_link(
-            person_id,
-            (Channel.EMAIL, email),
-            subject="Nytt passord i Stafett",
-            lead="En administrator har startet nytt passord for Stafett-kontoen din.",
-            lifetime=RESET_LIFETIME,
-            valid_for="30 minutter",
-            tail="Ba du ikke om dette, kontakt koordinatoren din.",
+        message = reset_message(
+            "En administrator har startet nytt passord for Stafett-kontoen din.",
+            "Ba du ikke om dette, kontakt koordinatoren din.",
         )
+        self.service.send_password_link(person_id, (Channel.EMAIL, email), message)
         self.accounts.record_fact(
             person_id, at=now, kind="reset_started_by", detail=str(by.person_id)
         )

@@ -4,7 +4,9 @@ Each struct is at once the JSON body its route decodes (field for field as
 api.md documents it) and what `PlanApplication.handle` takes from every other
 caller: tests, the demo, the benchmarks. `run` turns it into one call of the
 plan's command method, which checks the rules and triggers the event; `handle`
-loads, runs, saves, retries a lost race and answers a `CommandResult`.
+loads, runs, saves, retries a lost race and answers a `CommandResult`. Where the
+command's fields are the method's arguments, the struct only names the method
+(`calls = Plan.close`); otherwise it writes its own `run`.
 
 Updates (`ReviseGoal`, `ChangeActivity`, `ChangeParticipant`) are explicit partial
 changes: a field left `UNSET` keeps its value, read from the plan inside the
@@ -16,10 +18,11 @@ not name the id, and makes the command with `Command.addressed(body, id=...)`.
 The parts of bodies (`PersonIn`, `ConsentIn`, `RightsIn`, `CommentOn`) and
 `CreatePlan` are in `parts.py`.
 
-To add a command: a struct here (its `run` calls one new method of `Plan`, which
+To add a command: a struct here (it `calls` one new method of `Plan`, which
 triggers one new event), and one `plan_write` route in `web/api/plans.py`.
 """
 
+from collections.abc import Callable
 from dataclasses import fields, replace
 from datetime import date, datetime
 from typing import Annotated, Any, ClassVar, Literal, Self, TypeVar
@@ -69,13 +72,24 @@ class PlanCommand(Body, kw_only=True):
 
     expected_version: Version | None = None
     creates: ClassVar[bool] = False  # True: `run` adds an item with `new_id`, the result's id
+    # The plan's method that `run` calls with the command's fields as its arguments; a
+    # command whose fields are not the method's arguments has a `run` of its own.
+    calls: ClassVar[Callable[..., None] | None] = None
 
     def check(self) -> None:
         """Refuse a command that cannot be right whatever the plan (before it is loaded)."""
 
     def run(self, plan: Plan, by: UUID, at: datetime, new_id: UUID) -> None:
         """Give the command to the plan, which checks its rules and triggers its event."""
-        raise NotImplementedError
+        calls = type(self).calls
+        if calls is None:
+            raise NotImplementedError
+        calls(plan, by=by, at=at, **self.arguments())
+
+    def arguments(self) -> dict[str, Any]:
+        """The command's fields, by name, but for the version the caller saw."""
+        names = (f for f in self.__struct_fields__ if f != "expected_version")
+        return {name: getattr(self, name) for name in names}
 
     @classmethod
     def addressed(cls, body: "PlanCommand", **address: UUID) -> Self:
@@ -188,16 +202,12 @@ class ChangeParticipant(ParticipantChange, kw_only=True):
 
 class RemoveParticipant(Versioned, kw_only=True):
     participant_id: UUID
-
-    def run(self, plan: Plan, by: UUID, at: datetime, new_id: UUID) -> None:
-        plan.remove_participant(by=by, at=at, participant_id=self.participant_id)
+    calls = Plan.remove_participant
 
 
 class HandOverCoordinator(PlanCommand):
     participant_id: UUID
-
-    def run(self, plan: Plan, by: UUID, at: datetime, new_id: UUID) -> None:
-        plan.hand_over_coordinator(by=by, at=at, participant_id=self.participant_id)
+    calls = Plan.hand_over_coordinator
 
 
 # ---------------------------------------------------------------- consent
@@ -222,19 +232,15 @@ class RenewConsent(PlanCommand):
 
 class ChangeConsentScope(PlanCommand):
     scope: RequiredText
-
-    def run(self, plan: Plan, by: UUID, at: datetime, new_id: UUID) -> None:
-        plan.change_consent_scope(by=by, at=at, scope=self.scope)
+    calls = Plan.change_consent_scope
 
 
 class ResetConsent(Versioned):
-    def run(self, plan: Plan, by: UUID, at: datetime, new_id: UUID) -> None:
-        plan.reset_consent(by=by, at=at)
+    calls = Plan.reset_consent
 
 
 class WithdrawConsent(Versioned):
-    def run(self, plan: Plan, by: UUID, at: datetime, new_id: UUID) -> None:
-        plan.withdraw_consent(by=by, at=at)
+    calls = Plan.withdraw_consent
 
 
 # ------------------------------------------------------------------ goals
@@ -247,14 +253,7 @@ class SetGoal(PlanCommand):
     creates: ClassVar[bool] = True
 
     def run(self, plan: Plan, by: UUID, at: datetime, new_id: UUID) -> None:
-        plan.set_goal(
-            by=by,
-            at=at,
-            goal_id=new_id,
-            title=self.title,
-            description=self.description,
-            due_on=self.due_on,
-        )
+        plan.set_goal(by=by, at=at, goal_id=new_id, **self.arguments())
 
 
 class GoalRevision(_Changes):
@@ -272,15 +271,9 @@ class ReviseGoal(GoalRevision, kw_only=True):
     address: ClassVar[str] = "goal_id"
 
     def run(self, plan: Plan, by: UUID, at: datetime, new_id: UUID) -> None:
-        new = replace(plan.goal(self.goal_id), **self.changes())
-        plan.revise_goal(
-            by=by,
-            at=at,
-            goal_id=self.goal_id,
-            title=new.title,
-            description=new.description,
-            due_on=new.due_on,
-        )
+        goal = plan.goal(self.goal_id)
+        kept = {"title": goal.title, "description": goal.description, "due_on": goal.due_on}
+        plan.revise_goal(by=by, at=at, goal_id=self.goal_id, **(kept | self.changes()))
 
 
 class GoalEvaluation(PlanCommand):
@@ -294,9 +287,7 @@ class EvaluateGoal(GoalEvaluation, kw_only=True):
     """An evaluation dated today; its status becomes the goal's."""
 
     goal_id: UUID
-
-    def run(self, plan: Plan, by: UUID, at: datetime, new_id: UUID) -> None:
-        plan.evaluate_goal(by=by, at=at, goal_id=self.goal_id, status=self.status, text=self.text)
+    calls = Plan.evaluate_goal
 
 
 # ------------------------------------------------------------- activities
@@ -311,14 +302,7 @@ class AddActivity(PlanCommand):
     creates: ClassVar[bool] = True
 
     def run(self, plan: Plan, by: UUID, at: datetime, new_id: UUID) -> None:
-        activity = Activity(
-            activity_id=new_id,
-            title=self.title,
-            description=self.description,
-            responsible_participant_id=self.responsible_participant_id,
-            due_on=self.due_on,
-            goal_id=self.goal_id,
-        )
+        activity = Activity(activity_id=new_id, **self.arguments())
         plan.add_activity(by=by, at=at, activity=activity)
 
 
@@ -349,9 +333,7 @@ class ChangeActivity(ActivityChange, kw_only=True):
 
 class CompleteActivity(PlanCommand):
     activity_id: UUID
-
-    def run(self, plan: Plan, by: UUID, at: datetime, new_id: UUID) -> None:
-        plan.complete_activity(by=by, at=at, activity_id=self.activity_id)
+    calls = Plan.complete_activity
 
 
 # ------------------------------------------------------- minutes and talk
@@ -415,13 +397,7 @@ class AddCalendarEntry(PlanCommand):
     creates: ClassVar[bool] = True
 
     def run(self, plan: Plan, by: UUID, at: datetime, new_id: UUID) -> None:
-        entry = CalendarEntry(
-            entry_id=new_id,
-            title=self.title,
-            starts_at=self.starts_at,
-            ends_at=self.ends_at,
-            location=self.location,
-        )
+        entry = CalendarEntry(entry_id=new_id, **self.arguments())
         plan.add_calendar_entry(by=by, at=at, entry=entry)
 
 
@@ -433,14 +409,11 @@ class ClosePlan(PlanCommand):
 
     ended_on: date
     reason: Text = ""
-
-    def run(self, plan: Plan, by: UUID, at: datetime, new_id: UUID) -> None:
-        plan.close(by=by, at=at, ended_on=self.ended_on, reason=self.reason)
+    calls = Plan.close
 
 
 class ReopenPlan(Versioned):
-    def run(self, plan: Plan, by: UUID, at: datetime, new_id: UUID) -> None:
-        plan.reopen(by=by, at=at)
+    calls = Plan.reopen
 
 
 class RecordArchive(PlanCommand):
@@ -450,4 +423,4 @@ class RecordArchive(PlanCommand):
     creates: ClassVar[bool] = True
 
     def run(self, plan: Plan, by: UUID, at: datetime, new_id: UUID) -> None:
-        plan.record_archive(by=by, at=at, archive_id=new_id, digest=self.digest)
+        plan.record_archive(by=by, at=at, archive_id=new_id, **self.arguments())

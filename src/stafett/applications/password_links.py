@@ -8,6 +8,7 @@ login codes go to when the person has another channel.
 
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 from uuid import UUID
@@ -34,6 +35,22 @@ RESETS_PER_HOUR = 3
 log = structlog.get_logger(__name__)
 
 
+@dataclass(frozen=True, slots=True)
+class LinkMessage:
+    """What a message with a link to choose a password says, and how long the link works."""
+
+    subject: str
+    lead: str
+    tail: str = ""
+    lifetime: timedelta = RESET_LIFETIME
+    valid_for: str = "30 minutter"
+
+
+def reset_message(lead: str, tail: str) -> LinkMessage:
+    """A link to choose a new password for an account that has one (30 minutes)."""
+    return LinkMessage("Nytt passord i Stafett", lead, tail)
+
+
 class PasswordCore(Protocol):
     """What the password-link methods use of `AccountService`."""
 
@@ -58,15 +75,7 @@ class PasswordCore(Protocol):
     def _notify_everywhere(self, account: AccountRecord, subject: str, body: str) -> None: ...
 
     def send_password_link(
-        self,
-        person_id: UUID,
-        to: tuple[Channel, str],
-        *,
-        subject: str,
-        lead: str,
-        lifetime: timedelta,
-        valid_for: str,
-        tail: str = "",
+        self, person_id: UUID, to: tuple[Channel, str], message: LinkMessage
     ) -> None: ...
 
     def send_activation_link(
@@ -155,15 +164,11 @@ class PasswordLinks:
             # (SEC-REC-02): such accounts are reset through their coordinator.
             log.info("authn_password_reset_refused", actor=str(account.person_id))
             return
-        self.send_password_link(
-            account.person_id,
-            (Channel.EMAIL, person.details.email),
-            subject="Nytt passord i Stafett",
-            lead="Du (eller noen andre) ba om å sette nytt passord i Stafett.",
-            lifetime=RESET_LIFETIME,
-            valid_for="30 minutter",
-            tail="Ba du ikke om dette, kan du se bort fra e-posten.",
+        message = reset_message(
+            "Du (eller noen andre) ba om å sette nytt passord i Stafett.",
+            "Ba du ikke om dette, kan du se bort fra e-posten.",
         )
+        self.send_password_link(account.person_id, (Channel.EMAIL, person.details.email), message)
         log.info("authn_password_reset_requested", actor=str(account.person_id))
 
     def send_activation_link(
@@ -180,35 +185,33 @@ class PasswordLinks:
         self.send_password_link(
             person_id,
             (channel, details.email if channel is Channel.EMAIL else details.mobile),
-            subject="Velg passordet ditt i Stafett",
-            lead=(
-                f"Du har fått en brukerkonto i Stafett. Brukernavnet ditt er {username}. "
-                "Velg passordet ditt med lenken under; når du logger inn, får du i tillegg "
-                "en engangskode."
+            LinkMessage(
+                subject="Velg passordet ditt i Stafett",
+                lead=(
+                    f"Du har fått en brukerkonto i Stafett. Brukernavnet ditt er {username}. "
+                    "Velg passordet ditt med lenken under; når du logger inn, får du i tillegg "
+                    "en engangskode."
+                ),
+                tail="Ventet du ikke dette, kan du se bort fra meldingen.",
+                lifetime=ACTIVATION_LIFETIME,
+                valid_for=f"{hours} timer",
             ),
-            lifetime=ACTIVATION_LIFETIME,
-            valid_for=f"{hours} timer",
-            tail="Ventet du ikke dette, kan du se bort fra meldingen.",
         )
         return channel
 
     def send_password_link(
-        self: PasswordCore,
-        person_id: UUID,
-        to: tuple[Channel, str],
-        *,
-        subject: str,
-        lead: str,
-        lifetime: timedelta,
-        valid_for: str,
-        tail: str = "",
+        self: PasswordCore, person_id: UUID, to: tuple[Channel, str], message: LinkMessage
     ) -> None:
         """A single-use link that sets the account's password and nothing else: the next
         login still needs a one-time code. A new link voids any earlier one."""
-        token = self.sessions.issue_reset(person_id, expires_at=self.clock() + lifetime)
+        expires_at = self.clock() + message.lifetime
+        token = self.sessions.issue_reset(person_id, expires_at=expires_at)
         link = f"{self.public_url}/reset/{token}"
-        body = f"{lead}\nLenken virker én gang i {valid_for}: {link}\n{tail}".rstrip()
-        self.sender.send(OutgoingMessage(channel=to[0], to=to[1], subject=subject, body=body))
+        works = f"Lenken virker én gang i {message.valid_for}: {link}"
+        body = f"{message.lead}\n{works}\n{message.tail}".rstrip()
+        self.sender.send(
+            OutgoingMessage(channel=to[0], to=to[1], subject=message.subject, body=body)
+        )
 
     def complete_reset(self: PasswordCore, token: str, new_password: str) -> None:
         """Set a new password; does not log in (the next login still needs a code).

@@ -95,14 +95,9 @@ class AccessLogStore(SqlTables):
 
     def head(self, plan_id: UUID) -> tuple[int, str] | None:
         """The last (seq, hash) of the plan's chain, or None when it has none yet."""
-        with self.cursor(commit=False) as c:
-            c.execute(
-                self.sql(
-                    f"SELECT seq, hash FROM {self.rows} WHERE plan_id=%s ORDER BY seq DESC LIMIT 1"
-                ),
-                [self.value(plan_id)],
-            )
-            row = c.fetchone()
+        row = self.select_one(
+            f"SELECT seq, hash FROM {self.rows} WHERE plan_id=%s ORDER BY seq DESC LIMIT 1", plan_id
+        )
         return None if row is None else (int(row["seq"]), str(row["hash"]))
 
     def append(self, row: AccessRow) -> None:
@@ -121,14 +116,9 @@ class AccessLogStore(SqlTables):
 
     def rows_of(self, plan_id: UUID) -> list[AccessRow]:
         """Every row of the plan's chain, oldest first."""
-        with self.cursor(commit=False) as c:
-            c.execute(
-                self.sql(
-                    f"SELECT {', '.join(COLUMNS)} FROM {self.rows} WHERE plan_id=%s ORDER BY seq"
-                ),
-                [self.value(plan_id)],
-            )
-            rows = c.fetchall()
+        rows = self.select(
+            f"SELECT {', '.join(COLUMNS)} FROM {self.rows} WHERE plan_id=%s ORDER BY seq", plan_id
+        )
         return [
             AccessRow(
                 plan_id=self.uuid(r["plan_id"]),

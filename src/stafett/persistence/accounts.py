@@ -256,27 +256,23 @@ class AccountStore(SqlTables):
 
     def soft_locked(self, *, at: datetime) -> set[UUID]:
         """The accounts with a soft lock in force at `at`, in any scope."""
-        with self.cursor(commit=False) as c:
-            c.execute(
-                self.sql(
-                    f"SELECT DISTINCT person_id FROM {self.throttles} WHERE locked_until > %s"
-                ),
-                [to_micros(at)],
-            )
-            return {self.uuid(row["person_id"]) for row in c.fetchall()}
+        rows = self.select(
+            f"SELECT DISTINCT person_id FROM {self.throttles} WHERE locked_until > %s",
+            to_micros(at),
+        )
+        return {self.uuid(row["person_id"]) for row in rows}
 
     def locked_scope(self, person_id: UUID, scopes: list[str], *, at: datetime) -> str | None:
         """The first of `scopes` that is locked at `at`, if any."""
         marks = ", ".join(["%s"] * len(scopes))
-        with self.cursor(commit=False) as c:
-            c.execute(
-                self.sql(
-                    f"SELECT scope FROM {self.throttles} WHERE person_id=%s "
-                    f"AND scope IN ({marks}) AND locked_until > %s"
-                ),
-                [self.value(person_id), *scopes, to_micros(at)],
-            )
-            locked = {row["scope"] for row in c.fetchall()}
+        rows = self.select(
+            f"SELECT scope FROM {self.throttles} WHERE person_id=%s "
+            f"AND scope IN ({marks}) AND locked_until > %s",
+            person_id,
+            *scopes,
+            to_micros(at),
+        )
+        locked = {row["scope"] for row in rows}
         return next((scope for scope in scopes if scope in locked), None)
 
     def succeeded(self, person_id: UUID, scopes: list[str]) -> None:
@@ -312,14 +308,10 @@ class AccountStore(SqlTables):
             self._fact(c, person_id, at, kind, detail)
 
     def facts_of(self, person_id: UUID) -> list[tuple[str, str]]:
-        with self.cursor(commit=False) as c:
-            c.execute(
-                self.sql(
-                    f"SELECT kind, detail FROM {self.facts} WHERE person_id=%s ORDER BY fact_id"
-                ),
-                [self.value(person_id)],
-            )
-            return [(row["kind"], row["detail"]) for row in c.fetchall()]
+        rows = self.select(
+            f"SELECT kind, detail FROM {self.facts} WHERE person_id=%s ORDER BY fact_id", person_id
+        )
+        return [(row["kind"], row["detail"]) for row in rows]
 
     def count(self) -> int:
         with self.cursor(commit=False) as c:
@@ -328,11 +320,7 @@ class AccountStore(SqlTables):
             return n
 
     def _one(self, column: str, value: Any) -> AccountRecord | None:
-        with self.cursor(commit=False) as c:
-            c.execute(
-                self.sql(f"SELECT * FROM {self.accounts} WHERE {column}=%s"), [self.value(value)]
-            )
-            row = c.fetchone()
+        row = self.select_one(f"SELECT * FROM {self.accounts} WHERE {column}=%s", value)
         return None if row is None else self._record(row)
 
     def _record(self, row: Any) -> AccountRecord:

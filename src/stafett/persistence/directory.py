@@ -133,12 +133,7 @@ class PersonDirectory(SqlTables):
         if not ids:
             return {}
         marks = ", ".join(["%s"] * len(ids))
-        with self.cursor(commit=False) as c:
-            c.execute(
-                self.sql(f"SELECT * FROM {self.persons} WHERE person_id IN ({marks})"),
-                [self.value(i) for i in ids],
-            )
-            rows = c.fetchall()
+        rows = self.select(f"SELECT * FROM {self.persons} WHERE person_id IN ({marks})", *ids)
         return {person.person_id: person for person in map(self._person, rows)}
 
     def find_by_name(self, text: str, *, limit: int = 50) -> list[Person]:
@@ -147,38 +142,30 @@ class PersonDirectory(SqlTables):
         if not words:
             return []
         where = " AND ".join("name_key LIKE %s ESCAPE '!'" for _ in words)
-        with self.cursor(commit=False) as c:
-            c.execute(
-                self.sql(
-                    f"SELECT * FROM {self.persons} WHERE {where} "
-                    "ORDER BY last_name, first_name LIMIT %s"
-                ),
-                [*(f"%{_escape_like(w)}%" for w in words), limit],
-            )
-            return [self._person(row) for row in c.fetchall()]
+        rows = self.select(
+            f"SELECT * FROM {self.persons} WHERE {where} ORDER BY last_name, first_name LIMIT %s",
+            *(f"%{_escape_like(w)}%" for w in words),
+            limit,
+        )
+        return [self._person(row) for row in rows]
 
     def likely_duplicates(self, details: PersonDetails) -> list[UUID]:
         if details.birth_date is None:
             return []
-        with self.cursor(commit=False) as c:
-            c.execute(
-                self.sql(
-                    f"SELECT person_id FROM {self.persons} WHERE name_key=%s AND birth_date=%s"
-                ),
-                [_name_key(details), self.value(details.birth_date)],
-            )
-            return [self.uuid(row["person_id"]) for row in c.fetchall()]
+        rows = self.select(
+            f"SELECT person_id FROM {self.persons} WHERE name_key=%s AND birth_date=%s",
+            _name_key(details),
+            details.birth_date,
+        )
+        return [self.uuid(row["person_id"]) for row in rows]
 
     def changes_of(self, person_id: UUID) -> list[tuple[str, tuple[str, ...]]]:
-        with self.cursor(commit=False) as c:
-            c.execute(
-                self.sql(
-                    f"SELECT kind, changed_fields FROM {self.changes} "
-                    "WHERE person_id=%s ORDER BY change_id"
-                ),
-                [self.value(person_id)],
-            )
-            return [(r["kind"], tuple(r["changed_fields"].split(","))) for r in c.fetchall()]
+        rows = self.select(
+            f"SELECT kind, changed_fields FROM {self.changes} "
+            "WHERE person_id=%s ORDER BY change_id",
+            person_id,
+        )
+        return [(r["kind"], tuple(r["changed_fields"].split(","))) for r in rows]
 
     # ---------------------------------------------------------------- helpers
 

@@ -81,11 +81,7 @@ class SessionStore(SqlTables):
         return token
 
     def get(self, token: str) -> SessionRecord | None:
-        with self.cursor(commit=False) as c:
-            c.execute(
-                self.sql(f"SELECT * FROM {self.sessions} WHERE token_hash=%s"), [digest(token)]
-            )
-            row = c.fetchone()
+        row = self.select_one(f"SELECT * FROM {self.sessions} WHERE token_hash=%s", digest(token))
         return None if row is None else self._record(row)
 
     def _record(self, row: Any) -> SessionRecord:
@@ -152,22 +148,17 @@ class SessionStore(SqlTables):
 
     def of_person(self, person_id: UUID, *, stage: str) -> list[SessionRecord]:
         """The person's sessions at `stage` (expired ones not yet ended too)."""
-        with self.cursor(commit=False) as c:
-            c.execute(
-                self.sql(f"SELECT * FROM {self.sessions} WHERE person_id=%s AND stage=%s"),
-                [self.value(person_id), stage],
-            )
-            rows = c.fetchall()
+        rows = self.select(
+            f"SELECT * FROM {self.sessions} WHERE person_id=%s AND stage=%s", person_id, stage
+        )
         return [self._record(row) for row in rows]
 
     def count_of(self, person_id: UUID) -> int:
-        with self.cursor(commit=False) as c:
-            c.execute(
-                self.sql(f"SELECT COUNT(*) AS n FROM {self.sessions} WHERE person_id=%s"),
-                [self.value(person_id)],
-            )
-            n: int = c.fetchone()["n"]
-            return n
+        [row] = self.select(
+            f"SELECT COUNT(*) AS n FROM {self.sessions} WHERE person_id=%s", person_id
+        )
+        n: int = row["n"]
+        return n
 
     def _insert(self, c: Any, record: SessionRecord) -> None:
         c.execute(
@@ -195,12 +186,9 @@ class SessionStore(SqlTables):
 
     def reset_holder(self, token: str, *, at: datetime) -> UUID | None:
         """The person a live token was issued for, leaving the token in place."""
-        with self.cursor(commit=False) as c:
-            c.execute(
-                self.sql(f"SELECT person_id, expires_at FROM {self.resets} WHERE token_hash=%s"),
-                [digest(token)],
-            )
-            row = c.fetchone()
+        row = self.select_one(
+            f"SELECT person_id, expires_at FROM {self.resets} WHERE token_hash=%s", digest(token)
+        )
         if row is None or row["expires_at"] < to_micros(at):
             return None
         return self.uuid(row["person_id"])

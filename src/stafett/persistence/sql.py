@@ -69,6 +69,18 @@ class SqlTables:
         with self.datastore.transaction(commit=commit) as c:
             yield c
 
+    def select(self, statement: str, *params: Any) -> list[Any]:
+        """The rows a reading `statement` gives for `params` (its `%s` placeholders)."""
+        with self.cursor(commit=False) as c:
+            c.execute(self.sql(statement), [self.value(p) for p in params])
+            return list(c.fetchall())
+
+    def select_one(self, statement: str, *params: Any) -> Any | None:
+        """The one row a reading `statement` gives for `params`, or None."""
+        with self.cursor(commit=False) as c:
+            c.execute(self.sql(statement), [self.value(p) for p in params])
+            return c.fetchone()
+
     def sql(self, statement: str) -> str:
         return statement.replace("%s", "?") if self.is_sqlite else statement
 

@@ -10,14 +10,10 @@ from datetime import datetime
 from uuid import UUID
 
 import msgspec
-from litestar import Controller, get
-from litestar.di import NamedDependency
-from litestar.params import FromPath
+from litestar import get
 
-from stafett.applications.accounts import Principal
-from stafett.web.auth import Policy, policy, provide_principal
-from stafett.web.reads import PlanReads
-from stafett.web.state import provide_reads, provided
+from stafett.web.controllers import PlanReading
+from stafett.web.params import LoggedIn, PlanId, Reads
 
 
 class ReaderOut(msgspec.Struct):
@@ -33,19 +29,13 @@ class AccessEntryOut(msgspec.Struct):
     grounds: str
 
 
-class AccessLogController(Controller):
+class AccessLogController(PlanReading):
     path = "/api/v1/plans/{plan_id:uuid}/access-log"
-    dependencies = provided(provide_reads, provide_principal)
     tags = ["access log"]  # noqa: RUF012
-    opt = policy(Policy.AUTHENTICATED)
 
     @get("", sync_to_thread=True)
     def entries(
-        self,
-        *,
-        reads: NamedDependency[PlanReads],
-        principal: NamedDependency[Principal],
-        plan_id: FromPath[UUID],
+        self, *, reads: Reads, principal: LoggedIn, plan_id: PlanId
     ) -> list[AccessEntryOut]:
         """Every recorded read of the plan, newest first, this one included."""
         return [

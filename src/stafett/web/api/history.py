@@ -11,17 +11,14 @@ from typing import Annotated
 from uuid import UUID
 
 import msgspec
-from litestar import Controller, get
-from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar import get
+from litestar.params import FromQuery, QueryParameter
 
 from stafett.aggregates.values import Role
-from stafett.applications.accounts import Principal
 from stafett.applications.input import MAX_VERSION, plausible_instant
 from stafett.applications.results import PlanView
-from stafett.web.auth import Policy, policy, provide_principal
-from stafett.web.reads import PlanReads
-from stafett.web.state import provide_reads, provided
+from stafett.web.controllers import PlanReading
+from stafett.web.params import LoggedIn, PlanId, Reads
 
 
 class ActorOut(msgspec.Struct):
@@ -38,19 +35,17 @@ class TimelineEntryOut(msgspec.Struct):
     summary: str
 
 
-class HistoryController(Controller):
+class HistoryController(PlanReading):
     path = "/api/v1/plans/{plan_id:uuid}"
-    dependencies = provided(provide_reads, provide_principal)
     tags = ["history"]  # noqa: RUF012
-    opt = policy(Policy.AUTHENTICATED)
 
     @get("/history", sync_to_thread=True)
     def history(
         self,
         *,
-        reads: NamedDependency[PlanReads],
-        principal: NamedDependency[Principal],
-        plan_id: FromPath[UUID],
+        reads: Reads,
+        principal: LoggedIn,
+        plan_id: PlanId,
         as_of: FromQuery[datetime | None] = None,
         version: Annotated[int | None, QueryParameter(ge=1, le=MAX_VERSION)] = None,
     ) -> PlanView:
@@ -61,11 +56,7 @@ class HistoryController(Controller):
 
     @get("/timeline", sync_to_thread=True)
     def timeline(
-        self,
-        *,
-        reads: NamedDependency[PlanReads],
-        principal: NamedDependency[Principal],
-        plan_id: FromPath[UUID],
+        self, *, reads: Reads, principal: LoggedIn, plan_id: PlanId
     ) -> list[TimelineEntryOut]:
         """Every event of the plan, oldest first."""
         return [

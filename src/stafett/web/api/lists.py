@@ -13,7 +13,6 @@ from uuid import UUID
 import msgspec
 import structlog
 from litestar import Controller, get
-from litestar.di import NamedDependency
 from litestar.params import FromQuery, QueryParameter
 
 from stafett.aggregates.values import MAX_NAME_LENGTH, local_date
@@ -21,6 +20,7 @@ from stafett.applications.accounts import Principal
 from stafett.applications.plans import PlanApplication
 from stafett.projections.plan_list import PlanListRow, PlanListView, ReportItem
 from stafett.web.auth import Policy, policy, provide_principal
+from stafett.web.params import LoggedIn, PlanList, Plans
 from stafett.web.state import provide_plan_list, provide_plans, provided
 
 log = structlog.get_logger(__name__)
@@ -88,9 +88,9 @@ class PlanListRoutes:
     def list_plans(
         self,
         *,
-        plans: NamedDependency[PlanApplication],
-        plan_list: NamedDependency[PlanListView],
-        principal: NamedDependency[Principal],
+        plans: Plans,
+        plan_list: PlanList,
+        principal: LoggedIn,
         first_name: NameQuery = None,
         last_name: NameQuery = None,
         include_closed: FromQuery[bool] = False,
@@ -116,9 +116,9 @@ class ReportController(Controller):
     def reports(
         self,
         *,
-        plans: NamedDependency[PlanApplication],
-        plan_list: NamedDependency[PlanListView],
-        principal: NamedDependency[Principal],
+        plans: Plans,
+        plan_list: PlanList,
+        principal: LoggedIn,
     ) -> Reports:
         """Plans by type and status, consents expiring within 30 days, open plans with no
         event for 90 days, plans never archived (organisation administrators only)."""

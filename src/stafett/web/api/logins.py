@@ -10,18 +10,16 @@ application (`applications/logins.py`).
 """
 
 from typing import Literal
-from uuid import UUID
 
 import msgspec
 from litestar import Controller, post
 from litestar.datastructures import State
-from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 from litestar.status_codes import HTTP_201_CREATED
 
-from stafett.applications.accounts import Principal
 from stafett.applications.logins import NewLogin, ParticipantLogins
 from stafett.web.auth import Policy, policy, provide_principal
+from stafett.web.params import LoggedIn, Logins, PathId, PlanId
 from stafett.web.state import ACCOUNTS, PLANS, provided
 
 
@@ -47,10 +45,10 @@ class LoginController(Controller):
     def give_login(
         self,
         *,
-        logins: NamedDependency[ParticipantLogins],
-        principal: NamedDependency[Principal],
-        plan_id: FromPath[UUID],
-        participant_id: FromPath[UUID],
+        logins: Logins,
+        principal: LoggedIn,
+        plan_id: PlanId,
+        participant_id: PathId,
         data: JSONBody[NewLogin],
     ) -> LoginGiven:
         """An account for a participant who has none; a link to choose a password goes to them."""

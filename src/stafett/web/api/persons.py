@@ -21,15 +21,15 @@ from uuid import UUID
 import msgspec
 import structlog
 from litestar import Controller, get
-from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
 from stafett.aggregates.errors import ValidationError
-from stafett.aggregates.person import Person
+from stafett.aggregates.person import SHARED_FIELDS, Person
 from stafett.aggregates.text import visible_length
 from stafett.applications.accounts import Principal
 from stafett.applications.plans import PlanApplication
 from stafett.web.auth import Policy, policy, provide_principal
+from stafett.web.params import LoggedIn, Plans
 from stafett.web.state import provide_plans, provided
 
 MIN_NAME_LENGTH = 2
@@ -51,17 +51,9 @@ class PersonOut(msgspec.Struct):
 
 
 def directory_entry(person: Person) -> PersonOut:
-    d = person.seen_by_others()
-    return PersonOut(
-        person_id=person.person_id,
-        first_name=d.first_name,
-        last_name=d.last_name,
-        workplace=d.workplace,
-        position=d.position,
-        email=d.email,
-        phone=d.phone,
-        mobile=d.mobile,
-    )
+    """The person's fields that are visible across plans (`SHARED_FIELDS`), as others see them."""
+    seen = person.seen_by_others()
+    return PersonOut(person.person_id, **{name: getattr(seen, name) for name in SHARED_FIELDS})
 
 
 class PersonController(Controller):
@@ -74,8 +66,8 @@ class PersonController(Controller):
     def search(
         self,
         *,
-        plans: NamedDependency[PlanApplication],
-        principal: NamedDependency[Principal],
+        plans: Plans,
+        principal: LoggedIn,
         name: Annotated[
             str, QueryParameter(min_length=MIN_NAME_LENGTH, max_length=MAX_NAME_LENGTH)
         ],

@@ -8,32 +8,18 @@ Every answer is recorded in the plan's access log (the parts answered, the
 standing and grounds) before it is sent; if that fails the answer is 503 and empty.
 """
 
-from uuid import UUID
+from litestar import get
 
-from litestar import Controller, get
-from litestar.di import NamedDependency
-from litestar.params import FromPath
-
-from stafett.applications.accounts import Principal
 from stafett.applications.permitted import PlanOut
-from stafett.web.auth import Policy, policy, provide_principal
-from stafett.web.reads import PlanReads
-from stafett.web.state import provide_reads, provided
+from stafett.web.controllers import PlanReading
+from stafett.web.params import LoggedIn, PlanId, Reads
 
 
-class PlanViewController(Controller):
+class PlanViewController(PlanReading):
     path = "/api/v1/plans"
-    dependencies = provided(provide_reads, provide_principal)
     tags = ["plans"]  # noqa: RUF012
-    opt = policy(Policy.AUTHENTICATED)
 
     @get("/{plan_id:uuid}", sync_to_thread=True)
-    def read_plan(
-        self,
-        *,
-        reads: NamedDependency[PlanReads],
-        principal: NamedDependency[Principal],
-        plan_id: FromPath[UUID],
-    ) -> PlanOut:
+    def read_plan(self, *, reads: Reads, principal: LoggedIn, plan_id: PlanId) -> PlanOut:
         """The caller's permitted view: only the parts their rights and the consent allow."""
         return reads.plan(plan_id, principal)

@@ -17,7 +17,6 @@ from uuid import UUID
 
 import msgspec
 from litestar import Controller, delete, patch, post, put
-from litestar.di import NamedDependency
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
@@ -51,6 +50,7 @@ from stafett.applications.commands import (
 from stafett.applications.parts import CreatePlan
 from stafett.web.api.lists import PlanListRoutes
 from stafett.web.auth import Policy, policy, provide_principal
+from stafett.web.params import Writes
 from stafett.web.state import (
     provide_plan_list,
     provide_plans,
@@ -125,7 +125,7 @@ def plan_write(
     data = JSONBody[body | None] if optional else JSONBody[body]  # type: ignore[misc,valid-type]
     parameters = [
         inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD),
-        inspect.Parameter("commands", keyword, annotation=NamedDependency[Commands]),
+        inspect.Parameter("commands", keyword, annotation=Writes),
         *(inspect.Parameter(n, keyword, annotation=FromPath[UUID]) for n in ["plan_id", *address]),
         inspect.Parameter("data", keyword, annotation=data)
         if not optional
@@ -156,9 +156,7 @@ class PlanController(PlanListRoutes, Controller):
     opt = policy(Policy.AUTHENTICATED)
 
     @post("/", sync_to_thread=True, opt=policy(Policy.CREATE_PLAN), status_code=HTTP_201_CREATED)
-    def create_plan(
-        self, *, commands: NamedDependency[Commands], data: JSONBody[CreatePlan]
-    ) -> NewPlan:
+    def create_plan(self, *, commands: Writes, data: JSONBody[CreatePlan]) -> NewPlan:
         """A new plan; the caller becomes its coordinator (coordinator accounts only)."""
         result = commands.create_plan(data)
         return NewPlan(id=result.plan_id, version=result.version)

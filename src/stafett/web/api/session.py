@@ -1,18 +1,17 @@
 """Login, logout, password change and reset, who-am-I and my details (api.md: Login)."""
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 import msgspec
 import structlog
-from litestar import Controller, Request, Response, delete, get, patch, post, put
+from litestar import Controller, Response, delete, get, patch, post, put
 from litestar.background_tasks import BackgroundTask
-from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
 from stafett.aggregates.person import PersonDetails
-from stafett.applications.accounts import AccountService, LoginStep, Principal
+from stafett.applications.accounts import AccountService, LoginStep
 from stafett.applications.input import Body, Secret
 from stafett.applications.parts import PersonChange
 from stafett.web.auth import (
@@ -27,6 +26,7 @@ from stafett.web.auth import (
     set_device_cookie,
     set_session_cookie,
 )
+from stafett.web.params import Accounts, AnyRequest, LoggedIn
 from stafett.web.state import provide_accounts, provided
 
 log = structlog.get_logger(__name__)
@@ -69,9 +69,6 @@ class MyDetailsChange(PersonChange, kw_only=True):
     current_password: Secret | msgspec.UnsetType = msgspec.UNSET
 
 
-Accounts = NamedDependency[AccountService]
-LoggedIn = NamedDependency[Principal]
-AnyRequest = Request[Any, Any, Any]
 PRE_LOGIN = policy(Policy.PUBLIC, pre_login=True)  # a login or reset step
 LOGGED_IN_ONLY = policy(Policy.AUTHENTICATED)
 

@@ -8,15 +8,12 @@ session's CSRF token as `csrf_token` (the guard in `web/auth.py` checks it).
 """
 
 from pathlib import Path
-from typing import Any
 
 import anyio
-from litestar import Request, Router, post
-from litestar.di import NamedDependency
+from litestar import Router, post
 from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 
-from stafett.applications.accounts import AccountService
 from stafett.web import i18n
 from stafett.web.auth import PRINCIPAL, Policy, policy, session_token
 from stafett.web.pages.admin import AdminPages
@@ -32,12 +29,12 @@ from stafett.web.pages.plan_list import NewPlanPages, PlanListPages
 from stafett.web.pages.profile import ProfilePages
 from stafett.web.pages.removal import RemovalPages
 from stafett.web.pages.render import local_path, see_other
+from stafett.web.params import Accounts, AnyRequest
 from stafett.web.state import provide_accounts, provided
 
 STATIC = Path(__file__).parent.parent / "static"
 LANGUAGE_COOKIE = "lang"
 YEAR = 365 * 86_400
-AnyRequest = Request[Any, Any, Any]
 
 
 NOT_PAGES = ("/api/", "/schema", "/health", "/static/")
@@ -59,11 +56,8 @@ async def choose_language(request: AnyRequest) -> None:
     "/language",
     opt=policy(Policy.PUBLIC),
     dependencies=provided(provide_accounts),
-    include_in_schema=False,
 )
-async def switch_language(
-    request: AnyRequest, accounts: NamedDependency[AccountService]
-) -> Redirect:
+async def switch_language(request: AnyRequest, accounts: Accounts) -> Redirect:
     """Remembered in the browser, and on the account when someone is logged in."""
     fields = await form_of(request)
     chosen = i18n.chosen(str(fields.get("language", "")))

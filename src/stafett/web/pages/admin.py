@@ -11,14 +11,12 @@ sets or sees a password.
 from typing import Any
 from uuid import UUID
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath
 from litestar.response import Redirect
 
 from stafett.aggregates.errors import DuplicateError, ValidationError
 from stafett.applications.accounts import (
-    AccountService,
     OtpChannel,
     Principal,
     TooManyAttemptsError,
@@ -30,10 +28,9 @@ from stafett.web.i18n import _
 from stafett.web.pages.forms import FormError, decode, form_of
 from stafett.web.pages.profile import detail_message
 from stafett.web.pages.render import SAVED, Page, in_thread, page, see_other
+from stafett.web.params import Accounts, AnyRequest, LoggedIn, PathId
 from stafett.web.state import provide_accounts, provided
 
-AnyRequest = Request[Any, Any, Any]
-LoggedIn = NamedDependency[Principal]
 PERSON_FIELDS = (
     "first_name",
     "last_name",
@@ -56,7 +53,7 @@ SAVED["coordinator_granted"] = lambda: _("The user is now a coordinator and can 
 SAVED["coordinator_revoked"] = lambda: _("The user is no longer a coordinator.")
 
 
-def provide_administration(accounts: NamedDependency[AccountService]) -> Administration:
+def provide_administration(accounts: Accounts) -> Administration:
     return Administration(accounts)
 
 
@@ -83,7 +80,6 @@ class AdminPages(Controller):
     dependencies = provided(
         provide_accounts, provide_principal, administration=provide_administration
     )
-    include_in_schema = False
 
     @get("", sync_to_thread=True)
     def users(self, administration: Admin, principal: LoggedIn, request: AnyRequest) -> Page:
@@ -144,15 +140,13 @@ class AdminPages(Controller):
         return page(request, "admin/new_user.html", status=422, values=values, errors=errors)
 
     @post("/users/{person_id:uuid}/lock")
-    async def lock(
-        self, administration: Admin, principal: LoggedIn, person_id: FromPath[UUID]
-    ) -> Redirect:
+    async def lock(self, administration: Admin, principal: LoggedIn, person_id: PathId) -> Redirect:
         await in_thread(administration.lock, principal, person_id)
         return see_other("/admin", saved="user_locked")
 
     @post("/users/{person_id:uuid}/unlock")
     async def unlock(
-        self, administration: Admin, principal: LoggedIn, person_id: FromPath[UUID]
+        self, administration: Admin, principal: LoggedIn, person_id: PathId
     ) -> Redirect:
         await in_thread(administration.unlock, principal, person_id)
         return see_other("/admin", saved="user_unlocked")
@@ -163,7 +157,7 @@ class AdminPages(Controller):
         administration: Admin,
         principal: LoggedIn,
         request: AnyRequest,
-        person_id: FromPath[UUID],
+        person_id: PathId,
     ) -> Page | Redirect:
         try:
             await in_thread(administration.start_reset, principal, person_id)
@@ -195,7 +189,7 @@ class AdminPages(Controller):
         administration: Admin,
         principal: LoggedIn,
         request: AnyRequest,
-        person_id: FromPath[UUID],
+        person_id: PathId,
     ) -> Redirect:
         grant = _field(await form_of(request), "coordinator") == "yes"
         await in_thread(administration.set_coordinator, principal, person_id, coordinator=grant)

@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import quote
 
 import structlog
-from litestar import Request, Response
+from litestar import Response
 from litestar.exceptions import ClientException, HTTPException, NotAuthorizedException
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_303_SEE_OTHER
@@ -18,9 +18,9 @@ from litestar.types import ExceptionHandlersMap
 from stafett.web.errors import ERROR_TABLE
 from stafett.web.i18n import _
 from stafett.web.pages.render import page
+from stafett.web.params import AnyRequest
 
 log = structlog.get_logger(__name__)
-AnyRequest = Request[Any, Any, Any]
 
 
 def status_of(exc: Exception) -> int:

@@ -13,14 +13,13 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 import msgspec
-from litestar import Request
 
 from stafett.aggregates.errors import ValidationError
 from stafett.applications.passwords import MAX_LENGTH
 from stafett.web.i18n import _
+from stafett.web.params import AnyRequest
 
 T = TypeVar("T")
-AnyRequest = Request[Any, Any, Any]
 _AT = re.compile(r"at `\$\.([a-z_]+)")
 _MISSING = re.compile(r"missing required field `([a-z_]+)`")
 _LEADING = re.compile(r"^([a-z_]{1,64}): ")

@@ -6,29 +6,23 @@ the login page's help works before anyone has logged in; someone who is logged
 in gets it in their language, with the menu.
 """
 
-from typing import Any
-
 import anyio
-from litestar import Controller, Request, get
-from litestar.di import NamedDependency
+from litestar import Controller, get
 
-from stafett.applications.accounts import AccountService
 from stafett.web import i18n
 from stafett.web.auth import PRINCIPAL, Policy, policy, session_token
 from stafett.web.pages.render import Page, page
+from stafett.web.params import Accounts, AnyRequest
 from stafett.web.state import provide_accounts, provided
-
-AnyRequest = Request[Any, Any, Any]
 
 
 class HelpPages(Controller):
     path = "/help"
     opt = policy(Policy.PUBLIC)
     dependencies = provided(provide_accounts)
-    include_in_schema = False
 
     @get("")
-    async def help(self, accounts: NamedDependency[AccountService], request: AnyRequest) -> Page:
+    async def help(self, accounts: Accounts, request: AnyRequest) -> Page:
         principal = await anyio.to_thread.run_sync(accounts.authenticate, session_token(request))
         if principal is not None:  # a public page: the guard has not looked
             request.state[PRINCIPAL] = principal

@@ -9,15 +9,13 @@ can do next rather than which it was.
 
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, get, post
 from litestar.background_tasks import BackgroundTask
-from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect
 
 from stafett.aggregates.errors import NotPermittedError, ValidationError
 from stafett.applications.accounts import (
-    AccountService,
     CodeRejectedError,
     LoginFailedError,
     LoginStep,
@@ -40,10 +38,9 @@ from stafett.web.auth import (
 from stafett.web.i18n import _, current_language
 from stafett.web.pages.forms import form_of, password_advice
 from stafett.web.pages.render import Page, in_thread, local_path, page, see_other
+from stafett.web.params import Accounts, AnyRequest
 from stafett.web.state import provide_accounts, provided
 
-AnyRequest = Request[Any, Any, Any]
-Accounts = NamedDependency[AccountService]
 PRE_LOGIN = policy(Policy.PUBLIC, pre_login=True)
 PUBLIC = policy(Policy.PUBLIC)
 FIELD_LIMIT = 1024
@@ -77,7 +74,6 @@ def _too_many(error: TooManyAttemptsError) -> str:
 class LoginPages(Controller):
     path = "/"
     dependencies = provided(provide_accounts)
-    include_in_schema = False
 
     @get("/", sync_to_thread=True, opt=PUBLIC)
     def home(self, accounts: Accounts, request: AnyRequest) -> Redirect:

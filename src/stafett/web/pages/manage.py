@@ -16,10 +16,8 @@ from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
-from litestar import Controller, Request, get, post
-from litestar.di import NamedDependency
+from litestar import get, post
 from litestar.exceptions import PermissionDeniedException
-from litestar.params import FromPath
 from litestar.response import Redirect
 
 from stafett.aggregates.policy import Action
@@ -36,20 +34,15 @@ from stafett.applications.commands import (
 )
 from stafett.applications.permitted import PlanOut
 from stafett.applications.results import VersionConflictError
-from stafett.web.auth import Policy, policy, provide_principal
 from stafett.web.i18n import _
 from stafett.web.pages.forms import FormError, decode, form_of
 from stafett.web.pages.participants import REFUSALS, refusal
-from stafett.web.pages.plan_parts import heading_context, may
+from stafett.web.pages.plan_parts import InOnePlan, heading_context, may
 from stafett.web.pages.render import SAVED, Page, in_thread, page, see_other
+from stafett.web.params import AnyRequest, LoggedIn, PlanId, Reads, Writes
 from stafett.web.reads import PlanReads
-from stafett.web.state import provide_plans, provide_read_your_writes, provide_reads, provided
-from stafett.web.writes import Commands, provide_commands
+from stafett.web.writes import Commands
 
-AnyRequest = Request[Any, Any, Any]
-Reads = NamedDependency[PlanReads]
-Writes = NamedDependency[Commands]
-Me = NamedDependency[Principal]
 DEFAULT_CONSENT_DAYS = 365
 
 SAVED["baton_handed_over"] = lambda: _(
@@ -89,136 +82,6 @@ def successors(view: PlanOut) -> list[Any]:
     return [m for m in view.participants if m.role is Role.PROVIDER and not m.is_coordinator]
 
 
-@dataclass(frozen=True, slots=True)
-class Deps:
-    reads: PlanReads
-    commands: Commands
-    principal: Principal
-
-
-@dataclass(frozen=True, slots=True)
-class Form:
-    """One form of the manage page: its command, the page after it and what that says."""
-
-    command: Callable[[Mapping[str, Any]], PlanCommand]
-    then: str
-    saved: str
-
-
-def confirmed_command(
-    kind: type[PlanCommand], box: str
-) -> Callable[[Mapping[str, Any]], PlanCommand]:
-    def command(fields: Mapping[str, Any]) -> PlanCommand:
-        confirmed(fields, box)
-        return decode(kind, fields, drop=(box,))
-
-    return command
-
-
-BATON = Form(
-    confirmed_command(HandOverCoordinator, "confirm_baton"), "participants", "baton_handed_over"
-)
-RENEW = Form(lambda fields: decode(RenewConsent, fields), "manage", "consent_renewed")
-RESET = Form(confirmed_command(ResetConsent, "confirm_reset"), "manage", "consent_reset")
-CLOSE = Form(confirmed_command(ClosePlan, "confirm_close"), "manage", "plan_closed")
-REOPEN = Form(lambda fields: decode(ReopenPlan, fields), "manage", "plan_reopened")
-
-
-async def act(request: AnyRequest, deps: Deps, plan_id: UUID, form: Form) -> Page | Redirect:
-    """One form: its command through `Commands`, then the next page; or the manage page
-    again with the form as typed and what was wrong."""
-    fields = await form_of(request)
-    try:
-        await in_thread(deps.commands, plan_id, form.command(fields))
-        return see_other(f"/plans/{plan_id}/{form.then}", saved=form.saved)
-    except REFUSALS as error:
-        errors = refusal(error, lambda name: name in fields)
-        status = 409 if isinstance(error, VersionConflictError) else 422
-    context = await in_thread(manage_context, deps.reads, deps.principal, plan_id)
-    context["values"] |= {k: v for k, v in fields.items() if isinstance(v, str)}
-    context["errors"] = errors
-    return page(request, "manage/manage.html", status=status, **context)
-
-
-# The manage page's forms, by the last part of the address each posts to.
-ACTIONS = {
-    "coordinator": BATON,
-    "consent": RENEW,
-    "consent/reset": RESET,
-    "close": CLOSE,
-    "reopen": REOPEN,
-}
-
-
-class ManagePages(Controller):
-    path = "/plans/{plan_id:uuid}"
-    dependencies = provided(
-        provide_reads,
-        provide_plans,
-        provide_principal,
-        provide_commands,
-        caught_up=provide_read_your_writes,
-    )
-    opt = policy(Policy.AUTHENTICATED)
-    include_in_schema = False
-
-    @get("/manage", sync_to_thread=True)
-    def manage(
-        self, *, request: AnyRequest, reads: Reads, principal: Me, plan_id: FromPath[UUID]
-    ) -> Page:
-        """The coordinator's actions on the plan, each where the policy lets them."""
-        return page(request, "manage/manage.html", **manage_context(reads, principal, plan_id))
-
-    @post([f"/manage/{name}" for name in ACTIONS])
-    async def act_on_plan(
-        self,
-        *,
-        request: AnyRequest,
-        reads: Reads,
-        commands: Writes,
-        principal: Me,
-        plan_id: FromPath[UUID],
-    ) -> Page | Redirect:
-        """One of the coordinator's actions (`ACTIONS`, by the address's last part):
-        hand the baton over, renew or reset consent, close or reopen the plan."""
-        action = ACTIONS[request.url.path.split("/manage/", 1)[1]]
-        return await act(request, Deps(reads, commands, principal), plan_id, action)
-
-    # ------------------------------------------------------- withdraw consent
-
-    @get("/consent/withdrawal", sync_to_thread=True)
-    def withdrawal_form(
-        self, *, request: AnyRequest, reads: Reads, principal: Me, plan_id: FromPath[UUID]
-    ) -> Page:
-        """The owner, a relative or the coordinator withdraws consent: a page to confirm it."""
-        return page(
-            request, "manage/withdraw.html", **withdrawal_context(reads, principal, plan_id)
-        )
-
-    @post("/consent/withdrawal")
-    async def withdraw(
-        self,
-        *,
-        request: AnyRequest,
-        reads: Reads,
-        commands: Writes,
-        principal: Me,
-        plan_id: FromPath[UUID],
-    ) -> Page | Redirect:
-        fields = await form_of(request)
-        try:
-            confirmed(fields, "confirm_withdraw")
-            command = decode(WithdrawConsent, fields, drop=("confirm_withdraw",))
-            await in_thread(commands, plan_id, command)
-            return see_other(f"/plans/{plan_id}/participants", saved="consent_withdrawn")
-        except REFUSALS as error:
-            errors = refusal(error, lambda name: name in fields)
-            status = 409 if isinstance(error, VersionConflictError) else 422
-        context = await in_thread(withdrawal_context, reads, principal, plan_id)
-        context["errors"] = errors
-        return page(request, "manage/withdraw.html", status=status, **context)
-
-
 def manage_context(reads: PlanReads, principal: Principal, plan_id: UUID) -> dict[str, Any]:
     """The manage page: the coordinator's, open or closed; refused to everyone else."""
     view = reads.plan(plan_id, principal)
@@ -249,8 +112,119 @@ def withdrawal_context(reads: PlanReads, principal: Principal, plan_id: UUID) ->
         "plan": view,
         **heading_context(plan_id, view, principal, "participants"),
         "withdrawn": view.consent.status is ConsentStatus.WITHDRAWN,
+        "values": {},
         "errors": {},
     }
+
+
+@dataclass(frozen=True, slots=True)
+class Deps:
+    reads: PlanReads
+    commands: Commands
+    principal: Principal
+
+
+Context = Callable[[PlanReads, Principal, UUID], dict[str, Any]]
+MANAGE = ("manage/manage.html", manage_context)
+WITHDRAWAL = ("manage/withdraw.html", withdrawal_context)
+
+
+@dataclass(frozen=True, slots=True)
+class Form:
+    """One form of these pages: its command, the page after it and what that says, and
+    the page (template and context) shown again when the command is refused."""
+
+    command: Callable[[Mapping[str, Any]], PlanCommand]
+    then: str
+    saved: str
+    again: tuple[str, Context] = MANAGE
+
+
+def confirmed_command(
+    kind: type[PlanCommand], box: str
+) -> Callable[[Mapping[str, Any]], PlanCommand]:
+    def command(fields: Mapping[str, Any]) -> PlanCommand:
+        confirmed(fields, box)
+        return decode(kind, fields, drop=(box,))
+
+    return command
+
+
+BATON = Form(
+    confirmed_command(HandOverCoordinator, "confirm_baton"), "participants", "baton_handed_over"
+)
+RENEW = Form(lambda fields: decode(RenewConsent, fields), "manage", "consent_renewed")
+RESET = Form(confirmed_command(ResetConsent, "confirm_reset"), "manage", "consent_reset")
+CLOSE = Form(confirmed_command(ClosePlan, "confirm_close"), "manage", "plan_closed")
+REOPEN = Form(lambda fields: decode(ReopenPlan, fields), "manage", "plan_reopened")
+WITHDRAW = Form(
+    confirmed_command(WithdrawConsent, "confirm_withdraw"),
+    "participants",
+    "consent_withdrawn",
+    WITHDRAWAL,
+)
+
+
+async def act(request: AnyRequest, deps: Deps, plan_id: UUID, form: Form) -> Page | Redirect:
+    """One form: its command through `Commands`, then the next page; or its page again
+    with the form as typed and what was wrong."""
+    fields = await form_of(request)
+    try:
+        await in_thread(deps.commands, plan_id, form.command(fields))
+        return see_other(f"/plans/{plan_id}/{form.then}", saved=form.saved)
+    except REFUSALS as error:
+        errors = refusal(error, lambda name: name in fields)
+        status = 409 if isinstance(error, VersionConflictError) else 422
+    template, context_of = form.again
+    context = await in_thread(context_of, deps.reads, deps.principal, plan_id)
+    context["values"] |= {k: v for k, v in fields.items() if isinstance(v, str)}
+    context["errors"] = errors
+    return page(request, template, status=status, **context)
+
+
+# The forms of the manage and withdrawal pages, by the address each posts to (after the
+# plan's own).
+ACTIONS = {
+    "manage/coordinator": BATON,
+    "manage/consent": RENEW,
+    "manage/consent/reset": RESET,
+    "manage/close": CLOSE,
+    "manage/reopen": REOPEN,
+    "consent/withdrawal": WITHDRAW,
+}
+
+
+class ManagePages(InOnePlan):
+    @get("/manage", sync_to_thread=True)
+    def manage(
+        self, *, request: AnyRequest, reads: Reads, principal: LoggedIn, plan_id: PlanId
+    ) -> Page:
+        """The coordinator's actions on the plan, each where the policy lets them."""
+        return page(request, "manage/manage.html", **manage_context(reads, principal, plan_id))
+
+    @get("/consent/withdrawal", sync_to_thread=True)
+    def withdrawal_form(
+        self, *, request: AnyRequest, reads: Reads, principal: LoggedIn, plan_id: PlanId
+    ) -> Page:
+        """The owner, a relative or the coordinator withdraws consent: a page to confirm it."""
+        return page(
+            request, "manage/withdraw.html", **withdrawal_context(reads, principal, plan_id)
+        )
+
+    @post([f"/{address}" for address in ACTIONS])
+    async def act_on_plan(
+        self,
+        *,
+        request: AnyRequest,
+        reads: Reads,
+        commands: Writes,
+        principal: LoggedIn,
+        plan_id: PlanId,
+    ) -> Page | Redirect:
+        """One of the actions (`ACTIONS`, by the address after the plan's): hand the baton
+        over, renew or reset consent, close or reopen the plan, withdraw consent."""
+        address = request.url.path.split("/", 3)[3].rstrip("/")
+        return await act(request, Deps(reads, commands, principal), plan_id, ACTIONS[address])
 
 
 __all__ = ["ManagePages"]

@@ -11,14 +11,14 @@ application checks the write anyway.
 """
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, TypeVar
 from uuid import UUID
 
 import msgspec
-from litestar import Controller, Request, get, post
+from litestar import get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import PermissionDeniedException
-from litestar.params import FromPath
 from litestar.response import Redirect
 
 from stafett.aggregates.errors import DuplicateError, NotFoundError, ValidationError
@@ -34,20 +34,15 @@ from stafett.applications.plans import PlanApplication
 from stafett.applications.results import VersionConflictError
 from stafett.web.api.logins import provide_logins
 from stafett.web.api.persons import PersonOut, search_directory
-from stafett.web.auth import Policy, policy, provide_principal
 from stafett.web.i18n import _
 from stafett.web.pages.forms import FormError, decode, form_of, message_for
-from stafett.web.pages.plan_parts import heading_context, may
+from stafett.web.pages.plan_parts import InOnePlan, heading_context, may
 from stafett.web.pages.render import SAVED, Page, in_thread, page, see_other
+from stafett.web.params import AnyRequest, LoggedIn, Logins, PathId, PlanId, Plans, Reads, Writes
 from stafett.web.reads import PlanReads
-from stafett.web.state import provide_plans, provide_read_your_writes, provide_reads, provided
-from stafett.web.writes import Commands, provide_commands
+from stafett.web.state import provided
 
 T = TypeVar("T")
-AnyRequest = Request[Any, Any, Any]
-Reads = NamedDependency[PlanReads]
-Writes = NamedDependency[Commands]
-Me = NamedDependency[Principal]
 
 # The person's details as the forms name them; the yes/no ones are checkboxes.
 PERSON_FLAGS = ("hide_phone", "hide_mobile", "restrict_search")
@@ -193,25 +188,45 @@ def conflict_message() -> str:
 REFUSALS = (FormError, ValidationError, VersionConflictError, DuplicateError)
 
 
+@dataclass(frozen=True, slots=True)
+class DetailsPage:
+    """One participant's details page, as the logged-in person may see it (`context`)."""
+
+    reads: PlanReads
+    logins: ParticipantLogins
+    principal: Principal
+    plan_id: UUID
+    participant_id: UUID
+
+    @property
+    def here(self) -> str:
+        return f"/plans/{self.plan_id}/participants/{self.participant_id}"
+
+    def context(self) -> dict[str, Any]:
+        return details_context(
+            self.reads, self.logins, self.principal, self.plan_id, self.participant_id
+        )
+
+
+def provide_details_page(
+    reads: Reads, logins: Logins, principal: LoggedIn, plan_id: PlanId, participant_id: PathId
+) -> DetailsPage:
+    return DetailsPage(reads, logins, principal, plan_id, participant_id)
+
+
+Details = NamedDependency[DetailsPage]
+
+
 # ------------------------------------------------------------------ the pages
 
 
-class ParticipantPages(Controller):
+class ParticipantPages(InOnePlan):
     path = "/plans/{plan_id:uuid}/participants"
-    dependencies = provided(
-        provide_reads,
-        provide_plans,
-        provide_principal,
-        provide_commands,
-        provide_logins,
-        caught_up=provide_read_your_writes,
-    )
-    opt = policy(Policy.AUTHENTICATED)
-    include_in_schema = False
+    dependencies = InOnePlan.dependencies | provided(provide_logins, provide_details_page)
 
     @get("", sync_to_thread=True)
     def group(
-        self, *, request: AnyRequest, reads: Reads, principal: Me, plan_id: FromPath[UUID]
+        self, *, request: AnyRequest, reads: Reads, principal: LoggedIn, plan_id: PlanId
     ) -> Page:
         """The plan group: role, responsibility and shared contact details of each."""
         view = reads.plan(plan_id, principal)
@@ -228,76 +243,49 @@ class ParticipantPages(Controller):
     # -------------------------------------------------------------- details
 
     @get("/{participant_id:uuid}", sync_to_thread=True)
-    def details(
-        self,
-        *,
-        request: AnyRequest,
-        reads: Reads,
-        logins: NamedDependency[ParticipantLogins],
-        principal: Me,
-        plan_id: FromPath[UUID],
-        participant_id: FromPath[UUID],
-    ) -> Page:
-        context = details_context(reads, logins, principal, plan_id, participant_id)
-        return page(request, "participants/details.html", **context)
+    def details(self, request: AnyRequest, details_page: Details) -> Page:
+        return page(request, "participants/details.html", **details_page.context())
 
     @post("/{participant_id:uuid}")
     async def save_details(
-        self,
-        *,
-        request: AnyRequest,
-        reads: Reads,
-        logins: NamedDependency[ParticipantLogins],
-        commands: Writes,
-        principal: Me,
-        plan_id: FromPath[UUID],
-        participant_id: FromPath[UUID],
+        self, request: AnyRequest, details_page: Details, commands: Writes
     ) -> Page | Redirect:
         """The details form: the person's details, responsibility and rights, in one save."""
         fields = await form_of(request)
         try:
-            await in_thread(commands, plan_id, change_of(fields, participant_id))
-            here = f"/plans/{plan_id}/participants/{participant_id}"
-            return see_other(here, saved="participant_saved")
+            await in_thread(
+                commands, details_page.plan_id, change_of(fields, details_page.participant_id)
+            )
+            return see_other(details_page.here, saved="participant_saved")
         except REFUSALS as error:
             errors = refusal(error, lambda name: name in fields or name in RIGHT_NAMES)
             status = 409 if isinstance(error, VersionConflictError) else 422
-        context = await in_thread(
-            details_context, reads, logins, principal, plan_id, participant_id
-        )
+        context = await in_thread(details_page.context)
         context["values"] |= typed(fields, context["values"])
         context["errors"] = errors
         return page(request, "participants/details.html", status=status, **context)
 
     @post("/{participant_id:uuid}/account")
-    async def give_login(
-        self,
-        *,
-        request: AnyRequest,
-        reads: Reads,
-        logins: NamedDependency[ParticipantLogins],
-        principal: Me,
-        plan_id: FromPath[UUID],
-        participant_id: FromPath[UUID],
-    ) -> Page | Redirect:
+    async def give_login(self, request: AnyRequest, details_page: Details) -> Page | Redirect:
         """The coordinator gives a participant without an account a login."""
         fields = await form_of(request)
         try:
             login = decode(NewLogin, fields)
             await in_thread(
-                logins.give_login, plan_id, participant_id, login, by=principal.person_id
+                details_page.logins.give_login,
+                details_page.plan_id,
+                details_page.participant_id,
+                login,
+                by=details_page.principal.person_id,
             )
-            here = f"/plans/{plan_id}/participants/{participant_id}"
-            return see_other(here, saved="login_given")
+            return see_other(details_page.here, saved="login_given")
         except REFUSALS as error:
             known = ("username", "otp_channel", "mobile", "email")
             errors = refusal(error, lambda name: name in known)
             errors = {
                 ("otp_channel" if k in ("mobile", "email") else k): v for k, v in errors.items()
             }
-        context = await in_thread(
-            details_context, reads, logins, principal, plan_id, participant_id
-        )
+        context = await in_thread(details_page.context)
         context["login_values"] = {k: text(fields, k) for k in ("username", "otp_channel")}
         context["login_errors"] = errors
         return page(request, "participants/details.html", status=422, **context)
@@ -310,9 +298,9 @@ class ParticipantPages(Controller):
         *,
         request: AnyRequest,
         reads: Reads,
-        plans: NamedDependency[PlanApplication],
-        principal: Me,
-        plan_id: FromPath[UUID],
+        plans: Plans,
+        principal: LoggedIn,
+        plan_id: PlanId,
     ) -> Page:
         """Find the person in the directory, or register a new one; then role and rights."""
         name = request.query_params.get("name")
@@ -328,10 +316,10 @@ class ParticipantPages(Controller):
         *,
         request: AnyRequest,
         reads: Reads,
-        plans: NamedDependency[PlanApplication],
+        plans: Plans,
         commands: Writes,
-        principal: Me,
-        plan_id: FromPath[UUID],
+        principal: LoggedIn,
+        plan_id: PlanId,
     ) -> Page | Redirect:
         fields = await form_of(request)
         try:

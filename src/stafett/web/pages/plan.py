@@ -20,9 +20,9 @@ from typing import Any
 from uuid import UUID
 
 import anyio
-from litestar import Controller, Request, get, post
+from litestar import Controller, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath
+from litestar.handlers import HTTPRouteHandler
 from litestar.response import Redirect
 
 from stafett.aggregates.errors import ValidationError
@@ -32,13 +32,13 @@ from stafett.applications.accounts import Principal
 from stafett.applications.commands import PlanCommand
 from stafett.applications.permitted import PlanOut
 from stafett.applications.results import CommandResult, VersionConflictError
-from stafett.web.auth import Policy, policy, provide_principal
 from stafett.web.i18n import _
 from stafett.web.pages import plan_forms as forms
 from stafett.web.pages.forms import FormError, form_of, message_for
 from stafett.web.pages.plan_forms import Failed, form_state
 from stafett.web.pages.plan_parts import (
     PARTS,
+    InOnePlan,
     comments_of,
     heading_context,
     labels,
@@ -48,14 +48,12 @@ from stafett.web.pages.plan_parts import (
     present,
 )
 from stafett.web.pages.render import SAVED, Page, page, see_other
+from stafett.web.params import AnyRequest, LoggedIn, PathId, PlanId, Reads, Writes
 from stafett.web.reads import PlanReads, Visit
-from stafett.web.state import provide_plans, provide_read_your_writes, provide_reads, provided
-from stafett.web.writes import Commands, provide_commands
+from stafett.web.state import provided
+from stafett.web.writes import Commands
 
-AnyRequest = Request[Any, Any, Any]
 Response = Page | Redirect
-Reads = NamedDependency[PlanReads]
-Me = NamedDependency[Principal]
 HOME_ITEMS = 5  # calendar entries and messages on the home page
 FORM_KEY = re.compile(r"[a-z0-9-]{1,100}")  # the key of one form on the page (`?open=`)
 
@@ -217,12 +215,11 @@ class PlanWriter:
         return page(request, "plan/plan.html", status=_refused_status(request, failed), **context)
 
 
-def provide_writer(reads: Reads, principal: Me, commands: NamedDependency[Commands]) -> PlanWriter:
+def provide_writer(reads: Reads, principal: LoggedIn, commands: Writes) -> PlanWriter:
     return PlanWriter(reads, principal, commands)
 
 
 Writer = NamedDependency[PlanWriter]
-PlanId = FromPath[UUID]
 
 
 def _created(kind: str) -> Anchor:
@@ -231,6 +228,11 @@ def _created(kind: str) -> Anchor:
 
 def _at(anchor: str) -> Anchor:
     return lambda _fields, _result: anchor
+
+
+def adding(kind: str, build: Build, saved: str, anchor: str) -> Form:
+    """The form that adds a `kind` (key "<kind>-new"); the page goes back to the new item."""
+    return Form(f"{kind}-new", build, saved, _created(anchor))
 
 
 def item_form(
@@ -246,130 +248,6 @@ def item_form(
     )
 
 
-class PlanPages(Controller):
-    path = "/plans/{plan_id:uuid}"
-    dependencies = provided(
-        provide_reads,
-        provide_principal,
-        provide_plans,
-        provide_commands,
-        provide_writer,
-        caught_up=provide_read_your_writes,
-    )
-    opt = policy(Policy.AUTHENTICATED)
-    include_in_schema = False
-
-    @get("/", sync_to_thread=True)
-    def home(self, request: AnyRequest, reads: Reads, principal: Me, plan_id: PlanId) -> Page:
-        visit = reads.plan_since_last_visit(plan_id, principal)
-        return page(request, "plan/home.html", **home_context(visit, principal))
-
-    @get("/plan", sync_to_thread=True)
-    def the_plan(self, request: AnyRequest, reads: Reads, principal: Me, plan_id: PlanId) -> Page:
-        view = reads.plan(plan_id, principal)
-        opened = request.query_params.get("open")
-        if opened is not None and not FORM_KEY.fullmatch(opened):
-            opened = None
-        return page(request, "plan/plan.html", **plan_context(view, principal, None, opened))
-
-    @post("/plan/goals")
-    async def set_goal(self, request: AnyRequest, writer: Writer, plan_id: PlanId) -> Response:
-        return await writer.write(
-            request, plan_id, Form("goal-new", forms.set_goal, "goal_added", _created("goal"))
-        )
-
-    @post("/plan/goals/{goal_id:uuid}")
-    async def revise_goal(
-        self, request: AnyRequest, writer: Writer, plan_id: PlanId, goal_id: FromPath[UUID]
-    ) -> Response:
-        form = item_form("goal", goal_id, "revise", forms.revise_goal, "goal_revised")
-        return await writer.write(request, plan_id, form)
-
-    @post("/plan/goals/{goal_id:uuid}/evaluations")
-    async def evaluate_goal(
-        self, request: AnyRequest, writer: Writer, plan_id: PlanId, goal_id: FromPath[UUID]
-    ) -> Response:
-        form = item_form("goal", goal_id, "evaluate", forms.evaluate_goal, "goal_evaluated")
-        return await writer.write(request, plan_id, form)
-
-    @post("/plan/activities")
-    async def add_activity(self, request: AnyRequest, writer: Writer, plan_id: PlanId) -> Response:
-        return await writer.write(
-            request,
-            plan_id,
-            Form("activity-new", forms.add_activity, "activity_added", _created("activity")),
-        )
-
-    @post("/plan/activities/{activity_id:uuid}")
-    async def change_activity(
-        self, request: AnyRequest, writer: Writer, plan_id: PlanId, activity_id: FromPath[UUID]
-    ) -> Response:
-        form = item_form(
-            "activity", activity_id, "change", forms.change_activity, "activity_changed"
-        )
-        return await writer.write(request, plan_id, form)
-
-    @post("/plan/activities/{activity_id:uuid}/completed")
-    async def complete_activity(
-        self, request: AnyRequest, writer: Writer, plan_id: PlanId, activity_id: FromPath[UUID]
-    ) -> Response:
-        form = item_form(
-            "activity", activity_id, "complete", forms.complete_activity, "activity_completed"
-        )
-        return await writer.write(request, plan_id, form)
-
-    @post("/plan/minutes")
-    async def record_minutes(
-        self, request: AnyRequest, writer: Writer, plan_id: PlanId
-    ) -> Response:
-        return await writer.write(
-            request,
-            plan_id,
-            Form("minutes-new", forms.record_minutes, "minutes_recorded", _created("minutes")),
-        )
-
-    @post("/plan/comments")
-    async def post_comment(self, request: AnyRequest, writer: Writer, plan_id: PlanId) -> Response:
-        return await writer.write(
-            request,
-            plan_id,
-            Form(
-                _comment_key,
-                forms.post_comment,
-                "comment_posted",
-                lambda fields, _result: f"{_comment_key(fields)}-list",
-            ),
-        )
-
-    @post("/plan/messages")
-    async def send_message(self, request: AnyRequest, writer: Writer, plan_id: PlanId) -> Response:
-        return await writer.write(
-            request,
-            plan_id,
-            Form("message-new", forms.send_message, "message_sent", _created("message")),
-        )
-
-    @post("/plan/calendar")
-    async def add_calendar_entry(
-        self, request: AnyRequest, writer: Writer, plan_id: PlanId
-    ) -> Response:
-        return await writer.write(
-            request,
-            plan_id,
-            Form(
-                "calendar-new", forms.add_calendar_entry, "calendar_entry_added", _created("entry")
-            ),
-        )
-
-
-def _refused_status(request: AnyRequest, failed: Failed) -> int:
-    """409 for a conflict, 422 for what was typed; 200 to htmx, which swaps in only
-    successful answers (the page it gets shows the refusal all the same)."""
-    if request.headers.get("hx-request") == "true":
-        return 200
-    return 409 if failed.conflict else 422
-
-
 def _comment_key(fields: Mapping[str, Any]) -> str:
     """The comment form of one item: "comment-goal-<id>" (only known kinds and ids)."""
     kind = str(fields.get("on_kind", ""))
@@ -379,6 +257,111 @@ def _comment_key(fields: Mapping[str, Any]) -> str:
         return "comment"
     known = {t.value for t in CommentTarget}
     return f"comment-{kind}-{item}" if kind in known else "comment"
+
+
+COMMENT = Form(
+    _comment_key,
+    forms.post_comment,
+    "comment_posted",
+    lambda fields, _result: f"{_comment_key(fields)}-list",
+)
+
+
+def writes(path: str, form: Form) -> HTTPRouteHandler:
+    """The route a form of the plan page posts to (`path`, below the plan's address)."""
+
+    async def write(
+        self: Controller, request: AnyRequest, writer: Writer, plan_id: PlanId
+    ) -> Response:
+        return await writer.write(request, plan_id, form)
+
+    return post(path)(write)
+
+
+def writes_item(
+    path: str, kind: str, action: str, make: Callable[[Any, UUID], Any], saved: str
+) -> HTTPRouteHandler:
+    """The route of one action on one goal or activity, whose id is `{item_id}` in `path`."""
+
+    async def write(
+        self: Controller,
+        request: AnyRequest,
+        writer: Writer,
+        plan_id: PlanId,
+        item_id: PathId,
+    ) -> Response:
+        return await writer.write(request, plan_id, item_form(kind, item_id, action, make, saved))
+
+    return post(path)(write)
+
+
+class PlanPages(InOnePlan):
+    dependencies = InOnePlan.dependencies | provided(provide_writer)
+
+    @get("/", sync_to_thread=True)
+    def home(self, request: AnyRequest, reads: Reads, principal: LoggedIn, plan_id: PlanId) -> Page:
+        visit = reads.plan_since_last_visit(plan_id, principal)
+        return page(request, "plan/home.html", **home_context(visit, principal))
+
+    @get("/plan", sync_to_thread=True)
+    def the_plan(
+        self, request: AnyRequest, reads: Reads, principal: LoggedIn, plan_id: PlanId
+    ) -> Page:
+        view = reads.plan(plan_id, principal)
+        opened = request.query_params.get("open")
+        if opened is not None and not FORM_KEY.fullmatch(opened):
+            opened = None
+        return page(request, "plan/plan.html", **plan_context(view, principal, None, opened))
+
+    # Every form of the plan posts to its own address here.
+    set_goal = writes("/plan/goals", adding("goal", forms.set_goal, "goal_added", "goal"))
+    revise_goal = writes_item(
+        "/plan/goals/{item_id:uuid}", "goal", "revise", forms.revise_goal, "goal_revised"
+    )
+    evaluate_goal = writes_item(
+        "/plan/goals/{item_id:uuid}/evaluations",
+        "goal",
+        "evaluate",
+        forms.evaluate_goal,
+        "goal_evaluated",
+    )
+    add_activity = writes(
+        "/plan/activities",
+        adding("activity", forms.add_activity, "activity_added", "activity"),
+    )
+    change_activity = writes_item(
+        "/plan/activities/{item_id:uuid}",
+        "activity",
+        "change",
+        forms.change_activity,
+        "activity_changed",
+    )
+    complete_activity = writes_item(
+        "/plan/activities/{item_id:uuid}/completed",
+        "activity",
+        "complete",
+        forms.complete_activity,
+        "activity_completed",
+    )
+    record_minutes = writes(
+        "/plan/minutes", adding("minutes", forms.record_minutes, "minutes_recorded", "minutes")
+    )
+    post_comment = writes("/plan/comments", COMMENT)
+    send_message = writes(
+        "/plan/messages", adding("message", forms.send_message, "message_sent", "message")
+    )
+    add_calendar_entry = writes(
+        "/plan/calendar",
+        adding("calendar", forms.add_calendar_entry, "calendar_entry_added", "entry"),
+    )
+
+
+def _refused_status(request: AnyRequest, failed: Failed) -> int:
+    """409 for a conflict, 422 for what was typed; 200 to htmx, which swaps in only
+    successful answers (the page it gets shows the refusal all the same)."""
+    if request.headers.get("hx-request") == "true":
+        return 200
+    return 409 if failed.conflict else 422
 
 
 def _named(errors: Mapping[str, str], fields: Mapping[str, Any]) -> dict[str, str]:

@@ -18,9 +18,8 @@ from datetime import date, datetime, time
 from typing import Any
 from uuid import UUID
 
-from litestar import Controller, Request, get
-from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery
+from litestar import get
+from litestar.params import FromQuery
 
 from stafett.aggregates.errors import (
     ConsentNotValidError,
@@ -31,23 +30,19 @@ from stafett.aggregates.values import MUNICIPAL_TIMEZONE, plausible_date
 from stafett.applications.accounts import Principal
 from stafett.applications.permitted import PlanOut
 from stafett.applications.results import PlanNotFoundError, PlanView, TimelineEntry
-from stafett.web.auth import Policy, policy, provide_principal
 from stafett.web.i18n import _
 from stafett.web.pages.plan_parts import (
     PARTS,
+    InOnePlan,
     heading_context,
     part_labels,
     parts_context,
     role_labels,
 )
 from stafett.web.pages.render import Page, page
+from stafett.web.params import AnyRequest, LoggedIn, PlanId, Reads
 from stafett.web.reads import PlanReads
-from stafett.web.state import provide_reads, provided
 
-AnyRequest = Request[Any, Any, Any]
-Reads = NamedDependency[PlanReads]
-Me = NamedDependency[Principal]
-PlanId = FromPath[UUID]
 MAX_DATE_LENGTH = 10
 MAX_ECHO = 40  # of a day typed into the form, shown again
 
@@ -130,18 +125,13 @@ def as_of_context(view: PlanView, names: dict[UUID, str]) -> dict[str, Any]:
     }
 
 
-class PlanHistoryPages(Controller):
-    path = "/plans/{plan_id:uuid}"
-    dependencies = provided(provide_reads, provide_principal)
-    opt = policy(Policy.AUTHENTICATED)
-    include_in_schema = False
-
+class PlanHistoryPages(InOnePlan):
     @get("/history", sync_to_thread=True)
     def history(
         self,
         request: AnyRequest,
         reads: Reads,
-        principal: Me,
+        principal: LoggedIn,
         plan_id: PlanId,
         on: FromQuery[str | None] = None,
     ) -> Page:
@@ -171,7 +161,9 @@ class PlanHistoryPages(Controller):
         return page(request, "plan/history.html", status=status, **context)
 
     @get("/access-log", sync_to_thread=True)
-    def access_log(self, request: AnyRequest, reads: Reads, principal: Me, plan_id: PlanId) -> Page:
+    def access_log(
+        self, request: AnyRequest, reads: Reads, principal: LoggedIn, plan_id: PlanId
+    ) -> Page:
         """Who has read the plan, newest first (this read included)."""
         entries = reads.access_entries(plan_id, principal)
         heading = reads.overview(plan_id, principal)

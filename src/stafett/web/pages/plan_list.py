@@ -12,12 +12,10 @@ directory, read reports) are the policy table's, asked through `account_may`.
 
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
 from uuid import UUID
 
 import anyio
-from litestar import Controller, Request, get, post
-from litestar.di import NamedDependency
+from litestar import Controller, get, post
 from litestar.params import FromQuery
 from litestar.response import Redirect
 
@@ -27,7 +25,6 @@ from stafett.aggregates.values import local_date
 from stafett.applications.accounts import Principal
 from stafett.applications.plans import PlanApplication
 from stafett.applications.results import PersonNotFoundError
-from stafett.projections.plan_list import PlanListView
 from stafett.web.api.lists import NameQuery, organisation_reports, plans_of
 from stafett.web.api.persons import MAX_NAME_LENGTH, PersonOut, search_directory, shown_to
 from stafett.web.auth import Policy, policy, provide_principal
@@ -42,13 +39,9 @@ from stafett.web.pages.new_plan import (
     refusal_of,
 )
 from stafett.web.pages.render import SAVED, Page, page, see_other
+from stafett.web.params import AnyRequest, LoggedIn, PlanList, Plans, Writes
 from stafett.web.state import provide_plan_list, provide_plans, provide_read_your_writes, provided
 from stafett.web.writes import Commands, provide_commands
-
-AnyRequest = Request[Any, Any, Any]
-Plans = NamedDependency[PlanApplication]
-PlanList = NamedDependency[PlanListView]
-Me = NamedDependency[Principal]
 
 SAVED["plan_created"] = lambda: _("The plan is created, and you are its coordinator.")
 
@@ -56,7 +49,6 @@ SAVED["plan_created"] = lambda: _("The plan is created, and you are its coordina
 class PlanListPages(Controller):
     path = "/"
     dependencies = provided(provide_plans, provide_plan_list, provide_principal)
-    include_in_schema = False
 
     @get("/plans", sync_to_thread=True, opt=policy(Policy.AUTHENTICATED))
     def plan_list(
@@ -65,7 +57,7 @@ class PlanListPages(Controller):
         request: AnyRequest,
         plans: Plans,
         plan_list: PlanList,
-        principal: Me,
+        principal: LoggedIn,
         first_name: NameQuery = None,
         last_name: NameQuery = None,
         include_closed: FromQuery[bool] = False,
@@ -94,7 +86,7 @@ class PlanListPages(Controller):
 
     @get("/reports", sync_to_thread=True, opt=policy(Policy.READ_REPORTS))
     def reports(
-        self, request: AnyRequest, plans: Plans, plan_list: PlanList, principal: Me
+        self, request: AnyRequest, plans: Plans, plan_list: PlanList, principal: LoggedIn
     ) -> Page:
         """The organisation's four reports, as `GET /api/v1/reports` gives them."""
         return page(
@@ -111,7 +103,6 @@ class NewPlanPages(Controller):
         provide_commands,
         caught_up=provide_read_your_writes,
     )
-    include_in_schema = False
     opt = policy(Policy.CREATE_PLAN)
 
     @get("/", sync_to_thread=True)
@@ -119,7 +110,7 @@ class NewPlanPages(Controller):
         self,
         request: AnyRequest,
         plans: Plans,
-        principal: Me,
+        principal: LoggedIn,
         owner_search: NameQuery = None,
     ) -> Page:
         """An empty form (consent first); `?owner_search=` already lists directory matches."""
@@ -129,7 +120,7 @@ class NewPlanPages(Controller):
 
     @post("/")
     async def create_plan(
-        self, request: AnyRequest, plans: Plans, principal: Me, commands: NamedDependency[Commands]
+        self, request: AnyRequest, plans: Plans, principal: LoggedIn, commands: Writes
     ) -> Page | Redirect:
         """Search the directory (the form comes back as typed), or create the plan."""
         fields = await form_of(request)

@@ -31,9 +31,23 @@ from stafett.aggregates.values import (
 )
 from stafett.applications.accounts import Principal
 from stafett.applications.permitted import PlanOut
+from stafett.web.controllers import PlanReading
 from stafett.web.i18n import _
+from stafett.web.state import provide_plans, provide_read_your_writes, provided
+from stafett.web.writes import provide_commands
 
 PARTS = ("goals", "activities", "minutes", "messages", "calendar")  # in the guide's order
+
+
+class InOnePlan(PlanReading):
+    """The pages inside one plan: besides `reads` and `principal`, a route may take
+    `plans` and `commands` (`Commands`: writes as the logged-in person, which wait
+    until the plan list has them)."""
+
+    path = "/plans/{plan_id:uuid}"
+    dependencies = PlanReading.dependencies | provided(
+        provide_plans, provide_commands, caught_up=provide_read_your_writes
+    )
 
 
 @dataclass(frozen=True, slots=True)

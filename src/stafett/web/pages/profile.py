@@ -15,8 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import msgspec
 import segno
-from litestar import Controller, Request, get, post
-from litestar.di import NamedDependency
+from litestar import Controller, get, post
 from litestar.response import Redirect
 
 from stafett.aggregates.errors import NotPermittedError, ValidationError
@@ -40,11 +39,9 @@ from stafett.web.auth import (
 from stafett.web.i18n import _
 from stafett.web.pages.forms import FormError, explain, form_of, message_for, password_advice
 from stafett.web.pages.render import SAVED, Page, in_thread, page, see_other
+from stafett.web.params import Accounts, AnyRequest, LoggedIn
 from stafett.web.state import provide_accounts, provided
 
-AnyRequest = Request[Any, Any, Any]
-Accounts = NamedDependency[AccountService]
-LoggedIn = NamedDependency[Principal]
 FLAGS = ("hide_phone", "hide_mobile", "restrict_search")
 # The person's own text fields: every detail but the birth date and the flags.
 TEXT_FIELDS = tuple(
@@ -141,7 +138,6 @@ class ProfilePages(Controller):
     path = "/profile"
     opt = policy(Policy.AUTHENTICATED)
     dependencies = provided(provide_accounts, provide_principal)
-    include_in_schema = False
 
     @get("", sync_to_thread=True)
     def profile(self, accounts: Accounts, principal: LoggedIn, request: AnyRequest) -> Page:

@@ -17,7 +17,6 @@ from urllib.parse import quote, urlsplit
 
 import anyio
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from litestar import Request
 from litestar.enums import MediaType
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Response
@@ -29,6 +28,7 @@ from stafett.web import i18n
 from stafett.web.auth import PRINCIPAL, csrf_token_of
 from stafett.web.headers import csp_nonce
 from stafett.web.i18n import _
+from stafett.web.params import AnyRequest
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +48,6 @@ def info(text: str) -> Said:
 # Each area adds the confirmations of its writes: a text (said as a success) or a `Said`.
 SAVED: dict[str, Callable[[], str | Said]] = {}
 TEMPLATES = Path(__file__).parent.parent / "templates"
-AnyRequest = Request[Any, Any, Any]
 T = TypeVar("T")
 Page = Response[str]  # a rendered page
 

@@ -1,0 +1,33 @@
+"""What route handlers take, one name each: the request, a plan's id, and the dependencies.
+
+A handler names a dependency by its parameter (`reads`, `principal`, ...) and says
+what it is with one of these types; the controller's `dependencies =
+provided(...)` (`state.py`) says which provider gives it. Pages and API routes use
+the same names, so a handler reads the same wherever it is.
+"""
+
+from typing import Any
+from uuid import UUID
+
+from litestar import Request
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+
+from stafett.applications.accounts import AccountService, Principal
+from stafett.applications.logins import ParticipantLogins
+from stafett.applications.plans import PlanApplication
+from stafett.projections.plan_list import PlanListView
+from stafett.web.reads import PlanReads
+from stafett.web.writes import Commands
+
+AnyRequest = Request[Any, Any, Any]
+PlanId = FromPath[UUID]  # the `{plan_id:uuid}` of the path
+PathId = FromPath[UUID]  # another id of the path: `{participant_id:uuid}`, `{person_id:uuid}`...
+
+LoggedIn = NamedDependency[Principal]  # the logged-in person: `provide_principal` (auth.py)
+Accounts = NamedDependency[AccountService]  # `provide_accounts`
+Plans = NamedDependency[PlanApplication]  # `provide_plans`
+PlanList = NamedDependency[PlanListView]  # `provide_plan_list`
+Reads = NamedDependency[PlanReads]  # reads of plan content, access-logged: `provide_reads`
+Writes = NamedDependency[Commands]  # writes to plans: `provide_commands` (writes.py)
+Logins = NamedDependency[ParticipantLogins]  # `provide_logins` (api/logins.py)
