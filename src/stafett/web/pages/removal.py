@@ -9,9 +9,8 @@ plan and its history; they lose access at once and can be added again later.
 from typing import Any
 from uuid import UUID
 
-from litestar import Controller, get, post
+from litestar import get, post
 from litestar.exceptions import PermissionDeniedException
-from litestar.params import FromPath
 from litestar.response import Redirect
 
 from stafett.aggregates.policy import Action
@@ -19,24 +18,14 @@ from stafett.aggregates.values import Role
 from stafett.applications.accounts import Principal
 from stafett.applications.commands import RemoveParticipant
 from stafett.applications.results import VersionConflictError
-from stafett.web.auth import Policy, policy, provide_principal
 from stafett.web.i18n import _
 from stafett.web.pages.forms import decode, form_of
 from stafett.web.pages.manage import confirmed
-from stafett.web.pages.participants import (
-    REFUSALS,
-    AnyRequest,
-    Me,
-    Reads,
-    Writes,
-    member_of,
-    refusal,
-)
-from stafett.web.pages.plan_parts import heading_context, may
+from stafett.web.pages.participants import REFUSALS, member_of, refusal
+from stafett.web.pages.plan_parts import InOnePlan, heading_context, may
 from stafett.web.pages.render import SAVED, Page, in_thread, page, see_other
+from stafett.web.params import AnyRequest, LoggedIn, PathId, PlanId, Reads, Writes
 from stafett.web.reads import PlanReads
-from stafett.web.state import provide_plans, provide_read_your_writes, provide_reads, provided
-from stafett.web.writes import provide_commands
 
 BOX = "confirm_remove"
 SAVED["participant_removed"] = lambda: _(
@@ -44,17 +33,8 @@ SAVED["participant_removed"] = lambda: _(
 )
 
 
-class RemovalPages(Controller):
+class RemovalPages(InOnePlan):
     path = "/plans/{plan_id:uuid}/participants/{participant_id:uuid}/removal"
-    dependencies = provided(
-        provide_reads,
-        provide_plans,
-        provide_principal,
-        provide_commands,
-        caught_up=provide_read_your_writes,
-    )
-    opt = policy(Policy.AUTHENTICATED)
-    include_in_schema = False
 
     @get("", sync_to_thread=True)
     def confirm(
@@ -62,9 +42,9 @@ class RemovalPages(Controller):
         *,
         request: AnyRequest,
         reads: Reads,
-        principal: Me,
-        plan_id: FromPath[UUID],
-        participant_id: FromPath[UUID],
+        principal: LoggedIn,
+        plan_id: PlanId,
+        participant_id: PathId,
     ) -> Page:
         context = removal_context(reads, principal, plan_id, participant_id)
         return page(request, "participants/remove.html", **context)
@@ -76,9 +56,9 @@ class RemovalPages(Controller):
         request: AnyRequest,
         reads: Reads,
         commands: Writes,
-        principal: Me,
-        plan_id: FromPath[UUID],
-        participant_id: FromPath[UUID],
+        principal: LoggedIn,
+        plan_id: PlanId,
+        participant_id: PathId,
     ) -> Page | Redirect:
         fields = await form_of(request)
         try:
