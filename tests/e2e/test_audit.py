@@ -154,6 +154,7 @@ def test_the_auditor_finds_the_plan_and_sees_what_the_school_knew_on_each_day(
     assert seen["plan"]["me"]["rights"]["goals"] == "write"
     assert [g["title"] for g in seen["plan"]["goals"]] == [GOAL]
     assert {m["subject"] for m in seen["plan"]["messages"]} == {"Om Ola", "Fra mor"}
+    assert "messages_limited" not in seen  # an auditor reads every message
     assert seen["plan"]["consent"]["valid_now"] is True
     assert seen["plan"]["consent"]["expires_in_days"] == 9
     assert "contact" not in str(seen["plan"]["participants"])  # not historised: left out
@@ -184,9 +185,7 @@ def test_the_auditor_finds_the_plan_and_sees_what_the_school_knew_on_each_day(
     assert web.access_log.verify(UUID(story.plan_id)) == []
 
 
-def test_a_participant_who_was_not_in_the_group_then_is_a_clear_422(
-    web: Web, story: Story
-) -> None:
+def test_a_participant_who_was_not_in_the_group_then_is_a_clear_422(web: Web, story: Story) -> None:
     log_in(web, "revisor")
     before_joining = as_participant(web, story, story.late, "2026-03-05T12:00:00+01:00")
     assert before_joining.status_code == 422
@@ -215,6 +214,8 @@ def test_the_coordinator_may_ask_too_and_reads_only_their_own_messages_in_histor
     seen = as_participant(web, story, story.school, "2026-03-03T12:00:00+01:00")
     assert seen.status_code == 200, seen.text
     assert seen.json()["plan"]["goals"][0]["title"] == GOAL
+    assert {m["subject"] for m in seen.json()["plan"]["messages"]} == {"Om Ola"}
+    assert seen.json()["messages_limited"] is True  # the mother's note to the school is hers
     whole = web.client.get(story.url("/history"), params={"as_of": "2026-03-03T12:00:00+01:00"})
     assert {m["subject"] for m in whole.json()["messages"]} == {"Om Ola"}  # not the mother's
     last = web.access_log.entries(UUID(story.plan_id))[-1]

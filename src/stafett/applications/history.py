@@ -5,7 +5,9 @@ instant; snapshots keep the load short), never from a projection.
 
 - `plan_as_of`: the whole plan at a version or instant (`PlanView`); who may read it
   and which of its messages they get is the policy table's (`READ_HISTORY`,
-  `EVERY_MESSAGE_IN_HISTORY`, applied by `messages_for`).
+  `EVERY_MESSAGE_IN_HISTORY`, applied by `messages_for`, and to the view below by
+  `messages_seen_for`: a coordinator asking what the mother could see does not read
+  the mother's messages to the school that way).
 - `plan_as_participant`: the plan as one participant could see it at an instant
   ("what did the school know on 3 March?"). It is the live permitted view
   (`permitted.permitted_view`, the same builder and so the same policy table) run on
@@ -61,6 +63,8 @@ class SeenAsParticipant(msgspec.Struct, omit_defaults=True):
     could_open: bool  # whether the rules then let them open the plan at all
     refused: Literal["consent"] | msgspec.UnsetType = msgspec.UNSET  # why not, if not
     plan: PlanOut | msgspec.UnsetType = msgspec.UNSET  # their permitted view then
+    # Their messages are cut to those the one asking may read in a history (`messages_for`).
+    messages_limited: bool = False
 
 
 def view_of(plan: Plan) -> PlanView:
@@ -79,6 +83,30 @@ def messages_for(view: PlanView, standing: Standing, person_id: UUID) -> PlanVie
         if m.sender_participant_id in mine or not mine.isdisjoint(m.recipient_ids)
     )
     return replace(view, messages=kept)
+
+
+def messages_seen_for(
+    seen: SeenAsParticipant, standing: Standing, person_id: UUID
+) -> SeenAsParticipant:
+    """The participant's view with the messages the one asking may read in a history: all
+    of theirs for the standings the policy table names, else only those the asker was a
+    member of the plan group then and sent or received (a message is for its sender and
+    recipients, whoever asks what someone else could see)."""
+    view = seen.plan
+    if standing in EVERY_MESSAGE_IN_HISTORY or isinstance(view, msgspec.UnsetType):
+        return seen
+    if isinstance(view.messages, msgspec.UnsetType):
+        return seen
+    mine = {m.participant_id for m in view.participants if m.person_id == person_id}
+    kept = tuple(
+        m
+        for m in view.messages
+        if m.sender_participant_id in mine or not mine.isdisjoint(m.recipient_ids)
+    )
+    if len(kept) == len(view.messages):
+        return seen
+    cut = msgspec.structs.replace(view, messages=kept)
+    return msgspec.structs.replace(seen, plan=cut, messages_limited=True)
 
 
 class PlanHistory(PlanRecording):

@@ -24,7 +24,7 @@ from stafett.aggregates.person import Person
 from stafett.aggregates.policy import Action, Standing
 from stafett.applications.access_log import AUDIT_GROUNDS, AccessEntry, AccessLog
 from stafett.applications.accounts import Principal
-from stafett.applications.history import SeenAsParticipant, messages_for
+from stafett.applications.history import SeenAsParticipant, messages_for, messages_seen_for
 from stafett.applications.permitted import PlanOut
 from stafett.applications.plans import PlanApplication
 from stafett.applications.results import PlanView, TimelineEntry
@@ -131,9 +131,11 @@ class PlanReads:
         self, plan_id: UUID, principal: Principal, *, participant_id: UUID, at: datetime
     ) -> SeenAsParticipant:
         """The plan as one participant could see it at `at`: their rights and the consent
-        then, through the same permitted view as the live plan (READ_HISTORY)."""
+        then, through the same permitted view as the live plan (READ_HISTORY), with the
+        messages the policy table lets this reader read in a history."""
         standing, grounds = self._history_reader(plan_id, principal)
         seen = self.plans.plan_as_participant(plan_id, participant_id, at=at)
+        seen = messages_seen_for(seen, standing, principal.person_id)
         self._record(plan_id, principal, standing.value, ["history"], grounds)
         return seen
 
