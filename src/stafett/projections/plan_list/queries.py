@@ -140,7 +140,8 @@ class PlanListQueries(PlanListView):
                     f"d.birth_date FROM {self._plans} p "
                     f"LEFT JOIN {t.table('persons')} d ON d.person_id=p.owner_person_id "
                     f"WHERE {condition.sql} "
-                    "ORDER BY d.last_name, d.first_name, p.start_date DESC, p.plan_id LIMIT %s"
+                    "ORDER BY (d.last_name IS NULL), d.last_name, d.first_name, p.start_date DESC, "
+                    "p.plan_id LIMIT %s"
                 ),
                 [*condition.values, limit],
             )

@@ -268,7 +268,8 @@ class PlanListView(TrackingRecorder, FaultLog, ABC):
     @abstractmethod
     def plans_matching(self, search: PlanSearch, *, limit: int) -> list[FoundPlan]:
         """Every plan of the deployment that matches the search (for auditors), at most
-        `limit`, by the owner's last and first name, then the newest start first."""
+        `limit`, by the owner's last and first name (erased owners last), then the newest
+        start first."""
 
     @abstractmethod
     def note_visit(self, person_id: UUID, plan_id: UUID, at: datetime) -> None:
