@@ -23,7 +23,7 @@ from uuid import UUID
 import pytest
 from playwright.sync_api import Page
 
-from stafett.aggregates.values import Access, Rights
+from stafett.aggregates.values import Access, Rights, local_date
 from stafett.applications.accounts import OtpChannel
 from tests.browser.harness import (
     LiveServer,
@@ -79,6 +79,13 @@ PAGES = [
     Visit("plan-access-log-parent", "/plans/{plan_id}/access-log", who="parent"),
     Visit("withdraw-consent-parent", "/plans/{plan_id}/consent/withdrawal", who="parent"),
     Visit("reports", "/reports", who="org_admin"),
+    Visit("plans-auditor-search", "/plans?search=all&last_name=Nordmann", who="auditor"),
+    Visit("plan-history-auditor", "/plans/{plan_id}/history?on={today}", who="auditor"),
+    Visit(
+        "plan-history-as-participant",
+        "/plans/{plan_id}/history?on={today}&participant={other_pid}",
+        who="auditor",
+    ),
     Visit("profile", "/profile", who="coordinator"),
     Visit("profile-parent", "/profile", who="parent"),
     Visit("profile-authenticator", "", who="authenticator_started"),
@@ -192,6 +199,16 @@ def org_admin(page: Page, live: LiveServer) -> dict[str, str]:
     return {}
 
 
+def auditor(page: Page, live: LiveServer) -> dict[str, str]:
+    """An auditor (outside every plan group), logged in; the plan group's plan, the parent
+    in it, and today's date (Oslo) to look back from."""
+    group = _plan_group(live)
+    revisor = live.new_user("revisor", first_name="Rut", last_name="Revisor", auditor=True)
+    sign_in(page, live, revisor, land=False)
+    today = local_date(live.built.plans.clock()).isoformat()
+    return {"plan_id": str(group.plan_id), "other_pid": str(group.anne_pid), "today": today}
+
+
 ARRIVALS: dict[str, Arrival] = {
     "nobody": nobody,
     "password_given": password_given,
@@ -200,6 +217,7 @@ ARRIVALS: dict[str, Arrival] = {
     "coordinator": coordinator,
     "parent": parent,
     "org_admin": org_admin,
+    "auditor": auditor,
     "authenticator_started": authenticator_started,
 }
 

@@ -105,7 +105,7 @@ def test_the_owner_sees_who_read_the_plan_newest_first_with_names(web: Web, cast
             "at": (start + timedelta(minutes=2)).isoformat().replace("+00:00", "Z"),
             "reader": {"person_id": str(revisor), "name": "Revisor Testesen", "role": "auditor"},
             "sections": ["history"],
-            "grounds": "auditor",
+            "grounds": "audit",
         },
         {
             "at": (start + timedelta(minutes=1)).isoformat().replace("+00:00", "Z"),

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import structlog
@@ -81,7 +82,7 @@ class Fixture:
 @dataclass(frozen=True)
 class Route:
     method: str
-    path: str  # {plan}, {spare}, {goal}, {activity} are filled in per plan
+    path: str  # {plan}, {spare}, {goal}, {activity}, {now} are filled in per plan
     action: Action
     section: Section | None = None
     body: Callable[[Fixture], dict[str, Any]] | None = None
@@ -91,6 +92,7 @@ class Route:
 ROUTES = (
     Route("GET", "{plan}", Action.OPEN),
     Route("GET", "{plan}/history?version=1", Action.READ_HISTORY),
+    Route("GET", "{plan}/history?as_of={now}&as_participant={spare}", Action.READ_HISTORY),
     Route("GET", "{plan}/timeline", Action.READ_HISTORY),
     Route("GET", "{plan}/access-log", Action.READ_ACCESS_LOG),
     Route("POST", "{plan}/goals", Action.WRITE_SECTION, Section.GOALS, lambda f: {"title": "Mål"}),
@@ -374,7 +376,7 @@ def expected(identity: Identity, route: Route, state: str) -> int | None:
     return None if decision.denial is None else DENIAL_STATUS[decision.denial]
 
 
-ACCOUNT_ROUTES = ("plan list", "reports", "directory")
+ACCOUNT_ROUTES = ("plan list", "reports", "directory", "audit search")
 # The account roles each identity is created with (Matrix.__init__).
 ACCOUNT_ROLES = {"kari": ("coordinator",), "olga": ("org_admin",), "aud": ("auditor",)}
 
@@ -390,8 +392,10 @@ def check_account_routes(
     listed = matrix.send("GET", PLANS + "?include_closed=true")
     reports = matrix.send("GET", "/api/v1/reports")
     directory = matrix.send("GET", "/api/v1/persons?name=Ola")
+    searched = matrix.send("GET", "/api/v1/audit/plans?first_name=Ola")
+    answers = (listed, reports, directory, searched)
     if identity.name == "anonymous":
-        for name, answer in zip(ACCOUNT_ROUTES, (listed, reports, directory), strict=True):
+        for name, answer in zip(ACCOUNT_ROUTES, answers, strict=True):
             if answer.status_code != 401:
                 mismatches.append(f"{where} · {name}: expected 401, got {answer.status_code}")
         return len(ACCOUNT_ROUTES)
@@ -404,12 +408,17 @@ def check_account_routes(
     for name, answer, action in (
         ("reports", reports, AccountAction.READ_REPORTS),
         ("directory", directory, AccountAction.SEARCH_DIRECTORY),
+        ("audit search", searched, AccountAction.SEARCH_PLANS),
     ):
         want = 200 if account_may(action, roles) else 403
         if answer.status_code != want:
             mismatches.append(f"{where} · {name}: expected {want}, got {answer.status_code}")
         if want == 403 and "Ola" in answer.text:
             mismatches.append(f"{where} · {name}: a refusal names a person: {answer.text}")
+    if searched.status_code == 200:  # the auditor finds it (unless more plans match than fit)
+        found = searched.json()
+        if plan_id not in {p["id"] for p in found["plans"]} and not found["more"]:
+            mismatches.append(f"{where} · audit search: the plan is not found: {searched.text}")
     return len(ACCOUNT_ROUTES)
 
 
@@ -430,6 +439,7 @@ def test_every_identity_route_and_state_answers_as_the_policy_table_says(web: We
                     spare=fixture.spare,
                     goal=fixture.goal,
                     activity=fixture.activity,
+                    now=quote(web.clock.now.isoformat()),
                 )
                 matrix.act_as(identity.name)
                 body = route.body(fixture) if route.body else None

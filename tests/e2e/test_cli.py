@@ -130,14 +130,14 @@ def test_access_log_prints_the_reads_and_checks_the_chain(
                 reader_person_id=reader,
                 role="auditor",
                 sections=[section],
-                grounds="auditor",
+                grounds="audit",
             )
 
     assert main(["plan", "access-log", str(plan_id)]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 3
     assert lines[0].split()[0] == "1"
-    assert f"{reader}  timeline  auditor" in lines[0]
+    assert f"{reader}  timeline  audit" in lines[0]
     assert lines[2] == "chain intact: 2 entries"
 
     with sqlite3.connect(store) as db:

@@ -433,8 +433,24 @@ HOSTILE_QUERIES = {
 }
 
 
+AUDIT_QUERIES = [
+    "/api/v1/audit/plans?last_name={v}",
+    "/api/v1/audit/plans?first_name={v}&status=open",
+    "/api/v1/audit/plans?last_name=Helse&birth_date={v}",
+    "/api/v1/audit/plans?last_name=Helse&status={v}",
+    "/api/v1/audit/plans?from={v}",
+    "/api/v1/audit/plans?to={v}",
+]
+
+
 def test_hostile_queries_and_paths_are_refused_with_a_problem(suite: Suite) -> None:
     web, ids = suite.web, suite.ids
+    coordinator = web.client.cookies["__Host-sid"]
+    web.create_user("revisor", auditor=True)  # the audit search is for auditors only
+    web.client.cookies.delete("__Host-sid")  # a login ends the session it sees
+    web.login("revisor")
+    auditor = web.client.cookies["__Host-sid"]
+    web.client.cookies.set("__Host-sid", coordinator, domain="stafett.test")
     before = store_counts(web)
     queries = [
         f"{PLANS}?first_name={{v}}",
@@ -442,10 +458,20 @@ def test_hostile_queries_and_paths_are_refused_with_a_problem(suite: Suite) -> N
         "/api/v1/persons?name={v}",
         f"{PLANS}/{ids.plan}/history?as_of={{v}}",
         f"{PLANS}/{ids.plan}/history?version={{v}}",
+        f"{PLANS}/{ids.plan}/history?as_of=2026-03-02T10:00:00%2B01:00&as_participant={{v}}",
     ]
     for template in queries:
         for name, value in HOSTILE_QUERIES.items():
             suite.send("coordinator", "GET", template.format(v=value), NO_BODY, name)
+    web.client.cookies.set("__Host-sid", auditor, domain="stafett.test")
+    for template in AUDIT_QUERIES:
+        for name, value in HOSTILE_QUERIES.items():
+            suite.send("auditor", "GET", template.format(v=value), NO_BODY, name)
+    for value in ("0001-01-01", "9999-12-31", "2026-02-30"):
+        for key in ("birth_date", "from", "to"):
+            url = f"/api/v1/audit/plans?last_name=Helse&{key}={value}"
+            suite.send("auditor", "GET", url, NO_BODY, f"{key}={value}")
+    web.client.cookies.set("__Host-sid", coordinator, domain="stafett.test")
     history = f"{PLANS}/{ids.plan}/history"
     for value in (
         "1" + "0" * 22,

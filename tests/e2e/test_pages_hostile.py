@@ -136,3 +136,40 @@ def test_the_login_pages_count_against_the_same_per_address_limit_as_the_api(web
     assert "For mange forsøk" in answers[30].text  # a page, in the person's language
     api = web.client.post("/api/v1/session", json={"username": "kari", "password": "x"})
     assert api.status_code == 429  # one budget for the API and the pages
+
+
+HOSTILE_VALUES = [
+    "%00",
+    "%1b%5b2J",
+    "%ff%fe",
+    "%E2%80%AEabc",
+    "a" * 5000,
+    "0001-01-01",
+    "99.99.9999",
+]
+
+
+def test_hostile_queries_to_the_auditors_pages_answer_without_a_server_error(web: Web) -> None:
+    """The auditor's search on the plans page and the History tab's instant and
+    participant: every field gets what a careless or hostile client sends."""
+    ids, _csrf = make_plan(web)
+    web.create_user("revisor", auditor=True)
+    web.page_login("revisor")
+    before = store_counts(web)
+    templates = [
+        "/plans?search=all&last_name={v}",
+        "/plans?search=all&first_name={v}&birth_date={v}",
+        "/plans?search=all&last_name=Helse&status={v}",
+        "/plans?search=all&from={v}&to={v}",
+        f"/plans/{ids.plan}/history?on={{v}}",
+        f"/plans/{ids.plan}/history?on=2026-03-02&at={{v}}",
+        f"/plans/{ids.plan}/history?on=2026-03-02&participant={{v}}",
+    ]
+    for template in templates:
+        for value in HOSTILE_VALUES:
+            response = web.client.get(template.format(v=value))
+            where = f"{template} · {value[:20]}"
+            assert 200 <= response.status_code < 500, f"{where}: {response.status_code}"
+            assert "Traceback" not in response.text, where
+            assert "<script>" not in response.text.split("</head>", 1)[-1], where
+    assert store_counts(web) == before

@@ -99,7 +99,7 @@ def test_an_explicit_instant_is_recorded_as_given(
         reader_person_id=uuid4(),
         role="auditor",
         sections=["history"],
-        grounds="auditor",
+        grounds="audit",
         at=at,
     )
     assert access_log.entries(plan_id)[0].at == at
@@ -113,10 +113,13 @@ def test_a_plan_without_reads_has_an_empty_intact_log(access_log: AccessLog) -> 
 @pytest.mark.parametrize(
     ("role", "sections", "grounds"),
     [
-        ("janitor", ["history"], "auditor"),
-        ("auditor", [], "auditor"),
-        ("auditor", ["secrets"], "x"),
+        ("janitor", ["history"], "audit"),
+        ("auditor", [], "audit"),
+        ("auditor", ["secrets"], "audit"),
         ("auditor", ["history"], ""),
+        ("auditor", ["history"], "auditor"),  # an auditor reads on the grounds "audit" only
+        ("auditor", ["history"], "participant:p1"),
+        ("coordinator", ["history"], "audit"),  # and only an auditor on those grounds
     ],
 )
 def test_an_entry_that_says_nothing_useful_is_refused(

@@ -79,3 +79,24 @@ def test_plan_view_bench_on_sqlite_reports_every_figure(
         assert figures[key]["median_ms"] > 0, key
     assert figures["sizes"] == {"goals": 3, "comments": 10, "runs": 2}
     assert "view as coordinator" in capsys.readouterr().out
+
+
+def test_as_participant_bench_on_sqlite_reports_every_figure(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bench import as_participant
+
+    out = tmp_path / "results.json"
+    tiny = as_participant.Sizes(events=300, runs=3)
+
+    assert (
+        as_participant.main(["--quick", "--only", "sqlite", "--out", str(out)], quick_sizes=tiny)
+        == 0
+    )
+
+    figures = json.loads(out.read_text())["as_participant"]["sqlite"]
+    for _, key in as_participant.ROWS:
+        assert figures[key]["median_ms"] > 0, key
+    low, high = figures["versions_drawn"]
+    assert 1 <= low <= high <= 300
+    assert "as a participant at a random instant" in capsys.readouterr().out

@@ -10,8 +10,10 @@ A caller stands towards one plan as its owner, a relative, a provider or its
 coordinator (the participant holding the baton), or as someone outside it (never
 added, or removed). Outside the plan group nothing is allowed and nothing is
 revealed: the answer is the one for a plan that does not exist. An auditor
-account outside the plan group may read its history and timeline, nothing else.
-Deny by default: an action without a matching rule is refused.
+account outside the plan group may read its history and timeline, nothing else
+(the whole plan as it stood, or as one participant could see it then, which the
+permitted view decides with these same rules at that instant). Deny by default: an
+action without a matching rule is refused.
 
 Consent: providers need consent valid on the municipal date of the request for
 every read and write; the owner, relatives and the coordinator keep reading their
@@ -128,6 +130,11 @@ PART_SECTION: dict[str, Section] = {
     "messages": Section.MESSAGES,  # and only those the reader sent or received
 }
 
+# Who reads every message of a plan's history (READ_HISTORY). Everyone else who may
+# read the history (its coordinator) gets only the messages they sent or received, as
+# in the permitted view: a message is for its sender and its recipients.
+EVERY_MESSAGE_IN_HISTORY: frozenset[Standing] = frozenset({Standing.AUDITOR})
+
 # Actions whose least right is a yes/no right rather than a section's: the right's
 # name. Holding it counts as `write`, lacking it as `none`.
 ACTION_RIGHT: dict[Action, str] = {Action.EDIT_PERSON: "edit_person"}
@@ -213,6 +220,7 @@ class AccountAction(Enum):
     SEARCH_DIRECTORY = "search_directory"  # find people by name to add them to a plan
     READ_REPORTS = "read_reports"  # the organisation's plan reports
     MANAGE_USERS = "manage_users"  # create accounts, lock, unlock, reset, grant coordinator
+    SEARCH_PLANS = "search_plans"  # find any plan of the deployment (auditors; logged)
 
 
 # Account actions and the roles that may take them; an action with no row is refused.
@@ -223,6 +231,7 @@ ACCOUNT_RULES: dict[AccountAction, frozenset[AccountRole]] = {
     AccountAction.SEARCH_DIRECTORY: frozenset({AccountRole.COORDINATOR, AccountRole.ORG_ADMIN}),
     AccountAction.READ_REPORTS: frozenset({AccountRole.ORG_ADMIN}),
     AccountAction.MANAGE_USERS: frozenset({AccountRole.ORG_ADMIN}),
+    AccountAction.SEARCH_PLANS: frozenset({AccountRole.AUDITOR}),
 }
 
 
@@ -258,6 +267,12 @@ def as_markdown() -> str:
         lines.append(f"| {part} | {field} | {', '.join(sorted(s.value for s in standings_))} |")
     lines += ["", "| content part | governed by the right on |", "| --- | --- |"]
     lines += [f"| {part} | {section.value} |" for part, section in PART_SECTION.items()]
+    every = ", ".join(sorted(s.value for s in EVERY_MESSAGE_IN_HISTORY))
+    lines += [
+        "",
+        f"Every message of a plan's history: {every}; other history readers get the",
+        "messages they sent or received.",
+    ]
     lines += ["", "| account action (outside any plan) | account roles |", "| --- | --- |"]
     for action, roles in ACCOUNT_RULES.items():
         lines.append(f"| {action.value} | {', '.join(sorted(r.value for r in roles))} |")

@@ -5,6 +5,11 @@ so changing, removing or reordering an earlier entry breaks every later hash.
 `record` raises `AccessLogUnavailableError` on any failure: a caller that is about
 to answer with plan content must then answer with nothing (fail closed).
 Entries hold ids only; names are looked up when the log is shown.
+
+Grounds say why the reader was let in: `participant:<id>`, `consent:<from>..<to>`,
+or `audit` for an auditor reading in that capacity. Every auditor's entry carries
+`audit` and nothing else (`record` refuses another), so an auditor's reads can be
+found, and told from a participant's, by their grounds alone.
 """
 
 import hashlib
@@ -23,6 +28,8 @@ from stafett.persistence.recorders import to_micros
 GENESIS_HASH = "0" * 64
 MAX_ATTEMPTS = 100
 ROLES = frozenset({"owner", "relative", "provider", "coordinator", "auditor"})
+AUDITOR = "auditor"
+AUDIT_GROUNDS = "audit"  # the grounds of every auditor's read
 SECTIONS = frozenset(
     {
         "overview",
@@ -38,6 +45,7 @@ SECTIONS = frozenset(
         "history",
         "timeline",
         "access_log",
+        "search",  # the plan was among an auditor's search results (owner, dates, status)
     }
 )
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -122,6 +130,8 @@ class AccessLog:
             raise ValidationError("sections", f"unknown or no sections: {unknown}")
         if not grounds:
             raise ValidationError("grounds", "must be given")
+        if (role == AUDITOR) != (grounds == AUDIT_GROUNDS):
+            raise ValidationError("grounds", f"an auditor reads on the grounds {AUDIT_GROUNDS!r}")
         at_micros = to_micros(self.clock() if at is None else at)
         try:
             for _ in range(MAX_ATTEMPTS):

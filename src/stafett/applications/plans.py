@@ -14,7 +14,8 @@ store. The saved plan goes back into the cache. Reads fast-forward the cached pl
 from the store, so they see every process's writes. Snapshots of the in-memory plan
 are taken every `SNAPSHOT_INTERVAL` events for loads that miss the cache and for
 history; comments and messages in them stay encoded until read. How events and
-snapshots are recorded is `PlanRecording`'s (recording.py).
+snapshots are recorded is `PlanRecording`'s (recording.py); the plan as of a version
+or instant, whole or as one participant saw it, is `PlanHistory`'s (history.py).
 """
 
 import copy
@@ -47,9 +48,9 @@ from stafett.aggregates.values import (
     local_date,
 )
 from stafett.applications.commands import AddParticipant, ChangeParticipant, PlanCommand
+from stafett.applications.history import PlanHistory, view_of
 from stafett.applications.parts import CreatePlan, PersonIn
 from stafett.applications.permitted import EncodedParts, PlanOut, permitted_view
-from stafett.applications.recording import PlanRecording
 from stafett.applications.results import (
     CommandResult,
     PersonNotFoundError,
@@ -75,7 +76,7 @@ def system_clock() -> datetime:
     return datetime.now(UTC)
 
 
-class PlanApplication(PlanRecording):
+class PlanApplication(PlanHistory):
     name = "plans"
     env: ClassVar[dict[str, str]] = {
         "AGGREGATE_CACHE_MAXSIZE": "1000",
@@ -377,7 +378,7 @@ class PlanApplication(PlanRecording):
 
     def get_plan(self, plan_id: UUID) -> PlanView:
         """The full plan; callers that show it to a person filter it (`read_plan`)."""
-        return _view(self._load(plan_id))
+        return view_of(self._load(plan_id))
 
     def read_plan(self, plan_id: UUID, *, by: UUID) -> PlanOut:
         """What `by` may see of the plan now, by the policy table (`permitted.py`)."""
@@ -446,31 +447,6 @@ class PlanApplication(PlanRecording):
             pid: person.full_name for pid, person in self.directory.get_many(person_ids).items()
         }
 
-    def plan_as_of(
-        self, plan_id: UUID, *, version: int | None = None, at: datetime | None = None
-    ) -> PlanView:
-        """The plan as it stood at a version, or at an instant (exactly one of them)."""
-        if (version is None) == (at is None):
-            raise ValidationError("as_of", "give exactly one of version and instant")
-        if at is not None:
-            if at.tzinfo is None:
-                raise ValidationError("as_of", "must include a time zone offset")
-            version = self.time_index.version_at(plan_id, at)
-            if version is None:
-                raise PlanNotFoundError("the plan did not exist at that instant")
-        assert version is not None
-        if version < 1:
-            raise ValidationError("version", "must be at least 1")
-        try:
-            plan: object = self.repository.get(plan_id, version=version)
-        except AggregateNotFoundError:
-            raise PlanNotFoundError("no such plan") from None
-        if not isinstance(plan, Plan):
-            raise PlanNotFoundError("no such plan")
-        if plan.version < version:
-            raise ValidationError("version", f"the plan has only {plan.version} versions")
-        return _view(plan)
-
     def timeline(self, plan_id: UUID) -> list[TimelineEntry]:
         """Every event of the plan, oldest first, with its actor's name and a summary."""
         events = [cast(Plan.Event, e) for e in self.events.get(plan_id)]
@@ -489,7 +465,3 @@ class PlanApplication(PlanRecording):
             if len(items) < 100:
                 return ids
             start = items[-1].id + 1
-
-
-def _view(plan: Plan) -> PlanView:
-    return PlanView.of(plan.id, plan.version, plan.created_on, plan.modified_on, plan.state)

@@ -15,6 +15,7 @@ from stafett.applications.accounts import AccountService
 from stafett.applications.plans import PlanApplication
 from stafett.projections.plan_list import APPLICATION_NAME, PlanListView
 from stafett.web.api.access_log import AccessLogController
+from stafett.web.api.audit import AuditController
 from stafett.web.api.history import HistoryController
 from stafett.web.api.lists import ReportController
 from stafett.web.api.logins import LoginController
@@ -88,6 +89,7 @@ def create_app(
             LoginController,
             PlanViewController,
             ReportController,
+            AuditController,
             *page_routes(),
         ],
         template_config=template_config(),

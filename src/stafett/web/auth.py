@@ -61,6 +61,7 @@ class Policy(Enum):
     SEARCH_DIRECTORY = AccountAction.SEARCH_DIRECTORY
     READ_REPORTS = AccountAction.READ_REPORTS
     MANAGE_USERS = AccountAction.MANAGE_USERS
+    SEARCH_PLANS = AccountAction.SEARCH_PLANS
 
 
 def policy(kind: Policy, *, pre_login: bool = False) -> dict[str, Any]:

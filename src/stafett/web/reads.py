@@ -6,6 +6,10 @@ plan's access log before anything is answered (if that fails, nothing is:
 `AccessLogUnavailableError`, a 503); and a `sensitive_read` line names the
 reader, the plan and the parts. A page and an API route reading the same thing
 call the same method here, so neither can forget a step.
+
+History (the whole plan as it stood, the plan as one participant could see it then,
+the timeline) is for the plan's coordinator and auditors (READ_HISTORY). An auditor
+reads in that capacity, on the grounds `audit`, unless they are the plan's coordinator.
 """
 
 from collections.abc import Sequence
@@ -18,8 +22,9 @@ import structlog
 
 from stafett.aggregates.person import Person
 from stafett.aggregates.policy import Action, Standing
-from stafett.applications.access_log import AccessEntry, AccessLog
+from stafett.applications.access_log import AUDIT_GROUNDS, AccessEntry, AccessLog
 from stafett.applications.accounts import Principal
+from stafett.applications.history import SeenAsParticipant, messages_for, messages_seen_for
 from stafett.applications.permitted import PlanOut
 from stafett.applications.plans import PlanApplication
 from stafett.applications.results import PlanView, TimelineEntry
@@ -114,17 +119,31 @@ class PlanReads:
         version: int | None = None,
         at: datetime | None = None,
     ) -> PlanView:
-        """The plan as it stood (READ_HISTORY: its coordinator or an auditor)."""
-        role, grounds = self._history_reader(plan_id, principal)
-        view = self.plans.plan_as_of(plan_id, version=version, at=at)
-        self._record(plan_id, principal, role, ["history"], grounds)
+        """The plan as it stood (READ_HISTORY: its coordinator or an auditor), with the
+        messages the policy table lets this reader read in a history."""
+        standing, grounds = self._history_reader(plan_id, principal)
+        whole = self.plans.plan_as_of(plan_id, version=version, at=at)
+        view = messages_for(whole, standing, principal.person_id)
+        self._record(plan_id, principal, standing.value, ["history"], grounds)
         return view
+
+    def as_participant(
+        self, plan_id: UUID, principal: Principal, *, participant_id: UUID, at: datetime
+    ) -> SeenAsParticipant:
+        """The plan as one participant could see it at `at`: their rights and the consent
+        then, through the same permitted view as the live plan (READ_HISTORY), with the
+        messages the policy table lets this reader read in a history."""
+        standing, grounds = self._history_reader(plan_id, principal)
+        seen = self.plans.plan_as_participant(plan_id, participant_id, at=at)
+        seen = messages_seen_for(seen, standing, principal.person_id)
+        self._record(plan_id, principal, standing.value, ["history"], grounds)
+        return seen
 
     def timeline(self, plan_id: UUID, principal: Principal) -> list[TimelineEntry]:
         """Every event of the plan, oldest first (READ_HISTORY)."""
-        role, grounds = self._history_reader(plan_id, principal)
+        standing, grounds = self._history_reader(plan_id, principal)
         entries = self.plans.timeline(plan_id)
-        self._record(plan_id, principal, role, ["timeline"], grounds)
+        self._record(plan_id, principal, standing.value, ["timeline"], grounds)
         return entries
 
     def access_entries(self, plan_id: UUID, principal: Principal) -> list[NamedAccessEntry]:
@@ -143,7 +162,7 @@ class PlanReads:
             for e in reversed(entries)
         ]
 
-    def _history_reader(self, plan_id: UUID, principal: Principal) -> tuple[str, str]:
+    def _history_reader(self, plan_id: UUID, principal: Principal) -> tuple[Standing, str]:
         standing, me = self.plans.authorize(
             plan_id,
             by=principal.person_id,
@@ -151,8 +170,8 @@ class PlanReads:
             auditor=principal.is_auditor,
         )
         if me is None:
-            return Standing.AUDITOR.value, "auditor"
-        return standing.value, f"participant:{me.participant_id}"
+            return Standing.AUDITOR, AUDIT_GROUNDS
+        return standing, f"participant:{me.participant_id}"
 
     def _record(
         self, plan_id: UUID, principal: Principal, role: str, parts: Sequence[str], grounds: str

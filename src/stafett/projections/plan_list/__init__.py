@@ -3,7 +3,8 @@
 Laid out as the library's projection examples are:
 
 - `view.py`: the rows and `PlanListView`, the view's interface with intent-named
-  methods (`plan_created`, `participant_added`, …, `plans_for`, `note_visit`);
+  methods (`plan_created`, `participant_added`, …, `plans_for`, `plans_matching`,
+  `note_visit`);
 - `access.py`: the policy table and the plan's standing rules as SQL (generated);
 - `sql.py` (tables, writes) and `queries.py` (reads): the SQL both engines share;
   `sqlite.py`, `postgres.py`: one engine each;
@@ -19,9 +20,11 @@ from stafett.projections.plan_list.view import (
     PLANS_TABLE,
     PROJECTION_NAME,
     VISITS_TABLE,
+    FoundPlan,
     PlanCount,
     PlanListRow,
     PlanListView,
+    PlanSearch,
     ReportItem,
 )
 
@@ -31,10 +34,12 @@ __all__ = [
     "PLANS_TABLE",
     "PROJECTION_NAME",
     "VISITS_TABLE",
+    "FoundPlan",
     "PlanCount",
     "PlanListProjection",
     "PlanListRow",
     "PlanListView",
+    "PlanSearch",
     "ReportItem",
     "construct_view",
     "view_class",

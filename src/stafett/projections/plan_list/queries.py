@@ -1,9 +1,11 @@
-"""The plan list's queries, the same on both engines: a person's list and the reports.
+"""The plan list's queries, the same on both engines: a person's list, an auditor's search
+over every plan, and the reports.
 
 Who may open a plan, manage it or read its messages is answered by SQL generated from
 the policy table (`access.py`), with the caller's municipal date, so consent expiry
 needs no event. Owner names and birth dates are joined from the person directory's
-`persons` table at read time, never copied into the view.
+`persons` table at read time, never copied into the view. What a caller types is only
+ever a parameter's value (`%s`), never part of the statement's text.
 """
 
 from collections.abc import Sequence
@@ -20,9 +22,11 @@ from stafett.projections.plan_list.access import Condition
 from stafett.projections.plan_list.view import (
     MEMBERS_TABLE,
     PLANS_TABLE,
+    FoundPlan,
     PlanCount,
     PlanListRow,
     PlanListView,
+    PlanSearch,
     ReportItem,
     from_micros,
 )
@@ -59,12 +63,7 @@ class PlanListQueries(PlanListView):
         ]
         if not include_closed:
             where.append(Condition("p.status=%s", (PlanStatus.OPEN.value,)))
-        if first_name:
-            prefix = _escape_like(first_name.strip().casefold()) + "%"
-            where.append(Condition("d.name_key LIKE %s ESCAPE '!'", (prefix,)))
-        if last_name:
-            word = "% " + _escape_like(last_name.strip().casefold()) + "%"
-            where.append(Condition("d.name_key LIKE %s ESCAPE '!'", (word,)))
+        where += _names(first_name, last_name)
         condition = access.all_of(*where)
         with self.datastore.transaction(commit=False) as c:
             c.execute(
@@ -115,6 +114,54 @@ class PlanListQueries(PlanListView):
             owner_first_name=row["first_name"],
             owner_last_name=row["last_name"],
         )
+
+    def plans_matching(self, search: PlanSearch, *, limit: int) -> list[FoundPlan]:
+        t = self._sql
+        where = _names(search.first_name, search.last_name)
+        if search.birth_date is not None:
+            where.append(Condition("d.birth_date=%s", (t.value(search.birth_date),)))
+        if search.status is not None:
+            where.append(Condition("p.status=%s", (search.status.value,)))
+        if search.active_to is not None:  # it had started by the period's end
+            where.append(Condition("p.start_date<=%s", (t.value(search.active_to),)))
+        if search.active_from is not None:  # and was still open at its start
+            where.append(
+                Condition(
+                    "(p.status=%s OR p.end_date>=%s)",
+                    (PlanStatus.OPEN.value, t.value(search.active_from)),
+                )
+            )
+        condition = access.all_of(Condition("(1=1)"), *where)
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                t.sql(
+                    "SELECT p.plan_id, p.owner_person_id, p.short_name, p.plan_type, p.status, "
+                    "p.start_date, p.end_date, p.last_archived_at, d.first_name, d.last_name, "
+                    f"d.birth_date FROM {self._plans} p "
+                    f"LEFT JOIN {t.table('persons')} d ON d.person_id=p.owner_person_id "
+                    f"WHERE {condition.sql} "
+                    "ORDER BY (d.last_name IS NULL), d.last_name, d.first_name, p.start_date DESC, "
+                    "p.plan_id LIMIT %s"
+                ),
+                [*condition.values, limit],
+            )
+            rows = c.fetchall()
+        return [
+            FoundPlan(
+                id=t.uuid(row["plan_id"]),
+                owner_person_id=t.uuid(row["owner_person_id"]),
+                owner_first_name=row["first_name"],
+                owner_last_name=row["last_name"],
+                owner_birth_date=_date(row["birth_date"]),
+                short_name=row["short_name"],
+                type=row["plan_type"],
+                status=row["status"],
+                start_date=_started(row["start_date"]),
+                end_date=_date(row["end_date"]),
+                last_archived_at=from_micros(row["last_archived_at"]),
+            )
+            for row in rows
+        ]
 
     def last_visit(self, person_id: UUID, plan_id: UUID) -> datetime | None:
         t = self._sql
@@ -195,6 +242,25 @@ def _date(value: Any) -> date | None:
     if value is None or isinstance(value, date):
         return value
     return date.fromisoformat(str(value))
+
+
+def _started(value: Any) -> date:
+    day = _date(value)
+    assert day is not None  # a plan always has a start date
+    return day
+
+
+def _names(first_name: str | None, last_name: str | None) -> list[Condition]:
+    """The owner's name: `first_name` a prefix of their first name, `last_name` a prefix of
+    a later word of the full name; case-insensitive, `%` and `_` matching themselves."""
+    found = []
+    if first_name and first_name.strip():
+        prefix = _escape_like(first_name.strip().casefold()) + "%"
+        found.append(Condition("d.name_key LIKE %s ESCAPE '!'", (prefix,)))
+    if last_name and last_name.strip():
+        word = "% " + _escape_like(last_name.strip().casefold()) + "%"
+        found.append(Condition("d.name_key LIKE %s ESCAPE '!'", (word,)))
+    return found
 
 
 def _escape_like(word: str) -> str:

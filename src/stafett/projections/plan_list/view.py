@@ -32,7 +32,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import Tracking, TrackingRecorder
 
-from stafett.aggregates.values import Access, Consent, ConsentStatus, PlanType, Role
+from stafett.aggregates.values import Access, Consent, ConsentStatus, PlanStatus, PlanType, Role
 from stafett.projections.faults import FaultLog
 
 APPLICATION_NAME = "plans"
@@ -117,6 +117,48 @@ class PlanListRow:
     can_manage: bool
     owner_first_name: str | None = None
     owner_last_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PlanSearch:
+    """An auditor's search over every plan: each term given narrows it (all must match).
+
+    `first_name` is a prefix of the owner's first name, `last_name` a prefix of a later
+    word of their full name (both case-insensitive); a plan is active within the period
+    from its start date until it closed (an open plan is still active).
+    """
+
+    first_name: str | None = None
+    last_name: str | None = None
+    birth_date: date | None = None
+    status: PlanStatus | None = None
+    active_from: date | None = None
+    active_to: date | None = None
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        """Which terms are given (their names, never their values: for logs)."""
+        return tuple(name for name in SEARCH_TERMS if getattr(self, name) not in (None, ""))
+
+
+SEARCH_TERMS = ("first_name", "last_name", "birth_date", "status", "active_from", "active_to")
+
+
+@dataclass(frozen=True, slots=True)
+class FoundPlan:
+    """One plan an auditor's search found: who it is about, its dates and state."""
+
+    id: UUID
+    owner_person_id: UUID
+    owner_first_name: str | None  # None: the owner was erased from the directory
+    owner_last_name: str | None
+    owner_birth_date: date | None
+    short_name: str
+    type: str
+    status: str
+    start_date: date
+    end_date: date | None
+    last_archived_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +264,12 @@ class PlanListView(TrackingRecorder, FaultLog, ABC):
         include_closed: bool = False,
     ) -> list[PlanListRow]:
         """The plans this person is an active member of and may open today."""
+
+    @abstractmethod
+    def plans_matching(self, search: PlanSearch, *, limit: int) -> list[FoundPlan]:
+        """Every plan of the deployment that matches the search (for auditors), at most
+        `limit`, by the owner's last and first name (erased owners last), then the newest
+        start first."""
 
     @abstractmethod
     def note_visit(self, person_id: UUID, plan_id: UUID, at: datetime) -> None:

@@ -3,7 +3,15 @@
 Only the plan's coordinator and accounts with the auditor role may read a plan's
 history. Any other participant gets 403; anyone outside the plan gets 404, the
 same answer as for a plan that does not exist. Each answer is recorded in the
-plan's access log before it is sent; if that fails the answer is 503 and empty.
+plan's access log before it is sent (an auditor's on the grounds `audit`); if that
+fails the answer is 503 and empty.
+
+`?as_of=T&as_participant=PID` answers the plan as that participant could see it at
+T (`SeenAsParticipant`: their permitted view then, or why they could not open the
+plan then). It needs an instant that has happened (not a version); a PID that was not
+in the plan group at T answers 422 naming `as_participant`, as for any query value
+that does not fit (the plan exists and the caller may read its history, so 404,
+"no such plan", would mislead).
 """
 
 from datetime import datetime
@@ -14,7 +22,9 @@ import msgspec
 from litestar import get
 from litestar.params import FromQuery, QueryParameter
 
+from stafett.aggregates.errors import ValidationError
 from stafett.aggregates.values import Role
+from stafett.applications.history import SeenAsParticipant
 from stafett.applications.input import MAX_VERSION, plausible_instant
 from stafett.applications.results import PlanView
 from stafett.web.controllers import PlanReading
@@ -48,11 +58,19 @@ class HistoryController(PlanReading):
         plan_id: PlanId,
         as_of: FromQuery[datetime | None] = None,
         version: Annotated[int | None, QueryParameter(ge=1, le=MAX_VERSION)] = None,
-    ) -> PlanView:
-        """The plan as it stood at `as_of` (an instant with offset) or at `version`."""
+        as_participant: FromQuery[UUID | None] = None,
+    ) -> PlanView | SeenAsParticipant:
+        """The plan as it stood at `as_of` (an instant with offset) or at `version`; with
+        `as_participant`, as that participant could see it at `as_of`."""
         if as_of is not None:
             plausible_instant("as_of", as_of)
-        return reads.as_of(plan_id, principal, version=version, at=as_of)
+        if as_participant is None:
+            return reads.as_of(plan_id, principal, version=version, at=as_of)
+        if as_of is None or version is not None:
+            raise ValidationError("as_participant", "goes with as_of (an instant), not version")
+        if as_of > reads.plans.clock():
+            raise ValidationError("as_of", "is in the future: nobody has seen it yet")
+        return reads.as_participant(plan_id, principal, participant_id=as_participant, at=as_of)
 
     @get("/timeline", sync_to_thread=True)
     def timeline(

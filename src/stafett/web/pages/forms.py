@@ -10,11 +10,13 @@ everything the person typed (`FormError`).
 
 import re
 from collections.abc import Mapping
+from datetime import date
 from typing import Any, TypeVar
 
 import msgspec
 
 from stafett.aggregates.errors import ValidationError
+from stafett.aggregates.values import plausible_date
 from stafett.applications.passwords import MAX_LENGTH
 from stafett.web.i18n import _
 from stafett.web.params import AnyRequest
@@ -24,6 +26,7 @@ _AT = re.compile(r"at `\$\.([a-z_]+)")
 _MISSING = re.compile(r"missing required field `([a-z_]+)`")
 _LEADING = re.compile(r"^([a-z_]{1,64}): ")
 _MAX = re.compile(r"length <= (\d+)")
+MAX_DATE_LENGTH = 10
 
 
 class FormError(Exception):
@@ -94,3 +97,21 @@ def password_advice(message: str) -> str:
     if "name" in message:
         return _("Do not use your name, your username or the name of the service.")
     return _("This password is too easy to guess. Add a word or two.")
+
+
+def day_in(field: str, text: str) -> date:
+    """A day typed into a form: as a date field sends it (yyyy-mm-dd), or as Norwegians
+    write it (dd.mm.yyyy); `ValidationError` naming `field` if it is neither."""
+    given = text.strip()[:MAX_DATE_LENGTH]
+    for parse in (date.fromisoformat, _written):
+        try:
+            return plausible_date(field, parse(given))
+        except ValueError:
+            continue
+    raise ValidationError(field, "not a date")
+
+
+def _written(text: str) -> date:
+    """dd.mm.yyyy as a date (ValueError if it is not one)."""
+    day, month, year = text.split(".")
+    return date(int(year), int(month), int(day))

@@ -2,9 +2,14 @@
 
 History (the coordinator and auditors, as the policy table says): every event of the
 plan, newest first, told as a sentence in the page's language (who, in which role,
-did what), and the plan as it stood at the end of a chosen day, shown read-only
-with the same part templates as the plan page. Access log (the owner, relatives
-and the coordinator): who has read the plan, when, in which role, and which parts.
+did what), and the plan as it stood at a chosen instant (a day, and a time of day or
+the day's end), shown read-only with the same part templates as the plan page, with
+the messages the policy table lets this reader read in a history. With a participant
+chosen as well, the plan as that participant could see it then (their rights and the
+consent at that instant: `PlanReads.as_participant`, the live plan's permitted view),
+clearly labelled, or why they could not open it then. Access log (the owner,
+relatives and the coordinator): who has read the plan, when, in which role, and
+which parts.
 
 Both read through `PlanReads`, which refuses whoever the policy refuses (a parent
 gets the 403 page for the history, someone outside the plan the 404 page) and
@@ -12,12 +17,14 @@ records each read. The heading above the tabs is read as the plan's overview
 (`PlanReads.overview`); an auditor outside the plan group has none.
 """
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 from uuid import UUID
 
+import msgspec
 from litestar import get
 from litestar.params import FromQuery
 
@@ -26,25 +33,30 @@ from stafett.aggregates.errors import (
     NotAParticipantError,
     ValidationError,
 )
-from stafett.aggregates.values import MUNICIPAL_TIMEZONE, plausible_date
+from stafett.aggregates.values import MUNICIPAL_TIMEZONE, Section
 from stafett.applications.accounts import Principal
+from stafett.applications.history import NotInGroupThenError, SeenAsParticipant
 from stafett.applications.permitted import PlanOut
 from stafett.applications.results import PlanNotFoundError, PlanView, TimelineEntry
 from stafett.web.i18n import _
+from stafett.web.pages.forms import day_in
 from stafett.web.pages.plan_parts import (
     PARTS,
     InOnePlan,
+    comments_of,
     heading_context,
+    member_names,
     part_labels,
     parts_context,
+    present,
     role_labels,
 )
 from stafett.web.pages.render import Page, page
 from stafett.web.params import AnyRequest, LoggedIn, PlanId, Reads
 from stafett.web.reads import PlanReads
 
-MAX_DATE_LENGTH = 10
-MAX_ECHO = 40  # of a day typed into the form, shown again
+MAX_ECHO = 40  # of a value typed into the form, shown again
+TIME_OF_DAY = re.compile(r"(\d{1,2})[:.](\d{2})(?::\d{2}(?:\.\d+)?)?")
 
 # Each event type as a sentence about whoever did it ("%(who)s": name and role).
 EVENTS: dict[str, Callable[[], str]] = {
@@ -97,31 +109,77 @@ def end_of_day(day: date) -> datetime:
 def chosen_day(text: str) -> date:
     """The day the history form asks for (as a date field sends it, or as Norwegians
     write it: dd.mm.yyyy), or `ValidationError` naming the field."""
-    given = text.strip()[:MAX_DATE_LENGTH]
-    for parse in (date.fromisoformat, _written):
-        try:
-            return plausible_date("on", parse(given))
-        except ValueError:
-            continue
-    raise ValidationError("on", "not a date")
+    return day_in("on", text)
 
 
-def _written(text: str) -> date:
-    """dd.mm.yyyy as a date (ValueError if it is not one)."""
-    day, month, year = text.split(".")
-    return date(int(year), int(month), int(day))
+def chosen_instant(on: str, at: str | None, *, now: datetime) -> datetime:
+    """The instant the form asks for: the day at the time of day given (hh:mm, Oslo
+    time), else at the day's end; never later than `now` (what has not happened yet
+    nobody has seen)."""
+    day = chosen_day(on)
+    if not at or not at.strip():
+        return min(end_of_day(day), now)
+    found = TIME_OF_DAY.fullmatch(at.strip())
+    if found is None or int(found.group(1)) > 23 or int(found.group(2)) > 59:
+        raise ValidationError("at", "not a time of day")
+    clock = time(int(found.group(1)), int(found.group(2)))
+    return min(datetime.combine(day, clock, tzinfo=MUNICIPAL_TIMEZONE), now)
+
+
+def chosen_participant(text: str | None) -> UUID | None:
+    if not text or not text.strip():
+        return None
+    try:
+        return UUID(text.strip())
+    except ValueError:
+        raise ValidationError("participant", "not a participant") from None
 
 
 def as_of_context(view: PlanView, names: dict[UUID, str]) -> dict[str, Any]:
-    """The plan as it stood, for the plan's part templates, read-only. Messages are left
-    out: each is only for its sender and recipients, whoever reads the history."""
+    """The plan as it stood, for the plan's part templates, read-only (its messages are
+    those `PlanReads.as_of` lets this reader read in a history)."""
     by_participant = {p.participant_id: names[p.person_id] for p in view.participants}
-    parts = {part: getattr(view, part) for part in PARTS if part != "messages"}
+    parts = {part: getattr(view, part) for part in PARTS}
     return {
         "as_of": view,
         "names": by_participant,
         "readonly": True,
-        **parts_context(parts | {"messages": None}, view.comments),
+        "no_messages": _("No messages that you may read here."),
+        **parts_context(parts, view.comments),
+    }
+
+
+def choices_of(view: PlanView, names: dict[UUID, str]) -> list[tuple[str, str]]:
+    """The plan group as it stood: whom the plan can be shown as (participant id, label)."""
+    roles = role_labels()
+    chosen = []
+    for p in view.participants:
+        if p.active:
+            role = roles[p.role]
+            if p.participant_id == view.coordinator_participant_id:
+                role = f"{role}, {roles['coordinator']}"
+            chosen.append((str(p.participant_id), f"{names[p.person_id]} ({role})"))
+    return chosen
+
+
+def seen_context(seen: SeenAsParticipant) -> dict[str, Any]:
+    """The plan as one participant could see it, for the same part templates, read-only;
+    what they could read and the consent then, in words."""
+    context: dict[str, Any] = {"seen": seen, "seen_sections": [], "no_messages": ""}
+    view = seen.plan
+    if isinstance(view, msgspec.UnsetType):
+        return context | {"parts": dict.fromkeys(PARTS)}
+    sections = {
+        Section.GOALS: _("goals"),
+        Section.ACTIVITIES: _("activities and calendar"),
+        Section.MINUTES: _("minutes"),
+        Section.MESSAGES: _("messages to or from them"),
+    }
+    return context | {
+        "seen_sections": [sections[s] for s in view.me.readable],
+        "names": member_names(view),
+        "no_messages": _("No messages to or from them."),
+        **parts_context({part: present(view, part) for part in PARTS}, comments_of(view)),
     }
 
 
@@ -129,13 +187,17 @@ class PlanHistoryPages(InOnePlan):
     @get("/history", sync_to_thread=True)
     def history(
         self,
+        *,
         request: AnyRequest,
         reads: Reads,
         principal: LoggedIn,
         plan_id: PlanId,
         on: FromQuery[str | None] = None,
+        at: FromQuery[str | None] = None,
+        participant: FromQuery[str | None] = None,
     ) -> Page:
-        """The timeline, newest first; with `on` (a date), the plan at that day's end."""
+        """The timeline, newest first; with `on` (a day) and perhaps `at` (a time of
+        day), the plan at that instant; with `participant` too, as they could see it."""
         entries = reads.timeline(plan_id, principal)
         heading = _heading(reads, plan_id, principal)
         roles = role_labels()
@@ -143,18 +205,23 @@ class PlanHistoryPages(InOnePlan):
             **heading_context(plan_id, heading, principal, "history"),
             "timeline": [told(e, roles) for e in reversed(entries)],
             "on": (on or "")[:MAX_ECHO],
+            "at": (at or "")[:MAX_ECHO],
+            "participant": (participant or "")[:MAX_ECHO],
             "errors": {},
             "as_of": None,
+            "seen": None,
+            "choices": [],
             "not_yet": False,
         }
         status = 200
         if on:
             try:
-                day = chosen_day(on)
-                view = reads.as_of(plan_id, principal, at=end_of_day(day))
-                context |= as_of_context(view, reads.names_in(view)) | {"day": day}
-            except ValidationError:
-                context["errors"] = {"on": _("Write a date as dd.mm.yyyy, or pick one.")}
+                context |= _then(reads, plan_id, principal, on=on, at=at, participant=participant)
+            except NotInGroupThenError:
+                context["errors"] = {"participant": _("Was not in the plan group then.")}
+                status = 422
+            except ValidationError as wrong:
+                context["errors"] = {wrong.field: _problem(wrong.field)}
                 status = 422
             except PlanNotFoundError:
                 context["not_yet"] = True
@@ -175,6 +242,35 @@ class PlanHistoryPages(InOnePlan):
             roles=role_labels(),
             part_names=part_labels(),
         )
+
+
+def _then(
+    reads: PlanReads,
+    plan_id: UUID,
+    principal: Principal,
+    *,
+    on: str,
+    at: str | None,
+    participant: str | None,
+) -> dict[str, Any]:
+    """The plan at the chosen instant, whole or as the chosen participant could see it."""
+    instant = chosen_instant(on, at, now=reads.plans.clock())
+    chosen = chosen_participant(participant)
+    view = reads.as_of(plan_id, principal, at=instant)
+    names = reads.names_in(view)
+    then = as_of_context(view, names) | {"instant": instant, "choices": choices_of(view, names)}
+    if chosen is not None:
+        seen = reads.as_participant(plan_id, principal, participant_id=chosen, at=instant)
+        then |= seen_context(seen)
+    return then
+
+
+def _problem(field: str) -> str:
+    if field == "at":
+        return _("Write a time of day as hh:mm, or leave it empty for the end of the day.")
+    if field == "participant":
+        return _("Choose a participant from the list.")
+    return _("Write a date as dd.mm.yyyy, or pick one.")
 
 
 def _heading(reads: PlanReads, plan_id: UUID, principal: Principal) -> PlanOut | None:

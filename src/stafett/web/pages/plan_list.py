@@ -7,16 +7,20 @@ the owner is found with the directory search of `GET /api/v1/persons`, and a new
 owner whom the directory already seems to hold (the same name and birth date) is
 only registered once the coordinator has seen them and confirmed. `GET /reports` is
 `GET /api/v1/reports` as tables. The account rules (who may create plans, search the
-directory, read reports) are the policy table's, asked through `account_may`.
+directory, read reports, search every plan) are the policy table's, asked through
+`account_may`. An auditor's plans page carries the search over every plan
+(`GET /api/v1/audit/plans`, `audit_search.py`) in place of the own-plan search.
 """
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Annotated
 from uuid import UUID
 
 import anyio
 from litestar import Controller, get, post
-from litestar.params import FromQuery
+from litestar.di import NamedDependency
+from litestar.params import FromQuery, QueryParameter
 from litestar.response import Redirect
 
 from stafett.aggregates.errors import ConsentNotValidError, ValidationError
@@ -27,8 +31,10 @@ from stafett.applications.plans import PlanApplication
 from stafett.applications.results import PersonNotFoundError
 from stafett.web.api.lists import NameQuery, organisation_reports, plans_of
 from stafett.web.api.persons import MAX_NAME_LENGTH, PersonOut, search_directory, shown_to
+from stafett.web.audit import AuditReads, provide_audit
 from stafett.web.auth import Policy, policy, provide_principal
 from stafett.web.i18n import _
+from stafett.web.pages.audit_search import AuditSearchForm, audit_search
 from stafett.web.pages.forms import FormError, form_of
 from stafett.web.pages.new_plan import (
     CONFIRM,
@@ -43,38 +49,60 @@ from stafett.web.params import AnyRequest, LoggedIn, PlanList, Plans, Writes
 from stafett.web.state import provide_plan_list, provide_plans, provide_read_your_writes, provided
 from stafett.web.writes import Commands, provide_commands
 
+Typed = Annotated[str | None, QueryParameter(max_length=MAX_NAME_LENGTH)]
+
 SAVED["plan_created"] = lambda: _("The plan is created, and you are its coordinator.")
 
 
 class PlanListPages(Controller):
     path = "/"
-    dependencies = provided(provide_plans, provide_plan_list, provide_principal)
+    dependencies = provided(
+        provide_plans, provide_plan_list, provide_principal, audit=provide_audit
+    )
 
     @get("/plans", sync_to_thread=True, opt=policy(Policy.AUTHENTICATED))
-    def plan_list(
+    def plan_list(  # the guide's search and an auditor's
         self,
         *,
         request: AnyRequest,
         plans: Plans,
         plan_list: PlanList,
         principal: LoggedIn,
+        audit: NamedDependency[AuditReads],
         first_name: NameQuery = None,
         last_name: NameQuery = None,
         include_closed: FromQuery[bool] = False,
+        search: Typed = None,
+        birth_date: Typed = None,
+        status: Typed = None,
+        active_from: Annotated[str | None, QueryParameter(name="from", max_length=40)] = None,
+        active_to: Annotated[str | None, QueryParameter(name="to", max_length=40)] = None,
     ) -> Page:
-        """The plans the person is in and may open today, with the guide's columns."""
-        rows = plans_of(
-            plans,
-            plan_list,
-            principal,
-            first_name=first_name,
-            last_name=last_name,
-            include_closed=include_closed,
-        )
+        """The plans the person is in and may open today, with the guide's columns; for an
+        auditor, the search over every plan too (`search=all` runs it)."""
+        may_audit = account_may(AccountAction.SEARCH_PLANS, principal.roles)
+        audited: AuditSearchForm | None = None
+        if search is not None:  # refused (403) unless the policy table lets them
+            terms = {"first_name": first_name, "last_name": last_name, "status": status}
+            terms |= {"birth_date": birth_date, "from": active_from, "to": active_to}
+            audited = audit_search(audit, principal, terms)
+        rows = []
+        if audited is None:
+            rows = plans_of(
+                plans,
+                plan_list,
+                principal,
+                first_name=first_name,
+                last_name=last_name,
+                include_closed=include_closed,
+            )
         return page(
             request,
             "plans/list.html",
+            status=422 if audited is not None and audited.errors else 200,
             rows=rows,
+            may_audit=may_audit,
+            audit=audited,
             search={
                 "first_name": first_name or "",
                 "last_name": last_name or "",

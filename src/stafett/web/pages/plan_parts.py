@@ -198,6 +198,7 @@ def part_labels() -> dict[str, str]:
         "history": _("the plan as it stood"),
         "timeline": _("history"),
         "access_log": _("access log"),
+        "search": _("found in an auditor's search"),
     }
 
 

@@ -1,0 +1,189 @@
+"""Time travel: a plan as it stood at a version or an instant, whole or as one participant saw it.
+
+Both are rebuilt from the event store (the time index gives the version at an
+instant; snapshots keep the load short), never from a projection.
+
+- `plan_as_of`: the whole plan at a version or instant (`PlanView`); who may read it
+  and which of its messages they get is the policy table's (`READ_HISTORY`,
+  `EVERY_MESSAGE_IN_HISTORY`, applied by `messages_for`, and to the view below by
+  `messages_seen_for`: a coordinator asking what the mother could see does not read
+  the mother's messages to the school that way).
+- `plan_as_participant`: the plan as one participant could see it at an instant
+  ("what did the school know on 3 March?"). It is the live permitted view
+  (`permitted.permitted_view`, the same builder and so the same policy table) run on
+  the plan's state at that instant, with the reader's standing, rights and the
+  consent in force then, and consent validity taken on that instant's municipal
+  date. Nothing about it is written twice. A participant who was not in the plan
+  group then (never yet added, or removed) has no view: `NotInGroupThenError`, a
+  422 naming `as_participant`. One who was, but whom the rules then kept out (a
+  provider without valid consent), has a view that says so (`could_open` false,
+  `refused`): "the school could see nothing" is an answer, not an error.
+
+Names come from the person directory as it is now (it is not historised); contact
+details, which are, are left out of a view of the past.
+"""
+
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import datetime
+from typing import Literal
+from uuid import UUID
+
+import msgspec
+from eventsourcing.application import AggregateNotFoundError
+
+from stafett.aggregates.errors import ConsentNotValidError, NotAParticipantError, ValidationError
+from stafett.aggregates.plan import Plan
+from stafett.aggregates.policy import EVERY_MESSAGE_IN_HISTORY, Standing
+from stafett.aggregates.values import Role
+from stafett.applications.permitted import ERASED, EncodedParts, PlanOut, permitted_view
+from stafett.applications.recording import PlanRecording
+from stafett.applications.results import PlanNotFoundError, PlanView
+from stafett.persistence.directory import PersonDirectory
+from stafett.persistence.recorders import TimeIndex
+
+
+class NotInGroupThenError(ValidationError):
+    """The participant asked about was not in the plan group at that instant."""
+
+    def __init__(self) -> None:
+        super().__init__("as_participant", "was not in the plan group at that instant")
+
+
+class SeenAsParticipant(msgspec.Struct, omit_defaults=True):
+    """The plan as one participant could see it at an instant (`history?as_participant=`)."""
+
+    as_of: datetime  # the instant asked about
+    version: int  # the plan's version then
+    participant_id: UUID
+    person_id: UUID
+    name: str
+    role: Role  # in the plan then: owner, relative or provider
+    is_coordinator: bool  # held the baton then
+    could_open: bool  # whether the rules then let them open the plan at all
+    refused: Literal["consent"] | msgspec.UnsetType = msgspec.UNSET  # why not, if not
+    plan: PlanOut | msgspec.UnsetType = msgspec.UNSET  # their permitted view then
+    # Their messages are cut to those the one asking may read in a history (`messages_for`).
+    messages_limited: bool = False
+
+
+def view_of(plan: Plan) -> PlanView:
+    return PlanView.of(plan.id, plan.version, plan.created_on, plan.modified_on, plan.state)
+
+
+def messages_for(view: PlanView, standing: Standing, person_id: UUID) -> PlanView:
+    """The plan as it stood with the messages a history reader may read: every message for
+    the standings the policy table names, else those the person sent or received."""
+    if standing in EVERY_MESSAGE_IN_HISTORY:
+        return view
+    mine = {p.participant_id for p in view.participants if p.person_id == person_id}
+    kept = tuple(
+        m
+        for m in view.messages
+        if m.sender_participant_id in mine or not mine.isdisjoint(m.recipient_ids)
+    )
+    return replace(view, messages=kept)
+
+
+def messages_seen_for(
+    seen: SeenAsParticipant, standing: Standing, person_id: UUID
+) -> SeenAsParticipant:
+    """The participant's view with the messages the one asking may read in a history: all
+    of theirs for the standings the policy table names, else only those the asker was a
+    member of the plan group then and sent or received (a message is for its sender and
+    recipients, whoever asks what someone else could see)."""
+    view = seen.plan
+    if standing in EVERY_MESSAGE_IN_HISTORY or isinstance(view, msgspec.UnsetType):
+        return seen
+    if isinstance(view.messages, msgspec.UnsetType):
+        return seen
+    mine = {m.participant_id for m in view.participants if m.person_id == person_id}
+    kept = tuple(
+        m
+        for m in view.messages
+        if m.sender_participant_id in mine or not mine.isdisjoint(m.recipient_ids)
+    )
+    if len(kept) == len(view.messages):
+        return seen
+    cut = msgspec.structs.replace(view, messages=kept)
+    return msgspec.structs.replace(seen, plan=cut, messages_limited=True)
+
+
+class PlanHistory(PlanRecording):
+    """The history half of `PlanApplication` (plans.py), which sets these three."""
+
+    time_index: TimeIndex
+    directory: PersonDirectory
+    encoded_parts: EncodedParts
+
+    def plan_as_of(
+        self, plan_id: UUID, *, version: int | None = None, at: datetime | None = None
+    ) -> PlanView:
+        """The plan as it stood at a version, or at an instant (exactly one of them)."""
+        return view_of(self._plan_at(plan_id, version=version, at=at))
+
+    def plan_as_participant(
+        self, plan_id: UUID, participant_id: UUID, *, at: datetime
+    ) -> SeenAsParticipant:
+        """What the participant could see of the plan at `at` (see the module's text)."""
+        plan = self._plan_at(plan_id, at=at)
+        state = plan.state
+        participant = state.participants.get(participant_id)
+        if participant is None or not participant.active:
+            raise NotInGroupThenError
+        names = self._names([participant.person_id])
+        seen = SeenAsParticipant(
+            as_of=at,
+            version=plan.version,
+            participant_id=participant_id,
+            person_id=participant.person_id,
+            name=names.get(participant.person_id, ERASED),
+            role=participant.role,
+            is_coordinator=participant_id == state.coordinator_id,
+            could_open=True,
+        )
+        try:
+            seen.plan = permitted_view(
+                plan.id,
+                plan.version,
+                plan.modified_on,
+                state,
+                participant.person_id,
+                now=at,
+                names=self._names,
+                encoded=self.encoded_parts,
+            )
+        except ConsentNotValidError:
+            seen.could_open = False
+            seen.refused = "consent"
+        except NotAParticipantError:  # an active participant always stands in the group
+            raise NotInGroupThenError from None
+        return seen
+
+    def _names(self, person_ids: Iterable[UUID]) -> dict[UUID, str]:
+        """Full names from the directory as it is now; an erased person is missing."""
+        return {pid: p.full_name for pid, p in self.directory.get_many(person_ids).items()}
+
+    def _plan_at(
+        self, plan_id: UUID, *, version: int | None = None, at: datetime | None = None
+    ) -> Plan:
+        if (version is None) == (at is None):
+            raise ValidationError("as_of", "give exactly one of version and instant")
+        if at is not None:
+            if at.tzinfo is None:
+                raise ValidationError("as_of", "must include a time zone offset")
+            version = self.time_index.version_at(plan_id, at)
+            if version is None:
+                raise PlanNotFoundError("the plan did not exist at that instant")
+        assert version is not None
+        if version < 1:
+            raise ValidationError("version", "must be at least 1")
+        try:
+            plan: object = self.repository.get(plan_id, version=version)
+        except AggregateNotFoundError:
+            raise PlanNotFoundError("no such plan") from None
+        if not isinstance(plan, Plan):
+            raise PlanNotFoundError("no such plan")
+        if plan.version < version:
+            raise ValidationError("version", f"the plan has only {plan.version} versions")
+        return plan
