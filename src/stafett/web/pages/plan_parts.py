@@ -164,8 +164,11 @@ def role_labels() -> dict[Any, str]:
         "provider": _("service provider"),
         "coordinator": _("coordinator"),
         "auditor": _("auditor"),
+        "operator": _("operator"),
     }
-    return words | {Role(value): word for value, word in words.items() if value != "auditor"}
+    return words | {
+        Role(value): word for value, word in words.items() if value not in ("auditor", "operator")
+    }
 
 
 def part_labels() -> dict[str, str]:
@@ -184,6 +187,7 @@ def part_labels() -> dict[str, str]:
         "history": _("the plan as it stood"),
         "timeline": _("history"),
         "access_log": _("access log"),
+        "archive": _("the sealed record"),
     }
 
 
