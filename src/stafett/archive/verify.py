@@ -127,8 +127,8 @@ def _verify(data: bytes, schema_errors: SchemaCheck, public_key: PublicKey | Non
     result = Verification()
     try:
         record = _Record(data)
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as error:
-        result.checks.append(Check("zip", (f"not a readable zip ({error})",)))
+    except Exception as error:  # zipfile raises many kinds (BadZipFile, zlib.error, …)
+        result.checks.append(Check("zip", (f"not a readable zip: {_said(error)}",)))
         return result
     steps: dict[str, Callable[[_Record], list[str] | tuple[list[str], str]]] = {
         "zip": _members,
