@@ -6,6 +6,7 @@ and verifying pass these instead, so that what they check is the record around
 them. `schema_errors` here checks the stand-in's own small XML shape.
 """
 
+import base64
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -19,7 +20,9 @@ from stafett.archive.keys import SigningKey
 from stafett.archive.renderers import FileEntry, Renderers
 
 NS = "urn:stafett:test-arkivstruktur"
-TEST_KEY = SigningKey(bytes(range(32)))
+TEST_SEED = bytes(range(32))
+TEST_KEY = SigningKey(TEST_SEED)
+TEST_KEY_TEXT = base64.b64encode(TEST_SEED).decode()  # as STAFETT_ARCHIVE_SIGNING_KEY holds it
 OTHER_KEY = SigningKey(bytes(range(1, 33)))
 
 
