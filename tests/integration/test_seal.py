@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -343,7 +343,7 @@ def mutations(data: bytes, rng: random.Random) -> Iterator[Mutation]:
             {"signature", "versions"},
         )
     k = rng.randrange(len(events))
-    inserted = events[: k + 1] + [events[k]] + events[k + 1 :]
+    inserted = [*events[: k + 1], events[k], *events[k + 1 :]]
     yield "an event inserted", altered(**{"events.jsonl": joined(inserted)}), chain
     yield "the last event cut off", altered(**{"events.jsonl": joined(events[:-1])}), chain
 
@@ -501,3 +501,90 @@ def assert_record_is_the_live_plan(
         assert rfc8785.dumps(parse(line)) == line
     assert rfc8785.dumps(record) == files["record.json"]
     assert rfc8785.dumps(parse(files[MANIFEST])) == files[MANIFEST]
+
+
+# ------------------------------------------------------------ the seal's writes
+
+
+def stored_ids(world: World) -> set[UUID]:
+    store = world.archives.store
+    with store.cursor(commit=False) as c:
+        c.execute(f"SELECT archive_id FROM {store.records}")
+        return {store.uuid(row["archive_id"]) for row in c.fetchall()}
+
+
+def test_a_plan_that_moved_on_while_it_was_sealed_is_sealed_again_and_no_orphan_stays(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writer = Writer(world)
+    from stafett.archive import service
+
+    build = service.build_record
+    calls: list[UUID] = []
+
+    def build_then_write(given: Any, **kwargs: Any) -> Any:
+        record = build(given, **kwargs)
+        calls.append(record.archive_id)
+        if len(calls) == 1:  # another user writes between reading the plan and recording
+            world.plans.handle(writer.plan_id, SetGoal(title="Samtidig"), by=writer.kari)
+        return record
+
+    monkeypatch.setattr(service, "build_record", build_then_write)
+    sealed = world.archives.seal(writer.plan_id, by=writer.kari)
+
+    assert len(calls) == 2
+    assert sealed.archive_id == calls[1]
+    assert stored_ids(world) == {sealed.archive_id}  # the first record was discarded
+    data = world.archives.release(sealed.archive_id).data
+    result = check(data)
+    assert result.intact
+    assert result.manifest["event_count"] == sealed.version - 1 == 2  # created, the goal
+    assert [a.archive_id for a in world.archives.records_of(writer.plan_id)] == [calls[1]]
+
+
+def test_closing_seals_and_a_seal_that_fails_on_close_leaves_the_plan_closed(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writer = Writer(world)
+    today = local_date(world.clock())
+    closed = world.plans.handle(writer.plan_id, ClosePlan(ended_on=today), by=writer.kari)
+    [archive] = world.archives.records_of(writer.plan_id)
+    assert world.plans.get_plan(writer.plan_id).version == closed.version + 1
+    manifest = check(world.archives.release(archive.archive_id).data).manifest
+    assert manifest["status"] == "closed"
+    assert manifest["closed_at"] is not None
+
+    world.plans.handle(writer.plan_id, ReopenPlan(), by=writer.kari)
+
+    def broken() -> Any:
+        raise RuntimeError("the PDF renderer is missing")
+
+    monkeypatch.setattr(world.archives, "_renderers", broken)
+    from structlog.testing import capture_logs
+
+    with capture_logs() as logs:
+        world.plans.handle(writer.plan_id, ClosePlan(ended_on=today), by=writer.kari)
+    assert world.plans.get_plan(writer.plan_id).status.value == "closed"
+    assert len(world.archives.records_of(writer.plan_id)) == 1
+    failed = [e for e in logs if e["event"] == "plan_seal_failed"]
+    assert failed == [
+        {
+            "event": "plan_seal_failed",
+            "plan": str(writer.plan_id),
+            "error": "RuntimeError",
+            "log_level": "error",
+        }
+    ]
+
+
+def test_only_the_coordinator_seals_and_a_refusal_stores_nothing(world: World) -> None:
+    writer = Writer(world)
+    owner = world.plans.get_plan(writer.plan_id).owner_person_id
+    from stafett.aggregates.errors import NotAParticipantError, NotPermittedError
+
+    with pytest.raises(NotPermittedError):
+        world.archives.seal(writer.plan_id, by=owner)
+    with pytest.raises(NotAParticipantError):
+        world.archives.seal(writer.plan_id, by=uuid4())
+    assert stored_ids(world) == set()
+    assert world.archives.records_of(writer.plan_id) == []
