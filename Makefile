@@ -61,6 +61,7 @@ bench: $(STAMP) $(ASSETS) $(WRK) ## Benchmarks (SQLite and PostgreSQL); figures 
 	$(BIN)/python -m bench.login
 	$(BIN)/python -m bench.projection
 	$(BIN)/python -m bench.plan_view
+	$(BIN)/python -m bench.archive
 	$(BIN)/python -m bench.pages
 
 docs: $(STAMP) ## Regenerate docs/policy.md from the policy table

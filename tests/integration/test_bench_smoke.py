@@ -79,3 +79,21 @@ def test_plan_view_bench_on_sqlite_reports_every_figure(
         assert figures[key]["median_ms"] > 0, key
     assert figures["sizes"] == {"goals": 3, "comments": 10, "runs": 2}
     assert "view as coordinator" in capsys.readouterr().out
+
+
+def test_archive_bench_on_sqlite_reports_every_figure(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bench import archive
+
+    out = tmp_path / "results.json"
+    tiny = archive.Sizes(events=(120,), runs=1)
+
+    assert archive.main(["--quick", "--only", "sqlite", "--out", str(out)], quick_sizes=tiny) == 0
+
+    figures = json.loads(out.read_text())["archive"]["sqlite"]["120"]
+    for key in ("seal_ms", "verify_ms", "seal_and_verify_ms", "record_kb"):
+        assert figures[key] > 0, key
+    printed = capsys.readouterr().out
+    assert "120 events: seal + verify, ms" in printed
+    assert "goal seal + verify < 1000 ms at 120 events, sqlite" in printed
