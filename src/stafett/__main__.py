@@ -169,16 +169,19 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             print(person_id)
         elif args.command == "archive":
             return _archive(built.archives, args)
+        # A read is recorded once it is computed (an unknown plan gets no entry) and
+        # before anything of it is printed, as the web's history routes do.
         elif args.plan_command == "history":
-            built.access_log.record_operator(args.plan_id, ["history"])
             if args.as_of is None and args.version is None:
                 view = plans.get_plan(args.plan_id)
             else:
                 view = plans.plan_as_of(args.plan_id, version=args.version, at=args.as_of)
+            built.access_log.record_operator(args.plan_id, ["history"])
             _print_json(view)
         elif args.plan_command == "timeline":
+            entries = plans.timeline(args.plan_id)
             built.access_log.record_operator(args.plan_id, ["timeline"])
-            for entry in plans.timeline(args.plan_id):
+            for entry in entries:
                 print(
                     f"{entry.version:>6}  {entry.at.isoformat()}  {entry.actor_role.value:<11}  "
                     f"{entry.actor_name}: {entry.summary}"

@@ -246,3 +246,13 @@ def test_archive_verify_needs_no_database_and_names_each_failed_check(
     assert "FAILED  event chain:" in out
     assert "FAILED  versions: line 2 has version 3, expected 2" in out
     assert out.splitlines()[-1] == "ALTERED: 4 of 9 checks failed"
+
+
+def test_a_read_of_an_unknown_plan_leaves_no_access_log_entry(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    unknown = uuid4()
+    assert main(["plan", "timeline", str(unknown)]) == 2
+    assert main(["plan", "history", str(unknown)]) == 2
+    with services(Settings.from_env()) as built:
+        assert built.access_log.entries(unknown) == []
