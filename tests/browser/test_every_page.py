@@ -68,6 +68,7 @@ PAGES = [
     Visit("participant-other", PARTICIPANTS + "/{other_pid}", who="coordinator"),
     Visit("participant-add", PARTICIPANTS + "/new?name=Nordmann", who="coordinator"),
     Visit("participant-add-new", PARTICIPANTS + "/new?how=new", who="coordinator"),
+    Visit("participant-remove", PARTICIPANTS + "/{other_pid}/removal", who="coordinator"),
     Visit("manage", "/plans/{plan_id}/manage", who="coordinator"),
     Visit("plans-parent", "/plans", who="parent"),
     Visit("plan-home-parent", "/plans/{plan_id}", who="parent"),

@@ -429,3 +429,26 @@ def test_an_unknown_user_costs_the_same_argon2_work_as_a_known_one(
     assert len(verified) == 2
     assert verified[0] is None
     assert isinstance(verified[1], str)
+
+
+def test_a_fourth_login_ends_the_oldest_of_three_sessions(web: Web) -> None:
+    """SEC-SES-07: at most three concurrent sessions per person; the oldest is evicted."""
+    web.create_user("kari")
+    sessions = []
+    for _ in range(4):
+        web.client.cookies.clear()
+        web.login("kari")
+        sessions.append(web.client.cookies["__Host-sid"])
+        web.clock.advance(timedelta(seconds=1))
+    web.client.cookies.clear()
+
+    def answers(token: str) -> int:
+        web.client.cookies.set("__Host-sid", token, domain="stafett.test")
+        status = web.client.get("/api/v1/me").status_code
+        web.client.cookies.clear()
+        return status
+
+    assert [answers(token) for token in sessions] == [401, 200, 200, 200]
+    account = web.accounts.accounts.by_username("kari")
+    assert account is not None
+    assert web.accounts.sessions.count_of(account.person_id) == 3

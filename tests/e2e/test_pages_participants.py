@@ -543,3 +543,56 @@ def test_a_provider_whose_consent_ran_out_is_refused(web: Web, plan: Plan) -> No
         refused = web.client.get(plan.url(path))
         assert refused.status_code == 403, path
         assert "Helsesøster" not in refused.text
+
+
+def active(web: Web, plan: Plan) -> set[UUID]:
+    return {p.participant_id for p in web.plans.get_plan(plan.id).participants if p.active}
+
+
+def test_the_coordinator_removes_a_participant_who_then_loses_the_plan(
+    web: Web, plan: Plan
+) -> None:
+    web.page_login("kari")
+    removal = plan.url(f"/participants/{plan.anne}/removal")
+    assert removal in web.client.get(plan.url(f"/participants/{plan.anne}")).text
+    fields = form_on(web, removal, removal)
+
+    unconfirmed = web.submit(removal, fields)
+    assert unconfirmed.status_code == 422
+    assert "Kryss av i boksen" in unconfirmed.text
+    assert plan.anne in active(web, plan)
+
+    removed = web.submit(removal, fields | {"confirm_remove": "yes"})
+    assert removed.status_code == 303, removed.text
+    assert "Deltakeren er fjernet" in web.client.get(removed.headers["location"]).text
+    assert plan.anne not in active(web, plan)
+    web.client.cookies.clear()
+    web.page_login("anne")
+    assert web.client.get(plan.url()).status_code == 404
+
+
+def test_the_owner_and_the_coordinator_cannot_be_removed_and_others_may_not_remove(
+    web: Web, plan: Plan
+) -> None:
+    web.page_login("kari")
+    owner_removal = plan.url(f"/participants/{plan.owner}/removal")
+    owner_page = web.client.get(owner_removal)
+    assert owner_page.status_code == 200
+    assert "Planeieren kan ikke fjernes" in owner_page.text
+    assert f'action="{owner_removal}"' not in owner_page.text
+    assert owner_removal not in web.client.get(plan.url(f"/participants/{plan.owner}")).text
+    forced = web.submit(
+        owner_removal,
+        {"confirm_remove": "yes", "expected_version": str(plan.version(web))} | csrf(web, plan),
+    )
+    assert forced.status_code == 422
+    assert plan.owner in active(web, plan)
+
+    web.client.cookies.clear()
+    web.page_login("anne")
+    assert web.client.get(plan.url(f"/participants/{plan.per}/removal")).status_code == 403
+    refused = web.submit(
+        plan.url(f"/participants/{plan.per}/removal"), {"confirm_remove": "yes"} | csrf(web, plan)
+    )
+    assert refused.status_code == 403
+    assert plan.per in active(web, plan)

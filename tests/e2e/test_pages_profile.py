@@ -317,7 +317,11 @@ def test_log_out_everywhere_ends_my_other_browsers_too(web: Web) -> None:
         page = web.client.get("/profile").text
         assert page.count("Denne nettleseren") == 1
         assert "En annen nettleser eller enhet" in page
-        ended = post(web, "/profile/sessions/end", {})
+        wrong = post(web, "/profile/sessions/end", {"sessions_password": "not my password"})
+        assert wrong.status_code == 422
+        assert "Passordet er feil" in error_of(wrong.text, "sessions_password")
+        assert other.client.get("/profile").status_code == 200
+        ended = post(web, "/profile/sessions/end", {"sessions_password": PASSWORD})
         assert ended.status_code == 303
         assert ended.headers["location"] == "/login?saved=logged_out_everywhere"
         after = other.client.get("/profile", follow_redirects=False)

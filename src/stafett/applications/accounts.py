@@ -74,6 +74,7 @@ __all__ = [
 CODE_LIFETIME = timedelta(minutes=5)
 CODE_TRIES = 5
 PRE_AUTH_TIMEOUT = timedelta(minutes=10)
+MAX_SESSIONS = 3  # concurrent logged-in sessions per person; the oldest is ended (SEC-SES-07)
 MAX_USERNAME_LENGTH = 64
 CODE_SENDS_PER_15_MIN = 5
 ATTEMPTS_PER_MINUTE_PER_ADDRESS = 30
@@ -398,6 +399,11 @@ class AccountService(OwnAccount, PasswordLinks):
 
     def _session_created(self, account: AccountRecord, token: str) -> None:
         log.info("session_created", actor=str(account.person_id))
+        evicted = self.sessions.keep_newest(
+            account.person_id, stage=Stage.DONE.value, keep=MAX_SESSIONS
+        )
+        if evicted:
+            log.info("session_evicted", actor=str(account.person_id), count=evicted)
         log.info("authn_login_success", actor=str(account.person_id))
 
     def _acceptable_password(self, account: AccountRecord, new: str) -> str:

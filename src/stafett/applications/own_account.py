@@ -229,8 +229,13 @@ class OwnAccount:
             for s in sorted(live, key=lambda s: s.last_seen, reverse=True)
         ]
 
-    def end_all_sessions(self: AccountCore, principal: Principal) -> int:
-        """Log out everywhere, this browser too."""
+    def end_all_sessions(
+        self: AccountCore, principal: Principal, client: Client, *, current_password: str
+    ) -> int:
+        """Log out everywhere, this browser too; the password first (SEC-SES-07), so a
+        stolen session cannot throw the person out of their own account."""
+        account = self._account(principal.person_id)
+        self._current_password(account, client, current_password, self.clock())
         ended = self.sessions.end_all_of(principal.person_id)
         self.accounts.record_fact(
             principal.person_id, at=self.clock(), kind="sessions_ended", detail=str(ended)

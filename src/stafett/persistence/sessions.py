@@ -131,6 +131,25 @@ class SessionStore(SqlTables):
             c.execute(self.sql(f"DELETE FROM {self.sessions} {where}"), params)
             return count
 
+    def keep_newest(self, person_id: UUID, *, stage: str, keep: int) -> int:
+        """End all but the `keep` most recently started sessions at `stage`; how many ended."""
+        where = "WHERE person_id=%s AND stage=%s"
+        params = [self.value(person_id), stage]
+        with self.cursor(commit=True) as c:
+            c.execute(
+                self.sql(
+                    f"SELECT token_hash FROM {self.sessions} {where} "
+                    "ORDER BY authenticated_at DESC, created_at DESC, token_hash"
+                ),
+                params,
+            )
+            evicted = [row["token_hash"] for row in c.fetchall()[keep:]]
+            for token_hash in evicted:
+                c.execute(
+                    self.sql(f"DELETE FROM {self.sessions} WHERE token_hash=%s"), [token_hash]
+                )
+        return len(evicted)
+
     def of_person(self, person_id: UUID, *, stage: str) -> list[SessionRecord]:
         """The person's sessions at `stage` (expired ones not yet ended too)."""
         with self.cursor(commit=False) as c:

@@ -30,6 +30,7 @@ from stafett.web.pages.plan import PlanPages
 from stafett.web.pages.plan_history import PlanHistoryPages
 from stafett.web.pages.plan_list import NewPlanPages, PlanListPages
 from stafett.web.pages.profile import ProfilePages
+from stafett.web.pages.removal import RemovalPages
 from stafett.web.pages.render import local_path, see_other
 from stafett.web.state import provide_accounts, provided
 
@@ -99,6 +100,7 @@ def page_routes() -> list[Router]:
             PlanPages,
             PlanHistoryPages,
             ParticipantPages,
+            RemovalPages,
             ManagePages,
             ProfilePages,
             AdminPages,

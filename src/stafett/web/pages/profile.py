@@ -335,9 +335,24 @@ class ProfilePages(Controller):
         return await self._refused(request, accounts, principal, failed="password", errors=errors)
 
     @post("/sessions/end")
-    async def log_out_everywhere(self, accounts: Accounts, principal: LoggedIn) -> Redirect:
+    async def log_out_everywhere(
+        self, accounts: Accounts, principal: LoggedIn, request: AnyRequest
+    ) -> Page | Redirect:
         """Every session of mine ends, this one too: back to the login page."""
-        await in_thread(accounts.end_all_sessions, principal)
-        response = see_other("/login", saved="logged_out_everywhere")
-        clear_session_cookie(response)
-        return response
+        fields = await form_of(request)
+        try:
+            await in_thread(
+                accounts.end_all_sessions,
+                principal,
+                client_of(request),
+                current_password=_field(fields, "sessions_password"),
+            )
+        except NotPermittedError:
+            errors = {"sessions_password": _("The password is wrong.")}
+        except TooManyAttemptsError as error:
+            errors = {"sessions_password": too_many(error)}
+        else:
+            response = see_other("/login", saved="logged_out_everywhere")
+            clear_session_cookie(response)
+            return response
+        return await self._refused(request, accounts, principal, failed="sessions", errors=errors)
