@@ -175,9 +175,6 @@ def sealed(
 ) -> tuple[str, str, Path]:
     """The demo plan sealed by its coordinator and exported: (plan id, archive id, file)."""
     monkeypatch.setattr("stafett.bootstrap.standard_renderers", lambda: TEST_RENDERERS)
-    monkeypatch.setattr(
-        "stafett.archive.renderers.standard_schema_check", lambda: TEST_RENDERERS.schema_errors
-    )
     plan_id = plan_id_from_demo(capsys)
     with services(Settings.from_env()) as built:
         plan = built.plans.get_plan(UUID(plan_id))

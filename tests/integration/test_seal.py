@@ -9,6 +9,7 @@ detected (100 %), 0 false alarms". Sizes follow the Hypothesis profile
 (HYPOTHESIS_PROFILE=ci keeps them bounded).
 """
 
+import hashlib
 import io
 import os
 import random
@@ -588,3 +589,30 @@ def test_only_the_coordinator_seals_and_a_refusal_stores_nothing(world: World) -
         world.archives.seal(writer.plan_id, by=uuid4())
     assert stored_ids(world) == set()
     assert world.archives.records_of(writer.plan_id) == []
+
+
+def test_a_signed_record_whose_noark_metadata_breaks_the_schema_fails_that_check_alone(
+    world: World,
+) -> None:
+    writer = Writer(world)
+    sealed = world.archives.seal(writer.plan_id, by=writer.kari)
+    files = members(world.archives.release(sealed.archive_id).data)
+    xml = (
+        files["arkivstruktur.xml"]
+        .replace(b"<mappeID>", b"<mappeId>")
+        .replace(b"</mappeID>", b"</mappeId>")
+    )
+    assert xml != files["arkivstruktur.xml"]
+    manifest = parse(files[MANIFEST])
+    for entry in manifest["files"]:
+        if entry["name"] == "arkivstruktur.xml":
+            entry["sha256"] = hashlib.sha256(xml).hexdigest()
+            entry["size"] = len(xml)
+    signed = canonical(manifest)  # signed with the real key: only the schema can tell
+    altered = rezip(
+        files | {"arkivstruktur.xml": xml, MANIFEST: signed, SIGNATURE: TEST_KEY.sign(signed)},
+        world.archives.release(sealed.archive_id).data,
+    )
+    result = check(altered)
+    assert [c.name for c in result.checks if not c.passed] == ["arkivstruktur"]
+    assert any("mappeId" in problem for problem in result.failed()[0].problems)

@@ -75,6 +75,11 @@ def standard_renderers() -> Renderers:
     records do not depend on the PDF and XML libraries at import time.
     """
     pdf = importlib.import_module("stafett.archive.pdf")
+    return Renderers(cast(PdfRenderer, pdf.record_pdf), noark_writer(), standard_schema_check())
+
+
+def noark_writer() -> ArkivstrukturWriter:
+    """`stafett.archive.noark.arkivstruktur_xml`, taking the record's `FileEntry`s."""
     noark = importlib.import_module("stafett.archive.noark")
     archived_file = noark.ArchivedFile
 
@@ -82,14 +87,10 @@ def standard_renderers() -> Renderers:
         listed = [archived_file(f.name, f.sha256, f.size, f.mime_type) for f in files]
         return cast(bytes, noark.arkivstruktur_xml(files=listed, **fields))
 
-    return Renderers(
-        pdf=cast(PdfRenderer, pdf.record_pdf),
-        arkivstruktur=cast(ArkivstrukturWriter, arkivstruktur),
-        schema_errors=cast(SchemaCheck, noark.schema_errors),
-    )
+    return cast(ArkivstrukturWriter, arkivstruktur)
 
 
 def standard_schema_check() -> SchemaCheck:
-    """Only the schema check (the verifier needs nothing else)."""
+    """The check against Arkivverket's arkivstruktur.xsd (`stafett.archive.noark`)."""
     noark = importlib.import_module("stafett.archive.noark")
     return cast(SchemaCheck, noark.schema_errors)
