@@ -8,9 +8,10 @@ the offline check of the record's zip (`verify_record`: signature, file hashes,
 the event chain, versions, folding the events into the final state, the access
 log, the Noark schema). Goal: seal + verify of a 10,000-event plan under 1 s.
 
-The record's PDF and `arkivstruktur.xml` come from `stafett.archive.pdf` and
-`stafett.archive.noark` when they are installed; otherwise from the tests' small
-stand-ins, which the printout says (their time is then not in the figures).
+The record's `arkivstruktur.xml` comes from `stafett.archive.noark` (validated against
+the Noark 5 schema by `verify`), its PDF from `stafett.archive.pdf` when that is
+installed, otherwise from the tests' small stand-in, which the printout says (the PDF's
+time is then not in the figures).
 Figures are printed and merged into var/bench/results.json under "archive".
 """
 
@@ -54,7 +55,7 @@ def _say(message: str) -> None:
 
 
 def renderers() -> tuple[Renderers, bool]:
-    """The real renderers if installed, else the tests' stand-ins (and False)."""
+    """The real renderers if installed, else the tests' stand-in PDF (and False)."""
     try:
         return standard_renderers(), True
     except ModuleNotFoundError:
@@ -129,7 +130,7 @@ def main(argv: Sequence[str] | None = None, *, quick_sizes: Sizes = QUICK) -> in
     results, errors = each_backend(
         args.only, args.postgres_url, lambda b: measure(b, sizes, chosen)
     )
-    made_by = "PDF/A and Noark renderers" if real else "stand-in PDF and Noark renderers"
+    made_by = "PDF/A and Noark 5" if real else "stand-in PDF, Noark 5"
     print(f"sealed records ({made_by})                sqlite    postgres")
     for events in sizes.events:
         for label, key in (
@@ -149,7 +150,7 @@ def main(argv: Sequence[str] | None = None, *, quick_sizes: Sizes = QUICK) -> in
         verdict = "met" if total < GOAL_MS else "missed"
         print(f"goal seal + verify < {GOAL_MS:.0f} ms at {largest} events, {store}: {verdict}")
     if not real:
-        print("  (record.pdf and arkivstruktur.xml by stand-ins: their time is not included)")
+        print("  (record.pdf by a stand-in: the PDF/A renderer's time is not included)")
     for name, error in errors.items():
         print(f"{name}: not measured ({error})")
     args.out.parent.mkdir(parents=True, exist_ok=True)
