@@ -2,6 +2,7 @@
 the published keys, and who may do which (the policy table's `record_archive`,
 `open` and `read_archive`)."""
 
+import base64
 import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
@@ -87,6 +88,8 @@ def test_closing_a_plan_seals_it_and_the_coordinator_downloads_a_record_that_ver
     assert downloaded.headers["content-type"] == "application/zip"
     assert "attachment" in downloaded.headers["content-disposition"]
     assert record["digest"] == "sha256:" + hashlib.sha256(downloaded.content).hexdigest()
+    sha = base64.b64encode(hashlib.sha256(downloaded.content).digest()).decode()
+    assert downloaded.headers["digest"] == f"sha-256={sha}"
 
     keys = web.client.get("/api/v1/archive-keys").json()["keys"]
     assert keys == [

@@ -8,6 +8,8 @@ records are signed with are published for anyone, so a record can be verified
 without an account (`stafett archive verify --public-key`).
 """
 
+import base64
+import hashlib
 from datetime import datetime
 from typing import Literal
 from uuid import UUID
@@ -104,7 +106,9 @@ class ArchiveController(Controller):
             media_type="application/zip",
             headers={
                 "Content-Disposition": f'attachment; filename="stafett-{day}-{archive_id}.zip"',
-                "Digest": f"sha-256={release.archive.digest.removeprefix('sha256:')}",
+                # RFC 3230: the zip's SHA-256, base64 (the plan's event holds it as hex).
+                "Digest": "sha-256="
+                + base64.b64encode(hashlib.sha256(release.data).digest()).decode(),
             },
         )
 
