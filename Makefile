@@ -85,6 +85,7 @@ bench: $(STAMP) $(ASSETS) $(FONTS_STAMP) pdf-libs $(WRK) ## Benchmarks (SQLite a
 	$(BIN)/python -m bench.projection
 	$(BIN)/python -m bench.plan_view
 	$(BIN)/python -m bench.as_participant
+	$(BIN)/python -m bench.archive
 	$(BIN)/python -m bench.pages
 	$(BIN)/python -m bench.record_pdf
 

@@ -1,4 +1,11 @@
-"""The `stafett` command line: serve, worker, projections, demo, plans, access log, users."""
+"""The `stafett` command line: serve, worker, projections, demo, plans, access log, archive,
+users.
+
+An operator's read of plan content here (`plan history`, `plan timeline`, `archive
+export`) is recorded in the plan's access log before anything is printed, as the
+web's reads are (role `operator`, the operating-system account as grounds).
+`archive verify` needs no configuration, database or network.
+"""
 
 import argparse
 import ipaddress
@@ -7,6 +14,7 @@ import sys
 import threading
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 from uuid import UUID
 
 import msgspec
@@ -14,9 +22,13 @@ import structlog
 
 from stafett.aggregates.errors import DomainError
 from stafett.aggregates.person import PersonDetails
-from stafett.applications.access_log import AccessLog
+from stafett.applications.access_log import AccessLog, AccessLogUnavailableError
 from stafett.applications.accounts import OtpChannel
 from stafett.applications.demo import ensure_demo
+from stafett.archive import renderers
+from stafett.archive.keys import KeyFormatError, PublicKey
+from stafett.archive.service import Archives
+from stafett.archive.verify import verify_record
 from stafett.bootstrap import (
     AnotherRunnerError,
     build_web,
@@ -28,6 +40,24 @@ from stafett.bootstrap import (
 )
 from stafett.settings import Settings, SettingsError
 from stafett.web.logging import configure_logging
+
+
+def _archive_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    archive = commands.add_parser("archive", help="sealed records").add_subparsers(
+        dest="archive_command", required=True
+    )
+    archive_list = archive.add_parser("list", help="a plan's sealed records")
+    archive_list.add_argument("plan_id", type=UUID)
+    export = archive.add_parser("export", help="write a sealed record (zip) to a file")
+    export.add_argument("archive_id", type=UUID)
+    export.add_argument("--output", type=Path, help="the file (default stafett-ARCHIVE_ID.zip)")
+    verify = archive.add_parser(
+        "verify", help="check a sealed record offline; exit 0 only when every check passes"
+    )
+    verify.add_argument("file", type=Path)
+    verify.add_argument(
+        "--public-key", metavar="KEY", help="the published key (base64, or a file holding it)"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -67,6 +97,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     access_log.add_argument("plan_id", type=UUID)
 
+    _archive_commands(commands)
+
     users = commands.add_parser("users", help="manage accounts").add_subparsers(
         dest="users_command", required=True
     )
@@ -86,10 +118,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     unlock.add_argument("username")
 
     args = parser.parse_args(argv)
+    if args.command == "archive" and args.archive_command == "verify":
+        return _verify(args.file, args.public_key)  # no settings, no database
     try:
         settings = Settings.from_env()
         return _run(args, settings)
-    except (SettingsError, DomainError) as error:
+    except (SettingsError, DomainError, AccessLogUnavailableError) as error:
         print(f"stafett: {error}", file=sys.stderr)
         return 2
 
@@ -133,14 +167,21 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
                 is_auditor=args.auditor,
             )
             print(person_id)
+        elif args.command == "archive":
+            return _archive(built.archives, args)
+        # A read is recorded once it is computed (an unknown plan gets no entry) and
+        # before anything of it is printed, as the web's history routes do.
         elif args.plan_command == "history":
             if args.as_of is None and args.version is None:
                 view = plans.get_plan(args.plan_id)
             else:
                 view = plans.plan_as_of(args.plan_id, version=args.version, at=args.as_of)
+            built.access_log.record_operator(args.plan_id, ["history"])
             _print_json(view)
         elif args.plan_command == "timeline":
-            for entry in plans.timeline(args.plan_id):
+            entries = plans.timeline(args.plan_id)
+            built.access_log.record_operator(args.plan_id, ["timeline"])
+            for entry in entries:
                 print(
                     f"{entry.version:>6}  {entry.at.isoformat()}  {entry.actor_role.value:<11}  "
                     f"{entry.actor_name}: {entry.summary}"
@@ -167,6 +208,55 @@ def _access_log(access_log: AccessLog, plan_id: UUID) -> int:
     if problems:
         return 1
     print(f"chain intact: {len(entries)} entries")
+    return 0
+
+
+def _archive(archives: Archives, args: argparse.Namespace) -> int:
+    if args.archive_command == "list":
+        for record in archives.records_of(args.plan_id):
+            print(f"{record.archive_id}  {record.archived_at.isoformat()}  {record.digest}")
+        return 0
+    plan_id = archives.plan_of(args.archive_id)
+    release = archives.release(args.archive_id)
+    archives.access_log.record_operator(plan_id, ["archive"])
+    output: Path = args.output or Path(f"stafett-{args.archive_id}.zip")
+    try:
+        with output.open("xb") as file:  # never over another file
+            file.write(release.data)
+    except FileExistsError:
+        print(f"stafett: {output} exists already", file=sys.stderr)
+        return 2
+    print(f"{output}  {release.archive.digest}")
+    return 0
+
+
+def _verify(file: Path, public_key: str | None) -> int:
+    """Every check of `stafett.archive.verify`, one line each; 0 only when all pass."""
+    try:
+        data = file.read_bytes()
+        key = PublicKey.from_argument(public_key) if public_key else None
+    except (OSError, KeyFormatError) as error:
+        print(f"stafett: {error}", file=sys.stderr)
+        return 2
+
+    def schema_errors(xml: bytes) -> list[str]:
+        return renderers.standard_schema_check()(xml)
+
+    result = verify_record(data, schema_errors=schema_errors, public_key=key)
+    for check in result.checks:
+        if check.passed:
+            note = f" ({check.note})" if check.note else ""
+            print(f"ok      {check.name}{note}")
+        else:
+            print(f"FAILED  {check.name}: {'; '.join(check.problems)}")
+    manifest = result.manifest or {}
+    if not result.intact:
+        print(f"ALTERED: {len(result.failed())} of {len(result.checks)} checks failed")
+        return 1
+    print(
+        f"intact: plan {manifest.get('plan_id')}, {manifest.get('event_count')} events, "
+        f"sealed {manifest.get('sealed_at')}, key {manifest['signing_key']['id']}"
+    )
     return 0
 
 

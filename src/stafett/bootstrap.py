@@ -1,7 +1,7 @@
 """The composition root: the one place that reads settings and wires the parts."""
 
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,9 +14,13 @@ from stafett.applications.access_log import AccessLog
 from stafett.applications.accounts import AccountService
 from stafett.applications.passwords import PasswordHashing
 from stafett.applications.plans import Clock, PlanApplication, system_clock
+from stafett.archive.keys import PublicKey, SigningKey
+from stafett.archive.renderers import Renderers, standard_renderers
+from stafett.archive.service import Archives
 from stafett.delivery import sender_from_settings
 from stafett.persistence.access_log import AccessLogStore
 from stafett.persistence.accounts import AccountStore
+from stafett.persistence.archives import ArchiveStore
 from stafett.persistence.directory import PersonDirectory
 from stafett.persistence.locks import try_file_lock, try_session_lock
 from stafett.persistence.sessions import SessionStore
@@ -47,6 +51,7 @@ class Services:
     plans: PlanApplication
     accounts: AccountService
     access_log: AccessLog
+    archives: Archives
     plan_list: PlanListView | None = None
     plan_list_runner: PlanListRunner | None = None
 
@@ -126,6 +131,29 @@ def build_access_log(plans: PlanApplication) -> AccessLog:
     return AccessLog(store, clock=plans.clock)
 
 
+def build_archives(
+    settings: Settings,
+    plans: PlanApplication,
+    access_log: AccessLog,
+    *,
+    renderers: Callable[[], Renderers] | None = None,
+) -> Archives:
+    """The archive on the plan store's database, signing with the configured key; every
+    plan closed from now on is sealed (`PlanApplication.plan_closed`)."""
+    store = ArchiveStore(plans.directory.datastore)
+    store.create_tables()
+    archives = Archives(
+        plans,
+        access_log,
+        store,
+        key=SigningKey.from_text(settings.archive_key_or_development()),
+        renderers=renderers or standard_renderers,
+        retired_keys=tuple(PublicKey.from_text(k) for k in settings.archive_retired_keys),
+    )
+    plans.plan_closed = archives.seal_closed
+    return archives
+
+
 @contextmanager
 def services(settings: Settings, *, run_projections: bool | None = None) -> Iterator[Services]:
     """Every application and the plan-list view, closed again on exit.
@@ -149,10 +177,12 @@ def services(settings: Settings, *, run_projections: bool | None = None) -> Iter
                 log.info("projection_runner_elsewhere", projection="planlist")
                 in_process = False
         runner = stack.enter_context(plan_list_runner(env)) if in_process else None
+        access_log = build_access_log(plans)
         yield Services(
             plans=plans,
             accounts=build_accounts(settings, plans),
-            access_log=build_access_log(plans),
+            access_log=access_log,
+            archives=build_archives(settings, plans, access_log),
             plan_list=view,
             plan_list_runner=runner,
         )
@@ -165,6 +195,7 @@ def build_web(settings: Settings, built: Services) -> Litestar:
         built.accounts,
         access_log=built.access_log,
         plan_list=built.plan_list,
+        archives=built.archives,
         secret_key=secret_key,
         expose_schema=settings.is_development,
     )

@@ -1,5 +1,7 @@
 """All configuration, read from STAFETT_* environment variables in one place."""
 
+import base64
+import binascii
 import ipaddress
 import os
 import secrets
@@ -18,6 +20,11 @@ class SettingsError(ValueError):
 
 SECRET_NAMES = ("STAFETT_SECRET_KEY", "STAFETT_PASSWORD_PEPPER", "STAFETT_CODE_KEY")
 MIN_SECRET_LENGTH = 32
+# The Ed25519 key sealed records are signed with: base64 of its 32-byte seed. Public keys
+# of keys no longer signing (retired), comma-separated base64, are still published.
+ARCHIVE_KEY_NAME = "STAFETT_ARCHIVE_SIGNING_KEY"
+ARCHIVE_RETIRED_NAME = "STAFETT_ARCHIVE_RETIRED_KEYS"
+ARCHIVE_KEY_BYTES = 32
 
 
 @dataclass(frozen=True)
@@ -45,6 +52,8 @@ class Settings:
     # Addresses (or networks) of reverse proxies whose X-Forwarded-For is believed;
     # none by default, so a client cannot choose the address its limits count.
     trusted_proxies: tuple[str, ...] = ()
+    archive_signing_key: str | None = None  # base64 of an Ed25519 seed; never logged
+    archive_retired_keys: tuple[str, ...] = ()  # base64 public keys
 
     @property
     def is_in_memory(self) -> bool:
@@ -77,9 +86,15 @@ class Settings:
             mail_from=env.get("STAFETT_MAIL_FROM", cls.mail_from),
             public_url=env.get("STAFETT_PUBLIC_URL", cls.public_url),
             trusted_proxies=_networks(env.get("STAFETT_TRUSTED_PROXIES", "")),
+            archive_signing_key=_key(env, ARCHIVE_KEY_NAME),
+            archive_retired_keys=tuple(
+                _checked_key(ARCHIVE_RETIRED_NAME, k.strip())
+                for k in env.get(ARCHIVE_RETIRED_NAME, "").split(",")
+                if k.strip()
+            ),
         )
         if environment == "production":
-            missing = [n for n in SECRET_NAMES if not env.get(n)]
+            missing = [n for n in (*SECRET_NAMES, ARCHIVE_KEY_NAME) if not env.get(n)]
             missing += [
                 n for n in ("STAFETT_SMTP_URL", "STAFETT_SMS_GATEWAY_URL") if not env.get(n)
             ]
@@ -109,6 +124,19 @@ class Settings:
             path.chmod(0o600)
         values = dict(line.split("=", 1) for line in path.read_text().split())
         return _secrets(values)
+
+    def archive_key_or_development(self, directory: Path = Path("var")) -> str:
+        """The configured archive signing key; in development one generated once under var/."""
+        if self.archive_signing_key is not None:
+            return self.archive_signing_key
+        if not self.is_development:
+            raise SettingsError(f"production needs {ARCHIVE_KEY_NAME}")
+        path = directory / "development-archive-key"
+        if not path.exists():
+            directory.mkdir(parents=True, exist_ok=True)
+            path.write_text(base64.b64encode(secrets.token_bytes(ARCHIVE_KEY_BYTES)).decode())
+            path.chmod(0o600)
+        return _checked_key(str(path), path.read_text().strip())
 
     def event_store_env(self) -> dict[str, str]:
         """The eventsourcing library's settings for the plan application.
@@ -175,6 +203,22 @@ def _networks(value: str) -> tuple[str, ...]:
                 f"STAFETT_TRUSTED_PROXIES: {item!r} is not an IP address or network"
             ) from None
     return tuple(found)
+
+
+def _key(env: Mapping[str, str], name: str) -> str | None:
+    value = env.get(name, "").strip()
+    return _checked_key(name, value) if value else None
+
+
+def _checked_key(name: str, value: str) -> str:
+    """A 32-byte Ed25519 key as base64 text (the value is never repeated in the error)."""
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise SettingsError(f"{name} must be base64") from None
+    if len(raw) != ARCHIVE_KEY_BYTES:
+        raise SettingsError(f"{name} must hold {ARCHIVE_KEY_BYTES} bytes (base64)")
+    return value
 
 
 def _secrets(env: Mapping[str, str]) -> Secrets:

@@ -17,13 +17,15 @@ from stafett.aggregates.person import PersonDetails
 from stafett.applications.access_log import AccessLog
 from stafett.applications.accounts import AccountService, OtpChannel
 from stafett.applications.plans import PlanApplication
-from stafett.bootstrap import build_access_log, build_accounts, plan_list_runner
+from stafett.archive.service import Archives
+from stafett.bootstrap import build_access_log, build_accounts, build_archives, plan_list_runner
 from stafett.projections.plan_list import PlanListView
 from stafett.settings import Secrets, Settings
 from stafett.web.app import create_app
-from stafett.web.state import ACCESS_LOG, ACCOUNTS, PLAN_LIST, PLANS
+from stafett.web.state import ACCESS_LOG, ACCOUNTS, ARCHIVES, PLAN_LIST, PLANS
 from tests.conftest import ManualClock
 from tests.leakcheck import remember
+from tests.sealing import TEST_KEY_TEXT, TEST_RENDERERS
 
 SECRETS = Secrets(secret_key="k" * 40, password_pepper=b"p" * 40, code_key=b"c" * 40)
 PASSWORD = "blå fjorder og grå måker"
@@ -38,6 +40,7 @@ class Web:
     outbox: Path
     clock: ManualClock
     access_log: AccessLog
+    archives: Archives | None = None
     plan_list: PlanListView | None = None
 
     def create_user(
@@ -177,17 +180,22 @@ def web(
         outbox_dir=tmp_path / "outbox",
         secrets=SECRETS,
         fast_password_hashing=True,
+        archive_signing_key=TEST_KEY_TEXT,
     )
     accounts = build_accounts(settings, plans)
     env = Settings(database_url=database_url).event_store_env()
     with plan_list_runner(env):
         access_log = build_access_log(plans)
+        archives = build_archives(settings, plans, access_log, renderers=lambda: TEST_RENDERERS)
         services = {PLANS: plans, ACCOUNTS: accounts, ACCESS_LOG: access_log, PLAN_LIST: view}
+        services[ARCHIVES] = archives
         for key, service in services.items():
             shared_app.state[key] = service
         try:
             with TestClient(shared_app, base_url="https://stafett.test") as client:
-                yield Web(client, plans, accounts, settings.outbox_dir, clock, access_log, view)
+                yield Web(
+                    client, plans, accounts, settings.outbox_dir, clock, access_log, archives, view
+                )
         finally:
             for key in services:  # the next test brings its own; none may see these
                 shared_app.state[key] = None

@@ -3,7 +3,7 @@
 api.md is the contract acceptance tests use: a documented body must keep working,
 with only the fields it names. Each request below is such a body, in the order a
 plan lives, and must answer 2xx. (Routes api.md lists for later work — participant
-notifications, archives, archive keys — are not built yet and are not walked here.)
+notifications — are not built yet and are not walked here.)
 """
 
 from typing import Any
@@ -195,3 +195,16 @@ def test_closing_takes_the_documented_body(web: Web) -> None:
         )
     )
     assert closed["version"] == 2
+    plan = f"{PLANS}/{created['id']}"
+    [auto] = ok(web.client.get(f"{plan}/archives"))  # closing sealed it
+    sealed = ok(web.client.post(f"{plan}/archives", headers=headers), 201)
+    assert set(sealed) == {"archive_id", "sealed_at", "digest"}
+    assert [r["archive_id"] for r in ok(web.client.get(f"{plan}/archives"))] == [
+        auto["archive_id"],
+        sealed["archive_id"],
+    ]
+    record = web.client.get(f"/api/v1/archives/{sealed['archive_id']}")
+    assert record.status_code == 200
+    assert record.content.startswith(b"PK")
+    [key] = ok(web.client.get("/api/v1/archive-keys"))["keys"]
+    assert set(key) == {"key_id", "algorithm", "public_key", "current"}

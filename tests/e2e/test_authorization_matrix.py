@@ -76,6 +76,7 @@ class Fixture:
     spare: str  # a provider without an account: the target of management routes
     goal: str
     activity: str
+    archive: str  # a sealed record of the plan
     ids: dict[str, str] = field(default_factory=dict)
 
 
@@ -95,6 +96,9 @@ ROUTES = (
     Route("GET", "{plan}/history?as_of={now}&as_participant={spare}", Action.READ_HISTORY),
     Route("GET", "{plan}/timeline", Action.READ_HISTORY),
     Route("GET", "{plan}/access-log", Action.READ_ACCESS_LOG),
+    Route("GET", "{plan}/archives", Action.OPEN),
+    Route("GET", "/api/v1/archives/{archive}", Action.READ_ARCHIVE),
+    Route("POST", "{plan}/archives", Action.RECORD_ARCHIVE),
     Route("POST", "{plan}/goals", Action.WRITE_SECTION, Section.GOALS, lambda f: {"title": "Mål"}),
     Route(
         "PATCH",
@@ -353,7 +357,16 @@ class Matrix:
         elif state == "closed":
             closed = self.send("POST", f"{plan}/close", {"ended_on": "2026-03-02"})
             assert closed.status_code == 200, closed.text
-        return Fixture(plan_id=plan, spare=spare, goal=goal, activity=activity, ids=ids)
+        sealed = self.send("POST", f"{plan}/archives")
+        assert sealed.status_code == 201, sealed.text
+        return Fixture(
+            plan_id=plan,
+            spare=spare,
+            goal=goal,
+            activity=activity,
+            archive=sealed.json()["archive_id"],
+            ids=ids,
+        )
 
 
 def expected(identity: Identity, route: Route, state: str) -> int | None:
@@ -435,6 +448,7 @@ def test_every_identity_route_and_state_answers_as_the_policy_table_says(web: We
                 if fixture is None:
                     fixture = matrix.fresh(state)
                 url = route.path.format(
+                    archive=fixture.archive,
                     plan=fixture.plan_id,
                     spare=fixture.spare,
                     goal=fixture.goal,

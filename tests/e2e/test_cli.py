@@ -1,16 +1,22 @@
 """The `stafett` command line on a SQLite store."""
 
+import hashlib
 import io
 import json
 import sqlite3
+import zipfile
 from pathlib import Path
 from uuid import UUID, uuid4
 
 import pytest
 
 from stafett.__main__ import main
+from stafett.applications.access_log import OPERATOR_ID
+from stafett.archive.keys import SigningKey
+from stafett.archive.verify import CHECKS
 from stafett.bootstrap import services
 from stafett.settings import Settings
+from tests.sealing import OTHER_KEY, TEST_RENDERERS
 
 
 @pytest.fixture(autouse=True)
@@ -145,3 +151,105 @@ def test_access_log_prints_the_reads_and_checks_the_chain(
         db.execute("UPDATE access_log SET sections='[\"overview\"]' WHERE seq=1")
     assert main(["plan", "access-log", str(plan_id)]) == 1
     assert "BROKEN: seq 1: hash does not match the entry" in capsys.readouterr().out
+
+
+def test_operator_reads_of_plan_content_are_recorded_in_the_access_log(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    plan_id = plan_id_from_demo(capsys)
+    assert main(["plan", "timeline", plan_id]) == 0
+    assert main(["plan", "history", plan_id, "--version", "2"]) == 0
+    capsys.readouterr()
+    with services(Settings.from_env()) as built:
+        entries = built.access_log.entries(UUID(plan_id))
+    assert [(e.role, e.sections, e.reader_person_id) for e in entries] == [
+        ("operator", ("timeline",), OPERATOR_ID),
+        ("operator", ("history",), OPERATOR_ID),
+    ]
+    assert all(e.grounds.startswith("operator:") for e in entries)
+
+
+@pytest.fixture
+def sealed(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> tuple[str, str, Path]:
+    """The demo plan sealed by its coordinator and exported: (plan id, archive id, file)."""
+    monkeypatch.setattr("stafett.bootstrap.standard_renderers", lambda: TEST_RENDERERS)
+    plan_id = plan_id_from_demo(capsys)
+    with services(Settings.from_env()) as built:
+        plan = built.plans.get_plan(UUID(plan_id))
+        coordinator = next(
+            p.person_id
+            for p in plan.participants
+            if p.participant_id == plan.coordinator_participant_id
+        )
+        archive_id = str(built.archives.seal(UUID(plan_id), by=coordinator).archive_id)
+    output = tmp_path / "record.zip"
+    assert main(["archive", "export", archive_id, "--output", str(output)]) == 0
+    assert capsys.readouterr().out.splitlines()[-1].startswith(f"{output}  sha256:")
+    return plan_id, archive_id, output
+
+
+def test_archive_list_and_export_and_the_export_is_recorded(
+    capsys: pytest.CaptureFixture[str], sealed: tuple[str, str, Path]
+) -> None:
+    plan_id, archive_id, output = sealed
+    assert main(["archive", "list", plan_id]) == 0
+    [line] = capsys.readouterr().out.splitlines()
+    assert line.startswith(archive_id)
+    assert line.endswith("sha256:" + hashlib.sha256(output.read_bytes()).hexdigest())
+    assert main(["archive", "export", archive_id, "--output", str(output)]) == 2
+    assert "exists already" in capsys.readouterr().err
+    with services(Settings.from_env()) as built:
+        last = built.access_log.entries(UUID(plan_id))[-1]
+    assert (last.role, last.sections) == ("operator", ("archive",))
+
+
+def test_archive_verify_needs_no_database_and_names_each_failed_check(
+    capsys: pytest.CaptureFixture[str],
+    sealed: tuple[str, str, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    _, _, output = sealed
+    monkeypatch.setenv("STAFETT_DATABASE_URL", "nosuch://anywhere")  # never opened
+    public = Path("var/development-archive-key").read_text()
+    key = tmp_path / "key.txt"
+    key.write_text(SigningKey.from_text(public).public.text)
+    assert main(["archive", "verify", str(output), "--public-key", str(key)]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert [line.split()[1] for line in printed[:9]] == [c.split()[0] for c in CHECKS]
+    assert printed[-1].startswith("intact: plan ")
+
+    assert main(["archive", "verify", str(output), "--public-key", OTHER_KEY.public.text]) == 1
+    failed = [line for line in capsys.readouterr().out.splitlines() if line.startswith("FAILED")]
+    assert failed == [
+        f"FAILED  signature: signed with key {SigningKey.from_text(public).id}, not with the "
+        f"given key {OTHER_KEY.id}; the signature over manifest.json does not verify with key "
+        f"{OTHER_KEY.id}"
+    ]
+
+    with zipfile.ZipFile(output) as archive:
+        files = {name: archive.read(name) for name in archive.namelist()}
+    events = files["events.jsonl"].split(b"\n")
+    files["events.jsonl"] = b"\n".join([events[0], events[2], events[1], *events[3:]])
+    altered = tmp_path / "altered.zip"
+    with zipfile.ZipFile(altered, "w") as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+    assert main(["archive", "verify", str(altered)]) == 1
+    out = capsys.readouterr().out
+    assert "FAILED  file hashes: events.jsonl: SHA-256 differs from the manifest" in out
+    assert "FAILED  event chain:" in out
+    assert "FAILED  versions: line 2 has version 3, expected 2" in out
+    assert out.splitlines()[-1] == "ALTERED: 4 of 9 checks failed"
+
+
+def test_a_read_of_an_unknown_plan_leaves_no_access_log_entry(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    unknown = uuid4()
+    assert main(["plan", "timeline", str(unknown)]) == 2
+    assert main(["plan", "history", str(unknown)]) == 2
+    with services(Settings.from_env()) as built:
+        assert built.access_log.entries(unknown) == []

@@ -118,12 +118,15 @@ def test_a_plan_lives_from_creation_through_the_baton_to_closing(web: Web) -> No
     coordinator = next(p for p in plan.participants if p.person_id == kari)
     assert coordinator.participant_id == plan.coordinator_participant_id
 
-    def write(method: str, suffix: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    def write(
+        method: str, suffix: str, body: dict[str, Any] | None = None, *, then: int = 0
+    ) -> dict[str, Any]:
+        """One write, one version; `then` more by the system after it (a close's seal)."""
         before = version_of(web, plan_id)
         response = client.request(method, f"{PLANS}/{plan_id}{suffix}", json=body, headers=headers)
         assert response.status_code in (200, 201), response.text
         answer: dict[str, Any] = response.json()
-        assert answer["version"] == before + 1 == version_of(web, plan_id)
+        assert answer["version"] == before + 1 == version_of(web, plan_id) - then
         return answer
 
     relative = write(
@@ -210,9 +213,10 @@ def test_a_plan_lives_from_creation_through_the_baton_to_closing(web: Web) -> No
     assert str(web.plans.get_plan(UUID(plan_id)).coordinator_participant_id) == provider
 
     headers = log_in(web, "per")
-    write("POST", "/close", {"ended_on": "2026-06-20", "reason": "Målene er nådd"})
+    write("POST", "/close", {"ended_on": "2026-06-20", "reason": "Målene er nådd"}, then=1)
     closed = web.plans.get_plan(UUID(plan_id))
     assert closed.status is PlanStatus.CLOSED
+    assert len(closed.archives) == 1  # closing sealed it: the Archived event is the `then`
     assert closed.closed_reason == "Målene er nådd"
 
     late = client.post(f"{PLANS}/{plan_id}/goals", json={"title": "Etterpå"}, headers=headers)
@@ -325,7 +329,8 @@ def test_a_closed_plan_can_be_reopened_by_its_coordinator(web: Web, group: Group
     assert closed.status_code == 200
     reopened = web.client.post(group.url("/reopen"), headers=group.headers)
     assert reopened.status_code == 200
-    assert reopened.json() == {"version": closed.json()["version"] + 1}
+    # The close's seal took the version after it (its Archived event).
+    assert reopened.json() == {"version": closed.json()["version"] + 2}
     assert web.plans.get_plan(UUID(group.plan_id)).status is PlanStatus.OPEN
 
 

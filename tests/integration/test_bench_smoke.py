@@ -100,3 +100,21 @@ def test_as_participant_bench_on_sqlite_reports_every_figure(
     low, high = figures["versions_drawn"]
     assert 1 <= low <= high <= 300
     assert "as a participant at a random instant" in capsys.readouterr().out
+
+
+def test_archive_bench_on_sqlite_reports_every_figure(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bench import archive
+
+    out = tmp_path / "results.json"
+    tiny = archive.Sizes(events=(120,), runs=1)
+
+    assert archive.main(["--quick", "--only", "sqlite", "--out", str(out)], quick_sizes=tiny) == 0
+
+    figures = json.loads(out.read_text())["archive"]["sqlite"]["120"]
+    for key in ("seal_ms", "verify_ms", "seal_and_verify_ms", "record_kb"):
+        assert figures[key] > 0, key
+    printed = capsys.readouterr().out
+    assert "120 events: seal + verify, ms" in printed
+    assert "goal seal + verify < 1000 ms at 120 events, sqlite" in printed

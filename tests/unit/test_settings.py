@@ -1,5 +1,9 @@
 """Settings read from STAFETT_* variables; production refuses unsafe ones."""
 
+import base64
+import stat
+from pathlib import Path
+
 import pytest
 
 from stafett.settings import Settings, SettingsError
@@ -11,6 +15,7 @@ PRODUCTION = {
     "STAFETT_CODE_KEY": "c" * 40,
     "STAFETT_SMTP_URL": "smtps://mail:pw@smtp.example.no",
     "STAFETT_SMS_GATEWAY_URL": "https://sms.example.no/send",
+    "STAFETT_ARCHIVE_SIGNING_KEY": base64.b64encode(bytes(32)).decode(),
 }
 
 
@@ -21,7 +26,13 @@ def test_production_with_every_setting_starts() -> None:
 
 
 @pytest.mark.parametrize(
-    "missing", ["STAFETT_SECRET_KEY", "STAFETT_SMTP_URL", "STAFETT_SMS_GATEWAY_URL"]
+    "missing",
+    [
+        "STAFETT_SECRET_KEY",
+        "STAFETT_SMTP_URL",
+        "STAFETT_SMS_GATEWAY_URL",
+        "STAFETT_ARCHIVE_SIGNING_KEY",
+    ],
 )
 def test_production_names_a_missing_setting(missing: str) -> None:
     env = {k: v for k, v in PRODUCTION.items() if k != missing}
@@ -49,3 +60,34 @@ def test_an_unknown_environment_or_database_url_is_a_clear_error() -> None:
         Settings.from_env({"STAFETT_ENV": "staging"})
     with pytest.raises(SettingsError, match="STAFETT_DATABASE_URL"):
         Settings.from_env({"STAFETT_DATABASE_URL": "mysql://x"}).event_store_env()
+
+
+def test_the_archive_signing_key_must_be_32_bytes_of_base64_and_is_not_echoed() -> None:
+    for bad in ("not base64!", base64.b64encode(b"short").decode()):
+        with pytest.raises(SettingsError, match="STAFETT_ARCHIVE_SIGNING_KEY") as raised:
+            Settings.from_env({**PRODUCTION, "STAFETT_ARCHIVE_SIGNING_KEY": bad})
+        assert bad not in str(raised.value)
+    with pytest.raises(SettingsError, match="STAFETT_ARCHIVE_RETIRED_KEYS"):
+        Settings.from_env({**PRODUCTION, "STAFETT_ARCHIVE_RETIRED_KEYS": "AAAA"})
+    retired = base64.b64encode(bytes(range(32))).decode()
+    settings = Settings.from_env({**PRODUCTION, "STAFETT_ARCHIVE_RETIRED_KEYS": f" {retired} ,"})
+    assert settings.archive_retired_keys == (retired,)
+    assert settings.archive_key_or_development() == PRODUCTION["STAFETT_ARCHIVE_SIGNING_KEY"]
+
+
+def test_development_generates_an_archive_key_once_readable_only_by_its_owner(
+    tmp_path: Path,
+) -> None:
+    settings = Settings.from_env({})
+    first = settings.archive_key_or_development(tmp_path)
+    assert len(base64.b64decode(first)) == 32
+    assert settings.archive_key_or_development(tmp_path) == first
+    mode = (tmp_path / "development-archive-key").stat().st_mode
+    assert stat.S_IMODE(mode) == 0o600
+
+
+def test_production_without_an_archive_key_never_generates_one(tmp_path: Path) -> None:
+    settings = Settings(environment="production")
+    with pytest.raises(SettingsError, match="STAFETT_ARCHIVE_SIGNING_KEY"):
+        settings.archive_key_or_development(tmp_path)
+    assert list(tmp_path.iterdir()) == []

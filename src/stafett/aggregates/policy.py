@@ -55,6 +55,7 @@ class Action(Enum):
     WITHDRAW_CONSENT = "withdraw_consent"
     READ_HISTORY = "read_history"  # history as of a version or instant, timeline
     READ_ACCESS_LOG = "read_access_log"  # who has read what in this plan
+    READ_ARCHIVE = "read_archive"  # download a sealed record: the whole history and access log
 
 
 class Need(Enum):
@@ -111,6 +112,7 @@ RULES: tuple[Rule, ...] = (
     Rule(Action.WITHDRAW_CONSENT, FAMILY),
     Rule(Action.READ_HISTORY, frozenset({Standing.COORDINATOR, Standing.AUDITOR})),
     Rule(Action.READ_ACCESS_LOG, FAMILY),
+    Rule(Action.READ_ARCHIVE, COORDINATOR),
 )
 
 # Field filter: fields of a readable part that only some standings receive.

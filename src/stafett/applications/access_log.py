@@ -4,14 +4,19 @@ Each entry is hashed over the previous entry's hash and its own canonical JSON,
 so changing, removing or reordering an earlier entry breaks every later hash.
 `record` raises `AccessLogUnavailableError` on any failure: a caller that is about
 to answer with plan content must then answer with nothing (fail closed).
-Entries hold ids only; names are looked up when the log is shown.
 
 Grounds say why the reader was let in: `participant:<id>`, `consent:<from>..<to>`,
 or `audit` for an auditor reading in that capacity. Every auditor's entry carries
 `audit` and nothing else (`record` refuses another), so an auditor's reads can be
 found, and told from a participant's, by their grounds alone.
+
+Entries hold ids only; names are looked up when the log is shown. An operator's
+read from the command line (`stafett plan history`, `archive export`, …) is an entry
+too: role `operator`, the reader `OPERATOR_ID` (operators have no person in the
+directory) and the grounds naming the operating-system account (`record_operator`).
 """
 
+import getpass
 import hashlib
 import json
 from collections.abc import Callable, Sequence
@@ -27,9 +32,11 @@ from stafett.persistence.recorders import to_micros
 
 GENESIS_HASH = "0" * 64
 MAX_ATTEMPTS = 100
-ROLES = frozenset({"owner", "relative", "provider", "coordinator", "auditor"})
 AUDITOR = "auditor"
 AUDIT_GROUNDS = "audit"  # the grounds of every auditor's read
+ROLES = frozenset({"owner", "relative", "provider", "coordinator", "auditor", "operator"})
+OPERATOR_ID = UUID(int=0)  # the reader of an operator's entry: no person of the directory
+OPERATOR_NAME = "(drift)"  # how an operator's entry names its reader
 SECTIONS = frozenset(
     {
         "overview",
@@ -46,6 +53,7 @@ SECTIONS = frozenset(
         "timeline",
         "access_log",
         "search",  # the plan was among an auditor's search results (owner, dates, status)
+        "archive",  # a sealed record (the whole history and this log), downloaded or exported
     }
 )
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -161,6 +169,20 @@ class AccessLog:
                 "access_log_failed", plan=str(plan_id), error=type(error).__name__
             )  # ids and the error class only: the message may carry values
             raise AccessLogUnavailableError("the read could not be recorded") from error
+
+    def record_operator(self, plan_id: UUID, sections: Sequence[str]) -> None:
+        """An operator's read from the command line, as the account running it."""
+        try:
+            account = getpass.getuser()
+        except (KeyError, OSError):  # no name for this uid (a bare container)
+            account = "unknown"
+        self.record(
+            plan_id,
+            reader_person_id=OPERATOR_ID,
+            role="operator",
+            sections=sections,
+            grounds=f"operator:{account}",
+        )
 
     def entries(self, plan_id: UUID) -> list[AccessEntry]:
         """The plan's entries, oldest first."""

@@ -79,6 +79,10 @@ class PlanCommand(Body, kw_only=True):
     def check(self) -> None:
         """Refuse a command that cannot be right whatever the plan (before it is loaded)."""
 
+    def chosen_id(self) -> UUID | None:
+        """The id of the item it adds, when the caller chose it (else `handle` makes one)."""
+        return None
+
     def run(self, plan: Plan, by: UUID, at: datetime, new_id: UUID) -> None:
         """Give the command to the plan, which checks its rules and triggers its event."""
         calls = type(self).calls
@@ -417,10 +421,17 @@ class ReopenPlan(Versioned):
 
 
 class RecordArchive(PlanCommand):
-    """Note that a sealed record was made (`digest`); not a route, the archive's own."""
+    """Note that a sealed record was made (`digest`); not a route, the archive's own.
+
+    The archive service names the record (`archive_id`) before it is built, since the
+    record holds its own id; without one, `handle` makes one."""
 
     digest: str
+    archive_id: UUID | None = None
     creates: ClassVar[bool] = True
+
+    def chosen_id(self) -> UUID | None:
+        return self.archive_id
 
     def run(self, plan: Plan, by: UUID, at: datetime, new_id: UUID) -> None:
         plan.record_archive(by=by, at=at, archive_id=new_id, **self.arguments())

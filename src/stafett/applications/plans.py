@@ -47,7 +47,12 @@ from stafett.aggregates.values import (
     PlanStatus,
     local_date,
 )
-from stafett.applications.commands import AddParticipant, ChangeParticipant, PlanCommand
+from stafett.applications.commands import (
+    AddParticipant,
+    ChangeParticipant,
+    ClosePlan,
+    PlanCommand,
+)
 from stafett.applications.history import PlanHistory, view_of
 from stafett.applications.parts import CreatePlan, PersonIn
 from stafett.applications.permitted import EncodedParts, PlanOut, permitted_view
@@ -70,6 +75,8 @@ RETRY_BACKOFF_SECONDS = 0.002
 Clock = Callable[[], datetime]
 # Told when someone changed a person's details: (person id, before, after, by whom).
 PersonChanged = Callable[[UUID, PersonDetails, PersonDetails, UUID], None]
+# Told when a plan was closed: (plan id, by whom); the composition root seals it.
+PlanClosed = Callable[[UUID, UUID], None]
 
 
 def system_clock() -> datetime:
@@ -95,11 +102,13 @@ class PlanApplication(PlanHistory):
         given by the composition root, or made on the event store's own database.
 
         `person_changed` (set by the composition root) hears of every change a
-        participant's details get through a plan (the accounts tell the person).
+        participant's details get through a plan (the accounts tell the person);
+        `plan_closed` of every plan closed (the archive seals it).
         """
         super().__init__(env)
         self.clock = clock
         self.person_changed: PersonChanged | None = None
+        self.plan_closed: PlanClosed | None = None
         self._cache_lock = threading.Lock()
         self.encoded_parts = EncodedParts()
         recorder = self.recorder
@@ -282,18 +291,21 @@ class PlanApplication(PlanHistory):
         command.check()
         if expected_version is None:
             expected_version = command.expected_version
-        new_id = uuid4()
+        new_id = command.chosen_id() or uuid4()
         if isinstance(command, AddParticipant):
             return self._add_participant(plan_id, command, by, expected_version, new_id)
         if isinstance(command, ChangeParticipant) and command.person_changes():
             return self._change_participant(plan_id, command, by, expected_version)
-        return self._command(
+        result = self._command(
             plan_id,
             by,
             expected_version,
             lambda plan, at: command.run(plan, by, at, new_id),
             new_id if command.creates else None,
         )
+        if isinstance(command, ClosePlan) and result.notification_id and self.plan_closed:
+            self.plan_closed(plan_id, by)  # the archive seals it (never raises)
+        return result
 
     def _add_participant(
         self,

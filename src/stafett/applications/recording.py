@@ -95,3 +95,16 @@ class PlanRecording(Application[UUID]):
                     self.snapshots.put([Plan.Snapshot.take(aggregate)])
                 except Exception:  # a snapshot is only a shortcut; the events are saved
                     log.exception("snapshot_failed", plan_id=str(aggregate.id))
+
+    def plan_ids(self) -> list[UUID]:
+        """Every plan id in creation order, from the recorded creations (for operators and
+        the demo, not for users)."""
+        ids: list[UUID] = []
+        start = 1
+        created = [Plan.Created.TOPIC]
+        while True:
+            items = self.recorder.select_notifications(start, 100, topics=created)
+            ids.extend(cast(UUID, n.originator_id) for n in items)
+            if len(items) < 100:
+                return ids
+            start = items[-1].id + 1

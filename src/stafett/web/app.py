@@ -13,8 +13,10 @@ from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
 from stafett.applications.access_log import AccessLog
 from stafett.applications.accounts import AccountService
 from stafett.applications.plans import PlanApplication
+from stafett.archive.service import Archives
 from stafett.projections.plan_list import APPLICATION_NAME, PlanListView
 from stafett.web.api.access_log import AccessLogController
+from stafett.web.api.archives import ArchiveController, archive_keys
 from stafett.web.api.audit import AuditController
 from stafett.web.api.history import HistoryController
 from stafett.web.api.lists import ReportController
@@ -31,7 +33,7 @@ from stafett.web.logging import RequestLogMiddleware
 from stafett.web.pages import is_page_path, page_routes
 from stafett.web.pages.errors import page_error
 from stafett.web.pages.render import template_config
-from stafett.web.state import ACCESS_LOG, ACCOUNTS, CSRF_KEY, PLAN_LIST, PLANS
+from stafett.web.state import ACCESS_LOG, ACCOUNTS, ARCHIVES, CSRF_KEY, PLAN_LIST, PLANS
 
 
 @get("/health", sync_to_thread=True, tags=["operations"], opt=policy(Policy.PUBLIC))
@@ -67,12 +69,15 @@ def create_app(
     *,
     access_log: AccessLog,
     plan_list: PlanListView | None = None,
+    archives: Archives | None = None,
     secret_key: str,
     expose_schema: bool = True,
 ) -> Litestar:
     """The web app around the applications, which the caller owns and closes.
 
-    `access_log` records every read of plan content before it is answered.
+    `access_log` records every read of plan content before it is answered;
+    `archives` seals plans and hands out their records (without it, those routes
+    answer 503).
 
     The OpenAPI schema is public only where `expose_schema` (development) says so.
     Without `plan_list` the list and report routes answer 503 and writes do not
@@ -84,6 +89,8 @@ def create_app(
             SessionController,
             HistoryController,
             AccessLogController,
+            ArchiveController,
+            archive_keys,
             PersonController,
             PlanController,
             LoginController,
@@ -95,6 +102,7 @@ def create_app(
         template_config=template_config(),
         state=State(
             {PLANS: plans, ACCOUNTS: accounts, ACCESS_LOG: access_log, PLAN_LIST: plan_list}
+            | {ARCHIVES: archives}
             | {CSRF_KEY: secret_key.encode()}  # web/auth.py binds CSRF tokens to sessions
         ),
         guards=[policy_guard],

@@ -42,6 +42,7 @@ from stafett.applications.accounts import (
 )
 from stafett.applications.passwords import HashingBusyError
 from stafett.applications.results import VersionConflictError
+from stafett.archive.service import ArchiveDamagedError
 
 RETRY_AFTER_SECONDS = "5"
 FIELD_MESSAGE = re.compile(r"([a-z_]{1,64}): (.+)", re.DOTALL)
@@ -56,6 +57,7 @@ ERROR_TABLE: dict[type[Exception], tuple[int, str, bool]] = {
     TooManyAttemptsError: (429, "For mange forsøk", False),
     HashingBusyError: (503, "Midlertidig utilgjengelig", False),
     AccessLogUnavailableError: (503, "Midlertidig utilgjengelig", False),
+    ArchiveDamagedError: (500, "Det lagrede arkivet er skadet", False),
     ValidationError: (422, "Ugyldig verdi", True),
     NotFoundError: (404, "Finnes ikke", False),
     NotAParticipantError: (404, "Finnes ikke", False),

@@ -22,13 +22,22 @@ import structlog
 
 from stafett.aggregates.person import Person
 from stafett.aggregates.policy import Action, Standing
-from stafett.applications.access_log import AUDIT_GROUNDS, AccessEntry, AccessLog
+from stafett.aggregates.values import ArchiveRecord
+from stafett.applications.access_log import (
+    AUDIT_GROUNDS,
+    OPERATOR_ID,
+    OPERATOR_NAME,
+    AccessEntry,
+    AccessLog,
+    AccessLogUnavailableError,
+)
 from stafett.applications.accounts import Principal
 from stafett.applications.history import SeenAsParticipant, messages_for, messages_seen_for
 from stafett.applications.permitted import PlanOut
 from stafett.applications.plans import PlanApplication
 from stafett.applications.results import PlanView, TimelineEntry
 from stafett.applications.summaries import ERASED_PERSON
+from stafett.archive.service import Archives, Release
 from stafett.projections.plan_list import PlanListView
 
 log = structlog.get_logger(__name__)
@@ -54,6 +63,7 @@ class PlanReads:
     plans: PlanApplication
     access_log: AccessLog
     visits: PlanListView | None = None  # where "changed since my last visit" is noted
+    archives: Archives | None = None  # the sealed records
 
     def plan(self, plan_id: UUID, principal: Principal) -> PlanOut:
         """The person's permitted view: only the parts their rights and the consent allow."""
@@ -157,10 +167,37 @@ class PlanReads:
         self._record(plan_id, principal, standing.value, ["access_log"], grounds)
         entries = self.access_log.entries(plan_id)
         names = self.plans.person_names(e.reader_person_id for e in entries)
+        names[OPERATOR_ID] = OPERATOR_NAME
         return [
             NamedAccessEntry(e, names.get(e.reader_person_id, ERASED_PERSON))
             for e in reversed(entries)
         ]
+
+    def archive_list(self, plan_id: UUID, principal: Principal) -> list[ArchiveRecord]:
+        """The plan's sealed records (id, when, digest), for those who may open the plan:
+        what its plan-list row and permitted view show already, so not recorded."""
+        self.plans.authorize(plan_id, by=principal.person_id, action=Action.OPEN)
+        return self._archives().records_of(plan_id)
+
+    def archive(self, archive_id: UUID, principal: Principal) -> Release:
+        """A sealed record, whole (READ_ARCHIVE: the plan's coordinator), recorded as the
+        part `archive`. A record no `Archived` event names is as one that does not exist."""
+        archives = self._archives()
+        plan_id = archives.plan_of(archive_id)
+        standing, me = self.plans.authorize(
+            plan_id, by=principal.person_id, action=Action.READ_ARCHIVE
+        )
+        assert me is not None  # only participants get this far
+        release = archives.release(archive_id)
+        self._record(
+            plan_id, principal, standing.value, ["archive"], f"participant:{me.participant_id}"
+        )
+        return release
+
+    def _archives(self) -> Archives:
+        if self.archives is None:
+            raise AccessLogUnavailableError("the archive is not configured")
+        return self.archives
 
     def _history_reader(self, plan_id: UUID, principal: Principal) -> tuple[Standing, str]:
         standing, me = self.plans.authorize(

@@ -12,6 +12,7 @@ from litestar.exceptions import ServiceUnavailableException
 from stafett.applications.accounts import AccountService
 from stafett.applications.plans import PlanApplication
 from stafett.applications.results import CommandResult
+from stafett.archive.service import Archives
 from stafett.projections.plan_list import APPLICATION_NAME, PlanListView
 from stafett.web.reads import PlanReads
 
@@ -19,6 +20,7 @@ PLANS = "plans"
 ACCOUNTS = "accounts"
 ACCESS_LOG = "access_log"
 PLAN_LIST = "plan_list"
+ARCHIVES = "archives"
 CSRF_KEY = "csrf_key"  # bytes: the key of the session-bound CSRF tokens (web/auth.py)
 CATCH_UP_SECONDS = 5.0
 log = structlog.get_logger(__name__)
@@ -68,7 +70,14 @@ def provide_plan_list(state: State) -> PlanListView:
 
 def provide_reads(state: State) -> PlanReads:
     """Reads of plan content: authorized, recorded in the access log, logged (web/reads.py)."""
-    return PlanReads(state[PLANS], state[ACCESS_LOG], state.get(PLAN_LIST))
+    return PlanReads(state[PLANS], state[ACCESS_LOG], state.get(PLAN_LIST), state.get(ARCHIVES))
+
+
+def provide_archives(state: State) -> Archives:
+    archives: Archives | None = state.get(ARCHIVES)
+    if archives is None:
+        raise ServiceUnavailableException("Arkivet er ikke tilgjengelig")
+    return archives
 
 
 def provide_read_your_writes(state: State) -> ReadYourWrites:

@@ -178,8 +178,11 @@ def role_labels() -> dict[Any, str]:
         "provider": _("service provider"),
         "coordinator": _("coordinator"),
         "auditor": _("auditor"),
+        "operator": _("operator"),
     }
-    return words | {Role(value): word for value, word in words.items() if value != "auditor"}
+    return words | {
+        Role(value): word for value, word in words.items() if value not in ("auditor", "operator")
+    }
 
 
 def part_labels() -> dict[str, str]:
@@ -199,6 +202,7 @@ def part_labels() -> dict[str, str]:
         "timeline": _("history"),
         "access_log": _("access log"),
         "search": _("found in an auditor's search"),
+        "archive": _("the sealed record"),
     }
 
 

@@ -1,0 +1,96 @@
+"""What a sealed record needs besides its JSON: the PDF for people and the Noark 5 XML.
+
+The zip builder (`seal.py`) and the verifier (`verify.py`) take these as parameters:
+`Renderers` for sealing, `SchemaCheck` for verifying. The composition root passes
+`standard_renderers()`: the PDF/A renderer of `stafett.archive.pdf` and the
+`arkivstruktur.xml` writer and schema check of `stafett.archive.noark`, imported
+when first needed. Tests pass small renderers of their own.
+"""
+
+import importlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol, cast
+from uuid import UUID
+
+from stafett.aggregates.plan_state import PlanState
+from stafett.applications.results import TimelineEntry
+
+
+@dataclass(frozen=True, slots=True)
+class FileEntry:
+    """A file of the record as `arkivstruktur.xml` lists it (a `dokumentobjekt`)."""
+
+    name: str
+    sha256: str
+    size: int
+    mime_type: str
+
+
+class PdfRenderer(Protocol):
+    def __call__(
+        self,
+        state: PlanState,
+        *,
+        names: Mapping[UUID, str],
+        timeline: Sequence[TimelineEntry],
+        sealed_at: datetime,
+        language: str = "nb",
+    ) -> bytes: ...
+
+
+class ArkivstrukturWriter(Protocol):
+    def __call__(
+        self,
+        *,
+        plan_id: UUID,
+        title: str,
+        owner_name: str,
+        plan_type: str,
+        created_at: datetime,
+        closed_at: datetime | None,
+        sealed_at: datetime,
+        sealed_by: str,
+        archive_id: UUID,
+        files: Sequence[FileEntry],
+    ) -> bytes: ...
+
+
+SchemaCheck = Callable[[bytes], list[str]]
+"""`arkivstruktur.xml` → what is wrong with it against the Noark 5 schema (empty: valid)."""
+
+
+@dataclass(frozen=True)
+class Renderers:
+    pdf: PdfRenderer
+    arkivstruktur: ArkivstrukturWriter
+    schema_errors: SchemaCheck
+
+
+def standard_renderers() -> Renderers:
+    """The renderers of `stafett.archive.pdf` and `stafett.archive.noark`.
+
+    Imported here, when first asked for, so that the packages that seal and verify
+    records do not depend on the PDF and XML libraries at import time.
+    """
+    pdf = importlib.import_module("stafett.archive.pdf")
+    return Renderers(cast(PdfRenderer, pdf.record_pdf), noark_writer(), standard_schema_check())
+
+
+def noark_writer() -> ArkivstrukturWriter:
+    """`stafett.archive.noark.arkivstruktur_xml`, taking the record's `FileEntry`s."""
+    noark = importlib.import_module("stafett.archive.noark")
+    archived_file = noark.ArchivedFile
+
+    def arkivstruktur(*, files: Sequence[FileEntry], **fields: Any) -> bytes:
+        listed = [archived_file(f.name, f.sha256, f.size, f.mime_type) for f in files]
+        return cast(bytes, noark.arkivstruktur_xml(files=listed, **fields))
+
+    return cast(ArkivstrukturWriter, arkivstruktur)
+
+
+def standard_schema_check() -> SchemaCheck:
+    """The check against Arkivverket's arkivstruktur.xsd (`stafett.archive.noark`)."""
+    noark = importlib.import_module("stafett.archive.noark")
+    return cast(SchemaCheck, noark.schema_errors)

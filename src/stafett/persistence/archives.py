@@ -1,0 +1,95 @@
+"""Sealed records, stored whole: one row per record, keyed by its archive id.
+
+A record is stored before the plan's `Archived` event names it, and is only
+listed or served through that event (docs/decisions/0016-sealed-record.md): a row
+whose event never got saved (a lost race, a crash between the two) is an orphan,
+invisible to every reader, and is deleted when the seal gives up on it.
+"""
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from eventsourcing.postgres import PostgresDatastore
+from eventsourcing.sqlite import SQLiteDatastore
+
+from stafett.persistence.sql import SqlTables
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRecord:
+    archive_id: UUID
+    plan_id: UUID
+    sealed_at: int  # microseconds since the Unix epoch, UTC
+    digest: str
+    data: bytes
+
+
+class ArchiveStore(SqlTables):
+    def __init__(self, datastore: SQLiteDatastore | PostgresDatastore) -> None:
+        super().__init__(datastore)
+        self.records = self.table("sealed_records")
+        self.blob_type = "BLOB" if self.is_sqlite else "bytea"
+
+    def create_tables(self) -> None:
+        self.create(
+            [
+                f"CREATE TABLE IF NOT EXISTS {self.records} ("
+                f"archive_id {self.uuid_type} PRIMARY KEY, plan_id {self.uuid_type} NOT NULL, "
+                f"sealed_at BIGINT NOT NULL, digest TEXT NOT NULL, data {self.blob_type} NOT NULL)",
+                f"CREATE INDEX IF NOT EXISTS sealed_records_by_plan ON {self.records} (plan_id)",
+            ]
+        )
+
+    def put(self, record: StoredRecord) -> None:
+        with self.cursor(commit=True) as c:
+            c.execute(
+                self.sql(
+                    f"INSERT INTO {self.records} (archive_id, plan_id, sealed_at, digest, data) "
+                    "VALUES (%s, %s, %s, %s, %s)"
+                ),
+                [
+                    self.value(record.archive_id),
+                    self.value(record.plan_id),
+                    record.sealed_at,
+                    record.digest,
+                    record.data,
+                ],
+            )
+
+    def get(self, archive_id: UUID) -> StoredRecord | None:
+        with self.cursor(commit=False) as c:
+            c.execute(
+                self.sql(
+                    f"SELECT archive_id, plan_id, sealed_at, digest, data FROM {self.records} "
+                    "WHERE archive_id=%s"
+                ),
+                [self.value(archive_id)],
+            )
+            row = c.fetchone()
+        if row is None:
+            return None
+        return StoredRecord(
+            archive_id=self.uuid(row["archive_id"]),
+            plan_id=self.uuid(row["plan_id"]),
+            sealed_at=int(row["sealed_at"]),
+            digest=str(row["digest"]),
+            data=bytes(row["data"]),
+        )
+
+    def plan_of(self, archive_id: UUID) -> UUID | None:
+        """The plan a stored record is of, without reading the record."""
+        with self.cursor(commit=False) as c:
+            c.execute(
+                self.sql(f"SELECT plan_id FROM {self.records} WHERE archive_id=%s"),
+                [self.value(archive_id)],
+            )
+            row = c.fetchone()
+        return None if row is None else self.uuid(row["plan_id"])
+
+    def discard(self, archive_id: UUID) -> None:
+        """Delete an orphan: a record no `Archived` event names."""
+        with self.cursor(commit=True) as c:
+            c.execute(
+                self.sql(f"DELETE FROM {self.records} WHERE archive_id=%s"),
+                [self.value(archive_id)],
+            )
