@@ -434,4 +434,4 @@ class RecordArchive(PlanCommand):
         return self.archive_id
 
     def run(self, plan: Plan, by: UUID, at: datetime, new_id: UUID) -> None:
-        plan.record_archive(by=by, at=at, archive_id=new_id, **self.arguments())
+        plan.record_archive(by=by, at=at, archive_id=new_id, digest=self.digest)
