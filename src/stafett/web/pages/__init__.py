@@ -23,6 +23,7 @@ from stafett.web.pages.help import HelpPages
 from stafett.web.pages.login import LoginPages
 from stafett.web.pages.manage import ManagePages
 from stafett.web.pages.participants import ParticipantPages
+from stafett.web.pages.photo import PhotoPages
 from stafett.web.pages.plan import PlanPages
 from stafett.web.pages.plan_history import PlanHistoryPages
 from stafett.web.pages.plan_list import NewPlanPages, PlanListPages
@@ -95,6 +96,7 @@ def page_routes() -> list[Router]:
             PlanHistoryPages,
             ParticipantPages,
             RemovalPages,
+            PhotoPages,
             ManagePages,
             ProfilePages,
             AdminPages,

@@ -1,0 +1,144 @@
+"""A person's photo as we store it: re-encoded by us, whatever was uploaded.
+
+The upload is only ever read by Pillow, restricted to JPEG, PNG and WebP: the type
+is what Pillow finds in the bytes, never the content type or the file name. Before
+any pixel is decoded the bytes (`MAX_PHOTO_BYTES`) and the pixel count the header
+declares (`MAX_PIXELS`, also Pillow's own decompression-bomb limit, set here) are
+capped. The image is then turned upright by its EXIF orientation, flattened onto
+white, converted to sRGB, scaled down to fit `MAX_SIDE` and drawn into a new image,
+which is saved as JPEG: no EXIF (so no GPS position or camera serial), no XMP, no
+comment, no colour profile and no second frame of the upload survives. The stored
+bytes are always ours.
+"""
+
+from dataclasses import dataclass
+from io import BytesIO
+
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+
+from stafett.aggregates.errors import ValidationError
+
+MAX_PHOTO_BYTES = 5 * 1024 * 1024
+# A 24-megapixel camera photo fits; within 5 MB anything much larger is a flat
+# synthetic image (a decompression bomb) whose decoding would only cost memory.
+MAX_PIXELS = 25_000_000
+MAX_SIDE = 512
+JPEG_QUALITY = 85
+ACCEPTED = ("JPEG", "PNG", "WEBP")
+PHOTO_MEDIA_TYPE = "image/jpeg"
+FIELD = "photo"
+
+# Pillow warns above this many pixels and refuses above twice as many; we refuse above
+# it ourselves before decoding (`_opened`), so Pillow's limit is only the second line.
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+
+
+class PhotoRejectedError(ValidationError):
+    """The upload cannot be a photo; nothing was stored. Subclasses say why."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(FIELD, message)
+
+
+class NotAnImageError(PhotoRejectedError):
+    """Not a JPEG, PNG or WebP image (whatever its name or content type says)."""
+
+    def __init__(self) -> None:
+        super().__init__("is not a JPEG, PNG or WebP image")
+
+
+class PhotoTooLargeError(PhotoRejectedError):
+    """More bytes or more pixels than we decode."""
+
+
+class BrokenImageError(PhotoRejectedError):
+    """Starts like an image but cannot be read to the end."""
+
+    def __init__(self) -> None:
+        super().__init__("is damaged or incomplete and cannot be read")
+
+
+@dataclass(frozen=True, slots=True)
+class Photo:
+    """A re-encoded photo: JPEG bytes of our own making, and its size in pixels."""
+
+    data: bytes
+    width: int
+    height: int
+    media_type: str = PHOTO_MEDIA_TYPE
+
+
+def reencode(upload: bytes) -> Photo:
+    """The upload as a stored photo, or a `PhotoRejectedError` saying why it is not one."""
+    if len(upload) > MAX_PHOTO_BYTES:
+        raise PhotoTooLargeError(f"is larger than {MAX_PHOTO_BYTES // (1024 * 1024)} MB")
+    if not upload:
+        raise NotAnImageError()
+    image = _opened(upload)
+    try:
+        with image:
+            if image.format == "JPEG":
+                # Decode a large JPEG at 1/2, 1/4 or 1/8 scale: far less memory, and
+                # still at least twice the size it is scaled down to.
+                image.draft("RGB", (MAX_SIDE * 2, MAX_SIDE * 2))
+            image.load()
+            upright = ImageOps.exif_transpose(image) or image
+            flat = _flattened(_in_srgb(upright))
+    except Image.DecompressionBombError:
+        raise _too_many_pixels() from None
+    except (OSError, SyntaxError, ValueError, EOFError):
+        raise BrokenImageError() from None
+    flat.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
+    out = BytesIO()
+    flat.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)
+    return Photo(out.getvalue(), flat.width, flat.height)
+
+
+def _opened(upload: bytes) -> Image.Image:
+    """The image, header read and pixels not yet decoded, within the pixel cap."""
+    try:
+        image = Image.open(BytesIO(upload), formats=ACCEPTED)
+    except UnidentifiedImageError:
+        raise NotAnImageError() from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise _too_many_pixels() from None  # (the warning is an error where warnings are)
+    except (OSError, SyntaxError, ValueError, EOFError):
+        raise BrokenImageError() from None
+    width, height = image.size
+    if width < 1 or height < 1:
+        image.close()
+        raise BrokenImageError()
+    if width * height > MAX_PIXELS:
+        image.close()
+        raise _too_many_pixels()
+    return image
+
+
+def _too_many_pixels() -> PhotoTooLargeError:
+    return PhotoTooLargeError(f"has more than {MAX_PIXELS // 1_000_000} million pixels")
+
+
+def _in_srgb(image: Image.Image) -> Image.Image:
+    """Colours as the embedded profile means them, in sRGB (then the profile can go)."""
+    profile = image.info.get("icc_profile")
+    if not profile or image.mode not in ("RGB", "RGBA", "CMYK"):
+        return image
+    try:
+        source = ImageCms.ImageCmsProfile(BytesIO(profile))
+        mode = "RGBA" if image.mode == "RGBA" else "RGB"
+        converted = ImageCms.profileToProfile(
+            image, source, ImageCms.createProfile("sRGB"), outputMode=mode
+        )
+    except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+        return image  # a broken profile: keep the numbers as they are
+    return converted if converted is not None else image
+
+
+def _flattened(image: Image.Image) -> Image.Image:
+    """A new RGB image with only the pixels: transparency onto white, nothing else kept."""
+    if image.mode.startswith("I;16"):  # 16-bit grey: its top 8 bits
+        image = image.convert("I").point(lambda value: value / 256).convert("L")
+    rgba = image.convert("RGBA")
+    flat = Image.new("RGB", rgba.size, (255, 255, 255))
+    flat.paste(rgba, mask=rgba.getchannel("A"))
+    return flat

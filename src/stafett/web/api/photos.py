@@ -1,0 +1,117 @@
+"""A person's photo (product item 8): a participant's in a plan, and my own.
+
+`PUT` takes the image itself as the body (`image/jpeg`, `image/png` or `image/webp`,
+at most 5 MB: the edge refuses anything else before a handler runs) and answers
+what was stored; what the bytes are is Pillow's to say, and we store our own
+re-encoding (`applications/photo_encoding.py`). A participant's photo is changed by
+those the policy table lets edit their person details (`EDIT_PERSON`, as
+`PATCH …/participants/{participant_id}`), and read by everyone who may open the
+plan, the read recorded in its access log; my own is mine to change and read.
+`GET` answers `image/jpeg` (never cached: the headers of every answer), or 404
+when there is no photo.
+"""
+
+from uuid import UUID
+
+import msgspec
+from litestar import Controller, Response, delete, get, put
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+from litestar.status_codes import HTTP_204_NO_CONTENT
+
+from stafett.applications.accounts import Principal
+from stafett.applications.photo_encoding import MAX_PHOTO_BYTES, Photo
+from stafett.applications.photos import PersonPhotos, StoredPhoto
+from stafett.web.auth import Policy, policy, provide_principal
+from stafett.web.reads import PlanReads
+from stafett.web.state import PLANS, provide_reads, provided
+
+PARTICIPANT_PHOTO = "/plans/{plan_id:uuid}/participants/{participant_id:uuid}/photo"
+MY_PHOTO = "/me/photo"
+Photos = NamedDependency[PersonPhotos]
+LoggedIn = NamedDependency[Principal]
+
+
+def provide_photos(state: State) -> PersonPhotos:
+    return PersonPhotos(state[PLANS])
+
+
+class PhotoOut(msgspec.Struct):
+    """What was stored: always a JPEG of at most 512 × 512 pixels."""
+
+    media_type: str
+    width: int
+    height: int
+
+    @classmethod
+    def of(cls, photo: Photo) -> "PhotoOut":
+        return cls(photo.media_type, photo.width, photo.height)
+
+
+def image(photo: StoredPhoto) -> Response[bytes]:
+    return Response(
+        photo.data,
+        media_type=photo.media_type,
+        headers={"Content-Disposition": 'inline; filename="photo.jpg"'},
+    )
+
+
+class PhotoController(Controller):
+    path = "/api/v1"
+    dependencies = provided(provide_reads, provide_principal, provide_photos)
+    tags = ["photos"]  # noqa: RUF012
+    opt = policy(Policy.AUTHENTICATED)
+
+    # ------------------------------------------------------ a participant's
+
+    @get(PARTICIPANT_PHOTO, sync_to_thread=True)
+    def participant_photo(
+        self,
+        reads: NamedDependency[PlanReads],
+        principal: LoggedIn,
+        plan_id: FromPath[UUID],
+        participant_id: FromPath[UUID],
+    ) -> Response[bytes]:
+        """The participant's photo, for everyone who may open the plan (access-logged)."""
+        return image(reads.photo(plan_id, principal, participant_id))
+
+    @put(PARTICIPANT_PHOTO, sync_to_thread=True, request_max_body_size=MAX_PHOTO_BYTES)
+    def replace_participant_photo(
+        self,
+        photos: Photos,
+        principal: LoggedIn,
+        plan_id: FromPath[UUID],
+        participant_id: FromPath[UUID],
+        data: bytes,
+    ) -> PhotoOut:
+        """A new photo of the participant (EDIT_PERSON); the body is the image."""
+        return PhotoOut.of(
+            photos.replace_in_plan(plan_id, participant_id, data, by=principal.person_id)
+        )
+
+    @delete(PARTICIPANT_PHOTO, sync_to_thread=True, status_code=HTTP_204_NO_CONTENT)
+    def remove_participant_photo(
+        self,
+        photos: Photos,
+        principal: LoggedIn,
+        plan_id: FromPath[UUID],
+        participant_id: FromPath[UUID],
+    ) -> None:
+        """No photo of the participant any more (EDIT_PERSON); 204 also if there was none."""
+        photos.remove_in_plan(plan_id, participant_id, by=principal.person_id)
+
+    # ------------------------------------------------------------- my own
+
+    @get(MY_PHOTO, sync_to_thread=True)
+    def my_photo(self, photos: Photos, principal: LoggedIn) -> Response[bytes]:
+        return image(photos.own(principal.person_id))
+
+    @put(MY_PHOTO, sync_to_thread=True, request_max_body_size=MAX_PHOTO_BYTES)
+    def replace_my_photo(self, photos: Photos, principal: LoggedIn, data: bytes) -> PhotoOut:
+        """My new photo; the body is the image."""
+        return PhotoOut.of(photos.replace_own(principal.person_id, data))
+
+    @delete(MY_PHOTO, sync_to_thread=True, status_code=HTTP_204_NO_CONTENT)
+    def remove_my_photo(self, photos: Photos, principal: LoggedIn) -> None:
+        photos.remove_own(principal.person_id)
