@@ -17,7 +17,7 @@ import msgspec
 from litestar import Controller, Response, delete, get, put
 from litestar.datastructures import State
 from litestar.di import NamedDependency
-from litestar.params import FromPath
+from litestar.params import FromPath, RawBody
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
 from stafett.applications.accounts import Principal
@@ -83,11 +83,11 @@ class PhotoController(Controller):
         principal: LoggedIn,
         plan_id: FromPath[UUID],
         participant_id: FromPath[UUID],
-        data: bytes,
+        body: RawBody,
     ) -> PhotoOut:
         """A new photo of the participant (EDIT_PERSON); the body is the image."""
         return PhotoOut.of(
-            photos.replace_in_plan(plan_id, participant_id, data, by=principal.person_id)
+            photos.replace_in_plan(plan_id, participant_id, body, by=principal.person_id)
         )
 
     @delete(PARTICIPANT_PHOTO, sync_to_thread=True, status_code=HTTP_204_NO_CONTENT)
@@ -108,9 +108,9 @@ class PhotoController(Controller):
         return image(photos.own(principal.person_id))
 
     @put(MY_PHOTO, sync_to_thread=True, request_max_body_size=MAX_PHOTO_BYTES)
-    def replace_my_photo(self, photos: Photos, principal: LoggedIn, data: bytes) -> PhotoOut:
+    def replace_my_photo(self, photos: Photos, principal: LoggedIn, body: RawBody) -> PhotoOut:
         """My new photo; the body is the image."""
-        return PhotoOut.of(photos.replace_own(principal.person_id, data))
+        return PhotoOut.of(photos.replace_own(principal.person_id, body))
 
     @delete(MY_PHOTO, sync_to_thread=True, status_code=HTTP_204_NO_CONTENT)
     def remove_my_photo(self, photos: Photos, principal: LoggedIn) -> None:
