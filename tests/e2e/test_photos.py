@@ -249,7 +249,7 @@ def test_a_provider_reads_only_while_the_consent_is_valid(web: Web, cast: Cast) 
     ],
 )
 def test_a_refused_upload_is_a_norwegian_problem_and_stores_nothing(
-    web: Web, cast: Cast, body: bytes, content_type: str | None, status: int, title: str
+    *, web: Web, cast: Cast, body: bytes, content_type: str | None, status: int, title: str
 ) -> None:
     csrf = as_user(web, "kari")
     before = store_counts(web)
