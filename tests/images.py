@@ -9,7 +9,7 @@ import struct
 import zlib
 from io import BytesIO
 
-from PIL import ExifTags, Image
+from PIL import ExifTags, Image, ImageDraw
 
 BLUE = (0, 0, 255)
 RED = (220, 0, 0)
@@ -73,6 +73,25 @@ def flat_png(width: int, height: int) -> bytes:
     """A real, decodable, one-colour PNG: many pixels in few bytes."""
     out = BytesIO()
     Image.new("L", (width, height), 128).save(out, "PNG", optimize=True)
+    return out.getvalue()
+
+
+def portrait_jpeg(width: int = 900, height: int = 1200) -> bytes:
+    """Something like a portrait for the screenshots: a head and shoulders on a wall,
+    taken with the camera on its side (EXIF orientation 8) and a GPS position."""
+    image = Image.new("RGB", (width, height), (196, 214, 228))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((width * 0.1, height * 0.62, width * 0.9, height * 1.3), fill=(46, 90, 136))
+    draw.ellipse((width * 0.3, height * 0.2, width * 0.7, height * 0.6), fill=(233, 190, 160))
+    draw.pieslice(
+        (width * 0.28, height * 0.16, width * 0.72, height * 0.5), 180, 360, fill=(92, 60, 40)
+    )
+    turned = image.transpose(Image.Transpose.ROTATE_270)  # as the sensor saw it
+    exif = Image.Exif()
+    exif[ExifTags.Base.Orientation] = 8
+    exif[ExifTags.IFD.GPSInfo] = GPS_POSITION
+    out = BytesIO()
+    turned.save(out, "JPEG", exif=exif, quality=90)
     return out.getvalue()
 
 

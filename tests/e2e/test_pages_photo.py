@@ -42,7 +42,7 @@ def test_the_coordinator_changes_and_deletes_a_participant_s_photo(web: Web, cas
     web.page_login("kari")
     page = web.client.get(details(cast, "anne")).text
     assert 'enctype="multipart/form-data"' in page
-    assert "Legg til et bilde" in page
+    assert "Velg et bilde</label>" in page
     assert "person-photo" not in page  # no photo yet
 
     sent = upload(web, details(cast, "anne") + "/photo", camera_jpeg())
@@ -140,7 +140,7 @@ def test_the_upload_form_needs_its_csrf_token(web: Web, cast: Cast) -> None:
 def test_my_profile_shows_and_changes_my_photo(web: Web, cast: Cast) -> None:
     web.page_login("anne")
     page = web.client.get("/profile").text
-    assert "Legg til et bilde" in page
+    assert "Velg et bilde</label>" in page
     sent = upload(web, "/profile/photo", camera_jpeg())
     assert sent.status_code == 303  # type: ignore[attr-defined]
     page = web.client.get("/profile").text
