@@ -3,8 +3,9 @@
 `page_routes()` gives the page controllers, the static files and the language
 switch as one litestar router. Pages keep no rules: each calls the application
 service the matching API route calls, and refusals come from the same error table
-(`pages/errors.py`). Forms post `application/x-www-form-urlencoded` with the
-session's CSRF token as `csrf_token` (the guard in `web/auth.py` checks it).
+(`pages/errors.py`). Forms post `application/x-www-form-urlencoded` (a photo form:
+`multipart/form-data`) with the session's CSRF token as `csrf_token` (the guard in
+`web/auth.py` checks it).
 """
 
 from pathlib import Path
