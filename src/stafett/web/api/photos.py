@@ -11,19 +11,23 @@ plan, the read recorded in its access log; my own is mine to change and read.
 when there is no photo.
 """
 
+from dataclasses import dataclass
 from uuid import UUID
 
 import msgspec
 from litestar import Controller, Response, delete, get, put
 from litestar.datastructures import State
 from litestar.di import NamedDependency
+from litestar.openapi.spec import OpenAPIFormat, OpenAPIMediaType, OpenAPIType, Operation, Schema
+from litestar.openapi.spec import RequestBody as RequestBodySpec
 from litestar.params import FromPath, RawBody
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
 from stafett.applications.accounts import Principal
-from stafett.applications.photo_encoding import MAX_PHOTO_BYTES, Photo
+from stafett.applications.photo_encoding import MAX_PHOTO_BYTES, PHOTO_MEDIA_TYPE, Photo
 from stafett.applications.photos import PersonPhotos, StoredPhoto
 from stafett.web.auth import Policy, policy, provide_principal
+from stafett.web.edge import IMAGE_TYPES
 from stafett.web.reads import PlanReads
 from stafett.web.state import PLANS, provide_reads, provided
 
@@ -31,6 +35,21 @@ PARTICIPANT_PHOTO = "/plans/{plan_id:uuid}/participants/{participant_id:uuid}/ph
 MY_PHOTO = "/me/photo"
 Photos = NamedDependency[PersonPhotos]
 LoggedIn = NamedDependency[Principal]
+
+
+@dataclass
+class ImageUpload(Operation):
+    """The OpenAPI operation of a photo `PUT`: its body is the image itself."""
+
+    def __post_init__(self) -> None:
+        binary = OpenAPIMediaType(
+            schema=Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
+        )
+        self.request_body = RequestBodySpec(
+            content=dict.fromkeys(sorted(IMAGE_TYPES), binary),
+            description="The photo: JPEG, PNG or WebP, at most 5 MB (re-encoded before storing).",
+            required=True,
+        )
 
 
 def provide_photos(state: State) -> PersonPhotos:
@@ -65,7 +84,7 @@ class PhotoController(Controller):
 
     # ------------------------------------------------------ a participant's
 
-    @get(PARTICIPANT_PHOTO, sync_to_thread=True)
+    @get(PARTICIPANT_PHOTO, sync_to_thread=True, media_type=PHOTO_MEDIA_TYPE)
     def participant_photo(
         self,
         reads: NamedDependency[PlanReads],
@@ -76,7 +95,12 @@ class PhotoController(Controller):
         """The participant's photo, for everyone who may open the plan (access-logged)."""
         return image(reads.photo(plan_id, principal, participant_id))
 
-    @put(PARTICIPANT_PHOTO, sync_to_thread=True, request_max_body_size=MAX_PHOTO_BYTES)
+    @put(
+        PARTICIPANT_PHOTO,
+        sync_to_thread=True,
+        request_max_body_size=MAX_PHOTO_BYTES,
+        operation_class=ImageUpload,
+    )
     def replace_participant_photo(
         self,
         photos: Photos,
@@ -103,11 +127,16 @@ class PhotoController(Controller):
 
     # ------------------------------------------------------------- my own
 
-    @get(MY_PHOTO, sync_to_thread=True)
+    @get(MY_PHOTO, sync_to_thread=True, media_type=PHOTO_MEDIA_TYPE)
     def my_photo(self, photos: Photos, principal: LoggedIn) -> Response[bytes]:
         return image(photos.own(principal.person_id))
 
-    @put(MY_PHOTO, sync_to_thread=True, request_max_body_size=MAX_PHOTO_BYTES)
+    @put(
+        MY_PHOTO,
+        sync_to_thread=True,
+        request_max_body_size=MAX_PHOTO_BYTES,
+        operation_class=ImageUpload,
+    )
     def replace_my_photo(self, photos: Photos, principal: LoggedIn, body: RawBody) -> PhotoOut:
         """My new photo; the body is the image."""
         return PhotoOut.of(photos.replace_own(principal.person_id, body))
