@@ -7,6 +7,8 @@ import warnings
 from io import BytesIO
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from PIL import ExifTags, Image
 
 from stafett.applications.photo_encoding import (
@@ -15,6 +17,7 @@ from stafett.applications.photo_encoding import (
     MAX_SIDE,
     BrokenImageError,
     NotAnImageError,
+    PhotoRejectedError,
     PhotoTooLargeError,
     reencode,
 )
@@ -184,3 +187,33 @@ def test_what_is_stored_is_always_a_new_encoding() -> None:
     assert stored != upload
     assert reencode(stored).data != upload
     assert Image.open(BytesIO(stored)).format == "JPEG"
+
+
+SEEDS = (camera_jpeg(120, 80, orientation=6), png(48, 32, color=(1, 2, 3, 4)), webp(48, 32))
+
+
+@given(
+    seed=st.sampled_from(SEEDS),
+    edits=st.lists(
+        st.tuples(st.floats(0, 1, exclude_max=True), st.binary(max_size=16), st.integers(0, 40)),
+        min_size=1,
+        max_size=6,
+    ),
+)
+def test_a_damaged_upload_is_refused_or_becomes_a_clean_jpeg(
+    seed: bytes, edits: list[tuple[float, bytes, int]]
+) -> None:
+    """Bytes of a real image, overwritten, cut or grown anywhere (headers, EXIF, pixels):
+    the answer is a refusal or our own JPEG, never another error."""
+    data = bytearray(seed)
+    for where, insert, cut in edits:
+        at = int(where * len(data))
+        data[at : at + cut] = insert
+    try:
+        photo = reencode(bytes(data))
+    except PhotoRejectedError:
+        return
+    stored = opened(photo.data)
+    assert stored.format == "JPEG"
+    assert max(stored.size) <= MAX_SIDE
+    assert dict(stored.getexif()) == {}

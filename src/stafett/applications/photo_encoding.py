@@ -8,13 +8,16 @@ capped. The image is then turned upright by its EXIF orientation, flattened onto
 white, converted to sRGB, scaled down to fit `MAX_SIDE` and drawn into a new image,
 which is saved as JPEG: no EXIF (so no GPS position or camera serial), no XMP, no
 comment, no colour profile and no second frame of the upload survives. The stored
-bytes are always ours.
+bytes are always ours. A file Pillow cannot read to the end is refused as broken;
+where warnings are errors (the tests), so is one whose EXIF Pillow warns is corrupt,
+and elsewhere its orientation is read as far as Pillow could.
 """
 
+import struct
 from dataclasses import dataclass
 from io import BytesIO
 
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageCms, UnidentifiedImageError
 
 from stafett.aggregates.errors import ValidationError
 
@@ -27,6 +30,17 @@ JPEG_QUALITY = 85
 ACCEPTED = ("JPEG", "PNG", "WEBP")
 PHOTO_MEDIA_TYPE = "image/jpeg"
 FIELD = "photo"
+
+# EXIF orientation → the turn that shows the picture upright (as `ImageOps.exif_transpose`).
+ORIENTATIONS = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
 
 # Pillow warns above this many pixels and refuses above twice as many; we refuse above
 # it ourselves before decoding (`_opened`), so Pillow's limit is only the second line.
@@ -82,11 +96,11 @@ def reencode(upload: bytes) -> Photo:
                 # still at least twice the size it is scaled down to.
                 image.draft("RGB", (MAX_SIDE * 2, MAX_SIDE * 2))
             image.load()
-            upright = ImageOps.exif_transpose(image) or image
-            flat = _flattened(_in_srgb(upright))
+            flat = _flattened(_in_srgb(_upright(image)))
     except Image.DecompressionBombError:
         raise _too_many_pixels() from None
-    except (OSError, SyntaxError, ValueError, EOFError):
+    except (OSError, SyntaxError, ValueError, EOFError, struct.error, Warning):
+        # (Pillow warns of corrupt EXIF; where warnings are errors, that is a broken file)
         raise BrokenImageError() from None
     flat.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
     out = BytesIO()
@@ -102,7 +116,7 @@ def _opened(upload: bytes) -> Image.Image:
         raise NotAnImageError() from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise _too_many_pixels() from None  # (the warning is an error where warnings are)
-    except (OSError, SyntaxError, ValueError, EOFError):
+    except (OSError, SyntaxError, ValueError, EOFError, struct.error, Warning):
         raise BrokenImageError() from None
     width, height = image.size
     if width < 1 or height < 1:
@@ -112,6 +126,14 @@ def _opened(upload: bytes) -> Image.Image:
         image.close()
         raise _too_many_pixels()
     return image
+
+
+def _upright(image: Image.Image) -> Image.Image:
+    """The pixels as the camera meant them to be seen (its EXIF orientation applied);
+    the EXIF itself is not carried over, so nothing of it is rewritten here."""
+    orientation = image.getexif().get(ExifTags.Base.Orientation, 1)
+    method = ORIENTATIONS.get(orientation) if isinstance(orientation, int) else None
+    return image if method is None else image.transpose(method)
 
 
 def _too_many_pixels() -> PhotoTooLargeError:
