@@ -96,13 +96,19 @@ def reencode(upload: bytes) -> Photo:
                 # still at least twice the size it is scaled down to.
                 image.draft("RGB", (MAX_SIDE * 2, MAX_SIDE * 2))
             image.load()
-            flat = _flattened(_in_srgb(_upright(image)))
+            turn = _turn(image)
+            # Scaled down first, in the upload's own mode where it can be resampled
+            # (a palette cannot), so the other steps work on at most 512 × 512 pixels.
+            small = _resamplable(image)
+            small.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
+            if turn is not None:
+                small = small.transpose(turn)
+            flat = _flattened(_in_srgb(small))
     except Image.DecompressionBombError:
         raise _too_many_pixels() from None
     except (OSError, SyntaxError, ValueError, EOFError, struct.error, Warning):
         # (Pillow warns of corrupt EXIF; where warnings are errors, that is a broken file)
         raise BrokenImageError() from None
-    flat.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
     out = BytesIO()
     flat.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)
     return Photo(out.getvalue(), flat.width, flat.height)
@@ -128,12 +134,20 @@ def _opened(upload: bytes) -> Image.Image:
     return image
 
 
-def _upright(image: Image.Image) -> Image.Image:
-    """The pixels as the camera meant them to be seen (its EXIF orientation applied);
-    the EXIF itself is not carried over, so nothing of it is rewritten here."""
+def _turn(image: Image.Image) -> Image.Transpose | None:
+    """The turn that shows the pixels as the camera meant them (its EXIF orientation);
+    the EXIF itself is not carried over, so nothing of it is rewritten."""
     orientation = image.getexif().get(ExifTags.Base.Orientation, 1)
-    method = ORIENTATIONS.get(orientation) if isinstance(orientation, int) else None
-    return image if method is None else image.transpose(method)
+    return ORIENTATIONS.get(orientation) if isinstance(orientation, int) else None
+
+
+def _resamplable(image: Image.Image) -> Image.Image:
+    """The image in a mode Pillow scales smoothly (the upload's own where it can)."""
+    if image.mode.startswith("I;16"):  # 16-bit grey: its top 8 bits
+        return image.convert("I").point(lambda value: value / 256).convert("L")
+    if image.mode in ("1", "P", "PA", "I", "F"):
+        return image.convert("RGBA")
+    return image
 
 
 def _too_many_pixels() -> PhotoTooLargeError:
@@ -158,8 +172,6 @@ def _in_srgb(image: Image.Image) -> Image.Image:
 
 def _flattened(image: Image.Image) -> Image.Image:
     """A new RGB image with only the pixels: transparency onto white, nothing else kept."""
-    if image.mode.startswith("I;16"):  # 16-bit grey: its top 8 bits
-        image = image.convert("I").point(lambda value: value / 256).convert("L")
     rgba = image.convert("RGBA")
     flat = Image.new("RGB", rgba.size, (255, 255, 255))
     flat.paste(rgba, mask=rgba.getchannel("A"))
