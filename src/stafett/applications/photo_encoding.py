@@ -4,8 +4,8 @@ The upload is only ever read by Pillow, restricted to JPEG, PNG and WebP: the ty
 is what Pillow finds in the bytes, never the content type or the file name. Before
 any pixel is decoded the bytes (`MAX_PHOTO_BYTES`) and the pixel count the header
 declares (`MAX_PIXELS`, also Pillow's own decompression-bomb limit, set here) are
-capped. The image is then turned upright by its EXIF orientation, flattened onto
-white, converted to sRGB, scaled down to fit `MAX_SIDE` and drawn into a new image,
+capped. The image is then scaled down to fit `MAX_SIDE`, turned upright by its EXIF
+orientation, converted to sRGB, flattened onto white and drawn into a new image,
 which is saved as JPEG: no EXIF (so no GPS position or camera serial), no XMP, no
 comment, no colour profile and no second frame of the upload survives. The stored
 bytes are always ours. A file Pillow cannot read to the end is refused as broken;
