@@ -215,25 +215,19 @@ class PersonDirectory(SqlTables):
         return {person.person_id: person for person in map(self._person, rows)}
 
     def photo(self, person_id: UUID) -> StoredPhoto | None:
-        with self.cursor(commit=False) as c:
-            c.execute(
-                self.sql(
-                    f"SELECT data, media_type, width, height FROM {self.photos} WHERE person_id=%s"
-                ),
-                [self.value(person_id)],
-            )
-            row = c.fetchone()
+        row = self.select_one(
+            f"SELECT data, media_type, width, height FROM {self.photos} WHERE person_id=%s",
+            person_id,
+        )
         if row is None:
             return None
         return StoredPhoto(bytes(row["data"]), row["media_type"], row["width"], row["height"])
 
     def has_photo(self, person_id: UUID) -> bool:
-        with self.cursor(commit=False) as c:
-            c.execute(
-                self.sql(f"SELECT 1 AS found FROM {self.photos} WHERE person_id=%s"),
-                [self.value(person_id)],
-            )
-            return c.fetchone() is not None
+        found = self.select_one(
+            f"SELECT 1 AS found FROM {self.photos} WHERE person_id=%s", person_id
+        )
+        return found is not None
 
     def find_by_name(self, text: str, *, limit: int = 50) -> list[Person]:
         """People whose name contains every word of `text` (case-insensitive)."""

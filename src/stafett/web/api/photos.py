@@ -12,29 +12,26 @@ when there is no photo.
 """
 
 from dataclasses import dataclass
-from uuid import UUID
 
 import msgspec
-from litestar import Controller, Response, delete, get, put
+from litestar import Response, delete, get, put
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.openapi.spec import OpenAPIFormat, OpenAPIMediaType, OpenAPIType, Operation, Schema
 from litestar.openapi.spec import RequestBody as RequestBodySpec
-from litestar.params import FromPath, RawBody
+from litestar.params import RawBody
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
-from stafett.applications.accounts import Principal
 from stafett.applications.photo_encoding import MAX_PHOTO_BYTES, PHOTO_MEDIA_TYPE, Photo
 from stafett.applications.photos import PersonPhotos, StoredPhoto
-from stafett.web.auth import Policy, policy, provide_principal
+from stafett.web.controllers import PlanReading
 from stafett.web.edge import IMAGE_TYPES
-from stafett.web.reads import PlanReads
-from stafett.web.state import PLANS, provide_reads, provided
+from stafett.web.params import LoggedIn, PathId, PlanId, Reads
+from stafett.web.state import PLANS, provided
 
 PARTICIPANT_PHOTO = "/plans/{plan_id:uuid}/participants/{participant_id:uuid}/photo"
 MY_PHOTO = "/me/photo"
-Photos = NamedDependency[PersonPhotos]
-LoggedIn = NamedDependency[Principal]
+Photos = NamedDependency[PersonPhotos]  # `provide_photos`
 
 
 @dataclass
@@ -76,21 +73,20 @@ def image(photo: StoredPhoto) -> Response[bytes]:
     )
 
 
-class PhotoController(Controller):
+class PhotoController(PlanReading):
     path = "/api/v1"
-    dependencies = provided(provide_reads, provide_principal, provide_photos)
+    dependencies = PlanReading.dependencies | provided(provide_photos)
     tags = ["photos"]  # noqa: RUF012
-    opt = policy(Policy.AUTHENTICATED)
 
     # ------------------------------------------------------ a participant's
 
     @get(PARTICIPANT_PHOTO, sync_to_thread=True, media_type=PHOTO_MEDIA_TYPE)
     def participant_photo(
         self,
-        reads: NamedDependency[PlanReads],
+        reads: Reads,
         principal: LoggedIn,
-        plan_id: FromPath[UUID],
-        participant_id: FromPath[UUID],
+        plan_id: PlanId,
+        participant_id: PathId,
     ) -> Response[bytes]:
         """The participant's photo, for everyone who may open the plan (access-logged)."""
         return image(reads.photo(plan_id, principal, participant_id))
@@ -105,8 +101,8 @@ class PhotoController(Controller):
         self,
         photos: Photos,
         principal: LoggedIn,
-        plan_id: FromPath[UUID],
-        participant_id: FromPath[UUID],
+        plan_id: PlanId,
+        participant_id: PathId,
         body: RawBody,
     ) -> PhotoOut:
         """A new photo of the participant (EDIT_PERSON); the body is the image."""
@@ -119,8 +115,8 @@ class PhotoController(Controller):
         self,
         photos: Photos,
         principal: LoggedIn,
-        plan_id: FromPath[UUID],
-        participant_id: FromPath[UUID],
+        plan_id: PlanId,
+        participant_id: PathId,
     ) -> None:
         """No photo of the participant any more (EDIT_PERSON); 204 also if there was none."""
         photos.remove_in_plan(plan_id, participant_id, by=principal.person_id)

@@ -24,7 +24,7 @@ from stafett.web.pages.help import HelpPages
 from stafett.web.pages.login import LoginPages
 from stafett.web.pages.manage import ManagePages
 from stafett.web.pages.participants import ParticipantPages
-from stafett.web.pages.photo import PhotoPages
+from stafett.web.pages.photo import ParticipantPhotoPages, ProfilePhotoPages
 from stafett.web.pages.plan import PlanPages
 from stafett.web.pages.plan_history import PlanHistoryPages
 from stafett.web.pages.plan_list import NewPlanPages, PlanListPages
@@ -97,7 +97,8 @@ def page_routes() -> list[Router]:
             PlanHistoryPages,
             ParticipantPages,
             RemovalPages,
-            PhotoPages,
+            ParticipantPhotoPages,
+            ProfilePhotoPages,
             ManagePages,
             ProfilePages,
             AdminPages,

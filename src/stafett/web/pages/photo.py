@@ -10,40 +10,31 @@ the field, in the page's language, and nothing is stored. The pages show the pho
 through the API's `GET` routes, which record the read in the plan's access log.
 """
 
-from typing import Any
-from uuid import UUID
+from collections.abc import Callable
 
-from litestar import Controller, Request, post
+from litestar import Controller, post
 from litestar.datastructures import UploadFile
-from litestar.di import NamedDependency
-from litestar.params import FromPath
 from litestar.response import Redirect
 
-from stafett.applications.accounts import AccountService, Principal
-from stafett.applications.logins import ParticipantLogins
 from stafett.applications.photo_encoding import (
     MAX_PHOTO_BYTES,
     NotAnImageError,
     PhotoRejectedError,
     PhotoTooLargeError,
 )
-from stafett.applications.photos import PersonPhotos
 from stafett.web.api.logins import provide_logins
-from stafett.web.api.photos import provide_photos
+from stafett.web.api.photos import Photos, provide_photos
 from stafett.web.auth import Policy, policy, provide_principal
 from stafett.web.edge import MAX_UPLOAD_BYTES
 from stafett.web.i18n import _
-from stafett.web.pages.participants import details_context
+from stafett.web.pages.participants import Details, provide_details_page
+from stafett.web.pages.plan_parts import InOnePlan
 from stafett.web.pages.profile import profile_page
 from stafett.web.pages.render import SAVED, Page, in_thread, page, see_other
-from stafett.web.reads import PlanReads
-from stafett.web.state import provide_accounts, provide_reads, provided
+from stafett.web.params import Accounts, AnyRequest, LoggedIn, PathId, PlanId
+from stafett.web.state import provide_accounts, provided
 
-AnyRequest = Request[Any, Any, Any]
-Photos = NamedDependency[PersonPhotos]
-Me = NamedDependency[Principal]
 FIELD = "photo"
-PARTICIPANT = "/plans/{plan_id:uuid}/participants/{participant_id:uuid}"
 
 SAVED["photo_saved"] = lambda: _("The photo is saved.")
 SAVED["photo_removed"] = lambda: _("The photo is deleted.")
@@ -75,7 +66,9 @@ def photo_message(error: PhotoRejectedError | None) -> str:
     return _("The photo is damaged or incomplete and cannot be read. Choose another file.")
 
 
-async def refusal_of(request: AnyRequest, replace: Any) -> dict[str, str] | None:
+async def refusal_of(
+    request: AnyRequest, replace: Callable[[bytes], object]
+) -> dict[str, str] | None:
     """Read the upload and give it to `replace` in a worker thread; the field's message
     if the file cannot be the photo, None when it is stored."""
     upload = await upload_of(request)
@@ -88,67 +81,54 @@ async def refusal_of(request: AnyRequest, replace: Any) -> dict[str, str] | None
     return None
 
 
-class PhotoPages(Controller):
-    path = "/"
-    dependencies = provided(
-        provide_reads, provide_principal, provide_photos, provide_logins, provide_accounts
+class ParticipantPhotoPages(InOnePlan):
+    """Bytt bilde and Slett bilde on a participant's details (`EDIT_PERSON`)."""
+
+    path = "/plans/{plan_id:uuid}/participants/{participant_id:uuid}/photo"
+    dependencies = InOnePlan.dependencies | provided(
+        provide_photos, provide_logins, provide_details_page
     )
-    opt = policy(Policy.AUTHENTICATED)
-    include_in_schema = False
 
-    # --------------------------------------------------- a participant's photo
-
-    @post(PARTICIPANT + "/photo", request_max_body_size=MAX_UPLOAD_BYTES)
-    async def replace_participant_photo(
-        self,
-        *,
-        request: AnyRequest,
-        reads: NamedDependency[PlanReads],
-        logins: NamedDependency[ParticipantLogins],
-        photos: Photos,
-        principal: Me,
-        plan_id: FromPath[UUID],
-        participant_id: FromPath[UUID],
+    @post("", request_max_body_size=MAX_UPLOAD_BYTES)
+    async def replace(
+        self, request: AnyRequest, details_page: Details, photos: Photos
     ) -> Page | Redirect:
-        """Bytt bilde: the new photo, or the details page again with why not (422)."""
+        """The new photo, or the details page again with why not (422)."""
 
         def replace(upload: bytes) -> None:
-            photos.replace_in_plan(plan_id, participant_id, upload, by=principal.person_id)
+            photos.replace_in_plan(
+                details_page.plan_id,
+                details_page.participant_id,
+                upload,
+                by=details_page.principal.person_id,
+            )
 
         errors = await refusal_of(request, replace)
         if errors is None:
-            here = f"/plans/{plan_id}/participants/{participant_id}"
-            return see_other(here, saved="photo_saved")
-        context = await in_thread(
-            details_context, reads, logins, principal, plan_id, participant_id
-        )
+            return see_other(details_page.here, saved="photo_saved")
+        context = await in_thread(details_page.context)
         context["photo_errors"] = errors
         return page(request, "participants/details.html", status=422, **context)
 
-    @post(PARTICIPANT + "/photo/delete")
-    async def remove_participant_photo(
-        self,
-        *,
-        photos: Photos,
-        principal: Me,
-        plan_id: FromPath[UUID],
-        participant_id: FromPath[UUID],
+    @post("/delete")
+    async def remove(
+        self, photos: Photos, principal: LoggedIn, plan_id: PlanId, participant_id: PathId
     ) -> Redirect:
-        """Slett bilde."""
         await in_thread(photos.remove_in_plan, plan_id, participant_id, by=principal.person_id)
         here = f"/plans/{plan_id}/participants/{participant_id}"
         return see_other(here, saved="photo_removed")
 
-    # ------------------------------------------------------------- my own
 
-    @post("/profile/photo", request_max_body_size=MAX_UPLOAD_BYTES)
-    async def replace_my_photo(
-        self,
-        *,
-        request: AnyRequest,
-        accounts: NamedDependency[AccountService],
-        photos: Photos,
-        principal: Me,
+class ProfilePhotoPages(Controller):
+    """Bytt bilde and Slett bilde on My profile: one's own photo."""
+
+    path = "/profile/photo"
+    opt = policy(Policy.AUTHENTICATED)
+    dependencies = provided(provide_accounts, provide_principal, provide_photos)
+
+    @post("", request_max_body_size=MAX_UPLOAD_BYTES)
+    async def replace(
+        self, request: AnyRequest, accounts: Accounts, photos: Photos, principal: LoggedIn
     ) -> Page | Redirect:
         errors = await refusal_of(
             request, lambda upload: photos.replace_own(principal.person_id, upload)
@@ -160,10 +140,10 @@ class PhotoPages(Controller):
         )
         return refused
 
-    @post("/profile/photo/delete")
-    async def remove_my_photo(self, *, photos: Photos, principal: Me) -> Redirect:
+    @post("/delete")
+    async def remove(self, photos: Photos, principal: LoggedIn) -> Redirect:
         await in_thread(photos.remove_own, principal.person_id)
         return see_other("/profile", saved="photo_removed")
 
 
-__all__ = ["PhotoPages"]
+__all__ = ["ParticipantPhotoPages", "ProfilePhotoPages"]
