@@ -9,7 +9,7 @@ from io import BytesIO
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from PIL import ExifTags, Image
+from PIL import ExifTags, Image, ImageFile
 
 from stafett.applications.photo_encoding import (
     MAX_PHOTO_BYTES,
@@ -176,7 +176,12 @@ def test_just_within_5_mb_is_read() -> None:
         pytest.param(png(300, 200)[:60], id="cut-off PNG"),
     ],
 )
-def test_a_damaged_image_is_refused_as_broken(upload: bytes) -> None:
+@pytest.mark.parametrize("truncated_allowed", [False, True])
+def test_a_damaged_image_is_refused_as_broken(
+    upload: bytes, truncated_allowed: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Whatever Pillow's process-wide switch says (WeasyPrint turns it on when imported).
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", truncated_allowed)
     with pytest.raises(BrokenImageError):
         reencode(upload)
 

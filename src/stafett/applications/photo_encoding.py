@@ -47,6 +47,25 @@ ORIENTATIONS = {
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 
 
+class _CutOffError(Exception):
+    """Pillow asked for bytes after the last one: the upload is cut off."""
+
+
+class _Upload(BytesIO):
+    """The upload as Pillow reads it, refusing to read past its end.
+
+    Pillow itself decodes a cut-off file as far as it goes when the process-wide
+    `ImageFile.LOAD_TRUNCATED_IMAGES` is on (WeasyPrint, which the archive uses, turns
+    it on when imported), so whether a damaged upload was noticed would depend on what
+    else the process had imported. A read at the end raises instead, whatever the flag.
+    """
+
+    def read(self, size: int | None = -1, /) -> bytes:
+        if size != 0 and self.tell() >= len(self.getbuffer()):
+            raise _CutOffError
+        return super().read(size)
+
+
 class PhotoRejectedError(ValidationError):
     """The upload cannot be a photo; nothing was stored. Subclasses say why."""
 
@@ -106,7 +125,7 @@ def reencode(upload: bytes) -> Photo:
             flat = _flattened(_in_srgb(small))
     except Image.DecompressionBombError:
         raise _too_many_pixels() from None
-    except (OSError, SyntaxError, ValueError, EOFError, struct.error, Warning):
+    except (OSError, SyntaxError, ValueError, EOFError, struct.error, Warning, _CutOffError):
         # (Pillow warns of corrupt EXIF; where warnings are errors, that is a broken file)
         raise BrokenImageError() from None
     out = BytesIO()
@@ -117,12 +136,12 @@ def reencode(upload: bytes) -> Photo:
 def _opened(upload: bytes) -> Image.Image:
     """The image, header read and pixels not yet decoded, within the pixel cap."""
     try:
-        image = Image.open(BytesIO(upload), formats=ACCEPTED)
+        image = Image.open(_Upload(upload), formats=ACCEPTED)
     except UnidentifiedImageError:
         raise NotAnImageError() from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise _too_many_pixels() from None  # (the warning is an error where warnings are)
-    except (OSError, SyntaxError, ValueError, EOFError, struct.error, Warning):
+    except (OSError, SyntaxError, ValueError, EOFError, struct.error, Warning, _CutOffError):
         raise BrokenImageError() from None
     width, height = image.size
     if width < 1 or height < 1:
