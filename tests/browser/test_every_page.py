@@ -25,6 +25,7 @@ from playwright.sync_api import Page
 
 from stafett.aggregates.values import Access, Rights, local_date
 from stafett.applications.accounts import OtpChannel
+from stafett.applications.photos import PersonPhotos
 from tests.browser.harness import (
     LiveServer,
     User,
@@ -38,6 +39,7 @@ from tests.browser.harness import (
     submit_code,
     submit_password,
 )
+from tests.images import portrait_jpeg
 
 
 @dataclass(frozen=True)
@@ -157,6 +159,7 @@ def _new_plan_group(live: LiveServer) -> PlanGroup:
         plan_id, anne, by=kari, rights=Rights(goals=Access.NONE), responsibility="Mor"
     )
     live.furnish_plan(plan_id, kari)
+    PersonPhotos(live.built.plans).replace_own(anne.person_id, portrait_jpeg())  # shown too
     live.settle()
     kari_pid = live.built.plans.get_plan(plan_id).coordinator_participant_id
     return PlanGroup(kari, anne, plan_id, kari_pid, anne_pid)

@@ -27,6 +27,9 @@ from stafett.aggregates.policy import (
 )
 from stafett.aggregates.values import FULL_RIGHTS, Access, Rights, Section
 from tests.e2e.conftest import Web
+from tests.images import png
+
+PHOTO = png(64, 64)
 
 PLANS = "/api/v1/plans"
 SECRET_MARKERS = ("Matrise-plan", "Hemmelig mål", "Fortrolig melding", "Mor og far")
@@ -88,6 +91,7 @@ class Route:
     section: Section | None = None
     body: Callable[[Fixture], dict[str, Any]] | None = None
     changes_standing: bool = False  # a success changes who may do what: rebuild after it
+    image: bool = False  # the body is a photo (`PHOTO`), not JSON
 
 
 ROUTES = (
@@ -204,6 +208,9 @@ ROUTES = (
         Action.EDIT_PERSON,
         body=lambda f: {"phone": "22334455", "hide_mobile": True},
     ),
+    Route("GET", "{plan}/participants/{spare}/photo", Action.OPEN),
+    Route("PUT", "{plan}/participants/{spare}/photo", Action.EDIT_PERSON, image=True),
+    Route("DELETE", "{plan}/participants/{spare}/photo", Action.EDIT_PERSON),
     Route(
         "POST",
         "{plan}/participants/{spare}/account",
@@ -271,8 +278,13 @@ class Matrix:
         if name != "anonymous":
             self.web.client.cookies.set("__Host-sid", self.sessions[name], domain="stafett.test")
 
-    def send(self, method: str, url: str, body: dict[str, Any] | None = None) -> httpx.Response:
+    def send(
+        self, method: str, url: str, body: dict[str, Any] | None = None, *, image: bool = False
+    ) -> httpx.Response:
         headers = self.csrf.get(self.acting, {}) if method != "GET" else {}
+        if image:
+            headers = headers | {"content-type": "image/png"}
+            return self.web.client.request(method, url, content=PHOTO, headers=headers)
         return self.web.client.request(method, url, json=body, headers=headers)
 
     def _plan_body(self, name: str, *, owner: str) -> dict[str, Any]:
@@ -335,6 +347,8 @@ class Matrix:
                 "rights": ALL | {"print": True, "edit_person": False},
             },
         ).json()["participant_id"]
+        photo = self.send("PUT", f"{plan}/participants/{spare}/photo", image=True)
+        assert photo.status_code == 200, photo.text  # for the routes that read it
         goal = self.send("POST", f"{plan}/goals", {"title": "Hemmelig mål"}).json()["goal_id"]
         activity = self.send(
             "POST", f"{plan}/activities", {"title": "Tiltak", "responsible_participant_id": spare}
@@ -458,7 +472,7 @@ def test_every_identity_route_and_state_answers_as_the_policy_table_says(web: We
                 matrix.act_as(identity.name)
                 body = route.body(fixture) if route.body else None
                 with capture_logs() as logs:
-                    answer = matrix.send(route.method, url, body)
+                    answer = matrix.send(route.method, url, body, image=route.image)
                 cells += 1
                 want = expected(identity, route, state)
                 got = answer.status_code

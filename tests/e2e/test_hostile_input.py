@@ -10,7 +10,8 @@ current and a normal write must still work.
 
 The routes come from the app itself: a route that takes a body and has no sample
 here fails `test_every_route_that_takes_a_body_has_a_sample`, so a new route
-cannot escape the suite.
+cannot escape the suite. The photo routes, whose body is an image, get hostile
+images and wrong content types instead (`HOSTILE_IMAGES`).
 """
 
 import json
@@ -25,6 +26,7 @@ import pytest
 
 from stafett.web.edge import MAX_DEPTH
 from tests.e2e.conftest import Web
+from tests.images import camera_jpeg, gif, png_bomb
 
 PLANS = "/api/v1/plans"
 JSON = "application/json"
@@ -299,12 +301,13 @@ class Suite:
 
 
 def body_routes(web: Web) -> set[tuple[str, str]]:
-    """(method, path) of every route whose handler reads a body."""
+    """(method, path) of every route whose handler reads a body (decoded, or raw)."""
     found = set()
     app = web.client.app
     for route in app.routes:
         for handler in getattr(route, "route_handlers", ()):
-            if "data" in handler.parsed_fn_signature.parameters:
+            parameters = handler.parsed_fn_signature.parameters
+            if "data" in parameters or "body" in parameters:
                 for method in handler.http_methods:
                     found.add((method, route.path))
     return found
@@ -336,16 +339,17 @@ def make_plan(web: Web) -> tuple[Ids, dict[str, str]]:
     return ids, csrf
 
 
-def store_counts(web: Web) -> tuple[int, int, int, int]:
-    """Events, persons, person changes and outbox messages: nothing may add to any."""
+def store_counts(web: Web) -> tuple[int, int, int, int, int]:
+    """Events, persons, person changes, photos and outbox messages: nothing may add to any."""
     directory = web.plans.directory
+    counts = []
     with directory.datastore.transaction(commit=False) as c:
-        c.execute(f"SELECT COUNT(*) AS n FROM {directory.persons}")
-        persons = int(c.fetchone()["n"])
-        c.execute(f"SELECT COUNT(*) AS n FROM {directory.changes}")
-        changes = int(c.fetchone()["n"])
+        for table in (directory.persons, directory.changes, directory.photos):
+            c.execute(f"SELECT COUNT(*) AS n FROM {table}")
+            counts.append(int(c.fetchone()["n"]))
     events = web.plans.recorder.max_notification_id() or 0
-    return events, persons, changes, len(web.messages())
+    persons, changes, photos = counts
+    return events, persons, changes, photos, len(web.messages())
 
 
 @pytest.fixture
@@ -355,7 +359,51 @@ def suite(web: Web) -> Suite:
 
 
 def test_every_route_that_takes_a_body_has_a_sample(web: Web) -> None:
-    assert body_routes(web) == set(SAMPLES), "add a sample for each new route that reads a body"
+    assert body_routes(web) == set(SAMPLES) | IMAGE_ROUTES, (
+        "add a sample for each new route that reads a body"
+    )
+
+
+# Routes whose body is an image, not JSON (decided by Pillow, re-encoded before storing).
+IMAGE_ROUTES = {
+    ("PUT", PLANS + "/{plan_id:uuid}/participants/{participant_id:uuid}/photo"),
+    ("PUT", "/api/v1/me/photo"),
+}
+HOSTILE_IMAGES: dict[str, tuple[bytes, str | None]] = {
+    "text named as a JPEG": (b"Bare tekst, ikke et bilde\n", "image/jpeg"),
+    "empty": (b"", "image/jpeg"),
+    "PNG bomb header": (png_bomb(), "image/png"),
+    "cut-off JPEG": (camera_jpeg()[:2_000], "image/jpeg"),
+    "GIF": (gif(), "image/png"),
+    "SVG with a script": (
+        b"<svg onload='alert(1)' xmlns='http://www.w3.org/2000/svg'/>",
+        "image/png",
+    ),
+    "HTML": (b"<!doctype html><script>alert(1)</script>", "image/jpeg"),
+    "NUL bytes": (b"\x00" * 4096, "image/webp"),
+    "10 MB": (b"\xff\xd8\xff" + b"a" * 10_000_000, "image/jpeg"),
+    "a JPEG sent as JSON": (camera_jpeg(), "application/json"),
+    "a JPEG sent as a form": (camera_jpeg(), "multipart/form-data; boundary=x"),
+    "a JPEG without a content type": (camera_jpeg(), None),
+    "a JPEG as text": (camera_jpeg(), "text/plain"),
+}
+
+
+def test_hostile_images_are_refused_with_a_problem_and_nothing_is_stored(suite: Suite) -> None:
+    web, ids = suite.web, suite.ids
+    before = store_counts(web)
+    session = web.client.cookies["__Host-sid"]
+    for who in ("coordinator", "anonymous"):
+        web.client.cookies.delete("__Host-sid")
+        if who == "coordinator":
+            web.client.cookies.set("__Host-sid", session, domain="stafett.test")
+        for method, path in sorted(IMAGE_ROUTES):
+            for name, body in HOSTILE_IMAGES.items():
+                suite.send(who, method, fill(path, ids), body, name)
+    assert suite.failures == [], "\n".join(suite.failures)
+    assert store_counts(web) == before
+    web.client.cookies.set("__Host-sid", session, domain="stafett.test")
+    after_the_storm_the_service_still_works(suite)
 
 
 def test_hostile_bodies_are_refused_with_a_problem_and_nothing_is_stored(suite: Suite) -> None:

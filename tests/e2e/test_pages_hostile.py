@@ -4,8 +4,8 @@ The page routes come from the app itself, so a page added later is covered
 without a line here. Each gets what a careless or hostile client sends instead
 of a form — bytes that are not UTF-8, JSON, a body over the limit, NUL and other
 control characters, a value far over any field's limit, a form without the CSRF
-token — and must answer without a server error or a trace, store nothing, and
-leave a normal read working afterwards.
+token, files that are no photo — and must answer without a server error or a trace,
+store nothing, and leave a normal read working afterwards.
 """
 
 import re
@@ -13,10 +13,11 @@ from uuid import uuid4
 
 import pytest
 
-from stafett.web.edge import MAX_BODY_BYTES
+from stafett.web.edge import MAX_BODY_BYTES, MAX_UPLOAD_BYTES
 from stafett.web.pages import is_page_path
 from tests.e2e.conftest import Web
 from tests.e2e.test_hostile_input import Ids, make_plan, store_counts
+from tests.images import camera_jpeg, gif, png_bomb
 
 PRE_LOGIN = ("/login", "/password-reset", "/reset/", "/language")
 FIELDS = ("title", "text", "description", "first_name", "last_name", "short_name", "reason")
@@ -97,6 +98,53 @@ def test_hostile_forms_are_refused_and_store_nothing(
     assert store_counts(web) == before
     web.page_login("kari")
     assert web.client.get("/api/v1/plans/" + ids.plan).status_code == 200
+
+
+PHOTO_FORMS = ("/photo",)  # the page routes that take a file (multipart)
+HOSTILE_FILES = [
+    pytest.param(("ferie.jpg", b"Bare tekst\n", "image/jpeg"), id="text named .jpg"),
+    pytest.param(("bilde.png", png_bomb(), "image/png"), id="PNG bomb header"),
+    pytest.param(("bilde.jpg", camera_jpeg()[:2_000], "image/jpeg"), id="cut-off JPEG"),
+    pytest.param(("bilde.gif", gif(), "image/gif"), id="GIF"),
+    pytest.param(("x.svg", b"<svg onload='alert(1)'/>", "image/svg+xml"), id="SVG"),
+    pytest.param(("../../etc/passwd\x00.jpg", b"root:x:0:0", "image/jpeg"), id="path name"),
+    pytest.param(("", b"", "application/octet-stream"), id="no file chosen"),
+    pytest.param(
+        ("stor.jpg", b"\xff\xd8\xff" + b"a" * (MAX_UPLOAD_BYTES + 10), "image/jpeg"),
+        id="over the upload limit",
+    ),
+]
+
+
+@pytest.mark.parametrize("file", HOSTILE_FILES)
+def test_hostile_files_are_refused_everywhere_and_store_nothing(
+    web: Web, file: tuple[str, bytes, str]
+) -> None:
+    """Multipart to every page form: a photo form names what is wrong, every other
+    form is refused at the edge (multipart is for photos only)."""
+    ids, _csrf = make_plan(web)
+    token = web.page_token()
+    before = store_counts(web)
+    for route in page_form_routes(web):
+        if route.startswith(PRE_LOGIN) or route == "/logout":
+            continue
+        response = web.client.post(
+            concrete(route, ids),
+            data={"csrf_token": token, "title": "Et mål"},
+            files={"photo": file},
+            headers={"origin": web.ORIGIN},
+            follow_redirects=False,
+        )
+        where = f"{route}: {response.status_code} {response.text[:300]}"
+        assert "Traceback" not in response.text, route
+        if len(file[1]) > MAX_UPLOAD_BYTES:
+            assert response.status_code == 413, where
+        elif route.endswith(PHOTO_FORMS):
+            assert response.status_code == 422, where
+            assert 'id="f-photo-error"' in response.text, where
+        else:
+            assert response.status_code == 415, where
+    assert store_counts(web) == before
 
 
 def test_a_page_form_without_the_csrf_token_is_refused_everywhere(web: Web) -> None:

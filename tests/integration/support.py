@@ -63,8 +63,12 @@ def add_provider(plans: PlanApplication, plan: NewPlan, first: str, last: str) -
 
 
 def count_rows(plans: PlanApplication, table: str) -> int:
-    """Rows in one of the directory's tables (`persons` or `person_changes`)."""
-    names = {"persons": plans.directory.persons, "person_changes": plans.directory.changes}
+    """Rows in one of the directory's tables (`persons`, `person_changes`, `person_photos`)."""
+    names = {
+        "persons": plans.directory.persons,
+        "person_changes": plans.directory.changes,
+        "person_photos": plans.directory.photos,
+    }
     name = names[table]
     with plans.directory.datastore.transaction(commit=False) as c:
         c.execute(f"SELECT COUNT(*) AS n FROM {name}")

@@ -43,6 +43,7 @@ SECTIONS = frozenset(
         "consent",
         "participants",
         "person_details",  # a participant's full details (those who may edit them)
+        "photo",  # a participant's photo (everyone who may open the plan)
         "goals",
         "activities",
         "minutes",

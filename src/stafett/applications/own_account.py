@@ -41,6 +41,7 @@ class MyAccount:
     details: PersonDetails
     otp_channel: OtpChannel
     language: str | None
+    has_photo: bool = False  # the photo itself: `PersonPhotos.own`
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +138,7 @@ class OwnAccount:
             details=self.directory.get(account.person_id).details,
             otp_channel=OtpChannel(account.otp_channel),
             language=account.language,
+            has_photo=self.directory.has_photo(account.person_id),
         )
 
     def change_details(

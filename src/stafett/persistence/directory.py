@@ -4,10 +4,14 @@ It shares the plan application's datastore (connection pool), and so its
 database file or schema, but keeps its own tables. The change log records who
 changed which fields of whom and when — never the values — so erasing a person
 deletes their personal data and leaves an accountable trail.
+
+A person's photo is a row of its own (`person_photos`: our re-encoded JPEG, never
+the upload), replaced and removed on its own, logged as `photo_changed` and
+`photo_removed` with the field `photo` (never the bytes), and erased with the person.
 """
 
 from collections.abc import Iterable, Sequence
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -23,6 +27,17 @@ DETAIL_FIELDS = tuple(f.name for f in fields(PersonDetails))
 BOOL_FIELDS = ("hide_phone", "hide_mobile", "restrict_search")
 # Detail columns added after the first release: older databases get them on start.
 ADDED_COLUMNS = {"fax": "TEXT NOT NULL DEFAULT ''"}
+PHOTO_FIELD = "photo"
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPhoto:
+    """A person's photo as stored: always our own re-encoding (`photo_encoding.py`)."""
+
+    data: bytes
+    media_type: str
+    width: int
+    height: int
 
 
 class PersonDirectory(SqlTables):
@@ -30,6 +45,7 @@ class PersonDirectory(SqlTables):
         super().__init__(datastore)
         self.persons = self.table("persons")
         self.changes = self.table("person_changes")
+        self.photos = self.table("person_photos")
 
     # ------------------------------------------------------------------ schema
 
@@ -54,6 +70,10 @@ class PersonDirectory(SqlTables):
             f"changed_at BIGINT NOT NULL, actor_id {uuid_type}, "
             "kind TEXT NOT NULL, changed_fields TEXT NOT NULL)",
             f"CREATE INDEX IF NOT EXISTS person_changes_by_person ON {self.changes} (person_id)",
+            f"CREATE TABLE IF NOT EXISTS {self.photos} ("
+            f"person_id {uuid_type} PRIMARY KEY, data {self.bytes_type} NOT NULL, "
+            "media_type TEXT NOT NULL, width INTEGER NOT NULL, height INTEGER NOT NULL, "
+            "changed_at BIGINT NOT NULL)",
         ]
         self.create(statements)
         self.add_missing_columns(self.persons, "persons", ADDED_COLUMNS)
@@ -110,15 +130,73 @@ class PersonDirectory(SqlTables):
         return Person(person_id=person_id, details=details)
 
     def erase(self, person_id: UUID, *, actor_id: UUID | None, at: datetime, kind: str) -> None:
-        """Delete a person's details; the change log keeps that it happened, and why."""
+        """Delete a person's details and photo; the change log keeps that it happened, and why."""
         with self.cursor(commit=True) as c:
             c.execute(
                 self.sql(f"DELETE FROM {self.persons} WHERE person_id=%s"),
                 [self.value(person_id)],
             )
-            self._log(
-                c, person_id=person_id, actor_id=actor_id, at=at, kind=kind, changed=DETAIL_FIELDS
+            had_photo = self._delete_photo(c, person_id)
+            changed = (*DETAIL_FIELDS, PHOTO_FIELD) if had_photo else DETAIL_FIELDS
+            self._log(c, person_id=person_id, actor_id=actor_id, at=at, kind=kind, changed=changed)
+
+    def set_photo(
+        self, person_id: UUID, photo: StoredPhoto, *, actor_id: UUID | None, at: datetime
+    ) -> None:
+        """Store or replace a person's photo (KeyError if the person is not here).
+
+        The person's row is locked first (PostgreSQL; SQLite has one writer), so an
+        erasure running at the same time either comes first, and nothing is stored, or
+        waits and erases the new photo too.
+        """
+        lock = "" if self.is_sqlite else " FOR UPDATE"
+        with self.cursor(commit=True) as c:
+            c.execute(
+                self.sql(f"SELECT person_id FROM {self.persons} WHERE person_id=%s{lock}"),
+                [self.value(person_id)],
             )
+            if c.fetchone() is None:
+                raise KeyError(person_id)
+            c.execute(
+                self.sql(
+                    f"INSERT INTO {self.photos} "
+                    "(person_id, data, media_type, width, height, changed_at) "
+                    "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (person_id) DO UPDATE SET "
+                    "data=excluded.data, media_type=excluded.media_type, "
+                    "width=excluded.width, height=excluded.height, changed_at=excluded.changed_at"
+                ),
+                [
+                    self.value(person_id),
+                    photo.data,
+                    photo.media_type,
+                    photo.width,
+                    photo.height,
+                    to_micros(at),
+                ],
+            )
+            self._log(
+                c,
+                person_id=person_id,
+                actor_id=actor_id,
+                at=at,
+                kind="photo_changed",
+                changed=(PHOTO_FIELD,),
+            )
+
+    def remove_photo(self, person_id: UUID, *, actor_id: UUID | None, at: datetime) -> bool:
+        """Remove a person's photo; whether there was one (only then is it logged)."""
+        with self.cursor(commit=True) as c:
+            removed = self._delete_photo(c, person_id)
+            if removed:
+                self._log(
+                    c,
+                    person_id=person_id,
+                    actor_id=actor_id,
+                    at=at,
+                    kind="photo_removed",
+                    changed=(PHOTO_FIELD,),
+                )
+        return removed
 
     # ------------------------------------------------------------------- reads
 
@@ -135,6 +213,21 @@ class PersonDirectory(SqlTables):
         marks = ", ".join(["%s"] * len(ids))
         rows = self.select(f"SELECT * FROM {self.persons} WHERE person_id IN ({marks})", *ids)
         return {person.person_id: person for person in map(self._person, rows)}
+
+    def photo(self, person_id: UUID) -> StoredPhoto | None:
+        row = self.select_one(
+            f"SELECT data, media_type, width, height FROM {self.photos} WHERE person_id=%s",
+            person_id,
+        )
+        if row is None:
+            return None
+        return StoredPhoto(bytes(row["data"]), row["media_type"], row["width"], row["height"])
+
+    def has_photo(self, person_id: UUID) -> bool:
+        found = self.select_one(
+            f"SELECT 1 AS found FROM {self.photos} WHERE person_id=%s", person_id
+        )
+        return found is not None
 
     def find_by_name(self, text: str, *, limit: int = 50) -> list[Person]:
         """People whose name contains every word of `text` (case-insensitive)."""
@@ -193,6 +286,14 @@ class PersonDirectory(SqlTables):
                 ",".join(changed),
             ],
         )
+
+    def _delete_photo(self, c: Any, person_id: UUID) -> bool:
+        """Delete a person's photo in the transaction of `c`; whether there was one."""
+        c.execute(
+            self.sql(f"DELETE FROM {self.photos} WHERE person_id=%s RETURNING person_id"),
+            [self.value(person_id)],
+        )
+        return bool(c.fetchall())
 
     def _person(self, row: Any) -> Person:
         data = {name: row[name] for name in DETAIL_FIELDS}

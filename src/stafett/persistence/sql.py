@@ -23,6 +23,7 @@ class SqlTables:
         self.uuid_type = "TEXT" if self.is_sqlite else "uuid"
         self.bool_type = "INTEGER" if self.is_sqlite else "boolean"
         self.date_type = "TEXT" if self.is_sqlite else "date"
+        self.bytes_type = "BLOB" if self.is_sqlite else "bytea"
         self.serial_key = (
             "INTEGER PRIMARY KEY AUTOINCREMENT" if self.is_sqlite else "bigserial PRIMARY KEY"
         )

@@ -22,6 +22,7 @@ from stafett.web.api.history import HistoryController
 from stafett.web.api.lists import ReportController
 from stafett.web.api.logins import LoginController
 from stafett.web.api.persons import PersonController
+from stafett.web.api.photos import PhotoController
 from stafett.web.api.plan_view import PlanViewController
 from stafett.web.api.plans import PlanController
 from stafett.web.api.session import SessionController
@@ -92,6 +93,7 @@ def create_app(
             ArchiveController,
             archive_keys,
             PersonController,
+            PhotoController,
             PlanController,
             LoginController,
             PlanViewController,

@@ -26,6 +26,7 @@ import anyio
 import structlog
 from litestar import Litestar, Request, Response
 from litestar.connection import ASGIConnection
+from litestar.datastructures import UploadFile
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 
@@ -164,12 +165,22 @@ async def _check_csrf(connection: ASGIConnection[Any, Any, Any, Any], session: s
     presented = await _presented_token(connection)
     expected = csrf_token(connection.app.state[CSRF_KEY], session)
     if not hmac.compare_digest(presented.encode(), expected.encode()):
+        await _discard_uploads(connection)
         log.warning(
             "malicious_csrf",
             reason="missing token" if not presented else "wrong token",
             path=_route(connection),
         )
         raise PermissionDeniedException("Ikke tillatt")
+
+
+async def _discard_uploads(connection: ASGIConnection[Any, Any, Any, Any]) -> None:
+    """Close the files of a refused multipart form (a photo): its handler, which would
+    close them, never runs."""
+    if isinstance(connection, Request) and _is_form(connection):
+        for _name, value in (await connection.form()).multi_items():
+            if isinstance(value, UploadFile):
+                await value.close()
 
 
 def _refuse_cross_site(connection: ASGIConnection[Any, Any, Any, Any]) -> None:

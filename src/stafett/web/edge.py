@@ -9,7 +9,11 @@ Two parts, so that no handler, and no route, carries its own checks:
   `MAX_BODY_BYTES` (else 413), UTF-8, JSON without duplicate keys, nested at
   most `MAX_DEPTH` deep, with integers of at most 15 digits and no NaN or
   Infinity (else 422); a body on a page route is a form, URL-encoded in strict
-  UTF-8 within the same size (multipart, for a photo, within `MAX_UPLOAD_BYTES`).
+  UTF-8 within the same size. Photos are the one exception: `PUT` of an API photo
+  route takes the image itself (`image/jpeg`, `image/png` or `image/webp`, at most
+  `MAX_PHOTO_BYTES`), and a page's photo form posts multipart within
+  `MAX_UPLOAD_BYTES`; multipart anywhere else is refused (415). What the bytes
+  are is decided by Pillow when the photo is re-encoded, never by the content type.
   Nothing reaches a handler that breaks these.
 - `Body`, the base of every request struct, in `stafett.applications.input`
   (the plan commands are such structs): once msgspec has decoded one, its
@@ -18,6 +22,7 @@ Two parts, so that no handler, and no route, carries its own checks:
 """
 
 import json
+import re
 from typing import Any
 from urllib.parse import unquote_to_bytes, urlencode
 
@@ -28,6 +33,7 @@ from litestar.types.asgi_types import HTTPRequestEvent, HTTPResponseStartEvent
 from stafett.aggregates.errors import ValidationError
 from stafett.aggregates.text import clean_line
 from stafett.applications.input import has_controls
+from stafett.applications.photo_encoding import MAX_PHOTO_BYTES
 from stafett.web.middleware import HTTPMiddleware
 
 MAX_BODY_BYTES = 1_048_576
@@ -38,7 +44,11 @@ BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 JSON_TYPES = frozenset({"application/json"})
 FORM = "application/x-www-form-urlencoded"
 MULTIPART = "multipart/form-data"
-MAX_UPLOAD_BYTES = 6 * 1_048_576  # a page's photo upload (the image itself is capped lower)
+MAX_UPLOAD_BYTES = 6 * 1_048_576  # a page's photo form (the image itself is capped lower)
+IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
+# The routes that take a photo: the API's (raw image body) and the pages' (multipart).
+API_PHOTO = re.compile(r"/api/v1/(?:me|plans/[^/]+/participants/[^/]+)/photo")
+PAGE_PHOTO = re.compile(r"/(?:profile|plans/[^/]+/participants/[^/]+)/photo")
 API_PREFIX = "/api/"
 log = structlog.get_logger(__name__)
 
@@ -225,7 +235,9 @@ class InputEdgeMiddleware(HTTPMiddleware):
             return
         await self.app(scope, receive, send)
 
-    async def _checked_body(self, scope: Scope, receive: Receive) -> Receive:
+    async def _checked_body(self, scope: HTTPScope, receive: Receive) -> Receive:
+        if scope["method"] == "PUT" and API_PHOTO.fullmatch(scope["path"]):
+            return await self._checked_image(scope, receive)
         body = await _read(receive, MAX_BODY_BYTES)
         if body or _declares_body(scope):
             media, charset = _content_type(scope)
@@ -239,10 +251,29 @@ class InputEdgeMiddleware(HTTPMiddleware):
             check_json(body)
         return _replay(body, receive)
 
+    async def _checked_image(self, scope: Scope, receive: Receive) -> Receive:
+        """A photo for the API: an image type (not trusted, only required) within its cap."""
+        media, _charset = _content_type(scope)
+        if media not in IMAGE_TYPES:
+            raise InputRejectedError(
+                415,
+                "Feil innholdstype",
+                "Send the photo as image/jpeg, image/png or image/webp",
+                "content_type",
+            )
+        try:
+            body = await _read(receive, MAX_PHOTO_BYTES)
+        except InputRejectedError:
+            megabytes = MAX_PHOTO_BYTES // 1_048_576
+            raise InputRejectedError(
+                413, "Bildet er for stort", f"The photo is larger than {megabytes} MB", "size"
+            ) from None
+        return _replay(body, receive)
+
     async def _checked_form(self, scope: Scope, receive: Receive) -> Receive:
-        """A page's form: URL-encoded in strict UTF-8, or multipart (a photo) up to its cap."""
+        """A page's form: URL-encoded in strict UTF-8, or multipart for a photo up to its cap."""
         media, charset = _content_type(scope)
-        if media == MULTIPART:
+        if media == MULTIPART and PAGE_PHOTO.fullmatch(scope["path"]):
             return _replay(await _read(receive, MAX_UPLOAD_BYTES), receive)
         body = await _read(receive, MAX_BODY_BYTES)
         if body or _declares_body(scope):

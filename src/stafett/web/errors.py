@@ -41,6 +41,11 @@ from stafett.applications.accounts import (
     TooManyAttemptsError,
 )
 from stafett.applications.passwords import HashingBusyError
+from stafett.applications.photo_encoding import (
+    BrokenImageError,
+    NotAnImageError,
+    PhotoTooLargeError,
+)
 from stafett.applications.results import VersionConflictError
 from stafett.archive.service import ArchiveDamagedError
 
@@ -59,6 +64,9 @@ ERROR_TABLE: dict[type[Exception], tuple[int, str, bool]] = {
     AccessLogUnavailableError: (503, "Midlertidig utilgjengelig", False),
     ArchiveDamagedError: (500, "Det lagrede arkivet er skadet", False),
     ValidationError: (422, "Ugyldig verdi", True),
+    NotAnImageError: (422, "Bildet må være JPEG, PNG eller WebP", True),
+    PhotoTooLargeError: (413, "Bildet er for stort", True),
+    BrokenImageError: (422, "Bildet er skadet og kan ikke leses", True),
     NotFoundError: (404, "Finnes ikke", False),
     NotAParticipantError: (404, "Finnes ikke", False),
     NotPermittedError: (403, "Ikke tillatt", True),

@@ -34,6 +34,7 @@ from stafett.applications.access_log import (
 from stafett.applications.accounts import Principal
 from stafett.applications.history import SeenAsParticipant, messages_for, messages_seen_for
 from stafett.applications.permitted import PlanOut
+from stafett.applications.photos import PersonPhotos, StoredPhoto
 from stafett.applications.plans import PlanApplication
 from stafett.applications.results import PlanView, TimelineEntry
 from stafett.applications.summaries import ERASED_PERSON
@@ -120,6 +121,18 @@ class PlanReads:
         grounds = f"participant:{me.participant_id}"
         self._record(plan_id, principal, standing.value, ["person_details"], grounds)
         return person
+
+    def photo(self, plan_id: UUID, principal: Principal, participant_id: UUID) -> StoredPhoto:
+        """A participant's photo: for everyone who may open the plan, as their shared details
+        are (`NoPhotoError`, a 404, when they have none). Recorded like `person`."""
+        photo = PersonPhotos(self.plans).of_participant(
+            plan_id, participant_id, by=principal.person_id
+        )
+        standing, me = self.plans.authorize(plan_id, by=principal.person_id, action=Action.OPEN)
+        assert me is not None  # only participants get this far
+        grounds = f"participant:{me.participant_id}"
+        self._record(plan_id, principal, standing.value, ["photo"], grounds)
+        return photo
 
     def as_of(
         self,

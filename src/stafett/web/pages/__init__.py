@@ -3,8 +3,9 @@
 `page_routes()` gives the page controllers, the static files and the language
 switch as one litestar router. Pages keep no rules: each calls the application
 service the matching API route calls, and refusals come from the same error table
-(`pages/errors.py`). Forms post `application/x-www-form-urlencoded` with the
-session's CSRF token as `csrf_token` (the guard in `web/auth.py` checks it).
+(`pages/errors.py`). Forms post `application/x-www-form-urlencoded` (a photo form:
+`multipart/form-data`) with the session's CSRF token as `csrf_token` (the guard in
+`web/auth.py` checks it).
 """
 
 from pathlib import Path
@@ -23,6 +24,7 @@ from stafett.web.pages.help import HelpPages
 from stafett.web.pages.login import LoginPages
 from stafett.web.pages.manage import ManagePages
 from stafett.web.pages.participants import ParticipantPages
+from stafett.web.pages.photo import ParticipantPhotoPages, ProfilePhotoPages
 from stafett.web.pages.plan import PlanPages
 from stafett.web.pages.plan_history import PlanHistoryPages
 from stafett.web.pages.plan_list import NewPlanPages, PlanListPages
@@ -95,6 +97,8 @@ def page_routes() -> list[Router]:
             PlanHistoryPages,
             ParticipantPages,
             RemovalPages,
+            ParticipantPhotoPages,
+            ProfilePhotoPages,
             ManagePages,
             ProfilePages,
             AdminPages,

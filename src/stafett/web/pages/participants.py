@@ -30,6 +30,7 @@ from stafett.applications.commands import PERSON_FIELDS, AddParticipant, ChangeP
 from stafett.applications.logins import NewLogin, ParticipantLogins
 from stafett.applications.parts import PersonIn, RightsIn
 from stafett.applications.permitted import MemberOut, PlanOut
+from stafett.applications.photos import PersonPhotos
 from stafett.applications.plans import PlanApplication
 from stafett.applications.results import VersionConflictError
 from stafett.web.api.logins import provide_logins
@@ -380,6 +381,8 @@ def details_context(
         "edits_rights": manages and not member.is_coordinator,
         "rights_shown": member.rights if isinstance(member.rights, Rights) else None,
         "has_login": has_login,
+        "has_photo": PersonPhotos(reads.plans).has_photo(member.person_id),
+        "photo_errors": {},
         "values": current_values(member, person),
         "errors": {},
         "login_errors": {},

@@ -192,6 +192,7 @@ def part_labels() -> dict[str, str]:
         "consent": _("consent"),
         "participants": _("participants"),
         "person_details": _("a participant's person details"),
+        "photo": _("a participant's photo"),
         "goals": _("goals"),
         "activities": _("activities"),
         "calendar": _("calendar"),

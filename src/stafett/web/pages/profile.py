@@ -134,6 +134,32 @@ def secret_of(uri: str) -> str:
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
+def profile_page(
+    request: AnyRequest,
+    accounts: AccountService,
+    principal: Principal,
+    *,
+    status: int = 200,
+    errors: dict[str, str] | None = None,
+    values: dict[str, Any] | None = None,
+    failed: str = "",
+    photo_errors: dict[str, str] | None = None,
+) -> Page:
+    """My profile; a refused form's messages and values (the photo's from `pages/photo.py`)."""
+    mine = accounts.my_account(principal)
+    return page(
+        request,
+        "profile/index.html",
+        status=status,
+        mine=mine,
+        values=values if values is not None else values_of(mine.details),
+        sessions=accounts.live_sessions(principal, session_token(request)),
+        errors=errors or {},
+        failed=failed,
+        photo_errors=photo_errors or {},
+    )
+
+
 class ProfilePages(Controller):
     path = "/profile"
     opt = policy(Policy.AUTHENTICATED)
@@ -141,30 +167,7 @@ class ProfilePages(Controller):
 
     @get("", sync_to_thread=True)
     def profile(self, accounts: Accounts, principal: LoggedIn, request: AnyRequest) -> Page:
-        return self._page(request, accounts, principal)
-
-    def _page(
-        self,
-        request: AnyRequest,
-        accounts: AccountService,
-        principal: Principal,
-        *,
-        status: int = 200,
-        errors: dict[str, str] | None = None,
-        values: dict[str, Any] | None = None,
-        failed: str = "",
-    ) -> Page:
-        mine = accounts.my_account(principal)
-        return page(
-            request,
-            "profile/index.html",
-            status=status,
-            mine=mine,
-            values=values if values is not None else values_of(mine.details),
-            sessions=accounts.live_sessions(principal, session_token(request)),
-            errors=errors or {},
-            failed=failed,
-        )
+        return profile_page(request, accounts, principal)
 
     async def _refused(
         self,
@@ -178,7 +181,7 @@ class ProfilePages(Controller):
     ) -> Page:
         """The profile again, status 422, with the refused form's messages (and values)."""
         refused: Page = await in_thread(
-            self._page,
+            profile_page,
             request,
             accounts,
             principal,
