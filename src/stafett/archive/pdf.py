@@ -419,7 +419,7 @@ def render(document: RecordDocument, sealed_at: datetime) -> bytes:
         sys_inputs={"data": record_data(document)},
         pdf_standards=[PDF_STANDARD],
         timestamp=sealed_at.replace(microsecond=0),  # the PDF's dates are to the second
-        pdf_tags=False,  # PDF/A-2b asks for none; tags would triple the file (decision 0017)
+        pdf_tags=False,  # PDF/A-2b asks for none; tags nearly triple the file (decision 0017)
     )
     if warnings:  # the template's own fault, whatever the data: never let it pass
         raise RuntimeError(f"record.typ: {'; '.join(w.message for w in warnings)}")
