@@ -44,7 +44,16 @@ from stafett.applications.results import TimelineEntry
 from stafett.archive.record_text import FONT_DIR, FontsMissingError, require_fonts, shown
 from stafett.archive.record_words import Words
 
-__all__ = ["FONT_DIR", "FontsMissingError", "record_data", "record_document", "record_pdf", "shown"]
+__all__ = [
+    "FONT_DIR",
+    "FontsMissingError",
+    "RecordDocument",
+    "record_data",
+    "record_document",
+    "record_pdf",
+    "render",
+    "shown",
+]
 
 PDF_STANDARD: Final = "a-2b"
 TEMPLATE_DIR = Path(__file__).parent / "templates"
