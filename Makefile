@@ -32,9 +32,9 @@ $(ASSETS): package-lock.json
 	touch $@
 
 # The fonts of record.pdf (archive/pdf.py): Inter's regular and bold from the npm package
-# inter-ui, whole (every script in one file: WeasyPrint mixes up fonts split by unicode-range),
-# unpacked once from WOFF2 to TrueType (unpacking costs seconds on every render otherwise);
-# found beside the package at run time.
+# inter-ui, whole (every script in one file, no unicode-range split), unpacked once from
+# WOFF2 to TrueType with fontTools (a dependency: pdf.py reads which letters they have);
+# Typst is given this folder and no other font.
 FONTS := src/stafett/archive/fonts
 FONTS_STAMP := $(FONTS)/.installed
 $(FONTS_STAMP): $(ASSETS) $(STAMP)
@@ -46,14 +46,6 @@ $(FONTS_STAMP): $(ASSETS) $(STAMP)
 	cp node_modules/inter-ui/LICENSE.txt $(FONTS)/
 	touch $@
 
-# What WeasyPrint (record.pdf) needs from Debian: Pango (with fontconfig), HarfBuzz's
-# subsetter (it subsets the embedded fonts), and DejaVu for letters Inter lacks.
-# Checked on every run (dpkg answers in milliseconds), so a new package here is installed.
-PDF_LIBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
-pdf-libs:
-	@dpkg -s $(PDF_LIBS) >/dev/null 2>&1 || \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PDF_LIBS) >/dev/null)
-
 # The browser the page tests drive: Debian's Chromium (Playwright cannot download one here).
 CHROMIUM := /usr/bin/chromium
 $(CHROMIUM):
@@ -64,9 +56,9 @@ WRK := /usr/bin/wrk
 $(WRK):
 	command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
 
-install: $(STAMP) $(ASSETS) $(FONTS_STAMP) pdf-libs ## Create .venv and install Stafett with its development tools and page assets
+install: $(STAMP) $(ASSETS) $(FONTS_STAMP) ## Create .venv and install Stafett with its development tools and page assets
 
-run: $(STAMP) $(ASSETS) $(FONTS_STAMP) pdf-libs ## Serve Stafett on http://127.0.0.1:8000 (SQLite under var/, demo plan on first start)
+run: $(STAMP) $(ASSETS) $(FONTS_STAMP) ## Serve Stafett on http://127.0.0.1:8000 (SQLite under var/, demo plan on first start)
 	$(BIN)/stafett demo
 	$(BIN)/stafett serve --host 127.0.0.1 --port 8000
 
@@ -76,10 +68,10 @@ lint: $(STAMP) ## ruff (lint and format check), mypy --strict, import-linter con
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: lint $(ASSETS) $(FONTS_STAMP) pdf-libs $(CHROMIUM) ## Lint, then every test (PostgreSQL ones included) with warnings as errors
+test: lint $(ASSETS) $(FONTS_STAMP) $(CHROMIUM) ## Lint, then every test (PostgreSQL ones included) with warnings as errors
 	$(BIN)/pytest -q
 
-bench: $(STAMP) $(ASSETS) $(FONTS_STAMP) pdf-libs $(WRK) ## Benchmarks (SQLite and PostgreSQL); figures to stdout and var/bench/results.json
+bench: $(STAMP) $(ASSETS) $(FONTS_STAMP) $(WRK) ## Benchmarks (SQLite and PostgreSQL); figures to stdout and var/bench/results.json
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.login
 	$(BIN)/python -m bench.projection
@@ -95,4 +87,4 @@ docs: $(STAMP) ## Regenerate docs/policy.md from the policy table
 clean: ## Remove the virtualenv and local data
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis node_modules $(VENDOR) $(FONTS)
 
-.PHONY: help install run lint test bench docs clean pdf-libs
+.PHONY: help install run lint test bench docs clean

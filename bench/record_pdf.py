@@ -8,11 +8,17 @@ machine is shared, so CPU time is the steadier figure), then pages and CPU time 
 the same document cut: without the timeline, with only its last `CAPPED` events, or
 the content alone (no timeline, comments or messages); the large plans only the last.
 
+Each plan is measured in a process of its own, so that its peak memory (the process's
+maximum resident set, before and after the `record_pdf` call) is its own.
+
 Figures are printed and merged into var/bench/results.json under "record_pdf".
 """
 
 import argparse
 import json
+import resource
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -22,7 +28,6 @@ from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
-import weasyprint
 from pypdf import PdfReader
 
 from bench.workload import build_long_plan, register_people
@@ -42,19 +47,15 @@ def _timed(work: Callable[[], Any]) -> tuple[float, float, Any]:
     return time.perf_counter() - wall, time.process_time() - cpu, result
 
 
-def _layout(document: pdf.RecordDocument) -> tuple[float, float, int, int]:
+def _layout(document: pdf.RecordDocument, sealed_at: datetime) -> tuple[float, float, int, int]:
     """Wall and CPU seconds, pages and bytes of a document through the whole PDF path."""
-    html = pdf.render_html(document)
+    wall, cpu, data = _timed(lambda: pdf.render(document, sealed_at))
+    return wall, cpu, len(PdfReader(BytesIO(data)).pages), len(data)
 
-    def write() -> tuple[int, bytes]:
-        fonts = weasyprint.text.fonts.FontConfiguration()
-        css = weasyprint.CSS(filename=str(pdf.TEMPLATE_DIR / "record.css"), font_config=fonts)
-        page = weasyprint.HTML(string=html, base_url=str(pdf.TEMPLATE_DIR))
-        rendered = page.render(stylesheets=[css], font_config=fonts, pdf_variant=pdf.PDF_VARIANT)
-        return len(rendered.pages), rendered.write_pdf()
 
-    wall, cpu, (pages, data) = _timed(write)
-    return wall, cpu, pages, len(data)
+def _peak_mb() -> float:
+    """This process's peak resident memory so far, in MB (Linux counts it in KiB)."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 def measure(events: int, goals: int | None, cuts: tuple[str, ...]) -> dict[str, Any]:
@@ -84,6 +85,7 @@ def measure(events: int, goals: int | None, cuts: tuple[str, ...]) -> dict[str, 
         app.close()
     sealed_at = datetime.now(UTC)
 
+    rss_before = _peak_mb()
     wall, cpu, data = _timed(
         lambda: pdf.record_pdf(state, names=names, timeline=timeline, sealed_at=sealed_at)
     )
@@ -99,6 +101,8 @@ def measure(events: int, goals: int | None, cuts: tuple[str, ...]) -> dict[str, 
         "bytes": len(data),
         "record_pdf_wall_s": round(wall, 2),
         "record_pdf_cpu_s": round(cpu, 2),
+        "rss_before_mb": rss_before,
+        "peak_rss_mb": _peak_mb(),
         "strings_cpu_s": round(doc_cpu, 3),
     }
     # What cutting would leave: the record without the timeline, with only its last
@@ -109,7 +113,7 @@ def measure(events: int, goals: int | None, cuts: tuple[str, ...]) -> dict[str, 
         "content_only": replace(doc, timeline=(), comments=(), messages=()),
     }
     for name in cuts:
-        _, cpu, pages, _ = _layout(variants[name])
+        _, cpu, pages, _ = _layout(variants[name], sealed_at)
         figures[f"{name}_pages"] = pages
         figures[f"{name}_cpu_s"] = round(cpu, 2)
     return figures
@@ -119,6 +123,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="the smallest plan only")
     parser.add_argument("--out", type=Path, default=RESULTS, help="JSON to merge results into")
+    parser.add_argument("--case", help=argparse.SUPPRESS)  # one plan, in a child process
     args = parser.parse_args()
     every_cut = ("without_timeline", f"timeline_last_{CAPPED}", "content_only")
     cases: list[tuple[str, int, int | None, tuple[str, ...]]] = [
@@ -126,11 +131,16 @@ def main() -> None:
         ("300_goals_2000_comments", 5_000, 300, ("content_only",)),
         ("10000_events", 10_000, None, ("content_only",)),
     ]
+    if args.case:
+        _, events, goals, cuts = next(case for case in cases if case[0] == args.case)
+        print(json.dumps(measure(events, goals, cuts)))
+        return
     if args.quick:
         cases = cases[:1]
     results = {}
-    for name, events, goals, cuts in cases:
-        figures = measure(events, goals, cuts)
+    for name, *_ in cases:
+        child = [sys.executable, "-m", "bench.record_pdf", "--case", name]
+        figures = json.loads(subprocess.run(child, check=True, capture_output=True).stdout)
         results[name] = figures
         line = ", ".join(f"{key}={value}" for key, value in figures.items())
         print(f"record.pdf {name}: {line}", flush=True)

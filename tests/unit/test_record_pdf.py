@@ -5,6 +5,7 @@ text as literal text, page numbers, header), and what makes it PDF/A (the XMP
 declaration, the sRGB OutputIntent, every font embedded).
 """
 
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -48,7 +49,7 @@ from stafett.applications.parts import CommentOn, ConsentIn, CreatePlan, PersonI
 from stafett.applications.plans import PlanApplication
 from stafett.applications.results import TimelineEntry
 from stafett.archive import pdf
-from stafett.archive.pdf import FontsMissingError, record_pdf, render_html, shown
+from stafett.archive.pdf import FontsMissingError, record_data, record_pdf, shown
 from stafett.archive.record_words import Words
 from stafett.bootstrap import build_plans
 from stafett.settings import Settings
@@ -59,7 +60,11 @@ OWNER = "Ánte Niillas Čuđe"
 SAMI = "Æ Ø Å æ ø å č đ ŋ š ŧ ž Č Đ Ŋ Š Ŧ Ž"
 HOSTILE_GOAL = '<script>alert("mål")</script>'
 HOSTILE_COMMENT = "</div></td><b>ikke fet</b> & mer"
-GOALS = ("Ánte leser med glede", f"Språk: {SAMI}", HOSTILE_GOAL)
+# Typst's markup and code, which the template must show as the characters they are.
+TYPST_GOAL = "#set page(width: 2cm) *fet* _kursiv_ $x^2$ @ref <merke> [lenke] \\ `kode`"
+TYPST_COMMENT = '#import "/record.typ": doc\n#eval("1 + 1") #read("/record.typ") \\#x ]['
+TYPST_NAME = "Vikar #strong[fet] $y$"
+GOALS = ("Ánte leser med glede", f"Språk: {SAMI}", HOSTILE_GOAL, TYPST_GOAL)
 
 
 @dataclass(frozen=True)
@@ -116,7 +121,7 @@ def build_sample(plans: PlanApplication, clock: ManualClock) -> Sample:
             rights=RightsIn.of(Rights(minutes=Access.READ, goals=Access.NONE)),
         )
     )
-    gone = do(AddParticipant(person=PersonIn.of(register("Per", "Vikar")), role="provider"))
+    gone = do(AddParticipant(person=PersonIn.of(register("Per", TYPST_NAME)), role="provider"))
     assert mother
     assert teacher
     assert gone
@@ -150,6 +155,7 @@ def build_sample(plans: PlanApplication, clock: ManualClock) -> Sample:
     assert minutes
     do(PostComment(on=CommentOn(kind=CommentTarget.GOAL, id=goals[1]), text="Buorre! Čuđe."))
     do(PostComment(on=CommentOn(kind=CommentTarget.MINUTES, id=minutes), text=HOSTILE_COMMENT))
+    do(PostComment(on=CommentOn(kind=CommentTarget.GOAL, id=goals[3]), text=TYPST_COMMENT))
     do(SendMessage(to="all", subject="Neste møte", body="Torsdag kl. 14?"), by=mother_person)
     do(SendMessage(to=[mother], subject="Lesing", body="Han leste høyt i dag."), by=teacher_person)
     start = clock.now + timedelta(days=7)
@@ -252,12 +258,13 @@ def test_the_record_declares_pdfa_2b_in_its_xmp_and_has_an_srgb_output_intent(
     assert len(intents) >= 1
     intent = intents[0].get_object()
     assert intent["/S"] == "/GTS_PDFA1"
-    assert "sRGB" in intent["/OutputConditionIdentifier"]
+    assert "sRGB" in intent["/OutputCondition"]
     profile = intent["/DestOutputProfile"].get_object()
-    header = profile.get_data()[:40]
+    icc = profile.get_data()
     assert profile["/N"] == 3
-    assert header[36:40] == b"acsp"  # an ICC profile
-    assert header[16:20] == b"RGB "  # of an RGB colour space
+    assert icc[36:40] == b"acsp"  # an ICC profile
+    assert icc[16:20] == b"RGB "  # of an RGB colour space
+    assert "sRGB".encode("utf-16-be") in icc  # its description (a v4 `mluc` tag) says sRGB
 
 
 def _fonts(resources: DictionaryObject | None, seen: set[int]) -> Iterator[DictionaryObject]:
@@ -291,15 +298,23 @@ def test_every_font_is_embedded_and_inter_is_the_one_used(record: PdfReader) -> 
 
 def test_hostile_text_is_literal_text_not_markup(record: PdfReader, sample: Sample) -> None:
     text = " ".join(page_texts(record))
-    assert HOSTILE_GOAL in text
-    assert flat(HOSTILE_COMMENT) in text
+    for hostile in (HOSTILE_GOAL, HOSTILE_COMMENT, TYPST_GOAL, TYPST_COMMENT, TYPST_NAME):
+        assert flat(hostile) in text
+    assert f"Mål: {TYPST_GOAL}" in text  # what the comment is about, literal too
+    # The texts reach Typst as JSON data, as they were stored; the template places them
+    # as values and never reads a string as markup or code.
     document = pdf.record_document(
         sample.state, names=sample.names, timeline=sample.timeline, sealed_at=SEALED_AT
     )
-    html = render_html(document)
-    assert "&lt;script&gt;alert(&#34;mål&#34;)&lt;/script&gt;" in html
-    assert "<script" not in html
-    assert "<b>" not in html
+    data = json.loads(record_data(document))
+    goals = [goal["title"] for goal in data["document"]["goals"]]
+    assert goals == list(GOALS)
+    assert TYPST_COMMENT in [c["text"] for c in data["document"]["comments"]]
+    lines = (pdf.TEMPLATE_DIR / pdf.TEMPLATE).read_text().splitlines()
+    code = "\n".join(line.split("//")[0] for line in lines)  # without its comments
+    assert "json(bytes(sys.inputs.data))" in code
+    for reads_text_as_code in ("eval(", "read(", "include", "import"):
+        assert reads_text_as_code not in code
 
 
 def test_control_and_direction_characters_are_shown_not_obeyed(sample: Sample) -> None:
@@ -314,9 +329,31 @@ def test_control_and_direction_characters_are_shown_not_obeyed(sample: Sample) -
     assert shown("linje én\n\tlinje to") == "linje én\n\tlinje to"  # free text keeps these
 
 
+def test_letters_inter_has_no_glyph_for_are_shown_as_code_points(sample: Sample) -> None:
+    # PDF/A allows no missing glyph (Typst refuses to write one): an emoji, Arabic or
+    # Chinese name is written as its code points rather than failing the seal.
+    owner = sample.state.owner_person_id
+    names = sample.names | {owner: "Ola 👍 محمد 中文"}
+    cover = page_texts(PdfReader(BytesIO(sample.render(names=names))))[0]
+    assert "Ola [U+1F44D] [U+0645][U+062D][U+0645][U+062F] [U+4E2D][U+6587]" in cover
+    assert shown("Áŋŧ «æ» – ok") == "Áŋŧ «æ» – ok"  # what Inter has stays as it is
+
+
+def test_a_long_unbroken_word_wraps_instead_of_running_off_the_page(sample: Sample) -> None:
+    word = "Langtnavnutenmellomrom" * 8
+    names = sample.names | {sample.state.owner_person_id: f"Ola {word}"}
+    cover = PdfReader(BytesIO(sample.render(names=names))).pages[0].extract_text()
+    assert word not in cover  # broken over lines
+    assert word in "".join(cover.split())  # every letter there, in order
+    assert shown(word).replace("\u200b", "") == word
+    assert shown("Kontaktlærer Leseopplæring") == "Kontaktlærer Leseopplæring"
+
+
 def test_the_same_plan_sealed_at_the_same_instant_gives_the_same_bytes(sample: Sample) -> None:
     first, second = sample.render(), sample.render()
     assert first == second
+    # The PDF's dates are to the second, as the sealing instant is shown.
+    assert sample.render(sealed_at=SEALED_AT + timedelta(microseconds=999_999)) == first
     assert sample.render(sealed_at=SEALED_AT + timedelta(seconds=1)) != first
 
 

@@ -1,41 +1,35 @@
 """`record.pdf`: the part of a sealed record that people read, as PDF/A-2b (decision 0017).
 
 `record_pdf` turns a plan's final state and its timeline into plain strings
-(`RecordDocument`), a Jinja2 template with autoescaping on lays them out as HTML
-(`templates/record.html`, `templates/record.css`), and WeasyPrint writes the PDF
-as PDF/A-2b: XMP metadata with `pdfaid:part`/`pdfaid:conformance`, an sRGB
-OutputIntent, every font embedded as a subset.
+(`RecordDocument`), and Typst lays them out from `templates/record.typ`. The strings
+and the labels of the record's language reach Typst as JSON data (`sys.inputs`), never
+as markup: the template only places values, so no text from the plan can act as Typst
+code. Typst writes PDF/A-2b: XMP metadata with `pdfaid:part`/`pdfaid:conformance`, an
+sRGB OutputIntent, every font embedded as a subset; its dates are the sealing instant.
 
-Fonts: Inter, from the npm package `inter-ui` pinned in package-lock.json (the whole
-font in one file per weight: fonts split by unicode-range, as `@fontsource/inter`
-ships them, share one Pango description and WeasyPrint 70 then embeds one subset's
-glyphs for another's letters). `make install` unpacks its `Inter-Regular.woff2` and
-`Inter-Bold.woff2` to TrueType (WOFF2 would cost seconds of unpacking on every render)
-into `archive/fonts/` (package data, not in git); `record.css`
-names them relative to itself, so they are found beside this module at run time.
-Inter covers the Norwegian and Sámi letters (æ ø å č đ ŋ š ŧ ž and capitals), Cyrillic
-and Greek. Without those files the record would silently fall back to whatever the
-system has, so `FontsMissingError` is raised instead. Letters Inter lacks (Arabic,
-CJK) fall back through fontconfig to the system's fonts (Debian's DejaVu), which are
-embedded too.
+Fonts: Inter, from the npm package `inter-ui` pinned in package-lock.json, the whole
+font in one file per weight. `make install` unpacks its `Inter-Regular.woff2` and
+`Inter-Bold.woff2` to TrueType into `archive/fonts/` (package data, not in git).
+Typst is given these two files and nothing else (no system fonts, not the fonts built
+into Typst), so the record looks the same on every machine. Inter covers the
+Norwegian and Sámi letters (æ ø å č đ ŋ š ŧ ž and capitals), Cyrillic and Greek.
+Without those files `FontsMissingError` is raised rather than falling back.
 
-Every text from the plan or the directory passes `shown`: control characters,
-text-direction overrides and other characters that are not text become a visible
-`[U+XXXX]`, so that what a reader sees is what was stored; the template's
-autoescaping makes markup such as `<script>` literal text.
+Every text from the plan or the directory passes `shown` (`record_text.py`): what is
+not text, and every letter Inter has no glyph for, becomes a visible `[U+XXXX]`, and a
+long unbroken run gets places to wrap.
 """
 
-import re
-import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from pathlib import Path
+from typing import Final
 from uuid import UUID
 
-import jinja2
-import weasyprint
+import msgspec
+import typst
 
 from stafett.aggregates.plan_state import PlanState
 from stafett.aggregates.values import (
@@ -47,27 +41,23 @@ from stafett.aggregates.values import (
     Rights,
 )
 from stafett.applications.results import TimelineEntry
+from stafett.archive.record_text import FONT_DIR, FontsMissingError, require_fonts, shown
 from stafett.archive.record_words import Words
 
-PDF_VARIANT = "pdf/a-2b"
-HERE = Path(__file__).parent
-FONT_DIR = HERE / "fonts"
-FONT_FILES = ("Inter-Regular.ttf", "Inter-Bold.ttf")  # as record.css names them
-TEMPLATE_DIR = HERE / "templates"
+__all__ = [
+    "FONT_DIR",
+    "FontsMissingError",
+    "RecordDocument",
+    "record_data",
+    "record_document",
+    "record_pdf",
+    "render",
+    "shown",
+]
 
-# What a reader must see rather than have act on the text: C0/C1 controls (newline and
-# tab excepted), bidirectional embeddings and overrides, lone surrogates, non-characters.
-_NOT_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\ud800-\udfff\ufffe\uffff]")
-
-
-class FontsMissingError(RuntimeError):
-    """The record's fonts are not installed beside the package (`make install` copies them)."""
-
-
-def shown(text: str) -> str:
-    """`text` with every character that is not plain text written as a visible code point."""
-    return _NOT_TEXT.sub(lambda m: f"[U+{ord(m.group()):04X}]", text)
-
+PDF_STANDARD: Final = "a-2b"
+TEMPLATE_DIR = Path(__file__).parent / "templates"
+TEMPLATE = "record.typ"
 
 # ---------------------------------------------------------------- the document's parts
 
@@ -145,7 +135,7 @@ class TimelineRow:
 
 @dataclass(frozen=True, slots=True)
 class RecordDocument:
-    """Everything `record.html` shows, as strings already fit to be shown."""
+    """Everything `record.typ` shows, as strings already fit to be shown."""
 
     language: str
     plan_type: str
@@ -400,26 +390,17 @@ def record_document(
 
 
 @cache
-def _templates() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
+def _fonts(font_dir: Path) -> typst.Fonts:
+    """The fonts of `font_dir` (Inter's two files), and no other: not the system's, not Typst's."""
+    return typst.Fonts(
+        include_system_fonts=False, include_embedded_fonts=False, font_paths=[str(font_dir)]
     )
 
 
-def _require_fonts() -> None:
-    if not all((FONT_DIR / name).is_file() for name in FONT_FILES):
-        raise FontsMissingError(
-            f"record.pdf needs the Inter fonts in {FONT_DIR}; run `make install`"
-        )
-
-
-def render_html(document: RecordDocument) -> str:
+def record_data(document: RecordDocument) -> str:
+    """The JSON `record.typ` lays out: the document's strings and its language's labels."""
     labels = Words(document.language).labels()
-    return _templates().get_template("record.html").render(doc=document, t=labels)
+    return msgspec.json.encode({"document": document, "labels": labels}).decode()
 
 
 def record_pdf(
@@ -431,18 +412,24 @@ def record_pdf(
     language: str = "nb",
 ) -> bytes:
     """The plan as a PDF/A-2b document for people: cover, every section, the timeline."""
-    _require_fonts()
+    require_fonts(FONT_DIR)
     document = record_document(
         state, names=names, timeline=timeline, sealed_at=sealed_at, language=language
     )
-    fonts = weasyprint.text.fonts.FontConfiguration()
-    stylesheets = [weasyprint.CSS(filename=str(TEMPLATE_DIR / "record.css"), font_config=fonts)]
-    html = weasyprint.HTML(string=render_html(document), base_url=str(TEMPLATE_DIR))
-    with warnings.catch_warnings():
-        # WeasyPrint 70 reads its bundled sRGB profile (the OutputIntent's) from a file
-        # it never closes; the profile's bytes are read, only the warning is lost.
-        warnings.filterwarnings("ignore", r"unclosed file .*sRGB2014\.icc", ResourceWarning)
-        pdf: bytes = html.write_pdf(
-            stylesheets=stylesheets, font_config=fonts, pdf_variant=PDF_VARIANT
-        )
+    return render(document, sealed_at)
+
+
+def render(document: RecordDocument, sealed_at: datetime) -> bytes:
+    """`document` laid out by `record.typ` as PDF/A-2b, dated `sealed_at`."""
+    pdf, warnings = typst.compile_with_warnings(
+        TEMPLATE_DIR / TEMPLATE,
+        root=TEMPLATE_DIR,
+        font_paths=_fonts(FONT_DIR),
+        sys_inputs={"data": record_data(document)},
+        pdf_standards=[PDF_STANDARD],
+        timestamp=sealed_at.replace(microsecond=0),  # the PDF's dates are to the second
+        pdf_tags=False,  # PDF/A-2b asks for none; tags nearly triple the file (decision 0017)
+    )
+    if warnings:  # the template's own fault, whatever the data: never let it pass
+        raise RuntimeError(f"record.typ: {'; '.join(w.message for w in warnings)}")
     return pdf
