@@ -180,7 +180,7 @@ def test_just_within_5_mb_is_read() -> None:
 def test_a_damaged_image_is_refused_as_broken(
     upload: bytes, truncated_allowed: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Whatever Pillow's process-wide switch says (WeasyPrint turns it on when imported).
+    # Whatever Pillow's process-wide switch says (any imported library may turn it on).
     monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", truncated_allowed)
     with pytest.raises(BrokenImageError):
         reencode(upload)
