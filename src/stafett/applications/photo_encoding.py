@@ -57,7 +57,8 @@ class _Upload(BytesIO):
     Pillow itself decodes a cut-off file as far as it goes when the process-wide
     `ImageFile.LOAD_TRUNCATED_IMAGES` is on (any imported library may turn it on;
     WeasyPrint, which the archive once used, did), so whether a damaged upload was
-    noticed would depend on what else the process had imported. A read at the end raises instead, whatever the flag.
+    noticed would depend on what else the process had imported. A read at the end
+    raises instead, whatever the flag.
     """
 
     def read(self, size: int | None = -1, /) -> bytes:
