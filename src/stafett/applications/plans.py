@@ -465,15 +465,3 @@ class PlanApplication(PlanHistory):
         if not events:
             raise PlanNotFoundError("no such plan")
         return timeline_of(events, self.person_names(e.actor_id for e in events))
-
-    def plan_ids(self) -> list[UUID]:
-        """Every plan id in creation order (for operators and the demo, not for users)."""
-        ids: list[UUID] = []
-        start = 1
-        created = [Plan.Created.TOPIC]
-        while True:
-            items = self.recorder.select_notifications(start, 100, topics=created)
-            ids.extend(cast(UUID, n.originator_id) for n in items)
-            if len(items) < 100:
-                return ids
-            start = items[-1].id + 1
