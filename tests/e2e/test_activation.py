@@ -238,3 +238,54 @@ def test_documented_bodies_still_work(web: Web, group: Group) -> None:
     unchanged = PersonDetails("Anne", "Testesen", email="anne@example.no", mobile="+4791234567")
     pid = web.plans.member_person(UUID(group.plan_id), UUID(group.relative))
     assert web.plans.get_person(pid).details == unchanged
+
+
+def test_a_new_link_while_the_login_is_unused_voids_the_first_and_not_once_it_is_used(
+    web: Web, group: Group
+) -> None:
+    siri = add_new_person(web, group, email="siri@example.no", mobile="+4790000001")
+    url = group.url(f"/participants/{siri}/account")
+    given = web.client.post(url, json={"username": "siri"}, headers=group.headers)
+    assert given.status_code == 201, given.text
+    first = activation_token(web)
+
+    again = web.client.post(url + "/activation", headers=group.headers)
+    assert again.status_code == 202, again.text
+    assert again.json() == {"link_sent_by": "email"}
+    assert web.messages()[-1]["to"] == "siri@example.no"
+    second = activation_token(web)
+    assert second != first
+
+    coordinator = dict(web.client.cookies)
+    web.client.cookies.clear()
+    void = web.client.post(f"/api/v1/password-reset/{first}", json={"new_password": NEW_PASSWORD})
+    assert void.status_code in (403, 404, 410), void.text
+    chosen = web.client.post(
+        f"/api/v1/password-reset/{second}", json={"new_password": NEW_PASSWORD}
+    )
+    assert chosen.status_code == 204, chosen.text
+
+    web.client.cookies.update(coordinator)
+    sent = len(web.messages())
+    in_use = web.client.post(url + "/activation", headers=group.headers)
+    assert in_use.status_code == 409, in_use.text
+    assert len(web.messages()) == sent
+
+
+def test_only_the_coordinator_sends_a_new_link_and_only_to_a_login_that_exists(
+    web: Web, group: Group
+) -> None:
+    siri = add_new_person(web, group, mobile="+4790000001")
+    url = group.url(f"/participants/{siri}/account/activation")
+    none_yet = web.client.post(url, headers=group.headers)
+    assert none_yet.status_code == 404, none_yet.text
+    given = web.client.post(
+        group.url(f"/participants/{siri}/account"), json={"username": "siri"}, headers=group.headers
+    )
+    assert given.status_code == 201, given.text
+
+    headers = log_in(web, "anne")
+    sent = len(web.messages())
+    refused = web.client.post(url, headers=headers)
+    assert refused.status_code == 403, refused.text
+    assert len(web.messages()) == sent

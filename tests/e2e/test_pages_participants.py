@@ -399,7 +399,7 @@ def test_the_coordinator_gives_a_participant_a_login_they_then_use(web: Web, pla
     assert given.status_code == 303, given.text
     after = web.client.get(given.headers["location"]).text
     assert "Påloggingen er laget" in after
-    assert account not in after  # no form for a second account
+    assert f'action="{account}"' not in after  # no form for a second account
 
     link = web.messages()[-1]
     assert (link["channel"], link["to"]) == ("email", "per@example.no")
@@ -415,6 +415,34 @@ def test_the_coordinator_gives_a_participant_a_login_they_then_use(web: Web, pla
     assert chosen.status_code == 303, chosen.text
     web.page_login("per.helse", NEW_PASSWORD)
     assert "Olas plan" in web.client.get(plan.url("/participants")).text
+
+
+def test_the_coordinator_sends_a_new_link_until_the_login_is_used(web: Web, plan: Plan) -> None:
+    web.page_login("kari")
+    details = plan.url(f"/participants/{plan.per}")
+    account = plan.url(f"/participants/{plan.per}/account")
+    resend = account + "/activation"
+    given = web.submit(account, form_on(web, details, account) | {"username": "per.helse"})
+    assert given.status_code == 303, given.text
+    tokens = []
+    for _ in range(2):
+        again = web.submit(resend, form_on(web, details, resend))
+        assert again.status_code == 303, again.text
+        assert "En ny lenke" in web.client.get(again.headers["location"]).text
+        found = re.search(r"/reset/([A-Za-z0-9_-]+)", web.messages()[-1]["body"])
+        assert found is not None
+        remember(found.group(1))
+        tokens.append(found.group(1))
+    assert tokens[0] != tokens[1]
+
+    web.client.cookies.clear()
+    password = {"new_password": NEW_PASSWORD, "new_password_again": NEW_PASSWORD}
+    chosen = web.submit(f"/reset/{tokens[1]}", password, token=False)
+    assert chosen.status_code == 303, chosen.text
+    web.page_login("kari")
+    shown = web.client.get(details).text
+    assert 'action="' + resend not in shown
+    assert "Deltakeren har pålogging." in shown
 
 
 def test_a_login_is_refused_to_others_and_to_someone_who_has_one(web: Web, plan: Plan) -> None:

@@ -16,6 +16,7 @@ from uuid import UUID
 import msgspec
 import structlog
 
+from stafett.aggregates.errors import NotFoundError
 from stafett.aggregates.policy import Action
 from stafett.applications.accounts import MAX_USERNAME_LENGTH, AccountService, OtpChannel
 from stafett.applications.input import LINE, TEXT, Body
@@ -23,6 +24,8 @@ from stafett.applications.plans import PlanApplication
 from stafett.delivery import Channel
 
 log = structlog.get_logger(__name__)
+# A participant's login as the coordinator sees it: none, given but not used yet, in use.
+LoginState = Literal["none", "awaiting", "active"]
 Username = Annotated[
     str, msgspec.Meta(min_length=1, max_length=MAX_USERNAME_LENGTH, extra={TEXT: LINE})
 ]
@@ -57,7 +60,27 @@ class ParticipantLogins:
         )
         return channel
 
-    def has_login(self, plan_id: UUID, participant_id: UUID, *, by: UUID) -> bool:
-        """Whether the participant has an account (for the plan's coordinator to see)."""
+    def resend_activation(self, plan_id: UUID, participant_id: UUID, *, by: UUID) -> Channel:
+        """A new link to choose a password, for a participant given a login who has not
+        used it yet (the first link expired or never arrived); answers its channel."""
         self.plans.authorize(plan_id, by=by, action=Action.MANAGE)
-        return self.accounts.has_account(self.plans.member_person(plan_id, participant_id))
+        person_id = self.plans.member_person(plan_id, participant_id)
+        if not self.accounts.has_account(person_id):
+            raise NotFoundError("the participant has no login")
+        channel = self.accounts.resend_activation(person_id)
+        log.info(
+            "participant_activation_resent",
+            actor=str(by),
+            plan=str(plan_id),
+            participant=str(participant_id),
+        )
+        return channel
+
+    def login_state(self, plan_id: UUID, participant_id: UUID, *, by: UUID) -> LoginState:
+        """Whether the participant has an account, and whether they have used it yet
+        (for the plan's coordinator to see)."""
+        self.plans.authorize(plan_id, by=by, action=Action.MANAGE)
+        person_id = self.plans.member_person(plan_id, participant_id)
+        if not self.accounts.has_account(person_id):
+            return "none"
+        return "awaiting" if self.accounts.awaits_activation(person_id) else "active"

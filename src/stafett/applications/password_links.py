@@ -32,6 +32,10 @@ RESET_LIFETIME = timedelta(minutes=30)
 # the person (SEC-REC-04), so it may wait a couple of days to be opened.
 ACTIVATION_LIFETIME = timedelta(hours=48)
 RESETS_PER_HOUR = 3
+# The account facts that tell an activation link went out, and that a password was
+# chosen since (with that link, a later reset, or a change while logged in).
+ACTIVATION_SENT = "activation_sent"
+PASSWORD_CHOSEN = frozenset({"password_reset", "password_changed"})
 log = structlog.get_logger(__name__)
 
 
@@ -82,6 +86,8 @@ class PasswordCore(Protocol):
         self, person_id: UUID, username: str, details: PersonDetails, otp_channel: OtpChannel
     ) -> Channel: ...
 
+    def awaits_activation(self, person_id: UUID) -> bool: ...
+
 
 class PasswordLinks:
     def open_account(
@@ -115,6 +121,26 @@ class PasswordLinks:
         )
         channel = self.send_activation_link(person_id, name, details, otp_channel)
         log.info("account_opened", actor=str(person_id), link_by=channel.value)
+        return channel
+
+    def awaits_activation(self: PasswordCore, person_id: UUID) -> bool:
+        """Whether the account was opened with an activation link and no password has been
+        chosen since: nobody has used it yet."""
+        kinds = {kind for kind, _ in self.accounts.facts_of(person_id)}
+        return ACTIVATION_SENT in kinds and not kinds & PASSWORD_CHOSEN
+
+    def resend_activation(self: PasswordCore, person_id: UUID) -> Channel:
+        """A new link to choose the password of an account nobody has used yet (the first
+        expired, or never arrived); it voids the earlier link. Answers the channel it went
+        by. An account in use is refused: its owner resets a forgotten password."""
+        account = self._account(person_id)
+        if not self.awaits_activation(person_id):
+            raise DuplicateError("the account is in use already")
+        details = self.directory.get(person_id).details
+        channel = self.send_activation_link(
+            person_id, account.username, details, OtpChannel(account.otp_channel)
+        )
+        log.info("account_activation_resent", actor=str(person_id), link_by=channel.value)
         return channel
 
     # ------------------------------------------------------------ passwords
@@ -197,6 +223,7 @@ class PasswordLinks:
                 valid_for=f"{hours} timer",
             ),
         )
+        self.accounts.record_fact(person_id, at=self.clock(), kind=ACTIVATION_SENT)
         return channel
 
     def send_password_link(

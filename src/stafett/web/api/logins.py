@@ -7,6 +7,11 @@ with no usable password; a single-use link to choose one goes to the participant
 the answer says which: `201 {"link_sent_by": "email"|"sms"}`. A participant who
 already has an account: 409. Who may is the policy table's (`manage`), asked by the
 application (`applications/logins.py`).
+
+`POST …/participants/{pid}/account/activation` (no body) sends a new link to a
+participant given a login who has not chosen a password yet, voiding the earlier link:
+`202 {"link_sent_by"}`; no login: 404; a login in use: 409 (its owner resets a
+forgotten password).
 """
 
 from typing import Literal
@@ -15,7 +20,7 @@ import msgspec
 from litestar import Controller, post
 from litestar.datastructures import State
 from litestar.params import JSONBody
-from litestar.status_codes import HTTP_201_CREATED
+from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED
 
 from stafett.applications.logins import NewLogin, ParticipantLogins
 from stafett.web.auth import Policy, policy, provide_principal
@@ -53,4 +58,16 @@ class LoginController(Controller):
     ) -> LoginGiven:
         """An account for a participant who has none; a link to choose a password goes to them."""
         channel = logins.give_login(plan_id, participant_id, data, by=principal.person_id)
+        return LoginGiven(link_sent_by=channel.value)
+
+    @post(
+        "/{plan_id:uuid}/participants/{participant_id:uuid}/account/activation",
+        sync_to_thread=True,
+        status_code=HTTP_202_ACCEPTED,
+    )
+    def resend_activation(
+        self, *, logins: Logins, principal: LoggedIn, plan_id: PlanId, participant_id: PathId
+    ) -> LoginGiven:
+        """A new link to choose a password, for a login the participant has not used yet."""
+        channel = logins.resend_activation(plan_id, participant_id, by=principal.person_id)
         return LoginGiven(link_sent_by=channel.value)

@@ -58,6 +58,10 @@ SAVED["participant_saved"] = lambda: _("The changes are saved.")
 SAVED["login_given"] = lambda: _(
     "The login is made. A link to choose a password is on its way to the participant."
 )
+SAVED["activation_resent"] = lambda: _(
+    "A new link to choose a password is on its way to the participant. The earlier link "
+    "no longer works."
+)
 
 
 # ------------------------------------------------------------ the policy, asked
@@ -291,6 +295,17 @@ class ParticipantPages(InOnePlan):
         context["login_errors"] = errors
         return page(request, "participants/details.html", status=422, **context)
 
+    @post("/{participant_id:uuid}/account/activation")
+    async def resend_activation(self, details_page: Details) -> Redirect:
+        """A new link to choose a password, for a login the participant has not used yet."""
+        await in_thread(
+            details_page.logins.resend_activation,
+            details_page.plan_id,
+            details_page.participant_id,
+            by=details_page.principal.person_id,
+        )
+        return see_other(details_page.here, saved="activation_resent")
+
     # ------------------------------------------------------------------ add
 
     @get("/new", sync_to_thread=True)
@@ -367,9 +382,7 @@ def details_context(
     edits_person = may_edit_person(view)
     manages = may(view, Action.MANAGE)
     person = reads.person(plan_id, principal, participant_id) if edits_person or own else None
-    has_login = (
-        logins.has_login(plan_id, participant_id, by=principal.person_id) if manages else None
-    )
+    login = logins.login_state(plan_id, participant_id, by=principal.person_id) if manages else None
     return {
         "plan": view,
         **heading_context(plan_id, view, principal, "participants"),
@@ -380,7 +393,7 @@ def details_context(
         "manages": manages,
         "edits_rights": manages and not member.is_coordinator,
         "rights_shown": member.rights if isinstance(member.rights, Rights) else None,
-        "has_login": has_login,
+        "login": login,
         "has_photo": PersonPhotos(reads.plans).has_photo(member.person_id),
         "photo_errors": {},
         "values": current_values(member, person),
