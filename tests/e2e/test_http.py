@@ -122,6 +122,36 @@ def test_timeline_lists_every_event_with_actor_and_summary(demo: tuple[TestClien
     assert entries[7]["summary"] == "Kommentar skrevet"
 
 
+def test_the_timeline_in_pages_newest_first_adds_up_to_the_whole(
+    demo: tuple[TestClient, str],
+) -> None:
+    client, plan_id = demo
+    url = f"/api/v1/plans/{plan_id}/timeline"
+    whole = client.get(url).json()
+    pages: list[list[int]] = []
+    next_page: str | None = f"{url}?limit=4"
+    while next_page is not None:
+        answer = client.get(next_page)
+        assert answer.status_code == 200, answer.text
+        pages.append([e["version"] for e in answer.json()])
+        link = answer.headers.get("link")
+        next_page = link.split(">")[0].lstrip("<") if link else None
+    assert pages == [[9, 8, 7, 6], [5, 4, 3, 2], [1]]
+    by_version = {e["version"]: e for e in whole}
+    assert client.get(f"{url}?limit=2&before=9").json() == [by_version[8], by_version[7]]
+    assert client.get(f"{url}?limit=3&before=1").json() == []
+
+
+@pytest.mark.parametrize("query", ["limit=0", "limit=501", "before=3", "limit=2&before=0"])
+def test_a_timeline_page_out_of_range_is_a_client_error(
+    demo: tuple[TestClient, str], query: str
+) -> None:
+    client, plan_id = demo
+    answer = client.get(f"/api/v1/plans/{plan_id}/timeline?{query}")
+    assert answer.status_code in (400, 422), answer.text
+    assert answer.headers["content-type"].startswith("application/problem+json")
+
+
 def test_an_unknown_plan_is_not_found_on_every_read_route(demo: tuple[TestClient, str]) -> None:
     client, _ = demo
     unknown = uuid4()

@@ -10,7 +10,9 @@ from typing import Any
 from uuid import UUID
 
 import httpx
+import pytest
 
+from stafett.web.pages import plan_history
 from tests.e2e.conftest import Web
 from tests.e2e.test_plan_api import Group, group, log_in, rights
 
@@ -499,6 +501,30 @@ def test_the_coordinator_reads_the_history_in_plain_norwegian_newest_first(
     wrong = web.client.get(page_of(group, "/history"), params={"on": "snart"})
     assert wrong.status_code == 422
     assert 'value="snart"' in wrong.text
+
+
+def test_the_history_page_shows_the_timeline_a_page_at_a_time(
+    web: Web, group: Group, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(plan_history, "TIMELINE_PAGE", 2)
+    web.page_login("kari")
+    version = web.plans.get_plan(UUID(group.plan_id)).version
+    seen: list[str] = []
+    path: str | None = page_of(group, "/history")
+    while path is not None:
+        shown = web.client.get(path)
+        assert shown.status_code == 200, shown.text
+        timeline = shown.text.split('class="timeline"')[1].split("</ol>")[0]
+        entries = re.findall(r"<li>", timeline)
+        assert 1 <= len(entries) <= 2
+        seen.append(timeline)
+        older = re.search(r'href="([^"]*/history\?before=\d+)"', shown.text)
+        if path != page_of(group, "/history"):
+            assert "Nyeste hendelser" in shown.text
+        path = older.group(1) if older else None
+    assert len(seen) == (version + 1) // 2
+    assert "opprettet planen" in seen[-1]
+    assert all("opprettet planen" not in t for t in seen[:-1])
 
 
 def test_an_auditor_outside_the_plan_reads_its_history(web: Web, group: Group) -> None:

@@ -459,9 +459,18 @@ class PlanApplication(PlanHistory):
             pid: person.full_name for pid, person in self.directory.get_many(person_ids).items()
         }
 
-    def timeline(self, plan_id: UUID) -> list[TimelineEntry]:
-        """Every event of the plan, oldest first, with its actor's name and a summary."""
-        events = [cast(Plan.Event, e) for e in self.events.get(plan_id)]
-        if not events:
+    def timeline(
+        self, plan_id: UUID, *, limit: int | None = None, before: int | None = None
+    ) -> list[TimelineEntry]:
+        """Every event of the plan, oldest first, with its actor's name and a summary;
+        with `limit`, a page instead: at most `limit` events older than version `before`
+        (or the newest), newest first, read from the store as a page (only those decoded)."""
+        if limit is None:
+            found = self.events.get(plan_id)
+        else:
+            older = None if before is None else before - 1
+            found = self.events.get(plan_id, lte=older, desc=True, limit=limit)
+        events = [cast(Plan.Event, e) for e in found]
+        if not events and before is None:  # a plan has at least its first event
             raise PlanNotFoundError("no such plan")
         return timeline_of(events, self.person_names(e.actor_id for e in events))

@@ -162,10 +162,18 @@ class PlanReads:
         self._record(plan_id, principal, standing.value, ["history"], grounds)
         return seen
 
-    def timeline(self, plan_id: UUID, principal: Principal) -> list[TimelineEntry]:
-        """Every event of the plan, oldest first (READ_HISTORY)."""
+    def timeline(
+        self,
+        plan_id: UUID,
+        principal: Principal,
+        *,
+        limit: int | None = None,
+        before: int | None = None,
+    ) -> list[TimelineEntry]:
+        """Every event of the plan, oldest first; with `limit`, a page of it, newest
+        first, older than version `before` (READ_HISTORY)."""
         standing, grounds = self._history_reader(plan_id, principal)
-        entries = self.plans.timeline(plan_id)
+        entries = self.plans.timeline(plan_id, limit=limit, before=before)
         self._record(plan_id, principal, standing.value, ["timeline"], grounds)
         return entries
 

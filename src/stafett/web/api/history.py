@@ -12,6 +12,11 @@ plan then). It needs an instant that has happened (not a version); a PID that wa
 in the plan group at T answers 422 naming `as_participant`, as for any query value
 that does not fit (the plan exists and the caller may read its history, so 404,
 "no such plan", would mislead).
+
+`/timeline` answers every event, oldest first, as api.md documents; with `?limit=N`
+(and `&before=V` for older pages) it answers one page, newest first, read from the
+store as a page, so a 10,000-event plan's first page costs what a small plan's does;
+the `Link` header (rel="next") names the next older page.
 """
 
 from datetime import datetime
@@ -19,7 +24,7 @@ from typing import Annotated
 from uuid import UUID
 
 import msgspec
-from litestar import get
+from litestar import Response, get
 from litestar.params import FromQuery, QueryParameter
 
 from stafett.aggregates.errors import ValidationError
@@ -29,6 +34,8 @@ from stafett.applications.input import MAX_VERSION, plausible_instant
 from stafett.applications.results import PlanView
 from stafett.web.controllers import PlanReading
 from stafett.web.params import LoggedIn, PlanId, Reads
+
+MAX_PAGE = 500  # the most events one page of the timeline holds
 
 
 class ActorOut(msgspec.Struct):
@@ -74,10 +81,21 @@ class HistoryController(PlanReading):
 
     @get("/timeline", sync_to_thread=True)
     def timeline(
-        self, *, reads: Reads, principal: LoggedIn, plan_id: PlanId
-    ) -> list[TimelineEntryOut]:
-        """Every event of the plan, oldest first."""
-        return [
+        self,
+        *,
+        reads: Reads,
+        principal: LoggedIn,
+        plan_id: PlanId,
+        limit: Annotated[int | None, QueryParameter(ge=1, le=MAX_PAGE)] = None,
+        before: Annotated[int | None, QueryParameter(ge=1, le=MAX_VERSION)] = None,
+    ) -> Response[list[TimelineEntryOut]]:
+        """Every event of the plan, oldest first; with `limit`, a page: at most `limit`
+        events older than version `before` (or the newest), newest first, and a `Link`
+        header (rel="next") to the next older page while there is one."""
+        if before is not None and limit is None:
+            raise ValidationError("before", "goes with limit (a page of the timeline)")
+        entries = reads.timeline(plan_id, principal, limit=limit, before=before)
+        body = [
             TimelineEntryOut(
                 version=e.version,
                 at=e.at,
@@ -85,5 +103,10 @@ class HistoryController(PlanReading):
                 type=e.type,
                 summary=e.summary,
             )
-            for e in reads.timeline(plan_id, principal)
+            for e in entries
         ]
+        headers = {}
+        if limit is not None and len(entries) == limit and entries[-1].version > 1:
+            older = f"/api/v1/plans/{plan_id}/timeline?limit={limit}&before={entries[-1].version}"
+            headers["Link"] = f'<{older}>; rel="next"'
+        return Response(body, headers=headers)

@@ -56,6 +56,7 @@ from stafett.web.params import AnyRequest, LoggedIn, PlanId, Reads
 from stafett.web.reads import PlanReads
 
 MAX_ECHO = 40  # of a value typed into the form, shown again
+TIMELINE_PAGE = 100  # events shown at a time on the history page, newest first
 TIME_OF_DAY = re.compile(r"(\d{1,2})[:.](\d{2})(?::\d{2}(?:\.\d+)?)?")
 
 # Each event type as a sentence about whoever did it ("%(who)s": name and role).
@@ -195,15 +196,21 @@ class PlanHistoryPages(InOnePlan):
         on: FromQuery[str | None] = None,
         at: FromQuery[str | None] = None,
         participant: FromQuery[str | None] = None,
+        before: FromQuery[str | None] = None,
     ) -> Page:
-        """The timeline, newest first; with `on` (a day) and perhaps `at` (a time of
-        day), the plan at that instant; with `participant` too, as they could see it."""
-        entries = reads.timeline(plan_id, principal)
+        """The timeline, newest first, `TIMELINE_PAGE` events a page (`before`: older than
+        that version); with `on` (a day) and perhaps `at` (a time of day), the plan at
+        that instant; with `participant` too, as they could see it."""
+        older_than = int(before) if before and before.isdigit() and len(before) < 16 else None
+        entries = reads.timeline(plan_id, principal, limit=TIMELINE_PAGE, before=older_than)
         heading = _heading(reads, plan_id, principal)
         roles = role_labels()
+        more = len(entries) == TIMELINE_PAGE and entries[-1].version > 1
         context: dict[str, Any] = {
             **heading_context(plan_id, heading, principal, "history"),
-            "timeline": [told(e, roles) for e in reversed(entries)],
+            "timeline": [told(e, roles) for e in entries],
+            "older": entries[-1].version if more else None,
+            "paged": older_than is not None,
             "on": (on or "")[:MAX_ECHO],
             "at": (at or "")[:MAX_ECHO],
             "participant": (participant or "")[:MAX_ECHO],
