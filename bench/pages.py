@@ -77,6 +77,21 @@ TARGETS = [
         "/api/v1/plans/{plan_id}",
         logged_in=True,
     ),
+    Target(
+        f"{LONG_PLAN_EVENTS}-event plan: timeline",
+        "/api/v1/plans/{plan_id}/timeline",
+        logged_in=True,
+    ),
+    Target(
+        f"{LONG_PLAN_EVENTS}-event plan: timeline, first page",
+        "/api/v1/plans/{plan_id}/timeline?limit=50",
+        logged_in=True,
+    ),
+    Target(
+        f"{LONG_PLAN_EVENTS}-event plan: history tab",
+        "/plans/{plan_id}/history",
+        logged_in=True,
+    ),
 ]
 """What is measured, in order; the first is the bare app every ratio divides by."""
 
