@@ -221,6 +221,7 @@ def test_the_openapi_schema_lists_exactly_the_served_routes(demo: tuple[TestClie
         "/api/v1/plans/{plan_id}/participants",
         "/api/v1/plans/{plan_id}/participants/{participant_id}",
         "/api/v1/plans/{plan_id}/participants/{participant_id}/account",
+        "/api/v1/plans/{plan_id}/participants/{participant_id}/account/activation",
         "/api/v1/plans/{plan_id}/participants/{participant_id}/photo",
         "/api/v1/plans/{plan_id}/coordinator",
         "/api/v1/plans/{plan_id}/consent",
