@@ -26,6 +26,7 @@ $(ASSETS): package-lock.json
 	cp node_modules/@digdir/designsystemet-css/dist/src/index.css $(VENDOR)/designsystemet.css
 	cp node_modules/@digdir/designsystemet-theme/brand/digdir.css $(VENDOR)/theme.css
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx.min.js
+	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css $(VENDOR)/
 	mkdir -p $(VENDOR)/files
 	cat node_modules/@fontsource/inter/{400,500,600}.css > $(VENDOR)/inter.css
 	cp node_modules/@fontsource/inter/files/inter-*-{400,500,600}-normal.woff2 $(VENDOR)/files/

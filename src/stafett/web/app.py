@@ -6,7 +6,6 @@ from litestar import Litestar, Request, Response, get
 from litestar.datastructures import State
 from litestar.exceptions import NotFoundException
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.plugins.problem_details import ProblemDetailsException
 from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
 
@@ -34,6 +33,7 @@ from stafett.web.logging import RequestLogMiddleware
 from stafett.web.pages import is_page_path, page_routes
 from stafett.web.pages.errors import page_error
 from stafett.web.pages.render import template_config
+from stafett.web.schema_page import LocalSwaggerPlugin
 from stafett.web.state import ACCESS_LOG, ACCOUNTS, ARCHIVES, CSRF_KEY, PLAN_LIST, PLANS
 
 
@@ -115,7 +115,7 @@ def create_app(
             title="Stafett",
             version="0.1.0",
             path="/schema",
-            render_plugins=[ScalarRenderPlugin()],
+            render_plugins=[LocalSwaggerPlugin()],
         )
         if expose_schema
         else None,

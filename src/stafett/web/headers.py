@@ -12,14 +12,11 @@ reaches the app and kept in `scope["state"]["csp_nonce"]` (`request.state` in a
 handler, `csp_nonce(request.scope)` anywhere), so templates can put it on
 their `<script nonce=…>` tags.
 
-The OpenAPI schema: only `/schema/openapi.json` is supported. The Scalar UI at
-`/schema` loads an unpinned ("latest") script and a stylesheet from a CDN
-without subresource integrity, and uses inline styles and scripts; making it
-work would mean allowing a third-party origin and `'unsafe-inline'`, exactly
-what the policy forbids. So paths under `/schema` get the same CSP as every
-other path, and the UI page stays blank in a browser. Point a local viewer at
-the JSON instead. The schema and the pages' static files (`/static`) hold no
-personal data, so only there is `Cache-Control` left to the handler.
+The OpenAPI schema: `/schema/openapi.json`, and a browsable page at `/schema` that
+loads Swagger UI from this service's own static files (`web/schema_page.py`), so
+the same CSP as every other path holds there too. The schema and the pages' static
+files (`/static`) hold no personal data, so only there is `Cache-Control` left to
+the handler.
 """
 
 import base64
