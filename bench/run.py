@@ -335,7 +335,10 @@ def report(results: dict[str, Any], sizes: Sizes, out: Path) -> str:
             f"  long plan: {storage['events']} events ({storage['event_bytes'] / 1e6:.1f} MB), "
             f"{storage['snapshots']} snapshots ({storage['snapshot_bytes'] / 1e6:.1f} MB, "
             f"largest {storage['largest_snapshot_bytes'] / 1e6:.2f} MB, latest at version "
-            f"{storage['latest_snapshot_version']})",
+            f"{storage['latest_snapshot_version']}) and their log chunks, stored once "
+            f"({storage['chunk_bytes'] / 1e6:.1f} MB): "
+            f"{storage['snapshot_and_chunk_bytes'] / max(storage['event_bytes'], 1):.2f}× "
+            "the event bytes (goal ≤ 2×)",
         ]
         for key in (
             "raw_insert",

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+import msgspec
 import pytest
 from eventsourcing.application import LRUCache, Repository
 
@@ -27,6 +28,8 @@ from stafett.applications.commands import (
 )
 from stafett.applications.parts import CommentOn
 from stafett.applications.plans import SNAPSHOT_INTERVAL, PlanApplication
+from stafett.applications.transcodings import LOG_FIELDS, PlanSnapshotTranscoder
+from stafett.persistence.log_chunks import ChunkMissingError, SqlLogChunks
 from stafett.settings import Settings
 from tests.conftest import ManualClock
 from tests.integration.support import NewPlan, add_provider, new_plan
@@ -244,3 +247,111 @@ def test_an_sqlite_database_from_before_keeps_its_snapshots(
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
         assert "stored_snapshots_key" in tables
         assert "stored_snapshots_without_rowid" not in tables
+
+
+# ------------------------------------------------------- log chunks, stored once
+
+
+def stored_bytes(app: PlanApplication, plan_id: UUID) -> tuple[int, int, int]:
+    """Bytes of the plan's events, of its snapshots, and of every stored log chunk."""
+    assert app.snapshots is not None
+    events = sum(len(e.state) for e in app.recorder.select_events(plan_id))
+    snapshots = sum(len(s.state) for s in app.snapshots.recorder.select_events(plan_id))
+    chunks = app.snapshots.mapper.transcoder
+    assert isinstance(chunks, PlanSnapshotTranscoder)
+    store = chunks.chunks
+    assert isinstance(store, SqlLogChunks)
+    rows = store.select(f"SELECT data FROM {store.chunks}")
+    return events, snapshots, sum(len(bytes(r["data"])) for r in rows)
+
+
+def test_snapshots_name_the_log_chunks_which_are_stored_once(
+    plans: PlanApplication, fresh: PlanApplication, clock: ManualClock
+) -> None:
+    """Before, every snapshot carried every earlier comment and message, so their bytes
+    grew with the square of the plan's length."""
+    events = 10 * SNAPSHOT_INTERVAL + 7
+    plan = write_plan(plans, clock, events)
+    assert len(snapshot_versions(plans, plan.plan_id)) == 10
+    event_bytes, snapshot_bytes, chunk_bytes = stored_bytes(plans, plan.plan_id)
+    assert chunk_bytes > 0
+    assert snapshot_bytes + chunk_bytes <= 2 * event_bytes, (event_bytes, snapshot_bytes)
+    transcoder = plans.snapshots.mapper.transcoder  # type: ignore[union-attr]
+    assert isinstance(transcoder, PlanSnapshotTranscoder)
+    inline = sum(
+        len(as_format_2(s.state, transcoder))
+        for s in plans.snapshots.recorder.select_events(plan.plan_id)  # type: ignore[union-attr]
+    )
+    # With their chunks inline (format 2) the same snapshots took more than twice as much.
+    assert snapshot_bytes + chunk_bytes < inline / 2, (snapshot_bytes, chunk_bytes, inline)
+
+    # Another process (no cache) loads from a snapshot, writes past the next one: the
+    # chunks it names are the ones stored; only the new ones are added.
+    reloaded = loaded(fresh, plan.plan_id)
+    assert reloaded.state.comments.undecoded_chunks() > 0
+    kari = plan.coordinator_id
+    while loaded(fresh, plan.plan_id).version % SNAPSHOT_INTERVAL != 0:
+        clock.advance(timedelta(minutes=3))
+        fresh.handle(plan.plan_id, SendMessage(to="all", subject="Ny", body="Mer"), by=kari)
+    _, _, chunks_after = stored_bytes(fresh, plan.plan_id)
+    assert chunk_bytes < chunks_after < chunk_bytes * 1.2
+    assert loaded(fresh, plan.plan_id).state == loaded(plans, plan.plan_id).state
+    assert fresh.get_plan(plan.plan_id) == plans.get_plan(plan.plan_id)
+
+
+def test_a_snapshot_with_its_chunks_inline_still_loads_and_the_next_one_names_them(
+    plans: PlanApplication, fresh: PlanApplication, clock: ManualClock
+) -> None:
+    """Snapshots of format 2 (written before) carry their chunks' bytes inline."""
+    plan = write_plan(plans, clock, SNAPSHOT_INTERVAL + 3)
+    assert plans.snapshots is not None
+    (snapshot,) = plans.snapshots.recorder.select_events(plan.plan_id)
+    transcoder = plans.snapshots.mapper.transcoder
+    assert isinstance(transcoder, PlanSnapshotTranscoder)
+    inline = as_format_2(snapshot.state, transcoder)
+    assert inline[:2] == b"\x96\x02"
+    expected = loaded(plans, plan.plan_id, SNAPSHOT_INTERVAL).state
+    rewrite_snapshot(plans, plan.plan_id, inline)
+
+    from_inline = loaded(fresh, plan.plan_id, SNAPSHOT_INTERVAL)
+    assert from_inline.state.comments.undecoded_chunks() > 0
+    assert from_inline.state == expected
+    assert fresh.get_plan(plan.plan_id) == plans.get_plan(plan.plan_id)
+
+
+def test_a_chunk_missing_from_the_store_fails_loudly_when_read(
+    plans: PlanApplication, fresh: PlanApplication, clock: ManualClock
+) -> None:
+    plan = write_plan(plans, clock, SNAPSHOT_INTERVAL + 3)
+    transcoder = fresh.snapshots.mapper.transcoder  # type: ignore[union-attr]
+    assert isinstance(transcoder, PlanSnapshotTranscoder)
+    store = transcoder.chunks
+    assert isinstance(store, SqlLogChunks)
+    with store.cursor(commit=True) as c:
+        c.execute(f"DELETE FROM {store.chunks}")
+    from_snapshot = loaded(fresh, plan.plan_id)  # loads: the chunks are read only on use
+    with pytest.raises(ChunkMissingError):
+        list(from_snapshot.state.comments)
+
+
+def as_format_2(data: bytes, transcoder: PlanSnapshotTranscoder) -> bytes:
+    """A format 3 snapshot rewritten as format 2 wrote it: each chunk's bytes inline."""
+    stored = msgspec.msgpack.decode(data)
+    stored[0] = 2
+    for name in LOG_FIELDS:
+        counts, digests = stored[5][name]
+        stored[5][name] = [counts, [msgspec.Raw(transcoder.chunks.get(d)) for d in digests]]
+    return msgspec.msgpack.encode(stored)
+
+
+def rewrite_snapshot(app: PlanApplication, plan_id: UUID, state: bytes) -> None:
+    assert app.snapshots is not None
+    recorder: Any = app.snapshots.recorder
+    store = SqlLogChunks(recorder.datastore)
+    table = recorder.events_table_name
+    qualified = f'"{recorder.datastore.schema}".{table}' if not store.is_sqlite else table
+    with store.cursor(commit=True) as c:
+        c.execute(
+            store.sql(f"UPDATE {qualified} SET state=%s WHERE originator_id=%s"),
+            [state, store.value(plan_id)],
+        )

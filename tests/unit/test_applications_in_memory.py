@@ -80,3 +80,29 @@ def test_the_in_memory_store_is_the_librarys_and_keeps_a_time_index(
     plans.handle(made.plan_id, SetGoal(title="Mål"), by=made.coordinator_id)
     assert plans.plan_as_of(made.plan_id, at=first).version == 1
     assert plans.plan_as_of(made.plan_id, at=clock()).version == 2
+
+
+def test_on_the_in_memory_store_snapshots_name_chunks_kept_in_memory(
+    plans: PlanApplication, clock: ManualClock
+) -> None:
+    from eventsourcing.application import Repository
+
+    from stafett.aggregates.plan import Plan
+    from stafett.applications.plans import SNAPSHOT_INTERVAL
+    from stafett.applications.transcodings import PlanSnapshotTranscoder
+    from stafett.persistence.log_chunks import MemoryLogChunks
+    from tests.integration.test_snapshots_and_cache import write_plan
+
+    plan = write_plan(plans, clock, SNAPSHOT_INTERVAL + 4)
+    assert plans.snapshots is not None
+    transcoder = plans.snapshots.mapper.transcoder
+    assert isinstance(transcoder, PlanSnapshotTranscoder)
+    assert isinstance(transcoder.chunks, MemoryLogChunks)
+    from_snapshot = Repository(event_store=plans.events, snapshot_store=plans.snapshots).get(
+        plan.plan_id
+    )
+    assert isinstance(from_snapshot, Plan)
+    assert from_snapshot.state.comments.undecoded_chunks() > 0
+    cached = plans.repository.get(plan.plan_id)
+    assert isinstance(cached, Plan)
+    assert from_snapshot.state == cached.state

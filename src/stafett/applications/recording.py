@@ -15,6 +15,8 @@ import structlog
 from eventsourcing.application import Application, ProcessingEvent
 from eventsourcing.domain import DomainEventProtocol, MutableOrImmutableAggregate
 from eventsourcing.persistence import EventStore, JSONTranscoder, Mapper, Recording
+from eventsourcing.postgres import PostgresDatastore
+from eventsourcing.sqlite import SQLiteDatastore
 
 from stafett.aggregates.plan import Plan
 from stafett.applications.transcodings import (
@@ -22,6 +24,7 @@ from stafett.applications.transcodings import (
     register_plan_transcodings,
     seal_logs,
 )
+from stafett.persistence.log_chunks import LogChunks, MemoryLogChunks, SqlLogChunks
 from stafett.persistence.recorders import EVENT_TIMES_KWARG
 
 log = structlog.get_logger(__name__)
@@ -35,11 +38,21 @@ class PlanRecording(Application[UUID]):
         register_plan_transcodings(transcoder)
 
     def construct_snapshot_store(self) -> EventStore[UUID]:
-        """Snapshots get a MessagePack transcoder of their own; events stay JSON."""
-        mapper: Mapper[UUID] = self.factory.mapper(
-            transcoder=PlanSnapshotTranscoder(self.mapper.transcoder)
-        )
+        """Snapshots get a MessagePack transcoder of their own; events stay JSON. The
+        logs' chunks they name are kept once, in the snapshots' database (in memory on
+        the library's in-memory store)."""
         recorder = self.factory.aggregate_recorder(purpose="snapshots")
+        datastore = getattr(recorder, "datastore", None)
+        chunks: LogChunks
+        if isinstance(datastore, SQLiteDatastore | PostgresDatastore):
+            stored = SqlLogChunks(datastore)
+            stored.create_tables()
+            chunks = stored
+        else:
+            chunks = MemoryLogChunks()
+        mapper: Mapper[UUID] = self.factory.mapper(
+            transcoder=PlanSnapshotTranscoder(self.mapper.transcoder, chunks)
+        )
         return self.factory.event_store(mapper=mapper, recorder=recorder)
 
     def save(

@@ -10,12 +10,16 @@ allocates many objects, which would otherwise trigger collections over the whole
 heap). Datetimes are stored as RFC 3339 strings, so their offsets survive as they
 do in events; UUIDs as 16 bytes.
 
-The comments and messages logs are stored as lists of *chunks*, each an encoded
-MessagePack array of items, with their item counts. Encoding a snapshot copies the
-bytes of the chunks the plan already has (from the snapshot it was loaded from, or
-sealed by the previous snapshot) and encodes only the items appended since, as one
-new chunk; decoding one keeps the chunks as `msgspec.Raw` slices of the stored
-bytes, decoded when the log is first read (see `stafett.aggregates.logs`).
+The comments and messages logs are lists of *chunks*, each an encoded MessagePack
+array of items, with their item counts. A snapshot (format 3) names each chunk by
+its SHA-256 digest; the chunk's bytes are stored once, in the log-chunk store
+(`persistence/log_chunks.py`), before the first snapshot that names them. Encoding
+a snapshot encodes only the items appended since the last chunk (sealed into a
+chunk by `seal_logs` first); decoding one reads no chunk: each is fetched from the
+store and decoded when the log is first read (see `stafett.aggregates.logs`).
+Format 2 snapshots, written before, carried every chunk's bytes inline; they still
+decode, their chunks kept as `msgspec.Raw` slices, and the plan's next snapshot
+stores those chunks once and names them.
 
 Snapshots written by earlier versions (JSON, with the state as a JSON string
 inside) still decode, through the JSON transcoder.
@@ -38,6 +42,7 @@ from eventsourcing.persistence import JSONTranscoder, Transcoder, Transcoding
 from stafett.aggregates import values
 from stafett.aggregates.logs import AppendOnlyLog
 from stafett.aggregates.plan import PlanState
+from stafett.persistence.log_chunks import LogChunks, chunk_digest
 
 T = TypeVar("T")
 
@@ -169,7 +174,9 @@ def register_plan_transcodings(transcoder: JSONTranscoder) -> None:
 
 # ----------------------------------------------------- snapshots (MessagePack)
 
-SNAPSHOT_FORMAT = 2
+SNAPSHOT_FORMAT = 3  # the logs' chunks by digest, their bytes in the log-chunk store
+CHUNKS_INLINE_FORMAT = 2  # the logs' chunks' bytes inside each snapshot (before)
+_SNAPSHOT_ARRAY = 0x96  # MessagePack: an array of six elements, the first the format
 _PLAN_TOPIC = "stafett.plan:Plan"
 _AGGREGATE_KEYS = {"_created_on", "_modified_on", "state"}
 _SNAPSHOT_KEYS = {"timestamp", "topic", "state"}
@@ -190,6 +197,25 @@ class _StoredPlanSnapshot(msgspec.Struct, array_like=True):
     created_on: datetime
     modified_on: datetime
     state: _StoredPlanState  # type: ignore[valid-type]
+
+
+class _StoredLogRefs(msgspec.Struct, array_like=True):
+    counts: list[int]
+    digests: list[bytes]
+
+
+_StoredPlanStateRefs = _mirror(
+    "_StoredPlanStateRefs", lambda _: _StoredLogRefs, lambda: _StoredLogRefs([], [])
+)
+
+
+class _StoredPlanSnapshotRefs(msgspec.Struct, array_like=True):
+    format: int
+    timestamp: datetime
+    topic: str
+    created_on: datetime
+    modified_on: datetime
+    state: _StoredPlanStateRefs  # type: ignore[valid-type]
 
 
 _encoder = msgspec.msgpack.Encoder(uuid_format="bytes")
@@ -216,32 +242,31 @@ def seal_logs(state: PlanState) -> None:
             log.seal(_encode_items(tail), len(tail), _chunk_decoders[name])
 
 
-def _stored_log(log: AppendOnlyLog[Any]) -> list[Any]:
-    chunks: list[msgspec.Raw] = []
-    counts: list[int] = []
-    for data, count in log.encoded_chunks():
-        if not isinstance(data, msgspec.Raw):  # only this module makes chunks
-            raise TypeError(f"a log chunk of type {type(data).__name__}")
-        chunks.append(data)
-        counts.append(count)
-    tail = log.tail()
-    if tail:
-        chunks.append(_encode_items(tail))
-        counts.append(len(tail))
-    return [counts, chunks]
+def _fetch_and_decode(
+    chunks: LogChunks, decode: Callable[[Any], Sequence[Any]], digest: bytes
+) -> Sequence[Any]:
+    return decode(chunks.get(digest))
 
 
 class PlanSnapshotTranscoder(Transcoder):
     """Plan snapshots as MessagePack; any other state through the JSON transcoder.
 
     A stored plan snapshot is `[format, timestamp, topic, created_on, modified_on,
-    state]`, the state's logs each `[counts, chunks]`. JSON always starts with `{`,
-    a MessagePack array never does, so the first byte tells the two apart on decode.
+    state]`, the state's logs each `[counts, digests]` (format 3; format 2 had the
+    chunks' bytes where the digests are). JSON always starts with `{`, a MessagePack
+    array never does, so the first byte tells the two apart on decode.
     """
 
-    def __init__(self, json: Transcoder) -> None:
+    def __init__(self, json: Transcoder, chunks: LogChunks) -> None:
         self.json = json
-        self._decoder = msgspec.msgpack.Decoder(_StoredPlanSnapshot)
+        self.chunks = chunks
+        self._decoder = msgspec.msgpack.Decoder(_StoredPlanSnapshotRefs)
+        self._inline_decoder = msgspec.msgpack.Decoder(_StoredPlanSnapshot)
+        self._stored: set[bytes] = set()  # digests this process knows the store has
+        self._fetching = {
+            name: partial(_fetch_and_decode, chunks, decode)
+            for name, decode in _chunk_decoders.items()
+        }
 
     def encode(self, obj: Any) -> bytes:
         aggregate = obj.get("state") if isinstance(obj, dict) else None
@@ -258,7 +283,7 @@ class PlanSnapshotTranscoder(Transcoder):
             {name: getattr(state, name) for name in PLAIN_FIELDS}, builtin_types=(UUID,)
         )
         for name in LOG_FIELDS:
-            stored_state[name] = _stored_log(getattr(state, name))
+            stored_state[name] = self._stored_log(getattr(state, name))
         stored = [
             SNAPSHOT_FORMAT,
             obj["timestamp"].isoformat(),
@@ -269,28 +294,73 @@ class PlanSnapshotTranscoder(Transcoder):
         ]
         return _encoder.encode(stored)
 
+    def _stored_log(self, log: AppendOnlyLog[Any]) -> list[Any]:
+        """`[counts, digests]`, every chunk named stored first (the tail as a new chunk)."""
+        digests: list[bytes] = []
+        counts: list[int] = []
+        for data, count in log.encoded_chunks():
+            if isinstance(data, bytes):  # a digest: the chunk came from the store
+                digests.append(data)
+            elif isinstance(data, msgspec.Raw):  # sealed here, or from a format 2 snapshot
+                digests.append(self._store(bytes(memoryview(data))))
+            else:  # only this module makes chunks
+                raise TypeError(f"a log chunk of type {type(data).__name__}")
+            counts.append(count)
+        tail = log.tail()
+        if tail:
+            digests.append(self._store(bytes(memoryview(_encode_items(tail)))))
+            counts.append(len(tail))
+        return [counts, digests]
+
+    def _store(self, data: bytes) -> bytes:
+        digest = chunk_digest(data)
+        if digest not in self._stored:
+            self.chunks.put(digest, data)
+            self._stored.add(digest)
+        return digest
+
     def decode(self, data: bytes) -> Any:
         if data[:1] == b"{":
             return self.json.decode(data)
+        if data[:2] == bytes((_SNAPSHOT_ARRAY, CHUNKS_INLINE_FORMAT)):
+            return self._decode_inline(data)
         stored = without_gc(self._decoder.decode, data)
         if stored.format != SNAPSHOT_FORMAT:
             msg = f"unknown plan snapshot format {stored.format}"
             raise ValueError(msg)
-        stored_state = stored.state
-        fields = {name: getattr(stored_state, name) for name in PLAIN_FIELDS}
+        fields = {name: getattr(stored.state, name) for name in PLAIN_FIELDS}
         for name in LOG_FIELDS:
-            log: _StoredLog = getattr(stored_state, name)
+            refs: _StoredLogRefs = getattr(stored.state, name)
+            if len(refs.counts) != len(refs.digests):
+                raise ValueError(
+                    f"{name}: {len(refs.counts)} counts for {len(refs.digests)} chunks"
+                )
+            fields[name] = AppendOnlyLog.from_chunks(
+                zip(refs.digests, refs.counts, strict=True), self._fetching[name]
+            )
+        return _snapshot_dict(stored, PlanState(**fields))
+
+    def _decode_inline(self, data: bytes) -> Any:
+        """A format 2 snapshot: the chunks' bytes inline, kept as `msgspec.Raw` slices."""
+        stored = without_gc(self._inline_decoder.decode, data)
+        fields = {name: getattr(stored.state, name) for name in PLAIN_FIELDS}
+        for name in LOG_FIELDS:
+            log: _StoredLog = getattr(stored.state, name)
             if len(log.counts) != len(log.chunks):
                 raise ValueError(f"{name}: {len(log.counts)} counts for {len(log.chunks)} chunks")
             fields[name] = AppendOnlyLog.from_chunks(
                 zip(log.chunks, log.counts, strict=True), _chunk_decoders[name]
             )
-        return {
-            "timestamp": stored.timestamp,
-            "topic": stored.topic,
-            "state": {
-                "_created_on": stored.created_on,
-                "_modified_on": stored.modified_on,
-                "state": PlanState(**fields),
-            },
-        }
+        return _snapshot_dict(stored, PlanState(**fields))
+
+
+def _snapshot_dict(stored: _StoredPlanSnapshot | _StoredPlanSnapshotRefs, state: PlanState) -> Any:
+    return {
+        "timestamp": stored.timestamp,
+        "topic": stored.topic,
+        "state": {
+            "_created_on": stored.created_on,
+            "_modified_on": stored.modified_on,
+            "state": state,
+        },
+    }
