@@ -146,3 +146,37 @@ def test_the_repr_tells_how_much_is_decoded() -> None:
     assert repr(log) == "AppendOnlyLog(3 items: 2 chunks (0 decoded), 1 since)"
     assert log[0] == 1
     assert repr(log) == "AppendOnlyLog(3 items: 2 chunks (1 decoded), 1 since)"
+
+
+class FetchMany:
+    """A decoder that can also fetch many chunks at once, counting its calls."""
+
+    def __init__(self) -> None:
+        self.one: list[object] = []
+        self.many: list[list[object]] = []
+
+    def __call__(self, data: object) -> Sequence[int]:
+        self.one.append(data)
+        return [int(x) for x in str(data).split(",")]
+
+    def decode_many(self, datas: Sequence[object]) -> list[Sequence[int]]:
+        self.many.append(list(datas))
+        return [[int(x) for x in str(d).split(",")] for d in datas]
+
+
+def test_reading_a_log_decodes_its_pending_chunks_in_one_go_where_the_decoder_can() -> None:
+    fetch = FetchMany()
+    log: AppendOnlyLog[int] = AppendOnlyLog.from_chunks([("1,2", 2), ("3", 1), ("4,5", 2)], fetch)
+    assert log[2] == 3  # one item: that chunk alone
+    assert fetch.one == ["3"]
+    assert list(log) == [1, 2, 3, 4, 5]
+    assert fetch.many == [["1,2", "4,5"]]  # the two not read yet, together
+    assert list(log) == [1, 2, 3, 4, 5]
+    assert (len(fetch.one), len(fetch.many)) == (1, 1)  # kept: nothing decoded twice
+
+
+def test_a_chunk_decoded_in_one_go_is_still_checked_against_its_count() -> None:
+    fetch = FetchMany()
+    log: AppendOnlyLog[int] = AppendOnlyLog.from_chunks([("1,2", 2), ("3", 2)], fetch)
+    with pytest.raises(ValueError, match="said 2 items"):
+        list(log)

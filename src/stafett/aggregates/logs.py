@@ -48,11 +48,15 @@ class _Chunk:
         if items is None:
             if self.decode is None:  # pragma: no cover - guarded by the constructors
                 raise RuntimeError("an encoded chunk without a decoder")
-            items = self.decode(self.data)
-            if len(items) != self.count:
-                msg = f"a chunk said {self.count} items but decoded to {len(items)}"
-                raise ValueError(msg)
-            self.items = items  # every copy sharing this chunk sees it decoded
+            items = self.keep(self.decode(self.data))
+        return items
+
+    def keep(self, items: Sequence[Any]) -> Sequence[Any]:
+        """`items`, decoded from this chunk, checked against its count and kept."""
+        if len(items) != self.count:
+            msg = f"a chunk said {self.count} items but decoded to {len(items)}"
+            raise ValueError(msg)
+        self.items = items  # every copy sharing this chunk sees it decoded
         return items
 
 
@@ -104,7 +108,21 @@ class AppendOnlyLog(Generic[T]):
         tail = self._tail
         if not chunks:
             return iter(tail)
+        self._read_together()
         return chain(*(chunk.read() for chunk in chunks), tail)
+
+    def _read_together(self) -> None:
+        """Decode the chunks not read yet in one go, where their decoder can
+        (`decode_many`: one round trip to a store for all of them, say)."""
+        pending = [chunk for chunk in self._chunks if chunk.items is None]
+        if len(pending) < 2:
+            return
+        decode = pending[0].decode
+        decode_many = getattr(decode, "decode_many", None)
+        if decode_many is None or any(chunk.decode is not decode for chunk in pending):
+            return
+        for chunk, items in zip(pending, decode_many([c.data for c in pending]), strict=True):
+            chunk.keep(items)
 
     @overload
     def __getitem__(self, index: int) -> T: ...

@@ -242,10 +242,19 @@ def seal_logs(state: PlanState) -> None:
             log.seal(_encode_items(tail), len(tail), _chunk_decoders[name])
 
 
-def _fetch_and_decode(
-    chunks: LogChunks, decode: Callable[[Any], Sequence[Any]], digest: bytes
-) -> Sequence[Any]:
-    return decode(chunks.get(digest))
+class _ChunkFetcher:
+    """Decodes a chunk named by digest from the log-chunk store; `decode_many` fetches
+    every chunk of a log being read in one round trip (`AppendOnlyLog`)."""
+
+    def __init__(self, chunks: LogChunks, decode: Callable[[Any], Sequence[Any]]) -> None:
+        self.chunks = chunks
+        self.decode = decode
+
+    def __call__(self, digest: bytes) -> Sequence[Any]:
+        return self.decode(self.chunks.get(digest))
+
+    def decode_many(self, digests: Sequence[bytes]) -> list[Sequence[Any]]:
+        return [self.decode(data) for data in self.chunks.get_many(digests)]
 
 
 class PlanSnapshotTranscoder(Transcoder):
@@ -264,8 +273,7 @@ class PlanSnapshotTranscoder(Transcoder):
         self._inline_decoder = msgspec.msgpack.Decoder(_StoredPlanSnapshot)
         self._stored: set[bytes] = set()  # digests this process knows the store has
         self._fetching = {
-            name: partial(_fetch_and_decode, chunks, decode)
-            for name, decode in _chunk_decoders.items()
+            name: _ChunkFetcher(chunks, decode) for name, decode in _chunk_decoders.items()
         }
 
     def encode(self, obj: Any) -> bytes:

@@ -15,12 +15,15 @@ is left unnamed, which costs its bytes and nothing else.
 
 import hashlib
 import threading
+from collections.abc import Sequence
 from typing import Protocol
 
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
 
 from stafett.persistence.sql import SqlTables
+
+BATCH = 500  # digests asked for in one statement
 
 
 def chunk_digest(data: bytes) -> bytes:
@@ -37,6 +40,9 @@ class LogChunks(Protocol):
 
     def get(self, digest: bytes) -> bytes:
         """The bytes stored under `digest` (ChunkMissingError when there are none)."""
+
+    def get_many(self, digests: Sequence[bytes]) -> list[bytes]:
+        """The bytes stored under each of `digests`, in their order."""
 
 
 class SqlLogChunks(SqlTables):
@@ -70,6 +76,24 @@ class SqlLogChunks(SqlTables):
             raise ChunkMissingError(f"no log chunk {digest.hex()}")
         return bytes(row["data"])
 
+    def get_many(self, digests: Sequence[bytes]) -> list[bytes]:
+        found: dict[bytes, bytes] = {}
+        wanted = list(dict.fromkeys(digests))
+        with self.cursor(commit=False) as c:
+            for start in range(0, len(wanted), BATCH):
+                batch = wanted[start : start + BATCH]
+                if self.is_sqlite:
+                    marks = ", ".join("?" * len(batch))
+                    c.execute(
+                        f"SELECT digest, data FROM {self.chunks} WHERE digest IN ({marks})", batch
+                    )
+                else:
+                    c.execute(
+                        f"SELECT digest, data FROM {self.chunks} WHERE digest = ANY(%s)", [batch]
+                    )
+                found.update((bytes(r["digest"]), bytes(r["data"])) for r in c.fetchall())
+        return [_found(found, d) for d in digests]
+
 
 class MemoryLogChunks:
     """Chunks in memory, for the library's in-memory (POPO) store."""
@@ -83,7 +107,14 @@ class MemoryLogChunks:
             self._chunks.setdefault(digest, data)
 
     def get(self, digest: bytes) -> bytes:
-        try:
-            return self._chunks[digest]
-        except KeyError:
-            raise ChunkMissingError(f"no log chunk {digest.hex()}") from None
+        return _found(self._chunks, digest)
+
+    def get_many(self, digests: Sequence[bytes]) -> list[bytes]:
+        return [_found(self._chunks, d) for d in digests]
+
+
+def _found(chunks: dict[bytes, bytes], digest: bytes) -> bytes:
+    try:
+        return chunks[digest]
+    except KeyError:
+        raise ChunkMissingError(f"no log chunk {digest.hex()}") from None
