@@ -21,7 +21,9 @@ from stafett.aggregates.values import Consent
 from stafett.applications.plans import PlanApplication
 from stafett.projections.plan_list import PlanListView, construct_view
 from stafett.settings import Settings
-from tests import leakcheck
+
+# The leak check's hooks (tests/leakcheck.py): every test phase's output is scanned.
+pytest_plugins = ("tests.leakcheck",)
 
 POSTGRES_URL = os.environ.get(
     "STAFETT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
@@ -128,14 +130,3 @@ settings.register_profile(
 settings.register_profile("dev", max_examples=30, deadline=None)
 settings.register_profile("deep", max_examples=2000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
-
-
-def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    """Scan everything this test phase printed or logged for the secrets used so far."""
-    leakcheck.scan(report.nodeid, "\n".join(content for _, content in report.sections))
-
-
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    if leakcheck.LEAKS:
-        print("\nSECRETS LEAKED INTO OUTPUT:\n" + "\n".join(leakcheck.LEAKS))
-        session.exitstatus = pytest.ExitCode.TESTS_FAILED
