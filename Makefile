@@ -69,8 +69,12 @@ lint: $(STAMP) ## ruff (lint and format check), mypy --strict, import-linter con
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: lint $(ASSETS) $(FONTS_STAMP) $(CHROMIUM) ## Lint, then every test (PostgreSQL ones included) with warnings as errors
-	$(BIN)/pytest -q
+# The suite runs on one pytest-xdist worker per core (TEST_WORKERS=0: none). Each test
+# goes to a free worker, except that a browser test module (one Chromium and live server)
+# and a few other files run whole on one worker: tests/parallel.py.
+TEST_WORKERS ?= auto
+test: lint $(ASSETS) $(FONTS_STAMP) $(CHROMIUM) ## Lint, then every test (PostgreSQL ones included) with warnings as errors, in parallel
+	$(BIN)/pytest -q -n $(TEST_WORKERS)
 
 bench: $(STAMP) $(ASSETS) $(FONTS_STAMP) $(WRK) ## Benchmarks (SQLite and PostgreSQL); figures to stdout and var/bench/results.json
 	$(BIN)/python -m bench

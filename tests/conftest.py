@@ -21,7 +21,10 @@ from stafett.aggregates.values import Consent
 from stafett.applications.plans import PlanApplication
 from stafett.projections.plan_list import PlanListView, construct_view
 from stafett.settings import Settings
-from tests import leakcheck
+
+# The leak check (every test phase's output is scanned) and how pytest-xdist shares out
+# the tests (`make test`): hooks of their own modules.
+pytest_plugins = ("tests.leakcheck", "tests.parallel")
 
 POSTGRES_URL = os.environ.get(
     "STAFETT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
@@ -68,12 +71,18 @@ def postgres_url() -> str:
 
 @pytest.fixture
 def postgres_schema(postgres_url: str) -> Iterator[str]:
-    """A new, empty schema for one test; dropped afterwards."""
+    """A new, empty schema for one test; dropped afterwards.
+
+    Its URL asks for pools of 2 connections opened up front (production: 5), each
+    growing by up to 10 on demand as before: a test opens several pools (plans, list,
+    projection), and two xdist workers beside other suites on the same server should
+    neither wait for nor exhaust its connections (max_connections 100).
+    """
     schema = "t_" + uuid.uuid4().hex[:16]
     base = postgres_url.split("?", maxsplit=1)[0]
     with psycopg.connect(base, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
-    yield f"{base}?schema={schema}"
+    yield f"{base}?schema={schema}&pool_size=2"
     with psycopg.connect(base, autocommit=True) as conn:
         conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
@@ -128,14 +137,3 @@ settings.register_profile(
 settings.register_profile("dev", max_examples=30, deadline=None)
 settings.register_profile("deep", max_examples=2000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
-
-
-def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    """Scan everything this test phase printed or logged for the secrets used so far."""
-    leakcheck.scan(report.nodeid, "\n".join(content for _, content in report.sections))
-
-
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    if leakcheck.LEAKS:
-        print("\nSECRETS LEAKED INTO OUTPUT:\n" + "\n".join(leakcheck.LEAKS))
-        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -2,14 +2,25 @@
 
 Tests call `remember` with every secret they send. After each test phase, pytest's
 captured stdout, stderr and log records are scanned for all secrets remembered so
-far; a hit fails the whole run at its end (see `pytest_sessionfinish` in conftest).
+far; a hit fails the whole run at its end. The hooks below do that; tests/conftest.py
+registers them (`pytest_plugins`).
+
+Under pytest-xdist (`make test` runs `-n auto`) each worker process remembers the
+secrets its own tests used and scans its own tests' output, so the scan happens in
+the worker. What a worker found travels to the controller with the worker's
+`workeroutput` when it finishes (`pytest_testnodedown`); the controller prints the
+list and fails the run, as a run without workers does.
 """
 
 import re
+from typing import Any
+
+import pytest
 
 SECRETS_USED: set[str] = set()
 LEAKS: list[str] = []
 _CODE = re.compile(r"\d{6}")
+_WORKER_KEY = "stafett_leaks"
 
 
 def remember(secret: str) -> None:
@@ -32,3 +43,32 @@ def scan(where: str, text: str) -> None:
     for secret in SECRETS_USED:
         if leaked(secret, text):
             LEAKS.append(f"{where}: a secret starting {secret[:2]!r} appears in the output")
+
+
+# ---------------------------------------------------------------- pytest hooks
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Scan everything this test phase printed or logged for the secrets used so far.
+
+    On the xdist controller this sees the workers' reports too, but it knows none of
+    their secrets: the workers' own scans are the ones that count.
+    """
+    scan(report.nodeid, "\n".join(content for _, content in report.sections))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """On the xdist controller: take over what a finished worker found."""
+    LEAKS.extend(getattr(node, "workeroutput", {}).get(_WORKER_KEY, []))
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook sends `workeroutput` away
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # an xdist worker: the controller reports and fails
+        workeroutput[_WORKER_KEY] = list(LEAKS)
+        return
+    if LEAKS:
+        print("\nSECRETS LEAKED INTO OUTPUT:\n" + "\n".join(LEAKS))
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -12,6 +12,9 @@ same pytest run (tests/e2e) would fail. A launch costs well under a second.
   error, no dialog, no canary call — every test checks that without asking.
 - `open_page`: another page in another new context (a second person), same watch.
 
+Under pytest-xdist (`make test`) each module's tests run on one worker, in order, with
+the one Chromium and live server the module starts (tests/parallel.py).
+
 Chromium is Debian's (`/usr/bin/chromium`, or `STAFETT_CHROMIUM`): Playwright
 cannot download its own here. Without it the tests fail, never skip: `make test`
 installs it.

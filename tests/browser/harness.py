@@ -461,10 +461,17 @@ def describe_violations(violations: list[dict[str, Any]]) -> str:
 # ---------------------------------------------------------------- screenshots
 
 WIDTHS = (360, 1280)
+_TAKEN: set[str] = set()  # the names this process has written
 
 
 def screenshot(page: Page, name: str) -> list[Path]:
-    """Full-page PNGs of the page at 360 and 1280 px: var/screenshots/<name>-<width>.png."""
+    """Full-page PNGs of the page at 360 and 1280 px: var/screenshots/<name>-<width>.png.
+
+    Each name is one test's own: parallel workers write into the same folder, so two
+    tests sharing a name would overwrite each other's pictures.
+    """
+    assert name not in _TAKEN, f"the screenshot name {name!r} is used twice"
+    _TAKEN.add(name)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     size = page.viewport_size or {"width": 1280, "height": 800}
     paths = []
