@@ -102,15 +102,11 @@ class AccessLogStore(SqlTables):
 
     def append(self, row: AccessRow) -> None:
         """Insert one row; SeqTakenError when its sequence number is already taken."""
-        values = [self.value(getattr(row, n)) for n in COLUMNS]
-        values[COLUMNS.index("sections")] = json.dumps(list(row.sections), ensure_ascii=False)
-        marks = ", ".join(["%s"] * len(COLUMNS))
+        values = {n: getattr(row, n) for n in COLUMNS}
+        values["sections"] = json.dumps(list(row.sections), ensure_ascii=False)
         try:
             with self.cursor(commit=True) as c:
-                c.execute(
-                    self.sql(f"INSERT INTO {self.rows} ({', '.join(COLUMNS)}) VALUES ({marks})"),
-                    values,
-                )
+                self.insert_row(c, self.rows, values)
         except (IntegrityError, psycopg.errors.UniqueViolation):
             raise SeqTakenError(f"seq {row.seq} is taken") from None
 

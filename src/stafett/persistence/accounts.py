@@ -91,14 +91,10 @@ class AccountStore(SqlTables):
         self.add_missing_columns(self.accounts, "accounts", ADDED_COLUMNS)
 
     def insert(self, account: AccountRecord, *, at: datetime) -> None:
-        values = [self.value(getattr(account, n)) for n in COLUMNS] + [to_micros(at)]
-        marks = ", ".join(["%s"] * len(values))
-        names = ", ".join([*COLUMNS, "created_at"])  # named: added columns come last on disk
+        row = {n: getattr(account, n) for n in COLUMNS} | {"created_at": to_micros(at)}
         try:
             with self.cursor(commit=True) as c:
-                c.execute(
-                    self.sql(f"INSERT INTO {self.accounts} ({names}) VALUES ({marks})"), values
-                )
+                self.insert_row(c, self.accounts, row)
                 self._fact(c, account.person_id, at, "account_created", "")
         except (IntegrityError, psycopg.IntegrityError):
             raise DuplicateError("the username or person already has an account") from None
@@ -116,9 +112,11 @@ class AccountStore(SqlTables):
         names = [n for n in COLUMNS if n not in ("person_id", "username")]
         assignments = ", ".join(f"{n}=%s" for n in names)
         with self.cursor(commit=True) as c:
-            c.execute(
-                self.sql(f"UPDATE {self.accounts} SET {assignments} WHERE person_id=%s"),
-                [*(self.value(getattr(account, n)) for n in names), self.value(account.person_id)],
+            self.execute(
+                c,
+                f"UPDATE {self.accounts} SET {assignments} WHERE person_id=%s",
+                *(getattr(account, n) for n in names),
+                account.person_id,
             )
             if fact is not None:
                 self._fact(c, account.person_id, at, fact, detail)
@@ -127,18 +125,22 @@ class AccountStore(SqlTables):
     def set_password(self, person_id: UUID, password_hash: str, *, at: datetime, fact: str) -> None:
         """Replace only the hash, so a concurrent update of other columns is not undone."""
         with self.cursor(commit=True) as c:
-            c.execute(
-                self.sql(f"UPDATE {self.accounts} SET password_hash=%s WHERE person_id=%s"),
-                [password_hash, self.value(person_id)],
+            self.execute(
+                c,
+                f"UPDATE {self.accounts} SET password_hash=%s WHERE person_id=%s",
+                password_hash,
+                person_id,
             )
             self._fact(c, person_id, at, fact, "")
 
     def set_pending_totp(self, person_id: UUID, secret: str, *, at: datetime) -> None:
         """Hold a new authenticator until it is confirmed; the login factor is untouched."""
         with self.cursor(commit=True) as c:
-            c.execute(
-                self.sql(f"UPDATE {self.accounts} SET totp_pending_secret=%s WHERE person_id=%s"),
-                [secret, self.value(person_id)],
+            self.execute(
+                c,
+                f"UPDATE {self.accounts} SET totp_pending_secret=%s WHERE person_id=%s",
+                secret,
+                person_id,
             )
             self._fact(c, person_id, at, "totp_enrolment_started", "")
 
@@ -151,13 +153,15 @@ class AccountStore(SqlTables):
         secret) is not confirmed by a code for the old one.
         """
         with self.cursor(commit=True) as c:
-            c.execute(
-                self.sql(
-                    f"UPDATE {self.accounts} SET totp_secret=totp_pending_secret, "
-                    "totp_pending_secret=NULL, totp_last_step=%s, otp_channel=%s "
-                    "WHERE person_id=%s AND totp_pending_secret=%s RETURNING person_id"
-                ),
-                [step, channel, self.value(person_id), secret],
+            self.execute(
+                c,
+                f"UPDATE {self.accounts} SET totp_secret=totp_pending_secret, "
+                "totp_pending_secret=NULL, totp_last_step=%s, otp_channel=%s "
+                "WHERE person_id=%s AND totp_pending_secret=%s RETURNING person_id",
+                step,
+                channel,
+                person_id,
+                secret,
             )
             if c.fetchone() is None:
                 return False
@@ -167,12 +171,12 @@ class AccountStore(SqlTables):
     def set_otp_channel(self, person_id: UUID, channel: str, *, at: datetime) -> None:
         """Codes by `channel` from now on; an authenticator's secrets go (enrolled anew)."""
         with self.cursor(commit=True) as c:
-            c.execute(
-                self.sql(
-                    f"UPDATE {self.accounts} SET otp_channel=%s, totp_secret=NULL, "
-                    "totp_last_step=NULL, totp_pending_secret=NULL WHERE person_id=%s"
-                ),
-                [channel, self.value(person_id)],
+            self.execute(
+                c,
+                f"UPDATE {self.accounts} SET otp_channel=%s, totp_secret=NULL, "
+                "totp_last_step=NULL, totp_pending_secret=NULL WHERE person_id=%s",
+                channel,
+                person_id,
             )
             self._fact(c, person_id, at, "otp_channel_changed", channel)
 
@@ -183,36 +187,32 @@ class AccountStore(SqlTables):
         if flag not in BOOLS:
             raise ValueError(f"not an account flag: {flag}")
         with self.cursor(commit=True) as c:
-            c.execute(
-                self.sql(f"UPDATE {self.accounts} SET {flag}=%s WHERE person_id=%s"),
-                [self.value(value), self.value(person_id)],
+            self.execute(
+                c, f"UPDATE {self.accounts} SET {flag}=%s WHERE person_id=%s", value, person_id
             )
             self._fact(c, person_id, at, fact, detail)
 
     def every(self) -> list[AccountRecord]:
         """Every account, by username (for the organisation's administrators)."""
-        with self.cursor(commit=False) as c:
-            c.execute(f"SELECT * FROM {self.accounts} ORDER BY username")
-            return [self._record(row) for row in c.fetchall()]
+        rows = self.select(f"SELECT * FROM {self.accounts} ORDER BY username")
+        return [self._record(row) for row in rows]
 
     # ------------------------------------------------------------ failed logins
 
     def count_failure(self, person_id: UUID, *, at: datetime, hard_after: int) -> bool:
         """One more consecutive failure; True when this one hard-locks the account."""
         with self.cursor(commit=True) as c:
-            c.execute(
-                self.sql(
-                    f"UPDATE {self.accounts} SET failures = failures + 1 WHERE person_id=%s "
-                    "RETURNING failures, hard_locked"
-                ),
-                [self.value(person_id)],
+            self.execute(
+                c,
+                f"UPDATE {self.accounts} SET failures = failures + 1 WHERE person_id=%s "
+                "RETURNING failures, hard_locked",
+                person_id,
             )
             row = c.fetchone()
             if row is None or bool(row["hard_locked"]) or row["failures"] < hard_after:
                 return False
-            c.execute(
-                self.sql(f"UPDATE {self.accounts} SET hard_locked=%s WHERE person_id=%s"),
-                [self.value(True), self.value(person_id)],
+            self.execute(
+                c, f"UPDATE {self.accounts} SET hard_locked=%s WHERE person_id=%s", True, person_id
             )
             self._fact(c, person_id, at, "hard_locked", "")
             return True
@@ -224,33 +224,34 @@ class AccountStore(SqlTables):
         now = to_micros(at)
         with self.cursor(commit=True) as c:
             current = "failures" if self.is_sqlite else f"{self.throttles}.failures"
-            c.execute(
-                self.sql(
-                    f"INSERT INTO {self.throttles} (person_id, scope, failures, updated_at) "
-                    "VALUES (%s, %s, 1, %s) ON CONFLICT (person_id, scope) DO UPDATE SET "
-                    f"failures = {current} + 1, updated_at = excluded.updated_at "
-                    "RETURNING failures"
-                ),
-                [self.value(person_id), scope, now],
+            self.execute(
+                c,
+                f"INSERT INTO {self.throttles} (person_id, scope, failures, updated_at) "
+                "VALUES (%s, %s, 1, %s) ON CONFLICT (person_id, scope) DO UPDATE SET "
+                f"failures = {current} + 1, updated_at = excluded.updated_at "
+                "RETURNING failures",
+                person_id,
+                scope,
+                now,
             )
             failures: int = c.fetchone()["failures"]
             locks = failures % lock_after == 0
             if locks:
-                c.execute(
-                    self.sql(
-                        f"UPDATE {self.throttles} SET locked_until=%s "
-                        "WHERE person_id=%s AND scope=%s"
-                    ),
-                    [now + lock_micros, self.value(person_id), scope],
+                self.execute(
+                    c,
+                    f"UPDATE {self.throttles} SET locked_until=%s WHERE person_id=%s AND scope=%s",
+                    now + lock_micros,
+                    person_id,
+                    scope,
                 )
                 kind = scope.split(":", 1)[0]
                 self._fact(c, person_id, at, "locked", kind)
-            c.execute(
-                self.sql(
-                    f"DELETE FROM {self.throttles} WHERE updated_at < %s "
-                    "AND (locked_until IS NULL OR locked_until < %s)"
-                ),
-                [now - THROTTLE_ROWS_KEPT, now],
+            self.execute(
+                c,
+                f"DELETE FROM {self.throttles} WHERE updated_at < %s "
+                "AND (locked_until IS NULL OR locked_until < %s)",
+                now - THROTTLE_ROWS_KEPT,
+                now,
             )
             return locks
 
@@ -279,28 +280,24 @@ class AccountStore(SqlTables):
         """A full login: the consecutive count and the counters of its scopes start over."""
         marks = ", ".join(["%s"] * len(scopes))
         with self.cursor(commit=True) as c:
-            c.execute(
-                self.sql(f"UPDATE {self.accounts} SET failures=0 WHERE person_id=%s"),
-                [self.value(person_id)],
-            )
-            c.execute(
-                self.sql(f"DELETE FROM {self.throttles} WHERE person_id=%s AND scope IN ({marks})"),
-                [self.value(person_id), *scopes],
+            self.execute(c, f"UPDATE {self.accounts} SET failures=0 WHERE person_id=%s", person_id)
+            self.execute(
+                c,
+                f"DELETE FROM {self.throttles} WHERE person_id=%s AND scope IN ({marks})",
+                person_id,
+                *scopes,
             )
 
     def release(self, person_id: UUID, *, at: datetime) -> None:
         """An administrator lifts every lock of the account, hard and soft."""
         with self.cursor(commit=True) as c:
-            c.execute(
-                self.sql(
-                    f"UPDATE {self.accounts} SET failures=0, hard_locked=%s WHERE person_id=%s"
-                ),
-                [self.value(False), self.value(person_id)],
+            self.execute(
+                c,
+                f"UPDATE {self.accounts} SET failures=0, hard_locked=%s WHERE person_id=%s",
+                False,
+                person_id,
             )
-            c.execute(
-                self.sql(f"DELETE FROM {self.throttles} WHERE person_id=%s"),
-                [self.value(person_id)],
-            )
+            self.execute(c, f"DELETE FROM {self.throttles} WHERE person_id=%s", person_id)
             self._fact(c, person_id, at, "unlocked", "")
 
     def record_fact(self, person_id: UUID, *, at: datetime, kind: str, detail: str = "") -> None:
@@ -314,10 +311,8 @@ class AccountStore(SqlTables):
         return [(row["kind"], row["detail"]) for row in rows]
 
     def count(self) -> int:
-        with self.cursor(commit=False) as c:
-            c.execute(f"SELECT COUNT(*) AS n FROM {self.accounts}")
-            n: int = c.fetchone()["n"]
-            return n
+        n: int = self.select(f"SELECT COUNT(*) AS n FROM {self.accounts}")[0]["n"]
+        return n
 
     def _one(self, column: str, value: Any) -> AccountRecord | None:
         row = self.select_one(f"SELECT * FROM {self.accounts} WHERE {column}=%s", value)
@@ -331,9 +326,11 @@ class AccountStore(SqlTables):
         return AccountRecord(**data)
 
     def _fact(self, c: Any, person_id: UUID, at: datetime, kind: str, detail: str) -> None:
-        c.execute(
-            self.sql(
-                f"INSERT INTO {self.facts} (person_id, at, kind, detail) VALUES (%s, %s, %s, %s)"
-            ),
-            [self.value(person_id), to_micros(at), kind, detail],
+        self.execute(
+            c,
+            f"INSERT INTO {self.facts} (person_id, at, kind, detail) VALUES (%s, %s, %s, %s)",
+            person_id,
+            to_micros(at),
+            kind,
+            detail,
         )

@@ -28,44 +28,35 @@ class ArchiveStore(SqlTables):
     def __init__(self, datastore: SQLiteDatastore | PostgresDatastore) -> None:
         super().__init__(datastore)
         self.records = self.table("sealed_records")
-        self.blob_type = "BLOB" if self.is_sqlite else "bytea"
 
     def create_tables(self) -> None:
         self.create(
             [
                 f"CREATE TABLE IF NOT EXISTS {self.records} ("
                 f"archive_id {self.uuid_type} PRIMARY KEY, plan_id {self.uuid_type} NOT NULL, "
-                f"sealed_at BIGINT NOT NULL, digest TEXT NOT NULL, data {self.blob_type} NOT NULL)",
+                "sealed_at BIGINT NOT NULL, digest TEXT NOT NULL, "
+                f"data {self.bytes_type} NOT NULL)",
                 f"CREATE INDEX IF NOT EXISTS sealed_records_by_plan ON {self.records} (plan_id)",
             ]
         )
 
     def put(self, record: StoredRecord) -> None:
-        with self.cursor(commit=True) as c:
-            c.execute(
-                self.sql(
-                    f"INSERT INTO {self.records} (archive_id, plan_id, sealed_at, digest, data) "
-                    "VALUES (%s, %s, %s, %s, %s)"
-                ),
-                [
-                    self.value(record.archive_id),
-                    self.value(record.plan_id),
-                    record.sealed_at,
-                    record.digest,
-                    record.data,
-                ],
-            )
+        self.write(
+            f"INSERT INTO {self.records} (archive_id, plan_id, sealed_at, digest, data) "
+            "VALUES (%s, %s, %s, %s, %s)",
+            record.archive_id,
+            record.plan_id,
+            record.sealed_at,
+            record.digest,
+            record.data,
+        )
 
     def get(self, archive_id: UUID) -> StoredRecord | None:
-        with self.cursor(commit=False) as c:
-            c.execute(
-                self.sql(
-                    f"SELECT archive_id, plan_id, sealed_at, digest, data FROM {self.records} "
-                    "WHERE archive_id=%s"
-                ),
-                [self.value(archive_id)],
-            )
-            row = c.fetchone()
+        row = self.select_one(
+            f"SELECT archive_id, plan_id, sealed_at, digest, data FROM {self.records} "
+            "WHERE archive_id=%s",
+            archive_id,
+        )
         if row is None:
             return None
         return StoredRecord(
@@ -78,18 +69,9 @@ class ArchiveStore(SqlTables):
 
     def plan_of(self, archive_id: UUID) -> UUID | None:
         """The plan a stored record is of, without reading the record."""
-        with self.cursor(commit=False) as c:
-            c.execute(
-                self.sql(f"SELECT plan_id FROM {self.records} WHERE archive_id=%s"),
-                [self.value(archive_id)],
-            )
-            row = c.fetchone()
+        row = self.select_one(f"SELECT plan_id FROM {self.records} WHERE archive_id=%s", archive_id)
         return None if row is None else self.uuid(row["plan_id"])
 
     def discard(self, archive_id: UUID) -> None:
         """Delete an orphan: a record no `Archived` event names."""
-        with self.cursor(commit=True) as c:
-            c.execute(
-                self.sql(f"DELETE FROM {self.records} WHERE archive_id=%s"),
-                [self.value(archive_id)],
-            )
+        self.write(f"DELETE FROM {self.records} WHERE archive_id=%s", archive_id)

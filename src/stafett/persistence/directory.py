@@ -86,14 +86,11 @@ class PersonDirectory(SqlTables):
         """Add a person; also return ids already registered with the same name and birth date."""
         person = Person(person_id=uuid4(), details=details)
         duplicates = self.likely_duplicates(details)
-        values = [self.value(person.person_id)]
-        values += [self.value(getattr(details, name)) for name in DETAIL_FIELDS]
-        values += [_name_key(details), to_micros(at)]
-        marks = ", ".join(["%s"] * len(values))
-        names = ", ".join(["person_id", *DETAIL_FIELDS, "name_key", "registered_at"])
+        row: dict[str, Any] = {"person_id": person.person_id}
+        row |= {name: getattr(details, name) for name in DETAIL_FIELDS}
+        row |= {"name_key": _name_key(details), "registered_at": to_micros(at)}
         with self.cursor(commit=True) as c:
-            # Named: columns added after the first release come last on disk.
-            c.execute(self.sql(f"INSERT INTO {self.persons} ({names}) VALUES ({marks})"), values)
+            self.insert_row(c, self.persons, row)
             self._log(
                 c,
                 person_id=person.person_id,
@@ -111,13 +108,13 @@ class PersonDirectory(SqlTables):
         changed = [n for n in DETAIL_FIELDS if getattr(old.details, n) != getattr(details, n)]
         if changed:
             assignments = ", ".join(f"{name}=%s" for name in changed)
-            values = [self.value(getattr(details, name)) for name in changed]
             with self.cursor(commit=True) as c:
-                c.execute(
-                    self.sql(
-                        f"UPDATE {self.persons} SET {assignments}, name_key=%s WHERE person_id=%s"
-                    ),
-                    [*values, _name_key(details), self.value(person_id)],
+                self.execute(
+                    c,
+                    f"UPDATE {self.persons} SET {assignments}, name_key=%s WHERE person_id=%s",
+                    *(getattr(details, name) for name in changed),
+                    _name_key(details),
+                    person_id,
                 )
                 self._log(
                     c,
@@ -132,10 +129,7 @@ class PersonDirectory(SqlTables):
     def erase(self, person_id: UUID, *, actor_id: UUID | None, at: datetime, kind: str) -> None:
         """Delete a person's details and photo; the change log keeps that it happened, and why."""
         with self.cursor(commit=True) as c:
-            c.execute(
-                self.sql(f"DELETE FROM {self.persons} WHERE person_id=%s"),
-                [self.value(person_id)],
-            )
+            self.execute(c, f"DELETE FROM {self.persons} WHERE person_id=%s", person_id)
             had_photo = self._delete_photo(c, person_id)
             changed = (*DETAIL_FIELDS, PHOTO_FIELD) if had_photo else DETAIL_FIELDS
             self._log(c, person_id=person_id, actor_id=actor_id, at=at, kind=kind, changed=changed)
@@ -151,28 +145,24 @@ class PersonDirectory(SqlTables):
         """
         lock = "" if self.is_sqlite else " FOR UPDATE"
         with self.cursor(commit=True) as c:
-            c.execute(
-                self.sql(f"SELECT person_id FROM {self.persons} WHERE person_id=%s{lock}"),
-                [self.value(person_id)],
+            self.execute(
+                c, f"SELECT person_id FROM {self.persons} WHERE person_id=%s{lock}", person_id
             )
             if c.fetchone() is None:
                 raise KeyError(person_id)
-            c.execute(
-                self.sql(
-                    f"INSERT INTO {self.photos} "
-                    "(person_id, data, media_type, width, height, changed_at) "
-                    "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (person_id) DO UPDATE SET "
-                    "data=excluded.data, media_type=excluded.media_type, "
-                    "width=excluded.width, height=excluded.height, changed_at=excluded.changed_at"
-                ),
-                [
-                    self.value(person_id),
-                    photo.data,
-                    photo.media_type,
-                    photo.width,
-                    photo.height,
-                    to_micros(at),
-                ],
+            self.execute(
+                c,
+                f"INSERT INTO {self.photos} "
+                "(person_id, data, media_type, width, height, changed_at) "
+                "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (person_id) DO UPDATE SET "
+                "data=excluded.data, media_type=excluded.media_type, "
+                "width=excluded.width, height=excluded.height, changed_at=excluded.changed_at",
+                person_id,
+                photo.data,
+                photo.media_type,
+                photo.width,
+                photo.height,
+                to_micros(at),
             )
             self._log(
                 c,
@@ -272,26 +262,22 @@ class PersonDirectory(SqlTables):
         kind: str,
         changed: Sequence[str],
     ) -> None:
-        c.execute(
-            self.sql(
-                f"INSERT INTO {self.changes} "
-                "(person_id, changed_at, actor_id, kind, changed_fields) "
-                "VALUES (%s, %s, %s, %s, %s)"
-            ),
-            [
-                self.value(person_id),
-                to_micros(at),
-                None if actor_id is None else self.value(actor_id),
-                kind,
-                ",".join(changed),
-            ],
+        self.execute(
+            c,
+            f"INSERT INTO {self.changes} "
+            "(person_id, changed_at, actor_id, kind, changed_fields) "
+            "VALUES (%s, %s, %s, %s, %s)",
+            person_id,
+            to_micros(at),
+            actor_id,
+            kind,
+            ",".join(changed),
         )
 
     def _delete_photo(self, c: Any, person_id: UUID) -> bool:
         """Delete a person's photo in the transaction of `c`; whether there was one."""
-        c.execute(
-            self.sql(f"DELETE FROM {self.photos} WHERE person_id=%s RETURNING person_id"),
-            [self.value(person_id)],
+        self.execute(
+            c, f"DELETE FROM {self.photos} WHERE person_id=%s RETURNING person_id", person_id
         )
         return bool(c.fetchall())
 

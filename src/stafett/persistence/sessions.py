@@ -96,54 +96,46 @@ class SessionStore(SqlTables):
             **{**{n: getattr(record, n) for n in COLUMNS}, "token_hash": digest(token)}
         )
         with self.cursor(commit=True) as c:
-            c.execute(
-                self.sql(f"DELETE FROM {self.sessions} WHERE token_hash=%s"), [digest(old_token)]
-            )
+            self.execute(c, f"DELETE FROM {self.sessions} WHERE token_hash=%s", digest(old_token))
             self._insert(c, new)
         return token
 
     def save(self, record: SessionRecord) -> None:
         names = [n for n in COLUMNS if n != "token_hash"]
         with self.cursor(commit=True) as c:
-            c.execute(
-                self.sql(
-                    f"UPDATE {self.sessions} SET {', '.join(f'{n}=%s' for n in names)} "
-                    "WHERE token_hash=%s"
-                ),
-                [*(self.value(getattr(record, n)) for n in names), record.token_hash],
+            self.execute(
+                c,
+                f"UPDATE {self.sessions} SET {', '.join(f'{n}=%s' for n in names)} "
+                "WHERE token_hash=%s",
+                *(getattr(record, n) for n in names),
+                record.token_hash,
             )
 
     def end(self, token: str) -> None:
-        with self.cursor(commit=True) as c:
-            c.execute(self.sql(f"DELETE FROM {self.sessions} WHERE token_hash=%s"), [digest(token)])
+        self.write(f"DELETE FROM {self.sessions} WHERE token_hash=%s", digest(token))
 
     def end_all_of(self, person_id: UUID, *, except_token: str | None = None) -> int:
         keep = digest(except_token) if except_token else ""
         where = "WHERE person_id=%s AND token_hash<>%s"
-        params = [self.value(person_id), keep]
         with self.cursor(commit=True) as c:
-            c.execute(self.sql(f"SELECT COUNT(*) AS n FROM {self.sessions} {where}"), params)
+            self.execute(c, f"SELECT COUNT(*) AS n FROM {self.sessions} {where}", person_id, keep)
             count: int = c.fetchone()["n"]
-            c.execute(self.sql(f"DELETE FROM {self.sessions} {where}"), params)
+            self.execute(c, f"DELETE FROM {self.sessions} {where}", person_id, keep)
             return count
 
     def keep_newest(self, person_id: UUID, *, stage: str, keep: int) -> int:
         """End all but the `keep` most recently started sessions at `stage`; how many ended."""
-        where = "WHERE person_id=%s AND stage=%s"
-        params = [self.value(person_id), stage]
         with self.cursor(commit=True) as c:
-            c.execute(
-                self.sql(
-                    f"SELECT token_hash FROM {self.sessions} {where} "
-                    "ORDER BY authenticated_at DESC, created_at DESC, token_hash"
-                ),
-                params,
+            self.execute(
+                c,
+                f"SELECT token_hash FROM {self.sessions} WHERE person_id=%s AND stage=%s "
+                "ORDER BY authenticated_at DESC, created_at DESC, token_hash",
+                person_id,
+                stage,
             )
             evicted = [row["token_hash"] for row in c.fetchall()[keep:]]
             for token_hash in evicted:
-                c.execute(
-                    self.sql(f"DELETE FROM {self.sessions} WHERE token_hash=%s"), [token_hash]
-                )
+                self.execute(c, f"DELETE FROM {self.sessions} WHERE token_hash=%s", token_hash)
         return len(evicted)
 
     def of_person(self, person_id: UUID, *, stage: str) -> list[SessionRecord]:
@@ -161,13 +153,7 @@ class SessionStore(SqlTables):
         return n
 
     def _insert(self, c: Any, record: SessionRecord) -> None:
-        c.execute(
-            self.sql(
-                f"INSERT INTO {self.sessions} ({', '.join(COLUMNS)}) "
-                f"VALUES ({', '.join(['%s'] * len(COLUMNS))})"
-            ),
-            [self.value(getattr(record, n)) for n in COLUMNS],
-        )
+        self.insert_row(c, self.sessions, {n: getattr(record, n) for n in COLUMNS})
 
     # ------------------------------------------------------------ reset tokens
 
@@ -175,12 +161,13 @@ class SessionStore(SqlTables):
         """A single-use reset token; any earlier one for the person stops working."""
         token = new_token()
         with self.cursor(commit=True) as c:
-            c.execute(
-                self.sql(f"DELETE FROM {self.resets} WHERE person_id=%s"), [self.value(person_id)]
-            )
-            c.execute(
-                self.sql(f"INSERT INTO {self.resets} VALUES (%s, %s, %s)"),
-                [digest(token), self.value(person_id), to_micros(expires_at)],
+            self.execute(c, f"DELETE FROM {self.resets} WHERE person_id=%s", person_id)
+            self.execute(
+                c,
+                f"INSERT INTO {self.resets} VALUES (%s, %s, %s)",
+                digest(token),
+                person_id,
+                to_micros(expires_at),
             )
         return token
 
@@ -200,11 +187,10 @@ class SessionStore(SqlTables):
         delete removed the row gets the person; the other gets None.
         """
         with self.cursor(commit=True) as c:
-            c.execute(
-                self.sql(
-                    f"DELETE FROM {self.resets} WHERE token_hash=%s RETURNING person_id, expires_at"
-                ),
-                [digest(token)],
+            self.execute(
+                c,
+                f"DELETE FROM {self.resets} WHERE token_hash=%s RETURNING person_id, expires_at",
+                digest(token),
             )
             row = c.fetchone()
         if row is None or row["expires_at"] < to_micros(at):
@@ -219,20 +205,20 @@ class SessionStore(SqlTables):
         window = now - now % (window_seconds * 1_000_000)
         with self.cursor(commit=True) as c:
             current = "hits" if self.is_sqlite else f"{self.counters}.hits"
-            c.execute(
-                self.sql(
-                    f"INSERT INTO {self.counters} VALUES (%s, %s, 1) "
-                    f"ON CONFLICT (key, window_start) DO UPDATE SET hits = {current} + 1"
-                ),
-                [key, window],
+            self.execute(
+                c,
+                f"INSERT INTO {self.counters} VALUES (%s, %s, 1) "
+                f"ON CONFLICT (key, window_start) DO UPDATE SET hits = {current} + 1",
+                key,
+                window,
             )
-            c.execute(
-                self.sql(f"SELECT hits FROM {self.counters} WHERE key=%s AND window_start=%s"),
-                [key, window],
+            self.execute(
+                c, f"SELECT hits FROM {self.counters} WHERE key=%s AND window_start=%s", key, window
             )
             hits: int = c.fetchone()["hits"]
-            c.execute(
-                self.sql(f"DELETE FROM {self.counters} WHERE window_start < %s"),
-                [now - 2 * 86_400 * 1_000_000],
+            self.execute(
+                c,
+                f"DELETE FROM {self.counters} WHERE window_start < %s",
+                now - 2 * 86_400 * 1_000_000,
             )
             return hits

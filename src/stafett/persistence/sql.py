@@ -70,16 +70,31 @@ class SqlTables:
         with self.datastore.transaction(commit=commit) as c:
             yield c
 
+    def execute(self, c: Any, statement: str, *params: Any) -> None:
+        """Run `statement` for `params` (its `%s` placeholders) on the open cursor `c`."""
+        c.execute(self.sql(statement), [self.value(p) for p in params])
+
+    def insert_row(self, c: Any, table: str, row: dict[str, Any]) -> None:
+        """Insert `row` (column name → value) into `table` on the open cursor `c`. The
+        columns are named, so columns added after the first release may come last on disk."""
+        names, marks = ", ".join(row), ", ".join(["%s"] * len(row))
+        self.execute(c, f"INSERT INTO {table} ({names}) VALUES ({marks})", *row.values())
+
+    def write(self, statement: str, *params: Any) -> None:
+        """Run one writing `statement` for `params` in a transaction of its own."""
+        with self.cursor(commit=True) as c:
+            self.execute(c, statement, *params)
+
     def select(self, statement: str, *params: Any) -> list[Any]:
         """The rows a reading `statement` gives for `params` (its `%s` placeholders)."""
         with self.cursor(commit=False) as c:
-            c.execute(self.sql(statement), [self.value(p) for p in params])
+            self.execute(c, statement, *params)
             return list(c.fetchall())
 
     def select_one(self, statement: str, *params: Any) -> Any | None:
         """The one row a reading `statement` gives for `params`, or None."""
         with self.cursor(commit=False) as c:
-            c.execute(self.sql(statement), [self.value(p) for p in params])
+            self.execute(c, statement, *params)
             return c.fetchone()
 
     def sql(self, statement: str) -> str:
