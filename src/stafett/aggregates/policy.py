@@ -229,6 +229,7 @@ class AccountAction(Enum):
     READ_REPORTS = "read_reports"  # the organisation's plan reports
     MANAGE_USERS = "manage_users"  # create accounts, lock, unlock, reset, grant coordinator
     SEARCH_PLANS = "search_plans"  # find any plan of the deployment (auditors; logged)
+    MANAGE_NOTICES = "manage_notices"  # see notices given up on (dead letters), retry them
 
 
 # Account actions and the roles that may take them; an action with no row is refused.
@@ -240,6 +241,7 @@ ACCOUNT_RULES: dict[AccountAction, frozenset[AccountRole]] = {
     AccountAction.READ_REPORTS: frozenset({AccountRole.ORG_ADMIN}),
     AccountAction.MANAGE_USERS: frozenset({AccountRole.ORG_ADMIN}),
     AccountAction.SEARCH_PLANS: frozenset({AccountRole.AUDITOR}),
+    AccountAction.MANAGE_NOTICES: frozenset({AccountRole.ORG_ADMIN}),
 }
 
 
