@@ -4,7 +4,8 @@ Written by the notice process (`projections/notices.py`) and read by the sender
 (`applications/notice_sender.py`), on the plan store's database (decision 0020):
 
 - `notice_outbox`: a row per notice. Its id is derived from the event (plan and
-  version), the participant and the channel, and is the table's key, so writing the
+  version), the participant and the channel (a UUID 5 of the four), and is the
+  table's only key (one index less to write per row), so writing the
   same event's notices again (a rebuild, a second process) adds nothing. A row is
   `pending` until sent (`sent`, with the instant; recorded at most once) or given up
   after the last attempt (`dead`, until an organisation administrator retries it).
@@ -144,8 +145,7 @@ class NoticeOutbox(SqlTables):
                 f"owner_person_id {uuid_} NOT NULL, "
                 "created_at BIGINT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL, "
                 "next_attempt_at BIGINT NOT NULL, lease_until BIGINT, lease_token TEXT, "
-                "sent_at BIGINT, last_error TEXT, "
-                "UNIQUE (plan_id, version, participant_id, channel))",
+                "sent_at BIGINT, last_error TEXT)",
                 f"CREATE INDEX IF NOT EXISTS notice_outbox_due ON {t} (status, next_attempt_at)",
                 f"CREATE TABLE IF NOT EXISTS {self.tracking} ("
                 "name TEXT PRIMARY KEY, notification_id BIGINT NOT NULL)",
