@@ -113,3 +113,30 @@ def test_administrators_see_dead_letters_and_retry_them(
     assert notices.send_due() == 1
     assert web.client.get("/api/v1/admin/notifications/dead-letters").json() == []
     assert UUID(dead["id"]) in {r.notice_id for r in notices.outbox.rows() if r.status == "sent"}
+
+
+def test_the_admin_page_lists_dead_letters_and_sends_one_again(
+    web: Web, group: Group, notices: NoticeSender, smtp: SmtpServer
+) -> None:
+    web.create_user("olga", org_admin=True)
+    headers = log_in(web, "anne")
+    chosen = NONE | {"new_message": ["email"]}
+    assert web.client.put(notices_url(group, group.relative), json=chosen, headers=headers)
+    post_message(web, group, [group.relative])
+    NoticeProcess(web.plans, notices.outbox).catch_up()
+    smtp.handler.answer = "554 No"
+    for _ in range(3):
+        notices.send_due()
+        web.clock.advance(timedelta(seconds=2))
+    web.logout()
+    web.page_login("olga")
+    page = web.client.get("/admin").text
+    [dead] = notices.outbox.dead_letters()
+    assert f"/admin/notifications/{dead.notice_id}/retry" in page
+    assert "554 No" in page
+    sent = web.submit(f"/admin/notifications/{dead.notice_id}/retry")
+    assert sent.status_code == 303, sent.text
+    assert sent.headers["location"] == "/admin?saved=notice_retried"
+    assert notices.outbox.dead_letters() == []
+    again = web.submit(f"/admin/notifications/{dead.notice_id}/retry")
+    assert again.status_code == 404
