@@ -30,6 +30,7 @@ from stafett.aggregates.plan_state import PlanState
 from stafett.aggregates.policy import Action
 from stafett.aggregates.values import (
     FULL_RIGHTS,
+    NO_NOTIFICATIONS,
     ArchiveRecord,
     Consent,
     ConsentStatus,
@@ -327,8 +328,8 @@ class Plan(PlanContent, Aggregate):
         if actor.participant_id != participant_id:
             self.permitted(by, Action.CHOOSE_NOTIFICATIONS)
         self.member(participant_id)
-        if self.state.notifications.get(participant_id) == choices:
-            return  # unchanged: no event
+        if self.state.notifications.get(participant_id, NO_NOTIFICATIONS) == choices:
+            return  # unchanged (none chosen is the default): no event
         self._trigger(
             self.NotificationsChosen, at, actor, participant_id=participant_id, choices=choices
         )
