@@ -80,6 +80,7 @@ bench: $(STAMP) $(ASSETS) $(FONTS_STAMP) $(WRK) ## Benchmarks (SQLite and Postgr
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.login
 	$(BIN)/python -m bench.projection
+	$(BIN)/python -m bench.notifications
 	$(BIN)/python -m bench.plan_view
 	$(BIN)/python -m bench.as_participant
 	$(BIN)/python -m bench.archive

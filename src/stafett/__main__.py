@@ -32,6 +32,7 @@ from stafett.archive.verify import verify_record
 from stafett.bootstrap import (
     AnotherRunnerError,
     build_web,
+    notices_status,
     plan_list_status,
     rebuild_plan_list,
     run_worker,
@@ -79,6 +80,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     projection_commands.add_parser("status", help="max notification id, tracking position, lag")
 
+    notifications = commands.add_parser("notifications", help="notices by SMS and e-mail")
+    notification_commands = notifications.add_subparsers(
+        dest="notifications_command", required=True
+    )
+    notification_commands.add_parser(
+        "status", help="position, pending and dead notices, dead letters"
+    )
     commands.add_parser("demo", help="create the demo plan if the store has no plan yet")
 
     plan = commands.add_parser("plan", help="inspect plans").add_subparsers(
@@ -135,6 +143,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return _worker(settings, args.lag_every)
     if args.command == "projections":
         return _projections(settings, args.projections_command)
+    if args.command == "notifications":
+        return _notifications(settings)
     # One-shot commands never run the projection: a second runner beside a running
     # server would race it for the tracking position.
     with services(settings, run_projections=False) as built:
@@ -330,6 +340,18 @@ def _projections(settings: Settings, command: str) -> int:
             f"failing on           notification {fault.notification_id}, {fault.attempts} "
             f"attempts since {fault.first_failed_at.isoformat()} ({fault.error})"
         )
+    return 0
+
+
+def _notifications(settings: Settings) -> int:
+    newest, backlog = notices_status(settings)
+    oldest = backlog.oldest_pending.isoformat() if backlog.oldest_pending else "-"
+    print(f"max notification id  {newest}")
+    print(f"notice position      {backlog.position}")
+    print(f"lag                  {max(newest - backlog.position, 0)}")
+    print(f"pending              {backlog.pending} (oldest {oldest})")
+    print(f"sent                 {backlog.sent}")
+    print(f"dead                 {backlog.dead}")
     return 0
 
 

@@ -12,19 +12,29 @@ from litestar import Litestar
 
 from stafett.applications.access_log import AccessLog
 from stafett.applications.accounts import AccountService
+from stafett.applications.notice_sender import (
+    Backoff as SendBackoff,
+)
+from stafett.applications.notice_sender import (
+    NoticeSender,
+    SenderRunner,
+    SenderSettings,
+)
 from stafett.applications.passwords import PasswordHashing
 from stafett.applications.plans import Clock, PlanApplication, system_clock
 from stafett.archive.keys import PublicKey, SigningKey
 from stafett.archive.renderers import Renderers, standard_renderers
 from stafett.archive.service import Archives
-from stafett.delivery import sender_from_settings
+from stafett.delivery import Sender, sender_from_settings
 from stafett.persistence.access_log import AccessLogStore
 from stafett.persistence.accounts import AccountStore
 from stafett.persistence.archives import ArchiveStore
 from stafett.persistence.directory import PersonDirectory
 from stafett.persistence.locks import try_file_lock, try_session_lock
+from stafett.persistence.notice_outbox import Backlog, NoticeOutbox
 from stafett.persistence.sessions import SessionStore
 from stafett.projections.faults import Fault
+from stafett.projections.notices import NoticeProcess, NoticeRunner
 from stafett.projections.plan_list import (
     APPLICATION_NAME,
     PlanListProjection,
@@ -54,6 +64,7 @@ class Services:
     archives: Archives
     plan_list: PlanListView | None = None
     plan_list_runner: PlanListRunner | None = None
+    notices: NoticeSender | None = None
 
 
 def plan_list_runner(env: Mapping[str, str], *, backoff: Backoff | None = None) -> PlanListRunner:
@@ -94,6 +105,59 @@ def build_plans(settings: Settings, *, clock: Clock = system_clock) -> PlanAppli
     return PlanApplication(env, clock=clock)
 
 
+def build_sender(settings: Settings, plans: PlanApplication) -> Sender:
+    """What sends codes, links and notices: the outbox folder in development."""
+    return sender_from_settings(
+        environment=settings.environment,
+        outbox_dir=settings.outbox_dir,
+        smtp_url=settings.smtp_url,
+        sms_gateway_url=settings.sms_gateway_url,
+        sms_token=settings.sms_gateway_token,
+        sender_address=settings.mail_from,
+        clock=plans.clock,
+    )
+
+
+def build_notices(settings: Settings, plans: PlanApplication) -> NoticeSender:
+    """The notice outbox on the plan store's database (tables created here) and its sender."""
+    datastore = plans.directory.datastore
+    outbox = NoticeOutbox(datastore)
+    outbox.create_tables()
+    accounts = AccountStore(datastore)
+    accounts.create_tables()
+    return NoticeSender(
+        outbox,
+        directory=plans.directory,
+        accounts=accounts,
+        sender=build_sender(settings, plans),
+        clock=plans.clock,
+        login_url=settings.public_url.rstrip("/") + "/login",
+        settings=SenderSettings(
+            lease_seconds=settings.notification_lease_seconds,
+            max_attempts=settings.notification_max_attempts,
+            backoff=SendBackoff(first=settings.notification_retry_seconds),
+        ),
+    )
+
+
+@contextmanager
+def notice_runners(plans: PlanApplication, notices: NoticeSender) -> Iterator[None]:
+    """The notice process and the sender, in threads of this process (decision 0020)."""
+    with (
+        NoticeRunner(NoticeProcess(plans, notices.outbox)),
+        SenderRunner(notices),
+    ):
+        yield
+
+
+def notices_status(settings: Settings) -> tuple[int, Backlog]:
+    """The plan store's newest notification id, and the outbox's backlog and position."""
+    with build_plans(settings) as plans:
+        outbox = NoticeOutbox(plans.directory.datastore)
+        outbox.create_tables()
+        return plans.recorder.max_notification_id() or 0, outbox.backlog()
+
+
 def build_accounts(settings: Settings, plans: PlanApplication) -> AccountService:
     secrets = settings.secrets_or_development()
     datastore = plans.directory.datastore
@@ -106,15 +170,7 @@ def build_accounts(settings: Settings, plans: PlanApplication) -> AccountService
         sessions=sessions,
         directory=plans.directory,
         hashing=PasswordHashing(secrets.password_pepper, fast=settings.fast_password_hashing),
-        sender=sender_from_settings(
-            environment=settings.environment,
-            outbox_dir=settings.outbox_dir,
-            smtp_url=settings.smtp_url,
-            sms_gateway_url=settings.sms_gateway_url,
-            sms_token=settings.sms_gateway_token,
-            sender_address=settings.mail_from,
-            clock=plans.clock,
-        ),
+        sender=build_sender(settings, plans),
         code_key=secrets.code_key,
         device_key=secrets.secret_key.encode(),
         clock=plans.clock,
@@ -178,6 +234,9 @@ def services(settings: Settings, *, run_projections: bool | None = None) -> Iter
                 in_process = False
         runner = stack.enter_context(plan_list_runner(env)) if in_process else None
         access_log = build_access_log(plans)
+        notices = build_notices(settings, plans)
+        if in_process:
+            stack.enter_context(notice_runners(plans, notices))
         yield Services(
             plans=plans,
             accounts=build_accounts(settings, plans),
@@ -185,6 +244,7 @@ def services(settings: Settings, *, run_projections: bool | None = None) -> Iter
             archives=build_archives(settings, plans, access_log),
             plan_list=view,
             plan_list_runner=runner,
+            notices=notices,
         )
 
 
@@ -196,6 +256,7 @@ def build_web(settings: Settings, built: Services) -> Litestar:
         access_log=built.access_log,
         plan_list=built.plan_list,
         archives=built.archives,
+        notices=built.notices,
         secret_key=secret_key,
         expose_schema=settings.is_development,
     )
@@ -284,7 +345,12 @@ def run_worker(
     """
     stop = stop or threading.Event()
     env = settings.event_store_env()
-    with the_only_runner(settings), plan_list_runner(env, backoff=backoff) as runner:
+    with (
+        the_only_runner(settings),
+        plan_list_runner(env, backoff=backoff) as runner,
+        build_plans(settings) as plans,
+        notice_runners(plans, build_notices(settings, plans)),
+    ):
         log.info("projection_started", projection=PlanListProjection.name)
         while not stop.is_set():
             runner.run_forever(timeout=lag_every)  # raises the projection's error

@@ -54,6 +54,11 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     archive_signing_key: str | None = None  # base64 of an Ed25519 seed; never logged
     archive_retired_keys: tuple[str, ...] = ()  # base64 public keys
+    # Notices (decision 0020): how long a sender holds a leased row, how often a
+    # notice is tried before it is dead, and the first pause after a failure.
+    notification_lease_seconds: float = 60.0
+    notification_max_attempts: int = 8
+    notification_retry_seconds: float = 30.0
 
     @property
     def is_in_memory(self) -> bool:
@@ -73,6 +78,9 @@ class Settings:
         if not cache.isdigit():
             raise SettingsError("STAFETT_AGGREGATE_CACHE_SIZE must be a whole number")
         fast_hashing = env.get("STAFETT_PASSWORD_HASH", "argon2id") == "fast"
+        lease = _number(env, "STAFETT_NOTIFICATION_LEASE_SECONDS", cls.notification_lease_seconds)
+        attempts = _number(env, "STAFETT_NOTIFICATION_MAX_ATTEMPTS", cls.notification_max_attempts)
+        retry = _number(env, "STAFETT_NOTIFICATION_RETRY_SECONDS", cls.notification_retry_seconds)
         settings = cls(
             database_url=env.get("STAFETT_DATABASE_URL", DEFAULT_DATABASE_URL),
             environment=environment,
@@ -87,6 +95,9 @@ class Settings:
             public_url=env.get("STAFETT_PUBLIC_URL", cls.public_url),
             trusted_proxies=_networks(env.get("STAFETT_TRUSTED_PROXIES", "")),
             archive_signing_key=_key(env, ARCHIVE_KEY_NAME),
+            notification_lease_seconds=lease,
+            notification_max_attempts=int(attempts),
+            notification_retry_seconds=retry,
             archive_retired_keys=tuple(
                 _checked_key(ARCHIVE_RETIRED_NAME, k.strip())
                 for k in env.get(ARCHIVE_RETIRED_NAME, "").split(",")
@@ -188,6 +199,20 @@ class Settings:
                 "STAFETT_DATABASE_URL must start with sqlite://, postgresql:// or memory://"
             )
         return env
+
+
+def _number(env: Mapping[str, str], name: str, default: float) -> float:
+    """A positive number from `name`, or `default` when it is not set."""
+    text = env.get(name)
+    if text is None or not text.strip():
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number") from None
+    if not value > 0 or value == float("inf"):
+        raise SettingsError(f"{name} must be a positive number")
+    return value
 
 
 def _networks(value: str) -> tuple[str, ...]:

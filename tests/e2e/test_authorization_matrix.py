@@ -185,6 +185,12 @@ ROUTES = (
     ),
     Route(
         "PUT",
+        "{plan}/participants/{spare}/notifications",
+        Action.CHOOSE_NOTIFICATIONS,
+        body=lambda f: {"new_message": ["email"], "new_participant": ["sms"]},
+    ),
+    Route(
+        "PUT",
         "{plan}/consent",
         Action.MANAGE,
         body=lambda f: {

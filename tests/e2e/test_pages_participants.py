@@ -624,3 +624,38 @@ def test_the_owner_and_the_coordinator_cannot_be_removed_and_others_may_not_remo
     )
     assert refused.status_code == 403
     assert plan.per in active(web, plan)
+
+
+# ------------------------------------------------------------------ notifications
+
+
+def test_a_parent_chooses_notifications_on_her_page_and_others_do_not_see_them(
+    web: Web, plan: Plan
+) -> None:
+    web.page_login("anne")
+    details = plan.url(f"/participants/{plan.anne}")
+    page = web.client.get(details).text
+    assert 'name="notice.new_message.email"' in page
+    saved = web.submit(
+        details + "/notifications",
+        {"notice.new_message.email": "on", "notice.new_comment.sms": "on"},
+    )
+    assert saved.status_code == 303, saved.text
+    assert saved.headers["location"] == details + "?saved=notifications_saved"
+    shown = web.client.get(saved.headers["location"]).text
+    assert re.search(r'name="notice.new_message.email" value="on"\s+checked', shown)
+    assert not re.search(r'name="notice.new_message.sms" value="on"\s+checked', shown)
+    chosen = web.plans.get_plan(plan.id)
+    assert chosen.version == plan.version(web)
+    # not on another participant's page: only the coordinator chooses for others
+    other = web.client.get(plan.url(f"/participants/{plan.per}")).text
+    assert "notice.new_message" not in other
+    refused = web.submit(
+        plan.url(f"/participants/{plan.per}/notifications"), {"notice.new_message.sms": "on"}
+    )
+    assert refused.status_code == 403, refused.text
+
+    web.logout()
+    web.page_login("kari")
+    coordinator_view = web.client.get(plan.url(f"/participants/{plan.anne}")).text
+    assert re.search(r'name="notice.new_comment.sms" value="on"\s+checked', coordinator_view)

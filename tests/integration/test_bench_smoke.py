@@ -118,3 +118,25 @@ def test_archive_bench_on_sqlite_reports_every_figure(
     printed = capsys.readouterr().out
     assert "120 events: seal + verify, ms" in printed
     assert "goal seal + verify < 1000 ms at 120 events, sqlite" in printed
+
+
+def test_notifications_bench_on_sqlite_reports_every_figure(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bench import notifications
+
+    out = tmp_path / "results.json"
+    tiny = notifications.Sizes(plans=4)
+
+    assert (
+        notifications.main(["--quick", "--only", "sqlite", "--out", str(out)], quick_sizes=tiny)
+        == 0
+    )
+
+    figures = json.loads(out.read_text())["notifications"]["sqlite"]
+    assert figures["events"] == 4 * notifications.EVENTS_PER_PLAN
+    assert figures["outbox_rows"] == 4 * 16  # four content events, each told twice by two channels
+    assert figures["rows_after_rebuild"] == figures["outbox_rows"]
+    for _, key, _ in notifications.ROWS:
+        assert figures[key] > 0, key
+    assert "notice fan-out, outbox rows/s" in capsys.readouterr().out

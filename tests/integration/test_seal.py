@@ -45,6 +45,7 @@ from stafett.applications.commands import (
     ChangeActivity,
     ChangeConsentScope,
     ChangeParticipant,
+    ChooseNotifications,
     ClosePlan,
     CompleteActivity,
     EvaluateGoal,
@@ -79,6 +80,7 @@ MAX_STEPS = 150 if DEEP else 30
 OSLO = ZoneInfo("Europe/Oslo")
 KINDS = (
     "participant",
+    "notifications",
     "rights",
     "responsibility",
     "remove",
@@ -115,6 +117,7 @@ TOUR = [
     ("participant", 2, "Per", 5),  # a provider
     ("responsibility", 1, "Mor", 5),
     ("rights", 5, "-", 5),
+    ("notifications", 1, "-", 5),
     ("goal", 0, "Lese", 5),
     ("revise", 0, "Lese mer", 5),
     ("evaluate", 1, "Bra", 5),
@@ -254,6 +257,11 @@ class Writer:
             return ChangeParticipant(participant_id=other, rights=RightsIn.of(rights))
         if kind == "responsibility" and other:
             return ChangeParticipant(participant_id=other, responsibility=text)
+        if kind == "notifications" and other:
+            channels = [["sms"], ["email"], ["sms", "email"], []][n % 4]
+            return ChooseNotifications(
+                participant_id=other, new_message=channels, new_participant=["email"]
+            )
         if kind == "remove" and other:
             return RemoveParticipant(participant_id=other)
         if kind == "hand_over" and other:

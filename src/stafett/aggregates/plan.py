@@ -30,9 +30,11 @@ from stafett.aggregates.plan_state import PlanState
 from stafett.aggregates.policy import Action
 from stafett.aggregates.values import (
     FULL_RIGHTS,
+    NO_NOTIFICATIONS,
     ArchiveRecord,
     Consent,
     ConsentStatus,
+    NotificationChoices,
     Participant,
     PlanType,
     Rights,
@@ -102,6 +104,7 @@ class Plan(PlanContent, Aggregate):
         Closed: TypeAlias = events.Closed
         Reopened: TypeAlias = events.Reopened
         Archived: TypeAlias = events.Archived
+        NotificationsChosen: TypeAlias = events.NotificationsChosen
     else:
         Event = events.PlanEvent  # the base event class: the library looks for it here
 
@@ -316,6 +319,20 @@ class Plan(PlanContent, Aggregate):
         if participant_id == self.state.coordinator_id:
             raise ValidationError("participant_id", "already holds the baton")
         self._trigger(self.CoordinatorHandedOver, at, actor, participant_id=participant_id)
+
+    def choose_notifications(
+        self, *, by: UUID, at: datetime, participant_id: UUID, choices: NotificationChoices
+    ) -> None:
+        """The notices a participant gets: their own choice, or the coordinator's for them."""
+        actor = self.permitted(by, Action.CHOOSE_OWN_NOTIFICATIONS)
+        if actor.participant_id != participant_id:
+            self.permitted(by, Action.CHOOSE_NOTIFICATIONS)
+        self.member(participant_id)
+        if self.state.notifications.get(participant_id, NO_NOTIFICATIONS) == choices:
+            return  # unchanged (none chosen is the default): no event
+        self._trigger(
+            self.NotificationsChosen, at, actor, participant_id=participant_id, choices=choices
+        )
 
     # ----------------------------------------------------------------- consent
 

@@ -28,6 +28,7 @@ from stafett.aggregates.values import (
     Goal,
     Message,
     Minutes,
+    NotificationChoices,
     Participant,
     PlanStatus,
     Rights,
@@ -108,6 +109,17 @@ class ParticipantRemoved(PlanEvent):
 
     def apply_to(self, state: PlanState) -> None:
         _revise(state.participants, self.participant_id, active=False)
+
+
+class NotificationsChosen(PlanEvent):
+    """The notices a participant wants, per kind of change and channel (decision 0020)."""
+
+    TOPIC = TOPIC_PREFIX + "NotificationsChosen"
+    participant_id: UUID
+    choices: NotificationChoices
+
+    def apply_to(self, state: PlanState) -> None:
+        state.notifications[self.participant_id] = self.choices
 
 
 class CoordinatorHandedOver(PlanEvent):
@@ -318,5 +330,6 @@ PLAN_EVENTS: tuple[type[PlanEvent], ...] = (
     Closed,
     Reopened,
     Archived,
+    NotificationsChosen,
 )
 """Every event of a plan after its creation, each an attribute of `Plan` by its name."""

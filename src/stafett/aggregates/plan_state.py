@@ -19,6 +19,7 @@ from stafett.aggregates.values import (
     Goal,
     Message,
     Minutes,
+    NotificationChoices,
     Participant,
     PlanStatus,
     PlanType,
@@ -55,6 +56,8 @@ class PlanState:
     messages: AppendOnlyLog[Message] = field(default_factory=AppendOnlyLog)
     calendar: dict[UUID, CalendarEntry] = field(default_factory=dict)
     archives: list[ArchiveRecord] = field(default_factory=list)
+    # Per participant, the notices they chose (decision 0020); absent: none.
+    notifications: dict[UUID, NotificationChoices] = field(default_factory=dict)
 
     def copy(self) -> "PlanState":
         """A copy whose containers are new and whose frozen items are shared.
@@ -73,6 +76,7 @@ class PlanState:
         clone.messages = self.messages.copy()
         clone.calendar = dict(self.calendar)
         clone.archives = list(self.archives)
+        clone.notifications = dict(self.notifications)
         return clone
 
     def active_participants(self) -> list[Participant]:

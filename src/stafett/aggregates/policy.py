@@ -56,6 +56,8 @@ class Action(Enum):
     READ_HISTORY = "read_history"  # history as of a version or instant, timeline
     READ_ACCESS_LOG = "read_access_log"  # who has read what in this plan
     READ_ARCHIVE = "read_archive"  # download a sealed record: the whole history and access log
+    CHOOSE_OWN_NOTIFICATIONS = "choose_own_notifications"  # the notices one gets oneself
+    CHOOSE_NOTIFICATIONS = "choose_notifications"  # the notices another participant gets
 
 
 class Need(Enum):
@@ -113,6 +115,8 @@ RULES: tuple[Rule, ...] = (
     Rule(Action.READ_HISTORY, frozenset({Standing.COORDINATOR, Standing.AUDITOR})),
     Rule(Action.READ_ACCESS_LOG, FAMILY),
     Rule(Action.READ_ARCHIVE, COORDINATOR),
+    Rule(Action.CHOOSE_OWN_NOTIFICATIONS, PARTICIPANTS),
+    Rule(Action.CHOOSE_NOTIFICATIONS, COORDINATOR),
 )
 
 # Field filter: fields of a readable part that only some standings receive.
@@ -121,6 +125,8 @@ RULES: tuple[Rule, ...] = (
 FIELD_RULES: dict[tuple[str, str], frozenset[Standing]] = {
     ("consent", "given_by"): FAMILY,  # personal data about the family
     ("participants", "rights"): COORDINATOR,  # others' rights; one's own rights are in `me`
+    # others' notice choices; one's own are in `me`
+    ("participants", "notifications"): COORDINATOR,
 }
 
 # Content parts and the section whose right governs them.
@@ -223,6 +229,7 @@ class AccountAction(Enum):
     READ_REPORTS = "read_reports"  # the organisation's plan reports
     MANAGE_USERS = "manage_users"  # create accounts, lock, unlock, reset, grant coordinator
     SEARCH_PLANS = "search_plans"  # find any plan of the deployment (auditors; logged)
+    MANAGE_NOTICES = "manage_notices"  # see notices given up on (dead letters), retry them
 
 
 # Account actions and the roles that may take them; an action with no row is refused.
@@ -234,6 +241,7 @@ ACCOUNT_RULES: dict[AccountAction, frozenset[AccountRole]] = {
     AccountAction.READ_REPORTS: frozenset({AccountRole.ORG_ADMIN}),
     AccountAction.MANAGE_USERS: frozenset({AccountRole.ORG_ADMIN}),
     AccountAction.SEARCH_PLANS: frozenset({AccountRole.AUDITOR}),
+    AccountAction.MANAGE_NOTICES: frozenset({AccountRole.ORG_ADMIN}),
 }
 
 

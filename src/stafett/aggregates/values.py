@@ -58,6 +58,39 @@ class Section(Enum):
     MESSAGES = "messages"
 
 
+class NoticeKind(Enum):
+    """The kinds of change a participant may be told about (the participant form's list)."""
+
+    NEW_MESSAGE = "new_message"  # a message to me
+    NEW_GOAL_OR_ACTIVITY = "new_goal_or_activity"
+    NEW_COMMENT = "new_comment"
+    NEW_CALENDAR_ENTRY = "new_calendar_entry"
+    NEW_PARTICIPANT = "new_participant"
+
+
+class NoticeChannel(Enum):
+    SMS = "sms"
+    EMAIL = "email"
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationChoices:
+    """Per kind of change, the channels a participant wants a notice by (none by default)."""
+
+    new_message: tuple[NoticeChannel, ...] = ()
+    new_goal_or_activity: tuple[NoticeChannel, ...] = ()
+    new_comment: tuple[NoticeChannel, ...] = ()
+    new_calendar_entry: tuple[NoticeChannel, ...] = ()
+    new_participant: tuple[NoticeChannel, ...] = ()
+
+    def channels(self, kind: NoticeKind) -> tuple[NoticeChannel, ...]:
+        channels: tuple[NoticeChannel, ...] = getattr(self, kind.value)
+        return channels
+
+
+NO_NOTIFICATIONS = NotificationChoices()
+
+
 class ConsentStatus(Enum):
     ACTIVE = "active"
     RESET = "reset"

@@ -40,6 +40,9 @@ from stafett.aggregates.values import (
     Consent,
     GoalStatus,
     Minutes,
+    NoticeChannel,
+    NoticeKind,
+    NotificationChoices,
     Rights,
     Role,
 )
@@ -212,6 +215,40 @@ class RemoveParticipant(Versioned, kw_only=True):
 class HandOverCoordinator(PlanCommand):
     participant_id: UUID
     calls = Plan.hand_over_coordinator
+
+
+ChannelName = Literal["sms", "email"]
+Channels = Annotated[list[ChannelName], msgspec.Meta(max_length=2)]
+
+
+class NotificationsIn(PlanCommand):
+    """The body of `ChooseNotifications`: per kind of change, the channels (api.md)."""
+
+    new_message: Channels = msgspec.field(default_factory=list)
+    new_goal_or_activity: Channels = msgspec.field(default_factory=list)
+    new_comment: Channels = msgspec.field(default_factory=list)
+    new_calendar_entry: Channels = msgspec.field(default_factory=list)
+    new_participant: Channels = msgspec.field(default_factory=list)
+
+    def choices(self) -> NotificationChoices:
+        """The value the plan keeps: each kind's channels once, SMS before e-mail."""
+        return NotificationChoices(
+            **{
+                kind.value: tuple(c for c in NoticeChannel if c.value in getattr(self, kind.value))
+                for kind in NoticeKind
+            }
+        )
+
+
+class ChooseNotifications(NotificationsIn, kw_only=True):
+    """The notices a participant gets: set by themself or by the coordinator."""
+
+    participant_id: UUID
+
+    def run(self, plan: Plan, by: UUID, at: datetime, new_id: UUID) -> None:
+        plan.choose_notifications(
+            by=by, at=at, participant_id=self.participant_id, choices=self.choices()
+        )
 
 
 # ---------------------------------------------------------------- consent

@@ -46,6 +46,7 @@ from stafett.aggregates.policy import (
     sees_field,
 )
 from stafett.aggregates.values import (
+    NO_NOTIFICATIONS,
     Activity,
     ArchiveRecord,
     CalendarEntry,
@@ -55,6 +56,7 @@ from stafett.aggregates.values import (
     Goal,
     Message,
     Minutes,
+    NotificationChoices,
     PlanStatus,
     PlanType,
     Rights,
@@ -103,6 +105,8 @@ class MemberOut(msgspec.Struct, omit_defaults=True):
     responsibility: str  # plan-specific, shown only inside the plan
     rights: Rights | msgspec.UnsetType = msgspec.UNSET  # one's own; others' for the coordinator
     contact: ContactOut | msgspec.UnsetType = msgspec.UNSET  # absent for an erased person
+    # the notices chosen (decision 0020): one's own; others' for the coordinator
+    notifications: NotificationChoices | msgspec.UnsetType = msgspec.UNSET
 
 
 class MeOut(msgspec.Struct):
@@ -209,6 +213,7 @@ def permitted_view(
         return encoded.get((plan_id, version, part, variant), make)
 
     sees_rights = sees_field(standing, "participants", "rights")
+    sees_notices = sees_field(standing, "participants", "notifications")
     out = PlanOut(
         id=plan_id,
         version=version,
@@ -248,6 +253,9 @@ def permitted_view(
                 is_coordinator=p.participant_id == state.coordinator_id,
                 responsibility=p.responsibility,
                 rights=p.rights if p is me or sees_rights else msgspec.UNSET,
+                notifications=state.notifications.get(p.participant_id, NO_NOTIFICATIONS)
+                if p is me or sees_notices
+                else msgspec.UNSET,
                 contact=ContactOut.of(found[p.person_id], own=p is me)
                 if p.person_id in found
                 else msgspec.UNSET,

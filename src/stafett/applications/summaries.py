@@ -34,6 +34,7 @@ _SUMMARIES: dict[type[Any], Callable[[Any], str]] = {
     Plan.Closed: lambda e: f"Plan avsluttet {e.ended_on:%d.%m.%Y}",
     Plan.Reopened: lambda e: "Plan gjenåpnet",
     Plan.Archived: lambda e: "Plan arkivert",
+    Plan.NotificationsChosen: lambda e: "Varselvalg endret",
 }
 
 

@@ -28,7 +28,10 @@ from stafett.archive.canonical import canonical
 
 _COMMON = {f.name for f in fields(Aggregate.Created)} | {"actor_id", "actor_role"}
 CREATED_FIELDS = tuple(f.name for f in fields(Plan.Created) if f.name not in _COMMON)
-STATE_FIELDS = tuple(f.name for f in fields(PlanState))
+# Which notices participants chose is how the service reaches them, not part of the
+# plan's record (decision 0020): neither record.json nor the fold holds it.
+NOT_RECORDED = frozenset({"notifications"})
+STATE_FIELDS = tuple(f.name for f in fields(PlanState) if f.name not in NOT_RECORDED)
 
 
 def event_data(event: object) -> dict[str, Any]:

@@ -154,6 +154,9 @@ RULES: dict[str, Callable[[Json, Json], None]] = {
     "Closed": _closed,
     "Reopened": _reopened,
     "Archived": lambda s, d: s["archives"].append(d["archive"]),
+    # Which notices a participant wants is how the service reaches them, not the
+    # plan's record: it changes nothing in the folded state (decision 0020).
+    "NotificationsChosen": lambda s, d: None,
 }
 
 

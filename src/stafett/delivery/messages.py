@@ -29,6 +29,10 @@ class OutgoingMessage:
     to: str
     subject: str
     body: str
+    # The same for every attempt to send one message: the SMS gateway's
+    # `Idempotency-Key` header and the e-mail's Message-ID, so a retry after a send
+    # whose acceptance was never recorded is recognised as the same message.
+    key: str | None = None
 
 
 class DeliveryError(Exception):

@@ -42,6 +42,8 @@ class OutboxSender:
             "body": message.body,
             "created_at": now.isoformat(),
         }
+        if message.key:  # notices: the idempotency key a gateway would get
+            record["key"] = message.key
         try:
             self._directory.mkdir(mode=0o700, parents=True, exist_ok=True)
             self._write_atomically(_file_name(now), json.dumps(record, ensure_ascii=False))

@@ -1,7 +1,9 @@
 """SMS through an HTTP gateway (STAFETT_SMS_GATEWAY_URL).
 
 The gateway contract is deliberately small, a JSON POST of `{"to", "message"}`
-with an optional bearer token, so that a thin adapter can front any provider.
+with an optional bearer token, so that a thin adapter can front any provider. A
+message with a key (notices) carries it as the `Idempotency-Key` header, the same on
+every attempt, so the gateway can deliver a retried message once.
 """
 
 from urllib.parse import urlsplit
@@ -28,10 +30,11 @@ class SmsGatewaySender:
             raise ValueError(f"SmsGatewaySender sends SMS, not {message.channel.value}")
         try:
             with httpx.Client(timeout=TIMEOUT_SECONDS) as client:
+                key = {"Idempotency-Key": message.key} if message.key else {}
                 response = client.post(
                     self._url,
                     json={"to": message.to, "message": message.body},
-                    headers=self._headers,
+                    headers=self._headers | key,
                 )
         except httpx.HTTPError as error:
             raise DeliveryError(

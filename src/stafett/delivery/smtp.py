@@ -110,7 +110,11 @@ class SmtpSender:
         email["To"] = message.to
         email["Subject"] = message.subject
         email["Date"] = format_datetime(datetime.now(UTC))
-        email["Message-ID"] = make_msgid(domain=self._message_id_domain)
+        email["Message-ID"] = (
+            f"<{message.key}@{self._message_id_domain}>"
+            if message.key
+            else make_msgid(domain=self._message_id_domain)
+        )
         # Quoted-printable keeps æ, ø and å intact through relays without 8BITMIME.
         email.set_content(message.body, charset="utf-8", cte="quoted-printable")
         return email

@@ -11,6 +11,7 @@ from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
 
 from stafett.applications.access_log import AccessLog
 from stafett.applications.accounts import AccountService
+from stafett.applications.notice_sender import NoticeSender
 from stafett.applications.plans import PlanApplication
 from stafett.archive.service import Archives
 from stafett.projections.plan_list import APPLICATION_NAME, PlanListView
@@ -20,6 +21,7 @@ from stafett.web.api.audit import AuditController
 from stafett.web.api.history import HistoryController
 from stafett.web.api.lists import ReportController
 from stafett.web.api.logins import LoginController
+from stafett.web.api.notices import NoticeAdminController
 from stafett.web.api.persons import PersonController
 from stafett.web.api.photos import PhotoController
 from stafett.web.api.plan_view import PlanViewController
@@ -34,7 +36,15 @@ from stafett.web.pages import is_page_path, page_routes
 from stafett.web.pages.errors import page_error
 from stafett.web.pages.render import template_config
 from stafett.web.schema_page import LocalSwaggerPlugin
-from stafett.web.state import ACCESS_LOG, ACCOUNTS, ARCHIVES, CSRF_KEY, PLAN_LIST, PLANS
+from stafett.web.state import (
+    ACCESS_LOG,
+    ACCOUNTS,
+    ARCHIVES,
+    CSRF_KEY,
+    NOTICES,
+    PLAN_LIST,
+    PLANS,
+)
 
 
 @get("/health", sync_to_thread=True, tags=["operations"], opt=policy(Policy.PUBLIC))
@@ -46,6 +56,8 @@ def health(state: State) -> Response[dict[str, Any]]:
         newest = plans.recorder.max_notification_id() or 0
         projected = (view.max_tracking_id(APPLICATION_NAME) or 0) if view is not None else None
         fault = view.fault(APPLICATION_NAME) if view is not None else None
+        notices: NoticeSender | None = state.get(NOTICES)
+        backlog = notices.outbox.backlog() if notices is not None else None
     except Exception:
         return Response(
             {"status": "unavailable"},
@@ -61,6 +73,15 @@ def health(state: State) -> Response[dict[str, Any]]:
             "attempts": fault.attempts,
             "since": fault.first_failed_at.isoformat(),
         }
+    if backlog is not None:  # notices not sent yet, and those given up on (decision 0020)
+        answer["notification_backlog"] = {
+            "pending": backlog.pending,
+            "dead": backlog.dead,
+            "lag": max(newest - backlog.position, 0),
+            "oldest_pending": backlog.oldest_pending.isoformat()
+            if backlog.oldest_pending
+            else None,
+        }
     return Response(answer)
 
 
@@ -71,6 +92,7 @@ def create_app(
     access_log: AccessLog,
     plan_list: PlanListView | None = None,
     archives: Archives | None = None,
+    notices: NoticeSender | None = None,
     secret_key: str,
     expose_schema: bool = True,
 ) -> Litestar:
@@ -96,6 +118,7 @@ def create_app(
             PhotoController,
             PlanController,
             LoginController,
+            NoticeAdminController,
             PlanViewController,
             ReportController,
             AuditController,
@@ -104,7 +127,7 @@ def create_app(
         template_config=template_config(),
         state=State(
             {PLANS: plans, ACCOUNTS: accounts, ACCESS_LOG: access_log, PLAN_LIST: plan_list}
-            | {ARCHIVES: archives}
+            | {ARCHIVES: archives, NOTICES: notices}
             | {CSRF_KEY: secret_key.encode()}  # web/auth.py binds CSRF tokens to sessions
         ),
         guards=[policy_guard],

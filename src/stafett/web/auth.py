@@ -63,6 +63,7 @@ class Policy(Enum):
     READ_REPORTS = AccountAction.READ_REPORTS
     MANAGE_USERS = AccountAction.MANAGE_USERS
     SEARCH_PLANS = AccountAction.SEARCH_PLANS
+    MANAGE_NOTICES = AccountAction.MANAGE_NOTICES
 
 
 def policy(kind: Policy, *, pre_login: bool = False) -> dict[str, Any]:

@@ -21,6 +21,7 @@ ACCOUNTS = "accounts"
 ACCESS_LOG = "access_log"
 PLAN_LIST = "plan_list"
 ARCHIVES = "archives"
+NOTICES = "notices"  # the notice sender and its outbox (decision 0020)
 CSRF_KEY = "csrf_key"  # bytes: the key of the session-bound CSRF tokens (web/auth.py)
 CATCH_UP_SECONDS = 5.0
 log = structlog.get_logger(__name__)

@@ -28,11 +28,13 @@ from stafett.applications.commands import (
     AddParticipant,
     ChangeActivity,
     ChangeParticipant,
+    ChooseNotifications,
     ClosePlan,
     EvaluateGoal,
     GoalEvaluation,
     GoalRevision,
     HandOverCoordinator,
+    NotificationsIn,
     ParticipantChange,
     PlanCommand,
     PostComment,
@@ -187,6 +189,15 @@ class PlanController(PlanListRoutes, Controller):
     )
     def remove_participant() -> None:
         """Out of the plan group; what they wrote stays in the history."""
+
+    @plan_write(
+        put,
+        "/{plan_id:uuid}/participants/{participant_id:uuid}/notifications",
+        NotificationsIn,
+        command=ChooseNotifications,
+    )
+    def choose_notifications() -> None:
+        """Per kind of change, SMS and/or e-mail; the participant themself or the coordinator."""
 
     @plan_write(post, "/{plan_id:uuid}/coordinator", HandOverCoordinator)
     def hand_over_coordinator() -> None:

@@ -23,6 +23,7 @@ from stafett.web.pages.forms import form_of
 from stafett.web.pages.help import HelpPages
 from stafett.web.pages.login import LoginPages
 from stafett.web.pages.manage import ManagePages
+from stafett.web.pages.notice_choices import NoticeChoicePages
 from stafett.web.pages.participants import ParticipantPages
 from stafett.web.pages.photo import ParticipantPhotoPages, ProfilePhotoPages
 from stafett.web.pages.plan import PlanPages
@@ -96,6 +97,7 @@ def page_routes() -> list[Router]:
             PlanPages,
             PlanHistoryPages,
             ParticipantPages,
+            NoticeChoicePages,
             RemovalPages,
             ParticipantPhotoPages,
             ProfilePhotoPages,

@@ -13,9 +13,11 @@ from uuid import UUID
 
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException
 from litestar.response import Redirect
 
 from stafett.aggregates.errors import DuplicateError, ValidationError
+from stafett.aggregates.policy import AccountAction, account_may
 from stafett.applications.accounts import (
     OtpChannel,
     Principal,
@@ -23,13 +25,14 @@ from stafett.applications.accounts import (
 )
 from stafett.applications.administration import Administration, ResetRefusedError
 from stafett.applications.parts import PersonIn
+from stafett.web.api.notices import DeadLetter, dead_letters, provide_notices
 from stafett.web.auth import Policy, policy, provide_principal
 from stafett.web.i18n import _
 from stafett.web.pages.forms import FormError, decode, form_of
 from stafett.web.pages.profile import detail_message
 from stafett.web.pages.render import SAVED, Page, in_thread, page, see_other
 from stafett.web.params import Accounts, AnyRequest, LoggedIn, PathId
-from stafett.web.state import provide_accounts, provided
+from stafett.web.state import NOTICES, provide_accounts, provided
 
 PERSON_FIELDS = (
     "first_name",
@@ -51,6 +54,7 @@ SAVED["user_unlocked"] = lambda: _("The user is unlocked and can log in again.")
 SAVED["reset_sent"] = lambda: _("A link to choose a new password has gone to the user's e-mail.")
 SAVED["coordinator_granted"] = lambda: _("The user is now a coordinator and can create plans.")
 SAVED["coordinator_revoked"] = lambda: _("The user is no longer a coordinator.")
+SAVED["notice_retried"] = lambda: _("The notification will be sent again.")
 
 
 def provide_administration(accounts: Accounts) -> Administration:
@@ -58,6 +62,15 @@ def provide_administration(accounts: Accounts) -> Administration:
 
 
 Admin = NamedDependency[Administration]
+
+
+def _dead_letters(request: AnyRequest, principal: Principal) -> list[DeadLetter] | None:
+    """Notices given up on, when this process sends notices and the reader may see them."""
+    if request.app.state.get(NOTICES) is None or not account_may(
+        AccountAction.MANAGE_NOTICES, principal.roles
+    ):
+        return None
+    return dead_letters(provide_notices(request.app.state))
 
 
 def _field(fields: dict[str, Any], name: str) -> str:
@@ -100,6 +113,7 @@ class AdminPages(Controller):
             status=status,
             users=administration.users(principal),
             refusal=refusal,
+            dead_letters=_dead_letters(request, principal),
         )
 
     @get("/users/new", sync_to_thread=False)
@@ -138,6 +152,14 @@ class AdminPages(Controller):
         except DuplicateError:
             errors = {"username": _("This username is taken. Choose another.")}
         return page(request, "admin/new_user.html", status=422, values=values, errors=errors)
+
+    @post("/notifications/{notice_id:uuid}/retry", opt=policy(Policy.MANAGE_NOTICES))
+    async def retry_notice(self, request: AnyRequest, notice_id: PathId) -> Redirect:
+        """A notice given up on, due again (decision 0020)."""
+        notices = provide_notices(request.app.state)
+        if not await in_thread(notices.retry, notice_id):
+            raise NotFoundException(_("No such notification."))
+        return see_other("/admin", saved="notice_retried")
 
     @post("/users/{person_id:uuid}/lock")
     async def lock(self, administration: Admin, principal: LoggedIn, person_id: PathId) -> Redirect:

@@ -37,6 +37,7 @@ from stafett.web.api.logins import provide_logins
 from stafett.web.api.persons import PersonOut, search_directory
 from stafett.web.i18n import _
 from stafett.web.pages.forms import FormError, decode, form_of, message_for
+from stafett.web.pages.notice_choices import notice_rows
 from stafett.web.pages.plan_parts import InOnePlan, heading_context, may
 from stafett.web.pages.render import SAVED, Page, in_thread, page, see_other
 from stafett.web.params import AnyRequest, LoggedIn, Logins, PathId, PlanId, Plans, Reads, Writes
@@ -402,6 +403,7 @@ def details_context(
         "login_values": {"otp_channel": "sms"},
         "shared_fields": SHARED_FIELDS,
         "sections": SECTIONS,
+        "notices": notice_rows(member),
     }
 
 

@@ -84,6 +84,7 @@ EVENTS: dict[str, Callable[[], str]] = {
     "Closed": lambda: _("%(who)s closed the plan"),
     "Reopened": lambda: _("%(who)s reopened the plan"),
     "Archived": lambda: _("%(who)s archived the plan"),
+    "NotificationsChosen": lambda: _("%(who)s changed a participant's notifications"),
 }
 
 

@@ -1,0 +1,136 @@
+"""Who is told of a plan event, and how: the one rule of notices (decision 0020).
+
+`notices_for(state, event)` takes the plan's state just after the event (so the
+participants, rights, coordinator and consent in force at the event's instant) and
+answers one `Notice` per (participant, channel) that chose the event's kind of
+change. Whether someone may be told is asked of the policy table, as if they read
+what the notice is about at that instant:
+
+- a new goal or activity: `read_section` on goals or activities;
+- a new calendar entry: `read_section` on activities (calendar entries count as
+  activities);
+- a new comment: `read_section` on the section of what it comments on;
+- a new message: only its recipients, with `read_section` on messages;
+- a new participant: `open`.
+
+Nobody is told of their own change (the actor), and only active participants are
+told: a removed participant is outside the plan; a provider whose consent is no
+longer valid on the event's municipal date may read nothing. Pure: no I/O.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from stafett.aggregates.plan_content import COMMENT_SECTION
+from stafett.aggregates.plan_events import (
+    ActivityAdded,
+    CalendarEntryAdded,
+    CommentPosted,
+    GoalSet,
+    MessageSent,
+    ParticipantAdded,
+    PlanEvent,
+)
+from stafett.aggregates.plan_state import PlanState
+from stafett.aggregates.policy import Action, Standing, decide
+from stafett.aggregates.values import (
+    NO_NOTIFICATIONS,
+    Access,
+    NoticeChannel,
+    NoticeKind,
+    Participant,
+    PlanStatus,
+    Section,
+    local_date,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """One notice: to whom (participant and person), of what kind, by which channel."""
+
+    participant_id: UUID
+    person_id: UUID
+    kind: NoticeKind
+    channel: NoticeChannel
+
+
+@dataclass(frozen=True, slots=True)
+class About:
+    """What an event tells: its kind of change, the action and section a reader needs,
+    and who may be told at all (None: every participant)."""
+
+    kind: NoticeKind
+    action: Action
+    section: Section | None
+    only: frozenset[UUID] | None = None
+
+
+def _about(event: PlanEvent) -> About | None:
+    told = _TOLD.get(type(event))
+    return None if told is None else told(event)
+
+
+_TOLD: dict[type[PlanEvent], Callable[[Any], About]] = {
+    GoalSet: lambda e: About(NoticeKind.NEW_GOAL_OR_ACTIVITY, Action.READ_SECTION, Section.GOALS),
+    ActivityAdded: lambda e: About(
+        NoticeKind.NEW_GOAL_OR_ACTIVITY, Action.READ_SECTION, Section.ACTIVITIES
+    ),
+    CalendarEntryAdded: lambda e: About(
+        NoticeKind.NEW_CALENDAR_ENTRY, Action.READ_SECTION, Section.ACTIVITIES
+    ),
+    CommentPosted: lambda e: About(
+        NoticeKind.NEW_COMMENT, Action.READ_SECTION, COMMENT_SECTION[e.comment.on_kind]
+    ),
+    MessageSent: lambda e: About(
+        NoticeKind.NEW_MESSAGE,
+        Action.READ_SECTION,
+        Section.MESSAGES,
+        frozenset(e.message.recipient_ids),
+    ),
+    ParticipantAdded: lambda e: About(NoticeKind.NEW_PARTICIPANT, Action.OPEN, None),
+}
+
+NOTICE_EVENT_TYPES: tuple[type[PlanEvent], ...] = tuple(_TOLD)
+"""The events that may give notices; every other event gives none."""
+
+
+def may_be_told(state: PlanState, participant: Participant, about: About, event: PlanEvent) -> bool:
+    """Whether the policy table lets `participant` read what `event` is about, then."""
+    if not participant.active or participant.person_id == event.actor_id:
+        return False
+    if about.only is not None and participant.participant_id not in about.only:
+        return False
+    role = state.role_of(participant)
+    rights = state.rights_of(participant)
+    decision = decide(
+        about.action,
+        Standing(role.value),
+        consent_valid=state.consent.is_valid_on(local_date(event.timestamp)),
+        plan_open=state.status is PlanStatus.OPEN,
+        access=Access.WRITE if about.section is None else rights.level(about.section),
+    )
+    return decision.allowed
+
+
+def notices_for(state: PlanState, event: PlanEvent) -> list[Notice]:
+    """The notices `event` gives, `state` being the plan just after it; sorted."""
+    about = _about(event)
+    if about is None:
+        return []
+    found: list[Notice] = []
+    for participant in state.participants.values():
+        choices = state.notifications.get(participant.participant_id, NO_NOTIFICATIONS)
+        channels = choices.channels(about.kind)
+        if channels and may_be_told(state, participant, about, event):
+            found.extend(_each(participant, about.kind, channels))
+    return sorted(found, key=lambda n: (str(n.participant_id), n.channel.value))
+
+
+def _each(
+    participant: Participant, kind: NoticeKind, channels: Iterable[NoticeChannel]
+) -> Iterable[Notice]:
+    for channel in channels:
+        yield Notice(participant.participant_id, participant.person_id, kind, channel)

@@ -1,0 +1,179 @@
+"""The notice sender: due outbox rows out over SMTP, the SMS gateway or the dev outbox.
+
+`NoticeSender.send_due` leases due rows (`NoticeOutbox.lease`, for
+`lease_seconds`), looks up each recipient's address (the directory's e-mail or
+mobile) and language (their account's), writes the notice (`notice_text`: no child's
+name, no content) and hands it to the delivery `Sender` with the row's id as its key
+(the gateway's `Idempotency-Key`, the e-mail's Message-ID), so a notice sent again
+after a crash between sending and recording is the same message. A failure makes
+the row due again after a growing pause (`Backoff`); after `max_attempts` it is dead
+until an organisation administrator retries it. A success is recorded once.
+
+`SenderRunner` runs it in a thread: in `stafett worker` on PostgreSQL, in the web
+process on SQLite (decision 0020).
+"""
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from uuid import UUID
+
+import structlog
+
+from stafett.aggregates.values import NoticeKind
+from stafett.applications.notice_text import notice_text
+from stafett.delivery import Channel, DeliveryError, OutgoingMessage, Sender
+from stafett.persistence.accounts import AccountStore
+from stafett.persistence.directory import PersonDirectory
+from stafett.persistence.notice_outbox import NoticeOutbox, OutboxRow
+
+log = structlog.get_logger(__name__)
+
+LEASE_SECONDS = 60.0
+MAX_ATTEMPTS = 8
+BATCH = 50
+POLL_SECONDS = 1.0
+MAX_EXPONENT = 32
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """After failed attempt n, wait `first` × `factor`^(n-1) seconds, at most `cap`."""
+
+    first: float = 30.0
+    factor: float = 2.0
+    cap: float = 3600.0
+
+    def pause(self, attempt: int) -> float:
+        exponent = min(max(attempt - 1, 0), MAX_EXPONENT)
+        return float(min(self.first * self.factor**exponent, self.cap))
+
+
+SEND_BACKOFF = Backoff()
+
+
+@dataclass(frozen=True)
+class SenderSettings:
+    lease_seconds: float = LEASE_SECONDS
+    max_attempts: int = MAX_ATTEMPTS
+    backoff: Backoff = SEND_BACKOFF
+    batch: int = BATCH
+
+
+class NoticeSender:
+    def __init__(
+        self,
+        outbox: NoticeOutbox,
+        *,
+        directory: PersonDirectory,
+        accounts: AccountStore,
+        sender: Sender,
+        clock: Callable[[], datetime],
+        login_url: str,
+        settings: SenderSettings | None = None,
+    ) -> None:
+        self.outbox = outbox
+        self.directory = directory
+        self.accounts = accounts
+        self.sender = sender
+        self.clock = clock
+        self.login_url = login_url
+        self.settings = settings or SenderSettings()
+
+    def send_due(self) -> int:
+        """Lease and send the rows due now; how many were leased."""
+        s = self.settings
+        rows = self.outbox.lease(now=self.clock(), seconds=s.lease_seconds, limit=s.batch)
+        for row in rows:
+            self._send(row)
+        return len(rows)
+
+    def _send(self, row: OutboxRow) -> None:
+        try:
+            message = self._message(row)
+        except LookupError as missing:
+            self._failed(row, str(missing), final=True)
+            return
+        try:
+            self.sender.send(message)
+        except DeliveryError as error:
+            self._failed(row, str(error), final=False)
+            return
+        if self.outbox.mark_sent(row.notice_id, at=self.clock()):
+            log.info("notice_sent", notice_id=str(row.notice_id), channel=row.channel)
+
+    def _message(self, row: OutboxRow) -> OutgoingMessage:
+        people = self.directory.get_many([row.person_id, row.owner_person_id])
+        person = people.get(row.person_id)
+        if person is None:
+            raise LookupError("the recipient is no longer in the directory")
+        channel = Channel(row.channel)
+        to = person.details.email if channel is Channel.EMAIL else person.details.mobile
+        if not to:
+            raise LookupError(f"the recipient has no {row.channel} address")
+        owner = people.get(row.owner_person_id)
+        owner_names = (owner.details.first_name, owner.details.last_name) if owner else ()
+        account = self.accounts.by_person(row.person_id)
+        text = notice_text(
+            NoticeKind(row.kind),
+            short_name=row.short_name,
+            owner_names=owner_names,
+            login_url=self.login_url,
+            language=account.language if account else None,
+        )
+        return OutgoingMessage(channel, to, text.subject, text.body, key=str(row.notice_id))
+
+    def _failed(self, row: OutboxRow, error: str, *, final: bool) -> None:
+        assert row.lease_token is not None
+        attempt = row.attempts + 1
+        dead = final or attempt >= self.settings.max_attempts
+        retry_at = (
+            None if dead else self.clock() + timedelta(seconds=self.settings.backoff.pause(attempt))
+        )
+        self.outbox.mark_failed(row.notice_id, row.lease_token, error=error, retry_at=retry_at)
+        log.warning(
+            "notice_dead" if dead else "notice_failed",
+            notice_id=str(row.notice_id),
+            channel=row.channel,
+            attempt=attempt,
+            error=error,
+        )
+
+    def retry(self, notice_id: UUID) -> bool:
+        """A dead notice, due again now (organisation administrators)."""
+        return self.outbox.retry(notice_id, now=self.clock())
+
+
+class SenderRunner:
+    """Sends due notices in a thread until stopped, polling every `poll` seconds."""
+
+    def __init__(self, sender: NoticeSender, *, poll: float = POLL_SECONDS) -> None:
+        self.sender = sender
+        self.poll = poll
+        self.stopping = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="notice-sender", daemon=True)
+
+    def start(self) -> "SenderRunner":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self._thread.join(timeout=30)
+
+    def __enter__(self) -> "SenderRunner":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _loop(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                leased = self.sender.send_due()
+            except Exception as error:  # the database: try again after the pause
+                log.error("notice_sender_failed", error=type(error).__name__)
+                leased = 0
+            if not leased:
+                self.stopping.wait(self.poll)

@@ -1,0 +1,307 @@
+"""The notice outbox: one row per (event, recipient, channel), and the process's position.
+
+Written by the notice process (`projections/notices.py`) and read by the sender
+(`applications/notice_sender.py`), on the plan store's database (decision 0020):
+
+- `notice_outbox`: a row per notice. Its id is derived from the event (plan and
+  version), the participant and the channel (a UUID 5 of the four), and is the
+  table's only key (one index less to write per row), so writing the
+  same event's notices again (a rebuild, a second process) adds nothing. A row is
+  `pending` until sent (`sent`, with the instant; recorded at most once) or given up
+  after the last attempt (`dead`, until an organisation administrator retries it).
+  A sender leases due rows for a while (`lease_until`, `lease_token`); a lease that
+  runs out (the sender died) makes the row due again.
+- `notice_tracking`: the last notification id of the plan application whose notices
+  are written. It is written in the same transaction as the rows, so every event
+  turns into notices exactly once.
+
+No personal data beyond ids and the plan's short name is kept: addresses, names and
+the language are looked up when a notice is sent, and content never enters it.
+"""
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.postgres import PostgresDatastore
+from eventsourcing.sqlite import SQLiteDatastore
+
+from stafett.persistence.recorders import to_micros
+from stafett.persistence.sql import SqlTables
+
+OUTBOX_TABLE = "notice_outbox"
+TRACKING_TABLE = "notice_tracking"
+PROCESS_NAME = "notices"
+PENDING, SENT, DEAD = "pending", "sent", "dead"
+NOTICE_NAMESPACE = UUID("5b0e6f3c-2b8e-4a57-9d0e-6c1d3f1f2a20")
+MAX_ERROR_LENGTH = 200
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def notice_id(plan_id: UUID, version: int, participant_id: UUID, channel: str) -> UUID:
+    """The one id of an event's notice to a participant by a channel, however often made."""
+    return uuid.uuid5(NOTICE_NAMESPACE, f"{plan_id}:{version}:{participant_id}:{channel}")
+
+
+def from_micros(micros: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=micros)
+
+
+@dataclass(frozen=True, slots=True)
+class NewNotice:
+    """A notice as the process writes it."""
+
+    notification_id: int
+    plan_id: UUID
+    version: int
+    participant_id: UUID
+    person_id: UUID
+    kind: str
+    channel: str
+    short_name: str
+    owner_person_id: UUID
+    at: datetime
+
+    @property
+    def notice_id(self) -> UUID:
+        return notice_id(self.plan_id, self.version, self.participant_id, self.channel)
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    """A notice as the sender and administrators see it."""
+
+    notice_id: UUID
+    notification_id: int
+    plan_id: UUID
+    version: int
+    participant_id: UUID
+    person_id: UUID
+    kind: str
+    channel: str
+    short_name: str
+    owner_person_id: UUID
+    created_at: datetime
+    status: str
+    attempts: int
+    next_attempt_at: datetime
+    lease_token: str | None
+    sent_at: datetime | None
+    last_error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Backlog:
+    pending: int
+    dead: int
+    sent: int
+    oldest_pending: datetime | None
+    position: int
+
+
+_COLUMNS = (
+    "notice_id, notification_id, plan_id, version, participant_id, person_id, kind, channel, "
+    "short_name, owner_person_id, created_at, status, attempts, next_attempt_at, "
+    "lease_token, sent_at, last_error"
+)
+
+
+class NoticeOutbox(SqlTables):
+    def __init__(self, datastore: SQLiteDatastore | PostgresDatastore) -> None:
+        super().__init__(datastore)
+        self.outbox = self.table(OUTBOX_TABLE)
+        self.tracking = self.table(TRACKING_TABLE)
+        t = self.outbox
+        self._insert = self.sql(
+            f"INSERT INTO {t} ({_COLUMNS}) VALUES "
+            "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+            "ON CONFLICT DO NOTHING"
+        )
+        self._advance = self.sql(
+            f"INSERT INTO {self.tracking} (name, notification_id) VALUES (%s, %s) "
+            "ON CONFLICT (name) DO UPDATE SET notification_id = excluded.notification_id "
+            f"WHERE {self.tracking}.notification_id < excluded.notification_id"
+        )
+        skip_locked = "" if self.is_sqlite else " FOR UPDATE SKIP LOCKED"
+        self._lease = self.sql(
+            f"UPDATE {t} SET lease_token=%s, lease_until=%s WHERE notice_id IN ("
+            f"SELECT notice_id FROM {t} WHERE status='{PENDING}' AND next_attempt_at<=%s "
+            "AND (lease_until IS NULL OR lease_until<=%s) "
+            f"ORDER BY next_attempt_at LIMIT %s{skip_locked}) RETURNING {_COLUMNS}"
+        )
+
+    def create_tables(self) -> None:
+        uuid_, t = self.uuid_type, self.outbox
+        self.create(
+            [
+                f"CREATE TABLE IF NOT EXISTS {t} ("
+                f"notice_id {uuid_} PRIMARY KEY, notification_id BIGINT NOT NULL, "
+                f"plan_id {uuid_} NOT NULL, version BIGINT NOT NULL, "
+                f"participant_id {uuid_} NOT NULL, person_id {uuid_} NOT NULL, "
+                "kind TEXT NOT NULL, channel TEXT NOT NULL, short_name TEXT NOT NULL, "
+                f"owner_person_id {uuid_} NOT NULL, "
+                "created_at BIGINT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL, "
+                "next_attempt_at BIGINT NOT NULL, lease_until BIGINT, lease_token TEXT, "
+                "sent_at BIGINT, last_error TEXT)",
+                f"CREATE INDEX IF NOT EXISTS notice_outbox_due ON {t} (status, next_attempt_at)",
+                f"CREATE TABLE IF NOT EXISTS {self.tracking} ("
+                "name TEXT PRIMARY KEY, notification_id BIGINT NOT NULL)",
+            ]
+        )
+
+    # ------------------------------------------------------------ the process
+
+    def record(self, notices: Sequence[NewNotice], position: int) -> None:
+        """The notices of events up to `position` and that position, in one transaction."""
+        rows = [self._row(n) for n in notices]
+        with self.cursor(commit=True) as c:
+            if not self.is_sqlite:
+                c.execute("SET LOCAL synchronous_commit = off")  # see decision 0007
+            if rows:
+                c.executemany(self._insert, rows)
+            c.execute(self._advance, [PROCESS_NAME, position])
+
+    def _row(self, n: NewNotice) -> list[Any]:
+        at = to_micros(n.at)
+        values = (
+            n.notice_id,
+            n.notification_id,
+            n.plan_id,
+            n.version,
+            n.participant_id,
+            n.person_id,
+            n.kind,
+            n.channel,
+            n.short_name.replace("\x00", "\ufffd"),
+            n.owner_person_id,
+            at,
+            PENDING,
+            0,
+            at,
+            None,
+            None,
+            None,
+        )
+        return [self.value(v) for v in values]
+
+    def position(self) -> int:
+        row = self.select_one(
+            f"SELECT notification_id FROM {self.tracking} WHERE name=%s", PROCESS_NAME
+        )
+        return int(row["notification_id"]) if row else 0
+
+    def reset(self) -> None:
+        """Forget the position (a rebuild); the rows stay, so nothing is sent twice."""
+        with self.cursor(commit=True) as c:
+            c.execute(self.sql(f"DELETE FROM {self.tracking} WHERE name=%s"), [PROCESS_NAME])
+
+    # -------------------------------------------------------------- the sender
+
+    def lease(self, *, now: datetime, seconds: float, limit: int) -> list[OutboxRow]:
+        """Up to `limit` due rows, leased to one new token for `seconds`."""
+        token = uuid.uuid4().hex
+        at = to_micros(now)
+        until = to_micros(now + timedelta(seconds=seconds))
+        with self.cursor(commit=True) as c:
+            c.execute(self._lease, [token, until, at, at, limit])
+            return [self._read(r) for r in c.fetchall()]
+
+    def mark_sent(self, notice: UUID, *, at: datetime) -> bool:
+        """Record the one successful send; False when one was already recorded."""
+        with self.cursor(commit=True) as c:
+            c.execute(
+                self.sql(
+                    f"UPDATE {self.outbox} SET status='{SENT}', sent_at=%s, lease_until=NULL, "
+                    f"lease_token=NULL, last_error=NULL WHERE notice_id=%s AND status<>'{SENT}' "
+                    "RETURNING notice_id"
+                ),
+                [to_micros(at), self.value(notice)],
+            )
+            return c.fetchone() is not None
+
+    def mark_failed(
+        self, notice: UUID, token: str, *, error: str, retry_at: datetime | None
+    ) -> None:
+        """One more failed attempt: due again at `retry_at`, or dead without one."""
+        status = PENDING if retry_at is not None else DEAD
+        due = to_micros(retry_at) if retry_at is not None else 0  # a dead row is not due
+        with self.cursor(commit=True) as c:
+            c.execute(
+                self.sql(
+                    f"UPDATE {self.outbox} SET attempts=attempts+1, status=%s, "
+                    "next_attempt_at=%s, "
+                    "lease_until=NULL, lease_token=NULL, last_error=%s "
+                    f"WHERE notice_id=%s AND lease_token=%s AND status='{PENDING}'"
+                ),
+                [status, due, error[:MAX_ERROR_LENGTH], self.value(notice), token],
+            )
+
+    # ------------------------------------------------------- administrators
+
+    def dead_letters(self, limit: int = 200) -> list[OutboxRow]:
+        rows = self.select(
+            f"SELECT {_COLUMNS} FROM {self.outbox} WHERE status='{DEAD}' "
+            "ORDER BY created_at DESC LIMIT %s",
+            limit,
+        )
+        return [self._read(r) for r in rows]
+
+    def retry(self, notice: UUID, *, now: datetime) -> bool:
+        """A dead notice, due again with a fresh count of attempts; False if none such."""
+        with self.cursor(commit=True) as c:
+            c.execute(
+                self.sql(
+                    f"UPDATE {self.outbox} SET status='{PENDING}', attempts=0, "
+                    f"next_attempt_at=%s, last_error=NULL WHERE notice_id=%s AND status='{DEAD}' "
+                    "RETURNING notice_id"
+                ),
+                [to_micros(now), self.value(notice)],
+            )
+            return c.fetchone() is not None
+
+    def rows(self) -> list[OutboxRow]:
+        """Every row, oldest first (tests, the benchmark)."""
+        rows = self.select(f"SELECT {_COLUMNS} FROM {self.outbox} ORDER BY notification_id")
+        return [self._read(r) for r in rows]
+
+    def backlog(self) -> Backlog:
+        counts = {
+            r["status"]: (int(r["n"]), r["oldest"])
+            for r in self.select(
+                f"SELECT status, COUNT(*) AS n, MIN(created_at) AS oldest FROM {self.outbox} "
+                "GROUP BY status"
+            )
+        }
+        oldest = counts.get(PENDING, (0, None))[1]
+        return Backlog(
+            pending=counts.get(PENDING, (0, None))[0],
+            dead=counts.get(DEAD, (0, None))[0],
+            sent=counts.get(SENT, (0, None))[0],
+            oldest_pending=None if oldest is None else from_micros(int(oldest)),
+            position=self.position(),
+        )
+
+    def _read(self, r: Any) -> OutboxRow:
+        sent = r["sent_at"]
+        return OutboxRow(
+            notice_id=self.uuid(r["notice_id"]),
+            notification_id=int(r["notification_id"]),
+            plan_id=self.uuid(r["plan_id"]),
+            version=int(r["version"]),
+            participant_id=self.uuid(r["participant_id"]),
+            person_id=self.uuid(r["person_id"]),
+            kind=r["kind"],
+            channel=r["channel"],
+            short_name=r["short_name"],
+            owner_person_id=self.uuid(r["owner_person_id"]),
+            created_at=from_micros(int(r["created_at"])),
+            status=r["status"],
+            attempts=int(r["attempts"]),
+            next_attempt_at=from_micros(int(r["next_attempt_at"])),
+            lease_token=r["lease_token"],
+            sent_at=None if sent is None else from_micros(int(sent)),
+            last_error=r["last_error"],
+        )

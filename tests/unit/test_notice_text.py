@@ -1,0 +1,59 @@
+"""What a notice says: the kind of change, the plan unless its name names the child,
+the login page; bokmål, or English when the person chose it."""
+
+import pytest
+
+from stafett.aggregates.values import NoticeKind
+from stafett.applications.notice_text import notice_text, plan_name
+
+URL = "https://stafett.kommune.no/login"
+
+
+def test_bokmal_by_default_and_english_when_chosen() -> None:
+    nb = notice_text(
+        NoticeKind.NEW_COMMENT,
+        short_name="Trivsel 2026",
+        owner_names=("Ola", "Nordmann"),
+        login_url=URL,
+        language=None,
+    )
+    assert nb.subject == "Stafett: Ny kommentar i planen «Trivsel 2026»"
+    assert (
+        nb.body
+        == f"Ny kommentar i planen «Trivsel 2026».\nLogg inn i Stafett for å lese mer: {URL}\n"
+    )
+    en = notice_text(
+        NoticeKind.NEW_CALENDAR_ENTRY,
+        short_name="Trivsel 2026",
+        owner_names=("Ola",),
+        login_url=URL,
+        language="en",
+    )
+    assert en.subject == "Stafett: A new calendar entry in the plan “Trivsel 2026”"
+    assert URL in en.body
+
+
+@pytest.mark.parametrize(
+    "short_name", ["Ola 2026", "OLAS PLAN", "Plan for Nordmann", "nordmann-ola", "  "]
+)
+def test_a_short_name_that_names_the_owner_or_nothing_is_left_out(short_name: str) -> None:
+    assert plan_name(short_name, ("Ola", "Nordmann"), "nb") == "en plan du deltar i"
+    text = notice_text(
+        NoticeKind.NEW_MESSAGE,
+        short_name=short_name,
+        owner_names=("Ola", "Nordmann"),
+        login_url=URL,
+        language="nb",
+    )
+    assert "ola" not in (text.subject + text.body).casefold()
+    assert "nordmann" not in (text.subject + text.body).casefold()
+
+
+def test_every_kind_has_a_headline_in_both_languages() -> None:
+    for kind in NoticeKind:
+        for language in ("nb", "en"):
+            text = notice_text(
+                kind, short_name="X1", owner_names=(), login_url=URL, language=language
+            )
+            assert text.subject.startswith("Stafett: ")
+            assert "«X1»" in text.subject or "“X1”" in text.subject
