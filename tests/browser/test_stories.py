@@ -134,7 +134,9 @@ def give_a_login(page: Page, live: LiveServer, plan_id: UUID, participant_id: UU
     expect(page.locator("#f-otp_channel-sms")).to_be_checked()
     page.get_by_role("button", name="Gi pålogging").click()
     expect(page.locator(CONFIRMATION)).to_contain_text("Påloggingen er laget")
-    expect(page.locator(".login-card")).to_contain_text("Deltakeren har pålogging.")
+    card = page.locator(".login-card")
+    expect(card).to_contain_text("Deltakeren har fått pålogging, men har ikke valgt passord ennå.")
+    expect(card.get_by_role("button", name="Send en ny lenke")).to_be_visible()
     screenshot(page, "story-3-login-given")
     person_id = live.built.plans.member_person(plan_id, participant_id)
     return User(
