@@ -16,20 +16,16 @@ On each store, in one run:
 Figures are printed and merged into var/bench/results.json under "projection".
 """
 
-import argparse
-import json
-import os
 import statistics
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
-from bench.stores import DEFAULT_POSTGRES_URL, Backend, PostgresBackend, each_backend
+from bench.stores import Backend, PostgresBackend, store_main, store_table
 from bench.workload import consent_from, now
 from stafett.aggregates.person import PersonDetails
 from stafett.aggregates.plan import Plan
@@ -39,7 +35,6 @@ from stafett.bootstrap import plan_list_runner
 from stafett.projections.plan_list import APPLICATION_NAME, construct_view
 from stafett.settings import Settings
 
-RESULTS = Path("var/bench/results.json")
 PAGE = 500
 EVENTS_PER_PLAN = 10
 BATCH_PLANS = 100
@@ -224,41 +219,19 @@ ROWS = (
 
 
 def report(results: dict[str, Any]) -> str:
-    names = [n for n in ("sqlite", "postgres") if n in results]
-    width = 44
-    lines = [f"{'plan-list projection':{width}}" + "".join(f"{n:>14}" for n in names)]
-    for label, key, fmt in ROWS:
-        cells = "".join(f"{fmt.format(results[n][key]):>14}" for n in names)
-        lines.append(f"{label:{width}}{cells}")
-    for name, error in results.get("errors", {}).items():
-        lines.append(f"{name}: FAILED: {error}")
-    return "\n".join(lines)
+    return store_table("plan-list projection", ROWS, results, 44)
 
 
 def main(argv: Sequence[str] | None = None, *, quick_sizes: Sizes = QUICK) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.projection", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
-    parser.add_argument("--only", choices=("sqlite", "postgres"), help="run on one store only")
-    parser.add_argument(
-        "--postgres-url",
-        default=os.environ.get("STAFETT_BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL),
+    return store_main(
+        argv,
+        prog="python -m bench.projection",
+        description=__doc__,
+        key="projection",
+        sizes=(FULL, quick_sizes),
+        run=run_backend,
+        report=report,
     )
-    parser.add_argument("--out", type=Path, default=RESULTS, help="JSON to merge results into")
-    args = parser.parse_args(argv)
-    sizes = quick_sizes if args.quick else FULL
-    results: dict[str, Any] = {"mode": "quick" if args.quick else "full", "sizes": asdict(sizes)}
-    by_store, errors = each_backend(
-        args.only, args.postgres_url, lambda backend: run_backend(backend, sizes)
-    )
-    results |= by_store
-    if errors:
-        results["errors"] = errors
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    existing = json.loads(args.out.read_text()) if args.out.exists() else {}
-    existing["projection"] = results
-    args.out.write_text(json.dumps(existing, indent=2, ensure_ascii=False) + "\n")
-    print(report(results))
-    return 1 if errors else 0
 
 
 if __name__ == "__main__":

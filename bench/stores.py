@@ -6,12 +6,16 @@ dropped again at the end. The raw insert table sits next to the application's
 tables (same file, same schema), so it gets the same journal and commit settings.
 """
 
+import argparse
+import json
+import os
 import sqlite3
 import sys
 import tempfile
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
@@ -257,3 +261,57 @@ def each_backend(
         finally:
             backend.close()
     return results, errors
+
+
+Row = tuple[str, str, str]  # label, key in each store's results, format
+RESULTS_FILE = Path("var/bench/results.json")
+
+
+def store_table(title: str, rows: Sequence[Row], results: dict[str, Any], width: int) -> str:
+    """One column a store, one line a row; then the stores that failed."""
+    names = [n for n in ("sqlite", "postgres") if n in results]
+    lines = [f"{title:{width}}" + "".join(f"{n:>14}" for n in names)]
+    for label, key, fmt in rows:
+        cells = "".join(f"{fmt.format(results[n][key]):>14}" for n in names)
+        lines.append(f"{label:{width}}{cells}")
+    for name, error in results.get("errors", {}).items():
+        lines.append(f"{name}: FAILED: {error}")
+    return "\n".join(lines)
+
+
+def store_main(
+    argv: Sequence[str] | None,
+    *,
+    prog: str,
+    description: str | None,
+    key: str,
+    sizes: tuple[Any, Any],
+    run: Callable[[Backend, Any], dict[str, Any]],
+    report: Callable[[dict[str, Any]], str],
+) -> int:
+    """The command line of a benchmark run on each store: `--quick` (sizes[1] instead of
+    sizes[0]), `--only`, `--postgres-url`, `--out`; results merged into the JSON under
+    `key` and printed by `report`. Exit 1 when a store failed."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    parser.add_argument("--only", choices=("sqlite", "postgres"), help="run on one store only")
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get("STAFETT_BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL),
+    )
+    parser.add_argument("--out", type=Path, default=RESULTS_FILE, help="JSON to merge results into")
+    args = parser.parse_args(argv)
+    chosen = sizes[1] if args.quick else sizes[0]
+    results: dict[str, Any] = {"mode": "quick" if args.quick else "full", "sizes": asdict(chosen)}
+    by_store, errors = each_backend(
+        args.only, args.postgres_url, lambda backend: run(backend, chosen)
+    )
+    results |= by_store
+    if errors:
+        results["errors"] = errors
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    existing = json.loads(args.out.read_text()) if args.out.exists() else {}
+    existing[key] = results
+    args.out.write_text(json.dumps(existing, indent=2, ensure_ascii=False) + "\n")
+    print(report(results))
+    return 1 if errors else 0
