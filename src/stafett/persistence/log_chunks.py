@@ -53,8 +53,8 @@ class SqlLogChunks(SqlTables):
         self.chunks = self.table("plan_log_chunks")
         insert = "INSERT OR IGNORE INTO" if self.is_sqlite else "INSERT INTO"
         tail = "" if self.is_sqlite else " ON CONFLICT (digest) DO NOTHING"
-        self._put = self.sql(f"{insert} {self.chunks} (digest, data) VALUES (%s, %s){tail}")
-        self._get = self.sql(f"SELECT data FROM {self.chunks} WHERE digest=%s")
+        self._put = f"{insert} {self.chunks} (digest, data) VALUES (%s, %s){tail}"
+        self._get = f"SELECT data FROM {self.chunks} WHERE digest=%s"
 
     def create_tables(self) -> None:
         self.create(
@@ -65,13 +65,10 @@ class SqlLogChunks(SqlTables):
         )
 
     def put(self, digest: bytes, data: bytes) -> None:
-        with self.cursor(commit=True) as c:
-            c.execute(self._put, [digest, data])
+        self.write(self._put, digest, data)
 
     def get(self, digest: bytes) -> bytes:
-        with self.cursor(commit=False) as c:
-            c.execute(self._get, [digest])
-            row = c.fetchone()
+        row = self.select_one(self._get, digest)
         if row is None:
             raise ChunkMissingError(f"no log chunk {digest.hex()}")
         return bytes(row["data"])

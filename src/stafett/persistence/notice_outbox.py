@@ -211,16 +211,13 @@ class NoticeOutbox(SqlTables):
 
     def mark_sent(self, notice: UUID, *, at: datetime) -> bool:
         """Record the one successful send; False when one was already recorded."""
-        with self.cursor(commit=True) as c:
-            c.execute(
-                self.sql(
-                    f"UPDATE {self.outbox} SET status='{SENT}', sent_at=%s, lease_until=NULL, "
-                    f"lease_token=NULL, last_error=NULL WHERE notice_id=%s AND status<>'{SENT}' "
-                    "RETURNING notice_id"
-                ),
-                [to_micros(at), self.value(notice)],
-            )
-            return c.fetchone() is not None
+        return self.changed(
+            f"UPDATE {self.outbox} SET status='{SENT}', sent_at=%s, lease_until=NULL, "
+            f"lease_token=NULL, last_error=NULL WHERE notice_id=%s AND status<>'{SENT}' "
+            "RETURNING notice_id",
+            to_micros(at),
+            notice,
+        )
 
     def mark_failed(
         self, notice: UUID, token: str, *, error: str, retry_at: datetime | None
@@ -228,16 +225,16 @@ class NoticeOutbox(SqlTables):
         """One more failed attempt: due again at `retry_at`, or dead without one."""
         status = PENDING if retry_at is not None else DEAD
         due = to_micros(retry_at) if retry_at is not None else 0  # a dead row is not due
-        with self.cursor(commit=True) as c:
-            c.execute(
-                self.sql(
-                    f"UPDATE {self.outbox} SET attempts=attempts+1, status=%s, "
-                    "next_attempt_at=%s, "
-                    "lease_until=NULL, lease_token=NULL, last_error=%s "
-                    f"WHERE notice_id=%s AND lease_token=%s AND status='{PENDING}'"
-                ),
-                [status, due, error[:MAX_ERROR_LENGTH], self.value(notice), token],
-            )
+        self.write(
+            f"UPDATE {self.outbox} SET attempts=attempts+1, status=%s, next_attempt_at=%s, "
+            "lease_until=NULL, lease_token=NULL, last_error=%s "
+            f"WHERE notice_id=%s AND lease_token=%s AND status='{PENDING}'",
+            status,
+            due,
+            error[:MAX_ERROR_LENGTH],
+            notice,
+            token,
+        )
 
     # ------------------------------------------------------- administrators
 
@@ -251,16 +248,13 @@ class NoticeOutbox(SqlTables):
 
     def retry(self, notice: UUID, *, now: datetime) -> bool:
         """A dead notice, due again with a fresh count of attempts; False if none such."""
-        with self.cursor(commit=True) as c:
-            c.execute(
-                self.sql(
-                    f"UPDATE {self.outbox} SET status='{PENDING}', attempts=0, "
-                    f"next_attempt_at=%s, last_error=NULL WHERE notice_id=%s AND status='{DEAD}' "
-                    "RETURNING notice_id"
-                ),
-                [to_micros(now), self.value(notice)],
-            )
-            return c.fetchone() is not None
+        return self.changed(
+            f"UPDATE {self.outbox} SET status='{PENDING}', attempts=0, "
+            f"next_attempt_at=%s, last_error=NULL WHERE notice_id=%s AND status='{DEAD}' "
+            "RETURNING notice_id",
+            to_micros(now),
+            notice,
+        )
 
     def rows(self) -> list[OutboxRow]:
         """Every row, oldest first (tests, the benchmark)."""

@@ -85,6 +85,13 @@ class SqlTables:
         with self.cursor(commit=True) as c:
             self.execute(c, statement, *params)
 
+    def changed(self, statement: str, *params: Any) -> bool:
+        """Run one writing `statement` ending in `RETURNING …` in a transaction of its own;
+        whether it changed a row."""
+        with self.cursor(commit=True) as c:
+            self.execute(c, statement, *params)
+            return c.fetchone() is not None
+
     def select(self, statement: str, *params: Any) -> list[Any]:
         """The rows a reading `statement` gives for `params` (its `%s` placeholders)."""
         with self.cursor(commit=False) as c:
