@@ -47,40 +47,36 @@ class ParticipantLogins:
         self, plan_id: UUID, participant_id: UUID, login: NewLogin, *, by: UUID
     ) -> Channel:
         """The account, made now; answers the channel the link to choose a password went by."""
-        self.plans.authorize(plan_id, by=by, action=Action.MANAGE)
-        person_id = self.plans.member_person(plan_id, participant_id)
+        person_id = self._managed_person(plan_id, participant_id, by)
         channel = self.accounts.open_account(
             person_id, username=login.username, otp_channel=OtpChannel(login.otp_channel)
         )
-        log.info(
-            "participant_login_given",
-            actor=str(by),
-            plan=str(plan_id),
-            participant=str(participant_id),
-        )
+        _logged("participant_login_given", plan_id, participant_id, by)
         return channel
 
     def resend_activation(self, plan_id: UUID, participant_id: UUID, *, by: UUID) -> Channel:
         """A new link to choose a password, for a participant given a login who has not
         used it yet (the first link expired or never arrived); answers its channel."""
-        self.plans.authorize(plan_id, by=by, action=Action.MANAGE)
-        person_id = self.plans.member_person(plan_id, participant_id)
+        person_id = self._managed_person(plan_id, participant_id, by)
         if not self.accounts.has_account(person_id):
             raise NotFoundError("the participant has no login")
         channel = self.accounts.resend_activation(person_id)
-        log.info(
-            "participant_activation_resent",
-            actor=str(by),
-            plan=str(plan_id),
-            participant=str(participant_id),
-        )
+        _logged("participant_activation_resent", plan_id, participant_id, by)
         return channel
 
     def login_state(self, plan_id: UUID, participant_id: UUID, *, by: UUID) -> LoginState:
         """Whether the participant has an account, and whether they have used it yet
         (for the plan's coordinator to see)."""
-        self.plans.authorize(plan_id, by=by, action=Action.MANAGE)
-        person_id = self.plans.member_person(plan_id, participant_id)
+        person_id = self._managed_person(plan_id, participant_id, by)
         if not self.accounts.has_account(person_id):
             return "none"
         return "awaiting" if self.accounts.awaits_activation(person_id) else "active"
+
+    def _managed_person(self, plan_id: UUID, participant_id: UUID, by: UUID) -> UUID:
+        """The participant's person, once `by` may manage the plan (policy: `manage`)."""
+        self.plans.authorize(plan_id, by=by, action=Action.MANAGE)
+        return self.plans.member_person(plan_id, participant_id)
+
+
+def _logged(event: str, plan_id: UUID, participant_id: UUID, by: UUID) -> None:
+    log.info(event, actor=str(by), plan=str(plan_id), participant=str(participant_id))
