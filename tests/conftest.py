@@ -24,7 +24,7 @@ from stafett.settings import Settings
 
 # The leak check (every test phase's output is scanned) and how pytest-xdist shares out
 # the tests (`make test`): hooks of their own modules.
-pytest_plugins = ("tests.leakcheck", "tests.parallel")
+pytest_plugins = ("tests.figures", "tests.leakcheck", "tests.parallel")
 
 POSTGRES_URL = os.environ.get(
     "STAFETT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"

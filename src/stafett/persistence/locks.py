@@ -3,11 +3,13 @@ or, beside a SQLite file, an exclusive lock on a file (all its processes share a
 
 import fcntl
 import zlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import psycopg
+from eventsourcing.postgres import PostgresDatastore
 from psycopg.conninfo import make_conninfo
 
 
@@ -17,6 +19,32 @@ def lock_key(name: str) -> int:
 
 
 LockConnection = psycopg.Connection[tuple[object, ...]]
+
+# Making tables. PostgreSQL gives each table a row type, unique in its catalogue, so two
+# processes running the same `CREATE TABLE IF NOT EXISTS` at once (a web process and the
+# worker starting together on a new database) can fail one of them with a duplicate key
+# in `pg_type`. Every start-up creation of a table on PostgreSQL holds one of these
+# locks: the library's recorders the first (a session lock around the recorder's own
+# transactions), Stafett's own tables the second (inside their one transaction); two
+# keys, so a process holding the first never waits for itself on the second.
+RECORDER_TABLES_LOCK = lock_key("stafett: recorder tables")
+OWN_TABLES_LOCK = lock_key("stafett: own tables")
+
+
+@contextmanager
+def making_recorder_tables(datastore: PostgresDatastore) -> Iterator[None]:
+    """Hold the deployment-wide lock for creating the library's recorder tables."""
+    with datastore.get_connection() as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (RECORDER_TABLES_LOCK,))
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (RECORDER_TABLES_LOCK,))
+
+
+def lock_own_tables(cursor: Any) -> None:
+    """Inside the open transaction of `cursor`: wait for the lock on making own tables."""
+    cursor.execute("SELECT pg_advisory_xact_lock(%s)", (OWN_TABLES_LOCK,))
 
 
 def try_session_lock(env: Mapping[str, str], name: str) -> LockConnection | None:

@@ -18,11 +18,23 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import AggregateRecorder, PersistenceError, StoredEvent
-from eventsourcing.postgres import PostgresAggregateRecorder, PostgresDatastore, PostgresFactory
+from eventsourcing.persistence import (
+    AggregateRecorder,
+    ApplicationRecorder,
+    PersistenceError,
+    ProcessRecorder,
+    StoredEvent,
+)
+from eventsourcing.postgres import (
+    PostgresAggregateRecorder,
+    PostgresDatastore,
+    PostgresFactory,
+    TPostgresTrackingRecorder,
+)
 from eventsourcing.utils import Environment, EnvType
 from psycopg.sql import SQL, Identifier
 
+from stafett.persistence.locks import making_recorder_tables
 from stafett.persistence.memory import keep_large_buffers_in_heap
 from stafett.persistence.recorders import TimeIndexedPostgresRecorder
 
@@ -125,13 +137,30 @@ class StafettPostgresFactory(PostgresFactory):
         keep_large_buffers_in_heap()
         super().__init__(env)
 
+    # Each recorder's tables are made under the deployment's lock (persistence/locks.py).
+
     def aggregate_recorder(self, purpose: str = "events") -> AggregateRecorder:
-        if purpose != "snapshots":
-            return super().aggregate_recorder(purpose)
-        prefix = self.env.name.lower() or "stored"
-        recorder = PostgresSnapshotRecorder(
-            datastore=self.datastore, events_table_name=f"{prefix}_{purpose}"
-        )
-        if self.env_create_table():
-            recorder.create_table()
-        return recorder
+        with making_recorder_tables(self.datastore):
+            if purpose != "snapshots":
+                return super().aggregate_recorder(purpose)
+            prefix = self.env.name.lower() or "stored"
+            recorder = PostgresSnapshotRecorder(
+                datastore=self.datastore, events_table_name=f"{prefix}_{purpose}"
+            )
+            if self.env_create_table():
+                recorder.create_table()
+            return recorder
+
+    def application_recorder(self) -> ApplicationRecorder:
+        with making_recorder_tables(self.datastore):
+            return super().application_recorder()
+
+    def tracking_recorder(
+        self, tracking_recorder_class: type[TPostgresTrackingRecorder] | None = None
+    ) -> TPostgresTrackingRecorder:
+        with making_recorder_tables(self.datastore):
+            return super().tracking_recorder(tracking_recorder_class)
+
+    def process_recorder(self) -> ProcessRecorder:
+        with making_recorder_tables(self.datastore):
+            return super().process_recorder()

@@ -15,6 +15,8 @@ from uuid import UUID
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
 
+from stafett.persistence.locks import lock_own_tables
+
 
 class SqlTables:
     def __init__(self, datastore: SQLiteDatastore | PostgresDatastore) -> None:
@@ -35,6 +37,8 @@ class SqlTables:
 
     def create(self, statements: list[str]) -> None:
         with self.cursor(commit=True) as c:
+            if not self.is_sqlite:
+                lock_own_tables(c)
             for statement in statements:
                 c.execute(statement)
 
@@ -48,6 +52,7 @@ class SqlTables:
         """
         with self.cursor(commit=True) as c:
             if isinstance(self.datastore, PostgresDatastore):
+                lock_own_tables(c)
                 c.execute(
                     "SELECT column_name FROM information_schema.columns "
                     "WHERE table_schema=%s AND table_name=%s",
