@@ -76,10 +76,11 @@ TEST_WORKERS ?= auto
 test: lint $(ASSETS) $(FONTS_STAMP) $(CHROMIUM) ## Lint, then every test (PostgreSQL ones included) with warnings as errors, in parallel
 	$(BIN)/pytest -q -n $(TEST_WORKERS)
 
-# The fault tests (tests/faults: kill -9 of the web process under load, racing writers,
-# durable settings) run at a bounded size inside `make test`; here at the sizes
-# security-reference.md §6 names, one after the other, their figures printed at the end.
-test-faults: $(STAMP) $(ASSETS) $(FONTS_STAMP) ## Fault tests at full size (REL-CRASH-APP, REL-CONC, REL-REBUILD, REL-DURABLE-CFG)
+# The fault tests (tests/faults: kill -9 of the web process and restarts of PostgreSQL
+# under load, racing writers, durable settings) run at a bounded size inside `make test`;
+# here at the sizes security-reference.md §6 names, one after the other, their figures
+# printed at the end.
+test-faults: $(STAMP) $(ASSETS) $(FONTS_STAMP) ## Fault tests at full size (REL-CRASH-APP, REL-CRASH-PG, REL-CONC, REL-REBUILD, REL-DURABLE-CFG)
 	STAFETT_FAULTS=full $(BIN)/pytest -q -n 0 tests/faults
 
 bench: $(STAMP) $(ASSETS) $(FONTS_STAMP) $(WRK) ## Benchmarks (SQLite and PostgreSQL); figures to stdout and var/bench/results.json

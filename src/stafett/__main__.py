@@ -12,6 +12,7 @@ import ipaddress
 import signal
 import sys
 import threading
+import time
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -39,6 +40,7 @@ from stafett.bootstrap import (
     runs_projections_in_process,
     services,
 )
+from stafett.persistence.outage import DATABASE_UNAVAILABLE
 from stafett.settings import Settings, SettingsError
 from stafett.web.logging import configure_logging
 
@@ -297,6 +299,9 @@ def _serve(settings: Settings, host: str, port: int) -> int:
     return 0
 
 
+WORKER_PAUSE_SECONDS, WORKER_PAUSE_MAX_SECONDS = 0.5, 30.0
+
+
 def _worker(settings: Settings, lag_every: float) -> int:
     if runs_projections_in_process(settings):
         print(
@@ -308,16 +313,29 @@ def _worker(settings: Settings, lag_every: float) -> int:
     stop = threading.Event()
     for number in (signal.SIGTERM, signal.SIGINT):
         signal.signal(number, lambda *_: stop.set())
-    try:
-        run_worker(settings, lag_every=lag_every, stop=stop)
-    except AnotherRunnerError as error:
-        print(f"stafett: {error}", file=sys.stderr)
-        return 3
-    except Exception as error:
-        structlog.get_logger(__name__).error(
-            "projection_failed", projection="planlist", error=type(error).__name__
-        )
-        return 1
+    log = structlog.get_logger(__name__)
+    pause = WORKER_PAUSE_SECONDS
+    while not stop.is_set():
+        started = time.monotonic()
+        try:
+            run_worker(settings, lag_every=lag_every, stop=stop)
+        except AnotherRunnerError as error:
+            print(f"stafett: {error}", file=sys.stderr)
+            return 3
+        except DATABASE_UNAVAILABLE as error:
+            # The database restarted or went away: its locks and subscriptions went with
+            # it. Start again from the tracking positions once it answers (nothing is
+            # skipped or done twice: each runner resumes where its view is).
+            if time.monotonic() - started > WORKER_PAUSE_MAX_SECONDS:
+                pause = WORKER_PAUSE_SECONDS  # it had been running: a new outage
+            log.warning("worker_interrupted", error=type(error).__name__, retry_in_s=pause)
+            stop.wait(pause)
+            pause = min(pause * 2, WORKER_PAUSE_MAX_SECONDS)
+        except Exception as error:
+            log.error("projection_failed", projection="planlist", error=type(error).__name__)
+            return 1
+        else:
+            return 0
     return 0
 
 

@@ -39,9 +39,10 @@ class Sizes:
     plans: int  # REL-CRASH-APP: plans the clients write to
     writers: int  # REL-CONC: threads on one plan
     commands: int  # REL-CONC: commands per thread
+    pg_restarts: int  # REL-CRASH-PG: restarts of PostgreSQL under load
 
 
-SIZES = Sizes(30, 8, 50, 8, 200) if FULL else Sizes(3, 4, 10, 8, 12)
+SIZES = Sizes(30, 8, 50, 8, 200, 10) if FULL else Sizes(3, 4, 10, 8, 12, 2)
 
 
 def environment(directory: Path, database_url: str) -> dict[str, str]:

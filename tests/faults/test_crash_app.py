@@ -43,6 +43,8 @@ class Ledger:
     acked: dict[tuple[UUID, str], int] = field(default_factory=dict)
     in_doubt: list[tuple[UUID, str]] = field(default_factory=list)
     refused: Counter[int] = field(default_factory=Counter)  # status → count (never applied)
+    statuses: Counter[int] = field(default_factory=Counter)  # every answer's status
+    unavailable_without_retry_after: int = 0  # 503s that do not say when to come back
     not_sent: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -75,6 +77,9 @@ def client_loop(
                     ledger.in_doubt.append((plan_id, title))
                 continue
             with ledger.lock:
+                ledger.statuses[answer.status_code] += 1
+                if answer.status_code == 503 and "retry-after" not in answer.headers:
+                    ledger.unavailable_without_retry_after += 1
                 if answer.status_code == 201:
                     ledger.acked[(plan_id, title)] = answer.json()["version"]
                 elif answer.status_code >= 500:

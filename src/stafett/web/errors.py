@@ -8,13 +8,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-import psycopg
 import structlog
-from eventsourcing.persistence import (
-    ConnectionPoolClosedError,
-    InterfaceError,
-    OperationalError,
-)
 from litestar import Request, Response
 from litestar.exceptions import ClientException, ValidationException
 from litestar.plugins.problem_details import (
@@ -22,7 +16,6 @@ from litestar.plugins.problem_details import (
     ProblemDetailsException,
     ProblemDetailsPlugin,
 )
-from psycopg_pool import PoolTimeout
 
 from stafett.aggregates.errors import (
     ConsentNotValidError,
@@ -48,6 +41,7 @@ from stafett.applications.photo_encoding import (
 )
 from stafett.applications.results import VersionConflictError
 from stafett.archive.service import ArchiveDamagedError
+from stafett.persistence.outage import DATABASE_UNAVAILABLE
 
 RETRY_AFTER_SECONDS = "5"
 FIELD_MESSAGE = re.compile(r"([a-z_]{1,64}): (.+)", re.DOTALL)
@@ -76,12 +70,7 @@ ERROR_TABLE: dict[type[Exception], tuple[int, str, bool]] = {
     VersionConflictError: (409, "Planen er endret av noen andre", True),
     DomainError: (400, "Kan ikke utføres", True),
     ValidationException: (422, "Ugyldig forespørsel", True),
-    OperationalError: (503, "Midlertidig utilgjengelig", False),
-    InterfaceError: (503, "Midlertidig utilgjengelig", False),
-    ConnectionPoolClosedError: (503, "Midlertidig utilgjengelig", False),
-    psycopg.OperationalError: (503, "Midlertidig utilgjengelig", False),
-    PoolTimeout: (503, "Midlertidig utilgjengelig", False),
-}
+} | dict.fromkeys(DATABASE_UNAVAILABLE, (503, "Midlertidig utilgjengelig", False))
 
 
 def _to_problem(exc_class: type[Exception]) -> Callable[[Exception], ProblemDetailsException]:
