@@ -259,6 +259,7 @@ def build_web(settings: Settings, built: Services) -> Litestar:
         notices=built.notices,
         secret_key=secret_key,
         expose_schema=settings.is_development,
+        health_every=settings.health_refresh_seconds,
     )
 
 
