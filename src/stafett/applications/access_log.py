@@ -29,7 +29,7 @@ import structlog
 
 from stafett.aggregates.errors import ValidationError
 from stafett.persistence.access_log import AccessLogStore, AccessRow, SeqTakenError
-from stafett.persistence.group_commit import BatchFailedError, GroupCommit
+from stafett.persistence.group_commit import MAX_BATCH, BatchFailedError, GroupCommit
 from stafett.persistence.recorders import to_micros
 
 GENESIS_HASH = "0" * 64
@@ -142,10 +142,16 @@ class AccessLog:
     """Appends entries through one group commit (decision 0021): the reads of many
     requests at once are written in one transaction, each request waiting for its own."""
 
-    def __init__(self, store: AccessLogStore, *, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        store: AccessLogStore,
+        *,
+        clock: Callable[[], datetime],
+        max_batch: int = MAX_BATCH,  # 1: every read its own transaction (a baseline)
+    ) -> None:
         self.store = store
         self.clock = clock
-        self.writer = GroupCommit(self._commit)
+        self.writer = GroupCommit(self._commit, max_batch=max_batch)
 
     def record(
         self,
