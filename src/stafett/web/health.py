@@ -45,6 +45,8 @@ class HealthStatus:
 
     def refresh(self, state: State) -> dict[str, Any]:
         """A new answer from the store; the current one while another thread computes."""
+        if self.every <= 0:  # nothing kept: each call its own look
+            return status_of(state)
         answer = self._answer
         if not self._computing.acquire(blocking=answer is None):
             assert answer is not None
