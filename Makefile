@@ -91,6 +91,7 @@ bench: $(STAMP) $(ASSETS) $(FONTS_STAMP) $(WRK) ## Benchmarks (SQLite and Postgr
 	$(BIN)/python -m bench.plan_view
 	$(BIN)/python -m bench.as_participant
 	$(BIN)/python -m bench.archive
+	$(BIN)/python -m bench.access_log
 	$(BIN)/python -m bench.pages
 	$(BIN)/python -m bench.record_pdf
 

@@ -12,6 +12,11 @@ target's ratio of requests/s to the bare app's. A page that is not there yet
 content, and the line says so. wrk, the servers and this script share the
 machine's cores, as the figures of every target do alike.
 
+Then the production settings: the same data on PostgreSQL, Stafett as
+`stafett serve --workers 2` beside one `stafett worker`, and a few of the targets
+again, each beside the same bare app (several server processes need PostgreSQL;
+`--no-production` leaves these rows out).
+
 Figures are printed and merged into var/bench/results.json under "pages".
 """
 
@@ -34,6 +39,7 @@ from uuid import UUID
 
 import httpx
 
+from bench.stores import DEFAULT_POSTGRES_URL, PostgresBackend
 from bench.workload import People, build_long_plan, create_new_plans, register_people
 from stafett.applications.demo import ensure_demo
 from stafett.bootstrap import build_accounts, build_plans
@@ -95,6 +101,22 @@ TARGETS = [
 ]
 """What is measured, in order; the first is the bare app every ratio divides by."""
 
+PRODUCTION_WORKERS = 2
+PRODUCTION_TARGETS = [
+    t
+    for t in TARGETS
+    if t.name
+    in {
+        "stafett /health",
+        "plan list page",
+        f"{LONG_PLAN_EVENTS}-event plan: JSON",
+        f"{LONG_PLAN_EVENTS}-event plan: timeline, first page",
+        f"{LONG_PLAN_EVENTS}-event plan: home tab",
+    }
+]
+"""Measured again with production settings: PostgreSQL, `stafett serve --workers 2` and
+one `stafett worker` running the projections (several server processes need PostgreSQL)."""
+
 SECRETS_ENV = {
     "STAFETT_SECRET_KEY": "s" * 40,
     "STAFETT_PASSWORD_PEPPER": "p" * 40,
@@ -124,9 +146,9 @@ class Data:
     events: int
 
 
-def build_data(directory: Path) -> Data:
+def build_data(directory: Path, database_url: str | None = None) -> Data:
     """The demo, SMALL_PLANS plans and the long plan, all coordinated by the demo's Kari."""
-    settings = Settings.from_env(_stafett_env(directory))
+    settings = Settings.from_env(_stafett_env(directory, database_url))
     with build_plans(settings) as app:
         accounts = build_accounts(settings, app)
         demo = ensure_demo(app, accounts)
@@ -138,9 +160,9 @@ def build_data(directory: Path) -> Data:
     return Data(long_plan.plan_id, username, password, long_plan.events)
 
 
-def _stafett_env(directory: Path) -> dict[str, str]:
+def _stafett_env(directory: Path, database_url: str | None = None) -> dict[str, str]:
     return {
-        "STAFETT_DATABASE_URL": f"sqlite:///{directory / 'bench.sqlite'}",
+        "STAFETT_DATABASE_URL": database_url or f"sqlite:///{directory / 'bench.sqlite'}",
         "STAFETT_OUTBOX_DIR": str(directory / "outbox"),
         "STAFETT_PASSWORD_HASH": "fast",  # only the one login below hashes
         **SECRETS_ENV,
@@ -148,6 +170,23 @@ def _stafett_env(directory: Path) -> dict[str, str]:
 
 
 # ---------------------------------------------------------------- the servers
+
+
+@contextmanager
+def worker(env: dict[str, str], log: Path) -> Iterator[None]:
+    """`stafett worker` (the projections on PostgreSQL) as a subprocess."""
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "stafett", "worker"],
+            env={**os.environ, **env},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            yield
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
 
 
 @contextmanager
@@ -284,7 +323,7 @@ def measure(
     return Figures(target.name, path, measured, **wrk(base + path, headers, seconds))
 
 
-def run(seconds: int) -> dict[str, Any]:
+def run(seconds: int, postgres_url: str | None = DEFAULT_POSTGRES_URL) -> dict[str, Any]:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: `make bench` installs it (apt-get install wrk)")
     with tempfile.TemporaryDirectory(prefix="stafett-bench-pages-") as tmp:
@@ -295,19 +334,19 @@ def run(seconds: int) -> dict[str, Any]:
         bare = [sys.executable, "-m", "uvicorn", "bench.bare:app", "--no-access-log"]
         bare += ["--log-level", "warning"]
         figures: list[Figures] = []
-        with (
-            server(bare, {}, directory / "bare.log") as bare_base,
-            server(stafett, _stafett_env(directory), directory / "stafett.log") as base,
-        ):
-            token = log_in(base, directory / "outbox", data.username, data.password)
-            for target in TARGETS:
-                url_base = bare_base if target.server == "bare" else base
-                headers = {"Cookie": f"{SESSION_COOKIE}={token}"} if target.logged_in else {}
-                figures.append(measure(target, url_base, headers, data.plan_id, seconds))
+        with server(bare, {}, directory / "bare.log") as bare_base:
+            with server(stafett, _stafett_env(directory), directory / "stafett.log") as base:
+                token = log_in(base, directory / "outbox", data.username, data.password)
+                for target in TARGETS:
+                    url_base = bare_base if target.server == "bare" else base
+                    headers = {"Cookie": f"{SESSION_COOKIE}={token}"} if target.logged_in else {}
+                    figures.append(measure(target, url_base, headers, data.plan_id, seconds))
+            production = (
+                []
+                if postgres_url is None
+                else run_production(directory / "pg", postgres_url, seconds)
+            )
     bare_rate = figures[0].requests_per_s
-    rated = [
-        Figures(**{**asdict(f), "ratio": round(f.requests_per_s / bare_rate, 4)}) for f in figures
-    ]
     return {
         "wrk": {"threads": THREADS, "connections": CONNECTIONS, "seconds": seconds},
         "data": {
@@ -316,24 +355,45 @@ def run(seconds: int) -> dict[str, Any]:
             "store": "sqlite",
         },
         "cpus": os.cpu_count(),
-        "targets": [asdict(f) for f in rated],
+        "targets": [asdict(rated(f, bare_rate)) for f in figures],
+        "production": {
+            "server": f"stafett serve --workers {PRODUCTION_WORKERS} + stafett worker",
+            "store": "postgres",
+            "targets": [asdict(rated(f, bare_rate)) for f in production],
+        },
     }
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.pages", description=__doc__)
-    parser.add_argument("--duration", type=int, default=10, help="seconds of load per target")
-    parser.add_argument("--quick", action="store_true", help="3 s per target, for a smoke run")
-    parser.add_argument("--out", type=Path, default=RESULTS)
-    args = parser.parse_args(argv)
-    result = run(3 if args.quick else args.duration)
-    wrk_args = result["wrk"]
-    print(
-        f"pages (wrk -t{wrk_args['threads']} -c{wrk_args['connections']} "
-        f"-d{wrk_args['seconds']}s, SQLite, {result['cpus']} cores shared with wrk)"
-    )
-    print(f"{'':<34}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'× bare':>9}")
-    for f in result["targets"]:
+def rated(figures: Figures, bare_rate: float) -> Figures:
+    return Figures(**{**asdict(figures), "ratio": round(figures.requests_per_s / bare_rate, 4)})
+
+
+def run_production(directory: Path, postgres_url: str, seconds: int) -> list[Figures]:
+    """PRODUCTION_TARGETS on PostgreSQL (a schema of its own, dropped afterwards) with
+    `stafett serve --workers PRODUCTION_WORKERS` and one `stafett worker`."""
+    directory.mkdir()
+    store = PostgresBackend(postgres_url)
+    try:
+        _say(f"production settings: the same data on PostgreSQL ({store.schema})")
+        data = build_data(directory, store.url)
+        env = _stafett_env(directory, store.url)
+        serve = [sys.executable, "-m", "stafett", "serve", "--workers", str(PRODUCTION_WORKERS)]
+        figures = []
+        with (
+            worker(env, directory / "worker.log"),
+            server(serve, env, directory / "stafett.log") as base,
+        ):
+            token = log_in(base, directory / "outbox", data.username, data.password)
+            for target in PRODUCTION_TARGETS:
+                headers = {"Cookie": f"{SESSION_COOKIE}={token}"} if target.logged_in else {}
+                figures.append(measure(target, base, headers, data.plan_id, seconds))
+        return figures
+    finally:
+        store.close()
+
+
+def print_rows(targets: list[dict[str, Any]]) -> None:
+    for f in targets:
         print(
             f"{f['name']:<34}{f['requests_per_s']:>10.1f}{f['p50_ms']:>10.2f}"
             f"{f['p99_ms']:>10.2f}{f['ratio']:>9.3f}"
@@ -344,6 +404,37 @@ def main(argv: Sequence[str] | None = None) -> int:
         if f["socket_errors"]:
             note.append(f"socket errors: {f['socket_errors']}")
         print(f"  {f['url_path']}" + (f"  ({'; '.join(note)})" if note else ""))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.pages", description=__doc__)
+    parser.add_argument("--duration", type=int, default=10, help="seconds of load per target")
+    parser.add_argument("--quick", action="store_true", help="3 s per target, for a smoke run")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--postgres-url",
+        default=DEFAULT_POSTGRES_URL,
+        help="where the production rows run (a schema is created and dropped)",
+    )
+    parser.add_argument(
+        "--no-production", action="store_true", help="only the development server's rows"
+    )
+    args = parser.parse_args(argv)
+    postgres_url = None if args.no_production else args.postgres_url
+    result = run(3 if args.quick else args.duration, postgres_url)
+    wrk_args = result["wrk"]
+    print(
+        f"pages (wrk -t{wrk_args['threads']} -c{wrk_args['connections']} "
+        f"-d{wrk_args['seconds']}s, SQLite, {result['cpus']} cores shared with wrk)"
+    )
+    print(f"{'':<34}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'× bare':>9}")
+    print_rows(result["targets"])
+    if result["production"]["targets"]:
+        print(
+            f"production settings: {result['production']['server']}, PostgreSQL "
+            "(× the same bare app)"
+        )
+        print_rows(result["production"]["targets"])
     args.out.parent.mkdir(parents=True, exist_ok=True)
     merged: dict[str, Any] = json.loads(args.out.read_text()) if args.out.exists() else {}
     merged["pages"] = result

@@ -16,6 +16,7 @@ import time
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 import msgspec
@@ -31,6 +32,7 @@ from stafett.archive.keys import KeyFormatError, PublicKey
 from stafett.archive.service import Archives
 from stafett.archive.verify import verify_record
 from stafett.bootstrap import (
+    SERVER_WORKER_APP,
     AnotherRunnerError,
     build_web,
     notices_status,
@@ -43,6 +45,8 @@ from stafett.bootstrap import (
 from stafett.persistence.outage import DATABASE_UNAVAILABLE
 from stafett.settings import Settings, SettingsError
 from stafett.web.logging import configure_logging
+
+GRACEFUL_SHUTDOWN_SECONDS = 20  # requests in flight finish; then the process stops
 
 
 def _archive_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -70,6 +74,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve = commands.add_parser("serve", help="serve the web app and API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--workers",
+        type=_positive,
+        default=1,
+        metavar="N",
+        help="server processes (PostgreSQL only; 1 on SQLite)",
+    )
 
     worker = commands.add_parser(
         "worker", help="run the plan-list projection (PostgreSQL; exactly one per deployment)"
@@ -140,7 +151,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "serve":
-        return _serve(settings, args.host, args.port)
+        return _serve(settings, args.host, args.port, args.workers)
     if args.command == "worker":
         return _worker(settings, args.lag_every)
     if args.command == "projections":
@@ -272,7 +283,13 @@ def _verify(file: Path, public_key: str | None) -> int:
     return 0
 
 
-def _serve(settings: Settings, host: str, port: int) -> int:
+def _serve(settings: Settings, host: str, port: int, workers: int = 1) -> int:
+    """uvicorn (uvloop, httptools), one process or `workers` processes on one socket.
+
+    With several, each process builds its own services from the environment
+    (`bootstrap.server_worker_app`); only PostgreSQL serves several writers at once, so
+    SQLite (one writer, and the plan list and notices run in the web process) refuses.
+    """
     import uvicorn
 
     if settings.environment == "development" and not _is_loopback(host):
@@ -282,10 +299,18 @@ def _serve(settings: Settings, host: str, port: int) -> int:
             file=sys.stderr,
         )
         return 2
+    if workers > 1 and runs_projections_in_process(settings):
+        print(
+            "stafett: --workers above 1 needs PostgreSQL: SQLite has one writer, and the "
+            "web process runs the plan list and the notices there (serve with one worker)",
+            file=sys.stderr,
+        )
+        return 2
     configure_logging(json_lines=settings.environment == "production")
-    with services(settings) as built:
+
+    def run(app: Any, **workers_given: Any) -> None:
         uvicorn.run(
-            build_web(settings, built),
+            app,
             host=host,
             port=port,
             log_config=None,
@@ -295,8 +320,23 @@ def _serve(settings: Settings, host: str, port: int) -> int:
             # loopback by default): the client address is what the rate limits count.
             proxy_headers=bool(settings.trusted_proxies),
             forwarded_allow_ips=list(settings.trusted_proxies) or None,
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+            **workers_given,
         )
+
+    if workers > 1:
+        run(SERVER_WORKER_APP, factory=True, workers=workers)
+        return 0
+    with services(settings) as built:
+        run(build_web(settings, built))
     return 0
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
 
 
 WORKER_PAUSE_SECONDS, WORKER_PAUSE_MAX_SECONDS = 0.5, 30.0

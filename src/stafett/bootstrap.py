@@ -45,6 +45,7 @@ from stafett.projections.plan_list import (
 from stafett.projections.runner import Backoff, RetryingProjectionRunner
 from stafett.settings import Settings
 from stafett.web.app import create_app
+from stafett.web.logging import configure_logging
 
 PlanListRunner = RetryingProjectionRunner[PlanApplication, PlanListView]
 LAG_LOG_SECONDS = 30.0
@@ -259,7 +260,23 @@ def build_web(settings: Settings, built: Services) -> Litestar:
         notices=built.notices,
         secret_key=secret_key,
         expose_schema=settings.is_development,
+        health_every=settings.health_refresh_seconds,
     )
+
+
+SERVER_WORKER_APP = "stafett.bootstrap:server_worker_app"  # for uvicorn's workers
+
+
+def server_worker_app() -> Litestar:
+    """The app of one of `stafett serve --workers N`'s processes: settings from the
+    environment, its own services (closed when the server stops) and logging set up as
+    in the parent, which uvicorn does not carry over to a process it spawns."""
+    settings = Settings.from_env()
+    configure_logging(json_lines=settings.environment == "production")
+    stack = ExitStack()
+    app = build_web(settings, stack.enter_context(services(settings)))
+    app.on_shutdown.append(stack.close)
+    return app
 
 
 # ------------------------------------------------------- the projection's operators

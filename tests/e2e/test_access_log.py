@@ -1,5 +1,6 @@
 """The access log over HTTP (SEC-LOG-04): who may see it, what it shows, fail closed."""
 
+import threading
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -15,6 +16,7 @@ from stafett.applications.parts import ConsentIn, CreatePlan, PersonIn, RightsIn
 from stafett.persistence.access_log import AccessRow
 from tests.e2e.conftest import Web
 from tests.e2e.test_logging import captured_json_logs, lines
+from tests.threads import in_threads, wait_until
 
 PLANS = "/api/v1/plans"
 
@@ -339,3 +341,82 @@ def test_when_the_read_cannot_be_recorded_nothing_is_answered(
     assert_no_plan_data(response, cast)
     monkeypatch.undo()
     assert entry_count(web, cast) == 1
+
+
+def test_reads_waiting_for_a_commit_that_fails_all_answer_503_with_nothing(
+    web: Web, cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Group commit (decision 0021): reads queued behind a commit share the next one; when
+    it fails, every one of them answers 503 without plan data, and none is recorded."""
+    web.login("kari")
+    store, commits = web.access_log.store, []
+    release, fail = threading.Event(), OperationalError("disk I/O error")
+    real_append = store.append
+
+    def held_then_failing(*rows: AccessRow) -> None:
+        commits.append(len(rows))
+        if len(commits) == 1:
+            assert release.wait(20)
+            real_append(*rows)
+            return
+        raise fail
+
+    monkeypatch.setattr(store, "append", held_then_failing)
+    first = threading.Thread(target=web.access_log.record_operator, args=(cast.plan_id, ["goals"]))
+    first.start()
+    wait_until(lambda: commits == [1])
+
+    def release_once_all_wait() -> None:
+        wait_until(lambda: web.access_log.writer.queued == 4)
+        release.set()
+
+    answers: dict[int, httpx.Response] = {}
+
+    def get(i: int) -> None:
+        answers[i] = web.client.get(cast.url(["", "/timeline", "", "/history?version=1"][i]))
+
+    assert in_threads(get, 4, started=release_once_all_wait) == {}
+    first.join(timeout=30)
+
+    assert commits == [1, 4]
+    for response in answers.values():
+        assert_no_plan_data(response, cast)
+    monkeypatch.undo()
+    assert [e.role for e in web.access_log.entries(cast.plan_id)] == ["operator"]
+
+
+def test_rereading_an_unchanged_plan_writes_its_entry_and_no_visit(
+    web: Web, cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    view = web.plan_list
+    assert view is not None
+    noted: list[int] = []
+    real_note = view.note_visits
+
+    def counting(visits: Any) -> None:
+        noted.append(len(visits))
+        real_note(visits)
+
+    monkeypatch.setattr(view, "note_visits", counting)
+    web.login("anne")
+    for _ in range(3):  # the first visit is noted; the rereads of the unchanged plan are not
+        assert web.client.get(cast.url("")).status_code == 200
+        web.clock.advance(timedelta(seconds=10))
+    assert noted == [1]
+    assert entry_count(web, cast) == 3
+
+    web.plans.handle(
+        cast.plan_id,
+        ChangeParticipant(
+            participant_id=cast.participant_ids["per"],
+            rights=RightsIn.of(Rights(goals=Access.NONE)),
+        ),
+        by=cast.ids["kari"],
+    )
+    web.clock.advance(timedelta(seconds=10))
+    assert web.client.get(cast.url("")).status_code == 200  # changed since: noted
+    assert noted == [1, 1]
+    web.clock.advance(timedelta(minutes=2))
+    assert web.client.get(cast.url("")).status_code == 200  # unchanged, but a while ago
+    assert noted == [1, 1, 1]
+    assert view.last_visit(cast.ids["anne"], cast.plan_id) == web.clock.now

@@ -1,5 +1,6 @@
 """The HTTP surface of the plan core: health, history, timeline, errors, OpenAPI."""
 
+import time
 from datetime import datetime, timedelta
 from uuid import uuid4
 
@@ -9,6 +10,7 @@ from litestar.testing import TestClient
 from stafett.aggregates.plan import Plan
 from stafett.applications.demo import ensure_demo
 from stafett.applications.plans import PlanApplication
+from stafett.web.health import HEALTH, HealthStatus
 from tests.conftest import ManualClock
 from tests.e2e.conftest import Web
 from tests.e2e.test_plan_api import PLANS, log_in, plan_body
@@ -55,6 +57,43 @@ def test_health_answers_503_with_retry_after_when_the_store_is_gone(
     response = web.client.get("/health")
     assert response.status_code == 503
     assert response.headers["retry-after"] == "5"
+
+
+def test_health_answers_from_its_last_look_at_the_store_until_that_is_old(
+    web: Web, plans: PlanApplication, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Many calls, one look at the store (web/health.py): the figures are refreshed at
+    most every `every` seconds, so a store that changed or went away shows only then."""
+    assert web.plan_list is not None
+    status = HealthStatus(every=60.0)
+    monkeypatch.setitem(web.client.app.state, HEALTH, status)
+    looks = []
+    newest = plans.recorder.max_notification_id
+
+    def counted() -> int | None:
+        looks.append(1)
+        return newest()
+
+    monkeypatch.setattr(plans.recorder, "max_notification_id", counted)
+    web.create_user("kari", coordinator=True)
+    headers = log_in(web, "kari")
+    assert web.client.post(PLANS, json=plan_body(), headers=headers).status_code == 201
+    assert web.client.get("/health").json() == {"status": "ok", "plan_list_lag": 0}
+    web.plan_list.reset()  # every event is behind now, but the answer is not 60 s old
+    for _ in range(5):
+        assert web.client.get("/health").json() == {"status": "ok", "plan_list_lag": 0}
+    assert len(looks) == 1
+
+    status.every = 0.05
+    time.sleep(0.1)
+    lag = web.client.get("/health").json()["plan_list_lag"]
+    assert lag == newest()
+    assert len(looks) == 2
+    plans.close()
+    time.sleep(0.1)
+    gone = web.client.get("/health")
+    assert (gone.status_code, gone.json()) == (503, {"status": "unavailable"})
+    assert gone.headers["retry-after"] == "5"
 
 
 def test_history_by_version_returns_the_plan_as_it_stood(demo: tuple[TestClient, str]) -> None:

@@ -38,8 +38,15 @@ TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z")
 log = structlog.get_logger(__name__)
 
 
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
 @contextmanager
-def captured_logs(*, json_lines: bool = True) -> Iterator[io.StringIO]:
+def captured_logs(
+    *, json_lines: bool = True, stream: io.StringIO | None = None
+) -> Iterator[io.StringIO]:
     """Configure logging into memory, then restore structlog and the stdlib loggers.
 
     Used inside the test body, not as a fixture: pytest swaps its own capture
@@ -47,7 +54,7 @@ def captured_logs(*, json_lines: bool = True) -> Iterator[io.StringIO]:
     """
     loggers = [logging.getLogger(), *(logging.getLogger(name) for name in ROUTED_LOGGERS)]
     saved = [(lg, list(lg.handlers), lg.level, lg.propagate) for lg in loggers]
-    stream = io.StringIO()
+    stream = io.StringIO() if stream is None else stream
     try:
         configure_logging(json_lines=json_lines, stream=stream)
         yield stream
@@ -317,6 +324,39 @@ def test_the_console_format_for_development_redacts_too() -> None:
     assert REDACTED in stream.getvalue()
     assert "SECRETPW" not in stream.getvalue()
     assert "\x1b[" not in stream.getvalue()  # no colour codes when not at a terminal
+
+
+@pytest.mark.parametrize("at_terminal", [True, False])
+def test_development_writes_for_people_at_a_terminal_and_json_elsewhere(
+    at_terminal: bool,
+) -> None:
+    """The console renderer costs about twice as much a line: only a person at a terminal
+    gets it (web/logging.py `renderer_for`); both redact."""
+    loggers = [logging.getLogger(), *(logging.getLogger(name) for name in ROUTED_LOGGERS)]
+    saved = [(lg, list(lg.handlers), lg.level, lg.propagate) for lg in loggers]
+    stream = Terminal() if at_terminal else io.StringIO()
+    try:
+        configure_logging(json_lines=False, stream=stream)
+        log.info("authn_login_fail", password="SECRETPW", user="ola")
+    finally:
+        structlog.reset_defaults()
+        for logger, handlers, level, propagate in saved:
+            logger.handlers = handlers
+            logger.setLevel(level)
+            logger.propagate = propagate
+    text = stream.getvalue()
+    assert "SECRETPW" not in text
+    if at_terminal:
+        assert "\x1b[" in text  # coloured, aligned, for people
+        assert "authn_login_fail" in text
+        assert REDACTED in text
+    else:
+        [line] = lines(stream)
+        assert (line["event"], line["password"], line["user"]) == (
+            "authn_login_fail",
+            REDACTED,
+            "ola",
+        )
 
 
 def test_a_failed_login_through_the_real_app_logs_no_secret(

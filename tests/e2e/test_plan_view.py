@@ -13,7 +13,7 @@ import pytest
 
 from stafett.aggregates import policy
 from tests.e2e.conftest import Web
-from tests.e2e.test_logging import captured_logs
+from tests.e2e.test_logging import Terminal, captured_logs
 from tests.e2e.test_plan_api import PLANS, Group, group, log_in, rights
 
 __all__ = ["group"]  # the fixture, imported for this module's tests
@@ -160,7 +160,7 @@ def test_an_error_in_the_policy_answers_without_plan_data(
         raise RuntimeError("policy store unavailable")
 
     monkeypatch.setattr("stafett.applications.permitted.decide", broken)
-    with captured_logs(json_lines=False) as logged:
+    with captured_logs(json_lines=False, stream=Terminal()) as logged:  # for people
         answer = web.client.get(group.url())
     assert "unhandled_error" in logged.getvalue()
     assert "policy store unavailable" in logged.getvalue()  # the trace is there

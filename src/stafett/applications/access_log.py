@@ -22,12 +22,14 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 from uuid import UUID
 
 import structlog
 
 from stafett.aggregates.errors import ValidationError
 from stafett.persistence.access_log import AccessLogStore, AccessRow, SeqTakenError
+from stafett.persistence.group_commit import MAX_BATCH, BatchFailedError, GroupCommit
 from stafett.persistence.recorders import to_micros
 
 GENESIS_HASH = "0" * 64
@@ -116,10 +118,40 @@ def chain_hash(prev_hash: str, entry: bytes) -> str:
     return hashlib.sha256(prev_hash.encode("ascii") + entry).hexdigest()
 
 
+class VisitLog(Protocol):
+    """Where a reader's visit to a plan is noted (the plan list's `note_visits`)."""
+
+    def note_visits(self, visits: Sequence[tuple[UUID, UUID, datetime]]) -> None:
+        """Note each (person, plan, instant) in one transaction; the latest visit wins."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Read:
+    """An entry waiting for its batch: everything but its place in the chain."""
+
+    plan_id: UUID
+    reader_person_id: UUID
+    role: str
+    sections: tuple[str, ...]
+    grounds: str
+    at: datetime
+    visits: VisitLog | None
+
+
 class AccessLog:
-    def __init__(self, store: AccessLogStore, *, clock: Callable[[], datetime]) -> None:
+    """Appends entries through one group commit (decision 0021): the reads of many
+    requests at once are written in one transaction, each request waiting for its own."""
+
+    def __init__(
+        self,
+        store: AccessLogStore,
+        *,
+        clock: Callable[[], datetime],
+        max_batch: int = MAX_BATCH,  # 1: every read its own transaction (a baseline)
+    ) -> None:
         self.store = store
         self.clock = clock
+        self.writer = GroupCommit(self._commit, max_batch=max_batch)
 
     def record(
         self,
@@ -130,8 +162,13 @@ class AccessLog:
         sections: Sequence[str],
         grounds: str,
         at: datetime | None = None,
+        visit_to: VisitLog | None = None,
     ) -> None:
-        """Append one entry to the plan's chain; AccessLogUnavailableError if that fails."""
+        """Append one entry to the plan's chain; AccessLogUnavailableError if that fails.
+
+        With `visit_to`, the reader's visit is noted there in the same batch, after the
+        entries (a read that cannot be noted fails as one that cannot be recorded).
+        """
         if role not in ROLES:
             raise ValidationError("role", f"unknown role {role!r}")
         unknown = [s for s in sections if s not in SECTIONS]
@@ -141,35 +178,61 @@ class AccessLog:
             raise ValidationError("grounds", "must be given")
         if (role == AUDITOR) != (grounds == AUDIT_GROUNDS):
             raise ValidationError("grounds", f"an auditor reads on the grounds {AUDIT_GROUNDS!r}")
-        at_micros = to_micros(self.clock() if at is None else at)
+        read = _Read(
+            plan_id,
+            reader_person_id,
+            role,
+            tuple(sections),
+            grounds,
+            self.clock() if at is None else at,
+            visit_to,
+        )
         try:
-            for _ in range(MAX_ATTEMPTS):
-                head = self.store.head(plan_id)
-                seq, prev_hash = (1, GENESIS_HASH) if head is None else (head[0] + 1, head[1])
+            self.writer.submit(read)
+        except BatchFailedError as failed:
+            log.error(  # ids and the error class only: the message may carry values
+                "access_log_failed", plan=str(plan_id), error=type(failed.__cause__).__name__
+            )
+            raise AccessLogUnavailableError("the read could not be recorded") from failed
+
+    def _commit(self, reads: Sequence[_Read]) -> None:
+        """One batch: its entries chained onto each plan's head and inserted in one
+        transaction (again on fresh heads if another writer took a seq first), then the
+        visits it notes, one transaction per place they are noted."""
+        for _ in range(MAX_ATTEMPTS):
+            heads = self.store.heads({r.plan_id for r in reads})
+            rows = []
+            for read in reads:
+                seq, prev_hash = heads.get(read.plan_id, (0, GENESIS_HASH))
                 unsealed = AccessRow(
-                    plan_id=plan_id,
-                    seq=seq,
-                    at=at_micros,
-                    reader_person_id=reader_person_id,
-                    role=role,
-                    sections=tuple(sections),
-                    grounds=grounds,
+                    plan_id=read.plan_id,
+                    seq=seq + 1,
+                    at=to_micros(read.at),
+                    reader_person_id=read.reader_person_id,
+                    role=read.role,
+                    sections=read.sections,
+                    grounds=read.grounds,
                     prev_hash=prev_hash,
                     hash="",
                 )
                 row = replace(unsealed, hash=chain_hash(prev_hash, canonical_of(unsealed)))
-                try:
-                    self.store.append(row)
-                except SeqTakenError:
-                    continue
-                return
+                heads[read.plan_id] = (row.seq, row.hash)
+                rows.append(row)
+            try:
+                self.store.append(*rows)
+            except SeqTakenError:
+                continue
+            break
+        else:
             msg = f"gave up after {MAX_ATTEMPTS} conflicting appends"
             raise RuntimeError(msg)
-        except Exception as error:
-            log.error(
-                "access_log_failed", plan=str(plan_id), error=type(error).__name__
-            )  # ids and the error class only: the message may carry values
-            raise AccessLogUnavailableError("the read could not be recorded") from error
+        noted: dict[int, tuple[VisitLog, list[tuple[UUID, UUID, datetime]]]] = {}
+        for read in reads:
+            if read.visits is not None:
+                place = noted.setdefault(id(read.visits), (read.visits, []))
+                place[1].append((read.reader_person_id, read.plan_id, read.at))
+        for visits, notes in noted.values():
+            visits.note_visits(notes)
 
     def record_operator(self, plan_id: UUID, sections: Sequence[str]) -> None:
         """An operator's read from the command line, as the account running it."""

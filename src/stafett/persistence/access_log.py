@@ -11,6 +11,7 @@ verification) belongs to `stafett.applications.access_log`.
 """
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -95,20 +96,36 @@ class AccessLogStore(SqlTables):
 
     def head(self, plan_id: UUID) -> tuple[int, str] | None:
         """The last (seq, hash) of the plan's chain, or None when it has none yet."""
-        row = self.select_one(
-            f"SELECT seq, hash FROM {self.rows} WHERE plan_id=%s ORDER BY seq DESC LIMIT 1", plan_id
-        )
-        return None if row is None else (int(row["seq"]), str(row["hash"]))
+        return self.heads([plan_id]).get(plan_id)
 
-    def append(self, row: AccessRow) -> None:
-        """Insert one row; SeqTakenError when its sequence number is already taken."""
-        values = {n: getattr(row, n) for n in COLUMNS}
-        values["sections"] = json.dumps(list(row.sections), ensure_ascii=False)
+    def heads(self, plan_ids: Iterable[UUID]) -> dict[UUID, tuple[int, str]]:
+        """The last (seq, hash) of each plan's chain that has one, read in one transaction."""
+        found: dict[UUID, tuple[int, str]] = {}
+        with self.cursor(commit=False) as c:
+            for plan_id in plan_ids:
+                self.execute(
+                    c,
+                    f"SELECT seq, hash FROM {self.rows} WHERE plan_id=%s ORDER BY seq DESC LIMIT 1",
+                    plan_id,
+                )
+                row = c.fetchone()
+                if row is not None:
+                    found[plan_id] = (int(row["seq"]), str(row["hash"]))
+        return found
+
+    def append(self, *rows: AccessRow) -> None:
+        """Insert the rows in one transaction; SeqTakenError (and none inserted) when a
+        sequence number is already taken."""
+        statement = self.sql(
+            f"INSERT INTO {self.rows} ({', '.join(COLUMNS)}) "
+            f"VALUES ({', '.join(['%s'] * len(COLUMNS))})"
+        )
+        values = [[self.value(v) for v in _stored(r)] for r in rows]
         try:
             with self.cursor(commit=True) as c:
-                self.insert_row(c, self.rows, values)
+                c.executemany(statement, values)
         except (IntegrityError, psycopg.errors.UniqueViolation):
-            raise SeqTakenError(f"seq {row.seq} is taken") from None
+            raise SeqTakenError(f"a seq of {len(rows)} rows is taken") from None
 
     def rows_of(self, plan_id: UUID) -> list[AccessRow]:
         """Every row of the plan's chain, oldest first."""
@@ -129,3 +146,9 @@ class AccessLogStore(SqlTables):
             )
             for r in rows
         ]
+
+
+def _stored(row: AccessRow) -> list[object]:
+    """The row's values in the order of COLUMNS, the sections as a JSON list."""
+    sections = json.dumps(list(row.sections), ensure_ascii=False)
+    return [sections if n == "sections" else getattr(row, n) for n in COLUMNS]

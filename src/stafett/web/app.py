@@ -2,19 +2,18 @@
 
 from typing import Any
 
-from litestar import Litestar, Request, Response, get
+from litestar import Litestar, Request, Response
 from litestar.datastructures import State
 from litestar.exceptions import NotFoundException
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.problem_details import ProblemDetailsException
-from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
 
 from stafett.applications.access_log import AccessLog
 from stafett.applications.accounts import AccountService
 from stafett.applications.notice_sender import NoticeSender
 from stafett.applications.plans import PlanApplication
 from stafett.archive.service import Archives
-from stafett.projections.plan_list import APPLICATION_NAME, PlanListView
+from stafett.projections.plan_list import PlanListView
 from stafett.web.api.access_log import AccessLogController
 from stafett.web.api.archives import ArchiveController, archive_keys
 from stafett.web.api.audit import AuditController
@@ -27,10 +26,11 @@ from stafett.web.api.photos import PhotoController
 from stafett.web.api.plan_view import PlanViewController
 from stafett.web.api.plans import PlanController
 from stafett.web.api.session import SessionController
-from stafett.web.auth import Policy, check_policies, policy, policy_guard
+from stafett.web.auth import check_policies, policy_guard
 from stafett.web.edge import InputEdgeMiddleware
-from stafett.web.errors import RETRY_AFTER_SECONDS, internal_error_handler, problem_details_plugin
+from stafett.web.errors import internal_error_handler, problem_details_plugin
 from stafett.web.headers import SecurityHeadersMiddleware
+from stafett.web.health import HEALTH, HealthStatus, health
 from stafett.web.logging import RequestLogMiddleware
 from stafett.web.pages import is_page_path, page_routes
 from stafett.web.pages.errors import page_error
@@ -47,44 +47,6 @@ from stafett.web.state import (
 )
 
 
-@get("/health", sync_to_thread=True, tags=["operations"], opt=policy(Policy.PUBLIC))
-def health(state: State) -> Response[dict[str, Any]]:
-    """Liveness and store reachability, for load balancers and operators."""
-    plans: PlanApplication = state[PLANS]
-    view: PlanListView | None = state.get(PLAN_LIST)
-    try:
-        newest = plans.recorder.max_notification_id() or 0
-        projected = (view.max_tracking_id(APPLICATION_NAME) or 0) if view is not None else None
-        fault = view.fault(APPLICATION_NAME) if view is not None else None
-        notices: NoticeSender | None = state.get(NOTICES)
-        backlog = notices.outbox.backlog() if notices is not None else None
-    except Exception:
-        return Response(
-            {"status": "unavailable"},
-            status_code=HTTP_503_SERVICE_UNAVAILABLE,
-            headers={"Retry-After": RETRY_AFTER_SECONDS},
-        )
-    answer: dict[str, Any] = {"status": "ok"}
-    if projected is not None:  # events the plan list has not projected yet
-        answer["plan_list_lag"] = max(newest - projected, 0)
-    if fault is not None:  # the event the plan list keeps retrying (decision 0013)
-        answer["plan_list_fault"] = {
-            "notification_id": fault.notification_id,
-            "attempts": fault.attempts,
-            "since": fault.first_failed_at.isoformat(),
-        }
-    if backlog is not None:  # notices not sent yet, and those given up on (decision 0020)
-        answer["notification_backlog"] = {
-            "pending": backlog.pending,
-            "dead": backlog.dead,
-            "lag": max(newest - backlog.position, 0),
-            "oldest_pending": backlog.oldest_pending.isoformat()
-            if backlog.oldest_pending
-            else None,
-        }
-    return Response(answer)
-
-
 def create_app(
     plans: PlanApplication,
     accounts: AccountService,
@@ -95,6 +57,7 @@ def create_app(
     notices: NoticeSender | None = None,
     secret_key: str,
     expose_schema: bool = True,
+    health_every: float = 0.0,
 ) -> Litestar:
     """The web app around the applications, which the caller owns and closes.
 
@@ -103,6 +66,7 @@ def create_app(
     answer 503).
 
     The OpenAPI schema is public only where `expose_schema` (development) says so.
+    `/health` computes its answer at most every `health_every` seconds (web/health.py).
     Without `plan_list` the list and report routes answer 503 and writes do not
     wait for the view.
     """
@@ -129,6 +93,7 @@ def create_app(
             {PLANS: plans, ACCOUNTS: accounts, ACCESS_LOG: access_log, PLAN_LIST: plan_list}
             | {ARCHIVES: archives, NOTICES: notices}
             | {CSRF_KEY: secret_key.encode()}  # web/auth.py binds CSRF tokens to sessions
+            | {HEALTH: HealthStatus(every=health_every)}
         ),
         guards=[policy_guard],
         logging_config=None,  # configure_logging owns logging; litestar must not reset it

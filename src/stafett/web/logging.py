@@ -3,7 +3,8 @@
 Every line, our own and those of uvicorn and litestar, goes through the same
 processors (SEC-LOG-02): context variables (so `request_id` is on each line of a
 request), level, `ts` in UTC with `Z`, then `redact_secrets`, rendered as JSON
-lines in production and for people at a console in development.
+lines in production and wherever the output is no terminal, for people at a
+console in development (`renderer_for`).
 
 The access log is our own `RequestLogMiddleware`, not litestar's `StructlogPlugin`:
 
@@ -25,6 +26,7 @@ text-direction characters escaped (`escape_controls`). Like `SecurityHeadersMidd
 litestar's whole ASGI handler so that unmatched requests are covered.
 """
 
+import functools
 import logging
 import re
 import sys
@@ -82,13 +84,23 @@ UNMATCHED = "(no route)"
 access_log = structlog.get_logger("stafett.web.access")
 
 
+_PLAIN = (str, int, float, bool, type(None))  # values with nothing inside to redact
+
+
+@functools.lru_cache(maxsize=1024)
+def _is_secret_name(key: str) -> bool:
+    return key.lower().replace("-", "_") in SECRET_KEYS
+
+
 def _is_secret(key: object) -> bool:
     if isinstance(key, bytes):
         key = key.decode("latin-1")
-    return isinstance(key, str) and key.lower().replace("-", "_") in SECRET_KEYS
+    return isinstance(key, str) and _is_secret_name(key)
 
 
 def _redact(value: Any) -> Any:
+    if isinstance(value, _PLAIN):
+        return value
     if isinstance(value, Mapping):
         return {k: REDACTED if _is_secret(k) else _redact(v) for k, v in value.items()}
     if isinstance(value, tuple) and len(value) == 2 and _is_secret(value[0]):
@@ -107,7 +119,11 @@ def redact_secrets(_logger: WrappedLogger, _method: str, event_dict: EventDict) 
 
 def _escape(value: Any) -> Any:
     if isinstance(value, str):
+        if _CONTROLS.search(value) is None:
+            return value
         return _CONTROLS.sub(lambda m: f"\\u{ord(m.group()):04x}", value)
+    if isinstance(value, _PLAIN):
+        return value
     if isinstance(value, Mapping):
         return {_escape(k): _escape(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -119,6 +135,22 @@ def escape_controls(_logger: WrappedLogger, _method: str, event_dict: EventDict)
     """Write control and text-direction characters as `\\uXXXX`, so no value can forge a
     line, hide text or reorder what a reader sees, whichever renderer prints it."""
     return {k: _escape(v) for k, v in event_dict.items()}
+
+
+def renderer_for(*, json_lines: bool, target: TextIO) -> list[Processor]:
+    """JSON lines in production, and in development whenever the output is no terminal
+    (a file, a pipe, a test's stream): there nobody reads colours and alignment, but
+    every request would pay for them (the console renderer costs about twice as much a
+    line). The console renderer only for a person at a terminal."""
+    if json_lines or not target.isatty():
+        return [structlog.processors.format_exc_info, structlog.processors.JSONRenderer()]
+    # The library's default traceback formatter (rich) prints every frame's local
+    # variables: request headers and session cookies among them.
+    return [
+        structlog.dev.ConsoleRenderer(
+            colors=True, exception_formatter=structlog.dev.plain_traceback
+        )
+    ]
 
 
 def configure_logging(
@@ -140,17 +172,7 @@ def configure_logging(
         escape_controls,
     ]
     target = stream if stream is not None else sys.stderr
-    renderer: list[Processor] = (
-        [structlog.processors.format_exc_info, structlog.processors.JSONRenderer()]
-        if json_lines
-        else [
-            # The library's default traceback formatter (rich) prints every frame's
-            # local variables: request headers and session cookies among them.
-            structlog.dev.ConsoleRenderer(
-                colors=target.isatty(), exception_formatter=structlog.dev.plain_traceback
-            )
-        ]
-    )
+    renderer = renderer_for(json_lines=json_lines, target=target)
     structlog.configure(
         processors=[
             structlog.stdlib.filter_by_level,

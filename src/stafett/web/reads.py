@@ -14,7 +14,7 @@ reads in that capacity, on the grounds `audit`, unless they are the plan's coord
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID
 
 import msgspec
@@ -30,6 +30,7 @@ from stafett.applications.access_log import (
     AccessEntry,
     AccessLog,
     AccessLogUnavailableError,
+    VisitLog,
 )
 from stafett.applications.accounts import Principal
 from stafett.applications.history import SeenAsParticipant, messages_for, messages_seen_for
@@ -42,6 +43,8 @@ from stafett.archive.service import Archives, Release
 from stafett.projections.plan_list import PlanListView
 
 log = structlog.get_logger(__name__)
+# A visit to an unchanged plan is noted again only this long after the last one noted.
+VISIT_REFRESH = timedelta(minutes=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,20 +71,28 @@ class PlanReads:
 
     def plan(self, plan_id: UUID, principal: Principal) -> PlanOut:
         """The person's permitted view: only the parts their rights and the consent allow."""
-        view = self.plans.read_plan(plan_id, by=principal.person_id)
-        self._record(plan_id, principal, view.me.standing.value, view.parts, grounds_of(view))
-        if self.visits is not None:
-            self.visits.note_visit(principal.person_id, plan_id, self.plans.clock())
-        return view
+        return self.plan_since_last_visit(plan_id, principal).view
 
     def plan_since_last_visit(self, plan_id: UUID, principal: Principal) -> Visit:
         """`plan`, with when the person last opened the plan before this read (a plan's
-        home page tells what is new since then)."""
+        home page tells what is new since then).
+
+        The visit is noted with the read's access-log entry, in its batch; it is not
+        noted again when nothing changed since a visit less than `VISIT_REFRESH` ago,
+        so rereading an unchanged plan writes the entry and nothing else.
+        """
         previous = None
         if self.visits is not None:
             previous = self.visits.last_visit(principal.person_id, plan_id)
-        view = self.plan(plan_id, principal)
-        return Visit(view, previous, self.plans.clock())
+        view = self.plans.read_plan(plan_id, by=principal.person_id)
+        at = self.plans.clock()
+        seen = (
+            previous is not None and view.modified_at <= previous and at - previous < VISIT_REFRESH
+        )
+        visits = None if seen else self.visits
+        standing, parts = view.me.standing.value, view.parts
+        self._record(plan_id, principal, standing, parts, grounds_of(view), at=at, visit_to=visits)
+        return Visit(view, previous, at)
 
     def overview(self, plan_id: UUID, principal: Principal) -> PlanOut:
         """Only the plan's heading: name, type, owner, status, consent and the reader's own
@@ -232,7 +243,15 @@ class PlanReads:
         return standing, f"participant:{me.participant_id}"
 
     def _record(
-        self, plan_id: UUID, principal: Principal, role: str, parts: Sequence[str], grounds: str
+        self,
+        plan_id: UUID,
+        principal: Principal,
+        role: str,
+        parts: Sequence[str],
+        grounds: str,
+        *,
+        at: datetime | None = None,
+        visit_to: VisitLog | None = None,
     ) -> None:
         """Recorded before the answer; raises (so nothing is answered) if that fails."""
         self.access_log.record(
@@ -241,7 +260,8 @@ class PlanReads:
             role=role,
             sections=parts,
             grounds=grounds,
-            at=self.plans.clock(),
+            at=self.plans.clock() if at is None else at,
+            visit_to=visit_to,
         )
         log.info(
             "sensitive_read",

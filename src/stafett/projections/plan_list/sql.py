@@ -290,17 +290,20 @@ class PlanListSQL(PlanListQueries):
 
     # ------------------------------------------------------------- visits
 
-    def note_visit(self, person_id: UUID, plan_id: UUID, at: datetime) -> None:
+    def note_visits(self, visits: Sequence[tuple[UUID, UUID, datetime]]) -> None:
         t = self._sql
-        visits = self._visits
+        table = self._visits
         with self.datastore.transaction(commit=True) as c:
-            c.execute(
+            c.executemany(
                 t.sql(
-                    f"INSERT INTO {visits} (person_id, plan_id, visited_at) VALUES (%s, %s, %s) "
+                    f"INSERT INTO {table} (person_id, plan_id, visited_at) VALUES (%s, %s, %s) "
                     "ON CONFLICT (person_id, plan_id) DO UPDATE SET visited_at="
-                    f"{self.latest}({visits.split('.')[-1]}.visited_at, excluded.visited_at)"
+                    f"{self.latest}({table.split('.')[-1]}.visited_at, excluded.visited_at)"
                 ),
-                [storable(t.value(v)) for v in (person_id, plan_id, to_micros(at))],
+                [
+                    [storable(t.value(v)) for v in (person, plan, to_micros(at))]
+                    for person, plan, at in visits
+                ],
             )
 
     def reset(self, application_name: str = APPLICATION_NAME) -> None:

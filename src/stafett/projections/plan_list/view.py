@@ -271,9 +271,13 @@ class PlanListView(TrackingRecorder, FaultLog, ABC):
         `limit`, by the owner's last and first name (erased owners last), then the newest
         start first."""
 
-    @abstractmethod
     def note_visit(self, person_id: UUID, plan_id: UUID, at: datetime) -> None:
         """Remember that the person opened the plan (the latest visit wins)."""
+        self.note_visits([(person_id, plan_id, at)])
+
+    @abstractmethod
+    def note_visits(self, visits: Sequence[tuple[UUID, UUID, datetime]]) -> None:
+        """`note_visit` for each (person, plan, instant), in one transaction."""
 
     @abstractmethod
     def last_visit(self, person_id: UUID, plan_id: UUID) -> datetime | None:
