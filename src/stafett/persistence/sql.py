@@ -42,7 +42,7 @@ class SqlTables:
             for statement in statements:
                 c.execute(statement)
 
-    def add_missing_columns(self, table: str, name: str, columns: dict[str, str]) -> None:
+    def add_missing_columns(self, table: str, name: str, columns: dict[str, str]) -> list[str]:
         """Add columns that an older version's `CREATE TABLE` did not have (idempotent).
 
         `table` is the qualified name from `table()`, `name` the bare one; `columns`
@@ -67,8 +67,10 @@ class SqlTables:
             else:
                 c.execute(f"PRAGMA table_info({table})")
                 present = {row["name"] for row in c.fetchall()}
-                for column in (n for n in columns if n not in present):
+                missing = [n for n in columns if n not in present]
+                for column in missing:
                     c.execute(f"ALTER TABLE {table} ADD COLUMN {column} {columns[column]}")
+        return missing
 
     @contextmanager
     def cursor(self, *, commit: bool) -> Iterator[Any]:

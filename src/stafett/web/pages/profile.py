@@ -200,13 +200,20 @@ class ProfilePages(Controller):
         password = _field(fields, "confirm_password") or None
         try:
             change = change_of(fields)
-            await in_thread(
-                accounts.change_details,
-                principal,
-                client_of(request),
-                change,
-                current_password=password,
+            before = await in_thread(accounts.my_account, principal)
+            person = await in_thread(
+                lambda: accounts.change_details(
+                    principal,
+                    client_of(request),
+                    change,
+                    current_password=password,
+                    token=session_token(request),
+                )
             )
+            if person.details.mobile and person.details.mobile != before.details.mobile:
+                after = await in_thread(accounts.my_account, principal)
+                if not after.mobile_confirmed:  # a code went to the new number
+                    return see_other("/profile", saved="mobile_code_sent")
             return see_other("/profile", saved="details_saved")
         except FormError as error:
             errors = error.errors
