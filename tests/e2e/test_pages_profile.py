@@ -186,12 +186,17 @@ def test_a_number_not_confirmed_gets_a_code_when_i_ask_for_one(web: Web) -> None
     assert account is not None
     web.accounts.accounts.update(replace(account, confirmed_mobile=None), at=web.clock())
     assert 'id="mobile-confirm"' in web.client.get("/profile").text
+    to_sms = {"otp_channel": "sms", "channel_password": PASSWORD}
+    refused = post(web, "/profile/channel", to_sms)  # it would lock me out of SMS codes
+    assert refused.status_code == 422
+    assert error_of(refused.text, "otp_channel").startswith("Bekreft mobilnummeret ditt først")
     asked = post(web, "/profile/mobile/code", {})
     assert asked.headers["location"] == "/profile?saved=mobile_code_sent"
     assert (web.messages()[-1]["channel"], web.messages()[-1]["to"]) == ("sms", "+4791234567")
     confirmed = post(web, "/profile/mobile/confirm", {"mobile_code": web.last_code()})
     assert confirmed.headers["location"] == "/profile?saved=mobile_confirmed"
     assert web.accounts.mobile_confirmed(account.person_id)
+    assert post(web, "/profile/channel", to_sms).status_code == 303
 
 
 def test_a_hidden_mobile_is_hidden_from_the_others_in_my_plan(web: Web, group: Group) -> None:

@@ -212,12 +212,17 @@ class OwnAccount:
         current_password: str,
     ) -> None:
         """Codes by SMS or by e-mail from the next login on (an authenticator app is set
-        up with `enrol_totp`); needs the current password, like any new factor."""
+        up with `enrol_totp`); needs the current password, like any new factor. SMS needs
+        a confirmed mobile number (decision 0025)."""
         if channel is OtpChannel.TOTP:
             raise ValidationError("otp_channel", "an authenticator app is set up with a QR code")
         now = self.clock()
         account = self._account(principal.person_id)
-        check_reachable(channel, self.directory.get(account.person_id).details)
+        details = self.directory.get(account.person_id).details
+        check_reachable(channel, details)
+        if channel is OtpChannel.SMS and not mobile_confirmed(account, details):
+            # No code would reach a number not confirmed: the person would lock themself out.
+            raise ValidationError("otp_channel", "confirm the mobile number before codes by SMS")
         self._current_password(account, client, current_password, now)
         if account.otp_channel == channel.value:
             return

@@ -100,6 +100,11 @@ def detail_message(error: ValidationError) -> tuple[str, str]:
         return "confirm_password", _(
             "Type your password to change your mobile number or e-mail address."
         )
+    if "before codes by SMS" in text:
+        return field, _(
+            "Confirm your mobile number first (under “Confirm your mobile number”): until "
+            "then no code by SMS can reach you."
+        )
     if "codes by SMS" in text:
         return field, _("Your codes come by SMS, so you need a mobile number.")
     if "codes by e-mail" in text:
