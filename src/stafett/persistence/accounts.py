@@ -92,24 +92,25 @@ class AccountStore(SqlTables):
                 "PRIMARY KEY (person_id, scope))",
             ]
         )
-        added = self.add_missing_columns(self.accounts, "accounts", ADDED_COLUMNS)
-        if "confirmed_mobile" in added:
-            self._confirm_proven_numbers()
+        self.add_missing_columns(
+            self.accounts, "accounts", ADDED_COLUMNS, fill=self._confirm_proven_numbers
+        )
 
-    def _confirm_proven_numbers(self) -> None:
+    def _confirm_proven_numbers(self, c: Any, added: list[str]) -> None:
         """Once, when `confirmed_mobile` arrives in an older database: accounts whose codes
         go by SMS and that have finished a login (accepted the terms, which comes after
         the code) have shown they hold the directory's number, so it counts as confirmed
         (decision 0025). Every other account confirms its number anew."""
+        if "confirmed_mobile" not in added:
+            return
         persons = self.table("persons")
-        with self.cursor(commit=True) as c:
-            self.execute(
-                c,
-                f"UPDATE {self.accounts} SET confirmed_mobile = (SELECT p.mobile FROM "
-                f"{persons} p WHERE p.person_id = {self.accounts}.person_id AND p.mobile <> '') "
-                "WHERE otp_channel = %s AND terms_version IS NOT NULL",
-                "sms",
-            )
+        self.execute(
+            c,
+            f"UPDATE {self.accounts} SET confirmed_mobile = (SELECT p.mobile FROM "
+            f"{persons} p WHERE p.person_id = {self.accounts}.person_id AND p.mobile <> '') "
+            "WHERE otp_channel = %s AND terms_version IS NOT NULL",
+            "sms",
+        )
 
     def insert(self, account: AccountRecord, *, at: datetime) -> None:
         row = {n: getattr(account, n) for n in COLUMNS} | {"created_at": to_micros(at)}
