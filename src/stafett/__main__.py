@@ -135,6 +135,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     create.add_argument("--coordinator", action="store_true")
     create.add_argument("--org-admin", action="store_true")
     create.add_argument("--auditor", action="store_true")
+    create.add_argument(
+        "--mobile-confirmed",
+        action="store_true",
+        help="you have checked with the person that the mobile number is theirs; without "
+        "it, SMS codes wait until they confirm it (decision 0025)",
+    )
     unlock = users.add_parser("unlock", help="release a locked account")
     unlock.add_argument("username")
 
@@ -188,6 +194,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
                 is_coordinator=args.coordinator,
                 is_org_admin=args.org_admin,
                 is_auditor=args.auditor,
+                mobile_confirmed=args.mobile_confirmed,
             )
             print(person_id)
         elif args.command == "archive":

@@ -117,6 +117,7 @@ class LiveServer:
         coordinator: bool = False,
         org_admin: bool = False,
         auditor: bool = False,
+        mobile_confirmed: bool = True,
     ) -> User:
         """A person with an account, under a username no other test uses."""
         number = next(_numbers)
@@ -136,6 +137,7 @@ class LiveServer:
             is_coordinator=coordinator,
             is_org_admin=org_admin,
             is_auditor=auditor,
+            mobile_confirmed=mobile_confirmed,
         )
         user = User(username, password, person_id, email, mobile, channel)
         self.users[username] = user

@@ -40,6 +40,7 @@ from tests.browser.harness import (
     submit_password,
 )
 from tests.images import portrait_jpeg
+from tests.leakcheck import remember
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,8 @@ PAGES = [
     Visit("login", "/login"),
     Visit("login-code", "/login/code?via=email", who="password_given"),
     Visit("login-code-sms", "/login/code?via=sms", who="password_given"),
+    Visit("login-code-held", "/login/code?via=sms&held=1", who="number_unconfirmed"),
+    Visit("confirm-number", "/confirm-number", who="email_link_used"),
     Visit("login-terms", "/login/terms", who="terms_due"),
     Visit("password-reset", "/password-reset"),
     Visit("reset-new-password", "/reset/{reset_token}", who="reset_link"),
@@ -90,6 +93,7 @@ PAGES = [
     ),
     Visit("profile", "/profile", who="coordinator"),
     Visit("profile-parent", "/profile", who="parent"),
+    Visit("profile-number-unconfirmed", "/profile", who="number_not_confirmed"),
     Visit("profile-authenticator", "", who="authenticator_started"),
     Visit("admin", "/admin", who="org_admin"),
     Visit("admin-new-user", "/admin/users/new", who="org_admin"),
@@ -173,6 +177,37 @@ def coordinator(page: Page, live: LiveServer) -> dict[str, str]:
     return {"plan_id": str(group.plan_id), "own_pid": str(own), "other_pid": str(other)}
 
 
+def number_unconfirmed(page: Page, live: LiveServer) -> dict[str, str]:
+    """The password accepted, but the codes go by SMS to a number not confirmed: held."""
+    submit_password(
+        page, live.new_user("ubekreftet", channel=OtpChannel.SMS, mobile_confirmed=False)
+    )
+    page.wait_for_url("**/login/code*held=1*")
+    return {}
+
+
+def email_link_used(page: Page, live: LiveServer) -> dict[str, str]:
+    """A password chosen with a link from the e-mail; the codes go by SMS to a number not
+    confirmed, so a code went to it and the page asks for it (decision 0025)."""
+    user = live.new_user("lenke", channel=OtpChannel.SMS, mobile_confirmed=False)
+    live.built.accounts.request_reset(user.username)
+    page.goto(link_in(live.message(user, 1, address=user.email)))
+    password = user.password + " nytt"
+    remember(password)
+    page.locator("#f-new_password").fill(password)
+    page.locator("#f-new_password_again").fill(password)
+    page.locator("form button[type=submit]").click()
+    page.wait_for_url("**/confirm-number")
+    return {}
+
+
+def number_not_confirmed(page: Page, live: LiveServer) -> dict[str, str]:
+    """Logged in with e-mail codes; the mobile number (entered by someone else) not confirmed."""
+    user = live.new_user("nyttnummer", mobile_confirmed=False)
+    sign_in(page, live, user, land=False)
+    return {}
+
+
 def parent(page: Page, live: LiveServer) -> dict[str, str]:
     """A parent in the plan whose goal right is `none`, logged in."""
     group = _plan_group(live)
@@ -222,6 +257,9 @@ ARRIVALS: dict[str, Arrival] = {
     "org_admin": org_admin,
     "auditor": auditor,
     "authenticator_started": authenticator_started,
+    "number_unconfirmed": number_unconfirmed,
+    "email_link_used": email_link_used,
+    "number_not_confirmed": number_not_confirmed,
 }
 
 

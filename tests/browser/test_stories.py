@@ -150,7 +150,9 @@ def give_a_login(page: Page, live: LiveServer, plan_id: UUID, participant_id: UU
 
 
 def choose_a_password(page: Page, live: LiveServer, parent: User) -> None:
-    """The activation link from the e-mail, opened in the parent's own browser."""
+    """The activation link from the e-mail, opened in the parent's own browser; her codes
+    go by SMS to a number the coordinator typed, so she confirms it with a code sent to it
+    (decision 0025)."""
     link = link_in(live.message(parent, 1, address=parent.email))
     assert link.startswith(live.base_url + "/reset/")
     assert live.inbox(parent) == []  # no code by SMS before the first login
@@ -158,7 +160,17 @@ def choose_a_password(page: Page, live: LiveServer, parent: User) -> None:
     page.locator("#f-new_password").fill(parent.password)
     page.locator("#f-new_password_again").fill(parent.password)
     page.get_by_role("button", name="Lagre det nye passordet").click()
-    expect(page.locator(CONFIRMATION)).to_contain_text("Det nye passordet ditt er lagret.")
+    expect(page).to_have_url(re.compile(r"/confirm-number$"))
+    confirmation = next(
+        m
+        for m in (live.message(parent, n) for n in (1, 2))
+        if m["subject"] == "Bekreft mobilnummeret ditt i Stafett"
+    )
+    page.locator("#f-code").fill(code_in(confirmation))
+    page.get_by_role("button", name="Bekreft nummeret").click()
+    expect(page.locator(CONFIRMATION)).to_contain_text(
+        "Det nye passordet ditt er lagret, og mobilnummeret ditt er bekreftet."
+    )
 
 
 def furnish(live: LiveServer, plan_id: UUID, coordinator: User, parent_pid: UUID) -> UUID:

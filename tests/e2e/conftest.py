@@ -52,7 +52,10 @@ class Web:
         coordinator: bool = False,
         auditor: bool = False,
         org_admin: bool = False,
+        mobile_confirmed: bool = True,
     ) -> UUID:
+        """A user with a password; their mobile number is confirmed (as the operator's
+        `--mobile-confirmed`) unless `mobile_confirmed=False`."""
         return self.accounts.create_account(
             username=username,
             password=password,
@@ -66,6 +69,7 @@ class Web:
             is_coordinator=coordinator,
             is_auditor=auditor,
             is_org_admin=org_admin,
+            mobile_confirmed=mobile_confirmed,
         )
 
     def messages(self) -> list[dict[str, str]]:
@@ -144,6 +148,24 @@ class Web:
             assert third.status_code == 303, third.text
         remember(self.client.cookies["__Host-sid"])
         remember(self.client.cookies["__Host-device"])
+
+    def choose_password(self, token: str, password: str) -> None:
+        """Use a password link through the pages; when the codes go by SMS to a number not
+        confirmed, type the code sent to it (decision 0025), as the person would."""
+        remember(password)
+        chosen = self.submit(
+            f"/reset/{token}",
+            {"new_password": password, "new_password_again": password},
+            token=False,
+        )
+        assert chosen.status_code == 303, chosen.text
+        if chosen.headers["location"] != "/confirm-number":
+            assert chosen.headers["location"] == "/login?saved=password_set"
+            return
+        assert self.messages()[-1]["channel"] == "sms"
+        confirmed = self.submit("/confirm-number", {"code": self.last_code()}, token=False)
+        assert confirmed.status_code == 303, confirmed.text
+        assert confirmed.headers["location"] == "/login?saved=number_confirmed"
 
     def logout(self) -> None:
         """Log out as a page of ours does: a full session needs its CSRF token for it."""

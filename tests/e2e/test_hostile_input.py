@@ -73,6 +73,7 @@ SAMPLES: dict[tuple[str, str], Sample] = {
         texts=(("current_password",), ("new_password",)),
     ),
     ("POST", "/api/v1/me/totp/confirm"): Sample(lambda i: {"code": "123456"}, texts=(("code",),)),
+    ("POST", "/api/v1/me/mobile/confirm"): Sample(lambda i: {"code": "123456"}, texts=(("code",),)),
     ("PATCH", "/api/v1/me"): Sample(
         lambda i: {
             "first_name": "Kari",

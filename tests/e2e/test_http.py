@@ -247,6 +247,8 @@ def test_the_openapi_schema_lists_exactly_the_served_routes(demo: tuple[TestClie
         "/api/v1/me/details",
         "/api/v1/me/totp",
         "/api/v1/me/totp/confirm",
+        "/api/v1/me/mobile/code",
+        "/api/v1/me/mobile/confirm",
         "/api/v1/me/photo",
         "/api/v1/plans/{plan_id}/history",
         "/api/v1/plans/{plan_id}/timeline",

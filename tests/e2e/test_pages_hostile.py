@@ -19,7 +19,7 @@ from tests.e2e.conftest import Web
 from tests.e2e.test_hostile_input import Ids, make_plan, store_counts
 from tests.images import camera_jpeg, gif, png_bomb
 
-PRE_LOGIN = ("/login", "/password-reset", "/reset/", "/language")
+PRE_LOGIN = ("/login", "/password-reset", "/reset/", "/language", "/confirm-number")
 FIELDS = ("title", "text", "description", "first_name", "last_name", "short_name", "reason")
 ID_PARAMETER = re.compile(r"\{(\w+):(uuid|str)\}")
 

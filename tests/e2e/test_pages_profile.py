@@ -15,6 +15,7 @@ from typing import Any
 import pyotp
 from litestar.testing import TestClient
 
+from stafett.applications.codes import OtpChannel
 from tests.e2e.conftest import PASSWORD, Web
 from tests.e2e.test_pages_help import check_markup
 from tests.e2e.test_plan_api import Group, group
@@ -150,6 +151,52 @@ def test_a_new_mobile_number_needs_my_password(web: Web) -> None:
     right = post(web, "/profile/details", details(mobile="+4799999999", confirm_password=PASSWORD))
     assert right.status_code == 303
     assert field_value(web.client.get("/profile").text, "mobile") == "+4799999999"
+
+
+def test_a_new_mobile_number_is_confirmed_on_the_profile_with_the_code_sent_to_it(
+    web: Web,
+) -> None:
+    logged_in(web, channel=OtpChannel.SMS)
+    assert 'id="mobile-confirm"' not in web.client.get("/profile").text  # confirmed
+    changed = post(
+        web, "/profile/details", details(mobile="+4799999999", confirm_password=PASSWORD)
+    )
+    assert changed.headers["location"] == "/profile?saved=mobile_code_sent"
+    code = web.messages()[-1]
+    assert (code["channel"], code["to"]) == ("sms", "+4799999999")
+    page = web.client.get(changed.headers["location"]).text
+    assert "Vi har sendt en kode på SMS" in page
+    assert 'id="mobile-confirm"' in page
+    assert "+4799999999 er ikke bekreftet" in page
+    check_markup(page)
+
+    wrong = post(web, "/profile/mobile/confirm", {"mobile_code": "000000"})
+    assert wrong.status_code == 422
+    assert error_of(wrong.text, "mobile_code").startswith("Koden er feil")
+    right = post(web, "/profile/mobile/confirm", {"mobile_code": web.last_code()})
+    assert right.headers["location"] == "/profile?saved=mobile_confirmed"
+    page = web.client.get(right.headers["location"]).text
+    assert "Mobilnummeret ditt er bekreftet." in page
+    assert 'id="mobile-confirm"' not in page
+
+
+def test_a_number_not_confirmed_gets_a_code_when_i_ask_for_one(web: Web) -> None:
+    logged_in(web)  # codes by e-mail; the number was never confirmed
+    account = web.accounts.accounts.by_username("kari")
+    assert account is not None
+    web.accounts.accounts.update(replace(account, confirmed_mobile=None), at=web.clock())
+    assert 'id="mobile-confirm"' in web.client.get("/profile").text
+    to_sms = {"otp_channel": "sms", "channel_password": PASSWORD}
+    refused = post(web, "/profile/channel", to_sms)  # it would lock me out of SMS codes
+    assert refused.status_code == 422
+    assert error_of(refused.text, "otp_channel").startswith("Bekreft mobilnummeret ditt først")
+    asked = post(web, "/profile/mobile/code", {})
+    assert asked.headers["location"] == "/profile?saved=mobile_code_sent"
+    assert (web.messages()[-1]["channel"], web.messages()[-1]["to"]) == ("sms", "+4791234567")
+    confirmed = post(web, "/profile/mobile/confirm", {"mobile_code": web.last_code()})
+    assert confirmed.headers["location"] == "/profile?saved=mobile_confirmed"
+    assert web.accounts.mobile_confirmed(account.person_id)
+    assert post(web, "/profile/channel", to_sms).status_code == 303
 
 
 def test_a_hidden_mobile_is_hidden_from_the_others_in_my_plan(web: Web, group: Group) -> None:

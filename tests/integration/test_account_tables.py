@@ -1,8 +1,9 @@
 """The accounts tables on both stores, including databases created by an earlier version."""
 
 from datetime import UTC, datetime
-from uuid import uuid4
+from uuid import UUID, uuid4
 
+from stafett.aggregates.person import PersonDetails
 from stafett.applications.plans import PlanApplication
 from stafett.persistence.accounts import AccountRecord, AccountStore
 
@@ -55,3 +56,37 @@ def test_only_the_pending_secret_it_was_shown_is_confirmed(plans: PlanApplicatio
     assert account is not None
     assert (account.totp_secret, account.totp_pending_secret) == ("NEWER", None)
     assert (account.otp_channel, account.totp_last_step) == ("totp", 7)
+
+
+def test_an_older_database_confirms_only_numbers_proven_by_an_sms_login(
+    plans: PlanApplication,
+) -> None:
+    """Decision 0025: when `confirmed_mobile` arrives, accounts whose codes go by SMS and that
+    finished a login (accepted the terms) keep getting codes; the others confirm first."""
+    store = AccountStore(plans.directory.datastore)
+    store.create_tables()
+
+    def account(name: str, mobile: str, channel: str, terms: int | None) -> UUID:
+        details = PersonDetails(first_name=name, last_name="Testesen", mobile=mobile)
+        person, _ = plans.directory.register(details, actor_id=None, at=NOW)
+        record = AccountRecord(person.person_id, name, "$argon2id$x", channel, terms_version=terms)
+        store.insert(record, at=NOW)
+        return person.person_id
+
+    used = account("brukt", "+4791111111", "sms", 1)
+    never = account("aldri", "+4792222222", "sms", None)
+    by_mail = account("epost", "+4793333333", "email", 1)
+    no_mobile = account("uten", "", "sms", 1)
+    store.create([f"ALTER TABLE {store.accounts} DROP COLUMN confirmed_mobile"])
+    store.create_tables()  # a start on the older database
+    confirmed = {p: mobile_of(store, p) for p in (used, never, by_mail, no_mobile)}
+    assert confirmed == {used: "+4791111111", never: None, by_mail: None, no_mobile: None}
+    store.confirm_mobile(never, "+4792222222", at=NOW, how="code")
+    store.create_tables()  # a later start changes nothing
+    assert mobile_of(store, never) == "+4792222222"
+
+
+def mobile_of(store: AccountStore, person_id: UUID) -> str | None:
+    account = store.by_person(person_id)
+    assert account is not None
+    return account.confirmed_mobile

@@ -37,11 +37,13 @@ from stafett.aggregates.errors import (
 from stafett.aggregates.person import PersonDetails
 from stafett.applications.codes import (
     CodeRejectedError,
+    MobileUnconfirmedError,
     OneTimeCodes,
     OtpChannel,
     TooManyAttemptsError,
 )
 from stafett.applications.lockout import SOFT_LOCK, Client, LoginLocks
+from stafett.applications.mobile_numbers import MobileNumbers
 from stafett.applications.own_account import (
     MyAccount,
     OwnAccount,
@@ -85,7 +87,7 @@ class LoginFailedError(DomainError):
     """Username, password or account state did not allow a login (deliberately vague)."""
 
 
-class AccountService(OwnAccount, PasswordLinks):
+class AccountService(OwnAccount, PasswordLinks, MobileNumbers):
     def __init__(
         self,
         *,
@@ -130,6 +132,7 @@ class AccountService(OwnAccount, PasswordLinks):
         is_org_admin: bool = False,
         is_auditor: bool = False,
         by: UUID | None = None,
+        mobile_confirmed: bool = False,
     ) -> UUID:
         """Register the person and their account (the operator's bootstrap path; `by`
         names the administrator who does it in the directory's change log).
@@ -137,6 +140,9 @@ class AccountService(OwnAccount, PasswordLinks):
         Without a `password` the account gets none that anyone knows (the hash of a
         random secret that is thrown away): the person chooses one with an activation
         link (`send_password_link`), as the administrators' new accounts do.
+        `mobile_confirmed`: the operator has checked with the person that the mobile
+        number is theirs, so SMS codes may go to it from the first login (decision 0025);
+        otherwise the person confirms it with a code or an SMS link first.
         """
         now = self.clock()
         name = self._free_username(username)
@@ -160,6 +166,9 @@ class AccountService(OwnAccount, PasswordLinks):
                     is_coordinator=is_coordinator,
                     is_org_admin=is_org_admin,
                     is_auditor=is_auditor,
+                    confirmed_mobile=checked.mobile
+                    if mobile_confirmed and checked.mobile
+                    else None,
                 ),
                 at=now,
             )
@@ -185,8 +194,9 @@ class AccountService(OwnAccount, PasswordLinks):
         subject = "Kontaktopplysningene dine i Stafett er endret"
         body = (
             "E-postadressen eller mobilnummeret ditt i Stafett ble nettopp endret av "
-            "noen i en plan du er med i. Engangskoder og lenker går nå dit. Var det ikke "
-            "avtalt, kontakt koordinatoren din med en gang."
+            "noen i en plan du er med i. Lenker går nå dit; et nytt mobilnummer får "
+            "engangskoder først når du har bekreftet det. Var det ikke avtalt, kontakt "
+            "koordinatoren din med en gang."
         )
         if before.email:
             self.sender.send(
@@ -239,10 +249,10 @@ class AccountService(OwnAccount, PasswordLinks):
             )
         channel = OtpChannel(account.otp_channel)
         token = self.sessions.start(account.person_id, Stage.OTP.value, at=now)
-        if channel is not OtpChannel.TOTP:
-            self.codes.send(token, account, channel, now)
         log.info("authn_password_ok", actor=str(account.person_id), channel=channel.value)
-        return LoginStep(token, Stage.OTP, channel)
+        if channel is OtpChannel.TOTP:
+            return LoginStep(token, Stage.OTP, channel)
+        return self._send_code(token, account, channel, now)
 
     def resend_code(self, token: str) -> LoginStep:
         now = self.clock()
@@ -250,7 +260,17 @@ class AccountService(OwnAccount, PasswordLinks):
         channel = OtpChannel(account.otp_channel)
         if channel is OtpChannel.TOTP:
             raise CodeRejectedError("codes come from the authenticator app")
-        self.codes.send(token, account, channel, now)
+        return self._send_code(token, account, channel, now)
+
+    def _send_code(
+        self, token: str, account: AccountRecord, channel: OtpChannel, now: datetime
+    ) -> LoginStep:
+        """Send the login code; none goes to an SMS number not confirmed (SEC-OTP-06),
+        which the step then says. Only reached after a right password (SEC-OTP-08)."""
+        try:
+            self.codes.send(token, account, channel, now)
+        except MobileUnconfirmedError:
+            return LoginStep(token, Stage.OTP, channel, mobile_unconfirmed=True)
         return LoginStep(token, Stage.OTP, channel)
 
     def verify_code(self, token: str, code: str, client: Client) -> LoginStep:

@@ -4,6 +4,11 @@ Codes are six digits from `secrets`, kept only as an HMAC bound to the login
 attempt (the pre-auth session), valid five minutes, five tries, single use; a new
 code voids the old; at most five sends in 15 minutes per account. TOTP codes are
 accepted one step either side and never twice (the last step used is stored).
+
+An SMS login code goes only to the mobile number the person has confirmed (SEC-OTP-06,
+decision 0025): `sms_number` is the one place that decides, and it fails closed. A
+number is confirmed by a code sent to it (`send_confirmation`, `confirms`), bound to
+the session and to that number, or by using a password link that went to it by SMS.
 """
 
 import hashlib
@@ -13,11 +18,13 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from enum import Enum
+from uuid import UUID
 
 import pyotp
 import structlog
 
 from stafett.aggregates.errors import DomainError
+from stafett.aggregates.person import PersonDetails
 from stafett.delivery import Channel, OutgoingMessage
 from stafett.persistence.accounts import AccountRecord, AccountStore
 from stafett.persistence.directory import PersonDirectory
@@ -38,6 +45,10 @@ class OtpChannel(Enum):
 
 class CodeRejectedError(DomainError):
     """The one-time code was wrong, expired, used up or not for this login."""
+
+
+class MobileUnconfirmedError(DomainError):
+    """The mobile number has not been confirmed by the person: no SMS code goes to it."""
 
 
 class TooManyAttemptsError(DomainError):
@@ -69,9 +80,46 @@ class OneTimeCodes:
         return hmac.new(self.key, message, hashlib.sha256).hexdigest()
 
     def send(self, token: str, account: AccountRecord, channel: OtpChannel, now: datetime) -> None:
-        sends = self.sessions.hit(f"code:{account.person_id}", window_seconds=900, at=now)
+        """A login code for the session `token`; by SMS only to the confirmed number."""
+        details = self.directory.get(account.person_id).details
+        if channel is OtpChannel.SMS:
+            to, by = sms_number(account, details), Channel.SMS
+        else:
+            to, by = details.email, Channel.EMAIL
+        code = self._new_code(token, account.person_id, now, bound_to="")
+        self.send_message(
+            OutgoingMessage(
+                channel=by,
+                to=to,
+                subject="Engangskode til Stafett",
+                body=f"Engangskoden din til Stafett er {code}. Den gjelder i 5 minutter.",
+            )
+        )
+
+    def send_confirmation(self, token: str, person_id: UUID, number: str, now: datetime) -> None:
+        """A code by SMS to `number`, which the person says is theirs, to prove it; it is
+        bound to the session `token` and to that number, and logs nobody in."""
+        code = self._new_code(token, person_id, now, bound_to=number)
+        self.send_message(
+            OutgoingMessage(
+                channel=Channel.SMS,
+                to=number,
+                subject="Bekreft mobilnummeret ditt i Stafett",
+                body=(
+                    f"Koden for å bekrefte mobilnummeret ditt i Stafett er {code}. "
+                    "Den gjelder i 5 minutter."
+                ),
+            )
+        )
+
+    def confirms(self, session: SessionRecord, number: str, code: str, now: datetime) -> bool:
+        """Whether `code` is the live confirmation code of `session` for `number`."""
+        return self._live_code(session, code, now, bound_to=number)
+
+    def _new_code(self, token: str, person_id: UUID, now: datetime, *, bound_to: str) -> str:
+        sends = self.sessions.hit(f"code:{person_id}", window_seconds=900, at=now)
         if sends > CODE_SENDS_PER_15_MIN:
-            log.warning("excess_rate_limit_exceeded", actor=str(account.person_id), what="code")
+            log.warning("excess_rate_limit_exceeded", actor=str(person_id), what="code")
             raise TooManyAttemptsError("too many codes sent", retry_after=900)
         session = self.sessions.get(token)
         assert session is not None
@@ -79,21 +127,22 @@ class OneTimeCodes:
         self.sessions.save(
             replace(
                 session,
-                code_hmac=self._hmac(session.token_hash, code),
+                code_hmac=self._hmac(session.token_hash + bound_to, code),
                 code_expires=to_micros(now + CODE_LIFETIME),
                 code_attempts=0,
             )
         )
-        person = self.directory.get(account.person_id)
-        to = person.details.mobile if channel is OtpChannel.SMS else person.details.email
-        self.send_message(
-            OutgoingMessage(
-                channel=Channel.SMS if channel is OtpChannel.SMS else Channel.EMAIL,
-                to=to,
-                subject="Engangskode til Stafett",
-                body=f"Engangskoden din til Stafett er {code}. Den gjelder i 5 minutter.",
-            )
-        )
+        return code
+
+    def _live_code(
+        self, session: SessionRecord, code: str, now: datetime, *, bound_to: str
+    ) -> bool:
+        if session.code_hmac is None or session.code_expires is None:
+            return False
+        if session.code_attempts >= CODE_TRIES or session.code_expires < to_micros(now):
+            return False
+        candidate = self._hmac(session.token_hash + bound_to, code)
+        return hmac.compare_digest(candidate, session.code_hmac)
 
     def matches(
         self, session: SessionRecord, account: AccountRecord, code: str, now: datetime
@@ -104,12 +153,21 @@ class OneTimeCodes:
                 return False
             self.accounts.update(replace(account, totp_last_step=step), at=now)
             return True
-        if session.code_hmac is None or session.code_expires is None:
-            return False
-        if session.code_attempts >= CODE_TRIES or session.code_expires < to_micros(now):
-            return False
-        candidate = self._hmac(session.token_hash, code)
-        return hmac.compare_digest(candidate, session.code_hmac)
+        return self._live_code(session, code, now, bound_to="")
+
+
+def mobile_confirmed(account: AccountRecord, details: PersonDetails) -> bool:
+    """Whether the directory's mobile number is the one the person has confirmed."""
+    return bool(details.mobile) and details.mobile == account.confirmed_mobile
+
+
+def sms_number(account: AccountRecord, details: PersonDetails) -> str:
+    """Where an SMS login code may go: the directory's number, only while the person has
+    confirmed it (SEC-OTP-06); a new, changed or never confirmed number gets nothing."""
+    if not mobile_confirmed(account, details):
+        log.info("authn_code_held", actor=str(account.person_id), reason="mobile_unconfirmed")
+        raise MobileUnconfirmedError("the mobile number is not confirmed")
+    return details.mobile
 
 
 def totp_step(secret: str | None, last_step: int | None, code: str, now: datetime) -> int | None:

@@ -24,8 +24,9 @@ from stafett.applications.plans import PlanApplication
 from stafett.delivery import Channel
 
 log = structlog.get_logger(__name__)
-# A participant's login as the coordinator sees it: none, given but not used yet, in use.
-LoginState = Literal["none", "awaiting", "active"]
+# A participant's login as the coordinator sees it: none, given but not used yet, in use
+# but held because its codes go by SMS to a number not confirmed (decision 0025), in use.
+LoginState = Literal["none", "awaiting", "unconfirmed", "active"]
 Username = Annotated[
     str, msgspec.Meta(min_length=1, max_length=MAX_USERNAME_LENGTH, extra={TEXT: LINE})
 ]
@@ -56,7 +57,8 @@ class ParticipantLogins:
 
     def resend_activation(self, plan_id: UUID, participant_id: UUID, *, by: UUID) -> Channel:
         """A new link to choose a password, for a participant given a login who has not
-        used it yet (the first link expired or never arrived); answers its channel."""
+        used it yet (the first link expired or never arrived), or whose SMS codes wait for
+        a number to be confirmed; answers its channel."""
         person_id = self._managed_person(plan_id, participant_id, by)
         if not self.accounts.has_account(person_id):
             raise NotFoundError("the participant has no login")
@@ -70,7 +72,9 @@ class ParticipantLogins:
         person_id = self._managed_person(plan_id, participant_id, by)
         if not self.accounts.has_account(person_id):
             return "none"
-        return "awaiting" if self.accounts.awaits_activation(person_id) else "active"
+        if self.accounts.awaits_activation(person_id):
+            return "awaiting"
+        return "unconfirmed" if self.accounts.needs_mobile_confirmation(person_id) else "active"
 
     def _managed_person(self, plan_id: UUID, participant_id: UUID, by: UUID) -> UUID:
         """The participant's person, once `by` may manage the plan (policy: `manage`)."""

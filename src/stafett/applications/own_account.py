@@ -19,7 +19,14 @@ import structlog
 from stafett.aggregates.errors import ValidationError
 from stafett.aggregates.person import Person, PersonDetails
 from stafett.aggregates.values import local_date
-from stafett.applications.codes import CodeRejectedError, OtpChannel, totp_step
+from stafett.applications.codes import (
+    CodeRejectedError,
+    OneTimeCodes,
+    OtpChannel,
+    TooManyAttemptsError,
+    mobile_confirmed,
+    totp_step,
+)
 from stafett.applications.lockout import Client
 from stafett.applications.parts import PersonChange
 from stafett.applications.principal import Principal, Stage
@@ -42,6 +49,7 @@ class MyAccount:
     otp_channel: OtpChannel
     language: str | None
     has_photo: bool = False  # the photo itself: `PersonPhotos.own`
+    mobile_confirmed: bool = False  # SMS login codes go to the mobile only once it is
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +77,7 @@ class AccountCore(Protocol):
     accounts: AccountStore
     sessions: SessionStore
     directory: PersonDirectory
+    codes: OneTimeCodes
     clock: Callable[[], datetime]
 
     def _account(self, person_id: UUID) -> AccountRecord: ...
@@ -133,12 +142,14 @@ class OwnAccount:
 
     def my_account(self: AccountCore, principal: Principal) -> MyAccount:
         account = self._account(principal.person_id)
+        details = self.directory.get(account.person_id).details
         return MyAccount(
             username=account.username,
-            details=self.directory.get(account.person_id).details,
+            details=details,
             otp_channel=OtpChannel(account.otp_channel),
             language=account.language,
             has_photo=self.directory.has_photo(account.person_id),
+            mobile_confirmed=mobile_confirmed(account, details),
         )
 
     def change_details(
@@ -148,12 +159,15 @@ class OwnAccount:
         change: PersonChange,
         *,
         current_password: str | None = None,
+        token: str | None = None,
     ) -> Person:
         """Correct one's own directory details; the change log names the person as actor.
 
         The mobile number and the e-mail address are where codes and reset links go,
         so changing either binds a new authenticator (SEC-OTP-06): it needs the current
-        password, and the person is told at the old and the new addresses.
+        password, and the person is told at the old and the new addresses. A new mobile
+        number gets no login code until it is confirmed: a code to confirm it goes to it
+        now, bound to the session `token` (`confirm_mobile`, decision 0025).
         """
         if not change.changes():
             raise ValidationError("body", "names nothing to change")
@@ -179,8 +193,14 @@ class OwnAccount:
                 (old, new),
                 "Kontaktopplysningene dine i Stafett er endret",
                 "Mobilnummeret eller e-postadressen for Stafett-kontoen din ble nettopp endret. "
+                "Et nytt mobilnummer får engangskoder først når det er bekreftet med en kode. "
                 "Var det ikke deg, kontakt koordinatoren din med en gang.",
             )
+        if "mobile" in rebound and new.mobile not in ("", account.confirmed_mobile) and token:
+            try:
+                self.codes.send_confirmation(token, account.person_id, new.mobile, now)
+            except TooManyAttemptsError:  # the person asks for the code again later
+                log.warning("authn_mobile_code_held", actor=str(account.person_id))
         return person
 
     def set_otp_channel(
@@ -192,12 +212,17 @@ class OwnAccount:
         current_password: str,
     ) -> None:
         """Codes by SMS or by e-mail from the next login on (an authenticator app is set
-        up with `enrol_totp`); needs the current password, like any new factor."""
+        up with `enrol_totp`); needs the current password, like any new factor. SMS needs
+        a confirmed mobile number (decision 0025)."""
         if channel is OtpChannel.TOTP:
             raise ValidationError("otp_channel", "an authenticator app is set up with a QR code")
         now = self.clock()
         account = self._account(principal.person_id)
-        check_reachable(channel, self.directory.get(account.person_id).details)
+        details = self.directory.get(account.person_id).details
+        check_reachable(channel, details)
+        if channel is OtpChannel.SMS and not mobile_confirmed(account, details):
+            # No code would reach a number not confirmed: the person would lock themself out.
+            raise ValidationError("otp_channel", "confirm the mobile number before codes by SMS")
         self._current_password(account, client, current_password, now)
         if account.otp_channel == channel.value:
             return

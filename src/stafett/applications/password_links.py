@@ -25,7 +25,7 @@ from stafett.applications.principal import Principal
 from stafett.delivery import Channel, OutgoingMessage, Sender
 from stafett.persistence.accounts import AccountRecord, AccountStore
 from stafett.persistence.directory import PersonDirectory
-from stafett.persistence.sessions import SessionStore
+from stafett.persistence.sessions import SessionStore, UsedLink
 
 RESET_LIFETIME = timedelta(minutes=30)
 # A new account's link to choose a password: started by the coordinator, who has met
@@ -48,6 +48,19 @@ class LinkMessage:
     tail: str = ""
     lifetime: timedelta = RESET_LIFETIME
     valid_for: str = "30 minutter"
+
+
+# The coordinator's link for an account in use whose SMS number is not confirmed.
+CONFIRM_NUMBER_LINK = LinkMessage(
+    subject="Bekreft mobilnummeret ditt i Stafett",
+    lead=(
+        "Mobilnummeret ditt i Stafett er nytt eller ikke bekreftet, så engangskoder sendes "
+        "ikke dit ennå. Velg et nytt passord med lenken under; da bekrefter du nummeret også."
+    ),
+    tail="Ventet du ikke dette, kontakt koordinatoren din.",
+    lifetime=ACTIVATION_LIFETIME,
+    valid_for=f"{int(ACTIVATION_LIFETIME.total_seconds() // 3600)} timer",
+)
 
 
 def reset_message(lead: str, tail: str) -> LinkMessage:
@@ -87,6 +100,12 @@ class PasswordCore(Protocol):
     ) -> Channel: ...
 
     def awaits_activation(self, person_id: UUID) -> bool: ...
+
+    def needs_mobile_confirmation(self, person_id: UUID) -> bool: ...
+
+    def confirm_by_link(self, person_id: UUID, link: UsedLink) -> None: ...
+
+    def start_mobile_confirmation(self, person_id: UUID) -> str | None: ...
 
 
 class PasswordLinks:
@@ -132,14 +151,20 @@ class PasswordLinks:
     def resend_activation(self: PasswordCore, person_id: UUID) -> Channel:
         """A new link to choose the password of an account nobody has used yet (the first
         expired, or never arrived); it voids the earlier link. Answers the channel it went
-        by. An account in use is refused: its owner resets a forgotten password."""
+        by. An account in use is refused (its owner resets a forgotten password), unless
+        its codes go by SMS to a number not confirmed: then the link is the way back in,
+        and using it confirms the number (decision 0025)."""
         account = self._account(person_id)
-        if not self.awaits_activation(person_id):
-            raise DuplicateError("the account is in use already")
         details = self.directory.get(person_id).details
-        channel = self.send_activation_link(
-            person_id, account.username, details, OtpChannel(account.otp_channel)
-        )
+        otp_channel = OtpChannel(account.otp_channel)
+        if self.awaits_activation(person_id):
+            channel = self.send_activation_link(person_id, account.username, details, otp_channel)
+        elif self.needs_mobile_confirmation(person_id):
+            channel = link_channel(details, otp_channel)
+            to = details.email if channel is Channel.EMAIL else details.mobile
+            self.send_password_link(person_id, (channel, to), CONFIRM_NUMBER_LINK)
+        else:
+            raise DuplicateError("the account is in use already")
         log.info("account_activation_resent", actor=str(person_id), link_by=channel.value)
         return channel
 
@@ -232,7 +257,8 @@ class PasswordLinks:
         """A single-use link that sets the account's password and nothing else: the next
         login still needs a one-time code. A new link voids any earlier one."""
         expires_at = self.clock() + message.lifetime
-        token = self.sessions.issue_reset(person_id, expires_at=expires_at)
+        sms_to = to[1] if to[0] is Channel.SMS else None
+        token = self.sessions.issue_reset(person_id, expires_at=expires_at, sms_to=sms_to)
         link = f"{self.public_url}/reset/{token}"
         works = f"Lenken virker én gang i {message.valid_for}: {link}"
         body = f"{message.lead}\n{works}\n{message.tail}".rstrip()
@@ -240,12 +266,19 @@ class PasswordLinks:
             OutgoingMessage(channel=to[0], to=to[1], subject=message.subject, body=body)
         )
 
-    def complete_reset(self: PasswordCore, token: str, new_password: str) -> None:
+    def complete_reset(
+        self: PasswordCore, token: str, new_password: str, *, then_confirm: bool = False
+    ) -> str | None:
         """Set a new password; does not log in (the next login still needs a code).
 
         The password is checked before the link is used up, so a refused password
         leaves the link working; the link is then used up in one statement, so of
         two completions at once only one sets its password.
+
+        A link that went by SMS to the directory's mobile number confirms it. With
+        `then_confirm`, an account whose codes go by SMS to a number still not confirmed
+        gets a code sent to it, and the token of a session that only confirms it
+        (`confirm_mobile_after_link`) is answered; else None (decision 0025).
         """
         now = self.clock()
         person_id = self.sessions.reset_holder(token, at=now)
@@ -253,9 +286,11 @@ class PasswordLinks:
             raise NotPermittedError("the link is not valid any more")
         account = self._account(person_id)
         password_hash = self.hashing.hash(self._acceptable_password(account, new_password))
-        if self.sessions.consume_reset(token, at=self.clock()) != person_id:
+        link = self.sessions.consume_reset(token, at=self.clock())
+        if link is None or link.person_id != person_id:
             raise NotPermittedError("the link is not valid any more")
         self.accounts.set_password(person_id, password_hash, at=now, fact="password_reset")
+        self.confirm_by_link(person_id, link)
         self.sessions.end_all_of(person_id)
         log.info("authn_password_change", actor=str(person_id), via="reset")
         # The link went by e-mail; the notice goes to every channel, so also to the
@@ -267,6 +302,7 @@ class PasswordLinks:
             "på e-post, og alle innlogginger er avsluttet. Var det ikke deg, kontakt "
             "koordinatoren din med en gang.",
         )
+        return self.start_mobile_confirmation(person_id) if then_confirm else None
 
 
 def link_channel(details: PersonDetails, otp_channel: OtpChannel) -> Channel:

@@ -11,6 +11,9 @@ class Stage(Enum):
     OTP = "otp"
     TERMS = "terms"
     DONE = "done"
+    # After a password link, before a new mobile number is confirmed: a code was sent to
+    # it; this session logs nobody in (decision 0025).
+    MOBILE = "mobile"
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,3 +44,5 @@ class LoginStep:
     next: Stage
     channel: OtpChannel | None = None
     device: str | None = None  # a device token for the browser to keep (after the code)
+    # No SMS code went out: the mobile number is not confirmed (SEC-OTP-06).
+    mobile_unconfirmed: bool = False

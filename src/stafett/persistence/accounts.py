@@ -41,16 +41,20 @@ class AccountRecord:
     is_org_admin: bool = False
     is_auditor: bool = False
     language: str | None = None  # the pages' language the person chose ("nb", "en")
+    # The mobile number the person has shown they hold (a code or an SMS link reached
+    # them there): SMS login codes go to the directory's number only while it is this
+    # one (SEC-OTP-06, decision 0025).
+    confirmed_mobile: str | None = None
 
 
 COLUMNS = tuple(f.name for f in fields(AccountRecord))
 BOOLS = ("hard_locked", "is_coordinator", "is_org_admin", "is_auditor")
 INTS = ("totp_last_step", "terms_version", "failures")
-NULLABLE_TEXT = ("totp_secret", "totp_pending_secret", "language")
+NULLABLE_TEXT = ("totp_secret", "totp_pending_secret", "language", "confirmed_mobile")
 # Columns added after the first release: older databases get them on start.
 # (The first release's `locked_until` is no longer used: soft locks are in
 # `login_throttles`. Older databases keep the nullable column, unread.)
-ADDED_COLUMNS = {"totp_pending_secret": "TEXT", "language": "TEXT"}
+ADDED_COLUMNS = {"totp_pending_secret": "TEXT", "language": "TEXT", "confirmed_mobile": "TEXT"}
 THROTTLE_ROWS_KEPT = 2 * 86_400 * 1_000_000  # µs: idle, unlocked counters older than this go
 
 
@@ -88,7 +92,25 @@ class AccountStore(SqlTables):
                 "PRIMARY KEY (person_id, scope))",
             ]
         )
-        self.add_missing_columns(self.accounts, "accounts", ADDED_COLUMNS)
+        self.add_missing_columns(
+            self.accounts, "accounts", ADDED_COLUMNS, fill=self._confirm_proven_numbers
+        )
+
+    def _confirm_proven_numbers(self, c: Any, added: list[str]) -> None:
+        """Once, when `confirmed_mobile` arrives in an older database: accounts whose codes
+        go by SMS and that have finished a login (accepted the terms, which comes after
+        the code) have shown they hold the directory's number, so it counts as confirmed
+        (decision 0025). Every other account confirms its number anew."""
+        if "confirmed_mobile" not in added:
+            return
+        persons = self.table("persons")
+        self.execute(
+            c,
+            f"UPDATE {self.accounts} SET confirmed_mobile = (SELECT p.mobile FROM "
+            f"{persons} p WHERE p.person_id = {self.accounts}.person_id AND p.mobile <> '') "
+            "WHERE otp_channel = %s AND terms_version IS NOT NULL",
+            "sms",
+        )
 
     def insert(self, account: AccountRecord, *, at: datetime) -> None:
         row = {n: getattr(account, n) for n in COLUMNS} | {"created_at": to_micros(at)}
@@ -167,6 +189,18 @@ class AccountStore(SqlTables):
                 return False
             self._fact(c, person_id, at, "otp_channel_changed", channel)
             return True
+
+    def confirm_mobile(self, person_id: UUID, number: str, *, at: datetime, how: str) -> None:
+        """The person has shown they hold `number` (`how`: "code" or "sms_link"); the fact
+        names how, never the number."""
+        with self.cursor(commit=True) as c:
+            self.execute(
+                c,
+                f"UPDATE {self.accounts} SET confirmed_mobile=%s WHERE person_id=%s",
+                number,
+                person_id,
+            )
+            self._fact(c, person_id, at, "mobile_confirmed", how)
 
     def set_otp_channel(self, person_id: UUID, channel: str, *, at: datetime) -> None:
         """Codes by `channel` from now on; an authenticator's secrets go (enrolled anew)."""

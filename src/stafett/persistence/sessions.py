@@ -42,6 +42,17 @@ class SessionRecord:
 
 
 COLUMNS = tuple(f.name for f in fields(SessionRecord))
+# Reset-link columns added after the first release: older databases get them on start.
+RESET_COLUMNS = {"sms_to": "TEXT"}
+
+
+@dataclass(frozen=True, slots=True)
+class UsedLink:
+    """A password link just used up: whose it was, and the digest of the mobile number it
+    went to by SMS (None when it went by e-mail)."""
+
+    person_id: UUID
+    sms_to: str | None
 
 
 class SessionStore(SqlTables):
@@ -62,12 +73,13 @@ class SessionStore(SqlTables):
                 "code_attempts INTEGER NOT NULL)",
                 f"CREATE INDEX IF NOT EXISTS sessions_by_person ON {self.sessions} (person_id)",
                 f"CREATE TABLE IF NOT EXISTS {self.resets} (token_hash TEXT PRIMARY KEY, "
-                f"person_id {self.uuid_type} NOT NULL, expires_at BIGINT NOT NULL)",
+                f"person_id {self.uuid_type} NOT NULL, expires_at BIGINT NOT NULL, sms_to TEXT)",
                 f"CREATE TABLE IF NOT EXISTS {self.counters} (key TEXT NOT NULL, "
                 "window_start BIGINT NOT NULL, hits INTEGER NOT NULL, "
                 "PRIMARY KEY (key, window_start))",
             ]
         )
+        self.add_missing_columns(self.resets, "password_resets", RESET_COLUMNS)
 
     # ---------------------------------------------------------------- sessions
 
@@ -157,18 +169,21 @@ class SessionStore(SqlTables):
 
     # ------------------------------------------------------------ reset tokens
 
-    def issue_reset(self, person_id: UUID, *, expires_at: datetime) -> str:
-        """A single-use reset token; any earlier one for the person stops working."""
+    def issue_reset(
+        self, person_id: UUID, *, expires_at: datetime, sms_to: str | None = None
+    ) -> str:
+        """A single-use reset token; any earlier one for the person stops working.
+        `sms_to`: the mobile number it goes to by SMS, kept only as a digest."""
         token = new_token()
         with self.cursor(commit=True) as c:
             self.execute(c, f"DELETE FROM {self.resets} WHERE person_id=%s", person_id)
-            self.execute(
-                c,
-                f"INSERT INTO {self.resets} VALUES (%s, %s, %s)",
-                digest(token),
-                person_id,
-                to_micros(expires_at),
-            )
+            row = {
+                "token_hash": digest(token),
+                "person_id": person_id,
+                "expires_at": to_micros(expires_at),
+                "sms_to": None if sms_to is None else digest(sms_to),
+            }
+            self.insert_row(c, self.resets, row)
         return token
 
     def reset_holder(self, token: str, *, at: datetime) -> UUID | None:
@@ -180,22 +195,23 @@ class SessionStore(SqlTables):
             return None
         return self.uuid(row["person_id"])
 
-    def consume_reset(self, token: str, *, at: datetime) -> UUID | None:
-        """Use the token up: the person it was live for, to exactly one caller.
+    def consume_reset(self, token: str, *, at: datetime) -> UsedLink | None:
+        """Use the token up: the link it was live for, to exactly one caller.
 
         One `DELETE … RETURNING`, so of two concurrent callers only the one whose
-        delete removed the row gets the person; the other gets None.
+        delete removed the row gets the link; the other gets None.
         """
         with self.cursor(commit=True) as c:
             self.execute(
                 c,
-                f"DELETE FROM {self.resets} WHERE token_hash=%s RETURNING person_id, expires_at",
+                f"DELETE FROM {self.resets} WHERE token_hash=%s "
+                "RETURNING person_id, expires_at, sms_to",
                 digest(token),
             )
             row = c.fetchone()
         if row is None or row["expires_at"] < to_micros(at):
             return None
-        return self.uuid(row["person_id"])
+        return UsedLink(self.uuid(row["person_id"]), row["sms_to"])
 
     # ---------------------------------------------------------------- counters
 

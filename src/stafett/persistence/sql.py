@@ -6,7 +6,7 @@ placeholders and translated for sqlite3; values are adapted where sqlite3 has no
 native type (UUID, date, bool).
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from typing import Any
@@ -42,13 +42,20 @@ class SqlTables:
             for statement in statements:
                 c.execute(statement)
 
-    def add_missing_columns(self, table: str, name: str, columns: dict[str, str]) -> None:
+    def add_missing_columns(
+        self,
+        table: str,
+        name: str,
+        columns: dict[str, str],
+        fill: Callable[[Any, list[str]], None] | None = None,
+    ) -> None:
         """Add columns that an older version's `CREATE TABLE` did not have (idempotent).
 
         `table` is the qualified name from `table()`, `name` the bare one; `columns`
         maps a column name to its type and constraints, which must allow existing rows
         (nullable, or with a default). Only missing columns are altered, so a start
-        against an up-to-date database takes no table lock.
+        against an up-to-date database takes no table lock. `fill(cursor, added)` fills
+        in the columns just added, in the same transaction: once, and never half.
         """
         with self.cursor(commit=True) as c:
             if isinstance(self.datastore, PostgresDatastore):
@@ -67,8 +74,11 @@ class SqlTables:
             else:
                 c.execute(f"PRAGMA table_info({table})")
                 present = {row["name"] for row in c.fetchall()}
-                for column in (n for n in columns if n not in present):
+                missing = [n for n in columns if n not in present]
+                for column in missing:
                     c.execute(f"ALTER TABLE {table} ADD COLUMN {column} {columns[column]}")
+            if missing and fill is not None:
+                fill(c, missing)
 
     @contextmanager
     def cursor(self, *, commit: bool) -> Iterator[Any]:

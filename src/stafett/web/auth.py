@@ -48,6 +48,7 @@ RATE_LIMITED_PREFIXES = (
     "/login",
     "/password-reset",
     "/reset/",
+    "/confirm-number",
 )
 PRINCIPAL = "principal"
 log = structlog.get_logger(__name__)

@@ -11,7 +11,7 @@ from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
 from stafett.aggregates.person import PersonDetails
-from stafett.applications.accounts import AccountService, LoginStep
+from stafett.applications.accounts import AccountService, LoginStep, Stage
 from stafett.applications.input import Body, Secret
 from stafett.applications.parts import PersonChange
 from stafett.web.auth import (
@@ -73,9 +73,14 @@ PRE_LOGIN = policy(Policy.PUBLIC, pre_login=True)  # a login or reset step
 LOGGED_IN_ONLY = policy(Policy.AUTHENTICATED)
 
 
+NextName = Literal["otp", "terms", "done"]
+
+
 class NextStep(msgspec.Struct, omit_defaults=True):
-    next: Literal["otp", "terms", "done"]
+    next: NextName
     channel: Literal["sms", "email", "totp"] | None = None
+    # True when no SMS code went out: the mobile number is not confirmed (decision 0025).
+    mobile_unconfirmed: bool = False
 
 
 class Csrf(msgspec.Struct):
@@ -105,9 +110,11 @@ def _send_reset_link(accounts: AccountService, username: str) -> None:
 
 
 def _step(step: LoginStep) -> Response[NextStep]:
+    names: dict[Stage, NextName] = {Stage.OTP: "otp", Stage.TERMS: "terms", Stage.DONE: "done"}
     body = NextStep(
-        next=step.next.value,
+        next=names[step.next],
         channel=step.channel.value if step.channel else None,
+        mobile_unconfirmed=step.mobile_unconfirmed,
     )
     response = Response(body, status_code=200)
     set_session_cookie(response, step.token)
@@ -261,7 +268,37 @@ class SessionController(Controller):
             client_of(request),
             data,
             current_password=None if isinstance(password, msgspec.UnsetType) else password,
+            token=session_token(request),
         ).details
+
+    @post(
+        "/me/mobile/code", sync_to_thread=True, opt=LOGGED_IN_ONLY, status_code=HTTP_204_NO_CONTENT
+    )
+    def send_mobile_code(
+        self, accounts: Accounts, principal: LoggedIn, request: AnyRequest
+    ) -> None:
+        """A code to my mobile number to confirm it (SMS login codes go only to a confirmed
+        number); nothing is sent when it is confirmed already. A new mobile number set with
+        `PATCH /me` gets one at once."""
+        accounts.send_mobile_code(principal, session_token(request) or "")
+
+    @post(
+        "/me/mobile/confirm",
+        sync_to_thread=True,
+        opt=LOGGED_IN_ONLY,
+        status_code=HTTP_204_NO_CONTENT,
+    )
+    def confirm_mobile(
+        self,
+        accounts: Accounts,
+        principal: LoggedIn,
+        request: AnyRequest,
+        data: JSONBody[CodeBody],
+    ) -> None:
+        """My mobile number is confirmed by the code sent to it; a wrong one: 401."""
+        accounts.confirm_mobile(
+            principal, session_token(request) or "", data.code, client_of(request)
+        )
 
     @post("/me/totp", sync_to_thread=True, opt=LOGGED_IN_ONLY)
     def enrol_totp(

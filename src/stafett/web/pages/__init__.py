@@ -23,6 +23,7 @@ from stafett.web.pages.forms import form_of
 from stafett.web.pages.help import HelpPages
 from stafett.web.pages.login import LoginPages
 from stafett.web.pages.manage import ManagePages
+from stafett.web.pages.mobile import ConfirmNumberPages, ProfileMobilePages
 from stafett.web.pages.notice_choices import NoticeChoicePages
 from stafett.web.pages.participants import ParticipantPages
 from stafett.web.pages.photo import ParticipantPhotoPages, ProfilePhotoPages
@@ -103,6 +104,8 @@ def page_routes() -> list[Router]:
             ProfilePhotoPages,
             ManagePages,
             ProfilePages,
+            ProfileMobilePages,
+            ConfirmNumberPages,
             AdminPages,
             HelpPages,
             switch_language,

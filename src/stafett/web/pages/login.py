@@ -53,7 +53,9 @@ def _field(fields: dict[str, Any], name: str) -> str:
 
 def _next_page(step: LoginStep, after: str) -> Redirect:
     """Where a login step leads, with the session (and device) cookie it brings."""
-    if step.next is Stage.OTP:
+    if step.next is Stage.OTP and step.mobile_unconfirmed:
+        response = see_other("/login/code", via="sms", held="1", next=after)
+    elif step.next is Stage.OTP:
         channel = step.channel.value if step.channel else "email"
         response = see_other("/login/code", via=channel, next=after)
     elif step.next is Stage.TERMS:
@@ -139,6 +141,7 @@ class LoginPages(Controller):
             "login/code.html",
             status=status,
             channel=channel,
+            held=request.query_params.get("held") == "1",
             after=local_path(request.query_params.get("next")),
             error=error,
         )
@@ -175,6 +178,8 @@ class LoginPages(Controller):
             step = await in_thread(accounts.resend_code, session_token(request) or "")
         except (CodeRejectedError, TooManyAttemptsError):
             return see_other("/login", saved="start_again")
+        if step.mobile_unconfirmed:
+            return see_other("/login/code", via="sms", held="1", next=after)
         channel = step.channel.value if step.channel else "email"
         return see_other("/login/code", via=channel, next=after, saved="code_sent")
 
@@ -242,10 +247,19 @@ class LoginPages(Controller):
             errors = {"new_password_again": _("The two passwords differ. Type them again.")}
         else:
             try:
-                await in_thread(accounts.complete_reset, token, new)
-                return see_other("/login", saved="password_set")
+                confirming = await in_thread(
+                    lambda: accounts.complete_reset(token, new, then_confirm=True)
+                )
             except Exception as error:  # the same refusals as the JSON route
                 errors = {"new_password": _password_refusal(error)}
+            else:
+                if confirming is None:
+                    return see_other("/login", saved="password_set")
+                # The codes go by SMS to a number not confirmed: a code went to it, and a
+                # session that only confirms it (decision 0025).
+                response = see_other("/confirm-number")
+                set_session_cookie(response, confirming)
+                return response
         return page(request, "login/reset_password.html", status=422, token=token, errors=errors)
 
 

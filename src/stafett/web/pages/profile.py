@@ -100,6 +100,11 @@ def detail_message(error: ValidationError) -> tuple[str, str]:
         return "confirm_password", _(
             "Type your password to change your mobile number or e-mail address."
         )
+    if "before codes by SMS" in text:
+        return field, _(
+            "Confirm your mobile number first (under “Confirm your mobile number”): until "
+            "then no code by SMS can reach you."
+        )
     if "codes by SMS" in text:
         return field, _("Your codes come by SMS, so you need a mobile number.")
     if "codes by e-mail" in text:
@@ -200,13 +205,20 @@ class ProfilePages(Controller):
         password = _field(fields, "confirm_password") or None
         try:
             change = change_of(fields)
-            await in_thread(
-                accounts.change_details,
-                principal,
-                client_of(request),
-                change,
-                current_password=password,
+            before = await in_thread(accounts.my_account, principal)
+            person = await in_thread(
+                lambda: accounts.change_details(
+                    principal,
+                    client_of(request),
+                    change,
+                    current_password=password,
+                    token=session_token(request),
+                )
             )
+            if person.details.mobile and person.details.mobile != before.details.mobile:
+                after = await in_thread(accounts.my_account, principal)
+                if not after.mobile_confirmed:  # a code went to the new number
+                    return see_other("/profile", saved="mobile_code_sent")
             return see_other("/profile", saved="details_saved")
         except FormError as error:
             errors = error.errors

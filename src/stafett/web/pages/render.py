@@ -122,6 +122,9 @@ def confirmation(key: str | None) -> Said | None:
             )
         ),
         "password_set": lambda: _("Your new password is saved. Log in with it."),
+        "number_confirmed": lambda: _(
+            "Your new password is saved and your mobile number is confirmed. Log in with them."
+        ),
         **SAVED,
     }
     message = messages.get(key or "")
