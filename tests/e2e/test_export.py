@@ -95,9 +95,7 @@ def cast(web: Web) -> Cast:
         ).created_id
         assert added is not None
         participant[name] = added
-    goal_ids = [
-        plans.handle(plan_id, SetGoal(title=title), by=kari).created_id for title in GOALS
-    ]
+    goal_ids = [plans.handle(plan_id, SetGoal(title=title), by=kari).created_id for title in GOALS]
     assert goal_ids[0] is not None
     plans.handle(
         plan_id,
@@ -160,9 +158,7 @@ def test_a_provider_without_goal_rights_gets_a_pdf_without_goals_and_the_coordin
         assert shown in everything
 
 
-def test_the_pdf_is_made_from_the_same_permitted_view_the_api_answers(
-    web: Web, cast: Cast
-) -> None:
+def test_the_pdf_is_made_from_the_same_permitted_view_the_api_answers(web: Web, cast: Cast) -> None:
     as_user(web, "per")
     read = msgspec.json.decode(web.client.get(cast.url()).content, type=PlanOut)
     exported = web.client.get(cast.url("/export?format=json"))
