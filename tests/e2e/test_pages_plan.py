@@ -285,6 +285,8 @@ def test_the_download_button_is_shown_to_those_the_policy_lets_export_and_gives_
     assert "Anne Testesen" in text
     assert GOAL not in text  # anne has goals `none`: not on her page, not in her PDF
     assert GOAL_COMMENT not in text
+    logged = web.client.get(page_of(group, "/access-log")).text
+    assert "lastet ned (PDF eller JSON)" in logged  # her download, in the family's log
 
     web.page_login("per")  # no print right
     page = web.client.get(page_of(group, "/plan")).text
