@@ -13,7 +13,6 @@ plan's access log, with the parts it carries and `export`, before it is sent.
 
 from datetime import UTC, datetime
 from typing import Literal
-from uuid import UUID
 
 import msgspec
 from litestar import Response, get
@@ -25,10 +24,6 @@ from stafett.web.controllers import PlanReading
 from stafett.web.params import LoggedIn, PlanId, Reads
 
 MEDIA_TYPES = {"pdf": "application/pdf", "json": "application/json"}
-
-
-def _filename(plan_id: UUID, at: datetime, format_: str) -> str:
-    return f"stafett-{plan_id}-{at.astimezone(UTC):%Y%m%dT%H%M%SZ}.{format_}"
 
 
 class ExportController(PlanReading):
@@ -47,15 +42,16 @@ class ExportController(PlanReading):
     ) -> Response[bytes]:
         """The plan as the caller may see it now, to keep: a PDF (default) or JSON."""
 
-        def make(view: PlanOut, at: datetime) -> tuple[bytes, datetime]:
+        def download(view: PlanOut, at: datetime) -> Response[bytes]:
             if format == "json":
-                return msgspec.json.encode(view), at
-            return export_pdf(view, at=at, language=language), at
+                data = msgspec.json.encode(view)
+            else:
+                data = export_pdf(view, at=at, language=language)
+            name = f"stafett-{plan_id}-{at.astimezone(UTC):%Y%m%dT%H%M%SZ}.{format}"
+            return Response(
+                data,
+                media_type=MEDIA_TYPES[format],
+                headers={"Content-Disposition": f'attachment; filename="{name}"'},
+            )
 
-        data, at = reads.export(plan_id, principal, make)
-        name = _filename(plan_id, at, format)
-        return Response(
-            data,
-            media_type=MEDIA_TYPES[format],
-            headers={"Content-Disposition": f'attachment; filename="{name}"'},
-        )
+        return reads.export(plan_id, principal, download)
