@@ -25,6 +25,7 @@ from datetime import date, timedelta
 from uuid import UUID
 
 from playwright.sync_api import Locator, Page, expect
+from pypdf import PdfReader
 
 from stafett.aggregates.values import CommentTarget, Role, local_date
 from stafett.applications.accounts import OtpChannel
@@ -246,6 +247,14 @@ def test_a_coordinator_makes_a_plan_a_parent_without_goals_joins_and_comments(
     home.get_by_role("link", name="Planen", exact=True).click()
     expect(home.locator("#minutes")).to_contain_text("Første møte.")
     no_goal_here(home)
+    with home.expect_download() as downloading:  # her export: what she may see, no goal
+        home.get_by_role("link", name="Skriv ut / last ned PDF").click()
+    assert downloading.value.suggested_filename.endswith(".pdf")
+    exported = PdfReader(downloading.value.path())
+    printed = " ".join(" ".join(p.extract_text().split()) for p in exported.pages)
+    assert "Første møte." in printed
+    assert "Utskrift for Lise Berg" in printed
+    assert GOAL not in printed
     home.get_by_role("link", name="Deltakere", exact=True).click()
     expect(home.locator("main table")).to_contain_text("Lise Berg")
     no_goal_here(home)

@@ -57,12 +57,16 @@ class Identity:
 IDENTITIES = (
     Identity("kari", FULL_RIGHTS, Standing.COORDINATOR),
     Identity("ola", Rights(), Standing.OWNER),
-    Identity("anne", Rights(goals=Access.NONE), Standing.RELATIVE, removable=True),
+    Identity("anne", Rights(goals=Access.NONE, print=False), Standing.RELATIVE, removable=True),
     Identity("per", Rights(), Standing.PROVIDER, removable=True),
     Identity(
         "pia",
         Rights(
-            goals=Access.READ, activities=Access.READ, minutes=Access.READ, messages=Access.READ
+            goals=Access.READ,
+            activities=Access.READ,
+            minutes=Access.READ,
+            messages=Access.READ,
+            print=False,
         ),
         Standing.PROVIDER,
         removable=True,
@@ -104,6 +108,8 @@ ROUTES = (
     Route("GET", "{plan}/archives", Action.OPEN),
     Route("GET", "/api/v1/archives/{archive}", Action.READ_ARCHIVE),
     Route("POST", "{plan}/archives", Action.RECORD_ARCHIVE),
+    Route("GET", "{plan}/export", Action.EXPORT_PLAN),
+    Route("GET", "{plan}/export?format=json", Action.EXPORT_PLAN),
     Route("POST", "{plan}/goals", Action.WRITE_SECTION, Section.GOALS, lambda f: {"title": "Mål"}),
     Route(
         "PATCH",
@@ -340,7 +346,11 @@ class Matrix:
                     {
                         "person": {"person_id": self.persons[identity.name]},
                         "role": identity.standing.value,
-                        "rights": level | {"print": True, "edit_person": False},
+                        "rights": level
+                        | {
+                            "print": identity.rights.print,
+                            "edit_person": identity.rights.edit_person,
+                        },
                     },
                 )
                 assert added.status_code == 201, added.text

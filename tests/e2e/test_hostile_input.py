@@ -514,6 +514,8 @@ def test_hostile_queries_and_paths_are_refused_with_a_problem(suite: Suite) -> N
         f"{PLANS}/{ids.plan}/history?as_of={{v}}",
         f"{PLANS}/{ids.plan}/history?version={{v}}",
         f"{PLANS}/{ids.plan}/history?as_of=2026-03-02T10:00:00%2B01:00&as_participant={{v}}",
+        f"{PLANS}/{ids.plan}/export?format={{v}}",
+        f"{PLANS}/{ids.plan}/export?language={{v}}",
     ]
     for template in queries:
         for name, value in HOSTILE_QUERIES.items():

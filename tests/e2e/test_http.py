@@ -252,6 +252,7 @@ def test_the_openapi_schema_lists_exactly_the_served_routes(demo: tuple[TestClie
         "/api/v1/me/photo",
         "/api/v1/plans/{plan_id}/history",
         "/api/v1/plans/{plan_id}/timeline",
+        "/api/v1/plans/{plan_id}/export",
         "/api/v1/plans/{plan_id}/access-log",
         "/api/v1/plans/{plan_id}/archives",
         "/api/v1/archives/{archive_id}",

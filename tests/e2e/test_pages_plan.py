@@ -6,11 +6,13 @@ relative with goals `none`, per is a provider with full rights.
 
 import re
 from datetime import timedelta
+from io import BytesIO
 from typing import Any
 from uuid import UUID
 
 import httpx
 import pytest
+from pypdf import PdfReader
 
 from stafett.web.pages import plan_history
 from tests.e2e.conftest import Web
@@ -257,6 +259,42 @@ def test_forms_are_shown_only_for_the_writes_the_rights_allow(web: Web, group: G
     refused = send(web, group, "/plan/goals", {"title": "Per sitt mål"})
     assert refused.status_code == 403  # the application refuses it anyway
     assert "Per sitt mål" not in str(web.plans.get_plan(UUID(group.plan_id)).goals)
+
+
+def test_the_download_button_is_shown_to_those_the_policy_lets_export_and_gives_their_view(
+    web: Web, group: Group
+) -> None:
+    goal_with_comment(web, group)
+    headers = log_in(web, "kari")
+    changed = web.client.patch(
+        f"/api/v1/plans/{group.plan_id}/participants/{group.provider}",
+        json={"rights": rights(print=False)},
+        headers=headers,
+    )
+    assert changed.status_code == 200, changed.text
+    link = f"/api/v1/plans/{group.plan_id}/export?language=nb"
+    for name in ("kari", "anne"):
+        if name != "kari":  # kari's session from `log_in` serves the pages too
+            web.page_login(name)
+        page = web.client.get(page_of(group, "/plan")).text
+        assert "Skriv ut / last ned PDF" in page, name
+        assert f'href="{link}" download' in page, name
+    downloaded = web.client.get(link)  # anne's, with the page's session
+    assert downloaded.status_code == 200, downloaded.text
+    assert downloaded.headers["content-type"] == "application/pdf"
+    text = " ".join(page.extract_text() for page in PdfReader(BytesIO(downloaded.content)).pages)
+    assert "Anne Testesen" in text
+    assert GOAL not in text  # anne has goals `none`: not on her page, not in her PDF
+    assert GOAL_COMMENT not in text
+    logged = web.client.get(page_of(group, "/access-log")).text
+    assert "lastet ned (PDF eller JSON)" in logged  # her download, in the family's log
+
+    web.page_login("per")  # no print right
+    page = web.client.get(page_of(group, "/plan")).text
+    assert GOAL in page  # per reads the plan
+    assert "Skriv ut / last ned PDF" not in page
+    assert "/export" not in page
+    assert web.client.get(link).status_code == 403
 
 
 # ------------------------------------------------------- nothing typed is lost

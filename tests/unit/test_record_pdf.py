@@ -6,7 +6,6 @@ declaration, the sRGB OutputIntent, every font embedded).
 """
 
 import json
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -17,7 +16,6 @@ from uuid import UUID
 
 import pytest
 from pypdf import PdfReader
-from pypdf.generic import DictionaryObject
 
 from stafett.aggregates.plan import Plan
 from stafett.aggregates.plan_state import PlanState
@@ -54,6 +52,7 @@ from stafett.archive.record_words import Words
 from stafett.bootstrap import build_plans
 from stafett.settings import Settings
 from tests.conftest import ManualClock, consent_for, person
+from tests.pdfa import assert_declares_pdfa_2b, assert_fonts_embedded_and_inter
 
 SEALED_AT = datetime(2026, 9, 1, 10, 30, tzinfo=UTC)  # 12:30 in Oslo (summer time)
 OWNER = "Ánte Niillas Čuđe"
@@ -69,6 +68,7 @@ GOALS = ("Ánte leser med glede", f"Språk: {SAMI}", HOSTILE_GOAL, TYPST_GOAL)
 
 @dataclass(frozen=True)
 class Sample:
+    plan_id: UUID
     state: PlanState
     names: dict[UUID, str]
     timeline: list[TimelineEntry]
@@ -174,7 +174,7 @@ def build_sample(plans: PlanApplication, clock: ManualClock) -> Sample:
     people = {p.person_id for p in loaded.state.participants.values()} | {
         loaded.state.owner_person_id
     }
-    return Sample(loaded.state, plans.person_names(people), plans.timeline(plan_id))
+    return Sample(plan_id, loaded.state, plans.person_names(people), plans.timeline(plan_id))
 
 
 @pytest.fixture(scope="module")
@@ -243,57 +243,11 @@ def test_every_page_has_its_number_of_the_whole_and_later_pages_the_plan_title(
 def test_the_record_declares_pdfa_2b_in_its_xmp_and_has_an_srgb_output_intent(
     record: PdfReader,
 ) -> None:
-    xmp = record.xmp_metadata
-    assert xmp is not None
-    raw = xmp.stream.get_data().decode()
-    part = re.search(r"pdfaid:part(?:>|=\")(\d)", raw)
-    conformance = re.search(r"pdfaid:conformance(?:>|=\")([A-Z])", raw)
-    assert part is not None
-    assert part.group(1) == "2"
-    assert conformance is not None
-    assert conformance.group(1) == "B"
-    assert "<xmp:CreateDate>2026-09-01T10:30:00+00:00</xmp:CreateDate>" in raw  # the sealing
-    root = record.trailer["/Root"]
-    intents = root["/OutputIntents"]
-    assert len(intents) >= 1
-    intent = intents[0].get_object()
-    assert intent["/S"] == "/GTS_PDFA1"
-    assert "sRGB" in intent["/OutputCondition"]
-    profile = intent["/DestOutputProfile"].get_object()
-    icc = profile.get_data()
-    assert profile["/N"] == 3
-    assert icc[36:40] == b"acsp"  # an ICC profile
-    assert icc[16:20] == b"RGB "  # of an RGB colour space
-    assert "sRGB".encode("utf-16-be") in icc  # its description (a v4 `mluc` tag) says sRGB
-
-
-def _fonts(resources: DictionaryObject | None, seen: set[int]) -> Iterator[DictionaryObject]:
-    """Every font of a page's resources, form XObjects included."""
-    if resources is None:
-        return
-    for font in (resources.get("/Font") or {}).values():
-        yield font.get_object()
-    for xobject in (resources.get("/XObject") or {}).values():
-        obj = xobject.get_object()
-        if obj.get("/Subtype") == "/Form" and id(obj) not in seen:
-            seen.add(id(obj))
-            yield from _fonts(obj.get("/Resources"), seen)
+    assert_declares_pdfa_2b(record, created="2026-09-01T10:30:00+00:00")  # the sealing
 
 
 def test_every_font_is_embedded_and_inter_is_the_one_used(record: PdfReader) -> None:
-    names = set()
-    seen: set[int] = set()
-    for page in record.pages:
-        for font in _fonts(page.get("/Resources"), seen):
-            descendants = font.get("/DescendantFonts")
-            described = descendants[0].get_object() if descendants else font
-            descriptor = described["/FontDescriptor"].get_object()
-            assert any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")), (
-                font["/BaseFont"]
-            )
-            names.add(str(font["/BaseFont"]).split("+")[-1])
-    assert names
-    assert all(name.startswith("Inter") for name in names), names
+    assert_fonts_embedded_and_inter(record)
 
 
 def test_hostile_text_is_literal_text_not_markup(record: PdfReader, sample: Sample) -> None:

@@ -22,7 +22,9 @@ in), but content writes need valid consent from everyone.
 
 A participant's person details (name, contact, address: the directory's, shared
 across plans) are edited by the coordinator, and by participants given the
-`edit_person` right (`ACTION_RIGHT`: a right that is no section's).
+`edit_person` right (`ACTION_RIGHT`: a right that is no section's). Downloading the
+plan as one may read it now (an export, PDF or JSON) needs the `print` right, and
+from a provider valid consent, as reading does; the coordinator's rights are full.
 """
 
 from collections.abc import Iterable
@@ -56,6 +58,7 @@ class Action(Enum):
     READ_HISTORY = "read_history"  # history as of a version or instant, timeline
     READ_ACCESS_LOG = "read_access_log"  # who has read what in this plan
     READ_ARCHIVE = "read_archive"  # download a sealed record: the whole history and access log
+    EXPORT_PLAN = "export_plan"  # download one's permitted view now, as PDF or JSON
     CHOOSE_OWN_NOTIFICATIONS = "choose_own_notifications"  # the notices one gets oneself
     CHOOSE_NOTIFICATIONS = "choose_notifications"  # the notices another participant gets
 
@@ -115,6 +118,9 @@ RULES: tuple[Rule, ...] = (
     Rule(Action.READ_HISTORY, frozenset({Standing.COORDINATOR, Standing.AUDITOR})),
     Rule(Action.READ_ACCESS_LOG, FAMILY),
     Rule(Action.READ_ARCHIVE, COORDINATOR),
+    # What one reads, downloaded: as READ_SECTION's rows, with the `print` right.
+    Rule(Action.EXPORT_PLAN, FAMILY, access=Access.WRITE),
+    Rule(Action.EXPORT_PLAN, PROVIDER, consent=Need.VALID, access=Access.WRITE),
     Rule(Action.CHOOSE_OWN_NOTIFICATIONS, PARTICIPANTS),
     Rule(Action.CHOOSE_NOTIFICATIONS, COORDINATOR),
 )
@@ -145,7 +151,7 @@ EVERY_MESSAGE_IN_HISTORY: frozenset[Standing] = frozenset({Standing.AUDITOR})
 
 # Actions whose least right is a yes/no right rather than a section's: the right's
 # name. Holding it counts as `write`, lacking it as `none`.
-ACTION_RIGHT: dict[Action, str] = {Action.EDIT_PERSON: "edit_person"}
+ACTION_RIGHT: dict[Action, str] = {Action.EDIT_PERSON: "edit_person", Action.EXPORT_PLAN: "print"}
 
 
 @dataclass(frozen=True, slots=True)

@@ -57,6 +57,7 @@ SECTIONS = frozenset(
         "access_log",
         "search",  # the plan was among an auditor's search results (owner, dates, status)
         "archive",  # a sealed record (the whole history and this log), downloaded or exported
+        "export",  # the parts beside it, downloaded by their reader (PDF or JSON)
     }
 )
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -43,6 +43,23 @@ _WORDS: dict[str, tuple[str, str]] = {
         "also holds every event (events.jsonl), the plan's final state (record.json) and "
         "the access log; the signature in manifest.sig shows whether anything was altered.",
     ),
+    "export": (
+        "Utskrift av planen slik {name} kan se den {at}. Ikke et forseglet arkivdokument.",
+        "The plan as {name} may see it at {at}. Not a sealed record.",
+    ),
+    "export_about": (
+        "Denne utskriften viser bare de delene av planen som personen den er laget for, har "
+        "rett til å lese på dette tidspunktet. Den er ikke forseglet og kan ikke kontrolleres "
+        "med «stafett archive verify»; planens dokumentasjon er den forseglede arkivpakken. "
+        "Nedlastingen er ført i planens innsynslogg.",
+        "This printout shows only the parts of the plan that the person it was made for may "
+        "read at this instant. It is not sealed and cannot be checked with "
+        "'stafett archive verify'; the plan's record is its sealed archive package. The "
+        "download is entered in the plan's access log.",
+    ),
+    "export_footer": ("Utskrift for {name}, {at}", "Printout for {name}, {at}"),
+    "exported_for": ("Utskrift for", "Printout for"),
+    "exported_at": ("Laget", "Made"),
     "participants": ("Deltakere", "Participants"),
     "name": ("Navn", "Name"),
     "role": ("Rolle", "Role"),

@@ -17,6 +17,7 @@ from stafett.projections.plan_list import PlanListView
 from stafett.web.api.access_log import AccessLogController
 from stafett.web.api.archives import ArchiveController, archive_keys
 from stafett.web.api.audit import AuditController
+from stafett.web.api.export import ExportController
 from stafett.web.api.history import HistoryController
 from stafett.web.api.lists import ReportController
 from stafett.web.api.logins import LoginController
@@ -75,6 +76,7 @@ def create_app(
             health,
             SessionController,
             HistoryController,
+            ExportController,
             AccessLogController,
             ArchiveController,
             archive_keys,

@@ -12,9 +12,10 @@ the timeline) is for the plan's coordinator and auditors (READ_HISTORY). An audi
 reads in that capacity, on the grounds `audit`, unless they are the plan's coordinator.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 from uuid import UUID
 
 import msgspec
@@ -45,6 +46,8 @@ from stafett.projections.plan_list import PlanListView
 log = structlog.get_logger(__name__)
 # A visit to an unchanged plan is noted again only this long after the last one noted.
 VISIT_REFRESH = timedelta(minutes=1)
+T = TypeVar("T")
+EXPORT = "export"  # the access log's part for a download of the permitted view
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +96,20 @@ class PlanReads:
         standing, parts = view.me.standing.value, view.parts
         self._record(plan_id, principal, standing, parts, grounds_of(view), at=at, visit_to=visits)
         return Visit(view, previous, at)
+
+    def export(
+        self, plan_id: UUID, principal: Principal, make: Callable[[PlanOut, datetime], T]
+    ) -> T:
+        """The person's permitted view, downloaded (EXPORT_PLAN: the `print` right, and a
+        provider's valid consent): what `make` makes of the view as of now (a PDF, JSON).
+        Made before it is recorded, so a download that fails leaves no entry; recorded,
+        as `plan` is, with the parts the view carries and `export`, before it is answered."""
+        self.plans.authorize(plan_id, by=principal.person_id, action=Action.EXPORT_PLAN)
+        view = self.plans.read_plan(plan_id, by=principal.person_id)
+        made = make(view, self.plans.clock())
+        parts = [*view.parts, EXPORT]
+        self._record(plan_id, principal, view.me.standing.value, parts, grounds_of(view))
+        return made
 
     def overview(self, plan_id: UUID, principal: Principal) -> PlanOut:
         """Only the plan's heading: name, type, owner, status, consent and the reader's own

@@ -132,6 +132,7 @@ def plan_context(
             "minutes": Section.MINUTES in writable,
             "messages": Section.MESSAGES in writable,
         },
+        "may_export": may(view, Action.EXPORT_PLAN),
         "may_comment": {
             CommentTarget.GOAL.value: may(view, Action.COMMENT, Section.GOALS),
             CommentTarget.ACTIVITY.value: may(view, Action.COMMENT, Section.ACTIVITIES),

@@ -204,6 +204,7 @@ def part_labels() -> dict[str, str]:
         "access_log": _("access log"),
         "search": _("found in an auditor's search"),
         "archive": _("the sealed record"),
+        "export": _("downloaded (PDF or JSON)"),
     }
 
 

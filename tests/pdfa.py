@@ -1,0 +1,66 @@
+"""What makes a PDF from `record.typ` PDF/A-2b, checked with pypdf: the XMP declaration,
+the sRGB OutputIntent and every font embedded (Inter only). The sealed record's tests
+and the export's use the same checks."""
+
+import re
+from collections.abc import Iterator
+
+from pypdf import PdfReader
+from pypdf.generic import DictionaryObject
+
+
+def assert_declares_pdfa_2b(reader: PdfReader, created: str) -> None:
+    """The XMP says PDF/A-2 level B and the creation instant `created`; the document has
+    an sRGB output intent with its ICC profile."""
+    xmp = reader.xmp_metadata
+    assert xmp is not None
+    raw = xmp.stream.get_data().decode()
+    part = re.search(r"pdfaid:part(?:>|=\")(\d)", raw)
+    conformance = re.search(r"pdfaid:conformance(?:>|=\")([A-Z])", raw)
+    assert part is not None
+    assert part.group(1) == "2"
+    assert conformance is not None
+    assert conformance.group(1) == "B"
+    assert f"<xmp:CreateDate>{created}</xmp:CreateDate>" in raw
+    root = reader.trailer["/Root"]
+    intents = root["/OutputIntents"]
+    assert len(intents) >= 1
+    intent = intents[0].get_object()
+    assert intent["/S"] == "/GTS_PDFA1"
+    assert "sRGB" in intent["/OutputCondition"]
+    profile = intent["/DestOutputProfile"].get_object()
+    icc = profile.get_data()
+    assert profile["/N"] == 3
+    assert icc[36:40] == b"acsp"  # an ICC profile
+    assert icc[16:20] == b"RGB "  # of an RGB colour space
+    assert "sRGB".encode("utf-16-be") in icc  # its description (a v4 `mluc` tag) says sRGB
+
+
+def _fonts(resources: DictionaryObject | None, seen: set[int]) -> Iterator[DictionaryObject]:
+    """Every font of a page's resources, form XObjects included."""
+    if resources is None:
+        return
+    for font in (resources.get("/Font") or {}).values():
+        yield font.get_object()
+    for xobject in (resources.get("/XObject") or {}).values():
+        obj = xobject.get_object()
+        if obj.get("/Subtype") == "/Form" and id(obj) not in seen:
+            seen.add(id(obj))
+            yield from _fonts(obj.get("/Resources"), seen)
+
+
+def assert_fonts_embedded_and_inter(reader: PdfReader) -> None:
+    """Every font of every page is embedded, and each is Inter."""
+    names = set()
+    seen: set[int] = set()
+    for page in reader.pages:
+        for font in _fonts(page.get("/Resources"), seen):
+            descendants = font.get("/DescendantFonts")
+            described = descendants[0].get_object() if descendants else font
+            descriptor = described["/FontDescriptor"].get_object()
+            assert any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")), (
+                font["/BaseFont"]
+            )
+            names.add(str(font["/BaseFont"]).split("+")[-1])
+    assert names
+    assert all(name.startswith("Inter") for name in names), names
