@@ -59,6 +59,8 @@ class Settings:
     notification_lease_seconds: float = 60.0
     notification_max_attempts: int = 8
     notification_retry_seconds: float = 30.0
+    # How often the worker looks for reminders whose day has come (decision 0022).
+    reminder_sweep_seconds: float = 60.0
 
     @property
     def is_in_memory(self) -> bool:
@@ -81,6 +83,7 @@ class Settings:
         lease = _number(env, "STAFETT_NOTIFICATION_LEASE_SECONDS", cls.notification_lease_seconds)
         attempts = _number(env, "STAFETT_NOTIFICATION_MAX_ATTEMPTS", cls.notification_max_attempts)
         retry = _number(env, "STAFETT_NOTIFICATION_RETRY_SECONDS", cls.notification_retry_seconds)
+        sweep = _number(env, "STAFETT_REMINDER_SWEEP_SECONDS", cls.reminder_sweep_seconds)
         settings = cls(
             database_url=env.get("STAFETT_DATABASE_URL", DEFAULT_DATABASE_URL),
             environment=environment,
@@ -98,6 +101,7 @@ class Settings:
             notification_lease_seconds=lease,
             notification_max_attempts=int(attempts),
             notification_retry_seconds=retry,
+            reminder_sweep_seconds=sweep,
             archive_retired_keys=tuple(
                 _checked_key(ARCHIVE_RETIRED_NAME, k.strip())
                 for k in env.get(ARCHIVE_RETIRED_NAME, "").split(",")
