@@ -21,9 +21,11 @@ from stafett.applications.parts import RightsIn
 from stafett.applications.plans import PlanApplication
 from stafett.persistence.notice_outbox import NoticeOutbox, OutboxRow
 from stafett.persistence.notice_reminders import FIRED, LAPSED, PENDING, VOID
+from stafett.projections.notices import NoticeRunner
 from stafett.projections.reminders import ReminderSweep
 from tests.conftest import ManualClock, consent_for
 from tests.integration.notice_support import Group, choose, group, outbox_of, process_for
+from tests.integration.support import eventually
 
 CONSENT = ("consent_expires_30", "consent_expires_7")
 
@@ -241,3 +243,16 @@ def test_no_reminder_to_one_who_may_not_see_activities_that_day(
     assert len(reminders(outbox, "activity_overdue")) == 1
     anne = [s for s in outbox.reminders.stored() if s.reminder.fire_on == today + timedelta(days=4)]
     assert [s.status for s in anne] == [FIRED]  # given, to nobody
+
+
+def test_the_notice_runner_sweeps_when_caught_up(
+    plans: PlanApplication, clock: ManualClock
+) -> None:
+    g = group(plans, ["email"])
+    outbox = outbox_of(plans)
+    sweep = ReminderSweep(plans, outbox, clock=clock)
+    with NoticeRunner(process_for(plans, outbox), sweep=sweep, sweep_every=0.01, poll=0.01):
+        eventually(lambda: outbox.position() == plans.recorder.max_notification_id())
+        on(clock, expiry(plans, g) - timedelta(days=7))
+        eventually(lambda: bool(reminders(outbox, *CONSENT)))
+    assert sent_to(reminders(outbox, *CONSENT)) == [(g.kari_pid, "consent_expires_7", "email")]
