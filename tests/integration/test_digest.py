@@ -112,6 +112,7 @@ def test_a_burst_is_one_email_the_next_hour_a_second_and_sms_go_at_once(
     held = [r for r in worker.outbox.rows() if r.status == HELD]
     assert len(held) == 10
     assert {r.participant_id for r in held} == {g.per_pid}
+    assert worker.outbox.backlog().held == 10
 
     worker.restart()  # nothing is kept in memory
     at(clock, 9, 59, 59)
@@ -121,6 +122,7 @@ def test_a_burst_is_one_email_the_next_hour_a_second_and_sms_go_at_once(
     worker.run()
     [digest] = worker.mails_to("per@example.no")
     body = text_of(digest)
+    assert worker.outbox.backlog().held == 0
     assert "Nye mål eller tiltak: 10" in body
     assert "https://stafett.test/login" in body
     for text in (body, str(digest["Subject"])):

@@ -41,7 +41,8 @@ BATCH_SIZE = 500
 PLANS_KEPT = 2_000  # plans whose state is kept between events (the rest are loaded again)
 POLL_SECONDS = 0.5
 SWEEP_SECONDS = 60.0
-RESCHEDULING: tuple[type, ...] = (Plan.Created, *REMINDER_EVENT_TYPES)  # events that change reminders coming
+# The events that may change the reminders a plan has coming (decision 0022).
+RESCHEDULING: tuple[type, ...] = (Plan.Created, *REMINDER_EVENT_TYPES)
 
 
 class NoticeProcess:

@@ -13,6 +13,7 @@ are left) is `lapsed`. It runs in the notice runner's thread: in `stafett worker
 on PostgreSQL, in the web process on SQLite.
 """
 
+import contextlib
 from collections.abc import Callable
 from datetime import datetime
 from uuid import UUID
@@ -59,10 +60,8 @@ class ReminderSweep:
     def _settle(self, reminder: Reminder, now: datetime) -> int:
         today = local_date(now)
         plan: object = None
-        try:
+        with contextlib.suppress(AggregateNotFoundError):
             plan = self.app.repository.get(reminder.plan_id)
-        except AggregateNotFoundError:
-            pass
         if not isinstance(plan, Plan) or reminder not in reminders_of(plan.id, plan.state):
             self.outbox.settle(reminder, VOID, at=now)
             return 0
