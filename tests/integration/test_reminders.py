@@ -245,7 +245,7 @@ def test_no_reminder_to_one_who_may_not_see_activities_that_day(
     assert [s.status for s in anne] == [FIRED]  # given, to nobody
 
 
-def test_the_notice_runner_sweeps_when_caught_up(
+def test_the_notice_runner_sweeps_due_reminders_between_batches(
     plans: PlanApplication, clock: ManualClock
 ) -> None:
     g = group(plans, ["email"])

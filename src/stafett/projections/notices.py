@@ -141,7 +141,7 @@ class NoticeRunner:
     """Runs a `NoticeProcess` in a thread until stopped: batches while there are events,
     a poll every `POLL_SECONDS` when there are none; a failing batch is logged
     (`notice_batch_failed`, never event data) and tried again after `backoff`.
-    Caught up, it sweeps due reminders (`sweep`) every `sweep_every` seconds."""
+    Between batches it sweeps due reminders (`sweep`) every `sweep_every` seconds."""
 
     def __init__(
         self,
@@ -182,8 +182,7 @@ class NoticeRunner:
         while not self.stopping.is_set():
             try:
                 read = self.process.run_once()
-                if not read:
-                    self._sweep_when_due()
+                self._sweep_when_due()
             except Exception as error:
                 attempt += 1
                 pause = self.backoff.pause(attempt)
