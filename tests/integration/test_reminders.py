@@ -13,9 +13,11 @@ from stafett.applications.commands import (
     AddActivity,
     ChangeActivity,
     ChangeParticipant,
+    ClosePlan,
     CompleteActivity,
     RemoveParticipant,
     RenewConsent,
+    ReopenPlan,
 )
 from stafett.applications.parts import RightsIn
 from stafett.applications.plans import PlanApplication
@@ -256,3 +258,24 @@ def test_the_notice_runner_sweeps_due_reminders_between_batches(
         on(clock, expiry(plans, g) - timedelta(days=7))
         eventually(lambda: bool(reminders(outbox, *CONSENT)))
     assert sent_to(reminders(outbox, *CONSENT)) == [(g.kari_pid, "consent_expires_7", "email")]
+
+
+def test_a_closed_plan_has_no_reminders_coming_and_a_reopened_one_has_them_again(
+    plans: PlanApplication, clock: ManualClock
+) -> None:
+    g = group(plans, ["email"])
+    today = local_date(clock())
+    add_activity(plans, g, g.per_pid, today + timedelta(days=2))
+    outbox, sweep = restarted(plans, clock)
+    plans.handle(g.plan.plan_id, ClosePlan(ended_on=today, reason="Ferdig"), by=g.kari)
+    process_for(plans, outbox).catch_up()
+    assert {s.status for s in outbox.reminders.stored()} == {VOID}
+    on(clock, expiry(plans, g) - timedelta(days=7))
+    assert sweep.sweep() == 0
+    plans.handle(g.plan.plan_id, ReopenPlan(), by=g.kari)
+    process_for(plans, outbox).catch_up()
+    assert sweep.sweep() == 2  # the consent's 7 days, and the activity long past due
+    assert sorted(r.kind for r in outbox.rows() if r.kind in (*CONSENT, "activity_overdue")) == [
+        "activity_overdue",
+        "consent_expires_7",
+    ]
