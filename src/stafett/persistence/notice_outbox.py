@@ -318,19 +318,20 @@ class NoticeOutbox(SqlTables):
         hour's): at most one digest an hour per plan and participant.
         """
         hour = hour_of(now)
-        held = self.select(
-            f"SELECT notice_id, notification_id, plan_id, participant_id, person_id, "
-            f"short_name, owner_person_id FROM {self.outbox} "
-            f"WHERE status='{HELD}' AND next_attempt_at<%s ORDER BY notification_id",
-            to_micros(hour),
-        )
-        groups: dict[tuple[UUID, UUID], list[Any]] = {}
-        for r in held:
-            groups.setdefault((self.uuid(r["plan_id"]), self.uuid(r["participant_id"])), []).append(
-                r
-            )
+        lock = "" if self.is_sqlite else " FOR UPDATE"  # a second sender waits, then skips
         made = 0
         with self.cursor(commit=True) as c:
+            self.execute(
+                c,
+                f"SELECT notice_id, notification_id, plan_id, participant_id, person_id, "
+                f"short_name, owner_person_id FROM {self.outbox} "
+                f"WHERE status='{HELD}' AND next_attempt_at<%s ORDER BY notification_id{lock}",
+                to_micros(hour),
+            )
+            groups: dict[tuple[UUID, UUID], list[Any]] = {}
+            for r in c.fetchall():
+                key = (self.uuid(r["plan_id"]), self.uuid(r["participant_id"]))
+                groups.setdefault(key, []).append(r)
             for (plan_id, participant_id), rows in groups.items():
                 newest = rows[-1]
                 digest = digest_id(plan_id, participant_id, hour)
