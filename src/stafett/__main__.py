@@ -415,6 +415,7 @@ def _notifications(settings: Settings) -> int:
     print(f"notice position      {backlog.position}")
     print(f"lag                  {max(newest - backlog.position, 0)}")
     print(f"pending              {backlog.pending} (oldest {oldest})")
+    print(f"held for a digest    {backlog.held}")
     print(f"sent                 {backlog.sent}")
     print(f"dead                 {backlog.dead}")
     return 0

@@ -34,7 +34,7 @@ from stafett.persistence.locks import try_file_lock, try_session_lock
 from stafett.persistence.notice_outbox import Backlog, NoticeOutbox
 from stafett.persistence.sessions import SessionStore
 from stafett.projections.faults import Fault
-from stafett.projections.notices import NoticeProcess, NoticeRunner
+from stafett.projections.notices import SWEEP_SECONDS, NoticeProcess, NoticeRunner
 from stafett.projections.plan_list import (
     APPLICATION_NAME,
     PlanListProjection,
@@ -42,6 +42,7 @@ from stafett.projections.plan_list import (
     construct_view,
     view_class,
 )
+from stafett.projections.reminders import ReminderSweep
 from stafett.projections.runner import Backoff, RetryingProjectionRunner
 from stafett.settings import Settings
 from stafett.web.app import create_app
@@ -142,10 +143,14 @@ def build_notices(settings: Settings, plans: PlanApplication) -> NoticeSender:
 
 
 @contextmanager
-def notice_runners(plans: PlanApplication, notices: NoticeSender) -> Iterator[None]:
-    """The notice process and the sender, in threads of this process (decision 0020)."""
+def notice_runners(
+    plans: PlanApplication, notices: NoticeSender, *, sweep_every: float = SWEEP_SECONDS
+) -> Iterator[None]:
+    """The notice process with the reminder sweep, and the sender, in threads of this
+    process (decisions 0020, 0022)."""
+    sweep = ReminderSweep(plans, notices.outbox, clock=plans.clock)
     with (
-        NoticeRunner(NoticeProcess(plans, notices.outbox)),
+        NoticeRunner(NoticeProcess(plans, notices.outbox), sweep=sweep, sweep_every=sweep_every),
         SenderRunner(notices),
     ):
         yield
@@ -237,7 +242,8 @@ def services(settings: Settings, *, run_projections: bool | None = None) -> Iter
         access_log = build_access_log(plans)
         notices = build_notices(settings, plans)
         if in_process:
-            stack.enter_context(notice_runners(plans, notices))
+            every = settings.reminder_sweep_seconds
+            stack.enter_context(notice_runners(plans, notices, sweep_every=every))
         yield Services(
             plans=plans,
             accounts=build_accounts(settings, plans),
@@ -366,7 +372,9 @@ def run_worker(
         the_only_runner(settings),
         plan_list_runner(env, backoff=backoff) as runner,
         build_plans(settings) as plans,
-        notice_runners(plans, build_notices(settings, plans)),
+        notice_runners(
+            plans, build_notices(settings, plans), sweep_every=settings.reminder_sweep_seconds
+        ),
     ):
         log.info("projection_started", projection=PlanListProjection.name)
         while not stop.is_set():

@@ -61,6 +61,8 @@ class Settings:
     notification_retry_seconds: float = 30.0
     # How old the store's figures in `GET /health` may be (web/health.py).
     health_refresh_seconds: float = 2.0
+    # How often the worker looks for reminders whose day has come (decision 0022).
+    reminder_sweep_seconds: float = 60.0
 
     @property
     def is_in_memory(self) -> bool:
@@ -84,6 +86,7 @@ class Settings:
         attempts = _number(env, "STAFETT_NOTIFICATION_MAX_ATTEMPTS", cls.notification_max_attempts)
         retry = _number(env, "STAFETT_NOTIFICATION_RETRY_SECONDS", cls.notification_retry_seconds)
         health = _number(env, "STAFETT_HEALTH_REFRESH_SECONDS", cls.health_refresh_seconds)
+        sweep = _number(env, "STAFETT_REMINDER_SWEEP_SECONDS", cls.reminder_sweep_seconds)
         settings = cls(
             database_url=env.get("STAFETT_DATABASE_URL", DEFAULT_DATABASE_URL),
             environment=environment,
@@ -102,6 +105,7 @@ class Settings:
             notification_max_attempts=int(attempts),
             notification_retry_seconds=retry,
             health_refresh_seconds=health,
+            reminder_sweep_seconds=sweep,
             archive_retired_keys=tuple(
                 _checked_key(ARCHIVE_RETIRED_NAME, k.strip())
                 for k in env.get(ARCHIVE_RETIRED_NAME, "").split(",")

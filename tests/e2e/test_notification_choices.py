@@ -14,6 +14,8 @@ NONE = {
     "new_calendar_entry": [],
     "new_participant": [],
 }
+# What the plan view shows: the body's kinds and the digest choice (decision 0022).
+SHOWN = NONE | {"email_digest": False}
 
 
 def notices_url(g: Group, participant: str) -> str:
@@ -37,7 +39,7 @@ def test_a_participant_chooses_their_own_and_the_coordinator_sees_them(
     assert answer.json() == {"version": version}
     seen = members(web, group)
     # one's own choices, each channel once, SMS first; nobody else's
-    assert seen[group.relative]["notifications"] == NONE | {
+    assert seen[group.relative]["notifications"] == SHOWN | {
         "new_message": ["sms", "email"],
         "new_comment": ["sms"],
     }
@@ -47,7 +49,7 @@ def test_a_participant_chooses_their_own_and_the_coordinator_sees_them(
     log_in(web, "kari")
     seen = members(web, group)
     assert seen[group.relative]["notifications"]["new_message"] == ["sms", "email"]
-    assert seen[group.provider]["notifications"] == NONE
+    assert seen[group.provider]["notifications"] == SHOWN
     # the same choice again adds no version
     headers = log_in(web, "anne")
     again = web.client.put(notices_url(group, group.relative), json=chosen, headers=headers)
@@ -85,3 +87,19 @@ def test_unknown_channels_and_participants_are_refused(web: Web, group: Group) -
         notices_url(group, "00000000-0000-4000-8000-000000000000"), json=NONE, headers=headers
     )
     assert nobody.status_code == 404, nobody.text
+
+
+def test_the_hourly_digest_is_an_optional_field_of_the_same_body(web: Web, group: Group) -> None:
+    headers = log_in(web, "anne")
+    url = notices_url(group, group.relative)
+    chosen = NONE | {"new_comment": ["email"], "email_digest": True}
+    assert web.client.put(url, json=chosen, headers=headers).status_code == 200
+    assert members(web, group)[group.relative]["notifications"] == SHOWN | {
+        "new_comment": ["email"],
+        "email_digest": True,
+    }
+    # the body as api.md gives it, without the field, chooses no digest
+    assert web.client.put(url, json=NONE, headers=headers).status_code == 200
+    assert members(web, group)[group.relative]["notifications"] == SHOWN
+    wrong = web.client.put(url, json=NONE | {"email_digest": "hourly"}, headers=headers)
+    assert wrong.status_code == 422, wrong.text

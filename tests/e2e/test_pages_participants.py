@@ -652,3 +652,17 @@ def test_a_parent_chooses_notifications_on_her_page_and_others_do_not_see_them(
     web.page_login("kari")
     coordinator_view = web.client.get(plan.url(f"/participants/{plan.anne}")).text
     assert re.search(r'name="notice.new_comment.sms" value="on"\s+checked', coordinator_view)
+
+
+def test_the_hourly_digest_is_chosen_on_the_same_form(web: Web, plan: Plan) -> None:
+    web.page_login("anne")
+    details = plan.url(f"/participants/{plan.anne}")
+    checked = r'name="notice.email_digest" value="on"[^>]*checked'
+    assert 'name="notice.email_digest"' in web.client.get(details).text
+    assert not re.search(checked, web.client.get(details).text)
+    fields = {"notice.new_comment.email": "on", "notice.email_digest": "on"}
+    saved = web.submit(details + "/notifications", fields)
+    assert saved.status_code == 303, saved.text
+    assert re.search(checked, web.client.get(details).text)
+    web.submit(details + "/notifications", {"notice.new_comment.email": "on"})
+    assert not re.search(checked, web.client.get(details).text)

@@ -3,8 +3,8 @@ the login page; bokmål, or English when the person chose it."""
 
 import pytest
 
-from stafett.aggregates.values import NoticeKind
-from stafett.applications.notice_text import notice_text, plan_name
+from stafett.aggregates.values import NoticeKind, ReminderKind
+from stafett.applications.notice_text import NoticeText, digest_text, notice_text, plan_name
 
 URL = "https://stafett.kommune.no/login"
 
@@ -57,3 +57,37 @@ def test_every_kind_has_a_headline_in_both_languages() -> None:
             )
             assert text.subject.startswith("Stafett: ")
             assert "«X1»" in text.subject or "“X1”" in text.subject
+
+
+def test_reminders_say_what_is_due_in_both_languages() -> None:
+    def text(kind: ReminderKind, language: str | None) -> NoticeText:
+        return notice_text(
+            kind, short_name="Trivsel 2026", owner_names=("Ola",), login_url=URL, language=language
+        )
+
+    consent = text(ReminderKind.CONSENT_EXPIRES_7, None)
+    assert consent.subject == "Stafett: Samtykket for planen «Trivsel 2026» utløper innen 7 dager"
+    late = text(ReminderKind.ACTIVITY_OVERDUE, "en")
+    assert late.body == (
+        "An activity you are responsible for in the plan “Trivsel 2026” is past its due date.\n"
+        f"Log in to Stafett to read more: {URL}\n"
+    )
+
+
+def test_a_digest_lists_kinds_and_counts_in_a_fixed_order_and_nothing_more() -> None:
+    counts = {"new_comment": 3, "activity_overdue": 1, "new_message": 2}
+    nb = digest_text(
+        counts, short_name="Ola 2026", owner_names=("Ola",), login_url=URL, language="nb"
+    )
+    assert nb.subject == "Stafett: Dette har skjedd i en plan du deltar i"
+    assert nb.body == (
+        "Dette har skjedd i en plan du deltar i:\n"
+        "- Nye meldinger til deg: 2\n"
+        "- Nye kommentarer: 3\n"
+        "- Tiltak du har ansvar for som har passert fristen: 1\n"
+        f"Logg inn i Stafett for å lese mer: {URL}\n"
+    )
+    en = digest_text(
+        {"new_participant": 1}, short_name="Gruppe", owner_names=(), login_url=URL, language="en"
+    )
+    assert en.body.startswith("What has happened in the plan “Gruppe”:\n- New participants")

@@ -42,6 +42,7 @@ from stafett.aggregates.values import (
     NoticeKind,
     Participant,
     PlanStatus,
+    ReminderKind,
     Section,
     local_date,
 )
@@ -49,12 +50,14 @@ from stafett.aggregates.values import (
 
 @dataclass(frozen=True, slots=True)
 class Notice:
-    """One notice: to whom (participant and person), of what kind, by which channel."""
+    """One notice: to whom (participant and person), of what kind, by which channel;
+    `held` for an e-mail to one who chose the hourly digest (decision 0022)."""
 
     participant_id: UUID
     person_id: UUID
-    kind: NoticeKind
+    kind: NoticeKind | ReminderKind
     channel: NoticeChannel
+    held: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,12 +128,18 @@ def notices_for(state: PlanState, event: PlanEvent) -> list[Notice]:
         choices = state.notifications.get(participant.participant_id, NO_NOTIFICATIONS)
         channels = choices.channels(about.kind)
         if channels and may_be_told(state, participant, about, event):
-            found.extend(_each(participant, about.kind, channels))
+            found.extend(notices_to(participant, about.kind, channels, digest=choices.email_digest))
     return sorted(found, key=lambda n: (str(n.participant_id), n.channel.value))
 
 
-def _each(
-    participant: Participant, kind: NoticeKind, channels: Iterable[NoticeChannel]
+def notices_to(
+    participant: Participant,
+    kind: NoticeKind | ReminderKind,
+    channels: Iterable[NoticeChannel],
+    *,
+    digest: bool,
 ) -> Iterable[Notice]:
+    """One notice by each channel; the e-mail held for the digest when it was chosen."""
     for channel in channels:
-        yield Notice(participant.participant_id, participant.person_id, kind, channel)
+        held = digest and channel is NoticeChannel.EMAIL
+        yield Notice(participant.participant_id, participant.person_id, kind, channel, held)

@@ -73,6 +73,14 @@ class NoticeChannel(Enum):
     EMAIL = "email"
 
 
+class ReminderKind(Enum):
+    """What the clock reminds of (decision 0022): no participant chooses these kinds."""
+
+    CONSENT_EXPIRES_30 = "consent_expires_30"  # to the coordinator, within 30 days
+    CONSENT_EXPIRES_7 = "consent_expires_7"  # to the coordinator, within 7 days
+    ACTIVITY_OVERDUE = "activity_overdue"  # to the responsible participant
+
+
 @dataclass(frozen=True, slots=True)
 class NotificationChoices:
     """Per kind of change, the channels a participant wants a notice by (none by default)."""
@@ -82,10 +90,18 @@ class NotificationChoices:
     new_comment: tuple[NoticeChannel, ...] = ()
     new_calendar_entry: tuple[NoticeChannel, ...] = ()
     new_participant: tuple[NoticeChannel, ...] = ()
+    # At most one e-mail an hour per plan, listing what happened (decision 0022);
+    # choices stored before it existed read False.
+    email_digest: bool = False
 
     def channels(self, kind: NoticeKind) -> tuple[NoticeChannel, ...]:
         channels: tuple[NoticeChannel, ...] = getattr(self, kind.value)
         return channels
+
+    def any_channels(self) -> tuple[NoticeChannel, ...]:
+        """Every channel chosen for some kind of change, SMS before e-mail."""
+        chosen = {channel for kind in NoticeKind for channel in self.channels(kind)}
+        return tuple(channel for channel in NoticeChannel if channel in chosen)
 
 
 NO_NOTIFICATIONS = NotificationChoices()

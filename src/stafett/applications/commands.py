@@ -229,6 +229,8 @@ class NotificationsIn(PlanCommand):
     new_comment: Channels = msgspec.field(default_factory=list)
     new_calendar_entry: Channels = msgspec.field(default_factory=list)
     new_participant: Channels = msgspec.field(default_factory=list)
+    # Optional (decision 0022): e-mails gathered into at most one an hour per plan.
+    email_digest: bool = False
 
     def choices(self) -> NotificationChoices:
         """The value the plan keeps: each kind's channels once, SMS before e-mail."""
@@ -236,7 +238,8 @@ class NotificationsIn(PlanCommand):
             **{
                 kind.value: tuple(c for c in NoticeChannel if c.value in getattr(self, kind.value))
                 for kind in NoticeKind
-            }
+            },
+            email_digest=self.email_digest,
         )
 
 

@@ -9,6 +9,10 @@ after a crash between sending and recording is the same message. A failure makes
 the row due again after a growing pause (`Backoff`); after `max_attempts` it is dead
 until an organisation administrator retries it. A success is recorded once.
 
+Before leasing, it merges the e-mails held for those who chose the hourly digest
+(`NoticeOutbox.merge_digests`, decision 0022): each hour's into one `digest` row per
+plan and participant, sent like any other row and listing per kind how many.
+
 `SenderRunner` runs it in a thread: in `stafett worker` on PostgreSQL, in the web
 process on SQLite (decision 0020).
 """
@@ -21,12 +25,11 @@ from uuid import UUID
 
 import structlog
 
-from stafett.aggregates.values import NoticeKind
-from stafett.applications.notice_text import notice_text
+from stafett.applications.notice_text import KINDS, digest_text, notice_text
 from stafett.delivery import Channel, DeliveryError, OutgoingMessage, Sender
 from stafett.persistence.accounts import AccountStore
 from stafett.persistence.directory import PersonDirectory
-from stafett.persistence.notice_outbox import NoticeOutbox, OutboxRow
+from stafett.persistence.notice_outbox import DIGEST_KIND, NoticeOutbox, OutboxRow
 
 log = structlog.get_logger(__name__)
 
@@ -84,6 +87,7 @@ class NoticeSender:
     def send_due(self) -> int:
         """Lease and send the rows due now; how many were leased."""
         s = self.settings
+        self.outbox.merge_digests(now=self.clock())
         rows = self.outbox.lease(now=self.clock(), seconds=s.lease_seconds, limit=s.batch)
         for row in rows:
             self._send(row)
@@ -115,13 +119,23 @@ class NoticeSender:
         owner = people.get(row.owner_person_id)
         owner_names = (owner.details.first_name, owner.details.last_name) if owner else ()
         account = self.accounts.by_person(row.person_id)
-        text = notice_text(
-            NoticeKind(row.kind),
-            short_name=row.short_name,
-            owner_names=owner_names,
-            login_url=self.login_url,
-            language=account.language if account else None,
-        )
+        language = account.language if account else None
+        if row.kind == DIGEST_KIND:
+            text = digest_text(
+                self.outbox.digest_counts(row.notice_id),
+                short_name=row.short_name,
+                owner_names=owner_names,
+                login_url=self.login_url,
+                language=language,
+            )
+        else:
+            text = notice_text(
+                KINDS[row.kind],
+                short_name=row.short_name,
+                owner_names=owner_names,
+                login_url=self.login_url,
+                language=language,
+            )
         return OutgoingMessage(channel, to, text.subject, text.body, key=str(row.notice_id))
 
     def _failed(self, row: OutboxRow, error: str, *, final: bool) -> None:

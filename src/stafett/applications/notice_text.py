@@ -4,23 +4,30 @@ Never the child's name and never content (decision 0020): the notice is read on 
 locked phone's screen and in mail boxes others may see. The plan is named by its
 short name only when that name holds neither the owner's first nor last name (a
 short name is often "Ola 2026"); otherwise as "a plan you take part in". Bokmål, or
-English for a person whose account chose English.
+English for a person whose account chose English. Reminders (decision 0022) say the
+same of the consent or an activity; a digest lists, per kind, only how many.
 """
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from stafett.aggregates.values import NoticeKind
+from stafett.aggregates.values import NoticeKind, ReminderKind
 
 LANGUAGES = ("nb", "en")
+Kind = NoticeKind | ReminderKind
+KINDS: dict[str, Kind] = {k.value: k for k in (*NoticeKind, *ReminderKind)}
 
-HEADLINES: dict[str, dict[NoticeKind, str]] = {
+HEADLINES: dict[str, dict[Kind, str]] = {
     "nb": {
         NoticeKind.NEW_MESSAGE: "Ny melding til deg i {plan}",
         NoticeKind.NEW_GOAL_OR_ACTIVITY: "Nytt mål eller tiltak i {plan}",
         NoticeKind.NEW_COMMENT: "Ny kommentar i {plan}",
         NoticeKind.NEW_CALENDAR_ENTRY: "Ny kalenderoppføring i {plan}",
         NoticeKind.NEW_PARTICIPANT: "Ny deltaker i plangruppen til {plan}",
+        ReminderKind.CONSENT_EXPIRES_30: "Samtykket for {plan} utløper innen 30 dager",
+        ReminderKind.CONSENT_EXPIRES_7: "Samtykket for {plan} utløper innen 7 dager",
+        ReminderKind.ACTIVITY_OVERDUE: "Et tiltak du har ansvar for i {plan}, har passert fristen",
     },
     "en": {
         NoticeKind.NEW_MESSAGE: "A new message to you in {plan}",
@@ -28,6 +35,34 @@ HEADLINES: dict[str, dict[NoticeKind, str]] = {
         NoticeKind.NEW_COMMENT: "A new comment in {plan}",
         NoticeKind.NEW_CALENDAR_ENTRY: "A new calendar entry in {plan}",
         NoticeKind.NEW_PARTICIPANT: "A new participant in the plan group of {plan}",
+        ReminderKind.CONSENT_EXPIRES_30: "The consent for {plan} expires within 30 days",
+        ReminderKind.CONSENT_EXPIRES_7: "The consent for {plan} expires within 7 days",
+        ReminderKind.ACTIVITY_OVERDUE: (
+            "An activity you are responsible for in {plan} is past its due date"
+        ),
+    },
+}
+DIGEST_HEADLINE = {"nb": "Dette har skjedd i {plan}", "en": "What has happened in {plan}"}
+DIGEST_LINES: dict[str, dict[Kind, str]] = {
+    "nb": {
+        NoticeKind.NEW_MESSAGE: "Nye meldinger til deg",
+        NoticeKind.NEW_GOAL_OR_ACTIVITY: "Nye mål eller tiltak",
+        NoticeKind.NEW_COMMENT: "Nye kommentarer",
+        NoticeKind.NEW_CALENDAR_ENTRY: "Nye kalenderoppføringer",
+        NoticeKind.NEW_PARTICIPANT: "Nye deltakere i plangruppen",
+        ReminderKind.CONSENT_EXPIRES_30: "Samtykket utløper innen 30 dager",
+        ReminderKind.CONSENT_EXPIRES_7: "Samtykket utløper innen 7 dager",
+        ReminderKind.ACTIVITY_OVERDUE: "Tiltak du har ansvar for som har passert fristen",
+    },
+    "en": {
+        NoticeKind.NEW_MESSAGE: "New messages to you",
+        NoticeKind.NEW_GOAL_OR_ACTIVITY: "New goals or activities",
+        NoticeKind.NEW_COMMENT: "New comments",
+        NoticeKind.NEW_CALENDAR_ENTRY: "New calendar entries",
+        NoticeKind.NEW_PARTICIPANT: "New participants in the plan group",
+        ReminderKind.CONSENT_EXPIRES_30: "The consent expires within 30 days",
+        ReminderKind.CONSENT_EXPIRES_7: "The consent expires within 7 days",
+        ReminderKind.ACTIVITY_OVERDUE: "Activities you are responsible for past their due date",
     },
 }
 NAMED_PLAN = {"nb": "planen «{name}»", "en": "the plan “{name}”"}
@@ -59,7 +94,7 @@ def plan_name(short_name: str, owner_names: tuple[str, ...], language: str) -> s
 
 
 def notice_text(
-    kind: NoticeKind,
+    kind: Kind,
     *,
     short_name: str,
     owner_names: tuple[str, ...],
@@ -67,8 +102,31 @@ def notice_text(
     language: str | None,
 ) -> NoticeText:
     """The subject and body of a notice of `kind`, in `language` (bokmål if not English)."""
-    lang = language if language in LANGUAGES else "nb"
-    assert lang is not None
+    lang = _language(language)
     headline = HEADLINES[lang][kind].format(plan=plan_name(short_name, owner_names, lang))
     body = f"{headline}.\n{READ_MORE[lang].format(url=login_url)}\n"
     return NoticeText(SUBJECT[lang].format(headline=headline), body)
+
+
+def digest_text(
+    counts: Mapping[str, int],
+    *,
+    short_name: str,
+    owner_names: tuple[str, ...],
+    login_url: str,
+    language: str | None,
+) -> NoticeText:
+    """A digest's subject and body: per kind of notice merged into it, how many."""
+    lang = _language(language)
+    headline = DIGEST_HEADLINE[lang].format(plan=plan_name(short_name, owner_names, lang))
+    order = list(KINDS)
+    lines = [
+        f"- {DIGEST_LINES[lang][KINDS[kind]]}: {counts[kind]}"
+        for kind in sorted(counts, key=order.index)
+    ]
+    body = f"{headline}:\n" + "\n".join(lines) + f"\n{READ_MORE[lang].format(url=login_url)}\n"
+    return NoticeText(SUBJECT[lang].format(headline=headline), body)
+
+
+def _language(language: str | None) -> str:
+    return language if language is not None and language in LANGUAGES else "nb"

@@ -14,13 +14,21 @@ Written by the notice process (`projections/notices.py`) and read by the sender
 - `notice_tracking`: the last notification id of the plan application whose notices
   are written. It is written in the same transaction as the rows, so every event
   turns into notices exactly once.
+- `notice_reminders` (`notice_reminders.py`): the reminders plans have coming, kept
+  in the same transaction; a due one becomes outbox rows, ids derived from the
+  reminder, in the transaction that marks it fired (decision 0022).
+
+An e-mail to one who chose the hourly digest is `held`; once its hour is over the
+sender merges a participant's held rows of one plan into one `digest` row (its id
+derived from the plan, the participant and the hour, so at most one per hour) and
+marks them `merged` with that row's id (`digest_id`), in one transaction.
 
 No personal data beyond ids and the plan's short name is kept: addresses, names and
 the language are looked up when a notice is sent, and content never enters it.
 """
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -29,6 +37,8 @@ from uuid import UUID
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
 
+from stafett.aggregates.reminders import Reminder
+from stafett.persistence.notice_reminders import ReminderTable
 from stafett.persistence.recorders import to_micros
 from stafett.persistence.sql import SqlTables
 
@@ -36,6 +46,9 @@ OUTBOX_TABLE = "notice_outbox"
 TRACKING_TABLE = "notice_tracking"
 PROCESS_NAME = "notices"
 PENDING, SENT, DEAD = "pending", "sent", "dead"
+HELD, MERGED = "held", "merged"  # an e-mail for the digest: waiting, then in one
+DIGEST_KIND = "digest"
+HOUR = timedelta(hours=1)
 NOTICE_NAMESPACE = UUID("5b0e6f3c-2b8e-4a57-9d0e-6c1d3f1f2a20")
 MAX_ERROR_LENGTH = 200
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -44,6 +57,29 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 def notice_id(plan_id: UUID, version: int, participant_id: UUID, channel: str) -> UUID:
     """The one id of an event's notice to a participant by a channel, however often made."""
     return uuid.uuid5(NOTICE_NAMESPACE, f"{plan_id}:{version}:{participant_id}:{channel}")
+
+
+def reminder_notice_id(reminder_id: UUID, participant_id: UUID, channel: str) -> UUID:
+    """The one id of a reminder's notice to a participant by a channel."""
+    return uuid.uuid5(NOTICE_NAMESPACE, f"reminder:{reminder_id}:{participant_id}:{channel}")
+
+
+def digest_id(plan_id: UUID, participant_id: UUID, hour: datetime) -> UUID:
+    """The one digest of a participant's e-mails of a plan, merged in the hour `hour`."""
+    return uuid.uuid5(NOTICE_NAMESPACE, f"digest:{plan_id}:{participant_id}:{to_micros(hour)}")
+
+
+def hour_of(instant: datetime) -> datetime:
+    """The start of the (UTC) clock hour of `instant`."""
+    return instant.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def _hex(value: UUID) -> str:
+    return value.hex
+
+
+def _same(value: UUID) -> UUID:
+    return value
 
 
 def from_micros(micros: int) -> datetime:
@@ -64,9 +100,13 @@ class NewNotice:
     short_name: str
     owner_person_id: UUID
     at: datetime
+    held: bool = False  # an e-mail for the digest
+    reminder_id: UUID | None = None  # a reminder's notice, not an event's
 
     @property
     def notice_id(self) -> UUID:
+        if self.reminder_id is not None:
+            return reminder_notice_id(self.reminder_id, self.participant_id, self.channel)
         return notice_id(self.plan_id, self.version, self.participant_id, self.channel)
 
 
@@ -100,6 +140,7 @@ class Backlog:
     sent: int
     oldest_pending: datetime | None
     position: int
+    held: int = 0  # e-mails waiting for their hour's digest
 
 
 _COLUMNS = (
@@ -114,6 +155,7 @@ class NoticeOutbox(SqlTables):
         super().__init__(datastore)
         self.outbox = self.table(OUTBOX_TABLE)
         self.tracking = self.table(TRACKING_TABLE)
+        self.reminders = ReminderTable(self)
         t = self.outbox
         self._insert = self.sql(
             f"INSERT INTO {t} ({_COLUMNS}) VALUES "
@@ -149,43 +191,72 @@ class NoticeOutbox(SqlTables):
                 f"CREATE INDEX IF NOT EXISTS notice_outbox_due ON {t} (status, next_attempt_at)",
                 f"CREATE TABLE IF NOT EXISTS {self.tracking} ("
                 "name TEXT PRIMARY KEY, notification_id BIGINT NOT NULL)",
+                *self.reminders.create_statements(),
             ]
         )
+        self.add_missing_columns(t, OUTBOX_TABLE, {"digest_id": uuid_})
 
     # ------------------------------------------------------------ the process
 
-    def record(self, notices: Sequence[NewNotice], position: int) -> None:
-        """The notices of events up to `position` and that position, in one transaction."""
+    def record(
+        self,
+        notices: Sequence[NewNotice],
+        position: int,
+        schedules: Mapping[UUID, Sequence[Reminder]] | None = None,
+    ) -> None:
+        """The notices of events up to `position`, the reminders the plans those events
+        changed now have coming (`schedules`), and that position, in one transaction."""
         rows = [self._row(n) for n in notices]
         with self.cursor(commit=True) as c:
             if not self.is_sqlite:
                 c.execute("SET LOCAL synchronous_commit = off")  # see decision 0007
             if rows:
                 c.executemany(self._insert, rows)
+            if schedules:
+                self.reminders.schedule(c, schedules)
             c.execute(self._advance, [PROCESS_NAME, position])
 
+    def settle(
+        self,
+        reminder: Reminder,
+        status: str,
+        *,
+        at: datetime,
+        notices: Sequence[NewNotice] = (),
+    ) -> bool:
+        """A pending reminder settled as `status` with `notices` written, in one
+        transaction; False, writing nothing, when it was no longer pending."""
+        with self.cursor(commit=True) as c:
+            if not self.reminders.settle(c, reminder.reminder_id, status, at):
+                return False
+            if notices:
+                c.executemany(self._insert, [self._row(n) for n in notices])
+            return True
+
     def _row(self, n: NewNotice) -> list[Any]:
+        """The insert's values. Ids adapted here rather than by `value` for each of the
+        seventeen: this runs for every row the process writes (bench.notifications)."""
         at = to_micros(n.at)
-        values = (
-            n.notice_id,
+        ident = _hex if self.is_sqlite else _same
+        return [
+            ident(n.notice_id),
             n.notification_id,
-            n.plan_id,
+            ident(n.plan_id),
             n.version,
-            n.participant_id,
-            n.person_id,
+            ident(n.participant_id),
+            ident(n.person_id),
             n.kind,
             n.channel,
             n.short_name.replace("\x00", "\ufffd"),
-            n.owner_person_id,
+            ident(n.owner_person_id),
             at,
-            PENDING,
+            HELD if n.held else PENDING,
             0,
             at,
             None,
             None,
             None,
-        )
-        return [self.value(v) for v in values]
+        ]
 
     def position(self) -> int:
         row = self.select_one(
@@ -236,6 +307,69 @@ class NoticeOutbox(SqlTables):
             token,
         )
 
+    # -------------------------------------------------------------- the digest
+
+    def merge_digests(self, *, now: datetime) -> int:
+        """Held e-mails of hours before this one, merged into one `digest` row per plan
+        and participant, in one transaction; how many digests were made.
+
+        A digest's id is derived from the plan, the participant and this hour, so a
+        second merge in the same hour makes none (rows held since wait for the next
+        hour's): at most one digest an hour per plan and participant.
+        """
+        hour = hour_of(now)
+        lock = "" if self.is_sqlite else " FOR UPDATE"  # a second sender waits, then skips
+        made = 0
+        with self.cursor(commit=True) as c:
+            self.execute(
+                c,
+                f"SELECT notice_id, notification_id, plan_id, participant_id, person_id, "
+                f"short_name, owner_person_id FROM {self.outbox} "
+                f"WHERE status='{HELD}' AND next_attempt_at<%s ORDER BY notification_id{lock}",
+                to_micros(hour),
+            )
+            groups: dict[tuple[UUID, UUID], list[Any]] = {}
+            for r in c.fetchall():
+                key = (self.uuid(r["plan_id"]), self.uuid(r["participant_id"]))
+                groups.setdefault(key, []).append(r)
+            for (plan_id, participant_id), rows in groups.items():
+                newest = rows[-1]
+                digest = digest_id(plan_id, participant_id, hour)
+                row = NewNotice(
+                    notification_id=int(newest["notification_id"]),
+                    plan_id=plan_id,
+                    version=0,
+                    participant_id=participant_id,
+                    person_id=self.uuid(newest["person_id"]),
+                    kind=DIGEST_KIND,
+                    channel="email",
+                    short_name=newest["short_name"],
+                    owner_person_id=self.uuid(newest["owner_person_id"]),
+                    at=now,
+                )
+                values = self._row(row)
+                values[0] = self.value(digest)
+                c.execute(self._insert + " RETURNING notice_id", values)
+                if c.fetchone() is None:
+                    continue  # this hour's digest is made: these wait for the next
+                made += 1
+                c.executemany(
+                    self.sql(
+                        f"UPDATE {self.outbox} SET status='{MERGED}', digest_id=%s "
+                        f"WHERE notice_id=%s AND status='{HELD}'"
+                    ),
+                    [[self.value(digest), r["notice_id"]] for r in rows],
+                )
+        return made
+
+    def digest_counts(self, digest: UUID) -> dict[str, int]:
+        """What a digest lists: per kind, how many notices were merged into it."""
+        rows = self.select(
+            f"SELECT kind, COUNT(*) AS n FROM {self.outbox} WHERE digest_id=%s GROUP BY kind",
+            digest,
+        )
+        return {r["kind"]: int(r["n"]) for r in rows}
+
     # ------------------------------------------------------- administrators
 
     def dead_letters(self, limit: int = 200) -> list[OutboxRow]:
@@ -276,6 +410,7 @@ class NoticeOutbox(SqlTables):
             sent=counts.get(SENT, (0, None))[0],
             oldest_pending=None if oldest is None else from_micros(int(oldest)),
             position=self.position(),
+            held=counts.get(HELD, (0, None))[0],
         )
 
     def _read(self, r: Any) -> OutboxRow:

@@ -8,7 +8,10 @@ batch's rows are written with the batch's last position in ONE transaction
 (`NoticeOutbox.record`). So each event turns into notices exactly once: a crash
 before the commit writes nothing and the batch is read again; the rows' keys are
 derived from the event, so a rebuild (position forgotten, every event read again)
-adds no row and sends nothing again (decision 0020).
+adds no row and sends nothing again (decision 0020). The same transaction keeps the
+reminders each plan whose consent, activities, plan group or status an event of the
+batch changed now has coming (`reminders_of`, decision 0022); `ReminderSweep`
+(`reminders.py`) gives them when they are due.
 
 Like the plan-list projection, it reads its application's notification log and
 resumes from a position it writes with its effect; unlike it, it takes many events
@@ -17,6 +20,7 @@ A batch that fails is retried after a growing pause (`Backoff`), never skipped.
 """
 
 import threading
+import time
 from collections import OrderedDict
 from typing import Any
 from uuid import UUID
@@ -26,7 +30,9 @@ from eventsourcing.application import Application
 
 from stafett.aggregates.notices import notices_for
 from stafett.aggregates.plan import Plan
+from stafett.aggregates.reminders import REMINDER_EVENT_TYPES, reminders_of
 from stafett.persistence.notice_outbox import NewNotice, NoticeOutbox
+from stafett.projections.reminders import ReminderSweep
 from stafett.projections.runner import Backoff
 
 log = structlog.get_logger(__name__)
@@ -34,6 +40,9 @@ log = structlog.get_logger(__name__)
 BATCH_SIZE = 500
 PLANS_KEPT = 2_000  # plans whose state is kept between events (the rest are loaded again)
 POLL_SECONDS = 0.5
+SWEEP_SECONDS = 60.0
+# The events that may change the reminders a plan has coming (decision 0022).
+RESCHEDULING: tuple[type, ...] = (Plan.Created, *REMINDER_EVENT_TYPES)
 
 
 class NoticeProcess:
@@ -62,11 +71,18 @@ class NoticeProcess:
         if not notifications:
             return 0
         rows: list[NewNotice] = []
+        rescheduled: dict[UUID, Plan] = {}
         try:
             for notification in notifications:
                 event = self.app.mapper.to_domain_event(notification)
-                rows.extend(self._notices(event, notification.id))
-            self.outbox.record(rows, notifications[-1].id)
+                plan = self._plan_after(event)
+                if plan is None:
+                    continue
+                rows.extend(self._notices(plan, event, notification.id))
+                if isinstance(event, RESCHEDULING):
+                    rescheduled[plan.id] = plan
+            schedules = {pid: reminders_of(pid, plan.state) for pid, plan in rescheduled.items()}
+            self.outbox.record(rows, notifications[-1].id, schedules)
         except BaseException:
             self._plans.clear()  # states may be ahead of the stored position
             raise
@@ -83,9 +99,8 @@ class NoticeProcess:
                 return total
             total += read
 
-    def _notices(self, event: Any, notification_id: int) -> list[NewNotice]:
-        plan = self._plan_after(event)
-        if plan is None or not isinstance(event, Plan.Event):
+    def _notices(self, plan: Plan, event: Any, notification_id: int) -> list[NewNotice]:
+        if not isinstance(event, Plan.Event):
             return []
         return [
             NewNotice(
@@ -99,6 +114,7 @@ class NoticeProcess:
                 short_name=plan.state.short_name,
                 owner_person_id=plan.state.owner_person_id,
                 at=event.timestamp,
+                held=n.held,
             )
             for n in notices_for(plan.state, event)
         ]
@@ -124,12 +140,22 @@ class NoticeProcess:
 class NoticeRunner:
     """Runs a `NoticeProcess` in a thread until stopped: batches while there are events,
     a poll every `POLL_SECONDS` when there are none; a failing batch is logged
-    (`notice_batch_failed`, never event data) and tried again after `backoff`."""
+    (`notice_batch_failed`, never event data) and tried again after `backoff`.
+    Between batches it sweeps due reminders (`sweep`) every `sweep_every` seconds."""
 
     def __init__(
-        self, process: NoticeProcess, *, backoff: Backoff | None = None, poll: float = POLL_SECONDS
+        self,
+        process: NoticeProcess,
+        *,
+        sweep: ReminderSweep | None = None,
+        sweep_every: float = SWEEP_SECONDS,
+        backoff: Backoff | None = None,
+        poll: float = POLL_SECONDS,
     ) -> None:
         self.process = process
+        self.sweep = sweep
+        self.sweep_every = sweep_every
+        self._swept_at: float | None = None
         self.backoff = backoff or Backoff()
         self.poll = poll
         self.stopping = threading.Event()
@@ -156,6 +182,7 @@ class NoticeRunner:
         while not self.stopping.is_set():
             try:
                 read = self.process.run_once()
+                self._sweep_when_due()
             except Exception as error:
                 attempt += 1
                 pause = self.backoff.pause(attempt)
@@ -173,3 +200,12 @@ class NoticeRunner:
             if not read:
                 self.wake.wait(self.poll)
                 self.wake.clear()
+
+    def _sweep_when_due(self) -> None:
+        now = time.monotonic()
+        if self.sweep is None:
+            return
+        if self._swept_at is not None and now - self._swept_at < self.sweep_every:
+            return
+        self.sweep.sweep()
+        self._swept_at = now

@@ -85,6 +85,7 @@ def status_of(state: State) -> dict[str, Any]:
     if backlog is not None:  # notices not sent yet, and those given up on (decision 0020)
         answer["notification_backlog"] = {
             "pending": backlog.pending,
+            "held": backlog.held,  # e-mails waiting for their hour's digest (decision 0022)
             "dead": backlog.dead,
             "lag": max(newest - backlog.position, 0),
             "oldest_pending": backlog.oldest_pending.isoformat()

@@ -1,6 +1,7 @@
 """The notices a participant chooses, on their details page (decision 0020).
 
-One checkbox per kind of change and channel (`notice.<kind>.<channel>`); the form
+One checkbox per kind of change and channel (`notice.<kind>.<channel>`), and one for
+the hourly e-mail digest (`notice.email_digest`, decision 0022); the form
 saves them with the API's own command (`ChooseNotifications`, as
 `PUT …/participants/{pid}/notifications`). It is shown to the participant themself
 and to the coordinator, the two the policy table lets choose (`choose_own_notifications`,
@@ -66,7 +67,8 @@ def choice_of(fields: Mapping[str, Any], participant_id: UUID) -> ChooseNotifica
         kind.value: [c.value for c in NoticeChannel if f"notice.{kind.value}.{c.value}" in fields]
         for kind in NoticeKind
     }
-    return ChooseNotifications(participant_id=participant_id, **chosen)
+    digest = "notice.email_digest" in fields
+    return ChooseNotifications(participant_id=participant_id, email_digest=digest, **chosen)
 
 
 class NoticeChoicePages(InOnePlan):

@@ -1,0 +1,281 @@
+"""Reminders on both stores (decision 0022): consent expiring in 30 and 7 days to the
+coordinator, an activity past its due date to its responsible participant; each once,
+driven by the clock, neither lost nor repeated by a restart, moved by a new date and
+cancelled by completion, removal or a closed plan; none to one who may not see it."""
+
+from datetime import date, datetime, time, timedelta
+from uuid import UUID
+
+import pytest
+
+from stafett.aggregates.values import MUNICIPAL_TIMEZONE, Access, Rights, local_date
+from stafett.applications.commands import (
+    AddActivity,
+    ChangeActivity,
+    ChangeParticipant,
+    ClosePlan,
+    CompleteActivity,
+    RemoveParticipant,
+    RenewConsent,
+    ReopenPlan,
+)
+from stafett.applications.parts import RightsIn
+from stafett.applications.plans import PlanApplication
+from stafett.persistence.notice_outbox import NoticeOutbox, OutboxRow
+from stafett.persistence.notice_reminders import FIRED, LAPSED, PENDING, VOID
+from stafett.projections.notices import NoticeRunner
+from stafett.projections.reminders import ReminderSweep
+from tests.conftest import ManualClock, consent_for
+from tests.integration.notice_support import Group, choose, group, outbox_of, process_for
+from tests.integration.support import eventually
+
+CONSENT = ("consent_expires_30", "consent_expires_7")
+
+
+@pytest.fixture
+def outbox(plans: PlanApplication) -> NoticeOutbox:
+    return outbox_of(plans)
+
+
+def on(clock: ManualClock, day: date, hour: int = 8) -> None:
+    """The clock at `hour` o'clock, Oslo time, on `day`."""
+    clock.now = datetime.combine(day, time(hour), tzinfo=MUNICIPAL_TIMEZONE)
+
+
+def restarted(plans: PlanApplication, clock: ManualClock) -> tuple[NoticeOutbox, ReminderSweep]:
+    """New process objects on the same store, as after a restart: caught up, then swept."""
+    outbox = outbox_of(plans)
+    process_for(plans, outbox).catch_up()
+    return outbox, ReminderSweep(plans, outbox, clock=clock)
+
+
+def reminders(outbox: NoticeOutbox, *kinds: str) -> list[OutboxRow]:
+    return [r for r in outbox.rows() if r.kind in kinds]
+
+
+def sent_to(rows: list[OutboxRow]) -> list[tuple[UUID, str, str]]:
+    return sorted((r.participant_id, r.kind, r.channel) for r in rows)
+
+
+def expiry(plans: PlanApplication, g: Group) -> date:
+    return plans.get_plan(g.plan.plan_id).consent.expires_on
+
+
+def test_consent_reminders_go_to_the_coordinator_once_at_30_and_once_at_7_days(
+    plans: PlanApplication, clock: ManualClock
+) -> None:
+    g = group(plans)  # everyone chose SMS and e-mail for everything
+    expires = expiry(plans, g)
+    for day, hour in ((expires - timedelta(days=31), 23), (expires - timedelta(days=30), 0)):
+        on(clock, day, hour)
+        outbox, sweep = restarted(plans, clock)
+        sweep.sweep()
+    # 23:00 the day before is not yet the day; 00:00 Oslo time on it is
+    assert sent_to(reminders(outbox, *CONSENT)) == [
+        (g.kari_pid, "consent_expires_30", "email"),
+        (g.kari_pid, "consent_expires_30", "sms"),
+    ]
+    for days_before in (30, 29, 8):  # the same day again, and each restart after
+        on(clock, expires - timedelta(days=days_before), 12)
+        outbox, sweep = restarted(plans, clock)
+        assert sweep.sweep() == 0
+    on(clock, expires - timedelta(days=7))
+    outbox, sweep = restarted(plans, clock)
+    assert sweep.sweep() == 2
+    for day in (expires - timedelta(days=6), expires, expires + timedelta(days=1)):
+        on(clock, day)
+        assert ReminderSweep(plans, outbox, clock=clock).sweep() == 0
+    assert sent_to(reminders(outbox, *CONSENT)) == [
+        (g.kari_pid, kind, channel)
+        for kind in ("consent_expires_30", "consent_expires_7")
+        for channel in ("email", "sms")
+    ]
+    assert {s.status for s in outbox.reminders.stored([g.plan.plan_id])} == {FIRED}
+
+
+def test_a_30_day_reminder_found_late_lapses_and_the_7_day_one_is_given(
+    plans: PlanApplication, clock: ManualClock
+) -> None:
+    g = group(plans, ["email"])
+    expires = expiry(plans, g)
+    outbox, _ = restarted(plans, clock)
+    on(clock, expires - timedelta(days=5))  # the worker was down for weeks
+    sweep = ReminderSweep(plans, outbox, clock=clock)
+    assert sweep.sweep() == 1
+    assert sent_to(reminders(outbox, *CONSENT)) == [(g.kari_pid, "consent_expires_7", "email")]
+    statuses = {s.reminder.kind.value: s.status for s in outbox.reminders.stored()}
+    assert statuses == {"consent_expires_30": LAPSED, "consent_expires_7": FIRED}
+
+
+def test_a_coordinator_who_chose_no_notices_is_reminded_by_email(
+    plans: PlanApplication, clock: ManualClock
+) -> None:
+    g = group(plans, ["sms"])
+    choose(plans, g.plan.plan_id, g.kari, g.kari_pid)  # nothing at all
+    outbox, _ = restarted(plans, clock)
+    on(clock, expiry(plans, g) - timedelta(days=30))
+    ReminderSweep(plans, outbox, clock=clock).sweep()
+    assert sent_to(reminders(outbox, *CONSENT)) == [(g.kari_pid, "consent_expires_30", "email")]
+
+
+def test_renewed_consent_moves_its_reminders_and_the_old_ones_are_void(
+    plans: PlanApplication, clock: ManualClock
+) -> None:
+    g = group(plans, ["email"])
+    old = expiry(plans, g)
+    on(clock, old - timedelta(days=30))
+    outbox, sweep = restarted(plans, clock)
+    assert sweep.sweep() == 1
+    today = local_date(clock())
+    plans.handle(g.plan.plan_id, RenewConsent.of(consent_for(today, 100)), by=g.kari)
+    process_for(plans, outbox).catch_up()
+    on(clock, old - timedelta(days=7))  # the old 7-day reminder's day: nothing now
+    assert sweep.sweep() == 0
+    stored = {
+        (s.reminder.about_on, s.reminder.kind.value): s.status for s in outbox.reminders.stored()
+    }
+    assert stored[(old, "consent_expires_7")] == VOID
+    assert stored[(old, "consent_expires_30")] == FIRED
+    new = today + timedelta(days=100)
+    assert stored[(new, "consent_expires_30")] == PENDING
+    on(clock, new - timedelta(days=30))
+    assert sweep.sweep() == 1
+    assert [r.created_at.date() for r in reminders(outbox, "consent_expires_30")] == [
+        old - timedelta(days=30),
+        new - timedelta(days=30),
+    ]
+
+
+def add_activity(plans: PlanApplication, g: Group, responsible: UUID, due_on: date) -> UUID:
+    created = plans.handle(
+        g.plan.plan_id,
+        AddActivity(title="Leksehjelp", responsible_participant_id=responsible, due_on=due_on),
+        by=g.kari,
+    ).created_id
+    assert created is not None
+    return created
+
+
+def test_an_overdue_activity_reminds_its_responsible_once_and_completion_cancels(
+    plans: PlanApplication, clock: ManualClock
+) -> None:
+    g = group(plans, ["sms"])
+    due = local_date(clock()) + timedelta(days=3)
+    late = add_activity(plans, g, g.per_pid, due)
+    done = add_activity(plans, g, g.per_pid, due)
+    plans.handle(g.plan.plan_id, CompleteActivity(activity_id=done), by=g.kari)
+    outbox, sweep = restarted(plans, clock)
+    on(clock, due, 23)
+    assert sweep.sweep() == 0  # due today is not past due
+    on(clock, due + timedelta(days=1))
+    assert sweep.sweep() == 1
+    [row] = reminders(outbox, "activity_overdue")
+    assert (row.participant_id, row.channel) == (g.per_pid, "sms")
+    on(clock, due + timedelta(days=2))
+    outbox, sweep = restarted(plans, clock)
+    assert sweep.sweep() == 0
+    # a new due date is a new reminder, given once it too has passed
+    later = due + timedelta(days=10)
+    plans.handle(g.plan.plan_id, ChangeActivity(activity_id=late, due_on=later), by=g.kari)
+    process_for(plans, outbox).catch_up()
+    on(clock, later + timedelta(days=1))
+    assert sweep.sweep() == 1
+    assert sweep.sweep() == 0
+    assert len(reminders(outbox, "activity_overdue")) == 2
+    assert done not in {s.reminder.subject_id for s in outbox.reminders.stored()}
+
+
+def test_completing_or_removing_before_the_day_cancels_the_reminder(
+    plans: PlanApplication, clock: ManualClock
+) -> None:
+    g = group(plans, ["email"])
+    due = local_date(clock()) + timedelta(days=3)
+    completed = add_activity(plans, g, g.per_pid, due)
+    add_activity(plans, g, g.anne_pid, due)
+    outbox, sweep = restarted(plans, clock)
+    assert {s.status for s in outbox.reminders.stored() if s.reminder.subject_id == completed} == {
+        PENDING
+    }
+    plans.handle(g.plan.plan_id, CompleteActivity(activity_id=completed), by=g.kari)
+    plans.handle(g.plan.plan_id, RemoveParticipant(participant_id=g.anne_pid), by=g.kari)
+    process_for(plans, outbox).catch_up()
+
+    def overdue() -> list[str]:
+        stored = outbox.reminders.stored()
+        return [s.status for s in stored if s.reminder.kind.value == "activity_overdue"]
+
+    assert overdue() == [VOID, VOID]  # by the process, before their day
+    on(clock, due + timedelta(days=1))
+    assert sweep.sweep() == 0
+    assert overdue() == [VOID, VOID]
+
+
+def test_no_reminder_to_one_who_may_not_see_activities_that_day(
+    plans: PlanApplication, clock: ManualClock
+) -> None:
+    g = group(plans, ["email"])
+    today = local_date(clock())
+    add_activity(plans, g, g.anne_pid, today + timedelta(days=3))  # Anne: activities none
+    expires = expiry(plans, g)
+    add_activity(plans, g, g.per_pid, expires + timedelta(days=3))  # after consent ends
+    add_activity(plans, g, g.per_pid, today + timedelta(days=5))
+    outbox, sweep = restarted(plans, clock)
+    on(clock, today + timedelta(days=6))
+    sweep.sweep()
+    assert sent_to(reminders(outbox, "activity_overdue")) == [
+        (g.per_pid, "activity_overdue", "email")
+    ]
+    # rights count on the day it is due, not when it was scheduled
+    add_activity(plans, g, g.per_pid, today + timedelta(days=7))
+    process_for(plans, outbox).catch_up()
+    no_activities = RightsIn.of(Rights(activities=Access.NONE))
+    plans.handle(
+        g.plan.plan_id, ChangeParticipant(participant_id=g.per_pid, rights=no_activities), by=g.kari
+    )
+    on(clock, today + timedelta(days=8))
+    sweep.sweep()
+    assert len(reminders(outbox, "activity_overdue")) == 1
+    plans.handle(
+        g.plan.plan_id,
+        ChangeParticipant(participant_id=g.per_pid, rights=RightsIn.of(Rights())),
+        by=g.kari,
+    )
+    on(clock, expires + timedelta(days=4))  # the provider's consent has run out
+    sweep.sweep()
+    assert len(reminders(outbox, "activity_overdue")) == 1
+    anne = [s for s in outbox.reminders.stored() if s.reminder.fire_on == today + timedelta(days=4)]
+    assert [s.status for s in anne] == [FIRED]  # given, to nobody
+
+
+def test_the_notice_runner_sweeps_due_reminders_between_batches(
+    plans: PlanApplication, clock: ManualClock
+) -> None:
+    g = group(plans, ["email"])
+    outbox = outbox_of(plans)
+    sweep = ReminderSweep(plans, outbox, clock=clock)
+    with NoticeRunner(process_for(plans, outbox), sweep=sweep, sweep_every=0.01, poll=0.01):
+        eventually(lambda: outbox.position() == plans.recorder.max_notification_id())
+        on(clock, expiry(plans, g) - timedelta(days=7))
+        eventually(lambda: bool(reminders(outbox, *CONSENT)))
+    assert sent_to(reminders(outbox, *CONSENT)) == [(g.kari_pid, "consent_expires_7", "email")]
+
+
+def test_a_closed_plan_has_no_reminders_coming_and_a_reopened_one_has_them_again(
+    plans: PlanApplication, clock: ManualClock
+) -> None:
+    g = group(plans, ["email"])
+    today = local_date(clock())
+    add_activity(plans, g, g.per_pid, today + timedelta(days=2))
+    outbox, sweep = restarted(plans, clock)
+    plans.handle(g.plan.plan_id, ClosePlan(ended_on=today, reason="Ferdig"), by=g.kari)
+    process_for(plans, outbox).catch_up()
+    assert {s.status for s in outbox.reminders.stored()} == {VOID}
+    on(clock, expiry(plans, g) - timedelta(days=7))
+    assert sweep.sweep() == 0
+    plans.handle(g.plan.plan_id, ReopenPlan(), by=g.kari)
+    process_for(plans, outbox).catch_up()
+    assert sweep.sweep() == 2  # the consent's 7 days, and the activity long past due
+    assert sorted(r.kind for r in outbox.rows() if r.kind in (*CONSENT, "activity_overdue")) == [
+        "activity_overdue",
+        "consent_expires_7",
+    ]
