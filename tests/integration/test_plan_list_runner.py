@@ -247,18 +247,29 @@ def test_a_second_worker_refuses_to_start(
         pass
 
 
-def test_the_cli_worker_exits_non_zero_when_its_runner_fails_outside_an_event(
+def test_the_cli_worker_waits_out_a_lost_database_and_exits_non_zero_on_anything_else(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("STAFETT_DATABASE_URL", settings.database_url)
     if settings.database_url.startswith("sqlite"):
         assert main(["worker"]) == 2  # the web process runs it on SQLite
         return
+    runs: list[str] = []
 
-    def subscription_lost(*_: object, **__: object) -> None:
-        raise OperationalError("the server closed the connection")
+    def subscription_lost_twice(*_: object, **__: object) -> None:
+        runs.append("run")
+        if len(runs) <= 2:  # the database restarts: its connections and locks are gone
+            raise OperationalError("the server closed the connection")
 
-    monkeypatch.setattr("stafett.__main__.run_worker", subscription_lost)
+    monkeypatch.setattr("stafett.__main__.WORKER_PAUSE_SECONDS", 0.01)
+    monkeypatch.setattr("stafett.__main__.run_worker", subscription_lost_twice)
+    assert main(["worker", "--lag-every", "5"]) == 0  # the third run ended as asked
+    assert len(runs) == 3
+
+    def a_bug(*_: object, **__: object) -> None:
+        raise RuntimeError("not the database")
+
+    monkeypatch.setattr("stafett.__main__.run_worker", a_bug)
     assert main(["worker", "--lag-every", "5"]) == 1
 
 
