@@ -18,6 +18,12 @@ class ValidationError(DomainError):
         self.message = message
 
 
+class ConflictingValueError(ValidationError):
+    """A value that is refused because of what is stored (a username taken, the owner
+    named for removal), not for what it is: the same request may succeed another time
+    (HTTP 409, where a `ValidationError` is 422)."""
+
+
 class NotPermittedError(DomainError):
     """The acting person may not do this in this plan."""
 

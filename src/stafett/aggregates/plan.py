@@ -23,7 +23,12 @@ from eventsourcing.domain import Snapshot as BaseSnapshot
 from eventsourcing.utils import get_topic
 
 from stafett.aggregates import plan_events as events
-from stafett.aggregates.errors import ConsentNotValidError, DuplicateError, ValidationError
+from stafett.aggregates.errors import (
+    ConflictingValueError,
+    ConsentNotValidError,
+    DuplicateError,
+    ValidationError,
+)
 from stafett.aggregates.plan_content import COMMENT_SECTION, PlanContent
 from stafett.aggregates.plan_events import CONTENT_EVENT_TYPES, TOPIC_PREFIX
 from stafett.aggregates.plan_state import PlanState
@@ -309,7 +314,7 @@ class Plan(PlanContent, Aggregate):
         if participant_id == self.state.coordinator_id:
             raise ValidationError("participant_id", "hand the baton over before leaving")
         if target.role is Role.OWNER:
-            raise ValidationError("participant_id", "the plan owner cannot be removed")
+            raise ConflictingValueError("participant_id", "the plan owner cannot be removed")
         self._trigger(self.ParticipantRemoved, at, actor, participant_id=participant_id)
 
     def hand_over_coordinator(self, *, by: UUID, at: datetime, participant_id: UUID) -> None:
