@@ -19,9 +19,10 @@ class ValidationError(DomainError):
 
 
 class ConflictingValueError(ValidationError):
-    """A value that is refused because of what is stored (a username taken, the owner
-    named for removal), not for what it is: the same request may succeed another time
-    (HTTP 409, where a `ValidationError` is 422)."""
+    """A value that is refused because of what is stored or of today's date (a username
+    taken, the owner named for removal, a consent date outside the window around today),
+    not for what it is alone, so a schema cannot say it (HTTP 409, where a
+    `ValidationError` is 422)."""
 
 
 class NotPermittedError(DomainError):

@@ -399,10 +399,10 @@ def _checked_consent(consent: Consent, *, today: date) -> Consent:
     that has already run out would lock every provider, and the coordinator's own
     writes, out of the plan at once.
     """
-    if consent.given_on > today + CONSENT_GIVEN_AT_MOST_AHEAD:
-        raise ValidationError("given_on", "must be within the coming year")
+    if consent.given_on > today + CONSENT_GIVEN_AT_MOST_AHEAD:  # both: as of today
+        raise ConflictingValueError("given_on", "must be within the coming year")
     if consent.given_on < today - CONSENT_GIVEN_AT_MOST_AGO:
-        raise ValidationError("given_on", "must be within the last two years")
+        raise ConflictingValueError("given_on", "must be within the last two years")
     if consent.expires_on <= consent.given_on:
         raise ValidationError("expires_on", "must be after given_on")
     if consent.expires_on < today:

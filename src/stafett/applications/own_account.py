@@ -165,7 +165,7 @@ class OwnAccount:
         rebound = [f for f in ("mobile", "email") if getattr(new, f) != getattr(old, f)]
         if rebound:
             if not current_password:
-                raise ValidationError(
+                raise ConflictingValueError(  # a change only where it differs from what is stored
                     "current_password", "is needed to change the mobile number or e-mail address"
                 )
             self._current_password(account, client, current_password, now)

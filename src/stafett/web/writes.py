@@ -28,7 +28,8 @@ IfMatch = Annotated[
     HeaderParameter(
         name="If-Match",
         max_length=40,
-        pattern=r'^(?:"[0-9]{1,18}"|[0-9]{1,18})$',  # ENTITY_TAG
+        # ENTITY_TAG, for the schema only: `expected_version` refuses naming the header
+        schema_extra={"pattern": r'^(?:"[0-9]{1,18}"|[0-9]{1,18})$'},
         description='The plan version the change is based on, e.g. "7"; a stale one answers 409.',
     ),
 ]
