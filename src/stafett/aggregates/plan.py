@@ -374,7 +374,7 @@ class Plan(PlanContent, Aggregate):
     def close(self, *, by: UUID, at: datetime, ended_on: date, reason: str) -> None:
         actor = self._managing(by)
         if ended_on < self.state.start_date:
-            raise ValidationError("ended_on", "must not be before the plan's start date")
+            raise ConflictingValueError("ended_on", "must not be before the plan's start date")
         self._trigger(
             self.Closed, at, actor, ended_on=ended_on, reason=clean_text("reason", reason)
         )

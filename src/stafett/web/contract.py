@@ -142,6 +142,11 @@ RULES: tuple[Rule, ...] = (
     (403, lambda r: r.in_plan, "The plan's rules do not allow this"),
     (404, lambda r: bool(r.path_parameters), "No such thing, or not yours to know about"),
     (409, lambda r: r.in_plan and r.changes, "The plan has changed since (version), or is closed"),
+    (
+        409,
+        lambda r: r.takes_body or r.in_plan,
+        "A value refused for what is stored or for today's date (ConflictingValueError)",
+    ),
     (413, lambda r: r.takes_body, "The body is too large"),
     (415, lambda r: r.takes_body, "The body is not of a type this route takes"),
     (422, lambda r: True, "A query, header or body value is not valid"),
