@@ -81,7 +81,14 @@ test: lint $(ASSETS) $(FONTS_STAMP) $(CHROMIUM) ## Lint, then every test (Postgr
 # here at the sizes security-reference.md §6 names, one after the other, their figures
 # printed at the end.
 test-faults: $(STAMP) $(ASSETS) $(FONTS_STAMP) ## Fault tests at full size (REL-CRASH-APP, REL-CRASH-PG, REL-CONC, REL-REBUILD, REL-DURABLE-CFG)
-	STAFETT_FAULTS=full $(BIN)/pytest -q -n 0 tests/faults
+	STAFETT_FAULTS=full $(BIN)/pytest -q -n 0 -o timeout=0 tests/faults
+
+# REL-FUZZ: schemathesis against the served schema as two people (tests/fuzz). `make test`
+# runs it with 2 examples for at most 120 s; this runs it whole, bigger, and prints its end.
+FUZZ_EXAMPLES ?= 100
+fuzz: $(STAMP) $(ASSETS) $(FONTS_STAMP) ## API fuzzing (schemathesis, every check) with FUZZ_EXAMPLES cases per operation
+	STAFETT_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) STAFETT_FUZZ_SECONDS=0 $(BIN)/pytest -q -p no:cacheprovider -o timeout=0 tests/fuzz
+	@tail -n 25 var/fuzz/last-run.txt
 
 bench: $(STAMP) $(ASSETS) $(FONTS_STAMP) $(WRK) ## Benchmarks (SQLite and PostgreSQL); figures to stdout and var/bench/results.json
 	$(BIN)/python -m bench
@@ -101,4 +108,4 @@ docs: $(STAMP) ## Regenerate docs/policy.md from the policy table
 clean: ## Remove the virtualenv and local data
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis node_modules $(VENDOR) $(FONTS)
 
-.PHONY: help install run lint test bench docs clean
+.PHONY: help install run lint test fuzz bench docs clean

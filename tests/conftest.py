@@ -22,9 +22,9 @@ from stafett.applications.plans import PlanApplication
 from stafett.projections.plan_list import PlanListView, construct_view
 from stafett.settings import Settings
 
-# The leak check (every test phase's output is scanned) and how pytest-xdist shares out
-# the tests (`make test`): hooks of their own modules.
-pytest_plugins = ("tests.figures", "tests.leakcheck", "tests.parallel")
+# The leak check (every test phase's output is scanned), how pytest-xdist shares out
+# the tests (`make test`) and the figures tests report: hooks of their own modules.
+pytest_plugins = ("tests.leakcheck", "tests.parallel", "tests.figures")
 
 POSTGRES_URL = os.environ.get(
     "STAFETT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"

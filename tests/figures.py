@@ -1,18 +1,22 @@
-"""A plugin: fault tests print their figures (security-reference.md §6 words each) at the end of
-the run, also when they ran on pytest-xdist workers: each test hands its line over as
-the report's `figure` property."""
+"""The figures tests report, printed at the end of the run (`make test`, `make fuzz`).
+
+A test hands a figure to `record_property("figure", text)`; pytest carries it on the
+test's report, also from a pytest-xdist worker to the controller, where this plugin
+gathers them and prints them under "figures" after the summary.
+"""
 
 import pytest
 
+FIGURES: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "call":
+        FIGURES.extend(str(value) for name, value in report.user_properties if name == "figure")
+
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    figures = [
-        value
-        for report in terminalreporter.stats.get("passed", [])
-        for name, value in getattr(report, "user_properties", [])
-        if name == "figure" and report.when == "call"
-    ]
-    if figures:
-        terminalreporter.section("fault-test figures")
-        for line in figures:
-            terminalreporter.write_line(str(line))
+    if FIGURES:
+        terminalreporter.section("figures")
+        for figure in FIGURES:
+            terminalreporter.write_line(figure)

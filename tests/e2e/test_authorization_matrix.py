@@ -39,7 +39,7 @@ DENIAL_STATUS = {
     Denial.NOT_PERMITTED: 403,
     Denial.CONSENT: 403,
     Denial.CLOSED: 409,
-    Denial.NOT_CLOSED: 422,
+    Denial.NOT_CLOSED: 409,  # refused for the plan's state (decision 0023)
 }
 STATES = ("valid consent", "expired consent", "consent reset", "participant removed", "closed")
 ALL = {"goals": "write", "activities": "write", "minutes": "write", "messages": "write"}

@@ -124,22 +124,29 @@ def test_history_before_the_plan_existed_is_not_found(demo: tuple[TestClient, st
     assert response.headers["content-type"].startswith("application/problem+json")
 
 
-def test_a_version_past_the_head_is_a_validation_error_naming_the_field(
+def test_a_version_past_the_head_is_a_conflict_naming_the_field(
     demo: tuple[TestClient, str],
 ) -> None:
+    """The plan may reach it later: refused for what is stored (409), decision 0023."""
     client, plan_id = demo
     response = client.get(f"/api/v1/plans/{plan_id}/history", params={"version": 999})
-    assert response.status_code == 422
+    assert response.status_code == 409
     assert response.json()["field"] == "version"
 
 
-def test_both_version_and_instant_are_refused(demo: tuple[TestClient, str]) -> None:
+def test_version_and_instant_together_give_the_earlier_and_neither_the_plan_now(
+    demo: tuple[TestClient, str],
+) -> None:
     client, plan_id = demo
-    response = client.get(
-        f"/api/v1/plans/{plan_id}/history",
-        params={"version": 2, "as_of": "2026-03-02T10:00:00+01:00"},
-    )
-    assert response.status_code == 422
+    url = f"/api/v1/plans/{plan_id}/history"
+    later = "2099-01-01T00:00:00+01:00"
+    at_two = client.get(url, params={"version": 2}).json()
+    assert at_two["version"] == 2
+    assert client.get(url, params={"version": 2, "as_of": later}).json() == at_two
+    now = client.get(url, params={"as_of": later}).json()
+    assert now["version"] > 2
+    assert client.get(url, params={"version": 999, "as_of": later}).json() == now
+    assert client.get(url).json() == now
 
 
 def test_a_malformed_instant_is_a_client_error_without_a_trace(
@@ -181,7 +188,16 @@ def test_the_timeline_in_pages_newest_first_adds_up_to_the_whole(
     assert client.get(f"{url}?limit=3&before=1").json() == []
 
 
-@pytest.mark.parametrize("query", ["limit=0", "limit=501", "before=3", "limit=2&before=0"])
+def test_before_alone_is_a_page_of_the_largest_size(demo: tuple[TestClient, str]) -> None:
+    client, plan_id = demo
+    url = f"/api/v1/plans/{plan_id}/timeline"
+    page = client.get(f"{url}?before=3")
+    assert page.status_code == 200, page.text
+    assert page.json() == client.get(f"{url}?limit=500&before=3").json()
+    assert [e["version"] for e in page.json()] == [2, 1]
+
+
+@pytest.mark.parametrize("query", ["limit=0", "limit=501", "limit=2&before=0"])
 def test_a_timeline_page_out_of_range_is_a_client_error(
     demo: tuple[TestClient, str], query: str
 ) -> None:

@@ -486,7 +486,6 @@ def test_the_current_version_is_accepted_quoted_or_bare(
         ('W/"3"', None, "If-Match"),
         ("*", None, "If-Match"),
         ('"tre"', None, "If-Match"),
-        ('"3"', 4, "expected_version"),
         (None, 0, "expected_version"),
     ],
 )
@@ -501,6 +500,19 @@ def test_a_version_that_is_not_a_version_is_refused_naming_it(
     response = web.client.post(group.url("/goals"), json=body, headers=headers)
     assert response.status_code == 422
     assert fields_named(response) == {field}
+    assert version_of(web, group.plan_id) == version
+
+
+def test_if_match_and_expected_version_that_disagree_are_a_conflict(web: Web, group: Group) -> None:
+    """One of the two is not the plan's version, so the write is stale either way (0023)."""
+    version = version_of(web, group.plan_id)
+    headers = group.headers | {"If-Match": f'"{version}"'}
+    body = {"title": "Mål", "expected_version": version + 1}
+    response = web.client.post(group.url("/goals"), json=body, headers=headers)
+    assert response.status_code == 409, response.text
+    assert response.json()["detail"] == (
+        f"If-Match says version {version}, expected_version {version + 1}"
+    )
     assert version_of(web, group.plan_id) == version
 
 

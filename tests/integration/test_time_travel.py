@@ -250,17 +250,17 @@ def test_a_version_below_one_is_refused(plans: PlanApplication, version: int) ->
     assert refused.value.field == "version"
 
 
-def test_exactly_one_of_version_and_instant_must_be_given(
+def test_neither_version_nor_instant_is_the_plan_now_and_both_the_earlier(
     plans: PlanApplication, clock: ManualClock
 ) -> None:
+    """Decision 0023: the two are upper bounds, so both together give the earlier."""
     plan = new_plan(plans)
+    plans.handle(plan.plan_id, SetGoal(title="Mål"), by=plan.coordinator_id)
 
-    with pytest.raises(ValidationError) as neither:
-        plans.plan_as_of(plan.plan_id)
-    with pytest.raises(ValidationError) as both:
-        plans.plan_as_of(plan.plan_id, version=1, at=clock.now)
-
-    assert neither.value.field == both.value.field == "as_of"
+    assert plans.plan_as_of(plan.plan_id) == plans.get_plan(plan.plan_id)
+    assert plans.plan_as_of(plan.plan_id).version == 2
+    assert plans.plan_as_of(plan.plan_id, version=1, at=clock.now).version == 1
+    assert plans.plan_as_of(plan.plan_id, version=5, at=clock.now).version == 2
 
 
 # ------------------------------------------------------------------ instants

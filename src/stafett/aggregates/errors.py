@@ -18,6 +18,13 @@ class ValidationError(DomainError):
         self.message = message
 
 
+class ConflictingValueError(ValidationError):
+    """A value that is refused because of what is stored or of today's date (a username
+    taken, the owner named for removal, a consent date outside the window around today),
+    not for what it is alone, so a schema cannot say it (HTTP 409, where a
+    `ValidationError` is 422)."""
+
+
 class NotPermittedError(DomainError):
     """The acting person may not do this in this plan."""
 

@@ -17,13 +17,22 @@ from datetime import date
 from uuid import UUID
 
 from stafett.aggregates.errors import ValidationError
-from stafett.aggregates.text import clean_line
+from stafett.aggregates.text import clean_line, line_refusals
 from stafett.aggregates.values import MAX_NAME_LENGTH, clean_name, plausible_date
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 NORWEGIAN_MOBILE = re.compile(r"^(\+47)?[0-9]{8}$")
 E164 = re.compile(r"^\+[1-9][0-9]{7,14}$")
 MAX_EMAIL_LENGTH = 254
+# The same rules as JSON Schema patterns, for the OpenAPI schema (`applications/parts.py`):
+# empty, or an address (no white space, one "@", a dot after it); a number as
+# `_phone` reads it, with spaces or hyphens between the digits.
+_ADDRESS_PART = rf"[^@\s{line_refusals()}]+"
+EMAIL_PATTERN = rf"^(?:{_ADDRESS_PART}@{_ADDRESS_PART}\.{_ADDRESS_PART})?$"
+_DIGIT = "[0-9][ -]*"
+PHONE_PATTERN = (
+    rf"^[ -]*(?:(?:\+[ -]*4[ -]*7[ -]*)?(?:{_DIGIT}){{8}}|\+[ -]*[1-9][ -]*(?:{_DIGIT}){{7,14}})?$"
+)
 
 
 @dataclass(frozen=True, slots=True)

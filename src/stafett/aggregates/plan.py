@@ -23,7 +23,12 @@ from eventsourcing.domain import Snapshot as BaseSnapshot
 from eventsourcing.utils import get_topic
 
 from stafett.aggregates import plan_events as events
-from stafett.aggregates.errors import ConsentNotValidError, DuplicateError, ValidationError
+from stafett.aggregates.errors import (
+    ConflictingValueError,
+    ConsentNotValidError,
+    DuplicateError,
+    ValidationError,
+)
 from stafett.aggregates.plan_content import COMMENT_SECTION, PlanContent
 from stafett.aggregates.plan_events import CONTENT_EVENT_TYPES, TOPIC_PREFIX
 from stafett.aggregates.plan_state import PlanState
@@ -309,7 +314,7 @@ class Plan(PlanContent, Aggregate):
         if participant_id == self.state.coordinator_id:
             raise ValidationError("participant_id", "hand the baton over before leaving")
         if target.role is Role.OWNER:
-            raise ValidationError("participant_id", "the plan owner cannot be removed")
+            raise ConflictingValueError("participant_id", "the plan owner cannot be removed")
         self._trigger(self.ParticipantRemoved, at, actor, participant_id=participant_id)
 
     def hand_over_coordinator(self, *, by: UUID, at: datetime, participant_id: UUID) -> None:
@@ -369,7 +374,7 @@ class Plan(PlanContent, Aggregate):
     def close(self, *, by: UUID, at: datetime, ended_on: date, reason: str) -> None:
         actor = self._managing(by)
         if ended_on < self.state.start_date:
-            raise ValidationError("ended_on", "must not be before the plan's start date")
+            raise ConflictingValueError("ended_on", "must not be before the plan's start date")
         self._trigger(
             self.Closed, at, actor, ended_on=ended_on, reason=clean_text("reason", reason)
         )
@@ -394,10 +399,10 @@ def _checked_consent(consent: Consent, *, today: date) -> Consent:
     that has already run out would lock every provider, and the coordinator's own
     writes, out of the plan at once.
     """
-    if consent.given_on > today + CONSENT_GIVEN_AT_MOST_AHEAD:
-        raise ValidationError("given_on", "must be within the coming year")
+    if consent.given_on > today + CONSENT_GIVEN_AT_MOST_AHEAD:  # both: as of today
+        raise ConflictingValueError("given_on", "must be within the coming year")
     if consent.given_on < today - CONSENT_GIVEN_AT_MOST_AGO:
-        raise ValidationError("given_on", "must be within the last two years")
+        raise ConflictingValueError("given_on", "must be within the last two years")
     if consent.expires_on <= consent.given_on:
         raise ValidationError("expires_on", "must be after given_on")
     if consent.expires_on < today:

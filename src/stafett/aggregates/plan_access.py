@@ -9,12 +9,12 @@ from typing import Any
 from uuid import UUID
 
 from stafett.aggregates.errors import (
+    ConflictingValueError,
     ConsentNotValidError,
     NotAParticipantError,
     NotFoundError,
     NotPermittedError,
     PlanClosedError,
-    ValidationError,
 )
 from stafett.aggregates.plan_events import PlanEvent
 from stafett.aggregates.plan_state import PlanState
@@ -121,6 +121,6 @@ def _refusal(denial: Denial | None, action: Action, section: Section | None) -> 
         Denial.NOT_PERMITTED: NotPermittedError(f"not permitted: {action.value}{where}"),
         Denial.CONSENT: ConsentNotValidError("content needs valid consent"),
         Denial.CLOSED: PlanClosedError("the plan is closed"),
-        Denial.NOT_CLOSED: ValidationError("status", "only a closed plan can be reopened"),
+        Denial.NOT_CLOSED: ConflictingValueError("status", "only a closed plan can be reopened"),
     }
     return messages[denial]

@@ -79,7 +79,7 @@ class Denial(Enum):
     NOT_PERMITTED = "not_permitted"  # 403
     CONSENT = "consent"  # 403: consent is not valid
     CLOSED = "closed"  # 409: the plan is closed
-    NOT_CLOSED = "not_closed"  # 422: only a closed plan can be reopened
+    NOT_CLOSED = "not_closed"  # 409: only a closed plan can be reopened
 
 
 @dataclass(frozen=True, slots=True)

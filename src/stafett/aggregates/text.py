@@ -92,3 +92,95 @@ def clean_line(field: str, value: str, *, required: bool, max_length: int) -> st
 def clean_free(field: str, value: str, *, required: bool, max_length: int) -> str:
     """A free text (comment, description, notes), normalised; or a ValidationError."""
     return _check(field, value, one_line=False, required=required, max_length=max_length)
+
+
+# ------------------------------------------------ the rule as a regular expression
+# For the OpenAPI schema (`applications/input.py`, `web/contract.py`): what the rule
+# above lets through, so that a client (or a fuzzer) can tell a text we take from
+# one we refuse. The character ranges are Unicode 14.0's (Python 3.11); a unit test
+# keeps them equal to what `unicodedata` says.
+
+FORMAT_RANGES = (  # category Cf
+    (0xAD, 0xAD), (0x600, 0x605), (0x61C, 0x61C), (0x6DD, 0x6DD), (0x70F, 0x70F),
+    (0x890, 0x891), (0x8E2, 0x8E2), (0x180E, 0x180E), (0x200B, 0x200F), (0x202A, 0x202E),
+    (0x2060, 0x2064), (0x2066, 0x206F), (0xFEFF, 0xFEFF), (0xFFF9, 0xFFFB),
+    (0x110BD, 0x110BD), (0x110CD, 0x110CD), (0x13430, 0x13438), (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A), (0xE0001, 0xE0001), (0xE0020, 0xE007F),
+)  # fmt: skip
+SPACE_RANGES = (  # str.isspace()
+    (0x9, 0xD), (0x1C, 0x20), (0x85, 0x85), (0xA0, 0xA0), (0x1680, 0x1680),
+    (0x2000, 0x200A), (0x2028, 0x2029), (0x202F, 0x202F), (0x205F, 0x205F), (0x3000, 0x3000),
+)  # fmt: skip
+CONTROL_RANGES = ((0x0, 0x1F), (0x7F, 0x9F))  # category Cc
+# Surrogates (category Cs) are refused as well, but left out of the patterns: the regex
+# engines of JSON Schema validators cannot name them (no UTF-8 text holds one).
+
+
+def _ranges(chars: frozenset[str]) -> tuple[tuple[int, int], ...]:
+    return tuple((ord(ch), ord(ch)) for ch in sorted(chars))
+
+
+def _without(ranges: tuple[tuple[int, int], ...], chars: str) -> tuple[tuple[int, int], ...]:
+    """`ranges` with the code points of `chars` taken out."""
+    points = sorted({p for lo, hi in ranges for p in range(lo, hi + 1)} - {ord(c) for c in chars})
+    merged: list[tuple[int, int]] = []
+    for point in points:
+        if merged and merged[-1][1] == point - 1:
+            merged[-1] = (merged[-1][0], point)
+        else:
+            merged.append((point, point))
+    return tuple(merged)
+
+
+def _escape(point: int) -> str:
+    """A code point inside a character class: escaped in the BMP, itself above it
+    (`\\U` is Python's, `\\u{}` ECMAScript's; the character means the same to both)."""
+    return f"\\u{point:04x}" if point <= 0xFFFF else chr(point)
+
+
+def _class(*groups: tuple[tuple[int, int], ...]) -> str:
+    return "".join(
+        _escape(lo) if lo == hi else f"{_escape(lo)}-{_escape(hi)}"
+        for group in groups
+        for lo, hi in group
+    )
+
+
+def line_refusals() -> str:
+    """The characters a one-line text refuses, as the inside of a character class."""
+    return _class(
+        _without(CONTROL_RANGES, ""),
+        _ranges(NON_CHARACTERS | BIDI_CONTROLS),
+        ((0x2028, 0x2029),),
+        _without(FORMAT_RANGES, "".join(JOINERS)),
+    )
+
+
+def text_pattern(*, one_line: bool, required: bool) -> str:
+    """The rule as a regular expression (JSON Schema `pattern`) for a text field.
+
+    Length limits are the schema's own `maxLength` (counted after trimming); `^…$` as
+    JSON Schema reads it (ECMA-262: `$` only at the very end)."""
+    allowed_controls = "" if one_line else "\n\t\r"
+    refused = [
+        _without(CONTROL_RANGES, allowed_controls),
+        _ranges(NON_CHARACTERS),
+        _ranges(BIDI_OVERRIDES),
+    ]
+    if one_line:
+        refused += [
+            _ranges(BIDI_CONTROLS),
+            ((0x2028, 0x2029),),
+            _without(FORMAT_RANGES, "".join(JOINERS)),
+        ]
+    allowed = f"[^{_class(*refused)}]"
+    invisible = (SPACE_RANGES, _ranges(BLANK_LOOKING), FORMAT_RANGES)
+    if not required:  # a blank text is taken as "", whatever it is made of
+        return f"^(?:[{_class(*invisible)}]*|{allowed}*)$"
+    visible = f"[^{_class(*refused, *invisible)}]"
+    return f"^{allowed}*{visible}{allowed}*$"
+
+
+def secret_pattern() -> str:
+    """A password or code: anything but control characters (`applications/input.py`)."""
+    return f"^[^{_class(CONTROL_RANGES)}]+$"

@@ -30,6 +30,7 @@ from uuid import UUID
 import structlog
 
 from stafett.aggregates.errors import (
+    ConflictingValueError,
     DomainError,
     NotPermittedError,
     ValidationError,
@@ -363,7 +364,7 @@ class AccountService(OwnAccount, PasswordLinks, MobileNumbers):
         if not name or len(name) > MAX_USERNAME_LENGTH or any(ch.isspace() for ch in name):
             raise ValidationError("username", "must be 1–64 characters without spaces")
         if self.accounts.by_username(name) is not None:
-            raise ValidationError("username", "is taken")
+            raise ConflictingValueError("username", "is taken")
         return name
 
     def _account(self, person_id: UUID) -> AccountRecord:

@@ -120,6 +120,11 @@ class _Changes(PlanCommand, kw_only=True):
         fields = (f for f in self.__struct_fields__ if f not in unchanged)
         return {f: getattr(self, f) for f in fields if getattr(self, f) is not msgspec.UNSET}
 
+    @classmethod
+    def schema_rules(cls) -> dict[str, Any]:
+        unchanged = ("expected_version", cls.address)
+        return cls.at_least_one_of(f for f in cls.__struct_fields__ if f not in unchanged)
+
     def check(self) -> None:
         """An empty change would only add an empty event."""
         if not self.changes():

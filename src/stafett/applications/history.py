@@ -32,7 +32,12 @@ from uuid import UUID
 import msgspec
 from eventsourcing.application import AggregateNotFoundError
 
-from stafett.aggregates.errors import ConsentNotValidError, NotAParticipantError, ValidationError
+from stafett.aggregates.errors import (
+    ConflictingValueError,
+    ConsentNotValidError,
+    NotAParticipantError,
+    ValidationError,
+)
 from stafett.aggregates.plan import Plan
 from stafett.aggregates.policy import EVERY_MESSAGE_IN_HISTORY, Standing
 from stafett.aggregates.values import Role
@@ -43,7 +48,7 @@ from stafett.persistence.directory import PersonDirectory
 from stafett.persistence.recorders import TimeIndex
 
 
-class NotInGroupThenError(ValidationError):
+class NotInGroupThenError(ConflictingValueError):
     """The participant asked about was not in the plan group at that instant."""
 
     def __init__(self) -> None:
@@ -119,14 +124,18 @@ class PlanHistory(PlanRecording):
     def plan_as_of(
         self, plan_id: UUID, *, version: int | None = None, at: datetime | None = None
     ) -> PlanView:
-        """The plan as it stood at a version, or at an instant (exactly one of them)."""
+        """The plan as it stood at a version, or at an instant, or at the earlier of the
+        two when both are given; with neither, as it is now."""
         return view_of(self._plan_at(plan_id, version=version, at=at))
 
     def plan_as_participant(
-        self, plan_id: UUID, participant_id: UUID, *, at: datetime
+        self, plan_id: UUID, participant_id: UUID, *, at: datetime, version: int | None = None
     ) -> SeenAsParticipant:
-        """What the participant could see of the plan at `at` (see the module's text)."""
-        plan = self._plan_at(plan_id, at=at)
+        """What the participant could see of the plan at `at` (see the module's text); with
+        an earlier `version`, at the instant the plan reached that version."""
+        plan = self._plan_at(plan_id, version=version, at=at)
+        if version is not None and plan.version < (self.time_index.version_at(plan_id, at) or 0):
+            at = plan.modified_on
         state = plan.state
         participant = state.participants.get(participant_id)
         if participant is None or not participant.active:
@@ -167,16 +176,14 @@ class PlanHistory(PlanRecording):
     def _plan_at(
         self, plan_id: UUID, *, version: int | None = None, at: datetime | None = None
     ) -> Plan:
-        if (version is None) == (at is None):
-            raise ValidationError("as_of", "give exactly one of version and instant")
         if at is not None:
             if at.tzinfo is None:
                 raise ValidationError("as_of", "must include a time zone offset")
-            version = self.time_index.version_at(plan_id, at)
-            if version is None:
+            reached = self.time_index.version_at(plan_id, at)
+            if reached is None:
                 raise PlanNotFoundError("the plan did not exist at that instant")
-        assert version is not None
-        if version < 1:
+            version = reached if version is None else min(version, reached)
+        if version is not None and version < 1:
             raise ValidationError("version", "must be at least 1")
         try:
             plan: object = self.repository.get(plan_id, version=version)
@@ -184,6 +191,6 @@ class PlanHistory(PlanRecording):
             raise PlanNotFoundError("no such plan") from None
         if not isinstance(plan, Plan):
             raise PlanNotFoundError("no such plan")
-        if plan.version < version:
-            raise ValidationError("version", f"the plan has only {plan.version} versions")
+        if version is not None and plan.version < version:  # it may have them later
+            raise ConflictingValueError("version", f"the plan has only {plan.version} versions")
         return plan

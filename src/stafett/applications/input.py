@@ -13,7 +13,7 @@ request body and given to `PlanApplication.handle` by every other caller.
 """
 
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from functools import cache
 from typing import Annotated, Any
@@ -21,25 +21,65 @@ from typing import Annotated, Any
 import msgspec
 
 from stafett.aggregates.errors import ValidationError
-from stafett.aggregates.text import clean_free, clean_line
+from stafett.aggregates.text import clean_free, clean_line, secret_pattern, text_pattern
 from stafett.aggregates.values import (
     MAX_NAME_LENGTH,
     MAX_TEXT_LENGTH,
     plausible_date,
 )
 
-MAX_VERSION = 2**53 - 1  # a plan version, within what JSON numbers carry exactly
+MAX_VERSION = 10**15 - 1  # a plan version: 15 digits, the edge's limit for a JSON integer
 TEXT = "stafett_text"  # the key in msgspec.Meta(extra=...) naming a field's text kind
 LINE, FREE, SECRET = "line", "free", "secret"
 
+
+def _schema(pattern: str) -> dict[str, Any]:
+    """The rule's pattern for the OpenAPI schema only (litestar reads `extra`); msgspec
+    does not check it, the cleaners below do, with messages that say what is wrong."""
+    return {"extra": {"pattern": pattern}}
+
+
+LINE_SCHEMA = _schema(text_pattern(one_line=True, required=False))
+
 # The text types request structs are made of. A plain `str` field is one-line.
-Name = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_NAME_LENGTH, extra={TEXT: LINE})]
-ShortText = Annotated[str, msgspec.Meta(max_length=MAX_NAME_LENGTH, extra={TEXT: LINE})]
-Text = Annotated[str, msgspec.Meta(max_length=MAX_TEXT_LENGTH, extra={TEXT: FREE})]
-RequiredText = Annotated[
-    str, msgspec.Meta(min_length=1, max_length=MAX_TEXT_LENGTH, extra={TEXT: FREE})
+Name = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=1,
+        max_length=MAX_NAME_LENGTH,
+        extra={TEXT: LINE},
+        extra_json_schema=_schema(text_pattern(one_line=True, required=True)),
+    ),
 ]
-Secret = Annotated[str, msgspec.Meta(min_length=1, max_length=1024, extra={TEXT: SECRET})]
+ShortText = Annotated[
+    str, msgspec.Meta(max_length=MAX_NAME_LENGTH, extra={TEXT: LINE}, extra_json_schema=LINE_SCHEMA)
+]
+Text = Annotated[
+    str,
+    msgspec.Meta(
+        max_length=MAX_TEXT_LENGTH,
+        extra={TEXT: FREE},
+        extra_json_schema=_schema(text_pattern(one_line=False, required=False)),
+    ),
+]
+RequiredText = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=1,
+        max_length=MAX_TEXT_LENGTH,
+        extra={TEXT: FREE},
+        extra_json_schema=_schema(text_pattern(one_line=False, required=True)),
+    ),
+]
+Secret = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=1,
+        max_length=1024,
+        extra={TEXT: SECRET},
+        extra_json_schema=_schema(secret_pattern()),
+    ),
+]
 Version = Annotated[int, msgspec.Meta(ge=1, le=MAX_VERSION)]
 
 
@@ -122,6 +162,17 @@ class InputError(ValidationError, ValueError):
 
 class Body(msgspec.Struct, forbid_unknown_fields=True):
     """Base of every request body: unknown fields refused, the text and date rules applied."""
+
+    @classmethod
+    def schema_rules(cls) -> dict[str, Any]:
+        """What the body's OpenAPI schema adds to its fields (JSON Schema keywords): the
+        rules `__post_init__` holds a body to beyond each field's type (`web/contract.py`)."""
+        return {}
+
+    @classmethod
+    def at_least_one_of(cls, fields: Iterable[str]) -> dict[str, Any]:
+        """The schema rule of a partial change: one of `fields` must be given."""
+        return {"anyOf": [{"required": [name]} for name in fields]}
 
     def __post_init__(self) -> None:
         for name, clean in _cleaners(type(self)):

@@ -16,7 +16,7 @@ from uuid import UUID
 import pyotp
 import structlog
 
-from stafett.aggregates.errors import ValidationError
+from stafett.aggregates.errors import ConflictingValueError, ValidationError
 from stafett.aggregates.person import Person, PersonDetails
 from stafett.aggregates.values import local_date
 from stafett.applications.codes import (
@@ -64,9 +64,9 @@ class SessionInfo:
 def check_reachable(channel: OtpChannel, details: PersonDetails) -> None:
     """The account's codes and notices have somewhere to go (else a ValidationError)."""
     if channel is OtpChannel.SMS and not details.mobile:
-        raise ValidationError("mobile", "is needed for codes by SMS")
+        raise ConflictingValueError("mobile", "is needed for codes by SMS")
     if channel is OtpChannel.EMAIL and not details.email:
-        raise ValidationError("email", "is needed for codes by e-mail")
+        raise ConflictingValueError("email", "is needed for codes by e-mail")
     if not (details.mobile or details.email):
         raise ValidationError("mobile", "a mobile number or an e-mail address is needed")
 
@@ -179,7 +179,7 @@ class OwnAccount:
         rebound = [f for f in ("mobile", "email") if getattr(new, f) != getattr(old, f)]
         if rebound:
             if not current_password:
-                raise ValidationError(
+                raise ConflictingValueError(  # a change only where it differs from what is stored
                     "current_password", "is needed to change the mobile number or e-mail address"
                 )
             self._current_password(account, client, current_password, now)

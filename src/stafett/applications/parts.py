@@ -14,7 +14,12 @@ from uuid import UUID
 
 import msgspec
 
-from stafett.aggregates.person import MAX_EMAIL_LENGTH, PersonDetails
+from stafett.aggregates.person import (
+    EMAIL_PATTERN,
+    MAX_EMAIL_LENGTH,
+    PHONE_PATTERN,
+    PersonDetails,
+)
 from stafett.aggregates.values import (
     DEFAULT_CONSENT_SCOPE,
     Access,
@@ -26,8 +31,18 @@ from stafett.aggregates.values import (
 from stafett.applications.input import Body, InputError, Name, RequiredText, ShortText
 
 MAX_PHONE_LENGTH = 32
-Email = Annotated[str, msgspec.Meta(max_length=MAX_EMAIL_LENGTH)]
-Phone = Annotated[str, msgspec.Meta(max_length=MAX_PHONE_LENGTH)]
+Email = Annotated[
+    str,
+    msgspec.Meta(
+        max_length=MAX_EMAIL_LENGTH, extra_json_schema={"extra": {"pattern": EMAIL_PATTERN}}
+    ),
+]
+Phone = Annotated[
+    str,
+    msgspec.Meta(
+        max_length=MAX_PHONE_LENGTH, extra_json_schema={"extra": {"pattern": PHONE_PATTERN}}
+    ),
+]
 
 
 class PersonIn(Body):
@@ -49,6 +64,26 @@ class PersonIn(Body):
     hide_phone: bool = False
     hide_mobile: bool = False
     restrict_search: bool = False
+
+    @classmethod
+    def schema_rules(cls) -> dict[str, Any]:
+        return {
+            "oneOf": [
+                {
+                    "required": ["person_id"],
+                    "maxProperties": 1,
+                    "properties": {"person_id": {"type": "string"}},
+                },
+                {
+                    "required": ["first_name", "last_name"],
+                    "properties": {
+                        "person_id": {"type": "null"},
+                        "first_name": {"type": "string"},
+                        "last_name": {"type": "string"},
+                    },
+                },
+            ]
+        }
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -145,6 +180,10 @@ class PersonChange(Body, kw_only=True):
     hide_phone: bool | msgspec.UnsetType = msgspec.UNSET
     hide_mobile: bool | msgspec.UnsetType = msgspec.UNSET
     restrict_search: bool | msgspec.UnsetType = msgspec.UNSET
+
+    @classmethod
+    def schema_rules(cls) -> dict[str, Any]:
+        return cls.at_least_one_of(PersonChange.__struct_fields__)
 
     def changes(self) -> dict[str, Any]:
         """The fields given, by name."""

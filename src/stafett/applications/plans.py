@@ -35,9 +35,9 @@ from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
 
 from stafett.aggregates.errors import (
+    ConflictingValueError,
     NotAParticipantError,
     NotPermittedError,
-    ValidationError,
 )
 from stafett.aggregates.person import Person, PersonDetails
 from stafett.aggregates.plan import Plan
@@ -257,7 +257,7 @@ class PlanApplication(PlanHistory):
             try:
                 self.directory.get(ref)
             except KeyError:
-                raise ValidationError(field, "no such person") from None
+                raise ConflictingValueError(field, "no such person") from None
             return ref, False
         return self.register_person(ref, by=by).person_id, True
 

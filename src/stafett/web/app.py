@@ -28,6 +28,12 @@ from stafett.web.api.plan_view import PlanViewController
 from stafett.web.api.plans import PlanController
 from stafett.web.api.session import SessionController
 from stafett.web.auth import check_policies, policy_guard
+from stafett.web.contract import (
+    SECURITY_SCHEMES,
+    allow_every_method,
+    document_answers,
+    refine_schema,
+)
 from stafett.web.edge import InputEdgeMiddleware
 from stafett.web.errors import internal_error_handler, problem_details_plugin
 from stafett.web.headers import SecurityHeadersMiddleware
@@ -106,11 +112,16 @@ def create_app(
             version="0.1.0",
             path="/schema",
             render_plugins=[LocalSwaggerPlugin()],
+            components=SECURITY_SCHEMES,
         )
         if expose_schema
         else None,
     )
     check_policies(app)
+    allow_every_method(app)
+    if expose_schema:  # the OpenAPI schema tells what every route takes and answers
+        document_answers(app)
+        refine_schema(app)
     # Route middleware runs only after routing and never sees 404/405: wrap the whole handler.
     app.asgi_handler = RequestLogMiddleware(
         SecurityHeadersMiddleware(InputEdgeMiddleware(app.asgi_handler))

@@ -236,7 +236,9 @@ class InputEdgeMiddleware(HTTPMiddleware):
         await self.app(scope, receive, send)
 
     async def _checked_body(self, scope: HTTPScope, receive: Receive) -> Receive:
-        if scope["method"] == "PUT" and API_PHOTO.fullmatch(scope["path"]):
+        if API_PHOTO.fullmatch(scope["path"]) and (
+            scope["method"] == "PUT" or _content_type(scope)[0] in IMAGE_TYPES
+        ):  # an image to a photo route: a method without a handler is the router's 405
             return await self._checked_image(scope, receive)
         body = await _read(receive, MAX_BODY_BYTES)
         if body or _declares_body(scope):

@@ -18,6 +18,7 @@ from litestar.plugins.problem_details import (
 )
 
 from stafett.aggregates.errors import (
+    ConflictingValueError,
     ConsentNotValidError,
     DomainError,
     DuplicateError,
@@ -57,6 +58,7 @@ ERROR_TABLE: dict[type[Exception], tuple[int, str, bool]] = {
     HashingBusyError: (503, "Midlertidig utilgjengelig", False),
     AccessLogUnavailableError: (503, "Midlertidig utilgjengelig", False),
     ArchiveDamagedError: (500, "Det lagrede arkivet er skadet", False),
+    ConflictingValueError: (409, "Kan ikke brukes nå", True),
     ValidationError: (422, "Ugyldig verdi", True),
     NotAnImageError: (422, "Bildet må være JPEG, PNG eller WebP", True),
     PhotoTooLargeError: (413, "Bildet er for stort", True),
@@ -80,7 +82,7 @@ def _to_problem(exc_class: type[Exception]) -> Callable[[Exception], ProblemDeta
         if isinstance(exc, NotAParticipantError | NotPermittedError | ConsentNotValidError):
             log.info("authz_fail", reason=type(exc).__name__)
         extra: dict[str, Any] = {}
-        if isinstance(exc, ValidationError):
+        if isinstance(exc, ValidationError):  # ConflictingValueError too
             extra["field"] = exc.field
         if isinstance(exc, ValidationException) and isinstance(exc.extra, list):
             extra["errors"] = [_field_error(e) for e in exc.extra if isinstance(e, dict)]
@@ -123,6 +125,7 @@ def _client_problem(exc: Exception) -> ProblemDetailsException:
         title="Ugyldig forespørsel" if status == 422 else str(exc.detail),
         detail="The request body could not be read" if status == 422 else str(exc.detail),
         type_=f"/problems/{status}",
+        headers=exc.headers,  # e.g. a 405's `Allow` (RFC 9110 §15.5.6)
     )
 
 

@@ -179,13 +179,19 @@ class PlanReads:
         return view
 
     def as_participant(
-        self, plan_id: UUID, principal: Principal, *, participant_id: UUID, at: datetime
+        self,
+        plan_id: UUID,
+        principal: Principal,
+        *,
+        participant_id: UUID,
+        at: datetime,
+        version: int | None = None,
     ) -> SeenAsParticipant:
         """The plan as one participant could see it at `at`: their rights and the consent
         then, through the same permitted view as the live plan (READ_HISTORY), with the
         messages the policy table lets this reader read in a history."""
         standing, grounds = self._history_reader(plan_id, principal)
-        seen = self.plans.plan_as_participant(plan_id, participant_id, at=at)
+        seen = self.plans.plan_as_participant(plan_id, participant_id, at=at, version=version)
         seen = messages_seen_for(seen, standing, principal.person_id)
         self._record(plan_id, principal, standing.value, ["history"], grounds)
         return seen

@@ -15,12 +15,12 @@ from uuid import UUID
 from litestar.di import NamedDependency
 from litestar.params import HeaderParameter
 
-from stafett.aggregates.errors import ValidationError
+from stafett.aggregates.errors import DomainError, ValidationError
 from stafett.applications.accounts import Principal
 from stafett.applications.commands import PlanCommand
 from stafett.applications.parts import CreatePlan
 from stafett.applications.plans import PlanApplication
-from stafett.applications.results import CommandResult
+from stafett.applications.results import CommandResult, VersionConflictError
 from stafett.web.state import ReadYourWrites
 
 IfMatch = Annotated[
@@ -28,10 +28,24 @@ IfMatch = Annotated[
     HeaderParameter(
         name="If-Match",
         max_length=40,
+        # ENTITY_TAG, for the schema only: `expected_version` refuses naming the header
+        schema_extra={"pattern": r'^(?:"[0-9]{1,18}"|[0-9]{1,18})$'},
         description='The plan version the change is based on, e.g. "7"; a stale one answers 409.',
     ),
 ]
 ENTITY_TAG = re.compile(r'"([0-9]{1,18})"|([0-9]{1,18})')
+
+
+class VersionsDisagreeError(VersionConflictError):
+    """`If-Match` and `expected_version` name different versions: at most one of them is
+    the plan's, so the write is stale either way (409, as any stale version)."""
+
+    def __init__(self, from_header: int, in_body: int) -> None:
+        DomainError.__init__(
+            self, f"If-Match says version {from_header}, expected_version {in_body}"
+        )
+        self.expected = from_header
+        self.actual = in_body
 
 
 def expected_version(if_match: str | None, in_body: int | None) -> int | None:
@@ -43,7 +57,7 @@ def expected_version(if_match: str | None, in_body: int | None) -> int | None:
             raise ValidationError("If-Match", 'must be a plan version such as "7"')
         from_header = int(match.group(1) or match.group(2))
     if from_header is not None and in_body is not None and from_header != in_body:
-        raise ValidationError("expected_version", "differs from the If-Match header")
+        raise VersionsDisagreeError(from_header, in_body)
     return from_header if from_header is not None else in_body
 
 

@@ -90,7 +90,7 @@ class ArchiveController(Controller):
             for a in reads.archive_list(plan_id, principal)
         ]
 
-    @get("/archives/{archive_id:uuid}", sync_to_thread=True)
+    @get("/archives/{archive_id:uuid}", sync_to_thread=True, media_type="application/zip")
     def download(
         self,
         *,

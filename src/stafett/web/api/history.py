@@ -27,7 +27,7 @@ import msgspec
 from litestar import Response, get
 from litestar.params import FromQuery, QueryParameter
 
-from stafett.aggregates.errors import ValidationError
+from stafett.aggregates.errors import ConflictingValueError
 from stafett.aggregates.values import Role
 from stafett.applications.history import SeenAsParticipant
 from stafett.applications.input import MAX_VERSION, plausible_instant
@@ -67,17 +67,19 @@ class HistoryController(PlanReading):
         version: Annotated[int | None, QueryParameter(ge=1, le=MAX_VERSION)] = None,
         as_participant: FromQuery[UUID | None] = None,
     ) -> PlanView | SeenAsParticipant:
-        """The plan as it stood at `as_of` (an instant with offset) or at `version`; with
-        `as_participant`, as that participant could see it at `as_of`."""
+        """The plan as it stood at `as_of` (an instant with offset) or at `version` (both:
+        the earlier; neither: now); with `as_participant`, as that participant could see
+        it then."""
         if as_of is not None:
             plausible_instant("as_of", as_of)
         if as_participant is None:
             return reads.as_of(plan_id, principal, version=version, at=as_of)
-        if as_of is None or version is not None:
-            raise ValidationError("as_participant", "goes with as_of (an instant), not version")
-        if as_of > reads.plans.clock():
-            raise ValidationError("as_of", "is in the future: nobody has seen it yet")
-        return reads.as_participant(plan_id, principal, participant_id=as_participant, at=as_of)
+        now = reads.plans.clock()
+        if as_of is not None and as_of > now:  # it may be asked again then
+            raise ConflictingValueError("as_of", "is in the future: nobody has seen it yet")
+        return reads.as_participant(
+            plan_id, principal, participant_id=as_participant, at=as_of or now, version=version
+        )
 
     @get("/timeline", sync_to_thread=True)
     def timeline(
@@ -89,11 +91,12 @@ class HistoryController(PlanReading):
         limit: Annotated[int | None, QueryParameter(ge=1, le=MAX_PAGE)] = None,
         before: Annotated[int | None, QueryParameter(ge=1, le=MAX_VERSION)] = None,
     ) -> Response[list[TimelineEntryOut]]:
-        """Every event of the plan, oldest first; with `limit`, a page: at most `limit`
-        events older than version `before` (or the newest), newest first, and a `Link`
+        """Every event of the plan, oldest first; with `limit` (or `before` alone: `MAX_PAGE`),
+        a page: at most `limit` events older than version `before` (or the newest), newest
+        first, and a `Link`
         header (rel="next") to the next older page while there is one."""
-        if before is not None and limit is None:
-            raise ValidationError("before", "goes with limit (a page of the timeline)")
+        if before is not None and limit is None:  # a page all the same, of the largest size
+            limit = MAX_PAGE
         entries = reads.timeline(plan_id, principal, limit=limit, before=before)
         body = [
             TimelineEntryOut(

@@ -24,6 +24,7 @@ from litestar.status_codes import HTTP_204_NO_CONTENT
 
 from stafett.applications.photo_encoding import MAX_PHOTO_BYTES, PHOTO_MEDIA_TYPE, Photo
 from stafett.applications.photos import PersonPhotos, StoredPhoto
+from stafett.web.contract import problem
 from stafett.web.controllers import PlanReading
 from stafett.web.edge import IMAGE_TYPES
 from stafett.web.params import LoggedIn, PathId, PlanId, Reads
@@ -123,7 +124,12 @@ class PhotoController(PlanReading):
 
     # ------------------------------------------------------------- my own
 
-    @get(MY_PHOTO, sync_to_thread=True, media_type=PHOTO_MEDIA_TYPE)
+    @get(
+        MY_PHOTO,
+        sync_to_thread=True,
+        media_type=PHOTO_MEDIA_TYPE,
+        responses={404: problem("No photo")},
+    )
     def my_photo(self, photos: Photos, principal: LoggedIn) -> Response[bytes]:
         return image(photos.own(principal.person_id))
 

@@ -8,7 +8,7 @@ import structlog
 from litestar import Controller, Response, delete, get, patch, post, put
 from litestar.background_tasks import BackgroundTask
 from litestar.params import FromPath, JSONBody
-from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
+from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
 from stafett.aggregates.person import PersonDetails
 from stafett.applications.accounts import AccountService, LoginStep, Stage
@@ -26,6 +26,7 @@ from stafett.web.auth import (
     set_device_cookie,
     set_session_cookie,
 )
+from stafett.web.contract import no_body
 from stafett.web.params import Accounts, AnyRequest, LoggedIn
 from stafett.web.state import provide_accounts, provided
 
@@ -128,7 +129,7 @@ class SessionController(Controller):
     dependencies = provided(provide_accounts, provide_principal)
     tags = ["session"]  # noqa: RUF012
 
-    @post("/session", sync_to_thread=True, opt=PRE_LOGIN)
+    @post("/session", sync_to_thread=True, opt=PRE_LOGIN, status_code=HTTP_200_OK)
     def log_in(
         self,
         accounts: Accounts,
@@ -138,7 +139,7 @@ class SessionController(Controller):
         """Password step: answers which channel the one-time code went to."""
         return _step(accounts.begin_login(data.username, data.password, client_of(request)))
 
-    @post("/session/otp", sync_to_thread=True, opt=PRE_LOGIN)
+    @post("/session/otp", sync_to_thread=True, opt=PRE_LOGIN, status_code=HTTP_200_OK)
     def one_time_code(
         self,
         accounts: Accounts,
@@ -149,12 +150,12 @@ class SessionController(Controller):
         token = session_token(request) or ""
         return _step(accounts.verify_code(token, data.code, client_of(request)))
 
-    @post("/session/otp/resend", sync_to_thread=True, opt=PRE_LOGIN)
+    @post("/session/otp/resend", sync_to_thread=True, opt=PRE_LOGIN, status_code=HTTP_200_OK)
     def resend_code(self, accounts: Accounts, request: AnyRequest) -> Response[NextStep]:
         """A new code; the earlier one stops working."""
         return _step(accounts.resend_code(session_token(request) or ""))
 
-    @post("/session/terms", sync_to_thread=True, opt=PRE_LOGIN)
+    @post("/session/terms", sync_to_thread=True, opt=PRE_LOGIN, status_code=HTTP_200_OK)
     def terms(
         self,
         accounts: Accounts,
@@ -185,6 +186,7 @@ class SessionController(Controller):
         sync_to_thread=False,
         opt=PRE_LOGIN,
         status_code=HTTP_202_ACCEPTED,
+        responses={HTTP_202_ACCEPTED: no_body("Accepted, whether or not the user exists")},
     )
     def request_reset(
         self, accounts: Accounts, data: JSONBody[ResetRequestBody]

@@ -1,0 +1,85 @@
+"""The text rule as a regular expression (the OpenAPI schema's `pattern`) says what the
+rule itself says: a text matches exactly when `clean_line` / `clean_free` take it."""
+
+import re
+import unicodedata
+
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from stafett.aggregates.errors import ValidationError
+from stafett.aggregates.person import EMAIL, EMAIL_PATTERN, PHONE_PATTERN, _phone
+from stafett.aggregates.text import (
+    FORMAT_RANGES,
+    SPACE_RANGES,
+    clean_free,
+    clean_line,
+    text_pattern,
+)
+
+ANY = range(0x110000)
+
+
+def ranges(chars: list[int]) -> tuple[tuple[int, int], ...]:
+    out: list[tuple[int, int]] = []
+    for point in chars:
+        if out and out[-1][1] == point - 1:
+            out[-1] = (out[-1][0], point)
+        else:
+            out.append((point, point))
+    return tuple(out)
+
+
+def test_the_character_tables_are_this_pythons_unicode() -> None:
+    assert ranges([p for p in ANY if unicodedata.category(chr(p)) == "Cf"]) == FORMAT_RANGES
+    assert ranges([p for p in ANY if chr(p).isspace()]) == SPACE_RANGES
+
+
+def takes(clean: object, text: str, *, required: bool) -> bool:
+    try:
+        clean("f", text, required=required, max_length=10_000)  # type: ignore[operator]
+    except ValidationError:
+        return False
+    return True
+
+
+# Texts from everywhere in Unicode but the surrogates (which JSON text cannot hold and
+# the pattern leaves out), with the rule's corner cases mixed in.
+TRICKY = "\n\t\r \u00ad\u200b\u200c\u200d\u202e\u2066\u2028\u3164\ufeff\x00\x85\ufffe"
+texts = st.text(st.characters(exclude_categories=["Cs"]) | st.sampled_from(TRICKY), max_size=12)
+
+
+@given(texts)
+@example("")
+@example("   ")
+@example("a\u200db")
+@example("\u200b")
+@example("ok\n")
+def test_the_patterns_take_what_the_rule_takes(text: str) -> None:
+    for one_line, clean in ((True, clean_line), (False, clean_free)):
+        for required in (True, False):
+            pattern = text_pattern(one_line=one_line, required=required)
+            matches = re.fullmatch(pattern.removeprefix("^").removesuffix("$"), text)
+            assert (matches is not None) == takes(clean, text, required=required), (
+                one_line,
+                required,
+                ascii(text),
+            )
+
+
+@given(st.text(st.sampled_from("ab@. -+0123456789\u00e5\u200b"), max_size=14))
+@example("kari@example.no")
+@example("+47 912 34 567")
+def test_the_email_and_phone_patterns_take_what_the_rules_take(text: str) -> None:
+    email = re.fullmatch(EMAIL_PATTERN.removeprefix("^").removesuffix("$"), text) is not None
+    line_ok = takes(clean_line, text, required=False)
+    stripped = text.strip()
+    assert email == (line_ok and stripped == text and (text == "" or bool(EMAIL.match(text))))
+    phone = re.fullmatch(PHONE_PATTERN.removeprefix("^").removesuffix("$"), text) is not None
+    try:
+        _phone("mobile", text)
+        phone_ok = True
+    except ValidationError:
+        phone_ok = False
+    if phone:
+        assert phone_ok, ascii(text)
