@@ -55,9 +55,22 @@ EXAMPLES = int(os.environ.get("STAFETT_FUZZ_EXAMPLES", "2"))
 # `make test`: at most this long (schemathesis' --max-time), so the run covers what fits;
 # `make fuzz` sets 0: no bound, and then every operation and phase must have run.
 SECONDS = int(os.environ.get("STAFETT_FUZZ_SECONDS", "120"))
-WORKERS = int(os.environ.get("STAFETT_FUZZ_WORKERS", "2"))
+# One worker: with two, hypothesis (describing a lambda) failed inside schemathesis at
+# random ("AST constructor recursion depth mismatch"), an error of the tools, not ours.
+WORKERS = int(os.environ.get("STAFETT_FUZZ_WORKERS", "1"))
 TIMEOUT_SECONDS = 1800
 PEERS = ("coordinator", "participant")
+# The known-accepted findings (REL-FUZZ's baseline, decision 0023): bodies or queries
+# with a rule between two of their fields, which a JSON Schema cannot state, so a
+# schema-valid request may answer 422 there. Each operation and its rule:
+COMPARES_TWO_FIELDS = {
+    "POST /api/v1/plans": "end_date not before start_date; consent expires_on after given_on",
+    "PUT /api/v1/plans/{plan_id}/consent": "expires_on after given_on",
+    "POST /api/v1/plans/{plan_id}/calendar": "ends_at after starts_at",
+    "GET /api/v1/audit/plans": "to not before from",
+}
+# schemathesis' own expectation for a schema-valid request, and 422 besides.
+ACCEPTED = ["2xx", "3xx", 401, 403, 404, 409, 422, 429, "5xx"]
 OUTPUT = ROOT / "var" / "fuzz" / "last-run.txt"  # the whole of schemathesis' output
 SESSION = "__Host-sid"
 DEVICE = "__Host-device"
@@ -209,6 +222,14 @@ def _config(directory: Path, logins_url: str, ids: dict[str, list[str]]) -> Path
         lines += [f"[dictionaries.{name}]", f"values = {json.dumps(values)}", ""]
     lines.append("[parameters]")
     lines += [f'"path.{name}" = {{ dictionary = "{name}", probability = 0.9 }}' for name in ids]
+    lines.append("")
+    for name in COMPARES_TWO_FIELDS:  # the baseline: 422 accepted here, and only here
+        lines += [
+            "[[operations]]",
+            f"include-name = {json.dumps(name)}",
+            f"checks.positive_data_acceptance.expected-statuses = {json.dumps(ACCEPTED)}",
+            "",
+        ]
     config = directory / "schemathesis.toml"
     config.write_text("\n".join(lines) + "\n")
     return config

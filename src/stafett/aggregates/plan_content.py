@@ -9,7 +9,12 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from stafett.aggregates.errors import DuplicateError, NotFoundError, ValidationError
+from stafett.aggregates.errors import (
+    ConflictingValueError,
+    DuplicateError,
+    NotFoundError,
+    ValidationError,
+)
 from stafett.aggregates.plan_access import PlanAccess
 from stafett.aggregates.plan_events import (
     ActivityAdded,
@@ -222,8 +227,8 @@ class PlanContent(PlanAccess):
             recipients = tuple(r for r in dict.fromkeys(recipient_ids) if r != actor.participant_id)
             for recipient in recipients:
                 self._participant(recipient, "to")
-        if not recipients:
-            raise ValidationError("to", "must name at least one other participant")
+        if not recipients:  # only oneself, or alone in the group: a matter of who is there
+            raise ConflictingValueError("to", "must name at least one other participant")
         message = Message(
             message_id=message_id,
             sender_participant_id=actor.participant_id,

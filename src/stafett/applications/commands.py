@@ -60,6 +60,7 @@ MAX_LIST_LENGTH = 500
 
 Instant = Annotated[datetime, msgspec.Meta(tz=True)]
 Ids = Annotated[list[UUID], msgspec.Meta(max_length=MAX_LIST_LENGTH)]
+Recipients = Annotated[list[UUID], msgspec.Meta(min_length=1, max_length=MAX_LIST_LENGTH)]
 T = TypeVar("T")
 
 
@@ -422,7 +423,7 @@ class PostComment(PlanCommand):
 class SendMessage(PlanCommand):
     """To the listed participants, or to everyone else in the group ("all")."""
 
-    to: Ids | Literal["all"]
+    to: Recipients | Literal["all"]
     subject: Name
     body: RequiredText
     creates: ClassVar[bool] = True

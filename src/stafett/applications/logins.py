@@ -16,7 +16,7 @@ from uuid import UUID
 import msgspec
 import structlog
 
-from stafett.aggregates.errors import NotFoundError
+from stafett.aggregates.errors import ConflictingValueError
 from stafett.aggregates.policy import Action
 from stafett.applications.accounts import MAX_USERNAME_LENGTH, AccountService, OtpChannel
 from stafett.applications.input import LINE, TEXT, Body
@@ -60,8 +60,8 @@ class ParticipantLogins:
         used it yet (the first link expired or never arrived), or whose SMS codes wait for
         a number to be confirmed; answers its channel."""
         person_id = self._managed_person(plan_id, participant_id, by)
-        if not self.accounts.has_account(person_id):
-            raise NotFoundError("the participant has no login")
+        if not self.accounts.has_account(person_id):  # the participant exists: 409, not 404
+            raise ConflictingValueError("participant_id", "the participant has no login yet")
         channel = self.accounts.resend_activation(person_id)
         _logged("participant_activation_resent", plan_id, participant_id, by)
         return channel

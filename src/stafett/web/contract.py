@@ -40,6 +40,8 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.openapi import ResponseSpec
 from litestar.openapi.spec import (
     Components,
+    OpenAPIMediaType,
+    OpenAPIResponse,
     Operation,
     Parameter,
     PathItem,
@@ -287,8 +289,10 @@ def refine_schema(app: Litestar) -> None:
             schema.additional_properties = False
             for field in (schema.properties or {}).values():
                 _one_line(field)
+            _list_bounds_in_unions(schema, bodies[name])
             for keyword, value in bodies[name].schema_rules().items():
                 setattr(schema, _ATTRIBUTES[keyword], _converted(value))
+    _document_downloads(app)
     for item in (openapi.paths or {}).values():
         for operation in _operations(item):
             for parameter in operation.parameters or ():
@@ -297,6 +301,43 @@ def refine_schema(app: Litestar) -> None:
                 parameter.schema = _without_null(parameter.schema)  # absent, never "null"
                 if parameter.param_in == "query":
                     _one_line(parameter.schema)
+
+
+def _list_bounds_in_unions(schema: Schema, body: type[Body]) -> None:
+    """A list's length bounds inside a union (`to: [ids] | "all"`), which litestar leaves
+    out of the schema, copied from msgspec's own schema of the body."""
+    own = msgspec.json.schema(body)
+    fields = own.get("$defs", {}).get(body.__name__, own).get("properties", {})
+    for name, field in (schema.properties or {}).items():
+        union = field.one_of or field.any_of if isinstance(field, Schema) else None
+        theirs = [m for m in fields.get(name, {}).get("anyOf", []) if m.get("type") == "array"]
+        ours = [m for m in union or () if isinstance(m, Schema) and m.type == OpenAPIType.ARRAY]
+        for mine, known in zip(ours, theirs, strict=False):
+            mine.min_items = known.get("minItems", mine.min_items)
+            mine.max_items = known.get("maxItems", mine.max_items)
+
+
+def _document_downloads(app: Litestar) -> None:
+    """A route that answers a file in one of several types (its `opt["media_types"]`, as
+    a `?format=` chooses) documents each under its 200 (litestar documents one): bytes,
+    or for JSON any value (the export's JSON is the plan view's)."""
+    paths = app.openapi_schema.paths or {}
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute) or route.path_format not in paths:
+            continue
+        for handler in route.route_handlers:
+            types = handler.opt.get("media_types")
+            if not types:
+                continue
+            for method in handler.http_methods - {"OPTIONS", "HEAD"}:
+                operation = getattr(paths[route.path_format], method.lower(), None)
+                answer = (operation.responses or {}).get("200") if operation else None
+                if isinstance(answer, OpenAPIResponse):
+                    file = Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
+                    answer.content = {
+                        kind: OpenAPIMediaType(schema=None if kind.endswith("json") else file)
+                        for kind in types
+                    }
 
 
 _ATTRIBUTES = {

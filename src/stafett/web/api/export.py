@@ -30,7 +30,7 @@ class ExportController(PlanReading):
     path = "/api/v1/plans/{plan_id:uuid}"
     tags = ["plans"]  # noqa: RUF012
 
-    @get("/export", sync_to_thread=True)
+    @get("/export", sync_to_thread=True, opt={"media_types": tuple(MEDIA_TYPES.values())})
     def export(
         self,
         *,
