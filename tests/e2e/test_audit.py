@@ -185,25 +185,25 @@ def test_the_auditor_finds_the_plan_and_sees_what_the_school_knew_on_each_day(
     assert web.access_log.verify(UUID(story.plan_id)) == []
 
 
-def test_a_participant_who_was_not_in_the_group_then_is_a_clear_422(web: Web, story: Story) -> None:
+def test_a_participant_who_was_not_in_the_group_then_is_a_clear_409(web: Web, story: Story) -> None:
     log_in(web, "revisor")
     before_joining = as_participant(web, story, story.late, "2026-03-05T12:00:00+01:00")
-    assert before_joining.status_code == 422
+    assert before_joining.status_code == 409  # refused for what is stored (decision 0023)
     assert before_joining.headers["content-type"].startswith("application/problem+json")
     assert before_joining.json()["field"] == "as_participant"
     assert "not in the plan group" in before_joining.json()["detail"]
     assert as_participant(web, story, story.late, "2026-03-11T12:00:00+01:00").status_code == 200
     unknown = as_participant(web, story, str(uuid4()), "2026-03-05T12:00:00+01:00")
-    assert unknown.status_code == 422
+    assert unknown.status_code == 409
     before_the_plan = as_participant(web, story, story.school, "2026-02-01T12:00:00+01:00")
     assert before_the_plan.status_code == 404  # the plan did not exist then
     future = as_participant(web, story, story.school, "2026-04-01T12:00:00+02:00")
-    assert future.status_code == 422
+    assert future.status_code == 409  # refused for today's date (decision 0023)
     assert future.json()["field"] == "as_of"
     with_version = web.client.get(
         story.url("/history"), params={"version": 2, "as_participant": story.school}
     )
-    assert with_version.status_code == 422
+    assert with_version.status_code == 409  # (decision 0023)
     assert with_version.json()["field"] == "as_participant"
 
 

@@ -9,9 +9,9 @@ fails the answer is 503 and empty.
 `?as_of=T&as_participant=PID` answers the plan as that participant could see it at
 T (`SeenAsParticipant`: their permitted view then, or why they could not open the
 plan then). It needs an instant that has happened (not a version); a PID that was not
-in the plan group at T answers 422 naming `as_participant`, as for any query value
-that does not fit (the plan exists and the caller may read its history, so 404,
-"no such plan", would mislead).
+in the plan group at T answers 409 naming `as_participant`: refused for what is stored
+(decision 0023; the plan exists and the caller may read its history, so 404, "no such
+plan", would mislead).
 
 `/timeline` answers every event, oldest first, as api.md documents; with `?limit=N`
 (and `&before=V` for older pages) it answers one page, newest first, read from the
