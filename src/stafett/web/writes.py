@@ -21,6 +21,7 @@ from stafett.applications.commands import PlanCommand
 from stafett.applications.parts import CreatePlan
 from stafett.applications.plans import PlanApplication
 from stafett.applications.results import CommandResult, VersionConflictError
+from stafett.applications.step_up import require_step_up
 from stafett.web.state import ReadYourWrites
 
 IfMatch = Annotated[
@@ -71,6 +72,8 @@ class Commands:
     if_match: str | None
 
     def __call__(self, plan_id: UUID, command: PlanCommand) -> CommandResult:
+        if command.needs_step_up():
+            require_step_up(self.principal)
         expected = expected_version(self.if_match, command.expected_version)
         result = self.plans.handle(
             plan_id, command, by=self.principal.person_id, expected_version=expected
