@@ -256,14 +256,19 @@ class PlanListSQL(PlanListQueries):
             self._begin(c)
             if first is not None:
                 self._check_position(c, first)
-            with self._pipeline(c):
-                for statement, run in groupby(writes, key=itemgetter(0)):
-                    rows = [[storable(value) for value in values] for _, values in run]
-                    if len(rows) == 1:
-                        c.execute(statement, rows[0])
-                    else:
-                        c.executemany(statement, rows)
+            self._write(c, writes)
             self._insert_tracking(c, tracking)  # type: ignore[attr-defined]
+
+    def _write(self, c: Any, writes: Sequence[Write]) -> None:
+        """The writes in order, on the open cursor: a run of one statement as one
+        `executemany` (the engine may send them all at once)."""
+        with self._pipeline(c):
+            for statement, run in groupby(writes, key=itemgetter(0)):
+                rows = [[storable(value) for value in values] for _, values in run]
+                if len(rows) == 1:
+                    c.execute(statement, rows[0])
+                else:
+                    c.executemany(statement, rows)
 
     def _check_position(self, c: Any, first: Tracking) -> None:
         t = self._sql
