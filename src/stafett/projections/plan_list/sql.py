@@ -254,9 +254,9 @@ class PlanListSQL(PlanListQueries):
         apply those events twice."""
         with self.datastore.transaction(commit=True) as c:
             self._begin(c)
-            if first is not None:
-                self._check_position(c, first)
             self._write(c, writes)
+            if first is not None:  # after writing: on SQLite a read first could go stale
+                self._check_position(c, first)
             self._insert_tracking(c, tracking)  # type: ignore[attr-defined]
 
     def _write(self, c: Any, writes: Sequence[Write]) -> None:
