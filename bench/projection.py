@@ -6,7 +6,9 @@ On each store, in one run:
   added, a goal, then messages and comments), written in batches of whole plans;
 - baseline: reading the whole notification log with `recorder.select_notifications`
   in pages of 500 (events/s) — what any catch-up must at least do;
-- catch-up: a `ProjectionRunner` from an empty view to the last notification id
+- catch-up: the plan-list runner (`plan_list_runner`: the library's `ProjectionRunner`
+  taking a page of events per transaction, decision 0027) from an empty view to the
+  last notification id
   (events/s), and its ratio to the read rate;
 - list latency: `plans_for` for a user in `user_plans` of the plans (median, p99 over
   `query_runs` calls; on PostgreSQL after ANALYZE, as autovacuum would have run),
@@ -158,7 +160,7 @@ def run_backend(backend: Backend, sizes: Sizes, say: Any = _say) -> dict[str, An
             raise RuntimeError(f"read {read} notifications, wrote {written}")
         result["log_read_per_s"] = read / read_seconds
 
-        step("catch-up: a ProjectionRunner from an empty view")
+        step("catch-up: the plan-list runner from an empty view")
         catch_up_started = time.perf_counter()
         with plan_list_runner(env) as runner:
             runner.wait(last, timeout=3600)

@@ -303,10 +303,13 @@ def store_main(
     args = parser.parse_args(argv)
     chosen = sizes[1] if args.quick else sizes[0]
     results: dict[str, Any] = {"mode": "quick" if args.quick else "full", "sizes": asdict(chosen)}
+    load_before = os.getloadavg()
     by_store, errors = each_backend(
         args.only, args.postgres_url, lambda backend: run(backend, chosen)
     )
     results |= by_store
+    # The machine is shared: the load beside the figures says how far to trust them.
+    results["loadavg"] = {"before": load_before, "after": os.getloadavg()}
     if errors:
         results["errors"] = errors
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -314,4 +317,12 @@ def store_main(
     existing[key] = results
     args.out.write_text(json.dumps(existing, indent=2, ensure_ascii=False) + "\n")
     print(report(results))
+    load = results["loadavg"]
+    print(
+        f"load average (1, 5, 15 min): before {_load(load['before'])}, after {_load(load['after'])}"
+    )
     return 1 if errors else 0
+
+
+def _load(averages: Sequence[float]) -> str:
+    return " ".join(f"{a:.2f}" for a in averages)

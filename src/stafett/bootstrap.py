@@ -238,17 +238,21 @@ def services(settings: Settings, *, run_projections: bool | None = None) -> Iter
                 # which its subscriptions' 0.5 s poll keeps in step with that runner.
                 log.info("projection_runner_elsewhere", projection="planlist")
                 in_process = False
-        runner = stack.enter_context(plan_list_runner(env)) if in_process else None
+        # Tables first, runners after: a runner's batch holds SQLite's write lock while
+        # a table's column check (a read, then ALTER) would find its snapshot stale.
         access_log = build_access_log(plans)
         notices = build_notices(settings, plans)
+        accounts = build_accounts(settings, plans)
+        archives = build_archives(settings, plans, access_log)
+        runner = stack.enter_context(plan_list_runner(env)) if in_process else None
         if in_process:
             every = settings.reminder_sweep_seconds
             stack.enter_context(notice_runners(plans, notices, sweep_every=every))
         yield Services(
             plans=plans,
-            accounts=build_accounts(settings, plans),
+            accounts=accounts,
             access_log=access_log,
-            archives=build_archives(settings, plans, access_log),
+            archives=archives,
             plan_list=view,
             plan_list_runner=runner,
             notices=notices,

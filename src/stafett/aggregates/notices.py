@@ -100,19 +100,42 @@ NOTICE_EVENT_TYPES: tuple[type[PlanEvent], ...] = tuple(_TOLD)
 """The events that may give notices; every other event gives none."""
 
 
-def may_be_told(state: PlanState, participant: Participant, about: About, event: PlanEvent) -> bool:
+@dataclass(frozen=True, slots=True)
+class Moment:
+    """What the policy table asks of the plan itself at the event's instant: the same
+    for every participant, so found once per event."""
+
+    consent_valid: bool
+    plan_open: bool
+
+    @classmethod
+    def of(cls, state: PlanState, event: PlanEvent) -> "Moment":
+        return cls(
+            consent_valid=state.consent.is_valid_on(local_date(event.timestamp)),
+            plan_open=state.status is PlanStatus.OPEN,
+        )
+
+
+def may_be_told(
+    state: PlanState,
+    participant: Participant,
+    about: About,
+    event: PlanEvent,
+    moment: Moment | None = None,
+) -> bool:
     """Whether the policy table lets `participant` read what `event` is about, then."""
     if not participant.active or participant.person_id == event.actor_id:
         return False
     if about.only is not None and participant.participant_id not in about.only:
         return False
+    moment = moment or Moment.of(state, event)
     role = state.role_of(participant)
     rights = state.rights_of(participant)
     decision = decide(
         about.action,
         Standing(role.value),
-        consent_valid=state.consent.is_valid_on(local_date(event.timestamp)),
-        plan_open=state.status is PlanStatus.OPEN,
+        consent_valid=moment.consent_valid,
+        plan_open=moment.plan_open,
         access=Access.WRITE if about.section is None else rights.level(about.section),
     )
     return decision.allowed
@@ -123,11 +146,12 @@ def notices_for(state: PlanState, event: PlanEvent) -> list[Notice]:
     about = _about(event)
     if about is None:
         return []
+    moment = Moment.of(state, event)
     found: list[Notice] = []
     for participant in state.participants.values():
         choices = state.notifications.get(participant.participant_id, NO_NOTIFICATIONS)
         channels = choices.channels(about.kind)
-        if channels and may_be_told(state, participant, about, event):
+        if channels and may_be_told(state, participant, about, event, moment):
             found.extend(notices_to(participant, about.kind, channels, digest=choices.email_digest))
     return sorted(found, key=lambda n: (str(n.participant_id), n.channel.value))
 

@@ -13,7 +13,9 @@ lock timeout, notifies the channel, inserts both and returns the notification id
 in autocommit mode the statement is its own transaction. The library's path took
 seven statements and a sync. A key conflict still raises `IntegrityError`.
 
-Both recorders can be subscribed to (the library's `ProjectionRunner` needs it).
+Both recorders can be subscribed to (the library's `ProjectionRunner` needs it), and
+their subscriptions hand out what they pulled a page at a time (`next_page`: the
+batched catch-up of decision 0027).
 The stock SQLite recorder cannot; ours returns a `ListenNotifySubscription` that
 is woken right after any recorder in this process inserts events into the same
 database file (a registry keyed by the file's path: the runner reads through an
@@ -35,6 +37,7 @@ from eventsourcing.persistence import (
     ApplicationRecorder,
     InterfaceError,
     ListenNotifySubscription,
+    Notification,
     OperationalError,
     StoredEvent,
     Subscription,
@@ -115,9 +118,20 @@ def wake_subscriptions(datastore: SQLiteDatastore) -> None:
 
 
 class _Polled:
-    """A subscription with a poll ticker: stopped with it, and joined on exit."""
+    """A subscription with a poll ticker: stopped with it, and joined on exit. Its
+    notifications can be taken a page at a time (`next_page`)."""
 
     _ticker: _Ticker
+    _notifications: Sequence[Notification]
+    _notifications_index: int
+
+    def next_page(self) -> list[Notification]:
+        """The next notification (waiting for it as `next()` does) and every one already
+        pulled with it: at most one page of the library's pull (500)."""
+        first: Notification = next(self)  # type: ignore[call-overload]
+        rest = self._notifications[self._notifications_index :]
+        self._notifications_index = len(self._notifications)
+        return [first, *rest]
 
     def stop(self) -> None:
         ticker: _Ticker | None = getattr(self, "_ticker", None)

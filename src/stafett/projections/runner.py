@@ -11,21 +11,31 @@ again after a growing pause (`Backoff`). Tracking is written only with the
 event's effect, so nothing is skipped and each event still takes effect once. When
 the event finally succeeds the fault is cleared and the runner goes on.
 
+Catching up, it takes the subscription's notifications a page (≤ 500) at a time and,
+for a projection that can (`Batching`: the plan list), processes each page in ONE
+transaction with the last event's position (decision 0027): the view never holds
+half a batch, and its position moves only with the batch's rows. An event that
+fails inside a batch ends it there: the events before it are written with their
+position, the failed one counts as its first attempt and goes on alone with the
+retries above, and batching resumes after it. A batch whose transaction fails is
+done again one event at a time, each with its retries.
+
 Stopping the runner ends a pause at once. Errors outside processing an event (the
 subscription's own connection failing) still stop it, as in the library.
 """
 
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from threading import Event
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 from warnings import warn
 
 import structlog
 from eventsourcing.application import Application
-from eventsourcing.persistence import Tracking, TrackingRecorder
+from eventsourcing.persistence import Mapper, Notification, Tracking, TrackingRecorder
 from eventsourcing.projection import (
     ApplicationSubscription,
     EventSourcedProjection,
@@ -91,32 +101,15 @@ class RetryingProjectionRunner(ProjectionRunner[TApplication, TView], Generic[TA
         backoff = owner.backoff if isinstance(owner, RetryingProjectionRunner) else Backoff()
         del owner  # the thread must not keep the runner alive
         view = getattr(projection, "view", None)
-        faults = view if isinstance(view, FaultLog) else None
+        loop = _Loop(
+            subscription,
+            projection,
+            is_stopping,
+            backoff,
+            view if isinstance(view, FaultLog) else None,
+        )
         try:
-            for notification in subscription.subscription:
-                tracking = Tracking(subscription.name, notification.id)
-                attempt = 0
-                while True:
-                    try:
-                        event = subscription.mapper.to_domain_event(notification)
-                        projection.process_event(event, tracking)
-                    except Exception as error:
-                        attempt += 1
-                        pause = backoff.pause(attempt)
-                        _failed(
-                            projection.name,
-                            faults,
-                            tracking,
-                            attempt=attempt,
-                            error=error,
-                            pause=pause,
-                        )
-                        if is_stopping.wait(pause):
-                            return
-                    else:
-                        if attempt:
-                            _recovered(projection.name, faults, tracking, attempt)
-                        break
+            loop.run()
         except BaseException as error:
             # As the library does: the error stops the runner and is raised to its user.
             owner = runner()
@@ -126,6 +119,123 @@ class RetryingProjectionRunner(ProjectionRunner[TApplication, TView], Generic[TA
                 warn(f"ProjectionRunner was deleted before {error!r}", RuntimeWarning, 2)
         finally:
             is_stopping.set()
+
+
+@runtime_checkable
+class Batching(Protocol):
+    """A projection that can take many events in one transaction (decision 0027)."""
+
+    def decode(self, notification: Notification, mapper: Mapper[Any]) -> Any:
+        """The stored event as its `process_event` needs it (it may need less than all)."""
+
+    def batch(self) -> AbstractContextManager[None]:
+        """The events processed inside take effect together, with the last one's
+        position, when the block ends; none of them when it raises."""
+
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None: ...
+
+
+@dataclass
+class _Loop:
+    """The processing thread's work: pages of notifications, each as few batches as
+    its events allow, and an event that fails on its own with retries."""
+
+    subscription: ApplicationSubscription[Any]
+    projection: EventSourcedProjection[Any] | Projection[Any]
+    is_stopping: Event
+    backoff: Backoff
+    faults: FaultLog | None
+
+    def run(self) -> None:
+        batching = self.projection if isinstance(self.projection, Batching) else None
+        for page in _pages(self.subscription):
+            at = 0
+            while at < len(page):
+                failure: Exception | None = None
+                if batching is not None and len(page) - at > 1:
+                    taken, failure = self._batch(batching, page, at)
+                    if taken is None:  # the batch could not be written: one at a time
+                        if any(self._one(n) for n in page[at:]):
+                            return
+                        break
+                    at = taken
+                    if at == len(page):
+                        break
+                if self._one(page[at], failure):
+                    return
+                at += 1
+
+    def _batch(
+        self, projection: Batching, page: Sequence[Notification], at: int
+    ) -> tuple[int | None, Exception | None]:
+        """Events from `at` in one batch, up to the first that fails (left out, with its
+        error). The index of the first event not taken; None when the batch's
+        transaction failed (nothing taken)."""
+        name, mapper = self.subscription.name, self.subscription.mapper
+        end, failure = at, None
+        try:
+            with projection.batch():
+                for notification in page[at:]:
+                    try:
+                        event = projection.decode(notification, mapper)
+                        projection.process_event(event, Tracking(name, notification.id))
+                    except Exception as error:
+                        failure = error
+                        break
+                    end += 1
+        except Exception as error:
+            log.warning(
+                "projection_batch_failed",
+                projection=self.projection.name,
+                first_notification_id=page[at].id,
+                last_notification_id=page[-1].id,
+                error=type(error).__name__,
+            )
+            return None, None
+        return end, failure
+
+    def _one(self, notification: Notification, failure: Exception | None = None) -> bool:
+        """One event, decoded whole, in a transaction of its own; tried again after a
+        pause until it succeeds. `failure`: it already failed once (in a batch).
+        True when the runner was stopped meanwhile."""
+        tracking = Tracking(self.subscription.name, notification.id)
+        attempt = 0
+        while True:
+            if failure is None:
+                try:
+                    event = self.subscription.mapper.to_domain_event(notification)
+                    self.projection.process_event(event, tracking)
+                except Exception as error:
+                    failure = error
+            if failure is None:
+                if attempt:
+                    _recovered(self.projection.name, self.faults, tracking, attempt)
+                return False
+            attempt += 1
+            pause = self.backoff.pause(attempt)
+            _failed(
+                self.projection.name,
+                self.faults,
+                tracking,
+                attempt=attempt,
+                error=failure,
+                pause=pause,
+            )
+            failure = None
+            if self.is_stopping.wait(pause):
+                return True
+
+
+def _pages(subscription: ApplicationSubscription[Any]) -> Iterator[list[Notification]]:
+    """The subscription's notifications a page at a time where it can (our recorders'
+    subscriptions), else one at a time."""
+    inner = subscription.subscription
+    take = getattr(inner, "next_page", None)
+    while True:
+        try:
+            yield take() if take is not None else [next(inner)]
+        except StopIteration:
+            return
 
 
 def _failed(

@@ -1,5 +1,6 @@
 """The plan list on PostgreSQL: its tables and `planlist_tracking` in the store's schema."""
 
+from contextlib import AbstractContextManager
 from typing import Any
 
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
@@ -10,6 +11,7 @@ from stafett.projections.plan_list.sql import PlanListSQL
 
 class PostgresPlanListView(PlanListSQL, PostgresTrackingRecorder):
     latest = "GREATEST"
+    lock_row = " FOR UPDATE"
 
     def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
@@ -25,3 +27,8 @@ class PostgresPlanListView(PlanListSQL, PostgresTrackingRecorder):
         tracking row, so they are projected again on restart: still exactly once.
         """
         c.execute("SET LOCAL synchronous_commit = off")
+
+    def _pipeline(self, c: Any) -> AbstractContextManager[Any]:
+        """A batch's writes go to the server without a round trip each."""
+        pipeline: AbstractContextManager[Any] = c.connection.pipeline()
+        return pipeline

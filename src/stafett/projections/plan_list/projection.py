@@ -4,18 +4,27 @@ Each kind of event calls one intent-named method of `PlanListView` (`view.py`)
 with the event's values: a handler of its own where it needs more than one value,
 else a row of `TOLD`; which rows and columns change is the view's business. An
 event the list does not know only advances the view's position.
+
+Catching up, the runner hands it many events inside one `batch()` (one transaction
+for all of them and the last one's position, decision 0027) and asks it to `decode`
+each stored event first: an event that only says when the plan last changed (or
+last got content) is read as its `EventHead` (`projections/heads.py`), the rest are
+decoded whole by the application's mapper.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import cache
 from operator import attrgetter
 from typing import Any, ClassVar
 
 from eventsourcing.dispatch import singledispatchmethod
-from eventsourcing.persistence import Tracking
+from eventsourcing.persistence import Mapper, Notification, Tracking
 from eventsourcing.projection import Projection
 
 from stafett.aggregates.plan import CONTENT_EVENT_TYPES, Plan
 from stafett.aggregates.values import Access, ConsentStatus, Role
+from stafett.projections.heads import EventHead, event_class, head_of, plain_json
 from stafett.projections.plan_list.view import (
     PROJECTION_NAME,
     MemberRow,
@@ -39,11 +48,35 @@ class PlanListProjection(Projection[PlanListView]):
     def __init__(self, view: PlanListView) -> None:
         super().__init__(view)
         self.processed = 0
+        # Bound once: the dispatcher makes a new wrapper on every attribute access.
+        self._dispatch = self._project
 
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
         """The one way in: the event's effect and its position, then the count."""
-        self._project(domain_event, tracking)
+        self._dispatch(domain_event, tracking)
         self.processed += 1
+
+    def decode(self, notification: Notification, mapper: Mapper[Any]) -> Any:
+        """The stored event as `process_event` needs it: its head when the list needs
+        no more of it, else the whole event."""
+        cls = event_class(notification)
+        if plain_json(mapper) and _head_is_enough(cls):
+            head = head_of(notification, cls)
+            if head is not None:
+                return head
+        return mapper.to_domain_event(notification)
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """The events processed inside take effect together, with the last one's
+        position, when the block ends; none of them if it raises (nor in the count)."""
+        counted = self.processed
+        try:
+            with self.view.batch():
+                yield
+        except BaseException:
+            self.processed = counted
+            raise
 
     @singledispatchmethod
     def _project(self, domain_event: Any, tracking: Tracking) -> None:
@@ -77,10 +110,20 @@ class PlanListProjection(Projection[PlanListView]):
         if told is not None:
             method, value = told
             getattr(self.view, method.__name__)(_stamp(event), value(event), tracking=tracking)
-        elif isinstance(event, CONTENT_EVENT_TYPES):
-            self.view.content_changed(_stamp(event), tracking=tracking)
         else:
-            self.view.plan_touched(_stamp(event), tracking=tracking)
+            self._changed(type(event), _stamp(event), tracking)
+
+    @_project.register
+    def _head(self, head: EventHead, tracking: Tracking) -> None:
+        stamp = Stamp(head.originator_id, head.originator_version, head.timestamp)
+        self._changed(head.cls, stamp, tracking)
+
+    def _changed(self, cls: type, stamp: Stamp, tracking: Tracking) -> None:
+        """An event the list knows only by when it happened, and whether it gave content."""
+        if issubclass(cls, CONTENT_EVENT_TYPES):
+            self.view.content_changed(stamp, tracking=tracking)
+        else:
+            self.view.plan_touched(stamp, tracking=tracking)
 
     @_project.register
     def _added(self, event: Plan.ParticipantAdded, tracking: Tracking) -> None:
@@ -109,6 +152,13 @@ TOLD: dict[type[Plan.Event], tuple[Callable[..., None], Callable[[Any], object]]
     Plan.Reopened: (View.plan_reopened, attrgetter("end_date")),
     Plan.Archived: (View.archive_recorded, attrgetter("archive.archived_at")),
 }
+
+
+@cache
+def _head_is_enough(cls: type) -> bool:
+    """Whether events of `cls` reach `_other` and tell the view nothing but a stamp."""
+    dispatch = PlanListProjection.__dict__["_project"].dispatcher.dispatch
+    return dispatch(cls) is PlanListProjection._other and cls not in TOLD
 
 
 def _stamp(event: Plan.Event | Plan.Created) -> Stamp:

@@ -10,12 +10,16 @@ both engines; dates ISO text on SQLite and `date` on PostgreSQL. The queries are
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import Tracking, WaitInterruptedError
+from eventsourcing.persistence import IntegrityError, Tracking, WaitInterruptedError
 
 from stafett.aggregates.values import Access, Consent, ConsentStatus, PlanStatus
 from stafett.persistence.recorders import to_micros
@@ -39,14 +43,38 @@ from stafett.projections.plan_list.view import (
 Write = tuple[str, Sequence[Any]]
 
 
+@dataclass
+class _Batch:
+    """What the events told inside one `batch()` write, kept until it ends.
+
+    An event that changes only when its plan last changed (and last got content) is
+    kept as that plan's `stamps` entry, its newest, instead of a write: a burst of
+    comments on one plan is one update. Any other write to the plan writes the kept
+    stamp first, so each row sees the same changes in the same order as one event at
+    a time would give it.
+    """
+
+    writes: list[Write] = field(default_factory=list)
+    stamps: dict[UUID, tuple[Stamp, datetime | None]] = field(default_factory=dict)
+    first: Tracking | None = None
+    tracking: Tracking | None = None
+
+    def told(self, tracking: Tracking) -> None:
+        if self.first is None:
+            self.first = tracking
+        self.tracking = tracking
+
+
 class PlanListSQL(PlanListQueries):
     """Both engines' view; an engine's class adds its tracking recorder and its few words."""
 
     latest: str  # the engine's function for the larger of two values
+    lock_row = ""  # what locks a selected row until the transaction ends, where needed
 
     def __init__(self, datastore: Any, **kwargs: Any) -> None:
         self._sql = t = SqlTables(datastore)
         self._faults = FaultTable(t)
+        self._batches = threading.local()  # the batch open in this thread, if any
         plans, members = t.table(PLANS_TABLE), t.table(MEMBERS_TABLE)
         self._plans, self._members, self._visits = plans, members, t.table(VISITS_TABLE)
 
@@ -127,6 +155,10 @@ class PlanListSQL(PlanListQueries):
     def _begin(self, c: Any) -> None:
         """Called first in each projecting transaction."""
 
+    def _pipeline(self, c: Any) -> AbstractContextManager[Any]:
+        """Around a transaction's writes: the engine may send them without waiting."""
+        return nullcontext()
+
     def wait(
         self,
         application_name: str,
@@ -165,13 +197,95 @@ class PlanListSQL(PlanListQueries):
 
     # ------------------------------------------------------- what happened
 
-    def _project(self, tracking: Tracking, *writes: Write) -> None:
-        """The writes and the tracking position in one transaction; each value `storable`."""
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        t = self._batches
+        if getattr(t, "open", None) is not None:
+            raise RuntimeError("a batch is already open in this thread")
+        batch = t.open = _Batch()
+        try:
+            yield
+        finally:
+            t.open = None
+        if batch.tracking is not None:
+            batch.writes.extend(self._stamp(*kept) for kept in batch.stamps.values())
+            self._commit(batch.tracking, batch.writes, first=batch.first)
+
+    def _project(self, tracking: Tracking, stamp: Stamp, *writes: Write) -> None:
+        """An event's writes: with its tracking position in a transaction of their own,
+        or added to the open batch (after the plan's kept stamp)."""
+        batch: _Batch | None = getattr(self._batches, "open", None)
+        if batch is None:
+            self._commit(tracking, writes)
+            return
+        kept = batch.stamps.pop(stamp.plan_id, None)
+        if kept is not None:
+            batch.writes.append(self._stamp(*kept))
+        batch.writes.extend(writes)
+        batch.told(tracking)
+
+    def _stamped(self, tracking: Tracking, stamp: Stamp, *writes: Write, content: bool) -> None:
+        """An event that changes when its plan last changed (and got content), and
+        `writes` to other columns or tables than those."""
+        batch: _Batch | None = getattr(self._batches, "open", None)
+        if batch is None:
+            self._commit(tracking, [self._stamp(stamp, stamp.at if content else None), *writes])
+            return
+        kept = batch.stamps.pop(stamp.plan_id, None)
+        content_at = stamp.at if content else (kept[1] if kept else None)
+        batch.stamps[stamp.plan_id] = (stamp, content_at)
+        batch.writes.extend(writes)
+        batch.told(tracking)
+
+    def _stamp(self, stamp: Stamp, content_at: datetime | None) -> Write:
+        if content_at is None:
+            return self._plan(self._touch, stamp)
+        return self._plan(self._content, stamp, to_micros(content_at))
+
+    def _commit(
+        self, tracking: Tracking, writes: Sequence[Write], *, first: Tracking | None = None
+    ) -> None:
+        """The writes, in order, and the tracking position in one transaction; each
+        value `storable`. A run of one statement goes as one `executemany`.
+
+        The position written is `tracking`'s; with `first` (a batch's first event),
+        the view's position must also be before `first`, or `IntegrityError` refuses
+        the batch whole: a batch reaching back into what the view already has would
+        apply those events twice."""
         with self.datastore.transaction(commit=True) as c:
             self._begin(c)
-            for statement, values in writes:
-                c.execute(statement, [storable(value) for value in values])
+            self._write(c, writes)
+            if first is not None:  # after writing: on SQLite a read first could go stale
+                self._check_position(c, first)
             self._insert_tracking(c, tracking)  # type: ignore[attr-defined]
+
+    def _write(self, c: Any, writes: Sequence[Write]) -> None:
+        """The writes in order, on the open cursor: a run of one statement as one
+        `executemany` (the engine may send them all at once)."""
+        with self._pipeline(c):
+            for statement, run in groupby(writes, key=itemgetter(0)):
+                rows = [[storable(value) for value in values] for _, values in run]
+                if len(rows) == 1:
+                    c.execute(statement, rows[0])
+                else:
+                    c.executemany(statement, rows)
+
+    def _check_position(self, c: Any, first: Tracking) -> None:
+        t = self._sql
+        c.execute(
+            t.sql(
+                f"SELECT notification_id FROM {self._tracking_table()} "
+                f"WHERE application_name=%s{self.lock_row}"
+            ),
+            [first.application_name],
+        )
+        row = c.fetchone()
+        if row is not None and row["notification_id"] >= first.notification_id:
+            msg = (
+                f"notification {first.notification_id} of {first.application_name} is "
+                f"already in the view (at {row['notification_id']})"
+            )
+            raise IntegrityError(msg)
 
     def _plan(self, statement: str, stamp: Stamp, *values: Any) -> Write:
         """One of the fixed plan updates: when, version, then `values`, then which plan."""
@@ -219,23 +333,23 @@ class PlanListSQL(PlanListQueries):
             ],
         )
         members = (self._member(stamp.plan_id, m) for m in (plan.owner, plan.coordinator))
-        self._project(tracking, new, *members)
+        self._project(tracking, stamp, new, *members)
 
     def plan_touched(self, stamp: Stamp, *, tracking: Tracking) -> None:
-        self._project(tracking, self._plan(self._touch, stamp))
+        self._stamped(tracking, stamp, content=False)
 
     def content_changed(self, stamp: Stamp, *, tracking: Tracking) -> None:
-        self._project(tracking, self._plan(self._content, stamp, to_micros(stamp.at)))
+        self._stamped(tracking, stamp, content=True)
 
     def participant_added(self, stamp: Stamp, member: MemberRow, *, tracking: Tracking) -> None:
-        self._project(tracking, self._plan(self._touch, stamp), self._member(stamp.plan_id, member))
+        self._stamped(tracking, stamp, self._member(stamp.plan_id, member), content=False)
 
     def participant_removed(
         self, stamp: Stamp, participant_id: UUID, *, tracking: Tracking
     ) -> None:
         t = self._sql
         values = [t.value(False), t.value(stamp.plan_id), t.value(participant_id)]
-        self._project(tracking, self._plan(self._touch, stamp), (self._deactivate, values))
+        self._stamped(tracking, stamp, (self._deactivate, values), content=False)
 
     def rights_changed(
         self, stamp: Stamp, participant_id: UUID, messages: Access, *, tracking: Tracking
@@ -243,7 +357,7 @@ class PlanListSQL(PlanListQueries):
         t = self._sql
         level = messages.value
         values = [level, *_given(level).values, t.value(stamp.plan_id), t.value(participant_id)]
-        self._project(tracking, self._plan(self._touch, stamp), (self._rights_update, values))
+        self._stamped(tracking, stamp, (self._rights_update, values), content=False)
 
     def coordinator_handed_over(
         self, stamp: Stamp, participant_id: UUID, *, tracking: Tracking
@@ -251,42 +365,44 @@ class PlanListSQL(PlanListQueries):
         t = self._sql
         plan, holder = t.value(stamp.plan_id), t.value(participant_id)
         holds, in_force = _handed_to(holder)
-        self._project(
+        self._stamped(
             tracking,
-            self._plan(self._touch, stamp),
+            stamp,
             (self._baton_update, [*holds.values, *in_force.values, plan]),
             (self._coordinator_update, [plan, holder, plan]),
+            content=False,
         )
 
     def consent_renewed(self, stamp: Stamp, consent: Consent, *, tracking: Tracking) -> None:
         values = (consent.status.value, consent.given_on, consent.expires_on)
-        self._project(tracking, self._plan(self._consent, stamp, *values))
+        self._project(tracking, stamp, self._plan(self._consent, stamp, *values))
 
     def consent_ended(self, stamp: Stamp, status: ConsentStatus, *, tracking: Tracking) -> None:
-        self._project(tracking, self._plan(self._consent_status, stamp, status.value))
+        self._project(tracking, stamp, self._plan(self._consent_status, stamp, status.value))
 
     def message_sent(
         self, stamp: Stamp, recipient_ids: Sequence[UUID], *, tracking: Tracking
     ) -> None:
         t = self._sql
         at, plan = to_micros(stamp.at), t.value(stamp.plan_id)
-        self._project(
+        self._stamped(
             tracking,
-            self._plan(self._content, stamp, at),
+            stamp,
             *((self._message_to, [at, plan, t.value(to)]) for to in recipient_ids),
+            content=True,
         )
 
     def plan_closed(self, stamp: Stamp, ended_on: date, *, tracking: Tracking) -> None:
         status = PlanStatus.CLOSED.value
-        self._project(tracking, self._plan(self._status, stamp, status, ended_on))
+        self._project(tracking, stamp, self._plan(self._status, stamp, status, ended_on))
 
     def plan_reopened(self, stamp: Stamp, end_date: date | None, *, tracking: Tracking) -> None:
         status = PlanStatus.OPEN.value
-        self._project(tracking, self._plan(self._status, stamp, status, end_date))
+        self._project(tracking, stamp, self._plan(self._status, stamp, status, end_date))
 
     def archive_recorded(self, stamp: Stamp, archived_at: datetime, *, tracking: Tracking) -> None:
         archived = to_micros(archived_at)
-        self._project(tracking, self._plan(self._archived, stamp, archived))
+        self._project(tracking, stamp, self._plan(self._archived, stamp, archived))
 
     # ------------------------------------------------------------- visits
 

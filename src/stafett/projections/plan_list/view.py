@@ -2,7 +2,8 @@
 
 `PlanListProjection` (`projection.py`) tells the view what happened to a plan, one
 intent-named method per kind of event (`plan_created`, `participant_added`, …); each
-writes its rows and the event's tracking position in ONE transaction, so each event
+writes its rows and the event's tracking position in ONE transaction, or, inside
+`batch()`, the rows of many events with the last one's position in one, so each event
 takes effect exactly once (a position already recorded raises `IntegrityError`) and a
 runner that stopped resumes from the view's own position. Every plan event advances
 tracking, including those that change no column but `last_event_at`.
@@ -25,6 +26,7 @@ answers it is generated from the policy table (`access.py`).
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -54,6 +56,8 @@ def storable(value: Any) -> Any:
     becomes U+FFFD. Stored events are never refused, so text that reached the event
     store (older data, other writers) must still fit the view (decision 0013)."""
     if isinstance(value, str):
+        if value.isascii():  # the common case, and no surrogate can be in it
+            return value.replace("\x00", REPLACEMENT) if "\x00" in value else value
         return _UNSTORABLE.sub(REPLACEMENT, value)
     return value
 
@@ -191,6 +195,14 @@ class PlanListView(TrackingRecorder, FaultLog, ABC):
     """
 
     # ---------------------------------------------------- what happened
+
+    @abstractmethod
+    def batch(self) -> AbstractContextManager[None]:
+        """Within it (in this thread), what the events told change is kept, and written
+        with the LAST event's tracking position in ONE transaction when it ends; if it
+        raises, nothing is written. A position not after the view's own is refused
+        (`IntegrityError`) and the whole batch with it, so each event still takes
+        effect once (decision 0027)."""
 
     @abstractmethod
     def plan_created(self, stamp: Stamp, plan: NewPlan, *, tracking: Tracking) -> None:
