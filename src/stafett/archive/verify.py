@@ -2,7 +2,10 @@
 
 `verify_record` runs every check on the zip's bytes and reports each one, passed
 or failed with what is wrong; a check whose input is unreadable fails, never
-raises. The record is intact only when every check passes.
+raises. The record is intact only when every check passes. A record's core without
+its rendition (`record.pdf` and `arkivstruktur.xml` under `rendition.json`, decision
+0026) is not intact either, and `Verification.core_only` says that this is all that
+is wrong with it.
 """
 
 import hashlib
@@ -18,15 +21,18 @@ from stafett.archive.chain import access_log_problems, chain_head
 from stafett.archive.fold import fold
 from stafett.archive.keys import PublicKey
 from stafett.archive.renderers import SchemaCheck
+from stafett.archive.rendition import NOT_YET, rendition_problems
 from stafett.archive.seal import (
     ACCESS_LOG,
     ARKIVSTRUKTUR,
+    CORE,
     EVENTS,
     FILES,
     FORMAT,
     MANIFEST,
     MEMBERS,
     RECORD,
+    RENDITION_MEMBERS,
     SIGNATURE,
 )
 
@@ -39,8 +45,10 @@ CHECKS = (
     "versions",
     "record",
     "access log",
+    "rendition",
     "arkivstruktur",
 )
+RENDITION_CHECKS = ("rendition", "arkivstruktur")
 MAX_MEMBER_BYTES = 2**30  # a zip bomb is refused, not unpacked
 
 
@@ -66,6 +74,16 @@ class Verification:
 
     def failed(self) -> list[Check]:
         return [c for c in self.checks if not c.passed]
+
+    @property
+    def core_only(self) -> bool:
+        """The record's core is intact, and its rendition is not in the file yet."""
+        failed = self.failed()
+        return (
+            len(self.checks) == len(CHECKS)
+            and [c.name for c in failed] == list(RENDITION_CHECKS)
+            and failed[0].problems == (NOT_YET,)
+        )
 
 
 class _Record:
@@ -139,7 +157,8 @@ def _verify(data: bytes, schema_errors: SchemaCheck, public_key: PublicKey | Non
         "versions": _versions,
         "record": _folded,
         "access log": _access_log,
-        "arkivstruktur": lambda r: schema_errors(r.member(ARKIVSTRUKTUR)),
+        "rendition": lambda r: _rendition(r, public_key),
+        "arkivstruktur": lambda r: _arkivstruktur(r, schema_errors),
     }
     for name in CHECKS:
         try:
@@ -165,7 +184,7 @@ def _members(record: _Record) -> list[str]:
     problems = []
     if len(set(record.names)) != len(record.names):
         problems.append("a file name occurs twice")
-    missing = [n for n in MEMBERS if n not in record.members]
+    missing = [n for n in CORE if n not in record.members]  # the rendition's: its check
     extra = sorted(set(record.members) - set(MEMBERS))
     if missing:
         problems.append("missing: " + ", ".join(missing))
@@ -255,3 +274,18 @@ def _access_log(record: _Record) -> list[str]:
     if len(rows) != manifest["entries"]:
         problems.append(f"{len(rows)} rows, the manifest says {manifest['entries']}")
     return problems
+
+
+def _rendition(record: _Record, trusted: PublicKey | None) -> tuple[list[str], str]:
+    """The rendition is the one of this core, signed with the given key or, without
+    one, with the key that signed the core."""
+    key = trusted or PublicKey.from_text(record.manifest["signing_key"]["public_key"])
+    problems = rendition_problems(record.member(MANIFEST), record.members, [key])
+    note = "" if trusted else "signed with the key that signed manifest.json"
+    return problems, note
+
+
+def _arkivstruktur(record: _Record, schema_errors: SchemaCheck) -> list[str]:
+    if not any(n in record.members for n in RENDITION_MEMBERS):
+        return ["not in this record yet: it comes with record.pdf"]
+    return schema_errors(record.member(ARKIVSTRUKTUR))
