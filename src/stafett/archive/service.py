@@ -33,7 +33,7 @@ from stafett.aggregates.errors import NotFoundError
 from stafett.aggregates.plan import Plan
 from stafett.aggregates.policy import Action
 from stafett.aggregates.values import ArchiveRecord
-from stafett.applications.access_log import OPERATOR_ID, OPERATOR_NAME, AccessLog
+from stafett.applications.access_log import OPERATOR_ID, OPERATOR_NAME, AccessEntry, AccessLog
 from stafett.applications.commands import RecordArchive
 from stafett.applications.plans import PlanApplication
 from stafett.applications.results import PlanNotFoundError, VersionConflictError
@@ -177,7 +177,7 @@ class Archives:
         if not isinstance(cached, Plan):
             raise PlanNotFoundError("no such plan")
         plan = copy.deepcopy(cached)  # the cached plan moves on with other writes
-        events, names = self._events_and_names(plan, extra={by})
+        events, access, names = self._read_with_names(plan, extra={by})
         return SealInput(
             archive_id=uuid4(),
             plan_id=plan_id,
@@ -187,21 +187,23 @@ class Archives:
             state=plan.state,
             events=events,
             names=names,
-            access=self.access_log.entries(plan_id),
+            access=access,
             sealed_at=self.plans.clock(),
             sealed_by=by,
         )
 
-    def _events_and_names(self, plan: Plan, extra: set[UUID]) -> tuple[list[Any], dict[UUID, str]]:
-        """The plan's events up to its version, and the directory's names of everyone in
-        them, its participants, its access log's readers and `extra`."""
+    def _read_with_names(
+        self, plan: Plan, extra: set[UUID]
+    ) -> tuple[list[Any], list[AccessEntry], dict[UUID, str]]:
+        """The plan's events up to its version, its access log, and the directory's names
+        of everyone in them, of its participants and of `extra`."""
         events: list[Any] = list(self.plans.events.get(plan.id, lte=plan.version))
         access = self.access_log.entries(plan.id)
         people = {e.actor_id for e in events} | {e.reader_person_id for e in access} | extra
         people |= {p.person_id for p in plan.state.participants.values()}
         names = self.plans.person_names(people)
         names[OPERATOR_ID] = OPERATOR_NAME
-        return events, names
+        return events, access, names
 
     def _discard(self, archive_id: UUID) -> None:
         try:
@@ -274,7 +276,7 @@ class Archives:
         manifest_bytes = core_manifest(stored.data)
         manifest = parse(manifest_bytes)
         plan: Any = self.plans.repository.get(stored.plan_id, version=manifest["event_count"])
-        events, names = self._events_and_names(plan, extra=set())
+        events, _, names = self._read_with_names(plan, extra=set())
         for line in unzipped(stored.data, (EVENTS,))[EVENTS].split(b"\n")[:-1]:
             actor = parse(line)["actor"]
             names[UUID(actor["id"])] = actor["name"]
