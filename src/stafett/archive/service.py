@@ -245,14 +245,6 @@ class Archives:
         self.store.put_rendition(archive_id, to_micros(rendered_at), data)
         log.info("record_rendered", archive=str(archive_id), bytes=len(data))
 
-    def wait_for_renditions(self) -> None:
-        """Until every rendition under way in this process is made (or has failed)."""
-        with self._lock:
-            under_way = list(self._under_way.values())
-        for future in under_way:
-            if not future.cancelled():
-                future.result()
-
     def _rendition(self, stored: StoredRecord) -> bytes:
         """The stored record's rendition: the stored one, the one under way in this
         process when it is done, or one made now from the plan at the sealed version (a
