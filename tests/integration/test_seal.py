@@ -862,3 +862,23 @@ def test_a_stored_rendition_that_is_not_the_records_own_is_refused(world: World)
     with pytest.raises(ArchiveDamagedError):
         world.archives.release(second.archive_id)
     assert check(world.archives.release(first.archive_id).data).intact
+
+
+def test_a_rendition_made_again_later_names_people_as_the_record_does(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writer = Writer(world)
+    archives, _ = held_world(world, TEST_RENDERERS)
+    sealed = archives.seal(writer.plan_id, by=writer.kari)  # its rendition never runs
+    manifest = check(world.archives.store.get(sealed.archive_id).data).manifest  # type: ignore[union-attr]
+    owner = manifest["owner"]["name"]
+    assert owner == "Máret Čuđi-Ŋuolja"
+    directory_now = world.plans.person_names
+
+    def renamed(ids: Any) -> dict[UUID, str]:  # the directory changed since the seal
+        return dict.fromkeys(directory_now(ids), "Endret Navn")
+
+    monkeypatch.setattr(world.plans, "person_names", renamed)
+    pdf = members(archives.release(sealed.archive_id).data)[PDF]
+    assert owner.encode() in pdf
+    assert b"Endret Navn" not in pdf
