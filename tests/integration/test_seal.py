@@ -882,3 +882,39 @@ def test_a_rendition_made_again_later_names_people_as_the_record_does(
     pdf = members(archives.release(sealed.archive_id).data)[PDF]
     assert owner.encode() in pdf
     assert b"Endret Navn" not in pdf
+
+
+def as_v1(complete: bytes) -> bytes:
+    """A record as the seal wrote it before decision 0026 (format v1): one manifest
+    listing every file, the PDF and the Noark XML among them, signed with the test key."""
+    from stafett.archive.seal import FILES_V1, FORMAT_V1, MIME_TYPES
+
+    files = members(complete)
+    listed = [
+        {"name": n, "sha256": sha(files[n]), "size": len(files[n]), "mime_type": MIME_TYPES[n]}
+        for n in FILES_V1
+    ]
+    manifest = canonical({**parse(files[MANIFEST]), "format": FORMAT_V1, "files": listed})
+    v1 = {MANIFEST: manifest, SIGNATURE: TEST_KEY.sign(manifest)}
+    return rezip(v1 | {n: files[n] for n in FILES_V1}, complete)
+
+
+def test_a_record_sealed_before_the_rendition_was_split_off_still_verifies(world: World) -> None:
+    writer = Writer(world)
+    sealed = world.archives.seal(writer.plan_id, by=writer.kari)
+    v1 = as_v1(world.archives.release(sealed.archive_id).data)
+    assert set(members(v1)) == {MANIFEST, SIGNATURE, *FILES_V1_NAMES}
+    result = check(v1)
+    assert result.intact, result.failed()
+    assert next(c for c in result.checks if c.name == "rendition").note.startswith("format v1")
+
+    files = members(v1)
+    pdf = bytearray(files[PDF])
+    pdf[len(pdf) // 2] ^= 1
+    altered = check(rezip(files | {PDF: bytes(pdf)}, v1))
+    assert [c.name for c in altered.failed()] == ["file hashes"]
+    stray = check(rezip(files | {RENDITION: b"{}"}, v1))
+    assert [c.name for c in stray.failed()] == ["zip"]
+
+
+FILES_V1_NAMES = ("events.jsonl", "record.json", PDF, "access-log.jsonl", "arkivstruktur.xml")

@@ -52,6 +52,10 @@ RENDITION_FILES = (PDF, ARKIVSTRUKTUR)  # the files the rendition's manifest lis
 CORE = (MANIFEST, SIGNATURE, *FILES)  # the members of the core, in this order
 RENDITION_MEMBERS = (RENDITION, RENDITION_SIGNATURE, *RENDITION_FILES)
 MEMBERS = (*CORE, *RENDITION_MEMBERS)  # the members of a complete record, in this order
+# Records sealed before decision 0026: one manifest lists every file, the PDF among them.
+FORMAT_V1 = "stafett.sealed-record.v1"
+FILES_V1 = (EVENTS, RECORD, PDF, ACCESS_LOG, ARKIVSTRUKTUR)
+MEMBERS_V1 = (MANIFEST, SIGNATURE, *FILES_V1)
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,7 @@ from stafett.archive.rendition import (
     rendition_problems,
     sealed_at,
 )
-from stafett.archive.seal import EVENTS, SealInput, build_record, sha256_digest, unzipped
+from stafett.archive.seal import EVENTS, PDF, SealInput, build_record, sha256_digest, unzipped
 from stafett.persistence.archives import ArchiveStore, StoredRecord
 from stafett.persistence.recorders import to_micros
 
@@ -307,6 +307,8 @@ class Archives:
         if sha256_digest(stored.data) != archive.digest:
             log.error("sealed_record_damaged", archive=str(archive_id), part="core")
             raise ArchiveDamagedError("the stored record does not match its digest")
+        if PDF in unzipped(stored.data, (PDF,)):  # format v1, sealed whole before 0026
+            return Release(stored.plan_id, archive, stored.data)
         rendition = self._rendition(stored)
         keys = [key for key, _ in self.public_keys()]
         if rendition_problems(core_manifest(stored.data), unzipped(rendition), keys):

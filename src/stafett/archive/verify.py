@@ -28,9 +28,12 @@ from stafett.archive.seal import (
     CORE,
     EVENTS,
     FILES,
+    FILES_V1,
     FORMAT,
+    FORMAT_V1,
     MANIFEST,
     MEMBERS,
+    MEMBERS_V1,
     RECORD,
     RENDITION_MEMBERS,
     SIGNATURE,
@@ -100,6 +103,14 @@ class _Record:
         self.names = names
         self._manifest: dict[str, Any] | None = None
         self._entries: list[dict[str, Any]] | None = None
+
+    @property
+    def v1(self) -> bool:
+        """Sealed before decision 0026: its one manifest lists the PDF and the Noark XML."""
+        try:
+            return self.manifest.get("format") == FORMAT_V1
+        except Exception:  # an unreadable manifest: its own check says so
+            return False
 
     def member(self, name: str) -> bytes:
         if name not in self.members:
@@ -184,8 +195,9 @@ def _members(record: _Record) -> list[str]:
     problems = []
     if len(set(record.names)) != len(record.names):
         problems.append("a file name occurs twice")
-    missing = [n for n in CORE if n not in record.members]  # the rendition's: its check
-    extra = sorted(set(record.members) - set(MEMBERS))
+    required, allowed = (MEMBERS_V1, MEMBERS_V1) if record.v1 else (CORE, MEMBERS)
+    missing = [n for n in required if n not in record.members]  # v2's rendition: its check
+    extra = sorted(set(record.members) - set(allowed))
     if missing:
         problems.append("missing: " + ", ".join(missing))
     if extra:
@@ -198,7 +210,7 @@ def _manifest(record: _Record) -> list[str]:
     problems = []
     if record.member(MANIFEST) != canonical(manifest):
         problems.append("manifest.json is not in canonical form (RFC 8785)")
-    if manifest.get("format") != FORMAT:
+    if manifest.get("format") not in (FORMAT, FORMAT_V1):
         problems.append(f"format is {manifest.get('format')!r}, expected {FORMAT!r}")
     required = ("plan_id", "event_count", "event_chain", "access_log", "files", "signing_key")
     absent = [name for name in required if name not in manifest]
@@ -225,7 +237,7 @@ def _signature(record: _Record, trusted: PublicKey | None) -> tuple[list[str], s
 def _file_hashes(record: _Record) -> list[str]:
     listed = record.manifest["files"]
     problems = []
-    if [f["name"] for f in listed] != list(FILES):
+    if [f["name"] for f in listed] != list(FILES_V1 if record.v1 else FILES):
         problems.append("the manifest does not list exactly the record's files")
     for entry in listed:
         content = record.members.get(entry["name"])
@@ -279,6 +291,8 @@ def _access_log(record: _Record) -> list[str]:
 def _rendition(record: _Record, trusted: PublicKey | None) -> tuple[list[str], str]:
     """The rendition is the one of this core, signed with the given key or, without
     one, with the key that signed the core."""
+    if record.v1:
+        return [], "format v1: manifest.json lists record.pdf and arkivstruktur.xml itself"
     key = trusted or PublicKey.from_text(record.manifest["signing_key"]["public_key"])
     problems = rendition_problems(record.member(MANIFEST), record.members, [key])
     note = "" if trusted else "signed with the key that signed manifest.json"
