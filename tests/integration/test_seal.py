@@ -918,3 +918,39 @@ def test_a_record_sealed_before_the_rendition_was_split_off_still_verifies(world
 
 
 FILES_V1_NAMES = ("events.jsonl", "record.json", PDF, "access-log.jsonl", "arkivstruktur.xml")
+
+
+def test_closing_the_archive_lets_the_rendition_under_way_finish_and_drops_the_rest(
+    world: World,
+) -> None:
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+    from dataclasses import replace
+
+    started, go = threading.Event(), threading.Event()
+
+    def slow_pdf(*args: Any, **kwargs: Any) -> bytes:
+        started.set()
+        go.wait(10)
+        return TEST_RENDERERS.pdf(*args, **kwargs)
+
+    writer = Writer(world)
+    archives = Archives(
+        world.plans,
+        world.access_log,
+        world.archives.store,
+        key=TEST_KEY,
+        renderers=lambda: replace(TEST_RENDERERS, pdf=slow_pdf),
+        renditions=ThreadPoolExecutor(1),
+    )
+    first = archives.seal(writer.plan_id, by=writer.kari)
+    world.clock.advance()
+    second = archives.seal(writer.plan_id, by=writer.kari)  # waits behind the first
+    assert started.wait(10)
+    threading.Timer(0.2, go.set).start()
+    archives.close()
+
+    store = world.archives.store
+    assert store.rendition(first.archive_id) is not None  # made before close returned
+    assert store.rendition(second.archive_id) is None  # dropped, not half-written
+    assert check(world.archives.release(second.archive_id).data).intact  # made on download

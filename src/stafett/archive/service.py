@@ -109,6 +109,11 @@ class Archives:
         self._under_way: dict[UUID, Future[None]] = {}
         self._lock = Lock()
 
+    def close(self) -> None:
+        """Before the stores close: wait for the rendition being made, drop those not
+        started (a download makes them); no rendition writes to a closed store."""
+        self._executor.shutdown(wait=True, cancel_futures=True)
+
     def public_keys(self) -> list[tuple[PublicKey, bool]]:
         """Every key a record of this deployment may be signed with, and whether it is current."""
         return [(self.key.public, True), *((k, False) for k in self.retired_keys)]
