@@ -8,8 +8,10 @@ real bytes, made fast, holding the plan's name, the owner, the goals and the tim
 """
 
 import base64
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Executor, Future
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from stafett.aggregates.plan_state import PlanState
@@ -41,3 +43,27 @@ def stand_in_pdf(
 TEST_RENDERERS = Renderers(
     pdf=stand_in_pdf, arkivstruktur=noark_writer(), schema_errors=standard_schema_check()
 )
+
+
+class Deferred(Executor):
+    """An executor that holds the jobs it is given until `run` (renditions made when a
+    test or the benchmark says so, or never); `inline` runs each job when it is given."""
+
+    def __init__(self, *, inline: bool = False) -> None:
+        self.inline = inline
+        self.jobs: list[tuple[Future[Any], Callable[..., Any], tuple[Any, ...]]] = []
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        self.jobs.append((future, lambda *a: fn(*a, **kwargs), args))
+        if self.inline:
+            self.run()
+        return future
+
+    def run(self) -> int:
+        """Run the jobs held, oldest first; how many."""
+        jobs, self.jobs = self.jobs, []
+        for future, fn, args in jobs:
+            if future.set_running_or_notify_cancel():
+                future.set_result(fn(*args))
+        return len(jobs)

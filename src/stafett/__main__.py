@@ -29,6 +29,7 @@ from stafett.applications.accounts import OtpChannel
 from stafett.applications.demo import ensure_demo
 from stafett.archive import renderers
 from stafett.archive.keys import KeyFormatError, PublicKey
+from stafett.archive.seal import sha256_digest
 from stafett.archive.service import Archives
 from stafett.archive.verify import verify_record
 from stafett.bootstrap import (
@@ -256,7 +257,7 @@ def _archive(archives: Archives, args: argparse.Namespace) -> int:
     except FileExistsError:
         print(f"stafett: {output} exists already", file=sys.stderr)
         return 2
-    print(f"{output}  {release.archive.digest}")
+    print(f"{output}  {sha256_digest(release.data)}")  # the complete record's, as written
     return 0
 
 
@@ -280,6 +281,12 @@ def _verify(file: Path, public_key: str | None) -> int:
         else:
             print(f"FAILED  {check.name}: {'; '.join(check.problems)}")
     manifest = result.manifest or {}
+    if result.core_only:
+        print(
+            "INCOMPLETE: the sealed core is intact, but record.pdf and arkivstruktur.xml "
+            "are not in this file yet; download the record again"
+        )
+        return 1
     if not result.intact:
         print(f"ALTERED: {len(result.failed())} of {len(result.checks)} checks failed")
         return 1

@@ -229,5 +229,6 @@ def web(
                     client, plans, accounts, settings.outbox_dir, clock, access_log, archives, view
                 )
         finally:
+            archives.close()  # a rendition still being made ends before the stores close
             for key in services:  # the next test brings its own; none may see these
                 shared_app.state[key] = None

@@ -13,6 +13,7 @@ import pytest
 from stafett.__main__ import main
 from stafett.applications.access_log import OPERATOR_ID
 from stafett.archive.keys import SigningKey
+from stafett.archive.seal import CORE
 from stafett.archive.verify import CHECKS
 from stafett.bootstrap import services
 from stafett.settings import Settings
@@ -197,7 +198,10 @@ def test_archive_list_and_export_and_the_export_is_recorded(
     assert main(["archive", "list", plan_id]) == 0
     [line] = capsys.readouterr().out.splitlines()
     assert line.startswith(archive_id)
-    assert line.endswith("sha256:" + hashlib.sha256(output.read_bytes()).hexdigest())
+    with services(Settings.from_env()) as built:
+        stored = built.archives.store.get(UUID(archive_id))
+    assert stored is not None  # the sealed core, which the Archived event names (0026)
+    assert line.endswith("sha256:" + hashlib.sha256(stored.data).hexdigest())
     assert main(["archive", "export", archive_id, "--output", str(output)]) == 2
     assert "exists already" in capsys.readouterr().err
     with services(Settings.from_env()) as built:
@@ -218,7 +222,7 @@ def test_archive_verify_needs_no_database_and_names_each_failed_check(
     key.write_text(SigningKey.from_text(public).public.text)
     assert main(["archive", "verify", str(output), "--public-key", str(key)]) == 0
     printed = capsys.readouterr().out.splitlines()
-    assert [line.split()[1] for line in printed[:9]] == [c.split()[0] for c in CHECKS]
+    assert [line.split()[1] for line in printed[: len(CHECKS)]] == [c.split()[0] for c in CHECKS]
     assert printed[-1].startswith("intact: plan ")
 
     assert main(["archive", "verify", str(output), "--public-key", OTHER_KEY.public.text]) == 1
@@ -226,7 +230,9 @@ def test_archive_verify_needs_no_database_and_names_each_failed_check(
     assert failed == [
         f"FAILED  signature: signed with key {SigningKey.from_text(public).id}, not with the "
         f"given key {OTHER_KEY.id}; the signature over manifest.json does not verify with key "
-        f"{OTHER_KEY.id}"
+        f"{OTHER_KEY.id}",
+        f"FAILED  rendition: rendition.json is signed with key "
+        f"{SigningKey.from_text(public).id}, not with {OTHER_KEY.id}",
     ]
 
     with zipfile.ZipFile(output) as archive:
@@ -242,7 +248,16 @@ def test_archive_verify_needs_no_database_and_names_each_failed_check(
     assert "FAILED  file hashes: events.jsonl: SHA-256 differs from the manifest" in out
     assert "FAILED  event chain:" in out
     assert "FAILED  versions: line 2 has version 3, expected 2" in out
-    assert out.splitlines()[-1] == "ALTERED: 4 of 9 checks failed"
+    assert out.splitlines()[-1] == "ALTERED: 4 of 10 checks failed"
+
+    core = tmp_path / "core.zip"  # the sealed core alone, as stored before its rendition
+    with zipfile.ZipFile(output) as complete, zipfile.ZipFile(core, "w") as archive:
+        for name in CORE:
+            archive.writestr(name, complete.read(name))
+    assert main(["archive", "verify", str(core)]) == 1
+    out = capsys.readouterr().out
+    assert "FAILED  rendition: record.pdf and arkivstruktur.xml are not in this record yet" in out
+    assert out.splitlines()[-1].startswith("INCOMPLETE: the sealed core is intact, but record.pdf")
 
 
 def test_a_read_of_an_unknown_plan_leaves_no_access_log_entry(

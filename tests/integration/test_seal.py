@@ -65,14 +65,23 @@ from stafett.applications.commands import (
 from stafett.applications.parts import CommentOn, ConsentIn, CreatePlan, PersonIn, RightsIn
 from stafett.applications.plans import PlanApplication
 from stafett.archive.canonical import canonical, parse
-from stafett.archive.seal import MANIFEST, MEMBERS, SIGNATURE, zip_members
+from stafett.archive.seal import (
+    MANIFEST,
+    MEMBERS,
+    PDF,
+    RENDITION,
+    RENDITION_MEMBERS,
+    RENDITION_SIGNATURE,
+    SIGNATURE,
+    zip_members,
+)
 from stafett.archive.service import Archives
 from stafett.archive.verify import CHECKS, verify_record
 from stafett.bootstrap import build_access_log, build_plans
 from stafett.persistence.archives import ArchiveStore
 from stafett.settings import Settings
 from tests.conftest import ManualClock, consent_for, person
-from tests.sealing import OTHER_KEY, TEST_KEY, TEST_RENDERERS
+from tests.sealing import OTHER_KEY, TEST_KEY, TEST_RENDERERS, Deferred
 
 SEALS = 50
 DEEP = os.environ.get("HYPOTHESIS_PROFILE") == "deep"
@@ -161,7 +170,14 @@ def world() -> Iterator[World]:
     access_log = build_access_log(plans)
     store = ArchiveStore(plans.directory.datastore)
     store.create_tables()
-    archives = Archives(plans, access_log, store, key=TEST_KEY, renderers=lambda: TEST_RENDERERS)
+    archives = Archives(
+        plans,
+        access_log,
+        store,
+        key=TEST_KEY,
+        renderers=lambda: TEST_RENDERERS,
+        renditions=Deferred(inline=True),  # each rendition made as soon as its seal is
+    )
     plans.plan_closed = archives.seal_closed
     try:
         yield World(plans, access_log, archives, clock)
@@ -357,7 +373,12 @@ def mutations(data: bytes, rng: random.Random) -> Iterator[Mutation]:
             continue
         at = rng.randrange(len(content))
         content[at] ^= 1 << rng.randrange(8)
-        must = {"signature"} if name in (MANIFEST, SIGNATURE) else {"file hashes"}
+        if name in (MANIFEST, SIGNATURE):
+            must = {"signature"}
+        elif name in RENDITION_MEMBERS:
+            must = {"rendition"}
+        else:
+            must = {"file hashes"}
         yield f"a byte flipped in {name}", altered(**{name: bytes(content)}), must
 
     events = lines_of(files["events.jsonl"])
@@ -403,6 +424,7 @@ def mutations(data: bytes, rng: random.Random) -> Iterator[Mutation]:
         altered(**{SIGNATURE: OTHER_KEY.sign(files[MANIFEST])}),
         {"signature"},
     )
+    yield from rendition_mutations(files, data)
     rows = lines_of(files["access-log.jsonl"])
     if rows:
         k = rng.randrange(len(rows))
@@ -412,6 +434,68 @@ def mutations(data: bytes, rng: random.Random) -> Iterator[Mutation]:
             altered(**{"access-log.jsonl": removed}),
             {"file hashes", "access log"},
         )
+
+
+def rendition_mutations(files: dict[str, bytes], data: bytes) -> Iterator[Mutation]:
+    """The human rendition removed, replaced, or bound to another record."""
+    core = {name: content for name, content in files.items() if name not in RENDITION_MEMBERS}
+    yield "the rendition removed", rezip(core, data), {"rendition", "arkivstruktur"}
+    yield "record.pdf removed", rezip({**core, **_without(files, PDF)}, data), {"rendition"}
+    rendition = parse(files[RENDITION])
+    other_pdf = files[PDF] + b"% appended\n"
+    listed = [
+        {**f, "sha256": hashlib.sha256(other_pdf).hexdigest(), "size": len(other_pdf)}
+        if f["name"] == PDF
+        else f
+        for f in rendition["files"]
+    ]
+    rewritten = canonical({**rendition, "files": listed})
+    yield (
+        "record.pdf replaced, rendition.json rewritten to match, not signed again",
+        altered_rendition(files, data, pdf=other_pdf, json=rewritten),
+        {"rendition"},
+    )
+    yield (
+        "record.pdf replaced, rendition.json rewritten and signed with another key",
+        altered_rendition(
+            files, data, pdf=other_pdf, json=resigned(rewritten, OTHER_KEY), key=OTHER_KEY
+        ),
+        {"rendition"},
+    )
+    elsewhere = canonical({**rendition, "manifest_sha256": hashlib.sha256(b"other").hexdigest()})
+    yield (
+        "a rendition signed with the real key for another record's manifest",
+        altered_rendition(files, data, json=elsewhere, key=TEST_KEY),
+        {"rendition"},
+    )
+
+
+def _without(files: dict[str, bytes], name: str) -> dict[str, bytes]:
+    return {n: c for n, c in files.items() if n in RENDITION_MEMBERS and n != name}
+
+
+def resigned(rendition: bytes, key: Any) -> bytes:
+    """rendition.json naming `key` as its signer."""
+    named = {"id": key.id, "algorithm": "Ed25519", "public_key": key.public.text}
+    return canonical({**parse(rendition), "signing_key": named})
+
+
+def altered_rendition(
+    files: dict[str, bytes],
+    data: bytes,
+    *,
+    json: bytes,
+    pdf: bytes | None = None,
+    key: Any = None,
+) -> bytes:
+    """The record with another rendition.json (signed with `key`, else the old signature
+    kept) and another record.pdf."""
+    changes = {RENDITION: json}
+    if pdf is not None:
+        changes[PDF] = pdf
+    if key is not None:
+        changes[RENDITION_SIGNATURE] = key.sign(json)
+    return rezip(files | changes, data)
 
 
 # -------------------------------------------------------------------- the test
@@ -595,10 +679,12 @@ def test_closing_seals_and_a_seal_that_fails_on_close_leaves_the_plan_closed(
 
     world.plans.handle(writer.plan_id, ReopenPlan(), by=writer.kari)
 
-    def broken() -> Any:
-        raise RuntimeError("the PDF renderer is missing")
+    from stafett.archive import service
 
-    monkeypatch.setattr(world.archives, "_renderers", broken)
+    def broken(given: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("the event store is gone")
+
+    monkeypatch.setattr(service, "build_record", broken)
     from structlog.testing import capture_logs
 
     with capture_logs() as logs:
@@ -641,16 +727,230 @@ def test_a_signed_record_whose_noark_metadata_breaks_the_schema_fails_that_check
         .replace(b"</mappeID>", b"</mappeId>")
     )
     assert xml != files["arkivstruktur.xml"]
-    manifest = parse(files[MANIFEST])
-    for entry in manifest["files"]:
+    rendition = parse(files[RENDITION])  # arkivstruktur.xml is the rendition's
+    for entry in rendition["files"]:
         if entry["name"] == "arkivstruktur.xml":
             entry["sha256"] = hashlib.sha256(xml).hexdigest()
             entry["size"] = len(xml)
-    signed = canonical(manifest)  # signed with the real key: only the schema can tell
-    altered = rezip(
-        files | {"arkivstruktur.xml": xml, MANIFEST: signed, SIGNATURE: TEST_KEY.sign(signed)},
-        world.archives.release(sealed.archive_id).data,
-    )
+    signed = canonical(rendition)  # signed with the real key: only the schema can tell
+    changes = {
+        "arkivstruktur.xml": xml,
+        RENDITION: signed,
+        RENDITION_SIGNATURE: TEST_KEY.sign(signed),
+    }
+    altered = rezip(files | changes, world.archives.release(sealed.archive_id).data)
     result = check(altered)
     assert [c.name for c in result.checks if not c.passed] == ["arkivstruktur"]
     assert any("mappeId" in problem for problem in result.failed()[0].problems)
+
+
+# ------------------------------------------------------------- the rendition
+
+
+def counting_renderers(calls: list[int], *, fail_first: bool = False) -> Any:
+    """TEST_RENDERERS whose PDF renderer counts its calls (and can fail the first)."""
+    from dataclasses import replace
+
+    def pdf(*args: Any, **kwargs: Any) -> bytes:
+        calls.append(1)
+        if fail_first and len(calls) == 1:
+            raise RuntimeError("typst crashed")
+        return TEST_RENDERERS.pdf(*args, **kwargs)
+
+    return replace(TEST_RENDERERS, pdf=pdf)
+
+
+def held_world(world: World, renderers: Any) -> tuple[Archives, Deferred]:
+    """The world's archive with renditions held until the test runs them."""
+    held = Deferred()
+    archives = Archives(
+        world.plans,
+        world.access_log,
+        world.archives.store,
+        key=TEST_KEY,
+        renderers=lambda: renderers,
+        renditions=held,
+    )
+    return archives, held
+
+
+def test_the_seal_answers_before_its_rendition_and_the_rendition_follows_it(
+    world: World,
+) -> None:
+    writer = Writer(world)
+    writer.run("goal", 1, "Lese")
+    calls: list[int] = []
+    archives, held = held_world(world, counting_renderers(calls))
+    sealed = archives.seal(writer.plan_id, by=writer.kari)
+
+    assert calls == []
+    assert len(held.jobs) == 1
+    stored = archives.store.get(sealed.archive_id)
+    assert stored is not None
+    assert sealed.digest == "sha256:" + sha(stored.data)
+    core = check(stored.data)
+    assert core.core_only
+    assert not core.intact
+    assert {c.name for c in core.failed()} == {"rendition", "arkivstruktur"}
+
+    assert held.run() == 1
+    assert calls == [1]
+    data = archives.release(sealed.archive_id).data
+    result = check(data)
+    assert result.intact, result.failed()
+    files = members(data)
+    assert set(files) == set(MEMBERS)
+    assert files[PDF].startswith(b"%PDF")
+    assert b"Lese" in files[PDF]
+    xml = files["arkivstruktur.xml"]
+    for name in ("events.jsonl", "record.json", PDF, "access-log.jsonl"):
+        assert sha(files[name]).encode() in xml, name  # Noark describes every file
+    assert calls == [1]  # the download used the stored rendition
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def test_a_download_before_the_rendition_is_made_makes_it_once_and_is_complete(
+    world: World,
+) -> None:
+    writer = Writer(world)
+    calls: list[int] = []
+    archives, held = held_world(world, counting_renderers(calls))
+    sealed = archives.seal(writer.plan_id, by=writer.kari)
+
+    data = archives.release(sealed.archive_id).data  # the held job is taken over
+    assert check(data).intact
+    assert calls == [1]
+    held.run()  # cancelled: not made twice
+    assert calls == [1]
+    assert archives.release(sealed.archive_id).data == data
+
+
+def test_a_rendition_that_fails_is_logged_and_the_next_download_makes_it(
+    world: World,
+) -> None:
+    from structlog.testing import capture_logs
+
+    writer = Writer(world)
+    calls: list[int] = []
+    archives, held = held_world(world, counting_renderers(calls, fail_first=True))
+    sealed = archives.seal(writer.plan_id, by=writer.kari)
+    with capture_logs() as logs:
+        held.run()
+    assert [e["event"] for e in logs if e["log_level"] == "error"] == ["rendition_failed"]
+    assert archives.store.rendition(sealed.archive_id) is None
+    assert check(archives.release(sealed.archive_id).data).intact
+    assert calls == [1, 1]
+
+
+def test_a_stored_rendition_that_is_not_the_records_own_is_refused(world: World) -> None:
+    from stafett.archive.service import ArchiveDamagedError
+
+    writer = Writer(world)
+    first = world.archives.seal(writer.plan_id, by=writer.kari)
+    world.clock.advance()
+    second = world.archives.seal(writer.plan_id, by=writer.kari)
+    store = world.archives.store
+    theirs = store.rendition(first.archive_id)
+    assert theirs is not None
+    with store.cursor(commit=True) as c:
+        store.execute(c, f"DELETE FROM {store.renditions} WHERE archive_id=%s", second.archive_id)
+    store.put_rendition(second.archive_id, 0, theirs)  # another record's, signed by us
+
+    with pytest.raises(ArchiveDamagedError):
+        world.archives.release(second.archive_id)
+    assert check(world.archives.release(first.archive_id).data).intact
+
+
+def test_a_rendition_made_again_later_names_people_as_the_record_does(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writer = Writer(world)
+    archives, _ = held_world(world, TEST_RENDERERS)
+    sealed = archives.seal(writer.plan_id, by=writer.kari)  # its rendition never runs
+    manifest = check(world.archives.store.get(sealed.archive_id).data).manifest  # type: ignore[union-attr]
+    owner = manifest["owner"]["name"]
+    assert owner == "Máret Čuđi-Ŋuolja"
+    directory_now = world.plans.person_names
+
+    def renamed(ids: Any) -> dict[UUID, str]:  # the directory changed since the seal
+        return dict.fromkeys(directory_now(ids), "Endret Navn")
+
+    monkeypatch.setattr(world.plans, "person_names", renamed)
+    pdf = members(archives.release(sealed.archive_id).data)[PDF]
+    assert owner.encode() in pdf
+    assert b"Endret Navn" not in pdf
+
+
+def as_v1(complete: bytes) -> bytes:
+    """A record as the seal wrote it before decision 0026 (format v1): one manifest
+    listing every file, the PDF and the Noark XML among them, signed with the test key."""
+    from stafett.archive.seal import FILES_V1, FORMAT_V1, MIME_TYPES
+
+    files = members(complete)
+    listed = [
+        {"name": n, "sha256": sha(files[n]), "size": len(files[n]), "mime_type": MIME_TYPES[n]}
+        for n in FILES_V1
+    ]
+    manifest = canonical({**parse(files[MANIFEST]), "format": FORMAT_V1, "files": listed})
+    v1 = {MANIFEST: manifest, SIGNATURE: TEST_KEY.sign(manifest)}
+    return rezip(v1 | {n: files[n] for n in FILES_V1}, complete)
+
+
+def test_a_record_sealed_before_the_rendition_was_split_off_still_verifies(world: World) -> None:
+    writer = Writer(world)
+    sealed = world.archives.seal(writer.plan_id, by=writer.kari)
+    v1 = as_v1(world.archives.release(sealed.archive_id).data)
+    assert set(members(v1)) == {MANIFEST, SIGNATURE, *FILES_V1_NAMES}
+    result = check(v1)
+    assert result.intact, result.failed()
+    assert next(c for c in result.checks if c.name == "rendition").note.startswith("format v1")
+
+    files = members(v1)
+    pdf = bytearray(files[PDF])
+    pdf[len(pdf) // 2] ^= 1
+    altered = check(rezip(files | {PDF: bytes(pdf)}, v1))
+    assert [c.name for c in altered.failed()] == ["file hashes"]
+    stray = check(rezip(files | {RENDITION: b"{}"}, v1))
+    assert [c.name for c in stray.failed()] == ["zip"]
+
+
+FILES_V1_NAMES = ("events.jsonl", "record.json", PDF, "access-log.jsonl", "arkivstruktur.xml")
+
+
+def test_closing_the_archive_lets_the_rendition_under_way_finish_and_drops_the_rest(
+    world: World,
+) -> None:
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+    from dataclasses import replace
+
+    started, go = threading.Event(), threading.Event()
+
+    def slow_pdf(*args: Any, **kwargs: Any) -> bytes:
+        started.set()
+        go.wait(10)
+        return TEST_RENDERERS.pdf(*args, **kwargs)
+
+    writer = Writer(world)
+    archives = Archives(
+        world.plans,
+        world.access_log,
+        world.archives.store,
+        key=TEST_KEY,
+        renderers=lambda: replace(TEST_RENDERERS, pdf=slow_pdf),
+        renditions=ThreadPoolExecutor(1),
+    )
+    first = archives.seal(writer.plan_id, by=writer.kari)
+    world.clock.advance()
+    second = archives.seal(writer.plan_id, by=writer.kari)  # waits behind the first
+    assert started.wait(10)
+    threading.Timer(0.2, go.set).start()
+    archives.close()
+
+    store = world.archives.store
+    assert store.rendition(first.archive_id) is not None  # made before close returned
+    assert store.rendition(second.archive_id) is None  # dropped, not half-written
+    assert check(world.archives.release(second.archive_id).data).intact  # made on download

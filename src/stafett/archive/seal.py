@@ -1,10 +1,14 @@
-"""Sealing: one plan's stream, replayed into one zip, signed (docs/archive-format.md).
+"""Sealing: one plan's stream, replayed into the record's signed core (docs/archive-format.md).
 
 `build_record` is pure: it gets the plan's events and its state at the same
 version, the names of the people in them, the plan's access log and the signing
-key, and answers the zip's bytes and their digest; storing it and recording the
-`Archived` event is `service.py`'s. The zip is the same bytes for the same input
-(fixed member order, times and attributes), so its digest names its content.
+key, and answers the core's zip (the events, the final state, the access log, the
+manifest and its signature) and its digest; storing it and recording the `Archived`
+event is `service.py`'s. The zip is the same bytes for the same input (fixed member
+order, times and attributes), so its digest names its content. The record's human
+rendition (`record.pdf`, and `arkivstruktur.xml`, which describes it) is made after
+the seal, under a second signed manifest bound to this one (`rendition.py`,
+decision 0026).
 """
 
 import hashlib
@@ -19,14 +23,14 @@ from uuid import UUID
 from stafett.aggregates.plan import Plan, PlanState
 from stafett.aggregates.values import PlanStatus
 from stafett.applications.access_log import AccessEntry
-from stafett.applications.summaries import ERASED_PERSON, timeline_of
+from stafett.applications.summaries import ERASED_PERSON
 from stafett.archive.canonical import canonical
 from stafett.archive.chain import access_head, access_line, chain_head
 from stafett.archive.document import event_line, state_document
 from stafett.archive.keys import ALGORITHM, SigningKey
-from stafett.archive.renderers import FileEntry, Renderers
+from stafett.archive.renderers import FileEntry
 
-FORMAT = "stafett.sealed-record.v1"
+FORMAT = "stafett.sealed-record.v2"
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig"
 EVENTS = "events.jsonl"
@@ -34,15 +38,24 @@ RECORD = "record.json"
 PDF = "record.pdf"
 ACCESS_LOG = "access-log.jsonl"
 ARKIVSTRUKTUR = "arkivstruktur.xml"
+RENDITION = "rendition.json"
+RENDITION_SIGNATURE = "rendition.sig"
 MIME_TYPES = {
     EVENTS: "application/x-ndjson",
     RECORD: "application/json",
-    PDF: "application/pdf",
     ACCESS_LOG: "application/x-ndjson",
+    PDF: "application/pdf",
     ARKIVSTRUKTUR: "application/xml",
 }
-FILES = tuple(MIME_TYPES)  # the files the manifest lists, in this order
-MEMBERS = (MANIFEST, SIGNATURE, *FILES)  # the zip's members, in this order
+FILES = (EVENTS, RECORD, ACCESS_LOG)  # the files the core's manifest lists, in this order
+RENDITION_FILES = (PDF, ARKIVSTRUKTUR)  # the files the rendition's manifest lists
+CORE = (MANIFEST, SIGNATURE, *FILES)  # the members of the core, in this order
+RENDITION_MEMBERS = (RENDITION, RENDITION_SIGNATURE, *RENDITION_FILES)
+MEMBERS = (*CORE, *RENDITION_MEMBERS)  # the members of a complete record, in this order
+# Records sealed before decision 0026: one manifest lists every file, the PDF among them.
+FORMAT_V1 = "stafett.sealed-record.v1"
+FILES_V1 = (EVENTS, RECORD, PDF, ACCESS_LOG, ARKIVSTRUKTUR)
+MEMBERS_V1 = (MANIFEST, SIGNATURE, *FILES_V1)
 
 
 @dataclass(frozen=True)
@@ -65,16 +78,18 @@ class SealInput:
 @dataclass(frozen=True)
 class SealedRecord:
     archive_id: UUID
-    data: bytes  # the zip
+    data: bytes  # the zip of the core
     digest: str  # "sha256:<hex>" of `data`
     manifest: dict[str, Any]
+    manifest_bytes: bytes  # as signed
 
 
 def sha256_digest(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
-def build_record(given: SealInput, *, key: SigningKey, renderers: Renderers) -> SealedRecord:
+def build_record(given: SealInput, *, key: SigningKey) -> SealedRecord:
+    """The record's core: everything but the human rendition, signed."""
     if [e.originator_version for e in given.events[:1]] != [1] or (
         given.events[-1].originator_version != given.version
     ):
@@ -87,29 +102,11 @@ def build_record(given: SealInput, *, key: SigningKey, renderers: Renderers) -> 
         RECORD: canonical(
             state_document(given.plan_id, given.version, given.created_at, given.modified_at, state)
         ),
-        PDF: renderers.pdf(
-            state,
-            names=given.names,
-            timeline=timeline_of(given.events, given.names),
-            sealed_at=given.sealed_at,
-        ),
         ACCESS_LOG: b"".join(
             access_line(entry, name(entry.reader_person_id)) + b"\n" for entry in given.access
         ),
     }
     closed_at = _closed_at(given.events) if state.status is PlanStatus.CLOSED else None
-    contents[ARKIVSTRUKTUR] = renderers.arkivstruktur(
-        plan_id=given.plan_id,
-        title=state.short_name,
-        owner_name=name(state.owner_person_id),
-        plan_type=state.plan_type.value,
-        created_at=given.created_at,
-        closed_at=closed_at,
-        sealed_at=given.sealed_at,
-        sealed_by=name(given.sealed_by),
-        archive_id=given.archive_id,
-        files=[_entry(n, contents[n]) for n in FILES if n != ARKIVSTRUKTUR],
-    )
     manifest: dict[str, Any] = {
         "format": FORMAT,
         "archive_id": given.archive_id,
@@ -126,22 +123,40 @@ def build_record(given: SealInput, *, key: SigningKey, renderers: Renderers) -> 
         "event_count": len(lines),
         "event_chain": {"algorithm": "sha256", "head": chain_head(given.plan_id, lines)},
         "access_log": {"entries": len(given.access), "head": access_head(given.access)},
-        "files": [_entry(n, contents[n]) for n in FILES],
-        "signing_key": {"id": key.id, "algorithm": ALGORITHM, "public_key": key.public.text},
+        "files": [file_entry(n, contents[n]) for n in FILES],
+        "signing_key": key_entry(key),
     }
     manifest_bytes = canonical(manifest)
     contents[MANIFEST] = manifest_bytes
     contents[SIGNATURE] = key.sign(manifest_bytes)
-    data = zip_members([(n, contents[n]) for n in MEMBERS], given.sealed_at)
-    return SealedRecord(given.archive_id, data, sha256_digest(data), manifest)
+    data = zip_members([(n, contents[n]) for n in CORE], given.sealed_at)
+    return SealedRecord(given.archive_id, data, sha256_digest(data), manifest, manifest_bytes)
+
+
+def key_entry(key: SigningKey) -> dict[str, str]:
+    """How a manifest names the key that signs it."""
+    return {"id": key.id, "algorithm": ALGORITHM, "public_key": key.public.text}
 
 
 def zip_members(members: Sequence[tuple[str, bytes]], at: datetime) -> bytes:
     """A zip of `members` in order, every member dated `at` (UTC) with fixed attributes."""
-    stamp = at.astimezone(UTC).timetuple()[:6]
-    buffer = io.BytesIO()
+    return append_members(b"", members, at)
+
+
+def append_members(
+    data: bytes, members: Sequence[tuple[str, bytes]], at: datetime | None = None
+) -> bytes:
+    """The zip `data` (b"" for none) with `members` added after its own, which are kept
+    as they are (not compressed again), each new one dated `at` (by default as the zip's
+    first member) with fixed attributes."""
+    if at is None:
+        with zipfile.ZipFile(io.BytesIO(data)) as existing:
+            stamp = existing.infolist()[0].date_time
+    else:
+        stamp = at.astimezone(UTC).timetuple()[:6]
+    buffer = io.BytesIO(data)
     # Level 1: a long plan's JSON still shrinks to a sixth, in half the time of the default.
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+    with zipfile.ZipFile(buffer, "a" if data else "w", zipfile.ZIP_DEFLATED) as archive:
         for member, content in members:
             info = zipfile.ZipInfo(member, date_time=stamp)
             info.compress_type = zipfile.ZIP_DEFLATED
@@ -150,7 +165,14 @@ def zip_members(members: Sequence[tuple[str, bytes]], at: datetime) -> bytes:
     return buffer.getvalue()
 
 
-def _entry(name: str, content: bytes) -> FileEntry:
+def unzipped(data: bytes, names: Sequence[str] | None = None) -> dict[str, bytes]:
+    """The members of a zip we wrote ourselves (all, or those of `names` it holds)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        held = archive.namelist()
+        return {n: archive.read(n) for n in held if names is None or n in names}
+
+
+def file_entry(name: str, content: bytes) -> FileEntry:
     return FileEntry(
         name=name,
         sha256=hashlib.sha256(content).hexdigest(),

@@ -2,7 +2,10 @@
 
 `verify_record` runs every check on the zip's bytes and reports each one, passed
 or failed with what is wrong; a check whose input is unreadable fails, never
-raises. The record is intact only when every check passes.
+raises. The record is intact only when every check passes. A record's core without
+its rendition (`record.pdf` and `arkivstruktur.xml` under `rendition.json`, decision
+0026) is not intact either, and `Verification.core_only` says that this is all that
+is wrong with it.
 """
 
 import hashlib
@@ -18,15 +21,21 @@ from stafett.archive.chain import access_log_problems, chain_head
 from stafett.archive.fold import fold
 from stafett.archive.keys import PublicKey
 from stafett.archive.renderers import SchemaCheck
+from stafett.archive.rendition import NOT_YET, rendition_problems
 from stafett.archive.seal import (
     ACCESS_LOG,
     ARKIVSTRUKTUR,
+    CORE,
     EVENTS,
     FILES,
+    FILES_V1,
     FORMAT,
+    FORMAT_V1,
     MANIFEST,
     MEMBERS,
+    MEMBERS_V1,
     RECORD,
+    RENDITION_MEMBERS,
     SIGNATURE,
 )
 
@@ -39,8 +48,10 @@ CHECKS = (
     "versions",
     "record",
     "access log",
+    "rendition",
     "arkivstruktur",
 )
+RENDITION_CHECKS = ("rendition", "arkivstruktur")
 MAX_MEMBER_BYTES = 2**30  # a zip bomb is refused, not unpacked
 
 
@@ -67,6 +78,16 @@ class Verification:
     def failed(self) -> list[Check]:
         return [c for c in self.checks if not c.passed]
 
+    @property
+    def core_only(self) -> bool:
+        """The record's core is intact, and its rendition is not in the file yet."""
+        failed = self.failed()
+        return (
+            len(self.checks) == len(CHECKS)
+            and [c.name for c in failed] == list(RENDITION_CHECKS)
+            and failed[0].problems == (NOT_YET,)
+        )
+
 
 class _Record:
     """The zip's members and what is parsed from them, each read at most once."""
@@ -82,6 +103,14 @@ class _Record:
         self.names = names
         self._manifest: dict[str, Any] | None = None
         self._entries: list[dict[str, Any]] | None = None
+
+    @property
+    def v1(self) -> bool:
+        """Sealed before decision 0026: its one manifest lists the PDF and the Noark XML."""
+        try:
+            return self.manifest.get("format") == FORMAT_V1
+        except Exception:  # an unreadable manifest: its own check says so
+            return False
 
     def member(self, name: str) -> bytes:
         if name not in self.members:
@@ -139,7 +168,8 @@ def _verify(data: bytes, schema_errors: SchemaCheck, public_key: PublicKey | Non
         "versions": _versions,
         "record": _folded,
         "access log": _access_log,
-        "arkivstruktur": lambda r: schema_errors(r.member(ARKIVSTRUKTUR)),
+        "rendition": lambda r: _rendition(r, public_key),
+        "arkivstruktur": lambda r: _arkivstruktur(r, schema_errors),
     }
     for name in CHECKS:
         try:
@@ -165,8 +195,9 @@ def _members(record: _Record) -> list[str]:
     problems = []
     if len(set(record.names)) != len(record.names):
         problems.append("a file name occurs twice")
-    missing = [n for n in MEMBERS if n not in record.members]
-    extra = sorted(set(record.members) - set(MEMBERS))
+    required, allowed = (MEMBERS_V1, MEMBERS_V1) if record.v1 else (CORE, MEMBERS)
+    missing = [n for n in required if n not in record.members]  # v2's rendition: its check
+    extra = sorted(set(record.members) - set(allowed))
     if missing:
         problems.append("missing: " + ", ".join(missing))
     if extra:
@@ -179,7 +210,7 @@ def _manifest(record: _Record) -> list[str]:
     problems = []
     if record.member(MANIFEST) != canonical(manifest):
         problems.append("manifest.json is not in canonical form (RFC 8785)")
-    if manifest.get("format") != FORMAT:
+    if manifest.get("format") not in (FORMAT, FORMAT_V1):
         problems.append(f"format is {manifest.get('format')!r}, expected {FORMAT!r}")
     required = ("plan_id", "event_count", "event_chain", "access_log", "files", "signing_key")
     absent = [name for name in required if name not in manifest]
@@ -206,7 +237,7 @@ def _signature(record: _Record, trusted: PublicKey | None) -> tuple[list[str], s
 def _file_hashes(record: _Record) -> list[str]:
     listed = record.manifest["files"]
     problems = []
-    if [f["name"] for f in listed] != list(FILES):
+    if [f["name"] for f in listed] != list(FILES_V1 if record.v1 else FILES):
         problems.append("the manifest does not list exactly the record's files")
     for entry in listed:
         content = record.members.get(entry["name"])
@@ -255,3 +286,20 @@ def _access_log(record: _Record) -> list[str]:
     if len(rows) != manifest["entries"]:
         problems.append(f"{len(rows)} rows, the manifest says {manifest['entries']}")
     return problems
+
+
+def _rendition(record: _Record, trusted: PublicKey | None) -> tuple[list[str], str]:
+    """The rendition is the one of this core, signed with the given key or, without
+    one, with the key that signed the core."""
+    if record.v1:
+        return [], "format v1: manifest.json lists record.pdf and arkivstruktur.xml itself"
+    key = trusted or PublicKey.from_text(record.manifest["signing_key"]["public_key"])
+    problems = rendition_problems(record.member(MANIFEST), record.members, [key])
+    note = "" if trusted else "signed with the key that signed manifest.json"
+    return problems, note
+
+
+def _arkivstruktur(record: _Record, schema_errors: SchemaCheck) -> list[str]:
+    if not any(n in record.members for n in RENDITION_MEMBERS):
+        return ["not in this record yet: it comes with record.pdf"]
+    return schema_errors(record.member(ARKIVSTRUKTUR))

@@ -4,6 +4,10 @@ A record is stored before the plan's `Archived` event names it, and is only
 listed or served through that event (docs/decisions/0016-sealed-record.md): a row
 whose event never got saved (a lost race, a crash between the two) is an orphan,
 invisible to every reader, and is deleted when the seal gives up on it.
+
+A record's rendition (`record.pdf` and `arkivstruktur.xml` under their own signed
+manifest, decision 0026) is made after the seal and stored in a table of its own, once:
+the first one stored for a record stays.
 """
 
 from dataclasses import dataclass
@@ -28,6 +32,7 @@ class ArchiveStore(SqlTables):
     def __init__(self, datastore: SQLiteDatastore | PostgresDatastore) -> None:
         super().__init__(datastore)
         self.records = self.table("sealed_records")
+        self.renditions = self.table("sealed_renditions")
 
     def create_tables(self) -> None:
         self.create(
@@ -37,6 +42,9 @@ class ArchiveStore(SqlTables):
                 "sealed_at BIGINT NOT NULL, digest TEXT NOT NULL, "
                 f"data {self.bytes_type} NOT NULL)",
                 f"CREATE INDEX IF NOT EXISTS sealed_records_by_plan ON {self.records} (plan_id)",
+                f"CREATE TABLE IF NOT EXISTS {self.renditions} ("
+                f"archive_id {self.uuid_type} PRIMARY KEY, rendered_at BIGINT NOT NULL, "
+                f"data {self.bytes_type} NOT NULL)",
             ]
         )
 
@@ -75,3 +83,18 @@ class ArchiveStore(SqlTables):
     def discard(self, archive_id: UUID) -> None:
         """Delete an orphan: a record no `Archived` event names."""
         self.write(f"DELETE FROM {self.records} WHERE archive_id=%s", archive_id)
+
+    def put_rendition(self, archive_id: UUID, rendered_at: int, data: bytes) -> None:
+        """Store a record's rendition unless one is stored already (that one stays)."""
+        self.write(
+            f"INSERT INTO {self.renditions} (archive_id, rendered_at, data) VALUES (%s, %s, %s) "
+            "ON CONFLICT (archive_id) DO NOTHING",
+            archive_id,
+            rendered_at,
+            data,
+        )
+
+    def rendition(self, archive_id: UUID) -> bytes | None:
+        """A record's rendition (the zip of its four members), if it is made."""
+        row = self.select_one(f"SELECT data FROM {self.renditions} WHERE archive_id=%s", archive_id)
+        return None if row is None else bytes(row["data"])
