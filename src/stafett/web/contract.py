@@ -36,6 +36,7 @@ from typing import Any, cast
 
 import msgspec
 from litestar import Litestar, Response
+from litestar.enums import ParamType
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi import ResponseSpec
 from litestar.openapi.spec import (
@@ -57,7 +58,7 @@ from stafett.aggregates.policy import AccountAction
 from stafett.aggregates.text import text_pattern
 from stafett.applications.input import Body
 from stafett.web.auth import CSRF_HEADER, RATE_LIMITED_PREFIXES, SESSION_COOKIE, Policy
-from stafett.web.edge import BODY_METHODS, MAX_INTEGER_DIGITS
+from stafett.web.edge import BODY_METHODS, KEY_PATTERN, MAX_INTEGER_DIGITS
 
 PROBLEM_JSON = "application/problem+json"
 LINE_REQUIRED = text_pattern(one_line=True, required=True)
@@ -293,7 +294,9 @@ def refine_schema(app: Litestar) -> None:
             for keyword, value in bodies[name].schema_rules().items():
                 setattr(schema, _ATTRIBUTES[keyword], _converted(value))
     _document_downloads(app)
-    for item in (openapi.paths or {}).values():
+    for path, item in (openapi.paths or {}).items():
+        if path.startswith("/api/") and item.post is not None:
+            _document_idempotency_key(item.post)
         for operation in _operations(item):
             for parameter in operation.parameters or ():
                 if not isinstance(parameter, Parameter) or parameter.param_in == "path":
@@ -301,6 +304,29 @@ def refine_schema(app: Litestar) -> None:
                 parameter.schema = _without_null(parameter.schema)  # absent, never "null"
                 if parameter.param_in == "query":
                     _one_line(parameter.schema)
+
+
+def _document_idempotency_key(operation: Operation) -> None:
+    """The `Idempotency-Key` header on a POST a logged-in person sends (decision 0028)."""
+    if not any(SESSION_SCHEME in requirement for requirement in operation.security or ()):
+        return
+    header = Parameter(
+        name="Idempotency-Key",
+        param_in=ParamType.HEADER,
+        required=False,
+        schema=Schema(
+            type=OpenAPIType.STRING,
+            pattern=f"^{KEY_PATTERN.pattern.decode()}$",
+            min_length=8,
+            max_length=64,
+        ),
+        description=(
+            "A key of the caller's choosing: a retry with the same key and the same request "
+            "gets the first answer again (`Idempotent-Replayed: true`) and changes nothing; "
+            "the same key for another request answers 409. Kept for 24 hours, per person."
+        ),
+    )
+    operation.parameters = [*(operation.parameters or ()), header]
 
 
 def _list_bounds_in_unions(schema: Schema, body: type[Body]) -> None:

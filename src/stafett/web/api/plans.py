@@ -9,6 +9,7 @@ write what, consent, a closed plan. Someone outside a plan gets the 404 of a pla
 that does not exist, whatever they send.
 """
 
+import functools
 import inspect
 import re
 from collections.abc import Callable
@@ -50,6 +51,7 @@ from stafett.applications.commands import (
     WithdrawConsent,
 )
 from stafett.applications.parts import CreatePlan
+from stafett.applications.results import CommandResult
 from stafett.web.api.lists import PlanListRoutes
 from stafett.web.auth import Policy, policy, provide_principal
 from stafett.web.params import Writes
@@ -71,6 +73,10 @@ class NewPlan(msgspec.Struct):
 
 class NewVersion(msgspec.Struct):
     version: int
+
+
+def new_plan(result: CommandResult) -> NewPlan:
+    return NewPlan(id=result.plan_id, version=result.version)
 
 
 def new_item(name: str, id_field: str) -> type[msgspec.Struct]:
@@ -115,13 +121,18 @@ def plan_write(
     address = PATH_IDS.findall(path)[1:]  # after plan_id
     make = command or body
     id_field = None if answer is NewVersion else next(iter(answer.__struct_fields__))
+    status = HTTP_200_OK if id_field is None else HTTP_201_CREATED
 
-    def handler(self: Controller, *, commands: Commands, plan_id: UUID, **given: Any) -> Any:
-        data = given.pop("data") or body()
-        result = commands(plan_id, make.addressed(data, **given) if address else data)
+    def respond(result: CommandResult) -> msgspec.Struct:
         if id_field is None:
             return NewVersion(version=result.version)
         return answer(**{id_field: result.created_id, "version": result.version})
+
+    def handler(self: Controller, *, commands: Commands, plan_id: UUID, **given: Any) -> Any:
+        data = given.pop("data") or body()
+        command = make.addressed(data, **given) if address else data
+        write = functools.partial(commands, plan_id, command)
+        return commands.answered(write, status=status, answer=respond)
 
     keyword = inspect.Parameter.KEYWORD_ONLY
     data = JSONBody[body | None] if optional else JSONBody[body]  # type: ignore[misc,valid-type]
@@ -135,7 +146,6 @@ def plan_write(
     ]
     handler.__signature__ = inspect.Signature(parameters, return_annotation=answer)  # type: ignore[attr-defined]
     handler.__annotations__ = {p.name: p.annotation for p in parameters[1:]} | {"return": answer}
-    status = HTTP_200_OK if id_field is None else HTTP_201_CREATED
 
     def route(stub: Stub) -> HTTPRouteHandler:
         handler.__name__, handler.__qualname__ = stub.__name__, stub.__qualname__
@@ -160,8 +170,8 @@ class PlanController(PlanListRoutes, Controller):
     @post("/", sync_to_thread=True, opt=policy(Policy.CREATE_PLAN), status_code=HTTP_201_CREATED)
     def create_plan(self, *, commands: Writes, data: JSONBody[CreatePlan]) -> NewPlan:
         """A new plan; the caller becomes its coordinator (coordinator accounts only)."""
-        result = commands.create_plan(data)
-        return NewPlan(id=result.plan_id, version=result.version)
+        write = functools.partial(commands.create_plan, data)
+        return commands.answered(write, status=HTTP_201_CREATED, answer=new_plan)
 
     # Every other write is one `plan_write`: method, path, body, and what differs.
 
