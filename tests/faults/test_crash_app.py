@@ -4,8 +4,12 @@ the store as acknowledged, no plan has a gap, nothing is written twice, a reques
 without an answer committed at most once, and the plan list rebuilt from nothing equals
 the one that lived through the kills.
 
-Each client request adds a goal whose title is unique to it, so the store itself tells
-whether an unanswered ("in doubt") request committed: 0 or 1 goals with its title.
+Each client request adds a goal whose title is unique to it and carries an
+`Idempotency-Key` of its own (decision 0028), so the store itself tells whether an
+unanswered ("in doubt") request committed: 0 or 1 goals with its title. After the
+kills every in-doubt request is sent again with its key: one that had committed is
+answered its first answer (`Idempotent-Replayed`) without a new event, one that had
+not is carried out now, and each ends as exactly one goal.
 """
 
 import random
@@ -20,6 +24,7 @@ from uuid import UUID, uuid4
 import httpx
 
 from stafett.aggregates.plan_events import GoalSet
+from stafett.applications.plans import PlanApplication
 from stafett.bootstrap import plan_list_runner
 from stafett.projections.plan_list import APPLICATION_NAME, construct_view
 from stafett.settings import Settings
@@ -41,7 +46,7 @@ class Ledger:
     """What the clients were told: acknowledged (plan, title) → version, and the rest."""
 
     acked: dict[tuple[UUID, str], int] = field(default_factory=dict)
-    in_doubt: list[tuple[UUID, str]] = field(default_factory=list)
+    in_doubt: list[tuple[UUID, str, str]] = field(default_factory=list)  # and its key
     refused: Counter[int] = field(default_factory=Counter)  # status → count (never applied)
     statuses: Counter[int] = field(default_factory=Counter)  # every answer's status
     unavailable_without_retry_after: int = 0  # 503s that do not say when to come back
@@ -60,12 +65,12 @@ def client_loop(
     with httpx.Client(timeout=10) as client:
         while not stop.is_set():
             plan_id = chance.choice(plans)
-            title = f"ledger {uuid4().hex}"
+            title, key = f"ledger {uuid4().hex}", uuid4().hex
             try:
                 answer = client.post(
                     f"{server.base}/api/v1/plans/{plan_id}/goals",
                     json={"title": title},
-                    headers=headers,
+                    headers=headers | {"Idempotency-Key": key},
                 )
             except httpx.ConnectError:  # nothing reached the server
                 with ledger.lock:
@@ -74,7 +79,7 @@ def client_loop(
                 continue
             except httpx.HTTPError:  # sent, and no answer: it may or may not have committed
                 with ledger.lock:
-                    ledger.in_doubt.append((plan_id, title))
+                    ledger.in_doubt.append((plan_id, title, key))
                 continue
             with ledger.lock:
                 ledger.statuses[answer.status_code] += 1
@@ -83,7 +88,7 @@ def client_loop(
                 if answer.status_code == 201:
                     ledger.acked[(plan_id, title)] = answer.json()["version"]
                 elif answer.status_code >= 500:
-                    ledger.in_doubt.append((plan_id, title))
+                    ledger.in_doubt.append((plan_id, title, key))
                 else:
                     ledger.refused[answer.status_code] += 1
 
@@ -116,6 +121,10 @@ def test_acknowledged_writes_survive_kill_9_of_the_web_process(
         for thread in clients:
             thread.join()
         server.caught_up()
+        with open_store(env) as store:
+            before_retry = {d: count_titled(store, d[0], d[1]) for d in ledger.in_doubt}
+        replayed = retry_in_doubt(server, headers, ledger)
+        server.caught_up()
     finally:
         stop.set()
         server.stop()
@@ -135,12 +144,17 @@ def test_acknowledged_writes_survive_kill_9_of_the_web_process(
         lost = [key for key in ledger.acked if titles[key[0]][key[1]] == 0]
         duplicated = [(p, t) for p, counts in titles.items() for t, n in counts.items() if n > 1]
         moved = [key for key, version in ledger.acked.items() if versions_seen.get(key) != version]
-        committed = sum(1 for plan_id, title in ledger.in_doubt if titles[plan_id][title] == 1)
         ids = [n.id for n in store.recorder.select_notifications(start=1, limit=10**9)]
     assert lost == []
     assert duplicated == []
     assert moved == []
     assert ids == sorted(set(ids)), "notification ids repeat or go backwards"
+    # Each in-doubt request had committed 0 or 1 times; the retry with its key said which
+    # (replayed exactly those that had), and now each is exactly one goal.
+    assert set(before_retry.values()) <= {0, 1}
+    assert replayed == {d for d, count in before_retry.items() if count == 1}
+    assert all(titles[plan_id][title] == 1 for plan_id, title, _ in ledger.in_doubt)
+    committed = len(replayed)
 
     differing, rebuild_rate = rebuild_equals_live(env)
     assert differing == 0
@@ -151,11 +165,35 @@ def test_acknowledged_writes_survive_kill_9_of_the_web_process(
     figure = (
         f"REL-CRASH-APP ({store_name}): {len(ledger.acked)} acknowledged events, 0 lost, "
         f"0 duplicated, 0 version gaps, {len(ledger.in_doubt)} in-doubt → {committed} committed / "
-        f"{len(ledger.in_doubt) - committed} absent, after K={SIZES.kills} kill -9 restarts; "
+        f"{len(ledger.in_doubt) - committed} absent (resolved by retrying each with its "
+        f"Idempotency-Key: {committed} replayed, {len(ledger.in_doubt) - committed} applied once), "
+        f"after K={SIZES.kills} kill -9 restarts; "
         f"recovery p50/p95 = {p50:.2f}/{p95:.2f} s (restart to first 2xx); "
         f"REL-REBUILD: {len(ids)} events replayed twice, 0 differing rows, {rebuild_rate:.0f} ev/s"
     )
     record_property("figure", figure)
+
+
+def count_titled(store: PlanApplication, plan_id: UUID, title: str) -> int:
+    return sum(1 for e in store.events.get(plan_id) if isinstance(e, GoalSet) and e.title == title)
+
+
+def retry_in_doubt(
+    server: Served, headers: dict[str, str], ledger: Ledger
+) -> set[tuple[UUID, str, str]]:
+    """Send every in-doubt request again with its key; those answered as a replay."""
+    replayed = set()
+    with httpx.Client(timeout=30) as client:
+        for plan_id, title, key in ledger.in_doubt:
+            answer = client.post(
+                f"{server.base}/api/v1/plans/{plan_id}/goals",
+                json={"title": title},
+                headers=headers | {"Idempotency-Key": key},
+            )
+            assert answer.status_code == 201, answer.text
+            if answer.headers.get("idempotent-replayed") == "true":
+                replayed.add((plan_id, title, key))
+    return replayed
 
 
 def rebuild_equals_live(env: dict[str, str]) -> tuple[int, float]:

@@ -56,7 +56,14 @@ class SqlTables:
         (nullable, or with a default). Only missing columns are altered, so a start
         against an up-to-date database takes no table lock. `fill(cursor, added)` fills
         in the columns just added, in the same transaction: once, and never half.
+        On SQLite an up-to-date table is seen without a write transaction: a read that
+        turns into a write fails at once ("database is locked") when another connection
+        wrote in between, as the plan-list runner catching up at start does.
         """
+        if self.is_sqlite:
+            present = {row["name"] for row in self.select(f"PRAGMA table_info({table})")}
+            if all(n in present for n in columns):
+                return
         with self.cursor(commit=True) as c:
             if isinstance(self.datastore, PostgresDatastore):
                 lock_own_tables(c)
