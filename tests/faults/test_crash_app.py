@@ -18,6 +18,7 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from uuid import UUID, uuid4
 
@@ -46,6 +47,7 @@ class Ledger:
     """What the clients were told: acknowledged (plan, title) → version, and the rest."""
 
     acked: dict[tuple[UUID, str], int] = field(default_factory=dict)
+    acked_at: dict[tuple[UUID, int], datetime] = field(default_factory=dict)  # (plan, version)
     in_doubt: list[tuple[UUID, str, str]] = field(default_factory=list)  # and its key
     refused: Counter[int] = field(default_factory=Counter)  # status → count (never applied)
     statuses: Counter[int] = field(default_factory=Counter)  # every answer's status
@@ -86,7 +88,9 @@ def client_loop(
                 if answer.status_code == 503 and "retry-after" not in answer.headers:
                     ledger.unavailable_without_retry_after += 1
                 if answer.status_code == 201:
-                    ledger.acked[(plan_id, title)] = answer.json()["version"]
+                    version = answer.json()["version"]
+                    ledger.acked[(plan_id, title)] = version
+                    ledger.acked_at[(plan_id, version)] = datetime.now(UTC)
                 elif answer.status_code >= 500:
                     ledger.in_doubt.append((plan_id, title, key))
                 else:
