@@ -97,6 +97,23 @@ def client_loop(
                     ledger.refused[answer.status_code] += 1
 
 
+def start_clients(
+    server: Served,
+    headers: dict[str, str],
+    plans: tuple[UUID, ...],
+    ledger: Ledger,
+    stop: threading.Event,
+) -> list[threading.Thread]:
+    """`SIZES.clients` threads running `client_loop` until `stop` is set."""
+    clients = [
+        threading.Thread(target=client_loop, args=(server, headers, plans, ledger, stop))
+        for _ in range(SIZES.clients)
+    ]
+    for thread in clients:
+        thread.start()
+    return clients
+
+
 def test_acknowledged_writes_survive_kill_9_of_the_web_process(
     database_url: str, tmp_path: Path, record_property: Record
 ) -> None:
@@ -107,14 +124,7 @@ def test_acknowledged_writes_survive_kill_9_of_the_web_process(
     try:
         server.start()
         headers = session_headers(server, setup, tmp_path / "outbox")
-        clients = [
-            threading.Thread(
-                target=client_loop, args=(server, headers, setup.plan_ids, ledger, stop)
-            )
-            for _ in range(SIZES.clients)
-        ]
-        for thread in clients:
-            thread.start()
+        clients = start_clients(server, headers, setup.plan_ids, ledger, stop)
         chance = random.Random(7)
         for _ in range(SIZES.kills):
             time.sleep(chance.uniform(0.5, 3.0))

@@ -32,7 +32,7 @@ from tests.faults.served import (
     prepare,
     session_headers,
 )
-from tests.faults.test_crash_app import Ledger, client_loop
+from tests.faults.test_crash_app import Ledger, start_clients
 
 PROBE_GAP_SECONDS = (0.0, 0.08)
 
@@ -69,14 +69,7 @@ def test_the_plan_as_of_each_observed_instant_is_what_was_observed(
     try:
         server.start()
         headers = session_headers(server, setup, tmp_path / "outbox")
-        writers = [
-            threading.Thread(
-                target=client_loop, args=(server, headers, setup.plan_ids, ledger, stop)
-            )
-            for _ in range(SIZES.clients)
-        ]
-        for thread in writers:
-            thread.start()
+        writers = start_clients(server, headers, setup.plan_ids, ledger, stop)
         with httpx.Client(timeout=30, headers=headers) as client:
             try:
                 observed = observe(client, server.base, setup.plan_ids, SIZES.probes)
