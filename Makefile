@@ -90,7 +90,7 @@ fuzz: $(STAMP) $(ASSETS) $(FONTS_STAMP) ## API fuzzing (schemathesis, every chec
 	STAFETT_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) STAFETT_FUZZ_SECONDS=0 $(BIN)/pytest -q -p no:cacheprovider -o timeout=0 tests/fuzz
 	@tail -n 25 var/fuzz/last-run.txt
 
-bench: $(STAMP) $(ASSETS) $(FONTS_STAMP) $(WRK) ## Benchmarks (SQLite and PostgreSQL); figures to stdout and var/bench/results.json
+bench: $(STAMP) $(ASSETS) $(FONTS_STAMP) $(WRK) ## Benchmarks (SQLite and PostgreSQL); figures to stdout and var/bench/results.json, the report to var/bench/report.md
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.login
 	$(BIN)/python -m bench.projection
@@ -101,6 +101,7 @@ bench: $(STAMP) $(ASSETS) $(FONTS_STAMP) $(WRK) ## Benchmarks (SQLite and Postgr
 	$(BIN)/python -m bench.access_log
 	$(BIN)/python -m bench.pages
 	$(BIN)/python -m bench.record_pdf
+	$(BIN)/python -m bench.report
 
 docs: $(STAMP) ## Regenerate docs/policy.md from the policy table
 	$(BIN)/python -m stafett.aggregates.policy > docs/policy.md

@@ -26,7 +26,13 @@ import uvicorn
 from stafett.aggregates.person import PersonDetails
 from stafett.applications import accounts as accounts_module
 from stafett.applications.accounts import OtpChannel
-from stafett.bootstrap import Services, build_access_log, build_accounts, build_plans
+from stafett.bootstrap import (
+    Services,
+    build_access_log,
+    build_accounts,
+    build_archives,
+    build_plans,
+)
 from stafett.settings import Secrets, Settings
 from stafett.web.app import create_app
 
@@ -87,7 +93,10 @@ def run(sequential: int, port: int) -> dict[str, Any]:
                     ),
                     otp_channel=OtpChannel.EMAIL,
                 )
-            server = serve(Services(plans, accounts, build_access_log(plans)), "s" * 40, port)
+            access_log = build_access_log(plans)
+            archives = build_archives(settings, plans, access_log)
+            services = Services(plans, accounts, access_log, archives)
+            server = serve(services, "s" * 40, port)
             base = f"http://127.0.0.1:{port}"
             try:
                 timings = []

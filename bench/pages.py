@@ -284,9 +284,12 @@ def _ms(text: str) -> float:
     return float(number) * _UNITS[unit]
 
 
-def wrk(url: str, headers: dict[str, str], seconds: int) -> dict[str, Any]:
+def wrk(
+    url: str, headers: dict[str, str], seconds: int, connections: int = CONNECTIONS
+) -> dict[str, Any]:
     # A 30 s timeout rather than wrk's 2 s, so that a slow page's p99 is measured, not cut off.
-    args = ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "30s"]
+    threads = min(THREADS, connections)
+    args = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s"]
     args.append("--latency")
     for name, value in headers.items():
         args += ["-H", f"{name}: {value}"]
@@ -323,6 +326,21 @@ def measure(
     return Figures(target.name, path, measured, **wrk(base + path, headers, seconds))
 
 
+SERIES_CONNECTIONS = (1, 2, 8, 32)
+"""Connections the plan's JSON is loaded with for the report's concurrency plots."""
+
+
+def connections_series(base: str, token: str, plan_id: UUID, seconds: int) -> list[dict[str, Any]]:
+    """The long plan's JSON under wrk with each of `SERIES_CONNECTIONS` connections."""
+    url = f"{base}/api/v1/plans/{plan_id}"
+    headers = {"Cookie": f"{SESSION_COOKIE}={token}"}
+    series = []
+    for connections in SERIES_CONNECTIONS:
+        _say(f"  plan JSON with {connections} connections, {seconds} s")
+        series.append({"connections": connections, **wrk(url, headers, seconds, connections)})
+    return series
+
+
 def run(seconds: int, postgres_url: str | None = DEFAULT_POSTGRES_URL) -> dict[str, Any]:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: `make bench` installs it (apt-get install wrk)")
@@ -341,6 +359,7 @@ def run(seconds: int, postgres_url: str | None = DEFAULT_POSTGRES_URL) -> dict[s
                     url_base = bare_base if target.server == "bare" else base
                     headers = {"Cookie": f"{SESSION_COOKIE}={token}"} if target.logged_in else {}
                     figures.append(measure(target, url_base, headers, data.plan_id, seconds))
+                by_connections = connections_series(base, token, data.plan_id, seconds)
             production = (
                 []
                 if postgres_url is None
@@ -355,6 +374,8 @@ def run(seconds: int, postgres_url: str | None = DEFAULT_POSTGRES_URL) -> dict[s
             "store": "sqlite",
         },
         "cpus": os.cpu_count(),
+        "loadavg": os.getloadavg(),
+        "by_connections": by_connections,
         "targets": [asdict(rated(f, bare_rate)) for f in figures],
         "production": {
             "server": f"stafett serve --workers {PRODUCTION_WORKERS} + stafett worker",
@@ -429,6 +450,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     print(f"{'':<34}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'× bare':>9}")
     print_rows(result["targets"])
+    print(f"the {LONG_PLAN_EVENTS}-event plan's JSON by connections (wrk, SQLite):")
+    for point in result["by_connections"]:
+        print(
+            f"  {point['connections']:>3} connections{point['requests_per_s']:>17.1f}"
+            f"{point['p50_ms']:>10.2f}{point['p99_ms']:>10.2f}"
+        )
     if result["production"]["targets"]:
         print(
             f"production settings: {result['production']['server']}, PostgreSQL "

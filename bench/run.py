@@ -33,6 +33,7 @@ from stafett.applications.plans import SNAPSHOT_INTERVAL, PlanApplication
 from stafett.settings import Settings
 
 RESULTS = Path("var/bench/results.json")
+LENGTH_POINTS = 5  # versions of the long plan loaded for the plots (a fifth of it apart)
 KEYS = (
     "raw_insert_per_s",
     "command_per_s",
@@ -133,6 +134,21 @@ def _loads(
     result["as_of_5k_plus_99_ms"] = as_of_tail.median
     detail["as_of"] = as_of.spread
     detail["as_of_plus_99"] = as_of_tail.spread
+
+    lengths = [events * part // LENGTH_POINTS for part in range(1, LENGTH_POINTS + 1)]
+    step(f"the plan at {lengths} events (the series of the report's plots)")
+    series = []
+    for length in lengths:
+        state = durations(
+            lambda v=length: loader.repository.get(plan_id, version=v),
+            runs=sizes.replay_runs,
+            warmup=1,
+        )
+        read = durations(
+            lambda v=length: loader.plan_as_of(plan_id, version=v), runs=sizes.replay_runs, warmup=1
+        )
+        series.append({"events": length, "load_ms": state.median, "as_of_ms": read.median})
+    result["by_plan_length"] = series
 
 
 def run_backend(backend: Backend, sizes: Sizes, say: Say = _say) -> dict[str, Any]:
@@ -263,6 +279,7 @@ def machine() -> dict[str, Any]:
         pass
     return {
         "nproc": len(os.sched_getaffinity(0)),
+        "loadavg": os.getloadavg(),
         "cpu": cpu,
         "python": f"{platform.python_implementation()} {platform.python_version()}",
         "platform": platform.platform(),

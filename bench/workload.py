@@ -8,6 +8,7 @@ every multiple of 100.
 """
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID, uuid4
@@ -427,8 +428,14 @@ class _LongPlanWriter:
         )
 
 
-def build_long_plan(app: PlanApplication, people: People, events: int) -> LongPlan:
-    """A plan with exactly `events` events, saved `SNAPSHOT_INTERVAL` at a time.
+def build_long_plan(
+    app: PlanApplication,
+    people: People,
+    events: int,
+    saved: Callable[[Plan], object] | None = None,
+) -> LongPlan:
+    """A plan with exactly `events` events, saved `SNAPSHOT_INTERVAL` at a time
+    (`saved` is told of the plan after each save).
 
     Its events are dated back from now, a few minutes apart, so that the
     commands timed on it later come after them.
@@ -441,8 +448,12 @@ def build_long_plan(app: PlanApplication, people: People, events: int) -> LongPl
         writer.step()
         if plan.version % SNAPSHOT_INTERVAL == 0:
             app.save(plan)
+            if saved is not None:
+                saved(plan)
     if plan.pending_events:
         app.save(plan)
+        if saved is not None:
+            saved(plan)
     return LongPlan(plan.id, writer.goals[0], plan.version)
 
 

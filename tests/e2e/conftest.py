@@ -95,6 +95,16 @@ class Web:
         remember(self.client.cookies["__Host-sid"])
         remember(self.client.cookies["__Host-device"])
 
+    def step_up(self) -> None:
+        """A fresh one-time code in this session (SEC-SES-08): sent, then typed."""
+        headers = self.csrf_headers()
+        sent = self.client.post("/api/v1/session/step-up/code", headers=headers)
+        assert sent.status_code == 204, sent.text
+        done = self.client.post(
+            "/api/v1/session/step-up", json={"code": self.last_code()}, headers=headers
+        )
+        assert done.status_code == 204, done.text
+
     def csrf_headers(self) -> dict[str, str]:
         me = self.client.get("/api/v1/me").json()
         return {me["csrf"]["header"]: me["csrf"]["token"]}

@@ -61,6 +61,7 @@ SAMPLES: dict[tuple[str, str], Sample] = {
         texts=(("username",), ("password",)),
     ),
     ("POST", "/api/v1/session/otp"): Sample(lambda i: {"code": "123456"}, texts=(("code",),)),
+    ("POST", "/api/v1/session/step-up"): Sample(lambda i: {"code": "123456"}, texts=(("code",),)),
     ("POST", "/api/v1/session/terms"): Sample(lambda i: {"accept": True}),
     ("POST", "/api/v1/password-reset"): Sample(
         lambda i: {"username": "kari"}, texts=(("username",),)
@@ -189,6 +190,7 @@ SAMPLES: dict[tuple[str, str], Sample] = {
 BODYLESS = {
     ("DELETE", "/api/v1/session"),
     ("POST", "/api/v1/session/otp/resend"),
+    ("POST", "/api/v1/session/step-up/code"),
 }
 
 # Text values that break the rule wherever they stand.

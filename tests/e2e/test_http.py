@@ -255,6 +255,8 @@ def test_the_openapi_schema_lists_exactly_the_served_routes(demo: tuple[TestClie
         "/api/v1/session",
         "/api/v1/session/otp",
         "/api/v1/session/otp/resend",
+        "/api/v1/session/step-up",
+        "/api/v1/session/step-up/code",
         "/api/v1/session/terms",
         "/api/v1/password-reset",
         "/api/v1/password-reset/{token}",

@@ -14,7 +14,9 @@ from uuid import UUID
 
 import msgspec
 import pytest
+from bench.workload import build_long_plan, register_people
 from eventsourcing.application import LRUCache, Repository
+from eventsourcing.persistence import MapperDeserialisationError
 
 from stafett.aggregates.plan import Plan
 from stafett.aggregates.values import CommentTarget
@@ -28,7 +30,7 @@ from stafett.applications.commands import (
 )
 from stafett.applications.parts import CommentOn
 from stafett.applications.plans import SNAPSHOT_INTERVAL, PlanApplication
-from stafett.applications.transcodings import LOG_FIELDS, PlanSnapshotTranscoder
+from stafett.applications.transcodings import LOG_FIELDS, MAP_FIELDS, PlanSnapshotTranscoder
 from stafett.persistence.log_chunks import ChunkMissingError, SqlLogChunks
 from stafett.settings import Settings
 from tests.conftest import ManualClock
@@ -299,44 +301,115 @@ def test_snapshots_name_the_log_chunks_which_are_stored_once(
     assert fresh.get_plan(plan.plan_id) == plans.get_plan(plan.plan_id)
 
 
-def test_a_snapshot_with_its_chunks_inline_still_loads_and_the_next_one_names_them(
-    plans: PlanApplication, fresh: PlanApplication, clock: ManualClock
+@pytest.mark.parametrize("earlier_format", [2, 3])
+def test_a_snapshot_of_an_earlier_format_still_loads_and_the_next_one_is_of_today(
+    plans: PlanApplication, fresh: PlanApplication, clock: ManualClock, earlier_format: int
 ) -> None:
-    """Snapshots of format 2 (written before) carry their chunks' bytes inline."""
+    """Snapshots of format 2 carry the maps and their logs' chunk bytes inline; of
+    format 3, the maps (goals, calendar, ...) inline and the logs' chunks by digest."""
     plan = write_plan(plans, clock, SNAPSHOT_INTERVAL + 3)
     assert plans.snapshots is not None
     (snapshot,) = plans.snapshots.recorder.select_events(plan.plan_id)
     transcoder = plans.snapshots.mapper.transcoder
     assert isinstance(transcoder, PlanSnapshotTranscoder)
-    inline = as_format_2(snapshot.state, transcoder)
-    assert inline[:2] == b"\x96\x02"
+    rewrite = as_format_2 if earlier_format == 2 else as_format_3
+    earlier = rewrite(snapshot.state, transcoder)
+    assert earlier[:2] == bytes((0x96, earlier_format))
     expected = loaded(plans, plan.plan_id, SNAPSHOT_INTERVAL).state
-    rewrite_snapshot(plans, plan.plan_id, inline)
+    rewrite_snapshot(plans, plan.plan_id, earlier)
 
-    from_inline = loaded(fresh, plan.plan_id, SNAPSHOT_INTERVAL)
-    assert from_inline.state.comments.undecoded_chunks() > 0
-    assert from_inline.state == expected
+    from_earlier = loaded(fresh, plan.plan_id, SNAPSHOT_INTERVAL)
+    assert from_earlier.state.comments.undecoded_chunks() > 0
+    assert from_earlier.state == expected
     assert fresh.get_plan(plan.plan_id) == plans.get_plan(plan.plan_id)
+    kari = plan.coordinator_id
+    while loaded(fresh, plan.plan_id).version < 2 * SNAPSHOT_INTERVAL:
+        clock.advance(timedelta(minutes=3))
+        fresh.handle(plan.plan_id, SendMessage(to="all", subject="Ny", body="Mer"), by=kari)
+    latest = fresh.snapshots.recorder.select_events(plan.plan_id)[-1]  # type: ignore[union-attr]
+    assert latest.state[:2] == b"\x96\x04"
+    assert loaded(plans, plan.plan_id).state == loaded(fresh, plan.plan_id).state
 
 
 def test_a_chunk_missing_from_the_store_fails_loudly_when_read(
     plans: PlanApplication, fresh: PlanApplication, clock: ManualClock
 ) -> None:
     plan = write_plan(plans, clock, SNAPSHOT_INTERVAL + 3)
-    transcoder = fresh.snapshots.mapper.transcoder  # type: ignore[union-attr]
-    assert isinstance(transcoder, PlanSnapshotTranscoder)
-    store = transcoder.chunks
-    assert isinstance(store, SqlLogChunks)
-    with store.cursor(commit=True) as c:
-        c.execute(f"DELETE FROM {store.chunks}")
-    from_snapshot = loaded(fresh, plan.plan_id)  # loads: the chunks are read only on use
+    store = chunk_store(fresh)
+    (snapshot,) = plans.snapshots.recorder.select_events(plan.plan_id)  # type: ignore[union-attr]
+    _, comment_digests = msgspec.msgpack.decode(snapshot.state)[5]["comments"]
+    delete_chunks(store, comment_digests)
+    from_snapshot = loaded(fresh, plan.plan_id)  # loads: the logs' chunks are read only on use
     with pytest.raises(ChunkMissingError):
         list(from_snapshot.state.comments)
 
 
-def as_format_2(data: bytes, transcoder: PlanSnapshotTranscoder) -> bytes:
-    """A format 3 snapshot rewritten as format 2 wrote it: each chunk's bytes inline."""
+def test_a_map_block_missing_from_the_store_fails_the_load_loudly(
+    plans: PlanApplication, fresh: PlanApplication, clock: ManualClock
+) -> None:
+    plan = write_plan(plans, clock, SNAPSHOT_INTERVAL + 3)
+    (snapshot,) = plans.snapshots.recorder.select_events(plan.plan_id)  # type: ignore[union-attr]
+    calendar = msgspec.msgpack.decode(snapshot.state)[5]["calendar"]
+    assert calendar  # the calendar entries are in blocks, not in the snapshot
+    delete_chunks(chunk_store(fresh), calendar[-1:])
+    with pytest.raises(MapperDeserialisationError, match="no log chunk"):
+        loaded(fresh, plan.plan_id)
+
+
+def test_what_a_snapshot_adds_does_not_grow_with_the_plan(
+    plans: PlanApplication, fresh: PlanApplication
+) -> None:
+    """Goals, activities, minutes and calendar entries are kept in blocks stored once:
+    the bytes each snapshot adds (its row and the blocks and chunks new to the store)
+    stay about the same as the plan grows, instead of growing with its state."""
+    added: list[int] = []
+    totals = [0]
+
+    def saved(plan: Plan) -> None:
+        if plan.version % SNAPSHOT_INTERVAL == 0:
+            total = sum(stored_bytes(plans, plan.id)[1:])
+            added.append(total - totals[-1])
+            totals.append(total)
+
+    long_plan = build_long_plan(plans, register_people(plans), 40 * SNAPSHOT_INTERVAL, saved)
+    assert len(added) == 40
+    event_bytes, snapshot_bytes, chunk_bytes = stored_bytes(plans, long_plan.plan_id)
+    assert snapshot_bytes + chunk_bytes <= 2 * event_bytes, (event_bytes, snapshot_bytes)
+    early, late = sum(added[5:10]), sum(added[35:40])
+    assert late < 2 * early, added  # with the maps inline: 3.5 times as much
+    replay: Repository[UUID] = Repository(event_store=plans.events)
+    assert loaded(fresh, long_plan.plan_id).state == replay.get(long_plan.plan_id).state
+
+
+def chunk_store(app: PlanApplication) -> SqlLogChunks:
+    transcoder = app.snapshots.mapper.transcoder  # type: ignore[union-attr]
+    assert isinstance(transcoder, PlanSnapshotTranscoder)
+    store = transcoder.chunks
+    assert isinstance(store, SqlLogChunks)
+    return store
+
+
+def delete_chunks(store: SqlLogChunks, digests: list[bytes]) -> None:
+    with store.cursor(commit=True) as c:
+        for digest in digests:
+            c.execute(store.sql(f"DELETE FROM {store.chunks} WHERE digest=%s"), [digest])
+
+
+def as_format_3(data: bytes, transcoder: PlanSnapshotTranscoder) -> bytes:
+    """A format 4 snapshot rewritten as format 3 wrote it: each map inline."""
     stored = msgspec.msgpack.decode(data)
+    stored[0] = 3
+    for name in MAP_FIELDS:
+        merged: dict[Any, Any] = {}
+        for digest in stored[5][name]:
+            merged.update(msgspec.msgpack.decode(transcoder.chunks.get(digest)))
+        stored[5][name] = merged
+    return msgspec.msgpack.encode(stored)
+
+
+def as_format_2(data: bytes, transcoder: PlanSnapshotTranscoder) -> bytes:
+    """A format 4 snapshot rewritten as format 2 wrote it: maps and each chunk's bytes inline."""
+    stored = msgspec.msgpack.decode(as_format_3(data, transcoder))
     stored[0] = 2
     for name in LOG_FIELDS:
         counts, digests = stored[5][name]

@@ -55,6 +55,7 @@ from stafett.applications.own_account import (
 from stafett.applications.password_links import PasswordLinks
 from stafett.applications.passwords import PasswordHashing, check_password
 from stafett.applications.principal import LoginStep, Principal, Stage
+from stafett.applications.step_up import StepUp, code_is_recent
 from stafett.applications.terms import TERMS_VERSION
 from stafett.delivery import Channel, OutgoingMessage, Sender
 from stafett.persistence.accounts import AccountRecord, AccountStore
@@ -88,7 +89,7 @@ class LoginFailedError(DomainError):
     """Username, password or account state did not allow a login (deliberately vague)."""
 
 
-class AccountService(OwnAccount, PasswordLinks, MobileNumbers):
+class AccountService(OwnAccount, PasswordLinks, MobileNumbers, StepUp):
     def __init__(
         self,
         *,
@@ -298,6 +299,7 @@ class AccountService(OwnAccount, PasswordLinks, MobileNumbers):
             code_attempts=0,
             authenticated_at=to_micros(now) if stage is Stage.DONE else None,
             last_seen=to_micros(now),
+            code_at=to_micros(now),
         )
         new_token = self.sessions.rotate(token, cleared)
         if stage is Stage.DONE:
@@ -348,7 +350,7 @@ class AccountService(OwnAccount, PasswordLinks, MobileNumbers):
             return None
         if micros - session.last_seen > 30_000_000:
             self.sessions.save(replace(session, last_seen=micros))
-        return self._principal(account)
+        return replace(self._principal(account), recent_code=code_is_recent(session, micros))
 
     def logout(self, token: str | None) -> None:
         if token:

@@ -79,6 +79,12 @@ class PlanCommand(Body, kw_only=True):
     # The plan's method that `run` calls with the command's fields as its arguments; a
     # command whose fields are not the method's arguments has a `run` of its own.
     calls: ClassVar[Callable[..., None] | None] = None
+    # True: the command grants rights in the plan or ends it, so the caller must have
+    # typed a one-time code within the last five minutes (SEC-SES-08, `step_up.py`).
+    step_up: ClassVar[bool] = False
+
+    def needs_step_up(self) -> bool:
+        return type(self).step_up
 
     def check(self) -> None:
         """Refuse a command that cannot be right whatever the plan (before it is loaded)."""
@@ -143,6 +149,7 @@ class AddParticipant(PlanCommand):
     responsibility: Text = ""
     rights: RightsIn | None = None
     creates: ClassVar[bool] = True
+    step_up: ClassVar[bool] = True  # a new member of the group gets rights in the plan
 
     def run(self, plan: Plan, by: UUID, at: datetime, new_id: UUID) -> None:
         assert self.person.person_id is not None
@@ -201,6 +208,9 @@ class ChangeParticipant(ParticipantChange, kw_only=True):
     participant_id: UUID
     address: ClassVar[str] = "participant_id"
 
+    def needs_step_up(self) -> bool:
+        return not isinstance(self.rights, msgspec.UnsetType)
+
     def run(self, plan: Plan, by: UUID, at: datetime, new_id: UUID) -> None:
         rights = self.rights
         plan.update_participant(
@@ -221,6 +231,7 @@ class RemoveParticipant(Versioned, kw_only=True):
 class HandOverCoordinator(PlanCommand):
     participant_id: UUID
     calls = Plan.hand_over_coordinator
+    step_up = True
 
 
 ChannelName = Literal["sms", "email"]
@@ -460,6 +471,7 @@ class ClosePlan(PlanCommand):
     ended_on: date
     reason: Text = ""
     calls = Plan.close
+    step_up = True
 
 
 class ReopenPlan(Versioned):

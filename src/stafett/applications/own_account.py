@@ -30,6 +30,7 @@ from stafett.applications.codes import (
 from stafett.applications.lockout import Client
 from stafett.applications.parts import PersonChange
 from stafett.applications.principal import Principal, Stage
+from stafett.applications.step_up import require_step_up
 from stafett.persistence.accounts import AccountRecord, AccountStore
 from stafett.persistence.directory import PersonDirectory
 from stafett.persistence.recorders import to_micros
@@ -178,6 +179,7 @@ class OwnAccount:
         check_reachable(OtpChannel(account.otp_channel), new)
         rebound = [f for f in ("mobile", "email") if getattr(new, f) != getattr(old, f)]
         if rebound:
+            require_step_up(principal)  # SEC-SES-08
             if not current_password:
                 raise ConflictingValueError(  # a change only where it differs from what is stored
                     "current_password", "is needed to change the mobile number or e-mail address"

@@ -27,6 +27,8 @@ class Principal:
     is_org_admin: bool
     is_auditor: bool
     language: str | None = None  # the pages' language the person chose
+    # A one-time code was accepted in this session within the step-up window (SEC-SES-08).
+    recent_code: bool = False
 
     @property
     def roles(self) -> tuple[str, ...]:

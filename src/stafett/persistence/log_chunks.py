@@ -76,19 +76,24 @@ class SqlLogChunks(SqlTables):
     def get_many(self, digests: Sequence[bytes]) -> list[bytes]:
         found: dict[bytes, bytes] = {}
         wanted = list(dict.fromkeys(digests))
-        with self.cursor(commit=False) as c:
-            for start in range(0, len(wanted), BATCH):
-                batch = wanted[start : start + BATCH]
-                if self.is_sqlite:
+        batches = [wanted[start : start + BATCH] for start in range(0, len(wanted), BATCH)]
+        datastore = self.datastore
+        if isinstance(datastore, PostgresDatastore):
+            # Binary results: in text format every byte of a bytea comes back as two hex
+            # digits to parse (a load reads a plan's map blocks, decision 0030).
+            select = f"SELECT digest, data FROM {self.chunks} WHERE digest = ANY(%s)"
+            with datastore.get_connection() as conn, conn.cursor(binary=True) as c:
+                for batch in batches:
+                    c.execute(select, [batch])
+                    found.update((bytes(r["digest"]), bytes(r["data"])) for r in c.fetchall())
+        else:
+            with self.cursor(commit=False) as c:
+                for batch in batches:
                     marks = ", ".join("?" * len(batch))
                     c.execute(
                         f"SELECT digest, data FROM {self.chunks} WHERE digest IN ({marks})", batch
                     )
-                else:
-                    c.execute(
-                        f"SELECT digest, data FROM {self.chunks} WHERE digest = ANY(%s)", [batch]
-                    )
-                found.update((bytes(r["digest"]), bytes(r["data"])) for r in c.fetchall())
+                    found.update((bytes(r["digest"]), bytes(r["data"])) for r in c.fetchall())
         return [_found(found, d) for d in digests]
 
 

@@ -39,11 +39,14 @@ class SessionRecord:
     code_hmac: str | None = None
     code_expires: int | None = None
     code_attempts: int = 0
+    # The last one-time code accepted in this session (login or step-up, SEC-SES-08).
+    code_at: int | None = None
 
 
 COLUMNS = tuple(f.name for f in fields(SessionRecord))
 # Reset-link columns added after the first release: older databases get them on start.
 RESET_COLUMNS = {"sms_to": "TEXT"}
+SESSION_COLUMNS = {"code_at": "BIGINT"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +73,7 @@ class SessionStore(SqlTables):
                 f"person_id {self.uuid_type} NOT NULL, stage TEXT NOT NULL, "
                 "created_at BIGINT NOT NULL, last_seen BIGINT NOT NULL, "
                 "authenticated_at BIGINT, code_hmac TEXT, code_expires BIGINT, "
-                "code_attempts INTEGER NOT NULL)",
+                "code_attempts INTEGER NOT NULL, code_at BIGINT)",
                 f"CREATE INDEX IF NOT EXISTS sessions_by_person ON {self.sessions} (person_id)",
                 f"CREATE TABLE IF NOT EXISTS {self.resets} (token_hash TEXT PRIMARY KEY, "
                 f"person_id {self.uuid_type} NOT NULL, expires_at BIGINT NOT NULL, sms_to TEXT)",
@@ -80,6 +83,7 @@ class SessionStore(SqlTables):
             ]
         )
         self.add_missing_columns(self.resets, "password_resets", RESET_COLUMNS)
+        self.add_missing_columns(self.sessions, "sessions", SESSION_COLUMNS)
 
     # ---------------------------------------------------------------- sessions
 

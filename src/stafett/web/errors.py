@@ -41,6 +41,7 @@ from stafett.applications.photo_encoding import (
     PhotoTooLargeError,
 )
 from stafett.applications.results import VersionConflictError
+from stafett.applications.step_up import StepUpRequiredError
 from stafett.archive.service import ArchiveDamagedError
 from stafett.persistence.outage import DATABASE_UNAVAILABLE
 
@@ -54,6 +55,7 @@ log = structlog.get_logger(__name__)
 ERROR_TABLE: dict[type[Exception], tuple[int, str, bool]] = {
     LoginFailedError: (401, "Feil brukernavn eller passord", False),
     CodeRejectedError: (401, "Koden er ikke gyldig", False),
+    StepUpRequiredError: (401, "Bekreft med en ny engangskode", True),
     TooManyAttemptsError: (429, "For mange forsøk", False),
     HashingBusyError: (503, "Midlertidig utilgjengelig", False),
     AccessLogUnavailableError: (503, "Midlertidig utilgjengelig", False),
@@ -87,6 +89,8 @@ def _to_problem(exc_class: type[Exception]) -> Callable[[Exception], ProblemDeta
         if isinstance(exc, ValidationException) and isinstance(exc.extra, list):
             extra["errors"] = [_field_error(e) for e in exc.extra if isinstance(e, dict)]
         headers = {"Retry-After": RETRY_AFTER_SECONDS} if status == 503 else None
+        if isinstance(exc, StepUpRequiredError):
+            extra["step_up_required"] = True
         if isinstance(exc, TooManyAttemptsError):
             headers = {"Retry-After": str(exc.retry_after)}
         return ProblemDetailsException(

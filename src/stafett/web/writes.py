@@ -25,6 +25,7 @@ from stafett.applications.commands import PlanCommand
 from stafett.applications.parts import CreatePlan
 from stafett.applications.plans import PlanApplication
 from stafett.applications.results import CommandResult, VersionConflictError
+from stafett.applications.step_up import require_step_up
 from stafett.web.idempotency import Claim, CommandReceipt, claim_of
 from stafett.web.state import ReadYourWrites
 
@@ -87,6 +88,8 @@ class Commands:
     def __call__(
         self, plan_id: UUID, command: PlanCommand, receipt: CommandReceipt | None = None
     ) -> CommandResult:
+        if command.needs_step_up():
+            require_step_up(self.principal)
         expected = expected_version(self.if_match, command.expected_version)
         result = self.plans.handle(
             plan_id,

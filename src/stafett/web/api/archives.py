@@ -22,6 +22,7 @@ from litestar.status_codes import HTTP_201_CREATED
 
 from stafett.applications.accounts import Principal
 from stafett.applications.results import CommandResult
+from stafett.applications.step_up import require_step_up
 from stafett.archive.service import Archives
 from stafett.web.auth import Policy, policy, provide_principal
 from stafett.web.reads import PlanReads
@@ -72,6 +73,7 @@ class ArchiveController(Controller):
         plan_id: FromPath[UUID],
     ) -> ArchiveOut:
         """Seal the plan as it stands now into a new record (its coordinator)."""
+        require_step_up(principal)
         sealed = archives.seal(plan_id, by=principal.person_id)
         caught_up(CommandResult(plan_id, sealed.version, sealed.notification_id))
         return ArchiveOut(sealed.archive_id, sealed.sealed_at, sealed.digest)
@@ -99,6 +101,7 @@ class ArchiveController(Controller):
         archive_id: FromPath[UUID],
     ) -> Response[bytes]:
         """The sealed record: a zip to keep and verify (`stafett archive verify`)."""
+        require_step_up(principal)
         release = reads.archive(archive_id, principal)
         day = release.archive.archived_at.date().isoformat()
         return Response(

@@ -19,6 +19,7 @@ from litestar import Response, get
 from litestar.params import FromQuery
 
 from stafett.applications.permitted import PlanOut
+from stafett.applications.step_up import require_step_up
 from stafett.archive.export import export_pdf
 from stafett.web.controllers import PlanReading
 from stafett.web.params import LoggedIn, PlanId, Reads
@@ -54,4 +55,5 @@ class ExportController(PlanReading):
                 headers={"Content-Disposition": f'attachment; filename="{name}"'},
             )
 
+        require_step_up(principal)
         return reads.export(plan_id, principal, download)

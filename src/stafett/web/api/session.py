@@ -332,3 +332,35 @@ class SessionController(Controller):
     ) -> None:
         """The new app becomes the login factor; the person is told on every channel."""
         accounts.confirm_totp(principal, data.code)
+
+    # ------------------------------------------------ step-up (SEC-SES-08)
+
+    @post(
+        "/session/step-up/code",
+        sync_to_thread=True,
+        opt=LOGGED_IN_ONLY,
+        status_code=HTTP_204_NO_CONTENT,
+    )
+    def send_step_up_code(
+        self, accounts: Accounts, principal: LoggedIn, request: AnyRequest
+    ) -> None:
+        """A one-time code for the step-up, by SMS or e-mail as at login (nothing is sent
+        to someone who uses an authenticator app: its code is typed as it is)."""
+        accounts.send_step_up_code(principal, session_token(request) or "")
+
+    @post(
+        "/session/step-up",
+        sync_to_thread=True,
+        opt=LOGGED_IN_ONLY,
+        status_code=HTTP_204_NO_CONTENT,
+    )
+    def step_up(
+        self,
+        accounts: Accounts,
+        principal: LoggedIn,
+        request: AnyRequest,
+        data: JSONBody[CodeBody],
+    ) -> None:
+        """A fresh one-time code: for five minutes this session may export, close, seal
+        and grant rights (those answer 401 with `step_up_required` otherwise)."""
+        accounts.step_up(principal, session_token(request) or "", data.code, client_of(request))

@@ -33,6 +33,7 @@ from stafett.web.pages.plan_list import NewPlanPages, PlanListPages
 from stafett.web.pages.profile import ProfilePages
 from stafett.web.pages.removal import RemovalPages
 from stafett.web.pages.render import local_path, see_other
+from stafett.web.pages.step_up import StepUpPages
 from stafett.web.params import Accounts, AnyRequest
 from stafett.web.state import provide_accounts, provided
 
@@ -106,6 +107,7 @@ def page_routes() -> list[Router]:
             ProfilePages,
             ProfileMobilePages,
             ConfirmNumberPages,
+            StepUpPages,
             AdminPages,
             HelpPages,
             switch_language,

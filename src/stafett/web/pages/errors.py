@@ -6,7 +6,7 @@ without a live session goes to the login page, which brings the person back.
 """
 
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import structlog
 from litestar import Response
@@ -15,9 +15,10 @@ from litestar.response import Redirect
 from litestar.status_codes import HTTP_303_SEE_OTHER
 from litestar.types import ExceptionHandlersMap
 
+from stafett.applications.step_up import StepUpRequiredError
 from stafett.web.errors import ERROR_TABLE
 from stafett.web.i18n import _
-from stafett.web.pages.render import page
+from stafett.web.pages.render import local_path, page
 from stafett.web.params import AnyRequest
 
 log = structlog.get_logger(__name__)
@@ -50,6 +51,11 @@ def message_of(status: int) -> tuple[str, str]:
 
 
 def page_error(request: AnyRequest, exc: Exception) -> Response[Any]:
+    if isinstance(exc, StepUpRequiredError):
+        return Redirect(
+            path=f"/step-up?next={quote(_return_to(request), safe='')}",
+            status_code=HTTP_303_SEE_OTHER,
+        )
     if isinstance(exc, NotAuthorizedException):
         # A form sent after the session ended: its page (drafts.js) keeps the text and
         # brings the person back to it after the login (`expired=1`).
@@ -68,6 +74,18 @@ def page_error(request: AnyRequest, exc: Exception) -> Response[Any]:
     if headers:
         template.headers.update(headers)
     return template
+
+
+def _return_to(request: AnyRequest) -> str:
+    """Where a step-up goes back to: the page asked for, or after a form the page that
+    sent it (its own address, as the browser tells it), where the person does it again."""
+    if request.method == "GET":
+        return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    referer = urlsplit(request.headers.get("referer", ""))
+    own = f"{request.url.scheme}://{request.url.netloc}"
+    if referer.path and f"{referer.scheme}://{referer.netloc}" == own:
+        return local_path(referer.path + (f"?{referer.query}" if referer.query else ""))
+    return "/plans"
 
 
 def exception_handlers() -> ExceptionHandlersMap:

@@ -24,7 +24,7 @@ from stafett.web.auth import (
 )
 from stafett.web.i18n import _
 from stafett.web.pages.forms import form_of
-from stafett.web.pages.profile import profile_page, too_many
+from stafett.web.pages.profile import refused_profile, too_many
 from stafett.web.pages.render import SAVED, Page, in_thread, page, see_other
 from stafett.web.params import Accounts, AnyRequest, LoggedIn
 from stafett.web.state import provide_accounts, provided
@@ -60,20 +60,6 @@ class ProfileMobilePages(Controller):
     opt = policy(Policy.AUTHENTICATED)
     dependencies = provided(provide_accounts, provide_principal)
 
-    async def _refused(
-        self, request: AnyRequest, accounts: Accounts, principal: LoggedIn, message: str
-    ) -> Page:
-        refused: Page = await in_thread(
-            profile_page,
-            request,
-            accounts,
-            principal,
-            status=422,
-            errors={"mobile_code": message},
-            failed="mobile",
-        )
-        return refused
-
     @post("/code")
     async def send_code(
         self, accounts: Accounts, principal: LoggedIn, request: AnyRequest
@@ -88,7 +74,9 @@ class ProfileMobilePages(Controller):
             message = too_many(error)
         else:
             return see_other("/profile", saved="mobile_code_sent" if sent else "mobile_confirmed")
-        return await self._refused(request, accounts, principal, message)
+        return await refused_profile(
+            request, accounts, principal, failed="mobile", errors={"mobile_code": message}
+        )
 
     @post("/confirm")
     async def confirm(
@@ -104,7 +92,9 @@ class ProfileMobilePages(Controller):
                 client_of(request),
             )
         except CodeRejectedError:
-            return await self._refused(request, accounts, principal, wrong_code())
+            return await refused_profile(
+                request, accounts, principal, failed="mobile", errors={"mobile_code": wrong_code()}
+            )
         return see_other("/profile", saved="mobile_confirmed")
 
 

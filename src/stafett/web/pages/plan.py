@@ -16,13 +16,14 @@ plan as it is now, the form as the person filled it in, and what to do.
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 import anyio
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.handlers import HTTPRouteHandler
+from litestar.params import FromQuery
 from litestar.response import Redirect
 
 from stafett.aggregates.errors import ValidationError
@@ -32,6 +33,7 @@ from stafett.applications.accounts import Principal
 from stafett.applications.commands import PlanCommand
 from stafett.applications.permitted import PlanOut
 from stafett.applications.results import CommandResult, VersionConflictError
+from stafett.applications.step_up import require_step_up
 from stafett.web.i18n import _
 from stafett.web.pages import plan_forms as forms
 from stafett.web.pages.forms import FormError, form_of, message_for
@@ -303,6 +305,15 @@ class PlanPages(InOnePlan):
     def home(self, request: AnyRequest, reads: Reads, principal: LoggedIn, plan_id: PlanId) -> Page:
         visit = reads.plan_since_last_visit(plan_id, principal)
         return page(request, "plan/home.html", **home_context(visit, principal))
+
+    @get("/export", sync_to_thread=False)
+    def export(
+        self, principal: LoggedIn, plan_id: PlanId, language: FromQuery[Literal["nb", "en"]] = "nb"
+    ) -> Redirect:
+        """The PDF of the plan as the person may see it (the JSON API's export), after a
+        step-up when the last one-time code is older than five minutes (SEC-SES-08)."""
+        require_step_up(principal)
+        return see_other(f"/api/v1/plans/{plan_id}/export", language=language)
 
     @get("/plan", sync_to_thread=True)
     def the_plan(

@@ -165,6 +165,29 @@ def profile_page(
     )
 
 
+async def refused_profile(
+    request: AnyRequest,
+    accounts: AccountService,
+    principal: Principal,
+    *,
+    failed: str,
+    errors: dict[str, str],
+    values: dict[str, Any] | None = None,
+) -> Page:
+    """The profile again, status 422, with the refused form's messages (and values)."""
+    refused: Page = await in_thread(
+        profile_page,
+        request,
+        accounts,
+        principal,
+        status=422,
+        errors=errors,
+        values=values,
+        failed=failed,
+    )
+    return refused
+
+
 class ProfilePages(Controller):
     path = "/profile"
     opt = policy(Policy.AUTHENTICATED)
@@ -173,29 +196,6 @@ class ProfilePages(Controller):
     @get("", sync_to_thread=True)
     def profile(self, accounts: Accounts, principal: LoggedIn, request: AnyRequest) -> Page:
         return profile_page(request, accounts, principal)
-
-    async def _refused(
-        self,
-        request: AnyRequest,
-        accounts: AccountService,
-        principal: Principal,
-        *,
-        failed: str,
-        errors: dict[str, str],
-        values: dict[str, Any] | None = None,
-    ) -> Page:
-        """The profile again, status 422, with the refused form's messages (and values)."""
-        refused: Page = await in_thread(
-            profile_page,
-            request,
-            accounts,
-            principal,
-            status=422,
-            errors=errors,
-            values=values,
-            failed=failed,
-        )
-        return refused
 
     @post("/details")
     async def save_details(
@@ -228,7 +228,7 @@ class ProfilePages(Controller):
             errors = {"confirm_password": _("The password is wrong.")}
         except TooManyAttemptsError as error:
             errors = {"confirm_password": too_many(error)}
-        return await self._refused(
+        return await refused_profile(
             request,
             accounts,
             principal,
@@ -262,7 +262,7 @@ class ProfilePages(Controller):
                 errors = {"channel_password": _("The password is wrong.")}
             except TooManyAttemptsError as error:
                 errors = {"channel_password": too_many(error)}
-        return await self._refused(request, accounts, principal, failed="channel", errors=errors)
+        return await refused_profile(request, accounts, principal, failed="channel", errors=errors)
 
     @post("/authenticator")
     async def start_authenticator(
@@ -289,7 +289,7 @@ class ProfilePages(Controller):
                 uri=uri,
                 errors={},
             )
-        return await self._refused(
+        return await refused_profile(
             request, accounts, principal, failed="authenticator", errors=errors
         )
 
@@ -324,7 +324,7 @@ class ProfilePages(Controller):
         new, again = _field(fields, "new_password"), _field(fields, "new_password_again")
         if new != again:
             errors = {"new_password_again": _("The two passwords differ. Type them again.")}
-            return await self._refused(
+            return await refused_profile(
                 request, accounts, principal, failed="password", errors=errors
             )
         try:
@@ -343,7 +343,7 @@ class ProfilePages(Controller):
             errors = {"current_password": too_many(error)}
         except ValidationError as error:
             errors = {"new_password": password_advice(error.message)}
-        return await self._refused(request, accounts, principal, failed="password", errors=errors)
+        return await refused_profile(request, accounts, principal, failed="password", errors=errors)
 
     @post("/sessions/end")
     async def log_out_everywhere(
@@ -366,4 +366,4 @@ class ProfilePages(Controller):
             response = see_other("/login", saved="logged_out_everywhere")
             clear_session_cookie(response)
             return response
-        return await self._refused(request, accounts, principal, failed="sessions", errors=errors)
+        return await refused_profile(request, accounts, principal, failed="sessions", errors=errors)

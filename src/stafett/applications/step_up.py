@@ -1,0 +1,117 @@
+"""Step-up (SEC-SES-08, decision 0026): a fresh one-time code before the actions that
+hand a plan or an account to someone else; a mixin of `AccountService`, and the one rule.
+
+The actions are: changing one's own phone number or e-mail address, exporting or
+printing a whole plan, closing or sealing a plan, and granting rights in a plan (adding
+a participant, changing a participant's rights, handing over the coordinator's role).
+Each asks `require_step_up(principal)`, which passes only when a one-time code was
+accepted in this session within the last `STEP_UP_WINDOW`: at login, or by a step-up
+(`step_up`), which takes a code the same way as the login's second step (SMS or e-mail
+code sent on request, or the authenticator app), with the same tries and locks. A
+stolen session cookie alone can then read what its owner may read, but cannot take
+the plan out, give someone rights, end it, or move the account's codes elsewhere.
+"""
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Protocol
+from uuid import UUID
+
+import structlog
+
+from stafett.aggregates.errors import ConflictingValueError, DomainError
+from stafett.applications.codes import (
+    CodeRejectedError,
+    MobileUnconfirmedError,
+    OneTimeCodes,
+    OtpChannel,
+)
+from stafett.applications.lockout import Client, LoginLocks
+from stafett.applications.principal import Principal, Stage
+from stafett.persistence.accounts import AccountRecord
+from stafett.persistence.recorders import to_micros
+from stafett.persistence.sessions import SessionRecord, SessionStore
+
+log = structlog.get_logger(__name__)
+
+STEP_UP_WINDOW = timedelta(minutes=5)
+
+
+class StepUpRequiredError(DomainError):
+    """The action needs a one-time code accepted within the last five minutes (401)."""
+
+
+def code_is_recent(session: SessionRecord, micros: int) -> bool:
+    """Whether a one-time code was accepted in `session` within the step-up window."""
+    if session.code_at is None:
+        return False
+    return micros - session.code_at <= STEP_UP_WINDOW.total_seconds() * 1e6
+
+
+def require_step_up(principal: Principal) -> None:
+    """The one rule of SEC-SES-08: refuse unless this session's last code is recent."""
+    if not principal.recent_code:
+        log.info("step_up_required", actor=str(principal.person_id))
+        raise StepUpRequiredError("step_up_required: confirm with a new one-time code")
+
+
+class StepUpCore(Protocol):
+    """What the step-up methods use of `AccountService`."""
+
+    sessions: SessionStore
+    codes: OneTimeCodes
+    locks: LoginLocks
+    clock: Callable[[], datetime]
+
+    def _account(self, person_id: UUID) -> AccountRecord: ...
+
+
+class StepUp:
+    def send_step_up_code(self: StepUpCore, principal: Principal, token: str) -> OtpChannel:
+        """A code for the step-up, by SMS or e-mail as the login's; none for the app."""
+        account = self._account(principal.person_id)
+        channel = OtpChannel(account.otp_channel)
+        if channel is OtpChannel.TOTP:
+            return channel
+        _live_session(self, principal, token)
+        try:
+            self.codes.send(token, account, channel, self.clock())
+        except MobileUnconfirmedError as error:
+            raise ConflictingValueError("code", "the mobile number is not confirmed") from error
+        log.info("step_up_code_sent", actor=str(principal.person_id), channel=channel.value)
+        return channel
+
+    def step_up(
+        self: StepUpCore, principal: Principal, token: str, code: str, client: Client
+    ) -> None:
+        """Accept a fresh one-time code in this session; a wrong one counts as a failed login
+        (decision 0010) and the session's tries run out as the login's do."""
+        now = self.clock()
+        session = _live_session(self, principal, token)
+        account = self._account(principal.person_id)
+        locked = self.locks.is_locked(account, client, now)
+        if locked or not self.codes.matches(session, account, code.strip(), now):
+            self.sessions.save(replace(session, code_attempts=session.code_attempts + 1))
+            self.locks.count_failure(account, client, now)
+            log.info("step_up_fail", actor=str(principal.person_id))
+            raise CodeRejectedError("the code is not valid")
+        self.sessions.save(
+            replace(
+                session,
+                code_hmac=None,
+                code_expires=None,
+                code_attempts=0,
+                code_at=to_micros(now),
+            )
+        )
+        log.info("step_up_ok", actor=str(principal.person_id))
+
+
+def _live_session(core: StepUpCore, principal: Principal, token: str) -> SessionRecord:
+    session = core.sessions.get(token)
+    if session is None or session.person_id != principal.person_id:
+        raise CodeRejectedError("the code is not valid")
+    if session.stage != Stage.DONE.value:
+        raise CodeRejectedError("the code is not valid")
+    return session

@@ -1,0 +1,101 @@
+"""Step-up (SEC-SES-08, decision 0026): the page that asks for a fresh one-time code
+before an action that needs one, then goes back to where the person was.
+
+A refused action (`StepUpRequiredError`, from the one rule in `applications/step_up.py`)
+comes here from `pages/errors.py` with the page to go back to. Each form calls the
+`AccountService` method its JSON route calls.
+"""
+
+from typing import Any
+
+from litestar import Controller, get, post
+from litestar.response import Redirect
+
+from stafett.aggregates.errors import ConflictingValueError, ValidationError
+from stafett.applications.accounts import CodeRejectedError, OtpChannel, TooManyAttemptsError
+from stafett.web.auth import Policy, client_of, policy, provide_principal, session_token
+from stafett.web.i18n import _
+from stafett.web.pages.forms import form_of
+from stafett.web.pages.mobile import wrong_code
+from stafett.web.pages.profile import too_many
+from stafett.web.pages.render import SAVED, Page, in_thread, local_path, page, see_other
+from stafett.web.params import Accounts, AnyRequest, LoggedIn
+from stafett.web.state import provide_accounts, provided
+
+SAVED["step_up_code_sent"] = lambda: _("We have sent you a new one-time code. It lasts 5 minutes.")
+
+
+def _field(fields: dict[str, Any], name: str, limit: int) -> str:
+    """A form field of ours as sent; anything else (missing, too long, not printable) is
+    refused whole, so a hostile form neither sends a code nor goes anywhere."""
+    value = fields.get(name)
+    if not isinstance(value, str) or not value or len(value) > limit or not value.isprintable():
+        raise ValidationError(name, "could not be read")
+    return value
+
+
+class StepUpPages(Controller):
+    path = "/step-up"
+    opt = policy(Policy.AUTHENTICATED)
+    dependencies = provided(provide_accounts, provide_principal)
+
+    async def _form(
+        self,
+        request: AnyRequest,
+        accounts: Accounts,
+        principal: LoggedIn,
+        after: str,
+        *,
+        status: int = 200,
+        error: str | None = None,
+    ) -> Page:
+        mine = await in_thread(accounts.my_account, principal)
+        return page(
+            request,
+            "login/step_up.html",
+            status=status,
+            after=after,
+            app=mine.otp_channel is OtpChannel.TOTP,
+            error=error,
+        )
+
+    @get("")
+    async def form(self, accounts: Accounts, principal: LoggedIn, request: AnyRequest) -> Page:
+        after = local_path(request.query_params.get("next"))
+        return await self._form(request, accounts, principal, after)
+
+    @post("/code")
+    async def send_code(
+        self, accounts: Accounts, principal: LoggedIn, request: AnyRequest
+    ) -> Page | Redirect:
+        after = local_path(_field(await form_of(request), "next", 2000))
+        try:
+            await in_thread(accounts.send_step_up_code, principal, session_token(request) or "")
+        except TooManyAttemptsError as error:
+            return await self._form(
+                request, accounts, principal, after, status=429, error=too_many(error)
+            )
+        except ConflictingValueError:
+            message = _("Your mobile number is not confirmed. Confirm it under My profile.")
+            return await self._form(request, accounts, principal, after, status=409, error=message)
+        return see_other("/step-up", next=after, saved="step_up_code_sent")
+
+    @post("")
+    async def confirm(
+        self, accounts: Accounts, principal: LoggedIn, request: AnyRequest
+    ) -> Page | Redirect:
+        fields = await form_of(request)
+        after = local_path(_field(fields, "next", 2000))
+        try:
+            await in_thread(
+                accounts.step_up,
+                principal,
+                session_token(request) or "",
+                _field(fields, "code", 12),
+                client_of(request),
+            )
+        except CodeRejectedError:
+            return await self._form(
+                request, accounts, principal, after, status=401, error=wrong_code()
+            )
+        return see_other(after)
