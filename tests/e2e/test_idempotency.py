@@ -170,6 +170,7 @@ def test_the_schema_documents_the_key_on_every_post_a_logged_in_person_sends() -
             assert isinstance(header, Parameter)
             assert header.schema is not None
             assert getattr(header.schema, "pattern", None) == "^[A-Za-z0-9_.:-]{8,64}$"
+            assert "409" in (item.post.responses or {}), path  # a key used for another request
     assert "/api/v1/plans/{plan_id}/goals" in documented
     assert "/api/v1/plans" in documented
     # Only the steps before login go without: no person to keep a key for.

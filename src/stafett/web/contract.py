@@ -150,6 +150,11 @@ RULES: tuple[Rule, ...] = (
         lambda r: r.takes_body or r.in_plan,
         "A value refused for what is stored or for today's date (ConflictingValueError)",
     ),
+    (
+        409,
+        lambda r: r.method == "POST" and r.needs_session and r.path.startswith("/api/"),
+        "The Idempotency-Key was used for another request, or is being used now (decision 0028)",
+    ),
     (413, lambda r: r.takes_body, "The body is too large"),
     (415, lambda r: r.takes_body, "The body is not of a type this route takes"),
     (422, lambda r: True, "A query, header or body value is not valid"),
