@@ -155,24 +155,41 @@ def test_a_kept_answer_expires(web: Web, group: Group) -> None:
     assert goals_titled(web, group.plan_id, "Gml") == 2
 
 
-def test_the_schema_documents_the_key_on_every_post_a_logged_in_person_sends() -> None:
+def test_the_schema_documents_the_key_where_answers_are_kept_and_nowhere_else() -> None:
+    """Plan commands and body-less answers keep theirs; a TOTP enrolment (a secret), a
+    sealed record's or an account's answer are never stored, so no key is offered."""
     unused: Any = None
     schema = create_app(unused, unused, access_log=unused, secret_key="k" * 40).openapi_schema
     documented: list[str] = []
-    without: list[str] = []
     for path, item in (schema.paths or {}).items():
-        if not path.startswith("/api/") or item.post is None:
-            continue
-        names = {getattr(p, "name", None) for p in item.post.parameters or ()}
-        (documented if KEY in names else without).append(path)
-        if KEY in names:
-            header = next(p for p in item.post.parameters or () if getattr(p, "name", "") == KEY)
+        for operation in (item.get, item.put, item.patch, item.delete, item.post):
+            names = {getattr(p, "name", None) for p in (operation and operation.parameters) or ()}
+            if operation is None or KEY not in names:
+                continue
+            assert operation is item.post, path
+            documented.append(path)
+            header = next(p for p in operation.parameters or () if getattr(p, "name", "") == KEY)
             assert isinstance(header, Parameter)
             assert header.schema is not None
             assert getattr(header.schema, "pattern", None) == "^[A-Za-z0-9_.:-]{8,64}$"
-            assert "409" in (item.post.responses or {}), path  # a key used for another request
-    assert "/api/v1/plans/{plan_id}/goals" in documented
-    assert "/api/v1/plans" in documented
-    # Only the steps before login go without: no person to keep a key for.
-    assert without
-    assert all(p.startswith(("/api/v1/session", "/api/v1/password")) for p in without), without
+            assert "409" in (operation.responses or {}), path  # a key used for another request
+    for kept in ("/api/v1/plans", "/api/v1/plans/{plan_id}/goals", "/api/v1/me/mobile/confirm"):
+        assert kept in documented
+    for never in ("/api/v1/me/totp", "/api/v1/session", "/api/v1/plans/{plan_id}/archives"):
+        assert never not in documented
+
+
+def test_a_route_without_an_answer_body_keeps_its_204_after_it_is_sent(web: Web) -> None:
+    """Not a plan command: the answer is kept once sent (`KeptAnswerMiddleware`), so a
+    retry with the key sends no second code."""
+    web.create_user("mia", mobile_confirmed=False)
+    headers = log_in(web, "mia") | {KEY: "mobile-code-01"}
+    sent = len(web.messages())
+    first = web.client.post("/api/v1/me/mobile/code", headers=headers)
+    again = web.client.post("/api/v1/me/mobile/code", headers=headers)
+    assert first.status_code == again.status_code == 204, first.text
+    assert again.headers["idempotent-replayed"] == "true"
+    assert len(web.messages()) == sent + 1
+    plain = web.client.post("/api/v1/me/mobile/code", headers=headers | {KEY: "mobile-code-02"})
+    assert plain.status_code == 204
+    assert len(web.messages()) == sent + 2

@@ -30,6 +30,7 @@ OpenAPI security schemes (`SECURITY_SCHEMES`), and each route's requirement foll
 from its policy.
 """
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, cast
@@ -59,6 +60,7 @@ from stafett.aggregates.text import text_pattern
 from stafett.applications.input import Body
 from stafett.web.auth import CSRF_HEADER, RATE_LIMITED_PREFIXES, SESSION_COOKIE, Policy
 from stafett.web.edge import BODY_METHODS, KEY_PATTERN, MAX_INTEGER_DIGITS
+from stafett.web.idempotency import honours_key
 
 PROBLEM_JSON = "application/problem+json"
 LINE_REQUIRED = text_pattern(one_line=True, required=True)
@@ -116,6 +118,7 @@ class RouteFacts:
     path_parameters: frozenset[str]
     takes_body: bool
     takes_secret: bool  # a password or a one-time code, counted against the lockout
+    keyed: bool = False  # a POST that keeps answers under an Idempotency-Key
 
     @property
     def changes(self) -> bool:
@@ -152,7 +155,7 @@ RULES: tuple[Rule, ...] = (
     ),
     (
         409,
-        lambda r: r.method == "POST" and r.needs_session and r.path.startswith("/api/"),
+        lambda r: r.keyed,
         "The Idempotency-Key was used for another request, or is being used now (decision 0028)",
     ),
     (413, lambda r: r.takes_body, "The body is too large"),
@@ -188,6 +191,7 @@ def facts_of(route: HTTPRoute, handler: HTTPRouteHandler, method: str) -> RouteF
         path_parameters=frozenset(route.path_parameters),
         takes_body="data" in signature or "body" in signature,  # a JSON body, or a raw photo
         takes_secret=_takes_secret(signature.get("data")),
+        keyed=method == "POST" and kind is not Policy.PUBLIC and honours_key(handler),
     )
 
 
@@ -299,8 +303,9 @@ def refine_schema(app: Litestar) -> None:
             for keyword, value in bodies[name].schema_rules().items():
                 setattr(schema, _ATTRIBUTES[keyword], _converted(value))
     _document_downloads(app)
+    keyed = _keyed_paths(app)
     for path, item in (openapi.paths or {}).items():
-        if path.startswith("/api/") and item.post is not None:
+        if path in keyed and item.post is not None:
             _document_idempotency_key(item.post)
         for operation in _operations(item):
             for parameter in operation.parameters or ():
@@ -311,10 +316,22 @@ def refine_schema(app: Litestar) -> None:
                     _one_line(parameter.schema)
 
 
+def _keyed_paths(app: Litestar) -> set[str]:
+    """The schema paths of the API POSTs that keep answers under an `Idempotency-Key`."""
+    return {
+        SCHEMA_PATH_PARAMETER.sub(r"{\1}", route.path)
+        for route in app.routes
+        if isinstance(route, HTTPRoute) and route.path.startswith("/api/")
+        for handler in route.route_handlers
+        if "POST" in handler.http_methods and facts_of(route, handler, "POST").keyed
+    }
+
+
+SCHEMA_PATH_PARAMETER = re.compile(r"\{(\w+):\w+\}")
+
+
 def _document_idempotency_key(operation: Operation) -> None:
-    """The `Idempotency-Key` header on a POST a logged-in person sends (decision 0028)."""
-    if not any(SESSION_SCHEME in requirement for requirement in operation.security or ()):
-        return
+    """The `Idempotency-Key` header on a POST that keeps its answer (decision 0028)."""
     header = Parameter(
         name="Idempotency-Key",
         param_in=ParamType.HEADER,

@@ -1,4 +1,4 @@
-"""`Idempotency-Key` on every POST of the API that a logged-in person sends (decision 0028).
+"""`Idempotency-Key` on the API's POSTs that a logged-in person sends (decision 0028).
 
 One mechanism for every such route, in three parts:
 
@@ -11,8 +11,11 @@ One mechanism for every such route, in three parts:
   receipt: the answer is kept in the same transaction as the command's events, so a
   crash cannot leave an event without its answer, nor an answer without its event.
 - `KeptAnswerMiddleware` keeps the answer of any other claimed request that succeeded
-  (2xx, no cookie set) after it was sent, in a transaction of its own; for a plan
-  command the row is already there and stays as it is.
+  (a 204 route's: no body; no cookie set) after it was sent, in a transaction of its
+  own; for a plan command the row is already there and stays as it is.
+
+Which routes honour a key is `honours_key`'s: deny by default, so that no answer with
+a secret in it is ever stored.
 
 The key's form is checked at the input edge (`web/edge.py`, `KEY_PATTERN`). Keys on
 the steps before login (no person yet) and on page forms are not honoured.
@@ -23,8 +26,10 @@ from typing import Any
 
 import anyio
 from litestar import Request, Response
+from litestar.handlers import BaseRouteHandler, HTTPRouteHandler
 from litestar.serialization import encode_json
-from litestar.types import ASGIApp, HTTPScope, Message, Receive, Send
+from litestar.status_codes import HTTP_204_NO_CONTENT
+from litestar.types import HTTPScope, Message, Receive, Send
 
 from stafett.aggregates.errors import ConflictingValueError
 from stafett.applications.accounts import Principal
@@ -43,8 +48,20 @@ from stafett.web.state import PLANS
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 CLAIM = "idempotency_claim"
+KEEPS_ANSWER = "keeps_answer"  # a route's `opt`: its answer is kept under a key
 API_PREFIX = "/api/"
 JSON = "application/json"
+
+
+def honours_key(handler: BaseRouteHandler) -> bool:
+    """Whether a POST route keeps answers under an `Idempotency-Key`: the plan commands
+    (`KEEPS_ANSWER` in their `opt`, kept in their events' transaction) and any route
+    whose success has no body (204: nothing to keep but the status). The others answer
+    what must not be stored (a TOTP secret) or more than a command's ids; their key
+    is checked at the edge and otherwise not used."""
+    if isinstance(handler, HTTPRouteHandler) and handler.status_code == HTTP_204_NO_CONTENT:
+        return True
+    return bool(handler.opt.get(KEEPS_ANSWER, False))
 
 
 class KeyReusedError(ConflictingValueError):
@@ -101,6 +118,8 @@ async def replay_or_claim(request: Request[Any, Any, Any]) -> Response[bytes] | 
     key = request.headers.get(HEADER)
     if key is None or request.method != "POST" or not request.url.path.startswith(API_PREFIX):
         return None
+    if not honours_key(request.route_handler):
+        return None
     principal: Principal | None = request.state.get(PRINCIPAL)
     keys: IdempotencyKeys | None = getattr(request.app.state[PLANS], "idempotency", None)
     if principal is None or keys is None:
@@ -131,11 +150,9 @@ async def replay_or_claim(request: Request[Any, Any, Any]) -> Response[bytes] | 
 class KeptAnswerMiddleware(HTTPMiddleware):
     """Keeps a claimed request's successful answer once it has been sent."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        super().__init__(app)
-
     async def handle(self, scope: HTTPScope, receive: Receive, send: Send) -> None:
-        if scope["method"] != "POST" or not scope["path"].startswith(API_PREFIX):
+        keyed = any(name.lower() == b"idempotency-key" for name, _ in scope["headers"])
+        if not keyed or scope["method"] != "POST" or not scope["path"].startswith(API_PREFIX):
             await self.app(scope, receive, send)
             return
         status, media_type, cookie, chunks = 0, JSON, False, []

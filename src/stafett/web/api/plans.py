@@ -54,6 +54,7 @@ from stafett.applications.parts import CreatePlan
 from stafett.applications.results import CommandResult
 from stafett.web.api.lists import PlanListRoutes
 from stafett.web.auth import Policy, policy, provide_principal
+from stafett.web.idempotency import KEEPS_ANSWER
 from stafett.web.params import Writes
 from stafett.web.state import (
     provide_plan_list,
@@ -150,7 +151,8 @@ def plan_write(
     def route(stub: Stub) -> HTTPRouteHandler:
         handler.__name__, handler.__qualname__ = stub.__name__, stub.__qualname__
         handler.__doc__ = stub.__doc__
-        return method(path, sync_to_thread=True, status_code=status)(handler)
+        keeps = {KEEPS_ANSWER: True}  # under an Idempotency-Key, in the events' transaction
+        return method(path, sync_to_thread=True, status_code=status, opt=keeps)(handler)
 
     return route
 
@@ -167,7 +169,12 @@ class PlanController(PlanListRoutes, Controller):
     tags = ["plans"]  # noqa: RUF012
     opt = policy(Policy.AUTHENTICATED)
 
-    @post("/", sync_to_thread=True, opt=policy(Policy.CREATE_PLAN), status_code=HTTP_201_CREATED)
+    @post(
+        "/",
+        sync_to_thread=True,
+        opt=policy(Policy.CREATE_PLAN) | {KEEPS_ANSWER: True},
+        status_code=HTTP_201_CREATED,
+    )
     def create_plan(self, *, commands: Writes, data: JSONBody[CreatePlan]) -> NewPlan:
         """A new plan; the caller becomes its coordinator (coordinator accounts only)."""
         write = functools.partial(commands.create_plan, data)
