@@ -187,8 +187,7 @@ class PlanApplication(PlanHistory):
         expected is decided again on fresh state before it answers so. The cache entry
         is never dropped: dropping it made every racing command reload the whole plan
         and race again (retry storms); `_load` fast-forwards it in place instead.
-        A `receipt` is saved with the events, in their transaction.
-        """
+        A `receipt` is saved with the events, in their transaction."""
         plan = self._cached_copy(plan_id)
         fresh = plan is None
         if plan is None:
@@ -383,8 +382,7 @@ class PlanApplication(PlanHistory):
     def create_plan(
         self, command: CreatePlan, *, by: UUID, receipt: Receipt | None = None
     ) -> CommandResult:
-        """A new plan, with `by` as its coordinator; the owner may be registered first;
-        a `receipt` is saved in the events' transaction."""
+        """A new plan, `by` its coordinator (the owner may be registered first); `receipt`."""
         self.get_person(by)
 
         def create(owner_id: UUID) -> CommandResult:
@@ -403,7 +401,9 @@ class PlanApplication(PlanHistory):
             )
             try:
                 recordings = self._save_with(plan, receipt)
-            except IntegrityError as conflict:  # a new plan's id is never taken: the key is
+            except IntegrityError as conflict:  # a new plan's id is never taken: the key was
+                if receipt is None:
+                    raise
                 raise KeyInUseError from conflict
             self._remember(plan)
             return CommandResult(plan.id, plan.version, recordings[-1].notification.id)
