@@ -1,23 +1,30 @@
-"""A full disk under SQLite (issue 14 item 4): the database file lives on a small tmpfs
-of its own (mounted by the test, as root, and always unmounted again), which is filled
-to the last byte while `stafett serve` runs; the process is never restarted.
+"""A full disk and a read-only database under SQLite (issue 14 item 4), with `stafett
+serve` running and never restarted.
 
+- Full: the database file lives on a small tmpfs of its own (mounted by the test, as
+  root, and always unmounted again), filled to the last byte; then the filler is
+  deleted.
+- Read-only: Linux will not remount a filesystem read-only while a process holds a
+  file on it open for writing (EBUSY), which is what a running service does. What a
+  writer meets on a filesystem that turned read-only under it (ext4's
+  errors=remount-ro) is EROFS from every write; strace, attached to the web process,
+  makes each of its file writes (pwrite64, which SQLite uses) fail with EROFS, and
+  detaching it makes the filesystem writable again.
+
+Each time:
 - writes answer 503 with Retry-After and a problem-details body, never another 5xx;
 - nothing is half-written: no refused write is in the store, every write answered 201
   is there once, versions have no gaps, and a refused write sent again with its
-  Idempotency-Key once space is back ends as exactly one goal;
+  Idempotency-Key once the fault is gone ends as exactly one goal;
 - reads answer as they can: 200, or 503 where the read must write first (plan content
   is shown only once the access log has recorded the read);
-- once space returns (the filler deleted), writes succeed again by themselves, and the
-  plan list catches up.
-
-A read-only database is not here: a filesystem cannot be remounted read-only while
-the service holds the database open for writing (the kernel answers EBUSY), and a
-service started on a read-only one does not start (decision 0028).
+- once the fault is gone, writes succeed again by themselves, and the plan list
+  catches up.
 """
 
 import errno
 import os
+import signal
 import subprocess
 import time
 from collections import Counter
@@ -36,7 +43,21 @@ FILESYSTEM_BYTES = 48 * 1_048_576
 MAX_WRITES_TO_REFUSAL = 4_000  # writes until the full disk refuses one (WAL space is reused)
 REFUSALS = 5  # refused writes each fault must answer before space returns
 RECOVERY_SECONDS = 30.0
+INJECT_EROFS = ("-e", "trace=pwrite64", "-e", "inject=pwrite64:error=EROFS")
 READS = ("/health", "/api/v1/me", "/api/v1/plans/{plan_id}", "/api/v1/plans/{plan_id}/timeline")
+
+
+@contextmanager
+def read_only_writes(pid: int, log: Path) -> Iterator[None]:
+    """Every pwrite64 of process `pid` fails with EROFS until the block is left."""
+    tracer = subprocess.Popen(
+        ["strace", "-f", "-qq", "-p", str(pid), "-o", str(log), *INJECT_EROFS]
+    )
+    try:
+        yield
+    finally:
+        tracer.send_signal(signal.SIGINT)  # strace detaches and lets the process run on
+        tracer.wait(timeout=30)
 
 
 @contextmanager
@@ -115,7 +136,7 @@ def until_written(writes: Writes, client: httpx.Client, base: str, plan_id: UUID
     raise AssertionError(f"writes did not recover: {writes.statuses}")
 
 
-def test_a_full_disk_refuses_writes_with_503_and_the_service_recovers_by_itself(
+def test_a_full_or_read_only_disk_refuses_writes_with_503_and_the_service_recovers(
     tmp_path: Path, record_property: Record
 ) -> None:
     with small_filesystem(tmp_path / "disk", FILESYSTEM_BYTES) as disk:
@@ -135,6 +156,13 @@ def test_a_full_disk_refuses_writes_with_503_and_the_service_recovers_by_itself(
                 reads = reads_now(client, server.base, plan_id)
                 (disk / "filler").unlink()
                 full_recovery = until_written(writes, client, server.base, plan_id)
+                refused_full = len(writes.refused)
+
+                assert pid is not None
+                with read_only_writes(pid, tmp_path / "strace.log"):
+                    until_refused(writes, client, server.base, plan_id)
+                    reads_read_only = reads_now(client, server.base, plan_id)
+                read_only_recovery = until_written(writes, client, server.base, plan_id)
 
                 with open_store(env) as store:
                     found = [e for e in store.events.get(plan_id) if isinstance(e, GoalSet)]
@@ -167,14 +195,19 @@ def test_a_full_disk_refuses_writes_with_503_and_the_service_recovers_by_itself(
     assert all(titles[title] == 1 for (_, title) in writes.acked)
     assert committed_refused == 0, "a write answered 503 was in the store"
     assert once_each
-    assert set(reads.values()) <= {200, 503}, reads
-    assert reads["/health"] == reads["/api/v1/me"] == 200, reads
+    for answered in (reads, reads_read_only):
+        assert set(answered.values()) <= {200, 503}, answered
+        assert answered["/health"] == answered["/api/v1/me"] == 200, answered
+    assert "EROFS" in (tmp_path / "strace.log").read_text(), "no write met the read-only fault"
     figure = (
-        f"DISK-FULL (sqlite): a {FILESYSTEM_BYTES // 1_048_576} MiB tmpfs filled to the last "
-        f"byte ({filled // 1024} KiB of filler); writes answered {dict(writes.statuses)}: "
-        f"every 503 with Retry-After and problem details, 0 other 5xx, "
-        f"0 of {len(writes.refused)} refused writes in the store (0 half-written), "
-        f"0 version gaps, each sent again with its key → 1 goal; reads while full: {reads}; "
-        f"writes back without a restart {full_recovery:.2f} s after space returned"
+        f"DISK-FULL / READ-ONLY (sqlite): a {FILESYSTEM_BYTES // 1_048_576} MiB tmpfs filled "
+        f"to the last byte ({filled // 1024} KiB of filler), then EROFS on every database "
+        f"write; writes answered {dict(writes.statuses)}: every 503 with Retry-After and "
+        f"problem details, 0 other 5xx, 0 of {len(writes.refused)} refused writes "
+        f"({refused_full} full, {len(writes.refused) - refused_full} read-only) in the store "
+        f"(0 half-written), 0 version gaps, each sent again with its key → 1 goal; "
+        f"reads while full {reads}, while read-only {reads_read_only}; writes back without "
+        f"a restart {full_recovery:.2f} s after space returned, {read_only_recovery:.2f} s "
+        f"after the filesystem was writable again"
     )
     record_property("figure", figure)
