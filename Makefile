@@ -80,7 +80,7 @@ test: lint $(ASSETS) $(FONTS_STAMP) $(CHROMIUM) ## Lint, then every test (Postgr
 # under load, racing writers, durable settings) run at a bounded size inside `make test`;
 # here at the sizes security-reference.md §6 names, one after the other, their figures
 # printed at the end.
-test-faults: $(STAMP) $(ASSETS) $(FONTS_STAMP) ## Fault tests at full size (REL-CRASH-APP, REL-CRASH-PG, REL-CONC, REL-REBUILD, REL-DURABLE-CFG)
+test-faults: $(STAMP) $(ASSETS) $(FONTS_STAMP) ## Fault tests at full size (REL-CRASH-APP, REL-CRASH-PG, REL-CONC, REL-REBUILD, REL-DURABLE-CFG, REL-PIT, disk full / read-only)
 	STAFETT_FAULTS=full $(BIN)/pytest -q -n 0 -o timeout=0 tests/faults
 
 # REL-FUZZ: schemathesis against the served schema as two people (tests/fuzz). `make test`

@@ -40,9 +40,10 @@ class Sizes:
     writers: int  # REL-CONC: threads on one plan
     commands: int  # REL-CONC: commands per thread
     pg_restarts: int  # REL-CRASH-PG: restarts of PostgreSQL under load
+    probes: int  # REL-PIT: instants observed under load
 
 
-SIZES = Sizes(30, 8, 50, 8, 200, 10) if FULL else Sizes(3, 4, 10, 8, 12, 2)
+SIZES = Sizes(30, 8, 50, 8, 200, 10, 200) if FULL else Sizes(3, 4, 10, 8, 12, 2, 20)
 
 
 def environment(directory: Path, database_url: str) -> dict[str, str]:

@@ -58,15 +58,18 @@ from stafett.applications.parts import CreatePlan, PersonIn
 from stafett.applications.permitted import EncodedParts, PlanOut, permitted_view
 from stafett.applications.results import (
     CommandResult,
+    KeyInUseError,
     PersonNotFoundError,
     PersonRegistered,
     PlanNotFoundError,
     PlanView,
+    Receipt,
     TimelineEntry,
     VersionConflictError,
 )
 from stafett.applications.summaries import timeline_of
 from stafett.persistence.directory import PersonDirectory
+from stafett.persistence.idempotency import IdempotencyKeys
 from stafett.persistence.recorders import TimeIndex
 
 SNAPSHOT_INTERVAL = 100
@@ -123,6 +126,7 @@ class PlanApplication(PlanHistory):
             directory = PersonDirectory(datastore)
             directory.create_tables()
         self.directory = directory
+        self.idempotency = IdempotencyKeys.on(getattr(recorder, "datastore", None))
 
     # --------------------------------------------------------------- loading
 
@@ -170,6 +174,8 @@ class PlanApplication(PlanHistory):
         expected_version: int | None,
         decide: Callable[[Plan, datetime], None],
         created_id: UUID | None = None,
+        *,
+        receipt: Receipt | None = None,
     ) -> CommandResult:
         """Decide on a copy of the cached plan, save with optimistic concurrency, cache it.
 
@@ -181,7 +187,7 @@ class PlanApplication(PlanHistory):
         expected is decided again on fresh state before it answers so. The cache entry
         is never dropped: dropping it made every racing command reload the whole plan
         and race again (retry storms); `_load` fast-forwards it in place instead.
-        """
+        A `receipt` is saved with the events, in their transaction."""
         plan = self._cached_copy(plan_id)
         fresh = plan is None
         if plan is None:
@@ -212,8 +218,10 @@ class PlanApplication(PlanHistory):
                 plan, fresh = self._load(plan_id), True
                 continue
             try:
-                recordings = self.save(plan)
+                recordings = self._save_with(plan, receipt, created_id)
             except IntegrityError as conflict:
+                if receipt is not None and receipt.taken():
+                    raise KeyInUseError from conflict
                 if expected_version is not None:
                     actual = self._load(plan_id).version
                     raise VersionConflictError(expected_version, actual) from conflict
@@ -282,26 +290,30 @@ class PlanApplication(PlanHistory):
         *,
         by: UUID,
         expected_version: int | None = None,
+        receipt: Receipt | None = None,
     ) -> CommandResult:
         """Give `command` to the plan as `by`: load, decide, save, retry a lost race.
 
-        `expected_version` (else the command's own) is the version the caller saw;
-        a command that adds an item answers its new id as `created_id`.
+        `expected_version` (else the command's own) is the version the caller saw; an
+        added item's id is `created_id`; a `receipt` is saved in the events' transaction.
         """
         command.check()
         if expected_version is None:
             expected_version = command.expected_version
         new_id = command.chosen_id() or uuid4()
         if isinstance(command, AddParticipant):
-            return self._add_participant(plan_id, command, by, expected_version, new_id)
+            return self._add_participant(
+                plan_id, command, by, expected_version, new_id, receipt=receipt
+            )
         if isinstance(command, ChangeParticipant) and command.person_changes():
-            return self._change_participant(plan_id, command, by, expected_version)
+            return self._change_participant(plan_id, command, by, expected_version, receipt)
         result = self._command(
             plan_id,
             by,
             expected_version,
             lambda plan, at: command.run(plan, by, at, new_id),
             new_id if command.creates else None,
+            receipt=receipt,
         )
         if isinstance(command, ClosePlan) and result.notification_id and self.plan_closed:
             self.plan_closed(plan_id, by)  # the archive seals it (never raises)
@@ -314,6 +326,8 @@ class PlanApplication(PlanHistory):
         by: UUID,
         expected_version: int | None,
         participant_id: UUID,
+        *,
+        receipt: Receipt | None,
     ) -> CommandResult:
         """The person is resolved to an id first, registered if new (and erased again
         if the command then fails)."""
@@ -329,6 +343,7 @@ class PlanApplication(PlanHistory):
                 expected_version,
                 lambda plan, at: resolved.run(plan, by, at, participant_id),
                 participant_id,
+                receipt=receipt,
             )
 
         return self._with_new_person(command.person.ref(), by, "person", add)
@@ -339,6 +354,7 @@ class PlanApplication(PlanHistory):
         command: ChangeParticipant,
         by: UUID,
         expected_version: int | None,
+        receipt: Receipt | None,
     ) -> CommandResult:
         """The person details go to the directory once the plan has taken its part.
 
@@ -355,6 +371,7 @@ class PlanApplication(PlanHistory):
             by,
             expected_version,
             lambda plan, at: command.run(plan, by, at, uuid4()),
+            receipt=receipt,
         )
         if after != before:
             self.directory.update(person_id, after, actor_id=by, at=self.clock())
@@ -362,8 +379,10 @@ class PlanApplication(PlanHistory):
                 self.person_changed(person_id, before, after, by)
         return result
 
-    def create_plan(self, command: CreatePlan, *, by: UUID) -> CommandResult:
-        """A new plan, with `by` as its coordinator; the owner may be registered first."""
+    def create_plan(
+        self, command: CreatePlan, *, by: UUID, receipt: Receipt | None = None
+    ) -> CommandResult:
+        """A new plan, `by` its coordinator (the owner may be registered first); `receipt`."""
         self.get_person(by)
 
         def create(owner_id: UUID) -> CommandResult:
@@ -380,7 +399,12 @@ class PlanApplication(PlanHistory):
                 end_date=command.end_date,
                 consent=command.consent.value(),
             )
-            recordings = self.save(plan)
+            try:
+                recordings = self._save_with(plan, receipt)
+            except IntegrityError as conflict:  # a new plan's id is never taken: the key was
+                if receipt is None:
+                    raise
+                raise KeyInUseError from conflict
             self._remember(plan)
             return CommandResult(plan.id, plan.version, recordings[-1].notification.id)
 

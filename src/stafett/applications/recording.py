@@ -19,11 +19,13 @@ from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
 
 from stafett.aggregates.plan import Plan
+from stafett.applications.results import CommandResult, Receipt
 from stafett.applications.transcodings import (
     PlanSnapshotTranscoder,
     register_plan_transcodings,
     seal_logs,
 )
+from stafett.persistence.idempotency import ALSO_WRITE
 from stafett.persistence.log_chunks import LogChunks, MemoryLogChunks, SqlLogChunks
 from stafett.persistence.recorders import EVENT_TIMES_KWARG
 
@@ -80,6 +82,15 @@ class PlanRecording(Application[UUID]):
         self._notify(recordings)
         self.notify(processing_event.events)  # deprecated in the library, still called
         return recordings
+
+    def _save_with(
+        self, plan: Plan, receipt: Receipt | None, created_id: UUID | None = None
+    ) -> list[Recording[UUID]]:
+        """Save the plan's new events, with the receipt's write in their transaction."""
+        if receipt is None:
+            return self.save(plan)
+        result = CommandResult(plan.id, plan.version, None, created_id)
+        return self.save(plan, **{ALSO_WRITE: [receipt.writer(result)]})
 
     def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
         processing_event.saved_kwargs[EVENT_TIMES_KWARG] = [

@@ -2,9 +2,10 @@
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Protocol
 from uuid import UUID
 
-from stafett.aggregates.errors import DomainError, NotFoundError
+from stafett.aggregates.errors import ConflictingValueError, DomainError, NotFoundError
 from stafett.aggregates.plan import PlanState
 from stafett.aggregates.values import (
     Activity,
@@ -20,6 +21,7 @@ from stafett.aggregates.values import (
     PlanType,
     Role,
 )
+from stafett.persistence.idempotency import SameTransaction
 
 
 class PlanNotFoundError(NotFoundError):
@@ -49,6 +51,26 @@ class CommandResult:
     version: int
     notification_id: int | None
     created_id: UUID | None = None
+
+
+class Receipt(Protocol):
+    """The caller's answer kept with a command's events (an idempotency key's,
+    persistence/idempotency.py, decision 0028)."""
+
+    def writer(self, result: CommandResult) -> SameTransaction:
+        """The write, on the events' cursor, for what the command is about to save
+        (its notification id not yet known)."""
+
+    def taken(self) -> bool:
+        """Whether another request kept its answer under the same key meanwhile."""
+
+
+class KeyInUseError(ConflictingValueError):
+    """Another request with the same idempotency key was saved first (409); a retry
+    gets its answer, or 409 again if it was another request."""
+
+    def __init__(self) -> None:
+        super().__init__("Idempotency-Key", "already used by another request; try again")
 
 
 @dataclass(frozen=True, slots=True)

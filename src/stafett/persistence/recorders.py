@@ -11,7 +11,10 @@ tables) takes the events and their time rows as arrays (binary parameters), and
 under the library's table lock (so notification ids stay in commit order) sets the
 lock timeout, notifies the channel, inserts both and returns the notification ids;
 in autocommit mode the statement is its own transaction. The library's path took
-seven statements and a sync. A key conflict still raises `IntegrityError`.
+seven statements and a sync. A key conflict still raises `IntegrityError`. A save
+that must also write other rows in its transaction (`ALSO_WRITE`: an idempotency
+key's answer, persistence/idempotency.py) takes the library's path on PostgreSQL;
+on SQLite they are written after the events, on the same cursor.
 
 Both recorders can be subscribed to (the library's `ProjectionRunner` needs it), and
 their subscriptions hand out what they pulled a page at a time (`next_page`: the
@@ -53,7 +56,15 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier, Literal
 
+from stafett.persistence.idempotency import ALSO_WRITE
+
 EVENT_TIMES_KWARG = "event_times"
+
+
+def _also_write(cursor: Any, kwargs: dict[str, Any]) -> None:
+    """Other rows that must commit with the events, or not at all (`ALSO_WRITE`)."""
+    for write in kwargs.get(ALSO_WRITE, ()):
+        write(cursor)
 
 
 @runtime_checkable
@@ -232,6 +243,7 @@ class TimeIndexedSQLiteRecorder(SQLiteApplicationRecorder):
                 "INSERT INTO event_times VALUES (?,?,?)",
                 [(oid.hex, version, to_micros(at)) for oid, version, at in times],
             )
+        _also_write(c, kwargs)
         return ids
 
     def version_at(self, originator_id: UUID, instant: datetime) -> int | None:
@@ -325,7 +337,7 @@ class TimeIndexedPostgresRecorder(PostgresApplicationRecorder):
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         """Events and time rows in one call of the save function (one round trip)."""
-        if not stored_events or kwargs.get("tracking") is not None:
+        if not stored_events or kwargs.get("tracking") is not None or kwargs.get(ALSO_WRITE):
             ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
             return ids
         times: Sequence[EventTime] = kwargs.get(EVENT_TIMES_KWARG, ())
@@ -358,6 +370,9 @@ class TimeIndexedPostgresRecorder(PostgresApplicationRecorder):
                     self.insert_times_statement,
                     [(oid, version, to_micros(at)) for oid, version, at in times],
                 )
+        if kwargs.get(ALSO_WRITE):
+            with curs.connection.cursor() as other_cursor:
+                _also_write(other_cursor, kwargs)
 
     def version_at(self, originator_id: UUID, instant: datetime) -> int | None:
         with self.datastore.transaction(commit=False) as curs:

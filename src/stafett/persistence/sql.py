@@ -6,16 +6,20 @@ placeholders and translated for sqlite3; values are adapted where sqlite3 has no
 native type (UUID, date, bool).
 """
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.persistence import OperationalError
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
 
 from stafett.persistence.locks import lock_own_tables
+
+SQLITE_ATTEMPTS = 5
 
 
 class SqlTables:
@@ -56,7 +60,34 @@ class SqlTables:
         (nullable, or with a default). Only missing columns are altered, so a start
         against an up-to-date database takes no table lock. `fill(cursor, added)` fills
         in the columns just added, in the same transaction: once, and never half.
+        On SQLite an up-to-date table is seen without a write transaction, and the
+        transaction is tried again when it fails as locked: a read that turns into a
+        write fails at once when another connection wrote in between, as the plan-list
+        runner catching up at start does.
         """
+        if not self.is_sqlite:
+            self._add_columns(table, name, columns, fill)
+            return
+        for attempt in range(SQLITE_ATTEMPTS):
+            present = {row["name"] for row in self.select(f"PRAGMA table_info({table})")}
+            if all(n in present for n in columns):
+                return
+            try:
+                self._add_columns(table, name, columns, fill)
+            except OperationalError as error:
+                if attempt + 1 == SQLITE_ATTEMPTS or "locked" not in str(error):
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+            else:
+                return
+
+    def _add_columns(
+        self,
+        table: str,
+        name: str,
+        columns: dict[str, str],
+        fill: Callable[[Any, list[str]], None] | None,
+    ) -> None:
         with self.cursor(commit=True) as c:
             if isinstance(self.datastore, PostgresDatastore):
                 lock_own_tables(c)

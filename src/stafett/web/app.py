@@ -38,6 +38,7 @@ from stafett.web.edge import InputEdgeMiddleware
 from stafett.web.errors import internal_error_handler, problem_details_plugin
 from stafett.web.headers import SecurityHeadersMiddleware
 from stafett.web.health import HEALTH, HealthStatus, health
+from stafett.web.idempotency import KeptAnswerMiddleware, replay_or_claim
 from stafett.web.logging import RequestLogMiddleware
 from stafett.web.pages import is_page_path, page_routes
 from stafett.web.pages.errors import page_error
@@ -104,6 +105,7 @@ def create_app(
             | {HEALTH: HealthStatus(every=health_every)}
         ),
         guards=[policy_guard],
+        before_request=replay_or_claim,  # Idempotency-Key (web/idempotency.py)
         logging_config=None,  # configure_logging owns logging; litestar must not reset it
         plugins=[problem_details_plugin()],
         exception_handlers={Exception: _internal, NotFoundException: _not_found},
@@ -124,7 +126,7 @@ def create_app(
         refine_schema(app)
     # Route middleware runs only after routing and never sees 404/405: wrap the whole handler.
     app.asgi_handler = RequestLogMiddleware(
-        SecurityHeadersMiddleware(InputEdgeMiddleware(app.asgi_handler))
+        SecurityHeadersMiddleware(InputEdgeMiddleware(KeptAnswerMiddleware(app.asgi_handler)))
     )
     return app
 

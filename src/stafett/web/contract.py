@@ -30,12 +30,14 @@ OpenAPI security schemes (`SECURITY_SCHEMES`), and each route's requirement foll
 from its policy.
 """
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, cast
 
 import msgspec
 from litestar import Litestar, Response
+from litestar.enums import ParamType
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi import ResponseSpec
 from litestar.openapi.spec import (
@@ -57,7 +59,8 @@ from stafett.aggregates.policy import AccountAction
 from stafett.aggregates.text import text_pattern
 from stafett.applications.input import Body
 from stafett.web.auth import CSRF_HEADER, RATE_LIMITED_PREFIXES, SESSION_COOKIE, Policy
-from stafett.web.edge import BODY_METHODS, MAX_INTEGER_DIGITS
+from stafett.web.edge import BODY_METHODS, KEY_PATTERN, MAX_INTEGER_DIGITS
+from stafett.web.idempotency import honours_key
 
 PROBLEM_JSON = "application/problem+json"
 LINE_REQUIRED = text_pattern(one_line=True, required=True)
@@ -115,6 +118,7 @@ class RouteFacts:
     path_parameters: frozenset[str]
     takes_body: bool
     takes_secret: bool  # a password or a one-time code, counted against the lockout
+    keyed: bool = False  # a POST that keeps answers under an Idempotency-Key
 
     @property
     def changes(self) -> bool:
@@ -149,6 +153,11 @@ RULES: tuple[Rule, ...] = (
         lambda r: r.takes_body or r.in_plan,
         "A value refused for what is stored or for today's date (ConflictingValueError)",
     ),
+    (
+        409,
+        lambda r: r.keyed,
+        "The Idempotency-Key was used for another request, or is being used now (decision 0028)",
+    ),
     (413, lambda r: r.takes_body, "The body is too large"),
     (415, lambda r: r.takes_body, "The body is not of a type this route takes"),
     (422, lambda r: True, "A query, header or body value is not valid"),
@@ -182,6 +191,7 @@ def facts_of(route: HTTPRoute, handler: HTTPRouteHandler, method: str) -> RouteF
         path_parameters=frozenset(route.path_parameters),
         takes_body="data" in signature or "body" in signature,  # a JSON body, or a raw photo
         takes_secret=_takes_secret(signature.get("data")),
+        keyed=method == "POST" and kind is not Policy.PUBLIC and honours_key(handler),
     )
 
 
@@ -293,7 +303,10 @@ def refine_schema(app: Litestar) -> None:
             for keyword, value in bodies[name].schema_rules().items():
                 setattr(schema, _ATTRIBUTES[keyword], _converted(value))
     _document_downloads(app)
-    for item in (openapi.paths or {}).values():
+    keyed = _keyed_paths(app)
+    for path, item in (openapi.paths or {}).items():
+        if path in keyed and item.post is not None:
+            _document_idempotency_key(item.post)
         for operation in _operations(item):
             for parameter in operation.parameters or ():
                 if not isinstance(parameter, Parameter) or parameter.param_in == "path":
@@ -301,6 +314,41 @@ def refine_schema(app: Litestar) -> None:
                 parameter.schema = _without_null(parameter.schema)  # absent, never "null"
                 if parameter.param_in == "query":
                     _one_line(parameter.schema)
+
+
+def _keyed_paths(app: Litestar) -> set[str]:
+    """The schema paths of the API POSTs that keep answers under an `Idempotency-Key`."""
+    return {
+        SCHEMA_PATH_PARAMETER.sub(r"{\1}", route.path)
+        for route in app.routes
+        if isinstance(route, HTTPRoute) and route.path.startswith("/api/")
+        for handler in route.route_handlers
+        if "POST" in handler.http_methods and facts_of(route, handler, "POST").keyed
+    }
+
+
+SCHEMA_PATH_PARAMETER = re.compile(r"\{(\w+):\w+\}")
+
+
+def _document_idempotency_key(operation: Operation) -> None:
+    """The `Idempotency-Key` header on a POST that keeps its answer (decision 0028)."""
+    header = Parameter(
+        name="Idempotency-Key",
+        param_in=ParamType.HEADER,
+        required=False,
+        schema=Schema(
+            type=OpenAPIType.STRING,
+            pattern=f"^{KEY_PATTERN.pattern.decode()}$",
+            min_length=8,
+            max_length=64,
+        ),
+        description=(
+            "A key of the caller's choosing: a retry with the same key and the same request "
+            "gets the first answer again (`Idempotent-Replayed: true`) and changes nothing; "
+            "the same key for another request answers 409. Kept for 24 hours, per person."
+        ),
+    )
+    operation.parameters = [*(operation.parameters or ()), header]
 
 
 def _list_bounds_in_unions(schema: Schema, body: type[Body]) -> None:

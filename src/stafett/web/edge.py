@@ -12,7 +12,9 @@ Two parts, so that no handler, and no route, carries its own checks:
   UTF-8 within the same size. Photos are the one exception: `PUT` of an API photo
   route takes the image itself (`image/jpeg`, `image/png` or `image/webp`, at most
   `MAX_PHOTO_BYTES`), and a page's photo form posts multipart within
-  `MAX_UPLOAD_BYTES`; multipart anywhere else is refused (415). What the bytes
+  `MAX_UPLOAD_BYTES`; multipart anywhere else is refused (415). An
+  `Idempotency-Key` header on an API write must be one of `KEY_PATTERN`'s form (else 422).
+  What the bytes
   are is decided by Pillow when the photo is re-encoded, never by the content type.
   Nothing reaches a handler that breaks these.
 - `Body`, the base of every request struct, in `stafett.applications.input`
@@ -50,6 +52,8 @@ IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
 API_PHOTO = re.compile(r"/api/v1/(?:me|plans/[^/]+/participants/[^/]+)/photo")
 PAGE_PHOTO = re.compile(r"/(?:profile|plans/[^/]+/participants/[^/]+)/photo")
 API_PREFIX = "/api/"
+# An Idempotency-Key's form (web/idempotency.py): a UUID fits, so does a ULID.
+KEY_PATTERN = re.compile(rb"[A-Za-z0-9_.:-]{8,64}")
 log = structlog.get_logger(__name__)
 
 # ------------------------------------------------------------- the bytes
@@ -190,6 +194,13 @@ def _content_type(scope: Scope) -> tuple[str, str]:
     return "", ""
 
 
+def check_idempotency_key(scope: Scope) -> None:
+    """At most one `Idempotency-Key`, of `KEY_PATTERN`'s form (decision 0028)."""
+    keys = [value for name, value in scope["headers"] if name.lower() == b"idempotency-key"]
+    if len(keys) > 1 or (keys and KEY_PATTERN.fullmatch(keys[0]) is None):
+        raise _bad("Idempotency-Key must be 8 to 64 of A-Z a-z 0-9 _ . : -", "idempotency_key")
+
+
 def _declares_body(scope: Scope) -> bool:
     for name, value in scope["headers"]:
         lowered = name.lower()
@@ -224,6 +235,7 @@ class InputEdgeMiddleware(HTTPMiddleware):
             scope["query_string"] = clean_query(scope.get("query_string", b""))
             if scope["method"] in BODY_METHODS:
                 if scope["path"].startswith(API_PREFIX):
+                    check_idempotency_key(scope)
                     receive = await self._checked_body(scope, receive)
                 else:
                     receive = await self._checked_form(scope, receive)

@@ -4,14 +4,18 @@ Every write gives its command (`applications/commands.py`) to `Commands`: the
 logged-in person is the actor, the version the person last saw comes as
 `If-Match: "<version>"` or `expected_version` in the body (a page's form carries
 it as a hidden field), and the answer waits (bounded) until the plan list has
-the write, so the next page or list shows it.
+the write, so the next page or list shows it. An API request's `Idempotency-Key`
+is kept with its answer in the command's transaction (web/idempotency.py).
 """
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
+import msgspec
+from litestar import Request
 from litestar.di import NamedDependency
 from litestar.params import HeaderParameter
 
@@ -22,6 +26,7 @@ from stafett.applications.parts import CreatePlan
 from stafett.applications.plans import PlanApplication
 from stafett.applications.results import CommandResult, VersionConflictError
 from stafett.applications.step_up import require_step_up
+from stafett.web.idempotency import Claim, CommandReceipt, claim_of
 from stafett.web.state import ReadYourWrites
 
 IfMatch = Annotated[
@@ -62,35 +67,59 @@ def expected_version(if_match: str | None, in_body: int | None) -> int | None:
     return from_header if from_header is not None else in_body
 
 
+S = TypeVar("S", bound=msgspec.Struct)
+Write = Callable[[CommandReceipt | None], CommandResult]
+
+
 @dataclass(frozen=True, slots=True)
 class Commands:
-    """Gives a command to the plans as the logged-in person, then waits for the plan list."""
+    """Gives a command to the plans as the logged-in person, then waits for the plan list.
+
+    `answered` is the API's way: the answer of a request with an `Idempotency-Key`
+    (`claim`) is kept in the command's own transaction (web/idempotency.py).
+    """
 
     plans: PlanApplication
     principal: Principal
     caught_up: ReadYourWrites
     if_match: str | None
+    claim: Claim | None = None
 
-    def __call__(self, plan_id: UUID, command: PlanCommand) -> CommandResult:
+    def __call__(
+        self, plan_id: UUID, command: PlanCommand, receipt: CommandReceipt | None = None
+    ) -> CommandResult:
         if command.needs_step_up():
             require_step_up(self.principal)
         expected = expected_version(self.if_match, command.expected_version)
         result = self.plans.handle(
-            plan_id, command, by=self.principal.person_id, expected_version=expected
+            plan_id,
+            command,
+            by=self.principal.person_id,
+            expected_version=expected,
+            receipt=receipt,
         )
         self.caught_up(result)
         return result
 
-    def create_plan(self, command: CreatePlan) -> CommandResult:
-        result = self.plans.create_plan(command, by=self.principal.person_id)
+    def create_plan(
+        self, command: CreatePlan, receipt: CommandReceipt | None = None
+    ) -> CommandResult:
+        result = self.plans.create_plan(command, by=self.principal.person_id, receipt=receipt)
         self.caught_up(result)
         return result
 
+    def answered(self, write: Write, *, status: int, answer: Callable[[CommandResult], S]) -> S:
+        """`answer` to what `write` (`self` or `self.create_plan`, given the receipt) did;
+        with a claim, that answer (with `status`) is kept with the write's events."""
+        receipt = None if self.claim is None else self.claim.receipt(status, answer)
+        return answer(write(receipt))
+
 
 def provide_commands(
+    request: Request[Any, Any, Any],
     plans: NamedDependency[PlanApplication],
     principal: NamedDependency[Principal],
     caught_up: NamedDependency[ReadYourWrites],
     if_match: IfMatch = None,
 ) -> Commands:
-    return Commands(plans, principal, caught_up, if_match)
+    return Commands(plans, principal, caught_up, if_match, claim_of(request))

@@ -9,6 +9,7 @@ write what, consent, a closed plan. Someone outside a plan gets the 404 of a pla
 that does not exist, whatever they send.
 """
 
+import functools
 import inspect
 import re
 from collections.abc import Callable
@@ -50,8 +51,10 @@ from stafett.applications.commands import (
     WithdrawConsent,
 )
 from stafett.applications.parts import CreatePlan
+from stafett.applications.results import CommandResult
 from stafett.web.api.lists import PlanListRoutes
 from stafett.web.auth import Policy, policy, provide_principal
+from stafett.web.idempotency import KEEPS_ANSWER
 from stafett.web.params import Writes
 from stafett.web.state import (
     provide_plan_list,
@@ -71,6 +74,10 @@ class NewPlan(msgspec.Struct):
 
 class NewVersion(msgspec.Struct):
     version: int
+
+
+def new_plan(result: CommandResult) -> NewPlan:
+    return NewPlan(id=result.plan_id, version=result.version)
 
 
 def new_item(name: str, id_field: str) -> type[msgspec.Struct]:
@@ -115,13 +122,18 @@ def plan_write(
     address = PATH_IDS.findall(path)[1:]  # after plan_id
     make = command or body
     id_field = None if answer is NewVersion else next(iter(answer.__struct_fields__))
+    status = HTTP_200_OK if id_field is None else HTTP_201_CREATED
 
-    def handler(self: Controller, *, commands: Commands, plan_id: UUID, **given: Any) -> Any:
-        data = given.pop("data") or body()
-        result = commands(plan_id, make.addressed(data, **given) if address else data)
+    def respond(result: CommandResult) -> msgspec.Struct:
         if id_field is None:
             return NewVersion(version=result.version)
         return answer(**{id_field: result.created_id, "version": result.version})
+
+    def handler(self: Controller, *, commands: Commands, plan_id: UUID, **given: Any) -> Any:
+        data = given.pop("data") or body()
+        command = make.addressed(data, **given) if address else data
+        write = functools.partial(commands, plan_id, command)
+        return commands.answered(write, status=status, answer=respond)
 
     keyword = inspect.Parameter.KEYWORD_ONLY
     data = JSONBody[body | None] if optional else JSONBody[body]  # type: ignore[misc,valid-type]
@@ -135,12 +147,12 @@ def plan_write(
     ]
     handler.__signature__ = inspect.Signature(parameters, return_annotation=answer)  # type: ignore[attr-defined]
     handler.__annotations__ = {p.name: p.annotation for p in parameters[1:]} | {"return": answer}
-    status = HTTP_200_OK if id_field is None else HTTP_201_CREATED
 
     def route(stub: Stub) -> HTTPRouteHandler:
         handler.__name__, handler.__qualname__ = stub.__name__, stub.__qualname__
         handler.__doc__ = stub.__doc__
-        return method(path, sync_to_thread=True, status_code=status)(handler)
+        keeps = {KEEPS_ANSWER: True}  # under an Idempotency-Key, in the events' transaction
+        return method(path, sync_to_thread=True, status_code=status, opt=keeps)(handler)
 
     return route
 
@@ -157,11 +169,16 @@ class PlanController(PlanListRoutes, Controller):
     tags = ["plans"]  # noqa: RUF012
     opt = policy(Policy.AUTHENTICATED)
 
-    @post("/", sync_to_thread=True, opt=policy(Policy.CREATE_PLAN), status_code=HTTP_201_CREATED)
+    @post(
+        "/",
+        sync_to_thread=True,
+        opt=policy(Policy.CREATE_PLAN) | {KEEPS_ANSWER: True},
+        status_code=HTTP_201_CREATED,
+    )
     def create_plan(self, *, commands: Writes, data: JSONBody[CreatePlan]) -> NewPlan:
         """A new plan; the caller becomes its coordinator (coordinator accounts only)."""
-        result = commands.create_plan(data)
-        return NewPlan(id=result.plan_id, version=result.version)
+        write = functools.partial(commands.create_plan, data)
+        return commands.answered(write, status=HTTP_201_CREATED, answer=new_plan)
 
     # Every other write is one `plan_write`: method, path, body, and what differs.
 

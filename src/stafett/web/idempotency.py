@@ -1,0 +1,177 @@
+"""`Idempotency-Key` on the API's POSTs that a logged-in person sends (decision 0028).
+
+One mechanism for every such route, in three parts:
+
+- `replay_or_claim` (the app's `before_request`, after the policy guard has found the
+  person): a key this person already used for the same request (method, path, query,
+  `If-Match`, body) answers the first answer again, byte for byte, with
+  `Idempotent-Replayed: true`, and runs nothing; the same key for another request is
+  refused (409, `KeyReusedError`). Otherwise the request carries a `Claim`.
+- The plan commands (`web/writes.py`) give the claim to the plan application as a
+  receipt: the answer is kept in the same transaction as the command's events, so a
+  crash cannot leave an event without its answer, nor an answer without its event.
+- `KeptAnswerMiddleware` keeps the answer of any other claimed request that succeeded
+  (a 204 route's: no body; no cookie set) after it was sent, in a transaction of its
+  own; for a plan command the row is already there and stays as it is.
+
+Which routes honour a key is `honours_key`'s: deny by default, so that no answer with
+a secret in it is ever stored.
+
+The key's form is checked at the input edge (`web/edge.py`, `KEY_PATTERN`). Keys on
+the steps before login (no person yet) and on page forms are not honoured.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+from litestar import Request, Response
+from litestar.handlers import BaseRouteHandler, HTTPRouteHandler
+from litestar.serialization import encode_json
+from litestar.status_codes import HTTP_204_NO_CONTENT
+from litestar.types import HTTPScope, Message, Receive, Send
+
+from stafett.aggregates.errors import ConflictingValueError
+from stafett.applications.accounts import Principal
+from stafett.applications.results import CommandResult
+from stafett.persistence.idempotency import (
+    Answer,
+    IdempotencyKeys,
+    Kept,
+    SameTransaction,
+    fingerprint,
+)
+from stafett.web.auth import PRINCIPAL
+from stafett.web.middleware import HTTPMiddleware
+from stafett.web.state import PLANS
+
+HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+CLAIM = "idempotency_claim"
+KEEPS_ANSWER = "keeps_answer"  # a route's `opt`: its answer is kept under a key
+API_PREFIX = "/api/"
+JSON = "application/json"
+
+
+def honours_key(handler: BaseRouteHandler) -> bool:
+    """Whether a POST route keeps answers under an `Idempotency-Key`: the plan commands
+    (`KEEPS_ANSWER` in their `opt`, kept in their events' transaction) and any route
+    whose success has no body (204: nothing to keep but the status). The others answer
+    what must not be stored (a TOTP secret) or more than a command's ids; their key
+    is checked at the edge and otherwise not used."""
+    if isinstance(handler, HTTPRouteHandler) and handler.status_code == HTTP_204_NO_CONTENT:
+        return True
+    return bool(handler.opt.get(KEEPS_ANSWER, False))
+
+
+class KeyReusedError(ConflictingValueError):
+    """The key was used for another request (another route, query or body): 409."""
+
+    def __init__(self) -> None:
+        super().__init__(HEADER, "was used for another request; use a new key for this one")
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A request's key, not yet kept: the person's, for this request's fingerprint."""
+
+    keys: IdempotencyKeys
+    scope: Any  # the person id
+    key: str
+    fingerprint: str
+
+    def kept(self, answer: Answer) -> Kept:
+        return Kept(self.fingerprint, answer)
+
+    def taken(self) -> bool:
+        return self.keys.find(self.scope, self.key) is not None
+
+    def receipt(self, status: int, answer: Any) -> "CommandReceipt":
+        """The receipt of a plan command answered `answer(result)` with `status`."""
+        return CommandReceipt(self, status, answer)
+
+
+@dataclass(frozen=True)
+class CommandReceipt:
+    """A claim as the plan application's `Receipt`: the JSON answer a command gets."""
+
+    claim: Claim
+    status: int
+    answer: Any  # CommandResult -> the answer's struct
+
+    def writer(self, result: CommandResult) -> SameTransaction:
+        body = encode_json(self.answer(result))
+        kept = self.claim.kept(Answer(self.status, JSON, body))
+        return self.claim.keys.writer(self.claim.scope, self.claim.key, kept)
+
+    def taken(self) -> bool:
+        return self.claim.taken()
+
+
+def claim_of(request: Request[Any, Any, Any]) -> Claim | None:
+    claim: Claim | None = request.state.get(CLAIM)
+    return claim
+
+
+async def replay_or_claim(request: Request[Any, Any, Any]) -> Response[bytes] | None:
+    """The first answer again for a key already kept; else the request's claim."""
+    key = request.headers.get(HEADER)
+    if key is None or request.method != "POST" or not request.url.path.startswith(API_PREFIX):
+        return None
+    if not honours_key(request.route_handler):
+        return None
+    principal: Principal | None = request.state.get(PRINCIPAL)
+    keys: IdempotencyKeys | None = getattr(request.app.state[PLANS], "idempotency", None)
+    if principal is None or keys is None:
+        return None  # before login, or on a store without a database
+    body = await request.body()
+    this = fingerprint(
+        request.method,
+        request.url.path,
+        request.url.query,
+        request.headers.get("if-match", ""),
+        body,
+    )
+    kept = await anyio.to_thread.run_sync(keys.find, principal.person_id, key)
+    if kept is None:
+        request.state[CLAIM] = Claim(keys, principal.person_id, key, this)
+        return None
+    if kept.fingerprint != this:
+        raise KeyReusedError
+    answer = kept.answer
+    return Response(
+        answer.body,
+        status_code=answer.status,
+        media_type=answer.media_type,
+        headers={REPLAYED_HEADER: "true"},
+    )
+
+
+class KeptAnswerMiddleware(HTTPMiddleware):
+    """Keeps a claimed request's successful answer once it has been sent."""
+
+    async def handle(self, scope: HTTPScope, receive: Receive, send: Send) -> None:
+        keyed = any(name.lower() == b"idempotency-key" for name, _ in scope["headers"])
+        if not keyed or scope["method"] != "POST" or not scope["path"].startswith(API_PREFIX):
+            await self.app(scope, receive, send)
+            return
+        status, media_type, cookie, chunks = 0, JSON, False, []
+
+        async def remember(message: Message) -> None:
+            nonlocal status, media_type, cookie
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                for name, value in message.get("headers", ()):
+                    if name.lower() == b"content-type":
+                        media_type = value.decode("latin-1").split(";")[0].strip()
+                    cookie = cookie or name.lower() == b"set-cookie"
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+            await send(message)
+
+        await self.app(scope, receive, remember)
+        claim: Claim | None = scope.get("state", {}).get(CLAIM)
+        if claim is None or not 200 <= status < 300 or cookie:
+            return
+        kept = claim.kept(Answer(status, media_type, b"".join(chunks)))
+        await anyio.to_thread.run_sync(claim.keys.keep, claim.scope, claim.key, kept)
