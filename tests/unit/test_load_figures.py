@@ -1,0 +1,33 @@
+"""The load run's arithmetic (bench/load.py): what it prints is what the users saw."""
+
+from bench.load import figures_of
+
+
+def raw(statuses: dict[str, int], times: dict[str, list[tuple[float, float]]]) -> dict[str, object]:
+    return {"statuses": statuses, "failures": {}, "times_ms": times}
+
+
+def test_every_5xx_of_the_run_is_counted_ramp_included() -> None:
+    figures = figures_of(
+        raw({"200": 7, "503": 2, "500": 1, "404": 3, "0": 1}, {"read": [(0.0, 1.0), (20.0, 2.0)]}),
+        steady_from=10,
+    )
+
+    assert figures["server_errors_5xx"] == 3
+    assert figures["other_failures_4xx"] == 3
+    assert figures["no_answer"] == 1
+
+
+def test_throughput_and_percentiles_count_from_the_end_of_the_ramp() -> None:
+    ramp = [(float(t), 5000.0) for t in range(10)]  # slow answers while users start
+    steady = [(10.0 + t / 10, float(t + 1)) for t in range(101)]  # 1..101 ms over 10 s
+    figures = figures_of(raw({"200": 111}, {"read": ramp + steady, "write": []}), steady_from=10)
+
+    read = figures["kinds"]["read"]
+    assert read["requests"] == 101
+    assert read["per_s"] == 10.1
+    assert read["p50_ms"] == 51.0
+    assert read["p95_ms"] == 96.0
+    assert read["p99_ms"] == 100.0
+    assert figures["all"]["requests"] == 101
+    assert figures["kinds"]["write"] == {"requests": 0}
