@@ -20,6 +20,7 @@ from typing import Any
 from uuid import UUID
 
 import msgspec
+import psycopg
 import structlog
 
 from stafett import backup
@@ -251,8 +252,8 @@ def _backup(settings: Settings, args: argparse.Namespace) -> int:
             print(f"{args.file}: {len(figures.tables)} tables, {rows} rows")
             return 0
         result = backup.drill(settings, keep=args.keep)
-    except backup.BackupError as error:
-        print(f"stafett: {error}", file=sys.stderr)
+    except (backup.BackupError, psycopg.Error, OSError) as error:
+        print(f"stafett: backup failed: {error}", file=sys.stderr)
         return 2
     print("\n".join(result.lines))
     return 1 if result.failed else 0

@@ -6,11 +6,13 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from uuid import UUID
 
 import pytest
 from bench.workload import People, create_new_plans, register_people
 
+from stafett.__main__ import main
 from stafett.applications.commands import SetGoal
 from stafett.backup import DrillResult, PostgresTarget, drill
 from stafett.bootstrap import build_access_log, build_plans
@@ -152,3 +154,26 @@ def test_the_drill_passes_while_plans_are_written(settings: Settings) -> None:
     for result in results:
         assert not result.failed, result.lines
     assert len(written) > 5
+
+
+def test_the_command_line_drill_exits_0_and_a_backup_never_overwrites_a_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("STAFETT_DATABASE_URL", f"sqlite:///{tmp_path / 'stafett.sqlite'}")
+    with build_plans(Settings.from_env()) as app:
+        register_people(app)
+    target = tmp_path / "backup.sqlite"
+
+    assert main(["backup", "create", str(target)]) == 0
+    first = target.read_bytes()
+    assert main(["backup", "create", str(target)]) == 2
+    assert target.read_bytes() == first
+    assert main(["backup", "drill", "--keep", str(tmp_path / "kept.sqlite")]) == 0
+
+    out = capsys.readouterr()
+    assert "exists already" in out.err
+    assert out.out.rstrip().endswith("restore drill passed")
+    with sqlite3.connect(tmp_path / "kept.sqlite") as kept:
+        assert kept.execute("SELECT count(*) FROM persons").fetchone() == (8,)
+    kept.close()
