@@ -248,6 +248,7 @@ def figures_of(raw: dict[str, Any], steady_from: float) -> dict[str, Any]:
         "server_errors_5xx": sum(v for k, v in statuses.items() if k >= 500),
         "no_answer": statuses.get(0, 0),
         "other_failures_4xx": sum(v for k, v in statuses.items() if 400 <= k < 500),
+        "task_errors": sum(v for k, v in raw["failures"].items() if k.startswith("task error")),
     }
 
 
@@ -334,7 +335,8 @@ def print_figures(result: dict[str, Any]) -> None:
     print(f"  throughput × baseline (offered load): {result['throughput_ratio_to_baseline']}")
     print(
         f"  5xx: {m['server_errors_5xx']}; 4xx: {m['other_failures_4xx']}; "
-        f"no answer: {m['no_answer']}; statuses {m['statuses']}"
+        f"no answer: {m['no_answer']}; task errors: {m['task_errors']}; "
+        f"statuses {m['statuses']}"
     )
     for failure, count in m["failures"].items():
         print(f"    not 2xx: {failure}: {count}")
@@ -357,7 +359,8 @@ def main(argv: list[str] | None = None) -> int:
     merged: dict[str, Any] = json.loads(args.out.read_text()) if args.out.exists() else {}
     merged["load"] = result
     args.out.write_text(json.dumps(merged, indent=2) + "\n")
-    failed = result["measured"]["server_errors_5xx"] or result["measured"]["no_answer"]
+    measured = result["measured"]
+    failed = measured["server_errors_5xx"] or measured["no_answer"] or measured["task_errors"]
     return 1 if failed else 0
 
 

@@ -52,6 +52,12 @@ def _record(request_type: str, name: str, response_time: float, response: Any, *
     times_ms[name.split(":", 1)[0]].append((round(time.time(), 3), response_time))
 
 
+@events.user_error.add_listener
+def _task_failed(user_instance: Any, exception: Exception, tb: Any, **_: Any) -> None:
+    """A task that raised (no code in the outbox, an answer without the expected body)."""
+    failures[f"task error {type(exception).__name__}"] += 1
+
+
 @events.quitting.add_listener
 def _write(**_: Any) -> None:
     target = os.environ.get("STAFETT_LOAD_RESULT")

@@ -3,19 +3,28 @@
 from bench.load import figures_of
 
 
-def raw(statuses: dict[str, int], times: dict[str, list[tuple[float, float]]]) -> dict[str, object]:
-    return {"statuses": statuses, "failures": {}, "times_ms": times}
+def raw(
+    statuses: dict[str, int],
+    times: dict[str, list[tuple[float, float]]],
+    failures: dict[str, int] | None = None,
+) -> dict[str, object]:
+    return {"statuses": statuses, "failures": failures or {}, "times_ms": times}
 
 
-def test_every_5xx_of_the_run_is_counted_ramp_included() -> None:
+def test_every_5xx_and_task_error_of_the_run_is_counted_ramp_included() -> None:
     figures = figures_of(
-        raw({"200": 7, "503": 2, "500": 1, "404": 3, "0": 1}, {"read": [(0.0, 1.0), (20.0, 2.0)]}),
+        raw(
+            {"200": 7, "503": 2, "500": 1, "404": 3, "0": 1},
+            {"read": [(0.0, 1.0), (20.0, 2.0)]},
+            {"login: password 503": 2, "task error RuntimeError": 2},
+        ),
         steady_from=10,
     )
 
     assert figures["server_errors_5xx"] == 3
     assert figures["other_failures_4xx"] == 3
     assert figures["no_answer"] == 1
+    assert figures["task_errors"] == 2
 
 
 def test_throughput_and_percentiles_count_from_the_end_of_the_ramp() -> None:
