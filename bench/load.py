@@ -304,13 +304,25 @@ def run(seconds: int, postgres_url: str) -> dict[str, Any]:
         "throughput_ratio_to_baseline": round(measured["all"]["per_s"] / offered, 3)
         if offered
         else None,
-        "rss_mib": {
-            "first": rss[0] if rss else None,
-            "last": rss[-1] if rss else None,
-            "max": max(rss) if rss else None,
-            "samples": len(rss),
-        },
+        "rss_mib": rss_figures(rss),
         "locust_exit": raw["exit"],
+    }
+
+
+def rss_figures(rss: list[float]) -> dict[str, Any]:
+    """First (at rest), at the end of the ramp, half-way, last and max, one a second;
+    the change from the end of the ramp to the last tells whether memory keeps growing."""
+    if not rss:
+        return {"samples": 0}
+    ramp = rss[min(RAMP_SECONDS, len(rss) - 1)]
+    return {
+        "first": rss[0],
+        "after_ramp": ramp,
+        "half_way": rss[len(rss) // 2],
+        "last": rss[-1],
+        "max": max(rss),
+        "last_to_after_ramp": round(rss[-1] / ramp, 3) if ramp else None,
+        "samples": len(rss),
     }
 
 
@@ -343,7 +355,9 @@ def print_figures(result: dict[str, Any]) -> None:
     r = result["rss_mib"]
     print(
         f"  server RSS (uvicorn parent + {WEB_WORKERS} workers + stafett worker), MiB: "
-        f"first {r['first']}, last {r['last']}, max {r['max']} ({r['samples']} samples)"
+        f"first {r['first']}, after the ramp {r['after_ramp']}, half-way {r['half_way']}, "
+        f"last {r['last']} (× {r['last_to_after_ramp']} of after the ramp), max {r['max']} "
+        f"({r['samples']} samples, one a second)"
     )
 
 

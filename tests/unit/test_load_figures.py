@@ -1,6 +1,6 @@
 """The load run's arithmetic (bench/load.py): what it prints is what the users saw."""
 
-from bench.load import figures_of
+from bench.load import RAMP_SECONDS, figures_of, rss_figures
 
 
 def raw(
@@ -40,3 +40,15 @@ def test_throughput_and_percentiles_count_from_the_end_of_the_ramp() -> None:
     assert read["p99_ms"] == 100.0
     assert figures["all"]["requests"] == 101
     assert figures["kinds"]["write"] == {"requests": 0}
+
+
+def test_memory_is_judged_from_the_end_of_the_ramp_to_the_last_sample() -> None:
+    rss = [400.0] * RAMP_SECONDS + [500.0, 520.0, 700.0, 510.0]
+
+    figures = rss_figures(rss)
+
+    assert figures["first"] == 400.0
+    assert figures["after_ramp"] == 500.0
+    assert figures["last"] == 510.0
+    assert figures["max"] == 700.0
+    assert figures["last_to_after_ramp"] == 1.02
