@@ -4,8 +4,10 @@ Stafett as it runs in production on one machine: `stafett serve --workers 2` bes
 `stafett worker`, on PostgreSQL (a schema of its own, dropped afterwards), argon2id
 passwords, behind a trusted proxy (`STAFETT_TRUSTED_PROXIES=127.0.0.1`: each virtual
 user sends its own X-Forwarded-For, so the per-address login limits count per person
-as they would in production). The data: USERS accounts in PLANS plan groups of
-USERS/PLANS people each (a coordinator and providers with write rights), one goal each.
+as they would in production). The data: ACCOUNTS accounts in PLANS plan groups of
+ACCOUNTS/PLANS people each (a coordinator and providers with write rights), one goal
+each; the USERS virtual users log in as the longest idle of them, each account at most
+every 3 minutes (a person gets at most 5 codes in 15 minutes).
 
 The load tool is locust (headless, from its own virtualenv `.venv-load`; decision 0029),
 with the users of `bench/locustfile.py`: each logs in (password, the one-time code from
@@ -53,6 +55,7 @@ from stafett.settings import Settings
 RESULTS = Path("var/bench/results.json")
 LOCUST = Path(".venv-load/bin/locust")
 USERS, PLANS, SPAWN_PER_S = 50, 10, 1
+ACCOUNTS = 3 * USERS  # people come and go: each logs in at most every 3 minutes
 WEB_WORKERS = 2
 RAMP_SECONDS = USERS // SPAWN_PER_S  # every user started: figures count from here
 BASELINE_SECONDS = RAMP_SECONDS + 30
@@ -268,8 +271,8 @@ def run(seconds: int, postgres_url: str) -> dict[str, Any]:
         store = PostgresBackend(postgres_url)
         try:
             env = environment(directory, store.url)
-            _say(f"{USERS} accounts (argon2id) in {PLANS} plans on PostgreSQL ({store.schema})")
-            accounts = build_accounts_and_plans(env, USERS, PLANS)
+            _say(f"{ACCOUNTS} accounts (argon2id) in {PLANS} plans on PostgreSQL ({store.schema})")
+            accounts = build_accounts_and_plans(env, ACCOUNTS, PLANS)
             accounts_file = directory / "accounts.json"
             accounts_file.write_text(json.dumps(accounts))
             serve = [sys.executable, "-m", "stafett", "serve", "--workers", str(WEB_WORKERS)]
@@ -295,7 +298,8 @@ def run(seconds: int, postgres_url: str) -> dict[str, Any]:
         "tool": f"locust {locust_version()} headless (FastHttpUser), {USERS} users, "
         f"{SPAWN_PER_S} spawned per s",
         "server": f"stafett serve --workers {WEB_WORKERS} + stafett worker, PostgreSQL",
-        "mix": "80 % reads, 20 % writes (a log-out and new login among them: 1 in 100 actions)",
+        "mix": "80 % reads, 20 % writes (a log-out and another person's login among them: "
+        "1 in 100 actions)",
         "cpus": os.cpu_count(),
         "loadavg_before": [round(x, 2) for x in before],
         "loadavg_after": [round(x, 2) for x in after],

@@ -6,15 +6,15 @@ library. `Participant` is a person in a plan group: logs in once with password, 
 one-time code from the development outbox and the terms, then works with think times
 of WAIT_SECONDS: 80 % reads (the plan list, the plan as JSON and as a page, the plan
 tab or, for the coordinator, the timeline, the own account) and 20 % writes (a
-comment, a message, an activity, and in 1 of 100 actions a log-out followed by a new
-login). `Bare` asks the bare litestar app for `/health` with the same think times: the
-load offered when answers take no time, the run's baseline.
+comment, a message, an activity, and in 1 of 100 actions a log-out followed by
+another person's login). `Bare` asks the bare litestar app for `/health` with the same
+think times: the load offered when answers take no time, the run's baseline.
 
 Every answer's status and time go to the file named by STAFETT_LOAD_RESULT when locust
 quits, per kind (read, write, login).
 """
 
-import itertools
+import heapq
 import json
 import os
 import random
@@ -35,7 +35,23 @@ ACCOUNTS: list[dict[str, Any]] = (
     if os.environ.get("STAFETT_LOAD_ACCOUNTS")
     else []
 )
-_next_account = itertools.cycle(range(max(len(ACCOUNTS), 1)))
+# Accounts not logged in, the longest idle first: (when it last logged in, its index).
+# A person gets at most 5 codes in 15 minutes (CODE_SENDS_PER_15_MIN), so an account
+# logs in again only LOGIN_SPACING_SECONDS after its last login; there are three times
+# as many accounts as users, people coming and going.
+LOGIN_SPACING_SECONDS = 180.0
+_idle = [(-LOGIN_SPACING_SECONDS, index) for index in range(len(ACCOUNTS))]
+heapq.heapify(_idle)
+
+
+def _take_account() -> int | None:
+    """The longest idle account, if it may log in now (gevent: no other user runs between
+    these lines)."""
+    if _idle and time.monotonic() - _idle[0][0] >= LOGIN_SPACING_SECONDS:
+        return heapq.heappop(_idle)[1]
+    return None
+
+
 OUTBOX = Path(os.environ.get("STAFETT_LOAD_OUTBOX", "var/outbox"))
 
 statuses: Counter[int] = Counter()
@@ -90,12 +106,19 @@ class Participant(FastHttpUser):
     wait_time = between(*WAIT_SECONDS)
 
     def on_start(self) -> None:
-        self.account = ACCOUNTS[next(_next_account)]
+        index = _take_account()
+        if index is None:
+            raise RuntimeError("fewer accounts than users")
+        self.token = ""
+        self.csrf: dict[str, str] = {}
+        self.log_in_as(index)
+
+    def log_in_as(self, index: int) -> None:
+        self.index, self.account = index, ACCOUNTS[index]
+        self.logged_in_at = time.monotonic()
         # Behind the trusted proxy each person has an address of their own, as in
         # production; the login limits count per address.
         self.forwarded = {"X-Forwarded-For": self.account["address"]}
-        self.token = ""
-        self.csrf: dict[str, str] = {}
         self.log_in()
 
     def headers(self, write: bool = False) -> dict[str, str]:
@@ -191,9 +214,16 @@ class Participant(FastHttpUser):
 
     @task(1)
     def log_in_again(self) -> None:
+        """This person logs out and another, idle long enough, logs in; while none is,
+        this person reads the plan list instead."""
+        index = _take_account()
+        if index is None:
+            self.plan_list()
+            return
         self.client.delete("/api/v1/session", headers=self.headers(write=True), name="login: out")
-        self.csrf = {}
-        self.log_in()
+        heapq.heappush(_idle, (self.logged_in_at, self.index))
+        self.token, self.csrf = "", {}
+        self.log_in_as(index)
 
 
 class Bare(FastHttpUser):
