@@ -90,6 +90,21 @@ fuzz: $(STAMP) $(ASSETS) $(FONTS_STAMP) ## API fuzzing (schemathesis, every chec
 	STAFETT_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) STAFETT_FUZZ_SECONDS=0 $(BIN)/pytest -q -p no:cacheprovider -o timeout=0 tests/fuzz
 	@tail -n 25 var/fuzz/last-run.txt
 
+# The load run's tool: locust, pinned, in a virtualenv of its own (gevent patches the
+# interpreter it runs in, and its pytest plugin would join every test run): decision 0029.
+LOAD_VENV := .venv-load
+LOAD_STAMP := $(LOAD_VENV)/.installed
+$(LOAD_STAMP): bench/load-requirements.txt
+	$(PYTHON) -m venv $(LOAD_VENV)
+	$(LOAD_VENV)/bin/pip install --quiet -r bench/load-requirements.txt
+	touch $@
+
+# 50 virtual users (80 % reads, 20 % writes, logins among them) against `stafett serve
+# --workers 2` + `stafett worker` on PostgreSQL, LOAD_SECONDS long, beside a baseline.
+LOAD_SECONDS ?= 180
+load: $(STAMP) $(ASSETS) $(FONTS_STAMP) $(LOAD_STAMP) ## Load run (locust, 50 users, PostgreSQL) for LOAD_SECONDS; figures to var/bench/results.json
+	$(BIN)/python -m bench.load --duration $(LOAD_SECONDS)
+
 bench: $(STAMP) $(ASSETS) $(FONTS_STAMP) $(WRK) ## Benchmarks (SQLite and PostgreSQL); figures to stdout and var/bench/results.json, the report to var/bench/report.md
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.login
@@ -107,6 +122,6 @@ docs: $(STAMP) ## Regenerate docs/policy.md from the policy table
 	$(BIN)/python -m stafett.aggregates.policy > docs/policy.md
 
 clean: ## Remove the virtualenv and local data
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis node_modules $(VENDOR) $(FONTS)
+	rm -rf $(VENV) $(LOAD_VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis node_modules $(VENDOR) $(FONTS)
 
-.PHONY: help install run lint test fuzz bench docs clean
+.PHONY: help install run lint test fuzz load bench docs clean

@@ -173,8 +173,8 @@ def _stafett_env(directory: Path, database_url: str | None = None) -> dict[str, 
 
 
 @contextmanager
-def worker(env: dict[str, str], log: Path) -> Iterator[None]:
-    """`stafett worker` (the projections on PostgreSQL) as a subprocess."""
+def worker(env: dict[str, str], log: Path) -> Iterator[int]:
+    """`stafett worker` (the projections on PostgreSQL) as a subprocess; its pid."""
     with log.open("wb") as output:
         process = subprocess.Popen(
             [sys.executable, "-m", "stafett", "worker"],
@@ -183,15 +183,18 @@ def worker(env: dict[str, str], log: Path) -> Iterator[None]:
             stderr=subprocess.STDOUT,
         )
         try:
-            yield
+            yield process.pid
         finally:
             process.terminate()
             process.wait(timeout=30)
 
 
 @contextmanager
-def server(command: list[str], env: dict[str, str], log: Path) -> Iterator[str]:
-    """A server subprocess on a free port; its base URL once `/health` answers 200."""
+def server(
+    command: list[str], env: dict[str, str], log: Path, pids: list[int] | None = None
+) -> Iterator[str]:
+    """A server subprocess on a free port; its base URL once `/health` answers 200 (its
+    pid is added to `pids`)."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     with log.open("wb") as output:
@@ -201,6 +204,8 @@ def server(command: list[str], env: dict[str, str], log: Path) -> Iterator[str]:
             stdout=output,
             stderr=subprocess.STDOUT,
         )
+        if pids is not None:
+            pids.append(process.pid)
         try:
             _wait_healthy(base, process, log)
             yield base

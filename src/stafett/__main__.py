@@ -20,8 +20,10 @@ from typing import Any
 from uuid import UUID
 
 import msgspec
+import psycopg
 import structlog
 
+from stafett import backup
 from stafett.aggregates.errors import DomainError
 from stafett.aggregates.person import PersonDetails
 from stafett.applications.access_log import AccessLog, AccessLogUnavailableError
@@ -66,6 +68,20 @@ def _archive_commands(commands: "argparse._SubParsersAction[argparse.ArgumentPar
     verify.add_argument(
         "--public-key", metavar="KEY", help="the published key (base64, or a file holding it)"
     )
+
+
+def _backup_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    backups = commands.add_parser("backup", help="backups and the restore drill").add_subparsers(
+        dest="backup_command", required=True
+    )
+    create_backup = backups.add_parser(
+        "create", help="SQLite: online backup to FILE; PostgreSQL: pg_dump -Fc of the schema"
+    )
+    create_backup.add_argument("file", type=Path)
+    drill = backups.add_parser(
+        "drill", help="back up now, restore beside the store, check the copy (exit 1 if not)"
+    )
+    drill.add_argument("--keep", type=Path, metavar="FILE", help="keep the backup in FILE")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -120,7 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     access_log.add_argument("plan_id", type=UUID)
 
     _archive_commands(commands)
-
+    _backup_commands(commands)
     users = commands.add_parser("users", help="manage accounts").add_subparsers(
         dest="users_command", required=True
     )
@@ -165,6 +181,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return _projections(settings, args.projections_command)
     if args.command == "notifications":
         return _notifications(settings)
+    if args.command == "backup":
+        return _backup(settings, args)
     # One-shot commands never run the projection: a second runner beside a running
     # server would race it for the tracking position.
     with services(settings, run_projections=False) as built:
@@ -223,6 +241,22 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         elif args.plan_command == "access-log":
             return _access_log(built.access_log, args.plan_id)
     return 0
+
+
+def _backup(settings: Settings, args: argparse.Namespace) -> int:
+    """`backup create` and `backup drill` (decision 0029); 2 when a step cannot run."""
+    try:
+        if args.backup_command == "create":
+            figures = backup.backup(settings, args.file)
+            rows = sum(r for r, _ in figures.tables.values())
+            print(f"{args.file}: {len(figures.tables)} tables, {rows} rows")
+            return 0
+        result = backup.drill(settings, keep=args.keep)
+    except (backup.BackupError, psycopg.Error, OSError) as error:
+        print(f"stafett: backup failed: {error}", file=sys.stderr)
+        return 2
+    print("\n".join(result.lines))
+    return 1 if result.failed else 0
 
 
 def _access_log(access_log: AccessLog, plan_id: UUID) -> int:
