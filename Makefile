@@ -52,6 +52,12 @@ CHROMIUM := /usr/bin/chromium
 $(CHROMIUM):
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null
 
+# The disk-full test makes the database's writes fail as a read-only filesystem would, by
+# attaching strace to the served process (tests/faults/test_disk_full.py).
+STRACE := /usr/bin/strace
+$(STRACE):
+	command -v strace >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq strace >/dev/null)
+
 # The load generator of the page benchmark.
 WRK := /usr/bin/wrk
 $(WRK):
@@ -73,14 +79,14 @@ lint: $(STAMP) ## ruff (lint and format check), mypy --strict, import-linter con
 # goes to a free worker, except that a browser test module (one Chromium and live server)
 # and a few other files run whole on one worker: tests/parallel.py.
 TEST_WORKERS ?= auto
-test: lint $(ASSETS) $(FONTS_STAMP) $(CHROMIUM) ## Lint, then every test (PostgreSQL ones included) with warnings as errors, in parallel
+test: lint $(ASSETS) $(FONTS_STAMP) $(CHROMIUM) $(STRACE) ## Lint, then every test (PostgreSQL ones included) with warnings as errors, in parallel
 	$(BIN)/pytest -q -n $(TEST_WORKERS)
 
 # The fault tests (tests/faults: kill -9 of the web process and restarts of PostgreSQL
 # under load, racing writers, durable settings) run at a bounded size inside `make test`;
 # here at the sizes security-reference.md §6 names, one after the other, their figures
 # printed at the end.
-test-faults: $(STAMP) $(ASSETS) $(FONTS_STAMP) ## Fault tests at full size (REL-CRASH-APP, REL-CRASH-PG, REL-CONC, REL-REBUILD, REL-DURABLE-CFG, REL-PIT, disk full / read-only)
+test-faults: $(STAMP) $(ASSETS) $(FONTS_STAMP) $(STRACE) ## Fault tests at full size (REL-CRASH-APP, REL-CRASH-PG, REL-CONC, REL-REBUILD, REL-DURABLE-CFG, REL-PIT, disk full / read-only)
 	STAFETT_FAULTS=full $(BIN)/pytest -q -n 0 -o timeout=0 tests/faults
 
 # REL-FUZZ: schemathesis against the served schema as two people (tests/fuzz). `make test`
