@@ -334,6 +334,19 @@ def backup(settings: Settings, target: Path) -> Figures:
     return backup_postgres(settings, target)
 
 
+@contextmanager
+def _restored_copy(settings: Settings, backup_file: Path, tmp: Path) -> Iterator[Settings]:
+    """The backup restored beside the store (a file; a scratch database, dropped after)."""
+    if settings.database_url.startswith("sqlite"):
+        copy_path = tmp / "restored.sqlite"
+        copy_path.write_bytes(backup_file.read_bytes())
+        yield Settings(database_url=f"sqlite:///{copy_path}")
+        return
+    with scratch_database(PostgresTarget.of(settings)) as scratch:
+        restore_postgres(backup_file, scratch)
+        yield Settings(database_url=scratch.url)
+
+
 def drill(
     settings: Settings,
     *,
@@ -354,10 +367,7 @@ def drill(
         expected = backup(settings, target)
         say(f"backup: {target} ({target.stat().st_size} bytes, {time.monotonic() - started:.1f} s)")
         restored = time.monotonic()
-        if sqlite:
-            copy_path = Path(tmp) / "restored.sqlite"
-            copy_path.write_bytes(target.read_bytes())
-            copy = Settings(database_url=f"sqlite:///{copy_path}")
+        with _restored_copy(settings, target, Path(tmp)) as copy:
             _checked(
                 copy,
                 expected=expected,
@@ -366,18 +376,6 @@ def drill(
                 restored=restored,
                 say=say,
             )
-        else:
-            with scratch_database(PostgresTarget.of(settings)) as scratch:
-                restore_postgres(target, scratch)
-                copy = Settings(database_url=scratch.url)
-                _checked(
-                    copy,
-                    expected=expected,
-                    result=result,
-                    alter_copy=alter_copy,
-                    restored=restored,
-                    say=say,
-                )
     verdict = "FAILED" if result.failed else "passed"
     result.lines.append(f"restore drill {verdict}")
     return result

@@ -74,6 +74,11 @@ PRE_LOGIN = policy(Policy.PUBLIC, pre_login=True)  # a login or reset step
 LOGGED_IN_ONLY = policy(Policy.AUTHENTICATED)
 
 
+def my_action(path: str) -> post:
+    """A logged-in person's POST about their own session or account, answering 204."""
+    return post(path, sync_to_thread=True, opt=LOGGED_IN_ONLY, status_code=HTTP_204_NO_CONTENT)
+
+
 NextName = Literal["otp", "terms", "done"]
 
 
@@ -273,9 +278,7 @@ class SessionController(Controller):
             token=session_token(request),
         ).details
 
-    @post(
-        "/me/mobile/code", sync_to_thread=True, opt=LOGGED_IN_ONLY, status_code=HTTP_204_NO_CONTENT
-    )
+    @my_action("/me/mobile/code")
     def send_mobile_code(
         self, accounts: Accounts, principal: LoggedIn, request: AnyRequest
     ) -> None:
@@ -284,12 +287,7 @@ class SessionController(Controller):
         `PATCH /me` gets one at once."""
         accounts.send_mobile_code(principal, session_token(request) or "")
 
-    @post(
-        "/me/mobile/confirm",
-        sync_to_thread=True,
-        opt=LOGGED_IN_ONLY,
-        status_code=HTTP_204_NO_CONTENT,
-    )
+    @my_action("/me/mobile/confirm")
     def confirm_mobile(
         self,
         accounts: Accounts,
@@ -318,12 +316,7 @@ class SessionController(Controller):
             )
         )
 
-    @post(
-        "/me/totp/confirm",
-        sync_to_thread=True,
-        opt=LOGGED_IN_ONLY,
-        status_code=HTTP_204_NO_CONTENT,
-    )
+    @my_action("/me/totp/confirm")
     def confirm_totp(
         self,
         accounts: Accounts,
@@ -335,12 +328,7 @@ class SessionController(Controller):
 
     # ------------------------------------------------ step-up (SEC-SES-08)
 
-    @post(
-        "/session/step-up/code",
-        sync_to_thread=True,
-        opt=LOGGED_IN_ONLY,
-        status_code=HTTP_204_NO_CONTENT,
-    )
+    @my_action("/session/step-up/code")
     def send_step_up_code(
         self, accounts: Accounts, principal: LoggedIn, request: AnyRequest
     ) -> None:
@@ -348,12 +336,7 @@ class SessionController(Controller):
         to someone who uses an authenticator app: its code is typed as it is)."""
         accounts.send_step_up_code(principal, session_token(request) or "")
 
-    @post(
-        "/session/step-up",
-        sync_to_thread=True,
-        opt=LOGGED_IN_ONLY,
-        status_code=HTTP_204_NO_CONTENT,
-    )
+    @my_action("/session/step-up")
     def step_up(
         self,
         accounts: Accounts,
