@@ -213,6 +213,11 @@ def _config(directory: Path, logins_url: str, ids: dict[str, list[str]]) -> Path
         )
     )
     lines = [
+        # Hypothesis's health checks on the generator itself, not on the API: the rich
+        # bodies (CreatePlan: patterns, enums, nested consent) filter many drawn values,
+        # and a loaded CI machine generates slowly; neither says anything of the service.
+        'suppress-health-check = ["filter_too_much", "too_slow"]',
+        "",
         "[auth.wfc]",
         f"path = {json.dumps(str(wfc))}",
         f"peers = {json.dumps(list(PEERS))}",
