@@ -80,6 +80,7 @@ lint: $(STAMP) ## ruff (lint and format check), mypy --strict, import-linter con
 # and a few other files run whole on one worker: tests/parallel.py.
 TEST_WORKERS ?= auto
 test: lint $(ASSETS) $(FONTS_STAMP) $(CHROMIUM) $(STRACE) ## Lint, then every test (PostgreSQL ones included) with warnings as errors, in parallel
+	bash tools/postgres_room.sh
 	$(BIN)/pytest -q -n $(TEST_WORKERS)
 
 # The fault tests (tests/faults: kill -9 of the web process and restarts of PostgreSQL
