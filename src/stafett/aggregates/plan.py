@@ -312,7 +312,7 @@ class Plan(PlanContent, Aggregate):
     def remove_participant(self, *, by: UUID, at: datetime, participant_id: UUID) -> None:
         actor, target = self._managing_member(by, participant_id)
         if participant_id == self.state.coordinator_id:
-            raise ValidationError("participant_id", "hand the baton over before leaving")
+            raise ConflictingValueError("participant_id", "hand the baton over before leaving")
         if target.role is Role.OWNER:
             raise ConflictingValueError("participant_id", "the plan owner cannot be removed")
         self._trigger(self.ParticipantRemoved, at, actor, participant_id=participant_id)

@@ -7,7 +7,7 @@ import msgspec
 import structlog
 from litestar import Controller, Response, delete, get, patch, post, put
 from litestar.background_tasks import BackgroundTask
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody, PathParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
 from stafett.aggregates.person import PersonDetails
@@ -72,6 +72,9 @@ class MyDetailsChange(PersonChange, kw_only=True):
 
 PRE_LOGIN = policy(Policy.PUBLIC, pre_login=True)  # a login or reset step
 LOGGED_IN_ONLY = policy(Policy.AUTHENTICATED)
+# A reset link's token as `new_token` makes it (URL-safe base64 of 32 bytes); the schema
+# says so, and any other path segment is refused before it is looked up.
+ResetToken = Annotated[str, PathParameter(pattern=r"^[A-Za-z0-9_-]{16,128}$")]
 
 
 def my_action(path: str) -> post:
@@ -216,7 +219,7 @@ class SessionController(Controller):
     def complete_reset(
         self,
         accounts: Accounts,
-        token: FromPath[str],
+        token: ResetToken,
         data: JSONBody[NewPasswordBody],
     ) -> None:
         """Sets the new password; the next login still asks for a one-time code."""
