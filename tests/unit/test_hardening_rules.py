@@ -5,7 +5,7 @@ from uuid import uuid4
 
 import pytest
 
-from stafett.aggregates.errors import ValidationError
+from stafett.aggregates.errors import ConflictingValueError, ValidationError
 from stafett.aggregates.person import PersonDetails
 from stafett.aggregates.plan import Plan
 from stafett.aggregates.values import PlanStatus
@@ -98,6 +98,16 @@ def test_a_birth_date_before_1900_is_refused(born: date) -> None:
     with pytest.raises(ValidationError) as refused:
         PersonDetails(first_name="Ola", last_name="Gammel", birth_date=born).validated(today=TODAY)
     assert refused.value.field == "birth_date"
+
+
+def test_a_birth_date_after_today_is_a_conflict_with_the_date_not_a_bad_value() -> None:
+    """The same date is right some day: 409 (decision 0023), not 422; today itself is fine."""
+    tomorrow = TODAY + timedelta(days=1)
+    with pytest.raises(ConflictingValueError) as refused:
+        PersonDetails(first_name="Ola", last_name="Ny", birth_date=tomorrow).validated(today=TODAY)
+    assert refused.value.field == "birth_date"
+    born_today = PersonDetails(first_name="Ola", last_name="Ny", birth_date=TODAY)
+    assert born_today.validated(today=TODAY).birth_date == TODAY
 
 
 @pytest.mark.parametrize(

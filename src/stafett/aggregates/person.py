@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from uuid import UUID
 
-from stafett.aggregates.errors import ValidationError
+from stafett.aggregates.errors import ConflictingValueError, ValidationError
 from stafett.aggregates.text import clean_line, line_refusals
 from stafett.aggregates.values import MAX_NAME_LENGTH, clean_name, plausible_date
 
@@ -58,7 +58,7 @@ class PersonDetails:
     def validated(self, *, today: date) -> "PersonDetails":
         """The same details, trimmed, or a ValidationError naming the bad field."""
         if self.birth_date is not None and self.birth_date > today:
-            raise ValidationError("birth_date", "must not be in the future")
+            raise ConflictingValueError("birth_date", "must not be in the future")
         if self.birth_date is not None:
             plausible_date("birth_date", self.birth_date)
         email = clean_line("email", self.email, required=False, max_length=MAX_EMAIL_LENGTH)

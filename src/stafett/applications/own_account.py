@@ -224,7 +224,9 @@ class OwnAccount:
         check_reachable(channel, details)
         if channel is OtpChannel.SMS and not mobile_confirmed(account, details):
             # No code would reach a number not confirmed: the person would lock themself out.
-            raise ValidationError("otp_channel", "confirm the mobile number before codes by SMS")
+            raise ConflictingValueError(
+                "otp_channel", "confirm the mobile number before codes by SMS"
+            )
         self._current_password(account, client, current_password, now)
         if account.otp_channel == channel.value:
             return
