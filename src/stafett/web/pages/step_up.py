@@ -6,16 +6,18 @@ comes here from `pages/errors.py` with the page to go back to. Each form calls t
 `AccountService` method its JSON route calls.
 """
 
-from typing import Any
+from typing import Annotated
 
+import msgspec
 from litestar import Controller, get, post
 from litestar.response import Redirect
 
 from stafett.aggregates.errors import ConflictingValueError, ValidationError
 from stafett.applications.accounts import CodeRejectedError, OtpChannel, TooManyAttemptsError
+from stafett.applications.input import Body, ShortText
 from stafett.web.auth import Policy, client_of, policy, provide_principal, session_token
 from stafett.web.i18n import _
-from stafett.web.pages.forms import form_of
+from stafett.web.pages.forms import FormError, decode, form_of
 from stafett.web.pages.mobile import wrong_code
 from stafett.web.pages.profile import too_many
 from stafett.web.pages.render import SAVED, Page, in_thread, local_path, page, see_other
@@ -25,13 +27,21 @@ from stafett.web.state import provide_accounts, provided
 SAVED["step_up_code_sent"] = lambda: _("We have sent you a new one-time code. It lasts 5 minutes.")
 
 
-def _field(fields: dict[str, Any], name: str, limit: int) -> str:
-    """A form field of ours as sent; anything else (missing, too long, not printable) is
-    refused whole, so a hostile form neither sends a code nor goes anywhere."""
-    value = fields.get(name)
-    if not isinstance(value, str) or not value or len(value) > limit or not value.isprintable():
-        raise ValidationError(name, "could not be read")
-    return value
+class StepUpForm(Body):
+    """The step-up page's forms: where to go back to, and (to confirm) the code."""
+
+    next: ShortText
+    code: Annotated[str, msgspec.Meta(max_length=12)] = ""
+
+
+async def _posted(request: AnyRequest) -> StepUpForm:
+    """The form as the edge's rules read it (`decode`); a form that is not ours (a field
+    missing or unknown, a control character) is refused whole with the page's 422, so it
+    neither sends a code nor goes anywhere."""
+    try:
+        return decode(StepUpForm, await form_of(request))
+    except FormError as error:
+        raise ValidationError(next(iter(error.errors), "form"), "could not be read") from None
 
 
 class StepUpPages(Controller):
@@ -68,7 +78,7 @@ class StepUpPages(Controller):
     async def send_code(
         self, accounts: Accounts, principal: LoggedIn, request: AnyRequest
     ) -> Page | Redirect:
-        after = local_path(_field(await form_of(request), "next", 2000))
+        after = local_path((await _posted(request)).next)
         try:
             await in_thread(accounts.send_step_up_code, principal, session_token(request) or "")
         except TooManyAttemptsError as error:
@@ -84,14 +94,14 @@ class StepUpPages(Controller):
     async def confirm(
         self, accounts: Accounts, principal: LoggedIn, request: AnyRequest
     ) -> Page | Redirect:
-        fields = await form_of(request)
-        after = local_path(_field(fields, "next", 2000))
+        form = await _posted(request)
+        after = local_path(form.next)
         try:
             await in_thread(
                 accounts.step_up,
                 principal,
                 session_token(request) or "",
-                _field(fields, "code", 12),
+                form.code,
                 client_of(request),
             )
         except CodeRejectedError:
