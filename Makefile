@@ -122,6 +122,7 @@ bench: $(STAMP) $(ASSETS) $(FONTS_STAMP) $(WRK) ## Benchmarks (SQLite and Postgr
 	$(BIN)/python -m bench.archive
 	$(BIN)/python -m bench.access_log
 	$(BIN)/python -m bench.pages
+	$(BIN)/python -m bench.http_writes
 	$(BIN)/python -m bench.record_pdf
 	$(BIN)/python -m bench.report
 

@@ -1,0 +1,254 @@
+"""HTTP writes and server memory: goal writes with 8 concurrent clients, RSS with 1,000 plans.
+
+One run, SQLite (as `make run` serves it), on `PLANS` plans coordinated by the demo's
+coordinator, who is logged in:
+
+- baseline: the store's raw commit rate in the same directory, the same run — one
+  INSERT + COMMIT a row through the raw driver (`bench.stores.SQLiteBackend`), the
+  figure `make bench`'s store benchmark calls `raw_insert_per_s` — measured before and
+  after the writes, their mean the baseline (a commit's cost is the disk's, which other
+  work on the machine changes);
+- goal writes over HTTP: `wrk` with 8 connections POSTing `/api/v1/plans/{id}/goals`
+  (the documented body, the session's CSRF header), each request to the next of the
+  plans in turn; every answer must be 201, and the goals the store holds afterwards
+  must be exactly the goals wrk was answered for;
+- server memory: the server process's resident set size (VmRSS) after login, then after
+  every one of the `PLANS` plans has been read once through `GET /api/v1/plans/{id}`
+  (the aggregate cache holds 1,000 plans: `AGGREGATE_CACHE_MAXSIZE`).
+
+Figures are printed and merged into var/bench/results.json under "http".
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import httpx
+
+from bench.measure import Stepper
+from bench.pages import SESSION_COOKIE, _ms, _stafett_env, log_in, server
+from bench.profile import sampling, summary
+from bench.stores import SQLiteBackend
+from bench.workload import People, create_new_plans, register_people
+from stafett.applications.demo import ensure_demo
+from stafett.bootstrap import build_accounts, build_plans
+from stafett.settings import Settings
+
+RESULTS = Path("var/bench/results.json")
+PLANS = 1_000
+CONNECTIONS = 8
+RAW_BLOCK, RAW_ROUNDS = 500, 5
+GOAL_TITLE = "Mål fra lasttesten"
+
+LUA = """
+local plans = {%(plans)s}
+local i = 0
+wrk.method = "POST"
+wrk.body = [==[%(body)s]==]
+wrk.headers["Content-Type"] = "application/json"
+request = function()
+  i = i + 1
+  return wrk.format(nil, "/api/v1/plans/" .. plans[(i %% #plans) + 1] .. "/goals")
+end
+local shown = false
+response = function(status, headers, body)
+  if status ~= 201 and not shown then
+    shown = true
+    io.stderr:write("first answer not 201: " .. status .. " " .. body .. "\\n")
+  end
+end
+"""
+"""wrk's script: every request a goal on the next plan (per wrk thread, each from its own
+counter, so the two threads' requests spread over the plans alike)."""
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def build(directory: Path, plans: int) -> tuple[list[UUID], str, str]:
+    """The demo and `plans` more plans, all coordinated by the demo's coordinator."""
+    settings = Settings.from_env(_stafett_env(directory))
+    with build_plans(settings) as app:
+        accounts = build_accounts(settings, app)
+        demo = ensure_demo(app, accounts)
+        username, password = next((u, p) for u, p in demo.credentials if u == "kari")
+        others = register_people(app)
+        people = People(demo.coordinator_id, others.owner, others.others)
+        created = create_new_plans(app, people, plans)
+    return [plan.plan_id for plan in created], username, password
+
+
+def raw_commit_rate(directory: Path) -> dict[str, Any]:
+    """INSERT + COMMIT a row at a time on SQLite, in blocks; the median block's rate."""
+    backend = SQLiteBackend(directory)
+    try:
+        state = b"x" * 300  # about a goal event's size
+        rows = RAW_BLOCK * (RAW_ROUNDS + 1)
+        with backend.raw_inserter("bench:GoalSet", state, rows) as insert:
+            raw = Stepper(insert, RAW_BLOCK)
+            raw.untimed(RAW_BLOCK)
+            raw.timed(RAW_ROUNDS)
+        return {"per_s": raw.result().median, "spread": raw.result().spread}
+    finally:
+        backend.close()
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for {pid}")
+
+
+def goals_in_store(client: httpx.Client, plan_ids: list[UUID]) -> int:
+    """Goals with the benchmark's title, over all plans, as the API serves them."""
+    found = 0
+    for plan_id in plan_ids:
+        answer = client.get(f"/api/v1/plans/{plan_id}")
+        answer.raise_for_status()
+        found += sum(1 for goal in answer.json()["goals"] if goal["title"] == GOAL_TITLE)
+    return found
+
+
+def wrk_writes(
+    base: str, headers: dict[str, str], plan_ids: list[UUID], seconds: int, script: Path
+) -> dict[str, Any]:
+    body = json.dumps({"title": GOAL_TITLE, "description": "Skrevet av wrk."}, ensure_ascii=False)
+    script.write_text(LUA % {"plans": ", ".join(f'"{p}"' for p in plan_ids), "body": body})
+    args = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "30s", "--latency"]
+    for name, value in headers.items():
+        args += ["-H", f"{name}: {value}"]
+    answered = subprocess.run(
+        [*args, "-s", str(script), base], capture_output=True, text=True, check=True
+    )
+    if answered.stderr:  # the script's errors, or its note of an answer that was not 201
+        raise RuntimeError(f"wrk: {answered.stderr[-2000:]}")
+    output = answered.stdout
+    total = re.search(r"(\d+) requests in", output)
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    p50 = re.search(r"^\s+50%\s+(\S+)", output, re.MULTILINE)
+    p99 = re.search(r"^\s+99%\s+(\S+)", output, re.MULTILINE)
+    non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    if total is None or rate is None or p50 is None or p99 is None:
+        raise RuntimeError(f"unexpected wrk output:\n{output}")
+    return {
+        "requests": int(total.group(1)),
+        "requests_per_s": float(rate.group(1)),
+        "p50_ms": round(_ms(p50.group(1)), 3),
+        "p99_ms": round(_ms(p99.group(1)), 3),
+        "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
+    }
+
+
+def run(seconds: int, plans: int, profile: Path | None = None) -> dict[str, Any]:
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed: `make bench` installs it (apt-get install wrk)")
+    with tempfile.TemporaryDirectory(prefix="stafett-bench-http-") as tmp:
+        directory = Path(tmp)
+        _say(f"building the demo and {plans} plans")
+        plan_ids, username, password = build(directory, plans)
+        _say("the raw commit rate (SQLite, same directory), before the writes")
+        raw_before = raw_commit_rate(directory)
+        pids: list[int] = []
+        stafett = [sys.executable, "-m", "stafett", "serve"]
+        with server(stafett, _stafett_env(directory), directory / "stafett.log", pids) as base:
+            pid = pids[0]
+            token = log_in(base, directory / "outbox", username, password)
+            cookie = {"Cookie": f"{SESSION_COOKIE}={token}"}
+            with httpx.Client(base_url=base, headers=cookie, timeout=30) as client:
+                me = client.get("/api/v1/me").json()
+                csrf = {me["csrf"]["header"]: me["csrf"]["token"]}
+                rss_start = rss_mib(pid)
+                _say(f"reading each of the {plans} plans once")
+                for plan_id in plan_ids:
+                    client.get(f"/api/v1/plans/{plan_id}").raise_for_status()
+                rss_plans = rss_mib(pid)
+                check = client.post(
+                    f"/api/v1/plans/{plan_ids[0]}/goals",
+                    json={"title": GOAL_TITLE},
+                    headers=csrf,
+                )
+                assert check.status_code == 201, f"goal write: {check.status_code} {check.text}"
+                _say(f"goal writes, wrk with {CONNECTIONS} connections, {seconds} s")
+                script = directory / "writes.lua"
+                if profile is None:
+                    writes = wrk_writes(base, cookie | csrf, plan_ids, seconds, script)
+                else:
+                    with sampling(pid, seconds, profile):
+                        writes = wrk_writes(base, cookie | csrf, plan_ids, seconds, script)
+                stored = goals_in_store(client, plan_ids) - 1  # less the check's goal
+                answered = writes["requests"] - writes["non_2xx"]
+                # Every 201 is a stored goal; wrk may cut off up to one request a connection
+                # at its end, which the server may still have stored.
+                assert answered <= stored <= answered + CONNECTIONS, (answered, stored)
+                rss_end = rss_mib(pid)
+        _say("the raw commit rate again, after the writes")
+        raw_after = raw_commit_rate(directory)
+    raw_per_s = (raw_before["per_s"] + raw_after["per_s"]) / 2
+    return {
+        "store": "sqlite",
+        "plans": plans,
+        "cpus": os.cpu_count(),
+        "loadavg": os.getloadavg(),
+        "raw_commit_per_s": raw_per_s,
+        "raw_commit_spread": f"before: {raw_before['spread']}; after: {raw_after['spread']}",
+        "goal_writes": {**writes, "connections": CONNECTIONS, "seconds": seconds},
+        "goal_writes_8_per_s": writes["requests_per_s"],
+        "goal_writes_over_raw": writes["requests_per_s"] / raw_per_s,
+        "goals_answered_201": answered,
+        "goals_stored": stored,
+        "rss_after_login_mib": round(rss_start, 1),
+        "rss_1000_plans_mib": round(rss_plans, 1),
+        "rss_after_writes_mib": round(rss_end, 1),
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.http_writes", description=__doc__)
+    parser.add_argument("--duration", type=int, default=10, help="seconds of writes")
+    parser.add_argument("--quick", action="store_true", help="3 s of writes, 100 plans")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        help="record the server with py-spy during the writes into this file, print a summary",
+    )
+    args = parser.parse_args(argv)
+    result = run(3 if args.quick else args.duration, 100 if args.quick else PLANS, args.profile)
+    w, r = result["goal_writes"], result
+    verdict = "PASS" if r["goal_writes_over_raw"] >= 0.5 else "MISS"
+    lines = [
+        f"HTTP writes and memory (SQLite, {r['cpus']} cores shared with wrk)",
+        f"  load average (1, 5, 15 min) at the end: {r['loadavg']}",
+        f"  raw commits/s (baseline, before and after the writes): {r['raw_commit_per_s']:.1f}"
+        f" ({r['raw_commit_spread']})",
+        f"  goal writes/s, wrk {w['connections']} connections: {w['requests_per_s']:.1f}"
+        f" (p50 {w['p50_ms']} ms, p99 {w['p99_ms']} ms, {w['non_2xx']} not 2xx)",
+        f"  goal writes / raw commits: {r['goal_writes_over_raw']:.3f} (goal ≥ 0.5: {verdict})",
+        f"  goals answered 201 / stored: {r['goals_answered_201']} / {r['goals_stored']}",
+        f"  server RSS: after login {r['rss_after_login_mib']} MiB; with {r['plans']} plans"
+        f" read {r['rss_1000_plans_mib']} MiB; after the writes {r['rss_after_writes_mib']} MiB",
+    ]
+    print("\n".join(lines))
+    if args.profile is not None:
+        print(f"profile of the server during the writes ({args.profile}):")
+        print(summary(args.profile))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    merged: dict[str, Any] = json.loads(args.out.read_text()) if args.out.exists() else {}
+    merged["http"] = result
+    args.out.write_text(json.dumps(merged, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
