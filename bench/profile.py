@@ -4,7 +4,7 @@
 format: one line a stack, frames joined by ';', then the count of samples) while the
 load runs; `summary(path)` prints the functions that hold the most samples, both where
 the sample was taken (self) and anywhere on its stack (total), as shares of all samples.
-py-spy is not one of Stafett's dependencies: `pip install py-spy` into the venv first.
+py-spy (a dev dependency) samples from outside the process: nothing in Stafett changes.
 """
 
 import shutil
