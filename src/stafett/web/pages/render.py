@@ -10,18 +10,20 @@ person, if any, and the language.
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
 
 import anyio
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_eval_context
+from jinja2.nodes import EvalContext
 from litestar.enums import MediaType
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Response
 from litestar.status_codes import HTTP_303_SEE_OTHER
 from litestar.template import TemplateConfig
+from markupsafe import Markup
 
 from stafett.aggregates.values import MUNICIPAL_TIMEZONE
 from stafett.web import i18n
@@ -65,6 +67,26 @@ def _datetime(value: datetime | None) -> str:
     return value.astimezone(MUNICIPAL_TIMEZONE).strftime("%d.%m.%Y %H:%M")
 
 
+@lru_cache(maxsize=8192)
+def _formatted(language: str, message: str, autoescape: bool) -> str:
+    """A page string without variables, translated and formatted as Jinja does it."""
+    translated = i18n.translations(language).gettext(message)
+    return (Markup(translated) if autoescape else translated) % {}  # noqa: S704 (as Jinja)
+
+
+@pass_eval_context
+def _page_gettext(eval_ctx: EvalContext, message: str, /, **variables: Any) -> str:
+    """Jinja's new-style `_()` (`install_gettext_callables(newstyle=True)`): the translation
+    trusted as markup when autoescaping, always %-formatted, the variables escaped — with
+    a string that has no variables (most of a page's) translated and formatted once per
+    language rather than on every call (it was half of the plan list page's time)."""
+    language = i18n.current_language()
+    if not variables:
+        return _formatted(language, message, eval_ctx.autoescape)
+    translated = i18n.translations(language).gettext(message)
+    return (Markup(translated) if eval_ctx.autoescape else translated) % variables  # noqa: S704
+
+
 def environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
@@ -77,6 +99,7 @@ def environment() -> Environment:
     env.install_gettext_callables(  # type: ignore[attr-defined]
         i18n.gettext, i18n.ngettext, newstyle=True
     )
+    env.globals["_"] = env.globals["gettext"] = _page_gettext
     env.filters["date"] = _date
     env.filters["datetime"] = _datetime
     return env
