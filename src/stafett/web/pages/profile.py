@@ -37,7 +37,16 @@ from stafett.web.auth import (
     session_token,
 )
 from stafett.web.i18n import _
-from stafett.web.pages.forms import FormError, explain, form_of, message_for, password_advice
+from stafett.web.pages.forms import (
+    CODE_LIMIT,
+    FormError,
+    explain,
+    form_of,
+    message_for,
+    password_advice,
+    text_field,
+    too_many,
+)
 from stafett.web.pages.render import SAVED, Page, in_thread, page, see_other
 from stafett.web.params import Accounts, AnyRequest, LoggedIn
 from stafett.web.state import provide_accounts, provided
@@ -47,8 +56,6 @@ FLAGS = ("hide_phone", "hide_mobile", "restrict_search")
 TEXT_FIELDS = tuple(
     f.name for f in dataclass_fields(PersonDetails) if f.name not in (*FLAGS, "birth_date")
 )
-FIELD_LIMIT = 1024
-
 SAVED["details_saved"] = lambda: _("Your details are saved.")
 SAVED["channel_changed"] = lambda: _("From your next login the code comes the new way.")
 SAVED["authenticator_on"] = lambda: _(
@@ -60,11 +67,6 @@ SAVED["password_changed"] = lambda: _(
 SAVED["logged_out_everywhere"] = lambda: _("You are logged out everywhere, here too.")
 
 
-def _field(fields: dict[str, Any], name: str) -> str:
-    value = fields.get(name, "")
-    return value[:FIELD_LIMIT] if isinstance(value, str) else ""
-
-
 def values_of(details: PersonDetails) -> dict[str, Any]:
     """The details form's fields, filled in from saved details."""
     values: dict[str, Any] = {name: getattr(details, name) for name in (*TEXT_FIELDS, *FLAGS)}
@@ -74,15 +76,17 @@ def values_of(details: PersonDetails) -> dict[str, Any]:
 
 def typed_values(fields: dict[str, Any]) -> dict[str, Any]:
     """The details form's fields as the person typed them (for a refused form)."""
-    values: dict[str, Any] = {name: _field(fields, name) for name in (*TEXT_FIELDS, "birth_date")}
+    values: dict[str, Any] = {
+        name: text_field(fields, name) for name in (*TEXT_FIELDS, "birth_date")
+    }
     values.update({name: name in fields for name in FLAGS})
     return values
 
 
 def change_of(fields: dict[str, Any]) -> PersonChange:
     """Every field of the details form as a change: an empty one clears the field."""
-    given: dict[str, Any] = {name: _field(fields, name) for name in TEXT_FIELDS}
-    given["birth_date"] = _field(fields, "birth_date").strip() or None
+    given: dict[str, Any] = {name: text_field(fields, name) for name in TEXT_FIELDS}
+    given["birth_date"] = text_field(fields, "birth_date").strip() or None
     given.update({name: name in fields for name in FLAGS})
     try:
         return msgspec.convert(given, PersonChange, strict=False)
@@ -120,9 +124,14 @@ def detail_message(error: ValidationError) -> tuple[str, str]:
     return field, message_for(text)
 
 
-def too_many(error: TooManyAttemptsError) -> str:
-    minutes = max(1, (error.retry_after + 59) // 60)
-    return _("Too many attempts. Try again in %(minutes)s minutes.") % {"minutes": minutes}
+PASSWORD_REFUSALS = (NotPermittedError, TooManyAttemptsError)
+
+
+def password_refusal(error: NotPermittedError | TooManyAttemptsError) -> str:
+    """Why the password that confirms a change was refused: wrong, or tried too often."""
+    if isinstance(error, TooManyAttemptsError):
+        return too_many(error)
+    return _("The password is wrong.")
 
 
 def qr_svg(uri: str) -> str:
@@ -202,7 +211,7 @@ class ProfilePages(Controller):
         self, accounts: Accounts, principal: LoggedIn, request: AnyRequest
     ) -> Page | Redirect:
         fields = await form_of(request)
-        password = _field(fields, "confirm_password") or None
+        password = text_field(fields, "confirm_password") or None
         try:
             change = change_of(fields)
             before = await in_thread(accounts.my_account, principal)
@@ -224,10 +233,8 @@ class ProfilePages(Controller):
             errors = error.errors
         except ValidationError as error:
             errors = dict([detail_message(error)])
-        except NotPermittedError:
-            errors = {"confirm_password": _("The password is wrong.")}
-        except TooManyAttemptsError as error:
-            errors = {"confirm_password": too_many(error)}
+        except PASSWORD_REFUSALS as error:
+            errors = {"confirm_password": password_refusal(error)}
         return await refused_profile(
             request,
             accounts,
@@ -242,7 +249,7 @@ class ProfilePages(Controller):
         self, accounts: Accounts, principal: LoggedIn, request: AnyRequest
     ) -> Page | Redirect:
         fields = await form_of(request)
-        chosen = _field(fields, "otp_channel")
+        chosen = text_field(fields, "otp_channel")
         errors: dict[str, str]
         if chosen not in (OtpChannel.SMS.value, OtpChannel.EMAIL.value):
             errors = {"otp_channel": _("Choose SMS or e-mail.")}
@@ -253,15 +260,13 @@ class ProfilePages(Controller):
                     principal,
                     client_of(request),
                     OtpChannel(chosen),
-                    current_password=_field(fields, "channel_password"),
+                    current_password=text_field(fields, "channel_password"),
                 )
                 return see_other("/profile", saved="channel_changed")
             except ValidationError as error:
                 errors = {"otp_channel": detail_message(error)[1]}
-            except NotPermittedError:
-                errors = {"channel_password": _("The password is wrong.")}
-            except TooManyAttemptsError as error:
-                errors = {"channel_password": too_many(error)}
+            except PASSWORD_REFUSALS as error:
+                errors = {"channel_password": password_refusal(error)}
         return await refused_profile(request, accounts, principal, failed="channel", errors=errors)
 
     @post("/authenticator")
@@ -274,12 +279,10 @@ class ProfilePages(Controller):
                 accounts.enrol_totp,
                 principal,
                 client_of(request),
-                current_password=_field(fields, "app_password"),
+                current_password=text_field(fields, "app_password"),
             )
-        except NotPermittedError:
-            errors = {"app_password": _("The password is wrong.")}
-        except TooManyAttemptsError as error:
-            errors = {"app_password": too_many(error)}
+        except PASSWORD_REFUSALS as error:
+            errors = {"app_password": password_refusal(error)}
         else:
             return page(
                 request,
@@ -299,7 +302,9 @@ class ProfilePages(Controller):
     ) -> Page | Redirect:
         fields = await form_of(request)
         try:
-            await in_thread(accounts.confirm_totp, principal, _field(fields, "code")[:12])
+            await in_thread(
+                accounts.confirm_totp, principal, text_field(fields, "code", CODE_LIMIT)
+            )
             return see_other("/profile", saved="authenticator_on")
         except CodeRejectedError:
             message = _(
@@ -321,7 +326,7 @@ class ProfilePages(Controller):
         self, accounts: Accounts, principal: LoggedIn, request: AnyRequest
     ) -> Page | Redirect:
         fields = await form_of(request)
-        new, again = _field(fields, "new_password"), _field(fields, "new_password_again")
+        new, again = text_field(fields, "new_password"), text_field(fields, "new_password_again")
         if new != again:
             errors = {"new_password_again": _("The two passwords differ. Type them again.")}
             return await refused_profile(
@@ -333,7 +338,7 @@ class ProfilePages(Controller):
                 principal,
                 session_token(request) or "",
                 client_of(request),
-                current=_field(fields, "current_password"),
+                current=text_field(fields, "current_password"),
                 new=new,
             )
             return see_other("/profile", saved="password_changed")
@@ -356,12 +361,10 @@ class ProfilePages(Controller):
                 accounts.end_all_sessions,
                 principal,
                 client_of(request),
-                current_password=_field(fields, "sessions_password"),
+                current_password=text_field(fields, "sessions_password"),
             )
-        except NotPermittedError:
-            errors = {"sessions_password": _("The password is wrong.")}
-        except TooManyAttemptsError as error:
-            errors = {"sessions_password": too_many(error)}
+        except PASSWORD_REFUSALS as error:
+            errors = {"sessions_password": password_refusal(error)}
         else:
             response = see_other("/login", saved="logged_out_everywhere")
             clear_session_cookie(response)
