@@ -9,8 +9,9 @@ so an emptied field is cleared (unlike a plan form, where empty means "left
 out"). Passwords are never shown again on a refused form.
 """
 
+from collections.abc import Callable
 from dataclasses import fields as dataclass_fields
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 import msgspec
@@ -51,6 +52,7 @@ from stafett.web.pages.render import SAVED, Page, in_thread, page, see_other
 from stafett.web.params import Accounts, AnyRequest, LoggedIn
 from stafett.web.state import provide_accounts, provided
 
+T = TypeVar("T")
 FLAGS = ("hide_phone", "hide_mobile", "restrict_search")
 # The person's own text fields: every detail but the birth date and the flags.
 TEXT_FIELDS = tuple(
@@ -132,6 +134,17 @@ def password_refusal(error: NotPermittedError | TooManyAttemptsError) -> str:
     if isinstance(error, TooManyAttemptsError):
         return too_many(error)
     return _("The password is wrong.")
+
+
+async def with_password(
+    fields: dict[str, Any], field: str, method: Callable[..., T], *args: Any
+) -> T:
+    """`method(*args)` in a worker thread, confirmed by the password typed in `field`; a
+    refused password as a `FormError` on that field."""
+    try:
+        return await in_thread(method, *args, current_password=text_field(fields, field))
+    except PASSWORD_REFUSALS as error:
+        raise FormError({field: password_refusal(error)}) from None
 
 
 def qr_svg(uri: str) -> str:
@@ -250,23 +263,22 @@ class ProfilePages(Controller):
     ) -> Page | Redirect:
         fields = await form_of(request)
         chosen = text_field(fields, "otp_channel")
-        errors: dict[str, str]
-        if chosen not in (OtpChannel.SMS.value, OtpChannel.EMAIL.value):
-            errors = {"otp_channel": _("Choose SMS or e-mail.")}
-        else:
-            try:
-                await in_thread(
-                    accounts.set_otp_channel,
-                    principal,
-                    client_of(request),
-                    OtpChannel(chosen),
-                    current_password=text_field(fields, "channel_password"),
-                )
-                return see_other("/profile", saved="channel_changed")
-            except ValidationError as error:
-                errors = {"otp_channel": detail_message(error)[1]}
-            except PASSWORD_REFUSALS as error:
-                errors = {"channel_password": password_refusal(error)}
+        try:
+            if chosen not in (OtpChannel.SMS.value, OtpChannel.EMAIL.value):
+                raise FormError({"otp_channel": _("Choose SMS or e-mail.")})
+            await with_password(
+                fields,
+                "channel_password",
+                accounts.set_otp_channel,
+                principal,
+                client_of(request),
+                OtpChannel(chosen),
+            )
+            return see_other("/profile", saved="channel_changed")
+        except FormError as error:
+            errors = error.errors
+        except ValidationError as error:
+            errors = {"otp_channel": detail_message(error)[1]}
         return await refused_profile(request, accounts, principal, failed="channel", errors=errors)
 
     @post("/authenticator")
@@ -275,25 +287,20 @@ class ProfilePages(Controller):
     ) -> Page:
         fields = await form_of(request)
         try:
-            uri = await in_thread(
-                accounts.enrol_totp,
-                principal,
-                client_of(request),
-                current_password=text_field(fields, "app_password"),
+            uri = await with_password(
+                fields, "app_password", accounts.enrol_totp, principal, client_of(request)
             )
-        except PASSWORD_REFUSALS as error:
-            errors = {"app_password": password_refusal(error)}
-        else:
-            return page(
-                request,
-                "profile/authenticator.html",
-                qr=qr_svg(uri),
-                secret=secret_of(uri),
-                uri=uri,
-                errors={},
+        except FormError as error:
+            return await refused_profile(
+                request, accounts, principal, failed="authenticator", errors=error.errors
             )
-        return await refused_profile(
-            request, accounts, principal, failed="authenticator", errors=errors
+        return page(
+            request,
+            "profile/authenticator.html",
+            qr=qr_svg(uri),
+            secret=secret_of(uri),
+            uri=uri,
+            errors={},
         )
 
     @post("/authenticator/confirm")
@@ -357,16 +364,17 @@ class ProfilePages(Controller):
         """Every session of mine ends, this one too: back to the login page."""
         fields = await form_of(request)
         try:
-            await in_thread(
+            await with_password(
+                fields,
+                "sessions_password",
                 accounts.end_all_sessions,
                 principal,
                 client_of(request),
-                current_password=text_field(fields, "sessions_password"),
             )
-        except PASSWORD_REFUSALS as error:
-            errors = {"sessions_password": password_refusal(error)}
-        else:
-            response = see_other("/login", saved="logged_out_everywhere")
-            clear_session_cookie(response)
-            return response
-        return await refused_profile(request, accounts, principal, failed="sessions", errors=errors)
+        except FormError as error:
+            return await refused_profile(
+                request, accounts, principal, failed="sessions", errors=error.errors
+            )
+        response = see_other("/login", saved="logged_out_everywhere")
+        clear_session_cookie(response)
+        return response
