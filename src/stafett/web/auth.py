@@ -31,7 +31,7 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from litestar.handlers.base import BaseRouteHandler
 
 from stafett.aggregates.policy import AccountAction, account_may
-from stafett.applications.accounts import AccountService, Principal
+from stafett.applications.accounts import AccountService, LoginStep, Principal
 from stafett.applications.lockout import DEVICE_LIFETIME, Client
 from stafett.web.state import ACCOUNTS, CSRF_KEY
 
@@ -75,6 +75,10 @@ def policy(kind: Policy, *, pre_login: bool = False) -> dict[str, Any]:
     the account's own limits (decision 0006).
     """
     return {"policy": kind, "pre_login": pre_login}
+
+
+PUBLIC = policy(Policy.PUBLIC)
+PRE_LOGIN = policy(Policy.PUBLIC, pre_login=True)  # a login or reset step
 
 
 async def policy_guard(
@@ -253,6 +257,13 @@ def set_device_cookie(response: Response[Any], token: str) -> None:
         httponly=True,
         samesite="strict",
     )
+
+
+def set_step_cookies(response: Response[Any], step: LoginStep) -> None:
+    """A login step's session cookie, and the device cookie when the step brings one."""
+    set_session_cookie(response, step.token)
+    if step.device is not None:
+        set_device_cookie(response, step.device)
 
 
 def clear_session_cookie(response: Response[Any]) -> None:

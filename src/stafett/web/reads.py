@@ -15,7 +15,7 @@ reads in that capacity, on the grounds `audit`, unless they are the plan's coord
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 from uuid import UUID
 
 import msgspec
@@ -56,6 +56,13 @@ class NamedAccessEntry:
     reader_name: str
 
 
+class Reader(NamedTuple):
+    """Who reads, as the access log records them: their standing and the grounds."""
+
+    standing: Standing
+    grounds: str
+
+
 @dataclass(frozen=True, slots=True)
 class Visit:
     """A read of the permitted view, with the reader's visit before it (None: the first)."""
@@ -93,8 +100,7 @@ class PlanReads:
             previous is not None and view.modified_at <= previous and at - previous < VISIT_REFRESH
         )
         visits = None if seen else self.visits
-        standing, parts = view.me.standing.value, view.parts
-        self._record(plan_id, principal, standing, parts, grounds_of(view), at=at, visit_to=visits)
+        self._record(plan_id, principal, reader_of(view), view.parts, at=at, visit_to=visits)
         return Visit(view, previous, at)
 
     def export(
@@ -107,8 +113,7 @@ class PlanReads:
         self.plans.authorize(plan_id, by=principal.person_id, action=Action.EXPORT_PLAN)
         view = self.plans.read_plan(plan_id, by=principal.person_id)
         made = make(view, self.plans.clock())
-        parts = [*view.parts, EXPORT]
-        self._record(plan_id, principal, view.me.standing.value, parts, grounds_of(view))
+        self._record(plan_id, principal, reader_of(view), [*view.parts, EXPORT])
         return made
 
     def overview(self, plan_id: UUID, principal: Principal) -> PlanOut:
@@ -126,9 +131,7 @@ class PlanReads:
             minutes=msgspec.UNSET,
             messages=msgspec.UNSET,
         )
-        self._record(
-            plan_id, principal, view.me.standing.value, ["overview", "consent"], grounds_of(view)
-        )
+        self._record(plan_id, principal, reader_of(view), ["overview", "consent"])
         return heading
 
     def names_in(self, view: PlanView) -> dict[UUID, str]:
@@ -144,10 +147,7 @@ class PlanReads:
         person = self.plans.participant_details(
             plan_id, by=principal.person_id, participant_id=participant_id
         )
-        standing, me = self.plans.authorize(plan_id, by=principal.person_id, action=Action.OPEN)
-        assert me is not None  # only participants get this far
-        grounds = f"participant:{me.participant_id}"
-        self._record(plan_id, principal, standing.value, ["person_details"], grounds)
+        self._record(plan_id, principal, self._reader(plan_id, principal), ["person_details"])
         return person
 
     def photo(self, plan_id: UUID, principal: Principal, participant_id: UUID) -> StoredPhoto:
@@ -156,10 +156,7 @@ class PlanReads:
         photo = PersonPhotos(self.plans).of_participant(
             plan_id, participant_id, by=principal.person_id
         )
-        standing, me = self.plans.authorize(plan_id, by=principal.person_id, action=Action.OPEN)
-        assert me is not None  # only participants get this far
-        grounds = f"participant:{me.participant_id}"
-        self._record(plan_id, principal, standing.value, ["photo"], grounds)
+        self._record(plan_id, principal, self._reader(plan_id, principal), ["photo"])
         return photo
 
     def as_of(
@@ -172,10 +169,10 @@ class PlanReads:
     ) -> PlanView:
         """The plan as it stood (READ_HISTORY: its coordinator or an auditor), with the
         messages the policy table lets this reader read in a history."""
-        standing, grounds = self._history_reader(plan_id, principal)
+        reader = self._reader(plan_id, principal, Action.READ_HISTORY)
         whole = self.plans.plan_as_of(plan_id, version=version, at=at)
-        view = messages_for(whole, standing, principal.person_id)
-        self._record(plan_id, principal, standing.value, ["history"], grounds)
+        view = messages_for(whole, reader.standing, principal.person_id)
+        self._record(plan_id, principal, reader, ["history"])
         return view
 
     def as_participant(
@@ -190,10 +187,10 @@ class PlanReads:
         """The plan as one participant could see it at `at`: their rights and the consent
         then, through the same permitted view as the live plan (READ_HISTORY), with the
         messages the policy table lets this reader read in a history."""
-        standing, grounds = self._history_reader(plan_id, principal)
+        reader = self._reader(plan_id, principal, Action.READ_HISTORY)
         seen = self.plans.plan_as_participant(plan_id, participant_id, at=at, version=version)
-        seen = messages_seen_for(seen, standing, principal.person_id)
-        self._record(plan_id, principal, standing.value, ["history"], grounds)
+        seen = messages_seen_for(seen, reader.standing, principal.person_id)
+        self._record(plan_id, principal, reader, ["history"])
         return seen
 
     def timeline(
@@ -206,20 +203,16 @@ class PlanReads:
     ) -> list[TimelineEntry]:
         """Every event of the plan, oldest first; with `limit`, a page of it, newest
         first, older than version `before` (READ_HISTORY)."""
-        standing, grounds = self._history_reader(plan_id, principal)
+        reader = self._reader(plan_id, principal, Action.READ_HISTORY)
         entries = self.plans.timeline(plan_id, limit=limit, before=before)
-        self._record(plan_id, principal, standing.value, ["timeline"], grounds)
+        self._record(plan_id, principal, reader, ["timeline"])
         return entries
 
     def access_entries(self, plan_id: UUID, principal: Principal) -> list[NamedAccessEntry]:
         """Every recorded read of the plan, newest first, this one included
         (READ_ACCESS_LOG: the owner, relatives and the coordinator)."""
-        standing, me = self.plans.authorize(
-            plan_id, by=principal.person_id, action=Action.READ_ACCESS_LOG
-        )
-        assert me is not None  # only participants read the access log
-        grounds = f"participant:{me.participant_id}"
-        self._record(plan_id, principal, standing.value, ["access_log"], grounds)
+        reader = self._reader(plan_id, principal, Action.READ_ACCESS_LOG)
+        self._record(plan_id, principal, reader, ["access_log"])
         entries = self.access_log.entries(plan_id)
         names = self.plans.person_names(e.reader_person_id for e in entries)
         names[OPERATOR_ID] = OPERATOR_NAME
@@ -239,14 +232,9 @@ class PlanReads:
         part `archive`. A record no `Archived` event names is as one that does not exist."""
         archives = self._archives()
         plan_id = archives.plan_of(archive_id)
-        standing, me = self.plans.authorize(
-            plan_id, by=principal.person_id, action=Action.READ_ARCHIVE
-        )
-        assert me is not None  # only participants get this far
+        reader = self._reader(plan_id, principal, Action.READ_ARCHIVE)
         release = archives.release(archive_id)
-        self._record(
-            plan_id, principal, standing.value, ["archive"], f"participant:{me.participant_id}"
-        )
+        self._record(plan_id, principal, reader, ["archive"])
         return release
 
     def _archives(self) -> Archives:
@@ -254,35 +242,36 @@ class PlanReads:
             raise AccessLogUnavailableError("the archive is not configured")
         return self.archives
 
-    def _history_reader(self, plan_id: UUID, principal: Principal) -> tuple[Standing, str]:
+    def _reader(self, plan_id: UUID, principal: Principal, action: Action = Action.OPEN) -> Reader:
+        """The policy table's answer for `action`; an auditor outside the plan group reads
+        history (READ_HISTORY) as an auditor, on the grounds `audit`."""
+        history = action is Action.READ_HISTORY
         standing, me = self.plans.authorize(
-            plan_id,
-            by=principal.person_id,
-            action=Action.READ_HISTORY,
-            auditor=principal.is_auditor,
+            plan_id, by=principal.person_id, action=action, auditor=history and principal.is_auditor
         )
         if me is None:
-            return Standing.AUDITOR, AUDIT_GROUNDS
-        return standing, f"participant:{me.participant_id}"
+            assert history  # only an auditor reads without being a participant
+            return Reader(Standing.AUDITOR, AUDIT_GROUNDS)
+        return Reader(standing, f"participant:{me.participant_id}")
 
     def _record(
         self,
         plan_id: UUID,
         principal: Principal,
-        role: str,
+        reader: Reader,
         parts: Sequence[str],
-        grounds: str,
         *,
         at: datetime | None = None,
         visit_to: VisitLog | None = None,
     ) -> None:
         """Recorded before the answer; raises (so nothing is answered) if that fails."""
+        role = reader.standing.value
         self.access_log.record(
             plan_id,
             reader_person_id=principal.person_id,
             role=role,
             sections=parts,
-            grounds=grounds,
+            grounds=reader.grounds,
             at=self.plans.clock() if at is None else at,
             visit_to=visit_to,
         )
@@ -295,8 +284,12 @@ class PlanReads:
         )
 
 
-def grounds_of(view: PlanOut) -> str:
+def reader_of(view: PlanOut) -> Reader:
     """Providers read under the consent in force; the family and coordinator as participants."""
-    if view.me.standing is Standing.PROVIDER:
-        return f"consent:{view.consent.given_on.isoformat()}..{view.consent.expires_on.isoformat()}"
-    return f"participant:{view.me.participant_id}"
+    standing = view.me.standing
+    if standing is Standing.PROVIDER:
+        consent = view.consent
+        return Reader(
+            standing, f"consent:{consent.given_on.isoformat()}..{consent.expires_on.isoformat()}"
+        )
+    return Reader(standing, f"participant:{view.me.participant_id}")

@@ -62,10 +62,16 @@ def provide_accounts(state: State) -> AccountService:
     return accounts
 
 
+def _configured(state: State, key: str, unavailable: str) -> Any:
+    """A part of the app that a deployment may leave out; 503 with `unavailable` if it did."""
+    part = state.get(key)
+    if part is None:
+        raise ServiceUnavailableException(unavailable)
+    return part
+
+
 def provide_plan_list(state: State) -> PlanListView:
-    view: PlanListView | None = state.get(PLAN_LIST)
-    if view is None:
-        raise ServiceUnavailableException("Planlisten er ikke tilgjengelig")
+    view: PlanListView = _configured(state, PLAN_LIST, "Planlisten er ikke tilgjengelig")
     return view
 
 
@@ -75,9 +81,7 @@ def provide_reads(state: State) -> PlanReads:
 
 
 def provide_archives(state: State) -> Archives:
-    archives: Archives | None = state.get(ARCHIVES)
-    if archives is None:
-        raise ServiceUnavailableException("Arkivet er ikke tilgjengelig")
+    archives: Archives = _configured(state, ARCHIVES, "Arkivet er ikke tilgjengelig")
     return archives
 
 

@@ -16,6 +16,8 @@ from stafett.applications.input import Body, Secret
 from stafett.applications.parts import PersonChange
 from stafett.web.auth import (
     CSRF_HEADER,
+    PRE_LOGIN,
+    PUBLIC,
     Policy,
     clear_session_cookie,
     client_of,
@@ -23,8 +25,7 @@ from stafett.web.auth import (
     policy,
     provide_principal,
     session_token,
-    set_device_cookie,
-    set_session_cookie,
+    set_step_cookies,
 )
 from stafett.web.contract import no_body
 from stafett.web.params import Accounts, AnyRequest, LoggedIn
@@ -70,7 +71,6 @@ class MyDetailsChange(PersonChange, kw_only=True):
     current_password: Secret | msgspec.UnsetType = msgspec.UNSET
 
 
-PRE_LOGIN = policy(Policy.PUBLIC, pre_login=True)  # a login or reset step
 LOGGED_IN_ONLY = policy(Policy.AUTHENTICATED)
 # A reset link's token as `new_token` makes it (URL-safe base64 of 32 bytes); the schema
 # says so, and any other path segment is refused before it is looked up.
@@ -126,9 +126,7 @@ def _step(step: LoginStep) -> Response[NextStep]:
         mobile_unconfirmed=step.mobile_unconfirmed,
     )
     response = Response(body, status_code=200)
-    set_session_cookie(response, step.token)
-    if step.device is not None:
-        set_device_cookie(response, step.device)
+    set_step_cookies(response, step)
     return response
 
 
@@ -178,7 +176,7 @@ class SessionController(Controller):
             return response
         return _step(step)
 
-    @delete("/session", sync_to_thread=True, opt=policy(Policy.PUBLIC), status_code=204)
+    @delete("/session", sync_to_thread=True, opt=PUBLIC, status_code=204)
     def log_out(self, accounts: Accounts, request: AnyRequest) -> Response[None]:
         """Ends the session server-side and tells the browser to forget it.
 

@@ -28,7 +28,7 @@ from stafett.applications.parts import PersonIn
 from stafett.web.api.notices import DeadLetter, dead_letters, provide_notices
 from stafett.web.auth import Policy, policy, provide_principal
 from stafett.web.i18n import _
-from stafett.web.pages.forms import FormError, decode, form_of
+from stafett.web.pages.forms import FormError, decode, form_of, text_field
 from stafett.web.pages.profile import detail_message
 from stafett.web.pages.render import SAVED, Page, in_thread, page, see_other
 from stafett.web.params import Accounts, AnyRequest, LoggedIn, PathId
@@ -43,7 +43,6 @@ PERSON_FIELDS = (
     "email",
     "mobile",
 )
-FIELD_LIMIT = 1024
 
 SAVED["user_created"] = lambda: _(
     "The user is made. A link to choose a password has gone to them by e-mail, or by SMS "
@@ -71,11 +70,6 @@ def _dead_letters(request: AnyRequest, principal: Principal) -> list[DeadLetter]
     ):
         return None
     return dead_letters(provide_notices(request.app.state))
-
-
-def _field(fields: dict[str, Any], name: str) -> str:
-    value = fields.get(name, "")
-    return value[:FIELD_LIMIT] if isinstance(value, str) else ""
 
 
 def account_message(error: ValidationError) -> tuple[str, str]:
@@ -126,7 +120,7 @@ class AdminPages(Controller):
     ) -> Page | Redirect:
         fields = await form_of(request)
         values: dict[str, Any] = {
-            name: _field(fields, name) for name in (*PERSON_FIELDS, "username", "otp_channel")
+            name: text_field(fields, name) for name in (*PERSON_FIELDS, "username", "otp_channel")
         }
         values["is_coordinator"] = "is_coordinator" in fields
         try:
@@ -213,6 +207,6 @@ class AdminPages(Controller):
         request: AnyRequest,
         person_id: PathId,
     ) -> Redirect:
-        grant = _field(await form_of(request), "coordinator") == "yes"
+        grant = text_field(await form_of(request), "coordinator") == "yes"
         await in_thread(administration.set_coordinator, principal, person_id, coordinator=grant)
         return see_other("/admin", saved="coordinator_granted" if grant else "coordinator_revoked")

@@ -17,6 +17,7 @@ import msgspec
 
 from stafett.aggregates.errors import ValidationError
 from stafett.aggregates.values import plausible_date
+from stafett.applications.codes import TooManyAttemptsError
 from stafett.applications.passwords import MAX_LENGTH
 from stafett.web.i18n import _
 from stafett.web.params import AnyRequest
@@ -27,6 +28,8 @@ _MISSING = re.compile(r"missing required field `([a-z_]+)`")
 _LEADING = re.compile(r"^([a-z_]{1,64}): ")
 _MAX = re.compile(r"length <= (\d+)")
 MAX_DATE_LENGTH = 10
+FIELD_LIMIT = 1024  # how much of a text field a login, profile or admin form reads
+CODE_LIMIT = 12  # how much of a one-time code field is read
 
 
 class FormError(Exception):
@@ -45,6 +48,12 @@ async def form_of(request: AnyRequest) -> dict[str, Any]:
         values = form.getall(key)
         fields[key] = values if len(values) > 1 else values[0]
     return fields
+
+
+def text_field(fields: Mapping[str, Any], name: str, limit: int = FIELD_LIMIT) -> str:
+    """One posted text field, at most `limit` characters ("" when missing or repeated)."""
+    value = fields.get(name, "")
+    return value[:limit] if isinstance(value, str) else ""
 
 
 def decode(kind: type[T], fields: Mapping[str, Any], *, drop: tuple[str, ...] = ()) -> T:
@@ -97,6 +106,19 @@ def password_advice(message: str) -> str:
     if "name" in message:
         return _("Do not use your name, your username or the name of the service.")
     return _("This password is too easy to guess. Add a word or two.")
+
+
+def too_many(error: TooManyAttemptsError) -> str:
+    """A lockout (login, code or password attempts) in the page's language."""
+    minutes = max(1, (error.retry_after + 59) // 60)
+    return _("Too many attempts. Try again in %(minutes)s minutes.") % {"minutes": minutes}
+
+
+def wrong_code() -> str:
+    return _(
+        "The code is wrong or has expired (a code lasts 5 minutes). Check it, or ask for "
+        "a new code."
+    )
 
 
 def day_in(field: str, text: str) -> date:

@@ -7,8 +7,6 @@ and a locked account cannot be told apart), so the page says what the person
 can do next rather than which it was.
 """
 
-from typing import Any
-
 from litestar import Controller, get, post
 from litestar.background_tasks import BackgroundTask
 from litestar.params import FromPath
@@ -26,29 +24,27 @@ from stafett.applications.codes import OtpChannel
 from stafett.applications.terms import terms
 from stafett.web.api.session import _send_reset_link
 from stafett.web.auth import (
+    PRE_LOGIN,
+    PUBLIC,
     SESSION_COOKIE,
-    Policy,
     clear_session_cookie,
     client_of,
-    policy,
     session_token,
-    set_device_cookie,
     set_session_cookie,
+    set_step_cookies,
 )
 from stafett.web.i18n import _, current_language
-from stafett.web.pages.forms import form_of, password_advice
+from stafett.web.pages.forms import (
+    CODE_LIMIT,
+    form_of,
+    password_advice,
+    text_field,
+    too_many,
+    wrong_code,
+)
 from stafett.web.pages.render import Page, in_thread, local_path, page, see_other
 from stafett.web.params import Accounts, AnyRequest
 from stafett.web.state import provide_accounts, provided
-
-PRE_LOGIN = policy(Policy.PUBLIC, pre_login=True)
-PUBLIC = policy(Policy.PUBLIC)
-FIELD_LIMIT = 1024
-
-
-def _field(fields: dict[str, Any], name: str) -> str:
-    value = fields.get(name, "")
-    return value[:FIELD_LIMIT] if isinstance(value, str) else ""
 
 
 def _next_page(step: LoginStep, after: str) -> Redirect:
@@ -62,15 +58,8 @@ def _next_page(step: LoginStep, after: str) -> Redirect:
         response = see_other("/login/terms", next=after)
     else:
         response = see_other(local_path(after))
-    set_session_cookie(response, step.token)
-    if step.device is not None:
-        set_device_cookie(response, step.device)
+    set_step_cookies(response, step)
     return response
-
-
-def _too_many(error: TooManyAttemptsError) -> str:
-    minutes = max(1, (error.retry_after + 59) // 60)
-    return _("Too many attempts. Try again in %(minutes)s minutes.") % {"minutes": minutes}
 
 
 class LoginPages(Controller):
@@ -100,11 +89,11 @@ class LoginPages(Controller):
     @post("/login", opt=PRE_LOGIN)
     async def login(self, accounts: Accounts, request: AnyRequest) -> Page | Redirect:
         fields = await form_of(request)
-        username, after = _field(fields, "username"), local_path(_field(fields, "next"))
+        username, after = text_field(fields, "username"), local_path(text_field(fields, "next"))
         error, status = None, 200
         try:
             step = await in_thread(
-                accounts.begin_login, username, _field(fields, "password"), client_of(request)
+                accounts.begin_login, username, text_field(fields, "password"), client_of(request)
             )
             return _next_page(step, after)
         except LoginFailedError:
@@ -115,8 +104,8 @@ class LoginPages(Controller):
                 ),
                 401,
             )
-        except TooManyAttemptsError as too_many:
-            error, status = _too_many(too_many), 429
+        except TooManyAttemptsError as refused:
+            error, status = too_many(refused), 429
         return page(
             request,
             "login/password.html",
@@ -149,31 +138,25 @@ class LoginPages(Controller):
     @post("/login/code", opt=PRE_LOGIN)
     async def code(self, accounts: Accounts, request: AnyRequest) -> Page | Redirect:
         fields = await form_of(request)
-        after = local_path(_field(fields, "next"))
+        after = local_path(text_field(fields, "next"))
         try:
             step = await in_thread(
                 accounts.verify_code,
                 session_token(request) or "",
-                _field(fields, "code")[:12],
+                text_field(fields, "code", CODE_LIMIT),
                 client_of(request),
             )
             return _next_page(step, after)
         except CodeRejectedError:
-            error, status = (
-                _(
-                    "The code is wrong or has expired (a code lasts 5 minutes). "
-                    "Check it, or ask for a new code."
-                ),
-                401,
-            )
-        except TooManyAttemptsError as too_many:
-            error, status = _too_many(too_many), 429
+            error, status = wrong_code(), 401
+        except TooManyAttemptsError as refused:
+            error, status = too_many(refused), 429
         return self._code_page(request, error=error, status=status)
 
     @post("/login/code/resend", opt=PRE_LOGIN)
     async def resend(self, accounts: Accounts, request: AnyRequest) -> Page | Redirect:
         fields = await form_of(request)
-        after = local_path(_field(fields, "next"))
+        after = local_path(text_field(fields, "next"))
         try:
             step = await in_thread(accounts.resend_code, session_token(request) or "")
         except (CodeRejectedError, TooManyAttemptsError):
@@ -197,7 +180,7 @@ class LoginPages(Controller):
     @post("/login/terms", opt=PRE_LOGIN)
     async def answer_terms(self, accounts: Accounts, request: AnyRequest) -> Redirect:
         fields = await form_of(request)
-        accept = _field(fields, "answer") == "yes"
+        accept = text_field(fields, "answer") == "yes"
         try:
             step = await in_thread(
                 lambda: accounts.answer_terms(session_token(request) or "", accept=accept)
@@ -208,7 +191,7 @@ class LoginPages(Controller):
             response = see_other("/login", saved="terms_declined")
             clear_session_cookie(response)
             return response
-        return _next_page(step, _field(fields, "next"))
+        return _next_page(step, text_field(fields, "next"))
 
     @post("/logout", opt=PUBLIC)
     async def logout(self, accounts: Accounts, request: AnyRequest) -> Redirect:
@@ -227,7 +210,7 @@ class LoginPages(Controller):
     async def request_reset(self, accounts: Accounts, request: AnyRequest) -> Page:
         """The same answer whether or not the name exists; the link goes after it."""
         fields = await form_of(request)
-        username = _field(fields, "username").strip()[:200]
+        username = text_field(fields, "username").strip()[:200]
         answer = page(request, "login/reset_request.html", sent=True)
         if username:
             answer.background = BackgroundTask(_send_reset_link, accounts, username)
@@ -242,7 +225,7 @@ class LoginPages(Controller):
         self, accounts: Accounts, request: AnyRequest, token: FromPath[str]
     ) -> Page | Redirect:
         fields = await form_of(request)
-        new, again = _field(fields, "new_password"), _field(fields, "new_password_again")
+        new, again = text_field(fields, "new_password"), text_field(fields, "new_password_again")
         if new != again:
             errors = {"new_password_again": _("The two passwords differ. Type them again.")}
         else:

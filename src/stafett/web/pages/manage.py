@@ -33,7 +33,6 @@ from stafett.applications.commands import (
     WithdrawConsent,
 )
 from stafett.applications.permitted import PlanOut
-from stafett.applications.results import VersionConflictError
 from stafett.web.i18n import _
 from stafett.web.pages.forms import FormError, decode, form_of
 from stafett.web.pages.participants import REFUSALS, refusal
@@ -173,8 +172,7 @@ async def act(request: AnyRequest, deps: Deps, plan_id: UUID, form: Form) -> Pag
         await in_thread(deps.commands, plan_id, form.command(fields))
         return see_other(f"/plans/{plan_id}/{form.then}", saved=form.saved)
     except REFUSALS as error:
-        errors = refusal(error, lambda name: name in fields)
-        status = 409 if isinstance(error, VersionConflictError) else 422
+        errors, status = refusal(error, lambda name: name in fields)
     template, context_of = form.again
     context = await in_thread(context_of, deps.reads, deps.principal, plan_id)
     context["values"] |= {k: v for k, v in fields.items() if isinstance(v, str)}

@@ -7,14 +7,14 @@ link that went by e-mail (`/confirm-number`), in a session that confirms the num
 logs nobody in. Each form calls the `AccountService` method its JSON route calls.
 """
 
-from typing import Any
-
 from litestar import Controller, get, post
 from litestar.response import Redirect
 
 from stafett.aggregates.errors import ValidationError
 from stafett.applications.accounts import CodeRejectedError, TooManyAttemptsError
 from stafett.web.auth import (
+    PRE_LOGIN,
+    PUBLIC,
     Policy,
     clear_session_cookie,
     client_of,
@@ -23,14 +23,11 @@ from stafett.web.auth import (
     session_token,
 )
 from stafett.web.i18n import _
-from stafett.web.pages.forms import form_of
-from stafett.web.pages.profile import refused_profile, too_many
+from stafett.web.pages.forms import CODE_LIMIT, form_of, text_field, too_many, wrong_code
+from stafett.web.pages.profile import refused_profile
 from stafett.web.pages.render import SAVED, Page, in_thread, page, see_other
 from stafett.web.params import Accounts, AnyRequest, LoggedIn
 from stafett.web.state import provide_accounts, provided
-
-PRE_LOGIN = policy(Policy.PUBLIC, pre_login=True)
-PUBLIC = policy(Policy.PUBLIC)
 
 SAVED["mobile_code_sent"] = lambda: _(
     "We have sent a code by SMS to your mobile number. Type it under “Confirm your mobile "
@@ -39,18 +36,6 @@ SAVED["mobile_code_sent"] = lambda: _(
 SAVED["mobile_confirmed"] = lambda: _(
     "Your mobile number is confirmed. One-time codes by SMS go to it from now on."
 )
-
-
-def _code(fields: dict[str, Any], name: str = "code") -> str:
-    value = fields.get(name, "")
-    return value[:12] if isinstance(value, str) else ""
-
-
-def wrong_code() -> str:
-    return _(
-        "The code is wrong or has expired (a code lasts 5 minutes). Check it, or ask for "
-        "a new code."
-    )
 
 
 class ProfileMobilePages(Controller):
@@ -88,7 +73,7 @@ class ProfileMobilePages(Controller):
                 accounts.confirm_mobile,
                 principal,
                 session_token(request) or "",
-                _code(fields, "mobile_code"),
+                text_field(fields, "mobile_code", CODE_LIMIT),
                 client_of(request),
             )
         except CodeRejectedError:
@@ -117,7 +102,7 @@ class ConfirmNumberPages(Controller):
             await in_thread(
                 accounts.confirm_mobile_after_link,
                 session_token(request) or "",
-                _code(fields),
+                text_field(fields, "code", CODE_LIMIT),
                 client_of(request),
             )
         except CodeRejectedError:

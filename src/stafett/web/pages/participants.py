@@ -150,12 +150,17 @@ def addition_of(fields: Mapping[str, Any]) -> AddParticipant:
     return decode(AddParticipant, body)
 
 
-def refusal(error: Exception, known: Callable[[str], bool]) -> dict[str, str]:
-    """A write's refusal as the form's messages (a field of the form, or the form)."""
+def refusal(error: Exception, known: Callable[[str], bool]) -> tuple[dict[str, str], int]:
+    """A write's refusal as the form's messages (a field of the form, or the form), and
+    the status of the page that shows them: 409 for a stale version, else 422."""
+    if isinstance(error, VersionConflictError):
+        return {"": conflict_message()}, 409
+    return _refusal_messages(error, known), 422
+
+
+def _refusal_messages(error: Exception, known: Callable[[str], bool]) -> dict[str, str]:
     if isinstance(error, FormError):
         return error.errors
-    if isinstance(error, VersionConflictError):
-        return {"": conflict_message()}
     if isinstance(error, DuplicateError):
         return {"": _("This is already so: the person is in the plan group, or has a login.")}
     assert isinstance(error, ValidationError)
@@ -264,8 +269,7 @@ class ParticipantPages(InOnePlan):
             )
             return see_other(details_page.here, saved="participant_saved")
         except REFUSALS as error:
-            errors = refusal(error, lambda name: name in fields or name in RIGHT_NAMES)
-            status = 409 if isinstance(error, VersionConflictError) else 422
+            errors, status = refusal(error, lambda name: name in fields or name in RIGHT_NAMES)
         context = await in_thread(details_page.context)
         context["values"] |= typed(fields, context["values"])
         context["errors"] = errors
@@ -287,9 +291,9 @@ class ParticipantPages(InOnePlan):
             return see_other(details_page.here, saved="login_given")
         except REFUSALS as error:
             known = ("username", "otp_channel", "mobile", "email")
-            errors = refusal(error, lambda name: name in known)
+            messages = refusal(error, lambda name: name in known)[0]  # the page stays 422
             errors = {
-                ("otp_channel" if k in ("mobile", "email") else k): v for k, v in errors.items()
+                ("otp_channel" if k in ("mobile", "email") else k): v for k, v in messages.items()
             }
         context = await in_thread(details_page.context)
         context["login_values"] = {k: text(fields, k) for k in ("username", "otp_channel")}
@@ -344,8 +348,7 @@ class ParticipantPages(InOnePlan):
             added = f"/plans/{plan_id}/participants/{result.created_id}"
             return see_other(added, saved="participant_added")
         except REFUSALS as error:
-            errors = refusal(error, lambda name: name in fields or name in RIGHT_NAMES)
-            status = 409 if isinstance(error, VersionConflictError) else 422
+            errors, status = refusal(error, lambda name: name in fields or name in RIGHT_NAMES)
         how = "directory" if text(fields, "how") == "directory" else "new"
         search = text(fields, "name") if how == "directory" else None
         context = await in_thread(add_context, reads, plans, principal, plan_id, search)

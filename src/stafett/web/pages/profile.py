@@ -9,8 +9,9 @@ so an emptied field is cleared (unlike a plan form, where empty means "left
 out"). Passwords are never shown again on a refused form.
 """
 
+from collections.abc import Callable
 from dataclasses import fields as dataclass_fields
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 import msgspec
@@ -37,18 +38,26 @@ from stafett.web.auth import (
     session_token,
 )
 from stafett.web.i18n import _
-from stafett.web.pages.forms import FormError, explain, form_of, message_for, password_advice
+from stafett.web.pages.forms import (
+    CODE_LIMIT,
+    FormError,
+    explain,
+    form_of,
+    message_for,
+    password_advice,
+    text_field,
+    too_many,
+)
 from stafett.web.pages.render import SAVED, Page, in_thread, page, see_other
 from stafett.web.params import Accounts, AnyRequest, LoggedIn
 from stafett.web.state import provide_accounts, provided
 
+T = TypeVar("T")
 FLAGS = ("hide_phone", "hide_mobile", "restrict_search")
 # The person's own text fields: every detail but the birth date and the flags.
 TEXT_FIELDS = tuple(
     f.name for f in dataclass_fields(PersonDetails) if f.name not in (*FLAGS, "birth_date")
 )
-FIELD_LIMIT = 1024
-
 SAVED["details_saved"] = lambda: _("Your details are saved.")
 SAVED["channel_changed"] = lambda: _("From your next login the code comes the new way.")
 SAVED["authenticator_on"] = lambda: _(
@@ -60,11 +69,6 @@ SAVED["password_changed"] = lambda: _(
 SAVED["logged_out_everywhere"] = lambda: _("You are logged out everywhere, here too.")
 
 
-def _field(fields: dict[str, Any], name: str) -> str:
-    value = fields.get(name, "")
-    return value[:FIELD_LIMIT] if isinstance(value, str) else ""
-
-
 def values_of(details: PersonDetails) -> dict[str, Any]:
     """The details form's fields, filled in from saved details."""
     values: dict[str, Any] = {name: getattr(details, name) for name in (*TEXT_FIELDS, *FLAGS)}
@@ -74,15 +78,17 @@ def values_of(details: PersonDetails) -> dict[str, Any]:
 
 def typed_values(fields: dict[str, Any]) -> dict[str, Any]:
     """The details form's fields as the person typed them (for a refused form)."""
-    values: dict[str, Any] = {name: _field(fields, name) for name in (*TEXT_FIELDS, "birth_date")}
+    values: dict[str, Any] = {
+        name: text_field(fields, name) for name in (*TEXT_FIELDS, "birth_date")
+    }
     values.update({name: name in fields for name in FLAGS})
     return values
 
 
 def change_of(fields: dict[str, Any]) -> PersonChange:
     """Every field of the details form as a change: an empty one clears the field."""
-    given: dict[str, Any] = {name: _field(fields, name) for name in TEXT_FIELDS}
-    given["birth_date"] = _field(fields, "birth_date").strip() or None
+    given: dict[str, Any] = {name: text_field(fields, name) for name in TEXT_FIELDS}
+    given["birth_date"] = text_field(fields, "birth_date").strip() or None
     given.update({name: name in fields for name in FLAGS})
     try:
         return msgspec.convert(given, PersonChange, strict=False)
@@ -120,9 +126,25 @@ def detail_message(error: ValidationError) -> tuple[str, str]:
     return field, message_for(text)
 
 
-def too_many(error: TooManyAttemptsError) -> str:
-    minutes = max(1, (error.retry_after + 59) // 60)
-    return _("Too many attempts. Try again in %(minutes)s minutes.") % {"minutes": minutes}
+PASSWORD_REFUSALS = (NotPermittedError, TooManyAttemptsError)
+
+
+def password_refusal(error: NotPermittedError | TooManyAttemptsError) -> str:
+    """Why the password that confirms a change was refused: wrong, or tried too often."""
+    if isinstance(error, TooManyAttemptsError):
+        return too_many(error)
+    return _("The password is wrong.")
+
+
+async def with_password(
+    fields: dict[str, Any], field: str, method: Callable[..., T], *args: Any
+) -> T:
+    """`method(*args)` in a worker thread, confirmed by the password typed in `field`; a
+    refused password as a `FormError` on that field."""
+    try:
+        return await in_thread(method, *args, current_password=text_field(fields, field))
+    except PASSWORD_REFUSALS as error:
+        raise FormError({field: password_refusal(error)}) from None
 
 
 def qr_svg(uri: str) -> str:
@@ -202,7 +224,7 @@ class ProfilePages(Controller):
         self, accounts: Accounts, principal: LoggedIn, request: AnyRequest
     ) -> Page | Redirect:
         fields = await form_of(request)
-        password = _field(fields, "confirm_password") or None
+        password = text_field(fields, "confirm_password") or None
         try:
             change = change_of(fields)
             before = await in_thread(accounts.my_account, principal)
@@ -224,10 +246,8 @@ class ProfilePages(Controller):
             errors = error.errors
         except ValidationError as error:
             errors = dict([detail_message(error)])
-        except NotPermittedError:
-            errors = {"confirm_password": _("The password is wrong.")}
-        except TooManyAttemptsError as error:
-            errors = {"confirm_password": too_many(error)}
+        except PASSWORD_REFUSALS as error:
+            errors = {"confirm_password": password_refusal(error)}
         return await refused_profile(
             request,
             accounts,
@@ -242,26 +262,23 @@ class ProfilePages(Controller):
         self, accounts: Accounts, principal: LoggedIn, request: AnyRequest
     ) -> Page | Redirect:
         fields = await form_of(request)
-        chosen = _field(fields, "otp_channel")
-        errors: dict[str, str]
-        if chosen not in (OtpChannel.SMS.value, OtpChannel.EMAIL.value):
-            errors = {"otp_channel": _("Choose SMS or e-mail.")}
-        else:
-            try:
-                await in_thread(
-                    accounts.set_otp_channel,
-                    principal,
-                    client_of(request),
-                    OtpChannel(chosen),
-                    current_password=_field(fields, "channel_password"),
-                )
-                return see_other("/profile", saved="channel_changed")
-            except ValidationError as error:
-                errors = {"otp_channel": detail_message(error)[1]}
-            except NotPermittedError:
-                errors = {"channel_password": _("The password is wrong.")}
-            except TooManyAttemptsError as error:
-                errors = {"channel_password": too_many(error)}
+        chosen = text_field(fields, "otp_channel")
+        try:
+            if chosen not in (OtpChannel.SMS.value, OtpChannel.EMAIL.value):
+                raise FormError({"otp_channel": _("Choose SMS or e-mail.")})
+            await with_password(
+                fields,
+                "channel_password",
+                accounts.set_otp_channel,
+                principal,
+                client_of(request),
+                OtpChannel(chosen),
+            )
+            return see_other("/profile", saved="channel_changed")
+        except FormError as error:
+            errors = error.errors
+        except ValidationError as error:
+            errors = {"otp_channel": detail_message(error)[1]}
         return await refused_profile(request, accounts, principal, failed="channel", errors=errors)
 
     @post("/authenticator")
@@ -270,27 +287,20 @@ class ProfilePages(Controller):
     ) -> Page:
         fields = await form_of(request)
         try:
-            uri = await in_thread(
-                accounts.enrol_totp,
-                principal,
-                client_of(request),
-                current_password=_field(fields, "app_password"),
+            uri = await with_password(
+                fields, "app_password", accounts.enrol_totp, principal, client_of(request)
             )
-        except NotPermittedError:
-            errors = {"app_password": _("The password is wrong.")}
-        except TooManyAttemptsError as error:
-            errors = {"app_password": too_many(error)}
-        else:
-            return page(
-                request,
-                "profile/authenticator.html",
-                qr=qr_svg(uri),
-                secret=secret_of(uri),
-                uri=uri,
-                errors={},
+        except FormError as error:
+            return await refused_profile(
+                request, accounts, principal, failed="authenticator", errors=error.errors
             )
-        return await refused_profile(
-            request, accounts, principal, failed="authenticator", errors=errors
+        return page(
+            request,
+            "profile/authenticator.html",
+            qr=qr_svg(uri),
+            secret=secret_of(uri),
+            uri=uri,
+            errors={},
         )
 
     @post("/authenticator/confirm")
@@ -299,7 +309,9 @@ class ProfilePages(Controller):
     ) -> Page | Redirect:
         fields = await form_of(request)
         try:
-            await in_thread(accounts.confirm_totp, principal, _field(fields, "code")[:12])
+            await in_thread(
+                accounts.confirm_totp, principal, text_field(fields, "code", CODE_LIMIT)
+            )
             return see_other("/profile", saved="authenticator_on")
         except CodeRejectedError:
             message = _(
@@ -321,7 +333,7 @@ class ProfilePages(Controller):
         self, accounts: Accounts, principal: LoggedIn, request: AnyRequest
     ) -> Page | Redirect:
         fields = await form_of(request)
-        new, again = _field(fields, "new_password"), _field(fields, "new_password_again")
+        new, again = text_field(fields, "new_password"), text_field(fields, "new_password_again")
         if new != again:
             errors = {"new_password_again": _("The two passwords differ. Type them again.")}
             return await refused_profile(
@@ -333,7 +345,7 @@ class ProfilePages(Controller):
                 principal,
                 session_token(request) or "",
                 client_of(request),
-                current=_field(fields, "current_password"),
+                current=text_field(fields, "current_password"),
                 new=new,
             )
             return see_other("/profile", saved="password_changed")
@@ -352,18 +364,17 @@ class ProfilePages(Controller):
         """Every session of mine ends, this one too: back to the login page."""
         fields = await form_of(request)
         try:
-            await in_thread(
+            await with_password(
+                fields,
+                "sessions_password",
                 accounts.end_all_sessions,
                 principal,
                 client_of(request),
-                current_password=_field(fields, "sessions_password"),
             )
-        except NotPermittedError:
-            errors = {"sessions_password": _("The password is wrong.")}
-        except TooManyAttemptsError as error:
-            errors = {"sessions_password": too_many(error)}
-        else:
-            response = see_other("/login", saved="logged_out_everywhere")
-            clear_session_cookie(response)
-            return response
-        return await refused_profile(request, accounts, principal, failed="sessions", errors=errors)
+        except FormError as error:
+            return await refused_profile(
+                request, accounts, principal, failed="sessions", errors=error.errors
+            )
+        response = see_other("/login", saved="logged_out_everywhere")
+        clear_session_cookie(response)
+        return response

@@ -17,7 +17,6 @@ from stafett.aggregates.policy import Action
 from stafett.aggregates.values import Role
 from stafett.applications.accounts import Principal
 from stafett.applications.commands import RemoveParticipant
-from stafett.applications.results import VersionConflictError
 from stafett.web.i18n import _
 from stafett.web.pages.forms import decode, form_of
 from stafett.web.pages.manage import confirmed
@@ -67,8 +66,7 @@ class RemovalPages(InOnePlan):
             await in_thread(commands, plan_id, decode(RemoveParticipant, given, drop=(BOX,)))
             return see_other(f"/plans/{plan_id}/participants", saved="participant_removed")
         except REFUSALS as error:
-            errors = refusal(error, lambda name: name == BOX)
-            status = 409 if isinstance(error, VersionConflictError) else 422
+            errors, status = refusal(error, lambda name: name == BOX)
         context = await in_thread(removal_context, reads, principal, plan_id, participant_id)
         context["errors"] = errors
         return page(request, "participants/remove.html", status=status, **context)

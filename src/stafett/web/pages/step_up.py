@@ -17,9 +17,7 @@ from stafett.applications.accounts import CodeRejectedError, OtpChannel, TooMany
 from stafett.applications.input import Body, ShortText
 from stafett.web.auth import Policy, client_of, policy, provide_principal, session_token
 from stafett.web.i18n import _
-from stafett.web.pages.forms import FormError, decode, form_of
-from stafett.web.pages.mobile import wrong_code
-from stafett.web.pages.profile import too_many
+from stafett.web.pages.forms import FormError, decode, form_of, too_many, wrong_code
 from stafett.web.pages.render import SAVED, Page, in_thread, local_path, page, see_other
 from stafett.web.params import Accounts, AnyRequest, LoggedIn
 from stafett.web.state import provide_accounts, provided
