@@ -248,7 +248,6 @@ def services(settings: Settings, *, run_projections: bool | None = None) -> Iter
         if in_process:
             every = settings.reminder_sweep_seconds
             stack.enter_context(notice_runners(plans, notices, sweep_every=every))
-        archives = build_archives(settings, plans, access_log)
         stack.callback(archives.close)  # its renditions end before the plan store closes
         yield Services(
             plans=plans,
