@@ -17,10 +17,8 @@ from uuid import UUID
 
 import psycopg
 from eventsourcing.persistence import IntegrityError
-from eventsourcing.postgres import PostgresDatastore
-from eventsourcing.sqlite import SQLiteDatastore
 
-from stafett.persistence.sql import SqlTables
+from stafett.persistence.sql import SqlTables, Table
 
 APPEND_ONLY_MESSAGE = "access_log is append-only"
 
@@ -56,9 +54,7 @@ COLUMNS = (
 
 
 class AccessLogStore(SqlTables):
-    def __init__(self, datastore: SQLiteDatastore | PostgresDatastore) -> None:
-        super().__init__(datastore)
-        self.rows = self.table("access_log")
+    rows = Table("access_log")
 
     def create_tables(self) -> None:
         statements = [

@@ -15,12 +15,10 @@ from uuid import UUID
 
 import psycopg
 from eventsourcing.persistence import IntegrityError
-from eventsourcing.postgres import PostgresDatastore
-from eventsourcing.sqlite import SQLiteDatastore
 
 from stafett.aggregates.errors import DuplicateError
 from stafett.persistence.recorders import to_micros
-from stafett.persistence.sql import SqlTables
+from stafett.persistence.sql import SqlTables, Table
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,11 +57,9 @@ THROTTLE_ROWS_KEPT = 2 * 86_400 * 1_000_000  # µs: idle, unlocked counters olde
 
 
 class AccountStore(SqlTables):
-    def __init__(self, datastore: SQLiteDatastore | PostgresDatastore) -> None:
-        super().__init__(datastore)
-        self.accounts = self.table("accounts")
-        self.facts = self.table("account_facts")
-        self.throttles = self.table("login_throttles")
+    accounts = Table("accounts")
+    facts = Table("account_facts")
+    throttles = Table("login_throttles")
 
     def create_tables(self) -> None:
         def column(name: str) -> str:
@@ -92,9 +88,7 @@ class AccountStore(SqlTables):
                 "PRIMARY KEY (person_id, scope))",
             ]
         )
-        self.add_missing_columns(
-            self.accounts, "accounts", ADDED_COLUMNS, fill=self._confirm_proven_numbers
-        )
+        self.add_missing_columns("accounts", ADDED_COLUMNS, fill=self._confirm_proven_numbers)
 
     def _confirm_proven_numbers(self, c: Any, added: list[str]) -> None:
         """Once, when `confirmed_mobile` arrives in an older database: accounts whose codes

@@ -40,7 +40,7 @@ from eventsourcing.sqlite import SQLiteDatastore
 from stafett.aggregates.reminders import Reminder
 from stafett.persistence.notice_reminders import ReminderTable
 from stafett.persistence.recorders import to_micros
-from stafett.persistence.sql import SqlTables
+from stafett.persistence.sql import SqlTables, Table
 
 OUTBOX_TABLE = "notice_outbox"
 TRACKING_TABLE = "notice_tracking"
@@ -151,10 +151,11 @@ _COLUMNS = (
 
 
 class NoticeOutbox(SqlTables):
+    outbox = Table(OUTBOX_TABLE)
+    tracking = Table(TRACKING_TABLE)
+
     def __init__(self, datastore: SQLiteDatastore | PostgresDatastore) -> None:
         super().__init__(datastore)
-        self.outbox = self.table(OUTBOX_TABLE)
-        self.tracking = self.table(TRACKING_TABLE)
         self.reminders = ReminderTable(self)
         t = self.outbox
         self._insert = self.sql(
@@ -194,7 +195,7 @@ class NoticeOutbox(SqlTables):
                 *self.reminders.create_statements(),
             ]
         )
-        self.add_missing_columns(t, OUTBOX_TABLE, {"digest_id": uuid_})
+        self.add_missing_columns(OUTBOX_TABLE, {"digest_id": uuid_})
 
     # ------------------------------------------------------------ the process
 
