@@ -28,7 +28,7 @@ the language are looked up when a notice is sent, and content never enters it.
 """
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -37,6 +37,8 @@ from uuid import UUID
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
 
+from stafett.aggregates.notices import Notice
+from stafett.aggregates.plan import Plan
 from stafett.aggregates.reminders import Reminder
 from stafett.persistence.notice_reminders import ReminderTable
 from stafett.persistence.recorders import to_micros
@@ -108,6 +110,35 @@ class NewNotice:
         if self.reminder_id is not None:
             return reminder_notice_id(self.reminder_id, self.participant_id, self.channel)
         return notice_id(self.plan_id, self.version, self.participant_id, self.channel)
+
+
+def new_notices(
+    plan: Plan,
+    notices: Iterable[Notice],
+    *,
+    notification_id: int,
+    at: datetime,
+    reminder_id: UUID | None = None,
+) -> list[NewNotice]:
+    """The rows the process writes for `notices` of `plan` (as it is just after the
+    event, or on a reminder's day): to whom and how from each notice, the rest from the plan."""
+    return [
+        NewNotice(
+            notification_id=notification_id,
+            plan_id=plan.id,
+            version=plan.version,
+            participant_id=n.participant_id,
+            person_id=n.person_id,
+            kind=n.kind.value,
+            channel=n.channel.value,
+            short_name=plan.state.short_name,
+            owner_person_id=plan.state.owner_person_id,
+            at=at,
+            held=n.held,
+            reminder_id=reminder_id,
+        )
+        for n in notices
+    ]
 
 
 @dataclass(frozen=True, slots=True)
