@@ -12,7 +12,7 @@ verification) belongs to `stafett.applications.access_log`.
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from uuid import UUID
 
 import psycopg
@@ -40,17 +40,7 @@ class AccessRow:
     hash: str
 
 
-COLUMNS = (
-    "plan_id",
-    "seq",
-    "at",
-    "reader_person_id",
-    "role",
-    "sections",
-    "grounds",
-    "prev_hash",
-    "hash",
-)
+COLUMNS = tuple(f.name for f in fields(AccessRow))
 
 
 class AccessLogStore(SqlTables):
