@@ -89,8 +89,9 @@ def from_micros(micros: int) -> datetime:
 
 
 @dataclass(frozen=True, slots=True)
-class NewNotice:
-    """A notice as the process writes it."""
+class OutboxNotice:
+    """What a row is a notice of: the event (or the reminder's plan) it comes from, whom
+    it is to, by which channel, and the plan it is about."""
 
     notification_id: int
     plan_id: UUID
@@ -101,6 +102,12 @@ class NewNotice:
     channel: str
     short_name: str
     owner_person_id: UUID
+
+
+@dataclass(frozen=True, slots=True)
+class NewNotice(OutboxNotice):
+    """A notice as the process writes it."""
+
     at: datetime
     held: bool = False  # an e-mail for the digest
     reminder_id: UUID | None = None  # a reminder's notice, not an event's
@@ -142,19 +149,10 @@ def new_notices(
 
 
 @dataclass(frozen=True, slots=True)
-class OutboxRow:
+class OutboxRow(OutboxNotice):
     """A notice as the sender and administrators see it."""
 
     notice_id: UUID
-    notification_id: int
-    plan_id: UUID
-    version: int
-    participant_id: UUID
-    person_id: UUID
-    kind: str
-    channel: str
-    short_name: str
-    owner_person_id: UUID
     created_at: datetime
     status: str
     attempts: int
