@@ -41,7 +41,7 @@ from stafett.aggregates.notices import Notice
 from stafett.aggregates.plan import Plan
 from stafett.aggregates.reminders import Reminder
 from stafett.persistence.notice_reminders import ReminderTable
-from stafett.persistence.recorders import to_micros
+from stafett.persistence.recorders import from_micros, to_micros
 from stafett.persistence.sql import SqlTables, Table
 
 OUTBOX_TABLE = "notice_outbox"
@@ -53,7 +53,6 @@ DIGEST_KIND = "digest"
 HOUR = timedelta(hours=1)
 NOTICE_NAMESPACE = UUID("5b0e6f3c-2b8e-4a57-9d0e-6c1d3f1f2a20")
 MAX_ERROR_LENGTH = 200
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def notice_id(plan_id: UUID, version: int, participant_id: UUID, channel: str) -> UUID:
@@ -82,10 +81,6 @@ def _hex(value: UUID) -> str:
 
 def _same(value: UUID) -> UUID:
     return value
-
-
-def from_micros(micros: int) -> datetime:
-    return _EPOCH + timedelta(microseconds=micros)
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,7 +32,7 @@ import os
 import threading
 import weakref
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 from uuid import UUID
 
@@ -81,6 +81,11 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 def to_micros(instant: datetime) -> int:
     delta = instant.astimezone(UTC) - _EPOCH
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def from_micros(micros: int) -> datetime:
+    """The UTC instant `to_micros` stored as `micros`."""
+    return _EPOCH + timedelta(microseconds=micros)
 
 
 POLL_SECONDS = 0.5
