@@ -101,8 +101,7 @@ def build_plans(settings: Settings, *, clock: Clock = system_clock) -> PlanAppli
     """
     env = settings.event_store_env()
     if settings.is_in_memory:
-        directory = PersonDirectory(SQLiteDatastore(":memory:"))
-        directory.create_tables()
+        directory = PersonDirectory.ready(SQLiteDatastore(":memory:"))
         return PlanApplication(env, clock=clock, directory=directory)
     return PlanApplication(env, clock=clock)
 
@@ -123,14 +122,10 @@ def build_sender(settings: Settings, plans: PlanApplication) -> Sender:
 def build_notices(settings: Settings, plans: PlanApplication) -> NoticeSender:
     """The notice outbox on the plan store's database (tables created here) and its sender."""
     datastore = plans.directory.datastore
-    outbox = NoticeOutbox(datastore)
-    outbox.create_tables()
-    accounts = AccountStore(datastore)
-    accounts.create_tables()
     return NoticeSender(
-        outbox,
+        NoticeOutbox.ready(datastore),
         directory=plans.directory,
-        accounts=accounts,
+        accounts=AccountStore.ready(datastore),
         sender=build_sender(settings, plans),
         clock=plans.clock,
         login_url=settings.public_url.rstrip("/") + "/login",
@@ -159,21 +154,16 @@ def notice_runners(
 def notices_status(settings: Settings) -> tuple[int, Backlog]:
     """The plan store's newest notification id, and the outbox's backlog and position."""
     with build_plans(settings) as plans:
-        outbox = NoticeOutbox(plans.directory.datastore)
-        outbox.create_tables()
+        outbox = NoticeOutbox.ready(plans.directory.datastore)
         return plans.recorder.max_notification_id() or 0, outbox.backlog()
 
 
 def build_accounts(settings: Settings, plans: PlanApplication) -> AccountService:
     secrets = settings.secrets_or_development()
     datastore = plans.directory.datastore
-    accounts = AccountStore(datastore)
-    accounts.create_tables()
-    sessions = SessionStore(datastore)
-    sessions.create_tables()
     service = AccountService(
-        accounts=accounts,
-        sessions=sessions,
+        accounts=AccountStore.ready(datastore),
+        sessions=SessionStore.ready(datastore),
         directory=plans.directory,
         hashing=PasswordHashing(secrets.password_pepper, fast=settings.fast_password_hashing),
         sender=build_sender(settings, plans),
@@ -188,9 +178,7 @@ def build_accounts(settings: Settings, plans: PlanApplication) -> AccountService
 
 def build_access_log(plans: PlanApplication) -> AccessLog:
     """The access log on the plan store's database; its tables are created here."""
-    store = AccessLogStore(plans.directory.datastore)
-    store.create_tables()
-    return AccessLog(store, clock=plans.clock)
+    return AccessLog(AccessLogStore.ready(plans.directory.datastore), clock=plans.clock)
 
 
 def build_archives(
@@ -202,12 +190,10 @@ def build_archives(
 ) -> Archives:
     """The archive on the plan store's database, signing with the configured key; every
     plan closed from now on is sealed (`PlanApplication.plan_closed`)."""
-    store = ArchiveStore(plans.directory.datastore)
-    store.create_tables()
     archives = Archives(
         plans,
         access_log,
-        store,
+        ArchiveStore.ready(plans.directory.datastore),
         key=SigningKey.from_text(settings.archive_key_or_development()),
         renderers=renderers or standard_renderers,
         retired_keys=tuple(PublicKey.from_text(k) for k in settings.archive_retired_keys),
@@ -248,7 +234,6 @@ def services(settings: Settings, *, run_projections: bool | None = None) -> Iter
         if in_process:
             every = settings.reminder_sweep_seconds
             stack.enter_context(notice_runners(plans, notices, sweep_every=every))
-        archives = build_archives(settings, plans, access_log)
         stack.callback(archives.close)  # its renditions end before the plan store closes
         yield Services(
             plans=plans,

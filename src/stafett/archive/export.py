@@ -35,7 +35,7 @@ from stafett.archive.record_parts import (
     minutes_items,
     rights_text,
 )
-from stafett.archive.record_text import FONT_DIR, require_fonts, shown
+from stafett.archive.record_text import shown
 from stafett.archive.record_words import Words
 
 
@@ -150,5 +150,4 @@ def export_document(view: PlanOut, *, at: datetime, language: str = "nb") -> Rec
 
 def export_pdf(view: PlanOut, *, at: datetime, language: str = "nb") -> bytes:
     """The export of `view` as a PDF/A-2b document dated `at`."""
-    require_fonts(FONT_DIR)
     return render(export_document(view, at=at, language=language), at)

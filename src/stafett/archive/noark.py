@@ -21,7 +21,6 @@ U+FFFF), which are removed; the exact texts stay in the record's JSON files.
 import re
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
@@ -32,6 +31,7 @@ from uuid import UUID, uuid5
 from lxml import etree
 
 from stafett.aggregates.values import PlanType
+from stafett.archive.renderers import FileEntry
 
 NAMESPACE = "http://www.arkivverket.no/standarder/noark5/arkivstruktur"
 SCHEMA_DIRECTORY = ("schemas", "noark5-v5.0")
@@ -78,12 +78,8 @@ _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
-@dataclass(frozen=True, slots=True)
-class ArchivedFile:
-    name: str  # file name inside the zip, e.g. "record.pdf"
-    sha256: str  # lowercase hex
-    size: int  # bytes
-    mime_type: str  # e.g. "application/pdf"
+# A file of the record as it is listed: the seal's own `FileEntry`, under this module's name.
+ArchivedFile = FileEntry
 
 
 def xml_text(value: str, fallback: str) -> str:

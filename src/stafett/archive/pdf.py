@@ -253,7 +253,6 @@ def record_pdf(
     language: str = "nb",
 ) -> bytes:
     """The plan as a PDF/A-2b document for people: cover, every section, the timeline."""
-    require_fonts(FONT_DIR)
     document = record_document(
         state, names=names, timeline=timeline, sealed_at=sealed_at, language=language
     )
@@ -262,7 +261,8 @@ def record_pdf(
 
 def render(document: RecordDocument, dated: datetime) -> bytes:
     """`document` laid out by `record.typ` as PDF/A-2b, dated `dated` (the sealing or the
-    export)."""
+    export); FontsMissingError without Inter's files."""
+    require_fonts(FONT_DIR)
     pdf, warnings = typst.compile_with_warnings(
         TEMPLATE_DIR / TEMPLATE,
         root=TEMPLATE_DIR,

@@ -11,7 +11,7 @@ import importlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol, cast
+from typing import Protocol, cast
 from uuid import UUID
 
 from stafett.aggregates.plan_state import PlanState
@@ -22,10 +22,10 @@ from stafett.applications.results import TimelineEntry
 class FileEntry:
     """A file of the record as `arkivstruktur.xml` lists it (a `dokumentobjekt`)."""
 
-    name: str
-    sha256: str
-    size: int
-    mime_type: str
+    name: str  # file name inside the zip, e.g. "record.pdf"
+    sha256: str  # lowercase hex
+    size: int  # bytes
+    mime_type: str  # e.g. "application/pdf"
 
 
 class PdfRenderer(Protocol):
@@ -79,15 +79,9 @@ def standard_renderers() -> Renderers:
 
 
 def noark_writer() -> ArkivstrukturWriter:
-    """`stafett.archive.noark.arkivstruktur_xml`, taking the record's `FileEntry`s."""
+    """`stafett.archive.noark.arkivstruktur_xml`, which lists the record's `FileEntry`s."""
     noark = importlib.import_module("stafett.archive.noark")
-    archived_file = noark.ArchivedFile
-
-    def arkivstruktur(*, files: Sequence[FileEntry], **fields: Any) -> bytes:
-        listed = [archived_file(f.name, f.sha256, f.size, f.mime_type) for f in files]
-        return cast(bytes, noark.arkivstruktur_xml(files=listed, **fields))
-
-    return cast(ArkivstrukturWriter, arkivstruktur)
+    return cast(ArkivstrukturWriter, noark.arkivstruktur_xml)
 
 
 def standard_schema_check() -> SchemaCheck:

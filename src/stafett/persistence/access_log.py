@@ -12,15 +12,13 @@ verification) belongs to `stafett.applications.access_log`.
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from uuid import UUID
 
 import psycopg
 from eventsourcing.persistence import IntegrityError
-from eventsourcing.postgres import PostgresDatastore
-from eventsourcing.sqlite import SQLiteDatastore
 
-from stafett.persistence.sql import SqlTables
+from stafett.persistence.sql import SqlTables, Table
 
 APPEND_ONLY_MESSAGE = "access_log is append-only"
 
@@ -42,23 +40,11 @@ class AccessRow:
     hash: str
 
 
-COLUMNS = (
-    "plan_id",
-    "seq",
-    "at",
-    "reader_person_id",
-    "role",
-    "sections",
-    "grounds",
-    "prev_hash",
-    "hash",
-)
+COLUMNS = tuple(f.name for f in fields(AccessRow))
 
 
 class AccessLogStore(SqlTables):
-    def __init__(self, datastore: SQLiteDatastore | PostgresDatastore) -> None:
-        super().__init__(datastore)
-        self.rows = self.table("access_log")
+    rows = Table("access_log")
 
     def create_tables(self) -> None:
         statements = [

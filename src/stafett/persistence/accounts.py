@@ -8,6 +8,7 @@ without a known device, one network address, one known device) and holds their
 soft locks (decision 0010); scopes are keyed digests, never a raw address.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
@@ -15,12 +16,10 @@ from uuid import UUID
 
 import psycopg
 from eventsourcing.persistence import IntegrityError
-from eventsourcing.postgres import PostgresDatastore
-from eventsourcing.sqlite import SQLiteDatastore
 
 from stafett.aggregates.errors import DuplicateError
 from stafett.persistence.recorders import to_micros
-from stafett.persistence.sql import SqlTables
+from stafett.persistence.sql import SqlTables, Table
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,11 +58,9 @@ THROTTLE_ROWS_KEPT = 2 * 86_400 * 1_000_000  # µs: idle, unlocked counters olde
 
 
 class AccountStore(SqlTables):
-    def __init__(self, datastore: SQLiteDatastore | PostgresDatastore) -> None:
-        super().__init__(datastore)
-        self.accounts = self.table("accounts")
-        self.facts = self.table("account_facts")
-        self.throttles = self.table("login_throttles")
+    accounts = Table("accounts")
+    facts = Table("account_facts")
+    throttles = Table("login_throttles")
 
     def create_tables(self) -> None:
         def column(name: str) -> str:
@@ -92,9 +89,7 @@ class AccountStore(SqlTables):
                 "PRIMARY KEY (person_id, scope))",
             ]
         )
-        self.add_missing_columns(
-            self.accounts, "accounts", ADDED_COLUMNS, fill=self._confirm_proven_numbers
-        )
+        self.add_missing_columns("accounts", ADDED_COLUMNS, fill=self._confirm_proven_numbers)
 
     def _confirm_proven_numbers(self, c: Any, added: list[str]) -> None:
         """Once, when `confirmed_mobile` arrives in an older database: accounts whose codes
@@ -132,39 +127,17 @@ class AccountStore(SqlTables):
     ) -> AccountRecord:
         """Store every changed column of `account`, and a fact when one is named."""
         names = [n for n in COLUMNS if n not in ("person_id", "username")]
-        assignments = ", ".join(f"{n}=%s" for n in names)
-        with self.cursor(commit=True) as c:
-            self.execute(
-                c,
-                f"UPDATE {self.accounts} SET {assignments} WHERE person_id=%s",
-                *(getattr(account, n) for n in names),
-                account.person_id,
-            )
-            if fact is not None:
-                self._fact(c, account.person_id, at, fact, detail)
+        columns = {n: getattr(account, n) for n in names}
+        self._set(account.person_id, columns, at=at, fact=fact, detail=detail)
         return account
 
     def set_password(self, person_id: UUID, password_hash: str, *, at: datetime, fact: str) -> None:
         """Replace only the hash, so a concurrent update of other columns is not undone."""
-        with self.cursor(commit=True) as c:
-            self.execute(
-                c,
-                f"UPDATE {self.accounts} SET password_hash=%s WHERE person_id=%s",
-                password_hash,
-                person_id,
-            )
-            self._fact(c, person_id, at, fact, "")
+        self._set(person_id, {"password_hash": password_hash}, at=at, fact=fact)
 
     def set_pending_totp(self, person_id: UUID, secret: str, *, at: datetime) -> None:
         """Hold a new authenticator until it is confirmed; the login factor is untouched."""
-        with self.cursor(commit=True) as c:
-            self.execute(
-                c,
-                f"UPDATE {self.accounts} SET totp_pending_secret=%s WHERE person_id=%s",
-                secret,
-                person_id,
-            )
-            self._fact(c, person_id, at, "totp_enrolment_started", "")
+        self._set(person_id, {"totp_pending_secret": secret}, at=at, fact="totp_enrolment_started")
 
     def confirm_pending_totp(
         self, person_id: UUID, secret: str, *, step: int, channel: str, at: datetime
@@ -193,26 +166,19 @@ class AccountStore(SqlTables):
     def confirm_mobile(self, person_id: UUID, number: str, *, at: datetime, how: str) -> None:
         """The person has shown they hold `number` (`how`: "code" or "sms_link"); the fact
         names how, never the number."""
-        with self.cursor(commit=True) as c:
-            self.execute(
-                c,
-                f"UPDATE {self.accounts} SET confirmed_mobile=%s WHERE person_id=%s",
-                number,
-                person_id,
-            )
-            self._fact(c, person_id, at, "mobile_confirmed", how)
+        self._set(
+            person_id, {"confirmed_mobile": number}, at=at, fact="mobile_confirmed", detail=how
+        )
 
     def set_otp_channel(self, person_id: UUID, channel: str, *, at: datetime) -> None:
         """Codes by `channel` from now on; an authenticator's secrets go (enrolled anew)."""
-        with self.cursor(commit=True) as c:
-            self.execute(
-                c,
-                f"UPDATE {self.accounts} SET otp_channel=%s, totp_secret=NULL, "
-                "totp_last_step=NULL, totp_pending_secret=NULL WHERE person_id=%s",
-                channel,
-                person_id,
-            )
-            self._fact(c, person_id, at, "otp_channel_changed", channel)
+        columns = {
+            "otp_channel": channel,
+            "totp_secret": None,
+            "totp_last_step": None,
+            "totp_pending_secret": None,
+        }
+        self._set(person_id, columns, at=at, fact="otp_channel_changed", detail=channel)
 
     def set_flag(
         self, person_id: UUID, flag: str, value: bool, *, at: datetime, fact: str, detail: str = ""
@@ -220,11 +186,7 @@ class AccountStore(SqlTables):
         """Set one of the account's flags (a role, or the hard lock), with its fact."""
         if flag not in BOOLS:
             raise ValueError(f"not an account flag: {flag}")
-        with self.cursor(commit=True) as c:
-            self.execute(
-                c, f"UPDATE {self.accounts} SET {flag}=%s WHERE person_id=%s", value, person_id
-            )
-            self._fact(c, person_id, at, fact, detail)
+        self._set(person_id, {flag: value}, at=at, fact=fact, detail=detail)
 
     def every(self) -> list[AccountRecord]:
         """Every account, by username (for the organisation's administrators)."""
@@ -358,6 +320,28 @@ class AccountStore(SqlTables):
         for name in BOOLS:
             data[name] = bool(data[name])
         return AccountRecord(**data)
+
+    def _set(
+        self,
+        person_id: UUID,
+        columns: Mapping[str, Any],
+        *,
+        at: datetime,
+        fact: str | None,
+        detail: str = "",
+    ) -> None:
+        """Set `columns` (name → value) of the account, and record `fact` when it is named,
+        in one transaction."""
+        assignments = ", ".join(f"{n}=%s" for n in columns)
+        with self.cursor(commit=True) as c:
+            self.execute(
+                c,
+                f"UPDATE {self.accounts} SET {assignments} WHERE person_id=%s",
+                *columns.values(),
+                person_id,
+            )
+            if fact is not None:
+                self._fact(c, person_id, at, fact, detail)
 
     def _fact(self, c: Any, person_id: UUID, at: datetime, kind: str, detail: str) -> None:
         self.execute(

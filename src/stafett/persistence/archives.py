@@ -13,10 +13,7 @@ the first one stored for a record stays.
 from dataclasses import dataclass
 from uuid import UUID
 
-from eventsourcing.postgres import PostgresDatastore
-from eventsourcing.sqlite import SQLiteDatastore
-
-from stafett.persistence.sql import SqlTables
+from stafett.persistence.sql import SqlTables, Table
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,10 +26,8 @@ class StoredRecord:
 
 
 class ArchiveStore(SqlTables):
-    def __init__(self, datastore: SQLiteDatastore | PostgresDatastore) -> None:
-        super().__init__(datastore)
-        self.records = self.table("sealed_records")
-        self.renditions = self.table("sealed_renditions")
+    records = Table("sealed_records")
+    renditions = Table("sealed_renditions")
 
     def create_tables(self) -> None:
         self.create(

@@ -16,12 +16,9 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from eventsourcing.postgres import PostgresDatastore
-from eventsourcing.sqlite import SQLiteDatastore
-
 from stafett.aggregates.person import Person, PersonDetails
 from stafett.persistence.recorders import to_micros
-from stafett.persistence.sql import SqlTables
+from stafett.persistence.sql import SqlTables, Table
 
 DETAIL_FIELDS = tuple(f.name for f in fields(PersonDetails))
 BOOL_FIELDS = ("hide_phone", "hide_mobile", "restrict_search")
@@ -41,11 +38,9 @@ class StoredPhoto:
 
 
 class PersonDirectory(SqlTables):
-    def __init__(self, datastore: SQLiteDatastore | PostgresDatastore) -> None:
-        super().__init__(datastore)
-        self.persons = self.table("persons")
-        self.changes = self.table("person_changes")
-        self.photos = self.table("person_photos")
+    persons = Table("persons")
+    changes = Table("person_changes")
+    photos = Table("person_photos")
 
     # ------------------------------------------------------------------ schema
 
@@ -76,7 +71,7 @@ class PersonDirectory(SqlTables):
             "changed_at BIGINT NOT NULL)",
         ]
         self.create(statements)
-        self.add_missing_columns(self.persons, "persons", ADDED_COLUMNS)
+        self.add_missing_columns("persons", ADDED_COLUMNS)
 
     # ------------------------------------------------------------------ writes
 

@@ -23,7 +23,7 @@ from uuid import UUID
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
 
-from stafett.persistence.sql import SqlTables
+from stafett.persistence.sql import SqlTables, Table
 
 # The recorders' keyword: callables given the open cursor of the events' transaction.
 ALSO_WRITE = "also_write"
@@ -61,9 +61,10 @@ def fingerprint(method: str, path: str, query: str, if_match: str, body: bytes) 
 class IdempotencyKeys(SqlTables):
     """The kept answers, on the event store's own database (SQLite or PostgreSQL)."""
 
+    keys = Table("idempotency_keys")
+
     def __init__(self, datastore: Any, clock: Callable[[], float] = time.time) -> None:
         super().__init__(datastore)
-        self.keys = self.table("idempotency_keys")
         self.clock = clock
         self._purged_at = 0.0
         self._purge_lock = threading.Lock()
@@ -74,9 +75,7 @@ class IdempotencyKeys(SqlTables):
         store (no database to keep them in, so keys are not honoured there)."""
         if not isinstance(datastore, SQLiteDatastore | PostgresDatastore):
             return None
-        keys = cls(datastore)
-        keys.create_tables()
-        return keys
+        return cls.ready(datastore)
 
     def create_tables(self) -> None:
         self.create(

@@ -21,7 +21,7 @@ from typing import Protocol
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
 
-from stafett.persistence.sql import SqlTables
+from stafett.persistence.sql import SqlTables, Table
 
 BATCH = 500  # digests asked for in one statement
 
@@ -48,9 +48,10 @@ class LogChunks(Protocol):
 class SqlLogChunks(SqlTables):
     """Chunks in a table of the event store's own database (SQLite or PostgreSQL)."""
 
+    chunks = Table("plan_log_chunks")
+
     def __init__(self, datastore: SQLiteDatastore | PostgresDatastore) -> None:
         super().__init__(datastore)
-        self.chunks = self.table("plan_log_chunks")
         insert = "INSERT OR IGNORE INTO" if self.is_sqlite else "INSERT INTO"
         tail = "" if self.is_sqlite else " ON CONFLICT (digest) DO NOTHING"
         self._put = f"{insert} {self.chunks} (digest, data) VALUES (%s, %s){tail}"

@@ -28,7 +28,7 @@ the language are looked up when a notice is sent, and content never enters it.
 """
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -37,10 +37,12 @@ from uuid import UUID
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
 
+from stafett.aggregates.notices import Notice
+from stafett.aggregates.plan import Plan
 from stafett.aggregates.reminders import Reminder
 from stafett.persistence.notice_reminders import ReminderTable
-from stafett.persistence.recorders import to_micros
-from stafett.persistence.sql import SqlTables
+from stafett.persistence.recorders import from_micros, to_micros
+from stafett.persistence.sql import SqlTables, Table
 
 OUTBOX_TABLE = "notice_outbox"
 TRACKING_TABLE = "notice_tracking"
@@ -51,7 +53,6 @@ DIGEST_KIND = "digest"
 HOUR = timedelta(hours=1)
 NOTICE_NAMESPACE = UUID("5b0e6f3c-2b8e-4a57-9d0e-6c1d3f1f2a20")
 MAX_ERROR_LENGTH = 200
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def notice_id(plan_id: UUID, version: int, participant_id: UUID, channel: str) -> UUID:
@@ -82,13 +83,10 @@ def _same(value: UUID) -> UUID:
     return value
 
 
-def from_micros(micros: int) -> datetime:
-    return _EPOCH + timedelta(microseconds=micros)
-
-
 @dataclass(frozen=True, slots=True)
-class NewNotice:
-    """A notice as the process writes it."""
+class OutboxNotice:
+    """What a row is a notice of: the event (or the reminder's plan) it comes from, whom
+    it is to, by which channel, and the plan it is about."""
 
     notification_id: int
     plan_id: UUID
@@ -99,6 +97,12 @@ class NewNotice:
     channel: str
     short_name: str
     owner_person_id: UUID
+
+
+@dataclass(frozen=True, slots=True)
+class NewNotice(OutboxNotice):
+    """A notice as the process writes it."""
+
     at: datetime
     held: bool = False  # an e-mail for the digest
     reminder_id: UUID | None = None  # a reminder's notice, not an event's
@@ -110,20 +114,40 @@ class NewNotice:
         return notice_id(self.plan_id, self.version, self.participant_id, self.channel)
 
 
+def new_notices(
+    plan: Plan,
+    notices: Iterable[Notice],
+    *,
+    notification_id: int,
+    at: datetime,
+    reminder_id: UUID | None = None,
+) -> list[NewNotice]:
+    """The rows the process writes for `notices` of `plan` (as it is just after the
+    event, or on a reminder's day): to whom and how from each notice, the rest from the plan."""
+    return [
+        NewNotice(
+            notification_id=notification_id,
+            plan_id=plan.id,
+            version=plan.version,
+            participant_id=n.participant_id,
+            person_id=n.person_id,
+            kind=n.kind.value,
+            channel=n.channel.value,
+            short_name=plan.state.short_name,
+            owner_person_id=plan.state.owner_person_id,
+            at=at,
+            held=n.held,
+            reminder_id=reminder_id,
+        )
+        for n in notices
+    ]
+
+
 @dataclass(frozen=True, slots=True)
-class OutboxRow:
+class OutboxRow(OutboxNotice):
     """A notice as the sender and administrators see it."""
 
     notice_id: UUID
-    notification_id: int
-    plan_id: UUID
-    version: int
-    participant_id: UUID
-    person_id: UUID
-    kind: str
-    channel: str
-    short_name: str
-    owner_person_id: UUID
     created_at: datetime
     status: str
     attempts: int
@@ -151,10 +175,11 @@ _COLUMNS = (
 
 
 class NoticeOutbox(SqlTables):
+    outbox = Table(OUTBOX_TABLE)
+    tracking = Table(TRACKING_TABLE)
+
     def __init__(self, datastore: SQLiteDatastore | PostgresDatastore) -> None:
         super().__init__(datastore)
-        self.outbox = self.table(OUTBOX_TABLE)
-        self.tracking = self.table(TRACKING_TABLE)
         self.reminders = ReminderTable(self)
         t = self.outbox
         self._insert = self.sql(
@@ -194,7 +219,7 @@ class NoticeOutbox(SqlTables):
                 *self.reminders.create_statements(),
             ]
         )
-        self.add_missing_columns(t, OUTBOX_TABLE, {"digest_id": uuid_})
+        self.add_missing_columns(OUTBOX_TABLE, {"digest_id": uuid_})
 
     # ------------------------------------------------------------ the process
 

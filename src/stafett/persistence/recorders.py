@@ -32,7 +32,7 @@ import os
 import threading
 import weakref
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 from uuid import UUID
 
@@ -54,7 +54,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLite
 from eventsourcing.utils import retry
 from psycopg import Cursor
 from psycopg.rows import DictRow
-from psycopg.sql import SQL, Identifier, Literal
+from psycopg.sql import SQL, Composed, Identifier, Literal
 
 from stafett.persistence.idempotency import ALSO_WRITE
 
@@ -81,6 +81,11 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 def to_micros(instant: datetime) -> int:
     delta = instant.astimezone(UTC) - _EPOCH
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def from_micros(micros: int) -> datetime:
+    """The UTC instant `to_micros` stored as `micros`."""
+    return _EPOCH + timedelta(microseconds=micros)
 
 
 POLL_SECONDS = 0.5
@@ -262,40 +267,36 @@ class TimeIndexedPostgresRecorder(PostgresApplicationRecorder):
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
         super().__init__(datastore, events_table_name=events_table_name)
         self.times_table_name = events_table_name.removesuffix("_events") + "_event_times"
-        schema = Identifier(self.datastore.schema)
-        table = Identifier(self.times_table_name)
-        self.sql_create_statements.append(
-            SQL(
+        self.save_function_name = events_table_name + "_save"
+        self.check_identifier_length(self.save_function_name)
+        names = {
+            "schema": Identifier(self.datastore.schema),
+            "table": Identifier(self.times_table_name),
+            "index": Identifier(self.times_table_name + "_by_instant"),
+            "function": Identifier(self.save_function_name),
+            "id_type": Identifier(self.datastore.originator_id_type),
+            "lock_timeout": Literal(f"{self.datastore.lock_timeout}s"),
+            "events": Identifier(events_table_name),
+            "channel": Identifier(self.channel_name),
+        }
+
+        def sql(statement: str) -> Composed:
+            """`statement` with its `{name}`s filled in from `names`."""
+            return SQL(statement).format(**names)
+
+        self.sql_create_statements += [
+            sql(
                 "CREATE TABLE IF NOT EXISTS {schema}.{table} ("
                 "originator_id uuid NOT NULL, "
                 "originator_version bigint NOT NULL, "
                 "recorded_at bigint NOT NULL, "
                 "PRIMARY KEY (originator_id, originator_version))"
-            ).format(schema=schema, table=table)
-        )
-        self.sql_create_statements.append(
-            SQL(
+            ),
+            sql(
                 "CREATE INDEX IF NOT EXISTS {index} ON {schema}.{table} "
                 "(originator_id, recorded_at)"
-            ).format(
-                index=Identifier(self.times_table_name + "_by_instant"),
-                schema=schema,
-                table=table,
-            )
-        )
-        self.insert_times_statement = SQL(
-            "INSERT INTO {schema}.{table} VALUES (%s, %s, %s)"
-        ).format(schema=schema, table=table)
-        self.select_version_at_statement = SQL(
-            "SELECT MAX(originator_version) AS v FROM {schema}.{table} "
-            "WHERE originator_id=%s AND recorded_at<=%s"
-        ).format(schema=schema, table=table)
-        self.save_function_name = events_table_name + "_save"
-        self.check_identifier_length(self.save_function_name)
-        id_type = Identifier(self.datastore.originator_id_type)
-        function = Identifier(self.save_function_name)
-        self.sql_create_statements.append(
-            SQL(
+            ),
+            sql(
                 "CREATE OR REPLACE FUNCTION {schema}.{function}("
                 "ids {id_type}[], versions bigint[], topics text[], states bytea[], "
                 "time_ids {id_type}[], time_versions bigint[], time_micros bigint[]) "
@@ -311,21 +312,18 @@ class TimeIndexedPostgresRecorder(PostgresApplicationRecorder):
                 "INSERT INTO {schema}.{table} "
                 "SELECT * FROM unnest(time_ids, time_versions, time_micros); "
                 "END $save$"
-            ).format(
-                schema=schema,
-                function=function,
-                id_type=id_type,
-                lock_timeout=Literal(f"{self.datastore.lock_timeout}s"),
-                events=Identifier(events_table_name),
-                channel=Identifier(self.channel_name),
-                table=table,
-            )
+            ),
+        ]
+        self.insert_times_statement = sql("INSERT INTO {schema}.{table} VALUES (%s, %s, %s)")
+        self.select_version_at_statement = sql(
+            "SELECT MAX(originator_version) AS v FROM {schema}.{table} "
+            "WHERE originator_id=%s AND recorded_at<=%s"
         )
-        self.call_save_statement = SQL(
+        self.call_save_statement = sql(
             "SELECT n FROM {schema}.{function}("
             "%s::{id_type}[], %s::bigint[], %s::text[], %s::bytea[], "
             "%s::{id_type}[], %s::bigint[], %s::bigint[]) AS n"
-        ).format(schema=schema, function=function, id_type=id_type)
+        )
 
     def subscribe(
         self, gt: int | None = None, topics: Sequence[str] = ()

@@ -12,11 +12,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.postgres import PostgresDatastore
-from eventsourcing.sqlite import SQLiteDatastore
-
 from stafett.persistence.recorders import to_micros
-from stafett.persistence.sql import SqlTables
+from stafett.persistence.sql import SqlTables, Table
 
 
 def digest(token: str) -> str:
@@ -59,11 +56,9 @@ class UsedLink:
 
 
 class SessionStore(SqlTables):
-    def __init__(self, datastore: SQLiteDatastore | PostgresDatastore) -> None:
-        super().__init__(datastore)
-        self.sessions = self.table("sessions")
-        self.resets = self.table("password_resets")
-        self.counters = self.table("rate_counters")
+    sessions = Table("sessions")
+    resets = Table("password_resets")
+    counters = Table("rate_counters")
 
     def create_tables(self) -> None:
         self.create(
@@ -82,8 +77,8 @@ class SessionStore(SqlTables):
                 "PRIMARY KEY (key, window_start))",
             ]
         )
-        self.add_missing_columns(self.resets, "password_resets", RESET_COLUMNS)
-        self.add_missing_columns(self.sessions, "sessions", SESSION_COLUMNS)
+        self.add_missing_columns("password_resets", RESET_COLUMNS)
+        self.add_missing_columns("sessions", SESSION_COLUMNS)
 
     # ---------------------------------------------------------------- sessions
 

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
-from typing import Any
+from typing import Any, Self
 from uuid import UUID
 
 from eventsourcing.persistence import OperationalError
@@ -20,6 +20,18 @@ from eventsourcing.sqlite import SQLiteDatastore
 from stafett.persistence.locks import lock_own_tables
 
 SQLITE_ATTEMPTS = 5
+
+
+class Table:
+    """A store's table, named once on its class (`persons = Table("persons")`); read on
+    the store, it is the name its statements use (`table()`: schema-qualified on
+    PostgreSQL)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, store: "SqlTables", owner: type["SqlTables"]) -> str:
+        return store.table(self.name)
 
 
 class SqlTables:
@@ -33,6 +45,17 @@ class SqlTables:
         self.serial_key = (
             "INTEGER PRIMARY KEY AUTOINCREMENT" if self.is_sqlite else "bigserial PRIMARY KEY"
         )
+
+    @classmethod
+    def ready(cls, datastore: SQLiteDatastore | PostgresDatastore) -> Self:
+        """The store on `datastore`, its tables made (and brought up to date) first."""
+        store = cls(datastore)
+        store.create_tables()
+        return store
+
+    def create_tables(self) -> None:
+        """Make the store's tables if they are missing; each store says which."""
+        raise NotImplementedError
 
     def table(self, name: str) -> str:
         if isinstance(self.datastore, PostgresDatastore):
@@ -48,15 +71,14 @@ class SqlTables:
 
     def add_missing_columns(
         self,
-        table: str,
         name: str,
         columns: dict[str, str],
         fill: Callable[[Any, list[str]], None] | None = None,
     ) -> None:
         """Add columns that an older version's `CREATE TABLE` did not have (idempotent).
 
-        `table` is the qualified name from `table()`, `name` the bare one; `columns`
-        maps a column name to its type and constraints, which must allow existing rows
+        `name` is the table's bare name (as its `Table` has it); `columns` maps a
+        column name to its type and constraints, which must allow existing rows
         (nullable, or with a default). Only missing columns are altered, so a start
         against an up-to-date database takes no table lock. `fill(cursor, added)` fills
         in the columns just added, in the same transaction: once, and never half.
@@ -65,6 +87,7 @@ class SqlTables:
         write fails at once when another connection wrote in between, as the plan-list
         runner catching up at start does.
         """
+        table = self.table(name)
         if not self.is_sqlite:
             self._add_columns(table, name, columns, fill)
             return

@@ -10,13 +10,12 @@ and instants (decision 0013).
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
-from stafett.persistence.recorders import to_micros
+from stafett.persistence.recorders import from_micros, to_micros
 from stafett.persistence.sql import SqlTables
 
 FAULTS_TABLE = "projection_faults"
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,10 +107,6 @@ class FaultTable:
             notification_id=int(row["notification_id"]),
             attempts=int(row["attempts"]),
             error=row["error"],
-            first_failed_at=_instant(row["first_failed_at"]),
-            last_failed_at=_instant(row["last_failed_at"]),
+            first_failed_at=from_micros(int(row["first_failed_at"])),
+            last_failed_at=from_micros(int(row["last_failed_at"])),
         )
-
-
-def _instant(micros: int) -> datetime:
-    return _EPOCH + timedelta(microseconds=int(micros))

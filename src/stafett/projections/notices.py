@@ -31,7 +31,7 @@ from eventsourcing.application import Application
 from stafett.aggregates.notices import notices_for
 from stafett.aggregates.plan import Plan
 from stafett.aggregates.reminders import REMINDER_EVENT_TYPES, reminders_of
-from stafett.persistence.notice_outbox import NewNotice, NoticeOutbox
+from stafett.persistence.notice_outbox import NewNotice, NoticeOutbox, new_notices
 from stafett.projections.reminders import ReminderSweep
 from stafett.projections.runner import Backoff
 
@@ -102,22 +102,8 @@ class NoticeProcess:
     def _notices(self, plan: Plan, event: Any, notification_id: int) -> list[NewNotice]:
         if not isinstance(event, Plan.Event):
             return []
-        return [
-            NewNotice(
-                notification_id=notification_id,
-                plan_id=event.originator_id,
-                version=event.originator_version,
-                participant_id=n.participant_id,
-                person_id=n.person_id,
-                kind=n.kind.value,
-                channel=n.channel.value,
-                short_name=plan.state.short_name,
-                owner_person_id=plan.state.owner_person_id,
-                at=event.timestamp,
-                held=n.held,
-            )
-            for n in notices_for(plan.state, event)
-        ]
+        notices = notices_for(plan.state, event)
+        return new_notices(plan, notices, notification_id=notification_id, at=event.timestamp)
 
     def _plan_after(self, event: Any) -> Plan | None:
         """The plan just after `event`, from the one kept or loaded at that version."""

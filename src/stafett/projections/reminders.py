@@ -24,7 +24,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from stafett.aggregates.plan import Plan
 from stafett.aggregates.reminders import Reminder, reminder_notices, reminders_of
 from stafett.aggregates.values import local_date
-from stafett.persistence.notice_outbox import NewNotice, NoticeOutbox
+from stafett.persistence.notice_outbox import NoticeOutbox, new_notices
 from stafett.persistence.notice_reminders import FIRED, LAPSED, VOID
 
 log = structlog.get_logger(__name__)
@@ -68,23 +68,13 @@ class ReminderSweep:
         if reminder.last_on is not None and today > reminder.last_on:
             self.outbox.settle(reminder, LAPSED, at=now)
             return 0
-        notices = [
-            NewNotice(
-                notification_id=0,
-                plan_id=plan.id,
-                version=plan.version,
-                participant_id=n.participant_id,
-                person_id=n.person_id,
-                kind=n.kind.value,
-                channel=n.channel.value,
-                short_name=plan.state.short_name,
-                owner_person_id=plan.state.owner_person_id,
-                at=now,
-                held=n.held,
-                reminder_id=reminder.reminder_id,
-            )
-            for n in reminder_notices(plan.state, reminder, today)
-        ]
+        notices = new_notices(
+            plan,
+            reminder_notices(plan.state, reminder, today),
+            notification_id=0,
+            at=now,
+            reminder_id=reminder.reminder_id,
+        )
         if self.outbox.settle(reminder, FIRED, at=now, notices=notices):
             log.info("reminder_fired", kind=reminder.kind.value, notices=len(notices))
             return len(notices)

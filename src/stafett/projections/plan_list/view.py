@@ -28,13 +28,14 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import Tracking, TrackingRecorder
 
 from stafett.aggregates.values import Access, Consent, ConsentStatus, PlanStatus, PlanType, Role
+from stafett.persistence import recorders
 from stafett.projections.faults import FaultLog
 
 APPLICATION_NAME = "plans"
@@ -42,7 +43,6 @@ PROJECTION_NAME = "planlist"
 PLANS_TABLE = "planlist_plans"
 MEMBERS_TABLE = "planlist_members"
 VISITS_TABLE = "planlist_visits"
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 # What a view's text may not hold: NUL (PostgreSQL `text` cannot store it) and lone
@@ -63,7 +63,7 @@ def storable(value: Any) -> Any:
 
 
 def from_micros(micros: int | None) -> datetime | None:
-    return None if micros is None else _EPOCH + timedelta(microseconds=micros)
+    return None if micros is None else recorders.from_micros(micros)
 
 
 # ------------------------------------------------------------------ values
