@@ -80,7 +80,32 @@ class Plan(PlanContent, Aggregate):
         consent: Consent
 
         def apply(self, aggregate: Any) -> None:
-            """`__init__` builds the state from this event; nothing more to do."""
+            """The plan's first state: its owner and its coordinator are its group."""
+            aggregate.state = PlanState(
+                plan_type=self.plan_type,
+                short_name=self.short_name,
+                owner_person_id=self.owner_person_id,
+                start_date=self.start_date,
+                end_date=self.end_date,
+                consent=self.consent,
+                coordinator_id=self.coordinator_participant_id,
+                participants={
+                    self.owner_participant_id: Participant(
+                        participant_id=self.owner_participant_id,
+                        person_id=self.owner_person_id,
+                        role=Role.OWNER,
+                        responsibility="",
+                        rights=Rights(),
+                    ),
+                    self.coordinator_participant_id: Participant(
+                        participant_id=self.coordinator_participant_id,
+                        person_id=self.coordinator_person_id,
+                        role=Role.PROVIDER,
+                        responsibility="",
+                        rights=FULL_RIGHTS,
+                    ),
+                },
+            )
 
     # The events (plan_events.py) are attributes of Plan too, as callers expect: aliases
     # for the type checker; at run time set after the class, from `PLAN_EVENTS`, since
@@ -113,47 +138,8 @@ class Plan(PlanContent, Aggregate):
     else:
         Event = events.PlanEvent  # the base event class: the library looks for it here
 
-    def __init__(
-        self,
-        *,
-        actor_id: UUID,
-        actor_role: Role,
-        plan_type: PlanType,
-        short_name: str,
-        owner_person_id: UUID,
-        owner_participant_id: UUID,
-        coordinator_person_id: UUID,
-        coordinator_participant_id: UUID,
-        start_date: date,
-        end_date: date | None,
-        consent: Consent,
-    ) -> None:
-        del actor_id, actor_role
-        self.state = PlanState(
-            plan_type=plan_type,
-            short_name=short_name,
-            owner_person_id=owner_person_id,
-            start_date=start_date,
-            end_date=end_date,
-            consent=consent,
-            coordinator_id=coordinator_participant_id,
-            participants={
-                owner_participant_id: Participant(
-                    participant_id=owner_participant_id,
-                    person_id=owner_person_id,
-                    role=Role.OWNER,
-                    responsibility="",
-                    rights=Rights(),
-                ),
-                coordinator_participant_id: Participant(
-                    participant_id=coordinator_participant_id,
-                    person_id=coordinator_person_id,
-                    role=Role.PROVIDER,
-                    responsibility="",
-                    rights=FULL_RIGHTS,
-                ),
-            },
-        )
+    def __init__(self) -> None:
+        """Nothing to take: `Created.apply` builds the state from the event's fields."""
 
     def __deepcopy__(self, memo: dict[int, Any]) -> "Plan":
         """Copy cheaply: containers are copied, the frozen items are shared."""

@@ -6,6 +6,7 @@ Enums are plain `Enum` subclasses (not `str` mixins) so that the event
 transcoder sees them and stores their value.
 """
 
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
@@ -239,6 +240,13 @@ class Message:
     subject: str
     body: str
     sent_at: datetime
+
+    def concerns(self, participant_ids: AbstractSet[UUID]) -> bool:
+        """Sent or received by one of these participants: a message is for its sender and
+        its recipients, whoever else reads the plan."""
+        return self.sender_participant_id in participant_ids or not participant_ids.isdisjoint(
+            self.recipient_ids
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -376,16 +376,7 @@ class AccountService(OwnAccount, PasswordLinks, MobileNumbers, StepUp):
         return account
 
     def _principal(self, account: AccountRecord) -> Principal:
-        person = self.directory.get(account.person_id)
-        return Principal(
-            person_id=account.person_id,
-            username=account.username,
-            name=person.full_name,
-            is_coordinator=account.is_coordinator,
-            is_org_admin=account.is_org_admin,
-            is_auditor=account.is_auditor,
-            language=account.language,
-        )
+        return Principal.of(account, name=self.directory.get(account.person_id).full_name)
 
     def _pre_auth(
         self, token: str, stage: Stage, now: datetime

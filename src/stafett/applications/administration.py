@@ -86,7 +86,7 @@ class Administration:
                 person_id=r.person_id,
                 username=r.username,
                 name=names.get(r.person_id, ""),
-                roles=_roles(r),
+                roles=Principal.of(r).roles,
                 otp_channel=OtpChannel(r.otp_channel),
                 hard_locked=r.hard_locked,
                 soft_locked=r.person_id in soft,
@@ -211,15 +211,3 @@ class Administration:
 def resets_itself(channel: OtpChannel) -> bool:
     """Codes by SMS or an app: the person uses "forgotten password"; no administrator reset."""
     return channel is not OtpChannel.EMAIL
-
-
-def _roles(account: AccountRecord) -> tuple[str, ...]:
-    """The account's roles, named as `Principal.roles` names them."""
-    return Principal(
-        person_id=account.person_id,
-        username=account.username,
-        name="",
-        is_coordinator=account.is_coordinator,
-        is_org_admin=account.is_org_admin,
-        is_auditor=account.is_auditor,
-    ).roles

@@ -408,13 +408,8 @@ class RecordMinutes(PlanCommand):
     creates: ClassVar[bool] = True
 
     def run(self, plan: Plan, by: UUID, at: datetime, new_id: UUID) -> None:
-        minutes = Minutes(
-            minutes_id=new_id,
-            met_on=self.met_on,
-            attendee_ids=tuple(self.attendee_ids),
-            notes=self.notes,
-            decisions=self.decisions,
-        )
+        attendees = tuple(self.attendee_ids)  # a list as decoded; the value holds a tuple
+        minutes = Minutes(minutes_id=new_id, **(self.arguments() | {"attendee_ids": attendees}))
         plan.record_minutes(by=by, at=at, minutes=minutes)
 
 

@@ -40,8 +40,14 @@ from stafett.aggregates.errors import (
 )
 from stafett.aggregates.plan import Plan
 from stafett.aggregates.policy import EVERY_MESSAGE_IN_HISTORY, Standing
-from stafett.aggregates.values import Role
-from stafett.applications.permitted import ERASED, EncodedParts, PlanOut, permitted_view
+from stafett.aggregates.values import Message, Participant, Role
+from stafett.applications.permitted import (
+    ERASED,
+    EncodedParts,
+    MemberOut,
+    PlanOut,
+    permitted_view,
+)
 from stafett.applications.recording import PlanRecording
 from stafett.applications.results import PlanNotFoundError, PlanView
 from stafett.persistence.directory import PersonDirectory
@@ -81,13 +87,7 @@ def messages_for(view: PlanView, standing: Standing, person_id: UUID) -> PlanVie
     the standings the policy table names, else those the person sent or received."""
     if standing in EVERY_MESSAGE_IN_HISTORY:
         return view
-    mine = {p.participant_id for p in view.participants if p.person_id == person_id}
-    kept = tuple(
-        m
-        for m in view.messages
-        if m.sender_participant_id in mine or not mine.isdisjoint(m.recipient_ids)
-    )
-    return replace(view, messages=kept)
+    return replace(view, messages=_messages_of(person_id, view.participants, view.messages))
 
 
 def messages_seen_for(
@@ -102,16 +102,19 @@ def messages_seen_for(
         return seen
     if isinstance(view.messages, msgspec.UnsetType):
         return seen
-    mine = {m.participant_id for m in view.participants if m.person_id == person_id}
-    kept = tuple(
-        m
-        for m in view.messages
-        if m.sender_participant_id in mine or not mine.isdisjoint(m.recipient_ids)
-    )
+    kept = _messages_of(person_id, view.participants, view.messages)
     if len(kept) == len(view.messages):
         return seen
     cut = msgspec.structs.replace(view, messages=kept)
     return msgspec.structs.replace(seen, plan=cut, messages_limited=True)
+
+
+def _messages_of(
+    person_id: UUID, participants: Iterable[Participant | MemberOut], messages: Iterable[Message]
+) -> tuple[Message, ...]:
+    """The messages the person sent or received as a member of the plan group."""
+    mine = {p.participant_id for p in participants if p.person_id == person_id}
+    return tuple(m for m in messages if m.concerns(mine))
 
 
 class PlanHistory(PlanRecording):

@@ -33,53 +33,29 @@ TEXT = "stafett_text"  # the key in msgspec.Meta(extra=...) naming a field's tex
 LINE, FREE, SECRET = "line", "free", "secret"
 
 
-def _schema(pattern: str) -> dict[str, Any]:
-    """The rule's pattern for the OpenAPI schema only (litestar reads `extra`); msgspec
-    does not check it, the cleaners below do, with messages that say what is wrong."""
-    return {"extra": {"pattern": pattern}}
+def _text_meta(kind: str, *, max_length: int, required: bool = False) -> msgspec.Meta:
+    """A text type's constraints: its length, its kind (read by `_cleaner`), and the rule's
+    pattern for the OpenAPI schema only (litestar reads `extra`); msgspec does not check
+    the pattern, the cleaners below do, with messages that say what is wrong."""
+    pattern = (
+        secret_pattern()
+        if kind == SECRET
+        else text_pattern(one_line=kind == LINE, required=required)
+    )
+    return msgspec.Meta(
+        min_length=1 if required else None,
+        max_length=max_length,
+        extra={TEXT: kind},
+        extra_json_schema={"extra": {"pattern": pattern}},
+    )
 
-
-LINE_SCHEMA = _schema(text_pattern(one_line=True, required=False))
 
 # The text types request structs are made of. A plain `str` field is one-line.
-Name = Annotated[
-    str,
-    msgspec.Meta(
-        min_length=1,
-        max_length=MAX_NAME_LENGTH,
-        extra={TEXT: LINE},
-        extra_json_schema=_schema(text_pattern(one_line=True, required=True)),
-    ),
-]
-ShortText = Annotated[
-    str, msgspec.Meta(max_length=MAX_NAME_LENGTH, extra={TEXT: LINE}, extra_json_schema=LINE_SCHEMA)
-]
-Text = Annotated[
-    str,
-    msgspec.Meta(
-        max_length=MAX_TEXT_LENGTH,
-        extra={TEXT: FREE},
-        extra_json_schema=_schema(text_pattern(one_line=False, required=False)),
-    ),
-]
-RequiredText = Annotated[
-    str,
-    msgspec.Meta(
-        min_length=1,
-        max_length=MAX_TEXT_LENGTH,
-        extra={TEXT: FREE},
-        extra_json_schema=_schema(text_pattern(one_line=False, required=True)),
-    ),
-]
-Secret = Annotated[
-    str,
-    msgspec.Meta(
-        min_length=1,
-        max_length=1024,
-        extra={TEXT: SECRET},
-        extra_json_schema=_schema(secret_pattern()),
-    ),
-]
+Name = Annotated[str, _text_meta(LINE, max_length=MAX_NAME_LENGTH, required=True)]
+ShortText = Annotated[str, _text_meta(LINE, max_length=MAX_NAME_LENGTH)]
+Text = Annotated[str, _text_meta(FREE, max_length=MAX_TEXT_LENGTH)]
+RequiredText = Annotated[str, _text_meta(FREE, max_length=MAX_TEXT_LENGTH, required=True)]
+Secret = Annotated[str, _text_meta(SECRET, max_length=1024, required=True)]
 Version = Annotated[int, msgspec.Meta(ge=1, le=MAX_VERSION)]
 
 

@@ -15,46 +15,30 @@ A confirmation code is bound to the session and to the number (`OneTimeCodes.con
 so it neither logs in nor confirms a number typed in afterwards.
 """
 
-from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
 import structlog
 
 from stafett.aggregates.errors import ValidationError
+from stafett.applications.account_core import AccountCore
 from stafett.applications.codes import (
     CodeRejectedError,
-    OneTimeCodes,
     OtpChannel,
     TooManyAttemptsError,
     mobile_confirmed,
 )
-from stafett.applications.lockout import Client, LoginLocks
+from stafett.applications.lockout import Client
 from stafett.applications.principal import Principal, Stage
-from stafett.persistence.accounts import AccountRecord, AccountStore
-from stafett.persistence.directory import PersonDirectory
-from stafett.persistence.sessions import SessionRecord, SessionStore, UsedLink, digest
+from stafett.persistence.accounts import AccountRecord
+from stafett.persistence.sessions import SessionRecord, UsedLink, digest
 
 log = structlog.get_logger(__name__)
 
 
-class MobileCore(Protocol):
-    """What the confirmation methods use of `AccountService`."""
-
-    accounts: AccountStore
-    sessions: SessionStore
-    directory: PersonDirectory
-    codes: OneTimeCodes
-    locks: LoginLocks
-    clock: Callable[[], datetime]
-
-    def _account(self, person_id: UUID) -> AccountRecord: ...
-
-    def _pre_auth(
-        self, token: str, stage: Stage, now: datetime
-    ) -> tuple[SessionRecord, AccountRecord]: ...
+class MobileCore(AccountCore, Protocol):
+    """`AccountCore` and the confirmation methods' own, which call each other."""
 
     def _check_confirmation(
         self, session: SessionRecord, account: AccountRecord, code: str, client: Client

@@ -1,16 +1,14 @@
 """A person's own account ("my profile"): details, code channel, authenticator, language,
 live sessions; a mixin of `AccountService`, which holds the stores and the helpers named
-in `AccountCore`.
+in `AccountCore` (`account_core.py`).
 
 Binding a new factor (an authenticator, another code channel, a new mobile number or
 e-mail address) needs the current password as well as the session (SEC-OTP-06), and
 the person is told on every channel they have (SEC-OTP-09).
 """
 
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
 from uuid import UUID
 
 import pyotp
@@ -19,9 +17,9 @@ import structlog
 from stafett.aggregates.errors import ConflictingValueError, ValidationError
 from stafett.aggregates.person import Person, PersonDetails
 from stafett.aggregates.values import local_date
+from stafett.applications.account_core import AccountCore
 from stafett.applications.codes import (
     CodeRejectedError,
-    OneTimeCodes,
     OtpChannel,
     TooManyAttemptsError,
     mobile_confirmed,
@@ -31,10 +29,8 @@ from stafett.applications.lockout import Client
 from stafett.applications.parts import PersonChange
 from stafett.applications.principal import Principal, Stage
 from stafett.applications.step_up import require_step_up
-from stafett.persistence.accounts import AccountRecord, AccountStore
-from stafett.persistence.directory import PersonDirectory
 from stafett.persistence.recorders import to_micros
-from stafett.persistence.sessions import SessionRecord, SessionStore, digest
+from stafett.persistence.sessions import SessionRecord, digest
 
 IDLE_TIMEOUT = timedelta(minutes=30)
 ABSOLUTE_TIMEOUT = timedelta(hours=8)
@@ -70,26 +66,6 @@ def check_reachable(channel: OtpChannel, details: PersonDetails) -> None:
         raise ConflictingValueError("email", "is needed for codes by e-mail")
     if not (details.mobile or details.email):
         raise ValidationError("mobile", "a mobile number or an e-mail address is needed")
-
-
-class AccountCore(Protocol):
-    """What the own-account methods use of `AccountService`."""
-
-    accounts: AccountStore
-    sessions: SessionStore
-    directory: PersonDirectory
-    codes: OneTimeCodes
-    clock: Callable[[], datetime]
-
-    def _account(self, person_id: UUID) -> AccountRecord: ...
-
-    def _current_password(
-        self, account: AccountRecord, client: Client, password: str, now: datetime
-    ) -> None: ...
-
-    def _notify_everywhere(self, account: AccountRecord, subject: str, body: str) -> None: ...
-
-    def _notify(self, details: Iterable[PersonDetails], subject: str, body: str) -> None: ...
 
 
 class OwnAccount:

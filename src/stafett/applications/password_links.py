@@ -7,9 +7,8 @@ login codes go to when the person has another channel.
 """
 
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Protocol
 from uuid import UUID
 
@@ -17,15 +16,14 @@ import structlog
 
 from stafett.aggregates.errors import DuplicateError, NotPermittedError, ValidationError
 from stafett.aggregates.person import PersonDetails
+from stafett.applications.account_core import AccountCore
 from stafett.applications.codes import OtpChannel
 from stafett.applications.lockout import Client
 from stafett.applications.own_account import check_reachable
-from stafett.applications.passwords import PasswordHashing
 from stafett.applications.principal import Principal
-from stafett.delivery import Channel, OutgoingMessage, Sender
-from stafett.persistence.accounts import AccountRecord, AccountStore
-from stafett.persistence.directory import PersonDirectory
-from stafett.persistence.sessions import SessionStore, UsedLink
+from stafett.delivery import Channel, OutgoingMessage
+from stafett.persistence.accounts import AccountRecord
+from stafett.persistence.sessions import UsedLink
 
 RESET_LIFETIME = timedelta(minutes=30)
 # A new account's link to choose a password: started by the coordinator, who has met
@@ -68,28 +66,8 @@ def reset_message(lead: str, tail: str) -> LinkMessage:
     return LinkMessage("Nytt passord i Stafett", lead, tail)
 
 
-class PasswordCore(Protocol):
-    """What the password-link methods use of `AccountService`."""
-
-    accounts: AccountStore
-    sessions: SessionStore
-    directory: PersonDirectory
-    hashing: PasswordHashing
-    sender: Sender
-    clock: Callable[[], datetime]
-    public_url: str
-
-    def _account(self, person_id: UUID) -> AccountRecord: ...
-
-    def _free_username(self, username: str) -> str: ...
-
-    def _current_password(
-        self, account: AccountRecord, client: Client, password: str, now: datetime
-    ) -> None: ...
-
-    def _acceptable_password(self, account: AccountRecord, new: str) -> str: ...
-
-    def _notify_everywhere(self, account: AccountRecord, subject: str, body: str) -> None: ...
+class PasswordCore(AccountCore, Protocol):
+    """`AccountCore` and the methods of the service's other parts that the links call."""
 
     def send_password_link(
         self, person_id: UUID, to: tuple[Channel, str], message: LinkMessage

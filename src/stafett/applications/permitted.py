@@ -275,12 +275,8 @@ def permitted_view(
         if section not in readable:
             continue
         if part == "messages":  # only those the reader sent or received
-            mine = me.participant_id
-            out.messages = tuple(
-                m
-                for m in state.messages
-                if m.sender_participant_id == mine or mine in m.recipient_ids
-            )
+            mine = {me.participant_id}
+            out.messages = tuple(m for m in state.messages if m.concerns(mine))
         else:
             setattr(out, part, shared(part, None, partial(tuple, items[part].values())))
     return out

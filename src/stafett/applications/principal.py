@@ -5,6 +5,7 @@ from enum import Enum
 from uuid import UUID
 
 from stafett.applications.codes import OtpChannel
+from stafett.persistence.accounts import AccountRecord
 
 
 class Stage(Enum):
@@ -29,6 +30,19 @@ class Principal:
     language: str | None = None  # the pages' language the person chose
     # A one-time code was accepted in this session within the step-up window (SEC-SES-08).
     recent_code: bool = False
+
+    @classmethod
+    def of(cls, account: AccountRecord, *, name: str = "") -> "Principal":
+        """Whom `account` logs in as, named `name` (the directory's, which the caller reads)."""
+        return cls(
+            person_id=account.person_id,
+            username=account.username,
+            name=name,
+            is_coordinator=account.is_coordinator,
+            is_org_admin=account.is_org_admin,
+            is_auditor=account.is_auditor,
+            language=account.language,
+        )
 
     @property
     def roles(self) -> tuple[str, ...]:

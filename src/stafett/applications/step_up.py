@@ -12,26 +12,22 @@ stolen session cookie alone can then read what its owner may read, but cannot ta
 the plan out, give someone rights, end it, or move the account's codes elsewhere.
 """
 
-from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime, timedelta
-from typing import Protocol
-from uuid import UUID
+from datetime import timedelta
 
 import structlog
 
 from stafett.aggregates.errors import ConflictingValueError, DomainError
+from stafett.applications.account_core import AccountCore
 from stafett.applications.codes import (
     CodeRejectedError,
     MobileUnconfirmedError,
-    OneTimeCodes,
     OtpChannel,
 )
-from stafett.applications.lockout import Client, LoginLocks
+from stafett.applications.lockout import Client
 from stafett.applications.principal import Principal, Stage
-from stafett.persistence.accounts import AccountRecord
 from stafett.persistence.recorders import to_micros
-from stafett.persistence.sessions import SessionRecord, SessionStore
+from stafett.persistence.sessions import SessionRecord
 
 log = structlog.get_logger(__name__)
 
@@ -56,19 +52,8 @@ def require_step_up(principal: Principal) -> None:
         raise StepUpRequiredError("step_up_required: confirm with a new one-time code")
 
 
-class StepUpCore(Protocol):
-    """What the step-up methods use of `AccountService`."""
-
-    sessions: SessionStore
-    codes: OneTimeCodes
-    locks: LoginLocks
-    clock: Callable[[], datetime]
-
-    def _account(self, person_id: UUID) -> AccountRecord: ...
-
-
 class StepUp:
-    def send_step_up_code(self: StepUpCore, principal: Principal, token: str) -> OtpChannel:
+    def send_step_up_code(self: AccountCore, principal: Principal, token: str) -> OtpChannel:
         """A code for the step-up, by SMS or e-mail as the login's; none for the app."""
         account = self._account(principal.person_id)
         channel = OtpChannel(account.otp_channel)
@@ -83,7 +68,7 @@ class StepUp:
         return channel
 
     def step_up(
-        self: StepUpCore, principal: Principal, token: str, code: str, client: Client
+        self: AccountCore, principal: Principal, token: str, code: str, client: Client
     ) -> None:
         """Accept a fresh one-time code in this session; a wrong one counts as a failed login
         (decision 0010) and the session's tries run out as the login's do."""
@@ -108,7 +93,7 @@ class StepUp:
         log.info("step_up_ok", actor=str(principal.person_id))
 
 
-def _live_session(core: StepUpCore, principal: Principal, token: str) -> SessionRecord:
+def _live_session(core: AccountCore, principal: Principal, token: str) -> SessionRecord:
     session = core.sessions.get(token)
     if session is None or session.person_id != principal.person_id:
         raise CodeRejectedError("the code is not valid")
