@@ -1,0 +1,312 @@
+"""The help page's topics, as data: one list draws both the list of topics and the sections.
+
+Each topic's `anchor` is the id that every page's "? Help" link points at
+(`{% block help_topic %}` in the templates, `/help#<anchor>`). Its text is
+paragraphs and lists of page strings, translated when the page is drawn
+(`topics()` runs per request, in the page's language; Babel extracts `_`).
+"""
+
+from dataclasses import dataclass
+
+from stafett.web.i18n import _
+
+
+@dataclass(frozen=True)
+class Items:
+    """A list in a topic: `ol` for steps in their order, `ul` for points."""
+
+    tag: str
+    items: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Topic:
+    anchor: str
+    title: str
+    blocks: tuple[str | Items, ...]  # a string is a paragraph
+
+
+def steps(*items: str) -> Items:
+    return Items("ol", items)
+
+
+def points(*items: str) -> Items:
+    return Items("ul", items)
+
+
+def topic(anchor: str, title: str, *blocks: str | Items) -> Topic:
+    return Topic(anchor, title, blocks)
+
+
+def topics() -> tuple[Topic, ...]:
+    """Every topic in the order of the page, in the current page language."""
+    return (
+        topic(
+            "start",
+            _("Getting started"),
+            _(
+                "Stafett is where a child or young person, the family and the professionals around "
+                "them work together on one plan: a stafettlogg or an individual plan. Only the "
+                "people in the plan group see the plan."
+            ),
+            steps(
+                _(
+                    "Log in with the username and password you got from the plan's coordinator, "
+                    "and the one-time code you are sent."
+                ),
+                _("You then see your plans. Open the one you want to work on."),
+                _("Check your own details under “My profile”, and correct what is wrong."),
+                _(
+                    "Log out and close the browser when you are done. Never log in on a public "
+                    "computer."
+                ),
+            ),
+            _(
+                "Questions about a plan? Ask the plan's coordinator: the person who holds the "
+                "baton."
+            ),
+        ),
+        topic(
+            "login",
+            _("Logging in"),
+            steps(
+                _("Type your username and password and press “Log in”."),
+                _(
+                    "You get a one-time code by SMS or e-mail, or you read it in your "
+                    "authenticator app. Type it in. A sent code lasts 5 minutes; if it does not "
+                    "come, press “Send a new code”."
+                ),
+                _(
+                    "The first time, you read the terms of use and answer yes or no. You must say "
+                    "yes to use Stafett."
+                ),
+            ),
+            _(
+                "Typed the password or code wrong many times? The account is locked for a while. "
+                "Wait and try again, or ask your coordinator."
+            ),
+            _("Lost your phone or changed number? Tell the plan's coordinator at once."),
+            _(
+                "Codes by SMS go only to a mobile number you have confirmed, so that nobody else "
+                "gets them if a number is typed wrong. A number is confirmed when you type a code "
+                "we send to it, or when you use a password link that came to it by SMS. If the "
+                "login page says your number is not confirmed: use “Forgotten your password?” if "
+                "you have an e-mail address in Stafett (after the new password you get a code to "
+                "your mobile), or ask your coordinator to send you a new link."
+            ),
+        ),
+        topic(
+            "password",
+            _("Password"),
+            _(
+                "Forgotten your password? Press “Forgotten your password?” on the login page and "
+                "type your username. A link comes to your e-mail; it works once, for 30 minutes. "
+                "Choose a new password there, then log in with it and a one-time code as usual."
+            ),
+            _(
+                "If your one-time codes come by e-mail, the link cannot go to the same mailbox: "
+                "ask your coordinator or administrator to send you a new password link."
+            ),
+            _(
+                "A good password has at least 12 characters. A few unusual words together are "
+                "strong and easy to remember. Keep it secret, and never let anyone else use your "
+                "username."
+            ),
+            _(
+                "To change your password, go to “My profile”, type the current password and the "
+                "new one twice."
+            ),
+        ),
+        topic(
+            "plans",
+            _("Your plans"),
+            _("The list shows the plans you are in. Click the plan owner's name to open a plan."),
+            points(
+                _("Search by first name or last name to find one plan quickly."),
+                _(
+                    "“Plan changed” says whether something is new since your last visit; “New "
+                    "message” whether there is a message to you."
+                ),
+                _(
+                    "“Consent expires” says how many days the consent has left. When it has "
+                    "expired, professionals no longer see the plan until it is renewed."
+                ),
+                _("Closed plans are hidden: tick “Show closed plans too” to see them."),
+            ),
+        ),
+        topic(
+            "create-plan",
+            _("Creating a plan"),
+            _("Only coordinators create plans, and only after consent is given."),
+            steps(
+                _("Consent: who gave it, the date, how long it lasts and what may be shared."),
+                _(
+                    "The plan owner: the child or young person the plan is about. Search for them "
+                    "first, so nobody is registered twice; give the birth date for a new person."
+                ),
+                _("Type (stafettlogg or individual plan), a short name and the dates."),
+            ),
+            _("You become the plan's coordinator and can add the others afterwards."),
+        ),
+        topic(
+            "plan-home",
+            _("The plan: Home"),
+            _(
+                "Home shows what is new for you since your last visit, the activities you are "
+                "responsible for, and the next dates in the calendar. Start here each time you "
+                "open the plan."
+            ),
+        ),
+        topic(
+            "plan",
+            _("The plan: goals, activities and more"),
+            points(
+                _(
+                    "Goals: what the child and the family want to reach, with evaluations along "
+                    "the way."
+                ),
+                _("Activities: what is done, who is responsible, by when, and how it goes."),
+                _("Minutes of meetings, comments on each item, messages, and the calendar."),
+            ),
+            _(
+                "You see and write what your rights in this plan allow. Miss a part? Ask the "
+                "coordinator."
+            ),
+            _(
+                "Everything you save is kept. If someone else changed the plan while you were "
+                "writing, you see what changed, and your text is still there to save again."
+            ),
+        ),
+        topic(
+            "participants",
+            _("Participants"),
+            _(
+                "The plan group: the plan owner, the family, the professionals and the "
+                "coordinator, each with a role and what they are responsible for in this plan."
+            ),
+            _(
+                "Your role and responsibility show only inside this plan. Your name, workplace, "
+                "position, e-mail and numbers show to the people in your plans, and to those who "
+                "can search for people; a number you hide does not."
+            ),
+            _(
+                "Professionals: use your work e-mail. If you give your private mobile number, tick "
+                "“Hide my mobile number from others”."
+            ),
+            _(
+                "Coordinators: a mobile number you enter or change gets no login codes until the "
+                "participant has confirmed it. If their codes come by SMS, the Login box says so: "
+                "press “Send a new link”, and they confirm the number when they use it."
+            ),
+        ),
+        topic(
+            "history",
+            _("History"),
+            _(
+                "Every change to the plan, with who made it and when. Nothing is lost: a change is "
+                "a new entry, never a deletion. The coordinator can also see the plan as it stood "
+                "on an earlier date."
+            ),
+            _(
+                "Choose a participant as well to see the plan as that person could see it then, "
+                "with their rights and the consent as they were at that time: for example what the "
+                "school knew on a given day."
+            ),
+            _(
+                "Auditors find any plan with the search on the plans page and read its history the "
+                "same way. Each of their searches and reads is logged, and shows in the plan's "
+                "access log."
+            ),
+        ),
+        topic(
+            "access-log",
+            _("Who has seen the plan"),
+            _(
+                "Each time someone opens the plan, it is written down: who, when and which parts. "
+                "The family and the coordinator can see this list."
+            ),
+        ),
+        topic(
+            "manage",
+            _("Managing a plan (coordinators)"),
+            points(
+                _("Hand over the baton: make another participant the coordinator."),
+                _(
+                    "Renew or change the consent before it expires, or reset it. The family and "
+                    "the coordinator can withdraw consent."
+                ),
+                _(
+                    "Close the plan when the work is done, with a reason. A closed plan can be "
+                    "opened again."
+                ),
+            ),
+        ),
+        topic(
+            "profile",
+            _("My profile"),
+            points(
+                _(
+                    "Check your name, birth date, address, e-mail and numbers, correct what is "
+                    "wrong and press “Save my details”."
+                ),
+                _("Hide a private mobile or phone number from others by ticking the box under it."),
+                _(
+                    "Add a photo of yourself, change it or delete it. The people in your plans see "
+                    "it; where it was taken and other things the camera wrote into the file are "
+                    "removed."
+                ),
+                _(
+                    "Changing your mobile number or e-mail address needs your password, because "
+                    "your codes go there. You get a message about the change."
+                ),
+                _(
+                    "A new mobile number gets a code by SMS: type it under “Confirm your mobile "
+                    "number”. Until then no login codes go to the number. If a coordinator changed "
+                    "your number, log in with your authenticator app or e-mail code and confirm it "
+                    "the same way; if your codes come by SMS, the coordinator sends you a new link "
+                    "instead."
+                ),
+                _(
+                    "Choose whether the one-time code comes by SMS or e-mail, or set up an "
+                    "authenticator app: scan the QR code with the app, then type the code it "
+                    "shows."
+                ),
+                _("Change your password: the current one, then the new one twice."),
+                _(
+                    "See where you are logged in. “Log out everywhere” ends every login, this one "
+                    "too."
+                ),
+                _("Choose the language of the pages: it is remembered the next time you log in."),
+            ),
+        ),
+        topic(
+            "admin",
+            _("Administration"),
+            _("For the organisation's administrators."),
+            points(
+                _(
+                    "New user: the person's details, a username and how the code is sent. They get "
+                    "a link to choose their own password; you never see it."
+                ),
+                _(
+                    "Lock a user who should no longer log in; unlock a user who is locked after "
+                    "many wrong attempts."
+                ),
+                _(
+                    "Send a new password link to users whose codes come by e-mail. Others do it "
+                    "themselves with “Forgotten your password?”."
+                ),
+                _("Make a user a coordinator so they can create plans, or take it back."),
+            ),
+        ),
+        topic(
+            "reports",
+            _("Reports"),
+            _(
+                "For the organisation's administrators: how many plans there are of each type and "
+                "status, which consents expire within 30 days, which open plans have had no "
+                "changes for 90 days, and which have never been archived. Reports show no plan "
+                "content."
+            ),
+        ),
+    )
