@@ -39,6 +39,7 @@ from uuid import UUID
 
 import httpx
 
+from bench.profile import sampling
 from bench.stores import DEFAULT_POSTGRES_URL, PostgresBackend
 from bench.workload import People, build_long_plan, create_new_plans, register_people
 from stafett.applications.demo import ensure_demo
@@ -316,8 +317,16 @@ def wrk(
 
 
 def measure(
-    target: Target, base: str, headers: dict[str, str], plan_id: UUID, seconds: int
+    target: Target,
+    base: str,
+    headers: dict[str, str],
+    plan_id: UUID,
+    seconds: int,
+    *,
+    profile: tuple[int, Path] | None = None,
 ) -> Figures:
+    """wrk on one target; with `profile` (the server's pid, a folder), py-spy samples the
+    server during the measured run into the folder, one file a target."""
     path, measured = target.path.format(plan_id=plan_id), "as named"
     if target.server == "bare":
         measured = "app"
@@ -328,7 +337,11 @@ def measure(
     assert check.status_code == 200, f"{path}: {check.status_code}"
     _say(f"  {target.name}: {path} ({measured}), {seconds} s")
     wrk(base + path, headers, max(1, seconds // 5))  # warm-up: caches, connections
-    return Figures(target.name, path, measured, **wrk(base + path, headers, seconds))
+    if profile is None or target.server == "bare":
+        return Figures(target.name, path, measured, **wrk(base + path, headers, seconds))
+    pid, folder = profile
+    with sampling(pid, seconds, folder / (re.sub(r"\W+", "-", target.name).strip("-") + ".txt")):
+        return Figures(target.name, path, measured, **wrk(base + path, headers, seconds))
 
 
 SERIES_CONNECTIONS = (1, 2, 8, 32)
@@ -346,7 +359,9 @@ def connections_series(base: str, token: str, plan_id: UUID, seconds: int) -> li
     return series
 
 
-def run(seconds: int, postgres_url: str | None = DEFAULT_POSTGRES_URL) -> dict[str, Any]:
+def run(
+    seconds: int, postgres_url: str | None = DEFAULT_POSTGRES_URL, profiles: Path | None = None
+) -> dict[str, Any]:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: `make bench` installs it (apt-get install wrk)")
     with tempfile.TemporaryDirectory(prefix="stafett-bench-pages-") as tmp:
@@ -357,13 +372,18 @@ def run(seconds: int, postgres_url: str | None = DEFAULT_POSTGRES_URL) -> dict[s
         bare = [sys.executable, "-m", "uvicorn", "bench.bare:app", "--no-access-log"]
         bare += ["--log-level", "warning"]
         figures: list[Figures] = []
+        pids: list[int] = []
         with server(bare, {}, directory / "bare.log") as bare_base:
-            with server(stafett, _stafett_env(directory), directory / "stafett.log") as base:
+            env = _stafett_env(directory)
+            with server(stafett, env, directory / "stafett.log", pids) as base:
                 token = log_in(base, directory / "outbox", data.username, data.password)
+                profile = None if profiles is None else (pids[0], profiles)
                 for target in TARGETS:
                     url_base = bare_base if target.server == "bare" else base
                     headers = {"Cookie": f"{SESSION_COOKIE}={token}"} if target.logged_in else {}
-                    figures.append(measure(target, url_base, headers, data.plan_id, seconds))
+                    figures.append(
+                        measure(target, url_base, headers, data.plan_id, seconds, profile=profile)
+                    )
                 by_connections = connections_series(base, token, data.plan_id, seconds)
             production = (
                 []
@@ -445,9 +465,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--no-production", action="store_true", help="only the development server's rows"
     )
+    parser.add_argument(
+        "--profiles",
+        type=Path,
+        help="py-spy samples the server during each Stafett target into this folder (SQLite rows)",
+    )
     args = parser.parse_args(argv)
     postgres_url = None if args.no_production else args.postgres_url
-    result = run(3 if args.quick else args.duration, postgres_url)
+    if args.profiles is not None:
+        args.profiles.mkdir(parents=True, exist_ok=True)
+    result = run(3 if args.quick else args.duration, postgres_url, args.profiles)
     wrk_args = result["wrk"]
     print(
         f"pages (wrk -t{wrk_args['threads']} -c{wrk_args['connections']} "
