@@ -3,7 +3,7 @@
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import structlog
@@ -13,9 +13,7 @@ from litestar import Litestar
 from stafett.applications.access_log import AccessLog
 from stafett.applications.accounts import AccountService
 from stafett.applications.notice_sender import (
-    Backoff as SendBackoff,
-)
-from stafett.applications.notice_sender import (
+    SEND_BACKOFF,
     NoticeSender,
     SenderRunner,
     SenderSettings,
@@ -29,6 +27,7 @@ from stafett.delivery import Sender, sender_from_settings
 from stafett.persistence.access_log import AccessLogStore
 from stafett.persistence.accounts import AccountStore
 from stafett.persistence.archives import ArchiveStore
+from stafett.persistence.backoff import Backoff
 from stafett.persistence.directory import PersonDirectory
 from stafett.persistence.locks import try_file_lock, try_session_lock
 from stafett.persistence.notice_outbox import Backlog, NoticeOutbox
@@ -43,7 +42,7 @@ from stafett.projections.plan_list import (
     view_class,
 )
 from stafett.projections.reminders import ReminderSweep
-from stafett.projections.runner import Backoff, RetryingProjectionRunner
+from stafett.projections.runner import RetryingProjectionRunner
 from stafett.settings import Settings
 from stafett.web.app import create_app
 from stafett.web.logging import configure_logging
@@ -132,7 +131,7 @@ def build_notices(settings: Settings, plans: PlanApplication) -> NoticeSender:
         settings=SenderSettings(
             lease_seconds=settings.notification_lease_seconds,
             max_attempts=settings.notification_max_attempts,
-            backoff=SendBackoff(first=settings.notification_retry_seconds),
+            backoff=replace(SEND_BACKOFF, first=settings.notification_retry_seconds),
         ),
     )
 

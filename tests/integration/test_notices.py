@@ -19,10 +19,11 @@ from stafett.applications.commands import (
     SendMessage,
     SetGoal,
 )
-from stafett.applications.notice_sender import Backoff, SenderSettings
+from stafett.applications.notice_sender import SenderSettings
 from stafett.applications.parts import CommentOn, PersonIn, RightsIn
 from stafett.applications.plans import PlanApplication
 from stafett.delivery import OutgoingMessage, RoutingSender, SmsGatewaySender, SmtpSender
+from stafett.persistence.backoff import Backoff
 from stafett.persistence.notice_outbox import DEAD, PENDING, SENT, NoticeOutbox
 from tests.conftest import ManualClock
 from tests.integration.notice_support import (

@@ -37,6 +37,7 @@ from stafett.bootstrap import (
     services,
     the_only_runner,
 )
+from stafett.persistence.backoff import Backoff
 from stafett.projections.plan_list import (
     APPLICATION_NAME,
     PlanListProjection,
@@ -44,7 +45,6 @@ from stafett.projections.plan_list import (
     construct_view,
     view_class,
 )
-from stafett.projections.runner import Backoff
 from stafett.settings import Settings
 from tests.conftest import ManualClock, consent_for
 from tests.integration.support import FailingUntilReleased, eventually

@@ -28,6 +28,7 @@ import structlog
 from stafett.applications.notice_text import KINDS, digest_text, notice_text
 from stafett.delivery import Channel, DeliveryError, OutgoingMessage, Sender
 from stafett.persistence.accounts import AccountStore
+from stafett.persistence.backoff import Backoff
 from stafett.persistence.directory import PersonDirectory
 from stafett.persistence.notice_outbox import DIGEST_KIND, NoticeOutbox, OutboxRow
 
@@ -37,23 +38,9 @@ LEASE_SECONDS = 60.0
 MAX_ATTEMPTS = 8
 BATCH = 50
 POLL_SECONDS = 1.0
-MAX_EXPONENT = 32
 
 
-@dataclass(frozen=True)
-class Backoff:
-    """After failed attempt n, wait `first` × `factor`^(n-1) seconds, at most `cap`."""
-
-    first: float = 30.0
-    factor: float = 2.0
-    cap: float = 3600.0
-
-    def pause(self, attempt: int) -> float:
-        exponent = min(max(attempt - 1, 0), MAX_EXPONENT)
-        return float(min(self.first * self.factor**exponent, self.cap))
-
-
-SEND_BACKOFF = Backoff()
+SEND_BACKOFF = Backoff(first=30.0, cap=3600.0)
 
 
 @dataclass(frozen=True)

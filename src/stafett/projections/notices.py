@@ -31,9 +31,9 @@ from eventsourcing.application import Application
 from stafett.aggregates.notices import notices_for
 from stafett.aggregates.plan import Plan
 from stafett.aggregates.reminders import REMINDER_EVENT_TYPES, reminders_of
+from stafett.persistence.backoff import Backoff
 from stafett.persistence.notice_outbox import NewNotice, NoticeOutbox, new_notices
 from stafett.projections.reminders import ReminderSweep
-from stafett.projections.runner import Backoff
 
 log = structlog.get_logger(__name__)
 

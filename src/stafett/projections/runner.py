@@ -43,28 +43,12 @@ from eventsourcing.projection import (
     ProjectionRunner,
 )
 
+from stafett.persistence.backoff import Backoff
 from stafett.projections.faults import FaultLog
 
 TApplication = TypeVar("TApplication")
 TView = TypeVar("TView", bound=TrackingRecorder)
 log = structlog.get_logger(__name__)
-
-MAX_EXPONENT = 32  # 2**32 pauses is far past any cap; larger powers overflow floats
-
-
-@dataclass(frozen=True)
-class Backoff:
-    """Pause `first` seconds after the first failure, `factor` times longer after each
-    further one, never longer than `cap`."""
-
-    first: float = 0.5
-    factor: float = 2.0
-    cap: float = 30.0
-
-    def pause(self, attempt: int) -> float:
-        """The pause after failed attempt number `attempt` (1 for the first)."""
-        exponent = min(max(attempt - 1, 0), MAX_EXPONENT)
-        return float(min(self.first * self.factor**exponent, self.cap))
 
 
 class RetryingProjectionRunner(ProjectionRunner[TApplication, TView], Generic[TApplication, TView]):
