@@ -6,6 +6,8 @@ page behind it is refused by the application anyway. Labels for statuses, roles 
 parts are functions, so they are translated in the language of the page being built.
 """
 
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -103,16 +105,35 @@ ITEMS: dict[str, Any] = {  # each part's type, to decode a part embedded as JSON
 }
 
 
+DECODED_ENTRIES = 64
+"""Parts kept decoded: a page read again of an unchanged plan gets the same encoded part
+(`EncodedParts`: one object per plan, version, part and variant), decoded once."""
+_decoded: OrderedDict[int, tuple[msgspec.Raw, tuple[Any, ...]]] = OrderedDict()
+_decoded_lock = threading.Lock()
+
+
 def present(view: PlanOut, part: str) -> tuple[Any, ...] | None:
     """A part of the permitted view as its items, or None when the reader may not read it
-    (absent). A part the view embeds as encoded JSON (`EncodedParts`) is decoded."""
+    (absent). A part the view embeds as encoded JSON (`EncodedParts`) is decoded — once
+    per encoded object, which is keyed by its identity and held while it is kept (so the
+    identity cannot pass to another object); the items are frozen values, safe to share."""
     items = getattr(view, part)
     if items is msgspec.UNSET:
         return None
-    if isinstance(items, msgspec.Raw):
-        decoded: tuple[Any, ...] = msgspec.json.decode(items, type=ITEMS[part])
-        return decoded
-    return tuple(items)
+    if not isinstance(items, msgspec.Raw):
+        return tuple(items)
+    with _decoded_lock:
+        kept = _decoded.get(id(items))
+        if kept is not None and kept[0] is items:
+            _decoded.move_to_end(id(items))
+            return kept[1]
+    decoded: tuple[Any, ...] = msgspec.json.decode(items, type=ITEMS[part])
+    with _decoded_lock:
+        _decoded[id(items)] = (items, decoded)
+        _decoded.move_to_end(id(items))
+        while len(_decoded) > DECODED_ENTRIES:
+            _decoded.popitem(last=False)
+    return decoded
 
 
 def member_names(view: PlanOut) -> dict[UUID, str]:
