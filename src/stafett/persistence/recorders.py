@@ -127,10 +127,10 @@ def _database_key(datastore: SQLiteDatastore) -> str:
     return os.path.abspath(pool.db_name)
 
 
-def wake_subscriptions(datastore: SQLiteDatastore) -> None:
-    """Wake every subscription in this process to the database `datastore` writes to."""
+def wake_subscriptions(database_key: str) -> None:
+    """Wake every subscription in this process to the database of `database_key`."""
     with _registry_lock:
-        subscriptions = list(_subscriptions.get(_database_key(datastore), ()))
+        subscriptions = list(_subscriptions.get(database_key, ()))
     for subscription in subscriptions:
         subscription.wake()
 
@@ -174,7 +174,7 @@ class SQLiteSubscription(_Polled, ListenNotifySubscription["TimeIndexedSQLiteRec
         topics: Sequence[str] = (),
         poll_seconds: float = POLL_SECONDS,
     ) -> None:
-        self._key = _database_key(recorder.datastore)
+        self._key = recorder.database_key
         super().__init__(recorder=recorder, gt=gt, topics=topics)
         with _registry_lock:
             _subscriptions.setdefault(self._key, weakref.WeakSet()).add(self)
@@ -211,13 +211,15 @@ class TimeIndexedSQLiteRecorder(SQLiteApplicationRecorder):
     def __init__(self, datastore: SQLiteDatastore, events_table_name: str = "stored_events"):
         super().__init__(datastore, events_table_name)
         self.times_table_name = "event_times"
+        # Found once: every insert wakes the subscriptions to this database.
+        self.database_key = _database_key(datastore)
 
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         ids = super().insert_events(stored_events, **kwargs)
         if stored_events:
-            wake_subscriptions(self.datastore)
+            wake_subscriptions(self.database_key)
         return ids
 
     def subscribe(
