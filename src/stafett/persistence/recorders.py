@@ -300,11 +300,8 @@ class TimeIndexedPostgresRecorder(PostgresApplicationRecorder):
                 "CREATE INDEX IF NOT EXISTS {index} ON {schema}.{table} "
                 "(originator_id, recorded_at)"
             ),
-            # The save function took arrays before (one overload per signature).
-            sql(
-                "DROP FUNCTION IF EXISTS {schema}.{function}({id_type}[], bigint[], "
-                "text[], bytea[], {id_type}[], bigint[], bigint[])"
-            ),
+            # A store made before also keeps the array-taking overload of this name:
+            # not dropped here, since processes of the release before may still call it.
             sql(
                 "CREATE OR REPLACE FUNCTION {schema}.{function}("
                 "event_id {id_type}, event_version bigint, event_topic text, "
