@@ -103,15 +103,11 @@ class PlanRecording(Application[UUID]):
         """Snapshot the saved in-memory plan instead of reloading it from the store."""
         assert self.snapshots is not None
         interval = self.snapshotting_intervals[Plan]
+        due = {
+            e.originator_id for e in processing_event.events if e.originator_version % interval == 0
+        }
         for aggregate in processing_event.aggregates.values():
-            if not isinstance(aggregate, Plan):
-                continue
-            versions = [
-                e.originator_version
-                for e in processing_event.events
-                if e.originator_id == aggregate.id
-            ]
-            if any(v % interval == 0 for v in versions):
+            if isinstance(aggregate, Plan) and aggregate.id in due:
                 try:
                     # The logs' new items become a chunk of this plan too, so that
                     # the next snapshot copies their bytes instead of encoding them.

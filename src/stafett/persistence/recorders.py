@@ -6,15 +6,17 @@ one `(originator_id, originator_version, recorded_at)` row per event in the same
 transaction as the event, which makes "as of T" one indexed query. The instant is
 stored as whole microseconds since the epoch (UTC) on both engines.
 
-On PostgreSQL a save is one round trip: a plpgsql function (created with the
-tables) takes the events and their time rows as arrays (binary parameters), and
-under the library's table lock (so notification ids stay in commit order) sets the
-lock timeout, notifies the channel, inserts both and returns the notification ids;
-in autocommit mode the statement is its own transaction. The library's path took
-seven statements and a sync. A key conflict still raises `IntegrityError`. A save
-that must also write other rows in its transaction (`ALSO_WRITE`: an idempotency
-key's answer, persistence/idempotency.py) takes the library's path on PostgreSQL;
-on SQLite they are written after the events, on the same cursor.
+On PostgreSQL a save of one event (a command's) is one round trip: a plpgsql
+function (created with the tables) takes the event and its time row as scalar
+parameters, and under the library's table lock (so notification ids stay in commit
+order) sets the lock timeout, notifies the channel, inserts both and returns the
+notification id; in autocommit mode the statement is its own transaction. The
+library's path took seven statements and a sync; array parameters, which would take
+several events, cost more to dump in psycopg than the rest of the save. A key
+conflict still raises `IntegrityError`. A save of several events, or one that must
+also write other rows in its transaction (`ALSO_WRITE`: an idempotency key's answer,
+persistence/idempotency.py), takes the library's path on PostgreSQL; on SQLite they
+are written after the events, on the same cursor.
 
 Both recorders can be subscribed to (the library's `ProjectionRunner` needs it), and
 their subscriptions hand out what they pulled a page at a time (`next_page`: the
@@ -125,10 +127,10 @@ def _database_key(datastore: SQLiteDatastore) -> str:
     return os.path.abspath(pool.db_name)
 
 
-def wake_subscriptions(datastore: SQLiteDatastore) -> None:
-    """Wake every subscription in this process to the database `datastore` writes to."""
+def wake_subscriptions(database_key: str) -> None:
+    """Wake every subscription in this process to the database of `database_key`."""
     with _registry_lock:
-        subscriptions = list(_subscriptions.get(_database_key(datastore), ()))
+        subscriptions = list(_subscriptions.get(database_key, ()))
     for subscription in subscriptions:
         subscription.wake()
 
@@ -172,7 +174,7 @@ class SQLiteSubscription(_Polled, ListenNotifySubscription["TimeIndexedSQLiteRec
         topics: Sequence[str] = (),
         poll_seconds: float = POLL_SECONDS,
     ) -> None:
-        self._key = _database_key(recorder.datastore)
+        self._key = recorder.database_key
         super().__init__(recorder=recorder, gt=gt, topics=topics)
         with _registry_lock:
             _subscriptions.setdefault(self._key, weakref.WeakSet()).add(self)
@@ -209,13 +211,15 @@ class TimeIndexedSQLiteRecorder(SQLiteApplicationRecorder):
     def __init__(self, datastore: SQLiteDatastore, events_table_name: str = "stored_events"):
         super().__init__(datastore, events_table_name)
         self.times_table_name = "event_times"
+        # Found once: every insert wakes the subscriptions to this database.
+        self.database_key = _database_key(datastore)
 
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         ids = super().insert_events(stored_events, **kwargs)
         if stored_events:
-            wake_subscriptions(self.datastore)
+            wake_subscriptions(self.database_key)
         return ids
 
     def subscribe(
@@ -296,21 +300,26 @@ class TimeIndexedPostgresRecorder(PostgresApplicationRecorder):
                 "CREATE INDEX IF NOT EXISTS {index} ON {schema}.{table} "
                 "(originator_id, recorded_at)"
             ),
+            # A store made before also keeps the array-taking overload of this name:
+            # not dropped here, since processes of the release before may still call it.
             sql(
                 "CREATE OR REPLACE FUNCTION {schema}.{function}("
-                "ids {id_type}[], versions bigint[], topics text[], states bytea[], "
-                "time_ids {id_type}[], time_versions bigint[], time_micros bigint[]) "
-                "RETURNS SETOF bigint LANGUAGE plpgsql AS $save$ "
+                "event_id {id_type}, event_version bigint, event_topic text, "
+                "event_state bytea, event_micros bigint) "
+                "RETURNS bigint LANGUAGE plpgsql AS $save$ "
+                "DECLARE notification bigint; "
                 "BEGIN "
                 "SET LOCAL lock_timeout = {lock_timeout}; "
                 "LOCK TABLE {schema}.{events} IN EXCLUSIVE MODE; "
                 "NOTIFY {channel}; "
-                "RETURN QUERY INSERT INTO {schema}.{events} "
+                "INSERT INTO {schema}.{events} "
                 "(originator_id, originator_version, topic, state) "
-                "SELECT * FROM unnest(ids, versions, topics, states) "
-                "RETURNING notification_id; "
-                "INSERT INTO {schema}.{table} "
-                "SELECT * FROM unnest(time_ids, time_versions, time_micros); "
+                "VALUES (event_id, event_version, event_topic, event_state) "
+                "RETURNING notification_id INTO notification; "
+                "IF event_micros IS NOT NULL THEN "
+                "INSERT INTO {schema}.{table} VALUES (event_id, event_version, event_micros); "
+                "END IF; "
+                "RETURN notification; "
                 "END $save$"
             ),
         ]
@@ -319,11 +328,11 @@ class TimeIndexedPostgresRecorder(PostgresApplicationRecorder):
             "SELECT MAX(originator_version) AS v FROM {schema}.{table} "
             "WHERE originator_id=%s AND recorded_at<=%s"
         )
+        # Rendered once: psycopg would render a `Composed` again on every call.
         self.call_save_statement = sql(
-            "SELECT n FROM {schema}.{function}("
-            "%s::{id_type}[], %s::bigint[], %s::text[], %s::bytea[], "
-            "%s::{id_type}[], %s::bigint[], %s::bigint[]) AS n"
-        )
+            "SELECT {schema}.{function}("
+            "%s::{id_type}, %s::bigint, %s::text, %s::bytea, %s::bigint) AS n"
+        ).as_bytes(None)
 
     def subscribe(
         self, gt: int | None = None, topics: Sequence[str] = ()
@@ -334,23 +343,39 @@ class TimeIndexedPostgresRecorder(PostgresApplicationRecorder):
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        """Events and time rows in one call of the save function (one round trip)."""
-        if not stored_events or kwargs.get("tracking") is not None or kwargs.get(ALSO_WRITE):
+        """One event and its time row in one call of the save function (one round trip).
+
+        Its parameters are scalars: psycopg dumps array parameters in Python, which
+        cost a command more than the rest of its save. Several events, a tracking
+        record or other rows to write (`ALSO_WRITE`) take the library's statements.
+        """
+        params = self._save_params(stored_events, kwargs)
+        if params is None:
             ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
             return ids
-        times: Sequence[EventTime] = kwargs.get(EVENT_TIMES_KWARG, ())
-        params = (
-            [e.originator_id for e in stored_events],
-            [e.originator_version for e in stored_events],
-            [e.topic for e in stored_events],
-            [e.state for e in stored_events],
-            [oid for oid, _, _ in times],
-            [version for _, version, _ in times],
-            [to_micros(at) for _, _, at in times],
-        )
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(self.call_save_statement, params, prepare=True)
-            return [int(row["n"]) for row in curs.fetchall()]
+            row = curs.fetchone()
+        assert row is not None
+        return [int(row["n"])]
+
+    @staticmethod
+    def _save_params(
+        stored_events: Sequence[StoredEvent], kwargs: dict[str, Any]
+    ) -> tuple[Any, ...] | None:
+        """The save function's parameters, for a save it does: one event, with its own
+        time row or none, and nothing else to write. None for any other save."""
+        if len(stored_events) != 1 or kwargs.get("tracking") is not None or kwargs.get(ALSO_WRITE):
+            return None
+        event = stored_events[0]
+        times: Sequence[EventTime] = kwargs.get(EVENT_TIMES_KWARG, ())
+        micros = None
+        if times:
+            (time_id, time_version, at), *others = times
+            if others or (time_id, time_version) != (event.originator_id, event.originator_version):
+                return None
+            micros = to_micros(at)
+        return (event.originator_id, event.originator_version, event.topic, event.state, micros)
 
     def _insert_stored_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
