@@ -12,8 +12,10 @@ from stafett.aggregates.person import EMAIL, EMAIL_PATTERN, PHONE_PATTERN, _phon
 from stafett.aggregates.text import (
     FORMAT_RANGES,
     SPACE_RANGES,
+    SUSPECT,
     clean_free,
     clean_line,
+    refusal_of_each,
     text_pattern,
 )
 
@@ -33,6 +35,18 @@ def ranges(chars: list[int]) -> tuple[tuple[int, int], ...]:
 def test_the_character_tables_are_this_pythons_unicode() -> None:
     assert ranges([p for p in ANY if unicodedata.category(chr(p)) == "Cf"]) == FORMAT_RANGES
     assert ranges([p for p in ANY if chr(p).isspace()]) == SPACE_RANGES
+
+
+def test_the_quick_screen_finds_every_character_the_rule_refuses() -> None:
+    """A text the screen passes is never read character by character: so every code point
+    the rule refuses, in one-line or free text, must be one the screen finds."""
+    refused = [
+        p
+        for p in ANY
+        if refusal_of_each(chr(p), one_line=True) or refusal_of_each(chr(p), one_line=False)
+    ]
+    assert refused  # the rule refuses something: controls, surrogates, bidi overrides …
+    assert [p for p in refused if SUSPECT.search(chr(p)) is None] == []
 
 
 def takes(clean: object, text: str, *, required: bool) -> bool:
