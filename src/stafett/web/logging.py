@@ -246,20 +246,22 @@ class RequestLogMiddleware(HTTPMiddleware):
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = [
-                    *(
-                        (name, value)
-                        for name, value in message.get("headers", ())
-                        if name.lower() != REQUEST_ID_HEADER
-                    ),
-                    (REQUEST_ID_HEADER, request_id.encode("ascii")),
+                headers = [
+                    (name, value)
+                    for name, value in message.get("headers", ())
+                    if name.lower() != REQUEST_ID_HEADER
                 ]
+                headers.append((REQUEST_ID_HEADER, request_id.encode("ascii")))
+                message["headers"] = headers
             await send(message)
 
-        with structlog.contextvars.bound_contextvars(request_id=request_id):
+        # bind and reset rather than `bound_contextvars`: the same, without a
+        # generator-based context manager on every request.
+        bound = structlog.contextvars.bind_contextvars(request_id=request_id)
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
             try:
-                await self.app(scope, receive, send_with_id)
-            finally:
                 access_log.info(
                     "http_request",
                     method=method,
@@ -273,3 +275,5 @@ class RequestLogMiddleware(HTTPMiddleware):
                     status=status,
                     duration_ms=round((time.perf_counter() - started) * 1000, 1),
                 )
+            finally:
+                structlog.contextvars.reset_contextvars(**bound)
