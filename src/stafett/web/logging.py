@@ -26,6 +26,7 @@ text-direction characters escaped (`escape_controls`). Like `SecurityHeadersMidd
 litestar's whole ASGI handler so that unmatched requests are covered.
 """
 
+import contextlib
 import functools
 import logging
 import re
@@ -165,11 +166,22 @@ def renderer_for(*, json_lines: bool, target: TextIO) -> list[Processor]:
 
 
 class _NamedWriteLogger(structlog.WriteLogger):
-    """structlog's own line writer, with the name `add_logger_name` puts on each line."""
+    """structlog's own line writer, with the name `add_logger_name` puts on each line.
+
+    Like a stdlib handler, it drops a line it cannot write (a closed or full stream)
+    rather than failing the request that logged it.
+    """
 
     def __init__(self, file: TextIO, name: str) -> None:
         super().__init__(file)
         self.name = name
+
+    def msg(self, message: str) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            super().msg(message)
+
+    log = debug = info = warn = warning = msg
+    fatal = failure = err = error = critical = exception = msg
 
 
 def configure_logging(
