@@ -37,7 +37,7 @@ from stafett.web.contract import (
 from stafett.web.edge import InputEdgeMiddleware
 from stafett.web.errors import internal_error_handler, problem_details_plugin
 from stafett.web.headers import SecurityHeadersMiddleware
-from stafett.web.health import HEALTH, HealthStatus, health
+from stafett.web.health import HEALTH, HealthStatus, health_route
 from stafett.web.idempotency import KeptAnswerMiddleware, replay_or_claim
 from stafett.web.logging import RequestLogMiddleware
 from stafett.web.pages import is_page_path, page_routes
@@ -78,9 +78,15 @@ def create_app(
     Without `plan_list` the list and report routes answer 503 and writes do not
     wait for the view.
     """
+    state = State(
+        {PLANS: plans, ACCOUNTS: accounts, ACCESS_LOG: access_log, PLAN_LIST: plan_list}
+        | {ARCHIVES: archives, NOTICES: notices}
+        | {CSRF_KEY: secret_key.encode()}  # web/auth.py binds CSRF tokens to sessions
+        | {HEALTH: HealthStatus(every=health_every)}
+    )
     app = Litestar(
         route_handlers=[
-            health,
+            health_route(state),
             SessionController,
             HistoryController,
             ExportController,
@@ -98,12 +104,7 @@ def create_app(
             *page_routes(),
         ],
         template_config=template_config(),
-        state=State(
-            {PLANS: plans, ACCOUNTS: accounts, ACCESS_LOG: access_log, PLAN_LIST: plan_list}
-            | {ARCHIVES: archives, NOTICES: notices}
-            | {CSRF_KEY: secret_key.encode()}  # web/auth.py binds CSRF tokens to sessions
-            | {HEALTH: HealthStatus(every=health_every)}
-        ),
+        state=state,
         guards=[policy_guard],
         before_request=replay_or_claim,  # Idempotency-Key (web/idempotency.py)
         logging_config=None,  # configure_logging owns logging; litestar must not reset it

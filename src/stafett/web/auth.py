@@ -85,6 +85,8 @@ async def policy_guard(
     connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
 ) -> None:
     kind = handler.opt.get("policy")
+    if kind is Policy.PUBLIC and connection.scope.get("method") not in UNSAFE_METHODS:
+        return  # a public read: no session to look up, no token or counter to check
     if connection.url.path.startswith(SCHEMA_PREFIX) and kind is None:
         return  # the OpenAPI routes, mounted in development only (create_app)
     if not isinstance(kind, Policy):

@@ -115,8 +115,10 @@ def claim_of(request: Request[Any, Any, Any]) -> Claim | None:
 
 async def replay_or_claim(request: Request[Any, Any, Any]) -> Response[bytes] | None:
     """The first answer again for a key already kept; else the request's claim."""
+    if request.method != "POST" or not request.url.path.startswith(API_PREFIX):
+        return None  # before the headers: most requests are reads, and they need none
     key = request.headers.get(HEADER)
-    if key is None or request.method != "POST" or not request.url.path.startswith(API_PREFIX):
+    if key is None:
         return None
     if not honours_key(request.route_handler):
         return None
@@ -151,8 +153,11 @@ class KeptAnswerMiddleware(HTTPMiddleware):
     """Keeps a claimed request's successful answer once it has been sent."""
 
     async def handle(self, scope: HTTPScope, receive: Receive, send: Send) -> None:
-        keyed = any(name.lower() == b"idempotency-key" for name, _ in scope["headers"])
-        if not keyed or scope["method"] != "POST" or not scope["path"].startswith(API_PREFIX):
+        if (
+            scope["method"] != "POST"
+            or not scope["path"].startswith(API_PREFIX)
+            or not any(name.lower() == b"idempotency-key" for name, _ in scope["headers"])
+        ):
             await self.app(scope, receive, send)
             return
         status, media_type, cookie, chunks = 0, JSON, False, []
