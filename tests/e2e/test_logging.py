@@ -392,3 +392,15 @@ def test_a_failed_login_through_the_real_app_logs_no_secret(
     assert "authn_login_fail" in events
     assert events[-1] == "http_request"
     assert {line["request_id"] for line in lines(stream)} == {request_id}
+
+
+def test_a_line_that_cannot_be_written_is_dropped_not_raised() -> None:
+    """A closed stream (a test's captured output gone, a pipe closed) costs the line,
+    never the request that logged it; the next stream gets lines again."""
+    with captured_json_logs() as stream:
+        stream.close()
+        log.info("authn_login_fail", actor="p-1")  # must not raise
+    with captured_json_logs() as stream:
+        log.info("authn_login_fail", actor="p-2")
+    [line] = lines(stream)
+    assert line["actor"] == "p-2"
