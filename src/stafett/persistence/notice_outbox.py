@@ -35,6 +35,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+import msgspec
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
 
@@ -111,10 +112,13 @@ def _int_uuid(value: int) -> UUID:
     return UUID(int=value)
 
 
-@dataclass(frozen=True, slots=True)
-class OutboxNotice:
+class OutboxNotice(msgspec.Struct, frozen=True, kw_only=True):
     """What a row is a notice of: the event (or the reminder's plan) it comes from, whom
-    it is to, by which channel, and the plan it is about."""
+    it is to, by which channel, and the plan it is about.
+
+    These are msgspec Structs, made in C: the process makes a `NewNotice` for every row
+    it writes, and a frozen dataclass sets each of its fields through `object.__setattr__`
+    (twenty times the cost, a tenth of the fan-out's; decision 0032)."""
 
     notification_id: int
     plan_id: UUID
@@ -127,8 +131,7 @@ class OutboxNotice:
     owner_person_id: UUID
 
 
-@dataclass(frozen=True, slots=True)
-class NewNotice(OutboxNotice):
+class NewNotice(OutboxNotice, frozen=True, kw_only=True):
     """A notice as the process writes it."""
 
     at: datetime
@@ -175,8 +178,7 @@ def new_notices(
     ]
 
 
-@dataclass(frozen=True, slots=True)
-class OutboxRow(OutboxNotice):
+class OutboxRow(OutboxNotice, frozen=True, kw_only=True):
     """A notice as the sender and administrators see it."""
 
     notice_id: UUID
