@@ -153,7 +153,8 @@ def notices_for(state: PlanState, event: PlanEvent) -> list[Notice]:
         channels = choices.channels(about.kind)
         if channels and may_be_told(state, participant, about, event, moment):
             found.extend(notices_to(participant, about.kind, channels, digest=choices.email_digest))
-    return sorted(found, key=lambda n: (str(n.participant_id), n.channel.value))
+    # By the id's integer: the order of its text (fixed-width hex), without making the text.
+    return sorted(found, key=lambda n: (n.participant_id.int, n.channel.value))
 
 
 def notices_to(

@@ -27,6 +27,7 @@ No personal data beyond ids and the plan's short name is kept: addresses, names 
 the language are looked up when a notice is sent, and content never enters it.
 """
 
+import hashlib
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+import msgspec
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
 
@@ -55,19 +57,38 @@ NOTICE_NAMESPACE = UUID("5b0e6f3c-2b8e-4a57-9d0e-6c1d3f1f2a20")
 MAX_ERROR_LENGTH = 200
 
 
+# `uuid.uuid5`'s steps on the integer (the version and variant bits set as UUID does),
+# so the process's rows need no UUID object made and taken apart again. The digest
+# starts from a copy of the namespace's (a new SHA-1 costs OpenSSL 3 a lookup each time).
+_NAMESPACE_SHA1 = hashlib.sha1(NOTICE_NAMESPACE.bytes, usedforsecurity=False)
+_VERSION_5_CLEAR = ~((0xC000 << 48) | (0xF000 << 64))
+_VERSION_5_SET = (0x8000 << 48) | (5 << 76)
+
+
+def _uuid5_int(name: str) -> int:
+    """`uuid.uuid5(NOTICE_NAMESPACE, name).int`, made as fast as the digest allows."""
+    sha1 = _NAMESPACE_SHA1.copy()
+    sha1.update(name.encode())
+    return (int.from_bytes(sha1.digest()[:16]) & _VERSION_5_CLEAR) | _VERSION_5_SET
+
+
 def notice_id(plan_id: UUID, version: int, participant_id: UUID, channel: str) -> UUID:
     """The one id of an event's notice to a participant by a channel, however often made."""
-    return uuid.uuid5(NOTICE_NAMESPACE, f"{plan_id}:{version}:{participant_id}:{channel}")
+    return UUID(int=_notice_int(plan_id, version, participant_id, channel))
+
+
+def _notice_int(plan_id: UUID, version: int, participant_id: UUID, channel: str) -> int:
+    return _uuid5_int(f"{plan_id}:{version}:{participant_id}:{channel}")
 
 
 def reminder_notice_id(reminder_id: UUID, participant_id: UUID, channel: str) -> UUID:
     """The one id of a reminder's notice to a participant by a channel."""
-    return uuid.uuid5(NOTICE_NAMESPACE, f"reminder:{reminder_id}:{participant_id}:{channel}")
+    return UUID(int=_uuid5_int(f"reminder:{reminder_id}:{participant_id}:{channel}"))
 
 
 def digest_id(plan_id: UUID, participant_id: UUID, hour: datetime) -> UUID:
     """The one digest of a participant's e-mails of a plan, merged in the hour `hour`."""
-    return uuid.uuid5(NOTICE_NAMESPACE, f"digest:{plan_id}:{participant_id}:{to_micros(hour)}")
+    return UUID(int=_uuid5_int(f"digest:{plan_id}:{participant_id}:{to_micros(hour)}"))
 
 
 def hour_of(instant: datetime) -> datetime:
@@ -83,10 +104,21 @@ def _same(value: UUID) -> UUID:
     return value
 
 
-@dataclass(frozen=True, slots=True)
-class OutboxNotice:
+def _int_hex(value: int) -> str:
+    return f"{value:032x}"  # as UUID.hex
+
+
+def _int_uuid(value: int) -> UUID:
+    return UUID(int=value)
+
+
+class OutboxNotice(msgspec.Struct, frozen=True, kw_only=True):
     """What a row is a notice of: the event (or the reminder's plan) it comes from, whom
-    it is to, by which channel, and the plan it is about."""
+    it is to, by which channel, and the plan it is about.
+
+    These are msgspec Structs, made in C: the process makes a `NewNotice` for every row
+    it writes, and a frozen dataclass sets each of its fields through `object.__setattr__`,
+    tens of times slower (decision 0032)."""
 
     notification_id: int
     plan_id: UUID
@@ -99,8 +131,7 @@ class OutboxNotice:
     owner_person_id: UUID
 
 
-@dataclass(frozen=True, slots=True)
-class NewNotice(OutboxNotice):
+class NewNotice(OutboxNotice, frozen=True, kw_only=True):
     """A notice as the process writes it."""
 
     at: datetime
@@ -111,7 +142,11 @@ class NewNotice(OutboxNotice):
     def notice_id(self) -> UUID:
         if self.reminder_id is not None:
             return reminder_notice_id(self.reminder_id, self.participant_id, self.channel)
-        return notice_id(self.plan_id, self.version, self.participant_id, self.channel)
+        return UUID(int=self._notice_int())
+
+    def _notice_int(self) -> int:
+        """An event's notice's id as its integer (the process's rows; not a reminder's)."""
+        return _notice_int(self.plan_id, self.version, self.participant_id, self.channel)
 
 
 def new_notices(
@@ -143,8 +178,7 @@ def new_notices(
     ]
 
 
-@dataclass(frozen=True, slots=True)
-class OutboxRow(OutboxNotice):
+class OutboxRow(OutboxNotice, frozen=True, kw_only=True):
     """A notice as the sender and administrators see it."""
 
     notice_id: UUID
@@ -263,8 +297,12 @@ class NoticeOutbox(SqlTables):
         seventeen: this runs for every row the process writes (bench.notifications)."""
         at = to_micros(n.at)
         ident = _hex if self.is_sqlite else _same
+        if n.reminder_id is None:  # an event's: the id straight from its integer
+            key = (_int_hex if self.is_sqlite else _int_uuid)(n._notice_int())
+        else:
+            key = ident(n.notice_id)
         return [
-            ident(n.notice_id),
+            key,
             n.notification_id,
             ident(n.plan_id),
             n.version,

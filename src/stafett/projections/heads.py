@@ -9,6 +9,10 @@ and takes the rest from the notification's columns. It answers None when the
 mapper's stored state is not plain JSON (a cipher or compressor is configured) or
 the timestamp is not where the library writes it: the caller then decodes the whole
 event, as before, so a head is never a guess.
+
+A message's head also carries its recipients (`told`), read the same way from the
+message inside it (its subject and body skipped unparsed): the plan list needs no
+more of a message, and messages are many.
 """
 
 from dataclasses import dataclass
@@ -20,6 +24,8 @@ import msgspec
 from eventsourcing.persistence import Mapper, Notification
 from eventsourcing.utils import resolve_topic
 
+from stafett.aggregates.plan_events import MessageSent
+
 
 @dataclass(frozen=True, slots=True)
 class EventHead:
@@ -29,6 +35,7 @@ class EventHead:
     originator_id: UUID
     originator_version: int
     timestamp: datetime
+    told: Any = None  # a message's recipient ids (a tuple), for a MessageSent
 
 
 class _Instant(msgspec.Struct):
@@ -40,7 +47,23 @@ class _Head(msgspec.Struct):
     timestamp: _Instant
 
 
+class _Recipients(msgspec.Struct):
+    recipient_ids: tuple[UUID, ...]  # as `Message` has them (converted the same way)
+
+
+class _Message(msgspec.Struct):
+    _type_: Literal["stafett.Message"]  # the transcoding `DataclassAsDict(Message)`
+    _data_: _Recipients
+
+
+class _MessageHead(_Head):
+    message: _Message
+
+
 _decoder = msgspec.json.Decoder(_Head)
+_DECODERS: dict[type, msgspec.json.Decoder[Any]] = {MessageSent: msgspec.json.Decoder(_MessageHead)}
+TOLD_IN_HEAD = frozenset(_DECODERS)
+"""The event classes whose head carries the one value they tell (`EventHead.told`)."""
 
 
 def plain_json(mapper: Mapper[Any]) -> bool:
@@ -57,12 +80,14 @@ def event_class(notification: Notification) -> type:
 
 def head_of(notification: Notification, cls: type) -> EventHead | None:
     """The head of a stored event whose state is the transcoder's plain JSON; None when
-    its timestamp cannot be read that way."""
+    its timestamp (or, for a message, its recipients) cannot be read that way."""
     try:
-        instant = datetime.fromisoformat(_decoder.decode(notification.state).timestamp._data_)
-    except (msgspec.DecodeError, ValueError):
+        shape = _DECODERS.get(cls, _decoder).decode(notification.state)
+        instant = datetime.fromisoformat(shape.timestamp._data_)
+    except (msgspec.DecodeError, ValueError):  # a ValidationError is a DecodeError
         return None
+    told = shape.message._data_.recipient_ids if isinstance(shape, _MessageHead) else None
     originator_id = notification.originator_id
     if not isinstance(originator_id, UUID):
         originator_id = UUID(str(originator_id))
-    return EventHead(cls, originator_id, notification.originator_version, instant)
+    return EventHead(cls, originator_id, notification.originator_version, instant, told)

@@ -8,8 +8,9 @@ event the list does not know only advances the view's position.
 Catching up, the runner hands it many events inside one `batch()` (one transaction
 for all of them and the last one's position, decision 0027) and asks it to `decode`
 each stored event first: an event that only says when the plan last changed (or
-last got content) is read as its `EventHead` (`projections/heads.py`), the rest are
-decoded whole by the application's mapper.
+last got content) is read as its `EventHead` (`projections/heads.py`), and so is a
+message (its head carries its recipients); the rest are decoded whole by the
+application's mapper.
 """
 
 from collections.abc import Callable, Iterator
@@ -24,7 +25,7 @@ from eventsourcing.projection import Projection
 
 from stafett.aggregates.plan import CONTENT_EVENT_TYPES, Plan
 from stafett.aggregates.values import Access, ConsentStatus, Role
-from stafett.projections.heads import EventHead, event_class, head_of, plain_json
+from stafett.projections.heads import TOLD_IN_HEAD, EventHead, event_class, head_of, plain_json
 from stafett.projections.plan_list.view import (
     PROJECTION_NAME,
     MemberRow,
@@ -116,7 +117,11 @@ class PlanListProjection(Projection[PlanListView]):
     @_project.register
     def _head(self, head: EventHead, tracking: Tracking) -> None:
         stamp = Stamp(head.originator_id, head.originator_version, head.timestamp)
-        self._changed(head.cls, stamp, tracking)
+        if head.cls in TOLD_IN_HEAD:  # its one value came with the head: told as `_other` does
+            method, _ = TOLD[head.cls]
+            getattr(self.view, method.__name__)(stamp, head.told, tracking=tracking)
+        else:
+            self._changed(head.cls, stamp, tracking)
 
     def _changed(self, cls: type, stamp: Stamp, tracking: Tracking) -> None:
         """An event the list knows only by when it happened, and whether it gave content."""
@@ -156,9 +161,10 @@ TOLD: dict[type[Plan.Event], tuple[Callable[..., None], Callable[[Any], object]]
 
 @cache
 def _head_is_enough(cls: type) -> bool:
-    """Whether events of `cls` reach `_other` and tell the view nothing but a stamp."""
+    """Whether events of `cls` reach `_other` and tell the view nothing but a stamp, or
+    only the value their head carries."""
     dispatch = PlanListProjection.__dict__["_project"].dispatcher.dispatch
-    return dispatch(cls) is PlanListProjection._other and cls not in TOLD
+    return dispatch(cls) is PlanListProjection._other and (cls not in TOLD or cls in TOLD_IN_HEAD)
 
 
 def _stamp(event: Plan.Event | Plan.Created) -> Stamp:
