@@ -27,7 +27,7 @@ from stafett.delivery import Sender, sender_from_settings
 from stafett.persistence.access_log import AccessLogStore
 from stafett.persistence.accounts import AccountStore
 from stafett.persistence.archives import ArchiveStore
-from stafett.persistence.backoff import Backoff
+from stafett.persistence.background import Backoff
 from stafett.persistence.directory import PersonDirectory
 from stafett.persistence.locks import try_file_lock, try_session_lock
 from stafett.persistence.notice_outbox import Backlog, NoticeOutbox

@@ -11,7 +11,7 @@ import pytest
 from stafett.applications.notice_sender import NoticeSender, SenderSettings
 from stafett.delivery import SmtpSender
 from stafett.persistence.accounts import AccountStore
-from stafett.persistence.backoff import Backoff
+from stafett.persistence.background import Backoff
 from stafett.persistence.notice_outbox import NoticeOutbox
 from stafett.projections.notices import NoticeProcess
 from stafett.web.state import NOTICES

@@ -23,7 +23,7 @@ from stafett.applications.notice_sender import SenderSettings
 from stafett.applications.parts import CommentOn, PersonIn, RightsIn
 from stafett.applications.plans import PlanApplication
 from stafett.delivery import OutgoingMessage, RoutingSender, SmsGatewaySender, SmtpSender
-from stafett.persistence.backoff import Backoff
+from stafett.persistence.background import Backoff
 from stafett.persistence.notice_outbox import DEAD, PENDING, SENT, NoticeOutbox
 from tests.conftest import ManualClock
 from tests.integration.notice_support import (

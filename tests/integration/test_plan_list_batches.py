@@ -18,7 +18,7 @@ from stafett.aggregates.plan import Plan
 from stafett.applications.commands import ResetConsent, SendMessage, SetGoal
 from stafett.applications.plans import PlanApplication
 from stafett.bootstrap import plan_list_runner
-from stafett.persistence.backoff import Backoff
+from stafett.persistence.background import Backoff
 from stafett.projections.heads import EventHead, event_class, head_of
 from stafett.projections.plan_list import (
     APPLICATION_NAME,

@@ -37,7 +37,7 @@ from stafett.bootstrap import (
     services,
     the_only_runner,
 )
-from stafett.persistence.backoff import Backoff
+from stafett.persistence.background import Backoff
 from stafett.projections.plan_list import (
     APPLICATION_NAME,
     PlanListProjection,

@@ -17,7 +17,6 @@ plan and participant, sent like any other row and listing per kind how many.
 process on SQLite (decision 0020).
 """
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -28,7 +27,7 @@ import structlog
 from stafett.applications.notice_text import KINDS, digest_text, notice_text
 from stafett.delivery import Channel, DeliveryError, OutgoingMessage, Sender
 from stafett.persistence.accounts import AccountStore
-from stafett.persistence.backoff import Backoff
+from stafett.persistence.background import BackgroundLoop, Backoff
 from stafett.persistence.directory import PersonDirectory
 from stafett.persistence.notice_outbox import DIGEST_KIND, NoticeOutbox, OutboxRow
 
@@ -146,28 +145,13 @@ class NoticeSender:
         return self.outbox.retry(notice_id, now=self.clock())
 
 
-class SenderRunner:
+class SenderRunner(BackgroundLoop):
     """Sends due notices in a thread until stopped, polling every `poll` seconds."""
 
     def __init__(self, sender: NoticeSender, *, poll: float = POLL_SECONDS) -> None:
         self.sender = sender
         self.poll = poll
-        self.stopping = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="notice-sender", daemon=True)
-
-    def start(self) -> "SenderRunner":
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.stopping.set()
-        self._thread.join(timeout=30)
-
-    def __enter__(self) -> "SenderRunner":
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        super().__init__("notice-sender", join_seconds=30)
 
     def _loop(self) -> None:
         while not self.stopping.is_set():

@@ -19,7 +19,6 @@ per transaction (catch-up of a large store is bounded by reading, not by commits
 A batch that fails is retried after a growing pause (`Backoff`), never skipped.
 """
 
-import threading
 import time
 from collections import OrderedDict
 from typing import Any
@@ -31,7 +30,7 @@ from eventsourcing.application import Application
 from stafett.aggregates.notices import notices_for
 from stafett.aggregates.plan import Plan
 from stafett.aggregates.reminders import REMINDER_EVENT_TYPES, reminders_of
-from stafett.persistence.backoff import Backoff
+from stafett.persistence.background import BackgroundLoop, Backoff
 from stafett.persistence.notice_outbox import NewNotice, NoticeOutbox, new_notices
 from stafett.projections.reminders import ReminderSweep
 
@@ -123,7 +122,7 @@ class NoticeProcess:
         return plan
 
 
-class NoticeRunner:
+class NoticeRunner(BackgroundLoop):
     """Runs a `NoticeProcess` in a thread until stopped: batches while there are events,
     a poll every `POLL_SECONDS` when there are none; a failing batch is logged
     (`notice_batch_failed`, never event data) and tried again after `backoff`.
@@ -144,24 +143,7 @@ class NoticeRunner:
         self._swept_at: float | None = None
         self.backoff = backoff or Backoff()
         self.poll = poll
-        self.stopping = threading.Event()
-        self.wake = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="notices", daemon=True)
-
-    def start(self) -> "NoticeRunner":
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.stopping.set()
-        self.wake.set()
-        self._thread.join(timeout=10)
-
-    def __enter__(self) -> "NoticeRunner":
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        super().__init__("notices")
 
     def _loop(self) -> None:
         attempt = 0

@@ -43,7 +43,7 @@ from eventsourcing.projection import (
     ProjectionRunner,
 )
 
-from stafett.persistence.backoff import Backoff
+from stafett.persistence.background import Backoff
 from stafett.projections.faults import FaultLog
 
 TApplication = TypeVar("TApplication")
