@@ -35,13 +35,9 @@ from uuid import UUID
 import httpx
 
 from bench.measure import Stepper
-from bench.pages import SESSION_COOKIE, _ms, _stafett_env, log_in, server
+from bench.pages import SESSION_COOKIE, _stafett_env, demo_with_plans, log_in, parse_wrk, server
 from bench.profile import sampling, summary
 from bench.stores import SQLiteBackend
-from bench.workload import People, create_new_plans, register_people
-from stafett.applications.demo import ensure_demo
-from stafett.bootstrap import build_accounts, build_plans
-from stafett.settings import Settings
 
 RESULTS = Path("var/bench/results.json")
 PLANS = 1_000
@@ -77,15 +73,8 @@ def _say(message: str) -> None:
 
 def build(directory: Path, plans: int) -> tuple[list[UUID], str, str]:
     """The demo and `plans` more plans, all coordinated by the demo's coordinator."""
-    settings = Settings.from_env(_stafett_env(directory))
-    with build_plans(settings) as app:
-        accounts = build_accounts(settings, app)
-        demo = ensure_demo(app, accounts)
-        username, password = next((u, p) for u, p in demo.credentials if u == "kari")
-        others = register_people(app)
-        people = People(demo.coordinator_id, others.owner, others.others)
-        created = create_new_plans(app, people, plans)
-    return [plan.plan_id for plan in created], username, password
+    with demo_with_plans(directory, plans) as (_, _, created, (username, password)):
+        return [plan.plan_id for plan in created], username, password
 
 
 def raw_commit_rate(directory: Path) -> dict[str, Any]:
@@ -135,19 +124,9 @@ def wrk_writes(
         raise RuntimeError(f"wrk: {answered.stderr[-2000:]}")
     output = answered.stdout
     total = re.search(r"(\d+) requests in", output)
-    rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
-    p50 = re.search(r"^\s+50%\s+(\S+)", output, re.MULTILINE)
-    p99 = re.search(r"^\s+99%\s+(\S+)", output, re.MULTILINE)
-    non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
-    if total is None or rate is None or p50 is None or p99 is None:
+    if total is None:
         raise RuntimeError(f"unexpected wrk output:\n{output}")
-    return {
-        "requests": int(total.group(1)),
-        "requests_per_s": float(rate.group(1)),
-        "p50_ms": round(_ms(p50.group(1)), 3),
-        "p99_ms": round(_ms(p99.group(1)), 3),
-        "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
-    }
+    return {"requests": int(total.group(1)), **parse_wrk(output)}
 
 
 def run(seconds: int, plans: int, profile: Path | None = None) -> dict[str, Any]:

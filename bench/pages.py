@@ -41,8 +41,9 @@ import httpx
 
 from bench.profile import sampling
 from bench.stores import DEFAULT_POSTGRES_URL, PostgresBackend
-from bench.workload import People, build_long_plan, create_new_plans, register_people
+from bench.workload import NewPlan, People, build_long_plan, create_new_plans, register_people
 from stafett.applications.demo import ensure_demo
+from stafett.applications.plans import PlanApplication
 from stafett.bootstrap import build_accounts, build_plans
 from stafett.settings import Settings
 
@@ -147,18 +148,26 @@ class Data:
     events: int
 
 
-def build_data(directory: Path, database_url: str | None = None) -> Data:
-    """The demo, SMALL_PLANS plans and the long plan, all coordinated by the demo's Kari."""
+@contextmanager
+def demo_with_plans(
+    directory: Path, plans: int, database_url: str | None = None
+) -> Iterator[tuple[PlanApplication, People, list[NewPlan], tuple[str, str]]]:
+    """The demo and `plans` more plans, all coordinated by the demo's Kari: the plan
+    application (open in the block), the people, the plans and Kari's credentials."""
     settings = Settings.from_env(_stafett_env(directory, database_url))
     with build_plans(settings) as app:
-        accounts = build_accounts(settings, app)
-        demo = ensure_demo(app, accounts)
-        username, password = next((u, p) for u, p in demo.credentials if u == "kari")
+        demo = ensure_demo(app, build_accounts(settings, app))
+        kari = next((u, p) for u, p in demo.credentials if u == "kari")
         others = register_people(app)
         people = People(demo.coordinator_id, others.owner, others.others)
-        create_new_plans(app, people, SMALL_PLANS)
+        yield app, people, create_new_plans(app, people, plans), kari
+
+
+def build_data(directory: Path, database_url: str | None = None) -> Data:
+    """The demo, SMALL_PLANS plans and the long plan, all coordinated by the demo's Kari."""
+    with demo_with_plans(directory, SMALL_PLANS, database_url) as (app, people, _, kari):
         long_plan = build_long_plan(app, people, LONG_PLAN_EVENTS)
-    return Data(long_plan.plan_id, username, password, long_plan.events)
+    return Data(long_plan.plan_id, *kari, long_plan.events)
 
 
 def _stafett_env(directory: Path, database_url: str | None = None) -> dict[str, str]:
@@ -300,6 +309,12 @@ def wrk(
     for name, value in headers.items():
         args += ["-H", f"{name}: {value}"]
     output = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout
+    return parse_wrk(output)
+
+
+def parse_wrk(output: str) -> dict[str, Any]:
+    """requests/s, p50 and p99 (ms), the count of non-2xx/3xx answers and socket errors
+    from wrk's `--latency` output."""
     rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
     p50 = re.search(r"^\s+50%\s+(\S+)", output, re.MULTILINE)
     p99 = re.search(r"^\s+99%\s+(\S+)", output, re.MULTILINE)
