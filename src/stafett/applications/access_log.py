@@ -21,7 +21,7 @@ import hashlib
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
@@ -30,7 +30,7 @@ import structlog
 from stafett.aggregates.errors import ValidationError
 from stafett.persistence.access_log import AccessLogStore, AccessRow, SeqTakenError
 from stafett.persistence.group_commit import MAX_BATCH, BatchFailedError, GroupCommit
-from stafett.persistence.recorders import to_micros
+from stafett.persistence.recorders import from_micros, to_micros
 
 GENESIS_HASH = "0" * 64
 MAX_ATTEMPTS = 100
@@ -60,7 +60,6 @@ SECTIONS = frozenset(
         "export",  # the parts beside it, downloaded by their reader (PDF or JSON)
     }
 )
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 log = structlog.get_logger(__name__)
 
 
@@ -252,7 +251,7 @@ class AccessLog:
     def entries(self, plan_id: UUID) -> list[AccessEntry]:
         """The plan's entries, oldest first."""
         return [
-            AccessEntry(**(asdict(r) | {"at": _EPOCH + timedelta(microseconds=r.at)}))
+            AccessEntry(**(asdict(r) | {"at": from_micros(r.at)}))
             for r in self.store.rows_of(plan_id)
         ]
 

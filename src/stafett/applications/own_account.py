@@ -8,7 +8,7 @@ the person is told on every channel they have (SEC-OTP-09).
 """
 
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from uuid import UUID
 
 import pyotp
@@ -29,7 +29,7 @@ from stafett.applications.lockout import Client
 from stafett.applications.parts import PersonChange
 from stafett.applications.principal import Principal, Stage
 from stafett.applications.step_up import require_step_up
-from stafett.persistence.recorders import to_micros
+from stafett.persistence.recorders import from_micros, to_micros
 from stafett.persistence.sessions import SessionRecord, digest
 
 IDLE_TIMEOUT = timedelta(minutes=30)
@@ -229,8 +229,8 @@ class OwnAccount:
         ]
         return [
             SessionInfo(
-                started_at=_instant(s.authenticated_at or s.created_at),
-                last_seen=_instant(s.last_seen),
+                started_at=from_micros(s.authenticated_at or s.created_at),
+                last_seen=from_micros(s.last_seen),
                 current=s.token_hash == mine,
             )
             for s in sorted(live, key=lambda s: s.last_seen, reverse=True)
@@ -257,7 +257,3 @@ def session_expiry(session: SessionRecord, micros: int) -> tuple[bool, bool]:
     idle = micros - session.last_seen > IDLE_TIMEOUT.total_seconds() * 1e6
     spent = micros - started > ABSOLUTE_TIMEOUT.total_seconds() * 1e6
     return idle, spent
-
-
-def _instant(micros: int) -> datetime:
-    return datetime.fromtimestamp(micros / 1e6, tz=UTC)

@@ -123,8 +123,7 @@ class PlanApplication(PlanHistory):
             datastore = getattr(recorder, "datastore", None)
             if not isinstance(datastore, SQLiteDatastore | PostgresDatastore):
                 raise TypeError("this store has no database for the directory: give one")
-            directory = PersonDirectory(datastore)
-            directory.create_tables()
+            directory = PersonDirectory.ready(datastore)
         self.directory = directory
         self.idempotency = IdempotencyKeys.on(getattr(recorder, "datastore", None))
 

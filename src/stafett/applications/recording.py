@@ -47,9 +47,7 @@ class PlanRecording(Application[UUID]):
         datastore = getattr(recorder, "datastore", None)
         chunks: LogChunks
         if isinstance(datastore, SQLiteDatastore | PostgresDatastore):
-            stored = SqlLogChunks(datastore)
-            stored.create_tables()
-            chunks = stored
+            chunks = SqlLogChunks.ready(datastore)
         else:
             chunks = MemoryLogChunks()
         mapper: Mapper[UUID] = self.factory.mapper(
