@@ -25,12 +25,17 @@ log = structlog.get_logger(__name__)
 
 
 def status_of(exc: Exception) -> int:
+    """The error table's status for `exc` (an HTTP error's own); 500 for one it does not know."""
     if isinstance(exc, HTTPException):
         return exc.status_code
+    return _known_status(exc) or 500
+
+
+def _known_status(exc: Exception) -> int | None:
     for cls in type(exc).__mro__:
         if cls in ERROR_TABLE:
             return ERROR_TABLE[cls][0]
-    return 500
+    return None
 
 
 def message_of(status: int) -> tuple[str, str]:
@@ -66,7 +71,9 @@ def page_error(request: AnyRequest, exc: Exception) -> Response[Any]:
             status_code=HTTP_303_SEE_OTHER,
         )
     status = status_of(exc)
-    if status >= 500 and not isinstance(exc, HTTPException):
+    if not isinstance(exc, HTTPException) and _known_status(exc) is None:
+        # Only the unexpected, as the JSON API: a known failure (the access log or the
+        # database unavailable) is logged where it happens, without a trace.
         log.exception("unhandled_error", path=request.scope.get("path_template", "(no route)"))
     title, advice = message_of(status)
     headers = {"Retry-After": "5"} if status == 503 else None
