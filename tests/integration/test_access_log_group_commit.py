@@ -1,6 +1,7 @@
 """The access log's group commit on a real store: concurrent reads share one transaction,
 every entry is written and chained, and a failed commit fails every read of its batch."""
 
+import asyncio
 import threading
 from collections.abc import Sequence
 from datetime import datetime
@@ -8,7 +9,12 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from stafett.applications.access_log import AccessLog, AccessLogUnavailableError
+from stafett.applications.access_log import (
+    AccessLog,
+    AccessLogUnavailableError,
+    commit_reads_of_the_loop,
+    reads_on_the_loop,
+)
 from stafett.applications.plans import PlanApplication
 from stafett.persistence.access_log import AccessLogStore, AccessRow
 from tests.conftest import ManualClock
@@ -147,3 +153,68 @@ def test_two_writers_on_one_store_keep_one_chain_per_plan(
         assert logs[0].verify(plan_id) == []
     readers = {e.reader_person_id for p in plan_ids for e in logs[0].entries(p)}
     assert readers == {UUID(int=i * 1000 + n) for i in range(8) for n in range(each)}
+
+
+# ------------------------------------------- reads recorded on an event loop (decision 0035)
+
+
+def test_a_read_on_the_loop_waits_for_its_request_to_commit_it(
+    store: AccessLogStore, clock: ManualClock
+) -> None:
+    log, plan_id, reader = AccessLog(store, clock=clock), uuid4(), uuid4()
+
+    async def request() -> tuple[int, int]:
+        with reads_on_the_loop():
+            read(log, plan_id, reader)
+            before = len(log.entries(plan_id))
+            await commit_reads_of_the_loop()
+            return before, len(log.entries(plan_id))
+
+    assert asyncio.run(request()) == (0, 1)
+    assert log.verify(plan_id) == []
+
+
+def test_a_read_outside_a_request_or_in_a_worker_thread_is_committed_by_record(
+    store: AccessLogStore, clock: ManualClock
+) -> None:
+    log, plan_id = AccessLog(store, clock=clock), uuid4()
+
+    async def request() -> list[int]:
+        counts = []
+        read(log, plan_id, uuid4())  # on the loop, but no request collects it
+        counts.append(len(log.entries(plan_id)))
+        with reads_on_the_loop():
+            await asyncio.to_thread(read, log, plan_id, uuid4())  # a worker thread
+            counts.append(len(log.entries(plan_id)))
+            await commit_reads_of_the_loop()  # nothing waits: a no-op
+        return counts
+
+    assert asyncio.run(request()) == [1, 2]
+    assert len(log.entries(plan_id)) == 2
+
+
+def test_concurrent_requests_on_the_loop_share_commits_and_each_hears_of_a_failure(
+    store: AccessLogStore, clock: ManualClock
+) -> None:
+    held = HeldStore(store, failing=frozenset({2}))
+    log, plan_id = AccessLog(held, clock=clock), uuid4()
+
+    async def request() -> None:
+        with reads_on_the_loop():
+            read(log, plan_id, uuid4())
+            await commit_reads_of_the_loop()
+
+    async def main() -> list[BaseException | None]:
+        first = asyncio.create_task(request())
+        while held.commits != [1]:  # the loop serves on while the first commit is held
+            await asyncio.sleep(0.001)
+        others = [asyncio.create_task(request()) for _ in range(5)]
+        await asyncio.sleep(0.01)
+        held.release.set()
+        return await asyncio.gather(first, *others, return_exceptions=True)
+
+    outcomes = asyncio.run(main())
+    assert held.commits == [1, 5]
+    assert outcomes[0] is None
+    assert all(isinstance(o, AccessLogUnavailableError) for o in outcomes[1:])
+    assert [e.seq for e in log.entries(plan_id)] == [1]

@@ -14,12 +14,20 @@ Entries hold ids only; names are looked up when the log is shown. An operator's
 read from the command line (`stafett plan history`, `archive export`, …) is an entry
 too: role `operator`, the reader `OPERATOR_ID` (operators have no person in the
 directory) and the grounds naming the operating-system account (`record_operator`).
+
+A read recorded on an event loop inside `reads_on_the_loop()` (a request handled there,
+decision 0035) is not committed by `record`, which would stop the loop: it waits for
+`commit_reads_of_the_loop()`, which the web layer awaits before anything is answered,
+and which commits it with the other requests' reads while the loop serves them.
 """
 
+import asyncio
 import getpass
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Protocol
@@ -61,6 +69,39 @@ SECTIONS = frozenset(
     }
 )
 log = structlog.get_logger(__name__)
+_ON_THE_LOOP: ContextVar["list[tuple[AccessLog, _Read]] | None"] = ContextVar(
+    "reads_on_the_loop", default=None
+)
+
+
+@contextmanager
+def reads_on_the_loop() -> Iterator[None]:
+    """Within: a read recorded on the event loop waits for `commit_reads_of_the_loop`."""
+    token = _ON_THE_LOOP.set([])
+    try:
+        yield
+    finally:
+        _ON_THE_LOOP.reset(token)
+
+
+async def commit_reads_of_the_loop() -> None:
+    """Commit the reads this request recorded on the loop (with other requests' reads);
+    AccessLogUnavailableError if any could not be, and then nothing may be answered."""
+    waiting = _ON_THE_LOOP.get()
+    while waiting:
+        access_log, read = waiting.pop(0)
+        try:
+            await access_log.writer.submit_async(read)
+        except BatchFailedError as failed:
+            raise access_log.unavailable(read, failed) from failed
+
+
+def _on_an_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 class AccessLogUnavailableError(Exception):
@@ -187,13 +228,22 @@ class AccessLog:
             self.clock() if at is None else at,
             visit_to,
         )
+        waiting = _ON_THE_LOOP.get()
+        if waiting is not None and _on_an_event_loop():
+            waiting.append((self, read))  # committed by commit_reads_of_the_loop
+            return
         try:
             self.writer.submit(read)
         except BatchFailedError as failed:
-            log.error(  # ids and the error class only: the message may carry values
-                "access_log_failed", plan=str(plan_id), error=type(failed.__cause__).__name__
-            )
-            raise AccessLogUnavailableError("the read could not be recorded") from failed
+            raise self.unavailable(read, failed) from failed
+
+    @staticmethod
+    def unavailable(read: _Read, failed: BatchFailedError) -> AccessLogUnavailableError:
+        """Logged: the read could not be recorded (and so must not be answered)."""
+        log.error(  # ids and the error class only: the message may carry values
+            "access_log_failed", plan=str(read.plan_id), error=type(failed.__cause__).__name__
+        )
+        return AccessLogUnavailableError("the read could not be recorded")
 
     def _commit(self, reads: Sequence[_Read]) -> None:
         """One batch: its entries chained onto each plan's head and inserted in one

@@ -10,11 +10,18 @@ costs one commit, as before; under load, N concurrent writes cost about one comm
 
 If `commit` raises, every item of that batch fails, so no caller goes on as if its
 write were durable (the access log's fail-closed rule, decision 0021).
+
+A coroutine on an event loop hands its item to `submit_async` instead (decision 0035):
+the loop goes on serving other requests while the item waits. The items the loop's
+coroutines hand over meanwhile go to the writer together, from one task per loop
+that takes them to a worker thread, a batch at a time, as one thread's `submit` would.
 """
 
+import asyncio
 import threading
+import weakref
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -32,6 +39,14 @@ class _Slot(Generic[T]):
     error: BaseException | None = None
 
 
+@dataclass(eq=False, slots=True)
+class _LoopQueue(Generic[T]):
+    """One event loop's items waiting for the writer, each with its coroutine's future."""
+
+    waiting: list[tuple[T, "asyncio.Future[None]"]] = field(default_factory=list)
+    task: "asyncio.Task[None] | None" = None  # the task taking them to the writer
+
+
 class GroupCommit(Generic[T]):
     def __init__(
         self, commit: Callable[[Sequence[T]], None], *, max_batch: int = MAX_BATCH
@@ -42,25 +57,68 @@ class GroupCommit(Generic[T]):
         self._queued: list[_Slot[T]] = []
         self._committing = False
         self.batches = 0  # calls of `commit` so far, failed ones included
+        self._loops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopQueue[T]] = (
+            weakref.WeakKeyDictionary()
+        )
 
     @property
     def queued(self) -> int:
-        """Items waiting for a batch (not counting those being committed)."""
+        """Items waiting for a batch (not counting those being committed), those waiting
+        on event loops to be handed over included."""
+        on_loops = sum(len(queue.waiting) for queue in list(self._loops.values()))
         with self._changed:
-            return len(self._queued)
+            return len(self._queued) + on_loops
 
     def submit(self, item: T) -> None:
         """Return once `item` is committed; BatchFailedError if its batch was not."""
-        slot = _Slot(item)
+        error = self._submit_all([item])[0]
+        if error is not None:
+            raise _failed(error)
+
+    async def submit_async(self, item: T) -> None:
+        """As `submit`, awaited on an event loop that goes on serving meanwhile."""
+        loop = asyncio.get_running_loop()
+        queue = self._loops.get(loop)
+        if queue is None:
+            queue = self._loops.setdefault(loop, _LoopQueue())
+        future: asyncio.Future[None] = loop.create_future()
+        queue.waiting.append((item, future))
+        if queue.task is None:
+            queue.task = loop.create_task(self._drain(queue))
+        await future
+
+    async def _drain(self, queue: _LoopQueue[T]) -> None:
+        """Take the loop's waiting items to the writer until none wait; each coroutine's
+        future is settled with its item's outcome (one that gave up waiting is skipped)."""
+        try:
+            while queue.waiting:
+                batch, queue.waiting = queue.waiting, []
+                try:
+                    errors = await asyncio.to_thread(self._submit_all, [item for item, _ in batch])
+                except Exception as failure:  # the hop itself failed: every item with it
+                    errors = [failure] * len(batch)
+                for (_, future), error in zip(batch, errors, strict=True):
+                    if future.done():
+                        continue
+                    if error is None:
+                        future.set_result(None)
+                    else:
+                        future.set_exception(_failed(error))
+        finally:
+            queue.task = None
+
+    def _submit_all(self, items: Sequence[T]) -> list[BaseException | None]:
+        """Queue `items` and return once all are committed: each one's batch error, or None."""
+        slots = [_Slot(item) for item in items]
         with self._changed:
-            self._queued.append(slot)
-            while not slot.done:
+            self._queued.extend(slots)
+            # Batches are taken oldest first: once the last slot is done, all are.
+            while not slots[-1].done:
                 if self._committing:
                     self._changed.wait()
                     continue
                 self._commit_next()  # this thread writes the next batch
-        if slot.error is not None:
-            raise BatchFailedError("the batch was not committed") from slot.error
+        return [slot.error for slot in slots]
 
     def _commit_next(self) -> None:
         """Commit the oldest queued items; called and returning with the lock held."""
@@ -80,3 +138,9 @@ class GroupCommit(Generic[T]):
         self._committing = False
         self.batches += 1
         self._changed.notify_all()
+
+
+def _failed(error: BaseException) -> BatchFailedError:
+    failed = BatchFailedError("the batch was not committed")
+    failed.__cause__ = error
+    return failed

@@ -40,6 +40,11 @@ from stafett.web.headers import SecurityHeadersMiddleware
 from stafett.web.health import HEALTH, HealthStatus, health_route
 from stafett.web.idempotency import KeptAnswerMiddleware, replay_or_claim
 from stafett.web.logging import RequestLogMiddleware
+from stafett.web.loop_reads import (
+    ReadsOnTheLoopMiddleware,
+    check_after_request,
+    record_reads_before_answering,
+)
 from stafett.web.pages import is_page_path, page_routes
 from stafett.web.pages.errors import page_error
 from stafett.web.pages.render import template_config
@@ -107,6 +112,7 @@ def create_app(
         state=state,
         guards=[policy_guard],
         before_request=replay_or_claim,  # Idempotency-Key (web/idempotency.py)
+        after_request=record_reads_before_answering,  # reads on the loop (web/loop_reads.py)
         logging_config=None,  # configure_logging owns logging; litestar must not reset it
         plugins=[problem_details_plugin()],
         exception_handlers={Exception: _internal, NotFoundException: _not_found},
@@ -121,13 +127,16 @@ def create_app(
         else None,
     )
     check_policies(app)
+    check_after_request(app)
     allow_every_method(app)
     if expose_schema:  # the OpenAPI schema tells what every route takes and answers
         document_answers(app)
         refine_schema(app)
     # Route middleware runs only after routing and never sees 404/405: wrap the whole handler.
     app.asgi_handler = RequestLogMiddleware(
-        SecurityHeadersMiddleware(InputEdgeMiddleware(KeptAnswerMiddleware(app.asgi_handler)))
+        SecurityHeadersMiddleware(
+            InputEdgeMiddleware(KeptAnswerMiddleware(ReadsOnTheLoopMiddleware(app.asgi_handler)))
+        )
     )
     return app
 

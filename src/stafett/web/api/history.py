@@ -81,7 +81,7 @@ class HistoryController(PlanReading):
             plan_id, principal, participant_id=as_participant, at=as_of or now, version=version
         )
 
-    @get("/timeline", sync_to_thread=True)
+    @get("/timeline", sync_to_thread=False)
     def timeline(
         self,
         *,

@@ -84,7 +84,7 @@ class PlanListRoutes:
     path would register litestar's OPTIONS handler twice. That controller provides
     `plan_list`."""
 
-    @get("/", sync_to_thread=True, opt=policy(Policy.AUTHENTICATED))
+    @get("/", sync_to_thread=False, opt=policy(Policy.AUTHENTICATED))
     def list_plans(
         self,
         *,

@@ -19,7 +19,7 @@ class PlanViewController(PlanReading):
     path = "/api/v1/plans"
     tags = ["plans"]  # noqa: RUF012
 
-    @get("/{plan_id:uuid}", sync_to_thread=True)
+    @get("/{plan_id:uuid}", sync_to_thread=False)
     def read_plan(self, *, reads: Reads, principal: LoggedIn, plan_id: PlanId) -> PlanOut:
         """The caller's permitted view: only the parts their rights and the consent allow."""
         return reads.plan(plan_id, principal)

@@ -235,7 +235,7 @@ class ParticipantPages(InOnePlan):
     path = "/plans/{plan_id:uuid}/participants"
     dependencies = InOnePlan.dependencies | provided(provide_logins, provide_details_page)
 
-    @get("", sync_to_thread=True)
+    @get("", sync_to_thread=False)
     def group(
         self, *, request: AnyRequest, reads: Reads, principal: LoggedIn, plan_id: PlanId
     ) -> Page:

@@ -301,7 +301,7 @@ def writes_item(
 class PlanPages(InOnePlan):
     dependencies = InOnePlan.dependencies | provided(provide_writer)
 
-    @get("/", sync_to_thread=True)
+    @get("/", sync_to_thread=False)
     def home(self, request: AnyRequest, reads: Reads, principal: LoggedIn, plan_id: PlanId) -> Page:
         visit = reads.plan_since_last_visit(plan_id, principal)
         return page(request, "plan/home.html", **home_context(visit, principal))
@@ -315,7 +315,7 @@ class PlanPages(InOnePlan):
         require_step_up(principal)
         return see_other(f"/api/v1/plans/{plan_id}/export", language=language)
 
-    @get("/plan", sync_to_thread=True)
+    @get("/plan", sync_to_thread=False)
     def the_plan(
         self, request: AnyRequest, reads: Reads, principal: LoggedIn, plan_id: PlanId
     ) -> Page:

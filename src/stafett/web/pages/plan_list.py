@@ -60,7 +60,7 @@ class PlanListPages(Controller):
         provide_plans, provide_plan_list, provide_principal, audit=provide_audit
     )
 
-    @get("/plans", sync_to_thread=True, opt=policy(Policy.AUTHENTICATED))
+    @get("/plans", sync_to_thread=False, opt=policy(Policy.AUTHENTICATED))
     def plan_list(  # the guide's search and an auditor's
         self,
         *,
