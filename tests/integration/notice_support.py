@@ -15,7 +15,7 @@ from stafett.applications.notice_sender import NoticeSender, SenderSettings
 from stafett.applications.parts import PersonIn, RightsIn
 from stafett.applications.plans import PlanApplication
 from stafett.delivery.messages import Sender
-from stafett.persistence.accounts import AccountStore
+from stafett.persistence.accounts import AccountRecord, AccountStore
 from stafett.persistence.notice_outbox import NoticeOutbox
 from stafett.projections.notices import NoticeProcess
 from tests.integration.support import NewPlan, new_plan, register
@@ -79,11 +79,24 @@ def group(plans: PlanApplication, channels: list[str] | None = None) -> Group:
     anne_pid, per_pid = added
     assert anne_pid is not None
     assert per_pid is not None
+    for who in (anne, per):  # SMS notices go only to numbers their people confirmed
+        confirm_mobile(plans, who)
     kari_pid = plans.get_plan(plan.plan_id).coordinator_participant_id
     chosen = everything(channels if channels is not None else ["sms", "email"])
     for pid in (kari_pid, anne_pid, per_pid):
         choose(plans, plan.plan_id, plan.coordinator_id, pid, **chosen)
     return Group(plan, plan.coordinator_id, anne, per, kari_pid, anne_pid, per_pid)
+
+
+def confirm_mobile(plans: PlanApplication, person_id: UUID) -> None:
+    """Give the person an account whose confirmed number is the directory's (as a code
+    sent to it would): SMS notices go to it from then on."""
+    accounts = AccountStore(plans.directory.datastore)
+    accounts.create_tables()
+    mobile = plans.directory.get(person_id).details.mobile
+    username = f"user-{person_id.hex[:12]}"
+    record = AccountRecord(person_id, username, "unused", "sms", confirmed_mobile=mobile)
+    accounts.insert(record, at=plans.clock())
 
 
 def today(plans: PlanApplication) -> Any:

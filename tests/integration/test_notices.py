@@ -30,6 +30,7 @@ from tests.integration.notice_support import (
     Gateway,
     Group,
     choose,
+    confirm_mobile,
     everything,
     group,
     outbox_of,
@@ -336,3 +337,33 @@ def test_a_recipient_without_an_address_is_dead_at_once(
     assert activity == {added: DEAD, g.per_pid: SENT}
     assert [m.to for m in sent].count("per@example.no") == 2  # the new participant, the activity
     assert [r.last_error for r in outbox.dead_letters()] == ["the recipient has no email address"]
+
+
+def test_an_sms_waits_dead_until_its_number_is_confirmed_and_then_goes_once_retried(
+    plans: PlanApplication, outbox: NoticeOutbox, gateway: tuple[Gateway, str]
+) -> None:
+    """A number a coordinator typed in may be someone else's: as with login codes
+    (SEC-OTP-06), an SMS notice goes only to a number its person has confirmed."""
+    server, url = gateway
+    g = group(plans, ["sms"])
+    typed = register(plans, "Skrevet", "Feil", mobile="+4790000009")  # no account, no proof
+    added = plans.handle(
+        g.plan.plan_id, AddParticipant(person=PersonIn.of(typed), role="provider"), by=g.kari
+    ).created_id
+    assert added is not None
+    choose(plans, g.plan.plan_id, typed, added, **everything(["sms"]))
+    add_activity(plans, g)
+    process_for(plans, outbox).catch_up()
+    sender = sender_for(plans, outbox, SmsGatewaySender(url, None))
+    sender.send_due()
+
+    assert "+4790000009" not in [d.to for d in server.delivered]
+    assert "+4790000002" in [d.to for d in server.delivered]  # Per confirmed his
+    [dead] = outbox.dead_letters()
+    assert (dead.participant_id, dead.attempts) == (added, 1)
+    assert dead.last_error == "the recipient has not confirmed the mobile number"
+
+    confirm_mobile(plans, typed)
+    assert sender.retry(dead.notice_id)
+    assert sender.send_due() == 1
+    assert [d.to for d in server.delivered].count("+4790000009") == 1

@@ -1,13 +1,16 @@
 """The notice sender: due outbox rows out over SMTP, the SMS gateway or the dev outbox.
 
 `NoticeSender.send_due` leases due rows (`NoticeOutbox.lease`, for
-`lease_seconds`), looks up each recipient's address (the directory's e-mail or
-mobile) and language (their account's), writes the notice (`notice_text`: no child's
-name, no content) and hands it to the delivery `Sender` with the row's id as its key
-(the gateway's `Idempotency-Key`, the e-mail's Message-ID), so a notice sent again
-after a crash between sending and recording is the same message. A failure makes
-the row due again after a growing pause (`Backoff`); after `max_attempts` it is dead
-until an organisation administrator retries it. A success is recorded once.
+`lease_seconds`), looks up each recipient's address (the directory's e-mail, or the
+mobile number only once its person has confirmed it, as for login codes) and
+language (their account's), writes the notice (`notice_text`: no child's name, no
+content) and hands it to the delivery `Sender` with the row's id as its key (the
+gateway's `Idempotency-Key`, the e-mail's Message-ID), so a notice sent again after
+a crash between sending and recording is the same message. An SMS to a number not
+confirmed is dead at once, for an organisation administrator to retry once it is.
+A failure makes the row due again after a growing pause (`Backoff`); after
+`max_attempts` it is dead until an organisation administrator retries it. A success
+is recorded once.
 
 Before leasing, it merges the e-mails held for those who chose the hourly digest
 (`NoticeOutbox.merge_digests`, decision 0022): each hour's into one `digest` row per
@@ -24,6 +27,7 @@ from uuid import UUID
 
 import structlog
 
+from stafett.applications.codes import mobile_confirmed
 from stafett.applications.notice_text import KINDS, digest_text, notice_text
 from stafett.delivery import Channel, DeliveryError, OutgoingMessage, Sender
 from stafett.persistence.accounts import AccountStore
@@ -102,9 +106,14 @@ class NoticeSender:
         to = person.details.email if channel is Channel.EMAIL else person.details.mobile
         if not to:
             raise LookupError(f"the recipient has no {row.channel} address")
+        account = self.accounts.by_person(row.person_id)
+        if channel is Channel.SMS and (
+            account is None or not mobile_confirmed(account, person.details)
+        ):
+            # As a login code (SEC-OTP-06): a number typed in wrong must not learn of the plan.
+            raise LookupError("the recipient has not confirmed the mobile number")
         owner = people.get(row.owner_person_id)
         owner_names = (owner.details.first_name, owner.details.last_name) if owner else ()
-        account = self.accounts.by_person(row.person_id)
         language = account.language if account else None
         if row.kind == DIGEST_KIND:
             text = digest_text(
