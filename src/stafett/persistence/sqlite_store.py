@@ -19,9 +19,10 @@ PERSISTENCE_MODULE (a topic naming the class, since this module also holds the
 library's factory class it subclasses).
 """
 
+import time
 from typing import Any
 
-from eventsourcing.persistence import AggregateRecorder
+from eventsourcing.persistence import AggregateRecorder, ConnectionUnavailableError
 from eventsourcing.sqlite import (
     SQLiteAggregateRecorder,
     SQLiteConnection,
@@ -83,11 +84,38 @@ SYNCHRONOUS_LEVELS = ("FULL", "NORMAL")
 
 
 class TunedSQLiteConnectionPool(SQLiteConnectionPool):
-    """The library's pool; each new connection has a larger page cache."""
+    """The library's pool; each new connection has a larger page cache, and a writer
+    waits for its turn without holding up the readers (decision 0035)."""
 
     def __init__(self, *, synchronous: str = "FULL", **kwargs: Any) -> None:
         self.synchronous = synchronous  # checked by the factory: one of SYNCHRONOUS_LEVELS
         super().__init__(**kwargs)
+
+    def get_connection(
+        self, timeout: float | None = None, *, is_writer: bool | None = None
+    ) -> SQLiteConnection:
+        """As the library's, except that a writer takes the one writer's turn before it
+        joins the queue for a connection. The library's writer waits for that turn inside
+        the queue, so while one writer commits, a second one waiting held up every reader
+        behind it — the session lookups and the plan-list polls of other requests — though
+        in a file database (WAL) readers never wait for a writer."""
+        if is_writer is not True or self.is_sqlite_memory_mode:
+            return super().get_connection(timeout, is_writer=is_writer)
+        timeout = self.pool_timeout if timeout is None else timeout
+        started = time.monotonic()
+        if not self._writer_lock.acquire(timeout=timeout):
+            msg = "Timed out waiting for return of writer"
+            raise ConnectionUnavailableError(msg)
+        try:
+            remaining = max(timeout - (time.monotonic() - started), 0.0)
+            connection = super().get_connection(remaining, is_writer=None)
+        except BaseException:
+            self._writer_lock.release()
+            raise
+        # As the library's writer: put_connection releases the turn.
+        connection.is_writer = True
+        self._num_writers += 1
+        return connection
 
     def _create_connection(self) -> SQLiteConnection:
         connection = super()._create_connection()

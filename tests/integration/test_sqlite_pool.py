@@ -1,0 +1,55 @@
+"""The SQLite pool lets readers through while writers queue (decision 0035): in a file
+database (WAL) a reader never waits for a writer, and the event loop reads sessions and
+plans while requests in worker threads commit."""
+
+import threading
+from pathlib import Path
+
+import pytest
+from eventsourcing.persistence import ConnectionUnavailableError
+
+from stafett.persistence.sqlite_store import TunedSQLiteConnectionPool
+
+
+@pytest.fixture
+def pool(tmp_path: Path) -> TunedSQLiteConnectionPool:
+    made = TunedSQLiteConnectionPool(db_name=str(tmp_path / "pool.sqlite"), pool_timeout=5)
+    connection = made.get_connection(is_writer=True)
+    connection.cursor().execute("PRAGMA journal_mode=WAL")
+    made.put_connection(connection)
+    return made
+
+
+def test_a_reader_is_not_held_up_by_a_writer_waiting_for_another(
+    pool: TunedSQLiteConnectionPool,
+) -> None:
+    first = pool.get_connection(is_writer=True)  # committing, say
+    second_got = threading.Event()
+
+    def second_writer() -> None:
+        connection = pool.get_connection(is_writer=True)
+        second_got.set()
+        pool.put_connection(connection)
+
+    waiting = threading.Thread(target=second_writer)
+    waiting.start()
+    assert not second_got.wait(0.2)  # one writer at a time: the second waits its turn
+
+    reader = pool.get_connection(timeout=1, is_writer=False)  # the library's pool: timed out
+    pool.put_connection(reader)
+
+    assert not second_got.is_set()
+    pool.put_connection(first)
+    waiting.join(timeout=5)
+    assert second_got.is_set()
+
+
+def test_a_writer_that_cannot_have_its_turn_in_time_is_refused_and_leaves_the_pool_usable(
+    pool: TunedSQLiteConnectionPool,
+) -> None:
+    first = pool.get_connection(is_writer=True)
+    with pytest.raises(ConnectionUnavailableError):
+        pool.get_connection(timeout=0.1, is_writer=True)
+    pool.put_connection(first)
+    again = pool.get_connection(timeout=1, is_writer=True)  # the turn was given back
+    pool.put_connection(again)
