@@ -444,9 +444,15 @@ def test_a_page_read_on_the_loop_that_cannot_be_recorded_shows_nothing_of_the_pl
         raise OperationalError("disk I/O error")
 
     monkeypatch.setattr(web.access_log.store, "append", fail)
-    response = web.client.get(page)
+    with captured_json_logs() as stream:
+        response = web.client.get(page)
     assert response.status_code == 503
     for secret in ("Ola hemmelig kortnavn", "Ola Testesen", "Anne Testesen"):
         assert secret not in response.text  # the header names only the reader, Kari
+    told = [(e["event"], e.get("error")) for e in lines(stream) if e["level"] != "info"]
+    assert told == [  # the error's class, no trace
+        ("access_log_failed", "OperationalError"),
+        ("page_unavailable", "AccessLogUnavailableError"),
+    ]
     monkeypatch.undo()
     assert entry_count(web, cast) == 1  # the first read only

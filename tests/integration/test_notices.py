@@ -314,16 +314,21 @@ def test_after_the_last_attempt_a_notice_is_dead_until_retried(
     assert len(server.delivered) == 1
 
 
+def provider_choosing(plans: PlanApplication, g: Group, person: UUID, channels: list[str]) -> UUID:
+    """`person` added to the group's plan as a provider, choosing `channels` for everything."""
+    added = plans.handle(
+        g.plan.plan_id, AddParticipant(person=PersonIn.of(person), role="provider"), by=g.kari
+    ).created_id
+    assert added is not None
+    choose(plans, g.plan.plan_id, person, added, **everything(channels))
+    return added
+
+
 def test_a_recipient_without_an_address_is_dead_at_once(
     plans: PlanApplication, outbox: NoticeOutbox
 ) -> None:
     g = group(plans, ["email"])
-    silent = register(plans, "Uten", "Adresse")
-    added = plans.handle(
-        g.plan.plan_id, AddParticipant(person=PersonIn.of(silent), role="provider"), by=g.kari
-    ).created_id
-    assert added is not None
-    choose(plans, g.plan.plan_id, silent, added, **everything(["email"]))
+    added = provider_choosing(plans, g, register(plans, "Uten", "Adresse"), ["email"])
     add_activity(plans, g)
     process_for(plans, outbox).catch_up()
     sent: list[OutgoingMessage] = []
@@ -347,11 +352,7 @@ def test_an_sms_waits_dead_until_its_number_is_confirmed_and_then_goes_once_retr
     server, url = gateway
     g = group(plans, ["sms"])
     typed = register(plans, "Skrevet", "Feil", mobile="+4790000009")  # no account, no proof
-    added = plans.handle(
-        g.plan.plan_id, AddParticipant(person=PersonIn.of(typed), role="provider"), by=g.kari
-    ).created_id
-    assert added is not None
-    choose(plans, g.plan.plan_id, typed, added, **everything(["sms"]))
+    added = provider_choosing(plans, g, typed, ["sms"])
     add_activity(plans, g)
     process_for(plans, outbox).catch_up()
     sender = sender_for(plans, outbox, SmsGatewaySender(url, None))

@@ -10,15 +10,22 @@ from stafett.persistence.group_commit import BatchFailedError, GroupCommit
 from tests.threads import in_threads, wait_until
 
 
+class HeldFirst:
+    """A commit that records each batch and holds the first until `release` is set."""
+
+    def __init__(self) -> None:
+        self.committed: list[list[int]] = []
+        self.release = threading.Event()
+
+    def __call__(self, items: Sequence[int]) -> None:
+        self.committed.append(list(items))
+        if len(self.committed) == 1:
+            assert self.release.wait(20)
+
+
 def test_a_batch_holds_at_most_max_batch_items_and_the_rest_follow() -> None:
-    committed: list[list[int]] = []
-    release = threading.Event()
-
-    def commit(items: Sequence[int]) -> None:
-        committed.append(list(items))
-        if len(committed) == 1:
-            assert release.wait(20)
-
+    commit = HeldFirst()
+    committed, release = commit.committed, commit.release
     writer: GroupCommit[int] = GroupCommit(commit, max_batch=4)
     first = threading.Thread(target=writer.submit, args=(0,))
     first.start()
@@ -50,14 +57,8 @@ def test_the_error_of_a_failed_batch_is_the_cause_for_each_caller() -> None:
 def test_coroutines_on_a_loop_hand_over_their_items_together_while_a_commit_runs() -> None:
     """The loop goes on while the first item commits; the items handed over meanwhile
     go to the writer together, in the next batch."""
-    committed: list[list[int]] = []
-    release = threading.Event()
-
-    def commit(items: Sequence[int]) -> None:
-        committed.append(list(items))
-        if len(committed) == 1:
-            assert release.wait(20)
-
+    commit = HeldFirst()
+    committed, release = commit.committed, commit.release
     writer: GroupCommit[int] = GroupCommit(commit)
 
     async def main() -> None:

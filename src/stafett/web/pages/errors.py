@@ -71,10 +71,13 @@ def page_error(request: AnyRequest, exc: Exception) -> Response[Any]:
             status_code=HTTP_303_SEE_OTHER,
         )
     status = status_of(exc)
+    path = request.scope.get("path_template", "(no route)")
     if not isinstance(exc, HTTPException) and _known_status(exc) is None:
-        # Only the unexpected, as the JSON API: a known failure (the access log or the
-        # database unavailable) is logged where it happens, without a trace.
-        log.exception("unhandled_error", path=request.scope.get("path_template", "(no route)"))
+        log.exception("unhandled_error", path=path)  # the unexpected, with its trace
+    elif status >= 500:
+        # A known failure (the access log or the database unavailable): its class only,
+        # no trace, whose frames' variables would include the session's token.
+        log.warning("page_unavailable", path=path, status=status, error=type(exc).__name__)
     title, advice = message_of(status)
     headers = {"Retry-After": "5"} if status == 503 else None
     template = page(request, "error.html", status=status, title=title, advice=advice)
