@@ -20,6 +20,7 @@ from eventsourcing.persistence import MapperDeserialisationError
 
 from stafett.aggregates.plan import Plan
 from stafett.aggregates.values import CommentTarget
+from stafett.applications import transcodings
 from stafett.applications.commands import (
     AddCalendarEntry,
     ClosePlan,
@@ -428,3 +429,29 @@ def rewrite_snapshot(app: PlanApplication, plan_id: UUID, state: bytes) -> None:
             store.sql(f"UPDATE {qualified} SET state=%s WHERE originator_id=%s"),
             [state, store.value(plan_id)],
         )
+
+
+def test_the_digests_a_process_remembers_are_bounded_and_a_forgotten_chunk_stays_whole(
+    plans: PlanApplication, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A long-running server must not remember every chunk it ever stored: past
+    KNOWN_DIGESTS it forgets them, and a chunk stored again is the same chunk."""
+    monkeypatch.setattr(transcodings, "KNOWN_DIGESTS", 4)
+    transcoder = plans.snapshots.mapper.transcoder  # type: ignore[union-attr]
+    assert isinstance(transcoder, PlanSnapshotTranscoder)
+    puts: list[bytes] = []
+    real_put = transcoder.chunks.put
+
+    def counting(digest: bytes, data: bytes) -> None:
+        puts.append(digest)
+        real_put(digest, data)
+
+    monkeypatch.setattr(transcoder.chunks, "put", counting)
+    blocks = [f"block {i}".encode() for i in range(10)]
+    digests = [transcoder._store(block) for block in blocks]
+    assert len(transcoder._stored) <= 4  # the bound itself is what is tested
+    assert len(puts) == 10
+    transcoder._store(blocks[0])  # forgotten by now: written again, which changes nothing
+    transcoder._store(blocks[9])  # still remembered: not written
+    assert puts == [*digests, digests[0]]
+    assert transcoder.chunks.get_many([digests[0], digests[9]]) == [blocks[0], blocks[9]]

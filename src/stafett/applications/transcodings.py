@@ -189,6 +189,10 @@ SNAPSHOT_FORMAT = 4  # the maps in blocks and the logs in chunks, both by digest
 LOG_REFS_FORMAT = 3  # the logs' chunks by digest, the maps inline (before)
 CHUNKS_INLINE_FORMAT = 2  # the logs' chunks' bytes inside each snapshot (before)
 MAP_BLOCK = 16
+# Chunk digests a process remembers having stored, so it does not write them again;
+# past this many it forgets them all and starts over (a forgotten chunk costs one
+# write that does nothing), so a long-running server's memory stays bounded (~7 MiB).
+KNOWN_DIGESTS = 65_536
 """Items of a map in one stored block. A block's bytes change only when one of its
 items does (a map keeps its keys' order when a value is replaced, and nothing is ever
 removed from one), so each snapshot adds the blocks that changed or grew. Smaller
@@ -370,6 +374,8 @@ class PlanSnapshotTranscoder(Transcoder):
         digest = chunk_digest(data)
         if digest not in self._stored:
             self.chunks.put(digest, data)
+            if len(self._stored) >= KNOWN_DIGESTS:
+                self._stored.clear()
             self._stored.add(digest)
         return digest
 
