@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from stafett.aggregates.errors import (
+    ConflictingValueError,
     ConsentNotValidError,
     DomainError,
     DuplicateError,
@@ -734,7 +735,7 @@ def test_the_baton_passes_to_an_active_provider(group: Group) -> None:
 
 @pytest.mark.parametrize("target", ["relative_pid", "owner_pid"])
 def test_the_baton_cannot_pass_to_a_relative_or_the_owner(group: Group, target: str) -> None:
-    with refused(group.plan, ValidationError, "participant_id"):
+    with refused(group.plan, ConflictingValueError, "participant_id"):
         group.plan.hand_over_coordinator(
             by=group.coordinator, at=LATER, participant_id=getattr(group, target)
         )
@@ -750,7 +751,7 @@ def test_the_baton_cannot_pass_to_a_removed_or_unknown_provider(group: Group) ->
 
 
 def test_the_coordinator_cannot_hand_the_baton_to_themselves(group: Group) -> None:
-    with refused(group.plan, ValidationError, "participant_id"):
+    with refused(group.plan, ConflictingValueError, "participant_id"):
         group.plan.hand_over_coordinator(
             by=group.coordinator, at=LATER, participant_id=group.coordinator_pid
         )

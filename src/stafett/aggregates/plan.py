@@ -264,7 +264,9 @@ class Plan(PlanContent, Aggregate):
     ) -> None:
         actor, target = self._managing_member(by, participant_id)
         if participant_id == self.state.coordinator_id:
-            raise ValidationError("participant_id", "the coordinator always has full rights")
+            raise ConflictingValueError(  # refused for who holds the baton now (409)
+                "participant_id", "the coordinator always has full rights"
+            )
         if target.rights == rights:
             return
         self._trigger(self.RightsChanged, at, actor, participant_id=participant_id, rights=rights)
@@ -305,10 +307,11 @@ class Plan(PlanContent, Aggregate):
 
     def hand_over_coordinator(self, *, by: UUID, at: datetime, participant_id: UUID) -> None:
         actor, target = self._managing_member(by, participant_id)
+        # Refused for what is stored (the participant's role), not for the value alone (409).
         if target.role is not Role.PROVIDER:
-            raise ValidationError("participant_id", "the baton can only pass to a provider")
+            raise ConflictingValueError("participant_id", "the baton can only pass to a provider")
         if participant_id == self.state.coordinator_id:
-            raise ValidationError("participant_id", "already holds the baton")
+            raise ConflictingValueError("participant_id", "already holds the baton")
         self._trigger(self.CoordinatorHandedOver, at, actor, participant_id=participant_id)
 
     def choose_notifications(
