@@ -37,7 +37,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -253,14 +253,25 @@ class _Logins:
         self.devices: dict[str, str] = {}
         self.lock = threading.Lock()
 
+    def _as_made(self, user: User) -> None:
+        """The peer as it was made, before each login. The fuzzer acts as the peers: with
+        wrong codes and current passwords (step-up, PATCH /me, a mobile confirmation) it
+        locks an account, as it should, and as the coordinator it may give the other peer
+        another e-mail address or none (PATCH …/participants/{pid}), so that the next code
+        goes elsewhere. An administrator lifts the locks and the directory gets the
+        addresses back, so the run goes on fuzzing the rest."""
+        built = self.live.built
+        built.accounts.unlock(user.username)
+        directory = built.plans.directory
+        details = directory.get(user.person_id).details
+        made = replace(details, email=user.email, mobile=user.mobile)
+        if made != details:
+            directory.update(user.person_id, made, actor_id=None, at=built.plans.clock())
+
     def log_in(self, name: str) -> str:
         assert self.people is not None
         user = self.people[name]
-        # The fuzzer sends the peers' own requests with wrong codes and current passwords
-        # (step-up, PATCH /me, a mobile confirmation): enough of them lock the account, as
-        # they should (the lockout's own tests say so). Before each login the peer's locks
-        # are lifted, as an administrator would, so the run goes on fuzzing the rest.
-        self.live.built.accounts.unlock(user.username)
+        self._as_made(user)
         with self.lock, httpx.Client(base_url=self.live.base_url) as client:
             before = len(self.live.inbox(user))
             first = client.post(
