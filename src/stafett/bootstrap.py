@@ -171,6 +171,7 @@ def build_accounts(settings: Settings, plans: PlanApplication) -> AccountService
         clock=plans.clock,
         public_url=settings.public_url,
     )
+    plans.person_changing = service.contact_changing  # codes must still reach the person
     plans.person_changed = service.contact_changed  # the person hears of it (SEC-OTP-09)
     return service
 

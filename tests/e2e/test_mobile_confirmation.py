@@ -251,3 +251,25 @@ def test_after_an_email_link_a_wrong_code_does_not_confirm_the_number(
     assert web.client.post(
         "/api/v1/session", json={"username": "siri", "password": NEW_PASSWORD}
     ).json()["mobile_unconfirmed"]
+
+
+def test_the_coordinator_cannot_take_away_the_address_a_persons_codes_go_to(
+    web: Web, group: Group
+) -> None:
+    """As for one's own change (`check_reachable`): anne's codes go by e-mail, so the
+    coordinator may not blank her e-mail address (409), and nothing is saved; a person
+    without an account may lose one address while another is left."""
+    blanked = web.client.patch(
+        group.url(f"/participants/{group.relative}"), json={"email": ""}, headers=group.headers
+    )
+    assert blanked.status_code == 409, blanked.text
+    assert blanked.json()["field"] == "email"
+    anne = web.accounts.accounts.by_username("anne")
+    assert anne is not None
+    assert web.plans.directory.get(anne.person_id).details.email == "anne@example.no"
+
+    siri = add_new_person(web, group, email="siri@example.no", mobile=OLD)  # no account
+    kept = web.client.patch(
+        group.url(f"/participants/{siri}"), json={"email": ""}, headers=group.headers
+    )
+    assert kept.status_code == 200, kept.text

@@ -182,6 +182,14 @@ class AccountService(OwnAccount, PasswordLinks, MobileNumbers, StepUp):
     def has_account(self, person_id: UUID) -> bool:
         return self.accounts.by_person(person_id) is not None
 
+    def contact_changing(self, person_id: UUID, after: PersonDetails) -> None:
+        """Someone else is about to change a person's details: a person with an account
+        keeps an address for their codes (`check_reachable`, as for their own change), or
+        the change is refused (409) and nothing is saved."""
+        account = self.accounts.by_person(person_id)
+        if account is not None:
+            check_reachable(OtpChannel(account.otp_channel), after)
+
     def contact_changed(
         self, person_id: UUID, before: PersonDetails, after: PersonDetails, by: UUID
     ) -> None:

@@ -78,6 +78,7 @@ RETRY_BACKOFF_SECONDS = 0.002
 Clock = Callable[[], datetime]
 # Told when someone changed a person's details: (person id, before, after, by whom).
 PersonChanged = Callable[[UUID, PersonDetails, PersonDetails, UUID], None]
+PersonChanging = Callable[[UUID, PersonDetails], None]
 # Told when a plan was closed: (plan id, by whom); the composition root seals it.
 PlanClosed = Callable[[UUID, UUID], None]
 
@@ -105,12 +106,15 @@ class PlanApplication(PlanHistory):
         given by the composition root, or made on the event store's own database.
 
         `person_changed` (set by the composition root) hears of every change a
-        participant's details get through a plan (the accounts tell the person);
+        participant's details get through a plan (the accounts tell the person), and
+        `person_changing` may refuse one before anything is saved (the accounts: codes
+        must still reach the person);
         `plan_closed` of every plan closed (the archive seals it).
         """
         super().__init__(env)
         self.clock = clock
         self.person_changed: PersonChanged | None = None
+        self.person_changing: PersonChanging | None = None
         self.plan_closed: PlanClosed | None = None
         self._cache_lock = threading.Lock()
         self.encoded_parts = EncodedParts()
@@ -365,6 +369,8 @@ class PlanApplication(PlanHistory):
         person_id = self.member_person(plan_id, command.participant_id)
         before = self.get_person(person_id).details
         after = replace(before, **command.person_changes()).validated(today=self.today())
+        if after != before and self.person_changing is not None:
+            self.person_changing(person_id, after)
         result = self._command(
             plan_id,
             by,
