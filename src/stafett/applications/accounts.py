@@ -254,9 +254,8 @@ class AccountService(OwnAccount, PasswordLinks, MobileNumbers, StepUp):
             log.info("authn_login_fail", actor=str(account.person_id), reason="credentials")
             raise LoginFailedError("wrong username or password")
         if self.hashing.needs_rehash(account.password_hash):
-            account = self.accounts.update(
-                replace(account, password_hash=self.hashing.hash(password)), at=now
-            )
+            rehashed = self.hashing.hash(password)
+            self.accounts.change(account.person_id, {"password_hash": rehashed}, at=now)
         channel = OtpChannel(account.otp_channel)
         token = self.sessions.start(account.person_id, Stage.OTP.value, at=now)
         log.info("authn_password_ok", actor=str(account.person_id), channel=channel.value)
@@ -289,9 +288,7 @@ class AccountService(OwnAccount, PasswordLinks, MobileNumbers, StepUp):
         session, account = self._pre_auth(token, Stage.OTP, now)
         if self.locks.is_locked(account, client, now):
             raise CodeRejectedError("the code is not valid")
-        if not self.codes.matches(session, account, code.strip(), now):
-            tries = session.code_attempts + 1
-            self.sessions.save(replace(session, code_attempts=tries))
+        if not self.codes.accept(session.token_hash, account, code.strip(), now):
             self.locks.count_failure(account, client, now)
             log.info("authn_login_fail", actor=str(account.person_id), reason="code")
             raise CodeRejectedError("the code is not valid")
@@ -310,6 +307,8 @@ class AccountService(OwnAccount, PasswordLinks, MobileNumbers, StepUp):
             code_at=to_micros(now),
         )
         new_token = self.sessions.rotate(token, cleared)
+        if new_token is None:  # the same code, sent twice at once, let the other in
+            raise CodeRejectedError("start the login again")
         if stage is Stage.DONE:
             self._session_created(account, new_token)
         return LoginStep(new_token, stage, device=self.locks.device_token(account, device, now))
@@ -322,12 +321,14 @@ class AccountService(OwnAccount, PasswordLinks, MobileNumbers, StepUp):
             self.sessions.end(token)
             log.info("authn_terms_declined", actor=str(account.person_id))
             return None
-        account = self.accounts.update(
-            replace(account, terms_version=TERMS_VERSION),
+        self.accounts.change(
+            account.person_id,
+            {"terms_version": TERMS_VERSION},
             at=now,
             fact="terms_accepted",
             detail=str(TERMS_VERSION),
         )
+        account = replace(account, terms_version=TERMS_VERSION)
         done = replace(
             session,
             stage=Stage.DONE.value,
@@ -335,6 +336,8 @@ class AccountService(OwnAccount, PasswordLinks, MobileNumbers, StepUp):
             last_seen=to_micros(now),
         )
         new_token = self.sessions.rotate(token, done)
+        if new_token is None:
+            raise CodeRejectedError("start the login again")
         self._session_created(account, new_token)
         return LoginStep(new_token, Stage.DONE)
 
@@ -357,7 +360,7 @@ class AccountService(OwnAccount, PasswordLinks, MobileNumbers, StepUp):
             self.sessions.end(token)
             return None
         if micros - session.last_seen > 30_000_000:
-            self.sessions.save(replace(session, last_seen=micros))
+            self.sessions.touch(session.token_hash, at=micros)
         return replace(self._principal(account), recent_code=code_is_recent(session, micros))
 
     def logout(self, token: str | None) -> None:

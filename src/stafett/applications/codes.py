@@ -15,7 +15,6 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import datetime, timedelta
 from enum import Enum
 from uuid import UUID
@@ -29,7 +28,7 @@ from stafett.delivery import Channel, OutgoingMessage
 from stafett.persistence.accounts import AccountRecord, AccountStore
 from stafett.persistence.directory import PersonDirectory
 from stafett.persistence.recorders import to_micros
-from stafett.persistence.sessions import SessionRecord, SessionStore
+from stafett.persistence.sessions import SessionRecord, SessionStore, digest
 
 CODE_LIFETIME = timedelta(minutes=5)
 CODE_TRIES = 5
@@ -112,48 +111,63 @@ class OneTimeCodes:
             )
         )
 
-    def confirms(self, session: SessionRecord, number: str, code: str, now: datetime) -> bool:
-        """Whether `code` is the live confirmation code of `session` for `number`."""
-        return self._live_code(session, code, now, bound_to=number)
+    def confirms(self, token_hash: str, number: str, code: str, now: datetime) -> bool:
+        """Whether `code` is the live confirmation code of the session for `number`,
+        using a try and, when right, the code (once, for one caller)."""
+        session = self.sessions.take_try(token_hash, tries=CODE_TRIES)
+        return (
+            session is not None
+            and self._live_code(session, code, now, bound_to=number)
+            and self.sessions.use_code(token_hash, session.code_hmac, code_at=None)
+        )
+
+    def accept(self, token_hash: str, account: AccountRecord, code: str, now: datetime) -> bool:
+        """Whether `code` is the session's login code (SMS or e-mail) or the account's
+        authenticator code, using it up (SEC-OTP-03).
+
+        A try is spent before the code is looked at, and a right code is used in one
+        conditional write, so that requests sent at once can neither guess more often
+        than `CODE_TRIES` nor both be let in by one code.
+        """
+        session = self.sessions.take_try(token_hash, tries=CODE_TRIES)
+        if session is None:
+            return False
+        at = to_micros(now)
+        if OtpChannel(account.otp_channel) is OtpChannel.TOTP:
+            step = totp_step(account.totp_secret, account.totp_last_step, code, now)
+            return (
+                step is not None
+                and self.accounts.claim_totp_step(account.person_id, step)
+                and self.sessions.use_code(token_hash, None, code_at=at)
+            )
+        return self._live_code(session, code, now, bound_to="") and self.sessions.use_code(
+            token_hash, session.code_hmac, code_at=at
+        )
 
     def _new_code(self, token: str, person_id: UUID, now: datetime, *, bound_to: str) -> str:
         sends = self.sessions.hit(f"code:{person_id}", window_seconds=900, at=now)
         if sends > CODE_SENDS_PER_15_MIN:
             log.warning("excess_rate_limit_exceeded", actor=str(person_id), what="code")
             raise TooManyAttemptsError("too many codes sent", retry_after=900)
-        session = self.sessions.get(token)
-        assert session is not None
+        token_hash = digest(token)
         code = f"{secrets.randbelow(10**6):06d}"
-        self.sessions.save(
-            replace(
-                session,
-                code_hmac=self._hmac(session.token_hash + bound_to, code),
-                code_expires=to_micros(now + CODE_LIFETIME),
-                code_attempts=0,
-            )
+        self.sessions.set_code(
+            token_hash,
+            self._hmac(token_hash + bound_to, code),
+            expires=to_micros(now + CODE_LIFETIME),
         )
         return code
 
     def _live_code(
         self, session: SessionRecord, code: str, now: datetime, *, bound_to: str
     ) -> bool:
+        """Whether `code` is the session's unexpired code (its tries are counted apart)."""
         if session.code_hmac is None or session.code_expires is None:
             return False
-        if session.code_attempts >= CODE_TRIES or session.code_expires < to_micros(now):
+        if session.code_expires < to_micros(now):
             return False
         candidate = self._hmac(session.token_hash + bound_to, code)
         return hmac.compare_digest(candidate, session.code_hmac)
-
-    def matches(
-        self, session: SessionRecord, account: AccountRecord, code: str, now: datetime
-    ) -> bool:
-        if OtpChannel(account.otp_channel) is OtpChannel.TOTP:
-            step = totp_step(account.totp_secret, account.totp_last_step, code, now)
-            if step is None or session.code_attempts >= CODE_TRIES:
-                return False
-            self.accounts.update(replace(account, totp_last_step=step), at=now)
-            return True
-        return self._live_code(session, code, now, bound_to="")
 
 
 def mobile_confirmed(account: AccountRecord, details: PersonDetails) -> bool:

@@ -15,7 +15,6 @@ A confirmation code is bound to the session and to the number (`OneTimeCodes.con
 so it neither logs in nor confirms a number typed in afterwards.
 """
 
-from dataclasses import replace
 from typing import Protocol
 from uuid import UUID
 
@@ -135,11 +134,14 @@ class MobileNumbers:
         now = self.clock()
         number = self.directory.get(account.person_id).details.mobile
         locked = self.locks.is_locked(account, client, now)
-        if locked or not number or not self.codes.confirms(session, number, code.strip(), now):
-            self.sessions.save(replace(session, code_attempts=session.code_attempts + 1))
+        confirmed = (
+            not locked
+            and bool(number)
+            and self.codes.confirms(session.token_hash, number, code.strip(), now)
+        )
+        if not confirmed:
             self.locks.count_failure(account, client, now)
             log.info("authn_mobile_confirm_fail", actor=str(account.person_id))
             raise CodeRejectedError("the code is not valid")
-        self.sessions.save(replace(session, code_hmac=None, code_expires=None, code_attempts=0))
         self.accounts.confirm_mobile(account.person_id, number, at=now, how="code")
         log.info("authn_mobile_confirmed", actor=str(account.person_id), how="code")

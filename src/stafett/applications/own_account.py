@@ -7,7 +7,7 @@ e-mail address) needs the current password as well as the session (SEC-OTP-06), 
 the person is told on every channel they have (SEC-OTP-09).
 """
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
 
@@ -113,7 +113,7 @@ class OwnAccount:
         """The pages' language the person chose, kept for their next login anywhere."""
         account = self._account(person_id)
         if account.language != language:
-            self.accounts.update(replace(account, language=language), at=self.clock())
+            self.accounts.change(person_id, {"language": language}, at=self.clock())
 
     # ----------------------------------------------------- my own account
 

@@ -12,7 +12,6 @@ stolen session cookie alone can then read what its owner may read, but cannot ta
 the plan out, give someone rights, end it, or move the account's codes elsewhere.
 """
 
-from dataclasses import replace
 from datetime import timedelta
 
 import structlog
@@ -26,7 +25,6 @@ from stafett.applications.codes import (
 )
 from stafett.applications.lockout import Client
 from stafett.applications.principal import Principal, Stage
-from stafett.persistence.recorders import to_micros
 from stafett.persistence.sessions import SessionRecord
 
 log = structlog.get_logger(__name__)
@@ -76,20 +74,10 @@ class StepUp:
         session = _live_session(self, principal, token)
         account = self._account(principal.person_id)
         locked = self.locks.is_locked(account, client, now)
-        if locked or not self.codes.matches(session, account, code.strip(), now):
-            self.sessions.save(replace(session, code_attempts=session.code_attempts + 1))
+        if locked or not self.codes.accept(session.token_hash, account, code.strip(), now):
             self.locks.count_failure(account, client, now)
             log.info("step_up_fail", actor=str(principal.person_id))
             raise CodeRejectedError("the code is not valid")
-        self.sessions.save(
-            replace(
-                session,
-                code_hmac=None,
-                code_expires=None,
-                code_attempts=0,
-                code_at=to_micros(now),
-            )
-        )
         log.info("step_up_ok", actor=str(principal.person_id))
 
 

@@ -122,14 +122,39 @@ class AccountStore(SqlTables):
     def by_person(self, person_id: UUID) -> AccountRecord | None:
         return self._one("person_id", person_id)
 
-    def update(
-        self, account: AccountRecord, *, at: datetime, fact: str | None = None, detail: str = ""
-    ) -> AccountRecord:
-        """Store every changed column of `account`, and a fact when one is named."""
-        names = [n for n in COLUMNS if n not in ("person_id", "username")]
-        columns = {n: getattr(account, n) for n in names}
-        self._set(account.person_id, columns, at=at, fact=fact, detail=detail)
-        return account
+    def change(
+        self,
+        person_id: UUID,
+        columns: Mapping[str, Any],
+        *,
+        at: datetime,
+        fact: str | None = None,
+        detail: str = "",
+    ) -> None:
+        """Set only `columns` (name → value) of the account, and a fact when one is named.
+
+        There is no write of a whole record: a caller holds a copy read earlier, and
+        writing all of it back would undo what another request changed meanwhile (a
+        hard lock an administrator set, a failure counted, a TOTP step used).
+        """
+        unknown = set(columns) - set(COLUMNS) | set(columns) & {"person_id", "username"}
+        if unknown:
+            raise ValueError(f"not a changeable account column: {sorted(unknown)}")
+        self._set(person_id, columns, at=at, fact=fact, detail=detail)
+
+    def claim_totp_step(self, person_id: UUID, step: int) -> bool:
+        """Use the authenticator's time step `step`, if no step as new has been used.
+
+        One conditional UPDATE, so of two requests with the same code only one gets
+        True (SEC-OTP-03: a code is accepted once).
+        """
+        return self.changed(
+            f"UPDATE {self.accounts} SET totp_last_step=%s WHERE person_id=%s "
+            "AND (totp_last_step IS NULL OR totp_last_step < %s) RETURNING person_id",
+            step,
+            person_id,
+            step,
+        )
 
     def set_password(self, person_id: UUID, password_hash: str, *, at: datetime, fact: str) -> None:
         """Replace only the hash, so a concurrent update of other columns is not undone."""

@@ -100,27 +100,81 @@ class SessionStore(SqlTables):
         data["person_id"] = self.uuid(data["person_id"])
         return SessionRecord(**data)
 
-    def rotate(self, old_token: str, record: SessionRecord) -> str:
-        """Replace the session under a new token (SEC-SES-02); the old one stops working."""
+    def rotate(self, old_token: str, record: SessionRecord) -> str | None:
+        """Replace the session under a new token (SEC-SES-02); the old one stops working.
+
+        None when the old session is gone already: of two requests that would rotate
+        the same session (the same code sent twice at once), only one gets a new one.
+        """
         token = new_token()
         new = SessionRecord(
             **{**{n: getattr(record, n) for n in COLUMNS}, "token_hash": digest(token)}
         )
         with self.cursor(commit=True) as c:
-            self.execute(c, f"DELETE FROM {self.sessions} WHERE token_hash=%s", digest(old_token))
+            self.execute(
+                c,
+                f"DELETE FROM {self.sessions} WHERE token_hash=%s RETURNING token_hash",
+                digest(old_token),
+            )
+            if c.fetchone() is None:
+                return None
             self._insert(c, new)
         return token
 
-    def save(self, record: SessionRecord) -> None:
-        names = [n for n in COLUMNS if n != "token_hash"]
+    # A session is never written back whole: each change below sets only its own
+    # columns, in one statement, so that a copy read earlier by one request cannot
+    # undo what another did meanwhile (a code issued, a try spent, a code used).
+
+    def touch(self, token_hash: str, *, at: int) -> None:
+        """The session was used at `at` (µs), for its idle expiry; never moved back."""
+        self.write(
+            f"UPDATE {self.sessions} SET last_seen=%s WHERE token_hash=%s AND last_seen<%s",
+            at,
+            token_hash,
+            at,
+        )
+
+    def set_code(self, token_hash: str, code_hmac: str, *, expires: int) -> None:
+        """A new one-time code for the session, with its tries; the old code is void."""
+        self.write(
+            f"UPDATE {self.sessions} SET code_hmac=%s, code_expires=%s, code_attempts=0 "
+            "WHERE token_hash=%s",
+            code_hmac,
+            expires,
+            token_hash,
+        )
+
+    def take_try(self, token_hash: str, *, tries: int) -> SessionRecord | None:
+        """Spend one of the session's `tries` at a code: the session with the try
+        counted, or None when none is left (or there is no such session).
+
+        One `UPDATE … RETURNING`, so guesses sent at once each spend a try of their own.
+        """
         with self.cursor(commit=True) as c:
             self.execute(
                 c,
-                f"UPDATE {self.sessions} SET {', '.join(f'{n}=%s' for n in names)} "
-                "WHERE token_hash=%s",
-                *(getattr(record, n) for n in names),
-                record.token_hash,
+                f"UPDATE {self.sessions} SET code_attempts=code_attempts+1 "
+                "WHERE token_hash=%s AND code_attempts<%s RETURNING *",
+                token_hash,
+                tries,
             )
+            row = c.fetchone()
+        return None if row is None else self._record(row)
+
+    def use_code(self, token_hash: str, code_hmac: str | None, *, code_at: int | None) -> bool:
+        """Use the session's code up; True for exactly one caller. `code_hmac`: the code
+        that was checked (None for an authenticator's code, which the account's used
+        step guards instead). `code_at`: when a code that proves the person was accepted
+        (login, step-up: SEC-SES-08); None leaves that mark as it was."""
+        same_code = "" if code_hmac is None else " AND code_hmac=%s"
+        mark = "" if code_at is None else ", code_at=%s"
+        params = [*([] if code_at is None else [code_at]), token_hash]
+        params += [] if code_hmac is None else [code_hmac]
+        return self.changed(
+            f"UPDATE {self.sessions} SET code_hmac=NULL, code_expires=NULL, code_attempts=0"
+            f"{mark} WHERE token_hash=%s{same_code} RETURNING token_hash",
+            *params,
+        )
 
     def end(self, token: str) -> None:
         self.write(f"DELETE FROM {self.sessions} WHERE token_hash=%s", digest(token))
