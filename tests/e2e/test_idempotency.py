@@ -179,8 +179,8 @@ def test_the_schema_documents_the_key_where_answers_are_kept_and_nowhere_else() 
         assert never not in documented
 
 
-def test_a_route_without_an_answer_body_keeps_its_204_after_it_is_sent(web: Web) -> None:
-    """Not a plan command: the answer is kept once sent (`KeptAnswerMiddleware`), so a
+def test_a_route_without_an_answer_body_keeps_its_204(web: Web) -> None:
+    """Not a plan command: the answer is kept before it is sent (`KeptAnswerMiddleware`), so a
     retry with the key sends no second code."""
     web.create_user("mia", mobile_confirmed=False)
     headers = log_in(web, "mia") | {KEY: "mobile-code-01"}

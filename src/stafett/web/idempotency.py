@@ -11,7 +11,7 @@ One mechanism for every such route, in three parts:
   receipt: the answer is kept in the same transaction as the command's events, so a
   crash cannot leave an event without its answer, nor an answer without its event.
 - `KeptAnswerMiddleware` keeps the answer of any other claimed request that succeeded
-  (a 204 route's: no body; no cookie set) after it was sent, in a transaction of its
+  (a 204 route's: no body; no cookie set) before it is sent, in a transaction of its
   own; for a plan command the row is already there and stays as it is.
 
 Which routes honour a key is `honours_key`'s: deny by default, so that no answer with
@@ -25,11 +25,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import anyio
+import structlog
 from litestar import Request, Response
 from litestar.handlers import BaseRouteHandler, HTTPRouteHandler
 from litestar.serialization import encode_json
 from litestar.status_codes import HTTP_204_NO_CONTENT
-from litestar.types import HTTPScope, Message, Receive, Send
+from litestar.types import HTTPResponseStartEvent, HTTPScope, Message, Receive, Send
 
 from stafett.aggregates.errors import ConflictingValueError
 from stafett.applications.accounts import Principal
@@ -51,6 +52,7 @@ CLAIM = "idempotency_claim"
 KEEPS_ANSWER = "keeps_answer"  # a route's `opt`: its answer is kept under a key
 API_PREFIX = "/api/"
 JSON = "application/json"
+log = structlog.get_logger(__name__)
 
 
 def honours_key(handler: BaseRouteHandler) -> bool:
@@ -150,7 +152,13 @@ async def replay_or_claim(request: Request[Any, Any, Any]) -> Response[bytes] | 
 
 
 class KeptAnswerMiddleware(HTTPMiddleware):
-    """Keeps a claimed request's successful answer once it has been sent."""
+    """Keeps a claimed request's successful answer before it is sent.
+
+    The answer is held until it is kept, so that a client which has seen it and retries
+    (or whose connection broke as it arrived) always finds it under its key. Should the
+    keeping fail, the answer still goes out: the change is made, and a client told of a
+    failure would retry it.
+    """
 
     async def handle(self, scope: HTTPScope, receive: Receive, send: Send) -> None:
         if (
@@ -160,23 +168,40 @@ class KeptAnswerMiddleware(HTTPMiddleware):
         ):
             await self.app(scope, receive, send)
             return
-        status, media_type, cookie, chunks = 0, JSON, False, []
+        start: list[HTTPResponseStartEvent] = []
+        body: list[bytes] = []
 
-        async def remember(message: Message) -> None:
-            nonlocal status, media_type, cookie
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                for name, value in message.get("headers", ()):
-                    if name.lower() == b"content-type":
-                        media_type = value.decode("latin-1").split(";")[0].strip()
-                    cookie = cookie or name.lower() == b"set-cookie"
-            elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
-            await send(message)
+        async def keep_then_send(message: Message) -> None:
+            if message["type"] == "http.response.start" and scope.get("state", {}).get(CLAIM):
+                start.append(message)  # held: this answer may be kept
+                return
+            if message["type"] != "http.response.body" or not start:
+                await send(message)
+                return
+            body.append(message.get("body", b""))
+            if message.get("more_body", False):
+                return
+            whole = b"".join(body)
+            await _keep(scope, start[0], whole)
+            await send(start[0])
+            await send({"type": "http.response.body", "body": whole, "more_body": False})
 
-        await self.app(scope, receive, remember)
-        claim: Claim | None = scope.get("state", {}).get(CLAIM)
-        if claim is None or not 200 <= status < 300 or cookie:
-            return
-        kept = claim.kept(Answer(status, media_type, b"".join(chunks)))
+        await self.app(scope, receive, keep_then_send)
+
+
+async def _keep(scope: HTTPScope, start: HTTPResponseStartEvent, body: bytes) -> None:
+    """Keep the answer (`start`, `body`) under the request's claim, if it has one and
+    the answer succeeded without setting a cookie."""
+    claim: Claim | None = scope.get("state", {}).get(CLAIM)
+    status, media_type, cookie = start["status"], JSON, False
+    for name, value in start.get("headers", ()):
+        if name.lower() == b"content-type":
+            media_type = value.decode("latin-1").split(";")[0].strip()
+        cookie = cookie or name.lower() == b"set-cookie"
+    if claim is None or not 200 <= status < 300 or cookie:
+        return
+    kept = claim.kept(Answer(status, media_type, body))
+    try:
         await anyio.to_thread.run_sync(claim.keys.keep, claim.scope, claim.key, kept)
+    except Exception as error:  # the change is made: its answer goes out regardless
+        log.warning("idempotency_answer_not_kept", error=type(error).__name__)
