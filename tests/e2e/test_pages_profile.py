@@ -184,7 +184,7 @@ def test_a_number_not_confirmed_gets_a_code_when_i_ask_for_one(web: Web) -> None
     logged_in(web)  # codes by e-mail; the number was never confirmed
     account = web.accounts.accounts.by_username("kari")
     assert account is not None
-    web.accounts.accounts.update(replace(account, confirmed_mobile=None), at=web.clock())
+    web.accounts.accounts.change(account.person_id, {"confirmed_mobile": None}, at=web.clock())
     assert 'id="mobile-confirm"' in web.client.get("/profile").text
     to_sms = {"otp_channel": "sms", "channel_password": PASSWORD}
     refused = post(web, "/profile/channel", to_sms)  # it would lock me out of SMS codes
