@@ -2,11 +2,13 @@
 every entry is written and chained, and a failed commit fails every read of its batch."""
 
 import asyncio
+import json
 import threading
 from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID, uuid4
 
+import psycopg
 import pytest
 
 from stafett.applications.access_log import (
@@ -16,7 +18,8 @@ from stafett.applications.access_log import (
     reads_on_the_loop,
 )
 from stafett.applications.plans import PlanApplication
-from stafett.persistence.access_log import AccessLogStore, AccessRow
+from stafett.persistence.access_log import COLUMNS, AccessLogStore, AccessRow, SeqTakenError
+from stafett.settings import Settings
 from tests.conftest import ManualClock
 from tests.threads import in_threads, wait_until
 
@@ -218,3 +221,65 @@ def test_concurrent_requests_on_the_loop_share_commits_and_each_hears_of_a_failu
     assert outcomes[0] is None
     assert all(isinstance(o, AccessLogUnavailableError) for o in outcomes[1:])
     assert [e.seq for e in log.entries(plan_id)] == [1]
+
+
+# ------------------------------------------ two writers on PostgreSQL: no deadlock
+
+
+def _row(plan_id: UUID, reader: UUID) -> AccessRow:
+    return AccessRow(plan_id, 1, 0, reader, "coordinator", ("goals",), "test", "0" * 64, "1" * 64)
+
+
+def _values(row: AccessRow) -> list[object]:
+    return [json.dumps(list(row.sections)) if n == "sections" else getattr(row, n) for n in COLUMNS]
+
+
+@pytest.mark.postgres
+def test_two_writers_whose_batches_cross_do_not_deadlock(
+    postgres_schema: str, clock: ManualClock
+) -> None:
+    """Another process's batch holds plan 1's next key and is about to take plan 2's; our
+    batch, for plan 2 then plan 1, must wait for plan 1's key first (and then find it
+    taken, and chain again) rather than hold plan 2's key: both would wait for the
+    other until PostgreSQL failed one, and its reads with it."""
+    plans = PlanApplication(Settings(database_url=postgres_schema).event_store_env(), clock=clock)
+    try:
+        store = AccessLogStore(plans.directory.datastore)
+        store.create_tables()
+        first, second = UUID(int=1), UUID(int=2)
+        insert = (
+            f"INSERT INTO {store.rows} ({', '.join(COLUMNS)}) "
+            f"VALUES ({', '.join(['%s'] * len(COLUMNS))})"
+        )
+        base = postgres_schema.split("?", maxsplit=1)[0]
+        outcome: list[str] = []
+
+        def our_batch() -> None:
+            try:
+                store.append(_row(second, uuid4()), _row(first, uuid4()))
+                outcome.append("appended")
+            except SeqTakenError:
+                outcome.append("taken")
+            except Exception as error:  # the outcome under test
+                outcome.append(type(error).__name__)
+
+        def ours_waits() -> bool:
+            with psycopg.connect(base, autocommit=True) as watcher:
+                row = watcher.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                    "AND query LIKE %s",
+                    (f"%{store.rows}%",),
+                ).fetchone()
+            return row is not None and row[0] > 0
+
+        with psycopg.connect(base) as other:
+            other.execute(insert, _values(_row(first, uuid4())))
+            ours = threading.Thread(target=our_batch)
+            ours.start()
+            wait_until(ours_waits)
+            other.execute(insert, _values(_row(second, uuid4())))
+            other.commit()
+            ours.join(timeout=30)
+        assert outcome == ["taken"]
+    finally:
+        plans.close()

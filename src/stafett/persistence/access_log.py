@@ -101,12 +101,18 @@ class AccessLogStore(SqlTables):
 
     def append(self, *rows: AccessRow) -> None:
         """Insert the rows in one transaction; SeqTakenError (and none inserted) when a
-        sequence number is already taken."""
+        sequence number is already taken.
+
+        In key order: two writers whose batches touch the same plans then wait for each
+        other's keys in the same order, so on PostgreSQL the later one finds a key taken
+        (and chains again) instead of the two deadlocking, which failed their reads.
+        """
         statement = self.sql(
             f"INSERT INTO {self.rows} ({', '.join(COLUMNS)}) "
             f"VALUES ({', '.join(['%s'] * len(COLUMNS))})"
         )
-        values = [[self.value(v) for v in _stored(r)] for r in rows]
+        in_key_order = sorted(rows, key=lambda r: (r.plan_id, r.seq))
+        values = [[self.value(v) for v in _stored(r)] for r in in_key_order]
         try:
             with self.cursor(commit=True) as c:
                 c.executemany(statement, values)
