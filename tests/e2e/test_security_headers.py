@@ -16,7 +16,12 @@ from stafett.bootstrap import build_access_log, build_accounts
 from stafett.settings import Settings
 from stafett.web.app import create_app
 from stafett.web.auth import Policy, policy
-from stafett.web.headers import CSP_NONCE, SecurityHeadersMiddleware
+from stafett.web.headers import (
+    CSP_NONCE,
+    SecurityHeadersMiddleware,
+    merge_headers,
+    security_headers,
+)
 from stafett.web.logging import RequestLogMiddleware
 from tests.e2e.conftest import SECRETS
 
@@ -245,3 +250,12 @@ def test_other_scope_types_pass_through_untouched() -> None:
     anyio.run(middleware, scope, no_body, send)
     assert seen == [scope]
     assert "state" not in scope
+
+
+def test_a_cacheable_answer_keeps_its_own_cache_control_and_others_get_no_store() -> None:
+    own = [(b"cache-control", b"max-age=600"), (b"server", b"uvicorn"), (b"etag", b'"1"')]
+    for cacheable, expected in ((True, [b"max-age=600"]), (False, [b"no-store"])):
+        merged = merge_headers(own, security_headers("n", cacheable=cacheable), cacheable=cacheable)
+        assert [v for n, v in merged if n == b"cache-control"] == expected
+        assert (b"etag", b'"1"') in merged
+        assert all(n != b"server" for n, _ in merged)

@@ -2,6 +2,7 @@
 rule itself says: a text matches exactly when `clean_line` / `clean_free` take it."""
 
 import re
+import sys
 import unicodedata
 
 from hypothesis import example, given
@@ -18,6 +19,7 @@ from stafett.aggregates.text import (
     refusal_of_each,
     text_pattern,
 )
+from stafett.applications.input import has_controls
 
 ANY = range(0x110000)
 
@@ -97,3 +99,16 @@ def test_the_email_and_phone_patterns_take_what_the_rules_take(text: str) -> Non
         phone_ok = False
     if phone:
         assert phone_ok, ascii(text)
+
+
+def test_the_edge_finds_control_characters_and_surrogates_as_unicode_names_them() -> None:
+    """`has_controls` (paths and query keys) is one search: it must agree with Unicode's
+    categories Cc and Cs on every code point."""
+    disagree = [
+        point
+        for point in range(sys.maxunicode + 1)
+        if has_controls(chr(point)) != (unicodedata.category(chr(point)) in ("Cc", "Cs"))
+    ]
+    assert disagree == []
+    assert has_controls("/plans/\x00")
+    assert not has_controls("/plans/Åse")

@@ -25,8 +25,7 @@ import asyncio
 import getpass
 import hashlib
 import json
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
@@ -74,14 +73,19 @@ _ON_THE_LOOP: ContextVar["list[tuple[AccessLog, _Read]] | None"] = ContextVar(
 )
 
 
-@contextmanager
-def reads_on_the_loop() -> Iterator[None]:
-    """Within: a read recorded on the event loop waits for `commit_reads_of_the_loop`."""
-    token = _ON_THE_LOOP.set([])
-    try:
-        yield
-    finally:
-        _ON_THE_LOOP.reset(token)
+class reads_on_the_loop:  # noqa: N801 - used as a function: `with reads_on_the_loop():`
+    """Within: a read recorded on the event loop waits for `commit_reads_of_the_loop`.
+
+    A class rather than a generator-based context manager: every request enters it.
+    """
+
+    __slots__ = ("_token",)
+
+    def __enter__(self) -> None:
+        self._token = _ON_THE_LOOP.set([])
+
+    def __exit__(self, *_exc: object) -> None:
+        _ON_THE_LOOP.reset(self._token)
 
 
 async def commit_reads_of_the_loop() -> None:

@@ -12,7 +12,7 @@ It lives with the applications, not the web, because the plan commands
 request body and given to `PlanApplication.handle` by every other caller.
 """
 
-import unicodedata
+import re
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from functools import cache
@@ -62,8 +62,14 @@ Version = Annotated[int, msgspec.Meta(ge=1, le=MAX_VERSION)]
 Cleaner = Callable[[str, Any], Any]
 
 
+# Exactly Unicode's categories Cc (control) and Cs (surrogate): one search, where a
+# loop asked `unicodedata.category` for every character of every path and query.
+_CONTROL_OR_SURROGATE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
 def has_controls(text: str) -> bool:
-    return any(unicodedata.category(ch) in ("Cc", "Cs") for ch in text)
+    """Whether `text` holds a control character or a lone surrogate."""
+    return _CONTROL_OR_SURROGATE.search(text) is not None
 
 
 def _text_cleaner(kind: str, required: bool, max_length: int) -> Cleaner:

@@ -282,13 +282,20 @@ def clear_session_cookie(response: Response[Any]) -> None:
 
 
 def check_policies(app: Litestar) -> None:
-    """Refuse to start when a route has no policy (the OpenAPI routes excepted)."""
+    """Refuse to start when a route has no policy (the OpenAPI routes excepted), or is
+    served without the policy guard though it is more than a public read."""
     for route in app.routes:
         if route.path.startswith(SCHEMA_PREFIX):
             continue
         for handler in getattr(route, "route_handlers", ()):
-            if set(getattr(handler, "http_methods", ())) == {"OPTIONS"}:
-                continue  # litestar's own preflight answer; the guard refuses it anyway
-            if not isinstance(handler.opt.get("policy"), Policy):
+            methods = set(getattr(handler, "http_methods", ()))
+            if methods == {"OPTIONS"}:
+                continue  # litestar's own preflight answer, naming the allowed methods
+            kind = handler.opt.get("policy")
+            if not isinstance(kind, Policy):
                 msg = f"route {route.path} ({handler.handler_name}) declares no policy"
+                raise RuntimeError(msg)
+            public_read = kind is Policy.PUBLIC and not methods & UNSAFE_METHODS
+            if policy_guard not in handler.resolve_guards() and not public_read:
+                msg = f"route {route.path} ({handler.handler_name}) is outside the policy guard"
                 raise RuntimeError(msg)

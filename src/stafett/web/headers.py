@@ -100,11 +100,21 @@ def security_headers(nonce: str, *, cacheable: bool) -> list[tuple[bytes, bytes]
     return headers
 
 
+def _replaced(*, cacheable: bool) -> frozenset[bytes]:
+    """What `merge_headers` drops from a handler's answer: its copies of the headers we
+    set (as `security_headers` makes them) and the revealing ones."""
+    return frozenset({name for name, _ in security_headers("", cacheable=cacheable)} | _REMOVED)
+
+
+_REPLACED = {cacheable: _replaced(cacheable=cacheable) for cacheable in (False, True)}
+
+
 def merge_headers(
-    existing: Iterable[tuple[bytes, bytes]], ours: list[tuple[bytes, bytes]]
+    existing: Iterable[tuple[bytes, bytes]], ours: list[tuple[bytes, bytes]], *, cacheable: bool
 ) -> list[tuple[bytes, bytes]]:
-    """Drop the handler's copies of our headers and the revealing ones, then add ours."""
-    replaced = {name for name, _ in ours} | _REMOVED
+    """Drop the handler's copies of our headers and the revealing ones, then add ours
+    (`ours`: `security_headers(…, cacheable=cacheable)`)."""
+    replaced = _REPLACED[cacheable]
     kept = [(name, value) for name, value in existing if name.lower() not in replaced]
     return kept + ours
 
@@ -117,14 +127,16 @@ class SecurityHeadersMiddleware(HTTPMiddleware):
         state: dict[str, Any] = scope.setdefault("state", {})
         state[CSP_NONCE] = nonce
         path = scope["path"]
-        ours = security_headers(nonce, cacheable=is_schema_path(path) or is_static_path(path))
+        cacheable = is_schema_path(path) or is_static_path(path)
+        ours = security_headers(nonce, cacheable=cacheable)
         started = False
 
         async def send_with_headers(message: Message) -> None:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                message["headers"] = merge_headers(message.get("headers", ()), ours)
+                existing = message.get("headers", ())
+                message["headers"] = merge_headers(existing, ours, cacheable=cacheable)
             await send(message)
 
         try:

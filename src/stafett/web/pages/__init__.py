@@ -1,7 +1,7 @@
 """The web client: server-rendered pages over the same services as the JSON API.
 
-`page_routes()` gives the page controllers, the static files and the language
-switch as one litestar router. Pages keep no rules: each calls the application
+`page_routes()` gives the page controllers and the language switch as one litestar
+router, `static_routes()` the static files. Pages keep no rules: each calls the application
 service the matching API route calls, and refusals come from the same error table
 (`pages/errors.py`). Forms post `application/x-www-form-urlencoded` (a photo form:
 `multipart/form-data`) with the session's CSRF token as `csrf_token` (the guard in
@@ -82,15 +82,19 @@ async def switch_language(request: AnyRequest, accounts: Accounts) -> Redirect:
     return response
 
 
-def page_routes() -> list[Router]:
-    static = create_static_files_router(
+def static_routes() -> Router:
+    """The pages' static files (public reads: outside the policy guard, `check_policies`)."""
+    return create_static_files_router(
         path="/static",
         directories=[STATIC],
         opt=policy(Policy.PUBLIC),
         include_in_schema=False,
         send_as_attachment=False,
     )
-    pages = Router(
+
+
+def page_routes() -> Router:
+    return Router(
         path="/",
         route_handlers=[
             LoginPages,
@@ -116,4 +120,3 @@ def page_routes() -> list[Router]:
         exception_handlers=exception_handlers(),
         include_in_schema=False,
     )
-    return [static, pages]
