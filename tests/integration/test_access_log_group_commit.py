@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID, uuid4
 
-import psycopg
 import pytest
 
 from stafett.applications.access_log import (
@@ -21,6 +20,7 @@ from stafett.applications.plans import PlanApplication
 from stafett.persistence.access_log import COLUMNS, AccessLogStore, AccessRow, SeqTakenError
 from stafett.settings import Settings
 from tests.conftest import ManualClock
+from tests.crossed import crossed_with_another_writer
 from tests.threads import in_threads, wait_until
 
 Visit = tuple[UUID, UUID, datetime]
@@ -238,10 +238,9 @@ def _values(row: AccessRow) -> list[object]:
 def test_two_writers_whose_batches_cross_do_not_deadlock(
     postgres_schema: str, clock: ManualClock
 ) -> None:
-    """Another process's batch holds plan 1's next key and is about to take plan 2's; our
-    batch, for plan 2 then plan 1, must wait for plan 1's key first (and then find it
-    taken, and chain again) rather than hold plan 2's key: both would wait for the
-    other until PostgreSQL failed one, and its reads with it."""
+    """Our batch, for plan 2 then plan 1, must wait for plan 1's key first and then find
+    it taken (and chain again), not deadlock with another process's batch: PostgreSQL
+    would fail one of them, and its reads with it (`tests/crossed.py`)."""
     plans = PlanApplication(Settings(database_url=postgres_schema).event_store_env(), clock=clock)
     try:
         store = AccessLogStore(plans.directory.datastore)
@@ -251,35 +250,19 @@ def test_two_writers_whose_batches_cross_do_not_deadlock(
             f"INSERT INTO {store.rows} ({', '.join(COLUMNS)}) "
             f"VALUES ({', '.join(['%s'] * len(COLUMNS))})"
         )
-        base = postgres_schema.split("?", maxsplit=1)[0]
-        outcome: list[str] = []
 
         def our_batch() -> None:
-            try:
+            with pytest.raises(SeqTakenError):
                 store.append(_row(second, uuid4()), _row(first, uuid4()))
-                outcome.append("appended")
-            except SeqTakenError:
-                outcome.append("taken")
-            except Exception as error:  # the outcome under test
-                outcome.append(type(error).__name__)
 
-        def ours_waits() -> bool:
-            with psycopg.connect(base, autocommit=True) as watcher:
-                row = watcher.execute(
-                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                    "AND query LIKE %s",
-                    (f"%{store.rows}%",),
-                ).fetchone()
-            return row is not None and row[0] > 0
-
-        with psycopg.connect(base) as other:
-            other.execute(insert, _values(_row(first, uuid4())))
-            ours = threading.Thread(target=our_batch)
-            ours.start()
-            wait_until(ours_waits)
-            other.execute(insert, _values(_row(second, uuid4())))
-            other.commit()
-            ours.join(timeout=30)
-        assert outcome == ["taken"]
+        outcome = crossed_with_another_writer(
+            postgres_schema,
+            str(store.rows),
+            statement=insert,
+            first=_values(_row(first, uuid4())),
+            second=_values(_row(second, uuid4())),
+            ours=our_batch,
+        )
+        assert outcome == ["done"]
     finally:
         plans.close()

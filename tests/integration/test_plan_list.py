@@ -36,11 +36,15 @@ from stafett.persistence.recorders import to_micros
 from stafett.projections.plan_list import (
     MEMBERS_TABLE,
     PLANS_TABLE,
+    VISITS_TABLE,
     PlanCount,
     PlanListProjection,
     PlanListView,
+    construct_view,
 )
+from stafett.settings import Settings
 from tests.conftest import ManualClock, consent_for, person
+from tests.crossed import crossed_with_another_writer
 
 START = date(2026, 3, 1)  # the clock starts on 2026-03-02 09:00 UTC
 
@@ -440,3 +444,30 @@ def test_the_list_follows_the_policy_table(
 
     monkeypatch.setattr(policy, "RULES", tuple(r for r in original if r.action is not Action.OPEN))
     assert [listed(view, p, START) for p in everyone] == [[], [], [], []]  # deny by default
+
+
+@pytest.mark.postgres
+def test_visits_noted_at_once_by_two_processes_do_not_deadlock(postgres_schema: str) -> None:
+    """Our batch notes (person, plan 2) then (person, plan 1) while another process's
+    batch holds plan 1's row and is about to take plan 2's (`tests/crossed.py`)."""
+    built, factory = construct_view(Settings(database_url=postgres_schema).event_store_env())
+    try:
+        person, first, second = UUID(int=7), UUID(int=1), UUID(int=2)
+        at = datetime(2026, 12, 5, 12, tzinfo=UTC)
+        schema = postgres_schema.split("schema=")[1].split("&", maxsplit=1)[0]
+        table = f'"{schema}".{VISITS_TABLE}'
+        outcome = crossed_with_another_writer(
+            postgres_schema,
+            table,
+            statement=f"INSERT INTO {table} (person_id, plan_id, visited_at) VALUES (%s, %s, %s)",
+            first=(person, first, to_micros(at)),
+            second=(person, second, to_micros(at)),
+            ours=lambda: built.note_visits([(person, second, at), (person, first, at)]),
+        )
+        assert outcome == ["done"]
+        later = at + timedelta(hours=1)
+        built.note_visits([(person, second, later)])
+        assert built.last_visit(person, second) == later
+        assert built.last_visit(person, first) == at
+    finally:
+        factory.close()

@@ -416,9 +416,11 @@ class PlanListSQL(PlanListQueries):
                     "ON CONFLICT (person_id, plan_id) DO UPDATE SET visited_at="
                     f"{self.latest}({table.split('.')[-1]}.visited_at, excluded.visited_at)"
                 ),
+                # In key order: web processes noting visits to the same plans at once
+                # then wait for each other's rows in one order instead of deadlocking.
                 [
                     [storable(t.value(v)) for v in (person, plan, to_micros(at))]
-                    for person, plan, at in visits
+                    for person, plan, at in sorted(visits, key=lambda v: (v[0], v[1]))
                 ],
             )
 
