@@ -620,3 +620,20 @@ def test_an_items_own_forms_are_links_until_asked_for(web: Web, group: Group) ->
     odd = web.client.get(page_of(group, '/plan?open="><script>'))
     assert odd.status_code == 200
     assert "<script>" not in odd.text.split("</head>", 1)[1]
+
+
+def test_someone_removed_from_the_group_is_shown_as_a_former_participant(
+    web: Web, group: Group
+) -> None:
+    goal_id = goal_with_comment(web, group)
+    per = log_in(web, "per")
+    note = {"on": {"kind": "goal", "id": goal_id}, "text": "Per sin kommentar"}
+    posted = web.client.post(f"/api/v1/plans/{group.plan_id}/comments", json=note, headers=per)
+    assert posted.status_code == 201, posted.text
+    kari = log_in(web, "kari")
+    removed = web.client.delete(group.url(f"/participants/{group.provider}"), headers=kari)
+    assert removed.status_code == 200, removed.text
+    web.page_login("kari")
+    page = web.client.get(page_of(group, "/plan")).text
+    said = re.findall(r'<p class="ds-paragraph muted" data-size="sm">([^,<]+),', page)
+    assert said == ["Kari Testesen", "tidligere deltaker"]

@@ -43,6 +43,7 @@ from stafett.web.pages.forms import day_in
 from stafett.web.pages.plan_parts import (
     PARTS,
     InOnePlan,
+    Names,
     comments_of,
     heading_context,
     member_names,
@@ -140,7 +141,7 @@ def chosen_participant(text: str | None) -> UUID | None:
 def as_of_context(view: PlanView, names: dict[UUID, str]) -> dict[str, Any]:
     """The plan as it stood, for the plan's part templates, read-only (its messages are
     those `PlanReads.as_of` lets this reader read in a history)."""
-    by_participant = {p.participant_id: names[p.person_id] for p in view.participants}
+    by_participant = Names((p.participant_id, names[p.person_id]) for p in view.participants)
     parts = {part: getattr(view, part) for part in PARTS}
     return {
         "as_of": view,

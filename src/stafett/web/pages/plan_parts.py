@@ -136,9 +136,25 @@ def present(view: PlanOut, part: str) -> tuple[Any, ...] | None:
     return decoded
 
 
-def member_names(view: PlanOut) -> dict[UUID, str]:
+class Names(dict[UUID, str]):
+    """Participant id → name; one no longer in the plan group is "former participant".
+
+    Templates write `names[id]`: the fallback is translated once a page, where
+    `names.get(id, _("former participant"))` called the translation for every name shown
+    (a tenth of a long plan's page, with its messages' recipients).
+    """
+
+    def __init__(self, pairs: Iterable[tuple[UUID, str]]) -> None:
+        super().__init__(pairs)
+        self.former = _("former participant")
+
+    def __missing__(self, participant_id: UUID) -> str:
+        return self.former
+
+
+def member_names(view: PlanOut) -> Names:
     """Participant id → name, for the plan group as the view gives it."""
-    return {m.participant_id: m.name for m in view.participants}
+    return Names((m.participant_id, m.name) for m in view.participants)
 
 
 def comments_by_item(comments: Iterable[Any]) -> dict[str, list[Any]]:
