@@ -307,7 +307,7 @@ class AccountService(OwnAccount, PasswordLinks, MobileNumbers, StepUp):
             code_at=to_micros(now),
         )
         new_token = self.sessions.rotate(token, cleared)
-        if new_token is None:  # the same code, sent twice at once, let the other in
+        if new_token is None:  # the session ended meanwhile (a logout, or another step)
             raise CodeRejectedError("start the login again")
         if stage is Stage.DONE:
             self._session_created(account, new_token)

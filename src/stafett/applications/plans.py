@@ -34,25 +34,12 @@ from eventsourcing.persistence import IntegrityError
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
 
-from stafett.aggregates.errors import (
-    ConflictingValueError,
-    NotAParticipantError,
-    NotPermittedError,
-)
+from stafett.aggregates.errors import ConflictingValueError, NotAParticipantError, NotPermittedError
 from stafett.aggregates.person import Person, PersonDetails
 from stafett.aggregates.plan import Plan
 from stafett.aggregates.policy import Action, Standing, decide
-from stafett.aggregates.values import (
-    Participant,
-    PlanStatus,
-    local_date,
-)
-from stafett.applications.commands import (
-    AddParticipant,
-    ChangeParticipant,
-    ClosePlan,
-    PlanCommand,
-)
+from stafett.aggregates.values import Participant, PlanStatus, local_date
+from stafett.applications.commands import AddParticipant, ChangeParticipant, ClosePlan, PlanCommand
 from stafett.applications.history import PlanHistory, view_of
 from stafett.applications.parts import CreatePlan, PersonIn
 from stafett.applications.permitted import EncodedParts, PlanOut, permitted_view

@@ -103,8 +103,8 @@ class SessionStore(SqlTables):
     def rotate(self, old_token: str, record: SessionRecord) -> str | None:
         """Replace the session under a new token (SEC-SES-02); the old one stops working.
 
-        None when the old session is gone already: of two requests that would rotate
-        the same session (the same code sent twice at once), only one gets a new one.
+        None when the old session is gone already (ended, or rotated by another request):
+        of two requests that would rotate the same session, only one gets a new one.
         """
         token = new_token()
         new = SessionRecord(

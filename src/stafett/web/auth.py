@@ -290,7 +290,7 @@ def check_policies(app: Litestar) -> None:
         for handler in getattr(route, "route_handlers", ()):
             methods = set(getattr(handler, "http_methods", ()))
             if methods == {"OPTIONS"}:
-                continue  # litestar's own preflight answer, naming the allowed methods
+                continue  # litestar's preflight: refused by the guard, else it names the methods
             kind = handler.opt.get("policy")
             if not isinstance(kind, Policy):
                 msg = f"route {route.path} ({handler.handler_name}) declares no policy"
