@@ -25,6 +25,7 @@ from playwright.sync_api import Page
 
 from stafett.aggregates.values import Access, Rights, local_date
 from stafett.applications.accounts import OtpChannel
+from stafett.applications.commands import SendMessage
 from stafett.applications.photos import PersonPhotos
 from tests.browser.harness import (
     LiveServer,
@@ -66,6 +67,7 @@ PAGES = [
     Visit("plans-new", "/plans/new", who="coordinator"),
     Visit("plan-home", "/plans/{plan_id}", who="coordinator"),
     Visit("plan-plan", "/plans/{plan_id}/plan", who="coordinator"),
+    Visit("plan-plan-many-messages", "/plans/{plan_id}/plan#messages", who="many_messages"),
     Visit("plan-history", "/plans/{plan_id}/history", who="coordinator"),
     Visit("plan-access-log", "/plans/{plan_id}/access-log", who="coordinator"),
     Visit("participants", PARTICIPANTS, who="coordinator"),
@@ -249,12 +251,25 @@ def auditor(page: Page, live: LiveServer) -> dict[str, str]:
     return {"plan_id": str(group.plan_id), "other_pid": str(group.anne_pid), "today": today}
 
 
+def many_messages(page: Page, live: LiveServer) -> dict[str, str]:
+    """A coordinator of a plan with more messages than its plan tab shows at first."""
+    kari = live.new_user("travel", first_name="Kari", coordinator=True)
+    plan_id = live.create_plan(kari)
+    for n in range(1, 26):
+        message = SendMessage(to="all", subject=f"Melding {n}", body="Kort beskjed.")
+        live.built.plans.handle(plan_id, message, by=kari.person_id)
+    live.settle()
+    sign_in(page, live, kari, land=False)
+    return {"plan_id": str(plan_id)}
+
+
 ARRIVALS: dict[str, Arrival] = {
     "nobody": nobody,
     "password_given": password_given,
     "terms_due": terms_due,
     "reset_link": reset_link,
     "coordinator": coordinator,
+    "many_messages": many_messages,
     "parent": parent,
     "org_admin": org_admin,
     "auditor": auditor,

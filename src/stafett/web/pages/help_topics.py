@@ -9,6 +9,7 @@ paragraphs and lists of page strings, translated when the page is drawn
 from dataclasses import dataclass
 
 from stafett.web.i18n import _
+from stafett.web.pages.plan_parts import MESSAGES_SHOWN
 
 
 @dataclass(frozen=True)
@@ -167,6 +168,8 @@ def topics() -> tuple[Topic, ...]:
                 ),
                 _("Activities: what is done, who is responsible, by when, and how it goes."),
                 _("Minutes of meetings, comments on each item, messages, and the calendar."),
+                _("Messages: the newest %(count)s first; “Show all” brings the older ones too.")
+                % {"count": MESSAGES_SHOWN},
             ),
             _(
                 "You see and write what your rights in this plan allow. Miss a part? Ask the "

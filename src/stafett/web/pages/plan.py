@@ -39,6 +39,7 @@ from stafett.web.pages import plan_forms as forms
 from stafett.web.pages.forms import FormError, form_of, message_for
 from stafett.web.pages.plan_forms import Failed, form_state
 from stafett.web.pages.plan_parts import (
+    MESSAGES_SHOWN,
     PARTS,
     InOnePlan,
     comments_of,
@@ -113,11 +114,17 @@ def home_context(visit: Visit, principal: Principal) -> dict[str, Any]:
 
 
 def plan_context(
-    view: PlanOut, principal: Principal, failed: Failed | None, opened: str | None = None
+    view: PlanOut,
+    principal: Principal,
+    failed: Failed | None,
+    opened: str | None = None,
+    *,
+    all_messages: bool = False,
 ) -> dict[str, Any]:
     """The plan: every part the view carries, and the forms the person may use; an item's
     own forms (comment, evaluate, change) are links until asked for (`opened`), so a long
-    plan's page does not carry a form for every item."""
+    plan's page does not carry a form for every item. Of the messages, the newest
+    `MESSAGES_SHOWN` unless `all_messages`, with a link to the rest."""
     writable = set(view.me.writable)
     words = labels()
     return {
@@ -151,6 +158,7 @@ def plan_context(
         "state": form_state(view.version, failed, opened),
         "failed": failed,
         "readonly": False,
+        "messages_shown": None if all_messages else MESSAGES_SHOWN,
     }
 
 
@@ -323,7 +331,9 @@ class PlanPages(InOnePlan):
         opened = request.query_params.get("open")
         if opened is not None and not FORM_KEY.fullmatch(opened):
             opened = None
-        return page(request, "plan/plan.html", **plan_context(view, principal, None, opened))
+        every = request.query_params.get("messages") == "all"
+        context = plan_context(view, principal, None, opened, all_messages=every)
+        return page(request, "plan/plan.html", **context)
 
     # Every form of the plan posts to its own address here.
     set_goal = writes("/plan/goals", adding("goal", forms.set_goal, "goal_added", "goal"))

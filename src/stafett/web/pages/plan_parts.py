@@ -136,6 +136,11 @@ def present(view: PlanOut, part: str) -> tuple[Any, ...] | None:
     return decoded
 
 
+# Messages the plan tab shows, newest first, until the reader asks for all (`?messages=all`):
+# a plan's messages only grow, and on a phone a page of every message is one to scroll.
+MESSAGES_SHOWN = 20
+
+
 class Names(dict[UUID, str]):
     """Participant id → name; one no longer in the plan group is "former participant".
 
