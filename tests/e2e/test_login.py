@@ -6,6 +6,7 @@ import pytest
 
 from stafett.applications import accounts as accounts_module
 from stafett.applications.accounts import OtpChannel
+from stafett.persistence.recorders import to_micros
 from stafett.persistence.sessions import digest
 from tests.e2e.conftest import PASSWORD, Web
 from tests.leakcheck import remember
@@ -452,3 +453,23 @@ def test_a_fourth_login_ends_the_oldest_of_three_sessions(web: Web) -> None:
     account = web.accounts.accounts.by_username("kari")
     assert account is not None
     assert web.accounts.sessions.count_of(account.person_id) == 3
+
+
+def test_the_session_a_login_starts_is_kept_when_logins_share_an_instant(web: Web) -> None:
+    """Logins at one instant of the clock (five: the codes' limit): each one's own
+    session stays, though the clock cannot tell it from the others."""
+    person = web.create_user("kari")
+    for _ in range(5):
+        web.client.cookies.clear()
+        web.login("kari")
+        assert web.client.get("/api/v1/me").status_code == 200
+    assert web.accounts.sessions.count_of(person) == 3
+    sessions, now = web.accounts.sessions, web.clock.now
+    for new in range(4):  # four sessions equal to the clock: whichever is new stays
+        sessions.end_all_of(person)
+        tied = [
+            sessions.start(person, "done", at=now, authenticated_at=to_micros(now))
+            for _ in range(4)
+        ]
+        assert sessions.keep_newest(person, stage="done", keep=3, new_token=tied[new]) == 1
+        assert sessions.get(tied[new]) is not None

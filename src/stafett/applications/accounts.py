@@ -425,7 +425,7 @@ class AccountService(OwnAccount, PasswordLinks, MobileNumbers, StepUp):
     def _session_created(self, account: AccountRecord, token: str) -> None:
         log.info("session_created", actor=str(account.person_id))
         evicted = self.sessions.keep_newest(
-            account.person_id, stage=Stage.DONE.value, keep=MAX_SESSIONS
+            account.person_id, stage=Stage.DONE.value, keep=MAX_SESSIONS, new_token=token
         )
         if evicted:
             log.info("session_evicted", actor=str(account.person_id), count=evicted)

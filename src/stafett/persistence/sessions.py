@@ -188,15 +188,21 @@ class SessionStore(SqlTables):
             self.execute(c, f"DELETE FROM {self.sessions} {where}", person_id, keep)
             return count
 
-    def keep_newest(self, person_id: UUID, *, stage: str, keep: int) -> int:
-        """End all but the `keep` most recently started sessions at `stage`; how many ended."""
+    def keep_newest(self, person_id: UUID, *, stage: str, keep: int, new_token: str) -> int:
+        """End all but the `keep` most recently started sessions at `stage`; how many ended.
+
+        The session of `new_token`, just started, is kept whatever the clock says: two
+        logins at one instant (a clock's resolution) must not end the newer one.
+        """
         with self.cursor(commit=True) as c:
             self.execute(
                 c,
                 f"SELECT token_hash FROM {self.sessions} WHERE person_id=%s AND stage=%s "
-                "ORDER BY authenticated_at DESC, created_at DESC, token_hash",
+                "ORDER BY CASE WHEN token_hash=%s THEN 0 ELSE 1 END, "
+                "authenticated_at DESC, created_at DESC, token_hash",
                 person_id,
                 stage,
+                digest(new_token),
             )
             evicted = [row["token_hash"] for row in c.fetchall()[keep:]]
             for token_hash in evicted:
