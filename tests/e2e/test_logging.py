@@ -29,7 +29,7 @@ from stafett.web.logging import (
     ROUTED_LOGGERS,
     RequestLogMiddleware,
     configure_logging,
-    redact_secrets,
+    redact_and_escape,
 )
 from tests.e2e.conftest import SECRETS
 
@@ -242,7 +242,7 @@ def test_secret_keys_are_redacted_at_any_depth_whatever_their_case() -> None:
         "csrf": "j",
         "name": "kept",
     }
-    redacted = redact_secrets(None, "info", event)
+    redacted = redact_and_escape(None, "info", event)
     assert redacted == {
         "event": "debug_dump",
         "Password": REDACTED,

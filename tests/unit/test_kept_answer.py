@@ -36,8 +36,10 @@ def answering(status: int, body: bytes, *, claim: Claim | None, headers: Any = (
     return app
 
 
-def serve(app: Any) -> Events:
-    events: Events = []
+def serve(app: Any, events: Events | None = None) -> Events:
+    """What `app` sent through the middleware, in order; into `events` when given, where
+    the stand-in keys note their keeps, so the two are ordered against each other."""
+    events = [] if events is None else events
 
     async def send(message: Any) -> None:
         events.append((message["type"], message.get("status", message.get("body"))))
@@ -56,14 +58,14 @@ def serve(app: Any) -> Events:
     return events
 
 
-def claim(events: Events, *, fails: bool = False) -> Claim:
-    return Claim(cast(Any, Keys(events, fails=fails)), uuid4(), "key-0001", "fingerprint")
+def claim(events: Events, *, fails: bool = False, with_events: bool = False) -> Claim:
+    keys = cast(Any, Keys(events, fails=fails))
+    return Claim(keys, uuid4(), "key-0001", "fingerprint", with_events)
 
 
 def test_the_answer_is_kept_before_any_of_it_is_sent() -> None:
     events: Events = []
-    app = answering(201, b'{"id": 1}', claim=claim(events))
-    events += serve(app)
+    serve(answering(201, b'{"id": 1}', claim=claim(events)), events)
     assert events == [
         ("kept", (201, b'{"id": 1}')),
         ("http.response.start", 201),
@@ -94,3 +96,16 @@ def test_an_answer_that_could_not_be_kept_still_goes_out() -> None:
         sent = serve(answering(204, b"", claim=claim(events, fails=True)))
     assert sent == [("http.response.start", 204), ("http.response.body", b"")]
     assert [e["event"] for e in logs] == ["idempotency_answer_not_kept"]
+
+
+def test_a_plan_commands_answer_goes_out_at_once_and_is_kept_after() -> None:
+    """Kept with the command's events, it is not held; kept again after sending (a row
+    already there stays), for a command that saved no events."""
+    events: Events = []
+    serve(answering(200, b'{"version": 3}', claim=claim(events, with_events=True)), events)
+    assert events == [
+        ("http.response.start", 200),
+        ("http.response.body", b'{"'),
+        ("http.response.body", b'version": 3}'),
+        ("kept", (200, b'{"version": 3}')),
+    ]

@@ -255,7 +255,7 @@ class AccountService(OwnAccount, PasswordLinks, MobileNumbers, StepUp):
             raise LoginFailedError("wrong username or password")
         if self.hashing.needs_rehash(account.password_hash):
             rehashed = self.hashing.hash(password)
-            self.accounts.change(account.person_id, {"password_hash": rehashed}, at=now)
+            self.accounts.set_password(account.person_id, rehashed, at=now, fact=None)
         channel = OtpChannel(account.otp_channel)
         token = self.sessions.start(account.person_id, Stage.OTP.value, at=now)
         log.info("authn_password_ok", actor=str(account.person_id), channel=channel.value)

@@ -114,12 +114,7 @@ class OneTimeCodes:
     def confirms(self, token_hash: str, number: str, code: str, now: datetime) -> bool:
         """Whether `code` is the live confirmation code of the session for `number`,
         using a try and, when right, the code (once, for one caller)."""
-        session = self.sessions.take_try(token_hash, tries=CODE_TRIES)
-        return (
-            session is not None
-            and self._live_code(session, code, now, bound_to=number)
-            and self.sessions.use_code(token_hash, session.code_hmac, code_at=None)
-        )
+        return self._sent_code_used(token_hash, code, now, bound_to=number, code_at=None)
 
     def accept(self, token_hash: str, account: AccountRecord, code: str, now: datetime) -> bool:
         """Whether `code` is the session's login code (SMS or e-mail) or the account's
@@ -129,19 +124,28 @@ class OneTimeCodes:
         conditional write, so that requests sent at once can neither guess more often
         than `CODE_TRIES` nor both be let in by one code.
         """
-        session = self.sessions.take_try(token_hash, tries=CODE_TRIES)
-        if session is None:
-            return False
         at = to_micros(now)
-        if OtpChannel(account.otp_channel) is OtpChannel.TOTP:
-            step = totp_step(account.totp_secret, account.totp_last_step, code, now)
-            return (
-                step is not None
-                and self.accounts.claim_totp_step(account.person_id, step)
-                and self.sessions.use_code(token_hash, None, code_at=at)
-            )
-        return self._live_code(session, code, now, bound_to="") and self.sessions.use_code(
-            token_hash, session.code_hmac, code_at=at
+        if OtpChannel(account.otp_channel) is not OtpChannel.TOTP:
+            return self._sent_code_used(token_hash, code, now, bound_to="", code_at=at)
+        if self.sessions.take_try(token_hash, tries=CODE_TRIES) is None:
+            return False
+        step = totp_step(account.totp_secret, account.totp_last_step, code, now)
+        return (
+            step is not None
+            and self.accounts.claim_totp_step(account.person_id, step)
+            and self.sessions.use_code(token_hash, None, code_at=at)
+        )
+
+    def _sent_code_used(
+        self, token_hash: str, code: str, now: datetime, *, bound_to: str, code_at: int | None
+    ) -> bool:
+        """Spend a try; if `code` is the session's live code (bound to `bound_to`), use it
+        up: True for one caller only."""
+        session = self.sessions.take_try(token_hash, tries=CODE_TRIES)
+        return (
+            session is not None
+            and self._live_code(session, code, now, bound_to=bound_to)
+            and self.sessions.use_code(token_hash, session.code_hmac, code_at=code_at)
         )
 
     def _new_code(self, token: str, person_id: UUID, now: datetime, *, bound_to: str) -> str:

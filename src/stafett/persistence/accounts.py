@@ -156,8 +156,11 @@ class AccountStore(SqlTables):
             step,
         )
 
-    def set_password(self, person_id: UUID, password_hash: str, *, at: datetime, fact: str) -> None:
-        """Replace only the hash, so a concurrent update of other columns is not undone."""
+    def set_password(
+        self, person_id: UUID, password_hash: str, *, at: datetime, fact: str | None
+    ) -> None:
+        """Replace only the hash, so a concurrent update of other columns is not undone
+        (no fact for a rehash: the password is the same)."""
         self._set(person_id, {"password_hash": password_hash}, at=at, fact=fact)
 
     def set_pending_totp(self, person_id: UUID, secret: str, *, at: datetime) -> None:

@@ -12,7 +12,8 @@ One mechanism for every such route, in three parts:
   crash cannot leave an event without its answer, nor an answer without its event.
 - `KeptAnswerMiddleware` keeps the answer of any other claimed request that succeeded
   (a 204 route's: no body; no cookie set) before it is sent, in a transaction of its
-  own; for a plan command the row is already there and stays as it is.
+  own; a plan command's answer is not held (`Claim.with_events`: its row is written
+  with its events) and is kept after it is sent only for a command that saved none.
 
 Which routes honour a key is `honours_key`'s: deny by default, so that no answer with
 a secret in it is ever stored.
@@ -81,6 +82,7 @@ class Claim:
     scope: Any  # the person id
     key: str
     fingerprint: str
+    with_events: bool = False  # a plan command: kept in its events' transaction
 
     def kept(self, answer: Answer) -> Kept:
         return Kept(self.fingerprint, answer)
@@ -138,7 +140,8 @@ async def replay_or_claim(request: Request[Any, Any, Any]) -> Response[bytes] | 
     )
     kept = await anyio.to_thread.run_sync(keys.find, principal.person_id, key)
     if kept is None:
-        request.state[CLAIM] = Claim(keys, principal.person_id, key, this)
+        with_events = bool(request.route_handler.opt.get(KEEPS_ANSWER, False))
+        request.state[CLAIM] = Claim(keys, principal.person_id, key, this, with_events)
         return None
     if kept.fingerprint != this:
         raise KeyReusedError
@@ -157,7 +160,8 @@ class KeptAnswerMiddleware(HTTPMiddleware):
     The answer is held until it is kept, so that a client which has seen it and retries
     (or whose connection broke as it arrived) always finds it under its key. Should the
     keeping fail, the answer still goes out: the change is made, and a client told of a
-    failure would retry it.
+    failure would retry it. A plan command's answer is kept with its events, so it is
+    not held; it is kept here, after sending, only if the command saved no events.
     """
 
     async def handle(self, scope: HTTPScope, receive: Receive, send: Send) -> None:
@@ -168,37 +172,45 @@ class KeptAnswerMiddleware(HTTPMiddleware):
         ):
             await self.app(scope, receive, send)
             return
+        claims: list[Claim] = []
         start: list[HTTPResponseStartEvent] = []
         body: list[bytes] = []
 
         async def keep_then_send(message: Message) -> None:
-            if message["type"] == "http.response.start" and scope.get("state", {}).get(CLAIM):
-                start.append(message)  # held: this answer may be kept
-                return
-            if message["type"] != "http.response.body" or not start:
-                await send(message)
-                return
-            body.append(message.get("body", b""))
-            if message.get("more_body", False):
-                return
-            whole = b"".join(body)
-            await _keep(scope, start[0], whole)
-            await send(start[0])
-            await send({"type": "http.response.body", "body": whole, "more_body": False})
+            if message["type"] == "http.response.start":
+                claim: Claim | None = scope.get("state", {}).get(CLAIM)
+                if claim is not None:
+                    claims.append(claim)
+                    start.append(message)
+                    if not claim.with_events:
+                        return  # held until kept
+            elif message["type"] == "http.response.body" and claims:
+                body.append(message.get("body", b""))
+                if not claims[0].with_events:
+                    if message.get("more_body", False):
+                        return
+                    whole = b"".join(body)
+                    await _keep(claims[0], start[0], whole)
+                    await send(start[0])
+                    message = {"type": "http.response.body", "body": whole, "more_body": False}
+            await send(message)
 
         await self.app(scope, receive, keep_then_send)
+        if claims and claims[0].with_events:
+            # Kept with the command's events; one that changed nothing saved none, so its
+            # answer is kept here (a row already there stays as it is).
+            await _keep(claims[0], start[0], b"".join(body))
 
 
-async def _keep(scope: HTTPScope, start: HTTPResponseStartEvent, body: bytes) -> None:
-    """Keep the answer (`start`, `body`) under the request's claim, if it has one and
-    the answer succeeded without setting a cookie."""
-    claim: Claim | None = scope.get("state", {}).get(CLAIM)
+async def _keep(claim: Claim, start: HTTPResponseStartEvent, body: bytes) -> None:
+    """Keep the answer (`start`, `body`) under `claim`, if it succeeded without setting
+    a cookie."""
     status, media_type, cookie = start["status"], JSON, False
     for name, value in start.get("headers", ()):
         if name.lower() == b"content-type":
             media_type = value.decode("latin-1").split(";")[0].strip()
         cookie = cookie or name.lower() == b"set-cookie"
-    if claim is None or not 200 <= status < 300 or cookie:
+    if not 200 <= status < 300 or cookie:
         return
     kept = claim.kept(Answer(status, media_type, body))
     try:

@@ -2,8 +2,8 @@
 
 Every line, our own and those of uvicorn and litestar, goes through the same
 processors (SEC-LOG-02): context variables (so `request_id` is on each line of a
-request), level, `ts` in UTC with `Z`, then `redact_secrets` and `escape_controls` (in one
-pass, `redact_and_escape`), rendered as JSON
+request), level, `ts` in UTC with `Z`, then secrets redacted and control characters
+escaped (`redact_and_escape`), rendered as JSON
 lines in production and wherever the output is no terminal, for people at a
 console in development (`renderer_for`).
 
@@ -23,7 +23,7 @@ the route's template as `path` (`/api/v1/plans/{plan_id:uuid}`; "(no route)"
 when nothing matched), path parameters, status and duration, never the raw path
 (a reset link's token is in it), the query string (it may hold names), headers,
 cookies or bodies. Every value of every line has its control and
-text-direction characters escaped (`escape_controls`). Like `SecurityHeadersMiddleware`, it wraps
+text-direction characters escaped (`redact_and_escape`). Like `SecurityHeadersMiddleware`, it wraps
 litestar's whole ASGI handler so that unmatched requests are covered.
 """
 
@@ -115,11 +115,6 @@ def _redact(value: Any) -> Any:
     return value
 
 
-def redact_secrets(_logger: WrappedLogger, _method: str, event_dict: EventDict) -> EventDict:
-    """Replace the value of every secret-named key, at any depth, with "[redacted]"."""
-    return {k: REDACTED if _is_secret(k) else _redact(v) for k, v in event_dict.items()}
-
-
 def _escape(value: Any) -> Any:
     if isinstance(value, str):
         if _CONTROLS.search(value) is None:
@@ -134,16 +129,13 @@ def _escape(value: Any) -> Any:
     return value
 
 
-def escape_controls(_logger: WrappedLogger, _method: str, event_dict: EventDict) -> EventDict:
-    """Write control and text-direction characters as `\\uXXXX`, so no value can forge a
-    line, hide text or reorder what a reader sees, whichever renderer prints it."""
-    return {k: _escape(v) for k, v in event_dict.items()}
-
-
 def redact_and_escape(_logger: WrappedLogger, method: str, event_dict: EventDict) -> EventDict:
-    """`escape_controls` after `redact_secrets`, in one pass over the line: a request's
-    line is mostly texts and numbers, which need one regular-expression search or
-    nothing; only the rest is walked."""
+    """Replace the value of every secret-named key, at any depth, with "[redacted]", and
+    write control and text-direction characters as `\\uXXXX`, so no value can forge a
+    line, hide text or reorder what a reader sees, whichever renderer prints it.
+
+    One pass over the line: a request's line is mostly texts and numbers, which need one
+    regular-expression search or nothing; only the rest is walked."""
     clean: EventDict = {}
     for key, value in event_dict.items():
         if _is_secret_name(key) if type(key) is str else _is_secret(key):
@@ -221,7 +213,7 @@ def configure_logging(
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True, key="ts"),
-        redact_and_escape,  # redact_secrets, then escape_controls
+        redact_and_escape,
     ]
     target = stream if stream is not None else sys.stderr
     renderer = renderer_for(json_lines=json_lines, target=target)
