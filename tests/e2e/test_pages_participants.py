@@ -274,6 +274,113 @@ def test_bad_details_come_back_with_what_was_typed_and_change_nothing(web: Web, 
     assert 'id="f-first_name-error"' in blank.text
 
 
+# ------------------------------------------- two people editing one person at once
+
+
+def log_in_anew(web: Web, username: str) -> None:
+    web.client.cookies.clear()
+    web.page_login(username)
+
+
+def annes_details(web: Web, plan: Plan) -> PersonDetails:
+    return web.plans.get_person(web.plans.member_person(plan.id, plan.anne)).details
+
+
+def test_a_form_opened_before_the_persons_own_change_does_not_undo_it(web: Web, plan: Plan) -> None:
+    """Kari opens Anne's details; Anne corrects her position and place on her profile;
+    Kari then saves a workplace from the form she opened. The form sends only what Kari
+    edited, so Anne's corrections stay."""
+    web.page_login("kari")
+    details = plan.url(f"/participants/{plan.anne}")
+    karis = form_on(web, details, details)
+    log_in_anew(web, "anne")
+    annes = form_on(web, "/profile", "/profile/details") | {"position": "Mor", "place": "Bø"}
+    assert web.submit("/profile/details", annes).status_code == 303
+    log_in_anew(web, "kari")
+    del karis["csrf_token"]
+
+    saved = web.submit(details, karis | {"workplace": "Bø skole"})
+
+    assert saved.status_code == 303, saved.text
+    now = annes_details(web, plan)
+    assert (now.position, now.place, now.workplace) == ("Mor", "Bø", "Bø skole")
+
+
+def test_the_profile_form_does_not_undo_the_coordinators_change(web: Web, plan: Plan) -> None:
+    web.page_login("anne")
+    annes = form_on(web, "/profile", "/profile/details")
+    log_in_anew(web, "kari")
+    details = plan.url(f"/participants/{plan.anne}")
+    karis = form_on(web, details, details) | {"place": "Bø", "hide_mobile": "on"}
+    assert web.submit(details, karis).status_code == 303
+    log_in_anew(web, "anne")
+    del annes["csrf_token"]
+
+    saved = web.submit("/profile/details", annes | {"position": "Mor"})
+
+    assert saved.status_code == 303, saved.text
+    now = annes_details(web, plan)
+    assert (now.place, now.hide_mobile, now.position) == ("Bø", True, "Mor")
+
+
+def test_a_field_both_changed_comes_back_to_be_checked_and_is_saved_when_sent_again(
+    web: Web, plan: Plan
+) -> None:
+    web.page_login("kari")
+    details = plan.url(f"/participants/{plan.anne}")
+    karis = form_on(web, details, details)
+    log_in_anew(web, "anne")
+    annes = form_on(web, "/profile", "/profile/details") | {"place": "Bø", "position": "Mor"}
+    assert web.submit("/profile/details", annes).status_code == 303
+    log_in_anew(web, "kari")
+    del karis["csrf_token"]
+    version = plan.version(web)
+
+    clash = web.submit(details, karis | {"place": "Oslo", "workplace": "Bø skole"})
+
+    assert clash.status_code == 409, clash.text
+    assert "Bø" in clash.text
+    assert 'id="f-place-error"' in clash.text
+    assert "f-workplace-error" not in clash.text
+    assert "f-position-error" not in clash.text
+    now = annes_details(web, plan)
+    assert (now.place, now.position, now.workplace) == ("Bø", "Mor", "")
+    assert plan.version(web) == version
+    again = FormFields(details)
+    again.feed(clash.text)
+    assert again.fields["place"] == "Oslo"  # what Kari typed
+    assert again.fields["workplace"] == "Bø skole"
+    assert again.fields["position"] == "Mor"  # what Anne saved, not Kari's old form
+
+    saved = web.submit(details, again.fields)
+
+    assert saved.status_code == 303, saved.text
+    now = annes_details(web, plan)
+    assert (now.place, now.position, now.workplace) == ("Oslo", "Mor", "Bø skole")
+
+
+def test_the_profile_shows_a_field_both_changed_and_saves_nothing(web: Web, plan: Plan) -> None:
+    web.page_login("anne")
+    annes = form_on(web, "/profile", "/profile/details")
+    log_in_anew(web, "kari")
+    details = plan.url(f"/participants/{plan.anne}")
+    assert web.submit(details, form_on(web, details, details) | {"place": "Bø"}).status_code == 303
+    log_in_anew(web, "anne")
+    del annes["csrf_token"]
+
+    clash = web.submit("/profile/details", annes | {"place": "Oslo", "position": "Mor"})
+
+    assert clash.status_code == 409, clash.text
+    assert "nå står det «Bø»" in html_text(clash.text)
+    now = annes_details(web, plan)
+    assert (now.place, now.position) == ("Bø", "")
+    again = FormFields("/profile/details")
+    again.feed(clash.text)
+    assert (again.fields["place"], again.fields["position"]) == ("Oslo", "Mor")
+    assert web.submit("/profile/details", again.fields).status_code == 303
+    assert (annes_details(web, plan).place, annes_details(web, plan).position) == ("Oslo", "Mor")
+
+
 def test_a_form_without_its_csrf_token_is_refused(web: Web, plan: Plan) -> None:
     web.page_login("kari")
     details = plan.url(f"/participants/{plan.per}")

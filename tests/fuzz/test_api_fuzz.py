@@ -266,7 +266,7 @@ class _Logins:
         details = directory.get(user.person_id).details
         made = replace(details, email=user.email, mobile=user.mobile)
         if made != details:
-            directory.update(user.person_id, made, actor_id=None, at=built.plans.clock())
+            directory.update(user.person_id, details, made, actor_id=None, at=built.plans.clock())
 
     def log_in(self, name: str) -> str:
         assert self.people is not None

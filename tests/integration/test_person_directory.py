@@ -169,8 +169,8 @@ def test_an_update_logs_the_names_of_the_changed_fields_but_never_their_values(
     new = replace(old, email="anne.ny@example.no", mobile="+4798765432", hide_mobile=True)
 
     clock.advance()
-    plans.directory.update(anne, new, actor_id=editor, at=clock.now)
-    plans.directory.update(anne, new, actor_id=editor, at=clock.now)  # nothing changes
+    plans.directory.update(anne, old, new, actor_id=editor, at=clock.now)
+    plans.directory.update(anne, old, new, actor_id=editor, at=clock.now)  # nothing changes
 
     assert plans.get_person(anne).details == new
     changes = plans.directory.changes_of(anne)
@@ -188,12 +188,45 @@ def test_renaming_a_person_changes_how_they_are_found(
 ) -> None:
     anne = plans.register_person(person("Anne", "Nordmann"), by=None).person_id
 
-    renamed = replace(plans.get_person(anne).details, last_name="Hansen")
-    plans.directory.update(anne, renamed, actor_id=None, at=clock.now)
+    before = plans.get_person(anne).details
+    renamed = replace(before, last_name="Hansen")
+    plans.directory.update(anne, before, renamed, actor_id=None, at=clock.now)
 
     assert plans.directory.find_by_name("anne nordmann") == []
     assert [p.person_id for p in plans.directory.find_by_name("anne hansen")] == [anne]
     assert plans.directory.changes_of(anne)[-1] == ("changed", ("last_name",))
+
+
+def test_changes_based_on_one_older_read_keep_each_other(
+    plans: PlanApplication, clock: ManualClock
+) -> None:
+    """The coordinator and the person both opened the details before either saved: each
+    save writes only the fields it changed, so neither puts the other's old values back."""
+    anne = plans.register_person(
+        person("Anne", "Nordmann", email="anne@example.no", mobile="+4791234567"), by=None
+    ).person_id
+    seen = plans.get_person(anne).details  # both forms were filled in from this
+
+    own = replace(seen, mobile="+4798765432", hide_mobile=True, first_name="Anna")
+    plans.directory.update(anne, seen, own, actor_id=anne, at=clock.now)
+    coordinators = replace(seen, email="anne.ny@example.no", last_name="Hansen")
+    saved = plans.directory.update(anne, seen, coordinators, actor_id=None, at=clock.now)
+
+    expected = replace(
+        seen,
+        mobile="+4798765432",
+        hide_mobile=True,
+        first_name="Anna",
+        email="anne.ny@example.no",
+        last_name="Hansen",
+    )
+    assert plans.get_person(anne).details == expected
+    assert saved.details == expected
+    assert [p.person_id for p in plans.directory.find_by_name("anna hansen")] == [anne]
+    assert plans.directory.changes_of(anne)[1:] == [
+        ("changed", ("first_name", "mobile", "hide_mobile")),
+        ("changed", ("last_name", "email")),
+    ]
 
 
 def test_an_erased_person_is_gone_but_the_change_log_keeps_that_it_happened(

@@ -161,7 +161,9 @@ class OwnAccount:
                     "current_password", "is needed to change the mobile number or e-mail address"
                 )
             self._current_password(account, client, current_password, now)
-        person = self.directory.update(account.person_id, new, actor_id=account.person_id, at=now)
+        person = self.directory.update(
+            account.person_id, old, new, actor_id=account.person_id, at=now
+        )
         log.info("person_details_changed", actor=str(account.person_id))
         if rebound:
             self.accounts.record_fact(

@@ -366,7 +366,7 @@ class PlanApplication(PlanHistory):
             receipt=receipt,
         )
         if after != before:
-            self.directory.update(person_id, after, actor_id=by, at=self.clock())
+            self.directory.update(person_id, before, after, actor_id=by, at=self.clock())
             if self.person_changed is not None:
                 self.person_changed(person_id, before, after, by)
         return result

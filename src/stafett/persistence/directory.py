@@ -11,7 +11,7 @@ the upload), replaced and removed on its own, logged as `photo_changed` and
 """
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -97,18 +97,44 @@ class PersonDirectory(SqlTables):
         return person, duplicates
 
     def update(
-        self, person_id: UUID, details: PersonDetails, *, actor_id: UUID | None, at: datetime
+        self,
+        person_id: UUID,
+        before: PersonDetails,
+        after: PersonDetails,
+        *,
+        actor_id: UUID | None,
+        at: datetime,
     ) -> Person:
-        old = self.get(person_id)
-        changed = [n for n in DETAIL_FIELDS if getattr(old.details, n) != getattr(details, n)]
-        if changed:
-            assignments = ", ".join(f"{name}=%s" for name in changed)
-            with self.cursor(commit=True) as c:
+        """Write the fields in which `after` differs from `before` (what the caller read,
+        or what its form showed); every other field keeps what is stored now.
+
+        A caller never writes back what it did not change, so two people correcting one
+        person at once (the coordinator's form, the person's own profile) cannot put
+        each other's old values back: the row is read again under its write lock and
+        only the given fields are replaced (decision 0037). KeyError if the person is
+        not here (erased meanwhile).
+        """
+        given = {
+            n: getattr(after, n) for n in DETAIL_FIELDS if getattr(after, n) != getattr(before, n)
+        }
+        if not given:
+            return self.get(person_id)
+        lock = "" if self.is_sqlite else " FOR UPDATE"
+        with self.cursor(commit=True) as c:
+            self.execute(c, f"SELECT * FROM {self.persons} WHERE person_id=%s{lock}", person_id)
+            row = c.fetchone()
+            if row is None:
+                raise KeyError(person_id)
+            stored = self._person(row).details
+            merged = replace(stored, **given)
+            changed = [n for n in given if getattr(stored, n) != given[n]]
+            if changed:
+                assignments = ", ".join(f"{name}=%s" for name in changed)
                 self.execute(
                     c,
                     f"UPDATE {self.persons} SET {assignments}, name_key=%s WHERE person_id=%s",
-                    *(getattr(details, name) for name in changed),
-                    _name_key(details),
+                    *(given[name] for name in changed),
+                    _name_key(merged),
                     person_id,
                 )
                 self._log(
@@ -119,7 +145,7 @@ class PersonDirectory(SqlTables):
                     kind="changed",
                     changed=changed,
                 )
-        return Person(person_id=person_id, details=details)
+        return Person(person_id=person_id, details=merged)
 
     def erase(self, person_id: UUID, *, actor_id: UUID | None, at: datetime, kind: str) -> None:
         """Delete a person's details and photo; the change log keeps that it happened, and why."""

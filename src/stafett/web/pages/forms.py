@@ -56,12 +56,16 @@ def text_field(fields: Mapping[str, Any], name: str, limit: int = FIELD_LIMIT) -
     return value[:limit] if isinstance(value, str) else ""
 
 
-def decode(kind: type[T], fields: Mapping[str, Any], *, drop: tuple[str, ...] = ()) -> T:
-    """`fields` as a `kind`, or `FormError` naming what is wrong."""
+def decode(
+    kind: type[T], fields: Mapping[str, Any], *, drop: tuple[str, ...] = (), blanks: bool = False
+) -> T:
+    """`fields` as a `kind`, or `FormError` naming what is wrong. A blank field is left
+    out (a plan form's "not given"), unless `blanks` (a details form's "emptied")."""
     given = {
         k: v
         for k, v in fields.items()
-        if k not in ("csrf_token", *drop) and not (isinstance(v, str) and v.strip() == "")
+        if k not in ("csrf_token", *drop)
+        and (blanks or not (isinstance(v, str) and v.strip() == ""))
     }
     try:
         return msgspec.convert(given, kind, strict=False)

@@ -10,12 +10,11 @@ the permitted view (`may`); a form is shown only when it lets them, and the
 application checks the write anyway.
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from uuid import UUID
 
-import msgspec
 from litestar import get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import PermissionDeniedException
@@ -26,7 +25,7 @@ from stafett.aggregates.person import SHARED_FIELDS, Person
 from stafett.aggregates.policy import AccountAction, Action, account_may
 from stafett.aggregates.values import Rights, Section
 from stafett.applications.accounts import Principal
-from stafett.applications.commands import PERSON_FIELDS, AddParticipant, ChangeParticipant
+from stafett.applications.commands import AddParticipant, ChangeParticipant
 from stafett.applications.logins import NewLogin, ParticipantLogins
 from stafett.applications.parts import PersonIn, RightsIn
 from stafett.applications.permitted import MemberOut, PlanOut
@@ -38,6 +37,7 @@ from stafett.web.api.persons import PersonOut, search_directory
 from stafett.web.i18n import _
 from stafett.web.pages.forms import FormError, decode, form_of, message_for
 from stafett.web.pages.notice_choices import notice_rows
+from stafett.web.pages.person_edits import FLAGS, TEXTS, edits_of, form_values, shown_field
 from stafett.web.pages.plan_parts import InOnePlan, heading_context, may
 from stafett.web.pages.render import SAVED, Page, in_thread, page, see_other
 from stafett.web.params import AnyRequest, LoggedIn, Logins, PathId, PlanId, Plans, Reads, Writes
@@ -46,11 +46,6 @@ from stafett.web.state import provided
 
 T = TypeVar("T")
 
-# The person's details as the forms name them; the yes/no ones are checkboxes.
-PERSON_FLAGS = ("hide_phone", "hide_mobile", "restrict_search")
-PERSON_TEXTS = tuple(
-    f for f in PersonIn.__struct_fields__ if f in PERSON_FIELDS and f not in PERSON_FLAGS
-)
 SECTIONS = tuple(s.value for s in Section)
 RIGHT_FLAGS = ("print", "edit_person")
 
@@ -103,31 +98,32 @@ def rights_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
     return chosen
 
 
-def change_of(fields: Mapping[str, Any], participant_id: UUID) -> ChangeParticipant:
-    """The details form as the API's `ChangeParticipant`: what the form held is given,
-    an emptied field as empty (or no birth date), an unticked box as no."""
-    given: dict[str, Any] = {"participant_id": str(participant_id)}
-    given["expected_version"] = text(fields, "expected_version")
-    cleared: dict[str, Any] = {}
-    texts = PERSON_TEXTS if "first_name" in fields else ()
-    for name in (*texts, "responsibility"):
+def change_of(
+    fields: Mapping[str, Any], participant_id: UUID, edited: Collection[str] = ()
+) -> ChangeParticipant | None:
+    """The details form as the API's `ChangeParticipant`: the `edited` person details
+    (`person_edits.py`; an emptied field as empty, or no birth date; an unticked box as
+    no), and the responsibility and rights the form held. None if it changes nothing."""
+    given: dict[str, Any] = {}
+    for name in (*(n for n in TEXTS if n in edited), "responsibility"):
         if name in fields:
             value = text(fields, name)
-            if value.strip():
-                given[name] = value
-            else:
-                cleared[name] = None if name == "birth_date" else ""
-    if texts:
-        given |= {flag: flag in fields for flag in PERSON_FLAGS}
+            given[name] = value if value.strip() else None if name == "birth_date" else ""
+    given |= {flag: flag in fields for flag in FLAGS if flag in edited}
     if f"rights.{SECTIONS[0]}" in fields:
         given["rights"] = rights_fields(fields)
-    command = decode(ChangeParticipant, given)
-    return msgspec.structs.replace(command, **cleared) if cleared else command
+    if not given:
+        return None
+    given |= {
+        "participant_id": str(participant_id),
+        "expected_version": text(fields, "expected_version") or None,
+    }
+    return decode(ChangeParticipant, given, blanks=True)
 
 
 def new_person_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
-    person: dict[str, Any] = {n: text(fields, n) for n in PERSON_TEXTS if text(fields, n).strip()}
-    return person | {flag: True for flag in PERSON_FLAGS if flag in fields}
+    person: dict[str, Any] = {n: text(fields, n) for n in TEXTS if text(fields, n).strip()}
+    return person | {flag: True for flag in FLAGS if flag in fields}
 
 
 def addition_of(fields: Mapping[str, Any]) -> AddParticipant:
@@ -145,7 +141,7 @@ def addition_of(fields: Mapping[str, Any]) -> AddParticipant:
         "role": text(fields, "role"),
         "responsibility": text(fields, "responsibility"),
         "rights": rights_fields(fields),
-        "expected_version": text(fields, "expected_version"),
+        "expected_version": text(fields, "expected_version") or None,
     }
     return decode(AddParticipant, body)
 
@@ -218,6 +214,10 @@ class DetailsPage:
             self.reads, self.logins, self.principal, self.plan_id, self.participant_id
         )
 
+    def person(self) -> Person:
+        """The participant's directory details (for those who may edit them; recorded)."""
+        return self.reads.person(self.plan_id, self.principal, self.participant_id)
+
 
 def provide_details_page(
     reads: Reads, logins: Logins, principal: LoggedIn, plan_id: PlanId, participant_id: PathId
@@ -261,17 +261,30 @@ class ParticipantPages(InOnePlan):
     async def save_details(
         self, request: AnyRequest, details_page: Details, commands: Writes
     ) -> Page | Redirect:
-        """The details form: the person's details, responsibility and rights, in one save."""
+        """The details form: the person's details, responsibility and rights, in one save.
+
+        Of the person's details only those edited in the form are sent; one that someone
+        else changed meanwhile and this form edited too is shown again, not saved."""
         fields = await form_of(request)
-        try:
-            await in_thread(
-                commands, details_page.plan_id, change_of(fields, details_page.participant_id)
-            )
-            return see_other(details_page.here, saved="participant_saved")
-        except REFUSALS as error:
-            errors, status = refusal(error, lambda name: name in fields or name in RIGHT_NAMES)
+        edits = None
+        if "first_name" in fields:  # the form holds the person's details
+            person = await in_thread(details_page.person)
+            edits = edits_of(fields, person.details)
+        edited = edits.edited if edits is not None else frozenset()
+        if edits is not None and edits.clashes:
+            errors, status = edits.messages(), 409
+        else:
+            try:
+                change = change_of(fields, details_page.participant_id, edited)
+                if change is not None:
+                    await in_thread(commands, details_page.plan_id, change)
+                return see_other(details_page.here, saved="participant_saved")
+            except REFUSALS as error:
+                errors, status = refusal(error, lambda name: name in fields or name in RIGHT_NAMES)
         context = await in_thread(details_page.context)
         context["values"] |= typed(fields, context["values"])
+        if edits is not None:
+            context["values"] |= edits.refill
         context["errors"] = errors
         return page(request, "participants/details.html", status=status, **context)
 
@@ -364,7 +377,7 @@ def typed(fields: Mapping[str, Any], current: Mapping[str, Any]) -> dict[str, An
     values: dict[str, Any] = {
         k: v for k, v in fields.items() if k != "csrf_token" and isinstance(v, str)
     }
-    for flag in PERSON_FLAGS:
+    for flag in FLAGS:
         if flag in current or "first_name" in fields:
             values[flag] = flag in fields
     if f"rights.{SECTIONS[0]}" in fields:
@@ -401,6 +414,7 @@ def details_context(
         "has_photo": PersonPhotos(reads.plans).has_photo(member.person_id),
         "photo_errors": {},
         "values": current_values(member, person),
+        "shown": shown_field(person.details) if person is not None else "",
         "errors": {},
         "login_errors": {},
         "login_values": {"otp_channel": "sms"},
@@ -413,9 +427,7 @@ def details_context(
 def current_values(member: MemberOut, person: Person | None) -> dict[str, Any]:
     values: dict[str, Any] = {"responsibility": member.responsibility}
     if person is not None:
-        for name in (*PERSON_TEXTS, *PERSON_FLAGS):
-            value = getattr(person.details, name)
-            values[name] = value.isoformat() if name == "birth_date" and value else value
+        values |= form_values(person.details)
     if isinstance(member.rights, Rights):
         values |= rights_values(member.rights)
     return values

@@ -9,8 +9,7 @@ so an emptied field is cleared (unlike a plan form, where empty means "left
 out"). Passwords are never shown again on a refused form.
 """
 
-from collections.abc import Callable
-from dataclasses import fields as dataclass_fields
+from collections.abc import Callable, Collection
 from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
@@ -20,7 +19,6 @@ from litestar import Controller, get, post
 from litestar.response import Redirect
 
 from stafett.aggregates.errors import NotPermittedError, ValidationError
-from stafett.aggregates.person import PersonDetails
 from stafett.applications.accounts import (
     AccountService,
     CodeRejectedError,
@@ -48,16 +46,12 @@ from stafett.web.pages.forms import (
     text_field,
     too_many,
 )
+from stafett.web.pages.person_edits import edits_of, form_values, shown_field, typed_values
 from stafett.web.pages.render import SAVED, Page, in_thread, page, see_other
 from stafett.web.params import Accounts, AnyRequest, LoggedIn
 from stafett.web.state import provide_accounts, provided
 
 T = TypeVar("T")
-FLAGS = ("hide_phone", "hide_mobile", "restrict_search")
-# The person's own text fields: every detail but the birth date and the flags.
-TEXT_FIELDS = tuple(
-    f.name for f in dataclass_fields(PersonDetails) if f.name not in (*FLAGS, "birth_date")
-)
 SAVED["details_saved"] = lambda: _("Your details are saved.")
 SAVED["channel_changed"] = lambda: _("From your next login the code comes the new way.")
 SAVED["authenticator_on"] = lambda: _(
@@ -69,27 +63,12 @@ SAVED["password_changed"] = lambda: _(
 SAVED["logged_out_everywhere"] = lambda: _("You are logged out everywhere, here too.")
 
 
-def values_of(details: PersonDetails) -> dict[str, Any]:
-    """The details form's fields, filled in from saved details."""
-    values: dict[str, Any] = {name: getattr(details, name) for name in (*TEXT_FIELDS, *FLAGS)}
-    values["birth_date"] = details.birth_date.isoformat() if details.birth_date else ""
-    return values
-
-
-def typed_values(fields: dict[str, Any]) -> dict[str, Any]:
-    """The details form's fields as the person typed them (for a refused form)."""
-    values: dict[str, Any] = {
-        name: text_field(fields, name) for name in (*TEXT_FIELDS, "birth_date")
-    }
-    values.update({name: name in fields for name in FLAGS})
-    return values
-
-
-def change_of(fields: dict[str, Any]) -> PersonChange:
-    """Every field of the details form as a change: an empty one clears the field."""
-    given: dict[str, Any] = {name: text_field(fields, name) for name in TEXT_FIELDS}
-    given["birth_date"] = text_field(fields, "birth_date").strip() or None
-    given.update({name: name in fields for name in FLAGS})
+def change_of(fields: dict[str, Any], edited: Collection[str]) -> PersonChange:
+    """The edited fields of the details form as a change: an emptied one clears the field."""
+    typed = typed_values(fields)
+    given: dict[str, Any] = {name: typed[name] for name in edited}
+    if "birth_date" in given:
+        given["birth_date"] = str(given["birth_date"]).strip() or None
     try:
         return msgspec.convert(given, PersonChange, strict=False)
     except msgspec.ValidationError as error:
@@ -179,7 +158,8 @@ def profile_page(
         "profile/index.html",
         status=status,
         mine=mine,
-        values=values if values is not None else values_of(mine.details),
+        values=values if values is not None else form_values(mine.details),
+        shown=shown_field(mine.details),
         sessions=accounts.live_sessions(principal, session_token(request)),
         errors=errors or {},
         failed=failed,
@@ -195,14 +175,15 @@ async def refused_profile(
     failed: str,
     errors: dict[str, str],
     values: dict[str, Any] | None = None,
+    status: int = 422,
 ) -> Page:
-    """The profile again, status 422, with the refused form's messages (and values)."""
+    """The profile again, with the refused form's messages (and values)."""
     refused: Page = await in_thread(
         profile_page,
         request,
         accounts,
         principal,
-        status=422,
+        status=status,
         errors=errors,
         values=values,
         failed=failed,
@@ -225,14 +206,26 @@ class ProfilePages(Controller):
     ) -> Page | Redirect:
         fields = await form_of(request)
         password = text_field(fields, "confirm_password") or None
+        before = await in_thread(accounts.my_account, principal)
+        edits = edits_of(fields, before.details)
+        if edits.clashes:  # nothing is saved: the person sees the other change first
+            return await refused_profile(
+                request,
+                accounts,
+                principal,
+                failed="details",
+                errors=edits.messages(),
+                values=edits.refill,
+                status=409,
+            )
+        if not edits.edited:
+            return see_other("/profile", saved="details_saved")
         try:
-            change = change_of(fields)
-            before = await in_thread(accounts.my_account, principal)
             person = await in_thread(
                 lambda: accounts.change_details(
                     principal,
                     client_of(request),
-                    change,
+                    change_of(fields, edits.edited),
                     current_password=password,
                     token=session_token(request),
                 )
@@ -249,12 +242,7 @@ class ProfilePages(Controller):
         except PASSWORD_REFUSALS as error:
             errors = {"confirm_password": password_refusal(error)}
         return await refused_profile(
-            request,
-            accounts,
-            principal,
-            failed="details",
-            errors=errors,
-            values=typed_values(fields),
+            request, accounts, principal, failed="details", errors=errors, values=edits.refill
         )
 
     @post("/channel")

@@ -1,0 +1,111 @@
+"""A person details form changes only what was edited in it (decision 0037).
+
+The details form is filled in from the directory and sent whole. The coordinator (on
+the participant page) and the person (on My profile) may have it open at the same
+time, and a form opened before the other's save would put the other's old values
+back. So each form carries what it showed (the hidden field `shown`); a save names
+only the fields edited since. A field that someone else changed meanwhile and this
+form edited too is a clash: nothing is saved, and the form comes back with what is
+stored now, what was typed in the edited fields, and a message at each clash.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+
+import msgspec
+
+from stafett.aggregates.person import PersonDetails
+from stafett.web.i18n import _
+
+SHOWN = "shown"
+# The yes/no details are checkboxes; the rest (birth date too) are text fields.
+FLAGS = ("hide_phone", "hide_mobile", "restrict_search")
+TEXTS = tuple(f.name for f in fields(PersonDetails) if f.name not in FLAGS)
+
+FormValue = str | bool
+
+
+def form_values(details: PersonDetails) -> dict[str, FormValue]:
+    """The details as the form shows them: text, the birth date as YYYY-MM-DD, ticks."""
+    values: dict[str, FormValue] = {name: getattr(details, name) for name in (*TEXTS, *FLAGS)}
+    values["birth_date"] = details.birth_date.isoformat() if details.birth_date else ""
+    return values
+
+
+def typed_values(form: Mapping[str, Any]) -> dict[str, FormValue]:
+    """The details as the form sent them (an unticked box is not sent)."""
+    values: dict[str, FormValue] = {name: _text(form, name) for name in TEXTS}
+    return values | {name: name in form for name in FLAGS}
+
+
+def shown_field(details: PersonDetails) -> str:
+    """The value of the hidden `shown` field of a form filled in from `details`."""
+    return msgspec.json.encode(form_values(details)).decode()
+
+
+@dataclass(frozen=True, slots=True)
+class Edits:
+    """What a sent details form edited, and where that meets someone else's change."""
+
+    edited: frozenset[str]
+    clashes: dict[str, FormValue]  # field → what is stored now
+    refill: dict[str, FormValue]  # the form to show again: stored now, edits as typed
+    shown: str  # the hidden field for that form
+
+    def messages(self) -> dict[str, str]:
+        """A message at each clash, saying what is stored now."""
+        return {name: _clash_message(value) for name, value in self.clashes.items()}
+
+
+def edits_of(form: Mapping[str, Any], stored: PersonDetails) -> Edits:
+    """The fields `form` edited since it was filled in, against what is `stored` now.
+
+    A form without a readable `shown` field (sent by hand) edits every field that
+    differs from what is stored, as every form did before it carried one.
+    """
+    typed = typed_values(form)
+    now = form_values(stored)
+    shown = _shown_in(form) or now
+    edited = frozenset(name for name, value in typed.items() if value != shown[name])
+    clashes = {
+        name: now[name] for name in edited if now[name] != shown[name] and typed[name] != now[name]
+    }
+    refill = now | {name: typed[name] for name in edited}
+    return Edits(edited, clashes, refill, shown_field(stored))
+
+
+def _shown_in(form: Mapping[str, Any]) -> dict[str, FormValue] | None:
+    raw = form.get(SHOWN)
+    if not isinstance(raw, str) or not raw:
+        return None
+    try:
+        shown = msgspec.json.decode(raw, type=dict[str, FormValue])
+    except msgspec.DecodeError:
+        return None
+    expected = {*TEXTS, *FLAGS}
+    if set(shown) != expected or any(isinstance(shown[n], bool) for n in TEXTS):
+        return None
+    return shown
+
+
+def _text(form: Mapping[str, Any], name: str) -> str:
+    value = form.get(name, "")
+    return value if isinstance(value, str) else ""
+
+
+def _clash_message(now: FormValue) -> str:
+    if isinstance(now, bool):
+        return _(
+            "Someone else changed this while you were writing. Check it, and save again "
+            "if your choice is the right one."
+        )
+    if not now:
+        return _(
+            "Someone else emptied this field while you were writing. Your text is kept "
+            "here: save again to use it."
+        )
+    return _(
+        "Someone else changed this while you were writing; it is now “%(value)s”. Your "
+        "text is kept here: save again to use it."
+    ) % {"value": now}
