@@ -10,7 +10,11 @@ On each store, in one run:
   in pages of 500 (events/s), what the notice process must at least do;
 - fan-out: the notice process (`NoticeProcess.catch_up`) from position 0, writing the
   outbox (rows/s, events/s), and its events/s over the read rate (goal ≥ 0.5×);
-- a rebuild (position forgotten, every event read again) must add no row.
+- a rebuild (position forgotten, every event read again) must add no row;
+- a ceiling: the same rows, read back and written again alone (no event decoded, no
+  rule applied, `NoticeOutbox.record_rows` per page of 500 events as the process
+  writes them), events/s over the read rate. No fan-out that writes these rows in
+  these transactions can be faster than this.
 
 Figures are printed and merged into var/bench/results.json under "notifications".
 """
@@ -38,7 +42,7 @@ from stafett.aggregates.values import (
     local_date,
 )
 from stafett.applications.plans import PlanApplication
-from stafett.persistence.notice_outbox import NoticeOutbox
+from stafett.persistence.notice_outbox import COLUMNS, NoticeOutbox
 from stafett.projections.notices import NoticeProcess
 from stafett.settings import Settings
 
@@ -169,10 +173,12 @@ def run_backend(backend: Backend, sizes: Sizes, say: Any = _say) -> dict[str, An
 
         step("baseline: reading the notification log in pages of 500")
         read_started = time.perf_counter()
-        read, start = 0, 0
+        read, start, page_ends = 0, 0, []
         while True:
             page = app.recorder.select_notifications(start, PAGE, inclusive_of_start=False)
             read += len(page)
+            if page:
+                page_ends.append(page[-1].id)
             if len(page) < PAGE:
                 break
             start = page[-1].id
@@ -203,10 +209,39 @@ def run_backend(backend: Backend, sizes: Sizes, say: Any = _say) -> dict[str, An
         result["rows_after_rebuild"] = outbox.backlog().pending
         if result["rows_after_rebuild"] != rows:
             raise RuntimeError("a rebuild changed the outbox")
+
+        step("ceiling: the same rows written again alone, a transaction per page")
+        alone_seconds = write_alone(outbox, page_ends)
+        if outbox.backlog().pending != rows:
+            raise RuntimeError("writing the rows alone stored another count")
+        result["written_alone_events_per_s"] = processed / alone_seconds
+        result["alone_over_log_read"] = (
+            result["written_alone_events_per_s"] / result["log_read_per_s"]
+        )
         result["seconds"] = time.perf_counter() - started
     finally:
         app.close()
     return result
+
+
+def write_alone(outbox: NoticeOutbox, page_ends: Sequence[int]) -> float:
+    """Seconds to write the outbox's rows again, read back and grouped by the pages the
+    process reads (`page_ends`), each page's rows and position in one transaction."""
+    names = [name.strip() for name in COLUMNS.split(",")]
+    stored = outbox.select(f"SELECT {COLUMNS} FROM {outbox.outbox} ORDER BY notification_id")
+    rows = [[r[name] for name in names] for r in stored]
+    outbox.write(f"DELETE FROM {outbox.outbox}")
+    outbox.reset()
+    pages: list[list[list[Any]]] = [[] for _ in page_ends]
+    index = 0
+    for row in rows:
+        while row[1] > page_ends[index]:  # notification_id
+            index += 1
+        pages[index].append(row)
+    started = time.perf_counter()
+    for page, end in zip(pages, page_ends, strict=True):
+        outbox.record_rows(page, end)
+    return time.perf_counter() - started
 
 
 ROWS = (
@@ -218,6 +253,8 @@ ROWS = (
     ("  fan-out events/s / log read (goal >= 0.5)", "events_over_log_read", "{:.3f}"),
     ("  fan-out rows/s / log read events/s", "rows_over_log_read", "{:.3f}"),
     ("outbox rows after a rebuild", "rows_after_rebuild", "{:.0f}"),
+    ("the same rows written alone, events/s", "written_alone_events_per_s", "{:.0f}"),
+    ("  written alone / log read (a ceiling)", "alone_over_log_read", "{:.3f}"),
 )
 
 

@@ -7,14 +7,13 @@ from datetime import UTC, datetime
 from hypothesis import given
 from hypothesis import strategies as st
 
-from stafett.persistence.notice_outbox import (
+from stafett.persistence.notice_ids import (
     NOTICE_NAMESPACE,
-    NewNotice,
-    NoticeOutbox,
     digest_id,
     notice_id,
     reminder_notice_id,
 )
+from stafett.persistence.notice_outbox import NewNotice, NoticeOutbox
 from stafett.persistence.recorders import to_micros
 
 channels = st.sampled_from(["sms", "email"])

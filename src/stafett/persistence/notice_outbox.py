@@ -27,11 +27,10 @@ No personal data beyond ids and the plan's short name is kept: addresses, names 
 the language are looked up when a notice is sent, and content never enters it.
 """
 
-import hashlib
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -42,6 +41,7 @@ from eventsourcing.sqlite import SQLiteDatastore
 from stafett.aggregates.notices import Notice
 from stafett.aggregates.plan import Plan
 from stafett.aggregates.reminders import Reminder
+from stafett.persistence.notice_ids import digest_id, hour_of, notice_int, reminder_notice_id
 from stafett.persistence.notice_reminders import ReminderTable
 from stafett.persistence.recorders import from_micros, to_micros
 from stafett.persistence.sql import SqlTables, Table
@@ -53,47 +53,7 @@ PENDING, SENT, DEAD = "pending", "sent", "dead"
 HELD, MERGED = "held", "merged"  # an e-mail for the digest: waiting, then in one
 DIGEST_KIND = "digest"
 HOUR = timedelta(hours=1)
-NOTICE_NAMESPACE = UUID("5b0e6f3c-2b8e-4a57-9d0e-6c1d3f1f2a20")
 MAX_ERROR_LENGTH = 200
-
-
-# `uuid.uuid5`'s steps on the integer (the version and variant bits set as UUID does),
-# so the process's rows need no UUID object made and taken apart again. The digest
-# starts from a copy of the namespace's (a new SHA-1 costs OpenSSL 3 a lookup each time).
-_NAMESPACE_SHA1 = hashlib.sha1(NOTICE_NAMESPACE.bytes, usedforsecurity=False)
-_VERSION_5_CLEAR = ~((0xC000 << 48) | (0xF000 << 64))
-_VERSION_5_SET = (0x8000 << 48) | (5 << 76)
-
-
-def _uuid5_int(name: str) -> int:
-    """`uuid.uuid5(NOTICE_NAMESPACE, name).int`, made as fast as the digest allows."""
-    sha1 = _NAMESPACE_SHA1.copy()
-    sha1.update(name.encode())
-    return (int.from_bytes(sha1.digest()[:16]) & _VERSION_5_CLEAR) | _VERSION_5_SET
-
-
-def notice_id(plan_id: UUID, version: int, participant_id: UUID, channel: str) -> UUID:
-    """The one id of an event's notice to a participant by a channel, however often made."""
-    return UUID(int=_notice_int(plan_id, version, participant_id, channel))
-
-
-def _notice_int(plan_id: UUID, version: int, participant_id: UUID, channel: str) -> int:
-    return _uuid5_int(f"{plan_id}:{version}:{participant_id}:{channel}")
-
-
-def reminder_notice_id(reminder_id: UUID, participant_id: UUID, channel: str) -> UUID:
-    """The one id of a reminder's notice to a participant by a channel."""
-    return UUID(int=_uuid5_int(f"reminder:{reminder_id}:{participant_id}:{channel}"))
-
-
-def digest_id(plan_id: UUID, participant_id: UUID, hour: datetime) -> UUID:
-    """The one digest of a participant's e-mails of a plan, merged in the hour `hour`."""
-    return UUID(int=_uuid5_int(f"digest:{plan_id}:{participant_id}:{to_micros(hour)}"))
-
-
-def hour_of(instant: datetime) -> datetime:
-    """The start of the (UTC) clock hour of `instant`."""
-    return instant.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 
 def _hex(value: UUID) -> str:
@@ -146,7 +106,7 @@ class NewNotice(OutboxNotice, frozen=True, kw_only=True):
 
     def _notice_int(self) -> int:
         """An event's notice's id as its integer (the process's rows; not a reminder's)."""
-        return _notice_int(self.plan_id, self.version, self.participant_id, self.channel)
+        return notice_int(self.plan_id, self.version, self.participant_id, self.channel)
 
 
 def new_notices(
@@ -201,7 +161,7 @@ class Backlog:
     held: int = 0  # e-mails waiting for their hour's digest
 
 
-_COLUMNS = (
+COLUMNS = (
     "notice_id, notification_id, plan_id, version, participant_id, person_id, kind, channel, "
     "short_name, owner_person_id, created_at, status, attempts, next_attempt_at, "
     "lease_token, sent_at, last_error"
@@ -217,7 +177,7 @@ class NoticeOutbox(SqlTables):
         self.reminders = ReminderTable(self)
         t = self.outbox
         self._insert = self.sql(
-            f"INSERT INTO {t} ({_COLUMNS}) VALUES "
+            f"INSERT INTO {t} ({COLUMNS}) VALUES "
             "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
             "ON CONFLICT DO NOTHING"
         )
@@ -231,7 +191,7 @@ class NoticeOutbox(SqlTables):
             f"UPDATE {t} SET lease_token=%s, lease_until=%s WHERE notice_id IN ("
             f"SELECT notice_id FROM {t} WHERE status='{PENDING}' AND next_attempt_at<=%s "
             "AND (lease_until IS NULL OR lease_until<=%s) "
-            f"ORDER BY next_attempt_at LIMIT %s{skip_locked}) RETURNING {_COLUMNS}"
+            f"ORDER BY next_attempt_at LIMIT %s{skip_locked}) RETURNING {COLUMNS}"
         )
 
     def create_tables(self) -> None:
@@ -265,7 +225,16 @@ class NoticeOutbox(SqlTables):
     ) -> None:
         """The notices of events up to `position`, the reminders the plans those events
         changed now have coming (`schedules`), and that position, in one transaction."""
-        rows = [self._row(n) for n in notices]
+        self.record_rows([self._row(n) for n in notices], position, schedules)
+
+    def record_rows(
+        self,
+        rows: Sequence[Sequence[Any]],
+        position: int,
+        schedules: Mapping[UUID, Sequence[Reminder]] | None = None,
+    ) -> None:
+        """`record` for rows of the outbox's columns (`COLUMNS`), as `_row` makes them or
+        as they are read back (`bench.notifications` times this write alone)."""
         with self.cursor(commit=True) as c:
             if not self.is_sqlite:
                 c.execute("SET LOCAL synchronous_commit = off")  # see decision 0007
@@ -437,7 +406,7 @@ class NoticeOutbox(SqlTables):
 
     def dead_letters(self, limit: int = 200) -> list[OutboxRow]:
         rows = self.select(
-            f"SELECT {_COLUMNS} FROM {self.outbox} WHERE status='{DEAD}' "
+            f"SELECT {COLUMNS} FROM {self.outbox} WHERE status='{DEAD}' "
             "ORDER BY created_at DESC LIMIT %s",
             limit,
         )
@@ -455,7 +424,7 @@ class NoticeOutbox(SqlTables):
 
     def rows(self) -> list[OutboxRow]:
         """Every row, oldest first (tests, the benchmark)."""
-        rows = self.select(f"SELECT {_COLUMNS} FROM {self.outbox} ORDER BY notification_id")
+        rows = self.select(f"SELECT {COLUMNS} FROM {self.outbox} ORDER BY notification_id")
         return [self._read(r) for r in rows]
 
     def backlog(self) -> Backlog:
