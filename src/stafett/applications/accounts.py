@@ -230,10 +230,12 @@ class AccountService(OwnAccount, PasswordLinks, MobileNumbers, StepUp):
 
     def note_attempt(self, address: str) -> None:
         """Count a login-type request from one network address; too many → 429."""
-        hits = self.sessions.hit(f"address:{address}", window_seconds=60, at=self.clock())
-        if hits > self.attempts_per_minute:
+        wait = self.sessions.take(
+            f"address:{address}", limit=self.attempts_per_minute, window_seconds=60, at=self.clock()
+        )
+        if wait is not None:
             log.warning("excess_rate_limit_exceeded", what="address")
-            raise TooManyAttemptsError("too many attempts from this address", retry_after=60)
+            raise TooManyAttemptsError("too many attempts from this address", retry_after=wait)
 
     def begin_login(self, username: str, password: str, client: Client) -> LoginStep:
         """Check the password; on success send a code and open a pre-auth session.

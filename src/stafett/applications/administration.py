@@ -159,10 +159,11 @@ class Administration:
             raise ResetRefusedError("codes for this account do not go by e-mail")
         email = self.directory.get(person_id).details.email  # codes by e-mail: there is one
         now = self.clock()
-        if self.service.sessions.hit(f"reset:{person_id}", window_seconds=3600, at=now) > (
-            RESETS_PER_HOUR
-        ):
-            raise TooManyAttemptsError("too many resets for this account", retry_after=3600)
+        wait = self.service.sessions.take(
+            f"reset:{person_id}", limit=RESETS_PER_HOUR, window_seconds=3600, at=now
+        )
+        if wait is not None:
+            raise TooManyAttemptsError("too many resets for this account", retry_after=wait)
         message = reset_message(
             "En administrator har startet nytt passord for Stafett-kontoen din.",
             "Ba du ikke om dette, kontakt koordinatoren din.",

@@ -149,10 +149,12 @@ class OneTimeCodes:
         )
 
     def _new_code(self, token: str, person_id: UUID, now: datetime, *, bound_to: str) -> str:
-        sends = self.sessions.hit(f"code:{person_id}", window_seconds=900, at=now)
-        if sends > CODE_SENDS_PER_15_MIN:
+        wait = self.sessions.take(
+            f"code:{person_id}", limit=CODE_SENDS_PER_15_MIN, window_seconds=900, at=now
+        )
+        if wait is not None:
             log.warning("excess_rate_limit_exceeded", actor=str(person_id), what="code")
-            raise TooManyAttemptsError("too many codes sent", retry_after=900)
+            raise TooManyAttemptsError("too many codes sent", retry_after=wait)
         token_hash = digest(token)
         code = f"{secrets.randbelow(10**6):06d}"
         self.sessions.set_code(

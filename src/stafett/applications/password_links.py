@@ -183,8 +183,8 @@ class PasswordLinks:
         account = self.accounts.by_username(username.strip())
         if account is None:
             return
-        hits = self.sessions.hit(f"reset:{account.person_id}", window_seconds=3600, at=now)
-        if hits > RESETS_PER_HOUR:
+        key = f"reset:{account.person_id}"
+        if self.sessions.take(key, limit=RESETS_PER_HOUR, window_seconds=3600, at=now) is not None:
             log.warning("excess_rate_limit_exceeded", actor=str(account.person_id), what="reset")
             return
         person = self.directory.get(account.person_id)

@@ -43,6 +43,7 @@ class SessionRecord:
 COLUMNS = tuple(f.name for f in fields(SessionRecord))
 # Reset-link columns added after the first release: older databases get them on start.
 RESET_COLUMNS = {"sms_to": "TEXT"}
+HITS_KEPT = 86_400 * 1_000_000  # µs: rate-limited uses older than a day are deleted
 SESSION_COLUMNS = {"code_at": "BIGINT"}
 
 
@@ -58,7 +59,7 @@ class UsedLink:
 class SessionStore(SqlTables):
     sessions = Table("sessions")
     resets = Table("password_resets")
-    counters = Table("rate_counters")
+    hits = Table("rate_hits")
 
     def create_tables(self) -> None:
         self.create(
@@ -72,9 +73,9 @@ class SessionStore(SqlTables):
                 f"CREATE INDEX IF NOT EXISTS sessions_by_person ON {self.sessions} (person_id)",
                 f"CREATE TABLE IF NOT EXISTS {self.resets} (token_hash TEXT PRIMARY KEY, "
                 f"person_id {self.uuid_type} NOT NULL, expires_at BIGINT NOT NULL, sms_to TEXT)",
-                f"CREATE TABLE IF NOT EXISTS {self.counters} (key TEXT NOT NULL, "
-                "window_start BIGINT NOT NULL, hits INTEGER NOT NULL, "
-                "PRIMARY KEY (key, window_start))",
+                f"CREATE TABLE IF NOT EXISTS {self.hits} (key TEXT NOT NULL, at BIGINT NOT NULL)",
+                f"CREATE INDEX IF NOT EXISTS rate_hits_by_key ON {self.hits} (key, at)",
+                f"CREATE INDEX IF NOT EXISTS rate_hits_by_age ON {self.hits} (at)",
             ]
         )
         self.add_missing_columns("password_resets", RESET_COLUMNS)
@@ -274,26 +275,30 @@ class SessionStore(SqlTables):
 
     # ---------------------------------------------------------------- counters
 
-    def hit(self, key: str, *, window_seconds: int, at: datetime) -> int:
-        """Count one hit for `key` in the current fixed window; returns the window's count."""
+    def take(self, key: str, *, limit: int, window_seconds: int, at: datetime) -> int | None:
+        """One use of `key`'s budget: at most `limit` in any `window_seconds` (a sliding
+        window). None when taken; when the budget is spent, nothing is counted and the
+        answer is the whole seconds until the oldest use leaves the window (Retry-After).
+
+        Uses are counted one by one, so no burst across a window's edge passes twice the
+        limit, as it did with counts per fixed window. On PostgreSQL a key's takes wait
+        for each other (a transaction-scoped advisory lock), so two cannot both take the
+        last use; SQLite has one writer.
+        """
+        if window_seconds * 1_000_000 > HITS_KEPT:
+            raise ValueError(f"a window of {window_seconds} s is longer than uses are kept")
         now = to_micros(at)
-        window = now - now % (window_seconds * 1_000_000)
+        since = now - window_seconds * 1_000_000
         with self.cursor(commit=True) as c:
-            current = "hits" if self.is_sqlite else f"{self.counters}.hits"
+            if not self.is_sqlite:
+                self.execute(c, "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", key)
+            self.execute(c, f"DELETE FROM {self.hits} WHERE at <= %s", now - HITS_KEPT)
             self.execute(
-                c,
-                f"INSERT INTO {self.counters} VALUES (%s, %s, 1) "
-                f"ON CONFLICT (key, window_start) DO UPDATE SET hits = {current} + 1",
-                key,
-                window,
+                c, f"SELECT at FROM {self.hits} WHERE key=%s AND at > %s ORDER BY at", key, since
             )
-            self.execute(
-                c, f"SELECT hits FROM {self.counters} WHERE key=%s AND window_start=%s", key, window
-            )
-            hits: int = c.fetchone()["hits"]
-            self.execute(
-                c,
-                f"DELETE FROM {self.counters} WHERE window_start < %s",
-                now - 2 * 86_400 * 1_000_000,
-            )
-            return hits
+            uses = [int(row["at"]) for row in c.fetchall()]
+            if len(uses) >= limit:
+                frees = uses[len(uses) - limit] + window_seconds * 1_000_000
+                return max(1, -((now - frees) // 1_000_000))  # whole seconds, rounded up
+            self.execute(c, f"INSERT INTO {self.hits} (key, at) VALUES (%s, %s)", key, now)
+            return None
