@@ -83,8 +83,11 @@ def _shown_in(form: Mapping[str, Any]) -> dict[str, FormValue] | None:
         shown = msgspec.json.decode(raw, type=dict[str, FormValue])
     except msgspec.DecodeError:
         return None
-    expected = {*TEXTS, *FLAGS}
-    if set(shown) != expected or any(isinstance(shown[n], bool) for n in TEXTS):
+    if set(shown) != {*TEXTS, *FLAGS}:
+        return None
+    if any(isinstance(shown[n], bool) for n in TEXTS) or any(
+        not isinstance(shown[n], bool) for n in FLAGS
+    ):
         return None
     return shown
 
