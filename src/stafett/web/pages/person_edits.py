@@ -9,7 +9,7 @@ form edited too is a clash: nothing is saved, and the form comes back with what 
 stored now, what was typed in the edited fields, and a message at each clash.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -55,7 +55,7 @@ class Edits:
 
     def messages(self) -> dict[str, str]:
         """A message at each clash, saying what is stored now."""
-        return {name: _clash_message(value) for name, value in self.clashes.items()}
+        return {name: _clash_message(name, value) for name, value in self.clashes.items()}
 
 
 def edits_of(form: Mapping[str, Any], stored: PersonDetails) -> Edits:
@@ -97,18 +97,40 @@ def _text(form: Mapping[str, Any], name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _clash_message(now: FormValue) -> str:
+# The fields' names as the participant page labels them, for the messages.
+LABELS: dict[str, Callable[[], str]] = {
+    "first_name": lambda: _("First name"),
+    "last_name": lambda: _("Last name"),
+    "birth_date": lambda: _("Birth date"),
+    "workplace": lambda: _("Workplace"),
+    "position": lambda: _("Position"),
+    "email": lambda: _("E-mail"),
+    "mobile": lambda: _("Mobile"),
+    "phone": lambda: _("Phone"),
+    "fax": lambda: _("Fax"),
+    "street_address": lambda: _("Street"),
+    "postcode": lambda: _("Postcode"),
+    "place": lambda: _("Place"),
+    "hide_phone": lambda: _("Hide the phone number from others"),
+    "hide_mobile": lambda: _("Hide the mobile number from others"),
+    "restrict_search": lambda: _("Restrict search: others do not find the person in the directory"),
+}
+
+
+def _clash_message(field: str, now: FormValue) -> str:
+    """What someone else did to `field` meanwhile (its stored value `now`), and what to do."""
+    label = LABELS[field]()
     if isinstance(now, bool):
         return _(
-            "Someone else changed this while you were writing. Check it, and save again "
-            "if your choice is the right one."
-        )
+            "Someone else changed “%(field)s” while you were writing. Check it, and save "
+            "again if your choice is the right one."
+        ) % {"field": label}
     if not now:
         return _(
-            "Someone else emptied this field while you were writing. Your text is kept "
+            "Someone else emptied “%(field)s” while you were writing. Your text is kept "
             "here: save again to use it."
-        )
+        ) % {"field": label}
     return _(
-        "Someone else changed this while you were writing; it is now “%(value)s”. Your "
-        "text is kept here: save again to use it."
-    ) % {"value": now}
+        "Someone else changed “%(field)s” while you were writing; it is now “%(value)s”. "
+        "Your text is kept here: save again to use it."
+    ) % {"field": label, "value": now}
