@@ -120,6 +120,13 @@ def test_a_new_user_chooses_their_password_from_the_link_and_logs_in(web: Web, a
     assert web.plans.get_person(nina.person_id).details.workplace == "Helsestasjonen"
 
     browser = other_browser(web)
+    differing = browser.submit(
+        f"/reset/{token}",
+        {"new_password": NINAS_PASSWORD, "new_password_again": NINAS_PASSWORD + "x"},
+        token=False,
+    )
+    assert differing.status_code == 422
+    assert "De to passordene er ulike" in differing.text
     chosen = browser.submit(
         f"/reset/{token}",
         {"new_password": NINAS_PASSWORD, "new_password_again": NINAS_PASSWORD},

@@ -4,31 +4,27 @@ the login page; bokmål, or English when the person chose it."""
 import pytest
 
 from stafett.aggregates.values import NoticeKind, ReminderKind
-from stafett.applications.notice_text import NoticeText, digest_text, notice_text, plan_name
+from stafett.applications.notice_text import (
+    Addressing,
+    NoticeText,
+    digest_text,
+    notice_text,
+    plan_name,
+)
 
 URL = "https://stafett.kommune.no/login"
 
 
 def test_bokmal_by_default_and_english_when_chosen() -> None:
     nb = notice_text(
-        NoticeKind.NEW_COMMENT,
-        short_name="Trivsel 2026",
-        owner_names=("Ola", "Nordmann"),
-        login_url=URL,
-        language=None,
+        NoticeKind.NEW_COMMENT, Addressing("Trivsel 2026", ("Ola", "Nordmann"), URL, None)
     )
     assert nb.subject == "Stafett: Ny kommentar i planen «Trivsel 2026»"
     assert (
         nb.body
         == f"Ny kommentar i planen «Trivsel 2026».\nLogg inn i Stafett for å lese mer: {URL}\n"
     )
-    en = notice_text(
-        NoticeKind.NEW_CALENDAR_ENTRY,
-        short_name="Trivsel 2026",
-        owner_names=("Ola",),
-        login_url=URL,
-        language="en",
-    )
+    en = notice_text(NoticeKind.NEW_CALENDAR_ENTRY, Addressing("Trivsel 2026", ("Ola",), URL, "en"))
     assert en.subject == "Stafett: A new calendar entry in the plan “Trivsel 2026”"
     assert URL in en.body
 
@@ -39,11 +35,7 @@ def test_bokmal_by_default_and_english_when_chosen() -> None:
 def test_a_short_name_that_names_the_owner_or_nothing_is_left_out(short_name: str) -> None:
     assert plan_name(short_name, ("Ola", "Nordmann"), "nb") == "en plan du deltar i"
     text = notice_text(
-        NoticeKind.NEW_MESSAGE,
-        short_name=short_name,
-        owner_names=("Ola", "Nordmann"),
-        login_url=URL,
-        language="nb",
+        NoticeKind.NEW_MESSAGE, Addressing(short_name, ("Ola", "Nordmann"), URL, "nb")
     )
     assert "ola" not in (text.subject + text.body).casefold()
     assert "nordmann" not in (text.subject + text.body).casefold()
@@ -52,18 +44,14 @@ def test_a_short_name_that_names_the_owner_or_nothing_is_left_out(short_name: st
 def test_every_kind_has_a_headline_in_both_languages() -> None:
     for kind in NoticeKind:
         for language in ("nb", "en"):
-            text = notice_text(
-                kind, short_name="X1", owner_names=(), login_url=URL, language=language
-            )
+            text = notice_text(kind, Addressing("X1", (), URL, language))
             assert text.subject.startswith("Stafett: ")
             assert "«X1»" in text.subject or "“X1”" in text.subject
 
 
 def test_reminders_say_what_is_due_in_both_languages() -> None:
     def text(kind: ReminderKind, language: str | None) -> NoticeText:
-        return notice_text(
-            kind, short_name="Trivsel 2026", owner_names=("Ola",), login_url=URL, language=language
-        )
+        return notice_text(kind, Addressing("Trivsel 2026", ("Ola",), URL, language))
 
     consent = text(ReminderKind.CONSENT_EXPIRES_7, None)
     assert consent.subject == "Stafett: Samtykket for planen «Trivsel 2026» utløper innen 7 dager"
@@ -76,9 +64,7 @@ def test_reminders_say_what_is_due_in_both_languages() -> None:
 
 def test_a_digest_lists_kinds_and_counts_in_a_fixed_order_and_nothing_more() -> None:
     counts = {"new_comment": 3, "activity_overdue": 1, "new_message": 2}
-    nb = digest_text(
-        counts, short_name="Ola 2026", owner_names=("Ola",), login_url=URL, language="nb"
-    )
+    nb = digest_text(counts, Addressing("Ola 2026", ("Ola",), URL, "nb"))
     assert nb.subject == "Stafett: Dette har skjedd i en plan du deltar i"
     assert nb.body == (
         "Dette har skjedd i en plan du deltar i:\n"
@@ -87,7 +73,5 @@ def test_a_digest_lists_kinds_and_counts_in_a_fixed_order_and_nothing_more() -> 
         "- Tiltak du har ansvar for som har passert fristen: 1\n"
         f"Logg inn i Stafett for å lese mer: {URL}\n"
     )
-    en = digest_text(
-        {"new_participant": 1}, short_name="Gruppe", owner_names=(), login_url=URL, language="en"
-    )
+    en = digest_text({"new_participant": 1}, Addressing("Gruppe", (), URL, "en"))
     assert en.body.startswith("What has happened in the plan “Gruppe”:\n- New participants")

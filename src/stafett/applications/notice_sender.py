@@ -28,7 +28,7 @@ from uuid import UUID
 import structlog
 
 from stafett.applications.codes import mobile_confirmed
-from stafett.applications.notice_text import KINDS, digest_text, notice_text
+from stafett.applications.notice_text import KINDS, Addressing, digest_text, notice_text
 from stafett.delivery import Channel, DeliveryError, OutgoingMessage, Sender
 from stafett.persistence.accounts import AccountStore
 from stafett.persistence.background import BackgroundLoop, Backoff
@@ -115,22 +115,11 @@ class NoticeSender:
         owner = people.get(row.owner_person_id)
         owner_names = (owner.details.first_name, owner.details.last_name) if owner else ()
         language = account.language if account else None
+        addressing = Addressing(row.short_name, owner_names, self.login_url, language)
         if row.kind == DIGEST_KIND:
-            text = digest_text(
-                self.outbox.digest_counts(row.notice_id),
-                short_name=row.short_name,
-                owner_names=owner_names,
-                login_url=self.login_url,
-                language=language,
-            )
+            text = digest_text(self.outbox.digest_counts(row.notice_id), addressing)
         else:
-            text = notice_text(
-                KINDS[row.kind],
-                short_name=row.short_name,
-                owner_names=owner_names,
-                login_url=self.login_url,
-                language=language,
-            )
+            text = notice_text(KINDS[row.kind], addressing)
         return OutgoingMessage(channel, to, text.subject, text.body, key=str(row.notice_id))
 
     def _failed(self, row: OutboxRow, error: str, *, final: bool) -> None:

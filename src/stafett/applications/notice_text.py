@@ -81,6 +81,26 @@ class NoticeText:
     body: str
 
 
+@dataclass(frozen=True, slots=True)
+class Addressing:
+    """What every notice to one person about one plan says around its news: the plan as
+    it may be named (`plan_name`), the login page to read more on, the person's language."""
+
+    short_name: str
+    owner_names: tuple[str, ...]
+    login_url: str
+    language: str | None
+
+    @property
+    def lang(self) -> str:
+        """The notice's language: English when the person chose it, bokmål otherwise."""
+        return self.language if self.language is not None and self.language in LANGUAGES else "nb"
+
+    @property
+    def plan(self) -> str:
+        return plan_name(self.short_name, self.owner_names, self.lang)
+
+
 def plan_name(short_name: str, owner_names: tuple[str, ...], language: str) -> str:
     """How the notice names the plan: by its short name unless it names the owner."""
     folded = short_name.casefold()
@@ -93,40 +113,24 @@ def plan_name(short_name: str, owner_names: tuple[str, ...], language: str) -> s
     return NAMED_PLAN[language].format(name=short_name)
 
 
-def notice_text(
-    kind: Kind,
-    *,
-    short_name: str,
-    owner_names: tuple[str, ...],
-    login_url: str,
-    language: str | None,
-) -> NoticeText:
-    """The subject and body of a notice of `kind`, in `language` (bokmål if not English)."""
-    lang = _language(language)
-    headline = HEADLINES[lang][kind].format(plan=plan_name(short_name, owner_names, lang))
-    body = f"{headline}.\n{READ_MORE[lang].format(url=login_url)}\n"
-    return NoticeText(SUBJECT[lang].format(headline=headline), body)
+def notice_text(kind: Kind, to: Addressing) -> NoticeText:
+    """The subject and body of a notice of `kind`."""
+    headline = HEADLINES[to.lang][kind].format(plan=to.plan)
+    return _notice(to, headline, f"{headline}.")
 
 
-def digest_text(
-    counts: Mapping[str, int],
-    *,
-    short_name: str,
-    owner_names: tuple[str, ...],
-    login_url: str,
-    language: str | None,
-) -> NoticeText:
+def digest_text(counts: Mapping[str, int], to: Addressing) -> NoticeText:
     """A digest's subject and body: per kind of notice merged into it, how many."""
-    lang = _language(language)
-    headline = DIGEST_HEADLINE[lang].format(plan=plan_name(short_name, owner_names, lang))
+    headline = DIGEST_HEADLINE[to.lang].format(plan=to.plan)
     order = list(KINDS)
     lines = [
-        f"- {DIGEST_LINES[lang][KINDS[kind]]}: {counts[kind]}"
+        f"- {DIGEST_LINES[to.lang][KINDS[kind]]}: {counts[kind]}"
         for kind in sorted(counts, key=order.index)
     ]
-    body = f"{headline}:\n" + "\n".join(lines) + f"\n{READ_MORE[lang].format(url=login_url)}\n"
-    return NoticeText(SUBJECT[lang].format(headline=headline), body)
+    return _notice(to, headline, f"{headline}:\n" + "\n".join(lines))
 
 
-def _language(language: str | None) -> str:
-    return language if language is not None and language in LANGUAGES else "nb"
+def _notice(to: Addressing, headline: str, news: str) -> NoticeText:
+    """`headline` as the subject; `news`, then where to read more, as the body."""
+    body = f"{news}\n{READ_MORE[to.lang].format(url=to.login_url)}\n"
+    return NoticeText(SUBJECT[to.lang].format(headline=headline), body)

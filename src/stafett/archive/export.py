@@ -30,6 +30,7 @@ from stafett.archive.record_parts import (
     activity_rows,
     calendar_rows,
     comment_entries,
+    consent_facts,
     goal_items,
     message_entries,
     minutes_items,
@@ -84,19 +85,6 @@ def _cover(view: PlanOut, reader: str, at: str, words: Words) -> tuple[Fact, ...
     return tuple(facts)
 
 
-def _consent(view: PlanOut, words: Words) -> tuple[Fact, ...]:
-    consent = view.consent
-    facts = [Fact(words["status"], words.of(consent.status))]
-    if not isinstance(consent.given_by, msgspec.UnsetType):
-        facts.append(Fact(words["given_by"], shown(consent.given_by)))
-    facts += [
-        Fact(words["given_on"], words.day(consent.given_on)),
-        Fact(words["expires_on"], words.day(consent.expires_on)),
-        Fact(words["scope"], shown(consent.scope)),
-    ]
-    return tuple(facts)
-
-
 def export_document(view: PlanOut, *, at: datetime, language: str = "nb") -> RecordDocument:
     """What the export of `view` shows: its reader's sections only, said to be an export
     as seen by that reader at `at`."""
@@ -135,7 +123,7 @@ def export_document(view: PlanOut, *, at: datetime, language: str = "nb") -> Rec
         created=at.isoformat(timespec="seconds"),
         cover=_cover(view, reader, when, words),
         participants=tuple(_member(m, words) for m in view.participants),
-        consent=_consent(view, words),
+        consent=consent_facts(view.consent, words),
         goals=None if goals is None else goal_items(goals, who, words),
         activities=None
         if activities is None

@@ -47,6 +47,7 @@ from stafett.archive.record_parts import (
     activity_rows,
     calendar_rows,
     comment_entries,
+    consent_facts,
     goal_items,
     message_entries,
     minutes_items,
@@ -185,7 +186,6 @@ def record_document(
     sealed = f"{words.instant(sealed_at)} ({words['timezone']})"
     plan_type = words.of(state.plan_type)
     short_name = shown(state.short_name)
-    consent = state.consent
     # Read through the logs' public API: iteration decodes chunks once, in order.
     comments: Iterable[Comment] = state.comments
     messages: Iterable[Message] = state.messages
@@ -200,13 +200,7 @@ def record_document(
         created=sealed_at.isoformat(timespec="seconds"),
         cover=_cover(state, person, timeline, sealed, words),
         participants=tuple(_participant(p, state, who, words) for p in state.participants.values()),
-        consent=(
-            Fact(words["status"], words.of(consent.status)),
-            Fact(words["given_by"], shown(consent.given_by)),
-            Fact(words["given_on"], words.day(consent.given_on)),
-            Fact(words["expires_on"], words.day(consent.expires_on)),
-            Fact(words["scope"], shown(consent.scope)),
-        ),
+        consent=consent_facts(state.consent, words),
         goals=goal_items(state.goals.values(), who, words),
         activities=activity_rows(state.activities.values(), state.goals, who, words),
         minutes=minutes_items(state.minutes.values(), who, words),

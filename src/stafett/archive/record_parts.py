@@ -14,16 +14,20 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from uuid import UUID
 
+import msgspec
+
 from stafett.aggregates.values import (
     Activity,
     CalendarEntry,
     Comment,
     CommentTarget,
+    Consent,
     Goal,
     Message,
     Minutes,
     Rights,
 )
+from stafett.applications.permitted import ConsentOut
 from stafett.archive.record_text import shown
 from stafett.archive.record_words import Words
 
@@ -237,3 +241,17 @@ def calendar_rows(entries: Iterable[CalendarEntry], words: Words) -> tuple[Calen
         )
         for c in sorted(entries, key=lambda c: c.starts_at)
     )
+
+
+def consent_facts(consent: Consent | ConsentOut, words: Words) -> tuple[Fact, ...]:
+    """The consent's facts; who gave it only when the consent says (a view shows that to
+    the family and the coordinator alone)."""
+    facts = [Fact(words["status"], words.of(consent.status))]
+    if not isinstance(consent.given_by, msgspec.UnsetType):
+        facts.append(Fact(words["given_by"], shown(consent.given_by)))
+    facts += [
+        Fact(words["given_on"], words.day(consent.given_on)),
+        Fact(words["expires_on"], words.day(consent.expires_on)),
+        Fact(words["scope"], shown(consent.scope)),
+    ]
+    return tuple(facts)

@@ -75,6 +75,14 @@ def decode(
         raise FormError({error.field: message_for(error.message)}) from None
 
 
+def new_password_of(fields: Mapping[str, Any]) -> str:
+    """The new password of a form that asks for it twice; a FormError when the two differ."""
+    new = text_field(fields, "new_password")
+    if new != text_field(fields, "new_password_again"):
+        raise FormError({"new_password_again": _("The two passwords differ. Type them again.")})
+    return new
+
+
 def explain(message: str) -> tuple[str, str]:
     """(field, message for people) from a msgspec or text-rule message."""
     for pattern in (_MISSING, _AT, _LEADING):

@@ -36,7 +36,9 @@ from stafett.web.auth import (
 from stafett.web.i18n import _, current_language
 from stafett.web.pages.forms import (
     CODE_LIMIT,
+    FormError,
     form_of,
+    new_password_of,
     password_advice,
     text_field,
     too_many,
@@ -225,24 +227,23 @@ class LoginPages(Controller):
         self, accounts: Accounts, request: AnyRequest, token: FromPath[str]
     ) -> Page | Redirect:
         fields = await form_of(request)
-        new, again = text_field(fields, "new_password"), text_field(fields, "new_password_again")
-        if new != again:
-            errors = {"new_password_again": _("The two passwords differ. Type them again.")}
+        try:
+            new = new_password_of(fields)
+            confirming = await in_thread(
+                lambda: accounts.complete_reset(token, new, then_confirm=True)
+            )
+        except FormError as error:
+            errors = error.errors
+        except Exception as error:  # the same refusals as the JSON route
+            errors = {"new_password": _password_refusal(error)}
         else:
-            try:
-                confirming = await in_thread(
-                    lambda: accounts.complete_reset(token, new, then_confirm=True)
-                )
-            except Exception as error:  # the same refusals as the JSON route
-                errors = {"new_password": _password_refusal(error)}
-            else:
-                if confirming is None:
-                    return see_other("/login", saved="password_set")
-                # The codes go by SMS to a number not confirmed: a code went to it, and a
-                # session that only confirms it (decision 0025).
-                response = see_other("/confirm-number")
-                set_session_cookie(response, confirming)
-                return response
+            if confirming is None:
+                return see_other("/login", saved="password_set")
+            # The codes go by SMS to a number not confirmed: a code went to it, and a
+            # session that only confirms it (decision 0025).
+            response = see_other("/confirm-number")
+            set_session_cookie(response, confirming)
+            return response
         return page(request, "login/reset_password.html", status=422, token=token, errors=errors)
 
 

@@ -42,6 +42,7 @@ from stafett.web.pages.forms import (
     explain,
     form_of,
     message_for,
+    new_password_of,
     password_advice,
     text_field,
     too_many,
@@ -321,13 +322,8 @@ class ProfilePages(Controller):
         self, accounts: Accounts, principal: LoggedIn, request: AnyRequest
     ) -> Page | Redirect:
         fields = await form_of(request)
-        new, again = text_field(fields, "new_password"), text_field(fields, "new_password_again")
-        if new != again:
-            errors = {"new_password_again": _("The two passwords differ. Type them again.")}
-            return await refused_profile(
-                request, accounts, principal, failed="password", errors=errors
-            )
         try:
+            new = new_password_of(fields)
             await in_thread(
                 accounts.change_password,
                 principal,
@@ -337,6 +333,8 @@ class ProfilePages(Controller):
                 new=new,
             )
             return see_other("/profile", saved="password_changed")
+        except FormError as error:
+            errors = error.errors
         except NotPermittedError:
             errors = {"current_password": _("The current password is wrong.")}
         except TooManyAttemptsError as error:
