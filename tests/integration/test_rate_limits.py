@@ -54,6 +54,18 @@ def test_refused_uses_are_not_counted(plans: PlanApplication) -> None:
     assert store.take("reset:p", limit=1, window_seconds=60, at=at(60.1)) is None
 
 
+def test_a_lowered_limit_waits_until_enough_older_uses_have_left(plans: PlanApplication) -> None:
+    store = SessionStore.ready(plans.directory.datastore)
+    for second in range(5):
+        assert store.take("code:q", limit=5, window_seconds=60, at=at(second)) is None
+    # Now two a minute: one is free once only the newest use (at 4 s) is left in the
+    # window, when the one at 3 s leaves it, at 63 s.
+    assert store.take("code:q", limit=2, window_seconds=60, at=at(10)) == 53
+    assert store.take("code:q", limit=2, window_seconds=60, at=at(62.5)) == 1
+    assert store.take("code:q", limit=2, window_seconds=60, at=at(63)) is None
+    assert store.take("code:q", limit=2, window_seconds=60, at=at(63.5)) == 1  # 4 s, 63 s
+
+
 def test_uses_taken_at_once_never_pass_the_limit(plans: PlanApplication) -> None:
     store = SessionStore.ready(plans.directory.datastore)
     go = threading.Barrier(8)

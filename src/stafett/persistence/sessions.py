@@ -285,6 +285,8 @@ class SessionStore(SqlTables):
         for each other (a transaction-scoped advisory lock), so two cannot both take the
         last use; SQLite has one writer.
         """
+        if limit < 1:
+            raise ValueError(f"a limit of {limit} uses lets nobody in")
         if window_seconds * 1_000_000 > HITS_KEPT:
             raise ValueError(f"a window of {window_seconds} s is longer than uses are kept")
         now = to_micros(at)
@@ -293,12 +295,16 @@ class SessionStore(SqlTables):
             if not self.is_sqlite:
                 self.execute(c, "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", key)
             self.execute(c, f"DELETE FROM {self.hits} WHERE at <= %s", now - HITS_KEPT)
-            self.execute(
-                c, f"SELECT at FROM {self.hits} WHERE key=%s AND at > %s ORDER BY at", key, since
+            self.execute(  # the newest `limit` uses in the window
+                c,
+                f"SELECT at FROM {self.hits} WHERE key=%s AND at > %s ORDER BY at DESC LIMIT %s",
+                key,
+                since,
+                limit,
             )
             uses = [int(row["at"]) for row in c.fetchall()]
-            if len(uses) >= limit:
-                frees = uses[len(uses) - limit] + window_seconds * 1_000_000
+            if len(uses) >= limit:  # a use is free when the limit-th newest leaves the window
+                frees = uses[limit - 1] + window_seconds * 1_000_000
                 return max(1, -((now - frees) // 1_000_000))  # whole seconds, rounded up
             self.execute(c, f"INSERT INTO {self.hits} (key, at) VALUES (%s, %s)", key, now)
             return None
