@@ -364,21 +364,27 @@ def test_the_profile_shows_a_field_both_changed_and_saves_nothing(web: Web, plan
     annes = form_on(web, "/profile", "/profile/details")
     log_in_anew(web, "kari")
     details = plan.url(f"/participants/{plan.anne}")
-    assert web.submit(details, form_on(web, details, details) | {"place": "Bø"}).status_code == 303
+    karis = form_on(web, details, details) | {"place": "Bø", "street_address": "Storgata 1"}
+    assert web.submit(details, karis).status_code == 303
     log_in_anew(web, "anne")
     del annes["csrf_token"]
 
-    clash = web.submit("/profile/details", annes | {"place": "Oslo", "position": "Mor"})
+    clash = web.submit(
+        "/profile/details",
+        annes | {"place": "Oslo", "position": "Mor", "street_address": "Lillegata 2"},
+    )
 
     assert clash.status_code == 409, clash.text
-    assert "nå står det «Bø»" in html_text(clash.text)
+    assert "«Poststed» mens du skrev; nå står det «Bø»" in html_text(clash.text)
+    assert "«Gateadresse» mens du skrev; nå står det «Storgata 1»" in html_text(clash.text)
     now = annes_details(web, plan)
     assert (now.place, now.position) == ("Bø", "")
     again = FormFields("/profile/details")
     again.feed(clash.text)
     assert (again.fields["place"], again.fields["position"]) == ("Oslo", "Mor")
     assert web.submit("/profile/details", again.fields).status_code == 303
-    assert (annes_details(web, plan).place, annes_details(web, plan).position) == ("Oslo", "Mor")
+    now = annes_details(web, plan)
+    assert (now.place, now.position, now.street_address) == ("Oslo", "Mor", "Lillegata 2")
 
 
 def test_a_form_without_its_csrf_token_is_refused(web: Web, plan: Plan) -> None:

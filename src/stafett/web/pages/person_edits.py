@@ -53,9 +53,11 @@ class Edits:
     refill: dict[str, FormValue]  # the form to show again: stored now, edits as typed
     shown: str  # the hidden field for that form
 
-    def messages(self) -> dict[str, str]:
-        """A message at each clash, saying what is stored now."""
-        return {name: _clash_message(name, value) for name, value in self.clashes.items()}
+    def messages(self, labels: Mapping[str, Callable[[], str]] | None = None) -> dict[str, str]:
+        """A message at each clash, naming the field as the form labels it (`labels`, by
+        default the participant page's) and saying what is stored now."""
+        named = LABELS if labels is None else labels
+        return {name: _clash_message(named[name](), value) for name, value in self.clashes.items()}
 
 
 def edits_of(form: Mapping[str, Any], stored: PersonDetails) -> Edits:
@@ -117,9 +119,9 @@ LABELS: dict[str, Callable[[], str]] = {
 }
 
 
-def _clash_message(field: str, now: FormValue) -> str:
-    """What someone else did to `field` meanwhile (its stored value `now`), and what to do."""
-    label = LABELS[field]()
+def _clash_message(label: str, now: FormValue) -> str:
+    """What someone else did to the field `label` meanwhile (its stored value `now`), and
+    what to do."""
     if isinstance(now, bool):
         return _(
             "Someone else changed “%(field)s” while you were writing. Check it, and save "

@@ -47,13 +47,26 @@ from stafett.web.pages.forms import (
     text_field,
     too_many,
 )
-from stafett.web.pages.person_edits import edits_of, form_values, shown_field, typed_values
+from stafett.web.pages.person_edits import (
+    LABELS,
+    edits_of,
+    form_values,
+    shown_field,
+    typed_values,
+)
 from stafett.web.pages.render import SAVED, Page, in_thread, page, see_other
 from stafett.web.params import Accounts, AnyRequest, LoggedIn
 from stafett.web.state import provide_accounts, provided
 
 T = TypeVar("T")
 SAVED["details_saved"] = lambda: _("Your details are saved.")
+# The details form's labels where they differ from the participant page's.
+OWN_LABELS = LABELS | {
+    "street_address": lambda: _("Street address"),
+    "hide_mobile": lambda: _("Hide my mobile number from others"),
+    "hide_phone": lambda: _("Hide my phone number from others"),
+    "restrict_search": lambda: _("Restrict search: others cannot find me by name"),
+}
 SAVED["channel_changed"] = lambda: _("From your next login the code comes the new way.")
 SAVED["authenticator_on"] = lambda: _(
     "The authenticator app is set up. From your next login the code comes from the app."
@@ -215,7 +228,7 @@ class ProfilePages(Controller):
                 accounts,
                 principal,
                 failed="details",
-                errors=edits.messages(),
+                errors=edits.messages(OWN_LABELS),
                 values=edits.refill,
                 status=409,
             )
