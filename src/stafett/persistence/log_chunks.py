@@ -80,9 +80,10 @@ class SqlLogChunks(SqlTables):
         batches = [wanted[start : start + BATCH] for start in range(0, len(wanted), BATCH)]
         datastore = self.datastore
         if isinstance(datastore, PostgresDatastore):
-            # Binary results: in text format every byte of a bytea comes back as two hex
-            # digits to parse (a load reads a plan's map blocks, decision 0030).
-            select = f"SELECT digest, data FROM {self.chunks} WHERE digest = ANY(%s)"
+            # Binary both ways: in text format every byte of a bytea goes as two hex digits,
+            # made or parsed in Python (a load reads a plan's map blocks, decision 0030);
+            # the digests sent as a binary array (%b) took a third off the round trip.
+            select = f"SELECT digest, data FROM {self.chunks} WHERE digest = ANY(%b)"
             with datastore.get_connection() as conn, conn.cursor(binary=True) as c:
                 for batch in batches:
                     c.execute(select, [batch])
