@@ -1,0 +1,40 @@
+"""A comment sent with a double click is posted once, and the page says it was sent.
+
+htmx posts the comment form in the background and queues a second click's request
+until the first is answered; the answer replaces the page's main part, form and all,
+and htmx then drops the queued request of a form no longer on the page. Had the second
+request gone out, it would have carried the plan version the first one used up, and
+the person would have met a conflict over their own comment.
+"""
+
+from playwright.sync_api import Page, expect
+
+from stafett.aggregates.values import CommentTarget
+from tests.browser.harness import LiveServer, sign_in
+
+
+def test_a_double_click_posts_one_comment(page: Page, live: LiveServer) -> None:
+    kari = live.new_user("koordinator", first_name="Kari", coordinator=True)
+    plan_id = live.create_plan(kari)
+    items = live.furnish_plan(plan_id, kari)
+    live.settle()
+    minutes_id = items["minutes_id"]
+
+    sign_in(page, live, kari, land=False)
+    page.goto(f"/plans/{plan_id}/plan")
+    minutes = page.locator(f"#minutes-{minutes_id}")
+    minutes.get_by_text("Skriv en kommentar").click()
+    minutes.locator("textarea[name=text]").fill("Bra møte, takk for sist.")
+    minutes.get_by_role("button", name="Send kommentaren").dblclick()
+
+    expect(page.locator("[data-confirmation]")).to_have_text("Kommentaren din er sendt.")
+    listed = page.locator(f"#comment-minutes-{minutes_id}-list")
+    expect(listed).to_contain_text("Bra møte, takk for sist.")
+    page.wait_for_load_state("networkidle")
+    expect(page.get_by_text("Noen endret planen mens du skrev")).to_have_count(0)
+    on_minutes = [
+        c
+        for c in live.built.plans.get_plan(plan_id).comments
+        if c.on_kind is CommentTarget.MINUTES and c.on_id == minutes_id
+    ]
+    assert [c.text for c in on_minutes] == ["Bra møte, takk for sist."]
