@@ -1,10 +1,9 @@
-"""A comment sent with a double click is posted once, and the page says it was sent.
+"""A comment sent with a double click is posted once, and the page says it was sent,
+with no conflict over the person's own comment.
 
-htmx posts the comment form in the background and queues a second click's request
-until the first is answered; the answer replaces the page's main part, form and all,
-and htmx then drops the queued request of a form no longer on the page. Had the second
-request gone out, it would have carried the plan version the first one used up, and
-the person would have met a conflict over their own comment.
+(htmx queues a second click's request until the first is answered and drops it once the
+answer has replaced the form; Chromium without htmx, tried by hand, sent the form once
+too. A second request would carry the plan version the first one used up.)
 """
 
 from playwright.sync_api import Page, expect
