@@ -26,6 +26,7 @@ from stafett.applications.commands import (
     ClosePlan,
     PostComment,
     ReopenPlan,
+    ReviseGoal,
     SendMessage,
     SetGoal,
 )
@@ -455,3 +456,59 @@ def test_the_digests_a_process_remembers_are_bounded_and_a_forgotten_chunk_stays
     transcoder._store(blocks[9])  # still remembered: not written
     assert puts == [*digests, digests[0]]
     assert transcoder.chunks.get_many([digests[0], digests[9]]) == [blocks[0], blocks[9]]
+
+
+class CountingEncoder:
+    """The transcoder's MessagePack encoder, counting what it encodes."""
+
+    def __init__(self, real: Any) -> None:
+        self.real = real
+        self.calls = 0
+
+    def encode(self, obj: Any) -> bytes:
+        self.calls += 1
+        encoded: bytes = self.real.encode(obj)
+        return encoded
+
+
+def test_a_cached_plans_next_snapshot_encodes_only_the_map_blocks_that_changed(
+    plans: PlanApplication, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Map blocks are remembered by their items' identities: a snapshot of the same plan
+    encodes no block again, one changed goal encodes its block only, and the stored
+    snapshot is what encoding every block gives."""
+    plan = new_plan(plans)
+    kari = plan.coordinator_id
+    goals = [plans.handle(plan.plan_id, SetGoal(title=f"Mål {i}"), by=kari) for i in range(40)]
+    mapper = plans.snapshots.mapper  # type: ignore[union-attr]
+    counting = CountingEncoder(transcodings._encoder)
+    monkeypatch.setattr(transcodings, "_encoder", counting)
+
+    def snapshot() -> tuple[Any, int]:
+        """The stored snapshot but its instant, and how many encodings it took."""
+        before = counting.calls
+        taken = Plan.Snapshot.take(plans.repository.get(plan.plan_id))
+        stored = msgspec.msgpack.decode(mapper.to_stored_event(taken).state)
+        return [stored[0], *stored[2:]], counting.calls - before
+
+    first, encoded_first = snapshot()
+    again, encoded_again = snapshot()
+    assert again == first
+    assert encoded_again == 1  # the snapshot itself; 40 goals in 3 blocks, participants, …
+    assert encoded_first >= 1 + 3
+
+    changed = goals[20].created_id  # the second block of goals
+    assert changed is not None
+    plans.handle(plan.plan_id, ReviseGoal(goal_id=changed, title="Lese hver dag"), by=kari)
+    revised, encoded_revised = snapshot()
+    assert encoded_revised == 2  # that goal's block, and the snapshot
+
+    transcoder = mapper.transcoder
+    assert isinstance(transcoder, PlanSnapshotTranscoder)
+    monkeypatch.setattr(transcoder, "_blocks", {})  # nothing remembered: every block encoded
+    assert snapshot()[0] == revised
+    reloaded = Repository(event_store=plans.events, snapshot_store=plans.snapshots)
+    plans.snapshots.put([Plan.Snapshot.take(plans.repository.get(plan.plan_id))])  # type: ignore[union-attr]
+    loaded = reloaded.get(plan.plan_id)
+    assert isinstance(loaded, Plan)
+    assert loaded.goal(changed).title == "Lese hver dag"
