@@ -512,3 +512,19 @@ def test_a_cached_plans_next_snapshot_encodes_only_the_map_blocks_that_changed(
     loaded = reloaded.get(plan.plan_id)
     assert isinstance(loaded, Plan)
     assert loaded.goal(changed).title == "Lese hver dag"
+
+
+def test_the_blocks_a_process_remembers_are_bounded_and_a_forgotten_one_keeps_its_digest(
+    plans: PlanApplication, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past KNOWN_BLOCKS the memo forgets every block (and the items it held); a block
+    encoded again gets the digest it had."""
+    monkeypatch.setattr(transcodings, "KNOWN_BLOCKS", 2)
+    transcoder = plans.snapshots.mapper.transcoder  # type: ignore[union-attr]
+    assert isinstance(transcoder, PlanSnapshotTranscoder)
+    blocks = [[(UUID(int=i), f"verdi {i}")] for i in range(5)]
+    digests = [transcoder._stored_block(block) for block in blocks]
+    assert len(transcoder._blocks) <= 2
+    assert len(set(digests)) == 5
+    assert transcoder._stored_block(blocks[0]) == digests[0]  # forgotten: encoded again
+    assert [transcoder._stored_block([(UUID(int=i), f"verdi {i}")]) for i in range(5)] == digests

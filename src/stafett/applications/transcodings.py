@@ -199,8 +199,9 @@ kept the 10,000-event plan's snapshots and chunks near its event bytes (decision
 # write that does nothing), so a long-running server's memory stays bounded (~7 MiB).
 KNOWN_DIGESTS = 65_536
 # Map blocks remembered by their items' identities (`_stored_block`), holding those
-# items alive: at most 2,048 × 16 items, most of them in cached plans anyway.
-KNOWN_BLOCKS = 2_048
+# items alive (most of them are in cached plans anyway; superseded ones only here): at
+# most 512 × 16 items, enough for the 10,000-event plan's 115 blocks several times over.
+KNOWN_BLOCKS = 512
 _SNAPSHOT_ARRAY = 0x96  # MessagePack: an array of six elements, the first the format
 _PLAN_TOPIC = "stafett.plan:Plan"
 _AGGREGATE_KEYS = {"_created_on", "_modified_on", "state"}
