@@ -283,8 +283,9 @@ class ParticipantPages(InOnePlan):
                 errors, status = refusal(error, lambda name: name in fields or name in RIGHT_NAMES)
         context = await in_thread(details_page.context)
         context["values"] |= typed(fields, context["values"])
-        if edits is not None:
+        if edits is not None:  # what it shows and what it says it showed, from one read
             context["values"] |= edits.refill
+            context["shown"] = edits.shown
         context["errors"] = errors
         return page(request, "participants/details.html", status=status, **context)
 

@@ -51,7 +51,7 @@ class Edits:
     edited: frozenset[str]
     clashes: dict[str, FormValue]  # field → what is stored now
     refill: dict[str, FormValue]  # the form to show again: stored now, edits as typed
-    shown: str  # the hidden field for that form
+    shown: str  # its hidden field: from the same read as `refill`, so the two agree
 
     def messages(self, labels: Mapping[str, Callable[[], str]] | None = None) -> dict[str, str]:
         """A message at each clash, naming the field as the form labels it (`labels`, by

@@ -164,6 +164,7 @@ def profile_page(
     values: dict[str, Any] | None = None,
     failed: str = "",
     photo_errors: dict[str, str] | None = None,
+    shown: str | None = None,
 ) -> Page:
     """My profile; a refused form's messages and values (the photo's from `pages/photo.py`)."""
     mine = accounts.my_account(principal)
@@ -173,7 +174,7 @@ def profile_page(
         status=status,
         mine=mine,
         values=values if values is not None else form_values(mine.details),
-        shown=shown_field(mine.details),
+        shown=shown if shown is not None else shown_field(mine.details),
         sessions=accounts.live_sessions(principal, session_token(request)),
         errors=errors or {},
         failed=failed,
@@ -190,8 +191,10 @@ async def refused_profile(
     errors: dict[str, str],
     values: dict[str, Any] | None = None,
     status: int = 422,
+    shown: str | None = None,
 ) -> Page:
-    """The profile again, with the refused form's messages (and values)."""
+    """The profile again, with the refused form's messages (and values, and the details
+    form's `shown` field read with them)."""
     refused: Page = await in_thread(
         profile_page,
         request,
@@ -201,6 +204,7 @@ async def refused_profile(
         errors=errors,
         values=values,
         failed=failed,
+        shown=shown,
     )
     return refused
 
@@ -231,6 +235,7 @@ class ProfilePages(Controller):
                 errors=edits.messages(OWN_LABELS),
                 values=edits.refill,
                 status=409,
+                shown=edits.shown,
             )
         if not edits.edited:
             return see_other("/profile", saved="details_saved")
@@ -256,7 +261,13 @@ class ProfilePages(Controller):
         except PASSWORD_REFUSALS as error:
             errors = {"confirm_password": password_refusal(error)}
         return await refused_profile(
-            request, accounts, principal, failed="details", errors=errors, values=edits.refill
+            request,
+            accounts,
+            principal,
+            failed="details",
+            errors=errors,
+            values=edits.refill,
+            shown=edits.shown,
         )
 
     @post("/channel")
