@@ -286,18 +286,35 @@ def annes_details(web: Web, plan: Plan) -> PersonDetails:
     return web.plans.get_person(web.plans.member_person(plan.id, plan.anne)).details
 
 
+def details_form(web: Web, plan: Plan, who: str) -> tuple[str, dict[str, str]]:
+    """The form `who` edits Anne's details with (its action and fields as filled in):
+    Kari's on the participant page, Anne's own on her profile."""
+    if who == "kari":
+        details = plan.url(f"/participants/{plan.anne}")
+        return details, form_on(web, details, details)
+    return "/profile/details", form_on(web, "/profile", "/profile/details")
+
+
+def opened_before(
+    web: Web, plan: Plan, opener: str, saver: str, change: dict[str, str]
+) -> tuple[str, dict[str, str]]:
+    """`opener` fills in their form; `saver` then saves `change` with theirs; back as
+    `opener`, the form as it was filled in before that save."""
+    web.page_login(opener)
+    action, stale = details_form(web, plan, opener)
+    log_in_anew(web, saver)
+    their_action, theirs = details_form(web, plan, saver)
+    assert web.submit(their_action, theirs | change).status_code == 303
+    log_in_anew(web, opener)
+    del stale["csrf_token"]
+    return action, stale
+
+
 def test_a_form_opened_before_the_persons_own_change_does_not_undo_it(web: Web, plan: Plan) -> None:
     """Kari opens Anne's details; Anne corrects her position and place on her profile;
     Kari then saves a workplace from the form she opened. The form sends only what Kari
     edited, so Anne's corrections stay."""
-    web.page_login("kari")
-    details = plan.url(f"/participants/{plan.anne}")
-    karis = form_on(web, details, details)
-    log_in_anew(web, "anne")
-    annes = form_on(web, "/profile", "/profile/details") | {"position": "Mor", "place": "Bø"}
-    assert web.submit("/profile/details", annes).status_code == 303
-    log_in_anew(web, "kari")
-    del karis["csrf_token"]
+    details, karis = opened_before(web, plan, "kari", "anne", {"position": "Mor", "place": "Bø"})
 
     saved = web.submit(details, karis | {"workplace": "Bø skole"})
 
@@ -307,16 +324,9 @@ def test_a_form_opened_before_the_persons_own_change_does_not_undo_it(web: Web, 
 
 
 def test_the_profile_form_does_not_undo_the_coordinators_change(web: Web, plan: Plan) -> None:
-    web.page_login("anne")
-    annes = form_on(web, "/profile", "/profile/details")
-    log_in_anew(web, "kari")
-    details = plan.url(f"/participants/{plan.anne}")
-    karis = form_on(web, details, details) | {"place": "Bø", "hide_mobile": "on"}
-    assert web.submit(details, karis).status_code == 303
-    log_in_anew(web, "anne")
-    del annes["csrf_token"]
+    profile, annes = opened_before(web, plan, "anne", "kari", {"place": "Bø", "hide_mobile": "on"})
 
-    saved = web.submit("/profile/details", annes | {"position": "Mor"})
+    saved = web.submit(profile, annes | {"position": "Mor"})
 
     assert saved.status_code == 303, saved.text
     now = annes_details(web, plan)
@@ -326,14 +336,7 @@ def test_the_profile_form_does_not_undo_the_coordinators_change(web: Web, plan: 
 def test_a_field_both_changed_comes_back_to_be_checked_and_is_saved_when_sent_again(
     web: Web, plan: Plan
 ) -> None:
-    web.page_login("kari")
-    details = plan.url(f"/participants/{plan.anne}")
-    karis = form_on(web, details, details)
-    log_in_anew(web, "anne")
-    annes = form_on(web, "/profile", "/profile/details") | {"place": "Bø", "position": "Mor"}
-    assert web.submit("/profile/details", annes).status_code == 303
-    log_in_anew(web, "kari")
-    del karis["csrf_token"]
+    details, karis = opened_before(web, plan, "kari", "anne", {"place": "Bø", "position": "Mor"})
     version = plan.version(web)
 
     clash = web.submit(details, karis | {"place": "Oslo", "workplace": "Bø skole"})
@@ -360,29 +363,21 @@ def test_a_field_both_changed_comes_back_to_be_checked_and_is_saved_when_sent_ag
 
 
 def test_the_profile_shows_a_field_both_changed_and_saves_nothing(web: Web, plan: Plan) -> None:
-    web.page_login("anne")
-    annes = form_on(web, "/profile", "/profile/details")
-    log_in_anew(web, "kari")
-    details = plan.url(f"/participants/{plan.anne}")
-    karis = form_on(web, details, details) | {"place": "Bø", "street_address": "Storgata 1"}
-    assert web.submit(details, karis).status_code == 303
-    log_in_anew(web, "anne")
-    del annes["csrf_token"]
+    change = {"place": "Bø", "street_address": "Storgata 1"}
+    profile, annes = opened_before(web, plan, "anne", "kari", change)
 
-    clash = web.submit(
-        "/profile/details",
-        annes | {"place": "Oslo", "position": "Mor", "street_address": "Lillegata 2"},
-    )
+    typed = {"place": "Oslo", "position": "Mor", "street_address": "Lillegata 2"}
+    clash = web.submit(profile, annes | typed)
 
     assert clash.status_code == 409, clash.text
     assert "«Poststed» mens du skrev; nå står det «Bø»" in html_text(clash.text)
     assert "«Gateadresse» mens du skrev; nå står det «Storgata 1»" in html_text(clash.text)
     now = annes_details(web, plan)
     assert (now.place, now.position) == ("Bø", "")
-    again = FormFields("/profile/details")
+    again = FormFields(profile)
     again.feed(clash.text)
     assert (again.fields["place"], again.fields["position"]) == ("Oslo", "Mor")
-    assert web.submit("/profile/details", again.fields).status_code == 303
+    assert web.submit(profile, again.fields).status_code == 303
     now = annes_details(web, plan)
     assert (now.place, now.position, now.street_address) == ("Oslo", "Mor", "Lillegata 2")
 
