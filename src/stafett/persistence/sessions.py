@@ -278,7 +278,8 @@ class SessionStore(SqlTables):
     def take(self, key: str, *, limit: int, window_seconds: int, at: datetime) -> int | None:
         """One use of `key`'s budget: at most `limit` in any `window_seconds` (a sliding
         window). None when taken; when the budget is spent, nothing is counted and the
-        answer is the whole seconds until the oldest use leaves the window (Retry-After).
+        answer is the whole seconds until a use is free again (Retry-After): until the
+        `limit`-th newest use leaves the window.
 
         Uses are counted one by one, so no burst across a window's edge passes twice the
         limit, as it did with counts per fixed window. On PostgreSQL a key's takes wait

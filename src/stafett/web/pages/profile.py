@@ -4,9 +4,10 @@ Each form calls the `AccountService` method its JSON route calls (`PATCH
 /api/v1/me`, `PUT /api/v1/me/password`, `POST /api/v1/me/totp` and its
 confirmation), so the rules are the service's: a new mobile number or e-mail
 address needs the password, a new code channel must have somewhere to go, a
-wrong password counts as at login. The details form always sends every field,
-so an emptied field is cleared (unlike a plan form, where empty means "left
-out"). Passwords are never shown again on a refused form.
+wrong password counts as at login. The details form sends every field; what it
+changes are the fields edited since it was filled in (`person_edits.py`, decision
+0037), and an emptied one of those is cleared (unlike a plan form, where empty means
+"left out"). Passwords are never shown again on a refused form.
 """
 
 from collections.abc import Callable, Collection
@@ -60,13 +61,6 @@ from stafett.web.state import provide_accounts, provided
 
 T = TypeVar("T")
 SAVED["details_saved"] = lambda: _("Your details are saved.")
-# The details form's labels where they differ from the participant page's.
-OWN_LABELS = LABELS | {
-    "street_address": lambda: _("Street address"),
-    "hide_mobile": lambda: _("Hide my mobile number from others"),
-    "hide_phone": lambda: _("Hide my phone number from others"),
-    "restrict_search": lambda: _("Restrict search: others cannot find me by name"),
-}
 SAVED["channel_changed"] = lambda: _("From your next login the code comes the new way.")
 SAVED["authenticator_on"] = lambda: _(
     "The authenticator app is set up. From your next login the code comes from the app."
@@ -75,6 +69,14 @@ SAVED["password_changed"] = lambda: _(
     "Your new password is saved. You are logged out everywhere else."
 )
 SAVED["logged_out_everywhere"] = lambda: _("You are logged out everywhere, here too.")
+
+# The details form's labels where they differ from the participant page's.
+OWN_LABELS = LABELS | {
+    "street_address": lambda: _("Street address"),
+    "hide_mobile": lambda: _("Hide my mobile number from others"),
+    "hide_phone": lambda: _("Hide my phone number from others"),
+    "restrict_search": lambda: _("Restrict search: others cannot find me by name"),
+}
 
 
 def change_of(fields: dict[str, Any], edited: Collection[str]) -> PersonChange:
