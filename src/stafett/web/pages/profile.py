@@ -156,6 +156,26 @@ def secret_of(uri: str) -> str:
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
+def authenticator_page(
+    request: AnyRequest,
+    uri: str | None,
+    *,
+    status: int = 200,
+    errors: dict[str, str] | None = None,
+) -> Page:
+    """Setting up an authenticator app: the QR code and key of a new `uri`; without one
+    (a refused code) only the code field, as the key is not shown twice."""
+    return page(
+        request,
+        "profile/authenticator.html",
+        status=status,
+        qr=None if uri is None else qr_svg(uri),
+        secret=None if uri is None else secret_of(uri),
+        uri=uri,
+        errors=errors or {},
+    )
+
+
 def profile_page(
     request: AnyRequest,
     accounts: AccountService,
@@ -309,14 +329,7 @@ class ProfilePages(Controller):
             return await refused_profile(
                 request, accounts, principal, failed="authenticator", errors=error.errors
             )
-        return page(
-            request,
-            "profile/authenticator.html",
-            qr=qr_svg(uri),
-            secret=secret_of(uri),
-            uri=uri,
-            errors={},
-        )
+        return authenticator_page(request, uri)
 
     @post("/authenticator/confirm")
     async def confirm_authenticator(
@@ -333,15 +346,7 @@ class ProfilePages(Controller):
                 "The code is not right. Type the code the app shows now, or start again "
                 "from My profile."
             )
-        return page(
-            request,
-            "profile/authenticator.html",
-            status=422,
-            qr=None,
-            secret=None,
-            uri=None,
-            errors={"code": message},
-        )
+        return authenticator_page(request, None, status=422, errors={"code": message})
 
     @post("/password")
     async def change_password(
