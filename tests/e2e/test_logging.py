@@ -4,8 +4,11 @@ import io
 import json
 import logging
 import re
+import time
+import unicodedata
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 from uuid import UUID, uuid4
@@ -18,6 +21,7 @@ from litestar import Litestar, post
 from litestar.params import FromPath, JSONBody
 from litestar.testing import TestClient
 from litestar.types import Message, ReceiveMessage, Scope
+from structlog.testing import capture_logs
 
 from stafett.applications.plans import PlanApplication
 from stafett.bootstrap import build_access_log, build_accounts
@@ -30,6 +34,7 @@ from stafett.web.logging import (
     RequestLogMiddleware,
     configure_logging,
     redact_and_escape,
+    utc_timestamp,
 )
 from tests.e2e.conftest import SECRETS
 
@@ -404,3 +409,56 @@ def test_a_line_that_cannot_be_written_is_dropped_not_raised() -> None:
         log.info("authn_login_fail", actor="p-2")
     [line] = lines(stream)
     assert line["actor"] == "p-2"
+
+
+def test_the_request_line_follows_each_new_configuration_of_logging(
+    client: TestClient[Litestar],
+) -> None:
+    """The access log keeps its bound logger between requests, but never past a change
+    of configuration: a new stream, structlog's defaults again, a test's capture."""
+    first, second = io.StringIO(), io.StringIO()
+    with captured_logs(stream=first):
+        client.get("/nowhere")
+    with captured_logs(stream=second):
+        client.get("/nowhere")
+        with capture_logs() as captured:
+            client.get("/nowhere/else")
+        client.get("/nowhere")
+    assert [line["event"] for line in lines(first)] == ["http_request"]
+    assert [line["event"] for line in lines(second)] == ["http_request", "http_request"]
+    assert [entry["event"] for entry in captured] == ["http_request"]
+
+
+def test_every_character_that_could_forge_or_hide_text_is_escaped_in_a_line() -> None:
+    """The quick look for printable ASCII and the full rule agree on every character of
+    the Basic Multilingual Plane: each one the rule names is escaped, no other."""
+    for point in range(0x10000):
+        if 0xD800 <= point <= 0xDFFF:
+            continue  # surrogates: no text holds them alone
+        character = chr(point)
+        value = f"a{character}b"
+        cleaned = redact_and_escape(None, "info", {"value": value})["value"]
+        dangerous = (
+            character in "\u2028\u2029"
+            or unicodedata.category(character) == "Cc"
+            or (0x202A <= point <= 0x202E or 0x2066 <= point <= 0x2069)
+        )
+        assert (cleaned != value) is dangerous, hex(point)
+        if dangerous:
+            assert cleaned == f"a\\u{point:04x}b"
+
+
+def test_the_timestamp_is_utc_to_the_microsecond_across_a_second(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    instants = iter([1_765_000_000.000123, 1_765_000_000.999999, 1_765_000_001.5])
+    monkeypatch.setattr(time, "time", lambda: next(instants))
+    stamps = [utc_timestamp(None, "info", {})["ts"] for _ in range(3)]
+    assert stamps == [
+        "2025-12-06T05:46:40.000123Z",
+        "2025-12-06T05:46:40.999999Z",
+        "2025-12-06T05:46:41.500000Z",
+    ]
+    for stamp, instant in zip(stamps, (1_765_000_000, 1_765_000_000, 1_765_000_001), strict=True):
+        expected = datetime.fromtimestamp(instant, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        assert stamp.startswith(expected)
