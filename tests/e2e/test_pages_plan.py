@@ -201,7 +201,7 @@ def test_a_participant_posts_a_comment_and_everyone_who_reads_the_activity_sees_
 def test_a_comment_posted_with_htmx_answers_the_plan_to_swap_in(web: Web, group: Group) -> None:
     goal_id = goal_with_comment(web, group)
     web.page_login("per")
-    fields = {"on_kind": "goal", "on_id": goal_id, "text": "Via htmx"}
+    fields = {"on_kind": "goal", "on_id": goal_id, "text": "Via htmx " + "x" * 10_000}
     listed = web.client.get(page_of(group, "/plan")).text
     assert f'href="?open=comment-goal-{goal_id}#comment-goal-{goal_id}"' in listed
     assert 'hx-post="' not in listed  # an item's form is drawn when asked for
@@ -210,16 +210,26 @@ def test_a_comment_posted_with_htmx_answers_the_plan_to_swap_in(web: Web, group:
     assert 'hx-select="#main"' in shown.text
     token = re.search(r'name="csrf_token" value="([0-9a-f]+)"', shown.text)
     assert token is not None
+    before = version_of(web, group)
+    posted = web.client.post(
+        page_of(group, "/plan/comments"),
+        data={"csrf_token": token.group(1), "expected_version": str(before), **fields},
+        headers={"origin": web.ORIGIN, "hx-request": "true"},
+        follow_redirects=False,
+    )
+    assert posted.status_code == 200  # htmx swaps only successful answers in
+    assert "Via htmx xxx" in posted.text  # the refused text is kept in the form
+    assert version_of(web, group) == before
+    fields["text"] = "Via htmx"
     posted = web.client.post(
         page_of(group, "/plan/comments"),
         data={"csrf_token": token.group(1), "expected_version": "1", **fields},
         headers={"origin": web.ORIGIN, "hx-request": "true"},
         follow_redirects=False,
     )
-    assert posted.status_code == 200  # htmx swaps only successful answers in
-    assert "Noen endret planen mens du skrev" in posted.text
-    assert "Via htmx" in posted.text  # kept in the form
-    assert version_of(web, group) == int(version_on(posted.text))
+    # Sent from a page older than the plan: a comment overwrites nothing, so it is saved.
+    assert "Via htmx" in followed(web, posted)
+    assert version_of(web, group) == before + 1
 
 
 def test_a_relative_without_goal_rights_sees_no_goal_anywhere(web: Web, group: Group) -> None:
@@ -334,28 +344,86 @@ def test_a_goal_title_of_201_characters_comes_back_typed_with_the_limit(
     assert accepted.status_code == 303
 
 
-def test_a_stale_version_shows_the_plan_as_it_is_now_and_keeps_the_text(
+def test_a_form_whose_item_changed_meanwhile_shows_the_plan_as_it_is_and_keeps_the_text(
     web: Web, group: Group
 ) -> None:
+    goal_id = goal_with_comment(web, group)
     web.page_login("kari")
     seen = version_on(web.client.get(page_of(group, "/plan")).text)
-    followed(web, send(web, group, "/plan/goals", {"title": "Noen andres mål"}))  # meanwhile
-    stale = send(
-        web,
-        group,
-        "/plan/goals",
-        {"title": "Mitt mål", "description": "Lang tekst", "expected_version": seen},
-    )
+    renamed = {"title": "Noen andres tittel"}  # meanwhile, the same goal
+    followed(web, send(web, group, f"/plan/goals/{goal_id}", renamed))
+    mine = {"title": "Min tittel", "description": "Lang tekst", "expected_version": seen}
+    stale = send(web, group, f"/plan/goals/{goal_id}", mine)
     assert stale.status_code == 409
     assert "Noen endret planen mens du skrev" in stale.text
-    assert 'value="Mitt mål"' in stale.text
+    assert 'value="Min tittel"' in stale.text
     assert "Lang tekst" in stale.text
-    assert "Noen andres mål" in stale.text  # the current state is shown
+    assert "Noen andres tittel" in stale.text  # the current state is shown
     now = version_of(web, group)
-    form = stale.text.split('action="{}"'.format(page_of(group, "/plan/goals")))[1]
+    assert now == int(seen) + 1
+    form = stale.text.split('action="{}"'.format(page_of(group, f"/plan/goals/{goal_id}")))[1]
     assert version_on(form) == str(now)  # sent again, the form carries the new version
-    again = send(web, group, "/plan/goals", {"title": "Mitt mål", "expected_version": str(now)})
-    assert "Mitt mål" in followed(web, again)
+    again = send(web, group, f"/plan/goals/{goal_id}", {**mine, "expected_version": str(now)})
+    assert "Min tittel" in followed(web, again)
+
+
+def test_a_form_from_an_older_page_is_saved_when_nothing_it_changes_changed_meanwhile(
+    web: Web, group: Group
+) -> None:
+    """Others' writes since the page was opened refuse a form only where they changed its
+    own goal or activity: additions always go in, another item's change does not block."""
+    goal_id = goal_with_comment(web, group)
+    web.page_login("kari")
+    seen = version_on(web.client.get(page_of(group, "/plan")).text)
+    headers = log_in(web, "per")  # meanwhile: another goal, a comment on this one
+    other = web.client.post(
+        f"/api/v1/plans/{group.plan_id}/goals", json={"title": "Et annet mål"}, headers=headers
+    )
+    assert other.status_code == 201, other.text
+    note = {"on": {"kind": "goal", "id": goal_id}, "text": "Pers kommentar"}
+    posted = web.client.post(f"/api/v1/plans/{group.plan_id}/comments", json=note, headers=headers)
+    assert posted.status_code == 201, posted.text
+    web.page_login("kari")
+    before = version_of(web, group)
+    revised = {"title": "Lese tretti minutter", "expected_version": seen}
+    page = followed(web, send(web, group, f"/plan/goals/{goal_id}", revised))
+    assert "Målet er endret." in page
+    added = {"title": "Et tredje mål", "expected_version": seen}
+    page = followed(web, send(web, group, "/plan/goals", added))
+    for title in ("Lese tretti minutter", "Et annet mål", "Et tredje mål", "Pers kommentar"):
+        assert title in page
+    assert version_of(web, group) == before + 2
+    # The other goal's change is not this one's: still, the goal per added is newer than
+    # the page, and a revision of it from that page is refused.
+    other_id = other.json()["goal_id"]
+    stale = send(web, group, f"/plan/goals/{other_id}", {"title": "Nei", "expected_version": seen})
+    assert stale.status_code == 409
+    assert version_of(web, group) == before + 2
+
+
+def test_the_same_form_sent_twice_is_saved_once_and_both_go_to_the_saved_item(
+    web: Web, group: Group
+) -> None:
+    """A double click without htmx, or a reload of the answer, sends the form's token
+    again: the second sending saves nothing and goes where the first went."""
+    web.page_login("kari")
+    shown = web.client.get(page_of(group, "/plan")).text
+    form = shown.split('action="{}"'.format(page_of(group, "/plan/goals")))[1].split("</form>")[0]
+    once = re.search(r'name="once" value="([A-Za-z0-9_-]+)"', form)
+    assert once is not None
+    before = version_of(web, group)
+    fields = {"title": "Bare én gang", "expected_version": str(before), "once": once.group(1)}
+    first = send(web, group, "/plan/goals", fields)
+    second = send(web, group, "/plan/goals", fields)
+    assert first.status_code == second.status_code == 303
+    assert second.headers["location"] == first.headers["location"]
+    assert version_of(web, group) == before + 1
+    page = followed(web, second)
+    assert "Bare én gang" in page
+    titles = [g.title for g in web.plans.get_plan(UUID(group.plan_id)).goals]
+    assert titles.count("Bare én gang") == 1
+    other = re.findall(r'name="once" value="([A-Za-z0-9_-]+)"', shown)
+    assert len(set(other)) == len(other) > 1  # each form of the page has its own token
 
 
 def test_the_plans_own_refusals_come_back_next_to_their_field(web: Web, group: Group) -> None:

@@ -51,6 +51,11 @@ class PlanEvent(Aggregate.Event):
     def apply_to(self, state: PlanState) -> None:
         raise NotImplementedError
 
+    @property
+    def changed_item(self) -> UUID | None:
+        """The goal or activity whose stated fields this event sets or changes, if any."""
+        return None
+
     def own_fields(self, *leaving_out: str) -> dict[str, Any]:
         """This event's fields beyond those every plan event has (and `leaving_out`), by name."""
         names = _own_field_names(type(self))
@@ -179,6 +184,10 @@ class _GoalStated(PlanEvent):
     description: str
     due_on: date | None
 
+    @property
+    def changed_item(self) -> UUID:
+        return self.goal_id
+
 
 class GoalSet(_GoalStated):
     TOPIC = TOPIC_PREFIX + "GoalSet"
@@ -199,6 +208,10 @@ class GoalEvaluated(PlanEvent):
     goal_id: UUID
     evaluation: Evaluation
 
+    @property
+    def changed_item(self) -> UUID:
+        return self.goal_id
+
     def apply_to(self, state: PlanState) -> None:
         evaluations = (*state.goals[self.goal_id].evaluations, self.evaluation)
         _revise(state.goals, self.goal_id, status=self.evaluation.status, evaluations=evaluations)
@@ -208,6 +221,10 @@ class _ActivityStated(PlanEvent):
     """The activity as it now stands, whole (added or changed)."""
 
     activity: Activity
+
+    @property
+    def changed_item(self) -> UUID:
+        return self.activity.activity_id
 
     def apply_to(self, state: PlanState) -> None:
         state.activities[self.activity.activity_id] = self.activity
@@ -225,6 +242,10 @@ class ActivityCompleted(PlanEvent):
     TOPIC = TOPIC_PREFIX + "ActivityCompleted"
     activity_id: UUID
     completed_on: date
+
+    @property
+    def changed_item(self) -> UUID:
+        return self.activity_id
 
     def apply_to(self, state: PlanState) -> None:
         _revise(

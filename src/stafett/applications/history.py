@@ -26,7 +26,7 @@ details, which are, are left out of a view of the past.
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
-from typing import Literal
+from typing import Literal, cast
 from uuid import UUID
 
 import msgspec
@@ -130,6 +130,12 @@ class PlanHistory(PlanRecording):
         """The plan as it stood at a version, or at an instant, or at the earlier of the
         two when both are given; with neither, as it is now."""
         return view_of(self._plan_at(plan_id, version=version, at=at))
+
+    def items_changed_since(self, plan_id: UUID, version: int) -> frozenset[UUID]:
+        """The goals and activities that the plan's events after `version` set or changed
+        (`PlanEvent.changed_item`)."""
+        events = cast(Iterable[Plan.Event], self.events.get(plan_id, gt=version))
+        return frozenset(item for e in events if (item := e.changed_item) is not None)
 
     def plan_as_participant(
         self, plan_id: UUID, participant_id: UUID, *, at: datetime, version: int | None = None

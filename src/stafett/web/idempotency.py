@@ -19,11 +19,21 @@ Which routes honour a key is `honours_key`'s: deny by default, so that no answer
 a secret in it is ever stored.
 
 The key's form is checked at the input edge (`web/edge.py`, `KEY_PATTERN`). Keys on
-the steps before login (no person yet) and on page forms are not honoured.
+the steps before login (no person yet) are not honoured.
+
+A plan page's form carries a key of its own instead, a token drawn when the page is
+rendered (`ONCE_FIELD`): `FormReceipt` keeps, with the form's events, where the page
+went after saving it, so the same form sent twice (a double click without htmx, a
+reload of the answer, a retry after a lost one) is saved once and goes there again
+(decision 0038).
 """
 
+import re
+import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 import anyio
 import structlog
@@ -110,6 +120,60 @@ class CommandReceipt:
 
     def taken(self) -> bool:
         return self.claim.taken()
+
+
+ONCE_FIELD = "once"  # a plan form's hidden field: its one-time token
+FORM_KEY_PREFIX = "form:"
+_ONCE_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,43}")
+_FORM_FINGERPRINT = "page form"  # a token is drawn for one form on one page: no other use
+
+
+def new_form_token() -> str:
+    """128 random bits for one form on one rendered page."""
+    return secrets.token_urlsafe(16)
+
+
+@dataclass(frozen=True)
+class FormReceipt:
+    """A page form's token as the plan application's `Receipt`: the address the page
+    went to after the form was saved, kept with the form's events."""
+
+    keys: IdempotencyKeys
+    person_id: UUID
+    token: str
+    location: Callable[[CommandResult], str]  # where the page goes after the write
+
+    @property
+    def key(self) -> str:
+        return FORM_KEY_PREFIX + self.token
+
+    def writer(self, result: CommandResult) -> SameTransaction:
+        answer = Answer(303, "text/plain", self.location(result).encode("utf-8"))
+        return self.keys.writer(self.person_id, self.key, Kept(_FORM_FINGERPRINT, answer))
+
+    def taken(self) -> bool:
+        return self.went() is not None
+
+    def went(self) -> str | None:
+        """Where the page went when this form was saved; None if it was not."""
+        kept = self.keys.find(self.person_id, self.key)
+        if kept is None or kept.fingerprint != _FORM_FINGERPRINT:
+            return None
+        return kept.answer.body.decode("utf-8")
+
+
+def form_receipt(
+    keys: IdempotencyKeys | None,
+    person_id: UUID,
+    fields: dict[str, Any],
+    location: Callable[[CommandResult], str],
+) -> FormReceipt | None:
+    """The receipt of a posted plan form that carries a well-formed token (else None: the
+    form is saved as it comes, on a store without a database too)."""
+    token = fields.get(ONCE_FIELD)
+    if keys is None or not isinstance(token, str) or not _ONCE_PATTERN.fullmatch(token):
+        return None
+    return FormReceipt(keys, person_id, token, location)
 
 
 def claim_of(request: Request[Any, Any, Any]) -> Claim | None:

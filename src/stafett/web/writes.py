@@ -22,9 +22,10 @@ from litestar.params import HeaderParameter
 from stafett.aggregates.errors import DomainError, ValidationError
 from stafett.applications.accounts import Principal
 from stafett.applications.commands import PlanCommand
+from stafett.applications.merging import applies_over
 from stafett.applications.parts import CreatePlan
 from stafett.applications.plans import PlanApplication
-from stafett.applications.results import CommandResult, VersionConflictError
+from stafett.applications.results import CommandResult, Receipt, VersionConflictError
 from stafett.applications.step_up import require_step_up
 from stafett.web.idempotency import Claim, CommandReceipt, claim_of
 from stafett.web.state import ReadYourWrites
@@ -68,6 +69,7 @@ def expected_version(if_match: str | None, in_body: int | None) -> int | None:
 
 
 S = TypeVar("S", bound=msgspec.Struct)
+MERGE_ATTEMPTS = 3  # a form applied over others' changes, then again if more arrive meanwhile
 Write = Callable[[CommandReceipt | None], CommandResult]
 
 
@@ -86,7 +88,7 @@ class Commands:
     claim: Claim | None = None
 
     def __call__(
-        self, plan_id: UUID, command: PlanCommand, receipt: CommandReceipt | None = None
+        self, plan_id: UUID, command: PlanCommand, receipt: Receipt | None = None
     ) -> CommandResult:
         if command.needs_step_up():
             require_step_up(self.principal)
@@ -100,6 +102,27 @@ class Commands:
         )
         self.caught_up(result)
         return result
+
+    def over_changes(
+        self, plan_id: UUID, command: PlanCommand, receipt: Receipt | None = None
+    ) -> CommandResult:
+        """A page's form: given to the plan as it now is if nothing changed since the
+        version the form was opened on can be lost by it (`applications/merging.py`);
+        else the conflict, counted from that version."""
+        seen = command.expected_version
+        for _ in range(MERGE_ATTEMPTS):
+            try:
+                return self(plan_id, command, receipt)
+            except VersionConflictError as moved:
+                if seen is None:
+                    raise
+                # Every event after `seen` is looked at; the retry expects the version the
+                # conflict named, so nothing after the events looked at can slip in.
+                if not applies_over(command, self.plans.items_changed_since(plan_id, seen)):
+                    raise VersionConflictError(seen, moved.actual) from None
+                command = msgspec.structs.replace(command, expected_version=moved.actual)
+                now_at = moved.actual
+        raise VersionConflictError(seen, now_at)  # the plan kept changing: the person decides
 
     def create_plan(
         self, command: CreatePlan, receipt: CommandReceipt | None = None

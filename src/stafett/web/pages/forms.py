@@ -20,6 +20,7 @@ from stafett.aggregates.values import plausible_date
 from stafett.applications.codes import TooManyAttemptsError
 from stafett.applications.passwords import MAX_LENGTH
 from stafett.web.i18n import _
+from stafett.web.idempotency import ONCE_FIELD
 from stafett.web.params import AnyRequest
 
 T = TypeVar("T")
@@ -64,7 +65,7 @@ def decode(
     given = {
         k: v
         for k, v in fields.items()
-        if k not in ("csrf_token", *drop)
+        if k not in ("csrf_token", ONCE_FIELD, *drop)
         and (blanks or not (isinstance(v, str) and v.strip() == ""))
     }
     try:

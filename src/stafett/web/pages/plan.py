@@ -32,9 +32,10 @@ from stafett.aggregates.values import ActivityStatus, CommentTarget, GoalStatus,
 from stafett.applications.accounts import Principal
 from stafett.applications.commands import PlanCommand
 from stafett.applications.permitted import PlanOut
-from stafett.applications.results import CommandResult, VersionConflictError
+from stafett.applications.results import CommandResult, KeyInUseError, VersionConflictError
 from stafett.applications.step_up import require_step_up
 from stafett.web.i18n import _
+from stafett.web.idempotency import form_receipt
 from stafett.web.pages import plan_forms as forms
 from stafett.web.pages.forms import FormError, form_of, message_for
 from stafett.web.pages.plan_forms import Failed, form_state
@@ -202,12 +203,23 @@ class PlanWriter:
 
     async def write(self, request: AnyRequest, plan_id: UUID, form: Form) -> Response:
         """Decode the form, write it and go back to the plan with the write confirmed;
-        or show the plan again with the form as typed."""
+        or show the plan again with the form as typed. A form already saved (its token
+        kept) goes where its first sending went, saving nothing again."""
         fields = await form_of(request)
         form_key = form.key if isinstance(form.key, str) else form.key(fields)
+
+        def back(result: CommandResult) -> str:
+            return f"/plans/{plan_id}/plan?saved={form.saved}#{form.anchor(fields, result)}"
+
+        keys = self.commands.plans.idempotency
+        receipt = form_receipt(keys, self.principal.person_id, fields, back)
+        if receipt is not None and (went := await anyio.to_thread.run_sync(receipt.went)):
+            return see_other(went)
         try:
             command = form.build(fields)
-            result = await anyio.to_thread.run_sync(self.commands, plan_id, command)
+            result = await anyio.to_thread.run_sync(
+                self.commands.over_changes, plan_id, command, receipt
+            )
         except FormError as refused:
             failed = Failed(form_key, forms.typed(fields), _named(refused.errors, fields))
         except ValidationError as refused:
@@ -218,9 +230,12 @@ class PlanWriter:
         except VersionConflictError as moved:
             unseen = moved.actual - (moved.expected or moved.actual)
             failed = Failed(form_key, forms.typed(fields), {}, conflict=True, changes_since=unseen)
+        except KeyInUseError:  # its twin, sent at the same moment, saved it first
+            assert receipt is not None
+            went = await anyio.to_thread.run_sync(receipt.went)
+            return see_other(went or f"/plans/{plan_id}/plan")
         else:
-            back = f"/plans/{plan_id}/plan?saved={form.saved}#{form.anchor(fields, result)}"
-            return see_other(back)
+            return see_other(back(result))
         view = await anyio.to_thread.run_sync(self.reads.plan, plan_id, self.principal)
         context = plan_context(view, self.principal, failed)
         return page(request, "plan/plan.html", status=_refused_status(request, failed), **context)

@@ -38,6 +38,7 @@ from stafett.applications.commands import (
     SetGoal,
 )
 from stafett.web.i18n import _
+from stafett.web.idempotency import ONCE_FIELD, new_form_token
 from stafett.web.pages.forms import FormError, decode
 
 LIST_FIELDS = ("attendee_ids", "to")
@@ -66,6 +67,7 @@ class FormState:
     failed: bool = False
     conflict: bool = False
     opened: bool = False  # asked for by `?open=<key>` (an item's form is drawn on demand)
+    once: str = field(default_factory=new_form_token)  # the form's token on this page
 
 
 def form_state(
@@ -99,7 +101,7 @@ def _text(value: Any) -> Any:
 
 def typed(fields: Mapping[str, Any]) -> dict[str, Any]:
     """The posted fields as the page shows them again (lists where a form has lists)."""
-    shown = {k: v for k, v in fields.items() if k != "csrf_token"}
+    shown = {k: v for k, v in fields.items() if k not in ("csrf_token", ONCE_FIELD)}
     for name in LIST_FIELDS:
         if name in shown and not isinstance(shown[name], list):
             shown[name] = [shown[name]]

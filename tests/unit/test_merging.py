@@ -1,0 +1,103 @@
+"""Which commands a page's form may apply over others' changes (decision 0038)."""
+
+from typing import Any
+from uuid import UUID, uuid4
+
+import msgspec
+
+from stafett.aggregates import plan_events
+from stafett.applications import commands
+from stafett.applications.merging import ADDS, CHANGES_ITEM, applies_over
+
+ID = str(uuid4())
+SAMPLES: dict[type[commands.PlanCommand], dict[str, Any]] = {
+    commands.SetGoal: {"title": "Lese"},
+    commands.AddActivity: {"title": "Lese", "responsible_participant_id": ID},
+    commands.RecordMinutes: {"met_on": "2026-03-01", "attendee_ids": [ID], "notes": "Møte"},
+    commands.PostComment: {"on": {"kind": "goal", "id": ID}, "text": "Fint"},
+    commands.SendMessage: {"to": "all", "subject": "Hei", "body": "Hei"},
+    commands.AddCalendarEntry: {
+        "title": "Møte",
+        "starts_at": "2026-03-01T10:00:00+01:00",
+        "ends_at": "2026-03-01T11:00:00+01:00",
+    },
+    commands.ReviseGoal: {"goal_id": ID, "title": "Lese mer"},
+    commands.EvaluateGoal: {"goal_id": ID, "status": "achieved", "text": "Nådd"},
+    commands.ChangeActivity: {"activity_id": ID, "title": "Lese mer"},
+    commands.CompleteActivity: {"activity_id": ID},
+    # Some that must stay strict: who is in the plan, the baton, consent, the plan's end.
+    commands.RemoveParticipant: {"participant_id": ID},
+    commands.HandOverCoordinator: {"participant_id": ID},
+    commands.WithdrawConsent: {},
+    commands.ResetConsent: {},
+    commands.ClosePlan: {"ended_on": "2026-03-01"},
+    commands.ReopenPlan: {},
+}
+
+
+def built(kind: type[commands.PlanCommand]) -> commands.PlanCommand:
+    return msgspec.convert({**SAMPLES[kind], "expected_version": 3}, kind)
+
+
+def test_additions_apply_over_any_change() -> None:
+    for kind in ADDS:
+        assert applies_over(built(kind), frozenset({uuid4(), UUID(ID)})), kind.__name__
+
+
+def test_an_item_change_applies_unless_its_own_item_changed_meanwhile() -> None:
+    for kind in CHANGES_ITEM:
+        command = built(kind)
+        assert applies_over(command, frozenset()), kind.__name__
+        assert applies_over(command, frozenset({uuid4()})), kind.__name__
+        assert not applies_over(command, frozenset({uuid4(), UUID(ID)})), kind.__name__
+
+
+def test_every_other_command_needs_the_version_the_person_saw() -> None:
+    strict = [kind for kind in SAMPLES if kind not in ADDS and kind not in CHANGES_ITEM]
+    assert len(strict) == 6
+    for kind in strict:
+        assert not applies_over(built(kind), frozenset()), kind.__name__
+
+
+def test_a_command_derived_from_a_merging_one_is_strict_until_it_is_listed() -> None:
+    class ReviseGoalTwice(commands.ReviseGoal, kw_only=True):
+        pass
+
+    command = msgspec.convert({**SAMPLES[commands.ReviseGoal]}, ReviseGoalTwice)
+    assert not applies_over(command, frozenset())
+
+
+def test_the_events_of_goals_and_activities_name_the_item_they_change() -> None:
+    item = uuid4()
+    changing = {
+        plan_events.GoalSet,
+        plan_events.GoalRevised,
+        plan_events.GoalEvaluated,
+        plan_events.ActivityAdded,
+        plan_events.ActivityChanged,
+        plan_events.ActivityCompleted,
+    }
+    for kind in changing:
+        event = object.__new__(kind)
+        if kind in (plan_events.ActivityAdded, plan_events.ActivityChanged):
+            object.__setattr__(event, "activity", _Activity(item))
+        else:
+            object.__setattr__(event, "goal_id", item)
+            object.__setattr__(event, "activity_id", item)
+        assert event.changed_item == item, kind.__name__
+    others = {kind for kind in _every(plan_events.PlanEvent) if not kind.__name__.startswith("_")}
+    assert plan_events.CommentPosted in others - changing
+    for kind in others - changing:
+        assert object.__new__(kind).changed_item is None, kind.__name__
+
+
+class _Activity:
+    def __init__(self, activity_id: UUID) -> None:
+        self.activity_id = activity_id
+
+
+def _every(base: type) -> set[type]:
+    found: set[type] = set()
+    for kind in base.__subclasses__():
+        found |= {kind, *_every(kind)}
+    return found
