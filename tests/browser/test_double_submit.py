@@ -3,7 +3,9 @@ with no conflict over the person's own comment.
 
 (htmx queues a second click's request until the first is answered and drops it once the
 answer has replaced the form; Chromium without htmx, tried by hand, sent the form once
-too. A second request would carry the plan version the first one used up.)
+too. A second request that did arrive would carry the form's one-time token, already
+kept with the first one's comment: it would save nothing and go where the first went,
+decision 0038, tested in tests/e2e/test_pages_plan.py.)
 """
 
 from playwright.sync_api import Page, expect
