@@ -805,3 +805,63 @@ def test_an_activity_revised_and_completed_in_one_go_is_saved_together_or_not_at
     (done,) = plans.get_plan(plan.plan_id).activities
     assert (done.title, done.status) == ("Lesekvarter hver dag", ActivityStatus.COMPLETED)
     assert done.completed_on is not None
+
+
+@pytest.mark.parametrize("with_plan_part", [True, False])
+def test_a_person_erased_while_their_change_is_saved_leaves_nothing_saved(
+    plans: PlanApplication, with_plan_part: bool
+) -> None:
+    """The plan's part of a participant change (responsibility) and the person's part (a
+    new workplace) are saved together or not at all: the person erased between the check
+    and the save refuses both, and the plan keeps its version."""
+    plan = new_plan(plans)
+    person_id = register(plans, "Per", "Lærer")
+    added = plans.handle(
+        plan.plan_id,
+        AddParticipant(person=PersonIn.of(person_id), role="provider"),
+        by=plan.coordinator_id,
+    )
+    assert added.created_id is not None
+    head = plans.recorder.max_notification_id()
+
+    def erase_first(changing: object, _after: object) -> None:
+        plans.directory.erase(person_id, actor_id=None, at=plans.clock(), kind="erased")
+
+    plans.person_changing = erase_first
+    change = ChangeParticipant(
+        participant_id=added.created_id,
+        workplace="Bø skole",
+        **({"responsibility": "Kontaktlærer"} if with_plan_part else {}),
+    )
+    with pytest.raises(PersonNotFoundError):
+        plans.handle(plan.plan_id, change, by=plan.coordinator_id)
+    assert plans.recorder.max_notification_id() == head
+    view = plans.get_plan(plan.plan_id)
+    assert view.version == added.version
+    assert [p.responsibility for p in view.participants if p.person_id == person_id] == [""]
+
+
+def test_a_write_beside_the_events_that_fails_in_python_leaves_no_event(
+    plans: PlanApplication,
+) -> None:
+    """Rows that must commit with a command's events (`ALSO_WRITE`): a writer that raises
+    (not the database refusing a statement) rolls the events back on both stores."""
+    plan = new_plan(plans)
+    head = plans.recorder.max_notification_id()
+    aggregate = plans.repository.get(plan.plan_id)
+    aggregate.set_goal(
+        by=plan.coordinator_id,
+        at=plans.clock(),
+        goal_id=uuid4(),
+        title="Lese",
+        description="",
+        due_on=None,
+    )
+
+    def refuse(_cursor: object) -> None:
+        raise RuntimeError("the other row cannot be written")
+
+    with pytest.raises(RuntimeError):
+        plans._save_with(aggregate, None, also=[refuse])
+    assert plans.recorder.max_notification_id() == head
+    assert list(plans.events.get(plan.plan_id, gt=aggregate.version - 1)) == []

@@ -22,7 +22,7 @@ import copy
 import random
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar, cast
@@ -56,7 +56,7 @@ from stafett.applications.results import (
 )
 from stafett.applications.summaries import timeline_of
 from stafett.persistence.directory import PersonDirectory
-from stafett.persistence.idempotency import IdempotencyKeys
+from stafett.persistence.idempotency import IdempotencyKeys, SameTransaction
 from stafett.persistence.recorders import TimeIndex
 
 SNAPSHOT_INTERVAL = 100
@@ -166,6 +166,7 @@ class PlanApplication(PlanHistory):
         created_id: UUID | None = None,
         *,
         receipt: Receipt | None = None,
+        also: Sequence[SameTransaction] = (),
     ) -> CommandResult:
         """Decide on a copy of the cached plan, save with optimistic concurrency, cache it.
 
@@ -177,7 +178,7 @@ class PlanApplication(PlanHistory):
         expected is decided again on fresh state before it answers so. The cache entry
         is never dropped: dropping it made every racing command reload the whole plan
         and race again (retry storms); `_load` fast-forwards it in place instead.
-        A `receipt` is saved with the events, in their transaction."""
+        A `receipt`, and `also`, are saved with the events, in their transaction."""
         plan = self._cached_copy(plan_id)
         fresh = plan is None
         if plan is None:
@@ -208,7 +209,7 @@ class PlanApplication(PlanHistory):
                 plan, fresh = self._load(plan_id), True
                 continue
             try:
-                recordings = self._save_with(plan, receipt, created_id)
+                recordings = self._save_with(plan, receipt, created_id, also)
             except IntegrityError as conflict:
                 if receipt is not None and receipt.taken():
                     raise KeyInUseError from conflict
@@ -358,17 +359,20 @@ class PlanApplication(PlanHistory):
         after = replace(before, **command.person_changes()).validated(today=self.today())
         if after != before and self.person_changing is not None:
             self.person_changing(person_id, after)
-        result = self._command(
-            plan_id,
-            by,
-            expected_version,
-            lambda plan, at: command.run(plan, by, at, uuid4()),
-            receipt=receipt,
-        )
-        if after != before:
-            self.directory.update(person_id, before, after, actor_id=by, at=self.clock())
-            if self.person_changed is not None:
-                self.person_changed(person_id, before, after, by)
+
+        def person(cursor: Any | None = None) -> None:  # in the events' transaction, if any
+            try:
+                self.directory.update(person_id, before, after, by, self.clock(), on=cursor)
+            except KeyError:
+                raise PersonNotFoundError("no such person") from None  # erased meanwhile
+
+        run = lambda plan, _at: command.run(plan, by, _at, uuid4())  # noqa: E731
+        also = [person] if after != before else []
+        result = self._command(plan_id, by, expected_version, run, receipt=receipt, also=also)
+        if also and result.notification_id is None:  # the plan took no part: the person alone
+            person()
+        if after != before and self.person_changed is not None:
+            self.person_changed(person_id, before, after, by)
         return result
 
     def create_plan(

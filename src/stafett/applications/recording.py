@@ -8,6 +8,7 @@ protocol checks (`save`), each event's time goes into the time index with it
 (`_take_snapshots`), in a snapshot store of its own transcoder.
 """
 
+from collections.abc import Sequence
 from typing import Any, cast
 from uuid import UUID
 
@@ -25,7 +26,7 @@ from stafett.applications.transcodings import (
     register_plan_transcodings,
     seal_logs,
 )
-from stafett.persistence.idempotency import ALSO_WRITE
+from stafett.persistence.idempotency import ALSO_WRITE, SameTransaction
 from stafett.persistence.log_chunks import LogChunks, MemoryLogChunks, SqlLogChunks
 from stafett.persistence.recorders import EVENT_TIMES_KWARG
 
@@ -82,13 +83,21 @@ class PlanRecording(Application[UUID]):
         return recordings
 
     def _save_with(
-        self, plan: Plan, receipt: Receipt | None, created_id: UUID | None = None
+        self,
+        plan: Plan,
+        receipt: Receipt | None,
+        created_id: UUID | None = None,
+        also: Sequence[SameTransaction] = (),
     ) -> list[Recording[UUID]]:
-        """Save the plan's new events, with the receipt's write in their transaction."""
-        if receipt is None:
+        """Save the plan's new events, with the receipt's write and `also` (other rows
+        that must be saved with them or not at all) in their transaction."""
+        writes = list(also)
+        if receipt is not None:
+            result = CommandResult(plan.id, plan.version, None, created_id)
+            writes.append(receipt.writer(result))
+        if not writes:
             return self.save(plan)
-        result = CommandResult(plan.id, plan.version, None, created_id)
-        return self.save(plan, **{ALSO_WRITE: [receipt.writer(result)]})
+        return self.save(plan, **{ALSO_WRITE: writes})
 
     def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
         processing_event.saved_kwargs[EVENT_TIMES_KWARG] = [

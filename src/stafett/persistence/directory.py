@@ -101,12 +101,14 @@ class PersonDirectory(SqlTables):
         person_id: UUID,
         before: PersonDetails,
         after: PersonDetails,
-        *,
         actor_id: UUID | None,
         at: datetime,
+        *,
+        on: Any | None = None,
     ) -> Person:
         """Write the fields in which `after` differs from `before` (what the caller read,
-        or what its form showed); every other field keeps what is stored now.
+        or what its form showed); every other field keeps what is stored now. `on`: the
+        cursor of a transaction open anyway, to write in it (`update_on`).
 
         A caller never writes back what it did not change, so two people correcting one
         person at once (the coordinator's form, the person's own profile) cannot put
@@ -114,37 +116,49 @@ class PersonDirectory(SqlTables):
         only the given fields are replaced (decision 0037). KeyError if the person is
         not here (erased meanwhile).
         """
+        if on is not None:
+            return self.update_on(on, person_id, before, after, actor_id=actor_id, at=at)
+        if after == before:
+            return self.get(person_id)
+        with self.cursor(commit=True) as c:
+            return self.update_on(c, person_id, before, after, actor_id=actor_id, at=at)
+
+    def update_on(
+        self,
+        c: Any,
+        person_id: UUID,
+        before: PersonDetails,
+        after: PersonDetails,
+        *,
+        actor_id: UUID | None,
+        at: datetime,
+    ) -> Person:
+        """`update` on the cursor of a transaction that is open anyway (a plan command's
+        events', so that the plan's part and the person's are saved together or not at
+        all). KeyError if the person is not here."""
         given = {
             n: getattr(after, n) for n in DETAIL_FIELDS if getattr(after, n) != getattr(before, n)
         }
-        if not given:
-            return self.get(person_id)
         lock = "" if self.is_sqlite else " FOR UPDATE"
-        with self.cursor(commit=True) as c:
-            self.execute(c, f"SELECT * FROM {self.persons} WHERE person_id=%s{lock}", person_id)
-            row = c.fetchone()
-            if row is None:
-                raise KeyError(person_id)
-            stored = self._person(row).details
-            merged = replace(stored, **given)
-            changed = [n for n in given if getattr(stored, n) != given[n]]
-            if changed:
-                assignments = ", ".join(f"{name}=%s" for name in changed)
-                self.execute(
-                    c,
-                    f"UPDATE {self.persons} SET {assignments}, name_key=%s WHERE person_id=%s",
-                    *(given[name] for name in changed),
-                    _name_key(merged),
-                    person_id,
-                )
-                self._log(
-                    c,
-                    person_id=person_id,
-                    actor_id=actor_id,
-                    at=at,
-                    kind="changed",
-                    changed=changed,
-                )
+        self.execute(c, f"SELECT * FROM {self.persons} WHERE person_id=%s{lock}", person_id)
+        row = c.fetchone()
+        if row is None:
+            raise KeyError(person_id)
+        stored = self._person(row).details
+        merged = replace(stored, **given)
+        changed = [n for n in given if getattr(stored, n) != given[n]]
+        if changed:
+            assignments = ", ".join(f"{name}=%s" for name in changed)
+            self.execute(
+                c,
+                f"UPDATE {self.persons} SET {assignments}, name_key=%s WHERE person_id=%s",
+                *(given[name] for name in changed),
+                _name_key(merged),
+                person_id,
+            )
+            self._log(
+                c, person_id=person_id, actor_id=actor_id, at=at, kind="changed", changed=changed
+            )
         return Person(person_id=person_id, details=merged)
 
     def erase(self, person_id: UUID, *, actor_id: UUID | None, at: datetime, kind: str) -> None:

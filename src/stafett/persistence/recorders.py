@@ -377,6 +377,22 @@ class TimeIndexedPostgresRecorder(PostgresApplicationRecorder):
             micros = to_micros(at)
         return (event.originator_id, event.originator_version, event.topic, event.state, micros)
 
+    def _insert_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> None:
+        """Before the events, in their transaction: the other rows that must commit with
+        them or not at all (`ALSO_WRITE`).
+
+        Here, not after the events: the library catches any exception raised while the
+        events are inserted, lets its transaction block end (a commit, unless the
+        database itself refused a statement) and only then raises it again. A writer
+        that raised in Python there (a person erased meanwhile) would have its error
+        raised with the events already committed. Raised here, before the events, the
+        error ends the transaction block, which rolls it back.
+        """
+        super()._insert_events(curs, stored_events, **kwargs)
+        _also_write(curs, kwargs)
+
     def _insert_stored_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> None:
@@ -393,9 +409,6 @@ class TimeIndexedPostgresRecorder(PostgresApplicationRecorder):
                     self.insert_times_statement,
                     [(oid, version, to_micros(at)) for oid, version, at in times],
                 )
-        if kwargs.get(ALSO_WRITE):
-            with curs.connection.cursor() as other_cursor:
-                _also_write(other_cursor, kwargs)
 
     def version_at(self, originator_id: UUID, instant: datetime) -> int | None:
         with self.datastore.transaction(commit=False) as curs:
