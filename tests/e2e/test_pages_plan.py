@@ -355,7 +355,7 @@ def test_a_form_whose_item_changed_meanwhile_shows_the_plan_as_it_is_and_keeps_t
     mine = {"title": "Min tittel", "description": "Lang tekst", "expected_version": seen}
     stale = send(web, group, f"/plan/goals/{goal_id}", mine)
     assert stale.status_code == 409
-    assert "Noen endret planen mens du skrev" in stale.text
+    assert "Noen endret dette målet mens du skrev" in stale.text
     assert 'value="Min tittel"' in stale.text
     assert "Lang tekst" in stale.text
     assert "Noen andres tittel" in stale.text  # the current state is shown
