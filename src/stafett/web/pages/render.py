@@ -18,6 +18,7 @@ from urllib.parse import quote, urlsplit
 import anyio
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_eval_context
 from jinja2.nodes import EvalContext
+from jinja2.runtime import Context
 from litestar.enums import MediaType
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Response
@@ -87,6 +88,23 @@ def _page_gettext(eval_ctx: EvalContext, message: str, /, **variables: Any) -> s
     return (Markup(translated) if eval_ctx.autoescape else translated) % variables  # noqa: S704
 
 
+class PageContext(Context):
+    """Jinja's template context, with the page's `_()` called directly.
+
+    Jinja sends every call in a template through `Context.call`, which works out for
+    each call whether the callable wants a context passed (about 2 µs, where `_` itself
+    takes a quarter of a microsecond); a page calls `_` hundreds of times. `_` is a known
+    function that wants the evaluation context, so it gets it here without the look.
+    Every other call takes Jinja's way."""
+
+    def call(self, obj: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+        if obj is _page_gettext:
+            kwargs.pop("_block_vars", None)  # as Jinja does for such a function
+            kwargs.pop("_loop_vars", None)
+            return _page_gettext(self.eval_ctx, *args, **kwargs)
+        return super().call(obj, *args, **kwargs)
+
+
 def environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
@@ -100,6 +118,7 @@ def environment() -> Environment:
         i18n.gettext, i18n.ngettext, newstyle=True
     )
     env.globals["_"] = env.globals["gettext"] = _page_gettext
+    env.context_class = PageContext
     env.filters["date"] = _date
     env.filters["datetime"] = _datetime
     return env
