@@ -18,7 +18,7 @@ from urllib.parse import quote, urlsplit
 import anyio
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_eval_context
 from jinja2.nodes import EvalContext
-from jinja2.runtime import Context
+from jinja2.runtime import Context, Macro
 from litestar.enums import MediaType
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Response
@@ -95,13 +95,21 @@ class PageContext(Context):
     each call whether the callable wants a context passed (about 2 µs, where `_` itself
     takes a quarter of a microsecond); a page calls `_` hundreds of times. `_` is a known
     function that wants the evaluation context, so it gets it here without the look.
-    Every other call takes Jinja's way."""
+    Likewise a template's macros, which want nothing passed (Jinja's look finds that
+    out each time). Every other call takes Jinja's way."""
 
     def call(self, obj: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
         if obj is _page_gettext:
             kwargs.pop("_block_vars", None)  # as Jinja does for such a function
             kwargs.pop("_loop_vars", None)
             return _page_gettext(self.eval_ctx, *args, **kwargs)
+        if type(obj) is Macro:  # a template's own macro (or `caller`): it wants nothing
+            kwargs.pop("_block_vars", None)
+            kwargs.pop("_loop_vars", None)
+            try:
+                return obj(*args, **kwargs)
+            except StopIteration:  # as Jinja answers it
+                return self.environment.undefined("a callable raised StopIteration")
         return super().call(obj, *args, **kwargs)
 
 
