@@ -356,6 +356,8 @@ def test_a_form_whose_item_changed_meanwhile_shows_the_plan_as_it_is_and_keeps_t
     stale = send(web, group, f"/plan/goals/{goal_id}", mine)
     assert stale.status_code == 409
     assert "Noen endret dette målet mens du skrev" in stale.text
+    assert "Noen andre endret dette målet etter at du åpnet det" in stale.text  # the page's top
+    assert "Noen andre endret planen" not in stale.text
     assert 'value="Min tittel"' in stale.text
     assert "Lang tekst" in stale.text
     assert "Noen andres tittel" in stale.text  # the current state is shown
@@ -365,6 +367,30 @@ def test_a_form_whose_item_changed_meanwhile_shows_the_plan_as_it_is_and_keeps_t
     assert version_on(form) == str(now)  # sent again, the form carries the new version
     again = send(web, group, f"/plan/goals/{goal_id}", {**mine, "expected_version": str(now)})
     assert "Min tittel" in followed(web, again)
+
+
+def test_an_activity_completed_meanwhile_refuses_a_change_from_the_older_page_and_says_so(
+    web: Web, group: Group
+) -> None:
+    web.page_login("kari")
+    added = {"title": "Bibliotek", "responsible_participant_id": group.provider}
+    followed(web, send(web, group, "/plan/activities", added))
+    activity_id = web.plans.get_plan(UUID(group.plan_id)).activities[0].activity_id
+    seen = version_on(web.client.get(page_of(group, "/plan")).text)
+    followed(web, send(web, group, f"/plan/activities/{activity_id}/completed", {}))
+    mine = {
+        "title": "Bibliotek hver fredag",
+        "responsible_participant_id": group.provider,
+        "status": "in_progress",
+        "expected_version": seen,
+    }
+    stale = send(web, group, f"/plan/activities/{activity_id}", mine)
+    assert stale.status_code == 409
+    assert "Noen endret denne aktiviteten mens du skrev" in stale.text
+    assert "Noen andre endret denne aktiviteten etter at du åpnet den" in stale.text
+    assert "Noen andre endret planen" not in stale.text
+    assert 'value="Bibliotek hver fredag"' in stale.text
+    assert web.plans.get_plan(UUID(group.plan_id)).activities[0].title == "Bibliotek"
 
 
 def test_a_form_from_an_older_page_is_saved_when_nothing_it_changes_changed_meanwhile(

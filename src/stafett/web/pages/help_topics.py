@@ -176,7 +176,8 @@ def topics() -> tuple[Topic, ...]:
                 "coordinator."
             ),
             _(
-                "Everything you save is kept. If someone else changed the plan while you were "
+                "Everything you save is kept. What others add while you write does not stop "
+                "yours. If someone else changed the same goal or activity while you were "
                 "writing, you see what changed, and your text is still there to save again."
             ),
         ),

@@ -55,6 +55,10 @@ class Failed:
     conflict: bool = False
     changes_since: int = 0  # after a conflict: how many changes the person had not seen
 
+    @property
+    def item(self) -> str | None:
+        return item_of(self.key)
+
 
 @dataclass(frozen=True, slots=True)
 class FormState:
@@ -68,6 +72,18 @@ class FormState:
     conflict: bool = False
     opened: bool = False  # asked for by `?open=<key>` (an item's form is drawn on demand)
     once: str = field(default_factory=new_form_token)  # the form's token on this page
+
+    @property
+    def item(self) -> str | None:
+        return item_of(self.key)
+
+
+def item_of(key: str) -> str | None:
+    """`goal` or `activity` where the form with `key` changes one goal or activity (its
+    key is `goal-<id>` or `activity-<id>`, with its action after the id): the one thing
+    whose change meanwhile refuses it (decision 0038). None for any other form."""
+    kind, _, rest = key.partition("-")
+    return kind if kind in ("goal", "activity") and rest and rest != "new" else None
 
 
 def form_state(
