@@ -357,6 +357,7 @@ def test_a_form_whose_item_changed_meanwhile_shows_the_plan_as_it_is_and_keeps_t
     assert stale.status_code == 409
     assert "Noen endret dette målet mens du skrev" in stale.text
     assert "Noen andre endret dette målet etter at du åpnet det" in stale.text  # the page's top
+    assert "skjemaet for målet. Endringer du ikke hadde sett: 1." in stale.text
     assert "Noen andre endret planen" not in stale.text
     assert 'value="Min tittel"' in stale.text
     assert "Lang tekst" in stale.text
