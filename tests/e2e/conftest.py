@@ -25,6 +25,7 @@ from stafett.web.app import create_app
 from stafett.web.state import ACCESS_LOG, ACCOUNTS, ARCHIVES, PLAN_LIST, PLANS
 from tests.conftest import ManualClock
 from tests.leakcheck import remember
+from tests.page_text import joined_sentences
 from tests.sealing import TEST_KEY_TEXT, TEST_RENDERERS
 
 SECRETS = Secrets(secret_key="k" * 40, password_pepper=b"p" * 40, code_key=b"c" * 40)
@@ -196,6 +197,15 @@ def shared_app() -> Litestar:
     return create_app(unused, unused, access_log=unused, secret_key=SECRETS.secret_key)
 
 
+def sentences_apart(response: Any) -> None:
+    """Every page any test here is answered: no two of its sentences run together
+    (a template's block tag at a line's end joins the lines; tests/page_text.py)."""
+    if "text/html" in response.headers.get("content-type", ""):
+        response.read()
+        joined = joined_sentences(response.text)
+        assert not joined, f"{response.request.url.path}: text runs together: {joined}"
+
+
 @pytest.fixture
 def web(
     *,
@@ -225,6 +235,7 @@ def web(
             shared_app.state[key] = service
         try:
             with TestClient(shared_app, base_url="https://stafett.test") as client:
+                client.event_hooks = {"response": [sentences_apart]}
                 yield Web(
                     client, plans, accounts, settings.outbox_dir, clock, access_log, archives, view
                 )
