@@ -12,6 +12,10 @@ coordinator, who is logged in:
   (the documented body, the session's CSRF header), each request to the next of the
   plans in turn; every answer must be 201, and the goals the store holds afterwards
   must be exactly the goals wrk was answered for;
+- a ceiling for the goal writes: `bench.bare_write`, litestar and msgspec committing one
+  row a POST and nothing else, under the same wrk load, with the commit in a worker
+  thread (as a server must) and on the event loop (the most this stack can answer with
+  one commit a request), each as a share of the raw commit rate;
 - server memory: the server process's resident set size (VmRSS) after login, then after
   every one of the `PLANS` plans has been read once through `GET /api/v1/plans/{id}`
   (the aggregate cache holds 1,000 plans: `AGGREGATE_CACHE_MAXSIZE`).
@@ -66,6 +70,20 @@ end
 """wrk's script: every request a goal on the next plan (per wrk thread, each from its own
 counter, so the two threads' requests spread over the plans alike)."""
 
+BARE_LUA = """
+wrk.method = "POST"
+wrk.body = [==[%(body)s]==]
+wrk.headers["Content-Type"] = "application/json"
+local shown = false
+response = function(status, headers, body)
+  if status ~= 201 and not shown then
+    shown = true
+    io.stderr:write("first answer not 201: " .. status .. " " .. body .. "\\n")
+  end
+end
+"""
+"""wrk's script for the bare writing app (`bench.bare_write`): the same body each time."""
+
 
 def _say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
@@ -109,11 +127,17 @@ def goals_in_store(client: httpx.Client, plan_ids: list[UUID]) -> int:
     return found
 
 
+GOAL_BODY = json.dumps({"title": GOAL_TITLE, "description": "Skrevet av wrk."}, ensure_ascii=False)
+
+
 def wrk_writes(
     base: str, headers: dict[str, str], plan_ids: list[UUID], seconds: int, script: Path
 ) -> dict[str, Any]:
-    body = json.dumps({"title": GOAL_TITLE, "description": "Skrevet av wrk."}, ensure_ascii=False)
-    script.write_text(LUA % {"plans": ", ".join(f'"{p}"' for p in plan_ids), "body": body})
+    script.write_text(LUA % {"plans": ", ".join(f'"{p}"' for p in plan_ids), "body": GOAL_BODY})
+    return _wrk(base, headers, seconds, script)
+
+
+def _wrk(base: str, headers: dict[str, str], seconds: int, script: Path) -> dict[str, Any]:
     args = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "30s", "--latency"]
     for name, value in headers.items():
         args += ["-H", f"{name}: {value}"]
@@ -127,6 +151,22 @@ def wrk_writes(
     if total is None:
         raise RuntimeError(f"unexpected wrk output:\n{output}")
     return {"requests": int(total.group(1)), **parse_wrk(output)}
+
+
+def bare_writes(directory: Path, seconds: int) -> dict[str, dict[str, Any]]:
+    """The bare writing app's answers with the same wrk load, in a worker thread and on
+    the event loop: how near this stack comes to the raw commit rate with one commit a
+    request and nothing else (a ceiling for the goal writes)."""
+    env = {"BARE_WRITE_DB": str(directory / "bare_write.sqlite")}
+    command = [sys.executable, "-m", "uvicorn", "bench.bare_write:app", "--no-access-log"]
+    figures: dict[str, dict[str, Any]] = {}
+    with server(command, env, directory / "bare_write.log") as base:
+        for name, path in (("thread", "/write"), ("loop", "/write-on-loop")):
+            _say(f"bare app, one commit a POST ({name}), wrk with {CONNECTIONS} connections")
+            script = directory / "bare_write.lua"
+            script.write_text(BARE_LUA % {"body": GOAL_BODY})
+            figures[name] = _wrk(base + path, {}, seconds, script)
+    return figures
 
 
 def run(seconds: int, plans: int, profile: Path | None = None) -> dict[str, Any]:
@@ -171,9 +211,12 @@ def run(seconds: int, plans: int, profile: Path | None = None) -> dict[str, Any]
                 # at its end, which the server may still have stored.
                 assert answered <= stored <= answered + CONNECTIONS, (answered, stored)
                 rss_end = rss_mib(pid)
+        bare = bare_writes(directory, seconds)
         _say("the raw commit rate again, after the writes")
         raw_after = raw_commit_rate(directory)
     raw_per_s = (raw_before["per_s"] + raw_after["per_s"]) / 2
+    for figures in bare.values():
+        figures["over_raw"] = figures["requests_per_s"] / raw_per_s
     return {
         "store": "sqlite",
         "plans": plans,
@@ -184,6 +227,7 @@ def run(seconds: int, plans: int, profile: Path | None = None) -> dict[str, Any]
         "goal_writes": {**writes, "connections": CONNECTIONS, "seconds": seconds},
         "goal_writes_8_per_s": writes["requests_per_s"],
         "goal_writes_over_raw": writes["requests_per_s"] / raw_per_s,
+        "bare_writes": bare,
         "goals_answered_201": answered,
         "goals_stored": stored,
         "rss_after_login_mib": round(rss_start, 1),
@@ -215,6 +259,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         f" (p50 {w['p50_ms']} ms, p99 {w['p99_ms']} ms, {w['non_2xx']} not 2xx)",
         f"  goal writes / raw commits: {r['goal_writes_over_raw']:.3f} (goal ≥ 0.5: {verdict})",
         f"  goals answered 201 / stored: {r['goals_answered_201']} / {r['goals_stored']}",
+        "  a ceiling: the bare app (bench.bare_write), one INSERT + COMMIT a POST, nothing else:",
+        *(
+            f"    {where}: {b['requests_per_s']:.1f}/s (p50 {b['p50_ms']} ms), "
+            f"{b['over_raw']:.3f} of the raw commits"
+            for where, b in (
+                ("in a worker thread", r["bare_writes"]["thread"]),
+                ("on the event loop", r["bare_writes"]["loop"]),
+            )
+        ),
         f"  server RSS: after login {r['rss_after_login_mib']} MiB; with {r['plans']} plans"
         f" read {r['rss_1000_plans_mib']} MiB; after the writes {r['rss_after_writes_mib']} MiB",
     ]
