@@ -10,6 +10,10 @@ On each store, in one run:
   taking a page of events per transaction, decision 0027) from an empty view to the
   last notification id
   (events/s), and its ratio to the read rate;
+- a ceiling: the same view rows written alone — each transaction the catch-up
+  committed (its statements, values and tracking position, recorded as it ran), replayed
+  in the same order into an emptied view, with no event read, decoded or projected
+  (events/s, and its ratio to the read rate): what the view's writes alone cost;
 - list latency: `plans_for` for a user in `user_plans` of the plans (median, p99 over
   `query_runs` calls; on PostgreSQL after ANALYZE, as autovacuum would have run),
   beside the baseline of loading that user's plans one by one with `get_plan` from an
@@ -21,11 +25,15 @@ Figures are printed and merged into var/bench/results.json under "projection".
 import statistics
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
+from unittest.mock import patch
 from uuid import UUID, uuid4
+
+from eventsourcing.persistence import Tracking
 
 from bench.stores import Backend, PostgresBackend, store_main, store_table
 from bench.workload import consent_from, now
@@ -35,6 +43,7 @@ from stafett.aggregates.values import CommentTarget, PlanType, Rights, Role, loc
 from stafett.applications.plans import PlanApplication
 from stafett.bootstrap import plan_list_runner
 from stafett.projections.plan_list import APPLICATION_NAME, construct_view
+from stafett.projections.plan_list.sql import PlanListSQL
 from stafett.settings import Settings
 
 PAGE = 500
@@ -161,13 +170,27 @@ def run_backend(backend: Backend, sizes: Sizes, say: Any = _say) -> dict[str, An
         result["log_read_per_s"] = read / read_seconds
 
         step("catch-up: the plan-list runner from an empty view")
-        catch_up_started = time.perf_counter()
-        with plan_list_runner(env) as runner:
-            runner.wait(last, timeout=3600)
-            catch_up_seconds = time.perf_counter() - catch_up_started
+        with recorded_commits() as commits:
+            catch_up_started = time.perf_counter()
+            with plan_list_runner(env) as runner:
+                runner.wait(last, timeout=3600)
+                catch_up_seconds = time.perf_counter() - catch_up_started
         result["catch_up_per_s"] = written / catch_up_seconds
         result["catch_up_seconds"] = catch_up_seconds
         result["catch_up_over_log_read"] = result["catch_up_per_s"] / result["log_read_per_s"]
+
+        step(f"a ceiling: the catch-up's {len(commits)} transactions replayed alone")
+        assert isinstance(view, PlanListSQL)
+        view.reset(APPLICATION_NAME)
+        replay_started = time.perf_counter()
+        for commit in commits:
+            view._commit(commit.tracking, commit.writes, first=commit.first)
+        replay_seconds = time.perf_counter() - replay_started
+        if view.max_tracking_id(APPLICATION_NAME) != last:
+            raise RuntimeError("the replayed view does not end where the catch-up did")
+        result["rows_alone_per_s"] = written / replay_seconds
+        result["rows_alone_over_log_read"] = result["rows_alone_per_s"] / result["log_read_per_s"]
+        result["catch_up_transactions"] = len(commits)
 
         if isinstance(backend, PostgresBackend):
             backend.analyze()  # the statistics autovacuum keeps on a running system
@@ -193,6 +216,36 @@ def run_backend(backend: Backend, sizes: Sizes, say: Any = _say) -> dict[str, An
     return result
 
 
+@dataclass(frozen=True)
+class Commit:
+    """One transaction of the plan-list view: its writes and tracking position."""
+
+    tracking: Tracking
+    writes: Sequence[tuple[str, Sequence[Any]]]
+    first: Tracking | None
+
+
+@contextmanager
+def recorded_commits() -> Iterator[list[Commit]]:
+    """Every transaction the plan-list view commits meanwhile, in order (as well as
+    committed): keeping a reference to each costs the catch-up next to nothing."""
+    commits: list[Commit] = []
+    commit = PlanListSQL._commit
+
+    def recording(
+        view: PlanListSQL,
+        tracking: Tracking,
+        writes: Sequence[tuple[str, Sequence[Any]]],
+        *,
+        first: Tracking | None = None,
+    ) -> None:
+        commits.append(Commit(tracking, writes, first))
+        commit(view, tracking, writes, first=first)
+
+    with patch.object(PlanListSQL, "_commit", recording):
+        yield commits
+
+
 def _durations(call: Any, runs: int) -> list[float]:
     call()  # warm-up
     ms = []
@@ -213,6 +266,8 @@ ROWS = (
     ("log read (select_notifications), events/s", "log_read_per_s", "{:.0f}"),
     ("projection catch-up, events/s", "catch_up_per_s", "{:.0f}"),
     ("  catch-up / log read", "catch_up_over_log_read", "{:.3f}"),
+    ("the same view rows written alone, events/s", "rows_alone_per_s", "{:.0f}"),
+    ("  written alone / log read (a ceiling)", "rows_alone_over_log_read", "{:.3f}"),
     ("plans_for median, ms", "list_median_ms", "{:.2f}"),
     ("plans_for p99, ms", "list_p99_ms", "{:.2f}"),
     ("baseline: get_plan x user's plans, ms", "list_by_loading_plans_ms", "{:.1f}"),
