@@ -123,7 +123,7 @@ def test_a_burst_is_one_email_the_next_hour_a_second_and_sms_go_at_once(
     [digest] = worker.mails_to("per@example.no")
     body = text_of(digest)
     assert worker.outbox.backlog().held == 0
-    assert "Nye mål eller tiltak: 10" in body
+    assert "Nye mål eller aktiviteter: 10" in body
     assert "https://stafett.test/login" in body
     for text in (body, str(digest["Subject"])):
         assert "Ola" not in text
@@ -148,7 +148,7 @@ def test_a_burst_is_one_email_the_next_hour_a_second_and_sms_go_at_once(
     worker.run()
     first, second = worker.mails_to("per@example.no")
     assert "Nye kommentarer: 3" in text_of(second)
-    assert "mål eller tiltak" not in text_of(second)
+    assert "mål eller aktiviteter" not in text_of(second)
     assert first["Message-ID"] != second["Message-ID"]
     rows = worker.outbox.rows()
     assert {r.status for r in rows if r.participant_id == g.per_pid and r.channel == "email"} == {
@@ -181,8 +181,8 @@ def test_notices_written_late_wait_for_the_next_hour_so_one_an_hour_holds(
     at(clock, 11, 0)
     worker.sender.send_due()
     first, second = worker.mails_to("per@example.no")
-    assert "Nye mål eller tiltak: 10" in text_of(first)
-    assert "- Nye mål eller tiltak: 1\r\n" in text_of(second)
+    assert "Nye mål eller aktiviteter: 10" in text_of(first)
+    assert "- Nye mål eller aktiviteter: 1\r\n" in text_of(second)
 
 
 def test_a_crash_after_merging_sends_the_digest_once_after_the_restart(
@@ -207,4 +207,4 @@ def test_a_crash_after_merging_sends_the_digest_once_after_the_restart(
     worker.run()
     worker.run()
     [digest] = worker.mails_to("per@example.no")
-    assert "Nye mål eller tiltak: 10" in text_of(digest)
+    assert "Nye mål eller aktiviteter: 10" in text_of(digest)

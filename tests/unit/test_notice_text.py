@@ -70,7 +70,7 @@ def test_a_digest_lists_kinds_and_counts_in_a_fixed_order_and_nothing_more() -> 
         "Dette har skjedd i en plan du deltar i:\n"
         "- Nye meldinger til deg: 2\n"
         "- Nye kommentarer: 3\n"
-        "- Tiltak du har ansvar for som har passert fristen: 1\n"
+        "- Aktiviteter du har ansvar for som har passert fristen: 1\n"
         f"Logg inn i Stafett for å lese mer: {URL}\n"
     )
     en = digest_text({"new_participant": 1}, Addressing("Gruppe", (), URL, "en"))

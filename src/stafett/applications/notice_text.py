@@ -21,13 +21,15 @@ KINDS: dict[str, Kind] = {k.value: k for k in (*NoticeKind, *ReminderKind)}
 HEADLINES: dict[str, dict[Kind, str]] = {
     "nb": {
         NoticeKind.NEW_MESSAGE: "Ny melding til deg i {plan}",
-        NoticeKind.NEW_GOAL_OR_ACTIVITY: "Nytt mål eller tiltak i {plan}",
+        NoticeKind.NEW_GOAL_OR_ACTIVITY: "Nytt mål eller ny aktivitet i {plan}",
         NoticeKind.NEW_COMMENT: "Ny kommentar i {plan}",
         NoticeKind.NEW_CALENDAR_ENTRY: "Ny kalenderoppføring i {plan}",
         NoticeKind.NEW_PARTICIPANT: "Ny deltaker i plangruppen til {plan}",
         ReminderKind.CONSENT_EXPIRES_30: "Samtykket for {plan} utløper innen 30 dager",
         ReminderKind.CONSENT_EXPIRES_7: "Samtykket for {plan} utløper innen 7 dager",
-        ReminderKind.ACTIVITY_OVERDUE: "Et tiltak du har ansvar for i {plan}, har passert fristen",
+        ReminderKind.ACTIVITY_OVERDUE: (
+            "En aktivitet du har ansvar for i {plan}, har passert fristen"
+        ),
     },
     "en": {
         NoticeKind.NEW_MESSAGE: "A new message to you in {plan}",
@@ -46,13 +48,13 @@ DIGEST_HEADLINE = {"nb": "Dette har skjedd i {plan}", "en": "What has happened i
 DIGEST_LINES: dict[str, dict[Kind, str]] = {
     "nb": {
         NoticeKind.NEW_MESSAGE: "Nye meldinger til deg",
-        NoticeKind.NEW_GOAL_OR_ACTIVITY: "Nye mål eller tiltak",
+        NoticeKind.NEW_GOAL_OR_ACTIVITY: "Nye mål eller aktiviteter",
         NoticeKind.NEW_COMMENT: "Nye kommentarer",
         NoticeKind.NEW_CALENDAR_ENTRY: "Nye kalenderoppføringer",
         NoticeKind.NEW_PARTICIPANT: "Nye deltakere i plangruppen",
         ReminderKind.CONSENT_EXPIRES_30: "Samtykket utløper innen 30 dager",
         ReminderKind.CONSENT_EXPIRES_7: "Samtykket utløper innen 7 dager",
-        ReminderKind.ACTIVITY_OVERDUE: "Tiltak du har ansvar for som har passert fristen",
+        ReminderKind.ACTIVITY_OVERDUE: "Aktiviteter du har ansvar for som har passert fristen",
     },
     "en": {
         NoticeKind.NEW_MESSAGE: "New messages to you",
