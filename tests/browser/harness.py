@@ -466,6 +466,10 @@ WIDTHS = (360, 1280)
 _TAKEN: set[str] = set()  # the names this process has written
 
 
+_EMPTY_STYLES_OUT = """() => document.querySelectorAll('[style=""]')
+  .forEach(e => e.removeAttribute('style'))"""
+
+
 def screenshot(page: Page, name: str) -> list[Path]:
     """Full-page PNGs of the page at 360 and 1280 px: var/screenshots/<name>-<width>.png.
 
@@ -485,6 +489,9 @@ def screenshot(page: Page, name: str) -> list[Path]:
             paths.append(path)
     finally:
         page.set_viewport_size(size)
+        # Hiding the caret leaves an empty `style` on every field; htmx copies a swapped
+        # element's `style` onto its new one, which the CSP (no inline style) refuses.
+        page.evaluate(_EMPTY_STYLES_OUT)
     return paths
 
 

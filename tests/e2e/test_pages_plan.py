@@ -8,12 +8,14 @@ import re
 from datetime import timedelta
 from io import BytesIO
 from typing import Any
+from urllib.parse import quote
 from uuid import UUID
 
 import httpx
 import pytest
 from pypdf import PdfReader
 
+from stafett.web.auth import SESSION_COOKIE
 from stafett.web.pages import plan_history
 from tests.e2e.conftest import Web
 from tests.e2e.test_plan_api import Group, group, log_in, rights
@@ -230,6 +232,40 @@ def test_a_comment_posted_with_htmx_answers_the_plan_to_swap_in(web: Web, group:
     # Sent from a page older than the plan: a comment overwrites nothing, so it is saved.
     assert "Via htmx" in followed(web, posted)
     assert version_of(web, group) == before + 1
+
+
+def test_a_form_sent_with_htmx_after_the_session_ended_sends_the_browser_to_log_in(
+    web: Web, group: Group
+) -> None:
+    """htmx would follow a 303 inside the page and swap the login form in where the plan
+    was; it is told to send the browser there itself (drafts.js keeps the text)."""
+    goal_id = goal_with_comment(web, group)
+    web.page_login("per")
+    shown = web.client.get(page_of(group, f"/plan?open=comment-goal-{goal_id}"))
+    assert f'data-draft="comment-goal-{goal_id}"' in shown.text
+    token = re.search(r'name="csrf_token" value="([0-9a-f]+)"', shown.text)
+    assert token is not None
+    web.accounts.logout(web.client.cookies.get(SESSION_COOKIE))
+    before = version_of(web, group)
+    fields = {"csrf_token": token.group(1), "expected_version": str(before)}
+    fields |= {"on_kind": "goal", "on_id": goal_id, "text": "Skrevet mens økten gikk ut"}
+    login = "/login?next=" + quote(page_of(group, "/plan/comments"), safe="") + "&expired=1"
+    posted = web.client.post(
+        page_of(group, "/plan/comments"),
+        data=fields,
+        headers={"origin": web.ORIGIN, "hx-request": "true"},
+        follow_redirects=False,
+    )
+    assert posted.headers["hx-redirect"] == login
+    assert "location" not in posted.headers
+    plain = web.client.post(
+        page_of(group, "/plan/comments"),
+        data=fields,
+        headers={"origin": web.ORIGIN},
+        follow_redirects=False,
+    )
+    assert (plain.status_code, plain.headers["location"]) == (303, login)
+    assert version_of(web, group) == before
 
 
 def test_a_relative_without_goal_rights_sees_no_goal_anywhere(web: Web, group: Group) -> None:

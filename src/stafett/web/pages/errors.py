@@ -11,6 +11,7 @@ from urllib.parse import quote, urlsplit
 import structlog
 from litestar import Response
 from litestar.exceptions import ClientException, HTTPException, NotAuthorizedException
+from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_303_SEE_OTHER
 from litestar.types import ExceptionHandlersMap
@@ -57,19 +58,13 @@ def message_of(status: int) -> tuple[str, str]:
 
 def page_error(request: AnyRequest, exc: Exception) -> Response[Any]:
     if isinstance(exc, StepUpRequiredError):
-        return Redirect(
-            path=f"/step-up?next={quote(_return_to(request), safe='')}",
-            status_code=HTTP_303_SEE_OTHER,
-        )
+        return _go(request, f"/step-up?next={quote(_return_to(request), safe='')}")
     if isinstance(exc, NotAuthorizedException):
         # A form sent after the session ended: its page (drafts.js) keeps the text and
         # brings the person back to it after the login (`expired=1`).
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         expired = "&expired=1" if request.method != "GET" else ""
-        return Redirect(
-            path=f"/login?next={quote(target, safe='')}{expired}",
-            status_code=HTTP_303_SEE_OTHER,
-        )
+        return _go(request, f"/login?next={quote(target, safe='')}{expired}")
     status = status_of(exc)
     path = request.scope.get("path_template", "(no route)")
     if not isinstance(exc, HTTPException) and _known_status(exc) is None:
@@ -84,6 +79,15 @@ def page_error(request: AnyRequest, exc: Exception) -> Response[Any]:
     if headers:
         template.headers.update(headers)
     return template
+
+
+def _go(request: AnyRequest, path: str) -> Response[Any]:
+    """To another page of ours: a 303. A form sent by htmx would follow the 303 inside
+    the page and swap in the login form where the plan was; it gets htmx's client
+    redirect instead, and the browser itself goes there."""
+    if request.headers.get("hx-request") == "true":
+        return ClientRedirect(path)
+    return Redirect(path=path, status_code=HTTP_303_SEE_OTHER)
 
 
 def _return_to(request: AnyRequest) -> str:

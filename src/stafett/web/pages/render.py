@@ -7,6 +7,7 @@ one script tag), the CSRF token of its session (each form carries it as
 person, if any, and the language.
 """
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -14,6 +15,7 @@ from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
+from uuid import UUID
 
 import anyio
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_eval_context
@@ -66,6 +68,13 @@ def _datetime(value: datetime | None) -> str:
     if value is None:
         return ""
     return value.astimezone(MUNICIPAL_TIMEZONE).strftime("%d.%m.%Y %H:%M")
+
+
+def draft_owner(person_id: UUID) -> str:
+    """Who a page's drafts belong to, as `static/drafts.js` keeps them in the tab: a
+    digest of the person, so the tab's storage holds no identifier of theirs. Another
+    person's first page in the tab drops every draft kept before."""
+    return hashlib.sha256(b"stafett-draft-owner:" + person_id.bytes).hexdigest()[:24]
 
 
 @lru_cache(maxsize=8192)
@@ -129,6 +138,7 @@ def environment() -> Environment:
     env.context_class = PageContext
     env.filters["date"] = _date
     env.filters["datetime"] = _datetime
+    env.filters["draft_owner"] = draft_owner
     return env
 
 

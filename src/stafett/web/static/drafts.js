@@ -2,11 +2,21 @@
 // tab's sessionStorage until a page confirms the write. A session that timed out, a lost
 // connection or a closed page brings the text back when the form is shown again (after
 // logging in). Passwords and codes are never kept: only forms marked data-draft, and
-// never their password fields. sessionStorage ends with the tab.
+// never their password or hidden fields. sessionStorage ends with the tab, and logging
+// out clears it (Clear-Site-Data).
+//
+// A draft belongs to the person who typed it. Every page of a logged-in person names
+// them (`data-draft-owner` on <body>: a digest, not an identifier); the first such page
+// of another person in this tab drops every draft kept before, so on a shared computer
+// the next person never sees, nor sends, what the last one typed.
+//
+// Forms that htmx swaps into the page are handled as those of a page that loads.
 (function () {
   "use strict";
+  var PREFIX = "stafett:";
   var SUBMITTED = "stafett:submitted";
   var RETURN = "stafett:return";
+  var OWNER = "stafett:owner";
 
   function keyOf(form) {
     return "stafett:draft:" + (form.getAttribute("action") || location.pathname) + "#" +
@@ -49,6 +59,18 @@
     if (restored) { form.setAttribute("data-draft-restored", ""); }
   }
 
+  // Another person's first page in this tab: what was kept before is not theirs.
+  function ownedBy(owner) {
+    if (sessionStorage.getItem(OWNER) === owner) { return; }
+    // The keys first: removing one may reorder the rest, so an index could skip one.
+    var keys = [];
+    for (var i = 0; i < sessionStorage.length; i++) { keys.push(sessionStorage.key(i)); }
+    keys.forEach(function (key) {
+      if (key && key.indexOf(PREFIX) === 0) { sessionStorage.removeItem(key); }
+    });
+    sessionStorage.setItem(OWNER, owner);
+  }
+
   // Sent to the login page by an expired session: come back to the form's page afterwards.
   function returnAfterLogin() {
     var back = sessionStorage.getItem(RETURN);
@@ -59,21 +81,37 @@
     }
   }
 
-  document.addEventListener("DOMContentLoaded", function () {
-    returnAfterLogin();
-    var confirmed = document.querySelector("[data-confirmation]");
+  function bind(form) {
+    if (form.stafettDraft) { return; }
+    form.stafettDraft = true;
+    restore(form);
+    form.addEventListener("input", function () { save(form); });
+    form.addEventListener("change", function () { save(form); });
+    form.addEventListener("submit", function () {
+      save(form);
+      sessionStorage.setItem(SUBMITTED, keyOf(form));
+      // Back to this page after a login, at the form (its block's id is its key).
+      var anchor = form.getAttribute("data-draft");
+      var at = anchor && document.getElementById(anchor) ? "#" + anchor : "";
+      sessionStorage.setItem(RETURN, location.pathname + location.search + at);
+    });
+  }
+
+  // A page, or a part of one htmx swapped in: a confirmed write ends its form's draft
+  // (before the forms shown are filled from what is kept).
+  function settle(root) {
+    var confirmed = root.querySelector("[data-confirmation]");
     var submitted = sessionStorage.getItem(SUBMITTED);
     if (confirmed && submitted) { sessionStorage.removeItem(submitted); }
     if (confirmed) { sessionStorage.removeItem(SUBMITTED); }
-    document.querySelectorAll("form[data-draft]").forEach(function (form) {
-      restore(form);
-      form.addEventListener("input", function () { save(form); });
-      form.addEventListener("change", function () { save(form); });
-      form.addEventListener("submit", function () {
-        save(form);
-        sessionStorage.setItem(SUBMITTED, keyOf(form));
-        sessionStorage.setItem(RETURN, location.pathname + location.search);
-      });
-    });
+    root.querySelectorAll("form[data-draft]").forEach(bind);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var owner = document.body.getAttribute("data-draft-owner");
+    if (owner) { ownedBy(owner); }
+    returnAfterLogin();
+    settle(document);
+    document.body.addEventListener("htmx:afterSwap", function () { settle(document); });
   });
 })();
