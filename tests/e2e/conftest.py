@@ -25,6 +25,7 @@ from stafett.web.app import create_app
 from stafett.web.state import ACCESS_LOG, ACCOUNTS, ARCHIVES, PLAN_LIST, PLANS
 from tests.conftest import ManualClock
 from tests.leakcheck import remember
+from tests.page_forms import forms_without_drafts
 from tests.page_text import joined_sentences
 from tests.sealing import TEST_KEY_TEXT, TEST_RENDERERS
 
@@ -199,11 +200,14 @@ def shared_app() -> Litestar:
 
 def sentences_apart(response: Any) -> None:
     """Every page any test here is answered: no two of its sentences run together
-    (a template's block tag at a line's end joins the lines; tests/page_text.py)."""
+    (a template's block tag at a line's end joins the lines; tests/page_text.py), and
+    every form a person types into keeps a draft (tests/page_forms.py)."""
     if "text/html" in response.headers.get("content-type", ""):
         response.read()
         joined = joined_sentences(response.text)
         assert not joined, f"{response.request.url.path}: text runs together: {joined}"
+        unkept = forms_without_drafts(response.text)
+        assert not unkept, f"{response.request.url.path}: forms that keep no draft: {unkept}"
 
 
 @pytest.fixture
