@@ -49,39 +49,37 @@ CONNECTIONS = 8
 RAW_BLOCK, RAW_ROUNDS = 500, 5
 GOAL_TITLE = "Mål fra lasttesten"
 
-LUA = """
-local plans = {%(plans)s}
-local i = 0
+_POSTS = """
 wrk.method = "POST"
 wrk.body = [==[%(body)s]==]
 wrk.headers["Content-Type"] = "application/json"
+"""
+_ALL_201 = """
+local shown = false
+response = function(status, headers, body)
+  if status ~= 201 and not shown then
+    shown = true
+    io.stderr:write("first answer not 201: " .. status .. " " .. body .. "\\n")
+  end
+end
+"""
+LUA = (
+    _POSTS
+    + """
+local plans = {%(plans)s}
+local i = 0
 request = function()
   i = i + 1
   return wrk.format(nil, "/api/v1/plans/" .. plans[(i %% #plans) + 1] .. "/goals")
 end
-local shown = false
-response = function(status, headers, body)
-  if status ~= 201 and not shown then
-    shown = true
-    io.stderr:write("first answer not 201: " .. status .. " " .. body .. "\\n")
-  end
-end
 """
+    + _ALL_201
+)
 """wrk's script: every request a goal on the next plan (per wrk thread, each from its own
-counter, so the two threads' requests spread over the plans alike)."""
+counter, so the two threads' requests spread over the plans alike); any answer but 201
+is written to stderr once."""
 
-BARE_LUA = """
-wrk.method = "POST"
-wrk.body = [==[%(body)s]==]
-wrk.headers["Content-Type"] = "application/json"
-local shown = false
-response = function(status, headers, body)
-  if status ~= 201 and not shown then
-    shown = true
-    io.stderr:write("first answer not 201: " .. status .. " " .. body .. "\\n")
-  end
-end
-"""
+BARE_LUA = _POSTS + _ALL_201
 """wrk's script for the bare writing app (`bench.bare_write`): the same body each time."""
 
 
