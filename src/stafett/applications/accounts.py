@@ -43,6 +43,7 @@ from stafett.applications.codes import (
     OtpChannel,
     TooManyAttemptsError,
 )
+from stafett.applications.kept_forms import EndedSession, KeptForms
 from stafett.applications.lockout import SOFT_LOCK, Client, LoginLocks
 from stafett.applications.mobile_numbers import MobileNumbers
 from stafett.applications.own_account import (
@@ -89,7 +90,7 @@ class LoginFailedError(DomainError):
     """Username, password or account state did not allow a login (deliberately vague)."""
 
 
-class AccountService(OwnAccount, PasswordLinks, MobileNumbers, StepUp):
+class AccountService(OwnAccount, PasswordLinks, MobileNumbers, StepUp, KeptForms):
     def __init__(
         self,
         *,
@@ -345,6 +346,12 @@ class AccountService(OwnAccount, PasswordLinks, MobileNumbers, StepUp):
 
     def authenticate(self, token: str | None) -> Principal | None:
         """The principal of a live, fully logged-in session; expired sessions are ended."""
+        found = self.session_of(token)
+        return found if isinstance(found, Principal) else None
+
+    def session_of(self, token: str | None) -> Principal | EndedSession | None:
+        """As `authenticate`, but a logged-in session that this call finds past its
+        timeouts (and ends) answers whose it was (`EndedSession`; kept_forms.py)."""
         if not token:
             return None
         now = self.clock()
@@ -356,7 +363,7 @@ class AccountService(OwnAccount, PasswordLinks, MobileNumbers, StepUp):
         if idle or spent:
             self.sessions.end(token)
             log.info("session_expired", actor=str(session.person_id), idle=idle)
-            return None
+            return EndedSession(session.person_id)
         account = self.accounts.by_person(session.person_id)
         if account is None or account.hard_locked:
             self.sessions.end(token)
@@ -370,6 +377,7 @@ class AccountService(OwnAccount, PasswordLinks, MobileNumbers, StepUp):
             session = self.sessions.get(token)
             self.sessions.end(token)
             if session is not None:
+                self.sessions.forget_forms_of(session.person_id)
                 log.info("session_ended", actor=str(session.person_id))
 
     # -------------------------------------------------------------- helpers

@@ -44,6 +44,8 @@ COLUMNS = tuple(f.name for f in fields(SessionRecord))
 # Reset-link columns added after the first release: older databases get them on start.
 RESET_COLUMNS = {"sms_to": "TEXT"}
 HITS_KEPT = 86_400 * 1_000_000  # µs: rate-limited uses older than a day are deleted
+# µs: how long a form sent after its session ended is kept for its writer's next login
+FORM_KEPT = 3_600 * 1_000_000
 SESSION_COLUMNS = {"code_at": "BIGINT"}
 
 
@@ -60,6 +62,7 @@ class SessionStore(SqlTables):
     sessions = Table("sessions")
     resets = Table("password_resets")
     hits = Table("rate_hits")
+    kept = Table("kept_forms")
 
     def create_tables(self) -> None:
         self.create(
@@ -76,6 +79,9 @@ class SessionStore(SqlTables):
                 f"CREATE TABLE IF NOT EXISTS {self.hits} (key TEXT NOT NULL, at BIGINT NOT NULL)",
                 f"CREATE INDEX IF NOT EXISTS rate_hits_by_key ON {self.hits} (key, at)",
                 f"CREATE INDEX IF NOT EXISTS rate_hits_by_age ON {self.hits} (at)",
+                f"CREATE TABLE IF NOT EXISTS {self.kept} (person_id {self.uuid_type} NOT NULL, "
+                f"plan_id {self.uuid_type} NOT NULL, form_key TEXT NOT NULL, "
+                "fields TEXT NOT NULL, kept_at BIGINT NOT NULL, PRIMARY KEY (person_id, plan_id))",
             ]
         )
         self.add_missing_columns("password_resets", RESET_COLUMNS)
@@ -226,6 +232,49 @@ class SessionStore(SqlTables):
 
     def _insert(self, c: Any, record: SessionRecord) -> None:
         self.insert_row(c, self.sessions, {n: getattr(record, n) for n in COLUMNS})
+
+    # ------------------------------------------------- forms of ended sessions
+
+    def keep_form(
+        self, person_id: UUID, plan_id: UUID, form_key: str, fields: str, *, at: datetime
+    ) -> None:
+        """Keep a form that `person_id` sent to `plan_id` after their session ended, until
+        they take it back (`take_form`) within `FORM_KEPT`: one a person and plan, the
+        newest. Forms kept longer ago than that, anyone's, are deleted here."""
+        now = to_micros(at)
+        with self.cursor(commit=True) as c:
+            self.execute(c, f"DELETE FROM {self.kept} WHERE kept_at <= %s", now - FORM_KEPT)
+            where = "WHERE person_id=%s AND plan_id=%s"
+            self.execute(c, f"DELETE FROM {self.kept} {where}", person_id, plan_id)
+            row = {
+                "person_id": person_id,
+                "plan_id": plan_id,
+                "form_key": form_key,
+                "fields": fields,
+                "kept_at": now,
+            }
+            self.insert_row(c, self.kept, row)
+
+    def take_form(self, person_id: UUID, plan_id: UUID, *, at: datetime) -> tuple[str, str] | None:
+        """(form key, fields) of the form `person_id` sent to `plan_id` after their session
+        ended, taken out: shown once, to them only. None when there is none, or it is
+        older than `FORM_KEPT`."""
+        with self.cursor(commit=True) as c:
+            self.execute(
+                c,
+                f"DELETE FROM {self.kept} WHERE person_id=%s AND plan_id=%s "
+                "RETURNING form_key, fields, kept_at",
+                person_id,
+                plan_id,
+            )
+            row = c.fetchone()
+        if row is None or row["kept_at"] <= to_micros(at) - FORM_KEPT:
+            return None
+        return row["form_key"], row["fields"]
+
+    def forget_forms_of(self, person_id: UUID) -> None:
+        """Every form kept for `person_id` (they logged out, or out everywhere)."""
+        self.write(f"DELETE FROM {self.kept} WHERE person_id=%s", person_id)
 
     # ------------------------------------------------------------ reset tokens
 

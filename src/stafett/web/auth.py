@@ -18,6 +18,7 @@ terms, password reset) are exempt from the token, as decision 0006 says.
 
 import hashlib
 import hmac
+from collections.abc import Awaitable, Callable
 from enum import Enum
 from typing import Any
 from urllib.parse import urlsplit
@@ -32,6 +33,7 @@ from litestar.handlers.base import BaseRouteHandler
 
 from stafett.aggregates.policy import AccountAction, account_may
 from stafett.applications.accounts import AccountService, LoginStep, Principal
+from stafett.applications.kept_forms import EndedSession
 from stafett.applications.lockout import DEVICE_LIFETIME, Client
 from stafett.web.state import ACCOUNTS, CSRF_KEY
 
@@ -51,6 +53,8 @@ RATE_LIMITED_PREFIXES = (
     "/confirm-number",
 )
 PRINCIPAL = "principal"
+KEEPS_FORM = "keeps_form"  # opt: the route's form is kept when its session has ended
+KEPT_AT = "kept_at"  # state: where the login returns to a form kept (_keep_form)
 log = structlog.get_logger(__name__)
 
 
@@ -113,9 +117,14 @@ async def policy_guard(
         return
     # On the loop (decision 0035): a session lookup is a read by its key, and a hop to a
     # worker thread and back costs more than it under load.
-    principal = accounts.authenticate(token)
-    if principal is None:
+    found = accounts.session_of(token)
+    keeper = handler.opt.get(KEEPS_FORM)
+    if isinstance(found, EndedSession) and needs_csrf and keeper is not None:
+        assert token is not None  # a session was found for it
+        await _keep_form(connection, token, found, keeper)
+    if not isinstance(found, Principal):
         raise NotAuthorizedException("Du må logge inn")
+    principal = found
     if needs_csrf:
         assert token is not None  # authenticate found a session for it
         await _check_csrf(connection, token)
@@ -123,6 +132,22 @@ async def policy_guard(
         log.info("authz_fail", actor=str(principal.person_id), path=_route(connection))
         raise PermissionDeniedException("Ikke tillatt")
     connection.state[PRINCIPAL] = principal
+
+
+async def _keep_form(
+    connection: ASGIConnection[Any, Any, Any, Any],
+    token: str,
+    ended: EndedSession,
+    keeper: Callable[[Any, EndedSession], Awaitable[str]],
+) -> None:
+    """A form sent just after its session ended, with that session's own CSRF token: the
+    route's `keeper` keeps it for its writer (`pages/kept.py`), and the login page will
+    return to where it answers (`KEPT_AT`). Any other form (without a token, or with
+    another session's) is not kept, and is refused as every other."""
+    presented = await _presented_token(connection)
+    expected = csrf_token(connection.app.state[CSRF_KEY], token)
+    if presented and hmac.compare_digest(presented.encode(), expected.encode()):
+        connection.state[KEPT_AT] = await keeper(connection, ended)
 
 
 def _route(connection: ASGIConnection[Any, Any, Any, Any]) -> str:

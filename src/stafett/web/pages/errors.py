@@ -17,6 +17,7 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 from litestar.types import ExceptionHandlersMap
 
 from stafett.applications.step_up import StepUpRequiredError
+from stafett.web.auth import KEPT_AT
 from stafett.web.errors import ERROR_TABLE
 from stafett.web.i18n import _
 from stafett.web.pages.render import local_path, page
@@ -62,7 +63,11 @@ def page_error(request: AnyRequest, exc: Exception) -> Response[Any]:
     if isinstance(exc, NotAuthorizedException):
         # A form sent after the session ended: its page (drafts.js) keeps the text and
         # brings the person back to it after the login (`expired=1`).
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        # Without scripts, a plan form is kept on the server (pages/kept.py) and the
+        # login returns to it.
+        target = request.state.get(KEPT_AT) or (
+            request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        )
         expired = "&expired=1" if request.method != "GET" else ""
         return _go(request, f"/login?next={quote(target, safe='')}{expired}")
     status = status_of(exc)

@@ -13,7 +13,6 @@ confirmed (303, `?saved=<key>#<the item>`). What was typed that the command refu
 plan as it is now, the form as the person filled it in, and what to do.
 """
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -38,7 +37,8 @@ from stafett.web.i18n import _
 from stafett.web.idempotency import form_receipt
 from stafett.web.pages import plan_forms as forms
 from stafett.web.pages.forms import FormError, form_of, message_for
-from stafett.web.pages.plan_forms import Failed, form_state
+from stafett.web.pages.kept import keeps, taken_back
+from stafett.web.pages.plan_forms import FORM_KEY, Failed, form_state
 from stafett.web.pages.plan_parts import (
     MESSAGES_SHOWN,
     PARTS,
@@ -54,12 +54,11 @@ from stafett.web.pages.plan_parts import (
 from stafett.web.pages.render import SAVED, Page, page, see_other
 from stafett.web.params import AnyRequest, LoggedIn, PathId, PlanId, Reads, Writes
 from stafett.web.reads import PlanReads, Visit
-from stafett.web.state import provided
+from stafett.web.state import ACCOUNTS, provided
 from stafett.web.writes import Commands
 
 Response = Page | Redirect
 HOME_ITEMS = 5  # calendar entries and messages on the home page
-FORM_KEY = re.compile(r"[a-z0-9-]{1,100}")  # the key of one form on the page (`?open=`)
 
 SAVED.update(
     {
@@ -301,7 +300,10 @@ def writes(path: str, form: Form) -> HTTPRouteHandler:
     ) -> Response:
         return await writer.write(request, plan_id, form)
 
-    return post(path)(write)
+    key = form.key
+    return post(path, opt=keeps(lambda fields, _: key if isinstance(key, str) else key(fields)))(
+        write
+    )
 
 
 def writes_item(
@@ -318,7 +320,7 @@ def writes_item(
     ) -> Response:
         return await writer.write(request, plan_id, item_form(kind, item_id, action, make, saved))
 
-    return post(path)(write)
+    return post(path, opt=keeps(lambda _, params: f"{kind}-{params['item_id']}-{action}"))(write)
 
 
 class PlanPages(InOnePlan):
@@ -338,16 +340,20 @@ class PlanPages(InOnePlan):
         require_step_up(principal)
         return see_other(f"/api/v1/plans/{plan_id}/export", language=language)
 
-    @get("/plan", sync_to_thread=False)
-    def the_plan(
+    @get("/plan")
+    async def the_plan(
         self, request: AnyRequest, reads: Reads, principal: LoggedIn, plan_id: PlanId
     ) -> Page:
         view = reads.plan(plan_id, principal)
         opened = request.query_params.get("open")
         if opened is not None and not FORM_KEY.fullmatch(opened):
             opened = None
+        back = None
+        if request.query_params.get("kept") == "1":  # after a login: the form kept (kept.py)
+            accounts = request.app.state[ACCOUNTS]
+            back = await anyio.to_thread.run_sync(taken_back, accounts, principal, plan_id)
         every = request.query_params.get("messages") == "all"
-        context = plan_context(view, principal, None, opened, all_messages=every)
+        context = plan_context(view, principal, back, opened, all_messages=every)
         return page(request, "plan/plan.html", **context)
 
     # Every form of the plan posts to its own address here.

@@ -13,6 +13,7 @@ page what it shows: typed values and messages for the failed one, the current
 values (its defaults) for the others.
 """
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -41,7 +42,10 @@ from stafett.web.i18n import _
 from stafett.web.idempotency import ONCE_FIELD, new_form_token
 from stafett.web.pages.forms import FormError, decode
 
+FORM_KEY = re.compile(r"[a-z0-9-]{1,100}")  # the key of one form on the page (`?open=`)
 LIST_FIELDS = ("attendee_ids", "to")
+# The fields people write in, of every plan form (the rest are choices, dates and ids).
+FREE_TEXT = ("title", "subject", "description", "text", "body", "notes", "decisions", "location")
 LOCAL_INSTANTS = ("starts_at", "ends_at")
 
 
@@ -54,10 +58,17 @@ class Failed:
     errors: Mapping[str, str]
     conflict: bool = False
     changes_since: int = 0  # after a conflict: how many changes the person had not seen
+    kept: bool = False  # sent after the session ended, and given back after the login
 
     @property
     def item(self) -> str | None:
         return item_of(self.key)
+
+    @property
+    def written(self) -> list[str]:
+        """What was typed in the form's free-text fields, in the form's order."""
+        typed = (self.values.get(name) for name in FREE_TEXT)
+        return [text for text in typed if isinstance(text, str) and text.strip()]
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +82,7 @@ class FormState:
     failed: bool = False
     conflict: bool = False
     opened: bool = False  # asked for by `?open=<key>` (an item's form is drawn on demand)
+    kept: bool = False  # given back after the login (`Failed.kept`)
     once: str = field(default_factory=new_form_token)  # the form's token on this page
 
     @property
@@ -96,7 +108,9 @@ def form_state(
         if failed is not None and failed.key == key:
             typed = failed.values.get("expected_version", version)
             shown = version if failed.conflict else typed
-            return FormState(key, failed.values, failed.errors, shown, True, failed.conflict)
+            return FormState(
+                key, failed.values, failed.errors, shown, True, failed.conflict, kept=failed.kept
+            )
         values = {k: "" if v is None else _text(v) for k, v in current.items()}
         return FormState(key, values, {}, version, opened=key == opened)
 

@@ -71,12 +71,13 @@
     sessionStorage.setItem(OWNER, owner);
   }
 
-  // Sent to the login page by an expired session: come back to the form's page afterwards.
+  // Sent to the login page by an expired session: come back to the form's page afterwards
+  // (unless the server kept the form itself and returns to it: `kept=1`, pages/kept.py).
   function returnAfterLogin() {
     var back = sessionStorage.getItem(RETURN);
     var next = document.querySelector("form[action='/login'] input[name='next']");
     if (back && next && /[?&]expired=1/.test(location.search) && back.charAt(0) === "/" &&
-        back.charAt(1) !== "/") {
+        back.charAt(1) !== "/" && !/[?&]kept=1/.test(next.value)) {
       next.value = back;
     }
   }

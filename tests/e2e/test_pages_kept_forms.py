@@ -1,0 +1,198 @@
+"""Without scripts, a plan form sent after the session ended is kept and given back.
+
+The session idles out after thirty minutes (SEC-SES-04); a long evaluation or comment
+can take longer. A browser without JavaScript forgets what it sent when it is sent to
+the login page, so the server keeps the form for the person who wrote it
+(`web/pages/kept.py`) and the login returns to the plan page with the form open, as
+typed, to be saved (issue 10, item 9).
+"""
+
+import re
+from datetime import timedelta
+from urllib.parse import quote, unquote
+
+import httpx
+
+from stafett.applications.own_account import IDLE_TIMEOUT
+from stafett.web.auth import SESSION_COOKIE
+from tests.e2e.conftest import PASSWORD, Web
+from tests.e2e.test_pages_plan import goal_with_comment, page_of, version_of
+from tests.e2e.test_plan_api import Group, group
+
+__all__ = ["group"]  # the fixture, imported for this module's tests
+
+WRITTEN = "Skrevet over lang tid, <b>med</b> linjeskift\nog mer"
+KEPT_NOTICE = "Du ble logget ut før dette ble lagret"
+
+
+def _form_page(web: Web, group: Group, key: str) -> tuple[str, str]:
+    """The CSRF token and plan version of the plan page with the form `key` open."""
+    shown = web.client.get(page_of(group, f"/plan?open={key}"))
+    assert shown.status_code == 200, shown.text[:500]
+    token = re.search(r'name="csrf_token" value="([0-9a-f]+)"', shown.text)
+    version = re.search(r'name="expected_version" value="(\d+)"', shown.text)
+    assert token is not None
+    assert version is not None
+    return token.group(1), version.group(1)
+
+
+def _post(web: Web, group: Group, suffix: str, fields: dict[str, str]) -> httpx.Response:
+    """A form posted as a browser without scripts does (no htmx header)."""
+    return web.client.post(
+        page_of(group, suffix),
+        data=fields,
+        headers={"origin": web.ORIGIN},
+        follow_redirects=False,
+    )
+
+
+def _idle_out(web: Web) -> None:
+    web.clock.advance(IDLE_TIMEOUT + timedelta(seconds=1))
+
+
+def _login_then(web: Web, username: str, login_location: str) -> str:
+    """Log in from the login page the refused form was sent to; where it returns."""
+    query = login_location.split("?", 1)[1]
+    after = unquote(dict(p.split("=", 1) for p in query.split("&"))["next"])
+    first = web.submit("/login", {"username": username, "password": PASSWORD, "next": after})
+    assert first.status_code == 303, first.text
+    code = re.search(r"next=([^&]+)", first.headers["location"])
+    assert code is not None
+    done = web.submit(
+        "/login/code", {"code": web.last_code(), "next": unquote(code.group(1))}, token=False
+    )
+    assert done.status_code == 303, done.text
+    location: str = done.headers["location"]
+    return location
+
+
+def _comment_kept_for_per(web: Web, group: Group) -> tuple[str, str]:
+    """per writes a comment on a goal, idles out, then sends it; (goal id, the login's
+    address the answer sends the browser to)."""
+    goal_id = goal_with_comment(web, group)
+    web.page_login("per")
+    token, version = _form_page(web, group, f"comment-goal-{goal_id}")
+    _idle_out(web)
+    fields = {"csrf_token": token, "expected_version": version}
+    fields |= {"on_kind": "goal", "on_id": goal_id, "text": WRITTEN}
+    before = version_of(web, group)
+    posted = _post(web, group, "/plan/comments", fields)
+    assert posted.status_code == 303, posted.text
+    assert version_of(web, group) == before  # nothing saved without a live session
+    return goal_id, posted.headers["location"]
+
+
+def test_a_comment_sent_after_the_session_idled_out_comes_back_after_the_login(
+    web: Web, group: Group
+) -> None:
+    goal_id, login = _comment_kept_for_per(web, group)
+    key = f"comment-goal-{goal_id}"
+    back = f"{page_of(group, '/plan')}?kept=1#{key}"
+    assert login == "/login?next=" + quote(back, safe="") + "&expired=1"
+
+    assert _login_then(web, "per", login) == back
+    shown = web.client.get(back.split("#", maxsplit=1)[0])
+    assert shown.status_code == 200
+    assert KEPT_NOTICE in shown.text  # the page's alert, with what was written
+    assert "Ikke lagret ennå" in shown.text  # and in the form itself
+    form = shown.text[shown.text.index(f'id="{key}"') :]
+    assert form.startswith(f'id="{key}" open>')  # the form is drawn open, as typed
+    escaped = "Skrevet over lang tid, &lt;b&gt;med&lt;/b&gt; linjeskift\nog mer"
+    assert escaped in form[: form.index("</form>")]
+    assert "<b>med</b>" not in shown.text
+
+    # Given back once: the next view of the page has the form closed and empty again.
+    again = web.client.get(back.split("#", maxsplit=1)[0])
+    assert KEPT_NOTICE not in again.text
+    assert "Skrevet over lang tid" not in again.text
+
+    # Sent from the page that gave it back, it is saved, once.
+    token = re.search(r'name="csrf_token" value="([0-9a-f]+)"', shown.text)
+    assert token is not None
+    before = version_of(web, group)
+    fields = {"csrf_token": token.group(1), "expected_version": str(before)}
+    fields |= {"on_kind": "goal", "on_id": goal_id, "text": WRITTEN}
+    saved = _post(web, group, "/plan/comments", fields)
+    assert saved.status_code == 303, saved.text
+    assert version_of(web, group) == before + 1
+    assert "Skrevet over lang tid" in web.client.get(page_of(group, "/plan")).text
+
+
+def test_a_goal_evaluation_comes_back_in_its_own_form(web: Web, group: Group) -> None:
+    goal_id = goal_with_comment(web, group)
+    web.page_login("kari")
+    key = f"goal-{goal_id}-evaluate"
+    token, version = _form_page(web, group, key)
+    _idle_out(web)
+    fields = {"csrf_token": token, "expected_version": version, "status": "achieved"}
+    fields["text"] = "Målet er nådd, skrevet i et langt møte"
+    posted = _post(web, group, f"/plan/goals/{goal_id}/evaluations", fields)
+    back = _login_then(web, "kari", posted.headers["location"])
+    assert back == f"{page_of(group, '/plan')}?kept=1#{key}"
+    shown = web.client.get(back.split("#", maxsplit=1)[0]).text
+    form = shown[shown.index(f'id="{key}"') :]
+    form = form[: form.index("</form>")]
+    assert "Målet er nådd, skrevet i et langt møte" in form
+    assert re.search(r'<option value="achieved" selected>', form)
+
+
+def test_a_kept_form_is_given_back_only_to_the_person_who_wrote_it(web: Web, group: Group) -> None:
+    _goal_id, login = _comment_kept_for_per(web, group)
+    back = unquote(login.split("next=")[1].split("&")[0])
+    # kari, the coordinator, on the same computer: she reads the plan, without per's text.
+    assert _login_then(web, "kari", login) == back
+    hers = web.client.get(back.split("#", maxsplit=1)[0])
+    assert hers.status_code == 200
+    assert KEPT_NOTICE not in hers.text
+    assert "Skrevet over lang tid" not in hers.text
+    web.logout()
+    # per still gets it back.
+    _login_then(web, "per", login)
+    assert "Skrevet over lang tid" in web.client.get(back.split("#", maxsplit=1)[0]).text
+
+
+def test_a_form_is_not_kept_without_its_sessions_token_after_a_logout_or_for_long(
+    web: Web, group: Group
+) -> None:
+    goal_id = goal_with_comment(web, group)
+    web.page_login("per")
+    _token, version = _form_page(web, group, f"comment-goal-{goal_id}")
+    fields = {"expected_version": version, "on_kind": "goal", "on_id": goal_id, "text": WRITTEN}
+    plain_login = "/login?next=" + quote(page_of(group, "/plan/comments"), safe="")
+    kept = f"{page_of(group, '/plan')}?kept=1"
+
+    # Another session's token, or none: not kept; the login returns to the address.
+    for wrong in ({"csrf_token": "0" * 64}, {}):
+        _idle_out(web)
+        posted = _post(web, group, "/plan/comments", fields | wrong)
+        assert posted.headers["location"] == plain_login + "&expired=1"
+        web.page_login("per")
+        assert "Skrevet over lang tid" not in web.client.get(kept).text
+
+    # After a logout: no session to say whose it is, so nothing is kept.
+    token, version = _form_page(web, group, f"comment-goal-{goal_id}")
+    cookie = web.client.cookies.get(SESSION_COOKIE)
+    web.accounts.logout(cookie)
+    posted = _post(web, group, "/plan/comments", fields | {"csrf_token": token})
+    assert posted.headers["location"] == plain_login + "&expired=1"
+    web.page_login("per")
+    assert "Skrevet over lang tid" not in web.client.get(kept).text
+
+    # Kept, but the person comes back after more than an hour: gone.
+    token, version = _form_page(web, group, f"comment-goal-{goal_id}")
+    _idle_out(web)
+    posted = _post(web, group, "/plan/comments", fields | {"csrf_token": token})
+    assert "kept%3D1" in posted.headers["location"]
+    web.clock.advance(timedelta(minutes=61))
+    web.page_login("per")
+    assert "Skrevet over lang tid" not in web.client.get(kept).text
+
+    # Kept, then the person logs in and out elsewhere: dropped with the logout.
+    token, version = _form_page(web, group, f"comment-goal-{goal_id}")
+    _idle_out(web)
+    posted = _post(web, group, "/plan/comments", fields | {"csrf_token": token})
+    assert "kept%3D1" in posted.headers["location"]
+    web.page_login("per")
+    web.logout()
+    web.page_login("per")
+    assert "Skrevet over lang tid" not in web.client.get(kept).text
