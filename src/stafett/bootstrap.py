@@ -29,7 +29,7 @@ from stafett.persistence.accounts import AccountStore
 from stafett.persistence.archives import ArchiveStore
 from stafett.persistence.background import Backoff
 from stafett.persistence.directory import PersonDirectory
-from stafett.persistence.locks import try_file_lock, try_session_lock
+from stafett.persistence.locks import release_session_lock, try_file_lock, try_session_lock
 from stafett.persistence.notice_outbox import Backlog, NoticeOutbox
 from stafett.persistence.sessions import SessionStore
 from stafett.projections.faults import Fault
@@ -339,7 +339,7 @@ def the_only_runner(settings: Settings) -> Iterator[None]:
     try:
         yield
     finally:
-        conn.close()
+        release_session_lock(conn, name)
 
 
 def run_worker(

@@ -70,6 +70,22 @@ def try_session_lock(env: Mapping[str, str], name: str) -> LockConnection | None
     return None
 
 
+def release_session_lock(conn: LockConnection, name: str) -> None:
+    """Release the lock `name` that `conn` holds, and close it.
+
+    Closing alone releases the lock only when the server has ended the session, a
+    moment after `close` returns, so whoever tries next could still find it held. The
+    unlock is answered once the lock is free. On a broken connection the server ends
+    the session, and with it the lock, by itself.
+    """
+    try:
+        conn.execute("SELECT pg_advisory_unlock(%s)", (lock_key(name),))
+    except psycopg.Error:
+        pass
+    finally:
+        conn.close()
+
+
 def try_file_lock(path: Path) -> TextIO | None:
     """An open file holding an exclusive lock on `path`, or None if another holder has it.
 
