@@ -21,8 +21,9 @@ installs it.
 """
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Protocol
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
@@ -39,7 +40,12 @@ CHROMIUM_ARGS = [
     "--font-render-hinting=none",  # the same glyph widths run after run, for screenshots
 ]
 VIEWPORT = {"width": 1280, "height": 800}
-OpenPage = Callable[[], Page]
+
+
+class OpenPage(Protocol):
+    """Opens a page in a new browser context; `scripts=False`: a browser without JavaScript."""
+
+    def __call__(self, *, scripts: bool = True) -> Page: ...
 
 
 @pytest.fixture(scope="module")
@@ -77,12 +83,13 @@ def open_page(browser: Browser, live: LiveServer, watch: Watch) -> Iterator[Open
     """Opens a page in a new browser context (a person of their own) for the test."""
     contexts: list[BrowserContext] = []
 
-    def opened() -> Page:
+    def opened(*, scripts: bool = True) -> Page:
         context = browser.new_context(
             base_url=live.base_url,
             viewport=VIEWPORT,  # type: ignore[arg-type]
             locale="nb-NO",
             timezone_id="Europe/Oslo",
+            java_script_enabled=scripts,
         )
         context.set_default_timeout(10_000)
         context.expose_function(BINDING, watch.on_xss)

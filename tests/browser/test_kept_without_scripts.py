@@ -9,15 +9,15 @@ Screenshots at 360 and 1280 px: var/screenshots/plan-comment-kept-no-scripts-*.p
 """
 
 import re
-from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from stafett.applications.own_account import IDLE_TIMEOUT
 from stafett.persistence.recorders import to_micros
 from stafett.persistence.sessions import digest
 from stafett.web.auth import SESSION_COOKIE
+from tests.browser.conftest import OpenPage
 from tests.browser.harness import LiveServer, axe, screenshot, sign_in
 from tests.browser.test_drafts_after_login import comments_on, logs_in_here
 
@@ -25,17 +25,8 @@ WRITTEN = "Per leste høyt for klassen i dag. Han ba om å få lese igjen på fr
 
 
 @pytest.fixture
-def no_scripts(browser: Browser, live: LiveServer) -> Iterator[Page]:
-    context = browser.new_context(
-        base_url=live.base_url,
-        viewport={"width": 1280, "height": 800},
-        locale="nb-NO",
-        timezone_id="Europe/Oslo",
-        java_script_enabled=False,
-    )
-    context.set_default_timeout(10_000)
-    yield context.new_page()
-    context.close()
+def no_scripts(open_page: OpenPage) -> Page:
+    return open_page(scripts=False)
 
 
 def idles_out(page: Page, live: LiveServer) -> None:

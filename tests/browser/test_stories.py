@@ -82,7 +82,7 @@ def cell(row: Locator, label: str) -> Locator:
 # ---------------------------------------------------------------- 1. the first story
 
 
-def create_plan_through_the_form(page: Page, live: LiveServer) -> UUID:
+def create_plan_through_the_form(page: Page, live: LiveServer, shots: str = "story") -> UUID:
     """Consent first, a new owner, type, short name and dates, on /plans/new."""
     page.get_by_role("link", name="Lag plan").click()
     expect(page).to_have_url(re.compile(r"/plans/new$"))
@@ -97,7 +97,7 @@ def create_plan_through_the_form(page: Page, live: LiveServer) -> UUID:
     page.locator("#f-type-IP").check()
     page.locator("#f-short_name").fill("Emil – søvn og skole")
     page.locator("#f-end_date").fill((day + timedelta(days=365)).isoformat())
-    screenshot(page, "story-1-new-plan")
+    screenshot(page, f"{shots}-1-new-plan")
     page.locator("button[name=action][value=create]").click()
     expect(page.locator(CONFIRMATION)).to_have_text(
         "Planen er laget, og du er koordinator for den."
@@ -108,7 +108,7 @@ def create_plan_through_the_form(page: Page, live: LiveServer) -> UUID:
     return found_id(PLAN_ID, page.url)
 
 
-def add_the_parent(page: Page, plan_id: UUID) -> UUID:
+def add_the_parent(page: Page, plan_id: UUID, shots: str = "story") -> UUID:
     """A new person in the plan group: a relative who may not read the goals."""
     page.locator(f".tabs a[href='/plans/{plan_id}/participants']").click()
     page.get_by_role("link", name="Legg til deltaker").click()
@@ -120,7 +120,7 @@ def add_the_parent(page: Page, plan_id: UUID) -> UUID:
     page.locator("#f-role-relative").check()
     page.locator("#f-responsibility").fill("Mor. Følger opp leggetid hjemme.")
     page.locator("[id='f-rights.goals-none']").check()
-    screenshot(page, "story-2-add-parent")
+    screenshot(page, f"{shots}-2-add-parent")
     page.get_by_role("button", name="Legg til i plangruppen").click()
     expect(page.locator(CONFIRMATION)).to_have_text("Deltakeren er lagt til i plangruppen.")
     expect(page.locator("h2")).to_have_text("Lise Berg")
@@ -129,7 +129,9 @@ def add_the_parent(page: Page, plan_id: UUID) -> UUID:
     return found_id(PARTICIPANT_ID, page.url)
 
 
-def give_a_login(page: Page, live: LiveServer, plan_id: UUID, participant_id: UUID) -> User:
+def give_a_login(
+    page: Page, live: LiveServer, plan_id: UUID, participant_id: UUID, shots: str = "story"
+) -> User:
     """The login form on the parent's details; codes by SMS, so the link goes by e-mail."""
     page.locator("#f-username").fill("lise.berg")
     expect(page.locator("#f-otp_channel-sms")).to_be_checked()
@@ -138,7 +140,7 @@ def give_a_login(page: Page, live: LiveServer, plan_id: UUID, participant_id: UU
     card = page.locator(".login-card")
     expect(card).to_contain_text("Deltakeren har fått pålogging, men har ikke valgt passord ennå.")
     expect(card.get_by_role("button", name="Send en ny lenke")).to_be_visible()
-    screenshot(page, "story-3-login-given")
+    screenshot(page, f"{shots}-3-login-given")
     person_id = live.built.plans.member_person(plan_id, participant_id)
     return User(
         "lise.berg",
