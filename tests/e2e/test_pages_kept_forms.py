@@ -1,4 +1,4 @@
-"""Without scripts, a plan form sent after the session ended is kept and given back.
+"""Without scripts, a form sent after the session ended is kept and given back.
 
 The session idles out after thirty minutes (SEC-SES-04); a long evaluation or comment
 can take longer. A browser without JavaScript forgets what it sent when it is sent to
@@ -10,13 +10,17 @@ typed, to be saved (issue 10, item 9).
 import re
 from datetime import timedelta
 from urllib.parse import quote, unquote
+from uuid import UUID
 
 import httpx
 
 from stafett.applications.own_account import IDLE_TIMEOUT
 from stafett.web.auth import SESSION_COOKIE
 from tests.e2e.conftest import PASSWORD, Web
+from tests.e2e.test_pages_participants import form_on
 from tests.e2e.test_pages_plan import goal_with_comment, page_of, version_of
+from tests.e2e.test_pages_plans import NEW_PLAN, value_of
+from tests.e2e.test_pages_profile import details, field_value
 from tests.e2e.test_plan_api import Group, group
 
 __all__ = ["group"]  # the fixture, imported for this module's tests
@@ -170,7 +174,7 @@ def test_a_form_is_not_kept_without_its_sessions_token_after_a_logout_or_for_lon
         assert "Skrevet over lang tid" not in web.client.get(kept).text
 
     # After a logout: no session to say whose it is, so nothing is kept.
-    token, version = _form_page(web, group, f"comment-goal-{goal_id}")
+    token, _version = _form_page(web, group, f"comment-goal-{goal_id}")
     cookie = web.client.cookies.get(SESSION_COOKIE)
     web.accounts.logout(cookie)
     posted = _post(web, group, "/plan/comments", fields | {"csrf_token": token})
@@ -178,21 +182,113 @@ def test_a_form_is_not_kept_without_its_sessions_token_after_a_logout_or_for_lon
     web.page_login("per")
     assert "Skrevet over lang tid" not in web.client.get(kept).text
 
+    def kept_after_idling() -> None:
+        token, _version = _form_page(web, group, f"comment-goal-{goal_id}")
+        _idle_out(web)
+        posted = _post(web, group, "/plan/comments", fields | {"csrf_token": token})
+        assert "kept%3D1" in posted.headers["location"]
+
     # Kept, but the person comes back after more than an hour: gone.
-    token, version = _form_page(web, group, f"comment-goal-{goal_id}")
-    _idle_out(web)
-    posted = _post(web, group, "/plan/comments", fields | {"csrf_token": token})
-    assert "kept%3D1" in posted.headers["location"]
+    kept_after_idling()
     web.clock.advance(timedelta(minutes=61))
     web.page_login("per")
     assert "Skrevet over lang tid" not in web.client.get(kept).text
 
     # Kept, then the person logs in and out elsewhere: dropped with the logout.
-    token, version = _form_page(web, group, f"comment-goal-{goal_id}")
-    _idle_out(web)
-    posted = _post(web, group, "/plan/comments", fields | {"csrf_token": token})
-    assert "kept%3D1" in posted.headers["location"]
+    kept_after_idling()
     web.page_login("per")
     web.logout()
     web.page_login("per")
     assert "Skrevet over lang tid" not in web.client.get(kept).text
+
+
+# ------------------------------------------------------- forms of other pages
+
+
+def test_a_plan_being_created_comes_back_as_typed_after_the_login(web: Web) -> None:
+    web.create_user("kari", coordinator=True)
+    web.page_login("kari")
+    token = web.page_token("/plans/new")
+    _idle_out(web)
+    typed = NEW_PLAN | {"consent_given_by": "Mor, etter et langt møte", "csrf_token": token}
+    posted = web.client.post(
+        "/plans/new", data=typed, headers={"origin": web.ORIGIN}, follow_redirects=False
+    )
+    assert posted.headers["location"] == "/login?next=%2Fplans%2Fnew%3Fkept%3D1&expired=1"
+    assert _login_then(web, "kari", posted.headers["location"]) == "/plans/new?kept=1"
+    shown = web.client.get("/plans/new?kept=1").text
+    assert KEPT_NOTICE in shown
+    assert value_of(shown, "consent_given_by") == "Mor, etter et langt møte"
+    assert value_of(shown, "short_name") == NEW_PLAN["short_name"]
+    blank = web.client.get("/plans/new?kept=1").text  # once
+    assert KEPT_NOTICE not in blank
+    assert value_of(blank, "consent_given_by") == ""
+
+
+def test_my_details_come_back_as_typed_and_no_password_is_kept(web: Web) -> None:
+    web.create_user("per")
+    web.page_login("per")
+    token = web.page_token("/profile")
+    _idle_out(web)
+    typed = details(street_address="Storgata 1", place="Bø") | {
+        "csrf_token": token,
+        "confirm_password": PASSWORD,
+    }
+    posted = web.client.post(
+        "/profile/details", data=typed, headers={"origin": web.ORIGIN}, follow_redirects=False
+    )
+    assert posted.headers["location"] == "/login?next=%2Fprofile%3Fkept%3D1%23details&expired=1"
+    sessions = web.accounts.sessions
+    [row] = sessions.select(f"SELECT fields FROM {sessions.kept}")
+    assert "Storgata 1" in row["fields"]
+    assert PASSWORD not in row["fields"]
+    assert token not in row["fields"]
+
+    assert _login_then(web, "per", posted.headers["location"]) == "/profile?kept=1#details"
+    shown = web.client.get("/profile?kept=1").text
+    assert KEPT_NOTICE in shown
+    assert field_value(shown, "street_address") == "Storgata 1"
+    assert field_value(shown, "place") == "Bø"
+    assert field_value(web.client.get("/profile").text, "street_address") == ""  # not saved
+
+
+def _given_back(web: Web, form_page: str, action: str, changes: dict[str, str]) -> str:
+    """kari's form on `form_page` posting to `action`, with `changes` typed, sent once
+    her session has idled out; after the login, the page it is given back on."""
+    web.page_login("kari")
+    fields = form_on(web, form_page, action) | changes
+    _idle_out(web)
+    posted = web.client.post(
+        action, data=fields, headers={"origin": web.ORIGIN}, follow_redirects=False
+    )
+    assert posted.status_code == 303, posted.text
+    assert _login_then(web, "kari", posted.headers["location"]) == action + "?kept=1"
+    shown: str = web.client.get(action + "?kept=1").text
+    assert KEPT_NOTICE in shown
+    return shown
+
+
+def test_a_participants_details_come_back_as_typed_after_the_login(web: Web, group: Group) -> None:
+    here = page_of(group, f"/participants/{group.provider}")
+    written = "Kontaktlærer, skrevet i et langt møte"
+    shown = _given_back(web, here, here, {"responsibility": written, "workplace": "Bø skole"})
+    assert written in shown
+    assert 'value="Bø skole"' in shown
+    assert written not in web.client.get(here + "?kept=1").text  # once
+    provider = next(
+        p
+        for p in web.plans.get_plan(UUID(group.plan_id)).participants
+        if str(p.participant_id) == group.provider
+    )
+    assert provider.responsibility != written  # not saved
+
+
+def test_a_new_participant_being_registered_comes_back_after_the_login(
+    web: Web, group: Group
+) -> None:
+    new = page_of(group, "/participants/new")
+    typed = {"first_name": "Mona", "last_name": "Mormor", "role": "relative"}
+    shown = _given_back(web, new + "?how=new", new, typed)
+    assert 'value="Mona"' in shown
+    assert 'value="Mormor"' in shown
+    assert not web.plans.find_persons("Mona Mormor")  # nothing saved before it is sent

@@ -1,16 +1,20 @@
-"""A plan form sent after its writer's session ended, kept for their next login.
+"""A form sent after its writer's session ended, kept for their next login.
 
 A logged-in session ends after `IDLE_TIMEOUT` without a request (SEC-SES-04), and a
 goal, an evaluation or a comment can take longer than that to write. In the browser,
 `drafts.js` keeps the text in the tab; without JavaScript, what the form sent is kept
 here instead, so nothing typed is lost either way (issue 10, item 9):
 
+- only the forms people write in at length (the plan's, creating a plan, one's own
+  details, a participant's), and never a password, code or token field
+  (`SECRET_FIELD`);
 - only when the session that sent it has just ended by its timeouts, and the form
   carried that session's own CSRF token: a form another site made, or one sent with a
   logged-out or unknown session, is not kept;
-- bound to the person and the plan: it is shown back only to that person, in that
-  plan's page, after they have logged in again and the policy lets them read the plan;
-- once (taken out when shown), one a person and plan (the newest), for at most an hour
+- bound to the person and the place (the plan, or the page): it is shown back only to
+  that person, on that page, after they have logged in again (and, for a plan, when the
+  policy lets them read it);
+- once (taken out when shown), one a person and place (the newest), for at most an hour
   (`FORM_KEPT`), and dropped when the person logs out.
 
 What is kept is only what the form showed and the person typed (`fields`), never a
@@ -18,6 +22,7 @@ token. Nothing here is written to the log but the fact, with whose it was.
 """
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -46,26 +51,33 @@ class KeptForm:
     fields: Mapping[str, Any]
 
 
+SECRET_FIELD = re.compile(r"password|^code$|_code$|csrf|^once$|token", re.IGNORECASE)
+"""Fields never kept, whatever form they come in: passwords, one-time codes (`code`,
+`…_code`; not a postcode), tokens."""
+
+
 class KeptForms:
     """Mixin of `AccountService`: keeping and giving back forms of ended sessions."""
 
     def keep_form(
         self: AccountCore,
         ended: EndedSession,
-        plan_id: UUID,
+        place: str,
         key: str,
         fields: Mapping[str, str | list[str]],
     ) -> None:
-        encoded = json.dumps(dict(fields), ensure_ascii=False)
-        self.sessions.keep_form(ended.person_id, plan_id, key, encoded, at=self.clock())
-        log.info("form_kept", actor=str(ended.person_id), plan=str(plan_id))
+        """Keep what `ended`'s person sent to `place` (`plan:<id>`, or a page's name)."""
+        typed = {name: value for name, value in fields.items() if not SECRET_FIELD.search(name)}
+        encoded = json.dumps(typed, ensure_ascii=False)
+        self.sessions.keep_form(ended.person_id, place, key, encoded, at=self.clock())
+        log.info("form_kept", actor=str(ended.person_id), place=place)
 
-    def take_kept_form(self: AccountCore, principal: Principal, plan_id: UUID) -> KeptForm | None:
-        """The form `principal` sent to `plan_id` after their session ended, once."""
-        kept = self.sessions.take_form(principal.person_id, plan_id, at=self.clock())
+    def take_kept_form(self: AccountCore, principal: Principal, place: str) -> KeptForm | None:
+        """The form `principal` sent to `place` after their session ended, once."""
+        kept = self.sessions.take_form(principal.person_id, place, at=self.clock())
         if kept is None:
             return None
         key, encoded = kept
         fields = json.loads(encoded)
-        log.info("form_given_back", actor=str(principal.person_id), plan=str(plan_id))
+        log.info("form_given_back", actor=str(principal.person_id), place=place)
         return KeptForm(key, fields if isinstance(fields, dict) else {})

@@ -80,8 +80,8 @@ class SessionStore(SqlTables):
                 f"CREATE INDEX IF NOT EXISTS rate_hits_by_key ON {self.hits} (key, at)",
                 f"CREATE INDEX IF NOT EXISTS rate_hits_by_age ON {self.hits} (at)",
                 f"CREATE TABLE IF NOT EXISTS {self.kept} (person_id {self.uuid_type} NOT NULL, "
-                f"plan_id {self.uuid_type} NOT NULL, form_key TEXT NOT NULL, "
-                "fields TEXT NOT NULL, kept_at BIGINT NOT NULL, PRIMARY KEY (person_id, plan_id))",
+                "place TEXT NOT NULL, form_key TEXT NOT NULL, fields TEXT NOT NULL, "
+                "kept_at BIGINT NOT NULL, PRIMARY KEY (person_id, place))",
             ]
         )
         self.add_missing_columns("password_resets", RESET_COLUMNS)
@@ -236,36 +236,37 @@ class SessionStore(SqlTables):
     # ------------------------------------------------- forms of ended sessions
 
     def keep_form(
-        self, person_id: UUID, plan_id: UUID, form_key: str, fields: str, *, at: datetime
+        self, person_id: UUID, place: str, form_key: str, fields: str, *, at: datetime
     ) -> None:
-        """Keep a form that `person_id` sent to `plan_id` after their session ended, until
-        they take it back (`take_form`) within `FORM_KEPT`: one a person and plan, the
-        newest. Forms kept longer ago than that, anyone's, are deleted here."""
+        """Keep a form that `person_id` sent to `place` (a page, or a plan) after their
+        session ended, until they take it back (`take_form`) within `FORM_KEPT`: one a
+        person and place, the newest. Forms kept longer ago than that, anyone's, are
+        deleted here."""
         now = to_micros(at)
         with self.cursor(commit=True) as c:
             self.execute(c, f"DELETE FROM {self.kept} WHERE kept_at <= %s", now - FORM_KEPT)
-            where = "WHERE person_id=%s AND plan_id=%s"
-            self.execute(c, f"DELETE FROM {self.kept} {where}", person_id, plan_id)
+            where = "WHERE person_id=%s AND place=%s"
+            self.execute(c, f"DELETE FROM {self.kept} {where}", person_id, place)
             row = {
                 "person_id": person_id,
-                "plan_id": plan_id,
+                "place": place,
                 "form_key": form_key,
                 "fields": fields,
                 "kept_at": now,
             }
             self.insert_row(c, self.kept, row)
 
-    def take_form(self, person_id: UUID, plan_id: UUID, *, at: datetime) -> tuple[str, str] | None:
-        """(form key, fields) of the form `person_id` sent to `plan_id` after their session
+    def take_form(self, person_id: UUID, place: str, *, at: datetime) -> tuple[str, str] | None:
+        """(form key, fields) of the form `person_id` sent to `place` after their session
         ended, taken out: shown once, to them only. None when there is none, or it is
         older than `FORM_KEPT`."""
         with self.cursor(commit=True) as c:
             self.execute(
                 c,
-                f"DELETE FROM {self.kept} WHERE person_id=%s AND plan_id=%s "
+                f"DELETE FROM {self.kept} WHERE person_id=%s AND place=%s "
                 "RETURNING form_key, fields, kept_at",
                 person_id,
-                plan_id,
+                place,
             )
             row = c.fetchone()
         if row is None or row["kept_at"] <= to_micros(at) - FORM_KEPT:

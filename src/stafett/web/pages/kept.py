@@ -1,13 +1,14 @@
-"""A plan form sent after its session ended is kept, and shown back after the login.
+"""A form sent after its session ended is kept, and shown back after the login.
 
 Without JavaScript nothing else could keep it: the browser follows the way to the login
 page and forgets what it sent (`drafts.js` keeps it in the tab where scripts run). A
-route of the plan page marks itself with `keeps(key_of)`; when the guard finds its
-session just ended and the form carries that session's CSRF token, it calls the route's
-keeper (`web/auth.py`), which keeps the fields for their writer
-(`applications/kept_forms.py`) and answers where the login returns to: the plan page,
-`?kept=1`, at the form. That page takes the form back (`taken_back`) and shows it open,
-as typed, to be checked and saved.
+route whose form is worth keeping marks itself: a plan form with `keeps(key_of)`, a
+form of another page with `keeps_page(place, back)`. When the guard finds the session
+just ended and the form carries that session's CSRF token, it calls the route's keeper
+(`web/auth.py`), which keeps the fields for their writer (`applications/kept_forms.py`)
+and answers where the login returns to, with `?kept=1`. That page takes the form back
+(`taken_back` for the plan page, `given_back` for the others) and shows it as typed, to
+be checked and saved.
 """
 
 from collections.abc import Awaitable, Callable, Mapping
@@ -17,7 +18,7 @@ from uuid import UUID
 import anyio
 
 from stafett.applications.accounts import AccountService
-from stafett.applications.kept_forms import EndedSession
+from stafett.applications.kept_forms import EndedSession, KeptForm
 from stafett.applications.principal import Principal
 from stafett.web.auth import KEEPS_FORM
 from stafett.web.pages.forms import form_of
@@ -29,18 +30,40 @@ KeyOf = Callable[[Mapping[str, Any], Mapping[str, Any]], str]
 """The key of a route's form on the plan page, from its fields and the path's parameters."""
 
 Keeper = Callable[[AnyRequest, EndedSession], Awaitable[str]]
+KEPT = "kept"  # the query parameter of the page a kept form is given back on
+
+
+def _plan_place(plan_id: UUID) -> str:
+    return f"plan:{plan_id}"
+
+
+async def _keep(request: AnyRequest, ended: EndedSession, place: str, key: str) -> None:
+    fields = await form_of(request)
+    accounts: AccountService = request.app.state[ACCOUNTS]
+    await anyio.to_thread.run_sync(accounts.keep_form, ended, place, key, typed(fields))
 
 
 def keeps(key_of: KeyOf) -> dict[str, Any]:
     """The `opt` of a plan form's route whose form is kept when its session has ended."""
 
     async def keep(request: AnyRequest, ended: EndedSession) -> str:
-        fields = await form_of(request)
         plan_id: UUID = request.path_params["plan_id"]
-        key = key_of(fields, request.path_params)
-        accounts: AccountService = request.app.state[ACCOUNTS]
-        await anyio.to_thread.run_sync(accounts.keep_form, ended, plan_id, key, typed(fields))
-        return f"/plans/{plan_id}/plan?kept=1#{key}"
+        key = key_of(await form_of(request), request.path_params)
+        await _keep(request, ended, _plan_place(plan_id), key)
+        return f"/plans/{plan_id}/plan?{KEPT}=1#{key}"
+
+    return {KEEPS_FORM: keep}
+
+
+def keeps_page(place: str, back: str, anchor: str = "") -> dict[str, Any]:
+    """The `opt` of a page's form route whose form is kept when its session has ended:
+    kept under `place`, given back on the page at `back` (at `#anchor`). Both may name
+    the route's path parameters (`"/plans/{plan_id}/participants/new"`)."""
+
+    async def keep(request: AnyRequest, ended: EndedSession) -> str:
+        params = request.path_params
+        await _keep(request, ended, place.format(**params), "")
+        return f"{back.format(**params)}?{KEPT}=1" + (f"#{anchor}" if anchor else "")
 
     return {KEEPS_FORM: keep}
 
@@ -48,7 +71,17 @@ def keeps(key_of: KeyOf) -> dict[str, Any]:
 def taken_back(accounts: AccountService, principal: Principal, plan_id: UUID) -> Failed | None:
     """The form `principal` sent to the plan after their session ended, as a form to
     check and send again (once: it is taken out of the store)."""
-    kept = accounts.take_kept_form(principal, plan_id)
+    kept = accounts.take_kept_form(principal, _plan_place(plan_id))
     if kept is None or not FORM_KEY.fullmatch(kept.key):
         return None
     return Failed(kept.key, kept.fields, {}, kept=True)
+
+
+def given_back(
+    request: AnyRequest, accounts: AccountService, principal: Principal, place: str
+) -> KeptForm | None:
+    """On a page asked for with `?kept=1`: the form `principal` sent to `place` after
+    their session ended (once). None on any other visit."""
+    if request.query_params.get(KEPT) != "1":
+        return None
+    return accounts.take_kept_form(principal, place)

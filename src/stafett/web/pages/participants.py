@@ -23,11 +23,11 @@ from litestar.response import Redirect
 from stafett.aggregates.errors import DuplicateError, NotFoundError, ValidationError
 from stafett.aggregates.person import SHARED_FIELDS, Person
 from stafett.aggregates.policy import AccountAction, Action, account_may
-from stafett.aggregates.values import Rights, Section
+from stafett.aggregates.values import Rights
 from stafett.applications.accounts import Principal
 from stafett.applications.commands import AddParticipant, ChangeParticipant
 from stafett.applications.logins import NewLogin, ParticipantLogins
-from stafett.applications.parts import PersonIn, RightsIn
+from stafett.applications.parts import PersonIn
 from stafett.applications.permitted import MemberOut, PlanOut
 from stafett.applications.photos import PersonPhotos
 from stafett.applications.plans import PlanApplication
@@ -36,18 +36,30 @@ from stafett.web.api.logins import provide_logins
 from stafett.web.api.persons import PersonOut, search_directory
 from stafett.web.i18n import _
 from stafett.web.pages.forms import FormError, decode, form_of, message_for
+from stafett.web.pages.kept import given_back, keeps_page
 from stafett.web.pages.notice_choices import notice_rows
-from stafett.web.pages.person_edits import FLAGS, TEXTS, edits_of, form_values, shown_field
+from stafett.web.pages.participant_values import (
+    RIGHT_NAMES,
+    SECTIONS,
+    current_values,
+    rights_fields,
+    rights_values,
+    text,
+    typed,
+)
+from stafett.web.pages.person_edits import FLAGS, TEXTS, edits_of, shown_field
 from stafett.web.pages.plan_parts import InOnePlan, heading_context, may
 from stafett.web.pages.render import SAVED, Page, in_thread, page, see_other
 from stafett.web.params import AnyRequest, LoggedIn, Logins, PathId, PlanId, Plans, Reads, Writes
 from stafett.web.reads import PlanReads
-from stafett.web.state import provided
+from stafett.web.state import ACCOUNTS, provided
 
 T = TypeVar("T")
 
-SECTIONS = tuple(s.value for s in Section)
-RIGHT_FLAGS = ("print", "edit_person")
+# Where a form sent after the session ended is kept, and the page it is given back on.
+DETAILS_PAGE = "/plans/{plan_id}/participants/{participant_id}"
+DETAILS_KEPT = "participant:{plan_id}:{participant_id}"
+ADD_KEPT = "add-participant:{plan_id}"
 
 SAVED["participant_added"] = lambda: _("The participant is added to the plan group.")
 SAVED["participant_saved"] = lambda: _("The changes are saved.")
@@ -84,18 +96,6 @@ def ordered(view: PlanOut) -> list[MemberOut]:
 
 
 # ------------------------------------------------------- forms into commands
-
-
-def text(fields: Mapping[str, Any], name: str) -> str:
-    value = fields.get(name, "")
-    return value if isinstance(value, str) else ""
-
-
-def rights_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
-    """The rights matrix of a form (`rights.<section>` radios, `rights.<flag>` boxes)."""
-    chosen: dict[str, Any] = {s: text(fields, f"rights.{s}") for s in SECTIONS}
-    chosen |= {flag: f"rights.{flag}" in fields for flag in RIGHT_FLAGS}
-    return chosen
 
 
 def change_of(
@@ -255,9 +255,18 @@ class ParticipantPages(InOnePlan):
 
     @get("/{participant_id:uuid}", sync_to_thread=True)
     def details(self, request: AnyRequest, details_page: Details) -> Page:
-        return page(request, "participants/details.html", **details_page.context())
+        context = details_page.context()
+        place = DETAILS_KEPT.format(**request.path_params)
+        kept = given_back(request, request.app.state[ACCOUNTS], details_page.principal, place)
+        if kept is not None:  # after a login: the form as typed when the session ended
+            context["values"] |= typed(kept.fields, context["values"])
+            if "first_name" in kept.fields and context["person"] is not None:
+                context["values"] |= edits_of(kept.fields, context["person"].details).refill
+                context["shown"] = str(kept.fields.get("shown", context["shown"]))
+            context["kept"] = True
+        return page(request, "participants/details.html", **context)
 
-    @post("/{participant_id:uuid}")
+    @post("/{participant_id:uuid}", opt=keeps_page(DETAILS_KEPT, DETAILS_PAGE))
     async def save_details(
         self, request: AnyRequest, details_page: Details, commands: Writes
     ) -> Page | Redirect:
@@ -339,13 +348,21 @@ class ParticipantPages(InOnePlan):
     ) -> Page:
         """Find the person in the directory, or register a new one; then role and rights."""
         name = request.query_params.get("name")
-        context = add_context(reads, plans, principal, plan_id, name)
+        kept = given_back(
+            request, request.app.state[ACCOUNTS], principal, ADD_KEPT.format(plan_id=plan_id)
+        )
         how = request.query_params.get("how", "")
+        if kept is not None:  # after a login: the form as typed when the session ended
+            how = "directory" if text(kept.fields, "how") == "directory" else "new"
+            name = text(kept.fields, "name") if how == "directory" else None
+        context = add_context(reads, plans, principal, plan_id, name)
+        if kept is not None:
+            context |= {"how": how, "values": typed(kept.fields, {}), "kept": True}
         if how == "new" or not context["may_search"]:
             context["how"] = "new"
         return page(request, "participants/add.html", **context)
 
-    @post("/new")
+    @post("/new", opt=keeps_page(ADD_KEPT, "/plans/{plan_id}/participants/new"))
     async def add(
         self,
         *,
@@ -368,22 +385,6 @@ class ParticipantPages(InOnePlan):
         context = await in_thread(add_context, reads, plans, principal, plan_id, search)
         context |= {"how": how, "errors": errors, "values": typed(fields, {})}
         return page(request, "participants/add.html", status=status, **context)
-
-
-RIGHT_NAMES = frozenset(f"rights.{name}" for name in (*SECTIONS, *RIGHT_FLAGS))
-
-
-def typed(fields: Mapping[str, Any], current: Mapping[str, Any]) -> dict[str, Any]:
-    """What the person typed, to show again; unticked boxes as unticked."""
-    values: dict[str, Any] = {
-        k: v for k, v in fields.items() if k != "csrf_token" and isinstance(v, str)
-    }
-    for flag in FLAGS:
-        if flag in current or "first_name" in fields:
-            values[flag] = flag in fields
-    if f"rights.{SECTIONS[0]}" in fields:
-        values |= {f"rights.{flag}": f"rights.{flag}" in fields for flag in RIGHT_FLAGS}
-    return values
 
 
 def details_context(
@@ -422,22 +423,8 @@ def details_context(
         "shared_fields": SHARED_FIELDS,
         "sections": SECTIONS,
         "notices": notice_rows(member),
+        "kept": False,
     }
-
-
-def current_values(member: MemberOut, person: Person | None) -> dict[str, Any]:
-    values: dict[str, Any] = {"responsibility": member.responsibility}
-    if person is not None:
-        values |= form_values(person.details)
-    if isinstance(member.rights, Rights):
-        values |= rights_values(member.rights)
-    return values
-
-
-def rights_values(rights: Rights) -> dict[str, Any]:
-    shown = RightsIn.of(rights)
-    values: dict[str, Any] = {f"rights.{s}": getattr(shown, s).value for s in SECTIONS}
-    return values | {f"rights.{flag}": getattr(shown, flag) for flag in RIGHT_FLAGS}
 
 
 def add_context(
@@ -473,6 +460,7 @@ def add_context(
         "values": {"role": "provider"} | rights_values(Rights()),
         "errors": {},
         "sections": SECTIONS,
+        "kept": False,
     }
 
 

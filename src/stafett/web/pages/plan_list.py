@@ -36,6 +36,7 @@ from stafett.web.auth import Policy, policy, provide_principal
 from stafett.web.i18n import _
 from stafett.web.pages.audit_search import AuditSearchForm, audit_search
 from stafett.web.pages.forms import FormError, form_of
+from stafett.web.pages.kept import given_back, keeps_page
 from stafett.web.pages.new_plan import (
     CONFIRM,
     SEARCH,
@@ -46,7 +47,13 @@ from stafett.web.pages.new_plan import (
 )
 from stafett.web.pages.render import SAVED, Page, page, see_other
 from stafett.web.params import AnyRequest, LoggedIn, PlanList, Plans, Writes
-from stafett.web.state import provide_plan_list, provide_plans, provide_read_your_writes, provided
+from stafett.web.state import (
+    ACCOUNTS,
+    provide_plan_list,
+    provide_plans,
+    provide_read_your_writes,
+    provided,
+)
 from stafett.web.writes import Commands, provide_commands
 
 Typed = Annotated[str | None, QueryParameter(max_length=MAX_NAME_LENGTH)]
@@ -122,6 +129,9 @@ class PlanListPages(Controller):
         )
 
 
+NEW_PLAN = "new-plan"  # where a form to create a plan is kept (kept.py)
+
+
 class NewPlanPages(Controller):
     path = "/plans/new"
     dependencies = provided(
@@ -141,12 +151,16 @@ class NewPlanPages(Controller):
         principal: LoggedIn,
         owner_search: NameQuery = None,
     ) -> Page:
-        """An empty form (consent first); `?owner_search=` already lists directory matches."""
+        """An empty form (consent first); `?owner_search=` already lists directory matches.
+        After a login, `?kept=1`: the form as typed when the session had ended (kept.py)."""
+        kept = given_back(request, request.app.state[ACCOUNTS], principal, NEW_PLAN)
+        if kept is not None:
+            return _form_page(request, plans, principal, PlanForm.typed(kept.fields), kept=True)
         form = PlanForm.blank(local_date(plans.clock()).isoformat())
         form.values[SEARCH] = owner_search or ""
         return _form_page(request, plans, principal, form)
 
-    @post("/")
+    @post("/", opt=keeps_page(NEW_PLAN, "/plans/new"))
     async def create_plan(
         self, request: AnyRequest, plans: Plans, principal: LoggedIn, commands: Writes
     ) -> Page | Redirect:
@@ -198,6 +212,7 @@ def _form_page(
     duplicates: Sequence[PersonOut] = (),
     born: date | None = None,
     status: int = 200,
+    kept: bool = False,
 ) -> Page:
     """The form as typed, with the directory's matches for the owner search, the owner
     already chosen, and likely duplicates of a new owner (born on `born`) if there are."""
@@ -217,6 +232,7 @@ def _form_page(
         born=born,
         may_search=account_may(AccountAction.SEARCH_DIRECTORY, principal.roles),
         confirm=CONFIRM,
+        kept=kept,
     )
 
 

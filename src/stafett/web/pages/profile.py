@@ -48,8 +48,10 @@ from stafett.web.pages.forms import (
     text_field,
     too_many,
 )
+from stafett.web.pages.kept import given_back, keeps_page
 from stafett.web.pages.person_edits import (
     LABELS,
+    SHOWN,
     edits_of,
     form_values,
     shown_field,
@@ -187,8 +189,10 @@ def profile_page(
     failed: str = "",
     photo_errors: dict[str, str] | None = None,
     shown: str | None = None,
+    kept: bool = False,
 ) -> Page:
-    """My profile; a refused form's messages and values (the photo's from `pages/photo.py`)."""
+    """My profile; a refused form's messages and values (the photo's from `pages/photo.py`);
+    `kept`: the details are a form given back after the login (kept.py)."""
     mine = accounts.my_account(principal)
     return page(
         request,
@@ -201,6 +205,7 @@ def profile_page(
         errors=errors or {},
         failed=failed,
         photo_errors=photo_errors or {},
+        kept=kept,
     )
 
 
@@ -231,6 +236,9 @@ async def refused_profile(
     return refused
 
 
+MY_DETAILS = "my-details"  # where one's own details form is kept (kept.py)
+
+
 class ProfilePages(Controller):
     path = "/profile"
     opt = policy(Policy.AUTHENTICATED)
@@ -238,9 +246,23 @@ class ProfilePages(Controller):
 
     @get("", sync_to_thread=True)
     def profile(self, accounts: Accounts, principal: LoggedIn, request: AnyRequest) -> Page:
-        return profile_page(request, accounts, principal)
+        kept = given_back(request, accounts, principal, MY_DETAILS)
+        if kept is None:
+            return profile_page(request, accounts, principal)
+        # After a login: my details as typed when the session had ended (kept.py), against
+        # what the form showed then, so that a save still meets a change made since.
+        edits = edits_of(kept.fields, accounts.my_account(principal).details)
+        shown = kept.fields.get(SHOWN)
+        return profile_page(
+            request,
+            accounts,
+            principal,
+            values=edits.refill,
+            shown=shown if isinstance(shown, str) else None,
+            kept=True,
+        )
 
-    @post("/details")
+    @post("/details", opt=keeps_page(MY_DETAILS, "/profile", "details"))
     async def save_details(
         self, accounts: Accounts, principal: LoggedIn, request: AnyRequest
     ) -> Page | Redirect:
