@@ -43,6 +43,19 @@ def logs_in_here(page: Page, live: LiveServer, user: User) -> None:
         page.locator("button[name=answer][value=yes]").click()
 
 
+def writes_a_comment(
+    page: Page, live: LiveServer, writer: User, on: tuple[UUID, UUID], text: str
+) -> None:
+    """`writer`, signed in, opens the form for a comment on the goal `on` (the plan's id and
+    the goal's) and writes `text`."""
+    plan_id, goal_id = on
+    goal = f"#goal-{goal_id}"
+    sign_in(page, live, writer, land=False)
+    page.goto(f"/plans/{plan_id}/plan")
+    page.locator(goal).get_by_text("Skriv en kommentar").click()  # without scripts: a link
+    page.locator(goal).locator("textarea[name=text]").fill(text)
+
+
 def comments_on(live: LiveServer, plan_id: UUID, goal_id: UUID) -> list[str]:
     return [
         c.text
@@ -65,10 +78,7 @@ def test_a_comment_written_as_the_session_ends_is_kept_through_the_login(
     before = comments_on(live, plan_id, goal_id)
     goal = f"#goal-{goal_id}"
 
-    sign_in(page, live, anne, land=False)
-    page.goto(f"/plans/{plan_id}/plan")
-    page.locator(goal).get_by_text("Skriv en kommentar").click()
-    page.locator(goal).locator("textarea[name=text]").fill(KEPT)
+    writes_a_comment(page, live, anne, (plan_id, goal_id), KEPT)
     session_ends(page, live)
     page.locator(goal).get_by_role("button", name="Send kommentaren").click()
 

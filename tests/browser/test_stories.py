@@ -207,6 +207,15 @@ def furnish(live: LiveServer, plan_id: UUID, coordinator: User, parent_pid: UUID
     )
 
 
+def the_list_tells(page: Page, live: LiveServer, plan_id: UUID) -> None:
+    """The coordinator's plan list says the plan changed and has a new message."""
+    live.settle()
+    page.goto("/plans")
+    mine = row_of(page, plan_id)
+    expect(cell(mine, "Plan endret")).to_have_text("Ja")
+    expect(cell(mine, "Ny melding")).to_have_text("Ja")
+
+
 def no_goal_here(page: Page) -> None:
     assert GOAL not in page.content(), f"the goal is on {page.url}"
     assert page.locator("#goals").count() == 0
@@ -284,12 +293,7 @@ def test_a_coordinator_makes_a_plan_a_parent_without_goals_joins_and_comments(
     expect(home.locator(CONFIRMATION)).to_have_text("Meldingen er sendt.")
     screenshot(home, "story-6-parent-wrote")
 
-    # The coordinator's list tells her.
-    live.settle()
-    page.goto("/plans")
-    mine = row_of(page, plan_id)
-    expect(cell(mine, "Plan endret")).to_have_text("Ja")
-    expect(cell(mine, "Ny melding")).to_have_text("Ja")
+    the_list_tells(page, live, plan_id)
     screenshot(page, "story-7-coordinator-plans")
 
 

@@ -17,17 +17,16 @@ import re
 from playwright.sync_api import expect
 
 from tests.browser.conftest import OpenPage
-from tests.browser.harness import LiveServer, User, code_in, log_in, screenshot, submit_password
+from tests.browser.harness import LiveServer, User, log_in, screenshot
 from tests.browser.test_stories import (
     CONFIRMATION,
     add_the_parent,
-    cell,
     choose_a_password,
     create_plan_through_the_form,
     furnish,
     give_a_login,
     no_goal_here,
-    row_of,
+    the_list_tells,
 )
 from tests.leakcheck import remember
 
@@ -64,14 +63,7 @@ def test_the_core_flows_work_in_browsers_without_scripts(
     home = open_page(scripts=False)
     home.set_viewport_size(PHONE)
     choose_a_password(home, live, lise)
-    texts = len(live.inbox(lise))
-    submit_password(home, lise)
-    expect(home).to_have_url(re.compile(r"/login/code\?via=sms"))
-    home.locator("#f-code").fill(code_in(live.message(lise, texts + 1)))
-    home.locator("form[action='/login/code'] button[type=submit]").click()
-    expect(home).to_have_url(re.compile(r"/login/terms"))
-    home.get_by_role("button", name="Ja, jeg godtar").click()
-    expect(home).to_have_url(re.compile(r"/plans$"))
+    log_in(home, live, lise)  # the code by SMS, then the terms (a first login)
     home.get_by_role("link", name="Berg, Emil").click()
     expect(home.locator("h1")).to_have_text("Emil – søvn og skole")
     no_goal_here(home)
@@ -123,17 +115,7 @@ def test_the_core_flows_work_in_browsers_without_scripts(
         lise.mobile,
         lise.channel,
     )
-    before = len(live.inbox(renewed))
-    submit_password(home, renewed)
-    expect(home).to_have_url(re.compile(r"/login/code"))
-    home.locator("#f-code").fill(code_in(live.message(renewed, before + 1)))
-    home.locator("form[action='/login/code'] button[type=submit]").click()
-    expect(home).to_have_url(re.compile(r"/plans$"))
+    log_in(home, live, renewed)
 
-    # The coordinator's list tells her.
-    live.settle()
-    page.goto("/plans")
-    mine = row_of(page, plan_id)
-    expect(cell(mine, "Plan endret")).to_have_text("Ja")
-    expect(cell(mine, "Ny melding")).to_have_text("Ja")
+    the_list_tells(page, live, plan_id)
     screenshot(page, "no-scripts-7-coordinator-plans")
