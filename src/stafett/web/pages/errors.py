@@ -63,8 +63,8 @@ def page_error(request: AnyRequest, exc: Exception) -> Response[Any]:
     if isinstance(exc, NotAuthorizedException):
         # A form sent after the session ended: its page (drafts.js) keeps the text and
         # brings the person back to it after the login (`expired=1`).
-        # Without scripts, a plan form is kept on the server (pages/kept.py) and the
-        # login returns to it.
+        # Without scripts too: a form worth keeping is kept on the server for its writer
+        # (pages/kept.py), and the login returns to the page that gives it back.
         target = request.state.get(KEPT_AT) or (
             request.url.path + (f"?{request.url.query}" if request.url.query else "")
         )

@@ -37,7 +37,7 @@ from stafett.web.i18n import _
 from stafett.web.idempotency import form_receipt
 from stafett.web.pages import plan_forms as forms
 from stafett.web.pages.forms import FormError, form_of, message_for
-from stafett.web.pages.kept import keeps, taken_back
+from stafett.web.pages.kept import KEPT, keeps, taken_back
 from stafett.web.pages.plan_forms import FORM_KEY, Failed, form_state
 from stafett.web.pages.plan_parts import (
     MESSAGES_SHOWN,
@@ -349,7 +349,7 @@ class PlanPages(InOnePlan):
         if opened is not None and not FORM_KEY.fullmatch(opened):
             opened = None
         back = None
-        if request.query_params.get("kept") == "1":  # after a login: the form kept (kept.py)
+        if request.query_params.get(KEPT) == "1":  # after a login: the form kept (kept.py)
             accounts = request.app.state[ACCOUNTS]
             back = await anyio.to_thread.run_sync(taken_back, accounts, principal, plan_id)
         every = request.query_params.get("messages") == "all"
