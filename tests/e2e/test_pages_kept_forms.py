@@ -93,6 +93,8 @@ def test_a_comment_sent_after_the_session_idled_out_comes_back_after_the_login(
     key = f"comment-goal-{goal_id}"
     back = f"{page_of(group, '/plan')}?kept=1#{key}"
     assert login == "/login?next=" + quote(back, safe="") + "&expired=1"
+    asked = web.client.get(login).text
+    assert "du får det tilbake etter innloggingen" in asked
 
     assert _login_then(web, "per", login) == back
     shown = web.client.get(back.split("#", maxsplit=1)[0])
@@ -170,6 +172,9 @@ def test_a_form_is_not_kept_without_its_sessions_token_after_a_logout_or_for_lon
         _idle_out(web)
         posted = _post(web, group, "/plan/comments", fields | wrong)
         assert posted.headers["location"] == plain_login + "&expired=1"
+        asked = web.client.get(posted.headers["location"]).text
+        assert "du får det tilbake etter innloggingen" not in asked
+        assert "er tatt vare på i denne fanen" in asked  # what drafts.js keeps, with scripts
         web.page_login("per")
         assert "Skrevet over lang tid" not in web.client.get(kept).text
 
