@@ -8,8 +8,10 @@ administration pages' tests (unique ids, every field labelled).
 
 import re
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 
+from stafett.applications.own_account import ABSOLUTE_TIMEOUT, IDLE_TIMEOUT
 from stafett.web.pages.render import TEMPLATES
 from tests.e2e.conftest import Web
 
@@ -82,6 +84,15 @@ def test_help_is_public_plain_and_in_the_page_language(web: Web) -> None:
     english = web.client.get("/help")
     assert '<html lang="en"' in english.text
     assert "one-time code" in english.text
+
+
+def test_help_tells_when_a_session_ends_as_the_service_ends_it(web: Web) -> None:
+    """The login topic's times are the sessions' own (SEC-SES-04), not a copy of them."""
+    minutes = IDLE_TIMEOUT // timedelta(minutes=1)
+    hours = ABSOLUTE_TIMEOUT // timedelta(hours=1)
+    page = web.client.get("/help").text
+    assert f"Du blir logget ut etter {minutes} minutter" in page
+    assert f"og etter {hours} timer uansett" in page
 
 
 def test_help_knows_who_is_logged_in_and_their_language(web: Web) -> None:

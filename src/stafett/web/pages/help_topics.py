@@ -7,7 +7,9 @@ paragraphs and lists of page strings, translated when the page is drawn
 """
 
 from dataclasses import dataclass
+from datetime import timedelta
 
+from stafett.applications.own_account import ABSOLUTE_TIMEOUT, IDLE_TIMEOUT
 from stafett.web.i18n import _
 from stafett.web.pages.plan_parts import MESSAGES_SHOWN
 
@@ -87,6 +89,16 @@ def topics() -> tuple[Topic, ...]:
                 "Wait and try again, or ask your coordinator."
             ),
             _("Lost your phone or changed number? Tell the plan's coordinator at once."),
+            _(
+                "You are logged out after %(minutes)s minutes without using Stafett, and after "
+                "%(hours)s hours in all. If that happens while you write, press the button to "
+                "save anyway: after you have logged in again, what you wrote is back in its "
+                "form. It is not saved yet: check it, then save it."
+            )
+            % {
+                "minutes": IDLE_TIMEOUT // timedelta(minutes=1),
+                "hours": ABSOLUTE_TIMEOUT // timedelta(hours=1),
+            },
             _(
                 "Codes by SMS go only to a mobile number you have confirmed, so that nobody else "
                 "gets them if a number is typed wrong. A number is confirmed when you type a code "
