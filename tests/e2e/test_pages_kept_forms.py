@@ -257,9 +257,13 @@ def test_my_details_come_back_as_typed_and_no_password_is_kept(web: Web) -> None
     assert field_value(web.client.get("/profile").text, "street_address") == ""  # not saved
 
 
-def _given_back(web: Web, form_page: str, action: str, changes: dict[str, str]) -> str:
+def _given_back(
+    web: Web, form_page: str, action: str, changes: dict[str, str], back: str = ""
+) -> str:
     """kari's form on `form_page` posting to `action`, with `changes` typed, sent once
-    her session has idled out; after the login, the page it is given back on."""
+    her session has idled out; after the login, the page it is given back on (`back`,
+    else the form's own address)."""
+    back = back or action
     web.page_login("kari")
     fields = form_on(web, form_page, action) | changes
     _idle_out(web)
@@ -267,8 +271,8 @@ def _given_back(web: Web, form_page: str, action: str, changes: dict[str, str]) 
         action, data=fields, headers={"origin": web.ORIGIN}, follow_redirects=False
     )
     assert posted.status_code == 303, posted.text
-    assert _login_then(web, "kari", posted.headers["location"]) == action + "?kept=1"
-    shown: str = web.client.get(action + "?kept=1").text
+    assert _login_then(web, "kari", posted.headers["location"]) == back + "?kept=1"
+    shown: str = web.client.get(back + "?kept=1").text
     assert KEPT_NOTICE in shown
     return shown
 
@@ -297,3 +301,12 @@ def test_a_new_participant_being_registered_comes_back_after_the_login(
     assert 'value="Mona"' in shown
     assert 'value="Mormor"' in shown
     assert not web.plans.find_persons("Mona Mormor")  # nothing saved before it is sent
+
+
+def test_a_reason_for_closing_the_plan_comes_back_after_the_login(web: Web, group: Group) -> None:
+    manage = page_of(group, "/manage")
+    reason = "Samarbeidet er over, etter et langt møte med familien"
+    typed = {"ended_on": "2026-06-01", "reason": reason}
+    shown = _given_back(web, manage, manage + "/close", typed, back=manage)
+    assert reason in shown
+    assert web.plans.get_plan(UUID(group.plan_id)).status.value == "open"  # not closed

@@ -35,11 +35,13 @@ from stafett.applications.commands import (
 from stafett.applications.permitted import PlanOut
 from stafett.web.i18n import _
 from stafett.web.pages.forms import FormError, decode, form_of
+from stafett.web.pages.kept import given_back, keeps_page
 from stafett.web.pages.participants import REFUSALS, refusal
 from stafett.web.pages.plan_parts import InOnePlan, heading_context, may
 from stafett.web.pages.render import SAVED, Page, in_thread, page, see_other
 from stafett.web.params import AnyRequest, LoggedIn, PlanId, Reads, Writes
 from stafett.web.reads import PlanReads
+from stafett.web.state import ACCOUNTS
 from stafett.web.writes import Commands
 
 DEFAULT_CONSENT_DAYS = 365
@@ -100,6 +102,7 @@ def manage_context(reads: PlanReads, principal: Principal, plan_id: UUID) -> dic
         "successors": successors(view),
         "values": consent_values(view, today),
         "errors": {},
+        "kept": False,
     }
 
 
@@ -180,15 +183,15 @@ async def act(request: AnyRequest, deps: Deps, plan_id: UUID, form: Form) -> Pag
     return page(request, template, status=status, **context)
 
 
-# The forms of the manage and withdrawal pages, by the address each posts to (after the
-# plan's own).
+MANAGE_KEPT = "manage:{plan_id}"  # where a manage form is kept (kept.py)
+# The forms of the manage page, by the address each posts to (after the plan's own);
+# the withdrawal page's one form has a route of its own.
 ACTIONS = {
     "manage/coordinator": BATON,
     "manage/consent": RENEW,
     "manage/consent/reset": RESET,
     "manage/close": CLOSE,
     "manage/reopen": REOPEN,
-    "consent/withdrawal": WITHDRAW,
 }
 
 
@@ -197,8 +200,15 @@ class ManagePages(InOnePlan):
     def manage(
         self, *, request: AnyRequest, reads: Reads, principal: LoggedIn, plan_id: PlanId
     ) -> Page:
-        """The coordinator's actions on the plan, each where the policy lets them."""
-        return page(request, "manage/manage.html", **manage_context(reads, principal, plan_id))
+        """The coordinator's actions on the plan, each where the policy lets them; after a
+        login, `?kept=1`: a form as typed when the session had ended (kept.py)."""
+        context = manage_context(reads, principal, plan_id)
+        place = MANAGE_KEPT.format(plan_id=plan_id)
+        kept = given_back(request, request.app.state[ACCOUNTS], principal, place)
+        if kept is not None:
+            context["values"] |= {k: v for k, v in kept.fields.items() if isinstance(v, str)}
+            context["kept"] = True
+        return page(request, "manage/manage.html", **context)
 
     @get("/consent/withdrawal", sync_to_thread=True)
     def withdrawal_form(
@@ -209,7 +219,10 @@ class ManagePages(InOnePlan):
             request, "manage/withdraw.html", **withdrawal_context(reads, principal, plan_id)
         )
 
-    @post([f"/{address}" for address in ACTIONS])
+    @post(
+        [f"/{address}" for address in ACTIONS],
+        opt=keeps_page(MANAGE_KEPT, "/plans/{plan_id}/manage"),
+    )
     async def act_on_plan(
         self,
         *,
@@ -219,10 +232,23 @@ class ManagePages(InOnePlan):
         principal: LoggedIn,
         plan_id: PlanId,
     ) -> Page | Redirect:
-        """One of the actions (`ACTIONS`, by the address after the plan's): hand the baton
-        over, renew or reset consent, close or reopen the plan, withdraw consent."""
+        """One of the manage page's actions (`ACTIONS`, by the address after the plan's):
+        hand the baton over, renew or reset consent, close or reopen the plan."""
         address = request.url.path.split("/", 3)[3].rstrip("/")
         return await act(request, Deps(reads, commands, principal), plan_id, ACTIONS[address])
+
+    @post("/consent/withdrawal")
+    async def withdraw_consent(
+        self,
+        *,
+        request: AnyRequest,
+        reads: Reads,
+        commands: Writes,
+        principal: LoggedIn,
+        plan_id: PlanId,
+    ) -> Page | Redirect:
+        """The withdrawal page's one form (a box to tick, nothing typed to keep)."""
+        return await act(request, Deps(reads, commands, principal), plan_id, WITHDRAW)
 
 
 __all__ = ["ManagePages"]
