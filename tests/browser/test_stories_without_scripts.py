@@ -27,6 +27,7 @@ from tests.browser.test_stories import (
     give_a_login,
     no_goal_here,
     the_list_tells,
+    today,
 )
 from tests.leakcheck import remember
 
@@ -119,3 +120,20 @@ def test_the_core_flows_work_in_browsers_without_scripts(
 
     the_list_tells(page, live, plan_id)
     screenshot(page, "no-scripts-7-coordinator-plans")
+
+    # The coordinator closes the plan with a reason, reads it as it stood today, and
+    # opens it again: the manage page's forms and the history's, without scripts.
+    page.goto(f"/plans/{plan_id}/manage")
+    page.locator("#f-reason").fill("Samarbeidet er over for nå.")
+    page.locator("#f-confirm_close").check()
+    page.get_by_role("button", name="Avslutt planen").click()
+    expect(page.locator(CONFIRMATION)).to_have_text("Planen er avsluttet.")
+    page.goto(f"/plans/{plan_id}/history")
+    page.locator("#f-on").fill(today(live).isoformat())
+    page.get_by_role("button", name="Vis", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/history\?on="))
+    expect(page.locator("main")).to_contain_text(SECOND_GOAL)
+    screenshot(page, "no-scripts-8-history")
+    page.goto(f"/plans/{plan_id}/manage")
+    page.get_by_role("button", name="Åpne planen igjen").click()
+    expect(page.locator(CONFIRMATION)).to_have_text("Planen er åpen igjen.")
