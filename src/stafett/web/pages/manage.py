@@ -10,14 +10,15 @@ understand. Which forms show comes from the policy table (`may`); there is no
 archive button (archiving arrives with its own issue).
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
-from litestar import get, post
+from litestar import Controller, get, post
 from litestar.exceptions import PermissionDeniedException
+from litestar.handlers import HTTPRouteHandler
 from litestar.response import Redirect
 
 from stafett.aggregates.policy import Action
@@ -184,15 +185,36 @@ async def act(request: AnyRequest, deps: Deps, plan_id: UUID, form: Form) -> Pag
 
 
 MANAGE_KEPT = "manage:{plan_id}"  # where a manage form is kept (kept.py)
-# The forms of the manage page, by the address each posts to (after the plan's own);
-# the withdrawal page's one form has a route of its own.
+WITHDRAWAL_ADDRESS = "consent/withdrawal"
+# The forms of the manage and withdrawal pages, by the address each posts to (after the
+# plan's own).
 ACTIONS = {
     "manage/coordinator": BATON,
     "manage/consent": RENEW,
     "manage/consent/reset": RESET,
     "manage/close": CLOSE,
     "manage/reopen": REOPEN,
+    WITHDRAWAL_ADDRESS: WITHDRAW,
 }
+
+
+def acts(addresses: Sequence[str], **options: Any) -> HTTPRouteHandler:
+    """The route of the forms posted to `addresses` (after the plan's own): hand the baton
+    over, renew or reset consent, close or reopen the plan, withdraw consent."""
+
+    async def act_on_plan(
+        self: Controller,
+        *,
+        request: AnyRequest,
+        reads: Reads,
+        commands: Writes,
+        principal: LoggedIn,
+        plan_id: PlanId,
+    ) -> Page | Redirect:
+        address = request.url.path.split("/", 3)[3].rstrip("/")
+        return await act(request, Deps(reads, commands, principal), plan_id, ACTIONS[address])
+
+    return post([f"/{address}" for address in addresses], **options)(act_on_plan)
 
 
 class ManagePages(InOnePlan):
@@ -219,36 +241,13 @@ class ManagePages(InOnePlan):
             request, "manage/withdraw.html", **withdrawal_context(reads, principal, plan_id)
         )
 
-    @post(
-        [f"/{address}" for address in ACTIONS],
+    # The manage page's forms, kept when the session has ended (kept.py); the withdrawal
+    # page's, a box to tick, on a route of its own (its page is not the manage page).
+    act_on_plan = acts(
+        [address for address in ACTIONS if address != WITHDRAWAL_ADDRESS],
         opt=keeps_page(MANAGE_KEPT, "/plans/{plan_id}/manage"),
     )
-    async def act_on_plan(
-        self,
-        *,
-        request: AnyRequest,
-        reads: Reads,
-        commands: Writes,
-        principal: LoggedIn,
-        plan_id: PlanId,
-    ) -> Page | Redirect:
-        """One of the manage page's actions (`ACTIONS`, by the address after the plan's):
-        hand the baton over, renew or reset consent, close or reopen the plan."""
-        address = request.url.path.split("/", 3)[3].rstrip("/")
-        return await act(request, Deps(reads, commands, principal), plan_id, ACTIONS[address])
-
-    @post("/consent/withdrawal")
-    async def withdraw_consent(
-        self,
-        *,
-        request: AnyRequest,
-        reads: Reads,
-        commands: Writes,
-        principal: LoggedIn,
-        plan_id: PlanId,
-    ) -> Page | Redirect:
-        """The withdrawal page's one form (a box to tick, nothing typed to keep)."""
-        return await act(request, Deps(reads, commands, principal), plan_id, WITHDRAW)
+    withdraw_consent = acts([WITHDRAWAL_ADDRESS])
 
 
 __all__ = ["ManagePages"]
