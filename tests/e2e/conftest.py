@@ -2,11 +2,12 @@
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from uuid import UUID
 
 import pytest
@@ -22,10 +23,11 @@ from stafett.bootstrap import build_access_log, build_accounts, build_archives, 
 from stafett.projections.plan_list import PlanListView
 from stafett.settings import Secrets, Settings
 from stafett.web.app import create_app
+from stafett.web.auth import KEEPS_FORM
 from stafett.web.state import ACCESS_LOG, ACCOUNTS, ARCHIVES, PLAN_LIST, PLANS
 from tests.conftest import ManualClock
 from tests.leakcheck import remember
-from tests.page_forms import forms_without_drafts
+from tests.page_forms import draft_actions, forms_without_drafts
 from tests.page_text import joined_sentences
 from tests.sealing import TEST_KEY_TEXT, TEST_RENDERERS
 
@@ -198,16 +200,27 @@ def shared_app() -> Litestar:
     return create_app(unused, unused, access_log=unused, secret_key=SECRETS.secret_key)
 
 
-def sentences_apart(response: Any) -> None:
-    """Every page any test here is answered: no two of its sentences run together
-    (a template's block tag at a line's end joins the lines; tests/page_text.py), and
-    every form a person types into keeps a draft (tests/page_forms.py)."""
-    if "text/html" in response.headers.get("content-type", ""):
+def checked_pages(app: Litestar) -> Callable[[Any], None]:
+    """A response hook for the tests' client: every page any test here is answered has no
+    two sentences run together (a template's block tag at a line's end joins the lines;
+    tests/page_text.py), and every form a person types into keeps a draft in the tab
+    and, through its route on `app`, on the server (tests/page_forms.py)."""
+    router = app.asgi_router
+
+    def check(response: Any) -> None:
+        if "text/html" not in response.headers.get("content-type", ""):
+            return
         response.read()
+        path = response.request.url.path
         joined = joined_sentences(response.text)
-        assert not joined, f"{response.request.url.path}: text runs together: {joined}"
+        assert not joined, f"{path}: text runs together: {joined}"
         unkept = forms_without_drafts(response.text)
-        assert not unkept, f"{response.request.url.path}: forms that keep no draft: {unkept}"
+        assert not unkept, f"{path}: forms that keep no draft: {unkept}"
+        for action in draft_actions(response.text):
+            handler = router.handle_routing(urlsplit(action).path, "POST")[1]
+            assert handler.opt.get(KEEPS_FORM), f"{path}: the server keeps no form of {action}"
+
+    return check
 
 
 @pytest.fixture
@@ -239,7 +252,7 @@ def web(
             shared_app.state[key] = service
         try:
             with TestClient(shared_app, base_url="https://stafett.test") as client:
-                client.event_hooks = {"response": [sentences_apart]}
+                client.event_hooks = {"response": [checked_pages(shared_app)]}
                 yield Web(
                     client, plans, accounts, settings.outbox_dir, clock, access_log, archives, view
                 )

@@ -17,13 +17,13 @@ import httpx
 from stafett.applications.own_account import IDLE_TIMEOUT
 from stafett.web.auth import SESSION_COOKIE
 from tests.e2e.conftest import PASSWORD, Web
-from tests.e2e.test_pages_participants import form_on
+from tests.e2e.test_pages_participants import Plan, form_on, plan
 from tests.e2e.test_pages_plan import goal_with_comment, page_of, version_of
 from tests.e2e.test_pages_plans import NEW_PLAN, value_of
 from tests.e2e.test_pages_profile import details, field_value
 from tests.e2e.test_plan_api import Group, group
 
-__all__ = ["group"]  # the fixture, imported for this module's tests
+__all__ = ["group", "plan"]  # the fixtures, imported for this module's tests
 
 WRITTEN = "Skrevet over lang tid, <b>med</b> linjeskift\nog mer"
 KEPT_NOTICE = "Du ble logget ut før dette ble lagret"
@@ -258,20 +258,26 @@ def test_my_details_come_back_as_typed_and_no_password_is_kept(web: Web) -> None
 
 
 def _given_back(
-    web: Web, form_page: str, action: str, changes: dict[str, str], back: str = ""
+    web: Web,
+    form_page: str,
+    action: str,
+    changes: dict[str, str],
+    *,
+    back: str = "",
+    who: str = "kari",
 ) -> str:
-    """kari's form on `form_page` posting to `action`, with `changes` typed, sent once
-    her session has idled out; after the login, the page it is given back on (`back`,
+    """`who`'s form on `form_page` posting to `action`, with `changes` typed, sent once
+    the session has idled out; after the login, the page it is given back on (`back`,
     else the form's own address)."""
     back = back or action
-    web.page_login("kari")
+    web.page_login(who)
     fields = form_on(web, form_page, action) | changes
     _idle_out(web)
     posted = web.client.post(
         action, data=fields, headers={"origin": web.ORIGIN}, follow_redirects=False
     )
     assert posted.status_code == 303, posted.text
-    assert _login_then(web, "kari", posted.headers["location"]) == back + "?kept=1"
+    assert _login_then(web, who, posted.headers["location"]) == back + "?kept=1"
     shown: str = web.client.get(back + "?kept=1").text
     assert KEPT_NOTICE in shown
     return shown
@@ -310,3 +316,22 @@ def test_a_reason_for_closing_the_plan_comes_back_after_the_login(web: Web, grou
     shown = _given_back(web, manage, manage + "/close", typed, back=manage)
     assert reason in shown
     assert web.plans.get_plan(UUID(group.plan_id)).status.value == "open"  # not closed
+
+
+def test_a_participants_login_being_given_comes_back_after_the_login(web: Web, plan: Plan) -> None:
+    details = plan.url(f"/participants/{plan.per}")
+    account = plan.url(f"/participants/{plan.per}/account")
+    shown = _given_back(web, details, account, {"username": "per.helse.lang"}, back=details)
+    assert 'value="per.helse.lang"' in shown
+    assert web.accounts.accounts.by_username("per.helse.lang") is None  # not made yet
+
+
+def test_a_new_user_being_made_comes_back_after_the_login(web: Web) -> None:
+    web.create_user("ada", org_admin=True)
+    typed = {"first_name": "Siv", "last_name": "Skole", "username": "siv.skole"}
+    typed["email"] = "siv@example.no"
+    new = "/admin/users/new"
+    shown = _given_back(web, new, "/admin/users", typed, back=new, who="ada")
+    assert 'value="siv.skole"' in shown
+    assert 'value="Siv"' in shown
+    assert web.accounts.accounts.by_username("siv.skole") is None  # not made yet

@@ -5,9 +5,9 @@ goal, an evaluation or a comment can take longer than that to write. In the brow
 `drafts.js` keeps the text in the tab; without JavaScript, what the form sent is kept
 here instead, so nothing typed is lost either way (issue 10, item 9):
 
-- only the forms people write in at length (the plan's, creating a plan, one's own
-  details, a participant's, managing a plan), and never a password, code or token
-  field (`SECRET_FIELD`);
+- the forms that keep a draft in the tab too (`data-draft`: the plan's, creating a
+  plan, one's own details, a participant's, managing a plan, a new user), and never a
+  password, code or token field (`SECRET_FIELD`);
 - only when the session that sent it has just ended by its timeouts, and the form
   carried that session's own CSRF token: a form another site made, or one sent with a
   logged-out or unknown session, is not kept;

@@ -29,6 +29,7 @@ from stafett.web.api.notices import DeadLetter, dead_letters, provide_notices
 from stafett.web.auth import Policy, policy, provide_principal
 from stafett.web.i18n import _
 from stafett.web.pages.forms import FormError, decode, form_of, text_field
+from stafett.web.pages.kept import given_back, keeps_page
 from stafett.web.pages.profile import detail_message
 from stafett.web.pages.render import SAVED, Page, in_thread, page, see_other
 from stafett.web.params import Accounts, AnyRequest, LoggedIn, PathId
@@ -81,6 +82,9 @@ def account_message(error: ValidationError) -> tuple[str, str]:
     return detail_message(error)
 
 
+NEW_USER = "new-user"  # where the form for a new user is kept (kept.py)
+
+
 class AdminPages(Controller):
     path = "/admin"
     opt = policy(Policy.MANAGE_USERS)
@@ -110,11 +114,18 @@ class AdminPages(Controller):
             dead_letters=_dead_letters(request, principal),
         )
 
-    @get("/users/new", sync_to_thread=False)
-    def new_user_form(self, request: AnyRequest) -> Page:
-        return page(request, "admin/new_user.html", values={"otp_channel": "sms"}, errors={})
+    @get("/users/new", sync_to_thread=True)
+    def new_user_form(self, request: AnyRequest, accounts: Accounts, principal: LoggedIn) -> Page:
+        """A blank form; after a login, `?kept=1`: the form as typed when the session had
+        ended (kept.py)."""
+        values: dict[str, Any] = {"otp_channel": "sms"}
+        kept = given_back(request, accounts, principal, NEW_USER)
+        if kept is not None:
+            values |= {k: v for k, v in kept.fields.items() if isinstance(v, str)}
+            values["is_coordinator"] = "is_coordinator" in kept.fields
+        return page(request, "admin/new_user.html", values=values, errors={}, kept=kept is not None)
 
-    @post("/users")
+    @post("/users", opt=keeps_page(NEW_USER, "/admin/users/new"))
     async def create_user(
         self, administration: Admin, principal: LoggedIn, request: AnyRequest
     ) -> Page | Redirect:
@@ -145,7 +156,9 @@ class AdminPages(Controller):
             errors = dict([account_message(error)])
         except DuplicateError:
             errors = {"username": _("This username is taken. Choose another.")}
-        return page(request, "admin/new_user.html", status=422, values=values, errors=errors)
+        return page(
+            request, "admin/new_user.html", status=422, values=values, errors=errors, kept=False
+        )
 
     @post("/notifications/{notice_id:uuid}/retry", opt=policy(Policy.MANAGE_NOTICES))
     async def retry_notice(self, request: AnyRequest, notice_id: PathId) -> Redirect:

@@ -60,6 +60,7 @@ T = TypeVar("T")
 DETAILS_PAGE = "/plans/{plan_id}/participants/{participant_id}"
 DETAILS_KEPT = "participant:{plan_id}:{participant_id}"
 ADD_KEPT = "add-participant:{plan_id}"
+LOGIN_FIELDS = ("username", "otp_channel")  # the form that gives a participant a login
 
 SAVED["participant_added"] = lambda: _("The participant is added to the plan group.")
 SAVED["participant_saved"] = lambda: _("The changes are saved.")
@@ -258,7 +259,10 @@ class ParticipantPages(InOnePlan):
         context = details_page.context()
         place = DETAILS_KEPT.format(**request.path_params)
         kept = given_back(request, request.app.state[ACCOUNTS], details_page.principal, place)
-        if kept is not None:  # after a login: the form as typed when the session ended
+        if kept is not None and "username" in kept.fields:  # the login form, as typed
+            context["login_values"] = {k: text(kept.fields, k) for k in LOGIN_FIELDS}
+            context["kept"] = True
+        elif kept is not None:  # after a login: the details form as typed then
             context["values"] |= typed(kept.fields, context["values"])
             if "first_name" in kept.fields and context["person"] is not None:
                 context["values"] |= edits_of(kept.fields, context["person"].details).refill
@@ -298,7 +302,7 @@ class ParticipantPages(InOnePlan):
         context["errors"] = errors
         return page(request, "participants/details.html", status=status, **context)
 
-    @post("/{participant_id:uuid}/account")
+    @post("/{participant_id:uuid}/account", opt=keeps_page(DETAILS_KEPT, DETAILS_PAGE))
     async def give_login(self, request: AnyRequest, details_page: Details) -> Page | Redirect:
         """The coordinator gives a participant without an account a login."""
         fields = await form_of(request)
@@ -319,7 +323,7 @@ class ParticipantPages(InOnePlan):
                 ("otp_channel" if k in ("mobile", "email") else k): v for k, v in messages.items()
             }
         context = await in_thread(details_page.context)
-        context["login_values"] = {k: text(fields, k) for k in ("username", "otp_channel")}
+        context["login_values"] = {k: text(fields, k) for k in LOGIN_FIELDS}
         context["login_errors"] = errors
         return page(request, "participants/details.html", status=422, **context)
 
