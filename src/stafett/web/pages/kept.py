@@ -11,7 +11,7 @@ and answers where the login returns to, with `?kept=1`. That page takes the form
 be checked and saved.
 """
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from uuid import UUID
 
@@ -29,7 +29,6 @@ from stafett.web.state import ACCOUNTS
 KeyOf = Callable[[Mapping[str, Any], Mapping[str, Any]], str]
 """The key of a route's form on the plan page, from its fields and the path's parameters."""
 
-Keeper = Callable[[AnyRequest, EndedSession], Awaitable[str]]
 KEPT = "kept"  # the query parameter of the page a kept form is given back on
 
 
