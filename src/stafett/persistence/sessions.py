@@ -259,8 +259,10 @@ class SessionStore(SqlTables):
     def take_form(self, person_id: UUID, place: str, *, at: datetime) -> tuple[str, str] | None:
         """(form key, fields) of the form `person_id` sent to `place` after their session
         ended, taken out: shown once, to them only. None when there is none, or it is
-        older than `FORM_KEPT`."""
+        older than `FORM_KEPT`; such forms, anyone's, are deleted here too."""
+        now = to_micros(at)
         with self.cursor(commit=True) as c:
+            self.execute(c, f"DELETE FROM {self.kept} WHERE kept_at <= %s", now - FORM_KEPT)
             self.execute(
                 c,
                 f"DELETE FROM {self.kept} WHERE person_id=%s AND place=%s "
@@ -269,7 +271,7 @@ class SessionStore(SqlTables):
                 place,
             )
             row = c.fetchone()
-        if row is None or row["kept_at"] <= to_micros(at) - FORM_KEPT:
+        if row is None:
             return None
         return row["form_key"], row["fields"]
 
