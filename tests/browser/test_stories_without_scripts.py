@@ -80,6 +80,10 @@ def test_the_core_flows_work_in_browsers_without_scripts(
     expect(home.locator(f"#comment-minutes-{minutes_id}-list")).to_contain_text(
         "Leggetiden fungerer bra hjemme."
     )
+    # The page whole (its fonts too) before the next click: without scripts, nothing else
+    # waits for the layout to settle, and a click on a shifting page can miss its button
+    # (under load in CI the message's button once sent nothing).
+    home.wait_for_load_state("load")
     new_message = home.locator("#message-new")
     new_message.get_by_text("Send en melding").click()
     new_message.locator("#message-new-subject").fill("Legetime")
