@@ -43,6 +43,20 @@ def logs_in_here(page: Page, live: LiveServer, user: User) -> None:
         page.locator("button[name=answer][value=yes]").click()
 
 
+def a_plan_to_comment_on(
+    live: LiveServer, prefix: str, *members: tuple[User, str]
+) -> tuple[UUID, UUID]:
+    """A coordinator's plan with a goal and `members` (a user and their role) in its group,
+    the plan list caught up: (the plan's id, the goal's)."""
+    kari = live.new_user(f"{prefix}koordinator", first_name="Kari", coordinator=True)
+    plan_id = live.create_plan(kari)
+    goal_id = live.furnish_plan(plan_id, kari)["goal_id"]
+    for member, role in members:
+        live.add_participant(plan_id, member, by=kari, role=role)
+    live.settle()
+    return plan_id, goal_id
+
+
 def writes_a_comment(
     page: Page, live: LiveServer, writer: User, on: tuple[UUID, UUID], text: str
 ) -> None:
@@ -67,14 +81,9 @@ def comments_on(live: LiveServer, plan_id: UUID, goal_id: UUID) -> list[str]:
 def test_a_comment_written_as_the_session_ends_is_kept_through_the_login(
     page: Page, live: LiveServer
 ) -> None:
-    kari = live.new_user("koordinator", first_name="Kari", coordinator=True)
     anne = live.new_user("forelder", first_name="Anne", last_name="Nordmann")
     per = live.new_user("laerer", first_name="Per", last_name="Hansen")
-    plan_id = live.create_plan(kari)
-    goal_id = live.furnish_plan(plan_id, kari)["goal_id"]
-    live.add_participant(plan_id, anne, by=kari, responsibility="Mor")
-    live.add_participant(plan_id, per, by=kari, role="provider", responsibility="Kontaktlærer")
-    live.settle()
+    plan_id, goal_id = a_plan_to_comment_on(live, "", (anne, "relative"), (per, "provider"))
     before = comments_on(live, plan_id, goal_id)
     goal = f"#goal-{goal_id}"
 

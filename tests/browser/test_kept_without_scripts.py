@@ -21,7 +21,12 @@ from stafett.persistence.sessions import digest
 from stafett.web.auth import SESSION_COOKIE
 from tests.browser.conftest import OpenPage
 from tests.browser.harness import LiveServer, axe, screenshot
-from tests.browser.test_drafts_after_login import comments_on, logs_in_here, writes_a_comment
+from tests.browser.test_drafts_after_login import (
+    a_plan_to_comment_on,
+    comments_on,
+    logs_in_here,
+    writes_a_comment,
+)
 
 WRITTEN = "Per leste høyt for klassen i dag. Han ba om å få lese igjen på fredag."
 
@@ -46,12 +51,8 @@ def kept_through_the_login(page: Page, live: LiveServer, prefix: str) -> Iterato
     """A member of a plan writes a comment on its goal, idles out and sends it; after the
     login she is back at the form with her text (yields the goal's selector), and sent
     again, it is saved once."""
-    kari = live.new_user(f"{prefix}koord", first_name="Kari", coordinator=True)
     member = live.new_user(f"{prefix}laerer", first_name="Per", last_name="Hansen")
-    plan_id = live.create_plan(kari)
-    goal_id = live.furnish_plan(plan_id, kari)["goal_id"]
-    live.add_participant(plan_id, member, by=kari, role="provider", responsibility="Lærer")
-    live.settle()
+    plan_id, goal_id = a_plan_to_comment_on(live, prefix, (member, "provider"))
     before = comments_on(live, plan_id, goal_id)
     goal = f"#goal-{goal_id}"
     writes_a_comment(page, live, member, (plan_id, goal_id), WRITTEN)
