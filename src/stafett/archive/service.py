@@ -24,7 +24,7 @@ from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from threading import Lock
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
 import structlog
@@ -56,6 +56,7 @@ from stafett.persistence.recorders import to_micros
 
 MAX_ATTEMPTS = 5
 log = structlog.get_logger(__name__)
+T = TypeVar("T")
 
 
 class ArchiveNotFoundError(NotFoundError):
@@ -297,17 +298,12 @@ class Archives:
 
     def plan_of(self, archive_id: UUID) -> UUID:
         """The plan a stored record is of (ArchiveNotFoundError if none), unchecked."""
-        plan_id = self.store.plan_of(archive_id)
-        if plan_id is None:
-            raise ArchiveNotFoundError("no such sealed record")
-        return plan_id
+        return _stored(self.store.plan_of(archive_id))
 
     def release(self, archive_id: UUID) -> Release:
         """A sealed record whose `Archived` event names it, its digest checked (callers
         authorize and record the read first)."""
-        stored = self.store.get(archive_id)
-        if stored is None:
-            raise ArchiveNotFoundError("no such sealed record")
+        stored = _stored(self.store.get(archive_id))
         archive = self._listed(stored.plan_id, archive_id)
         if sha256_digest(stored.data) != archive.digest:
             log.error("sealed_record_damaged", archive=str(archive_id), part="core")
@@ -321,3 +317,10 @@ class Archives:
             raise ArchiveDamagedError("the stored rendition is not the record's")
         data = complete_record(stored.data, rendition)
         return Release(stored.plan_id, archive, data)
+
+
+def _stored(found: T | None) -> T:
+    """What the store holds of a sealed record; ArchiveNotFoundError when it holds none."""
+    if found is None:
+        raise ArchiveNotFoundError("no such sealed record")
+    return found
