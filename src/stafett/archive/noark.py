@@ -130,10 +130,7 @@ def arkivstruktur_xml(
         ),
         ("arkivstatus", "Avsluttet"),
         ("dokumentmedium", "Elektronisk arkiv"),
-        ("opprettetDato", sealed),
-        ("opprettetAv", by),
-        ("avsluttetDato", sealed),
-        ("avsluttetAv", by),
+        *_made_by_the_sealing(sealed, by),
     )
     _fields(
         _add(arkiv, "arkivskaper"),
@@ -151,10 +148,7 @@ def arkivstruktur_xml(
         ("systemID", ids("arkivdel")),
         ("tittel", f"{label}, forseglet"),
         ("arkivdelstatus", "Avsluttet periode"),
-        ("opprettetDato", sealed),
-        ("opprettetAv", by),
-        ("avsluttetDato", sealed),
-        ("avsluttetAv", by),
+        *_made_by_the_sealing(sealed, by),
     )
     mappe = _add(arkivdel, "mappe")
     _fields(
@@ -307,6 +301,16 @@ def _check_files(files: Sequence[ArchivedFile]) -> None:
             raise ValueError(f"{file.name}: size must be a whole number of bytes")
         if not file.mime_type.strip() or _NOT_XML.search(file.mime_type):
             raise ValueError(f"{file.name}: a MIME type is required")
+
+
+def _made_by_the_sealing(sealed: str, by: str) -> tuple[tuple[str, str], ...]:
+    """The dates of an arkiv or arkivdel the sealing makes: opened and closed by it."""
+    return (
+        ("opprettetDato", sealed),
+        ("opprettetAv", by),
+        ("avsluttetDato", sealed),
+        ("avsluttetAv", by),
+    )
 
 
 def _plan_description(label: str, closed_at: datetime | None) -> str:
