@@ -176,17 +176,22 @@ class ConsentWithdrawn(_ConsentEnded):
 # ------------------------------------------------------------------- content
 
 
-class _GoalStated(PlanEvent):
-    """A goal's title, description and due date as they now stand (set or revised)."""
+class _GoalEvent(PlanEvent):
+    """An event about one goal: the goal it names is the item it changes."""
 
     goal_id: UUID
-    title: str
-    description: str
-    due_on: date | None
 
     @property
     def changed_item(self) -> UUID:
         return self.goal_id
+
+
+class _GoalStated(_GoalEvent):
+    """A goal's title, description and due date as they now stand (set or revised)."""
+
+    title: str
+    description: str
+    due_on: date | None
 
 
 class GoalSet(_GoalStated):
@@ -203,14 +208,9 @@ class GoalRevised(_GoalStated):
         _revise(state.goals, self.goal_id, **self.own_fields("goal_id"))
 
 
-class GoalEvaluated(PlanEvent):
+class GoalEvaluated(_GoalEvent):
     TOPIC = TOPIC_PREFIX + "GoalEvaluated"
-    goal_id: UUID
     evaluation: Evaluation
-
-    @property
-    def changed_item(self) -> UUID:
-        return self.goal_id
 
     def apply_to(self, state: PlanState) -> None:
         evaluations = (*state.goals[self.goal_id].evaluations, self.evaluation)
