@@ -12,7 +12,8 @@ the timeline) is for the plan's coordinator and auditors (READ_HISTORY). An audi
 reads in that capacity, on the grounds `audit`, unless they are the plan's coordinator.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple, TypeVar
@@ -169,10 +170,9 @@ class PlanReads:
     ) -> PlanView:
         """The plan as it stood (READ_HISTORY: its coordinator or an auditor), with the
         messages the policy table lets this reader read in a history."""
-        reader = self._reader(plan_id, principal, Action.READ_HISTORY)
-        whole = self.plans.plan_as_of(plan_id, version=version, at=at)
-        view = messages_for(whole, reader.standing, principal.person_id)
-        self._record(plan_id, principal, reader, ["history"])
+        with self._reading(plan_id, principal, Action.READ_HISTORY, "history") as reader:
+            whole = self.plans.plan_as_of(plan_id, version=version, at=at)
+            view = messages_for(whole, reader.standing, principal.person_id)
         return view
 
     def as_participant(
@@ -187,10 +187,9 @@ class PlanReads:
         """The plan as one participant could see it at `at`: their rights and the consent
         then, through the same permitted view as the live plan (READ_HISTORY), with the
         messages the policy table lets this reader read in a history."""
-        reader = self._reader(plan_id, principal, Action.READ_HISTORY)
-        seen = self.plans.plan_as_participant(plan_id, participant_id, at=at, version=version)
-        seen = messages_seen_for(seen, reader.standing, principal.person_id)
-        self._record(plan_id, principal, reader, ["history"])
+        with self._reading(plan_id, principal, Action.READ_HISTORY, "history") as reader:
+            seen = self.plans.plan_as_participant(plan_id, participant_id, at=at, version=version)
+            seen = messages_seen_for(seen, reader.standing, principal.person_id)
         return seen
 
     def timeline(
@@ -203,9 +202,8 @@ class PlanReads:
     ) -> list[TimelineEntry]:
         """Every event of the plan, oldest first; with `limit`, a page of it, newest
         first, older than version `before` (READ_HISTORY)."""
-        reader = self._reader(plan_id, principal, Action.READ_HISTORY)
-        entries = self.plans.timeline(plan_id, limit=limit, before=before)
-        self._record(plan_id, principal, reader, ["timeline"])
+        with self._reading(plan_id, principal, Action.READ_HISTORY, "timeline"):
+            entries = self.plans.timeline(plan_id, limit=limit, before=before)
         return entries
 
     def access_entries(self, plan_id: UUID, principal: Principal) -> list[NamedAccessEntry]:
@@ -232,15 +230,24 @@ class PlanReads:
         part `archive`. A record no `Archived` event names is as one that does not exist."""
         archives = self._archives()
         plan_id = archives.plan_of(archive_id)
-        reader = self._reader(plan_id, principal, Action.READ_ARCHIVE)
-        release = archives.release(archive_id)
-        self._record(plan_id, principal, reader, ["archive"])
+        with self._reading(plan_id, principal, Action.READ_ARCHIVE, "archive"):
+            release = archives.release(archive_id)
         return release
 
     def _archives(self) -> Archives:
         if self.archives is None:
             raise AccessLogUnavailableError("the archive is not configured")
         return self.archives
+
+    @contextmanager
+    def _reading(
+        self, plan_id: UUID, principal: Principal, action: Action, part: str
+    ) -> Iterator[Reader]:
+        """A read the policy table allows for `action`, recorded as `part` once the block
+        has read it (a read that fails is not recorded) and before it is answered."""
+        reader = self._reader(plan_id, principal, action)
+        yield reader
+        self._record(plan_id, principal, reader, [part])
 
     def _reader(self, plan_id: UUID, principal: Principal, action: Action = Action.OPEN) -> Reader:
         """The policy table's answer for `action`; an auditor outside the plan group reads
