@@ -28,6 +28,7 @@ from stafett.archive.record_parts import (
     ParticipantRow,
     Who,
     activity_rows,
+    archived_before,
     calendar_rows,
     comment_entries,
     consent_facts,
@@ -52,13 +53,10 @@ def _part(items: tuple[Any, ...] | msgspec.UnsetType) -> tuple[Any, ...] | None:
 
 
 def _member(member: MemberOut, words: Words) -> ParticipantRow:
-    role = words.of(member.role)
-    if member.is_coordinator:
-        role = f"{role}, {words['coordinator'].lower()}"
     rights = member.rights  # one's own, and the coordinator sees everyone's
     return ParticipantRow(
         name=shown(member.name),
-        role=role,
+        role=words.role(member.role, coordinator=member.is_coordinator),
         responsibility=shown(member.responsibility),
         rights="" if isinstance(rights, msgspec.UnsetType) else rights_text(rights, words),
         in_group=words["yes"],
@@ -78,24 +76,18 @@ def _cover(view: PlanOut, reader: str, at: str, words: Words) -> tuple[Fact, ...
     )
     facts.append(Fact(words["exported_for"], reader))
     facts.append(Fact(words["exported_at"], at))
-    facts.extend(
-        Fact(words["archived_before"], f"{words.instant(a.archived_at)} (SHA-256 {a.digest})")
-        for a in view.archives
-    )
-    return tuple(facts)
+    return (*facts, *archived_before(view.archives, words))
 
 
 def export_document(view: PlanOut, *, at: datetime, language: str = "nb") -> RecordDocument:
     """What the export of `view` shows: its reader's sections only, said to be an export
     as seen by that reader at `at`."""
-    if at.tzinfo is None or at.utcoffset() is None:
-        raise ValueError("at must include a time zone offset")
-    view = as_sent(view)
     words = Words(language)
+    when = words.zoned(at, "at")
+    view = as_sent(view)
     names: Mapping[UUID, str] = {m.participant_id: shown(m.name) for m in view.participants}
     who = Who(names, words)
     reader = names.get(view.me.participant_id, words["unknown_person"])
-    when = f"{words.instant(at)} ({words['timezone']})"
     plan_type = words.of(view.type)
     short_name = shown(view.short_name)
     goals, activities, minutes, messages, calendar = (

@@ -45,6 +45,7 @@ from stafett.archive.record_parts import (
     ParticipantRow,
     Who,
     activity_rows,
+    archived_before,
     calendar_rows,
     comment_entries,
     consent_facts,
@@ -127,12 +128,9 @@ class _People:
 
 
 def _participant(p: Participant, state: PlanState, who: Who, words: Words) -> ParticipantRow:
-    role = words.of(p.role)
-    if p.participant_id == state.coordinator_id:
-        role = f"{role}, {words['coordinator'].lower()}"
     return ParticipantRow(
         name=who.participant(p.participant_id),
-        role=role,
+        role=words.role(p.role, coordinator=p.participant_id == state.coordinator_id),
         responsibility=shown(p.responsibility),
         rights=rights_text(state.rights_of(p), words),
         in_group=words["yes"] if p.active else words["removed"],
@@ -162,11 +160,7 @@ def _cover(
         facts.append(Fact(words["coordinator"], person(coordinator.person_id)))
     facts.append(Fact(words["sealed_at"], sealed))
     facts.append(Fact(words["events"], str(len(timeline))))
-    facts.extend(
-        Fact(words["archived_before"], f"{words.instant(a.archived_at)} (SHA-256 {a.digest})")
-        for a in state.archives
-    )
-    return tuple(facts)
+    return (*facts, *archived_before(state.archives, words))
 
 
 def record_document(
@@ -178,12 +172,10 @@ def record_document(
     language: str = "nb",
 ) -> RecordDocument:
     """What `record.pdf` shows of a plan, every text made safe to show (`shown`)."""
-    if sealed_at.tzinfo is None or sealed_at.utcoffset() is None:
-        raise ValueError("sealed_at must include a time zone offset")
     words = Words(language)
+    sealed = words.zoned(sealed_at, "sealed_at")
     person = _People(names, words)
     who = Who({p.participant_id: person(p.person_id) for p in state.participants.values()}, words)
-    sealed = f"{words.instant(sealed_at)} ({words['timezone']})"
     plan_type = words.of(state.plan_type)
     short_name = shown(state.short_name)
     # Read through the logs' public API: iteration decodes chunks once, in order.

@@ -18,6 +18,7 @@ import msgspec
 
 from stafett.aggregates.values import (
     Activity,
+    ArchiveRecord,
     CalendarEntry,
     Comment,
     CommentTarget,
@@ -255,3 +256,11 @@ def consent_facts(consent: Consent | ConsentOut, words: Words) -> tuple[Fact, ..
         Fact(words["scope"], shown(consent.scope)),
     ]
     return tuple(facts)
+
+
+def archived_before(archives: Iterable[ArchiveRecord], words: Words) -> tuple[Fact, ...]:
+    """The plan's earlier sealed records, each by when and its digest."""
+    return tuple(
+        Fact(words["archived_before"], f"{words.instant(a.archived_at)} (SHA-256 {a.digest})")
+        for a in archives
+    )

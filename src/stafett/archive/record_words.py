@@ -176,6 +176,17 @@ class Words:
             return f"{local:%d.%m.%Y} kl. {clock}"
         return f"{local:%Y-%m-%d} {clock}"
 
+    def zoned(self, value: datetime, name: str) -> str:
+        """An instant said with its time zone; `value` (the argument `name`) must carry one."""
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"{name} must include a time zone offset")
+        return f"{self.instant(value)} ({self['timezone']})"
+
+    def role(self, role: Enum, *, coordinator: bool) -> str:
+        """A participant's role, with the coordinator's task after it."""
+        said = self.of(role)
+        return f"{said}, {self['coordinator'].lower()}" if coordinator else said
+
     def span(self, start: datetime, end: datetime) -> str:
         """From `start` to `end`; the date once when both fall on the same local day."""
         first, last = (t.astimezone(MUNICIPAL_TIMEZONE) for t in (start, end))
