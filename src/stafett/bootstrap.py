@@ -12,6 +12,7 @@ from litestar import Litestar
 
 from stafett.applications.access_log import AccessLog
 from stafett.applications.accounts import AccountService
+from stafett.applications.housekeeping import sweep
 from stafett.applications.notice_sender import (
     SEND_BACKOFF,
     NoticeSender,
@@ -27,7 +28,7 @@ from stafett.delivery import Sender, sender_from_settings
 from stafett.persistence.access_log import AccessLogStore
 from stafett.persistence.accounts import AccountStore
 from stafett.persistence.archives import ArchiveStore
-from stafett.persistence.background import Backoff
+from stafett.persistence.background import Backoff, Periodic
 from stafett.persistence.directory import PersonDirectory
 from stafett.persistence.locks import release_session_lock, try_file_lock, try_session_lock
 from stafett.persistence.notice_outbox import Backlog, NoticeOutbox
@@ -150,6 +151,14 @@ def notice_runners(
         yield
 
 
+def housekeeping(settings: Settings, plans: PlanApplication) -> Periodic:
+    """The account tables swept of what is past its use every `housekeeping_seconds`
+    (decision 0040), in a thread of the one process that runs the projections."""
+    sessions = SessionStore.ready(plans.directory.datastore)
+    every = settings.housekeeping_seconds
+    return Periodic("housekeeping", lambda: sweep(sessions, plans.clock()), every=every)
+
+
 def notices_status(settings: Settings) -> tuple[int, Backlog]:
     """The plan store's newest notification id, and the outbox's backlog and position."""
     with build_plans(settings) as plans:
@@ -234,6 +243,7 @@ def services(settings: Settings, *, run_projections: bool | None = None) -> Iter
         if in_process:
             every = settings.reminder_sweep_seconds
             stack.enter_context(notice_runners(plans, notices, sweep_every=every))
+            stack.enter_context(housekeeping(settings, plans))
         stack.callback(archives.close)  # its renditions end before the plan store closes
         yield Services(
             plans=plans,
@@ -366,6 +376,7 @@ def run_worker(
         notice_runners(
             plans, build_notices(settings, plans), sweep_every=settings.reminder_sweep_seconds
         ),
+        housekeeping(settings, plans),
     ):
         log.info("projection_started", projection=PlanListProjection.name)
         while not stop.is_set():

@@ -63,6 +63,8 @@ class Settings:
     health_refresh_seconds: float = 2.0
     # How often the worker looks for reminders whose day has come (decision 0022).
     reminder_sweep_seconds: float = 60.0
+    # How often the account tables are swept of what is past its use (decision 0040).
+    housekeeping_seconds: float = 300.0
 
     @property
     def is_in_memory(self) -> bool:
@@ -87,6 +89,7 @@ class Settings:
         retry = _number(env, "STAFETT_NOTIFICATION_RETRY_SECONDS", cls.notification_retry_seconds)
         health = _number(env, "STAFETT_HEALTH_REFRESH_SECONDS", cls.health_refresh_seconds)
         sweep = _number(env, "STAFETT_REMINDER_SWEEP_SECONDS", cls.reminder_sweep_seconds)
+        housekeeping = _number(env, "STAFETT_HOUSEKEEPING_SECONDS", cls.housekeeping_seconds)
         settings = cls(
             database_url=env.get("STAFETT_DATABASE_URL", DEFAULT_DATABASE_URL),
             environment=environment,
@@ -106,6 +109,7 @@ class Settings:
             notification_retry_seconds=retry,
             health_refresh_seconds=health,
             reminder_sweep_seconds=sweep,
+            housekeeping_seconds=housekeeping,
             archive_retired_keys=tuple(
                 _checked_key(ARCHIVE_RETIRED_NAME, k.strip())
                 for k in env.get(ARCHIVE_RETIRED_NAME, "").split(",")

@@ -5,14 +5,19 @@ The notice process (`projections.notices.NoticeRunner`) and the notice sender
 stopped (`BackgroundLoop`). A projection runner retrying an event it could not process
 (`projections.runner`) and the notice sender making a failed notice due again wait
 `first` seconds after the first failure, `factor` times longer after each further one,
-never longer than `cap` (`Backoff`), each with its own figures.
+never longer than `cap` (`Backoff`), each with its own figures. A task due on a clock,
+such as sweeping the account tables, runs in a `Periodic` loop.
 """
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Self
 
+import structlog
+
 MAX_EXPONENT = 32  # 2**32 pauses is far past any cap; larger powers overflow floats
+log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -56,3 +61,23 @@ class BackgroundLoop:
 
     def _loop(self) -> None:
         raise NotImplementedError
+
+
+class Periodic(BackgroundLoop):
+    """`task()` in a thread `name`, at once and then every `every` seconds until stopped.
+    A task that fails is logged (`periodic_task_failed`, its error's type only) and run
+    again at the next turn."""
+
+    def __init__(self, name: str, task: Callable[[], object], *, every: float) -> None:
+        self.task = task
+        self.every = every
+        super().__init__(name)
+
+    def _loop(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                self.task()
+            except Exception as error:
+                name = self._thread.name
+                log.error("periodic_task_failed", task=name, error=type(error).__name__)
+            self.stopping.wait(self.every)

@@ -50,6 +50,16 @@ SESSION_COLUMNS = {"code_at": "BIGINT"}
 
 
 @dataclass(frozen=True, slots=True)
+class Swept:
+    """How many rows a sweep deleted, table by table (`SessionStore.sweep`)."""
+
+    sessions: int
+    reset_links: int
+    kept_forms: int
+    rate_hits: int
+
+
+@dataclass(frozen=True, slots=True)
 class UsedLink:
     """A password link just used up: whose it was, and the digest of the mobile number it
     went to by SMS (None when it went by e-mail)."""
@@ -278,6 +288,41 @@ class SessionStore(SqlTables):
     def forget_forms_of(self, person_id: UUID) -> None:
         """Every form kept for `person_id` (they logged out, or out everywhere)."""
         self.write(f"DELETE FROM {self.kept} WHERE person_id=%s", person_id)
+
+    # ----------------------------------------------------------------- sweeping
+
+    def sweep(
+        self,
+        *,
+        at: datetime,
+        logged_in: str,
+        started_before: int,
+        seen_before: int,
+        authenticated_before: int,
+    ) -> Swept:
+        """Delete, in one transaction, what these tables hold past its use: sessions not
+        `logged_in` (a login under way) started before `started_before`; logged-in ones
+        last seen before `seen_before` or authenticated before `authenticated_before`
+        (µs); reset links past their expiry; forms kept longer than `FORM_KEPT`; rate
+        counts older than `HITS_KEPT`."""
+        now = to_micros(at)
+        deletes = (
+            (
+                f"DELETE FROM {self.sessions} WHERE (stage <> %s AND created_at < %s) "
+                "OR (stage = %s AND (last_seen < %s OR COALESCE(authenticated_at, 0) < %s)) "
+                "RETURNING 1",
+                (logged_in, started_before, logged_in, seen_before, authenticated_before),
+            ),
+            (f"DELETE FROM {self.resets} WHERE expires_at < %s RETURNING 1", (now,)),
+            (f"DELETE FROM {self.kept} WHERE kept_at <= %s RETURNING 1", (now - FORM_KEPT,)),
+            (f"DELETE FROM {self.hits} WHERE at <= %s RETURNING 1", (now - HITS_KEPT,)),
+        )
+        counts = []
+        with self.cursor(commit=True) as c:
+            for statement, params in deletes:
+                self.execute(c, statement, *params)
+                counts.append(len(c.fetchall()))
+        return Swept(*counts)
 
     # ------------------------------------------------------------ reset tokens
 
