@@ -3,7 +3,8 @@
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -16,8 +17,10 @@ from stafett.aggregates.values import PlanType, local_date
 from stafett.applications.commands import AddParticipant
 from stafett.applications.parts import ConsentIn, CreatePlan, PersonIn
 from stafett.applications.plans import PlanApplication
+from stafett.bootstrap import run_worker
 from stafett.persistence.popo_store import TimeIndexedPOPORecorder
 from stafett.projections.plan_list import PlanListProjection
+from stafett.settings import Settings
 from tests.conftest import consent_for, person
 
 
@@ -134,3 +137,27 @@ def eventually(check: Callable[[], bool], timeout: float = 10.0) -> None:
         if time.monotonic() > deadline:
             pytest.fail(f"not within {timeout} s: {check.__doc__ or check}")
         time.sleep(0.02)
+
+
+@contextmanager
+def worker_running(settings: Settings, **options: Any) -> Iterator[threading.Thread]:
+    """`stafett worker` (`run_worker`, `options` passed on) in a thread for the block.
+    After it, the worker is stopped: it must end, having raised nothing."""
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            run_worker(settings, lag_every=0.05, stop=stop, **options)
+        except BaseException as error:
+            errors.append(error)
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    try:
+        yield worker
+    finally:
+        stop.set()
+        worker.join(timeout=30)
+    assert not worker.is_alive()  # a pause (a retry, a sweep's turn) ends when stopped
+    assert errors == []

@@ -2,19 +2,18 @@
 both stores, by the one process that runs the projections: the web process on SQLite
 (`services`), `stafett worker` on PostgreSQL (`run_worker`)."""
 
-import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from stafett.applications.housekeeping import ENDED_SESSION_KEPT, sweep
 from stafett.applications.plans import PlanApplication
-from stafett.bootstrap import run_worker, services
+from stafett.bootstrap import services
 from stafett.persistence.recorders import to_micros
 from stafett.persistence.sessions import SessionStore, Swept
 from stafett.settings import Settings
 from tests.conftest import ManualClock
-from tests.integration.support import eventually
+from tests.integration.support import eventually, worker_running
 
 MINUTE = timedelta(minutes=1)
 PERSON = uuid.UUID(int=7)
@@ -77,27 +76,13 @@ def test_on_postgresql_the_worker_sweeps(postgres_schema: str) -> None:
     plans = PlanApplication(settings.event_store_env())
     store = SessionStore.ready(plans.directory.datastore)
     _keep_an_old_form(store, "page:a")
-    stop = threading.Event()
-    errors: list[BaseException] = []
-
-    def work() -> None:
-        try:
-            run_worker(settings, lag_every=0.05, stop=stop)
-        except BaseException as error:
-            errors.append(error)
-
-    worker = threading.Thread(target=work)
-    worker.start()
     try:
-        eventually(lambda: _count(store, store.kept) == 0)
-        _keep_an_old_form(store, "page:b")
-        eventually(lambda: _count(store, store.kept) == 0)
+        with worker_running(settings):
+            eventually(lambda: _count(store, store.kept) == 0)
+            _keep_an_old_form(store, "page:b")
+            eventually(lambda: _count(store, store.kept) == 0)
     finally:
-        stop.set()
-        worker.join(timeout=30)
         plans.close()
-    assert not worker.is_alive()
-    assert errors == []
 
 
 def _keep_an_old_form(store: SessionStore, place: str) -> None:

@@ -2,15 +2,14 @@
 (`services`), in `stafett worker` on PostgreSQL (`run_worker`); the notice lands in
 the development outbox folder, once."""
 
-import threading
 from pathlib import Path
 
 from stafett.applications.plans import PlanApplication
-from stafett.bootstrap import notices_status, run_worker, services
+from stafett.bootstrap import notices_status, services
 from stafett.delivery import read_outbox
 from stafett.settings import Settings
 from tests.integration.notice_support import group
-from tests.integration.support import eventually
+from tests.integration.support import eventually, worker_running
 from tests.integration.test_notices import add_activity
 
 
@@ -39,25 +38,11 @@ def test_on_postgresql_the_worker_sends_notices(postgres_schema: str, tmp_path: 
     outbox = tmp_path / "outbox"
     settings = Settings(database_url=postgres_schema, outbox_dir=outbox)
     plans = PlanApplication(settings.event_store_env())
-    stop = threading.Event()
-    errors: list[BaseException] = []
-
-    def work() -> None:
-        try:
-            run_worker(settings, lag_every=0.05, stop=stop)
-        except BaseException as error:
-            errors.append(error)
-
-    worker = threading.Thread(target=work)
-    worker.start()
     try:
-        g = group(plans, ["sms"])
-        add_activity(plans, g)
-        eventually(lambda: any(m["to"] == "+4790000002" for m in read_outbox(outbox)))
+        with worker_running(settings):
+            g = group(plans, ["sms"])
+            add_activity(plans, g)
+            eventually(lambda: any(m["to"] == "+4790000002" for m in read_outbox(outbox)))
     finally:
-        stop.set()
-        worker.join(timeout=30)
         plans.close()
-    assert not worker.is_alive()
-    assert errors == []
     assert [m["channel"] for m in read_outbox(outbox)] == ["sms"]

@@ -33,7 +33,6 @@ from stafett.bootstrap import (
     AnotherRunnerError,
     plan_list_runner,
     plan_list_status,
-    run_worker,
     services,
     the_only_runner,
 )
@@ -47,7 +46,7 @@ from stafett.projections.plan_list import (
 )
 from stafett.settings import Settings
 from tests.conftest import ManualClock, consent_for
-from tests.integration.support import FailingUntilReleased, eventually
+from tests.integration.support import FailingUntilReleased, eventually, worker_running
 from tests.integration.test_plan_list import START, make_group
 
 WAIT_SECONDS = 60.0  # an upper bound for a loaded 2-core machine, not a speed goal
@@ -173,26 +172,10 @@ def _visit_count(view: PlanListView) -> int:
 def test_the_worker_keeps_the_view_current_and_stops_cleanly(
     plans: PlanApplication, view: PlanListView, settings: Settings, clock: ManualClock
 ) -> None:
-    stop = threading.Event()
-    errors: list[BaseException] = []
-
-    def work() -> None:
-        try:
-            run_worker(settings, lag_every=0.05, stop=stop)
-        except BaseException as error:
-            errors.append(error)
-
-    worker = threading.Thread(target=work)
-    worker.start()
-    try:
+    with worker_running(settings):
         varied_history(plans, clock)
         view.wait(APPLICATION_NAME, plans.recorder.max_notification_id(), timeout=WAIT_SECONDS)
         assert plan_list_status(settings).lag == 0
-    finally:
-        stop.set()
-        worker.join(timeout=WAIT_SECONDS)
-    assert not worker.is_alive()
-    assert errors == []
 
 
 def test_the_worker_retries_an_event_it_cannot_decode_and_never_skips_it(
@@ -203,18 +186,7 @@ def test_the_worker_retries_an_event_it_cannot_decode_and_never_skips_it(
     poison = StoredEvent(uuid4(), 1, "stafett.plan:PlanCreated", b"not json")
     [poison_id] = plans.recorder.insert_events([poison]) or [None]
     after = make_group(plans, short_name="Etter")
-    stop = threading.Event()
-    errors: list[BaseException] = []
-
-    def work() -> None:
-        try:
-            run_worker(settings, lag_every=0.05, stop=stop, backoff=FAST)
-        except BaseException as error:
-            errors.append(error)
-
-    worker = threading.Thread(target=work)
-    worker.start()
-    try:
+    with worker_running(settings, backoff=FAST) as worker:
         eventually(lambda: (f := view.fault()) is not None and f.attempts >= 3)
         assert worker.is_alive()
         fault = plan_list_status(settings).fault
@@ -223,11 +195,6 @@ def test_the_worker_retries_an_event_it_cannot_decode_and_never_skips_it(
         assert view.max_tracking_id(APPLICATION_NAME) == last_good  # nothing after it either
         assert view.plans_for(before.coordinator, today=plans.today()) != []
         assert view.plans_for(after.coordinator, today=plans.today()) == []
-    finally:
-        stop.set()
-        worker.join(timeout=WAIT_SECONDS)
-    assert not worker.is_alive()  # a pause in the retries ends when the worker is stopped
-    assert errors == []
 
 
 @pytest.mark.postgres
