@@ -455,6 +455,36 @@ def test_a_fourth_login_ends_the_oldest_of_three_sessions(web: Web) -> None:
     assert web.accounts.sessions.count_of(account.person_id) == 3
 
 
+def test_a_session_past_its_idle_timeout_does_not_push_out_one_in_use(web: Web) -> None:
+    """SEC-SES-07 counts sessions in use: one already ended by its idle timeout (its row
+    kept for a while, decision 0040) is not among the three a fourth login keeps."""
+    web.create_user("kari")
+
+    def log_in() -> str:
+        web.client.cookies.clear()
+        web.login("kari")
+        token = web.client.cookies["__Host-sid"]
+        web.client.cookies.clear()
+        web.clock.advance(timedelta(seconds=1))
+        return token
+
+    def answers(token: str) -> int:
+        web.client.cookies.set("__Host-sid", token, domain="stafett.test")
+        status = web.client.get("/api/v1/me").status_code
+        web.client.cookies.clear()
+        return status
+
+    phone = log_in()
+    laptop = log_in()  # started later than the phone's, then left
+    web.clock.advance(timedelta(minutes=20))
+    assert answers(phone) == 200  # the phone is in use
+    web.clock.advance(timedelta(minutes=11))  # the laptop has idled 31 minutes
+    tablet, desktop = log_in(), log_in()
+
+    assert [answers(t) for t in (phone, tablet, desktop)] == [200, 200, 200]
+    assert answers(laptop) == 401
+
+
 def test_the_session_a_login_starts_is_kept_when_logins_share_an_instant(web: Web) -> None:
     """Logins at one instant of the clock (five: the codes' limit): each one's own
     session stays, though the clock cannot tell it from the others."""
@@ -471,5 +501,13 @@ def test_the_session_a_login_starts_is_kept_when_logins_share_an_instant(web: We
             sessions.start(person, "done", at=now, authenticated_at=to_micros(now))
             for _ in range(4)
         ]
-        assert sessions.keep_newest(person, stage="done", keep=3, new_token=tied[new]) == 1
+        evicted = sessions.keep_newest(
+            person,
+            stage="done",
+            keep=3,
+            new_token=tied[new],
+            seen_after=to_micros(now),
+            authenticated_after=to_micros(now),
+        )
+        assert evicted == 1
         assert sessions.get(tied[new]) is not None

@@ -47,6 +47,8 @@ from stafett.applications.kept_forms import EndedSession, KeptForms
 from stafett.applications.lockout import SOFT_LOCK, Client, LoginLocks
 from stafett.applications.mobile_numbers import MobileNumbers
 from stafett.applications.own_account import (
+    ABSOLUTE_TIMEOUT,
+    IDLE_TIMEOUT,
     MyAccount,
     OwnAccount,
     SessionInfo,
@@ -434,8 +436,14 @@ class AccountService(OwnAccount, PasswordLinks, MobileNumbers, StepUp, KeptForms
 
     def _session_created(self, account: AccountRecord, token: str) -> None:
         log.info("session_created", actor=str(account.person_id))
+        now = self.clock()
         evicted = self.sessions.keep_newest(
-            account.person_id, stage=Stage.DONE.value, keep=MAX_SESSIONS, new_token=token
+            account.person_id,
+            stage=Stage.DONE.value,
+            keep=MAX_SESSIONS,
+            new_token=token,
+            seen_after=to_micros(now - IDLE_TIMEOUT),
+            authenticated_after=to_micros(now - ABSOLUTE_TIMEOUT),
         )
         if evicted:
             log.info("session_evicted", actor=str(account.person_id), count=evicted)

@@ -205,8 +205,21 @@ class SessionStore(SqlTables):
             self.execute(c, f"DELETE FROM {self.sessions} {where}", person_id, keep)
             return count
 
-    def keep_newest(self, person_id: UUID, *, stage: str, keep: int, new_token: str) -> int:
-        """End all but the `keep` most recently started sessions at `stage`; how many ended.
+    def keep_newest(
+        self,
+        person_id: UUID,
+        *,
+        stage: str,
+        keep: int,
+        new_token: str,
+        seen_after: int,
+        authenticated_after: int,
+    ) -> int:
+        """End all but the `keep` most recently started live sessions at `stage`; how
+        many ended. Live: last seen at or after `seen_after` and authenticated at or after
+        `authenticated_after` (µs). A session past these is already refused: it neither
+        counts nor is ended here (`sweep` deletes it later), so it never pushes out a
+        session still in use.
 
         The session of `new_token`, just started, is kept whatever the clock says: two
         logins at one instant (a clock's resolution) must not end the newer one.
@@ -215,10 +228,14 @@ class SessionStore(SqlTables):
             self.execute(
                 c,
                 f"SELECT token_hash FROM {self.sessions} WHERE person_id=%s AND stage=%s "
+                "AND ((last_seen >= %s AND authenticated_at >= %s) OR token_hash=%s) "
                 "ORDER BY CASE WHEN token_hash=%s THEN 0 ELSE 1 END, "
                 "authenticated_at DESC, created_at DESC, token_hash",
                 person_id,
                 stage,
+                seen_after,
+                authenticated_after,
+                digest(new_token),
                 digest(new_token),
             )
             evicted = [row["token_hash"] for row in c.fetchall()[keep:]]
