@@ -12,7 +12,7 @@ from litestar import Litestar
 
 from stafett.applications.access_log import AccessLog
 from stafett.applications.accounts import AccountService
-from stafett.applications.housekeeping import sweep
+from stafett.applications.housekeeping import sweep_account_tables
 from stafett.applications.notice_sender import (
     SEND_BACKOFF,
     NoticeSender,
@@ -155,8 +155,11 @@ def housekeeping(settings: Settings, plans: PlanApplication) -> Periodic:
     """The account tables swept of what is past its use every `housekeeping_seconds`
     (decision 0040), in a thread of the one process that runs the projections."""
     sessions = SessionStore.ready(plans.directory.datastore)
-    every = settings.housekeeping_seconds
-    return Periodic("housekeeping", lambda: sweep(sessions, plans.clock()), every=every)
+
+    def task() -> None:
+        sweep_account_tables(sessions, plans.clock())
+
+    return Periodic("housekeeping", task, every=settings.housekeeping_seconds)
 
 
 def notices_status(settings: Settings) -> tuple[int, Backlog]:

@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from stafett.applications.housekeeping import ENDED_SESSION_KEPT, sweep
+from stafett.applications.housekeeping import ENDED_SESSION_KEPT, sweep_account_tables
 from stafett.applications.plans import PlanApplication
 from stafett.bootstrap import services
 from stafett.persistence.recorders import to_micros
@@ -42,7 +42,8 @@ def test_a_sweep_deletes_what_is_past_its_use_and_keeps_the_rest(
     assert store.take("address:x", limit=9, window_seconds=60, at=now - MINUTE) is None
     assert store.take("address:x", limit=9, window_seconds=60, at=now - timedelta(days=2)) is None
 
-    assert sweep(store, now) == Swept(sessions=3, reset_links=1, kept_forms=1, rate_hits=1)
+    swept = sweep_account_tables(store, now)
+    assert swept == Swept(sessions=3, reset_links=1, kept_forms=1, rate_hits=1)
 
     gone = [login_too_old, idle_long_ago, spent_long_ago]
     kept = [login_under_way, live, idle_lately]
@@ -53,7 +54,8 @@ def test_a_sweep_deletes_what_is_past_its_use_and_keeps_the_rest(
     assert store.take_form(PERSON, "page:b", at=now) == ("k", "{}")
     assert _count(store, store.kept) == 0
     assert _count(store, store.hits) == 1
-    assert sweep(store, now) == Swept(sessions=0, reset_links=0, kept_forms=0, rate_hits=0)
+    swept_again = sweep_account_tables(store, now)
+    assert swept_again == Swept(sessions=0, reset_links=0, kept_forms=0, rate_hits=0)
 
 
 def test_on_sqlite_the_web_process_sweeps_at_start_and_then_every_few_seconds(

@@ -2,8 +2,9 @@
 
 Each of these rows is also refused or deleted when it is next asked for, but a row that
 is never asked for again stayed: the text of a form kept for a person who never logged
-in again, a reset link nobody opened, a session whose browser was closed. `sweep`
-deletes them all; the runners call it every `housekeeping_seconds` (`bootstrap.py`).
+in again, a reset link nobody opened, a session whose browser was closed.
+`sweep_account_tables` deletes them all; the runners call it every
+`housekeeping_seconds` (`bootstrap.py`).
 
 A logged-in session past its timeouts is kept `ENDED_SESSION_KEPT` longer: while its
 row is there, a form sent with its cookie is still known as that person's and kept for
@@ -24,7 +25,7 @@ ENDED_SESSION_KEPT = timedelta(days=1)
 log = structlog.get_logger(__name__)
 
 
-def sweep(sessions: SessionStore, now: datetime) -> Swept:
+def sweep_account_tables(sessions: SessionStore, now: datetime) -> Swept:
     """Delete what `sessions`' tables hold past its use at `now`; log how much."""
     swept = sessions.sweep(
         at=now,
