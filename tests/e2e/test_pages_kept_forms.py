@@ -257,6 +257,36 @@ def test_my_details_come_back_as_typed_and_no_password_is_kept(web: Web) -> None
     assert field_value(web.client.get("/profile").text, "street_address") == ""  # not saved
 
 
+def test_forms_from_two_tabs_are_both_kept_after_the_first_met_the_ended_session(
+    web: Web, group: Group
+) -> None:
+    """The session's row says whose it was after a first request found it ended, so a
+    second tab's form, sent later with the same cookie, is kept too; the session still
+    logs nobody in."""
+    goal_id = goal_with_comment(web, group)
+    web.page_login("per")
+    profile_token = web.page_token("/profile")  # the second tab
+    plan_token, version = _form_page(web, group, f"comment-goal-{goal_id}")  # the first
+    _idle_out(web)
+    fields = {"csrf_token": plan_token, "expected_version": version}
+    fields |= {"on_kind": "goal", "on_id": goal_id, "text": WRITTEN}
+    first = _post(web, group, "/plan/comments", fields)
+    assert "kept%3D1" in first.headers["location"]
+    typed = details(street_address="Storgata 1") | {"csrf_token": profile_token}
+    second = web.client.post(
+        "/profile/details", data=typed, headers={"origin": web.ORIGIN}, follow_redirects=False
+    )
+    assert second.headers["location"] == "/login?next=%2Fprofile%3Fkept%3D1%23details&expired=1"
+    assert web.client.get("/api/v1/me").status_code == 401  # ended, for every request
+
+    back = _login_then(web, "per", second.headers["location"])
+    assert back == "/profile?kept=1#details"
+    assert field_value(web.client.get("/profile?kept=1").text, "street_address") == "Storgata 1"
+    shown = web.client.get(page_of(group, "/plan?kept=1")).text
+    assert KEPT_NOTICE in shown
+    assert "Skrevet over lang tid" in shown
+
+
 def _given_back(
     web: Web,
     form_page: str,

@@ -35,6 +35,13 @@ def test_a_sweep_deletes_what_is_past_its_use_and_keeps_the_rest(
     idle_lately = logged_in(seen=2 * 60 * MINUTE, authenticated=3 * 60 * MINUTE)
     idle_long_ago = logged_in(seen=31 * MINUTE + ENDED_SESSION_KEPT, authenticated=40 * MINUTE)
     spent_long_ago = logged_in(seen=MINUTE, authenticated=481 * MINUTE + ENDED_SESSION_KEPT)
+
+    def ended(*, seen: timedelta, authenticated: timedelta) -> str:
+        micros = to_micros(now - authenticated)
+        return store.start(PERSON, "ended", at=now - seen, authenticated_at=micros)
+
+    ended_lately = ended(seen=2 * 60 * MINUTE, authenticated=3 * 60 * MINUTE)
+    ended_long_ago = ended(seen=31 * MINUTE + ENDED_SESSION_KEPT, authenticated=40 * MINUTE)
     link_spent = store.issue_reset(PERSON, expires_at=now - timedelta(seconds=1))
     link_live = store.issue_reset(uuid.UUID(int=8), expires_at=now + MINUTE)
     store.keep_form(PERSON, "page:a", "k", "{}", at=now - 61 * MINUTE)
@@ -43,11 +50,11 @@ def test_a_sweep_deletes_what_is_past_its_use_and_keeps_the_rest(
     assert store.take("address:x", limit=9, window_seconds=60, at=now - timedelta(days=2)) is None
 
     swept = sweep_account_tables(store, now)
-    assert swept == Swept(sessions=3, reset_links=1, kept_forms=1, rate_hits=1)
+    assert swept == Swept(sessions=4, reset_links=1, kept_forms=1, rate_hits=1)
 
-    gone = [login_too_old, idle_long_ago, spent_long_ago]
-    kept = [login_under_way, live, idle_lately]
-    assert [store.get(token) for token in gone] == [None] * 3
+    gone = [login_too_old, idle_long_ago, spent_long_ago, ended_long_ago]
+    kept = [login_under_way, live, idle_lately, ended_lately]
+    assert [store.get(token) for token in gone] == [None] * 4
     assert all(store.get(token) is not None for token in kept)
     assert store.reset_holder(link_spent, at=now - MINUTE) is None  # its row is gone
     assert store.reset_holder(link_live, at=now) == uuid.UUID(int=8)

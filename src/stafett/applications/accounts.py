@@ -358,13 +358,17 @@ class AccountService(OwnAccount, PasswordLinks, MobileNumbers, StepUp, KeptForms
             return None
         now = self.clock()
         session = self.sessions.get(token)
+        if session is not None and session.stage == Stage.ENDED.value:
+            return EndedSession(session.person_id)
         if session is None or session.stage != Stage.DONE.value:
             return None
         micros = to_micros(now)
         idle, spent = session_expiry(session, micros)
         if idle or spent:
-            self.sessions.end(token)
-            log.info("session_expired", actor=str(session.person_id), idle=idle)
+            # Ended, not deleted: a form from another tab of this session, sent after
+            # this request, is still known as its person's (decision 0039).
+            if self.sessions.change_stage(token, was=Stage.DONE.value, to=Stage.ENDED.value):
+                log.info("session_expired", actor=str(session.person_id), idle=idle)
             return EndedSession(session.person_id)
         account = self.accounts.by_person(session.person_id)
         if account is None or account.hard_locked:

@@ -30,6 +30,7 @@ def sweep_account_tables(sessions: SessionStore, now: datetime) -> Swept:
     swept = sessions.sweep(
         at=now,
         logged_in=Stage.DONE.value,
+        ended=Stage.ENDED.value,
         started_before=to_micros(now - PRE_AUTH_TIMEOUT),
         seen_before=to_micros(now - IDLE_TIMEOUT - ENDED_SESSION_KEPT),
         authenticated_before=to_micros(now - ABSOLUTE_TIMEOUT - ENDED_SESSION_KEPT),

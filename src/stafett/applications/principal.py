@@ -15,6 +15,9 @@ class Stage(Enum):
     # After a password link, before a new mobile number is confirmed: a code was sent to
     # it; this session logs nobody in (decision 0025).
     MOBILE = "mobile"
+    # A logged-in session found past its timeouts: it logs nobody in, but its row says
+    # whose it was until the sweep deletes it (decisions 0039, 0040).
+    ENDED = "ended"
 
 
 @dataclass(frozen=True, slots=True)

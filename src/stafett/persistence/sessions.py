@@ -142,6 +142,17 @@ class SessionStore(SqlTables):
     # columns, in one statement, so that a copy read earlier by one request cannot
     # undo what another did meanwhile (a code issued, a try spent, a code used).
 
+    def change_stage(self, token: str, *, was: str, to: str) -> bool:
+        """Move the session from stage `was` to `to`; whether it was at `was` (of two
+        requests that find it there at once, one moves it)."""
+        return self.changed(
+            f"UPDATE {self.sessions} SET stage=%s WHERE token_hash=%s AND stage=%s "
+            "RETURNING token_hash",
+            to,
+            digest(token),
+            was,
+        )
+
     def touch(self, token_hash: str, *, at: int) -> None:
         """The session was used at `at` (µs), for its idle expiry; never moved back."""
         self.write(
@@ -313,22 +324,32 @@ class SessionStore(SqlTables):
         *,
         at: datetime,
         logged_in: str,
+        ended: str,
         started_before: int,
         seen_before: int,
         authenticated_before: int,
     ) -> Swept:
-        """Delete, in one transaction, what these tables hold past its use: sessions not
-        `logged_in` (a login under way) started before `started_before`; logged-in ones
-        last seen before `seen_before` or authenticated before `authenticated_before`
-        (µs); reset links past their expiry; forms kept longer than `FORM_KEPT`; rate
-        counts older than `HITS_KEPT`."""
+        """Delete, in one transaction, what these tables hold past its use: sessions
+        neither `logged_in` nor `ended` (a login under way) started before
+        `started_before`; those that are (or were) logged in last seen before `seen_before`
+        or authenticated before `authenticated_before` (µs); reset links past their
+        expiry; forms kept longer than `FORM_KEPT`; rate counts older than `HITS_KEPT`."""
         now = to_micros(at)
+        was_logged_in = "stage IN (%s, %s)"
+        gone_by = "(last_seen < %s OR COALESCE(authenticated_at, 0) < %s)"
         deletes = (
             (
-                f"DELETE FROM {self.sessions} WHERE (stage <> %s AND created_at < %s) "
-                "OR (stage = %s AND (last_seen < %s OR COALESCE(authenticated_at, 0) < %s)) "
-                "RETURNING 1",
-                (logged_in, started_before, logged_in, seen_before, authenticated_before),
+                f"DELETE FROM {self.sessions} WHERE (NOT {was_logged_in} AND created_at < %s) "
+                f"OR ({was_logged_in} AND {gone_by}) RETURNING 1",
+                (
+                    logged_in,
+                    ended,
+                    started_before,
+                    logged_in,
+                    ended,
+                    seen_before,
+                    authenticated_before,
+                ),
             ),
             (f"DELETE FROM {self.resets} WHERE expires_at < %s RETURNING 1", (now,)),
             (f"DELETE FROM {self.kept} WHERE kept_at <= %s RETURNING 1", (now - FORM_KEPT,)),
