@@ -353,7 +353,8 @@ class AccountService(OwnAccount, PasswordLinks, MobileNumbers, StepUp, KeptForms
 
     def session_of(self, token: str | None) -> Principal | EndedSession | None:
         """As `authenticate`, but a logged-in session that this call finds past its
-        timeouts (and ends) answers whose it was (`EndedSession`; kept_forms.py)."""
+        timeouts (and marks ended), or one marked ended before, answers whose it was
+        (`EndedSession`; kept_forms.py)."""
         if not token:
             return None
         now = self.clock()
