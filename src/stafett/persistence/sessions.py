@@ -43,7 +43,7 @@ class SessionRecord:
 COLUMNS = tuple(f.name for f in fields(SessionRecord))
 # Reset-link columns added after the first release: older databases get them on start.
 RESET_COLUMNS = {"sms_to": "TEXT"}
-HITS_KEPT = 86_400 * 1_000_000  # µs: rate-limited uses older than a day are deleted
+HITS_KEPT = 86_400 * 1_000_000  # µs: rate-limited uses older than a day are swept
 # µs: how long a form sent after its session ended is kept for its writer's next login
 FORM_KEPT = 3_600 * 1_000_000
 SESSION_COLUMNS = {"code_at": "BIGINT"}
@@ -278,11 +278,9 @@ class SessionStore(SqlTables):
     ) -> None:
         """Keep a form that `person_id` sent to `place` (a page, or a plan) after their
         session ended, until they take it back (`take_form`) within `FORM_KEPT`: one a
-        person and place, the newest. Forms kept longer ago than that, anyone's, are
-        deleted here."""
+        person and place, the newest. Older forms are deleted by `sweep`."""
         now = to_micros(at)
         with self.cursor(commit=True) as c:
-            self.execute(c, f"DELETE FROM {self.kept} WHERE kept_at <= %s", now - FORM_KEPT)
             where = "WHERE person_id=%s AND place=%s"
             self.execute(c, f"DELETE FROM {self.kept} {where}", person_id, place)
             row = {
@@ -297,10 +295,8 @@ class SessionStore(SqlTables):
     def take_form(self, person_id: UUID, place: str, *, at: datetime) -> tuple[str, str] | None:
         """(form key, fields) of the form `person_id` sent to `place` after their session
         ended, taken out: shown once, to them only. None when there is none, or it is
-        older than `FORM_KEPT`; such forms, anyone's, are deleted here too."""
-        now = to_micros(at)
+        older than `FORM_KEPT` (taken out all the same: it is never shown)."""
         with self.cursor(commit=True) as c:
-            self.execute(c, f"DELETE FROM {self.kept} WHERE kept_at <= %s", now - FORM_KEPT)
             self.execute(
                 c,
                 f"DELETE FROM {self.kept} WHERE person_id=%s AND place=%s "
@@ -309,7 +305,7 @@ class SessionStore(SqlTables):
                 place,
             )
             row = c.fetchone()
-        if row is None:
+        if row is None or row["kept_at"] <= to_micros(at) - FORM_KEPT:
             return None
         return row["form_key"], row["fields"]
 
@@ -430,7 +426,6 @@ class SessionStore(SqlTables):
         with self.cursor(commit=True) as c:
             if not self.is_sqlite:
                 self.execute(c, "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", key)
-            self.execute(c, f"DELETE FROM {self.hits} WHERE at <= %s", now - HITS_KEPT)
             self.execute(  # the newest `limit` uses in the window
                 c,
                 f"SELECT at FROM {self.hits} WHERE key=%s AND at > %s ORDER BY at DESC LIMIT %s",
