@@ -43,7 +43,7 @@ class SessionRecord:
 COLUMNS = tuple(f.name for f in fields(SessionRecord))
 # Reset-link columns added after the first release: older databases get them on start.
 RESET_COLUMNS = {"sms_to": "TEXT"}
-HITS_KEPT = 86_400 * 1_000_000  # µs: rate-limited uses older than a day are swept
+HITS_KEPT = 86_400 * 1_000_000  # µs: rate-limited uses older than a day are deleted
 # µs: how long a form sent after its session ended is kept for its writer's next login
 FORM_KEPT = 3_600 * 1_000_000
 SESSION_COLUMNS = {"code_at": "BIGINT"}
@@ -426,6 +426,10 @@ class SessionStore(SqlTables):
         with self.cursor(commit=True) as c:
             if not self.is_sqlite:
                 self.execute(c, "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", key)
+            # A write first: on SQLite it takes the write lock before the read below, as a
+            # transaction that reads and then writes is refused at once ("database is
+            # locked") when another connection wrote in between (WAL).
+            self.execute(c, f"DELETE FROM {self.hits} WHERE at <= %s", now - HITS_KEPT)
             self.execute(  # the newest `limit` uses in the window
                 c,
                 f"SELECT at FROM {self.hits} WHERE key=%s AND at > %s ORDER BY at DESC LIMIT %s",
