@@ -1,11 +1,19 @@
 """The accounts tables on both stores, including databases created by an earlier version."""
 
+import sqlite3
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 from uuid import UUID, uuid4
+
+import pytest
 
 from stafett.aggregates.person import PersonDetails
 from stafett.applications.plans import PlanApplication
 from stafett.persistence.accounts import AccountRecord, AccountStore
+from stafett.persistence.recorders import to_micros
+from stafett.persistence.sessions import SessionStore
+from stafett.settings import Settings
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -90,3 +98,48 @@ def mobile_of(store: AccountStore, person_id: UUID) -> str | None:
     account = store.by_person(person_id)
     assert account is not None
     return account.confirmed_mobile
+
+
+def test_a_fourth_login_ends_the_oldest_session_while_another_connection_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On SQLite (WAL), a transaction that reads and then writes is refused at once when
+    another connection wrote in between, whatever the busy timeout. Ending the sessions
+    past the third is one statement that writes first, so a write by another request
+    between its steps cannot make a login fail (a 503)."""
+    path = tmp_path / "s.sqlite"
+    app = PlanApplication(Settings(database_url=f"sqlite:///{path}").event_store_env())
+    try:
+        store = SessionStore.ready(app.directory.datastore)
+        person = uuid4()
+        micros = to_micros(NOW)
+        tokens = [store.start(person, "done", at=NOW, authenticated_at=micros) for _ in range(4)]
+        other = sqlite3.connect(path, timeout=0)
+        other.execute("CREATE TABLE elsewhere (n INTEGER)")
+        other.commit()
+        execute = store.execute
+
+        def then_another_writes(c: Any, statement: str, *params: Any) -> None:
+            execute(c, statement, *params)
+            try:  # another request's write, between this statement and the next
+                other.execute("INSERT INTO elsewhere VALUES (1)")
+                other.commit()
+            except sqlite3.OperationalError:
+                other.rollback()  # it waits for this one's write lock, as it should
+
+        monkeypatch.setattr(store, "execute", then_another_writes)
+        evicted = store.keep_newest(
+            person,
+            stage="done",
+            keep=3,
+            new_token=tokens[-1],
+            seen_after=micros,
+            authenticated_after=micros,
+        )
+        monkeypatch.undo()
+        other.close()
+        assert evicted == 1
+        assert store.count_of(person) == 3
+        assert store.get(tokens[-1]) is not None
+    finally:
+        app.close()

@@ -2,6 +2,7 @@
 database (WAL) a reader never waits for a writer, and the event loop reads sessions and
 plans while requests in worker threads commit."""
 
+import sqlite3
 import threading
 from pathlib import Path
 
@@ -53,3 +54,28 @@ def test_a_writer_that_cannot_have_its_turn_in_time_is_refused_and_leaves_the_po
     pool.put_connection(first)
     again = pool.get_connection(timeout=1, is_writer=True)  # the turn was given back
     pool.put_connection(again)
+
+
+def test_a_transaction_that_will_commit_holds_the_write_lock_from_its_start(
+    pool: TunedSQLiteConnectionPool, tmp_path: Path
+) -> None:
+    """Decision 0041: begun IMMEDIATE, a transaction that reads and then writes cannot be
+    refused because another connection wrote between its read and its write; the other
+    writer waits its turn instead (here it does not wait, so it is refused)."""
+    connection = pool.get_connection(is_writer=True)
+    with connection.transaction(commit=True) as c:
+        c.execute("CREATE TABLE counted (n INTEGER)")
+    other = sqlite3.connect(tmp_path / "pool.sqlite", timeout=0, isolation_level=None)
+    try:
+        with connection.transaction(commit=True) as c:
+            c.execute("SELECT COUNT(*) FROM counted")
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                other.execute("INSERT INTO counted VALUES (1)")
+            c.execute("INSERT INTO counted VALUES (2)")
+        other.execute("INSERT INTO counted VALUES (3)")  # its turn now
+        with connection.transaction(commit=False) as c:
+            c.execute("SELECT n FROM counted ORDER BY n")
+            assert [row["n"] for row in c.fetchall()] == [2, 3]
+    finally:
+        other.close()
+        pool.put_connection(connection)

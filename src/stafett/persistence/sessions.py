@@ -235,24 +235,27 @@ class SessionStore(SqlTables):
         The session of `new_token`, just started, is kept whatever the clock says: two
         logins at one instant (a clock's resolution) must not end the newer one.
         """
+        # One statement: the sessions past the `keep` newest ranked and deleted together.
         with self.cursor(commit=True) as c:
             self.execute(
                 c,
-                f"SELECT token_hash FROM {self.sessions} WHERE person_id=%s AND stage=%s "
-                "AND ((last_seen >= %s AND authenticated_at >= %s) OR token_hash=%s) "
+                f"DELETE FROM {self.sessions} WHERE token_hash IN ("
+                "SELECT token_hash FROM ("
+                "SELECT token_hash, ROW_NUMBER() OVER ("
                 "ORDER BY CASE WHEN token_hash=%s THEN 0 ELSE 1 END, "
-                "authenticated_at DESC, created_at DESC, token_hash",
+                "authenticated_at DESC, created_at DESC, token_hash) AS newest "
+                f"FROM {self.sessions} WHERE person_id=%s AND stage=%s "
+                "AND ((last_seen >= %s AND authenticated_at >= %s) OR token_hash=%s)"
+                ") AS ranked WHERE newest > %s) RETURNING token_hash",
+                digest(new_token),
                 person_id,
                 stage,
                 seen_after,
                 authenticated_after,
                 digest(new_token),
-                digest(new_token),
+                keep,
             )
-            evicted = [row["token_hash"] for row in c.fetchall()[keep:]]
-            for token_hash in evicted:
-                self.execute(c, f"DELETE FROM {self.sessions} WHERE token_hash=%s", token_hash)
-        return len(evicted)
+            return len(c.fetchall())
 
     def of_person(self, person_id: UUID, *, stage: str) -> list[SessionRecord]:
         """The person's sessions at `stage` (expired ones not yet ended too)."""
@@ -426,10 +429,6 @@ class SessionStore(SqlTables):
         with self.cursor(commit=True) as c:
             if not self.is_sqlite:
                 self.execute(c, "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", key)
-            # A write first: on SQLite it takes the write lock before the read below, as a
-            # transaction that reads and then writes is refused at once ("database is
-            # locked") when another connection wrote in between (WAL).
-            self.execute(c, f"DELETE FROM {self.hits} WHERE at <= %s", now - HITS_KEPT)
             self.execute(  # the newest `limit` uses in the window
                 c,
                 f"SELECT at FROM {self.hits} WHERE key=%s AND at > %s ORDER BY at DESC LIMIT %s",

@@ -14,12 +14,24 @@ snapshot of a long plan is bigger than the default cache, so each load read it
 again from the file, page by page, at ten times the cost of reading it from the
 cache. (Mapping the file with `mmap_size` was slower still on this machine.)
 
+A transaction that will commit begins `IMMEDIATE`, taking the file's write lock at
+its start (waiting the busy timeout for it), where the library begins every
+transaction deferred. In WAL mode a deferred transaction that reads and then writes
+is refused at once ("database is locked", whatever the timeout) when another
+connection wrote in between, and several pools write to one file (the plan
+application's, each projection's). Every read-then-write transaction (a login
+ending a fourth session, a person's details read again under the write lock, a
+rate-limited count) is safe so, not only those whose first statement writes
+(decision 0041).
+
 `settings.Settings.event_store_env` names `StafettSQLiteFactory` as the library's
 PERSISTENCE_MODULE (a topic naming the class, since this module also holds the
 library's factory class it subclasses).
 """
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from eventsourcing.persistence import AggregateRecorder, ConnectionUnavailableError
@@ -29,6 +41,7 @@ from eventsourcing.sqlite import (
     SQLiteConnectionPool,
     SQLiteCursor,
     SQLiteFactory,
+    SQLiteTransaction,
 )
 from eventsourcing.utils import Environment, EnvType
 
@@ -83,6 +96,25 @@ SYNCHRONOUS_KEY = "SQLITE_SYNCHRONOUS"
 SYNCHRONOUS_LEVELS = ("FULL", "NORMAL")
 
 
+class WriteFirstTransaction(SQLiteTransaction):
+    """The library's transaction, begun `IMMEDIATE` when it will commit."""
+
+    def __enter__(self) -> SQLiteCursor:
+        cursor = self.connection.cursor()
+        cursor.execute("BEGIN IMMEDIATE" if self.commit else "BEGIN")
+        return cursor
+
+
+class WriteFirstSQLiteConnection(SQLiteConnection):
+    """The library's connection, whose transactions that will commit take the write
+    lock when they begin."""
+
+    @contextmanager
+    def transaction(self, *, commit: bool) -> Iterator[SQLiteCursor]:
+        with WriteFirstTransaction(self, commit=commit) as curs, curs:
+            yield curs
+
+
 class TunedSQLiteConnectionPool(SQLiteConnectionPool):
     """The library's pool; each new connection has a larger page cache, and a writer
     waits for its turn without holding up the readers (decision 0035)."""
@@ -119,6 +151,9 @@ class TunedSQLiteConnectionPool(SQLiteConnectionPool):
 
     def _create_connection(self) -> SQLiteConnection:
         connection = super()._create_connection()
+        # The library's connection, made by the library's code, with the transactions
+        # above: the subclass adds no state, only how a transaction begins.
+        connection.__class__ = WriteFirstSQLiteConnection
         if not self.is_sqlite_memory_mode:
             cursor = connection.cursor()
             cursor.execute(f"PRAGMA cache_size = -{PAGE_CACHE_KIB}")
