@@ -87,6 +87,21 @@ def test_a_provider_sees_goals_and_their_own_messages_but_not_who_gave_consent(
     assert mine["rights"]["goals"] == "write"
 
 
+def test_readers_of_one_version_each_get_only_their_own_messages(web: Web, group: Group) -> None:
+    """The messages a reader gets are kept encoded per version and reader: of two readers
+    of the same version, the second never gets the first's (and the first gets theirs
+    again from what was kept)."""
+    add_content(web, group)
+    seen: dict[str, set[int]] = {}
+    for name in ("per", "anne", "per", "kari", "anne"):
+        log_in(web, name)
+        body = web.client.get(group.url()).json()
+        seen.setdefault(name, set()).add(body["version"])
+        bodies = [m["body"] for m in body["messages"]]
+        assert bodies == ([] if name == "anne" else ["Bare til deg"]), name
+    assert len(set().union(*seen.values())) == 1  # one version, read by all
+
+
 def test_the_coordinator_sees_everyones_rights_and_responsibilities(web: Web, group: Group) -> None:
     log_in(web, "kari")
     body = web.client.get(group.url()).json()

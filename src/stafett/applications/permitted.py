@@ -274,12 +274,18 @@ def permitted_view(
     for part, section in PART_SECTION.items():
         if section not in readable:
             continue
-        if part == "messages":  # only those the reader sent or received
-            mine = {me.participant_id}
-            out.messages = tuple(m for m in state.messages if m.concerns(mine))
+        if part == "messages":  # only those the reader sent or received: kept per reader
+            mine = partial(_messages_of, state, me.participant_id)
+            out.messages = shared(part, me.participant_id, mine)
         else:
             setattr(out, part, shared(part, None, partial(tuple, items[part].values())))
     return out
+
+
+def _messages_of(state: PlanState, participant_id: UUID) -> tuple[Message, ...]:
+    """The messages the participant sent or received (whoever else reads the plan)."""
+    mine = {participant_id}
+    return tuple(m for m in state.messages if m.concerns(mine))
 
 
 def _comments(state: PlanState, readable: list[Section]) -> tuple[Comment, ...]:
