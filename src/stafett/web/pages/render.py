@@ -125,6 +125,11 @@ class PageContext(Context):
 def environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
+        # The templates are the package's own and the server does not reload code: a
+        # template once compiled is kept, not checked against its file on each use (a
+        # `stat` for every template a page extends, includes or imports).
+        auto_reload=False,
+        cache_size=-1,
         autoescape=True,
         undefined=StrictUndefined,
         extensions=["jinja2.ext.i18n"],
