@@ -68,13 +68,13 @@ class LoginPages(Controller):
     path = "/"
     dependencies = provided(provide_accounts)
 
-    @get("/", sync_to_thread=True, opt=PUBLIC)
+    @get("/", sync_to_thread=False, opt=PUBLIC)
     def home(self, accounts: Accounts, request: AnyRequest) -> Redirect:
         """The address people type: their plans, or the login page."""
         logged_in = accounts.authenticate(request.cookies.get(SESSION_COOKIE))
         return see_other("/plans" if logged_in else "/login")
 
-    @get("/login", sync_to_thread=True, opt=PUBLIC)
+    @get("/login", sync_to_thread=False, opt=PUBLIC)
     def login_form(self, accounts: Accounts, request: AnyRequest) -> Page | Redirect:
         after = local_path(request.query_params.get("next"))
         if accounts.authenticate(request.cookies.get(SESSION_COOKIE)) is not None:
