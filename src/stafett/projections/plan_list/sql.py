@@ -41,6 +41,7 @@ from stafett.projections.plan_list.view import (
 )
 
 Write = tuple[str, Sequence[Any]]
+FIRST_PAUSE, LONGEST_PAUSE = 0.002, 0.1  # seconds between looks while nothing commits here
 
 
 @dataclass
@@ -63,6 +64,34 @@ class _Batch:
         if self.first is None:
             self.first = tracking
         self.tracking = tracking
+
+
+class _Advances:
+    """The plan-list views' commits in this process, counted, for `PlanListSQL.wait`.
+
+    A web request waiting to read its own write is woken by the commit that may have
+    brought its event rather than at its next poll: on SQLite the runner projects in
+    the web process, so this is the commit it waits for. A view in another process
+    (`stafett worker` on PostgreSQL) wakes nobody here; its waiters poll as before.
+    """
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self.count = 0
+
+    def advanced(self) -> None:
+        with self._changed:
+            self.count += 1
+            self._changed.notify_all()
+
+    def wait_past(self, seen: int, timeout: float) -> None:
+        """Until a commit after the one `seen` counted, or `timeout` seconds."""
+        with self._changed:
+            if self.count == seen:
+                self._changed.wait(timeout)
+
+
+_ADVANCES = _Advances()
 
 
 class PlanListSQL(PlanListQueries):
@@ -166,23 +195,27 @@ class PlanListSQL(PlanListQueries):
         timeout: float = 1.0,
         interrupt: threading.Event | None = None,
     ) -> None:
-        """The library's wait, polling from 2 ms up to 100 ms instead of from 100 ms.
+        """The library's wait, looking again at each commit of a plan-list view in this
+        process, and otherwise polling from 2 ms up to 100 ms (the library's from 100 ms).
 
         A web request waits here after each write (read-your-writes); the runner
-        usually has the event within milliseconds.
+        usually has the event within milliseconds. `interrupt` is looked at between
+        looks (within 100 ms).
         """
         deadline = time.monotonic() + timeout
-        pause = 0.002
-        while not self.has_tracking_id(application_name, notification_id):
+        pause = FIRST_PAUSE
+        while True:
+            seen = _ADVANCES.count  # before the look: a commit after it wakes the wait
+            if self.has_tracking_id(application_name, notification_id):
+                return
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 msg = f"Timed out waiting for notification {notification_id} of {application_name}"
                 raise TimeoutError(msg)
-            if interrupt is None:
-                time.sleep(min(pause, remaining))
-            elif interrupt.wait(min(pause, remaining)):
+            if interrupt is not None and interrupt.is_set():
                 raise WaitInterruptedError
-            pause = min(pause * 2, 0.1)
+            _ADVANCES.wait_past(seen, min(pause, remaining))
+            pause = min(pause * 2, LONGEST_PAUSE)
 
     # -------------------------------------------------------------- faults
 
@@ -258,6 +291,13 @@ class PlanListSQL(PlanListQueries):
             if first is not None:  # after writing: on SQLite a read first could go stale
                 self._check_position(c, first)
             self._insert_tracking(c, tracking)  # type: ignore[attr-defined]
+        _ADVANCES.advanced()
+
+    def insert_tracking(self, tracking: Tracking) -> None:
+        """The library's (an event the list does not know: its position only), then
+        the waiters woken as after any commit."""
+        super().insert_tracking(tracking)  # type: ignore[safe-super]
+        _ADVANCES.advanced()
 
     def _write(self, c: Any, writes: Sequence[Write]) -> None:
         """The writes in order, on the open cursor: a run of one statement as one
