@@ -129,14 +129,29 @@ GOAL_BODY = json.dumps({"title": GOAL_TITLE, "description": "Skrevet av wrk."}, 
 
 
 def wrk_writes(
-    base: str, headers: dict[str, str], plan_ids: list[UUID], seconds: int, script: Path
+    base: str,
+    headers: dict[str, str],
+    plan_ids: list[UUID],
+    seconds: int,
+    script: Path,
+    *,
+    connections: int = CONNECTIONS,
 ) -> dict[str, Any]:
     script.write_text(LUA % {"plans": ", ".join(f'"{p}"' for p in plan_ids), "body": GOAL_BODY})
-    return _wrk(base, headers, seconds, script)
+    return _wrk(base, headers, seconds, script, connections=connections)
 
 
-def _wrk(base: str, headers: dict[str, str], seconds: int, script: Path) -> dict[str, Any]:
-    args = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "30s", "--latency"]
+def _wrk(
+    base: str,
+    headers: dict[str, str],
+    seconds: int,
+    script: Path,
+    *,
+    connections: int = CONNECTIONS,
+) -> dict[str, Any]:
+    threads = min(2, connections)
+    args = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s"]
+    args.append("--latency")
     for name, value in headers.items():
         args += ["-H", f"{name}: {value}"]
     answered = subprocess.run(
@@ -196,14 +211,21 @@ def run(seconds: int, plans: int, profile: Path | None = None) -> dict[str, Any]
                     headers=csrf,
                 )
                 assert check.status_code == 201, f"goal write: {check.status_code} {check.text}"
-                _say(f"goal writes, wrk with {CONNECTIONS} connections, {seconds} s")
                 script = directory / "writes.lua"
+                _say(f"goal writes, wrk with one connection, {seconds} s (a write's latency)")
+                before_one = goals_in_store(client, plan_ids)
+                one = wrk_writes(base, cookie | csrf, plan_ids, seconds, script, connections=1)
+                one_stored = goals_in_store(client, plan_ids) - before_one
+                one_answered = one["requests"] - one["non_2xx"]
+                assert one_answered <= one_stored <= one_answered + 1, (one_answered, one_stored)
+                _say(f"goal writes, wrk with {CONNECTIONS} connections, {seconds} s")
                 if profile is None:
                     writes = wrk_writes(base, cookie | csrf, plan_ids, seconds, script)
                 else:
                     with sampling(pid, seconds, profile):
                         writes = wrk_writes(base, cookie | csrf, plan_ids, seconds, script)
-                stored = goals_in_store(client, plan_ids) - 1  # less the check's goal
+                # less the check's goal and the one client's
+                stored = goals_in_store(client, plan_ids) - 1 - one_stored
                 answered = writes["requests"] - writes["non_2xx"]
                 # Every 201 is a stored goal; wrk may cut off up to one request a connection
                 # at its end, which the server may still have stored.
@@ -224,6 +246,7 @@ def run(seconds: int, plans: int, profile: Path | None = None) -> dict[str, Any]
         "raw_commit_spread": f"before: {raw_before['spread']}; after: {raw_after['spread']}",
         "goal_writes": {**writes, "connections": CONNECTIONS, "seconds": seconds},
         "goal_writes_8_per_s": writes["requests_per_s"],
+        "goal_writes_one_client": {**one, "connections": 1, "seconds": seconds},
         "goal_writes_over_raw": writes["requests_per_s"] / raw_per_s,
         "bare_writes": bare,
         "goals_answered_201": answered,
@@ -246,7 +269,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     result = run(3 if args.quick else args.duration, 100 if args.quick else PLANS, args.profile)
-    w, r = result["goal_writes"], result
+    w, o, r = result["goal_writes"], result["goal_writes_one_client"], result
     verdict = "PASS" if r["goal_writes_over_raw"] >= 0.5 else "MISS"
     lines = [
         f"HTTP writes and memory (SQLite, {r['cpus']} cores shared with wrk)",
@@ -256,6 +279,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"  goal writes/s, wrk {w['connections']} connections: {w['requests_per_s']:.1f}"
         f" (p50 {w['p50_ms']} ms, p99 {w['p99_ms']} ms, {w['non_2xx']} not 2xx)",
         f"  goal writes / raw commits: {r['goal_writes_over_raw']:.3f} (goal ≥ 0.5: {verdict})",
+        f"  goal writes/s, wrk 1 connection (a write's latency): {o['requests_per_s']:.1f}"
+        f" (p50 {o['p50_ms']} ms, p99 {o['p99_ms']} ms, {o['non_2xx']} not 2xx)",
         f"  goals answered 201 / stored: {r['goals_answered_201']} / {r['goals_stored']}",
         "  a ceiling: the bare app (bench.bare_write), one INSERT + COMMIT a POST, nothing else:",
         *(
