@@ -102,8 +102,11 @@ def messages_seen_for(
         return seen
     if isinstance(view.messages, msgspec.UnsetType):
         return seen
-    kept = _messages_of(person_id, view.participants, view.messages)
-    if len(kept) == len(view.messages):
+    messages = view.messages
+    if isinstance(messages, msgspec.Raw):  # kept encoded for the participant (permitted.py)
+        messages = msgspec.json.decode(messages, type=tuple[Message, ...])
+    kept = _messages_of(person_id, view.participants, messages)
+    if len(kept) == len(messages):
         return seen
     cut = msgspec.structs.replace(view, messages=kept)
     return msgspec.structs.replace(seen, plan=cut, messages_limited=True)

@@ -15,8 +15,10 @@ A version of a plan never changes, so the JSON of its shared parts (goals,
 activities, calendar, minutes, and the comments a set of readable sections
 allows) is the same for every reader who may see them: `EncodedParts` keeps it,
 keyed by plan, version and part, and a later view embeds it as it is
-(`msgspec.Raw`) instead of encoding thousands of items again. Messages, which
-differ per reader, are always encoded anew.
+(`msgspec.Raw`) instead of encoding thousands of items again. Messages differ per
+reader (those they sent or received): they are kept by plan, version and reader, so a
+reader rereading an unchanged plan gets theirs from the cache too. A caller that reads
+the items (a page, a history's cut of messages) decodes what it gets.
 
 Each member of the plan group comes with how to reach them (`ContactOut`: the
 fields the directory shows everyone), read from the person directory on each
