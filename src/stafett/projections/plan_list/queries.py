@@ -65,7 +65,7 @@ class PlanListQueries(PlanListView):
             where.append(Condition("p.status=%s", (PlanStatus.OPEN.value,)))
         where += _names(first_name, last_name)
         condition = access.all_of(*where)
-        with self.datastore.transaction(commit=False) as c:
+        with self._sql.reading() as c:
             c.execute(
                 t.sql(
                     "SELECT p.plan_id, p.owner_person_id, p.short_name, p.plan_type, "
@@ -132,7 +132,7 @@ class PlanListQueries(PlanListView):
                 )
             )
         condition = access.all_of(Condition("(1=1)"), *where)
-        with self.datastore.transaction(commit=False) as c:
+        with self._sql.reading() as c:
             c.execute(
                 t.sql(
                     "SELECT p.plan_id, p.owner_person_id, p.short_name, p.plan_type, p.status, "
@@ -165,7 +165,7 @@ class PlanListQueries(PlanListView):
 
     def last_visit(self, person_id: UUID, plan_id: UUID) -> datetime | None:
         t = self._sql
-        with self.datastore.transaction(commit=False) as c:
+        with self._sql.reading() as c:
             c.execute(
                 t.sql(f"SELECT visited_at FROM {self._visits} WHERE person_id=%s AND plan_id=%s"),
                 [t.value(person_id), t.value(plan_id)],
@@ -174,7 +174,7 @@ class PlanListQueries(PlanListView):
         return None if row is None else from_micros(row["visited_at"])
 
     def report_counts(self) -> list[PlanCount]:
-        with self.datastore.transaction(commit=False) as c:
+        with self._sql.reading() as c:
             c.execute(
                 f"SELECT plan_type, status, COUNT(*) AS n FROM {self._plans} "
                 "GROUP BY plan_type, status ORDER BY plan_type, status"
@@ -204,7 +204,7 @@ class PlanListQueries(PlanListView):
 
     def _report(self, on: str, where: str, values: Sequence[Any], order: str) -> list[ReportItem]:
         t = self._sql
-        with self.datastore.transaction(commit=False) as c:
+        with self._sql.reading() as c:
             c.execute(
                 t.sql(
                     f"SELECT plan_id, short_name, plan_type, status, {on} AS on_value "
