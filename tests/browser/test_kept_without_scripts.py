@@ -87,3 +87,38 @@ def test_with_scripts_the_kept_form_and_the_tabs_draft_agree(page: Page, live: L
     the server kept (drafts.js leaves it be), and the page passes axe."""
     with kept_through_the_login(page, live, "med"):
         axe(page, what="the plan with a form kept through the login")
+
+
+def test_two_tabs_without_scripts_get_both_their_comments_back(
+    no_scripts: Page, live: LiveServer
+) -> None:
+    """He writes a comment on the goal in one tab and on the activity in another, idles
+    out, and sends both; after the login both forms are open with his text, the page says
+    there are two, and each is saved once. Screenshots: plan-two-forms-kept-*.png."""
+    first = no_scripts
+    member = live.new_user("tofaner", first_name="Per", last_name="Hansen")
+    kari = live.new_user("tofanerkoordinator", first_name="Kari", coordinator=True)
+    plan_id = live.create_plan(kari)
+    items = live.furnish_plan(plan_id, kari)
+    live.add_participant(plan_id, member, by=kari, role="provider")
+    live.settle()
+    goal, activity = f"#goal-{items['goal_id']}", f"#activity-{items['activity_id']}"
+    writes_a_comment(first, live, member, (plan_id, items["goal_id"]), WRITTEN)
+    second = first.context.new_page()
+    second.goto(f"/plans/{plan_id}/plan")
+    second.locator(activity).get_by_text("Skriv en kommentar").click()
+    on_activity = "Lesekvarteret går fint, men han vil lese høyt."
+    second.locator(activity).locator("textarea[name=text]").fill(on_activity)
+    idles_out(first, live)
+    first.locator(goal).get_by_role("button", name="Send kommentaren").click()
+    second.locator(activity).get_by_role("button", name="Send kommentaren").click()
+    expect(second).to_have_url(re.compile(r"/login\?.*expired=1"))
+    logs_in_here(second, live, member)
+    expect(second).to_have_url(re.compile(rf"/plans/{plan_id}/plan\?kept=1#comment-activity-"))
+    expect(second.get_by_role("status").first).to_contain_text("Du sendte 2 skjemaer")
+    expect(second.locator(goal).locator("textarea[name=text]")).to_have_value(WRITTEN)
+    expect(second.locator(activity).locator("textarea[name=text]")).to_have_value(on_activity)
+    screenshot(second, "plan-two-forms-kept")
+    second.locator(goal).get_by_role("button", name="Send kommentaren").click()
+    expect(second.locator("[data-confirmation]")).to_have_text("Kommentaren din er sendt.")
+    assert comments_on(live, plan_id, items["goal_id"])[-1] == WRITTEN

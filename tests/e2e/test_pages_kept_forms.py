@@ -287,6 +287,50 @@ def test_forms_from_two_tabs_are_both_kept_after_the_first_met_the_ended_session
     assert "Skrevet over lang tid" in shown
 
 
+def test_two_forms_sent_to_one_plan_from_two_tabs_both_come_back_open(
+    web: Web, group: Group
+) -> None:
+    """A comment on each of two goals, written in two tabs and sent after the session
+    ended: both are kept (one a form, not one a plan), and the page after the login has
+    both open as typed, each saved once from there."""
+    first_goal = goal_with_comment(web, group)
+    second_goal = goal_with_comment(web, group)
+    web.page_login("per")
+    written = {first_goal: "Første fane, skrevet lenge", second_goal: "Andre fane, også lenge"}
+    tabs = {goal: _form_page(web, group, f"comment-goal-{goal}") for goal in written}
+    _idle_out(web)
+    for goal, text in written.items():
+        token, version = tabs[goal]
+        fields = {"csrf_token": token, "expected_version": version}
+        fields |= {"on_kind": "goal", "on_id": goal, "text": text}
+        posted = _post(web, group, "/plan/comments", fields)
+        assert posted.status_code == 303, posted.text
+        login = posted.headers["location"]
+
+    back = _login_then(web, "per", login)
+    assert back == f"{page_of(group, '/plan')}?kept=1#comment-goal-{second_goal}"
+    shown = web.client.get(back.split("#", maxsplit=1)[0]).text
+    assert KEPT_NOTICE in shown
+    assert "Du sendte 2 skjemaer til denne planen etter at du ble logget ut" in shown
+    for goal, text in written.items():
+        key = f"comment-goal-{goal}"
+        form = shown[shown.index(f'id="{key}"') :]
+        assert form.startswith(f'id="{key}" open>'), key
+        assert text in form[: form.index("</form>")]
+
+    for goal, text in written.items():  # each saved from the page that gave it back
+        page = web.client.get(page_of(group, f"/plan?open=comment-goal-{goal}")).text
+        token = re.search(r'name="csrf_token" value="([0-9a-f]+)"', page)
+        assert token is not None
+        before = version_of(web, group)
+        fields = {"csrf_token": token.group(1), "expected_version": str(before)}
+        fields |= {"on_kind": "goal", "on_id": goal, "text": text}
+        assert _post(web, group, "/plan/comments", fields).status_code == 303
+        assert version_of(web, group) == before + 1
+    saved = web.client.get(page_of(group, "/plan")).text
+    assert all(text in saved for text in written.values())
+
+
 def _given_back(
     web: Web,
     form_page: str,

@@ -143,3 +143,31 @@ def test_a_fourth_login_ends_the_oldest_session_while_another_connection_writes(
         assert store.get(tokens[-1]) is not None
     finally:
         app.close()
+
+
+def test_kept_forms_keyed_by_person_and_place_alone_are_rekeyed_and_keep_their_rows(
+    plans: PlanApplication,
+) -> None:
+    """Before, a second form sent to one plan replaced the first (the key was the person
+    and the place); a table made so is made again with the form in its key, its rows
+    copied, and two forms to one place are then both kept (the newest of each)."""
+    store = SessionStore(plans.directory.datastore)
+    store.create(
+        [
+            f"CREATE TABLE {store.kept} (person_id {store.uuid_type} NOT NULL, "
+            "place TEXT NOT NULL, form_key TEXT NOT NULL, fields TEXT NOT NULL, "
+            "kept_at BIGINT NOT NULL, PRIMARY KEY (person_id, place))"
+        ]
+    )
+    person, place = uuid4(), "plan:x"
+    store.keep_form(person, place, "comment-goal-a", '{"text": "before"}', at=NOW)
+    store.create_tables()
+    store.create_tables()  # a second start finds the key as it should be
+    later = NOW.replace(minute=5)
+    store.keep_form(person, place, "comment-goal-b", '{"text": "b, first"}', at=later)
+    store.keep_form(person, place, "comment-goal-b", '{"text": "b, again"}', at=later)
+    assert store.take_forms(person, place, at=later) == [
+        ("comment-goal-a", '{"text": "before"}'),
+        ("comment-goal-b", '{"text": "b, again"}'),
+    ]
+    assert store.take_forms(person, place, at=later) == []  # given back once

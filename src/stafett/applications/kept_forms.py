@@ -14,7 +14,8 @@ here instead, so nothing typed is lost either way (issue 10, item 9):
 - bound to the person and the place (the plan, or the page): it is shown back only to
   that person, on that page, after they have logged in again (and, for a plan, when the
   policy lets them read it);
-- once (taken out when shown), one a person and place (the newest), for at most an hour
+- once (taken out when shown), one a person, place and form (the newest of each: two
+  forms sent to one plan from two tabs are both kept), for at most an hour
   (`FORM_KEPT`), and dropped when the person logs out.
 
 What is kept is only what the form showed and the person typed (`fields`), never a
@@ -72,12 +73,22 @@ class KeptForms:
         self.sessions.keep_form(ended.person_id, place, key, encoded, at=self.clock())
         log.info("form_kept", actor=str(ended.person_id), place=place)
 
+    def take_kept_forms(self: AccountCore, principal: Principal, place: str) -> list[KeptForm]:
+        """The forms `principal` sent to `place` after their session ended (one a form:
+        a comment and a message sent to one plan from two tabs are two), the oldest
+        first, once."""
+        taken = self.sessions.take_forms(principal.person_id, place, at=self.clock())
+        if taken:
+            log.info("form_given_back", actor=str(principal.person_id), place=place)
+        return [KeptForm(key, _fields(encoded)) for key, encoded in taken]
+
     def take_kept_form(self: AccountCore, principal: Principal, place: str) -> KeptForm | None:
-        """The form `principal` sent to `place` after their session ended, once."""
-        kept = self.sessions.take_form(principal.person_id, place, at=self.clock())
-        if kept is None:
-            return None
-        key, encoded = kept
-        fields = json.loads(encoded)
-        log.info("form_given_back", actor=str(principal.person_id), place=place)
-        return KeptForm(key, fields if isinstance(fields, dict) else {})
+        """The form `principal` sent to `place` (a page of one form) after their session
+        ended, once."""
+        kept = KeptForms.take_kept_forms(self, principal, place)
+        return kept[-1] if kept else None
+
+
+def _fields(encoded: str) -> Mapping[str, Any]:
+    fields = json.loads(encoded)
+    return fields if isinstance(fields, dict) else {}

@@ -67,13 +67,11 @@ def keeps_page(place: str, back: str, anchor: str = "") -> dict[str, Any]:
     return {KEEPS_FORM: keep}
 
 
-def taken_back(accounts: AccountService, principal: Principal, plan_id: UUID) -> Failed | None:
-    """The form `principal` sent to the plan after their session ended, as a form to
-    check and send again (once: it is taken out of the store)."""
-    kept = accounts.take_kept_form(principal, _plan_place(plan_id))
-    if kept is None or not FORM_KEY.fullmatch(kept.key):
-        return None
-    return Failed(kept.key, kept.fields, {}, kept=True)
+def taken_back(accounts: AccountService, principal: Principal, plan_id: UUID) -> list[Failed]:
+    """The forms `principal` sent to the plan after their session ended, each as a form
+    to check and send again, the oldest first (once: they are taken out of the store)."""
+    kept = accounts.take_kept_forms(principal, _plan_place(plan_id))
+    return [Failed(k.key, k.fields, {}, kept=True) for k in kept if FORM_KEY.fullmatch(k.key)]
 
 
 def given_back(

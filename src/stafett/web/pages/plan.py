@@ -13,7 +13,7 @@ confirmed (303, `?saved=<key>#<the item>`). What was typed that the command refu
 plan as it is now, the form as the person filled it in, and what to do.
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 from uuid import UUID
@@ -120,11 +120,14 @@ def plan_context(
     opened: str | None = None,
     *,
     all_messages: bool = False,
+    also_kept: Sequence[Failed] = (),
 ) -> dict[str, Any]:
     """The plan: every part the view carries, and the forms the person may use; an item's
     own forms (comment, evaluate, change) are links until asked for (`opened`), so a long
     plan's page does not carry a form for every item. Of the messages, the newest
-    `MESSAGES_SHOWN` unless `all_messages`, with a link to the rest."""
+    `MESSAGES_SHOWN` unless `all_messages`, with a link to the rest. `also_kept`: forms
+    given back after the login besides `failed` (sent to the plan from other tabs), each
+    open in its place as typed."""
     writable = set(view.me.writable)
     words = labels()
     return {
@@ -155,8 +158,12 @@ def plan_context(
             for p in view.participants
             if p.participant_id != view.me.participant_id
         ],
-        "state": form_state(view.version, failed, opened),
+        "state": form_state(view.version, failed, opened, also_kept),
         "failed": failed,
+        "kept_written": [
+            text for kept in (*also_kept, failed) if kept and kept.kept for text in kept.written
+        ],
+        "kept_count": len(also_kept) + 1,
         "readonly": False,
         "messages_shown": None if all_messages else MESSAGES_SHOWN,
     }
@@ -348,12 +355,15 @@ class PlanPages(InOnePlan):
         opened = request.query_params.get("open")
         if opened is not None and not FORM_KEY.fullmatch(opened):
             opened = None
-        back = None
-        if request.query_params.get(KEPT) == "1":  # after a login: the form kept (kept.py)
+        back: list[Failed] = []
+        if request.query_params.get(KEPT) == "1":  # after a login: the forms kept (kept.py)
             accounts = request.app.state[ACCOUNTS]
             back = await anyio.to_thread.run_sync(taken_back, accounts, principal, plan_id)
         every = request.query_params.get("messages") == "all"
-        context = plan_context(view, principal, back, opened, all_messages=every)
+        newest = back[-1] if back else None  # the one the login returned to (`#key`)
+        context = plan_context(
+            view, principal, newest, opened, all_messages=every, also_kept=back[:-1]
+        )
         return page(request, "plan/plan.html", **context)
 
     # Every form of the plan posts to its own address here.

@@ -14,7 +14,7 @@ values (its defaults) for the others.
 """
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -99,17 +99,31 @@ def item_of(key: str) -> str | None:
 
 
 def form_state(
-    version: int, failed: Failed | None, opened: str | None = None
+    version: int,
+    failed: Failed | None,
+    opened: str | None = None,
+    also_kept: Sequence[Failed] = (),
 ) -> Callable[..., FormState]:
     """`state(key, **current)` for the templates: the failed form as typed (after a
-    conflict with the version now shown, so it can be sent again), others as they are."""
+    conflict with the version now shown, so it can be sent again), and each of the
+    other forms given back after a login (`also_kept`); others as they are."""
+    given = {f.key: f for f in also_kept}
+    if failed is not None:
+        given[failed.key] = failed
 
     def state(key: str, **current: Any) -> FormState:
-        if failed is not None and failed.key == key:
-            typed = failed.values.get("expected_version", version)
-            shown = version if failed.conflict else typed
+        shown_again = given.get(key)
+        if shown_again is not None:
+            typed = shown_again.values.get("expected_version", version)
+            shown = version if shown_again.conflict else typed
             return FormState(
-                key, failed.values, failed.errors, shown, True, failed.conflict, kept=failed.kept
+                key,
+                shown_again.values,
+                shown_again.errors,
+                shown,
+                True,
+                shown_again.conflict,
+                kept=shown_again.kept,
             )
         values = {k: "" if v is None else _text(v) for k, v in current.items()}
         return FormState(key, values, {}, version, opened=key == opened)
