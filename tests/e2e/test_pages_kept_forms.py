@@ -311,7 +311,8 @@ def test_two_forms_sent_to_one_plan_from_two_tabs_both_come_back_open(
     assert back == f"{page_of(group, '/plan')}?kept=1#comment-goal-{second_goal}"
     shown = web.client.get(back.split("#", maxsplit=1)[0]).text
     assert KEPT_NOTICE in shown
-    assert "Du sendte 2 skjemaer til denne planen etter at du ble logget ut" in shown
+    assert "Du sendte 2 skjemaer til denne planen; hvert av dem er åpent" in shown
+    assert "i skjemaet nedenfor" not in shown  # the one form's words, not said of two
     for goal, text in written.items():
         key = f"comment-goal-{goal}"
         form = shown[shown.index(f'id="{key}"') :]
