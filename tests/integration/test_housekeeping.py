@@ -58,7 +58,7 @@ def test_a_sweep_deletes_what_is_past_its_use_and_keeps_the_rest(
     assert all(store.get(token) is not None for token in kept)
     assert store.reset_holder(link_spent, at=now - MINUTE) is None  # its row is gone
     assert store.reset_holder(link_live, at=now) == uuid.UUID(int=8)
-    assert store.take_form(PERSON, "page:b", at=now) == ("k", "{}")
+    assert store.take_forms(PERSON, "page:b", at=now) == [("k", "{}")]
     assert _count(store, store.kept) == 0
     assert _count(store, store.hits) == 1
     swept_again = sweep_account_tables(store, now)

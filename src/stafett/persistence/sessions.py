@@ -245,12 +245,15 @@ class SessionStore(SqlTables):
 
     def end_all_of(self, person_id: UUID, *, except_token: str | None = None) -> int:
         keep = digest(except_token) if except_token else ""
-        where = "WHERE person_id=%s AND token_hash<>%s"
         with self.cursor(commit=True) as c:
-            self.execute(c, f"SELECT COUNT(*) AS n FROM {self.sessions} {where}", person_id, keep)
-            count: int = c.fetchone()["n"]
-            self.execute(c, f"DELETE FROM {self.sessions} {where}", person_id, keep)
-            return count
+            self.execute(
+                c,
+                f"DELETE FROM {self.sessions} WHERE person_id=%s AND token_hash<>%s "
+                "RETURNING token_hash",
+                person_id,
+                keep,
+            )
+            return len(c.fetchall())
 
     def keep_newest(
         self,
@@ -348,11 +351,6 @@ class SessionStore(SqlTables):
         since = to_micros(at) - FORM_KEPT
         kept = sorted((row["kept_at"], row["form_key"], row["fields"]) for row in rows)
         return [(key, fields) for kept_at, key, fields in kept if kept_at > since]
-
-    def take_form(self, person_id: UUID, place: str, *, at: datetime) -> tuple[str, str] | None:
-        """`take_forms` for a page of one form: the newest, or None."""
-        forms = self.take_forms(person_id, place, at=at)
-        return forms[-1] if forms else None
 
     def forget_forms_of(self, person_id: UUID) -> None:
         """Every form kept for `person_id` (they logged out, or out everywhere)."""
