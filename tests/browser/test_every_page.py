@@ -63,6 +63,7 @@ PAGES = [
     Visit("login-terms", "/login/terms", who="terms_due"),
     Visit("password-reset", "/password-reset"),
     Visit("reset-new-password", "/reset/{reset_token}", who="reset_link"),
+    Visit("reset-link-spent", "/reset/" + "x" * 43, status=410),
     Visit("plans", "/plans", who="coordinator"),
     Visit("plans-new", "/plans/new", who="coordinator"),
     Visit("plan-home", "/plans/{plan_id}", who="coordinator"),

@@ -2,6 +2,7 @@
 same work for every name, and notices on every channel (issue 8, finding 8)."""
 
 import threading
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -188,3 +189,36 @@ def test_a_password_change_is_announced_on_every_channel_without_the_password(we
         assert "endret" in notice["body"]
         assert NEW not in notice["body"]
         assert PASSWORD not in notice["body"]
+
+
+def test_the_link_page_says_at_once_when_the_link_is_used_or_expired(web: Web) -> None:
+    """Not after the new password has been typed twice; opening the page uses nothing up."""
+    web.create_user("kari", channel=OtpChannel.SMS)
+    token = reset_link(web)
+    for _ in range(2):
+        live = web.client.get(f"/reset/{token}")
+        assert live.status_code == 200
+        assert 'name="new_password"' in live.text
+        assert "Lenken er utløpt" not in live.text
+    assert (
+        web.submit(
+            f"/reset/{token}", {"new_password": NEW, "new_password_again": NEW}, token=False
+        ).status_code
+        == 303
+    )
+    used = web.client.get(f"/reset/{token}")
+    late = reset_link(web)
+    web.clock.advance(timedelta(minutes=31))
+    expired = web.client.get(f"/reset/{late}")
+    for page in (used, expired, web.client.get(f"/reset/{'x' * 43}")):
+        assert page.status_code == 410
+        assert "Lenken er utløpt eller allerede brukt. Be om en ny." in page.text
+        assert 'name="new_password"' not in page.text
+        assert 'href="/password-reset"' in page.text
+    # A form opened while the link was live and sent after it was used says the same.
+    again = web.submit(
+        f"/reset/{token}", {"new_password": OTHER, "new_password_again": OTHER}, token=False
+    )
+    assert again.status_code == 410
+    assert "Lenken er utløpt eller allerede brukt." in again.text
+    assert password_works(web, NEW)

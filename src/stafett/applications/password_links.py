@@ -244,6 +244,10 @@ class PasswordLinks:
             OutgoingMessage(channel=to[0], to=to[1], subject=message.subject, body=body)
         )
 
+    def link_is_live(self: PasswordCore, token: str) -> bool:
+        """Whether `token` would still set a password: read only, the link stays as it is."""
+        return self.sessions.reset_holder(token, at=self.clock()) is not None
+
     def complete_reset(
         self: PasswordCore, token: str, new_password: str, *, then_confirm: bool = False
     ) -> str | None:

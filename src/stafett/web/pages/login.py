@@ -218,8 +218,14 @@ class LoginPages(Controller):
             answer.background = BackgroundTask(_send_reset_link, accounts, username)
         return answer
 
-    @get("/reset/{token:str}", sync_to_thread=False, opt=PUBLIC)
-    def new_password_form(self, request: AnyRequest, token: FromPath[str]) -> Page:
+    @get("/reset/{token:str}", opt=PUBLIC)
+    async def new_password_form(
+        self, accounts: Accounts, request: AnyRequest, token: FromPath[str]
+    ) -> Page:
+        """The form, or straight away that the link is used or expired: not after the
+        new password has been typed twice. Looking leaves the link as it is."""
+        if not await in_thread(accounts.link_is_live, token):
+            return page(request, "login/reset_password.html", status=410, token=None, errors={})
         return page(request, "login/reset_password.html", token=token, errors={})
 
     @post("/reset/{token:str}", opt=PRE_LOGIN)
@@ -234,8 +240,10 @@ class LoginPages(Controller):
             )
         except FormError as error:
             errors = error.errors
-        except Exception as error:  # the same refusals as the JSON route
-            errors = {"new_password": _password_refusal(error)}
+        except NotPermittedError:  # used or expired since the form was opened
+            return page(request, "login/reset_password.html", status=410, token=None, errors={})
+        except ValidationError as error:  # the same refusals as the JSON route
+            errors = {"new_password": password_advice(error.message)}
         else:
             if confirming is None:
                 return see_other("/login", saved="password_set")
@@ -245,11 +253,3 @@ class LoginPages(Controller):
             set_session_cookie(response, confirming)
             return response
         return page(request, "login/reset_password.html", status=422, token=token, errors=errors)
-
-
-def _password_refusal(error: Exception) -> str:
-    if isinstance(error, ValidationError):
-        return password_advice(error.message)
-    if isinstance(error, NotPermittedError):
-        return _("The link has expired or has been used. Ask for a new one.")
-    raise error
