@@ -79,3 +79,36 @@ def test_a_transaction_that_will_commit_holds_the_write_lock_from_its_start(
     finally:
         other.close()
         pool.put_connection(connection)
+
+
+def test_pools_on_one_file_in_one_process_take_turns_in_the_process(tmp_path: Path) -> None:
+    """The plan application's pool and each projection's write one file: a writer of one
+    waits for a writer of another on a lock of this process, woken the moment the turn
+    is given back, not in SQLite's busy handler, which sleeps up to tens of milliseconds
+    between its tries (and starved a projection's writer, whose commit every answered
+    write waits for). A pool on another file keeps its own turn."""
+    name = str(tmp_path / "one.sqlite")
+    events = TunedSQLiteConnectionPool(db_name=name, pool_timeout=5)
+    projection = TunedSQLiteConnectionPool(db_name=f"file:{name}?mode=rwc", pool_timeout=5)
+    elsewhere = TunedSQLiteConnectionPool(db_name=str(tmp_path / "other.sqlite"), pool_timeout=5)
+    writing = events.get_connection(is_writer=True)
+    with pytest.raises(ConnectionUnavailableError):
+        projection.get_connection(timeout=0.1, is_writer=True)
+    other = elsewhere.get_connection(timeout=0.1, is_writer=True)
+    elsewhere.put_connection(other)
+    reading = projection.get_connection(timeout=0.1, is_writer=False)  # readers never wait
+    projection.put_connection(reading)
+
+    got = threading.Event()
+
+    def projection_writer() -> None:
+        connection = projection.get_connection(is_writer=True)
+        got.set()
+        projection.put_connection(connection)
+
+    waiting = threading.Thread(target=projection_writer)
+    waiting.start()
+    assert not got.wait(0.1)
+    events.put_connection(writing)
+    assert got.wait(1)
+    waiting.join(timeout=5)

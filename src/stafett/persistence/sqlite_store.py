@@ -29,6 +29,8 @@ PERSISTENCE_MODULE (a topic naming the class, since this module also holds the
 library's factory class it subclasses).
 """
 
+import os
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -96,6 +98,19 @@ SYNCHRONOUS_KEY = "SQLITE_SYNCHRONOUS"
 SYNCHRONOUS_LEVELS = ("FULL", "NORMAL")
 
 
+_WRITER_TURNS: dict[str, threading.Lock] = {}
+_WRITER_TURNS_LOCK = threading.Lock()
+
+
+def writer_turn(db_name: str) -> threading.Lock:
+    """The one writer's turn of every pool in this process on the database file `db_name`:
+    a writer of one pool waits for a writer of another here, woken when the turn is given
+    back, rather than in SQLite's busy handler, which sleeps between its tries (0042)."""
+    key = os.path.realpath(db_name.removeprefix("file:").split("?", 1)[0])
+    with _WRITER_TURNS_LOCK:
+        return _WRITER_TURNS.setdefault(key, threading.Lock())
+
+
 class WriteFirstTransaction(SQLiteTransaction):
     """The library's transaction, begun `IMMEDIATE` when it will commit."""
 
@@ -117,11 +132,14 @@ class WriteFirstSQLiteConnection(SQLiteConnection):
 
 class TunedSQLiteConnectionPool(SQLiteConnectionPool):
     """The library's pool; each new connection has a larger page cache, and a writer
-    waits for its turn without holding up the readers (decision 0035)."""
+    waits for its turn without holding up the readers (decision 0035). The turn is the
+    one of every pool of this process on the same file (`writer_turn`, decision 0042)."""
 
     def __init__(self, *, synchronous: str = "FULL", **kwargs: Any) -> None:
         self.synchronous = synchronous  # checked by the factory: one of SYNCHRONOUS_LEVELS
         super().__init__(**kwargs)
+        if not self.is_sqlite_memory_mode:
+            self._writer_lock = writer_turn(self.db_name)
 
     def get_connection(
         self, timeout: float | None = None, *, is_writer: bool | None = None
