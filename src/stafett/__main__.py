@@ -9,6 +9,7 @@ web's reads are (role `operator`, the operating-system account as grounds).
 
 import argparse
 import ipaddress
+import os
 import signal
 import sys
 import threading
@@ -482,5 +483,14 @@ def _print_json(value: object) -> None:
     sys.stdout.write(msgspec.json.format(msgspec.json.encode(value), indent=2).decode() + "\n")
 
 
+def cli() -> int:
+    """The `stafett` command: `main`, with every command's log lines through the same
+    redaction and escaping as the server's (`configure_logging`), where structlog's
+    defaults would print them to standard output as they are. Tests call `main`, whose
+    output pytest captures."""
+    configure_logging(json_lines=os.environ.get("STAFETT_ENV") == "production")
+    return main()
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli())

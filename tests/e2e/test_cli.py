@@ -4,6 +4,8 @@ import hashlib
 import io
 import json
 import sqlite3
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 from uuid import UUID, uuid4
@@ -268,3 +270,26 @@ def test_a_read_of_an_unknown_plan_leaves_no_access_log_entry(
     assert main(["plan", "history", str(unknown)]) == 2
     with services(Settings.from_env()) as built:
         assert built.access_log.entries(unknown) == []
+
+
+def test_every_command_logs_through_the_servers_redaction_to_standard_error(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`stafett users unlock` as an operator runs it: its line is a JSON line on standard
+    error (not a pipe's standard output, where structlog's defaults printed it as it was,
+    unredacted), with the UTC timestamp our processors add."""
+    assert main(["demo"]) == 0
+    capsys.readouterr()
+    done = subprocess.run(
+        [sys.executable, "-m", "stafett", "users", "unlock", "kari"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "kari unlocked\n"
+    [line] = [json.loads(text) for text in done.stderr.splitlines()]
+    assert line["event"] == "authn_account_unlocked"
+    assert line["ts"].endswith("Z")
+    assert UUID(line["actor"])

@@ -7,6 +7,7 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+from structlog.testing import capture_logs
 
 from stafett.aggregates.values import Access, CommentTarget, Rights
 from stafett.applications.commands import (
@@ -312,6 +313,28 @@ def test_after_the_last_attempt_a_notice_is_dead_until_retried(
     assert sender.send_due() == 1
     assert [r.status for r in outbox.rows()] == [SENT]
     assert len(server.delivered) == 1
+
+
+def test_a_failed_attempt_is_logged_by_its_error_class_and_its_text_kept_on_the_notice(
+    plans: PlanApplication, outbox: NoticeOutbox, gateway: tuple[Gateway, str], clock: ManualClock
+) -> None:
+    """The text of a delivery error can quote the recipient or the server's answer: it
+    stays on the notice for the administrators' list, and the log names its class."""
+    server, url = gateway
+    g = group(plans, ["sms"])
+    add_activity(plans, g)
+    process_for(plans, outbox).catch_up()
+    settings = SenderSettings(backoff=Backoff(first=1, factor=2, cap=4), max_attempts=2)
+    sender = sender_for(plans, outbox, SmsGatewaySender(url, None), settings=settings)
+    server.refuse = True
+    with capture_logs() as logs:
+        for _ in range(2):
+            sender.send_due()
+            clock.advance(timedelta(seconds=5))
+    lines = [line for line in logs if line["event"] in ("notice_failed", "notice_dead")]
+    assert [line["event"] for line in lines] == ["notice_failed", "notice_dead"]
+    assert {line["error"] for line in lines} == {"DeliveryError"}
+    assert [dead.last_error for dead in outbox.dead_letters()] == ["SMS gateway answered HTTP 503"]
 
 
 def provider_choosing(plans: PlanApplication, g: Group, person: UUID, channels: list[str]) -> UUID:

@@ -87,12 +87,12 @@ class NoticeSender:
         try:
             message = self._message(row)
         except LookupError as missing:
-            self._failed(row, str(missing), final=True)
+            self._failed(row, missing, final=True)
             return
         try:
             self.sender.send(message)
         except DeliveryError as error:
-            self._failed(row, str(error), final=False)
+            self._failed(row, error, final=False)
             return
         if self.outbox.mark_sent(row.notice_id, at=self.clock()):
             log.info("notice_sent", notice_id=str(row.notice_id), channel=row.channel)
@@ -122,20 +122,23 @@ class NoticeSender:
             text = notice_text(KINDS[row.kind], addressing)
         return OutgoingMessage(channel, to, text.subject, text.body, key=str(row.notice_id))
 
-    def _failed(self, row: OutboxRow, error: str, *, final: bool) -> None:
+    def _failed(self, row: OutboxRow, error: Exception, *, final: bool) -> None:
+        """The attempt failed: its error's text kept on the notice, for the administrators'
+        list of dead notices; the log line names only the error's class, since the text
+        can quote an address or the mail server's answer (SEC-LOG-05)."""
         assert row.lease_token is not None
         attempt = row.attempts + 1
         dead = final or attempt >= self.settings.max_attempts
         retry_at = (
             None if dead else self.clock() + timedelta(seconds=self.settings.backoff.pause(attempt))
         )
-        self.outbox.mark_failed(row.notice_id, row.lease_token, error=error, retry_at=retry_at)
+        self.outbox.mark_failed(row.notice_id, row.lease_token, error=str(error), retry_at=retry_at)
         log.warning(
             "notice_dead" if dead else "notice_failed",
             notice_id=str(row.notice_id),
             channel=row.channel,
             attempt=attempt,
-            error=error,
+            error=type(error).__name__,
         )
 
     def retry(self, notice_id: UUID) -> bool:
