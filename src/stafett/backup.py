@@ -33,7 +33,7 @@ import psycopg
 from psycopg import sql
 
 from stafett.bootstrap import build_access_log, build_plans
-from stafett.settings import Settings, SettingsError
+from stafett.settings import Settings, SettingsError, postgres_tls
 
 Say = Callable[[str], None]
 
@@ -131,6 +131,7 @@ class PostgresTarget:
     dbname: str
     schema: str
     url: str
+    tls: tuple[tuple[str, str], ...] = ()  # libpq's TLS parameters from the URL
 
     @classmethod
     def of(cls, settings: Settings) -> "PostgresTarget":
@@ -145,11 +146,16 @@ class PostgresTarget:
             env["POSTGRES_DBNAME"],
             env["POSTGRES_SCHEMA"],
             settings.database_url,
+            tuple(postgres_tls(env).items()),
         )
 
     def conninfo(self, dbname: str | None = None) -> str:
         return psycopg.conninfo.make_conninfo(
-            host=self.host, port=self.port, user=self.user, dbname=dbname or self.dbname
+            host=self.host,
+            port=self.port,
+            user=self.user,
+            dbname=dbname or self.dbname,
+            **dict(self.tls),
         )
 
     def connect(self, dbname: str | None = None) -> psycopg.Connection[tuple[object, ...]]:

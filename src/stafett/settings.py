@@ -12,6 +12,12 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 DEFAULT_DATABASE_URL = "sqlite:///var/stafett.sqlite"
 ENVIRONMENTS = ("development", "production")
+# libpq's TLS parameters a PostgreSQL STAFETT_DATABASE_URL may carry; every connection
+# the service makes (the event store's pool, the session locks, backups) uses them.
+POSTGRES_TLS_PARAMETERS = ("sslmode", "sslrootcert", "sslcert", "sslkey", "sslcrl")
+POSTGRES_URL_PARAMETERS = ("schema", "pool_size", *POSTGRES_TLS_PARAMETERS)
+# Where a PostgreSQL server needs no TLS in production: this host itself.
+LOCAL_HOSTS = ("127.0.0.1", "::1", "localhost")
 
 
 class SettingsError(ValueError):
@@ -125,6 +131,7 @@ class Settings:
                 raise SettingsError("production needs " + ", ".join(missing))
             if fast_hashing:
                 raise SettingsError("STAFETT_PASSWORD_HASH=fast is for development only")
+            _check_database_tls(settings.database_url)
             smtp = urlsplit(env["STAFETT_SMTP_URL"])
             plain_with_password = smtp.scheme == "smtp" and smtp.password
             if plain_with_password and "starttls=required" not in smtp.query:
@@ -189,6 +196,18 @@ class Settings:
             }
         elif url.scheme in ("postgresql", "postgres"):
             query = parse_qs(url.query)
+            unknown = sorted(set(query) - set(POSTGRES_URL_PARAMETERS))
+            if unknown:
+                # Not dropped in silence: `sslmode` misspelt would connect in the clear.
+                raise SettingsError(
+                    f"STAFETT_DATABASE_URL: unknown parameter {', '.join(unknown)} "
+                    f"(known: {', '.join(POSTGRES_URL_PARAMETERS)})"
+                )
+            env |= {
+                f"POSTGRES_{name.upper()}": query[name][0]
+                for name in POSTGRES_TLS_PARAMETERS
+                if name in query
+            }
             env |= {
                 "PERSISTENCE_MODULE": "stafett.persistence.postgres_store:StafettPostgresFactory",
                 "POSTGRES_DBNAME": unquote(url.path.removeprefix("/")) or "stafett",
@@ -225,6 +244,29 @@ def _number(env: Mapping[str, str], name: str, default: float) -> float:
     if not value > 0 or value == float("inf"):
         raise SettingsError(f"{name} must be a positive number")
     return value
+
+
+def postgres_tls(env: Mapping[str, str]) -> dict[str, str]:
+    """The libpq TLS parameters of an event store environment (`Settings.event_store_env`),
+    for every connection to its PostgreSQL server."""
+    found = {name: env.get(f"POSTGRES_{name.upper()}") for name in POSTGRES_TLS_PARAMETERS}
+    return {name: value for name, value in found.items() if value}
+
+
+def _check_database_tls(database_url: str) -> None:
+    """In production a PostgreSQL server on another host is reached over TLS that checks
+    the server's certificate and name (SEC-CRY-03): `sslmode=verify-full`."""
+    url = urlsplit(database_url)
+    if url.scheme not in ("postgresql", "postgres"):
+        return
+    host = url.hostname or "127.0.0.1"
+    if host in LOCAL_HOSTS or host.startswith("/"):
+        return
+    if parse_qs(url.query).get("sslmode", [""])[0] != "verify-full":
+        raise SettingsError(
+            "production needs sslmode=verify-full in STAFETT_DATABASE_URL for a database "
+            f"on another host ({host})"
+        )
 
 
 def _networks(value: str) -> tuple[str, ...]:

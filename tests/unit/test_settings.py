@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from stafett.settings import Settings, SettingsError
+from stafett.settings import Settings, SettingsError, postgres_tls
 
 PRODUCTION = {
     "STAFETT_ENV": "production",
@@ -91,3 +91,29 @@ def test_production_without_an_archive_key_never_generates_one(tmp_path: Path) -
     with pytest.raises(SettingsError, match="STAFETT_ARCHIVE_SIGNING_KEY"):
         settings.archive_key_or_development(tmp_path)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_postgresql_url_carries_tls_parameters_and_refuses_ones_it_does_not_know() -> None:
+    """SEC-CRY-03: an unknown parameter was dropped in silence, so a misspelt or an
+    unsupported `sslmode=…` connected without TLS; now it is refused, and the TLS ones
+    go to every connection (`postgres_tls`)."""
+    url = "postgresql://u@db.example.no/stafett?schema=s&sslmode=verify-full&sslrootcert=/ca.pem"
+    env = Settings.from_env({"STAFETT_DATABASE_URL": url}).event_store_env()
+    assert postgres_tls(env) == {"sslmode": "verify-full", "sslrootcert": "/ca.pem"}
+    assert postgres_tls(Settings(database_url="postgresql://u@h/d").event_store_env()) == {}
+    for unknown in ("ssl_mode=verify-full", "sslmode=require&application_name=x"):
+        with pytest.raises(SettingsError, match="unknown parameter"):
+            Settings(database_url=f"postgresql://u@h/d?{unknown}").event_store_env()
+
+
+def test_production_reaches_a_database_on_another_host_only_over_verified_tls() -> None:
+    def production(url: str) -> Settings:
+        return Settings.from_env({**PRODUCTION, "STAFETT_DATABASE_URL": url})
+
+    for weak in ("", "?sslmode=require", "?sslmode=verify-ca&sslrootcert=/ca.pem"):
+        with pytest.raises(SettingsError, match="sslmode=verify-full"):
+            production(f"postgresql://u@db.example.no/stafett{weak}")
+    production("postgresql://u@db.example.no/stafett?sslmode=verify-full&sslrootcert=/ca.pem")
+    production("postgresql://u@127.0.0.1/stafett")  # the same host: no network to cross
+    production("postgresql://u@localhost:5433/stafett")
+    production("sqlite:///var/stafett.sqlite")

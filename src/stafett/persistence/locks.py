@@ -12,6 +12,8 @@ import psycopg
 from eventsourcing.postgres import PostgresDatastore
 from psycopg.conninfo import make_conninfo
 
+from stafett.settings import postgres_tls
+
 
 def lock_key(name: str) -> int:
     """A stable 32-bit key for a lock name (advisory lock keys are integers)."""
@@ -61,6 +63,7 @@ def try_session_lock(env: Mapping[str, str], name: str) -> LockConnection | None
         password=env.get("POSTGRES_PASSWORD") or None,
         connect_timeout=env.get("POSTGRES_CONNECT_TIMEOUT", "5"),
         application_name=f"stafett {name}",
+        **postgres_tls(env),
     )
     conn: LockConnection = psycopg.connect(conninfo, autocommit=True)
     row = conn.execute("SELECT pg_try_advisory_lock(%s)", (lock_key(name),)).fetchone()

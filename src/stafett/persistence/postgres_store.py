@@ -37,6 +37,7 @@ from psycopg.sql import SQL, Identifier
 from stafett.persistence.locks import making_recorder_tables
 from stafett.persistence.memory import keep_large_buffers_in_heap
 from stafett.persistence.recorders import TimeIndexedPostgresRecorder
+from stafett.settings import postgres_tls
 
 
 class PostgresSnapshotRecorder(PostgresAggregateRecorder):
@@ -136,6 +137,11 @@ class StafettPostgresFactory(PostgresFactory):
     def __init__(self, env: Environment | EnvType | None) -> None:
         keep_large_buffers_in_heap()
         super().__init__(env)
+        # The library's pool connects with the URL's host, user and database only; the
+        # TLS parameters go with them (the pool is opened on first use).
+        kwargs = self.datastore.pool.kwargs
+        assert isinstance(kwargs, dict)  # the library gives its pool a dict
+        kwargs.update(postgres_tls(self.env))
 
     # Each recorder's tables are made under the deployment's lock (persistence/locks.py).
 
