@@ -209,6 +209,19 @@ def test_the_session_cookie_is_host_only_secure_httponly_and_strict(web: Web) ->
         assert attribute.lower() in cookie.lower()
     assert "domain" not in cookie.lower()
     assert len(web.client.cookies["__Host-sid"]) >= 43  # 32 bytes, base64
+    # Each step's cookie lives as long as the browser does, never past the session's
+    # absolute timeout on a disk (litestar's own sessions default to 14 days).
+    code = web.client.post("/api/v1/session/otp", json={"code": web.last_code()})
+    terms = web.client.post("/api/v1/session/terms", json={"accept": True})
+    for step in (response, code, terms):
+        session_cookies = [
+            value
+            for name, value in step.headers.multi_items()
+            if name == "set-cookie" and value.startswith("__Host-sid=")
+        ]
+        assert len(session_cookies) == 1, step.request.url
+        assert "max-age" not in session_cookies[0].lower()
+        assert "expires" not in session_cookies[0].lower()
 
 
 def test_a_session_ends_after_thirty_idle_minutes(web: Web) -> None:
@@ -363,6 +376,30 @@ def test_too_many_codes_answer_429_with_retry_after(web: Web) -> None:
     response = web.client.post(f"{LOGIN}/otp/resend")
     assert response.status_code == 429
     assert response.headers["retry-after"] == "900"
+
+
+def test_at_most_twenty_codes_a_day_go_to_one_person(web: Web) -> None:
+    """SEC-OTP-04: five in any 15 minutes, and twenty in any 24 hours."""
+    web.create_user("kari")
+    for _ in range(4):  # four quarters of an hour, five codes each
+        web.client.cookies.clear()
+        start(web)
+        for _ in range(4):
+            assert web.client.post(f"{LOGIN}/otp/resend").status_code == 200
+        web.clock.advance(timedelta(minutes=16))
+    assert len(web.messages()) == 20
+    web.client.cookies.clear()
+    refused = web.client.post(LOGIN, json={"username": "kari", "password": PASSWORD})
+    assert refused.status_code == 429
+    assert 22 * 3600 < int(refused.headers["retry-after"]) <= 24 * 3600
+    assert len(web.messages()) == 20
+    web.client.cookies.clear()
+    page = web.submit("/login", {"username": "kari", "password": PASSWORD}, token=False)
+    assert "For mange forsøk. Prøv igjen om 23 timer." in page.text  # 22 h 56 min
+    web.clock.advance(timedelta(seconds=int(refused.headers["retry-after"])))
+    web.client.cookies.clear()
+    start(web)  # the first of the day's codes has left the window
+    assert len(web.messages()) == 21
 
 
 def test_unknown_fields_and_wrong_types_are_rejected(web: Web) -> None:

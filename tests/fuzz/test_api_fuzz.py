@@ -83,6 +83,7 @@ def test_schemathesis_finds_nothing_as_two_people(
     # fuzzer ends sessions, and sends login steps with a full one), far more often than
     # the 5 codes per 15 minutes a person is sent (tests/e2e/test_lockout.py's subject).
     monkeypatch.setattr(codes, "CODE_SENDS_PER_15_MIN", 10_000)
+    monkeypatch.setattr(codes, "CODE_SENDS_PER_DAY", 10_000)
     directory = tmp_path
     with live_server(directory / "live") as live, _logins(live) as logins:
         people = {

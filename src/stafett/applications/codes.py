@@ -33,6 +33,7 @@ from stafett.persistence.sessions import SessionRecord, SessionStore, digest
 CODE_LIFETIME = timedelta(minutes=5)
 CODE_TRIES = 5
 CODE_SENDS_PER_15_MIN = 5
+CODE_SENDS_PER_DAY = 20  # SEC-OTP-04: and at most this many in any 24 hours
 log = structlog.get_logger(__name__)
 
 
@@ -152,6 +153,10 @@ class OneTimeCodes:
         wait = self.sessions.take(
             f"code:{person_id}", limit=CODE_SENDS_PER_15_MIN, window_seconds=900, at=now
         )
+        if wait is None:
+            wait = self.sessions.take(
+                f"codes-day:{person_id}", limit=CODE_SENDS_PER_DAY, window_seconds=86_400, at=now
+            )
         if wait is not None:
             log.warning("excess_rate_limit_exceeded", actor=str(person_id), what="code")
             raise TooManyAttemptsError("too many codes sent", retry_after=wait)

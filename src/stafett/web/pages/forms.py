@@ -124,6 +124,9 @@ def password_advice(message: str) -> str:
 def too_many(error: TooManyAttemptsError) -> str:
     """A lockout (login, code or password attempts) in the page's language."""
     minutes = max(1, (error.retry_after + 59) // 60)
+    if minutes > 90:  # the day's budget of codes: say it in hours
+        hours = (minutes + 59) // 60
+        return _("Too many attempts. Try again in %(hours)s hours.") % {"hours": hours}
     return _("Too many attempts. Try again in %(minutes)s minutes.") % {"minutes": minutes}
 
 
