@@ -18,9 +18,11 @@ from typing import Any
 import pytest
 from litestar import Litestar
 from litestar.routes import HTTPRoute
+from litestar.testing import TestClient
 
 from stafett.web.app import create_app
 from stafett.web.contract import PROBLEM_JSON
+from tests.e2e.conftest import SECRETS
 
 API_MD = Path(__file__).resolve().parents[3] / "shared" / "docs" / "api.md"  # beside the repo
 ROUTE = re.compile(r"`(GET|POST|PUT|PATCH|DELETE) ((?:/api/v1|…)[^`?\s]*)")
@@ -163,3 +165,18 @@ def test_request_bodies_refuse_unknown_fields_and_say_the_text_rule(
     assert not re.fullmatch(goal["properties"]["title"]["pattern"], "to\nlinjer")
     revision = schema["components"]["schemas"]["GoalRevision"]
     assert {"required": ["title"]} in revision["anyOf"]
+
+
+def test_production_serves_no_schema_and_no_files_of_the_checkout() -> None:
+    """SEC-CFG-02: the schema and its pages are for development (`build_web` passes
+    `expose_schema=settings.is_development`); in production they are not there at all."""
+    unused: Any = None
+    app = create_app(
+        unused, unused, access_log=unused, secret_key=SECRETS.secret_key, expose_schema=False
+    )
+    assert not [route.path for route in app.routes if route.path.startswith("/schema")]
+    with TestClient(app, base_url="https://stafett.test") as client:
+        for path in ("/schema", "/schema/openapi.json", "/schema/swagger", "/.git/config"):
+            answer = client.get(path)
+            assert answer.status_code == 404, path
+            assert "openapi" not in answer.text.lower()
