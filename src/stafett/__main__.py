@@ -184,6 +184,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return _notifications(settings)
     if args.command == "backup":
         return _backup(settings, args)
+    if args.command == "demo" and not settings.is_development:
+        # Accounts with passwords printed on a terminal have no place in a real service
+        # (SEC-OTP-10: no default accounts).
+        raise SettingsError("the demo is for development: production gets no demo users")
     # One-shot commands never run the projection: a second runner beside a running
     # server would race it for the tracking position.
     with services(settings, run_projections=False) as built:

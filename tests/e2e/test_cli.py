@@ -20,6 +20,7 @@ from stafett.archive.verify import CHECKS
 from stafett.bootstrap import services
 from stafett.settings import Settings
 from tests.sealing import OTHER_KEY, TEST_RENDERERS
+from tests.unit.test_settings import PRODUCTION
 
 
 @pytest.fixture(autouse=True)
@@ -293,3 +294,16 @@ def test_every_command_logs_through_the_servers_redaction_to_standard_error(
     assert line["event"] == "authn_account_unlocked"
     assert line["ts"].endswith("Z")
     assert UUID(line["actor"])
+
+
+def test_production_gets_no_demo_users(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, store: Path
+) -> None:
+    """SEC-OTP-10: no default accounts. The demo's users, whose passwords the command
+    prints, are refused before anything is stored."""
+    for name, value in PRODUCTION.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("STAFETT_PASSWORD_HASH")  # production hashes as production does
+    assert main(["demo"]) == 2
+    assert "production gets no demo users" in capsys.readouterr().err
+    assert not store.exists()

@@ -548,3 +548,24 @@ def test_the_session_a_login_starts_is_kept_when_logins_share_an_instant(web: We
         )
         assert evicted == 1
         assert sessions.get(tied[new]) is not None
+
+
+def test_a_new_version_of_the_terms_is_asked_for_at_the_next_login(
+    web: Web, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SEC-INV-02: accepting the terms is for one version; raising `TERMS_VERSION` (a new
+    text) asks everyone again, and until they accept, the session is not a login."""
+    web.create_user("kari")
+    web.login("kari")  # accepts version 1
+    web.logout()
+    monkeypatch.setattr(accounts_module, "TERMS_VERSION", 2)
+    start(web)
+    asked = web.client.post(f"{LOGIN}/otp", json={"code": web.last_code()})
+    assert asked.json()["next"] == "terms"
+    assert web.client.get("/api/v1/me").status_code == 401
+    accepted = web.client.post(f"{LOGIN}/terms", json={"accept": True})
+    assert accepted.json() == {"next": "done"}
+    assert web.client.get("/api/v1/me").status_code == 200
+    account = web.accounts.accounts.by_username("kari")
+    assert account is not None
+    assert account.terms_version == 2

@@ -111,6 +111,14 @@ def _new_mobile(web: Web, plan_id: UUID, ids: dict[str, UUID]) -> Any:
     )
 
 
+def _new_email(web: Web, plan_id: UUID, ids: dict[str, UUID]) -> Any:
+    return web.client.patch(
+        "/api/v1/me",
+        json={"email": "kari.ny@example.no", "current_password": "blå fjorder og grå måker"},
+        headers=web.csrf_headers(),
+    )
+
+
 ACTIONS: dict[str, Call] = {
     "close": _close,
     "add participant": _add,
@@ -119,6 +127,7 @@ ACTIONS: dict[str, Call] = {
     "export": _export,
     "seal": _seal,
     "change own mobile": _new_mobile,
+    "change own e-mail": _new_email,
 }
 
 
@@ -290,3 +299,21 @@ def test_a_wrong_code_on_the_step_up_page_says_so(web: Web) -> None:
     refused = web.submit("/step-up", {"next": "/plans", "code": "12"})
     assert refused.status_code == 401
     assert "Koden er feil eller utløpt" in refused.text
+
+
+def test_downloading_a_sealed_record_needs_a_code_from_the_last_five_minutes(
+    web: Web, plan: tuple[UUID, dict[str, UUID]]
+) -> None:
+    """A sealed record holds the whole plan, as an export does (SEC-SES-08)."""
+    plan_id, ids = plan
+    web.login("kari")
+    sealed = _seal(web, plan_id, ids)
+    assert sealed.status_code in (200, 201), sealed.text
+    record = f"/api/v1/archives/{sealed.json()['archive_id']}"
+    assert web.client.get(record).status_code == 200
+    web.clock.advance(STALE)
+    refused = web.client.get(record)
+    assert refused.status_code == 401, refused.text
+    assert refused.json()["step_up_required"] is True
+    web.step_up()
+    assert web.client.get(record).status_code == 200
