@@ -17,6 +17,7 @@ from uuid import UUID
 
 import httpx
 import pytest
+from structlog.testing import capture_logs
 
 from stafett.aggregates.person import PersonDetails
 from stafett.settings import Settings, SettingsError
@@ -379,3 +380,27 @@ def test_reopening_a_plan_gives_back_its_planned_end_date_in_the_view_and_the_li
     assert web.client.get(plan).json()["end_date"] == "2026-12-31"
     [row] = web.client.get(PLANS).json()
     assert row["end_date"] == "2026-12-31"
+
+
+def test_refused_input_is_logged_by_field_never_by_value(web: Web, group: Group) -> None:
+    """SEC-LOG-03: a body that breaks its schema, and a value that breaks a rule, each log
+    `input_validation_fail` naming the field; the value is in no line."""
+    goals = group.url("/goals")
+    with capture_logs() as logs:
+        wrong_type = web.client.post(goals, json={"title": 4711}, headers=group.headers)
+        hidden = web.client.post(goals, json={"title": "Mål\u202egnp.exe"}, headers=group.headers)
+        backwards = web.client.put(
+            group.url("/consent"),
+            json=CONSENT | {"given_on": "2026-03-01", "expires_on": "2025-12-24"},
+            headers=group.headers,
+        )
+    assert wrong_type.status_code == hidden.status_code == backwards.status_code == 422
+    refused = [line for line in logs if line["event"] == "input_validation_fail"]
+    assert [(line["reason"], line["fields"]) for line in refused] == [
+        ("schema", ["title"]),
+        ("schema", ["title"]),
+        ("value", ["expires_on"]),
+    ]
+    assert "4711" not in repr(logs)
+    assert "gnp.exe" not in repr(logs)
+    assert "2025-12-24" not in repr(logs)

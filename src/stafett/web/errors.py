@@ -86,8 +86,12 @@ def _to_problem(exc_class: type[Exception]) -> Callable[[Exception], ProblemDeta
         extra: dict[str, Any] = {}
         if isinstance(exc, ValidationError):  # ConflictingValueError too
             extra["field"] = exc.field
+            # SEC-LOG-03: refused input is logged, by the field's name, never its value.
+            log.info("input_validation_fail", reason="value", fields=[exc.field])
         if isinstance(exc, ValidationException) and isinstance(exc.extra, list):
             extra["errors"] = [_field_error(e) for e in exc.extra if isinstance(e, dict)]
+            fields = [error["field"] for error in extra["errors"]]
+            log.info("input_validation_fail", reason="schema", fields=fields)
         headers = {"Retry-After": RETRY_AFTER_SECONDS} if status == 503 else None
         if isinstance(exc, StepUpRequiredError):
             extra["step_up_required"] = True
