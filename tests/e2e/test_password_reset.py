@@ -10,6 +10,7 @@ from structlog.testing import capture_logs
 
 from stafett.aggregates.errors import NotPermittedError
 from stafett.applications.accounts import OtpChannel
+from stafett.persistence.sessions import digest
 from tests.e2e.conftest import PASSWORD, Web
 from tests.leakcheck import remember
 
@@ -222,3 +223,40 @@ def test_the_link_page_says_at_once_when_the_link_is_used_or_expired(web: Web) -
     assert again.status_code == 410
     assert "Lenken er utløpt eller allerede brukt." in again.text
     assert password_works(web, NEW)
+
+
+def test_reset_links_are_limited_per_account_and_per_address(web: Web) -> None:
+    """SEC-REC-01: at most three links an hour go to one account, the answer the same
+    for the fourth; and the reset route counts toward one address's thirty login-type
+    requests a minute."""
+    web.create_user("kari", channel=OtpChannel.SMS)
+    answers = [web.client.post(RESET, json={"username": "kari"}) for _ in range(4)]
+    assert [a.status_code for a in answers] == [202] * 4
+    assert len({a.text for a in answers}) == 1
+    assert len([m for m in web.messages() if "/reset/" in m["body"]]) == 3
+    web.clock.advance(timedelta(minutes=61))
+    assert web.client.post(RESET, json={"username": "kari"}).status_code == 202
+    assert len([m for m in web.messages() if "/reset/" in m["body"]]) == 4
+    web.clock.advance(timedelta(minutes=1))
+    statuses = [web.client.post(RESET, json={"username": "ola"}).status_code for _ in range(31)]
+    assert statuses == [202] * 30 + [429]
+
+
+def test_the_link_names_the_configured_host_and_only_its_hash_is_stored(web: Web) -> None:
+    """SEC-REC-02: a Host header cannot point the link elsewhere, and the database holds
+    the token's SHA-256, not the token."""
+    web.create_user("kari", channel=OtpChannel.SMS)
+    asked = web.client.post(RESET, json={"username": "kari"}, headers={"Host": "evil.example"})
+    assert asked.status_code == 202
+    body = web.messages()[-1]["body"]
+    token = body.split("/reset/")[1].split()[0]
+    remember(token)
+    assert "evil.example" not in body
+    link = next(word for word in body.split() if "/reset/" in word)
+    assert link == f"{web.accounts.public_url}/reset/{token}"
+    sessions = web.accounts.sessions
+    with sessions.cursor(commit=False) as c:
+        sessions.execute(c, f"SELECT * FROM {sessions.resets}")
+        rows = [dict(row) for row in c.fetchall()]
+    assert [row["token_hash"] for row in rows] == [digest(token)]
+    assert token not in repr(rows)
