@@ -6,9 +6,10 @@ import pytest
 
 from stafett.applications import accounts as accounts_module
 from stafett.applications.accounts import OtpChannel
+from stafett.applications.passwords import PasswordHashing
 from stafett.persistence.recorders import to_micros
 from stafett.persistence.sessions import digest
-from tests.e2e.conftest import PASSWORD, Web
+from tests.e2e.conftest import PASSWORD, SECRETS, Web
 from tests.leakcheck import remember
 
 LOGIN = "/api/v1/session"
@@ -569,3 +570,31 @@ def test_a_new_version_of_the_terms_is_asked_for_at_the_next_login(
     account = web.accounts.accounts.by_username("kari")
     assert account is not None
     assert account.terms_version == 2
+
+
+def test_a_password_hashed_with_weaker_parameters_is_hashed_again_at_login(web: Web) -> None:
+    """SEC-PW-04: when the service's Argon2id parameters rise, each account's hash is
+    made again with them at its next login (the password is at hand only then)."""
+    web.create_user("kari")  # hashed as the tests hash: the fastest parameters
+    account = web.accounts.accounts.by_username("kari")
+    assert account is not None
+    assert account.password_hash.startswith("$argon2id$v=19$m=8,t=1,p=1$")
+    web.accounts.hashing = PasswordHashing(SECRETS.password_pepper)  # production's
+    start(web)
+    account = web.accounts.accounts.by_username("kari")
+    assert account is not None
+    assert account.password_hash.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    web.client.cookies.clear()
+    web.login("kari")  # the new hash takes the same password
+
+
+def test_a_password_does_not_expire(web: Web) -> None:
+    """SEC-PWP-05: no forced periodic change; five years on, the same password logs in
+    and the login asks for nothing but the code."""
+    web.create_user("kari")
+    web.login("kari")
+    web.logout()
+    web.clock.advance(timedelta(days=5 * 366))
+    assert start(web)["next"] == "otp"
+    done = web.client.post(f"{LOGIN}/otp", json={"code": web.last_code()})
+    assert done.json()["next"] == "done"
