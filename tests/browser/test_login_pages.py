@@ -236,7 +236,10 @@ def test_a_keyboard_alone_logs_in(page: Page, live: LiveServer) -> None:
     page.keyboard.type(anne.username)
     tab_to(page, "#f-password", limit=1)
     page.keyboard.type(anne.password)
-    assert tab_to(page, "form[action='/login'] button", limit=1)[-1]["text"] == "Logg inn"
+    assert tab_to(page, "button.password-reveal", limit=1)[-1]["text"] == "Vis passord"
+    assert tab_to(page, "form[action='/login'] button[type=submit]", limit=1)[-1]["text"] == (
+        "Logg inn"
+    )
     assert tab_to(page, "a[href='/password-reset']", limit=1)[-1]["text"] == "Glemt passord?"
     page.keyboard.press("Shift+Tab")  # back on "Logg inn"
     page.keyboard.press("Enter")

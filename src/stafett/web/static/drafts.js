@@ -2,7 +2,7 @@
 // tab's sessionStorage until a page confirms the write. A session that timed out, a lost
 // connection or a closed page brings the text back when the form is shown again (after
 // logging in). Passwords and codes are never kept: only forms marked data-draft, and
-// never their password or hidden fields. sessionStorage ends with the tab, and logging
+// never their password or hidden fields (nor a password shown as text: password.js). sessionStorage ends with the tab, and logging
 // out clears it (Clear-Site-Data).
 //
 // A draft belongs to the person who typed it. Every page of a logged-in person names
@@ -27,7 +27,7 @@
     return Array.prototype.filter.call(form.elements, function (el) {
       return el.name && el.name !== "csrf_token" && el.name !== "expected_version" &&
         el.type !== "password" && el.type !== "hidden" && el.type !== "submit" &&
-        el.type !== "file";
+        el.type !== "file" && !el.hasAttribute("data-reveal");
     });
   }
 
