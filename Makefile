@@ -11,10 +11,13 @@ export PYTHONDONTWRITEBYTECODE := 1
 help: ## Show this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+# Every package at the version in requirements.lock (pip constraints): only the direct
+# dependencies are pinned in pyproject.toml, and a new release of one they pull in must
+# not change what a fresh machine builds.
+$(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[dev]'
 	touch $(STAMP)
 
 # Front-end assets from the npm registry, pinned in package-lock.json, served as static files.
