@@ -11,6 +11,7 @@ import pytest
 from litestar.testing import TestClient
 
 from stafett.applications.plans import PlanApplication
+from stafett.applications.seeds import SEALED
 from stafett.bootstrap import build_access_log, build_accounts
 from stafett.delivery import RoutingSender, SmtpSender
 from stafett.settings import Settings
@@ -189,3 +190,46 @@ def test_a_new_authenticator_is_announced_on_every_channel_without_its_secret(we
         assert "autentiseringsapp" in notice["body"]
         assert app.secret not in notice["body"]
         assert "otpauth" not in notice["body"]
+
+
+def account_rows(web: Web) -> str:
+    """Every column of every account, as the database holds them."""
+    store = web.accounts.accounts
+    return repr([dict(row) for row in store.select(f"SELECT * FROM {store.accounts}")])
+
+
+def test_the_database_holds_no_authenticator_seed_in_the_clear(web: Web) -> None:
+    """A dump of the accounts table gives no seed: each is sealed under a key from the
+    pepper, pending as well as confirmed (applications/seeds.py)."""
+    web.create_user("kari")
+    web.login("kari")
+    pending = start_enrolment(web, web.csrf_headers())
+    assert pending.secret not in account_rows(web)
+    assert SEALED in account_rows(web)
+    assert (
+        web.client.post(
+            CONFIRM, json={"code": pending.at(web.clock.now)}, headers=web.csrf_headers()
+        ).status_code
+        == 204
+    )
+    web.logout()
+    assert pending.secret not in account_rows(web)
+    assert log_in_with_app(web, pending) == 200
+
+
+def test_a_seed_an_older_release_stored_in_the_clear_is_sealed_at_start_and_still_works(
+    web: Web,
+) -> None:
+    totp = enrol(web)
+    account = web.accounts.accounts.by_username("kari")
+    assert account is not None
+    web.accounts.accounts.change(  # as a release before sealing left it
+        account.person_id, {"totp_secret": totp.secret}, at=web.clock.now
+    )
+    assert totp.secret in account_rows(web)
+    assert log_in_with_app(web, totp) == 200  # read as it is until sealed
+    web.logout()
+    assert web.accounts.seal_stored_seeds() == 1
+    assert web.accounts.seal_stored_seeds() == 0
+    assert totp.secret not in account_rows(web)
+    assert log_in_with_app(web, totp) == 200

@@ -17,6 +17,7 @@ from stafett.applications.codes import OneTimeCodes
 from stafett.applications.lockout import Client, LoginLocks
 from stafett.applications.passwords import PasswordHashing
 from stafett.applications.principal import Stage
+from stafett.applications.seeds import AuthenticatorSeeds
 from stafett.delivery import Sender
 from stafett.persistence.accounts import AccountRecord, AccountStore
 from stafett.persistence.directory import PersonDirectory
@@ -32,6 +33,7 @@ class AccountCore(Protocol):
     codes: OneTimeCodes
     locks: LoginLocks
     hashing: PasswordHashing
+    seeds: AuthenticatorSeeds
     sender: Sender
     clock: Callable[[], datetime]
     public_url: str

@@ -58,6 +58,7 @@ from stafett.applications.own_account import (
 from stafett.applications.password_links import PasswordLinks
 from stafett.applications.passwords import PasswordHashing, check_password
 from stafett.applications.principal import LoginStep, Principal, Stage
+from stafett.applications.seeds import AuthenticatorSeeds
 from stafett.applications.step_up import StepUp, code_is_recent
 from stafett.applications.terms import TERMS_VERSION
 from stafett.delivery import Channel, OutgoingMessage, Sender
@@ -113,16 +114,28 @@ class AccountService(OwnAccount, PasswordLinks, MobileNumbers, StepUp, KeptForms
         self.directory = directory
         self.hashing = hashing
         self.sender = sender
+        self.seeds = AuthenticatorSeeds(hashing.pepper)
         self.codes = OneTimeCodes(
             sessions=sessions,
             accounts=accounts,
             directory=directory,
             send=self._send,
             key=code_key,
+            seeds=self.seeds,
         )
         self.locks = LoginLocks(accounts, device_key)
         self.clock = clock
         self.public_url = public_url.rstrip("/")
+
+    def seal_stored_seeds(self) -> int:
+        """Seal every authenticator seed stored before seeds were sealed (at start; a seed
+        sealed twice by two processes starting at once opens all the same)."""
+        sealed = 0
+        for person_id, seeds in self.accounts.unsealed_seeds().items():
+            columns = {name: self.seeds.seal(person_id, seed) for name, seed in seeds.items()}
+            self.accounts.change(person_id, columns, at=self.clock())
+            sealed += 1
+        return sealed
 
     # ------------------------------------------------------------- accounts
 

@@ -24,6 +24,7 @@ import structlog
 
 from stafett.aggregates.errors import DomainError
 from stafett.aggregates.person import PersonDetails
+from stafett.applications.seeds import AuthenticatorSeeds, SeedUnreadableError
 from stafett.delivery import Channel, OutgoingMessage
 from stafett.persistence.accounts import AccountRecord, AccountStore
 from stafett.persistence.directory import PersonDirectory
@@ -68,12 +69,14 @@ class OneTimeCodes:
         directory: PersonDirectory,
         send: Callable[[OutgoingMessage], None],
         key: bytes,
+        seeds: AuthenticatorSeeds,
     ) -> None:
         self.sessions = sessions
         self.accounts = accounts
         self.directory = directory
         self.send_message = send
         self.key = key
+        self.seeds = seeds
 
     def _hmac(self, session_hash: str, code: str) -> str:
         message = f"{session_hash}|{code}".encode()
@@ -130,12 +133,23 @@ class OneTimeCodes:
             return self._sent_code_used(token_hash, code, now, bound_to="", code_at=at)
         if self.sessions.take_try(token_hash, tries=CODE_TRIES) is None:
             return False
-        step = totp_step(account.totp_secret, account.totp_last_step, code, now)
+        step = totp_step(self._seed(account), account.totp_last_step, code, now)
         return (
             step is not None
             and self.accounts.claim_totp_step(account.person_id, step)
             and self.sessions.use_code(token_hash, None, code_at=at)
         )
+
+    def _seed(self, account: AccountRecord) -> str | None:
+        """The account's authenticator seed, opened; None if it has none or it does not
+        open (then no code is right: the person's coordinator resets the authenticator)."""
+        if account.totp_secret is None:
+            return None
+        try:
+            return self.seeds.open(account.person_id, account.totp_secret)
+        except SeedUnreadableError:
+            log.error("authn_seed_unreadable", actor=str(account.person_id))
+            return None
 
     def _sent_code_used(
         self, token_hash: str, code: str, now: datetime, *, bound_to: str, code_at: int | None

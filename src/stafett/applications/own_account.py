@@ -28,6 +28,7 @@ from stafett.applications.codes import (
 from stafett.applications.lockout import Client
 from stafett.applications.parts import PersonChange
 from stafett.applications.principal import Principal, Stage
+from stafett.applications.seeds import SeedUnreadableError
 from stafett.applications.step_up import require_step_up
 from stafett.persistence.recorders import from_micros, to_micros
 from stafett.persistence.sessions import SessionRecord, digest
@@ -84,7 +85,8 @@ class OwnAccount:
         account = self._account(principal.person_id)
         self._current_password(account, client, current_password, now)
         secret = pyotp.random_base32()
-        self.accounts.set_pending_totp(account.person_id, secret, at=now)
+        sealed = self.seeds.seal(account.person_id, secret)
+        self.accounts.set_pending_totp(account.person_id, sealed, at=now)
         log.info("authn_totp_enrolment_started", actor=str(account.person_id))
         return pyotp.TOTP(secret).provisioning_uri(name=account.username, issuer_name="Stafett")
 
@@ -92,8 +94,12 @@ class OwnAccount:
         """Switch the account to the pending authenticator once it shows a right code."""
         now = self.clock()
         account = self._account(principal.person_id)
-        pending = account.totp_pending_secret
-        step = totp_step(pending, None, code.strip(), now) if pending else None
+        pending = account.totp_pending_secret  # sealed, as stored
+        try:
+            seed = self.seeds.open(account.person_id, pending) if pending else None
+        except SeedUnreadableError:
+            seed = None
+        step = totp_step(seed, None, code.strip(), now) if seed else None
         if pending is None or step is None:
             raise CodeRejectedError("the code is not valid")
         confirmed = self.accounts.confirm_pending_totp(

@@ -54,6 +54,9 @@ NULLABLE_TEXT = ("totp_secret", "totp_pending_secret", "language", "confirmed_mo
 # (The first release's `locked_until` is no longer used: soft locks are in
 # `login_throttles`. Older databases keep the nullable column, unread.)
 ADDED_COLUMNS = {"totp_pending_secret": "TEXT", "language": "TEXT", "confirmed_mobile": "TEXT"}
+# How a sealed authenticator seed begins (applications/seeds.py `SEALED`; this layer
+# may not import that one).
+SEALED_PREFIX = "aesgcm1:"
 THROTTLE_ROWS_KEPT = 2 * 86_400 * 1_000_000  # µs: idle, unlocked counters older than this go
 
 
@@ -121,6 +124,25 @@ class AccountStore(SqlTables):
 
     def by_person(self, person_id: UUID) -> AccountRecord | None:
         return self._one("person_id", person_id)
+
+    def unsealed_seeds(self) -> dict[UUID, dict[str, str]]:
+        """Authenticator seeds stored in the clear (before seeds were sealed): by person,
+        the column and its seed (applications/seeds.py)."""
+        rows = self.select(
+            f"SELECT person_id, totp_secret, totp_pending_secret FROM {self.accounts} "
+            "WHERE totp_secret NOT LIKE %s OR totp_pending_secret NOT LIKE %s",
+            SEALED_PREFIX + "%",
+            SEALED_PREFIX + "%",
+        )
+        found: dict[UUID, dict[str, str]] = {}
+        for row in rows:
+            seeds = {
+                name: str(row[name])
+                for name in ("totp_secret", "totp_pending_secret")
+                if row[name] is not None and not str(row[name]).startswith(SEALED_PREFIX)
+            }
+            found[self.uuid(row["person_id"])] = seeds
+        return found
 
     def change(
         self,
