@@ -142,7 +142,7 @@ class OneTimeCodes:
 
     def _seed(self, account: AccountRecord) -> str | None:
         """The account's authenticator seed, opened; None if it has none or it does not
-        open (then no code is right: the person's coordinator resets the authenticator)."""
+        open (then no code is right, and the line says why)."""
         if account.totp_secret is None:
             return None
         try:
