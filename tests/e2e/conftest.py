@@ -1,6 +1,7 @@
 """A running web app with real accounts, sessions and an outbox, for HTTP tests."""
 
 import json
+import logging
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -250,6 +251,11 @@ def web(
         services[ARCHIVES] = archives
         for key, service in services.items():
             shared_app.state[key] = service
+        # As the service keeps it (web/logging.py): httpx's INFO line names each URL it
+        # requests, a reset link's token in its path too, into the captured log.
+        httpx_log = logging.getLogger("httpx")
+        httpx_level = httpx_log.level
+        httpx_log.setLevel(logging.WARNING)
         try:
             with TestClient(shared_app, base_url="https://stafett.test") as client:
                 client.event_hooks = {"response": [checked_pages(shared_app)]}
@@ -257,6 +263,7 @@ def web(
                     client, plans, accounts, settings.outbox_dir, clock, access_log, archives, view
                 )
         finally:
+            httpx_log.setLevel(httpx_level)
             archives.close()  # a rendition still being made ends before the stores close
             for key in services:  # the next test brings its own; none may see these
                 shared_app.state[key] = None
