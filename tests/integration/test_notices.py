@@ -20,7 +20,7 @@ from stafett.applications.commands import (
     SendMessage,
     SetGoal,
 )
-from stafett.applications.notice_sender import SenderSettings
+from stafett.applications.notice_sender import NoticeSender, SenderSettings
 from stafett.applications.parts import CommentOn, PersonIn, RightsIn
 from stafett.applications.plans import PlanApplication
 from stafett.delivery import OutgoingMessage, RoutingSender, SmsGatewaySender, SmtpSender
@@ -288,16 +288,25 @@ def test_an_smtp_server_that_refuses_for_a_while_loses_nothing(
     )
 
 
-def test_after_the_last_attempt_a_notice_is_dead_until_retried(
-    plans: PlanApplication, outbox: NoticeOutbox, gateway: tuple[Gateway, str], clock: ManualClock
-) -> None:
+def sms_notice_to_a_refusing_gateway(
+    plans: PlanApplication, outbox: NoticeOutbox, gateway: tuple[Gateway, str], *, max_attempts: int
+) -> NoticeSender:
+    """A notice due by SMS, and a sender whose gateway refuses every message for now."""
     server, url = gateway
     g = group(plans, ["sms"])
     add_activity(plans, g)
     process_for(plans, outbox).catch_up()
-    settings = SenderSettings(backoff=Backoff(first=1, factor=2, cap=4), max_attempts=3)
+    settings = SenderSettings(backoff=Backoff(first=1, factor=2, cap=4), max_attempts=max_attempts)
     sender = sender_for(plans, outbox, SmsGatewaySender(url, None), settings=settings)
     server.refuse = True
+    return sender
+
+
+def test_after_the_last_attempt_a_notice_is_dead_until_retried(
+    plans: PlanApplication, outbox: NoticeOutbox, gateway: tuple[Gateway, str], clock: ManualClock
+) -> None:
+    server = gateway[0]
+    sender = sms_notice_to_a_refusing_gateway(plans, outbox, gateway, max_attempts=3)
     for _ in range(5):
         sender.send_due()
         clock.advance(timedelta(seconds=5))
@@ -320,13 +329,7 @@ def test_a_failed_attempt_is_logged_by_its_error_class_and_its_text_kept_on_the_
 ) -> None:
     """The text of a delivery error can quote the recipient or the server's answer: it
     stays on the notice for the administrators' list, and the log names its class."""
-    server, url = gateway
-    g = group(plans, ["sms"])
-    add_activity(plans, g)
-    process_for(plans, outbox).catch_up()
-    settings = SenderSettings(backoff=Backoff(first=1, factor=2, cap=4), max_attempts=2)
-    sender = sender_for(plans, outbox, SmsGatewaySender(url, None), settings=settings)
-    server.refuse = True
+    sender = sms_notice_to_a_refusing_gateway(plans, outbox, gateway, max_attempts=2)
     with capture_logs() as logs:
         for _ in range(2):
             sender.send_due()

@@ -21,19 +21,25 @@ def pool(tmp_path: Path) -> TunedSQLiteConnectionPool:
     return made
 
 
+def writer_in_a_thread(pool: TunedSQLiteConnectionPool) -> tuple[threading.Thread, threading.Event]:
+    """A thread that takes a writer's connection of `pool`, says so, and gives it back."""
+    got = threading.Event()
+
+    def writer() -> None:
+        connection = pool.get_connection(is_writer=True)
+        got.set()
+        pool.put_connection(connection)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    return thread, got
+
+
 def test_a_reader_is_not_held_up_by_a_writer_waiting_for_another(
     pool: TunedSQLiteConnectionPool,
 ) -> None:
     first = pool.get_connection(is_writer=True)  # committing, say
-    second_got = threading.Event()
-
-    def second_writer() -> None:
-        connection = pool.get_connection(is_writer=True)
-        second_got.set()
-        pool.put_connection(connection)
-
-    waiting = threading.Thread(target=second_writer)
-    waiting.start()
+    waiting, second_got = writer_in_a_thread(pool)
     assert not second_got.wait(0.2)  # one writer at a time: the second waits its turn
 
     reader = pool.get_connection(timeout=1, is_writer=False)  # the library's pool: timed out
@@ -99,15 +105,7 @@ def test_pools_on_one_file_in_one_process_take_turns_in_the_process(tmp_path: Pa
     reading = projection.get_connection(timeout=0.1, is_writer=False)  # readers never wait
     projection.put_connection(reading)
 
-    got = threading.Event()
-
-    def projection_writer() -> None:
-        connection = projection.get_connection(is_writer=True)
-        got.set()
-        projection.put_connection(connection)
-
-    waiting = threading.Thread(target=projection_writer)
-    waiting.start()
+    waiting, got = writer_in_a_thread(projection)
     assert not got.wait(0.1)
     events.put_connection(writing)
     assert got.wait(1)
