@@ -49,6 +49,7 @@ from stafett.applications.mobile_numbers import MobileNumbers
 from stafett.applications.own_account import (
     ABSOLUTE_TIMEOUT,
     IDLE_TIMEOUT,
+    SESSION_TOUCH_EVERY,
     MyAccount,
     OwnAccount,
     SessionInfo,
@@ -388,7 +389,7 @@ class AccountService(OwnAccount, PasswordLinks, MobileNumbers, StepUp, KeptForms
         if account is None or account.hard_locked:
             self.sessions.end(token)
             return None
-        if micros - session.last_seen > 30_000_000:
+        if micros - session.last_seen > SESSION_TOUCH_EVERY.total_seconds() * 1_000_000:
             self.sessions.touch(session.token_hash, at=micros)
         return replace(self._principal(account), recent_code=code_is_recent(session, micros))
 

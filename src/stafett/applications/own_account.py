@@ -35,6 +35,9 @@ from stafett.persistence.sessions import SessionRecord, digest
 
 IDLE_TIMEOUT = timedelta(minutes=30)
 ABSOLUTE_TIMEOUT = timedelta(hours=8)
+# A session's use is written down at most this often (a write on every request costs
+# every read): so a session may end this much sooner than IDLE_TIMEOUT after its use.
+SESSION_TOUCH_EVERY = timedelta(seconds=30)
 log = structlog.get_logger(__name__)
 
 

@@ -91,7 +91,8 @@ def topics() -> tuple[Topic, ...]:
             _("Lost your phone or changed number? Tell the plan's coordinator at once."),
             _(
                 "You are logged out after %(minutes)s minutes without using Stafett, and after "
-                "%(hours)s hours in all. If that happens while you write, press the button to "
+                "%(hours)s hours in all. Two minutes before, a notice lets you stay logged in. "
+                "If it happens while you write, press the button to "
                 "save anyway: after you have logged in again, what you wrote is back in its "
                 "form. It is not saved yet: check it, then save it."
             )

@@ -29,6 +29,7 @@ from litestar.template import TemplateConfig
 from markupsafe import Markup
 
 from stafett.aggregates.values import MUNICIPAL_TIMEZONE
+from stafett.applications.own_account import IDLE_TIMEOUT, SESSION_TOUCH_EVERY
 from stafett.web import i18n
 from stafett.web.auth import PRINCIPAL, csrf_token_of
 from stafett.web.headers import csp_nonce
@@ -151,6 +152,11 @@ def template_config() -> TemplateConfig[JinjaTemplateEngine]:
     return TemplateConfig(instance=JinjaTemplateEngine.from_environment(environment()))
 
 
+# The quiet a logged-in page's session is sure to have left when the page arrives: the
+# idle timeout less how long a use may go unwritten (static/session.js warns before it).
+SESSION_IDLE_SECONDS = int((IDLE_TIMEOUT - SESSION_TOUCH_EVERY).total_seconds())
+
+
 def page(request: AnyRequest, name: str, *, status: int = 200, **context: Any) -> Page:
     """The page `name` with what every page needs, plus `context`, rendered at once.
 
@@ -164,6 +170,7 @@ def page(request: AnyRequest, name: str, *, status: int = 200, **context: Any) -
         nonce=csp_nonce(request.scope),
         csrf_token=csrf_token_of(request),
         principal=request.state.get(PRINCIPAL),
+        session_idle=SESSION_IDLE_SECONDS,
         lang=i18n.current_language(),
         here=request.url.path,
         query=request.url.query,
