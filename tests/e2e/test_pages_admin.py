@@ -11,6 +11,7 @@ from html import unescape
 from typing import Any
 from uuid import UUID
 
+import pyotp
 import pytest
 from litestar.testing import TestClient
 
@@ -256,3 +257,48 @@ def test_the_administration_pages_label_every_field_and_repeat_no_id(web: Web, a
     check_markup(web.client.get("/admin").text)
     check_markup(web.client.get("/admin/users/new").text)
     check_markup(post(web, "/admin/users", NEW_USER | {"username": ""}).text)
+
+
+def test_an_administrator_switches_off_the_app_of_a_user_who_lost_their_phone(
+    web: Web, admin: UUID
+) -> None:
+    """SEC-REC-04: without this a person whose phone with the app is gone could never
+    log in again. The codes go by SMS, the person's sessions end, and they are told."""
+    kari = web.create_user("kari", channel=OtpChannel.SMS)
+    karis_browser = other_browser(web)
+    karis_browser.login("kari")
+    store = web.accounts.accounts
+    seed = pyotp.random_base32()
+    remember(seed)
+    store.set_pending_totp(kari, web.accounts.seeds.seal(kari, seed), at=web.clock.now)
+    sealed = store.by_person(kari).totp_pending_secret  # type: ignore[union-attr]
+    assert sealed is not None
+    assert store.confirm_pending_totp(kari, sealed, step=0, channel="totp", at=web.clock.now)
+    assert "Slå av appen" in row_of(web.client.get("/admin").text, "kari")
+    before = len(web.messages())
+
+    ended = post(web, f"/admin/users/{kari}/authenticator")
+
+    assert ended.status_code == 303
+    assert ended.headers["location"] == "/admin?saved=authenticator_ended"
+    account = store.by_person(kari)
+    assert account is not None
+    assert (account.otp_channel, account.totp_secret) == ("sms", None)
+    assert ("authenticator_ended_by", str(admin)) in facts(web, kari)
+    told = web.messages()[before:]
+    assert {m["channel"] for m in told} == {"sms", "email"}
+    assert all("Autentiseringsappen" in m["subject"] + m["body"] for m in told)
+    assert seed not in repr(told)
+    assert karis_browser.client.get("/api/v1/me").status_code == 401
+    page = web.client.get(ended.headers["location"])
+    assert "Appen er slått av" in unescape(page.text)
+    assert "Slå av appen" not in row_of(page.text, "kari")
+    karis_browser.client.cookies.clear()
+    karis_browser.login("kari")  # by a code sent by SMS
+
+
+def test_switching_off_an_app_a_user_does_not_have_is_refused(web: Web, admin: UUID) -> None:
+    per = web.create_user("per", channel=OtpChannel.SMS)
+    refused = post(web, f"/admin/users/{per}/authenticator")
+    assert refused.status_code == 409
+    assert "får ikke engangskoden fra en app" in unescape(refused.text)

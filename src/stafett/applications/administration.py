@@ -19,7 +19,7 @@ from uuid import UUID
 
 import structlog
 
-from stafett.aggregates.errors import NotPermittedError, ValidationError
+from stafett.aggregates.errors import ConflictingValueError, NotPermittedError, ValidationError
 from stafett.aggregates.person import PersonDetails
 from stafett.aggregates.policy import AccountAction, account_may
 from stafett.applications.accounts import (
@@ -173,6 +173,39 @@ class Administration:
             person_id, at=now, kind="reset_started_by", detail=str(by.person_id)
         )
         log.info("authn_password_reset_by_administrator", actor=str(by.person_id))
+
+    def end_authenticator(self, by: Principal, person_id: UUID) -> OtpChannel:
+        """Switch off the account's authenticator app, for a person who lost the phone it
+        was on (SEC-REC-04): its seeds go, the codes come by SMS (by e-mail to a person
+        without a mobile number), the person's sessions end, and they are told on every
+        channel they have. The channel the codes now take is answered."""
+        self._allowed(by)
+        account = self._account(person_id)
+        if OtpChannel(account.otp_channel) is not OtpChannel.TOTP:
+            raise ConflictingValueError("otp_channel", "this account uses no authenticator app")
+        details = self.directory.get(person_id).details
+        channel = OtpChannel.SMS if details.mobile else OtpChannel.EMAIL
+        now = self.clock()
+        self.accounts.set_otp_channel(person_id, channel.value, at=now)
+        self.accounts.record_fact(
+            person_id, at=now, kind="authenticator_ended_by", detail=str(by.person_id)
+        )
+        self.service.sessions.end_all_of(person_id)
+        self.service._notify_everywhere(
+            account,
+            "Autentiseringsappen er slått av i Stafett",
+            "En administrator har slått av autentiseringsappen for Stafett-kontoen din, og "
+            "alle innlogginger er avsluttet. Engangskodene kommer nå på "
+            + ("SMS" if channel is OtpChannel.SMS else "e-post")
+            + ". Var det ikke etter avtale med deg, kontakt koordinatoren din med en gang.",
+        )
+        log.info(
+            "authn_authenticator_ended_by_administrator",
+            actor=str(by.person_id),
+            account=str(person_id),
+            channel=channel.value,
+        )
+        return channel
 
     def set_coordinator(self, by: Principal, person_id: UUID, *, coordinator: bool) -> None:
         """Grant or take back the coordinator role (creating plans, and so coordinating)."""

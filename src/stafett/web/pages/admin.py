@@ -16,7 +16,7 @@ from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.response import Redirect
 
-from stafett.aggregates.errors import DuplicateError, ValidationError
+from stafett.aggregates.errors import ConflictingValueError, DuplicateError, ValidationError
 from stafett.aggregates.policy import AccountAction, account_may
 from stafett.applications.accounts import (
     OtpChannel,
@@ -52,6 +52,10 @@ SAVED["user_created"] = lambda: _(
 SAVED["user_locked"] = lambda: _("The user is locked and logged out everywhere.")
 SAVED["user_unlocked"] = lambda: _("The user is unlocked and can log in again.")
 SAVED["reset_sent"] = lambda: _("A link to choose a new password has gone to the user's e-mail.")
+SAVED["authenticator_ended"] = lambda: _(
+    "The app is switched off: the user's codes come by SMS again (by e-mail without a mobile "
+    "number), their sessions have ended, and they have been told."
+)
 SAVED["coordinator_granted"] = lambda: _("The user is now a coordinator and can create plans.")
 SAVED["coordinator_revoked"] = lambda: _("The user is no longer a coordinator.")
 SAVED["notice_retried"] = lambda: _("The notification will be sent again.")
@@ -209,6 +213,25 @@ class AdminPages(Controller):
             )
         refused: Page = await in_thread(
             self._list, request, administration, principal, status=status, refusal=refusal
+        )
+        return refused
+
+    @post("/users/{person_id:uuid}/authenticator")
+    async def end_authenticator(
+        self,
+        administration: Admin,
+        principal: LoggedIn,
+        request: AnyRequest,
+        person_id: PathId,
+    ) -> Page | Redirect:
+        """A lost phone with the authenticator app: the codes go by SMS or e-mail again."""
+        try:
+            await in_thread(administration.end_authenticator, principal, person_id)
+            return see_other("/admin", saved="authenticator_ended")
+        except ConflictingValueError:
+            refusal = _("This user does not get the one-time code from an app.")
+        refused: Page = await in_thread(
+            self._list, request, administration, principal, status=409, refusal=refusal
         )
         return refused
 
