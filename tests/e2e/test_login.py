@@ -598,3 +598,20 @@ def test_a_password_does_not_expire(web: Web) -> None:
     assert start(web)["next"] == "otp"
     done = web.client.post(f"{LOGIN}/otp", json={"code": web.last_code()})
     assert done.json()["next"] == "done"
+
+
+def test_a_login_while_both_hashing_slots_are_taken_answers_503_and_when_to_come_back(
+    web: Web,
+) -> None:
+    """SEC-PW-03: at most two password hashes at once; a third login waits a moment, then
+    is told to come back (503, Retry-After), never queued without end."""
+    web.create_user("kari")
+    hashing = web.accounts.hashing
+    hashing.wait_seconds = 0.05
+    with hashing._slot(), hashing._slot():  # two logins hashing right now
+        busy = web.client.post(LOGIN, json={"username": "kari", "password": PASSWORD})
+    assert busy.status_code == 503
+    assert busy.headers["retry-after"] == "5"
+    assert busy.headers["content-type"].startswith("application/problem+json")
+    assert "Traceback" not in busy.text
+    assert start(web)["next"] == "otp"  # the slots given back, the next login goes on
