@@ -8,12 +8,14 @@ a link to choose a password arrives, and with it the participant logs in.
 """
 
 import re
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
 import pytest
 
 from stafett.aggregates.person import PersonDetails
+from stafett.applications.password_links import ACTIVATION_LIFETIME
 from tests.e2e.conftest import PASSWORD, Web
 from tests.e2e.test_plan_api import Group, group, log_in, rights
 from tests.leakcheck import remember
@@ -294,3 +296,40 @@ def test_only_the_coordinator_sends_a_new_link_and_only_to_a_login_that_exists(
     refused = web.client.post(url, headers=headers)
     assert refused.status_code == 403, refused.text
     assert len(web.messages()) == sent
+
+
+def test_an_activation_link_lasts_its_lifetime_and_works_once(web: Web, group: Group) -> None:
+    """SEC-INV-01: a link to choose the first password expires (ACTIVATION_LIFETIME) and
+    is used up by the password it sets; its page says so at once either way."""
+    for username, mail in (("siri", "siri@example.no"), ("tor", "tor@example.no")):
+        person = add_new_person(web, group, email=mail, first_name=username.title())
+        given = web.client.post(
+            group.url(f"/participants/{person}/account"),
+            json={"username": username, "otp_channel": "email"},
+            headers=group.headers,
+        )
+        assert given.status_code == 201, given.text
+    tors_link = activation_token(web)
+    sirs_link = (
+        next(m for m in web.messages() if m["to"] == "siri@example.no" and "/reset/" in m["body"])[
+            "body"
+        ]
+        .split("/reset/")[1]
+        .split()[0]
+    )
+    remember(sirs_link)
+    coordinator = web.client.cookies["__Host-sid"]
+    web.client.cookies.clear()
+
+    web.choose_password(sirs_link, NEW_PASSWORD)  # used once ...
+    assert web.client.get(f"/reset/{sirs_link}").status_code == 410  # ... and not again
+    again = {"new_password": NEW_PASSWORD + " igjen", "new_password_again": NEW_PASSWORD + " igjen"}
+    assert web.submit(f"/reset/{sirs_link}", again, token=False).status_code == 410
+
+    web.clock.advance(ACTIVATION_LIFETIME - timedelta(seconds=1))
+    assert web.client.get(f"/reset/{tors_link}").status_code == 200  # still live
+    web.clock.advance(timedelta(seconds=2))
+    assert web.client.get(f"/reset/{tors_link}").status_code == 410
+    late = {"new_password": NEW_PASSWORD, "new_password_again": NEW_PASSWORD}
+    assert web.submit(f"/reset/{tors_link}", late, token=False).status_code == 410
+    web.client.cookies.set("__Host-sid", coordinator, domain="stafett.test")
