@@ -359,7 +359,7 @@ def _serve(settings: Settings, host: str, port: int, workers: int = 1) -> int:
             file=sys.stderr,
         )
         return 2
-    configure_logging(json_lines=settings.environment == "production")
+    # Logging is set up once, by `cli`, for every command.
 
     def run(app: Any, **workers_given: Any) -> None:
         uvicorn.run(
@@ -402,7 +402,6 @@ def _worker(settings: Settings, lag_every: float) -> int:
             file=sys.stderr,
         )
         return 2
-    configure_logging(json_lines=settings.environment == "production")
     stop = threading.Event()
     for number in (signal.SIGTERM, signal.SIGINT):
         signal.signal(number, lambda *_: stop.set())
@@ -489,9 +488,10 @@ def _print_json(value: object) -> None:
 
 def cli() -> int:
     """The `stafett` command: `main`, with every command's log lines through the same
-    redaction and escaping as the server's (`configure_logging`), where structlog's
-    defaults would print them to standard output as they are. Tests call `main`, whose
-    output pytest captures."""
+    redaction and escaping as the server's (`configure_logging`, once, here), where
+    structlog's defaults would print them to standard output as they are. Tests call
+    `main`, whose output pytest captures: a test of a command leaves the process's
+    logging as it found it."""
     configure_logging(json_lines=os.environ.get("STAFETT_ENV") == "production")
     return main()
 

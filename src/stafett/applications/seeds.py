@@ -25,7 +25,9 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-SEALED = "aesgcm1:"
+from stafett.persistence.accounts import SEALED_PREFIX
+
+SEALED = SEALED_PREFIX  # the store finds seeds stored before sealing by it
 NONCE_BYTES = 12  # 96 random bits a seal: far below 2**32 seals a key (SEC-CRY-02)
 KEY_INFO = b"stafett authenticator seeds v1"
 

@@ -54,8 +54,8 @@ NULLABLE_TEXT = ("totp_secret", "totp_pending_secret", "language", "confirmed_mo
 # (The first release's `locked_until` is no longer used: soft locks are in
 # `login_throttles`. Older databases keep the nullable column, unread.)
 ADDED_COLUMNS = {"totp_pending_secret": "TEXT", "language": "TEXT", "confirmed_mobile": "TEXT"}
-# How a sealed authenticator seed begins (applications/seeds.py `SEALED`; this layer
-# may not import that one).
+# How an authenticator seed sealed by applications/seeds.py begins (`unsealed_seeds`
+# finds those stored before sealing by its absence).
 SEALED_PREFIX = "aesgcm1:"
 THROTTLE_ROWS_KEPT = 2 * 86_400 * 1_000_000  # µs: idle, unlocked counters older than this go
 

@@ -211,10 +211,7 @@ class AdminPages(Controller):
                 429,
                 _("Several links have been sent to this user in the last hour. Wait a while."),
             )
-        refused: Page = await in_thread(
-            self._list, request, administration, principal, status=status, refusal=refusal
-        )
-        return refused
+        return await self._refused(request, administration, principal, status, refusal)
 
     @post("/users/{person_id:uuid}/authenticator")
     async def end_authenticator(
@@ -230,8 +227,19 @@ class AdminPages(Controller):
             return see_other("/admin", saved="authenticator_ended")
         except ConflictingValueError:
             refusal = _("This user does not get the one-time code from an app.")
+        return await self._refused(request, administration, principal, 409, refusal)
+
+    async def _refused(
+        self,
+        request: AnyRequest,
+        administration: Administration,
+        principal: Principal,
+        status: int,
+        refusal: str,
+    ) -> Page:
+        """The users' list again, with why an action on one of them was refused."""
         refused: Page = await in_thread(
-            self._list, request, administration, principal, status=409, refusal=refusal
+            self._list, request, administration, principal, status=status, refusal=refusal
         )
         return refused
 
