@@ -47,7 +47,7 @@ import pytest
 
 from stafett.aggregates.values import Access, Rights
 from stafett.applications import codes
-from tests.browser.harness import SECRETS, LiveServer, User, code_in, live_server
+from tests.browser.harness import LiveServer, User, code_in, live_server
 from tests.leakcheck import remember
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -126,7 +126,7 @@ def test_schemathesis_finds_nothing_as_two_people(
             env=os.environ
             | {
                 "SCHEMATHESIS_HOOKS": "tests.fuzz.st_hooks",
-                "STAFETT_FUZZ_SECRET_KEY": SECRETS.secret_key,
+                "STAFETT_FUZZ_BASE_URL": live.base_url,
                 "PYTHONPATH": str(ROOT),
             },
             capture_output=True,

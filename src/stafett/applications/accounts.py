@@ -66,7 +66,7 @@ from stafett.delivery import Channel, OutgoingMessage, Sender
 from stafett.persistence.accounts import AccountRecord, AccountStore
 from stafett.persistence.directory import PersonDirectory
 from stafett.persistence.recorders import to_micros
-from stafett.persistence.sessions import SessionRecord, SessionStore
+from stafett.persistence.sessions import SessionRecord, SessionStore, new_login_id
 
 __all__ = [
     "AccountService",
@@ -324,6 +324,7 @@ class AccountService(OwnAccount, PasswordLinks, MobileNumbers, StepUp, KeptForms
             authenticated_at=to_micros(now) if stage is Stage.DONE else None,
             last_seen=to_micros(now),
             code_at=to_micros(now),
+            login_id=new_login_id(),
         )
         new_token = self.sessions.rotate(token, cleared)
         if new_token is None:  # the session ended meanwhile (a logout, or another step)
@@ -353,6 +354,7 @@ class AccountService(OwnAccount, PasswordLinks, MobileNumbers, StepUp, KeptForms
             stage=Stage.DONE.value,
             authenticated_at=to_micros(now),
             last_seen=to_micros(now),
+            login_id=new_login_id(),
         )
         new_token = self.sessions.rotate(token, done)
         if new_token is None:
@@ -374,7 +376,7 @@ class AccountService(OwnAccount, PasswordLinks, MobileNumbers, StepUp, KeptForms
         now = self.clock()
         session = self.sessions.get(token)
         if session is not None and session.stage == Stage.ENDED.value:
-            return EndedSession(session.person_id)
+            return EndedSession(session.person_id, session.login_key)
         if session is None or session.stage != Stage.DONE.value:
             return None
         micros = to_micros(now)
@@ -384,14 +386,26 @@ class AccountService(OwnAccount, PasswordLinks, MobileNumbers, StepUp, KeptForms
             # this request, is still known as its person's (decision 0039).
             if self.sessions.change_stage(token, was=Stage.DONE.value, to=Stage.ENDED.value):
                 log.info("session_expired", actor=str(session.person_id), idle=idle)
-            return EndedSession(session.person_id)
+            return EndedSession(session.person_id, session.login_key)
         account = self.accounts.by_person(session.person_id)
         if account is None or account.hard_locked:
             self.sessions.end(token)
             return None
         if micros - session.last_seen > SESSION_TOUCH_EVERY.total_seconds() * 1_000_000:
             self.sessions.touch(session.token_hash, at=micros)
-        return replace(self._principal(account), recent_code=code_is_recent(session, micros))
+        return replace(
+            self._principal(account),
+            recent_code=code_is_recent(session, micros),
+            login_key=session.login_key,
+        )
+
+    def login_key(self, token: str) -> str | None:
+        """The login key of the logged-in session `token` (None: there is none), without
+        touching it: what a public page needs to bind its CSRF token (web/auth.py)."""
+        session = self.sessions.get(token)
+        if session is None or session.stage != Stage.DONE.value:
+            return None
+        return session.login_key
 
     def logout(self, token: str | None) -> None:
         if token:

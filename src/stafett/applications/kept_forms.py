@@ -42,6 +42,7 @@ class EndedSession:
     """A logged-in session found ended by its idle or absolute timeout, and whose it was."""
 
     person_id: UUID
+    login_key: str = ""  # its CSRF token is bound to it (Principal.login_key)
 
 
 @dataclass(frozen=True, slots=True)

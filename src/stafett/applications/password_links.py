@@ -156,7 +156,10 @@ class PasswordLinks:
         *,
         current: str,
         new: str,
-    ) -> None:
+    ) -> str | None:
+        """Set a new password (the current one proves who asks); the person's other
+        sessions end, and this one goes on under a new token (SEC-SES-02), which is
+        answered (None: this session ended meanwhile, and the browser logs in again)."""
         now = self.clock()
         account = self._account(principal.person_id)
         self._current_password(account, client, current, now)
@@ -165,6 +168,8 @@ class PasswordLinks:
             account.person_id, self.hashing.hash(clean), at=now, fact="password_changed"
         )
         ended = self.sessions.end_all_of(account.person_id, except_token=token)
+        session = self.sessions.get(token)
+        renewed = None if session is None else self.sessions.rotate(token, session)
         log.info("authn_password_change", actor=str(account.person_id), sessions_ended=ended)
         self._notify_everywhere(
             account,
@@ -172,6 +177,7 @@ class PasswordLinks:
             "Passordet til Stafett-kontoen din ble nettopp endret, og du er logget ut "
             "andre steder. Var det ikke deg, kontakt koordinatoren din med en gang.",
         )
+        return renewed
 
     def request_reset(self: PasswordCore, username: str) -> None:
         """Send a reset link when the account exists; the caller learns nothing either way.

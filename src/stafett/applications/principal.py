@@ -33,6 +33,11 @@ class Principal:
     language: str | None = None  # the pages' language the person chose
     # A one-time code was accepted in this session within the step-up window (SEC-SES-08).
     recent_code: bool = False
+    # The session's login key: random, kept by the server only, the same for the session's
+    # whole life. Its token changes at every authentication step (SEC-SES-02); its CSRF
+    # token is bound to this instead, so a form open in another tab still goes through
+    # after a step-up (web/auth.py).
+    login_key: str = ""
 
     @classmethod
     def of(cls, account: AccountRecord, *, name: str = "") -> "Principal":

@@ -67,9 +67,11 @@ class StepUp:
 
     def step_up(
         self: AccountCore, principal: Principal, token: str, code: str, client: Client
-    ) -> None:
+    ) -> str:
         """Accept a fresh one-time code in this session; a wrong one counts as a failed login
-        (decision 0010) and the session's tries run out as the login's do."""
+        (decision 0010) and the session's tries run out as the login's do. A right one
+        gives the session a new token (SEC-SES-02), which the caller hands to the browser:
+        the old one stops working."""
         now = self.clock()
         session = _live_session(self, principal, token)
         account = self._account(principal.person_id)
@@ -78,7 +80,20 @@ class StepUp:
             self.locks.count_failure(account, client, now)
             log.info("step_up_fail", actor=str(principal.person_id))
             raise CodeRejectedError("the code is not valid")
+        new_token = renew_session(self, token)
         log.info("step_up_ok", actor=str(principal.person_id))
+        return new_token
+
+
+def renew_session(core: AccountCore, token: str) -> str:
+    """The session under a new token after an authentication step (SEC-SES-02), as it is
+    now (the code just used, its clocks); the old token stops working. A session ended
+    meanwhile (a logout elsewhere) cannot be renewed: the step is refused."""
+    session = core.sessions.get(token)
+    new_token = None if session is None else core.sessions.rotate(token, session)
+    if new_token is None:
+        raise CodeRejectedError("the session has ended")
+    return new_token
 
 
 def _live_session(core: AccountCore, principal: Principal, token: str) -> SessionRecord:

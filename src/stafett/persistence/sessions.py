@@ -26,6 +26,11 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+def new_login_id() -> str:
+    """A session's login id (SessionRecord.login_id): 128 bits from the CSPRNG."""
+    return secrets.token_hex(16)
+
+
 @dataclass(frozen=True, slots=True)
 class SessionRecord:
     token_hash: str
@@ -39,6 +44,15 @@ class SessionRecord:
     code_attempts: int = 0
     # The last one-time code accepted in this session (login or step-up, SEC-SES-08).
     code_at: int | None = None
+    # Random, made anew when the login finishes and kept while the token changes
+    # (SEC-SES-02); the session's CSRF token is bound to it. Never sent to anyone.
+    login_id: str | None = None
+
+    @property
+    def login_key(self) -> str:
+        """What the session's CSRF token is bound to: its login id (a session stored
+        before there were login ids: its token's digest, until its token next changes)."""
+        return self.login_id or self.token_hash
 
 
 COLUMNS = tuple(f.name for f in fields(SessionRecord))
@@ -47,7 +61,7 @@ RESET_COLUMNS = {"sms_to": "TEXT"}
 HITS_KEPT = 86_400 * 1_000_000  # µs: rate-limited uses older than a day are deleted
 # µs: how long a form sent after its session ended is kept for its writer's next login
 FORM_KEPT = 3_600 * 1_000_000
-SESSION_COLUMNS = {"code_at": "BIGINT"}
+SESSION_COLUMNS = {"code_at": "BIGINT", "login_id": "TEXT"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +97,7 @@ class SessionStore(SqlTables):
                 f"person_id {self.uuid_type} NOT NULL, stage TEXT NOT NULL, "
                 "created_at BIGINT NOT NULL, last_seen BIGINT NOT NULL, "
                 "authenticated_at BIGINT, code_hmac TEXT, code_expires BIGINT, "
-                "code_attempts INTEGER NOT NULL, code_at BIGINT)",
+                "code_attempts INTEGER NOT NULL, code_at BIGINT, login_id TEXT)",
                 f"CREATE INDEX IF NOT EXISTS sessions_by_person ON {self.sessions} (person_id)",
                 f"CREATE TABLE IF NOT EXISTS {self.resets} (token_hash TEXT PRIMARY KEY, "
                 f"person_id {self.uuid_type} NOT NULL, expires_at BIGINT NOT NULL, sms_to TEXT)",
@@ -139,7 +153,9 @@ class SessionStore(SqlTables):
         """A new session; returns the token, which only the client keeps."""
         token = new_token()
         now = to_micros(at)
-        record = SessionRecord(digest(token), person_id, stage, now, now, **more)
+        record = SessionRecord(
+            digest(token), person_id, stage, now, now, **{"login_id": new_login_id(), **more}
+        )
         with self.cursor(commit=True) as c:
             self._insert(c, record)
         return token

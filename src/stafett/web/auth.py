@@ -8,9 +8,12 @@ read from plan state by the handlers, never from the session (SEC-AC-05).
 
 The same guard is the one place that refuses cross-site changes (SEC-CSRF-01):
 every POST, PUT, PATCH and DELETE with a logged-in session must carry the
-synchronizer token HMAC-SHA256(secret key, "csrf|" + session token) in
+synchronizer token HMAC-SHA256(secret key, "csrf|" + the session's login key) in
 `x-csrftoken` (a page's form sends it as its `csrf_token` field), so a token is
-worth nothing with another session; and a request
+worth nothing with another session. It is bound to the login (a random key the
+session row keeps and the server never sends), not to the session's token, because
+the token changes at every authentication step (SEC-SES-02: a step-up, a password
+change) and a form open in another tab must still go through after one. A request
 whose `Sec-Fetch-Site` or `Origin` says it comes from another site is refused
 whatever it carries. Only the steps before a session exists (login, code,
 terms, password reset) are exempt from the token, as decision 0006 says.
@@ -111,7 +114,7 @@ async def policy_guard(
         if needs_csrf and token:  # logout: a full session must prove the page is ours
             full = await anyio.to_thread.run_sync(accounts.authenticate, token)
             if full is not None:
-                await _check_csrf(connection, token)
+                await _check_csrf(connection, full)
         if unsafe and _is_form(connection):
             _require_browser_origin(connection)
         return
@@ -120,14 +123,12 @@ async def policy_guard(
     found = accounts.session_of(token)
     keeper = handler.opt.get(KEEPS_FORM)
     if isinstance(found, EndedSession) and needs_csrf and keeper is not None:
-        assert token is not None  # a session was found for it
-        await _keep_form(connection, token, found, keeper)
+        await _keep_form(connection, found, keeper)
     if not isinstance(found, Principal):
         raise NotAuthorizedException("Du må logge inn")
     principal = found
     if needs_csrf:
-        assert token is not None  # authenticate found a session for it
-        await _check_csrf(connection, token)
+        await _check_csrf(connection, principal)
     if isinstance(kind.value, AccountAction) and not account_may(kind.value, principal.roles):
         log.info("authz_fail", actor=str(principal.person_id), path=_route(connection))
         raise PermissionDeniedException("Ikke tillatt")
@@ -136,7 +137,6 @@ async def policy_guard(
 
 async def _keep_form(
     connection: ASGIConnection[Any, Any, Any, Any],
-    token: str,
     ended: EndedSession,
     keeper: Callable[[Any, EndedSession], Awaitable[str]],
 ) -> None:
@@ -145,7 +145,7 @@ async def _keep_form(
     return to where it answers (`KEPT_AT`). Any other form (without a token, or with
     another session's) is not kept, and is refused as every other."""
     presented = await _presented_token(connection)
-    expected = csrf_token(connection.app.state[CSRF_KEY], token)
+    expected = csrf_token(connection.app.state[CSRF_KEY], ended.login_key)
     if presented and hmac.compare_digest(presented.encode(), expected.encode()):
         connection.state[KEPT_AT] = await keeper(connection, ended)
 
@@ -155,15 +155,27 @@ def _route(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
     return str(connection.scope.get("path_template", "(no route)"))
 
 
-def csrf_token(secret: bytes, session_token: str) -> str:
-    """The synchronizer token of one session: useless with any other session."""
-    return hmac.new(secret, b"csrf|" + session_token.encode(), hashlib.sha256).hexdigest()
+def csrf_token(secret: bytes, login_key: str) -> str:
+    """The synchronizer token of one login (its `login_key`, random, known only to the
+    server): useless with any other session, kept by this one through its token's
+    changes."""
+    return hmac.new(secret, b"csrf|" + login_key.encode(), hashlib.sha256).hexdigest()
 
 
 def csrf_token_of(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
-    """The CSRF token for the session the request carries ("" without one)."""
+    """The CSRF token for the logged-in session the request carries ("" without one).
+
+    A route behind a login has the session's principal already; a public page (help,
+    the login page) looks the session up only when the request carries a cookie."""
+    principal = connection.state.get(PRINCIPAL)
+    if isinstance(principal, Principal):
+        return csrf_token(connection.app.state[CSRF_KEY], principal.login_key)
     token = connection.cookies.get(SESSION_COOKIE)
-    return csrf_token(connection.app.state[CSRF_KEY], token) if token else ""
+    if not token:
+        return ""
+    accounts: AccountService = connection.app.state[ACCOUNTS]
+    login_key = accounts.login_key(token)
+    return "" if login_key is None else csrf_token(connection.app.state[CSRF_KEY], login_key)
 
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -196,9 +208,10 @@ def _require_browser_origin(connection: ASGIConnection[Any, Any, Any, Any]) -> N
         raise PermissionDeniedException("Ikke tillatt")
 
 
-async def _check_csrf(connection: ASGIConnection[Any, Any, Any, Any], session: str) -> None:
+async def _check_csrf(connection: ASGIConnection[Any, Any, Any, Any], principal: Principal) -> None:
     presented = await _presented_token(connection)
-    expected = csrf_token(connection.app.state[CSRF_KEY], session)
+    key = connection.app.state[CSRF_KEY]
+    expected = csrf_token(key, principal.login_key)
     if not hmac.compare_digest(presented.encode(), expected.encode()):
         await _discard_uploads(connection)
         log.warning(

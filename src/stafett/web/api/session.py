@@ -25,6 +25,7 @@ from stafett.web.auth import (
     policy,
     provide_principal,
     session_token,
+    set_session_cookie,
     set_step_cookies,
 )
 from stafett.web.contract import no_body
@@ -127,6 +128,17 @@ def _step(step: LoginStep) -> Response[NextStep]:
     )
     response = Response(body, status_code=200)
     set_step_cookies(response, step)
+    return response
+
+
+def _renewed(token: str | None) -> Response[None]:
+    """204, with the session's new cookie after an authentication step (SEC-SES-02), or
+    the cookie cleared when the session ended meanwhile."""
+    response = Response(None, status_code=HTTP_204_NO_CONTENT)
+    if token is None:
+        clear_session_cookie(response)
+    else:
+        set_session_cookie(response, token)
     return response
 
 
@@ -235,15 +247,17 @@ class SessionController(Controller):
         principal: LoggedIn,
         request: AnyRequest,
         data: JSONBody[PasswordChangeBody],
-    ) -> None:
-        """Needs the current password; the user's other sessions end."""
-        accounts.change_password(
+    ) -> Response[None]:
+        """Needs the current password; the user's other sessions end, and this one goes on
+        under a new session cookie (its CSRF token stays)."""
+        renewed = accounts.change_password(
             principal,
             session_token(request) or "",
             client_of(request),
             current=data.current_password,
             new=data.new_password,
         )
+        return _renewed(renewed)
 
     @get("/me", sync_to_thread=False, opt=LOGGED_IN_ONLY)
     def me(self, principal: LoggedIn, request: AnyRequest) -> Me:
@@ -344,7 +358,9 @@ class SessionController(Controller):
         principal: LoggedIn,
         request: AnyRequest,
         data: JSONBody[CodeBody],
-    ) -> None:
+    ) -> Response[None]:
         """A fresh one-time code: for five minutes this session may export, close, seal
-        and grant rights (those answer 401 with `step_up_required` otherwise)."""
-        accounts.step_up(principal, session_token(request) or "", data.code, client_of(request))
+        and grant rights (those answer 401 with `step_up_required` otherwise). The session
+        goes on under a new session cookie (SEC-SES-02); its CSRF token stays."""
+        token = session_token(request) or ""
+        return _renewed(accounts.step_up(principal, token, data.code, client_of(request)))

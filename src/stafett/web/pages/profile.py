@@ -35,6 +35,7 @@ from stafett.web.auth import (
     policy,
     provide_principal,
     session_token,
+    set_session_cookie,
 )
 from stafett.web.i18n import _
 from stafett.web.pages.forms import (
@@ -377,7 +378,7 @@ class ProfilePages(Controller):
         fields = await form_of(request)
         try:
             new = new_password_of(fields)
-            await in_thread(
+            renewed = await in_thread(
                 accounts.change_password,
                 principal,
                 session_token(request) or "",
@@ -385,7 +386,12 @@ class ProfilePages(Controller):
                 current=text_field(fields, "current_password"),
                 new=new,
             )
-            return see_other("/profile", saved="password_changed")
+            response = see_other("/profile", saved="password_changed")
+            if renewed is None:  # this session ended meanwhile
+                clear_session_cookie(response)
+            else:  # a new session token (SEC-SES-02)
+                set_session_cookie(response, renewed)
+            return response
         except FormError as error:
             errors = error.errors
         except NotPermittedError:

@@ -15,7 +15,14 @@ from litestar.response import Redirect
 from stafett.aggregates.errors import ConflictingValueError, ValidationError
 from stafett.applications.accounts import CodeRejectedError, OtpChannel, TooManyAttemptsError
 from stafett.applications.input import Body, ShortText
-from stafett.web.auth import Policy, client_of, policy, provide_principal, session_token
+from stafett.web.auth import (
+    Policy,
+    client_of,
+    policy,
+    provide_principal,
+    session_token,
+    set_session_cookie,
+)
 from stafett.web.i18n import _
 from stafett.web.pages.forms import FormError, decode, form_of, too_many, wrong_code
 from stafett.web.pages.render import SAVED, Page, in_thread, local_path, page, see_other
@@ -95,7 +102,7 @@ class StepUpPages(Controller):
         form = await _posted(request)
         after = local_path(form.next)
         try:
-            await in_thread(
+            renewed = await in_thread(
                 accounts.step_up,
                 principal,
                 session_token(request) or "",
@@ -106,4 +113,6 @@ class StepUpPages(Controller):
             return await self._form(
                 request, accounts, principal, after, status=401, error=wrong_code()
             )
-        return see_other(after)
+        response = see_other(after)
+        set_session_cookie(response, renewed)  # a new session token (SEC-SES-02)
+        return response
