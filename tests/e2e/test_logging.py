@@ -34,6 +34,7 @@ from stafett.web.logging import (
     RequestLogMiddleware,
     configure_logging,
     redact_and_escape,
+    request_fields,
     utc_timestamp,
 )
 from tests.e2e.conftest import SECRETS
@@ -130,9 +131,13 @@ def test_a_request_is_logged_once_with_its_shape_and_none_of_its_secrets(
     assert access["duration_ms"] >= 0
     assert access["level"] == "info"
     assert TIMESTAMP.fullmatch(access["ts"])
+    assert access["ip"] == "testclient"  # the test client's address
+    assert access["ua"] == "testclient"  # and its User-Agent
     assert set(access) == {
         "event",
         "request_id",
+        "ip",
+        "ua",
         "method",
         "path",
         "path_params",
@@ -228,7 +233,7 @@ def test_the_request_id_is_unbound_when_the_request_is_over() -> None:
 
     with captured_json_logs():
         anyio.run(main)
-    assert set(seen[0]) == {"worker", "request_id"}
+    assert set(seen[0]) == {"worker", "request_id", "ip", "ua"}
     assert after == [{"worker": "w1"}]
 
 
@@ -397,6 +402,34 @@ def test_a_failed_login_through_the_real_app_logs_no_secret(
     assert "authn_login_fail" in events
     assert events[-1] == "http_request"
     assert {line["request_id"] for line in lines(stream)} == {request_id}
+    # SEC-LOG-02: the security event says where it came from and with what
+    [failed] = [line for line in lines(stream) if line["event"] == "authn_login_fail"]
+    assert (failed["ip"], failed["ua"]) == ("testclient", "testclient")
+
+
+def test_the_user_agent_is_cut_and_escaped_and_its_absence_is_empty() -> None:
+    scope = cast(
+        Scope,
+        {
+            "type": "http",
+            "client": ("192.0.2.7", 50000),
+            "headers": [(b"User-Agent", b"x" * 500 + b"\n{}")],
+        },
+    )
+    fields = request_fields(scope)
+    assert fields["ip"] == "192.0.2.7"
+    assert fields["ua"] == "x" * 200
+    assert request_fields(cast(Scope, {"type": "http", "headers": []}))["ua"] == ""
+    assert request_fields(cast(Scope, {"type": "http", "headers": []}))["ip"] == ""
+    forged = cast(Scope, {"type": "http", "headers": [(b"user-agent", b'a\r\n{"event":1}')]})
+    with captured_json_logs() as stream:
+        structlog.contextvars.bind_contextvars(**request_fields(forged))
+        try:
+            structlog.get_logger("t").info("probe")
+        finally:
+            structlog.contextvars.clear_contextvars()
+    [line] = lines(stream)  # one line: the header could not start another
+    assert line["ua"] == 'a\\u000d\\u000a{"event":1}'  # the breaks as text
 
 
 def test_a_line_that_cannot_be_written_is_dropped_not_raised() -> None:

@@ -45,6 +45,8 @@ from stafett.web.middleware import HTTPMiddleware
 
 REDACTED = "[redacted]"
 REQUEST_ID_HEADER = b"x-request-id"
+USER_AGENT_HEADER = b"user-agent"
+UA_LIMIT = 200  # characters of `User-Agent` a line carries
 # Key names compared case-insensitively, with "-" read as "_". Beyond the names
 # in SEC-LOG-05 this covers our CSRF header and cookie names.
 SECRET_KEYS = frozenset(
@@ -301,27 +303,41 @@ def configure_logging(
         logger.setLevel(logger_level)
 
 
-def request_id_from(scope: Scope) -> str:
-    """The caller's `X-Request-ID` if it is well formed, else a new one: 128 random
-    bits as 32 hex digits (a uuid4's form without building a UUID)."""
+def request_fields(scope: Scope) -> dict[str, str]:
+    """What every line of a request carries (SEC-LOG-02): `request_id`, the caller's
+    `X-Request-ID` if it is well formed, else a new one (128 random bits as 32 hex
+    digits, a uuid4's form without building a UUID); `ip`, the client's address as the
+    server saw it (a trusted proxy's `X-Forwarded-For` included, `stafett serve`); and
+    `ua`, the `User-Agent` header, at most `UA_LIMIT` characters ("" without one)."""
+    request_id = ""
+    ua = ""
     for name, value in scope["headers"]:
-        if name.lower() == REQUEST_ID_HEADER:
+        lowered = name.lower()
+        if lowered == REQUEST_ID_HEADER and not request_id:
             candidate = value.decode("latin-1")
             if _VALID_REQUEST_ID.fullmatch(candidate):
-                return candidate
-            break
-    return secrets.token_hex(16)
+                request_id = candidate
+        elif lowered == USER_AGENT_HEADER and not ua:
+            ua = value[:UA_LIMIT].decode("latin-1")
+    client = scope.get("client")
+    return {
+        "request_id": request_id or secrets.token_hex(16),
+        "ip": client[0] if client else "",
+        "ua": ua,
+    }
 
 
 class RequestLogMiddleware(HTTPMiddleware):
-    """Gives each HTTP request an id, binds it for its log lines and logs the request.
+    """Gives each HTTP request an id, binds it (and the caller's address and browser)
+    for its log lines and logs the request.
 
-    The id is bound with structlog's context variables for the length of the
-    request, returned as `X-Request-ID`, and the bindings are undone afterwards.
+    The fields are bound with structlog's context variables for the length of the
+    request, the id returned as `X-Request-ID`, and the bindings are undone afterwards.
     """
 
     async def handle(self, scope: HTTPScope, receive: Receive, send: Send) -> None:
-        request_id = request_id_from(scope)
+        fields = request_fields(scope)
+        request_id = fields["request_id"]
         method = scope["method"]
         status = 500  # unless the app gets as far as starting a response
         started = time.perf_counter()
@@ -341,7 +357,7 @@ class RequestLogMiddleware(HTTPMiddleware):
 
         # bind and reset rather than `bound_contextvars`: the same, without a
         # generator-based context manager on every request.
-        bound = structlog.contextvars.bind_contextvars(request_id=request_id)
+        bound = structlog.contextvars.bind_contextvars(**fields)
         try:
             await self.app(scope, receive, send_with_id)
         finally:
