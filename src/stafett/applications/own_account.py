@@ -7,6 +7,8 @@ e-mail address) needs the current password as well as the session (SEC-OTP-06), 
 the person is told on every channel they have (SEC-OTP-09).
 """
 
+import hashlib
+import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
@@ -14,7 +16,7 @@ from uuid import UUID
 import pyotp
 import structlog
 
-from stafett.aggregates.errors import ConflictingValueError, ValidationError
+from stafett.aggregates.errors import ConflictingValueError, NotFoundError, ValidationError
 from stafett.aggregates.person import Person, PersonDetails
 from stafett.aggregates.values import local_date
 from stafett.applications.account_core import AccountCore
@@ -55,11 +57,22 @@ class MyAccount:
 
 @dataclass(frozen=True, slots=True)
 class SessionInfo:
-    """One live login of a person; `current` is the one asking."""
+    """One live login of a person; `current` is the one asking. `handle` names it to its
+    owner, to end it (`end_session`): derived from the stored digest, it opens nothing."""
 
     started_at: datetime
     last_seen: datetime
     current: bool
+    handle: str
+
+
+class NoSuchSessionError(NotFoundError):
+    """No live session of the person has that handle (ended already, or never theirs)."""
+
+
+def session_handle(session: SessionRecord) -> str:
+    """A session's name on its owner's page: 96 bits of a hash of its token's digest."""
+    return hashlib.sha256(b"session|" + session.token_hash.encode()).hexdigest()[:24]
 
 
 def check_reachable(channel: OtpChannel, details: PersonDetails) -> None:
@@ -230,7 +243,8 @@ class OwnAccount:
     def live_sessions(
         self: AccountCore, principal: Principal, token: str | None
     ) -> list[SessionInfo]:
-        """The person's logins that still work, the latest first; `token`'s is `current`."""
+        """The person's logins that still work: `token`'s (`current`) first, then the most
+        recently used."""
         micros = to_micros(self.clock())
         mine = digest(token) if token else ""
         live = [
@@ -243,9 +257,24 @@ class OwnAccount:
                 started_at=from_micros(s.authenticated_at or s.created_at),
                 last_seen=from_micros(s.last_seen),
                 current=s.token_hash == mine,
+                handle=session_handle(s),
             )
-            for s in sorted(live, key=lambda s: s.last_seen, reverse=True)
+            for s in sorted(live, key=lambda s: (s.token_hash == mine, s.last_seen), reverse=True)
         ]
+
+    def end_session(self: AccountCore, principal: Principal, handle: str) -> None:
+        """Log out one of my logins, somewhere else or here (SEC-SES-07), after a fresh
+        one-time code (`require_step_up`), so a stolen session cannot end its owner's."""
+        require_step_up(principal)
+        for session in self.sessions.of_person(principal.person_id, stage=Stage.DONE.value):
+            named = hmac.compare_digest(session_handle(session), handle)
+            if named and self.sessions.end_one_of(principal.person_id, session.token_hash):
+                self.accounts.record_fact(
+                    principal.person_id, at=self.clock(), kind="session_ended_by_owner"
+                )
+                log.info("session_ended_by_owner", actor=str(principal.person_id))
+                return
+        raise NoSuchSessionError("no such session")
 
     def end_all_sessions(
         self: AccountCore, principal: Principal, client: Client, *, current_password: str

@@ -259,6 +259,15 @@ class SessionStore(SqlTables):
     def end(self, token: str) -> None:
         self.write(f"DELETE FROM {self.sessions} WHERE token_hash=%s", digest(token))
 
+    def end_one_of(self, person_id: UUID, token_hash: str) -> bool:
+        """End the person's session stored under `token_hash`; whether there was one."""
+        return self.changed(
+            f"DELETE FROM {self.sessions} WHERE token_hash=%s AND person_id=%s "
+            "RETURNING token_hash",
+            token_hash,
+            person_id,
+        )
+
     def end_all_of(self, person_id: UUID, *, except_token: str | None = None) -> int:
         keep = digest(except_token) if except_token else ""
         with self.cursor(commit=True) as c:

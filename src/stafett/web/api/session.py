@@ -1,5 +1,6 @@
 """Login, logout, password change and reset, who-am-I and my details (api.md: Login)."""
 
+from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -108,6 +109,18 @@ class Me(msgspec.Struct):
 
 class TotpEnrolment(msgspec.Struct):
     otpauth_uri: str
+
+
+class SessionOut(msgspec.Struct):
+    """One of my logins that still works; `handle` names it to end it."""
+
+    handle: str
+    started_at: datetime
+    last_seen: datetime
+    current: bool
+
+
+SessionHandle = Annotated[str, PathParameter(pattern=r"^[0-9a-f]{24}$")]
 
 
 def _send_reset_link(accounts: AccountService, username: str) -> None:
@@ -340,6 +353,25 @@ class SessionController(Controller):
     ) -> None:
         """The new app becomes the login factor; the person is told on every channel."""
         accounts.confirm_totp(principal, data.code)
+
+    @get("/me/sessions", sync_to_thread=True, opt=LOGGED_IN_ONLY)
+    def my_sessions(
+        self, accounts: Accounts, principal: LoggedIn, request: AnyRequest
+    ) -> list[SessionOut]:
+        """My logins that still work: this one (`current`) first, then the most recently
+        used."""
+        return [
+            SessionOut(s.handle, s.started_at, s.last_seen, s.current)
+            for s in accounts.live_sessions(principal, session_token(request))
+        ]
+
+    @delete("/me/sessions/{handle:str}", sync_to_thread=True, opt=LOGGED_IN_ONLY, status_code=204)
+    def end_my_session(
+        self, accounts: Accounts, principal: LoggedIn, handle: SessionHandle
+    ) -> None:
+        """End one of my logins (SEC-SES-07), after a fresh one-time code (401 with
+        `step_up_required` otherwise); 404 when no login of mine has that handle."""
+        accounts.end_session(principal, handle)
 
     # ------------------------------------------------ step-up (SEC-SES-08)
 

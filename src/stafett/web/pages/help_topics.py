@@ -290,7 +290,8 @@ def topics() -> tuple[Topic, ...]:
                 ),
                 _("Change your password: the current one, then the new one twice."),
                 _(
-                    "See where you are logged in. “Log out everywhere” ends every login, this one "
+                    "See where you are logged in. “Log out there” ends one login somewhere else, "
+                    "after a new one-time code. “Log out everywhere” ends every login, this one "
                     "too."
                 ),
                 _("Choose the language of the pages: it is remembered the next time you log in."),

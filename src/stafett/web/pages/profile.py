@@ -11,12 +11,13 @@ changes are the fields edited since it was filled in (`person_edits.py`, decisio
 """
 
 from collections.abc import Callable, Collection
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 import msgspec
 import segno
 from litestar import Controller, get, post
+from litestar.params import PathParameter
 from litestar.response import Redirect
 
 from stafett.aggregates.errors import NotPermittedError, ValidationError
@@ -27,7 +28,9 @@ from stafett.applications.accounts import (
     Principal,
     TooManyAttemptsError,
 )
+from stafett.applications.own_account import NoSuchSessionError
 from stafett.applications.parts import PersonChange
+from stafett.applications.step_up import StepUpRequiredError
 from stafett.web.auth import (
     Policy,
     clear_session_cookie,
@@ -72,6 +75,10 @@ SAVED["password_changed"] = lambda: _(
     "Your new password is saved. You are logged out everywhere else."
 )
 SAVED["logged_out_everywhere"] = lambda: _("You are logged out everywhere, here too.")
+SAVED["session_ended"] = lambda: _("That login has ended. It must log in again to be used.")
+SAVED["session_gone"] = lambda: _("That login had ended already.")
+# A login's handle on this page (SessionInfo.handle): anything else is refused unread.
+SessionHandle = Annotated[str, PathParameter(pattern=r"^[0-9a-f]{24}$")]
 
 # The details form's labels where they differ from the participant page's.
 OWN_LABELS = LABELS | {
@@ -401,6 +408,20 @@ class ProfilePages(Controller):
         except ValidationError as error:
             errors = {"new_password": password_advice(error.message)}
         return await refused_profile(request, accounts, principal, failed="password", errors=errors)
+
+    @post("/sessions/{handle:str}/end")
+    async def log_out_one(
+        self, accounts: Accounts, principal: LoggedIn, handle: SessionHandle
+    ) -> Redirect:
+        """One of my logins ends (SEC-SES-07), after a fresh one-time code: without one,
+        to the step-up page, and back here to do it again."""
+        try:
+            await in_thread(accounts.end_session, principal, handle)
+        except StepUpRequiredError:
+            return see_other("/step-up", next="/profile")
+        except NoSuchSessionError:
+            return see_other("/profile", saved="session_gone")
+        return see_other("/profile", saved="session_ended")
 
     @post("/sessions/end")
     async def log_out_everywhere(
