@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from stafett.aggregates.errors import ValidationError
 from stafett.aggregates.person import EMAIL, EMAIL_PATTERN, PHONE_PATTERN, _phone
 from stafett.aggregates.text import (
+    BLANK_LOOKING,
     FORMAT_RANGES,
     SPACE_RANGES,
     SUSPECT,
@@ -18,6 +19,7 @@ from stafett.aggregates.text import (
     clean_line,
     refusal_of_each,
     text_pattern,
+    word_pattern,
 )
 from stafett.applications.input import has_controls
 
@@ -112,3 +114,21 @@ def test_the_edge_finds_control_characters_and_surrogates_as_unicode_names_them(
     assert disagree == []
     assert has_controls("/plans/\x00")
     assert not has_controls("/plans/Åse")
+
+
+@given(texts)
+@example(" kari ")
+@example("to ord")
+@example("\u00a0kari")
+@example("ka\u2800ri")
+@example("kari\u200b")
+@example("0\t\x0b\r \n\x0c\r")
+def test_the_word_pattern_is_a_line_that_is_one_visible_word(text: str) -> None:
+    """A username: what the one-line rule takes, trimmed, with no space and nothing
+    invisible inside (nothing blank-looking, no format character)."""
+    word = re.fullmatch(word_pattern().removeprefix("^").removesuffix("$"), text) is not None
+    inner = text.strip()
+    invisible = {chr(c) for lo, hi in (*SPACE_RANGES, *FORMAT_RANGES) for c in range(lo, hi + 1)}
+    one_word = bool(inner) and not any(c in invisible or c in BLANK_LOOKING for c in inner)
+    expected = takes(clean_line, text, required=True) and one_word
+    assert word == expected, ascii(text)

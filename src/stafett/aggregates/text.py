@@ -124,6 +124,9 @@ SPACE_RANGES = (  # str.isspace()
     (0x2000, 0x200A), (0x2028, 0x2029), (0x202F, 0x202F), (0x205F, 0x205F), (0x3000, 0x3000),
 )  # fmt: skip
 CONTROL_RANGES = ((0x0, 0x1F), (0x7F, 0x9F))  # category Cc
+LINE_BREAKS = "\u2028\u2029"  # refused in one line, as the control characters are
+# What makes a text blank: spaces, characters that look blank, and format characters.
+INVISIBLE = (SPACE_RANGES, tuple((ord(c), ord(c)) for c in sorted(BLANK_LOOKING)), FORMAT_RANGES)
 # Surrogates (category Cs) are refused as well, but left out of the patterns: the regex
 # engines of JSON Schema validators cannot name them (no UTF-8 text holds one).
 
@@ -173,6 +176,26 @@ def text_pattern(*, one_line: bool, required: bool) -> str:
 
     Length limits are the schema's own `maxLength` (counted after trimming); `^…$` as
     JSON Schema reads it (ECMA-262: `$` only at the very end)."""
+    refused = _refused(one_line=one_line)
+    allowed = f"[^{_class(*refused)}]"
+    if not required:  # a blank text is taken as "", whatever it is made of
+        return f"^(?:[{_class(*INVISIBLE)}]*|{allowed}*)$"
+    visible = f"[^{_class(*refused, *INVISIBLE)}]"
+    return f"^{allowed}*{visible}{allowed}*$"
+
+
+def word_pattern() -> str:
+    """One word (a username): visible characters of the one-line rule, none of them a
+    space or invisible, with only spaces around it (which are trimmed). The account
+    service checks a username with this same expression."""
+    visible = f"[^{_class(*_refused(one_line=True), *INVISIBLE)}]"
+    controls = "".join(chr(p) for lo, hi in CONTROL_RANGES for p in range(lo, hi + 1))
+    around = f"[{_class(_without(SPACE_RANGES, controls + LINE_BREAKS))}]"
+    return f"^{around}*{visible}+{around}*$"
+
+
+def _refused(*, one_line: bool) -> list[tuple[tuple[int, int], ...]]:
+    """The code points the rule refuses in a text, as ranges."""
     allowed_controls = "" if one_line else "\n\t\r"
     refused = [
         _without(CONTROL_RANGES, allowed_controls),
@@ -185,12 +208,7 @@ def text_pattern(*, one_line: bool, required: bool) -> str:
             ((0x2028, 0x2029),),
             _without(FORMAT_RANGES, "".join(JOINERS)),
         ]
-    allowed = f"[^{_class(*refused)}]"
-    invisible = (SPACE_RANGES, _ranges(BLANK_LOOKING), FORMAT_RANGES)
-    if not required:  # a blank text is taken as "", whatever it is made of
-        return f"^(?:[{_class(*invisible)}]*|{allowed}*)$"
-    visible = f"[^{_class(*refused, *invisible)}]"
-    return f"^{allowed}*{visible}{allowed}*$"
+    return refused
 
 
 SUSPECT = re.compile(

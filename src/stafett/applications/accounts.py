@@ -21,6 +21,7 @@ usable password, and a single-use link, the password-reset link's kind, lets the
 person choose one.
 """
 
+import re
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import replace
@@ -36,6 +37,7 @@ from stafett.aggregates.errors import (
     ValidationError,
 )
 from stafett.aggregates.person import PersonDetails
+from stafett.aggregates.text import word_pattern
 from stafett.applications.codes import (
     CodeRejectedError,
     MobileUnconfirmedError,
@@ -85,6 +87,8 @@ CODE_TRIES = 5
 PRE_AUTH_TIMEOUT = timedelta(minutes=10)
 MAX_SESSIONS = 3  # concurrent logged-in sessions per person; the oldest is ended (SEC-SES-07)
 MAX_USERNAME_LENGTH = 64
+USERNAME_PATTERN = word_pattern()  # one word, spaces around it trimmed; also the schema's
+USERNAME = re.compile(USERNAME_PATTERN)
 CODE_SENDS_PER_15_MIN = 5
 ATTEMPTS_PER_MINUTE_PER_ADDRESS = 30
 log = structlog.get_logger(__name__)
@@ -418,9 +422,10 @@ class AccountService(OwnAccount, PasswordLinks, MobileNumbers, StepUp, KeptForms
     # -------------------------------------------------------------- helpers
 
     def _free_username(self, username: str) -> str:
-        name = username.strip().casefold()
-        if not name or len(name) > MAX_USERNAME_LENGTH or any(ch.isspace() for ch in name):
+        trimmed = username.strip()
+        if len(trimmed) > MAX_USERNAME_LENGTH or not USERNAME.fullmatch(username):
             raise ValidationError("username", "must be 1–64 characters without spaces")
+        name = trimmed.casefold()  # "ß" becomes "ss": the rule counts what was typed
         if self.accounts.by_username(name) is not None:
             raise ConflictingValueError("username", "is taken")
         return name

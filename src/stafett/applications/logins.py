@@ -18,7 +18,12 @@ import structlog
 
 from stafett.aggregates.errors import ConflictingValueError
 from stafett.aggregates.policy import Action
-from stafett.applications.accounts import MAX_USERNAME_LENGTH, AccountService, OtpChannel
+from stafett.applications.accounts import (
+    MAX_USERNAME_LENGTH,
+    USERNAME_PATTERN,
+    AccountService,
+    OtpChannel,
+)
 from stafett.applications.input import LINE, TEXT, Body
 from stafett.applications.plans import PlanApplication
 from stafett.delivery import Channel
@@ -27,8 +32,16 @@ log = structlog.get_logger(__name__)
 # A participant's login as the coordinator sees it: none, given but not used yet, in use
 # but held because its codes go by SMS to a number not confirmed (decision 0025), in use.
 LoginState = Literal["none", "awaiting", "unconfirmed", "active"]
+# The account service's rule, stated in the schema too (a client can tell a username it
+# would refuse): 1 to 64 characters of one word (`aggregates/text.word_pattern`).
 Username = Annotated[
-    str, msgspec.Meta(min_length=1, max_length=MAX_USERNAME_LENGTH, extra={TEXT: LINE})
+    str,
+    msgspec.Meta(
+        min_length=1,
+        max_length=MAX_USERNAME_LENGTH,
+        pattern=USERNAME_PATTERN,
+        extra={TEXT: LINE},
+    ),
 ]
 
 

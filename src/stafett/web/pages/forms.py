@@ -103,6 +103,8 @@ def message_for(message: str) -> str:
         return _("Write a date as dd.mm.yyyy, or pick one.")
     if "Expected `int`" in message:
         return _("Write a whole number.")
+    if "matching regex" in message and "at `$.username`" in message:  # applications/logins.py
+        return _("Write one word without spaces, at most 64 characters.")
     if "not allowed" in message or "character" in message:
         return _("Contains characters that are not allowed.")
     return _("Check this value.")
