@@ -41,6 +41,7 @@ from dataclasses import dataclass, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import httpx
 import pytest
@@ -92,6 +93,7 @@ def test_schemathesis_finds_nothing_as_two_people(
         }
         ids = _plans(live, people["coordinator"], people["participant"])
         live.settle()
+        before = _versions(live, ids)
         logins.people.update(people)
         for name in PEERS:  # the first login gives each a device cookie, as a browser keeps
             logins.log_in(name)
@@ -134,6 +136,7 @@ def test_schemathesis_finds_nothing_as_two_people(
             timeout=TIMEOUT_SECONDS,
             check=False,
         )
+        changed = _versions(live, ids) != before
     output = finished.stdout + finished.stderr
     OUTPUT.parent.mkdir(parents=True, exist_ok=True)
     OUTPUT.write_text(output)
@@ -144,6 +147,9 @@ def test_schemathesis_finds_nothing_as_two_people(
     print(figure)
     assert finished.returncode == 0, f"{figure}\n\n{output[-12000:]}"
     assert run["operations"]["tested"] > 0, figure
+    # Changes went through (a session's CSRF token from st_hooks, a valid body): were
+    # every change refused, the run would test refusals only, and pass.
+    assert changed, "no change made by the fuzzer reached a plan"
     if SECONDS:
         return
     # Unbounded: every operation tested, in every phase that has something to run (the
@@ -188,6 +194,10 @@ def _plans(live: LiveServer, coordinator: User, participant: User) -> dict[str, 
         "goal_id": both("goal_id"),
         "activity_id": both("activity_id"),
     }
+
+
+def _versions(live: LiveServer, ids: dict[str, list[str]]) -> list[int]:
+    return [live.built.plans.get_plan(UUID(plan)).version for plan in ids["plan_id"]]
 
 
 # ------------------------------------------------------- schemathesis' setup
