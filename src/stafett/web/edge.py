@@ -139,19 +139,24 @@ def _constant(name: str) -> Any:
     raise _bad(f"{name} is not a number JSON allows", "number")
 
 
-def _depth(value: Any) -> int:
-    if not isinstance(value, dict | list):
-        return 0
-    deepest, level = 0, [(value, 1)]
-    while level:
-        item, depth = level.pop()
-        deepest = max(deepest, depth)
-        if depth > MAX_DEPTH:
-            return depth
-        children = (
-            item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
-        )
-        level.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
+
+
+def _nesting(text: str) -> int:
+    """How deep the arrays and objects of a JSON text nest, read off its brackets outside
+    its strings, before it is parsed: the parser recurses, and at a thousand levels it
+    stops the stack so near its limit that whatever runs there (a finalizer the garbage
+    collector calls) fails too. A text that is not JSON may count wrong; the parser
+    refuses it then."""
+    brackets = _NOT_BRACKETS.sub("", _JSON_STRING.sub("", text))
+    depth = deepest = 0
+    for bracket in brackets:
+        depth += 1 if bracket in "[{" else -1
+        if depth > deepest:
+            deepest = depth
+            if deepest > MAX_DEPTH:
+                break
     return deepest
 
 
@@ -161,8 +166,10 @@ def check_json(body: bytes) -> None:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         raise _bad("The body is not valid UTF-8", "utf8") from None
+    if _nesting(text) > MAX_DEPTH:
+        raise _bad(f"The body is nested more than {MAX_DEPTH} deep", "depth")
     try:
-        value = json.loads(
+        json.loads(
             text,
             object_pairs_hook=_no_duplicates,
             parse_int=_integer,
@@ -175,8 +182,6 @@ def check_json(body: bytes) -> None:
         if isinstance(error, UnicodeError):
             raise _bad("The body is not valid UTF-8", "utf8") from None
         raise _bad("The body is not valid JSON", "json") from None
-    if _depth(value) > MAX_DEPTH:
-        raise _bad(f"The body is nested more than {MAX_DEPTH} deep", "depth")
 
 
 def _content_type(scope: Scope) -> tuple[str, str]:
