@@ -145,10 +145,10 @@ _NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
 
 def _nesting(text: str) -> int:
     """How deep the arrays and objects of a JSON text nest, read off its brackets outside
-    its strings, before it is parsed: the parser recurses, and at a thousand levels it
-    stops the stack so near its limit that whatever runs there (a finalizer the garbage
-    collector calls) fails too. A text that is not JSON may count wrong; the parser
-    refuses it then."""
+    its strings, before it is parsed: the parser recurses, and a thousand levels take
+    the stack to its limit, where anything else that runs (a finalizer the garbage
+    collector calls) has no room left. A text that is not JSON may count wrong; the
+    parser refuses it then."""
     brackets = _NOT_BRACKETS.sub("", _JSON_STRING.sub("", text))
     depth = deepest = 0
     for bracket in brackets:
