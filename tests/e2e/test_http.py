@@ -268,6 +268,8 @@ def test_the_openapi_schema_lists_exactly_the_served_routes(demo: tuple[TestClie
         "/api/v1/me/mobile/code",
         "/api/v1/me/mobile/confirm",
         "/api/v1/me/photo",
+        "/api/v1/me/sessions",
+        "/api/v1/me/sessions/{handle}",
         "/api/v1/plans/{plan_id}/history",
         "/api/v1/plans/{plan_id}/timeline",
         "/api/v1/plans/{plan_id}/export",
