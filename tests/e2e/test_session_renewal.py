@@ -9,6 +9,7 @@ still goes through (web/auth.py). On both stores, through the API and the pages.
 from datetime import timedelta
 
 from stafett.persistence.sessions import digest
+from stafett.web.auth import csrf_token
 from tests.e2e.conftest import PASSWORD, Web
 from tests.leakcheck import remember
 
@@ -137,3 +138,10 @@ def test_a_login_key_is_never_sent(web: Web) -> None:
     assert session.login_id is not None
     for path in ("/api/v1/me", "/profile", "/plans"):
         assert session.login_id not in web.client.get(path).text
+
+
+def test_a_principal_without_a_login_key_has_no_csrf_token() -> None:
+    """No two sessions may share a token: a login key missing (a bug elsewhere) gives
+    no token at all, and the empty token matches nothing."""
+    assert csrf_token(b"k" * 32, "") == ""
+    assert csrf_token(b"k" * 32, "a") != csrf_token(b"k" * 32, "b")

@@ -146,7 +146,7 @@ async def _keep_form(
     another session's) is not kept, and is refused as every other."""
     presented = await _presented_token(connection)
     expected = csrf_token(connection.app.state[CSRF_KEY], ended.login_key)
-    if presented and hmac.compare_digest(presented.encode(), expected.encode()):
+    if expected and presented and hmac.compare_digest(presented.encode(), expected.encode()):
         connection.state[KEPT_AT] = await keeper(connection, ended)
 
 
@@ -158,7 +158,9 @@ def _route(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
 def csrf_token(secret: bytes, login_key: str) -> str:
     """The synchronizer token of one login (its `login_key`, random, known only to the
     server): useless with any other session, kept by this one through its token's
-    changes."""
+    changes. No key, no token: "" matches nothing (`_check_csrf`)."""
+    if not login_key:
+        return ""
     return hmac.new(secret, b"csrf|" + login_key.encode(), hashlib.sha256).hexdigest()
 
 
@@ -212,7 +214,7 @@ async def _check_csrf(connection: ASGIConnection[Any, Any, Any, Any], principal:
     presented = await _presented_token(connection)
     key = connection.app.state[CSRF_KEY]
     expected = csrf_token(key, principal.login_key)
-    if not hmac.compare_digest(presented.encode(), expected.encode()):
+    if not expected or not hmac.compare_digest(presented.encode(), expected.encode()):
         await _discard_uploads(connection)
         log.warning(
             "malicious_csrf",
