@@ -309,21 +309,20 @@ def request_fields(scope: Scope) -> dict[str, str]:
     digits, a uuid4's form without building a UUID); `ip`, the client's address as the
     server saw it (a trusted proxy's `X-Forwarded-For` included, `stafett serve`); and
     `ua`, the `User-Agent` header, at most `UA_LIMIT` characters ("" without one)."""
-    request_id = ""
-    ua = ""
+    request_id: str | None = None  # the first X-Request-ID only ("" if malformed)
+    ua: str | None = None  # the first User-Agent only
     for name, value in scope["headers"]:
         lowered = name.lower()
-        if lowered == REQUEST_ID_HEADER and not request_id:
+        if lowered == REQUEST_ID_HEADER and request_id is None:
             candidate = value.decode("latin-1")
-            if _VALID_REQUEST_ID.fullmatch(candidate):
-                request_id = candidate
-        elif lowered == USER_AGENT_HEADER and not ua:
+            request_id = candidate if _VALID_REQUEST_ID.fullmatch(candidate) else ""
+        elif lowered == USER_AGENT_HEADER and ua is None:
             ua = value[:UA_LIMIT].decode("latin-1")
     client = scope.get("client")
     return {
         "request_id": request_id or secrets.token_hex(16),
         "ip": client[0] if client else "",
-        "ua": ua,
+        "ua": ua or "",
     }
 
 

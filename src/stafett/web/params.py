@@ -6,12 +6,12 @@ provided(...)` (`state.py`) says which provider gives it. Pages and API routes u
 the same names, so a handler reads the same wherever it is.
 """
 
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Request
 from litestar.di import NamedDependency
-from litestar.params import FromPath
+from litestar.params import FromPath, PathParameter
 
 from stafett.applications.accounts import AccountService, Principal
 from stafett.applications.logins import ParticipantLogins
@@ -23,6 +23,8 @@ from stafett.web.writes import Commands
 AnyRequest = Request[Any, Any, Any]
 PlanId = FromPath[UUID]  # the `{plan_id:uuid}` of the path
 PathId = FromPath[UUID]  # another id of the path: `{participant_id:uuid}`, `{person_id:uuid}`...
+# One of my logins (`SessionInfo.handle`): anything else is refused before it is looked up.
+SessionHandle = Annotated[str, PathParameter(pattern=r"^[0-9a-f]{24}$")]
 
 LoggedIn = NamedDependency[Principal]  # the logged-in person: `provide_principal` (auth.py)
 Accounts = NamedDependency[AccountService]  # `provide_accounts`

@@ -30,7 +30,7 @@ from stafett.web.auth import (
     set_step_cookies,
 )
 from stafett.web.contract import no_body
-from stafett.web.params import Accounts, AnyRequest, LoggedIn
+from stafett.web.params import Accounts, AnyRequest, LoggedIn, SessionHandle
 from stafett.web.state import provide_accounts, provided
 
 log = structlog.get_logger(__name__)
@@ -118,9 +118,6 @@ class SessionOut(msgspec.Struct):
     started_at: datetime
     last_seen: datetime
     current: bool
-
-
-SessionHandle = Annotated[str, PathParameter(pattern=r"^[0-9a-f]{24}$")]
 
 
 def _send_reset_link(accounts: AccountService, username: str) -> None:

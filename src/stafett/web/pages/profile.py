@@ -11,13 +11,12 @@ changes are the fields edited since it was filled in (`person_edits.py`, decisio
 """
 
 from collections.abc import Callable, Collection
-from typing import Annotated, Any, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 import msgspec
 import segno
 from litestar import Controller, get, post
-from litestar.params import PathParameter
 from litestar.response import Redirect
 
 from stafett.aggregates.errors import NotPermittedError, ValidationError
@@ -62,7 +61,7 @@ from stafett.web.pages.person_edits import (
     typed_values,
 )
 from stafett.web.pages.render import SAVED, Page, in_thread, page, see_other
-from stafett.web.params import Accounts, AnyRequest, LoggedIn
+from stafett.web.params import Accounts, AnyRequest, LoggedIn, SessionHandle
 from stafett.web.state import provide_accounts, provided
 
 T = TypeVar("T")
@@ -77,8 +76,6 @@ SAVED["password_changed"] = lambda: _(
 SAVED["logged_out_everywhere"] = lambda: _("You are logged out everywhere, here too.")
 SAVED["session_ended"] = lambda: _("That login has ended. It must log in again to be used.")
 SAVED["session_gone"] = lambda: _("That login had ended already.")
-# A login's handle on this page (SessionInfo.handle): anything else is refused unread.
-SessionHandle = Annotated[str, PathParameter(pattern=r"^[0-9a-f]{24}$")]
 
 # The details form's labels where they differ from the participant page's.
 OWN_LABELS = LABELS | {
