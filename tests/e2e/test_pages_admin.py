@@ -185,6 +185,38 @@ def test_a_locked_user_is_logged_out_and_can_log_in_again_once_unlocked(
     assert ("unlocked_by", str(admin)) in facts(web, kari)
 
 
+def test_a_logged_in_user_is_shown_and_logged_out_everywhere_but_not_locked(
+    web: Web, admin: UUID
+) -> None:
+    kari = web.create_user("kari")
+    assert "Logg ut</button>" not in row_of(web.client.get("/admin").text, "kari")
+    phone, laptop = other_browser(web), other_browser(web)
+    phone.page_login("kari")
+    laptop.page_login("kari")
+    row = row_of(web.client.get("/admin").text, "kari")
+    assert "Innlogget nå: 2" in row
+    assert f'action="/admin/users/{kari}/sessions/end"' in row
+
+    done = post(web, f"/admin/users/{kari}/sessions/end")
+
+    assert done.status_code == 303
+    assert done.headers["location"] == "/admin?saved=user_logged_out"
+    for browser in (phone, laptop):
+        assert browser.client.get("/profile", follow_redirects=False).status_code == 303
+    row = row_of(web.client.get("/admin").text, "kari")
+    assert "Innlogget nå" not in row
+    assert "Kan logge inn" in row
+    assert ("sessions_ended_by", str(admin)) in facts(web, kari)
+    phone.page_login("kari")  # not locked
+
+
+def test_an_administrator_logs_out_on_their_profile_not_here(web: Web, admin: UUID) -> None:
+    assert f"/admin/users/{admin}/sessions/end" not in web.client.get("/admin").text
+    refused = post(web, f"/admin/users/{admin}/sessions/end")
+    assert refused.status_code == 403
+    assert web.client.get("/admin").status_code == 200
+
+
 def test_a_user_locked_by_failed_attempts_is_shown_and_unlocked(web: Web, admin: UUID) -> None:
     kari = web.create_user("kari")
     browser = other_browser(web)

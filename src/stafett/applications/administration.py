@@ -28,9 +28,12 @@ from stafett.applications.accounts import (
     Principal,
     TooManyAttemptsError,
 )
+from stafett.applications.own_account import ABSOLUTE_TIMEOUT, IDLE_TIMEOUT
 from stafett.applications.password_links import RESETS_PER_HOUR, reset_message
+from stafett.applications.principal import Stage
 from stafett.delivery import Channel
 from stafett.persistence.accounts import AccountRecord
+from stafett.persistence.recorders import to_micros
 
 log = structlog.get_logger(__name__)
 
@@ -51,6 +54,12 @@ class UserRow:
     hard_locked: bool  # until an administrator unlocks it
     soft_locked: bool  # for a while, after many failed attempts
     is_me: bool
+    sessions: int = 0  # logins that still work (at most three, SEC-SES-07)
+
+    @property
+    def may_log_out(self) -> bool:
+        """An administrator logs themselves out on My profile, not here."""
+        return self.sessions > 0 and not self.is_me
 
     @property
     def may_lock(self) -> bool:
@@ -80,7 +89,13 @@ class Administration:
             p.person_id: p.full_name
             for p in self.directory.get_many(r.person_id for r in records).values()
         }
-        soft = self.accounts.soft_locked(at=self.clock())
+        now = self.clock()
+        soft = self.accounts.soft_locked(at=now)
+        live = self.service.sessions.live_counts(
+            stage=Stage.DONE.value,
+            seen_after=to_micros(now - IDLE_TIMEOUT),
+            authenticated_after=to_micros(now - ABSOLUTE_TIMEOUT),
+        )
         return [
             UserRow(
                 person_id=r.person_id,
@@ -91,6 +106,7 @@ class Administration:
                 hard_locked=r.hard_locked,
                 soft_locked=r.person_id in soft,
                 is_me=r.person_id == by.person_id,
+                sessions=live.get(r.person_id, 0),
             )
             for r in records
         ]
@@ -124,6 +140,26 @@ class Administration:
         self.service.send_activation_link(person_id, account.username, person, otp_channel)
         log.info("account_opened", actor=str(by.person_id), account=str(person_id))
         return person_id
+
+    def log_out(self, by: Principal, person_id: UUID) -> int:
+        """End every session of another person (SEC-SES-07): a login left open on a shared
+        computer, or one the person does not recognise. The account stays open; how many
+        sessions ended is answered."""
+        self._allowed(by)
+        if person_id == by.person_id:  # `UserRow.may_log_out`
+            raise NotPermittedError("administrators log themselves out on their profile")
+        self._account(person_id)
+        ended = self.service.sessions.end_all_of(person_id)
+        self.accounts.record_fact(
+            person_id, at=self.clock(), kind="sessions_ended_by", detail=str(by.person_id)
+        )
+        log.info(
+            "session_ended_by_administrator",
+            actor=str(by.person_id),
+            account=str(person_id),
+            sessions=ended,
+        )
+        return ended
 
     def lock(self, by: Principal, person_id: UUID) -> None:
         """Lock an account until an administrator unlocks it; its sessions end now."""

@@ -321,6 +321,19 @@ class SessionStore(SqlTables):
             )
             return len(c.fetchall())
 
+    def live_counts(
+        self, *, stage: str, seen_after: int, authenticated_after: int
+    ) -> dict[UUID, int]:
+        """How many live sessions at `stage` each person has (live as `keep_newest` says)."""
+        rows = self.select(
+            f"SELECT person_id, COUNT(*) AS n FROM {self.sessions} WHERE stage=%s "
+            "AND last_seen >= %s AND authenticated_at >= %s GROUP BY person_id",
+            stage,
+            seen_after,
+            authenticated_after,
+        )
+        return {self.uuid(row["person_id"]): int(row["n"]) for row in rows}
+
     def of_person(self, person_id: UUID, *, stage: str) -> list[SessionRecord]:
         """The person's sessions at `stage` (expired ones not yet ended too)."""
         rows = self.select(

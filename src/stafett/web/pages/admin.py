@@ -51,6 +51,7 @@ SAVED["user_created"] = lambda: _(
 )
 SAVED["user_locked"] = lambda: _("The user is locked and logged out everywhere.")
 SAVED["user_unlocked"] = lambda: _("The user is unlocked and can log in again.")
+SAVED["user_logged_out"] = lambda: _("The user is logged out everywhere.")
 SAVED["reset_sent"] = lambda: _("A link to choose a new password has gone to the user's e-mail.")
 SAVED["authenticator_ended"] = lambda: _(
     "The app is switched off: the user's codes come by SMS again (by e-mail without a mobile "
@@ -176,6 +177,14 @@ class AdminPages(Controller):
     async def lock(self, administration: Admin, principal: LoggedIn, person_id: PathId) -> Redirect:
         await in_thread(administration.lock, principal, person_id)
         return see_other("/admin", saved="user_locked")
+
+    @post("/users/{person_id:uuid}/sessions/end")
+    async def log_out(
+        self, administration: Admin, principal: LoggedIn, person_id: PathId
+    ) -> Redirect:
+        """Every login of the user ends; the account stays open."""
+        await in_thread(administration.log_out, principal, person_id)
+        return see_other("/admin", saved="user_logged_out")
 
     @post("/users/{person_id:uuid}/unlock")
     async def unlock(

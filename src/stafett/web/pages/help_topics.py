@@ -311,6 +311,10 @@ def topics() -> tuple[Topic, ...]:
                     "many wrong attempts."
                 ),
                 _(
+                    "“Log out” ends the logins of a user who is logged in now, for instance on a "
+                    "shared computer."
+                ),
+                _(
                     "Send a new password link to users whose codes come by e-mail. Others do it "
                     "themselves with “Forgotten your password?”."
                 ),
