@@ -8,6 +8,7 @@ both stores.
 
 import re
 from datetime import timedelta
+from typing import Any
 
 from tests.e2e.conftest import Web
 from tests.leakcheck import remember
@@ -124,3 +125,35 @@ def test_the_profile_page_ends_a_login_elsewhere(web: Web) -> None:
     assert not re.findall(r'action="/profile/sessions/[0-9a-f]{24}/end"', shown)
     gone = web.submit(actions[0])
     assert gone.headers["location"] == "/profile?saved=session_gone"
+
+
+IPHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1"
+)
+
+
+def test_each_login_says_which_browser_and_system_it_is(web: Web) -> None:
+    web.create_user("kari")
+    web.client.headers["user-agent"] = IPHONE
+    web.login("kari")
+    web.client.headers["user-agent"] = "testclient"  # tells no browser
+    listed = web.client.get("/api/v1/me/sessions").json()
+    assert [(s["browser"], s["system"]) for s in listed] == [("Mobile Safari", "iOS")]
+    web.client.cookies.clear()
+    web.page_login("kari")
+    mine = web.client.get("/api/v1/me/sessions").json()
+    assert [(s["current"], s["browser"], s["system"]) for s in mine] == [
+        (True, "", ""),
+        (False, "Mobile Safari", "iOS"),
+    ]
+    page = web.client.get("/profile").text
+    assert "Mobile Safari på iOS" in page
+    stored = web.accounts.sessions.of_person(listed_person(web), stage="done")
+    assert sorted(s.agent for s in stored) == sorted([IPHONE, "testclient"])
+
+
+def listed_person(web: Web) -> Any:
+    account = web.accounts.accounts.by_username("kari")
+    assert account is not None
+    return account.person_id

@@ -280,7 +280,7 @@ class AccountService(OwnAccount, PasswordLinks, MobileNumbers, StepUp, KeptForms
             rehashed = self.hashing.hash(password)
             self.accounts.set_password(account.person_id, rehashed, at=now, fact=None)
         channel = OtpChannel(account.otp_channel)
-        token = self.sessions.start(account.person_id, Stage.OTP.value, at=now)
+        token = self.sessions.start(account.person_id, Stage.OTP.value, at=now, agent=client.agent)
         log.info("authn_password_ok", actor=str(account.person_id), channel=channel.value)
         if channel is OtpChannel.TOTP:
             return LoginStep(token, Stage.OTP, channel)

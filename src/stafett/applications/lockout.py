@@ -36,6 +36,7 @@ class Client:
 
     address: str
     device: str | None = None
+    agent: str = ""  # the browser's User-Agent, at most 200 characters (My profile's list)
 
 
 class LoginLocks:

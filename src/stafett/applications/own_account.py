@@ -7,6 +7,7 @@ e-mail address) needs the current password as well as the session (SEC-OTP-06), 
 the person is told on every channel they have (SEC-OTP-09).
 """
 
+import functools
 import hashlib
 import hmac
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from uuid import UUID
 
 import pyotp
 import structlog
+import ua_parser
 
 from stafett.aggregates.errors import ConflictingValueError, NotFoundError, ValidationError
 from stafett.aggregates.person import Person, PersonDetails
@@ -64,6 +66,19 @@ class SessionInfo:
     last_seen: datetime
     current: bool
     handle: str
+    browser: str = ""  # as its User-Agent names them ("" when it does not tell)
+    system: str = ""
+
+
+@functools.lru_cache(maxsize=256)
+def browser_and_system(agent: str) -> tuple[str, str]:
+    """(browser, operating system) a User-Agent names, by ua-parser's kept rules; ("", "")
+    when it names no browser. Shown to the session's owner only, escaped as any text."""
+    found = ua_parser.parse(agent)
+    if found.user_agent is None or found.user_agent.family == "Other":
+        return "", ""
+    system = found.os.family if found.os is not None and found.os.family != "Other" else ""
+    return found.user_agent.family[:40], system[:40]
 
 
 class NoSuchSessionError(NotFoundError):
@@ -258,6 +273,8 @@ class OwnAccount:
                 last_seen=from_micros(s.last_seen),
                 current=s.token_hash == mine,
                 handle=session_handle(s),
+                browser=browser_and_system(s.agent)[0],
+                system=browser_and_system(s.agent)[1],
             )
             for s in sorted(live, key=lambda s: (s.token_hash == mine, s.last_seen), reverse=True)
         ]

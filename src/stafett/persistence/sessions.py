@@ -47,6 +47,9 @@ class SessionRecord:
     # Random, made anew when the login finishes and kept while the token changes
     # (SEC-SES-02); the session's CSRF token is bound to it. Never sent to anyone.
     login_id: str | None = None
+    # The User-Agent of the browser that logged in (at most 200 characters), so that its
+    # owner can tell their logins apart on My profile. Swept with the session.
+    agent: str = ""
 
     @property
     def login_key(self) -> str:
@@ -61,7 +64,7 @@ RESET_COLUMNS = {"sms_to": "TEXT"}
 HITS_KEPT = 86_400 * 1_000_000  # µs: rate-limited uses older than a day are deleted
 # µs: how long a form sent after its session ended is kept for its writer's next login
 FORM_KEPT = 3_600 * 1_000_000
-SESSION_COLUMNS = {"code_at": "BIGINT", "login_id": "TEXT"}
+SESSION_COLUMNS = {"code_at": "BIGINT", "login_id": "TEXT", "agent": "TEXT NOT NULL DEFAULT ''"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +100,8 @@ class SessionStore(SqlTables):
                 f"person_id {self.uuid_type} NOT NULL, stage TEXT NOT NULL, "
                 "created_at BIGINT NOT NULL, last_seen BIGINT NOT NULL, "
                 "authenticated_at BIGINT, code_hmac TEXT, code_expires BIGINT, "
-                "code_attempts INTEGER NOT NULL, code_at BIGINT, login_id TEXT)",
+                "code_attempts INTEGER NOT NULL, code_at BIGINT, login_id TEXT, "
+                "agent TEXT NOT NULL DEFAULT '')",
                 f"CREATE INDEX IF NOT EXISTS sessions_by_person ON {self.sessions} (person_id)",
                 f"CREATE TABLE IF NOT EXISTS {self.resets} (token_hash TEXT PRIMARY KEY, "
                 f"person_id {self.uuid_type} NOT NULL, expires_at BIGINT NOT NULL, sms_to TEXT)",

@@ -43,6 +43,7 @@ from stafett.web.state import ACCOUNTS, CSRF_KEY
 SESSION_COOKIE = "__Host-sid"
 DEVICE_COOKIE = "__Host-device"  # a signed "this browser has logged in here" (decision 0010)
 CSRF_HEADER = "x-csrftoken"
+AGENT_LIMIT = 200  # characters of a login's User-Agent kept with its session
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 SAME_SITE_FETCHES = frozenset({"same-origin", "none"})  # "none": typed or bookmarked by the user
 SCHEMA_PREFIX = "/schema"
@@ -287,7 +288,8 @@ def set_session_cookie(response: Response[Any], token: str) -> None:
 def client_of(request: Request[Any, Any, Any]) -> Client:
     """The network address and the device token of the caller, for the login counters."""
     address = request.client.host if request.client else "unknown"
-    return Client(address=address, device=request.cookies.get(DEVICE_COOKIE))
+    agent = request.headers.get("user-agent", "")[:AGENT_LIMIT]
+    return Client(address=address, device=request.cookies.get(DEVICE_COOKIE), agent=agent)
 
 
 def set_device_cookie(response: Response[Any], token: str) -> None:

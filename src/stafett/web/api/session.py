@@ -118,6 +118,8 @@ class SessionOut(msgspec.Struct):
     started_at: datetime
     last_seen: datetime
     current: bool
+    browser: str = ""  # as the login's User-Agent names them ("" when it does not)
+    system: str = ""
 
 
 def _send_reset_link(accounts: AccountService, username: str) -> None:
@@ -358,7 +360,7 @@ class SessionController(Controller):
         """My logins that still work: this one (`current`) first, then the most recently
         used."""
         return [
-            SessionOut(s.handle, s.started_at, s.last_seen, s.current)
+            SessionOut(s.handle, s.started_at, s.last_seen, s.current, s.browser, s.system)
             for s in accounts.live_sessions(principal, session_token(request))
         ]
 
