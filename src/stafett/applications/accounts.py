@@ -21,7 +21,6 @@ usable password, and a single-use link, the password-reset link's kind, lets the
 person choose one.
 """
 
-import re
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import replace
@@ -30,14 +29,8 @@ from uuid import UUID
 
 import structlog
 
-from stafett.aggregates.errors import (
-    ConflictingValueError,
-    DomainError,
-    NotPermittedError,
-    ValidationError,
-)
+from stafett.aggregates.errors import DomainError, NotPermittedError, ValidationError
 from stafett.aggregates.person import PersonDetails
-from stafett.aggregates.text import word_pattern
 from stafett.applications.codes import (
     CodeRejectedError,
     MobileUnconfirmedError,
@@ -64,6 +57,7 @@ from stafett.applications.principal import LoginStep, Principal, Stage
 from stafett.applications.seeds import AuthenticatorSeeds
 from stafett.applications.step_up import StepUp, code_is_recent
 from stafett.applications.terms import TERMS_VERSION
+from stafett.applications.usernames import free_username
 from stafett.delivery import Channel, OutgoingMessage, Sender
 from stafett.persistence.accounts import AccountRecord, AccountStore
 from stafett.persistence.directory import PersonDirectory
@@ -86,9 +80,6 @@ CODE_LIFETIME = timedelta(minutes=5)
 CODE_TRIES = 5
 PRE_AUTH_TIMEOUT = timedelta(minutes=10)
 MAX_SESSIONS = 3  # concurrent logged-in sessions per person; the oldest is ended (SEC-SES-07)
-MAX_USERNAME_LENGTH = 64
-USERNAME_PATTERN = word_pattern()  # one word, spaces around it trimmed; also the schema's
-USERNAME = re.compile(USERNAME_PATTERN)
 CODE_SENDS_PER_15_MIN = 5
 ATTEMPTS_PER_MINUTE_PER_ADDRESS = 30
 log = structlog.get_logger(__name__)
@@ -422,13 +413,7 @@ class AccountService(OwnAccount, PasswordLinks, MobileNumbers, StepUp, KeptForms
     # -------------------------------------------------------------- helpers
 
     def _free_username(self, username: str) -> str:
-        trimmed = username.strip()
-        if len(trimmed) > MAX_USERNAME_LENGTH or not USERNAME.fullmatch(username):
-            raise ValidationError("username", "must be 1–64 characters without spaces")
-        name = trimmed.casefold()  # "ß" becomes "ss": the rule counts what was typed
-        if self.accounts.by_username(name) is not None:
-            raise ConflictingValueError("username", "is taken")
-        return name
+        return free_username(self.accounts, username)
 
     def _account(self, person_id: UUID) -> AccountRecord:
         account = self.accounts.by_person(person_id)

@@ -18,14 +18,10 @@ import structlog
 
 from stafett.aggregates.errors import ConflictingValueError
 from stafett.aggregates.policy import Action
-from stafett.applications.accounts import (
-    MAX_USERNAME_LENGTH,
-    USERNAME_PATTERN,
-    AccountService,
-    OtpChannel,
-)
+from stafett.applications.accounts import AccountService, OtpChannel
 from stafett.applications.input import LINE, TEXT, Body
 from stafett.applications.plans import PlanApplication
+from stafett.applications.usernames import MAX_USERNAME_LENGTH, USERNAME_PATTERN
 from stafett.delivery import Channel
 
 log = structlog.get_logger(__name__)
