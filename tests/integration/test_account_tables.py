@@ -171,3 +171,45 @@ def test_kept_forms_keyed_by_person_and_place_alone_are_rekeyed_and_keep_their_r
         ("comment-goal-b", '{"text": "b, again"}'),
     ]
     assert store.take_forms(person, place, at=later) == []  # given back once
+
+
+def test_a_sessions_table_from_before_login_ids_gets_them_and_its_sessions_go_on(
+    plans: PlanApplication,
+) -> None:
+    """A session stored before decision 0044 has no login id and no User-Agent: it goes on,
+    its CSRF token bound to its token's digest until the token next changes, and its
+    browser unknown."""
+    store = SessionStore(plans.directory.datastore)
+    store.create(
+        [
+            f"CREATE TABLE {store.sessions} (token_hash TEXT PRIMARY KEY, "
+            f"person_id {store.uuid_type} NOT NULL, stage TEXT NOT NULL, "
+            "created_at BIGINT NOT NULL, last_seen BIGINT NOT NULL, "
+            "authenticated_at BIGINT, code_hmac TEXT, code_expires BIGINT, "
+            "code_attempts INTEGER NOT NULL, code_at BIGINT)"
+        ]
+    )
+    person, micros = uuid4(), to_micros(NOW)
+    with store.cursor(commit=True) as c:
+        store.execute(
+            c,
+            f"INSERT INTO {store.sessions} (token_hash, person_id, stage, created_at, "
+            "last_seen, authenticated_at, code_attempts) VALUES (%s, %s, %s, %s, %s, %s, 0)",
+            "a" * 64,
+            person,
+            "done",
+            micros,
+            micros,
+            micros,
+        )
+    store.create_tables()
+    store.create_tables()  # a second start finds nothing to add
+    [old] = store.of_person(person, stage="done")
+    assert (old.login_id, old.agent) == (None, "")
+    assert old.login_key == "a" * 64
+    new_token = store.start(person, "otp", at=NOW, agent="Firefox")
+    started = store.get(new_token)
+    assert started is not None
+    assert started.agent == "Firefox"
+    assert started.login_id is not None
+    assert started.login_key == started.login_id != started.token_hash
