@@ -269,12 +269,11 @@ class OwnAccount:
         ]
         return [
             SessionInfo(
-                started_at=from_micros(s.authenticated_at or s.created_at),
-                last_seen=from_micros(s.last_seen),
-                current=s.token_hash == mine,
-                handle=session_handle(s),
-                browser=browser_and_system(s.agent)[0],
-                system=browser_and_system(s.agent)[1],
+                from_micros(s.authenticated_at or s.created_at),
+                from_micros(s.last_seen),
+                s.token_hash == mine,
+                session_handle(s),
+                *browser_and_system(s.agent),
             )
             for s in sorted(live, key=lambda s: (s.token_hash == mine, s.last_seen), reverse=True)
         ]
