@@ -1,6 +1,9 @@
 """Fixtures of the browser tests: a Chromium and a live Stafett per test module, a fresh
 browser context (cookies, storage) per test.
 
+A failed test's report has a section "browser journal": what each browser sent and got
+and what the live server received and answered, on one clock (`journal.py`).
+
 Per module, not per run: while Playwright's sync API is started, its asyncio loop
 counts as running in the main thread, and `asyncio.run` in any later test of the
 same pytest run (tests/e2e) would fail. A launch costs well under a second.
@@ -21,7 +24,7 @@ installs it.
 """
 
 import os
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Protocol
 
@@ -29,6 +32,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from tests.browser.harness import LiveServer, Watch, flush, live_server
+from tests.browser.journal import Journal
 from tests.browser.xss import BINDING, CANARY
 
 CHROMIUM = Path(os.environ.get("STAFETT_CHROMIUM", "/usr/bin/chromium"))
@@ -40,6 +44,7 @@ CHROMIUM_ARGS = [
     "--font-render-hinting=none",  # the same glyph widths run after run, for screenshots
 ]
 VIEWPORT = {"width": 1280, "height": 800}
+JOURNAL = pytest.StashKey[tuple[Journal, int]]()
 
 
 class OpenPage(Protocol):
@@ -78,10 +83,25 @@ def watch() -> Watch:
     return Watch()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A failed browser test's report shows its journal."""
+    report: pytest.TestReport = yield
+    if report.failed and JOURNAL in item.stash:
+        journal, mark = item.stash[JOURNAL]
+        report.sections.append(("browser journal", journal.since(mark)))
+    return report
+
+
 @pytest.fixture
-def open_page(browser: Browser, live: LiveServer, watch: Watch) -> Iterator[OpenPage]:
+def open_page(
+    request: pytest.FixtureRequest, browser: Browser, live: LiveServer, watch: Watch
+) -> Iterator[OpenPage]:
     """Opens a page in a new browser context (a person of their own) for the test."""
     contexts: list[BrowserContext] = []
+    request.node.stash[JOURNAL] = (live.journal, live.journal.mark())
 
     def opened(*, scripts: bool = True) -> Page:
         context = browser.new_context(
@@ -97,6 +117,7 @@ def open_page(browser: Browser, live: LiveServer, watch: Watch) -> Iterator[Open
         context.on("console", watch.on_console)
         context.on("weberror", lambda error: watch.on_error(error.error))
         context.on("dialog", watch.on_dialog)
+        live.journal.follow(context, f"browser{len(contexts) + 1}")
         contexts.append(context)
         return context.new_page()
 

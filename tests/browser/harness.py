@@ -68,6 +68,7 @@ from stafett.bootstrap import Services, build_web, services
 from stafett.projections.plan_list import APPLICATION_NAME
 from stafett.settings import Secrets, Settings
 from stafett.web.auth import SESSION_COOKIE
+from tests.browser.journal import Journal, JournalApp
 from tests.leakcheck import remember
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -102,6 +103,7 @@ class LiveServer:
     base_url: str
     outbox: Path
     built: Services
+    journal: Journal = field(default_factory=Journal)
     users: dict[str, User] = field(default_factory=dict)
 
     # ------------------------------------------------------------ people and plans
@@ -339,8 +341,9 @@ def live_server(directory: Path) -> Iterator[LiveServer]:
         # Every test logs in from 127.0.0.1, many times a minute; the limit of login
         # steps per address (30) is the e2e tests' subject, not these.
         built.accounts.attempts_per_minute = 10_000
+        journal = Journal()
         config = uvicorn.Config(
-            build_web(settings, built),
+            JournalApp(build_web(settings, built), journal),
             log_config=None,
             access_log=False,
             server_header=False,
@@ -358,7 +361,7 @@ def live_server(directory: Path) -> Iterator[LiveServer]:
                 raise RuntimeError("the live Stafett server did not start")
             time.sleep(0.01)
         try:
-            yield LiveServer(base_url, settings.outbox_dir, built)
+            yield LiveServer(base_url, settings.outbox_dir, built, journal)
         finally:
             server.should_exit = True
             thread.join(WAIT_SECONDS)
