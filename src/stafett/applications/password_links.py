@@ -27,8 +27,8 @@ from stafett.persistence.sessions import UsedLink
 
 RESET_LIFETIME = timedelta(minutes=30)
 # A new account's link to choose a password: started by the coordinator, who has met
-# the person (SEC-REC-04), so it may wait a couple of days to be opened.
-ACTIVATION_LIFETIME = timedelta(hours=48)
+# the person (SEC-REC-04), so it may wait a few days to be opened (SEC-INV-01: 72 h).
+ACTIVATION_LIFETIME = timedelta(hours=72)
 RESETS_PER_HOUR = 3
 # The account facts that tell an activation link went out, and that a password was
 # chosen since (with that link, a later reset, or a change while logged in).
