@@ -186,6 +186,7 @@ def build_accounts(settings: Settings, plans: PlanApplication) -> AccountService
     service.seal_stored_seeds()  # authenticator seeds an older release stored in the clear
     plans.person_changing = service.contact_changing  # codes must still reach the person
     plans.person_changed = service.contact_changed  # the person hears of it (SEC-OTP-09)
+    plans.person_removed = service.removed_from_plan  # their sessions end (SEC-SES-07)
     return service
 
 

@@ -53,6 +53,7 @@ from stafett.applications.own_account import (
 )
 from stafett.applications.password_links import PasswordLinks
 from stafett.applications.passwords import PasswordHashing, check_password
+from stafett.applications.plan_listeners import PlanListeners
 from stafett.applications.principal import LoginStep, Principal, Stage
 from stafett.applications.seeds import AuthenticatorSeeds
 from stafett.applications.step_up import StepUp, code_is_recent
@@ -89,7 +90,7 @@ class LoginFailedError(DomainError):
     """Username, password or account state did not allow a login (deliberately vague)."""
 
 
-class AccountService(OwnAccount, PasswordLinks, MobileNumbers, StepUp, KeptForms):
+class AccountService(OwnAccount, PasswordLinks, MobileNumbers, StepUp, KeptForms, PlanListeners):
     def __init__(
         self,
         *,
@@ -193,41 +194,6 @@ class AccountService(OwnAccount, PasswordLinks, MobileNumbers, StepUp, KeptForms
 
     def has_account(self, person_id: UUID) -> bool:
         return self.accounts.by_person(person_id) is not None
-
-    def contact_changing(self, person_id: UUID, after: PersonDetails) -> None:
-        """Someone else is about to change a person's details: a person with an account
-        keeps an address for their codes (`check_reachable`, as for their own change), or
-        the change is refused (409) and nothing is saved."""
-        account = self.accounts.by_person(person_id)
-        if account is not None:
-            check_reachable(OtpChannel(account.otp_channel), after)
-
-    def contact_changed(
-        self, person_id: UUID, before: PersonDetails, after: PersonDetails, by: UUID
-    ) -> None:
-        """Someone else changed where a person with an account gets codes and links:
-        tell them at the addresses they had (SEC-OTP-09), so a change they did not
-        expect does not go unnoticed."""
-        if by == person_id or self.accounts.by_person(person_id) is None:
-            return
-        if (before.email, before.mobile) == (after.email, after.mobile):
-            return
-        log.info("person_contact_changed", actor=str(by), person=str(person_id))
-        subject = "Kontaktopplysningene dine i Stafett er endret"
-        body = (
-            "E-postadressen eller mobilnummeret ditt i Stafett ble nettopp endret av "
-            "noen i en plan du er med i. Lenker går nå dit; et nytt mobilnummer får "
-            "engangskoder først når du har bekreftet det. Var det ikke avtalt, kontakt "
-            "koordinatoren din med en gang."
-        )
-        if before.email:
-            self.sender.send(
-                OutgoingMessage(Channel.EMAIL, to=before.email, subject=subject, body=body)
-            )
-        if before.mobile:
-            self.sender.send(
-                OutgoingMessage(Channel.SMS, to=before.mobile, subject=subject, body=body)
-            )
 
     def unlock(self, username: str) -> None:
         """An administrator releases a locked account (soft or hard lock)."""

@@ -34,20 +34,26 @@ from eventsourcing.persistence import IntegrityError
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
 
-from stafett.aggregates.errors import ConflictingValueError, NotAParticipantError, NotPermittedError
+from stafett.aggregates.errors import NotAParticipantError, NotPermittedError
 from stafett.aggregates.person import Person, PersonDetails
 from stafett.aggregates.plan import Plan
 from stafett.aggregates.policy import Action, Standing, decide
 from stafett.aggregates.values import Participant, PlanStatus, local_date
-from stafett.applications.commands import AddParticipant, ChangeParticipant, ClosePlan, PlanCommand
+from stafett.applications.commands import (
+    AddParticipant,
+    ChangeParticipant,
+    ClosePlan,
+    PlanCommand,
+    RemoveParticipant,
+)
 from stafett.applications.history import PlanHistory, view_of
 from stafett.applications.parts import CreatePlan, PersonIn
 from stafett.applications.permitted import EncodedParts, PlanOut, permitted_view
+from stafett.applications.plan_persons import PlanPersons
 from stafett.applications.results import (
     CommandResult,
     KeyInUseError,
     PersonNotFoundError,
-    PersonRegistered,
     PlanNotFoundError,
     PlanView,
     Receipt,
@@ -68,13 +74,16 @@ PersonChanged = Callable[[UUID, PersonDetails, PersonDetails, UUID], None]
 PersonChanging = Callable[[UUID, PersonDetails], None]
 # Told when a plan was closed: (plan id, by whom); the composition root seals it.
 PlanClosed = Callable[[UUID, UUID], None]
+# Told when someone was taken out of a plan group: (their person id, plan id, by whom);
+# the composition root ends their sessions (SEC-SES-07).
+PersonRemoved = Callable[[UUID, UUID, UUID], None]
 
 
 def system_clock() -> datetime:
     return datetime.now(UTC)
 
 
-class PlanApplication(PlanHistory):
+class PlanApplication(PlanPersons, PlanHistory):
     name = "plans"
     env: ClassVar[dict[str, str]] = {
         "AGGREGATE_CACHE_MAXSIZE": "1000",
@@ -96,13 +105,15 @@ class PlanApplication(PlanHistory):
         participant's details get through a plan (the accounts tell the person), and
         `person_changing` may refuse one before anything is saved (the accounts: codes
         must still reach the person);
-        `plan_closed` of every plan closed (the archive seals it).
+        `plan_closed` of every plan closed (the archive seals it), `person_removed` of
+        everyone taken out of a plan group (the accounts end their sessions).
         """
         super().__init__(env)
         self.clock = clock
         self.person_changed: PersonChanged | None = None
         self.person_changing: PersonChanging | None = None
         self.plan_closed: PlanClosed | None = None
+        self.person_removed: PersonRemoved | None = None
         self._cache_lock = threading.Lock()
         self.encoded_parts = EncodedParts()
         recorder = self.recorder
@@ -226,52 +237,6 @@ class PlanApplication(PlanHistory):
             self._remember(plan)
             return CommandResult(plan.id, plan.version, recordings[-1].notification.id, created_id)
 
-    # ---------------------------------------------------------------- persons
-
-    def register_person(self, details: PersonDetails, *, by: UUID | None) -> PersonRegistered:
-        now = self.clock()
-        checked = details.validated(today=local_date(now))
-        person, duplicates = self.directory.register(checked, actor_id=by, at=now)
-        return PersonRegistered(person.person_id, tuple(duplicates))
-
-    def get_person(self, person_id: UUID) -> Person:
-        try:
-            return self.directory.get(person_id)
-        except KeyError:
-            raise PersonNotFoundError("no such person") from None
-
-    def find_persons(self, text: str) -> list[Person]:
-        return self.directory.find_by_name(text)
-
-    def likely_duplicates(self, details: PersonDetails) -> list[Person]:
-        """Who `register_person` would report for `details` (the same name and birth
-        date), asked before registering; the details are checked as registering would."""
-        checked = details.validated(today=local_date(self.clock()))
-        found = self.directory.get_many(self.directory.likely_duplicates(checked))
-        return sorted(found.values(), key=lambda p: (p.details.last_name, p.details.first_name))
-
-    def _person_ref(self, ref: UUID | PersonDetails, by: UUID, field: str) -> tuple[UUID, bool]:
-        """The id of an existing person, or of one registered now (then True)."""
-        if isinstance(ref, UUID):
-            try:
-                self.directory.get(ref)
-            except KeyError:
-                raise ConflictingValueError(field, "no such person") from None
-            return ref, False
-        return self.register_person(ref, by=by).person_id, True
-
-    def _with_new_person(
-        self, ref: UUID | PersonDetails, by: UUID, field: str, act: Callable[[UUID], CommandResult]
-    ) -> CommandResult:
-        """Run `act` for a person; a person registered for it is erased again if it fails."""
-        person_id, is_new = self._person_ref(ref, by, field)
-        try:
-            return act(person_id)
-        except BaseException:
-            if is_new:
-                self.directory.erase(person_id, actor_id=by, at=self.clock(), kind="withdrawn")
-            raise
-
     # ----------------------------------------------------------------- plans
 
     def handle(
@@ -306,9 +271,17 @@ class PlanApplication(PlanHistory):
             new_id if command.creates else None,
             receipt=receipt,
         )
-        if isinstance(command, ClosePlan) and result.notification_id and self.plan_closed:
-            self.plan_closed(plan_id, by)  # the archive seals it (never raises)
+        if result.notification_id is not None:
+            self._tell(plan_id, command, by)
         return result
+
+    def _tell(self, plan_id: UUID, command: PlanCommand, by: UUID) -> None:
+        """Tell the composition root's listeners of a command saved (they never raise)."""
+        if isinstance(command, ClosePlan) and self.plan_closed:
+            self.plan_closed(plan_id, by)  # the archive seals it
+        if isinstance(command, RemoveParticipant) and self.person_removed:
+            removed = self._load(plan_id).state.participants[command.participant_id]
+            self.person_removed(removed.person_id, plan_id, by)
 
     def _add_participant(
         self,

@@ -1,0 +1,63 @@
+"""The person directory as the plan application offers it: registering, finding and
+reading persons, and running a plan command for a person registered for it alone."""
+
+from collections.abc import Callable
+from datetime import datetime
+from uuid import UUID
+
+from stafett.aggregates.errors import ConflictingValueError
+from stafett.aggregates.person import Person, PersonDetails
+from stafett.aggregates.values import local_date
+from stafett.applications.results import CommandResult, PersonNotFoundError, PersonRegistered
+from stafett.persistence.directory import PersonDirectory
+
+
+class PlanPersons:
+    """The persons of the plan application (its `directory`, on its `clock`)."""
+
+    directory: PersonDirectory
+    clock: Callable[[], datetime]
+
+    def register_person(self, details: PersonDetails, *, by: UUID | None) -> PersonRegistered:
+        now = self.clock()
+        checked = details.validated(today=local_date(now))
+        person, duplicates = self.directory.register(checked, actor_id=by, at=now)
+        return PersonRegistered(person.person_id, tuple(duplicates))
+
+    def get_person(self, person_id: UUID) -> Person:
+        try:
+            return self.directory.get(person_id)
+        except KeyError:
+            raise PersonNotFoundError("no such person") from None
+
+    def find_persons(self, text: str) -> list[Person]:
+        return self.directory.find_by_name(text)
+
+    def likely_duplicates(self, details: PersonDetails) -> list[Person]:
+        """Who `register_person` would report for `details` (the same name and birth
+        date), asked before registering; the details are checked as registering would."""
+        checked = details.validated(today=local_date(self.clock()))
+        found = self.directory.get_many(self.directory.likely_duplicates(checked))
+        return sorted(found.values(), key=lambda p: (p.details.last_name, p.details.first_name))
+
+    def _person_ref(self, ref: UUID | PersonDetails, by: UUID, field: str) -> tuple[UUID, bool]:
+        """The id of an existing person, or of one registered now (then True)."""
+        if isinstance(ref, UUID):
+            try:
+                self.directory.get(ref)
+            except KeyError:
+                raise ConflictingValueError(field, "no such person") from None
+            return ref, False
+        return self.register_person(ref, by=by).person_id, True
+
+    def _with_new_person(
+        self, ref: UUID | PersonDetails, by: UUID, field: str, act: Callable[[UUID], CommandResult]
+    ) -> CommandResult:
+        """Run `act` for a person; a person registered for it is erased again if it fails."""
+        person_id, is_new = self._person_ref(ref, by, field)
+        try:
+            return act(person_id)
+        except BaseException:
+            if is_new:
+                self.directory.erase(person_id, actor_id=by, at=self.clock(), kind="withdrawn")
+            raise
