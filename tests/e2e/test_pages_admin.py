@@ -210,6 +210,50 @@ def test_a_logged_in_user_is_shown_and_logged_out_everywhere_but_not_locked(
     phone.page_login("kari")  # not locked
 
 
+def test_an_administrator_logs_out_everyone_else_after_ticking_the_box(
+    web: Web, admin: UUID
+) -> None:
+    """SEC-SES-07: "an admin can kill one user's or all sessions"."""
+    web.create_user("kari")
+    web.create_user("per", org_admin=True)
+    karis, pers, adas_other = other_browser(web), other_browser(web), other_browser(web)
+    karis.page_login("kari")
+    pers.page_login("per")
+    adas_other.page_login("ada")
+    page = web.client.get("/admin").text
+    assert 'action="/admin/sessions/end"' in page
+
+    unticked = post(web, "/admin/sessions/end")
+
+    assert unticked.status_code == 422
+    assert "Kryss av i boksen for å bekrefte." in unticked.text
+    assert karis.client.get("/profile", follow_redirects=False).status_code == 200
+
+    done = post(web, "/admin/sessions/end", {"confirm_everyone": "yes"})
+
+    assert done.status_code == 303
+    assert done.headers["location"] == "/admin?saved=everyone_logged_out"
+    for browser in (karis, pers, adas_other):  # another administrator, and ada elsewhere
+        assert browser.client.get("/profile", follow_redirects=False).status_code == 303
+    assert "Alle andre er logget ut." in web.client.get(done.headers["location"]).text
+    assert ("sessions_ended_for_everyone", "3") in facts(web, admin)
+    karis.page_login("kari")  # nobody is locked
+
+
+def test_only_administrators_log_out_everyone(web: Web) -> None:
+    web.create_user("kari", coordinator=True)
+    web.create_user("per")
+    pers = other_browser(web)
+    pers.page_login("per")
+    web.page_login("kari")
+    refused = web.submit(
+        "/admin/sessions/end",
+        {"confirm_everyone": "yes", "csrf_token": web.page_token("/profile")},
+    )
+    assert refused.status_code == 403
+    assert pers.client.get("/profile", follow_redirects=False).status_code == 200
+
+
 def test_an_administrator_logs_out_on_their_profile_not_here(web: Web, admin: UUID) -> None:
     assert f"/admin/users/{admin}/sessions/end" not in web.client.get("/admin").text
     refused = post(web, f"/admin/users/{admin}/sessions/end")

@@ -161,6 +161,20 @@ class Administration:
         )
         return ended
 
+    def log_out_everyone(self, by: Principal, own_token: str) -> int:
+        """End every session but the administrator's own (`own_token`), of every user
+        (SEC-SES-07): after a computer went astray or a break-in is feared. Everyone can
+        log in again at once; how many sessions ended is answered."""
+        self._allowed(by)
+        if not own_token:
+            raise NotPermittedError("the administrator's own session is needed")
+        ended = self.service.sessions.end_everyone_else(own_token)
+        self.accounts.record_fact(
+            by.person_id, at=self.clock(), kind="sessions_ended_for_everyone", detail=str(ended)
+        )
+        log.info("session_ended_for_everyone", actor=str(by.person_id), sessions=ended)
+        return ended
+
     def lock(self, by: Principal, person_id: UUID) -> None:
         """Lock an account until an administrator unlocks it; its sessions end now."""
         self._allowed(by)

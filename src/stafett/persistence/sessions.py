@@ -233,6 +233,17 @@ class SessionStore(KeptFormTables):
             person_id,
         )
 
+    def end_everyone_else(self, token: str) -> int:
+        """End every session but the one of `token` (an administrator's, SEC-SES-07);
+        how many ended."""
+        with self.cursor(commit=True) as c:
+            self.execute(
+                c,
+                f"DELETE FROM {self.sessions} WHERE token_hash<>%s RETURNING token_hash",
+                digest(token),
+            )
+            return len(c.fetchall())
+
     def end_all_of(self, person_id: UUID, *, except_token: str | None = None) -> int:
         keep = digest(except_token) if except_token else ""
         with self.cursor(commit=True) as c:

@@ -26,7 +26,7 @@ from stafett.applications.accounts import (
 from stafett.applications.administration import Administration, ResetRefusedError
 from stafett.applications.parts import PersonIn
 from stafett.web.api.notices import DeadLetter, dead_letters, provide_notices
-from stafett.web.auth import Policy, policy, provide_principal
+from stafett.web.auth import Policy, policy, provide_principal, session_token
 from stafett.web.i18n import _
 from stafett.web.pages.forms import FormError, decode, form_of, text_field
 from stafett.web.pages.kept import given_back, keeps_page
@@ -52,6 +52,9 @@ SAVED["user_created"] = lambda: _(
 SAVED["user_locked"] = lambda: _("The user is locked and logged out everywhere.")
 SAVED["user_unlocked"] = lambda: _("The user is unlocked and can log in again.")
 SAVED["user_logged_out"] = lambda: _("The user is logged out everywhere.")
+SAVED["everyone_logged_out"] = lambda: _(
+    "Everyone else is logged out. They can log in again at once; you are still logged in."
+)
 SAVED["reset_sent"] = lambda: _("A link to choose a new password has gone to the user's e-mail.")
 SAVED["authenticator_ended"] = lambda: _(
     "The app is switched off: the user's codes come by SMS again (by e-mail without a mobile "
@@ -88,6 +91,7 @@ def account_message(error: ValidationError) -> tuple[str, str]:
 
 
 NEW_USER = "new-user"  # where the form for a new user is kept (kept.py)
+EVERYONE_BOX = "confirm_everyone"  # "I understand" before everyone else is logged out
 
 
 class AdminPages(Controller):
@@ -109,6 +113,7 @@ class AdminPages(Controller):
         *,
         status: int = 200,
         refusal: str | None = None,
+        everyone_unticked: bool = False,
     ) -> Page:
         return page(
             request,
@@ -116,6 +121,8 @@ class AdminPages(Controller):
             status=status,
             users=administration.users(principal),
             refusal=refusal,
+            everyone_box=EVERYONE_BOX,
+            everyone_unticked=everyone_unticked,
             dead_letters=_dead_letters(request, principal),
         )
 
@@ -185,6 +192,19 @@ class AdminPages(Controller):
         """Every login of the user ends; the account stays open."""
         await in_thread(administration.log_out, principal, person_id)
         return see_other("/admin", saved="user_logged_out")
+
+    @post("/sessions/end")
+    async def log_out_everyone(
+        self, administration: Admin, principal: LoggedIn, request: AnyRequest
+    ) -> Page | Redirect:
+        """Every login of every user ends, except this one; after the "I understand" box."""
+        if EVERYONE_BOX not in await form_of(request):
+            return await in_thread(
+                self._list, request, administration, principal, status=422, everyone_unticked=True
+            )
+        token = session_token(request) or ""
+        await in_thread(administration.log_out_everyone, principal, token)
+        return see_other("/admin", saved="everyone_logged_out")
 
     @post("/users/{person_id:uuid}/unlock")
     async def unlock(

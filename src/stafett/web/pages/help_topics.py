@@ -315,6 +315,10 @@ def topics() -> tuple[Topic, ...]:
                     "shared computer."
                 ),
                 _(
+                    "“Log out everyone” ends every login but yours, for instance when a computer "
+                    "has gone astray. Tick the box first."
+                ),
+                _(
                     "Send a new password link to users whose codes come by e-mail. Others do it "
                     "themselves with “Forgotten your password?”."
                 ),
