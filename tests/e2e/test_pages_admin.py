@@ -305,15 +305,20 @@ def test_an_sms_code_account_is_not_reset_by_the_administrator_and_the_page_says
 
 
 def test_the_coordinator_role_is_granted_and_taken_back(web: Web, admin: UUID) -> None:
+    """A rights change gives a new session (SEC-SES-02): the person logs in again."""
     kari = web.create_user("kari")
     karis = other_browser(web)
     karis.page_login("kari")
     assert karis.client.get("/api/v1/me").json()["roles"] == []
     granted = post(web, f"/admin/users/{kari}/coordinator", {"coordinator": "yes"})
     assert granted.headers["location"] == "/admin?saved=coordinator_granted"
+    assert karis.client.get("/api/v1/me").status_code == 401  # the old session is gone
+    karis.page_login("kari")
     assert karis.client.get("/api/v1/me").json()["roles"] == ["coordinator"]
     assert "Fjern som koordinator" in row_of(web.client.get("/admin").text, "kari")
     post(web, f"/admin/users/{kari}/coordinator", {"coordinator": "no"})
+    assert karis.client.get("/api/v1/me").status_code == 401
+    karis.page_login("kari")
     assert karis.client.get("/api/v1/me").json()["roles"] == []
     assert facts(web, kari)[-2:] == [
         ("coordinator_granted", str(admin)),

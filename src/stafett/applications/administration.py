@@ -258,7 +258,10 @@ class Administration:
         return channel
 
     def set_coordinator(self, by: Principal, person_id: UUID, *, coordinator: bool) -> None:
-        """Grant or take back the coordinator role (creating plans, and so coordinating)."""
+        """Grant or take back the coordinator role (creating plans, and so coordinating).
+
+        A rights change gives a new session (SEC-SES-02): the person's sessions end, and
+        their next login carries the new role; an administrator's own go on."""
         self._allowed(by)
         account = self._account(person_id)
         if account.is_coordinator == coordinator:
@@ -271,11 +274,13 @@ class Administration:
             fact="coordinator_granted" if coordinator else "coordinator_revoked",
             detail=str(by.person_id),
         )
+        ended = 0 if person_id == by.person_id else self.service.sessions.end_all_of(person_id)
         log.info(
             "account_role_changed",
             actor=str(by.person_id),
             account=str(person_id),
             coordinator=coordinator,
+            sessions=ended,
         )
 
     # -------------------------------------------------------------- helpers

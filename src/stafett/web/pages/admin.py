@@ -60,8 +60,13 @@ SAVED["authenticator_ended"] = lambda: _(
     "The app is switched off: the user's codes come by SMS again (by e-mail without a mobile "
     "number), their sessions have ended, and they have been told."
 )
-SAVED["coordinator_granted"] = lambda: _("The user is now a coordinator and can create plans.")
-SAVED["coordinator_revoked"] = lambda: _("The user is no longer a coordinator.")
+SAVED["coordinator_granted"] = lambda: _(
+    "The user is now a coordinator and can create plans. They were logged out, and have the "
+    "new role when they log in again."
+)
+SAVED["coordinator_revoked"] = lambda: _(
+    "The user is no longer a coordinator. They were logged out, and can log in again at once."
+)
 SAVED["notice_retried"] = lambda: _("The notification will be sent again.")
 
 
