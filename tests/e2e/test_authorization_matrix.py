@@ -253,6 +253,11 @@ ROUTES = (
 class Matrix:
     def __init__(self, web: Web) -> None:
         self.web = web
+        # Every identity logs in from one address, and those removed log in again for each
+        # new plan (a removal ends their sessions): the limits on login steps per address
+        # and on codes per person are test_login's subject, not this.
+        web.accounts.attempts_per_minute = 10_000
+        web.accounts.codes.sends_per_15_min = web.accounts.codes.sends_per_day = 10_000
         self.sessions: dict[str, str] = {}
         self.csrf: dict[str, dict[str, str]] = {}  # CSRF tokens are bound to their session
         self.acting = "anonymous"
@@ -269,10 +274,7 @@ class Matrix:
             self.persons[identity.name] = str(person)
         for identity in IDENTITIES:
             if identity.name != "anonymous":
-                self.web.client.cookies.delete("__Host-sid")  # a login ends the session it sees
-                self.web.login(identity.name)
-                self.sessions[identity.name] = self.web.client.cookies["__Host-sid"]
-                self.csrf[identity.name] = self.web.csrf_headers()
+                self.log_in(identity.name)
         self.act_as("kari")
         other = self.send("POST", PLANS, self._plan_body("Annen plan", owner="olga"))
         self.send(
@@ -284,6 +286,13 @@ class Matrix:
                 "rights": ALL | {"print": True, "edit_person": False},
             },
         )
+
+    def log_in(self, name: str) -> None:
+        """A session of `name` of its own, kept for `act_as`."""
+        self.web.client.cookies.delete("__Host-sid")  # a login ends the session it sees
+        self.web.login(name)
+        self.sessions[name] = self.web.client.cookies["__Host-sid"]
+        self.csrf[name] = self.web.csrf_headers()
 
     def act_as(self, name: str) -> None:
         self.acting = name
@@ -385,6 +394,12 @@ class Matrix:
                 if identity.removable:
                     removed = self.send("DELETE", f"{plan}/participants/{ids[identity.name]}")
                     assert removed.status_code == 200, removed.text
+            # A removal logs the person out everywhere (SEC-SES-07): they log in again,
+            # and their new session must not reach the plan either.
+            for identity in IDENTITIES:
+                if identity.removable:
+                    self.log_in(identity.name)
+            self.act_as("kari")
         elif state == "closed":
             closed = self.send("POST", f"{plan}/close", {"ended_on": "2026-03-02"})
             assert closed.status_code == 200, closed.text

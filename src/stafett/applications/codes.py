@@ -77,6 +77,8 @@ class OneTimeCodes:
         self.send_message = send
         self.key = key
         self.seeds = seeds
+        self.sends_per_15_min = CODE_SENDS_PER_15_MIN  # codes a person is sent (SEC-OTP-04)
+        self.sends_per_day = CODE_SENDS_PER_DAY
 
     def _hmac(self, session_hash: str, code: str) -> str:
         message = f"{session_hash}|{code}".encode()
@@ -165,11 +167,11 @@ class OneTimeCodes:
 
     def _new_code(self, token: str, person_id: UUID, now: datetime, *, bound_to: str) -> str:
         wait = self.sessions.take(
-            f"code:{person_id}", limit=CODE_SENDS_PER_15_MIN, window_seconds=900, at=now
+            f"code:{person_id}", limit=self.sends_per_15_min, window_seconds=900, at=now
         )
         if wait is None:
             wait = self.sessions.take(
-                f"codes-day:{person_id}", limit=CODE_SENDS_PER_DAY, window_seconds=86_400, at=now
+                f"codes-day:{person_id}", limit=self.sends_per_day, window_seconds=86_400, at=now
             )
         if wait is not None:
             log.warning("excess_rate_limit_exceeded", actor=str(person_id), what="code")
