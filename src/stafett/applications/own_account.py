@@ -100,6 +100,15 @@ def check_reachable(channel: OtpChannel, details: PersonDetails) -> None:
         raise ValidationError("mobile", "a mobile number or an e-mail address is needed")
 
 
+def check_email_codes(channel: OtpChannel, details: PersonDetails) -> None:
+    """E-mail codes are a deviation for people without a mobile number (SEC-OTP-07,
+    decision 0045): chosen for someone who has one, they are refused (409)."""
+    if channel is OtpChannel.EMAIL and details.mobile:
+        raise ConflictingValueError(
+            "otp_channel", "e-mail codes are for people without a mobile number"
+        )
+
+
 class OwnAccount:
     # ----------------------------------------------------------------- TOTP
 
@@ -237,6 +246,8 @@ class OwnAccount:
         account = self._account(principal.person_id)
         details = self.directory.get(account.person_id).details
         check_reachable(channel, details)
+        if account.otp_channel != channel.value:  # accounts from before 0045 keep theirs
+            check_email_codes(channel, details)
         if channel is OtpChannel.SMS and not mobile_confirmed(account, details):
             # No code would reach a number not confirmed: the person would lock themself out.
             raise ConflictingValueError(

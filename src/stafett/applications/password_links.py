@@ -19,7 +19,7 @@ from stafett.aggregates.person import PersonDetails
 from stafett.applications.account_core import AccountCore
 from stafett.applications.codes import OtpChannel
 from stafett.applications.lockout import Client
-from stafett.applications.own_account import check_reachable
+from stafett.applications.own_account import check_email_codes, check_reachable
 from stafett.applications.principal import Principal
 from stafett.delivery import Channel, OutgoingMessage
 from stafett.persistence.accounts import AccountRecord
@@ -106,6 +106,7 @@ class PasswordLinks:
         except KeyError:
             raise ValidationError("person_id", "no such person") from None
         check_reachable(otp_channel, details)
+        check_email_codes(otp_channel, details)
         nobody_knows = self.hashing.hash(secrets.token_urlsafe(32))
         self.accounts.insert(
             AccountRecord(

@@ -284,9 +284,9 @@ def topics() -> tuple[Topic, ...]:
                     "instead."
                 ),
                 _(
-                    "Choose whether the one-time code comes by SMS or e-mail, or set up an "
-                    "authenticator app: scan the QR code with the app, then type the code it "
-                    "shows."
+                    "Choose whether the one-time code comes by SMS or e-mail (e-mail only if you "
+                    "have no mobile number), or set up an authenticator app: scan the QR code "
+                    "with the app, then type the code it shows."
                 ),
                 _("Change your password: the current one, then the new one twice."),
                 _(

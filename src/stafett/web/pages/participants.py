@@ -177,6 +177,8 @@ def explained(message: str) -> str:
         return _("The username is taken. Choose another.")
     if "without spaces" in message:
         return _("Write one word without spaces, at most 64 characters.")
+    if "e-mail codes are for" in message:
+        return _("The participant has a mobile number, so the codes go by SMS.")
     if "codes by SMS" in message:
         return _("Codes by SMS need a mobile number. Add it to the details, or choose e-mail.")
     if "codes by e-mail" in message:

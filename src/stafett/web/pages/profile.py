@@ -113,6 +113,11 @@ def detail_message(error: ValidationError) -> tuple[str, str]:
             "Confirm your mobile number first (under “Confirm your mobile number”): until "
             "then no code by SMS can reach you."
         )
+    if "e-mail codes are for" in text:
+        return field, _(
+            "E-mail codes are for people without a mobile number. With a mobile number, the "
+            "codes come by SMS or from an authenticator app."
+        )
     if "codes by SMS" in text:
         return field, _("Your codes come by SMS, so you need a mobile number.")
     if "codes by e-mail" in text:

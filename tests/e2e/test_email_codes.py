@@ -1,0 +1,109 @@
+"""SEC-OTP-07, decision 0045: e-mail codes are for people without a mobile number.
+
+Where a code channel is chosen (my profile, an administrator's new user, a coordinator
+giving a participant a login), e-mail is refused for a person who has a mobile number,
+with a message next to the field, and nothing changes. A person without one still gets
+e-mail codes. Accounts that had e-mail codes before keep them; the operator's
+`stafett users create` (and the tests' users made through it) is not one of these choices.
+"""
+
+from uuid import UUID
+
+from stafett.applications.codes import OtpChannel
+from tests.e2e.conftest import PASSWORD, Web
+from tests.e2e.test_activation import add_new_person
+from tests.e2e.test_pages_admin import NEW_USER, admin
+from tests.e2e.test_pages_admin import post as admin_post
+from tests.e2e.test_pages_participants import Plan, form_on, plan
+from tests.e2e.test_pages_profile import error_of, logged_in, post
+from tests.e2e.test_plan_api import Group, group
+
+__all__ = ["admin", "group", "plan"]  # the fixtures, imported for this module's tests
+
+REFUSED = "Koder på e-post er for dem som ikke har mobilnummer."
+
+
+def _channel(web: Web, username: str) -> str:
+    account = web.accounts.accounts.by_username(username)
+    assert account is not None
+    return account.otp_channel
+
+
+def test_with_a_mobile_number_i_cannot_switch_my_codes_to_e_mail(web: Web) -> None:
+    logged_in(web, channel=OtpChannel.SMS)  # and a confirmed mobile number
+    page = web.client.get("/profile").text
+    assert 'value="email"' not in page  # not offered
+    assert REFUSED in page
+
+    refused = post(web, "/profile/channel", {"otp_channel": "email", "channel_password": PASSWORD})
+
+    assert refused.status_code == 422
+    assert error_of(refused.text, "otp_channel").startswith(REFUSED)
+    assert _channel(web, "kari") == "sms"
+
+
+def test_an_account_with_e_mail_codes_from_before_keeps_them(web: Web) -> None:
+    logged_in(web)  # e-mail codes and a mobile number, as accounts before decision 0045
+    page = web.client.get("/profile").text
+    assert 'value="email" checked' in page
+    kept = post(web, "/profile/channel", {"otp_channel": "email", "channel_password": PASSWORD})
+    assert kept.status_code == 303, kept.text
+    assert _channel(web, "kari") == "email"
+
+
+def test_an_administrator_cannot_give_a_new_user_with_a_mobile_e_mail_codes(
+    web: Web, admin: UUID
+) -> None:
+    refused = admin_post(web, "/admin/users", NEW_USER | {"mobile": "912 34 568"})
+
+    assert refused.status_code == 422
+    assert error_of(refused.text, "otp_channel").startswith(REFUSED)
+    assert web.accounts.accounts.by_username("nina") is None
+    made = admin_post(web, "/admin/users", NEW_USER)  # no mobile number: e-mail codes
+    assert made.status_code == 303, made.text
+    assert _channel(web, "nina") == "email"
+
+
+def test_a_participant_with_a_mobile_gets_no_login_with_e_mail_codes(
+    web: Web, group: Group
+) -> None:
+    with_mobile = add_new_person(web, group, email="siri@example.no", mobile="912 34 569")
+    refused = web.client.post(
+        group.url(f"/participants/{with_mobile}/account"),
+        json={"username": "siri", "otp_channel": "email"},
+        headers=group.headers,
+    )
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["field"] == "otp_channel"
+    assert web.accounts.accounts.by_username("siri") is None
+
+    given = web.client.post(
+        group.url(f"/participants/{with_mobile}/account"),
+        json={"username": "siri", "otp_channel": "sms"},
+        headers=group.headers,
+    )
+    assert given.status_code == 201, given.text
+    without = add_new_person(web, group, email="tor@example.no", first_name="Tor")
+    by_mail = web.client.post(
+        group.url(f"/participants/{without}/account"),
+        json={"username": "tor", "otp_channel": "email"},
+        headers=group.headers,
+    )
+    assert by_mail.status_code == 201, by_mail.text
+    assert _channel(web, "tor") == "email"
+
+
+def test_the_login_form_says_why_e_mail_codes_are_refused(web: Web, plan: Plan) -> None:
+    """Per, on the plan page's fixture, has a mobile number."""
+    web.page_login("kari")
+    details = plan.url(f"/participants/{plan.per}")
+    account = plan.url(f"/participants/{plan.per}/account")
+    fields = form_on(web, details, account)
+
+    refused = web.submit(account, fields | {"username": "per.helse", "otp_channel": "email"})
+
+    assert refused.status_code == 422
+    assert error_of(refused.text, "otp_channel") == (
+        "Deltakeren har mobilnummer, så kodene går på SMS."
+    )
+    assert web.accounts.accounts.by_username("per.helse") is None
