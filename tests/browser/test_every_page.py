@@ -98,6 +98,7 @@ PAGES = [
     Visit("profile", "/profile", who="coordinator"),
     Visit("profile-parent", "/profile", who="parent"),
     Visit("profile-number-unconfirmed", "/profile", who="number_not_confirmed"),
+    Visit("profile-sms", "/profile", who="sms_codes"),
     Visit("profile-authenticator", "", who="authenticator_started"),
     Visit("step-up-parent", "/step-up?next=/plans/{plan_id}/plan", who="parent"),
     Visit("admin", "/admin", who="org_admin"),
@@ -213,6 +214,13 @@ def number_not_confirmed(page: Page, live: LiveServer) -> dict[str, str]:
     return {}
 
 
+def sms_codes(page: Page, live: LiveServer) -> dict[str, str]:
+    """Logged in with codes by SMS to a confirmed number (no e-mail codes offered)."""
+    user = live.new_user("smsbruker", channel=OtpChannel.SMS)
+    sign_in(page, live, user, land=False)
+    return {}
+
+
 def parent(page: Page, live: LiveServer) -> dict[str, str]:
     """A parent in the plan whose goal right is `none`, logged in."""
     group = _plan_group(live)
@@ -278,6 +286,7 @@ ARRIVALS: dict[str, Arrival] = {
     "number_unconfirmed": number_unconfirmed,
     "email_link_used": email_link_used,
     "number_not_confirmed": number_not_confirmed,
+    "sms_codes": sms_codes,
 }
 
 
