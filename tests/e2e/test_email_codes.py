@@ -7,6 +7,7 @@ e-mail codes. Accounts that had e-mail codes before keep them; the operator's
 `stafett users create` (and the tests' users made through it) is not one of these choices.
 """
 
+from typing import Any
 from uuid import UUID
 
 from stafett.applications.codes import OtpChannel
@@ -64,31 +65,27 @@ def test_an_administrator_cannot_give_a_new_user_with_a_mobile_e_mail_codes(
     assert _channel(web, "nina") == "email"
 
 
+def _give_login(web: Web, group: Group, participant: str, username: str, channel: str) -> Any:
+    return web.client.post(
+        group.url(f"/participants/{participant}/account"),
+        json={"username": username, "otp_channel": channel},
+        headers=group.headers,
+    )
+
+
 def test_a_participant_with_a_mobile_gets_no_login_with_e_mail_codes(
     web: Web, group: Group
 ) -> None:
     with_mobile = add_new_person(web, group, email="siri@example.no", mobile="912 34 569")
-    refused = web.client.post(
-        group.url(f"/participants/{with_mobile}/account"),
-        json={"username": "siri", "otp_channel": "email"},
-        headers=group.headers,
-    )
+    refused = _give_login(web, group, with_mobile, "siri", "email")
     assert refused.status_code == 409, refused.text
     assert refused.json()["field"] == "otp_channel"
     assert web.accounts.accounts.by_username("siri") is None
 
-    given = web.client.post(
-        group.url(f"/participants/{with_mobile}/account"),
-        json={"username": "siri", "otp_channel": "sms"},
-        headers=group.headers,
-    )
+    given = _give_login(web, group, with_mobile, "siri", "sms")
     assert given.status_code == 201, given.text
     without = add_new_person(web, group, email="tor@example.no", first_name="Tor")
-    by_mail = web.client.post(
-        group.url(f"/participants/{without}/account"),
-        json={"username": "tor", "otp_channel": "email"},
-        headers=group.headers,
-    )
+    by_mail = _give_login(web, group, without, "tor", "email")
     assert by_mail.status_code == 201, by_mail.text
     assert _channel(web, "tor") == "email"
 
