@@ -37,7 +37,8 @@ from stafett.applications.step_up import require_step_up
 from stafett.persistence.recorders import from_micros, to_micros
 from stafett.persistence.sessions import SessionRecord, digest
 
-IDLE_TIMEOUT = timedelta(minutes=30)
+# SEC-SES-04: 15 quiet minutes end a session (decision 0046; issue 3 had set 30).
+IDLE_TIMEOUT = timedelta(minutes=15)
 ABSOLUTE_TIMEOUT = timedelta(hours=8)
 # A session's use is written down at most this often (a write on every request costs
 # every read): so a session may end this much sooner than IDLE_TIMEOUT after its use.
