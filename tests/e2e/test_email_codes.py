@@ -10,14 +10,16 @@ e-mail codes. Accounts that had e-mail codes before keep them; the operator's
 from typing import Any
 from uuid import UUID
 
+from stafett.aggregates.person import PersonDetails
 from stafett.applications.codes import OtpChannel
 from tests.e2e.conftest import PASSWORD, Web
 from tests.e2e.test_activation import add_new_person
+from tests.e2e.test_login_channels import enrol, log_in_with_app
 from tests.e2e.test_pages_admin import NEW_USER, admin
 from tests.e2e.test_pages_admin import post as admin_post
 from tests.e2e.test_pages_participants import Plan, form_on, plan
 from tests.e2e.test_pages_profile import error_of, logged_in, post
-from tests.e2e.test_plan_api import Group, group
+from tests.e2e.test_plan_api import Group, group, log_in
 
 __all__ = ["admin", "group", "plan"]  # the fixtures, imported for this module's tests
 
@@ -104,3 +106,77 @@ def test_the_login_form_says_why_e_mail_codes_are_refused(web: Web, plan: Plan) 
         "Deltakeren har mobilnummer, så kodene går på SMS."
     )
     assert web.accounts.accounts.by_username("per.helse") is None
+
+
+# ------------------------------------------- a mobile number confirmed later
+
+NEW_MOBILE = "+4790000019"
+TO_SMS_NOTICE = "Engangskodene i Stafett kommer nå på SMS"
+
+
+def test_confirming_a_mobile_number_moves_e_mail_codes_to_sms(web: Web) -> None:
+    """Someone without a mobile number had e-mail codes; once they have confirmed one,
+    the reason for the deviation is gone: codes by SMS from the next login, and they are
+    told at the e-mail address the codes went to."""
+    web.accounts.create_account(
+        username="kari",
+        password=PASSWORD,
+        details=PersonDetails("Kari", "Testesen", email="kari@example.no"),
+        otp_channel=OtpChannel.EMAIL,
+    )
+    headers = log_in(web, "kari")
+    added = web.client.patch(
+        "/api/v1/me", json={"mobile": NEW_MOBILE, "current_password": PASSWORD}, headers=headers
+    )
+    assert added.status_code == 200, added.text
+    assert _channel(web, "kari") == "email"  # not before the number is confirmed
+    code = web.last_code()
+    before = len(web.messages())
+
+    confirmed = web.client.post("/api/v1/me/mobile/confirm", json={"code": code}, headers=headers)
+
+    assert confirmed.status_code == 204, confirmed.text
+    assert _channel(web, "kari") == "sms"
+    told = {
+        (m["channel"], m["to"])
+        for m in web.messages()[before:]
+        if m.get("subject") == TO_SMS_NOTICE
+    }
+    assert ("email", "kari@example.no") in told
+    web.logout()
+    step = web.client.post("/api/v1/session", json={"username": "kari", "password": PASSWORD})
+    assert step.json() == {"next": "otp", "channel": "sms"}
+    assert (web.messages()[-1]["channel"], web.messages()[-1]["to"]) == ("sms", NEW_MOBILE)
+
+
+def test_an_authenticator_app_stays_when_a_mobile_number_is_confirmed(web: Web) -> None:
+    totp = enrol(web)  # kari had e-mail codes, then an app
+    assert log_in_with_app(web, totp) == 200
+    headers = web.csrf_headers()
+    added = web.client.patch(
+        "/api/v1/me", json={"mobile": NEW_MOBILE, "current_password": PASSWORD}, headers=headers
+    )
+    assert added.status_code == 200, added.text
+
+    confirmed = web.client.post(
+        "/api/v1/me/mobile/confirm", json={"code": web.last_code()}, headers=headers
+    )
+
+    assert confirmed.status_code == 204, confirmed.text
+    assert _channel(web, "kari") == "totp"
+
+
+def test_the_profile_says_confirming_the_number_brings_codes_by_sms(web: Web) -> None:
+    logged_in(web, mobile_confirmed=False)  # e-mail codes, a mobile number not confirmed
+    page = web.client.get("/profile").text
+    assert "Når det er bekreftet, kommer kodene dine på SMS i stedet for e-post" in page
+    assert post(web, "/profile/mobile/code", {}).status_code == 303
+
+    done = post(web, "/profile/mobile/confirm", {"mobile_code": web.last_code()})
+
+    assert done.status_code == 303, done.text
+    assert done.headers["location"] == "/profile?saved=codes_by_sms"
+    shown = web.client.get(done.headers["location"]).text
+    assert "Fra neste innlogging kommer engangskoden på SMS i stedet for e-post." in shown
+    assert "Når det er bekreftet" not in shown
+    assert _channel(web, "kari") == "sms"

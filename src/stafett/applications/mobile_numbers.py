@@ -11,6 +11,10 @@ confirmed when the person shows they hold it:
 - after using a password link that went by e-mail, by a code sent to the number in a
   short session of its own (`Stage.MOBILE`) that logs nobody in.
 
+Codes by e-mail are for people without a mobile number (SEC-OTP-07, decision 0045): a
+person whose codes go by e-mail and who confirms a mobile number gets them by SMS from
+then on, told at every address they have.
+
 A confirmation code is bound to the session and to the number (`OneTimeCodes.confirms`),
 so it neither logs in nor confirms a number typed in afterwards.
 """
@@ -41,7 +45,9 @@ class MobileCore(AccountCore, Protocol):
 
     def _check_confirmation(
         self, session: SessionRecord, account: AccountRecord, code: str, client: Client
-    ) -> None: ...
+    ) -> bool: ...
+
+    def _confirmed(self, account: AccountRecord, number: str, how: str) -> bool: ...
 
     def needs_mobile_confirmation(self, person_id: UUID) -> bool: ...
 
@@ -77,12 +83,13 @@ class MobileNumbers:
 
     def confirm_mobile(
         self: MobileCore, principal: Principal, token: str, code: str, client: Client
-    ) -> None:
-        """My mobile number is confirmed by the code that was sent to it."""
+    ) -> bool:
+        """My mobile number is confirmed by the code that was sent to it. True when my
+        codes went by e-mail and now go by SMS."""
         session = self.sessions.get(token)
         if session is None or session.person_id != principal.person_id:
             raise CodeRejectedError("the code is not valid")
-        self._check_confirmation(session, self._account(principal.person_id), code, client)
+        return self._check_confirmation(session, self._account(principal.person_id), code, client)
 
     # ------------------------------------------------ after a password link
 
@@ -92,8 +99,7 @@ class MobileNumbers:
         number = self.directory.get(person_id).details.mobile
         if link.sms_to is None or not number or digest(number) != link.sms_to:
             return
-        self.accounts.confirm_mobile(person_id, number, at=self.clock(), how="sms_link")
-        log.info("authn_mobile_confirmed", actor=str(person_id), how="sms_link")
+        self._confirmed(self._account(person_id), number, "sms_link")
 
     def start_mobile_confirmation(self: MobileCore, person_id: UUID) -> str | None:
         """After a password link by e-mail, for an account whose codes go by SMS to a number
@@ -128,9 +134,10 @@ class MobileNumbers:
 
     def _check_confirmation(
         self: MobileCore, session: SessionRecord, account: AccountRecord, code: str, client: Client
-    ) -> None:
+    ) -> bool:
         """Confirm the directory's number if `code` is the live code sent to it for this
-        session; a wrong code counts as a failed login does (decision 0010)."""
+        session; a wrong code counts as a failed login does (decision 0010). True when
+        the codes moved from e-mail to SMS."""
         now = self.clock()
         number = self.directory.get(account.person_id).details.mobile
         locked = self.locks.is_locked(account, client, now)
@@ -143,5 +150,29 @@ class MobileNumbers:
             self.locks.count_failure(account, client, now)
             log.info("authn_mobile_confirm_fail", actor=str(account.person_id))
             raise CodeRejectedError("the code is not valid")
-        self.accounts.confirm_mobile(account.person_id, number, at=now, how="code")
-        log.info("authn_mobile_confirmed", actor=str(account.person_id), how="code")
+        return self._confirmed(account, number, "code")
+
+    def _confirmed(self: MobileCore, account: AccountRecord, number: str, how: str) -> bool:
+        """`number` is the account's confirmed one; codes that went by e-mail go by SMS from
+        now on (the same transaction), and the person is told everywhere. True when they
+        moved. An authenticator app stays: it is the stronger factor."""
+        to_sms = account.otp_channel == OtpChannel.EMAIL.value
+        self.accounts.confirm_mobile(
+            account.person_id, number, at=self.clock(), how=how, codes_by_sms=to_sms
+        )
+        log.info("authn_mobile_confirmed", actor=str(account.person_id), how=how)
+        if to_sms:
+            log.info(
+                "authn_otp_channel_changed",
+                actor=str(account.person_id),
+                channel=OtpChannel.SMS.value,
+                why="mobile_confirmed",
+            )
+            self._notify_everywhere(
+                account,
+                "Engangskodene i Stafett kommer nå på SMS",
+                "Mobilnummeret ditt er bekreftet, og engangskodene til Stafett-kontoen din "
+                "sendes nå på SMS i stedet for e-post. Var det ikke deg, kontakt "
+                "koordinatoren din med en gang.",
+            )
+        return to_sms

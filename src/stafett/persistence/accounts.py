@@ -8,7 +8,7 @@ without a known device, one network address, one known device) and holds their
 soft locks (decision 0010); scopes are keyed digests, never a raw address.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
@@ -213,12 +213,18 @@ class AccountStore(SqlTables):
             self._fact(c, person_id, at, "otp_channel_changed", channel)
             return True
 
-    def confirm_mobile(self, person_id: UUID, number: str, *, at: datetime, how: str) -> None:
+    def confirm_mobile(
+        self, person_id: UUID, number: str, *, at: datetime, how: str, codes_by_sms: bool = False
+    ) -> None:
         """The person has shown they hold `number` (`how`: "code" or "sms_link"); the fact
-        names how, never the number."""
-        self._set(
-            person_id, {"confirmed_mobile": number}, at=at, fact="mobile_confirmed", detail=how
-        )
+        names how, never the number. With `codes_by_sms` their codes go by SMS from now
+        on, in the same transaction, with that fact too (decision 0045)."""
+        columns: dict[str, Any] = {"confirmed_mobile": number}
+        more: tuple[tuple[str, str], ...] = ()
+        if codes_by_sms:
+            columns["otp_channel"] = "sms"
+            more = (("otp_channel_changed", "sms"),)
+        self._set(person_id, columns, at=at, fact="mobile_confirmed", detail=how, more_facts=more)
 
     def set_otp_channel(self, person_id: UUID, channel: str, *, at: datetime) -> None:
         """Codes by `channel` from now on; an authenticator's secrets go (enrolled anew)."""
@@ -379,9 +385,10 @@ class AccountStore(SqlTables):
         at: datetime,
         fact: str | None,
         detail: str = "",
+        more_facts: Sequence[tuple[str, str]] = (),
     ) -> None:
-        """Set `columns` (name → value) of the account, and record `fact` when it is named,
-        in one transaction."""
+        """Set `columns` (name → value) of the account, and record `fact` when it is named
+        (and each of `more_facts`, kind and detail), in one transaction."""
         assignments = ", ".join(f"{n}=%s" for n in columns)
         with self.cursor(commit=True) as c:
             self.execute(
@@ -392,6 +399,8 @@ class AccountStore(SqlTables):
             )
             if fact is not None:
                 self._fact(c, person_id, at, fact, detail)
+            for kind, more_detail in more_facts:
+                self._fact(c, person_id, at, kind, more_detail)
 
     def _fact(self, c: Any, person_id: UUID, at: datetime, kind: str, detail: str) -> None:
         self.execute(

@@ -36,6 +36,10 @@ SAVED["mobile_code_sent"] = lambda: _(
 SAVED["mobile_confirmed"] = lambda: _(
     "Your mobile number is confirmed. One-time codes by SMS go to it from now on."
 )
+SAVED["codes_by_sms"] = lambda: _(
+    "Your mobile number is confirmed. From your next login the one-time code comes by SMS "
+    "instead of e-mail."
+)
 
 
 class ProfileMobilePages(Controller):
@@ -69,7 +73,7 @@ class ProfileMobilePages(Controller):
     ) -> Page | Redirect:
         fields = await form_of(request)
         try:
-            await in_thread(
+            to_sms = await in_thread(
                 accounts.confirm_mobile,
                 principal,
                 session_token(request) or "",
@@ -80,7 +84,7 @@ class ProfileMobilePages(Controller):
             return await refused_profile(
                 request, accounts, principal, failed="mobile", errors={"mobile_code": wrong_code()}
             )
-        return see_other("/profile", saved="mobile_confirmed")
+        return see_other("/profile", saved="codes_by_sms" if to_sms else "mobile_confirmed")
 
 
 class ConfirmNumberPages(Controller):
