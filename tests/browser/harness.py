@@ -140,6 +140,7 @@ class LiveServer:
             is_org_admin=org_admin,
             is_auditor=auditor,
             mobile_confirmed=mobile_confirmed,
+            email_codes_with_mobile=True,  # e-mail codes beside a number, as before 0045
         )
         user = User(username, password, person_id, email, mobile, channel)
         self.users[username] = user

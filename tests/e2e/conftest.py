@@ -60,7 +60,9 @@ class Web:
         mobile_confirmed: bool = True,
     ) -> UUID:
         """A user with a password; their mobile number is confirmed (as the operator's
-        `--mobile-confirmed`) unless `mobile_confirmed=False`."""
+        `--mobile-confirmed`) unless `mobile_confirmed=False`. With e-mail codes (the
+        default) beside that number, as the accounts from before decision 0045 that keep
+        them."""
         return self.accounts.create_account(
             username=username,
             password=password,
@@ -75,6 +77,7 @@ class Web:
             is_auditor=auditor,
             is_org_admin=org_admin,
             mobile_confirmed=mobile_confirmed,
+            email_codes_with_mobile=True,
         )
 
     def messages(self) -> list[dict[str, str]]:

@@ -108,6 +108,23 @@ def test_demo_prints_each_demo_users_password_once(capsys: pytest.CaptureFixture
     assert "demo user" not in capsys.readouterr().out
 
 
+def test_the_demo_users_get_sms_codes_and_may_reset_a_forgotten_password(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Each demo user has a mobile number, so e-mail codes are not theirs (decision 0045);
+    and with SMS codes, "Forgotten password" sends its link to their e-mail."""
+    assert main(["demo"]) == 0
+    with services(Settings.from_env()) as built:
+        for username in ("kari", "anne", "per", "helga"):
+            account = built.accounts.accounts.by_username(username)
+            assert account is not None
+            assert (account.otp_channel, account.confirmed_mobile is not None) == ("sms", True)
+        built.accounts.request_reset("kari")
+    sent = [json.loads(p.read_text()) for p in sorted((tmp_path / "var/outbox").glob("*.json"))]
+    links = [m for m in sent if m["channel"] == "email" and "/reset/" in m["body"]]
+    assert [m["to"] for m in links] == ["kari.stafettholder@example.no"]
+
+
 def test_users_create_reads_the_password_from_standard_input(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -126,6 +143,22 @@ def test_users_create_refuses_a_weak_password_clearly(
     argv = ["users", "create", "--username", "ola", "--first-name", "Ola", "--last-name", "L"]
     assert main([*argv, "--mobile", "+4791234567"]) == 2
     assert "too common" in capsys.readouterr().err
+
+
+def test_users_create_gives_e_mail_codes_only_to_someone_without_a_mobile_number(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, store: Path
+) -> None:
+    """SEC-OTP-07 (decision 0045) holds for the operator too: nothing is made."""
+    argv = ["users", "create", "--first-name", "Ola", "--last-name", "Lærer", "--otp-channel"]
+    monkeypatch.setattr("sys.stdin", io.StringIO("blå fjorder og grå måker\n"))
+    refused = [*argv, "email", "--username", "ola", "--email", "o@example.no"]
+    assert main([*refused, "--mobile", "+4791234567"]) == 2
+    assert "e-mail codes are for people without a mobile number" in capsys.readouterr().err
+    with sqlite3.connect(store) as db:
+        assert db.execute("SELECT count(*) FROM accounts").fetchone() == (0,)
+        assert db.execute("SELECT count(*) FROM persons").fetchone() == (0,)
+    monkeypatch.setattr("sys.stdin", io.StringIO("blå fjorder og grå måker\n"))
+    assert main([*argv, "sms", "--username", "ola", "--mobile", "+4791234567"]) == 0
 
 
 def test_access_log_prints_the_reads_and_checks_the_chain(

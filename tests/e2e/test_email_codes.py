@@ -1,10 +1,11 @@
 """SEC-OTP-07, decision 0045: e-mail codes are for people without a mobile number.
 
 Where a code channel is chosen (my profile, an administrator's new user, a coordinator
-giving a participant a login), e-mail is refused for a person who has a mobile number,
-with a message next to the field, and nothing changes. A person without one still gets
-e-mail codes. Accounts that had e-mail codes before keep them; the operator's
-`stafett users create` (and the tests' users made through it) is not one of these choices.
+giving a participant a login, the operator's `stafett users create`: tests/e2e/test_cli.py),
+e-mail is refused for a person who has a mobile number, with a message next to the field,
+and nothing changes. A person without one still gets e-mail codes. Accounts that had
+e-mail codes before keep them (the tests' users are made so) until they confirm a mobile
+number, which moves their codes to SMS.
 """
 
 from typing import Any

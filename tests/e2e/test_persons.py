@@ -132,7 +132,6 @@ def test_a_person_who_restricts_search_still_finds_themself(web: Web) -> None:
             first_name="Sigrid",
             last_name="Skjermet",
             email="sigrid@example.no",
-            mobile="+4791234567",
             restrict_search=True,
         ),
         otp_channel=OtpChannel.EMAIL,

@@ -48,6 +48,7 @@ from stafett.applications.own_account import (
     MyAccount,
     OwnAccount,
     SessionInfo,
+    check_email_codes,
     check_reachable,
     session_expiry,
 )
@@ -148,6 +149,7 @@ class AccountService(OwnAccount, PasswordLinks, MobileNumbers, StepUp, KeptForms
         is_auditor: bool = False,
         by: UUID | None = None,
         mobile_confirmed: bool = False,
+        email_codes_with_mobile: bool = False,
     ) -> UUID:
         """Register the person and their account (the operator's bootstrap path; `by`
         names the administrator who does it in the directory's change log).
@@ -158,11 +160,16 @@ class AccountService(OwnAccount, PasswordLinks, MobileNumbers, StepUp, KeptForms
         `mobile_confirmed`: the operator has checked with the person that the mobile
         number is theirs, so SMS codes may go to it from the first login (decision 0025);
         otherwise the person confirms it with a code or an SMS link first.
+        E-mail codes are for a person without a mobile number (SEC-OTP-07, decision
+        0045); `email_codes_with_mobile` makes an account as those from before that
+        decision, which keep theirs (the tests' and benchmarks' users).
         """
         now = self.clock()
         name = self._free_username(username)
         checked = details.validated(today=now.date())
         check_reachable(otp_channel, checked)
+        if not email_codes_with_mobile:
+            check_email_codes(otp_channel, checked)
         if password is None:
             clean = secrets.token_urlsafe(32)
         else:
