@@ -65,7 +65,12 @@ def _date(value: date | datetime | None) -> str:
     return value.strftime("%d.%m.%Y")
 
 
+@lru_cache(maxsize=16384)
 def _datetime(value: datetime | None) -> str:
+    """An instant as the municipality's clock shows it (dd.mm.yyyy hh:mm). A page shows
+    the same instants each time it is drawn (a long plan's comments, minutes and
+    messages: nearly a tenth of its plan tab's time went here), so their text is kept;
+    equal instants read the same on that clock, whatever zone they came in."""
     if value is None:
         return ""
     return value.astimezone(MUNICIPAL_TIMEZONE).strftime("%d.%m.%Y %H:%M")
