@@ -285,8 +285,9 @@ def topics() -> tuple[Topic, ...]:
                 ),
                 _(
                     "Choose whether the one-time code comes by SMS or e-mail (e-mail only if you "
-                    "have no mobile number), or set up an authenticator app: scan the QR code "
-                    "with the app, then type the code it shows."
+                    "have no mobile number: once you confirm one, your codes come by SMS), or set "
+                    "up an authenticator app: scan the QR code with the app, then type the code "
+                    "it shows."
                 ),
                 _("Change your password: the current one, then the new one twice."),
                 _(
