@@ -1,5 +1,6 @@
 """The pages' date filters: the municipality's clock, whatever zone an instant came in,
-also once its text is kept (`_datetime` keeps the text of instants it has shown)."""
+also once its text is kept (`_datetime` keeps the text of instants it has shown), and
+for the date of an instant."""
 
 from datetime import UTC, date, datetime, timedelta, timezone
 
@@ -21,3 +22,10 @@ def test_an_instant_reads_the_same_on_the_municipal_clock_from_any_zone() -> Non
 def test_a_date_is_written_day_month_year() -> None:
     assert _date(date(2026, 12, 7)) == "07.12.2026"
     assert _date(None) == ""
+
+
+def test_an_instant_s_date_is_its_day_on_the_municipal_clock() -> None:
+    """The plan list's "last archived" is an instant stored in UTC."""
+    assert _date(datetime(2026, 1, 15, 23, 30, tzinfo=UTC)) == "16.01.2026"
+    assert _date(datetime(2026, 7, 15, 22, 30, tzinfo=UTC)) == "16.07.2026"  # summer: +2
+    assert _date(datetime(2026, 7, 15, 21, 30, tzinfo=UTC)) == "15.07.2026"

@@ -59,9 +59,13 @@ Page = Response[str]  # a rendered page
 
 
 def _date(value: date | datetime | None) -> str:
-    """Dates as Norwegians write them (dd.mm.yyyy), in both languages."""
+    """Dates as Norwegians write them (dd.mm.yyyy), in both languages; an instant's date
+    is its day on the municipality's clock (an archive made at 00:30 in Norway is of that
+    day, though UTC still has the day before)."""
     if value is None:
         return ""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        value = value.astimezone(MUNICIPAL_TIMEZONE)
     return value.strftime("%d.%m.%Y")
 
 
