@@ -112,7 +112,7 @@ def test_the_login_form_says_why_e_mail_codes_are_refused(web: Web, plan: Plan) 
 # ------------------------------------------- a mobile number confirmed later
 
 NEW_MOBILE = "+4790000019"
-TO_SMS_NOTICE = "Engangskodene i Stafett kommer nå på SMS"
+TO_SMS_NOTICE = "Engangskodene i Stafett kommer en ny vei"
 
 
 def test_confirming_a_mobile_number_moves_e_mail_codes_to_sms(web: Web) -> None:
@@ -144,6 +144,11 @@ def test_confirming_a_mobile_number_moves_e_mail_codes_to_sms(web: Web) -> None:
         if m.get("subject") == TO_SMS_NOTICE
     }
     assert ("email", "kari@example.no") in told
+    assert all(
+        "sendes nå på SMS" in m["body"]
+        for m in web.messages()[before:]
+        if m.get("subject") == TO_SMS_NOTICE
+    )
     web.logout()
     step = web.client.post("/api/v1/session", json={"username": "kari", "password": PASSWORD})
     assert step.json() == {"next": "otp", "channel": "sms"}

@@ -33,6 +33,7 @@ from stafett.applications.codes import (
     mobile_confirmed,
 )
 from stafett.applications.lockout import Client
+from stafett.applications.own_account import tell_codes_moved
 from stafett.applications.principal import Principal, Stage
 from stafett.persistence.accounts import AccountRecord
 from stafett.persistence.sessions import SessionRecord, UsedLink, digest
@@ -162,17 +163,5 @@ class MobileNumbers:
         )
         log.info("authn_mobile_confirmed", actor=str(account.person_id), how=how)
         if to_sms:
-            log.info(
-                "authn_otp_channel_changed",
-                actor=str(account.person_id),
-                channel=OtpChannel.SMS.value,
-                why="mobile_confirmed",
-            )
-            self._notify_everywhere(
-                account,
-                "Engangskodene i Stafett kommer nå på SMS",
-                "Mobilnummeret ditt er bekreftet, og engangskodene til Stafett-kontoen din "
-                "sendes nå på SMS i stedet for e-post. Var det ikke deg, kontakt "
-                "koordinatoren din med en gang.",
-            )
+            tell_codes_moved(self, account, OtpChannel.SMS)
         return to_sms

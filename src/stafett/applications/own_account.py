@@ -34,6 +34,7 @@ from stafett.applications.parts import PersonChange
 from stafett.applications.principal import Principal, Stage
 from stafett.applications.seeds import SeedUnreadableError
 from stafett.applications.step_up import require_step_up
+from stafett.persistence.accounts import AccountRecord
 from stafett.persistence.recorders import from_micros, to_micros
 from stafett.persistence.sessions import SessionRecord, digest
 
@@ -56,6 +57,11 @@ class MyAccount:
     language: str | None
     has_photo: bool = False  # the photo itself: `PersonPhotos.own`
     mobile_confirmed: bool = False  # SMS login codes go to the mobile only once it is
+
+    @property
+    def may_have_email_codes(self) -> bool:
+        """Whether My profile offers codes by e-mail (decision 0045)."""
+        return email_codes_allowed(self.details, current=self.otp_channel.value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,13 +107,33 @@ def check_reachable(channel: OtpChannel, details: PersonDetails) -> None:
         raise ValidationError("mobile", "a mobile number or an e-mail address is needed")
 
 
-def check_email_codes(channel: OtpChannel, details: PersonDetails) -> None:
+def email_codes_allowed(details: PersonDetails, *, current: str | None = None) -> bool:
     """E-mail codes are a deviation for people without a mobile number (SEC-OTP-07,
-    decision 0045): chosen for someone who has one, they are refused (409)."""
-    if channel is OtpChannel.EMAIL and details.mobile:
+    decision 0045); an account that has them (`current`, from before) keeps them."""
+    return not details.mobile or current == OtpChannel.EMAIL.value
+
+
+def check_email_codes(
+    channel: OtpChannel, details: PersonDetails, *, current: str | None = None
+) -> None:
+    """E-mail codes chosen where `email_codes_allowed` says no are refused (409)."""
+    if channel is OtpChannel.EMAIL and not email_codes_allowed(details, current=current):
         raise ConflictingValueError(
             "otp_channel", "e-mail codes are for people without a mobile number"
         )
+
+
+def tell_codes_moved(core: AccountCore, account: AccountRecord, channel: OtpChannel) -> None:
+    """The person's codes go by `channel` from now on: logged, and told on every channel
+    they have (a change they did not make is theirs to report)."""
+    log.info("authn_otp_channel_changed", actor=str(account.person_id), channel=channel.value)
+    core._notify_everywhere(
+        account,
+        "Engangskodene i Stafett kommer en ny vei",
+        "Engangskodene til Stafett-kontoen din sendes nå på "
+        + ("SMS." if channel is OtpChannel.SMS else "e-post.")
+        + " Var det ikke deg, kontakt koordinatoren din med en gang.",
+    )
 
 
 class OwnAccount:
@@ -247,8 +273,7 @@ class OwnAccount:
         account = self._account(principal.person_id)
         details = self.directory.get(account.person_id).details
         check_reachable(channel, details)
-        if account.otp_channel != channel.value:  # accounts from before 0045 keep theirs
-            check_email_codes(channel, details)
+        check_email_codes(channel, details, current=account.otp_channel)
         if channel is OtpChannel.SMS and not mobile_confirmed(account, details):
             # No code would reach a number not confirmed: the person would lock themself out.
             raise ConflictingValueError(
@@ -258,14 +283,7 @@ class OwnAccount:
         if account.otp_channel == channel.value:
             return
         self.accounts.set_otp_channel(account.person_id, channel.value, at=now)
-        log.info("authn_otp_channel_changed", actor=str(account.person_id), channel=channel.value)
-        self._notify_everywhere(
-            account,
-            "Engangskodene i Stafett kommer en ny vei",
-            "Engangskodene til Stafett-kontoen din sendes nå på "
-            + ("SMS." if channel is OtpChannel.SMS else "e-post.")
-            + " Var det ikke deg, kontakt koordinatoren din med en gang.",
-        )
+        tell_codes_moved(self, account, channel)
 
     def live_sessions(
         self: AccountCore, principal: Principal, token: str | None
