@@ -25,13 +25,13 @@ from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, Unpack
 from uuid import UUID, uuid5
 
 from lxml import etree
 
 from stafett.aggregates.values import PlanType
-from stafett.archive.renderers import FileEntry
+from stafett.archive.renderers import FileEntry, RecordFacts
 
 NAMESPACE = "http://www.arkivverket.no/standarder/noark5/arkivstruktur"
 SCHEMA_DIRECTORY = ("schemas", "noark5-v5.0")
@@ -94,29 +94,17 @@ def format_code(mime_type: str) -> str:
     return PRONOM_BY_MIME_TYPE.get(essence, UNKNOWN_FORMAT)
 
 
-def arkivstruktur_xml(
-    *,
-    plan_id: UUID,
-    title: str,
-    owner_name: str,
-    plan_type: str,
-    created_at: datetime,
-    closed_at: datetime | None,
-    sealed_at: datetime,
-    sealed_by: str,
-    archive_id: UUID,
-    files: Sequence[ArchivedFile],
-) -> bytes:
+def arkivstruktur_xml(**record: Unpack[RecordFacts]) -> bytes:
     """The record's `arkivstruktur.xml`: UTF-8 with an XML declaration, valid Noark 5 v5.0.
 
     Raises ValueError for input no record can have: a naive datetime, no files, a file
     name used twice or empty, a checksum that is not lowercase hex SHA-256, a negative size.
     """
-    _check_files(files)
-    ids = _SystemIds(plan_id=plan_id, archive_id=archive_id)
-    sealed = _instant(sealed_at, "sealed_at")
-    by = xml_text(sealed_by, SYSTEM)
-    label = PLAN_TYPE_LABELS.get(plan_type, xml_text(plan_type, "Plan"))
+    _check_files(record["files"])
+    ids = _SystemIds(plan_id=record["plan_id"], archive_id=record["archive_id"])
+    sealed = _instant(record["sealed_at"], "sealed_at")
+    by = xml_text(record["sealed_by"], SYSTEM)
+    label = PLAN_TYPE_LABELS.get(record["plan_type"], xml_text(record["plan_type"], "Plan"))
 
     arkiv = etree.Element(_tag("arkiv"), nsmap={None: NAMESPACE})
     _fields(
@@ -154,20 +142,20 @@ def arkivstruktur_xml(
     _fields(
         mappe,
         ("systemID", ids("mappe")),
-        ("mappeID", str(plan_id)),
-        ("tittel", xml_text(title, label)),
+        ("mappeID", str(record["plan_id"])),
+        ("tittel", xml_text(record["title"], label)),
         ("offentligTittel", PUBLIC_TITLE),
-        ("beskrivelse", _plan_description(label, closed_at)),
+        ("beskrivelse", _plan_description(label, record["closed_at"])),
         ("noekkelord", label),
-        ("opprettetDato", _instant(created_at, "created_at")),
+        ("opprettetDato", _instant(record["created_at"], "created_at")),
         ("opprettetAv", SYSTEM),
-        ("avsluttetDato", _instant(closed_at or sealed_at, "closed_at")),
+        ("avsluttetDato", _instant(record["closed_at"] or record["sealed_at"], "closed_at")),
         ("avsluttetAv", by),
         ("referanseArkivdel", ids("arkivdel")),
     )
     _fields(
         _add(mappe, "part"),
-        ("partNavn", xml_text(owner_name, "Ukjent")),
+        ("partNavn", xml_text(record["owner_name"], "Ukjent")),
         ("partRolle", "Klient"),
     )
     skjerming = _add(mappe, "skjerming")
@@ -187,11 +175,11 @@ def arkivstruktur_xml(
         ("arkivertDato", sealed),
         ("arkivertAv", by),
     )
-    for number, (file, main) in enumerate(_documents(files), start=1):
+    for number, (file, main) in enumerate(_documents(record["files"]), start=1):
         _document(registrering, ids, number, file, main=main, sealed=sealed, by=by)
     _fields(
         registrering,
-        ("registreringsID", str(archive_id)),
+        ("registreringsID", str(record["archive_id"])),
         ("tittel", "Forseglet dokumentasjon fra Stafett"),
     )
     return bytes(etree.tostring(arkiv, xml_declaration=True, encoding="UTF-8", pretty_print=True))

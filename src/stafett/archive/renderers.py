@@ -11,7 +11,7 @@ import importlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol, cast
+from typing import Protocol, TypedDict, Unpack, cast
 from uuid import UUID
 
 from stafett.aggregates.plan_state import PlanState
@@ -40,21 +40,23 @@ class PdfRenderer(Protocol):
     ) -> bytes: ...
 
 
+class RecordFacts(TypedDict):
+    """What `arkivstruktur.xml` says of a sealed record: the plan, the sealing, the files."""
+
+    plan_id: UUID
+    title: str
+    owner_name: str
+    plan_type: str
+    created_at: datetime
+    closed_at: datetime | None
+    sealed_at: datetime
+    sealed_by: str
+    archive_id: UUID
+    files: Sequence[FileEntry]
+
+
 class ArkivstrukturWriter(Protocol):
-    def __call__(
-        self,
-        *,
-        plan_id: UUID,
-        title: str,
-        owner_name: str,
-        plan_type: str,
-        created_at: datetime,
-        closed_at: datetime | None,
-        sealed_at: datetime,
-        sealed_by: str,
-        archive_id: UUID,
-        files: Sequence[FileEntry],
-    ) -> bytes: ...
+    def __call__(self, **record: Unpack[RecordFacts]) -> bytes: ...
 
 
 SchemaCheck = Callable[[bytes], list[str]]
