@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from pathlib import Path
-from typing import Final
+from typing import Final, Unpack
 from uuid import UUID
 
 import msgspec
@@ -56,6 +56,7 @@ from stafett.archive.record_parts import (
 )
 from stafett.archive.record_text import FONT_DIR, FontsMissingError, require_fonts, shown
 from stafett.archive.record_words import Words
+from stafett.archive.renderers import RecordSources
 
 __all__ = [
     "FONT_DIR",
@@ -230,19 +231,9 @@ def record_data(document: RecordDocument) -> str:
     return msgspec.json.encode({"document": document, "labels": labels}).decode()
 
 
-def record_pdf(
-    state: PlanState,
-    *,
-    names: Mapping[UUID, str],
-    timeline: Sequence[TimelineEntry],
-    sealed_at: datetime,
-    language: str = "nb",
-) -> bytes:
+def record_pdf(state: PlanState, **sources: Unpack[RecordSources]) -> bytes:
     """The plan as a PDF/A-2b document for people: cover, every section, the timeline."""
-    document = record_document(
-        state, names=names, timeline=timeline, sealed_at=sealed_at, language=language
-    )
-    return render(document, sealed_at)
+    return render(record_document(state, **sources), sources["sealed_at"])
 
 
 def render(document: RecordDocument, dated: datetime) -> bytes:

@@ -11,7 +11,7 @@ import importlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol, TypedDict, Unpack, cast
+from typing import NotRequired, Protocol, TypedDict, Unpack, cast
 from uuid import UUID
 
 from stafett.aggregates.plan_state import PlanState
@@ -28,16 +28,17 @@ class FileEntry:
     mime_type: str  # e.g. "application/pdf"
 
 
+class RecordSources(TypedDict):
+    """What a record's PDF is made of besides the plan's state (`stafett.archive.pdf`)."""
+
+    names: Mapping[UUID, str]
+    timeline: Sequence[TimelineEntry]
+    sealed_at: datetime
+    language: NotRequired[str]  # "nb" when not given
+
+
 class PdfRenderer(Protocol):
-    def __call__(
-        self,
-        state: PlanState,
-        *,
-        names: Mapping[UUID, str],
-        timeline: Sequence[TimelineEntry],
-        sealed_at: datetime,
-        language: str = "nb",
-    ) -> bytes: ...
+    def __call__(self, state: PlanState, **sources: Unpack[RecordSources]) -> bytes: ...
 
 
 class RecordFacts(TypedDict):
