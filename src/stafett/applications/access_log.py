@@ -113,16 +113,8 @@ class AccessLogUnavailableError(Exception):
 
 
 @dataclass(frozen=True, slots=True)
-class AccessEntry:
-    plan_id: UUID
-    seq: int
-    at: datetime
-    reader_person_id: UUID
-    role: str
-    sections: tuple[str, ...]
-    grounds: str
-    prev_hash: str
-    hash: str
+class AccessEntry(AccessRow[datetime]):
+    """A row as read back: `at` is its instant."""
 
 
 def canonical(
@@ -152,7 +144,7 @@ def canonical(
     ).encode()
 
 
-def canonical_of(row: AccessRow) -> bytes:
+def canonical_of(row: AccessRow[int]) -> bytes:
     """The bytes a row's hash covers: every field but the hashes."""
     fields = asdict(row)
     del fields["prev_hash"], fields["hash"]

@@ -13,6 +13,8 @@ verification) belongs to `stafett.applications.access_log`.
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Generic, TypeVar
 from uuid import UUID
 
 import psycopg
@@ -27,11 +29,17 @@ class SeqTakenError(Exception):
     """Another writer appended this sequence number first; read the head again."""
 
 
+At = TypeVar("At", int, datetime)
+
+
 @dataclass(frozen=True, slots=True)
-class AccessRow:
+class AccessRow(Generic[At]):
+    """One entry of a plan's access log: `at` as stored (microseconds since the Unix
+    epoch, UTC) or, as `AccessRow[datetime]`, as the instant it stands for."""
+
     plan_id: UUID
     seq: int
-    at: int  # microseconds since the Unix epoch, UTC
+    at: At
     reader_person_id: UUID
     role: str
     sections: tuple[str, ...]
@@ -99,7 +107,7 @@ class AccessLogStore(SqlTables):
                     found[plan_id] = (int(row["seq"]), str(row["hash"]))
         return found
 
-    def append(self, *rows: AccessRow) -> None:
+    def append(self, *rows: AccessRow[int]) -> None:
         """Insert the rows in one transaction; SeqTakenError (and none inserted) when a
         sequence number is already taken.
 
@@ -119,7 +127,7 @@ class AccessLogStore(SqlTables):
         except (IntegrityError, psycopg.errors.UniqueViolation):
             raise SeqTakenError(f"a seq of {len(rows)} rows is taken") from None
 
-    def rows_of(self, plan_id: UUID) -> list[AccessRow]:
+    def rows_of(self, plan_id: UUID) -> list[AccessRow[int]]:
         """Every row of the plan's chain, oldest first."""
         rows = self.select(
             f"SELECT {', '.join(COLUMNS)} FROM {self.rows} WHERE plan_id=%s ORDER BY seq", plan_id
@@ -140,7 +148,7 @@ class AccessLogStore(SqlTables):
         ]
 
 
-def _stored(row: AccessRow) -> list[object]:
+def _stored(row: AccessRow[int]) -> list[object]:
     """The row's values in the order of COLUMNS, the sections as a JSON list."""
     sections = json.dumps(list(row.sections), ensure_ascii=False)
     return [sections if n == "sections" else getattr(row, n) for n in COLUMNS]
