@@ -18,7 +18,7 @@ from uuid import UUID, uuid4
 
 from stafett.aggregates.person import Person, PersonDetails
 from stafett.persistence.recorders import to_micros
-from stafett.persistence.sql import SqlTables, Table
+from stafett.persistence.sql import SqlTables, Table, escape_like
 
 DETAIL_FIELDS = tuple(f.name for f in fields(PersonDetails))
 BOOL_FIELDS = ("hide_phone", "hide_mobile", "restrict_search")
@@ -262,7 +262,7 @@ class PersonDirectory(SqlTables):
         where = " AND ".join("name_key LIKE %s ESCAPE '!'" for _ in words)
         rows = self.select(
             f"SELECT * FROM {self.persons} WHERE {where} ORDER BY last_name, first_name LIMIT %s",
-            *(f"%{_escape_like(w)}%" for w in words),
+            *(f"%{escape_like(w)}%" for w in words),
             limit,
         )
         return [self._person(row) for row in rows]
@@ -327,8 +327,3 @@ class PersonDirectory(SqlTables):
 
 def _name_key(details: PersonDetails) -> str:
     return f"{details.first_name} {details.last_name}".casefold()
-
-
-def _escape_like(word: str) -> str:
-    """Make `%` and `_` match themselves (`!` is the escape character)."""
-    return word.replace("!", "!!").replace("%", "!%").replace("_", "!_")

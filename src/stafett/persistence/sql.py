@@ -203,3 +203,8 @@ class SqlTables:
 
     def uuid(self, value: Any) -> UUID:
         return value if isinstance(value, UUID) else UUID(value)
+
+
+def escape_like(word: str) -> str:
+    """`word` for a LIKE pattern with `ESCAPE '!'`: `%` and `_` match themselves."""
+    return word.replace("!", "!!").replace("%", "!%").replace("_", "!_")

@@ -16,7 +16,7 @@ from uuid import UUID
 from stafett.aggregates.policy import Action
 from stafett.aggregates.values import PlanStatus, local_date
 from stafett.persistence.recorders import to_micros
-from stafett.persistence.sql import SqlTables
+from stafett.persistence.sql import SqlTables, escape_like
 from stafett.projections.plan_list import access
 from stafett.projections.plan_list.access import Condition
 from stafett.projections.plan_list.view import (
@@ -255,13 +255,9 @@ def _names(first_name: str | None, last_name: str | None) -> list[Condition]:
     a later word of the full name; case-insensitive, `%` and `_` matching themselves."""
     found = []
     if first_name and first_name.strip():
-        prefix = _escape_like(first_name.strip().casefold()) + "%"
+        prefix = escape_like(first_name.strip().casefold()) + "%"
         found.append(Condition("d.name_key LIKE %s ESCAPE '!'", (prefix,)))
     if last_name and last_name.strip():
-        word = "% " + _escape_like(last_name.strip().casefold()) + "%"
+        word = "% " + escape_like(last_name.strip().casefold()) + "%"
         found.append(Condition("d.name_key LIKE %s ESCAPE '!'", (word,)))
     return found
-
-
-def _escape_like(word: str) -> str:
-    return word.replace("!", "!!").replace("%", "!%").replace("_", "!_")
