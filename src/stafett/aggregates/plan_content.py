@@ -6,7 +6,7 @@ messages and calendar entries, each written under valid consent and its section'
 
 from dataclasses import replace
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypedDict, Unpack
 from uuid import UUID
 
 from stafett.aggregates.errors import (
@@ -53,39 +53,30 @@ COMMENT_SECTION = {
 }
 
 
+class GoalFields(TypedDict):
+    """A goal as it is set or revised: the fields `GoalSet` and `GoalRevised` carry."""
+
+    goal_id: UUID
+    title: str
+    description: str
+    due_on: date | None
+
+
 class PlanContent(PlanAccess):
     """What the plan group writes into a plan (the commands of `Plan` for it)."""
 
     # ------------------------------------------------------------------- goals
 
-    def set_goal(
-        self,
-        *,
-        by: UUID,
-        at: datetime,
-        goal_id: UUID,
-        title: str,
-        description: str,
-        due_on: date | None,
-    ) -> None:
+    def set_goal(self, *, by: UUID, at: datetime, **goal: Unpack[GoalFields]) -> None:
         actor = self._writer(by, Section.GOALS, at)
-        if goal_id in self.state.goals:
+        if goal["goal_id"] in self.state.goals:
             raise DuplicateError("goal id already used")
-        self._trigger(GoalSet, at, actor, **_goal_fields(goal_id, title, description, due_on))
+        self._trigger(GoalSet, at, actor, **_goal_fields(**goal))
 
-    def revise_goal(
-        self,
-        *,
-        by: UUID,
-        at: datetime,
-        goal_id: UUID,
-        title: str,
-        description: str,
-        due_on: date | None,
-    ) -> None:
+    def revise_goal(self, *, by: UUID, at: datetime, **goal: Unpack[GoalFields]) -> None:
         actor = self._writer(by, Section.GOALS, at)
-        self.goal(goal_id)
-        self._trigger(GoalRevised, at, actor, **_goal_fields(goal_id, title, description, due_on))
+        self.goal(goal["goal_id"])
+        self._trigger(GoalRevised, at, actor, **_goal_fields(**goal))
 
     def evaluate_goal(
         self, *, by: UUID, at: datetime, goal_id: UUID, status: GoalStatus, text: str
