@@ -8,12 +8,14 @@ password: an activation link goes to them to choose one. An administrator never
 sets or sees a password.
 """
 
+from collections.abc import Callable, Mapping
 from typing import Any
 from uuid import UUID
 
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
+from litestar.handlers import HTTPRouteHandler
 from litestar.response import Redirect
 
 from stafett.aggregates.errors import ConflictingValueError, DuplicateError, ValidationError
@@ -95,6 +97,65 @@ def account_message(error: ValidationError) -> tuple[str, str]:
     return detail_message(error)
 
 
+def users_page(
+    request: AnyRequest,
+    administration: Administration,
+    principal: Principal,
+    *,
+    status: int = 200,
+    refusal: str | None = None,
+    everyone_unticked: bool = False,
+) -> Page:
+    return page(
+        request,
+        "admin/index.html",
+        status=status,
+        users=administration.users(principal),
+        refusal=refusal,
+        everyone_box=EVERYONE_BOX,
+        everyone_unticked=everyone_unticked,
+        dead_letters=_dead_letters(request, principal),
+    )
+
+
+# Why an action on a user is refused, by the error: the status of the users' list that
+# says it, and what it says.
+Refusals = Mapping[type[Exception], tuple[int, Callable[[], str]]]
+
+
+def on_user(
+    action: str,
+    method: Callable[[Administration, Principal, UUID], object],
+    saved: str,
+    refusals: Refusals | None = None,
+) -> HTTPRouteHandler:
+    """The route of an action on one user that needs nothing but the user (lock, unlock,
+    end their sessions, a password link, switch their app off): `method` of
+    `Administration`, then the users' list saying `saved`; or, refused, the list again
+    saying why."""
+    known = dict(refusals or {})
+    refused_by = tuple(known)
+
+    async def act_on_user(
+        self: Controller,
+        administration: Admin,
+        principal: LoggedIn,
+        request: AnyRequest,
+        person_id: PathId,
+    ) -> Page | Redirect:
+        try:
+            await in_thread(method, administration, principal, person_id)
+        except refused_by as error:
+            status, why = next(said for kind, said in known.items() if isinstance(error, kind))
+            refused: Page = await in_thread(
+                users_page, request, administration, principal, status=status, refusal=why()
+            )
+            return refused
+        return see_other("/admin", saved=saved)
+
+    return post(f"/users/{{person_id:uuid}}/{action}")(act_on_user)
+
+
 NEW_USER = "new-user"  # where the form for a new user is kept (kept.py)
 EVERYONE_BOX = "confirm_everyone"  # "I understand" before everyone else is logged out
 
@@ -108,28 +169,7 @@ class AdminPages(Controller):
 
     @get("", sync_to_thread=True)
     def users(self, administration: Admin, principal: LoggedIn, request: AnyRequest) -> Page:
-        return self._list(request, administration, principal)
-
-    def _list(
-        self,
-        request: AnyRequest,
-        administration: Administration,
-        principal: Principal,
-        *,
-        status: int = 200,
-        refusal: str | None = None,
-        everyone_unticked: bool = False,
-    ) -> Page:
-        return page(
-            request,
-            "admin/index.html",
-            status=status,
-            users=administration.users(principal),
-            refusal=refusal,
-            everyone_box=EVERYONE_BOX,
-            everyone_unticked=everyone_unticked,
-            dead_letters=_dead_letters(request, principal),
-        )
+        return users_page(request, administration, principal)
 
     @get("/users/new", sync_to_thread=True)
     def new_user_form(self, request: AnyRequest, accounts: Accounts, principal: LoggedIn) -> Page:
@@ -185,18 +225,10 @@ class AdminPages(Controller):
             raise NotFoundException(_("No such notification."))
         return see_other("/admin", saved="notice_retried")
 
-    @post("/users/{person_id:uuid}/lock")
-    async def lock(self, administration: Admin, principal: LoggedIn, person_id: PathId) -> Redirect:
-        await in_thread(administration.lock, principal, person_id)
-        return see_other("/admin", saved="user_locked")
-
-    @post("/users/{person_id:uuid}/sessions/end")
-    async def log_out(
-        self, administration: Admin, principal: LoggedIn, person_id: PathId
-    ) -> Redirect:
-        """Every login of the user ends; the account stays open."""
-        await in_thread(administration.log_out, principal, person_id)
-        return see_other("/admin", saved="user_logged_out")
+    lock = on_user("lock", Administration.lock, "user_locked")
+    # Every login of the user ends; the account stays open.
+    log_out = on_user("sessions/end", Administration.log_out, "user_logged_out")
+    unlock = on_user("unlock", Administration.unlock, "user_unlocked")
 
     @post("/sessions/end")
     async def log_out_everyone(
@@ -205,77 +237,47 @@ class AdminPages(Controller):
         """Every login of every user ends, except this one; after the "I understand" box."""
         if EVERYONE_BOX not in await form_of(request):
             return await in_thread(
-                self._list, request, administration, principal, status=422, everyone_unticked=True
+                users_page, request, administration, principal, status=422, everyone_unticked=True
             )
         token = session_token(request) or ""
         await in_thread(administration.log_out_everyone, principal, token)
         return see_other("/admin", saved="everyone_logged_out")
 
-    @post("/users/{person_id:uuid}/unlock")
-    async def unlock(
-        self, administration: Admin, principal: LoggedIn, person_id: PathId
-    ) -> Redirect:
-        await in_thread(administration.unlock, principal, person_id)
-        return see_other("/admin", saved="user_unlocked")
-
-    @post("/users/{person_id:uuid}/reset")
-    async def reset(
-        self,
-        administration: Admin,
-        principal: LoggedIn,
-        request: AnyRequest,
-        person_id: PathId,
-    ) -> Page | Redirect:
-        try:
-            await in_thread(administration.start_reset, principal, person_id)
-            return see_other("/admin", saved="reset_sent")
-        except ResetRefusedError:
-            status, refusal = (
+    reset = on_user(
+        "reset",
+        Administration.start_reset,
+        "reset_sent",
+        {
+            ResetRefusedError: (
                 403,
-                _(
+                lambda: _(
                     "This user gets the one-time code by SMS or from an app, so they reset the "
                     "password themselves: “Forgotten your password?” on the login page sends a "
                     "link to their e-mail, and the code still comes to their phone. Only users "
                     "whose codes go by e-mail are reset by an administrator, because a link and "
                     "a code in the same mailbox must not be enough on their own."
                 ),
-            )
-        except TooManyAttemptsError:
-            status, refusal = (
+            ),
+            TooManyAttemptsError: (
                 429,
-                _("Several links have been sent to this user in the last hour. Wait a while."),
+                lambda: _(
+                    "Several links have been sent to this user in the last hour. Wait a while."
+                ),
+            ),
+        },
+    )
+    # A lost phone with the authenticator app: the codes go by SMS or e-mail again.
+    end_authenticator = on_user(
+        "authenticator",
+        Administration.end_authenticator,
+        "authenticator_ended",
+        {
+            ConflictingValueError: (
+                409,
+                lambda: _("This user does not get the one-time code from an app."),
             )
-        return await self._refused(request, administration, principal, status, refusal)
-
-    @post("/users/{person_id:uuid}/authenticator")
-    async def end_authenticator(
-        self,
-        administration: Admin,
-        principal: LoggedIn,
-        request: AnyRequest,
-        person_id: PathId,
-    ) -> Page | Redirect:
-        """A lost phone with the authenticator app: the codes go by SMS or e-mail again."""
-        try:
-            await in_thread(administration.end_authenticator, principal, person_id)
-            return see_other("/admin", saved="authenticator_ended")
-        except ConflictingValueError:
-            refusal = _("This user does not get the one-time code from an app.")
-        return await self._refused(request, administration, principal, 409, refusal)
-
-    async def _refused(
-        self,
-        request: AnyRequest,
-        administration: Administration,
-        principal: Principal,
-        status: int,
-        refusal: str,
-    ) -> Page:
-        """The users' list again, with why an action on one of them was refused."""
-        refused: Page = await in_thread(
-            self._list, request, administration, principal, status=status, refusal=refusal
-        )
-        return refused
+        },
+    )
 
     @post("/users/{person_id:uuid}/coordinator")
     async def coordinator(
