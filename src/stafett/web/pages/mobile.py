@@ -15,16 +15,13 @@ from stafett.applications.accounts import CodeRejectedError, TooManyAttemptsErro
 from stafett.web.auth import (
     PRE_LOGIN,
     PUBLIC,
-    Policy,
     clear_session_cookie,
     client_of,
-    policy,
-    provide_principal,
     session_token,
 )
 from stafett.web.i18n import _
 from stafett.web.pages.forms import CODE_LIMIT, form_of, text_field, too_many, wrong_code
-from stafett.web.pages.profile import refused_profile
+from stafett.web.pages.profile import OnMyProfile, refused_profile
 from stafett.web.pages.render import SAVED, Page, in_thread, page, see_other
 from stafett.web.params import Accounts, AnyRequest, LoggedIn
 from stafett.web.state import provide_accounts, provided
@@ -42,12 +39,10 @@ SAVED["codes_by_sms"] = lambda: _(
 )
 
 
-class ProfileMobilePages(Controller):
+class ProfileMobilePages(OnMyProfile):
     """My profile: send a code to my mobile number, and confirm the number with it."""
 
     path = "/profile/mobile"
-    opt = policy(Policy.AUTHENTICATED)
-    dependencies = provided(provide_accounts, provide_principal)
 
     @post("/code")
     async def send_code(

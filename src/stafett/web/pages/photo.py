@@ -12,7 +12,7 @@ through the API's `GET` routes, which record the read in the plan's access log.
 
 from collections.abc import Callable
 
-from litestar import Controller, post
+from litestar import post
 from litestar.datastructures import UploadFile
 from litestar.response import Redirect
 
@@ -24,15 +24,14 @@ from stafett.applications.photo_encoding import (
 )
 from stafett.web.api.logins import provide_logins
 from stafett.web.api.photos import Photos, provide_photos
-from stafett.web.auth import Policy, policy, provide_principal
 from stafett.web.edge import MAX_UPLOAD_BYTES
 from stafett.web.i18n import _
 from stafett.web.pages.participants import Details, provide_details_page
 from stafett.web.pages.plan_parts import InOnePlan
-from stafett.web.pages.profile import profile_page
+from stafett.web.pages.profile import OnMyProfile, profile_page
 from stafett.web.pages.render import SAVED, Page, in_thread, page, see_other
 from stafett.web.params import Accounts, AnyRequest, LoggedIn, PathId, PlanId
-from stafett.web.state import provide_accounts, provided
+from stafett.web.state import provided
 
 FIELD = "photo"
 
@@ -119,12 +118,11 @@ class ParticipantPhotoPages(InOnePlan):
         return see_other(here, saved="photo_removed")
 
 
-class ProfilePhotoPages(Controller):
+class ProfilePhotoPages(OnMyProfile):
     """Bytt bilde and Slett bilde on My profile: one's own photo."""
 
     path = "/profile/photo"
-    opt = policy(Policy.AUTHENTICATED)
-    dependencies = provided(provide_accounts, provide_principal, provide_photos)
+    dependencies = OnMyProfile.dependencies | provided(provide_photos)
 
     @post("", request_max_body_size=MAX_UPLOAD_BYTES)
     async def replace(

@@ -249,11 +249,15 @@ async def refused_profile(
 MY_DETAILS = "my-details"  # where one's own details form is kept (kept.py)
 
 
-class ProfilePages(Controller):
+class OnMyProfile(Controller):
+    """The pages of My profile: the logged-in person's own account (`accounts`)."""
+
     path = "/profile"
     opt = policy(Policy.AUTHENTICATED)
     dependencies = provided(provide_accounts, provide_principal)
 
+
+class ProfilePages(OnMyProfile):
     @get("", sync_to_thread=True)
     def profile(self, accounts: Accounts, principal: LoggedIn, request: AnyRequest) -> Page:
         kept = given_back(request, accounts, principal, MY_DETAILS)
