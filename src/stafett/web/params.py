@@ -1,9 +1,10 @@
 """What route handlers take, one name each: the request, a plan's id, and the dependencies.
 
 A handler names a dependency by its parameter (`reads`, `principal`, ...) and says
-what it is with one of these types; the controller's `dependencies =
-provided(...)` (`state.py`) says which provider gives it. Pages and API routes use
-the same names, so a handler reads the same wherever it is.
+what it is with one of these types; which provider gives it is said once for the whole
+JSON API (`API_DEPENDENCIES`, `app.py`) and by a page controller's `dependencies =
+provided(...)` (`state.py`). Pages and API routes use the same names, so a handler
+reads the same wherever it is.
 """
 
 from typing import Annotated, Any
@@ -15,6 +16,7 @@ from litestar.params import FromPath, PathParameter
 
 from stafett.applications.accounts import AccountService, Principal
 from stafett.applications.logins import ParticipantLogins
+from stafett.applications.notice_sender import NoticeSender
 from stafett.applications.plans import PlanApplication
 from stafett.projections.plan_list import PlanListView
 from stafett.web.reads import PlanReads
@@ -33,3 +35,4 @@ PlanList = NamedDependency[PlanListView]  # `provide_plan_list`
 Reads = NamedDependency[PlanReads]  # reads of plan content, access-logged: `provide_reads`
 Writes = NamedDependency[Commands]  # writes to plans: `provide_commands` (writes.py)
 Logins = NamedDependency[ParticipantLogins]  # `provide_logins` (api/logins.py)
+Notices = NamedDependency[NoticeSender]  # `provide_notices` (api/notices.py)

@@ -24,15 +24,9 @@ from stafett.applications.accounts import Principal
 from stafett.applications.results import CommandResult
 from stafett.applications.step_up import require_step_up
 from stafett.archive.service import Archives
-from stafett.web.auth import Policy, policy, provide_principal
+from stafett.web.auth import Policy, policy
 from stafett.web.reads import PlanReads
-from stafett.web.state import (
-    ReadYourWrites,
-    provide_archives,
-    provide_read_your_writes,
-    provide_reads,
-    provided,
-)
+from stafett.web.state import ReadYourWrites
 
 
 class ArchiveOut(msgspec.Struct):
@@ -54,12 +48,6 @@ class KeysOut(msgspec.Struct):
 
 class ArchiveController(Controller):
     path = "/api/v1"
-    dependencies = provided(
-        provide_reads,
-        provide_principal,
-        provide_archives,
-        caught_up=provide_read_your_writes,
-    )
     tags = ["archive"]  # noqa: RUF012
     opt = policy(Policy.AUTHENTICATED)
 
@@ -121,7 +109,6 @@ class ArchiveController(Controller):
     sync_to_thread=False,
     tags=["archive"],
     opt=policy(Policy.PUBLIC),
-    dependencies=provided(provide_archives),
 )
 def archive_keys(archives: NamedDependency[Archives]) -> KeysOut:
     """The public keys sealed records are signed with (anyone may fetch them)."""

@@ -20,9 +20,8 @@ from stafett.aggregates.values import PlanStatus, plausible_date
 from stafett.applications.accounts import Principal
 from stafett.projections.plan_list import FoundPlan, PlanSearch
 from stafett.web.api.lists import NameQuery
-from stafett.web.audit import AuditReads, provide_audit
-from stafett.web.auth import Policy, policy, provide_principal
-from stafett.web.state import provided
+from stafett.web.audit import AuditReads
+from stafett.web.auth import Policy, policy
 
 DateQuery = Annotated[date | None, QueryParameter()]
 
@@ -86,7 +85,6 @@ def plan_search(
 
 class AuditController(Controller):
     path = "/api/v1/audit"
-    dependencies = provided(provide_principal, audit=provide_audit)
     tags = ["audit"]  # noqa: RUF012
     opt = policy(Policy.SEARCH_PLANS)
 

@@ -19,9 +19,8 @@ from stafett.aggregates.values import MAX_NAME_LENGTH, local_date
 from stafett.applications.accounts import Principal
 from stafett.applications.plans import PlanApplication
 from stafett.projections.plan_list import PlanListRow, PlanListView, ReportItem
-from stafett.web.auth import Policy, policy, provide_principal
+from stafett.web.auth import Policy, policy
 from stafett.web.params import LoggedIn, PlanList, Plans
-from stafett.web.state import provide_plan_list, provide_plans, provided
 
 log = structlog.get_logger(__name__)
 INACTIVE_DAYS = 90
@@ -76,13 +75,10 @@ class Reports(msgspec.Struct):
 
 NameQuery = Annotated[str | None, QueryParameter(max_length=MAX_NAME_LENGTH)]
 
-_dependencies = provided(provide_plans, provide_plan_list, provide_principal)
-
 
 class PlanListRoutes:
     """`GET /api/v1/plans`, mounted by `PlanController`: a second controller on the same
-    path would register litestar's OPTIONS handler twice. That controller provides
-    `plan_list`."""
+    path would register litestar's OPTIONS handler twice."""
 
     @get("/", sync_to_thread=False, opt=policy(Policy.AUTHENTICATED))
     def list_plans(
@@ -109,7 +105,6 @@ class PlanListRoutes:
 
 class ReportController(Controller):
     path = "/api/v1/reports"
-    dependencies = _dependencies
     tags = ["reports"]  # noqa: RUF012
 
     @get("/", sync_to_thread=True, opt=policy(Policy.READ_REPORTS))

@@ -23,9 +23,9 @@ from litestar.params import JSONBody
 from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED
 
 from stafett.applications.logins import NewLogin, ParticipantLogins
-from stafett.web.auth import Policy, policy, provide_principal
+from stafett.web.auth import Policy, policy
 from stafett.web.params import LoggedIn, Logins, PathId, PlanId
-from stafett.web.state import ACCOUNTS, PLANS, provided
+from stafett.web.state import ACCOUNTS, PLANS
 
 
 class LoginGiven(msgspec.Struct):
@@ -38,7 +38,6 @@ def provide_logins(state: State) -> ParticipantLogins:
 
 class LoginController(Controller):
     path = "/api/v1/plans"
-    dependencies = provided(provide_logins, provide_principal)
     tags = ["plans"]  # noqa: RUF012
     opt = policy(Policy.AUTHENTICATED)
 

@@ -19,6 +19,7 @@ from litestar.status_codes import HTTP_204_NO_CONTENT
 
 from stafett.applications.notice_sender import NoticeSender
 from stafett.web.auth import Policy, policy
+from stafett.web.params import Notices
 from stafett.web.state import NOTICES
 
 log = structlog.get_logger(__name__)
@@ -64,13 +65,13 @@ class NoticeAdminController(Controller):
     opt = policy(Policy.MANAGE_NOTICES)
 
     @get("/dead-letters", sync_to_thread=True)
-    def list_dead_letters(self, state: State) -> list[DeadLetter]:
+    def list_dead_letters(self, notices: Notices) -> list[DeadLetter]:
         """Notices given up on after their last attempt, newest first."""
-        return dead_letters(provide_notices(state))
+        return dead_letters(notices)
 
     @post("/{notice_id:uuid}/retry", sync_to_thread=True, status_code=HTTP_204_NO_CONTENT)
-    def retry(self, state: State, notice_id: FromPath[UUID]) -> None:
+    def retry(self, notices: Notices, notice_id: FromPath[UUID]) -> None:
         """Make a dead notice due again, with its attempts counted afresh."""
-        if not provide_notices(state).retry(notice_id):
+        if not notices.retry(notice_id):
             raise NotFoundException("Ingen slik død melding")
         log.info("notice_retried", notice_id=str(notice_id))

@@ -28,9 +28,8 @@ from stafett.aggregates.person import SHARED_FIELDS, Person
 from stafett.aggregates.text import visible_length
 from stafett.applications.accounts import Principal
 from stafett.applications.plans import PlanApplication
-from stafett.web.auth import Policy, policy, provide_principal
+from stafett.web.auth import Policy, policy
 from stafett.web.params import LoggedIn, Plans
-from stafett.web.state import provide_plans, provided
 
 MIN_NAME_LENGTH = 2
 MAX_NAME_LENGTH = 100
@@ -58,7 +57,6 @@ def directory_entry(person: Person) -> PersonOut:
 
 class PersonController(Controller):
     path = "/api/v1/persons"
-    dependencies = provided(provide_plans, provide_principal)
     tags = ["directory"]  # noqa: RUF012
     opt = policy(Policy.SEARCH_DIRECTORY)
 

@@ -53,16 +53,10 @@ from stafett.applications.commands import (
 from stafett.applications.parts import CreatePlan
 from stafett.applications.results import CommandResult
 from stafett.web.api.lists import PlanListRoutes
-from stafett.web.auth import Policy, policy, provide_principal
+from stafett.web.auth import Policy, policy
 from stafett.web.idempotency import KEEPS_ANSWER
 from stafett.web.params import Writes
-from stafett.web.state import (
-    provide_plan_list,
-    provide_plans,
-    provide_read_your_writes,
-    provided,
-)
-from stafett.web.writes import Commands, provide_commands
+from stafett.web.writes import Commands
 
 # ---------------------------------------------------------------- answers
 
@@ -159,13 +153,6 @@ def plan_write(
 
 class PlanController(PlanListRoutes, Controller):
     path = "/api/v1/plans"
-    dependencies = provided(
-        provide_plans,
-        provide_principal,
-        provide_commands,
-        provide_plan_list,
-        caught_up=provide_read_your_writes,
-    )
     tags = ["plans"]  # noqa: RUF012
     opt = policy(Policy.AUTHENTICATED)
 

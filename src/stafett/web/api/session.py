@@ -24,14 +24,12 @@ from stafett.web.auth import (
     client_of,
     csrf_token_of,
     policy,
-    provide_principal,
     session_token,
     set_session_cookie,
     set_step_cookies,
 )
 from stafett.web.contract import no_body
 from stafett.web.params import Accounts, AnyRequest, LoggedIn, SessionHandle
-from stafett.web.state import provide_accounts, provided
 
 log = structlog.get_logger(__name__)
 
@@ -156,7 +154,6 @@ def _renewed(token: str | None) -> Response[None]:
 
 class SessionController(Controller):
     path = "/api/v1"
-    dependencies = provided(provide_accounts, provide_principal)
     tags = ["session"]  # noqa: RUF012
 
     @post("/session", sync_to_thread=True, opt=PRE_LOGIN, status_code=HTTP_200_OK)
