@@ -10,9 +10,9 @@ from datetime import datetime
 from uuid import UUID
 
 import msgspec
-from litestar import Controller, get
+from litestar import get
 
-from stafett.web.auth import Policy, policy
+from stafett.web.controllers import LoggedInRoutes
 from stafett.web.params import LoggedIn, PlanId, Reads
 
 
@@ -29,10 +29,9 @@ class AccessEntryOut(msgspec.Struct):
     grounds: str
 
 
-class AccessLogController(Controller):
+class AccessLogController(LoggedInRoutes):
     path = "/api/v1/plans/{plan_id:uuid}/access-log"
     tags = ["access log"]  # noqa: RUF012
-    opt = policy(Policy.AUTHENTICATED)
 
     @get("", sync_to_thread=True)
     def entries(

@@ -15,7 +15,7 @@ from typing import Literal
 from uuid import UUID
 
 import msgspec
-from litestar import Controller, Response, get, post
+from litestar import Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.status_codes import HTTP_201_CREATED
@@ -25,6 +25,7 @@ from stafett.applications.results import CommandResult
 from stafett.applications.step_up import require_step_up
 from stafett.archive.service import Archives
 from stafett.web.auth import Policy, policy
+from stafett.web.controllers import LoggedInRoutes
 from stafett.web.reads import PlanReads
 from stafett.web.state import ReadYourWrites
 
@@ -46,10 +47,9 @@ class KeysOut(msgspec.Struct):
     keys: list[KeyOut]
 
 
-class ArchiveController(Controller):
+class ArchiveController(LoggedInRoutes):
     path = "/api/v1"
     tags = ["archive"]  # noqa: RUF012
-    opt = policy(Policy.AUTHENTICATED)
 
     @post("/plans/{plan_id:uuid}/archives", sync_to_thread=True, status_code=HTTP_201_CREATED)
     def seal(

@@ -15,22 +15,21 @@ from datetime import UTC, datetime
 from typing import Literal
 
 import msgspec
-from litestar import Controller, Response, get
+from litestar import Response, get
 from litestar.params import FromQuery
 
 from stafett.applications.permitted import PlanOut
 from stafett.applications.step_up import require_step_up
 from stafett.archive.export import export_pdf
-from stafett.web.auth import Policy, policy
+from stafett.web.controllers import LoggedInRoutes
 from stafett.web.params import LoggedIn, PlanId, Reads
 
 MEDIA_TYPES = {"pdf": "application/pdf", "json": "application/json"}
 
 
-class ExportController(Controller):
+class ExportController(LoggedInRoutes):
     path = "/api/v1/plans/{plan_id:uuid}"
     tags = ["plans"]  # noqa: RUF012
-    opt = policy(Policy.AUTHENTICATED)
 
     @get("/export", sync_to_thread=True, opt={"media_types": tuple(MEDIA_TYPES.values())})
     def export(

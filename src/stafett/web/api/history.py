@@ -24,7 +24,7 @@ from typing import Annotated
 from uuid import UUID
 
 import msgspec
-from litestar import Controller, Response, get
+from litestar import Response, get
 from litestar.params import FromQuery, QueryParameter
 
 from stafett.aggregates.errors import ConflictingValueError
@@ -32,7 +32,7 @@ from stafett.aggregates.values import Role
 from stafett.applications.history import SeenAsParticipant
 from stafett.applications.input import MAX_VERSION, plausible_instant
 from stafett.applications.results import PlanView
-from stafett.web.auth import Policy, policy
+from stafett.web.controllers import LoggedInRoutes
 from stafett.web.params import LoggedIn, PlanId, Reads
 
 MAX_PAGE = 500  # the most events one page of the timeline holds
@@ -52,10 +52,9 @@ class TimelineEntryOut(msgspec.Struct):
     summary: str
 
 
-class HistoryController(Controller):
+class HistoryController(LoggedInRoutes):
     path = "/api/v1/plans/{plan_id:uuid}"
     tags = ["history"]  # noqa: RUF012
-    opt = policy(Policy.AUTHENTICATED)
 
     @get("/history", sync_to_thread=True)
     def history(

@@ -17,13 +17,13 @@ forgotten password).
 from typing import Literal
 
 import msgspec
-from litestar import Controller, post
+from litestar import post
 from litestar.datastructures import State
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED
 
 from stafett.applications.logins import NewLogin, ParticipantLogins
-from stafett.web.auth import Policy, policy
+from stafett.web.controllers import LoggedInRoutes
 from stafett.web.params import LoggedIn, Logins, PathId, PlanId
 from stafett.web.state import ACCOUNTS, PLANS
 
@@ -36,10 +36,9 @@ def provide_logins(state: State) -> ParticipantLogins:
     return ParticipantLogins(state[PLANS], state[ACCOUNTS])
 
 
-class LoginController(Controller):
+class LoginController(LoggedInRoutes):
     path = "/api/v1/plans"
     tags = ["plans"]  # noqa: RUF012
-    opt = policy(Policy.AUTHENTICATED)
 
     @post(
         "/{plan_id:uuid}/participants/{participant_id:uuid}/account",

@@ -14,7 +14,7 @@ when there is no photo.
 from dataclasses import dataclass
 
 import msgspec
-from litestar import Controller, Response, delete, get, put
+from litestar import Response, delete, get, put
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.openapi.spec import OpenAPIFormat, OpenAPIMediaType, OpenAPIType, Operation, Schema
@@ -24,8 +24,8 @@ from litestar.status_codes import HTTP_204_NO_CONTENT
 
 from stafett.applications.photo_encoding import MAX_PHOTO_BYTES, PHOTO_MEDIA_TYPE, Photo
 from stafett.applications.photos import PersonPhotos, StoredPhoto
-from stafett.web.auth import Policy, policy
 from stafett.web.contract import problem
+from stafett.web.controllers import LoggedInRoutes
 from stafett.web.edge import IMAGE_TYPES
 from stafett.web.params import LoggedIn, PathId, PlanId, Reads
 from stafett.web.state import PLANS
@@ -74,10 +74,9 @@ def image(photo: StoredPhoto) -> Response[bytes]:
     )
 
 
-class PhotoController(Controller):
+class PhotoController(LoggedInRoutes):
     path = "/api/v1"
     tags = ["photos"]  # noqa: RUF012
-    opt = policy(Policy.AUTHENTICATED)
 
     # ------------------------------------------------------ a participant's
 

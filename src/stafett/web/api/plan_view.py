@@ -8,17 +8,16 @@ Every answer is recorded in the plan's access log (the parts answered, the
 standing and grounds) before it is sent; if that fails the answer is 503 and empty.
 """
 
-from litestar import Controller, get
+from litestar import get
 
 from stafett.applications.permitted import PlanOut
-from stafett.web.auth import Policy, policy
+from stafett.web.controllers import LoggedInRoutes
 from stafett.web.params import LoggedIn, PlanId, Reads
 
 
-class PlanViewController(Controller):
+class PlanViewController(LoggedInRoutes):
     path = "/api/v1/plans"
     tags = ["plans"]  # noqa: RUF012
-    opt = policy(Policy.AUTHENTICATED)
 
     @get("/{plan_id:uuid}", sync_to_thread=False)
     def read_plan(self, *, reads: Reads, principal: LoggedIn, plan_id: PlanId) -> PlanOut:

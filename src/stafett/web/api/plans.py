@@ -54,6 +54,7 @@ from stafett.applications.parts import CreatePlan
 from stafett.applications.results import CommandResult
 from stafett.web.api.lists import PlanListRoutes
 from stafett.web.auth import Policy, policy
+from stafett.web.controllers import LoggedInRoutes
 from stafett.web.idempotency import KEEPS_ANSWER
 from stafett.web.params import Writes
 from stafett.web.writes import Commands
@@ -151,10 +152,9 @@ def plan_write(
     return route
 
 
-class PlanController(PlanListRoutes, Controller):
+class PlanController(PlanListRoutes, LoggedInRoutes):
     path = "/api/v1/plans"
     tags = ["plans"]  # noqa: RUF012
-    opt = policy(Policy.AUTHENTICATED)
 
     @post(
         "/",
