@@ -62,7 +62,7 @@ def provide_accounts(state: State) -> AccountService:
     return accounts
 
 
-def _configured(state: State, key: str, unavailable: str) -> Any:
+def configured(state: State, key: str, unavailable: str) -> Any:
     """A part of the app that a deployment may leave out; 503 with `unavailable` if it did."""
     part = state.get(key)
     if part is None:
@@ -71,7 +71,7 @@ def _configured(state: State, key: str, unavailable: str) -> Any:
 
 
 def provide_plan_list(state: State) -> PlanListView:
-    view: PlanListView = _configured(state, PLAN_LIST, "Planlisten er ikke tilgjengelig")
+    view: PlanListView = configured(state, PLAN_LIST, "Planlisten er ikke tilgjengelig")
     return view
 
 
@@ -81,7 +81,7 @@ def provide_reads(state: State) -> PlanReads:
 
 
 def provide_archives(state: State) -> Archives:
-    archives: Archives = _configured(state, ARCHIVES, "Arkivet er ikke tilgjengelig")
+    archives: Archives = configured(state, ARCHIVES, "Arkivet er ikke tilgjengelig")
     return archives
 
 

@@ -13,14 +13,14 @@ import msgspec
 import structlog
 from litestar import Controller, get, post
 from litestar.datastructures import State
-from litestar.exceptions import NotFoundException, ServiceUnavailableException
+from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
 from stafett.applications.notice_sender import NoticeSender
 from stafett.web.auth import Policy, policy
 from stafett.web.params import Notices
-from stafett.web.state import NOTICES
+from stafett.web.state import NOTICES, configured
 
 log = structlog.get_logger(__name__)
 
@@ -37,9 +37,7 @@ class DeadLetter(msgspec.Struct):
 
 
 def provide_notices(state: State) -> NoticeSender:
-    notices: NoticeSender | None = state.get(NOTICES)
-    if notices is None:
-        raise ServiceUnavailableException("Varslene er ikke tilgjengelige")
+    notices: NoticeSender = configured(state, NOTICES, "Varslene er ikke tilgjengelige")
     return notices
 
 
