@@ -115,10 +115,6 @@ def create_app(
         | {CSRF_KEY: secret_key.encode()}  # web/auth.py binds CSRF tokens to sessions
         | {HEALTH: HealthStatus(every=health_every)}
     )
-    # Every route passes the policy guard (deny by default), except the public reads
-    # that need nothing from it: `/health`, which load balancers call many times a
-    # second, and static files. litestar copies a route's handler for each guard call
-    # (a tenth of `/health`'s time). `check_policies` refuses any other route outside.
     api = Router(
         path="/",
         dependencies=API_DEPENDENCIES,
@@ -139,6 +135,10 @@ def create_app(
             AuditController,
         ],
     )
+    # Every route passes the policy guard (deny by default), except the public reads
+    # that need nothing from it: `/health`, which load balancers call many times a
+    # second, and static files. litestar copies a route's handler for each guard call
+    # (a tenth of `/health`'s time). `check_policies` refuses any other route outside.
     guarded = Router(path="/", guards=[policy_guard], route_handlers=[api, page_routes()])
     app = Litestar(
         route_handlers=[health_route(state), static_routes(), guarded],
