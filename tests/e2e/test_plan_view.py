@@ -174,7 +174,7 @@ def test_an_error_in_the_policy_answers_without_plan_data(
     def broken(*args: object, **kwargs: object) -> policy.Decision:
         raise RuntimeError("policy store unavailable")
 
-    monkeypatch.setattr("stafett.applications.permitted.decide", broken)
+    monkeypatch.setattr("stafett.aggregates.plan_state.decide", broken)
     with captured_logs(json_lines=False, stream=Terminal()) as logged:  # for people
         answer = web.client.get(group.url())
     assert "unhandled_error" in logged.getvalue()

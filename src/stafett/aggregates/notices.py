@@ -34,14 +34,12 @@ from stafett.aggregates.plan_events import (
     PlanEvent,
 )
 from stafett.aggregates.plan_state import PlanState
-from stafett.aggregates.policy import Action, Standing, decide
+from stafett.aggregates.policy import Action
 from stafett.aggregates.values import (
     NO_NOTIFICATIONS,
-    Access,
     NoticeChannel,
     NoticeKind,
     Participant,
-    PlanStatus,
     ReminderKind,
     Section,
     local_date,
@@ -100,43 +98,22 @@ NOTICE_EVENT_TYPES: tuple[type[PlanEvent], ...] = tuple(_TOLD)
 """The events that may give notices; every other event gives none."""
 
 
-@dataclass(frozen=True, slots=True)
-class Moment:
-    """What the policy table asks of the plan itself at the event's instant: the same
-    for every participant, so found once per event."""
-
-    consent_valid: bool
-    plan_open: bool
-
-    @classmethod
-    def of(cls, state: PlanState, event: PlanEvent) -> "Moment":
-        return cls(
-            consent_valid=state.consent.is_valid_on(local_date(event.timestamp)),
-            plan_open=state.status is PlanStatus.OPEN,
-        )
-
-
 def may_be_told(
     state: PlanState,
     participant: Participant,
     about: About,
     event: PlanEvent,
-    moment: Moment | None = None,
+    *,
+    consent_valid: bool,
 ) -> bool:
-    """Whether the policy table lets `participant` read what `event` is about, then."""
-    if not participant.active or participant.person_id == event.actor_id:
+    """Whether the policy table lets `participant` read what `event` is about, then
+    (`consent_valid` on the event's municipal date: the same for every participant)."""
+    if participant.person_id == event.actor_id:
         return False
     if about.only is not None and participant.participant_id not in about.only:
         return False
-    moment = moment or Moment.of(state, event)
-    role = state.role_of(participant)
-    rights = state.rights_of(participant)
-    decision = decide(
-        about.action,
-        Standing(role.value),
-        consent_valid=moment.consent_valid,
-        plan_open=moment.plan_open,
-        access=Access.WRITE if about.section is None else rights.level(about.section),
+    decision = state.decision(
+        participant, about.action, consent_valid=consent_valid, section=about.section
     )
     return decision.allowed
 
@@ -146,12 +123,12 @@ def notices_for(state: PlanState, event: PlanEvent) -> list[Notice]:
     about = _about(event)
     if about is None:
         return []
-    moment = Moment.of(state, event)
+    consent_valid = state.consent.is_valid_on(local_date(event.timestamp))
     found: list[Notice] = []
     for participant in state.participants.values():
         choices = state.notifications.get(participant.participant_id, NO_NOTIFICATIONS)
         channels = choices.channels(about.kind)
-        if channels and may_be_told(state, participant, about, event, moment):
+        if channels and may_be_told(state, participant, about, event, consent_valid=consent_valid):
             found.extend(notices_to(participant, about.kind, channels, digest=choices.email_digest))
     # By the id's integer: the order of its text (fixed-width hex), without making the text.
     return sorted(found, key=lambda n: (n.participant_id.int, n.channel.value))

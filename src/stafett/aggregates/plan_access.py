@@ -18,12 +18,11 @@ from stafett.aggregates.errors import (
 )
 from stafett.aggregates.plan_events import PlanEvent
 from stafett.aggregates.plan_state import PlanState
-from stafett.aggregates.policy import Action, Denial, access_for, decide
+from stafett.aggregates.policy import Action, Denial
 from stafett.aggregates.values import (
     Activity,
     Goal,
     Participant,
-    PlanStatus,
     Section,
     local_date,
     require_aware,
@@ -64,17 +63,12 @@ class PlanAccess:
         Else the refusal as a domain error. Without `at`, consent is not asked (the
         actions that need it always come with their instant).
         """
-        standing, participant = self.state.standing_of(person_id)
+        participant = self.state.participant_of(person_id)
         if at is not None:
             require_aware("at", at)
-        decision = decide(
-            action,
-            standing,
-            consent_valid=at is None or self.state.consent.is_valid_on(local_date(at)),
-            plan_open=self.state.status is PlanStatus.OPEN,
-            access=None
-            if participant is None
-            else access_for(action, self.state.rights_of(participant), section),
+        consent_valid = at is None or self.state.consent.is_valid_on(local_date(at))
+        decision = self.state.decision(
+            participant, action, consent_valid=consent_valid, section=section
         )
         if decision.denial is not None or participant is None:
             raise _refusal(decision.denial, action, section)

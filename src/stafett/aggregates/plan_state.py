@@ -1,4 +1,5 @@
-"""What a plan holds: `PlanState`, and who someone is in it (standing, role, rights).
+"""What a plan holds: `PlanState`, and who someone is in it (standing, role, rights)
+and so what the policy table lets them do in it (`PlanState.decision`).
 
 The Plan aggregate (`plan.py`) keeps one; its events (`plan_events.py`) change it.
 """
@@ -8,7 +9,7 @@ from datetime import date
 from uuid import UUID
 
 from stafett.aggregates.logs import AppendOnlyLog
-from stafett.aggregates.policy import Standing
+from stafett.aggregates.policy import Action, Decision, Standing, access_for, decide
 from stafett.aggregates.values import (
     FULL_RIGHTS,
     Activity,
@@ -25,6 +26,7 @@ from stafett.aggregates.values import (
     PlanType,
     Rights,
     Role,
+    Section,
 )
 
 
@@ -109,6 +111,32 @@ class PlanState:
         if participant.participant_id == self.coordinator_id:
             return FULL_RIGHTS
         return participant.rights
+
+    def decision(
+        self,
+        participant: Participant | None,
+        action: Action,
+        *,
+        consent_valid: bool,
+        section: Section | None = None,
+    ) -> Decision:
+        """The policy table's answer for `participant` doing `action` here (None, or
+        removed: an outsider): their standing with the baton counted, their right in
+        `section` (or the yes/no right the action needs; the coordinator's are full),
+        and whether the plan is open, all as this state has them. Whether consent is
+        valid is the caller's, for the instant it asks about."""
+        if participant is None or not participant.active:
+            standing, access = Standing.OUTSIDER, None
+        else:
+            standing = Standing(self.role_of(participant).value)
+            access = access_for(action, self.rights_of(participant), section)
+        return decide(
+            action,
+            standing,
+            consent_valid=consent_valid,
+            plan_open=self.status is PlanStatus.OPEN,
+            access=access,
+        )
 
 
 _STATE_FIELDS = tuple(f.name for f in fields(PlanState))

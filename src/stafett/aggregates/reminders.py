@@ -28,7 +28,7 @@ from uuid import UUID
 from stafett.aggregates import plan_events as events
 from stafett.aggregates.notices import Notice, notices_to
 from stafett.aggregates.plan_state import PlanState
-from stafett.aggregates.policy import Action, Standing, decide
+from stafett.aggregates.policy import Action
 from stafett.aggregates.values import (
     NO_NOTIFICATIONS,
     ActivityStatus,
@@ -148,14 +148,5 @@ def reminder_notices(state: PlanState, reminder: Reminder, today: date) -> list[
 def _may(
     state: PlanState, participant: Participant, action: Action, section: Section | None, day: date
 ) -> bool:
-    if not participant.active:
-        return False
-    rights = state.rights_of(participant)
-    decision = decide(
-        action,
-        Standing(state.role_of(participant).value),
-        consent_valid=state.consent.is_valid_on(day),
-        plan_open=state.status is PlanStatus.OPEN,
-        access=None if section is None else rights.level(section),
-    )
-    return decision.allowed
+    consent_valid = state.consent.is_valid_on(day)
+    return state.decision(participant, action, consent_valid=consent_valid, section=section).allowed

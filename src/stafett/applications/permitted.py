@@ -44,7 +44,6 @@ from stafett.aggregates.policy import (
     Action,
     Denial,
     Standing,
-    decide,
     sees_field,
 )
 from stafett.aggregates.values import (
@@ -181,8 +180,7 @@ def permitted_view(
     today = local_date(now)
     consent = state.consent
     consent_valid = consent.is_valid_on(today)
-    plan_open = state.status is PlanStatus.OPEN
-    opened = decide(Action.OPEN, standing, consent_valid=consent_valid, plan_open=plan_open)
+    opened = state.decision(me, Action.OPEN, consent_valid=consent_valid)
     if opened.denial is Denial.CONSENT:
         raise ConsentNotValidError("consent is not valid: the plan is closed to providers")
     if not opened.allowed or me is None:
@@ -190,13 +188,7 @@ def permitted_view(
     rights = state.rights_of(me)
 
     def may(action: Action, section: Section) -> bool:
-        return decide(
-            action,
-            standing,
-            consent_valid=consent_valid,
-            plan_open=plan_open,
-            access=rights.level(section),
-        ).allowed
+        return state.decision(me, action, consent_valid=consent_valid, section=section).allowed
 
     readable = [s for s in Section if may(Action.READ_SECTION, s)]
     writable = [s for s in Section if may(Action.WRITE_SECTION, s)]

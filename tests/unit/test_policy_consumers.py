@@ -1,0 +1,134 @@
+"""Every consumer of the policy table inside a plan follows a changed row.
+
+The aggregate's commands, the permitted view, who is told of an event and who gets a
+reminder all ask `PlanState.decision`; the plan list's SQL follows the same table
+(tests/integration/test_plan_list.py). Here one row is taken out of the table in force
+(providers reading a section under valid consent) and each consumer must refuse the
+provider what it allowed with the row in place.
+"""
+
+from datetime import UTC, date, datetime, timedelta
+from uuid import UUID
+
+import pytest
+
+from stafett.aggregates import policy
+from stafett.aggregates.errors import NotPermittedError
+from stafett.aggregates.notices import notices_for
+from stafett.aggregates.plan import Plan
+from stafett.aggregates.policy import Action, Standing
+from stafett.aggregates.reminders import reminder_notices, reminders_of
+from stafett.aggregates.values import (
+    Activity,
+    Consent,
+    NoticeChannel,
+    NotificationChoices,
+    PlanType,
+    ReminderKind,
+    Rights,
+    Role,
+    Section,
+)
+from stafett.applications.permitted import permitted_view
+
+AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+COORDINATOR, OWNER, PROVIDER = UUID(int=1), UUID(int=2), UUID(int=3)
+PROVIDER_PARTICIPANT = UUID(int=103)
+EVERY_CHANGE = NotificationChoices(new_goal_or_activity=(NoticeChannel.EMAIL,))
+
+
+def plan_with_a_provider() -> Plan:
+    """A plan whose provider may write every section, chose e-mail notices of new goals
+    and activities, and is responsible for an activity due yesterday."""
+    plan = Plan.create(
+        plan_id=UUID(int=99),
+        at=AT,
+        creator_person_id=COORDINATOR,
+        creator_participant_id=UUID(int=101),
+        plan_type=PlanType.RELAY_LOG,
+        short_name="Plan",
+        owner_person_id=OWNER,
+        owner_participant_id=UUID(int=102),
+        start_date=AT.date(),
+        end_date=None,
+        consent=Consent("Mor og far", date(2026, 3, 1), date(2026, 9, 1), "Full deling"),
+    )
+    plan.add_participant(
+        by=COORDINATOR,
+        at=AT,
+        participant_id=PROVIDER_PARTICIPANT,
+        person_id=PROVIDER,
+        role=Role.PROVIDER,
+        responsibility="Helsesykepleier",
+        rights=Rights(),
+    )
+    plan.choose_notifications(
+        by=PROVIDER, at=AT, participant_id=PROVIDER_PARTICIPANT, choices=EVERY_CHANGE
+    )
+    plan.add_activity(
+        by=COORDINATOR,
+        at=AT,
+        activity=Activity(UUID(int=201), "Samtale", "", PROVIDER_PARTICIPANT, AT.date(), None),
+    )
+    return plan
+
+
+def what_the_provider_gets(plan: Plan) -> dict[str, object]:
+    """What each consumer grants the provider: reading goals through a command's check,
+    the sections of their view, a notice of a new goal, the overdue activity's reminder."""
+    try:
+        plan.permitted(PROVIDER, Action.READ_SECTION, at=AT, section=Section.GOALS)
+        reads_goals = True
+    except NotPermittedError:
+        reads_goals = False
+    view = permitted_view(
+        plan.id,
+        plan.version,
+        plan.modified_on,
+        plan.state,
+        PROVIDER,
+        now=AT,
+        names=lambda ids: {i: "Navn" for i in ids},
+    )
+    plan.set_goal(
+        by=COORDINATOR, at=AT, goal_id=UUID(int=301), title="Mål", description="", due_on=None
+    )
+    told = [n.person_id for n in notices_for(plan.state, plan.collect_events()[-1])]
+    (overdue,) = [
+        r for r in reminders_of(plan.id, plan.state) if r.kind is ReminderKind.ACTIVITY_OVERDUE
+    ]
+    reminded = [
+        n.person_id for n in reminder_notices(plan.state, overdue, AT.date() + timedelta(2))
+    ]
+    return {
+        "reads goals": reads_goals,
+        "sections in view": sorted(s.value for s in view.me.readable),
+        "told of a new goal": PROVIDER in told,
+        "reminded of the overdue activity": PROVIDER in reminded,
+    }
+
+
+def test_every_consumer_follows_a_row_taken_out_of_the_policy_table(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    granted = what_the_provider_gets(plan_with_a_provider())
+    assert granted == {
+        "reads goals": True,
+        "sections in view": sorted(s.value for s in Section),
+        "told of a new goal": True,
+        "reminded of the overdue activity": True,
+    }
+
+    (providers_read,) = [
+        rule
+        for rule in policy.RULES
+        if rule.action is Action.READ_SECTION and Standing.PROVIDER in rule.standings
+    ]
+    monkeypatch.setattr(policy, "RULES", tuple(r for r in policy.RULES if r is not providers_read))
+
+    assert what_the_provider_gets(plan_with_a_provider()) == {
+        "reads goals": False,
+        "sections in view": [],
+        "told of a new goal": False,
+        "reminded of the overdue activity": False,
+    }
