@@ -88,7 +88,7 @@ def what_the_provider_gets(plan: Plan) -> dict[str, object]:
         plan.state,
         PROVIDER,
         now=AT,
-        names=lambda ids: {i: "Navn" for i in ids},
+        names=lambda ids: dict.fromkeys(ids, "Navn"),
     )
     plan.set_goal(
         by=COORDINATOR, at=AT, goal_id=UUID(int=301), title="Mål", description="", due_on=None
