@@ -16,6 +16,7 @@ import pytest
 from litestar.testing import TestClient
 
 from stafett.applications.accounts import OtpChannel
+from stafett.applications.password_links import RESETS_PER_HOUR
 from tests.e2e.conftest import PASSWORD, Web
 from tests.e2e.test_me import actors_of
 from tests.e2e.test_pages_help import check_markup
@@ -291,6 +292,20 @@ def test_an_e_mail_code_account_gets_a_reset_link_from_the_administrator(
     assert "/reset/" in mails[0]["body"]
     assert PASSWORD not in mails[0]["body"]
     assert ("reset_started_by", str(admin)) in facts(web, kari)
+
+
+def test_the_administrator_sends_a_user_few_reset_links_an_hour_and_the_page_says_so(
+    web: Web, admin: UUID
+) -> None:
+    kari = web.create_user("kari")  # codes by e-mail
+    before = len(web.messages())
+    for _ in range(RESETS_PER_HOUR):
+        assert post(web, f"/admin/users/{kari}/reset").status_code == 303
+    refused = post(web, f"/admin/users/{kari}/reset")
+    assert refused.status_code == 429
+    assert "sendt flere lenker til denne brukeren den siste timen" in unescape(refused.text)
+    assert "kari" in refused.text  # the users' list again
+    assert len(web.messages()) - before == RESETS_PER_HOUR
 
 
 def test_an_sms_code_account_is_not_reset_by_the_administrator_and_the_page_says_why(
