@@ -141,3 +141,20 @@ def test_the_admin_page_lists_dead_letters_and_sends_one_again(
     assert notices.outbox.dead_letters() == []
     again = web.submit(f"/admin/notifications/{dead.notice_id}/retry")
     assert again.status_code == 404
+
+
+def test_without_a_notice_sender_its_routes_answer_503_after_the_policy(web: Web) -> None:
+    """A deployment may run without notices: the administrator is told it is unavailable
+    and nothing else; a coordinator is refused as ever, before the missing part is asked."""
+    web.create_user("olga", org_admin=True)
+    web.create_user("kari", coordinator=True)
+    log_in(web, "kari")
+    assert web.client.get("/api/v1/admin/notifications/dead-letters").status_code == 403
+    headers = log_in(web, "olga")
+    for answer in (
+        web.client.get("/api/v1/admin/notifications/dead-letters"),
+        web.client.post(f"/api/v1/admin/notifications/{UUID(int=1)}/retry", headers=headers),
+    ):
+        assert answer.status_code == 503, answer.text
+        assert answer.headers["content-type"].startswith("application/problem+json")
+        assert "Varslene er ikke tilgjengelige" in answer.text
