@@ -1,10 +1,10 @@
 """The `stafett` command line: serve, worker, projections, demo, plans, access log, archive,
-users.
+backup, users, logs.
 
 An operator's read of plan content here (`plan history`, `plan timeline`, `archive
 export`) is recorded in the plan's access log before anything is printed, as the
 web's reads are (role `operator`, the operating-system account as grounds).
-`archive verify` needs no configuration, database or network.
+`archive verify` and `logs verify` need no configuration, database or network.
 """
 
 import argparse
@@ -48,6 +48,7 @@ from stafett.bootstrap import (
 )
 from stafett.persistence.outage import DATABASE_UNAVAILABLE
 from stafett.settings import Settings, SettingsError
+from stafett.web.log_chain import add_log_commands, verify_log_file
 from stafett.web.logging import configure_logging
 
 GRACEFUL_SHUTDOWN_SECONDS = 20  # requests in flight finish; then the process stops
@@ -71,18 +72,30 @@ def _archive_commands(commands: "argparse._SubParsersAction[argparse.ArgumentPar
     )
 
 
-def _backup_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
-    backups = commands.add_parser("backup", help="backups and the restore drill").add_subparsers(
-        dest="backup_command", required=True
+def _users_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    users = commands.add_parser("users", help="manage accounts").add_subparsers(
+        dest="users_command", required=True
     )
-    create_backup = backups.add_parser(
-        "create", help="SQLite: online backup to FILE; PostgreSQL: pg_dump -Fc of the schema"
+    create = users.add_parser(
+        "create", help="create a person and account; the password is read from standard input"
     )
-    create_backup.add_argument("file", type=Path)
-    drill = backups.add_parser(
-        "drill", help="back up now, restore beside the store, check the copy (exit 1 if not)"
+    create.add_argument("--username", required=True)
+    create.add_argument("--first-name", required=True)
+    create.add_argument("--last-name", required=True)
+    create.add_argument("--email", default="")
+    create.add_argument("--mobile", default="")
+    create.add_argument("--otp-channel", choices=["sms", "email"], default="sms")
+    create.add_argument("--coordinator", action="store_true")
+    create.add_argument("--org-admin", action="store_true")
+    create.add_argument("--auditor", action="store_true")
+    create.add_argument(
+        "--mobile-confirmed",
+        action="store_true",
+        help="you have checked with the person that the mobile number is theirs; without "
+        "it, SMS codes wait until they confirm it (decision 0025)",
     )
-    drill.add_argument("--keep", type=Path, metavar="FILE", help="keep the backup in FILE")
+    unlock = users.add_parser("unlock", help="release a locked account")
+    unlock.add_argument("username")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -137,34 +150,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     access_log.add_argument("plan_id", type=UUID)
 
     _archive_commands(commands)
-    _backup_commands(commands)
-    users = commands.add_parser("users", help="manage accounts").add_subparsers(
-        dest="users_command", required=True
-    )
-    create = users.add_parser(
-        "create", help="create a person and account; the password is read from standard input"
-    )
-    create.add_argument("--username", required=True)
-    create.add_argument("--first-name", required=True)
-    create.add_argument("--last-name", required=True)
-    create.add_argument("--email", default="")
-    create.add_argument("--mobile", default="")
-    create.add_argument("--otp-channel", choices=["sms", "email"], default="sms")
-    create.add_argument("--coordinator", action="store_true")
-    create.add_argument("--org-admin", action="store_true")
-    create.add_argument("--auditor", action="store_true")
-    create.add_argument(
-        "--mobile-confirmed",
-        action="store_true",
-        help="you have checked with the person that the mobile number is theirs; without "
-        "it, SMS codes wait until they confirm it (decision 0025)",
-    )
-    unlock = users.add_parser("unlock", help="release a locked account")
-    unlock.add_argument("username")
+    backup.add_commands(commands)
+    add_log_commands(commands)
+    _users_commands(commands)
 
     args = parser.parse_args(argv)
     if args.command == "archive" and args.archive_command == "verify":
         return _verify(args.file, args.public_key)  # no settings, no database
+    if args.command == "logs":
+        return verify_log_file(args.file, rotated=args.rotated)  # the same
     try:
         settings = Settings.from_env()
         return _run(args, settings)

@@ -16,6 +16,7 @@ did at the backup's instant:
 - through the applications: every plan loads and every plan's access-log chain verifies.
 """
 
+import argparse
 import hashlib
 import os
 import sqlite3
@@ -65,6 +66,21 @@ class DrillResult:
 
 
 # ---------------------------------------------------------------- SQLite
+
+
+def add_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    """`stafett backup create|drill` (run by `stafett.__main__`)."""
+    backups = commands.add_parser("backup", help="backups and the restore drill").add_subparsers(
+        dest="backup_command", required=True
+    )
+    create_backup = backups.add_parser(
+        "create", help="SQLite: online backup to FILE; PostgreSQL: pg_dump -Fc of the schema"
+    )
+    create_backup.add_argument("file", type=Path)
+    drill = backups.add_parser(
+        "drill", help="back up now, restore beside the store, check the copy (exit 1 if not)"
+    )
+    drill.add_argument("--keep", type=Path, metavar="FILE", help="keep the backup in FILE")
 
 
 def _sqlite_path(settings: Settings) -> Path:

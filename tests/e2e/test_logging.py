@@ -146,6 +146,9 @@ def test_a_request_is_logged_once_with_its_shape_and_none_of_its_secrets(
         "level",
         "logger",
         "ts",
+        "chain_stream",  # the line's place in its process's hash chain (SEC-LOG-07)
+        "chain_seq",
+        "chain_hash",
     }
 
 

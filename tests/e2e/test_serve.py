@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from stafett.__main__ import main
+from stafett.web.log_chain import verify_log
 from tests.e2e.test_hardening import free_port
 
 
@@ -86,6 +87,11 @@ def test_two_workers_on_postgresql_serve_one_port_and_stop_on_sigterm(
         log.close()
     assert code == 0
     assert all(not Path(f"/proc/{pid}").exists() for pid in workers)
+    # Each process chained its own lines into the one log they shared (SEC-LOG-07).
+    chained = verify_log((tmp_path / "serve.log").read_text().splitlines())
+    assert chained.intact, chained.problems
+    assert len(chained.streams) >= 3  # the parent and both workers
+    assert all(stream.first == 1 for stream in chained.streams.values())
 
 
 def _answers(base: str) -> bool:

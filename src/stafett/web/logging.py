@@ -34,13 +34,14 @@ import secrets
 import sys
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 import msgspec
 import structlog
 from litestar.types import HTTPScope, Message, Receive, Scope, Send
 from structlog.types import EventDict, Processor, WrappedLogger
 
+from stafett.web.log_chain import ChainedLines
 from stafett.web.middleware import HTTPMiddleware
 
 REDACTED = "[redacted]"
@@ -279,8 +280,11 @@ def configure_logging(
         utc_timestamp,
         redact_and_escape,
     ]
-    target = stream if stream is not None else sys.stderr
+    target: TextIO = stream if stream is not None else sys.stderr
     renderer = renderer_for(json_lines=json_lines, target=target)
+    if json_lines or not target.isatty():
+        # JSON lines are hash-chained (SEC-LOG-07); both writers only write and flush.
+        target = cast(TextIO, ChainedLines(target))
     structlog.configure(
         processors=[*shared, *renderer],
         logger_factory=functools.partial(_NamedWriteLogger, target),
