@@ -48,7 +48,7 @@ from stafett.bootstrap import (
 )
 from stafett.persistence.outage import DATABASE_UNAVAILABLE
 from stafett.settings import Settings, SettingsError
-from stafett.web.log_chain import add_log_commands, verify_log_file
+from stafett.web.log_chain import add_log_commands, heads_against, verify_log_file
 from stafett.web.logging import configure_logging
 
 GRACEFUL_SHUTDOWN_SECONDS = 20  # requests in flight finish; then the process stops
@@ -148,6 +148,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "access-log", help="who read a plan, and whether its hash chain is intact (exit 1 if not)"
     )
     access_log.add_argument("plan_id", type=UUID)
+    access_log.add_argument("--log", type=Path, help="and against its heads in this log")
 
     _archive_commands(commands)
     backup.add_commands(commands)
@@ -238,7 +239,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             for plan_id in plans.plan_ids():
                 print(plan_id)
         elif args.plan_command == "access-log":
-            return _access_log(built.access_log, args.plan_id)
+            return _access_log(built.access_log, args.plan_id, args.log)
     return 0
 
 
@@ -258,7 +259,7 @@ def _backup(settings: Settings, args: argparse.Namespace) -> int:
     return 1 if result.failed else 0
 
 
-def _access_log(access_log: AccessLog, plan_id: UUID) -> int:
+def _access_log(access_log: AccessLog, plan_id: UUID, log: Path | None) -> int:
     """Every entry (ids only), then the chain check; 1 when the chain is broken."""
     entries = access_log.entries(plan_id)
     for e in entries:
@@ -266,7 +267,7 @@ def _access_log(access_log: AccessLog, plan_id: UUID) -> int:
             f"{e.seq:>6}  {e.at.isoformat()}  {e.role:<11}  {e.reader_person_id}  "
             f"{','.join(e.sections)}  {e.grounds}"
         )
-    problems = access_log.verify(plan_id)
+    problems = access_log.verify(plan_id) + (heads_against(access_log, plan_id, log) if log else [])
     for problem in problems:
         print(f"BROKEN: {problem}")
     if problems:

@@ -1,7 +1,10 @@
 """The access log on a real store: the chain, its sequence, the triggers, concurrency."""
 
+import io
 import threading
+from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 from uuid import UUID, uuid4
 
 import psycopg
@@ -14,12 +17,15 @@ from stafett.applications.access_log import (
     AccessLog,
     AccessLogUnavailableError,
     canonical,
+    canonical_of,
     chain_hash,
 )
 from stafett.applications.plans import PlanApplication
 from stafett.persistence.access_log import AccessLogStore, AccessRow
 from stafett.persistence.recorders import to_micros
 from stafett.settings import Settings
+from stafett.web.log_chain import heads_against
+from stafett.web.logging import configure_logging
 from tests.conftest import ManualClock
 
 DB_ERRORS = (PersistenceError, psycopg.Error)
@@ -332,3 +338,48 @@ def test_several_workers_can_create_the_tables_at_once(
     read(AccessLog(store, clock=clock), uuid4(), uuid4())
     with pytest.raises(DB_ERRORS, match="append-only"):
         execute(store, f"DELETE FROM {store.rows}")
+
+
+def test_a_table_forged_consistently_passes_its_own_check_but_not_the_logged_heads(
+    access_log: AccessLog, store: AccessLogStore, tmp_path: Path
+) -> None:
+    """Decision 0047: each committed batch logs its plans' heads to the chained log, which
+    leaves the database; a DBA who removes a read and re-chains the rest is then seen."""
+    plan_id, other = uuid4(), uuid4()
+    logged = tmp_path / "stafett.log"
+    with logged.open("w") as sink:
+        configure_logging(json_lines=True, stream=sink)
+        try:
+            for _ in range(4):
+                read(access_log, plan_id, uuid4())
+            read(access_log, other, uuid4())
+        finally:
+            configure_logging(json_lines=True, stream=io.StringIO())
+    assert heads_against(access_log, plan_id, logged) == []
+    assert heads_against(access_log, other, logged) == []
+
+    kept = [e for e in access_log.entries(plan_id) if e.seq != 2]
+    drop_triggers(store)
+    execute(store, f"DELETE FROM {store.rows} WHERE plan_id=%s", store.value(plan_id))
+    prev_hash = GENESIS_HASH
+    for seq, entry in enumerate(kept, start=1):
+        row = AccessRow(
+            plan_id=plan_id,
+            seq=seq,
+            at=to_micros(entry.at),
+            reader_person_id=entry.reader_person_id,
+            role=entry.role,
+            sections=entry.sections,
+            grounds=entry.grounds,
+            prev_hash=prev_hash,
+            hash="",
+        )
+        row = replace(row, hash=chain_hash(prev_hash, canonical_of(row)))
+        store.append(row)
+        prev_hash = row.hash
+
+    assert access_log.verify(plan_id) == []  # consistent: the table alone cannot tell
+    problems = heads_against(access_log, plan_id, logged)
+    assert [p.split(":")[0] for p in problems] == ["seq 2", "seq 3", "seq 4"]
+    assert problems[-1].endswith("the table has no such entry")
+    assert heads_against(access_log, other, logged) == []

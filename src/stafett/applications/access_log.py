@@ -25,7 +25,7 @@ import asyncio
 import getpass
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextvars import ContextVar
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
@@ -272,6 +272,11 @@ class AccessLog:
         else:
             msg = f"gave up after {MAX_ATTEMPTS} conflicting appends"
             raise RuntimeError(msg)
+        for plan_id in dict.fromkeys(r.plan_id for r in reads):
+            # Each plan's new head leaves the database with the chained log lines, so a
+            # table rewritten consistently afterwards no longer matches (decision 0047).
+            seq, head = heads[plan_id]
+            log.info("access_log_head", plan=str(plan_id), seq=seq, head=head)
         noted: dict[int, tuple[VisitLog, list[tuple[UUID, UUID, datetime]]]] = {}
         for read in reads:
             if read.visits is not None:
@@ -299,6 +304,17 @@ class AccessLog:
         return [
             AccessEntry(**(asdict(r) | {"at": from_micros(r.at)}))
             for r in self.store.rows_of(plan_id)
+        ]
+
+    def anchored(self, plan_id: UUID, logged: Iterable[tuple[int, str]]) -> list[str]:
+        """The problems of the plan's chain against its heads as logged (seq, head):
+        each must be the hash of the entry with that seq."""
+        hashes = {row.seq: row.hash for row in self.store.rows_of(plan_id)}
+        return [
+            f"seq {seq}: the log has head {head[:16]}…, the table "
+            + (f"has {hashes[seq][:16]}…" if seq in hashes else "has no such entry")
+            for seq, head in logged
+            if hashes.get(seq) != head
         ]
 
     def verify(self, plan_id: UUID) -> list[str]:

@@ -25,8 +25,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
+from uuid import UUID
 
 import msgspec
+
+from stafett.applications.access_log import AccessLog
 
 _HASH_KEY = ',"chain_hash":"'
 _HASH_TAIL = len(_HASH_KEY) + 64 + 2  # the key, 64 hex digits, '"}'
@@ -199,3 +202,27 @@ def verify_log_file(file: Path, *, rotated: bool = False) -> int:
         return 1
     print(f"intact: {len(verdict.streams)} streams")
     return 0
+
+
+class _Head(msgspec.Struct):
+    event: str
+    plan: str = ""
+    seq: int = 0
+    head: str = ""
+
+
+def heads_against(access_log: AccessLog, plan_id: UUID, file: Path) -> list[str]:
+    """The problems of a plan's access log against the heads its appends logged
+    (`access_log_head`, decision 0047) in `file`, whose own chains must hold too: a
+    table rewritten consistently after the fact no longer matches the log."""
+    lines = file.read_text(encoding="utf-8").splitlines()
+    verdict = verify_log(lines, rotated=True)
+    problems = [f"the log: {problem}" for problem in verdict.problems]
+    logged = []
+    for line in lines:
+        if '"access_log_head"' in line:
+            head = msgspec.json.decode(line, type=_Head)
+            if head.event == "access_log_head" and head.plan == str(plan_id):
+                logged.append((head.seq, head.head))
+    print(f"{len(logged)} heads of this plan in the log")
+    return problems + access_log.anchored(plan_id, logged)
