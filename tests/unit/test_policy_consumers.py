@@ -7,7 +7,7 @@ reminder all ask `PlanState.decision`; the plan list's SQL follows the same tabl
 provider what it allowed with the row in place.
 """
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 from uuid import UUID
 
 import pytest
@@ -20,48 +20,25 @@ from stafett.aggregates.policy import Action, Standing
 from stafett.aggregates.reminders import reminder_notices, reminders_of
 from stafett.aggregates.values import (
     Activity,
-    Consent,
     NoticeChannel,
     NotificationChoices,
-    PlanType,
     ReminderKind,
-    Rights,
-    Role,
     Section,
 )
 from stafett.applications.permitted import permitted_view
+from tests.unit.test_permitted_view import COORDINATOR, PROVIDER_A, new_plan
+from tests.unit.test_permitted_view import START as AT
 
-AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-COORDINATOR, OWNER, PROVIDER = UUID(int=1), UUID(int=2), UUID(int=3)
-PROVIDER_PARTICIPANT = UUID(int=103)
+PROVIDER = PROVIDER_A
+PROVIDER_PARTICIPANT = UUID(int=111)  # new_plan's participant for PROVIDER_A
 EVERY_CHANGE = NotificationChoices(new_goal_or_activity=(NoticeChannel.EMAIL,))
 
 
 def plan_with_a_provider() -> Plan:
-    """A plan whose provider may write every section, chose e-mail notices of new goals
-    and activities, and is responsible for an activity due yesterday."""
-    plan = Plan.create(
-        plan_id=UUID(int=99),
-        at=AT,
-        creator_person_id=COORDINATOR,
-        creator_participant_id=UUID(int=101),
-        plan_type=PlanType.RELAY_LOG,
-        short_name="Plan",
-        owner_person_id=OWNER,
-        owner_participant_id=UUID(int=102),
-        start_date=AT.date(),
-        end_date=None,
-        consent=Consent("Mor og far", date(2026, 3, 1), date(2026, 9, 1), "Full deling"),
-    )
-    plan.add_participant(
-        by=COORDINATOR,
-        at=AT,
-        participant_id=PROVIDER_PARTICIPANT,
-        person_id=PROVIDER,
-        role=Role.PROVIDER,
-        responsibility="Helsesykepleier",
-        rights=Rights(),
-    )
+    """The permitted-view tests' plan, whose provider may write every section, chose
+    e-mail notices of new goals and activities, and is responsible for an activity due
+    on the plan's first day."""
+    plan = new_plan()
     plan.choose_notifications(
         by=PROVIDER, at=AT, participant_id=PROVIDER_PARTICIPANT, choices=EVERY_CHANGE
     )
