@@ -7,10 +7,12 @@ import sqlite3
 import subprocess
 import sys
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 from uuid import UUID, uuid4
 
 import pytest
+import structlog
 
 from stafett.__main__ import main
 from stafett.applications.access_log import OPERATOR_ID
@@ -21,6 +23,15 @@ from stafett.bootstrap import services
 from stafett.settings import Settings
 from tests.sealing import OTHER_KEY, TEST_RENDERERS
 from tests.unit.test_settings import PRODUCTION
+
+
+@pytest.fixture(autouse=True)
+def logs_apart() -> Iterator[None]:
+    """`cli()` sends the log lines to standard error before it runs `main`, away from
+    what a command prints (an operator's read logs its access-log head, for one)."""
+    structlog.configure(logger_factory=structlog.WriteLoggerFactory(io.StringIO()))
+    yield
+    structlog.reset_defaults()
 
 
 @pytest.fixture(autouse=True)

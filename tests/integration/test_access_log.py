@@ -1,6 +1,5 @@
 """The access log on a real store: the chain, its sequence, the triggers, concurrency."""
 
-import io
 import threading
 from dataclasses import replace
 from datetime import timedelta
@@ -25,8 +24,8 @@ from stafett.persistence.access_log import AccessLogStore, AccessRow
 from stafett.persistence.recorders import to_micros
 from stafett.settings import Settings
 from stafett.web.log_chain import heads_against
-from stafett.web.logging import configure_logging
 from tests.conftest import ManualClock
+from tests.e2e.test_logging import captured_logs
 
 DB_ERRORS = (PersistenceError, psycopg.Error)
 
@@ -347,14 +346,11 @@ def test_a_table_forged_consistently_passes_its_own_check_but_not_the_logged_hea
     leaves the database; a DBA who removes a read and re-chains the rest is then seen."""
     plan_id, other = uuid4(), uuid4()
     logged = tmp_path / "stafett.log"
-    with logged.open("w") as sink:
-        configure_logging(json_lines=True, stream=sink)
-        try:
-            for _ in range(4):
-                read(access_log, plan_id, uuid4())
-            read(access_log, other, uuid4())
-        finally:
-            configure_logging(json_lines=True, stream=io.StringIO())
+    with captured_logs(json_lines=True) as sink:
+        for _ in range(4):
+            read(access_log, plan_id, uuid4())
+        read(access_log, other, uuid4())
+    logged.write_text(sink.getvalue())
     assert heads_against(access_log, plan_id, logged) == []
     assert heads_against(access_log, other, logged) == []
 

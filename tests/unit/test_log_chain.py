@@ -4,8 +4,8 @@
 import io
 import logging
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import msgspec
@@ -14,20 +14,15 @@ import structlog
 
 from stafett.__main__ import main
 from stafett.web.log_chain import verify_log
-from stafett.web.logging import configure_logging
+from tests.e2e.test_logging import captured_logs
 
 LINES_PER_PROCESS = 30
 
 
-@contextmanager
-def process_log() -> Iterator[io.StringIO]:
-    """The log of one process: JSON lines to a stream, as `stafett serve` writes them."""
-    stream = io.StringIO()
-    configure_logging(json_lines=True, stream=stream)
-    try:
-        yield stream
-    finally:
-        configure_logging(json_lines=True, stream=io.StringIO())
+def process_log() -> AbstractContextManager[io.StringIO]:
+    """The log of one process: JSON lines to a stream, as `stafett serve` writes them;
+    structlog and the standard library's loggers restored afterwards."""
+    return captured_logs(json_lines=True)
 
 
 def logged_by_two_processes() -> list[str]:
