@@ -75,7 +75,7 @@ class _Stream:
     head: bytes | None  # None: the file starts inside the stream, at `first`
     seq: int
     first: int
-    lines: int = 1
+    lines: int = 0  # of this stream in the file
 
 
 @dataclass
@@ -141,7 +141,7 @@ def _check(verdict: LogVerdict, chained: _Chained, line: str, *, rotated: bool) 
     if stream is None:
         first = chained.chain_seq
         head = chain_genesis(chained.chain_stream) if first == 1 else None
-        stream = verdict.streams[chained.chain_stream] = _Stream(head, first - 1, first, 0)
+        stream = verdict.streams[chained.chain_stream] = _Stream(head, first - 1, first)
     stream.lines += 1
     expected = stream.seq + 1
     stream.seq = chained.chain_seq
