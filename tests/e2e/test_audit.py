@@ -200,6 +200,7 @@ def test_a_participant_who_was_not_in_the_group_then_is_a_clear_409(web: Web, st
     future = as_participant(web, story, story.school, "2026-04-01T12:00:00+02:00")
     assert future.status_code == 409  # refused for today's date (decision 0023)
     assert future.json()["field"] == "as_of"
+    assert future.json()["reason"] == "in_the_future"  # a word a client can act on
     with_version = web.client.get(
         story.url("/history"), params={"version": 2, "as_participant": story.school}
     )

@@ -351,6 +351,7 @@ def test_a_renewal_that_has_already_expired_is_refused_and_providers_keep_writin
     )
     assert_refused_as_input(renewed)
     assert renewed.json()["field"] == "expires_on"
+    assert renewed.json()["reason"] == "passed"
     still = web.client.post(group.url("/goals"), json={"title": "Videre"}, headers=group.headers)
     assert still.status_code == 201
 

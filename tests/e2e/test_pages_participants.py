@@ -20,6 +20,7 @@ from stafett.aggregates.person import PersonDetails
 from stafett.aggregates.values import Access, Consent, PlanType, Rights, Role, local_date
 from stafett.applications.commands import AddParticipant, SetGoal
 from stafett.applications.parts import ConsentIn, CreatePlan, PersonIn, RightsIn
+from stafett.web import i18n
 from tests.e2e.conftest import Web
 from tests.leakcheck import remember
 
@@ -774,3 +775,36 @@ def test_the_hourly_digest_is_chosen_on_the_same_form(web: Web, plan: Plan) -> N
     assert re.search(checked, web.client.get(details).text)
     web.submit(details + "/notifications", {"notice.new_comment.email": "on"})
     assert not re.search(checked, web.client.get(details).text)
+
+
+def test_the_manage_forms_say_an_end_before_its_start_in_its_own_words(
+    web: Web, plan: Plan
+) -> None:
+    """Said by the refusal's reason (decision 0048): closing on a day before the plan
+    started, and a consent renewed to end before it is given, name what is wrong."""
+    web.page_login("kari")
+    today = local_date(web.plans.clock())
+    fields = form_on(web, plan.url("/manage"), plan.url("/manage/close"))
+    early = fields | {"ended_on": (today - timedelta(days=1)).isoformat(), "confirm_close": "yes"}
+    closed = web.submit(plan.url("/manage/close"), early)
+    assert closed.status_code == 422
+    assert field_error(closed.text, "ended_on") == "Slutten må være etter starten."
+    assert web.plans.get_plan(plan.id).status.value == "open"
+
+    fields = form_on(web, plan.url("/manage"), plan.url("/manage/consent"))
+    backwards = {
+        "given_on": today.isoformat(),
+        "expires_on": (today - timedelta(days=1)).isoformat(),
+    }
+    renewed = web.submit(plan.url("/manage/consent"), fields | backwards)
+    assert renewed.status_code == 422
+    with i18n.language("nb"):
+        words = i18n.gettext("The consent must expire after the day it was given.")
+    assert words != "The consent must expire after the day it was given."  # in bokmål
+    assert field_error(renewed.text, "expires_on") == words
+
+
+def field_error(html: str, name: str) -> str:
+    found = re.search(rf'id="f-{name}-error">([^<]*)<', html)
+    assert found is not None, f"no message for {name}"
+    return found.group(1).strip()

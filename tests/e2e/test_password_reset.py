@@ -39,13 +39,19 @@ def password_works(web: Web, password: str, username: str = "kari") -> bool:
     return response.status_code == 200
 
 
-@pytest.mark.parametrize("refused", ["aaaaaaaaaaaa", "password1234", "kort"])
-def test_a_refused_password_leaves_the_reset_link_usable(web: Web, refused: str) -> None:
+@pytest.mark.parametrize(
+    ("refused", "reason"),
+    [("aaaaaaaaaaaa", "easy_to_guess"), ("password1234", "too_common"), ("kort", "too_short")],
+)
+def test_a_refused_password_leaves_the_reset_link_usable(
+    web: Web, refused: str, reason: str
+) -> None:
     web.create_user("kari", channel=OtpChannel.SMS)
     token = reset_link(web)
     response = web.client.post(f"{RESET}/{token}", json={"new_password": refused})
     assert response.status_code == 422
     assert response.json()["field"] == "new_password"
+    assert response.json()["reason"] == reason
     assert complete(web, token, NEW) == 204
     assert complete(web, token, OTHER) == 403  # and now it is used up
     assert password_works(web, NEW)

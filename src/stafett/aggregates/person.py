@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from uuid import UUID
 
-from stafett.aggregates.errors import ConflictingValueError, ValidationError
+from stafett.aggregates.errors import ConflictingValueError, Refusal, ValidationError
 from stafett.aggregates.text import clean_line, line_refusals
 from stafett.aggregates.values import MAX_NAME_LENGTH, clean_name, plausible_date
 
@@ -58,12 +58,14 @@ class PersonDetails:
     def validated(self, *, today: date) -> "PersonDetails":
         """The same details, trimmed, or a ValidationError naming the bad field."""
         if self.birth_date is not None and self.birth_date > today:
-            raise ConflictingValueError("birth_date", "must not be in the future")
+            raise ConflictingValueError(
+                "birth_date", "must not be in the future", Refusal.IN_THE_FUTURE
+            )
         if self.birth_date is not None:
             plausible_date("birth_date", self.birth_date)
         email = clean_line("email", self.email, required=False, max_length=MAX_EMAIL_LENGTH)
         if email and (len(email) > MAX_EMAIL_LENGTH or not EMAIL.match(email)):
-            raise ValidationError("email", "is not a valid e-mail address")
+            raise ValidationError("email", "is not a valid e-mail address", Refusal.EMAIL_FORMAT)
         mobile = _phone("mobile", self.mobile)
         phone = _phone("phone", self.phone)
         fax = _phone("fax", self.fax)
@@ -121,7 +123,9 @@ def _short(field: str, value: str) -> str:
 def _phone(field: str, value: str) -> str:
     number = re.sub(r"[\s-]", "", value)
     if number and not (NORWEGIAN_MOBILE.match(number) or E164.match(number)):
-        raise ValidationError(field, "must be +47 and 8 digits, or an E.164 number")
+        raise ValidationError(
+            field, "must be +47 and 8 digits, or an E.164 number", Refusal.PHONE_FORMAT
+        )
     if NORWEGIAN_MOBILE.match(number) and not number.startswith("+"):
         number = "+47" + number
     return number

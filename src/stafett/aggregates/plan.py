@@ -27,6 +27,7 @@ from stafett.aggregates.errors import (
     ConflictingValueError,
     ConsentNotValidError,
     DuplicateError,
+    Refusal,
     ValidationError,
 )
 from stafett.aggregates.plan_content import COMMENT_SECTION, PlanContent
@@ -170,11 +171,15 @@ class Plan(PlanContent, Aggregate):
         """Open a plan; the creator becomes its coordinator."""
         require_aware("at", at)
         if owner_person_id == creator_person_id:
-            raise ValidationError("owner", "the coordinator cannot be the plan's owner")
+            raise ValidationError(
+                "owner", "the coordinator cannot be the plan's owner", Refusal.OWNER_IS_COORDINATOR
+            )
         if owner_participant_id == creator_participant_id:
             raise ValidationError("owner", "the owner and the coordinator are two participants")
         if end_date is not None and end_date < start_date:
-            raise ValidationError("end_date", "must not be before start_date")
+            raise ValidationError(
+                "end_date", "must not be before start_date", Refusal.ENDS_BEFORE_START
+            )
         if consent.expires_on > consent.given_on and not consent.is_valid_on(local_date(at)):
             raise ConsentNotValidError("a plan can only be created under valid consent")
         consent = _checked_consent(consent, today=local_date(at))
@@ -363,7 +368,9 @@ class Plan(PlanContent, Aggregate):
     def close(self, *, by: UUID, at: datetime, ended_on: date, reason: str) -> None:
         actor = self._managing(by)
         if ended_on < self.state.start_date:
-            raise ConflictingValueError("ended_on", "must not be before the plan's start date")
+            raise ConflictingValueError(
+                "ended_on", "must not be before the plan's start date", Refusal.ENDS_BEFORE_START
+            )
         self._trigger(
             self.Closed, at, actor, ended_on=ended_on, reason=clean_text("reason", reason)
         )
@@ -389,15 +396,21 @@ def _checked_consent(consent: Consent, *, today: date) -> Consent:
     writes, out of the plan at once.
     """
     if consent.given_on > today + CONSENT_GIVEN_AT_MOST_AHEAD:  # both: as of today
-        raise ConflictingValueError("given_on", "must be within the coming year")
+        raise ConflictingValueError(
+            "given_on", "must be within the coming year", Refusal.TOO_FAR_AHEAD
+        )
     if consent.given_on < today - CONSENT_GIVEN_AT_MOST_AGO:
-        raise ConflictingValueError("given_on", "must be within the last two years")
+        raise ConflictingValueError(
+            "given_on", "must be within the last two years", Refusal.TOO_LONG_AGO
+        )
     if consent.expires_on <= consent.given_on:
-        raise ValidationError("expires_on", "must be after given_on")
+        raise ValidationError("expires_on", "must be after given_on", Refusal.ENDS_BEFORE_START)
     if consent.expires_on < today:
-        raise ValidationError("expires_on", "must not have passed already")
+        raise ValidationError("expires_on", "must not have passed already", Refusal.PASSED)
     if consent.expires_on > consent.given_on + CONSENT_LONGEST:
-        raise ValidationError("expires_on", "must be at most five years after given_on")
+        raise ValidationError(
+            "expires_on", "must be at most five years after given_on", Refusal.LASTS_TOO_LONG
+        )
     return replace(
         consent,
         given_by=clean_name("given_by", consent.given_by),

@@ -13,6 +13,7 @@ from stafett.aggregates.errors import (
     ConflictingValueError,
     DuplicateError,
     NotFoundError,
+    Refusal,
     ValidationError,
 )
 from stafett.aggregates.plan_access import PlanAccess
@@ -219,7 +220,9 @@ class PlanContent(PlanAccess):
             for recipient in recipients:
                 self._participant(recipient, "to")
         if not recipients:  # only oneself, or alone in the group: a matter of who is there
-            raise ConflictingValueError("to", "must name at least one other participant")
+            raise ConflictingValueError(
+                "to", "must name at least one other participant", Refusal.NO_RECIPIENT
+            )
         message = Message(
             message_id=message_id,
             sender_participant_id=actor.participant_id,
@@ -237,7 +240,7 @@ class PlanContent(PlanAccess):
         require_aware("starts_at", entry.starts_at)
         require_aware("ends_at", entry.ends_at)
         if entry.ends_at <= entry.starts_at:
-            raise ValidationError("ends_at", "must be after starts_at")
+            raise ValidationError("ends_at", "must be after starts_at", Refusal.ENDS_BEFORE_START)
         checked = replace(
             entry,
             title=clean_name("title", entry.title),

@@ -23,7 +23,7 @@ so a title of zero-width spaces is as empty as "".
 import re
 import unicodedata
 
-from stafett.aggregates.errors import ValidationError
+from stafett.aggregates.errors import Refusal, ValidationError
 
 # Bidirectional controls: marks, embeddings and overrides, isolates.
 BIDI_MARKS = frozenset("\u061c\u200e\u200f")
@@ -85,14 +85,19 @@ def _check(field: str, value: str, *, one_line: bool, required: bool, max_length
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if is_blank(text):
         if required:
-            raise ValidationError(field, "must not be empty")
+            raise ValidationError(field, "must not be empty", Refusal.EMPTY)
         return ""
     refusal = _refusal(text, one_line=one_line)
     if refusal is not None:
-        raise ValidationError(field, refusal)
+        raise ValidationError(field, refusal, Refusal.NOT_TEXT)
     text = text.strip()
     if len(text) > max_length:
-        raise ValidationError(field, f"must be at most {max_length} characters")
+        raise ValidationError(
+            field,
+            f"must be at most {max_length} characters",
+            Refusal.TOO_LONG,
+            limit=max_length,
+        )
     return text
 
 

@@ -161,7 +161,7 @@ class Body(msgspec.Struct, forbid_unknown_fields=True):
             try:
                 setattr(self, name, clean(name, getattr(self, name)))
             except ValidationError as error:
-                raise InputError(name, error.message) from None
+                raise InputError(name, error.message, error.reason, limit=error.limit) from None
 
 
 def plausible_instant(field: str, instant: datetime) -> datetime:

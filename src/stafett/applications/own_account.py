@@ -18,7 +18,7 @@ import pyotp
 import structlog
 import ua_parser
 
-from stafett.aggregates.errors import ConflictingValueError, NotFoundError, ValidationError
+from stafett.aggregates.errors import ConflictingValueError, NotFoundError, Refusal, ValidationError
 from stafett.aggregates.person import Person, PersonDetails
 from stafett.aggregates.values import local_date
 from stafett.applications.account_core import AccountCore
@@ -100,11 +100,19 @@ def session_handle(session: SessionRecord) -> str:
 def check_reachable(channel: OtpChannel, details: PersonDetails) -> None:
     """The account's codes and notices have somewhere to go (else a ValidationError)."""
     if channel is OtpChannel.SMS and not details.mobile:
-        raise ConflictingValueError("mobile", "is needed for codes by SMS")
+        raise ConflictingValueError(
+            "mobile", "is needed for codes by SMS", Refusal.NEEDS_MOBILE_FOR_SMS
+        )
     if channel is OtpChannel.EMAIL and not details.email:
-        raise ConflictingValueError("email", "is needed for codes by e-mail")
+        raise ConflictingValueError(
+            "email", "is needed for codes by e-mail", Refusal.NEEDS_EMAIL_FOR_EMAIL_CODES
+        )
     if not (details.mobile or details.email):
-        raise ValidationError("mobile", "a mobile number or an e-mail address is needed")
+        raise ValidationError(
+            "mobile",
+            "a mobile number or an e-mail address is needed",
+            Refusal.NEEDS_MOBILE_OR_EMAIL,
+        )
 
 
 def email_codes_allowed(details: PersonDetails, *, current: str | None = None) -> bool:
@@ -119,7 +127,9 @@ def check_email_codes(
     """E-mail codes chosen where `email_codes_allowed` says no are refused (409)."""
     if channel is OtpChannel.EMAIL and not email_codes_allowed(details, current=current):
         raise ConflictingValueError(
-            "otp_channel", "e-mail codes are for people without a mobile number"
+            "otp_channel",
+            "e-mail codes are for people without a mobile number",
+            Refusal.EMAIL_CODES_WITH_MOBILE,
         )
 
 
@@ -277,7 +287,9 @@ class OwnAccount:
         if channel is OtpChannel.SMS and not mobile_confirmed(account, details):
             # No code would reach a number not confirmed: the person would lock themself out.
             raise ConflictingValueError(
-                "otp_channel", "confirm the mobile number before codes by SMS"
+                "otp_channel",
+                "confirm the mobile number before codes by SMS",
+                Refusal.MOBILE_NOT_CONFIRMED,
             )
         self._current_password(account, client, current_password, now)
         if account.otp_channel == channel.value:

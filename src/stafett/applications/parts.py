@@ -14,6 +14,7 @@ from uuid import UUID
 
 import msgspec
 
+from stafett.aggregates.errors import Refusal
 from stafett.aggregates.person import (
     EMAIL_PATTERN,
     MAX_EMAIL_LENGTH,
@@ -92,9 +93,9 @@ class PersonIn(Body):
             if any(getattr(self, f.name) != f.default for f in details):
                 raise InputError("person", "give either person_id or a new person's details")
         elif self.first_name is None:
-            raise InputError("first_name", "is required for a new person")
+            raise InputError("first_name", "is required for a new person", Refusal.EMPTY)
         elif self.last_name is None:
-            raise InputError("last_name", "is required for a new person")
+            raise InputError("last_name", "is required for a new person", Refusal.EMPTY)
 
     @classmethod
     def of(cls, person: UUID | PersonDetails) -> "PersonIn":

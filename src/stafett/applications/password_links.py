@@ -14,7 +14,7 @@ from uuid import UUID
 
 import structlog
 
-from stafett.aggregates.errors import DuplicateError, NotPermittedError, ValidationError
+from stafett.aggregates.errors import DuplicateError, NotPermittedError, Refusal, ValidationError
 from stafett.aggregates.person import PersonDetails
 from stafett.applications.account_core import AccountCore
 from stafett.applications.codes import OtpChannel
@@ -104,7 +104,7 @@ class PasswordLinks:
         try:
             details = self.directory.get(person_id).details
         except KeyError:
-            raise ValidationError("person_id", "no such person") from None
+            raise ValidationError("person_id", "no such person", Refusal.NOT_IN_DIRECTORY) from None
         check_reachable(otp_channel, details)
         check_email_codes(otp_channel, details)
         nobody_knows = self.hashing.hash(secrets.token_urlsafe(32))

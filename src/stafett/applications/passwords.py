@@ -33,7 +33,7 @@ from argon2.profiles import RFC_9106_LOW_MEMORY
 from zxcvbn import zxcvbn
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
-from stafett.aggregates.errors import DomainError, ValidationError
+from stafett.aggregates.errors import DomainError, Refusal, ValidationError
 
 MIN_LENGTH = 12
 MAX_LENGTH = 128
@@ -98,25 +98,40 @@ def check_password(
     context = tuple(context)
     text = normalise(password)
     if len(text) < MIN_LENGTH:
-        raise ValidationError(field, f"must be at least {MIN_LENGTH} characters")
+        raise ValidationError(
+            field, f"must be at least {MIN_LENGTH} characters", Refusal.TOO_SHORT, limit=MIN_LENGTH
+        )
     if len(text) > MAX_LENGTH:
-        raise ValidationError(field, f"must be at most {MAX_LENGTH} characters")
+        raise ValidationError(
+            field, f"must be at most {MAX_LENGTH} characters", Refusal.TOO_LONG, limit=MAX_LENGTH
+        )
     folded = text.casefold()
     if _is_common(folded):
-        raise ValidationError(field, "is too common; choose a longer or more unusual phrase")
+        raise ValidationError(
+            field,
+            "is too common; choose a longer or more unusual phrase",
+            Refusal.TOO_COMMON,
+        )
     words = [w.casefold() for item in (*context, *SERVICE_WORDS) for w in item.split()]
     for word in words:
         if len(word) >= MIN_WORD and word in folded:
-            raise ValidationError(field, "must not contain your name, username or the service")
+            raise ValidationError(
+                field,
+                "must not contain your name, username or the service",
+                Refusal.NAMES_YOU,
+            )
     weak = weaknesses(text, context)
     if weak:
         raise ValidationError(
             field,
             f"is too easy to guess ({', '.join(weak)}); "
             "a few unusual words together make a strong password",
+            Refusal.EASY_TO_GUESS,
         )
     if is_current is not None and is_current(text):
-        raise ValidationError(field, "must differ from your current password")
+        raise ValidationError(
+            field, "must differ from your current password", Refusal.SAME_AS_BEFORE
+        )
     return text
 
 

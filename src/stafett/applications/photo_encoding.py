@@ -19,7 +19,7 @@ from io import BytesIO
 
 from PIL import ExifTags, Image, ImageCms, UnidentifiedImageError
 
-from stafett.aggregates.errors import ValidationError
+from stafett.aggregates.errors import Refusal, ValidationError
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 # A 24-megapixel camera photo fits; within 5 MB anything much larger is a flat
@@ -70,15 +70,15 @@ class _Upload(BytesIO):
 class PhotoRejectedError(ValidationError):
     """The upload cannot be a photo; nothing was stored. Subclasses say why."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(FIELD, message)
+    def __init__(self, message: str, reason: Refusal) -> None:
+        super().__init__(FIELD, message, reason)
 
 
 class NotAnImageError(PhotoRejectedError):
     """Not a JPEG, PNG or WebP image (whatever its name or content type says)."""
 
     def __init__(self) -> None:
-        super().__init__("is not a JPEG, PNG or WebP image")
+        super().__init__("is not a JPEG, PNG or WebP image", Refusal.PHOTO_FORMAT)
 
 
 class PhotoTooLargeError(PhotoRejectedError):
@@ -89,7 +89,7 @@ class BrokenImageError(PhotoRejectedError):
     """Starts like an image but cannot be read to the end."""
 
     def __init__(self) -> None:
-        super().__init__("is damaged or incomplete and cannot be read")
+        super().__init__("is damaged or incomplete and cannot be read", Refusal.PHOTO_BROKEN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +105,9 @@ class Photo:
 def reencode(upload: bytes) -> Photo:
     """The upload as a stored photo, or a `PhotoRejectedError` saying why it is not one."""
     if len(upload) > MAX_PHOTO_BYTES:
-        raise PhotoTooLargeError(f"is larger than {MAX_PHOTO_BYTES // (1024 * 1024)} MB")
+        raise PhotoTooLargeError(
+            f"is larger than {MAX_PHOTO_BYTES // (1024 * 1024)} MB", Refusal.PHOTO_TOO_LARGE
+        )
     if not upload:
         raise NotAnImageError()
     image = _opened(upload)
@@ -171,7 +173,9 @@ def _resamplable(image: Image.Image) -> Image.Image:
 
 
 def _too_many_pixels() -> PhotoTooLargeError:
-    return PhotoTooLargeError(f"has more than {MAX_PIXELS // 1_000_000} million pixels")
+    return PhotoTooLargeError(
+        f"has more than {MAX_PIXELS // 1_000_000} million pixels", Refusal.PHOTO_TOO_MANY_PIXELS
+    )
 
 
 def _in_srgb(image: Image.Image) -> Image.Image:

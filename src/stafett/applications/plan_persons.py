@@ -5,7 +5,7 @@ from collections.abc import Callable
 from datetime import datetime
 from uuid import UUID
 
-from stafett.aggregates.errors import ConflictingValueError
+from stafett.aggregates.errors import ConflictingValueError, Refusal
 from stafett.aggregates.person import Person, PersonDetails
 from stafett.aggregates.values import local_date
 from stafett.applications.results import CommandResult, PersonNotFoundError, PersonRegistered
@@ -46,7 +46,9 @@ class PlanPersons:
             try:
                 self.directory.get(ref)
             except KeyError:
-                raise ConflictingValueError(field, "no such person") from None
+                raise ConflictingValueError(
+                    field, "no such person", Refusal.NOT_IN_DIRECTORY
+                ) from None
             return ref, False
         return self.register_person(ref, by=by).person_id, True
 

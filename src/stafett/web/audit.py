@@ -27,7 +27,7 @@ from datetime import datetime
 import structlog
 from litestar.datastructures import State
 
-from stafett.aggregates.errors import NotPermittedError, ValidationError
+from stafett.aggregates.errors import NotPermittedError, Refusal, ValidationError
 from stafett.aggregates.policy import AccountAction, Standing, account_may
 from stafett.applications.access_log import AUDIT_GROUNDS, AccessLog
 from stafett.applications.accounts import Principal
@@ -62,7 +62,7 @@ class AuditReads:
         if not any(kind in NARROWING for kind in kinds):
             raise ValidationError("search", "give the owner's name, birth date or a period")
         if search.active_from and search.active_to and search.active_from > search.active_to:
-            raise ValidationError("to", "must not be before from")
+            raise ValidationError("to", "must not be before from", Refusal.ENDS_BEFORE_START)
         rows = self.plan_list.plans_matching(search, limit=MAX_FOUND + 1)
         found = Found(rows[:MAX_FOUND], more=len(rows) > MAX_FOUND)
         now = self.clock()

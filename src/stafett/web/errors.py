@@ -86,6 +86,7 @@ def _to_problem(exc_class: type[Exception]) -> Callable[[Exception], ProblemDeta
         extra: dict[str, Any] = {}
         if isinstance(exc, ValidationError):  # ConflictingValueError too
             extra["field"] = exc.field
+            extra["reason"] = exc.reason.value  # why, in a word a client can act on
             # SEC-LOG-03: refused input is logged, by the field's name, never its value.
             log.info("input_validation_fail", reason="value", fields=[exc.field])
         if isinstance(exc, ValidationException) and isinstance(exc.extra, list):

@@ -27,7 +27,7 @@ import msgspec
 from litestar import Response, get
 from litestar.params import FromQuery, QueryParameter
 
-from stafett.aggregates.errors import ConflictingValueError
+from stafett.aggregates.errors import ConflictingValueError, Refusal
 from stafett.aggregates.values import Role
 from stafett.applications.history import SeenAsParticipant
 from stafett.applications.input import MAX_VERSION, plausible_instant
@@ -76,7 +76,9 @@ class HistoryController(LoggedInRoutes):
             return reads.as_of(plan_id, principal, version=version, at=as_of)
         now = reads.plans.clock()
         if as_of is not None and as_of > now:  # it may be asked again then
-            raise ConflictingValueError("as_of", "is in the future: nobody has seen it yet")
+            raise ConflictingValueError(
+                "as_of", "is in the future: nobody has seen it yet", Refusal.IN_THE_FUTURE
+            )
         return reads.as_participant(
             plan_id, principal, participant_id=as_participant, at=as_of or now, version=version
         )

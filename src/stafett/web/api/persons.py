@@ -23,7 +23,7 @@ import structlog
 from litestar import Controller, get
 from litestar.params import QueryParameter
 
-from stafett.aggregates.errors import ValidationError
+from stafett.aggregates.errors import Refusal, ValidationError
 from stafett.aggregates.person import SHARED_FIELDS, Person
 from stafett.aggregates.text import visible_length
 from stafett.applications.accounts import Principal
@@ -78,7 +78,12 @@ def search_directory(plans: PlanApplication, principal: Principal, name: str) ->
     """The directory search of this route and of the pages that add people (the caller
     holds `Policy.SEARCH_DIRECTORY`); the search text is not logged."""
     if visible_length(name) < MIN_NAME_LENGTH:
-        raise ValidationError("name", f"needs {MIN_NAME_LENGTH} visible characters or more")
+        raise ValidationError(
+            "name",
+            f"needs {MIN_NAME_LENGTH} visible characters or more",
+            Refusal.TOO_SHORT,
+            limit=MIN_NAME_LENGTH,
+        )
     found = shown_to(principal, plans.find_persons(name))[:MAX_RESULTS]
     log.info("person_search", actor=str(principal.person_id), results=len(found))
     return found

@@ -32,7 +32,7 @@ from stafett.web.auth import Policy, policy, provide_principal, session_token
 from stafett.web.i18n import _
 from stafett.web.pages.forms import FormError, decode, form_of, text_field
 from stafett.web.pages.kept import given_back, keeps_page
-from stafett.web.pages.profile import detail_message
+from stafett.web.pages.refusals import said
 from stafett.web.pages.render import SAVED, Page, in_thread, page, see_other
 from stafett.web.params import Accounts, AnyRequest, LoggedIn, PathId
 from stafett.web.state import NOTICES, provide_accounts, provided
@@ -86,15 +86,6 @@ def _dead_letters(request: AnyRequest, principal: Principal) -> list[DeadLetter]
     ):
         return None
     return dead_letters(provide_notices(request.app.state))
-
-
-def account_message(error: ValidationError) -> tuple[str, str]:
-    """(form field, message) for a refused new user."""
-    if error.field == "username":
-        if "taken" in error.message:
-            return "username", _("This username is taken. Choose another.")
-        return "username", _("Use 1–64 characters without spaces.")
-    return detail_message(error)
 
 
 def users_page(
@@ -210,7 +201,7 @@ class AdminPages(Controller):
         except FormError as error:
             errors = error.errors
         except ValidationError as error:
-            errors = dict([account_message(error)])
+            errors = {error.field: said(error)}
         except DuplicateError:
             errors = {"username": _("This username is taken. Choose another.")}
         return page(

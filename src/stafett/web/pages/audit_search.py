@@ -11,13 +11,14 @@ refused (403), as the API refuses them.
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from stafett.aggregates.errors import NotPermittedError, ValidationError
+from stafett.aggregates.errors import NotPermittedError, Refusal, ValidationError
 from stafett.aggregates.policy import AccountAction, account_may
 from stafett.applications.accounts import Principal
 from stafett.web.api.audit import plan_search
 from stafett.web.audit import AuditReads, Found
 from stafett.web.i18n import _
 from stafett.web.pages.forms import day_in
+from stafett.web.pages.refusals import Own, said
 
 FIELDS = ("first_name", "last_name", "birth_date", "status", "from", "to")
 STATUSES = ("open", "closed")
@@ -59,7 +60,7 @@ def audit_search(
         )
         form.found = audit.search(principal, search)
     except ValidationError as wrong:
-        form.errors = {_field(wrong.field): _message(wrong.field, wrong.message)}
+        form.errors = {_field(wrong.field): said(wrong, _SEARCH)}
     return form
 
 
@@ -67,11 +68,12 @@ def _field(name: str) -> str:
     return "last_name" if name == "search" else name
 
 
-def _message(name: str, message: str) -> str:
-    if name == "search":
-        return _("Give the owner's name, birth date or a period.")
-    if name == "status":
-        return _("Choose a status from the list.")
-    if name == "to" and "before" in message:
-        return _("The period must end on or after the day it starts.")
-    return _("Write a date as dd.mm.yyyy, or pick one.")
+# The search form's fields in its own words; any other refusal is of one of its dates.
+_SEARCH: Own = {
+    ("search", Refusal.INVALID): lambda e: _("Give the owner's name, birth date or a period."),
+    ("status", Refusal.INVALID): lambda e: _("Choose a status from the list."),
+    ("to", Refusal.ENDS_BEFORE_START): lambda e: _(
+        "The period must end on or after the day it starts."
+    ),
+    Refusal.INVALID: lambda e: _("Write a date as dd.mm.yyyy, or pick one."),
+}

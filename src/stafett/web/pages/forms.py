@@ -4,30 +4,25 @@ A page never has rules of its own: a form becomes the command struct (or
 request struct) of the API route doing the same thing, through `msgspec.convert`
 with the browser's strings read as numbers, dates and booleans. An empty field
 is a field left out. What msgspec or the text rule refuses comes back as one
-message per field, in the page's language, and the page is shown again with
-everything the person typed (`FormError`).
+message per field, in the page's language (`refusals.py`), and the page is shown
+again with everything the person typed (`FormError`).
 """
 
-import re
 from collections.abc import Mapping
 from datetime import date
 from typing import Any, TypeVar
 
 import msgspec
 
-from stafett.aggregates.errors import ValidationError
+from stafett.aggregates.errors import Refusal, ValidationError
 from stafett.aggregates.values import plausible_date
 from stafett.applications.codes import TooManyAttemptsError
-from stafett.applications.passwords import MAX_LENGTH
 from stafett.web.i18n import _
 from stafett.web.idempotency import ONCE_FIELD
+from stafett.web.pages.refusals import explain, said
 from stafett.web.params import AnyRequest
 
 T = TypeVar("T")
-_AT = re.compile(r"at `\$\.([a-z_]+)")
-_MISSING = re.compile(r"missing required field `([a-z_]+)`")
-_LEADING = re.compile(r"^([a-z_]{1,64}): ")
-_MAX = re.compile(r"length <= (\d+)")
 MAX_DATE_LENGTH = 10
 FIELD_LIMIT = 1024  # how much of a text field a login, profile or admin form reads
 CODE_LIMIT = 12  # how much of a one-time code field is read
@@ -71,9 +66,9 @@ def decode(
     try:
         return msgspec.convert(given, kind, strict=False)
     except msgspec.ValidationError as error:
-        raise FormError(dict([explain(str(error))])) from None
+        raise FormError(dict([explain(error)])) from None
     except ValidationError as error:
-        raise FormError({error.field: message_for(error.message)}) from None
+        raise FormError({error.field: said(error)}) from None
 
 
 def new_password_of(fields: Mapping[str, Any]) -> str:
@@ -82,45 +77,6 @@ def new_password_of(fields: Mapping[str, Any]) -> str:
     if new != text_field(fields, "new_password_again"):
         raise FormError({"new_password_again": _("The two passwords differ. Type them again.")})
     return new
-
-
-def explain(message: str) -> tuple[str, str]:
-    """(field, message for people) from a msgspec or text-rule message."""
-    for pattern in (_MISSING, _AT, _LEADING):
-        found = pattern.search(message)
-        if found is not None:
-            return found.group(1), message_for(message)
-    return "", message_for(message)
-
-
-def message_for(message: str) -> str:
-    """The person's language for the refusals they can cause by typing."""
-    if "missing required field" in message or "blank" in message or "length >= 1" in message:
-        return _("Fill in this field.")
-    if (longest := _MAX.search(message)) is not None:
-        return _("Too long: at most %(count)s characters.") % {"count": longest.group(1)}
-    if "date" in message.lower() or "Invalid RFC3339" in message:
-        return _("Write a date as dd.mm.yyyy, or pick one.")
-    if "Expected `int`" in message:
-        return _("Write a whole number.")
-    if "matching regex" in message and "at `$.username`" in message:  # applications/logins.py
-        return _("Write one word without spaces, at most 64 characters.")
-    if "not allowed" in message or "character" in message:
-        return _("Contains characters that are not allowed.")
-    return _("Check this value.")
-
-
-def password_advice(message: str) -> str:
-    """The password rule's refusal (`applications/passwords.py`) in the page's language."""
-    if "at least" in message:
-        return _("Use at least 12 characters; a few unusual words make a good password.")
-    if "at most" in message:
-        return _("Too long: at most %(count)s characters.") % {"count": MAX_LENGTH}
-    if "differ" in message:
-        return _("Choose a password different from the one you have.")
-    if "name" in message:
-        return _("Do not use your name, your username or the name of the service.")
-    return _("This password is too easy to guess. Add a word or two.")
 
 
 def too_many(error: TooManyAttemptsError) -> str:
@@ -148,7 +104,7 @@ def day_in(field: str, text: str) -> date:
             return plausible_date(field, parse(given))
         except ValueError:
             continue
-    raise ValidationError(field, "not a date")
+    raise ValidationError(field, "not a date", Refusal.NOT_A_DATE)
 
 
 def _written(text: str) -> date:

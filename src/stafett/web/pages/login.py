@@ -39,11 +39,11 @@ from stafett.web.pages.forms import (
     FormError,
     form_of,
     new_password_of,
-    password_advice,
     text_field,
     too_many,
     wrong_code,
 )
+from stafett.web.pages.refusals import PASSWORD, said
 from stafett.web.pages.render import Page, in_thread, local_path, page, see_other
 from stafett.web.params import Accounts, AnyRequest
 from stafett.web.state import provide_accounts, provided
@@ -243,7 +243,7 @@ class LoginPages(Controller):
         except NotPermittedError:  # used or expired since the form was opened
             return page(request, "login/reset_password.html", status=410, token=None, errors={})
         except ValidationError as error:  # the same refusals as the JSON route
-            errors = {"new_password": password_advice(error.message)}
+            errors = {"new_password": said(error, PASSWORD)}
         else:
             if confirming is None:
                 return see_other("/login", saved="password_set")

@@ -3,12 +3,12 @@
 The form is flat (`consent_given_on`, `owner_last_name`, ...); `command_of` nests it
 the way `POST /api/v1/plans` takes its body and decodes each part with `forms.decode`,
 so a wrong value is named at its own field, in every part at once. The rules stay the
-plan's and the directory's: refusals they raise on creating are worded here
-(`refusal_of`) and shown next to the field they name.
+plan's and the directory's: refusals they raise on creating are said by their reason
+(`refusals.py`) next to the field they name (`refusal_of`).
 """
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TypeVar
@@ -18,7 +18,8 @@ from stafett.aggregates.errors import ValidationError
 from stafett.aggregates.values import DEFAULT_CONSENT_SCOPE
 from stafett.applications.parts import ConsentIn, CreatePlan, PersonIn
 from stafett.web.i18n import _
-from stafett.web.pages.forms import FormError, decode, message_for
+from stafett.web.pages.forms import FormError, decode
+from stafett.web.pages.refusals import said
 
 T = TypeVar("T")
 CONSENT = ("given_by", "given_on", "expires_on", "scope")
@@ -167,30 +168,6 @@ def _is_iso_date(text: str) -> bool:
     return re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) is not None
 
 
-# The plan's and the directory's refusals when a plan is created, by (field, message start).
-_CREATE_REFUSALS: dict[tuple[str, str], Callable[[], str]] = {
-    ("end_date", "must not be before"): lambda: _("The end date cannot be before the start date."),
-    ("expires_on", "must be after"): lambda: _(
-        "The consent must expire after the day it was given."
-    ),
-    ("expires_on", "must not have passed"): lambda: _(
-        "This date has passed. The consent must still be in force."
-    ),
-    ("expires_on", "must be at most"): lambda: _("A consent lasts at most five years."),
-    ("given_on", "must be within the coming"): lambda: _(
-        "The consent cannot be given more than a year ahead."
-    ),
-    ("given_on", "must be within the last"): lambda: _(
-        "The consent must have been given within the last two years."
-    ),
-    ("birth_date", "must not be in the future"): lambda: _(
-        "The birth date cannot be in the future."
-    ),
-    ("owner", "the coordinator cannot"): lambda: _(
-        "You will be the plan's coordinator, so you cannot also be its owner."
-    ),
-    ("owner", "no such person"): lambda: _("This person is no longer in the directory."),
-}
 _FORM_FIELD = {
     **{n: f"consent_{n}" for n in CONSENT},
     **{n: f"owner_{n}" for n in OWNER},
@@ -201,10 +178,7 @@ _FORM_FIELD = {
 def refusal_of(error: ValidationError) -> dict[str, str]:
     """A refusal of the plan or the directory, next to the field of the form it names."""
     name = _FORM_FIELD.get(error.field, error.field if error.field in PLAN else "")
-    for (field_name, start), message in _CREATE_REFUSALS.items():
-        if error.field == field_name and error.message.startswith(start):
-            return {name: message()}
-    return {name: message_for(error.message)}
+    return {name: said(error)}
 
 
 def consent_not_in_force() -> dict[str, str]:

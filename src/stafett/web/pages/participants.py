@@ -20,7 +20,7 @@ from litestar.di import NamedDependency
 from litestar.exceptions import PermissionDeniedException
 from litestar.response import Redirect
 
-from stafett.aggregates.errors import DuplicateError, NotFoundError, ValidationError
+from stafett.aggregates.errors import DuplicateError, NotFoundError, Refusal, ValidationError
 from stafett.aggregates.person import SHARED_FIELDS, Person
 from stafett.aggregates.policy import AccountAction, Action, account_may
 from stafett.aggregates.values import Rights
@@ -35,7 +35,7 @@ from stafett.applications.results import VersionConflictError
 from stafett.web.api.logins import provide_logins
 from stafett.web.api.persons import PersonOut, search_directory
 from stafett.web.i18n import _
-from stafett.web.pages.forms import FormError, decode, form_of, message_for
+from stafett.web.pages.forms import FormError, decode, form_of
 from stafett.web.pages.kept import given_back, keeps_page
 from stafett.web.pages.notice_choices import notice_rows
 from stafett.web.pages.participant_values import (
@@ -49,6 +49,7 @@ from stafett.web.pages.participant_values import (
 )
 from stafett.web.pages.person_edits import FLAGS, TEXTS, edits_of, shown_field
 from stafett.web.pages.plan_parts import InOnePlan, heading_context, may
+from stafett.web.pages.refusals import Own, said
 from stafett.web.pages.render import SAVED, Page, in_thread, page, see_other
 from stafett.web.params import AnyRequest, LoggedIn, Logins, PathId, PlanId, Plans, Reads, Writes
 from stafett.web.reads import PlanReads
@@ -162,30 +163,18 @@ def _refusal_messages(error: Exception, known: Callable[[str], bool]) -> dict[st
         return {"": _("This is already so: the person is in the plan group, or has a login.")}
     assert isinstance(error, ValidationError)
     field = error.field if known(error.field) else ""
-    return {field: explained(error.message)}
+    return {field: said(error, THEIRS)}
 
 
-def explained(message: str) -> str:
-    """The refusals of a person's details and of a new login, in the page's language."""
-    if "E.164" in message:
-        return _("Write a Norwegian number of 8 digits, or + and the country code first.")
-    if "e-mail address" in message and "valid" in message:
-        return _("Write an e-mail address, such as navn@example.no.")
-    if "future" in message:
-        return _("A birth date cannot be in the future.")
-    if "is taken" in message:
-        return _("The username is taken. Choose another.")
-    if "without spaces" in message:
-        return _("Write one word without spaces, at most 64 characters.")
-    if "e-mail codes are for" in message:
-        return _("The participant has a mobile number, so the codes go by SMS.")
-    if "codes by SMS" in message:
-        return _("Codes by SMS need a mobile number. Add it to the details, or choose e-mail.")
-    if "codes by e-mail" in message:
-        return _("Codes by e-mail need an e-mail address. Add it to the details, or choose SMS.")
-    if "mobile number or an e-mail address" in message:
-        return _("The participant needs a mobile number or an e-mail address first.")
-    return message_for(message)
+# The participants' pages speak of someone else's account.
+THEIRS: Own = {
+    Refusal.EMAIL_CODES_WITH_MOBILE: lambda e: _(
+        "The participant has a mobile number, so the codes go by SMS."
+    ),
+    Refusal.NEEDS_MOBILE_OR_EMAIL: lambda e: _(
+        "The participant needs a mobile number or an e-mail address first."
+    ),
+}
 
 
 def conflict_message() -> str:
@@ -451,7 +440,7 @@ def add_context(
         try:
             found = search_directory(plans, principal, name)
         except ValidationError as error:
-            search_errors = {"name": message_for(error.message)}
+            search_errors = {"name": said(error)}
     elif name is not None:
         raise PermissionDeniedException("not permitted: search the directory")
     return {

@@ -18,9 +18,7 @@ from litestar.response import Redirect
 
 from stafett.applications.photo_encoding import (
     MAX_PHOTO_BYTES,
-    NotAnImageError,
     PhotoRejectedError,
-    PhotoTooLargeError,
 )
 from stafett.web.api.logins import provide_logins
 from stafett.web.api.photos import Photos, provide_photos
@@ -29,6 +27,7 @@ from stafett.web.i18n import _
 from stafett.web.pages.participants import Details, provide_details_page
 from stafett.web.pages.plan_parts import InOnePlan
 from stafett.web.pages.profile import OnMyProfile, profile_page
+from stafett.web.pages.refusals import said
 from stafett.web.pages.render import SAVED, Page, in_thread, page, see_other
 from stafett.web.params import Accounts, AnyRequest, LoggedIn, PathId, PlanId
 from stafett.web.state import provided
@@ -52,19 +51,6 @@ async def upload_of(request: AnyRequest) -> bytes:
     return data
 
 
-def photo_message(error: PhotoRejectedError | None) -> str:
-    """Why a file cannot be the photo, in the page's language (None: no file chosen)."""
-    if error is None:
-        return _("Choose a photo first.")
-    if isinstance(error, NotAnImageError):
-        return _("The file is not a photo we can use. Choose a JPEG, PNG or WebP image.")
-    if isinstance(error, PhotoTooLargeError) and "pixels" in error.message:
-        return _("The photo has too many pixels. Choose one of at most 25 megapixels.")
-    if isinstance(error, PhotoTooLargeError):
-        return _("The photo is too large. Choose one of at most 5 MB.")
-    return _("The photo is damaged or incomplete and cannot be read. Choose another file.")
-
-
 async def refusal_of(
     request: AnyRequest, replace: Callable[[bytes], object]
 ) -> dict[str, str] | None:
@@ -72,11 +58,11 @@ async def refusal_of(
     if the file cannot be the photo, None when it is stored."""
     upload = await upload_of(request)
     if not upload:
-        return {FIELD: photo_message(None)}
+        return {FIELD: _("Choose a photo first.")}
     try:
         await in_thread(replace, upload)
     except PhotoRejectedError as error:
-        return {FIELD: photo_message(error)}
+        return {FIELD: said(error)}
     return None
 
 

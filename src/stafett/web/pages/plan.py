@@ -36,7 +36,7 @@ from stafett.applications.step_up import require_step_up
 from stafett.web.i18n import _
 from stafett.web.idempotency import form_receipt
 from stafett.web.pages import plan_forms as forms
-from stafett.web.pages.forms import FormError, form_of, message_for
+from stafett.web.pages.forms import FormError, form_of
 from stafett.web.pages.kept import KEPT, keeps, taken_back
 from stafett.web.pages.plan_forms import FORM_KEY, Failed, form_state
 from stafett.web.pages.plan_parts import (
@@ -51,6 +51,7 @@ from stafett.web.pages.plan_parts import (
     parts_context,
     present,
 )
+from stafett.web.pages.refusals import said
 from stafett.web.pages.render import SAVED, Page, page, see_other
 from stafett.web.params import AnyRequest, LoggedIn, PathId, PlanId, Reads, Writes
 from stafett.web.reads import PlanReads, Visit
@@ -229,10 +230,8 @@ class PlanWriter:
         except FormError as refused:
             failed = Failed(form_key, forms.typed(fields), _named(refused.errors, fields))
         except ValidationError as refused:
-            said = forms.explained(refused.field, refused.message, message_for(refused.message))
-            failed = Failed(
-                form_key, forms.typed(fields), {forms.field_of(refused.field, fields): said}
-            )
+            field = forms.field_of(refused.field, fields)
+            failed = Failed(form_key, forms.typed(fields), {field: said(refused)})
         except VersionConflictError as moved:
             unseen = moved.actual - (moved.expected or moved.actual)
             failed = Failed(form_key, forms.typed(fields), {}, conflict=True, changes_since=unseen)

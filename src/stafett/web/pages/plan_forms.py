@@ -246,13 +246,4 @@ def field_of(error_field: str, fields: Mapping[str, Any]) -> str:
     return ""
 
 
-def explained(field_name: str, message: str, fallback: str) -> str:
-    """The plan's own refusals of what was typed, said for people (else `fallback`)."""
-    if field_name == "ends_at" and "after" in message:
-        return _("The end must be after the start.")
-    if field_name == "to":
-        return _("Choose at least one other participant.")
-    return fallback
-
-
 Builder = Callable[[Mapping[str, Any]], PlanCommand]

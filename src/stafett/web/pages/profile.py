@@ -19,7 +19,7 @@ import segno
 from litestar import Controller, get, post
 from litestar.response import Redirect
 
-from stafett.aggregates.errors import NotPermittedError, ValidationError
+from stafett.aggregates.errors import NotPermittedError, Refusal, ValidationError
 from stafett.applications.accounts import (
     AccountService,
     CodeRejectedError,
@@ -43,11 +43,8 @@ from stafett.web.i18n import _
 from stafett.web.pages.forms import (
     CODE_LIMIT,
     FormError,
-    explain,
     form_of,
-    message_for,
     new_password_of,
-    password_advice,
     text_field,
     too_many,
 )
@@ -60,6 +57,7 @@ from stafett.web.pages.person_edits import (
     shown_field,
     typed_values,
 )
+from stafett.web.pages.refusals import PASSWORD, Own, explain, said
 from stafett.web.pages.render import SAVED, Page, in_thread, page, see_other
 from stafett.web.params import Accounts, AnyRequest, LoggedIn, SessionHandle
 from stafett.web.state import provide_accounts, provided
@@ -95,42 +93,27 @@ def change_of(fields: dict[str, Any], edited: Collection[str]) -> PersonChange:
     try:
         return msgspec.convert(given, PersonChange, strict=False)
     except msgspec.ValidationError as error:
-        field, message = explain(str(error))
-        if "must not be empty" in str(error):  # a name of blanks only
-            message = _("Fill in this field.")
-        raise FormError({field: message}) from None
+        raise FormError(dict([explain(error, YOURS)])) from None
+
+
+# My profile speaks to the person about their own codes.
+YOURS: Own = {
+    Refusal.NEEDS_MOBILE_FOR_SMS: lambda e: _(
+        "Your codes come by SMS, so you need a mobile number."
+    ),
+    Refusal.NEEDS_EMAIL_FOR_EMAIL_CODES: lambda e: _(
+        "Your codes come by e-mail, so you need an e-mail address."
+    ),
+}
 
 
 def detail_message(error: ValidationError) -> tuple[str, str]:
     """(form field, message) for a refusal of the details or the code channel."""
-    field, text = error.field, error.message
-    if field == "current_password":
+    if error.field == "current_password":
         return "confirm_password", _(
             "Type your password to change your mobile number or e-mail address."
         )
-    if "before codes by SMS" in text:
-        return field, _(
-            "Confirm your mobile number first (under “Confirm your mobile number”): until "
-            "then no code by SMS can reach you."
-        )
-    if "e-mail codes are for" in text:
-        return field, _(
-            "E-mail codes are for people without a mobile number. With a mobile number, the "
-            "codes come by SMS or from an authenticator app."
-        )
-    if "codes by SMS" in text:
-        return field, _("Your codes come by SMS, so you need a mobile number.")
-    if "codes by e-mail" in text:
-        return field, _("Your codes come by e-mail, so you need an e-mail address.")
-    if "mobile number or an e-mail" in text:
-        return field, _("Give a mobile number or an e-mail address.")
-    if field in ("mobile", "phone", "fax"):
-        return field, _("Write a Norwegian number of 8 digits, or a number starting with +.")
-    if field == "email":
-        return field, _("Write an e-mail address like name@example.no.")
-    if field == "birth_date":
-        return field, _("The birth date cannot be in the future.")
-    return field, message_for(text)
+    return error.field, said(error, YOURS)
 
 
 PASSWORD_REFUSALS = (NotPermittedError, TooManyAttemptsError)
@@ -412,7 +395,7 @@ class ProfilePages(OnMyProfile):
         except TooManyAttemptsError as error:
             errors = {"current_password": too_many(error)}
         except ValidationError as error:
-            errors = {"new_password": password_advice(error.message)}
+            errors = {"new_password": said(error, PASSWORD)}
         return await refused_profile(request, accounts, principal, failed="password", errors=errors)
 
     @post("/sessions/{handle:str}/end")
