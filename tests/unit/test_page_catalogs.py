@@ -39,3 +39,15 @@ def test_the_extraction_finds_strings_in_templates_and_code() -> None:
 
 def test_catalogs_that_share_a_string_translate_it_alike() -> None:
     assert disagreements() == []
+
+
+def test_every_bokmal_entry_is_a_string_a_page_uses() -> None:
+    """A string a page stopped using leaves the catalogs with it, so a catalog never holds
+    words (and their translations) nobody reads or keeps up."""
+    used = extracted()
+    stale = [
+        f"{msgid!r} ({path.name})"
+        for msgid, (_t, _f, path) in bokmal().items()
+        if msgid not in used
+    ]
+    assert not stale, "not used by any page:\n" + "\n".join(sorted(stale))
