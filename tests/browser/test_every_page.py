@@ -23,9 +23,10 @@ from uuid import UUID
 import pytest
 from playwright.sync_api import Page
 
-from stafett.aggregates.values import Access, Rights, local_date
+from stafett.aggregates.values import Access, CommentTarget, Rights, local_date
 from stafett.applications.accounts import OtpChannel
-from stafett.applications.commands import SendMessage
+from stafett.applications.commands import PostComment, SendMessage, SetGoal
+from stafett.applications.parts import CommentOn
 from stafett.applications.photos import PersonPhotos
 from tests.browser.harness import (
     LiveServer,
@@ -69,6 +70,11 @@ PAGES = [
     Visit("plan-home", "/plans/{plan_id}", who="coordinator"),
     Visit("plan-plan", "/plans/{plan_id}/plan", who="coordinator"),
     Visit("plan-plan-many-messages", "/plans/{plan_id}/plan#messages", who="many_messages"),
+    Visit(
+        "plan-plan-many-comments",
+        "/plans/{plan_id}/plan#comment-goal-{goal_id}-list",
+        who="many_comments",
+    ),
     Visit("plan-history", "/plans/{plan_id}/history", who="coordinator"),
     Visit("plan-access-log", "/plans/{plan_id}/access-log", who="coordinator"),
     Visit("participants", PARTICIPANTS, who="coordinator"),
@@ -272,6 +278,22 @@ def many_messages(page: Page, live: LiveServer) -> dict[str, str]:
     return {"plan_id": str(plan_id)}
 
 
+def many_comments(page: Page, live: LiveServer) -> dict[str, str]:
+    """A coordinator of a plan whose goal has more comments than its plan tab shows at
+    first."""
+    kari = live.new_user("talk", first_name="Kari", coordinator=True)
+    plan_id = live.create_plan(kari)
+    goal = live.built.plans.handle(plan_id, SetGoal(title="Lese hver dag"), by=kari.person_id)
+    assert goal.created_id is not None
+    on = CommentOn(kind=CommentTarget.GOAL, id=goal.created_id)
+    for n in range(1, 8):
+        said = PostComment(on=on, text=f"Kommentar {n}: det går fint med lesingen.")
+        live.built.plans.handle(plan_id, said, by=kari.person_id)
+    live.settle()
+    sign_in(page, live, kari, land=False)
+    return {"plan_id": str(plan_id), "goal_id": str(goal.created_id)}
+
+
 ARRIVALS: dict[str, Arrival] = {
     "nobody": nobody,
     "password_given": password_given,
@@ -279,6 +301,7 @@ ARRIVALS: dict[str, Arrival] = {
     "reset_link": reset_link,
     "coordinator": coordinator,
     "many_messages": many_messages,
+    "many_comments": many_comments,
     "parent": parent,
     "org_admin": org_admin,
     "auditor": auditor,

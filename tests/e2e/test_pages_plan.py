@@ -753,6 +753,38 @@ def test_an_items_own_forms_are_links_until_asked_for(web: Web, group: Group) ->
     assert "<script>" not in odd.text.split("</head>", 1)[1]
 
 
+def test_the_plan_tab_shows_each_items_newest_comments_and_links_to_all(
+    web: Web, group: Group
+) -> None:
+    goal_id = goal_with_comment(web, group)  # "Dette målet går fint", the first
+    kari = log_in(web, "kari")
+    note = {"on": {"kind": "goal", "id": goal_id}}
+    for n in range(2, 6):
+        web.clock.advance(timedelta(minutes=1))
+        posted = web.client.post(
+            f"/api/v1/plans/{group.plan_id}/comments",
+            json=note | {"text": f"Kommentar nummer {n}"},
+            headers=kari,
+        )
+        assert posted.status_code == 201, posted.text
+    web.page_login("kari")
+    page = web.client.get(page_of(group, "/plan")).text
+    assert re.findall(r"Kommentar nummer (\d)<", page) == ["3", "4", "5"]  # the newest, in order
+    assert GOAL_COMMENT not in page
+    assert "Kommentarer (5)" in page  # the heading counts them all
+    item = f"goal-{goal_id}"
+    link = f'href="/plans/{group.plan_id}/plan?comments={item}#comment-{item}-list">'
+    assert link + "Vis alle de 5 kommentarene" in page
+
+    every = web.client.get(page_of(group, f"/plan?comments={item}")).text
+    assert re.findall(r"Kommentar nummer (\d)<", every) == ["2", "3", "4", "5"]
+    assert GOAL_COMMENT in every
+    assert "Vis alle de 5 kommentarene" not in every
+    odd = web.client.get(page_of(group, '/plan?comments="><script>'))
+    assert odd.status_code == 200
+    assert re.findall(r"Kommentar nummer (\d)<", odd.text) == ["3", "4", "5"]
+
+
 def test_someone_removed_from_the_group_is_shown_as_a_former_participant(
     web: Web, group: Group
 ) -> None:

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from stafett.applications.own_account import ABSOLUTE_TIMEOUT, IDLE_TIMEOUT
 from stafett.web.i18n import _
-from stafett.web.pages.plan_parts import MESSAGES_SHOWN
+from stafett.web.pages.plan_parts import COMMENTS_SHOWN, MESSAGES_SHOWN
 
 
 @dataclass(frozen=True)
@@ -183,6 +183,11 @@ def topics() -> tuple[Topic, ...]:
                 _("Minutes of meetings, comments on each item, messages, and the calendar."),
                 _("Messages: the newest %(count)s first; “Show all” brings the older ones too.")
                 % {"count": MESSAGES_SHOWN},
+                _(
+                    "Comments: the newest %(count)s on each item; “Show all” under its heading "
+                    "brings the earlier ones."
+                )
+                % {"count": COMMENTS_SHOWN},
             ),
             _(
                 "You see and write what your rights in this plan allow. Miss a part? Ask the "

@@ -40,6 +40,8 @@ from stafett.web.pages.forms import FormError, form_of
 from stafett.web.pages.kept import KEPT, keeps, taken_back
 from stafett.web.pages.plan_forms import FORM_KEY, Failed, form_state
 from stafett.web.pages.plan_parts import (
+    COMMENTED_ITEM,
+    COMMENTS_SHOWN,
     MESSAGES_SHOWN,
     PARTS,
     InOnePlan,
@@ -121,12 +123,15 @@ def plan_context(
     opened: str | None = None,
     *,
     all_messages: bool = False,
+    all_comments_on: str | None = None,
     also_kept: Sequence[Failed] = (),
 ) -> dict[str, Any]:
     """The plan: every part the view carries, and the forms the person may use; an item's
     own forms (comment, evaluate, change) are links until asked for (`opened`), so a long
     plan's page does not carry a form for every item. Of the messages, the newest
-    `MESSAGES_SHOWN` unless `all_messages`, with a link to the rest. `also_kept`: forms
+    `MESSAGES_SHOWN` unless `all_messages`, with a link to the rest; of each item's
+    comments, the newest `COMMENTS_SHOWN` but on the item `all_comments_on` ("goal-<id>"),
+    with a link to the rest. `also_kept`: forms
     given back after the login besides `failed` (sent to the plan from other tabs), each
     open in its place as typed."""
     writable = set(view.me.writable)
@@ -167,6 +172,8 @@ def plan_context(
         "kept_count": len(also_kept) + 1,
         "readonly": False,
         "messages_shown": None if all_messages else MESSAGES_SHOWN,
+        "comments_shown": COMMENTS_SHOWN,
+        "all_comments_on": all_comments_on,
     }
 
 
@@ -359,9 +366,18 @@ class PlanPages(InOnePlan):
             accounts = request.app.state[ACCOUNTS]
             back = await anyio.to_thread.run_sync(taken_back, accounts, principal, plan_id)
         every = request.query_params.get("messages") == "all"
+        commented = request.query_params.get("comments")
+        if commented is not None and not COMMENTED_ITEM.fullmatch(commented):
+            commented = None
         newest = back[-1] if back else None  # the one the login returned to (`#key`)
         context = plan_context(
-            view, principal, newest, opened, all_messages=every, also_kept=back[:-1]
+            view,
+            principal,
+            newest,
+            opened,
+            all_messages=every,
+            all_comments_on=commented,
+            also_kept=back[:-1],
         )
         return page(request, "plan/plan.html", **context)
 

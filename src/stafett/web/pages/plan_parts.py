@@ -6,6 +6,7 @@ page behind it is refused by the application anyway. Labels for statuses, roles 
 parts are functions, so they are translated in the language of the page being built.
 """
 
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
@@ -139,6 +140,11 @@ def present(view: PlanOut, part: str) -> tuple[Any, ...] | None:
 # Messages the plan tab shows, newest first, until the reader asks for all (`?messages=all`):
 # a plan's messages only grow, and on a phone a page of every message is one to scroll.
 MESSAGES_SHOWN = 20
+# Comments the plan tab shows on each goal, activity and minutes, the newest, until the
+# reader asks for all of one item's (`?comments=goal-<id>`): an item's comments only grow,
+# and a long conversation under every item makes the tab one to scroll past.
+COMMENTS_SHOWN = 3
+COMMENTED_ITEM = re.compile(r"(goal|activity|minutes)-[0-9a-f-]{36}")  # `?comments=`
 
 
 class Names(dict[UUID, str]):
