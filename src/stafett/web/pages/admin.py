@@ -203,7 +203,7 @@ class AdminPages(Controller):
         except ValidationError as error:
             errors = {error.field: said(error)}
         except DuplicateError:
-            errors = {"username": _("This username is taken. Choose another.")}
+            errors = {"username": _("The username is taken. Choose another.")}
         return page(
             request, "admin/new_user.html", status=422, values=values, errors=errors, kept=False
         )
