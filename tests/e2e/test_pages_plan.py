@@ -757,6 +757,8 @@ def test_the_plan_tab_shows_each_items_newest_comments_and_links_to_all(
     web: Web, group: Group
 ) -> None:
     goal_id = goal_with_comment(web, group)  # "Dette målet går fint", the first
+    web.page_login("per")
+    assert web.client.get(page_of(group)).status_code == 200  # per's visit, before the rest
     kari = log_in(web, "kari")
     note = {"on": {"kind": "goal", "id": goal_id}}
     for n in range(2, 6):
@@ -767,12 +769,17 @@ def test_the_plan_tab_shows_each_items_newest_comments_and_links_to_all(
             headers=kari,
         )
         assert posted.status_code == 201, posted.text
+    item = f"goal-{goal_id}"
+    web.page_login("per")  # the home page's new comments lead to the item's whole conversation
+    home = web.client.get(page_of(group)).text
+    whole = f'href="/plans/{group.plan_id}/plan?comments={item}#comment-{item}-list"'
+    assert home.count(whole) == 4, home  # each of kari's four new comments
+
     web.page_login("kari")
     page = web.client.get(page_of(group, "/plan")).text
     assert re.findall(r"Kommentar nummer (\d)<", page) == ["3", "4", "5"]  # the newest, in order
     assert GOAL_COMMENT not in page
     assert "Kommentarer (5)" in page  # the heading counts them all
-    item = f"goal-{goal_id}"
     link = f'href="/plans/{group.plan_id}/plan?comments={item}#comment-{item}-list">'
     assert link + "Vis alle de 5 kommentarene" in page
 
