@@ -437,6 +437,8 @@ def test_the_coordinator_adds_a_person_found_in_the_directory(web: Web, plan: Pl
     assert "Siv Skolesen" in found.text
     assert "Bø skole" in found.text
     members = web.client.get(plan.url("/participants/new"), params={"name": "testesen"}).text
+    short = web.client.get(plan.url("/participants/new"), params={"name": "s"}).text
+    assert field_error(short, "name") == "For kort: minst 2 tegn."  # not "characters not allowed"
     assert "Anne Testesen" in members
     assert "er allerede i plangruppen" in members  # and cannot be chosen again
     assert "disabled" in members
