@@ -11,7 +11,7 @@ from datetime import date, timedelta
 import msgspec
 import pytest
 
-from stafett.aggregates.errors import Refusal, ValidationError
+from stafett.aggregates.errors import COUNTED, Refusal, ValidationError
 from stafett.aggregates.person import PersonDetails
 from stafett.aggregates.text import clean_line
 from stafett.applications.codes import OtpChannel
@@ -34,10 +34,14 @@ def test_every_reason_has_words_on_the_pages() -> None:
 
 @pytest.mark.parametrize("reason", list(Refusal))
 def test_the_words_follow_the_reason_whatever_the_message_says(reason: Refusal) -> None:
-    plain = ValidationError("mobile", "is refused", reason, limit=12)
+    limit = 12 if reason in COUNTED else None
+    plain = ValidationError("mobile", "is refused", reason, limit=limit)
     # words the pages once looked for in messages, now meaning nothing to them
     misleading = ValidationError(
-        "mobile", "at least, at most, differ, name, taken, pixels, E.164, future", reason, limit=12
+        "mobile",
+        "at least, at most, differ, name, taken, pixels, E.164, future",
+        reason,
+        limit=limit,
     )
     assert said(plain) == said(misleading)
     assert said(plain, PASSWORD) == said(misleading, PASSWORD)
@@ -48,9 +52,22 @@ def test_the_pages_tell_the_reasons_apart() -> None:
     two kinds of "too easy" excepted: the advice is the same)."""
     words: dict[str, list[Refusal]] = {}
     for reason in Refusal:
-        words.setdefault(said(ValidationError("f", "x", reason, limit=3)), []).append(reason)
+        limit = 3 if reason in COUNTED else None
+        words.setdefault(said(ValidationError("f", "x", reason, limit=limit)), []).append(reason)
     shared = [reasons for reasons in words.values() if len(reasons) > 1]
     assert shared == [[Refusal.TOO_COMMON, Refusal.EASY_TO_GUESS]]
+
+
+def test_a_length_refusal_names_its_limit_and_no_other_does() -> None:
+    """The words for a length say the number, so a rule cannot leave it out (nor give one
+    that nothing would say)."""
+    with pytest.raises(TypeError):
+        ValidationError("title", "is too long", Refusal.TOO_LONG)
+    with pytest.raises(TypeError):
+        ValidationError("title", "is empty", Refusal.EMPTY, limit=3)
+    with i18n.language("en"):
+        words = said(ValidationError("title", "x", Refusal.TOO_LONG, limit=200))
+    assert words == "Too long: at most 200 characters."
 
 
 def test_a_page_can_say_a_reason_in_its_own_words_for_one_field() -> None:

@@ -50,6 +50,9 @@ class Refusal(StrEnum):
     PHOTO_BROKEN = "photo_broken"
 
 
+COUNTED = frozenset({Refusal.TOO_LONG, Refusal.TOO_SHORT})  # the refusals with a `limit`
+
+
 class ValidationError(DomainError):
     """A value given to a command is not acceptable; `field` names it, `reason` says why
     in a word a program can act on, `message` in words for a developer reading the API."""
@@ -62,6 +65,9 @@ class ValidationError(DomainError):
         *,
         limit: int | None = None,
     ) -> None:
+        if (limit is None) != (reason not in COUNTED):
+            # the words for a length say the number (web/pages/refusals.py)
+            raise TypeError(f"{reason} takes a limit, and only it")
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
