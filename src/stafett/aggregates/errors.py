@@ -39,7 +39,7 @@ class Refusal(StrEnum):
     NEEDS_MOBILE_OR_EMAIL = "needs_mobile_or_email"
     EMAIL_CODES_WITH_MOBILE = "email_codes_with_mobile"  # decision 0045
     MOBILE_NOT_CONFIRMED = "mobile_not_confirmed"
-    TOO_SHORT = "too_short"  # `limit`: the fewest characters (a password)
+    TOO_SHORT = "too_short"  # `limit`: the fewest characters (a password, a name searched for)
     TOO_COMMON = "too_common"  # a password on the list of common ones
     NAMES_YOU = "names_you"  # a password with the person's name, username or the service
     EASY_TO_GUESS = "easy_to_guess"  # a password a guesser would try early
