@@ -170,7 +170,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "serve":
-        return _serve(settings, args.host, args.port, args.workers)
+        return _serve(settings.served_at(args.host, args.port), args.host, args.port, args.workers)
     if args.command == "worker":
         return _worker(settings, args.lag_every)
     if args.command == "projections":

@@ -6,7 +6,7 @@ import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -55,6 +55,8 @@ class Settings:
     sms_gateway_token: str | None = None
     mail_from: str = "Stafett <ikke-svar@stafett.invalid>"
     public_url: str = "http://127.0.0.1:8000"
+    public_url_given: bool = False  # STAFETT_PUBLIC_URL set; else development's links follow
+    # where `stafett serve` listens (`served_at`)
     # Addresses (or networks) of reverse proxies whose X-Forwarded-For is believed;
     # none by default, so a client cannot choose the address its limits count.
     trusted_proxies: tuple[str, ...] = ()
@@ -107,7 +109,8 @@ class Settings:
             sms_gateway_url=env.get("STAFETT_SMS_GATEWAY_URL") or None,
             sms_gateway_token=env.get("STAFETT_SMS_GATEWAY_TOKEN") or None,
             mail_from=env.get("STAFETT_MAIL_FROM", cls.mail_from),
-            public_url=env.get("STAFETT_PUBLIC_URL", cls.public_url),
+            public_url=env.get("STAFETT_PUBLIC_URL") or cls.public_url,
+            public_url_given=bool(env.get("STAFETT_PUBLIC_URL")),
             trusted_proxies=_networks(env.get("STAFETT_TRUSTED_PROXIES", "")),
             archive_signing_key=_key(env, ARCHIVE_KEY_NAME),
             notification_lease_seconds=lease,
@@ -125,13 +128,23 @@ class Settings:
         if environment == "production":
             missing = [n for n in (*SECRET_NAMES, ARCHIVE_KEY_NAME) if not env.get(n)]
             missing += [
-                n for n in ("STAFETT_SMTP_URL", "STAFETT_SMS_GATEWAY_URL") if not env.get(n)
+                n
+                for n in ("STAFETT_SMTP_URL", "STAFETT_SMS_GATEWAY_URL", "STAFETT_PUBLIC_URL")
+                if not env.get(n)
             ]
             if missing:
                 raise SettingsError("production needs " + ", ".join(missing))
             if fast_hashing:
                 raise SettingsError("STAFETT_PASSWORD_HASH=fast is for development only")
             _check_database_tls(settings.database_url)
+            if (
+                urlsplit(settings.public_url).scheme != "https"
+                or not urlsplit(settings.public_url).netloc
+            ):
+                raise SettingsError(
+                    "STAFETT_PUBLIC_URL must be the https:// address people use (the links "
+                    "in e-mail and SMS point there)"
+                )
             smtp = urlsplit(env["STAFETT_SMTP_URL"])
             plain_with_password = smtp.scheme == "smtp" and smtp.password
             if plain_with_password and "starttls=required" not in smtp.query:
@@ -139,6 +152,15 @@ class Settings:
                     "STAFETT_SMTP_URL sends a password: use smtps:// or add ?starttls=required"
                 )
         return settings
+
+    def served_at(self, host: str, port: int) -> "Settings":
+        """These settings for a server listening on `host`:`port`: in development without
+        STAFETT_PUBLIC_URL, the links in e-mail and SMS (a reset, an activation, a
+        notice) point there, not at the default port (`stafett serve --port`)."""
+        if self.public_url_given or not self.is_development:
+            return self
+        shown = f"[{host}]" if ":" in host else host
+        return replace(self, public_url=f"http://{shown}:{port}")
 
     def secrets_or_development(self, directory: Path = Path("var")) -> Secrets:
         """The configured secrets; in development, ones generated once under var/."""

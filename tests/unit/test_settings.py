@@ -16,6 +16,7 @@ PRODUCTION = {
     "STAFETT_SMTP_URL": "smtps://mail:pw@smtp.example.no",
     "STAFETT_SMS_GATEWAY_URL": "https://sms.example.no/send",
     "STAFETT_ARCHIVE_SIGNING_KEY": base64.b64encode(bytes(32)).decode(),
+    "STAFETT_PUBLIC_URL": "https://stafett.kommune.no",
 }
 
 
@@ -32,6 +33,7 @@ def test_production_with_every_setting_starts() -> None:
         "STAFETT_SMTP_URL",
         "STAFETT_SMS_GATEWAY_URL",
         "STAFETT_ARCHIVE_SIGNING_KEY",
+        "STAFETT_PUBLIC_URL",
     ],
 )
 def test_production_names_a_missing_setting(missing: str) -> None:
@@ -117,3 +119,21 @@ def test_production_reaches_a_database_on_another_host_only_over_verified_tls() 
     production("postgresql://u@127.0.0.1/stafett")  # the same host: no network to cross
     production("postgresql://u@localhost:5433/stafett")
     production("sqlite:///var/stafett.sqlite")
+
+
+@pytest.mark.parametrize("url", ["http://stafett.kommune.no", "stafett.kommune.no", "https://"])
+def test_production_links_point_only_to_an_https_address(url: str) -> None:
+    with pytest.raises(SettingsError, match="STAFETT_PUBLIC_URL"):
+        Settings.from_env({**PRODUCTION, "STAFETT_PUBLIC_URL": url})
+
+
+def test_development_links_follow_the_port_served_on_unless_an_address_is_given() -> None:
+    """`stafett serve --port 8101` in development: a reset or activation link in the
+    outbox must open on that server, not on the default port's."""
+    default = Settings.from_env({})
+    assert default.served_at("127.0.0.1", 8101).public_url == "http://127.0.0.1:8101"
+    assert default.served_at("::1", 8000).public_url == "http://[::1]:8000"
+    given = Settings.from_env({"STAFETT_PUBLIC_URL": "http://localhost:9000"})
+    assert given.served_at("127.0.0.1", 8101).public_url == "http://localhost:9000"
+    production = Settings.from_env(PRODUCTION)
+    assert production.served_at("0.0.0.0", 8101).public_url == "https://stafett.kommune.no"
