@@ -830,3 +830,43 @@ def test_the_plan_tab_shows_the_newest_messages_and_links_to_all(web: Web, group
     assert "Vis alle de" not in every
     home = web.client.get(page_of(group)).text
     assert f"/plans/{group.plan_id}/plan?messages=all#message-" in home
+
+
+def test_messages_and_activities_go_only_to_those_who_may_read_them(web: Web, group: Group) -> None:
+    """Decision 0049: per, who may read neither messages nor activities, is not offered
+    as a recipient or as responsible, and a form naming him anyway is refused with words
+    that say why, the typed text kept and nothing saved."""
+    cut = web.client.patch(
+        f"/api/v1/plans/{group.plan_id}/participants/{group.provider}",
+        json={"rights": rights(messages="none", activities="none")},
+        headers=group.headers,
+    )
+    assert cut.status_code == 200, cut.text
+    web.page_login("kari")
+    page = web.client.get(page_of(group, "/plan")).text
+    recipients = page.split('id="message-new-to"', 1)[-1].split("</fieldset>", 1)[0]
+    assert group.relative in recipients
+    assert group.provider not in recipients
+    responsible = page.split('name="responsible_participant_id"', 1)[1].split("</select>", 1)[0]
+    assert group.coordinator in responsible
+    assert group.provider not in responsible
+    before = version_of(web, group)
+
+    to_per = {"audience": "chosen", "to": group.provider, "subject": "Hei", "body": "Til Per"}
+    refused = send(web, group, "/plan/messages", to_per)
+    assert refused.status_code == 422  # what was typed: the form comes back
+    assert "har ikke tilgang til å lese meldinger i denne planen" in refused.text
+    assert "Til Per" in refused.text
+    for_per = {"title": "Hørselstest", "responsible_participant_id": group.provider}
+    refused = send(web, group, "/plan/activities", for_per)
+    assert refused.status_code == 422
+    assert "har ikke tilgang til å se aktivitetene i denne planen" in refused.text
+    assert "Hørselstest" in refused.text
+    assert version_of(web, group) == before
+
+    to_all = {"audience": "all", "subject": "Til alle", "body": "Møte tirsdag"}
+    followed(web, send(web, group, "/plan/messages", to_all))
+    [message] = web.plans.get_plan(UUID(group.plan_id)).messages
+    sent_to = {str(r) for r in message.recipient_ids}
+    assert group.relative in sent_to
+    assert group.provider not in sent_to

@@ -1,7 +1,8 @@
 """Every consumer of the policy table inside a plan follows a changed row.
 
-The aggregate's commands, the permitted view, who is told of an event and who gets a
-reminder all ask `PlanState.decision`; the plan list's SQL follows the same table
+The aggregate's commands, the permitted view (with whom an item may be addressed to,
+decision 0049), who is told of an event and who gets a reminder all ask
+`PlanState.decision`; the plan list's SQL follows the same table
 (tests/integration/test_plan_list.py). Here one row is taken out of the table in force
 (providers reading a section under valid consent) and each consumer must refuse the
 provider what it allowed with the row in place.
@@ -77,9 +78,11 @@ def what_the_provider_gets(plan: Plan) -> dict[str, object]:
     reminded = [
         n.person_id for n in reminder_notices(plan.state, overdue, AT.date() + timedelta(2))
     ]
+    (me,) = [m for m in view.participants if m.participant_id == PROVIDER_PARTICIPANT]
     return {
         "reads goals": reads_goals,
         "sections in view": sorted(s.value for s in view.me.readable),
+        "may be addressed in": sorted(s.value for s in me.addressed_in),
         "told of a new goal": PROVIDER in told,
         "reminded of the overdue activity": PROVIDER in reminded,
     }
@@ -88,10 +91,13 @@ def what_the_provider_gets(plan: Plan) -> dict[str, object]:
 def test_every_consumer_follows_a_row_taken_out_of_the_policy_table(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    granted = what_the_provider_gets(plan_with_a_provider())
+    # both plans made with the row in place (the provider's activity was theirs to read)
+    before, after = plan_with_a_provider(), plan_with_a_provider()
+    granted = what_the_provider_gets(before)
     assert granted == {
         "reads goals": True,
         "sections in view": sorted(s.value for s in Section),
+        "may be addressed in": ["activities", "messages"],
         "told of a new goal": True,
         "reminded of the overdue activity": True,
     }
@@ -103,9 +109,10 @@ def test_every_consumer_follows_a_row_taken_out_of_the_policy_table(
     ]
     monkeypatch.setattr(policy, "RULES", tuple(r for r in policy.RULES if r is not providers_read))
 
-    assert what_the_provider_gets(plan_with_a_provider()) == {
+    assert what_the_provider_gets(after) == {
         "reads goals": False,
         "sections in view": [],
+        "may be addressed in": [],
         "told of a new goal": False,
         "reminded of the overdue activity": False,
     }

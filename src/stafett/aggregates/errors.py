@@ -34,6 +34,7 @@ class Refusal(StrEnum):
     USERNAME_FORMAT = "username_format"
     USERNAME_TAKEN = "username_taken"
     NO_RECIPIENT = "no_recipient"
+    CANNOT_READ = "cannot_read"  # a recipient or responsible who may not read that section
     NEEDS_MOBILE_FOR_SMS = "needs_mobile_for_sms"
     NEEDS_EMAIL_FOR_EMAIL_CODES = "needs_email_for_email_codes"
     NEEDS_MOBILE_OR_EMAIL = "needs_mobile_or_email"

@@ -15,6 +15,7 @@ from stafett.aggregates.errors import (
     NotFoundError,
     NotPermittedError,
     PlanClosedError,
+    Refusal,
 )
 from stafett.aggregates.plan_events import PlanEvent
 from stafett.aggregates.plan_state import PlanState
@@ -91,6 +92,20 @@ class PlanAccess:
         participant = self.state.participants.get(participant_id)
         if participant is None or not participant.active:
             raise NotFoundError(f"{field_name}: no such participant in this plan")
+        return participant
+
+    def _addressee(
+        self, participant_id: UUID, field_name: str, section: Section, at: datetime
+    ) -> Participant:
+        """An active participant who may read `section` at `at`: the only ones an item
+        of that section can be addressed to (a message's recipient, an activity's
+        responsible); anyone else would never see it."""
+        participant = self._participant(participant_id, field_name)
+        consent_valid = self.state.consent.is_valid_on(local_date(at))
+        if not self.state.reads(participant, section, consent_valid=consent_valid):
+            raise ConflictingValueError(
+                field_name, f"the participant may not read {section.value}", Refusal.CANNOT_READ
+            )
         return participant
 
     def goal(self, goal_id: UUID) -> Goal:

@@ -100,13 +100,13 @@ class PlanContent(PlanAccess):
             raise DuplicateError("activity id already used")
         if activity.status is ActivityStatus.COMPLETED:
             raise ValidationError("status", "complete an activity with its own command")
-        checked = self._checked_activity(activity)
+        checked = self._checked_activity(activity, at)
         self._trigger(ActivityAdded, at, actor, activity=checked)
 
     def change_activity(self, *, by: UUID, at: datetime, activity: Activity) -> None:
         actor = self._writer(by, Section.ACTIVITIES, at)
         old = self.activity(activity.activity_id)
-        checked = self._checked_activity(activity)
+        checked = self._checked_activity(activity, at, old)
         if checked.status is ActivityStatus.COMPLETED and old.status is not checked.status:
             raise ValidationError("status", "complete an activity with its own command")
         self._trigger(ActivityChanged, at, actor, activity=checked)
@@ -142,8 +142,16 @@ class PlanContent(PlanAccess):
             completed_on=local_date(at),
         )
 
-    def _checked_activity(self, activity: Activity) -> Activity:
-        self._participant(activity.responsible_participant_id, "responsible_participant_id")
+    def _checked_activity(
+        self, activity: Activity, at: datetime, old: Activity | None = None
+    ) -> Activity:
+        """The activity with its texts cleaned; a new responsible must be able to read
+        the activities (one kept from before stays, whatever their rights now)."""
+        responsible = activity.responsible_participant_id
+        if old is None or responsible != old.responsible_participant_id:
+            self._addressee(responsible, "responsible_participant_id", Section.ACTIVITIES, at)
+        else:
+            self._participant(responsible, "responsible_participant_id")
         if activity.goal_id is not None and activity.goal_id not in self.state.goals:
             raise NotFoundError("goal_id: no such goal in this plan")
         return replace(
@@ -207,18 +215,21 @@ class PlanContent(PlanAccess):
         subject: str,
         body: str,
     ) -> None:
-        """Send to the listed participants, or to every other participant when None."""
+        """Send to the listed participants, or when None to every other participant who
+        may read the messages; each listed one must be able to read them."""
         actor = self._writer(by, Section.MESSAGES, at)
         if recipient_ids is None:
+            consent_valid = self.state.consent.is_valid_on(local_date(at))
             recipients = tuple(
                 p.participant_id
                 for p in self.state.active_participants()
                 if p.participant_id != actor.participant_id
+                and self.state.reads(p, Section.MESSAGES, consent_valid=consent_valid)
             )
         else:
             recipients = tuple(r for r in dict.fromkeys(recipient_ids) if r != actor.participant_id)
             for recipient in recipients:
-                self._participant(recipient, "to")
+                self._addressee(recipient, "to", Section.MESSAGES, at)
         if not recipients:  # only oneself, or alone in the group: a matter of who is there
             raise ConflictingValueError(
                 "to", "must name at least one other participant", Refusal.NO_RECIPIENT

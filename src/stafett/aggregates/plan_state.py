@@ -138,5 +138,14 @@ class PlanState:
             access=access,
         )
 
+    def reads(self, participant: Participant, section: Section, *, consent_valid: bool) -> bool:
+        """Whether `participant` may read `section` (the policy table's answer, as for
+        anyone reading it): who a message may be sent to, who may be responsible for an
+        activity. An item addressed to someone who cannot read it would never reach them."""
+        decision = self.decision(
+            participant, Action.READ_SECTION, consent_valid=consent_valid, section=section
+        )
+        return decision.allowed
+
 
 _STATE_FIELDS = tuple(f.name for f in fields(PlanState))

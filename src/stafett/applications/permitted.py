@@ -97,6 +97,11 @@ class ContactOut(msgspec.Struct):
         return cls(d.workplace, d.position, d.email, d.mobile, d.phone, d.fax)
 
 
+ADDRESSED = (Section.ACTIVITIES, Section.MESSAGES)
+"""The sections whose items name a participant they are for: an activity its responsible,
+a message its recipients (the plan refuses one who may not read the section)."""
+
+
 class MemberOut(msgspec.Struct, omit_defaults=True):
     participant_id: UUID
     person_id: UUID
@@ -108,6 +113,9 @@ class MemberOut(msgspec.Struct, omit_defaults=True):
     contact: ContactOut | msgspec.UnsetType = msgspec.UNSET  # absent for an erased person
     # the notices chosen (decision 0020): one's own; others' for the coordinator
     notifications: NotificationChoices | msgspec.UnsetType = msgspec.UNSET
+    # the sections where an item can be addressed to them (a message's recipient, an
+    # activity's responsible): those of `ADDRESSED` they may read now (decision 0049)
+    addressed_in: tuple[Section, ...] = ()
 
 
 class MeOut(msgspec.Struct):
@@ -253,6 +261,9 @@ def permitted_view(
                 contact=ContactOut.of(found[p.person_id], own=p is me)
                 if p.person_id in found
                 else msgspec.UNSET,
+                addressed_in=tuple(
+                    s for s in ADDRESSED if state.reads(p, s, consent_valid=consent_valid)
+                ),
             )
             for p in state.active_participants()
         ],

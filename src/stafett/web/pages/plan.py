@@ -159,10 +159,15 @@ def plan_context(
         "goal_options": [(s.value, words["goal"][s]) for s in GoalStatus],
         "activity_options": [(s.value, words["activity"][s]) for s in ActivityStatus],
         "member_options": [(str(p.participant_id), p.name) for p in view.participants],
+        "responsible_options": [
+            (str(p.participant_id), p.name)
+            for p in view.participants
+            if Section.ACTIVITIES in p.addressed_in
+        ],
         "recipient_options": [
             (str(p.participant_id), p.name)
             for p in view.participants
-            if p.participant_id != view.me.participant_id
+            if p.participant_id != view.me.participant_id and Section.MESSAGES in p.addressed_in
         ],
         "state": form_state(view.version, failed, opened, also_kept),
         "failed": failed,

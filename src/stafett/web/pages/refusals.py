@@ -65,6 +65,17 @@ SAID: Own = {
     Refusal.USERNAME_FORMAT: lambda e: _("Write one word without spaces, at most 64 characters."),
     Refusal.USERNAME_TAKEN: lambda e: _("The username is taken. Choose another."),
     Refusal.NO_RECIPIENT: lambda e: _("Choose at least one other participant."),
+    Refusal.CANNOT_READ: lambda e: _(
+        "This participant may not read this part of the plan, so it would never reach them."
+    ),
+    ("to", Refusal.CANNOT_READ): lambda e: _(
+        "One of those chosen may not read messages in this plan. Choose others, or ask "
+        "the coordinator to change their rights."
+    ),
+    ("responsible_participant_id", Refusal.CANNOT_READ): lambda e: _(
+        "The one chosen may not see the activities in this plan. Choose another, or ask "
+        "the coordinator to change their rights."
+    ),
     Refusal.NEEDS_MOBILE_FOR_SMS: lambda e: _(
         "Codes by SMS need a mobile number. Add it to the details, or choose e-mail."
     ),
