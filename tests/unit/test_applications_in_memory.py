@@ -6,6 +6,7 @@ library's POPO store (`memory://`), with the directory in an in-memory SQLite.
 """
 
 from collections.abc import Iterator
+from uuid import uuid4
 
 import pytest
 
@@ -106,3 +107,41 @@ def test_on_the_in_memory_store_snapshots_name_chunks_kept_in_memory(
     cached = plans.repository.get(plan.plan_id)
     assert isinstance(cached, Plan)
     assert from_snapshot.state == cached.state
+
+
+def test_an_item_as_a_form_was_opened_on_is_given_only_to_who_could_read_it_then(
+    plans: PlanApplication,
+) -> None:
+    """A form's version is the sender's to choose: the comparison with the item as it
+    stood then (decision 0038, field by field) must not answer for a version at which
+    the sender could not read the item, or a guess could be checked against it."""
+    from stafett.aggregates.values import Access, Rights
+    from stafett.applications.commands import ChangeParticipant, ReviseGoal, SetGoal
+    from stafett.applications.parts import RightsIn
+    from tests.integration.support import add_provider, new_plan
+
+    made = new_plan(plans)
+    helga, helga_pid = add_provider(plans, made, "Helga", "Helsesykepleier")
+    kari = made.coordinator_id
+    plans.handle(
+        made.plan_id,
+        ChangeParticipant(participant_id=helga_pid, rights=RightsIn.of(Rights(goals=Access.NONE))),
+        by=kari,
+    )
+    goal = plans.handle(made.plan_id, SetGoal(title="Skjult mål"), by=kari).created_id
+    assert goal is not None
+    hidden = plans.get_plan(made.plan_id).version
+    plans.handle(made.plan_id, ReviseGoal(goal_id=goal, title="Nytt navn"), by=kari)
+    plans.handle(
+        made.plan_id,
+        ChangeParticipant(participant_id=helga_pid, rights=RightsIn.of(Rights())),
+        by=kari,
+    )
+    shown = plans.get_plan(made.plan_id).version
+
+    assert plans.item_as_of(made.plan_id, goal, hidden, reader=helga) is None
+    assert plans.item_as_of(made.plan_id, goal, hidden, reader=kari) is not None
+    seen = plans.item_as_of(made.plan_id, goal, shown, reader=helga)
+    assert seen is not None
+    assert getattr(seen, "title", None) == "Nytt navn"
+    assert plans.item_as_of(made.plan_id, goal, shown, reader=uuid4()) is None

@@ -1,13 +1,24 @@
 """Which commands a page's form may apply over others' changes (decision 0038)."""
 
+from dataclasses import replace
+from datetime import date
 from typing import Any
 from uuid import UUID, uuid4
 
 import msgspec
 
 from stafett.aggregates import plan_events
+from stafett.aggregates.values import Activity, Goal, GoalStatus
 from stafett.applications import commands
-from stafett.applications.merging import ADDS, CHANGES_ITEM, applies_over
+from stafett.applications.merging import (
+    ADDS,
+    CHANGES_ITEM,
+    ITEM_FIELDS,
+    ITEM_KIND,
+    applies_over,
+    merged,
+    three_way,
+)
 
 ID = str(uuid4())
 SAMPLES: dict[type[commands.PlanCommand], dict[str, Any]] = {
@@ -101,3 +112,70 @@ def _every(base: type) -> set[type]:
     for kind in base.__subclasses__():
         found |= {kind, *_every(kind)}
     return found
+
+
+# ------------------------------------------------------------- field by field
+
+THEN = Goal(goal_id=UUID(ID), title="Lese", description="Tjue minutter", due_on=date(2026, 12, 1))
+
+
+def revised(**fields: Any) -> commands.ReviseGoal:
+    """The goal's form as sent: every field, those not given as the form showed them."""
+    shown = {"title": THEN.title, "description": THEN.description, "due_on": THEN.due_on}
+    return commands.ReviseGoal(goal_id=UUID(ID), expected_version=3, **(shown | fields))
+
+
+def test_a_change_keeps_only_the_fields_the_person_changed_and_leaves_the_others_theirs() -> None:
+    now = replace(THEN, description="Tretti minutter", due_on=date(2027, 3, 15))
+    narrowed = merged(revised(title="Lese mer"), THEN, now)
+    assert narrowed is not None
+    assert narrowed.changes() == {"title": "Lese mer"}  # no old description or due date
+    assert narrowed.expected_version == 3
+
+
+def test_a_field_both_changed_to_different_values_clashes_and_to_the_same_does_not() -> None:
+    now = replace(THEN, due_on=date(2027, 3, 15))
+    sent = revised(title="Lese mer", due_on=date(2027, 4, 1))
+    compared = three_way(sent, THEN, now)
+    assert compared is not None
+    assert compared.mine == {"title", "due_on"}
+    assert compared.theirs == {"due_on"}
+    assert compared.clashes == {"due_on"}
+    assert merged(sent, THEN, now) is None
+    assert merged(revised(due_on=date(2027, 3, 15)), THEN, now) is not None
+
+
+def test_a_change_of_nothing_or_of_an_item_not_there_then_or_now_is_not_merged() -> None:
+    now = replace(THEN, due_on=None)
+    assert merged(revised(), THEN, now) is None  # it would only put the old values back
+    assert merged(revised(title="Lese mer"), None, now) is None
+    assert merged(revised(title="Lese mer"), THEN, None) is None
+    other = Activity(UUID(ID), "Lese", "", uuid4(), None, None)
+    assert merged(revised(title="Lese mer"), other, other) is None  # not a goal
+
+
+def test_an_evaluation_is_whole_and_is_not_merged_over_another_status() -> None:
+    evaluation = commands.EvaluateGoal(
+        goal_id=UUID(ID), status=GoalStatus.ACTIVE, text="Går fint", expected_version=3
+    )
+    assert merged(evaluation, THEN, replace(THEN, title="Lese mer")) is evaluation
+    achieved = replace(THEN, status=GoalStatus.ACHIEVED)
+    assert merged(evaluation, THEN, achieved) is None  # it would set "active" again
+    agreeing = msgspec.structs.replace(evaluation, status=GoalStatus.ACHIEVED)
+    assert merged(agreeing, THEN, achieved) is agreeing
+
+
+def test_only_the_listed_changes_merge_field_by_field() -> None:
+    assert set(ITEM_FIELDS) == set(CHANGES_ITEM) - {commands.CompleteActivity}
+    assert set(ITEM_KIND) == set(ITEM_FIELDS)
+    for kind, names in ITEM_FIELDS.items():
+        assert set(names) <= set(ITEM_KIND[kind].__dataclass_fields__), kind.__name__
+        assert set(names) <= set(kind.__struct_fields__), kind.__name__
+
+    class ReviseGoalTwice(commands.ReviseGoal, kw_only=True):
+        pass
+
+    now = replace(THEN, due_on=None)
+    sent = msgspec.convert({"goal_id": ID, "title": "Lese mer"}, ReviseGoalTwice)
+    assert merged(sent, THEN, now) is None
+    assert merged(built(commands.CompleteActivity), THEN, now) is None

@@ -40,7 +40,15 @@ from stafett.aggregates.errors import (
 )
 from stafett.aggregates.plan import Plan
 from stafett.aggregates.policy import EVERY_MESSAGE_IN_HISTORY, Standing
-from stafett.aggregates.values import Message, Participant, Role
+from stafett.aggregates.values import (
+    Activity,
+    Goal,
+    Message,
+    Participant,
+    Role,
+    Section,
+    local_date,
+)
 from stafett.applications.permitted import (
     ERASED,
     EncodedParts,
@@ -139,6 +147,27 @@ class PlanHistory(PlanRecording):
         (`PlanEvent.changed_item`)."""
         events = cast(Iterable[Plan.Event], self.events.get(plan_id, gt=version))
         return frozenset(item for e in events if (item := e.changed_item) is not None)
+
+    def item_as_of(
+        self, plan_id: UUID, item_id: UUID, version: int, *, reader: UUID
+    ) -> Goal | Activity | None:
+        """The goal or activity `item_id` as it stood at `version`, for comparing a form
+        with what it was opened on (`merging.three_way`); it is not shown to anyone. None
+        if it was not there yet, and None unless `reader` could read it then (an active
+        participant with the section's right, under the consent valid that day): the
+        version is the form's, so a comparison must not tell anyone whether a guess
+        matches what an item was when they could not see it."""
+        plan = self._plan_at(plan_id, version=version)
+        state = plan.state
+        item: Goal | Activity | None = state.goals.get(item_id) or state.activities.get(item_id)
+        section = Section.GOALS if isinstance(item, Goal) else Section.ACTIVITIES
+        participant = state.participant_of(reader)
+        consent_valid = state.consent.is_valid_on(local_date(plan.modified_on))
+        if item is None or participant is None:
+            return None
+        if not state.reads(participant, section, consent_valid=consent_valid):
+            return None
+        return item
 
     def plan_as_participant(
         self, plan_id: UUID, participant_id: UUID, *, at: datetime, version: int | None = None

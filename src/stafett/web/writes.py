@@ -22,7 +22,7 @@ from litestar.params import HeaderParameter
 from stafett.aggregates.errors import DomainError, ValidationError
 from stafett.applications.accounts import Principal
 from stafett.applications.commands import PlanCommand
-from stafett.applications.merging import applies_over
+from stafett.applications.merging import applies_over, item_of, merged
 from stafett.applications.parts import CreatePlan
 from stafett.applications.plans import PlanApplication
 from stafett.applications.results import CommandResult, Receipt, VersionConflictError
@@ -69,6 +69,7 @@ def expected_version(if_match: str | None, in_body: int | None) -> int | None:
 
 
 S = TypeVar("S", bound=msgspec.Struct)
+C = TypeVar("C", bound=PlanCommand)
 MERGE_ATTEMPTS = 3  # a form applied over others' changes, then again if more arrive meanwhile
 Write = Callable[[CommandReceipt | None], CommandResult]
 
@@ -119,10 +120,24 @@ class Commands:
                 # Every event after `seen` is looked at; the retry expects the version the
                 # conflict named, so nothing after the events looked at can slip in.
                 if not applies_over(command, self.plans.items_changed_since(plan_id, seen)):
-                    raise VersionConflictError(seen, moved.actual) from None
+                    narrowed = self._field_by_field(plan_id, command, seen, moved.actual)
+                    if narrowed is None:
+                        raise VersionConflictError(seen, moved.actual) from None
+                    command = narrowed
                 command = msgspec.structs.replace(command, expected_version=moved.actual)
                 now_at = moved.actual
         raise VersionConflictError(seen, now_at)  # the plan kept changing: the person decides
+
+    def _field_by_field(self, plan_id: UUID, command: C, seen: int, now_at: int) -> C | None:
+        """`command`, whose goal or activity changed since `seen`, with only the fields the
+        person changed, to be given to the plan at `now_at`, when no one else changed one
+        of them meanwhile (`merging.merged`); None if someone did, or for another command."""
+        item = item_of(command)
+        if item is None:
+            return None
+        reader = self.principal.person_id
+        then = self.plans.item_as_of(plan_id, item, seen, reader=reader)
+        return merged(command, then, self.plans.item_as_of(plan_id, item, now_at, reader=reader))
 
     def create_plan(
         self, command: CreatePlan, receipt: CommandReceipt | None = None

@@ -194,9 +194,9 @@ def topics() -> tuple[Topic, ...]:
                 "coordinator."
             ),
             _(
-                "Everything you save is kept. What others add while you write does not stop "
-                "yours. If someone else changed the same goal or activity while you were "
-                "writing, you see what changed, and your text is still there to save again."
+                "Everything you save is kept. What others add or change while you write does "
+                "not stop yours, unless they changed a field you changed too: then the form "
+                "shows what it is now, and you choose before you save again."
             ),
         ),
         topic(

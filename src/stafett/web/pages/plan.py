@@ -10,11 +10,13 @@ Each form posts to its own route here, which decodes it into the API's command
 (`plan_forms.py`), gives it to `Commands` and goes back to the plan with the write
 confirmed (303, `?saved=<key>#<the item>`). What was typed that the command refuses
 (422), and a plan changed since the page was shown (409), show the page again: the
-plan as it is now, the form as the person filled it in, and what to do.
+plan as it is now, the form as the person filled it in (after a conflict, field by
+field against what changed: `plan_clashes.py`), and what to do.
 """
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Literal
 from uuid import UUID
 
@@ -38,6 +40,7 @@ from stafett.web.idempotency import form_receipt
 from stafett.web.pages import plan_forms as forms
 from stafett.web.pages.forms import FormError, form_of
 from stafett.web.pages.kept import KEPT, keeps, taken_back
+from stafett.web.pages.plan_clashes import shown_back
 from stafett.web.pages.plan_forms import FORM_KEY, Failed, form_state
 from stafett.web.pages.plan_parts import (
     COMMENTED_ITEM,
@@ -234,6 +237,7 @@ class PlanWriter:
         receipt = form_receipt(keys, self.principal.person_id, fields, back)
         if receipt is not None and (went := await anyio.to_thread.run_sync(receipt.went)):
             return see_other(went)
+        command: PlanCommand | None = None
         try:
             command = form.build(fields)
             result = await anyio.to_thread.run_sync(
@@ -254,6 +258,12 @@ class PlanWriter:
         else:
             return see_other(back(result))
         view = await anyio.to_thread.run_sync(self.reads.plan, plan_id, self.principal)
+        if failed.conflict and command is not None:  # field by field, as it now is
+            history = self.commands.plans
+            back_as = partial(shown_back, reader=self.principal.person_id)
+            failed = await anyio.to_thread.run_sync(
+                back_as, history, plan_id, failed, command, view
+            )
         context = plan_context(view, self.principal, failed)
         return page(request, "plan/plan.html", status=_refused_status(request, failed), **context)
 

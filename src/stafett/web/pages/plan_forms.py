@@ -59,6 +59,9 @@ class Failed:
     conflict: bool = False
     changes_since: int = 0  # after a conflict: how many changes the person had not seen
     kept: bool = False  # sent after the session ended, and given back after the login
+    # after a conflict: the fields someone else changed that show what they are now
+    # (the person had left them as they were; `plan_clashes.py`)
+    updated: frozenset[str] = frozenset()
 
     @property
     def item(self) -> str | None:
@@ -84,6 +87,7 @@ class FormState:
     opened: bool = False  # asked for by `?open=<key>` (an item's form is drawn on demand)
     kept: bool = False  # given back after the login (`Failed.kept`)
     once: str = field(default_factory=new_form_token)  # the form's token on this page
+    updated: frozenset[str] = frozenset()  # `Failed.updated`
 
     @property
     def item(self) -> str | None:
@@ -124,16 +128,20 @@ def form_state(
                 True,
                 shown_again.conflict,
                 kept=shown_again.kept,
+                updated=shown_again.updated,
             )
-        values = {k: "" if v is None else _text(v) for k, v in current.items()}
+        values = {k: form_text(v) for k, v in current.items()}
         return FormState(key, values, {}, version, opened=key == opened)
 
     return state
 
 
-def _text(value: Any) -> Any:
+def form_text(value: Any) -> Any:
+    """A value as a form's field holds it: "" for none, text for a date, an id or a choice."""
+    if value is None:
+        return ""
     if isinstance(value, list | tuple):
-        return [_text(v) for v in value]
+        return [form_text(v) for v in value]
     if isinstance(value, UUID):
         return str(value)
     if hasattr(value, "isoformat"):

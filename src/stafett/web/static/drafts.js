@@ -43,7 +43,12 @@
     try { sessionStorage.setItem(keyOf(form), JSON.stringify(values)); } catch (e) { /* full or off */ }
   }
 
+  // A form the server shows back (refused, after a conflict, or kept over a login:
+  // `data-draft-shown`) holds what was typed already, and after a conflict the fields
+  // the person left alone hold what others saved since: a draft filled into one of
+  // those left empty would put back what someone else emptied.
   function restore(form) {
+    if (form.hasAttribute("data-draft-shown")) { return; }
     var stored;
     try { stored = JSON.parse(sessionStorage.getItem(keyOf(form)) || "null"); } catch (e) { stored = null; }
     if (!stored) { return; }
