@@ -42,6 +42,7 @@ from stafett.projections.plan_list import (
     construct_view,
     view_class,
 )
+from stafett.projections.plan_list.schema import SCHEMA_VERSION
 from stafett.projections.reminders import ReminderSweep
 from stafett.projections.runner import RetryingProjectionRunner
 from stafett.settings import Settings
@@ -75,8 +76,11 @@ def plan_list_runner(env: Mapping[str, str], *, backoff: Backoff | None = None) 
     It reads through a plan application of its own. Exactly one runner per
     deployment: in the web process on SQLite, in `stafett worker` on PostgreSQL. An
     event that fails is retried after `backoff` pauses until it succeeds, and shown
-    as the view's fault meanwhile (decision 0013).
+    as the view's fault meanwhile (decision 0013). Started where that one runner may
+    run (under `the_only_runner`), it first brings a view of an older schema up to date
+    by rebuilding it: the runner then replays every event (decision 0050).
     """
+    upgrade_plan_list(env)
     runner: PlanListRunner = RetryingProjectionRunner(
         application_class=PlanApplication,
         projection_class=PlanListProjection,
@@ -85,6 +89,24 @@ def plan_list_runner(env: Mapping[str, str], *, backoff: Backoff | None = None) 
         backoff=backoff,
     )
     return runner
+
+
+def upgrade_plan_list(env: Mapping[str, str]) -> None:
+    """The plan list's tables of this schema version, before a runner reads its position:
+    tables an older version made are dropped with the position (visits stay), so the
+    runner rebuilds them from the event log; logged when they held events."""
+    view, factory = construct_view(env)
+    try:
+        was = view.upgrade(APPLICATION_NAME)
+    finally:
+        factory.close()
+    if was is not None:
+        log.warning(
+            "projection_schema_upgraded",
+            projection=PlanListProjection.name,
+            from_version=was,
+            to_version=SCHEMA_VERSION,
+        )
 
 
 def runs_projections_in_process(settings: Settings) -> bool:

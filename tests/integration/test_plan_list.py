@@ -16,7 +16,7 @@ from eventsourcing.persistence import IntegrityError, Tracking
 from stafett.aggregates import policy
 from stafett.aggregates.errors import NotAParticipantError
 from stafett.aggregates.policy import Action, Need, Standing
-from stafett.aggregates.values import Access, PlanType, Rights
+from stafett.aggregates.values import Access, PlanType, Rights, Section
 from stafett.applications.commands import (
     AddParticipant,
     ChangeParticipant,
@@ -28,6 +28,7 @@ from stafett.applications.commands import (
     ReopenPlan,
     ResetConsent,
     SendMessage,
+    SetGoal,
     WithdrawConsent,
 )
 from stafett.applications.parts import ConsentIn, CreatePlan, PersonIn, RightsIn
@@ -40,6 +41,7 @@ from stafett.projections.plan_list import (
     PlanCount,
     PlanListProjection,
     PlanListView,
+    access,
     construct_view,
 )
 from stafett.settings import Settings
@@ -161,6 +163,8 @@ def test_every_column_follows_the_events(
     assert row["last_event_at"] == to_micros(closed_at)
     assert row["last_content_at"] == to_micros(message_at)
     assert row["last_archived_at"] == to_micros(archived_at)
+    assert row["shared_changed_at"] == to_micros(closed_at)
+    assert (row["goals_changed_at"], row["rights_changed_at"]) == (None, None)
     assert row["version"] == 6
 
     members = {uuid(m["person_id"]): m for m in table(view, MEMBERS_TABLE)}
@@ -174,11 +178,31 @@ def test_every_column_follows_the_events(
         g.relative: ("relative", False, True),
         g.provider: ("provider", False, True),
     }
-    assert members[g.provider]["messages_access"] == "read"
-    assert members[g.coordinator]["messages_access"] == "write"
+    assert members[g.provider]["rights_messages"] == "read"  # as given
+    assert members[g.coordinator]["rights_messages"] == "write"
+    assert in_force(view, Section.MESSAGES) == {g.provider: "read", g.coordinator: "write"} | {
+        g.owner: "write",
+        g.relative: "write",
+    }
     assert uuid(members[g.provider]["participant_id"]) == g.provider_participant
     assert members[g.provider]["last_message_to_me_at"] == to_micros(message_at)
     assert members[g.owner]["last_message_to_me_at"] is None
+    assert members[g.coordinator]["last_message_to_me_at"] is None  # its sender
+    assert members[g.coordinator]["last_message_mine_at"] == to_micros(message_at)
+    assert members[g.provider]["last_message_mine_at"] == to_micros(message_at)
+    assert members[g.owner]["last_message_mine_at"] is None
+
+
+def in_force(view: PlanListView, section: Section) -> dict[UUID, str]:
+    """Each member's right in `section` in force, as the list's SQL reads it."""
+    sql = view._sql  # type: ignore[attr-defined]
+    right = access.right_in_force(section)
+    with view.datastore.transaction(commit=False) as c:  # type: ignore[attr-defined]
+        c.execute(
+            sql.sql(f"SELECT m.person_id, {right.sql} AS r FROM {sql.table(MEMBERS_TABLE)} m"),
+            list(right.values),
+        )
+        return {uuid(row["person_id"]): row["r"] for row in c.fetchall()}
 
 
 def test_processing_the_same_position_twice_changes_nothing(
@@ -330,9 +354,8 @@ def test_handing_over_moves_management(plans: PlanApplication, view: PlanListVie
     assert row.can_manage is True
     [row] = view.plans_for(g.coordinator, today=START)
     assert row.can_manage is False
-    members = {uuid(m["person_id"]): m for m in table(view, MEMBERS_TABLE)}
-    assert members[g.provider]["messages_access"] == "write"
-    assert members[g.coordinator]["messages_access"] == "write"  # its own rights are full
+    messages = in_force(view, Section.MESSAGES)
+    assert (messages[g.provider], messages[g.coordinator]) == ("write", "write")  # own: full
     [plan] = table(view, PLANS_TABLE)
     assert uuid(plan["coordinator_person_id"]) == g.provider
 
@@ -441,6 +464,25 @@ def test_the_list_follows_the_policy_table(
         False,
     ]
     assert policy.decide(Action.MANAGE, Standing.OWNER, consent_valid=True, plan_open=True).allowed
+
+    # "Changed since your last visit" is a change to a part the member may read now.
+    monkeypatch.setattr(policy, "RULES", original)
+    renewed = RenewConsent.of(consent_for(clock.now.date()))
+    plans.handle(g.plan_id, renewed, by=g.coordinator)
+    project(plans, projection)
+    view.note_visit(g.relative, g.plan_id, clock.advance())
+    clock.advance()
+    plans.handle(g.plan_id, SetGoal(title="Lese"), by=g.coordinator)
+    project(plans, projection)
+    today = clock.now.date()
+    [row] = view.plans_for(g.relative, today=today)
+    assert row.changed_since_last_visit  # a goal, and the relative reads the goals
+    assert view.since_last_visit(g.relative, g.plan_id, today=today).changed
+    with_rule(monkeypatch, Action.READ_SECTION, Standing.RELATIVE)  # relatives read none
+    [row] = view.plans_for(g.relative, today=today)
+    assert not row.changed_since_last_visit
+    assert not view.since_last_visit(g.relative, g.plan_id, today=today).changed
+    assert "goals" not in plans.read_plan(g.plan_id, by=g.relative).parts
 
     monkeypatch.setattr(policy, "RULES", tuple(r for r in original if r.action is not Action.OPEN))
     assert [listed(view, p, START) for p in everyone] == [[], [], [], []]  # deny by default

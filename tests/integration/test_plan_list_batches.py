@@ -14,12 +14,22 @@ import pytest
 from eventsourcing.persistence import IntegrityError, Notification, Tracking
 from structlog.testing import capture_logs
 
-from stafett.aggregates.plan import Plan
-from stafett.applications.commands import ResetConsent, SendMessage, SetGoal
+from stafett.aggregates.plan import COMMENT_SECTION, Plan
+from stafett.aggregates.values import Access, CommentTarget, Rights
+from stafett.applications.commands import (
+    AddActivity,
+    ChangeParticipant,
+    ChooseNotifications,
+    PostComment,
+    ResetConsent,
+    SendMessage,
+    SetGoal,
+)
+from stafett.applications.parts import CommentOn, RightsIn
 from stafett.applications.plans import PlanApplication
 from stafett.bootstrap import plan_list_runner
 from stafett.persistence.background import Backoff
-from stafett.projections.heads import EventHead, event_class, head_of
+from stafett.projections.heads import Addressed, EventHead, event_class, head_of
 from stafett.projections.plan_list import (
     APPLICATION_NAME,
     PlanListProjection,
@@ -72,14 +82,38 @@ def one_at_a_time(projection: PlanListProjection, plans: PlanApplication) -> Non
 
 def rich_history(plans: PlanApplication, clock: ManualClock) -> None:
     """`varied_history`, then content between other changes of one plan, so a batch
-    keeps stamps that later writes to the same plan must not lose."""
+    keeps stamps (and the parts they date) that later writes to the same plan must not
+    lose."""
     varied_history(plans, clock)
     group = make_group(plans, short_name="Fjerde")
     for hour in range(3):
         clock.advance(timedelta(hours=1))
-        plans.handle(group.plan_id, SetGoal(title=f"Mål {hour}"), by=group.coordinator)
+        goal = plans.handle(group.plan_id, SetGoal(title=f"Mål {hour}"), by=group.coordinator)
         plans.handle(
             group.plan_id, SendMessage(to="all", subject="Hei", body="Ja"), by=group.coordinator
+        )
+        assert goal.created_id is not None
+        on_goal = CommentOn(kind=CommentTarget.GOAL, id=goal.created_id)
+        plans.handle(group.plan_id, PostComment(on=on_goal, text="Bra"), by=group.coordinator)
+        plans.handle(
+            group.plan_id,
+            AddActivity(
+                title=f"Gjøre {hour}", responsible_participant_id=group.relative_participant
+            ),
+            by=group.coordinator,
+        )
+        plans.handle(
+            group.plan_id,
+            ChangeParticipant(
+                participant_id=group.provider_participant,
+                rights=RightsIn.of(Rights(goals=Access.NONE if hour % 2 else Access.READ)),
+            ),
+            by=group.coordinator,
+        )
+        plans.handle(
+            group.plan_id,
+            ChooseNotifications(participant_id=group.relative_participant, new_message=["sms"]),
+            by=group.coordinator,
         )
         plans.handle(group.plan_id, SetGoal(title=f"Mer {hour}"), by=group.coordinator)
     plans.handle(group.plan_id, ResetConsent(), by=group.coordinator)
@@ -250,12 +284,16 @@ def test_only_events_that_tell_the_list_a_stamp_are_read_as_heads(
         decoded = projection.decode(n, plans.mapper)
         name = event_class(n).__name__
         kinds.setdefault(name, set()).add(isinstance(decoded, EventHead))
-        if name == "MessageSent":  # its head carries what the list is told: the recipients
-            event: Any = plans.mapper.to_domain_event(n)
-            assert decoded.told == event.message.recipient_ids
+        event: Any = plans.mapper.to_domain_event(n)
+        if name == "MessageSent":  # its head carries what the list is told: who and to whom
+            message = event.message
+            assert decoded.told == Addressed(message.sender_participant_id, message.recipient_ids)
             assert decoded.timestamp == event.timestamp
+        if name == "CommentPosted":  # and a comment's the section of the item it is on
+            assert decoded.told == COMMENT_SECTION[event.comment.on_kind]
     assert kinds["GoalSet"] == {True}
     assert kinds["MessageSent"] == {True}
+    assert kinds["CommentPosted"] == {True}
     for whole in ("Created", "ParticipantAdded", "ConsentRenewed", "Closed"):
         assert kinds[whole] == {False}, whole
 

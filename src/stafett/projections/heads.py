@@ -10,21 +10,32 @@ mapper's stored state is not plain JSON (a cipher or compressor is configured) o
 the timestamp is not where the library writes it: the caller then decodes the whole
 event, as before, so a head is never a guess.
 
-A message's head also carries its recipients (`told`), read the same way from the
-message inside it (its subject and body skipped unparsed): the plan list needs no
-more of a message, and messages are many.
+A message's head also carries its sender and recipients (`told`, an `Addressed`),
+read the same way from the message inside it (its subject and body skipped unparsed):
+the plan list needs no more of a message, and messages are many. A comment's head
+carries the section of the item it is on (its text skipped), whose right governs who
+reads the comment.
 """
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 from uuid import UUID
 
 import msgspec
 from eventsourcing.persistence import Mapper, Notification
 from eventsourcing.utils import resolve_topic
 
-from stafett.aggregates.plan_events import MessageSent
+from stafett.aggregates.plan import COMMENT_SECTION
+from stafett.aggregates.plan_events import CommentPosted, MessageSent
+from stafett.aggregates.values import CommentTarget
+
+
+class Addressed(NamedTuple):
+    """Who a message is from and to (participant ids)."""
+
+    sender: UUID
+    recipients: tuple[UUID, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +46,7 @@ class EventHead:
     originator_id: UUID
     originator_version: int
     timestamp: datetime
-    told: Any = None  # a message's recipient ids (a tuple), for a MessageSent
+    told: Any = None  # a message's `Addressed`; a comment's section
 
 
 class _Instant(msgspec.Struct):
@@ -48,6 +59,7 @@ class _Head(msgspec.Struct):
 
 
 class _Recipients(msgspec.Struct):
+    sender_participant_id: UUID
     recipient_ids: tuple[UUID, ...]  # as `Message` has them (converted the same way)
 
 
@@ -60,8 +72,24 @@ class _MessageHead(_Head):
     message: _Message
 
 
+class _Target(msgspec.Struct):
+    on_kind: CommentTarget
+
+
+class _Comment(msgspec.Struct):
+    _type_: Literal["stafett.Comment"]  # the transcoding `DataclassAsDict(Comment)`
+    _data_: _Target
+
+
+class _CommentHead(_Head):
+    comment: _Comment
+
+
 _decoder = msgspec.json.Decoder(_Head)
-_DECODERS: dict[type, msgspec.json.Decoder[Any]] = {MessageSent: msgspec.json.Decoder(_MessageHead)}
+_DECODERS: dict[type, msgspec.json.Decoder[Any]] = {
+    MessageSent: msgspec.json.Decoder(_MessageHead),
+    CommentPosted: msgspec.json.Decoder(_CommentHead),
+}
 TOLD_IN_HEAD = frozenset(_DECODERS)
 """The event classes whose head carries the one value they tell (`EventHead.told`)."""
 
@@ -80,13 +108,18 @@ def event_class(notification: Notification) -> type:
 
 def head_of(notification: Notification, cls: type) -> EventHead | None:
     """The head of a stored event whose state is the transcoder's plain JSON; None when
-    its timestamp (or, for a message, its recipients) cannot be read that way."""
+    its timestamp (or what a message's or comment's head carries) cannot be read that way."""
     try:
         shape = _DECODERS.get(cls, _decoder).decode(notification.state)
         instant = datetime.fromisoformat(shape.timestamp._data_)
     except (msgspec.DecodeError, ValueError):  # a ValidationError is a DecodeError
         return None
-    told = shape.message._data_.recipient_ids if isinstance(shape, _MessageHead) else None
+    told: Any = None
+    if isinstance(shape, _MessageHead):
+        message = shape.message._data_
+        told = Addressed(message.sender_participant_id, message.recipient_ids)
+    elif isinstance(shape, _CommentHead):
+        told = COMMENT_SECTION[shape.comment._data_.on_kind]
     originator_id = notification.originator_id
     if not isinstance(originator_id, UUID):
         originator_id = UUID(str(originator_id))

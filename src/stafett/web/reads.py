@@ -24,7 +24,7 @@ import structlog
 
 from stafett.aggregates.person import Person
 from stafett.aggregates.policy import Action, Standing
-from stafett.aggregates.values import ArchiveRecord
+from stafett.aggregates.values import ArchiveRecord, local_date
 from stafett.applications.access_log import (
     AUDIT_GROUNDS,
     OPERATOR_ID,
@@ -66,11 +66,13 @@ class Reader(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class Visit:
-    """A read of the permitted view, with the reader's visit before it (None: the first)."""
+    """A read of the permitted view, with the reader's visit before it (None: the first)
+    and whether the plan changed since in what they may read (the plan list's rule)."""
 
     view: PlanOut
     previous: datetime | None
     at: datetime
+    changed: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,16 +87,22 @@ class PlanReads:
         return self.plan_since_last_visit(plan_id, principal).view
 
     def plan_since_last_visit(self, plan_id: UUID, principal: Principal) -> Visit:
-        """`plan`, with when the person last opened the plan before this read (a plan's
-        home page tells what is new since then).
+        """`plan`, with when the person last opened the plan before this read and whether
+        it changed since (a plan's home page tells what is new since then).
+
+        Whether it changed is the plan list's answer for this person (`since_last_visit`):
+        a change to a part they may read now, as their list says, so neither tells them
+        when something they may not read was written (decision 0050).
 
         The visit is noted with the read's access-log entry, in its batch; it is not
         noted again when nothing changed since a visit less than `VISIT_REFRESH` ago,
         so rereading an unchanged plan writes the entry and nothing else.
         """
-        previous = None
+        previous, changed = None, True
         if self.visits is not None:
-            previous = self.visits.last_visit(principal.person_id, plan_id)
+            today = local_date(self.plans.clock())
+            since = self.visits.since_last_visit(principal.person_id, plan_id, today=today)
+            previous, changed = since.visited_at, since.changed
         view = self.plans.read_plan(plan_id, by=principal.person_id)
         at = self.plans.clock()
         seen = (
@@ -102,7 +110,7 @@ class PlanReads:
         )
         visits = None if seen else self.visits
         self._record(plan_id, principal, reader_of(view), view.parts, at=at, visit_to=visits)
-        return Visit(view, previous, at)
+        return Visit(view, previous, at, changed)
 
     def export(
         self, plan_id: UUID, principal: Principal, make: Callable[[PlanOut, datetime], T]

@@ -5,10 +5,14 @@ Laid out as the library's projection examples are:
 - `view.py`: the rows and `PlanListView`, the view's interface with intent-named
   methods (`plan_created`, `participant_added`, …, `plans_for`, `plans_matching`,
   `note_visit`);
-- `access.py`: the policy table and the plan's standing rules as SQL (generated);
-- `sql.py` (tables, writes) and `queries.py` (reads): the SQL both engines share;
-  `sqlite.py`, `postgres.py`: one engine each;
-- `projection.py`: `PlanListProjection`, each plan event to one view method;
+- `access.py`: the policy table and the plan's standing rules as SQL (generated), and
+  from them what of a plan's changes a member may read (decision 0050);
+- `schema.py` (tables, the columns dating each part of a plan, the schema version and
+  bringing an older view up to it), `sql.py` (writes; `batches.py`: what a batch keeps)
+  and `queries.py` (reads): the SQL both engines share; `sqlite.py`, `postgres.py`: one
+  engine each;
+- `projection.py`: `PlanListProjection`, each plan event to one view method, with the
+  part of the plan it changes;
 - `factory.py`: the one place that picks the engine (`view_class`, `construct_view`).
 """
 

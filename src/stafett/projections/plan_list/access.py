@@ -13,6 +13,10 @@ generated here from the same sources, never written by hand:
   the plan's state, consent valid on the day (`Consent.is_valid_on`), the least
   right in the section. No rule: no row (deny by default).
 
+"Changed since your last visit" is the newest change the member may read now
+(`newest_readable`, decision 0050): each part of the plan dated apart (`schema.py`),
+taken where the same rules let the member read it.
+
 The policy table is looked at on every call, so a changed row is followed at once.
 Conditions are over the members table as `m` and the plans table as `p`, with `%s`
 placeholders; their values travel beside them, already as the engine stores them.
@@ -24,7 +28,22 @@ from typing import Any
 
 from stafett.aggregates import policy
 from stafett.aggregates.policy import Action, Need, Rule, Standing, at_least, rule_for
-from stafett.aggregates.values import FULL_RIGHTS, Access, ConsentStatus, PlanStatus, Role
+from stafett.aggregates.values import (
+    FULL_RIGHTS,
+    Access,
+    ConsentStatus,
+    PlanStatus,
+    Role,
+    Section,
+)
+from stafett.projections.plan_list.schema import (
+    FIELD_COLUMNS,
+    MESSAGE_COLUMN,
+    OWN_COLUMN,
+    SECTION_COLUMNS,
+    SHARED_COLUMN,
+    given_column,
+)
 
 # The standings a member row can have: its role, or the coordinator's (`standing_of`).
 MEMBER_STANDINGS = tuple(Standing(role.value) for role in Role)
@@ -77,17 +96,13 @@ def standing(member: str = "m") -> Condition:
     )
 
 
-def messages_in_force(holds_baton: Condition, given: Condition) -> Condition:
-    """A member's right on messages in force, as `PlanState.rights_of` gives it."""
+def right_in_force(section: Section, member: str = "m") -> Condition:
+    """The member's right in `section` in force, as `PlanState.rights_of` gives it: the
+    baton holder's are full, everyone else's as given."""
     return Condition(
-        f"CASE WHEN {holds_baton.sql} THEN %s ELSE {given.sql} END",
-        (*holds_baton.values, FULL_RIGHTS.messages.value, *given.values),
+        f"(CASE WHEN {member}.is_coordinator THEN %s ELSE {member}.{given_column(section)} END)",
+        (FULL_RIGHTS.level(section).value,),
     )
-
-
-def messages_of(is_coordinator: bool, given: Access) -> Access:
-    """The same, for a member written from an event."""
-    return FULL_RIGHTS.messages if is_coordinator else given
 
 
 def consent_valid(today: Any) -> Condition:
@@ -98,7 +113,7 @@ def consent_valid(today: Any) -> Condition:
     )
 
 
-def _needs(rule: Rule, today: Any, access: str | None) -> list[Condition] | None:
+def _needs(rule: Rule, today: Any, access: Condition | None) -> list[Condition] | None:
     """The SQL of what `decide` checks once `rule` is found; None when it cannot be met."""
     needs: list[Condition] = []
     if rule.plan is Need.OPEN:
@@ -111,16 +126,16 @@ def _needs(rule: Rule, today: Any, access: str | None) -> list[Condition] | None
         if access is None:  # the action touches no section: the caller's right is none
             return needs if at_least(Access.NONE, rule.access) else None
         enough = [a.value for a in Access if at_least(a, rule.access)]
-        needs.append(one_of(Condition(access), enough))
+        needs.append(one_of(access, enough))
     return needs
 
 
-def allowed(action: Action, today: Any, *, access: str | None = None) -> Condition:
+def allowed(action: Action, today: Any, *, access: Condition | None = None) -> Condition:
     """When `decide(action, …)` allows the member `m` on plan `p` on `today`.
 
-    `access` is the column holding the member's right in force in the section the
-    action touches, if it touches one. The SQL is made again whenever the policy
-    table is another (as when a test changes a row); only the day changes otherwise.
+    `access` is the member's right in force in the section the action touches, if it
+    touches one (`right_in_force`). The SQL is made again whenever the policy table is
+    another (as when a test changes a row); only the day changes otherwise.
     """
     key = (action, access)
     made = _made.get(key)
@@ -132,10 +147,10 @@ def allowed(action: Action, today: Any, *, access: str | None = None) -> Conditi
 
 
 _TODAY = object()  # stands for the day's value in a condition made ahead
-_made: dict[tuple[Action, str | None], tuple[tuple[Rule, ...], Condition]] = {}
+_made: dict[tuple[Action, Condition | None], tuple[tuple[Rule, ...], Condition]] = {}
 
 
-def _allowed(action: Action, access: str | None) -> Condition:
+def _allowed(action: Action, access: Condition | None) -> Condition:
     standings_by_rule: dict[Rule, list[str]] = {}
     for member_standing in MEMBER_STANDINGS:
         rule = rule_for(action, member_standing)
@@ -147,3 +162,45 @@ def _allowed(action: Action, access: str | None) -> Condition:
         if needs is not None:
             branches.append(all_of(one_of(standing(), standings), *needs))
     return any_of(branches)
+
+
+def sees(part: str, field: str) -> Condition:
+    """When the member `m` sees `field` of `part` of others (the policy table's field
+    rules, `sees_field`; one's own are always one's own)."""
+    standings = [s.value for s in MEMBER_STANDINGS if policy.sees_field(s, part, field)]
+    return one_of(standing(), standings)
+
+
+def newest_readable(today: Any, latest: str) -> Condition:
+    """When plan `p` last changed in a part the member `m` may read on `today` (microseconds).
+
+    Each part's date counts where the policy table lets the member read that part: what
+    everyone who may open the plan reads; a content section's items and the comments on
+    them (`read_section` with the member's right in force there; a part's section is
+    `PART_SECTION`'s); the messages the member sent or received (`read_section` on
+    messages); others' fields that the field rules show them; and their own rights and
+    notice choices. `latest` is the engine's function for the largest of its arguments
+    (a part never changed counts as 0).
+    """
+    messages = policy.PART_SECTION["messages"]
+    parts = [
+        _dated(allowed(Action.OPEN, today), f"p.{SHARED_COLUMN}"),
+        *(
+            _dated(allowed(Action.READ_SECTION, today, access=right_in_force(s)), f"p.{c}")
+            for s, c in SECTION_COLUMNS.items()
+        ),
+        _dated(
+            allowed(Action.READ_SECTION, today, access=right_in_force(messages)),
+            f"m.{MESSAGE_COLUMN}",
+        ),
+        *(_dated(sees(part, field), f"p.{c}") for (part, field), c in FIELD_COLUMNS.items()),
+        Condition(f"COALESCE(m.{OWN_COLUMN}, 0)"),
+    ]
+    return Condition(
+        f"{latest}({', '.join(p.sql for p in parts)})", tuple(v for p in parts for v in p.values)
+    )
+
+
+def _dated(readable: Condition, column: str) -> Condition:
+    """`column`'s instant where `readable` holds, else 0."""
+    return Condition(f"COALESCE(CASE WHEN {readable.sql} THEN {column} END, 0)", readable.values)

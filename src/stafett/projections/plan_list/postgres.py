@@ -6,6 +6,7 @@ from typing import Any
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from psycopg.sql import SQL
 
+from stafett.persistence.locks import making_recorder_tables
 from stafett.projections.plan_list.sql import PlanListSQL
 
 
@@ -27,6 +28,17 @@ class PostgresPlanListView(PlanListSQL, PostgresTrackingRecorder):
         tracking row, so they are projected again on restart: still exactly once.
         """
         c.execute("SET LOCAL synchronous_commit = off")
+
+    def _has_plans_table(self) -> bool:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT to_regclass(%s) IS NOT NULL AS present", [self._plans])
+            row = c.fetchone()
+            return row is not None and bool(row["present"])
+
+    def _making_tables(self) -> AbstractContextManager[Any]:
+        """The deployment's lock for making the library's tables, under which this view's
+        tables are first made (`StafettPostgresFactory`), so no twin makes them at once."""
+        return making_recorder_tables(self.datastore)
 
     def _pipeline(self, c: Any) -> AbstractContextManager[Any]:
         """A batch's writes go to the server without a round trip each."""

@@ -5,12 +5,21 @@ with the event's values: a handler of its own where it needs more than one value
 else a row of `TOLD`; which rows and columns change is the view's business. An
 event the list does not know only advances the view's position.
 
+An event is told with the part of the plan it changes, so the list can say "changed
+since your last visit" to those who may read that part only (decision 0050): a content
+section (`content_changed`: its part's section, `PART_SECTION`; a comment's is its
+item's), what everyone who may open the plan reads (`shared_changed`, and the methods
+of changes to the plan group, consent, status and archive), a message (its sender and
+recipients), or one participant's rights or notice choices. `STAMPED_PART` names the
+part of each event known by its stamp alone; an event of a kind no table here names
+changes no reader's "changed" (`plan_touched`), and a test keeps the tables whole.
+
 Catching up, the runner hands it many events inside one `batch()` (one transaction
 for all of them and the last one's position, decision 0027) and asks it to `decode`
-each stored event first: an event that only says when the plan last changed (or
-last got content) is read as its `EventHead` (`projections/heads.py`), and so is a
-message (its head carries its recipients); the rest are decoded whole by the
-application's mapper.
+each stored event first: an event that only says when the plan last changed (and in
+which part) is read as its `EventHead` (`projections/heads.py`), and so are a message
+(its head carries its sender and recipients) and a comment (the section of its item);
+the rest are decoded whole by the application's mapper.
 """
 
 from collections.abc import Callable, Iterator
@@ -23,9 +32,17 @@ from eventsourcing.dispatch import singledispatchmethod
 from eventsourcing.persistence import Mapper, Notification, Tracking
 from eventsourcing.projection import Projection
 
-from stafett.aggregates.plan import CONTENT_EVENT_TYPES, Plan
-from stafett.aggregates.values import Access, ConsentStatus, Role
-from stafett.projections.heads import TOLD_IN_HEAD, EventHead, event_class, head_of, plain_json
+from stafett.aggregates.plan import COMMENT_SECTION, Plan
+from stafett.aggregates.policy import PART_SECTION
+from stafett.aggregates.values import FULL_RIGHTS, ConsentStatus, Rights, Role
+from stafett.projections.heads import (
+    TOLD_IN_HEAD,
+    Addressed,
+    EventHead,
+    event_class,
+    head_of,
+    plain_json,
+)
 from stafett.projections.plan_list.view import (
     PROJECTION_NAME,
     MemberRow,
@@ -88,14 +105,14 @@ class PlanListProjection(Projection[PlanListView]):
     def _created(self, event: Plan.Created, tracking: Tracking) -> None:
         plan = NewPlan(
             owner=MemberRow(
-                event.owner_participant_id, event.owner_person_id, Role.OWNER, False, Access.WRITE
+                event.owner_participant_id, event.owner_person_id, Role.OWNER, False, Rights()
             ),
             coordinator=MemberRow(
                 event.coordinator_participant_id,
                 event.coordinator_person_id,
                 Role.PROVIDER,
                 True,
-                Access.WRITE,
+                FULL_RIGHTS,
             ),
             plan_type=event.plan_type,
             short_name=event.short_name,
@@ -124,23 +141,25 @@ class PlanListProjection(Projection[PlanListView]):
             self._changed(head.cls, stamp, tracking)
 
     def _changed(self, cls: type, stamp: Stamp, tracking: Tracking) -> None:
-        """An event the list knows only by when it happened, and whether it gave content."""
-        if issubclass(cls, CONTENT_EVENT_TYPES):
-            self.view.content_changed(stamp, tracking=tracking)
-        else:
+        """An event the list knows only by when it happened, and in which part."""
+        part = STAMPED_PART.get(cls)
+        section = None if part is None else PART_SECTION.get(part)
+        if section is not None:
+            self.view.content_changed(stamp, section, tracking=tracking)
+        elif part is not None:
+            self.view.shared_changed(stamp, tracking=tracking)
+        else:  # a kind no table names: nobody is told of it (a test keeps the tables whole)
             self.view.plan_touched(stamp, tracking=tracking)
 
     @_project.register
     def _added(self, event: Plan.ParticipantAdded, tracking: Tracking) -> None:
-        member = MemberRow(
-            event.participant_id, event.person_id, event.role, False, event.rights.messages
-        )
+        member = MemberRow(event.participant_id, event.person_id, event.role, False, event.rights)
         self.view.participant_added(_stamp(event), member, tracking=tracking)
 
     @_project.register
     def _rights(self, event: Plan.RightsChanged, tracking: Tracking) -> None:
-        messages = event.rights.messages
-        self.view.rights_changed(_stamp(event), event.participant_id, messages, tracking=tracking)
+        rights = event.rights
+        self.view.rights_changed(_stamp(event), event.participant_id, rights, tracking=tracking)
 
 
 View = PlanListView
@@ -152,10 +171,32 @@ TOLD: dict[type[Plan.Event], tuple[Callable[..., None], Callable[[Any], object]]
     Plan.ConsentRenewed: (View.consent_renewed, attrgetter("consent")),
     Plan.ConsentReset: (View.consent_ended, lambda _: ConsentStatus.RESET),
     Plan.ConsentWithdrawn: (View.consent_ended, lambda _: ConsentStatus.WITHDRAWN),
-    Plan.MessageSent: (View.message_sent, attrgetter("message.recipient_ids")),
+    Plan.MessageSent: (
+        View.message_sent,
+        lambda e: Addressed(e.message.sender_participant_id, e.message.recipient_ids),
+    ),
+    Plan.CommentPosted: (View.content_changed, lambda e: COMMENT_SECTION[e.comment.on_kind]),
+    Plan.NotificationsChosen: (View.notices_chosen, attrgetter("participant_id")),
     Plan.Closed: (View.plan_closed, attrgetter("ended_on")),
     Plan.Reopened: (View.plan_reopened, attrgetter("end_date")),
     Plan.Archived: (View.archive_recorded, attrgetter("archive.archived_at")),
+}
+
+
+# The part of the plan (as the permitted view names its parts) that each event known by
+# its stamp alone changes: a content part is read by those who may read its section
+# (`PART_SECTION`), the others by everyone who may open the plan.
+STAMPED_PART: dict[type[Plan.Event], str] = {
+    Plan.ParticipantChanged: "participants",  # a responsibility, which everyone sees
+    Plan.ConsentChanged: "consent",
+    Plan.GoalSet: "goals",
+    Plan.GoalRevised: "goals",
+    Plan.GoalEvaluated: "goals",
+    Plan.ActivityAdded: "activities",
+    Plan.ActivityChanged: "activities",
+    Plan.ActivityCompleted: "activities",
+    Plan.CalendarEntryAdded: "calendar",
+    Plan.MinutesRecorded: "minutes",
 }
 
 

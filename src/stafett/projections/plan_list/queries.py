@@ -1,9 +1,10 @@
 """The plan list's queries, the same on both engines: a person's list, an auditor's search
 over every plan, and the reports.
 
-Who may open a plan, manage it or read its messages is answered by SQL generated from
-the policy table (`access.py`), with the caller's municipal date, so consent expiry
-needs no event. Owner names and birth dates are joined from the person directory's
+Who may open a plan, manage it or read its messages, and what of a plan's changes a
+member may read ("changed since your last visit", decision 0050), is answered by SQL
+generated from the policy table (`access.py`), with the caller's municipal date, so
+consent expiry needs no event. Owner names and birth dates are joined from the person directory's
 `persons` table at read time, never copied into the view. What a caller types is only
 ever a parameter's value (`%s`), never part of the statement's text.
 """
@@ -14,7 +15,7 @@ from typing import Any
 from uuid import UUID
 
 from stafett.aggregates.policy import Action
-from stafett.aggregates.values import PlanStatus, local_date
+from stafett.aggregates.values import ConsentStatus, PlanStatus, Section, local_date
 from stafett.persistence.recorders import to_micros
 from stafett.persistence.sql import SqlTables, escape_like
 from stafett.projections.plan_list import access
@@ -28,6 +29,8 @@ from stafett.projections.plan_list.view import (
     PlanListView,
     PlanSearch,
     ReportItem,
+    SinceVisit,
+    changed_since,
     from_micros,
 )
 
@@ -36,6 +39,7 @@ class PlanListQueries(PlanListView):
     """The reading half of both engines' view (`sql.py` has the tables and the writes)."""
 
     datastore: Any
+    latest: str  # the engine's function for the largest of its arguments
     _sql: SqlTables
     _plans: str
     _members: str
@@ -55,7 +59,9 @@ class PlanListQueries(PlanListView):
         t = self._sql
         day = t.value(today)
         manage = access.allowed(Action.MANAGE, day)
-        read_messages = access.allowed(Action.READ_SECTION, day, access="m.messages_access")
+        messages = access.right_in_force(Section.MESSAGES)
+        read_messages = access.allowed(Action.READ_SECTION, day, access=messages)
+        changed = access.newest_readable(day, self.latest)
         where = [
             Condition("m.person_id=%s", (t.value(person_id),)),
             Condition("m.active"),
@@ -69,17 +75,19 @@ class PlanListQueries(PlanListView):
             c.execute(
                 t.sql(
                     "SELECT p.plan_id, p.owner_person_id, p.short_name, p.plan_type, "
-                    "p.consent_expires_on, p.start_date, p.end_date, p.last_archived_at, "
-                    "p.last_event_at, m.last_message_to_me_at, v.visited_at, d.first_name, "
-                    f"d.last_name, d.birth_date, {manage.sql} AS may_manage, "
+                    "p.consent_expires_on, p.consent_given_on, p.consent_status, "
+                    "p.start_date, p.end_date, p.last_archived_at, "
+                    f"{changed.sql} AS changed_at, m.last_message_to_me_at, v.visited_at, "
+                    f"d.first_name, d.last_name, d.birth_date, {manage.sql} AS may_manage, "
                     f"{read_messages.sql} AS may_read_messages FROM {self._members} m "
                     f"JOIN {self._plans} p ON p.plan_id=m.plan_id "
                     f"LEFT JOIN {self._visits} v "
                     "ON v.person_id=m.person_id AND v.plan_id=m.plan_id "
                     f"LEFT JOIN {t.table('persons')} d ON d.person_id=p.owner_person_id "
-                    f"WHERE {condition.sql} ORDER BY p.last_event_at DESC, p.plan_id"
+                    # newest first by what the person may read: no order from hidden changes
+                    f"WHERE {condition.sql} ORDER BY changed_at DESC, p.plan_id"
                 ),
-                [*manage.values, *read_messages.values, *condition.values],
+                [*changed.values, *manage.values, *read_messages.values, *condition.values],
             )
             rows = c.fetchall()
         return [self._list_row(row, today) for row in rows]
@@ -89,6 +97,8 @@ class PlanListQueries(PlanListView):
         last_message = row["last_message_to_me_at"]
         expires_on = _date(row["consent_expires_on"])
         assert expires_on is not None
+        given_on = _date(row["consent_given_on"])
+        assert given_on is not None
         start_date = _date(row["start_date"])
         assert start_date is not None
         name = None
@@ -101,12 +111,14 @@ class PlanListQueries(PlanListView):
             owner_birth_date=_date(row["birth_date"]),
             short_name=row["short_name"],
             type=row["plan_type"],
-            changed_since_last_visit=visited is None or row["last_event_at"] > visited,
+            changed_since_last_visit=changed_since(visited, row["changed_at"]),
             new_message=last_message is not None
             and (visited is None or last_message > visited)
             and bool(row["may_read_messages"]),
             consent_expires_on=expires_on,
             consent_expires_in_days=(expires_on - today).days,
+            consent_status=ConsentStatus(row["consent_status"]),
+            consent_given_on=given_on,
             start_date=start_date,
             end_date=_date(row["end_date"]),
             last_archived_at=from_micros(row["last_archived_at"]),
@@ -172,6 +184,26 @@ class PlanListQueries(PlanListView):
             )
             row = c.fetchone()
         return None if row is None else from_micros(row["visited_at"])
+
+    def since_last_visit(self, person_id: UUID, plan_id: UUID, *, today: date) -> SinceVisit:
+        t = self._sql
+        changed = access.newest_readable(t.value(today), self.latest)
+        with self._sql.reading() as c:
+            c.execute(
+                t.sql(
+                    f"SELECT v.visited_at, {changed.sql} AS changed_at FROM {self._members} m "
+                    f"JOIN {self._plans} p ON p.plan_id=m.plan_id LEFT JOIN {self._visits} v "
+                    "ON v.person_id=m.person_id AND v.plan_id=m.plan_id "
+                    "WHERE m.person_id=%s AND m.plan_id=%s AND m.active"
+                ),
+                [*changed.values, t.value(person_id), t.value(plan_id)],
+            )
+            row = c.fetchone()
+        if row is None:  # the list does not have this membership yet: nothing it can tell
+            visited_at = self.last_visit(person_id, plan_id)
+            return SinceVisit(visited_at, visited_at is None)
+        visited = row["visited_at"]
+        return SinceVisit(from_micros(visited), changed_since(visited, row["changed_at"]))
 
     def report_counts(self) -> list[PlanCount]:
         with self._sql.reading() as c:

@@ -4,16 +4,17 @@ Each event's statements are fixed text per intent, made once when the view is bu
 only values travel as parameters, and every value written passes through `storable`
 (text no engine can hold, NUL or lone surrogates, becomes U+FFFD), so an event
 already stored always fits. Instants are whole microseconds since the epoch (UTC) on
-both engines; dates ISO text on SQLite and `date` on PostgreSQL. The queries are in
-`queries.py`; what differs by engine is in `sqlite.py` and `postgres.py`.
+both engines; dates ISO text on SQLite and `date` on PostgreSQL. The columns are in
+`schema.py`, the queries in `queries.py`; what differs by engine is in `sqlite.py` and
+`postgres.py`.
 """
 
 import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
@@ -21,13 +22,25 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, Tracking, WaitInterruptedError
 
-from stafett.aggregates.values import Access, Consent, ConsentStatus, PlanStatus
+from stafett.aggregates.values import Consent, ConsentStatus, PlanStatus, Rights, Section
 from stafett.persistence.recorders import to_micros
 from stafett.persistence.sql import SqlTables
 from stafett.projections.faults import Fault, FaultTable
-from stafett.projections.plan_list import access
-from stafett.projections.plan_list.access import Condition
+from stafett.projections.heads import Addressed
+from stafett.projections.plan_list.batches import ADVANCES, Batch, Write
 from stafett.projections.plan_list.queries import PlanListQueries
+from stafett.projections.plan_list.schema import (
+    CONTENT_COLUMN,
+    FIELD_COLUMNS,
+    MESSAGE_COLUMN,
+    OWN_COLUMN,
+    SCHEMA_TABLE,
+    SECTION_COLUMNS,
+    SHARED_COLUMN,
+    STAMP_COLUMNS,
+    Tables,
+    given_column,
+)
 from stafett.projections.plan_list.view import (
     APPLICATION_NAME,
     MEMBERS_TABLE,
@@ -40,61 +53,18 @@ from stafett.projections.plan_list.view import (
     storable,
 )
 
-Write = tuple[str, Sequence[Any]]
 FIRST_PAUSE, LONGEST_PAUSE = 0.002, 0.1  # seconds between looks while nothing commits here
+# What an event dates besides when its plan last changed (`Batch.keep`).
+SHARED = (SHARED_COLUMN,)
+CONTENT = (CONTENT_COLUMN,)
+CONTENT_IN: dict[Section, tuple[str, ...]] = {
+    s: (CONTENT_COLUMN, column) for s, column in SECTION_COLUMNS.items()
+}
+RIGHTS = (FIELD_COLUMNS["participants", "rights"],)
+NOTICES = (FIELD_COLUMNS["participants", "notifications"],)
 
 
-@dataclass
-class _Batch:
-    """What the events told inside one `batch()` write, kept until it ends.
-
-    An event that changes only when its plan last changed (and last got content) is
-    kept as that plan's `stamps` entry, its newest, instead of a write: a burst of
-    comments on one plan is one update. Any other write to the plan writes the kept
-    stamp first, so each row sees the same changes in the same order as one event at
-    a time would give it.
-    """
-
-    writes: list[Write] = field(default_factory=list)
-    stamps: dict[UUID, tuple[Stamp, datetime | None]] = field(default_factory=dict)
-    first: Tracking | None = None
-    tracking: Tracking | None = None
-
-    def told(self, tracking: Tracking) -> None:
-        if self.first is None:
-            self.first = tracking
-        self.tracking = tracking
-
-
-class _Advances:
-    """The plan-list views' commits in this process, counted, for `PlanListSQL.wait`.
-
-    A web request waiting to read its own write is woken by the commit that may have
-    brought its event rather than at its next poll: on SQLite the runner projects in
-    the web process, so this is the commit it waits for. A view in another process
-    (`stafett worker` on PostgreSQL) wakes nobody here; its waiters poll as before.
-    """
-
-    def __init__(self) -> None:
-        self._changed = threading.Condition()
-        self.count = 0
-
-    def advanced(self) -> None:
-        with self._changed:
-            self.count += 1
-            self._changed.notify_all()
-
-    def wait_past(self, seen: int, timeout: float) -> None:
-        """Until a commit after the one `seen` counted, or `timeout` seconds."""
-        with self._changed:
-            if self.count == seen:
-                self._changed.wait(timeout)
-
-
-_ADVANCES = _Advances()
-
-
-class PlanListSQL(PlanListQueries):
+class PlanListSQL(Tables, PlanListQueries):
     """Both engines' view; an engine's class adds its tracking recorder and its few words."""
 
     latest: str  # the engine's function for the larger of two values
@@ -106,80 +76,54 @@ class PlanListSQL(PlanListQueries):
         self._batches = threading.local()  # the batch open in this thread, if any
         plans, members = t.table(PLANS_TABLE), t.table(MEMBERS_TABLE)
         self._plans, self._members, self._visits = plans, members, t.table(VISITS_TABLE)
+        self._schema = t.table(SCHEMA_TABLE)
 
         def plan_update(assignments: str = "") -> str:
             return t.sql(
                 f"UPDATE {plans} SET last_event_at=%s, version=%s{assignments} WHERE plan_id=%s"
             )
 
-        self._touch = plan_update()
-        self._content = plan_update(", last_content_at=%s")
+        # Every kept stamp, whatever it dates: a column it does not date keeps its value.
+        self._stamp_update = plan_update("".join(f", {c}=COALESCE(%s, {c})" for c in STAMP_COLUMNS))
+        shared = f", {SHARED_COLUMN}=%s"  # the events below change what everyone reads
         self._consent = plan_update(
-            ", consent_status=%s, consent_given_on=%s, consent_expires_on=%s"
+            f"{shared}, consent_status=%s, consent_given_on=%s, consent_expires_on=%s"
         )
-        self._consent_status = plan_update(", consent_status=%s")
-        self._status = plan_update(", status=%s, end_date=%s")
-        self._archived = plan_update(", last_archived_at=%s")
+        self._consent_status = plan_update(f"{shared}, consent_status=%s")
+        self._status = plan_update(f"{shared}, status=%s, end_date=%s")
+        self._archived = plan_update(f"{shared}, last_archived_at=%s")
         self._insert_plan = t.sql(
             f"INSERT INTO {plans} (plan_id, plan_type, short_name, owner_person_id, "
             "start_date, end_date, status, consent_status, consent_expires_on, "
             "consent_given_on, coordinator_person_id, created_at, last_event_at, "
-            "last_content_at, last_archived_at, version) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+            f"{CONTENT_COLUMN}, last_archived_at, {SHARED_COLUMN}, version) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
         )
+        rights = [given_column(s) for s in Section]
         self._insert_member = t.sql(
             f"INSERT INTO {members} (plan_id, participant_id, person_id, role, "
-            "is_coordinator, active, rights_messages, messages_access, "
-            "last_message_to_me_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+            f"is_coordinator, active, {', '.join(rights)}, last_message_to_me_at, "
+            f"{MESSAGE_COLUMN}, {OWN_COLUMN}) VALUES ({', '.join(['%s'] * (9 + len(rights)))})"
         )
-        self._deactivate = t.sql(
-            f"UPDATE {members} SET active=%s WHERE plan_id=%s AND participant_id=%s"
-        )
-        self._rights_update = t.sql(
-            f"UPDATE {members} SET rights_messages=%s, messages_access={_given(None).sql} "
-            "WHERE plan_id=%s AND participant_id=%s"
-        )
-        holds, in_force = _handed_to(None)
+        one_member = "WHERE plan_id=%s AND participant_id=%s"
+        self._deactivate = t.sql(f"UPDATE {members} SET active=%s {one_member}")
+        given = "".join(f"{given_column(s)}=%s, " for s in Section)
+        self._rights_update = t.sql(f"UPDATE {members} SET {given}{OWN_COLUMN}=%s {one_member}")
+        # The rights in force follow the baton where they are read (`access.right_in_force`).
         self._baton_update = t.sql(
-            f"UPDATE {members} SET is_coordinator=({holds.sql}), "
-            f"messages_access={in_force.sql} WHERE plan_id=%s"
+            f"UPDATE {members} SET is_coordinator=(participant_id=%s) WHERE plan_id=%s"
         )
         self._coordinator_update = t.sql(
             f"UPDATE {plans} SET coordinator_person_id=(SELECT person_id "
             f"FROM {members} WHERE plan_id=%s AND participant_id=%s) WHERE plan_id=%s"
         )
-        self._message_to = t.sql(
-            f"UPDATE {members} SET last_message_to_me_at=%s WHERE plan_id=%s AND participant_id=%s"
+        # Its sender and each recipient: one statement, so a burst of messages is one run.
+        self._message = t.sql(
+            f"UPDATE {members} SET {MESSAGE_COLUMN}=%s, "
+            f"last_message_to_me_at=COALESCE(%s, last_message_to_me_at) {one_member}"
         )
+        self._own = t.sql(f"UPDATE {members} SET {OWN_COLUMN}=%s {one_member}")
         super().__init__(datastore, **kwargs)  # type: ignore[call-arg]  # the engine's recorder
-
-    def _table_statements(self) -> list[str]:
-        t = self._sql
-        uuid, boolean, day = t.uuid_type, t.bool_type, t.date_type
-        return [
-            f"CREATE TABLE IF NOT EXISTS {self._plans} ("
-            f"plan_id {uuid} PRIMARY KEY, plan_type TEXT NOT NULL, short_name TEXT NOT NULL, "
-            f"owner_person_id {uuid} NOT NULL, start_date {day} NOT NULL, end_date {day}, "
-            "status TEXT NOT NULL, consent_status TEXT NOT NULL, "
-            f"consent_expires_on {day} NOT NULL, consent_given_on {day} NOT NULL, "
-            f"coordinator_person_id {uuid} NOT NULL, created_at BIGINT NOT NULL, "
-            "last_event_at BIGINT NOT NULL, last_content_at BIGINT, last_archived_at BIGINT, "
-            "version BIGINT NOT NULL)",
-            f"CREATE TABLE IF NOT EXISTS {self._members} ("
-            f"plan_id {uuid} NOT NULL, participant_id {uuid} NOT NULL, "
-            f"person_id {uuid} NOT NULL, role TEXT NOT NULL, is_coordinator {boolean} NOT NULL, "
-            f"active {boolean} NOT NULL, rights_messages TEXT NOT NULL, "
-            "messages_access TEXT NOT NULL, last_message_to_me_at BIGINT, "
-            "PRIMARY KEY (plan_id, participant_id))",
-            f"CREATE INDEX IF NOT EXISTS planlist_members_by_person ON {self._members} (person_id)",
-            f"CREATE TABLE IF NOT EXISTS {self._visits} ("
-            f"person_id {uuid} NOT NULL, plan_id {uuid} NOT NULL, visited_at BIGINT NOT NULL, "
-            "PRIMARY KEY (person_id, plan_id))",
-            *self._faults.create_statements(),
-        ]
-
-    def _tracking_table(self) -> str:
-        raise NotImplementedError
 
     def _begin(self, c: Any) -> None:
         """Called first in each projecting transaction."""
@@ -205,7 +149,7 @@ class PlanListSQL(PlanListQueries):
         deadline = time.monotonic() + timeout
         pause = FIRST_PAUSE
         while True:
-            seen = _ADVANCES.count  # before the look: a commit after it wakes the wait
+            seen = ADVANCES.count  # before the look: a commit after it wakes the wait
             if self.has_tracking_id(application_name, notification_id):
                 return
             remaining = deadline - time.monotonic()
@@ -214,7 +158,7 @@ class PlanListSQL(PlanListQueries):
                 raise TimeoutError(msg)
             if interrupt is not None and interrupt.is_set():
                 raise WaitInterruptedError
-            _ADVANCES.wait_past(seen, min(pause, remaining))
+            ADVANCES.wait_past(seen, min(pause, remaining))
             pause = min(pause * 2, LONGEST_PAUSE)
 
     # -------------------------------------------------------------- faults
@@ -235,45 +179,45 @@ class PlanListSQL(PlanListQueries):
         t = self._batches
         if getattr(t, "open", None) is not None:
             raise RuntimeError("a batch is already open in this thread")
-        batch = t.open = _Batch()
+        batch = t.open = Batch()
         try:
             yield
         finally:
             t.open = None
         if batch.tracking is not None:
-            batch.writes.extend(self._stamp(*kept) for kept in batch.stamps.values())
+            batch.writes.extend(self._stamp(k.stamp, k.dated) for k in batch.stamps.values())
             self._commit(batch.tracking, batch.writes, first=batch.first)
 
     def _project(self, tracking: Tracking, stamp: Stamp, *writes: Write) -> None:
         """An event's writes: with its tracking position in a transaction of their own,
         or added to the open batch (after the plan's kept stamp)."""
-        batch: _Batch | None = getattr(self._batches, "open", None)
+        batch: Batch | None = getattr(self._batches, "open", None)
         if batch is None:
             self._commit(tracking, writes)
             return
         kept = batch.stamps.pop(stamp.plan_id, None)
         if kept is not None:
-            batch.writes.append(self._stamp(*kept))
+            batch.writes.append(self._stamp(kept.stamp, kept.dated))
         batch.writes.extend(writes)
         batch.told(tracking)
 
-    def _stamped(self, tracking: Tracking, stamp: Stamp, *writes: Write, content: bool) -> None:
-        """An event that changes when its plan last changed (and got content), and
-        `writes` to other columns or tables than those."""
-        batch: _Batch | None = getattr(self._batches, "open", None)
+    def _stamped(
+        self, tracking: Tracking, stamp: Stamp, *writes: Write, dates: Sequence[str] = ()
+    ) -> None:
+        """An event that changes when its plan last changed, and `dates` (the stamp's
+        columns it dates at its instant), and `writes` to other columns or tables."""
+        batch: Batch | None = getattr(self._batches, "open", None)
         if batch is None:
-            self._commit(tracking, [self._stamp(stamp, stamp.at if content else None), *writes])
+            self._commit(tracking, [self._stamp(stamp, dict.fromkeys(dates, stamp.at)), *writes])
             return
-        kept = batch.stamps.pop(stamp.plan_id, None)
-        content_at = stamp.at if content else (kept[1] if kept else None)
-        batch.stamps[stamp.plan_id] = (stamp, content_at)
+        batch.keep(stamp, dates)
         batch.writes.extend(writes)
         batch.told(tracking)
 
-    def _stamp(self, stamp: Stamp, content_at: datetime | None) -> Write:
-        if content_at is None:
-            return self._plan(self._touch, stamp)
-        return self._plan(self._content, stamp, to_micros(content_at))
+    def _stamp(self, stamp: Stamp, dated: dict[str, datetime]) -> Write:
+        """The plan's one stamp write: when, version, and the columns `dated` dates."""
+        values = [None if (at := dated.get(c)) is None else to_micros(at) for c in STAMP_COLUMNS]
+        return self._plan(self._stamp_update, stamp, *values)
 
     def _commit(
         self, tracking: Tracking, writes: Sequence[Write], *, first: Tracking | None = None
@@ -291,13 +235,13 @@ class PlanListSQL(PlanListQueries):
             if first is not None:  # after writing: on SQLite a read first could go stale
                 self._check_position(c, first)
             self._insert_tracking(c, tracking)  # type: ignore[attr-defined]
-        _ADVANCES.advanced()
+        ADVANCES.advanced()
 
     def insert_tracking(self, tracking: Tracking) -> None:
         """The library's (an event the list does not know: its position only), then
         the waiters woken as after any commit."""
         super().insert_tracking(tracking)  # type: ignore[safe-super]
-        _ADVANCES.advanced()
+        ADVANCES.advanced()
 
     def _write(self, c: Any, writes: Sequence[Write]) -> None:
         """The writes in order, on the open cursor: a run of one statement as one
@@ -333,6 +277,10 @@ class PlanListSQL(PlanListQueries):
         changed = [t.value(value) for value in values]
         return statement, [to_micros(stamp.at), stamp.version, *changed, t.value(stamp.plan_id)]
 
+    def _shared(self, statement: str, stamp: Stamp, *values: Any) -> Write:
+        """A plan update of an event that changes what everyone reads, at its instant."""
+        return self._plan(statement, stamp, to_micros(stamp.at), *values)
+
     def _member(self, plan_id: UUID, member: MemberRow) -> Write:
         t = self._sql
         return self._insert_member, [
@@ -342,10 +290,18 @@ class PlanListSQL(PlanListQueries):
             member.role.value,
             t.value(member.is_coordinator),
             t.value(True),
-            member.rights_messages.value,
-            access.messages_of(member.is_coordinator, member.rights_messages).value,
+            *_levels(member.rights),
+            None,
+            None,
             None,
         ]
+
+    def _one_member(
+        self, statement: str, stamp: Stamp, participant_id: UUID, *values: Any
+    ) -> Write:
+        """An update of one member row: `values`, then which plan and participant."""
+        t = self._sql
+        return statement, [*values, t.value(stamp.plan_id), t.value(participant_id)]
 
     def plan_created(self, stamp: Stamp, plan: NewPlan, *, tracking: Tracking) -> None:
         t = self._sql
@@ -369,6 +325,7 @@ class PlanListSQL(PlanListQueries):
                 at,
                 None,
                 None,
+                at,
                 stamp.version,
             ],
         )
@@ -376,73 +333,72 @@ class PlanListSQL(PlanListQueries):
         self._project(tracking, stamp, new, *members)
 
     def plan_touched(self, stamp: Stamp, *, tracking: Tracking) -> None:
-        self._stamped(tracking, stamp, content=False)
+        self._stamped(tracking, stamp)
 
-    def content_changed(self, stamp: Stamp, *, tracking: Tracking) -> None:
-        self._stamped(tracking, stamp, content=True)
+    def shared_changed(self, stamp: Stamp, *, tracking: Tracking) -> None:
+        self._stamped(tracking, stamp, dates=SHARED)
+
+    def content_changed(self, stamp: Stamp, section: Section, *, tracking: Tracking) -> None:
+        self._stamped(tracking, stamp, dates=CONTENT_IN.get(section, CONTENT))
 
     def participant_added(self, stamp: Stamp, member: MemberRow, *, tracking: Tracking) -> None:
-        self._stamped(tracking, stamp, self._member(stamp.plan_id, member), content=False)
+        self._stamped(tracking, stamp, self._member(stamp.plan_id, member), dates=SHARED)
 
     def participant_removed(
         self, stamp: Stamp, participant_id: UUID, *, tracking: Tracking
     ) -> None:
         t = self._sql
-        values = [t.value(False), t.value(stamp.plan_id), t.value(participant_id)]
-        self._stamped(tracking, stamp, (self._deactivate, values), content=False)
+        removed = self._one_member(self._deactivate, stamp, participant_id, t.value(False))
+        self._stamped(tracking, stamp, removed, dates=SHARED)
 
     def rights_changed(
-        self, stamp: Stamp, participant_id: UUID, messages: Access, *, tracking: Tracking
+        self, stamp: Stamp, participant_id: UUID, rights: Rights, *, tracking: Tracking
     ) -> None:
-        t = self._sql
-        level = messages.value
-        values = [level, *_given(level).values, t.value(stamp.plan_id), t.value(participant_id)]
-        self._stamped(tracking, stamp, (self._rights_update, values), content=False)
+        values = (*_levels(rights), to_micros(stamp.at))
+        changed = self._one_member(self._rights_update, stamp, participant_id, *values)
+        self._stamped(tracking, stamp, changed, dates=RIGHTS)
+
+    def notices_chosen(self, stamp: Stamp, participant_id: UUID, *, tracking: Tracking) -> None:
+        own = self._one_member(self._own, stamp, participant_id, to_micros(stamp.at))
+        self._stamped(tracking, stamp, own, dates=NOTICES)
 
     def coordinator_handed_over(
         self, stamp: Stamp, participant_id: UUID, *, tracking: Tracking
     ) -> None:
         t = self._sql
         plan, holder = t.value(stamp.plan_id), t.value(participant_id)
-        holds, in_force = _handed_to(holder)
         self._stamped(
             tracking,
             stamp,
-            (self._baton_update, [*holds.values, *in_force.values, plan]),
+            (self._baton_update, [holder, plan]),
             (self._coordinator_update, [plan, holder, plan]),
-            content=False,
+            dates=SHARED,
         )
 
     def consent_renewed(self, stamp: Stamp, consent: Consent, *, tracking: Tracking) -> None:
         values = (consent.status.value, consent.given_on, consent.expires_on)
-        self._project(tracking, stamp, self._plan(self._consent, stamp, *values))
+        self._project(tracking, stamp, self._shared(self._consent, stamp, *values))
 
     def consent_ended(self, stamp: Stamp, status: ConsentStatus, *, tracking: Tracking) -> None:
-        self._project(tracking, stamp, self._plan(self._consent_status, stamp, status.value))
+        self._project(tracking, stamp, self._shared(self._consent_status, stamp, status.value))
 
-    def message_sent(
-        self, stamp: Stamp, recipient_ids: Sequence[UUID], *, tracking: Tracking
-    ) -> None:
-        t = self._sql
-        at, plan = to_micros(stamp.at), t.value(stamp.plan_id)
-        self._stamped(
-            tracking,
-            stamp,
-            *((self._message_to, [at, plan, t.value(to)]) for to in recipient_ids),
-            content=True,
-        )
+    def message_sent(self, stamp: Stamp, addressed: Addressed, *, tracking: Tracking) -> None:
+        at = to_micros(stamp.at)
+        to = (self._one_member(self._message, stamp, r, at, at) for r in addressed.recipients)
+        sent = self._one_member(self._message, stamp, addressed.sender, at, None)
+        self._stamped(tracking, stamp, *to, sent, dates=CONTENT)
 
     def plan_closed(self, stamp: Stamp, ended_on: date, *, tracking: Tracking) -> None:
         status = PlanStatus.CLOSED.value
-        self._project(tracking, stamp, self._plan(self._status, stamp, status, ended_on))
+        self._project(tracking, stamp, self._shared(self._status, stamp, status, ended_on))
 
     def plan_reopened(self, stamp: Stamp, end_date: date | None, *, tracking: Tracking) -> None:
         status = PlanStatus.OPEN.value
-        self._project(tracking, stamp, self._plan(self._status, stamp, status, end_date))
+        self._project(tracking, stamp, self._shared(self._status, stamp, status, end_date))
 
     def archive_recorded(self, stamp: Stamp, archived_at: datetime, *, tracking: Tracking) -> None:
         archived = to_micros(archived_at)
-        self._project(tracking, stamp, self._plan(self._archived, stamp, archived))
+        self._project(tracking, stamp, self._shared(self._archived, stamp, archived))
 
     # ------------------------------------------------------------- visits
 
@@ -464,27 +420,8 @@ class PlanListSQL(PlanListQueries):
                 ],
             )
 
-    def reset(self, application_name: str = APPLICATION_NAME) -> None:
-        t = self._sql
-        with self.datastore.transaction(commit=True) as c:
-            for table in (self._plans, self._members):
-                c.execute(f"DROP TABLE IF EXISTS {table}")
-            c.execute(
-                t.sql(f"DELETE FROM {self._tracking_table()} WHERE application_name=%s"),
-                [application_name],
-            )
-            c.execute(
-                t.sql(f"DELETE FROM {self._faults.table} WHERE projection=%s"), [PROJECTION_NAME]
-            )
-        self.create_table()  # type: ignore[attr-defined]
 
-
-def _given(level: str | None) -> Condition:
-    """A member's right on messages in force once its given right is `level`."""
-    return access.messages_in_force(Condition("is_coordinator"), Condition("%s", (level,)))
-
-
-def _handed_to(holder: Any) -> tuple[Condition, Condition]:
-    """Who holds the baton once it is handed to `holder`, and each member's right in force."""
-    holds = Condition("participant_id=%s", (holder,))
-    return holds, access.messages_in_force(holds, Condition("rights_messages"))
+@cache
+def _levels(rights: Rights) -> tuple[str, ...]:
+    """A member's rights per section as given, in the order of the row's columns."""
+    return tuple(rights.level(s).value for s in Section)

@@ -3,6 +3,7 @@
 from eventsourcing.sqlite import SQLiteTrackingRecorder
 
 from stafett.projections.plan_list.sql import PlanListSQL
+from stafett.projections.plan_list.view import PLANS_TABLE
 
 
 class SQLitePlanListView(PlanListSQL, SQLiteTrackingRecorder):
@@ -14,3 +15,8 @@ class SQLitePlanListView(PlanListSQL, SQLiteTrackingRecorder):
 
     def _tracking_table(self) -> str:
         return "tracking"
+
+    def _has_plans_table(self) -> bool:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", [PLANS_TABLE])
+            return c.fetchone() is not None

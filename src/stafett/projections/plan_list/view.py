@@ -12,15 +12,18 @@ Tables (docs/decisions/0007-plan-list-projection.md):
 
 - `planlist_plans`: one row per plan: type, name, owner, dates, status, consent,
   coordinator, when it was created, last changed (any event), last given content,
-  last archived, and its version.
+  last archived, when each part of it last changed, and its version.
 - `planlist_members`: one row per participant of a plan: person, role, coordinator
-  or not, active or removed, effective message access (the coordinator's rights are
-  full) and the instant of the latest message sent to them.
+  or not, active or removed, rights per section as given (in force, the coordinator's
+  are full: derived where read), the instants of the latest message sent to them and
+  of the latest they sent or received, and when their own rights or notice choices
+  changed.
 - `planlist_visits`: when a person last opened a plan. It is written by the plan
   view, not derived from events, so a rebuild keeps it.
 
-Who may open a plan, manage it or read its messages is not written here: the SQL that
-answers it is generated from the policy table (`access.py`).
+Who may open a plan, manage it or read its messages, and what of a plan's changes a
+member may read, is not written here: the SQL that answers it is generated from the
+policy table (`access.py`); the columns are in `schema.py`.
 """
 
 import re
@@ -34,9 +37,18 @@ from uuid import UUID
 
 from eventsourcing.persistence import Tracking, TrackingRecorder
 
-from stafett.aggregates.values import Access, Consent, ConsentStatus, PlanStatus, PlanType, Role
+from stafett.aggregates.values import (
+    Consent,
+    ConsentStatus,
+    PlanStatus,
+    PlanType,
+    Rights,
+    Role,
+    Section,
+)
 from stafett.persistence import recorders
 from stafett.projections.faults import FaultLog
+from stafett.projections.heads import Addressed
 
 APPLICATION_NAME = "plans"
 PROJECTION_NAME = "planlist"
@@ -66,6 +78,13 @@ def from_micros(micros: int | None) -> datetime | None:
     return None if micros is None else recorders.from_micros(micros)
 
 
+def changed_since(visited_at: int | None, changed_at: int | None) -> bool:
+    """Whether a plan changed since the person's visit (microseconds): the one rule for
+    the list and the plan's home. `changed_at` is the newest change they may read now
+    (`access.newest_readable`); never visited counts as changed."""
+    return visited_at is None or (changed_at is not None and changed_at > visited_at)
+
+
 # ------------------------------------------------------------------ values
 
 
@@ -84,7 +103,15 @@ class MemberRow:
     person_id: UUID
     role: Role
     is_coordinator: bool
-    rights_messages: Access
+    rights: Rights  # as given; the coordinator's in force are full
+
+
+@dataclass(frozen=True, slots=True)
+class SinceVisit:
+    """A person's last visit to a plan, and whether it changed since in what they may read."""
+
+    visited_at: datetime | None  # None: never opened it
+    changed: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +142,8 @@ class PlanListRow:
     new_message: bool
     consent_expires_on: date
     consent_expires_in_days: int
+    consent_status: ConsentStatus  # the page says withdrawn or reset by it
+    consent_given_on: date  # and "in force from" a day still to come
     start_date: date
     end_date: date | None
     last_archived_at: datetime | None
@@ -210,11 +239,17 @@ class PlanListView(TrackingRecorder, FaultLog, ABC):
 
     @abstractmethod
     def plan_touched(self, stamp: Stamp, *, tracking: Tracking) -> None:
-        """An event that changes nothing the list shows but when the plan last changed."""
+        """An event that changes nothing the list shows, nor anything a member is told
+        changed, but when the plan last changed."""
 
     @abstractmethod
-    def content_changed(self, stamp: Stamp, *, tracking: Tracking) -> None:
-        """Content was given (a goal, an activity, minutes, a comment, …)."""
+    def shared_changed(self, stamp: Stamp, *, tracking: Tracking) -> None:
+        """A change to what everyone who may open the plan reads, and nothing else the
+        list keeps (a participant's responsibility, the consent's scope)."""
+
+    @abstractmethod
+    def content_changed(self, stamp: Stamp, section: Section, *, tracking: Tracking) -> None:
+        """Content was given in `section`: an item, or a comment on one of its items."""
 
     @abstractmethod
     def participant_added(self, stamp: Stamp, member: MemberRow, *, tracking: Tracking) -> None:
@@ -228,9 +263,13 @@ class PlanListView(TrackingRecorder, FaultLog, ABC):
 
     @abstractmethod
     def rights_changed(
-        self, stamp: Stamp, participant_id: UUID, messages: Access, *, tracking: Tracking
+        self, stamp: Stamp, participant_id: UUID, rights: Rights, *, tracking: Tracking
     ) -> None:
-        """A participant's right on messages is now `messages`."""
+        """A participant's rights are now `rights`."""
+
+    @abstractmethod
+    def notices_chosen(self, stamp: Stamp, participant_id: UUID, *, tracking: Tracking) -> None:
+        """The notices a participant gets were chosen anew."""
 
     @abstractmethod
     def coordinator_handed_over(
@@ -247,10 +286,8 @@ class PlanListView(TrackingRecorder, FaultLog, ABC):
         """Consent was reset or withdrawn (`status`)."""
 
     @abstractmethod
-    def message_sent(
-        self, stamp: Stamp, recipient_ids: Sequence[UUID], *, tracking: Tracking
-    ) -> None:
-        """A message (content) went to these participants."""
+    def message_sent(self, stamp: Stamp, addressed: Addressed, *, tracking: Tracking) -> None:
+        """A message (content) went from its sender to its recipients."""
 
     @abstractmethod
     def plan_closed(self, stamp: Stamp, ended_on: date, *, tracking: Tracking) -> None: ...
@@ -296,6 +333,13 @@ class PlanListView(TrackingRecorder, FaultLog, ABC):
         """When the person last opened the plan (None: never)."""
 
     @abstractmethod
+    def since_last_visit(self, person_id: UUID, plan_id: UUID, *, today: date) -> SinceVisit:
+        """When the person last opened the plan, and whether it changed since in a part
+        they may read `today`: the rule of `plans_for`'s `changed_since_last_visit`, for
+        the plan's home. A membership the list does not have yet tells nothing: changed
+        only if never opened."""
+
+    @abstractmethod
     def report_counts(self) -> list[PlanCount]: ...
 
     @abstractmethod
@@ -314,3 +358,10 @@ class PlanListView(TrackingRecorder, FaultLog, ABC):
     @abstractmethod
     def reset(self, application_name: str = APPLICATION_NAME) -> None:
         """Drop the projected tables, the tracking position and any fault; make them anew."""
+
+    @abstractmethod
+    def upgrade(self, application_name: str = APPLICATION_NAME) -> int | None:
+        """`reset` in one transaction when the tables were made by another schema version
+        (`schema.py`; unrecorded is version 1), so that the runner replays every event
+        into tables of this one; the version they had, when they held events, else None.
+        Call it only while holding the one-runner lock, before the runner starts."""

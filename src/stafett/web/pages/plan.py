@@ -99,7 +99,7 @@ def home_context(visit: Visit, principal: Principal) -> dict[str, Any]:
         "view": view,
         "names": member_names(view),
         "previous": previous,
-        "changed": previous is None or view.modified_at > previous,
+        "changed": visit.changed,  # in what this reader may read (decision 0050)
         "new_comments": [c for c in comments_of(view) if previous and c.posted_at > previous],
         "items": _item_titles(view),
         "my_activities": None
