@@ -30,7 +30,7 @@ def test_the_coordinator_changes_a_participant_s_photo(
 
     sign_in(page, live, kari, land=False)
     page.goto(details)
-    expect(page.get_by_text("Ingen bilde ennå.")).to_be_visible()
+    expect(page.get_by_text("Ikke noe bilde ennå.")).to_be_visible()
     page.get_by_label("Velg et bilde").set_input_files(photo_file)
     page.get_by_role("button", name="Legg til bildet").click()
 

@@ -44,6 +44,7 @@ def test_the_coordinator_changes_and_deletes_a_participant_s_photo(web: Web, cas
     assert 'enctype="multipart/form-data"' in page
     assert "Velg et bilde</label>" in page
     assert "person-photo" not in page  # no photo yet
+    assert "Alle i plangruppene personen er med i, ser bildet." in page  # spoken of anne
 
     sent = upload(web, details(cast, "anne") + "/photo", camera_jpeg())
     assert sent.status_code == 303, sent.text  # type: ignore[attr-defined]
@@ -141,6 +142,9 @@ def test_my_profile_shows_and_changes_my_photo(web: Web, cast: Cast) -> None:
     web.page_login("anne")
     page = web.client.get("/profile").text
     assert "Velg et bilde</label>" in page
+    assert "Ikke noe bilde ennå." in page
+    assert "Alle i plangruppene du er med i, ser bildet ditt." in page  # spoken to her
+    assert "personen er med i" not in page
     sent = upload(web, "/profile/photo", camera_jpeg())
     assert sent.status_code == 303  # type: ignore[attr-defined]
     page = web.client.get("/profile").text

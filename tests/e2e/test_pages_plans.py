@@ -122,6 +122,7 @@ def test_the_list_shows_every_column_for_my_plans_and_nothing_of_others(web: Web
     }
     assert f'href="/plans/{mine}"' in page.text
     assert '<abbr title="Stafettlogg">SL</abbr>' in page.text
+    assert "Type: SL er stafettlogg, IP er individuell plan." in page.text  # a phone cannot hover
     assert "/manage" not in page.text  # a provider does not manage the plan
     assert other not in page.text
     assert "Annensen" not in page.text

@@ -109,3 +109,20 @@ def test_a_view_with_parts_embedded_as_json_gives_the_same_document(plan: Plan) 
 def test_an_instant_without_a_time_zone_is_refused(plan: Plan) -> None:
     with pytest.raises(ValueError, match="time zone"):
         export_document(plan.views["owner"], at=datetime(2026, 9, 1, 10, 30))
+
+
+def test_a_period_without_an_end_says_from_its_start_and_the_printout_speaks_plainly() -> None:
+    """A parent reads the printout: no dangling dash for a plan still running, and no
+    command line to check it with."""
+    from datetime import date
+
+    from stafett.archive.record_words import Words
+
+    start, end = date(2026, 12, 7), date(2027, 6, 20)
+    assert Words("nb").period(start, None) == "fra 07.12.2026, uten sluttdato"
+    assert Words("nb").period(start, end) == "07.12.2026 – 20.06.2027"
+    assert Words("en").period(start, None) == "from 2026-12-07, no end date"
+    for language in ("nb", "en"):
+        about = Words(language)["export_about"]
+        assert "stafett archive" not in about
+        assert "arkivpakken" in about or "archive package" in about

@@ -66,7 +66,7 @@ def _member(member: MemberOut, words: Words) -> ParticipantRow:
 def _cover(view: PlanOut, reader: str, at: str, words: Words) -> tuple[Fact, ...]:
     facts = [
         Fact(words["owner"], shown(view.owner_name)),
-        Fact(words["period"], f"{words.day(view.start_date)} – {words.day(view.end_date)}"),
+        Fact(words["period"], words.period(view.start_date, view.end_date)),
         Fact(words["status"], words.of(view.status)),
     ]
     if view.status is PlanStatus.CLOSED and view.closed_reason:

@@ -145,7 +145,7 @@ def _cover(
     sealed: str,
     words: Words,
 ) -> tuple[Fact, ...]:
-    period = f"{words.day(state.start_date)} – {words.day(state.end_date)}"
+    period = words.period(state.start_date, state.end_date)
     status = words.of(state.status)
     facts = [
         Fact(words["owner"], person(state.owner_person_id)),

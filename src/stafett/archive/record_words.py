@@ -28,6 +28,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "owner": ("Planeier", "Plan owner"),
     "birth_date": ("Fødselsdato", "Date of birth"),
     "period": ("Periode", "Period"),
+    "from_day": ("fra {day}, uten sluttdato", "from {day}, no end date"),
     "planned_end": ("Planlagt slutt", "Planned end"),
     "status": ("Status", "Status"),
     "closed_reason": ("Begrunnelse", "Reason"),
@@ -49,13 +50,13 @@ _WORDS: dict[str, tuple[str, str]] = {
     ),
     "export_about": (
         "Denne utskriften viser bare de delene av planen som personen den er laget for, har "
-        "rett til å lese på dette tidspunktet. Den er ikke forseglet og kan ikke kontrolleres "
-        "med «stafett archive verify»; planens dokumentasjon er den forseglede arkivpakken. "
+        "rett til å lese på dette tidspunktet. Den er en kopi til eget bruk, ikke planens "
+        "offisielle dokumentasjon: det er den forseglede arkivpakken som koordinatoren lager. "
         "Nedlastingen er ført i planens innsynslogg.",
         "This printout shows only the parts of the plan that the person it was made for may "
-        "read at this instant. It is not sealed and cannot be checked with "
-        "'stafett archive verify'; the plan's record is its sealed archive package. The "
-        "download is entered in the plan's access log.",
+        "read at this instant. It is a copy for one's own use, not the plan's official "
+        "record: that is the sealed archive package the coordinator makes. The download is "
+        "entered in the plan's access log.",
     ),
     "export_footer": ("Utskrift for {name}, {at}", "Printout for {name}, {at}"),
     "exported_for": ("Utskrift for", "Printout for"),
@@ -167,6 +168,12 @@ class Words:
         if value is None:
             return "–"
         return f"{value:%d.%m.%Y}" if self._index == 0 else value.isoformat()
+
+    def period(self, start: date, end: date | None) -> str:
+        """A plan's period: both days, or from its start when it has no end yet."""
+        if end is None:
+            return self["from_day"].format(day=self.day(start))
+        return f"{self.day(start)} – {self.day(end)}"
 
     def instant(self, value: datetime, *, seconds: bool = False) -> str:
         """An instant in Norwegian local time (the municipality's calendar)."""

@@ -116,16 +116,17 @@ def chosen_day(text: str) -> date:
 
 
 def chosen_instant(on: str, at: str | None, *, now: datetime) -> datetime:
-    """The instant the form asks for: the day at the time of day given (hh:mm, Oslo
-    time), else at the day's end; never later than `now` (what has not happened yet
-    nobody has seen)."""
+    """The instant the form asks for: the end of the minute given (hh:mm, Oslo time: the
+    timeline shows 10:52 for what happened at 10:52:30, so "as at 10:52" includes it),
+    else the day's end; never later than `now` (what has not happened yet nobody has
+    seen)."""
     day = chosen_day(on)
     if not at or not at.strip():
         return min(end_of_day(day), now)
     found = TIME_OF_DAY.fullmatch(at.strip())
     if found is None or int(found.group(1)) > 23 or int(found.group(2)) > 59:
         raise ValidationError("at", "not a time of day")
-    clock = time(int(found.group(1)), int(found.group(2)))
+    clock = time(int(found.group(1)), int(found.group(2)), 59, 999_999)
     return min(datetime.combine(day, clock, tzinfo=MUNICIPAL_TIMEZONE), now)
 
 
