@@ -267,9 +267,15 @@ def test_a_user_locked_by_failed_attempts_is_shown_and_unlocked(web: Web, admin:
     browser = other_browser(web)
     for _ in range(10):
         browser.submit("/login", {"username": "kari", "password": "feil passord"}, token=False)
-    assert "Låst en stund" in row_of(web.client.get("/admin").text, "kari")
+    row = row_of(web.client.get("/admin").text, "kari")
+    assert "Låst en stund" in row
+    assert f'action="/admin/users/{kari}/unlock"' in row  # one action for the state shown
+    assert f'action="/admin/users/{kari}/lock"' not in row
     post(web, f"/admin/users/{kari}/unlock")
-    assert "Kan logge inn" in row_of(web.client.get("/admin").text, "kari")
+    row = row_of(web.client.get("/admin").text, "kari")
+    assert "Kan logge inn" in row
+    assert f'action="/admin/users/{kari}/lock"' in row
+    assert f'action="/admin/users/{kari}/unlock"' not in row
     browser.page_login("kari")
 
 

@@ -22,6 +22,7 @@ import structlog
 from stafett.aggregates.errors import ConflictingValueError, NotPermittedError, ValidationError
 from stafett.aggregates.person import PersonDetails
 from stafett.aggregates.policy import AccountAction, account_may
+from stafett.applications.account_words import Words
 from stafett.applications.accounts import (
     AccountService,
     OtpChannel,
@@ -215,8 +216,14 @@ class Administration:
         if wait is not None:
             raise TooManyAttemptsError("too many resets for this account", retry_after=wait)
         message = reset_message(
-            "En administrator har startet nytt passord for Stafett-kontoen din.",
-            "Ba du ikke om dette, kontakt koordinatoren din.",
+            Words(
+                "En administrator har startet nytt passord for Stafett-kontoen din.",
+                "An administrator has started a new password for your Stafett account.",
+            ),
+            Words(
+                "Ba du ikke om dette, kontakt koordinatoren din.",
+                "If you did not ask for this, contact your coordinator.",
+            ),
         )
         self.service.send_password_link(person_id, (Channel.EMAIL, email), message)
         self.accounts.record_fact(

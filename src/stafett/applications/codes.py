@@ -2,8 +2,11 @@
 
 Codes are six digits from `secrets`, kept only as an HMAC bound to the login
 attempt (the pre-auth session), valid five minutes, five tries, single use; a new
-code voids the old; at most five sends in 15 minutes per account. TOTP codes are
-accepted one step either side and never twice (the last step used is stored).
+code voids the old; at most five sends in 15 minutes per account, and a send refused by
+that limit voids nothing (`CodeSendsSpentError` says whether the last code still works).
+TOTP codes are accepted one step either side and never twice (the last step used is
+stored). Every code is compared as `typed_code` leaves it: spaces and dashes between
+the digits do not count. Messages are in the account's language (`account_words.py`).
 
 An SMS login code goes only to the mobile number the person has confirmed (SEC-OTP-06,
 decision 0025): `sms_number` is the one place that decides, and it fails closed. A
@@ -13,6 +16,7 @@ the session and to that number, or by using a password link that went to it by S
 
 import hashlib
 import hmac
+import re
 import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -24,6 +28,13 @@ import structlog
 
 from stafett.aggregates.errors import DomainError
 from stafett.aggregates.person import PersonDetails
+from stafett.applications.account_words import (
+    CONFIRM_CODE,
+    CONFIRM_CODE_SUBJECT,
+    LOGIN_CODE,
+    LOGIN_CODE_SUBJECT,
+    subject,
+)
 from stafett.applications.seeds import AuthenticatorSeeds, SeedUnreadableError
 from stafett.delivery import Channel, OutgoingMessage
 from stafett.persistence.accounts import AccountRecord, AccountStore
@@ -60,6 +71,30 @@ class TooManyAttemptsError(DomainError):
         self.retry_after = retry_after
 
 
+class CodeSendsSpentError(TooManyAttemptsError):
+    """No code went out: the person has been sent as many as SEC-OTP-04 allows lately.
+    Nothing was voided: `code_lives` says whether the session's last code still works
+    (unexpired, tries left), so the person can type it rather than wait."""
+
+    def __init__(self, message: str, retry_after: int, *, code_lives: bool) -> None:
+        super().__init__(message, retry_after)
+        self.code_lives = code_lives
+
+
+# What may stand between the digits of a typed code: people copy codes shown in groups
+# ("429 115", "429-115"), and phones put other spaces and dashes there.
+CODE_SEPARATORS = re.compile(r"[\s\-\u2010\u2011\u2012\u2013]+")
+
+
+def typed_code(text: str) -> str:
+    """A code as typed, without the spaces and dashes between its digits: the one form
+    every code is compared in (login, step-up, confirming a number, the authenticator).
+    Anything else stays, so a code with letters or other signs is wrong, never fixed up;
+    non-ASCII gives "" (never a code, and `hmac.compare_digest` takes ASCII only)."""
+    code = CODE_SEPARATORS.sub("", text)
+    return code if code.isascii() else ""
+
+
 class OneTimeCodes:
     def __init__(
         self,
@@ -92,12 +127,13 @@ class OneTimeCodes:
         else:
             to, by = details.email, Channel.EMAIL
         code = self._new_code(token, account.person_id, now, bound_to="")
+        language = account.language
         self.send_message(
             OutgoingMessage(
                 channel=by,
                 to=to,
-                subject="Engangskode til Stafett",
-                body=f"Engangskoden din til Stafett er {code}. Den gjelder i 5 minutter.",
+                subject=subject(LOGIN_CODE_SUBJECT, language),
+                body=LOGIN_CODE.said(language, code=code),
             )
         )
 
@@ -105,22 +141,23 @@ class OneTimeCodes:
         """A code by SMS to `number`, which the person says is theirs, to prove it; it is
         bound to the session `token` and to that number, and logs nobody in."""
         code = self._new_code(token, person_id, now, bound_to=number)
+        account = self.accounts.by_person(person_id)
+        language = account.language if account is not None else None
         self.send_message(
             OutgoingMessage(
                 channel=Channel.SMS,
                 to=number,
-                subject="Bekreft mobilnummeret ditt i Stafett",
-                body=(
-                    f"Koden for å bekrefte mobilnummeret ditt i Stafett er {code}. "
-                    "Den gjelder i 5 minutter."
-                ),
+                subject=subject(CONFIRM_CODE_SUBJECT, language),
+                body=CONFIRM_CODE.said(language, code=code),
             )
         )
 
     def confirms(self, token_hash: str, number: str, code: str, now: datetime) -> bool:
         """Whether `code` is the live confirmation code of the session for `number`,
         using a try and, when right, the code (once, for one caller)."""
-        return self._sent_code_used(token_hash, code, now, bound_to=number, code_at=None)
+        return self._sent_code_used(
+            token_hash, typed_code(code), now, bound_to=number, code_at=None
+        )
 
     def accept(self, token_hash: str, account: AccountRecord, code: str, now: datetime) -> bool:
         """Whether `code` is the session's login code (SMS or e-mail) or the account's
@@ -130,7 +167,7 @@ class OneTimeCodes:
         conditional write, so that requests sent at once can neither guess more often
         than `CODE_TRIES` nor both be let in by one code.
         """
-        at = to_micros(now)
+        at, code = to_micros(now), typed_code(code)
         if OtpChannel(account.otp_channel) is not OtpChannel.TOTP:
             return self._sent_code_used(token_hash, code, now, bound_to="", code_at=at)
         if self.sessions.take_try(token_hash, tries=CODE_TRIES) is None:
@@ -173,10 +210,11 @@ class OneTimeCodes:
             wait = self.sessions.take(
                 f"codes-day:{person_id}", limit=self.sends_per_day, window_seconds=86_400, at=now
             )
+        token_hash = digest(token)
         if wait is not None:
             log.warning("excess_rate_limit_exceeded", actor=str(person_id), what="code")
-            raise TooManyAttemptsError("too many codes sent", retry_after=wait)
-        token_hash = digest(token)
+            lives = self._code_lives(self.sessions.get(token), now)
+            raise CodeSendsSpentError("too many codes sent", retry_after=wait, code_lives=lives)
         code = f"{secrets.randbelow(10**6):06d}"
         self.sessions.set_code(
             token_hash,
@@ -184,6 +222,18 @@ class OneTimeCodes:
             expires=to_micros(now + CODE_LIFETIME),
         )
         return code
+
+    @staticmethod
+    def _code_lives(session: SessionRecord | None, now: datetime) -> bool:
+        """Whether the session holds a code that could still be typed: not expired, tries
+        left (whether it is a login or a confirmation code, its session's stage says)."""
+        return (
+            session is not None
+            and session.code_hmac is not None
+            and session.code_expires is not None
+            and session.code_expires >= to_micros(now)
+            and session.code_attempts < CODE_TRIES
+        )
 
     def _live_code(
         self, session: SessionRecord, code: str, now: datetime, *, bound_to: str
@@ -213,7 +263,8 @@ def sms_number(account: AccountRecord, details: PersonDetails) -> str:
 
 def totp_step(secret: str | None, last_step: int | None, code: str, now: datetime) -> int | None:
     """The time step the code belongs to, if valid and newer than the last one used."""
-    if not secret:
+    code = typed_code(code)
+    if not secret or not code:
         return None
     totp = pyotp.TOTP(secret)
     for offset in (-1, 0, 1):

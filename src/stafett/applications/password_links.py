@@ -17,6 +17,17 @@ import structlog
 from stafett.aggregates.errors import DuplicateError, NotPermittedError, Refusal, ValidationError
 from stafett.aggregates.person import PersonDetails
 from stafett.applications.account_core import AccountCore
+from stafett.applications.account_words import (
+    CHANGED,
+    CHANGED_SUBJECT,
+    RESET_DONE,
+    RESET_DONE_SUBJECT,
+    WELCOME,
+    WELCOME_SUBJECT,
+    Words,
+    link_body,
+    subject,
+)
 from stafett.applications.codes import OtpChannel
 from stafett.applications.lockout import Client
 from stafett.applications.own_account import check_email_codes, check_reachable
@@ -37,33 +48,49 @@ PASSWORD_CHOSEN = frozenset({"password_reset", "password_changed"})
 log = structlog.get_logger(__name__)
 
 
+NOTHING_MORE = Words("", "")
+
+
 @dataclass(frozen=True, slots=True)
 class LinkMessage:
-    """What a message with a link to choose a password says, and how long the link works."""
+    """What a message with a link to choose a password says, in bokmål and English (the
+    account's language picks, `account_words.py`), and how long the link works."""
 
-    subject: str
-    lead: str
-    tail: str = ""
+    subject: Words
+    lead: Words
+    tail: Words = NOTHING_MORE
     lifetime: timedelta = RESET_LIFETIME
-    valid_for: str = "30 minutter"
 
 
 # The coordinator's link for an account in use whose SMS number is not confirmed.
 CONFIRM_NUMBER_LINK = LinkMessage(
-    subject="Bekreft mobilnummeret ditt i Stafett",
-    lead=(
+    subject=Words("Bekreft mobilnummeret ditt i Stafett", "Confirm your mobile number in Stafett"),
+    lead=Words(
         "Mobilnummeret ditt i Stafett er nytt eller ikke bekreftet, så engangskoder sendes "
-        "ikke dit ennå. Velg et nytt passord med lenken under; da bekrefter du nummeret også."
+        "ikke dit ennå. Velg et nytt passord med lenken under; da bekrefter du nummeret også.",
+        "Your mobile number in Stafett is new or not confirmed, so one-time codes do not go "
+        "to it yet. Choose a new password with the link below; that confirms the number too.",
     ),
-    tail="Ventet du ikke dette, kontakt koordinatoren din.",
+    tail=Words(
+        "Ventet du ikke dette, kontakt koordinatoren din.",
+        "If you did not expect this, contact your coordinator.",
+    ),
     lifetime=ACTIVATION_LIFETIME,
-    valid_for=f"{int(ACTIVATION_LIFETIME.total_seconds() // 3600)} timer",
 )
 
 
-def reset_message(lead: str, tail: str) -> LinkMessage:
+def reset_message(lead: Words, tail: Words) -> LinkMessage:
     """A link to choose a new password for an account that has one (30 minutes)."""
-    return LinkMessage("Nytt passord i Stafett", lead, tail)
+    return LinkMessage(Words("Nytt passord i Stafett", "New password for Stafett"), lead, tail)
+
+
+@dataclass(frozen=True, slots=True)
+class LiveLink:
+    """A link that would still set a password: the username it is for, and whether it is
+    the account's first password (an activation: nobody has used the account yet)."""
+
+    username: str
+    first: bool
 
 
 class PasswordCore(AccountCore, Protocol):
@@ -172,12 +199,8 @@ class PasswordLinks:
         session = self.sessions.get(token)
         renewed = None if session is None else self.sessions.rotate(token, session)
         log.info("authn_password_change", actor=str(account.person_id), sessions_ended=ended)
-        self._notify_everywhere(
-            account,
-            "Passordet ditt i Stafett er endret",
-            "Passordet til Stafett-kontoen din ble nettopp endret, og du er logget ut "
-            "andre steder. Var det ikke deg, kontakt koordinatoren din med en gang.",
-        )
+        language = account.language
+        self._notify_everywhere(account, subject(CHANGED_SUBJECT, language), CHANGED.said(language))
         return renewed
 
     def request_reset(self: PasswordCore, username: str) -> None:
@@ -201,8 +224,14 @@ class PasswordLinks:
             log.info("authn_password_reset_refused", actor=str(account.person_id))
             return
         message = reset_message(
-            "Du (eller noen andre) ba om å sette nytt passord i Stafett.",
-            "Ba du ikke om dette, kan du se bort fra e-posten.",
+            Words(
+                "Du (eller noen andre) ba om å sette nytt passord i Stafett.",
+                "You (or someone else) asked to set a new password in Stafett.",
+            ),
+            Words(
+                "Ba du ikke om dette, kan du se bort fra e-posten.",
+                "If you did not ask for this, you can ignore this e-mail.",
+            ),
         )
         self.send_password_link(account.person_id, (Channel.EMAIL, person.details.email), message)
         log.info("authn_password_reset_requested", actor=str(account.person_id))
@@ -217,20 +246,24 @@ class PasswordLinks:
         """The new account's link to choose its password, by the channel the login codes do
         not use when the person has both (SEC-REC-02); answers the channel it went by."""
         channel = link_channel(details, otp_channel)
-        hours = int(ACTIVATION_LIFETIME.total_seconds() // 3600)
         self.send_password_link(
             person_id,
             (channel, details.email if channel is Channel.EMAIL else details.mobile),
             LinkMessage(
-                subject="Velg passordet ditt i Stafett",
-                lead=(
+                subject=Words("Velg passordet ditt i Stafett", "Choose your password for Stafett"),
+                lead=Words(
                     f"Du har fått en brukerkonto i Stafett. Brukernavnet ditt er {username}. "
                     "Velg passordet ditt med lenken under; når du logger inn, får du i tillegg "
-                    "en engangskode."
+                    "en engangskode.",
+                    f"You have been given an account in Stafett. Your username is {username}. "
+                    "Choose your password with the link below; when you log in, you also get "
+                    "a one-time code.",
                 ),
-                tail="Ventet du ikke dette, kan du se bort fra meldingen.",
+                tail=Words(
+                    "Ventet du ikke dette, kan du se bort fra meldingen.",
+                    "If you did not expect this, you can ignore the message.",
+                ),
                 lifetime=ACTIVATION_LIFETIME,
-                valid_for=f"{hours} timer",
             ),
         )
         self.accounts.record_fact(person_id, at=self.clock(), kind=ACTIVATION_SENT)
@@ -245,15 +278,20 @@ class PasswordLinks:
         sms_to = to[1] if to[0] is Channel.SMS else None
         token = self.sessions.issue_reset(person_id, expires_at=expires_at, sms_to=sms_to)
         link = f"{self.public_url}/reset/{token}"
-        works = f"Lenken virker én gang i {message.valid_for}: {link}"
-        body = f"{message.lead}\n{works}\n{message.tail}".rstrip()
-        self.sender.send(
-            OutgoingMessage(channel=to[0], to=to[1], subject=message.subject, body=body)
-        )
+        language = self._account(person_id).language
+        body = link_body(message.lead, message.tail, message.lifetime, link, language)
+        title = subject(message.subject, language)
+        self.sender.send(OutgoingMessage(channel=to[0], to=to[1], subject=title, body=body))
 
-    def link_is_live(self: PasswordCore, token: str) -> bool:
-        """Whether `token` would still set a password: read only, the link stays as it is."""
-        return self.sessions.reset_holder(token, at=self.clock()) is not None
+    def live_link(self: PasswordCore, token: str) -> LiveLink | None:
+        """What the link `token` would set a password for, None when it would not (used or
+        expired): read only, the link stays as it is. Whoever holds a live link may choose
+        the password, so the username it is for may be shown to them."""
+        person_id = self.sessions.reset_holder(token, at=self.clock())
+        account = None if person_id is None else self.accounts.by_person(person_id)
+        if person_id is None or account is None:
+            return None
+        return LiveLink(account.username, first=self.awaits_activation(person_id))
 
     def complete_reset(
         self: PasswordCore, token: str, new_password: str, *, then_confirm: bool = False
@@ -274,6 +312,7 @@ class PasswordLinks:
         if person_id is None:
             raise NotPermittedError("the link is not valid any more")
         account = self._account(person_id)
+        first = self.awaits_activation(person_id)  # before the password is chosen
         password_hash = self.hashing.hash(self._acceptable_password(account, new_password))
         link = self.sessions.consume_reset(token, at=self.clock())
         if link is None or link.person_id != person_id:
@@ -282,15 +321,16 @@ class PasswordLinks:
         self.confirm_by_link(person_id, link)
         self.sessions.end_all_of(person_id)
         log.info("authn_password_change", actor=str(person_id), via="reset")
-        # The link went by e-mail; the notice goes to every channel, so also to the
-        # one that did not carry it.
-        self._notify_everywhere(
-            account,
-            "Passordet ditt i Stafett er satt på nytt",
-            "Passordet til Stafett-kontoen din ble nettopp satt på nytt med en lenke sendt "
-            "på e-post, og alle innlogginger er avsluttet. Var det ikke deg, kontakt "
-            "koordinatoren din med en gang.",
-        )
+        # The notice goes to every channel, so also to the one that did not carry the
+        # link: for a new account's first password a welcome that names the username,
+        # for a reset a warning (SEC-OTP-09 either way).
+        language = account.language
+        if first:
+            said = WELCOME.said(language, username=account.username)
+            self._notify_everywhere(account, subject(WELCOME_SUBJECT, language), said)
+        else:
+            said = RESET_DONE.said(language)
+            self._notify_everywhere(account, subject(RESET_DONE_SUBJECT, language), said)
         return self.start_mobile_confirmation(person_id) if then_confirm else None
 
 

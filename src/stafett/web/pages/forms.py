@@ -16,7 +16,7 @@ import msgspec
 
 from stafett.aggregates.errors import Refusal, ValidationError
 from stafett.aggregates.values import plausible_date
-from stafett.applications.codes import TooManyAttemptsError
+from stafett.applications.codes import CodeSendsSpentError, TooManyAttemptsError
 from stafett.web.i18n import _
 from stafett.web.idempotency import ONCE_FIELD
 from stafett.web.pages.refusals import explain, said
@@ -80,12 +80,38 @@ def new_password_of(fields: Mapping[str, Any]) -> str:
 
 
 def too_many(error: TooManyAttemptsError) -> str:
-    """A lockout (login, code or password attempts) in the page's language."""
+    """A lockout (login, code or password attempts) in the page's language; a refused
+    code send says that, not a lockout (`codes_spent`)."""
+    if isinstance(error, CodeSendsSpentError):
+        return codes_spent(error)
     minutes = max(1, (error.retry_after + 59) // 60)
     if minutes > 90:  # the day's budget of codes: say it in hours
         hours = (minutes + 59) // 60
         return _("Too many attempts. Try again in %(hours)s hours.") % {"hours": hours}
     return _("Too many attempts. Try again in %(minutes)s minutes.") % {"minutes": minutes}
+
+
+def codes_spent(error: CodeSendsSpentError, *, new_login: bool = False) -> str:
+    """No new code now (SEC-OTP-04: five in 15 minutes, twenty a day), said as it is: how
+    long to wait, and whether the code the person has still works. `new_login`: said on
+    the password page, where the right password led to a code that could not be sent."""
+    minutes = max(1, (error.retry_after + 59) // 60)
+    if minutes > 90:  # the day's budget: say it in hours
+        wait = _("%(hours)s hours") % {"hours": (minutes + 59) // 60}
+    else:
+        wait = _("%(minutes)s minutes") % {"minutes": minutes}
+    if new_login:
+        return _("You have been sent many codes lately. Wait %(wait)s, then log in again.") % {
+            "wait": wait
+        }
+    if error.code_lives:
+        return _(
+            "You have asked for many codes. Wait %(wait)s before you ask for a new one; the "
+            "code you have got still works."
+        ) % {"wait": wait}
+    return _("You have asked for many codes. Wait %(wait)s before you ask for a new one.") % {
+        "wait": wait
+    }
 
 
 def wrong_code() -> str:

@@ -9,6 +9,8 @@ paragraphs and lists of page strings, translated when the page is drawn
 from dataclasses import dataclass
 from datetime import timedelta
 
+from stafett.applications.codes import CODE_SENDS_PER_15_MIN
+from stafett.applications.lockout import SOFT_LOCK
 from stafett.applications.own_account import ABSOLUTE_TIMEOUT, IDLE_TIMEOUT
 from stafett.web.i18n import _
 from stafett.web.pages.plan_parts import COMMENTS_SHOWN, MESSAGES_SHOWN
@@ -85,9 +87,17 @@ def topics() -> tuple[Topic, ...]:
                 ),
             ),
             _(
-                "Typed the password or code wrong many times? The account is locked for a while. "
-                "Wait and try again, or ask your coordinator."
-            ),
+                "Typed the password or code wrong many times? Logging in is then stopped for "
+                "%(minutes)s minutes: wait and try again. After very many failed attempts the "
+                "account stays locked until an administrator in your organisation unlocks it "
+                "(a coordinator cannot); ask them."
+            )
+            % {"minutes": SOFT_LOCK // timedelta(minutes=1)},
+            _(
+                "Asked for many new codes? We send at most %(count)s in %(minutes)s minutes. The "
+                "page says how long to wait; the code you got last still works until it expires."
+            )
+            % {"count": CODE_SENDS_PER_15_MIN, "minutes": 15},
             _("Lost your phone or changed number? Tell the plan's coordinator at once."),
             _(
                 "You are logged out after %(minutes)s minutes without using Stafett, and after "

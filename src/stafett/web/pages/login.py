@@ -20,7 +20,7 @@ from stafett.applications.accounts import (
     Stage,
     TooManyAttemptsError,
 )
-from stafett.applications.codes import OtpChannel
+from stafett.applications.codes import CodeSendsSpentError, OtpChannel
 from stafett.applications.terms import terms
 from stafett.web.api.session import _send_reset_link
 from stafett.web.auth import (
@@ -37,6 +37,7 @@ from stafett.web.i18n import _, current_language
 from stafett.web.pages.forms import (
     CODE_LIMIT,
     FormError,
+    codes_spent,
     form_of,
     new_password_of,
     text_field,
@@ -62,6 +63,33 @@ def _next_page(step: LoginStep, after: str) -> Redirect:
         response = see_other(local_path(after))
     set_step_cookies(response, step)
     return response
+
+
+def _code_page(
+    request: AnyRequest,
+    *,
+    via: str | None,
+    after: str | None,
+    held: bool = False,
+    error: str | None = None,
+    limit: str | None = None,
+    status: int = 200,
+) -> Page:
+    """The code step: `via` (the channel the code went by, which the page names) and
+    `after` come from the address on a GET and from the form's hidden fields after a
+    POST, so a wrong code or a refused new code keeps both. `error`: the code was
+    wrong; `limit`: no new code could be sent (the field is not wrong)."""
+    channel = via if via in {c.value for c in OtpChannel} else OtpChannel.EMAIL.value
+    return page(
+        request,
+        "login/code.html",
+        status=status,
+        channel=channel,
+        held=held,
+        after=local_path(after),
+        error=error,
+        limit=limit,
+    )
 
 
 class LoginPages(Controller):
@@ -101,11 +129,14 @@ class LoginPages(Controller):
         except LoginFailedError:
             error, status = (
                 _(
-                    "Wrong username or password. After many failed attempts the account "
-                    "is locked for a while; your coordinator can help."
+                    "Wrong username or password. After many failed attempts, logging in is "
+                    "stopped for a while: wait and try again, or ask an administrator in your "
+                    "organisation to unlock the account."
                 ),
                 401,
             )
+        except CodeSendsSpentError as spent:  # the password was right; no code could go
+            error, status = codes_spent(spent, new_login=True), 429
         except TooManyAttemptsError as refused:
             error, status = too_many(refused), 429
         return page(
@@ -122,19 +153,12 @@ class LoginPages(Controller):
     def code_form(self, request: AnyRequest) -> Page | Redirect:
         if not session_token(request):
             return see_other("/login")
-        return self._code_page(request, error=None, status=200)
-
-    def _code_page(self, request: AnyRequest, *, error: str | None, status: int) -> Page:
-        via = request.query_params.get("via", "email")
-        channel = via if via in {c.value for c in OtpChannel} else OtpChannel.EMAIL.value
-        return page(
+        query = request.query_params
+        return _code_page(
             request,
-            "login/code.html",
-            status=status,
-            channel=channel,
-            held=request.query_params.get("held") == "1",
-            after=local_path(request.query_params.get("next")),
-            error=error,
+            via=query.get("via"),
+            after=query.get("next"),
+            held=query.get("held") == "1",
         )
 
     @post("/login/code", opt=PRE_LOGIN)
@@ -153,7 +177,8 @@ class LoginPages(Controller):
             error, status = wrong_code(), 401
         except TooManyAttemptsError as refused:
             error, status = too_many(refused), 429
-        return self._code_page(request, error=error, status=status)
+        via = text_field(fields, "via")
+        return _code_page(request, via=via, after=after, error=error, status=status)
 
     @post("/login/code/resend", opt=PRE_LOGIN)
     async def resend(self, accounts: Accounts, request: AnyRequest) -> Page | Redirect:
@@ -161,8 +186,11 @@ class LoginPages(Controller):
         after = local_path(text_field(fields, "next"))
         try:
             step = await in_thread(accounts.resend_code, session_token(request) or "")
-        except (CodeRejectedError, TooManyAttemptsError):
+        except CodeRejectedError:  # the login ended or took too long
             return see_other("/login", saved="start_again")
+        except TooManyAttemptsError as refused:  # the login goes on with the code it has
+            via = text_field(fields, "via")
+            return _code_page(request, via=via, after=after, limit=too_many(refused), status=429)
         if step.mobile_unconfirmed:
             return see_other("/login/code", via="sms", held="1", next=after)
         channel = step.channel.value if step.channel else "email"
@@ -224,9 +252,7 @@ class LoginPages(Controller):
     ) -> Page:
         """The form, or straight away that the link is used or expired: not after the
         new password has been typed twice. Looking leaves the link as it is."""
-        if not await in_thread(accounts.link_is_live, token):
-            return page(request, "login/reset_password.html", status=410, token=None, errors={})
-        return page(request, "login/reset_password.html", token=token, errors={})
+        return await _password_page(accounts, request, token, errors={})
 
     @post("/reset/{token:str}", opt=PRE_LOGIN)
     async def new_password(
@@ -241,7 +267,7 @@ class LoginPages(Controller):
         except FormError as error:
             errors = error.errors
         except NotPermittedError:  # used or expired since the form was opened
-            return page(request, "login/reset_password.html", status=410, token=None, errors={})
+            return _spent_link_page(request)
         except ValidationError as error:  # the same refusals as the JSON route
             errors = {"new_password": said(error, PASSWORD)}
         else:
@@ -252,4 +278,35 @@ class LoginPages(Controller):
             response = see_other("/confirm-number")
             set_session_cookie(response, confirming)
             return response
-        return page(request, "login/reset_password.html", status=422, token=token, errors=errors)
+        return await _password_page(accounts, request, token, errors=errors, status=422)
+
+
+async def _password_page(
+    accounts: Accounts,
+    request: AnyRequest,
+    token: str,
+    *,
+    errors: dict[str, str],
+    status: int = 200,
+) -> Page:
+    """The page of a live link: "Choose your password" with the username for a new account's
+    first, "Choose a new password" for a reset; a link used or expired says so (410)."""
+    link = await in_thread(accounts.live_link, token)
+    if link is None:
+        return _spent_link_page(request)
+    return page(
+        request,
+        "login/reset_password.html",
+        status=status,
+        token=token,
+        errors=errors,
+        first=link.first,
+        username=link.username,
+    )
+
+
+def _spent_link_page(request: AnyRequest) -> Page:
+    """A link used or expired: said at once, with the ways to a new one (410)."""
+    return page(
+        request, "login/reset_password.html", status=410, token=None, errors={}, first=False
+    )

@@ -1,0 +1,102 @@
+"""What the messages about an account say: one-time codes, links that set a password,
+and the notices after a password is set; in the account's language.
+
+The account's language is the one the person chose for the pages (`accounts.language`,
+kept by "English"/"Norsk" in the header). A person who has chosen none gets bokmål then
+English in one message, since nothing tells which they read: a new account, or one that
+never switched. Short, as an SMS must be (one 160-character SMS for a code).
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+LANGUAGES = ("nb", "en")
+
+
+@dataclass(frozen=True, slots=True)
+class Words:
+    """One thing said in bokmål and in English; `{name}` fields are filled in by `said`."""
+
+    nb: str
+    en: str
+
+    def said(self, language: str | None, joiner: str = "\n", **fields: str) -> str:
+        """In `language`; bokmål, `joiner`, English when it is none we write. Only
+        `fields` are filled in: text already in the words (a username) is left as it is."""
+        nb, en = (
+            (self.nb.format(**fields), self.en.format(**fields)) if fields else (self.nb, self.en)
+        )
+        if language == "en":
+            return en
+        if language == "nb":
+            return nb
+        return f"{nb}{joiner}{en}"
+
+
+def subject(words: Words, language: str | None) -> str:
+    """An e-mail's subject line: both languages on one line when the person chose none."""
+    return words.said(language, " / ")
+
+
+def lasting(lifetime: timedelta) -> Words:
+    """How long a link works, in words: whole hours from two hours up, else minutes."""
+    hours, rest = divmod(int(lifetime.total_seconds()), 3600)
+    if hours >= 2 and not rest:
+        return Words(f"{hours} timer", f"{hours} hours")
+    minutes = int(lifetime.total_seconds() // 60)
+    return Words(f"{minutes} minutter", f"{minutes} minutes")
+
+
+LOGIN_CODE_SUBJECT = Words("Engangskode til Stafett", "One-time code for Stafett")
+LOGIN_CODE = Words(
+    "Engangskoden din til Stafett er {code}. Den gjelder i 5 minutter.",
+    "Your one-time code for Stafett is {code}. It lasts 5 minutes.",
+)
+CONFIRM_CODE_SUBJECT = Words(
+    "Bekreft mobilnummeret ditt i Stafett", "Confirm your mobile number in Stafett"
+)
+CONFIRM_CODE = Words(
+    "Kode for å bekrefte mobilnummeret ditt i Stafett: {code}. Den gjelder i 5 minutter.",
+    "Code to confirm your mobile number in Stafett: {code}. It lasts 5 minutes.",
+)
+
+
+def link_body(
+    lead: Words, tail: Words, lifetime: timedelta, link: str, language: str | None
+) -> str:
+    """A message with a link that sets a password: what it is for, how long the link works,
+    the link (at a line's end, never with a sign after it), and the tail."""
+    time = lasting(lifetime)
+    works = Words(f"Lenken virker én gang i {time.nb}", f"The link works once, for {time.en}")
+    if language in LANGUAGES:
+        lines = [lead.said(language), f"{works.said(language)}: {link}", tail.said(language)]
+    else:
+        lines = [lead.nb, lead.en, f"{works.said(None, ' / ')}:", link, tail.nb, tail.en]
+    return "\n".join(line for line in lines if line)
+
+
+WELCOME_SUBJECT = Words("Kontoen din i Stafett er klar", "Your Stafett account is ready")
+WELCOME = Words(
+    "Kontoen din i Stafett er klar. Du logger inn med brukernavnet {username}, passordet "
+    "du valgte og en engangskode. Var det ikke du som valgte passordet, si fra til den som "
+    "ga deg kontoen.",
+    "Your Stafett account is ready. You log in with the username {username}, the password "
+    "you chose and a one-time code. If you did not choose the password, tell the person who "
+    "gave you the account.",
+)
+RESET_DONE_SUBJECT = Words(
+    "Passordet ditt i Stafett er satt på nytt", "Your Stafett password has been set anew"
+)
+RESET_DONE = Words(
+    "Passordet til Stafett-kontoen din ble nettopp satt på nytt med en lenke, og alle "
+    "innlogginger er avsluttet. Var det ikke deg, kontakt koordinatoren din med en gang.",
+    "The password of your Stafett account was just set anew with a link, and every login "
+    "has ended. If it was not you, contact your coordinator at once.",
+)
+CHANGED_SUBJECT = Words("Passordet ditt i Stafett er endret", "Your Stafett password is changed")
+CHANGED = Words(
+    "Passordet til Stafett-kontoen din ble nettopp endret, og du er logget ut andre steder. "
+    "Var det ikke deg, kontakt koordinatoren din med en gang.",
+    "The password of your Stafett account was just changed, and you are logged out "
+    "elsewhere. If it was not you, contact your coordinator at once.",
+)
