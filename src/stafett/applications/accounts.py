@@ -367,6 +367,19 @@ class AccountService(OwnAccount, PasswordLinks, MobileNumbers, StepUp, KeptForms
             login_key=session.login_key,
         )
 
+    def seen(self, token: str | None) -> Principal | None:
+        """As `authenticate`, but without any write: a session past its timeouts is not
+        marked ended, nor is a live one's use written down. What a refusal's page shows its
+        header with (web/pages/errors.py): a page that refuses writes nothing."""
+        session = self.sessions.get(token) if token else None
+        if session is None or session.stage != Stage.DONE.value:
+            return None
+        micros = to_micros(self.clock())
+        account = self.accounts.by_person(session.person_id)
+        if any(session_expiry(session, micros)) or account is None or account.hard_locked:
+            return None
+        return replace(self._principal(account), login_key=session.login_key)
+
     def login_key(self, token: str) -> str | None:
         """The login key of the logged-in session `token` (None: there is none), without
         touching it: what a public page needs to bind its CSRF token (web/auth.py)."""

@@ -10,7 +10,9 @@ here instead, so nothing typed is lost either way (issue 10, item 9):
   password, code or token field (`SECRET_FIELD`);
 - only when the session that sent it has just ended by its timeouts, and the form
   carried that session's own CSRF token: a form another site made, or one sent with a
-  logged-out or unknown session, is not kept;
+  logged-out or unknown session, is not kept; or when a logged-in person's form (its
+  token checked as every form's) asks for an action that waits for a step-up's code
+  (decision 0031), so that they come back to it as typed after the code;
 - bound to the person and the place (the plan, or the page): it is shown back only to
   that person, on that page, after they have logged in again (and, for a plan, when the
   policy lets them read it);
@@ -63,16 +65,19 @@ class KeptForms:
 
     def keep_form(
         self: AccountCore,
-        ended: EndedSession,
+        whose: EndedSession | Principal,
         place: str,
         key: str,
         fields: Mapping[str, str | list[str]],
     ) -> None:
-        """Keep what `ended`'s person sent to `place` (`plan:<id>`, or a page's name)."""
+        """Keep what `whose` person sent to `place` (`plan:<id>`, or a page's name): an
+        ended session's, or a logged-in person's whose action waits for a step-up's code
+        (decision 0031: they come back to the form after the code)."""
         typed = {name: value for name, value in fields.items() if not SECRET_FIELD.search(name)}
         encoded = json.dumps(typed, ensure_ascii=False)
-        self.sessions.keep_form(ended.person_id, place, key, encoded, at=self.clock())
-        log.info("form_kept", actor=str(ended.person_id), place=place)
+        self.sessions.keep_form(whose.person_id, place, key, encoded, at=self.clock())
+        why = "step_up" if isinstance(whose, Principal) else "session_ended"
+        log.info("form_kept", actor=str(whose.person_id), place=place, reason=why)
 
     def take_kept_forms(self: AccountCore, principal: Principal, place: str) -> list[KeptForm]:
         """The forms `principal` sent to `place` after their session ended (one a form:

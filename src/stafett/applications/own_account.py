@@ -44,6 +44,7 @@ ABSOLUTE_TIMEOUT = timedelta(hours=8)
 # A session's use is written down at most this often (a write on every request costs
 # every read): so a session may end this much sooner than IDLE_TIMEOUT after its use.
 SESSION_TOUCH_EVERY = timedelta(seconds=30)
+CHANGE_CONTACT = "ChangeContact"  # what a step-up for a new number or address waits for
 log = structlog.get_logger(__name__)
 
 
@@ -238,7 +239,7 @@ class OwnAccount:
         check_reachable(OtpChannel(account.otp_channel), new)
         rebound = [f for f in ("mobile", "email") if getattr(new, f) != getattr(old, f)]
         if rebound:
-            require_step_up(principal)  # SEC-SES-08
+            require_step_up(principal, CHANGE_CONTACT)  # SEC-SES-08
             if not current_password:
                 raise ConflictingValueError(  # a change only where it differs from what is stored
                     "current_password", "is needed to change the mobile number or e-mail address"

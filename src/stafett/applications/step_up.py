@@ -33,7 +33,14 @@ STEP_UP_WINDOW = timedelta(minutes=5)
 
 
 class StepUpRequiredError(DomainError):
-    """The action needs a one-time code accepted within the last five minutes (401)."""
+    """The action needs a one-time code accepted within the last five minutes (401).
+
+    `action` names what was asked (a command's class name, or `ChangeContact`): the
+    step-up page says what waits for the code. Never user text."""
+
+    def __init__(self, message: str, action: str = "") -> None:
+        super().__init__(message)
+        self.action = action
 
 
 def code_is_recent(session: SessionRecord, micros: int) -> bool:
@@ -43,11 +50,12 @@ def code_is_recent(session: SessionRecord, micros: int) -> bool:
     return micros - session.code_at <= STEP_UP_WINDOW.total_seconds() * 1e6
 
 
-def require_step_up(principal: Principal) -> None:
-    """The one rule of SEC-SES-08: refuse unless this session's last code is recent."""
+def require_step_up(principal: Principal, action: str = "") -> None:
+    """The one rule of SEC-SES-08: refuse unless this session's last code is recent.
+    `action` names what is asked, for the refusal (`StepUpRequiredError.action`)."""
     if not principal.recent_code:
         log.info("step_up_required", actor=str(principal.person_id))
-        raise StepUpRequiredError("step_up_required: confirm with a new one-time code")
+        raise StepUpRequiredError("step_up_required: confirm with a new one-time code", action)
 
 
 class StepUp:

@@ -4,7 +4,7 @@ from typing import Any
 
 from litestar import Litestar, Request, Response, Router
 from litestar.datastructures import State
-from litestar.exceptions import NotFoundException
+from litestar.exceptions import MethodNotAllowedException, NotFoundException
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.problem_details import ProblemDetailsException
 
@@ -48,6 +48,7 @@ from stafett.web.loop_reads import (
 )
 from stafett.web.pages import is_page_path, page_routes, static_routes
 from stafett.web.pages.errors import page_error
+from stafett.web.pages.kept import keep_for_step_up
 from stafett.web.pages.render import template_config
 from stafett.web.schema_page import LocalSwaggerPlugin
 from stafett.web.state import (
@@ -146,9 +147,14 @@ def create_app(
         state=state,
         before_request=replay_or_claim,  # Idempotency-Key (web/idempotency.py)
         after_request=record_reads_before_answering,  # reads on the loop (web/loop_reads.py)
+        after_exception=[keep_for_step_up],  # a form waiting for a step-up (pages/kept.py)
         logging_config=None,  # configure_logging owns logging; litestar must not reset it
         plugins=[problem_details_plugin()],
-        exception_handlers={Exception: _internal, NotFoundException: _not_found},
+        exception_handlers={
+            Exception: _internal,
+            NotFoundException: _not_found,
+            MethodNotAllowedException: _not_found,
+        },
         openapi_config=OpenAPIConfig(
             title="Stafett",
             version="0.1.0",
@@ -174,14 +180,23 @@ def create_app(
     return app
 
 
-def _not_found(request: Request[Any, Any, Any], exc: NotFoundException) -> Response[Any]:
-    """An address that is no route: a page for people, a problem for API clients."""
+def _not_found(
+    request: Request[Any, Any, Any], exc: NotFoundException | MethodNotAllowedException
+) -> Response[Any]:
+    """An address that is no route, or not for this method: a page for people (a form's
+    address opened in the browser, or reloaded: 405), a problem for API clients."""
+    status = exc.status_code
     if is_page_path(request.url.path):
-        return page_error(request, exc)
-    problem = ProblemDetailsException(
-        status_code=404, title="Not Found", detail="Not Found", type_="/problems/404"
-    )
-    return problem.to_response(request)
+        response = page_error(request, exc)
+    else:
+        title = "Not Found" if status == 404 else "Method Not Allowed"
+        problem = ProblemDetailsException(
+            status_code=status, title=title, detail=title, type_=f"/problems/{status}"
+        )
+        response = problem.to_response(request)
+    if exc.headers:  # a 405's Allow
+        response.headers.update(exc.headers)
+    return response
 
 
 def _internal(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:

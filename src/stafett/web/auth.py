@@ -75,6 +75,15 @@ class Policy(Enum):
     MANAGE_NOTICES = AccountAction.MANAGE_NOTICES
 
 
+class AccountRefusedError(PermissionDeniedException):
+    """A refusal by an account-level row of the policy table (`ACCOUNT_RULES`): as every
+    403 to an API client; a page says who gives that access (`pages/errors.py`)."""
+
+    def __init__(self, action: AccountAction) -> None:
+        super().__init__("Ikke tillatt")
+        self.action = action
+
+
 def policy(kind: Policy, *, pre_login: bool = False) -> dict[str, Any]:
     """A route's policy; `pre_login` marks a login or reset step, which needs no CSRF token.
 
@@ -132,7 +141,7 @@ async def policy_guard(
         await _check_csrf(connection, principal)
     if isinstance(kind.value, AccountAction) and not account_may(kind.value, principal.roles):
         log.info("authz_fail", actor=str(principal.person_id), path=_route(connection))
-        raise PermissionDeniedException("Ikke tillatt")
+        raise AccountRefusedError(kind.value)
     connection.state[PRINCIPAL] = principal
 
 

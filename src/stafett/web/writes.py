@@ -92,7 +92,7 @@ class Commands:
         self, plan_id: UUID, command: PlanCommand, receipt: Receipt | None = None
     ) -> CommandResult:
         if command.needs_step_up():
-            require_step_up(self.principal)
+            require_step_up(self.principal, type(command).__name__)
         expected = expected_version(self.if_match, command.expected_version)
         result = self.plans.handle(
             plan_id,

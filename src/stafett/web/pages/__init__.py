@@ -16,7 +16,7 @@ from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 
 from stafett.web import i18n
-from stafett.web.auth import PRINCIPAL, Policy, policy, session_token
+from stafett.web.auth import Policy, policy, session_token
 from stafett.web.pages.admin import AdminPages
 from stafett.web.pages.errors import exception_handlers
 from stafett.web.pages.forms import form_of
@@ -32,13 +32,12 @@ from stafett.web.pages.plan_history import PlanHistoryPages
 from stafett.web.pages.plan_list import NewPlanPages, PlanListPages
 from stafett.web.pages.profile import ProfilePages
 from stafett.web.pages.removal import RemovalPages
-from stafett.web.pages.render import local_path, see_other
+from stafett.web.pages.render import LANGUAGE_COOKIE, choose_page_language, local_path, see_other
 from stafett.web.pages.step_up import StepUpPages
 from stafett.web.params import Accounts, AnyRequest
 from stafett.web.state import provide_accounts, provided
 
 STATIC = Path(__file__).parent.parent / "static"
-LANGUAGE_COOKIE = "lang"
 YEAR = 365 * 86_400
 
 
@@ -51,10 +50,9 @@ def is_page_path(path: str) -> bool:
 
 
 async def choose_language(request: AnyRequest) -> None:
-    """The page's language: the person's choice, else the browser's cookie, else bokmål."""
-    principal = request.state.get(PRINCIPAL)
-    preferred = getattr(principal, "language", None) if principal is not None else None
-    i18n.set_language(preferred or request.cookies.get(LANGUAGE_COOKIE))
+    """The page's language: the person's choice, else the browser's cookie, else bokmål
+    (a refusal's page, made before this runs, chooses it alike: `pages/errors.py`)."""
+    choose_page_language(request)
 
 
 @post(

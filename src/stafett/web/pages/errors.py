@@ -2,11 +2,19 @@
 
 The statuses come from the web's one error table (`web/errors.py`), so a page
 and the JSON API refuse alike; only the wording is the page's. A request
-without a live session goes to the login page, which brings the person back.
+without a live session goes to the login page, which brings the person back; an
+action that needs a fresh one-time code goes to the step-up page, which brings the
+person back to the form, kept as typed (`pages/kept.py`, decision 0031).
+
+A refusal by the guard (an account-level page) or the router (no such address) comes
+before the page router's `before_request`: the page is still made as the person's
+others are, in their language and with their header, the session looked up without
+a write.
 """
 
+from collections.abc import Callable
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import structlog
 from litestar import Response
@@ -16,12 +24,16 @@ from litestar.response import Redirect
 from litestar.status_codes import HTTP_303_SEE_OTHER
 from litestar.types import ExceptionHandlersMap
 
+from stafett.aggregates.policy import AccountAction
+from stafett.applications.accounts import AccountService
 from stafett.applications.step_up import StepUpRequiredError
-from stafett.web.auth import KEPT_AT
+from stafett.persistence.outage import DATABASE_UNAVAILABLE
+from stafett.web.auth import KEPT_AT, PRINCIPAL, AccountRefusedError, session_token
 from stafett.web.errors import ERROR_TABLE
 from stafett.web.i18n import _
-from stafett.web.pages.render import local_path, page
+from stafett.web.pages.render import choose_page_language, page
 from stafett.web.params import AnyRequest
+from stafett.web.state import ACCOUNTS
 
 log = structlog.get_logger(__name__)
 
@@ -46,6 +58,11 @@ def message_of(status: int) -> tuple[str, str]:
         return _("Not allowed"), _("You do not have access to this. Ask the plan's coordinator.")
     if status == 404:
         return _("Not found"), _("The page or plan does not exist, or you are not in its group.")
+    if status == 405:
+        return _("Nothing to show here"), _(
+            "This address sends a form; it shows no page. Go back to the page and fill in "
+            "the form there."
+        )
     if status == 409:
         return _("Not possible now"), _("The plan has changed or is closed. Open it again.")
     if status in (400, 413, 415, 422):
@@ -57,9 +74,44 @@ def message_of(status: int) -> tuple[str, str]:
     return _("Something went wrong"), _("Something went wrong. Try again later.")
 
 
+def _administrators_only() -> str:
+    return _(
+        "Only your organisation's administrators have access to this. Ask an administrator "
+        "if you need it."
+    )
+
+
+# Who gives the access an account-level row of the policy table refused (a 403 inside a
+# plan keeps "ask the plan's coordinator").
+ACCOUNT_ADVICE: dict[AccountAction, Callable[[], str]] = {
+    AccountAction.CREATE_PLAN: lambda: _(
+        "Only coordinators create plans. An administrator in your organisation can make "
+        "you a coordinator."
+    ),
+    AccountAction.READ_REPORTS: _administrators_only,
+    AccountAction.MANAGE_USERS: _administrators_only,
+    AccountAction.MANAGE_NOTICES: _administrators_only,
+}
+
+
+def advice_of(exc: Exception, status: int) -> tuple[str, str]:
+    """(title, what to do) for the refusal `exc`: as `message_of`, but an account-level
+    refusal says who can give that access."""
+    title, advice = message_of(status)
+    if isinstance(exc, AccountRefusedError):
+        advice = ACCOUNT_ADVICE.get(exc.action, _no_account_access)()
+    return title, advice
+
+
+def _no_account_access() -> str:
+    return _(
+        "Your account does not have access to this. Ask an administrator in your organisation."
+    )
+
+
 def page_error(request: AnyRequest, exc: Exception) -> Response[Any]:
     if isinstance(exc, StepUpRequiredError):
-        return _go(request, f"/step-up?next={quote(_return_to(request), safe='')}")
+        return _go(request, _step_up(request, exc))
     if isinstance(exc, NotAuthorizedException):
         # A form sent after the session ended: its page (drafts.js) keeps the text and
         # brings the person back to it after the login (`expired=1`).
@@ -78,7 +130,8 @@ def page_error(request: AnyRequest, exc: Exception) -> Response[Any]:
         # A known failure (the access log or the database unavailable): its class only,
         # no trace, whose frames' variables would include the session's token.
         log.warning("page_unavailable", path=path, status=status, error=type(exc).__name__)
-    title, advice = message_of(status)
+    _as_their_page(request, status)
+    title, advice = advice_of(exc, status)
     headers = {"Retry-After": "5"} if status == 503 else None
     template = page(request, "error.html", status=status, title=title, advice=advice)
     if headers:
@@ -95,16 +148,35 @@ def _go(request: AnyRequest, path: str) -> Response[Any]:
     return Redirect(path=path, status_code=HTTP_303_SEE_OTHER)
 
 
-def _return_to(request: AnyRequest) -> str:
-    """Where a step-up goes back to: the page asked for, or after a form the page that
-    sent it (its own address, as the browser tells it), where the person does it again."""
+def _step_up(request: AnyRequest, exc: StepUpRequiredError) -> str:
+    """The step-up page, and where it returns: after a form, the page that gives the form
+    back as typed (its route's keeper kept it: `kept.keep_for_step_up`), with what waits
+    for the code (`waiting`); after a page asked for, that page. A form no route keeps
+    goes back to the plan list: the browser names no page (`Referrer-Policy:
+    no-referrer`), and every form whose action needs a code is kept."""
+    kept = request.state.get(KEPT_AT)
+    if isinstance(kept, str):
+        waiting = quote(exc.action or "form", safe="")
+        return f"/step-up?next={quote(kept, safe='')}&waiting={waiting}"
+    back = "/plans"
     if request.method == "GET":
-        return request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    referer = urlsplit(request.headers.get("referer", ""))
-    own = f"{request.url.scheme}://{request.url.netloc}"
-    if referer.path and f"{referer.scheme}://{referer.netloc}" == own:
-        return local_path(referer.path + (f"?{referer.query}" if referer.query else ""))
-    return "/plans"
+        back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return f"/step-up?next={quote(back, safe='')}"
+
+
+def _as_their_page(request: AnyRequest, status: int) -> None:
+    """The refusal's page as the person's other pages are: their header (the session
+    looked up without a write: `AccountService.seen`) and their language. Not after a
+    failure (5xx), when the database may be what failed: then the cookie's language."""
+    if request.state.get(PRINCIPAL) is None and status < 500:
+        accounts: AccountService = request.app.state[ACCOUNTS]
+        try:
+            principal = accounts.seen(session_token(request))
+        except DATABASE_UNAVAILABLE:
+            principal = None
+        if principal is not None:
+            request.state[PRINCIPAL] = principal
+    choose_page_language(request)
 
 
 def exception_handlers() -> ExceptionHandlersMap:

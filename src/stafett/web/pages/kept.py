@@ -9,6 +9,10 @@ just ended and the form carries that session's CSRF token, it calls the route's 
 and answers where the login returns to, with `?kept=1`. That page takes the form back
 (`taken_back` for the plan page, `given_back` for the others) and shows it as typed, to
 be checked and saved.
+
+The same keeper keeps a logged-in person's form whose action waits for a step-up's code
+(decision 0031, `keep_for_step_up`): the step-up page returns to where it answers, with
+`&stepped_up=1`, and the page says the action is not done yet.
 """
 
 from collections.abc import Callable, Mapping
@@ -16,13 +20,19 @@ from typing import Any
 from uuid import UUID
 
 import anyio
+from litestar import Request
+from litestar.enums import ScopeType
+from litestar.types import Scope
 
 from stafett.applications.accounts import AccountService
 from stafett.applications.kept_forms import EndedSession, KeptForm
 from stafett.applications.principal import Principal
-from stafett.web.auth import KEEPS_FORM
+from stafett.applications.step_up import StepUpRequiredError
+from stafett.persistence.outage import DATABASE_UNAVAILABLE
+from stafett.web.auth import KEEPS_FORM, KEPT_AT, PRINCIPAL, UNSAFE_METHODS
 from stafett.web.pages.forms import form_of
 from stafett.web.pages.plan_forms import FORM_KEY, Failed, typed
+from stafett.web.pages.render import STEPPED_UP
 from stafett.web.params import AnyRequest
 from stafett.web.state import ACCOUNTS
 
@@ -30,41 +40,75 @@ KeyOf = Callable[[Mapping[str, Any], Mapping[str, Any]], str]
 """The key of a route's form on the plan page, from its fields and the path's parameters."""
 
 KEPT = "kept"  # the query parameter of the page a kept form is given back on
+Whose = EndedSession | Principal  # an ended session's person, or one logged in (a step-up)
 
 
 def _plan_place(plan_id: UUID) -> str:
     return f"plan:{plan_id}"
 
 
-async def _keep(request: AnyRequest, ended: EndedSession, place: str, key: str) -> None:
+def _back(path: str, anchor: str, whose: Whose) -> str:
+    """Where the form is given back: `path?kept=1`, after a step-up `&stepped_up=1`."""
+    stepped_up = f"&{STEPPED_UP}=1" if isinstance(whose, Principal) else ""
+    return f"{path}?{KEPT}=1{stepped_up}" + (f"#{anchor}" if anchor else "")
+
+
+async def _keep(request: AnyRequest, whose: Whose, place: str, key: str) -> None:
     fields = await form_of(request)
     accounts: AccountService = request.app.state[ACCOUNTS]
-    await anyio.to_thread.run_sync(accounts.keep_form, ended, place, key, typed(fields))
+    await anyio.to_thread.run_sync(accounts.keep_form, whose, place, key, typed(fields))
 
 
 def keeps(key_of: KeyOf) -> dict[str, Any]:
-    """The `opt` of a plan form's route whose form is kept when its session has ended."""
+    """The `opt` of a plan form's route whose form is kept when its session has ended
+    (or its action waits for a step-up)."""
 
-    async def keep(request: AnyRequest, ended: EndedSession) -> str:
+    async def keep(request: AnyRequest, whose: Whose) -> str:
         plan_id: UUID = request.path_params["plan_id"]
         key = key_of(await form_of(request), request.path_params)
-        await _keep(request, ended, _plan_place(plan_id), key)
-        return f"/plans/{plan_id}/plan?{KEPT}=1#{key}"
+        await _keep(request, whose, _plan_place(plan_id), key)
+        return _back(f"/plans/{plan_id}/plan", key, whose)
 
     return {KEEPS_FORM: keep}
 
 
 def keeps_page(place: str, back: str, anchor: str = "") -> dict[str, Any]:
-    """The `opt` of a page's form route whose form is kept when its session has ended:
-    kept under `place`, given back on the page at `back` (at `#anchor`). Both may name
-    the route's path parameters (`"/plans/{plan_id}/participants/new"`)."""
+    """The `opt` of a page's form route whose form is kept when its session has ended (or
+    its action waits for a step-up): kept under `place`, given back on the page at `back`
+    (at `#anchor`). Both may name the route's path parameters
+    (`"/plans/{plan_id}/participants/new"`)."""
 
-    async def keep(request: AnyRequest, ended: EndedSession) -> str:
+    async def keep(request: AnyRequest, whose: Whose) -> str:
         params = request.path_params
-        await _keep(request, ended, place.format(**params), "")
-        return f"{back.format(**params)}?{KEPT}=1" + (f"#{anchor}" if anchor else "")
+        await _keep(request, whose, place.format(**params), "")
+        return _back(back.format(**params), anchor, whose)
 
     return {KEEPS_FORM: keep}
+
+
+async def keep_for_step_up(exc: BaseException, scope: Scope) -> None:
+    """The app's `after_exception` hook: a form whose action needs a fresh one-time code
+    (`StepUpRequiredError`) is kept for the logged-in person by its route's keeper, and
+    the step-up page returns to where it is given back (`KEPT_AT`, read by the sync
+    `page_error`), so that nothing typed is lost and the person presses the button
+    again (decision 0031). litestar runs this before the exception's handler, in the
+    request's task; the form is the one the route read (litestar keeps it in the scope,
+    and the guard checked its CSRF token). Nothing else is kept: a route without a
+    keeper, a request without a logged-in person, an API request."""
+    if not isinstance(exc, StepUpRequiredError) or scope["type"] != ScopeType.HTTP:
+        return
+    handler = scope.get("route_handler")
+    keeper = handler.opt.get(KEEPS_FORM) if handler is not None else None
+    request: AnyRequest = Request(scope)
+    principal = request.state.get(PRINCIPAL)
+    if keeper is None or request.method not in UNSAFE_METHODS:
+        return
+    if not isinstance(principal, Principal):
+        return
+    try:
+        request.state[KEPT_AT] = await keeper(request, principal)
+    except DATABASE_UNAVAILABLE:
+        return  # not kept: the step-up page answers 503 then, as every page does
 
 
 def taken_back(accounts: AccountService, principal: Principal, plan_id: UUID) -> list[Failed]:

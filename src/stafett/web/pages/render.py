@@ -40,15 +40,24 @@ from stafett.web.params import AnyRequest
 @dataclass(frozen=True, slots=True)
 class Said:
     """What the page after a write or a step says, and how: `color` is the alert's
-    `data-color` (success for a write done; info for news that is no success)."""
+    `data-color` (success for a write done; info for news that is no success). `done`:
+    it confirms a write, which ends the tab's draft of the form sent (`drafts.js` reads
+    `data-confirmation="done"`); a notice (a code sent, a step to take) keeps it."""
 
     text: str
     color: str = "success"
+    done: bool = True
+
+
+def notice(text: str, color: str = "success") -> Said:
+    """News that confirms no write (a code sent): the draft of a form sent just before,
+    whose action waits for this step, is kept."""
+    return Said(text, color, done=False)
 
 
 def info(text: str) -> Said:
-    """A message that is said, not celebrated (the person declined, or must start again)."""
-    return Said(text, "info")
+    """A notice that is said, not celebrated (the person declined, or must start again)."""
+    return notice(text, "info")
 
 
 # Each area adds the confirmations of its writes: a text (said as a success) or a `Said`.
@@ -161,6 +170,17 @@ def template_config() -> TemplateConfig[JinjaTemplateEngine]:
     return TemplateConfig(instance=JinjaTemplateEngine.from_environment(environment()))
 
 
+LANGUAGE_COOKIE = "lang"
+STEPPED_UP = "stepped_up"  # `?kept=1&stepped_up=1`: a form given back after a step-up (kept.py)
+
+
+def choose_page_language(request: AnyRequest) -> None:
+    """The page's language: the person's choice, else the browser's cookie, else bokmål."""
+    principal = request.state.get(PRINCIPAL)
+    preferred = getattr(principal, "language", None) if principal is not None else None
+    i18n.set_language(preferred or request.cookies.get(LANGUAGE_COOKIE))
+
+
 # The quiet a logged-in page's session is sure to have left when the page arrives: the
 # idle timeout less how long a use may go unwritten (static/session.js warns before it).
 SESSION_IDLE_SECONDS = int((IDLE_TIMEOUT - SESSION_TOUCH_EVERY).total_seconds())
@@ -184,6 +204,7 @@ def page(request: AnyRequest, name: str, *, status: int = 200, **context: Any) -
         here=request.url.path,
         query=request.url.query,
         confirmation=confirmation(request.query_params.get("saved")),
+        stepped_up=request.query_params.get(STEPPED_UP) == "1",  # macros.html `kept_notice`
         request=request,
         **context,
     )
@@ -193,8 +214,10 @@ def page(request: AnyRequest, name: str, *, status: int = 200, **context: Any) -
 def confirmation(key: str | None) -> Said | None:
     """What a write did, said on the page it leads to (`?saved=<key>`; never user text)."""
     messages: dict[str, Callable[[], str | Said]] = {
-        "logged_out": lambda: _("You are logged out."),
-        "code_sent": lambda: _("A new code is on its way. The earlier code no longer works."),
+        "logged_out": lambda: notice(_("You are logged out.")),
+        "code_sent": lambda: notice(
+            _("A new code is on its way. The earlier code no longer works.")
+        ),
         "start_again": lambda: info(_("The login took too long. Start again.")),
         "terms_declined": lambda: info(
             _(
@@ -202,9 +225,9 @@ def confirmation(key: str | None) -> Said | None:
                 "if you have questions."
             )
         ),
-        "password_set": lambda: _("Your new password is saved. Log in with it."),
-        "number_confirmed": lambda: _(
-            "Your new password is saved and your mobile number is confirmed. Log in with them."
+        "password_set": lambda: notice(_("Your new password is saved. Log in with it.")),
+        "number_confirmed": lambda: notice(
+            _("Your new password is saved and your mobile number is confirmed. Log in with them.")
         ),
         **SAVED,
     }

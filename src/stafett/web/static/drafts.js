@@ -104,9 +104,11 @@
   }
 
   // A page, or a part of one htmx swapped in: a confirmed write ends its form's draft
-  // (before the forms shown are filled from what is kept).
+  // (before the forms shown are filled from what is kept). Only a write done says so
+  // (`data-confirmation="done"`); a notice (`"notice"`: a code sent for the step-up a form's
+  // action waits for, a login step) is no write, and the draft waits for the form's return.
   function settle(root) {
-    var confirmed = root.querySelector("[data-confirmation]");
+    var confirmed = root.querySelector("[data-confirmation='done']");
     var submitted = sessionStorage.getItem(SUBMITTED);
     if (confirmed && submitted) { sessionStorage.removeItem(submitted); }
     if (confirmed) { sessionStorage.removeItem(SUBMITTED); }
