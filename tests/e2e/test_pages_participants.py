@@ -9,7 +9,7 @@ coordinator adds people, gives logins and manages the plan.
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from html.parser import HTMLParser
 from typing import Any
 from uuid import UUID
@@ -18,7 +18,7 @@ import pytest
 
 from stafett.aggregates.person import PersonDetails
 from stafett.aggregates.values import Access, Consent, PlanType, Rights, Role, local_date
-from stafett.applications.commands import AddParticipant, SetGoal
+from stafett.applications.commands import AddParticipant, HandOverCoordinator, SetGoal
 from stafett.applications.parts import ConsentIn, CreatePlan, PersonIn, RightsIn
 from stafett.web import i18n
 from tests.e2e.conftest import Web
@@ -494,6 +494,138 @@ def test_only_the_coordinator_may_add(web: Web, plan: Plan) -> None:
     assert refused.status_code == 403
     assert all(p.person_id != UUID(int=0) for p in web.plans.get_plan(plan.id).participants)
     assert not web.plans.find_persons("X Y")
+
+
+# A new person whom the directory already holds: Lise Hansen, born 05.05.1985.
+LISE = {"first_name": "Lise", "last_name": "Hansen", "birth_date": "1985-05-05"}
+
+
+def lise_in_directory(web: Web, **more: Any) -> UUID:
+    details = PersonDetails("Lise", "Hansen", birth_date=date(1985, 5, 5), **more)
+    return web.plans.register_person(details, by=None).person_id
+
+
+def new_lise(web: Web, plan: Plan) -> dict[str, str]:
+    """The "register a new person" form as the coordinator fills it in for Lise, with a
+    role, responsibility and rights of her own (printing unticked)."""
+    fields = form_on(web, plan.url("/participants/new?how=new"), plan.url("/participants/new"))
+    fields |= LISE | {"email": "lise.ny@example.no", "role": "relative"}
+    fields |= {"responsibility": "Tante, henter på skolen", "rights.minutes": "none"}
+    del fields["rights.print"]
+    return fields
+
+
+def sent_again(html: str, action: str) -> dict[str, str]:
+    """What the form posting to `action` on a page answered (`html`) sends untouched."""
+    parser = FormFields(action)
+    parser.feed(html)
+    return parser.fields
+
+
+def test_a_likely_duplicate_comes_back_with_everything_typed_and_nothing_saved(
+    web: Web, plan: Plan
+) -> None:
+    first = lise_in_directory(web, workplace="Bø helsestasjon", position="Helsesykepleier")
+    web.page_login("kari")
+    typed = new_lise(web, plan)
+    members = len(web.plans.get_plan(plan.id).participants)
+
+    warned = web.submit(plan.url("/participants/new"), typed)
+    assert warned.status_code == 200, warned.text
+    text = html_text(warned.text)
+    assert "Er personen allerede registrert?" in text
+    assert "samme navn og fødselsdato (05.05.1985)" in text
+    assert "Lise Hansen (født 05.05.1985, Helsesykepleier, Bø helsestasjon)" in text
+    assert f'value="{first}"' in warned.text
+    again = sent_again(warned.text, plan.url("/participants/new"))
+    assert {k: v for k, v in again.items() if k != "csrf_token"} == {
+        k: v for k, v in typed.items() if k != "csrf_token"
+    }  # role, responsibility, rights and the person as typed; no choice made for them
+    assert len(web.plans.find_persons("lise hansen")) == 1
+    assert len(web.plans.get_plan(plan.id).participants) == members
+
+    unchosen = web.submit(plan.url("/participants/new"), again)  # still no choice: asked again
+    assert unchosen.status_code == 200
+    assert len(web.plans.find_persons("lise hansen")) == 1
+
+
+def test_choosing_the_match_adds_the_directory_person_with_what_was_typed(
+    web: Web, plan: Plan
+) -> None:
+    first = lise_in_directory(web, workplace="Bø helsestasjon")
+    web.page_login("kari")
+    warned = web.submit(plan.url("/participants/new"), new_lise(web, plan))
+    again = sent_again(warned.text, plan.url("/participants/new"))
+
+    added = web.submit(plan.url("/participants/new"), again | {"match": str(first)})
+    assert added.status_code == 303, added.text
+    assert len(web.plans.find_persons("lise hansen")) == 1  # no second person
+    member = next(m for m in web.plans.get_plan(plan.id).participants if m.person_id == first)
+    assert (member.role, member.responsibility) == (Role.RELATIVE, "Tante, henter på skolen")
+    assert member.rights.minutes is Access.NONE
+    assert member.rights.print is False
+    assert web.plans.get_person(first).details.email == ""  # the directory row is untouched
+
+
+def test_confirming_a_new_person_registers_the_second_lise(web: Web, plan: Plan) -> None:
+    first = lise_in_directory(web, workplace="Bø helsestasjon")
+    web.page_login("kari")
+    warned = web.submit(plan.url("/participants/new"), new_lise(web, plan))
+    again = sent_again(warned.text, plan.url("/participants/new"))
+
+    added = web.submit(plan.url("/participants/new"), again | {"match": "new"})
+    assert added.status_code == 303, added.text
+    lises = web.plans.find_persons("lise hansen")
+    assert len(lises) == 2
+    [second] = [p for p in lises if p.person_id != first]
+    assert second.details.email == "lise.ny@example.no"
+    member = next(
+        m for m in web.plans.get_plan(plan.id).participants if m.person_id == second.person_id
+    )
+    assert (member.role, member.rights.minutes) == (Role.RELATIVE, Access.NONE)
+
+
+def test_the_warning_shows_no_detail_of_a_match_the_directory_hides(web: Web, plan: Plan) -> None:
+    hidden = lise_in_directory(web, workplace="Skjermet sted", restrict_search=True)
+    web.page_login("kari")
+    added = web.submit(plan.url("/participants/new"), new_lise(web, plan))
+    assert added.status_code == 303, added.text  # only a match others may not find: no warning
+
+    shown = lise_in_directory(
+        web, mobile="92345678", hide_mobile=True, street_address="Hemmelig vei 1"
+    )
+    warned = web.submit(plan.url("/participants/new"), new_lise(web, plan))
+    assert warned.status_code == 200, warned.text
+    assert f'value="{shown}"' in warned.text
+    assert "er allerede i plangruppen" in html_text(warned.text)  # the Lise added above
+    for secret in (str(hidden), "Skjermet sted", "92345678", "Hemmelig vei"):
+        assert secret not in warned.text
+
+
+def test_a_coordinator_who_may_not_search_the_directory_is_shown_no_match(
+    web: Web, plan: Plan
+) -> None:
+    lise_in_directory(web, workplace="Bø helsestasjon")
+    siv = web.create_user("siv")  # no coordinator account: may not search the directory
+    siv_pid = add(web, plan.id, plan.kari, PersonIn(person_id=siv), "provider")
+    web.plans.handle(plan.id, HandOverCoordinator(participant_id=siv_pid), by=plan.kari)
+    web.page_login("siv")
+    added = web.submit(plan.url("/participants/new"), new_lise(web, plan))
+    assert added.status_code == 303, added.text
+    assert "Bø helsestasjon" not in web.client.get(added.headers["location"]).text
+    assert len(web.plans.find_persons("lise hansen")) == 2
+
+
+def test_the_directory_search_tells_two_of_the_same_name_apart(web: Web, plan: Plan) -> None:
+    lise_in_directory(web, workplace="Bø helsestasjon")
+    lise_in_directory(web, email="lise.hansen@example.no", mobile="92345678", hide_mobile=True)
+    web.page_login("kari")
+    found = web.client.get(plan.url("/participants/new"), params={"name": "lise hansen"})
+    text = html_text(found.text)
+    assert "Lise Hansen (Bø helsestasjon)" in text
+    assert "Lise Hansen (lise.hansen@example.no)" in text
+    assert "1985" not in text  # the directory never shows a birth date
+    assert "92345678" not in text
 
 
 # ------------------------------------------------------------------ a login

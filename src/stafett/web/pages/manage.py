@@ -21,7 +21,7 @@ from litestar.exceptions import PermissionDeniedException
 from litestar.handlers import HTTPRouteHandler
 from litestar.response import Redirect
 
-from stafett.aggregates.policy import Action
+from stafett.aggregates.policy import Action, Standing
 from stafett.aggregates.values import ConsentStatus, PlanStatus, Role, local_date
 from stafett.applications.accounts import Principal
 from stafett.applications.commands import (
@@ -45,7 +45,8 @@ from stafett.web.reads import PlanReads
 from stafett.web.state import ACCOUNTS
 from stafett.web.writes import Commands
 
-DEFAULT_CONSENT_DAYS = 365
+DEFAULT_CONSENT_DAYS = 365  # a renewal's suggested term, when the coordinator asks for one
+DATES = "dates"  # `?dates=new`: the consent form suggests new dates
 
 SAVED["baton_handed_over"] = lambda: _(
     "The baton is handed over. The new coordinator manages the plan from now on."
@@ -67,15 +68,24 @@ def confirmed(fields: Mapping[str, Any], name: str) -> None:
         raise FormError({name: _("Tick the box to confirm.")})
 
 
-def consent_values(view: PlanOut, today: date) -> dict[str, Any]:
-    """The renewal form, filled in from the consent in force (the given-by the reader sees)."""
+def consent_values(view: PlanOut) -> dict[str, Any]:
+    """The consent form, filled in with the consent on record (the given-by the reader
+    sees), so that saving it changes only what the person changed."""
     consent = view.consent
     return {
         "given_by": consent.given_by if isinstance(consent.given_by, str) else "",
+        "given_on": consent.given_on.isoformat(),
+        "expires_on": consent.expires_on.isoformat(),
+        "scope": consent.scope,
+    }
+
+
+def new_dates(today: date) -> dict[str, str]:
+    """The dates of a consent given today, as the renewal's suggestion fills them in (only
+    when asked for: `?dates=new`)."""
+    return {
         "given_on": today.isoformat(),
         "expires_on": (today + timedelta(days=DEFAULT_CONSENT_DAYS)).isoformat(),
-        "scope": consent.scope,
-        "ended_on": today.isoformat(),
     }
 
 
@@ -101,19 +111,26 @@ def manage_context(reads: PlanReads, principal: Principal, plan_id: UUID) -> dic
         "consent_active": view.consent.status is ConsentStatus.ACTIVE,
         "closed": view.status is PlanStatus.CLOSED,
         "successors": successors(view),
-        "values": consent_values(view, today),
+        "values": consent_values(view) | {"ended_on": today.isoformat()},
+        "today": today,
+        "suggested": False,
         "errors": {},
         "kept": False,
     }
 
 
 def withdrawal_context(reads: PlanReads, principal: Principal, plan_id: UUID) -> dict[str, Any]:
+    """The owner or a relative withdraws consent themself; the coordinator records that the
+    family has withdrawn it (the event names who recorded it, and when), and goes back to
+    the manage page they came from."""
     view = reads.plan(plan_id, principal)
     if not may(view, Action.WITHDRAW_CONSENT):
         raise PermissionDeniedException("not permitted: withdraw consent")
+    records = view.me.standing is Standing.COORDINATOR
     return {
         "plan": view,
-        **heading_context(plan_id, view, principal, "participants"),
+        **heading_context(plan_id, view, principal, "manage" if records else "participants"),
+        "records": records,
         "withdrawn": view.consent.status is ConsentStatus.WITHDRAWN,
         "values": {},
         "errors": {},
@@ -223,8 +240,12 @@ class ManagePages(InOnePlan):
         self, *, request: AnyRequest, reads: Reads, principal: LoggedIn, plan_id: PlanId
     ) -> Page:
         """The coordinator's actions on the plan, each where the policy lets them; after a
-        login, `?kept=1`: a form as typed when the session had ended (kept.py)."""
+        login, `?kept=1`: a form as typed when the session had ended (kept.py); with
+        `?dates=new`, the consent form suggests the dates of a consent given today."""
         context = manage_context(reads, principal, plan_id)
+        if request.query_params.get(DATES) == "new":  # the coordinator asked for new dates
+            context["values"] |= new_dates(context["today"])
+            context["suggested"] = True
         place = MANAGE_KEPT.format(plan_id=plan_id)
         kept = given_back(request, request.app.state[ACCOUNTS], principal, place)
         if kept is not None:

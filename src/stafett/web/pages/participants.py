@@ -17,33 +17,34 @@ from uuid import UUID
 
 from litestar import get, post
 from litestar.di import NamedDependency
-from litestar.exceptions import PermissionDeniedException
 from litestar.response import Redirect
 
 from stafett.aggregates.errors import DuplicateError, NotFoundError, Refusal, ValidationError
 from stafett.aggregates.person import SHARED_FIELDS, Person
-from stafett.aggregates.policy import AccountAction, Action, account_may
+from stafett.aggregates.policy import Action
 from stafett.aggregates.values import Rights
 from stafett.applications.accounts import Principal
-from stafett.applications.commands import AddParticipant, ChangeParticipant
+from stafett.applications.commands import ChangeParticipant
 from stafett.applications.logins import NewLogin, ParticipantLogins
-from stafett.applications.parts import PersonIn
 from stafett.applications.permitted import MemberOut, PlanOut
 from stafett.applications.photos import PersonPhotos
-from stafett.applications.plans import PlanApplication
 from stafett.applications.results import VersionConflictError
 from stafett.web.api.logins import provide_logins
-from stafett.web.api.persons import PersonOut, search_directory
 from stafett.web.i18n import _
 from stafett.web.pages.forms import FormError, decode, form_of
 from stafett.web.pages.kept import given_back, keeps_page
 from stafett.web.pages.notice_choices import notice_rows
+from stafett.web.pages.participant_add import (
+    NO_MATCHES,
+    add_context,
+    addition_of,
+    likely_duplicates,
+)
 from stafett.web.pages.participant_values import (
     RIGHT_NAMES,
     SECTIONS,
     current_values,
     rights_fields,
-    rights_values,
     text,
     typed,
 )
@@ -121,31 +122,6 @@ def change_of(
         "expected_version": text(fields, "expected_version") or None,
     }
     return decode(ChangeParticipant, given, blanks=True)
-
-
-def new_person_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
-    person: dict[str, Any] = {n: text(fields, n) for n in TEXTS if text(fields, n).strip()}
-    return person | {flag: True for flag in FLAGS if flag in fields}
-
-
-def addition_of(fields: Mapping[str, Any]) -> AddParticipant:
-    """The add form as the API's `AddParticipant`: a person from the directory, or new."""
-    if text(fields, "how") == "directory":
-        chosen = text(fields, "person_id")
-        if not chosen:
-            raise FormError({"person_id": _("Choose a person from the search result.")})
-        person: dict[str, Any] = {"person_id": chosen}
-    else:
-        person = new_person_fields(fields)
-        decode(PersonIn, person)  # names the field a new person lacks
-    body: dict[str, Any] = {
-        "person": person,
-        "role": text(fields, "role"),
-        "responsibility": text(fields, "responsibility"),
-        "rights": rights_fields(fields),
-        "expected_version": text(fields, "expected_version") or None,
-    }
-    return decode(AddParticipant, body)
 
 
 def refusal(error: Exception, known: Callable[[str], bool]) -> tuple[dict[str, str], int]:
@@ -368,16 +344,27 @@ class ParticipantPages(InOnePlan):
         principal: LoggedIn,
         plan_id: PlanId,
     ) -> Page | Redirect:
+        """Add the person found or registered; a new person whom the directory seems to
+        hold already first comes back with the matches to choose from (`participant_add`)."""
         fields = await form_of(request)
+        matches, status = NO_MATCHES, 200
+        errors: dict[str, str] = {}
         try:
-            result = await in_thread(commands, plan_id, addition_of(fields))
-            added = f"/plans/{plan_id}/participants/{result.created_id}"
-            return see_other(added, saved="participant_added")
+            addition = addition_of(fields)
+            matches = await in_thread(
+                likely_duplicates, plans, principal, plan_id, addition, fields
+            )
+            if not matches.persons:
+                result = await in_thread(commands, plan_id, addition)
+                added = f"/plans/{plan_id}/participants/{result.created_id}"
+                return see_other(added, saved="participant_added")
         except REFUSALS as error:
             errors, status = refusal(error, lambda name: name in fields or name in RIGHT_NAMES)
         how = "directory" if text(fields, "how") == "directory" else "new"
         search = text(fields, "name") if how == "directory" else None
-        context = await in_thread(add_context, reads, plans, principal, plan_id, search)
+        context = await in_thread(
+            add_context, reads, plans, principal, plan_id, search, matches=matches
+        )
         context |= {"how": how, "errors": errors, "values": typed(fields, {})}
         return page(request, "participants/add.html", status=status, **context)
 
@@ -418,43 +405,6 @@ def details_context(
         "shared_fields": SHARED_FIELDS,
         "sections": SECTIONS,
         "notices": notice_rows(member),
-        "kept": False,
-    }
-
-
-def add_context(
-    reads: PlanReads,
-    plans: PlanApplication,
-    principal: Principal,
-    plan_id: UUID,
-    name: str | None,
-) -> dict[str, Any]:
-    """The add page: only for those who manage the plan group."""
-    view = reads.plan(plan_id, principal)
-    if not may(view, Action.MANAGE):
-        raise PermissionDeniedException("not permitted: manage")
-    may_search = account_may(AccountAction.SEARCH_DIRECTORY, principal.roles)
-    found: list[PersonOut] | None = None
-    search_errors: dict[str, str] = {}
-    if name is not None and may_search:
-        try:
-            found = search_directory(plans, principal, name)
-        except ValidationError as error:
-            search_errors = {"name": said(error)}
-    elif name is not None:
-        raise PermissionDeniedException("not permitted: search the directory")
-    return {
-        "plan": view,
-        **heading_context(plan_id, view, principal, "participants"),
-        "may_search": may_search,
-        "how": "directory",
-        "search_name": name or "",
-        "found": found,
-        "in_group": {m.person_id for m in view.participants},
-        "search_errors": search_errors,
-        "values": {"role": "provider"} | rights_values(Rights()),
-        "errors": {},
-        "sections": SECTIONS,
         "kept": False,
     }
 
