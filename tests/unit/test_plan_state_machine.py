@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from stafett.aggregates.errors import (
+    ConflictingValueError,
     ConsentNotValidError,
     DomainError,
     DuplicateError,
@@ -207,6 +208,12 @@ class PlanMachine(RuleBasedStateMachine):
         if pid == self.coordinator:
             return Access.WRITE
         return self.members[pid].rights.level(section)
+
+    def reads(self, pid: UUID, section: Section) -> bool:
+        """Whether an active participant may read `section` by their rights: who may be
+        addressed there (decision 0049). Consent is left out: addressing writes, which
+        needs valid consent of the writer anyway, so a lapsed one is refused for that."""
+        return self.is_active(pid) and self.access(pid, section) is not Access.NONE
 
     def consent_valid(self) -> bool:
         return (
@@ -450,7 +457,11 @@ class PlanMachine(RuleBasedStateMachine):
             goal_id=goal_id,
         )
         errors = self.content_errors(by, Section.ACTIVITIES)
-        if not self.is_active(responsible) or (goal_id is not None and goal_id not in self.goals):
+        if not self.is_active(responsible):  # the responsible is looked at first
+            errors.append(NotFoundError)
+        elif not self.reads(responsible, Section.ACTIVITIES):
+            errors.append(ConflictingValueError)
+        elif goal_id is not None and goal_id not in self.goals:
             errors.append(NotFoundError)
         accepted = self.expect(
             errors,
@@ -518,11 +529,20 @@ class PlanMachine(RuleBasedStateMachine):
         )
         errors = self.content_errors(by, Section.MESSAGES)
         if recipients is None:
-            expected = [p for p, m in self.members.items() if m.active and p != sender]
+            expected = [
+                p
+                for p, m in self.members.items()
+                if m.active and p != sender and self.reads(p, Section.MESSAGES)
+            ]
         else:
             expected = [p for p in dict.fromkeys(recipients) if p != sender]
-            if not all(self.is_active(pid) for pid in expected):
-                errors.append(NotFoundError)
+            for pid in expected:  # the first recipient the plan cannot take says why
+                if not self.is_active(pid):
+                    errors.append(NotFoundError)
+                    break
+                if not self.reads(pid, Section.MESSAGES):
+                    errors.append(ConflictingValueError)
+                    break
         if not expected:
             errors.append(ValidationError)
         accepted = self.expect(
