@@ -168,10 +168,11 @@ def _as_their_page(request: AnyRequest, status: int) -> None:
     """The refusal's page as the person's other pages are: their header (the session
     looked up without a write: `AccountService.seen`) and their language. Not after a
     failure (5xx), when the database may be what failed: then the cookie's language."""
-    if request.state.get(PRINCIPAL) is None and status < 500:
+    token = session_token(request)
+    if token and request.state.get(PRINCIPAL) is None and status < 500:
         accounts: AccountService = request.app.state[ACCOUNTS]
         try:
-            principal = accounts.seen(session_token(request))
+            principal = accounts.seen(token)
         except DATABASE_UNAVAILABLE:
             principal = None
         if principal is not None:
