@@ -6,6 +6,7 @@ no "?" leads nowhere. Also the markup checks shared by the profile and
 administration pages' tests (unique ids, every field labelled).
 """
 
+import html
 import re
 from collections import Counter
 from datetime import timedelta
@@ -115,3 +116,12 @@ def test_every_page_s_help_link_leads_to_its_topic(web: Web) -> None:
     web.page_login("ada")
     assert 'href="/help#profile"' in web.client.get("/profile").text
     assert 'href="/help#admin"' in web.client.get("/admin").text
+
+
+def test_help_says_what_the_plan_list_says_of_changes_and_consent(web: Web) -> None:
+    """The list's "Plan changed" counts only what the reader may read (decision 0050), and
+    "Consent expires" shows a date, days only when 30 or fewer, or that it was withdrawn."""
+    text = html.unescape(web.client.get("/help").text)
+    assert "«Plan endret» sier om noe du kan lese, er nytt siden sist du var inne" in text
+    assert "«Samtykke utgår» viser dagen samtykket går ut" in text
+    assert "sier hvor mange dager samtykket har igjen" not in text

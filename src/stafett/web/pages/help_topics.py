@@ -148,12 +148,14 @@ def topics() -> tuple[Topic, ...]:
             points(
                 _("Search by first name or last name to find one plan quickly."),
                 _(
-                    "“Plan changed” says whether something is new since your last visit; “New "
-                    "message” whether there is a message to you."
+                    "“Plan changed” says whether something you may read is new since your last "
+                    "visit; “New message” whether there is a message to you."
                 ),
                 _(
-                    "“Consent expires” says how many days the consent has left. When it has "
-                    "expired, professionals no longer see the plan until it is renewed."
+                    "“Consent expires” gives the day the consent runs out, and how many days "
+                    "are left when they are 30 or fewer; a withdrawn consent says so. When it "
+                    "has expired or is withdrawn, professionals no longer see the plan until "
+                    "consent is given again."
                 ),
                 _("Closed plans are hidden: tick “Show closed plans too” to see them."),
             ),
