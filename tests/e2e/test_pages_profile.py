@@ -161,7 +161,8 @@ def test_a_new_mobile_number_is_confirmed_on_the_profile_with_the_code_sent_to_i
     changed = post(
         web, "/profile/details", details(mobile="+4799999999", confirm_password=PASSWORD)
     )
-    assert changed.headers["location"] == "/profile?saved=mobile_code_sent"
+    # to the box where the code is typed, far below the details form
+    assert changed.headers["location"] == "/profile?saved=mobile_code_sent#mobile-confirm"
     code = web.messages()[-1]
     assert (code["channel"], code["to"]) == ("sms", "+4799999999")
     page = web.client.get(changed.headers["location"]).text
@@ -191,7 +192,7 @@ def test_a_number_not_confirmed_gets_a_code_when_i_ask_for_one(web: Web) -> None
     assert refused.status_code == 422
     assert error_of(refused.text, "otp_channel").startswith("Bekreft mobilnummeret ditt først")
     asked = post(web, "/profile/mobile/code", {})
-    assert asked.headers["location"] == "/profile?saved=mobile_code_sent"
+    assert asked.headers["location"] == "/profile?saved=mobile_code_sent#mobile-confirm"
     assert (web.messages()[-1]["channel"], web.messages()[-1]["to"]) == ("sms", "+4791234567")
     confirmed = post(web, "/profile/mobile/confirm", {"mobile_code": web.last_code()})
     # E-mail codes were for want of a confirmed mobile: they move to SMS (decision 0045).

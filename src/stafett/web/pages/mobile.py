@@ -57,7 +57,9 @@ class ProfileMobilePages(OnMyProfile):
         except TooManyAttemptsError as error:
             message = too_many(error)
         else:
-            return see_other("/profile", saved="mobile_code_sent" if sent else "mobile_confirmed")
+            if sent:  # to the box where the code is typed
+                return see_other("/profile", at="mobile-confirm", saved="mobile_code_sent")
+            return see_other("/profile", saved="mobile_confirmed")
         return await refused_profile(
             request, accounts, principal, failed="mobile", errors={"mobile_code": message}
         )

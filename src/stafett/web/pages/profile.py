@@ -293,7 +293,8 @@ class ProfilePages(OnMyProfile):
             if person.details.mobile and person.details.mobile != before.details.mobile:
                 after = await in_thread(accounts.my_account, principal)
                 if not after.mobile_confirmed:  # a code went to the new number
-                    return see_other("/profile", saved="mobile_code_sent")
+                    # to the box where the code is typed, far below the details form
+                    return see_other("/profile", at="mobile-confirm", saved="mobile_code_sent")
             return see_other("/profile", saved="details_saved")
         except FormError as error:
             errors = error.errors

@@ -244,10 +244,13 @@ async def in_thread(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     return await anyio.to_thread.run_sync(partial(function, *args, **kwargs))
 
 
-def see_other(path: str, **query: str) -> Redirect:
-    """After a form: to a page of ours (303, so the browser GETs it)."""
+def see_other(path: str, *, at: str = "", **query: str) -> Redirect:
+    """After a form: to a page of ours (303, so the browser GETs it), at the element with
+    the id `at` if given (where the page asks for the next step)."""
     if query:
         path += "?" + "&".join(f"{k}={quote(v, safe='')}" for k, v in query.items())
+    if at:
+        path += f"#{quote(at, safe='')}"
     return Redirect(path=path, status_code=HTTP_303_SEE_OTHER)
 
 
