@@ -2,15 +2,13 @@
 and the notices after a password is set; in the account's language.
 
 The account's language is the one the person chose for the pages (`accounts.language`,
-kept by "English"/"Norsk" in the header). A person who has chosen none gets bokmål then
-English in one message, since nothing tells which they read: a new account, or one that
-never switched. Short, as an SMS must be (one 160-character SMS for a code).
+kept by "English"/"Norsk" in the header); bokmål when it has chosen none, as the plan's
+notices are (`notice_text.py`, decision 0020). Short, as an SMS must be (one
+160-character SMS for a code).
 """
 
 from dataclasses import dataclass
 from datetime import timedelta
-
-LANGUAGES = ("nb", "en")
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,22 +18,16 @@ class Words:
     nb: str
     en: str
 
-    def said(self, language: str | None, joiner: str = "\n", **fields: str) -> str:
-        """In `language`; bokmål, `joiner`, English when it is none we write. Only
-        `fields` are filled in: text already in the words (a username) is left as it is."""
-        nb, en = (
-            (self.nb.format(**fields), self.en.format(**fields)) if fields else (self.nb, self.en)
-        )
-        if language == "en":
-            return en
-        if language == "nb":
-            return nb
-        return f"{nb}{joiner}{en}"
+    def said(self, language: str | None, **fields: str) -> str:
+        """In English for an account that chose it, else in bokmål. Only `fields` are
+        filled in: text already in the words (a username) is left as it is."""
+        words = self.en if language == "en" else self.nb
+        return words.format(**fields) if fields else words
 
 
 def subject(words: Words, language: str | None) -> str:
-    """An e-mail's subject line: both languages on one line when the person chose none."""
-    return words.said(language, " / ")
+    """An e-mail's subject line."""
+    return words.said(language)
 
 
 def lasting(lifetime: timedelta) -> Words:
@@ -68,10 +60,7 @@ def link_body(
     the link (at a line's end, never with a sign after it), and the tail."""
     time = lasting(lifetime)
     works = Words(f"Lenken virker én gang i {time.nb}", f"The link works once, for {time.en}")
-    if language in LANGUAGES:
-        lines = [lead.said(language), f"{works.said(language)}: {link}", tail.said(language)]
-    else:
-        lines = [lead.nb, lead.en, f"{works.said(None, ' / ')}:", link, tail.nb, tail.en]
+    lines = [lead.said(language), f"{works.said(language)}: {link}", tail.said(language)]
     return "\n".join(line for line in lines if line)
 
 
