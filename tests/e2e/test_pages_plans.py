@@ -359,6 +359,15 @@ def test_bad_input_comes_back_with_everything_typed_and_a_message_at_the_field(
     several = web.submit("/plans/new", NEW_PLAN | {"short_name": "", "consent_given_by": ""})
     assert field_error(several.text, "short_name") == "Fyll ut dette feltet."
     assert field_error(several.text, "consent_given_by") == "Fyll ut dette feltet."
+    # every wrong field of one part at once, not the first of each part
+    wrong = {"consent_given_by": "", "consent_given_on": "31.02.2026", "consent_expires_on": ""}
+    all_of_a_part = web.submit("/plans/new", NEW_PLAN | wrong | {"owner_last_name": ""})
+    assert field_error(all_of_a_part.text, "consent_given_by") == "Fyll ut dette feltet."
+    assert field_error(all_of_a_part.text, "consent_given_on") == (
+        "Den datoen finnes ikke. Sjekk dag og måned."
+    )
+    assert field_error(all_of_a_part.text, "consent_expires_on") == "Fyll ut dette feltet."
+    assert field_error(all_of_a_part.text, "owner_last_name") == "Fyll ut dette feltet."
     assert web.plans.find_persons("ola nordmann") == []  # a failed attempt leaves nobody behind
     assert rows_of(web.client.get("/plans").text) == []
 

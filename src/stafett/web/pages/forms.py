@@ -10,6 +10,7 @@ again with everything the person typed (`FormError`).
 
 from collections.abc import Mapping
 from datetime import date
+from functools import cache
 from typing import Any, TypeVar
 
 import msgspec
@@ -17,6 +18,7 @@ import msgspec
 from stafett.aggregates.errors import Refusal, ValidationError
 from stafett.aggregates.values import plausible_date
 from stafett.applications.codes import CodeSendsSpentError, TooManyAttemptsError
+from stafett.applications.input import Body
 from stafett.web.i18n import _
 from stafett.web.idempotency import ONCE_FIELD
 from stafett.web.pages.refusals import explain, said
@@ -66,9 +68,40 @@ def decode(
     try:
         return msgspec.convert(given, kind, strict=False)
     except msgspec.ValidationError as error:
-        raise FormError(dict([explain(error)])) from None
+        raise FormError(every_refusal(kind, given, error)) from None
     except ValidationError as error:
         raise FormError({error.field: said(error)}) from None
+
+
+def every_refusal(
+    kind: type[Any], given: Mapping[str, Any], first: msgspec.ValidationError
+) -> dict[str, str]:
+    """Every field of `given` that `kind` refuses, each with its words, so that a form says
+    all that is wrong at once (msgspec stops at the first). Each field is decoded alone,
+    by the same type and text rule; `first` stands too, for a rule between fields."""
+    refused: dict[str, str] = {}
+    if isinstance(kind, type) and issubclass(kind, msgspec.Struct):
+        for field in msgspec.structs.fields(kind):
+            name = field.encode_name
+            if name not in given and not field.required:
+                continue
+            alone = {name: given[name]} if name in given else {}
+            try:
+                msgspec.convert(alone, _one_field(kind, name), strict=False)
+            except msgspec.ValidationError as error:
+                where, words = explain(error)
+                refused.setdefault(where, words)
+    where, words = explain(first)
+    refused.setdefault(where, words)
+    return refused
+
+
+@cache
+def _one_field(kind: type[msgspec.Struct], name: str) -> type[msgspec.Struct]:
+    """A struct of `kind`'s field `name` alone, held to the same input rule."""
+    field = next(f for f in msgspec.structs.fields(kind) if f.encode_name == name)
+    bases = (Body,) if issubclass(kind, Body) else ()
+    return msgspec.defstruct(f"{kind.__name__}_{name}", [(name, field.type)], bases=bases)
 
 
 def new_password_of(fields: Mapping[str, Any]) -> str:

@@ -159,13 +159,23 @@ def _better(key: str, form: PlanForm) -> str | None:
     """A plainer message than the decoder's, where the typed value tells what is wrong."""
     if key in form.values and not form.values[key].strip():
         return _("Fill in this field.")
-    if key in DATES and _is_iso_date(_value(form, key)):
+    if key in DATES and _is_iso_date(typed := _value(form, key)):
+        if not _exists(typed):  # 31.02.2026: the day is not in the month
+            return _("There is no such date. Check the day and the month.")
         return _("Write a date between 1900 and 2199.")
     return None
 
 
 def _is_iso_date(text: str) -> bool:
     return re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) is not None
+
+
+def _exists(iso: str) -> bool:
+    try:
+        date.fromisoformat(iso)
+    except ValueError:
+        return False
+    return True
 
 
 _FORM_FIELD = {
