@@ -278,6 +278,8 @@ def test_a_relative_without_goal_rights_sees_no_goal_anywhere(web: Web, group: G
         assert GOAL_COMMENT not in page.text
         assert 'id="goals"' not in page.text  # not even an empty heading
         assert "/plan/goals" not in page.text  # and no form for goals
+    told = 'id="unseen-parts">Deler av planen du ikke ser: Mål. Hva hver deltaker ser'
+    assert told in web.client.get(page_of(group, "/plan")).text  # what is hidden, not what it holds
     history = web.client.get(page_of(group, "/history"))
     assert history.status_code == 403
     assert GOAL not in history.text
@@ -342,6 +344,7 @@ def test_the_download_button_is_shown_to_those_the_policy_lets_export_and_gives_
     web.page_login("per")  # no print right
     page = web.client.get(page_of(group, "/plan")).text
     assert GOAL in page  # per reads the plan
+    assert 'id="unseen-parts"' not in page  # per sees every part
     assert "Skriv ut / last ned PDF" not in page
     assert "/export" not in page
     assert web.client.get(link).status_code == 403
