@@ -170,7 +170,9 @@ def test_closed_plans_are_listed_only_when_asked_for(web: Web) -> None:
     web.page_login("kari")
     assert rows_of(web.client.get("/plans").text) == []
     page = web.client.get("/plans", params={"include_closed": "true"})
-    assert [r["Kortnavn"] for r in rows_of(page.text)] == ["Ola 2026"]
+    assert [(r["Kortnavn"], r["Sluttdato"]) for r in rows_of(page.text)] == [
+        ("Ola 2026", "02.03.2026 Avsluttet")  # the day it ended, and that it is closed
+    ]
     assert re.search(r'name="include_closed" value="true" checked', page.text)
 
 

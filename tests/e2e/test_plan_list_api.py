@@ -24,6 +24,9 @@ LIST_FIELDS = {
     "end_date",
     "last_archived_at",
     "can_manage",
+    "status",
+    "consent_status",
+    "consent_given_on",
 }
 
 
@@ -43,8 +46,34 @@ def test_the_creator_sees_a_new_plan_on_the_very_next_read(web: Web) -> None:
     assert row["can_manage"] is True
     assert row["consent_expires_on"] == "2026-09-30"
     assert row["consent_expires_in_days"] == 212  # from 2026-03-02
+    assert (row["status"], row["consent_status"]) == ("open", "active")
+    assert row["consent_given_on"] == plan_body()["consent"]["given_on"]
     assert web.client.get(PLANS, params={"first_name": "kari"}).json() == []
     assert len(web.client.get(PLANS, params={"last_name": "plan"}).json()) == 1
+
+
+def test_a_closed_plan_and_a_reset_consent_are_told_apart_in_the_list(web: Web) -> None:
+    web.create_user("kari", coordinator=True)
+    headers = log_in(web, "kari")
+    ids = []
+    for name in ("Lukkes", "Nullstilles"):
+        created = web.client.post(PLANS, json=plan_body(short_name=name), headers=headers)
+        assert created.status_code == 201, created.text
+        ids.append(created.json()["id"])
+    closing = {"ended_on": "2026-03-02", "reason": "Ferdig"}
+    closed = web.client.post(f"{PLANS}/{ids[0]}/close", json=closing, headers=headers)
+    assert closed.status_code == 200, closed.text
+    reset = web.client.delete(f"{PLANS}/{ids[1]}/consent", headers=headers)
+    assert reset.status_code == 200, reset.text
+    rows = {
+        r["short_name"]: r for r in web.client.get(PLANS, params={"include_closed": True}).json()
+    }
+    assert (rows["Lukkes"]["status"], rows["Lukkes"]["consent_status"]) == ("closed", "active")
+    assert (rows["Nullstilles"]["status"], rows["Nullstilles"]["consent_status"]) == (
+        "open",
+        "reset",
+    )
+    assert [r["short_name"] for r in web.client.get(PLANS).json()] == ["Nullstilles"]
 
 
 def test_a_provider_added_after_consent_expired_does_not_see_the_plan(web: Web) -> None:

@@ -74,7 +74,7 @@ class PlanListQueries(PlanListView):
         with self._sql.reading() as c:
             c.execute(
                 t.sql(
-                    "SELECT p.plan_id, p.owner_person_id, p.short_name, p.plan_type, "
+                    "SELECT p.plan_id, p.owner_person_id, p.short_name, p.plan_type, p.status, "
                     "p.consent_expires_on, p.consent_given_on, p.consent_status, "
                     "p.start_date, p.end_date, p.last_archived_at, "
                     f"{changed.sql} AS changed_at, m.last_message_to_me_at, v.visited_at, "
@@ -111,6 +111,7 @@ class PlanListQueries(PlanListView):
             owner_birth_date=_date(row["birth_date"]),
             short_name=row["short_name"],
             type=row["plan_type"],
+            status=PlanStatus(row["status"]),
             changed_since_last_visit=changed_since(visited, row["changed_at"]),
             new_message=last_message is not None
             and (visited is None or last_message > visited)

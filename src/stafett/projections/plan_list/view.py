@@ -138,6 +138,7 @@ class PlanListRow:
     owner_birth_date: date | None
     short_name: str
     type: str
+    status: PlanStatus  # closed ones are listed too when asked for
     changed_since_last_visit: bool
     new_message: bool
     consent_expires_on: date

@@ -15,7 +15,7 @@ import structlog
 from litestar import Controller, get
 from litestar.params import FromQuery, QueryParameter
 
-from stafett.aggregates.values import MAX_NAME_LENGTH, local_date
+from stafett.aggregates.values import MAX_NAME_LENGTH, ConsentStatus, PlanStatus, local_date
 from stafett.applications.accounts import Principal
 from stafett.applications.plans import PlanApplication
 from stafett.projections.plan_list import PlanListRow, PlanListView, ReportItem
@@ -38,6 +38,11 @@ class PlanListItem(msgspec.Struct):
     consent_expires_on: date
     consent_expires_in_days: int
     start_date: date
+    # Added after api.md's list: the plan's status (closed ones are listed with
+    # `include_closed`), and the consent's, with the day it was given (in force from).
+    status: PlanStatus
+    consent_status: ConsentStatus
+    consent_given_on: date
     end_date: date | None
     last_archived_at: datetime | None
     can_manage: bool
