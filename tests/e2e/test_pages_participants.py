@@ -743,6 +743,34 @@ def test_close_with_a_reason_and_open_again(web: Web, plan: Plan) -> None:
     assert web.plans.get_plan(plan.id).status.value == "open"
 
 
+def test_reopening_asks_why_without_requiring_it_and_the_history_tells_it(
+    web: Web, plan: Plan
+) -> None:
+    web.page_login("kari")
+    closing = form_on(web, plan.url("/manage"), plan.url("/manage/close"))
+    closed = web.submit(plan.url("/manage/close"), closing | {"confirm_close": "yes"})
+    assert closed.status_code == 303, closed.text
+
+    manage = web.client.get(plan.url("/manage")).text
+    form = manage.split(f'action="{plan.url("/manage/reopen")}"')[1].split("</form>")[0]
+    assert 'data-draft="reopen"' in form  # what is typed is kept through a login
+    assert '<label class="ds-label" for="f-reason">Hvorfor planen åpnes igjen</label>' in form
+    assert "required" not in form  # as for closing, a reason is asked for, not required
+    fields = form_on(web, plan.url("/manage"), plan.url("/manage/reopen"))
+    assert fields["reason"] == ""
+    reopened = web.submit(
+        plan.url("/manage/reopen"), fields | {"reason": "Ny henvisning <fra skolen>"}
+    )
+    assert reopened.status_code == 303, reopened.text
+    assert "Planen er åpen igjen." in web.client.get(reopened.headers["location"]).text
+    assert web.plans.get_plan(plan.id).status.value == "open"
+
+    history = web.client.get(plan.url("/history"))
+    assert history.status_code == 200, history.text
+    timeline = history.text.split('class="timeline"')[1]
+    assert "gjenåpnet planen: Ny henvisning &lt;fra skolen&gt;" in timeline
+
+
 def test_consent_is_reset_and_renewed(web: Web, plan: Plan) -> None:
     web.page_login("kari")
     reset = web.submit(

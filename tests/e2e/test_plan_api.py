@@ -334,6 +334,38 @@ def test_a_closed_plan_can_be_reopened_by_its_coordinator(web: Web, group: Group
     assert web.plans.get_plan(UUID(group.plan_id)).status is PlanStatus.OPEN
 
 
+def test_a_reopening_may_say_why_and_the_timeline_tells_it(web: Web, group: Group) -> None:
+    def close() -> None:
+        closed = web.client.post(
+            group.url("/close"), json={"ended_on": "2026-03-02"}, headers=group.headers
+        )
+        assert closed.status_code == 200, closed.text
+
+    def last_reopening() -> dict[str, Any]:
+        timeline = web.client.get(group.url("/timeline"), headers=group.headers)
+        assert timeline.status_code == 200, timeline.text
+        entry: dict[str, Any] = [e for e in timeline.json() if e["type"] == "Reopened"][-1]
+        return entry
+
+    close()
+    bare = web.client.post(group.url("/reopen"), headers=group.headers)  # no body at all
+    assert bare.status_code == 200, bare.text
+    assert last_reopening()["summary"] == "Plan gjenåpnet"
+
+    close()
+    too_long = web.client.post(
+        group.url("/reopen"), json={"reason": "x" * 10_001}, headers=group.headers
+    )
+    assert too_long.status_code == 422
+    assert fields_named(too_long) == {"reason"}
+    said = web.client.post(
+        group.url("/reopen"), json={"reason": " Ny henvisning fra skolen "}, headers=group.headers
+    )
+    assert said.status_code == 200, said.text
+    assert last_reopening()["summary"] == "Plan gjenåpnet: Ny henvisning fra skolen"
+    assert web.plans.get_plan(UUID(group.plan_id)).status is PlanStatus.OPEN
+
+
 def test_a_participant_can_be_added_as_a_new_person_from_their_details(
     web: Web, group: Group
 ) -> None:

@@ -325,7 +325,7 @@ class Writer:
             "reset": ResetConsent,
             "withdraw": WithdrawConsent,
             "close": lambda: ClosePlan(ended_on=today, reason=text),
-            "reopen": ReopenPlan,
+            "reopen": lambda: ReopenPlan(reason=text),
         }
         return simple[kind]() if kind in simple else None
 
@@ -700,6 +700,27 @@ def test_closing_seals_and_a_seal_that_fails_on_close_leaves_the_plan_closed(
             "log_level": "error",
         }
     ]
+
+
+def test_a_reopening_reason_is_in_the_records_events_and_timeline_not_its_state(
+    world: World,
+) -> None:
+    writer = Writer(world)
+    today = local_date(world.clock())
+    world.plans.handle(writer.plan_id, ClosePlan(ended_on=today, reason="Ferdig"), by=writer.kari)
+    world.plans.handle(writer.plan_id, ReopenPlan(reason="Flyttet «tilbake»"), by=writer.kari)
+    sealed = world.archives.seal(writer.plan_id, by=writer.kari)
+    data = world.archives.release(sealed.archive_id).data
+    assert check(data).intact
+    files = members(data)
+    [reopened] = [
+        parse(line)["data"]
+        for line in lines_of(files["events.jsonl"])
+        if parse(line)["type"] == "Reopened"
+    ]
+    assert reopened["reason"] == "Flyttet «tilbake»"
+    assert "Flyttet «tilbake»" not in files["record.json"].decode()  # the state keeps none
+    assert "Plan gjenåpnet: Flyttet «tilbake»" in files["record.pdf"].decode()  # the timeline
 
 
 def test_only_the_coordinator_seals_and_a_refusal_stores_nothing(world: World) -> None:

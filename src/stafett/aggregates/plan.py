@@ -375,9 +375,15 @@ class Plan(PlanContent, Aggregate):
             self.Closed, at, actor, ended_on=ended_on, reason=clean_text("reason", reason)
         )
 
-    def reopen(self, *, by: UUID, at: datetime) -> None:
+    def reopen(self, *, by: UUID, at: datetime, reason: str = "") -> None:
         actor = self.permitted(by, Action.REOPEN)
-        self._trigger(self.Reopened, at, actor, end_date=self.state.planned_end_date)
+        self._trigger(
+            self.Reopened,
+            at,
+            actor,
+            end_date=self.state.planned_end_date,
+            reason=clean_text("reason", reason),
+        )
 
     def record_archive(self, *, by: UUID, at: datetime, archive_id: UUID, digest: str) -> None:
         """Note that a sealed record was made; archiving may happen more than once."""

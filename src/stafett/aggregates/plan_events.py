@@ -308,6 +308,9 @@ class Reopened(PlanEvent):
     # The planned end date the plan gets back; events stored before it was carried
     # read None here, as the plan then had it.
     end_date: date | None = None
+    # Why it was opened again, as the coordinator wrote it (shown in the timeline, not
+    # kept in the state); events stored before reopening took a reason read "".
+    reason: str = ""
 
     def apply_to(self, state: PlanState) -> None:
         state.status = PlanStatus.OPEN

@@ -469,7 +469,8 @@ class ClosePlan(PlanCommand):
     step_up = True
 
 
-class ReopenPlan(Versioned):
+class ReopenPlan(PlanCommand):
+    reason: Text = ""
     calls = Plan.reopen
 
 

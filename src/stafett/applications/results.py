@@ -143,3 +143,6 @@ class TimelineEntry:
     actor_role: Role
     type: str
     summary: str
+    # Why the plan was opened again, as the coordinator wrote it (a `Reopened` event's
+    # reason), for pages that tell the event in their own words; "" for other events.
+    reason: str = ""

@@ -32,7 +32,7 @@ _SUMMARIES: dict[type[Any], Callable[[Any], str]] = {
     Plan.MessageSent: lambda e: f"Melding sendt: {e.message.subject}",
     Plan.CalendarEntryAdded: lambda e: f"Kalenderoppføring: {e.entry.title}",
     Plan.Closed: lambda e: f"Plan avsluttet {e.ended_on:%d.%m.%Y}",
-    Plan.Reopened: lambda e: "Plan gjenåpnet",
+    Plan.Reopened: lambda e: f"Plan gjenåpnet: {e.reason}" if e.reason else "Plan gjenåpnet",
     Plan.Archived: lambda e: "Plan arkivert",
     Plan.NotificationsChosen: lambda e: "Varselvalg endret",
 }
@@ -53,6 +53,7 @@ def timeline_of(events: Iterable[Plan.Event], names: Mapping[UUID, str]) -> list
             actor_role=event.actor_role,
             type=type(event).__name__,
             summary=summarise(event),
+            reason=event.reason if isinstance(event, Plan.Reopened) else "",
         )
         for event in events
     ]

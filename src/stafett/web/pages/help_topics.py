@@ -271,7 +271,7 @@ def topics() -> tuple[Topic, ...]:
                 ),
                 _(
                     "Close the plan when the work is done, with a reason. A closed plan can be "
-                    "opened again."
+                    "opened again, also with a reason."
                 ),
             ),
         ),

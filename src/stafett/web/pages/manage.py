@@ -1,13 +1,14 @@
 """Manage a plan: the coordinator's actions (issue 10, item 5), and withdrawing consent.
 
 `/plans/{id}/manage` holds the coordinator's forms: hand over the baton to another
-provider, renew or change consent, reset it, close the plan with a reason, reopen
-it. Each form becomes the API's command (`HandOverCoordinator`, `RenewConsent`,
-`ResetConsent`, `ClosePlan`, `ReopenPlan`) and goes through `Commands`. Withdrawing
-consent has a page of its own (`/plans/{id}/consent/withdrawal`), as the owner and
-relatives may do it too. The destructive ones ask the person to tick that they
-understand. Which forms show comes from the policy table (`may`); there is no
-archive button (archiving arrives with its own issue).
+provider, renew or change consent, reset it, close the plan with a reason, reopen it
+with one (neither reason is required). Each form becomes the API's command
+(`HandOverCoordinator`, `RenewConsent`, `ResetConsent`, `ClosePlan`, `ReopenPlan`)
+and goes through `Commands`. Withdrawing consent has a page of its own
+(`/plans/{id}/consent/withdrawal`), as the owner and relatives may do it too. The
+destructive ones ask the person to tick that they understand. Which forms show comes
+from the policy table (`may`); there is no archive button (archiving arrives with its
+own issue).
 """
 
 from collections.abc import Callable, Mapping, Sequence

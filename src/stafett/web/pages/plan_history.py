@@ -87,6 +87,10 @@ EVENTS: dict[str, Callable[[], str]] = {
     "Archived": lambda: _("%(who)s archived the plan"),
     "NotificationsChosen": lambda: _("%(who)s changed a participant's notifications"),
 }
+# An event that gave its reason, told with it ("%(reason)s": as the person wrote it).
+WITH_REASON: dict[str, Callable[[], str]] = {
+    "Reopened": lambda: _("%(who)s reopened the plan: %(reason)s"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +104,9 @@ class Told:
 
 def told(entry: TimelineEntry, roles: dict[Any, str]) -> Told:
     who = f"{entry.actor_name} ({roles.get(entry.actor_role, entry.actor_role.value)})"
+    if entry.reason and entry.type in WITH_REASON:
+        sentence = WITH_REASON[entry.type]() % {"who": who, "reason": entry.reason}
+        return Told(entry.at, entry.version, sentence)
     sentence = EVENTS.get(entry.type, lambda: _("%(who)s changed the plan"))()
     return Told(entry.at, entry.version, sentence % {"who": who})
 
