@@ -98,7 +98,8 @@ def test_the_timeline_tells_the_reopening_with_its_reason() -> None:
     timeline = timeline_of([created, closed, reopened], {})
     assert timeline[-1].summary == "Plan gjenåpnet: Ny henvisning"
     assert timeline[-1].reason == "Ny henvisning"
-    assert [t.reason for t in timeline[:-1]] == ["", ""]  # no other event gives one
+    assert [t.reason for t in timeline[:-1]] == ["", "Ferdig"]  # the close gives its own
+    assert timeline[1].summary == "Plan avsluttet 02.03.2026"  # its summary as before
     [without] = timeline_of(closed_and_reopened("")[-1:], {})
     assert (without.summary, without.reason) == ("Plan gjenåpnet", "")
 
@@ -127,3 +128,18 @@ def test_the_history_page_tells_the_reopening_with_its_reason(
         roles = role_labels()
         assert told(entry, roles).sentence == with_reason
         assert told(dataclasses.replace(entry, reason=""), roles).sentence == without
+
+
+@pytest.mark.parametrize(
+    ("language", "sentence"),
+    [
+        ("nb", "Kari (koordinator) avsluttet planen: Ferdig"),
+        ("en", "Kari (coordinator) closed the plan: Ferdig"),
+    ],
+)
+def test_the_history_page_tells_the_close_with_its_reason(language: str, sentence: str) -> None:
+    closed = timeline_of(closed_and_reopened("")[1:2], {})[0]
+    with i18n.language(language):
+        assert told(dataclasses.replace(closed, actor_name="Kari"), role_labels()).sentence == (
+            sentence
+        )

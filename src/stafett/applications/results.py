@@ -143,6 +143,7 @@ class TimelineEntry:
     actor_role: Role
     type: str
     summary: str
-    # Why the plan was opened again, as the coordinator wrote it (a `Reopened` event's
-    # reason), for pages that tell the event in their own words; "" for other events.
+    # Why the plan was closed or opened again, as the coordinator wrote it (a `Closed` or
+    # `Reopened` event's reason), for pages that tell the event in their own words; ""
+    # for other events.
     reason: str = ""

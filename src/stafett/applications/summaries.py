@@ -53,7 +53,7 @@ def timeline_of(events: Iterable[Plan.Event], names: Mapping[UUID, str]) -> list
             actor_role=event.actor_role,
             type=type(event).__name__,
             summary=summarise(event),
-            reason=event.reason if isinstance(event, Plan.Reopened) else "",
+            reason=event.reason if isinstance(event, Plan.Closed | Plan.Reopened) else "",
         )
         for event in events
     ]

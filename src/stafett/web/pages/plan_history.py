@@ -89,6 +89,7 @@ EVENTS: dict[str, Callable[[], str]] = {
 }
 # An event that gave its reason, told with it ("%(reason)s": as the person wrote it).
 WITH_REASON: dict[str, Callable[[], str]] = {
+    "Closed": lambda: _("%(who)s closed the plan: %(reason)s"),
     "Reopened": lambda: _("%(who)s reopened the plan: %(reason)s"),
 }
 
