@@ -7,11 +7,13 @@ import re
 from stafett.aggregates.person import PersonDetails
 from stafett.applications.codes import OtpChannel
 from tests.e2e.conftest import PASSWORD, Web
+from tests.e2e.test_plan_api import Group, group, log_in
 from tests.leakcheck import remember
 
 NEW_PASSWORD = "sju blå elefanter danser tango"
 remember(NEW_PASSWORD)
 MOBILE = "+4790000001"
+__all__ = ["group"]
 SMS_LIMIT = 160  # one SMS: every letter we write is in the GSM alphabet
 
 
@@ -130,3 +132,40 @@ def test_a_confirmation_code_speaks_bokmal_to_an_account_that_chose_it(web: Web)
     sent = web.messages()[-1]
     assert sent["body"].startswith("Kode for å bekrefte mobilnummeret ditt i Stafett: ")
     assert "\n" not in sent["body"]  # one language
+
+
+def test_notices_about_an_account_speak_its_language_whoever_changed_it(
+    web: Web, group: Group
+) -> None:
+    """Every notice to a person about their account (SEC-OTP-09's warnings too) goes
+    through one rule: the account's language, else bokmål."""
+    per = web.accounts.accounts.by_username("per")
+    assert per is not None
+    web.accounts.set_language(per.person_id, "en")
+    before = len(web.messages())
+    moved = {"mobile": "+4790000077"}
+    changed = web.client.patch(
+        group.url(f"/participants/{group.provider}"), json=moved, headers=group.headers
+    )
+    assert changed.status_code == 200, changed.text
+    told = web.messages()[before:]
+    assert told, "per is told at the addresses he had"
+    assert all(m["subject"] == "Your contact details in Stafett are changed" for m in told)
+    assert all(m["body"].startswith("Your e-mail address or mobile number") for m in told)
+
+    headers = log_in(web, "per")
+    before = len(web.messages())
+    own = {"email": "per@example.org", "current_password": PASSWORD}
+    assert web.client.patch("/api/v1/me", json=own, headers=headers).status_code == 200
+    told = [m for m in web.messages()[before:] if "contact" in m["subject"]]
+    assert told
+    assert all(m["body"].startswith("The mobile number or e-mail address") for m in told)
+
+    web.accounts.set_language(per.person_id, "nb")  # the same notice, in bokmål
+    before = len(web.messages())
+    back = {"email": "per@example.no", "current_password": PASSWORD}
+    assert web.client.patch("/api/v1/me", json=back, headers=headers).status_code == 200
+    told = web.messages()[before:]
+    assert told
+    assert all(m["subject"] == "Kontaktopplysningene dine i Stafett er endret" for m in told)
+    assert all(m["body"].startswith("Mobilnummeret eller e-postadressen") for m in told)

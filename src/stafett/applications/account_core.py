@@ -13,6 +13,7 @@ from typing import Protocol
 from uuid import UUID
 
 from stafett.aggregates.person import PersonDetails
+from stafett.applications.account_words import Words
 from stafett.applications.codes import OneTimeCodes
 from stafett.applications.lockout import Client, LoginLocks
 from stafett.applications.passwords import PasswordHashing
@@ -52,6 +53,15 @@ class AccountCore(Protocol):
 
     def _acceptable_password(self, account: AccountRecord, new: str) -> str: ...
 
-    def _notify_everywhere(self, account: AccountRecord, subject: str, body: str) -> None: ...
+    def _notify_everywhere(
+        self, account: AccountRecord, subject: Words, body: Words, **fields: str | Words
+    ) -> None: ...
 
-    def _notify(self, details: Iterable[PersonDetails], subject: str, body: str) -> None: ...
+    def _notify(
+        self,
+        details: Iterable[PersonDetails],
+        language: str | None,
+        subject: Words,
+        words: Words,
+        **fields: str | Words,
+    ) -> None: ...

@@ -18,11 +18,15 @@ class Words:
     nb: str
     en: str
 
-    def said(self, language: str | None, **fields: str) -> str:
+    def said(self, language: str | None, **fields: "str | Words") -> str:
         """In English for an account that chose it, else in bokmål. Only `fields` are
-        filled in: text already in the words (a username) is left as it is."""
+        filled in (a field that is itself `Words` in the same language): text already in
+        the words (a username) is left as it is."""
         words = self.en if language == "en" else self.nb
-        return words.format(**fields) if fields else words
+        if not fields:
+            return words
+        filled = {k: v.said(language) if isinstance(v, Words) else v for k, v in fields.items()}
+        return words.format(**filled)
 
 
 def subject(words: Words, language: str | None) -> str:
@@ -88,4 +92,55 @@ CHANGED = Words(
     "Var det ikke deg, kontakt koordinatoren din med en gang.",
     "The password of your Stafett account was just changed, and you are logged out "
     "elsewhere. If it was not you, contact your coordinator at once.",
+)
+
+SMS = Words("SMS", "SMS")
+EMAIL = Words("e-post", "e-mail")
+CODES_MOVED_SUBJECT = Words(
+    "Engangskodene i Stafett kommer en ny vei", "Your Stafett one-time codes come a new way"
+)
+CODES_MOVED = Words(
+    "Engangskodene til Stafett-kontoen din sendes nå på {channel}. Var det ikke deg, kontakt "
+    "koordinatoren din med en gang.",
+    "The one-time codes for your Stafett account are now sent by {channel}. If it was not "
+    "you, contact your coordinator at once.",
+)
+AUTHENTICATOR_ON_SUBJECT = Words(
+    "Ny autentiseringsapp i Stafett", "New authenticator app in Stafett"
+)
+AUTHENTICATOR_ON = Words(
+    "En ny autentiseringsapp er nå koblet til Stafett-kontoen din, og engangskodene kommer "
+    "fra den. Var det ikke deg, kontakt koordinatoren din med en gang.",
+    "A new authenticator app is now linked to your Stafett account, and your one-time codes "
+    "come from it. If it was not you, contact your coordinator at once.",
+)
+AUTHENTICATOR_ENDED_SUBJECT = Words(
+    "Autentiseringsappen er slått av i Stafett", "The authenticator app is turned off in Stafett"
+)
+AUTHENTICATOR_ENDED = Words(
+    "En administrator har slått av autentiseringsappen for Stafett-kontoen din, og alle "
+    "innlogginger er avsluttet. Engangskodene kommer nå på {channel}. Var det ikke etter "
+    "avtale med deg, kontakt koordinatoren din med en gang.",
+    "An administrator has turned off the authenticator app for your Stafett account, and "
+    "every login has ended. Your one-time codes now come by {channel}. If this was not "
+    "agreed with you, contact your coordinator at once.",
+)
+CONTACT_CHANGED_SUBJECT = Words(
+    "Kontaktopplysningene dine i Stafett er endret", "Your contact details in Stafett are changed"
+)
+CONTACT_CHANGED = Words(
+    "Mobilnummeret eller e-postadressen for Stafett-kontoen din ble nettopp endret. Et nytt "
+    "mobilnummer får engangskoder først når det er bekreftet med en kode. Var det ikke deg, "
+    "kontakt koordinatoren din med en gang.",
+    "The mobile number or e-mail address of your Stafett account was just changed. A new "
+    "mobile number gets one-time codes only once it is confirmed with a code. If it was not "
+    "you, contact your coordinator at once.",
+)
+CONTACT_CHANGED_BY_OTHER = Words(
+    "E-postadressen eller mobilnummeret ditt i Stafett ble nettopp endret av noen i en plan "
+    "du er med i. Lenker går nå dit; et nytt mobilnummer får engangskoder først når du har "
+    "bekreftet det. Var det ikke avtalt, kontakt koordinatoren din med en gang.",
+    "Your e-mail address or mobile number in Stafett was just changed by someone in a plan "
+    "you take part in. Links now go there; a new mobile number gets one-time codes only once "
+    "you have confirmed it. If it was not agreed, contact your coordinator at once.",
 )

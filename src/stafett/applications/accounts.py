@@ -31,6 +31,7 @@ import structlog
 
 from stafett.aggregates.errors import DomainError, NotPermittedError, ValidationError
 from stafett.aggregates.person import PersonDetails
+from stafett.applications.account_words import Words
 from stafett.applications.codes import (
     CodeRejectedError,
     MobileUnconfirmedError,
@@ -468,12 +469,25 @@ class AccountService(OwnAccount, PasswordLinks, MobileNumbers, StepUp, KeptForms
             is_current=lambda text: self.hashing.verify(account.password_hash, text),
         )
 
-    def _notify_everywhere(self, account: AccountRecord, subject: str, body: str) -> None:
-        """Tell the person on every channel they have; never with a secret in it."""
-        self._notify([self.directory.get(account.person_id).details], subject, body)
+    def _notify_everywhere(
+        self, account: AccountRecord, subject: Words, body: Words, **fields: str | Words
+    ) -> None:
+        """Tell the person on every channel they have, in the account's language; never
+        with a secret in it."""
+        details = self.directory.get(account.person_id).details
+        self._notify([details], account.language, subject, body, **fields)
 
-    def _notify(self, details: Iterable[PersonDetails], subject: str, body: str) -> None:
-        """Tell every address in `details` (old and new ones), each once."""
+    def _notify(
+        self,
+        details: Iterable[PersonDetails],
+        language: str | None,
+        subject: Words,
+        words: Words,
+        **fields: str | Words,
+    ) -> None:
+        """Tell every address in `details` (old and new ones), each once, in `language`
+        (`account_words.py`: English if the account chose it, else bokmål)."""
+        heading, body = subject.said(language), words.said(language, **fields)
         addresses: dict[tuple[Channel, str], None] = {}
         for d in details:
             if d.email:
@@ -481,4 +495,4 @@ class AccountService(OwnAccount, PasswordLinks, MobileNumbers, StepUp, KeptForms
             if d.mobile:
                 addresses[(Channel.SMS, d.mobile)] = None
         for channel, to in addresses:
-            self.sender.send(OutgoingMessage(channel, to=to, subject=subject, body=body))
+            self.sender.send(OutgoingMessage(channel, to=to, subject=heading, body=body))

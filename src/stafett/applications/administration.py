@@ -22,7 +22,13 @@ import structlog
 from stafett.aggregates.errors import ConflictingValueError, NotPermittedError, ValidationError
 from stafett.aggregates.person import PersonDetails
 from stafett.aggregates.policy import AccountAction, account_may
-from stafett.applications.account_words import Words
+from stafett.applications.account_words import (
+    AUTHENTICATOR_ENDED,
+    AUTHENTICATOR_ENDED_SUBJECT,
+    EMAIL,
+    SMS,
+    Words,
+)
 from stafett.applications.accounts import (
     AccountService,
     OtpChannel,
@@ -250,11 +256,9 @@ class Administration:
         self.service.sessions.end_all_of(person_id)
         self.service._notify_everywhere(
             account,
-            "Autentiseringsappen er slått av i Stafett",
-            "En administrator har slått av autentiseringsappen for Stafett-kontoen din, og "
-            "alle innlogginger er avsluttet. Engangskodene kommer nå på "
-            + ("SMS" if channel is OtpChannel.SMS else "e-post")
-            + ". Var det ikke etter avtale med deg, kontakt koordinatoren din med en gang.",
+            AUTHENTICATOR_ENDED_SUBJECT,
+            AUTHENTICATOR_ENDED,
+            channel=SMS if channel is OtpChannel.SMS else EMAIL,
         )
         log.info(
             "authn_authenticator_ended_by_administrator",

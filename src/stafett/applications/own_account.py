@@ -22,6 +22,16 @@ from stafett.aggregates.errors import ConflictingValueError, NotFoundError, Refu
 from stafett.aggregates.person import Person, PersonDetails
 from stafett.aggregates.values import local_date
 from stafett.applications.account_core import AccountCore
+from stafett.applications.account_words import (
+    AUTHENTICATOR_ON,
+    AUTHENTICATOR_ON_SUBJECT,
+    CODES_MOVED,
+    CODES_MOVED_SUBJECT,
+    CONTACT_CHANGED,
+    CONTACT_CHANGED_SUBJECT,
+    EMAIL,
+    SMS,
+)
 from stafett.applications.codes import (
     CodeRejectedError,
     OtpChannel,
@@ -138,13 +148,8 @@ def tell_codes_moved(core: AccountCore, account: AccountRecord, channel: OtpChan
     """The person's codes go by `channel` from now on: logged, and told on every channel
     they have (a change they did not make is theirs to report)."""
     log.info("authn_otp_channel_changed", actor=str(account.person_id), channel=channel.value)
-    core._notify_everywhere(
-        account,
-        "Engangskodene i Stafett kommer en ny vei",
-        "Engangskodene til Stafett-kontoen din sendes nå på "
-        + ("SMS." if channel is OtpChannel.SMS else "e-post.")
-        + " Var det ikke deg, kontakt koordinatoren din med en gang.",
-    )
+    moved_to = SMS if channel is OtpChannel.SMS else EMAIL
+    core._notify_everywhere(account, CODES_MOVED_SUBJECT, CODES_MOVED, channel=moved_to)
 
 
 class OwnAccount:
@@ -186,12 +191,7 @@ class OwnAccount:
         if not confirmed:  # another enrolment replaced the pending secret meanwhile
             raise CodeRejectedError("the code is not valid")
         log.info("authn_totp_enrolled", actor=str(account.person_id))
-        self._notify_everywhere(
-            account,
-            "Ny autentiseringsapp i Stafett",
-            "En ny autentiseringsapp er nå koblet til Stafett-kontoen din, og engangskodene "
-            "kommer fra den. Var det ikke deg, kontakt koordinatoren din med en gang.",
-        )
+        self._notify_everywhere(account, AUTHENTICATOR_ON_SUBJECT, AUTHENTICATOR_ON)
 
     def set_language(self: AccountCore, person_id: UUID, language: str) -> None:
         """The pages' language the person chose, kept for their next login anywhere."""
@@ -253,13 +253,7 @@ class OwnAccount:
             self.accounts.record_fact(
                 account.person_id, at=now, kind="contact_changed", detail=",".join(rebound)
             )
-            self._notify(
-                (old, new),
-                "Kontaktopplysningene dine i Stafett er endret",
-                "Mobilnummeret eller e-postadressen for Stafett-kontoen din ble nettopp endret. "
-                "Et nytt mobilnummer får engangskoder først når det er bekreftet med en kode. "
-                "Var det ikke deg, kontakt koordinatoren din med en gang.",
-            )
+            self._notify((old, new), account.language, CONTACT_CHANGED_SUBJECT, CONTACT_CHANGED)
         if "mobile" in rebound and new.mobile not in ("", account.confirmed_mobile) and token:
             try:
                 self.codes.send_confirmation(token, account.person_id, new.mobile, now)

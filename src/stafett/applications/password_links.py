@@ -199,8 +199,7 @@ class PasswordLinks:
         session = self.sessions.get(token)
         renewed = None if session is None else self.sessions.rotate(token, session)
         log.info("authn_password_change", actor=str(account.person_id), sessions_ended=ended)
-        language = account.language
-        self._notify_everywhere(account, subject(CHANGED_SUBJECT, language), CHANGED.said(language))
+        self._notify_everywhere(account, CHANGED_SUBJECT, CHANGED)
         return renewed
 
     def request_reset(self: PasswordCore, username: str) -> None:
@@ -324,13 +323,10 @@ class PasswordLinks:
         # The notice goes to every channel, so also to the one that did not carry the
         # link: for a new account's first password a welcome that names the username,
         # for a reset a warning (SEC-OTP-09 either way).
-        language = account.language
         if first:
-            said = WELCOME.said(language, username=account.username)
-            self._notify_everywhere(account, subject(WELCOME_SUBJECT, language), said)
+            self._notify_everywhere(account, WELCOME_SUBJECT, WELCOME, username=account.username)
         else:
-            said = RESET_DONE.said(language)
-            self._notify_everywhere(account, subject(RESET_DONE_SUBJECT, language), said)
+            self._notify_everywhere(account, RESET_DONE_SUBJECT, RESET_DONE)
         return self.start_mobile_confirmation(person_id) if then_confirm else None
 
 

@@ -15,9 +15,9 @@ import structlog
 
 from stafett.aggregates.person import PersonDetails
 from stafett.applications.account_core import AccountCore
+from stafett.applications.account_words import CONTACT_CHANGED_BY_OTHER, CONTACT_CHANGED_SUBJECT
 from stafett.applications.codes import OtpChannel
 from stafett.applications.own_account import check_reachable
-from stafett.delivery import Channel, OutgoingMessage
 
 log = structlog.get_logger(__name__)
 
@@ -37,26 +37,14 @@ class PlanListeners:
         """Someone else changed where a person with an account gets codes and links:
         tell them at the addresses they had (SEC-OTP-09), so a change they did not
         expect does not go unnoticed."""
-        if by == person_id or self.accounts.by_person(person_id) is None:
+        account = self.accounts.by_person(person_id)
+        if by == person_id or account is None:
             return
         if (before.email, before.mobile) == (after.email, after.mobile):
             return
         log.info("person_contact_changed", actor=str(by), person=str(person_id))
-        subject = "Kontaktopplysningene dine i Stafett er endret"
-        body = (
-            "E-postadressen eller mobilnummeret ditt i Stafett ble nettopp endret av "
-            "noen i en plan du er med i. Lenker går nå dit; et nytt mobilnummer får "
-            "engangskoder først når du har bekreftet det. Var det ikke avtalt, kontakt "
-            "koordinatoren din med en gang."
-        )
-        if before.email:
-            self.sender.send(
-                OutgoingMessage(Channel.EMAIL, to=before.email, subject=subject, body=body)
-            )
-        if before.mobile:
-            self.sender.send(
-                OutgoingMessage(Channel.SMS, to=before.mobile, subject=subject, body=body)
-            )
+        language = account.language
+        self._notify([before], language, CONTACT_CHANGED_SUBJECT, CONTACT_CHANGED_BY_OTHER)
 
     def removed_from_plan(self: AccountCore, person_id: UUID, plan_id: UUID, by: UUID) -> None:
         """End every session of a person just taken out of a plan group (SEC-SES-07).
