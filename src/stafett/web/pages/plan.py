@@ -12,6 +12,12 @@ confirmed (303, `?saved=<key>#<the item>`). What was typed that the command refu
 (422), and a plan changed since the page was shown (409), show the page again: the
 plan as it is now, the form as the person filled it in (after a conflict, field by
 field against what changed: `plan_clashes.py`), and what to do.
+
+A message's reply link is the plan again with `?reply=<message id>`: the new-message
+form filled in as the answer to it (its sender ticked where they may receive messages,
+its subject as "Sv: …"), sent as any new message is. Only a message of the reader's
+permitted view not sent by themselves, and only for a reader who may write messages;
+any other id gives the form as always.
 """
 
 from collections.abc import Callable, Mapping, Sequence
@@ -29,7 +35,7 @@ from litestar.response import Redirect
 
 from stafett.aggregates.errors import ValidationError
 from stafett.aggregates.policy import Action
-from stafett.aggregates.values import ActivityStatus, CommentTarget, GoalStatus, Section
+from stafett.aggregates.values import ActivityStatus, CommentTarget, GoalStatus, Message, Section
 from stafett.applications.accounts import Principal
 from stafett.applications.commands import PlanCommand
 from stafett.applications.permitted import PlanOut
@@ -128,6 +134,7 @@ def plan_context(
     all_messages: bool = False,
     all_comments_on: str | None = None,
     also_kept: Sequence[Failed] = (),
+    reply_to: UUID | None = None,
 ) -> dict[str, Any]:
     """The plan: every part the view carries, and the forms the person may use; an item's
     own forms (comment, evaluate, change) are links until asked for (`opened`), so a long
@@ -136,9 +143,25 @@ def plan_context(
     comments, the newest `COMMENTS_SHOWN` but on the item `all_comments_on` ("goal-<id>"),
     with a link to the rest. `also_kept`: forms
     given back after the login besides `failed` (sent to the plan from other tabs), each
-    open in its place as typed."""
+    open in its place as typed. `reply_to`: the message the new-message form answers."""
     writable = set(view.me.writable)
     words = labels()
+    can = {
+        "goals": Section.GOALS in writable,
+        "activities": Section.ACTIVITIES in writable,
+        "calendar": Section.ACTIVITIES in writable,
+        "minutes": Section.MINUTES in writable,
+        "messages": Section.MESSAGES in writable,
+    }
+    recipients = [
+        (str(p.participant_id), p.name)
+        for p in view.participants
+        if p.participant_id != view.me.participant_id and Section.MESSAGES in p.addressed_in
+    ]
+    replied = _replied(view, reply_to) if can["messages"] else None
+    filled: dict[str, Mapping[str, Any]] = {}
+    if replied is not None:
+        filled["message-new"] = forms.reply(replied, {value for value, _name in recipients})
     return {
         **heading_context(view.id, view, principal, "plan"),
         "view": view,
@@ -146,13 +169,7 @@ def plan_context(
         "members": view.participants,
         "me": view.me.participant_id,
         **parts_context({part: present(view, part) for part in PARTS}, comments_of(view)),
-        "can": {
-            "goals": Section.GOALS in writable,
-            "activities": Section.ACTIVITIES in writable,
-            "calendar": Section.ACTIVITIES in writable,
-            "minutes": Section.MINUTES in writable,
-            "messages": Section.MESSAGES in writable,
-        },
+        "can": can,
         "may_export": may(view, Action.EXPORT_PLAN),
         "may_comment": {
             CommentTarget.GOAL.value: may(view, Action.COMMENT, Section.GOALS),
@@ -167,12 +184,9 @@ def plan_context(
             for p in view.participants
             if Section.ACTIVITIES in p.addressed_in
         ],
-        "recipient_options": [
-            (str(p.participant_id), p.name)
-            for p in view.participants
-            if p.participant_id != view.me.participant_id and Section.MESSAGES in p.addressed_in
-        ],
-        "state": form_state(view.version, failed, opened, also_kept),
+        "recipient_options": recipients,
+        "replying_to": replied,  # the message the new-message form answers, if any
+        "state": form_state(view.version, failed, opened, also_kept, filled),
         "failed": failed,
         "kept_written": [
             text for kept in (*also_kept, failed) if kept and kept.kept for text in kept.written
@@ -183,6 +197,16 @@ def plan_context(
         "comments_shown": COMMENTS_SHOWN,
         "all_comments_on": all_comments_on,
     }
+
+
+def _replied(view: PlanOut, message_id: UUID | None) -> Message | None:
+    """The message a reply answers: one of the reader's permitted view (so only one they
+    may read), and not their own; None for any other id, which the page does not tell
+    apart from one that does not exist."""
+    for message in present(view, "messages") or ():
+        if message.message_id == message_id:
+            return message if message.sender_participant_id != view.me.participant_id else None
+    return None
 
 
 def _item_titles(view: PlanOut) -> dict[str, str]:
@@ -384,6 +408,7 @@ class PlanPages(InOnePlan):
         commented = request.query_params.get("comments")
         if commented is not None and not COMMENTED_ITEM.fullmatch(commented):
             commented = None
+        reply_to = _message_id(request.query_params.get("reply"))
         newest = back[-1] if back else None  # the one the login returned to (`#key`)
         context = plan_context(
             view,
@@ -393,6 +418,7 @@ class PlanPages(InOnePlan):
             all_messages=every,
             all_comments_on=commented,
             also_kept=back[:-1],
+            reply_to=reply_to,
         )
         return page(request, "plan/plan.html", **context)
 
@@ -445,6 +471,14 @@ def _refused_status(request: AnyRequest, failed: Failed) -> int:
     if request.headers.get("hx-request") == "true":
         return 200
     return 409 if failed.conflict else 422
+
+
+def _message_id(text: str | None) -> UUID | None:
+    """`?reply=`: a message's id, or None for anything else (the plain form, no error)."""
+    try:
+        return UUID(text) if text else None
+    except ValueError:
+        return None
 
 
 def _named(errors: Mapping[str, str], fields: Mapping[str, Any]) -> dict[str, str]:

@@ -14,7 +14,7 @@ values (its defaults) for the others.
 """
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -22,7 +22,7 @@ from uuid import UUID
 
 import msgspec
 
-from stafett.aggregates.values import MUNICIPAL_TIMEZONE
+from stafett.aggregates.values import MAX_NAME_LENGTH, MUNICIPAL_TIMEZONE, Message
 from stafett.applications.commands import (
     ActivityChange,
     AddActivity,
@@ -88,6 +88,7 @@ class FormState:
     kept: bool = False  # given back after the login (`Failed.kept`)
     once: str = field(default_factory=new_form_token)  # the form's token on this page
     updated: frozenset[str] = frozenset()  # `Failed.updated`
+    filled: bool = False  # filled in by the page (a reply): no older draft is put over it
 
     @property
     def item(self) -> str | None:
@@ -107,11 +108,14 @@ def form_state(
     failed: Failed | None,
     opened: str | None = None,
     also_kept: Sequence[Failed] = (),
+    filled: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Callable[..., FormState]:
     """`state(key, **current)` for the templates: the failed form as typed (after a
     conflict with the version now shown, so it can be sent again), and each of the
-    other forms given back after a login (`also_kept`); others as they are."""
+    other forms given back after a login (`also_kept`); a form the page fills in
+    (`filled`: its key → values, such as a reply) open with them; others as they are."""
     given = {f.key: f for f in also_kept}
+    filled = filled or {}
     if failed is not None:
         given[failed.key] = failed
 
@@ -130,7 +134,9 @@ def form_state(
                 kept=shown_again.kept,
                 updated=shown_again.updated,
             )
-        values = {k: form_text(v) for k, v in current.items()}
+        values = {k: form_text(v) for k, v in {**current, **filled.get(key, {})}.items()}
+        if key in filled:
+            return FormState(key, values, {}, version, opened=True, filled=True)
         return FormState(key, values, {}, version, opened=key == opened)
 
     return state
@@ -217,6 +223,35 @@ def send_message(fields: Mapping[str, Any]) -> SendMessage:
     elif not given.get("to"):
         raise FormError({"to": _("Choose at least one recipient.")})
     return decode(SendMessage, given)
+
+
+# "Sv: Sv: Re: " and the like at a subject's start: a reply's subject has one prefix.
+REPLY_PREFIXES = re.compile(r"(?:(?:sv|re)\s*:\s*)+", re.IGNORECASE)
+
+
+def reply_subject(subject: str) -> str:
+    """ "Sv: <subject>" ("Re: " in English) however long the thread, within a subject's
+    length: the end of a subject too long for the prefix is cut to "…"."""
+    found = REPLY_PREFIXES.match(subject)
+    topic = subject[found.end() :] if found else subject
+    prefixed = _("Re: %(subject)s")
+    replied = (prefixed % {"subject": topic}).rstrip()
+    over = len(replied) - MAX_NAME_LENGTH
+    if over > 0:
+        replied = prefixed % {"subject": topic[: -over - 1].rstrip() + "…"}
+    return replied
+
+
+def reply(message: Message, recipients: Collection[str]) -> dict[str, Any]:
+    """The new-message form as a reply to `message`: to its sender where the form may
+    offer them (`recipients`, decision 0049), else with no one ticked: never to everyone,
+    which a reply does not mean."""
+    sender = str(message.sender_participant_id)
+    return {
+        "audience": "chosen",
+        "to": [sender] if sender in recipients else [],
+        "subject": reply_subject(message.subject),
+    }
 
 
 def add_calendar_entry(fields: Mapping[str, Any]) -> AddCalendarEntry:

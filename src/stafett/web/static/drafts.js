@@ -46,7 +46,9 @@
   // A form the server shows back (refused, after a conflict, or kept over a login:
   // `data-draft-shown`) holds what was typed already, and after a conflict the fields
   // the person left alone hold what others saved since: a draft filled into one of
-  // those left empty would put back what someone else emptied.
+  // those left empty would put back what someone else emptied. A form the server fills
+  // in (a reply to a message: its sender, its subject) is marked so too: an older
+  // draft of the form would tick more recipients and put in another text.
   function restore(form) {
     if (form.hasAttribute("data-draft-shown")) { return; }
     var stored;
