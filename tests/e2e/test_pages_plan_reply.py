@@ -67,6 +67,9 @@ def test_a_reader_who_may_write_messages_gets_a_reply_link_under_each_message_fr
     assert "?reply=" + from_anne not in page
     every = web.client.get(page_of(group, "/plan?messages=all")).text
     assert f"?reply={from_kari}&amp;messages=all#message-new" in every  # back to them all
+    home = web.client.get(page_of(group)).text  # her messages on the home tab, too
+    assert reply_link(group, from_kari) in home
+    assert "?reply=" + from_anne not in home  # her own is not to her
     web.page_login("kari")
     page = web.client.get(page_of(group, "/plan")).text
     assert reply_link(group, from_anne) in page
@@ -90,6 +93,9 @@ def test_a_reader_with_read_only_messages_gets_no_reply_link_and_no_filled_form(
     page = web.client.get(page_of(group, "/plan")).text
     assert SUBJECT in page  # she reads it
     assert "?reply=" not in page
+    home = web.client.get(page_of(group)).text
+    assert SUBJECT in home
+    assert "?reply=" not in home
     replying = web.client.get(page_of(group, f"/plan?reply={from_kari}"))
     assert replying.status_code == 200
     assert 'id="message-new"' not in replying.text

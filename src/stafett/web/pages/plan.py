@@ -122,6 +122,8 @@ def home_context(visit: Visit, principal: Principal) -> dict[str, Any]:
         "messages_to_me": None
         if messages is None
         else sorted(to_me, key=lambda m: m.sent_at, reverse=True)[:HOME_ITEMS],
+        # a reply opens the plan's new-message form filled in (`plan_context`'s `reply_to`)
+        "may_reply": Section.MESSAGES in view.me.writable,
     }
 
 
