@@ -247,6 +247,8 @@ ROUTES = (
         changes_standing=True,
     ),
     Route("POST", "{plan}/reopen", Action.REOPEN, body=lambda f: {}, changes_standing=True),
+    # The plan's details (decision 0051); a fresh plan after, so it changes something.
+    Route("PATCH", "{plan}", Action.MANAGE, body=lambda f: {"level": 2}, changes_standing=True),
 )
 
 

@@ -1,6 +1,7 @@
 """Writes to plans over HTTP (api.md: Plans and Conventions), on every store."""
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -754,6 +755,7 @@ def test_the_openapi_schema_describes_every_plan_write(web: Web) -> None:
     paths = web.client.get("/schema/openapi.json").json()["paths"]
     expected = {
         PLANS: {"post", "get"},  # get: the plan list (web/api/lists.py)
+        f"{PLANS}/{{plan_id}}": {"get", "patch"},  # get: the permitted view (plan_view.py)
         f"{PLANS}/{{plan_id}}/participants": {"post"},
         f"{PLANS}/{{plan_id}}/participants/{{participant_id}}": {"patch", "delete"},
         f"{PLANS}/{{plan_id}}/coordinator": {"post"},
@@ -777,3 +779,71 @@ def test_the_openapi_schema_describes_every_plan_write(web: Web) -> None:
         for method in methods - {"get"}:
             names = {p["name"] for p in paths[path][method].get("parameters", [])}
             assert "If-Match" in names, (path, method)
+
+
+def test_the_coordinator_corrects_the_plans_details_and_everyone_sees_them(
+    web: Web, group: Group
+) -> None:
+    """PATCH /api/v1/plans/{id} (decision 0051): only the fields given change, null clears
+    a level, review or end date; no one-time code is needed; the view shows them."""
+    version = version_of(web, group.plan_id)
+    body = {"short_name": "Ola Nordmann", "level": 2, "review_on": "2026-09-01"}
+    changed = web.client.patch(
+        group.url(), json=body, headers=group.headers | {"If-Match": f'"{version}"'}
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.json() == {"version": version + 1}
+    for who in ("anne", "per"):
+        log_in(web, who)
+        seen = web.client.get(group.url()).json()
+        assert (seen["short_name"], seen["level"], seen["review_on"]) == (
+            "Ola Nordmann",
+            2,
+            "2026-09-01",
+        )
+        assert seen["start_date"] == "2026-03-02"
+    headers = log_in(web, "kari")
+    cleared = web.client.patch(group.url(), json={"level": None}, headers=headers)
+    assert cleared.status_code == 200, cleared.text
+    view = web.plans.get_plan(UUID(group.plan_id))
+    assert (view.short_name, view.level, view.review_on) == ("Ola Nordmann", None, date(2026, 9, 1))
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({}, "body"),
+        ({"short_name": "Ola 2026"}, "body"),  # as it already is
+        ({"level": 4}, "level"),
+        ({"end_date": "2026-03-01"}, "end_date"),
+        ({"review_on": "2026-03-01"}, "review_on"),
+    ],
+)
+def test_a_details_change_that_changes_nothing_or_breaks_a_rule_is_refused(
+    web: Web, group: Group, body: dict[str, Any], field: str
+) -> None:
+    version = version_of(web, group.plan_id)
+    refused = web.client.patch(group.url(), json=body, headers=group.headers)
+    assert refused.status_code in (400, 422), refused.text
+    assert field in fields_named(refused) or field == "body"
+    assert version_of(web, group.plan_id) == version
+
+
+def test_only_the_coordinator_corrects_the_details(web: Web, group: Group) -> None:
+    headers = log_in(web, "per")
+    refused = web.client.patch(group.url(), json={"level": 1}, headers=headers)
+    assert refused.status_code == 403, refused.text
+    assert web.plans.get_plan(UUID(group.plan_id)).level is None
+
+
+def test_a_plan_is_created_with_a_level_and_a_review_date(web: Web) -> None:
+    web.create_user("kari", coordinator=True)
+    headers = log_in(web, "kari")
+    body = plan_body(level=3, review_on="2026-06-01")
+    created = web.client.post(PLANS, json=body, headers=headers)
+    assert created.status_code == 201, created.text
+    view = web.plans.get_plan(UUID(created.json()["id"]))
+    assert (view.level, view.review_on) == (3, date(2026, 6, 1))
+    refused = web.client.post(PLANS, json=plan_body(level=5), headers=headers)
+    assert refused.status_code in (400, 422), refused.text
+    assert "level" in fields_named(refused)

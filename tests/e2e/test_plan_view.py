@@ -28,6 +28,8 @@ OVERVIEW_KEYS = {
     "owner_name",
     "start_date",
     "end_date",
+    "level",
+    "review_on",
     "status",
     "closed_reason",
     "consent",

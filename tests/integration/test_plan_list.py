@@ -20,6 +20,7 @@ from stafett.aggregates.values import Access, PlanType, Rights, Section
 from stafett.applications.commands import (
     AddParticipant,
     ChangeParticipant,
+    ChangePlanDetails,
     ClosePlan,
     HandOverCoordinator,
     RecordArchive,
@@ -292,6 +293,36 @@ def test_closed_plans_are_listed_only_when_asked_for(
     [row] = view.plans_for(g.coordinator, today=START)
     assert row.can_manage is True
     assert row.end_date is None
+
+
+def test_the_list_follows_corrected_details_and_a_later_close_keeps_the_planned_end(
+    plans: PlanApplication, view: PlanListView
+) -> None:
+    """Decision 0051: a corrected short name, start and end date reach the list; a level
+    or review date alone changes none of its columns but what everyone reads."""
+    projection = PlanListProjection(view)
+    g = make_group(plans)
+    project(plans, projection)
+    planned_end = date(2026, 12, 31)
+    details = ChangePlanDetails(short_name="Ola N", start_date=START, end_date=planned_end)
+    plans.handle(g.plan_id, details, by=g.coordinator)
+    project(plans, projection)
+    [row] = view.plans_for(g.coordinator, today=START)
+    assert (row.short_name, row.start_date, row.end_date) == ("Ola N", START, planned_end)
+    plans.handle(g.plan_id, ChangePlanDetails(level=1), by=g.coordinator)
+    project(plans, projection)
+    [row] = view.plans_for(g.coordinator, today=START)
+    assert (row.short_name, row.end_date) == ("Ola N", planned_end)
+    plans.handle(g.plan_id, ChangePlanDetails(end_date=None), by=g.coordinator)
+    project(plans, projection)
+    [row] = view.plans_for(g.coordinator, today=START)
+    assert row.end_date is None
+    plans.handle(g.plan_id, ChangePlanDetails(end_date=planned_end), by=g.coordinator)
+    plans.handle(g.plan_id, ClosePlan(ended_on=START), by=g.coordinator)
+    plans.handle(g.plan_id, ReopenPlan(), by=g.coordinator)
+    project(plans, projection)
+    [row] = view.plans_for(g.coordinator, today=START)
+    assert row.end_date == planned_end  # the corrected planned end, given back
 
 
 def test_search_by_the_owners_name(plans: PlanApplication, view: PlanListView) -> None:

@@ -45,6 +45,7 @@ from stafett.applications.commands import (
     ChangeActivity,
     ChangeConsentScope,
     ChangeParticipant,
+    ChangePlanDetails,
     ChooseNotifications,
     ClosePlan,
     CompleteActivity,
@@ -110,6 +111,7 @@ KINDS = (
     "withdraw",
     "close",
     "reopen",
+    "details",
     "read",
     "seal",
 )
@@ -142,6 +144,8 @@ TOUR = [
     ("renew", 10, "Alt", 5),
     ("withdraw", 0, "-", 5),
     ("renew", 20, "Alt", 5),
+    ("details", 3, "-", 5),  # a level and a review date set
+    ("details", 4, "-", 5),  # and cleared
     ("hand_over", 2, "-", 5),  # to Per
     ("remove", 1, "-", 5),  # Anne
     ("close", 0, "Ferdig", 5),  # sealed on closing
@@ -319,6 +323,15 @@ class Writer:
                 given_on=consent.given_on,
                 expires_on=consent.expires_on,
                 scope=text,
+            )
+        if kind == "details":
+            later = today + timedelta(days=1 + n % 400)
+            level = None if n % 2 == 0 else n % 4
+            return ChangePlanDetails(
+                short_name=f"Plan {n % 3}",
+                end_date=None if n % 3 else later,
+                level=level,
+                review_on=None if level is None else later,
             )
         simple: dict[str, Callable[[], PlanCommand]] = {
             "scope": lambda: ChangeConsentScope(scope=text),

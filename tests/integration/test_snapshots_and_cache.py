@@ -19,10 +19,11 @@ from eventsourcing.application import LRUCache, Repository
 from eventsourcing.persistence import MapperDeserialisationError
 
 from stafett.aggregates.plan import Plan
-from stafett.aggregates.values import CommentTarget
+from stafett.aggregates.values import CommentTarget, local_date
 from stafett.applications import transcodings
 from stafett.applications.commands import (
     AddCalendarEntry,
+    ChangePlanDetails,
     ClosePlan,
     PostComment,
     ReopenPlan,
@@ -62,7 +63,10 @@ def write_plan(plans: PlanApplication, clock: ManualClock, events: int) -> NewPl
     add_provider(plans, plan, "Per", "Lærer")
     goal_id = plans.handle(plan.plan_id, SetGoal(title="Lese"), by=kari).created_id
     assert goal_id is not None
-    version = 3
+    review = local_date(clock()) + timedelta(days=90)
+    details = ChangePlanDetails(level=2, review_on=review)  # the details survive snapshots
+    plans.handle(plan.plan_id, details, by=kari)
+    version = 4
     while version < events:
         clock.advance(timedelta(minutes=7))
         kind = version % 5
@@ -118,6 +122,7 @@ def test_a_plan_reloaded_from_snapshots_equals_the_written_plan(
     assert reloaded.version == written.version == events
     assert reloaded.state.comments.undecoded_chunks() > 0  # not read yet
     assert reloaded.state == written.state
+    assert (reloaded.state.level, reloaded.state.review_on) == (2, written.state.review_on)
     assert (reloaded.created_on, reloaded.modified_on) == (written.created_on, written.modified_on)
     assert fresh.get_plan(plan.plan_id) == plans.get_plan(plan.plan_id)
     # Offsets survive the snapshot as they do the events (not only the instants).

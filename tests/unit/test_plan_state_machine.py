@@ -732,6 +732,51 @@ class PlanMachine(RuleBasedStateMachine):
         if accepted:
             self.closed = False
 
+    @rule(
+        data=st.data(),
+        short_name=st.sampled_from(["Ola", "Ola N", "   "]),
+        end_days=st.sampled_from([None, -1, 0, 90]),
+        level=st.sampled_from([None, 0, 1, 3, 4]),
+        review_days=st.sampled_from([None, -1, 30]),
+    )
+    def change_details(
+        self,
+        data: st.DataObject,
+        short_name: str,
+        end_days: int | None,
+        level: int | None,
+        review_days: int | None,
+    ) -> None:
+        by = self.draw_actor(data)
+        given = {
+            "short_name": short_name,
+            "end_date": None if end_days is None else START_DATE + timedelta(days=end_days),
+            "level": level,
+            "review_on": None if review_days is None else START_DATE + timedelta(days=review_days),
+        }
+        given = {k: v for k, v in given.items() if data.draw(st.booleans(), label=f"gives {k}")}
+        errors = self.managing_errors(by)
+        state = self.plan.state
+        invalid = {
+            "short_name": short_name.strip() == "",
+            "end_date": (end_days or 0) < 0,
+            "level": level == 4,
+            "review_on": (review_days or 0) < 0,
+        }
+        unchanged = all(getattr(state, k) == v for k, v in given.items())
+        if unchanged or any(invalid[k] for k in given):
+            errors.append(ValidationError)
+        accepted = self.expect(
+            errors,
+            lambda: self.plan.change_details(by=by, at=self.now, **given),
+            Plan.PlanDetailsChanged,
+        )
+        if accepted:
+            changed = self.events[-1].changes()
+            assert changed
+            assert all(given[k] == v for k, v in changed.items())
+            assert all(getattr(self.plan.state, k) == v for k, v in given.items())
+
     @rule(data=st.data())
     def record_archive(self, data: st.DataObject) -> None:
         by = self.draw_actor(data)

@@ -14,7 +14,7 @@ modules use is importable from here.
 """
 
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, TypeAlias
 from uuid import UUID
 
@@ -30,8 +30,15 @@ from stafett.aggregates.errors import (
     Refusal,
     ValidationError,
 )
+from stafett.aggregates.plan_checks import BTI_LEVELS, check_details, checked_consent
 from stafett.aggregates.plan_content import COMMENT_SECTION, PlanContent
-from stafett.aggregates.plan_events import CONTENT_EVENT_TYPES, TOPIC_PREFIX
+from stafett.aggregates.plan_events import (
+    CONTENT_EVENT_TYPES,
+    DETAIL_FIELDS,
+    KEEP,
+    TOPIC_PREFIX,
+    Keep,
+)
 from stafett.aggregates.plan_state import PlanState
 from stafett.aggregates.policy import Action
 from stafett.aggregates.values import (
@@ -51,11 +58,16 @@ from stafett.aggregates.values import (
     require_aware,
 )
 
-__all__ = ["COMMENT_SECTION", "CONTENT_EVENT_TYPES", "Plan", "PlanState"]
-
-CONSENT_GIVEN_AT_MOST_AGO = timedelta(days=2 * 366)
-CONSENT_GIVEN_AT_MOST_AHEAD = timedelta(days=366)
-CONSENT_LONGEST = timedelta(days=5 * 366)
+__all__ = [
+    "BTI_LEVELS",
+    "COMMENT_SECTION",
+    "CONTENT_EVENT_TYPES",
+    "DETAIL_FIELDS",
+    "KEEP",
+    "Keep",
+    "Plan",
+    "PlanState",
+]
 
 
 class Plan(PlanContent, Aggregate):
@@ -79,6 +91,10 @@ class Plan(PlanContent, Aggregate):
         start_date: date
         end_date: date | None
         consent: Consent
+        # The BTI level and the review date (decision 0051); events stored before they
+        # were carried read None, as the plan then had them.
+        level: int | None = None
+        review_on: date | None = None
 
         def apply(self, aggregate: Any) -> None:
             """The plan's first state: its owner and its coordinator are its group."""
@@ -88,6 +104,8 @@ class Plan(PlanContent, Aggregate):
                 owner_person_id=self.owner_person_id,
                 start_date=self.start_date,
                 end_date=self.end_date,
+                level=self.level,
+                review_on=self.review_on,
                 consent=self.consent,
                 coordinator_id=self.coordinator_participant_id,
                 participants={
@@ -136,6 +154,7 @@ class Plan(PlanContent, Aggregate):
         Reopened: TypeAlias = events.Reopened
         Archived: TypeAlias = events.Archived
         NotificationsChosen: TypeAlias = events.NotificationsChosen
+        PlanDetailsChanged: TypeAlias = events.PlanDetailsChanged
     else:
         Event = events.PlanEvent  # the base event class: the library looks for it here
 
@@ -167,6 +186,8 @@ class Plan(PlanContent, Aggregate):
         start_date: date,
         end_date: date | None,
         consent: Consent,
+        level: int | None = None,
+        review_on: date | None = None,
     ) -> "Plan":
         """Open a plan; the creator becomes its coordinator."""
         require_aware("at", at)
@@ -176,13 +197,10 @@ class Plan(PlanContent, Aggregate):
             )
         if owner_participant_id == creator_participant_id:
             raise ValidationError("owner", "the owner and the coordinator are two participants")
-        if end_date is not None and end_date < start_date:
-            raise ValidationError(
-                "end_date", "must not be before start_date", Refusal.ENDS_BEFORE_START
-            )
+        check_details(start_date, end_date, level, review_on)
         if consent.expires_on > consent.given_on and not consent.is_valid_on(local_date(at)):
             raise ConsentNotValidError("a plan can only be created under valid consent")
-        consent = _checked_consent(consent, today=local_date(at))
+        consent = checked_consent(consent, today=local_date(at))
         return cls._create(
             cls.Created,
             id=plan_id,
@@ -198,7 +216,36 @@ class Plan(PlanContent, Aggregate):
             start_date=start_date,
             end_date=end_date,
             consent=consent,
+            level=level,
+            review_on=review_on,
         )
+
+    def change_details(
+        self,
+        *,
+        by: UUID,
+        at: datetime,
+        short_name: str | Keep = KEEP,
+        start_date: date | Keep = KEEP,
+        end_date: date | Keep | None = KEEP,
+        level: int | Keep | None = KEEP,
+        review_on: date | Keep | None = KEEP,
+    ) -> None:
+        """Correct the plan's details: those given (`KEEP` leaves one as it is; None
+        clears the end date, the level or the review date), under the rules of creation.
+        A change that changes nothing is refused, as an empty partial change is."""
+        actor = self._managing(by)
+        if not isinstance(short_name, Keep):
+            short_name = clean_name("short_name", short_name)
+        values = (short_name, start_date, end_date, level, review_on)
+        given = {n: v for n, v in zip(DETAIL_FIELDS, values, strict=True) if v is not KEEP}
+        now = {name: getattr(self.state, name) for name in DETAIL_FIELDS}
+        after = now | given
+        check_details(after["start_date"], after["end_date"], after["level"], after["review_on"])
+        changes = {name: value for name, value in given.items() if value != now[name]}
+        if not changes:
+            raise ValidationError("body", "changes nothing")
+        self._trigger(self.PlanDetailsChanged, at, actor, **changes)
 
     # ---------------------------------------------------------------- helpers
 
@@ -337,7 +384,7 @@ class Plan(PlanContent, Aggregate):
 
     def renew_consent(self, *, by: UUID, at: datetime, consent: Consent) -> None:
         actor = self._managing(by)
-        consent = _checked_consent(
+        consent = checked_consent(
             replace(consent, status=ConsentStatus.ACTIVE), today=local_date(at)
         )
         self._trigger(self.ConsentRenewed, at, actor, consent=consent)
@@ -392,36 +439,6 @@ class Plan(PlanContent, Aggregate):
             raise ValidationError("digest", "must not be empty")
         archive = ArchiveRecord(archive_id=archive_id, archived_at=at, digest=digest)
         self._trigger(self.Archived, at, actor, archive=archive)
-
-
-def _checked_consent(consent: Consent, *, today: date) -> Consent:
-    """Consent dated near today that has not run out and runs for a plausible while.
-
-    A consent dated 1900 or running to 9999 is a typing error, and a "renewal"
-    that has already run out would lock every provider, and the coordinator's own
-    writes, out of the plan at once.
-    """
-    if consent.given_on > today + CONSENT_GIVEN_AT_MOST_AHEAD:  # both: as of today
-        raise ConflictingValueError(
-            "given_on", "must be within the coming year", Refusal.TOO_FAR_AHEAD
-        )
-    if consent.given_on < today - CONSENT_GIVEN_AT_MOST_AGO:
-        raise ConflictingValueError(
-            "given_on", "must be within the last two years", Refusal.TOO_LONG_AGO
-        )
-    if consent.expires_on <= consent.given_on:
-        raise ValidationError("expires_on", "must be after given_on", Refusal.ENDS_BEFORE_START)
-    if consent.expires_on < today:
-        raise ValidationError("expires_on", "must not have passed already", Refusal.PASSED)
-    if consent.expires_on > consent.given_on + CONSENT_LONGEST:
-        raise ValidationError(
-            "expires_on", "must be at most five years after given_on", Refusal.LASTS_TOO_LONG
-        )
-    return replace(
-        consent,
-        given_by=clean_name("given_by", consent.given_by),
-        scope=clean_text("scope", consent.scope, required=True),
-    )
 
 
 for _event_class in events.PLAN_EVENTS:

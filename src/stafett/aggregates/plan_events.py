@@ -9,6 +9,7 @@ older rules always replays.
 
 from dataclasses import fields, replace
 from datetime import date
+from enum import Enum
 from functools import cache
 from typing import Any, ClassVar
 from uuid import UUID
@@ -319,6 +320,52 @@ class Reopened(PlanEvent):
         state.closed_reason = ""
 
 
+class Keep(Enum):
+    """The value of a plan detail that a change leaves as it was (`KEEP`), told apart
+    from None, which clears the end date, the level or the review date."""
+
+    KEEP = "keep"
+
+
+KEEP = Keep.KEEP
+DETAIL_FIELDS = ("short_name", "start_date", "end_date", "level", "review_on")
+"""The plan's details: set at creation, corrected by `PlanDetailsChanged` (decision 0051)."""
+
+
+class PlanDetailsChanged(PlanEvent):
+    """Some of the plan's details corrected; only the fields it names changed.
+
+    A detail the change leaves as it was is not stored at all (`__post_init__` drops
+    it), so it reads `KEEP`, its class default; None stored clears the end date, the
+    level or the review date. Only an open plan's details change, so `end_date` is its
+    planned end.
+    """
+
+    TOPIC = TOPIC_PREFIX + "PlanDetailsChanged"
+    short_name: str | Keep = KEEP
+    start_date: date | Keep = KEEP
+    end_date: date | Keep | None = KEEP
+    level: int | Keep | None = KEEP
+    review_on: date | Keep | None = KEEP
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        for name in DETAIL_FIELDS:
+            if vars(self).get(name) is KEEP:
+                object.__delattr__(self, name)  # not stored: the class default reads KEEP
+
+    def changes(self) -> dict[str, Any]:
+        """The details it changes, by name, with their new values."""
+        return {name: vars(self)[name] for name in DETAIL_FIELDS if name in vars(self)}
+
+    def own_fields(self, *leaving_out: str) -> dict[str, Any]:
+        return {k: v for k, v in self.changes().items() if k not in leaving_out}
+
+    def apply_to(self, state: PlanState) -> None:
+        for name, value in self.changes().items():
+            setattr(state, name, value)
+
+
 class Archived(PlanEvent):
     TOPIC = TOPIC_PREFIX + "PlanArchived"
     archive: ArchiveRecord
@@ -355,5 +402,6 @@ PLAN_EVENTS: tuple[type[PlanEvent], ...] = (
     Reopened,
     Archived,
     NotificationsChosen,
+    PlanDetailsChanged,
 )
 """Every event of a plan after its creation, each an attribute of `Plan` by its name."""

@@ -48,6 +48,10 @@ class PlanState:
     coordinator_id: UUID
     participants: dict[UUID, Participant]
     status: PlanStatus = PlanStatus.OPEN
+    # The BTI level (0–3; None: not set) and when the plan is next evaluated/revised
+    # (decision 0051); plans created before they were carried read None.
+    level: int | None = None
+    review_on: date | None = None
     closed_reason: str = ""
     # While closed, `end_date` is the day it ended; this keeps the planned end for a reopen.
     planned_end_date: date | None = None

@@ -50,7 +50,7 @@ class Action(Enum):
     READ_SECTION = "read_section"  # read one content section (goals, activities, …)
     WRITE_SECTION = "write_section"  # add or change content in a section
     COMMENT = "comment"  # comment on an item of a section
-    MANAGE = "manage"  # plan group, rights, consent, baton, close
+    MANAGE = "manage"  # plan group, rights, consent, baton, close, the plan's details
     EDIT_PERSON = "edit_person"  # a participant's person details (the directory's)
     REOPEN = "reopen"
     RECORD_ARCHIVE = "record_archive"

@@ -22,15 +22,13 @@ To add a command: a struct here (it `calls` one new method of `Plan`, which
 triggers one new event), and one `plan_write` route in `web/api/plans.py`.
 """
 
-from collections.abc import Callable
 from dataclasses import fields, replace
 from datetime import date, datetime
-from typing import Annotated, Any, ClassVar, Literal, Self, TypeVar
+from typing import Annotated, Any, ClassVar, Literal, TypeVar
 from uuid import UUID
 
 import msgspec
 
-from stafett.aggregates.errors import ValidationError
 from stafett.aggregates.person import PersonDetails
 from stafett.aggregates.plan import Plan
 from stafett.aggregates.values import (
@@ -46,11 +44,17 @@ from stafett.aggregates.values import (
     Rights,
     Role,
 )
-from stafett.applications.input import Body, Name, RequiredText, ShortText, Text, Version
+
+# Re-exported: callers import every command, and their bases, from here.
+from stafett.applications.command_base import Changes as Changes  # noqa: PLC0414
+from stafett.applications.command_base import PlanCommand as PlanCommand  # noqa: PLC0414
+from stafett.applications.command_base import Versioned as Versioned  # noqa: PLC0414
+from stafett.applications.input import Name, RequiredText, ShortText, Text
 from stafett.applications.parts import (
     CommentOn,
     ConsentIn,
     Email,
+    Level,
     PersonIn,
     Phone,
     RightsIn,
@@ -69,73 +73,6 @@ def _given(value: T | msgspec.UnsetType, current: T) -> T:
 
 
 # --------------------------------------------------------------- commands
-
-
-class PlanCommand(Body, kw_only=True):
-    """A command to one plan; `expected_version` is the version the caller last saw."""
-
-    expected_version: Version | None = None
-    creates: ClassVar[bool] = False  # True: `run` adds an item with `new_id`, the result's id
-    # The plan's method that `run` calls with the command's fields as its arguments; a
-    # command whose fields are not the method's arguments has a `run` of its own.
-    calls: ClassVar[Callable[..., None] | None] = None
-    # True: the command grants rights in the plan or ends it, so the caller must have
-    # typed a one-time code within the last five minutes (SEC-SES-08, `step_up.py`).
-    step_up: ClassVar[bool] = False
-
-    def needs_step_up(self) -> bool:
-        return type(self).step_up
-
-    def check(self) -> None:
-        """Refuse a command that cannot be right whatever the plan (before it is loaded)."""
-
-    def chosen_id(self) -> UUID | None:
-        """The id of the item it adds, when the caller chose it (else `handle` makes one)."""
-        return None
-
-    def run(self, plan: Plan, by: UUID, at: datetime, new_id: UUID) -> None:
-        """Give the command to the plan, which checks its rules and triggers its event."""
-        calls = type(self).calls
-        if calls is None:
-            raise NotImplementedError
-        calls(plan, by=by, at=at, **self.arguments())
-
-    def arguments(self) -> dict[str, Any]:
-        """The command's fields, by name, but for the version the caller saw."""
-        names = (f for f in self.__struct_fields__ if f != "expected_version")
-        return {name: getattr(self, name) for name in names}
-
-    @classmethod
-    def addressed(cls, body: "PlanCommand", **address: UUID) -> Self:
-        """The command from its body and the id its route names."""
-        fields: dict[str, Any] = {**msgspec.structs.asdict(body), **address}
-        return cls(**fields)
-
-
-class Versioned(PlanCommand):
-    """The body of a command that needs nothing but, optionally, the version seen."""
-
-
-class _Changes(PlanCommand, kw_only=True):
-    """A partial change: at least one field besides the address must be given."""
-
-    address: ClassVar[str] = ""  # the command's field naming what changes
-
-    def changes(self) -> dict[str, Any]:
-        """The fields given, by name (those left `UNSET` keep their value)."""
-        unchanged = ("expected_version", self.address)
-        fields = (f for f in self.__struct_fields__ if f not in unchanged)
-        return {f: getattr(self, f) for f in fields if getattr(self, f) is not msgspec.UNSET}
-
-    @classmethod
-    def schema_rules(cls) -> dict[str, Any]:
-        unchanged = ("expected_version", cls.address)
-        return cls.at_least_one_of(f for f in cls.__struct_fields__ if f not in unchanged)
-
-    def check(self) -> None:
-        """An empty change would only add an empty event."""
-        if not self.changes():
-            raise ValidationError("body", "names nothing to change")
 
 
 # ----------------------------------------------------------- plan group
@@ -167,7 +104,7 @@ class AddParticipant(PlanCommand):
 Unset = msgspec.UnsetType
 
 
-class ParticipantChange(_Changes):
+class ParticipantChange(Changes):
     """The body of `ChangeParticipant`: the plan's fields (responsibility, rights: the
     coordinator's to change) and the person's details (their directory entry, shared
     across plans: the coordinator's and those with the `edit_person` right)."""
@@ -317,7 +254,7 @@ class SetGoal(PlanCommand):
         plan.set_goal(by=by, at=at, goal_id=new_id, **self.arguments())
 
 
-class GoalRevision(_Changes):
+class GoalRevision(Changes):
     """The body of `ReviseGoal`."""
 
     title: Name | msgspec.UnsetType = msgspec.UNSET
@@ -367,7 +304,7 @@ class AddActivity(PlanCommand):
         plan.add_activity(by=by, at=at, activity=activity)
 
 
-class ActivityChange(_Changes):
+class ActivityChange(Changes):
     """The body of `ChangeActivity`."""
 
     title: Name | msgspec.UnsetType = msgspec.UNSET
@@ -472,6 +409,21 @@ class ClosePlan(PlanCommand):
 class ReopenPlan(PlanCommand):
     reason: Text = ""
     calls = Plan.reopen
+
+
+class ChangePlanDetails(Changes):
+    """The plan's short name, period, BTI level or review date corrected (decision 0051):
+    a field left out keeps its value, null clears the end date, level or review date.
+    No step-up: it grants no rights and ends nothing."""
+
+    short_name: Name | Unset = msgspec.UNSET
+    start_date: date | Unset = msgspec.UNSET
+    end_date: date | Unset | None = msgspec.UNSET
+    level: Level | Unset | None = msgspec.UNSET
+    review_on: date | Unset | None = msgspec.UNSET
+
+    def run(self, plan: Plan, by: UUID, at: datetime, new_id: UUID) -> None:
+        plan.change_details(by=by, at=at, **self.changes())  # those left out: KEEP
 
 
 class RecordArchive(PlanCommand):

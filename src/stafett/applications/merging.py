@@ -138,7 +138,7 @@ def merged(command: C, then: Item | None, now: Item | None) -> C | None:
     does, when a change changes nothing, and where `three_way` has no answer."""
     compared = three_way(command, then, now)
     if compared is None or compared.clashes or (compared.narrows and not compared.mine):
-        return None  # a change that changes nothing is not one (`_Changes.check`)
+        return None  # a change that changes nothing is not one (`Changes.check`)
     if not compared.narrows:
         return command
     left = {n: msgspec.UNSET for n in compared.sets if n not in compared.mine}

@@ -148,6 +148,9 @@ class CommentOn(Body):
     id: UUID
 
 
+Level = Annotated[int, msgspec.Meta(ge=0, le=3)]  # the BTI level (decision 0051)
+
+
 class CreatePlan(Body):
     """A new plan; `PlanApplication.create_plan` makes the caller its coordinator."""
 
@@ -157,6 +160,8 @@ class CreatePlan(Body):
     owner: PersonIn
     consent: ConsentIn
     end_date: date | None = None
+    level: Level | None = None
+    review_on: date | None = None  # when the plan is next evaluated/revised
 
 
 class PersonChange(Body, kw_only=True):

@@ -138,6 +138,8 @@ class PlanOut(msgspec.Struct, omit_defaults=True):
     owner_name: str
     start_date: date
     end_date: date | None
+    level: int | None  # the BTI level, 0–3 (decision 0051)
+    review_on: date | None  # when the plan is next evaluated/revised
     status: PlanStatus
     closed_reason: str
     consent: ConsentOut
@@ -226,6 +228,8 @@ def permitted_view(
         owner_name=named.get(state.owner_person_id, ERASED),
         start_date=state.start_date,
         end_date=state.end_date,
+        level=state.level,
+        review_on=state.review_on,
         status=state.status,
         closed_reason=state.closed_reason,
         consent=ConsentOut(

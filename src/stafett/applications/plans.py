@@ -367,6 +367,8 @@ class PlanApplication(PlanPersons, PlanHistory):
                 start_date=command.start_date,
                 end_date=command.end_date,
                 consent=command.consent.value(),
+                level=command.level,
+                review_on=command.review_on,
             )
             try:
                 recordings = self._save_with(plan, receipt)

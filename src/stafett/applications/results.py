@@ -92,6 +92,8 @@ class PlanView:
     owner_person_id: UUID
     start_date: date
     end_date: date | None
+    level: int | None
+    review_on: date | None
     status: PlanStatus
     closed_reason: str
     consent: Consent
@@ -119,6 +121,8 @@ class PlanView:
             owner_person_id=s.owner_person_id,
             start_date=s.start_date,
             end_date=s.end_date,
+            level=s.level,
+            review_on=s.review_on,
             status=s.status,
             closed_reason=s.closed_reason,
             consent=s.consent,

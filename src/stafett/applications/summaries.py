@@ -35,6 +35,7 @@ _SUMMARIES: dict[type[Any], Callable[[Any], str]] = {
     Plan.Reopened: lambda e: f"Plan gjenåpnet: {e.reason}" if e.reason else "Plan gjenåpnet",
     Plan.Archived: lambda e: "Plan arkivert",
     Plan.NotificationsChosen: lambda e: "Varselvalg endret",
+    Plan.PlanDetailsChanged: lambda e: "Plandetaljer endret",
 }
 
 

@@ -32,12 +32,16 @@ CREATED_FIELDS = tuple(f.name for f in fields(Plan.Created) if f.name not in _CO
 # plan's record (decision 0020): neither record.json nor the fold holds it.
 NOT_RECORDED = frozenset({"notifications"})
 STATE_FIELDS = tuple(f.name for f in fields(PlanState) if f.name not in NOT_RECORDED)
+# Carried since decision 0051: a record holds each only while it is set (in the state,
+# and in the `Created` line), so a plan that never had one gives the bytes it gave before.
+ONLY_WHEN_SET = frozenset({"level", "review_on"})
 
 
 def event_data(event: object) -> dict[str, Any]:
     """The event's own fields (those beyond version, instant and actor)."""
     if isinstance(event, Plan.Created):
-        return {name: getattr(event, name) for name in CREATED_FIELDS}
+        data = {name: getattr(event, name) for name in CREATED_FIELDS}
+        return {k: v for k, v in data.items() if v is not None or k not in ONLY_WHEN_SET}
     if isinstance(event, Plan.Event):
         return event.own_fields()
     raise TypeError(f"not a plan event: {type(event).__name__}")
@@ -72,6 +76,8 @@ def state_document(
     }
     for name in STATE_FIELDS:
         value = getattr(state, name)
+        if value is None and name in ONLY_WHEN_SET:
+            continue
         if isinstance(value, dict):
             value = list(value.values())
         elif isinstance(value, AppendOnlyLog | list):

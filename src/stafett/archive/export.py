@@ -32,6 +32,7 @@ from stafett.archive.record_parts import (
     calendar_rows,
     comment_entries,
     consent_facts,
+    details_facts,
     goal_items,
     message_entries,
     minutes_items,
@@ -67,6 +68,7 @@ def _cover(view: PlanOut, reader: str, at: str, words: Words) -> tuple[Fact, ...
     facts = [
         Fact(words["owner"], shown(view.owner_name)),
         Fact(words["period"], words.period(view.start_date, view.end_date)),
+        *details_facts(view.level, view.review_on, words),
         Fact(words["status"], words.of(view.status)),
     ]
     if view.status is PlanStatus.CLOSED and view.closed_reason:

@@ -18,6 +18,10 @@ Json = dict[str, Any]
 DEFAULT_RIGHTS: Json = plain(Rights())
 COORDINATOR_RIGHTS: Json = plain(FULL_RIGHTS)
 KEYED = ("participants", "goals", "activities", "minutes", "calendar")
+# Keys a record holds only while they are set (decision 0051): records sealed before
+# they existed fold to what they did.
+ONLY_WHEN_SET = ("level", "review_on")
+DETAILS = ("short_name", "start_date", "end_date", *ONLY_WHEN_SET)
 
 
 class FoldError(ValueError):
@@ -27,7 +31,8 @@ class FoldError(ValueError):
 def _created(plan_id: str, entry: Json) -> Json:
     d = entry["data"]
     owner, coordinator = d["owner_participant_id"], d["coordinator_participant_id"]
-    return {
+    optional = {k: d[k] for k in ONLY_WHEN_SET if d.get(k) is not None}
+    return optional | {
         "plan_id": plan_id,
         "version": entry["version"],
         "created_at": entry["instant"],
@@ -87,6 +92,17 @@ def _reopened(s: Json, d: Json) -> None:
     s["end_date"] = d["end_date"]
     s["planned_end_date"] = None
     s["closed_reason"] = ""
+
+
+def _details_changed(s: Json, d: Json) -> None:
+    """Only the details named change; a level or review date of null is no longer set."""
+    for name, value in d.items():
+        if name not in DETAILS:
+            raise FoldError(f"{name!r} is not a detail of the plan")
+        if value is None and name in ONLY_WHEN_SET:
+            s.pop(name, None)
+        else:
+            s[name] = value
 
 
 def _evaluated(s: Json, d: Json) -> None:
@@ -157,6 +173,7 @@ RULES: dict[str, Callable[[Json, Json], None]] = {
     # Which notices a participant wants is how the service reaches them, not the
     # plan's record: it changes nothing in the folded state (decision 0020).
     "NotificationsChosen": lambda s, d: None,
+    "PlanDetailsChanged": _details_changed,
 }
 
 

@@ -49,6 +49,7 @@ from stafett.archive.record_parts import (
     calendar_rows,
     comment_entries,
     consent_facts,
+    details_facts,
     goal_items,
     message_entries,
     minutes_items,
@@ -150,6 +151,7 @@ def _cover(
     facts = [
         Fact(words["owner"], person(state.owner_person_id)),
         Fact(words["period"], period),
+        *details_facts(state.level, state.review_on, words),
     ]
     if state.status is PlanStatus.CLOSED and state.planned_end_date is not None:
         facts.append(Fact(words["planned_end"], words.day(state.planned_end_date)))

@@ -12,6 +12,7 @@ Every text from the plan or the directory passes `shown` (`record_text.py`).
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from uuid import UUID
 
 import msgspec
@@ -264,3 +265,11 @@ def archived_before(archives: Iterable[ArchiveRecord], words: Words) -> tuple[Fa
         Fact(words["archived_before"], f"{words.instant(a.archived_at)} (SHA-256 {a.digest})")
         for a in archives
     )
+
+
+def details_facts(level: int | None, review_on: date | None, words: Words) -> tuple[Fact, ...]:
+    """The plan's BTI level and next review date, each when it is set (decision 0051)."""
+    facts = [] if level is None else [Fact(words["level"], words.level(level))]
+    if review_on is not None:
+        facts.append(Fact(words["review_on"], words.day(review_on)))
+    return tuple(facts)

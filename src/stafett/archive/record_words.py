@@ -30,6 +30,8 @@ _WORDS: dict[str, tuple[str, str]] = {
     "period": ("Periode", "Period"),
     "from_day": ("fra {day}, uten sluttdato", "from {day}, no end date"),
     "planned_end": ("Planlagt slutt", "Planned end"),
+    "level": ("Nivå", "Level"),
+    "review_on": ("Neste evaluering", "Next review"),
     "status": ("Status", "Status"),
     "closed_reason": ("Begrunnelse", "Reason"),
     "coordinator": ("Koordinator", "Coordinator"),
@@ -145,6 +147,18 @@ _ENUMS: dict[Enum, tuple[str, str]] = {
 }
 
 
+# The BTI model's levels (decision 0051), by number.
+_LEVELS: tuple[tuple[str, str], ...] = (
+    ("Avklare om det er grunn til bekymring", "Clarifying whether there is cause for concern"),
+    ("Innsats i én tjeneste", "Effort within one service"),
+    (
+        "Enkelt tverrfaglig samarbeid",
+        "Simple interdisciplinary collaboration (mostly two services)",
+    ),
+    ("Omfattende tverrfaglig samarbeid", "Extensive interdisciplinary collaboration"),
+)
+
+
 class Words:
     """The labels, enum names and date formats of one language."""
 
@@ -168,6 +182,10 @@ class Words:
         if value is None:
             return "–"
         return f"{value:%d.%m.%Y}" if self._index == 0 else value.isoformat()
+
+    def level(self, level: int) -> str:
+        """A BTI level: its number and what it means."""
+        return f"{level} – {_LEVELS[level][self._index]}"
 
     def period(self, start: date, end: date | None) -> str:
         """A plan's period: both days, or from its start when it has no end yet."""

@@ -45,6 +45,7 @@ from stafett.projections.heads import (
 )
 from stafett.projections.plan_list.view import (
     PROJECTION_NAME,
+    ListedDetails,
     MemberRow,
     NewPlan,
     PlanListView,
@@ -160,6 +161,18 @@ class PlanListProjection(Projection[PlanListView]):
     def _rights(self, event: Plan.RightsChanged, tracking: Tracking) -> None:
         rights = event.rights
         self.view.rights_changed(_stamp(event), event.participant_id, rights, tracking=tracking)
+
+    @_project.register
+    def _details(self, event: Plan.PlanDetailsChanged, tracking: Tracking) -> None:
+        """Those the list keeps follow; a level or review date changes only the overview."""
+        changes = event.changes()
+        details = ListedDetails(
+            short_name=changes.get("short_name"),
+            start_date=changes.get("start_date"),
+            end_date=changes.get("end_date"),
+            ends="end_date" in changes,
+        )
+        self.view.details_changed(_stamp(event), details, tracking=tracking)
 
 
 View = PlanListView

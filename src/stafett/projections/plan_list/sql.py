@@ -47,6 +47,7 @@ from stafett.projections.plan_list.view import (
     PLANS_TABLE,
     PROJECTION_NAME,
     VISITS_TABLE,
+    ListedDetails,
     MemberRow,
     NewPlan,
     Stamp,
@@ -92,6 +93,11 @@ class PlanListSQL(Tables, PlanListQueries):
         self._consent_status = plan_update(f"{shared}, consent_status=%s")
         self._status = plan_update(f"{shared}, status=%s, end_date=%s")
         self._archived = plan_update(f"{shared}, last_archived_at=%s")
+        self._details = plan_update(
+            f"{shared}, short_name=COALESCE(%s, short_name), "
+            "start_date=COALESCE(%s, start_date), "
+            "end_date=CASE WHEN %s THEN %s ELSE end_date END"
+        )
         self._insert_plan = t.sql(
             f"INSERT INTO {plans} (plan_id, plan_type, short_name, owner_person_id, "
             "start_date, end_date, status, consent_status, consent_expires_on, "
@@ -395,6 +401,11 @@ class PlanListSQL(Tables, PlanListQueries):
     def plan_reopened(self, stamp: Stamp, end_date: date | None, *, tracking: Tracking) -> None:
         status = PlanStatus.OPEN.value
         self._project(tracking, stamp, self._shared(self._status, stamp, status, end_date))
+
+    def details_changed(self, stamp: Stamp, details: ListedDetails, *, tracking: Tracking) -> None:
+        d = details
+        values = (d.short_name, d.start_date, d.ends, d.end_date)
+        self._project(tracking, stamp, self._shared(self._details, stamp, *values))
 
     def archive_recorded(self, stamp: Stamp, archived_at: datetime, *, tracking: Tracking) -> None:
         archived = to_micros(archived_at)

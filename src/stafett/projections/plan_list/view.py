@@ -128,6 +128,17 @@ class NewPlan:
 
 
 @dataclass(frozen=True, slots=True)
+class ListedDetails:
+    """The details the list keeps that a change gave (None: kept as they were), and
+    whether it gave the end date, which None clears (decision 0051)."""
+
+    short_name: str | None
+    start_date: date | None
+    end_date: date | None
+    ends: bool
+
+
+@dataclass(frozen=True, slots=True)
 class PlanListRow:
     """One plan in a person's list (api.md: GET /api/v1/plans), plus its owner's id and
     names apart (the list page writes "last, first", as the guide does)."""
@@ -296,6 +307,11 @@ class PlanListView(TrackingRecorder, FaultLog, ABC):
     @abstractmethod
     def plan_reopened(self, stamp: Stamp, end_date: date | None, *, tracking: Tracking) -> None:
         """Open again, with its planned end date back."""
+
+    @abstractmethod
+    def details_changed(self, stamp: Stamp, details: ListedDetails, *, tracking: Tracking) -> None:
+        """The plan's details corrected: what everyone who may open it reads. Only an open
+        plan's, so a given end date is its planned end."""
 
     @abstractmethod
     def archive_recorded(self, stamp: Stamp, archived_at: datetime, *, tracking: Tracking) -> None:

@@ -1,4 +1,4 @@
-"""Writes to plans (api.md: Plans): create, plan group, consent, content, close and reopen.
+"""Writes to plans (api.md: Plans): create, details, plan group, consent, content, close, reopen.
 
 Every handler decodes its command (`applications/commands.py`, the struct is the
 body) and gives it to `Commands`, the one dependency every write shares: the
@@ -29,6 +29,7 @@ from stafett.applications.commands import (
     AddParticipant,
     ChangeActivity,
     ChangeParticipant,
+    ChangePlanDetails,
     ChooseNotifications,
     ClosePlan,
     EvaluateGoal,
@@ -168,6 +169,12 @@ class PlanController(PlanListRoutes, LoggedInRoutes):
         return commands.answered(write, status=HTTP_201_CREATED, answer=new_plan)
 
     # Every other write is one `plan_write`: method, path, body, and what differs.
+
+    @plan_write(patch, "/{plan_id:uuid}", ChangePlanDetails)
+    def change_plan_details() -> None:
+        """Short name, start or end date, BTI level or review date (the coordinator's, in
+        an open plan); fields left out keep their value, null clears the end date, level
+        or review date."""
 
     # ------------------------------------------------------- plan group
 

@@ -86,6 +86,7 @@ EVENTS: dict[str, Callable[[], str]] = {
     "Reopened": lambda: _("%(who)s reopened the plan"),
     "Archived": lambda: _("%(who)s archived the plan"),
     "NotificationsChosen": lambda: _("%(who)s changed a participant's notifications"),
+    "PlanDetailsChanged": lambda: _("%(who)s changed the plan's details"),
 }
 # An event that gave its reason, told with it ("%(reason)s": as the person wrote it).
 WITH_REASON: dict[str, Callable[[], str]] = {
