@@ -31,7 +31,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from itertools import count
 from pathlib import Path
 from typing import Any
@@ -155,6 +155,8 @@ class LiveServer:
         owner_last: str = "Nordmann",
         plan_type: PlanType = PlanType.RELAY_LOG,
         consent_days: int = 210,
+        level: int | None = None,
+        review_on: date | None = None,
     ) -> UUID:
         """A plan with a new owner, made by `coordinator` through the plan application."""
         plans = self.built.plans
@@ -179,6 +181,8 @@ class LiveServer:
                         scope="Full deling i plangruppen",
                     )
                 ),
+                level=level,
+                review_on=review_on,
             ),
             by=coordinator.person_id,
         )

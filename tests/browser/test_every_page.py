@@ -16,6 +16,7 @@ sends the form and gives the answer as `answer`.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -84,6 +85,7 @@ PAGES = [
     Visit("participant-add-new", PARTICIPANTS + "/new?how=new", who="coordinator"),
     Visit("participant-remove", PARTICIPANTS + "/{other_pid}/removal", who="coordinator"),
     Visit("manage", "/plans/{plan_id}/manage", who="coordinator"),
+    Visit("manage-details-refused", "", who="details_refused", status=422),
     Visit("step-up", "/step-up?next=/plans/{plan_id}/manage", who="coordinator"),
     Visit("plans-parent", "/plans", who="parent"),
     Visit("plan-home-parent", "/plans/{plan_id}", who="parent"),
@@ -170,7 +172,8 @@ def _plan_group(live: LiveServer) -> PlanGroup:
 def _new_plan_group(live: LiveServer) -> PlanGroup:
     kari = live.new_user("koordinator", first_name="Kari", coordinator=True)
     anne = live.new_user("forelder", first_name="Anne", last_name="Nordmann")
-    plan_id = live.create_plan(kari)
+    today = local_date(live.built.plans.clock())
+    plan_id = live.create_plan(kari, level=2, review_on=today + timedelta(days=90))
     anne_pid = live.add_participant(
         plan_id, anne, by=kari, rights=Rights(goals=Access.NONE), responsibility="Mor"
     )
@@ -248,6 +251,20 @@ def authenticator_started(page: Page, live: LiveServer) -> dict[str, Any]:
     return {"answer": navigation.value}
 
 
+def details_refused(page: Page, live: LiveServer) -> dict[str, Any]:
+    """The coordinator's plan details form sent with a review date before the plan
+    starts: the manage page again, the form as typed and the message at its field."""
+    group = _plan_group(live)
+    sign_in(page, live, group.kari, land=False)
+    page.goto(f"/plans/{group.plan_id}/manage")
+    start = live.built.plans.get_plan(group.plan_id).start_date
+    form = page.locator(f"form[action='/plans/{group.plan_id}/manage/details']")
+    form.locator("#f-review_on").fill((start - timedelta(days=1)).isoformat())
+    with page.expect_navigation() as navigation:
+        form.locator("button[type=submit]").click()
+    return {"answer": navigation.value}
+
+
 def org_admin(page: Page, live: LiveServer) -> dict[str, str]:
     """An organisation administrator (reports), logged in."""
     _plan_group(live)
@@ -306,6 +323,7 @@ ARRIVALS: dict[str, Arrival] = {
     "org_admin": org_admin,
     "auditor": auditor,
     "authenticator_started": authenticator_started,
+    "details_refused": details_refused,
     "number_unconfirmed": number_unconfirmed,
     "email_link_used": email_link_used,
     "number_not_confirmed": number_not_confirmed,

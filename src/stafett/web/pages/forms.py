@@ -8,6 +8,7 @@ message per field, in the page's language (`refusals.py`), and the page is shown
 again with everything the person typed (`FormError`).
 """
 
+import re
 from collections.abc import Mapping
 from datetime import date
 from functools import cache
@@ -28,6 +29,7 @@ T = TypeVar("T")
 MAX_DATE_LENGTH = 10
 FIELD_LIMIT = 1024  # how much of a text field a login, profile or admin form reads
 CODE_LIMIT = 12  # how much of a one-time code field is read
+NORWEGIAN_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
 
 
 class FormError(Exception):
@@ -164,6 +166,16 @@ def day_in(field: str, text: str) -> date:
         except ValueError:
             continue
     raise ValidationError(field, "not a date", Refusal.NOT_A_DATE)
+
+
+def as_iso_date(text: str) -> str:
+    """A day as Norwegians write it (dd.mm.yyyy) as a date field sends it (yyyy-mm-dd), for
+    the decoder; any other text as it is (the decoder says what is wrong with it)."""
+    value = text.strip()
+    if (found := NORWEGIAN_DATE.fullmatch(value)) is not None:
+        day, month, year = found.groups()
+        return f"{year}-{int(month):02d}-{int(day):02d}"
+    return value
 
 
 def _written(text: str) -> date:

@@ -200,6 +200,7 @@ def topics() -> tuple[Topic, ...]:
                     "brings the earlier ones."
                 )
                 % {"count": COMMENTS_SHOWN},
+                _("“Reply” under a message opens the form with the sender and “Re: …” filled in."),
             ),
             _(
                 "You see and write what your rights in this plan allow. Miss a part? Ask the "
@@ -264,6 +265,13 @@ def topics() -> tuple[Topic, ...]:
             "manage",
             _("Managing a plan (coordinators)"),
             points(
+                _(
+                    "Plan details: correct the short name and the period, and set the plan's "
+                    "level in the BTI model (0: clarifying whether there is cause for concern, "
+                    "1: effort within one service, 2: simple interdisciplinary collaboration, "
+                    "3: extensive interdisciplinary collaboration) and when it is next to be "
+                    "evaluated."
+                ),
                 _("Hand over the baton: make another participant the coordinator."),
                 _(
                     "Renew or change the consent before it expires, or reset it. The family and "

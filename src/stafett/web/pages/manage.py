@@ -1,9 +1,10 @@
 """Manage a plan: the coordinator's actions (issue 10, item 5), and withdrawing consent.
 
-`/plans/{id}/manage` holds the coordinator's forms: hand over the baton to another
-provider, renew or change consent, reset it, close the plan with a reason, reopen it
-with one (neither reason is required). Each form becomes the API's command
-(`HandOverCoordinator`, `RenewConsent`, `ResetConsent`, `ClosePlan`, `ReopenPlan`)
+`/plans/{id}/manage` holds the coordinator's forms: correct the plan's details (short
+name, period, BTI level, review date), hand over the baton to another provider, renew
+or change consent, reset it, close the plan with a reason, reopen it with one (neither
+reason is required). Each form becomes the API's command (`ChangePlanDetails`,
+`HandOverCoordinator`, `RenewConsent`, `ResetConsent`, `ClosePlan`, `ReopenPlan`)
 and goes through `Commands`. Withdrawing consent has a page of its own
 (`/plans/{id}/consent/withdrawal`), as the owner and relatives may do it too. The
 destructive ones ask the person to tick that they understand. Which forms show comes
@@ -22,10 +23,13 @@ from litestar.exceptions import PermissionDeniedException
 from litestar.handlers import HTTPRouteHandler
 from litestar.response import Redirect
 
+from stafett.aggregates.errors import ValidationError
+from stafett.aggregates.plan_events import DETAIL_FIELDS
 from stafett.aggregates.policy import Action, Standing
 from stafett.aggregates.values import ConsentStatus, PlanStatus, Role, local_date
 from stafett.applications.accounts import Principal
 from stafett.applications.commands import (
+    ChangePlanDetails,
     ClosePlan,
     HandOverCoordinator,
     PlanCommand,
@@ -36,10 +40,10 @@ from stafett.applications.commands import (
 )
 from stafett.applications.permitted import PlanOut
 from stafett.web.i18n import _
-from stafett.web.pages.forms import FormError, decode, form_of
+from stafett.web.pages.forms import FormError, as_iso_date, decode, form_of, text_field
 from stafett.web.pages.kept import given_back, keeps_page
 from stafett.web.pages.participants import REFUSALS, refusal
-from stafett.web.pages.plan_parts import InOnePlan, heading_context, may
+from stafett.web.pages.plan_parts import InOnePlan, heading_context, level_choices, may
 from stafett.web.pages.render import SAVED, Page, in_thread, page, see_other
 from stafett.web.params import AnyRequest, LoggedIn, PlanId, Reads, Writes
 from stafett.web.reads import PlanReads
@@ -59,6 +63,7 @@ SAVED["consent_reset"] = lambda: _(
 SAVED["consent_withdrawn"] = lambda: _(
     "The consent is withdrawn. The service providers no longer have access to the plan."
 )
+SAVED["plan_details_saved"] = lambda: _("The plan details are saved.")
 SAVED["plan_closed"] = lambda: _("The plan is closed.")
 SAVED["plan_reopened"] = lambda: _("The plan is open again.")
 
@@ -79,6 +84,58 @@ def consent_values(view: PlanOut) -> dict[str, Any]:
         "expires_on": consent.expires_on.isoformat(),
         "scope": consent.scope,
     }
+
+
+def details_values(view: PlanOut) -> dict[str, str]:
+    """The plan details form, filled in with the details on record ("" where one is not
+    set), so that saving it changes only what the person changed."""
+    return {
+        "short_name": view.short_name,
+        "start_date": view.start_date.isoformat(),
+        "end_date": view.end_date.isoformat() if view.end_date else "",
+        "level": "" if view.level is None else str(view.level),
+        "review_on": view.review_on.isoformat() if view.review_on else "",
+    }
+
+
+REQUIRED_DETAILS = ("short_name", "start_date")  # the rest may be emptied: not set
+DETAIL_DATES = ("start_date", "end_date", "review_on")
+
+
+def details_command(fields: Mapping[str, Any]) -> PlanCommand:
+    """The details form as the API's `ChangePlanDetails`: every detail as the form holds
+    it (the plan leaves out of its event those as they already are), an emptied end date,
+    level or review date as null (not set); dates also as dd.mm.yyyy."""
+    typed = {name: text_field(fields, name) for name in DETAIL_FIELDS}
+    typed |= {name: as_iso_date(typed[name]) for name in DETAIL_DATES}
+    blank = {name for name, value in typed.items() if not value.strip()}
+    missing = {name: _("Fill in this field.") for name in REQUIRED_DETAILS if name in blank}
+    given: dict[str, Any] = {
+        name: None if name in blank else value
+        for name, value in typed.items()
+        if name not in missing
+    }
+    given["expected_version"] = text_field(fields, "expected_version") or None
+    try:
+        command = decode(ChangePlanDetails, given, blanks=True)
+    except FormError as wrong:
+        raise FormError(wrong.errors | missing) from None
+    if missing:
+        raise FormError(missing)
+    return command
+
+
+NOTHING_CHANGED = "plan_details"  # where the details form says that it changed nothing
+
+
+def nothing_changed(error: Exception) -> dict[str, str] | None:
+    """The plan refuses a change of its details that changes nothing (naming no field of
+    the form): said at the form, in words for it."""
+    if isinstance(error, ValidationError) and error.field == "body":
+        return {
+            NOTHING_CHANGED: _("Nothing is changed. Change a detail in the form before you save.")
+        }
+    return None
 
 
 def new_dates(today: date) -> dict[str, str]:
@@ -112,7 +169,8 @@ def manage_context(reads: PlanReads, principal: Principal, plan_id: UUID) -> dic
         "consent_active": view.consent.status is ConsentStatus.ACTIVE,
         "closed": view.status is PlanStatus.CLOSED,
         "successors": successors(view),
-        "values": consent_values(view) | {"ended_on": today.isoformat()},
+        "values": consent_values(view) | details_values(view) | {"ended_on": today.isoformat()},
+        "levels": level_choices(),
         "today": today,
         "suggested": False,
         "errors": {},
@@ -159,6 +217,9 @@ class Form:
     then: str
     saved: str
     again: tuple[str, Context] = MANAGE
+    # The form's own words for a refusal, where the common ones would be vague (None:
+    # the common ones).
+    said: Callable[[Exception], dict[str, str] | None] = lambda error: None
 
 
 def confirmed_command(
@@ -171,6 +232,7 @@ def confirmed_command(
     return command
 
 
+DETAILS = Form(details_command, "manage", "plan_details_saved", said=nothing_changed)
 BATON = Form(
     confirmed_command(HandOverCoordinator, "confirm_baton"), "participants", "baton_handed_over"
 )
@@ -195,6 +257,7 @@ async def act(request: AnyRequest, deps: Deps, plan_id: UUID, form: Form) -> Pag
         return see_other(f"/plans/{plan_id}/{form.then}", saved=form.saved)
     except REFUSALS as error:
         errors, status = refusal(error, lambda name: name in fields)
+        errors = form.said(error) or errors
     template, context_of = form.again
     context = await in_thread(context_of, deps.reads, deps.principal, plan_id)
     context["values"] |= {k: v for k, v in fields.items() if isinstance(v, str)}
@@ -207,6 +270,7 @@ WITHDRAWAL_ADDRESS = "consent/withdrawal"
 # The forms of the manage and withdrawal pages, by the address each posts to (after the
 # plan's own).
 ACTIONS = {
+    "manage/details": DETAILS,
     "manage/coordinator": BATON,
     "manage/consent": RENEW,
     "manage/consent/reset": RESET,
@@ -218,7 +282,8 @@ ACTIONS = {
 
 def acts(addresses: Sequence[str], **options: Any) -> HTTPRouteHandler:
     """The route of the forms posted to `addresses` (after the plan's own): hand the baton
-    over, renew or reset consent, close or reopen the plan, withdraw consent."""
+    over, correct the plan's details, renew or reset consent, close or reopen the plan,
+    withdraw consent."""
 
     async def act_on_plan(
         self: Controller,

@@ -18,7 +18,7 @@ from stafett.aggregates.errors import ValidationError
 from stafett.aggregates.values import DEFAULT_CONSENT_SCOPE
 from stafett.applications.parts import ConsentIn, CreatePlan, PersonIn
 from stafett.web.i18n import _
-from stafett.web.pages.forms import FormError, decode
+from stafett.web.pages.forms import FormError, as_iso_date, decode
 from stafett.web.pages.refusals import said
 
 T = TypeVar("T")
@@ -33,8 +33,15 @@ OWNER = (
     "mobile",
     "email",
 )
-PLAN = ("type", "short_name", "start_date", "end_date")
-DATES = {"consent_given_on", "consent_expires_on", "owner_birth_date", "start_date", "end_date"}
+PLAN = ("type", "short_name", "start_date", "end_date", "level", "review_on")
+DATES = {
+    "consent_given_on",
+    "consent_expires_on",
+    "owner_birth_date",
+    "start_date",
+    "end_date",
+    "review_on",
+}
 CHOICE = "owner_choice"  # "new", or the person id of an existing owner
 SEARCH = "owner_search"
 CONFIRM = "owner_confirm_new"  # "create a new person anyway", after the duplicate warning
@@ -48,7 +55,6 @@ FIELDS = (
     CONFIRM,
 )
 FIELD_LIMIT = 4096
-NORWEGIAN_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
 
 
 @dataclass
@@ -139,11 +145,8 @@ def _part(
 
 def _value(form: PlanForm, name: str) -> str:
     """A typed value for decoding: dates also as Norwegians write them (dd.mm.yyyy)."""
-    value = form.values[name].strip()
-    if name in DATES and (found := NORWEGIAN_DATE.fullmatch(value)) is not None:
-        day, month, year = found.groups()
-        return f"{year}-{int(month):02d}-{int(day):02d}"
-    return value
+    value = form.values[name]
+    return as_iso_date(value) if name in DATES else value.strip()
 
 
 def _worded(errors: Mapping[str, str], form: PlanForm, prefix: str) -> dict[str, str]:

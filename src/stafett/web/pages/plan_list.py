@@ -45,6 +45,7 @@ from stafett.web.pages.new_plan import (
     consent_not_in_force,
     refusal_of,
 )
+from stafett.web.pages.plan_parts import level_choices
 from stafett.web.pages.render import SAVED, Page, page, see_other
 from stafett.web.params import AnyRequest, LoggedIn, PlanList, Plans, Writes
 from stafett.web.state import (
@@ -232,6 +233,7 @@ def _form_page(
         born=born,
         may_search=account_may(AccountAction.SEARCH_DIRECTORY, principal.roles),
         confirm=CONFIRM,
+        levels=level_choices(),
         kept=kept,
     )
 

@@ -16,6 +16,7 @@ from uuid import UUID
 
 import msgspec
 
+from stafett.aggregates.plan_checks import BTI_LEVELS
 from stafett.aggregates.policy import Action, access_for, decide
 from stafett.aggregates.values import (
     Activity,
@@ -210,12 +211,32 @@ def labels() -> dict[str, Mapping[Any, str]]:
             ActivityStatus.CANCELLED: _("Cancelled"),
         },
         "role": role_labels(),
+        "level": level_labels(),
         "target": {
             CommentTarget.GOAL: _("goal"),
             CommentTarget.ACTIVITY: _("activity"),
             CommentTarget.MINUTES: _("meeting minutes"),
         },
     }
+
+
+def level_labels() -> dict[int, str]:
+    """The BTI levels (decision 0051): each its number and what it means, as the plan's
+    heading, the manage page's select and the create-plan form say it."""
+    meanings = (
+        _("Clarifying whether there is cause for concern"),
+        _("Effort within one service"),
+        _("Simple interdisciplinary collaboration"),
+        _("Extensive interdisciplinary collaboration"),
+    )
+    return {
+        level: f"{level} – {meaning}" for level, meaning in zip(BTI_LEVELS, meanings, strict=True)
+    }
+
+
+def level_choices() -> list[tuple[str, str]]:
+    """The BTI levels as a form's select offers them (value, words)."""
+    return [(str(level), words) for level, words in level_labels().items()]
 
 
 def role_labels() -> dict[Any, str]:

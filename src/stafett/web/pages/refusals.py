@@ -44,6 +44,9 @@ SAID: Own = {
     ("end_date", Refusal.ENDS_BEFORE_START): lambda e: _(
         "The end date cannot be before the start date."
     ),
+    ("review_on", Refusal.ENDS_BEFORE_START): lambda e: _(
+        "The review date cannot be before the start date."
+    ),
     ("expires_on", Refusal.ENDS_BEFORE_START): lambda e: _(
         "The consent must expire after the day it was given."
     ),
@@ -149,7 +152,7 @@ def schema_message(message: str) -> str:
         return _("Too long: at most %(count)s characters.") % {"count": longest.group(1)}
     if "date" in message.lower() or "Invalid RFC3339" in message:
         return _("Write a date as dd.mm.yyyy, or pick one.")
-    if "Expected `int`" in message:
+    if "Expected `int`," in message:  # not a number ("Expected `int` <= 3": out of range)
         return _("Write a whole number.")
     if "matching regex" in message and "at `$.username`" in message:  # applications/logins.py
         return _("Write one word without spaces, at most 64 characters.")
