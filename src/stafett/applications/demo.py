@@ -97,6 +97,8 @@ def ensure_demo(plans: PlanApplication, accounts: AccountService) -> Demo:
             type=PlanType.RELAY_LOG,
             short_name="Ola – trivsel og lesing",
             start_date=today,
+            level=2,  # BTI: simple interdisciplinary collaboration (school and health station)
+            review_on=today + timedelta(days=90),
             owner=PersonIn.of(
                 PersonDetails(
                     first_name="Ola",

@@ -170,7 +170,11 @@ def topics() -> tuple[Topic, ...]:
                     "The plan owner: the child or young person the plan is about. Search for them "
                     "first, so nobody is registered twice; give the birth date for a new person."
                 ),
-                _("Type (stafettlogg or individual plan), a short name and the dates."),
+                _(
+                    "Type (stafettlogg or individual plan), a short name and the dates; if you "
+                    "like, the BTI level and when the plan is next to be evaluated. All of it "
+                    "can be corrected later under “Manage plan”."
+                ),
             ),
             _("You become the plan's coordinator and can add the others afterwards."),
         ),
