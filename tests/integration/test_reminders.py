@@ -13,6 +13,7 @@ from stafett.applications.commands import (
     AddActivity,
     ChangeActivity,
     ChangeParticipant,
+    ChangePlanDetails,
     ClosePlan,
     CompleteActivity,
     RemoveParticipant,
@@ -295,3 +296,42 @@ def test_a_closed_plan_has_no_reminders_coming_and_a_reopened_one_has_them_again
         "activity_overdue",
         "consent_expires_7",
     ]
+
+
+def test_a_review_date_reminds_the_coordinator_once_in_its_last_week_and_moves_with_it(
+    plans: PlanApplication, clock: ManualClock
+) -> None:
+    """Decision 0051's review date: from 7 days before it to the day, to the coordinator
+    (as the consent's); a new date is a new reminder, a cleared one reminds of nothing."""
+    g = group(plans, ["email"])
+    restarted(plans, clock)  # the plan's creation processed before its review date is set
+    today = local_date(clock())
+    first = today + timedelta(days=40)
+    details = ChangePlanDetails(review_on=first)
+    plans.handle(g.plan.plan_id, details, by=g.kari)
+    on(clock, first - timedelta(days=8))
+    outbox, sweep = restarted(plans, clock)
+    assert sweep.sweep() == 0  # not yet
+    on(clock, first - timedelta(days=7))
+    outbox, sweep = restarted(plans, clock)
+    assert sweep.sweep() == 1
+    on(clock, first)
+    assert ReminderSweep(plans, outbox, clock=clock).sweep() == 0  # once
+    assert sent_to(reminders(outbox, "review_due")) == [(g.kari_pid, "review_due", "email")]
+
+    later = first + timedelta(days=90)  # evaluated: the next review is set
+    plans.handle(g.plan.plan_id, ChangePlanDetails(review_on=later), by=g.kari)
+    cleared = later + timedelta(days=30)
+    plans.handle(g.plan.plan_id, ChangePlanDetails(review_on=cleared), by=g.kari)
+    plans.handle(g.plan.plan_id, ChangePlanDetails(review_on=None), by=g.kari)
+    on(clock, later - timedelta(days=3))
+    outbox, sweep = restarted(plans, clock)
+    assert sweep.sweep() == 0  # the reviews set meanwhile were cleared
+    assert len(reminders(outbox, "review_due")) == 1
+    statuses = {
+        s.reminder.about_on: s.status
+        for s in outbox.reminders.stored([g.plan.plan_id])
+        if s.reminder.kind.value == "review_due"
+    }
+    assert statuses[first] == FIRED
+    assert statuses.get(later) in (None, VOID)

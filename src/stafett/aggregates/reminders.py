@@ -7,13 +7,16 @@ Decision 0022. Two pure rules, on the plan's state:
   two about its expiry (`CONSENT_EXPIRES_30`: from 30 days before to 8 days before;
   `CONSENT_EXPIRES_7`: from 7 days before to the last day); each activity with a due
   date that is neither completed nor cancelled, and whose responsible participant is
-  in the plan group, has one from the day after its due date (`ACTIVITY_OVERDUE`).
+  in the plan group, has one from the day after its due date (`ACTIVITY_OVERDUE`); a
+  plan with a review date (decision 0051) has one from 7 days before it to the day
+  itself (`REVIEW_DUE`).
   A reminder's id is derived from the plan, its kind, what it is about and the date
   it is about, so it is the same however often it is worked out: a new expiry or due
   date is a new reminder, the same one is not reminded of again.
 - `reminder_notices(state, reminder, today)`: who is told when it is due, asked of
   the policy table as for every notice: the consent's to the coordinator if they may
-  manage the plan; the activity's to its responsible participant if they may read
+  manage the plan, and so the review's; the activity's to its responsible participant if
+  they may read
   activities that day (a provider whose consent has run out may not). By the
   channels they chose: for an activity, those of "a new goal or activity"; for the
   consent, which no kind of change is about, every channel the coordinator chose for
@@ -46,6 +49,7 @@ CONSENT_WINDOWS: dict[ReminderKind, tuple[int, int]] = {
     ReminderKind.CONSENT_EXPIRES_30: (30, 8),  # due from 30 days before to 8 days before
     ReminderKind.CONSENT_EXPIRES_7: (7, 0),  # from 7 days before to the last valid day
 }
+REVIEW_NOTICE_DAYS = 7  # the review's reminder: due from this many days before to the day
 FINISHED = (ActivityStatus.COMPLETED, ActivityStatus.CANCELLED)
 
 REMINDER_EVENT_TYPES: tuple[type[events.PlanEvent], ...] = (
@@ -58,6 +62,7 @@ REMINDER_EVENT_TYPES: tuple[type[events.PlanEvent], ...] = (
     events.ParticipantRemoved,
     events.Closed,
     events.Reopened,
+    events.PlanDetailsChanged,
 )
 """The plan events after its creation that may change what a plan has coming."""
 
@@ -68,8 +73,8 @@ class Reminder:
 
     plan_id: UUID
     kind: ReminderKind
-    subject_id: UUID  # the plan (its consent) or the activity
-    about_on: date  # the consent's expiry, or the activity's due date
+    subject_id: UUID  # the plan (its consent or review) or the activity
+    about_on: date  # the consent's expiry, the activity's due date, or the review date
     fire_on: date
     last_on: date | None
 
@@ -98,6 +103,11 @@ def reminders_of(plan_id: UUID, state: PlanState) -> list[Reminder]:
                     expires - timedelta(days=last),
                 )
             )
+    if state.review_on is not None:
+        review = state.review_on
+        week_before = review - timedelta(days=REVIEW_NOTICE_DAYS)
+        kind = ReminderKind.REVIEW_DUE
+        found.append(Reminder(plan_id, kind, plan_id, review, week_before, review))
     for activity in state.activities.values():
         responsible = state.participants.get(activity.responsible_participant_id)
         if activity.due_on is None or activity.status in FINISHED:

@@ -80,6 +80,7 @@ class ReminderKind(Enum):
     CONSENT_EXPIRES_30 = "consent_expires_30"  # to the coordinator, within 30 days
     CONSENT_EXPIRES_7 = "consent_expires_7"  # to the coordinator, within 7 days
     ACTIVITY_OVERDUE = "activity_overdue"  # to the responsible participant
+    REVIEW_DUE = "review_due"  # to the coordinator, within 7 days of the review date
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,6 +30,7 @@ HEADLINES: dict[str, dict[Kind, str]] = {
         ReminderKind.ACTIVITY_OVERDUE: (
             "En aktivitet du har ansvar for i {plan}, har passert fristen"
         ),
+        ReminderKind.REVIEW_DUE: "Snart tid for å evaluere {plan}",
     },
     "en": {
         NoticeKind.NEW_MESSAGE: "A new message to you in {plan}",
@@ -42,6 +43,7 @@ HEADLINES: dict[str, dict[Kind, str]] = {
         ReminderKind.ACTIVITY_OVERDUE: (
             "An activity you are responsible for in {plan} is past its due date"
         ),
+        ReminderKind.REVIEW_DUE: "The evaluation of {plan} is coming up",
     },
 }
 DIGEST_HEADLINE = {"nb": "Dette har skjedd i {plan}", "en": "What has happened in {plan}"}
@@ -55,6 +57,7 @@ DIGEST_LINES: dict[str, dict[Kind, str]] = {
         ReminderKind.CONSENT_EXPIRES_30: "Samtykket utløper innen 30 dager",
         ReminderKind.CONSENT_EXPIRES_7: "Samtykket utløper innen 7 dager",
         ReminderKind.ACTIVITY_OVERDUE: "Aktiviteter du har ansvar for som har passert fristen",
+        ReminderKind.REVIEW_DUE: "Planen skal evalueres innen 7 dager",
     },
     "en": {
         NoticeKind.NEW_MESSAGE: "New messages to you",
@@ -65,6 +68,7 @@ DIGEST_LINES: dict[str, dict[Kind, str]] = {
         ReminderKind.CONSENT_EXPIRES_30: "The consent expires within 30 days",
         ReminderKind.CONSENT_EXPIRES_7: "The consent expires within 7 days",
         ReminderKind.ACTIVITY_OVERDUE: "Activities you are responsible for past their due date",
+        ReminderKind.REVIEW_DUE: "The plan is to be evaluated within 7 days",
     },
 }
 NAMED_PLAN = {"nb": "planen «{name}»", "en": "the plan “{name}”"}
