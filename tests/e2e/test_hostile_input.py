@@ -107,6 +107,11 @@ SAMPLES: dict[tuple[str, str], Sample] = {
         ),
         dates=(("start_date",), ("owner", "birth_date"), ("consent", "given_on")),
     ),
+    ("PATCH", PLANS + "/{plan_id:uuid}"): Sample(
+        lambda i: {"short_name": "Nytt navn", "level": 1, "review_on": "2026-06-01"},
+        texts=(("short_name",),),
+        dates=(("review_on",), ("start_date",), ("end_date",)),
+    ),
     ("POST", PLANS + "/{plan_id:uuid}/participants"): Sample(
         lambda i: {"person": PERSON | {"position": "Lærer"}, "role": "provider"},
         texts=(("person", "first_name"), ("person", "position"), ("responsibility",)),
