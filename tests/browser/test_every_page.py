@@ -26,7 +26,7 @@ from playwright.sync_api import Page
 
 from stafett.aggregates.values import Access, CommentTarget, Rights, local_date
 from stafett.applications.accounts import OtpChannel
-from stafett.applications.commands import PostComment, SendMessage, SetGoal
+from stafett.applications.commands import OfferBaton, PostComment, SendMessage, SetGoal
 from stafett.applications.parts import CommentOn
 from stafett.applications.photos import PersonPhotos
 from tests.browser.harness import (
@@ -86,6 +86,9 @@ PAGES = [
     Visit("participant-remove", PARTICIPANTS + "/{other_pid}/removal", who="coordinator"),
     Visit("manage", "/plans/{plan_id}/manage", who="coordinator"),
     Visit("manage-details-refused", "", who="details_refused", status=422),
+    # The baton offered (decision 0052): the coordinator's card and the offered one's home.
+    Visit("manage-baton-offered", "/plans/{plan_id}/manage", who="baton_offering"),
+    Visit("plan-home-baton-offered", "/plans/{plan_id}", who="baton_offered"),
     Visit("step-up", "/step-up?next=/plans/{plan_id}/manage", who="coordinator"),
     Visit("plans-parent", "/plans", who="parent"),
     Visit("plan-home-parent", "/plans/{plan_id}", who="parent"),
@@ -265,6 +268,37 @@ def details_refused(page: Page, live: LiveServer) -> dict[str, Any]:
     return {"answer": navigation.value}
 
 
+_offers: dict[Path, tuple[User, User, UUID]] = {}  # by the live server's outbox
+
+
+def _baton_offer(live: LiveServer) -> tuple[User, User, UUID]:
+    """A plan of its own whose coordinator (Kari) offered the baton to a provider (Per)."""
+    offer = _offers.get(live.outbox)
+    if offer is None:
+        kari = live.new_user("stafettholder", first_name="Kari", coordinator=True)
+        per = live.new_user("helsesykepleier", first_name="Per", last_name="Helse")
+        plan_id = live.create_plan(kari)
+        per_pid = live.add_participant(plan_id, per, by=kari, role="provider")
+        live.built.plans.handle(plan_id, OfferBaton(participant_id=per_pid), by=kari.person_id)
+        live.settle()
+        offer = _offers[live.outbox] = (kari, per, plan_id)
+    return offer
+
+
+def baton_offering(page: Page, live: LiveServer) -> dict[str, str]:
+    """The coordinator who offered the baton, on the plan whose offer is pending."""
+    kari, _, plan_id = _baton_offer(live)
+    sign_in(page, live, kari, land=False)
+    return {"plan_id": str(plan_id)}
+
+
+def baton_offered(page: Page, live: LiveServer) -> dict[str, str]:
+    """The provider offered the baton, logged in."""
+    _, per, plan_id = _baton_offer(live)
+    sign_in(page, live, per, land=False)
+    return {"plan_id": str(plan_id)}
+
+
 def org_admin(page: Page, live: LiveServer) -> dict[str, str]:
     """An organisation administrator (reports), logged in."""
     _plan_group(live)
@@ -324,6 +358,8 @@ ARRIVALS: dict[str, Arrival] = {
     "auditor": auditor,
     "authenticator_started": authenticator_started,
     "details_refused": details_refused,
+    "baton_offering": baton_offering,
+    "baton_offered": baton_offered,
     "number_unconfirmed": number_unconfirmed,
     "email_link_used": email_link_used,
     "number_not_confirmed": number_not_confirmed,

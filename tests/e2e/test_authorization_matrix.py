@@ -25,6 +25,7 @@ from stafett.aggregates.policy import (
     access_for,
     account_may,
     decide,
+    rule_for,
 )
 from stafett.aggregates.values import FULL_RIGHTS, Access, Rights, Section
 from tests.e2e.conftest import Web
@@ -97,6 +98,13 @@ class Route:
     body: Callable[[Fixture], dict[str, Any]] | None = None
     changes_standing: bool = False  # a success changes who may do what: rebuild after it
     image: bool = False  # the body is a photo (`PHOTO`), not JSON
+    # The coordinator offers the baton first (decision 0052): to the caller when they are
+    # a provider in the plan (the one an answer is for), else to the spare.
+    offered: bool = False
+    # For a standing `action` has no row for, the action the route is checked against
+    # instead (withdrawing an offer is the coordinator's `manage`, declining it the
+    # offered provider's `answer_baton_offer`).
+    otherwise: Action | None = None
 
 
 ROUTES = (
@@ -249,6 +257,29 @@ ROUTES = (
     Route("POST", "{plan}/reopen", Action.REOPEN, body=lambda f: {}, changes_standing=True),
     # The plan's details (decision 0051); a fresh plan after, so it changes something.
     Route("PATCH", "{plan}", Action.MANAGE, body=lambda f: {"level": 2}, changes_standing=True),
+    # The baton offered and answered (decision 0052).
+    Route(
+        "POST",
+        "{plan}/coordinator/offer",
+        Action.MANAGE,
+        body=lambda f: {"participant_id": f.spare},
+        changes_standing=True,
+    ),
+    Route(
+        "POST",
+        "{plan}/coordinator/offer/acceptance",
+        Action.ANSWER_BATON_OFFER,
+        offered=True,
+        changes_standing=True,
+    ),
+    Route(
+        "DELETE",
+        "{plan}/coordinator/offer",
+        Action.ANSWER_BATON_OFFER,
+        offered=True,
+        changes_standing=True,
+        otherwise=Action.MANAGE,
+    ),
 )
 
 
@@ -310,6 +341,17 @@ class Matrix:
             headers = headers | {"content-type": "image/png"}
             return self.web.client.request(method, url, content=PHOTO, headers=headers)
         return self.web.client.request(method, url, json=body, headers=headers)
+
+    def offer_baton(self, fixture: Fixture, name: str) -> None:
+        """The coordinator offers the baton to `name` when they are a provider in the
+        plan, else to the spare, ending any offer made before; refused where the plan's
+        state refuses it (closed, or `name` removed): the cell is then checked without one."""
+        acting = self.acting
+        self.act_as("kari")
+        self.send("DELETE", f"{fixture.plan_id}/coordinator/offer")
+        to = fixture.ids.get(name, fixture.spare)
+        self.send("POST", f"{fixture.plan_id}/coordinator/offer", {"participant_id": to})
+        self.act_as(acting)
 
     def _plan_body(self, name: str, *, owner: str) -> dict[str, Any]:
         return {
@@ -424,11 +466,14 @@ def expected(identity: Identity, route: Route, state: str) -> int | None:
     standing = identity.standing
     if state == "participant removed" and identity.removable:
         standing = Standing.OUTSIDER
+    action = route.action
+    if route.otherwise is not None and rule_for(action, standing) is None:
+        action = route.otherwise
     access = None
     if identity.rights is not None:
-        access = access_for(route.action, identity.rights, route.section)
+        access = access_for(action, identity.rights, route.section)
     decision = decide(
-        route.action,
+        action,
         standing,
         consent_valid=state in ("valid consent", "participant removed", "closed"),
         plan_open=state != "closed",
@@ -506,6 +551,9 @@ def test_every_identity_route_and_state_answers_as_the_policy_table_says(
                 activity=fixture.activity,
                 now=quote(web.clock.now.isoformat()),
             )
+            if route.offered:
+                provider = identity.standing is Standing.PROVIDER
+                matrix.offer_baton(fixture, identity.name if provider else "")
             matrix.act_as(identity.name)
             body = route.body(fixture) if route.body else None
             with capture_logs() as logs:

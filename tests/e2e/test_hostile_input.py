@@ -133,6 +133,15 @@ SAMPLES: dict[tuple[str, str], Sample] = {
     ("POST", PLANS + "/{plan_id:uuid}/coordinator"): Sample(
         lambda i: {"participant_id": i.participant, "expected_version": 99}
     ),
+    ("POST", PLANS + "/{plan_id:uuid}/coordinator/offer"): Sample(
+        lambda i: {"participant_id": i.participant, "expected_version": 99}
+    ),
+    ("POST", PLANS + "/{plan_id:uuid}/coordinator/offer/acceptance"): Sample(
+        lambda i: {"expected_version": 99}
+    ),
+    ("DELETE", PLANS + "/{plan_id:uuid}/coordinator/offer"): Sample(
+        lambda i: {"expected_version": 99}
+    ),
     ("PUT", PLANS + "/{plan_id:uuid}/consent"): Sample(
         lambda i: CONSENT | {"scope": "Alt"},
         texts=(("given_by",), ("scope",)),

@@ -289,6 +289,8 @@ def test_the_openapi_schema_lists_exactly_the_served_routes(demo: tuple[TestClie
         "/api/v1/admin/notifications/dead-letters",
         "/api/v1/admin/notifications/{notice_id}/retry",
         "/api/v1/plans/{plan_id}/coordinator",
+        "/api/v1/plans/{plan_id}/coordinator/offer",
+        "/api/v1/plans/{plan_id}/coordinator/offer/acceptance",
         "/api/v1/plans/{plan_id}/consent",
         "/api/v1/plans/{plan_id}/consent/withdrawal",
         "/api/v1/plans/{plan_id}/goals",

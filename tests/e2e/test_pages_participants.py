@@ -708,19 +708,19 @@ def test_a_login_is_refused_to_others_and_to_someone_who_has_one(web: Web, plan:
 # ------------------------------------------------------------- managing
 
 
-def test_handing_over_the_baton_makes_the_other_provider_coordinator(web: Web, plan: Plan) -> None:
+def test_the_manage_page_offers_the_baton_and_the_coordinator_keeps_it(
+    web: Web, plan: Plan
+) -> None:
+    """Decision 0052: the baton passes when the new holder accepts it (test_pages_baton.py)."""
     web.page_login("kari")
-    fields = form_on(web, plan.url("/manage"), plan.url("/manage/coordinator"))
+    holder = web.plans.get_plan(plan.id).coordinator_participant_id
+    fields = form_on(web, plan.url("/manage"), plan.url("/manage/coordinator/offer"))
     assert fields["participant_id"] == str(plan.per)
-
-    unconfirmed = web.submit(plan.url("/manage/coordinator"), fields)
-    assert unconfirmed.status_code == 422
-    assert 'id="f-confirm_baton-error"' in unconfirmed.text
-
-    handed = web.submit(plan.url("/manage/coordinator"), fields | {"confirm_baton": "yes"})
-    assert handed.status_code == 303, handed.text
-    assert web.plans.get_plan(plan.id).coordinator_participant_id == plan.per
-    assert web.client.get(plan.url("/manage")).status_code == 403
+    offered = web.submit(plan.url("/manage/coordinator/offer"), fields)
+    assert offered.status_code == 303, offered.text
+    state = web.plans.get_plan(plan.id)
+    assert (state.coordinator_participant_id, state.baton_offered_to) == (holder, plan.per)
+    assert web.client.get(plan.url("/manage")).status_code == 200  # kari still manages
 
 
 def test_close_with_a_reason_and_open_again(web: Web, plan: Plan) -> None:

@@ -759,6 +759,8 @@ def test_the_openapi_schema_describes_every_plan_write(web: Web) -> None:
         f"{PLANS}/{{plan_id}}/participants": {"post"},
         f"{PLANS}/{{plan_id}}/participants/{{participant_id}}": {"patch", "delete"},
         f"{PLANS}/{{plan_id}}/coordinator": {"post"},
+        f"{PLANS}/{{plan_id}}/coordinator/offer": {"post", "delete"},  # decision 0052
+        f"{PLANS}/{{plan_id}}/coordinator/offer/acceptance": {"post"},
         f"{PLANS}/{{plan_id}}/consent": {"put", "delete"},
         f"{PLANS}/{{plan_id}}/goals": {"post"},
         f"{PLANS}/{{plan_id}}/goals/{{goal_id}}": {"patch"},

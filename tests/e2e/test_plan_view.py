@@ -30,6 +30,8 @@ OVERVIEW_KEYS = {
     "end_date",
     "level",
     "review_on",
+    "baton_offered_to",  # decision 0052
+    "baton_offered_at",
     "status",
     "closed_reason",
     "consent",

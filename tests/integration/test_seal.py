@@ -39,6 +39,7 @@ from stafett.aggregates.values import (
 )
 from stafett.applications.access_log import AccessLog
 from stafett.applications.commands import (
+    AcceptBaton,
     AddActivity,
     AddCalendarEntry,
     AddParticipant,
@@ -49,8 +50,10 @@ from stafett.applications.commands import (
     ChooseNotifications,
     ClosePlan,
     CompleteActivity,
+    EndBatonOffer,
     EvaluateGoal,
     HandOverCoordinator,
+    OfferBaton,
     PlanCommand,
     PostComment,
     RecordMinutes,
@@ -95,6 +98,10 @@ KINDS = (
     "responsibility",
     "remove",
     "hand_over",
+    "offer",
+    "withdraw_offer",
+    "decline",
+    "accept",
     "goal",
     "revise",
     "evaluate",
@@ -120,6 +127,7 @@ texts = st.text(alphabet=LETTERS, min_size=1, max_size=30)
 # Content is most of a plan's life; a reset, withdrawal or close stops content until a
 # renewal or reopening, which are drawn as often.
 CONTENT = ("goal", "evaluate", "activity", "comment", "message", "minutes", "calendar")
+ANSWERS = ("decline", "accept")  # given by the participant offered the baton
 WEIGHTED = (*KINDS, *CONTENT, *CONTENT, "participant", "renew", "reopen")
 # One history that walks every event type, so that every rule of the fold is checked
 # against the aggregate in every run, whatever Hypothesis draws besides.
@@ -146,7 +154,13 @@ TOUR = [
     ("renew", 20, "Alt", 5),
     ("details", 3, "-", 5),  # a level and a review date set
     ("details", 4, "-", 5),  # and cleared
-    ("hand_over", 2, "-", 5),  # to Per
+    ("offer", 2, "-", 5),  # the baton to Per (decision 0052) ...
+    ("withdraw_offer", 0, "-", 5),
+    ("offer", 2, "-", 5),
+    ("decline", 0, "-", 5),  # ... declined by Per
+    ("offer", 2, "-", 5),
+    ("accept", 0, "-", 5),  # ... and accepted: Per holds it
+    ("hand_over", 1, "-", 5),  # back to Kari
     ("remove", 1, "-", 5),  # Anne
     ("close", 0, "Ferdig", 5),  # sealed on closing
     ("reopen", 0, "-", 5),
@@ -235,6 +249,11 @@ class Writer:
 
     def run(self, kind: str, n: int, text: str) -> None:
         by = self.coordinator()
+        if kind in ANSWERS:  # the participant offered the baton answers
+            offered = self.view().baton_offered_to
+            if offered is None:
+                return
+            by = next(p.person_id for p in self.view().participants if p.participant_id == offered)
         try:
             if kind == "read":
                 self.w.access_log.record(
@@ -286,6 +305,12 @@ class Writer:
             return RemoveParticipant(participant_id=other)
         if kind == "hand_over" and other:
             return HandOverCoordinator(participant_id=other)
+        if kind == "offer" and other:
+            return OfferBaton(participant_id=other)
+        if kind in ("withdraw_offer", "decline"):
+            return EndBatonOffer()
+        if kind == "accept":
+            return AcceptBaton()
         if kind == "goal":
             return SetGoal(title=text, description=text * 2, due_on=today + timedelta(days=n))
         if kind == "revise" and goal:

@@ -125,6 +125,7 @@ class PlanMachine(RuleBasedStateMachine):
         }
         self.people: list[UUID] = [CREATOR, OWNER, STRANGER]
         self.coordinator = CREATOR_PID
+        self.offered: UUID | None = None  # who the baton is offered to (decision 0052)
         self.closed = False
         self.consent = FIRST_CONSENT
         self.goals: set[UUID] = set()
@@ -380,6 +381,8 @@ class PlanMachine(RuleBasedStateMachine):
         )
         if accepted:
             self.members[pid] = replace(self.members[pid], active=False)
+            if pid == self.offered:
+                self.offered = None
 
     @rule(data=st.data())
     def hand_over(self, data: st.DataObject) -> None:
@@ -400,7 +403,97 @@ class PlanMachine(RuleBasedStateMachine):
             Plan.CoordinatorHandedOver,
         )
         if accepted:
-            self.coordinator = pid
+            self.coordinator, self.offered = pid, None
+
+    @rule(data=st.data())
+    def offer_baton(self, data: st.DataObject) -> None:
+        by = self.draw_actor(data)
+        pid = self.draw_participant_id(
+            data,
+            "participant_id",
+            lambda p: p != self.coordinator and self.members[p].role is Role.PROVIDER,
+        )
+        errors = self.managing_errors(by)
+        if not self.is_active(pid):
+            errors.append(NotFoundError)
+        elif self.members[pid].role is not Role.PROVIDER or pid == self.coordinator:
+            errors.append(ValidationError)
+        elif self.offered is not None:  # one offer at a time
+            errors.append(ConflictingValueError)
+        accepted = self.expect(
+            errors,
+            lambda: self.plan.offer_baton(by=by, at=self.now, participant_id=pid),
+            Plan.BatonOffered,
+        )
+        if accepted:
+            self.offered = pid
+
+    @rule(data=st.data(), accept=st.booleans())
+    def offer_and_answer(self, data: st.DataObject, accept: bool) -> None:
+        """An offer made and answered in one step, so that runs reach the answers often."""
+        fits = [
+            p
+            for p, m in self.members.items()
+            if m.active and m.role is Role.PROVIDER and p != self.coordinator
+        ]
+        if self.offered is None and fits and not self.closed:
+            pid = data.draw(st.sampled_from(fits), label="offered")
+            coordinator = self.members[self.coordinator].person_id
+            offering = partial(self.plan.offer_baton, by=coordinator, at=self.now)
+            self.expect([], partial(offering, participant_id=pid), Plan.BatonOffered)
+            self.offered = pid
+        if accept:
+            self.accept_baton(data)
+        else:
+            self.end_baton_offer(data)
+
+    def draw_answerer(self, data: st.DataObject) -> UUID:
+        """The one offered the baton most often, then anyone."""
+        offered = [] if self.offered is None else [self.members[self.offered].person_id] * 3
+        present = [m.person_id for m in self.members.values() if m.active]
+        return data.draw(st.sampled_from([*offered, *present, *self.people]), label="by")
+
+    def answering_errors(self, person_id: UUID) -> Errors:
+        pid = self.actor_pid(person_id)
+        if pid is None:
+            return [NotAParticipantError]
+        errors: Errors = []
+        if self.role_of(pid) is not Role.PROVIDER:
+            errors.append(NotPermittedError)
+        if self.closed:
+            errors.append(PlanClosedError)
+        if not self.consent_valid():
+            errors.append(ConsentNotValidError)
+        if self.offered != pid:
+            errors.append(ValidationError)
+        return errors
+
+    @rule(data=st.data())
+    def accept_baton(self, data: st.DataObject) -> None:
+        by = self.draw_answerer(data)
+        accepted = self.expect(
+            self.answering_errors(by),
+            lambda: self.plan.accept_baton(by=by, at=self.now),
+            Plan.CoordinatorHandedOver,
+        )
+        if accepted:
+            assert self.offered is not None
+            self.coordinator, self.offered = self.offered, None
+
+    @rule(data=st.data())
+    def end_baton_offer(self, data: st.DataObject) -> None:
+        by = self.draw_answerer(data) if data.draw(st.booleans()) else self.draw_actor(data)
+        if self.actor_pid(by) == self.coordinator:
+            errors = self.managing_errors(by)
+            if self.offered is None:
+                errors.append(ValidationError)
+        else:
+            errors = self.answering_errors(by)
+        accepted = self.expect(
+            errors, lambda: self.plan.end_baton_offer(by=by, at=self.now), Plan.BatonOfferEnded
+        )
+        if accepted:
+            self.offered = None
 
     # ------------------------------------------------------------- content
 
@@ -719,7 +812,7 @@ class PlanMachine(RuleBasedStateMachine):
             Plan.Closed,
         )
         if accepted:
-            self.closed = True
+            self.closed, self.offered = True, None
             assert self.plan.state.end_date == ended_on
 
     @rule(data=st.data())
@@ -847,6 +940,17 @@ class PlanMachine(RuleBasedStateMachine):
         assert state.coordinator_id == self.coordinator
 
     @invariant()
+    def the_baton_is_offered_only_to_an_active_provider_who_does_not_hold_it(self) -> None:
+        """And never in a closed plan (decision 0052)."""
+        offered = self.plan.state.baton_offered_to
+        if offered is not None:
+            participant = self.plan.state.participants[offered]
+            assert participant.active
+            assert participant.role is Role.PROVIDER
+            assert offered != self.plan.state.coordinator_id
+            assert self.plan.state.status is PlanStatus.OPEN
+
+    @invariant()
     def a_closed_plan_gained_no_content(self) -> None:
         closed = False
         for event in self.events:
@@ -866,6 +970,7 @@ class PlanMachine(RuleBasedStateMachine):
             pid: (p.person_id, p.role, p.rights, p.active) for pid, p in state.participants.items()
         } == {pid: (m.person_id, m.role, m.rights, m.active) for pid, m in self.members.items()}
         assert state.status is (PlanStatus.CLOSED if self.closed else PlanStatus.OPEN)
+        assert state.baton_offered_to == self.offered
         assert state.consent == self.consent
         assert set(state.goals) == self.goals
         assert {

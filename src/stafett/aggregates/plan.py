@@ -30,6 +30,7 @@ from stafett.aggregates.errors import (
     Refusal,
     ValidationError,
 )
+from stafett.aggregates.plan_baton import PlanBaton
 from stafett.aggregates.plan_checks import BTI_LEVELS, check_details, checked_consent
 from stafett.aggregates.plan_content import COMMENT_SECTION, PlanContent
 from stafett.aggregates.plan_events import (
@@ -70,7 +71,7 @@ __all__ = [
 ]
 
 
-class Plan(PlanContent, Aggregate):
+class Plan(PlanBaton, PlanContent, Aggregate):
     """A stafettlogg (SL) or individuell plan (IP)."""
 
     TOPIC = TOPIC_PREFIX + "Plan"
@@ -140,6 +141,8 @@ class Plan(PlanContent, Aggregate):
         ConsentReset: TypeAlias = events.ConsentReset
         ConsentWithdrawn: TypeAlias = events.ConsentWithdrawn
         CoordinatorHandedOver: TypeAlias = events.CoordinatorHandedOver
+        BatonOffered: TypeAlias = events.BatonOffered
+        BatonOfferEnded: TypeAlias = events.BatonOfferEnded
         GoalSet: TypeAlias = events.GoalSet
         GoalRevised: TypeAlias = events.GoalRevised
         GoalEvaluated: TypeAlias = events.GoalEvaluated
@@ -358,12 +361,10 @@ class Plan(PlanContent, Aggregate):
         self._trigger(self.ParticipantRemoved, at, actor, participant_id=participant_id)
 
     def hand_over_coordinator(self, *, by: UUID, at: datetime, participant_id: UUID) -> None:
-        actor, target = self._managing_member(by, participant_id)
-        # Refused for what is stored (the participant's role), not for the value alone (409).
-        if target.role is not Role.PROVIDER:
-            raise ConflictingValueError("participant_id", "the baton can only pass to a provider")
-        if participant_id == self.state.coordinator_id:
-            raise ConflictingValueError("participant_id", "already holds the baton")
+        """Hand the baton over at once, as agreed with the new holder outside the service
+        (decision 0052); any offer pending ends with it."""
+        actor = self._managing(by)
+        self.baton_target(participant_id)
         self._trigger(self.CoordinatorHandedOver, at, actor, participant_id=participant_id)
 
     def choose_notifications(

@@ -115,6 +115,8 @@ class ParticipantRemoved(PlanEvent):
 
     def apply_to(self, state: PlanState) -> None:
         _revise(state.participants, self.participant_id, active=False)
+        if state.baton_offered_to == self.participant_id:
+            end_baton_offer(state)  # an offer ends with its participant (decision 0052)
 
 
 class NotificationsChosen(PlanEvent):
@@ -129,11 +131,43 @@ class NotificationsChosen(PlanEvent):
 
 
 class CoordinatorHandedOver(PlanEvent):
+    """The baton passed: handed over directly, or accepted by the one it was offered to
+    (then the actor is the new holder). Either way no offer stays pending."""
+
     TOPIC = TOPIC_PREFIX + "CoordinatorHandedOver"
     participant_id: UUID
 
     def apply_to(self, state: PlanState) -> None:
         state.coordinator_id = self.participant_id
+        end_baton_offer(state)
+
+
+class BatonOffered(PlanEvent):
+    """The coordinator offers the baton; they keep it until it is accepted (decision 0052)."""
+
+    TOPIC = TOPIC_PREFIX + "BatonOffered"
+    participant_id: UUID
+
+    def apply_to(self, state: PlanState) -> None:
+        state.baton_offered_to = self.participant_id
+        state.baton_offered_at = self.timestamp
+
+
+class BatonOfferEnded(PlanEvent):
+    """The offer is over without the baton passing: withdrawn by the coordinator, or
+    declined (`declined`) by the participant it was offered to."""
+
+    TOPIC = TOPIC_PREFIX + "BatonOfferEnded"
+    participant_id: UUID
+    declined: bool
+
+    def apply_to(self, state: PlanState) -> None:
+        end_baton_offer(state)
+
+
+def end_baton_offer(state: PlanState) -> None:
+    """No offer of the baton pending any more."""
+    state.baton_offered_to = state.baton_offered_at = None
 
 
 # ------------------------------------------------------------------- consent
@@ -302,6 +336,7 @@ class Closed(PlanEvent):
         state.planned_end_date = state.end_date
         state.end_date = self.ended_on
         state.closed_reason = self.reason
+        end_baton_offer(state)  # a closed plan has no coordinator's work to take on
 
 
 class Reopened(PlanEvent):
@@ -397,6 +432,8 @@ PLAN_EVENTS: tuple[type[PlanEvent], ...] = (
     ConsentReset,
     ConsentWithdrawn,
     CoordinatorHandedOver,
+    BatonOffered,
+    BatonOfferEnded,
     *CONTENT_EVENT_TYPES,
     Closed,
     Reopened,

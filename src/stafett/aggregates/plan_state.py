@@ -5,7 +5,7 @@ The Plan aggregate (`plan.py`) keeps one; its events (`plan_events.py`) change i
 """
 
 from dataclasses import dataclass, field, fields
-from datetime import date
+from datetime import date, datetime
 from uuid import UUID
 
 from stafett.aggregates.logs import AppendOnlyLog
@@ -52,6 +52,10 @@ class PlanState:
     # (decision 0051); plans created before they were carried read None.
     level: int | None = None
     review_on: date | None = None
+    # The participant the coordinator offered the baton to, and when, until they accept
+    # or decline it or the offer ends (decision 0052); None: no offer pending.
+    baton_offered_to: UUID | None = None
+    baton_offered_at: datetime | None = None
     closed_reason: str = ""
     # While closed, `end_date` is the day it ended; this keeps the planned end for a reopen.
     planned_end_date: date | None = None

@@ -51,6 +51,8 @@ class Action(Enum):
     WRITE_SECTION = "write_section"  # add or change content in a section
     COMMENT = "comment"  # comment on an item of a section
     MANAGE = "manage"  # plan group, rights, consent, baton, close, the plan's details
+    # accept or decline the baton offered to one (the plan also checks it is theirs)
+    ANSWER_BATON_OFFER = "answer_baton_offer"
     EDIT_PERSON = "edit_person"  # a participant's person details (the directory's)
     REOPEN = "reopen"
     RECORD_ARCHIVE = "record_archive"
@@ -110,6 +112,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(Action.COMMENT, PARTICIPANTS, consent=Need.VALID, plan=Need.OPEN, access=Access.READ),
     Rule(Action.MANAGE, COORDINATOR, plan=Need.OPEN),
+    Rule(Action.ANSWER_BATON_OFFER, PROVIDER, consent=Need.VALID, plan=Need.OPEN),
     Rule(Action.EDIT_PERSON, COORDINATOR, plan=Need.OPEN),
     Rule(Action.EDIT_PERSON, MEMBERS, consent=Need.VALID, plan=Need.OPEN, access=Access.WRITE),
     Rule(Action.REOPEN, COORDINATOR, plan=Need.CLOSED),

@@ -166,9 +166,29 @@ class RemoveParticipant(Versioned, kw_only=True):
 
 
 class HandOverCoordinator(PlanCommand):
+    """The baton handed over at once, as agreed outside the service (decision 0052)."""
+
     participant_id: UUID
     calls = Plan.hand_over_coordinator
     step_up = True
+
+
+class OfferBaton(PlanCommand):
+    """No step-up: an offer grants nothing until it is accepted (decision 0052)."""
+
+    participant_id: UUID
+    calls = Plan.offer_baton
+
+
+class AcceptBaton(Versioned):
+    calls = Plan.accept_baton
+    step_up = True  # the one who accepts becomes the coordinator
+
+
+class EndBatonOffer(Versioned):
+    """The coordinator withdraws the offer, or the participant offered declines it."""
+
+    calls = Plan.end_baton_offer
 
 
 ChannelName = Literal["sms", "email"]

@@ -140,6 +140,10 @@ class PlanOut(msgspec.Struct, omit_defaults=True):
     end_date: date | None
     level: int | None  # the BTI level, 0–3 (decision 0051)
     review_on: date | None  # when the plan is next evaluated/revised
+    # The participant the coordinator offered the baton to, and when; null when none
+    # (decision 0052).
+    baton_offered_to: UUID | None
+    baton_offered_at: datetime | None
     status: PlanStatus
     closed_reason: str
     consent: ConsentOut
@@ -230,6 +234,8 @@ def permitted_view(
         end_date=state.end_date,
         level=state.level,
         review_on=state.review_on,
+        baton_offered_to=state.baton_offered_to,
+        baton_offered_at=state.baton_offered_at,
         status=state.status,
         closed_reason=state.closed_reason,
         consent=ConsentOut(

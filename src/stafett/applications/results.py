@@ -94,6 +94,7 @@ class PlanView:
     end_date: date | None
     level: int | None
     review_on: date | None
+    baton_offered_to: UUID | None  # decision 0052
     status: PlanStatus
     closed_reason: str
     consent: Consent
@@ -123,6 +124,7 @@ class PlanView:
             end_date=s.end_date,
             level=s.level,
             review_on=s.review_on,
+            baton_offered_to=s.baton_offered_to,
             status=s.status,
             closed_reason=s.closed_reason,
             consent=s.consent,

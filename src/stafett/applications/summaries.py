@@ -5,6 +5,7 @@ from typing import Any
 from uuid import UUID
 
 from stafett.aggregates.plan import Plan
+from stafett.aggregates.values import Role
 from stafett.applications.results import TimelineEntry
 
 ERASED_PERSON = "(slettet person)"
@@ -20,7 +21,16 @@ _SUMMARIES: dict[type[Any], Callable[[Any], str]] = {
     Plan.ConsentChanged: lambda e: "Samtykkets omfang endret",
     Plan.ConsentReset: lambda e: "Samtykke nullstilt",
     Plan.ConsentWithdrawn: lambda e: "Samtykke trukket tilbake",
-    Plan.CoordinatorHandedOver: lambda e: "Stafettpinnen overlevert",
+    # Accepted by the one it was offered to, or handed over by the coordinator (0052).
+    Plan.CoordinatorHandedOver: lambda e: (
+        "Stafettpinnen overlevert"
+        if e.actor_role is Role.COORDINATOR
+        else "Stafettpinnen tatt imot"
+    ),
+    Plan.BatonOffered: lambda e: "Stafettpinnen tilbudt",
+    Plan.BatonOfferEnded: lambda e: (
+        "Tilbudet om stafettpinnen " + ("avslått" if e.declined else "trukket tilbake")
+    ),
     Plan.GoalSet: lambda e: f"Mål satt: {e.title}",
     Plan.GoalRevised: lambda e: f"Mål revidert: {e.title}",
     Plan.GoalEvaluated: lambda e: "Mål evaluert",

@@ -173,6 +173,11 @@ RULES: dict[str, Callable[[Json, Json], None]] = {
     # Which notices a participant wants is how the service reaches them, not the
     # plan's record: it changes nothing in the folded state (decision 0020).
     "NotificationsChosen": lambda s, d: None,
+    # An offer of the baton passes nothing until it is accepted (the accepting
+    # `CoordinatorHandedOver` folds as any handover): who was offered it while it
+    # lasted stays in the events, not in the record's state (decision 0052).
+    "BatonOffered": lambda s, d: None,
+    "BatonOfferEnded": lambda s, d: None,
     "PlanDetailsChanged": _details_changed,
 }
 

@@ -202,6 +202,9 @@ TOLD: dict[type[Plan.Event], tuple[Callable[..., None], Callable[[Any], object]]
 STAMPED_PART: dict[type[Plan.Event], str] = {
     Plan.ParticipantChanged: "participants",  # a responsibility, which everyone sees
     Plan.ConsentChanged: "consent",
+    # Who the baton is offered to, which everyone who opens the plan sees (decision 0052).
+    Plan.BatonOffered: "overview",
+    Plan.BatonOfferEnded: "overview",
     Plan.GoalSet: "goals",
     Plan.GoalRevised: "goals",
     Plan.GoalEvaluated: "goals",

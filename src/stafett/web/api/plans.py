@@ -23,6 +23,7 @@ from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from stafett.applications.commands import (
+    AcceptBaton,
     ActivityChange,
     AddActivity,
     AddCalendarEntry,
@@ -32,11 +33,13 @@ from stafett.applications.commands import (
     ChangePlanDetails,
     ChooseNotifications,
     ClosePlan,
+    EndBatonOffer,
     EvaluateGoal,
     GoalEvaluation,
     GoalRevision,
     HandOverCoordinator,
     NotificationsIn,
+    OfferBaton,
     ParticipantChange,
     PlanCommand,
     PostComment,
@@ -212,7 +215,21 @@ class PlanController(PlanListRoutes, LoggedInRoutes):
 
     @plan_write(post, "/{plan_id:uuid}/coordinator", HandOverCoordinator)
     def hand_over_coordinator() -> None:
-        """Hand the baton to another provider in the group."""
+        """Hand the baton to another provider in the group at once: for a handover agreed
+        with the new holder outside the service (decision 0052); any pending offer ends."""
+
+    @plan_write(post, "/{plan_id:uuid}/coordinator/offer", OfferBaton)
+    def offer_baton() -> None:
+        """Offer the baton to another provider in the group: the coordinator keeps it,
+        with every right of the role, until that provider accepts (decision 0052)."""
+
+    @plan_write(post, "/{plan_id:uuid}/coordinator/offer/acceptance", AcceptBaton, optional=True)
+    def accept_baton() -> None:
+        """The provider offered the baton takes it and becomes the coordinator."""
+
+    @plan_write(delete, "/{plan_id:uuid}/coordinator/offer", EndBatonOffer, optional=True)
+    def end_baton_offer() -> None:
+        """The coordinator withdraws the offer, or the provider offered declines it."""
 
     # ---------------------------------------------------------- consent
 

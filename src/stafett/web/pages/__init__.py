@@ -18,6 +18,7 @@ from litestar.static_files import create_static_files_router
 from stafett.web import i18n
 from stafett.web.auth import Policy, policy, session_token
 from stafett.web.pages.admin import AdminPages
+from stafett.web.pages.baton import BatonPages
 from stafett.web.pages.errors import exception_handlers
 from stafett.web.pages.forms import form_of
 from stafett.web.pages.help import HelpPages
@@ -106,6 +107,7 @@ def page_routes() -> Router:
             ParticipantPhotoPages,
             ProfilePhotoPages,
             ManagePages,
+            BatonPages,
             ProfilePages,
             ProfileMobilePages,
             ConfirmNumberPages,

@@ -181,10 +181,16 @@ def topics() -> tuple[Topic, ...]:
         topic(
             "plan-home",
             _("The plan: Home"),
-            _(
-                "Home shows what is new for you since your last visit, the activities you are "
-                "responsible for, and the next dates in the calendar. Start here each time you "
-                "open the plan."
+            points(
+                _(
+                    "Home shows what is new for you since your last visit, the activities you "
+                    "are responsible for, and the next dates in the calendar. Start here each "
+                    "time you open the plan."
+                ),
+                _(
+                    "When the coordinator offers you the baton, Home says so: “Accept” makes you "
+                    "the coordinator, “Decline” leaves the baton where it is."
+                ),
             ),
         ),
         topic(
@@ -276,7 +282,10 @@ def topics() -> tuple[Topic, ...]:
                     "3: extensive interdisciplinary collaboration) and when it is next to be "
                     "evaluated."
                 ),
-                _("Hand over the baton: make another participant the coordinator."),
+                _(
+                    "Offer the baton to another service provider: you stay the coordinator "
+                    "until they accept it on their Home tab, and may withdraw the offer until then."
+                ),
                 _(
                     "Renew or change the consent before it expires, or reset it. The family and "
                     "the coordinator can withdraw consent."

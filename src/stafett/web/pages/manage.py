@@ -1,10 +1,12 @@
 """Manage a plan: the coordinator's actions (issue 10, item 5), and withdrawing consent.
 
 `/plans/{id}/manage` holds the coordinator's forms: correct the plan's details (short
-name, period, BTI level, review date), hand over the baton to another provider, renew
-or change consent, reset it, close the plan with a reason, reopen it with one (neither
-reason is required). Each form becomes the API's command (`ChangePlanDetails`,
-`HandOverCoordinator`, `RenewConsent`, `ResetConsent`, `ClosePlan`, `ReopenPlan`)
+name, period, BTI level, review date), offer the baton to another provider or withdraw
+the offer (decision 0052: the baton passes when that provider accepts it, on their home
+tab, `baton.py`), renew or change consent, reset it, close the plan with a reason,
+reopen it with one (neither reason is required). Each form becomes the API's command
+(`ChangePlanDetails`, `OfferBaton`, `EndBatonOffer`, `RenewConsent`, `ResetConsent`,
+`ClosePlan`, `ReopenPlan`)
 and goes through `Commands`. Withdrawing consent has a page of its own
 (`/plans/{id}/consent/withdrawal`), as the owner and relatives may do it too. The
 destructive ones ask the person to tick that they understand. Which forms show comes
@@ -31,7 +33,8 @@ from stafett.applications.accounts import Principal
 from stafett.applications.commands import (
     ChangePlanDetails,
     ClosePlan,
-    HandOverCoordinator,
+    EndBatonOffer,
+    OfferBaton,
     PlanCommand,
     RenewConsent,
     ReopenPlan,
@@ -53,9 +56,10 @@ from stafett.web.writes import Commands
 DEFAULT_CONSENT_DAYS = 365  # a renewal's suggested term, when the coordinator asks for one
 DATES = "dates"  # `?dates=new`: the consent form suggests new dates
 
-SAVED["baton_handed_over"] = lambda: _(
-    "The baton is handed over. The new coordinator manages the plan from now on."
+SAVED["baton_offered"] = lambda: _(
+    "The baton is offered. You remain the coordinator until it is accepted."
 )
+SAVED["baton_offer_withdrawn"] = lambda: _("The offer of the baton is withdrawn.")
 SAVED["consent_renewed"] = lambda: _("The consent is saved. It is in force from now on.")
 SAVED["consent_reset"] = lambda: _(
     "The consent is reset. Nothing new can be written until consent is given again."
@@ -169,6 +173,9 @@ def manage_context(reads: PlanReads, principal: Principal, plan_id: UUID) -> dic
         "consent_active": view.consent.status is ConsentStatus.ACTIVE,
         "closed": view.status is PlanStatus.CLOSED,
         "successors": successors(view),
+        "offered": next(
+            (m for m in view.participants if m.participant_id == view.baton_offered_to), None
+        ),
         "values": consent_values(view) | details_values(view) | {"ended_on": today.isoformat()},
         "levels": level_choices(),
         "today": today,
@@ -233,8 +240,9 @@ def confirmed_command(
 
 
 DETAILS = Form(details_command, "manage", "plan_details_saved", said=nothing_changed)
-BATON = Form(
-    confirmed_command(HandOverCoordinator, "confirm_baton"), "participants", "baton_handed_over"
+OFFER = Form(lambda fields: decode(OfferBaton, fields), "manage", "baton_offered")
+WITHDRAW_OFFER = Form(
+    lambda fields: decode(EndBatonOffer, fields), "manage", "baton_offer_withdrawn"
 )
 RENEW = Form(lambda fields: decode(RenewConsent, fields), "manage", "consent_renewed")
 RESET = Form(confirmed_command(ResetConsent, "confirm_reset"), "manage", "consent_reset")
@@ -271,7 +279,8 @@ WITHDRAWAL_ADDRESS = "consent/withdrawal"
 # plan's own).
 ACTIONS = {
     "manage/details": DETAILS,
-    "manage/coordinator": BATON,
+    "manage/coordinator/offer": OFFER,
+    "manage/coordinator/offer/withdrawal": WITHDRAW_OFFER,
     "manage/consent": RENEW,
     "manage/consent/reset": RESET,
     "manage/close": CLOSE,
@@ -281,9 +290,9 @@ ACTIONS = {
 
 
 def acts(addresses: Sequence[str], **options: Any) -> HTTPRouteHandler:
-    """The route of the forms posted to `addresses` (after the plan's own): hand the baton
-    over, correct the plan's details, renew or reset consent, close or reopen the plan,
-    withdraw consent."""
+    """The route of the forms posted to `addresses` (after the plan's own): offer the
+    baton or withdraw the offer, correct the plan's details, renew or reset consent,
+    close or reopen the plan, withdraw consent."""
 
     async def act_on_plan(
         self: Controller,

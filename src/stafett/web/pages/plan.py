@@ -45,15 +45,17 @@ from stafett.web.i18n import _
 from stafett.web.idempotency import form_receipt
 from stafett.web.pages import plan_forms as forms
 from stafett.web.pages.forms import FormError, form_of
-from stafett.web.pages.kept import KEPT, keeps, taken_back
+from stafett.web.pages.kept import KEPT, given_back, keeps, taken_back
 from stafett.web.pages.plan_clashes import shown_back
 from stafett.web.pages.plan_forms import FORM_KEY, Failed, form_state
 from stafett.web.pages.plan_parts import (
+    BATON_KEPT,
     COMMENTED_ITEM,
     COMMENTS_SHOWN,
     MESSAGES_SHOWN,
     PARTS,
     InOnePlan,
+    baton_offer,
     comments_of,
     heading_context,
     labels,
@@ -124,6 +126,7 @@ def home_context(visit: Visit, principal: Principal) -> dict[str, Any]:
         else sorted(to_me, key=lambda m: m.sent_at, reverse=True)[:HOME_ITEMS],
         # a reply opens the plan's new-message form filled in (`plan_context`'s `reply_to`)
         "may_reply": Section.MESSAGES in view.me.writable,
+        "baton_offer": baton_offer(view),  # decision 0052: the card's forms are baton.py's
     }
 
 
@@ -383,7 +386,11 @@ class PlanPages(InOnePlan):
     @get("/", sync_to_thread=False)
     def home(self, request: AnyRequest, reads: Reads, principal: LoggedIn, plan_id: PlanId) -> Page:
         visit = reads.plan_since_last_visit(plan_id, principal)
-        return page(request, "plan/home.html", **home_context(visit, principal))
+        place = BATON_KEPT.format(plan_id=plan_id)  # an answer given back after a step-up
+        kept = given_back(request, request.app.state[ACCOUNTS], principal, place)
+        return page(
+            request, "plan/home.html", kept=kept is not None, **home_context(visit, principal)
+        )
 
     @get("/export", sync_to_thread=False)
     def export(

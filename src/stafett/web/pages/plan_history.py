@@ -33,7 +33,7 @@ from stafett.aggregates.errors import (
     NotAParticipantError,
     ValidationError,
 )
-from stafett.aggregates.values import MUNICIPAL_TIMEZONE, Section
+from stafett.aggregates.values import MUNICIPAL_TIMEZONE, Role, Section
 from stafett.applications.accounts import Principal
 from stafett.applications.history import NotInGroupThenError, SeenAsParticipant
 from stafett.applications.permitted import PlanOut
@@ -68,6 +68,8 @@ EVENTS: dict[str, Callable[[], str]] = {
     "RightsChanged": lambda: _("%(who)s changed a participant's rights"),
     "ParticipantRemoved": lambda: _("%(who)s removed a participant from the plan group"),
     "CoordinatorHandedOver": lambda: _("%(who)s handed over the baton"),
+    "BatonOffered": lambda: _("%(who)s offered the baton"),
+    "BatonOfferEnded": lambda: _("%(who)s withdrew the offer of the baton"),
     "ConsentRenewed": lambda: _("%(who)s registered consent"),
     "ConsentChanged": lambda: _("%(who)s changed what the consent covers"),
     "ConsentReset": lambda: _("%(who)s reset the consent"),
@@ -93,6 +95,12 @@ WITH_REASON: dict[str, Callable[[], str]] = {
     "Closed": lambda: _("%(who)s closed the plan: %(reason)s"),
     "Reopened": lambda: _("%(who)s reopened the plan: %(reason)s"),
 }
+# Baton events told by whoever was not the coordinator when they acted (decision 0052):
+# the participant offered the baton accepted it or declined it.
+BY_THE_ONE_OFFERED: dict[str, Callable[[], str]] = {
+    "CoordinatorHandedOver": lambda: _("%(who)s accepted the baton"),
+    "BatonOfferEnded": lambda: _("%(who)s declined the offer of the baton"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +118,8 @@ def told(entry: TimelineEntry, roles: dict[Any, str]) -> Told:
         sentence = WITH_REASON[entry.type]() % {"who": who, "reason": entry.reason}
         return Told(entry.at, entry.version, sentence)
     sentence = EVENTS.get(entry.type, lambda: _("%(who)s changed the plan"))()
+    if entry.type in BY_THE_ONE_OFFERED and entry.actor_role is not Role.COORDINATOR:
+        sentence = BY_THE_ONE_OFFERED[entry.type]()
     return Told(entry.at, entry.version, sentence % {"who": who})
 
 

@@ -288,3 +288,15 @@ def heading_context(
         "tab": tab,
         "labels": labels(),
     }
+
+
+BATON_KEPT = "baton:{plan_id}"  # an answer to a baton offer waiting for a step-up (kept.py)
+
+
+def baton_offer(view: PlanOut) -> dict[str, Any] | None:
+    """The baton offered to the reader (decision 0052): by whom (the coordinator) and
+    since when; None when it is not offered to them."""
+    if view.baton_offered_to is None or view.baton_offered_to != view.me.participant_id:
+        return None
+    holder = next((m.name for m in view.participants if m.is_coordinator), "")
+    return {"by": holder, "at": view.baton_offered_at}

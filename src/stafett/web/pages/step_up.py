@@ -41,7 +41,7 @@ SAVED["step_up_code_sent"] = lambda: notice(
 # What waits for the code, by the refused action's name (`StepUpRequiredError.action`).
 WAITING: dict[str, Callable[[], str]] = {
     "ClosePlan": lambda: _("You are closing the plan."),
-    "HandOverCoordinator": lambda: _("You are handing over the baton."),
+    "AcceptBaton": lambda: _("You are accepting the baton."),
     "AddParticipant": lambda: _("You are adding a participant to the plan group."),
     "ChangeParticipant": lambda: _("You are changing a participant's rights."),
     CHANGE_CONTACT: lambda: _("You are changing your mobile number or e-mail address."),
