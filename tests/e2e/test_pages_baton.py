@@ -83,6 +83,8 @@ def test_the_manage_card_offers_the_baton_and_withdraws_the_offer(web: Web, plan
     assert "Du tilbød stafettpinnen til" in text  # to whom, and since when
     assert "Stafettpinne tilbudt Per" in text  # the heading says so too
     assert f'action="{plan.url(OFFER)}"' not in after.text  # one offer at a time
+    assert "Tilbudet om stafettpinnen til Per" in text  # closing would end it: said at the close
+    assert "faller bort når planen avsluttes" in text
 
     withdrawn = web.submit(
         plan.url(WITHDRAW), form_on(web, plan.url("/manage"), plan.url(WITHDRAW))
@@ -91,6 +93,7 @@ def test_the_manage_card_offers_the_baton_and_withdraws_the_offer(web: Web, plan
     assert plan.state(web) == (plan.holder, None)
     back = html_text(web.client.get(withdrawn.headers["location"]).text)
     assert "Tilbudet om stafettpinnen er trukket tilbake." in back
+    assert "faller bort når planen avsluttes" not in back  # no offer, no warning
 
 
 def test_the_home_tab_of_the_offered_provider_accepts_the_baton(web: Web, plan: Plan) -> None:
