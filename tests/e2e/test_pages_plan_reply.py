@@ -121,6 +121,8 @@ def test_the_reply_link_fills_in_the_form_to_the_sender_with_the_subject_as_a_re
     assert "kan ikke få meldinger" not in form
     replying = f'Du svarer på «<a class="ds-link" href="#message-{from_kari}">Sv: {SUBJECT}</a>»'
     assert replying + " fra Kari Testesen." in form
+    assert "Svar på meldingen" in page  # the form's own title says it is a reply
+    assert "Svar på meldingen" not in web.client.get(page_of(group, "/plan")).text
 
 
 def test_a_message_the_reader_may_not_read_or_sent_themselves_gives_the_plain_form(

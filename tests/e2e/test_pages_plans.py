@@ -197,6 +197,7 @@ def test_a_close_consent_expiry_is_said_in_days_and_a_passed_one_as_expired(web:
     page = web.client.get("/plans")
     assert rows_of(page.text) == []  # a provider no longer sees the plan at all
     assert "Du er ikke med i noen plan ennå" in page.text
+    assert 'href="/plans?include_closed=true">Avsluttede planer er skjult' in page.text
     web.page_login("kari")
     [row] = rows_of(web.client.get("/plans").text)
     assert row["Samtykke utgår"] == "utløpt 30.09.2026"  # the coordinator renews it
