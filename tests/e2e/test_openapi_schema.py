@@ -15,11 +15,13 @@ import re
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 from litestar import Litestar
 from litestar.routes import HTTPRoute
 from litestar.testing import TestClient
 
+from stafett.applications.input import Body
 from stafett.web.app import create_app
 from stafett.web.contract import PROBLEM_JSON
 from tests.e2e.conftest import SECRETS
@@ -165,6 +167,35 @@ def test_request_bodies_refuse_unknown_fields_and_say_the_text_rule(
     assert not re.fullmatch(goal["properties"]["title"]["pattern"], "to\nlinjer")
     revision = schema["components"]["schemas"]["GoalRevision"]
     assert {"required": ["title"]} in revision["anyOf"]
+
+
+def test_integer_bounds_are_the_ones_the_bodies_are_held_to(schema: dict[str, Any]) -> None:
+    """Every integer of a body carries msgspec's bounds, a bound of 0 too (litestar left
+    out `ge=0`, so the BTI level's schema admitted -1, which the API refuses: the fuzzer's
+    ST202)."""
+    bodies = {cls.__name__: cls for cls in _bodies(Body)}
+    checked = 0
+    for name, component in schema["components"]["schemas"].items():
+        if name not in bodies:
+            continue
+        own = msgspec.json.schema(bodies[name])
+        fields = own.get("$defs", {}).get(name, own).get("properties", {})
+        for field_name, field in component.get("properties", {}).items():
+            known = fields.get(field_name, {})
+            bounds = [m for m in known.get("anyOf", [known]) if m.get("type") == "integer"]
+            shown = [m for m in [field, *field.get("oneOf", [])] if m.get("type") == "integer"]
+            for theirs, ours in zip(bounds, shown, strict=False):
+                for keyword in ("minimum", "maximum"):
+                    if keyword in theirs:
+                        assert ours[keyword] == theirs[keyword], (name, field_name, keyword)
+                        checked += 1
+    assert checked >= 4  # the level on creation and on a change, with both bounds
+    level = schema["components"]["schemas"]["ChangePlanDetails"]["properties"]["level"]
+    assert {"type": "integer", "minimum": 0, "maximum": 3} in level["oneOf"]
+
+
+def _bodies(cls: type[Body]) -> list[type[Body]]:
+    return [cls, *(sub for child in cls.__subclasses__() for sub in _bodies(child))]
 
 
 def test_production_serves_no_schema_and_no_files_of_the_checkout() -> None:

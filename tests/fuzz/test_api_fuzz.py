@@ -66,6 +66,7 @@ PEERS = ("coordinator", "participant")
 # schema-valid request may answer 422 there. Each operation and its rule:
 COMPARES_TWO_FIELDS = {
     "POST /api/v1/plans": "end_date not before start_date; consent expires_on after given_on",
+    "PATCH /api/v1/plans/{plan_id}": "end_date and review_on not before start_date",
     "PUT /api/v1/plans/{plan_id}/consent": "expires_on after given_on",
     "POST /api/v1/plans/{plan_id}/calendar": "ends_at after starts_at",
     "GET /api/v1/audit/plans": "to not before from",

@@ -300,6 +300,7 @@ def refine_schema(app: Litestar) -> None:
             for field in (schema.properties or {}).values():
                 _one_line(field)
             _list_bounds_in_unions(schema, bodies[name])
+            _integer_bounds(schema, bodies[name])
             for keyword, value in bodies[name].schema_rules().items():
                 setattr(schema, _ATTRIBUTES[keyword], _converted(value))
     _document_downloads(app)
@@ -363,6 +364,23 @@ def _list_bounds_in_unions(schema: Schema, body: type[Body]) -> None:
         for mine, known in zip(ours, theirs, strict=False):
             mine.min_items = known.get("minItems", mine.min_items)
             mine.max_items = known.get("maxItems", mine.max_items)
+
+
+def _integer_bounds(schema: Schema, body: type[Body]) -> None:
+    """An integer's bounds as msgspec holds the body to them, in or out of a union:
+    litestar leaves out a bound of 0 (`Meta(ge=0)`), so the schema let `-1` through."""
+    own = msgspec.json.schema(body)
+    fields = own.get("$defs", {}).get(body.__name__, own).get("properties", {})
+    for name, field in (schema.properties or {}).items():
+        if not isinstance(field, Schema):
+            continue
+        known = fields.get(name, {})
+        theirs = [m for m in known.get("anyOf", [known]) if m.get("type") == "integer"]
+        choices = [field, *(field.one_of or ()), *(field.any_of or ())]
+        ours = [m for m in choices if isinstance(m, Schema) and m.type == OpenAPIType.INTEGER]
+        for mine, bounds in zip(ours, theirs, strict=False):
+            mine.minimum = bounds.get("minimum", mine.minimum)
+            mine.maximum = bounds.get("maximum", mine.maximum)
 
 
 def _document_downloads(app: Litestar) -> None:
