@@ -228,6 +228,27 @@ class PlanMachine(RuleBasedStateMachine):
             return [NotAParticipantError]
         return [NotPermittedError] if pid != self.coordinator else []
 
+    def draw_baton_target(self, data: st.DataObject) -> tuple[UUID, UUID, Errors]:
+        """Who passes the baton (handing over or offering), to whom, and what the plan
+        refuses: the coordinator's rules, and a target that is an active provider who
+        does not hold it."""
+        by = self.draw_actor(data)
+        pid = self.draw_participant_id(
+            data,
+            "participant_id",
+            lambda p: p != self.coordinator and self.members[p].role is Role.PROVIDER,
+        )
+        errors = self.managing_errors(by)
+        if not self.is_active(pid):
+            errors.append(NotFoundError)
+        elif not self.fits_the_baton(pid):
+            errors.append(ValidationError)
+        return by, pid, errors
+
+    def fits_the_baton(self, pid: UUID) -> bool:
+        member = self.members.get(pid)
+        return member is not None and member.role is Role.PROVIDER and pid != self.coordinator
+
     def managing_errors(self, person_id: UUID) -> Errors:
         errors = self.coordinator_errors(person_id)
         return errors + ([PlanClosedError] if self.closed else [])
@@ -386,17 +407,7 @@ class PlanMachine(RuleBasedStateMachine):
 
     @rule(data=st.data())
     def hand_over(self, data: st.DataObject) -> None:
-        by = self.draw_actor(data)
-        pid = self.draw_participant_id(
-            data,
-            "participant_id",
-            lambda p: p != self.coordinator and self.members[p].role is Role.PROVIDER,
-        )
-        errors = self.managing_errors(by)
-        if not self.is_active(pid):
-            errors.append(NotFoundError)
-        elif self.members[pid].role is not Role.PROVIDER or pid == self.coordinator:
-            errors.append(ValidationError)
+        by, pid, errors = self.draw_baton_target(data)
         accepted = self.expect(
             errors,
             lambda: self.plan.hand_over_coordinator(by=by, at=self.now, participant_id=pid),
@@ -407,18 +418,8 @@ class PlanMachine(RuleBasedStateMachine):
 
     @rule(data=st.data())
     def offer_baton(self, data: st.DataObject) -> None:
-        by = self.draw_actor(data)
-        pid = self.draw_participant_id(
-            data,
-            "participant_id",
-            lambda p: p != self.coordinator and self.members[p].role is Role.PROVIDER,
-        )
-        errors = self.managing_errors(by)
-        if not self.is_active(pid):
-            errors.append(NotFoundError)
-        elif self.members[pid].role is not Role.PROVIDER or pid == self.coordinator:
-            errors.append(ValidationError)
-        elif self.offered is not None:  # one offer at a time
+        by, pid, errors = self.draw_baton_target(data)
+        if self.offered is not None and self.is_active(pid) and self.fits_the_baton(pid):
             errors.append(ConflictingValueError)
         accepted = self.expect(
             errors,
