@@ -18,13 +18,18 @@ from typing import Any
 import pytest
 
 SECRETS_USED: set[str] = set()
+CODES_USED: set[str] = set()  # the six-digit ones among them, matched as words
 LEAKS: list[str] = []
 _CODE = re.compile(r"\d{6}")
+# A six-digit code as a word of its own: no digit, letter, '-', '.', ':' or ',' before it,
+# no digit or letter after it. Two such matches cannot overlap (each is a whole run of
+# exactly six digits), so one pass over a text finds every code in it.
+_STANDALONE_CODE = re.compile(r"(?<![0-9A-Za-z.:,-])(\d{6})(?![0-9A-Za-z])")
 _WORKER_KEY = "stafett_leaks"
 
 
 def remember(secret: str) -> None:
-    SECRETS_USED.add(secret)
+    (CODES_USED if _CODE.fullmatch(secret) else SECRETS_USED).add(secret)
 
 
 def leaked(secret: str, text: str) -> bool:
@@ -35,14 +40,22 @@ def leaked(secret: str, text: str) -> bool:
     """
     if not _CODE.fullmatch(secret):
         return secret in text
-    pattern = rf"(?<![0-9A-Za-z.:,-]){secret}(?![0-9A-Za-z])"
-    return re.search(pattern, text) is not None
+    return secret in _STANDALONE_CODE.findall(text)
 
 
 def scan(where: str, text: str) -> None:
-    for secret in SECRETS_USED:
-        if leaked(secret, text):
-            LEAKS.append(f"{where}: a secret starting {secret[:2]!r} appears in the output")
+    """Report every remembered secret in `text`.
+
+    One pass finds the codes (a set intersection), and each other secret is a substring
+    test: a pattern compiled per code per test phase made this scan, run after every
+    phase of some 3,000 tests with thousands of secrets remembered, cost minutes.
+    """
+    if not text:
+        return
+    found = sorted(CODES_USED.intersection(_STANDALONE_CODE.findall(text)))
+    found += sorted(secret for secret in SECRETS_USED if secret in text)
+    for secret in found:
+        LEAKS.append(f"{where}: a secret starting {secret[:2]!r} appears in the output")
 
 
 # ---------------------------------------------------------------- pytest hooks

@@ -6,6 +6,9 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
+from tests import leakcheck
 from tests.leakcheck import leaked
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,6 +25,23 @@ def test_a_code_is_a_leak_in_text_but_not_as_part_of_a_timestamp() -> None:
     assert not leaked("573123", "2026-11-28T13:42:16.573123+00:00")
     assert not leaked("573123", "id 95731234")
     assert not leaked("441174", "path=/api/v1/plans/8a6d1921-6155-4d57-915f-d8e441174d5a")
+
+
+def test_the_scan_names_each_remembered_secret_in_the_text_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The scan after each test phase: codes as words only, other secrets anywhere."""
+    leaks: list[str] = []
+    monkeypatch.setattr(leakcheck, "LEAKS", leaks)  # the run's own list stays clean
+    monkeypatch.setattr(leakcheck, "CODES_USED", set())
+    monkeypatch.setattr(leakcheck, "SECRETS_USED", set())
+    for secret in ("573123", "441174", "901234", "pw-one", "pw-two"):
+        leakcheck.remember(secret)
+    leakcheck.scan("t", "kode 573123, ts 12:00:00.441174, 9012345, med pw-two og pw-two")
+    assert leaks == [
+        "t: a secret starting '57' appears in the output",
+        "t: a secret starting 'pw' appears in the output",
+    ]
 
 
 def test_a_leak_in_a_worker_fails_the_whole_parallel_run(tmp_path: Path) -> None:
