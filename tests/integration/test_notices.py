@@ -11,10 +11,15 @@ from structlog.testing import capture_logs
 
 from stafett.aggregates.values import Access, CommentTarget, Rights
 from stafett.applications.commands import (
+    AcceptBaton,
     AddActivity,
     AddCalendarEntry,
     AddParticipant,
     ChangeParticipant,
+    ChooseNotifications,
+    EndBatonOffer,
+    HandOverCoordinator,
+    OfferBaton,
     PostComment,
     RemoveParticipant,
     SendMessage,
@@ -164,6 +169,47 @@ def test_a_rights_change_counts_from_its_instant(
     add_activity(plans, g, responsible=g.kari_pid)  # v9: Per no longer does (nor may have it)
     process_for(plans, outbox).catch_up()
     assert [(r.version, r.participant_id) for r in outbox.rows()] == [(7, g.per_pid)]
+
+
+def test_the_baton_s_offer_and_its_answer_reach_whom_they_ask_something_of(
+    plans: PlanApplication, outbox: NoticeOutbox
+) -> None:
+    """Decision 0053: nobody chooses these kinds; each goes by every channel its
+    recipient chose for some kind, or by e-mail when they chose none."""
+    g = group(plans)
+    plan_id = g.plan.plan_id
+    process = process_for(plans, outbox)
+
+    def notices_since(before: int) -> list[tuple[UUID, str, str]]:
+        process.catch_up()
+        return sorted((r.participant_id, r.kind, r.channel) for r in outbox.rows()[before:])
+
+    plans.handle(plan_id, OfferBaton(participant_id=g.per_pid), by=g.kari)
+    assert notices_since(0) == sorted(  # Per, by both channels he chose; not Anne, not Kari
+        [(g.per_pid, "baton_offered", "email"), (g.per_pid, "baton_offered", "sms")]
+    )
+    seen = len(outbox.rows())
+    plans.handle(plan_id, EndBatonOffer(), by=g.per)  # declined: the coordinator hears it
+    assert notices_since(seen) == sorted(
+        [(g.kari_pid, "baton_offer_declined", "email"), (g.kari_pid, "baton_offer_declined", "sms")]
+    )
+    plans.handle(plan_id, ChooseNotifications(participant_id=g.per_pid), by=g.kari)  # none
+    seen = len(outbox.rows())
+    plans.handle(plan_id, OfferBaton(participant_id=g.per_pid), by=g.kari)
+    plans.handle(plan_id, EndBatonOffer(), by=g.kari)  # withdrawn: Per hears it
+    assert notices_since(seen) == [  # by e-mail, having chosen no channel
+        (g.per_pid, "baton_offer_withdrawn", "email"),
+        (g.per_pid, "baton_offered", "email"),
+    ]
+    seen = len(outbox.rows())
+    plans.handle(plan_id, HandOverCoordinator(participant_id=g.per_pid), by=g.kari)
+    assert notices_since(seen) == [(g.per_pid, "baton_handed_over", "email")]
+    seen = len(outbox.rows())
+    plans.handle(plan_id, OfferBaton(participant_id=g.kari_pid), by=g.per)
+    plans.handle(plan_id, AcceptBaton(), by=g.kari)  # Kari accepts: her own act tells her nothing
+    assert notices_since(seen) == sorted(
+        [(g.kari_pid, "baton_offered", "email"), (g.kari_pid, "baton_offered", "sms")]
+    )
 
 
 def test_each_event_becomes_notices_once_and_a_rebuild_sends_nothing_again(

@@ -3,7 +3,7 @@ the login page; bokmål, or English when the person chose it."""
 
 import pytest
 
-from stafett.aggregates.values import NoticeKind, ReminderKind
+from stafett.aggregates.values import DutyKind, NoticeKind, ReminderKind
 from stafett.applications.notice_text import (
     Addressing,
     NoticeText,
@@ -42,7 +42,7 @@ def test_a_short_name_that_names_the_owner_or_nothing_is_left_out(short_name: st
 
 
 def test_every_kind_has_a_headline_in_both_languages() -> None:
-    for kind in NoticeKind:
+    for kind in (*NoticeKind, *ReminderKind, *DutyKind):
         for language in ("nb", "en"):
             text = notice_text(kind, Addressing("X1", (), URL, language))
             assert text.subject.startswith("Stafett: ")
@@ -60,6 +60,25 @@ def test_reminders_say_what_is_due_in_both_languages() -> None:
         "An activity you are responsible for in the plan “Trivsel 2026” is past its due date.\n"
         f"Log in to Stafett to read more: {URL}\n"
     )
+
+
+def test_an_offer_of_the_baton_says_what_accepting_means_and_where_to_answer() -> None:
+    nb = notice_text(DutyKind.BATON_OFFERED, Addressing("Trivsel 2026", ("Ola",), URL, None))
+    assert nb.subject == "Stafett: Du er tilbudt stafettpinnen i planen «Trivsel 2026»"
+    assert nb.body == (
+        "Du er tilbudt stafettpinnen i planen «Trivsel 2026».\n"
+        "Du blir koordinator for planen når du tar imot. "
+        "Du tar imot eller avslår under Hjem i planen.\n"
+        f"Logg inn i Stafett for å lese mer: {URL}\n"
+    )
+    declined = notice_text(
+        DutyKind.BATON_OFFER_DECLINED, Addressing("Trivsel 2026", ("Ola",), URL, "en")
+    )
+    assert declined.body.splitlines()[1] == (
+        "You are still the coordinator. You may offer the baton to another service provider."
+    )
+    withdrawn = notice_text(DutyKind.BATON_OFFER_WITHDRAWN, Addressing("X1", (), URL, "nb"))
+    assert len(withdrawn.body.splitlines()) == 2  # asks nothing: headline and login only
 
 
 def test_a_digest_lists_kinds_and_counts_in_a_fixed_order_and_nothing_more() -> None:

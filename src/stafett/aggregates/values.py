@@ -69,6 +69,17 @@ class NoticeKind(Enum):
     NEW_PARTICIPANT = "new_participant"
 
 
+class DutyKind(Enum):
+    """What a participant is told because it asks something of them (decision 0053): no
+    participant chooses these kinds; each goes by every channel its recipient chose for
+    some kind of change, or by e-mail when they chose none, as the consent's reminder."""
+
+    BATON_OFFERED = "baton_offered"  # to the provider offered the baton
+    BATON_OFFER_WITHDRAWN = "baton_offer_withdrawn"  # to that provider, when withdrawn
+    BATON_OFFER_DECLINED = "baton_offer_declined"  # to the coordinator who offered it
+    BATON_HANDED_OVER = "baton_handed_over"  # to the new holder of a direct handover
+
+
 class NoticeChannel(Enum):
     SMS = "sms"
     EMAIL = "email"

@@ -5,18 +5,19 @@ locked phone's screen and in mail boxes others may see. The plan is named by its
 short name only when that name holds neither the owner's first nor last name (a
 short name is often "Ola 2026"); otherwise as "a plan you take part in". Bokmål, or
 English for a person whose account chose English. Reminders (decision 0022) say the
-same of the consent or an activity; a digest lists, per kind, only how many.
+same of the consent or an activity, and the baton's notices (decision 0053) of an offer
+and its answer, with where to answer it; a digest lists, per kind, only how many.
 """
 
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from stafett.aggregates.values import NoticeKind, ReminderKind
+from stafett.aggregates.values import DutyKind, NoticeKind, ReminderKind
 
 LANGUAGES = ("nb", "en")
-Kind = NoticeKind | ReminderKind
-KINDS: dict[str, Kind] = {k.value: k for k in (*NoticeKind, *ReminderKind)}
+Kind = NoticeKind | ReminderKind | DutyKind
+KINDS: dict[str, Kind] = {k.value: k for k in (*NoticeKind, *ReminderKind, *DutyKind)}
 
 HEADLINES: dict[str, dict[Kind, str]] = {
     "nb": {
@@ -31,6 +32,10 @@ HEADLINES: dict[str, dict[Kind, str]] = {
             "En aktivitet du har ansvar for i {plan}, har passert fristen"
         ),
         ReminderKind.REVIEW_DUE: "Snart tid for å evaluere {plan}",
+        DutyKind.BATON_OFFERED: "Du er tilbudt stafettpinnen i {plan}",
+        DutyKind.BATON_OFFER_WITHDRAWN: "Tilbudet om stafettpinnen i {plan} er trukket tilbake",
+        DutyKind.BATON_OFFER_DECLINED: "Tilbudet ditt om stafettpinnen i {plan} er avslått",
+        DutyKind.BATON_HANDED_OVER: "Du har fått stafettpinnen i {plan}",
     },
     "en": {
         NoticeKind.NEW_MESSAGE: "A new message to you in {plan}",
@@ -44,6 +49,10 @@ HEADLINES: dict[str, dict[Kind, str]] = {
             "An activity you are responsible for in {plan} is past its due date"
         ),
         ReminderKind.REVIEW_DUE: "The evaluation of {plan} is coming up",
+        DutyKind.BATON_OFFERED: "You are offered the baton in {plan}",
+        DutyKind.BATON_OFFER_WITHDRAWN: "The offer of the baton in {plan} is withdrawn",
+        DutyKind.BATON_OFFER_DECLINED: "Your offer of the baton in {plan} is declined",
+        DutyKind.BATON_HANDED_OVER: "You now hold the baton in {plan}",
     },
 }
 DIGEST_HEADLINE = {"nb": "Dette har skjedd i {plan}", "en": "What has happened in {plan}"}
@@ -58,6 +67,10 @@ DIGEST_LINES: dict[str, dict[Kind, str]] = {
         ReminderKind.CONSENT_EXPIRES_7: "Samtykket utløper innen 7 dager",
         ReminderKind.ACTIVITY_OVERDUE: "Aktiviteter du har ansvar for som har passert fristen",
         ReminderKind.REVIEW_DUE: "Planen skal evalueres innen 7 dager",
+        DutyKind.BATON_OFFERED: "Tilbud om stafettpinnen",
+        DutyKind.BATON_OFFER_WITHDRAWN: "Tilbud om stafettpinnen som er trukket tilbake",
+        DutyKind.BATON_OFFER_DECLINED: "Tilbud om stafettpinnen som er avslått",
+        DutyKind.BATON_HANDED_OVER: "Stafettpinnen er gitt til deg",
     },
     "en": {
         NoticeKind.NEW_MESSAGE: "New messages to you",
@@ -69,6 +82,31 @@ DIGEST_LINES: dict[str, dict[Kind, str]] = {
         ReminderKind.CONSENT_EXPIRES_7: "The consent expires within 7 days",
         ReminderKind.ACTIVITY_OVERDUE: "Activities you are responsible for past their due date",
         ReminderKind.REVIEW_DUE: "The plan is to be evaluated within 7 days",
+        DutyKind.BATON_OFFERED: "Offers of the baton",
+        DutyKind.BATON_OFFER_WITHDRAWN: "Offers of the baton withdrawn",
+        DutyKind.BATON_OFFER_DECLINED: "Offers of the baton declined",
+        DutyKind.BATON_HANDED_OVER: "The baton handed to you",
+    },
+}
+# What the reader is asked to do, after the headline: only where a notice asks something.
+NEXT_STEP: dict[str, dict[Kind, str]] = {
+    "nb": {
+        DutyKind.BATON_OFFERED: (
+            "Du blir koordinator for planen når du tar imot. "
+            "Du tar imot eller avslår under Hjem i planen."
+        ),
+        DutyKind.BATON_OFFER_DECLINED: (
+            "Du er fortsatt koordinator. Du kan tilby stafettpinnen til en annen tjenesteyter."
+        ),
+    },
+    "en": {
+        DutyKind.BATON_OFFERED: (
+            "You become the plan's coordinator when you accept. "
+            "Accept or decline on the plan's Home tab."
+        ),
+        DutyKind.BATON_OFFER_DECLINED: (
+            "You are still the coordinator. You may offer the baton to another service provider."
+        ),
     },
 }
 NAMED_PLAN = {"nb": "planen «{name}»", "en": "the plan “{name}”"}
@@ -122,7 +160,8 @@ def plan_name(short_name: str, owner_names: tuple[str, ...], language: str) -> s
 def notice_text(kind: Kind, to: Addressing) -> NoticeText:
     """The subject and body of a notice of `kind`."""
     headline = HEADLINES[to.lang][kind].format(plan=to.plan)
-    return _notice(to, headline, f"{headline}.")
+    step = NEXT_STEP[to.lang].get(kind)
+    return _notice(to, headline, f"{headline}." if step is None else f"{headline}.\n{step}")
 
 
 def digest_text(counts: Mapping[str, int], to: Addressing) -> NoticeText:
