@@ -174,6 +174,9 @@ def test_closed_plans_are_listed_only_when_asked_for(web: Web) -> None:
         ("Ola 2026", "02.03.2026 Avsluttet")  # the day it ended, and that it is closed
     ]
     assert re.search(r'name="include_closed" value="true" checked', page.text)
+    # The coordinator opens it again from its manage page, linked from the row.
+    assert f'href="/plans/{plan_id}/manage">Administrer plan' in page.text
+    assert web.client.get(f"/plans/{plan_id}/manage").status_code == 200
 
 
 def test_a_close_consent_expiry_is_said_in_days_and_a_passed_one_as_expired(web: Web) -> None:

@@ -24,6 +24,7 @@ LIST_FIELDS = {
     "end_date",
     "last_archived_at",
     "can_manage",
+    "can_reopen",
     "status",
     "consent_status",
     "consent_given_on",
@@ -43,7 +44,7 @@ def test_the_creator_sees_a_new_plan_on_the_very_next_read(web: Web) -> None:
     assert row["owner_name"] == "Ola Planeier"
     assert row["owner_birth_date"] == "2015-05-01"
     assert row["type"] == "SL"
-    assert row["can_manage"] is True
+    assert (row["can_manage"], row["can_reopen"]) == (True, False)
     assert row["consent_expires_on"] == "2026-09-30"
     assert row["consent_expires_in_days"] == 212  # from 2026-03-02
     assert (row["status"], row["consent_status"]) == ("open", "active")
@@ -69,6 +70,7 @@ def test_a_closed_plan_and_a_reset_consent_are_told_apart_in_the_list(web: Web) 
         r["short_name"]: r for r in web.client.get(PLANS, params={"include_closed": True}).json()
     }
     assert (rows["Lukkes"]["status"], rows["Lukkes"]["consent_status"]) == ("closed", "active")
+    assert (rows["Lukkes"]["can_manage"], rows["Lukkes"]["can_reopen"]) == (False, True)
     assert (rows["Nullstilles"]["status"], rows["Nullstilles"]["consent_status"]) == (
         "open",
         "reset",

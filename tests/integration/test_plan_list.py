@@ -287,11 +287,13 @@ def test_closed_plans_are_listed_only_when_asked_for(
     assert listed(view, g.owner, START) == []
     [row] = view.plans_for(g.coordinator, today=START, include_closed=True)
     assert row.id == g.plan_id
-    assert row.can_manage is False
+    assert (row.can_manage, row.can_reopen) == (False, True)  # the policy table's reopen
+    [owners] = view.plans_for(g.owner, today=START, include_closed=True)
+    assert (owners.can_manage, owners.can_reopen) == (False, False)
     plans.handle(g.plan_id, ReopenPlan(), by=g.coordinator)
     project(plans, projection)
     [row] = view.plans_for(g.coordinator, today=START)
-    assert row.can_manage is True
+    assert (row.can_manage, row.can_reopen) == (True, False)
     assert row.end_date is None
 
 

@@ -59,6 +59,7 @@ class PlanListQueries(PlanListView):
         t = self._sql
         day = t.value(today)
         manage = access.allowed(Action.MANAGE, day)
+        reopen = access.allowed(Action.REOPEN, day)
         messages = access.right_in_force(Section.MESSAGES)
         read_messages = access.allowed(Action.READ_SECTION, day, access=messages)
         changed = access.newest_readable(day, self.latest)
@@ -79,6 +80,7 @@ class PlanListQueries(PlanListView):
                     "p.start_date, p.end_date, p.last_archived_at, "
                     f"{changed.sql} AS changed_at, m.last_message_to_me_at, v.visited_at, "
                     f"d.first_name, d.last_name, d.birth_date, {manage.sql} AS may_manage, "
+                    f"{reopen.sql} AS may_reopen, "
                     f"{read_messages.sql} AS may_read_messages FROM {self._members} m "
                     f"JOIN {self._plans} p ON p.plan_id=m.plan_id "
                     f"LEFT JOIN {self._visits} v "
@@ -87,7 +89,13 @@ class PlanListQueries(PlanListView):
                     # newest first by what the person may read: no order from hidden changes
                     f"WHERE {condition.sql} ORDER BY changed_at DESC, p.plan_id"
                 ),
-                [*changed.values, *manage.values, *read_messages.values, *condition.values],
+                [
+                    *changed.values,
+                    *manage.values,
+                    *reopen.values,
+                    *read_messages.values,
+                    *condition.values,
+                ],
             )
             rows = c.fetchall()
         return [self._list_row(row, today) for row in rows]
@@ -124,6 +132,7 @@ class PlanListQueries(PlanListView):
             end_date=_date(row["end_date"]),
             last_archived_at=from_micros(row["last_archived_at"]),
             can_manage=bool(row["may_manage"]),
+            can_reopen=bool(row["may_reopen"]),
             owner_first_name=row["first_name"],
             owner_last_name=row["last_name"],
         )

@@ -160,6 +160,7 @@ class PlanListRow:
     end_date: date | None
     last_archived_at: datetime | None
     can_manage: bool
+    can_reopen: bool  # a closed plan: its manage page opens it again
     owner_first_name: str | None = None
     owner_last_name: str | None = None
 

@@ -46,6 +46,8 @@ class PlanListItem(msgspec.Struct):
     end_date: date | None
     last_archived_at: datetime | None
     can_manage: bool
+    # Added after api.md's list: the caller may open this closed plan again.
+    can_reopen: bool = False
 
     @classmethod
     def of(cls, row: PlanListRow) -> "PlanListItem":
