@@ -206,9 +206,13 @@ def test_the_baton_s_offer_and_its_answer_reach_whom_they_ask_something_of(
     assert notices_since(seen) == [(g.per_pid, "baton_handed_over", "email")]
     seen = len(outbox.rows())
     plans.handle(plan_id, OfferBaton(participant_id=g.kari_pid), by=g.per)
-    plans.handle(plan_id, AcceptBaton(), by=g.kari)  # Kari accepts: her own act tells her nothing
+    plans.handle(plan_id, AcceptBaton(), by=g.kari)  # Per, who offered it, hears she took it
     assert notices_since(seen) == sorted(
-        [(g.kari_pid, "baton_offered", "email"), (g.kari_pid, "baton_offered", "sms")]
+        [
+            (g.kari_pid, "baton_offered", "email"),
+            (g.kari_pid, "baton_offered", "sms"),
+            (g.per_pid, "baton_accepted", "email"),
+        ]
     )
 
 

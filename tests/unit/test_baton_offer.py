@@ -213,14 +213,28 @@ def test_accepting_asks_for_a_step_up_and_offering_or_ending_does_not() -> None:
     assert not EndBatonOffer().needs_step_up()
 
 
-def test_an_offer_notifies_nobody(group: Group) -> None:
-    group.plan.offer_baton(by=group.coordinator, at=LATER, participant_id=group.provider_pid)
-    offered = only_event(group.plan)
-    group.plan.end_baton_offer(by=group.provider, at=LATER)
-    ended = only_event(group.plan)
-    for event in (offered, ended):
-        assert notices_for(group.plan.state, event) == []
-        assert type(event) not in NOTICE_EVENT_TYPES
+def test_the_offer_and_each_answer_tell_whom_they_ask_something_of(group: Group) -> None:
+    """Decision 0053: by e-mail here, as nobody in the group chose a channel."""
+
+    def heard(event: object) -> list[tuple[object, str, str]]:
+        found = notices_for(group.plan.state, event)  # type: ignore[arg-type]
+        return [(n.participant_id, n.kind.value, n.channel.value) for n in found]
+
+    for offered_and_answered in (
+        (group.coordinator, "baton_offer_withdrawn", group.provider_pid),
+        (group.provider, "baton_offer_declined", group.coordinator_pid),
+        (group.provider, "baton_accepted", group.coordinator_pid),
+    ):
+        answering, kind, to = offered_and_answered
+        group.plan.offer_baton(by=group.coordinator, at=LATER, participant_id=group.provider_pid)
+        offered = only_event(group.plan)
+        assert type(offered) in NOTICE_EVENT_TYPES
+        assert heard(offered) == [(group.provider_pid, "baton_offered", "email")]
+        if kind == "baton_accepted":
+            group.plan.accept_baton(by=answering, at=LATER)
+        else:
+            group.plan.end_baton_offer(by=answering, at=LATER)
+        assert heard(only_event(group.plan)) == [(to, kind, "email")]
 
 
 def test_the_timeline_and_the_history_page_tell_the_offer_and_its_answer(group: Group) -> None:

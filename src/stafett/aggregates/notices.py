@@ -14,7 +14,8 @@ what the notice is about at that instant:
 - a new participant: `open`;
 - the baton (decision 0053): its offer, to the provider offered it, who must be able to
   answer offers (`answer_baton_offer`); its withdrawal, to that provider (`open`); its
-  refusal, to the coordinator (`manage`); a direct handover, to the new holder (`manage`).
+  refusal, to the coordinator (`manage`); its acceptance, to the coordinator it passed
+  from (`open`); a direct handover, to the new holder (`manage`).
   Nobody chooses these kinds: they go by every channel the recipient chose for some
   kind, or by e-mail when they chose none.
 
@@ -51,6 +52,7 @@ from stafett.aggregates.values import (
     NotificationChoices,
     Participant,
     ReminderKind,
+    Role,
     Section,
     local_date,
 )
@@ -120,8 +122,10 @@ _TOLD: dict[type[PlanEvent], Callable[[Any, PlanState], About | None]] = {
         DutyKind.BATON_OFFERED, Action.ANSWER_BATON_OFFER, None, _only(e.participant_id)
     ),
     BatonOfferEnded: _baton_offer_ended,
-    CoordinatorHandedOver: lambda e, s: About(
-        DutyKind.BATON_HANDED_OVER, Action.MANAGE, None, _only(e.participant_id)
+    CoordinatorHandedOver: lambda e, s: (
+        About(DutyKind.BATON_HANDED_OVER, Action.MANAGE, None, _only(e.participant_id))
+        if e.actor_role is Role.COORDINATOR  # handed over directly, else accepted
+        else About(DutyKind.BATON_ACCEPTED, Action.OPEN, None, _only(s.baton_passed_from))
     ),
 }
 

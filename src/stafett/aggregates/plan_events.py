@@ -138,6 +138,7 @@ class CoordinatorHandedOver(PlanEvent):
     participant_id: UUID
 
     def apply_to(self, state: PlanState) -> None:
+        state.baton_passed_from = state.coordinator_id
         state.coordinator_id = self.participant_id
         end_baton_offer(state)
 

@@ -56,6 +56,9 @@ class PlanState:
     # or decline it or the offer ends (decision 0052); None: no offer pending.
     baton_offered_to: UUID | None = None
     baton_offered_at: datetime | None = None
+    # The coordinator the baton last passed from: whom an acceptance is told to (decision
+    # 0053); None before any handover, and in snapshots taken before it was kept.
+    baton_passed_from: UUID | None = None
     closed_reason: str = ""
     # While closed, `end_date` is the day it ended; this keeps the planned end for a reopen.
     planned_end_date: date | None = None

@@ -78,6 +78,7 @@ class DutyKind(Enum):
     BATON_OFFER_WITHDRAWN = "baton_offer_withdrawn"  # to that provider, when withdrawn
     BATON_OFFER_DECLINED = "baton_offer_declined"  # to the coordinator who offered it
     BATON_HANDED_OVER = "baton_handed_over"  # to the new holder of a direct handover
+    BATON_ACCEPTED = "baton_accepted"  # to the coordinator whose offer was accepted
 
 
 class NoticeChannel(Enum):

@@ -36,6 +36,7 @@ HEADLINES: dict[str, dict[Kind, str]] = {
         DutyKind.BATON_OFFER_WITHDRAWN: "Tilbudet om stafettpinnen i {plan} er trukket tilbake",
         DutyKind.BATON_OFFER_DECLINED: "Tilbudet ditt om stafettpinnen i {plan} er avslått",
         DutyKind.BATON_HANDED_OVER: "Du har fått stafettpinnen i {plan}",
+        DutyKind.BATON_ACCEPTED: "Tilbudet ditt om stafettpinnen i {plan} er tatt imot",
     },
     "en": {
         NoticeKind.NEW_MESSAGE: "A new message to you in {plan}",
@@ -53,6 +54,7 @@ HEADLINES: dict[str, dict[Kind, str]] = {
         DutyKind.BATON_OFFER_WITHDRAWN: "The offer of the baton in {plan} is withdrawn",
         DutyKind.BATON_OFFER_DECLINED: "Your offer of the baton in {plan} is declined",
         DutyKind.BATON_HANDED_OVER: "You now hold the baton in {plan}",
+        DutyKind.BATON_ACCEPTED: "Your offer of the baton in {plan} is accepted",
     },
 }
 DIGEST_HEADLINE = {"nb": "Dette har skjedd i {plan}", "en": "What has happened in {plan}"}
@@ -71,6 +73,7 @@ DIGEST_LINES: dict[str, dict[Kind, str]] = {
         DutyKind.BATON_OFFER_WITHDRAWN: "Tilbud om stafettpinnen som er trukket tilbake",
         DutyKind.BATON_OFFER_DECLINED: "Tilbud om stafettpinnen som er avslått",
         DutyKind.BATON_HANDED_OVER: "Stafettpinnen er gitt til deg",
+        DutyKind.BATON_ACCEPTED: "Tilbud om stafettpinnen som er tatt imot",
     },
     "en": {
         NoticeKind.NEW_MESSAGE: "New messages to you",
@@ -86,6 +89,7 @@ DIGEST_LINES: dict[str, dict[Kind, str]] = {
         DutyKind.BATON_OFFER_WITHDRAWN: "Offers of the baton withdrawn",
         DutyKind.BATON_OFFER_DECLINED: "Offers of the baton declined",
         DutyKind.BATON_HANDED_OVER: "The baton handed to you",
+        DutyKind.BATON_ACCEPTED: "Offers of the baton accepted",
     },
 }
 # What the reader is asked to do, after the headline: only where a notice asks something.
@@ -98,6 +102,9 @@ NEXT_STEP: dict[str, dict[Kind, str]] = {
         DutyKind.BATON_OFFER_DECLINED: (
             "Du er fortsatt koordinator. Du kan tilby stafettpinnen til en annen tjenesteyter."
         ),
+        DutyKind.BATON_ACCEPTED: (
+            "Du er ikke lenger koordinator, men er fortsatt med i plangruppen som tjenesteyter."
+        ),
     },
     "en": {
         DutyKind.BATON_OFFERED: (
@@ -106,6 +113,9 @@ NEXT_STEP: dict[str, dict[Kind, str]] = {
         ),
         DutyKind.BATON_OFFER_DECLINED: (
             "You are still the coordinator. You may offer the baton to another service provider."
+        ),
+        DutyKind.BATON_ACCEPTED: (
+            "You are no longer the coordinator; you stay in the plan group as a service provider."
         ),
     },
 }

@@ -30,9 +30,12 @@ _COMMON = {f.name for f in fields(Aggregate.Created)} | {"actor_id", "actor_role
 CREATED_FIELDS = tuple(f.name for f in fields(Plan.Created) if f.name not in _COMMON)
 # Which notices participants chose is how the service reaches them, not part of the
 # plan's record (decision 0020), and an offer of the baton passes nothing until it is
-# accepted (decision 0052; its events are in the record): neither record.json nor the
-# fold holds either, so records sealed before keep their bytes.
-NOT_RECORDED = frozenset({"notifications", "baton_offered_to", "baton_offered_at"})
+# accepted (decision 0052; its events are in the record), and whom the baton last passed
+# from is known from those events (kept for a notice, decision 0053): neither record.json
+# nor the fold holds any of them, so records sealed before keep their bytes.
+NOT_RECORDED = frozenset(
+    {"notifications", "baton_offered_to", "baton_offered_at", "baton_passed_from"}
+)
 STATE_FIELDS = tuple(f.name for f in fields(PlanState) if f.name not in NOT_RECORDED)
 # Carried since decision 0051: a record holds each only while it is set (in the state,
 # and in the `Created` line), so a plan that never had one gives the bytes it gave before.
