@@ -666,6 +666,10 @@ def test_the_coordinator_reads_the_history_in_plain_norwegian_newest_first(
     assert "Kari Testesen (koordinator) endret et mål" in timeline
     assert timeline.index("endret et mål") < timeline.index("la til et mål")  # newest first
     assert timeline.index("la til et mål") < timeline.index("opprettet planen")
+    # Whom an event about a participant is about, by name (not "a participant").
+    assert "Kari Testesen (koordinator) la til Anne Testesen i plangruppen" in timeline
+    assert "Kari Testesen (koordinator) la til Per Testesen i plangruppen" in timeline
+    assert "la til en deltaker" not in timeline
 
     then = web.client.get(page_of(group, "/history"), params={"on": "2026-03-03"})
     assert then.status_code == 200

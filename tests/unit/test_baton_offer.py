@@ -245,7 +245,8 @@ def test_the_timeline_and_the_history_page_tell_the_offer_and_its_answer(group: 
     group.plan.end_baton_offer(by=group.provider, at=LATER)
     group.plan.offer_baton(by=group.coordinator, at=LATER, participant_id=group.provider_pid)
     group.plan.accept_baton(by=group.provider, at=LATER)
-    entries = timeline_of(group.plan.collect_events(), names)
+    events = group.plan.collect_events()
+    entries = timeline_of(events, names)
     assert [e.summary for e in entries] == [
         "Stafettpinnen tilbudt",
         "Tilbudet om stafettpinnen trukket tilbake",
@@ -267,3 +268,16 @@ def test_the_timeline_and_the_history_page_tell_the_offer_and_its_answer(group: 
     with i18n.language("nb"):
         accepted = told(entries[-1], role_labels()).sentence
     assert accepted == "Per (tjenesteyter) tok imot stafettpinnen"
+    # With the plan group at hand (the history page's timeline), whom it was offered to.
+    members = {group.coordinator_pid: group.coordinator, group.provider_pid: group.provider}
+    named = timeline_of(events, names, members)
+    with i18n.language("nb"):
+        sentences = [told(e, role_labels()).sentence for e in named]
+    assert sentences == [
+        "Kari (koordinator) tilbød stafettpinnen til Per",
+        "Kari (koordinator) trakk tilbake tilbudet om stafettpinnen til Per",
+        "Kari (koordinator) tilbød stafettpinnen til Per",
+        "Per (tjenesteyter) avslo tilbudet om stafettpinnen",  # about themself: no name again
+        "Kari (koordinator) tilbød stafettpinnen til Per",
+        "Per (tjenesteyter) tok imot stafettpinnen",
+    ]

@@ -468,4 +468,9 @@ class PlanApplication(PlanPersons, PlanHistory):
         events = [cast(Plan.Event, e) for e in found]
         if not events and before is None:  # a plan has at least its first event
             raise PlanNotFoundError("no such plan")
-        return timeline_of(events, self.person_names(e.actor_id for e in events))
+        members: dict[UUID, UUID] = {}
+        if any(hasattr(e, "participant_id") for e in events):  # whom they are about
+            participants = self._load(plan_id).state.participants.values()
+            members = {p.participant_id: p.person_id for p in participants}
+        names = self.person_names({*(e.actor_id for e in events), *members.values()})
+        return timeline_of(events, names, members)

@@ -153,3 +153,9 @@ class TimelineEntry:
     # `Reopened` event's reason), for pages that tell the event in their own words; ""
     # for other events.
     reason: str = ""
+    # The participant the event is about (added, changed, removed, their rights or
+    # notices, the baton offered or handed to them): their person id and name; None and ""
+    # for other events, and where the timeline was made without the plan group (a sealed
+    # record's).
+    subject_id: UUID | None = None
+    subject_name: str = ""

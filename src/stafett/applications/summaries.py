@@ -53,8 +53,18 @@ def summarise(event: object) -> str:
     return _SUMMARIES[type(event)](event)
 
 
-def timeline_of(events: Iterable[Plan.Event], names: Mapping[UUID, str]) -> list[TimelineEntry]:
-    """The timeline of a plan's events: who (by `names`, from the directory) did what when."""
+def timeline_of(
+    events: Iterable[Plan.Event],
+    names: Mapping[UUID, str],
+    members: Mapping[UUID, UUID] | None = None,
+) -> list[TimelineEntry]:
+    """The timeline of a plan's events: who (by `names`, from the directory) did what when;
+    with `members` (participant id → person id), whom an event about a participant is about."""
+
+    def subject(event: Plan.Event) -> UUID | None:
+        participant_id: UUID | None = getattr(event, "participant_id", None)
+        return None if members is None or participant_id is None else members.get(participant_id)
+
     return [
         TimelineEntry(
             version=event.originator_version,
@@ -65,6 +75,8 @@ def timeline_of(events: Iterable[Plan.Event], names: Mapping[UUID, str]) -> list
             type=type(event).__name__,
             summary=summarise(event),
             reason=event.reason if isinstance(event, Plan.Closed | Plan.Reopened) else "",
+            subject_id=(whom := subject(event)),
+            subject_name="" if whom is None else names.get(whom, ERASED_PERSON),
         )
         for event in events
     ]

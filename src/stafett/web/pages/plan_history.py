@@ -95,6 +95,17 @@ WITH_REASON: dict[str, Callable[[], str]] = {
     "Closed": lambda: _("%(who)s closed the plan: %(reason)s"),
     "Reopened": lambda: _("%(who)s reopened the plan: %(reason)s"),
 }
+# An event about a participant, told with their name ("%(whom)s").
+ABOUT_SOMEONE: dict[str, Callable[[], str]] = {
+    "ParticipantAdded": lambda: _("%(who)s added %(whom)s to the plan group"),
+    "ParticipantChanged": lambda: _("%(who)s changed the responsibility of %(whom)s"),
+    "RightsChanged": lambda: _("%(who)s changed the rights of %(whom)s"),
+    "ParticipantRemoved": lambda: _("%(who)s removed %(whom)s from the plan group"),
+    "CoordinatorHandedOver": lambda: _("%(who)s handed over the baton to %(whom)s"),
+    "BatonOffered": lambda: _("%(who)s offered the baton to %(whom)s"),
+    "BatonOfferEnded": lambda: _("%(who)s withdrew the offer of the baton to %(whom)s"),
+    "NotificationsChosen": lambda: _("%(who)s changed the notifications of %(whom)s"),
+}
 # Baton events told by whoever was not the coordinator when they acted (decision 0052):
 # the participant offered the baton accepted it or declined it.
 BY_THE_ONE_OFFERED: dict[str, Callable[[], str]] = {
@@ -117,9 +128,13 @@ def told(entry: TimelineEntry, roles: dict[Any, str]) -> Told:
     if entry.reason and entry.type in WITH_REASON:
         sentence = WITH_REASON[entry.type]() % {"who": who, "reason": entry.reason}
         return Told(entry.at, entry.version, sentence)
-    sentence = EVENTS.get(entry.type, lambda: _("%(who)s changed the plan"))()
     if entry.type in BY_THE_ONE_OFFERED and entry.actor_role is not Role.COORDINATOR:
-        sentence = BY_THE_ONE_OFFERED[entry.type]()
+        sentence = BY_THE_ONE_OFFERED[entry.type]()  # about themself: no name again
+    elif entry.subject_id not in (None, entry.actor_id) and entry.type in ABOUT_SOMEONE:
+        sentence = ABOUT_SOMEONE[entry.type]() % {"who": who, "whom": entry.subject_name}
+        return Told(entry.at, entry.version, sentence)
+    else:
+        sentence = EVENTS.get(entry.type, lambda: _("%(who)s changed the plan"))()
     return Told(entry.at, entry.version, sentence % {"who": who})
 
 
