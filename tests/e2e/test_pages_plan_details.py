@@ -6,6 +6,7 @@ the details on record, sends every detail as the form holds it (the plan keeps i
 event only those that changed) and says so when nothing changed, writing nothing.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from uuid import UUID
@@ -102,7 +103,7 @@ def test_the_plan_details_form_holds_the_details_on_record(web: Web, plan: Plan)
     }
     manage = web.client.get(plan.url("/manage")).text
     card = manage.split(f'action="{plan.url(DETAILS)}"')[1].split("</form>")[0]
-    assert '<option value="">Ikke satt</option>' in card
+    assert '<label class="ds-label" for="f-level-none">Ikke satt</label>' in card
     for level, words in enumerate(
         (
             "Avklare om det er grunn til bekymring",
@@ -111,7 +112,7 @@ def test_the_plan_details_form_holds_the_details_on_record(web: Web, plan: Plan)
             "Omfattende tverrfaglig samarbeid",
         )
     ):
-        assert f">{level} – {words}</option>" in card
+        assert f'for="f-level-{level}">{level} – {words}</label>' in card
 
 
 def test_changed_details_show_in_the_heading_the_list_and_the_history(web: Web, plan: Plan) -> None:
@@ -228,7 +229,20 @@ def test_a_plan_created_with_a_level_and_review_date_shows_them_in_its_heading(
     web.create_user("kari", coordinator=True)
     web.page_login("kari")
     form = web.client.get("/plans/new").text
-    assert '<select class="ds-input" id="f-level" name="level"' in form
+    # Each level shown whole, as a radio (a select cut "2 – Enkelt tverrfaglig sam…" short
+    # at 360 px), "Ikke satt" first and chosen.
+    level = form.split('id="f-level"')[1].split("</fieldset>")[0]
+    assert re.findall(r'type="radio" id="f-level-(\w+)" name="level" value="(\d?)"', level) == [
+        ("none", ""),
+        ("0", "0"),
+        ("1", "1"),
+        ("2", "2"),
+        ("3", "3"),
+    ]
+    assert 'value="" checked' in level
+    assert (
+        '<label class="ds-label" for="f-level-2">2 – Enkelt tverrfaglig samarbeid</label>' in level
+    )
     assert 'name="review_on"' in form
     created = web.submit("/plans/new", NEW_PLAN | {"level": "2", "review_on": "01.09.2026"})
     assert created.status_code == 303, created.text
@@ -252,7 +266,7 @@ def test_a_new_plan_reviewed_before_it_starts_is_refused_at_the_review_date(web:
     assert field_error(refused.text, "review_on") == (
         "Evalueringsdatoen kan ikke være før startdatoen."
     )
-    assert '<option value="1" selected>' in refused.text  # the level as chosen
+    assert 'name="level" value="1" checked' in refused.text  # the level as chosen
 
 
 def plan_heading(html: str) -> str:
@@ -266,8 +280,8 @@ def form_after(html: str, plan: Plan) -> dict[str, str]:
     for name in ("short_name", "review_on"):
         start = form.split(f'name="{name}"')[1]
         values[name] = start.split('value="')[1].split('"')[0]
-    level = form.split('name="level"')[1].split("</select>")[0]
-    values["level"] = level.split(" selected>")[0].rsplit('value="', 1)[1].split('"')[0]
+    chosen = re.findall(r'name="level" value="(\d?)" checked', form)
+    values["level"] = chosen[0] if chosen else "(none chosen)"
     return values
 
 
