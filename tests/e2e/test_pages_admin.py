@@ -17,6 +17,7 @@ from litestar.testing import TestClient
 
 from stafett.applications.accounts import OtpChannel
 from stafett.applications.password_links import RESETS_PER_HOUR
+from stafett.web.pages import admin as admin_pages
 from tests.e2e.conftest import PASSWORD, Web
 from tests.e2e.test_me import actors_of
 from tests.e2e.test_pages_help import check_markup
@@ -99,6 +100,61 @@ def test_the_list_shows_each_user_with_roles_and_state(web: Web, admin: UUID) ->
     own = row_of(page.text, "ada")
     assert "administrator" in own
     assert "/lock" not in own  # no button to lock oneself out
+
+
+def usernames_on(html: str) -> list[str]:
+    """The usernames the users' table shows, in order."""
+    return re.findall(r'<td data-label="Brukernavn">([^<]*)</td>', html)
+
+
+def test_the_users_are_found_by_username_or_name_and_an_action_keeps_the_search(
+    web: Web, admin: UUID
+) -> None:
+    kari = web.create_user("kari")
+    web.create_user("karin")
+    web.create_user("per")
+    found = web.client.get("/admin", params={"q": "  KARI "})  # case and spacing ignored
+    assert found.status_code == 200
+    assert usernames_on(found.text) == ["kari", "karin"]
+    assert "Brukere som passer til «KARI»: 2." in unescape(found.text)
+    assert 'href="/admin">Vis alle brukere' in found.text
+    by_name = web.client.get("/admin", params={"q": "per testesen"})  # the name, not the username
+    assert usernames_on(by_name.text) == ["per"]
+    none = web.client.get("/admin", params={"q": "ingen slik"})
+    assert usernames_on(none.text) == []
+    assert "Ingen brukere passer til søket." in none.text
+    # The lock button of a found user returns to the same search.
+    assert f'action="/admin/users/{kari}/lock?q=KARI"' in found.text
+    locked = post(web, f"/admin/users/{kari}/lock?q=KARI")
+    assert locked.headers["location"] == "/admin?saved=user_locked&q=KARI"
+    assert "Låst" in row_of(web.client.get(locked.headers["location"]).text, "kari")
+    too_long = web.client.get("/admin", params={"q": "x" * 101})
+    assert too_long.status_code == 400
+
+
+def test_many_users_are_shown_a_page_at_a_time(
+    web: Web, admin: UUID, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(admin_pages, "USERS_PAGE", 2)
+    for name in ("bente", "cato", "dina", "egil"):
+        web.create_user(name)
+    first = web.client.get("/admin")
+    assert usernames_on(first.text) == ["ada", "bente"]
+    assert "Viser 1–2 av 5, etter brukernavn." in first.text
+    assert 'href="/admin?side=2#users">Neste brukere' in first.text
+    assert "Forrige brukere" not in first.text
+    second = web.client.get("/admin", params={"side": "2"})
+    assert usernames_on(second.text) == ["cato", "dina"]
+    assert 'href="/admin?side=1#users">Forrige brukere' in second.text
+    last = web.client.get("/admin", params={"side": "3"})
+    assert usernames_on(last.text) == ["egil"]
+    assert "Neste brukere" not in last.text
+    beyond = web.client.get("/admin", params={"side": "9"})  # past the end: the last page
+    assert usernames_on(beyond.text) == ["egil"]
+    searched = web.client.get("/admin", params={"q": "i"})  # dina, egil: one page of two
+    assert usernames_on(searched.text) == ["dina", "egil"]
+    assert "Neste brukere" not in searched.text
+    assert web.client.get("/admin", params={"side": "0"}).status_code == 400
 
 
 def test_a_new_user_chooses_their_password_from_the_link_and_logs_in(web: Web, admin: UUID) -> None:

@@ -88,8 +88,9 @@ class Administration:
         self.directory = accounts.directory
         self.clock = accounts.clock
 
-    def users(self, by: Principal) -> list[UserRow]:
-        """Every account, by username, with its roles and whether it is locked."""
+    def users(self, by: Principal, *, search: str = "") -> list[UserRow]:
+        """Every account, by username, with its roles and whether it is locked; with
+        `search`, those whose username or name holds it (case and spacing ignored)."""
         self._allowed(by)
         records = self.accounts.every()
         names = {
@@ -103,7 +104,7 @@ class Administration:
             seen_after=to_micros(now - IDLE_TIMEOUT),
             authenticated_after=to_micros(now - ABSOLUTE_TIMEOUT),
         )
-        return [
+        rows = [
             UserRow(
                 person_id=r.person_id,
                 username=r.username,
@@ -117,6 +118,8 @@ class Administration:
             )
             for r in records
         ]
+        wanted = " ".join(search.split()).casefold()
+        return [u for u in rows if wanted in u.username.casefold() or wanted in u.name.casefold()]
 
     def open_account(
         self,

@@ -9,13 +9,16 @@ sets or sees a password.
 """
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import Annotated, Any
+from urllib.parse import urlencode
 from uuid import UUID
 
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.handlers import HTTPRouteHandler
+from litestar.params import QueryParameter
 from litestar.response import Redirect
 
 from stafett.aggregates.errors import ConflictingValueError, DuplicateError, ValidationError
@@ -25,7 +28,7 @@ from stafett.applications.accounts import (
     Principal,
     TooManyAttemptsError,
 )
-from stafett.applications.administration import Administration, ResetRefusedError
+from stafett.applications.administration import Administration, ResetRefusedError, UserRow
 from stafett.applications.parts import PersonIn
 from stafett.web.api.notices import DeadLetter, dead_letters, provide_notices
 from stafett.web.auth import Policy, policy, provide_principal, session_token
@@ -88,6 +91,48 @@ def _dead_letters(request: AnyRequest, principal: Principal) -> list[DeadLetter]
     return dead_letters(provide_notices(request.app.state))
 
 
+USERS_PAGE = 50  # users shown at a time
+MAX_SEARCH = 100  # characters of a search for users
+Search = Annotated[str, QueryParameter(max_length=MAX_SEARCH)]
+Side = Annotated[int, QueryParameter(ge=1, le=100_000)]
+
+
+@dataclass(frozen=True, slots=True)
+class UsersShown:
+    """One page of the users' list: the users found by `search`, `USERS_PAGE` at a time."""
+
+    search: str
+    found: list[UserRow]
+    side: int  # 1 first
+
+    @property
+    def last_side(self) -> int:
+        return max(1, -(-len(self.found) // USERS_PAGE))
+
+    @property
+    def shown(self) -> list[UserRow]:
+        start = (min(self.side, self.last_side) - 1) * USERS_PAGE
+        return self.found[start : start + USERS_PAGE]
+
+    @property
+    def first_number(self) -> int:
+        return (min(self.side, self.last_side) - 1) * USERS_PAGE + 1 if self.found else 0
+
+    @property
+    def last_number(self) -> int:
+        return self.first_number + len(self.shown) - 1 if self.found else 0
+
+    def link(self, side: int) -> str:
+        """The address of another page of the same search."""
+        return "/admin?" + urlencode(({"q": self.search} if self.search else {}) | {"side": side})
+
+    @property
+    def kept(self) -> str:
+        """What an action on a user adds to its address so that the list it returns to
+        is the same search."""
+        return "?" + urlencode({"q": self.search}) if self.search else ""
+
+
 def users_page(
     request: AnyRequest,
     administration: Administration,
@@ -96,12 +141,17 @@ def users_page(
     status: int = 200,
     refusal: str | None = None,
     everyone_unticked: bool = False,
+    search: str = "",
+    side: int = 1,
 ) -> Page:
+    found = administration.users(principal, search=search)
+    shown = UsersShown(search, found, side)
     return page(
         request,
         "admin/index.html",
         status=status,
-        users=administration.users(principal),
+        users=shown.shown,
+        listing=shown,
         refusal=refusal,
         everyone_box=EVERYONE_BOX,
         everyone_unticked=everyone_unticked,
@@ -129,20 +179,28 @@ def on_user(
 
     async def act_on_user(
         self: Controller,
+        *,
         administration: Admin,
         principal: LoggedIn,
         request: AnyRequest,
         person_id: PathId,
+        q: Search = "",
     ) -> Page | Redirect:
         try:
             await in_thread(method, administration, principal, person_id)
         except refused_by as error:
             status, why = next(said for kind, said in known.items() if isinstance(error, kind))
             refused: Page = await in_thread(
-                users_page, request, administration, principal, status=status, refusal=why()
+                users_page,
+                request,
+                administration,
+                principal,
+                status=status,
+                refusal=why(),
+                search=q,
             )
             return refused
-        return see_other("/admin", saved=saved)
+        return see_other("/admin", saved=saved, **({"q": q} if q else {}))  # the same search
 
     return post(f"/users/{{person_id:uuid}}/{action}")(act_on_user)
 
@@ -159,8 +217,16 @@ class AdminPages(Controller):
     )
 
     @get("", sync_to_thread=True)
-    def users(self, administration: Admin, principal: LoggedIn, request: AnyRequest) -> Page:
-        return users_page(request, administration, principal)
+    def users(
+        self,
+        administration: Admin,
+        principal: LoggedIn,
+        request: AnyRequest,
+        q: Search = "",
+        side: Side = 1,
+    ) -> Page:
+        """The users, `USERS_PAGE` at a time; with `q`, those whose username or name has it."""
+        return users_page(request, administration, principal, search=q, side=side)
 
     @get("/users/new", sync_to_thread=True)
     def new_user_form(self, request: AnyRequest, accounts: Accounts, principal: LoggedIn) -> Page:
@@ -273,11 +339,14 @@ class AdminPages(Controller):
     @post("/users/{person_id:uuid}/coordinator")
     async def coordinator(
         self,
+        *,
         administration: Admin,
         principal: LoggedIn,
         request: AnyRequest,
         person_id: PathId,
+        q: Search = "",
     ) -> Redirect:
         grant = text_field(await form_of(request), "coordinator") == "yes"
         await in_thread(administration.set_coordinator, principal, person_id, coordinator=grant)
-        return see_other("/admin", saved="coordinator_granted" if grant else "coordinator_revoked")
+        saved = "coordinator_granted" if grant else "coordinator_revoked"
+        return see_other("/admin", saved=saved, **({"q": q} if q else {}))
