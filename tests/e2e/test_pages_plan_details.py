@@ -142,7 +142,9 @@ def test_changed_details_show_in_the_heading_the_list_and_the_history(web: Web, 
     assert (row["Kortnavn"], row["Sluttdato"]) == ("Olas skoleplan", "30.06.2027")
     history = web.client.get(plan.url("/history"))
     assert history.status_code == 200, history.text
-    assert "endret plandetaljene" in history.text.split('class="timeline"')[1]
+    timeline = history.text.split('class="timeline"')[1]
+    # What was corrected, in the plan's order; the start date was left as it was.
+    assert "endret plandetaljene: kortnavn, sluttdato, nivå, neste evaluering<" in timeline
 
 
 def test_emptied_fields_clear_the_end_date_the_level_and_the_review_date(

@@ -3,7 +3,7 @@ creation (decision 0051): `Plan.change_details` and its event, which carries onl
 details it changes, and the creation's new optional level and review date."""
 
 import dataclasses
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -198,11 +198,21 @@ def test_the_timeline_and_the_history_page_tell_a_details_change(group: Group) -
     change(group, level=2)
     [entry] = timeline_of([only_event(group.plan)], {group.coordinator: "Kari"})
     assert entry.summary == "Plandetaljer endret"
+    assert entry.details == ("level",)  # what it corrected
     with i18n.language("nb"):
-        assert told(entry, role_labels()).sentence == "Kari (koordinator) endret plandetaljene"
-    with i18n.language("en"):
         assert (
-            told(entry, role_labels()).sentence == "Kari (coordinator) changed the plan's details"
+            told(entry, role_labels()).sentence == "Kari (koordinator) endret plandetaljene: nivå"
+        )
+    with i18n.language("en"):
+        assert told(entry, role_labels()).sentence == (
+            "Kari (coordinator) changed the plan's details: level"
+        )
+    start = group.plan.state.start_date
+    change(group, start_date=start, review_on=start + timedelta(days=90))  # start as it was
+    [both] = timeline_of([only_event(group.plan)], {group.coordinator: "Kari"})
+    with i18n.language("nb"):
+        assert told(both, role_labels()).sentence == (
+            "Kari (koordinator) endret plandetaljene: neste evaluering"
         )
 
 

@@ -159,3 +159,5 @@ class TimelineEntry:
     # record's).
     subject_id: UUID | None = None
     subject_name: str = ""
+    # The details a `PlanDetailsChanged` corrected, by field name, in the plan's order.
+    details: tuple[str, ...] = ()

@@ -77,6 +77,7 @@ def timeline_of(
             reason=event.reason if isinstance(event, Plan.Closed | Plan.Reopened) else "",
             subject_id=(whom := subject(event)),
             subject_name="" if whom is None else names.get(whom, ERASED_PERSON),
+            details=(tuple(event.changes()) if isinstance(event, Plan.PlanDetailsChanged) else ()),
         )
         for event in events
     ]

@@ -95,6 +95,14 @@ WITH_REASON: dict[str, Callable[[], str]] = {
     "Closed": lambda: _("%(who)s closed the plan: %(reason)s"),
     "Reopened": lambda: _("%(who)s reopened the plan: %(reason)s"),
 }
+# A correction of the plan's details, told with what it corrected ("%(what)s").
+DETAIL_NAMES: dict[str, Callable[[], str]] = {
+    "short_name": lambda: _("short name"),
+    "start_date": lambda: _("start date"),
+    "end_date": lambda: _("end date"),
+    "level": lambda: _("level"),
+    "review_on": lambda: _("next evaluation"),
+}
 # An event about a participant, told with their name ("%(whom)s").
 ABOUT_SOMEONE: dict[str, Callable[[], str]] = {
     "ParticipantAdded": lambda: _("%(who)s added %(whom)s to the plan group"),
@@ -125,17 +133,22 @@ class Told:
 
 def told(entry: TimelineEntry, roles: dict[Any, str]) -> Told:
     who = f"{entry.actor_name} ({roles.get(entry.actor_role, entry.actor_role.value)})"
+    what = ", ".join(DETAIL_NAMES[name]() for name in entry.details if name in DETAIL_NAMES)
+    values = {"who": who, "reason": entry.reason, "whom": entry.subject_name, "what": what}
+    return Told(entry.at, entry.version, _sentence(entry)() % values)
+
+
+def _sentence(entry: TimelineEntry) -> Callable[[], str]:
+    """The sentence that tells the entry most fully with what it carries."""
     if entry.reason and entry.type in WITH_REASON:
-        sentence = WITH_REASON[entry.type]() % {"who": who, "reason": entry.reason}
-        return Told(entry.at, entry.version, sentence)
+        return WITH_REASON[entry.type]
     if entry.type in BY_THE_ONE_OFFERED and entry.actor_role is not Role.COORDINATOR:
-        sentence = BY_THE_ONE_OFFERED[entry.type]()  # about themself: no name again
-    elif entry.subject_id not in (None, entry.actor_id) and entry.type in ABOUT_SOMEONE:
-        sentence = ABOUT_SOMEONE[entry.type]() % {"who": who, "whom": entry.subject_name}
-        return Told(entry.at, entry.version, sentence)
-    else:
-        sentence = EVENTS.get(entry.type, lambda: _("%(who)s changed the plan"))()
-    return Told(entry.at, entry.version, sentence % {"who": who})
+        return BY_THE_ONE_OFFERED[entry.type]  # about themself: no name again
+    if entry.details:
+        return lambda: _("%(who)s changed the plan's details: %(what)s")
+    if entry.subject_id not in (None, entry.actor_id) and entry.type in ABOUT_SOMEONE:
+        return ABOUT_SOMEONE[entry.type]
+    return EVENTS.get(entry.type, lambda: _("%(who)s changed the plan"))
 
 
 def end_of_day(day: date) -> datetime:
