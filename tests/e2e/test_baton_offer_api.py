@@ -65,13 +65,15 @@ def test_the_offered_provider_declines_and_the_coordinator_withdraws(
     assert withdrawn.status_code == 200, withdrawn.text
     assert coordinator_of(web, group) == group.coordinator
     assert web.client.get(group.url()).json()["baton_offered_to"] is None
-    summaries = [e["summary"] for e in web.client.get(group.url("/timeline")).json()][-4:]
-    assert summaries == [
+    entries = web.client.get(group.url("/timeline")).json()[-4:]
+    assert [e["summary"] for e in entries] == [
         "Stafettpinnen tilbudt",
         "Tilbudet om stafettpinnen avslått",
         "Stafettpinnen tilbudt",
         "Tilbudet om stafettpinnen trukket tilbake",
     ]
+    assert [e["subject"]["name"] for e in entries] == ["Per Testesen"] * 4  # whom each is about
+    assert len({e["subject"]["person_id"] for e in entries}) == 1
 
 
 def test_no_one_else_accepts_or_declines_an_offer(web: Web, group: Group) -> None:

@@ -809,6 +809,9 @@ def test_the_coordinator_corrects_the_plans_details_and_everyone_sees_them(
     assert cleared.status_code == 200, cleared.text
     view = web.plans.get_plan(UUID(group.plan_id))
     assert (view.short_name, view.level, view.review_on) == ("Ola Nordmann", None, date(2026, 9, 1))
+    corrections = web.client.get(group.url("/timeline")).json()[-2:]  # what each corrected
+    assert [e["details"] for e in corrections] == [["short_name", "level", "review_on"], ["level"]]
+    assert [e["subject"] for e in corrections] == [None, None]
 
 
 @pytest.mark.parametrize(

@@ -44,12 +44,23 @@ class ActorOut(msgspec.Struct):
     role: Role
 
 
+class SubjectOut(msgspec.Struct):
+    """The participant an event is about, as a person."""
+
+    person_id: UUID
+    name: str
+
+
 class TimelineEntryOut(msgspec.Struct):
     version: int
     at: datetime
     actor: ActorOut
     type: str
     summary: str
+    # Added after api.md's fields: whom an event about a participant is about, and which
+    # details a `PlanDetailsChanged` corrected (by field name).
+    subject: SubjectOut | None = None
+    details: tuple[str, ...] = ()
 
 
 class HistoryController(LoggedInRoutes):
@@ -107,6 +118,10 @@ class HistoryController(LoggedInRoutes):
                 actor=ActorOut(person_id=e.actor_id, name=e.actor_name, role=e.actor_role),
                 type=e.type,
                 summary=e.summary,
+                subject=None
+                if e.subject_id is None
+                else SubjectOut(person_id=e.subject_id, name=e.subject_name),
+                details=e.details,
             )
             for e in entries
         ]
