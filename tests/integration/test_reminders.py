@@ -1,5 +1,6 @@
 """Reminders on both stores (decision 0022): consent expiring in 30 and 7 days to the
-coordinator, an activity past its due date to its responsible participant; each once,
+coordinator, an activity past its due date to its responsible participant, an offer of
+the baton unanswered for a week to the one offered it (decision 0053); each once,
 driven by the clock, neither lost nor repeated by a restart, moved by a new date and
 cancelled by completion, removal or a closed plan; none to one who may not see it."""
 
@@ -10,12 +11,15 @@ import pytest
 
 from stafett.aggregates.values import MUNICIPAL_TIMEZONE, Access, Rights, local_date
 from stafett.applications.commands import (
+    AcceptBaton,
     AddActivity,
     ChangeActivity,
     ChangeParticipant,
     ChangePlanDetails,
     ClosePlan,
     CompleteActivity,
+    EndBatonOffer,
+    OfferBaton,
     RemoveParticipant,
     RenewConsent,
     ReopenPlan,
@@ -335,3 +339,46 @@ def test_a_review_date_reminds_the_coordinator_once_in_its_last_week_and_moves_w
     }
     assert statuses[first] == FIRED
     assert statuses.get(later) in (None, VOID)
+
+
+def test_an_offer_of_the_baton_unanswered_for_a_week_reminds_the_one_offered_once(
+    plans: PlanApplication, clock: ManualClock
+) -> None:
+    """Decision 0053: from 7 days after the offer while it is pending, once, by the
+    channels the provider chose for some kind; an answer or a withdrawal voids it."""
+    g = group(plans, ["sms"])
+    offered_on = local_date(clock())
+    plans.handle(g.plan.plan_id, OfferBaton(participant_id=g.per_pid), by=g.kari)
+    on(clock, offered_on + timedelta(days=6), 23)
+    outbox, sweep = restarted(plans, clock)
+    assert sweep.sweep() == 0  # six days: not yet
+    on(clock, offered_on + timedelta(days=7))
+    assert sweep.sweep() == 1
+    on(clock, offered_on + timedelta(days=12))
+    outbox, sweep = restarted(plans, clock)
+    assert sweep.sweep() == 0  # once
+    waiting = "baton_offer_waiting"
+    assert sent_to(reminders(outbox, waiting)) == [(g.per_pid, waiting, "sms")]
+
+    # A new offer on a later day is a new reminder; withdrawn before its week, it is void.
+    plans.handle(g.plan.plan_id, EndBatonOffer(), by=g.kari)
+    plans.handle(g.plan.plan_id, OfferBaton(participant_id=g.per_pid), by=g.kari)
+    process_for(plans, outbox).catch_up()  # the new offer's reminder is pending
+    plans.handle(g.plan.plan_id, EndBatonOffer(), by=g.kari)
+    on(clock, offered_on + timedelta(days=30))
+    outbox, sweep = restarted(plans, clock)
+    assert sweep.sweep() == 0
+    statuses = sorted(
+        (s.reminder.about_on, s.status)
+        for s in outbox.reminders.stored([g.plan.plan_id])
+        if s.reminder.kind.value == waiting
+    )
+    assert statuses == [(offered_on, FIRED), (offered_on + timedelta(days=12), VOID)]
+
+    # Accepted in time: nothing more to remind of.
+    plans.handle(g.plan.plan_id, OfferBaton(participant_id=g.per_pid), by=g.kari)
+    plans.handle(g.plan.plan_id, AcceptBaton(), by=g.per)
+    on(clock, offered_on + timedelta(days=40))
+    outbox, sweep = restarted(plans, clock)
+    assert sweep.sweep() == 0
+    assert len(reminders(outbox, waiting)) == 1

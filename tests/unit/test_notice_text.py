@@ -77,7 +77,12 @@ def test_an_offer_of_the_baton_says_what_accepting_means_and_where_to_answer() -
     assert declined.body.splitlines()[1] == (
         "You are still the coordinator. You may offer the baton to another service provider."
     )
+    waiting = notice_text(
+        ReminderKind.BATON_OFFER_WAITING, Addressing("Trivsel 2026", ("Ola",), URL, None)
+    )
+    assert waiting.body.splitlines()[1] == nb.body.splitlines()[1]  # the offer's next step
     withdrawn = notice_text(DutyKind.BATON_OFFER_WITHDRAWN, Addressing("X1", (), URL, "nb"))
+
     assert len(withdrawn.body.splitlines()) == 2  # asks nothing: headline and login only
 
 

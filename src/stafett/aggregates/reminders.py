@@ -9,13 +9,15 @@ Decision 0022. Two pure rules, on the plan's state:
   date that is neither completed nor cancelled, and whose responsible participant is
   in the plan group, has one from the day after its due date (`ACTIVITY_OVERDUE`); a
   plan with a review date (decision 0051) has one from 7 days before it to the day
-  itself (`REVIEW_DUE`).
+  itself (`REVIEW_DUE`); an offer of the baton not answered within a week, from then on
+  while it is pending (`BATON_OFFER_WAITING`, decision 0053).
   A reminder's id is derived from the plan, its kind, what it is about and the date
   it is about, so it is the same however often it is worked out: a new expiry or due
   date is a new reminder, the same one is not reminded of again.
 - `reminder_notices(state, reminder, today)`: who is told when it is due, asked of
   the policy table as for every notice: the consent's to the coordinator if they may
-  manage the plan, and so the review's; the activity's to its responsible participant if
+  manage the plan, and so the review's; the offer's to the provider offered the baton if
+  they may still answer it; the activity's to its responsible participant if
   they may read
   activities that day (a provider whose consent has run out may not). By the
   channels they chose: for an activity, those of "a new goal or activity"; for the
@@ -42,6 +44,7 @@ from stafett.aggregates.values import (
     PlanStatus,
     ReminderKind,
     Section,
+    local_date,
 )
 
 REMINDER_NAMESPACE = UUID("0d9a6a1e-4f3b-4c5e-9b7a-2e6f1c8d0a22")
@@ -50,6 +53,7 @@ CONSENT_WINDOWS: dict[ReminderKind, tuple[int, int]] = {
     ReminderKind.CONSENT_EXPIRES_7: (7, 0),  # from 7 days before to the last valid day
 }
 REVIEW_NOTICE_DAYS = 7  # the review's reminder: due from this many days before to the day
+BATON_OFFER_WAITS_DAYS = 7  # an offer unanswered this many days is reminded of
 FINISHED = (ActivityStatus.COMPLETED, ActivityStatus.CANCELLED)
 
 REMINDER_EVENT_TYPES: tuple[type[events.PlanEvent], ...] = (
@@ -63,6 +67,9 @@ REMINDER_EVENT_TYPES: tuple[type[events.PlanEvent], ...] = (
     events.Closed,
     events.Reopened,
     events.PlanDetailsChanged,
+    events.BatonOffered,
+    events.BatonOfferEnded,
+    events.CoordinatorHandedOver,
 )
 """The plan events after its creation that may change what a plan has coming."""
 
@@ -73,8 +80,9 @@ class Reminder:
 
     plan_id: UUID
     kind: ReminderKind
-    subject_id: UUID  # the plan (its consent or review) or the activity
-    about_on: date  # the consent's expiry, the activity's due date, or the review date
+    subject_id: UUID  # the plan (its consent or review), the activity, or the one offered
+    # the consent's expiry, the activity's due date, the review date, or the offer's day
+    about_on: date
     fire_on: date
     last_on: date | None
 
@@ -108,6 +116,11 @@ def reminders_of(plan_id: UUID, state: PlanState) -> list[Reminder]:
         week_before = review - timedelta(days=REVIEW_NOTICE_DAYS)
         kind = ReminderKind.REVIEW_DUE
         found.append(Reminder(plan_id, kind, plan_id, review, week_before, review))
+    if state.baton_offered_to is not None and state.baton_offered_at is not None:
+        offered_on = local_date(state.baton_offered_at)
+        waited = offered_on + timedelta(days=BATON_OFFER_WAITS_DAYS)
+        kind = ReminderKind.BATON_OFFER_WAITING
+        found.append(Reminder(plan_id, kind, state.baton_offered_to, offered_on, waited, None))
     for activity in state.activities.values():
         responsible = state.participants.get(activity.responsible_participant_id)
         if activity.due_on is None or activity.status in FINISHED:
@@ -145,6 +158,12 @@ def reminder_notices(state: PlanState, reminder: Reminder, today: date) -> list[
             return []
         choices = state.notifications.get(participant.participant_id, NO_NOTIFICATIONS)
         channels = choices.channels(NoticeKind.NEW_GOAL_OR_ACTIVITY)
+    elif reminder.kind is ReminderKind.BATON_OFFER_WAITING:
+        participant = state.participants[reminder.subject_id]
+        if not _may(state, participant, Action.ANSWER_BATON_OFFER, None, today):
+            return []
+        choices = state.notifications.get(participant.participant_id, NO_NOTIFICATIONS)
+        channels = choices.any_channels() or (NoticeChannel.EMAIL,)  # asked, as the offer
     else:
         found = state.participants.get(state.coordinator_id)
         if found is None or not _may(state, found, Action.MANAGE, None, today):

@@ -93,6 +93,8 @@ class ReminderKind(Enum):
     CONSENT_EXPIRES_7 = "consent_expires_7"  # to the coordinator, within 7 days
     ACTIVITY_OVERDUE = "activity_overdue"  # to the responsible participant
     REVIEW_DUE = "review_due"  # to the coordinator, within 7 days of the review date
+    # to the provider offered the baton, when the offer has waited a week (decision 0053)
+    BATON_OFFER_WAITING = "baton_offer_waiting"
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,6 +32,9 @@ HEADLINES: dict[str, dict[Kind, str]] = {
             "En aktivitet du har ansvar for i {plan}, har passert fristen"
         ),
         ReminderKind.REVIEW_DUE: "Snart tid for å evaluere {plan}",
+        ReminderKind.BATON_OFFER_WAITING: (
+            "Tilbudet om stafettpinnen i {plan} venter fortsatt på svar fra deg"
+        ),
         DutyKind.BATON_OFFERED: "Du er tilbudt stafettpinnen i {plan}",
         DutyKind.BATON_OFFER_WITHDRAWN: "Tilbudet om stafettpinnen i {plan} er trukket tilbake",
         DutyKind.BATON_OFFER_DECLINED: "Tilbudet ditt om stafettpinnen i {plan} er avslått",
@@ -50,6 +53,9 @@ HEADLINES: dict[str, dict[Kind, str]] = {
             "An activity you are responsible for in {plan} is past its due date"
         ),
         ReminderKind.REVIEW_DUE: "The evaluation of {plan} is coming up",
+        ReminderKind.BATON_OFFER_WAITING: (
+            "The offer of the baton in {plan} is still waiting for your answer"
+        ),
         DutyKind.BATON_OFFERED: "You are offered the baton in {plan}",
         DutyKind.BATON_OFFER_WITHDRAWN: "The offer of the baton in {plan} is withdrawn",
         DutyKind.BATON_OFFER_DECLINED: "Your offer of the baton in {plan} is declined",
@@ -69,6 +75,7 @@ DIGEST_LINES: dict[str, dict[Kind, str]] = {
         ReminderKind.CONSENT_EXPIRES_7: "Samtykket utløper innen 7 dager",
         ReminderKind.ACTIVITY_OVERDUE: "Aktiviteter du har ansvar for som har passert fristen",
         ReminderKind.REVIEW_DUE: "Planen skal evalueres innen 7 dager",
+        ReminderKind.BATON_OFFER_WAITING: "Tilbud om stafettpinnen som venter på svar",
         DutyKind.BATON_OFFERED: "Tilbud om stafettpinnen",
         DutyKind.BATON_OFFER_WITHDRAWN: "Tilbud om stafettpinnen som er trukket tilbake",
         DutyKind.BATON_OFFER_DECLINED: "Tilbud om stafettpinnen som er avslått",
@@ -85,6 +92,7 @@ DIGEST_LINES: dict[str, dict[Kind, str]] = {
         ReminderKind.CONSENT_EXPIRES_7: "The consent expires within 7 days",
         ReminderKind.ACTIVITY_OVERDUE: "Activities you are responsible for past their due date",
         ReminderKind.REVIEW_DUE: "The plan is to be evaluated within 7 days",
+        ReminderKind.BATON_OFFER_WAITING: "Offers of the baton waiting for your answer",
         DutyKind.BATON_OFFERED: "Offers of the baton",
         DutyKind.BATON_OFFER_WITHDRAWN: "Offers of the baton withdrawn",
         DutyKind.BATON_OFFER_DECLINED: "Offers of the baton declined",
@@ -119,6 +127,8 @@ NEXT_STEP: dict[str, dict[Kind, str]] = {
         ),
     },
 }
+# A reminder of what a notice asked says the same next step as the notice.
+SAME_STEP: dict[Kind, Kind] = {ReminderKind.BATON_OFFER_WAITING: DutyKind.BATON_OFFERED}
 NAMED_PLAN = {"nb": "planen «{name}»", "en": "the plan “{name}”"}
 UNNAMED_PLAN = {"nb": "en plan du deltar i", "en": "a plan you take part in"}
 READ_MORE = {
@@ -170,7 +180,7 @@ def plan_name(short_name: str, owner_names: tuple[str, ...], language: str) -> s
 def notice_text(kind: Kind, to: Addressing) -> NoticeText:
     """The subject and body of a notice of `kind`."""
     headline = HEADLINES[to.lang][kind].format(plan=to.plan)
-    step = NEXT_STEP[to.lang].get(kind)
+    step = NEXT_STEP[to.lang].get(SAME_STEP.get(kind, kind))
     return _notice(to, headline, f"{headline}." if step is None else f"{headline}.\n{step}")
 
 
