@@ -13,6 +13,7 @@ from stafett.applications.commands import AddParticipant, OfferBaton
 from stafett.applications.parts import ConsentIn, CreatePlan, PersonIn
 from tests.e2e.conftest import Web
 from tests.e2e.test_pages_participants import form_on, html_text
+from tests.e2e.test_step_up_pages import NOT_DONE, through_the_step_up
 
 OFFER = "/manage/coordinator/offer"
 WITHDRAW = "/manage/coordinator/offer/withdrawal"
@@ -145,3 +146,17 @@ def test_accepting_on_the_home_tab_waits_for_a_step_up_and_keeps_the_answer(
     assert waiting.status_code in (302, 303), waiting.text
     assert "/step-up" in waiting.headers["location"]
     assert plan.state(web) == (plan.holder, plan.per)
+    # Through the code to the end: home gives the answer back, and pressed, it is done.
+    returned = through_the_step_up(web, waiting.headers["location"], "Du tar imot stafettpinnen.")
+    assert returned == f"{plan.url()}?kept=1&stepped_up=1"  # the home tab, given back
+    home = web.client.get(returned)
+    assert home.status_code == 200
+    assert NOT_DONE in home.text  # says the answer waits to be pressed again
+    assert plan.state(web) == (plan.holder, plan.per)  # still only offered: nothing done yet
+    again = form_on(web, returned, plan.url(ACCEPT))
+    accepted = web.submit(plan.url(ACCEPT), again)
+    assert accepted.status_code == 303, accepted.text
+    assert plan.state(web) == (plan.per, None)
+    assert "Du har tatt imot stafettpinnen." in html_text(
+        web.client.get(accepted.headers["location"]).text
+    )
