@@ -188,8 +188,9 @@ def topics() -> tuple[Topic, ...]:
                     "time you open the plan."
                 ),
                 _(
-                    "When the coordinator offers you the baton, Home says so: “Accept” makes you "
-                    "the coordinator, “Decline” leaves the baton where it is."
+                    "When the coordinator offers you the baton, Home says so and you get a notice "
+                    "by SMS or e-mail: “Accept” makes you the coordinator, “Decline” leaves the "
+                    "baton where it is. An offer not answered within a week is reminded of once."
                 ),
             ),
         ),
@@ -283,8 +284,9 @@ def topics() -> tuple[Topic, ...]:
                     "evaluated."
                 ),
                 _(
-                    "Offer the baton to another service provider: you stay the coordinator "
-                    "until they accept it on their Home tab, and may withdraw the offer until then."
+                    "Offer the baton to another service provider: they are told by SMS or e-mail, "
+                    "and you stay the coordinator until they accept it on their Home tab. You are "
+                    "told of their answer, and may withdraw the offer until then."
                 ),
                 _(
                     "Renew or change the consent before it expires, or reset it. The family and "
@@ -362,6 +364,10 @@ def topics() -> tuple[Topic, ...]:
                     "themselves with “Forgotten your password?”."
                 ),
                 _("Make a user a coordinator so they can create plans, or take it back."),
+                _(
+                    "Find a user by username or name with the search above the list; the list "
+                    "shows 50 users at a time."
+                ),
             ),
         ),
         topic(
