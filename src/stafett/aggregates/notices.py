@@ -175,7 +175,7 @@ def _channels(
     """The channels chosen for `kind`; for a duty, which nobody chooses, every channel
     chosen for some kind, or e-mail."""
     if isinstance(kind, DutyKind):
-        return choices.any_channels() or (NoticeChannel.EMAIL,)
+        return choices.unchosen_channels()
     return choices.channels(kind)
 
 

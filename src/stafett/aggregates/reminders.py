@@ -38,7 +38,6 @@ from stafett.aggregates.values import (
     NO_NOTIFICATIONS,
     ActivityStatus,
     ConsentStatus,
-    NoticeChannel,
     NoticeKind,
     Participant,
     PlanStatus,
@@ -163,14 +162,14 @@ def reminder_notices(state: PlanState, reminder: Reminder, today: date) -> list[
         if not _may(state, participant, Action.ANSWER_BATON_OFFER, None, today):
             return []
         choices = state.notifications.get(participant.participant_id, NO_NOTIFICATIONS)
-        channels = choices.any_channels() or (NoticeChannel.EMAIL,)  # asked, as the offer
+        channels = choices.unchosen_channels()  # as the offer itself
     else:
         found = state.participants.get(state.coordinator_id)
         if found is None or not _may(state, found, Action.MANAGE, None, today):
             return []
         participant = found
         choices = state.notifications.get(participant.participant_id, NO_NOTIFICATIONS)
-        channels = choices.any_channels() or (NoticeChannel.EMAIL,)
+        channels = choices.unchosen_channels()
     return list(notices_to(participant, reminder.kind, channels, digest=choices.email_digest))
 
 

@@ -119,6 +119,12 @@ class NotificationChoices:
         chosen = {channel for kind in NoticeKind for channel in self.channels(kind)}
         return tuple(channel for channel in NoticeChannel if channel in chosen)
 
+    def unchosen_channels(self) -> tuple[NoticeChannel, ...]:
+        """The channels of a notice no participant chooses but which asks something of them
+        (the consent's reminder, the baton's notices): every channel chosen for some kind,
+        or e-mail when none was chosen."""
+        return self.any_channels() or (NoticeChannel.EMAIL,)
+
 
 NO_NOTIFICATIONS = NotificationChoices()
 

@@ -110,17 +110,21 @@ class UsersShown:
         return max(1, -(-len(self.found) // USERS_PAGE))
 
     @property
+    def _start(self) -> int:
+        """The index of the first user shown (a page past the end shows the last)."""
+        return (min(self.side, self.last_side) - 1) * USERS_PAGE
+
+    @property
     def shown(self) -> list[UserRow]:
-        start = (min(self.side, self.last_side) - 1) * USERS_PAGE
-        return self.found[start : start + USERS_PAGE]
+        return self.found[self._start : self._start + USERS_PAGE]
 
     @property
     def first_number(self) -> int:
-        return (min(self.side, self.last_side) - 1) * USERS_PAGE + 1 if self.found else 0
+        return self._start + 1 if self.found else 0
 
     @property
     def last_number(self) -> int:
-        return self.first_number + len(self.shown) - 1 if self.found else 0
+        return self._start + len(self.shown)
 
     def link(self, side: int) -> str:
         """The address of another page of the same search."""
