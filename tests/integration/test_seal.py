@@ -96,6 +96,7 @@ KINDS = (
     "notifications",
     "rights",
     "responsibility",
+    "role",
     "remove",
     "hand_over",
     "offer",
@@ -135,6 +136,8 @@ TOUR = [
     ("participant", 1, "Anne", 5),  # a relative
     ("participant", 2, "Per", 5),  # a provider
     ("responsibility", 1, "Mor", 5),
+    ("role", 1, "-", 5),  # Anne a provider (decision 0054) ...
+    ("role", 4, "-", 5),  # ... and a relative again
     ("rights", 5, "-", 5),
     ("notifications", 1, "-", 5),
     ("goal", 0, "Lese", 5),
@@ -296,6 +299,8 @@ class Writer:
             return ChangeParticipant(participant_id=other, rights=RightsIn.of(rights))
         if kind == "responsibility" and other:
             return ChangeParticipant(participant_id=other, responsibility=text)
+        if kind == "role" and other:
+            return ChangeParticipant(participant_id=other, role="provider" if n % 2 else "relative")
         if kind == "notifications" and other:
             channels = [["sms"], ["email"], ["sms", "email"], []][n % 4]
             return ChooseNotifications(

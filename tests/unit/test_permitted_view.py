@@ -62,6 +62,12 @@ steps = st.one_of(
     st.tuples(st.just("rights"), st.sampled_from((OWNER, *MEMBERS)), rights),
     st.tuples(st.just("remove"), st.sampled_from(tuple(MEMBERS))),
     st.tuples(st.just("add"), st.sampled_from(tuple(MEMBERS)), rights),
+    # decision 0054: a relative made a provider and back, which changes what consent allows
+    st.tuples(
+        st.just("role"),
+        st.sampled_from(tuple(MEMBERS)),
+        st.sampled_from((Role.RELATIVE, Role.PROVIDER)),
+    ),
     st.tuples(st.just("goal"), person),
     st.tuples(st.just("activity"), person),
     st.tuples(st.just("calendar"), person),
@@ -110,6 +116,10 @@ class World:
                 target = self.pid(args[0])  # type: ignore[arg-type]
                 if target is not None:
                     plan.remove_participant(by=by, at=at, participant_id=target)
+            elif kind == "role":
+                target = self.pid(args[0])  # type: ignore[arg-type]
+                if target is not None:
+                    plan.change_role(by=by, at=at, participant_id=target, role=args[1])  # type: ignore[arg-type]
             elif kind == "add":
                 who: UUID = args[0]  # type: ignore[assignment]
                 plan.add_participant(
@@ -336,3 +346,19 @@ def test_the_oracle_is_not_trivial() -> None:
     assert goals
     assert view_of(world.plan, RELATIVE, START).goals is msgspec.UNSET
     assert view_of(world.plan, OWNER, START).goals == goals
+
+
+def test_a_relative_made_provider_needs_the_consent_that_a_provider_needs() -> None:
+    """The steps' role change is one the oracle sees (decision 0054): after the consent
+    ran out, the relative reads the plan until made a provider, and the provider who was
+    refused reads it once made a relative."""
+    world = World(plan=new_plan(), now=START + timedelta(days=30))  # past the 20th
+    assert isinstance(oracle(world.plan, RELATIVE, world.now), dict)
+    assert oracle(world.plan, PROVIDER_A, world.now) is ConsentNotValidError
+    world.apply(("role", RELATIVE, Role.PROVIDER))
+    world.apply(("role", PROVIDER_A, Role.RELATIVE))
+    assert oracle(world.plan, RELATIVE, world.now) is ConsentNotValidError
+    assert isinstance(oracle(world.plan, PROVIDER_A, world.now), dict)
+    assert seen(view_of(world.plan, PROVIDER_A, world.now)) == oracle(
+        world.plan, PROVIDER_A, world.now
+    )

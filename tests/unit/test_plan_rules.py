@@ -300,6 +300,9 @@ MANAGING_COMMANDS: dict[str, Command] = {
     "change_rights": lambda g, by, at: g.plan.change_rights(
         by=by, at=at, participant_id=g.relative_pid, rights=Rights(goals=Access.READ)
     ),
+    "change_role": lambda g, by, at: g.plan.change_role(
+        by=by, at=at, participant_id=g.relative_pid, role=Role.PROVIDER
+    ),
     "remove_participant": lambda g, by, at: g.plan.remove_participant(
         by=by, at=at, participant_id=g.relative_pid
     ),

@@ -382,6 +382,28 @@ class PlanMachine(RuleBasedStateMachine):
         if accepted:
             self.members[pid] = replace(self.members[pid], rights=rights)
 
+    @rule(data=st.data(), role=st.sampled_from([Role.RELATIVE, Role.PROVIDER]))
+    def change_role(self, data: st.DataObject, role: Role) -> None:
+        """Decision 0054: a relative made a provider or back; never the owner, the baton
+        holder or whoever is offered the baton."""
+        by = self.draw_actor(data)
+        pid = self.draw_participant_id(data, "participant_id")
+        errors = self.managing_errors(by)
+        unchanged = pid in self.members and self.members[pid].role is role
+        if not self.is_active(pid):
+            errors.append(NotFoundError)
+        elif not unchanged and (
+            self.members[pid].role is Role.OWNER or pid in (self.coordinator, self.offered)
+        ):
+            errors.append(ValidationError)  # a ConflictingValueError (409)
+        accepted = self.expect(
+            errors,
+            lambda: self.plan.change_role(by=by, at=self.now, participant_id=pid, role=role),
+            None if unchanged else Plan.RoleChanged,
+        )
+        if accepted:
+            self.members[pid] = replace(self.members[pid], role=role)
+
     @rule(data=st.data())
     def remove_participant(self, data: st.DataObject) -> None:
         by = self.draw_actor(data)

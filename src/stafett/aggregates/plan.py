@@ -135,6 +135,7 @@ class Plan(PlanBaton, PlanContent, Aggregate):
         ParticipantAdded: TypeAlias = events.ParticipantAdded
         ParticipantChanged: TypeAlias = events.ParticipantChanged
         RightsChanged: TypeAlias = events.RightsChanged
+        RoleChanged: TypeAlias = events.RoleChanged
         ParticipantRemoved: TypeAlias = events.ParticipantRemoved
         ConsentRenewed: TypeAlias = events.ConsentRenewed
         ConsentChanged: TypeAlias = events.ConsentChanged
@@ -326,6 +327,26 @@ class Plan(PlanBaton, PlanContent, Aggregate):
             return
         self._trigger(self.RightsChanged, at, actor, participant_id=participant_id, rights=rights)
 
+    def change_role(self, *, by: UUID, at: datetime, participant_id: UUID, role: Role) -> None:
+        """A relative becomes a provider, or a provider a relative (decision 0054): who
+        they are is the same person, so what they wrote and what is addressed to them
+        stay theirs. Refused for the owner, for who holds the baton, and while the baton
+        is offered to them (an offer is to a provider: withdraw it first)."""
+        actor, target = self._managing_member(by, participant_id)
+        if role not in (Role.RELATIVE, Role.PROVIDER):
+            raise ValidationError("role", "must be relative or provider")
+        if target.role is role:
+            return
+        if target.role is Role.OWNER:
+            raise ConflictingValueError("role", "the plan owner's role cannot change")
+        if participant_id == self.state.coordinator_id:
+            raise ConflictingValueError("role", "hand the baton over before the role changes")
+        if self.state.baton_offered_to == participant_id:
+            raise ConflictingValueError(
+                "role", "the baton is offered to this participant: withdraw that offer first"
+            )
+        self._trigger(self.RoleChanged, at, actor, participant_id=participant_id, role=role)
+
     def update_participant(
         self,
         *,
@@ -334,9 +355,10 @@ class Plan(PlanBaton, PlanContent, Aggregate):
         participant_id: UUID,
         responsibility: str | None = None,
         rights: Rights | None = None,
+        role: Role | None = None,
         person: bool = False,
     ) -> None:
-        """New rights and/or responsibility (None keeps it), in one save or not at all.
+        """New role, rights and/or responsibility (None keeps it), in one save or not at all.
 
         `person`: the participant's person details change too. They are the
         directory's, not the plan's (the application stores them), so nothing is
@@ -345,6 +367,8 @@ class Plan(PlanBaton, PlanContent, Aggregate):
         if person:
             self.permitted(by, Action.EDIT_PERSON, at=at)
             self.member(participant_id)
+        if role is not None:
+            self.change_role(by=by, at=at, participant_id=participant_id, role=role)
         if rights is not None:
             self.change_rights(by=by, at=at, participant_id=participant_id, rights=rights)
         if responsibility is not None:

@@ -109,6 +109,13 @@ class RightsChanged(_ParticipantRevised):
     rights: Rights
 
 
+class RoleChanged(_ParticipantRevised):
+    """A relative who is a provider, or the other way round (decision 0054)."""
+
+    TOPIC = TOPIC_PREFIX + "RoleChanged"
+    role: Role
+
+
 class ParticipantRemoved(PlanEvent):
     TOPIC = TOPIC_PREFIX + "ParticipantRemoved"
     participant_id: UUID
@@ -427,6 +434,7 @@ PLAN_EVENTS: tuple[type[PlanEvent], ...] = (
     ParticipantAdded,
     ParticipantChanged,
     RightsChanged,
+    RoleChanged,
     ParticipantRemoved,
     ConsentRenewed,
     ConsentChanged,

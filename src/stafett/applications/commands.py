@@ -105,12 +105,13 @@ Unset = msgspec.UnsetType
 
 
 class ParticipantChange(Changes):
-    """The body of `ChangeParticipant`: the plan's fields (responsibility, rights: the
-    coordinator's to change) and the person's details (their directory entry, shared
+    """The body of `ChangeParticipant`: the plan's fields (responsibility, rights, role:
+    the coordinator's to change) and the person's details (their directory entry, shared
     across plans: the coordinator's and those with the `edit_person` right)."""
 
     responsibility: Text | Unset = msgspec.UNSET
     rights: RightsIn | Unset = msgspec.UNSET
+    role: Literal["relative", "provider"] | Unset = msgspec.UNSET  # decision 0054
     first_name: Name | Unset = msgspec.UNSET
     last_name: Name | Unset = msgspec.UNSET
     birth_date: date | Unset | None = msgspec.UNSET
@@ -146,7 +147,11 @@ class ChangeParticipant(ParticipantChange, kw_only=True):
     address: ClassVar[str] = "participant_id"
 
     def needs_step_up(self) -> bool:
-        return not isinstance(self.rights, msgspec.UnsetType)
+        """New rights or a new role change what the participant may read and do."""
+        return not isinstance(self.rights, msgspec.UnsetType) or self.role_given() is not None
+
+    def role_given(self) -> Role | None:
+        return None if isinstance(self.role, msgspec.UnsetType) else Role(self.role)
 
     def run(self, plan: Plan, by: UUID, at: datetime, new_id: UUID) -> None:
         rights = self.rights
@@ -156,6 +161,7 @@ class ChangeParticipant(ParticipantChange, kw_only=True):
             participant_id=self.participant_id,
             responsibility=_given(self.responsibility, None),
             rights=None if isinstance(rights, msgspec.UnsetType) else rights.value(),
+            role=self.role_given(),
             person=bool(self.person_changes()),
         )
 

@@ -161,3 +161,5 @@ class TimelineEntry:
     subject_name: str = ""
     # The details a `PlanDetailsChanged` corrected, by field name, in the plan's order.
     details: tuple[str, ...] = ()
+    # The role a `RoleChanged` gave its participant (decision 0054); None for other events.
+    role: Role | None = None

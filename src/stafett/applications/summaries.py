@@ -16,6 +16,7 @@ _SUMMARIES: dict[type[Any], Callable[[Any], str]] = {
     Plan.ParticipantAdded: lambda e: f"Deltaker lagt til som {_ROLE[e.role.value]}",
     Plan.ParticipantChanged: lambda e: "Deltakerens ansvar endret",
     Plan.RightsChanged: lambda e: "Deltakerens rettigheter endret",
+    Plan.RoleChanged: lambda e: f"Deltakerens rolle endret til {_ROLE[e.role.value]}",
     Plan.ParticipantRemoved: lambda e: "Deltaker fjernet fra plangruppen",
     Plan.ConsentRenewed: lambda e: f"Samtykke fornyet, utløper {e.consent.expires_on:%d.%m.%Y}",
     Plan.ConsentChanged: lambda e: "Samtykkets omfang endret",
@@ -78,6 +79,7 @@ def timeline_of(
             subject_id=(whom := subject(event)),
             subject_name="" if whom is None else names.get(whom, ERASED_PERSON),
             details=(tuple(event.changes()) if isinstance(event, Plan.PlanDetailsChanged) else ()),
+            role=event.role if isinstance(event, Plan.RoleChanged) else None,
         )
         for event in events
     ]

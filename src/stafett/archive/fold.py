@@ -131,6 +131,7 @@ RULES: dict[str, Callable[[Json, Json], None]] = {
     "RightsChanged": lambda s, d: _revise(
         s["participants"], d["participant_id"], rights=d["rights"]
     ),
+    "RoleChanged": lambda s, d: _revise(s["participants"], d["participant_id"], role=d["role"]),
     "ParticipantRemoved": lambda s, d: _revise(
         s["participants"], d["participant_id"], active=False
     ),

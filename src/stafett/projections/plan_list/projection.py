@@ -158,6 +158,10 @@ class PlanListProjection(Projection[PlanListView]):
         self.view.participant_added(_stamp(event), member, tracking=tracking)
 
     @_project.register
+    def _role(self, event: Plan.RoleChanged, tracking: Tracking) -> None:
+        self.view.role_changed(_stamp(event), event.participant_id, event.role, tracking=tracking)
+
+    @_project.register
     def _rights(self, event: Plan.RightsChanged, tracking: Tracking) -> None:
         rights = event.rights
         self.view.rights_changed(_stamp(event), event.participant_id, rights, tracking=tracking)

@@ -22,7 +22,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, Tracking, WaitInterruptedError
 
-from stafett.aggregates.values import Consent, ConsentStatus, PlanStatus, Rights, Section
+from stafett.aggregates.values import Consent, ConsentStatus, PlanStatus, Rights, Role, Section
 from stafett.persistence.recorders import to_micros
 from stafett.persistence.sql import SqlTables
 from stafett.projections.faults import Fault, FaultTable
@@ -113,6 +113,7 @@ class PlanListSQL(Tables, PlanListQueries):
         )
         one_member = "WHERE plan_id=%s AND participant_id=%s"
         self._deactivate = t.sql(f"UPDATE {members} SET active=%s {one_member}")
+        self._role_update = t.sql(f"UPDATE {members} SET role=%s {one_member}")
         given = "".join(f"{given_column(s)}=%s, " for s in Section)
         self._rights_update = t.sql(f"UPDATE {members} SET {given}{OWN_COLUMN}=%s {one_member}")
         # The rights in force follow the baton where they are read (`access.right_in_force`).
@@ -356,6 +357,12 @@ class PlanListSQL(Tables, PlanListQueries):
         t = self._sql
         removed = self._one_member(self._deactivate, stamp, participant_id, t.value(False))
         self._stamped(tracking, stamp, removed, dates=SHARED)
+
+    def role_changed(
+        self, stamp: Stamp, participant_id: UUID, role: Role, *, tracking: Tracking
+    ) -> None:
+        changed = self._one_member(self._role_update, stamp, participant_id, role.value)
+        self._stamped(tracking, stamp, changed, dates=SHARED)
 
     def rights_changed(
         self, stamp: Stamp, participant_id: UUID, rights: Rights, *, tracking: Tracking

@@ -275,6 +275,12 @@ class PlanListView(TrackingRecorder, FaultLog, ABC):
         """Someone left the plan group; their row stays, inactive."""
 
     @abstractmethod
+    def role_changed(
+        self, stamp: Stamp, participant_id: UUID, role: Role, *, tracking: Tracking
+    ) -> None:
+        """A participant is now a relative, or a provider (`role`)."""
+
+    @abstractmethod
     def rights_changed(
         self, stamp: Stamp, participant_id: UUID, rights: Rights, *, tracking: Tracking
     ) -> None:

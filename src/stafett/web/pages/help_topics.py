@@ -244,6 +244,12 @@ def topics() -> tuple[Topic, ...]:
                 "participant has confirmed it. If their codes come by SMS, the Login box says so: "
                 "press “Send a new link”, and they confirm the number when they use it."
             ),
+            _(
+                "Coordinators: someone added with the wrong role can be made a relative or a "
+                "professional on their details page, without removing them: what they wrote and "
+                "what was sent to them stays theirs. Professionals see the plan only while the "
+                "consent is valid; the family sees it always."
+            ),
         ),
         topic(
             "history",

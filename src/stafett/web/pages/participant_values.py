@@ -46,7 +46,7 @@ def typed(fields: Mapping[str, Any], current: Mapping[str, Any]) -> dict[str, An
 
 
 def current_values(member: MemberOut, person: Person | None) -> dict[str, Any]:
-    values: dict[str, Any] = {"responsibility": member.responsibility}
+    values: dict[str, Any] = {"responsibility": member.responsibility, "role": member.role.value}
     if person is not None:
         values |= form_values(person.details)
     if isinstance(member.rights, Rights):

@@ -115,6 +115,8 @@ def change_of(
     given |= {flag: flag in fields for flag in FLAGS if flag in edited}
     if f"rights.{SECTIONS[0]}" in fields:
         given["rights"] = rights_fields(fields)
+    if "role" in fields:
+        given["role"] = text(fields, "role")
     if not given:
         return None
     given |= {
@@ -393,6 +395,11 @@ def details_context(
         "edits_person": edits_person,
         "manages": manages,
         "edits_rights": manages and not member.is_coordinator,
+        # Decision 0054: not the owner's, nor while the baton is offered to them.
+        "changes_role": manages
+        and not member.is_coordinator
+        and member.role.value != "owner"
+        and view.baton_offered_to != participant_id,
         "rights_shown": member.rights if isinstance(member.rights, Rights) else None,
         "login": login,
         "has_photo": PersonPhotos(reads.plans).has_photo(member.person_id),

@@ -66,6 +66,7 @@ EVENTS: dict[str, Callable[[], str]] = {
     "ParticipantAdded": lambda: _("%(who)s added a participant"),
     "ParticipantChanged": lambda: _("%(who)s changed a participant's responsibility"),
     "RightsChanged": lambda: _("%(who)s changed a participant's rights"),
+    "RoleChanged": lambda: _("%(who)s changed a participant's role to %(role)s"),
     "ParticipantRemoved": lambda: _("%(who)s removed a participant from the plan group"),
     "CoordinatorHandedOver": lambda: _("%(who)s handed over the baton"),
     "BatonOffered": lambda: _("%(who)s offered the baton"),
@@ -108,6 +109,7 @@ ABOUT_SOMEONE: dict[str, Callable[[], str]] = {
     "ParticipantAdded": lambda: _("%(who)s added %(whom)s to the plan group"),
     "ParticipantChanged": lambda: _("%(who)s changed the responsibility of %(whom)s"),
     "RightsChanged": lambda: _("%(who)s changed the rights of %(whom)s"),
+    "RoleChanged": lambda: _("%(who)s changed the role of %(whom)s to %(role)s"),
     "ParticipantRemoved": lambda: _("%(who)s removed %(whom)s from the plan group"),
     "CoordinatorHandedOver": lambda: _("%(who)s handed over the baton to %(whom)s"),
     "BatonOffered": lambda: _("%(who)s offered the baton to %(whom)s"),
@@ -134,7 +136,14 @@ class Told:
 def told(entry: TimelineEntry, roles: dict[Any, str]) -> Told:
     who = f"{entry.actor_name} ({roles.get(entry.actor_role, entry.actor_role.value)})"
     what = ", ".join(DETAIL_NAMES[name]() for name in entry.details if name in DETAIL_NAMES)
-    values = {"who": who, "reason": entry.reason, "whom": entry.subject_name, "what": what}
+    role = "" if entry.role is None else roles[entry.role]
+    values = {
+        "who": who,
+        "reason": entry.reason,
+        "whom": entry.subject_name,
+        "what": what,
+        "role": role,
+    }
     return Told(entry.at, entry.version, _sentence(entry)() % values)
 
 

@@ -43,7 +43,7 @@ WAITING: dict[str, Callable[[], str]] = {
     "ClosePlan": lambda: _("You are closing the plan."),
     "AcceptBaton": lambda: _("You are accepting the baton."),
     "AddParticipant": lambda: _("You are adding a participant to the plan group."),
-    "ChangeParticipant": lambda: _("You are changing a participant's rights."),
+    "ChangeParticipant": lambda: _("You are changing a participant's rights or role."),
     CHANGE_CONTACT: lambda: _("You are changing your mobile number or e-mail address."),
 }
 
