@@ -10,6 +10,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from stafett.aggregates.consent_age import CONSENT_AGE_ENV, DEFAULT_CONSENT_AGE, consent_age_of
+
 DEFAULT_DATABASE_URL = "sqlite:///var/stafett.sqlite"
 ENVIRONMENTS = ("development", "production")
 # libpq's TLS parameters a PostgreSQL STAFETT_DATABASE_URL may carry; every connection
@@ -73,6 +75,9 @@ class Settings:
     reminder_sweep_seconds: float = 60.0
     # How often the account tables are swept of what is past its use (decision 0040).
     housekeeping_seconds: float = 300.0
+    # From which birthday a plan's owner decides over the consent themself: 15 or 16,
+    # as the municipality has it (decision 0055).
+    consent_age: int = DEFAULT_CONSENT_AGE
 
     @property
     def is_in_memory(self) -> bool:
@@ -98,6 +103,10 @@ class Settings:
         health = _number(env, "STAFETT_HEALTH_REFRESH_SECONDS", cls.health_refresh_seconds)
         sweep = _number(env, "STAFETT_REMINDER_SWEEP_SECONDS", cls.reminder_sweep_seconds)
         housekeeping = _number(env, "STAFETT_HOUSEKEEPING_SECONDS", cls.housekeeping_seconds)
+        try:
+            consent_age = consent_age_of(env.get(CONSENT_AGE_ENV))
+        except ValueError as error:
+            raise SettingsError(str(error)) from None
         settings = cls(
             database_url=env.get("STAFETT_DATABASE_URL", DEFAULT_DATABASE_URL),
             environment=environment,
@@ -119,6 +128,7 @@ class Settings:
             health_refresh_seconds=health,
             reminder_sweep_seconds=sweep,
             housekeeping_seconds=housekeeping,
+            consent_age=consent_age,
             archive_retired_keys=tuple(
                 _checked_key(ARCHIVE_RETIRED_NAME, k.strip())
                 for k in env.get(ARCHIVE_RETIRED_NAME, "").split(",")
@@ -197,7 +207,7 @@ class Settings:
         as "none" but 0 as "unbounded", and an absent one as the application's default.
         """
         cache_size = str(self.aggregate_cache_size) if self.aggregate_cache_size > 0 else ""
-        env = {"AGGREGATE_CACHE_MAXSIZE": cache_size}
+        env = {"AGGREGATE_CACHE_MAXSIZE": cache_size, CONSENT_AGE_ENV: str(self.consent_age)}
         url = urlsplit(self.database_url)
         if url.scheme == "sqlite":
             path = unquote(url.path.removeprefix("/")) if url.netloc == "" else ""

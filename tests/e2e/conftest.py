@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -16,8 +17,10 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from stafett.aggregates.person import PersonDetails
+from stafett.aggregates.values import Consent, PlanType, local_date
 from stafett.applications.access_log import AccessLog
 from stafett.applications.accounts import AccountService, OtpChannel
+from stafett.applications.parts import ConsentIn, CreatePlan, PersonIn
 from stafett.applications.plans import PlanApplication
 from stafett.archive.service import Archives
 from stafett.bootstrap import build_access_log, build_accounts, build_archives, plan_list_runner
@@ -47,6 +50,25 @@ class Web:
     access_log: AccessLog
     archives: Archives | None = None
     plan_list: PlanListView | None = None
+
+    def olas_plan(self, by: UUID, *, owner: PersonIn | None = None, **more: Any) -> UUID:
+        """Olas plan (an SL plan from today, consent for 180 days given by the parents),
+        made by `by` straight through the plan application; `more`: `CreatePlan`'s other
+        fields (an end date, a level, …). Its id."""
+        today = local_date(self.plans.clock())
+        consent = Consent("Mor og far", today, today + timedelta(days=180), "Alle ser alt")
+        created = self.plans.create_plan(
+            CreatePlan(
+                type=PlanType.RELAY_LOG,
+                short_name="Olas plan",
+                start_date=today,
+                owner=owner or PersonIn(first_name="Ola", last_name="Planeier"),
+                consent=ConsentIn.of(consent),
+                **more,
+            ),
+            by=by,
+        )
+        return created.plan_id
 
     def create_user(
         self,

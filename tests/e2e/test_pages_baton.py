@@ -8,9 +8,8 @@ from uuid import UUID
 
 import pytest
 
-from stafett.aggregates.values import Consent, PlanType, local_date
 from stafett.applications.commands import AddParticipant, OfferBaton
-from stafett.applications.parts import ConsentIn, CreatePlan, PersonIn
+from stafett.applications.parts import PersonIn
 from tests.e2e.conftest import Web
 from tests.e2e.test_pages_participants import form_on, html_text
 from tests.e2e.test_step_up_pages import NOT_DONE, through_the_step_up
@@ -41,29 +40,19 @@ class Plan:
 @pytest.fixture
 def plan(web: Web) -> Plan:
     kari = web.create_user("kari", coordinator=True)
-    today = local_date(web.plans.clock())
-    created = web.plans.create_plan(
-        CreatePlan(
-            type=PlanType.RELAY_LOG,
-            short_name="Olas plan",
-            start_date=today,
-            owner=PersonIn(first_name="Ola", last_name="Planeier"),
-            consent=ConsentIn.of(Consent("Mor", today, today + timedelta(days=180), "Alt")),
-        ),
-        by=kari,
-    )
+    plan_id = web.olas_plan(kari)
     pids = {}
     for username, role in (("anne", "relative"), ("per", "provider")):
         person = web.create_user(username)
         added = web.plans.handle(
-            created.plan_id,
+            plan_id,
             AddParticipant(person=PersonIn(person_id=person), role=role),  # type: ignore[arg-type]
             by=kari,
         )
         assert added.created_id is not None
         pids[username] = added.created_id
-    holder = web.plans.get_plan(created.plan_id).coordinator_participant_id
-    return Plan(created.plan_id, kari, holder, pids["per"])
+    holder = web.plans.get_plan(plan_id).coordinator_participant_id
+    return Plan(plan_id, kari, holder, pids["per"])
 
 
 def offer(web: Web, plan: Plan) -> None:

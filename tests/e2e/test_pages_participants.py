@@ -17,9 +17,9 @@ from uuid import UUID
 import pytest
 
 from stafett.aggregates.person import PersonDetails
-from stafett.aggregates.values import Access, Consent, PlanType, Rights, Role, local_date
+from stafett.aggregates.values import Access, Rights, Role, local_date
 from stafett.applications.commands import AddParticipant, HandOverCoordinator, SetGoal
-from stafett.applications.parts import ConsentIn, CreatePlan, PersonIn, RightsIn
+from stafett.applications.parts import PersonIn, RightsIn
 from stafett.web import i18n
 from tests.e2e.conftest import Web
 from tests.leakcheck import remember
@@ -57,34 +57,20 @@ def add(web: Web, plan_id: UUID, by: UUID, person: PersonIn, role: str, **more: 
 def plan(web: Web) -> Plan:
     kari = web.create_user("kari", coordinator=True)
     anne = web.create_user("anne")
-    today = local_date(web.plans.clock())
-    created = web.plans.create_plan(
-        CreatePlan(
-            type=PlanType.RELAY_LOG,
-            short_name="Olas plan",
-            start_date=today,
-            owner=PersonIn(first_name="Ola", last_name="Planeier"),
-            consent=ConsentIn.of(
-                Consent("Mor og far", today, today + timedelta(days=180), "Alle ser alt")
-            ),
-        ),
-        by=kari,
-    )
+    plan_id = web.olas_plan(kari)
     no_goals = RightsIn.of(Rights(goals=Access.NONE))
-    anne_pid = add(
-        web, created.plan_id, kari, PersonIn(person_id=anne), "relative", rights=no_goals
-    )
+    anne_pid = add(web, plan_id, kari, PersonIn(person_id=anne), "relative", rights=no_goals)
     per_pid = add(
         web,
-        created.plan_id,
+        plan_id,
         kari,
         PersonIn(first_name="Per", last_name="Helse", email="per@example.no", mobile="91111111"),
         "provider",
         responsibility="Helsesøster",
     )
-    state = web.plans.get_plan(created.plan_id)
+    state = web.plans.get_plan(plan_id)
     owner = next(p for p in state.participants if p.role is Role.OWNER)
-    return Plan(created.plan_id, kari, owner.participant_id, anne_pid, per_pid)
+    return Plan(plan_id, kari, owner.participant_id, anne_pid, per_pid)
 
 
 def html_text(html: str) -> str:

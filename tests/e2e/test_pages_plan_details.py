@@ -13,9 +13,9 @@ from uuid import UUID
 
 import pytest
 
-from stafett.aggregates.values import Consent, PlanType, local_date
+from stafett.aggregates.values import local_date
 from stafett.applications.commands import AddParticipant, ClosePlan
-from stafett.applications.parts import ConsentIn, CreatePlan, PersonIn
+from stafett.applications.parts import PersonIn
 from tests.e2e.conftest import Web
 from tests.e2e.test_pages_participants import field_error, form_on, html_text
 from tests.e2e.test_pages_plans import NEW_PLAN, rows_of
@@ -43,29 +43,17 @@ def plan(web: Web) -> Plan:
     anne (a relative) and per (a provider) in its group, each with a login."""
     kari = web.create_user("kari", coordinator=True)
     today = local_date(web.plans.clock())
-    created = web.plans.create_plan(
-        CreatePlan(
-            type=PlanType.RELAY_LOG,
-            short_name="Olas plan",
-            start_date=today,
-            end_date=date(today.year, 12, 31),
-            level=1,
-            review_on=date(today.year, 6, 15),
-            owner=PersonIn(first_name="Ola", last_name="Planeier"),
-            consent=ConsentIn.of(
-                Consent("Mor og far", today, today + timedelta(days=180), "Alle ser alt")
-            ),
-        ),
-        by=kari,
+    plan_id = web.olas_plan(
+        kari, end_date=date(today.year, 12, 31), level=1, review_on=date(today.year, 6, 15)
     )
     for username, role in (("anne", "relative"), ("per", "provider")):
         person = web.create_user(username)
         web.plans.handle(
-            created.plan_id,
+            plan_id,
             AddParticipant(person=PersonIn(person_id=person), role=role),  # type: ignore[arg-type]
             by=kari,
         )
-    return Plan(created.plan_id, kari, today)
+    return Plan(plan_id, kari, today)
 
 
 def details_form(web: Web, plan: Plan) -> dict[str, str]:

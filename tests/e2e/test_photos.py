@@ -16,9 +16,9 @@ import httpx
 import pytest
 from PIL import ExifTags
 
-from stafett.aggregates.values import Consent, PlanType, Rights, Role, local_date
+from stafett.aggregates.values import Rights, Role
 from stafett.applications.commands import AddParticipant
-from stafett.applications.parts import ConsentIn, CreatePlan, PersonIn, RightsIn
+from stafett.applications.parts import PersonIn, RightsIn
 from stafett.applications.photo_encoding import MAX_PHOTO_BYTES
 from tests.e2e.conftest import Web
 from tests.e2e.test_hostile_input import store_counts
@@ -46,26 +46,14 @@ def cast(web: Web) -> Cast:
     people = {name: web.create_user(name, coordinator=name == "kari") for name in ("kari",)}
     for name in ("anne", "per", "ute"):
         people[name] = web.create_user(name)
-    today = local_date(web.plans.clock())
-    created = web.plans.create_plan(
-        CreatePlan(
-            type=PlanType.RELAY_LOG,
-            short_name="Olas plan",
-            start_date=today,
-            owner=PersonIn(first_name="Ola", last_name="Planeier"),
-            consent=ConsentIn.of(
-                Consent("Mor og far", today, today + timedelta(days=180), "Alle ser alt")
-            ),
-        ),
-        by=people["kari"],
-    )
+    plan_id = web.olas_plan(people["kari"])
     pids: dict[str, UUID] = {}
     for name, role, rights in (
         ("anne", "relative", Rights()),
         ("per", "provider", Rights(edit_person=True)),
     ):
         added = web.plans.handle(
-            created.plan_id,
+            plan_id,
             AddParticipant(
                 person=PersonIn(person_id=people[name]),
                 role=role,  # type: ignore[arg-type]
@@ -75,11 +63,11 @@ def cast(web: Web) -> Cast:
         )
         assert added.created_id is not None
         pids[name] = added.created_id
-    state = web.plans.get_plan(created.plan_id)
+    state = web.plans.get_plan(plan_id)
     owner = next(p for p in state.participants if p.role is Role.OWNER)
     people["ola"], pids["ola"] = owner.person_id, owner.participant_id
     pids["kari"] = state.coordinator_participant_id
-    return Cast(created.plan_id, people, pids)
+    return Cast(plan_id, people, pids)
 
 
 def as_user(web: Web, name: str) -> dict[str, str]:

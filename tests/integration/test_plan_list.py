@@ -254,7 +254,7 @@ def test_a_provider_loses_the_plan_when_consent_ends(
     if end_consent == "reset":
         plans.handle(g.plan_id, ResetConsent(), by=g.coordinator)
     else:
-        plans.handle(g.plan_id, WithdrawConsent(), by=g.owner)
+        plans.handle(g.plan_id, WithdrawConsent(), by=g.relative)  # Ola is a child (0055)
     project(plans, projection)
     assert listed(view, g.provider, START) == []
     for member in (g.owner, g.relative, g.coordinator):

@@ -428,9 +428,12 @@ class Plan(PlanBaton, PlanContent, Aggregate):
             return  # already reset, or withdrawn by the family: a reset must not hide that
         self._trigger(self.ConsentReset, at, actor)
 
-    def withdraw_consent(self, *, by: UUID, at: datetime) -> None:
-        """The owner, a relative or the coordinator withdraws consent (also when closed)."""
-        actor = self.permitted(by, Action.WITHDRAW_CONSENT)
+    def withdraw_consent(self, *, by: UUID, at: datetime, owner_of_age: bool | None = None) -> None:
+        """The coordinator withdraws consent (also when closed), or the family: the owner
+        who has reached the consent age, the relatives of one who has not (`owner_of_age`
+        on the day of `at`, None when the owner's birth date is not known: both; decision
+        0055)."""
+        actor = self.permitted(by, Action.WITHDRAW_CONSENT, owner_of_age=owner_of_age)
         if self.state.consent.status is ConsentStatus.WITHDRAWN:
             return
         self._trigger(self.ConsentWithdrawn, at, actor)

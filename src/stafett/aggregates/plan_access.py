@@ -58,18 +58,24 @@ class PlanAccess:
         *,
         at: datetime | None = None,
         section: Section | None = None,
+        owner_of_age: bool | None = None,
     ) -> Participant:
         """The acting participant, if the policy table allows the action at `at`.
 
         Else the refusal as a domain error. Without `at`, consent is not asked (the
-        actions that need it always come with their instant).
+        actions that need it always come with their instant). `owner_of_age`: whether the
+        owner has reached the consent age then (None: not known; decision 0055).
         """
         participant = self.state.participant_of(person_id)
         if at is not None:
             require_aware("at", at)
         consent_valid = at is None or self.state.consent.is_valid_on(local_date(at))
         decision = self.state.decision(
-            participant, action, consent_valid=consent_valid, section=section
+            participant,
+            action,
+            consent_valid=consent_valid,
+            section=section,
+            owner_of_age=owner_of_age,
         )
         if decision.denial is not None or participant is None:
             raise _refusal(decision.denial, action, section)

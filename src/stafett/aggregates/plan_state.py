@@ -130,12 +130,14 @@ class PlanState:
         *,
         consent_valid: bool,
         section: Section | None = None,
+        owner_of_age: bool | None = None,
     ) -> Decision:
         """The policy table's answer for `participant` doing `action` here (None, or
         removed: an outsider): their standing with the baton counted, their right in
         `section` (or the yes/no right the action needs; the coordinator's are full),
         and whether the plan is open, all as this state has them. Whether consent is
-        valid is the caller's, for the instant it asks about."""
+        valid, and whether the owner has reached the consent age (None: not known), are
+        the caller's, for the instant it asks about."""
         if participant is None or not participant.active:
             standing, access = Standing.OUTSIDER, None
         else:
@@ -147,6 +149,7 @@ class PlanState:
             consent_valid=consent_valid,
             plan_open=self.status is PlanStatus.OPEN,
             access=access,
+            owner_of_age=owner_of_age,
         )
 
     def reads(self, participant: Participant, section: Section, *, consent_valid: bool) -> bool:

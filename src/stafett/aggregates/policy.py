@@ -25,6 +25,12 @@ across plans) are edited by the coordinator, and by participants given the
 `edit_person` right (`ACTION_RIGHT`: a right that is no section's). Downloading the
 plan as one may read it now (an export, PDF or JSON) needs the `print` right, and
 from a provider valid consent, as reading does; the coordinator's rights are full.
+
+The consent age (decision 0055): a young person who has reached the municipality's
+consent age (15 or 16, a setting) decides over the consent themself, so withdraws it;
+before that age their relatives do. The coordinator may always withdraw it. Where the
+owner's birth date is not known, both the owner and the relatives may, as before the
+age was asked: withdrawing stops sharing, so it is not refused for want of a date.
 """
 
 from collections.abc import Iterable
@@ -91,6 +97,9 @@ class Rule:
     consent: Need = Need.ANY
     plan: Need = Need.ANY
     access: Access | None = None  # the least right the section needs (per participant)
+    # Whether the owner must have reached the consent age (True) or not (False) for this
+    # rule to allow; None: whatever their age. An unknown age passes either (0055).
+    owner_of_age: bool | None = None
 
 
 FAMILY = frozenset({Standing.OWNER, Standing.RELATIVE, Standing.COORDINATOR})
@@ -117,7 +126,9 @@ RULES: tuple[Rule, ...] = (
     Rule(Action.EDIT_PERSON, MEMBERS, consent=Need.VALID, plan=Need.OPEN, access=Access.WRITE),
     Rule(Action.REOPEN, COORDINATOR, plan=Need.CLOSED),
     Rule(Action.RECORD_ARCHIVE, COORDINATOR),
-    Rule(Action.WITHDRAW_CONSENT, FAMILY),
+    Rule(Action.WITHDRAW_CONSENT, COORDINATOR),
+    Rule(Action.WITHDRAW_CONSENT, frozenset({Standing.OWNER}), owner_of_age=True),
+    Rule(Action.WITHDRAW_CONSENT, frozenset({Standing.RELATIVE}), owner_of_age=False),
     Rule(Action.READ_HISTORY, frozenset({Standing.COORDINATOR, Standing.AUDITOR})),
     Rule(Action.READ_ACCESS_LOG, FAMILY),
     Rule(Action.READ_ARCHIVE, COORDINATOR),
@@ -183,11 +194,15 @@ def decide(
     consent_valid: bool,
     plan_open: bool,
     access: Access | None = None,
+    owner_of_age: bool | None = None,
 ) -> Decision:
-    """Allow, or the first reason to refuse: standing, plan state, consent, right.
+    """Allow, or the first reason to refuse: standing, plan state, consent, right,
+    the owner's age.
 
     `access` is the caller's right in the section the action touches (the
-    coordinator's is always write); actions on no section ignore it.
+    coordinator's is always write); actions on no section ignore it. `owner_of_age`:
+    whether the plan's owner has reached the consent age on the day asked about (None:
+    not known); only the rules that name it weigh it.
     """
     rule = rule_for(action, standing)
     if rule is None:
@@ -200,6 +215,9 @@ def decide(
     if rule.consent is Need.VALID and not consent_valid:
         return Decision(Denial.CONSENT)
     if rule.access is not None and not at_least(access or Access.NONE, rule.access):
+        return Decision(Denial.NOT_PERMITTED)
+    needs = rule.owner_of_age
+    if needs is not None and owner_of_age is not None and needs is not owner_of_age:
         return Decision(Denial.NOT_PERMITTED)
     return ALLOW
 
@@ -269,9 +287,11 @@ def as_markdown() -> str:
         "plan that does not exist; an auditor account outside it reads history only. An",
         "action with no row is refused. `make docs` writes this page; a test keeps it current.",
         "",
-        "| action | standings | consent | plan | least right in the section (or the right) |",
-        "| --- | --- | --- | --- | --- |",
+        "| action | standings | consent | plan | least right in the section (or the right) "
+        "| the owner's age |",
+        "| --- | --- | --- | --- | --- | --- |",
     ]
+    ages = {None: "any", True: "reached the consent age", False: "under the consent age"}
     for rule in RULES:
         standings = ", ".join(sorted(s.value for s in rule.standings))
         access = rule.access.value if rule.access else "—"
@@ -279,7 +299,7 @@ def as_markdown() -> str:
             access = f"the `{ACTION_RIGHT[rule.action]}` right"
         lines.append(
             f"| {rule.action.value} | {standings} | {rule.consent.value} "
-            f"| {rule.plan.value} | {access} |"
+            f"| {rule.plan.value} | {access} | {ages[rule.owner_of_age]} |"
         )
     lines += ["", "| part | field | only for |", "| --- | --- | --- |"]
     for (part, field), standings_ in FIELD_RULES.items():
@@ -291,6 +311,9 @@ def as_markdown() -> str:
         "",
         f"Every message of a plan's history: {every}; other history readers get the",
         "messages they sent or received.",
+        "",
+        "The owner's age is weighed where it is known (their birth date in the directory),",
+        "on the municipal date asked about; an unknown age passes either row (decision 0055).",
     ]
     lines += ["", "| account action (outside any plan) | account roles |", "| --- | --- |"]
     for action, roles in ACCOUNT_RULES.items():

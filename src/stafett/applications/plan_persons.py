@@ -2,9 +2,10 @@
 reading persons, and running a plan command for a person registered for it alone."""
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from uuid import UUID
 
+from stafett.aggregates.consent_age import has_reached
 from stafett.aggregates.errors import ConflictingValueError, Refusal
 from stafett.aggregates.person import Person, PersonDetails
 from stafett.aggregates.values import local_date
@@ -17,6 +18,7 @@ class PlanPersons:
 
     directory: PersonDirectory
     clock: Callable[[], datetime]
+    consent_age: int
 
     def register_person(self, details: PersonDetails, *, by: UUID | None) -> PersonRegistered:
         now = self.clock()
@@ -29,6 +31,15 @@ class PlanPersons:
             return self.directory.get(person_id)
         except KeyError:
             raise PersonNotFoundError("no such person") from None
+
+    def owner_of_age(self, owner_person_id: UUID, day: date) -> bool | None:
+        """Whether a plan's owner has reached the consent age on `day` (decision 0055);
+        None when their birth date is not known, or they are no longer in the directory."""
+        try:
+            born = self.directory.get(owner_person_id).details.birth_date
+        except KeyError:
+            return None
+        return has_reached(born, day, self.consent_age)
 
     def find_persons(self, text: str) -> list[Person]:
         return self.directory.find_by_name(text)

@@ -34,6 +34,7 @@ from eventsourcing.persistence import IntegrityError
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
 
+from stafett.aggregates.consent_age import CONSENT_AGE_ENV, consent_age_of
 from stafett.aggregates.errors import NotAParticipantError, NotPermittedError
 from stafett.aggregates.person import Person, PersonDetails
 from stafett.aggregates.plan import Plan
@@ -45,6 +46,7 @@ from stafett.applications.commands import (
     ClosePlan,
     PlanCommand,
     RemoveParticipant,
+    WithdrawConsent,
 )
 from stafett.applications.history import PlanHistory, view_of
 from stafett.applications.parts import CreatePlan, PersonIn
@@ -110,6 +112,7 @@ class PlanApplication(PlanPersons, PlanHistory):
         """
         super().__init__(env)
         self.clock = clock
+        self.consent_age = consent_age_of(self.env.get(CONSENT_AGE_ENV))
         self.person_changed: PersonChanged | None = None
         self.person_changing: PersonChanging | None = None
         self.plan_closed: PlanClosed | None = None
@@ -263,11 +266,19 @@ class PlanApplication(PlanPersons, PlanHistory):
             )
         if isinstance(command, ChangeParticipant) and command.person_changes():
             return self._change_participant(plan_id, command, by, expected_version, receipt)
+
+        def decide(plan: Plan, at: datetime) -> None:
+            if isinstance(command, WithdrawConsent):  # who may depends on the owner's age
+                owner_of_age = self.owner_of_age(plan.state.owner_person_id, local_date(at))
+                plan.withdraw_consent(by=by, at=at, owner_of_age=owner_of_age)
+            else:
+                command.run(plan, by, at, new_id)
+
         result = self._command(
             plan_id,
             by,
             expected_version,
-            lambda plan, at: command.run(plan, by, at, new_id),
+            decide,
             new_id if command.creates else None,
             receipt=receipt,
         )

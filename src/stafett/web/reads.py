@@ -82,6 +82,11 @@ class PlanReads:
     visits: PlanListView | None = None  # where "changed since my last visit" is noted
     archives: Archives | None = None  # the sealed records
 
+    def owner_of_age(self, view: PlanOut) -> bool | None:
+        """Whether the plan's owner has reached the consent age today (decision 0055;
+        None: their birth date is not known)."""
+        return self.plans.owner_of_age(view.owner_person_id, local_date(self.plans.clock()))
+
     def plan(self, plan_id: UUID, principal: Principal) -> PlanOut:
         """The person's permitted view: only the parts their rights and the consent allow."""
         return self.plan_since_last_visit(plan_id, principal).view

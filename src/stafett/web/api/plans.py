@@ -243,8 +243,10 @@ class PlanController(PlanListRoutes, LoggedInRoutes):
 
     @plan_write(post, "/{plan_id:uuid}/consent/withdrawal", WithdrawConsent, optional=True)
     def withdraw_consent() -> None:
-        """The owner, a relative or the coordinator withdraws consent (also when closed):
-        providers lose the plan from the next request, and nothing new is written until
+        """The coordinator or the family withdraws consent (also when closed): the owner
+        who has reached the consent age (15 or 16, the municipality's setting), the
+        relatives of one who has not, both when the owner's birth date is not known.
+        Providers lose the plan from the next request, and nothing new is written until
         consent is given again."""
 
     # ------------------------------------------------------------ goals

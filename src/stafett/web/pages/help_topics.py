@@ -296,7 +296,9 @@ def topics() -> tuple[Topic, ...]:
                 ),
                 _(
                     "Renew or change the consent before it expires, or reset it. The family and "
-                    "the coordinator can withdraw consent."
+                    "the coordinator can withdraw consent: from the age your municipality has "
+                    "set (15 or 16) the plan owner decides over the consent, before it the "
+                    "parents or guardians do."
                 ),
                 _(
                     "Close the plan when the work is done, with a reason. A closed plan can be "

@@ -46,7 +46,13 @@ from stafett.web.i18n import _
 from stafett.web.pages.forms import FormError, as_iso_date, decode, form_of, text_field
 from stafett.web.pages.kept import given_back, keeps_page
 from stafett.web.pages.participants import REFUSALS, refusal
-from stafett.web.pages.plan_parts import InOnePlan, heading_context, level_choices, may
+from stafett.web.pages.plan_parts import (
+    InOnePlan,
+    heading_context,
+    level_choices,
+    may,
+    withdrawal,
+)
 from stafett.web.pages.render import SAVED, Page, in_thread, page, see_other
 from stafett.web.params import AnyRequest, LoggedIn, PlanId, Reads, Writes
 from stafett.web.reads import PlanReads
@@ -168,9 +174,12 @@ def manage_context(reads: PlanReads, principal: Principal, plan_id: UUID) -> dic
         **heading_context(plan_id, view, principal, "manage"),
         "manages": manages,
         "reopens": reopens,
-        "may_withdraw": may(view, Action.WITHDRAW_CONSENT)
+        "may_withdraw": withdrawal(reads, view).allowed
         and view.consent.status is not ConsentStatus.WITHDRAWN,
         "consent_active": view.consent.status is ConsentStatus.ACTIVE,
+        # who gives the consent, by the owner's age (decision 0055); None: not known
+        "owner_of_age": reads.owner_of_age(view) if manages else None,
+        "consent_age": reads.plans.consent_age,
         "closed": view.status is PlanStatus.CLOSED,
         "successors": successors(view),
         "offered": next(
@@ -190,7 +199,7 @@ def withdrawal_context(reads: PlanReads, principal: Principal, plan_id: UUID) ->
     family has withdrawn it (the event names who recorded it, and when), and goes back to
     the manage page they came from."""
     view = reads.plan(plan_id, principal)
-    if not may(view, Action.WITHDRAW_CONSENT):
+    if not withdrawal(reads, view).allowed:
         raise PermissionDeniedException("not permitted: withdraw consent")
     records = view.me.standing is Standing.COORDINATOR
     return {
@@ -332,7 +341,8 @@ class ManagePages(InOnePlan):
     def withdrawal_form(
         self, *, request: AnyRequest, reads: Reads, principal: LoggedIn, plan_id: PlanId
     ) -> Page:
-        """The owner, a relative or the coordinator withdraws consent: a page to confirm it."""
+        """The coordinator or the family (by the owner's age: decision 0055) withdraws
+        consent: a page to confirm it."""
         return page(
             request, "manage/withdraw.html", **withdrawal_context(reads, principal, plan_id)
         )

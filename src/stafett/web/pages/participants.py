@@ -49,7 +49,7 @@ from stafett.web.pages.participant_values import (
     typed,
 )
 from stafett.web.pages.person_edits import FLAGS, TEXTS, edits_of, shown_field
-from stafett.web.pages.plan_parts import InOnePlan, heading_context, may
+from stafett.web.pages.plan_parts import InOnePlan, heading_context, may, withdrawal
 from stafett.web.pages.refusals import Own, said
 from stafett.web.pages.render import SAVED, Page, in_thread, page, see_other
 from stafett.web.params import AnyRequest, LoggedIn, Logins, PathId, PlanId, Plans, Reads, Writes
@@ -218,7 +218,8 @@ class ParticipantPages(InOnePlan):
             **heading_context(plan_id, view, principal, "participants"),
             members=ordered(view),
             may_manage=may(view, Action.MANAGE),
-            may_withdraw=may(view, Action.WITHDRAW_CONSENT),
+            withdrawal=withdrawal(reads, view),
+            consent_age=reads.plans.consent_age,
         )
 
     # -------------------------------------------------------------- details

@@ -17,7 +17,7 @@ from uuid import UUID
 import msgspec
 
 from stafett.aggregates.plan_checks import BTI_LEVELS
-from stafett.aggregates.policy import Action, access_for, decide
+from stafett.aggregates.policy import Action, access_for, decide, rule_for
 from stafett.aggregates.values import (
     Activity,
     ActivityStatus,
@@ -37,6 +37,7 @@ from stafett.applications.accounts import Principal
 from stafett.applications.permitted import PlanOut
 from stafett.web.controllers import PlanReading
 from stafett.web.i18n import _
+from stafett.web.reads import PlanReads
 from stafett.web.state import provide_plans, provide_read_your_writes, provided
 from stafett.web.writes import provide_commands
 
@@ -61,16 +62,43 @@ class Tab:
     href: str
 
 
-def may(view: PlanOut, action: Action, section: Section | None = None) -> bool:
+def may(
+    view: PlanOut,
+    action: Action,
+    section: Section | None = None,
+    *,
+    owner_of_age: bool | None = None,
+) -> bool:
     """The policy table's answer for the reader of `view`, now (with their right in
-    `section`, or the yes/no right the action needs, such as `edit_person`)."""
+    `section`, or the yes/no right the action needs, such as `edit_person`; and whether
+    the owner has reached the consent age, for the rules that weigh it)."""
     return decide(
         action,
         view.me.standing,
         consent_valid=view.consent.valid_now,
         plan_open=view.status is PlanStatus.OPEN,
         access=access_for(action, view.me.rights, section),
+        owner_of_age=owner_of_age,
     ).allowed
+
+
+@dataclass(frozen=True, slots=True)
+class Withdrawal:
+    """May the reader withdraw the plan's consent now; `owner_of_age`: whether the owner
+    has reached the consent age, where the policy table weighed it (else None)."""
+
+    allowed: bool
+    owner_of_age: bool | None
+
+
+def withdrawal(reads: PlanReads, view: PlanOut) -> Withdrawal:
+    """The policy table's answer on withdrawing consent, asking the directory for the
+    owner's age only where a rule for the reader weighs it (decision 0055)."""
+    rule = rule_for(Action.WITHDRAW_CONSENT, view.me.standing)
+    owner_of_age = None
+    if rule is not None and rule.owner_of_age is not None:
+        owner_of_age = reads.owner_of_age(view)
+    return Withdrawal(may(view, Action.WITHDRAW_CONSENT, owner_of_age=owner_of_age), owner_of_age)
 
 
 def tabs_for(plan_id: UUID, view: PlanOut | None, principal: Principal) -> list[Tab]:
