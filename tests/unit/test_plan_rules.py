@@ -331,7 +331,7 @@ ALL_COMMANDS: dict[str, Command] = {
     **CONTENT_COMMANDS,
     **MANAGING_COMMANDS,
     **COORDINATOR_COMMANDS,
-    "withdraw_consent": lambda g, by, at: g.plan.withdraw_consent(by=by, at=at),
+    "withdraw_consent": lambda g, by, at: g.plan.withdraw_consent(by=by, at=at, owner_of_age=None),
 }
 
 
@@ -827,7 +827,7 @@ def test_content_needs_consent_that_has_not_been_reset(group: Group, command: st
 
 @pytest.mark.parametrize("command", CONTENT_COMMANDS)
 def test_content_needs_consent_that_has_not_been_withdrawn(group: Group, command: str) -> None:
-    group.plan.withdraw_consent(by=group.owner, at=AT)
+    group.plan.withdraw_consent(by=group.owner, at=AT, owner_of_age=None)
     group.plan.collect_events()
     with refused(group.plan, ConsentNotValidError):
         CONTENT_COMMANDS[command](group, group.coordinator, LATER)
@@ -853,7 +853,7 @@ def test_renewing_consent_restores_content_writes(group: Group, lapse: str) -> N
     if lapse == "reset":
         group.plan.reset_consent(by=group.coordinator, at=AT)
     if lapse == "withdrawn":
-        group.plan.withdraw_consent(by=group.relative, at=AT)
+        group.plan.withdraw_consent(by=group.relative, at=AT, owner_of_age=None)
     group.plan.collect_events()
     with refused(group.plan, ConsentNotValidError):
         CONTENT_COMMANDS["set_goal"](group, group.coordinator, at)
@@ -887,7 +887,7 @@ def test_the_consent_scope_changes_only_while_consent_is_active(group: Group, la
     if lapse == "reset":
         group.plan.reset_consent(by=group.coordinator, at=AT)
     else:
-        group.plan.withdraw_consent(by=group.owner, at=AT)
+        group.plan.withdraw_consent(by=group.owner, at=AT, owner_of_age=None)
     group.plan.collect_events()
     with refused(group.plan, ConsentNotValidError):
         group.plan.change_consent_scope(by=group.coordinator, at=LATER, scope="Bare mål")
@@ -915,7 +915,7 @@ def test_resetting_consent_twice_triggers_one_event(group: Group) -> None:
 def test_the_family_or_the_coordinator_withdraws_consent(
     group: Group, actor: str, role: Role
 ) -> None:
-    group.plan.withdraw_consent(by=getattr(group, actor), at=LATER)
+    group.plan.withdraw_consent(by=getattr(group, actor), at=LATER, owner_of_age=None)
     event = only_event(group.plan)
     assert isinstance(event, Plan.ConsentWithdrawn)
     assert (event.actor_id, event.actor_role, event.timestamp) == (
@@ -928,26 +928,26 @@ def test_the_family_or_the_coordinator_withdraws_consent(
 
 def test_a_provider_cannot_withdraw_the_familys_consent(group: Group) -> None:
     with refused(group.plan, NotPermittedError):
-        group.plan.withdraw_consent(by=group.provider, at=LATER)
+        group.plan.withdraw_consent(by=group.provider, at=LATER, owner_of_age=None)
 
 
 def test_a_stranger_cannot_withdraw_consent(group: Group) -> None:
     with refused(group.plan, NotAParticipantError):
-        group.plan.withdraw_consent(by=group.stranger, at=LATER)
+        group.plan.withdraw_consent(by=group.stranger, at=LATER, owner_of_age=None)
 
 
 def test_consent_is_withdrawn_only_once(group: Group) -> None:
-    group.plan.withdraw_consent(by=group.owner, at=LATER)
+    group.plan.withdraw_consent(by=group.owner, at=LATER, owner_of_age=None)
     group.plan.collect_events()
     version = group.plan.version
-    group.plan.withdraw_consent(by=group.relative, at=LATER)
+    group.plan.withdraw_consent(by=group.relative, at=LATER, owner_of_age=None)
     assert group.plan.version == version
     assert group.plan.pending_events == []
 
 
 def test_consent_can_be_withdrawn_from_a_closed_plan(group: Group) -> None:
     close(group)
-    group.plan.withdraw_consent(by=group.owner, at=LATER)
+    group.plan.withdraw_consent(by=group.owner, at=LATER, owner_of_age=None)
     assert isinstance(only_event(group.plan), Plan.ConsentWithdrawn)
     assert group.plan.state.consent.status is ConsentStatus.WITHDRAWN
     assert group.plan.state.status is PlanStatus.CLOSED
@@ -1791,7 +1791,7 @@ def test_a_copy_of_a_plan_is_equal_and_changes_independently(group: Group) -> No
             command(group, group.coordinator, LATER)
     MANAGING_COMMANDS["hand_over_coordinator"](group, group.coordinator, LATER)
     MANAGING_COMMANDS["close"](group, group.provider, LATER)
-    clone.withdraw_consent(by=group.owner, at=LATER)
+    clone.withdraw_consent(by=group.owner, at=LATER, owner_of_age=None)
     clone.reopen(by=group.provider, at=LATER)
     clone.record_archive(by=group.provider, at=LATER, archive_id=uuid4(), digest="d")
     assert clone.version == original.version + len(CONTENT_COMMANDS) + len(MANAGING_COMMANDS) + 3
@@ -1836,7 +1836,7 @@ def test_a_refused_command_leaves_version_and_pending_events_unchanged(group: Gr
 
 
 def test_a_reset_after_a_withdrawal_keeps_the_consent_withdrawn(group: Group) -> None:
-    group.plan.withdraw_consent(by=group.owner, at=AT)
+    group.plan.withdraw_consent(by=group.owner, at=AT, owner_of_age=None)
     group.plan.collect_events()
     group.plan.reset_consent(by=group.coordinator, at=LATER)
     assert group.plan.pending_events == []

@@ -792,7 +792,7 @@ class PlanMachine(RuleBasedStateMachine):
         already = self.consent.status is ConsentStatus.WITHDRAWN
         accepted = self.expect(
             errors,
-            lambda: self.plan.withdraw_consent(by=by, at=self.now),
+            lambda: self.plan.withdraw_consent(by=by, at=self.now, owner_of_age=None),
             None if already else Plan.ConsentWithdrawn,
         )
         if accepted:

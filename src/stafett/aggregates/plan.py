@@ -428,11 +428,11 @@ class Plan(PlanBaton, PlanContent, Aggregate):
             return  # already reset, or withdrawn by the family: a reset must not hide that
         self._trigger(self.ConsentReset, at, actor)
 
-    def withdraw_consent(self, *, by: UUID, at: datetime, owner_of_age: bool | None = None) -> None:
+    def withdraw_consent(self, *, by: UUID, at: datetime, owner_of_age: bool | None) -> None:
         """The coordinator withdraws consent (also when closed), or the family: the owner
         who has reached the consent age, the relatives of one who has not (`owner_of_age`
         on the day of `at`, None when the owner's birth date is not known: both; decision
-        0055)."""
+        0055). The caller must say: the plan does not hold the birth date."""
         actor = self.permitted(by, Action.WITHDRAW_CONSENT, owner_of_age=owner_of_age)
         if self.state.consent.status is ConsentStatus.WITHDRAWN:
             return

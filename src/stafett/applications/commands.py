@@ -264,7 +264,9 @@ class ResetConsent(Versioned):
 
 
 class WithdrawConsent(Versioned):
-    calls = Plan.withdraw_consent
+    """Its plan method needs the owner's age, which the plan does not hold: the
+    application reads it from the directory and gives it (`PlanApplication.handle`,
+    decision 0055), so `run` has no method to call by itself."""
 
 
 # ------------------------------------------------------------------ goals
