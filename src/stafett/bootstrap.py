@@ -165,9 +165,14 @@ def notice_runners(
 ) -> Iterator[None]:
     """The notice process with the reminder sweep, and the sender, in threads of this
     process (decisions 0020, 0022)."""
-    sweep = ReminderSweep(plans, notices.outbox, clock=plans.clock)
+    of_age = plans.owner_of_age_on  # the owner's coming of age (decision 0056)
+    sweep = ReminderSweep(plans, notices.outbox, clock=plans.clock, of_age=of_age)
     with (
-        NoticeRunner(NoticeProcess(plans, notices.outbox), sweep=sweep, sweep_every=sweep_every),
+        NoticeRunner(
+            NoticeProcess(plans, notices.outbox, of_age=of_age),
+            sweep=sweep,
+            sweep_every=sweep_every,
+        ),
         SenderRunner(notices),
     ):
         yield

@@ -2,8 +2,10 @@
 coordinator, an activity past its due date to its responsible participant, an offer of
 the baton unanswered for a week to the one offered it (decision 0053); each once,
 driven by the clock, neither lost nor repeated by a restart, moved by a new date and
-cancelled by completion, removal or a closed plan; none to one who may not see it."""
+cancelled by completion, removal or a closed plan; none to one who may not see it. The
+owner's coming of age after the consent was given, to the coordinator (decision 0056)."""
 
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from uuid import UUID
 
@@ -32,7 +34,7 @@ from stafett.projections.notices import NoticeRunner
 from stafett.projections.reminders import ReminderSweep
 from tests.conftest import ManualClock, consent_for
 from tests.integration.notice_support import Group, choose, group, outbox_of, process_for
-from tests.integration.support import eventually
+from tests.integration.support import eventually, new_plan
 
 CONSENT = ("consent_expires_30", "consent_expires_7")
 
@@ -51,7 +53,11 @@ def restarted(plans: PlanApplication, clock: ManualClock) -> tuple[NoticeOutbox,
     """New process objects on the same store, as after a restart: caught up, then swept."""
     outbox = outbox_of(plans)
     process_for(plans, outbox).catch_up()
-    return outbox, ReminderSweep(plans, outbox, clock=clock)
+    return outbox, sweeper(plans, outbox, clock)
+
+
+def sweeper(plans: PlanApplication, outbox: NoticeOutbox, clock: ManualClock) -> ReminderSweep:
+    return ReminderSweep(plans, outbox, clock=clock, of_age=plans.owner_of_age_on)
 
 
 def reminders(outbox: NoticeOutbox, *kinds: str) -> list[OutboxRow]:
@@ -89,7 +95,7 @@ def test_consent_reminders_go_to_the_coordinator_once_at_30_and_once_at_7_days(
     assert sweep.sweep() == 2
     for day in (expires - timedelta(days=6), expires, expires + timedelta(days=1)):
         on(clock, day)
-        assert ReminderSweep(plans, outbox, clock=clock).sweep() == 0
+        assert sweeper(plans, outbox, clock).sweep() == 0
     assert sent_to(reminders(outbox, *CONSENT)) == [
         (g.kari_pid, kind, channel)
         for kind in ("consent_expires_30", "consent_expires_7")
@@ -105,7 +111,7 @@ def test_a_30_day_reminder_found_late_lapses_and_the_7_day_one_is_given(
     expires = expiry(plans, g)
     outbox, _ = restarted(plans, clock)
     on(clock, expires - timedelta(days=5))  # the worker was down for weeks
-    sweep = ReminderSweep(plans, outbox, clock=clock)
+    sweep = sweeper(plans, outbox, clock)
     assert sweep.sweep() == 1
     assert sent_to(reminders(outbox, *CONSENT)) == [(g.kari_pid, "consent_expires_7", "email")]
     statuses = {s.reminder.kind.value: s.status for s in outbox.reminders.stored()}
@@ -119,7 +125,7 @@ def test_a_coordinator_who_chose_no_notices_is_reminded_by_email(
     choose(plans, g.plan.plan_id, g.kari, g.kari_pid)  # nothing at all
     outbox, _ = restarted(plans, clock)
     on(clock, expiry(plans, g) - timedelta(days=30))
-    ReminderSweep(plans, outbox, clock=clock).sweep()
+    sweeper(plans, outbox, clock).sweep()
     assert sent_to(reminders(outbox, *CONSENT)) == [(g.kari_pid, "consent_expires_30", "email")]
 
 
@@ -273,7 +279,7 @@ def test_the_notice_runner_sweeps_due_reminders_between_batches(
 ) -> None:
     g = group(plans, ["email"])
     outbox = outbox_of(plans)
-    sweep = ReminderSweep(plans, outbox, clock=clock)
+    sweep = sweeper(plans, outbox, clock)
     with NoticeRunner(process_for(plans, outbox), sweep=sweep, sweep_every=0.01, poll=0.01):
         eventually(lambda: outbox.position() == plans.recorder.max_notification_id())
         on(clock, expiry(plans, g) - timedelta(days=7))
@@ -320,7 +326,7 @@ def test_a_review_date_reminds_the_coordinator_once_in_its_last_week_and_moves_w
     outbox, sweep = restarted(plans, clock)
     assert sweep.sweep() == 1
     on(clock, first)
-    assert ReminderSweep(plans, outbox, clock=clock).sweep() == 0  # once
+    assert sweeper(plans, outbox, clock).sweep() == 0  # once
     assert sent_to(reminders(outbox, "review_due")) == [(g.kari_pid, "review_due", "email")]
 
     later = first + timedelta(days=90)  # evaluated: the next review is set
@@ -382,3 +388,86 @@ def test_an_offer_of_the_baton_unanswered_for_a_week_reminds_the_one_offered_onc
     outbox, sweep = restarted(plans, clock)
     assert sweep.sweep() == 0
     assert len(reminders(outbox, waiting)) == 1
+
+
+def born(plans: PlanApplication, person_id: UUID, day: date | None) -> None:
+    """The directory's birth date of `person_id` set to `day` (no plan event)."""
+    before = plans.get_person(person_id).details
+    after = replace(before, birth_date=day)
+    plans.directory.update(person_id, before, after, actor_id=None, at=plans.clock())
+
+
+def sixteen_on(day: date) -> date:
+    return day.replace(year=day.year - 16)
+
+
+CAME_OF_AGE = "owner_came_of_age"
+
+
+def test_the_owner_coming_of_age_after_the_consent_reminds_the_coordinator_once(
+    plans: PlanApplication, clock: ManualClock
+) -> None:
+    """Decision 0056: the parents' consent was given before Ola's sixteenth birthday; on
+    it, the coordinator is told once, by the channels of the consent's reminders."""
+    g = group(plans, ["email"])
+    birthday = local_date(clock()) + timedelta(days=20)
+    born(plans, g.plan.owner_id, sixteen_on(birthday))
+    on(clock, birthday - timedelta(days=1), 23)
+    outbox, sweep = restarted(plans, clock)
+    sweep.sweep()
+    assert reminders(outbox, CAME_OF_AGE) == []  # not yet
+    on(clock, birthday, 0)
+    outbox, sweep = restarted(plans, clock)
+    sweep.sweep()
+    assert sent_to(reminders(outbox, CAME_OF_AGE)) == [(g.kari_pid, CAME_OF_AGE, "email")]
+    for day in (birthday, birthday + timedelta(days=1)):
+        on(clock, day, 12)
+        sweeper(plans, outbox, clock).sweep()
+    assert len(reminders(outbox, CAME_OF_AGE)) == 1  # once
+
+
+def test_a_consent_given_from_the_birthday_on_or_a_birth_date_not_known_reminds_of_nothing(
+    plans: PlanApplication, clock: ManualClock
+) -> None:
+    g = group(plans, ["email"])
+    today = local_date(clock())
+    birthday = today + timedelta(days=20)
+    born(plans, g.plan.owner_id, sixteen_on(today - timedelta(days=3)))  # 16 before the consent
+    other = new_plan(plans, coordinator_id=g.kari)  # an owner with no birth date
+    on(clock, birthday)
+    outbox, sweep = restarted(plans, clock)
+    sweep.sweep()
+    assert reminders(outbox, CAME_OF_AGE) == []
+    kinds = {
+        s.reminder.kind.value for s in outbox.reminders.stored([g.plan.plan_id, other.plan_id])
+    }
+    assert CAME_OF_AGE not in kinds
+
+
+def test_a_consent_renewed_or_a_birth_date_corrected_before_the_day_voids_the_reminder(
+    plans: PlanApplication, clock: ManualClock
+) -> None:
+    """Renewed by Ola on the birthday (a plan event: the reminder is worked out again), or
+    the birth date corrected in the directory (no plan event: the sweep reads it again
+    when the reminder is due): nothing is sent for the day that no longer holds."""
+    g = group(plans, ["email"])
+    other = new_plan(plans, coordinator_id=g.kari)
+    today = local_date(clock())
+    birthday = today + timedelta(days=20)
+    for plan in (g.plan, other):
+        born(plans, plan.owner_id, sixteen_on(birthday))
+    restarted(plans, clock)  # both reminders worked out
+    born(plans, other.owner_id, sixteen_on(birthday + timedelta(days=300)))  # a typo corrected
+    on(clock, birthday)
+    renewed = consent_for(birthday, 200)
+    plans.handle(g.plan.plan_id, RenewConsent.of(renewed), by=g.kari)
+    outbox, sweep = restarted(plans, clock)
+    sweep.sweep()
+    assert reminders(outbox, CAME_OF_AGE) == []
+    statuses = {
+        (s.reminder.plan_id, s.reminder.about_on): s.status
+        for s in outbox.reminders.stored([g.plan.plan_id, other.plan_id])
+        if s.reminder.kind.value == CAME_OF_AGE
+    }
+    assert statuses[(g.plan.plan_id, birthday)] == VOID
+    assert statuses[(other.plan_id, birthday)] == VOID

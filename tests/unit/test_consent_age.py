@@ -5,8 +5,16 @@ holds it, and the policy table's rows that weigh it."""
 from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from stafett.aggregates.consent_age import age_on, consent_age_of, has_reached
+from stafett.aggregates.consent_age import (
+    age_on,
+    consent_age_of,
+    given_before_of_age,
+    has_reached,
+    of_age_on,
+)
 from stafett.aggregates.errors import NotPermittedError
 from stafett.aggregates.plan import Plan
 from stafett.aggregates.policy import RULES, Action, Denial, Standing, decide
@@ -43,6 +51,41 @@ def test_the_consent_age_is_reached_on_the_birthday_and_unknown_without_a_birth_
     assert has_reached(born, date(2026, 3, 2), 15) is True
     assert has_reached(born, date(2026, 3, 2), 16) is False
     assert has_reached(None, date(2026, 3, 2), 16) is None
+
+
+@pytest.mark.parametrize(
+    ("born", "age", "day"),
+    [
+        (date(2010, 5, 1), 16, date(2026, 5, 1)),
+        (date(2011, 5, 1), 15, date(2026, 5, 1)),
+        (date(2010, 2, 28), 16, date(2026, 2, 28)),
+        (date(2008, 2, 29), 16, date(2024, 2, 29)),  # a leap year: the birthday itself
+        (date(2009, 2, 28), 15, date(2024, 2, 28)),
+        (date(2012, 2, 29), 15, date(2027, 3, 1)),  # none in 2027: 1 March
+    ],
+)
+def test_the_day_of_coming_of_age_is_the_birthday(born: date, age: int, day: date) -> None:
+    assert of_age_on(born, age) == day
+
+
+@given(
+    born=st.dates(min_value=date(1990, 1, 1), max_value=date(2030, 12, 31)),
+    day=st.dates(min_value=date(2000, 1, 1), max_value=date(2050, 12, 31)),
+    age=st.sampled_from([15, 16]),
+)
+def test_the_day_of_coming_of_age_is_the_first_day_the_age_is_reached(
+    born: date, day: date, age: int
+) -> None:
+    assert has_reached(born, day, age) is (day >= of_age_on(born, age))
+
+
+def test_a_consent_predates_the_coming_of_age_only_once_that_day_has_come() -> None:
+    of_age = date(2026, 5, 1)
+    assert given_before_of_age(date(2025, 6, 1), of_age, date(2026, 5, 1)) is True
+    assert given_before_of_age(date(2025, 6, 1), of_age, date(2026, 4, 30)) is False  # not yet
+    assert given_before_of_age(date(2026, 5, 1), of_age, date(2026, 6, 1)) is False  # on the day
+    assert given_before_of_age(date(2026, 5, 2), of_age, date(2026, 6, 1)) is False  # after it
+    assert given_before_of_age(date(2025, 6, 1), None, date(2026, 6, 1)) is False  # not known
 
 
 @pytest.mark.parametrize(("text", "age"), [(None, 16), ("", 16), ("15", 15), (" 16 ", 16)])

@@ -86,6 +86,26 @@ def test_an_offer_of_the_baton_says_what_accepting_means_and_where_to_answer() -
     assert len(withdrawn.body.splitlines()) == 2  # asks nothing: headline and login only
 
 
+def test_the_owners_coming_of_age_asks_the_coordinator_to_talk_to_them_and_names_nobody() -> None:
+    """Decision 0056: what the coordinator is asked to do; the owner's name is not in it
+    (the plan's short name is, as in every notice, when the coordinator gave one)."""
+    nb = notice_text(ReminderKind.OWNER_CAME_OF_AGE, Addressing("Trivsel 2026", (), URL, None))
+    assert (
+        nb.subject == "Stafett: Planeieren i planen «Trivsel 2026» bestemmer nå selv over samtykket"
+    )
+    assert nb.body == (
+        "Planeieren i planen «Trivsel 2026» bestemmer nå selv over samtykket.\n"
+        "Planeieren har nådd samtykkealderen etter at samtykket ble gitt. Snakk med "
+        "planeieren om samtykket, og skriv ned samtykket planeieren gir under "
+        "Administrer plan.\n"
+        f"Logg inn i Stafett for å lese mer: {URL}\n"
+    )
+    en = notice_text(ReminderKind.OWNER_CAME_OF_AGE, Addressing("Trivsel 2026", (), URL, "en"))
+    assert (
+        en.subject == "Stafett: The owner of the plan “Trivsel 2026” now decides over the consent"
+    )
+
+
 def test_a_digest_lists_kinds_and_counts_in_a_fixed_order_and_nothing_more() -> None:
     counts = {"new_comment": 3, "activity_overdue": 1, "new_message": 2}
     nb = digest_text(counts, Addressing("Ola 2026", ("Ola",), URL, "nb"))

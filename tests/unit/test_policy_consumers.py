@@ -73,10 +73,13 @@ def what_the_provider_gets(plan: Plan) -> dict[str, object]:
     )
     told = [n.person_id for n in notices_for(plan.state, plan.collect_events()[-1])]
     (overdue,) = [
-        r for r in reminders_of(plan.id, plan.state) if r.kind is ReminderKind.ACTIVITY_OVERDUE
+        r
+        for r in reminders_of(plan.id, plan.state, of_age=None)
+        if r.kind is ReminderKind.ACTIVITY_OVERDUE
     ]
     reminded = [
-        n.person_id for n in reminder_notices(plan.state, overdue, AT.date() + timedelta(2))
+        n.person_id
+        for n in reminder_notices(plan.state, overdue, AT.date() + timedelta(2), of_age=None)
     ]
     (me,) = [m for m in view.participants if m.participant_id == PROVIDER_PARTICIPANT]
     return {

@@ -22,6 +22,22 @@ def has_reached(born: date | None, day: date, consent_age: int) -> bool | None:
     return None if born is None else age_on(born, day) >= consent_age
 
 
+def of_age_on(born: date, consent_age: int) -> date:
+    """The day someone born on `born` reaches `consent_age`: the first day `age_on`
+    counts it (born on 29 February: 1 March in a year without one)."""
+    try:
+        return born.replace(year=born.year + consent_age)
+    except ValueError:  # 29 February, in a year without one
+        return date(born.year + consent_age, 3, 1)
+
+
+def given_before_of_age(given_on: date, of_age: date | None, today: date) -> bool:
+    """Whether a consent given on `given_on` predates the owner's coming of age on
+    `of_age`, a day that has come by `today` (decision 0056): the owner now decides over
+    what was consented to for them. False when the birth date is not known (None)."""
+    return of_age is not None and given_on < of_age <= today
+
+
 def consent_age_of(text: str | None) -> int:
     """The setting's value: 15 or 16 (the default when not set), or `ValueError`."""
     if text is None or not text.strip():

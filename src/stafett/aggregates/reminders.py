@@ -2,7 +2,7 @@
 
 Decision 0022. Two pure rules, on the plan's state:
 
-- `reminders_of(plan_id, state)`: the reminders the plan has coming, each with the
+- `reminders_of(plan_id, state, of_age=)`: the reminders the plan has coming, each with the
   municipal dates it is due from and until. An open plan under active consent has
   two about its expiry (`CONSENT_EXPIRES_30`: from 30 days before to 8 days before;
   `CONSENT_EXPIRES_7`: from 7 days before to the last day); each activity with a due
@@ -10,19 +10,22 @@ Decision 0022. Two pure rules, on the plan's state:
   in the plan group, has one from the day after its due date (`ACTIVITY_OVERDUE`); a
   plan with a review date (decision 0051) has one from 7 days before it to the day
   itself (`REVIEW_DUE`); an offer of the baton not answered within a week, from then on
-  while it is pending (`BATON_OFFER_WAITING`, decision 0053).
+  while it is pending (`BATON_OFFER_WAITING`, decision 0053); and one from the day the
+  owner reaches the consent age (`of_age`, read from the directory by the caller: the
+  plan's state has no birth date) while a consent given before that day is in force
+  (`OWNER_CAME_OF_AGE`, decision 0056).
   A reminder's id is derived from the plan, its kind, what it is about and the date
   it is about, so it is the same however often it is worked out: a new expiry or due
   date is a new reminder, the same one is not reminded of again.
-- `reminder_notices(state, reminder, today)`: who is told when it is due, asked of
-  the policy table as for every notice: the consent's to the coordinator if they may
-  manage the plan, and so the review's; the offer's to the provider offered the baton if
-  they may still answer it; the activity's to its responsible participant if
-  they may read
-  activities that day (a provider whose consent has run out may not). By the
-  channels they chose: for an activity, those of "a new goal or activity"; for the
-  consent, which no kind of change is about, every channel the coordinator chose for
-  some kind, or e-mail when they chose none (renewing consent is their duty).
+- `reminder_notices(state, reminder, today, of_age=)`: who is told when it is due, asked
+  of the policy table as for every notice: the consent's to the coordinator if they may
+  manage the plan, and so the review's and the coming of age's; the offer's to the
+  provider offered the baton if they may still answer it; the activity's to its
+  responsible participant if they may read activities that day (a provider whose consent
+  has run out may not). By the channels they chose: for an activity, those of "a new
+  goal or activity"; for the consent, which no kind of change is about, every channel the
+  coordinator chose for some kind, or e-mail when they chose none (renewing consent is
+  their duty).
 """
 
 import uuid
@@ -91,8 +94,9 @@ class Reminder:
         return uuid.uuid5(REMINDER_NAMESPACE, key)
 
 
-def reminders_of(plan_id: UUID, state: PlanState) -> list[Reminder]:
-    """The reminders the plan has coming in this state (none while it is closed)."""
+def reminders_of(plan_id: UUID, state: PlanState, *, of_age: date | None) -> list[Reminder]:
+    """The reminders the plan has coming in this state (none while it is closed);
+    `of_age`: the day its owner reaches the consent age (None: not known)."""
     if state.status is not PlanStatus.OPEN:
         return []
     found: list[Reminder] = []
@@ -110,6 +114,9 @@ def reminders_of(plan_id: UUID, state: PlanState) -> list[Reminder]:
                     expires - timedelta(days=last),
                 )
             )
+        if of_age is not None and consent.given_on < of_age <= expires:
+            kind = ReminderKind.OWNER_CAME_OF_AGE
+            found.append(Reminder(plan_id, kind, plan_id, of_age, of_age, expires))
     if state.review_on is not None:
         review = state.review_on
         week_before = review - timedelta(days=REVIEW_NOTICE_DAYS)
@@ -139,16 +146,19 @@ def reminders_of(plan_id: UUID, state: PlanState) -> list[Reminder]:
     return found
 
 
-def still_due(state: PlanState, reminder: Reminder, today: date) -> bool:
+def still_due(state: PlanState, reminder: Reminder, today: date, *, of_age: date | None) -> bool:
     """Whether the plan, as it now is, still has `reminder` coming and it is due today."""
-    if reminder not in reminders_of(reminder.plan_id, state):
+    if reminder not in reminders_of(reminder.plan_id, state, of_age=of_age):
         return False
     return reminder.fire_on <= today and (reminder.last_on is None or today <= reminder.last_on)
 
 
-def reminder_notices(state: PlanState, reminder: Reminder, today: date) -> list[Notice]:
-    """The notices `reminder` gives when it is due `today`, `state` being the plan now."""
-    if not still_due(state, reminder, today):
+def reminder_notices(
+    state: PlanState, reminder: Reminder, today: date, *, of_age: date | None
+) -> list[Notice]:
+    """The notices `reminder` gives when it is due `today`, `state` being the plan now
+    (`of_age`: the day its owner reaches the consent age, as the directory says now)."""
+    if not still_due(state, reminder, today, of_age=of_age):
         return []
     if reminder.kind is ReminderKind.ACTIVITY_OVERDUE:
         activity = state.activities[reminder.subject_id]

@@ -95,6 +95,8 @@ class ReminderKind(Enum):
     REVIEW_DUE = "review_due"  # to the coordinator, within 7 days of the review date
     # to the provider offered the baton, when the offer has waited a week (decision 0053)
     BATON_OFFER_WAITING = "baton_offer_waiting"
+    # to the coordinator, when the owner reaches the consent age after it was given (0056)
+    OWNER_CAME_OF_AGE = "owner_came_of_age"
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,6 +35,7 @@ HEADLINES: dict[str, dict[Kind, str]] = {
         ReminderKind.BATON_OFFER_WAITING: (
             "Tilbudet om stafettpinnen i {plan} venter fortsatt på svar fra deg"
         ),
+        ReminderKind.OWNER_CAME_OF_AGE: "Planeieren i {plan} bestemmer nå selv over samtykket",
         DutyKind.BATON_OFFERED: "Du er tilbudt stafettpinnen i {plan}",
         DutyKind.BATON_OFFER_WITHDRAWN: "Tilbudet om stafettpinnen i {plan} er trukket tilbake",
         DutyKind.BATON_OFFER_DECLINED: "Tilbudet ditt om stafettpinnen i {plan} er avslått",
@@ -56,6 +57,7 @@ HEADLINES: dict[str, dict[Kind, str]] = {
         ReminderKind.BATON_OFFER_WAITING: (
             "The offer of the baton in {plan} is still waiting for your answer"
         ),
+        ReminderKind.OWNER_CAME_OF_AGE: "The owner of {plan} now decides over the consent",
         DutyKind.BATON_OFFERED: "You are offered the baton in {plan}",
         DutyKind.BATON_OFFER_WITHDRAWN: "The offer of the baton in {plan} is withdrawn",
         DutyKind.BATON_OFFER_DECLINED: "Your offer of the baton in {plan} is declined",
@@ -76,6 +78,7 @@ DIGEST_LINES: dict[str, dict[Kind, str]] = {
         ReminderKind.ACTIVITY_OVERDUE: "Aktiviteter du har ansvar for som har passert fristen",
         ReminderKind.REVIEW_DUE: "Planen skal evalueres innen 7 dager",
         ReminderKind.BATON_OFFER_WAITING: "Tilbud om stafettpinnen som venter på svar",
+        ReminderKind.OWNER_CAME_OF_AGE: "Planeieren bestemmer nå selv over samtykket",
         DutyKind.BATON_OFFERED: "Tilbud om stafettpinnen",
         DutyKind.BATON_OFFER_WITHDRAWN: "Tilbud om stafettpinnen som er trukket tilbake",
         DutyKind.BATON_OFFER_DECLINED: "Tilbud om stafettpinnen som er avslått",
@@ -93,6 +96,7 @@ DIGEST_LINES: dict[str, dict[Kind, str]] = {
         ReminderKind.ACTIVITY_OVERDUE: "Activities you are responsible for past their due date",
         ReminderKind.REVIEW_DUE: "The plan is to be evaluated within 7 days",
         ReminderKind.BATON_OFFER_WAITING: "Offers of the baton waiting for your answer",
+        ReminderKind.OWNER_CAME_OF_AGE: "The owner now decides over the consent",
         DutyKind.BATON_OFFERED: "Offers of the baton",
         DutyKind.BATON_OFFER_WITHDRAWN: "Offers of the baton withdrawn",
         DutyKind.BATON_OFFER_DECLINED: "Offers of the baton declined",
@@ -113,6 +117,11 @@ NEXT_STEP: dict[str, dict[Kind, str]] = {
         DutyKind.BATON_ACCEPTED: (
             "Du er ikke lenger koordinator, men er fortsatt med i plangruppen som tjenesteyter."
         ),
+        ReminderKind.OWNER_CAME_OF_AGE: (
+            "Planeieren har nådd samtykkealderen etter at samtykket ble gitt. Snakk med "
+            "planeieren om samtykket, og skriv ned samtykket planeieren gir under "
+            "Administrer plan."
+        ),
     },
     "en": {
         DutyKind.BATON_OFFERED: (
@@ -124,6 +133,10 @@ NEXT_STEP: dict[str, dict[Kind, str]] = {
         ),
         DutyKind.BATON_ACCEPTED: (
             "You are no longer the coordinator; you stay in the plan group as a service provider."
+        ),
+        ReminderKind.OWNER_CAME_OF_AGE: (
+            "The plan's owner has reached the consent age since the consent was given. Talk "
+            "to them about the consent, and write down the consent they give under Manage plan."
         ),
     },
 }

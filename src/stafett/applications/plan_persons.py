@@ -5,7 +5,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from uuid import UUID
 
-from stafett.aggregates.consent_age import has_reached
+from stafett.aggregates.consent_age import has_reached, of_age_on
 from stafett.aggregates.errors import ConflictingValueError, Refusal
 from stafett.aggregates.person import Person, PersonDetails
 from stafett.aggregates.values import local_date
@@ -35,11 +35,19 @@ class PlanPersons:
     def owner_of_age(self, owner_person_id: UUID, day: date) -> bool | None:
         """Whether a plan's owner has reached the consent age on `day` (decision 0055);
         None when their birth date is not known, or they are no longer in the directory."""
+        return has_reached(self._born(owner_person_id), day, self.consent_age)
+
+    def owner_of_age_on(self, owner_person_id: UUID) -> date | None:
+        """The day a plan's owner reaches (or reached) the consent age (decision 0056);
+        None when their birth date is not known, or they are no longer in the directory."""
+        born = self._born(owner_person_id)
+        return None if born is None else of_age_on(born, self.consent_age)
+
+    def _born(self, person_id: UUID) -> date | None:
         try:
-            born = self.directory.get(owner_person_id).details.birth_date
+            return self.directory.get(person_id).details.birth_date
         except KeyError:
             return None
-        return has_reached(born, day, self.consent_age)
 
     def find_persons(self, text: str) -> list[Person]:
         return self.directory.find_by_name(text)

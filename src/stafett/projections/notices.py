@@ -32,7 +32,7 @@ from stafett.aggregates.plan import Plan
 from stafett.aggregates.reminders import REMINDER_EVENT_TYPES, reminders_of
 from stafett.persistence.background import BackgroundLoop, Backoff
 from stafett.persistence.notice_outbox import NewNotice, NoticeOutbox, new_notices
-from stafett.projections.reminders import ReminderSweep
+from stafett.projections.reminders import OfAge, ReminderSweep
 
 log = structlog.get_logger(__name__)
 
@@ -52,11 +52,13 @@ class NoticeProcess:
         app: Application[UUID],
         outbox: NoticeOutbox,
         *,
+        of_age: OfAge,
         batch_size: int = BATCH_SIZE,
         plans_kept: int = PLANS_KEPT,
     ) -> None:
         self.app = app
         self.outbox = outbox
+        self.of_age = of_age  # the owner's coming of age: the directory's (decision 0056)
         self.batch_size = batch_size
         self.plans_kept = plans_kept
         self._plans: OrderedDict[UUID, Plan] = OrderedDict()
@@ -80,7 +82,10 @@ class NoticeProcess:
                 rows.extend(self._notices(plan, event, notification.id))
                 if isinstance(event, RESCHEDULING):
                     rescheduled[plan.id] = plan
-            schedules = {pid: reminders_of(pid, plan.state) for pid, plan in rescheduled.items()}
+            schedules = {
+                pid: reminders_of(pid, plan.state, of_age=self.of_age(plan.state.owner_person_id))
+                for pid, plan in rescheduled.items()
+            }
             self.outbox.record(rows, notifications[-1].id, schedules)
         except BaseException:
             self._plans.clear()  # states may be ahead of the stored position

@@ -15,7 +15,7 @@ on PostgreSQL, in the web process on SQLite.
 
 import contextlib
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from uuid import UUID
 
 import structlog
@@ -30,6 +30,9 @@ from stafett.persistence.notice_reminders import FIRED, LAPSED, VOID
 log = structlog.get_logger(__name__)
 
 SWEEP_BATCH = 200
+OfAge = Callable[[UUID], date | None]
+"""The day a plan's owner (by person id) reaches the consent age, as the directory says
+now; None when it is not known (the plan application's `owner_of_age_on`)."""
 
 
 class ReminderSweep:
@@ -39,11 +42,13 @@ class ReminderSweep:
         outbox: NoticeOutbox,
         *,
         clock: Callable[[], datetime],
+        of_age: OfAge,
         batch: int = SWEEP_BATCH,
     ) -> None:
         self.app = app
         self.outbox = outbox
         self.clock = clock
+        self.of_age = of_age
         self.batch = batch
 
     def sweep(self) -> int:
@@ -62,7 +67,11 @@ class ReminderSweep:
         plan: object = None
         with contextlib.suppress(AggregateNotFoundError):
             plan = self.app.repository.get(reminder.plan_id)
-        if not isinstance(plan, Plan) or reminder not in reminders_of(plan.id, plan.state):
+        if not isinstance(plan, Plan):
+            self.outbox.settle(reminder, VOID, at=now)
+            return 0
+        of_age = self.of_age(plan.state.owner_person_id)
+        if reminder not in reminders_of(plan.id, plan.state, of_age=of_age):
             self.outbox.settle(reminder, VOID, at=now)
             return 0
         if reminder.last_on is not None and today > reminder.last_on:
@@ -70,7 +79,7 @@ class ReminderSweep:
             return 0
         notices = new_notices(
             plan,
-            reminder_notices(plan.state, reminder, today),
+            reminder_notices(plan.state, reminder, today, of_age=of_age),
             notification_id=0,
             at=now,
             reminder_id=reminder.reminder_id,

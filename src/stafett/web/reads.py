@@ -15,16 +15,17 @@ reads in that capacity, on the grounds `audit`, unless they are the plan's coord
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import NamedTuple, TypeVar
 from uuid import UUID
 
 import msgspec
 import structlog
 
+from stafett.aggregates.consent_age import given_before_of_age
 from stafett.aggregates.person import Person
 from stafett.aggregates.policy import Action, Standing
-from stafett.aggregates.values import ArchiveRecord, local_date
+from stafett.aggregates.values import ArchiveRecord, ConsentStatus, local_date
 from stafett.applications.access_log import (
     AUDIT_GROUNDS,
     OPERATOR_ID,
@@ -86,6 +87,15 @@ class PlanReads:
         """Whether the plan's owner has reached the consent age today (decision 0055;
         None: their birth date is not known)."""
         return self.plans.owner_of_age(view.owner_person_id, local_date(self.plans.clock()))
+
+    def consent_predates_of_age(self, view: PlanOut) -> date | None:
+        """The day the plan's owner reached the consent age, when the consent in force
+        was given before it (decision 0056: the owner now decides over it); else None."""
+        if view.consent.status is not ConsentStatus.ACTIVE:
+            return None
+        of_age = self.plans.owner_of_age_on(view.owner_person_id)
+        today = local_date(self.plans.clock())
+        return of_age if given_before_of_age(view.consent.given_on, of_age, today) else None
 
     def plan(self, plan_id: UUID, principal: Principal) -> PlanOut:
         """The person's permitted view: only the parts their rights and the consent allow."""

@@ -58,7 +58,7 @@ class BatonPages(InOnePlan):
             if isinstance(error, ConflictingValueError):  # the offer ended meanwhile
                 errors = {"": _("The baton is no longer offered to you.")}
         visit = await in_thread(reads.plan_since_last_visit, plan_id, principal)
-        context = home_context(visit, principal)
+        context = home_context(visit, principal, reads)
         return page(request, "plan/home.html", status=status, errors=errors, **context)
 
 

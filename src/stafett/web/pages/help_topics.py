@@ -298,7 +298,9 @@ def topics() -> tuple[Topic, ...]:
                     "Renew or change the consent before it expires, or reset it. The family and "
                     "the coordinator can withdraw consent: from the age your municipality has "
                     "set (15 or 16) the plan owner decides over the consent, before it the "
-                    "parents or guardians do."
+                    "parents or guardians do. When the owner reaches that age after the "
+                    "parents gave the consent, Home and this page say so: talk to the young "
+                    "person, and write down the consent they give."
                 ),
                 _(
                     "Close the plan when the work is done, with a reason. A closed plan can be "

@@ -48,6 +48,7 @@ from stafett.web.pages.kept import given_back, keeps_page
 from stafett.web.pages.participants import REFUSALS, refusal
 from stafett.web.pages.plan_parts import (
     InOnePlan,
+    came_of_age,
     heading_context,
     level_choices,
     may,
@@ -180,6 +181,7 @@ def manage_context(reads: PlanReads, principal: Principal, plan_id: UUID) -> dic
         # who gives the consent, by the owner's age (decision 0055); None: not known
         "owner_of_age": reads.owner_of_age(view) if manages else None,
         "consent_age": reads.plans.consent_age,
+        "came_of_age": came_of_age(reads, view) if manages else None,  # decision 0056
         "closed": view.status is PlanStatus.CLOSED,
         "successors": successors(view),
         "offered": next(

@@ -56,6 +56,7 @@ from stafett.web.pages.plan_parts import (
     PARTS,
     InOnePlan,
     baton_offer,
+    came_of_age,
     comments_of,
     heading_context,
     labels,
@@ -93,8 +94,9 @@ SAVED.update(
 # ------------------------------------------------------------------ contexts
 
 
-def home_context(visit: Visit, principal: Principal) -> dict[str, Any]:
-    """Home: what is new since the last visit, my activities, what comes next, messages to me."""
+def home_context(visit: Visit, principal: Principal, reads: PlanReads) -> dict[str, Any]:
+    """Home: what is new since the last visit, my activities, what comes next, messages to
+    me; for the coordinator, an owner who came of age since the consent was given."""
     view = visit.view
     me = view.me.participant_id
     previous = visit.previous
@@ -127,6 +129,7 @@ def home_context(visit: Visit, principal: Principal) -> dict[str, Any]:
         # a reply opens the plan's new-message form filled in (`plan_context`'s `reply_to`)
         "may_reply": Section.MESSAGES in view.me.writable,
         "baton_offer": baton_offer(view),  # decision 0052: the card's forms are baton.py's
+        "came_of_age": came_of_age(reads, view),  # decision 0056
     }
 
 
@@ -389,7 +392,10 @@ class PlanPages(InOnePlan):
         place = BATON_KEPT.format(plan_id=plan_id)  # an answer given back after a step-up
         kept = given_back(request, request.app.state[ACCOUNTS], principal, place)
         return page(
-            request, "plan/home.html", kept=kept is not None, **home_context(visit, principal)
+            request,
+            "plan/home.html",
+            kept=kept is not None,
+            **home_context(visit, principal, reads),
         )
 
     @get("/export", sync_to_thread=False)

@@ -234,6 +234,7 @@ def _form_page(
         may_search=account_may(AccountAction.SEARCH_DIRECTORY, principal.roles),
         confirm=CONFIRM,
         levels=level_choices(),
+        consent_age=plans.consent_age,  # who gives the consent (decision 0056)
         kept=kept,
     )
 

@@ -11,13 +11,14 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 from uuid import UUID
 
 import msgspec
 
 from stafett.aggregates.plan_checks import BTI_LEVELS
-from stafett.aggregates.policy import Action, access_for, decide, rule_for
+from stafett.aggregates.policy import Action, Standing, access_for, decide, rule_for
 from stafett.aggregates.values import (
     Activity,
     ActivityStatus,
@@ -99,6 +100,27 @@ def withdrawal(reads: PlanReads, view: PlanOut) -> Withdrawal:
     if rule is not None and rule.owner_of_age is not None:
         owner_of_age = reads.owner_of_age(view)
     return Withdrawal(may(view, Action.WITHDRAW_CONSENT, owner_of_age=owner_of_age), owner_of_age)
+
+
+@dataclass(frozen=True, slots=True)
+class CameOfAge:
+    """The plan's owner reached the consent age `age` on `on`, after the consent in
+    force was given (decision 0056); `to_owner`: told to the owner, not the coordinator."""
+
+    on: date
+    age: int
+    to_owner: bool
+
+
+def came_of_age(reads: PlanReads, view: PlanOut) -> CameOfAge | None:
+    """For whoever manages the plan, and for the owner: the owner came of age after the
+    consent in force was given, and now decides over it themself; None otherwise, or for
+    anyone else."""
+    manages = may(view, Action.MANAGE)
+    if not manages and view.me.standing is not Standing.OWNER:
+        return None
+    day = reads.consent_predates_of_age(view)
+    return None if day is None else CameOfAge(day, reads.plans.consent_age, not manages)
 
 
 def tabs_for(plan_id: UUID, view: PlanOut | None, principal: Principal) -> list[Tab]:
