@@ -1,17 +1,20 @@
-"""What makes a PDF from `record.typ` PDF/A-2b, checked with pypdf: the XMP declaration,
-the sRGB OutputIntent and every font embedded (Inter only). The sealed record's tests
-and the export's use the same checks."""
+"""What makes a PDF from `record.typ` PDF/A-2, checked with pypdf: the XMP declaration,
+the sRGB OutputIntent and every font embedded (Inter only); and what makes the export
+readable by assistive technology (PDF/UA-1: tagged, its language and title, headings and
+tables in its structure; decision 0057). The sealed record's tests and the export's use
+the same checks."""
 
 import re
 from collections.abc import Iterator
 
 from pypdf import PdfReader
-from pypdf.generic import DictionaryObject
+from pypdf.generic import BooleanObject, DictionaryObject
 
 
-def assert_declares_pdfa_2b(reader: PdfReader, created: str) -> None:
-    """The XMP says PDF/A-2 level B and the creation instant `created`; the document has
-    an sRGB output intent with its ICC profile."""
+def assert_declares_pdfa_2b(reader: PdfReader, created: str, level: str = "B") -> None:
+    """The XMP says PDF/A-2 at `level` (B; A: with the document's structure tagged) and
+    the creation instant `created`; the document has an sRGB output intent with its ICC
+    profile."""
     xmp = reader.xmp_metadata
     assert xmp is not None
     raw = xmp.stream.get_data().decode()
@@ -20,7 +23,7 @@ def assert_declares_pdfa_2b(reader: PdfReader, created: str) -> None:
     assert part is not None
     assert part.group(1) == "2"
     assert conformance is not None
-    assert conformance.group(1) == "B"
+    assert conformance.group(1) == level
     assert f"<xmp:CreateDate>{created}</xmp:CreateDate>" in raw
     root = reader.trailer["/Root"]
     intents = root["/OutputIntents"]
@@ -64,3 +67,42 @@ def assert_fonts_embedded_and_inter(reader: PdfReader) -> None:
             names.add(str(font["/BaseFont"]).split("+")[-1])
     assert names
     assert all(name.startswith("Inter") for name in names), names
+
+
+def structure_roles(reader: PdfReader) -> list[str]:
+    """The roles of the structure tree's elements, depth first (`/H1`, `/Table`, ...)."""
+    roles: list[str] = []
+
+    def walk(element: object) -> None:
+        element = getattr(element, "get_object", lambda: element)()
+        if isinstance(element, DictionaryObject):
+            if "/S" in element:
+                roles.append(str(element["/S"]))
+            kids = element.get("/K")
+            if kids is not None:
+                walk(kids)
+        elif isinstance(element, list):
+            for kid in element:
+                walk(kid)
+
+    walk(reader.trailer["/Root"]["/StructTreeRoot"])
+    return roles
+
+
+def assert_tagged_for_assistive_technology(reader: PdfReader, language: str) -> list[str]:
+    """PDF/UA-1 as declared and as built: the XMP's `pdfuaid:part` 1, a tagged document
+    (`/MarkInfo /Marked`), its language, its title shown as the window's title, and a
+    structure tree; answers the tree's roles."""
+    xmp = reader.xmp_metadata
+    assert xmp is not None
+    raw = xmp.stream.get_data().decode()
+    part = re.search(r"pdfuaid:part(?:>|=\")(\d)", raw)
+    assert part is not None
+    assert part.group(1) == "1"
+    root = reader.trailer["/Root"]
+    assert root["/MarkInfo"]["/Marked"] == BooleanObject(True)
+    assert str(root["/Lang"]) == language
+    assert root["/ViewerPreferences"]["/DisplayDocTitle"] == BooleanObject(True)
+    assert reader.metadata is not None
+    assert reader.metadata.title
+    return structure_roles(reader)

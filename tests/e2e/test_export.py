@@ -34,7 +34,11 @@ from stafett.applications.commands import (
 from stafett.applications.parts import CommentOn, ConsentIn, CreatePlan, PersonIn, RightsIn
 from stafett.applications.permitted import PlanOut
 from tests.e2e.conftest import Web
-from tests.pdfa import assert_declares_pdfa_2b, assert_fonts_embedded_and_inter
+from tests.pdfa import (
+    assert_declares_pdfa_2b,
+    assert_fonts_embedded_and_inter,
+    assert_tagged_for_assistive_technology,
+)
 
 PLANS = "/api/v1/plans"
 GOALS = ("Ola leser med glede", "Hemmelig mål om helse")
@@ -174,14 +178,22 @@ def test_the_pdf_is_made_from_the_same_permitted_view_the_api_answers(web: Web, 
     assert titles == [ACTIVITY]
 
 
-def test_the_export_is_pdfa_2b_with_inter_embedded_and_says_who_it_was_made_for(
+def test_the_export_is_pdfa_2a_and_pdf_ua_with_inter_embedded_and_says_who_it_was_made_for(
     web: Web, cast: Cast
 ) -> None:
+    """Decision 0057: tagged for a screen reader, the sections as headings and the
+    participants as a table with header cells, in the language asked for."""
     as_user(web, "per")
     answer = web.client.get(cast.url("/export?language=en"))
     reader = PdfReader(BytesIO(answer.content))
     at = web.clock().replace(microsecond=0).isoformat()
-    assert_declares_pdfa_2b(reader, created=at)
+    assert_declares_pdfa_2b(reader, created=at, level="A")
+    roles = assert_tagged_for_assistive_technology(reader, "en")
+    assert roles.count("/H1") == 1
+    assert "/H2" in roles
+    assert {"/Table", "/TH", "/TD"} <= set(roles)
+    norwegian = PdfReader(BytesIO(web.client.get(cast.url("/export")).content))
+    assert_tagged_for_assistive_technology(norwegian, "nb")
     assert_fonts_embedded_and_inter(reader)
     cover = " ".join(reader.pages[0].extract_text().split())
     assert "Not a sealed record." in cover

@@ -6,10 +6,11 @@ would be sent and decoded again (`as_sent`), and every section, name and field o
 PDF comes from that. A section the reader may not read is not in the view, so it is
 not in the document either, heading and all; nothing here filters the plan again.
 
-It is laid out by `record.typ` like a sealed record's `record.pdf` (same fonts, PDF/A-2b),
-but it says on its cover and on every page that it is an export as seen by its reader
-at an instant, not a sealed record: it has no timeline, no signature, and
-`stafett archive verify` knows nothing of it.
+It is laid out by `record.typ` like a sealed record's `record.pdf` (same fonts), tagged
+for assistive technology as PDF/A-2a and PDF/UA-1 (decision 0057), and it says on its
+cover and on every page that it is an export as seen by its reader at an instant, not a
+sealed record: it has no timeline, no signature, and `stafett archive verify` knows
+nothing of it.
 """
 
 from collections.abc import Mapping
@@ -132,4 +133,4 @@ def export_document(view: PlanOut, *, at: datetime, language: str = "nb") -> Rec
 
 def export_pdf(view: PlanOut, *, at: datetime, language: str = "nb") -> bytes:
     """The export of `view` as a PDF/A-2b document dated `at`."""
-    return render(export_document(view, at=at, language=language), at)
+    return render(export_document(view, at=at, language=language), at, tagged=True)

@@ -70,7 +70,10 @@ __all__ = [
     "shown",
 ]
 
-PDF_STANDARD: Final = "a-2b"
+PDF_STANDARD: Final = "a-2b"  # the sealed record's (decision 0017)
+# The export a person downloads: tagged for screen readers (headings, tables, language,
+# title), as PDF/UA-1 and PDF/A-2a, which is PDF/A-2b with that structure (decision 0057).
+ACCESSIBLE_STANDARDS: Final = ("a-2a", "ua-1")
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 TEMPLATE = "record.typ"
 
@@ -235,21 +238,25 @@ def record_data(document: RecordDocument) -> str:
 
 def record_pdf(state: PlanState, **sources: Unpack[RecordSources]) -> bytes:
     """The plan as a PDF/A-2b document for people: cover, every section, the timeline."""
-    return render(record_document(state, **sources), sources["sealed_at"])
+    return render(record_document(state, **sources), sources["sealed_at"], tagged=False)
 
 
-def render(document: RecordDocument, dated: datetime) -> bytes:
-    """`document` laid out by `record.typ` as PDF/A-2b, dated `dated` (the sealing or the
-    export); FontsMissingError without Inter's files."""
+def render(document: RecordDocument, dated: datetime, *, tagged: bool) -> bytes:
+    """`document` laid out by `record.typ`, dated `dated` (the sealing or the export):
+    `tagged`, as PDF/A-2a and PDF/UA-1 with its structure for assistive technology (the
+    export, decision 0057); else PDF/A-2b without (the sealed record, decision 0017).
+    FontsMissingError without Inter's files."""
     require_fonts(FONT_DIR)
     pdf, warnings = typst.compile_with_warnings(
         TEMPLATE_DIR / TEMPLATE,
         root=TEMPLATE_DIR,
         font_paths=_fonts(FONT_DIR),
         sys_inputs={"data": record_data(document)},
-        pdf_standards=[PDF_STANDARD],
+        pdf_standards=list(ACCESSIBLE_STANDARDS) if tagged else [PDF_STANDARD],
         timestamp=dated.replace(microsecond=0),  # the PDF's dates are to the second
-        pdf_tags=False,  # PDF/A-2b asks for none; tags nearly triple the file (decision 0017)
+        # PDF/A-2b asks for none, and at 10,000 events tags nearly triple the sealed
+        # record (decision 0017); a person's export is read, maybe by a screen reader
+        pdf_tags=tagged,
     )
     if warnings:  # the template's own fault, whatever the data: never let it pass
         raise RuntimeError(f"record.typ: {'; '.join(w.message for w in warnings)}")
