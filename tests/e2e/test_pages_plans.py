@@ -206,6 +206,40 @@ def test_a_close_consent_expiry_is_said_in_days_and_a_passed_one_as_expired(web:
     assert row["Samtykke utgår"] == "utløpt 30.09.2026"  # the coordinator renews it
 
 
+def test_a_plan_quiet_for_90_days_says_so_to_its_coordinator_until_it_changes(web: Web) -> None:
+    """product.md: "many plans go inactive with nobody noticing". The days count from the
+    newest change the reader may read; only whoever may manage the plan is told on the
+    page, where they can close it; the API gives every reader their own count."""
+    web.create_user("kari", coordinator=True)
+    per = web.create_user("per")
+    headers = log_in(web, "kari")
+    plan_id = make_plan(web, headers)
+    add_provider(web, headers, plan_id, per)
+    web.clock.advance(timedelta(days=89))
+    web.page_login("kari")
+    [row] = rows_of(web.client.get("/plans").text)
+    assert "Ingen endringer" not in row["Plan endret"]
+    web.clock.advance(timedelta(days=1))
+    web.page_login("kari")
+    [row] = rows_of(web.client.get("/plans").text)
+    assert row["Plan endret"] == "Ja Ingen endringer på 90 dager"  # Ja: never opened
+    headers = log_in(web, "kari")
+    [item] = web.client.get(PLANS, headers=headers).json()
+    assert item["quiet_days"] == 90
+    web.page_login("per")
+    [row] = rows_of(web.client.get("/plans").text)
+    assert "Ingen endringer" not in row["Plan endret"]  # per does not manage the plan
+
+    headers = log_in(web, "kari")
+    goal = web.client.post(f"{PLANS}/{plan_id}/goals", json={"title": "Lese"}, headers=headers)
+    assert goal.status_code == 201, goal.text
+    [item] = web.client.get(PLANS, headers=headers).json()
+    assert item["quiet_days"] == 0
+    web.page_login("kari")
+    [row] = rows_of(web.client.get("/plans").text)
+    assert "Ingen endringer" not in row["Plan endret"]
+
+
 def test_an_empty_list_says_what_to_do(web: Web) -> None:
     web.create_user("kari", coordinator=True)
     web.create_user("ola")

@@ -28,6 +28,7 @@ LIST_FIELDS = {
     "status",
     "consent_status",
     "consent_given_on",
+    "quiet_days",
 }
 
 
@@ -45,6 +46,7 @@ def test_the_creator_sees_a_new_plan_on_the_very_next_read(web: Web) -> None:
     assert row["owner_birth_date"] == "2015-05-01"
     assert row["type"] == "SL"
     assert (row["can_manage"], row["can_reopen"]) == (True, False)
+    assert row["quiet_days"] == 0  # changed today
     assert row["consent_expires_on"] == "2026-09-30"
     assert row["consent_expires_in_days"] == 212  # from 2026-03-02
     assert (row["status"], row["consent_status"]) == ("open", "active")

@@ -135,6 +135,7 @@ class PlanListQueries(PlanListView):
             can_reopen=bool(row["may_reopen"]),
             owner_first_name=row["first_name"],
             owner_last_name=row["last_name"],
+            quiet_days=_quiet_days(row["changed_at"], today),
         )
 
     def plans_matching(self, search: PlanSearch, *, limit: int) -> list[FoundPlan]:
@@ -278,6 +279,12 @@ class PlanListQueries(PlanListView):
                 c.execute(f"SELECT * FROM {self._sql.table(name)} ORDER BY {key}")
                 found[name] = [tuple(dict(row).values()) for row in c.fetchall()]
         return found
+
+
+def _quiet_days(changed_at: int | None, today: date) -> int | None:
+    """Whole municipal days from the newest change `changed_at` (microseconds) to `today`."""
+    changed = from_micros(changed_at) if changed_at else None
+    return None if changed is None else max((today - local_date(changed)).days, 0)
 
 
 def _date(value: Any) -> date | None:

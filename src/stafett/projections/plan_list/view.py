@@ -163,6 +163,10 @@ class PlanListRow:
     can_reopen: bool  # a closed plan: its manage page opens it again
     owner_first_name: str | None = None
     owner_last_name: str | None = None
+    # Whole days since the plan last changed in what the reader may read (the change
+    # `changed_since_last_visit` weighs), so a quiet plan shows (product.md: "many plans
+    # go inactive with nobody noticing"); None when nothing is dated.
+    quiet_days: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

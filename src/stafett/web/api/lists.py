@@ -46,8 +46,10 @@ class PlanListItem(msgspec.Struct):
     end_date: date | None
     last_archived_at: datetime | None
     can_manage: bool
-    # Added after api.md's list: the caller may open this closed plan again.
+    # Added after api.md's list: the caller may open this closed plan again; the days
+    # since the plan last changed in what the caller may read (None: nothing dated).
     can_reopen: bool = False
+    quiet_days: int | None = None
 
     @classmethod
     def of(cls, row: PlanListRow) -> "PlanListItem":

@@ -149,7 +149,9 @@ def topics() -> tuple[Topic, ...]:
                 _("Search by first name or last name to find one plan quickly."),
                 _(
                     "“Plan changed” says whether something you may read is new since your last "
-                    "visit; “New message” whether there is a message to you."
+                    "visit; “New message” whether there is a message to you. A plan you manage "
+                    "that has had no changes for 90 days says so: close it if the "
+                    "collaboration has ended."
                 ),
                 _(
                     "“Consent expires” gives the day the consent runs out, and how many days "

@@ -29,7 +29,7 @@ from stafett.aggregates.values import local_date
 from stafett.applications.accounts import Principal
 from stafett.applications.plans import PlanApplication
 from stafett.applications.results import PersonNotFoundError
-from stafett.web.api.lists import NameQuery, organisation_reports, plans_of
+from stafett.web.api.lists import INACTIVE_DAYS, NameQuery, organisation_reports, plans_of
 from stafett.web.api.persons import MAX_NAME_LENGTH, PersonOut, search_directory, shown_to
 from stafett.web.audit import AuditReads, provide_audit
 from stafett.web.auth import Policy, policy, provide_principal
@@ -118,6 +118,7 @@ class PlanListPages(Controller):
             },
             searched=bool(first_name or last_name),
             may_create=account_may(AccountAction.CREATE_PLAN, principal.roles),
+            quiet_after=INACTIVE_DAYS,  # a plan the reader manages, this quiet, says so
         )
 
     @get("/reports", sync_to_thread=True, opt=policy(Policy.READ_REPORTS))
