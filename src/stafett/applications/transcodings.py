@@ -262,6 +262,27 @@ _block_decoders: dict[str, Callable[[bytes], dict[Any, Any]]] = {
 }
 
 
+def one_map(blocks: Sequence[bytes]) -> bytes:
+    """The MessagePack maps `blocks` as one map, their items in order under one header:
+    a map's blocks hold disjoint keys, so it decodes in one call, each key hashed once
+    (decoding block by block and merging hashed every key twice, a tenth of a load)."""
+    count = 0
+    bodies: list[bytes | memoryview] = []
+    for block in blocks:
+        first = block[0]
+        if first & 0xF0 == 0x80:  # fixmap: up to 15 items
+            items, start = first & 0x0F, 1
+        elif first == 0xDE:  # map 16
+            items, start = int.from_bytes(block[1:3], "big"), 3
+        elif first == 0xDF:  # map 32
+            items, start = int.from_bytes(block[1:5], "big"), 5
+        else:
+            raise ValueError(f"a map block that is no MessagePack map (0x{first:02x})")
+        count += items
+        bodies.append(memoryview(block)[start:])
+    return b"".join([b"\xdf" + count.to_bytes(4, "big"), *bodies])
+
+
 def _encode_items(items: Sequence[Any]) -> msgspec.Raw:
     return msgspec.Raw(_encoder.encode(msgspec.to_builtins(items, builtin_types=(UUID,))))
 
@@ -422,14 +443,10 @@ class PlanSnapshotTranscoder(Transcoder):
         names = {name: getattr(state, name) for name in MAP_FIELDS}
         wanted = [digest for digests in names.values() for digest in digests]
         blocks = iter(self.chunks.get_many(wanted) if wanted else ())
-        maps: dict[str, dict[Any, Any]] = {}
-        for name, digests in names.items():
-            decode = _block_decoders[name]
-            merged: dict[Any, Any] = {}
-            for _ in digests:
-                merged.update(decode(next(blocks)))
-            maps[name] = merged
-        return maps
+        return {
+            name: _block_decoders[name](one_map([next(blocks) for _ in digests]))
+            for name, digests in names.items()
+        }
 
     def _logs(self, state: Any) -> dict[str, Any]:
         """The logs of a format 3 or 4 state, their chunks fetched when first read."""
