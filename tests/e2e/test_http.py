@@ -305,6 +305,7 @@ def test_the_openapi_schema_lists_exactly_the_served_routes(demo: tuple[TestClie
         "/api/v1/plans/{plan_id}/close",
         "/api/v1/plans/{plan_id}/reopen",
         "/api/v1/reports",
+        "/api/v1/reports/log-control",
         "/api/v1/audit/plans",
     }
 

@@ -306,6 +306,14 @@ class AccessLog:
             for r in self.store.rows_of(plan_id)
         ]
 
+    def entries_between(self, start: datetime, end: datetime) -> list[AccessEntry]:
+        """Every plan's entries written from `start` until `end`, by time (the log
+        control's period, decision 0058)."""
+        return [
+            AccessEntry(**(asdict(r) | {"at": from_micros(r.at)}))
+            for r in self.store.rows_between(to_micros(start), to_micros(end))
+        ]
+
     def anchored(self, plan_id: UUID, logged: Iterable[tuple[int, str]]) -> list[str]:
         """The problems of the plan's chain against its heads as logged (seq, head):
         each must be the hash of the entry with that seq."""

@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 from uuid import UUID
 
 import psycopg
@@ -62,6 +62,8 @@ class AccessLogStore(SqlTables):
             "sections TEXT NOT NULL, grounds TEXT NOT NULL, "
             "prev_hash TEXT NOT NULL, hash TEXT NOT NULL, "
             "PRIMARY KEY (plan_id, seq))",
+            # the log control's reads of a period across plans (decision 0058)
+            f"CREATE INDEX IF NOT EXISTS access_log_by_at ON {self.rows} (at)",
         ]
         if self.is_sqlite:
             statements += [
@@ -129,9 +131,25 @@ class AccessLogStore(SqlTables):
 
     def rows_of(self, plan_id: UUID) -> list[AccessRow[int]]:
         """Every row of the plan's chain, oldest first."""
-        rows = self.select(
-            f"SELECT {', '.join(COLUMNS)} FROM {self.rows} WHERE plan_id=%s ORDER BY seq", plan_id
+        return self._rows(
+            self.select(
+                f"SELECT {', '.join(COLUMNS)} FROM {self.rows} WHERE plan_id=%s ORDER BY seq",
+                plan_id,
+            )
         )
+
+    def rows_between(self, start: int, end: int) -> list[AccessRow[int]]:
+        """Every plan's rows written from `start` until `end` (microseconds), by time."""
+        return self._rows(
+            self.select(
+                f"SELECT {', '.join(COLUMNS)} FROM {self.rows} WHERE at >= %s AND at < %s "
+                "ORDER BY at, plan_id, seq",
+                start,
+                end,
+            )
+        )
+
+    def _rows(self, rows: Iterable[Any]) -> list[AccessRow[int]]:
         return [
             AccessRow(
                 plan_id=self.uuid(r["plan_id"]),

@@ -20,6 +20,7 @@ from stafett.web.api.audit import AuditController
 from stafett.web.api.export import ExportController
 from stafett.web.api.history import HistoryController
 from stafett.web.api.lists import ReportController
+from stafett.web.api.log_control import LogControlController
 from stafett.web.api.logins import LoginController, provide_logins
 from stafett.web.api.notices import NoticeAdminController, provide_notices
 from stafett.web.api.persons import PersonController
@@ -133,6 +134,7 @@ def create_app(
             NoticeAdminController,
             PlanViewController,
             ReportController,
+            LogControlController,
             AuditController,
         ],
     )

@@ -391,5 +391,12 @@ def topics() -> tuple[Topic, ...]:
                 "changes for 90 days, and which have never been archived. Reports show no plan "
                 "content."
             ),
+            _(
+                "The log control shows where the log of who has read plans stands out in a "
+                "period, the last full week unless you choose another: someone who opened more "
+                "than 20 plans in one day, professionals' reads before 07:00 or from 19:00, and "
+                "service providers' reads outside the consent. Go through it every week and "
+                "follow up each finding with the person who read."
+            ),
         ),
     )

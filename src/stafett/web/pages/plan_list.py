@@ -12,6 +12,7 @@ directory, read reports, search every plan) are the policy table's, asked throug
 (`GET /api/v1/audit/plans`, `audit_search.py`) in place of the own-plan search.
 """
 
+import contextlib
 from collections.abc import Sequence
 from datetime import date
 from typing import Annotated
@@ -27,9 +28,11 @@ from stafett.aggregates.errors import ConsentNotValidError, ValidationError
 from stafett.aggregates.policy import AccountAction, account_may
 from stafett.aggregates.values import local_date
 from stafett.applications.accounts import Principal
+from stafett.applications.log_control import LogControl
 from stafett.applications.plans import PlanApplication
-from stafett.applications.results import PersonNotFoundError
+from stafett.applications.results import PersonNotFoundError, PlanNotFoundError
 from stafett.web.api.lists import INACTIVE_DAYS, NameQuery, organisation_reports, plans_of
+from stafett.web.api.log_control import log_control_for
 from stafett.web.api.persons import MAX_NAME_LENGTH, PersonOut, search_directory, shown_to
 from stafett.web.audit import AuditReads, provide_audit
 from stafett.web.auth import Policy, policy, provide_principal
@@ -49,6 +52,7 @@ from stafett.web.pages.plan_parts import level_choices
 from stafett.web.pages.render import SAVED, Page, page, see_other
 from stafett.web.params import AnyRequest, LoggedIn, PlanList, Plans, Writes
 from stafett.web.state import (
+    ACCESS_LOG,
     ACCOUNTS,
     provide_plan_list,
     provide_plans,
@@ -60,6 +64,11 @@ from stafett.web.writes import Commands, provide_commands
 Typed = Annotated[str | None, QueryParameter(max_length=MAX_NAME_LENGTH)]
 
 SAVED["plan_created"] = lambda: _("The plan is created, and you are its coordinator.")
+
+
+# The log control's period as typed in the reports page's form (said at the field if wrong).
+FirstDayText = Annotated[str | None, QueryParameter(name="from", max_length=40)]
+LastDayText = Annotated[str | None, QueryParameter(name="to", max_length=40)]
 
 
 class PlanListPages(Controller):
@@ -123,11 +132,40 @@ class PlanListPages(Controller):
 
     @get("/reports", sync_to_thread=True, opt=policy(Policy.READ_REPORTS))
     def reports(
-        self, request: AnyRequest, plans: Plans, plan_list: PlanList, principal: LoggedIn
+        self,
+        *,
+        request: AnyRequest,
+        plans: Plans,
+        plan_list: PlanList,
+        principal: LoggedIn,
+        first_day: FirstDayText = None,
+        last_day: LastDayText = None,
     ) -> Page:
-        """The organisation's four reports, as `GET /api/v1/reports` gives them."""
+        """The organisation's four reports, as `GET /api/v1/reports` gives them, and the
+        log control of a period (the last full week unless `from` and `to` are given); a
+        period it cannot take is said at its field, kept as typed, and the last full week
+        shown."""
+        access_log = request.app.state[ACCESS_LOG]
+        typed = {"from": first_day or "", "to": last_day or ""}
+        errors: dict[str, str] = {}
+        try:
+            first, last = _day("from", first_day), _day("to", last_day)
+            found = log_control_for(plans, access_log, principal, first_day=first, last_day=last)
+        except ValidationError as error:
+            errors[error.field] = _(
+                "Give the first and the last day of the period, the last on or after the "
+                "first, at most a year apart."
+            )
+            found = log_control_for(plans, access_log, principal, first_day=None, last_day=None)
         return page(
-            request, "plans/reports.html", reports=organisation_reports(plans, plan_list, principal)
+            request,
+            "plans/reports.html",
+            status=422 if errors else 200,
+            reports=organisation_reports(plans, plan_list, principal),
+            control=found,
+            names=log_control_names(plans, found),
+            period=typed if first_day or last_day else {},
+            period_errors=errors,
         )
 
 
@@ -260,3 +298,27 @@ def _person(plans: PlanApplication, principal: Principal, person_id: UUID) -> li
         return shown_to(principal, [plans.get_person(person_id)])
     except PersonNotFoundError:
         return []
+
+
+def _day(field: str, text: str | None) -> date | None:
+    """A day typed in the period's form (ISO, as the date field sends it); None if empty."""
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValidationError(field, "not a date") from None
+
+
+def log_control_names(plans: PlanApplication, found: LogControl) -> dict[UUID, str]:
+    """The names the log control's findings show: each reader's (from the directory; a
+    person erased since shows as deleted), each plan's short name."""
+    readers = {b.reader_person_id for b in found.busy_readers}
+    flagged = (*found.off_hours, *found.outside_consent)
+    readers |= {r.reader_person_id for r in flagged}
+    people = plans.directory.get_many(readers)
+    names = {pid: f"{p.details.first_name} {p.details.last_name}" for pid, p in people.items()}
+    for plan_id in {r.plan_id for r in flagged}:
+        with contextlib.suppress(PlanNotFoundError):
+            names[plan_id] = plans.get_plan(plan_id).short_name
+    return names
