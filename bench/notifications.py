@@ -188,7 +188,7 @@ def run_backend(backend: Backend, sizes: Sizes, say: Any = _say) -> dict[str, An
         result["log_read_per_s"] = read / read_seconds
 
         step("fan-out: the notice process from position 0")
-        process = NoticeProcess(app, outbox, of_age=app.owner_of_age_on)
+        process = NoticeProcess(app, outbox, of_age=app.owners_of_age_on)
         fan_started = time.perf_counter()
         processed = process.catch_up()
         fan_seconds = time.perf_counter() - fan_started
@@ -205,7 +205,7 @@ def run_backend(backend: Backend, sizes: Sizes, say: Any = _say) -> dict[str, An
 
         step("rebuild: position forgotten, every event read again")
         outbox.reset()
-        NoticeProcess(app, outbox, of_age=app.owner_of_age_on).catch_up()
+        NoticeProcess(app, outbox, of_age=app.owners_of_age_on).catch_up()
         result["rows_after_rebuild"] = outbox.backlog().pending
         if result["rows_after_rebuild"] != rows:
             raise RuntimeError("a rebuild changed the outbox")

@@ -165,7 +165,7 @@ def notice_runners(
 ) -> Iterator[None]:
     """The notice process with the reminder sweep, and the sender, in threads of this
     process (decisions 0020, 0022)."""
-    of_age = plans.owner_of_age_on  # the owner's coming of age (decision 0056)
+    of_age = plans.owners_of_age_on  # the owners' coming of age (decision 0056)
     sweep = ReminderSweep(plans, notices.outbox, clock=plans.clock, of_age=of_age)
     with (
         NoticeRunner(

@@ -68,7 +68,7 @@ def test_a_parent_who_chose_email_for_messages_gets_one_and_nothing_else(
     headers = log_in(web, "kari")
     activity = {"title": "Leksehjelp", "responsible_participant_id": group.provider}
     assert web.client.post(group.url("/activities"), json=activity, headers=headers).is_success
-    NoticeProcess(web.plans, notices.outbox, of_age=web.plans.owner_of_age_on).catch_up()
+    NoticeProcess(web.plans, notices.outbox, of_age=web.plans.owners_of_age_on).catch_up()
     health = web.client.get("/health").json()["notification_backlog"]
     assert (health["pending"], health["dead"], health["lag"]) == (1, 0, 0)
 
@@ -90,7 +90,7 @@ def test_administrators_see_dead_letters_and_retry_them(
     chosen = NONE | {"new_message": ["email"]}
     assert web.client.put(notices_url(group, group.relative), json=chosen, headers=headers)
     post_message(web, group, [group.relative])
-    NoticeProcess(web.plans, notices.outbox, of_age=web.plans.owner_of_age_on).catch_up()
+    NoticeProcess(web.plans, notices.outbox, of_age=web.plans.owners_of_age_on).catch_up()
     smtp.handler.answer = "554 No"
     clock = web.clock
     for _ in range(3):
@@ -124,7 +124,7 @@ def test_the_admin_page_lists_dead_letters_and_sends_one_again(
     chosen = NONE | {"new_message": ["email"]}
     assert web.client.put(notices_url(group, group.relative), json=chosen, headers=headers)
     post_message(web, group, [group.relative])
-    NoticeProcess(web.plans, notices.outbox, of_age=web.plans.owner_of_age_on).catch_up()
+    NoticeProcess(web.plans, notices.outbox, of_age=web.plans.owners_of_age_on).catch_up()
     smtp.handler.answer = "554 No"
     for _ in range(3):
         notices.send_due()

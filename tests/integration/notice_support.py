@@ -124,7 +124,7 @@ def sender_for(
 
 
 def process_for(plans: PlanApplication, outbox: NoticeOutbox, **options: Any) -> NoticeProcess:
-    return NoticeProcess(plans, outbox, of_age=plans.owner_of_age_on, **options)
+    return NoticeProcess(plans, outbox, of_age=plans.owners_of_age_on, **options)
 
 
 # ---------------------------------------------------------------- a real gateway

@@ -57,7 +57,7 @@ def restarted(plans: PlanApplication, clock: ManualClock) -> tuple[NoticeOutbox,
 
 
 def sweeper(plans: PlanApplication, outbox: NoticeOutbox, clock: ManualClock) -> ReminderSweep:
-    return ReminderSweep(plans, outbox, clock=clock, of_age=plans.owner_of_age_on)
+    return ReminderSweep(plans, outbox, clock=clock, of_age=plans.owners_of_age_on)
 
 
 def reminders(outbox: NoticeOutbox, *kinds: str) -> list[OutboxRow]:

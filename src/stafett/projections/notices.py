@@ -82,8 +82,9 @@ class NoticeProcess:
                 rows.extend(self._notices(plan, event, notification.id))
                 if isinstance(event, RESCHEDULING):
                     rescheduled[plan.id] = plan
+            owners = self.of_age({p.state.owner_person_id for p in rescheduled.values()})
             schedules = {
-                pid: reminders_of(pid, plan.state, of_age=self.of_age(plan.state.owner_person_id))
+                pid: reminders_of(pid, plan.state, of_age=owners.get(plan.state.owner_person_id))
                 for pid, plan in rescheduled.items()
             }
             self.outbox.record(rows, notifications[-1].id, schedules)

@@ -14,7 +14,7 @@ on PostgreSQL, in the web process on SQLite.
 """
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from uuid import UUID
 
@@ -30,9 +30,10 @@ from stafett.persistence.notice_reminders import FIRED, LAPSED, VOID
 log = structlog.get_logger(__name__)
 
 SWEEP_BATCH = 200
-OfAge = Callable[[UUID], date | None]
-"""The day a plan's owner (by person id) reaches the consent age, as the directory says
-now; None when it is not known (the plan application's `owner_of_age_on`)."""
+OfAge = Callable[[Iterable[UUID]], Mapping[UUID, date | None]]
+"""The day each plan owner (by person id) reaches the consent age, as the directory says
+now, read together; None or absent when it is not known (the plan application's
+`owners_of_age_on`)."""
 
 
 class ReminderSweep:
@@ -70,7 +71,8 @@ class ReminderSweep:
         if not isinstance(plan, Plan):
             self.outbox.settle(reminder, VOID, at=now)
             return 0
-        of_age = self.of_age(plan.state.owner_person_id)
+        owner = plan.state.owner_person_id
+        of_age = self.of_age([owner]).get(owner)
         if reminder not in reminders_of(plan.id, plan.state, of_age=of_age):
             self.outbox.settle(reminder, VOID, at=now)
             return 0
