@@ -426,6 +426,24 @@ def test_the_owner_coming_of_age_after_the_consent_reminds_the_coordinator_once(
     assert len(reminders(outbox, CAME_OF_AGE)) == 1  # once
 
 
+def test_a_consent_renewed_by_the_parents_before_the_birthday_keeps_the_reminder(
+    plans: PlanApplication, clock: ManualClock
+) -> None:
+    """The renewal moves the consent's expiry, not the birthday the reminder is about:
+    it is still given on the day (its stored dates are those of its first schedule)."""
+    g = group(plans, ["email"])
+    birthday = local_date(clock()) + timedelta(days=20)
+    born(plans, g.plan.owner_id, sixteen_on(birthday))
+    restarted(plans, clock)
+    on(clock, birthday - timedelta(days=10))
+    renewed = consent_for(birthday - timedelta(days=10), 400)  # given before the birthday
+    plans.handle(g.plan.plan_id, RenewConsent.of(renewed), by=g.kari)
+    on(clock, birthday)
+    outbox, sweep = restarted(plans, clock)
+    sweep.sweep()
+    assert sent_to(reminders(outbox, CAME_OF_AGE)) == [(g.kari_pid, CAME_OF_AGE, "email")]
+
+
 def test_a_consent_given_from_the_birthday_on_or_a_birth_date_not_known_reminds_of_nothing(
     plans: PlanApplication, clock: ManualClock
 ) -> None:

@@ -115,8 +115,11 @@ def reminders_of(plan_id: UUID, state: PlanState, *, of_age: date | None) -> lis
                 )
             )
         if of_age is not None and consent.given_on < of_age <= expires:
+            # No last day: a reminder's stored dates stay those of its first schedule,
+            # and the consent's expiry may move (renewed by the parents before the
+            # birthday) while the reminder, about the birthday, stays the same one.
             kind = ReminderKind.OWNER_CAME_OF_AGE
-            found.append(Reminder(plan_id, kind, plan_id, of_age, of_age, expires))
+            found.append(Reminder(plan_id, kind, plan_id, of_age, of_age, None))
     if state.review_on is not None:
         review = state.review_on
         week_before = review - timedelta(days=REVIEW_NOTICE_DAYS)
