@@ -96,3 +96,33 @@ def test_a_week_of_reads_gives_its_findings_to_an_organisation_administrator(web
     assert "Fra 02.03.2026 til 08.03.2026" in half.text  # the last full week meanwhile
     web.page_login("kari")
     assert web.client.get("/reports").status_code == 403
+
+
+def test_accounts_not_used_for_90_days_are_listed_until_they_log_in_or_are_locked(
+    web: Web,
+) -> None:
+    """NOR-03's fourth pattern: an account not locked whose last login (its creation, if
+    it never logged in) is more than 90 days before the period's end."""
+    web.create_user("kari", coordinator=True)
+    per = web.create_user("per")
+    ola = web.create_user("ola")
+    web.create_user("admin", org_admin=True)
+    log_in(web, "kari")  # Monday 2 March, 10:00 in Oslo
+    kari_login = web.clock().isoformat().replace("+00:00", "Z")
+    web.clock.now = datetime(2026, 6, 15, 9, 0, tzinfo=UTC)  # a Monday, 105 days on
+    web.accounts.accounts.set_flag(ola, "hard_locked", True, at=web.clock(), fact="test")
+    log_in(web, "admin")
+    found = web.client.get(CONTROL).json()  # 8 to 14 June: idle since before 17 March
+    assert (found["first_day"], found["last_day"]) == ("2026-06-08", "2026-06-14")
+    dormant = {a["username"]: a["last_login_at"] for a in found["dormant_accounts"]}
+    assert dormant == {"kari": kari_login, "per": None}  # never logged in: its creation
+    assert {a["person_id"] for a in found["dormant_accounts"]} >= {str(per)}
+
+    log_in(web, "kari")
+    log_in(web, "admin")
+    found = web.client.get(CONTROL, params={"from": "2026-06-15", "to": "2026-06-15"}).json()
+    assert [a["username"] for a in found["dormant_accounts"]] == ["per"]
+    web.page_login("admin")
+    page = web.client.get("/reports")
+    rows = [r for r in rows_of(page.text) if "Brukernavn" in r]
+    assert rows == [{"Navn": "Per Testesen", "Brukernavn": "per", "Sist innlogget": "aldri"}]

@@ -457,6 +457,7 @@ class AccountService(OwnAccount, PasswordLinks, MobileNumbers, StepUp, KeptForms
         )
         if evicted:
             log.info("session_evicted", actor=str(account.person_id), count=evicted)
+        self.accounts.logged_in(account.person_id, at=now)  # for the log control (0058)
         log.info("authn_login_success", actor=str(account.person_id))
 
     def _acceptable_password(self, account: AccountRecord, new: str) -> str:

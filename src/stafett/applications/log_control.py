@@ -15,26 +15,31 @@ security-reference.md names for it:
   the read's municipal date falls outside. The service refuses such reads, so a finding
   is a fault or a forged entry: there should be none.
 
+And from the account store, the fourth: **dormant accounts**, not locked, whose last
+login (their creation, if they never logged in) is more than `DORMANT_DAYS` before the
+period's end: an account nobody uses is one nobody would notice being misused.
+
 Entries hold ids only: the report names plans and readers by id, and pages look the names
-up. Dormant accounts, the fourth pattern, need each account's last login, which the
-account store does not keep; not covered.
+up.
 """
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from uuid import UUID
 
 from stafett.aggregates.errors import ValidationError
 from stafett.aggregates.values import MUNICIPAL_TIMEZONE, plausible_date
 from stafett.applications.access_log import AccessEntry, AccessLog
+from stafett.persistence.accounts import AccountStore, IdleAccount
 
 MAX_PLANS_A_DAY = 20
 WORKDAY = (time(7), time(19))  # municipal time: reads from 07:00 until 19:00 are in hours
 PROFESSIONAL_ROLES = frozenset({"provider", "coordinator", "auditor"})
 CONSENT_GROUNDS = "consent:"
 LONGEST_PERIOD_DAYS = 366
+DORMANT_DAYS = 90
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +70,7 @@ class LogControl:
     busy_readers: tuple[BusyReader, ...]
     off_hours: tuple[FlaggedRead, ...]
     outside_consent: tuple[FlaggedRead, ...]
+    dormant_accounts: tuple[IdleAccount, ...] = ()
 
 
 def period_bounds(first_day: date, last_day: date) -> tuple[datetime, datetime]:
@@ -156,11 +162,19 @@ def checked_period(first_day: date | None, last_day: date | None, today: date) -
 
 
 def run_log_control(
-    access_log: AccessLog, first_day: date, last_day: date, *, max_plans_a_day: int
+    access_log: AccessLog,
+    accounts: AccountStore,
+    first_day: date,
+    last_day: date,
+    *,
+    max_plans_a_day: int,
 ) -> LogControl:
-    """The log control of the period, from the access log's entries in it."""
+    """The log control of the period, from the access log's entries in it, and the
+    accounts idle for `DORMANT_DAYS` at its end."""
     start, end = period_bounds(first_day, last_day)
     entries = access_log.entries_between(start, end)
-    return log_control(
+    found = log_control(
         entries, first_day=first_day, last_day=last_day, max_plans_a_day=max_plans_a_day
     )
+    dormant = accounts.idle_since(end - timedelta(days=DORMANT_DAYS))
+    return replace(found, dormant_accounts=tuple(dormant))

@@ -18,7 +18,7 @@ import psycopg
 from eventsourcing.persistence import IntegrityError
 
 from stafett.aggregates.errors import DuplicateError
-from stafett.persistence.recorders import to_micros
+from stafett.persistence.recorders import from_micros, to_micros
 from stafett.persistence.sql import SqlTables, Table
 
 
@@ -47,13 +47,30 @@ class AccountRecord:
 
 
 COLUMNS = tuple(f.name for f in fields(AccountRecord))
+
+
+@dataclass(frozen=True, slots=True)
+class IdleAccount:
+    """An account and when it was last used: its last login (None: never) and creation."""
+
+    person_id: UUID
+    username: str
+    last_login_at: datetime | None
+    created_at: datetime
+
+
 BOOLS = ("hard_locked", "is_coordinator", "is_org_admin", "is_auditor")
 INTS = ("totp_last_step", "terms_version", "failures")
 NULLABLE_TEXT = ("totp_secret", "totp_pending_secret", "language", "confirmed_mobile")
 # Columns added after the first release: older databases get them on start.
 # (The first release's `locked_until` is no longer used: soft locks are in
 # `login_throttles`. Older databases keep the nullable column, unread.)
-ADDED_COLUMNS = {"totp_pending_secret": "TEXT", "language": "TEXT", "confirmed_mobile": "TEXT"}
+ADDED_COLUMNS = {
+    "totp_pending_secret": "TEXT",
+    "language": "TEXT",
+    "confirmed_mobile": "TEXT",
+    "last_login_at": "BIGINT",  # the log control's dormant accounts (decision 0058)
+}
 # How an authenticator seed sealed by applications/seeds.py begins (`unsealed_seeds`
 # finds those stored before sealing by its absence).
 SEALED_PREFIX = "aesgcm1:"
@@ -81,7 +98,8 @@ class AccountStore(SqlTables):
         self.create(
             [
                 f"CREATE TABLE IF NOT EXISTS {self.accounts} "
-                f"({', '.join(column(n) for n in COLUMNS)}, created_at BIGINT NOT NULL)",
+                f"({', '.join(column(n) for n in COLUMNS)}, created_at BIGINT NOT NULL, "
+                "last_login_at BIGINT)",
                 f"CREATE TABLE IF NOT EXISTS {self.facts} (fact_id {self.serial_key}, "
                 f"person_id {self.uuid_type} NOT NULL, at BIGINT NOT NULL, "
                 "kind TEXT NOT NULL, detail TEXT NOT NULL)",
@@ -361,6 +379,37 @@ class AccountStore(SqlTables):
             f"SELECT kind, detail FROM {self.facts} WHERE person_id=%s ORDER BY fact_id", person_id
         )
         return [(row["kind"], row["detail"]) for row in rows]
+
+    def logged_in(self, person_id: UUID, *, at: datetime) -> None:
+        """The account finished a login at `at` (its last login, for the log control)."""
+        with self.cursor(commit=True) as c:
+            self.execute(
+                c,
+                f"UPDATE {self.accounts} SET last_login_at=%s WHERE person_id=%s",
+                to_micros(at),
+                person_id,
+            )
+
+    def idle_since(self, before: datetime) -> list[IdleAccount]:
+        """Accounts not locked whose last login (their creation, if they never logged in)
+        is before `before`, the longest idle first."""
+        rows = self.select(
+            f"SELECT person_id, username, last_login_at, created_at FROM {self.accounts} "
+            f"WHERE NOT hard_locked AND COALESCE(last_login_at, created_at) < %s "
+            "ORDER BY COALESCE(last_login_at, created_at), username",
+            to_micros(before),
+        )
+        return [
+            IdleAccount(
+                person_id=self.uuid(r["person_id"]),
+                username=r["username"],
+                last_login_at=None
+                if r["last_login_at"] is None
+                else from_micros(int(r["last_login_at"])),
+                created_at=from_micros(int(r["created_at"])),
+            )
+            for r in rows
+        ]
 
     def count(self) -> int:
         n: int = self.select(f"SELECT COUNT(*) AS n FROM {self.accounts}")[0]["n"]

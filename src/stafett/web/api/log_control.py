@@ -29,8 +29,9 @@ from stafett.applications.log_control import (
     run_log_control,
 )
 from stafett.applications.plans import PlanApplication
+from stafett.persistence.accounts import AccountStore, IdleAccount
 from stafett.web.auth import Policy, policy
-from stafett.web.params import LoggedIn, Plans, Reads
+from stafett.web.params import Accounts, LoggedIn, Plans, Reads
 
 log = structlog.get_logger(__name__)
 FromDay = Annotated[date | None, QueryParameter(name="from")]
@@ -59,6 +60,16 @@ class FlaggedReadOut(msgspec.Struct):
         return cls(read.reader_person_id, read.role, read.plan_id, read.at)
 
 
+class DormantAccountOut(msgspec.Struct):
+    person_id: UUID
+    username: str
+    last_login_at: datetime | None  # None: never logged in
+
+    @classmethod
+    def of(cls, account: IdleAccount) -> "DormantAccountOut":
+        return cls(account.person_id, account.username, account.last_login_at)
+
+
 class LogControlOut(msgspec.Struct):
     first_day: date
     last_day: date
@@ -67,6 +78,7 @@ class LogControlOut(msgspec.Struct):
     busy_readers: list[BusyReaderOut]
     off_hours: list[FlaggedReadOut]
     outside_consent: list[FlaggedReadOut]
+    dormant_accounts: list[DormantAccountOut]
 
     @classmethod
     def of(cls, found: LogControl) -> "LogControlOut":
@@ -78,12 +90,14 @@ class LogControlOut(msgspec.Struct):
             busy_readers=[BusyReaderOut.of(b) for b in found.busy_readers],
             off_hours=[FlaggedReadOut.of(r) for r in found.off_hours],
             outside_consent=[FlaggedReadOut.of(r) for r in found.outside_consent],
+            dormant_accounts=[DormantAccountOut.of(a) for a in found.dormant_accounts],
         )
 
 
 def log_control_for(
     plans: PlanApplication,
     access_log: AccessLog,
+    accounts: AccountStore,
     principal: Principal,
     *,
     first_day: date | None,
@@ -92,7 +106,7 @@ def log_control_for(
 ) -> LogControl:
     """The log control of the period asked for (this route's and the reports page's), logged."""
     first, last = checked_period(first_day, last_day, local_date(plans.clock()))
-    found = run_log_control(access_log, first, last, max_plans_a_day=max_plans_a_day)
+    found = run_log_control(access_log, accounts, first, last, max_plans_a_day=max_plans_a_day)
     log.info(
         "log_control_read",
         actor=str(principal.person_id),
@@ -102,6 +116,7 @@ def log_control_for(
         busy_readers=len(found.busy_readers),
         off_hours=len(found.off_hours),
         outside_consent=len(found.outside_consent),
+        dormant_accounts=len(found.dormant_accounts),
     )
     return found
 
@@ -116,6 +131,7 @@ class LogControlController(Controller):
         *,
         plans: Plans,
         reads: Reads,
+        accounts: Accounts,
         principal: LoggedIn,
         first_day: FromDay = None,
         last_day: ToDay = None,
@@ -127,6 +143,7 @@ class LogControlController(Controller):
         found = log_control_for(
             plans,
             reads.access_log,
+            accounts.accounts,
             principal,
             first_day=first_day,
             last_day=last_day,

@@ -394,9 +394,9 @@ def topics() -> tuple[Topic, ...]:
             _(
                 "The log control shows where the log of who has read plans stands out in a "
                 "period, the last full week unless you choose another: someone who opened more "
-                "than 20 plans in one day, professionals' reads before 07:00 or from 19:00, and "
-                "service providers' reads outside the consent. Go through it every week and "
-                "follow up each finding with the person who read."
+                "than 20 plans in one day, professionals' reads before 07:00 or from 19:00, "
+                "service providers' reads outside the consent, and accounts not used for 90 "
+                "days. Go through it every week and follow up each finding."
             ),
         ),
     )

@@ -146,17 +146,22 @@ class PlanListPages(Controller):
         period it cannot take is said at its field, kept as typed, and the last full week
         shown."""
         access_log = request.app.state[ACCESS_LOG]
+        accounts = request.app.state[ACCOUNTS].accounts
         typed = {"from": first_day or "", "to": last_day or ""}
         errors: dict[str, str] = {}
         try:
             first, last = _day("from", first_day), _day("to", last_day)
-            found = log_control_for(plans, access_log, principal, first_day=first, last_day=last)
+            found = log_control_for(
+                plans, access_log, accounts, principal, first_day=first, last_day=last
+            )
         except ValidationError as error:
             errors[error.field] = _(
                 "Give the first and the last day of the period, the last on or after the "
                 "first, at most a year apart."
             )
-            found = log_control_for(plans, access_log, principal, first_day=None, last_day=None)
+            found = log_control_for(
+                plans, access_log, accounts, principal, first_day=None, last_day=None
+            )
         return page(
             request,
             "plans/reports.html",
@@ -316,6 +321,7 @@ def log_control_names(plans: PlanApplication, found: LogControl) -> dict[UUID, s
     readers = {b.reader_person_id for b in found.busy_readers}
     flagged = (*found.off_hours, *found.outside_consent)
     readers |= {r.reader_person_id for r in flagged}
+    readers |= {a.person_id for a in found.dormant_accounts}
     people = plans.directory.get_many(readers)
     names = {pid: f"{p.details.first_name} {p.details.last_name}" for pid, p in people.items()}
     for plan_id in {r.plan_id for r in flagged}:
