@@ -22,14 +22,12 @@ from stafett.applications.access_log import AccessLog
 from stafett.applications.accounts import Principal
 from stafett.applications.log_control import (
     MAX_PLANS_A_DAY,
-    BusyReader,
-    FlaggedRead,
     LogControl,
     checked_period,
     run_log_control,
 )
 from stafett.applications.plans import PlanApplication
-from stafett.persistence.accounts import AccountStore, IdleAccount
+from stafett.persistence.accounts import AccountStore
 from stafett.web.auth import Policy, policy
 from stafett.web.params import Accounts, LoggedIn, Plans, Reads
 
@@ -44,10 +42,6 @@ class BusyReaderOut(msgspec.Struct):
     on: date
     plans: int
 
-    @classmethod
-    def of(cls, busy: BusyReader) -> "BusyReaderOut":
-        return cls(busy.reader_person_id, busy.on, busy.plans)
-
 
 class FlaggedReadOut(msgspec.Struct):
     reader_person_id: UUID
@@ -55,19 +49,11 @@ class FlaggedReadOut(msgspec.Struct):
     plan_id: UUID
     at: datetime
 
-    @classmethod
-    def of(cls, read: FlaggedRead) -> "FlaggedReadOut":
-        return cls(read.reader_person_id, read.role, read.plan_id, read.at)
-
 
 class DormantAccountOut(msgspec.Struct):
     person_id: UUID
     username: str
     last_login_at: datetime | None  # None: never logged in
-
-    @classmethod
-    def of(cls, account: IdleAccount) -> "DormantAccountOut":
-        return cls(account.person_id, account.username, account.last_login_at)
 
 
 class LogControlOut(msgspec.Struct):
@@ -82,16 +68,8 @@ class LogControlOut(msgspec.Struct):
 
     @classmethod
     def of(cls, found: LogControl) -> "LogControlOut":
-        return cls(
-            first_day=found.first_day,
-            last_day=found.last_day,
-            entries=found.entries,
-            max_plans_a_day=found.max_plans_a_day,
-            busy_readers=[BusyReaderOut.of(b) for b in found.busy_readers],
-            off_hours=[FlaggedReadOut.of(r) for r in found.off_hours],
-            outside_consent=[FlaggedReadOut.of(r) for r in found.outside_consent],
-            dormant_accounts=[DormantAccountOut.of(a) for a in found.dormant_accounts],
-        )
+        """The findings as answered: each part's fields read from its attributes."""
+        return msgspec.convert(found, cls, from_attributes=True)
 
 
 def log_control_for(
