@@ -43,7 +43,7 @@ from stafett.projections.plan_list import (
     view_class,
 )
 from stafett.projections.plan_list.schema import SCHEMA_VERSION
-from stafett.projections.reminders import ReminderSweep
+from stafett.projections.reminders import BirthDates, ReminderSweep
 from stafett.projections.runner import RetryingProjectionRunner
 from stafett.settings import Settings
 from stafett.web.app import create_app
@@ -161,12 +161,20 @@ def build_notices(settings: Settings, plans: PlanApplication) -> NoticeSender:
 
 @contextmanager
 def notice_runners(
-    plans: PlanApplication, notices: NoticeSender, *, sweep_every: float = SWEEP_SECONDS
+    plans: PlanApplication,
+    notices: NoticeSender,
+    plan_list: PlanListView,
+    *,
+    sweep_every: float = SWEEP_SECONDS,
 ) -> Iterator[None]:
     """The notice process with the reminder sweep, and the sender, in threads of this
-    process (decisions 0020, 0022)."""
+    process (decisions 0020, 0022); `plan_list` names the plans of an owner whose birth
+    date the directory's change log says was written (decision 0056)."""
     of_age = plans.owners_of_age_on  # the owners' coming of age (decision 0056)
-    sweep = ReminderSweep(plans, notices.outbox, clock=plans.clock, of_age=of_age)
+    births = BirthDates(plans.directory.birth_dates_changed, plan_list.plans_owned_by)
+    sweep = ReminderSweep(
+        plans, notices.outbox, clock=plans.clock, of_age=of_age, birth_dates=births
+    )
     with (
         NoticeRunner(
             NoticeProcess(plans, notices.outbox, of_age=of_age),
@@ -274,7 +282,7 @@ def services(settings: Settings, *, run_projections: bool | None = None) -> Iter
         runner = stack.enter_context(plan_list_runner(env)) if in_process else None
         if in_process:
             every = settings.reminder_sweep_seconds
-            stack.enter_context(notice_runners(plans, notices, sweep_every=every))
+            stack.enter_context(notice_runners(plans, notices, view, sweep_every=every))
             stack.enter_context(housekeeping(settings, plans))
         stack.callback(archives.close)  # its renditions end before the plan store closes
         yield Services(
@@ -406,7 +414,10 @@ def run_worker(
         plan_list_runner(env, backoff=backoff) as runner,
         build_plans(settings) as plans,
         notice_runners(
-            plans, build_notices(settings, plans), sweep_every=settings.reminder_sweep_seconds
+            plans,
+            build_notices(settings, plans),
+            runner.view,
+            sweep_every=settings.reminder_sweep_seconds,
         ),
         housekeeping(settings, plans),
     ):

@@ -65,6 +65,7 @@ class PersonDirectory(SqlTables):
             f"changed_at BIGINT NOT NULL, actor_id {uuid_type}, "
             "kind TEXT NOT NULL, changed_fields TEXT NOT NULL)",
             f"CREATE INDEX IF NOT EXISTS person_changes_by_person ON {self.changes} (person_id)",
+            f"CREATE INDEX IF NOT EXISTS person_changes_by_time ON {self.changes} (changed_at)",
             f"CREATE TABLE IF NOT EXISTS {self.photos} ("
             f"person_id {uuid_type} PRIMARY KEY, data {self.bytes_type} NOT NULL, "
             "media_type TEXT NOT NULL, width INTEGER NOT NULL, height INTEGER NOT NULL, "
@@ -276,6 +277,19 @@ class PersonDirectory(SqlTables):
             details.birth_date,
         )
         return [self.uuid(row["person_id"]) for row in rows]
+
+    def birth_dates_changed(self, since: datetime) -> set[UUID]:
+        """The persons whose stored birth date was changed or erased at or after
+        `since`, by the change log, which names the fields: the reminder sweep asks it,
+        since a plan owner's coming of age is the directory's, not the plan's (decision
+        0056). A registration is not a change: a person is registered before any plan
+        is made for them, and the plan's first event brings their birth date."""
+        rows = self.select(
+            f"SELECT DISTINCT person_id FROM {self.changes} WHERE changed_at>=%s "
+            "AND kind<>'registered' AND ',' || changed_fields || ',' LIKE '%%,birth_date,%%'",
+            to_micros(since),
+        )
+        return {self.uuid(row["person_id"]) for row in rows}
 
     def changes_of(self, person_id: UUID) -> list[tuple[str, tuple[str, ...]]]:
         rows = self.select(

@@ -232,9 +232,12 @@ class NoticeOutbox(SqlTables):
         rows: Sequence[Sequence[Any]],
         position: int,
         schedules: Mapping[UUID, Sequence[Reminder]] | None = None,
+        *,
+        name: str = PROCESS_NAME,
     ) -> None:
         """`record` for rows of the outbox's columns (`COLUMNS`), as `_row` makes them or
-        as they are read back (`bench.notifications` times this write alone)."""
+        as they are read back (`bench.notifications` times this write alone); `name`:
+        whose position (`position`) moves with them."""
         with self.cursor(commit=True) as c:
             if not self.is_sqlite:
                 c.execute("SET LOCAL synchronous_commit = off")  # see decision 0007
@@ -242,7 +245,7 @@ class NoticeOutbox(SqlTables):
                 c.executemany(self._insert, rows)
             if schedules:
                 self.reminders.schedule(c, schedules)
-            c.execute(self._advance, [PROCESS_NAME, position])
+            c.execute(self._advance, [name, position])
 
     def settle(
         self,
@@ -290,10 +293,10 @@ class NoticeOutbox(SqlTables):
             None,
         ]
 
-    def position(self) -> int:
-        row = self.select_one(
-            f"SELECT notification_id FROM {self.tracking} WHERE name=%s", PROCESS_NAME
-        )
+    def position(self, name: str = PROCESS_NAME) -> int:
+        """The notice process's position in the plan events (or, by `name`, another
+        follower's, such as the reminder sweep's in the directory's change log); 0: none."""
+        row = self.select_one(f"SELECT notification_id FROM {self.tracking} WHERE name=%s", name)
         return int(row["notification_id"]) if row else 0
 
     def reset(self) -> None:

@@ -9,7 +9,7 @@ consent expiry needs no event. Owner names and birth dates are joined from the p
 ever a parameter's value (`%s`), never part of the statement's text.
 """
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -185,6 +185,22 @@ class PlanListQueries(PlanListView):
             )
             for row in rows
         ]
+
+    def plans_owned_by(self, person_ids: Collection[UUID]) -> list[UUID]:
+        t = self._sql
+        ids = [t.value(i) for i in dict.fromkeys(person_ids)]
+        if not ids:
+            return []
+        marks = ", ".join(["%s"] * len(ids))
+        with self._sql.reading() as c:
+            c.execute(
+                t.sql(
+                    f"SELECT plan_id FROM {self._plans} WHERE owner_person_id IN ({marks}) "
+                    "ORDER BY plan_id"
+                ),
+                ids,
+            )
+            return [t.uuid(row["plan_id"]) for row in c.fetchall()]
 
     def last_visit(self, person_id: UUID, plan_id: UUID) -> datetime | None:
         t = self._sql

@@ -28,7 +28,7 @@ policy table (`access.py`); the columns are in `schema.py`.
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -347,6 +347,10 @@ class PlanListView(TrackingRecorder, FaultLog, ABC):
         """Every plan of the deployment that matches the search (for auditors), at most
         `limit`, by the owner's last and first name (erased owners last), then the newest
         start first."""
+
+    @abstractmethod
+    def plans_owned_by(self, person_ids: Collection[UUID]) -> list[UUID]:
+        """Every plan (open or closed) whose owner is one of these persons."""
 
     def note_visit(self, person_id: UUID, plan_id: UUID, at: datetime) -> None:
         """Remember that the person opened the plan (the latest visit wins)."""
