@@ -27,8 +27,9 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from tests.sealing import Deferred
 
@@ -71,8 +72,12 @@ def renderers() -> tuple[Renderers, bool]:
         return TEST_RENDERERS, False
 
 
-def median_ms(call: Callable[[], object], runs: int) -> tuple[float, object]:
-    times, result = [], None
+T = TypeVar("T")
+
+
+def median_ms(call: Callable[[], T], runs: int) -> tuple[float, T]:
+    """The median of `runs` timed calls, in ms, and the last call's result."""
+    times = []
     for _ in range(runs):
         started = time.perf_counter()
         result = call()
@@ -108,19 +113,19 @@ def measure(backend: Backend, sizes: Sizes, chosen: Renderers) -> dict[str, Any]
             seal_times, rendition_times = [], []
             for _ in range(sizes.runs):
                 seal_ms, sealed = median_ms(
-                    lambda p=plan: archives.seal(p.plan_id, by=people.coordinator), 1
+                    partial(archives.seal, plan.plan_id, by=people.coordinator), 1
                 )
                 rendition_ms, _ = median_ms(held.run, 1)
                 seal_times.append(seal_ms)
                 rendition_times.append(rendition_ms)
-            data = archives.release(sealed.archive_id).data  # type: ignore[attr-defined]
+            data = archives.release(sealed.archive_id).data
             verify_ms, result = median_ms(
-                lambda d=data: verify_record(
-                    d, schema_errors=chosen.schema_errors, public_key=key.public
+                partial(
+                    verify_record, data, schema_errors=chosen.schema_errors, public_key=key.public
                 ),
                 sizes.runs,
             )
-            if not result.intact:  # type: ignore[attr-defined]
+            if not result.intact:
                 raise RuntimeError(f"a sealed record did not verify: {result}")
             seal_ms = round(statistics.median(seal_times), 1)
             figures[str(events)] = {

@@ -123,6 +123,7 @@ def build_accounts_and_plans(env: dict[str, str], users: int, plans: int) -> lis
                     AddParticipant(person=PersonIn.of(person_id), role="provider"),
                     by=coordinator,
                 )
+                assert added.created_id is not None  # the participant's new id
                 participants[person_id] = added.created_id
             for username, email, person_id, number in people:
                 accounts.append(

@@ -65,7 +65,7 @@ def measure(events: int, goals: int | None, cuts: tuple[str, ...]) -> dict[str, 
     try:
         people = register_people(app)
         plan_id = build_long_plan(app, people, events).plan_id
-        plan = app.repository.get(plan_id)
+        plan: object = app.repository.get(plan_id)
         assert isinstance(plan, Plan)
         at = datetime.now(UTC) - timedelta(minutes=5)
         while goals is not None and len(plan.state.goals) < goals:

@@ -129,7 +129,7 @@ Line = tuple[str, list[float], list[float], str]
 
 def _series(results: dict[str, Any]) -> list[tuple[str, str, dict[str, Any], list[Line]]]:
     """(heading, file name, axes settings, lines) of each plot the results have data for."""
-    charts = []
+    charts: list[tuple[str, str, dict[str, Any], list[Line]]] = []
     length: list[Line] = []
     throughput: list[Line] = []
     sealed: list[Line] = []
@@ -153,6 +153,7 @@ def _series(results: dict[str, Any]) -> list[tuple[str, str, dict[str, Any], lis
         if sizes:
             ms = [archive[k]["seal_and_verify_ms"] for k in sizes]
             sealed.append((store, [int(k) for k in sizes], ms, "o-"))
+    axes: dict[str, Any]  # a chart's axes: labels, scale, ticks
     by_length = {"xlabel": "plan length, events", "ylabel": "ms (median)"}
     if length:
         axes = by_length | {"title": "Load time by plan length"}

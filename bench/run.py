@@ -8,6 +8,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
+from functools import partial
 from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Any
@@ -112,7 +113,7 @@ def _loads(
 
     step(f"replaying the long plan without snapshots: {sizes.replay_runs} runs")
     replay_repository: Repository[Any] = Repository(event_store=loader.events)
-    replayed = replay_repository.get(plan_id)
+    replayed: object = replay_repository.get(plan_id)
     if not isinstance(replayed, Plan) or replayed.version != events:
         raise RuntimeError("replaying without snapshots gave another version")
     replay = durations(lambda: replay_repository.get(plan_id), runs=sizes.replay_runs, warmup=1)
@@ -140,12 +141,12 @@ def _loads(
     series = []
     for length in lengths:
         state = durations(
-            lambda v=length: loader.repository.get(plan_id, version=v),
+            partial(loader.repository.get, plan_id, version=length),
             runs=sizes.replay_runs,
             warmup=1,
         )
         read = durations(
-            lambda v=length: loader.plan_as_of(plan_id, version=v), runs=sizes.replay_runs, warmup=1
+            partial(loader.plan_as_of, plan_id, version=length), runs=sizes.replay_runs, warmup=1
         )
         series.append({"events": length, "load_ms": state.median, "as_of_ms": read.median})
     result["by_plan_length"] = series
@@ -259,7 +260,7 @@ def run_backend(backend: Backend, sizes: Sizes, say: Say = _say) -> dict[str, An
 
 # ------------------------------------------------------------------ reporting
 
-GOALS = (
+GOALS: tuple[tuple[str, str, str, Callable[[float], bool]], ...] = (
     # (label, value from a result, goal text, passes)
     ("command_per_s / raw_insert_per_s", "command_over_raw", "≥ 0.5", lambda v: v >= 0.5),
     ("command_per_s_long_plan / command_per_s", "long_over_command", "≥ 0.8", lambda v: v >= 0.8),

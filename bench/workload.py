@@ -463,7 +463,7 @@ def top_up(app: PlanApplication, people: People, plan_id: UUID) -> int:
     Saved in one go, so no snapshot is taken; a load then replays 99 events
     after the latest snapshot, the most it ever has to. Returns the version.
     """
-    plan = app.repository.get(plan_id)
+    plan: object = app.repository.get(plan_id)
     assert isinstance(plan, Plan)
     writer = _LongPlanWriter(plan, people, now())
     writer.goals = list(plan.state.goals)
