@@ -47,7 +47,7 @@ from stafett.aggregates.values import (
     Section,
 )
 from stafett.persistence import recorders
-from stafett.projections.faults import FaultLog
+from stafett.projections.faults import Fault, FaultLog
 from stafett.projections.heads import Addressed
 
 APPLICATION_NAME = "plans"
@@ -347,6 +347,10 @@ class PlanListView(TrackingRecorder, FaultLog, ABC):
         """Every plan of the deployment that matches the search (for auditors), at most
         `limit`, by the owner's last and first name (erased owners last), then the newest
         start first."""
+
+    @abstractmethod
+    def fault(self, application_name: str = APPLICATION_NAME) -> Fault | None:
+        """The fault on an event of the plan application's the view has not processed."""
 
     @abstractmethod
     def plans_owned_by(self, person_ids: Collection[UUID]) -> list[UUID]:
