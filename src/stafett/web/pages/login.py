@@ -150,10 +150,12 @@ class LoginPages(Controller):
         )
 
     @get("/login/code", sync_to_thread=False, opt=PUBLIC)
-    def code_form(self, request: AnyRequest) -> Page | Redirect:
+    def code_form(self, accounts: Accounts, request: AnyRequest) -> Page | Redirect:
         if not session_token(request):
             return see_other("/login")
         query = request.query_params
+        if accounts.authenticate(request.cookies.get(SESSION_COOKIE)) is not None:
+            return see_other(local_path(query.get("next")))  # logged in: Back to a step done
         return _code_page(
             request,
             via=query.get("via"),
@@ -197,9 +199,11 @@ class LoginPages(Controller):
         return see_other("/login/code", via=channel, next=after, saved="code_sent")
 
     @get("/login/terms", sync_to_thread=False, opt=PUBLIC)
-    def terms_form(self, request: AnyRequest) -> Page | Redirect:
+    def terms_form(self, accounts: Accounts, request: AnyRequest) -> Page | Redirect:
         if not session_token(request):
             return see_other("/login")
+        if accounts.authenticate(request.cookies.get(SESSION_COOKIE)) is not None:
+            return see_other(local_path(request.query_params.get("next")))
         return page(
             request,
             "login/terms.html",
