@@ -6,6 +6,7 @@ is older than five minutes, and change nothing; after a fresh code they go throu
 
 from collections.abc import Callable
 from datetime import timedelta
+from html import unescape
 from typing import Any
 from urllib.parse import quote
 from uuid import UUID
@@ -254,18 +255,23 @@ def test_a_page_action_leads_to_the_step_up_page_and_back(
 
     export = web.client.get(f"/plans/{plan_id}/export?language=nb", follow_redirects=False)
     assert export.status_code == 303
-    target = f"/plans/{plan_id}/export?language=nb"
-    assert export.headers["location"].startswith("/step-up?next=")
+    # A download is no page to come back to: the plan tab, which offers it, says it may
+    # be asked for again (and going back without the code says nothing was done).
+    target = f"/plans/{plan_id}/plan?saved=download_ready"
+    assert export.headers["location"] == f"/step-up?next={quote(target, safe='')}"
     form = web.client.get(export.headers["location"])
     assert form.status_code == 200
     assert "Bekreft at det er deg" in form.text
+    assert f'href="/plans/{plan_id}/plan">Tilbake uten å gjøre det' in form.text
 
     sent = web.submit("/step-up/code", {"next": target})
     assert sent.status_code == 303
     done = web.submit("/step-up", {"next": target, "code": web.last_code()})
     assert done.status_code == 303
     assert done.headers["location"] == target
-    again = web.client.get(target, follow_redirects=False)
+    told = web.client.get(target)
+    assert "Trykk «Skriv ut / last ned PDF» igjen for å få filen." in unescape(told.text)
+    again = web.client.get(f"/plans/{plan_id}/export?language=nb", follow_redirects=False)
     assert again.status_code == 303
     assert again.headers["location"].startswith(f"/api/v1/plans/{plan_id}/export")
 

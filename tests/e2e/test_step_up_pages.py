@@ -134,14 +134,14 @@ def test_a_new_mobile_number_comes_back_after_the_code_without_the_password(web:
     assert PASSWORD not in page
 
 
-def test_a_page_asked_for_still_comes_back_itself(web: Web, plan: Plan) -> None:
-    """A link (the export) needs no form kept: the step-up returns to it, and says
-    nothing waits in a form."""
+def test_a_download_asked_for_returns_to_the_page_that_offers_it(web: Web, plan: Plan) -> None:
+    """A link to a download (the export) needs no form kept: the step-up returns to the
+    plan tab that offers it, and says nothing waits in a form."""
     web.page_login("kari")
     web.clock.advance(STALE)
     export = web.client.get(plan.url("/export?language=nb"), follow_redirects=False)
     assert export.status_code == 303
     query = parse_qs(urlsplit(export.headers["location"]).query)
-    assert query == {"next": [plan.url("/export?language=nb")]}
+    assert query == {"next": [plan.url("/plan?saved=download_ready")]}
     asked = web.client.get(export.headers["location"]).text
     assert "Det er ikke gjort ennå" not in asked

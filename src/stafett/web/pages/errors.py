@@ -32,6 +32,7 @@ from stafett.web.auth import KEPT_AT, PRINCIPAL, AccountRefusedError, session_to
 from stafett.web.errors import ERROR_TABLE
 from stafett.web.i18n import _
 from stafett.web.pages.render import choose_page_language, page
+from stafett.web.pages.step_up import STEP_UP_RETURNS
 from stafett.web.params import AnyRequest
 from stafett.web.state import ACCOUNTS
 
@@ -159,7 +160,10 @@ def _step_up(request: AnyRequest, exc: StepUpRequiredError) -> str:
         waiting = quote(exc.action or "form", safe="")
         return f"/step-up?next={quote(kept, safe='')}&waiting={waiting}"
     back = "/plans"
-    if request.method == "GET":
+    returns = request.route_handler.opt.get(STEP_UP_RETURNS)
+    if request.method == "GET" and isinstance(returns, str):  # a download: its page
+        back = returns.format(**request.path_params)
+    elif request.method == "GET":
         back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return f"/step-up?next={quote(back, safe='')}"
 

@@ -67,6 +67,7 @@ from stafett.web.pages.plan_parts import (
 )
 from stafett.web.pages.refusals import said
 from stafett.web.pages.render import SAVED, Page, page, see_other
+from stafett.web.pages.step_up import PLAN_DOWNLOAD
 from stafett.web.params import AnyRequest, LoggedIn, PathId, PlanId, Reads, Writes
 from stafett.web.reads import PlanReads, Visit
 from stafett.web.state import ACCOUNTS, provided
@@ -398,12 +399,11 @@ class PlanPages(InOnePlan):
             **home_context(visit, principal, reads),
         )
 
-    @get("/export", sync_to_thread=False)
+    @get("/export", sync_to_thread=False, opt=PLAN_DOWNLOAD)
     def export(
         self, principal: LoggedIn, plan_id: PlanId, language: FromQuery[Literal["nb", "en"]] = "nb"
     ) -> Redirect:
-        """The PDF of the plan as the person may see it (the JSON API's export), after a
-        step-up when the last one-time code is older than five minutes (SEC-SES-08)."""
+        """The PDF of the plan as the person may see it, after a fresh code (SEC-SES-08)."""
         require_step_up(principal)
         return see_other(f"/api/v1/plans/{plan_id}/export", language=language)
 

@@ -10,6 +10,7 @@ method its JSON route calls.
 
 from collections.abc import Callable
 from typing import Annotated
+from urllib.parse import parse_qsl, urlencode
 
 import msgspec
 from litestar import Controller, get, post
@@ -49,6 +50,27 @@ WAITING: dict[str, Callable[[], str]] = {
 
 
 SENT = "form"  # a form waits whose action `WAITING` has no words for
+
+STEP_UP_RETURNS = "step_up_returns"
+"""A route's option: the page the step-up returns to (a template of the route's path
+parameters) when the refused request is a download, which is no page to come back to:
+the file would arrive while the step-up page stayed on the screen, and "Back without
+doing it" would ask for the code again."""
+PLAN_DOWNLOAD = {STEP_UP_RETURNS: "/plans/{plan_id}/plan?saved=download_ready"}
+SAVED["download_ready"] = lambda: notice(
+    _(
+        "It is confirmed that it is you. Press \u201cPrint / download PDF\u201d again to get "
+        "the file."
+    )
+)
+
+
+def without_confirmation(path: str) -> str:
+    """`path` without its `saved` parameter: the page to go back to without doing it
+    says nothing was done."""
+    address, _query_mark, query = path.partition("?")
+    kept = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k != "saved"]
+    return f"{address}?{urlencode(kept)}" if kept else address
 
 
 def waiting_of(value: str | None) -> str:
@@ -104,6 +126,7 @@ class StepUpPages(Controller):
             "login/step_up.html",
             status=status,
             after=after,
+            back=without_confirmation(after),
             waiting=waiting,
             waiting_text=waiting_text(waiting),
             app=mine.otp_channel is OtpChannel.TOTP,
