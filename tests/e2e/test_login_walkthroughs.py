@@ -172,11 +172,13 @@ def test_a_code_with_other_signs_in_it_is_still_wrong(web: Web) -> None:
 
 
 def test_a_failed_login_says_an_administrator_unlocks_not_the_coordinator(web: Web) -> None:
+    """In the municipality: a parent or a young person has no organisation of their own."""
     web.create_user("kari")
     wrong = web.submit("/login", {"username": "kari", "password": "ikke det"}, token=False)
     said = unescape(wrong.text)
-    assert "be en administrator i virksomheten din om å låse opp kontoen" in said
+    assert "be en administrator i kommunen om å låse opp kontoen" in said
+    assert "virksomheten din" not in said
     assert "koordinatoren din kan hjelpe" not in said
     help_page = unescape(web.client.get("/help").text)
-    assert "til en administrator i virksomheten din låser den opp" in help_page
+    assert "til en administrator i kommunen låser den opp" in help_page
     assert "eller spør koordinatoren din" not in help_page

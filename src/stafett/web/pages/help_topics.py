@@ -89,8 +89,8 @@ def topics() -> tuple[Topic, ...]:
             _(
                 "Typed the password or code wrong many times? Logging in is then stopped for "
                 "%(minutes)s minutes: wait and try again. After very many failed attempts the "
-                "account stays locked until an administrator in your organisation unlocks it "
-                "(a coordinator cannot); ask them."
+                "account stays locked until an administrator in the municipality unlocks it "
+                "(a coordinator cannot); ask the municipality."
             )
             % {"minutes": SOFT_LOCK // timedelta(minutes=1)},
             _(

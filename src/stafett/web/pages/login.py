@@ -130,8 +130,8 @@ class LoginPages(Controller):
             error, status = (
                 _(
                     "Wrong username or password. After many failed attempts, logging in is "
-                    "stopped for a while: wait and try again, or ask an administrator in your "
-                    "organisation to unlock the account."
+                    "stopped for a while: wait and try again, or ask an administrator in the "
+                    "municipality to unlock the account."
                 ),
                 401,
             )
