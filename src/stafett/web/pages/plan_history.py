@@ -54,10 +54,11 @@ from stafett.web.pages.plan_parts import (
 )
 from stafett.web.pages.render import Page, page
 from stafett.web.params import AnyRequest, LoggedIn, PlanId, Reads
-from stafett.web.reads import PlanReads
+from stafett.web.reads import NamedAccessEntry, PlanReads
 
 MAX_ECHO = 40  # of a value typed into the form, shown again
 TIMELINE_PAGE = 100  # events shown at a time on the history page, newest first
+ACCESS_LOG_SHOWN = 50  # the newest openings listed one by one, until all are asked for
 TIME_OF_DAY = re.compile(r"(\d{1,2})[:.](\d{2})(?::\d{2}(?:\.\d+)?)?")
 
 # Each event type as a sentence about whoever did it ("%(who)s": name and role).
@@ -297,17 +298,42 @@ class PlanHistoryPages(InOnePlan):
     def access_log(
         self, request: AnyRequest, reads: Reads, principal: LoggedIn, plan_id: PlanId
     ) -> Page:
-        """Who has read the plan, newest first (this read included)."""
+        """Who has read the plan: each reader once (how often, when last), then the
+        openings one by one, newest first (this read included): the newest
+        `ACCESS_LOG_SHOWN`, or all of them."""
         entries = reads.access_entries(plan_id, principal)
         heading = reads.overview(plan_id, principal)
+        every = request.query_params.get("entries") == "all"
         return page(
             request,
             "plan/access_log.html",
             **heading_context(plan_id, heading, principal, "access_log"),
-            entries=entries,
+            readers=readers_of(entries),
+            entries=entries if every else entries[:ACCESS_LOG_SHOWN],
+            total=len(entries),
             roles=role_labels(),
             part_names=part_labels(),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class AccessReader:
+    """One reader of the plan in its access log: their latest opening, and how many."""
+
+    latest: NamedAccessEntry
+    times: int
+
+
+def readers_of(entries: list[NamedAccessEntry]) -> list[AccessReader]:
+    """Each reader once, by their latest opening, the most recent reader first
+    (`entries` newest first, as `access_entries` gives them)."""
+    latest: dict[UUID, NamedAccessEntry] = {}
+    times: dict[UUID, int] = {}
+    for named in entries:
+        reader = named.entry.reader_person_id
+        latest.setdefault(reader, named)
+        times[reader] = times.get(reader, 0) + 1
+    return [AccessReader(named, times[reader]) for reader, named in latest.items()]
 
 
 def _then(
