@@ -726,7 +726,11 @@ def test_the_access_log_lists_the_coordinators_read(web: Web, group: Group) -> N
     web.page_login("anne")
     page = web.client.get(page_of(group, "/access-log"))
     assert page.status_code == 200, page.text
-    rows = page.text.split("<tbody>")[1].split("</tbody>")[0].split("<tr>")[1:]
+    readers = page.text.split("<tbody>")[1].split("</tbody>")[0]  # each reader once
+    assert "Kari Testesen" in readers
+    assert "Anne Testesen" in readers
+    each_time = page.text.split('id="openings-heading"')[1]  # the openings, newest first
+    rows = each_time.split("<tbody>")[1].split("</tbody>")[0].split("<tr>")[1:]
     kari = [r for r in rows if "Kari Testesen" in r]
     assert kari, rows
     assert "koordinator" in kari[-1]
@@ -734,7 +738,8 @@ def test_the_access_log_lists_the_coordinators_read(web: Web, group: Group) -> N
     assert "innsynslogg" in rows[0]
     assert "Anne Testesen" in rows[0]
     again = web.client.get(page_of(group, "/access-log")).text
-    anne = again.split("<tbody>")[1].split("</tr>")[1]  # the heading of the page before
+    again_each_time = again.split('id="openings-heading"')[1]
+    anne = again_each_time.split("<tbody>")[1].split("</tr>")[1]  # the page before's heading
     assert "Anne Testesen" in anne
     assert "oversikt, samtykke</td>" in anne  # the heading only, not the plan's content
     web.page_login("per")
