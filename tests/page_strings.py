@@ -42,8 +42,10 @@ def bokmal() -> dict[str, tuple[str, bool, Path]]:
         for message in catalog:
             if not message.id:
                 continue
-            msgid = message.id[0] if isinstance(message.id, tuple) else message.id
-            text = message.string[0] if isinstance(message.string, tuple) else message.string
+            msgid = message.id[0] if isinstance(message.id, (tuple, list)) else message.id
+            text = (
+                message.string[0] if isinstance(message.string, (tuple, list)) else message.string
+            )
             entries[msgid] = (text or "", message.fuzzy, path)
     return entries
 
@@ -58,8 +60,10 @@ def disagreements() -> list[str]:
         for message in catalog:
             if not message.id or not message.string:
                 continue
-            msgid = message.id[0] if isinstance(message.id, tuple) else message.id
-            text = message.string[0] if isinstance(message.string, tuple) else message.string
+            msgid = message.id[0] if isinstance(message.id, (tuple, list)) else message.id
+            text = (
+                message.string[0] if isinstance(message.string, (tuple, list)) else message.string
+            )
             if msgid in seen and seen[msgid][0] != text:
                 found.append(f"{msgid!r}: {seen[msgid][1].name} and {path.name} differ")
             seen.setdefault(msgid, (text, path))

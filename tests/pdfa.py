@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator
 
 from pypdf import PdfReader
-from pypdf.generic import BooleanObject, DictionaryObject
+from pypdf.generic import ArrayObject, BooleanObject, DictionaryObject
 
 
 def assert_declares_pdfa_2b(reader: PdfReader, created: str, level: str = "B") -> None:
@@ -26,7 +26,9 @@ def assert_declares_pdfa_2b(reader: PdfReader, created: str, level: str = "B") -
     assert conformance.group(1) == level
     assert f"<xmp:CreateDate>{created}</xmp:CreateDate>" in raw
     root = reader.trailer["/Root"]
+    assert isinstance(root, DictionaryObject)
     intents = root["/OutputIntents"]
+    assert isinstance(intents, ArrayObject)
     assert len(intents) >= 1
     intent = intents[0].get_object()
     assert intent["/S"] == "/GTS_PDFA1"
@@ -61,6 +63,7 @@ def assert_fonts_embedded_and_inter(reader: PdfReader) -> None:
             descendants = font.get("/DescendantFonts")
             described = descendants[0].get_object() if descendants else font
             descriptor = described["/FontDescriptor"].get_object()
+            assert isinstance(descriptor, DictionaryObject)
             assert any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")), (
                 font["/BaseFont"]
             )
@@ -85,7 +88,9 @@ def structure_roles(reader: PdfReader) -> list[str]:
             for kid in element:
                 walk(kid)
 
-    walk(reader.trailer["/Root"]["/StructTreeRoot"])
+    root = reader.trailer["/Root"]
+    assert isinstance(root, DictionaryObject)
+    walk(root["/StructTreeRoot"])
     return roles
 
 
@@ -100,9 +105,14 @@ def assert_tagged_for_assistive_technology(reader: PdfReader, language: str) -> 
     assert part is not None
     assert part.group(1) == "1"
     root = reader.trailer["/Root"]
-    assert root["/MarkInfo"]["/Marked"] == BooleanObject(True)
+    assert isinstance(root, DictionaryObject)
+    mark_info = root["/MarkInfo"]
+    assert isinstance(mark_info, DictionaryObject)
+    assert mark_info["/Marked"] == BooleanObject(True)
     assert str(root["/Lang"]) == language
-    assert root["/ViewerPreferences"]["/DisplayDocTitle"] == BooleanObject(True)
+    viewer_preferences = root["/ViewerPreferences"]
+    assert isinstance(viewer_preferences, DictionaryObject)
+    assert viewer_preferences["/DisplayDocTitle"] == BooleanObject(True)
     assert reader.metadata is not None
     assert reader.metadata.title
     return structure_roles(reader)

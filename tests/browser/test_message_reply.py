@@ -8,11 +8,11 @@ coordinator has the answer. Screenshots at 360 and 1280 px:
 var/screenshots/plan-message-reply-*.png.
 """
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, ViewportSize, expect
 
 from tests.browser.harness import LiveServer, axe, screenshot, sign_in
 
-PHONE = {"width": 360, "height": 800}
+PHONE: ViewportSize = {"width": 360, "height": 800}
 ANSWER = "Torsdag kl. 14 passer fint for oss."
 
 

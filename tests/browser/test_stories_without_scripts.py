@@ -14,7 +14,7 @@ var/screenshots/no-scripts-*.png.
 
 import re
 
-from playwright.sync_api import expect
+from playwright.sync_api import ViewportSize, expect
 
 from tests.browser.conftest import OpenPage
 from tests.browser.harness import LiveServer, User, log_in, screenshot
@@ -34,7 +34,7 @@ from tests.leakcheck import remember
 NEW_PASSWORD = "fire fine fjell før frokost"
 remember(NEW_PASSWORD)
 SECOND_GOAL = "Emil leser ti minutter hver kveld"
-PHONE = {"width": 360, "height": 800}
+PHONE: ViewportSize = {"width": 360, "height": 800}
 
 
 def test_the_core_flows_work_in_browsers_without_scripts(

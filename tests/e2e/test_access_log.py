@@ -333,7 +333,7 @@ def test_when_the_read_cannot_be_recorded_nothing_is_answered(
     assert web.client.get(cast.url("/timeline")).status_code == 200  # an entry to leak
     web.login(user)
 
-    def fail(row: AccessRow) -> None:
+    def fail(row: AccessRow[int]) -> None:
         raise failure
 
     monkeypatch.setattr(web.access_log.store, "append", fail)
@@ -354,7 +354,7 @@ def test_reads_waiting_for_a_commit_that_fails_all_answer_503_with_nothing(
     release, fail = threading.Event(), OperationalError("disk I/O error")
     real_append = store.append
 
-    def held_then_failing(*rows: AccessRow) -> None:
+    def held_then_failing(*rows: AccessRow[int]) -> None:
         commits.append(len(rows))
         if len(commits) == 1:
             assert release.wait(20)
@@ -440,7 +440,7 @@ def test_a_page_read_on_the_loop_that_cannot_be_recorded_shows_nothing_of_the_pl
     assert shown.status_code == 200
     assert "Ola hemmelig kortnavn" in shown.text  # the page does show it when recorded
 
-    def fail(*rows: AccessRow) -> None:
+    def fail(*rows: AccessRow[int]) -> None:
         raise OperationalError("disk I/O error")
 
     monkeypatch.setattr(web.access_log.store, "append", fail)

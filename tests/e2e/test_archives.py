@@ -8,6 +8,7 @@ import io
 import zipfile
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Literal
 from uuid import UUID, uuid4
 
 import pytest
@@ -54,6 +55,7 @@ def cast(web: Web) -> Cast:
         ),
         by=ids["kari"],
     ).plan_id
+    role: Literal["relative", "provider"]
     for name, role in (("anne", "relative"), ("per", "provider")):
         web.plans.handle(
             plan_id, AddParticipant(person=PersonIn.of(ids[name]), role=role), by=ids["kari"]

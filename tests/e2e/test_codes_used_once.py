@@ -10,6 +10,7 @@ worker threads or two processes can do.
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 import pyotp
@@ -111,7 +112,7 @@ def test_one_authenticator_code_opens_one_of_two_logins_at_once(
     code = pyotp.TOTP(secret).at(now)
     all_read_before_any_writes(monkeypatch, web.accounts, 2)
     outcomes = at_once(
-        [lambda t=t: web.accounts.verify_code(t, code, CLIENT) for t in (first, second)]
+        [partial(web.accounts.verify_code, t, code, CLIENT) for t in (first, second)]
     )
     refused = [o for o in outcomes if isinstance(o, CodeRejectedError)]
     assert len(refused) == 1, outcomes

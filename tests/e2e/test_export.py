@@ -9,6 +9,7 @@ parts it carried.
 from dataclasses import dataclass
 from datetime import timedelta
 from io import BytesIO
+from typing import Literal
 from uuid import UUID
 
 import msgspec
@@ -89,6 +90,7 @@ def cast(web: Web) -> Cast:
         "pia": Rights(print=False),
     }
     participant: dict[str, UUID] = {}
+    role: Literal["relative", "provider"]
     for name, role in (("anne", "relative"), ("per", "provider"), ("pia", "provider")):
         added = plans.handle(
             plan_id,

@@ -39,9 +39,13 @@ def directory_rows(web: Web) -> tuple[int, int]:
     directory = web.plans.directory
     with directory.datastore.transaction(commit=False) as c:
         c.execute(f"SELECT COUNT(*) AS n FROM {directory.persons}")
-        persons = int(c.fetchone()["n"])
+        row = c.fetchone()
+        assert row is not None
+        persons = int(row["n"])
         c.execute(f"SELECT COUNT(*) AS n FROM {directory.changes}")
-        return persons, int(c.fetchone()["n"])
+        row = c.fetchone()
+        assert row is not None
+        return persons, int(row["n"])
 
 
 def assert_refused_as_input(response: httpx.Response, status: int = 422) -> None:

@@ -235,7 +235,7 @@ def fill(path: str, ids: Ids) -> str:
 
 
 def with_value(body: dict[str, Any], where: tuple[str, ...], value: Any) -> dict[str, Any]:
-    copy = json.loads(json.dumps(body))
+    copy: dict[str, Any] = json.loads(json.dumps(body))
     target = copy
     for key in where[:-1]:
         target = target.setdefault(key, {})
@@ -366,7 +366,9 @@ def store_counts(web: Web) -> tuple[int, int, int, int, int]:
     with directory.datastore.transaction(commit=False) as c:
         for table in (directory.persons, directory.changes, directory.photos):
             c.execute(f"SELECT COUNT(*) AS n FROM {table}")
-            counts.append(int(c.fetchone()["n"]))
+            row = c.fetchone()
+            assert row is not None
+            counts.append(int(row["n"]))
     events = web.plans.recorder.max_notification_id() or 0
     persons, changes, photos = counts
     return events, persons, changes, photos, len(web.messages())

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from uuid import uuid4
 
 import pytest
+from litestar import Litestar
 from litestar.testing import TestClient
 
 from stafett.aggregates.plan import Plan
@@ -19,7 +20,7 @@ from tests.integration.test_plan_list import make_group
 
 
 @pytest.fixture
-def demo(web: Web, clock: ManualClock) -> tuple[TestClient, str]:  # type: ignore[type-arg]
+def demo(web: Web, clock: ManualClock) -> tuple[TestClient[Litestar], str]:
     demo = ensure_demo(web.plans, web.accounts)
     clock.advance(timedelta(minutes=5))
     passwords = dict(demo.credentials)
@@ -28,7 +29,7 @@ def demo(web: Web, clock: ManualClock) -> tuple[TestClient, str]:  # type: ignor
 
 
 def test_health_answers_ok_when_the_store_answers(
-    demo: tuple[TestClient, str],  # type: ignore[type-arg]
+    demo: tuple[TestClient[Litestar], str],
     web: Web,
 ) -> None:
     client, _ = demo
@@ -96,7 +97,9 @@ def test_health_answers_from_its_last_look_at_the_store_until_that_is_old(
     assert gone.headers["retry-after"] == "5"
 
 
-def test_history_by_version_returns_the_plan_as_it_stood(demo: tuple[TestClient, str]) -> None:
+def test_history_by_version_returns_the_plan_as_it_stood(
+    demo: tuple[TestClient[Litestar], str],
+) -> None:
     client, plan_id = demo
     body = client.get(f"/api/v1/plans/{plan_id}/history", params={"version": 4}).json()
     assert body["version"] == 4
@@ -107,7 +110,7 @@ def test_history_by_version_returns_the_plan_as_it_stood(demo: tuple[TestClient,
 
 
 def test_history_as_of_an_instant_uses_the_offset(
-    demo: tuple[TestClient, str], clock: ManualClock
+    demo: tuple[TestClient[Litestar], str], clock: ManualClock
 ) -> None:
     client, plan_id = demo
     instant = (clock.now - timedelta(minutes=5)).astimezone().isoformat()
@@ -115,7 +118,9 @@ def test_history_as_of_an_instant_uses_the_offset(
     assert body["version"] == 9
 
 
-def test_history_before_the_plan_existed_is_not_found(demo: tuple[TestClient, str]) -> None:
+def test_history_before_the_plan_existed_is_not_found(
+    demo: tuple[TestClient[Litestar], str],
+) -> None:
     client, plan_id = demo
     response = client.get(
         f"/api/v1/plans/{plan_id}/history", params={"as_of": "2001-01-01T00:00:00+01:00"}
@@ -125,7 +130,7 @@ def test_history_before_the_plan_existed_is_not_found(demo: tuple[TestClient, st
 
 
 def test_a_version_past_the_head_is_a_conflict_naming_the_field(
-    demo: tuple[TestClient, str],
+    demo: tuple[TestClient[Litestar], str],
 ) -> None:
     """The plan may reach it later: refused for what is stored (409), decision 0023."""
     client, plan_id = demo
@@ -135,7 +140,7 @@ def test_a_version_past_the_head_is_a_conflict_naming_the_field(
 
 
 def test_version_and_instant_together_give_the_earlier_and_neither_the_plan_now(
-    demo: tuple[TestClient, str],
+    demo: tuple[TestClient[Litestar], str],
 ) -> None:
     client, plan_id = demo
     url = f"/api/v1/plans/{plan_id}/history"
@@ -150,7 +155,7 @@ def test_version_and_instant_together_give_the_earlier_and_neither_the_plan_now(
 
 
 def test_a_malformed_instant_is_a_client_error_without_a_trace(
-    demo: tuple[TestClient, str],
+    demo: tuple[TestClient[Litestar], str],
 ) -> None:
     client, plan_id = demo
     response = client.get(f"/api/v1/plans/{plan_id}/history", params={"as_of": "yesterday"})
@@ -158,7 +163,9 @@ def test_a_malformed_instant_is_a_client_error_without_a_trace(
     assert "Traceback" not in response.text
 
 
-def test_timeline_lists_every_event_with_actor_and_summary(demo: tuple[TestClient, str]) -> None:
+def test_timeline_lists_every_event_with_actor_and_summary(
+    demo: tuple[TestClient[Litestar], str],
+) -> None:
     client, plan_id = demo
     entries = client.get(f"/api/v1/plans/{plan_id}/timeline").json()
     assert [e["version"] for e in entries] == list(range(1, 10))
@@ -169,7 +176,7 @@ def test_timeline_lists_every_event_with_actor_and_summary(demo: tuple[TestClien
 
 
 def test_the_timeline_in_pages_newest_first_adds_up_to_the_whole(
-    demo: tuple[TestClient, str],
+    demo: tuple[TestClient[Litestar], str],
 ) -> None:
     client, plan_id = demo
     url = f"/api/v1/plans/{plan_id}/timeline"
@@ -188,7 +195,7 @@ def test_the_timeline_in_pages_newest_first_adds_up_to_the_whole(
     assert client.get(f"{url}?limit=3&before=1").json() == []
 
 
-def test_before_alone_is_a_page_of_the_largest_size(demo: tuple[TestClient, str]) -> None:
+def test_before_alone_is_a_page_of_the_largest_size(demo: tuple[TestClient[Litestar], str]) -> None:
     client, plan_id = demo
     url = f"/api/v1/plans/{plan_id}/timeline"
     page = client.get(f"{url}?before=3")
@@ -199,7 +206,7 @@ def test_before_alone_is_a_page_of_the_largest_size(demo: tuple[TestClient, str]
 
 @pytest.mark.parametrize("query", ["limit=0", "limit=501", "limit=2&before=0"])
 def test_a_timeline_page_out_of_range_is_a_client_error(
-    demo: tuple[TestClient, str], query: str
+    demo: tuple[TestClient[Litestar], str], query: str
 ) -> None:
     client, plan_id = demo
     answer = client.get(f"/api/v1/plans/{plan_id}/timeline?{query}")
@@ -207,7 +214,9 @@ def test_a_timeline_page_out_of_range_is_a_client_error(
     assert answer.headers["content-type"].startswith("application/problem+json")
 
 
-def test_an_unknown_plan_is_not_found_on_every_read_route(demo: tuple[TestClient, str]) -> None:
+def test_an_unknown_plan_is_not_found_on_every_read_route(
+    demo: tuple[TestClient[Litestar], str],
+) -> None:
     client, _ = demo
     unknown = uuid4()
     for path in (f"/api/v1/plans/{unknown}/timeline", f"/api/v1/plans/{unknown}/history"):
@@ -247,7 +256,9 @@ def test_an_auditor_reads_any_plans_history(web: Web) -> None:
     assert response.json()["version"] == 2
 
 
-def test_the_openapi_schema_lists_exactly_the_served_routes(demo: tuple[TestClient, str]) -> None:
+def test_the_openapi_schema_lists_exactly_the_served_routes(
+    demo: tuple[TestClient[Litestar], str],
+) -> None:
     client, _ = demo
     schema = client.get("/schema/openapi.json").json()
     assert set(schema["paths"]) == {

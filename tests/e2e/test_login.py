@@ -1,5 +1,6 @@
 """Login through the API: password → one-time code → terms → session (api.md, SEC-*)."""
 
+import secrets
 from datetime import timedelta
 
 import pytest
@@ -83,7 +84,7 @@ def test_the_code_has_six_digits_from_the_secrets_module(
 ) -> None:
     """SEC-OTP-01."""
     web.create_user("kari")
-    monkeypatch.setattr(accounts_module.secrets, "randbelow", lambda n: 4_2)
+    monkeypatch.setattr(secrets, "randbelow", lambda n: 4_2)
     start(web)
     assert web.last_code() == "000042"
 
@@ -141,9 +142,9 @@ def test_ten_failures_lock_browsers_the_account_does_not_know_for_fifteen_minute
                 assert attempt(web, "feil passord her") == 401
     with web.from_address("10.0.0.3"):
         assert attempt(web, PASSWORD) == 401
-    assert ("locked", "untrusted") in web.accounts.accounts.facts_of(
-        web.accounts.accounts.by_username("kari").person_id
-    )  # type: ignore[union-attr]
+    kari = web.accounts.accounts.by_username("kari")
+    assert kari is not None
+    assert ("locked", "untrusted") in web.accounts.accounts.facts_of(kari.person_id)
     web.clock.advance(timedelta(minutes=15, seconds=1))
     with web.from_address("10.0.0.3"):
         assert start(web)["next"] == "otp"

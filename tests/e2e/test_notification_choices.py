@@ -1,5 +1,6 @@
 """Notification choices over HTTP (api.md: PUT …/participants/{pid}/notifications)."""
 
+from typing import Any
 from uuid import UUID
 
 from tests.e2e.conftest import Web
@@ -7,7 +8,7 @@ from tests.e2e.test_plan_api import Group, group, log_in
 
 __all__ = ["group"]
 
-NONE = {
+NONE: dict[str, Any] = {
     "new_message": [],
     "new_goal_or_activity": [],
     "new_comment": [],
@@ -22,7 +23,7 @@ def notices_url(g: Group, participant: str) -> str:
     return g.url(f"/participants/{participant}/notifications")
 
 
-def members(web: Web, g: Group) -> dict[str, dict[str, object]]:
+def members(web: Web, g: Group) -> dict[str, dict[str, Any]]:
     answer = web.client.get(g.url())
     assert answer.status_code == 200, answer.text
     return {m["participant_id"]: m for m in answer.json()["participants"]}

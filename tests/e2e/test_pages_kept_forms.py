@@ -321,10 +321,10 @@ def test_two_forms_sent_to_one_plan_from_two_tabs_both_come_back_open(
 
     for goal, text in written.items():  # each saved from the page that gave it back
         page = web.client.get(page_of(group, f"/plan?open=comment-goal-{goal}")).text
-        token = re.search(r'name="csrf_token" value="([0-9a-f]+)"', page)
-        assert token is not None
+        csrf = re.search(r'name="csrf_token" value="([0-9a-f]+)"', page)
+        assert csrf is not None
         before = version_of(web, group)
-        fields = {"csrf_token": token.group(1), "expected_version": str(before)}
+        fields = {"csrf_token": csrf.group(1), "expected_version": str(before)}
         fields |= {"on_kind": "goal", "on_id": goal, "text": text}
         assert _post(web, group, "/plan/comments", fields).status_code == 303
         assert version_of(web, group) == before + 1

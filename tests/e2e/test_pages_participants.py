@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from html.parser import HTMLParser
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 import pytest
@@ -43,12 +43,15 @@ class Plan:
         return web.plans.get_plan(self.id).version
 
 
-def add(web: Web, plan_id: UUID, by: UUID, person: PersonIn, role: str, **more: Any) -> UUID:
-    result = web.plans.handle(
-        plan_id,
-        AddParticipant(person=person, role=role, **more),
-        by=by,  # type: ignore[arg-type]
-    )
+def add(
+    web: Web,
+    plan_id: UUID,
+    by: UUID,
+    person: PersonIn,
+    role: Literal["relative", "provider"],
+    **more: Any,
+) -> UUID:
+    result = web.plans.handle(plan_id, AddParticipant(person=person, role=role, **more), by=by)
     assert result.created_id is not None
     return result.created_id
 

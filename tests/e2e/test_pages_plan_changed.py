@@ -62,7 +62,11 @@ def test_helga_is_not_told_of_changes_she_may_not_read(web: Web) -> None:
     as_kari("/activities", {"title": "Svømming", "responsible_participant_id": added["mor"]})
     activity = web.plans.get_plan(UUID(plan)).activities[0].activity_id
     as_kari("/comments", {"on": {"kind": "activity", "id": str(activity)}, "text": "Badetøy"})
-    message = {"to": [added["mor"]], "subject": "Bekymringsmelding", "body": "Fortrolig"}
+    message: dict[str, object] = {
+        "to": [added["mor"]],
+        "subject": "Bekymringsmelding",
+        "body": "Fortrolig",
+    }
     as_kari("/messages", message)
     changed, new = as_helga()
     assert (changed, UNCHANGED in new, CHANGED in new) == ("Nei", True, False)

@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 from litestar import Controller, Litestar, Response, get
+from litestar.types import AfterRequestHookHandler
 
 from stafett.web.loop_reads import check_after_request, record_reads_before_answering
 
@@ -23,7 +24,8 @@ class Plain(Controller):
 
 class OwnHook(Controller):
     path = "/own"
-    after_request = other_hook
+    # Quoted: at run time litestar's alias is a string, which `| None` cannot take.
+    after_request: "AfterRequestHookHandler | None" = other_hook
 
     @get("/", sync_to_thread=False)
     def read(self) -> str:

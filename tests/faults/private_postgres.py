@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.faults.served import free_port
+from bench.pages import free_port
 
 
 def server_binaries() -> Path:

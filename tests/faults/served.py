@@ -22,6 +22,7 @@ import httpx
 from bench.pages import SECRETS_ENV, SESSION_COOKIE, free_port, log_in
 from bench.workload import People, create_new_plans, register_people
 
+from stafett.aggregates.plan import Plan
 from stafett.applications.demo import ensure_demo
 from stafett.applications.plans import PlanApplication
 from stafett.bootstrap import build_accounts, build_plans
@@ -74,7 +75,11 @@ def prepare(env: dict[str, str], plans: int) -> Setup:
             app, People(demo.coordinator_id, others.owner, others.others), plans
         )
         ids = tuple(p.plan_id for p in made)
-        coordinators = {i: app.repository.get(i).state.coordinator_id for i in ids}
+        coordinators: dict[UUID, UUID] = {}
+        for i in ids:
+            plan: object = app.repository.get(i)
+            assert isinstance(plan, Plan)
+            coordinators[i] = plan.state.coordinator_id
     return Setup(username, password, ids, coordinators)
 
 

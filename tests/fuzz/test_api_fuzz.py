@@ -95,6 +95,7 @@ def test_schemathesis_finds_nothing_as_two_people(
         ids = _plans(live, people["coordinator"], people["participant"])
         live.settle()
         before = _versions(live, ids)
+        assert logins.people is not None
         logins.people.update(people)
         for name in PEERS:  # the first login gives each a device cookie, as a browser keeps
             logins.log_in(name)
@@ -302,14 +303,18 @@ class _Logins:
             )
             assert step.status_code == 200, step.text
             token = step.cookies[SESSION]
-            self.devices[name] = step.cookies.get(DEVICE, self.devices.get(name, ""))
+            device = step.cookies.get(DEVICE, self.devices.get(name, ""))
+            assert device is not None  # the default is a string
+            self.devices[name] = device
             remember(self.devices[name])
             if step.json()["next"] == "terms":
                 step = client.post(
                     "/api/v1/session/terms", json={"accept": True}, headers=_cookies(token)
                 )
                 assert step.json() == {"next": "done"}, step.text
-                token = step.cookies.get(SESSION, token)
+                renewed = step.cookies.get(SESSION, token)
+                assert renewed is not None  # the default is a string
+                token = renewed
         remember(token)
         return token
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from stafett.aggregates.values import Access, Rights, local_date
@@ -37,8 +37,8 @@ def outbox_of(plans: PlanApplication) -> NoticeOutbox:
 
 
 def choose(
-    plans: PlanApplication, plan_id: UUID, by: UUID, participant: UUID, **kinds: list[str]
-) -> None:
+    plans: PlanApplication, plan_id: UUID, by: UUID, participant: UUID, **kinds: Any
+) -> None:  # kinds: ChooseNotifications' fields, of several types (channel lists, a flag)
     plans.handle(plan_id, ChooseNotifications(participant_id=participant, **kinds), by=by)
 
 
@@ -68,13 +68,17 @@ def group(plans: PlanApplication, channels: list[str] | None = None) -> Group:
     provider = Rights(
         goals=Access.READ, activities=Access.READ, minutes=Access.READ, messages=Access.READ
     )
+    joining: tuple[tuple[UUID, Literal["relative", "provider"], Rights], ...] = (
+        (anne, "relative", relative),
+        (per, "provider", provider),
+    )
     added = [
         plans.handle(
             plan.plan_id,
             AddParticipant(person=PersonIn.of(who), role=role, rights=RightsIn.of(rights)),
             by=plan.coordinator_id,
         ).created_id
-        for who, role, rights in ((anne, "relative", relative), (per, "provider", provider))
+        for who, role, rights in joining
     ]
     anne_pid, per_pid = added
     assert anne_pid is not None

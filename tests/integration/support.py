@@ -11,6 +11,7 @@ from uuid import UUID
 
 import pytest
 from eventsourcing.persistence import Tracking
+from psycopg import Cursor
 from psycopg.sql import SQL, Identifier
 
 from stafett.aggregates.values import PlanType, local_date
@@ -19,6 +20,7 @@ from stafett.applications.parts import ConsentIn, CreatePlan, PersonIn
 from stafett.applications.plans import PlanApplication
 from stafett.bootstrap import run_worker
 from stafett.persistence.popo_store import TimeIndexedPOPORecorder
+from stafett.persistence.recorders import TimeIndexedPostgresRecorder, TimeIndexedSQLiteRecorder
 from stafett.projections.plan_list import PlanListProjection
 from stafett.settings import Settings
 from tests.conftest import consent_for, person
@@ -76,6 +78,7 @@ def count_rows(plans: PlanApplication, table: str) -> int:
     with plans.directory.datastore.transaction(commit=False) as c:
         c.execute(f"SELECT COUNT(*) AS n FROM {name}")
         row = c.fetchone()
+    assert row is not None
     return int(row["n"])
 
 
@@ -84,6 +87,7 @@ def count_time_rows(plans: PlanApplication, plan_id: UUID) -> int:
     recorder = plans.time_index
     if isinstance(recorder, TimeIndexedPOPORecorder):
         return len(recorder.indexed_versions(plan_id))
+    assert isinstance(recorder, (TimeIndexedSQLiteRecorder, TimeIndexedPostgresRecorder))
     with recorder.datastore.transaction(commit=False) as c:
         if plans.directory.is_sqlite:
             c.execute(
@@ -91,14 +95,17 @@ def count_time_rows(plans: PlanApplication, plan_id: UUID) -> int:
                 (plan_id.hex,),
             )
         else:
+            assert isinstance(recorder, TimeIndexedPostgresRecorder)
+            assert isinstance(c, Cursor)
             c.execute(
                 SQL("SELECT COUNT(*) AS n FROM {}.{} WHERE originator_id=%s").format(
-                    Identifier(recorder.datastore.schema),  # type: ignore[union-attr]
+                    Identifier(recorder.datastore.schema),
                     Identifier(recorder.times_table_name),
                 ),
                 (plan_id,),
             )
         row = c.fetchone()
+    assert row is not None
     return int(row["n"])
 
 

@@ -238,7 +238,8 @@ class RacingStore(AccessLogStore):
         super().__init__(inner.datastore)
         self.rival, self.plan_id, self.raced = rival, plan_id, False
 
-    def append(self, row: AccessRow) -> None:
+    def append(self, *rows: AccessRow[int]) -> None:
+        (row,) = rows  # one reader at a time here: one row per append
         if not self.raced:
             self.raced = True
             read(self.rival, self.plan_id, uuid4())
@@ -292,7 +293,8 @@ def test_concurrent_writers_to_one_plan_all_succeed(access_log: AccessLog) -> No
 
 
 class BrokenStore(AccessLogStore):
-    def append(self, row: AccessRow) -> None:
+    def append(self, *rows: AccessRow[int]) -> None:
+        (row,) = rows  # one reader at a time here: one row per append
         raise RuntimeError(f"disk full for {row.plan_id}")
 
 

@@ -36,7 +36,7 @@ class HeldStore(AccessLogStore):
         self.release = threading.Event()
         self.failing = failing
 
-    def append(self, *rows: AccessRow) -> None:
+    def append(self, *rows: AccessRow[int]) -> None:
         self.commits.append(len(rows))
         number = len(self.commits)
         if number == 1:
@@ -226,11 +226,11 @@ def test_concurrent_requests_on_the_loop_share_commits_and_each_hears_of_a_failu
 # ------------------------------------------ two writers on PostgreSQL: no deadlock
 
 
-def _row(plan_id: UUID, reader: UUID) -> AccessRow:
+def _row(plan_id: UUID, reader: UUID) -> AccessRow[int]:
     return AccessRow(plan_id, 1, 0, reader, "coordinator", ("goals",), "test", "0" * 64, "1" * 64)
 
 
-def _values(row: AccessRow) -> list[object]:
+def _values(row: AccessRow[int]) -> list[object]:
     return [json.dumps(list(row.sections)) if n == "sections" else getattr(row, n) for n in COLUMNS]
 
 

@@ -470,10 +470,12 @@ def test_senders_in_many_threads_each_get_their_own_outbox_file(
     tmp_path: Path, clock: ManualClock
 ) -> None:
     sender = OutboxSender(tmp_path, clock)
-    threads = [
-        threading.Thread(target=lambda: [sender.send(code_sms()) for _ in range(10)])
-        for _ in range(4)
-    ]
+
+    def send_ten() -> None:
+        for _ in range(10):
+            sender.send(code_sms())
+
+    threads = [threading.Thread(target=send_ten) for _ in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:

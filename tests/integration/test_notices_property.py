@@ -3,6 +3,7 @@ oracle written from the product rules (not from the policy table) gives for each
 event, each once; a rebuild from scratch adds nothing."""
 
 from datetime import timedelta
+from typing import Any, Literal
 from uuid import UUID
 
 from hypothesis import given
@@ -79,6 +80,8 @@ def oracle(plan: Plan, event: Plan.Event) -> set[tuple[UUID, str, str]]:
         Plan.MessageSent: ("new_message", "messages"),
         Plan.ParticipantAdded: ("new_participant", None),
     }
+    kind: str
+    section: str | None
     if isinstance(event, Plan.CommentPosted):
         target = {"goal": "goals", "activity": "activities", "minutes": "minutes"}
         kind, section = "new_comment", target[event.comment.on_kind.value]
@@ -130,13 +133,13 @@ class History:
         if kind == "add":
             person = register(self.plans, f"P{a}", "Deltaker", email="p@example.no")
             rights = Rights(goals=ACCESS[a % 3], activities=ACCESS[b % 3], messages=ACCESS[a % 2])
-            role = "relative" if b % 2 else "provider"
+            role: Literal["relative", "provider"] = "relative" if b % 2 else "provider"
             command = AddParticipant(
                 person=PersonIn.of(person), role=role, rights=RightsIn.of(rights)
             )
             by = coordinator
         elif kind == "choose":
-            chosen = {k: CHANNELS[(b >> (2 * i)) % 4] for i, k in enumerate(KINDS)}
+            chosen: dict[str, Any] = {k: CHANNELS[(b >> (2 * i)) % 4] for i, k in enumerate(KINDS)}
             command = ChooseNotifications(participant_id=pid, **chosen)
             by = actor if b % 2 == 0 else coordinator
         elif kind == "goal":
@@ -195,10 +198,12 @@ def test_the_outbox_is_the_rule_applied_to_every_event(steps: list[tuple[str, in
         expected = set()
         last = plans.get_plan(plan_id).version
         for version in range(2, last + 1):
-            plan = plans.repository.get(plan_id, version=version)
+            plan: object = plans.repository.get(plan_id, version=version)
+            assert isinstance(plan, Plan)
             event = next(
                 iter(plans.repository.event_store.get(plan_id, gt=version - 1, lte=version))
             )
+            assert isinstance(event, Plan.Event)
             expected |= {(version, *told) for told in oracle(plan, event)}
         assert got == expected
 

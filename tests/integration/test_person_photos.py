@@ -92,13 +92,13 @@ def test_in_a_plan_the_policy_table_decides_before_the_upload_is_read(
     per = register(plans, "Per", "Helse")
     added = plans.handle(
         plan.plan_id,
-        AddParticipant(person=PersonIn(person_id=anne), role="relative"),  # type: ignore[arg-type]
+        AddParticipant(person=PersonIn(person_id=anne), role="relative"),
         by=plan.coordinator_id,
     )
     helper = RightsIn.of(Rights(edit_person=True))
     plans.handle(
         plan.plan_id,
-        AddParticipant(person=PersonIn(person_id=per), role="provider", rights=helper),  # type: ignore[arg-type]
+        AddParticipant(person=PersonIn(person_id=per), role="provider", rights=helper),
         by=plan.coordinator_id,
     )
     anne_pid = added.created_id

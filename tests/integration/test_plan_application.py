@@ -3,6 +3,7 @@
 import threading
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
+from typing import Any
 from uuid import uuid4
 
 import pytest
@@ -15,6 +16,7 @@ from stafett.aggregates.errors import (
     PlanClosedError,
     ValidationError,
 )
+from stafett.aggregates.plan import Plan
 from stafett.aggregates.values import (
     FULL_RIGHTS,
     Access,
@@ -392,7 +394,10 @@ def test_every_command_returns_its_new_version_and_notification_id(
     run("withdraw_consent", lambda: plans.handle(pid, WithdrawConsent(), by=per_id))
 
     assert [r.version for _, r in results] == list(range(2, 2 + len(results)))
-    ids = [r.notification_id for _, r in results]
+    ids: list[int] = []
+    for _, r in results:
+        assert r.notification_id is not None
+        ids.append(r.notification_id)
     assert ids == sorted(ids)
     assert len(set(ids)) == len(ids)
     view = plans.get_plan(pid)
@@ -828,11 +833,8 @@ def test_a_person_erased_while_their_change_is_saved_leaves_nothing_saved(
         plans.directory.erase(person_id, actor_id=None, at=plans.clock(), kind="erased")
 
     plans.person_changing = erase_first
-    change = ChangeParticipant(
-        participant_id=added.created_id,
-        workplace="Bø skole",
-        **({"responsibility": "Kontaktlærer"} if with_plan_part else {}),
-    )
+    plan_part: dict[str, Any] = {"responsibility": "Kontaktlærer"} if with_plan_part else {}
+    change = ChangeParticipant(participant_id=added.created_id, workplace="Bø skole", **plan_part)
     with pytest.raises(PersonNotFoundError):
         plans.handle(plan.plan_id, change, by=plan.coordinator_id)
     assert plans.recorder.max_notification_id() == head
@@ -848,7 +850,8 @@ def test_a_write_beside_the_events_that_fails_in_python_leaves_no_event(
     (not the database refusing a statement) rolls the events back on both stores."""
     plan = new_plan(plans)
     head = plans.recorder.max_notification_id()
-    aggregate = plans.repository.get(plan.plan_id)
+    aggregate: object = plans.repository.get(plan.plan_id)
+    assert isinstance(aggregate, Plan)
     aggregate.set_goal(
         by=plan.coordinator_id,
         at=plans.clock(),

@@ -258,6 +258,7 @@ def test_a_head_is_read_only_where_the_stored_json_has_it(plans: PlanApplication
     plans.handle(group.plan_id, SetGoal(title="Lese"), by=group.coordinator)
     stored = notifications(plans)[-1]
     event = plans.mapper.to_domain_event(stored)
+    assert isinstance(event, Plan.Event)
     cls = event_class(stored)
     assert cls is type(event)
     assert head_of(stored, cls) == EventHead(

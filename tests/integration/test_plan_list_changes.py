@@ -11,7 +11,7 @@ was written), while it does for those who may read those parts.
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 import pytest
@@ -83,6 +83,7 @@ def make_plan(plans: PlanApplication, short_name: str = "Ola sin plan") -> Plan:
     state = plans.get_plan(plan.plan_id)
     plan.members["kari"] = state.coordinator_participant_id
     plan.members["ola"] = next(p.participant_id for p in state.participants if p.role is Role.OWNER)
+    role: Literal["relative", "provider"]
     for name, role, rights in (("mor", "relative", Rights()), ("helga", "provider", HIDDEN)):
         added = plans.handle(
             plan.plan_id,

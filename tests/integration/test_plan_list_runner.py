@@ -5,6 +5,7 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -184,7 +185,8 @@ def test_the_worker_retries_an_event_it_cannot_decode_and_never_skips_it(
     before = make_group(plans, short_name="Før")
     last_good = plans.recorder.max_notification_id()
     poison = StoredEvent(uuid4(), 1, "stafett.plan:PlanCreated", b"not json")
-    [poison_id] = plans.recorder.insert_events([poison]) or [None]
+    inserted: Sequence[int | None] = plans.recorder.insert_events([poison]) or [None]
+    [poison_id] = inserted
     after = make_group(plans, short_name="Etter")
     with worker_running(settings, backoff=FAST) as worker:
         eventually(lambda: (f := view.fault()) is not None and f.attempts >= 3)

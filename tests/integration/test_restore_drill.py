@@ -48,9 +48,9 @@ def execute_on(copy: Settings, *statements: str) -> None:
         conn.close()
         return
     store = PostgresTarget.of(copy)
-    with store.connect() as conn:
+    with store.connect() as pg_conn:
         for statement in statements:
-            conn.execute(statement.replace("{schema}", f'"{store.schema}"'))
+            pg_conn.execute(statement.replace("{schema}", f'"{store.schema}"'))
 
 
 def run(settings: Settings, alter: Callable[[Settings], None] | None = None) -> DrillResult:
@@ -131,7 +131,7 @@ def test_the_drill_passes_while_plans_are_written(settings: Settings) -> None:
     """The figures are read in the backup's own snapshot: writes during the drill
     neither make it fail nor go unnoticed (the copy has what the store had then)."""
     stop = threading.Event()
-    written = []
+    written: list[int] = []
 
     def write() -> None:
         with build_plans(settings) as app:

@@ -17,7 +17,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
@@ -47,6 +47,7 @@ from stafett.applications.commands import (
     ChangeConsentScope,
     ChangeParticipant,
     ChangePlanDetails,
+    ChannelName,
     ChooseNotifications,
     ClosePlan,
     CompleteActivity,
@@ -68,6 +69,7 @@ from stafett.applications.commands import (
 )
 from stafett.applications.parts import CommentOn, ConsentIn, CreatePlan, PersonIn, RightsIn
 from stafett.applications.plans import PlanApplication
+from stafett.applications.results import PlanView
 from stafett.archive.canonical import canonical, parse
 from stafett.archive.seal import (
     MANIFEST,
@@ -231,7 +233,7 @@ class Writer:
         self.ids: dict[str, list[UUID]] = {"goal": [], "activity": [], "minutes": []}
         self.applied = 0
 
-    def view(self) -> Any:
+    def view(self) -> PlanView:
         return self.w.plans.get_plan(self.plan_id)
 
     def coordinator(self) -> UUID:
@@ -291,7 +293,7 @@ class Writer:
         goal, activity = self.pick("goal", n), self.pick("activity", n)
         if kind == "participant":
             new = self.w.plans.register_person(person(text.strip() or "X", "Deltaker"), by=None)
-            role = "relative" if n % 2 else "provider"
+            role: Literal["relative", "provider"] = "relative" if n % 2 else "provider"
             return AddParticipant(
                 person=PersonIn.of(new.person_id), role=role, rights=RightsIn.of(rights)
             )
@@ -302,7 +304,8 @@ class Writer:
         if kind == "role" and other:
             return ChangeParticipant(participant_id=other, role="provider" if n % 2 else "relative")
         if kind == "notifications" and other:
-            channels = [["sms"], ["email"], ["sms", "email"], []][n % 4]
+            choices: list[list[ChannelName]] = [["sms"], ["email"], ["sms", "email"], []]
+            channels = choices[n % 4]
             return ChooseNotifications(
                 participant_id=other, new_message=channels, new_participant=["email"]
             )
@@ -683,9 +686,9 @@ def test_a_plan_that_moved_on_while_it_was_sealed_is_sealed_again_and_no_orphan_
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     writer = Writer(world)
-    from stafett.archive import service
+    from stafett.archive import seal, service
 
-    build = service.build_record
+    build = seal.build_record  # the function service imported; service's name is patched
     calls: list[UUID] = []
 
     def build_then_write(given: Any, **kwargs: Any) -> Any:

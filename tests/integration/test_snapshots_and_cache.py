@@ -134,7 +134,7 @@ def test_a_plan_reloaded_from_snapshots_equals_the_written_plan(
     replay: Repository[UUID] = Repository(event_store=fresh.events)  # events only
     for version in (99, 100, 101, 200, 250, 300, events):
         from_snapshot = loaded(fresh, plan.plan_id, version)
-        from_events = replay.get(plan.plan_id, version=version)
+        from_events: object = replay.get(plan.plan_id, version=version)
         assert isinstance(from_events, Plan)
         assert from_snapshot.version == version
         assert from_snapshot.state == from_events.state, version
@@ -285,11 +285,12 @@ def test_snapshots_name_the_log_chunks_which_are_stored_once(
     event_bytes, snapshot_bytes, chunk_bytes = stored_bytes(plans, plan.plan_id)
     assert chunk_bytes > 0
     assert snapshot_bytes + chunk_bytes <= 2 * event_bytes, (event_bytes, snapshot_bytes)
-    transcoder = plans.snapshots.mapper.transcoder  # type: ignore[union-attr]
+    assert plans.snapshots is not None
+    transcoder = plans.snapshots.mapper.transcoder
     assert isinstance(transcoder, PlanSnapshotTranscoder)
     inline = sum(
         len(as_format_2(s.state, transcoder))
-        for s in plans.snapshots.recorder.select_events(plan.plan_id)  # type: ignore[union-attr]
+        for s in plans.snapshots.recorder.select_events(plan.plan_id)
     )
     # With their chunks inline (format 2) the same snapshots took more than twice as much.
     assert snapshot_bytes + chunk_bytes < inline / 2, (snapshot_bytes, chunk_bytes, inline)
@@ -514,7 +515,7 @@ def test_a_cached_plans_next_snapshot_encodes_only_the_map_blocks_that_changed(
     assert snapshot()[0] == revised
     reloaded = Repository(event_store=plans.events, snapshot_store=plans.snapshots)
     plans.snapshots.put([Plan.Snapshot.take(plans.repository.get(plan.plan_id))])  # type: ignore[union-attr]
-    loaded = reloaded.get(plan.plan_id)
+    loaded: object = reloaded.get(plan.plan_id)
     assert isinstance(loaded, Plan)
     assert loaded.goal(changed).title == "Lese hver dag"
 

@@ -14,7 +14,7 @@ from datetime import date
 from uuid import uuid4
 
 import psycopg
-from eventsourcing.persistence import Notification, StoredEvent, Subscription
+from eventsourcing.persistence import ApplicationRecorder, Notification, StoredEvent, Subscription
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 from psycopg.sql import SQL, Identifier
@@ -35,7 +35,9 @@ WITHIN_SECONDS = 3.0
 
 
 @contextmanager
-def reader(subscription: Subscription[object]) -> Iterator["queue.Queue[Notification]"]:
+def reader(
+    subscription: Subscription[ApplicationRecorder],
+) -> Iterator["queue.Queue[Notification]"]:
     """Notifications from `subscription`, delivered by a thread into a queue."""
     received: queue.Queue[Notification] = queue.Queue()
 
@@ -114,7 +116,7 @@ def _pg_url(plans: PlanApplication) -> str:
     )
 
 
-def _subscribe(plans: PlanApplication, poll_seconds: float) -> Subscription[object]:
+def _subscribe(plans: PlanApplication, poll_seconds: float) -> Subscription[ApplicationRecorder]:
     recorder = plans.recorder
     start = recorder.max_notification_id()
     if isinstance(recorder, TimeIndexedSQLiteRecorder):

@@ -1,7 +1,7 @@
 """AppendOnlyLog: a list-like log whose encoded chunks are decoded only when read."""
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pytest
 
@@ -84,7 +84,7 @@ def test_chunks_are_not_decoded_until_the_log_is_read() -> None:
 def test_empty_chunks_are_skipped_and_a_wrong_count_is_an_error() -> None:
     decoder = CountingDecoder()
     assert list(AppendOnlyLog.from_chunks([("", 0), ("1", 1)], decoder)) == [1]
-    lying = AppendOnlyLog.from_chunks([("1,2", 3)], decoder)
+    lying: AppendOnlyLog[int] = AppendOnlyLog.from_chunks([("1,2", 3)], decoder)
     assert len(lying) == 3
     with pytest.raises(ValueError, match="said 3 items but decoded to 2"):
         list(lying)
@@ -95,7 +95,10 @@ def test_a_copy_is_equal_and_independent(how: str) -> None:
     decoder = CountingDecoder()
     log = chunked(decoder, [1, 2])
     log.append(3)
-    copies = {"copy": log.copy, "copy.copy": lambda: copy.copy(log)}
+    copies: dict[str, Callable[[], AppendOnlyLog[int]]] = {
+        "copy": log.copy,
+        "copy.copy": lambda: copy.copy(log),
+    }
     clone = copies.get(how, lambda: copy.deepcopy(log))()
 
     assert clone == log

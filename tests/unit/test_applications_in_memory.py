@@ -99,12 +99,12 @@ def test_on_the_in_memory_store_snapshots_name_chunks_kept_in_memory(
     transcoder = plans.snapshots.mapper.transcoder
     assert isinstance(transcoder, PlanSnapshotTranscoder)
     assert isinstance(transcoder.chunks, MemoryLogChunks)
-    from_snapshot = Repository(event_store=plans.events, snapshot_store=plans.snapshots).get(
-        plan.plan_id
-    )
+    from_snapshot: object = Repository(
+        event_store=plans.events, snapshot_store=plans.snapshots
+    ).get(plan.plan_id)
     assert isinstance(from_snapshot, Plan)
     assert from_snapshot.state.comments.undecoded_chunks() > 0
-    cached = plans.repository.get(plan.plan_id)
+    cached: object = plans.repository.get(plan.plan_id)
     assert isinstance(cached, Plan)
     assert from_snapshot.state == cached.state
 

@@ -31,6 +31,7 @@ from tests.unit.test_plan_rules import (
     Group,
     build_group,
     close,
+    collected,
     only_event,
     refused,
     remove,
@@ -245,7 +246,7 @@ def test_the_timeline_and_the_history_page_tell_the_offer_and_its_answer(group: 
     group.plan.end_baton_offer(by=group.provider, at=LATER)
     group.plan.offer_baton(by=group.coordinator, at=LATER, participant_id=group.provider_pid)
     group.plan.accept_baton(by=group.provider, at=LATER)
-    events = group.plan.collect_events()
+    events = collected(group.plan)
     entries = timeline_of(events, names)
     assert [e.summary for e in entries] == [
         "Stafettpinnen tilbudt",

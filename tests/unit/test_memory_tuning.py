@@ -1,5 +1,6 @@
 """The glibc malloc tuning the infrastructure factories apply once per process."""
 
+import ctypes
 import platform
 
 import pytest
@@ -17,6 +18,6 @@ def test_an_environment_setting_takes_precedence(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(memory, "_done", False)
     monkeypatch.setenv("MALLOC_MMAP_THRESHOLD_", "1048576")
     called: list[object] = []
-    monkeypatch.setattr(memory.ctypes, "CDLL", lambda *a: called.append(a))
+    monkeypatch.setattr(ctypes, "CDLL", lambda *a: called.append(a))
     assert memory.keep_large_buffers_in_heap() is True
     assert called == []

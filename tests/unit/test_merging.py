@@ -2,7 +2,7 @@
 
 from dataclasses import replace
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
 import msgspec
@@ -19,6 +19,8 @@ from stafett.applications.merging import (
     merged,
     three_way,
 )
+
+T = TypeVar("T")
 
 ID = str(uuid4())
 SAMPLES: dict[type[commands.PlanCommand], dict[str, Any]] = {
@@ -107,8 +109,8 @@ class _Activity:
         self.activity_id = activity_id
 
 
-def _every(base: type) -> set[type]:
-    found: set[type] = set()
+def _every(base: type[T]) -> set[type[T]]:
+    found: set[type[T]] = set()
     for kind in base.__subclasses__():
         found |= {kind, *_every(kind)}
     return found

@@ -1,7 +1,9 @@
 """Arkivverket's Noark 5 schemas ship inside the package, unchanged, and load offline."""
 
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
+from uuid import UUID, uuid5
 
 import pytest
 from lxml import etree
@@ -43,7 +45,9 @@ def test_the_schema_is_read_from_the_package_whatever_the_working_directory(
     served: list[str] = []
     original = noark._BundledSchemas.resolve
 
-    def spy(self: object, system_url: str, public_id: str, context: object) -> object:
+    def spy(
+        self: noark._BundledSchemas, system_url: str, public_id: str, context: object
+    ) -> object:
         served.append(system_url)
         return original(self, system_url, public_id, context)
 
@@ -52,15 +56,15 @@ def test_the_schema_is_read_from_the_package_whatever_the_working_directory(
     noark._schema.cache_clear()
     try:
         xml = noark.arkivstruktur_xml(
-            plan_id=noark.uuid5(noark.UUID(int=1), "plan"),
+            plan_id=uuid5(UUID(int=1), "plan"),
             title="Plan",
             owner_name="Ola",
             plan_type="IP",
-            created_at=noark.datetime(2026, 1, 1, tzinfo=noark.UTC),
+            created_at=datetime(2026, 1, 1, tzinfo=UTC),
             closed_at=None,
-            sealed_at=noark.datetime(2026, 2, 1, tzinfo=noark.UTC),
+            sealed_at=datetime(2026, 2, 1, tzinfo=UTC),
             sealed_by="Kari",
-            archive_id=noark.UUID(int=2),
+            archive_id=UUID(int=2),
             files=[noark.ArchivedFile("record.pdf", "0" * 64, 1, "application/pdf")],
         )
         assert noark.schema_errors(xml) == []

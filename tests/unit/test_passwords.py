@@ -198,6 +198,11 @@ def test_the_current_password_is_refused_as_the_new_one() -> None:
 
 def test_the_current_password_is_asked_last_only_for_an_otherwise_good_password() -> None:
     asked: list[str] = []
+
+    def is_current(text: str) -> bool:
+        asked.append(text)
+        return False
+
     with pytest.raises(ValidationError, match="too easy"):
-        check_password("aaaaaaaaaaaa", context=CONTEXT, is_current=lambda t: bool(asked.append(t)))
+        check_password("aaaaaaaaaaaa", context=CONTEXT, is_current=is_current)
     assert asked == []

@@ -8,6 +8,7 @@ this file derives from the product rules and the full plan state: the oracle is
 written from the rules, not from `stafett.aggregates.policy`.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
@@ -197,11 +198,12 @@ class World:
             )
 
     def _comment(self, by: UUID, kind: CommentTarget) -> None:
-        items = {
+        by_kind: dict[CommentTarget, Mapping[UUID, object]] = {
             CommentTarget.GOAL: self.plan.state.goals,
             CommentTarget.ACTIVITY: self.plan.state.activities,
             CommentTarget.MINUTES: self.plan.state.minutes,
-        }[kind]
+        }
+        items = by_kind[kind]
         if items:
             self.plan.post_comment(
                 by=by,

@@ -143,6 +143,7 @@ def test_a_plan_is_created_with_a_level_and_a_review_date() -> None:
     plan = create_plan(level=1, review_on=date(2026, 8, 15))
     assert (plan.state.level, plan.state.review_on) == (1, date(2026, 8, 15))
     created = plan.collect_events()[0]
+    assert isinstance(created, Plan.Created)
     assert (created.level, created.review_on) == (1, date(2026, 8, 15))
     assert (create_plan().state.level, create_plan().state.review_on) == (None, None)
 

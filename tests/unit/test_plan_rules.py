@@ -246,6 +246,15 @@ def only_event(plan: Plan) -> Any:
     return events[0]
 
 
+def collected(plan: Plan) -> list[Plan.Event]:
+    """The plan's pending events, collected, each checked to be a plan event."""
+    events = []
+    for event in plan.collect_events():
+        assert isinstance(event, Plan.Event), event
+        events.append(event)
+    return events
+
+
 # Commands that write content; each takes (group, by, at).
 Command = Callable[[Group, UUID, datetime], None]
 CONTENT_COMMANDS: dict[str, Command] = {

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
+from typing import Any
 from uuid import UUID
 
 import pytest
@@ -51,6 +52,7 @@ from stafett.aggregates.values import (
     Section,
     local_date,
 )
+from tests.unit.test_plan_rules import collected
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 START_DATE = date(2026, 3, 2)
@@ -116,7 +118,7 @@ class PlanMachine(RuleBasedStateMachine):
             end_date=None,
             consent=FIRST_CONSENT,
         )
-        self.events = list(self.plan.collect_events())
+        self.events = collected(self.plan)
         self.states: list[PlanState] = [copy.deepcopy(self.plan.state)]
         # The model.
         self.members: dict[UUID, Member] = {
@@ -163,7 +165,7 @@ class PlanMachine(RuleBasedStateMachine):
             assert self.plan.state == before
             return False
         command()
-        new = list(self.plan.collect_events())
+        new = collected(self.plan)
         assert [type(e) for e in new] == ([] if event is None else [event])
         for e in new:
             assert e.timestamp == self.now
@@ -864,7 +866,7 @@ class PlanMachine(RuleBasedStateMachine):
         review_days: int | None,
     ) -> None:
         by = self.draw_actor(data)
-        given = {
+        given: dict[str, Any] = {
             "short_name": short_name,
             "end_date": None if end_days is None else START_DATE + timedelta(days=end_days),
             "level": level,
@@ -888,7 +890,9 @@ class PlanMachine(RuleBasedStateMachine):
             Plan.PlanDetailsChanged,
         )
         if accepted:
-            changed = self.events[-1].changes()
+            details_changed = self.events[-1]
+            assert isinstance(details_changed, Plan.PlanDetailsChanged)
+            changed = details_changed.changes()
             assert changed
             assert all(given[k] == v for k, v in changed.items())
             assert all(getattr(self.plan.state, k) == v for k, v in given.items())
@@ -1023,6 +1027,7 @@ def replay(events: list[Plan.Event]) -> Plan:
 # max_examples and the rest come from the loaded profile (tests/conftest.py). The
 # explain phase is left out: it traces every line and turns a few seconds of
 # shrinking a failure into minutes, for a report the steps already give.
+assert settings.default is not None  # the loaded profile
 PlanMachine.TestCase.settings = settings(
     stateful_step_count=30,
     phases=[phase for phase in settings.default.phases if phase is not Phase.explain],

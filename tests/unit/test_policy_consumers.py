@@ -71,7 +71,9 @@ def what_the_provider_gets(plan: Plan) -> dict[str, object]:
     plan.set_goal(
         by=COORDINATOR, at=AT, goal_id=UUID(int=301), title="Mål", description="", due_on=None
     )
-    told = [n.person_id for n in notices_for(plan.state, plan.collect_events()[-1])]
+    event = plan.collect_events()[-1]
+    assert isinstance(event, Plan.Event)
+    told = [n.person_id for n in notices_for(plan.state, event)]
     (overdue,) = [
         r
         for r in reminders_of(plan.id, plan.state, of_age=None)

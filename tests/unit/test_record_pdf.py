@@ -126,11 +126,11 @@ def build_sample(plans: PlanApplication, clock: ManualClock) -> Sample:
     assert teacher
     assert gone
     do(RemoveParticipant(participant_id=gone))
-    goals = [
-        do(SetGoal(title=title, description=f"Beskrivelse av «{title}».", due_on=today))
-        for title in GOALS
-    ]
-    assert all(goals)
+    goals: list[UUID] = []
+    for title in GOALS:
+        goal = do(SetGoal(title=title, description=f"Beskrivelse av «{title}».", due_on=today))
+        assert goal
+        goals.append(goal)
     do(EvaluateGoal(goal_id=goals[0], status=GoalStatus.PARTLY_ACHIEVED, text="Bedre.\nFint."))
     do(EvaluateGoal(goal_id=goals[0], status=GoalStatus.ACHIEVED, text="Nådd i juni."))
     activity = do(
@@ -169,7 +169,7 @@ def build_sample(plans: PlanApplication, clock: ManualClock) -> Sample:
     )
     do(ClosePlan(ended_on=plans.today(), reason="Målene er nådd."))
 
-    loaded = plans.repository.get(plan_id)
+    loaded: object = plans.repository.get(plan_id)
     assert isinstance(loaded, Plan)
     people = {p.person_id for p in loaded.state.participants.values()} | {
         loaded.state.owner_person_id

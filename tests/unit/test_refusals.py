@@ -20,7 +20,7 @@ from stafett.applications.parts import PersonChange
 from stafett.applications.passwords import MAX_LENGTH, MIN_LENGTH, check_password
 from stafett.applications.photo_encoding import MAX_PHOTO_BYTES, reencode
 from stafett.web import i18n
-from stafett.web.pages.refusals import PASSWORD, SAID, explain, said
+from stafett.web.pages.refusals import PASSWORD, SAID, Own, explain, said
 
 TODAY = date(2026, 12, 7)
 TOMORROW = TODAY + timedelta(days=1)
@@ -71,7 +71,7 @@ def test_a_length_refusal_names_its_limit_and_no_other_does() -> None:
 
 
 def test_a_page_can_say_a_reason_in_its_own_words_for_one_field() -> None:
-    own = {("to", Refusal.ENDS_BEFORE_START): lambda e: "the period's words"}
+    own: Own = {("to", Refusal.ENDS_BEFORE_START): lambda e: "the period's words"}
     assert said(ValidationError("to", "x", Refusal.ENDS_BEFORE_START), own) == "the period's words"
     other_field = ValidationError("ends_at", "x", Refusal.ENDS_BEFORE_START)
     assert said(other_field, own) == said(other_field)

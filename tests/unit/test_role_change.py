@@ -21,6 +21,7 @@ from tests.unit.test_plan_rules import (
     LATER,
     Group,
     build_group,
+    collected,
     only_event,
     refused,
 )
@@ -173,7 +174,7 @@ def test_the_timeline_and_the_history_say_whose_role_became_what(group: Group) -
     group.plan.change_role(
         by=group.coordinator, at=LATER, participant_id=group.relative_pid, role=Role.PROVIDER
     )
-    events = group.plan.collect_events()
+    events = collected(group.plan)
     members = {p.participant_id: p.person_id for p in group.plan.state.participants.values()}
     [anonymous] = timeline_of(events, names)
     [named] = timeline_of(events, names, members)

@@ -32,7 +32,9 @@ MARKUP_IN_CODE = {
 
 def marked_safe(tree: nodes.Template) -> list[str]:
     found = [node.node for node in tree.find_all(nodes.Filter) if node.name == "safe"]
-    found += [node.expr for node in tree.find_all((nodes.MarkSafe, nodes.MarkSafeIfAutoescape))]
+    for node in tree.find_all((nodes.MarkSafe, nodes.MarkSafeIfAutoescape)):
+        assert isinstance(node, (nodes.MarkSafe, nodes.MarkSafeIfAutoescape))
+        found.append(node.expr)
     names = []
     for expression in found:
         names.append(
