@@ -249,23 +249,22 @@ class AccountService(OwnAccount, PasswordLinks, MobileNumbers, StepUp, KeptForms
         log.info("authn_password_ok", actor=str(account.person_id), channel=channel.value)
         if channel is OtpChannel.TOTP:
             return LoginStep(token, Stage.OTP, channel)
-        return self._send_code(token, account, channel, now)
+        return self._send_code(token, account, client.language)
 
-    def resend_code(self, token: str) -> LoginStep:
-        now = self.clock()
-        _session, account = self._pre_auth(token, Stage.OTP, now)
-        channel = OtpChannel(account.otp_channel)
-        if channel is OtpChannel.TOTP:
+    def resend_code(self, token: str, language: str | None = None) -> LoginStep:
+        """A new code for the login of `token` (in the page's `language`, as a login's)."""
+        _session, account = self._pre_auth(token, Stage.OTP, self.clock())
+        if account.otp_channel == OtpChannel.TOTP.value:
             raise CodeRejectedError("codes come from the authenticator app")
-        return self._send_code(token, account, channel, now)
+        return self._send_code(token, account, language)
 
-    def _send_code(
-        self, token: str, account: AccountRecord, channel: OtpChannel, now: datetime
-    ) -> LoginStep:
+    def _send_code(self, token: str, account: AccountRecord, language: str | None) -> LoginStep:
         """Send the login code; none goes to an SMS number not confirmed (SEC-OTP-06),
-        which the step then says. Only reached after a right password (SEC-OTP-08)."""
+        which the step then says. Only reached after a right password (SEC-OTP-08). In
+        the account's language, else in `language` (the page's the person logs in from)."""
+        channel = OtpChannel(account.otp_channel)
         try:
-            self.codes.send(token, account, channel, now)
+            self.codes.send(token, account, channel, self.clock(), language=language)
         except MobileUnconfirmedError:
             return LoginStep(token, Stage.OTP, channel, mobile_unconfirmed=True)
         return LoginStep(token, Stage.OTP, channel)

@@ -119,15 +119,24 @@ class OneTimeCodes:
         message = f"{session_hash}|{code}".encode()
         return hmac.new(self.key, message, hashlib.sha256).hexdigest()
 
-    def send(self, token: str, account: AccountRecord, channel: OtpChannel, now: datetime) -> None:
-        """A login code for the session `token`; by SMS only to the confirmed number."""
+    def send(
+        self,
+        token: str,
+        account: AccountRecord,
+        channel: OtpChannel,
+        now: datetime,
+        *,
+        language: str | None = None,
+    ) -> None:
+        """A login code for the session `token`; by SMS only to the confirmed number. In
+        the account's language, else in `language` (the page's, before a login)."""
         details = self.directory.get(account.person_id).details
         if channel is OtpChannel.SMS:
             to, by = sms_number(account, details), Channel.SMS
         else:
             to, by = details.email, Channel.EMAIL
         code = self._new_code(token, account.person_id, now, bound_to="")
-        language = account.language
+        language = account.language or language
         self.send_message(
             OutgoingMessage(
                 channel=by,

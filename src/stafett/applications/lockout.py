@@ -37,6 +37,7 @@ class Client:
     address: str
     device: str | None = None
     agent: str = ""  # the browser's User-Agent, at most 200 characters (My profile's list)
+    language: str | None = None  # the page's, for a code's words when the account chose none
 
 
 class LoginLocks:

@@ -7,6 +7,8 @@ and a locked account cannot be told apart), so the page says what the person
 can do next rather than which it was.
 """
 
+from dataclasses import replace
+
 from litestar import Controller, get, post
 from litestar.background_tasks import BackgroundTask
 from litestar.params import FromPath
@@ -123,7 +125,10 @@ class LoginPages(Controller):
         error, status = None, 200
         try:
             step = await in_thread(
-                accounts.begin_login, username, text_field(fields, "password"), client_of(request)
+                accounts.begin_login,
+                username,
+                text_field(fields, "password"),
+                replace(client_of(request), language=current_language()),  # the code's words
             )
             return _next_page(step, after)
         except LoginFailedError:
@@ -187,7 +192,9 @@ class LoginPages(Controller):
         fields = await form_of(request)
         after = local_path(text_field(fields, "next"))
         try:
-            step = await in_thread(accounts.resend_code, session_token(request) or "")
+            step = await in_thread(
+                accounts.resend_code, session_token(request) or "", current_language()
+            )
         except CodeRejectedError:  # the login ended or took too long
             return see_other("/login", saved="start_again")
         except TooManyAttemptsError as refused:  # the login goes on with the code it has
