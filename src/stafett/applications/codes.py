@@ -6,7 +6,8 @@ code voids the old; at most five sends in 15 minutes per account, and a send ref
 that limit voids nothing (`CodeSendsSpentError` says whether the last code still works).
 TOTP codes are accepted one step either side and never twice (the last step used is
 stored). Every code is compared as `typed_code` leaves it: spaces and dashes between
-the digits do not count. Messages are in the account's language (`account_words.py`).
+the digits do not count. Messages are in the account's language (`account_words.py`);
+a login code, for an account that chose none, in the login page's.
 
 An SMS login code goes only to the mobile number the person has confirmed (SEC-OTP-06,
 decision 0025): `sms_number` is the one place that decides, and it fails closed. A
