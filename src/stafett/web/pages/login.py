@@ -159,7 +159,7 @@ class LoginPages(Controller):
         if not session_token(request):
             return see_other("/login")
         query = request.query_params
-        if accounts.authenticate(request.cookies.get(SESSION_COOKIE)) is not None:
+        if accounts.seen(request.cookies.get(SESSION_COOKIE)) is not None:  # reads, writes nothing
             return see_other(local_path(query.get("next")))  # logged in: Back to a step done
         return _code_page(
             request,
@@ -209,7 +209,7 @@ class LoginPages(Controller):
     def terms_form(self, accounts: Accounts, request: AnyRequest) -> Page | Redirect:
         if not session_token(request):
             return see_other("/login")
-        if accounts.authenticate(request.cookies.get(SESSION_COOKIE)) is not None:
+        if accounts.seen(request.cookies.get(SESSION_COOKIE)) is not None:
             return see_other(local_path(request.query_params.get("next")))
         return page(
             request,
